@@ -1,0 +1,44 @@
+# ik_net_ros: one-command setup, tests, demo, benchmarks and model training.
+# `make test` from a fresh clone: creates .venv, installs the pinned dependencies, runs pytest.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.ik_net_ros-installed
+PIP := $(PY) -m pip install --disable-pip-version-check -q
+MODEL ?= focused
+DURATION ?= 10
+# isolate DDS traffic to this machine
+export ROS_AUTOMATIC_DISCOVERY_RANGE ?= LOCALHOST
+
+.PHONY: setup test demo bench models clean
+
+setup: $(STAMP)
+
+# Where rclpy is already importable (a sourced ROS 2 install) the venv sees the system packages
+# and the PyPI ROS wheels are not installed over them.
+$(STAMP): requirements.txt requirements-ros.txt requirements-dev.txt constraints.txt setup.py
+	@if $(PYTHON) -c 'import rclpy' 2>/dev/null; then \
+	  echo "rclpy found (sourced ROS 2): using it, not the PyPI ROS wheels"; \
+	  test -x $(PY) || $(PYTHON) -m venv --system-site-packages $(VENV); \
+	else \
+	  test -x $(PY) || $(PYTHON) -m venv $(VENV); \
+	  $(PIP) -c constraints.txt -r requirements-ros.txt; \
+	fi
+	$(PIP) -c constraints.txt -r requirements.txt -r requirements-dev.txt
+	$(PIP) --no-deps --no-build-isolation -e .
+	touch $@
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+demo: $(STAMP)
+	$(PY) -m ik_net_ros.tools.cli demo --model $(MODEL) --duration $(DURATION)
+
+bench: $(STAMP)
+	$(PY) -m ik_net_ros.tools.cli bench --output docs
+
+models: $(STAMP)
+	bash models/train_all.sh
+
+clean:
+	rm -rf $(VENV) build install log .pytest_cache

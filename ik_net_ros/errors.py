@@ -1,0 +1,56 @@
+"""Exceptions of ik_net_ros: every error the package raises derives from :class:`IkNetError`."""
+
+from __future__ import annotations
+
+__all__ = [
+    'IkNetError',
+    'InvalidPoseError',
+    'InvalidJointsError',
+    'UnreachableError',
+    'CheckpointError',
+    'DatasetError',
+    'HardwareError',
+    'ConfigError',
+]
+
+
+class IkNetError(Exception):
+    """Base class of all ik_net_ros errors."""
+
+
+class InvalidPoseError(IkNetError, ValueError):
+    """A pose array has the wrong shape, non-finite values or a non-normalisable quaternion."""
+
+
+class InvalidJointsError(IkNetError, ValueError):
+    """A joint array has the wrong shape or non-finite values."""
+
+
+class UnreachableError(IkNetError):
+    """Some targets cannot be reached by the arm.
+
+    Attributes:
+        mask: boolean array (N,), True where the target is unreachable.
+        reasons: list of human-readable reasons for the unreachable targets, in index order.
+    """
+
+    def __init__(self, message: str, mask=None, reasons=None):
+        super().__init__(message)
+        self.mask = mask
+        self.reasons = list(reasons or [])
+
+
+class CheckpointError(IkNetError):
+    """A model checkpoint is missing, corrupt, foreign or does not match this arm."""
+
+
+class DatasetError(IkNetError):
+    """A dataset file is missing or malformed."""
+
+
+class HardwareError(IkNetError):
+    """The arm (servo bus or simulator) failed or reported a fault."""
+
+
+class ConfigError(IkNetError, ValueError):
+    """A configuration value (name, device, parameter) is invalid."""

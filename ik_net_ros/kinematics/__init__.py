@@ -1,0 +1,30 @@
+"""Layer 1: the OpenMANIPULATOR-X as numbers (numpy). The torch twin of forward kinematics is in
+:mod:`ik_net_ros.kinematics.torch_fk`, imported only where gradients are needed."""
+
+from ik_net_ros.kinematics.forward import forward_kinematics, jacobian, planar_forward
+from ik_net_ros.kinematics.geometry import (DEFAULT_GEOMETRY, HOME_POSE, JAZZY_GEOMETRY,
+                                            JOINT_LOWER, JOINT_NAMES, JOINT_UPPER,
+                                            VELOCITY_LIMIT, ArmGeometry, clamp_to_limits,
+                                            within_limits)
+from ik_net_ros.kinematics.inverse import (REASONS, IkResult, IkSolutions, ik_solutions,
+                                           inverse_kinematics, pick_branch)
+from ik_net_ros.kinematics.reach import is_reachable, project_and_solve, project_pose
+from ik_net_ros.kinematics.rotations import canonical_quat, quat_angle, quat_to_matrix
+from ik_net_ros.kinematics.validation import as_joint_array, as_pose_array
+
+__all__ = [
+    'ArmGeometry', 'DEFAULT_GEOMETRY', 'JAZZY_GEOMETRY', 'JOINT_NAMES', 'JOINT_LOWER',
+    'JOINT_UPPER', 'VELOCITY_LIMIT', 'HOME_POSE', 'clamp_to_limits', 'within_limits',
+    'forward_kinematics', 'planar_forward', 'jacobian', 'inverse_kinematics', 'ik_solutions',
+    'IkResult', 'IkSolutions', 'REASONS', 'pick_branch', 'project_pose', 'project_and_solve',
+    'is_reachable', 'canonical_quat',
+    'quat_angle', 'quat_to_matrix', 'as_pose_array', 'as_joint_array', 'sample_joints',
+]
+
+
+def sample_joints(n: int, rng=None):
+    """(n, 4) joints drawn uniformly inside the joint limits (rad). ``rng``: numpy Generator or
+    seed."""
+    import numpy as np
+    rng = np.random.default_rng(rng)
+    return rng.uniform(JOINT_LOWER, JOINT_UPPER, size=(n, 4))

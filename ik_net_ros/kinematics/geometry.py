@@ -1,0 +1,92 @@
+"""The OpenMANIPULATOR-X as numbers: the one source of truth for its geometry and joint limits.
+
+Values from ROBOTIS's open_manipulator_x description (humble branch). All lengths in metres,
+angles in radians. The base frame is ``world`` = ``link1``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+__all__ = [
+    'JOINT_NAMES',
+    'JOINT_LOWER',
+    'JOINT_UPPER',
+    'VELOCITY_LIMIT',
+    'HOME_POSE',
+    'ArmGeometry',
+    'DEFAULT_GEOMETRY',
+    'JAZZY_GEOMETRY',
+    'clamp_to_limits',
+    'within_limits',
+]
+
+JOINT_NAMES: tuple[str, ...] = ('joint1', 'joint2', 'joint3', 'joint4')
+JOINT_LOWER = np.array([-math.pi, -1.5, -1.5, -1.7])
+JOINT_UPPER = np.array([math.pi, 1.5, 1.4, 1.97])
+JOINT_LOWER.setflags(write=False)
+JOINT_UPPER.setflags(write=False)
+VELOCITY_LIMIT = 4.8  # rad/s, every joint
+HOME_POSE = (0.0, -1.0, 0.7, 0.3)  # ROBOTIS's home pose, rad
+
+
+@dataclass(frozen=True)
+class ArmGeometry:
+    """Joint origins of the arm (all rpy = 0; joint1 about z, joints 2-4 about y).
+
+    Attributes:
+        base_height: z of joint1 in the base frame, m. 0.017 is the physical value (ROBOTIS's
+            humble description); ROBOTIS's jazzy description uses 0.0.
+        joint1_x: x of joint1 in the base frame, m.
+        shoulder_height: z of joint2 above joint1, m.
+        upper_arm_x: x of joint3 in the joint2 frame, m.
+        upper_arm_z: z of joint3 in the joint2 frame, m.
+        forearm: x of joint4 in the joint3 frame, m.
+        tool: x of the end effector in the joint4 frame, m.
+    """
+
+    base_height: float = 0.017
+    joint1_x: float = 0.012
+    shoulder_height: float = 0.0595
+    upper_arm_x: float = 0.024
+    upper_arm_z: float = 0.128
+    forearm: float = 0.124
+    tool: float = 0.126
+
+    @property
+    def shoulder_z(self) -> float:
+        """z of joint2 in the base frame, m."""
+        return self.base_height + self.shoulder_height
+
+    @property
+    def upper_arm(self) -> float:
+        """Length joint2 -> joint3, m (joints 2-3 act as one link with an offset angle)."""
+        return math.hypot(self.upper_arm_x, self.upper_arm_z)
+
+    @property
+    def upper_arm_offset(self) -> float:
+        """Angle of the joint2 -> joint3 link from the joint2 z axis, rad."""
+        return math.atan2(self.upper_arm_x, self.upper_arm_z)
+
+    def as_dict(self) -> dict[str, float]:
+        """Plain dict, as stored in checkpoints and dataset metadata."""
+        return asdict(self)
+
+
+DEFAULT_GEOMETRY = ArmGeometry()
+JAZZY_GEOMETRY = ArmGeometry(base_height=0.0)
+
+
+def within_limits(joints: np.ndarray, tolerance: float = 0.0) -> np.ndarray:
+    """True where every joint of a row of ``joints`` (..., 4) lies inside the limits (rad)."""
+    joints = np.asarray(joints)
+    return np.all((joints >= JOINT_LOWER - tolerance) & (joints <= JOINT_UPPER + tolerance),
+                  axis=-1)
+
+
+def clamp_to_limits(joints: np.ndarray) -> np.ndarray:
+    """Joints (..., 4) clipped into the joint limits (a new array)."""
+    return np.clip(joints, JOINT_LOWER, JOINT_UPPER)

@@ -1,0 +1,170 @@
+"""Closed-form inverse kinematics of the OpenMANIPULATOR-X (numpy, vectorised, exact).
+
+A tool pose fixes joint1 and the tool pitch through its orientation: the tool's y axis is
+(-sin q1, cos q1, 0) and its x axis (cos q1 cos phi, sin q1 cos phi, -sin phi). So "reaching
+behind" is a property of the pose itself (a negative signed distance r from the joint1 axis),
+and the only choice left is the elbow: joints 2-3 act as one link of length L1 with an offset
+angle, joint 3-4 is L2, and the wrist point (joint4) has two elbow solutions.
+
+Branch rule (the one network training labels follow): **elbow up** (gamma <= 0, the branch of
+the arm's zero pose, joint3 above the line shoulder-wrist) when it is inside the joint limits,
+otherwise elbow down. A branch inside the limits to rounding beats one that is only within
+LIMIT_TOLERANCE of them (which is clamped, and accepted so that noisy inputs at a limit still
+solve). About 4 % of poses drawn uniformly in the limits have both in the limits.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ik_net_ros.kinematics.geometry import (DEFAULT_GEOMETRY, ArmGeometry, clamp_to_limits,
+                                            within_limits)
+from ik_net_ros.kinematics.rotations import quat_to_matrix
+from ik_net_ros.kinematics.validation import as_pose_array
+
+__all__ = [
+    'REACHABLE', 'OUT_OF_REACH', 'OUTSIDE_LIMITS', 'NOT_ARM_ORIENTATION', 'REASONS',
+    'LIMIT_TOLERANCE', 'IkSolutions', 'IkResult', 'ik_solutions', 'inverse_kinematics',
+    'yaw_pitch_of', 'pick_branch',
+]
+
+REACHABLE, OUT_OF_REACH, OUTSIDE_LIMITS, NOT_ARM_ORIENTATION = 0, 1, 2, 3
+REASONS = {
+    REACHABLE: 'reachable',
+    OUT_OF_REACH: 'too far from (or too close to) the shoulder for any elbow angle',
+    OUTSIDE_LIMITS: 'both elbow solutions leave the joint limits',
+    NOT_ARM_ORIENTATION: 'orientation has roll or a yaw that does not point at the position '
+                         '(project the pose first)',
+}
+LIMIT_TOLERANCE = 1e-3  # rad a solution may exceed a limit by (then clamped): noise in inputs
+STRICT_TOLERANCE = 1e-9  # rad: rounding only
+REACH_TOLERANCE = 1e-4  # |cos elbow| may exceed 1 by this (about 7 um): stretched arm
+ORIENTATION_TOLERANCE = 1e-5  # m of position off the yaw plane, and sin(roll), still accepted
+
+
+def _wrap(angle: np.ndarray) -> np.ndarray:
+    """Angles wrapped to (-pi, pi]."""
+    return -((-angle + math.pi) % (2 * math.pi) - math.pi)
+
+
+def yaw_pitch_of(rotation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(q1, phi) of rotations (..., 3, 3) of the form Rz(q1) Ry(phi); phi wrapped to (-pi, pi]."""
+    q1 = np.arctan2(-rotation[..., 0, 1], rotation[..., 1, 1])
+    phi = np.arctan2(-rotation[..., 2, 0], rotation[..., 2, 2])
+    return q1, phi
+
+
+@dataclass
+class IkSolutions:
+    """Both elbow solutions of N poses.
+
+    joints: (N, 2, 4) rad, [:, 0] elbow up, [:, 1] elbow down (NaN where none exists).
+    valid: (N, 2) True where that solution exists and is inside the limits, give or take
+        LIMIT_TOLERANCE (such joints are clamped into the limits).
+    strict: (N, 2) True where it is inside the limits to rounding (1e-9 rad).
+    reason: (N,) REACHABLE, OUT_OF_REACH, OUTSIDE_LIMITS or NOT_ARM_ORIENTATION.
+    """
+
+    joints: np.ndarray
+    valid: np.ndarray
+    strict: np.ndarray
+    reason: np.ndarray
+
+
+@dataclass
+class IkResult:
+    """One solution per pose by the branch rule.
+
+    joints: (N, 4) rad, inside the limits; for unreachable poses, NaN.
+    reachable: (N,) bool.
+    reason: (N,) codes of :data:`REASONS`.
+    """
+
+    joints: np.ndarray
+    reachable: np.ndarray
+    reason: np.ndarray
+
+    def reason_text(self, index: int) -> str:
+        """Why pose ``index`` is (un)reachable, in words."""
+        return REASONS[int(self.reason[index])]
+
+
+def ik_solutions(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> IkSolutions:
+    """All closed-form solutions (both elbows) of poses, checked against the joint limits.
+
+    Args:
+        poses: (7,) or (N, 7) [x, y, z, qx, qy, qz, qw], metres, base frame. The orientation must
+            be one the arm can take (no roll, yaw towards the position); see
+            :func:`ik_net_ros.kinematics.reach.project_pose` for arbitrary targets.
+
+    Raises:
+        InvalidPoseError: wrong shape, NaN/inf or a zero quaternion.
+    """
+    p, _ = as_pose_array(poses)
+    g = geometry
+    rot = quat_to_matrix(p[:, 3:])
+    q1, phi = yaw_pitch_of(rot)
+    dx, y, z = p[:, 0] - g.joint1_x, p[:, 1], p[:, 2]
+    c1, s1 = np.cos(q1), np.sin(q1)
+    r = dx * c1 + y * s1  # signed: negative = reaching behind
+    off_plane = np.abs(-dx * s1 + y * c1)
+    roll = np.abs(rot[:, 2, 1])  # z of the tool's y axis: zero without roll
+    consistent = (off_plane <= ORIENTATION_TOLERANCE) & (roll <= ORIENTATION_TOLERANCE)
+
+    rw = r - g.tool * np.cos(phi)
+    zw = z + g.tool * np.sin(phi) - g.shoulder_z
+    l1, l2, theta0 = g.upper_arm, g.forearm, g.upper_arm_offset
+    cos_elbow = (rw * rw + zw * zw - l1 * l1 - l2 * l2) / (2 * l1 * l2)
+    in_reach = np.abs(cos_elbow) <= 1 + REACH_TOLERANCE
+    acos = np.arccos(np.clip(cos_elbow, -1.0, 1.0))
+
+    joints = np.full((p.shape[0], 2, 4), np.nan)
+    for k, gamma in enumerate((-acos, acos)):  # elbow up first
+        a1 = np.arctan2(zw, rw) - np.arctan2(l2 * np.sin(gamma), l1 + l2 * np.cos(gamma))
+        q2 = _wrap(math.pi / 2 - theta0 - a1)
+        q3 = _wrap(-(a1 + gamma) - q2)
+        q4 = _wrap(phi - q2 - q3)
+        joints[:, k] = np.stack([q1, q2, q3, q4], -1)
+    exists = (in_reach & consistent)[:, None]
+    valid = within_limits(joints, LIMIT_TOLERANCE) & exists
+    strict = within_limits(joints, STRICT_TOLERANCE) & exists
+    joints[~(in_reach & consistent)] = np.nan
+    joints[valid] = clamp_to_limits(joints[valid])
+
+    reason = np.full(p.shape[0], REACHABLE)
+    reason[~valid.any(axis=1)] = OUTSIDE_LIMITS
+    reason[~in_reach] = OUT_OF_REACH
+    reason[~consistent] = NOT_ARM_ORIENTATION
+    return IkSolutions(joints=joints, valid=valid, strict=strict, reason=reason)
+
+
+def inverse_kinematics(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> IkResult:
+    """Closed-form IK with the package's branch rule (elbow up if in the limits, else down).
+
+    Args:
+        poses: (7,) or (N, 7) reachable-orientation poses (see :func:`ik_solutions`).
+
+    Returns:
+        :class:`IkResult`; unreachable poses have NaN joints, ``reachable`` False and a reason.
+        Nothing is raised for unreachable poses: the mask is the documented outcome.
+
+    Raises:
+        InvalidPoseError: wrong shape, NaN/inf or a zero quaternion.
+    """
+    return pick_branch(ik_solutions(poses, geometry))
+
+
+def pick_branch(sol: IkSolutions) -> IkResult:
+    """Apply the branch rule to solutions from :func:`ik_solutions`."""
+    # a branch strictly inside the limits beats one that needs clamping
+    up_first = sol.strict[:, 0] | (sol.valid[:, 0] & ~sol.strict[:, 1])
+    pick = np.where(up_first, 0, 1)
+    joints = sol.joints[np.arange(len(pick)), pick]
+    reachable = sol.valid.any(axis=1)
+    joints[~reachable] = np.nan
+    return IkResult(joints=joints, reachable=reachable, reason=sol.reason)
+
+

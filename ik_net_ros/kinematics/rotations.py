@@ -1,0 +1,49 @@
+"""Quaternion helpers, vectorised over leading axes. Quaternions are [qx, qy, qz, qw].
+
+Three short formulas do not justify a dependency on scipy's Rotation (about 40 MB); these are
+checked against independent 4x4 transform chains in the tests.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ['quat_to_matrix', 'quat_from_yaw_pitch', 'canonical_quat', 'quat_angle']
+
+
+def quat_to_matrix(quat: np.ndarray) -> np.ndarray:
+    """Rotation matrices (..., 3, 3) of unit quaternions (..., 4) [x, y, z, w]."""
+    x, y, z, w = np.moveaxis(np.asarray(quat, dtype=float), -1, 0)
+    return np.stack([
+        np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)], -1),
+        np.stack([2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)], -1),
+        np.stack([2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)], -1),
+    ], -2)
+
+
+def quat_from_yaw_pitch(yaw: np.ndarray, pitch: np.ndarray) -> np.ndarray:
+    """Canonical quaternion (..., 4) of Rz(yaw) * Ry(pitch), the only orientations of the tool."""
+    sa, ca = np.sin(0.5 * yaw), np.cos(0.5 * yaw)
+    sb, cb = np.sin(0.5 * pitch), np.cos(0.5 * pitch)
+    return canonical_quat(np.stack([-sa * sb, ca * sb, sa * cb, ca * cb], -1))
+
+
+def canonical_quat(quat: np.ndarray) -> np.ndarray:
+    """The sign convention of the package: qw >= 0; where qw == 0, the first non-zero of
+    (qx, qy, qz) is positive. q and -q are the same rotation; networks need one of them."""
+    quat = np.array(quat, dtype=float)
+    key = quat[..., 3].copy()
+    for i in (0, 1, 2):  # tie-break on exact zeros of qw, in a fixed order
+        tie = key == 0.0
+        key[tie] = quat[..., i][tie]
+    quat[key < 0] *= -1.0
+    return quat
+
+
+def quat_angle(q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
+    """Angle (rad) of the rotation between unit quaternions q1 and q2 (..., 4), in [0, pi]."""
+    q1, q2 = np.asarray(q1, dtype=float), np.asarray(q2, dtype=float)
+    sign = np.where(np.sum(q1 * q2, axis=-1, keepdims=True) < 0, -1.0, 1.0)
+    # 4 atan2(|q1 - q2|, |q1 + q2|) stays accurate near 0, where 2 acos(dot) loses half the digits
+    return 4.0 * np.arctan2(np.linalg.norm(q1 - sign * q2, axis=-1),
+                            np.linalg.norm(q1 + sign * q2, axis=-1))

@@ -1,0 +1,39 @@
+"""Layer 5: solvers behind one API, :func:`load_solver`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ik_net_ros.errors import ConfigError
+from ik_net_ros.kinematics import DEFAULT_GEOMETRY, ArmGeometry
+from ik_net_ros.solver.analytic import AnalyticSolver
+from ik_net_ros.solver.base import Solver
+from ik_net_ros.solver.refine import refine_joints
+
+__all__ = ['Solver', 'AnalyticSolver', 'load_solver', 'refine_joints', 'NETWORK_NAMES']
+
+NETWORK_NAMES = ('original', 'improved', 'focused')
+
+
+def load_solver(name: str | Path = 'focused', device: str = 'cpu',
+                geometry: ArmGeometry | None = None) -> Solver:
+    """A solver by name.
+
+    Args:
+        name: 'analytic' (closed form), 'original' | 'improved' | 'focused' (the shipped models in
+            ``models/``), or the path of a checkpoint file.
+        device: 'cpu', 'cuda' or 'auto' (cuda when available). Ignored by 'analytic'.
+        geometry: arm geometry for 'analytic' (default: base height 0.017 m). Networks use the
+            geometry recorded in their checkpoint.
+
+    Raises:
+        ConfigError: unknown name or device, or cuda asked for without a GPU.
+        CheckpointError: a checkpoint is missing, corrupt or foreign.
+    """
+    if str(name) == 'analytic':
+        return AnalyticSolver(geometry or DEFAULT_GEOMETRY)
+    if str(name) in NETWORK_NAMES or Path(str(name)).suffix in ('.pt', '.pth'):
+        from ik_net_ros.solver.network import NetworkSolver  # torch only when needed
+        return NetworkSolver.from_name(str(name), device=device, geometry=geometry)
+    raise ConfigError(f'unknown solver {str(name)!r}: expected analytic, '
+                      f'{", ".join(NETWORK_NAMES)} or a checkpoint path (*.pt)')

@@ -1,0 +1,80 @@
+"""Damped Gauss-Newton refinement of joint guesses with the analytic Jacobian (batched,
+limit-aware). A network's answer lands within millimetres; three or four steps from there reach
+the closed form's precision because the error is quadratic near a solution."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ik_net_ros.kinematics import (DEFAULT_GEOMETRY, JOINT_LOWER, JOINT_UPPER, ArmGeometry,
+                                   forward_kinematics, jacobian)
+
+__all__ = ['refine_joints', 'pose_error']
+
+ORIENTATION_WEIGHT = 0.1  # m per rad: 1 degree of tool orientation counts like 1.7 mm
+
+
+def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ax, ay, az, aw = a.T
+    bx, by, bz, bw = b.T
+    return np.stack([aw * bx + ax * bw + ay * bz - az * by,
+                     aw * by - ax * bz + ay * bw + az * bx,
+                     aw * bz + ax * by - ay * bx + az * bw,
+                     aw * bw - ax * bx - ay * by - az * bz], -1)
+
+
+def pose_error(target: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """(N, 6) error target - current: position (m) and rotation vector (rad) in the base frame."""
+    conj = current[:, 3:] * np.array([-1.0, -1.0, -1.0, 1.0])
+    dq = _quat_mul(target[:, 3:], conj)  # rotation from current to target, base frame
+    dq *= np.where(dq[:, 3:] < 0, -1.0, 1.0)
+    vec_norm = np.linalg.norm(dq[:, :3], axis=1, keepdims=True)
+    angle = 2.0 * np.arctan2(vec_norm, dq[:, 3:])
+    scale = np.where(vec_norm > 1e-12, angle / np.maximum(vec_norm, 1e-300), 2.0)
+    return np.concatenate([target[:, :3] - current[:, :3], dq[:, :3] * scale], axis=1)
+
+
+def _weighted_error(targets, q, geometry, weight):
+    err = pose_error(targets, forward_kinematics(q, geometry)) * weight  # (M, 6)
+    return err, np.sum(err * err, axis=1)
+
+
+def refine_joints(targets: np.ndarray, joints: np.ndarray,
+                  geometry: ArmGeometry = DEFAULT_GEOMETRY, iterations: int = 12,
+                  damping: float = 1e-6, tolerance: float = 1e-18) -> np.ndarray:
+    """Refine joint guesses towards reachable target poses (Levenberg-Marquardt).
+
+    Each row keeps its own damping: a step that lowers the error is taken and the damping
+    shrinks tenfold (towards Gauss-Newton); a step that does not is refused and the damping
+    grows tenfold (towards gradient descent), so no row ever gets worse.
+
+    Args:
+        targets: (N, 7) validated, projected poses (m, unit quaternions).
+        joints: (N, 4) initial guesses, rad.
+        iterations: at most this many steps.
+        damping: initial damping (m^2).
+        tolerance: a row is done once its weighted squared error is below this (m^2).
+
+    Returns:
+        (N, 4) refined joints, always inside the joint limits (each step is clamped).
+    """
+    q = np.clip(np.array(joints, dtype=np.float64), JOINT_LOWER, JOINT_UPPER)
+    weight = np.array([1.0, 1.0, 1.0, ORIENTATION_WEIGHT, ORIENTATION_WEIGHT, ORIENTATION_WEIGHT])
+    err, cost = _weighted_error(targets, q, geometry, weight)
+    lam = np.full(len(q), damping)
+    for _ in range(iterations):
+        idx = np.flatnonzero(cost >= tolerance)
+        if idx.size == 0:
+            break
+        jac = jacobian(q[idx], geometry) * weight[None, :, None]  # (M, 6, 4)
+        jt = np.swapaxes(jac, 1, 2)  # (M, 4, 6)
+        hess = jt @ jac + lam[idx, None, None] * np.eye(4)  # (M, 4, 4)
+        step = np.linalg.solve(hess, jt @ err[idx, :, None])[:, :, 0]  # (M, 4)
+        q_new = np.clip(q[idx] + step, JOINT_LOWER, JOINT_UPPER)
+        err_new, cost_new = _weighted_error(targets[idx], q_new, geometry, weight)
+        better = cost_new < cost[idx]
+        take = idx[better]
+        q[take], err[take], cost[take] = q_new[better], err_new[better], cost_new[better]
+        lam[take] = np.maximum(lam[take] * 0.1, 1e-12)
+        lam[idx[~better]] *= 10.0
+    return q

@@ -1,0 +1,51 @@
+"""The ``ik_net_ros`` command line: one entry point, a subcommand per tool.
+
+Each tool module defines ``add_arguments(parser)`` and ``run(args) -> int``; modules are imported
+only when their subcommand runs, so ``ik_net_ros --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+
+__all__ = ['main', 'COMMANDS']
+
+# subcommand -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    'solve': ('ik_net_ros.tools.solve', 'solve poses given on the command line or in a file'),
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog='ik_net_ros', description='Learned inverse kinematics for the OpenMANIPULATOR-X.')
+    parser.add_argument('-v', '--verbose', action='store_true', help='debug logging')
+    sub = parser.add_subparsers(dest='command', metavar='COMMAND', required=True)
+    for name, (module, help_text) in COMMANDS.items():
+        cmd = sub.add_parser(name, help=help_text, description=help_text)
+        cmd.set_defaults(_module=module)
+        importlib.import_module(module).add_arguments(cmd)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run a subcommand; returns the process exit code (errors of the package give 2)."""
+    from ik_net_ros.errors import IkNetError
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format='%(levelname)s %(name)s: %(message)s')
+    try:
+        return int(importlib.import_module(args._module).run(args) or 0)
+    except IkNetError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print('interrupted', file=sys.stderr)
+        return 130
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""ament_python setup of ik_net_ros: the package, its share/ data and its executables."""
+
+from glob import glob
+
+from setuptools import find_packages, setup
+
+PACKAGE = 'ik_net_ros'
+SHARE = f'share/{PACKAGE}'
+
+setup(
+    name=PACKAGE,
+    version='0.1.0',
+    packages=find_packages(exclude=['test', 'test.*']),
+    data_files=[
+        ('share/ament_index/resource_index/packages', [f'resource/{PACKAGE}']),
+        (SHARE, ['package.xml']),
+        (f'{SHARE}/launch', glob('launch/*.launch.py')),
+        (f'{SHARE}/config', glob('config/*.yaml') + glob('config/*.rviz')),
+        (f'{SHARE}/models', glob('models/*.pt') + glob('models/*.md')),
+        (f'{SHARE}/urdf', glob('urdf/*.urdf')),
+    ],
+    install_requires=['setuptools'],
+    zip_safe=True,
+    maintainer='ik_net_ros maintainers',
+    maintainer_email='maintainers@ik-net-ros.invalid',
+    description='Live, learned inverse kinematics for the ROBOTIS OpenMANIPULATOR-X',
+    license='Apache-2.0',
+    tests_require=['pytest'],
+    entry_points={
+        'console_scripts': [
+            # the command line (layer 8)
+            'ik_net_ros = ik_net_ros.tools.cli:main',
+        ],
+    },
+)

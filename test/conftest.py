@@ -1,0 +1,16 @@
+"""Shared fixtures. ROS tests run in their own DDS domain on localhost only."""
+
+import os
+import random
+
+import numpy as np
+import pytest
+
+# One DDS domain per test session, away from the default 0 and from other parallel runs.
+os.environ.setdefault('ROS_DOMAIN_ID', str(random.Random(os.getpid()).randint(120, 220)))
+os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)

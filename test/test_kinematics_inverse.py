@@ -1,0 +1,107 @@
+"""Closed-form IK: exact round trips, the branch rule, and unreachable/bad inputs."""
+
+import numpy as np
+import pytest
+
+from ik_net_ros.errors import InvalidPoseError
+from ik_net_ros.kinematics import (JOINT_LOWER, JOINT_UPPER, forward_kinematics, ik_solutions,
+                                   inverse_kinematics, quat_angle, sample_joints, within_limits)
+from ik_net_ros.kinematics.inverse import NOT_ARM_ORIENTATION, OUT_OF_REACH, REACHABLE
+
+
+def test_round_trip_10000_configurations(rng):
+    q = sample_joints(10000, rng)
+    poses = forward_kinematics(q)
+    result = inverse_kinematics(poses)
+    assert result.reachable.all()
+    assert within_limits(result.joints).all()
+    back = forward_kinematics(result.joints)
+    assert np.abs(back[:, :3] - poses[:, :3]).max() < 1e-9
+    assert quat_angle(back[:, 3:], poses[:, 3:]).max() < 1e-7
+
+
+def test_every_valid_solution_reaches_the_pose(rng):
+    poses = forward_kinematics(sample_joints(3000, rng))
+    sol = ik_solutions(poses)
+    both = sol.valid.all(axis=1)
+    assert 0.02 < both.mean() < 0.15  # a few percent have two elbows inside the limits
+    for k in range(2):
+        ok = sol.strict[:, k]
+        back = forward_kinematics(sol.joints[ok, k])
+        assert np.abs(back[:, :3] - poses[ok, :3]).max() < 1e-9
+        # solutions just past a limit (within LIMIT_TOLERANCE) are clamped: close, not exact
+        near = sol.valid[:, k] & ~ok
+        back = forward_kinematics(sol.joints[near, k])
+        assert np.abs(back[:, :3] - poses[near, :3]).max(initial=0.0) < 1e-3
+        assert within_limits(sol.joints[sol.valid[:, k], k]).all()
+
+
+def test_branch_rule_prefers_elbow_up(rng):
+    poses = forward_kinematics(sample_joints(3000, rng))
+    sol = ik_solutions(poses)
+    both = sol.valid.all(axis=1) & sol.strict.all(axis=1)
+    picked = inverse_kinematics(poses[both]).joints
+    np.testing.assert_allclose(picked, sol.joints[both, 0])
+    # elbow up: the elbow angle gamma <= 0, i.e. joint3 lies above the shoulder-wrist line
+    assert not np.allclose(sol.joints[both, 0], sol.joints[both, 1])
+
+
+def test_labels_are_single_valued(rng):
+    """Two joint samples with the same pose get the same label."""
+    q = sample_joints(3000, rng)
+    poses = forward_kinematics(q)
+    sol = ik_solutions(poses)
+    both = np.flatnonzero(sol.valid.all(axis=1) & sol.strict.all(axis=1))
+    other = forward_kinematics(sol.joints[both, 1])
+    np.testing.assert_allclose(inverse_kinematics(other).joints,
+                               inverse_kinematics(poses[both]).joints, atol=1e-9)
+
+
+def test_reaching_behind_is_solved():
+    q = np.array([0.3, -1.2, -0.5, 0.6])  # leaning back over the base
+    pose = forward_kinematics(q)
+    result = inverse_kinematics(pose)
+    assert result.reachable[0]
+    np.testing.assert_allclose(forward_kinematics(result.joints[0])[:3], pose[:3], atol=1e-12)
+
+
+def test_unreachable_is_a_distinct_explained_outcome():
+    far = np.array([[1.0, 0.0, 0.2, 0.0, 0.0, 0.0, 1.0]])
+    result = inverse_kinematics(far)
+    assert not result.reachable[0]
+    assert np.isnan(result.joints[0]).all()
+    assert result.reason[0] == OUT_OF_REACH
+    assert 'far' in result.reason_text(0)
+
+
+def test_orientation_with_roll_is_not_taken_as_is():
+    rolled = np.array([0.2, 0.0, 0.2, np.sin(0.25), 0.0, 0.0, np.cos(0.25)])  # roll 0.5 rad
+    result = inverse_kinematics(rolled)
+    assert result.reason[0] == NOT_ARM_ORIENTATION and not result.reachable[0]
+
+
+def test_non_unit_quaternion_is_normalised(rng):
+    pose = forward_kinematics(sample_joints(1, rng))[0]
+    scaled = pose.copy()
+    scaled[3:] *= -3.7  # other sign, other norm: same rotation
+    a, b = inverse_kinematics(pose), inverse_kinematics(scaled)
+    assert b.reason[0] == REACHABLE
+    np.testing.assert_allclose(a.joints, b.joints, atol=1e-12)
+
+
+@pytest.mark.parametrize('bad, match', [
+    ([0.2, 0, 0.2, 0, 0, 0, 0], 'zero'),
+    ([0.2, np.nan, 0.2, 0, 0, 0, 1], 'NaN'),
+    ([0.2, 0, np.inf, 0, 0, 0, 1], 'NaN or inf'),
+    ([0.2, 0, 0.2, 0, 0, 1], 'shape'),
+    (np.zeros((3, 2, 7)), 'shape'),
+    ('not a pose', 'numeric'),
+])
+def test_bad_poses_raise_clear_errors(bad, match):
+    with pytest.raises(InvalidPoseError, match=match):
+        inverse_kinematics(bad)
+
+
+def test_limits_are_the_reference_values():
+    np.testing.assert_allclose(JOINT_LOWER, [-np.pi, -1.5, -1.5, -1.7])
+    np.testing.assert_allclose(JOINT_UPPER, [np.pi, 1.5, 1.4, 1.97])

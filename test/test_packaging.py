@@ -1,0 +1,77 @@
+"""The package as ROS sees it: colcon install layout, package.xml, and the layering rule."""
+
+import ast
+import os
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CORE_LAYERS = ('kinematics', 'networks', 'data', 'training', 'solver', 'hardware')
+
+
+@pytest.fixture(scope='session')
+def colcon_install(tmp_path_factory):
+    """``colcon build`` of the package into a temporary folder; returns the install prefix."""
+    colcon = shutil.which('colcon') or str(Path(sys.executable).parent / 'colcon')
+    base = tmp_path_factory.mktemp('colcon')
+    env = dict(os.environ, PYTHONDONTWRITEBYTECODE='1')
+    result = subprocess.run(
+        [colcon, '--log-base', str(base / 'log'), 'build', '--base-paths', str(ROOT),
+         '--build-base', str(base / 'build'), '--install-base', str(base / 'install')],
+        cwd=base, env=env, capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return base / 'install' / 'ik_net_ros'
+
+
+def test_colcon_install_layout(colcon_install):
+    prefix = colcon_install
+    assert (prefix / 'share/ament_index/resource_index/packages/ik_net_ros').is_file()
+    assert (prefix / 'share/ik_net_ros/package.xml').is_file()
+    assert (prefix / 'share/ik_net_ros/launch/ik.launch.py').is_file()
+    exe = prefix / 'lib/ik_net_ros/ik_net_ros'
+    assert exe.is_file() and os.access(exe, os.X_OK)
+
+
+def test_installed_command_line_runs(colcon_install):
+    site = next((colcon_install / 'lib').glob('python3*/site-packages'))
+    env = dict(os.environ, PYTHONPATH=f'{site}{os.pathsep}{os.environ.get("PYTHONPATH", "")}')
+    out = subprocess.run([sys.executable, str(colcon_install / 'lib/ik_net_ros/ik_net_ros'),
+                          'solve', '0.286', '0', '0.2045', '0', '0', '0', '1'],
+                         env=env, capture_output=True, text=True, timeout=60, cwd='/')
+    assert out.returncode == 0, out.stderr
+    assert [abs(float(v)) < 1e-9 for v in out.stdout.split()] == [True] * 4
+
+
+def test_package_xml_declares_runtime_dependencies():
+    root = ET.parse(ROOT / 'package.xml').getroot()
+    assert root.get('format') == '3' and root.findtext('name') == 'ik_net_ros'
+    deps = {e.text for e in root if e.tag in ('exec_depend', 'depend')}
+    for dep in ('rclpy', 'geometry_msgs', 'sensor_msgs', 'trajectory_msgs', 'visualization_msgs',
+                'launch', 'launch_ros', 'robot_state_publisher', 'rviz2', 'python3-numpy',
+                'python3-torch', 'dynamixel_sdk'):
+        assert dep in deps, dep
+    assert root.find('export/build_type').text == 'ament_python'
+
+
+def _imports(path: Path) -> set[str]:
+    names = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split('.')[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module.split('.')[0])
+    return names
+
+
+@pytest.mark.parametrize('layer', CORE_LAYERS)
+def test_core_layers_never_import_rclpy(layer):
+    files = list((ROOT / 'ik_net_ros' / layer).rglob('*.py'))
+    assert files
+    for path in files:
+        bad = _imports(path) & {'rclpy', 'rosidl_runtime_py', 'launch', 'launch_ros'}
+        assert not bad, f'{path.relative_to(ROOT)} imports {bad}'

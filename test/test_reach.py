@@ -1,0 +1,56 @@
+"""Projection of arbitrary targets onto the orientations the arm can take."""
+
+import numpy as np
+
+from ik_net_ros.kinematics import (forward_kinematics, is_reachable, project_pose,
+                                   quat_to_matrix, sample_joints)
+from ik_net_ros.kinematics.inverse import REACHABLE, ik_solutions
+from ik_net_ros.kinematics.rotations import quat_from_yaw_pitch
+
+
+def _random_quats(rng, n):
+    q = rng.normal(size=(n, 4))
+    return q / np.linalg.norm(q, axis=1, keepdims=True)
+
+
+def test_projection_is_identity_on_reachable_poses(rng):
+    poses = forward_kinematics(sample_joints(2000, rng))
+    np.testing.assert_allclose(project_pose(poses), poses, atol=1e-12)
+
+
+def test_projection_keeps_position_removes_roll_and_keeps_pitch(rng):
+    poses = forward_kinematics(sample_joints(500, rng))
+    requested = poses.copy()
+    requested[:, 3:] = _random_quats(rng, 500)
+    projected = project_pose(requested)
+    np.testing.assert_allclose(projected[:, :3], requested[:, :3])
+    rot = quat_to_matrix(projected[:, 3:])
+    np.testing.assert_allclose(rot[:, 2, 1], 0.0, atol=1e-12)  # tool y axis horizontal: no roll
+    # the tool x axis keeps the requested pitch (angle to the horizontal plane)
+    req_x = quat_to_matrix(requested[:, 3:])[:, :, 0]
+    np.testing.assert_allclose(rot[:, 2, 0], req_x[:, 2], atol=1e-12)
+    # and the result is now an arm orientation (the closed form accepts it as consistent)
+    sol = ik_solutions(projected)
+    assert np.all(sol.reason != 3)
+
+
+def test_projection_prefers_reachable_candidate():
+    # A pose in front of the arm, asked with the roll of the reaching-behind candidate (same
+    # tool x axis, yaw + pi): the y-axis rule prefers that candidate, but it is unreachable
+    # there, so the forward one is taken.
+    q = np.array([0.0, 0.3, 0.2, 0.1])
+    pose = forward_kinematics(q)
+    requested = pose.copy()
+    requested[3:] = quat_from_yaw_pitch(np.pi, np.pi - q[1:].sum())
+    projected = project_pose(requested)
+    assert ik_solutions(projected).reason[0] == REACHABLE
+    np.testing.assert_allclose(projected, pose, atol=1e-12)
+
+
+def test_is_reachable(rng):
+    poses = forward_kinematics(sample_joints(100, rng))
+    assert is_reachable(poses).all()
+    assert not is_reachable([1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0])
+    rolled = poses[0].copy()
+    rolled[3:] = [np.sin(0.3), 0.0, 0.0, np.cos(0.3)]
+    assert not is_reachable(rolled, project=False)
