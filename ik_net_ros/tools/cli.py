@@ -15,7 +15,10 @@ __all__ = ['main', 'COMMANDS']
 
 # subcommand -> (module, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
-    'solve': ('ik_net_ros.tools.solve', 'solve poses given on the command line or in a file'),
+    'solve': ('ik_net_ros.tools.solve', 'joints for one pose given on the command line'),
+    'dataset': ('ik_net_ros.tools.dataset', 'write a dataset (synthetic, converted, imported)'),
+    'train': ('ik_net_ros.tools.train', 'train a network and write a checkpoint'),
+    'evaluate': ('ik_net_ros.tools.evaluate', 'accuracy of a model on a dataset'),
 }
 
 

@@ -1,0 +1,99 @@
+"""A dataset of tool poses and the joints that reach them, with splits and statistics."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ik_net_ros.errors import DatasetError
+
+__all__ = ['PoseJointSet', 'Normalization', 'random_split', 'sequential_split', 'POSE_COLUMNS',
+           'JOINT_COLUMNS']
+
+JOINT_COLUMNS = ('joint1', 'joint2', 'joint3', 'joint4')
+POSE_COLUMNS = ('x', 'y', 'z', 'qx', 'qy', 'qz', 'qw')
+
+
+@dataclass
+class PoseJointSet:
+    """Pairs of poses (N, 7) [x, y, z, qx, qy, qz, qw] (m) and joints (N, 4) (rad).
+
+    ``meta`` records where the data came from (source, seed, geometry...), and travels into the
+    checkpoints trained on it.
+    """
+
+    poses: np.ndarray
+    joints: np.ndarray
+    meta: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.poses = np.asarray(self.poses, dtype=np.float64)
+        self.joints = np.asarray(self.joints, dtype=np.float64)
+        if self.poses.ndim != 2 or self.poses.shape[1] != 7:
+            raise DatasetError(f'poses must be (N, 7), got {self.poses.shape}')
+        if self.joints.shape != (len(self.poses), 4):
+            raise DatasetError(f'joints must be ({len(self.poses)}, 4), got {self.joints.shape}')
+
+    def __len__(self) -> int:
+        return len(self.poses)
+
+    def subset(self, index) -> PoseJointSet:
+        """The rows ``index`` (an index array, mask or slice) as a new set with the same meta."""
+        return PoseJointSet(self.poses[index], self.joints[index], dict(self.meta))
+
+    def summary(self) -> dict:
+        """Size, source and ranges: what a checkpoint records about its training data."""
+        return {
+            'rows': len(self),
+            'source': self.meta.get('source', 'unknown'),
+            **{k: v for k, v in self.meta.items() if k != 'source'},
+            'joint_min': self.joints.min(axis=0).round(4).tolist() if len(self) else [],
+            'joint_max': self.joints.max(axis=0).round(4).tolist() if len(self) else [],
+        }
+
+
+@dataclass
+class Normalization:
+    """Per-column mean and standard deviation of network inputs (poses) and outputs (joints),
+    computed on training data only so validation stays unseen."""
+
+    pose_mean: np.ndarray
+    pose_std: np.ndarray
+    joint_mean: np.ndarray
+    joint_std: np.ndarray
+
+    @classmethod
+    def fit(cls, data: PoseJointSet, min_std: float = 1e-6) -> Normalization:
+        """Statistics of ``data``; a constant column gets std 1 instead of ~0."""
+        if len(data) < 2:
+            raise DatasetError('need at least 2 rows to compute normalisation statistics')
+        pose_std = data.poses.std(axis=0)
+        joint_std = data.joints.std(axis=0)
+        return cls(data.poses.mean(axis=0), np.where(pose_std < min_std, 1.0, pose_std),
+                   data.joints.mean(axis=0), np.where(joint_std < min_std, 1.0, joint_std))
+
+
+def random_split(data: PoseJointSet, val_fraction: float = 0.1, seed: int = 0
+                 ) -> tuple[PoseJointSet, PoseJointSet]:
+    """Shuffled (train, validation) split; for i.i.d. synthetic data."""
+    _check_fraction(val_fraction, len(data))
+    order = np.random.default_rng(seed).permutation(len(data))
+    n_val = max(1, int(round(len(data) * val_fraction)))
+    return data.subset(order[n_val:]), data.subset(order[:n_val])
+
+
+def sequential_split(data: PoseJointSet, val_fraction: float = 0.2
+                     ) -> tuple[PoseJointSet, PoseJointSet]:
+    """First part trains, last part validates (the original IKNet's rule for recordings, where
+    neighbouring rows are nearly equal and a random split would leak)."""
+    _check_fraction(val_fraction, len(data))
+    n_train = len(data) - max(1, int(round(len(data) * val_fraction)))
+    return data.subset(slice(0, n_train)), data.subset(slice(n_train, None))
+
+
+def _check_fraction(fraction: float, rows: int) -> None:
+    if not 0.0 < fraction < 1.0:
+        raise DatasetError(f'validation fraction must be in (0, 1), got {fraction}')
+    if rows < 2:
+        raise DatasetError(f'cannot split a dataset of {rows} row(s)')

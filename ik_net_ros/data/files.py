@@ -1,0 +1,132 @@
+"""Dataset files: CSV (the interchange format the collector writes) and NPZ (large sets).
+
+CSV: a header naming at least ``joint1..joint4, x, y, z, qx, qy, qz, qw`` in any order (extra
+columns such as ``stamp`` are allowed and ignored), then one row per sample. A truncated last
+line (a recording cut off mid-write) is skipped with a warning; any other malformed row is an
+error naming the file and the line.
+"""
+
+from __future__ import annotations
+
+import csv
+import logging
+import os
+from pathlib import Path
+
+import numpy as np
+
+from ik_net_ros.data.dataset import JOINT_COLUMNS, POSE_COLUMNS, PoseJointSet
+from ik_net_ros.errors import DatasetError
+
+__all__ = ['read_csv', 'write_csv', 'read_npz', 'write_npz', 'load_dataset', 'save_dataset',
+           'CSV_COLUMNS']
+
+log = logging.getLogger(__name__)
+CSV_COLUMNS = JOINT_COLUMNS + POSE_COLUMNS
+
+
+def read_csv(path: str | Path) -> PoseJointSet:
+    """Read a CSV dataset. Raises DatasetError (file, line and reason) on malformed content."""
+    path = Path(path)
+    try:
+        with open(path, newline='') as f:
+            text = f.read()
+    except OSError as e:
+        raise DatasetError(f'{path}: cannot read ({e.strerror})') from e
+    lines = text.splitlines()
+    torn_tail = bool(text) and not text.endswith('\n')
+    rows = list(csv.reader(lines))
+    if not rows:
+        raise DatasetError(f'{path}: empty file, expected a header {",".join(CSV_COLUMNS)}')
+    header = [h.strip() for h in rows[0]]
+    missing = [c for c in CSV_COLUMNS if c not in header]
+    if missing:
+        raise DatasetError(f'{path}: line 1: header lacks column(s) {", ".join(missing)}')
+    cols = [header.index(c) for c in CSV_COLUMNS]
+    values = np.empty((len(rows) - 1, len(cols)))
+    kept = 0
+    for lineno, row in enumerate(rows[1:], start=2):
+        if not row or all(not v.strip() for v in row):
+            continue
+        try:
+            if len(row) != len(header):
+                raise ValueError(f'{len(row)} fields, header has {len(header)}')
+            values[kept] = [float(row[c]) for c in cols]
+        except ValueError as e:
+            if torn_tail and lineno == len(rows):
+                log.warning('%s: line %d is truncated (recording cut off?); skipped', path, lineno)
+                continue
+            raise DatasetError(f'{path}: line {lineno}: {e}') from e
+        if not np.all(np.isfinite(values[kept])):
+            raise DatasetError(f'{path}: line {lineno}: NaN or inf')
+        kept += 1
+    values = values[:kept]
+    return PoseJointSet(values[:, 4:], values[:, :4], {'source': str(path)})
+
+
+def write_csv(data: PoseJointSet, path: str | Path) -> None:
+    """Write ``data`` as CSV with the standard header, atomically (temp file + rename)."""
+    path = Path(path)
+    table = np.concatenate([data.joints, data.poses], axis=1)
+    _atomic_write(path, lambda f: (f.write(','.join(CSV_COLUMNS) + '\n'),
+                                   np.savetxt(f, table, delimiter=',', fmt='%.17g')), 'w')
+
+
+def read_npz(path: str | Path) -> PoseJointSet:
+    """Read an NPZ dataset (arrays ``poses`` (N, 7) and ``joints`` (N, 4))."""
+    path = Path(path)
+    try:
+        with np.load(path, allow_pickle=False) as z:
+            poses, joints = z['poses'], z['joints']
+            meta = {'source': str(path)}
+            if 'seed' in z:
+                meta['seed'] = int(z['seed'])
+    except KeyError as e:
+        raise DatasetError(f'{path}: missing array {e} (expected poses and joints)') from e
+    except (OSError, ValueError, EOFError) as e:
+        raise DatasetError(f'{path}: not a readable NPZ file ({e})') from e
+    data = PoseJointSet(poses, joints, meta)
+    if not (np.all(np.isfinite(data.poses)) and np.all(np.isfinite(data.joints))):
+        raise DatasetError(f'{path}: contains NaN or inf')
+    return data
+
+
+def write_npz(data: PoseJointSet, path: str | Path) -> None:
+    """Write ``data`` as a compressed NPZ, atomically."""
+    extra = {'seed': data.meta['seed']} if 'seed' in data.meta else {}
+    _atomic_write(Path(path), lambda f: np.savez_compressed(
+        f, poses=data.poses, joints=data.joints, **extra), 'wb')
+
+
+def load_dataset(path: str | Path) -> PoseJointSet:
+    """Read a dataset by extension: .csv or .npz."""
+    suffix = Path(path).suffix.lower()
+    if suffix == '.csv':
+        return read_csv(path)
+    if suffix == '.npz':
+        return read_npz(path)
+    raise DatasetError(f'{path}: unknown dataset format {suffix!r} (expected .csv or .npz)')
+
+
+def save_dataset(data: PoseJointSet, path: str | Path) -> None:
+    """Write a dataset by extension: .csv or .npz."""
+    suffix = Path(path).suffix.lower()
+    if suffix == '.csv':
+        write_csv(data, path)
+    elif suffix == '.npz':
+        write_npz(data, path)
+    else:
+        raise DatasetError(f'{path}: unknown dataset format {suffix!r} (expected .csv or .npz)')
+
+
+def _atomic_write(path: Path, write, mode: str) -> None:
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
+    try:
+        with open(tmp, mode) as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise DatasetError(f'{path}: cannot write ({e.strerror})') from e

@@ -1,0 +1,26 @@
+"""IKModel: a network plus the normalisation it was trained with, so that raw poses (m, unit
+quaternions) go in and joints (rad) come out. Its buffers travel in the checkpoint."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ['IKModel']
+
+
+class IKModel(nn.Module):
+    """(N, 7) raw poses -> (N, 4) joints in rad."""
+
+    def __init__(self, network: nn.Module, pose_mean, pose_std, joint_mean, joint_std):
+        super().__init__()
+        self.network = network
+        for name, value, size in (('pose_mean', pose_mean, 7), ('pose_std', pose_std, 7),
+                                  ('joint_mean', joint_mean, 4), ('joint_std', joint_std, 4)):
+            self.register_buffer(name, torch.as_tensor(np.asarray(value), dtype=torch.float32)
+                                 .reshape(size))
+
+    def forward(self, poses: torch.Tensor) -> torch.Tensor:
+        x = (poses - self.pose_mean) / self.pose_std  # (N, 7) zero mean, unit std
+        return self.network(x) * self.joint_std + self.joint_mean  # (N, 4) rad

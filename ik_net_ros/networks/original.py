@@ -1,0 +1,26 @@
+"""The original IKNet (youtalk/iknet, 2021), exactly: 7-400-300-200-100-50-4, ReLU and
+Dropout(0.1) after every hidden layer, PyTorch's default initialisation; 209,054 parameters."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+__all__ = ['OriginalIKNet']
+
+
+class OriginalIKNet(nn.Module):
+    """(N, 7) pose -> (N, 4) joints."""
+
+    def __init__(self, hidden: tuple[int, ...] = (400, 300, 200, 100, 50), dropout: float = 0.1):
+        super().__init__()
+        layers: list[nn.Module] = []
+        width = 7
+        for h in hidden:
+            layers += [nn.Linear(width, h), nn.ReLU(), nn.Dropout(dropout)]
+            width = h
+        layers.append(nn.Linear(width, 4))
+        self.layers = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.layers(x)  # (N, 7) -> (N, 4)

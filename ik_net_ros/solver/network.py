@@ -1,0 +1,60 @@
+"""A trained IKNet as a solver: normalised network inference in batches on CPU or CUDA."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from ik_net_ros.errors import CheckpointError
+from ik_net_ros.kinematics import ArmGeometry, IkSolutions
+from ik_net_ros.resources import model_path
+from ik_net_ros.solver.base import Solver
+from ik_net_ros.training.checkpoint import Checkpoint, load_checkpoint
+from ik_net_ros.training.device import resolve_device
+
+__all__ = ['NetworkSolver']
+
+BATCH = 65536  # poses per forward pass: bounds memory on small GPUs
+
+
+class NetworkSolver(Solver):
+    """Runs an :class:`~ik_net_ros.networks.IKModel` from a checkpoint."""
+
+    def __init__(self, checkpoint: Checkpoint, name: str, device: str = 'cpu'):
+        super().__init__(checkpoint.geometry)
+        self.name = name
+        self.checkpoint = checkpoint
+        self._device = resolve_device(device)
+        self.device = self._device.type
+        self.model = checkpoint.model.to(self._device).eval()
+
+    @classmethod
+    def from_name(cls, name: str, device: str = 'cpu',
+                  geometry: ArmGeometry | None = None) -> NetworkSolver:
+        """Load a shipped model by name, or a checkpoint by path.
+
+        Raises:
+            CheckpointError: missing, corrupt or mismatched checkpoint.
+            ConfigError: bad device.
+        """
+        resolve_device(device)  # a bad device is reported before any file is read
+        path = Path(name) if name.endswith(('.pt', '.pth')) else model_path(name)
+        if not path.is_file():
+            raise CheckpointError(f'model {name!r}: no checkpoint at {path} (train one with '
+                                  '`ik_net_ros train`, or give a path)')
+        return cls(load_checkpoint(path, geometry), name=name, device=device)
+
+    @torch.no_grad()
+    def predict(self, targets: np.ndarray) -> np.ndarray:
+        """Raw network output (N, 4) rad for projected poses (N, 7); no clamping."""
+        x = torch.as_tensor(targets, dtype=torch.float32)
+        out = [self.model(x[i:i + BATCH].to(self._device)).cpu()
+               for i in range(0, len(x), BATCH)]
+        if self._device.type == 'cuda':
+            torch.cuda.synchronize(self._device)
+        return torch.cat(out).numpy().astype(np.float64)
+
+    def _solve(self, targets: np.ndarray, solutions: IkSolutions) -> np.ndarray:
+        return self.predict(targets)

@@ -1,0 +1,114 @@
+"""The checkpoint: one file carrying everything needed to use a trained model.
+
+Contents (a dict of plain types and tensors, so ``torch.load(weights_only=True)`` reads it):
+format and version, network name and constructor arguments, the weights with the normalisation
+buffers, the arm geometry it was trained for, the training config, a training data summary,
+validation/held-out metrics, creation time and library versions. Saved atomically.
+"""
+
+from __future__ import annotations
+
+import datetime
+import os
+import pickle
+import zipfile
+from pathlib import Path
+
+import torch
+
+from ik_net_ros.errors import CheckpointError
+from ik_net_ros.kinematics import ArmGeometry
+from ik_net_ros.networks import NETWORKS, IKModel, build_network
+
+__all__ = ['save_checkpoint', 'load_checkpoint', 'FORMAT', 'VERSION', 'Checkpoint']
+
+FORMAT = 'ik_net_ros.checkpoint'
+VERSION = 1
+
+
+class Checkpoint:
+    """A loaded checkpoint: ``model`` (IKModel, eval mode) and ``info`` (everything else)."""
+
+    def __init__(self, model: IKModel, info: dict):
+        self.model, self.info = model, info
+
+    @property
+    def geometry(self) -> ArmGeometry:
+        return ArmGeometry(**self.info['geometry'])
+
+    @property
+    def network(self) -> str:
+        return self.info['network']
+
+
+def save_checkpoint(path: str | Path, model: IKModel, network: str, network_kwargs: dict,
+                    geometry: ArmGeometry, train_config: dict | None = None,
+                    data_summary: dict | None = None, metrics: dict | None = None) -> Path:
+    """Write a checkpoint atomically (temp file, fsync, rename). Returns the path."""
+    path = Path(path)
+    payload = {
+        'format': FORMAT, 'version': VERSION,
+        'network': network, 'network_kwargs': dict(network_kwargs),
+        'state_dict': {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        'geometry': geometry.as_dict(),
+        'train_config': dict(train_config or {}),
+        'data': dict(data_summary or {}),
+        'metrics': dict(metrics or {}),
+        'created': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
+        'torch_version': str(torch.__version__),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
+    try:
+        with open(tmp, 'wb') as f:
+            torch.save(payload, f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as e:
+        tmp.unlink(missing_ok=True)
+        raise CheckpointError(f'{path}: cannot write checkpoint ({e.strerror})') from e
+    return path
+
+
+def load_checkpoint(path: str | Path, geometry: ArmGeometry | None = None) -> Checkpoint:
+    """Read a checkpoint (weights_only) and rebuild its model on the CPU, in eval mode.
+
+    Args:
+        geometry: if given, the checkpoint must have been trained for it (base height etc.).
+
+    Raises:
+        CheckpointError: missing, unreadable or corrupt file; not an ik_net_ros checkpoint;
+            unknown version or network; weights that do not fit; a geometry mismatch.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f'{path}: no such checkpoint file')
+    try:
+        payload = torch.load(path, map_location='cpu', weights_only=True)
+    except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, OSError,
+            ValueError, AttributeError, TypeError) as e:
+        raise CheckpointError(f'{path}: corrupt or not a torch checkpoint ({e})') from e
+    if not isinstance(payload, dict) or payload.get('format') != FORMAT:
+        raise CheckpointError(f'{path}: not an ik_net_ros checkpoint (foreign file)')
+    if payload.get('version') != VERSION:
+        raise CheckpointError(f'{path}: checkpoint version {payload.get("version")} is not '
+                              f'supported (this ik_net_ros reads version {VERSION})')
+    name = payload.get('network')
+    if name not in NETWORKS:
+        raise CheckpointError(f'{path}: unknown network {name!r}')
+    try:
+        network = build_network(name, **payload.get('network_kwargs', {}))
+        model = IKModel(network, torch.zeros(7), torch.ones(7), torch.zeros(4), torch.ones(4))
+        model.load_state_dict(payload['state_dict'])
+        stored = ArmGeometry(**payload['geometry'])
+    except (KeyError, TypeError, ValueError, RuntimeError) as e:
+        raise CheckpointError(f'{path}: weights or settings do not fit network {name!r} '
+                              f'({e})') from e
+    if geometry is not None and stored != geometry:
+        raise CheckpointError(
+            f'{path}: trained for base height {stored.base_height} m, but geometry with base '
+            f'height {geometry.base_height} m was requested (retrain, or use the matching '
+            'geometry)')
+    model.eval()
+    return Checkpoint(model, {k: v for k, v in payload.items() if k != 'state_dict'})

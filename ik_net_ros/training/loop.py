@@ -1,0 +1,142 @@
+"""The training loop: Adam, optional learning-rate schedule, early stopping on validation loss,
+the best weights kept. Plain and explicit, in the manner of nanoGPT's train.py."""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from ik_net_ros.data import Normalization, PoseJointSet
+from ik_net_ros.kinematics import DEFAULT_GEOMETRY, ArmGeometry
+from ik_net_ros.kinematics.torch_fk import forward_kinematics_torch
+from ik_net_ros.networks import IKModel, build_network
+from ik_net_ros.training.config import TrainConfig
+from ik_net_ros.training.device import resolve_device
+
+__all__ = ['train', 'TrainResult', 'compute_loss']
+
+log = logging.getLogger(__name__)
+POSITION_SCALE = 0.01  # m: the task loss counts position error in centimetres
+
+
+class TrainResult:
+    """What :func:`train` returns: the best model (on the CPU, eval mode) and its history."""
+
+    def __init__(self, model: IKModel, history: list[dict], best_epoch: int, seconds: float,
+                 stopped_early: bool):
+        self.model, self.history, self.best_epoch = model, history, best_epoch
+        self.seconds, self.stopped_early = seconds, stopped_early
+
+    @property
+    def best(self) -> dict:
+        return self.history[self.best_epoch - 1]
+
+
+def compute_loss(kind: str, pred: torch.Tensor, joints: torch.Tensor, poses: torch.Tensor,
+                 geometry: ArmGeometry, task_weight: float = 1.0) -> torch.Tensor:
+    """Loss of predicted joints (N, 4) against label joints (N, 4) and target poses (N, 7)."""
+    loss = pred.new_zeros(())
+    if kind in ('joint', 'joint+task'):
+        loss = loss + torch.mean((pred - joints) ** 2)  # rad^2, the paper's joint-space MSE
+    if kind in ('task', 'joint+task'):
+        reached = forward_kinematics_torch(pred, geometry)  # (N, 7)
+        pos = torch.sum((reached[:, :3] - poses[:, :3]) ** 2, dim=1) / POSITION_SCALE ** 2
+        dot = torch.sum(reached[:, 3:] * poses[:, 3:], dim=1)
+        rot = 4.0 * (1.0 - dot ** 2)  # ~ angle^2 for small angles, sign-free
+        task = torch.mean(pos + rot)
+        loss = loss + (task if kind == 'task' else task_weight * task)
+    return loss
+
+
+def _lr_factor(config: TrainConfig, epoch: int) -> float:
+    if config.schedule == 'cosine':
+        return 1e-3 + 0.5 * (1 - 1e-3) * (1 + math.cos(math.pi * epoch / config.epochs))
+    return 1.0
+
+
+def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
+          geometry: ArmGeometry = DEFAULT_GEOMETRY, progress: bool = True) -> TrainResult:
+    """Train ``config.network`` on ``train_set``, early-stopping on ``val_set``.
+
+    Returns the model of the best validation epoch, on the CPU in eval mode.
+    """
+    torch.manual_seed(config.seed)
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    device = resolve_device(config.device)
+    norm = Normalization.fit(train_set)
+    model = IKModel(build_network(config.network, **config.network_kwargs), norm.pose_mean,
+                    norm.pose_std, norm.joint_mean, norm.joint_std).to(device)
+
+    def tensors(data: PoseJointSet):
+        return (torch.as_tensor(data.poses, dtype=torch.float32, device=device),
+                torch.as_tensor(data.joints, dtype=torch.float32, device=device))
+
+    x_train, y_train = tensors(train_set)  # (N, 7), (N, 4)
+    x_val, y_val = tensors(val_set)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr,
+                                 weight_decay=config.weight_decay)
+    plateau = (torch.optim.lr_scheduler.ReduceLROnPlateau(
+        optimizer, factor=0.3, patience=max(1, config.patience // 2))
+        if config.schedule == 'plateau' else None)
+    generator = torch.Generator().manual_seed(config.seed)
+    history: list[dict] = []
+    best_loss, best_epoch, best_state = math.inf, 0, None
+    start = time.perf_counter()
+    steps = math.ceil(len(x_train) / config.batch_size)
+    bar = tqdm(range(1, config.epochs + 1), desc=f'train {config.network}', unit='epoch',
+               disable=not progress)
+    for epoch in bar:
+        if plateau is None:
+            for group in optimizer.param_groups:
+                group['lr'] = config.lr * _lr_factor(config, epoch - 1)
+        model.train()
+        order = torch.randperm(len(x_train), generator=generator).to(device)
+        total = 0.0
+        for step in range(steps):
+            idx = order[step * config.batch_size:(step + 1) * config.batch_size]
+            if len(idx) < 2:  # BatchNorm needs two samples
+                continue
+            loss = compute_loss(config.loss, model(x_train[idx]), y_train[idx], x_train[idx],
+                                geometry, config.task_weight)
+            optimizer.zero_grad(set_to_none=True)
+            loss.backward()
+            optimizer.step()
+            total += loss.item()
+        val = evaluate_loss(model, x_val, y_val, config, geometry)
+        if plateau is not None:
+            plateau.step(val['loss'])
+        row = {'epoch': epoch, 'train_loss': total / steps, **val,
+               'lr': optimizer.param_groups[0]['lr'], 'seconds': time.perf_counter() - start}
+        history.append(row)
+        bar.set_postfix(val=f"{val['loss']:.2e}", mm=f"{val['position_mm_median']:.2f}")
+        if val['loss'] < best_loss:
+            best_loss, best_epoch = val['loss'], epoch
+            best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+        elif epoch - best_epoch >= config.patience:
+            log.info('early stop at epoch %d: no better validation loss for %d epochs', epoch,
+                     config.patience)
+            break
+    model = model.cpu()
+    model.load_state_dict(best_state)
+    model.eval()
+    return TrainResult(model, history, best_epoch, time.perf_counter() - start,
+                       stopped_early=len(history) < config.epochs)
+
+
+@torch.no_grad()
+def evaluate_loss(model: IKModel, poses: torch.Tensor, joints: torch.Tensor,
+                  config: TrainConfig, geometry: ArmGeometry) -> dict:
+    """Validation loss (of the configured kind), joint MSE and median tool position error."""
+    model.eval()
+    preds = torch.cat([model(poses[i:i + 65536]) for i in range(0, len(poses), 65536)])
+    loss = compute_loss(config.loss, preds, joints, poses, geometry, config.task_weight).item()
+    reached = forward_kinematics_torch(preds.double(), geometry)
+    err_mm = 1e3 * torch.linalg.norm(reached[:, :3] - poses[:, :3].double(), dim=1)
+    return {'loss': loss, 'joint_mse': torch.mean((preds - joints) ** 2).item(),
+            'position_mm_median': float(np.median(err_mm.cpu().numpy()))}

@@ -1,0 +1,39 @@
+"""Accuracy of joints against target poses: the figures the evaluation command, the model cards
+and the benchmark report."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ik_net_ros.kinematics import (DEFAULT_GEOMETRY, ArmGeometry, forward_kinematics, quat_angle,
+                                   within_limits)
+
+__all__ = ['pose_accuracy', 'SOLVED_MM', 'SOLVED_DEG']
+
+SOLVED_MM, SOLVED_DEG = 1.0, 1.0
+
+
+def pose_accuracy(poses: np.ndarray, joints: np.ndarray, labels: np.ndarray | None = None,
+                  geometry: ArmGeometry = DEFAULT_GEOMETRY) -> dict[str, float]:
+    """Tool errors of ``joints`` (N, 4) against the target ``poses`` (N, 7).
+
+    Returns a dict: position error in mm and orientation error in degrees (median, p95, p99, max,
+    mean), the share solved within 1 mm and 1 degree, the share inside the joint limits, and the
+    joint MSE (rad^2) against ``labels`` when given.
+    """
+    reached = forward_kinematics(joints, geometry)
+    pos_mm = 1e3 * np.linalg.norm(reached[:, :3] - poses[:, :3], axis=1)
+    rot_deg = np.degrees(quat_angle(reached[:, 3:], poses[:, 3:]))
+    out = {'count': int(len(poses))}
+    for name, err in (('position_mm', pos_mm), ('orientation_deg', rot_deg)):
+        out[f'{name}_mean'] = float(err.mean())
+        out[f'{name}_median'] = float(np.median(err))
+        for q in (95, 99):
+            out[f'{name}_p{q}'] = float(np.percentile(err, q))
+        out[f'{name}_max'] = float(err.max())
+    out['solved_share'] = float(np.mean((pos_mm < SOLVED_MM) & (rot_deg < SOLVED_DEG)))
+    out['solved_0.1mm_0.1deg_share'] = float(np.mean((pos_mm < 0.1) & (rot_deg < 0.1)))
+    out['inside_limits_share'] = float(np.mean(within_limits(joints)))
+    if labels is not None:
+        out['joint_mse'] = float(np.mean((joints - labels) ** 2))
+    return out

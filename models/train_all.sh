@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Trains the three shipped models on this machine's CPU, as recorded in models/README.md.
+# Usage: bash models/train_all.sh [network...]   (default: focused improved original)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-.venv/bin/python}
+nets=("${@:-focused improved original}")
+for net in ${nets[@]}; do
+  case $net in
+    focused)  args=(--data synthetic:1500000:0 --epochs 60 --batch-size 1024 --lr 2e-3) ;;
+    improved) args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 2e-3) ;;
+    original) args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 1e-3) ;;
+    *) echo "unknown network $net" >&2; exit 2 ;;
+  esac
+  /usr/bin/time -v "$PY" -m ik_net_ros.tools.cli train --network "$net" "${args[@]}" \
+    --schedule cosine --patience 10 --loss joint --seed 0 --device cpu \
+    --output "models/$net.pt" 2>&1 | tee "models/.train-$net.log"
+done

@@ -1,0 +1,133 @@
+"""Datasets: synthetic labels, CSV/NPZ round trips, malformed files, IKNet import, splits."""
+
+import numpy as np
+import pytest
+
+from ik_net_ros.data import (CSV_COLUMNS, Normalization, import_iknet_recording, load_dataset,
+                            make_synthetic, random_split, read_csv, save_dataset,
+                            sequential_split)
+from ik_net_ros.errors import DatasetError
+from ik_net_ros.kinematics import forward_kinematics, inverse_kinematics, within_limits
+
+
+def test_synthetic_is_seeded_and_labels_follow_the_branch_rule():
+    a, b = make_synthetic(2000, seed=3), make_synthetic(2000, seed=3)
+    np.testing.assert_array_equal(a.poses, b.poses)
+    assert not np.array_equal(a.poses, make_synthetic(2000, seed=4).poses)
+    assert within_limits(a.joints).all()
+    np.testing.assert_allclose(forward_kinematics(a.joints)[:, :3], a.poses[:, :3], atol=1e-9)
+    np.testing.assert_allclose(inverse_kinematics(a.poses).joints, a.joints, atol=1e-12)
+
+
+@pytest.mark.parametrize('suffix', ['.csv', '.npz'])
+def test_file_round_trip(tmp_path, suffix):
+    data = make_synthetic(300, seed=1)
+    path = tmp_path / f'set{suffix}'
+    save_dataset(data, path)
+    back = load_dataset(path)
+    np.testing.assert_array_equal(back.poses, data.poses)
+    np.testing.assert_array_equal(back.joints, data.joints)
+
+
+def test_csv_extra_columns_and_order(tmp_path):
+    path = tmp_path / 'rec.csv'
+    cols = ('stamp',) + tuple(reversed(CSV_COLUMNS)) + ('note',)
+    row = {c: float(i) for i, c in enumerate(CSV_COLUMNS)}
+    line = ','.join(['12.5'] + [str(row[c]) for c in reversed(CSV_COLUMNS)] + ['7'])
+    path.write_text(','.join(cols) + '\n' + line + '\n')
+    data = read_csv(path)
+    np.testing.assert_array_equal(data.joints[0], [0, 1, 2, 3])
+    np.testing.assert_array_equal(data.poses[0], [4, 5, 6, 7, 8, 9, 10])
+
+
+def test_csv_torn_last_line_is_skipped_with_warning(tmp_path, caplog):
+    data = make_synthetic(10, seed=1)
+    path = tmp_path / 'torn.csv'
+    save_dataset(data, path)
+    text = path.read_text()
+    path.write_text(text + '0.1,0.2,0.3')  # a row cut off mid-write, no newline
+    back = read_csv(path)
+    assert len(back) == 10
+    assert 'truncated' in caplog.text
+
+
+@pytest.mark.parametrize('content, match', [
+    ('', 'empty'),
+    ('joint1,joint2,x\n1,2,3\n', 'lacks column'),
+    (','.join(CSV_COLUMNS) + '\n' + ','.join(['1'] * 11) + '\n' + ','.join(['a'] * 11) + '\n',
+     'line 3'),
+    (','.join(CSV_COLUMNS) + '\n' + ','.join(['1'] * 10) + '\n1\n', 'line 2'),
+    (','.join(CSV_COLUMNS) + '\n' + ','.join(['nan'] * 11) + '\n', 'NaN'),
+])
+def test_malformed_csv_names_file_and_line(tmp_path, content, match):
+    path = tmp_path / 'bad.csv'
+    path.write_text(content)
+    with pytest.raises(DatasetError, match=match) as info:
+        read_csv(path)
+    assert 'bad.csv' in str(info.value)
+
+
+def test_bad_npz_and_unknown_format(tmp_path):
+    bad = tmp_path / 'bad.npz'
+    bad.write_bytes(b'not a zip')
+    with pytest.raises(DatasetError, match='bad.npz'):
+        load_dataset(bad)
+    np.savez(tmp_path / 'other.npz', foo=np.zeros(3))
+    with pytest.raises(DatasetError, match='missing array'):
+        load_dataset(tmp_path / 'other.npz')
+    with pytest.raises(DatasetError, match='unknown dataset format'):
+        load_dataset(tmp_path / 'x.parquet')
+    with pytest.raises(DatasetError, match='cannot read'):
+        load_dataset(tmp_path / 'missing.csv')
+
+
+def _write_iknet_recording(tmp_path, joints, extra_every=3):
+    """Files as `ros2 topic echo --csv` writes them for the original IKNet tooling."""
+    poses = forward_kinematics(joints)
+    pose_lines, joint_lines = [], []
+    for i, (q, p) in enumerate(zip(joints, poses)):
+        sec, nsec = 1000 + i // 100, (i % 100) * 10_000_000
+        pose_lines.append(f'{sec},{nsec},,' + ','.join(map(str, p.tolist())) + ',0.0,0.0,0.0')
+        names = ['joint1', 'joint2', 'joint3', 'joint4', 'gripper']
+        if i % extra_every == 0:  # ROBOTIS's driver sometimes adds gripper_sub
+            names.append('gripper_sub')
+        pos = list(q) + [0.01] * (len(names) - 4)
+        joint_lines.append(f'{sec},{nsec + 1000},,' + ','.join(names) + ','
+                           + ','.join(map(str, [float(v) for v in pos])) + ',' + ','.join(['0.0'] * len(names)))
+    (tmp_path / 'kinematics_pose.csv').write_text('\n'.join(pose_lines) + '\n')
+    (tmp_path / 'joint_states.csv').write_text('\n'.join(joint_lines) + '\n')
+    return tmp_path / 'kinematics_pose.csv', tmp_path / 'joint_states.csv'
+
+
+@pytest.mark.parametrize('pairing', ['time', 'row'])
+def test_iknet_import_round_trip(tmp_path, pairing):
+    joints = make_synthetic(50, seed=2).joints
+    pose_csv, joint_csv = _write_iknet_recording(tmp_path, joints)
+    data = import_iknet_recording(pose_csv, joint_csv, pairing=pairing)
+    assert len(data) == 50
+    np.testing.assert_allclose(data.joints, joints)
+    np.testing.assert_allclose(data.poses, forward_kinematics(joints))
+
+
+def test_iknet_import_rejects_malformed_rows(tmp_path):
+    pose_csv, joint_csv = _write_iknet_recording(tmp_path, make_synthetic(5, seed=2).joints)
+    lines = joint_csv.read_text().splitlines()
+    lines[2] = lines[2].replace('joint3', 'elbow')
+    joint_csv.write_text('\n'.join(lines) + '\n')
+    with pytest.raises(DatasetError, match='line 3'):
+        import_iknet_recording(pose_csv, joint_csv)
+
+
+def test_splits_and_normalisation():
+    data = make_synthetic(1000, seed=5)
+    train, val = random_split(data, 0.2, seed=1)
+    assert len(train) == 800 and len(val) == 200
+    assert not set(map(tuple, train.poses)) & set(map(tuple, val.poses))
+    first, last = sequential_split(data, 0.2)
+    np.testing.assert_array_equal(first.poses, data.poses[:800])
+    np.testing.assert_array_equal(last.poses, data.poses[800:])
+    norm = Normalization.fit(train)
+    np.testing.assert_allclose(norm.pose_mean, train.poses.mean(axis=0))
+    assert not np.allclose(norm.pose_mean, val.poses.mean(axis=0))
+    with pytest.raises(DatasetError):
+        random_split(data, 1.5)

@@ -1,0 +1,145 @@
+"""Training loop, checkpoints and the network solver, on small synthetic sets."""
+
+import numpy as np
+import pytest
+import torch
+
+from ik_net_ros import CheckpointError, ConfigError, load_solver
+from ik_net_ros.data import make_synthetic, random_split
+from ik_net_ros.kinematics import JAZZY_GEOMETRY, within_limits
+from ik_net_ros.networks import IKModel, build_network
+from ik_net_ros.solver.network import NetworkSolver
+from ik_net_ros.training.checkpoint import load_checkpoint, save_checkpoint
+from ik_net_ros.training.config import TrainConfig
+from ik_net_ros.training.loop import compute_loss, train
+from ik_net_ros.training.metrics import pose_accuracy
+from ik_net_ros.kinematics import DEFAULT_GEOMETRY
+
+
+@pytest.fixture(scope='module')
+def small_split():
+    return random_split(make_synthetic(6000, seed=7), 0.2, seed=0)
+
+
+@pytest.mark.parametrize('name, loss', [('original', 'joint'), ('improved', 'joint'),
+                                        ('focused', 'joint+task')])
+def test_a_few_epochs_lower_validation_loss(small_split, name, loss):
+    train_set, val_set = small_split
+    kwargs = {} if name == 'original' else (
+        {'width': 64, 'blocks': 1} if name == 'improved' else
+        {'position': (32,), 'orientation': (32,), 'merge': (64,)})
+    config = TrainConfig(network=name, network_kwargs=kwargs, epochs=4, batch_size=256,
+                         lr=3e-3, loss=loss, schedule='none')
+    result = train(config, train_set, val_set, progress=False)
+    losses = [row['loss'] for row in result.history]
+    assert losses[-1] < losses[0]
+    assert result.best['loss'] == min(losses)
+    assert not result.model.training
+
+
+def test_task_loss_is_zero_for_exact_joints_and_positive_otherwise():
+    data = make_synthetic(64, seed=1)
+    poses = torch.tensor(data.poses, dtype=torch.float64)
+    joints = torch.tensor(data.joints, dtype=torch.float64)
+    exact = compute_loss('task', joints, joints, poses, DEFAULT_GEOMETRY)
+    assert exact.item() < 1e-12
+    assert compute_loss('task', joints + 0.01, joints, poses, DEFAULT_GEOMETRY).item() > 1e-3
+
+
+def test_early_stopping_stops(small_split):
+    train_set, val_set = small_split
+    config = TrainConfig(network='focused', network_kwargs={'position': (8,),
+                         'orientation': (8,), 'merge': (8,)}, epochs=50, lr=1e-9, patience=2,
+                         schedule='none', batch_size=512)
+    result = train(config, train_set, val_set, progress=False)
+    assert result.stopped_early and len(result.history) < 50
+
+
+def _tiny_model():
+    torch.manual_seed(0)
+    net = build_network('focused', position=(8,), orientation=(8,), merge=(8,))
+    return IKModel(net, np.zeros(7), np.ones(7), np.zeros(4), np.ones(4)).eval()
+
+
+def test_checkpoint_round_trip(tmp_path):
+    model = _tiny_model()
+    kwargs = {'position': (8,), 'orientation': (8,), 'merge': (8,)}
+    path = save_checkpoint(tmp_path / 'm.pt', model, 'focused', kwargs, DEFAULT_GEOMETRY,
+                           {'epochs': 1}, {'rows': 10}, {'val': 1.0})
+    ckpt = load_checkpoint(path)
+    x = torch.randn(3, 7)
+    torch.testing.assert_close(ckpt.model(x), model(x))
+    assert ckpt.info['metrics'] == {'val': 1.0} and ckpt.info['data'] == {'rows': 10}
+    assert ckpt.geometry == DEFAULT_GEOMETRY and ckpt.network == 'focused'
+    assert not list(tmp_path.glob('.*.tmp'))  # atomic save leaves no temp file
+
+
+def test_checkpoint_errors(tmp_path):
+    with pytest.raises(CheckpointError, match='no such'):
+        load_checkpoint(tmp_path / 'missing.pt')
+    corrupt = tmp_path / 'corrupt.pt'
+    corrupt.write_bytes(b'\x00garbage' * 10)
+    with pytest.raises(CheckpointError, match='corrupt'):
+        load_checkpoint(corrupt)
+    foreign = tmp_path / 'foreign.pt'
+    torch.save({'state_dict': {}}, foreign)
+    with pytest.raises(CheckpointError, match='foreign'):
+        load_checkpoint(foreign)
+    good = save_checkpoint(tmp_path / 'g.pt', _tiny_model(), 'focused',
+                           {'position': (8,), 'orientation': (8,), 'merge': (8,)},
+                           DEFAULT_GEOMETRY)
+    truncated = tmp_path / 'truncated.pt'
+    truncated.write_bytes(good.read_bytes()[:200])
+    with pytest.raises(CheckpointError, match='corrupt'):
+        load_checkpoint(truncated)
+    mismatched = tmp_path / 'mismatch.pt'
+    payload = torch.load(good, weights_only=True)
+    payload['network_kwargs'] = {'position': (16,), 'orientation': (8,), 'merge': (8,)}
+    torch.save(payload, mismatched)
+    with pytest.raises(CheckpointError, match='do not fit'):
+        load_checkpoint(mismatched)
+    with pytest.raises(CheckpointError, match='base height'):
+        load_checkpoint(good, geometry=JAZZY_GEOMETRY)
+    with pytest.raises(CheckpointError):
+        load_solver(str(corrupt))
+
+
+def test_network_solver_from_checkpoint_clamps_and_refines(tmp_path, small_split):
+    train_set, val_set = small_split
+    config = TrainConfig(network='focused', network_kwargs={'position': (32,),
+                         'orientation': (32,), 'merge': (64,)}, epochs=3, schedule='none')
+    result = train(config, train_set, val_set, progress=False)
+    path = save_checkpoint(tmp_path / 'f.pt', result.model, 'focused', config.network_kwargs,
+                           DEFAULT_GEOMETRY)
+    solver = load_solver(str(path))
+    assert isinstance(solver, NetworkSolver) and solver.device == 'cpu'
+    joints = solver.solve(val_set.poses)
+    assert within_limits(joints).all()
+    rough = pose_accuracy(val_set.poses, joints)
+    fine = pose_accuracy(val_set.poses, solver.solve(val_set.poses, refine=True))
+    assert fine['position_mm_median'] < rough['position_mm_median'] / 10
+
+
+def test_cuda_requested_without_gpu_is_a_clear_error(tmp_path):
+    if torch.cuda.is_available():
+        pytest.skip('a GPU is present: covered by test_cuda_solver_matches_cpu')
+    with pytest.raises(ConfigError, match='CUDA'):
+        load_solver('focused', device='cuda')
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='no CUDA GPU')
+def test_cuda_solver_matches_cpu(small_split):
+    poses = small_split[1].poses
+    cpu = load_solver('focused', device='cpu').solve(poses)
+    gpu = load_solver('focused', device='cuda').solve(poses)
+    np.testing.assert_allclose(gpu, cpu, atol=1e-4)
+
+
+def test_pose_accuracy_figures():
+    data = make_synthetic(100, seed=1)
+    exact = pose_accuracy(data.poses, data.joints, data.joints)
+    assert exact['position_mm_max'] < 1e-6 and exact['solved_share'] == 1.0
+    assert exact['joint_mse'] == 0.0 and exact['inside_limits_share'] == 1.0
+    off = pose_accuracy(data.poses, data.joints + 0.05, data.joints)
+    assert off['position_mm_median'] > 5 and off['solved_share'] < 0.1
+    assert abs(off['joint_mse'] - 0.0025) < 1e-9
