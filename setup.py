@@ -30,6 +30,10 @@ setup(
         'console_scripts': [
             # the command line (layer 8)
             'ik_net_ros = ik_net_ros.tools.cli:main',
+            # ROS 2 nodes (layer 7): `ros2 run ik_net_ros <name>`
+            'ik = ik_net_ros.nodes.ik_node:main',
+            'driver = ik_net_ros.nodes.driver_node:main',
+            'target_sweep = ik_net_ros.nodes.target_sweep_node:main',
         ],
     },
 )

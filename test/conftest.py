@@ -14,3 +14,12 @@ os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def ros():
+    """A private rclpy context with an executor; nodes destroyed and context shut down after."""
+    from rosutil import RosHarness
+    harness = RosHarness()
+    yield harness
+    harness.close()

@@ -1,0 +1,64 @@
+"""Message <-> numpy conversions and small helpers shared by the nodes."""
+
+from __future__ import annotations
+
+
+import numpy as np
+from builtin_interfaces.msg import Time
+from geometry_msgs.msg import PoseStamped
+from rcl_interfaces.msg import ParameterDescriptor
+from sensor_msgs.msg import JointState
+
+from ik_net_ros.kinematics import JOINT_NAMES
+
+__all__ = ['pose_to_array', 'array_to_pose', 'joint_state', 'joints_by_name', 'describe',
+           'stamp_to_seconds']
+
+
+def pose_to_array(msg: PoseStamped) -> np.ndarray:
+    """(7,) [x, y, z, qx, qy, qz, qw] of a PoseStamped (no validation here)."""
+    p, q = msg.pose.position, msg.pose.orientation
+    return np.array([p.x, p.y, p.z, q.x, q.y, q.z, q.w], dtype=float)
+
+
+def array_to_pose(pose, frame_id: str, stamp: Time) -> PoseStamped:
+    """A PoseStamped from (7,) [x, y, z, qx, qy, qz, qw]."""
+    msg = PoseStamped()
+    msg.header.frame_id = frame_id
+    msg.header.stamp = stamp
+    p, q = msg.pose.position, msg.pose.orientation
+    p.x, p.y, p.z, q.x, q.y, q.z, q.w = (float(v) for v in pose)
+    return msg
+
+
+def joint_state(positions, stamp: Time, velocities=None, names=JOINT_NAMES) -> JointState:
+    """A JointState for joint1..joint4 (rad, rad/s)."""
+    msg = JointState()
+    msg.header.stamp = stamp
+    msg.name = list(names)
+    msg.position = [float(v) for v in positions]
+    if velocities is not None:
+        msg.velocity = [float(v) for v in velocities]
+    return msg
+
+
+def joints_by_name(msg: JointState, names=JOINT_NAMES) -> np.ndarray | None:
+    """Positions (4,) of ``names`` matched by name (other joints ignored); None if one is
+    missing or the message's arrays do not line up."""
+    if len(msg.position) != len(msg.name):
+        return None
+    index = {name: i for i, name in enumerate(msg.name)}
+    if not all(n in index for n in names):
+        return None
+    return np.array([msg.position[index[n]] for n in names], dtype=float)
+
+
+def describe(text: str, **kwargs) -> ParameterDescriptor:
+    """A parameter descriptor with a description."""
+    return ParameterDescriptor(description=text, **kwargs)
+
+
+def stamp_to_seconds(stamp: Time) -> float:
+    return stamp.sec + stamp.nanosec * 1e-9
+
+

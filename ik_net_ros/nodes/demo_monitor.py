@@ -1,0 +1,34 @@
+"""The demo's observer: records joint commands (with receive times) and the arm's joint states."""
+
+from __future__ import annotations
+
+import time
+
+from rclpy.node import Node
+from sensor_msgs.msg import JointState
+
+from ik_net_ros.nodes.conversions import joints_by_name, stamp_to_seconds
+
+
+class DemoMonitor(Node):
+    """Subscribes ``joint_command`` and ``joint_states`` and keeps what it saw."""
+
+    def __init__(self, **kwargs):
+        super().__init__('demo_monitor', **kwargs)
+        self.commands: list[tuple[tuple[int, int], float, object]] = []  # stamp, t, joints
+        self.states: list[tuple[float, object]] = []  # stamp s, joints
+        self.record = False
+        self.create_subscription(JointState, 'joint_command', self.on_command, 100)
+        self.create_subscription(JointState, 'joint_states', self.on_state, 100)
+
+    def on_command(self, msg: JointState) -> None:
+        received = time.perf_counter()
+        joints = joints_by_name(msg)
+        if self.record and joints is not None:
+            self.commands.append(((msg.header.stamp.sec, msg.header.stamp.nanosec), received,
+                                  joints))
+
+    def on_state(self, msg: JointState) -> None:
+        joints = joints_by_name(msg)
+        if joints is not None and (self.record or not self.states):
+            self.states.append((stamp_to_seconds(msg.header.stamp), joints))

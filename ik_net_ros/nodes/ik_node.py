@@ -1,0 +1,155 @@
+"""The ``ik`` node: target PoseStamped in, JointState command out, via the selected solver."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter, deque
+
+import numpy as np
+import rclpy
+import rclpy.executors
+from geometry_msgs.msg import PoseStamped
+from rcl_interfaces.msg import SetParametersResult
+from rclpy.node import Node
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from sensor_msgs.msg import JointState
+from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
+
+from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
+from ik_net_ros.kinematics import JOINT_NAMES, within_limits
+from ik_net_ros.nodes.conversions import describe, joint_state, pose_to_array
+from ik_net_ros.solver import load_solver
+
+SOLVER_PARAMETERS = ('model', 'device', 'refine')
+
+
+class IkNode(Node):
+    """Solves each newest target and publishes a joint command inside the limits."""
+
+    def __init__(self, **kwargs):
+        super().__init__('ik', **kwargs)
+        self.declare_parameter('model', 'focused', describe(
+            'original | improved | focused | analytic | checkpoint path'))
+        self.declare_parameter('device', 'cpu', describe('cpu | cuda | auto'))
+        self.declare_parameter('refine', False, describe(
+            'add damped Gauss-Newton steps after the network (sub-micrometre accuracy)'))
+        self.declare_parameter('frame_id', 'world', describe(
+            'frame targets must be in (the arm base); others are rejected'))
+        self.declare_parameter('accept_empty_frame', True, describe(
+            'treat targets with an empty frame_id as being in frame_id'))
+        self.declare_parameter('publish_trajectory', False, describe(
+            'also publish trajectory_msgs/JointTrajectory (ROBOTIS arm_controller)'))
+        self.declare_parameter('trajectory_duration', 0.5, describe(
+            'seconds the JointTrajectory point is given to reach the target'))
+        self.declare_parameter('stats_period', 5.0, describe('seconds between statistics logs'))
+        self.params = self._params()  # cached: on_target runs at up to kHz rates
+        self.solver = self._make_solver(self.params)
+        self.handled, self.rejected = 0, Counter()
+        self.latencies = deque(maxlen=2000)  # seconds of solve() per target
+        depth1 = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
+        # depth 1: only the newest target waits while one is solved, so bursts never queue up
+        self.sub = self.create_subscription(PoseStamped, 'target_pose', self.on_target, depth1)
+        self.pub = self.create_publisher(JointState, 'joint_command', 10)
+        self.traj_pub = self.create_publisher(
+            JointTrajectory, '/arm_controller/joint_trajectory', 10)
+        self.add_on_set_parameters_callback(self.on_set_parameters)
+        self.stats_timer = self.create_timer(
+            self.get_parameter('stats_period').value, self.on_stats)
+        self.get_logger().info(f'ik ready: {self.solver!r}, refine={self.params["refine"]}')
+
+    def _params(self) -> dict:
+        return {name: self.get_parameter(name).value for name in
+                ('model', 'device', 'refine', 'frame_id', 'accept_empty_frame',
+                 'publish_trajectory', 'trajectory_duration')}
+
+    @staticmethod
+    def _make_solver(params: dict):
+        return load_solver(params['model'], device=params['device'])
+
+    def on_set_parameters(self, params) -> SetParametersResult:
+        """Swap the solver on model/device changes; refuse bad values and keep the old one."""
+        new = self._params()
+        for p in params:
+            new[p.name] = p.value
+        for p in params:
+            if p.name == 'refine' and not isinstance(p.value, bool):
+                return SetParametersResult(successful=False, reason='refine must be a bool')
+            if p.name == 'trajectory_duration' and not (
+                    isinstance(p.value, (int, float)) and p.value > 0):
+                return SetParametersResult(successful=False,
+                                           reason='trajectory_duration must be > 0 s')
+        if any(p.name in ('model', 'device') for p in params):
+            try:
+                solver = self._make_solver(new)
+            except (IkNetError, OSError) as e:
+                self.get_logger().warning(f'parameter change refused: {e}')
+                return SetParametersResult(successful=False, reason=str(e))
+            self.solver = solver
+            self.get_logger().info(f'solver swapped: {solver!r}')
+        self.params = new
+        return SetParametersResult(successful=True)
+
+    def on_target(self, msg: PoseStamped) -> None:
+        params = self.params
+        frame = msg.header.frame_id
+        if frame != params['frame_id'] and not (frame == '' and params['accept_empty_frame']):
+            return self._reject('wrong_frame', f"target in frame '{frame}', expected "
+                                f"'{params['frame_id']}'")
+        start = time.perf_counter()
+        try:
+            joints = self.solver.solve(pose_to_array(msg), refine=params['refine'])
+        except InvalidPoseError as e:
+            return self._reject('invalid', str(e))
+        except UnreachableError as e:
+            return self._reject('unreachable', str(e))
+        self.latencies.append(time.perf_counter() - start)
+        if not within_limits(joints):  # the solver guarantees this; never trust, always check
+            return self._reject('limits', f'solver returned joints outside the limits {joints}')
+        # the command carries its target's stamp, so consumers can match and time them
+        stamp = msg.header.stamp
+        if stamp.sec == 0 and stamp.nanosec == 0:
+            stamp = self.get_clock().now().to_msg()
+        self.pub.publish(joint_state(joints, stamp))
+        if params['publish_trajectory']:
+            self.traj_pub.publish(self._trajectory(joints, params['trajectory_duration']))
+        self.handled += 1
+
+    @staticmethod
+    def _trajectory(joints: np.ndarray, duration: float) -> JointTrajectory:
+        traj = JointTrajectory()
+        traj.joint_names = list(JOINT_NAMES)
+        point = JointTrajectoryPoint()
+        point.positions = [float(v) for v in joints]
+        point.time_from_start.sec = int(duration)
+        point.time_from_start.nanosec = int((duration % 1.0) * 1e9)
+        traj.points = [point]
+        return traj
+
+    def _reject(self, kind: str, why: str) -> None:
+        self.rejected[kind] += 1
+        self.get_logger().warning(f'target rejected ({kind}): {why}', throttle_duration_sec=2.0)
+
+    def on_stats(self) -> None:
+        if not self.handled and not self.rejected:
+            return
+        lat = np.array(self.latencies) * 1e6
+        timing = (f', inference p50 {np.percentile(lat, 50):.0f} us, p99 '
+                  f'{np.percentile(lat, 99):.0f} us' if lat.size else '')
+        rejected = ', '.join(f'{k} {v}' for k, v in sorted(self.rejected.items())) or 'none'
+        self.get_logger().info(f'targets handled {self.handled}, rejected {rejected}{timing}')
+
+
+def main(args=None):
+    rclpy.init(args=args)
+    node = IkNode()
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,44 @@
+"""Helpers for tests over real DDS: a private context per test, spinning until a condition."""
+
+import time
+
+import rclpy
+from rclpy.executors import SingleThreadedExecutor
+
+
+class RosHarness:
+    """A context, an executor and the nodes of one test; ``close()`` destroys everything."""
+
+    def __init__(self):
+        self.context = rclpy.Context()
+        rclpy.init(context=self.context)
+        self.executor = SingleThreadedExecutor(context=self.context)
+        self.nodes = []
+
+    def add(self, node):
+        self.nodes.append(node)
+        self.executor.add_node(node)
+        return node
+
+    def node(self, name):
+        return self.add(rclpy.create_node(name, context=self.context))
+
+    def spin_until(self, condition, timeout=10.0):
+        """Spin until ``condition()`` is true; returns whether it became true in time."""
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            if condition():
+                return True
+            self.executor.spin_once(timeout_sec=0.02)
+        return condition()
+
+    def spin_for(self, seconds):
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            self.executor.spin_once(timeout_sec=0.01)
+
+    def close(self):
+        self.executor.shutdown()
+        for node in self.nodes:
+            node.destroy_node()
+        self.context.try_shutdown()

@@ -1,0 +1,91 @@
+"""The simulated arm and the driver node over real DDS."""
+
+import numpy as np
+import pytest
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import JointState
+
+from ik_net_ros.errors import InvalidJointsError
+from ik_net_ros.hardware import SimulatedArm
+from ik_net_ros.kinematics import (HOME_POSE, JOINT_LOWER, JOINT_UPPER, VELOCITY_LIMIT,
+                                   within_limits)
+from ik_net_ros.nodes.conversions import joint_state
+from ik_net_ros.nodes.driver_node import DriverNode
+
+
+def test_sim_starts_home_and_converges_at_the_velocity_limit():
+    arm = SimulatedArm()
+    np.testing.assert_allclose(arm.cycle(0.01).positions, HOME_POSE)
+    goal = np.array([1.0, 0.5, -0.5, 1.0])
+    arm.set_goal(goal)
+    previous = arm.positions.copy()
+    for _ in range(200):
+        reading = arm.cycle(0.01)
+        assert np.all(np.abs(reading.positions - previous) <= VELOCITY_LIMIT * 0.01 + 1e-12)
+        assert np.all(np.abs(reading.velocities) <= VELOCITY_LIMIT + 1e-9)
+        previous = reading.positions
+    np.testing.assert_allclose(previous, goal, atol=1e-12)
+
+
+def test_sim_clamps_goals_and_never_leaves_the_limits(rng):
+    arm = SimulatedArm(home=[0, 0, 0, 0])
+    for _ in range(50):
+        goal = rng.uniform(-2 * np.pi, 2 * np.pi, 4)
+        used = arm.set_goal(goal)
+        assert within_limits(used)
+        assert arm.goal_clamped == (not within_limits(goal))
+        for _ in range(20):
+            assert within_limits(arm.cycle(0.01).positions)
+    arm.set_goal([10, 10, 10, 10])
+    for _ in range(300):
+        arm.cycle(0.01)
+    np.testing.assert_allclose(arm.positions, JOINT_UPPER)
+    with pytest.raises(InvalidJointsError):
+        arm.set_goal([0.0, np.nan, 0.0, 0.0])
+
+
+@pytest.mark.ros
+def test_driver_node_follows_commands_inside_limits(ros):
+    driver = ros.add(DriverNode(context=ros.context, parameter_overrides=[
+        Parameter('home', value=[0.0, 0.0, 0.0, 0.0])]))
+    probe = ros.node('probe')
+    states = []
+    probe.create_subscription(JointState, 'joint_states', states.append, 100)
+    pub = probe.create_publisher(JointState, 'joint_command', 10)
+    assert ros.spin_until(lambda: states and pub.get_subscription_count() > 0)
+    assert list(states[-1].name) == ['joint1', 'joint2', 'joint3', 'joint4']
+    assert len(states[-1].velocity) == 4
+    # a command past the limits, with an extra joint and shuffled order: matched by name
+    msg = joint_state([0.5, 3.0, -3.0, 0.2], probe.get_clock().now().to_msg())
+    msg.name = ['joint1', 'joint2', 'joint3', 'joint4']
+    msg.name.append('gripper')
+    msg.position.append(0.01)
+    pub.publish(msg)
+    target = np.clip([0.5, 3.0, -3.0, 0.2], JOINT_LOWER, JOINT_UPPER)
+    assert ros.spin_until(lambda: np.allclose(states[-1].position, target, atol=1e-9),
+                          timeout=5)
+    assert all(within_limits(np.array(s.position)) for s in states)
+
+
+@pytest.mark.ros
+def test_driver_ignores_commands_missing_joints_or_with_nan(ros):
+    driver = ros.add(DriverNode(context=ros.context))
+    probe = ros.node('probe')
+    pub = probe.create_publisher(JointState, 'joint_command', 10)
+    assert ros.spin_until(lambda: pub.get_subscription_count() > 0)
+    bad = JointState(name=['joint1', 'joint2'], position=[0.1, 0.2])
+    pub.publish(bad)
+    assert ros.spin_until(lambda: driver.rejected == 1)
+    pub.publish(joint_state([0.1, float('nan'), 0.0, 0.0], probe.get_clock().now().to_msg()))
+    assert ros.spin_until(lambda: driver.rejected == 2)
+    assert driver.backend.goal is None
+
+
+@pytest.mark.ros
+def test_driver_refuses_bad_parameter_changes(ros):
+    driver = ros.add(DriverNode(context=ros.context))
+    result = driver.set_parameters([Parameter('max_velocity', value=100.0)])[0]
+    assert not result.successful and 'max_velocity' in result.reason
+    assert driver.set_parameters([Parameter('max_velocity', value=1.0)])[0].successful
+    assert driver.backend.max_velocity == 1.0
+    assert not driver.set_parameters([Parameter('rate', value=5.0)])[0].successful

@@ -1,0 +1,166 @@
+"""The ik node over real DDS: commands, rejections, parameter swaps, bursts."""
+
+import math
+
+import numpy as np
+import pytest
+from geometry_msgs.msg import PoseStamped
+from rcl_interfaces.msg import Parameter as ParameterMsg
+from rcl_interfaces.msg import ParameterType, ParameterValue
+from rcl_interfaces.srv import SetParameters
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import JointState
+from trajectory_msgs.msg import JointTrajectory
+
+from ik_net_ros.kinematics import forward_kinematics, sample_joints, within_limits
+from ik_net_ros.nodes.conversions import array_to_pose
+from ik_net_ros.nodes.ik_node import IkNode
+
+pytestmark = pytest.mark.ros
+
+
+class Probe:
+    """Publishes targets and collects commands."""
+
+    def __init__(self, ros):
+        self.node = ros.node('probe')
+        self.pub = self.node.create_publisher(PoseStamped, 'target_pose', 10)
+        self.commands = []
+        self.node.create_subscription(JointState, 'joint_command', self.commands.append, 1000)
+
+    def send(self, pose, frame='world', stamp_ns=None):
+        stamp = self.node.get_clock().now().to_msg()
+        if stamp_ns is not None:
+            stamp.sec, stamp.nanosec = divmod(stamp_ns, 1_000_000_000)
+        self.pub.publish(array_to_pose(pose, frame, stamp))
+
+
+def _start(ros, model='analytic', **params):
+    overrides = [Parameter('model', value=model)] + [Parameter(k, value=v)
+                                                      for k, v in params.items()]
+    node = ros.add(IkNode(context=ros.context, parameter_overrides=overrides))
+    probe = Probe(ros)
+    assert ros.spin_until(lambda: probe.pub.get_subscription_count() > 0
+                          and node.pub.get_subscription_count() > 0)
+    return node, probe
+
+
+def test_target_gets_a_command_that_reaches_it(ros):
+    node, probe = _start(ros)
+    pose = forward_kinematics([0.4, 0.2, -0.3, 0.5])
+    probe.send(pose)
+    assert ros.spin_until(lambda: probe.commands)
+    cmd = probe.commands[-1]
+    assert list(cmd.name) == ['joint1', 'joint2', 'joint3', 'joint4']
+    reached = forward_kinematics(np.array(cmd.position))
+    assert np.linalg.norm(reached[:3] - pose[:3]) < 1e-6
+    assert within_limits(np.array(cmd.position))
+
+
+def test_shipped_focused_model_command_is_close(ros):
+    node, probe = _start(ros, model='focused')
+    pose = forward_kinematics([0.4, 0.2, -0.3, 0.5])
+    probe.send(pose)
+    assert ros.spin_until(lambda: probe.commands, timeout=20)
+    reached = forward_kinematics(np.array(probe.commands[-1].position))
+    assert np.linalg.norm(reached[:3] - pose[:3]) < 0.02
+
+
+@pytest.mark.parametrize('kind', ['frame', 'nan', 'inf', 'zero_quat', 'unreachable'])
+def test_bad_targets_get_no_command(ros, kind):
+    node, probe = _start(ros)
+    pose = forward_kinematics([0.4, 0.2, -0.3, 0.5])
+    frame = 'camera' if kind == 'frame' else 'world'
+    if kind == 'nan':
+        pose[1] = math.nan
+    elif kind == 'inf':
+        pose[5] = math.inf
+    elif kind == 'zero_quat':
+        pose[3:] = 0.0
+    elif kind == 'unreachable':
+        pose[:3] = [0.8, 0.0, 0.1]
+    probe.send(pose, frame=frame)
+    ros.spin_for(0.5)
+    assert probe.commands == []
+    expected = {'frame': 'wrong_frame', 'nan': 'invalid', 'inf': 'invalid',
+                'zero_quat': 'invalid', 'unreachable': 'unreachable'}[kind]
+    assert node.rejected[expected] == 1 and node.handled == 0
+
+
+def test_non_unit_and_rolled_quaternions_are_normalised_and_projected(ros):
+    node, probe = _start(ros)
+    pose = forward_kinematics([0.4, 0.2, -0.3, 0.5])
+    scaled = pose.copy()
+    scaled[3:] *= 2.5
+    rolled = pose.copy()
+    rolled[3:] = [0.3, 0.1, 0.2, 0.9]  # not an orientation the arm can take
+    for i, p in enumerate((scaled, rolled), start=1):  # one at a time: newest-wins queue
+        probe.send(p)
+        assert ros.spin_until(lambda: len(probe.commands) == i)
+    for cmd in probe.commands:
+        reached = forward_kinematics(np.array(cmd.position))
+        assert np.linalg.norm(reached[:3] - pose[:3]) < 1e-6  # position kept exactly
+
+
+def test_empty_frame_is_accepted_only_if_configured(ros):
+    node, probe = _start(ros, accept_empty_frame=False)
+    probe.send(forward_kinematics([0.0, 0.0, 0.0, 0.0]), frame='')
+    ros.spin_for(0.4)
+    assert probe.commands == [] and node.rejected['wrong_frame'] == 1
+
+
+def _set_parameter(ros, client_node, name, value):
+    client = client_node.create_client(SetParameters, '/ik/set_parameters')
+    assert client.wait_for_service(timeout_sec=5)
+    msg = ParameterMsg(name=name, value=ParameterValue(type=ParameterType.PARAMETER_STRING,
+                                                       string_value=value))
+    future = client.call_async(SetParameters.Request(parameters=[msg]))
+    assert ros.spin_until(future.done)
+    return future.result().results[0]
+
+
+def test_parameter_change_swaps_the_model_and_bad_values_are_refused(ros):
+    node, probe = _start(ros)
+    assert node.solver.name == 'analytic'
+    result = _set_parameter(ros, probe.node, 'model', 'original')
+    assert result.successful and node.solver.name == 'original'
+    result = _set_parameter(ros, probe.node, 'model', 'no_such_model')
+    assert not result.successful and 'no_such_model' in result.reason
+    assert node.solver.name == 'original' and node.get_parameter('model').value == 'original'
+    result = _set_parameter(ros, probe.node, 'device', 'tpu')
+    assert not result.successful and 'device' in result.reason
+    probe.send(forward_kinematics([0.1, 0.1, 0.1, 0.1]))
+    assert ros.spin_until(lambda: probe.commands)  # the kept solver still answers
+
+
+def test_burst_of_1000_targets_ends_with_the_newest_answered(ros):
+    node, probe = _start(ros)
+    poses = forward_kinematics(sample_joints(1000, np.random.default_rng(0)) * 0.5)
+    base = 1_000_000_000_000
+    for i, pose in enumerate(poses):
+        probe.send(pose, stamp_ns=base + i * 1000)
+    newest = divmod(base + 999 * 1000, 1_000_000_000)
+    answered_newest = lambda: any((c.header.stamp.sec, c.header.stamp.nanosec) == newest
+                                  for c in probe.commands)
+    assert ros.spin_until(answered_newest, timeout=15)
+    count = len(probe.commands)
+    ros.spin_for(0.5)
+    assert len(probe.commands) == count  # nothing left queued behind the newest
+    last = probe.commands[-1]
+    assert (last.header.stamp.sec, last.header.stamp.nanosec) == newest
+    np.testing.assert_allclose(forward_kinematics(np.array(last.position))[:3], poses[-1, :3],
+                               atol=1e-6)
+
+
+def test_optional_joint_trajectory_output(ros):
+    node, probe = _start(ros, publish_trajectory=True, trajectory_duration=1.5)
+    got = []
+    probe.node.create_subscription(JointTrajectory, '/arm_controller/joint_trajectory',
+                                   got.append, 10)
+    ros.spin_until(lambda: node.traj_pub.get_subscription_count() > 0)
+    probe.send(forward_kinematics([0.2, 0.1, 0.1, 0.1]))
+    assert ros.spin_until(lambda: got)
+    assert list(got[0].joint_names) == ['joint1', 'joint2', 'joint3', 'joint4']
+    np.testing.assert_allclose(got[0].points[0].positions, [0.2, 0.1, 0.1, 0.1], atol=1e-9)
+    assert got[0].points[0].time_from_start.sec == 1
+    assert got[0].points[0].time_from_start.nanosec == 500_000_000
