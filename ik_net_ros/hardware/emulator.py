@@ -1,0 +1,331 @@
+"""A chain of emulated XM430-W350 servos speaking Protocol 2.0 on a pseudo-terminal.
+
+The real backend talks to it through dynamixel-sdk unchanged: ``port_path`` is a stable symlink
+to the pty slave (like a udev /dev/serial/by-id link), which the SDK opens as a serial port.
+Servos move their present position toward the goal under the profile velocity while torque is
+on. Faults can be injected: a servo that stops answering, corrupt status packets (CRC), hardware
+error bits, and the port vanishing (unplug / replug).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import select
+import struct
+import threading
+import time
+import tty
+from pathlib import Path
+
+from ik_net_ros.hardware.protocol2 import (BROADCAST_ID, Error, Instruction, build_packet,
+                                           parse_packet)
+from ik_net_ros.hardware.xm430 import (ADDR, EEPROM_END, MODEL_NUMBER, RAD_PER_TICK,
+                                       READ_ONLY, TABLE_SIZE, VELOCITY_UNIT)
+
+__all__ = ['EmulatedServo', 'ServoEmulator']
+
+log = logging.getLogger(__name__)
+
+
+class EmulatedServo:
+    """One XM430-W350: a control table and a first-order motion model."""
+
+    def __init__(self, dxl_id: int, position: int = 2048):
+        self.table = bytearray(TABLE_SIZE)
+        self.silent = False
+        self.corrupt = 0  # the next N status packets get a wrong CRC
+        self._set(ADDR.MODEL_NUMBER, 2, MODEL_NUMBER)
+        self._set(ADDR.FIRMWARE, 1, 52)
+        self._set(ADDR.ID, 1, dxl_id)
+        self._set(ADDR.BAUD_RATE, 1, 3)  # 1 Mbps
+        self._set(ADDR.RETURN_DELAY, 1, 0)
+        self._set(ADDR.OPERATING_MODE, 1, 3)
+        self._set(ADDR.CURRENT_LIMIT, 2, 1193)
+        self._set(ADDR.VELOCITY_LIMIT, 4, 200)
+        self._set(ADDR.MAX_POSITION, 4, 4095)
+        self._set(ADDR.MIN_POSITION, 4, 0)
+        self._set(ADDR.STATUS_RETURN_LEVEL, 1, 2)
+        self._set(ADDR.PRESENT_VOLTAGE, 2, 120)
+        self._set(ADDR.PRESENT_TEMPERATURE, 1, 35)
+        self._set(ADDR.PRESENT_POSITION, 4, position)
+        self._set(ADDR.GOAL_POSITION, 4, position)
+        self._position = float(position)
+        self._stamp = time.monotonic()
+
+    @property
+    def dxl_id(self) -> int:
+        return self.table[ADDR.ID]
+
+    def _get(self, addr: int, size: int, signed: bool = False) -> int:
+        return int.from_bytes(self.table[addr:addr + size], 'little', signed=signed)
+
+    def _set(self, addr: int, size: int, value: int) -> None:
+        self.table[addr:addr + size] = int(value).to_bytes(size, 'little', signed=value < 0)
+
+    @property
+    def torque(self) -> bool:
+        return bool(self.table[ADDR.TORQUE_ENABLE])
+
+    @property
+    def hardware_error(self) -> int:
+        return self.table[ADDR.HARDWARE_ERROR]
+
+    def set_hardware_error(self, bits: int) -> None:
+        """Raise hardware error bits (0 clears); like the real servo, an error drops torque."""
+        self.table[ADDR.HARDWARE_ERROR] = bits & 0xFF
+        if bits:
+            self.table[ADDR.TORQUE_ENABLE] = 0
+
+    def set_present_position(self, raw: int) -> None:
+        """Move the horn by hand (torque off), e.g. a person guiding the arm."""
+        self._position = float(raw)
+        self._set(ADDR.PRESENT_POSITION, 4, int(raw))
+
+    def update(self) -> None:
+        """Integrate motion up to now: toward the goal at the profile velocity."""
+        now = time.monotonic()
+        dt, self._stamp = now - self._stamp, now
+        velocity_ticks = 0.0
+        if self.torque and dt > 0:
+            goal = self._get(ADDR.GOAL_POSITION, 4, signed=True)
+            profile = self._get(ADDR.PROFILE_VELOCITY, 4) or self._get(ADDR.VELOCITY_LIMIT, 4)
+            speed = profile * VELOCITY_UNIT / RAD_PER_TICK  # ticks per second
+            step = max(-speed * dt, min(speed * dt, goal - self._position))
+            self._position += step
+            velocity_ticks = step / dt
+        self._set(ADDR.PRESENT_POSITION, 4, int(round(self._position)))
+        self._set(ADDR.PRESENT_VELOCITY, 4, int(round(velocity_ticks * RAD_PER_TICK
+                                                      / VELOCITY_UNIT)))
+        self._set(ADDR.MOVING, 1, int(abs(velocity_ticks) > 1e-6))
+
+    def read(self, addr: int, size: int) -> tuple[int, bytes]:
+        if addr + size > TABLE_SIZE or size == 0:
+            return Error.DATA_RANGE, b''
+        self.update()
+        return Error.NONE, bytes(self.table[addr:addr + size])
+
+    def write(self, addr: int, data: bytes) -> int:
+        """Write ``data`` at ``addr``; returns an Error code (EEPROM locked while torque on)."""
+        if addr + len(data) > TABLE_SIZE or not data:
+            return Error.DATA_RANGE
+        if any(a in READ_ONLY for a in range(addr, addr + len(data))):
+            return Error.ACCESS
+        if addr < EEPROM_END and self.torque:
+            return Error.ACCESS
+        if addr == ADDR.GOAL_POSITION and len(data) >= 4:
+            goal = int.from_bytes(data[:4], 'little', signed=True)
+            if not self._get(ADDR.MIN_POSITION, 4) <= goal <= self._get(ADDR.MAX_POSITION, 4):
+                return Error.DATA_LIMIT
+        if addr <= ADDR.TORQUE_ENABLE < addr + len(data) and self.hardware_error \
+                and data[ADDR.TORQUE_ENABLE - addr]:
+            return Error.RESULT_FAIL  # no torque until the error is cleared (reboot)
+        self.update()
+        self.table[addr:addr + len(data)] = data
+        if addr <= ADDR.TORQUE_ENABLE < addr + len(data) and self.torque:
+            self._position = float(self._get(ADDR.PRESENT_POSITION, 4, signed=True))
+        return Error.NONE
+
+    def status_error(self, code: int = Error.NONE) -> int:
+        return code | (Error.ALERT if self.hardware_error else 0)
+
+
+class ServoEmulator:
+    """Emulated servos on a pty, answering in a background thread.
+
+    Args:
+        ids: servo IDs on the bus.
+        port_path: where to put the stable symlink to the pty slave (default: a temp file).
+        positions: initial raw positions per ID (default 2048 = 0 rad).
+    """
+
+    def __init__(self, ids=(11, 12, 13, 14), port_path: str | Path | None = None,
+                 positions: dict[int, int] | None = None):
+        positions = positions or {}
+        self.servos = {i: EmulatedServo(i, positions.get(i, 2048)) for i in ids}
+        if port_path is None:
+            import tempfile
+            port_path = Path(tempfile.mkdtemp(prefix='dxl-emu-')) / 'ttyDXL'
+        self.port_path = Path(port_path)
+        self.packets = 0
+        self._lock = threading.RLock()
+        self._master = self._slave = None
+        self._thread = None
+        self._stop = threading.Event()
+
+    def start(self) -> ServoEmulator:
+        """Create the pty and the symlink; answer packets until :meth:`stop`."""
+        self._open_pty()
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._serve, name='dxl-emulator', daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread:
+            self._thread.join(timeout=2)
+        self._close_pty()
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.stop()
+
+    # fault injection -----------------------------------------------------------------------
+    def unplug(self) -> None:
+        """The port vanishes: pty closed, symlink removed (like pulling the USB adapter)."""
+        with self._lock:
+            self._close_pty()
+
+    def replug(self) -> None:
+        """The port comes back at the same path (a new pty behind the same symlink)."""
+        with self._lock:
+            self._open_pty()
+
+    def set_silent(self, dxl_id: int, silent: bool = True) -> None:
+        self.servos[dxl_id].silent = silent
+
+    def corrupt_next(self, dxl_id: int, count: int = 1) -> None:
+        self.servos[dxl_id].corrupt = count
+
+    # pty -------------------------------------------------------------------------------------
+    def _open_pty(self) -> None:
+        master, slave = os.openpty()
+        tty.setraw(slave)
+        self._master, self._slave = master, slave
+        tmp = self.port_path.with_name(self.port_path.name + '.new')
+        tmp.unlink(missing_ok=True)
+        os.symlink(os.ttyname(slave), tmp)
+        os.replace(tmp, self.port_path)
+
+    def _close_pty(self) -> None:
+        self.port_path.unlink(missing_ok=True)
+        for fd in (self._master, self._slave):
+            if fd is not None:
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self._master = self._slave = None
+
+    def _serve(self) -> None:
+        buffer = b''
+        while not self._stop.is_set():
+            with self._lock:
+                master = self._master
+            if master is None:
+                time.sleep(0.005)
+                buffer = b''
+                continue
+            try:
+                ready, _, _ = select.select([master], [], [], 0.01)
+                if not ready:
+                    continue
+                chunk = os.read(master, 4096)
+            except (OSError, ValueError):
+                time.sleep(0.005)
+                continue
+            buffer += chunk
+            while True:
+                packet, used, crc_ok = parse_packet(buffer)
+                buffer = buffer[used:]
+                if not crc_ok:
+                    log.debug('emulator: instruction with bad CRC dropped')
+                    continue
+                if packet is None:
+                    break
+                self.packets += 1
+                reply = self._handle(packet)
+                if reply:
+                    try:
+                        os.write(master, reply)
+                    except OSError:
+                        pass
+
+    # instructions ----------------------------------------------------------------------------
+    def _status(self, servo: EmulatedServo, error: int = Error.NONE, params: bytes = b''
+                ) -> bytes:
+        if servo.silent:
+            return b''
+        packet = build_packet(servo.dxl_id, Instruction.STATUS, params, servo.status_error(error))
+        if servo.corrupt:
+            servo.corrupt -= 1
+            packet = packet[:-1] + bytes([packet[-1] ^ 0xFF])
+        return packet
+
+    def _targets(self, dxl_id: int) -> list[EmulatedServo]:
+        if dxl_id == BROADCAST_ID:
+            return [self.servos[i] for i in sorted(self.servos)]
+        return [self.servos[dxl_id]] if dxl_id in self.servos else []
+
+    def _handle(self, p) -> bytes:  # noqa: C901 - one branch per instruction
+        inst, params = p.instruction, p.params
+        with self._lock:
+            if inst == Instruction.PING:
+                return b''.join(self._status(s, params=struct.pack('<HB', MODEL_NUMBER, 52))
+                                for s in self._targets(p.dxl_id))
+            if inst in (Instruction.READ, Instruction.WRITE, Instruction.REG_WRITE,
+                        Instruction.ACTION, Instruction.REBOOT, Instruction.FACTORY_RESET,
+                        Instruction.CLEAR):
+                out = b''
+                for servo in self._targets(p.dxl_id):
+                    reply = self._single(servo, inst, params)
+                    if p.dxl_id != BROADCAST_ID:
+                        out += reply
+                return out
+            if inst == Instruction.SYNC_WRITE and len(params) >= 4:
+                addr, size = struct.unpack_from('<HH', params)
+                for i in range(4, len(params) - size, size + 1):
+                    if params[i] in self.servos:
+                        self.servos[params[i]].write(addr, params[i + 1:i + 1 + size])
+                return b''
+            if inst == Instruction.SYNC_READ and len(params) >= 4:
+                addr, size = struct.unpack_from('<HH', params)
+                return b''.join(self._read_status(self.servos[i], addr, size)
+                                for i in params[4:] if i in self.servos)
+            if inst == Instruction.BULK_READ:
+                out = b''
+                for i in range(0, len(params) - 4, 5):
+                    dxl_id, addr, size = params[i], *struct.unpack_from('<HH', params, i + 1)
+                    if dxl_id in self.servos:
+                        out += self._read_status(self.servos[dxl_id], addr, size)
+                return out
+            if inst == Instruction.BULK_WRITE:
+                i = 0
+                while i + 5 <= len(params):
+                    dxl_id, addr, size = params[i], *struct.unpack_from('<HH', params, i + 1)
+                    if dxl_id in self.servos:
+                        self.servos[dxl_id].write(addr, params[i + 5:i + 5 + size])
+                    i += 5 + size
+                return b''
+        return b''.join(self._status(s, Error.INSTRUCTION) for s in self._targets(p.dxl_id)
+                        if p.dxl_id != BROADCAST_ID)
+
+    def _read_status(self, servo, addr, size) -> bytes:
+        error, data = servo.read(addr, size)
+        return self._status(servo, error, data)
+
+    def _single(self, servo: EmulatedServo, inst: int, params: bytes) -> bytes:
+        if inst == Instruction.READ:
+            if len(params) != 4:
+                return self._status(servo, Error.DATA_LENGTH)
+            return self._read_status(servo, *struct.unpack('<HH', params))
+        if inst in (Instruction.WRITE, Instruction.REG_WRITE):
+            if len(params) < 3:
+                return self._status(servo, Error.DATA_LENGTH)
+            addr = struct.unpack_from('<H', params)[0]
+            if inst == Instruction.REG_WRITE:
+                servo.pending = (addr, params[2:])
+                return self._status(servo)
+            return self._status(servo, servo.write(addr, params[2:]))
+        if inst == Instruction.ACTION:
+            pending = getattr(servo, 'pending', None)
+            servo.pending = None
+            return self._status(servo, servo.write(*pending) if pending else Error.NONE)
+        if inst == Instruction.REBOOT:
+            servo.set_hardware_error(0)
+            servo.table[ADDR.TORQUE_ENABLE] = 0
+            return self._status(servo)
+        return self._status(servo)  # FACTORY_RESET, CLEAR: acknowledged

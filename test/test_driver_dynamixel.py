@@ -1,0 +1,93 @@
+"""The driver node with the Dynamixel backend, end to end over DDS against the servo emulator."""
+
+import time
+
+import numpy as np
+import pytest
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import JointState
+from std_srvs.srv import SetBool
+
+from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw
+from ik_net_ros.nodes.conversions import joint_state
+from ik_net_ros.nodes.driver_node import DriverNode
+
+pytestmark = pytest.mark.ros
+IDS = (11, 12, 13, 14)
+
+
+@pytest.fixture
+def rig(ros):
+    driver = ros.add(DriverNode(context=ros.context, parameter_overrides=[
+        Parameter('backend', value='emulated'), Parameter('home', value=[0.0, 0.0, 0.0, 0.0]),
+        Parameter('reconnect_period', value=0.2)]))
+    probe = ros.node('probe')
+    states, diags = [], []
+    probe.create_subscription(JointState, 'joint_states', states.append, 100)
+    probe.create_subscription(DiagnosticArray, '/diagnostics', diags.append, 10)
+    pub = probe.create_publisher(JointState, 'joint_command', 10)
+    assert ros.spin_until(lambda: states and pub.get_subscription_count() > 0)
+    yield driver, probe, pub, states, diags
+    driver.shutdown()
+
+
+def _goals(driver):
+    return [driver.emulator.servos[i]._get(ADDR.GOAL_POSITION, 4, signed=True) for i in IDS]
+
+
+def _last_diag(diags):
+    return diags[-1].status[0] if diags else None
+
+
+def test_command_reaches_goal_registers_and_states_follow(ros, rig):
+    driver, probe, pub, states, _ = rig
+    goal = [0.4, -0.2, 0.3, 2.5]  # joint4 beyond its 1.97 limit
+    pub.publish(joint_state(goal, probe.get_clock().now().to_msg()))
+    expected = [0.4, -0.2, 0.3, 1.97]
+    assert ros.spin_until(lambda: _goals(driver) == rad_to_raw(expected).tolist())
+    assert ros.spin_until(lambda: np.allclose(states[-1].position, expected, atol=2e-3))
+    assert all(np.all(np.array(s.position) <= 1.97 + 1e-9) for s in states)
+
+
+def test_torque_service(ros, rig):
+    driver, probe, pub, states, _ = rig
+    client = probe.create_client(SetBool, '/driver/set_torque')
+    assert client.wait_for_service(timeout_sec=5)
+    for enable in (False, True):
+        future = client.call_async(SetBool.Request(data=enable))
+        assert ros.spin_until(future.done)
+        assert future.result().success, future.result().message
+        assert all(driver.emulator.servos[i].torque == enable for i in IDS)
+
+
+def test_silent_servo_reported_node_alive_and_recovers(ros, rig):
+    driver, probe, pub, states, diags = rig
+    driver.emulator.set_silent(13)
+    assert ros.spin_until(lambda: _last_diag(diags) is not None
+                          and _last_diag(diags).level == DiagnosticStatus.ERROR, timeout=5)
+    assert 'servo 13 not answering' in _last_diag(diags).message
+    count = len(states)
+    ros.spin_for(0.3)
+    assert len(states) == count  # nothing stale published while the servo is silent
+    driver.emulator.set_silent(13, False)
+    assert ros.spin_until(lambda: len(states) > count + 5)
+    assert ros.spin_until(lambda: _last_diag(diags).level == DiagnosticStatus.OK, timeout=5)
+
+
+def test_hardware_error_reported(ros, rig):
+    driver, probe, pub, states, diags = rig
+    driver.emulator.servos[12].set_hardware_error(1 << 2)
+    assert ros.spin_until(lambda: _last_diag(diags) is not None
+                          and 'overheating' in _last_diag(diags).message, timeout=5)
+
+
+def test_port_gone_reported_then_reconnects(ros, rig):
+    driver, probe, pub, states, diags = rig
+    driver.emulator.unplug()
+    assert ros.spin_until(lambda: _last_diag(diags) is not None
+                          and _last_diag(diags).level == DiagnosticStatus.ERROR, timeout=5)
+    count = len(states)
+    driver.emulator.replug()
+    assert ros.spin_until(lambda: len(states) > count + 5, timeout=5)
+    assert driver.backend.connected

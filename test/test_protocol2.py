@@ -1,0 +1,118 @@
+"""Protocol 2.0 packets against the e-manual's worked examples, and the emulator with the SDK."""
+
+import struct
+import time
+
+import numpy as np
+import pytest
+from dynamixel_sdk import (COMM_SUCCESS, GroupBulkRead, GroupSyncRead, GroupSyncWrite,
+                           PacketHandler, PortHandler)
+
+from ik_net_ros.hardware.emulator import ServoEmulator
+from ik_net_ros.hardware.protocol2 import (Error, Instruction, build_packet, crc16,
+                                           parse_packet, stuff, unstuff)
+from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw, raw_to_rad
+
+
+def test_worked_examples_of_the_reference():
+    # e-manual: ping ID 1 and read 4 bytes at 132 from ID 1
+    assert build_packet(1, Instruction.PING).hex(' ') == 'ff ff fd 00 01 03 00 01 19 4e'
+    read = build_packet(1, Instruction.READ, bytes([0x84, 0x00, 0x04, 0x00]))
+    assert read.hex(' ') == 'ff ff fd 00 01 07 00 02 84 00 04 00 1d 15'
+    assert crc16(read[:-2]) == 0x151D
+
+
+def test_stuffing_round_trip_and_length():
+    body = bytes([0x03, 0x74, 0x00, 0xFF, 0xFF, 0xFD, 0x01])
+    stuffed = stuff(body)
+    assert stuffed == bytes([0x03, 0x74, 0x00, 0xFF, 0xFF, 0xFD, 0xFD, 0x01])
+    assert unstuff(stuffed) == body
+    packet = build_packet(1, Instruction.WRITE, body[1:])
+    assert packet[5] | packet[6] << 8 == len(stuffed) + 2  # LEN counts the stuffed bytes
+    parsed, used, ok = parse_packet(b'\x00\x13' + packet)
+    assert ok and used == len(packet) + 2 and parsed.params == body[1:]
+
+
+def test_status_packets_and_bad_crc():
+    status = build_packet(3, Instruction.STATUS, b'\x01\x02', error=Error.ALERT | Error.ACCESS)
+    parsed, _, ok = parse_packet(status)
+    assert ok and parsed.error == 0x87 and parsed.params == b'\x01\x02' and parsed.dxl_id == 3
+    corrupt = status[:-1] + bytes([status[-1] ^ 1])
+    assert parse_packet(corrupt) == (None, len(corrupt), False)
+    assert parse_packet(status[:6]) == (None, 0, True)  # incomplete: wait
+
+
+def test_units():
+    assert rad_to_raw(0.0) == 2048 and abs(raw_to_rad(3072) - np.pi / 2) < 1e-12
+    np.testing.assert_allclose(raw_to_rad(rad_to_raw([-1.5, 0.3, 1.4])), [-1.5, 0.3, 1.4],
+                               atol=0.0008)
+
+
+@pytest.fixture
+def bus():
+    emulator = ServoEmulator(ids=(11, 12, 13, 14)).start()
+    port = PortHandler(str(emulator.port_path))
+    assert port.openPort() and port.setBaudRate(1_000_000)
+    yield emulator, port, PacketHandler(2.0)
+    port.closePort()
+    emulator.stop()
+
+
+def test_sdk_ping_read_write(bus):
+    emulator, port, ph = bus
+    for dxl_id in (11, 12, 13, 14):
+        assert ph.ping(port, dxl_id) == (1020, COMM_SUCCESS, 0)
+    assert ph.ping(port, 20)[1] != COMM_SUCCESS  # nobody there: a comm error, no exception
+    assert ph.read4ByteTxRx(port, 12, ADDR.PRESENT_POSITION) == (2048, COMM_SUCCESS, 0)
+    assert ph.write1ByteTxRx(port, 12, ADDR.LED, 1) == (COMM_SUCCESS, 0)
+    assert emulator.servos[12].table[ADDR.LED] == 1
+    assert ph.write1ByteTxRx(port, 12, ADDR.TORQUE_ENABLE, 1) == (COMM_SUCCESS, 0)
+    # EEPROM is locked while torque is on; out-of-range goals are refused
+    assert ph.write1ByteTxRx(port, 12, ADDR.OPERATING_MODE, 5) == (COMM_SUCCESS, Error.ACCESS)
+    assert ph.write4ByteTxRx(port, 12, ADDR.GOAL_POSITION, 5000) == (COMM_SUCCESS,
+                                                                      Error.DATA_LIMIT)
+    assert ph.write4ByteTxRx(port, 12, ADDR.GOAL_POSITION, 2100) == (COMM_SUCCESS, 0)
+    deadline = time.monotonic() + 2
+    while ph.read4ByteTxRx(port, 12, ADDR.PRESENT_POSITION)[0] != 2100:
+        assert time.monotonic() < deadline
+
+
+def test_sdk_sync_write_sync_read_and_bulk_read(bus):
+    emulator, port, ph = bus
+    ids = (11, 12, 13, 14)
+    torque = GroupSyncWrite(port, ph, ADDR.TORQUE_ENABLE, 1)
+    goals = GroupSyncWrite(port, ph, ADDR.GOAL_POSITION, 4)
+    for i, dxl_id in enumerate(ids):
+        torque.addParam(dxl_id, [1])
+        goals.addParam(dxl_id, list(struct.pack('<i', 1500 + 300 * i)))
+    assert torque.txPacket() == COMM_SUCCESS and goals.txPacket() == COMM_SUCCESS
+    reader = GroupSyncRead(port, ph, ADDR.PRESENT_POSITION, 4)
+    for dxl_id in ids:
+        reader.addParam(dxl_id)
+    deadline = time.monotonic() + 3
+    while True:
+        assert reader.txRxPacket() == COMM_SUCCESS
+        got = [reader.getData(i, ADDR.PRESENT_POSITION, 4) for i in ids]
+        if got == [1500, 1800, 2100, 2400]:
+            break
+        assert time.monotonic() < deadline, got
+    bulk = GroupBulkRead(port, ph)
+    assert bulk.addParam(11, ADDR.GOAL_POSITION, 4) and bulk.addParam(14, ADDR.ID, 1)
+    assert bulk.txRxPacket() == COMM_SUCCESS
+    assert bulk.getData(11, ADDR.GOAL_POSITION, 4) == 1500
+    assert bulk.getData(14, ADDR.ID, 1) == 14
+
+
+def test_emulator_faults_seen_by_the_sdk(bus):
+    emulator, port, ph = bus
+    emulator.set_silent(13)
+    assert ph.read4ByteTxRx(port, 13, ADDR.PRESENT_POSITION)[1] != COMM_SUCCESS
+    emulator.set_silent(13, False)
+    emulator.corrupt_next(13)
+    assert ph.read4ByteTxRx(port, 13, ADDR.PRESENT_POSITION)[1] != COMM_SUCCESS
+    assert ph.read4ByteTxRx(port, 13, ADDR.PRESENT_POSITION)[1] == COMM_SUCCESS
+    emulator.servos[13].set_hardware_error(1 << 2)
+    value, result, error = ph.read1ByteTxRx(port, 13, ADDR.HARDWARE_ERROR)
+    assert result == COMM_SUCCESS and value == 4 and error & Error.ALERT
+    assert ph.reboot(port, 13)[0] == COMM_SUCCESS
+    assert ph.read1ByteTxRx(port, 13, ADDR.HARDWARE_ERROR)[:2] == (0, COMM_SUCCESS)
