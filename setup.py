@@ -34,6 +34,7 @@ setup(
             'ik = ik_net_ros.nodes.ik_node:main',
             'driver = ik_net_ros.nodes.driver_node:main',
             'target_sweep = ik_net_ros.nodes.target_sweep_node:main',
+            'collect = ik_net_ros.nodes.collect_node:main',
         ],
     },
 )

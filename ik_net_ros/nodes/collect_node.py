@@ -1,0 +1,129 @@
+"""The ``collect`` node: joint_states in, forward-kinematics pose/joint rows appended to a CSV
+dataset (the format `ik_net_ros train` reads). Nothing recorded is lost: rows reach the disk at
+least every second and on exit (Ctrl-C or SIGTERM)."""
+
+from __future__ import annotations
+
+import datetime
+import time
+
+import numpy as np
+import rclpy
+import rclpy.executors
+from rcl_interfaces.msg import SetParametersResult
+from rclpy.node import Node
+from sensor_msgs.msg import JointState
+
+from ik_net_ros.data.coverage import JointCoverage
+from ik_net_ros.data.recorder import CsvRecorder
+from ik_net_ros.errors import IkNetError
+from ik_net_ros.kinematics import JOINT_NAMES, forward_kinematics, within_limits
+from ik_net_ros.kinematics.paths import babble_joints
+from ik_net_ros.nodes.conversions import describe, joint_state, joints_by_name, stamp_to_seconds
+
+
+class CollectNode(Node):
+    """Records FK pose/joint pairs from ``joint_states``; optionally babbles the arm."""
+
+    def __init__(self, **kwargs):
+        super().__init__('collect', **kwargs)
+        default = datetime.datetime.now().strftime('iknet_data_%Y%m%d_%H%M%S.csv')
+        self.declare_parameter('output', default, describe(
+            'CSV file to append to (created with a header; an existing one must match)'))
+        self.declare_parameter('min_joint_change', 0.001, describe(
+            'rad: skip a state whose joints all moved less than this since the last row'))
+        self.declare_parameter('max_rate', 100.0, describe('rows per second at most'))
+        self.declare_parameter('joint_names', list(JOINT_NAMES), describe(
+            'names of joint1..joint4 in joint_states (others are ignored)'))
+        self.declare_parameter('report_period', 5.0, describe('seconds between coverage logs'))
+        self.declare_parameter('babble', False, describe(
+            'drive the arm through random configurations (simulated arm, no hardware needed)'))
+        self.declare_parameter('babble_period', 1.0, describe('seconds between babble goals'))
+        self.declare_parameter('seed', 0, describe('seed of the babbling'))
+        self.recorder = CsvRecorder(self.get_parameter('output').value)
+        self.coverage = JointCoverage()
+        self.skipped = {'bad': 0, 'still': 0, 'rate': 0}
+        self.last_joints: np.ndarray | None = None
+        self.last_time = -np.inf
+        self.rng = np.random.default_rng(self.get_parameter('seed').value)
+        self.add_on_set_parameters_callback(self.on_set_parameters)
+        self.sub = self.create_subscription(JointState, 'joint_states', self.on_state, 100)
+        self.flush_timer = self.create_timer(self.recorder.flush_period, self.recorder.flush)
+        self.report_timer = self.create_timer(self.get_parameter('report_period').value,
+                                              self.on_report)
+        self.babble_pub = self.create_publisher(JointState, 'joint_command', 10)
+        self.babble_timer = self.create_timer(self.get_parameter('babble_period').value,
+                                              self.on_babble)
+        self.get_logger().info(
+            f'recording to {self.recorder.path.resolve()} ({self.recorder.existing_rows} rows '
+            f'there already){"; babbling" if self.get_parameter("babble").value else ""}')
+
+    def on_set_parameters(self, params) -> SetParametersResult:
+        for p in params:
+            if p.name in ('output', 'joint_names'):
+                return SetParametersResult(successful=False,
+                                           reason=f'{p.name} is fixed while recording')
+            if p.name in ('min_joint_change', 'max_rate') and not (
+                    isinstance(p.value, (int, float)) and p.value >= 0):
+                return SetParametersResult(successful=False, reason=f'{p.name} must be >= 0')
+        return SetParametersResult(successful=True)
+
+    def on_state(self, msg: JointState) -> None:
+        joints = joints_by_name(msg, self.get_parameter('joint_names').value)
+        if joints is None or not np.all(np.isfinite(joints)) or not within_limits(joints, 1e-3):
+            self.skipped['bad'] += 1
+            self.get_logger().warning(
+                'joint_states skipped: missing joints, NaN or out-of-limit reading '
+                f'({self.skipped["bad"]} so far)', throttle_duration_sec=5.0)
+            return
+        now = time.monotonic()
+        max_rate = self.get_parameter('max_rate').value
+        if max_rate > 0 and now - self.last_time < 1.0 / max_rate:
+            self.skipped['rate'] += 1
+            return
+        if self.last_joints is not None and np.all(
+                np.abs(joints - self.last_joints) < self.get_parameter('min_joint_change').value):
+            self.skipped['still'] += 1
+            return
+        stamp = stamp_to_seconds(msg.header.stamp) or time.time()
+        self.recorder.append(stamp, joints, forward_kinematics(joints))
+        self.coverage.add(joints)
+        self.last_joints, self.last_time = joints, now
+
+    def on_babble(self) -> None:
+        if self.get_parameter('babble').value:
+            self.babble_pub.publish(joint_state(babble_joints(self.rng),
+                                                self.get_clock().now().to_msg()))
+
+    def on_report(self) -> None:
+        self.get_logger().info(
+            f'{self.recorder.rows} rows recorded ({self.recorder.existing_rows} before), '
+            f'coverage {100 * self.coverage.share:.1f} % of joint-space cells; least visited: '
+            f'{"; ".join(self.coverage.emptiest())}; skipped bad {self.skipped["bad"]}')
+
+    def shutdown(self) -> None:
+        """Flush, fsync and close the file: a complete dataset after Ctrl-C or SIGTERM."""
+        self.recorder.close()
+        self.get_logger().info(f'{self.recorder.rows} rows written to {self.recorder.path}')
+
+
+def main(args=None):
+    rclpy.init(args=args)
+    try:
+        node = CollectNode()
+    except IkNetError as e:  # a refused output file: say why, exit non-zero
+        rclpy.logging.get_logger('collect').fatal(str(e))
+        rclpy.try_shutdown()
+        raise SystemExit(2) from e
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
+        pass
+    finally:
+        node.shutdown()
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,201 @@
+"""Data collection: the recorder, coverage, and the collect node over DDS (signals included)."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import JointState
+
+from ik_net_ros.data import read_csv
+from ik_net_ros.data.coverage import JointCoverage
+from ik_net_ros.data.recorder import CsvRecorder
+from ik_net_ros.errors import DatasetError
+from ik_net_ros.kinematics import forward_kinematics, sample_joints
+from ik_net_ros.nodes.collect_node import CollectNode
+from ik_net_ros.nodes.conversions import joint_state
+from ik_net_ros.nodes.driver_node import DriverNode
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_recorder_appends_checks_header_and_cuts_torn_lines(tmp_path):
+    path = tmp_path / 'rec.csv'
+    q = sample_joints(5, np.random.default_rng(1))
+    rec = CsvRecorder(path)
+    for i in range(3):
+        rec.append(float(i), q[i], forward_kinematics(q[i]))
+    rec.close()
+    with open(path, 'a') as f:
+        f.write('3.0,0.1,0.2')  # a crash mid-row
+    rec = CsvRecorder(path)
+    assert rec.existing_rows == 3
+    rec.append(4.0, q[4], forward_kinematics(q[4]))
+    rec.close()
+    data = read_csv(path)
+    np.testing.assert_allclose(data.joints, q[[0, 1, 2, 4]])
+    bad = tmp_path / 'other.csv'
+    bad.write_text('a,b,c\n1,2,3\n')
+    with pytest.raises(DatasetError, match='header'):
+        CsvRecorder(bad)
+
+
+def test_coverage_rises_and_names_empty_regions():
+    cov = JointCoverage(bins=4)
+    assert cov.share == 0.0
+    for q in sample_joints(200, np.random.default_rng(0)):
+        cov.add(q)
+    first = cov.share
+    for q in sample_joints(2000, np.random.default_rng(1)):
+        cov.add(q)
+    assert 0 < first < cov.share <= 1
+    assert len(cov.emptiest(3)) == 3 and 'joint' in cov.emptiest(1)[0]
+
+
+@pytest.mark.ros
+def test_collect_node_records_fk_rows_and_skips_bad_messages(ros, tmp_path):
+    out = tmp_path / 'rec.csv'
+    node = ros.add(CollectNode(context=ros.context, parameter_overrides=[
+        Parameter('output', value=str(out)), Parameter('max_rate', value=0.0)]))
+    probe = ros.node('probe')
+    pub = probe.create_publisher(JointState, 'joint_states', 100)
+    assert ros.spin_until(lambda: pub.get_subscription_count() > 0)
+    q = sample_joints(20, np.random.default_rng(3))
+    for qi in q:
+        msg = joint_state(qi, probe.get_clock().now().to_msg())
+        msg.name = ['gripper'] + list(msg.name)  # other joints ignored; matched by name
+        msg.position = [0.01] + list(msg.position)
+        pub.publish(msg)
+        ros.spin_for(0.005)
+    pub.publish(JointState(name=['joint1'], position=[0.0]))
+    pub.publish(joint_state([0.0, np.nan, 0.0, 0.0], probe.get_clock().now().to_msg()))
+    pub.publish(joint_state([0.0, 3.0, 0.0, 0.0], probe.get_clock().now().to_msg()))
+    assert ros.spin_until(lambda: node.recorder.rows == 20 and node.skipped['bad'] == 3)
+    node.shutdown()
+    data = read_csv(out)
+    np.testing.assert_allclose(data.joints, q)
+    np.testing.assert_allclose(data.poses, forward_kinematics(data.joints), atol=1e-12)
+
+
+@pytest.mark.ros
+def test_restarted_node_appends_to_the_same_file(ros, tmp_path):
+    out = tmp_path / 'rec.csv'
+    probe = ros.node('probe')
+    pub = probe.create_publisher(JointState, 'joint_states', 100)
+    q = sample_joints(10, np.random.default_rng(4))
+    for run in range(2):
+        node = ros.add(CollectNode(context=ros.context, parameter_overrides=[
+            Parameter('output', value=str(out)), Parameter('max_rate', value=0.0)]))
+        assert ros.spin_until(lambda: pub.get_subscription_count() > 0)
+        for qi in q[5 * run:5 * run + 5]:
+            pub.publish(joint_state(qi, probe.get_clock().now().to_msg()))
+            ros.spin_for(0.005)
+        assert ros.spin_until(lambda: node.recorder.rows == 5)
+        assert node.recorder.existing_rows == 5 * run
+        node.shutdown()
+        ros.executor.remove_node(node)
+        ros.nodes.remove(node)
+        node.destroy_node()
+    np.testing.assert_allclose(read_csv(out).joints, q)
+
+
+@pytest.mark.ros
+def test_babbling_sim_arm_raises_coverage(ros, tmp_path):
+    ros.add(DriverNode(context=ros.context))
+    node = ros.add(CollectNode(context=ros.context, parameter_overrides=[
+        Parameter('output', value=str(tmp_path / 'b.csv')), Parameter('babble', value=True),
+        Parameter('babble_period', value=0.3)]))
+    assert ros.spin_until(lambda: node.recorder.rows > 20, timeout=10)
+    first = node.coverage.share
+    ros.spin_for(2.0)
+    assert node.coverage.share > first
+    node.shutdown()
+
+
+def _publisher_script(count_file):
+    """A separate process publishing a known joint sequence at 200 Hz until killed."""
+    return f'''
+import time, rclpy, numpy as np
+from ik_net_ros.nodes.conversions import joint_state
+rclpy.init()
+node = rclpy.create_node('feeder')
+pub = node.create_publisher(__import__('sensor_msgs.msg', fromlist=['JointState']).JointState,
+                            'joint_states', 100)
+while pub.get_subscription_count() == 0:
+    time.sleep(0.01)
+time.sleep(0.5)
+i = 0
+while True:
+    q = [0.001 * i, 0.0, 0.0, 0.0]
+    pub.publish(joint_state(q, node.get_clock().now().to_msg()))
+    i += 1
+    open({str(count_file)!r}, 'w').write(str(i))
+    time.sleep(0.005)
+'''
+
+
+@pytest.mark.ros
+@pytest.mark.parametrize('sig', [signal.SIGINT, signal.SIGTERM])
+def test_signal_mid_run_leaves_a_complete_file(tmp_path, sig):
+    out = tmp_path / 'rec.csv'
+    count_file = tmp_path / 'count'
+    env = dict(os.environ)
+    collect = subprocess.Popen([sys.executable, '-m', 'ik_net_ros.nodes.collect_node',
+                                '--ros-args', '-p', f'output:={out}', '-p', 'max_rate:=0.0',
+                                '-p', 'min_joint_change:=0.0'],
+                               env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    feeder = subprocess.Popen([sys.executable, '-c', _publisher_script(count_file)], env=env,
+                              cwd=ROOT)
+    try:
+        deadline = time.monotonic() + 30
+        while not (count_file.exists() and count_file.read_text().strip().isdigit()
+                   and int(count_file.read_text()) > 300):
+            assert time.monotonic() < deadline, 'feeder did not start'
+            time.sleep(0.05)
+        collect.send_signal(sig)
+        log, _ = collect.communicate(timeout=15)
+    finally:
+        feeder.kill()
+        feeder.wait()
+    assert collect.returncode in (0, -sig), log
+    data = read_csv(out)  # complete and readable
+    written = int(log.split(' rows written')[0].split()[-1])
+    assert len(data) == written > 200
+    # every state received up to the stop, in order, none missing: joint1 = 0.001 * i
+    steps = np.round(data.joints[:, 0] / 0.001)
+    np.testing.assert_array_equal(np.diff(steps), 1)
+    assert out.read_text().endswith('\n')
+
+
+@pytest.mark.ros
+def test_mismatched_header_is_refused_and_left_untouched(tmp_path):
+    bad = tmp_path / 'bad.csv'
+    bad.write_text('x,y\n1,2\n')
+    proc = subprocess.run([sys.executable, '-m', 'ik_net_ros.nodes.collect_node', '--ros-args',
+                           '-p', f'output:={bad}'], cwd=ROOT, capture_output=True, text=True,
+                          timeout=30)
+    assert proc.returncode == 2 and 'header' in proc.stdout + proc.stderr
+    assert bad.read_text() == 'x,y\n1,2\n'  # untouched
+
+
+def test_a_short_recording_trains_a_model(tmp_path):
+    rec = CsvRecorder(tmp_path / 'rec.csv')
+    q = sample_joints(3000, np.random.default_rng(5))
+    for i, qi in enumerate(q):
+        rec.append(float(i), qi, forward_kinematics(qi))
+    rec.close()
+    out = tmp_path / 'model.pt'
+    proc = subprocess.run(
+        [sys.executable, '-m', 'ik_net_ros.tools.cli', 'train', '--network', 'focused',
+         '--network-kwargs', '{"position": [16], "orientation": [16], "merge": [32]}',
+         '--data', str(tmp_path / 'rec.csv'), '--split', 'sequential', '--epochs', '2',
+         '--held-out', 'synthetic:500:99', '--output', str(out), '--no-progress'],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert out.is_file() and 'held-out' in proc.stdout
