@@ -35,6 +35,7 @@ setup(
             'driver = ik_net_ros.nodes.driver_node:main',
             'target_sweep = ik_net_ros.nodes.target_sweep_node:main',
             'collect = ik_net_ros.nodes.collect_node:main',
+            'target_marker = ik_net_ros.nodes.target_marker_node:main',
         ],
     },
 )

@@ -20,7 +20,7 @@ def _env(install):
                 AMENT_PREFIX_PATH=f'{install}{os.pathsep}{os.environ.get("AMENT_PREFIX_PATH", "")}')
 
 
-@pytest.mark.parametrize('exe', ['ik', 'driver', 'target_sweep'])
+@pytest.mark.parametrize('exe', ['ik', 'driver', 'collect', 'target_marker', 'target_sweep'])
 def test_node_executables_are_installed_for_ros2_run(colcon_install, exe):  # noqa: F811
     path = colcon_install / 'lib' / 'ik_net_ros' / exe
     assert path.is_file() and os.access(path, os.X_OK)

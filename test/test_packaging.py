@@ -33,6 +33,9 @@ def test_colcon_install_layout(colcon_install):
     assert (prefix / 'share/ament_index/resource_index/packages/ik_net_ros').is_file()
     assert (prefix / 'share/ik_net_ros/package.xml').is_file()
     assert (prefix / 'share/ik_net_ros/launch/ik.launch.py').is_file()
+    for data in ('config/ik.yaml', 'config/collect.yaml', 'config/ik.rviz',
+                 'urdf/open_manipulator_x.urdf'):
+        assert (prefix / 'share/ik_net_ros' / data).is_file(), data
     exe = prefix / 'lib/ik_net_ros/ik_net_ros'
     assert exe.is_file() and os.access(exe, os.X_OK)
 

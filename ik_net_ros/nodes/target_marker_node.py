@@ -1,0 +1,157 @@
+"""The ``target_marker`` node: a target the user drags in RViz (3D position plus tool pitch; no
+roll, the yaw follows the position), coloured by reachability, published on ``target_pose``."""
+
+from __future__ import annotations
+
+import numpy as np
+import rclpy
+import rclpy.executors
+from geometry_msgs.msg import PoseStamped
+from rclpy.node import Node
+from sensor_msgs.msg import JointState
+from visualization_msgs.msg import (InteractiveMarker, InteractiveMarkerControl,
+                                    InteractiveMarkerFeedback, Marker, MenuEntry)
+
+from ik_net_ros.kinematics import HOME_POSE, forward_kinematics, is_reachable, project_pose
+from ik_net_ros.nodes.conversions import array_to_pose, describe, joints_by_name
+from ik_net_ros.nodes.marker_server import MarkerServer
+
+NAME = 'target'
+RESET_HOME = 1  # menu entry id
+GREEN, RED = (0.1, 0.9, 0.2, 0.9), (0.95, 0.1, 0.1, 0.9)
+
+
+def _control(name: str, mode: int, w: float, x: float, y: float, z: float,
+             orientation_mode: int) -> InteractiveMarkerControl:
+    control = InteractiveMarkerControl(name=name, interaction_mode=mode,
+                                       orientation_mode=orientation_mode)
+    norm = np.sqrt(w * w + x * x + y * y + z * z)
+    (control.orientation.w, control.orientation.x, control.orientation.y,
+     control.orientation.z) = (w / norm, x / norm, y / norm, z / norm)
+    return control
+
+
+class TargetMarkerNode(Node):
+    """Serves the draggable target; each drag publishes a projected, checked PoseStamped."""
+
+    def __init__(self, **kwargs):
+        super().__init__('target_marker', **kwargs)
+        self.declare_parameter('frame_id', 'world', describe('frame of the marker and targets'))
+        self.declare_parameter('namespace', 'target_marker', describe(
+            'interactive marker topic namespace (RViz: InteractiveMarkers display)'))
+        self.declare_parameter('max_rate', 20.0, describe('targets published per second at most'))
+        self.declare_parameter('scale', 0.08, describe('marker size, m'))
+        self.declare_parameter('home', list(HOME_POSE), describe(
+            'joints whose tool pose the menu entry "Reset to home" restores, rad'))
+        self.frame = self.get_parameter('frame_id').value
+        self.pose = forward_kinematics(self.get_parameter('home').value)
+        self.reachable = True
+        self.pending: np.ndarray | None = None
+        self.placed = False  # moved to the arm's current pose yet?
+        self.unreachable_drags = 0
+        self.pub = self.create_publisher(PoseStamped, 'target_pose', 10)
+        self.server = MarkerServer(self, self.get_parameter('namespace').value, self.on_feedback)
+        self.create_subscription(JointState, 'joint_states', self.on_joint_states, 10)
+        self.server.insert(self._marker())
+        self.timer = self.create_timer(1.0 / self.get_parameter('max_rate').value, self.on_timer)
+        self.keep_alive_timer = self.create_timer(1.0, self.server.keep_alive)
+
+    def _marker(self) -> InteractiveMarker:
+        marker = InteractiveMarker(name=NAME, description='IK target (drag; right-click: menu)',
+                                   scale=float(self.get_parameter('scale').value))
+        marker.header.frame_id = self.frame
+        marker.pose = array_to_pose(self.pose, self.frame, marker.header.stamp).pose
+        size = 0.35 * marker.scale
+        body = Marker(type=Marker.ARROW)  # along the tool x axis
+        body.scale.x, body.scale.y, body.scale.z = 1.6 * size, 0.35 * size, 0.35 * size
+        body.color.r, body.color.g, body.color.b, body.color.a = (
+            GREEN if self.reachable else RED)
+        menu_control = InteractiveMarkerControl(
+            name='menu', interaction_mode=InteractiveMarkerControl.MENU, always_visible=True,
+            markers=[body])
+        fixed, inherit = InteractiveMarkerControl.FIXED, InteractiveMarkerControl.INHERIT
+        move = InteractiveMarkerControl.MOVE_AXIS
+        marker.controls = [
+            menu_control,
+            # RViz controls act along their own x axis: these quaternions point it at x, z, y
+            _control('move_x', move, 1, 1, 0, 0, fixed),
+            _control('move_z', move, 1, 0, 1, 0, fixed),
+            _control('move_y', move, 1, 0, 0, 1, fixed),
+            # pitch: rotate about the tool's y axis; no roll control, yaw follows the position
+            _control('pitch', InteractiveMarkerControl.ROTATE_AXIS, 1, 0, 0, 1, inherit),
+        ]
+        marker.menu_entries = [MenuEntry(id=RESET_HOME, parent_id=0, title='Reset to home',
+                                         command_type=MenuEntry.FEEDBACK)]
+        return marker
+
+    def on_joint_states(self, msg: JointState) -> None:
+        """Start at the arm's current tool pose (once)."""
+        joints = joints_by_name(msg)
+        if self.placed or joints is None or not np.all(np.isfinite(joints)):
+            return
+        self.placed = True
+        self._move_to(forward_kinematics(joints), publish=False)
+
+    def on_feedback(self, feedback: InteractiveMarkerFeedback) -> None:
+        if feedback.marker_name != NAME:
+            return
+        if feedback.event_type == InteractiveMarkerFeedback.MENU_SELECT \
+                and feedback.menu_entry_id == RESET_HOME:
+            self._move_to(forward_kinematics(self.get_parameter('home').value), publish=True)
+            self.on_timer()
+        elif feedback.event_type in (InteractiveMarkerFeedback.POSE_UPDATE,
+                                     InteractiveMarkerFeedback.MOUSE_UP):
+            if feedback.header.frame_id not in ('', self.frame):
+                self.get_logger().warning(
+                    f"feedback in frame '{feedback.header.frame_id}' ignored; set the RViz "
+                    f"fixed frame to '{self.frame}'", throttle_duration_sec=2.0)
+                return
+            p, q = feedback.pose.position, feedback.pose.orientation
+            requested = np.array([p.x, p.y, p.z, q.x, q.y, q.z, q.w])
+            if not np.all(np.isfinite(requested)) or np.linalg.norm(requested[3:]) < 1e-6:
+                return
+            self._move_to(project_pose(requested), publish=True)
+            if feedback.event_type == InteractiveMarkerFeedback.MOUSE_UP:
+                self.on_timer()  # the final pose of a drag goes out at once
+
+    def _move_to(self, pose: np.ndarray, publish: bool) -> None:
+        reachable = bool(is_reachable(pose, project=False))
+        self.pose = pose
+        if reachable != self.reachable:
+            self.reachable = reachable
+            self.server.insert(self._marker())  # colour change: a full update
+        else:
+            self.server.set_pose(NAME, array_to_pose(pose, self.frame,
+                                                     self.get_clock().now().to_msg()).pose)
+        if not reachable:
+            self.unreachable_drags += 1
+            self.get_logger().warning('target out of reach (marker red): not published',
+                                      throttle_duration_sec=2.0)
+            self.pending = None
+        elif publish:
+            self.pending = pose
+
+    def on_timer(self) -> None:
+        """Rate-limited publishing: the newest pending target, if any."""
+        if self.pending is not None:
+            self.pub.publish(array_to_pose(self.pending, self.frame,
+                                           self.get_clock().now().to_msg()))
+            self.pending = None
+
+
+
+
+def main(args=None):
+    rclpy.init(args=args)
+    node = TargetMarkerNode()
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == '__main__':
+    main()
