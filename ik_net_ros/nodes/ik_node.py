@@ -16,7 +16,7 @@ from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
-from ik_net_ros.kinematics import JOINT_NAMES, within_limits
+from ik_net_ros.kinematics import HOME_POSE, JOINT_NAMES, forward_kinematics, within_limits
 from ik_net_ros.nodes.conversions import describe, joint_state, pose_to_array
 from ik_net_ros.solver import load_solver
 
@@ -64,7 +64,10 @@ class IkNode(Node):
 
     @staticmethod
     def _make_solver(params: dict):
-        return load_solver(params['model'], device=params['device'])
+        solver = load_solver(params['model'], device=params['device'])
+        # warm-up: the first call pays for lazy initialisation, not the first target
+        solver.solve(forward_kinematics(HOME_POSE), refine=params['refine'])
+        return solver
 
     def on_set_parameters(self, params) -> SetParametersResult:
         """Swap the solver on model/device changes; refuse bad values and keep the old one."""
@@ -130,8 +133,10 @@ class IkNode(Node):
         self.get_logger().warning(f'target rejected ({kind}): {why}', throttle_duration_sec=2.0)
 
     def on_stats(self) -> None:
-        if not self.handled and not self.rejected:
-            return
+        counts = (self.handled, sum(self.rejected.values()))
+        if counts == getattr(self, '_last_counts', (0, 0)):
+            return  # nothing new to say
+        self._last_counts = counts
         lat = np.array(self.latencies) * 1e6
         timing = (f', inference p50 {np.percentile(lat, 50):.0f} us, p99 '
                   f'{np.percentile(lat, 99):.0f} us' if lat.size else '')

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ik_net_ros.kinematics import IkSolutions, pick_branch
+from ik_net_ros.kinematics.scalar import OneSolution
 from ik_net_ros.solver.base import Solver
 
 __all__ = ['AnalyticSolver']
@@ -14,6 +15,12 @@ class AnalyticSolver(Solver):
     """Closed-form IK with the package's branch rule (elbow up when inside the limits)."""
 
     name = 'analytic'
+
+    def _solve_one(self, target: list[float], solution: OneSolution) -> np.ndarray:
+        joints = solution.pick()
+        if joints is None:  # unreachable, on_unreachable='nearest': as _solve does
+            joints = solution.joints[0] if solution.joints[0] is not None else (0.0,) * 4
+        return np.array(joints, dtype=float)
 
     def _solve(self, targets: np.ndarray, solutions: IkSolutions) -> np.ndarray:
         joints = pick_branch(solutions).joints

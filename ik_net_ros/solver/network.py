@@ -10,13 +10,16 @@ import torch
 from ik_net_ros.errors import CheckpointError
 from ik_net_ros.kinematics import ArmGeometry, IkSolutions
 from ik_net_ros.resources import model_path
+from ik_net_ros.kinematics.scalar import OneSolution
 from ik_net_ros.solver.base import Solver
+from ik_net_ros.solver.fast import compile_numpy
 from ik_net_ros.training.checkpoint import Checkpoint, load_checkpoint
 from ik_net_ros.training.device import resolve_device
 
 __all__ = ['NetworkSolver']
 
 BATCH = 65536  # poses per forward pass: bounds memory on small GPUs
+FAST_BATCH = 64  # up to this many poses, the numpy twin beats torch on the CPU
 
 
 class NetworkSolver(Solver):
@@ -29,6 +32,8 @@ class NetworkSolver(Solver):
         self._device = resolve_device(device)
         self.device = self._device.type
         self.model = checkpoint.model.to(self._device).eval()
+        # small CPU batches (the live node's single targets) skip torch's per-op dispatch
+        self.fast = compile_numpy(checkpoint.model) if self._device.type == 'cpu' else None
 
     @classmethod
     def from_name(cls, name: str, device: str = 'cpu',
@@ -49,6 +54,13 @@ class NetworkSolver(Solver):
     @torch.no_grad()
     def predict(self, targets: np.ndarray) -> np.ndarray:
         """Raw network output (N, 4) rad for projected poses (N, 7); no clamping."""
+        if self.fast is not None and len(targets) <= FAST_BATCH:
+            return self.fast(np.asarray(targets, dtype=np.float32)).astype(np.float64)
+        return self.predict_torch(targets)
+
+    @torch.no_grad()
+    def predict_torch(self, targets: np.ndarray) -> np.ndarray:
+        """The reference path: the torch model, in batches of BATCH."""
         x = torch.as_tensor(targets, dtype=torch.float32)
         out = [self.model(x[i:i + BATCH].to(self._device)).cpu()
                for i in range(0, len(x), BATCH)]
@@ -58,3 +70,6 @@ class NetworkSolver(Solver):
 
     def _solve(self, targets: np.ndarray, solutions: IkSolutions) -> np.ndarray:
         return self.predict(targets)
+
+    def _solve_one(self, target: list[float], solution: OneSolution) -> np.ndarray:
+        return self.predict(np.array([target]))[0]

@@ -1,0 +1,92 @@
+"""The fast inference path gives the reference path's answers (speed lives in `make bench`)."""
+
+import numpy as np
+import pytest
+import torch
+
+from ik_net_ros import InvalidPoseError, UnreachableError, load_solver
+from ik_net_ros.kinematics import (as_pose_array, forward_kinematics, pick_branch,
+                                   project_and_solve, sample_joints)
+from ik_net_ros.kinematics.scalar import project_and_solve_one, validate_pose
+from ik_net_ros.networks import NETWORKS, IKModel, build_network
+from ik_net_ros.solver.fast import compile_numpy
+
+
+def _random_poses(rng, n):
+    poses = forward_kinematics(sample_joints(n, rng))
+    odd = poses.copy()
+    odd[:, 3:] = rng.normal(size=(n, 4))  # arbitrary orientations: projection at work
+    odd[::3, :3] += rng.normal(0.0, 0.1, (len(odd[::3]), 3))  # some out of reach
+    return np.concatenate([poses, odd])
+
+
+def test_scalar_pipeline_equals_vectorised(rng):
+    poses = _random_poses(rng, 1500)
+    projected, solutions = project_and_solve(as_pose_array(poses)[0])
+    picked = pick_branch(solutions)
+    for i, pose in enumerate(poses.tolist()):
+        target, one = project_and_solve_one(validate_pose(pose))
+        np.testing.assert_allclose(target, projected[i], atol=1e-12)
+        assert one.reason == solutions.reason[i]
+        assert one.valid == solutions.valid[i].tolist()
+        joints = one.pick()
+        if joints is None:
+            assert not picked.reachable[i]
+        else:
+            np.testing.assert_allclose(joints, picked.joints[i], atol=1e-12)
+
+
+def _model(name, seed=0):
+    torch.manual_seed(seed)
+    rng = np.random.default_rng(seed)
+    model = IKModel(build_network(name), rng.normal(size=7), rng.uniform(0.5, 2, 7),
+                    rng.normal(size=4), rng.uniform(0.5, 2, 4))
+    for module in model.modules():  # non-trivial BatchNorm statistics to fold
+        if isinstance(module, torch.nn.BatchNorm1d):
+            module.running_mean.uniform_(-1, 1)
+            module.running_var.uniform_(0.5, 2)
+            module.weight.data.uniform_(0.5, 1.5)
+            module.bias.data.uniform_(-0.5, 0.5)
+    return model.eval()
+
+
+@pytest.mark.parametrize('name', list(NETWORKS))
+def test_numpy_twin_equals_torch(name, rng):
+    model = _model(name)
+    x = forward_kinematics(sample_joints(500, rng)).astype(np.float32)
+    with torch.no_grad():
+        reference = model(torch.from_numpy(x)).numpy()
+    # random weights give outputs of several rad: float32 rounding is relative
+    np.testing.assert_allclose(compile_numpy(model)(x), reference, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize('name', ['analytic', 'original', 'improved', 'focused'])
+def test_single_pose_path_equals_batch_path(name, rng):
+    solver = load_solver(name)
+    poses = forward_kinematics(sample_joints(100, rng))
+    batch = solver.solve(poses)
+    single = np.array([solver.solve(p) for p in poses.tolist()])
+    np.testing.assert_allclose(single, batch, atol=0 if name == 'analytic' else 1e-5)
+    if name != 'analytic':  # the torch path at large N and the numpy twin agree too
+        np.testing.assert_allclose(solver.predict(poses[:10]), solver.predict_torch(poses[:10]),
+                                   atol=1e-5)
+    refined = solver.solve(poses[0], refine=True)
+    np.testing.assert_allclose(refined, solver.solve(poses[:1], refine=True)[0], atol=1e-9)
+
+
+def test_single_pose_errors_match_batch_errors():
+    solver = load_solver('analytic')
+    for bad in ([0.2, 0.0, 0.2, 0.0, 0.0, 0.0, 0.0], [0.2, np.nan, 0.2, 0, 0, 0, 1],
+                [0.2, 0.0, 0.2, 0.0, 0.0, 1.0]):
+        with pytest.raises(InvalidPoseError):
+            solver.solve(bad)
+        with pytest.raises(InvalidPoseError):
+            solver.solve([bad])
+    far = [0.9, 0.0, 0.1, 0.0, 0.0, 0.0, 1.0]
+    with pytest.raises(UnreachableError) as single:
+        solver.solve(far)
+    with pytest.raises(UnreachableError) as batch:
+        solver.solve([far])
+    assert single.value.reasons == batch.value.reasons
+    np.testing.assert_allclose(solver.solve(far, on_unreachable='nearest'),
+                               solver.solve([far], on_unreachable='nearest')[0])
