@@ -36,6 +36,7 @@ setup(
             'target_sweep = ik_net_ros.nodes.target_sweep_node:main',
             'collect = ik_net_ros.nodes.collect_node:main',
             'target_marker = ik_net_ros.nodes.target_marker_node:main',
+            'echo_responder = ik_net_ros.nodes.echo_responder_node:main',
         ],
     },
 )

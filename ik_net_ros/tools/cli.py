@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'train': ('ik_net_ros.tools.train', 'train a network and write a checkpoint'),
     'evaluate': ('ik_net_ros.tools.evaluate', 'accuracy of a model on a dataset'),
     'demo': ('ik_net_ros.tools.demo', 'live IK on a simulated arm over real DDS'),
+    'bench': ('ik_net_ros.tools.bench', 'accuracy, speed and memory of the solvers; ROS latency'),
 }
 
 

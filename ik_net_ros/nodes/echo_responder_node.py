@@ -1,0 +1,44 @@
+"""The ``echo_responder`` node: answers every PoseStamped on ``target_pose`` with a fixed
+JointState on ``joint_command`` carrying the target's stamp. It does no IK at all, so its round
+trip is the floor of rclpy on the machine, the benchmark's reference for the ik node."""
+
+from __future__ import annotations
+
+import rclpy
+import rclpy.executors
+from geometry_msgs.msg import PoseStamped
+from rclpy.node import Node
+from rclpy.qos import QoSProfile
+from sensor_msgs.msg import JointState
+
+from ik_net_ros.kinematics import HOME_POSE
+from ik_net_ros.nodes.conversions import joint_state
+
+
+class EchoResponderNode(Node):
+    """target_pose -> the same fixed joint_command (stamp copied), with the ik node's QoS."""
+
+    def __init__(self, **kwargs):
+        super().__init__('echo_responder', **kwargs)
+        self.pub = self.create_publisher(JointState, 'joint_command', 10)
+        self.sub = self.create_subscription(PoseStamped, 'target_pose', self.on_target,
+                                            QoSProfile(depth=1))
+
+    def on_target(self, msg: PoseStamped) -> None:
+        self.pub.publish(joint_state(HOME_POSE, msg.header.stamp))
+
+
+def main(args=None):
+    rclpy.init(args=args)
+    node = EchoResponderNode()
+    try:
+        rclpy.spin(node)
+    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
+        pass
+    finally:
+        node.destroy_node()
+        rclpy.try_shutdown()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,105 @@
+"""``ik_net_ros bench`` (``make bench``): the paper's three comparisons reproduced on this
+machine (accuracy, CPU/GPU inference time, memory) for the shipped variants, the closed form
+and a numerical IK from PyPI side by side, plus end-to-end latency through ROS. Writes
+``benchmarks.md``, ``benchmarks.json`` and PNG charts into ``--output``."""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from ik_net_ros.data import make_synthetic
+from ik_net_ros.resources import share_dir
+from ik_net_ros.tools import bench_solvers as solvers_bench
+from ik_net_ros.tools.bench_report import write_report
+from ik_net_ros.tools.common import HELD_OUT_SEED
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--output', default='docs', help='folder for the report and charts')
+    parser.add_argument('--models', nargs='+', default=['original', 'improved', 'focused'])
+    parser.add_argument('--held-out', type=int, default=10000, help='held-out poses')
+    parser.add_argument('--repeats', type=int, default=3000, help='batch-1 timing samples')
+    parser.add_argument('--batch', type=int, default=100000, help='poses for throughput')
+    parser.add_argument('--ros-duration', type=float, default=5.0,
+                        help='seconds per ROS latency run (0 skips them)')
+    parser.add_argument('--ikpy-poses', type=int, default=200,
+                        help='poses for the ikpy peer (0 skips it)')
+
+
+def _machine() -> dict:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in open('/proc/cpuinfo'):
+            if line.startswith('model name'):
+                cpu = line.split(':', 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import rclpy
+        rclpy_from = Path(rclpy.__file__).parent.as_posix()
+    except ImportError:
+        rclpy_from = 'not installed'
+    return {
+        'date': datetime.date.today().isoformat(), 'cpu': cpu, 'cores': os.cpu_count(),
+        'memory_gb': os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2 ** 30,
+        'gpu': torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'no GPU',
+        'python': platform.python_version(), 'torch': str(torch.__version__),
+        'numpy': np.__version__,
+        'rclpy': 'PyPI wheels (Kilted)' if 'site-packages' in rclpy_from else rclpy_from,
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    start = time.perf_counter()
+    held = make_synthetic(args.held_out, seed=HELD_OUT_SEED)
+    batch = make_synthetic(args.batch, seed=HELD_OUT_SEED + 1).poses
+    names = ['analytic'] + list(args.models)
+    results = {'machine': _machine(), 'solvers': {},
+               'held_out': {'rows': args.held_out, 'seed': HELD_OUT_SEED},
+               'command': 'make bench' if args.output == 'docs' else ' '.join(sys.argv)}
+    rates = (100.0, 1000.0) if args.ros_duration > 0 else ()
+    steps = len(names) * 5 + (1 if args.ikpy_poses else 0) + 2 * len(rates)
+    with tqdm(total=steps, desc='bench', unit='step') as bar:
+        for name in names:
+            res = results['solvers'][name] = {}
+            res['accuracy'] = solvers_bench.accuracy(name, held.poses, held.joints)
+            bar.update(1)
+            if name != 'analytic':
+                res['accuracy_refined'] = solvers_bench.accuracy(name, held.poses, held.joints,
+                                                                 refine=True)
+            bar.update(1)
+            res['cpu_latency'] = solvers_bench.cpu_latency(name, held.poses, args.repeats)
+            bar.update(1)
+            res['throughput'] = solvers_bench.throughput(name, batch)
+            res['gpu'] = solvers_bench.gpu_timing(name, held.poses)
+            bar.update(1)
+            res['memory'] = solvers_bench.memory(name)
+            bar.update(1)
+        if args.ikpy_poses:
+            urdf = str(share_dir('urdf') / 'open_manipulator_x.urdf')
+            results['ikpy'] = solvers_bench.ikpy_peer(urdf, held.poses, args.ikpy_poses)
+            bar.update(1)
+        if rates:
+            from ik_net_ros.tools.bench_ros import ros_latency
+            model = 'focused' if 'focused' in args.models else args.models[0]
+            results['ros'] = ros_latency(model, rates, args.ros_duration, progress=bar)
+    results['seconds'] = time.perf_counter() - start
+    out = Path(args.output)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / 'benchmarks.json').write_text(json.dumps(results, indent=1))
+    path = write_report(results, out)
+    print(path.read_text())
+    print(f'wrote {path} and charts in {out}/')
+    return 0

@@ -1,0 +1,29 @@
+"""The benchmark tool runs end to end on tiny sizes and writes its report (figures are printed
+and compared to targets by `make bench`; tests assert no timing)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_bench_writes_report_tables_and_charts(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, '-m', 'ik_net_ros.tools.cli', 'bench', '--output', str(tmp_path),
+         '--models', 'focused', '--held-out', '300', '--repeats', '50', '--batch', '2000',
+         '--ros-duration', '0', '--ikpy-poses', '3'],
+        cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    report = (tmp_path / 'benchmarks.md').read_text()
+    for section in ('## Accuracy on held-out poses', '## Inference time', '## Memory',
+                    '## Targets', '| focused |', '| analytic |', 'ikpy', 'no GPU'):
+        assert section in report, section
+    for chart in ('bench_accuracy.png', 'bench_latency.png', 'bench_memory.png'):
+        assert (tmp_path / chart).stat().st_size > 5000
+    results = json.loads((tmp_path / 'benchmarks.json').read_text())
+    focused = results['solvers']['focused']
+    assert focused['memory']['parameters'] > 0
+    assert 0 < focused['accuracy']['position_mm_median'] < focused['accuracy']['position_mm_max']
+    assert results['ikpy']['count'] == 3
