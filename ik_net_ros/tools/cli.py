@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'dataset': ('ik_net_ros.tools.dataset', 'write a dataset (synthetic, converted, imported)'),
     'train': ('ik_net_ros.tools.train', 'train a network and write a checkpoint'),
     'evaluate': ('ik_net_ros.tools.evaluate', 'accuracy of a model on a dataset'),
+    'info': ('ik_net_ros.tools.info', 'what a checkpoint carries: network, training, metrics'),
     'demo': ('ik_net_ros.tools.demo', 'live IK on a simulated arm over real DDS'),
     'bench': ('ik_net_ros.tools.bench', 'accuracy, speed and memory of the solvers; ROS latency'),
 }

@@ -42,6 +42,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--seed', type=int, default=d.seed)
     parser.add_argument('--device', default=d.device, help='cpu | cuda | auto')
     parser.add_argument('--threads', type=int, default=d.threads)
+    parser.add_argument('--no-normalize', action='store_true',
+                        help='feed raw poses and predict raw joints (the original IKNet way)')
     parser.add_argument('--base-height', type=float, default=None,
                         help='joint1 height in m (default 0.017; 0.0 for the jazzy description)')
     parser.add_argument('--output', required=True, help='checkpoint path (.pt)')
@@ -54,7 +56,8 @@ def run(args: argparse.Namespace) -> int:
         network=args.network, network_kwargs=args.network_kwargs, epochs=args.epochs,
         batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
         schedule=args.schedule, patience=args.patience, loss=args.loss,
-        task_weight=args.task_weight, seed=args.seed, device=args.device, threads=args.threads)
+        task_weight=args.task_weight, seed=args.seed, device=args.device, threads=args.threads,
+        normalize=not args.no_normalize)
     data = load_data(args.data, geometry)
     split = random_split(data, args.val_fraction, args.seed) if args.split == 'random' \
         else sequential_split(data, args.val_fraction)

@@ -30,6 +30,8 @@ class TrainConfig:
         seed: seeds torch's initialisation and the batch order.
         device: 'cpu', 'cuda' or 'auto'.
         threads: torch CPU threads (0 = torch's default).
+        normalize: z-score inputs and outputs with training-set statistics (False feeds raw
+            poses and predicts raw joints, as the original IKNet did).
     """
 
     network: str = 'focused'
@@ -45,6 +47,7 @@ class TrainConfig:
     seed: int = 0
     device: str = 'cpu'
     threads: int = 0
+    normalize: bool = True
 
     def __post_init__(self):
         if self.loss not in LOSSES:

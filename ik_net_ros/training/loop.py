@@ -69,7 +69,10 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
     if config.threads:
         torch.set_num_threads(config.threads)
     device = resolve_device(config.device)
-    norm = Normalization.fit(train_set)
+    if config.normalize:
+        norm = Normalization.fit(train_set)
+    else:
+        norm = Normalization(np.zeros(7), np.ones(7), np.zeros(4), np.ones(4))
     model = IKModel(build_network(config.network, **config.network_kwargs), norm.pose_mean,
                     norm.pose_std, norm.joint_mean, norm.joint_std).to(device)
 

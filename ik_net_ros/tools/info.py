@@ -1,0 +1,48 @@
+"""``ik_net_ros info MODEL``: what a checkpoint carries (network, size, training, metrics)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from ik_net_ros.networks import count_parameters
+from ik_net_ros.resources import model_path
+from ik_net_ros.training.checkpoint import load_checkpoint
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('model', help='original | improved | focused | checkpoint path')
+    parser.add_argument('--json', action='store_true', help='print the raw info as JSON')
+
+
+def run(args: argparse.Namespace) -> int:
+    path = Path(args.model) if args.model.endswith(('.pt', '.pth')) else model_path(args.model)
+    ckpt = load_checkpoint(path)
+    info = ckpt.info
+    if args.json:
+        print(json.dumps(info, indent=1, default=str))
+        return 0
+    cfg, metrics = info.get('train_config', {}), info.get('metrics', {})
+    print(f'{path}  ({path.stat().st_size / 1024:.0f} KiB)')
+    print(f'network      {info["network"]} {info["network_kwargs"] or "(shipped size)"}, '
+          f'{count_parameters(ckpt.model.network):,} parameters')
+    print(f'geometry     base height {info["geometry"]["base_height"]} m')
+    print(f'data         {info.get("data", {}).get("args_data", "?")}, '
+          f'{info.get("data", {}).get("rows", "?")} rows')
+    print(f'training     {cfg.get("epochs")} epochs max, batch {cfg.get("batch_size")}, lr '
+          f'{cfg.get("lr")} {cfg.get("schedule")}, loss {cfg.get("loss")}, seed '
+          f'{cfg.get("seed")}; best epoch {metrics.get("best_epoch")} of '
+          f'{metrics.get("epochs_run")}, {metrics.get("train_seconds")} s')
+    for key in ('held_out', 'held_out_refined'):
+        m = metrics.get(key)
+        if m:
+            print(f'{key:<17} position mm p50 {m["position_mm_median"]:.3g} p95 '
+                  f'{m["position_mm_p95"]:.3g} p99 {m["position_mm_p99"]:.3g} max '
+                  f'{m["position_mm_max"]:.3g}; orientation deg p50 '
+                  f'{m["orientation_deg_median"]:.3g} p99 {m["orientation_deg_p99"]:.3g}; '
+                  f'solved {100 * m["solved_share"]:.2f} %; within 0.1 mm & 0.1 deg '
+                  f'{100 * m["solved_0.1mm_0.1deg_share"]:.2f} %; joint MSE '
+                  f'{m.get("joint_mse", float("nan")):.3g}')
+    print(f'created      {info.get("created")} with torch {info.get("torch_version")}')
+    return 0
