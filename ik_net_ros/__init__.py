@@ -4,8 +4,16 @@
     joints = load_solver('focused').solve(poses)   # (N, 7) -> (N, 4) rad, inside the limits
 """
 
-from ik_net_ros.errors import (CheckpointError, ConfigError, DatasetError, HardwareError,
-                               IkNetError, InvalidJointsError, InvalidPoseError, UnreachableError)
+from ik_net_ros.errors import (
+                               CheckpointError,
+                               ConfigError,
+                               DatasetError,
+                               HardwareError,
+                               IkNetError,
+                               InvalidJointsError,
+                               InvalidPoseError,
+                               UnreachableError,
+)
 from ik_net_ros.solver import Solver, load_solver
 
 __version__ = '0.1.0'

@@ -21,8 +21,7 @@ def _candidates():
         yield Path(os.environ['IK_NET_ROS_SHARE'])
     yield Path(__file__).resolve().parents[1]  # source checkout: <repo>/ik_net_ros/..
     try:
-        from ament_index_python.packages import (PackageNotFoundError,
-                                                 get_package_share_directory)
+        from ament_index_python.packages import PackageNotFoundError, get_package_share_directory
         try:
             yield Path(get_package_share_directory(PACKAGE))
         except (PackageNotFoundError, LookupError, OSError):  # OSError: AMENT_PREFIX_PATH unset

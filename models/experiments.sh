@@ -25,7 +25,8 @@ run focused-task-only --network focused --loss task
 run focused-small --network focused --loss joint \
     --network-kwargs '{"position": [64, 64], "orientation": [32, 32], "merge": [128, 128, 64]}'
 run focused-wide --network focused --loss joint \
-    --network-kwargs '{"position": [256, 256], "orientation": [128, 128], "merge": [384, 384, 192]}'
+    --network-kwargs \
+    '{"position": [256, 256], "orientation": [128, 128], "merge": [384, 384, 192]}'
 run improved-baseline --network improved --loss joint
 run improved-no-dropout --network improved --loss joint --network-kwargs '{"dropout": 0.0}'
 run original-baseline --network original --loss joint --lr 1e-3

@@ -3,9 +3,17 @@
 import numpy as np
 import pytest
 
-from ik_net_ros.data import (CSV_COLUMNS, Normalization, import_iknet_recording, load_dataset,
-                            make_synthetic, random_split, read_csv, save_dataset,
-                            sequential_split)
+from ik_net_ros.data import (
+    CSV_COLUMNS,
+    Normalization,
+    import_iknet_recording,
+    load_dataset,
+    make_synthetic,
+    random_split,
+    read_csv,
+    save_dataset,
+    sequential_split,
+)
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import forward_kinematics, inverse_kinematics, within_limits
 
@@ -93,7 +101,8 @@ def _write_iknet_recording(tmp_path, joints, extra_every=3):
             names.append('gripper_sub')
         pos = list(q) + [0.01] * (len(names) - 4)
         joint_lines.append(f'{sec},{nsec + 1000},,' + ','.join(names) + ','
-                           + ','.join(map(str, [float(v) for v in pos])) + ',' + ','.join(['0.0'] * len(names)))
+                           + ','.join(map(str, [float(v) for v in pos])) + ','
+                           + ','.join(['0.0'] * len(names)))
     (tmp_path / 'kinematics_pose.csv').write_text('\n'.join(pose_lines) + '\n')
     (tmp_path / 'joint_states.csv').write_text('\n'.join(joint_lines) + '\n')
     return tmp_path / 'kinematics_pose.csv', tmp_path / 'joint_states.csv'

@@ -1,6 +1,5 @@
 """The driver node with the Dynamixel backend, end to end over DDS against the servo emulator."""
 
-import time
 
 import numpy as np
 import pytest

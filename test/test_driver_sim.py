@@ -7,8 +7,13 @@ from sensor_msgs.msg import JointState
 
 from ik_net_ros.errors import InvalidJointsError
 from ik_net_ros.hardware import SimulatedArm
-from ik_net_ros.kinematics import (HOME_POSE, JOINT_LOWER, JOINT_UPPER, VELOCITY_LIMIT,
-                                   within_limits)
+from ik_net_ros.kinematics import (
+    HOME_POSE,
+    JOINT_LOWER,
+    JOINT_UPPER,
+    VELOCITY_LIMIT,
+    within_limits,
+)
 from ik_net_ros.nodes.conversions import joint_state
 from ik_net_ros.nodes.driver_node import DriverNode
 
@@ -46,7 +51,7 @@ def test_sim_clamps_goals_and_never_leaves_the_limits(rng):
 
 @pytest.mark.ros
 def test_driver_node_follows_commands_inside_limits(ros):
-    driver = ros.add(DriverNode(context=ros.context, parameter_overrides=[
+    ros.add(DriverNode(context=ros.context, parameter_overrides=[
         Parameter('home', value=[0.0, 0.0, 0.0, 0.0])]))
     probe = ros.node('probe')
     states = []

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 from sensor_msgs.msg import JointState
-
 from test_packaging import colcon_install  # noqa: F401  (session fixture)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -17,7 +16,8 @@ pytestmark = pytest.mark.ros
 def _env(install):
     site = next((install / 'lib').glob('python3*/site-packages'))
     return dict(os.environ, PYTHONPATH=f'{site}{os.pathsep}{os.environ.get("PYTHONPATH", "")}',
-                AMENT_PREFIX_PATH=f'{install}{os.pathsep}{os.environ.get("AMENT_PREFIX_PATH", "")}')
+                AMENT_PREFIX_PATH=os.pathsep.join([str(install),
+                                                   os.environ.get('AMENT_PREFIX_PATH', '')]))
 
 
 @pytest.mark.parametrize('exe', ['ik', 'driver', 'collect', 'target_marker', 'target_sweep'])
@@ -52,3 +52,12 @@ def test_demo_script_runs_briefly(tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     assert 'answered' in out.stdout and 'latency' in out.stdout
     assert (tmp_path / 'demo-analytic.png').stat().st_size > 10_000
+
+
+def test_ik_node_with_a_missing_model_exits_with_a_clear_error(tmp_path):
+    proc = subprocess.run([sys.executable, '-m', 'ik_net_ros.nodes.ik_node', '--ros-args', '-p',
+                           f'model:={tmp_path / "missing.pt"}'], capture_output=True, text=True,
+                          timeout=60, cwd=ROOT)
+    assert proc.returncode == 2
+    assert 'no checkpoint' in proc.stdout + proc.stderr
+    assert 'Traceback' not in proc.stdout + proc.stderr

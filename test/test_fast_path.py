@@ -5,8 +5,13 @@ import pytest
 import torch
 
 from ik_net_ros import InvalidPoseError, UnreachableError, load_solver
-from ik_net_ros.kinematics import (as_pose_array, forward_kinematics, pick_branch,
-                                   project_and_solve, sample_joints)
+from ik_net_ros.kinematics import (
+    as_pose_array,
+    forward_kinematics,
+    pick_branch,
+    project_and_solve,
+    sample_joints,
+)
 from ik_net_ros.kinematics.scalar import project_and_solve_one, validate_pose
 from ik_net_ros.networks import NETWORKS, IKModel, build_network
 from ik_net_ros.solver.fast import compile_numpy

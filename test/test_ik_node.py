@@ -140,8 +140,9 @@ def test_burst_of_1000_targets_ends_with_the_newest_answered(ros):
     for i, pose in enumerate(poses):
         probe.send(pose, stamp_ns=base + i * 1000)
     newest = divmod(base + 999 * 1000, 1_000_000_000)
-    answered_newest = lambda: any((c.header.stamp.sec, c.header.stamp.nanosec) == newest
-                                  for c in probe.commands)
+    def answered_newest():
+        return any((c.header.stamp.sec, c.header.stamp.nanosec) == newest
+                   for c in probe.commands)
     assert ros.spin_until(answered_newest, timeout=15)
     count = len(probe.commands)
     ros.spin_for(0.5)

@@ -7,8 +7,14 @@ import pytest
 import torch
 
 from ik_net_ros.errors import InvalidJointsError
-from ik_net_ros.kinematics import (DEFAULT_GEOMETRY, JAZZY_GEOMETRY, forward_kinematics,
-                                   jacobian, quat_to_matrix, sample_joints)
+from ik_net_ros.kinematics import (
+    DEFAULT_GEOMETRY,
+    JAZZY_GEOMETRY,
+    forward_kinematics,
+    jacobian,
+    quat_to_matrix,
+    sample_joints,
+)
 from ik_net_ros.kinematics.torch_fk import forward_kinematics_torch
 from ik_net_ros.solver.refine import pose_error
 

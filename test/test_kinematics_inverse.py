@@ -4,8 +4,16 @@ import numpy as np
 import pytest
 
 from ik_net_ros.errors import InvalidPoseError
-from ik_net_ros.kinematics import (JOINT_LOWER, JOINT_UPPER, forward_kinematics, ik_solutions,
-                                   inverse_kinematics, quat_angle, sample_joints, within_limits)
+from ik_net_ros.kinematics import (
+    JOINT_LOWER,
+    JOINT_UPPER,
+    forward_kinematics,
+    ik_solutions,
+    inverse_kinematics,
+    quat_angle,
+    sample_joints,
+    within_limits,
+)
 from ik_net_ros.kinematics.inverse import NOT_ARM_ORIENTATION, OUT_OF_REACH, REACHABLE
 
 

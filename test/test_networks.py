@@ -4,8 +4,14 @@ import pytest
 import torch
 from torch import nn
 
-from ik_net_ros.networks import (NETWORKS, FocusedIKNet, ImprovedIKNet, ResidualBlock,
-                                 build_network, count_parameters)
+from ik_net_ros.networks import (
+    NETWORKS,
+    FocusedIKNet,
+    ImprovedIKNet,
+    ResidualBlock,
+    build_network,
+    count_parameters,
+)
 
 
 @pytest.mark.parametrize('name', list(NETWORKS))
@@ -31,7 +37,7 @@ def test_improved_has_bn_residuals_single_dropout_and_kaiming_init():
     assert sum(isinstance(m, ResidualBlock) for m in net.modules()) == 2
     drops = [m for m in net.modules() if isinstance(m, nn.Dropout)]
     assert len(drops) == 1 and net.stem[-1] is drops[0]  # right after the input layer
-    # Kaiming normal (fan_in, relu gain): std = sqrt(2 / fan_in); PyTorch's default is ~1/sqrt(3 fan_in)
+    # Kaiming normal (fan_in, relu gain): std = sqrt(2 / fan_in), not PyTorch's ~1/sqrt(3 fan_in)
     w = net.blocks[0].body[0].weight
     assert abs(w.std().item() - (2.0 / 512) ** 0.5) < 0.005
     assert torch.all(net.blocks[0].body[0].bias == 0)

@@ -5,12 +5,25 @@ import time
 
 import numpy as np
 import pytest
-from dynamixel_sdk import (COMM_SUCCESS, GroupBulkRead, GroupSyncRead, GroupSyncWrite,
-                           PacketHandler, PortHandler)
+from dynamixel_sdk import (
+    COMM_SUCCESS,
+    GroupBulkRead,
+    GroupSyncRead,
+    GroupSyncWrite,
+    PacketHandler,
+    PortHandler,
+)
 
 from ik_net_ros.hardware.emulator import ServoEmulator
-from ik_net_ros.hardware.protocol2 import (Error, Instruction, build_packet, crc16,
-                                           parse_packet, stuff, unstuff)
+from ik_net_ros.hardware.protocol2 import (
+    Error,
+    Instruction,
+    build_packet,
+    crc16,
+    parse_packet,
+    stuff,
+    unstuff,
+)
 from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw, raw_to_rad
 
 

@@ -2,8 +2,13 @@
 
 import numpy as np
 
-from ik_net_ros.kinematics import (forward_kinematics, is_reachable, project_pose,
-                                   quat_to_matrix, sample_joints)
+from ik_net_ros.kinematics import (
+    forward_kinematics,
+    is_reachable,
+    project_pose,
+    quat_to_matrix,
+    sample_joints,
+)
 from ik_net_ros.kinematics.inverse import REACHABLE, ik_solutions
 from ik_net_ros.kinematics.rotations import quat_from_yaw_pitch
 

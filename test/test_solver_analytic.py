@@ -4,8 +4,14 @@ import numpy as np
 import pytest
 
 from ik_net_ros import ConfigError, InvalidPoseError, UnreachableError, load_solver
-from ik_net_ros.kinematics import (JOINT_LOWER, JOINT_UPPER, forward_kinematics, quat_angle,
-                                   sample_joints, within_limits)
+from ik_net_ros.kinematics import (
+    JOINT_LOWER,
+    JOINT_UPPER,
+    forward_kinematics,
+    quat_angle,
+    sample_joints,
+    within_limits,
+)
 from ik_net_ros.solver.refine import refine_joints
 
 

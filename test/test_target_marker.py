@@ -6,8 +6,11 @@ import yaml
 from geometry_msgs.msg import PoseStamped
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
-from visualization_msgs.msg import (InteractiveMarkerControl, InteractiveMarkerFeedback,
-                                    InteractiveMarkerUpdate)
+from visualization_msgs.msg import (
+    InteractiveMarkerControl,
+    InteractiveMarkerFeedback,
+    InteractiveMarkerUpdate,
+)
 from visualization_msgs.srv import GetInteractiveMarkers
 
 from ik_net_ros.kinematics import forward_kinematics, quat_to_matrix

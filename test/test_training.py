@@ -6,14 +6,13 @@ import torch
 
 from ik_net_ros import CheckpointError, ConfigError, load_solver
 from ik_net_ros.data import make_synthetic, random_split
-from ik_net_ros.kinematics import JAZZY_GEOMETRY, within_limits
+from ik_net_ros.kinematics import DEFAULT_GEOMETRY, JAZZY_GEOMETRY, within_limits
 from ik_net_ros.networks import IKModel, build_network
 from ik_net_ros.solver.network import NetworkSolver
 from ik_net_ros.training.checkpoint import load_checkpoint, save_checkpoint
 from ik_net_ros.training.config import TrainConfig
 from ik_net_ros.training.loop import compute_loss, train
 from ik_net_ros.training.metrics import pose_accuracy
-from ik_net_ros.kinematics import DEFAULT_GEOMETRY
 
 
 @pytest.fixture(scope='module')

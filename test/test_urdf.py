@@ -5,9 +5,16 @@ from pathlib import Path
 
 import numpy as np
 
-from ik_net_ros.kinematics import (DEFAULT_GEOMETRY, JOINT_LOWER, JOINT_NAMES, JOINT_UPPER,
-                                   VELOCITY_LIMIT, forward_kinematics, quat_to_matrix,
-                                   sample_joints)
+from ik_net_ros.kinematics import (
+    DEFAULT_GEOMETRY,
+    JOINT_LOWER,
+    JOINT_NAMES,
+    JOINT_UPPER,
+    VELOCITY_LIMIT,
+    forward_kinematics,
+    quat_to_matrix,
+    sample_joints,
+)
 
 URDF = Path(__file__).resolve().parents[1] / 'urdf' / 'open_manipulator_x.urdf'
 

@@ -1,9 +1,22 @@
 """Layer 3: pose/joint datasets (synthetic, CSV/NPZ files, original-IKNet recordings)."""
 
-from ik_net_ros.data.dataset import (JOINT_COLUMNS, POSE_COLUMNS, Normalization, PoseJointSet,
-                                     random_split, sequential_split)
-from ik_net_ros.data.files import (CSV_COLUMNS, load_dataset, read_csv, read_npz, save_dataset,
-                                   write_csv, write_npz)
+from ik_net_ros.data.dataset import (
+                                     JOINT_COLUMNS,
+                                     POSE_COLUMNS,
+                                     Normalization,
+                                     PoseJointSet,
+                                     random_split,
+                                     sequential_split,
+)
+from ik_net_ros.data.files import (
+                                     CSV_COLUMNS,
+                                     load_dataset,
+                                     read_csv,
+                                     read_npz,
+                                     save_dataset,
+                                     write_csv,
+                                     write_npz,
+)
 from ik_net_ros.data.iknet_import import import_iknet_recording
 from ik_net_ros.data.synthetic import make_synthetic
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import csv
 import logging
-import os
 from pathlib import Path
 
 import numpy as np
 
+from ik_net_ros.atomic import atomic_write
 from ik_net_ros.data.dataset import JOINT_COLUMNS, POSE_COLUMNS, PoseJointSet
 from ik_net_ros.errors import DatasetError
 
@@ -120,13 +120,7 @@ def save_dataset(data: PoseJointSet, path: str | Path) -> None:
 
 
 def _atomic_write(path: Path, write, mode: str) -> None:
-    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
     try:
-        with open(tmp, mode) as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        atomic_write(path, write, mode)
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise DatasetError(f'{path}: cannot write ({e.strerror})') from e

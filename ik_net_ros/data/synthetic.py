@@ -6,8 +6,13 @@ from __future__ import annotations
 import numpy as np
 
 from ik_net_ros.data.dataset import PoseJointSet
-from ik_net_ros.kinematics import (DEFAULT_GEOMETRY, ArmGeometry, forward_kinematics,
-                                   inverse_kinematics, sample_joints)
+from ik_net_ros.kinematics import (
+    DEFAULT_GEOMETRY,
+    ArmGeometry,
+    forward_kinematics,
+    inverse_kinematics,
+    sample_joints,
+)
 
 __all__ = ['make_synthetic']
 

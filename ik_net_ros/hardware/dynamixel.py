@@ -14,13 +14,25 @@ from dataclasses import dataclass
 
 import numpy as np
 import serial
-from dynamixel_sdk import (COMM_RX_CORRUPT, COMM_SUCCESS, GroupSyncRead, GroupSyncWrite, PacketHandler,
-                           PortHandler)
+from dynamixel_sdk import (
+    COMM_RX_CORRUPT,
+    COMM_SUCCESS,
+    GroupSyncRead,
+    GroupSyncWrite,
+    PacketHandler,
+    PortHandler,
+)
 
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.base import ArmBackend, JointReading
-from ik_net_ros.hardware.xm430 import (ADDR, MODEL_NUMBER, VELOCITY_UNIT,
-                                       describe_hardware_error, rad_to_raw, raw_to_rad)
+from ik_net_ros.hardware.xm430 import (
+    ADDR,
+    MODEL_NUMBER,
+    VELOCITY_UNIT,
+    describe_hardware_error,
+    rad_to_raw,
+    raw_to_rad,
+)
 from ik_net_ros.kinematics import clamp_to_limits
 
 __all__ = ['DynamixelArm', 'DynamixelConfig']

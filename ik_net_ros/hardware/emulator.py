@@ -18,10 +18,22 @@ import time
 import tty
 from pathlib import Path
 
-from ik_net_ros.hardware.protocol2 import (BROADCAST_ID, Error, Instruction, build_packet,
-                                           parse_packet)
-from ik_net_ros.hardware.xm430 import (ADDR, EEPROM_END, MODEL_NUMBER, RAD_PER_TICK,
-                                       READ_ONLY, TABLE_SIZE, VELOCITY_UNIT)
+from ik_net_ros.hardware.protocol2 import (
+    BROADCAST_ID,
+    Error,
+    Instruction,
+    build_packet,
+    parse_packet,
+)
+from ik_net_ros.hardware.xm430 import (
+    ADDR,
+    EEPROM_END,
+    MODEL_NUMBER,
+    RAD_PER_TICK,
+    READ_ONLY,
+    TABLE_SIZE,
+    VELOCITY_UNIT,
+)
 
 __all__ = ['EmulatedServo', 'ServoEmulator']
 

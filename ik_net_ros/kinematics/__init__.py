@@ -2,12 +2,26 @@
 :mod:`ik_net_ros.kinematics.torch_fk`, imported only where gradients are needed."""
 
 from ik_net_ros.kinematics.forward import forward_kinematics, jacobian, planar_forward
-from ik_net_ros.kinematics.geometry import (DEFAULT_GEOMETRY, HOME_POSE, JAZZY_GEOMETRY,
-                                            JOINT_LOWER, JOINT_NAMES, JOINT_UPPER,
-                                            VELOCITY_LIMIT, ArmGeometry, clamp_to_limits,
-                                            within_limits)
-from ik_net_ros.kinematics.inverse import (REASONS, IkResult, IkSolutions, ik_solutions,
-                                           inverse_kinematics, pick_branch)
+from ik_net_ros.kinematics.geometry import (
+    DEFAULT_GEOMETRY,
+    HOME_POSE,
+    JAZZY_GEOMETRY,
+    JOINT_LOWER,
+    JOINT_NAMES,
+    JOINT_UPPER,
+    VELOCITY_LIMIT,
+    ArmGeometry,
+    clamp_to_limits,
+    within_limits,
+)
+from ik_net_ros.kinematics.inverse import (
+    REASONS,
+    IkResult,
+    IkSolutions,
+    ik_solutions,
+    inverse_kinematics,
+    pick_branch,
+)
 from ik_net_ros.kinematics.reach import is_reachable, project_and_solve, project_pose
 from ik_net_ros.kinematics.rotations import canonical_quat, quat_angle, quat_to_matrix
 from ik_net_ros.kinematics.validation import as_joint_array, as_pose_array

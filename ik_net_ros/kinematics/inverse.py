@@ -20,8 +20,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ik_net_ros.kinematics.geometry import (DEFAULT_GEOMETRY, ArmGeometry, clamp_to_limits,
-                                            within_limits)
+from ik_net_ros.kinematics.geometry import (
+    DEFAULT_GEOMETRY,
+    ArmGeometry,
+    clamp_to_limits,
+    within_limits,
+)
 from ik_net_ros.kinematics.rotations import quat_to_matrix
 from ik_net_ros.kinematics.validation import as_pose_array
 

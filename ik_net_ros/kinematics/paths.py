@@ -7,8 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import (DEFAULT_GEOMETRY, JOINT_LOWER, JOINT_UPPER,
-                                            ArmGeometry)
+from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, JOINT_LOWER, JOINT_UPPER, ArmGeometry
 
 __all__ = ['sweep_pose', 'babble_joints']
 

@@ -12,8 +12,14 @@ import math
 
 from ik_net_ros.errors import InvalidPoseError
 from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, JOINT_LOWER, JOINT_UPPER, ArmGeometry
-from ik_net_ros.kinematics.inverse import (LIMIT_TOLERANCE, OUT_OF_REACH, OUTSIDE_LIMITS,
-                                           REACH_TOLERANCE, REACHABLE, STRICT_TOLERANCE)
+from ik_net_ros.kinematics.inverse import (
+    LIMIT_TOLERANCE,
+    OUT_OF_REACH,
+    OUTSIDE_LIMITS,
+    REACH_TOLERANCE,
+    REACHABLE,
+    STRICT_TOLERANCE,
+)
 from ik_net_ros.kinematics.validation import MIN_QUAT_NORM
 
 __all__ = ['validate_pose', 'project_and_solve_one', 'OneSolution']

@@ -4,9 +4,9 @@ Each class's default constructor builds the shipped size:
 
 | name | layout | parameters |
 |---|---|---|
-| original | 7-400-300-200-100-50-4, ReLU + Dropout(0.1) after every hidden layer | 209,054 |
-| improved | Linear 7-256 + BN + SiLU + Dropout(0.05), 3 residual blocks of width 256, head 4 | 400,900 |
-| focused | position 3-128-128, orientation 4-64-64, merge 192-256-256-128-4, SiLU | 133,700 |
+| original | 7-400-300-200-100-50-4, ReLU + Dropout(0.1) after each hidden layer | 209,054 |
+| improved | 7-192 + BN + SiLU + Dropout(0.02), 3 residual blocks of 192, head 4 | 227,332 |
+| focused | position 3-128-128, orientation 4-64-64, merge 192-256-256-128-4, SiLU | 170,116 |
 """
 
 from ik_net_ros.networks.focused import FocusedIKNet

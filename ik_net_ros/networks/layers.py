@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from torch import nn
 
 __all__ = ['ACTIVATIONS', 'make_activation', 'mlp']
@@ -15,7 +14,8 @@ def make_activation(name: str) -> nn.Module:
     try:
         return ACTIVATIONS[name]()
     except KeyError as e:
-        raise ValueError(f'unknown activation {name!r}; expected one of {list(ACTIVATIONS)}') from e
+        raise ValueError(f'unknown activation {name!r}; expected one of '
+                         f'{list(ACTIVATIONS)}') from e
 
 
 def mlp(in_features: int, widths: tuple[int, ...] | list[int], activation: str = 'relu'

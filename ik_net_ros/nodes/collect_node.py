@@ -8,18 +8,16 @@ import datetime
 import time
 
 import numpy as np
-import rclpy
-import rclpy.executors
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
 from ik_net_ros.data.coverage import JointCoverage
 from ik_net_ros.data.recorder import CsvRecorder
-from ik_net_ros.errors import IkNetError
 from ik_net_ros.kinematics import JOINT_NAMES, forward_kinematics, within_limits
 from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.nodes.conversions import describe, joint_state, joints_by_name, stamp_to_seconds
+from ik_net_ros.nodes.runner import run_node
 
 
 class CollectNode(Node):
@@ -108,21 +106,7 @@ class CollectNode(Node):
 
 
 def main(args=None):
-    rclpy.init(args=args)
-    try:
-        node = CollectNode()
-    except IkNetError as e:  # a refused output file: say why, exit non-zero
-        rclpy.logging.get_logger('collect').fatal(str(e))
-        rclpy.try_shutdown()
-        raise SystemExit(2) from e
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown()
+    run_node(CollectNode, args)
 
 
 if __name__ == '__main__':

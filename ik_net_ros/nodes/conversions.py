@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import numpy as np
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import numpy as np
-import rclpy
-import rclpy.executors
-from rcl_interfaces.msg import SetParametersResult
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64
@@ -17,6 +15,7 @@ from ik_net_ros.hardware import ArmBackend, SimulatedArm
 from ik_net_ros.hardware.xm430 import rad_to_raw
 from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT
 from ik_net_ros.nodes.conversions import describe, joint_state, joints_by_name
+from ik_net_ros.nodes.runner import run_node
 
 BACKENDS = ('sim', 'dynamixel', 'emulated')
 
@@ -192,16 +191,7 @@ class DriverNode(Node):
 
 
 def main(args=None):
-    rclpy.init(args=args)
-    node = DriverNode()
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node.shutdown()
-        node.destroy_node()
-        rclpy.try_shutdown()
+    run_node(DriverNode, args)
 
 
 if __name__ == '__main__':

@@ -4,8 +4,6 @@ trip is the floor of rclpy on the machine, the benchmark's reference for the ik 
 
 from __future__ import annotations
 
-import rclpy
-import rclpy.executors
 from geometry_msgs.msg import PoseStamped
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
@@ -13,6 +11,7 @@ from sensor_msgs.msg import JointState
 
 from ik_net_ros.kinematics import HOME_POSE
 from ik_net_ros.nodes.conversions import joint_state
+from ik_net_ros.nodes.runner import run_node
 
 
 class EchoResponderNode(Node):
@@ -29,15 +28,7 @@ class EchoResponderNode(Node):
 
 
 def main(args=None):
-    rclpy.init(args=args)
-    node = EchoResponderNode()
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    run_node(EchoResponderNode, args)
 
 
 if __name__ == '__main__':

@@ -6,8 +6,6 @@ import time
 from collections import Counter, deque
 
 import numpy as np
-import rclpy
-import rclpy.executors
 from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
@@ -18,6 +16,7 @@ from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
 from ik_net_ros.kinematics import HOME_POSE, JOINT_NAMES, forward_kinematics, within_limits
 from ik_net_ros.nodes.conversions import describe, joint_state, pose_to_array
+from ik_net_ros.nodes.runner import run_node
 from ik_net_ros.solver import load_solver
 
 SOLVER_PARAMETERS = ('model', 'device', 'refine')
@@ -145,15 +144,7 @@ class IkNode(Node):
 
 
 def main(args=None):
-    rclpy.init(args=args)
-    node = IkNode()
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    run_node(IkNode, args)
 
 
 if __name__ == '__main__':

@@ -6,8 +6,12 @@ numbered) and ``<ns>/feedback`` (InteractiveMarkerFeedback from clients)."""
 from __future__ import annotations
 
 from rclpy.node import Node
-from visualization_msgs.msg import (InteractiveMarker, InteractiveMarkerFeedback,
-                                    InteractiveMarkerPose, InteractiveMarkerUpdate)
+from visualization_msgs.msg import (
+    InteractiveMarker,
+    InteractiveMarkerFeedback,
+    InteractiveMarkerPose,
+    InteractiveMarkerUpdate,
+)
 from visualization_msgs.srv import GetInteractiveMarkers
 
 __all__ = ['MarkerServer']

@@ -4,17 +4,21 @@ roll, the yaw follows the position), coloured by reachability, published on ``ta
 from __future__ import annotations
 
 import numpy as np
-import rclpy
-import rclpy.executors
 from geometry_msgs.msg import PoseStamped
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
-from visualization_msgs.msg import (InteractiveMarker, InteractiveMarkerControl,
-                                    InteractiveMarkerFeedback, Marker, MenuEntry)
+from visualization_msgs.msg import (
+    InteractiveMarker,
+    InteractiveMarkerControl,
+    InteractiveMarkerFeedback,
+    Marker,
+    MenuEntry,
+)
 
 from ik_net_ros.kinematics import HOME_POSE, forward_kinematics, is_reachable, project_pose
 from ik_net_ros.nodes.conversions import array_to_pose, describe, joints_by_name
 from ik_net_ros.nodes.marker_server import MarkerServer
+from ik_net_ros.nodes.runner import run_node
 
 NAME = 'target'
 RESET_HOME = 1  # menu entry id
@@ -142,15 +146,7 @@ class TargetMarkerNode(Node):
 
 
 def main(args=None):
-    rclpy.init(args=args)
-    node = TargetMarkerNode()
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    run_node(TargetMarkerNode, args)
 
 
 if __name__ == '__main__':

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import time
 
-import rclpy
-import rclpy.executors
 from geometry_msgs.msg import PoseStamped
 from rclpy.node import Node
 
 from ik_net_ros.kinematics.paths import sweep_pose
 from ik_net_ros.nodes.conversions import array_to_pose, describe
+from ik_net_ros.nodes.runner import run_node
 
 
 class TargetSweepNode(Node):
@@ -39,15 +38,7 @@ class TargetSweepNode(Node):
 
 
 def main(args=None):
-    rclpy.init(args=args)
-    node = TargetSweepNode()
-    try:
-        rclpy.spin(node)
-    except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
-        pass
-    finally:
-        node.destroy_node()
-        rclpy.try_shutdown()
+    run_node(TargetSweepNode, args)
 
 
 if __name__ == '__main__':

@@ -9,9 +9,17 @@ from abc import ABC, abstractmethod
 import numpy as np
 
 from ik_net_ros.errors import ConfigError, UnreachableError
-from ik_net_ros.kinematics import (DEFAULT_GEOMETRY, JOINT_LOWER, JOINT_UPPER, REASONS,
-                                   ArmGeometry, IkSolutions, as_pose_array, clamp_to_limits,
-                                   project_and_solve)
+from ik_net_ros.kinematics import (
+    DEFAULT_GEOMETRY,
+    JOINT_LOWER,
+    JOINT_UPPER,
+    REASONS,
+    ArmGeometry,
+    IkSolutions,
+    as_pose_array,
+    clamp_to_limits,
+    project_and_solve,
+)
 from ik_net_ros.kinematics.scalar import OneSolution, project_and_solve_one, validate_pose
 from ik_net_ros.solver.refine import refine_joints
 

@@ -9,8 +9,8 @@ import torch
 
 from ik_net_ros.errors import CheckpointError
 from ik_net_ros.kinematics import ArmGeometry, IkSolutions
-from ik_net_ros.resources import model_path
 from ik_net_ros.kinematics.scalar import OneSolution
+from ik_net_ros.resources import model_path
 from ik_net_ros.solver.base import Solver
 from ik_net_ros.solver.fast import compile_numpy
 from ik_net_ros.training.checkpoint import Checkpoint, load_checkpoint

@@ -6,8 +6,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ik_net_ros.kinematics import (DEFAULT_GEOMETRY, JOINT_LOWER, JOINT_UPPER, ArmGeometry,
-                                   forward_kinematics, jacobian)
+from ik_net_ros.kinematics import (
+    DEFAULT_GEOMETRY,
+    JOINT_LOWER,
+    JOINT_UPPER,
+    ArmGeometry,
+    forward_kinematics,
+    jacobian,
+)
 
 __all__ = ['refine_joints', 'pose_error']
 

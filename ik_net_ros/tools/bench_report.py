@@ -44,7 +44,7 @@ def write_report(results: dict, out: Path) -> Path:
     out.mkdir(parents=True, exist_ok=True)
     charts = _charts(results, out)
     machine, solvers = results['machine'], results['solvers']
-    md = [f'# Benchmarks\n',
+    md = ['# Benchmarks\n',
           f'Measured {machine["date"]} on {machine["cpu"]} ({machine["cores"]} cores, '
           f'{machine["memory_gb"]:.0f} GB), {machine["gpu"]}; Python {machine["python"]}, '
           f'torch {machine["torch"]}, numpy {machine["numpy"]}, rclpy from '

@@ -11,7 +11,6 @@ import time
 import numpy as np
 import torch
 
-
 from ik_net_ros.networks import count_parameters
 from ik_net_ros.solver import load_solver
 from ik_net_ros.training.metrics import pose_accuracy

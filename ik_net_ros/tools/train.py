@@ -9,8 +9,13 @@ import logging
 from ik_net_ros.data import random_split, sequential_split
 from ik_net_ros.networks import NETWORKS, count_parameters
 from ik_net_ros.solver.network import NetworkSolver
-from ik_net_ros.tools.common import (DATA_HELP, HELD_OUT_SEED, geometry_from_args, load_data,
-                                     print_metrics)
+from ik_net_ros.tools.common import (
+    DATA_HELP,
+    HELD_OUT_SEED,
+    geometry_from_args,
+    load_data,
+    print_metrics,
+)
 from ik_net_ros.training.checkpoint import load_checkpoint, save_checkpoint
 from ik_net_ros.training.config import LOSSES, SCHEDULES, TrainConfig
 from ik_net_ros.training.loop import train

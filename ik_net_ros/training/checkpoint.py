@@ -9,13 +9,13 @@ validation/held-out metrics, creation time and library versions. Saved atomicall
 from __future__ import annotations
 
 import datetime
-import os
 import pickle
 import zipfile
 from pathlib import Path
 
 import torch
 
+from ik_net_ros.atomic import atomic_write
 from ik_net_ros.errors import CheckpointError
 from ik_net_ros.kinematics import ArmGeometry
 from ik_net_ros.networks import NETWORKS, IKModel, build_network
@@ -57,16 +57,10 @@ def save_checkpoint(path: str | Path, model: IKModel, network: str, network_kwar
         'created': datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds'),
         'torch_version': str(torch.__version__),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
     try:
-        with open(tmp, 'wb') as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write(path, lambda f: torch.save(payload, f))
     except OSError as e:
-        tmp.unlink(missing_ok=True)
         raise CheckpointError(f'{path}: cannot write checkpoint ({e.strerror})') from e
     return path
 

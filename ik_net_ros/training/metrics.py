@@ -5,8 +5,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ik_net_ros.kinematics import (DEFAULT_GEOMETRY, ArmGeometry, forward_kinematics, quat_angle,
-                                   within_limits)
+from ik_net_ros.kinematics import (
+    DEFAULT_GEOMETRY,
+    ArmGeometry,
+    forward_kinematics,
+    quat_angle,
+    within_limits,
+)
 
 __all__ = ['pose_accuracy', 'SOLVED_MM', 'SOLVED_DEG']
 
