@@ -41,7 +41,11 @@ def test_driver_starts_from_the_install_layout_and_publishes(colcon_install, ros
         assert abs(states[-1].position[0] - 0.1) < 1e-9
     finally:
         proc.send_signal(2)
-        proc.wait(timeout=10)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never leave a node running behind the test
+            proc.wait()
     assert proc.returncode == 0
 
 

@@ -74,7 +74,9 @@ def run(args: argparse.Namespace) -> int:
     metrics = {'best_epoch': result.best_epoch, 'epochs_run': len(result.history),
                'train_seconds': round(result.seconds, 1),
                'parameters': count_parameters(model.network),
-               'validation': {k: v for k, v in result.best.items() if k != 'epoch'}}
+               'validation': {k: v for k, v in result.best.items() if k != 'epoch'},
+               'history': [{k: round(v, 8) if isinstance(v, float) else v
+                            for k, v in row.items()} for row in result.history]}
     path = save_checkpoint(args.output, model, args.network, args.network_kwargs, geometry,
                            config.as_dict(), {**data.summary(), 'args_data': args.data},
                            metrics)

@@ -1,0 +1,45 @@
+"""The trained models shipped in models/: they load, carry their card, and solve fresh poses."""
+
+import numpy as np
+import pytest
+
+from ik_net_ros import load_solver
+from ik_net_ros.data import make_synthetic
+from ik_net_ros.kinematics import DEFAULT_GEOMETRY, within_limits
+from ik_net_ros.resources import model_path
+from ik_net_ros.training.checkpoint import load_checkpoint
+from ik_net_ros.training.metrics import pose_accuracy
+
+NAMES = ('original', 'improved', 'focused')
+LOOSE_MEDIAN_MM = {'original': 40.0, 'improved': 20.0, 'focused': 5.0}
+
+
+@pytest.fixture(scope='module')
+def fresh():
+    # a seed no training or held-out set uses
+    return make_synthetic(3000, seed=987_654)
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_shipped_model_carries_its_card(name):
+    ckpt = load_checkpoint(model_path(name), geometry=DEFAULT_GEOMETRY)
+    assert ckpt.network == name
+    info = ckpt.info
+    assert info['train_config']['network'] == name
+    assert info['data']['rows'] > 100_000
+    assert 'held_out' in info['metrics'] and 'validation' in info['metrics']
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_shipped_model_solves_fresh_poses_and_refine_tightens(name, fresh):
+    solver = load_solver(name)
+    joints = solver.solve(fresh.poses)
+    assert within_limits(joints).all()
+    rough = pose_accuracy(fresh.poses, joints)
+    assert rough['position_mm_median'] < LOOSE_MEDIAN_MM[name]
+    refined = solver.solve(fresh.poses, refine=True)
+    assert within_limits(refined).all()
+    fine = pose_accuracy(fresh.poses, refined)
+    assert fine['position_mm_median'] < 1e-3
+    assert fine['position_mm_p99'] < rough['position_mm_p99'] / 100
+    np.testing.assert_array_less(fine['position_mm_median'], rough['position_mm_median'])
