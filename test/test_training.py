@@ -142,3 +142,15 @@ def test_pose_accuracy_figures():
     off = pose_accuracy(data.poses, data.joints + 0.05, data.joints)
     assert off['position_mm_median'] > 5 and off['solved_share'] < 0.1
     assert abs(off['joint_mse'] - 0.0025) < 1e-9
+
+
+def test_monitor_chooses_the_kept_epoch(small_split):
+    train_set, val_set = small_split
+    config = TrainConfig(network='focused', network_kwargs={'position': (16,),
+                         'orientation': (16,), 'merge': (32,)}, epochs=3, schedule='none',
+                         monitor='position_mm_median')
+    result = train(config, train_set, val_set, progress=False)
+    medians = [row['position_mm_median'] for row in result.history]
+    assert result.best_epoch == 1 + int(np.argmin(medians))
+    with pytest.raises(ValueError, match='monitor'):
+        TrainConfig(monitor='accuracy')

@@ -17,7 +17,7 @@ from ik_net_ros.tools.common import (
     print_metrics,
 )
 from ik_net_ros.training.checkpoint import load_checkpoint, save_checkpoint
-from ik_net_ros.training.config import LOSSES, SCHEDULES, TrainConfig
+from ik_net_ros.training.config import LOSSES, MONITORS, SCHEDULES, TrainConfig
 from ik_net_ros.training.loop import train
 from ik_net_ros.training.metrics import pose_accuracy
 
@@ -47,6 +47,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--seed', type=int, default=d.seed)
     parser.add_argument('--device', default=d.device, help='cpu | cuda | auto')
     parser.add_argument('--threads', type=int, default=d.threads)
+    parser.add_argument('--monitor', choices=MONITORS, default=d.monitor,
+                        help='validation figure for early stopping and the kept epoch')
     parser.add_argument('--no-normalize', action='store_true',
                         help='feed raw poses and predict raw joints (the original IKNet way)')
     parser.add_argument('--base-height', type=float, default=None,
@@ -62,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
         batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
         schedule=args.schedule, patience=args.patience, loss=args.loss,
         task_weight=args.task_weight, seed=args.seed, device=args.device, threads=args.threads,
-        normalize=not args.no_normalize)
+        normalize=not args.no_normalize, monitor=args.monitor)
     data = load_data(args.data, geometry)
     split = random_split(data, args.val_fraction, args.seed) if args.split == 'random' \
         else sequential_split(data, args.val_fraction)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
-__all__ = ['TrainConfig', 'LOSSES', 'SCHEDULES']
+__all__ = ['TrainConfig', 'LOSSES', 'SCHEDULES', 'MONITORS']
 
 LOSSES = ('joint', 'task', 'joint+task')
+MONITORS = ('loss', 'joint_mse', 'position_mm_median')
 SCHEDULES = ('none', 'cosine', 'plateau')
 
 
@@ -32,6 +33,8 @@ class TrainConfig:
         threads: torch CPU threads (0 = torch's default).
         normalize: z-score inputs and outputs with training-set statistics (False feeds raw
             poses and predicts raw joints, as the original IKNet did).
+        monitor: the validation figure early stopping and the kept epoch follow: 'loss' (the
+            training loss on validation data), 'joint_mse' or 'position_mm_median'.
     """
 
     network: str = 'focused'
@@ -48,10 +51,13 @@ class TrainConfig:
     device: str = 'cpu'
     threads: int = 0
     normalize: bool = True
+    monitor: str = 'loss'
 
     def __post_init__(self):
         if self.loss not in LOSSES:
             raise ValueError(f'loss must be one of {LOSSES}, got {self.loss!r}')
+        if self.monitor not in MONITORS:
+            raise ValueError(f'monitor must be one of {MONITORS}, got {self.monitor!r}')
         if self.schedule not in SCHEDULES:
             raise ValueError(f'schedule must be one of {SCHEDULES}, got {self.schedule!r}')
         if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0 or self.patience < 1:

@@ -112,18 +112,19 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
             optimizer.step()
             total += loss.item()
         val = evaluate_loss(model, x_val, y_val, config, geometry)
+        score = val[config.monitor]
         if plateau is not None:
-            plateau.step(val['loss'])
+            plateau.step(score)
         row = {'epoch': epoch, 'train_loss': total / steps, **val,
                'lr': optimizer.param_groups[0]['lr'], 'seconds': time.perf_counter() - start}
         history.append(row)
         bar.set_postfix(val=f"{val['loss']:.2e}", mm=f"{val['position_mm_median']:.2f}")
-        if val['loss'] < best_loss:
-            best_loss, best_epoch = val['loss'], epoch
+        if score < best_loss:
+            best_loss, best_epoch = score, epoch
             best_state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
         elif epoch - best_epoch >= config.patience:
-            log.info('early stop at epoch %d: no better validation loss for %d epochs', epoch,
-                     config.patience)
+            log.info('early stop at epoch %d: no better validation %s for %d epochs', epoch,
+                     config.monitor, config.patience)
             break
     model = model.cpu()
     model.load_state_dict(best_state)
