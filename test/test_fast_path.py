@@ -39,6 +39,10 @@ def test_scalar_pipeline_equals_vectorised(rng):
             assert not picked.reachable[i]
         else:
             np.testing.assert_allclose(joints, picked.joints[i], atol=1e-12)
+        quick = project_and_solve_one(validate_pose(pose), both=False)[1]
+        assert quick.reason == one.reason and (quick.pick() is None) == (joints is None)
+        if joints is not None:
+            np.testing.assert_allclose(quick.pick(), joints, atol=0)
 
 
 def _model(name, seed=0):

@@ -94,7 +94,7 @@ def _inside(q, tolerance: float) -> bool:
             and lo[3] - tolerance <= q[3] <= hi[3] + tolerance)
 
 
-def _solve_yaw_pitch(x, y, z, q1, phi, g: ArmGeometry) -> OneSolution:
+def _solve_yaw_pitch(x, y, z, q1, phi, g: ArmGeometry, both: bool = True) -> OneSolution:
     x1, tool, shoulder_z, l1, l2, theta0 = _constants(g)
     r = (x - x1) * math.cos(q1) + y * math.sin(q1)
     rw = r - tool * math.cos(phi)
@@ -114,6 +114,8 @@ def _solve_yaw_pitch(x, y, z, q1, phi, g: ArmGeometry) -> OneSolution:
         strict[k] = valid[k] and _inside(q, STRICT_TOLERANCE)
         joints[k] = tuple(min(hi, max(lo, v)) for v, lo, hi in zip(q, _LOWER, _UPPER)) \
             if valid[k] and not strict[k] else q
+        if not both and strict[0]:
+            break  # the branch rule takes elbow up whatever elbow down is
     reason = REACHABLE if (valid[0] or valid[1]) else OUTSIDE_LIMITS
     return OneSolution(joints, valid, strict, reason)
 
@@ -126,10 +128,12 @@ def _quat_from_yaw_pitch(yaw: float, pitch: float) -> list[float]:
     return [-v for v in q] if key < 0 else q
 
 
-def project_and_solve_one(p: list[float], g: ArmGeometry = DEFAULT_GEOMETRY
-                          ) -> tuple[list[float], OneSolution]:
+def project_and_solve_one(p: list[float], g: ArmGeometry = DEFAULT_GEOMETRY,
+                          both: bool = True) -> tuple[list[float], OneSolution]:
     """The projection rule of :mod:`ik_net_ros.kinematics.reach` for one validated pose, and the
-    closed-form solutions of the projected pose."""
+    closed-form solutions of the projected pose. ``both=False`` skips the elbow-down branch
+    when elbow up is strictly inside the limits (then reported as not valid): the branch
+    rule's pick is the same, one solution cheaper."""
     x, y, z, qx, qy, qz, qw = p
     # requested tool x axis u (rotation column 0) and y axis v (column 1)
     ux, uy, uz = 1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy + qz * qw), 2 * (qx * qz - qy * qw)
@@ -152,7 +156,7 @@ def project_and_solve_one(p: list[float], g: ArmGeometry = DEFAULT_GEOMETRY
         rx, ry, rz, rw = quat
         q1 = math.atan2(-2 * (rx * ry - rz * rw), 1 - 2 * (rx * rx + rz * rz))
         phi = math.atan2(-2 * (rx * rz - ry * rw), 1 - 2 * (rx * rx + ry * ry))
-        candidate = _solve_yaw_pitch(x, y, z, q1, phi, g)
+        candidate = _solve_yaw_pitch(x, y, z, q1, phi, g, both)
         if candidate.reachable:
             return p[:3] + quat, candidate
         if first_pose is None:

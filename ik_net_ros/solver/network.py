@@ -72,4 +72,6 @@ class NetworkSolver(Solver):
         return self.predict(targets)
 
     def _solve_one(self, target: list[float], solution: OneSolution) -> np.ndarray:
+        if self.fast is not None:  # one pose as a 1-D vector: the fewest conversions
+            return self.fast(np.array(target, dtype=np.float32))
         return self.predict(np.array([target]))[0]
