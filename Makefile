@@ -5,6 +5,10 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.ik_net_ros-installed
 PIP := $(PY) -m pip install --disable-pip-version-check -q
+# constraints.txt pins the exact versions tested on CPython 3.11; other Pythons (3.10 on Humble,
+# 3.12 on Jazzy) resolve the ranges of the requirements files instead
+PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+PINS := $(if $(filter 3.11,$(PY_VERSION)),-c constraints.txt,)
 MODEL ?= focused
 DURATION ?= 10
 # isolate DDS traffic to this machine
@@ -22,9 +26,9 @@ $(STAMP): requirements.txt requirements-ros.txt requirements-dev.txt constraints
 	  test -x $(PY) || $(PYTHON) -m venv --system-site-packages $(VENV); \
 	else \
 	  test -x $(PY) || $(PYTHON) -m venv $(VENV); \
-	  $(PIP) -c constraints.txt -r requirements-ros.txt; \
+	  $(PIP) $(PINS) -r requirements-ros.txt; \
 	fi
-	$(PIP) -c constraints.txt -r requirements.txt -r requirements-dev.txt
+	$(PIP) $(PINS) -r requirements.txt -r requirements-dev.txt
 	$(PIP) --no-deps --no-build-isolation -e .
 	touch $@
 
