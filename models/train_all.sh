@@ -7,7 +7,10 @@ PY=${PY:-.venv/bin/python}
 nets=("${@:-focused improved original}")  # wall time and metrics land in each checkpoint
 for net in ${nets[@]}; do
   case $net in
-    focused)  args=(--data synthetic:1500000:0 --epochs 60 --batch-size 1024 --lr 2e-3) ;;
+    # joint MSE + a small task-space term; keep the epoch with the best median tool error
+    focused)  args=(--data synthetic:1500000:0 --epochs 60 --batch-size 1024 --lr 2e-3
+                    --loss joint+task --task-weight 0.01 --patience 60
+                    --monitor position_mm_median) ;;
     # improved's validation joint MSE bottoms out early (outliers) while its tool error keeps
     # falling: keep the epoch with the best median tool error, let the cosine run its course
     improved) args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 2e-3
