@@ -99,3 +99,15 @@ def test_single_pose_errors_match_batch_errors():
     assert single.value.reasons == batch.value.reasons
     np.testing.assert_allclose(solver.solve(far, on_unreachable='nearest'),
                                solver.solve([far], on_unreachable='nearest')[0])
+
+
+@pytest.mark.parametrize('activation', ['relu', 'tanh', 'gelu'])
+@pytest.mark.parametrize('name', ['improved', 'focused'])
+def test_numpy_twin_covers_every_activation(name, activation, rng):
+    torch.manual_seed(1)
+    net = build_network(name, activation=activation)
+    model = IKModel(net, np.zeros(7), np.ones(7), np.zeros(4), np.ones(4)).eval()
+    x = forward_kinematics(sample_joints(200, rng)).astype(np.float32)
+    with torch.no_grad():
+        reference = model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(compile_numpy(model)(x), reference, atol=1e-5, rtol=1e-5)

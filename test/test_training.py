@@ -154,3 +154,9 @@ def test_monitor_chooses_the_kept_epoch(small_split):
     assert result.best_epoch == 1 + int(np.argmin(medians))
     with pytest.raises(ValueError, match='monitor'):
         TrainConfig(monitor='accuracy')
+
+
+def test_bad_network_arguments_are_a_clear_error(small_split):
+    config = TrainConfig(network='focused', network_kwargs={'depth': 3}, epochs=1)
+    with pytest.raises(ConfigError, match="cannot build network 'focused'"):
+        train(config, *small_split, progress=False)

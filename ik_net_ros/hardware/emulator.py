@@ -47,6 +47,7 @@ class EmulatedServo:
         self.table = bytearray(TABLE_SIZE)
         self.silent = False
         self.corrupt = 0  # the next N status packets get a wrong CRC
+        self.pending: tuple[int, bytes] | None = None  # REG_WRITE awaiting ACTION
         self._set(ADDR.MODEL_NUMBER, 2, MODEL_NUMBER)
         self._set(ADDR.FIRMWARE, 1, 52)
         self._set(ADDR.ID, 1, dxl_id)
@@ -159,7 +160,6 @@ class ServoEmulator:
             import tempfile
             port_path = Path(tempfile.mkdtemp(prefix='dxl-emu-')) / 'ttyDXL'
         self.port_path = Path(port_path)
-        self.packets = 0
         self._lock = threading.RLock()
         self._master = self._slave = None
         self._thread = None
@@ -248,7 +248,6 @@ class ServoEmulator:
                     continue
                 if packet is None:
                     break
-                self.packets += 1
                 reply = self._handle(packet)
                 if reply:
                     try:
@@ -333,8 +332,7 @@ class ServoEmulator:
                 return self._status(servo)
             return self._status(servo, servo.write(addr, params[2:]))
         if inst == Instruction.ACTION:
-            pending = getattr(servo, 'pending', None)
-            servo.pending = None
+            pending, servo.pending = servo.pending, None
             return self._status(servo, servo.write(*pending) if pending else Error.NONE)
         if inst == Instruction.REBOOT:
             servo.set_hardware_error(0)

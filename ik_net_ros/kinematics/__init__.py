@@ -12,6 +12,7 @@ from ik_net_ros.kinematics.geometry import (
     VELOCITY_LIMIT,
     ArmGeometry,
     clamp_to_limits,
+    sample_joints,
     within_limits,
 )
 from ik_net_ros.kinematics.inverse import (
@@ -35,10 +36,3 @@ __all__ = [
     'quat_angle', 'quat_to_matrix', 'as_pose_array', 'as_joint_array', 'sample_joints',
 ]
 
-
-def sample_joints(n: int, rng=None):
-    """(n, 4) joints drawn uniformly inside the joint limits (rad). ``rng``: numpy Generator or
-    seed."""
-    import numpy as np
-    rng = np.random.default_rng(rng)
-    return rng.uniform(JOINT_LOWER, JOINT_UPPER, size=(n, 4))

@@ -22,6 +22,7 @@ __all__ = [
     'JAZZY_GEOMETRY',
     'clamp_to_limits',
     'within_limits',
+    'sample_joints',
 ]
 
 JOINT_NAMES: tuple[str, ...] = ('joint1', 'joint2', 'joint3', 'joint4')
@@ -90,3 +91,9 @@ def within_limits(joints: np.ndarray, tolerance: float = 0.0) -> np.ndarray:
 def clamp_to_limits(joints: np.ndarray) -> np.ndarray:
     """Joints (..., 4) clipped into the joint limits (a new array)."""
     return np.clip(joints, JOINT_LOWER, JOINT_UPPER)
+
+
+def sample_joints(n: int, rng=None) -> np.ndarray:
+    """(n, 4) joints drawn uniformly inside the joint limits (rad). ``rng``: a numpy Generator
+    or a seed."""
+    return np.random.default_rng(rng).uniform(JOINT_LOWER, JOINT_UPPER, size=(n, 4))

@@ -12,6 +12,7 @@ import torch
 from tqdm import tqdm
 
 from ik_net_ros.data import Normalization, PoseJointSet
+from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, ArmGeometry
 from ik_net_ros.kinematics.torch_fk import forward_kinematics_torch
 from ik_net_ros.networks import IKModel, build_network
@@ -73,8 +74,13 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
         norm = Normalization.fit(train_set)
     else:
         norm = Normalization(np.zeros(7), np.ones(7), np.zeros(4), np.ones(4))
-    model = IKModel(build_network(config.network, **config.network_kwargs), norm.pose_mean,
-                    norm.pose_std, norm.joint_mean, norm.joint_std).to(device)
+    try:
+        network = build_network(config.network, **config.network_kwargs)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ConfigError(f'cannot build network {config.network!r} with '
+                          f'{config.network_kwargs}: {e}') from e
+    model = IKModel(network, norm.pose_mean, norm.pose_std, norm.joint_mean,
+                    norm.joint_std).to(device)
 
     def tensors(data: PoseJointSet):
         return (torch.as_tensor(data.poses, dtype=torch.float32, device=device),
