@@ -120,7 +120,7 @@ def test_babbling_sim_arm_raises_coverage(ros, tmp_path):
 def _publisher_script(count_file):
     """A separate process publishing a known joint sequence at 200 Hz until killed."""
     return f'''
-import time, rclpy, numpy as np
+import os, time, rclpy, numpy as np
 from ik_net_ros.nodes.conversions import joint_state
 rclpy.init()
 node = rclpy.create_node('feeder')
@@ -134,9 +134,20 @@ while True:
     q = [0.001 * i, 0.0, 0.0, 0.0]
     pub.publish(joint_state(q, node.get_clock().now().to_msg()))
     i += 1
-    open({str(count_file)!r}, 'w').write(str(i))
+    with open({str(count_file)!r} + '.tmp', 'w') as f:
+        f.write(str(i))
+    os.replace({str(count_file)!r} + '.tmp', {str(count_file)!r})  # never seen half-written
     time.sleep(0.005)
 '''
+
+
+def _count(count_file):
+    """States the feeder has published so far (0 before it starts)."""
+    try:
+        text = count_file.read_text().strip()
+    except FileNotFoundError:
+        return 0
+    return int(text) if text.isdigit() else 0
 
 
 @pytest.mark.ros
@@ -154,8 +165,7 @@ def test_signal_mid_run_leaves_a_complete_file(tmp_path, sig):
                               cwd=ROOT)
     try:
         deadline = time.monotonic() + 30
-        while not (count_file.exists() and count_file.read_text().strip().isdigit()
-                   and int(count_file.read_text()) > 300):
+        while _count(count_file) <= 300:
             assert time.monotonic() < deadline, 'feeder did not start'
             time.sleep(0.05)
         collect.send_signal(sig)

@@ -122,6 +122,22 @@ def test_port_gone_then_back_reconnects(rig):
     assert arm.connected and all(emulator.servos[i].torque for i in IDS)
 
 
+def test_port_gone_gives_hardware_errors_never_raw_os_errors(rig):
+    # once the kernel hangs up the pty, pyserial raises termios.error / SerialException; the
+    # torque service and close() must see a HardwareError, and the node must live on
+    emulator, arm = rig
+    emulator.unplug()
+    deadline = time.monotonic() + 5
+    while arm.connected:
+        assert time.monotonic() < deadline
+        with pytest.raises(HardwareError):
+            arm.set_torque(False)
+    with pytest.raises(HardwareError, match='not connected'):
+        arm.set_torque(True)
+    assert not arm.cycle(0.01).ok
+    arm.close()
+
+
 def test_open_errors_are_clear():
     with pytest.raises(HardwareError, match='cannot open'):
         DynamixelArm(DynamixelConfig(port='/dev/does-not-exist')).open()

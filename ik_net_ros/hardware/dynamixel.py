@@ -12,6 +12,12 @@ import logging
 import time
 from dataclasses import dataclass
 
+try:
+    from termios import error as _TermiosError  # tcflush on a vanished pty/USB adapter
+except ImportError:  # not POSIX
+    class _TermiosError(Exception):
+        pass
+
 import numpy as np
 import serial
 from dynamixel_sdk import (
@@ -39,7 +45,7 @@ __all__ = ['DynamixelArm', 'DynamixelConfig']
 
 log = logging.getLogger(__name__)
 POSITION_MODE, CURRENT_POSITION_MODE = 3, 5
-_PORT_ERRORS = (OSError, serial.SerialException, TypeError, AttributeError)
+_PORT_ERRORS = (OSError, serial.SerialException, _TermiosError, TypeError, AttributeError)
 
 
 @dataclass
@@ -186,17 +192,21 @@ class DynamixelArm(ArmBackend):
         e.g. to be guided by hand for data collection).
 
         Raises:
-            HardwareError: not connected, or a servo refused.
+            HardwareError: not connected, the port vanished, or a servo refused.
         """
         if not self.connected:
             raise HardwareError(f'{self.config.port}: not connected')
-        if enabled:
-            self._torque_on_holding()
-        else:
-            for dxl_id in self._all_ids():
-                self._check(dxl_id, 'torque off', *self.packet.write1ByteTxRx(
-                    self.port, dxl_id, ADDR.TORQUE_ENABLE, 0))
-            self.clear_goal()
+        try:
+            if enabled:
+                self._torque_on_holding()
+            else:
+                for dxl_id in self._all_ids():
+                    self._check(dxl_id, 'torque off', *self.packet.write1ByteTxRx(
+                        self.port, dxl_id, ADDR.TORQUE_ENABLE, 0))
+                self.clear_goal()
+        except _PORT_ERRORS as e:
+            self._close_port()  # the cycle reconnects
+            raise HardwareError(f'{self.config.port}: port lost ({e})') from e
         self.torque_enabled = enabled
 
     def set_gripper(self, position_rad: float) -> None:

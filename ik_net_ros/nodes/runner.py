@@ -26,6 +26,12 @@ def run_node(node_class, args=None) -> None:
         rclpy.spin(node)
     except (KeyboardInterrupt, rclpy.executors.ExternalShutdownException):
         pass
+    except Exception:
+        # rclpy's SIGINT/SIGTERM handler shuts the context down from another thread; if that
+        # lands between spin()'s ok() check and its wait set, rcl raises instead of returning.
+        # That is a normal stop, not a crash: clean up as for Ctrl-C. Anything else re-raises.
+        if rclpy.ok():
+            raise
     finally:
         if hasattr(node, 'shutdown'):
             node.shutdown()
