@@ -16,8 +16,36 @@ from ik_net_ros.data.coverage import JointCoverage
 from ik_net_ros.data.recorder import CsvRecorder
 from ik_net_ros.kinematics import JOINT_NAMES, forward_kinematics, within_limits
 from ik_net_ros.kinematics.paths import babble_joints
-from ik_net_ros.nodes.conversions import describe, joint_state, joints_by_name, stamp_to_seconds
+from ik_net_ros.nodes.conversions import joint_state, joints_by_name, stamp_to_seconds
+from ik_net_ros.nodes.params import (
+    Spec,
+    check_changes,
+    declare_parameters,
+    int_in,
+    non_empty,
+    non_negative,
+    positive,
+    string_list,
+)
 from ik_net_ros.nodes.runner import run_node
+
+PARAMETERS = {  # and 'output', whose default is made at start
+    'min_joint_change': Spec(0.001, 'rad: skip a state whose joints all moved less than this '
+                                    'since the last row', non_negative, 'an angle >= 0 rad'),
+    'max_rate': Spec(100.0, 'rows per second at most (0: every state)', non_negative,
+                     'a rate >= 0 Hz'),
+    'joint_names': Spec(list(JOINT_NAMES), 'names of joint1..joint4 in joint_states (others '
+                                           'are ignored)', string_list(4), '4 distinct names',
+                        fixed=True),
+    'report_period': Spec(5.0, 'seconds between coverage logs', positive, 'a time > 0 s',
+                          fixed=True),
+    'babble': Spec(False, 'drive the arm through random configurations (simulated arm, no '
+                          'hardware needed)'),
+    'babble_period': Spec(1.0, 'seconds between babble goals', positive, 'a time > 0 s',
+                          fixed=True),
+    'seed': Spec(0, 'seed of the babbling', int_in(0, 2**63 - 1), 'an integer >= 0',
+                 fixed=True),
+}
 
 
 class CollectNode(Node):
@@ -26,18 +54,10 @@ class CollectNode(Node):
     def __init__(self, **kwargs):
         super().__init__('collect', **kwargs)
         default = datetime.datetime.now().strftime('iknet_data_%Y%m%d_%H%M%S.csv')
-        self.declare_parameter('output', default, describe(
-            'CSV file to append to (created with a header; an existing one must match)'))
-        self.declare_parameter('min_joint_change', 0.001, describe(
-            'rad: skip a state whose joints all moved less than this since the last row'))
-        self.declare_parameter('max_rate', 100.0, describe('rows per second at most'))
-        self.declare_parameter('joint_names', list(JOINT_NAMES), describe(
-            'names of joint1..joint4 in joint_states (others are ignored)'))
-        self.declare_parameter('report_period', 5.0, describe('seconds between coverage logs'))
-        self.declare_parameter('babble', False, describe(
-            'drive the arm through random configurations (simulated arm, no hardware needed)'))
-        self.declare_parameter('babble_period', 1.0, describe('seconds between babble goals'))
-        self.declare_parameter('seed', 0, describe('seed of the babbling'))
+        self.specs = {'output': Spec(
+            default, 'CSV file to append to (created with a header; an existing one must match)',
+            non_empty, 'a file path', fixed=True), **PARAMETERS}
+        declare_parameters(self, self.specs)
         self.recorder = CsvRecorder(self.get_parameter('output').value)
         self.coverage = JointCoverage()
         self.skipped = {'bad': 0, 'still': 0, 'rate': 0}
@@ -57,14 +77,7 @@ class CollectNode(Node):
             f'there already){"; babbling" if self.get_parameter("babble").value else ""}')
 
     def on_set_parameters(self, params) -> SetParametersResult:
-        for p in params:
-            if p.name in ('output', 'joint_names'):
-                return SetParametersResult(successful=False,
-                                           reason=f'{p.name} is fixed while recording')
-            if p.name in ('min_joint_change', 'max_rate') and not (
-                    isinstance(p.value, (int, float)) and p.value >= 0):
-                return SetParametersResult(successful=False, reason=f'{p.name} must be >= 0')
-        return SetParametersResult(successful=True)
+        return check_changes(params, self.specs)
 
     def on_state(self, msg: JointState) -> None:
         joints = joints_by_name(msg, self.get_parameter('joint_names').value)

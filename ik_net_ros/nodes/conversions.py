@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
-from rcl_interfaces.msg import ParameterDescriptor
 from sensor_msgs.msg import JointState
 
 from ik_net_ros.kinematics import JOINT_NAMES
 
-__all__ = ['pose_to_array', 'array_to_pose', 'joint_state', 'joints_by_name', 'describe',
+__all__ = ['pose_to_array', 'array_to_pose', 'joint_state', 'joints_by_name',
            'stamp_to_seconds']
 
 
@@ -50,11 +49,6 @@ def joints_by_name(msg: JointState, names=JOINT_NAMES) -> np.ndarray | None:
     if not all(n in index for n in names):
         return None
     return np.array([msg.position[index[n]] for n in names], dtype=float)
-
-
-def describe(text: str, **kwargs) -> ParameterDescriptor:
-    """A parameter descriptor with a description."""
-    return ParameterDescriptor(description=text, **kwargs)
 
 
 def stamp_to_seconds(stamp: Time) -> float:

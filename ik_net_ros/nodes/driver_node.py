@@ -10,14 +10,60 @@ from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64
 from std_srvs.srv import SetBool
 
-from ik_net_ros.errors import IkNetError
+from ik_net_ros.errors import ConfigError, IkNetError
 from ik_net_ros.hardware import ArmBackend, SimulatedArm
 from ik_net_ros.hardware.xm430 import rad_to_raw
 from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT
-from ik_net_ros.nodes.conversions import describe, joint_state, joints_by_name
+from ik_net_ros.nodes.conversions import joint_state, joints_by_name
+from ik_net_ros.nodes.params import (
+    Spec,
+    check_changes,
+    declare_parameters,
+    int_in,
+    joint_vector,
+    non_empty,
+    one_of,
+    positive,
+)
 from ik_net_ros.nodes.runner import run_node
 
 BACKENDS = ('sim', 'dynamixel', 'emulated')
+# the baud rates an XM430 can be set to (e-manual, address 8)
+BAUD_RATES = (9600, 57600, 115200, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 4_500_000)
+SERVO_ID = int_in(0, 252)
+PARAMETERS = {
+    'backend': Spec('sim', 'sim (simulated arm) | dynamixel (servos on port) | emulated (servo '
+                           'emulator)', one_of(*BACKENDS), ' | '.join(BACKENDS), fixed=True),
+    'rate': Spec(100.0, 'joint_states rate, Hz', lambda v: positive(v) and v <= 1000,
+                 'a rate in (0, 1000] Hz', fixed=True),
+    'home': Spec(list(HOME_POSE), 'start pose of the simulated or emulated arm, rad '
+                                  '[joint1..joint4]', joint_vector,
+                 '4 joint angles inside the limits', fixed=True),
+    'max_velocity': Spec(VELOCITY_LIMIT, 'joint speed limit of the simulated arm, rad/s',
+                         lambda v: positive(v) and v <= VELOCITY_LIMIT,
+                         f'a speed in (0, {VELOCITY_LIMIT}] rad/s'),
+    'port': Spec('/dev/ttyUSB0', 'serial port of the servo bus', non_empty, 'a device path',
+                 fixed=True),
+    'baud_rate': Spec(1_000_000, 'servo bus baud rate', one_of(*BAUD_RATES),
+                      'one of ' + ', '.join(map(str, BAUD_RATES)), fixed=True),
+    'ids': Spec([11, 12, 13, 14], 'servo IDs of joint1..joint4',
+                lambda v: len(v) == 4 == len(set(v)) and all(SERVO_ID(i) for i in v),
+                '4 distinct IDs in 0..252', fixed=True),
+    'gripper_id': Spec(0, 'gripper servo ID (15 on the OpenMANIPULATOR-X); 0 = no gripper',
+                       SERVO_ID, 'an ID in 0..252', fixed=True),
+    'gripper_current_limit': Spec(300, 'gripper goal current, raw units of ~2.69 mA',
+                                  int_in(0, 1193), 'raw units in 0..1193', fixed=True),
+    'profile_velocity': Spec(0, 'servo profile velocity, raw units of 0.229 rpm '
+                                '(0 = unlimited)', int_in(0, 32767), 'raw units in 0..32767',
+                             fixed=True),
+    'profile_acceleration': Spec(0, 'servo profile acceleration, raw units of 214.577 '
+                                    'rev/min^2 (0 = unlimited)', int_in(0, 32767),
+                                 'raw units in 0..32767', fixed=True),
+    'torque_on_exit': Spec(False, 'keep holding the pose when the node exits (false: release '
+                                  'torque)', fixed=True),
+    'reconnect_period': Spec(1.0, 'seconds between attempts to reopen a vanished port',
+                             positive, 'a time > 0 s', fixed=True),
+}
 
 
 def make_backend(node: Node) -> tuple[ArmBackend, object]:
@@ -56,28 +102,9 @@ class DriverNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__('driver', **kwargs)
-        self.declare_parameter('backend', 'sim', describe(
-            'sim (simulated arm) | dynamixel (servos on port) | emulated (servo emulator)'))
-        self.declare_parameter('rate', 100.0, describe('joint_states rate, Hz'))
-        self.declare_parameter('home', list(HOME_POSE), describe(
-            'start pose of the simulated arm, rad [joint1..joint4]'))
-        self.declare_parameter('max_velocity', VELOCITY_LIMIT, describe(
-            'joint speed limit of the simulated arm, rad/s'))
-        self.declare_parameter('port', '/dev/ttyUSB0', describe('serial port of the servo bus'))
-        self.declare_parameter('baud_rate', 1_000_000, describe('servo bus baud rate'))
-        self.declare_parameter('ids', [11, 12, 13, 14], describe('servo IDs of joint1..joint4'))
-        self.declare_parameter('gripper_id', 0, describe('gripper servo ID (15 on the '
-                                                          'OpenMANIPULATOR-X); 0 = no gripper'))
-        self.declare_parameter('gripper_current_limit', 300, describe(
-            'gripper goal current, raw units of ~2.69 mA'))
-        self.declare_parameter('profile_velocity', 0, describe(
-            'servo profile velocity, raw units of 0.229 rpm (0 = unlimited)'))
-        self.declare_parameter('profile_acceleration', 0, describe(
-            'servo profile acceleration, raw units of 214.577 rev/min^2 (0 = unlimited)'))
-        self.declare_parameter('torque_on_exit', False, describe(
-            'keep holding the pose when the node exits (false: release torque)'))
-        self.declare_parameter('reconnect_period', 1.0, describe(
-            'seconds between attempts to reopen a vanished port'))
+        declare_parameters(self, PARAMETERS)
+        if self.get_parameter('gripper_id').value in self.get_parameter('ids').value:
+            raise ConfigError('driver: gripper_id must differ from the joint servo ids')
         self.backend, self.emulator = make_backend(self)
         try:
             self.backend.open()
@@ -99,17 +126,13 @@ class DriverNode(Node):
                                f'{1 / self.period:.0f} Hz')
 
     def on_set_parameters(self, params) -> SetParametersResult:
+        verdict = check_changes(params, PARAMETERS)
+        if not verdict.successful:
+            return verdict
         for p in params:
-            if p.name in ('backend', 'rate', 'port', 'baud_rate', 'ids', 'gripper_id'):
-                return SetParametersResult(successful=False,
-                                           reason=f'{p.name} is fixed at start; restart the node')
-            if p.name == 'max_velocity':
-                if not (isinstance(p.value, (int, float)) and 0 < p.value <= VELOCITY_LIMIT):
-                    return SetParametersResult(
-                        successful=False, reason=f'max_velocity must be in (0, {VELOCITY_LIMIT}]')
-                if isinstance(self.backend, SimulatedArm):
-                    self.backend.max_velocity = float(p.value)
-        return SetParametersResult(successful=True)
+            if p.name == 'max_velocity' and isinstance(self.backend, SimulatedArm):
+                self.backend.max_velocity = float(p.value)
+        return verdict
 
     def on_command(self, msg: JointState) -> None:
         goal = joints_by_name(msg, self.backend.joint_names)

@@ -15,11 +15,32 @@ from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
 from ik_net_ros.kinematics import HOME_POSE, JOINT_NAMES, forward_kinematics, within_limits
-from ik_net_ros.nodes.conversions import describe, joint_state, pose_to_array
+from ik_net_ros.nodes.conversions import joint_state, pose_to_array
+from ik_net_ros.nodes.params import (
+    Spec,
+    check_changes,
+    declare_parameters,
+    non_empty,
+    positive,
+)
 from ik_net_ros.nodes.runner import run_node
 from ik_net_ros.solver import load_solver
 
-SOLVER_PARAMETERS = ('model', 'device', 'refine')
+PARAMETERS = {
+    'model': Spec('focused', 'original | improved | focused | analytic | checkpoint path'),
+    'device': Spec('cpu', 'cpu | cuda | cuda:N | auto (cuda when there is a GPU)'),
+    'refine': Spec(False, 'add damped Gauss-Newton steps after the network '
+                          '(sub-micrometre accuracy)'),
+    'frame_id': Spec('world', 'frame targets must be in (the arm base); others are rejected',
+                     non_empty, 'a frame name'),
+    'accept_empty_frame': Spec(True, 'treat targets with an empty frame_id as in frame_id'),
+    'publish_trajectory': Spec(False, 'also publish trajectory_msgs/JointTrajectory '
+                                      '(ROBOTIS arm_controller)'),
+    'trajectory_duration': Spec(0.5, 'seconds the JointTrajectory point is given to reach the '
+                                     'target', positive, 'a time > 0 s'),
+    'stats_period': Spec(5.0, 'seconds between statistics logs', positive, 'a time > 0 s',
+                         fixed=True),
+}
 
 
 class IkNode(Node):
@@ -27,20 +48,7 @@ class IkNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__('ik', **kwargs)
-        self.declare_parameter('model', 'focused', describe(
-            'original | improved | focused | analytic | checkpoint path'))
-        self.declare_parameter('device', 'cpu', describe('cpu | cuda | auto'))
-        self.declare_parameter('refine', False, describe(
-            'add damped Gauss-Newton steps after the network (sub-micrometre accuracy)'))
-        self.declare_parameter('frame_id', 'world', describe(
-            'frame targets must be in (the arm base); others are rejected'))
-        self.declare_parameter('accept_empty_frame', True, describe(
-            'treat targets with an empty frame_id as being in frame_id'))
-        self.declare_parameter('publish_trajectory', False, describe(
-            'also publish trajectory_msgs/JointTrajectory (ROBOTIS arm_controller)'))
-        self.declare_parameter('trajectory_duration', 0.5, describe(
-            'seconds the JointTrajectory point is given to reach the target'))
-        self.declare_parameter('stats_period', 5.0, describe('seconds between statistics logs'))
+        declare_parameters(self, PARAMETERS)
         self.params = self._params()  # cached: on_target runs at up to kHz rates
         self.solver = self._make_solver(self.params)
         self.handled, self.rejected = 0, Counter()
@@ -70,16 +78,13 @@ class IkNode(Node):
 
     def on_set_parameters(self, params) -> SetParametersResult:
         """Swap the solver on model/device changes; refuse bad values and keep the old one."""
+        verdict = check_changes(params, PARAMETERS)
+        if not verdict.successful:
+            self.get_logger().warning(f'parameter change refused: {verdict.reason}')
+            return verdict
         new = self._params()
         for p in params:
             new[p.name] = p.value
-        for p in params:
-            if p.name == 'refine' and not isinstance(p.value, bool):
-                return SetParametersResult(successful=False, reason='refine must be a bool')
-            if p.name == 'trajectory_duration' and not (
-                    isinstance(p.value, (int, float)) and p.value > 0):
-                return SetParametersResult(successful=False,
-                                           reason='trajectory_duration must be > 0 s')
         if any(p.name in ('model', 'device') for p in params):
             try:
                 solver = self._make_solver(new)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 from geometry_msgs.msg import PoseStamped
+from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 from visualization_msgs.msg import (
@@ -16,13 +17,34 @@ from visualization_msgs.msg import (
 )
 
 from ik_net_ros.kinematics import HOME_POSE, forward_kinematics, is_reachable, project_pose
-from ik_net_ros.nodes.conversions import array_to_pose, describe, joints_by_name
+from ik_net_ros.nodes.conversions import array_to_pose, joints_by_name
 from ik_net_ros.nodes.marker_server import MarkerServer
+from ik_net_ros.nodes.params import (
+    Spec,
+    check_changes,
+    declare_parameters,
+    joint_vector,
+    non_empty,
+    positive,
+)
 from ik_net_ros.nodes.runner import run_node
 
 NAME = 'target'
 RESET_HOME = 1  # menu entry id
 GREEN, RED = (0.1, 0.9, 0.2, 0.9), (0.95, 0.1, 0.1, 0.9)
+PARAMETERS = {
+    'frame_id': Spec('world', 'frame of the marker and targets', non_empty, 'a frame name',
+                     fixed=True),
+    'namespace': Spec('target_marker', 'interactive marker topic namespace (RViz: '
+                                       'InteractiveMarkers display)', non_empty, 'a name',
+                      fixed=True),
+    'max_rate': Spec(20.0, 'targets published per second at most',
+                     lambda v: positive(v) and v <= 1000, 'a rate in (0, 1000] Hz', fixed=True),
+    'scale': Spec(0.08, 'marker size, m', positive, 'a size > 0 m', fixed=True),
+    'home': Spec(list(HOME_POSE), 'joints whose tool pose the menu entry "Reset to home" '
+                                  'restores, rad', joint_vector,
+                 '4 joint angles inside the limits'),
+}
 
 
 def _control(name: str, mode: int, w: float, x: float, y: float, z: float,
@@ -40,13 +62,7 @@ class TargetMarkerNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__('target_marker', **kwargs)
-        self.declare_parameter('frame_id', 'world', describe('frame of the marker and targets'))
-        self.declare_parameter('namespace', 'target_marker', describe(
-            'interactive marker topic namespace (RViz: InteractiveMarkers display)'))
-        self.declare_parameter('max_rate', 20.0, describe('targets published per second at most'))
-        self.declare_parameter('scale', 0.08, describe('marker size, m'))
-        self.declare_parameter('home', list(HOME_POSE), describe(
-            'joints whose tool pose the menu entry "Reset to home" restores, rad'))
+        declare_parameters(self, PARAMETERS)
         self.frame = self.get_parameter('frame_id').value
         self.pose = forward_kinematics(self.get_parameter('home').value)
         self.reachable = True
@@ -59,6 +75,10 @@ class TargetMarkerNode(Node):
         self.server.insert(self._marker())
         self.timer = self.create_timer(1.0 / self.get_parameter('max_rate').value, self.on_timer)
         self.keep_alive_timer = self.create_timer(1.0, self.server.keep_alive)
+        self.add_on_set_parameters_callback(self.on_set_parameters)
+
+    def on_set_parameters(self, params) -> SetParametersResult:
+        return check_changes(params, PARAMETERS)
 
     def _marker(self) -> InteractiveMarker:
         marker = InteractiveMarker(name=NAME, description='IK target (drag; right-click: menu)',

@@ -6,11 +6,21 @@ from __future__ import annotations
 import time
 
 from geometry_msgs.msg import PoseStamped
+from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 
 from ik_net_ros.kinematics.paths import sweep_pose
-from ik_net_ros.nodes.conversions import array_to_pose, describe
+from ik_net_ros.nodes.conversions import array_to_pose
+from ik_net_ros.nodes.params import Spec, check_changes, declare_parameters, non_empty, positive
 from ik_net_ros.nodes.runner import run_node
+
+PARAMETERS = {
+    'rate': Spec(50.0, 'targets per second', lambda v: positive(v) and v <= 10_000,
+                 'a rate in (0, 10000] Hz', fixed=True),
+    'speed': Spec(1.0, 'path speed factor (1 = about a minute per figure)', positive,
+                  'a factor > 0'),
+    'frame_id': Spec('world', 'frame of the targets', non_empty, 'a frame name'),
+}
 
 
 class TargetSweepNode(Node):
@@ -18,15 +28,16 @@ class TargetSweepNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__('target_sweep', **kwargs)
-        self.declare_parameter('rate', 50.0, describe('targets per second'))
-        self.declare_parameter('speed', 1.0, describe('path speed factor (1 = about a minute '
-                                                      'per figure)'))
-        self.declare_parameter('frame_id', 'world', describe('frame of the targets'))
+        declare_parameters(self, PARAMETERS)
+        self.add_on_set_parameters_callback(self.on_set_parameters)
         self.pub = self.create_publisher(PoseStamped, 'target_pose', 10)
         self.start = time.monotonic()
         self.sent: dict[tuple[int, int], tuple[float, object]] = {}  # stamp -> (t, pose)
         self.record = False
         self.timer = self.create_timer(1.0 / self.get_parameter('rate').value, self.on_timer)
+
+    def on_set_parameters(self, params) -> SetParametersResult:
+        return check_changes(params, PARAMETERS)
 
     def on_timer(self) -> None:
         pose = sweep_pose(time.monotonic() - self.start, self.get_parameter('speed').value)

@@ -1,0 +1,122 @@
+"""Node parameters declared from one table: default, description, and the rule a value meets.
+
+A value is checked when the node starts (a bad one raises :class:`ConfigError`, so the node exits
+with status 2 and says which parameter and why, instead of a traceback) and on every change
+(refused with the reason; the old value stays). Float parameters also take integers
+(``-p rate:=50``), which plain rclpy refuses at start with an exception.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
+from rclpy.exceptions import ParameterException
+from rclpy.node import Node
+
+from ik_net_ros.errors import ConfigError
+from ik_net_ros.kinematics import within_limits
+
+__all__ = ['Spec', 'declare_parameters', 'check_changes', 'positive', 'non_negative',
+           'one_of', 'non_empty', 'int_in', 'joint_vector', 'string_list']
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One parameter: ``need`` says what a valid value is (shown in errors and descriptions);
+    ``fixed`` ones are read once at start, so changing them at run time is refused."""
+
+    default: Any
+    description: str
+    check: Callable[[Any], bool] | None = None
+    need: str = ''
+    fixed: bool = False
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) \
+        and math.isfinite(value)
+
+
+def positive(value) -> bool:
+    return _is_number(value) and value > 0
+
+
+def non_negative(value) -> bool:
+    return _is_number(value) and value >= 0
+
+
+def one_of(*choices: str) -> Callable[[Any], bool]:
+    return lambda value: value in choices
+
+
+def non_empty(value) -> bool:
+    return isinstance(value, str) and value.strip() != ''
+
+
+def int_in(lo: int, hi: int) -> Callable[[Any], bool]:
+    return lambda value: isinstance(value, int) and not isinstance(value, bool) \
+        and lo <= value <= hi
+
+
+def joint_vector(value) -> bool:
+    """Four finite joint angles (rad) inside the limits."""
+    return isinstance(value, (list, tuple, np.ndarray)) and len(value) == 4 \
+        and all(_is_number(v) for v in value) and bool(within_limits(np.asarray(value, float)))
+
+
+def string_list(length: int) -> Callable[[Any], bool]:
+    return lambda value: len(value) == length and all(non_empty(v) for v in value) \
+        and len(set(value)) == length
+
+
+def _problem(name: str, value, spec: Spec) -> str | None:
+    if spec.check is None or spec.check(value):
+        return None
+    shown = list(value) if isinstance(value, (tuple, np.ndarray)) else value
+    return f'parameter {name} = {shown!r} refused: needs {spec.need}'
+
+
+def _takes_numbers(default) -> bool:
+    if isinstance(default, (list, tuple)):
+        return len(default) > 0 and all(isinstance(v, float) for v in default)
+    return isinstance(default, float)
+
+
+def declare_parameters(node: Node, specs: dict[str, Spec]) -> None:
+    """Declare every parameter of ``specs`` on ``node`` and check the values it starts with.
+
+    Raises:
+        ConfigError: a value of the wrong type, or one that breaks its rule.
+    """
+    for name, spec in specs.items():
+        text = f'{spec.description} (needs {spec.need})' if spec.need else spec.description
+        if spec.fixed:
+            text += '; read at start'
+        descriptor = ParameterDescriptor(description=text,
+                                         dynamic_typing=_takes_numbers(spec.default))
+        try:
+            value = node.declare_parameter(name, spec.default, descriptor).value
+        except ParameterException as e:
+            raise ConfigError(f'{node.get_name()}: parameter {name}: {e}') from e
+        problem = _problem(name, value, spec)
+        if problem:
+            raise ConfigError(f'{node.get_name()}: {problem}')
+
+
+def check_changes(params, specs: dict[str, Spec]) -> SetParametersResult:
+    """The verdict on a run-time change of ``params`` (a list of rclpy Parameters)."""
+    for p in params:
+        spec = specs.get(p.name)
+        if spec is None:
+            continue  # not ours (use_sim_time, ...)
+        if spec.fixed:
+            return SetParametersResult(
+                successful=False, reason=f'{p.name} is read at start; restart the node')
+        problem = _problem(p.name, p.value, spec)
+        if problem:
+            return SetParametersResult(successful=False, reason=problem)
+    return SetParametersResult(successful=True)

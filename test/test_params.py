@@ -1,0 +1,86 @@
+"""Node parameters: one table per node, checked at start and on change, matching config/*.yaml."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+from rclpy.parameter import Parameter
+
+from ik_net_ros.errors import ConfigError
+from ik_net_ros.nodes import collect_node, driver_node, ik_node, target_marker_node
+from ik_net_ros.nodes import target_sweep_node
+from ik_net_ros.nodes.params import Spec, check_changes, declare_parameters, positive
+
+ROOT = Path(__file__).resolve().parents[1]
+pytestmark = pytest.mark.ros
+SPECS = {'rate': Spec(10.0, 'Hz', positive, 'a rate > 0 Hz', fixed=True),
+         'speed': Spec(1.0, 'factor', positive, 'a factor > 0'),
+         'home': Spec([0.0, 0.0], 'two numbers')}
+
+
+def _node(ros, **overrides):
+    node = ros.node('params_probe') if not overrides else ros.add(__import__('rclpy').create_node(
+        'params_probe', context=ros.context,
+        parameter_overrides=[Parameter(k, value=v) for k, v in overrides.items()]))
+    declare_parameters(node, SPECS)
+    return node
+
+
+def test_integers_are_taken_for_float_parameters(ros):
+    node = _node(ros, rate=50, home=[1, 2])
+    assert node.get_parameter('rate').value == 50 and node.get_parameter('home').value == [1, 2]
+
+
+@pytest.mark.parametrize('value', [0.0, -1.0, float('nan'), 'fast'])
+def test_a_bad_start_value_names_the_parameter_and_the_rule(ros, value):
+    with pytest.raises(ConfigError, match=r'rate .* needs a rate > 0 Hz'):
+        _node(ros, rate=value)
+
+
+def test_changes_follow_the_rules(ros):
+    node = _node(ros)
+    node.add_on_set_parameters_callback(lambda params: check_changes(params, SPECS))
+    assert node.set_parameters([Parameter('speed', value=3)])[0].successful
+    refused = node.set_parameters([Parameter('speed', value=-2.0)])[0]
+    assert not refused.successful and 'needs a factor > 0' in refused.reason
+    fixed = node.set_parameters([Parameter('rate', value=20.0)])[0]
+    assert not fixed.successful and 'read at start' in fixed.reason
+    assert node.get_parameter('speed').value == 3 and node.get_parameter('rate').value == 10.0
+
+
+def _yaml_sections():
+    sections = {}
+    for path in (ROOT / 'config').glob('*.yaml'):
+        for name, body in yaml.safe_load(path.read_text()).items():
+            sections[name] = body['ros__parameters']
+    return sections
+
+
+@pytest.mark.parametrize('name, table', [
+    ('ik', ik_node.PARAMETERS), ('driver', driver_node.PARAMETERS),
+    ('collect', collect_node.PARAMETERS), ('target_marker', target_marker_node.PARAMETERS),
+    ('target_sweep', target_sweep_node.PARAMETERS)])
+def test_config_files_hold_every_tunable_with_the_declared_default(name, table):
+    section = _yaml_sections()[name]
+    assert set(section) == set(table), f'config/*.yaml [{name}] and the node disagree'
+    for key, value in section.items():
+        assert value == pytest.approx(table[key].default), key
+        assert table[key].check is None or table[key].check(value), key
+
+
+@pytest.mark.parametrize('module, args, message', [
+    ('driver_node', ['-p', 'rate:=0.0'], 'rate = 0.0 refused'),
+    ('driver_node', ['-p', 'ids:=[11, 12, 13, 13]'], 'ids'),
+    ('driver_node', ['-p', 'home:=[9.0, 0.0, 0.0, 0.0]'], 'inside the limits'),
+    ('target_sweep_node', ['-p', 'rate:=0'], 'rate = 0 refused'),
+    ('target_marker_node', ['-p', 'scale:=-1.0'], 'scale'),
+    ('collect_node', ['-p', 'output:=/tmp/never.csv', '-p', 'max_rate:=-5.0'], 'max_rate'),
+    ('ik_node', ['-p', 'trajectory_duration:=0.0'], 'trajectory_duration'),
+])
+def test_a_node_started_with_a_bad_value_exits_2_with_the_reason(module, args, message):
+    proc = subprocess.run([sys.executable, '-m', f'ik_net_ros.nodes.{module}', '--ros-args',
+                           *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 2 and message in out and 'Traceback' not in out, out
