@@ -129,3 +129,19 @@ def test_emulator_faults_seen_by_the_sdk(bus):
     assert result == COMM_SUCCESS and value == 4 and error & Error.ALERT
     assert ph.reboot(port, 13)[0] == COMM_SUCCESS
     assert ph.read1ByteTxRx(port, 13, ADDR.HARDWARE_ERROR)[:2] == (0, COMM_SUCCESS)
+
+
+def test_emulator_cleans_up_its_port_folder_and_can_restart():
+    emulator = ServoEmulator(ids=(11,)).start()
+    folder = emulator.port_path.parent
+    assert emulator.port_path.is_symlink()
+    emulator.stop()
+    assert not folder.exists()  # no dxl-emu-* folders left behind in /tmp
+    emulator.start()
+    port = PortHandler(str(emulator.port_path))
+    try:
+        assert port.openPort() and PacketHandler(2.0).ping(port, 11)[1] == COMM_SUCCESS
+    finally:
+        port.closePort()
+        emulator.stop()
+    assert not folder.exists()

@@ -156,9 +156,11 @@ class ServoEmulator:
                  positions: dict[int, int] | None = None):
         positions = positions or {}
         self.servos = {i: EmulatedServo(i, positions.get(i, 2048)) for i in ids}
+        self._own_dir = None  # the temp folder made for the symlink, removed by stop()
         if port_path is None:
             import tempfile
-            port_path = Path(tempfile.mkdtemp(prefix='dxl-emu-')) / 'ttyDXL'
+            self._own_dir = Path(tempfile.mkdtemp(prefix='dxl-emu-'))
+            port_path = self._own_dir / 'ttyDXL'
         self.port_path = Path(port_path)
         self._lock = threading.RLock()
         self._master = self._slave = None
@@ -178,6 +180,12 @@ class ServoEmulator:
         if self._thread:
             self._thread.join(timeout=2)
         self._close_pty()
+        if self._own_dir is not None:
+            self.port_path.with_name(self.port_path.name + '.new').unlink(missing_ok=True)
+            try:
+                self._own_dir.rmdir()
+            except OSError:  # something else was put there: leave it
+                pass
 
     def __enter__(self):
         return self.start()
@@ -204,6 +212,8 @@ class ServoEmulator:
 
     # pty -------------------------------------------------------------------------------------
     def _open_pty(self) -> None:
+        if self._own_dir is not None:
+            self._own_dir.mkdir(exist_ok=True)  # start() again after stop()
         master, slave = os.openpty()
         tty.setraw(slave)
         self._master, self._slave = master, slave
