@@ -84,3 +84,4 @@ def test_a_node_started_with_a_bad_value_exits_2_with_the_reason(module, args, m
                            *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
     out = proc.stdout + proc.stderr
     assert proc.returncode == 2 and message in out and 'Traceback' not in out, out
+    assert f"[{module.removesuffix('_node')}]: parameter" in out, out  # logged under its name

@@ -104,7 +104,7 @@ class DriverNode(Node):
         super().__init__('driver', **kwargs)
         declare_parameters(self, PARAMETERS)
         if self.get_parameter('gripper_id').value in self.get_parameter('ids').value:
-            raise ConfigError('driver: gripper_id must differ from the joint servo ids')
+            raise ConfigError('parameter gripper_id refused: it must differ from the joint ids')
         self.backend, self.emulator = make_backend(self)
         try:
             self.backend.open()

@@ -101,10 +101,10 @@ def declare_parameters(node: Node, specs: dict[str, Spec]) -> None:
         try:
             value = node.declare_parameter(name, spec.default, descriptor).value
         except ParameterException as e:
-            raise ConfigError(f'{node.get_name()}: parameter {name}: {e}') from e
+            raise ConfigError(f'parameter {name}: {e}') from e
         problem = _problem(name, value, spec)
         if problem:
-            raise ConfigError(f'{node.get_name()}: {problem}')
+            raise ConfigError(problem)
 
 
 def check_changes(params, specs: dict[str, Spec]) -> SetParametersResult:

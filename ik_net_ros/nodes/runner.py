@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import signal
+import sys
 import threading
 
 import rclpy
@@ -40,6 +41,15 @@ class _StopRequest:
             signal.signal(sig, handler)
 
 
+def _logger_name(node_class) -> str:
+    """The node does not exist yet: name its module (ik_net_ros.nodes.driver_node -> driver),
+    also when it runs as ``python -m`` (then ``__main__``, whose spec keeps the real name)."""
+    module = sys.modules.get(node_class.__module__)
+    spec = getattr(module, '__spec__', None)
+    dotted = spec.name if spec is not None else node_class.__module__
+    return dotted.rpartition('.')[2].removesuffix('_node')
+
+
 def run_node(node_class, args=None) -> None:
     """Spin one node. A node that cannot start for a reason of the package (a missing model, a
     refused output file) logs why and exits with status 2 instead of a traceback; a node's
@@ -50,8 +60,7 @@ def run_node(node_class, args=None) -> None:
         try:
             node = node_class()
         except IkNetError as e:
-            name = getattr(node_class, 'NAME', node_class.__name__)
-            rclpy.logging.get_logger(name).fatal(str(e))
+            rclpy.logging.get_logger(_logger_name(node_class)).fatal(str(e))
             raise SystemExit(2) from e
         executor = rclpy.executors.SingleThreadedExecutor()
         executor.add_node(node)
