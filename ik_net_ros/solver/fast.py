@@ -91,8 +91,66 @@ def _mlp_ops(seq: nn.Sequential) -> list:
     return ops
 
 
+def _fuse(ops) -> list:
+    """[(W, b, act or None)]: each Linear with the activation that follows it."""
+    steps = []
+    for op in ops:
+        if op[0] == 'linear':
+            steps.append([op[1], op[2], None])
+        else:
+            steps[-1][2] = op[1]
+    return [tuple(step) for step in steps]
+
+
+def _negate_silu_chain(steps, sign: float = 1.0) -> tuple[list, float]:
+    """Rewrite a plain chain so SiLU layers compute on negated values (see _neg_silu): a SiLU
+    layer stores -W, -b and hands the next layer -a, whose weights absorb the sign. Exact up to
+    float rounding; saves one numpy call per SiLU at batch 1. ``sign``: that of the input;
+    returns the steps and the sign of the output."""
+    out = []
+    for w, b, act in steps:
+        w = w * sign  # the incoming activation is held as sign * a
+        if act is _silu:
+            out.append((-w, -b, _neg_silu))
+            sign = -1.0
+        else:
+            out.append((w, b, act))
+            sign = 1.0
+    return out, sign
+
+
+class _Augmenter:
+    """Moves every bias into its matmul. Each activation vector carries one extra unit holding a
+    constant c (1 at the input); a layer's bias becomes the row b / c of its weights, and a
+    column of its weights makes the next constant: a pre-activation of +-40, which SiLU, ReLU
+    and GELU pass unchanged (tanh: 1). One numpy call less per layer at batch 1."""
+
+    def __init__(self):
+        self.const = 1.0  # value of the extra unit of the current activation vector
+
+    def layer(self, w: np.ndarray, b: np.ndarray, act, carry: bool) -> np.ndarray:
+        """(in + 1, out [+ 1]) float32 weights; ``carry``: make the next constant unit."""
+        rows = np.vstack([w, b[None] / self.const])
+        if not carry:
+            return rows.astype(np.float32)
+        column = np.zeros((rows.shape[0], 1))
+        pre = -40.0 if act is _neg_silu else 40.0
+        column[-1, 0] = pre / self.const
+        weights = np.hstack([rows, column]).astype(np.float32)
+        # the constant the extra unit really holds, computed as at run time (float32)
+        unit = np.zeros((1, weights.shape[0]), np.float32)
+        unit[0, -1] = self.const
+        value = (unit @ weights)[:, -1:]
+        self.const = float(act(value)[0, 0]) if act is not None else float(value[0, 0])
+        return weights
+
+    def chain(self, steps, carry_last: bool) -> list:
+        return [(self.layer(w, b, act, carry_last or i < len(steps) - 1), act)
+                for i, (w, b, act) in enumerate(steps)]
+
+
 class NumpyForward:
-    """``(N, 7) float32 poses -> (N, 4) float32 joints`` without torch."""
+    """``(N, 7) or (7,) float32 poses -> (N, 4) or (4,) float32 joints`` without torch."""
 
     def __init__(self, model: IKModel):
         net = model.network
@@ -105,11 +163,10 @@ class NumpyForward:
         elif isinstance(net, ImprovedIKNet):
             self.kind = 'improved'
             ops = _mlp_ops(net.stem)
-            self.blocks = [(_mlp_ops(block.body), _act(block.act)) for block in net.blocks]
-            ops_head = [('linear', *_linear(net.head))]
-            self.head = ops_head
+            blocks = [(_fuse(_mlp_ops(block.body)), _act(block.act)) for block in net.blocks]
+            head = [('linear', *_linear(net.head))]
         elif isinstance(net, FocusedIKNet):
-            self.kind = 'focused'
+            self.kind = 'chain'
             position = self._fold_input(_mlp_ops(net.position), pose_mean[:3], pose_std[:3])
             orientation = self._fold_input(_mlp_ops(net.orientation), pose_mean[3:],
                                            pose_std[3:])
@@ -119,14 +176,48 @@ class NumpyForward:
         else:
             raise TypeError(f'no numpy twin for {type(net).__name__}')
         # fold x' = (x - mean) / std into the first Linear layer (focused: done per branch)
-        if self.kind != 'focused':
+        if not isinstance(net, FocusedIKNet):
             ops = self._fold_input(ops, pose_mean, pose_std)
         # fold y = y' * std + mean into the last Linear layer
-        last = self.head if self.kind == 'improved' else ops
+        last = head if self.kind == 'improved' else ops
         _, w, b = last[-1]
         last[-1] = ('linear', w * joint_std, b * joint_std + joint_mean)
-        self.ops = ops
-        self._cast()
+        augment = _Augmenter()
+        if self.kind == 'chain':
+            steps, _ = _negate_silu_chain(_fuse(ops))
+            self.steps = augment.chain(steps, carry_last=False)
+        else:
+            self._compile_improved(_fuse(ops), blocks, _fuse(head), augment)
+
+    def _compile_improved(self, stem, blocks, head, augment: _Augmenter) -> None:
+        """Stem, residual blocks h <- act(h + body(h)), head. With SiLU throughout, h is held
+        negated (g = -h) so every SiLU is the cheaper _neg_silu: the block body computes
+        -z1 = g W1 - b1, then -(h + y) = g + (-a1) W2 - b2."""
+        negate = all(act is _silu for _, _, act in stem) and all(
+            act is _silu and body[0][2] is _silu and body[1][2] is None
+            for body, act in blocks)
+        if negate:
+            stem, _ = _negate_silu_chain(stem)
+            blocks = [([(w1, -b1, _neg_silu), (w2, -b2, None)], _neg_silu)
+                      for ((w1, b1, _), (w2, b2, _)), _ in blocks]
+            (wh, bh, act), = head
+            head = [(-wh, bh, act)]
+        self.steps = augment.chain(stem, carry_last=True)
+        block_const = augment.const
+        self.blocks = []
+        for body, act in blocks:
+            (w1, b1, act1), (w2, b2, act2) = body
+            if act2 is not None or len(body) != 2:
+                raise TypeError('residual block layouts other than Linear-act-Linear')
+            first = augment.layer(w1, b1, act1, carry=True)
+            second = augment.layer(w2, b2, None, carry=False)
+            second = np.hstack([second, np.zeros((second.shape[0], 1), np.float32)])
+            # the extra unit of h + body(h) is h's constant (+ 0), then the block activation
+            augment.const = float(act(np.full((1, 1), block_const, np.float32))[0, 0])
+            self.blocks.append((first, act1, second, act))
+            block_const = augment.const
+        (wh, bh, _), = head
+        self.head = augment.layer(wh, bh, None, carry=False)
 
     @staticmethod
     def _block_diagonal(first, second) -> list:
@@ -151,61 +242,27 @@ class NumpyForward:
         ops[0] = ('linear', w_new, b - mean @ w_new)
         return ops
 
-    def _cast(self):
-        def cast(ops):
-            return self._fuse([(op[0], op[1].astype(np.float32), op[2].astype(np.float32))
-                               if op[0] == 'linear' else op for op in ops])
-        self.ops = cast(self.ops)
-        if self.kind != 'improved':  # a plain chain (improved's residuals need true signs)
-            self.ops = self._negate_silu_chain(self.ops)
-        if self.kind == 'improved':
-            self.blocks = [(cast(body), act) for body, act in self.blocks]
-            self.head = cast(self.head)
-
-    @staticmethod
-    def _fuse(ops) -> list:
-        """[(W, b, act or None)]: each Linear with the activation that follows it."""
-        steps = []
-        for op in ops:
-            if op[0] == 'linear':
-                steps.append([op[1], op[2], None])
-            else:
-                steps[-1][2] = op[1]
-        return [tuple(step) for step in steps]
-
-    @staticmethod
-    def _negate_silu_chain(steps) -> list:
-        """Rewrite a plain chain so SiLU layers compute on negated values (see _neg_silu): a
-        SiLU layer stores -W, -b and hands the next layer -a, whose weights absorb the sign.
-        Exact up to float rounding; saves one numpy call per SiLU at batch 1."""
-        out, sign = [], 1.0
-        for w, b, act in steps:
-            w = w * sign  # the incoming activation is held as sign * a
-            if act is _silu:
-                out.append((-w, -b, _neg_silu))
-                sign = -1.0
-            else:
-                out.append((w, b, act))
-                sign = 1.0
-        return out
-
-    @staticmethod
-    def _run(steps, x: np.ndarray) -> np.ndarray:
-        for w, b, act in steps:
+    def _run(self, x: np.ndarray) -> np.ndarray:
+        """x: (..., 8) poses with a trailing 1 -> (..., 4) joints."""
+        for w, act in self.steps:
             x = x @ w
-            x += b
             if act is not None:
                 x = act(x)
-        return x
+        if self.kind == 'chain':
+            return x
+        for first, act1, second, act in self.blocks:  # g <- act(g + body(g))
+            t = act1(x @ first) @ second
+            t += x
+            x = act(t)
+        return x @ self.head
 
     def __call__(self, poses: np.ndarray) -> np.ndarray:
         x = np.asarray(poses, dtype=np.float32)  # (N, 7), or (7,) for one pose
-        if self.kind != 'improved':
-            return self._run(self.ops, x)
-        h = self._run(self.ops, x)
-        for body, act in self.blocks:
-            h = act(h + self._run(body, h))
-        return self._run(self.head, h)
+        return self._run(np.concatenate([x, np.ones(x.shape[:-1] + (1,), np.float32)], -1))
+
+    def one(self, target: list[float]) -> np.ndarray:
+        """(4,) float32 joints of one pose given as 7 Python floats: the fewest conversions."""
+        return self._run(np.array([*target, 1.0], dtype=np.float32))
 
 
 def compile_numpy(model: IKModel) -> NumpyForward:

@@ -73,5 +73,5 @@ class NetworkSolver(Solver):
 
     def _solve_one(self, target: list[float], solution: OneSolution) -> np.ndarray:
         if self.fast is not None:  # one pose as a 1-D vector: the fewest conversions
-            return self.fast(np.array(target, dtype=np.float32))
+            return self.fast.one(target)
         return self.predict(np.array([target]))[0]
