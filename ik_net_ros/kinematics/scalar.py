@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import math
 
+import numpy as np
+
 from ik_net_ros.errors import InvalidPoseError
 from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, JOINT_LOWER, JOINT_UPPER, ArmGeometry
 from ik_net_ros.kinematics.inverse import (
@@ -35,7 +37,9 @@ def validate_pose(pose) -> list[float]:
         InvalidPoseError: not 7 numbers, NaN/inf, or a zero quaternion.
     """
     try:
-        values = [float(v) for v in pose]
+        # a float ndarray (the node's case) converts in one call; anything else element-wise
+        values = pose.tolist() if isinstance(pose, np.ndarray) and pose.dtype.kind == 'f' \
+            else [float(v) for v in pose]
     except (TypeError, ValueError) as e:
         raise InvalidPoseError(f'pose: not 7 numbers ({e})') from e
     if len(values) != 7:
