@@ -102,9 +102,10 @@ class Solver(ABC):
                 f'1 of 1 target(s) unreachable; first, index 0 at '
                 f'{[round(v, 4) for v in target[:3]]} m: {reason}',
                 mask=np.array([True]), reasons=[reason])
-        # maximum + minimum: half the cost of np.clip's Python wrapper at this size
-        joints = np.minimum(np.maximum(self._solve_one(target, solution).astype(np.float64),
-                                       JOINT_LOWER), JOINT_UPPER)
+        # maximum + minimum: half the cost of np.clip's Python wrapper at this size; the float64
+        # limits promote a float32 answer to float64 before it is compared (exact limits)
+        joints = np.minimum(np.maximum(self._solve_one(target, solution), JOINT_LOWER),
+                            JOINT_UPPER)
         if refine:
             joints = refine_joints(np.array([target]), joints[None], self.geometry)[0]
         return joints

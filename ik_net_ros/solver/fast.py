@@ -23,9 +23,13 @@ __all__ = ['compile_numpy', 'NumpyForward']
 warnings.filterwarnings('ignore', 'overflow encountered in exp', RuntimeWarning, __name__)
 
 
+# a 0-d float32 one: adding it costs half of adding the Python float 1.0 (no scalar conversion)
+_ONE = np.ones((), np.float32)
+
+
 def _silu(x: np.ndarray) -> np.ndarray:
     t = np.exp(-x)  # in place below: at batch 1 every temporary array costs as much as the math
-    t += 1.0
+    t += _ONE
     x /= t
     return x
 
@@ -33,7 +37,7 @@ def _silu(x: np.ndarray) -> np.ndarray:
 def _neg_silu(h: np.ndarray) -> np.ndarray:
     """-silu(z) from h = -z: h / (1 + exp(h)), one numpy call fewer than _silu."""
     t = np.exp(h)
-    t += 1.0
+    t += _ONE
     h /= t
     return h
 
@@ -244,17 +248,18 @@ class NumpyForward:
 
     def _run(self, x: np.ndarray) -> np.ndarray:
         """x: (..., 8) poses with a trailing 1 -> (..., 4) joints."""
+        dot = np.dot  # ~0.3 us less than the @ operator per call at batch 1
         for w, act in self.steps:
-            x = x @ w
+            x = dot(x, w)
             if act is not None:
                 x = act(x)
         if self.kind == 'chain':
             return x
         for first, act1, second, act in self.blocks:  # g <- act(g + body(g))
-            t = act1(x @ first) @ second
+            t = dot(act1(dot(x, first)), second)
             t += x
             x = act(t)
-        return x @ self.head
+        return dot(x, self.head)
 
     def __call__(self, poses: np.ndarray) -> np.ndarray:
         x = np.asarray(poses, dtype=np.float32)  # (N, 7), or (7,) for one pose
