@@ -53,10 +53,17 @@ def validate_pose(pose) -> list[float]:
         raise InvalidPoseError(f'pose: 1 quaternion(s) of norm < {MIN_QUAT_NORM} (a zero '
                                'quaternion is no orientation), first at index 0')
     q = [qx / norm, qy / norm, qz / norm, qw / norm]
-    key = next((v for v in (q[3], q[0], q[1], q[2]) if v != 0.0), 0.0)
-    if key < 0:
-        q = [-v for v in q]
-    return values[:3] + q
+    return values[:3] + ([-v for v in q] if _sign_key(q) < 0 else q)
+
+
+def _sign_key(q: list[float]) -> float:
+    """The first non-zero of (w, x, y, z): canonical quaternions have it positive (an if
+    chain: a generator costs more than the rest of the test at this size)."""
+    if q[3] != 0.0:
+        return q[3]
+    if q[0] != 0.0:
+        return q[0]
+    return q[1] if q[1] != 0.0 else q[2]
 
 
 def _wrap(a: float) -> float:
@@ -128,8 +135,7 @@ def _quat_from_yaw_pitch(yaw: float, pitch: float) -> list[float]:
     sa, ca = math.sin(0.5 * yaw), math.cos(0.5 * yaw)
     sb, cb = math.sin(0.5 * pitch), math.cos(0.5 * pitch)
     q = [-sa * sb, ca * sb, sa * cb, ca * cb]
-    key = next((v for v in (q[3], q[0], q[1], q[2]) if v != 0.0), 0.0)
-    return [-v for v in q] if key < 0 else q
+    return [-v for v in q] if _sign_key(q) < 0 else q
 
 
 def project_and_solve_one(p: list[float], g: ArmGeometry = DEFAULT_GEOMETRY,

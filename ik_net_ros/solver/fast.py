@@ -248,18 +248,18 @@ class NumpyForward:
 
     def _run(self, x: np.ndarray) -> np.ndarray:
         """x: (..., 8) poses with a trailing 1 -> (..., 4) joints."""
-        dot = np.dot  # ~0.3 us less than the @ operator per call at batch 1
+        # ndarray.dot: ~0.4 us less than the @ operator per call at batch 1
         for w, act in self.steps:
-            x = dot(x, w)
+            x = x.dot(w)
             if act is not None:
                 x = act(x)
         if self.kind == 'chain':
             return x
         for first, act1, second, act in self.blocks:  # g <- act(g + body(g))
-            t = dot(act1(dot(x, first)), second)
+            t = act1(x.dot(first)).dot(second)
             t += x
             x = act(t)
-        return dot(x, self.head)
+        return x.dot(self.head)
 
     def __call__(self, poses: np.ndarray) -> np.ndarray:
         x = np.asarray(poses, dtype=np.float32)  # (N, 7), or (7,) for one pose
