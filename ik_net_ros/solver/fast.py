@@ -200,6 +200,7 @@ class NumpyForward:
         negate = all(act is _silu for _, _, act in stem) and all(
             act is _silu and body[0][2] is _silu and body[1][2] is None
             for body, act in blocks)
+        self.negated = negate
         if negate:
             stem, _ = _negate_silu_chain(stem)
             blocks = [([(w1, -b1, _neg_silu), (w2, -b2, None)], _neg_silu)
@@ -255,6 +256,20 @@ class NumpyForward:
                 x = act(x)
         if self.kind == 'chain':
             return x
+        if self.negated:  # _neg_silu written out: 6 Python calls less per pose
+            exp, one = np.exp, _ONE
+            for first, _, second, _ in self.blocks:  # g <- -silu(-g + body(-g))
+                t = x.dot(first)
+                e = exp(t)
+                e += one
+                t /= e
+                t = t.dot(second)
+                t += x
+                e = exp(t)
+                e += one
+                t /= e
+                x = t
+            return x.dot(self.head)
         for first, act1, second, act in self.blocks:  # g <- act(g + body(g))
             t = act1(x.dot(first)).dot(second)
             t += x
