@@ -5,12 +5,18 @@ import sys
 from pathlib import Path
 
 import pytest
+import rclpy
 import yaml
 from rclpy.parameter import Parameter
 
 from ik_net_ros.errors import ConfigError
-from ik_net_ros.nodes import collect_node, driver_node, ik_node, target_marker_node
-from ik_net_ros.nodes import target_sweep_node
+from ik_net_ros.nodes import (
+    collect_node,
+    driver_node,
+    ik_node,
+    target_marker_node,
+    target_sweep_node,
+)
 from ik_net_ros.nodes.params import Spec, check_changes, declare_parameters, positive
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -21,7 +27,7 @@ SPECS = {'rate': Spec(10.0, 'Hz', positive, 'a rate > 0 Hz', fixed=True),
 
 
 def _node(ros, **overrides):
-    node = ros.node('params_probe') if not overrides else ros.add(__import__('rclpy').create_node(
+    node = ros.add(rclpy.create_node(
         'params_probe', context=ros.context,
         parameter_overrides=[Parameter(k, value=v) for k, v in overrides.items()]))
     declare_parameters(node, SPECS)

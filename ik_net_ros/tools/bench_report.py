@@ -144,9 +144,11 @@ def write_report(results: dict, out: Path) -> Path:
         md.append(_table(['rate', 'responder', 'sent', 'answered', 'p50 ms', 'p99 ms',
                           'p50 first half', 'p50 second half', 'newest answered'], rows))
         md.append('\n' + _ros_verdict(ros) + '\n')
-        md.append('Where the gap comes from: the ik node\'s whole callback (validation, '
-                  'projection, network, limit check, message) takes about 40 us, of which '
-                  '`solve()` is about 25 us; the rest of the gap to the floor is scheduling of '
+        focused = solvers.get('focused', {}).get('cpu_latency', {}).get('solve', {})
+        solve_us = f'{focused["p50_us"]:.0f} us' if 'p50_us' in focused else 'not measured'
+        md.append('Where the gap comes from: the ik node\'s callback (message conversion, '
+                  f'`solve()`: {solve_us} for focused in the table above, limit check, message '
+                  'out) is a small part; the rest of the gap to the floor is scheduling of '
                   'three busy processes (driver, responder, client) on 2 cores, and varies '
                   'between runs by about +-0.1 ms. Tried to lower the floor: rclpy\'s '
                   'experimental EventsExecutor (Jazzy and later) hung with the Kilted PyPI '
