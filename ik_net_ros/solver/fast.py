@@ -106,12 +106,11 @@ def _fuse(ops) -> list:
     return [tuple(step) for step in steps]
 
 
-def _negate_silu_chain(steps, sign: float = 1.0) -> tuple[list, float]:
+def _negate_silu_chain(steps) -> list:
     """Rewrite a plain chain so SiLU layers compute on negated values (see _neg_silu): a SiLU
     layer stores -W, -b and hands the next layer -a, whose weights absorb the sign. Exact up to
-    float rounding; saves one numpy call per SiLU at batch 1. ``sign``: that of the input;
-    returns the steps and the sign of the output."""
-    out = []
+    float rounding; saves one numpy call per SiLU at batch 1."""
+    out, sign = [], 1.0
     for w, b, act in steps:
         w = w * sign  # the incoming activation is held as sign * a
         if act is _silu:
@@ -120,7 +119,7 @@ def _negate_silu_chain(steps, sign: float = 1.0) -> tuple[list, float]:
         else:
             out.append((w, b, act))
             sign = 1.0
-    return out, sign
+    return out
 
 
 class _Augmenter:
@@ -188,7 +187,7 @@ class NumpyForward:
         last[-1] = ('linear', w * joint_std, b * joint_std + joint_mean)
         augment = _Augmenter()
         if self.kind == 'chain':
-            steps, _ = _negate_silu_chain(_fuse(ops))
+            steps = _negate_silu_chain(_fuse(ops))
             self.steps = augment.chain(steps, carry_last=False)
         else:
             self._compile_improved(_fuse(ops), blocks, _fuse(head), augment)
@@ -197,12 +196,13 @@ class NumpyForward:
         """Stem, residual blocks h <- act(h + body(h)), head. With SiLU throughout, h is held
         negated (g = -h) so every SiLU is the cheaper _neg_silu: the block body computes
         -z1 = g W1 - b1, then -(h + y) = g + (-a1) W2 - b2."""
+        if any(len(body) != 2 or body[1][2] is not None for body, _ in blocks):
+            raise TypeError('residual block layouts other than Linear-act-Linear')
         negate = all(act is _silu for _, _, act in stem) and all(
-            act is _silu and body[0][2] is _silu and body[1][2] is None
-            for body, act in blocks)
+            act is _silu and body[0][2] is _silu for body, act in blocks)
         self.negated = negate
         if negate:
-            stem, _ = _negate_silu_chain(stem)
+            stem = _negate_silu_chain(stem)
             blocks = [([(w1, -b1, _neg_silu), (w2, -b2, None)], _neg_silu)
                       for ((w1, b1, _), (w2, b2, _)), _ in blocks]
             (wh, bh, act), = head
@@ -211,9 +211,7 @@ class NumpyForward:
         block_const = augment.const
         self.blocks = []
         for body, act in blocks:
-            (w1, b1, act1), (w2, b2, act2) = body
-            if act2 is not None or len(body) != 2:
-                raise TypeError('residual block layouts other than Linear-act-Linear')
+            (w1, b1, act1), (w2, b2, _) = body
             first = augment.layer(w1, b1, act1, carry=True)
             second = augment.layer(w2, b2, None, carry=False)
             second = np.hstack([second, np.zeros((second.shape[0], 1), np.float32)])
