@@ -121,3 +121,10 @@ def test_numpy_twin_covers_every_activation(name, activation, rng):
     with torch.no_grad():
         reference = model(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(compile_numpy(model)(x), reference, atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize('name', ['original', 'improved', 'focused'])
+def test_shipped_models_twin_within_1e5_rad_of_torch(name, rng):
+    solver = load_solver(name)
+    poses = forward_kinematics(sample_joints(3000, rng))
+    np.testing.assert_allclose(solver.fast(poses), solver.predict_torch(poses), atol=1e-5)
