@@ -18,7 +18,9 @@ from ik_net_ros.training.device import resolve_device
 
 __all__ = ['NetworkSolver']
 
-BATCH = 65536  # poses per forward pass: bounds memory on small GPUs
+BATCH = 65536  # poses per forward pass on a GPU: bounds memory on small GPUs
+# on a CPU, chunks whose activations stay in cache: 2x the throughput of 65536 (make bench)
+CPU_BATCH = 2048
 FAST_BATCH = 64  # up to this many poses, the numpy twin beats torch on the CPU
 
 
@@ -60,10 +62,11 @@ class NetworkSolver(Solver):
 
     @torch.no_grad()
     def predict_torch(self, targets: np.ndarray) -> np.ndarray:
-        """The reference path: the torch model, in batches of BATCH."""
+        """The reference path: the torch model, in batches of BATCH (GPU) or CPU_BATCH."""
         x = torch.as_tensor(targets, dtype=torch.float32)
-        out = [self.model(x[i:i + BATCH].to(self._device)).cpu()
-               for i in range(0, len(x), BATCH)]
+        batch = BATCH if self._device.type == 'cuda' else CPU_BATCH
+        out = [self.model(x[i:i + batch].to(self._device)).cpu()
+               for i in range(0, len(x), batch)]
         if self._device.type == 'cuda':
             torch.cuda.synchronize(self._device)
         return torch.cat(out).numpy().astype(np.float64)
