@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -27,3 +29,14 @@ def test_bench_writes_report_tables_and_charts(tmp_path):
     assert focused['memory']['parameters'] > 0
     assert 0 < focused['accuracy']['position_mm_median'] < focused['accuracy']['position_mm_max']
     assert results['ikpy']['count'] == 3
+
+
+@pytest.mark.ros
+def test_ros_latency_interleaves_floor_and_ik_and_matches_every_answer():
+    from ik_net_ros.tools.bench_ros import ros_latency
+    figures = ros_latency('focused', rates=(100.0,), duration=1.0)['100']
+    floor, ik = figures['floor'], figures['ik']
+    assert floor['sent'] == ik['sent'] == 100  # 2 x 1 s at 100 Hz, alternating blocks
+    for who in (floor, ik):  # (depth 1: a stalled machine may drop one; the newest never)
+        assert who['answered'] >= 0.9 * who['sent'] and who['newest_answered']
+        assert 0 < who['p50_ms'] <= who['p99_ms']

@@ -1,6 +1,12 @@
 """End-to-end latency through ROS: PoseStamped published -> JointState received, for the ik
 node and for a do-nothing responder (the floor of rclpy on this machine), with the driver
-running, at fixed target rates."""
+running, at fixed target rates.
+
+Both responders run at the same time on their own topics and the targets alternate between
+them in short blocks, so slow changes in the machine's load (other processes, CPU clocks) hit
+both alike: the difference of the two is the ik node's own cost, not the drift between two
+separate runs.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +20,30 @@ from ik_net_ros.tools.demo import _start_node, _stop
 
 __all__ = ['ros_latency']
 
+BLOCK_S = 0.5  # seconds of targets to one responder before switching to the other
+RESPONDERS = ('floor', 'ik')
+FLOOR_TOPICS = {'target_pose': 'floor/target_pose', 'joint_command': 'floor/joint_command'}
 
-def _run_rate(rate: float, duration: float, responder: str, model: str) -> dict:
+
+def _figures(sent: dict, received: list, order: list) -> dict:
+    """Latency figures of one responder: ``sent`` stamp -> time, ``received`` [(stamp, time)],
+    ``order`` its stamps in the order sent."""
+    answered = {s: t for s, t in received if s in sent}
+    latencies = np.array([1e3 * (answered[s] - sent[s]) for s in order if s in answered])
+    half = len(latencies) // 2
+    return {
+        'sent': len(order), 'answered': len(latencies),
+        'p50_ms': float(np.percentile(latencies, 50)),
+        'p99_ms': float(np.percentile(latencies, 99)),
+        'first_half_p50_ms': float(np.percentile(latencies[:half], 50)) if half else None,
+        'second_half_p50_ms': float(np.percentile(latencies[half:], 50)) if half else None,
+        'newest_answered': order[-1] in answered,
+    }
+
+
+def _run_rate(rate: float, duration: float, model: str) -> dict:
+    """{'floor': figures, 'ik': figures}: ``duration`` seconds of targets at ``rate`` Hz to
+    each, alternating every BLOCK_S."""
     import rclpy
     from geometry_msgs.msg import PoseStamped
     from rclpy.executors import SingleThreadedExecutor
@@ -23,50 +51,55 @@ def _run_rate(rate: float, duration: float, responder: str, model: str) -> dict:
 
     from ik_net_ros.nodes.conversions import array_to_pose
 
-    procs = [_start_node('ik_net_ros.nodes.driver_node', {'backend': 'sim'})]
-    if responder == 'ik':
-        procs.append(_start_node('ik_net_ros.nodes.ik_node', {'model': model}))
-    else:
-        procs.append(_start_node('ik_net_ros.nodes.echo_responder_node', {}))
+    procs = [_start_node('ik_net_ros.nodes.driver_node', {'backend': 'sim'}),
+             _start_node('ik_net_ros.nodes.ik_node', {'model': model}),
+             _start_node('ik_net_ros.nodes.echo_responder_node', {}, FLOOR_TOPICS)]
     context = rclpy.Context()
     rclpy.init(context=context)
     node = rclpy.create_node('bench_client', context=context)
     executor = SingleThreadedExecutor(context=context)
     executor.add_node(node)
     sent: dict[tuple[int, int], float] = {}
-    received: list[tuple[tuple[int, int], float]] = []
-
-    def on_command(msg: JointState) -> None:
-        received.append(((msg.header.stamp.sec, msg.header.stamp.nanosec), time.perf_counter()))
-
-    node.create_subscription(JointState, 'joint_command', on_command, 1000)
-    pub = node.create_publisher(PoseStamped, 'target_pose', 10)
-    poses = sweep_pose(np.arange(int(rate * duration) + 1) / rate, speed=3.0)
+    received = {who: [] for who in RESPONDERS}
+    pubs = {}
+    for who, prefix in (('floor', 'floor/'), ('ik', '')):
+        node.create_subscription(
+            JointState, f'{prefix}joint_command',
+            lambda msg, who=who: received[who].append(
+                ((msg.header.stamp.sec, msg.header.stamp.nanosec), time.perf_counter())), 1000)
+        pubs[who] = node.create_publisher(PoseStamped, f'{prefix}target_pose', 10)
+    count = int(2 * rate * duration)
+    poses = sweep_pose(np.arange(count + 1) / rate, speed=3.0)
+    block = max(1, int(rate * BLOCK_S))
+    order = {who: [] for who in RESPONDERS}
     try:
         deadline = time.monotonic() + 60
-        while pub.get_subscription_count() == 0 or not received:
-            if pub.get_subscription_count():  # probe until the responder answers
-                pub.publish(array_to_pose(poses[0], 'world', node.get_clock().now().to_msg()))
+        while not all(received.values()):  # probe until both responders answer
+            for who, pub in pubs.items():
+                if pub.get_subscription_count() and not received[who]:
+                    pub.publish(array_to_pose(poses[0], 'world',
+                                              node.get_clock().now().to_msg()))
             executor.spin_once(timeout_sec=0.05)
             if time.monotonic() > deadline:
-                raise RuntimeError(f'{responder} did not answer within 60 s')
+                missing = [who for who in RESPONDERS if not received[who]]
+                raise RuntimeError(f'{", ".join(missing)} did not answer within 60 s')
         time.sleep(1.0)  # let start-up settle
         executor.spin_once(timeout_sec=0.01)
-        received.clear()
-        stop = threading.Event()
+        for answers in received.values():
+            answers.clear()
 
         def publish_loop():
             period, start = 1.0 / rate, time.perf_counter()
-            for i, pose in enumerate(poses):
+            for i in range(count):
                 while time.perf_counter() < start + i * period:
                     time.sleep(max(0.0, start + i * period - time.perf_counter() - 2e-4))
+                who = RESPONDERS[(i // block) % 2]
                 stamp = divmod(10 ** 12 + i * 1000, 10 ** 9)
-                msg = array_to_pose(pose, 'world', node.get_clock().now().to_msg())
+                msg = array_to_pose(poses[i], 'world', node.get_clock().now().to_msg())
                 msg.header.stamp.sec, msg.header.stamp.nanosec = stamp
                 sent[stamp] = time.perf_counter()
-                pub.publish(msg)
-                if stop.is_set():
-                    break
+                order[who].append(stamp)
+                pubs[who].publish(msg)
 
         thread = threading.Thread(target=publish_loop)
         thread.start()
@@ -80,27 +113,17 @@ def _run_rate(rate: float, duration: float, responder: str, model: str) -> dict:
         node.destroy_node()
         context.try_shutdown()
         _stop(procs)
-    latencies = np.array([1e3 * (t - sent[s]) for s, t in received if s in sent])
-    newest = max(sent)
-    half = len(latencies) // 2
-    return {
-        'rate_hz': rate, 'sent': len(sent), 'answered': len(latencies),
-        'p50_ms': float(np.percentile(latencies, 50)),
-        'p99_ms': float(np.percentile(latencies, 99)),
-        'first_half_p50_ms': float(np.percentile(latencies[:half], 50)) if half else None,
-        'second_half_p50_ms': float(np.percentile(latencies[half:], 50)) if half else None,
-        'newest_answered': any(s == newest for s, _ in received),
-    }
+    return {who: {'rate_hz': rate, **_figures(sent, received[who], order[who])}
+            for who in RESPONDERS}
 
 
 def ros_latency(model: str = 'focused', rates=(100.0, 1000.0), duration: float = 5.0,
                 progress=None) -> dict:
-    """{rate: {'ik': figures, 'floor': figures}} for each target rate."""
+    """{rate: {'ik': figures, 'floor': figures}} for each target rate; ``duration`` seconds of
+    targets to each responder."""
     out = {}
     for rate in rates:
-        out[str(int(rate))] = {}
-        for responder in ('floor', 'ik'):
-            out[str(int(rate))][responder] = _run_rate(rate, duration, responder, model)
-            if progress:
-                progress.update(1)
+        out[str(int(rate))] = _run_rate(rate, duration, model)
+        if progress:
+            progress.update(2)
     return out

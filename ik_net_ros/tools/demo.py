@@ -34,11 +34,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--startup-timeout', type=float, default=60.0)
 
 
-def _start_node(module: str, params: dict) -> subprocess.Popen:
+def _start_node(module: str, params: dict, remaps: dict | None = None) -> subprocess.Popen:
     cmd = [sys.executable, '-m', module, '--ros-args', '--params-file',
            str(share_dir('config') / 'ik.yaml')]
     for key, value in params.items():
         cmd += ['-p', f'{key}:={value}']
+    for name, target in (remaps or {}).items():
+        cmd += ['-r', f'{name}:={target}']
     return subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                             start_new_session=True)
 
