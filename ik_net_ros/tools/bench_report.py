@@ -51,7 +51,7 @@ def write_report(results: dict, out: Path) -> Path:
           f'{machine["memory_gb"]:.0f} GB), {machine["gpu"]}; Python {machine["python"]}, '
           f'torch {machine["torch"]}, numpy {machine["numpy"]}, rclpy from '
           f'{machine["rclpy"]}.\n',
-          f'Reproduce: `{results["command"]}` (about {results["seconds"] / 60:.0f} minutes).\n',
+          f'Reproduce: `{results["command"]}` ({results["seconds"]:.0f} s).\n',
           '## Accuracy on held-out poses\n',
           f'{results["held_out"]["rows"]} poses from joints drawn uniformly inside the limits '
           f'(seed {results["held_out"]["seed"]}, never used in training). Joint MSE against the '
