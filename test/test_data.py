@@ -89,6 +89,36 @@ def test_bad_npz_and_unknown_format(tmp_path):
         load_dataset(tmp_path / 'missing.csv')
 
 
+def test_binary_bytes_in_a_csv_name_the_line(tmp_path):
+    path = tmp_path / 'bin.csv'
+    path.write_bytes((','.join(CSV_COLUMNS) + '\n' + ','.join(['1'] * 11) + '\n').encode()
+                     + b'\xff\xfe,1\n')
+    with pytest.raises(DatasetError, match='bin.csv: line 3: not text'):
+        read_csv(path)
+
+
+@pytest.mark.parametrize('suffix', ['.csv', '.npz'])
+def test_damaged_dataset_files_give_dataset_errors_only(tmp_path, suffix):
+    source = tmp_path / f'set{suffix}'
+    save_dataset(make_synthetic(200, seed=2), source)
+    original = source.read_bytes()
+    rng = np.random.default_rng(3)
+    for trial in range(60):
+        data = bytearray(original)
+        at = int(rng.integers(0, len(data)))
+        if trial % 2:
+            data[at:at + 16] = bytes(rng.integers(0, 256, 16).tolist())
+        else:
+            data = data[:at]
+        path = tmp_path / f'damaged{trial}{suffix}'
+        path.write_bytes(bytes(data))
+        try:
+            loaded = load_dataset(path)
+        except DatasetError:
+            continue  # the only error allowed: never zlib.error, BadZipFile, UnicodeDecodeError
+        assert np.all(np.isfinite(loaded.poses)) and np.all(np.isfinite(loaded.joints))
+
+
 def _write_iknet_recording(tmp_path, joints, extra_every=3):
     """Files as `ros2 topic echo --csv` writes them for the original IKNet tooling."""
     poses = forward_kinematics(joints)

@@ -1,5 +1,7 @@
 """Training loop, checkpoints and the network solver, on small synthetic sets."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -9,7 +11,7 @@ from ik_net_ros.data import make_synthetic, random_split
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, JAZZY_GEOMETRY, within_limits
 from ik_net_ros.networks import IKModel, build_network
 from ik_net_ros.solver.network import NetworkSolver
-from ik_net_ros.training.checkpoint import load_checkpoint, save_checkpoint
+from ik_net_ros.training.checkpoint import load_checkpoint, save_checkpoint, weights_digest
 from ik_net_ros.training.config import TrainConfig
 from ik_net_ros.training.loop import compute_loss, train
 from ik_net_ros.training.metrics import pose_accuracy
@@ -95,12 +97,68 @@ def test_checkpoint_errors(tmp_path):
     payload = torch.load(good, weights_only=True)
     payload['network_kwargs'] = {'position': (16,), 'orientation': (8,), 'merge': (8,)}
     torch.save(payload, mismatched)
+    with pytest.raises(CheckpointError, match='damaged'):  # the checksum covers the settings
+        load_checkpoint(mismatched)
+    payload['weights_sha256'] = weights_digest(payload['network'], payload['network_kwargs'],
+                                               payload['state_dict'], payload['geometry'])
+    torch.save(payload, mismatched)  # consistent, but the weights cannot fit the network
     with pytest.raises(CheckpointError, match='do not fit'):
         load_checkpoint(mismatched)
     with pytest.raises(CheckpointError, match='base height'):
         load_checkpoint(good, geometry=JAZZY_GEOMETRY)
     with pytest.raises(CheckpointError):
         load_solver(str(corrupt))
+
+
+@pytest.mark.parametrize('damage', ['truncate', 'flip', 'overwrite'])
+def test_damaged_copies_of_a_shipped_model_are_refused(tmp_path, damage):
+    # a flipped byte inside a weight still unpickles: only the stored checksum catches it
+    source = Path(__file__).parents[1] / 'models' / 'focused.pt'
+    original = source.read_bytes()
+    reference, refused = load_checkpoint(source), 0
+    rng = np.random.default_rng(7)
+    for trial in range(40):
+        data = bytearray(original)
+        at = int(rng.integers(0, len(data)))
+        if damage == 'truncate':
+            data = data[:at]
+        elif damage == 'flip':
+            data[at] ^= 1 << int(rng.integers(0, 8))
+        else:
+            data[at:at + 64] = bytes(rng.integers(0, 256, 64).tolist())
+        if bytes(data) == original:
+            continue
+        path = tmp_path / f'{damage}{trial}.pt'
+        path.write_bytes(bytes(data))
+        try:
+            loaded = load_checkpoint(path)
+        except CheckpointError:
+            refused += 1
+            continue
+        # what still loads was hit where it does not matter (zip padding, a note): same model
+        assert _digest(loaded) == _digest(reference)
+    assert refused >= 20
+    for tiny in (b'', b'abc', b'\x80\x02'):  # unpickler errors of every kind
+        (tmp_path / 'tiny.pt').write_bytes(tiny)
+        with pytest.raises(CheckpointError, match='corrupt'):
+            load_checkpoint(tmp_path / 'tiny.pt')
+
+
+def _digest(checkpoint):
+    return weights_digest(checkpoint.network, checkpoint.info['network_kwargs'],
+                          checkpoint.model.state_dict(), checkpoint.info['geometry'])
+
+
+def test_a_checkpoint_without_checksum_loads_with_a_warning(tmp_path, caplog):
+    good = save_checkpoint(tmp_path / 'g.pt', _tiny_model(), 'focused',
+                           {'position': (8,), 'orientation': (8,), 'merge': (8,)},
+                           DEFAULT_GEOMETRY)
+    payload = torch.load(good, weights_only=True)
+    del payload['weights_sha256']
+    torch.save(payload, good)
+    with caplog.at_level('WARNING'):
+        load_checkpoint(good)
+    assert 'no weights checksum' in caplog.text
 
 
 def test_network_solver_from_checkpoint_clamps_and_refines(tmp_path, small_split):

@@ -29,10 +29,15 @@ def read_csv(path: str | Path) -> PoseJointSet:
     """Read a CSV dataset. Raises DatasetError (file, line and reason) on malformed content."""
     path = Path(path)
     try:
-        with open(path, newline='') as f:
-            text = f.read()
+        raw = path.read_bytes()
     except OSError as e:
         raise DatasetError(f'{path}: cannot read ({e.strerror})') from e
+    try:
+        text = raw.decode('utf-8')
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b'\n') + 1
+        raise DatasetError(f'{path}: line {line}: not text (byte {e.start} is not UTF-8; a '
+                           'damaged or binary file?)') from e
     lines = text.splitlines()
     torn_tail = bool(text) and not text.endswith('\n')
     rows = list(csv.reader(lines))
@@ -83,8 +88,8 @@ def read_npz(path: str | Path) -> PoseJointSet:
                 meta['seed'] = int(z['seed'])
     except KeyError as e:
         raise DatasetError(f'{path}: missing array {e} (expected poses and joints)') from e
-    except (OSError, ValueError, EOFError) as e:
-        raise DatasetError(f'{path}: not a readable NPZ file ({e})') from e
+    except Exception as e:  # noqa: BLE001 - damaged archives raise BadZipFile, zlib.error...
+        raise DatasetError(f'{path}: not a readable NPZ file ({type(e).__name__}: {e})') from e
     data = PoseJointSet(poses, joints, meta)
     if not (np.all(np.isfinite(data.poses)) and np.all(np.isfinite(data.joints))):
         raise DatasetError(f'{path}: contains NaN or inf')

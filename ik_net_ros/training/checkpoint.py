@@ -4,13 +4,18 @@ Contents (a dict of plain types and tensors, so ``torch.load(weights_only=True)`
 format and version, network name and constructor arguments, the weights with the normalisation
 buffers, the arm geometry it was trained for, the training config, a training data summary,
 validation/held-out metrics, creation time and library versions. Saved atomically.
+
+A SHA-256 of the network, its arguments, the geometry and every weight is stored too: a flipped
+byte inside a weight tensor still unpickles fine (torch does not check the archive's CRCs), and
+would otherwise become a silently different model.
 """
 
 from __future__ import annotations
 
 import datetime
-import pickle
-import zipfile
+import hashlib
+import json
+import logging
 from pathlib import Path
 
 import torch
@@ -20,10 +25,28 @@ from ik_net_ros.errors import CheckpointError
 from ik_net_ros.kinematics import ArmGeometry
 from ik_net_ros.networks import NETWORKS, IKModel, build_network
 
-__all__ = ['save_checkpoint', 'load_checkpoint', 'FORMAT', 'VERSION', 'Checkpoint']
+__all__ = ['save_checkpoint', 'load_checkpoint', 'weights_digest', 'FORMAT', 'VERSION',
+           'Checkpoint']
 
 FORMAT = 'ik_net_ros.checkpoint'
 VERSION = 1
+log = logging.getLogger(__name__)
+
+
+def weights_digest(network: str, network_kwargs: dict, state_dict: dict,
+                   geometry: dict) -> str:
+    """SHA-256 (hex) of what decides a model's answers.
+
+    Raises:
+        TypeError, AttributeError: entries that are not tensors.
+    """
+    digest = hashlib.sha256(json.dumps([network, network_kwargs, geometry],
+                                       sort_keys=True).encode())
+    for key in sorted(state_dict):
+        tensor = state_dict[key].detach().cpu().contiguous()
+        digest.update(f'{key}|{tensor.dtype}|{tuple(tensor.shape)}|'.encode())
+        digest.update(tensor.numpy().tobytes())
+    return digest.hexdigest()
 
 
 class Checkpoint:
@@ -46,10 +69,13 @@ def save_checkpoint(path: str | Path, model: IKModel, network: str, network_kwar
                     data_summary: dict | None = None, metrics: dict | None = None) -> Path:
     """Write a checkpoint atomically (temp file, fsync, rename). Returns the path."""
     path = Path(path)
+    state_dict = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     payload = {
         'format': FORMAT, 'version': VERSION,
         'network': network, 'network_kwargs': dict(network_kwargs),
-        'state_dict': {k: v.detach().cpu() for k, v in model.state_dict().items()},
+        'state_dict': state_dict,
+        'weights_sha256': weights_digest(network, dict(network_kwargs), state_dict,
+                                         geometry.as_dict()),
         'geometry': geometry.as_dict(),
         'train_config': dict(train_config or {}),
         'data': dict(data_summary or {}),
@@ -65,6 +91,32 @@ def save_checkpoint(path: str | Path, model: IKModel, network: str, network_kwar
     return path
 
 
+def _first_cause(error: Exception) -> str:
+    """The gist of a torch.load error: its unpickler's complaint, not the page of advice
+    (e.g. to retry with weights_only=False, which a corrupt file does not need)."""
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    detail = next((line for line in lines if line.startswith(('Unsupported', 'Trying to',
+                                                               'Unsupported global'))), None)
+    detail = (detail or (lines[0] if lines else 'unreadable')).split('. ')[0]
+    return f'{type(error).__name__}: {detail}'
+
+
+def _check_digest(path: Path, payload: dict) -> None:
+    expected = payload.get('weights_sha256')
+    if expected is None:
+        log.warning('%s: no weights checksum (an older checkpoint): damage cannot be detected',
+                    path)
+        return
+    try:
+        actual = weights_digest(payload['network'], payload.get('network_kwargs', {}),
+                                payload['state_dict'], payload.get('geometry', {}))
+    except (KeyError, TypeError, AttributeError) as e:
+        raise CheckpointError(f'{path}: damaged: weights missing or not tensors ({e})') from e
+    if actual != expected:
+        raise CheckpointError(f'{path}: damaged: the weights do not match the checksum saved '
+                              'with them (copy the file again, or retrain)')
+
+
 def load_checkpoint(path: str | Path, geometry: ArmGeometry | None = None) -> Checkpoint:
     """Read a checkpoint (weights_only) and rebuild its model on the CPU, in eval mode.
 
@@ -72,17 +124,18 @@ def load_checkpoint(path: str | Path, geometry: ArmGeometry | None = None) -> Ch
         geometry: if given, the checkpoint must have been trained for it (base height etc.).
 
     Raises:
-        CheckpointError: missing, unreadable or corrupt file; not an ik_net_ros checkpoint;
-            unknown version or network; weights that do not fit; a geometry mismatch.
+        CheckpointError: missing, unreadable or corrupt file; weights that do not match their
+            checksum; not an ik_net_ros checkpoint; unknown version or network; weights that do
+            not fit; a geometry mismatch.
     """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f'{path}: no such checkpoint file')
     try:
         payload = torch.load(path, map_location='cpu', weights_only=True)
-    except (RuntimeError, pickle.UnpicklingError, zipfile.BadZipFile, EOFError, OSError,
-            ValueError, AttributeError, TypeError) as e:
-        raise CheckpointError(f'{path}: corrupt or not a torch checkpoint ({e})') from e
+    except Exception as e:  # noqa: BLE001 - a damaged pickle can raise anything (IndexError...)
+        raise CheckpointError(f'{path}: corrupt or not a torch checkpoint '
+                              f'({_first_cause(e)})') from e
     if not isinstance(payload, dict) or payload.get('format') != FORMAT:
         raise CheckpointError(f'{path}: not an ik_net_ros checkpoint (foreign file)')
     if payload.get('version') != VERSION:
@@ -91,6 +144,7 @@ def load_checkpoint(path: str | Path, geometry: ArmGeometry | None = None) -> Ch
     name = payload.get('network')
     if name not in NETWORKS:
         raise CheckpointError(f'{path}: unknown network {name!r}')
+    _check_digest(path, payload)
     try:
         network = build_network(name, **payload.get('network_kwargs', {}))
         model = IKModel(network, torch.zeros(7), torch.ones(7), torch.zeros(4), torch.ones(4))
