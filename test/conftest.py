@@ -11,6 +11,13 @@ os.environ.setdefault('ROS_DOMAIN_ID', str(random.Random(os.getpid()).randint(12
 os.environ['ROS_AUTOMATIC_DISCOVERY_RANGE'] = 'LOCALHOST'
 
 
+def pytest_configure(config):
+    # the tests' tensors are small: one torch thread is as fast, and on a loaded 2-core machine
+    # OpenMP workers waiting for a busy core made one training test 10x slower
+    import torch
+    torch.set_num_threads(1)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
