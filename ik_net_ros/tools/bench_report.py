@@ -201,6 +201,24 @@ def _verdicts(results: dict) -> list[str]:
     return out
 
 
+def _bars(ax, x: np.ndarray, series: list, width: float) -> None:
+    """Grouped bars centred on ``x``: ``series`` is [(values, label), ...], left to right."""
+    offsets = (np.arange(len(series)) - (len(series) - 1) / 2) * width
+    for offset, (values, label) in zip(offsets, series):
+        ax.bar(x + offset, values, width, label=label)
+
+
+def _finish(fig, axes, x, nets, path: Path, legend_size: int = 8) -> Path:
+    import matplotlib.pyplot as plt
+    for ax in axes:
+        ax.set_xticks(x, nets)
+        ax.legend(fontsize=legend_size)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def _charts(results: dict, out: Path) -> dict:
     import matplotlib
     matplotlib.use('Agg')
@@ -211,63 +229,42 @@ def _charts(results: dict, out: Path) -> dict:
     paths = {}
 
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    mse = [solvers[n]['accuracy']['joint_mse'] for n in nets]
-    axes[0].bar(x - 0.2, mse, 0.4, label='ik_net_ros (this machine)')
-    axes[0].bar(x + 0.2, [PAPER[n]['mse'] for n in nets], 0.4, label='paper (own data)')
+    _bars(axes[0], x, [([solvers[n]['accuracy']['joint_mse'] for n in nets],
+                        'ik_net_ros (this machine)'),
+                       ([PAPER[n]['mse'] for n in nets], 'paper (own data)')], 0.4)
     axes[0].set_yscale('log')
     axes[0].set_title('joint MSE (rad$^2$), lower is better')
-    p50 = [solvers[n]['accuracy']['position_mm_median'] for n in nets]
-    p95 = [solvers[n]['accuracy']['position_mm_p95'] for n in nets]
-    axes[1].bar(x - 0.2, p50, 0.4, label='median')
-    axes[1].bar(x + 0.2, p95, 0.4, label='p95')
+    _bars(axes[1], x, [([solvers[n]['accuracy']['position_mm_median'] for n in nets], 'median'),
+                       ([solvers[n]['accuracy']['position_mm_p95'] for n in nets], 'p95')], 0.4)
     axes[1].axhline(ORIGINAL_PUBLISHED['median_mm'], color='k', ls='--', lw=1,
                     label='original IKNet published median')
     axes[1].set_yscale('log')
     axes[1].set_title('tool position error (mm)')
-    for ax in axes:
-        ax.set_xticks(x, nets)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    paths['accuracy'] = out / 'bench_accuracy.png'
-    fig.savefig(paths['accuracy'], dpi=110)
-    plt.close(fig)
+    paths['accuracy'] = _finish(fig, axes, x, nets, out / 'bench_accuracy.png')
 
     fig, ax = plt.subplots(figsize=(9, 4))
-    ours = [solvers[n]['cpu_latency']['solve']['p50_us'] for n in nets]
-    twin = [solvers[n]['cpu_latency']['numpy_twin']['p50_us'] for n in nets]
-    eager = [solvers[n]['cpu_latency']['torch_eager']['p50_us'] for n in nets]
+    latency = [solvers[n]['cpu_latency'] for n in nets]
     gpu = [solvers[n]['gpu']['batch1']['p50_us'] if solvers[n].get('gpu') else 0 for n in nets]
-    width = 0.16
-    ax.bar(x - 2 * width, ours, width, label='solve(), batch 1, CPU')
-    ax.bar(x - width, twin, width, label='network, numpy twin, CPU')
-    ax.bar(x, eager, width, label='network, torch eager, CPU')
-    ax.bar(x + width, [PAPER[n]['cpu_ms'] * 1e3 for n in nets], width, label='paper CPU')
-    ax.bar(x + 2 * width, [PAPER[n]['gpu_ms'] * 1e3 for n in nets], width, label='paper GPU')
+    _bars(ax, x, [([lat['solve']['p50_us'] for lat in latency], 'solve(), batch 1, CPU'),
+                  ([lat['numpy_twin']['p50_us'] for lat in latency], 'network, numpy twin, CPU'),
+                  ([lat['torch_eager']['p50_us'] for lat in latency],
+                   'network, torch eager, CPU'),
+                  ([PAPER[n]['cpu_ms'] * 1e3 for n in nets], 'paper CPU'),
+                  ([PAPER[n]['gpu_ms'] * 1e3 for n in nets], 'paper GPU')], 0.16)
     if any(gpu):
         ax.scatter(x, gpu, color='k', zorder=3, label='GPU, this machine')
     ax.axhline(TARGET_BATCH1_US, color='r', ls='--', lw=1, label='target 25 us')
-    ax.set_xticks(x, nets)
     ax.set_ylabel('us per inference (p50)')
     ax.set_title('inference time per pose' + ('' if any(gpu) else ' (no GPU on this machine)'))
-    ax.legend(fontsize=7)
-    fig.tight_layout()
-    paths['latency'] = out / 'bench_latency.png'
-    fig.savefig(paths['latency'], dpi=110)
-    plt.close(fig)
+    paths['latency'] = _finish(fig, [ax], x, nets, out / 'bench_latency.png', legend_size=7)
 
     fig, ax = plt.subplots(figsize=(8, 4))
-    params = [solvers[n]['memory']['parameter_bytes'] / 2 ** 20 for n in nets]
-    growth = [solvers[n]['memory'].get('inference_growth_mb', 0) for n in nets]
-    ax.bar(x - 0.3, params, 0.2, label='parameters')
-    ax.bar(x - 0.1, growth, 0.2, label='inference RSS growth')
-    ax.bar(x + 0.1, [PAPER[n]['cpu_mb'] for n in nets], 0.2, label='paper CPU')
-    ax.bar(x + 0.3, [PAPER[n]['gpu_mb'] for n in nets], 0.2, label='paper GPU')
-    ax.set_xticks(x, nets)
+    memory = [solvers[n]['memory'] for n in nets]
+    _bars(ax, x, [([m['parameter_bytes'] / 2 ** 20 for m in memory], 'parameters'),
+                  ([m.get('inference_growth_mb', 0) for m in memory], 'inference RSS growth'),
+                  ([PAPER[n]['cpu_mb'] for n in nets], 'paper CPU'),
+                  ([PAPER[n]['gpu_mb'] for n in nets], 'paper GPU')], 0.2)
     ax.set_ylabel('MB')
     ax.set_title('memory')
-    ax.legend(fontsize=8)
-    fig.tight_layout()
-    paths['memory'] = out / 'bench_memory.png'
-    fig.savefig(paths['memory'], dpi=110)
-    plt.close(fig)
+    paths['memory'] = _finish(fig, [ax], x, nets, out / 'bench_memory.png')
     return paths
