@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.ros
 SPECS = {'rate': Spec(10.0, 'Hz', positive, 'a rate > 0 Hz', fixed=True),
          'speed': Spec(1.0, 'factor', positive, 'a factor > 0'),
-         'home': Spec([0.0, 0.0], 'two numbers')}
+         'home': Spec([0.0, 0.0], 'two numbers', lambda v: len(v) == 2, 'two numbers'),
+         'gain': Spec(1.0, 'no rule: ROS typing stays strict')}
 
 
 def _node(ros, **overrides):
@@ -37,6 +38,8 @@ def _node(ros, **overrides):
 def test_integers_are_taken_for_float_parameters(ros):
     node = _node(ros, rate=50, home=[1, 2])
     assert node.get_parameter('rate').value == 50 and node.get_parameter('home').value == [1, 2]
+    with pytest.raises(ConfigError, match='gain'):  # without a rule, nothing else gets through
+        _node(ros, gain='high')
 
 
 @pytest.mark.parametrize('value', [0.0, -1.0, float('nan'), 'fast'])

@@ -97,8 +97,10 @@ def declare_parameters(node: Node, specs: dict[str, Spec]) -> None:
         text = f'{spec.description} (needs {spec.need})' if spec.need else spec.description
         if spec.fixed:
             text += '; read at start'
-        descriptor = ParameterDescriptor(description=text,
-                                         dynamic_typing=_takes_numbers(spec.default))
+        # integers for floats only where a rule will still catch a value of the wrong kind
+        descriptor = ParameterDescriptor(
+            description=text,
+            dynamic_typing=_takes_numbers(spec.default) and spec.check is not None)
         try:
             value = node.declare_parameter(name, spec.default, descriptor).value
         except ParameterException as e:

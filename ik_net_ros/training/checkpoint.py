@@ -95,8 +95,8 @@ def _first_cause(error: Exception) -> str:
     """The gist of a torch.load error: its unpickler's complaint, not the page of advice
     (e.g. to retry with weights_only=False, which a corrupt file does not need)."""
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
-    detail = next((line for line in lines if line.startswith(('Unsupported', 'Trying to',
-                                                               'Unsupported global'))), None)
+    detail = next((line for line in lines if line.startswith(('Unsupported', 'Trying to'))),
+                  None)
     detail = (detail or (lines[0] if lines else 'unreadable')).split('. ')[0]
     return f'{type(error).__name__}: {detail}'
 
