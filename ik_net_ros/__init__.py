@@ -12,6 +12,7 @@ from ik_net_ros.errors import (
                                IkNetError,
                                InvalidJointsError,
                                InvalidPoseError,
+                               TrainingError,
                                UnreachableError,
 )
 from ik_net_ros.solver import Solver, load_solver
@@ -20,5 +21,5 @@ __version__ = '0.1.0'
 __all__ = [
     'load_solver', 'Solver', 'IkNetError', 'InvalidPoseError', 'InvalidJointsError',
     'UnreachableError', 'CheckpointError', 'DatasetError', 'HardwareError', 'ConfigError',
-    '__version__',
+    'TrainingError', '__version__',
 ]

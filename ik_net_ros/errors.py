@@ -11,6 +11,7 @@ __all__ = [
     'DatasetError',
     'HardwareError',
     'ConfigError',
+    'TrainingError',
 ]
 
 
@@ -54,3 +55,7 @@ class HardwareError(IkNetError):
 
 class ConfigError(IkNetError, ValueError):
     """A configuration value (name, device, parameter) is invalid."""
+
+
+class TrainingError(IkNetError):
+    """Training cannot produce a usable model: the loss diverged (NaN or inf) or no step ran."""

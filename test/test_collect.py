@@ -75,7 +75,7 @@ def test_collect_node_records_fk_rows_and_skips_bad_messages(ros, tmp_path):
     pub.publish(JointState(name=['joint1'], position=[0.0]))
     pub.publish(joint_state([0.0, np.nan, 0.0, 0.0], probe.get_clock().now().to_msg()))
     pub.publish(joint_state([0.0, 3.0, 0.0, 0.0], probe.get_clock().now().to_msg()))
-    assert ros.spin_until(lambda: node.recorder.rows == 20 and node.skipped['bad'] == 3)
+    assert ros.spin_until(lambda: node.recorder.rows == 20 and node.filter.skipped['bad'] == 3)
     node.shutdown()
     data = read_csv(out)
     np.testing.assert_allclose(data.joints, q)
@@ -95,7 +95,7 @@ def test_restarted_node_appends_to_the_same_file(ros, tmp_path):
         for qi in q[5 * run:5 * run + 5]:
             pub.publish(joint_state(qi, probe.get_clock().now().to_msg()))
             ros.spin_for(0.005)
-        assert ros.spin_until(lambda: node.recorder.rows == 5)
+        assert ros.spin_until(lambda node=node: node.recorder.rows == 5)
         assert node.recorder.existing_rows == 5 * run
         node.shutdown()
         ros.executor.remove_node(node)

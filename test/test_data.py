@@ -48,15 +48,20 @@ def test_csv_extra_columns_and_order(tmp_path):
     np.testing.assert_array_equal(data.poses[0], [4, 5, 6, 7, 8, 9, 10])
 
 
-def test_csv_torn_last_line_is_skipped_with_warning(tmp_path, caplog):
-    data = make_synthetic(10, seed=1)
+@pytest.mark.parametrize('cut', [3, -3, -1])
+def test_csv_torn_last_line_is_skipped_with_warning(tmp_path, caplog, cut):
+    """A last line without its newline is torn, even when what is left still parses: a row
+    whose qw 0.9096... was cut to 0.9 must not be kept with the wrong value."""
+    data = make_synthetic(11, seed=1)
     path = tmp_path / 'torn.csv'
     save_dataset(data, path)
     text = path.read_text()
-    path.write_text(text + '0.1,0.2,0.3')  # a row cut off mid-write, no newline
+    last = text.rstrip('\n').rsplit('\n', 1)[1]
+    path.write_text(text[:len(text) - len(last) - 1] + last[:cut])  # cut inside the row
     back = read_csv(path)
     assert len(back) == 10
-    assert 'truncated' in caplog.text
+    np.testing.assert_array_equal(back.poses, data.poses[:10])
+    assert 'no newline' in caplog.text
 
 
 @pytest.mark.parametrize('content, match', [

@@ -71,8 +71,9 @@ def test_numpy_twin_equals_torch(name, rng):
         exact = copy.deepcopy(model).double()(torch.from_numpy(x).double()).numpy()
     out = twin(x)
     # random weights (outputs of several rad, residual blocks amplifying) make float32 rounding
-    # visible: the twin must be as close to the exact result as torch's own float32 is
-    assert np.abs(out - exact).max() <= 2 * np.abs(torch32 - exact).max() + 1e-7
+    # visible: the twin must be about as close to the exact result as torch's own float32 is
+    # (the BLAS kernel's summation order moves either by a few float32 ulps of ~1 rad)
+    assert np.abs(out - exact).max() <= 2 * np.abs(torch32 - exact).max() + 1e-6
     np.testing.assert_allclose(out, torch32, atol=1e-4)
     # one pose, as a (7,) array and as Python floats (the live node's path), gives the same
     np.testing.assert_allclose(twin(x[7]), out[7], atol=2e-5)

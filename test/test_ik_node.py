@@ -84,7 +84,7 @@ def test_bad_targets_get_no_command(ros, kind):
     assert probe.commands == []
     expected = {'frame': 'wrong_frame', 'nan': 'invalid', 'inf': 'invalid',
                 'zero_quat': 'invalid', 'unreachable': 'unreachable'}[kind]
-    assert node.rejected[expected] == 1 and node.handled == 0
+    assert node.stats.rejected[expected] == 1 and node.stats.handled == 0
 
 
 def test_non_unit_and_rolled_quaternions_are_normalised_and_projected(ros):
@@ -96,7 +96,7 @@ def test_non_unit_and_rolled_quaternions_are_normalised_and_projected(ros):
     rolled[3:] = [0.3, 0.1, 0.2, 0.9]  # not an orientation the arm can take
     for i, p in enumerate((scaled, rolled), start=1):  # one at a time: newest-wins queue
         probe.send(p)
-        assert ros.spin_until(lambda: len(probe.commands) == i)
+        assert ros.spin_until(lambda i=i: len(probe.commands) == i)
     for cmd in probe.commands:
         reached = forward_kinematics(np.array(cmd.position))
         assert np.linalg.norm(reached[:3] - pose[:3]) < 1e-6  # position kept exactly
@@ -106,7 +106,7 @@ def test_empty_frame_is_accepted_only_if_configured(ros):
     node, probe = _start(ros, accept_empty_frame=False)
     probe.send(forward_kinematics([0.0, 0.0, 0.0, 0.0]), frame='')
     ros.spin_for(0.4)
-    assert probe.commands == [] and node.rejected['wrong_frame'] == 1
+    assert probe.commands == [] and node.stats.rejected['wrong_frame'] == 1
 
 
 def _set_parameter(ros, client_node, name, value):

@@ -103,7 +103,7 @@ def test_non_unit_quaternion_is_normalised(rng):
     ([0.2, 0, np.inf, 0, 0, 0, 1], 'NaN or inf'),
     ([0.2, 0, 0.2, 0, 0, 1], 'shape'),
     (np.zeros((3, 2, 7)), 'shape'),
-    ('not a pose', 'numeric'),
+    ('not a pose', 'real numbers'),
 ])
 def test_bad_poses_raise_clear_errors(bad, match):
     with pytest.raises(InvalidPoseError, match=match):

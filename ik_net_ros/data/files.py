@@ -1,9 +1,9 @@
 """Dataset files: CSV (the interchange format the collector writes) and NPZ (large sets).
 
 CSV: a header naming at least ``joint1..joint4, x, y, z, qx, qy, qz, qw`` in any order (extra
-columns such as ``stamp`` are allowed and ignored), then one row per sample. A truncated last
-line (a recording cut off mid-write) is skipped with a warning; any other malformed row is an
-error naming the file and the line.
+columns such as ``stamp`` are allowed and ignored), then one row per sample. A last line without
+its newline (a recording cut off mid-write: torn by definition, even when it still parses) is
+skipped with a warning; any other malformed row is an error naming the file and the line.
 """
 
 from __future__ import annotations
@@ -39,8 +39,16 @@ def read_csv(path: str | Path) -> PoseJointSet:
         raise DatasetError(f'{path}: line {line}: not text (byte {e.start} is not UTF-8; a '
                            'damaged or binary file?)') from e
     lines = text.splitlines()
-    torn_tail = bool(text) and not text.endswith('\n')
-    rows = list(csv.reader(lines))
+    if text and not text.endswith('\n') and len(lines) > 1:
+        # a last line without its newline is torn by definition (a crash mid-write), even
+        # when it still parses: '0.9096' cut to '0.9' is a wrong value, not a short one
+        log.warning('%s: line %d has no newline (recording cut off?); skipped', path, len(lines))
+        lines = lines[:-1]
+    reader = csv.reader(lines)
+    try:
+        rows = list(reader)
+    except csv.Error as e:  # e.g. a field over the csv module's limit (128 KiB)
+        raise DatasetError(f'{path}: line {reader.line_num}: not CSV ({e})') from e
     if not rows:
         raise DatasetError(f'{path}: empty file, expected a header {",".join(CSV_COLUMNS)}')
     header = [h.strip() for h in rows[0]]
@@ -58,15 +66,18 @@ def read_csv(path: str | Path) -> PoseJointSet:
                 raise ValueError(f'{len(row)} fields, header has {len(header)}')
             values[kept] = [float(row[c]) for c in cols]
         except ValueError as e:
-            if torn_tail and lineno == len(rows):
-                log.warning('%s: line %d is truncated (recording cut off?); skipped', path, lineno)
-                continue
-            raise DatasetError(f'{path}: line {lineno}: {e}') from e
+            raise DatasetError(f'{path}: line {lineno}: {_short(e)}') from e
         if not np.all(np.isfinite(values[kept])):
             raise DatasetError(f'{path}: line {lineno}: NaN or inf')
         kept += 1
     values = values[:kept]
     return PoseJointSet(values[:, 4:], values[:, :4], {'source': str(path)})
+
+
+def _short(error: Exception, limit: int = 200) -> str:
+    """An error's text cut to ``limit`` characters (a 1 MB field in a message helps nobody)."""
+    text = str(error)
+    return text if len(text) <= limit else text[:limit] + '...'
 
 
 def write_csv(data: PoseJointSet, path: str | Path) -> None:
@@ -78,19 +89,33 @@ def write_csv(data: PoseJointSet, path: str | Path) -> None:
 
 
 def read_npz(path: str | Path) -> PoseJointSet:
-    """Read an NPZ dataset (arrays ``poses`` (N, 7) and ``joints`` (N, 4))."""
+    """Read an NPZ dataset (real arrays ``poses`` (N, 7) and ``joints`` (N, 4)).
+
+    Raises:
+        DatasetError: unreadable or damaged archive, missing arrays, arrays that are not real
+            numbers (strings, objects, complex), wrong shapes, NaN or inf.
+    """
     path = Path(path)
     try:
         with np.load(path, allow_pickle=False) as z:
-            poses, joints = z['poses'], z['joints']
+            arrays = {name: z[name] for name in ('poses', 'joints')}
             meta = {'source': str(path)}
             if 'seed' in z:
-                meta['seed'] = int(z['seed'])
+                seed = z['seed']
+                if seed.shape != () or seed.dtype.kind not in 'iu':
+                    raise DatasetError(f'{path}: seed is not an integer')
+                meta['seed'] = int(seed)
     except KeyError as e:
         raise DatasetError(f'{path}: missing array {e} (expected poses and joints)') from e
+    except DatasetError:
+        raise
     except Exception as e:  # noqa: BLE001 - damaged archives raise BadZipFile, zlib.error...
-        raise DatasetError(f'{path}: not a readable NPZ file ({type(e).__name__}: {e})') from e
-    data = PoseJointSet(poses, joints, meta)
+        raise DatasetError(f'{path}: not a readable NPZ file ({type(e).__name__}: '
+                           f'{_short(e)})') from e
+    for name, array in arrays.items():
+        if array.dtype.kind not in 'iuf':
+            raise DatasetError(f'{path}: {name} holds {array.dtype} values, not real numbers')
+    data = PoseJointSet(arrays['poses'], arrays['joints'], meta)
     if not (np.all(np.isfinite(data.poses)) and np.all(np.isfinite(data.joints))):
         raise DatasetError(f'{path}: contains NaN or inf')
     return data

@@ -1,10 +1,13 @@
 """Import of recordings made with the original IKNet tooling (youtalk/iknet).
 
-That tooling records two files with ``ros2 topic echo --csv``, no header:
-- ``kinematics_pose.csv``: sec, nanosec, frame_id, x, y, z, qx, qy, qz, qw[, scaling...]
-- ``joint_states.csv``: sec, nanosec, frame_id, name_1..name_k, position_1..position_k,
-  velocity..., effort... (k varies: ROBOTIS's driver publishes joint1..4 + gripper, and now and
-  then gripper_sub too)
+That tooling records two files with ``ros2 topic echo --csv``; its README has users add a header
+line with sed (its published files have it). Both forms import:
+- ``kinematics_pose.csv`` (13 columns): sec, nanosec, frame_id, position_x..z, orientation_x..w,
+  max_accelerations_scaling_factor, max_velocity_scaling_factor, tolerance
+- ``joint_states.csv`` (23 columns): sec, nanosec, frame_id, name0..4, position0..4,
+  velocity0..4, effort0..4 (names joint1..4, gripper; ROBOTIS's driver adds gripper_sub now
+  and then, so each row's names are read from the row)
+Quaternions are normalised to the package's sign rule (qw >= 0).
 
 The original pairs the files row by row. Extra joint_states messages make row pairing drift, so
 pairing by time stamp (nearest joint state, within ``max_gap``) is the default; ``pairing='row'``
@@ -15,17 +18,27 @@ from __future__ import annotations
 
 import csv
 import logging
+import math
 from pathlib import Path
 
 import numpy as np
 
 from ik_net_ros.data.dataset import JOINT_COLUMNS, PoseJointSet
-from ik_net_ros.errors import DatasetError
+from ik_net_ros.errors import DatasetError, IkNetError
 from ik_net_ros.kinematics import forward_kinematics
+from ik_net_ros.kinematics.validation import unit_quaternions
 
 __all__ = ['import_iknet_recording']
 
 log = logging.getLogger(__name__)
+
+
+POSE_HEADER = ('sec', 'nanosec', 'frame_id', 'position_x', 'position_y', 'position_z',
+               'orientation_x', 'orientation_y', 'orientation_z', 'orientation_w',
+               'max_accelerations_scaling_factor', 'max_velocity_scaling_factor', 'tolerance')
+JOINT_HEADER = (('sec', 'nanosec', 'frame_id') + tuple(f'name{i}' for i in range(5))
+                + tuple(f'{kind}{i}' for kind in ('position', 'velocity', 'effort')
+                        for i in range(5)))
 
 
 def _is_number(text: str) -> bool:
@@ -36,53 +49,88 @@ def _is_number(text: str) -> bool:
         return False
 
 
-def _read_rows(path: Path) -> list[list[str]]:
+def _read_rows(path: Path, header: tuple[str, ...]) -> list[tuple[int, list[str]]]:
+    """(line number, fields) of every data row; the header line the original IKNet's README
+    has users add (``sed``) is skipped when present, checked against ``header``."""
     try:
-        with open(path, newline='') as f:
-            text = f.read()
+        raw = path.read_bytes()
     except OSError as e:
         raise DatasetError(f'{path}: cannot read ({e.strerror})') from e
-    rows = [r for r in csv.reader(text.splitlines()) if r]
-    if rows and not text.endswith('\n'):
-        log.warning('%s: last line is truncated; skipped', path)
-        rows = rows[:-1]
+    try:
+        text = raw.decode('utf-8')
+    except UnicodeDecodeError as e:
+        line = raw[:e.start].count(b'\n') + 1
+        raise DatasetError(f'{path}: line {line}: not text (byte {e.start} is not UTF-8)') from e
+    lines = text.splitlines()
+    if lines and not text.endswith('\n'):
+        log.warning('%s: last line has no newline (cut off?); skipped', path)
+        lines = lines[:-1]
+    reader = csv.reader(lines)
+    try:
+        rows = [(n, row) for n, row in enumerate(reader, start=1) if row]
+    except csv.Error as e:  # e.g. a field over the csv module's limit (128 KiB)
+        raise DatasetError(f'{path}: line {reader.line_num}: not CSV ({e})') from e
+    if rows and rows[0][1] and not _is_number(rows[0][1][0]):
+        found = tuple(field.strip() for field in rows[0][1])
+        if found[:len(header)] != header[:len(found)] or len(found) < 10:
+            raise DatasetError(f'{path}: line 1: header {",".join(found)[:200]!r} is not the '
+                               f'original IKNet layout {",".join(header)!r}')
+        rows = rows[1:]
     if not rows:
         raise DatasetError(f'{path}: no rows')
     return rows
 
 
+def _stamp(row: list[str]) -> float:
+    return int(row[0]) + int(row[1]) * 1e-9
+
+
+def _finite(path: Path, lineno: int, values: list[float]) -> list[float]:
+    if not all(math.isfinite(v) for v in values):
+        raise DatasetError(f'{path}: line {lineno}: NaN or inf')
+    return values
+
+
 def _read_poses(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Stamps and poses of kinematics_pose rows: sec, nanosec, frame_id, position_x..z,
+    orientation_x..w, then three scaling/tolerance fields (13 in all)."""
     stamps, poses = [], []
-    for lineno, row in enumerate(_read_rows(path), start=1):
+    for lineno, row in _read_rows(path, POSE_HEADER):
         try:
-            if len(row) < 10:
-                raise ValueError(f'{len(row)} fields, expected sec, nanosec, frame_id and 7 pose '
-                                 'values')
-            stamps.append(int(row[0]) + int(row[1]) * 1e-9)
-            poses.append([float(v) for v in row[3:10]])
+            if len(row) not in (10, len(POSE_HEADER)):
+                raise ValueError(f'{len(row)} fields, expected {len(POSE_HEADER)} (sec, nanosec, '
+                                 'frame_id, position_x..z, orientation_x..w, three scaling '
+                                 'fields)')
+            stamps.append(_stamp(row))
+            poses.append(_finite(path, lineno, [float(v) for v in row[3:10]]))
         except ValueError as e:
-            raise DatasetError(f'{path}: line {lineno}: {e}') from e
+            raise DatasetError(f'{path}: line {lineno}: {str(e)[:200]}') from e
     return np.array(stamps), np.array(poses)
 
 
 def _read_joint_states(path: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Stamps and joint1..joint4 of joint_states rows: sec, nanosec, frame_id, k names, then
+    k positions, velocities and efforts (k = 5 in the upstream layout: joint1..4, gripper;
+    ROBOTIS's driver adds gripper_sub now and then, so k is read from each row)."""
     stamps, joints = [], []
-    for lineno, row in enumerate(_read_rows(path), start=1):
+    for lineno, row in _read_rows(path, JOINT_HEADER):
         try:
             names = []
             for field in row[3:]:
                 if _is_number(field):
                     break
                 names.append(field)
-            if not set(JOINT_COLUMNS) <= set(names):
-                raise ValueError(f'joint names {names} lack some of {list(JOINT_COLUMNS)}')
+            if not set(JOINT_COLUMNS) <= set(names) or len(set(names)) != len(names):
+                raise ValueError(f'joint names {names[:8]} lack some of {list(JOINT_COLUMNS)} '
+                                 'or repeat one')
             positions = row[3 + len(names): 3 + 2 * len(names)]
             if len(positions) != len(names):
                 raise ValueError(f'{len(positions)} positions for {len(names)} names')
-            stamps.append(int(row[0]) + int(row[1]) * 1e-9)
-            joints.append([float(positions[names.index(n)]) for n in JOINT_COLUMNS])
+            stamps.append(_stamp(row))
+            joints.append(_finite(path, lineno, [float(positions[names.index(n)])
+                                                 for n in JOINT_COLUMNS]))
         except ValueError as e:
-            raise DatasetError(f'{path}: line {lineno}: {e}') from e
+            raise DatasetError(f'{path}: line {lineno}: {str(e)[:200]}') from e
     return np.array(stamps), np.array(joints)
 
 
@@ -119,6 +167,10 @@ def import_iknet_recording(kinematics_pose_csv: str | Path, joint_states_csv: st
         raise DatasetError(f"pairing must be 'time' or 'row', got {pairing!r}")
     if len(poses) == 0:
         raise DatasetError(f'{kinematics_pose_csv} and {joint_states_csv}: no pose/joint pairs')
+    try:  # unit quaternions with the package's sign rule (qw >= 0): 5.5 % of rows upstream
+        poses[:, 3:] = unit_quaternions(poses[:, 3:], str(kinematics_pose_csv))
+    except IkNetError as e:
+        raise DatasetError(str(e)) from e
     gap = np.linalg.norm(forward_kinematics(joints)[:, :3] - poses[:, :3], axis=1)
     if np.median(gap) > 1e-3:
         log.warning('recorded poses differ from forward kinematics of the paired joints by %.1f '

@@ -1,9 +1,14 @@
 """Append-only CSV recording of pose/joint pairs that never loses what it was given.
 
-Rows are buffered by the OS and flushed + fsynced at least every ``flush_period`` seconds and on
-close, so a crash loses at most that much. Reopening an existing file appends after checking
-that its header matches; a torn last line (a crash mid-write) is cut off first, with a warning,
-so the file stays readable.
+Each row goes to the kernel with one ``os.write`` as it arrives (a killed process loses nothing
+it appended) and is fsynced at least every ``flush_period`` seconds and on close (a power cut
+loses at most that much). The file is locked (``flock``) for as long as the recorder is open:
+a second recorder on the same file is refused instead of interleaving rows. A write that fails
+(a full disk) is undone to the last complete row, so the file always loads and :attr:`rows`
+always equals the rows on disk.
+
+Reopening an existing file appends after checking that its header matches; a torn last line
+(a crash mid-write: no final newline) is cut off first, with a warning.
 """
 
 from __future__ import annotations
@@ -18,6 +23,11 @@ import numpy as np
 from ik_net_ros.data.files import CSV_COLUMNS
 from ik_net_ros.errors import DatasetError
 
+try:
+    import fcntl
+except ImportError:  # not POSIX: no lock
+    fcntl = None
+
 __all__ = ['CsvRecorder', 'RECORD_COLUMNS']
 
 log = logging.getLogger(__name__)
@@ -25,66 +35,145 @@ RECORD_COLUMNS = ('stamp',) + CSV_COLUMNS  # stamp, joint1..4, x, y, z, qx, qy, 
 
 
 class CsvRecorder:
-    """Appends rows ``stamp, joint1..4, x, y, z, qx, qy, qz, qw`` to a CSV file.
+    """Appends rows ``stamp, joint1..4, x, y, z, qx, qy, qz, qw[, extra...]`` to a CSV file.
+
+    Args:
+        path: the CSV file (created with a header, or appended to).
+        flush_period: seconds between fsyncs.
+        columns: the header's columns (default :data:`RECORD_COLUMNS`).
 
     Raises (on construction):
-        DatasetError: the file exists with another header, or cannot be opened.
+        DatasetError: the file exists with another header, another recorder holds it, or it
+            cannot be opened.
     """
 
-    def __init__(self, path: str | Path, flush_period: float = 1.0):
+    def __init__(self, path: str | Path, flush_period: float = 1.0,
+                 columns: tuple[str, ...] = RECORD_COLUMNS):
         self.path = Path(path)
         self.flush_period = flush_period
-        self.rows = 0  # written by this recorder
+        self.columns = tuple(columns)
+        self.rows = 0  # written by this recorder, all of them in the file
         self.existing_rows = 0
-        header = ','.join(RECORD_COLUMNS)
+        self._fd: int | None = None
+        header = (','.join(self.columns) + '\n').encode()
         try:
-            if self.path.exists() and self.path.stat().st_size > 0:
-                self.existing_rows = self._prepare_append(header)
-                self._file = open(self.path, 'a')
-            else:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
-                self._file = open(self.path, 'w')
-                self._file.write(header + '\n')
-                self._sync()
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+            self._lock()
+            self.existing_rows = self._prepare(header)
+            self._size = os.fstat(self._fd).st_size
+            os.fsync(self._fd)
         except OSError as e:
+            self._release()
             raise DatasetError(f'{self.path}: cannot open for recording ({e.strerror})') from e
+        except DatasetError:
+            self._release()
+            raise
         self._last_flush = time.monotonic()
 
-    def _prepare_append(self, header: str) -> int:
-        with open(self.path, 'rb+') as f:
+    def _lock(self) -> None:
+        if fcntl is None:
+            return
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as e:
+            raise DatasetError(f'{self.path}: another recorder is writing this file; stop it '
+                               'or choose another output file') from e
+
+    def _prepare(self, header: bytes) -> int:
+        """Header written or checked, torn tail cut; returns the rows already there."""
+        with os.fdopen(os.dup(self._fd), 'rb') as f:
             data = f.read()
-            first = data.split(b'\n', 1)[0].decode(errors='replace').strip()
-            if first != header:
-                raise DatasetError(f'{self.path}: exists with header {first!r}, expected '
-                                   f'{header!r}; choose another output file')
-            if not data.endswith(b'\n'):
-                cut = data.rfind(b'\n') + 1
-                log.warning('%s: last line was torn (%d bytes); cut before appending',
-                            self.path, len(data) - cut)
-                f.truncate(cut)
-                data = data[:cut]
+        if not data.strip():
+            os.ftruncate(self._fd, 0)
+            self._write_all(header)
+            return 0
+        first = data.split(b'\n', 1)[0]
+        if first.rstrip(b'\r').strip() != header.strip():
+            shown = first[:200].decode(errors='replace')
+            raise DatasetError(f'{self.path}: exists with header {shown!r}, expected '
+                               f'{header.decode().strip()!r}; choose another output file')
+        if not data.endswith(b'\n'):
+            if b'\n' not in data:  # only the header, without its newline: complete it
+                self._write_all(b'\n')
+                return 0
+            cut = data.rfind(b'\n') + 1
+            log.warning('%s: last line was torn (%d bytes, no newline); cut before appending',
+                        self.path, len(data) - cut)
+            os.ftruncate(self._fd, cut)
+            data = data[:cut]
         return max(0, data.count(b'\n') - 1)
 
-    def append(self, stamp: float, joints: np.ndarray, pose: np.ndarray) -> None:
-        """Append one row; flushes to disk when ``flush_period`` has passed."""
-        values = [stamp, *joints, *pose]
-        self._file.write(','.join(f'{v:.17g}' for v in values) + '\n')
+    def _write_all(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view):]
+
+    def append(self, stamp: float, joints: np.ndarray, pose: np.ndarray, *extra) -> None:
+        """Append one row (``extra``: values of further columns); fsyncs when
+        ``flush_period`` has passed.
+
+        Raises:
+            DatasetError: the row could not be written (a full disk, a closed recorder); the
+                file is left at its last complete row and :attr:`rows` counts what is there.
+        """
+        if self._fd is None:
+            raise DatasetError(f'{self.path}: recorder is closed')
+        values = [stamp, *joints, *pose, *extra]
+        line = (','.join(f'{float(v):.17g}' for v in values) + '\n').encode()
+        try:
+            self._write_all(line)
+        except OSError as e:
+            self._undo_partial()
+            raise DatasetError(f'{self.path}: cannot write ({e.strerror}); {self.rows} rows '
+                               'recorded are on disk, this one is not') from e
+        self._size += len(line)
         self.rows += 1
         if time.monotonic() - self._last_flush >= self.flush_period:
             self.flush()
 
-    def flush(self) -> None:
-        """Everything appended so far is on disk when this returns."""
-        if not self._file.closed:
-            self._sync()
-            self._last_flush = time.monotonic()
+    def _undo_partial(self) -> None:
+        """Cut a partly written row: the file ends with a complete one again."""
+        try:
+            os.ftruncate(self._fd, self._size)
+        except OSError as e:
+            log.error('%s: could not cut a partial row (%s)', self.path, e.strerror)
 
-    def _sync(self) -> None:
-        self._file.flush()
-        os.fsync(self._file.fileno())
+    def flush(self) -> None:
+        """Everything appended so far is on disk when this returns.
+
+        Raises:
+            DatasetError: fsync failed.
+        """
+        if self._fd is None:
+            return
+        try:
+            os.fsync(self._fd)
+        except OSError as e:
+            raise DatasetError(f'{self.path}: cannot sync to disk ({e.strerror})') from e
+        self._last_flush = time.monotonic()
 
     def close(self) -> None:
-        """Flush, fsync and close (idempotent)."""
-        if not self._file.closed:
-            self._sync()
-            self._file.close()
+        """Fsync, unlock and close (idempotent).
+
+        Raises:
+            DatasetError: the final fsync failed (the file is closed all the same).
+        """
+        if self._fd is None:
+            return
+        try:
+            self.flush()
+        finally:
+            self._release()
+
+    def _release(self) -> None:
+        if self._fd is not None:
+            try:
+                os.close(self._fd)  # closing drops the flock
+            except OSError:
+                pass
+            self._fd = None
+
+    @property
+    def closed(self) -> bool:
+        return self._fd is None

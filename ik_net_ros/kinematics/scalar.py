@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import math
+import numbers
+import reprlib
 
 import numpy as np
 
@@ -22,7 +24,7 @@ from ik_net_ros.kinematics.inverse import (
     REACHABLE,
     STRICT_TOLERANCE,
 )
-from ik_net_ros.kinematics.validation import MIN_QUAT_NORM
+from ik_net_ros.kinematics.validation import MAX_COORDINATE, MIN_QUAT_NORM
 
 __all__ = ['validate_pose', 'project_and_solve_one', 'OneSolution']
 
@@ -31,29 +33,63 @@ _PI, _TWO_PI = math.pi, 2 * math.pi
 
 
 def validate_pose(pose) -> list[float]:
-    """[x, y, z, qx, qy, qz, qw] with a unit, canonical (qw >= 0) quaternion.
+    """[x, y, z, qx, qy, qz, qw] with a unit, canonical (qw >= 0) quaternion; the same rules
+    as :func:`~ik_net_ros.kinematics.validation.as_pose_array`, in plain floats.
 
     Raises:
-        InvalidPoseError: not 7 numbers, NaN/inf, or a zero quaternion.
+        InvalidPoseError: not 7 real numbers, NaN/inf, a coordinate beyond MAX_COORDINATE m,
+            or a zero quaternion.
     """
-    try:
-        # a float ndarray (the node's case) converts in one call; anything else element-wise
-        values = pose.tolist() if isinstance(pose, np.ndarray) and pose.dtype.kind == 'f' \
-            else [float(v) for v in pose]
-    except (TypeError, ValueError) as e:
-        raise InvalidPoseError(f'pose: not 7 numbers ({e})') from e
+    # a plain float ndarray (the node's case) converts in one call; anything else is checked
+    # value by value: complex, strings, booleans and masked values are no pose
+    if type(pose) is np.ndarray and pose.dtype.kind in 'fiu':
+        values = pose.tolist()
+        if pose.ndim != 1:
+            raise InvalidPoseError(f'pose: expected 7 values, got shape {pose.shape}')
+    else:
+        values = [float(v) if type(v) is float else _real(v) for v in _sequence(pose)]
     if len(values) != 7:
         raise InvalidPoseError(f'pose: expected 7 values [x, y, z, qx, qy, qz, qw], got '
                                f'{len(values)}')
     if not all(math.isfinite(v) for v in values):
         raise InvalidPoseError('pose: 1 pose(s) contain NaN or inf, first at index 0')
+    if max(abs(values[0]), abs(values[1]), abs(values[2])) > MAX_COORDINATE:
+        raise InvalidPoseError(f'pose: 1 position(s) beyond {MAX_COORDINATE:g} m from the base '
+                               '(not a target for this arm), first at index 0')
     qx, qy, qz, qw = values[3:]
+    # scaled by the largest component: 1e200 (or 1e-200) components still have a direction
+    scale = max(abs(qx), abs(qy), abs(qz), abs(qw))
+    if scale > 0.0:
+        qx, qy, qz, qw = qx / scale, qy / scale, qz / scale, qw / scale
     norm = math.sqrt(qx * qx + qy * qy + qz * qz + qw * qw)
-    if norm < MIN_QUAT_NORM:
+    if scale * norm < MIN_QUAT_NORM:
         raise InvalidPoseError(f'pose: 1 quaternion(s) of norm < {MIN_QUAT_NORM} (a zero '
                                'quaternion is no orientation), first at index 0')
     q = [qx / norm, qy / norm, qz / norm, qw / norm]
     return values[:3] + ([-v for v in q] if _sign_key(q) < 0 else q)
+
+
+def _sequence(pose):
+    if isinstance(pose, np.ma.MaskedArray):
+        raise InvalidPoseError('pose: a masked array (fill or drop the masked values first)')
+    if isinstance(pose, np.ndarray):
+        if pose.ndim != 1:
+            raise InvalidPoseError(f'pose: expected 7 values, got shape {pose.shape}')
+        return pose.tolist()
+    try:
+        return list(pose)
+    except TypeError as e:
+        raise InvalidPoseError(f'pose: not 7 numbers ({e})') from e
+
+
+def _real(value) -> float:
+    """A real number as a float; InvalidPoseError for anything else (complex, str, bool...)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+        raise InvalidPoseError(f'pose: {reprlib.repr(value)} is not a real number')
+    try:
+        return float(value)
+    except (OverflowError, TypeError, ValueError) as e:
+        raise InvalidPoseError(f'pose: {reprlib.repr(value)} is not a float ({e})') from e
 
 
 def _sign_key(q: list[float]) -> float:

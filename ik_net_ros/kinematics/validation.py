@@ -1,15 +1,68 @@
-"""Input checks shared by every layer: shapes, finiteness, quaternion norms."""
+"""Input checks shared by every layer: types, shapes, finiteness, magnitudes, quaternion norms.
+
+Only clean finite real numbers are poses or joints: complex numbers, strings, booleans, masked
+arrays and numbers too large for a float are refused with an :class:`InvalidPoseError` (or
+:class:`InvalidJointsError`), never cast silently or let through to raise something else.
+"""
 
 from __future__ import annotations
+
+import numbers
 
 import numpy as np
 
 from ik_net_ros.errors import InvalidJointsError, InvalidPoseError
 from ik_net_ros.kinematics.rotations import canonical_quat
 
-__all__ = ['as_pose_array', 'as_joint_array', 'MIN_QUAT_NORM']
+__all__ = ['as_pose_array', 'as_joint_array', 'real_array', 'unit_quaternions',
+           'MIN_QUAT_NORM', 'MAX_COORDINATE']
 
 MIN_QUAT_NORM = 1e-6  # below this a quaternion has no direction to normalise to
+# m: a target a kilometre away is no target for a 0.4 m arm, and beyond this a float32 network
+# input can overflow to inf inside the layers (1e36 m did: NaN joints)
+MAX_COORDINATE = 1e3
+
+
+def real_array(values, name: str, error: type[Exception]) -> np.ndarray:
+    """``values`` as a float64 array, or ``error`` if they are not plain real numbers.
+
+    Raises:
+        error: complex, string, boolean or object values that are not real numbers, a masked
+            array, or a number too large for a float (``10**400``).
+    """
+    if isinstance(values, np.ma.MaskedArray):
+        raise error(f'{name}: a masked array (fill or drop the masked values first)')
+    try:
+        arr = np.asarray(values)
+        if arr.dtype.kind == 'O':
+            if not all(isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
+                       for v in arr.flat):
+                raise TypeError('not all values are real numbers')
+            arr = arr.astype(np.float64)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise error(f'{name}: not an array of real numbers ({e})') from e
+    if arr.dtype.kind not in 'iuf':
+        raise error(f'{name}: values of type {arr.dtype} are not real numbers')
+    return np.array(arr, dtype=np.float64)
+
+
+def unit_quaternions(quat: np.ndarray, name: str = 'poses') -> np.ndarray:
+    """Unit, canonical quaternions (N, 4) of finite ones, without overflow or underflow: each
+    is scaled by its largest component first (1e200 or 1e-200 components have a direction).
+
+    Raises:
+        InvalidPoseError: a quaternion of norm < MIN_QUAT_NORM (a zero quaternion).
+    """
+    scale = np.max(np.abs(quat), axis=1)
+    safe = np.where(scale > 0.0, scale, 1.0)
+    scaled = quat / safe[:, None]
+    norm = np.linalg.norm(scaled, axis=1)  # in [1, 2]: no overflow
+    tiny = scale * norm < MIN_QUAT_NORM
+    if tiny.any():
+        raise InvalidPoseError(
+            f'{name}: {int(tiny.sum())} quaternion(s) of norm < {MIN_QUAT_NORM} (a zero '
+            f'quaternion is no orientation), first at index {int(np.argmax(tiny))}')
+    return canonical_quat(scaled / norm[:, None])
 
 
 def as_pose_array(poses, name: str = 'poses') -> tuple[np.ndarray, bool]:
@@ -23,12 +76,10 @@ def as_pose_array(poses, name: str = 'poses') -> tuple[np.ndarray, bool]:
         (poses (N, 7) as a new array, single) where single says the input was one pose (7,).
 
     Raises:
-        InvalidPoseError: wrong shape, NaN/inf, or a quaternion of norm < 1e-6 (zero quaternion).
+        InvalidPoseError: not real numbers, wrong shape, NaN/inf, a coordinate beyond
+            MAX_COORDINATE m, or a quaternion of norm < 1e-6 (zero quaternion).
     """
-    try:
-        arr = np.array(poses, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise InvalidPoseError(f'{name}: not a numeric array ({e})') from e
+    arr = real_array(poses, name, InvalidPoseError)
     single = arr.ndim == 1
     if single:
         arr = arr[None, :]
@@ -41,13 +92,12 @@ def as_pose_array(poses, name: str = 'poses') -> tuple[np.ndarray, bool]:
         raise InvalidPoseError(
             f'{name}: {int(bad.sum())} pose(s) contain NaN or inf, first at index '
             f'{int(np.argmax(bad))}')
-    norm = np.linalg.norm(arr[:, 3:], axis=1)
-    tiny = norm < MIN_QUAT_NORM
-    if tiny.any():
+    far = np.any(np.abs(arr[:, :3]) > MAX_COORDINATE, axis=1)
+    if far.any():
         raise InvalidPoseError(
-            f'{name}: {int(tiny.sum())} quaternion(s) of norm < {MIN_QUAT_NORM} (a zero '
-            f'quaternion is no orientation), first at index {int(np.argmax(tiny))}')
-    arr[:, 3:] = canonical_quat(arr[:, 3:] / norm[:, None])
+            f'{name}: {int(far.sum())} position(s) beyond {MAX_COORDINATE:g} m from the base '
+            f'(not a target for this arm), first at index {int(np.argmax(far))}')
+    arr[:, 3:] = unit_quaternions(arr[:, 3:], name)
     return arr, single
 
 
@@ -55,12 +105,9 @@ def as_joint_array(joints, name: str = 'joints') -> tuple[np.ndarray, bool]:
     """Validate joints (4,) or (N, 4) in rad; return float64 (N, 4) and whether one row was given.
 
     Raises:
-        InvalidJointsError: wrong shape or NaN/inf.
+        InvalidJointsError: not real numbers, wrong shape or NaN/inf.
     """
-    try:
-        arr = np.array(joints, dtype=np.float64)
-    except (TypeError, ValueError) as e:
-        raise InvalidJointsError(f'{name}: not a numeric array ({e})') from e
+    arr = real_array(joints, name, InvalidJointsError)
     single = arr.ndim == 1
     if single:
         arr = arr[None, :]

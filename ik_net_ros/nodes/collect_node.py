@@ -14,34 +14,39 @@ from sensor_msgs.msg import JointState
 
 from ik_net_ros.data.coverage import JointCoverage
 from ik_net_ros.data.recorder import CsvRecorder
-from ik_net_ros.kinematics import JOINT_NAMES, forward_kinematics, within_limits
+from ik_net_ros.data.row_filter import BAD, RowFilter
+from ik_net_ros.errors import DatasetError
+from ik_net_ros.kinematics import JOINT_NAMES, forward_kinematics
 from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.nodes.conversions import joint_state, joints_by_name, stamp_to_seconds
 from ik_net_ros.nodes.params import (
+    PERIOD_NEED,
     Spec,
     check_changes,
     declare_parameters,
     int_in,
     non_empty,
-    non_negative,
-    positive,
+    number_in,
+    period,
     string_list,
 )
 from ik_net_ros.nodes.runner import run_node
 
 PARAMETERS = {  # and 'output', whose default is made at start
     'min_joint_change': Spec(0.001, 'rad: skip a state whose joints all moved less than this '
-                                    'since the last row', non_negative, 'an angle >= 0 rad'),
-    'max_rate': Spec(100.0, 'rows per second at most (0: every state)', non_negative,
-                     'a rate >= 0 Hz'),
+                                    'since the last row', number_in(0.0, 10.0),
+                             'an angle in [0, 10] rad'),
+    'max_rate': Spec(100.0, 'rows per second at most (0: every state)',
+                     lambda v: number_in(0.0, 0.0)(v) or number_in(1e-3, 1e6)(v),
+                     '0 or a rate in [0.001, 1e6] Hz'),
     'joint_names': Spec(list(JOINT_NAMES), 'names of joint1..joint4 in joint_states (others '
                                            'are ignored)', string_list(4), '4 distinct names',
                         fixed=True),
-    'report_period': Spec(5.0, 'seconds between coverage logs', positive, 'a time > 0 s',
+    'report_period': Spec(5.0, 'seconds between coverage logs', period, PERIOD_NEED,
                           fixed=True),
     'babble': Spec(False, 'drive the arm through random configurations (simulated arm, no '
                           'hardware needed)'),
-    'babble_period': Spec(1.0, 'seconds between babble goals', positive, 'a time > 0 s',
+    'babble_period': Spec(1.0, 'seconds between babble goals', period, PERIOD_NEED,
                           fixed=True),
     'seed': Spec(0, 'seed of the babbling', int_in(0, 2**63 - 1), 'an integer >= 0',
                  fixed=True),
@@ -60,13 +65,14 @@ class CollectNode(Node):
         declare_parameters(self, self.specs)
         self.recorder = CsvRecorder(self.get_parameter('output').value)
         self.coverage = JointCoverage()
-        self.skipped = {'bad': 0, 'still': 0, 'rate': 0}
-        self.last_joints: np.ndarray | None = None
-        self.last_time = -np.inf
+        self.filter = RowFilter(self.get_parameter('min_joint_change').value,
+                                self.get_parameter('max_rate').value)
+        self.joint_names = self.get_parameter('joint_names').value
+        self.lost = 0  # rows that could not be written (full disk)
         self.rng = np.random.default_rng(self.get_parameter('seed').value)
         self.add_on_set_parameters_callback(self.on_set_parameters)
         self.sub = self.create_subscription(JointState, 'joint_states', self.on_state, 100)
-        self.flush_timer = self.create_timer(self.recorder.flush_period, self.recorder.flush)
+        self.flush_timer = self.create_timer(self.recorder.flush_period, self.on_flush)
         self.report_timer = self.create_timer(self.get_parameter('report_period').value,
                                               self.on_report)
         self.babble_pub = self.create_publisher(JointState, 'joint_command', 10)
@@ -77,29 +83,37 @@ class CollectNode(Node):
             f'there already){"; babbling" if self.get_parameter("babble").value else ""}')
 
     def on_set_parameters(self, params) -> SetParametersResult:
-        return check_changes(params, self.specs)
+        verdict = check_changes(params, self.specs)
+        if verdict.successful:
+            for p in params:
+                if p.name in ('min_joint_change', 'max_rate'):
+                    setattr(self.filter, p.name, float(p.value))
+        return verdict
 
     def on_state(self, msg: JointState) -> None:
-        joints = joints_by_name(msg, self.get_parameter('joint_names').value)
-        if joints is None or not np.all(np.isfinite(joints)) or not within_limits(joints, 1e-3):
-            self.skipped['bad'] += 1
+        joints = joints_by_name(msg, self.joint_names)
+        skip = self.filter.check(joints, time.monotonic())
+        if skip == BAD:
             self.get_logger().warning(
-                'joint_states skipped: missing joints, NaN or out-of-limit reading '
-                f'({self.skipped["bad"]} so far)', throttle_duration_sec=5.0)
-            return
-        now = time.monotonic()
-        max_rate = self.get_parameter('max_rate').value
-        if max_rate > 0 and now - self.last_time < 1.0 / max_rate:
-            self.skipped['rate'] += 1
-            return
-        if self.last_joints is not None and np.all(
-                np.abs(joints - self.last_joints) < self.get_parameter('min_joint_change').value):
-            self.skipped['still'] += 1
+                'joint_states skipped: missing or repeated joints, NaN or out-of-limit reading '
+                f'({self.filter.skipped[BAD]} so far)', throttle_duration_sec=5.0)
+        if skip:
             return
         stamp = stamp_to_seconds(msg.header.stamp) or time.time()
-        self.recorder.append(stamp, joints, forward_kinematics(joints))
+        try:
+            self.recorder.append(stamp, joints, forward_kinematics(joints))
+        except DatasetError as e:
+            self.lost += 1
+            self.get_logger().error(f'{e} ({self.lost} rows lost so far)',
+                                    throttle_duration_sec=5.0)
+            return
         self.coverage.add(joints)
-        self.last_joints, self.last_time = joints, now
+
+    def on_flush(self) -> None:
+        try:
+            self.recorder.flush()
+        except DatasetError as e:
+            self.get_logger().error(str(e), throttle_duration_sec=5.0)
 
     def on_babble(self) -> None:
         if self.get_parameter('babble').value:
@@ -110,12 +124,17 @@ class CollectNode(Node):
         self.get_logger().info(
             f'{self.recorder.rows} rows recorded ({self.recorder.existing_rows} before), '
             f'coverage {100 * self.coverage.share:.1f} % of joint-space cells; least visited: '
-            f'{"; ".join(self.coverage.emptiest())}; skipped bad {self.skipped["bad"]}')
+            f'{"; ".join(self.coverage.emptiest())}; skipped bad {self.filter.skipped[BAD]}'
+            + (f'; {self.lost} rows lost (could not be written)' if self.lost else ''))
 
     def shutdown(self) -> None:
         """Flush, fsync and close the file: a complete dataset after Ctrl-C or SIGTERM."""
-        self.recorder.close()
-        self.get_logger().info(f'{self.recorder.rows} rows written to {self.recorder.path}')
+        try:
+            self.recorder.close()
+        except DatasetError as e:
+            self.get_logger().error(str(e))
+        lost = f'; {self.lost} could not be written' if self.lost else ''
+        self.get_logger().info(f'{self.recorder.rows} rows written to {self.recorder.path}{lost}')
 
 
 def main(args=None):

@@ -42,8 +42,9 @@ def joint_state(positions, stamp: Time, velocities=None, names=JOINT_NAMES) -> J
 
 def joints_by_name(msg: JointState, names=JOINT_NAMES) -> np.ndarray | None:
     """Positions (4,) of ``names`` matched by name (other joints ignored); None if one is
-    missing or the message's arrays do not line up."""
-    if len(msg.position) != len(msg.name):
+    missing, a name appears twice (which value would be meant?) or the message's arrays do not
+    line up."""
+    if len(msg.position) != len(msg.name) or len(set(msg.name)) != len(msg.name):
         return None
     index = {name: i for i, name in enumerate(msg.name)}
     if not all(n in index for n in names):

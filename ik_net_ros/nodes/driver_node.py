@@ -16,14 +16,16 @@ from ik_net_ros.hardware.xm430 import rad_to_raw
 from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT
 from ik_net_ros.nodes.conversions import joint_state, joints_by_name
 from ik_net_ros.nodes.params import (
+    PERIOD_NEED,
     Spec,
     check_changes,
     declare_parameters,
     int_in,
     joint_vector,
     non_empty,
+    number_in,
     one_of,
-    positive,
+    period,
 )
 from ik_net_ros.nodes.runner import run_node
 
@@ -34,13 +36,13 @@ SERVO_ID = int_in(0, 252)
 PARAMETERS = {
     'backend': Spec('sim', 'sim (simulated arm) | dynamixel (servos on port) | emulated (servo '
                            'emulator)', one_of(*BACKENDS), ' | '.join(BACKENDS), fixed=True),
-    'rate': Spec(100.0, 'joint_states rate, Hz', lambda v: positive(v) and v <= 1000,
-                 'a rate in (0, 1000] Hz', fixed=True),
+    'rate': Spec(100.0, 'joint_states rate, Hz', number_in(1.0, 1000.0),
+                 'a rate in [1, 1000] Hz', fixed=True),
     'home': Spec(list(HOME_POSE), 'start pose of the simulated or emulated arm, rad '
                                   '[joint1..joint4]', joint_vector,
                  '4 joint angles inside the limits', fixed=True),
     'max_velocity': Spec(VELOCITY_LIMIT, 'joint speed limit of the simulated arm, rad/s',
-                         lambda v: positive(v) and v <= VELOCITY_LIMIT,
+                         number_in(0.0, VELOCITY_LIMIT, low_open=True),
                          f'a speed in (0, {VELOCITY_LIMIT}] rad/s'),
     'port': Spec('/dev/ttyUSB0', 'serial port of the servo bus', non_empty, 'a device path',
                  fixed=True),
@@ -62,7 +64,7 @@ PARAMETERS = {
     'torque_on_exit': Spec(False, 'keep holding the pose when the node exits (false: release '
                                   'torque)', fixed=True),
     'reconnect_period': Spec(1.0, 'seconds between attempts to reopen a vanished port',
-                             positive, 'a time > 0 s', fixed=True),
+                             period, PERIOD_NEED, fixed=True),
 }
 
 
@@ -139,8 +141,9 @@ class DriverNode(Node):
         if goal is None or not np.all(np.isfinite(goal)):
             self.rejected += 1
             self.get_logger().warning(
-                'joint_command ignored: needs finite positions for '
-                f'{", ".join(self.backend.joint_names)} (got names {list(msg.name)})',
+                'joint_command ignored: needs each of '
+                f'{", ".join(self.backend.joint_names)} once, with a finite position (got names '
+                f'{list(msg.name)[:10]}, {len(msg.position)} positions)',
                 throttle_duration_sec=2.0)
             return
         used = self.backend.set_goal(goal)

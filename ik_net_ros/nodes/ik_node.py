@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections import Counter, deque
 
 import numpy as np
 from geometry_msgs.msg import PoseStamped
@@ -17,14 +16,18 @@ from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
 from ik_net_ros.kinematics import HOME_POSE, JOINT_NAMES, forward_kinematics, within_limits
 from ik_net_ros.nodes.conversions import joint_state, pose_to_array
 from ik_net_ros.nodes.params import (
+    MAX_PERIOD,
+    PERIOD_NEED,
     Spec,
     check_changes,
     declare_parameters,
     non_empty,
-    positive,
+    number_in,
+    period,
 )
 from ik_net_ros.nodes.runner import run_node
 from ik_net_ros.solver import load_solver
+from ik_net_ros.solver.stats import SolveStats
 
 PARAMETERS = {
     'model': Spec('focused', 'original | improved | focused | analytic | checkpoint path'),
@@ -37,8 +40,9 @@ PARAMETERS = {
     'publish_trajectory': Spec(False, 'also publish trajectory_msgs/JointTrajectory '
                                       '(ROBOTIS arm_controller)'),
     'trajectory_duration': Spec(0.5, 'seconds the JointTrajectory point is given to reach the '
-                                     'target', positive, 'a time > 0 s'),
-    'stats_period': Spec(5.0, 'seconds between statistics logs', positive, 'a time > 0 s',
+                                     'target', number_in(0.0, MAX_PERIOD, low_open=True),
+                                 f'a time in (0, {MAX_PERIOD:g}] s'),
+    'stats_period': Spec(5.0, 'seconds between statistics logs', period, PERIOD_NEED,
                          fixed=True),
 }
 
@@ -51,8 +55,7 @@ class IkNode(Node):
         declare_parameters(self, PARAMETERS)
         self.params = self._params()  # cached: on_target runs at up to kHz rates
         self.solver = self._make_solver(self.params)
-        self.handled, self.rejected = 0, Counter()
-        self.latencies = deque(maxlen=2000)  # seconds of solve() per target
+        self.stats = SolveStats()
         depth1 = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
         # depth 1: only the newest target waits while one is solved, so bursts never queue up
         self.sub = self.create_subscription(PoseStamped, 'target_pose', self.on_target, depth1)
@@ -109,7 +112,7 @@ class IkNode(Node):
             return self._reject('invalid', str(e))
         except UnreachableError as e:
             return self._reject('unreachable', str(e))
-        self.latencies.append(time.perf_counter() - start)
+        seconds = time.perf_counter() - start
         if not within_limits(joints):  # the solver guarantees this; never trust, always check
             return self._reject('limits', f'solver returned joints outside the limits {joints}')
         # the command carries its target's stamp, so consumers can match and time them
@@ -119,7 +122,7 @@ class IkNode(Node):
         self.pub.publish(joint_state(joints, stamp))
         if params['publish_trajectory']:
             self.traj_pub.publish(self._trajectory(joints, params['trajectory_duration']))
-        self.handled += 1
+        self.stats.solved(seconds)
 
     @staticmethod
     def _trajectory(joints: np.ndarray, duration: float) -> JointTrajectory:
@@ -133,19 +136,13 @@ class IkNode(Node):
         return traj
 
     def _reject(self, kind: str, why: str) -> None:
-        self.rejected[kind] += 1
+        self.stats.reject(kind)
         self.get_logger().warning(f'target rejected ({kind}): {why}', throttle_duration_sec=2.0)
 
     def on_stats(self) -> None:
-        counts = (self.handled, sum(self.rejected.values()))
-        if counts == getattr(self, '_last_counts', (0, 0)):
-            return  # nothing new to say
-        self._last_counts = counts
-        lat = np.array(self.latencies) * 1e6
-        timing = (f', inference p50 {np.percentile(lat, 50):.0f} us, p99 '
-                  f'{np.percentile(lat, 99):.0f} us' if lat.size else '')
-        rejected = ', '.join(f'{k} {v}' for k, v in sorted(self.rejected.items())) or 'none'
-        self.get_logger().info(f'targets handled {self.handled}, rejected {rejected}{timing}')
+        line = self.stats.report()
+        if line:
+            self.get_logger().info(line)
 
 
 def main(args=None):

@@ -22,7 +22,8 @@ from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import within_limits
 
 __all__ = ['Spec', 'declare_parameters', 'check_changes', 'positive', 'non_negative',
-           'one_of', 'non_empty', 'int_in', 'joint_vector', 'string_list']
+           'number_in', 'period', 'PERIOD_NEED', 'MAX_PERIOD', 'one_of', 'non_empty', 'int_in',
+           'joint_vector', 'string_list']
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,19 @@ def positive(value) -> bool:
 
 def non_negative(value) -> bool:
     return _is_number(value) and value >= 0
+
+
+def number_in(lo: float, hi: float, low_open: bool = False) -> Callable[[Any], bool]:
+    """A finite number in [lo, hi] ((lo, hi] with ``low_open``): every rule bounds what the
+    code downstream can take (a timer of 1e300 s or a duration of 1e10 s crash rclpy)."""
+    return lambda value: _is_number(value) and (lo < value if low_open else lo <= value) \
+        and value <= hi
+
+
+MAX_PERIOD = 3600.0  # s: the longest period or duration a parameter takes
+MIN_PERIOD = 1e-3  # s: the shortest timer period
+period = number_in(MIN_PERIOD, MAX_PERIOD)
+PERIOD_NEED = f'a time in [{MIN_PERIOD:g}, {MAX_PERIOD:g}] s'
 
 
 def one_of(*choices: str) -> Callable[[Any], bool]:

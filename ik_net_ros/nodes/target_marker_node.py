@@ -25,7 +25,7 @@ from ik_net_ros.nodes.params import (
     declare_parameters,
     joint_vector,
     non_empty,
-    positive,
+    number_in,
 )
 from ik_net_ros.nodes.runner import run_node
 
@@ -39,8 +39,9 @@ PARAMETERS = {
                                        'InteractiveMarkers display)', non_empty, 'a name',
                       fixed=True),
     'max_rate': Spec(20.0, 'targets published per second at most',
-                     lambda v: positive(v) and v <= 1000, 'a rate in (0, 1000] Hz', fixed=True),
-    'scale': Spec(0.08, 'marker size, m', positive, 'a size > 0 m', fixed=True),
+                     number_in(1e-3, 1000.0), 'a rate in [0.001, 1000] Hz', fixed=True),
+    'scale': Spec(0.08, 'marker size, m', number_in(1e-3, 10.0), 'a size in [0.001, 10] m',
+                  fixed=True),
     'home': Spec(list(HOME_POSE), 'joints whose tool pose the menu entry "Reset to home" '
                                   'restores, rad', joint_vector,
                  '4 joint angles inside the limits'),

@@ -11,14 +11,20 @@ from rclpy.node import Node
 
 from ik_net_ros.kinematics.paths import sweep_pose
 from ik_net_ros.nodes.conversions import array_to_pose
-from ik_net_ros.nodes.params import Spec, check_changes, declare_parameters, non_empty, positive
+from ik_net_ros.nodes.params import (
+    Spec,
+    check_changes,
+    declare_parameters,
+    non_empty,
+    number_in,
+)
 from ik_net_ros.nodes.runner import run_node
 
 PARAMETERS = {
-    'rate': Spec(50.0, 'targets per second', lambda v: positive(v) and v <= 10_000,
-                 'a rate in (0, 10000] Hz', fixed=True),
-    'speed': Spec(1.0, 'path speed factor (1 = about a minute per figure)', positive,
-                  'a factor > 0'),
+    'rate': Spec(50.0, 'targets per second', number_in(1e-3, 10_000.0),
+                 'a rate in [0.001, 10000] Hz', fixed=True),
+    'speed': Spec(1.0, 'path speed factor (1 = about a minute per figure)',
+                  number_in(0.0, 100.0, low_open=True), 'a factor in (0, 100]'),
     'frame_id': Spec('world', 'frame of the targets', non_empty, 'a frame name'),
 }
 
@@ -32,8 +38,6 @@ class TargetSweepNode(Node):
         self.add_on_set_parameters_callback(self.on_set_parameters)
         self.pub = self.create_publisher(PoseStamped, 'target_pose', 10)
         self.start = time.monotonic()
-        self.sent: dict[tuple[int, int], tuple[float, object]] = {}  # stamp -> (t, pose)
-        self.record = False
         self.timer = self.create_timer(1.0 / self.get_parameter('rate').value, self.on_timer)
 
     def on_set_parameters(self, params) -> SetParametersResult:
@@ -42,9 +46,10 @@ class TargetSweepNode(Node):
     def on_timer(self) -> None:
         pose = sweep_pose(time.monotonic() - self.start, self.get_parameter('speed').value)
         stamp = self.get_clock().now().to_msg()
-        msg = array_to_pose(pose, self.get_parameter('frame_id').value, stamp)
-        if self.record:
-            self.sent[(stamp.sec, stamp.nanosec)] = (time.perf_counter(), pose)
+        self.publish_target(array_to_pose(pose, self.get_parameter('frame_id').value, stamp), pose)
+
+    def publish_target(self, msg: PoseStamped, pose) -> None:
+        """Send one target (a hook for tools that record what was sent)."""
         self.pub.publish(msg)
 
 

@@ -4,11 +4,12 @@ reachability, runs a subclass's ``_solve``, clamps, and optionally refines."""
 from __future__ import annotations
 
 import logging
+import math
 from abc import ABC, abstractmethod
 
 import numpy as np
 
-from ik_net_ros.errors import ConfigError, UnreachableError
+from ik_net_ros.errors import ConfigError, InvalidPoseError, UnreachableError
 from ik_net_ros.kinematics import (
     DEFAULT_GEOMETRY,
     JOINT_LOWER,
@@ -67,7 +68,8 @@ class Solver(ABC):
             (4,) or (N, 4) joint1..joint4 in rad, always inside the joint limits.
 
         Raises:
-            InvalidPoseError: wrong shape, NaN/inf, zero quaternion.
+            InvalidPoseError: not real numbers, wrong shape, NaN/inf, a coordinate beyond
+                1 km, a zero quaternion, or (never expected) no finite answer.
             UnreachableError: some target is out of reach (``.mask`` tells which), unless
                 on_unreachable='nearest'.
             ConfigError: bad ``on_unreachable``.
@@ -87,9 +89,9 @@ class Solver(ABC):
                 f'{bad.size} of {len(p)} target(s) unreachable; first, index {bad[0]} at '
                 f'{np.round(p[bad[0], :3], 4).tolist()} m: {reasons[0]}',
                 mask=~reachable, reasons=reasons)
-        joints = clamp_to_limits(self._solve(targets, solutions))
+        joints = self._finite(clamp_to_limits(self._solve(targets, solutions)))
         if refine:
-            joints = refine_joints(targets, joints, self.geometry)
+            joints = self._finite(refine_joints(targets, joints, self.geometry))
         return joints[0] if single else joints
 
     def _solve_single(self, pose, refine: bool, on_unreachable: str) -> np.ndarray:
@@ -108,6 +110,24 @@ class Solver(ABC):
                             JOINT_UPPER)
         if refine:
             joints = refine_joints(np.array([target]), joints[None], self.geometry)[0]
+        if not (math.isfinite(joints[0]) and math.isfinite(joints[1])
+                and math.isfinite(joints[2]) and math.isfinite(joints[3])):
+            self._finite(joints[None])
+        return joints
+
+    def _finite(self, joints: np.ndarray) -> np.ndarray:
+        """``joints`` (N, 4) if all are finite (clamping passes NaN through, so this is the
+        last word on every answer).
+
+        Raises:
+            InvalidPoseError: some pose got no finite answer (a pose far outside what a
+                network was trained on can overflow it).
+        """
+        bad = ~np.all(np.isfinite(joints), axis=1)
+        if bad.any():
+            raise InvalidPoseError(
+                f'{int(bad.sum())} pose(s) got no finite answer from solver {self.name!r} (far '
+                f'outside what it was trained on?), first at index {int(np.argmax(bad))}')
         return joints
 
     def _solve_one(self, target: list[float], solution: OneSolution) -> np.ndarray:

@@ -25,11 +25,20 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments in one line (``ik_net_ros train: error: ...``) and exit 2, like every
+    other refusal of the command; ``--help`` shows the usage."""
+
+    def error(self, message: str):
+        self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog='ik_net_ros', description='Learned inverse kinematics for the OpenMANIPULATOR-X.')
     parser.add_argument('-v', '--verbose', action='store_true', help='debug logging')
-    sub = parser.add_subparsers(dest='command', metavar='COMMAND', required=True)
+    sub = parser.add_subparsers(dest='command', metavar='COMMAND', required=True,
+                                parser_class=_Parser)
     for name, (module, help_text) in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
         cmd.set_defaults(_module=module)
@@ -46,11 +55,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(importlib.import_module(args._module).run(args) or 0)
     except IkNetError as e:
-        print(f'error: {e}', file=sys.stderr)
+        print(f'error: {_one_line(e)}', file=sys.stderr)
+        return 2
+    except OSError as e:  # a file the package does not own: unreadable, disk full...
+        print(f'error: {e.filename or ""}: {e.strerror or e}', file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print('interrupted', file=sys.stderr)
         return 130
+
+
+def _one_line(error: Exception) -> str:
+    return ' '.join(str(error).split())
 
 
 if __name__ == '__main__':

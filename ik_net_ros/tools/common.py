@@ -3,28 +3,27 @@
 from __future__ import annotations
 
 import json
+import math
+import tempfile
+from pathlib import Path
 
 from ik_net_ros.data import PoseJointSet, import_iknet_recording, load_dataset, make_synthetic
-from ik_net_ros.errors import DatasetError
+from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, ArmGeometry
 
-__all__ = ['DATA_HELP', 'load_data', 'print_metrics', 'geometry_from_args']
+__all__ = ['DATA_HELP', 'load_data', 'print_metrics', 'geometry_from_args', 'writable_output',
+           'require_rows']
 
 DATA_HELP = ('dataset: a .csv/.npz file, synthetic:ROWS[:SEED] (uniform in the joint limits), '
              'or iknet:POSE_CSV,JOINT_STATES_CSV (an original-IKNet recording)')
 HELD_OUT_SEED = 2_000_001  # synthetic seed of held-out sets; training never uses it
+MAX_SYNTHETIC_ROWS = 50_000_000  # about 5 GB of float64 poses and joints
 
 
 def load_data(spec: str, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> PoseJointSet:
     """A dataset from a spec string (see DATA_HELP)."""
     if spec.startswith('synthetic:'):
-        parts = spec.split(':')[1:]
-        try:
-            rows = int(float(parts[0]))
-            seed = int(parts[1]) if len(parts) > 1 else 0
-        except (ValueError, IndexError) as e:
-            raise DatasetError(f'bad synthetic spec {spec!r}: expected synthetic:ROWS[:SEED]'
-                               ) from e
+        rows, seed = _synthetic_spec(spec)
         return make_synthetic(rows, seed=seed, geometry=geometry)
     if spec.startswith('iknet:'):
         files = spec[len('iknet:'):].split(',')
@@ -32,6 +31,68 @@ def load_data(spec: str, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> PoseJointS
             raise DatasetError(f'bad iknet spec {spec!r}: expected iknet:POSE_CSV,JOINTS_CSV')
         return import_iknet_recording(*files)
     return load_dataset(spec)
+
+
+def _synthetic_spec(spec: str) -> tuple[int, int]:
+    """(rows, seed) of ``synthetic:ROWS[:SEED]``.
+
+    Raises:
+        DatasetError: not two whole numbers, rows outside 1..MAX_SYNTHETIC_ROWS or a negative
+            seed.
+    """
+    parts = spec.split(':')[1:]
+    try:
+        if not 1 <= len(parts) <= 2:
+            raise ValueError('one or two numbers')
+        rows = _whole_number(parts[0])
+        seed = _whole_number(parts[1]) if len(parts) > 1 else 0
+        if not 1 <= rows <= MAX_SYNTHETIC_ROWS:
+            raise ValueError(f'rows must be in 1..{MAX_SYNTHETIC_ROWS:,}')
+        if not 0 <= seed < 2 ** 63:
+            raise ValueError('the seed must be in 0..2**63-1')
+    except ValueError as e:
+        raise DatasetError(f'bad synthetic spec {spec!r}: expected synthetic:ROWS[:SEED] ({e})'
+                           ) from e
+    return rows, seed
+
+
+def _whole_number(text: str) -> int:
+    """'1000', '1e6' or '1_000' as an int; ValueError for fractions, inf, NaN, words."""
+    value = float(text)
+    if not math.isfinite(value) or value != int(value):
+        raise ValueError(f'{text!r} is not a whole number')
+    return int(value)
+
+
+def writable_output(path: str | Path, what: str = 'output') -> Path:
+    """``path`` if a file can be written there: checked before the work, so a long run does
+    not end on a typo in the output path.
+
+    Raises:
+        ConfigError: the folder does not exist or cannot be written to, or ``path`` is a folder.
+    """
+    path = Path(path)
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(21, 'is a folder', str(path))
+        if not path.parent.is_dir():
+            raise FileNotFoundError(2, f'no folder {path.parent}', str(path.parent))
+        with tempfile.NamedTemporaryFile(dir=path.parent, prefix=f'.{path.name}.'):
+            pass
+    except OSError as e:
+        raise ConfigError(f'{what} {path}: cannot be written ({e.strerror or e})') from e
+    return path
+
+
+def require_rows(data: PoseJointSet, spec: str, at_least: int = 1) -> PoseJointSet:
+    """``data`` if it has ``at_least`` rows.
+
+    Raises:
+        DatasetError: fewer rows (a header-only file, say).
+    """
+    if len(data) < at_least:
+        raise DatasetError(f'{spec}: {len(data)} row(s), need at least {at_least}')
+    return data
 
 
 def geometry_from_args(base_height: float | None) -> ArmGeometry:

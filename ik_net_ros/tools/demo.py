@@ -60,8 +60,7 @@ def run(args: argparse.Namespace) -> int:
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 
-    from ik_net_ros.nodes.demo_monitor import DemoMonitor
-    from ik_net_ros.nodes.target_sweep_node import TargetSweepNode
+    from ik_net_ros.tools.demo_nodes import DemoMonitor, RecordingSweep
 
     os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
     procs = [
@@ -70,7 +69,7 @@ def run(args: argparse.Namespace) -> int:
                                                  'refine': str(args.refine).lower()}),
     ]
     rclpy.init()
-    sweep = TargetSweepNode(parameter_overrides=[
+    sweep = RecordingSweep(parameter_overrides=[
         rclpy.parameter.Parameter('rate', value=float(args.rate)),
         rclpy.parameter.Parameter('speed', value=float(args.speed))])
     monitor = DemoMonitor()

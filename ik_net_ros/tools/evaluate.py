@@ -8,9 +8,18 @@ import time
 
 import numpy as np
 
+from ik_net_ros.atomic import atomic_write
+from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import is_reachable
 from ik_net_ros.solver import load_solver
-from ik_net_ros.tools.common import DATA_HELP, HELD_OUT_SEED, load_data, print_metrics
+from ik_net_ros.tools.common import (
+    DATA_HELP,
+    HELD_OUT_SEED,
+    load_data,
+    print_metrics,
+    require_rows,
+    writable_output,
+)
 from ik_net_ros.training.metrics import pose_accuracy
 
 
@@ -24,8 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    json_path = writable_output(args.json, 'metrics file') if args.json else None
     solver = load_solver(args.model, device=args.device)
-    data = load_data(args.data, solver.geometry)
+    data = require_rows(load_data(args.data, solver.geometry), args.data)
     reachable = is_reachable(data.poses, solver.geometry)
     if not reachable.all():
         print(f'note: {int((~reachable).sum())} of {len(data)} poses are unreachable; '
@@ -37,8 +47,12 @@ def run(args: argparse.Namespace) -> int:
     metrics['seconds_per_pose_batched'] = seconds / max(1, len(data))
     metrics['unreachable_share'] = float(np.mean(~reachable))
     print_metrics(f'{args.model}{" + refine" if args.refine else ""} on {args.data}', metrics)
-    if args.json:
-        with open(args.json, 'w') as f:
-            json.dump({'model': args.model, 'data': args.data, 'refine': args.refine,
-                       **metrics}, f, indent=2)
+    if json_path is not None:
+        text = json.dumps({'model': args.model, 'data': args.data, 'refine': args.refine,
+                           **metrics}, indent=2)
+        try:
+            atomic_write(json_path, lambda f: f.write(text), 'w')
+        except OSError as e:
+            raise ConfigError(f'metrics file {json_path}: cannot be written ({e.strerror})'
+                              ) from e
     return 0

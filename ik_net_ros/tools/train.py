@@ -15,6 +15,8 @@ from ik_net_ros.tools.common import (
     geometry_from_args,
     load_data,
     print_metrics,
+    require_rows,
+    writable_output,
 )
 from ik_net_ros.training.checkpoint import load_checkpoint, save_checkpoint
 from ik_net_ros.training.config import LOSSES, MONITORS, SCHEDULES, TrainConfig
@@ -65,7 +67,9 @@ def run(args: argparse.Namespace) -> int:
         schedule=args.schedule, patience=args.patience, loss=args.loss,
         task_weight=args.task_weight, seed=args.seed, device=args.device, threads=args.threads,
         normalize=not args.no_normalize, monitor=args.monitor)
-    data = load_data(args.data, geometry)
+    output = writable_output(args.output, 'checkpoint')
+    data = require_rows(load_data(args.data, geometry), args.data, at_least=3)
+    held = require_rows(load_data(args.held_out, geometry), args.held_out)  # before the work
     split = random_split(data, args.val_fraction, args.seed) if args.split == 'random' \
         else sequential_split(data, args.val_fraction)
     train_set, val_set = split
@@ -79,11 +83,10 @@ def run(args: argparse.Namespace) -> int:
                'validation': {k: v for k, v in result.best.items() if k != 'epoch'},
                'history': [{k: round(v, 8) if isinstance(v, float) else v
                             for k, v in row.items()} for row in result.history]}
-    path = save_checkpoint(args.output, model, args.network, args.network_kwargs, geometry,
+    path = save_checkpoint(output, model, args.network, args.network_kwargs, geometry,
                            config.as_dict(), {**data.summary(), 'args_data': args.data},
                            metrics)
     # held-out figures of the saved file, through the public solver path
-    held = load_data(args.held_out, geometry)
     solver = NetworkSolver(load_checkpoint(path), name=str(path))
     for refine in (False, True):
         joints = solver.solve(held.poses, refine=refine, on_unreachable='nearest')

@@ -16,13 +16,15 @@ import datetime
 import hashlib
 import json
 import logging
+import math
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from ik_net_ros.atomic import atomic_write
 from ik_net_ros.errors import CheckpointError
-from ik_net_ros.kinematics import ArmGeometry
+from ik_net_ros.kinematics import HOME_POSE, ArmGeometry, forward_kinematics
 from ik_net_ros.networks import NETWORKS, IKModel, build_network
 
 __all__ = ['save_checkpoint', 'load_checkpoint', 'weights_digest', 'FORMAT', 'VERSION',
@@ -31,6 +33,9 @@ __all__ = ['save_checkpoint', 'load_checkpoint', 'weights_digest', 'FORMAT', 'VE
 FORMAT = 'ik_net_ros.checkpoint'
 VERSION = 1
 log = logging.getLogger(__name__)
+# poses a model must answer finitely: home, the zero pose, and a stretch of the workspace
+_PROBE_JOINTS = np.array([HOME_POSE, (0.0, 0.0, 0.0, 0.0), (1.5, 0.8, -0.9, 1.2),
+                          (-2.5, -1.2, 1.0, -1.0)])
 
 
 def weights_digest(network: str, network_kwargs: dict, state_dict: dict,
@@ -117,6 +122,27 @@ def _check_digest(path: Path, payload: dict) -> None:
                               'with them (copy the file again, or retrain)')
 
 
+def _check_content(path: Path, model: IKModel, geometry: ArmGeometry) -> None:
+    """Refuse content no solver can use, whatever its checksum says: non-finite weights or
+    statistics, a zero or negative normalisation std, a geometry that is no arm, or a model
+    that answers reachable poses with NaN or inf."""
+    for name, tensor in model.state_dict().items():
+        if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
+            raise CheckpointError(f'{path}: {name} holds NaN or inf (a diverged training run?)')
+    for name in ('pose_std', 'joint_std'):
+        if not bool((getattr(model, name) > 0).all()):
+            raise CheckpointError(f'{path}: normalisation {name} has a zero or negative entry '
+                                  '(every output would be inf or NaN)')
+    values = list(geometry.as_dict().values())
+    if not all(isinstance(v, (int, float)) and math.isfinite(v) and abs(v) < 10 for v in values):
+        raise CheckpointError(f'{path}: geometry {geometry.as_dict()} is not this arm\'s')
+    probe = torch.as_tensor(forward_kinematics(_PROBE_JOINTS, geometry), dtype=torch.float32)
+    with torch.no_grad():
+        out = model.eval()(probe)
+    if not bool(torch.isfinite(out).all()):
+        raise CheckpointError(f'{path}: the model answers reachable poses with NaN or inf')
+
+
 def load_checkpoint(path: str | Path, geometry: ArmGeometry | None = None) -> Checkpoint:
     """Read a checkpoint (weights_only) and rebuild its model on the CPU, in eval mode.
 
@@ -126,7 +152,8 @@ def load_checkpoint(path: str | Path, geometry: ArmGeometry | None = None) -> Ch
     Raises:
         CheckpointError: missing, unreadable or corrupt file; weights that do not match their
             checksum; not an ik_net_ros checkpoint; unknown version or network; weights that do
-            not fit; a geometry mismatch.
+            not fit; NaN or inf weights, a degenerate normalisation or non-finite answers
+            (:func:`_check_content`); a geometry mismatch.
     """
     path = Path(path)
     if not path.is_file():
@@ -153,6 +180,7 @@ def load_checkpoint(path: str | Path, geometry: ArmGeometry | None = None) -> Ch
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
         raise CheckpointError(f'{path}: weights or settings do not fit network {name!r} '
                               f'({e})') from e
+    _check_content(path, model, stored)
     if geometry is not None and stored != geometry:
         raise CheckpointError(
             f'{path}: trained for base height {stored.base_height} m, but geometry with base '

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 
+from ik_net_ros.errors import ConfigError
+
 __all__ = ['TrainConfig', 'LOSSES', 'SCHEDULES', 'MONITORS']
+
+
+def _whole(lo: int, hi: int):
+    return lambda v: isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
+
+
+def _real(lo: float, hi: float, low_open: bool = False):
+    return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) \
+        and math.isfinite(v) and (lo < v if low_open else lo <= v) and v <= hi
+
 
 LOSSES = ('joint', 'task', 'joint+task')
 MONITORS = ('loss', 'joint_mse', 'position_mm_median')
@@ -54,14 +67,33 @@ class TrainConfig:
     monitor: str = 'loss'
 
     def __post_init__(self):
-        if self.loss not in LOSSES:
-            raise ValueError(f'loss must be one of {LOSSES}, got {self.loss!r}')
-        if self.monitor not in MONITORS:
-            raise ValueError(f'monitor must be one of {MONITORS}, got {self.monitor!r}')
-        if self.schedule not in SCHEDULES:
-            raise ValueError(f'schedule must be one of {SCHEDULES}, got {self.schedule!r}')
-        if self.epochs < 1 or self.batch_size < 1 or self.lr <= 0 or self.patience < 1:
-            raise ValueError('epochs, batch_size, patience must be >= 1 and lr > 0')
+        """Every value checked here, before any work: a bad one is a ConfigError saying which.
+
+        Raises:
+            ConfigError: an unknown choice or a value out of its range (batch_size 1 would
+                skip every BatchNorm batch and train nothing).
+        """
+        for name, choices in (('loss', LOSSES), ('monitor', MONITORS),
+                              ('schedule', SCHEDULES)):
+            if getattr(self, name) not in choices:
+                raise ConfigError(f'{name} must be one of {choices}, got {getattr(self, name)!r}')
+        rules = (
+            ('epochs', _whole(1, 1_000_000), 'a whole number in 1..1000000'),
+            ('batch_size', _whole(2, 10_000_000), 'a whole number in 2..10000000 (BatchNorm '
+                                                  'needs 2 samples per batch)'),
+            ('patience', _whole(1, 1_000_000), 'a whole number in 1..1000000'),
+            ('threads', _whole(0, 4096), 'a whole number in 0..4096 (0: torch chooses)'),
+            ('seed', _whole(0, 2 ** 63 - 1), 'a whole number in 0..2**63-1'),
+            ('lr', _real(0.0, 10.0, low_open=True), 'a finite number in (0, 10]'),
+            ('weight_decay', _real(0.0, 10.0), 'a finite number in [0, 10]'),
+            ('task_weight', _real(0.0, 1e6), 'a finite number in [0, 1e6]'),
+        )
+        for name, check, need in rules:
+            if not check(getattr(self, name)):
+                raise ConfigError(f'{name} = {getattr(self, name)!r} refused: needs {need}')
+        if not isinstance(self.network_kwargs, dict):
+            raise ConfigError(f'network_kwargs must be a dict (JSON object), got '
+                              f'{type(self.network_kwargs).__name__}')
 
     def as_dict(self) -> dict:
         return asdict(self)

@@ -12,7 +12,7 @@ import torch
 from tqdm import tqdm
 
 from ik_net_ros.data import Normalization, PoseJointSet
-from ik_net_ros.errors import ConfigError
+from ik_net_ros.errors import ConfigError, TrainingError
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, ArmGeometry
 from ik_net_ros.kinematics.torch_fk import forward_kinematics_torch
 from ik_net_ros.networks import IKModel, build_network
@@ -54,6 +54,19 @@ def compute_loss(kind: str, pred: torch.Tensor, joints: torch.Tensor, poses: tor
     return loss
 
 
+def _finite_loss(value: float, epoch: int, config: TrainConfig) -> float:
+    """``value`` if finite; a diverged run stops at once instead of training on NaN.
+
+    Raises:
+        TrainingError: NaN or inf.
+    """
+    if not math.isfinite(value):
+        raise TrainingError(
+            f'training diverged in epoch {epoch}: the loss is {value} (learning rate '
+            f'{config.lr:g}, task weight {config.task_weight:g}); lower --lr, or check the data')
+    return value
+
+
 def _lr_factor(config: TrainConfig, epoch: int) -> float:
     if config.schedule == 'cosine':
         return 1e-3 + 0.5 * (1 - 1e-3) * (1 + math.cos(math.pi * epoch / config.epochs))
@@ -79,6 +92,9 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
     except (KeyError, TypeError, ValueError) as e:
         raise ConfigError(f'cannot build network {config.network!r} with '
                           f'{config.network_kwargs}: {e}') from e
+    if len(train_set) < 2 or len(val_set) < 1:
+        raise TrainingError(f'need at least 2 training rows and 1 validation row, got '
+                            f'{len(train_set)} and {len(val_set)}')
     model = IKModel(network, norm.pose_mean, norm.pose_std, norm.joint_mean,
                     norm.joint_std).to(device)
 
@@ -116,9 +132,9 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
-            total += loss.item()
+            total += _finite_loss(loss.item(), epoch, config)
         val = evaluate_loss(model, x_val, y_val, config, geometry)
-        score = val[config.monitor]
+        score = _finite_loss(val[config.monitor], epoch, config)
         if plateau is not None:
             plateau.step(score)
         row = {'epoch': epoch, 'train_loss': total / steps, **val,
@@ -133,6 +149,8 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
                      config.monitor, config.patience)
             break
     model = model.cpu()
+    if best_state is None:
+        raise TrainingError('training ran no epoch')
     model.load_state_dict(best_state)
     model.eval()
     return TrainResult(model, history, best_epoch, time.perf_counter() - start,

@@ -1,4 +1,5 @@
-"""The demo's observer: records joint commands (with receive times) and the arm's joint states."""
+"""The demo's scaffolding (not shipped nodes): an observer that records joint commands (with
+receive times) and the arm's joint states, and the target sweep with a record of what it sent."""
 
 from __future__ import annotations
 
@@ -8,6 +9,9 @@ from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
 from ik_net_ros.nodes.conversions import joints_by_name, stamp_to_seconds
+from ik_net_ros.nodes.target_sweep_node import TargetSweepNode
+
+__all__ = ['DemoMonitor', 'RecordingSweep']
 
 
 class DemoMonitor(Node):
@@ -32,3 +36,18 @@ class DemoMonitor(Node):
         joints = joints_by_name(msg)
         if joints is not None and (self.record or not self.states):
             self.states.append((stamp_to_seconds(msg.header.stamp), joints))
+
+
+class RecordingSweep(TargetSweepNode):
+    """The target sweep, keeping each target it sends (while ``record``) by stamp."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.sent: dict[tuple[int, int], tuple[float, object]] = {}  # stamp -> (t, pose)
+        self.record = False
+
+    def publish_target(self, msg, pose) -> None:
+        if self.record:
+            self.sent[(msg.header.stamp.sec, msg.header.stamp.nanosec)] = (
+                time.perf_counter(), pose)
+        super().publish_target(msg, pose)

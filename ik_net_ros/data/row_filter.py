@@ -1,0 +1,52 @@
+"""Which joint states become dataset rows: the collector's rule, free of ROS so it is tested
+without DDS."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ik_net_ros.kinematics import within_limits
+
+__all__ = ['RowFilter', 'BAD', 'RATE', 'STILL']
+
+BAD, RATE, STILL = 'bad', 'rate', 'still'
+READING_TOLERANCE = 1e-3  # rad a reading may lie outside the limits (encoder noise at a stop)
+
+
+class RowFilter:
+    """Keeps a joint reading unless it is bad (missing, NaN, outside the limits), comes sooner
+    than ``1 / max_rate`` s after the last kept one, or moved less than ``min_joint_change``
+    rad in every joint since then. Counts what it skips, by reason.
+
+    Attributes:
+        min_joint_change: rad (>= 0).
+        max_rate: rows per second at most; 0 keeps every reading.
+        skipped: {BAD, RATE, STILL: count}.
+    """
+
+    def __init__(self, min_joint_change: float = 0.001, max_rate: float = 100.0):
+        self.min_joint_change = float(min_joint_change)
+        self.max_rate = float(max_rate)
+        self.skipped = {BAD: 0, STILL: 0, RATE: 0}
+        self._last_joints: np.ndarray | None = None
+        self._last_time = -math.inf
+
+    def check(self, joints: np.ndarray | None, now: float) -> str | None:
+        """None to keep ``joints`` (4,) read at ``now`` (s, monotonic), else why it is skipped
+        (BAD, RATE or STILL); a kept reading becomes the reference of the next ones."""
+        if joints is None or joints.shape != (4,) or not np.all(np.isfinite(joints)) \
+                or not within_limits(joints, READING_TOLERANCE):
+            return self._skip(BAD)
+        if self.max_rate > 0 and now - self._last_time < 1.0 / self.max_rate:
+            return self._skip(RATE)
+        if self._last_joints is not None and np.all(
+                np.abs(joints - self._last_joints) < self.min_joint_change):
+            return self._skip(STILL)
+        self._last_joints, self._last_time = joints.copy(), now
+        return None
+
+    def _skip(self, reason: str) -> str:
+        self.skipped[reason] += 1
+        return reason
