@@ -89,7 +89,8 @@ def _real(value) -> float:
     try:
         return float(value)
     except (OverflowError, TypeError, ValueError) as e:
-        raise InvalidPoseError(f'pose: {reprlib.repr(value)} is not a float ({e})') from e
+        raise InvalidPoseError(f'pose: {reprlib.repr(value)} is not a real number that fits a '
+                               f'float ({e})') from e
 
 
 def _sign_key(q: list[float]) -> float:

@@ -12,7 +12,7 @@ from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
-from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
+from ik_net_ros.errors import ConfigError, IkNetError, InvalidPoseError, UnreachableError
 from ik_net_ros.kinematics import HOME_POSE, JOINT_NAMES, forward_kinematics, within_limits
 from ik_net_ros.nodes.conversions import joint_state, pose_to_array
 from ik_net_ros.nodes.params import (
@@ -54,7 +54,11 @@ class IkNode(Node):
         super().__init__('ik', **kwargs)
         declare_parameters(self, PARAMETERS)
         self.params = self._params()  # cached: on_target runs at up to kHz rates
-        self.solver = self._make_solver(self.params)
+        try:
+            self.solver = self._make_solver(self.params)
+        except IkNetError as e:
+            raise ConfigError(f"parameters model = {self.params['model']!r}, device = "
+                              f"{self.params['device']!r} refused: {e}") from e
         self.stats = SolveStats()
         depth1 = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
         # depth 1: only the newest target waits while one is solved, so bursts never queue up

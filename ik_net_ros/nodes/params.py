@@ -15,15 +15,16 @@ from typing import Any
 
 import numpy as np
 from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
-from rclpy.exceptions import ParameterException
+from rclpy.exceptions import InvalidTopicNameException, ParameterException
 from rclpy.node import Node
+from rclpy.validate_topic_name import validate_topic_name
 
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import within_limits
 
 __all__ = ['Spec', 'declare_parameters', 'check_changes', 'positive', 'non_negative',
-           'number_in', 'period', 'PERIOD_NEED', 'MAX_PERIOD', 'one_of', 'non_empty', 'int_in',
-           'joint_vector', 'string_list']
+           'topic_name', 'number_in', 'period', 'PERIOD_NEED', 'MAX_PERIOD', 'one_of',
+           'non_empty', 'int_in', 'joint_vector', 'string_list']
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,17 @@ def one_of(*choices: str) -> Callable[[Any], bool]:
 
 def non_empty(value) -> bool:
     return isinstance(value, str) and value.strip() != ''
+
+
+def topic_name(value) -> bool:
+    """A valid ROS topic name (or namespace), e.g. 'target_marker' but not '0/x' or 'a b'."""
+    if not non_empty(value):
+        return False
+    try:
+        validate_topic_name(f'{value}/x')
+    except (InvalidTopicNameException, ValueError, TypeError):
+        return False
+    return True
 
 
 def int_in(lo: int, hi: int) -> Callable[[Any], bool]:

@@ -26,6 +26,7 @@ from ik_net_ros.nodes.params import (
     joint_vector,
     non_empty,
     number_in,
+    topic_name,
 )
 from ik_net_ros.nodes.runner import run_node
 
@@ -36,7 +37,8 @@ PARAMETERS = {
     'frame_id': Spec('world', 'frame of the marker and targets', non_empty, 'a frame name',
                      fixed=True),
     'namespace': Spec('target_marker', 'interactive marker topic namespace (RViz: '
-                                       'InteractiveMarkers display)', non_empty, 'a name',
+                                       'InteractiveMarkers display)', topic_name,
+                      'a valid topic name',
                       fixed=True),
     'max_rate': Spec(20.0, 'targets published per second at most',
                      number_in(1e-3, 1000.0), 'a rate in [0.001, 1000] Hz', fixed=True),

@@ -13,6 +13,7 @@ from ik_net_ros.solver.refine import refine_joints
 __all__ = ['Solver', 'AnalyticSolver', 'load_solver', 'refine_joints', 'NETWORK_NAMES']
 
 NETWORK_NAMES = ('original', 'improved', 'focused')
+DEVICES = ('cpu', 'cuda', 'auto')
 
 
 def load_solver(name: str | Path = 'focused', device: str = 'cpu',
@@ -22,7 +23,8 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
     Args:
         name: 'analytic' (closed form), 'original' | 'improved' | 'focused' (the shipped models in
             ``models/``), or the path of a checkpoint file.
-        device: 'cpu', 'cuda' or 'auto' (cuda when available). Ignored by 'analytic'.
+        device: 'cpu', 'cuda', 'cuda:N' or 'auto' (cuda when available). 'analytic' runs on
+            the CPU whatever the (valid) device.
         geometry: arm geometry for 'analytic' (default: base height 0.017 m). Networks use the
             geometry recorded in their checkpoint.
 
@@ -30,6 +32,9 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
         ConfigError: unknown name or device, or cuda asked for without a GPU.
         CheckpointError: a checkpoint is missing, corrupt or foreign.
     """
+    if not isinstance(device, str) or not (device in DEVICES or (
+            device.startswith('cuda:') and device[5:].isdigit())):
+        raise ConfigError(f'unknown device {device!r}; expected one of {DEVICES} or cuda:N')
     if str(name) == 'analytic':
         return AnalyticSolver(geometry or DEFAULT_GEOMETRY)
     if str(name) in NETWORK_NAMES or Path(str(name)).suffix in ('.pt', '.pth'):

@@ -22,18 +22,21 @@ from ik_net_ros.data import make_synthetic
 from ik_net_ros.resources import share_dir
 from ik_net_ros.tools import bench_solvers as solvers_bench
 from ik_net_ros.tools.bench_report import write_report
-from ik_net_ros.tools.common import HELD_OUT_SEED
+from ik_net_ros.tools.common import HELD_OUT_SEED, count_in, number_in
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--output', default='docs', help='folder for the report and charts')
     parser.add_argument('--models', nargs='+', default=['original', 'improved', 'focused'])
-    parser.add_argument('--held-out', type=int, default=10000, help='held-out poses')
-    parser.add_argument('--repeats', type=int, default=3000, help='batch-1 timing samples')
-    parser.add_argument('--batch', type=int, default=100000, help='poses for throughput')
-    parser.add_argument('--ros-duration', type=float, default=5.0,
+    parser.add_argument('--held-out', type=count_in(1, 10_000_000), default=10000,
+                        help='held-out poses')
+    parser.add_argument('--repeats', type=count_in(10, 10_000_000), default=3000,
+                        help='batch-1 timing samples')
+    parser.add_argument('--batch', type=count_in(1, 10_000_000), default=100000,
+                        help='poses for throughput')
+    parser.add_argument('--ros-duration', type=number_in(0.0, 3600.0), default=5.0,
                         help='seconds per ROS latency run (0 skips them)')
-    parser.add_argument('--ikpy-poses', type=int, default=200,
+    parser.add_argument('--ikpy-poses', type=count_in(0, 1_000_000), default=200,
                         help='poses for the ikpy peer (0 skips it)')
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import math
 import tempfile
@@ -12,7 +13,7 @@ from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, ArmGeometry
 
 __all__ = ['DATA_HELP', 'load_data', 'print_metrics', 'geometry_from_args', 'writable_output',
-           'require_rows']
+           'require_rows', 'number_in', 'count_in']
 
 DATA_HELP = ('dataset: a .csv/.npz file, synthetic:ROWS[:SEED] (uniform in the joint limits), '
              'or iknet:POSE_CSV,JOINT_STATES_CSV (an original-IKNet recording)')
@@ -31,6 +32,34 @@ def load_data(spec: str, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> PoseJointS
             raise DatasetError(f'bad iknet spec {spec!r}: expected iknet:POSE_CSV,JOINTS_CSV')
         return import_iknet_recording(*files)
     return load_dataset(spec)
+
+
+def number_in(lo: float, hi: float, low_open: bool = False):
+    """An argparse type: a finite float in [lo, hi] ((lo, hi] with ``low_open``)."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
+        if not (math.isfinite(value) and (lo < value if low_open else lo <= value)
+                and value <= hi):
+            bracket = '(' if low_open else '['
+            raise argparse.ArgumentTypeError(f'{text} is not in {bracket}{lo:g}, {hi:g}]')
+        return value
+    return parse
+
+
+def count_in(lo: int, hi: int):
+    """An argparse type: a whole number in [lo, hi]."""
+    def parse(text: str) -> int:
+        try:
+            value = _whole_number(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f'{text!r} is not a whole number') from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f'{text} is not in {lo}..{hi}')
+        return value
+    return parse
 
 
 def _synthetic_spec(spec: str) -> tuple[int, int]:

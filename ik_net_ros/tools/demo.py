@@ -20,6 +20,7 @@ import numpy as np
 
 from ik_net_ros.kinematics import forward_kinematics
 from ik_net_ros.resources import share_dir
+from ik_net_ros.tools.common import number_in
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -27,11 +28,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='original | improved | focused | analytic | checkpoint path')
     parser.add_argument('--device', default='cpu', help='cpu | cuda | auto')
     parser.add_argument('--refine', action='store_true', help='refine after the network')
-    parser.add_argument('--duration', type=float, default=10.0, help='seconds of measurement')
-    parser.add_argument('--rate', type=float, default=50.0, help='targets per second')
-    parser.add_argument('--speed', type=float, default=3.0, help='path speed factor')
+    parser.add_argument('--duration', type=number_in(0.0, 86400.0, low_open=True), default=10.0,
+                        help='seconds of measurement')
+    parser.add_argument('--rate', type=number_in(0.1, 1000.0), default=50.0,
+                        help='targets per second')
+    parser.add_argument('--speed', type=number_in(0.0, 100.0, low_open=True), default=3.0,
+                        help='path speed factor')
     parser.add_argument('--output', default='demo_output', help='folder for the plot')
-    parser.add_argument('--startup-timeout', type=float, default=60.0)
+    parser.add_argument('--startup-timeout', type=number_in(1.0, 3600.0), default=60.0)
 
 
 def _start_node(module: str, params: dict, remaps: dict | None = None) -> subprocess.Popen:

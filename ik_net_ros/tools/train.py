@@ -14,6 +14,7 @@ from ik_net_ros.tools.common import (
     HELD_OUT_SEED,
     geometry_from_args,
     load_data,
+    number_in,
     print_metrics,
     require_rows,
     writable_output,
@@ -35,7 +36,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--split', choices=('random', 'sequential'), default='random',
                         help='random for i.i.d. data; sequential (first part trains) for '
                              'recordings')
-    parser.add_argument('--val-fraction', type=float, default=0.05)
+    parser.add_argument('--val-fraction', type=number_in(0.0, 0.9, low_open=True), default=0.05,
+                        help='share of the data that validates, in (0, 0.9]')
     parser.add_argument('--held-out', default=f'synthetic:10000:{HELD_OUT_SEED}',
                         help='held-out set for the final metrics (' + DATA_HELP + ')')
     parser.add_argument('--epochs', type=int, default=d.epochs)
