@@ -153,6 +153,40 @@ def test_iknet_import_round_trip(tmp_path, pairing):
     np.testing.assert_allclose(data.poses, forward_kinematics(joints))
 
 
+@pytest.mark.parametrize('header', [False, True])
+def test_iknet_import_upstream_layout_with_and_without_header(tmp_path, header):
+    """The original IKNet's files exactly: 13 kinematics_pose columns, 23 joint_states columns
+    (joint1..4 + gripper), the header line its README adds with sed, and quaternions with
+    qw < 0 (as ROBOTIS's FK publishes 5.5 % of them), normalised to the package's qw >= 0."""
+    from ik_net_ros.data.iknet_import import JOINT_HEADER, POSE_HEADER
+    joints = make_synthetic(40, seed=8).joints
+    poses = forward_kinematics(joints)
+    flip = np.arange(len(poses)) % 3 == 0
+    sent = poses.copy()
+    sent[flip, 3:] *= -1.0  # the same rotation, the other sign
+    pose_lines = [','.join(POSE_HEADER)] if header else []
+    joint_lines = [','.join(JOINT_HEADER)] if header else []
+    for i, (q, p) in enumerate(zip(joints, sent)):
+        stamp = f'{1609655043 + i // 100},{(i % 100) * 10_000_000}'
+        pose_lines.append(f'{stamp},,' + ','.join(map(repr, p.tolist())) + ',0.0,0.0,0.0')
+        joint_lines.append(f'{stamp},,joint1,joint2,joint3,joint4,gripper,'
+                           + ','.join(map(repr, q.tolist())) + ',-0.0137' + ',0.0' * 10)
+    assert len(pose_lines[-1].split(',')) == 13 and len(joint_lines[-1].split(',')) == 23
+    (tmp_path / 'kinematics_pose.csv').write_text('\n'.join(pose_lines) + '\n')
+    (tmp_path / 'joint_states.csv').write_text('\n'.join(joint_lines) + '\n')
+    data = import_iknet_recording(tmp_path / 'kinematics_pose.csv', tmp_path / 'joint_states.csv')
+    assert len(data) == 40 and np.all(data.poses[:, 6] >= 0)
+    np.testing.assert_allclose(data.poses, poses, atol=1e-12)
+    np.testing.assert_allclose(data.joints, joints)
+
+
+def test_iknet_import_refuses_a_foreign_header(tmp_path):
+    pose_csv, joint_csv = _write_iknet_recording(tmp_path, make_synthetic(3, seed=2).joints)
+    pose_csv.write_text('time,x,y,z,a,b,c,d,e,f\n' + pose_csv.read_text())
+    with pytest.raises(DatasetError, match='line 1: header'):
+        import_iknet_recording(pose_csv, joint_csv)
+
+
 def test_iknet_import_rejects_malformed_rows(tmp_path):
     pose_csv, joint_csv = _write_iknet_recording(tmp_path, make_synthetic(5, seed=2).joints)
     lines = joint_csv.read_text().splitlines()

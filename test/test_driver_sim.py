@@ -83,6 +83,11 @@ def test_driver_ignores_commands_missing_joints_or_with_nan(ros):
     assert ros.spin_until(lambda: driver.rejected == 1)
     pub.publish(joint_state([0.1, float('nan'), 0.0, 0.0], probe.get_clock().now().to_msg()))
     assert ros.spin_until(lambda: driver.rejected == 2)
+    # a joint named twice: which value is meant? refused, not "the last one wins"
+    twice = JointState(name=['joint1', 'joint2', 'joint3', 'joint4', 'joint2'],
+                       position=[0.1, 0.2, 0.3, 0.4, 1.0])
+    pub.publish(twice)
+    assert ros.spin_until(lambda: driver.rejected == 3)
     assert driver.backend.goal is None
 
 
