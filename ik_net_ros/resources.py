@@ -11,7 +11,7 @@ import os
 import sys
 from pathlib import Path
 
-__all__ = ['share_dir', 'model_path']
+__all__ = ['share_dir', 'model_path', 'robot_description']
 
 PACKAGE = 'ik_net_ros'
 
@@ -48,3 +48,25 @@ def model_path(name: str) -> Path:
         if path.is_file():
             return path
     return share_dir('models') / f'{name}.pt'
+
+
+def robot_description(description: str = 'humble') -> str:
+    """The arm's URDF for robot_state_publisher, as ROBOTIS's ``description`` has it: the
+    shipped (humble) file, or for 'jazzy' joint1 at z = 0 and the gripper's jazzy range.
+
+    Raises:
+        ValueError: unknown description, or the shipped URDF is not where it belongs.
+    """
+    from ik_net_ros.hardware.gripper import GRIPPER_RANGES
+    from ik_net_ros.kinematics.geometry import geometry_for
+
+    geometry = geometry_for(description)
+    text = (share_dir('urdf') / 'open_manipulator_x.urdf').read_text()
+    joint1 = '<origin xyz="0.012 0 0.017" rpy="0 0 0"/>'
+    gripper = '<limit lower="-0.010" upper="0.019"'
+    if text.count(joint1) != 1 or text.count(gripper) != 2:
+        raise ValueError('the shipped URDF does not have the expected joint1 and gripper lines')
+    low, high = GRIPPER_RANGES[description]
+    return (text.replace(joint1, f'<origin xyz="{geometry.joint1_x:g} 0 '
+                                 f'{geometry.base_height:g}" rpy="0 0 0"/>')
+            .replace(gripper, f'<limit lower="{low:.3f}" upper="{high:.3f}"'))

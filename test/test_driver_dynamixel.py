@@ -32,7 +32,8 @@ def rig(ros):
 
 
 def _goals(driver):
-    return [driver.emulator.servos[i]._get(ADDR.GOAL_POSITION, 4, signed=True) for i in IDS]
+    servos = driver.backend.emulator.servos
+    return [servos[i]._get(ADDR.GOAL_POSITION, 4, signed=True) for i in IDS]
 
 
 def _last_diag(diags):
@@ -45,8 +46,10 @@ def test_command_reaches_goal_registers_and_states_follow(ros, rig):
     pub.publish(joint_state(goal, probe.get_clock().now().to_msg()))
     expected = [0.4, -0.2, 0.3, 1.97]
     assert ros.spin_until(lambda: _goals(driver) == rad_to_raw(expected).tolist())
-    assert ros.spin_until(lambda: np.allclose(states[-1].position, expected, atol=2e-3))
-    assert all(np.all(np.array(s.position) <= 1.97 + 1e-9) for s in states)
+    assert ros.spin_until(lambda: np.allclose(states[-1].position[:4], expected, atol=2e-3))
+    assert all(np.all(np.array(s.position[:4]) <= 1.97 + 1e-9) for s in states)
+    assert list(states[-1].name[4:]) == ['gripper_left_joint', 'gripper_right_joint']
+    assert -0.010 <= states[-1].position[4] == states[-1].position[5] <= 0.019
 
 
 def test_torque_service(ros, rig):
@@ -57,36 +60,36 @@ def test_torque_service(ros, rig):
         future = client.call_async(SetBool.Request(data=enable))
         assert ros.spin_until(future.done)
         assert future.result().success, future.result().message
-        assert all(driver.emulator.servos[i].torque == enable for i in IDS)
+        assert all(driver.backend.emulator.servos[i].torque == enable for i in IDS)
 
 
 def test_silent_servo_reported_node_alive_and_recovers(ros, rig):
     driver, probe, pub, states, diags = rig
-    driver.emulator.set_silent(13)
+    driver.backend.emulator.set_silent(13)
     assert ros.spin_until(lambda: _last_diag(diags) is not None
                           and _last_diag(diags).level == DiagnosticStatus.ERROR, timeout=5)
     assert 'servo 13 not answering' in _last_diag(diags).message
     count = len(states)
     ros.spin_for(0.3)
     assert len(states) == count  # nothing stale published while the servo is silent
-    driver.emulator.set_silent(13, False)
+    driver.backend.emulator.set_silent(13, False)
     assert ros.spin_until(lambda: len(states) > count + 5)
     assert ros.spin_until(lambda: _last_diag(diags).level == DiagnosticStatus.OK, timeout=5)
 
 
 def test_hardware_error_reported(ros, rig):
     driver, probe, pub, states, diags = rig
-    driver.emulator.servos[12].set_hardware_error(1 << 2)
+    driver.backend.emulator.servos[12].set_hardware_error(1 << 2)
     assert ros.spin_until(lambda: _last_diag(diags) is not None
                           and 'overheating' in _last_diag(diags).message, timeout=5)
 
 
 def test_port_gone_reported_then_reconnects(ros, rig):
     driver, probe, pub, states, diags = rig
-    driver.emulator.unplug()
+    driver.backend.emulator.unplug()
     assert ros.spin_until(lambda: _last_diag(diags) is not None
                           and _last_diag(diags).level == DiagnosticStatus.ERROR, timeout=5)
     count = len(states)
-    driver.emulator.replug()
+    driver.backend.emulator.replug()
     assert ros.spin_until(lambda: len(states) > count + 5, timeout=5)
     assert driver.backend.connected

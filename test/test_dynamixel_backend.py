@@ -8,6 +8,7 @@ import pytest
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.dynamixel import DynamixelArm, DynamixelConfig
 from ik_net_ros.hardware.emulator import ServoEmulator
+from ik_net_ros.hardware.gripper import metres_to_horn
 from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw
 from ik_net_ros.kinematics import JOINT_UPPER
 
@@ -81,14 +82,45 @@ def test_torque_off_then_on_holds_present_pose_not_old_command(rig):
     assert _goal_raw(emulator)[0] == int(rad_to_raw(-0.4))
 
 
-def test_gripper_command(rig):
+def test_gripper_command_in_metres_alone_within_one_cycle(rig):
     emulator, arm = rig
-    arm.set_gripper(0.4)
-    arm.set_goal([0.0, 0.0, 0.0, 0.0])
+    assert arm.set_gripper(0.015) == 0.015  # gripper_left_joint, m
+    arm.cycle(0.01)  # no joint goal: the gripper goes on its own
+    assert emulator.servos[15]._get(ADDR.GOAL_POSITION, 4) == int(
+        rad_to_raw(metres_to_horn(0.015)))
+    _run_until(arm, lambda r: r.gripper is not None and abs(r.gripper - 0.015) < 5e-5)
+
+
+@pytest.mark.parametrize('command, expected', [(100.0, 0.019), (1e10, 0.019), (-5.0, -0.010),
+                                               (-1e308, -0.010)])
+def test_gripper_commands_are_clamped_into_robotis_range(rig, command, expected):
+    emulator, arm = rig
+    assert arm.set_gripper(command) == expected
     arm.cycle(0.01)
-    assert emulator.servos[15]._get(ADDR.GOAL_POSITION, 4) == int(rad_to_raw(0.4))
-    _run_until(arm, lambda r: arm.gripper_position is not None
-               and abs(arm.gripper_position - 0.4) < 2e-3)
+    raw = emulator.servos[15]._get(ADDR.GOAL_POSITION, 4, signed=True)
+    assert raw == int(rad_to_raw(metres_to_horn(expected)))
+    for bad in (float('nan'), float('inf'), 'open', None):
+        with pytest.raises(HardwareError):
+            arm.set_gripper(bad)
+
+
+def test_gripper_command_is_never_replayed_after_torque_or_reconnect(rig):
+    emulator, arm = rig
+    arm.set_gripper(0.019)
+    arm.set_torque(False)
+    arm.set_torque(True)  # holds the present pose: the pending command is gone
+    before = emulator.servos[15]._get(ADDR.GOAL_POSITION, 4)
+    for _ in range(5):
+        arm.cycle(0.01)
+    assert emulator.servos[15]._get(ADDR.GOAL_POSITION, 4) == before
+    arm.set_gripper(0.019)
+    emulator.unplug()
+    _run_until(arm, lambda r: not r.ok)
+    emulator.replug()
+    _run_until(arm, lambda r: r.ok, timeout=5)
+    for _ in range(5):
+        arm.cycle(0.01)
+    assert emulator.servos[15]._get(ADDR.GOAL_POSITION, 4) == before
 
 
 def test_silent_servo_is_reported_not_published_and_recovers(rig):
@@ -143,18 +175,101 @@ def test_open_errors_are_clear():
         DynamixelArm(DynamixelConfig(port='/dev/does-not-exist')).open()
     with ServoEmulator(ids=(11, 12, 13)) as emulator:
         with pytest.raises(HardwareError, match='servo 14'):
-            DynamixelArm(DynamixelConfig(port=str(emulator.port_path))).open()
-    with pytest.raises(HardwareError, match='4 servo IDs'):
+            DynamixelArm(DynamixelConfig(port=str(emulator.port_path), gripper_id=0)).open()
+    with pytest.raises(HardwareError, match='4 distinct servo IDs'):
         DynamixelArm(DynamixelConfig(ids=(1, 2)))
 
 
 def test_close_releases_torque_unless_configured():
     with ServoEmulator(ids=IDS) as emulator:
-        arm = DynamixelArm(DynamixelConfig(port=str(emulator.port_path)))
+        arm = DynamixelArm(DynamixelConfig(port=str(emulator.port_path), gripper_id=0))
         arm.open()
         arm.close()
         assert not any(emulator.servos[i].torque for i in IDS)
-        arm = DynamixelArm(DynamixelConfig(port=str(emulator.port_path), torque_on_exit=True))
+        arm = DynamixelArm(DynamixelConfig(port=str(emulator.port_path), gripper_id=0,
+                                           torque_on_exit=True))
         arm.open()
         arm.close()
         assert all(emulator.servos[i].torque for i in IDS)
+
+
+# servo setup as ROBOTIS writes it, against what ROBOTIS's software leaves behind -------------
+
+@pytest.mark.parametrize('leftovers', ['factory', 'jazzy'])
+def test_setup_writes_what_the_package_means(leftovers):
+    with ServoEmulator(ids=IDS + (15,), leftovers=leftovers) as emulator:
+        before = {i: emulator.servos[i].table[ADDR.DRIVE_MODE] for i in IDS + (15,)}
+        if leftovers == 'jazzy':
+            assert before == {11: 4, 12: 4, 13: 4, 14: 4, 15: 5}
+        arm = DynamixelArm(DynamixelConfig(port=str(emulator.port_path)))
+        arm.open()
+        for i in IDS + (15,):
+            servo = emulator.servos[i]
+            assert servo.table[ADDR.DRIVE_MODE] == 0  # velocity-based, normal direction
+            assert servo.table[ADDR.RETURN_DELAY] == 0
+            assert servo.table[ADDR.OPERATING_MODE] == (5 if i == 15 else 3)
+            assert [servo._get(a, 2) for a in (ADDR.POSITION_P_GAIN, ADDR.POSITION_I_GAIN,
+                                               ADDR.POSITION_D_GAIN)] == [800, 100, 100]
+            assert servo._get(ADDR.PROFILE_VELOCITY, 4) == 200
+            assert servo._get(ADDR.PROFILE_ACCELERATION, 4) == 50
+        assert emulator.servos[15]._get(ADDR.GOAL_CURRENT, 2) == 200
+        arm.close()
+
+
+def test_eeprom_is_written_only_where_it_differs_and_read_back(monkeypatch):
+    with ServoEmulator(ids=IDS + (15,), leftovers='jazzy') as emulator:
+        writes = []
+        for servo in emulator.servos.values():
+            original = servo.write
+
+            def spy(addr, data, servo=servo, original=original):
+                if addr < 64 and addr != ADDR.TORQUE_ENABLE:
+                    writes.append((servo.dxl_id, addr, servo.torque))
+                return original(addr, data)
+            servo.write = spy
+        DynamixelArm(DynamixelConfig(port=str(emulator.port_path))).open()
+        assert sorted({a for _, a, _ in writes}) == [ADDR.DRIVE_MODE]  # the rest already fit
+        assert not any(torque for _, _, torque in writes)  # EEPROM only with torque off
+        writes.clear()
+        arm = DynamixelArm(DynamixelConfig(port=str(emulator.port_path)))
+        arm.open()  # a second start: everything fits, EEPROM untouched
+        assert writes == []
+        arm.close()
+
+
+def test_joint1_at_plus_pi_stays_inside_the_servo_position_limits(rig):
+    """+pi is raw 4096, one past Max Position Limit 4095: a real XM430 refuses it with a Data
+    Range Error (in a sync write: silently) and joint1 would stay while joints 2-4 move."""
+    emulator, arm = rig
+    arm.set_goal([np.pi, 0.2, 0.1, 0.3])
+    reading = _run_until(arm, lambda r: r.ok and abs(r.positions[0] - np.pi) < 3e-3,
+                         timeout=5)
+    assert emulator.servos[11]._get(ADDR.GOAL_POSITION, 4) == 4095
+    assert not reading.faults
+
+
+def test_goals_follow_each_servo_own_position_limits():
+    with ServoEmulator(ids=IDS, positions=dict.fromkeys(IDS, 2048)) as emulator:
+        emulator.servos[12]._set(ADDR.MAX_POSITION, 4, 2300)  # a user's tighter limit
+        arm = DynamixelArm(DynamixelConfig(port=str(emulator.port_path), gripper_id=0))
+        arm.open()
+        assert arm.limits[12] == (0, 2300)
+        arm.set_goal([0.0, 1.2, 0.0, 0.0])  # raw 2830 for joint2
+        _run_until(arm, lambda r: r.ok and emulator.servos[12]._get(
+            ADDR.GOAL_POSITION, 4) == 2300)
+        arm.close()
+
+
+def test_a_refused_goal_is_reported_never_silent(rig):
+    emulator, arm = rig
+    arm.set_goal([0.2, 0.2, 0.1, 0.3])
+    _run_until(arm, lambda r: r.ok and emulator.servos[11]._get(ADDR.GOAL_POSITION, 4)
+               == int(rad_to_raw(0.2)))
+    # the limit changes behind the driver's back (another tool): the next goal is refused
+    emulator.servos[11].table[ADDR.TORQUE_ENABLE] = 0
+    emulator.servos[11]._set(ADDR.MAX_POSITION, 4, 2100)
+    emulator.servos[11].table[ADDR.TORQUE_ENABLE] = 1
+    arm.set_goal([0.5, 0.2, 0.1, 0.3])
+    reading = _run_until(arm, lambda r: any('servo 11: refused goal' in f for f in r.faults))
+    assert 'limits' in reading.faults[0]
+    assert not arm.health().ok and 'servo 11' in arm.health().message

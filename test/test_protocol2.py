@@ -82,8 +82,13 @@ def test_sdk_ping_read_write(bus):
     assert ph.write1ByteTxRx(port, 12, ADDR.TORQUE_ENABLE, 1) == (COMM_SUCCESS, 0)
     # EEPROM is locked while torque is on; out-of-range goals are refused
     assert ph.write1ByteTxRx(port, 12, ADDR.OPERATING_MODE, 5) == (COMM_SUCCESS, Error.ACCESS)
-    assert ph.write4ByteTxRx(port, 12, ADDR.GOAL_POSITION, 5000) == (COMM_SUCCESS,
-                                                                      Error.DATA_LIMIT)
+    # a goal outside Min/Max Position Limit: Data Range Error, as the XM430 answers
+    for raw in (5000, 4096, -1):
+        assert ph.write4ByteTxRx(port, 12, ADDR.GOAL_POSITION, raw & 0xFFFFFFFF) == (
+            COMM_SUCCESS, Error.DATA_RANGE)
+    # read-only addresses refuse writes (model number, present position, hardware error)
+    for addr in (ADDR.MODEL_NUMBER, ADDR.PRESENT_POSITION, ADDR.HARDWARE_ERROR):
+        assert ph.write1ByteTxRx(port, 12, addr, 1)[1] == Error.ACCESS
     assert ph.write4ByteTxRx(port, 12, ADDR.GOAL_POSITION, 2100) == (COMM_SUCCESS, 0)
     deadline = time.monotonic() + 2
     while ph.read4ByteTxRx(port, 12, ADDR.PRESENT_POSITION)[0] != 2100:
@@ -145,3 +150,29 @@ def test_emulator_cleans_up_its_port_folder_and_can_restart():
         port.closePort()
         emulator.stop()
     assert not folder.exists()
+
+
+def test_emulator_honours_return_delay_time(monkeypatch):
+    """Factory Return Delay Time 250 (500 us before each reply) until someone writes 0."""
+    waits = []
+    monkeypatch.setattr('ik_net_ros.hardware.emulator.time.sleep', waits.append)
+    with ServoEmulator(ids=(11,)) as emulator:
+        port = PortHandler(str(emulator.port_path))
+        assert port.openPort() and port.setBaudRate(1_000_000)
+        ph = PacketHandler(2.0)
+        assert ph.read1ByteTxRx(port, 11, ADDR.RETURN_DELAY) == (250, COMM_SUCCESS, 0)
+        assert pytest.approx(5e-4) in waits
+        assert ph.write1ByteTxRx(port, 11, ADDR.RETURN_DELAY, 0) == (COMM_SUCCESS, 0)
+        waits.clear()
+        assert ph.read1ByteTxRx(port, 11, ADDR.RETURN_DELAY) == (0, COMM_SUCCESS, 0)
+        assert not [w for w in waits if w >= 1e-4]
+        port.closePort()
+
+
+def test_emulator_time_based_profile_and_jazzy_leftovers():
+    with ServoEmulator(ids=(11, 15), leftovers='jazzy') as emulator:
+        arm, gripper = emulator.servos[11], emulator.servos[15]
+        assert (arm.table[ADDR.DRIVE_MODE], gripper.table[ADDR.DRIVE_MODE]) == (4, 5)
+        assert arm._get(ADDR.PROFILE_VELOCITY, 4) == 20  # ms, time-based
+        assert gripper.table[ADDR.OPERATING_MODE] == 5
+        assert arm.table[ADDR.RETURN_DELAY] == 0

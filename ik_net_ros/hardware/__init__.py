@@ -1,6 +1,10 @@
-"""Layer 6: the arm behind one interface (simulated arm; Dynamixel bus via dynamixel-sdk)."""
+"""Layer 6: the arm behind one interface (simulated arm; Dynamixel bus via dynamixel-sdk; the
+same on a servo emulator)."""
 
-from ik_net_ros.hardware.base import ArmBackend, JointReading
+from ik_net_ros.hardware.base import DESCRIPTIONS, ArmBackend, Health, JointReading
+from ik_net_ros.hardware.factory import BACKENDS, BackendSettings, make_backend
+from ik_net_ros.hardware.gripper import GRIPPER_JOINTS
 from ik_net_ros.hardware.sim import SimulatedArm
 
-__all__ = ['ArmBackend', 'JointReading', 'SimulatedArm']
+__all__ = ['ArmBackend', 'JointReading', 'Health', 'SimulatedArm', 'BACKENDS',
+           'BackendSettings', 'make_backend', 'GRIPPER_JOINTS', 'DESCRIPTIONS']

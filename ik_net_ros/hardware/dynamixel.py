@@ -31,6 +31,7 @@ from dynamixel_sdk import (
 
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.base import ArmBackend, JointReading
+from ik_net_ros.hardware.gripper import horn_to_metres, metres_to_horn
 from ik_net_ros.hardware.xm430 import (
     ADDR,
     MODEL_NUMBER,
@@ -45,16 +46,29 @@ __all__ = ['DynamixelArm', 'DynamixelConfig']
 
 log = logging.getLogger(__name__)
 POSITION_MODE, CURRENT_POSITION_MODE = 3, 5
-_PORT_ERRORS = (OSError, serial.SerialException, _TermiosError, TypeError, AttributeError)
+# errors of the port itself (a vanished pty or USB adapter); errors of our own code are not
+# caught here, so a bug is a bug and not a "port lost"
+_PORT_ERRORS = (OSError, serial.SerialException, _TermiosError)
+# one sync read covers Goal Position (116) .. Present Position (132, 4 bytes)
+_READ_START, _READ_LENGTH = ADDR.GOAL_POSITION, ADDR.PRESENT_POSITION + 4 - ADDR.GOAL_POSITION
 
 
 @dataclass
 class DynamixelConfig:
-    """Settings of the bus and the servos.
+    """Settings of the bus and the servos; the defaults are what ROBOTIS's humble hardware
+    interface writes (velocity-based profiles), see the README's "With ROBOTIS's software".
 
     port: serial device (e.g. /dev/ttyUSB0). baud_rate: bits/s. ids: joint1..joint4 servo IDs.
-    profile_velocity, profile_acceleration: raw XM430 units (0 = unlimited).
     gripper_id: 0 for none, else the gripper servo (current-based position mode).
+    description: 'humble' or 'jazzy' (the gripper's range in metres).
+    drive_mode: EEPROM address 10 for every servo: 0 = velocity-based profile, normal direction.
+        ROBOTIS's jazzy bringup leaves 4 (time-based) on 11-14 and 5 (time-based + reverse) on
+        15; then profile values would be read as milliseconds and the gripper would run
+        backwards, so the package writes the mode it means.
+    return_delay: EEPROM address 9, units of 2 us (factory 250 = 500 us per reply).
+    position_p_gain, position_i_gain, position_d_gain: RAM 84/82/80.
+    profile_velocity, profile_acceleration: RAM 112/108, raw units (0.229 rpm, 214.577
+        rev/min^2; 0 = unlimited, the arm jumps to each goal).
     gripper_current_limit: raw units (~2.69 mA each) for the gripper's goal current.
     torque_on_exit: keep holding the pose after close() (True) or release it (False).
     reconnect_period: seconds between attempts to reopen a vanished port.
@@ -63,30 +77,44 @@ class DynamixelConfig:
     port: str = '/dev/ttyUSB0'
     baud_rate: int = 1_000_000
     ids: tuple[int, ...] = (11, 12, 13, 14)
-    profile_velocity: int = 0
-    profile_acceleration: int = 0
-    gripper_id: int = 0
-    gripper_current_limit: int = 300
+    gripper_id: int = 15
+    description: str = 'humble'
+    drive_mode: int = 0
+    return_delay: int = 0
+    position_p_gain: int = 800
+    position_i_gain: int = 100
+    position_d_gain: int = 100
+    profile_velocity: int = 200
+    profile_acceleration: int = 50
+    gripper_current_limit: int = 200
     torque_on_exit: bool = False
     reconnect_period: float = 1.0
 
 
 class DynamixelArm(ArmBackend):
-    """Four XM430 servos as an :class:`ArmBackend`."""
+    """Four XM430 servos (and the gripper's) as an :class:`ArmBackend`."""
 
     def __init__(self, config: DynamixelConfig):
-        super().__init__()
-        if len(config.ids) != 4:
-            raise HardwareError(f'need 4 servo IDs (joint1..joint4), got {list(config.ids)}')
+        super().__init__(config.description, gripper=bool(config.gripper_id))
+        if len(config.ids) != 4 or len(set(config.ids)) != 4:
+            raise HardwareError(f'need 4 distinct servo IDs (joint1..joint4), got '
+                                f'{list(config.ids)}')
+        if config.gripper_id in config.ids:
+            raise HardwareError(f'gripper_id {config.gripper_id} is also a joint ID')
         self.config = config
-        self.connected = False
+        self._connected = False
         self.torque_enabled = True
-        self.gripper_position: float | None = None
-        self._gripper_goal: float | None = None
+        self.limits: dict[int, tuple[int, int]] = {}  # id -> (min, max) raw, read at start
+        self._gripper_goal: int | None = None  # raw, waiting for the next cycle
+        self._sent: dict[int, int] = {}  # id -> raw goal last written
         self._sent_goal: np.ndarray | None = None
         self._last_attempt = 0.0
         self.port = PortHandler(config.port)
         self.packet = PacketHandler(2.0)
+
+    @property
+    def connected(self) -> bool:
+        return self._connected
 
     # connection ------------------------------------------------------------------------------
     def open(self) -> None:
@@ -113,7 +141,7 @@ class DynamixelArm(ArmBackend):
         except HardwareError:
             self._close_port()
             raise
-        self.connected = True
+        self._connected = True
 
     def _all_ids(self) -> list[int]:
         return list(self.config.ids) + ([self.config.gripper_id] if self.config.gripper_id
@@ -127,37 +155,72 @@ class DynamixelArm(ArmBackend):
                                 f'{self.packet.getRxPacketError(error)}')
 
     def _configure(self) -> None:
-        p, port = self.packet, self.port
+        """Every servo: ping and model check, torque off, EEPROM (return delay, drive mode,
+        operating mode) written only where it differs and read back, position limits read,
+        RAM (gains, profiles, the gripper's current) written; then torque on, holding."""
+        p, port, c = self.packet, self.port, self.config
+        self.limits = {}
         for dxl_id in self._all_ids():
             model, result, error = p.ping(port, dxl_id)
-            self._check(dxl_id, f'ping on {self.config.port}', result, error)
+            self._check(dxl_id, f'ping on {c.port}', result, error)
             if model != MODEL_NUMBER:
                 raise HardwareError(f'servo {dxl_id}: model number {model}, expected '
                                     f'{MODEL_NUMBER} (XM430-W350)')
             self._check(dxl_id, 'torque off', *p.write1ByteTxRx(port, dxl_id,
                                                                   ADDR.TORQUE_ENABLE, 0))
-            mode = CURRENT_POSITION_MODE if dxl_id == self.config.gripper_id else POSITION_MODE
-            self._check(dxl_id, 'operating mode', *p.write1ByteTxRx(port, dxl_id,
-                                                                      ADDR.OPERATING_MODE, mode))
-            self._check(dxl_id, 'profile acceleration', *p.write4ByteTxRx(
-                port, dxl_id, ADDR.PROFILE_ACCELERATION, self.config.profile_acceleration))
-            self._check(dxl_id, 'profile velocity', *p.write4ByteTxRx(
-                port, dxl_id, ADDR.PROFILE_VELOCITY, self.config.profile_velocity))
-            if dxl_id == self.config.gripper_id:
-                self._check(dxl_id, 'goal current', *p.write2ByteTxRx(
-                    port, dxl_id, ADDR.GOAL_CURRENT, self.config.gripper_current_limit))
+            gripper = dxl_id == c.gripper_id
+            for addr, value, what in (
+                    (ADDR.RETURN_DELAY, c.return_delay, 'return delay time'),
+                    (ADDR.DRIVE_MODE, c.drive_mode, 'drive mode'),
+                    (ADDR.OPERATING_MODE, CURRENT_POSITION_MODE if gripper else POSITION_MODE,
+                     'operating mode')):
+                self._ensure_eeprom(dxl_id, addr, value, what)
+            low = self._read4(dxl_id, ADDR.MIN_POSITION, 'min position limit')
+            high = self._read4(dxl_id, ADDR.MAX_POSITION, 'max position limit')
+            if not 0 <= low < high <= 4095:
+                raise HardwareError(f'servo {dxl_id}: position limits {low}..{high} make no '
+                                    'range (set Min/Max Position Limit, addresses 52/48)')
+            self.limits[dxl_id] = (low, high)
+            ram = [(ADDR.POSITION_P_GAIN, 2, c.position_p_gain, 'position P gain'),
+                   (ADDR.POSITION_I_GAIN, 2, c.position_i_gain, 'position I gain'),
+                   (ADDR.POSITION_D_GAIN, 2, c.position_d_gain, 'position D gain'),
+                   (ADDR.PROFILE_ACCELERATION, 4, c.profile_acceleration,
+                    'profile acceleration'),
+                   (ADDR.PROFILE_VELOCITY, 4, c.profile_velocity, 'profile velocity')]
+            if gripper:
+                ram.append((ADDR.GOAL_CURRENT, 2, c.gripper_current_limit, 'goal current'))
+            for addr, size, value, what in ram:
+                write = p.write2ByteTxRx if size == 2 else p.write4ByteTxRx
+                self._check(dxl_id, what, *write(port, dxl_id, addr, value))
         self.sync_write = GroupSyncWrite(port, p, ADDR.GOAL_POSITION, 4)
-        self.sync_read = GroupSyncRead(port, p, ADDR.PRESENT_VELOCITY, 8)  # velocity + position
+        self.sync_read = GroupSyncRead(port, p, _READ_START, _READ_LENGTH)
         for dxl_id in self._all_ids():
             self.sync_read.addParam(dxl_id)
         if self.torque_enabled:
             self._torque_on_holding()
 
-    def _present_raw(self, dxl_id: int) -> int:
-        value, result, error = self.packet.read4ByteTxRx(self.port, dxl_id,
-                                                         ADDR.PRESENT_POSITION)
-        self._check(dxl_id, 'read position', result, error)
+    def _ensure_eeprom(self, dxl_id: int, addr: int, value: int, what: str) -> None:
+        """Write an EEPROM byte only if it differs (EEPROM wears), with torque off, and read it
+        back to confirm."""
+        present, result, error = self.packet.read1ByteTxRx(self.port, dxl_id, addr)
+        self._check(dxl_id, f'read {what}', result, error)
+        if present == value:
+            return
+        log.info('servo %d: %s %d -> %d (EEPROM)', dxl_id, what, present, value)
+        self._check(dxl_id, what, *self.packet.write1ByteTxRx(self.port, dxl_id, addr, value))
+        confirmed, result, error = self.packet.read1ByteTxRx(self.port, dxl_id, addr)
+        self._check(dxl_id, f'read back {what}', result, error)
+        if confirmed != value:
+            raise HardwareError(f'servo {dxl_id}: {what} reads {confirmed} after writing '
+                                f'{value}')
+
+    def _read4(self, dxl_id: int, addr: int, what: str) -> int:
+        value, result, error = self.packet.read4ByteTxRx(self.port, dxl_id, addr)
+        self._check(dxl_id, f'read {what}', result, error)
         return int(np.int32(np.uint32(value)))
+
+    def _present_raw(self, dxl_id: int) -> int:
+        return self._read4(dxl_id, ADDR.PRESENT_POSITION, 'position')
 
     def _torque_on_holding(self) -> None:
         """Goal := present position, then torque on: the arm holds where it is."""
@@ -168,14 +231,16 @@ class DynamixelArm(ArmBackend):
             self._check(dxl_id, 'torque on', *self.packet.write1ByteTxRx(
                 self.port, dxl_id, ADDR.TORQUE_ENABLE, 1))
         self.clear_goal()  # an old command must never be replayed
+        self._gripper_goal = None
         self._sent_goal = None
+        self._sent = {}
 
     def _close_port(self) -> None:
         try:
             self.port.closePort()
         except _PORT_ERRORS:
             pass
-        self.connected = False
+        self._connected = False
 
     def close(self) -> None:
         """Torque as configured (``torque_on_exit``), then close the port."""
@@ -204,26 +269,26 @@ class DynamixelArm(ArmBackend):
                     self._check(dxl_id, 'torque off', *self.packet.write1ByteTxRx(
                         self.port, dxl_id, ADDR.TORQUE_ENABLE, 0))
                 self.clear_goal()
+                self._gripper_goal = None
         except _PORT_ERRORS as e:
             self._close_port()  # the cycle reconnects
             raise HardwareError(f'{self.config.port}: port lost ({e})') from e
         self.torque_enabled = enabled
 
-    def set_gripper(self, position_rad: float) -> None:
-        """Gripper servo goal, rad of the servo horn (needs ``gripper_id``)."""
-        if not self.config.gripper_id:
-            raise HardwareError('no gripper configured (gripper_id is 0)')
-        if not np.isfinite(position_rad):
-            raise HardwareError('gripper goal must be finite')
-        self._gripper_goal = float(position_rad)
+    def _set_gripper_goal(self, metres: float) -> None:
+        raw = int(rad_to_raw(metres_to_horn(metres)))
+        low, high = self.limits.get(self.config.gripper_id, (0, 4095))
+        self._gripper_goal = min(high, max(low, raw))
 
     # cycle -----------------------------------------------------------------------------------
-    def cycle(self, dt: float) -> JointReading:
+    def _step(self, dt: float) -> JointReading:
         if not self.connected:
             return self._try_reconnect()
         try:
-            self._write_goals()
-            return self._read_state()
+            faults = self._write_goals()
+            reading = self._read_state()
+            reading.faults[:0] = faults
+            return reading
         except _PORT_ERRORS as e:
             self._close_port()
             return JointReading(None, None, ok=False, faults=[
@@ -241,21 +306,37 @@ class DynamixelArm(ArmBackend):
         log.info('%s: reconnected', self.config.port)
         return JointReading(None, None, ok=False, faults=[])
 
-    def _write_goals(self) -> None:
+    def _write_goals(self) -> list[str]:
+        """The newest goal in one sync write (kept inside each servo's position limits: a goal
+        outside is refused by the servo, silently in a sync write); the gripper's own goal in
+        one write with status. Returns faults (a refused gripper goal)."""
         if not self.torque_enabled:
-            return
+            return []
+        faults = []
         goal = self.goal
         if goal is not None and (self._sent_goal is None
                                  or not np.array_equal(goal, self._sent_goal)):
             raw = rad_to_raw(clamp_to_limits(goal))
             self.sync_write.clearParam()
             for dxl_id, value in zip(self.config.ids, raw):
-                self.sync_write.addParam(dxl_id, int(value).to_bytes(4, 'little', signed=True))
-            if self._gripper_goal is not None:
-                self.sync_write.addParam(self.config.gripper_id, int(
-                    rad_to_raw(self._gripper_goal)).to_bytes(4, 'little', signed=True))
+                low, high = self.limits[dxl_id]
+                value = min(high, max(low, int(value)))  # joint1 at +pi is 4096: one past 4095
+                self.sync_write.addParam(dxl_id, value.to_bytes(4, 'little', signed=True))
+                self._sent[dxl_id] = value
             self.sync_write.txPacket()
             self._sent_goal = goal
+        if self._gripper_goal is not None:
+            raw, self._gripper_goal = self._gripper_goal, None  # sent once, never replayed
+            result, error = self.packet.write4ByteTxRx(self.port, self.config.gripper_id,
+                                                       ADDR.GOAL_POSITION, raw)
+            if result != COMM_SUCCESS or error & 0x7F:
+                why = (self.packet.getTxRxResult(result) if result != COMM_SUCCESS
+                       else self.packet.getRxPacketError(error))
+                faults.append(f'servo {self.config.gripper_id}: gripper goal {raw} refused '
+                              f'({why})')
+            else:
+                self._sent[self.config.gripper_id] = raw
+        return faults
 
     def _read_state(self) -> JointReading:
         # sync read: one instruction, then each servo's status in turn. A silent servo makes the
@@ -267,7 +348,7 @@ class DynamixelArm(ArmBackend):
             raise OSError(self.packet.getTxRxResult(result))
         replies, faults = {}, []
         for dxl_id in self._all_ids():
-            data, result, error = self.packet.readRx(self.port, dxl_id, 8)
+            data, result, error = self.packet.readRx(self.port, dxl_id, _READ_LENGTH)
             if result == COMM_SUCCESS:
                 replies[dxl_id] = (data, error)
                 continue
@@ -278,8 +359,8 @@ class DynamixelArm(ArmBackend):
         for dxl_id in self._all_ids():
             if dxl_id in replies:
                 continue
-            data, result, error = self.packet.readTxRx(self.port, dxl_id,
-                                                       ADDR.PRESENT_VELOCITY, 8)
+            data, result, error = self.packet.readTxRx(self.port, dxl_id, _READ_START,
+                                                       _READ_LENGTH)
             if result == COMM_SUCCESS:
                 replies[dxl_id] = (data, error)
             else:
@@ -289,15 +370,24 @@ class DynamixelArm(ArmBackend):
         for dxl_id, (data, error) in replies.items():
             if error & 0x80:
                 faults.append(self._hardware_fault(dxl_id))
-            raw = np.frombuffer(bytes(data[:8]), dtype='<i4')
-            velocities[dxl_id], positions[dxl_id] = raw[0] * VELOCITY_UNIT, raw_to_rad(raw[1])
-        if self.config.gripper_id in positions:
-            self.gripper_position = float(positions[self.config.gripper_id])
+            block = bytes(data[:_READ_LENGTH])
+            goal = int.from_bytes(block[0:4], 'little', signed=True)
+            at = ADDR.PRESENT_VELOCITY - _READ_START
+            velocity = int.from_bytes(block[at:at + 4], 'little', signed=True)
+            position = int.from_bytes(block[at + 4:at + 8], 'little', signed=True)
+            velocities[dxl_id], positions[dxl_id] = velocity * VELOCITY_UNIT, raw_to_rad(position)
+            sent = self._sent.get(dxl_id)
+            if self.torque_enabled and sent is not None and goal != sent:
+                low, high = self.limits.get(dxl_id, (0, 4095))
+                faults.append(f'servo {dxl_id}: refused goal {sent} (holds {goal}; its position '
+                              f'limits are {low}..{high})')
+        gripper = positions.get(self.config.gripper_id) if self.config.gripper_id else None
+        gripper = None if gripper is None else horn_to_metres(float(gripper))
         if not all(i in positions for i in self.config.ids):
             return JointReading(None, None, ok=False, faults=faults)
         return JointReading(np.array([positions[i] for i in self.config.ids]),
                             np.array([velocities[i] for i in self.config.ids]), ok=True,
-                            faults=faults)
+                            faults=faults, gripper=gripper)
 
     def _hardware_fault(self, dxl_id: int) -> str:
         bits, result, _ = self.packet.read1ByteTxRx(self.port, dxl_id, ADDR.HARDWARE_ERROR)

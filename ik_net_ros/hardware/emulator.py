@@ -35,7 +35,19 @@ from ik_net_ros.hardware.xm430 import (
     VELOCITY_UNIT,
 )
 
-__all__ = ['EmulatedServo', 'ServoEmulator']
+__all__ = ['EmulatedServo', 'ServoEmulator', 'LEFTOVERS']
+
+TIME_BASED = 0x04  # Drive Mode bit 2: profile values are durations (ms)
+# what ROBOTIS's software leaves on the servos after its bringup exits, per ID group: EEPROM
+# (drive mode; jazzy: time-based on the arm, time-based + reverse on the gripper) and RAM
+# (profiles in ms) that stays until a power cycle
+LEFTOVERS = {
+    'factory': {'arm': {'drive_mode': 0, 'return_delay': 250},
+                'gripper': {'drive_mode': 0, 'return_delay': 250}},
+    'jazzy': {'arm': {'drive_mode': 4, 'return_delay': 0, 'profile': (20, 10)},
+              'gripper': {'drive_mode': 5, 'return_delay': 0, 'profile': (20, 10),
+                          'operating_mode': 5}},
+}
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +55,8 @@ log = logging.getLogger(__name__)
 class EmulatedServo:
     """One XM430-W350: a control table and a first-order motion model."""
 
-    def __init__(self, dxl_id: int, position: int = 2048):
+    def __init__(self, dxl_id: int, position: int = 2048, drive_mode: int = 0,
+                 return_delay: int = 250):
         self.table = bytearray(TABLE_SIZE)
         self.silent = False
         self.corrupt = 0  # the next N status packets get a wrong CRC
@@ -52,7 +65,8 @@ class EmulatedServo:
         self._set(ADDR.FIRMWARE, 1, 52)
         self._set(ADDR.ID, 1, dxl_id)
         self._set(ADDR.BAUD_RATE, 1, 3)  # 1 Mbps
-        self._set(ADDR.RETURN_DELAY, 1, 0)
+        self._set(ADDR.RETURN_DELAY, 1, return_delay)  # factory: 250 = 500 us per reply
+        self._set(ADDR.DRIVE_MODE, 1, drive_mode)
         self._set(ADDR.OPERATING_MODE, 1, 3)
         self._set(ADDR.CURRENT_LIMIT, 2, 1193)
         self._set(ADDR.VELOCITY_LIMIT, 4, 200)
@@ -102,8 +116,13 @@ class EmulatedServo:
         velocity_ticks = 0.0
         if self.torque and dt > 0:
             goal = self._get(ADDR.GOAL_POSITION, 4, signed=True)
-            profile = self._get(ADDR.PROFILE_VELOCITY, 4) or self._get(ADDR.VELOCITY_LIMIT, 4)
-            speed = profile * VELOCITY_UNIT / RAD_PER_TICK  # ticks per second
+            profile = self._get(ADDR.PROFILE_VELOCITY, 4)
+            if self.table[ADDR.DRIVE_MODE] & TIME_BASED and profile:
+                # time-based profile: the profile value is the move's duration in ms
+                speed = abs(goal - self._position) / (profile / 1000.0) + 1e-9
+            else:
+                profile = profile or self._get(ADDR.VELOCITY_LIMIT, 4)
+                speed = profile * VELOCITY_UNIT / RAD_PER_TICK  # ticks per second
             step = max(-speed * dt, min(speed * dt, goal - self._position))
             self._position += step
             velocity_ticks = step / dt
@@ -129,7 +148,7 @@ class EmulatedServo:
         if addr == ADDR.GOAL_POSITION and len(data) >= 4:
             goal = int.from_bytes(data[:4], 'little', signed=True)
             if not self._get(ADDR.MIN_POSITION, 4) <= goal <= self._get(ADDR.MAX_POSITION, 4):
-                return Error.DATA_LIMIT
+                return Error.DATA_RANGE  # as the XM430: outside Min/Max Position Limit
         if addr <= ADDR.TORQUE_ENABLE < addr + len(data) and self.hardware_error \
                 and data[ADDR.TORQUE_ENABLE - addr]:
             return Error.RESULT_FAIL  # no torque until the error is cleared (reboot)
@@ -138,6 +157,11 @@ class EmulatedServo:
         if addr <= ADDR.TORQUE_ENABLE < addr + len(data) and self.torque:
             self._position = float(self._get(ADDR.PRESENT_POSITION, 4, signed=True))
         return Error.NONE
+
+    @property
+    def reply_delay(self) -> float:
+        """Seconds the servo waits before a status packet (Return Delay Time, 2 us units)."""
+        return self.table[ADDR.RETURN_DELAY] * 2e-6
 
     def status_error(self, code: int = Error.NONE) -> int:
         return code | (Error.ALERT if self.hardware_error else 0)
@@ -150,12 +174,29 @@ class ServoEmulator:
         ids: servo IDs on the bus.
         port_path: where to put the stable symlink to the pty slave (default: a temp file).
         positions: initial raw positions per ID (default 2048 = 0 rad).
+        leftovers: the servos' state at start: 'factory' (drive mode 0, Return Delay Time 250)
+            or 'jazzy' (what ROBOTIS's jazzy bringup leaves: drive modes 4/5, time-based
+            profiles of 20/10 ms, Return Delay Time 0), so a driver's setup is tested against it.
+        gripper_id: the ID that gets the gripper's leftovers.
     """
 
     def __init__(self, ids=(11, 12, 13, 14), port_path: str | Path | None = None,
-                 positions: dict[int, int] | None = None):
+                 positions: dict[int, int] | None = None, leftovers: str = 'factory',
+                 gripper_id: int = 15):
         positions = positions or {}
-        self.servos = {i: EmulatedServo(i, positions.get(i, 2048)) for i in ids}
+        if leftovers not in LEFTOVERS:
+            raise ValueError(f'leftovers must be one of {list(LEFTOVERS)}, got {leftovers!r}')
+        self.servos = {}
+        for i in ids:
+            setup = LEFTOVERS[leftovers]['gripper' if i == gripper_id else 'arm']
+            servo = EmulatedServo(i, positions.get(i, 2048), setup['drive_mode'],
+                                  setup['return_delay'])
+            if 'operating_mode' in setup:
+                servo.table[ADDR.OPERATING_MODE] = setup['operating_mode']
+            if 'profile' in setup:
+                servo._set(ADDR.PROFILE_VELOCITY, 4, setup['profile'][0])
+                servo._set(ADDR.PROFILE_ACCELERATION, 4, setup['profile'][1])
+            self.servos[i] = servo
         self._own_dir = None  # the temp folder made for the symlink, removed by stop()
         if port_path is None:
             import tempfile
@@ -166,6 +207,7 @@ class ServoEmulator:
         self._master = self._slave = None
         self._thread = None
         self._stop = threading.Event()
+        self._delay = 0.0  # s before the reply being built (the largest Return Delay Time)
 
     def start(self) -> ServoEmulator:
         """Create the pty and the symlink; answer packets until :meth:`stop`."""
@@ -258,7 +300,10 @@ class ServoEmulator:
                     continue
                 if packet is None:
                     break
+                self._delay = 0.0
                 reply = self._handle(packet)
+                if reply and self._delay:
+                    time.sleep(self._delay)  # Return Delay Time, before the first status
                 if reply:
                     try:
                         os.write(master, reply)
@@ -270,6 +315,7 @@ class ServoEmulator:
                 ) -> bytes:
         if servo.silent:
             return b''
+        self._delay = max(self._delay, servo.reply_delay)
         packet = build_packet(servo.dxl_id, Instruction.STATUS, params, servo.status_error(error))
         if servo.corrupt:
             servo.corrupt -= 1

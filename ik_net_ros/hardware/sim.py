@@ -1,5 +1,6 @@
 """A simulated arm: every joint moves towards its goal at most at the velocity limit and never
-leaves the joint limits. Deterministic, so tests and the demo can rely on it."""
+leaves the joint limits; the gripper moves to its goal at a finger speed. Deterministic, so
+tests and the demo can rely on it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT, as_joint_array, cla
 
 __all__ = ['SimulatedArm']
 
+GRIPPER_SPEED = 0.05  # m/s of gripper_left_joint
+
 
 class SimulatedArm(ArmBackend):
     """Kinematic simulation: q moves towards the goal with |dq/dt| <= ``max_velocity``.
@@ -17,17 +20,28 @@ class SimulatedArm(ArmBackend):
     Args:
         home: start pose (4,) rad, clamped into the limits.
         max_velocity: rad/s per joint (default: the servos' 4.8 rad/s).
+        description: 'humble' or 'jazzy' (the gripper's range).
+        gripper: simulate the gripper.
     """
 
-    def __init__(self, home=HOME_POSE, max_velocity: float = VELOCITY_LIMIT):
-        super().__init__()
+    def __init__(self, home=HOME_POSE, max_velocity: float = VELOCITY_LIMIT,
+                 description: str = 'humble', gripper: bool = True):
+        super().__init__(description, gripper)
         q, _ = as_joint_array(home, 'home')
         self.home = clamp_to_limits(q[0])
         self.max_velocity = float(max_velocity)
         self.positions = self.home.copy()
         self.velocities = np.zeros(4)
+        self.gripper = 0.0 if gripper else None
+        self._gripper_goal: float | None = None
 
-    def cycle(self, dt: float) -> JointReading:
+    def set_max_velocity(self, rad_per_s: float) -> None:
+        self.max_velocity = float(rad_per_s)
+
+    def _set_gripper_goal(self, metres: float) -> None:
+        self._gripper_goal = metres
+
+    def _step(self, dt: float) -> JointReading:
         if self._goal is not None and dt > 0:
             step = np.clip(self._goal - self.positions, -self.max_velocity * dt,
                            self.max_velocity * dt)
@@ -36,4 +50,7 @@ class SimulatedArm(ArmBackend):
             self.positions = new
         else:
             self.velocities = np.zeros(4)
-        return JointReading(self.positions.copy(), self.velocities.copy())
+        if self._gripper_goal is not None and dt > 0:
+            move = GRIPPER_SPEED * dt
+            self.gripper += max(-move, min(move, self._gripper_goal - self.gripper))
+        return JointReading(self.positions.copy(), self.velocities.copy(), gripper=self.gripper)

@@ -4,6 +4,7 @@
 from ik_net_ros.kinematics.forward import forward_kinematics, jacobian, planar_forward
 from ik_net_ros.kinematics.geometry import (
     DEFAULT_GEOMETRY,
+    DESCRIPTIONS,
     HOME_POSE,
     JAZZY_GEOMETRY,
     JOINT_LOWER,
@@ -12,6 +13,7 @@ from ik_net_ros.kinematics.geometry import (
     VELOCITY_LIMIT,
     ArmGeometry,
     clamp_to_limits,
+    geometry_for,
     sample_joints,
     within_limits,
 )
@@ -28,7 +30,8 @@ from ik_net_ros.kinematics.rotations import canonical_quat, quat_angle, quat_to_
 from ik_net_ros.kinematics.validation import as_joint_array, as_pose_array
 
 __all__ = [
-    'ArmGeometry', 'DEFAULT_GEOMETRY', 'JAZZY_GEOMETRY', 'JOINT_NAMES', 'JOINT_LOWER',
+    'ArmGeometry', 'DEFAULT_GEOMETRY', 'JAZZY_GEOMETRY', 'DESCRIPTIONS', 'geometry_for',
+    'JOINT_NAMES', 'JOINT_LOWER',
     'JOINT_UPPER', 'VELOCITY_LIMIT', 'HOME_POSE', 'clamp_to_limits', 'within_limits',
     'forward_kinematics', 'planar_forward', 'jacobian', 'inverse_kinematics', 'ik_solutions',
     'IkResult', 'IkSolutions', 'REASONS', 'pick_branch', 'project_pose', 'project_and_solve',

@@ -20,6 +20,8 @@ __all__ = [
     'ArmGeometry',
     'DEFAULT_GEOMETRY',
     'JAZZY_GEOMETRY',
+    'DESCRIPTIONS',
+    'geometry_for',
     'clamp_to_limits',
     'within_limits',
     'sample_joints',
@@ -79,6 +81,22 @@ class ArmGeometry:
 
 DEFAULT_GEOMETRY = ArmGeometry()
 JAZZY_GEOMETRY = ArmGeometry(base_height=0.0)
+# ROBOTIS's arm descriptions: the same arm, joint1 17 mm lower in the jazzy one
+DESCRIPTIONS = {'humble': DEFAULT_GEOMETRY, 'jazzy': JAZZY_GEOMETRY}
+
+
+def geometry_for(description: str) -> ArmGeometry:
+    """The geometry of ROBOTIS's ``description`` ('humble': joint1 at z = 0.017 m, the physical
+    value; 'jazzy': 0.0).
+
+    Raises:
+        ValueError: unknown description.
+    """
+    try:
+        return DESCRIPTIONS[description]
+    except (KeyError, TypeError):
+        raise ValueError(f'description must be one of {tuple(DESCRIPTIONS)}, got '
+                         f'{description!r}') from None
 
 
 def within_limits(joints: np.ndarray, tolerance: float = 0.0) -> np.ndarray:

@@ -16,7 +16,7 @@ from ik_net_ros.data.coverage import JointCoverage
 from ik_net_ros.data.recorder import CsvRecorder
 from ik_net_ros.data.row_filter import BAD, RowFilter
 from ik_net_ros.errors import DatasetError
-from ik_net_ros.kinematics import JOINT_NAMES, forward_kinematics
+from ik_net_ros.kinematics import JOINT_NAMES, forward_kinematics, geometry_for
 from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.nodes.conversions import joint_state, joints_by_name, stamp_to_seconds
 from ik_net_ros.nodes.params import (
@@ -24,6 +24,7 @@ from ik_net_ros.nodes.params import (
     Spec,
     check_changes,
     declare_parameters,
+    description_spec,
     int_in,
     non_empty,
     number_in,
@@ -39,6 +40,7 @@ PARAMETERS = {  # and 'output', whose default is made at start
     'max_rate': Spec(100.0, 'rows per second at most (0: every state)',
                      lambda v: number_in(0.0, 0.0)(v) or number_in(1e-3, 1e6)(v),
                      '0 or a rate in [0.001, 1e6] Hz'),
+    'description': description_spec('whose forward kinematics gives the recorded poses'),
     'joint_names': Spec(list(JOINT_NAMES), 'names of joint1..joint4 in joint_states (others '
                                            'are ignored)', string_list(4), '4 distinct names',
                         fixed=True),
@@ -68,6 +70,7 @@ class CollectNode(Node):
         self.filter = RowFilter(self.get_parameter('min_joint_change').value,
                                 self.get_parameter('max_rate').value)
         self.joint_names = self.get_parameter('joint_names').value
+        self.geometry = geometry_for(self.get_parameter('description').value)
         self.lost = 0  # rows that could not be written (full disk)
         self.rng = np.random.default_rng(self.get_parameter('seed').value)
         self.add_on_set_parameters_callback(self.on_set_parameters)
@@ -101,7 +104,7 @@ class CollectNode(Node):
             return
         stamp = stamp_to_seconds(msg.header.stamp) or time.time()
         try:
-            self.recorder.append(stamp, joints, forward_kinematics(joints))
+            self.recorder.append(stamp, joints, forward_kinematics(joints, self.geometry))
         except DatasetError as e:
             self.lost += 1
             self.get_logger().error(f'{e} ({self.lost} rows lost so far)',

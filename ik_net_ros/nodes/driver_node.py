@@ -11,8 +11,14 @@ from std_msgs.msg import Float64
 from std_srvs.srv import SetBool
 
 from ik_net_ros.errors import ConfigError, IkNetError
-from ik_net_ros.hardware import ArmBackend, SimulatedArm
-from ik_net_ros.hardware.xm430 import rad_to_raw
+from ik_net_ros.hardware import (
+    BACKENDS,
+    GRIPPER_JOINTS,
+    BackendSettings,
+    make_backend,
+)
+from ik_net_ros.hardware.dynamixel import DynamixelConfig
+from ik_net_ros.hardware.emulator import LEFTOVERS
 from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT
 from ik_net_ros.nodes.conversions import joint_state, joints_by_name
 from ik_net_ros.nodes.params import (
@@ -20,6 +26,7 @@ from ik_net_ros.nodes.params import (
     Spec,
     check_changes,
     declare_parameters,
+    description_spec,
     int_in,
     joint_vector,
     non_empty,
@@ -29,13 +36,15 @@ from ik_net_ros.nodes.params import (
 )
 from ik_net_ros.nodes.runner import run_node
 
-BACKENDS = ('sim', 'dynamixel', 'emulated')
 # the baud rates an XM430 can be set to (e-manual, address 8)
 BAUD_RATES = (9600, 57600, 115200, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 4_500_000)
 SERVO_ID = int_in(0, 252)
+GAIN = int_in(0, 16383)
 PARAMETERS = {
     'backend': Spec('sim', 'sim (simulated arm) | dynamixel (servos on port) | emulated (servo '
                            'emulator)', one_of(*BACKENDS), ' | '.join(BACKENDS), fixed=True),
+    'description': description_spec('whose gripper range applies (humble -0.010..0.019 m, '
+                                     'jazzy -0.011..0.020 m)'),
     'rate': Spec(100.0, 'joint_states rate, Hz', number_in(1.0, 1000.0),
                  'a rate in [1, 1000] Hz', fixed=True),
     'home': Spec(list(HOME_POSE), 'start pose of the simulated or emulated arm, rad '
@@ -51,52 +60,52 @@ PARAMETERS = {
     'ids': Spec([11, 12, 13, 14], 'servo IDs of joint1..joint4',
                 lambda v: len(v) == 4 == len(set(v)) and all(SERVO_ID(i) for i in v),
                 '4 distinct IDs in 0..252', fixed=True),
-    'gripper_id': Spec(0, 'gripper servo ID (15 on the OpenMANIPULATOR-X); 0 = no gripper',
+    'gripper_id': Spec(15, 'gripper servo ID (15 on the OpenMANIPULATOR-X); 0 = no gripper',
                        SERVO_ID, 'an ID in 0..252', fixed=True),
-    'gripper_current_limit': Spec(300, 'gripper goal current, raw units of ~2.69 mA',
-                                  int_in(0, 1193), 'raw units in 0..1193', fixed=True),
-    'profile_velocity': Spec(0, 'servo profile velocity, raw units of 0.229 rpm '
-                                '(0 = unlimited)', int_in(0, 32767), 'raw units in 0..32767',
-                             fixed=True),
-    'profile_acceleration': Spec(0, 'servo profile acceleration, raw units of 214.577 '
-                                    'rev/min^2 (0 = unlimited)', int_in(0, 32767),
-                                 'raw units in 0..32767', fixed=True),
+    'gripper_current_limit': Spec(200, "gripper goal current, raw units of ~2.69 mA (ROBOTIS's "
+                                       'jazzy value)', int_in(0, 1193), 'raw units in 0..1193',
+                                  fixed=True),
+    'drive_mode': Spec(0, 'servo Drive Mode (EEPROM 10): 0 velocity-based profile, 4 '
+                          'time-based (profile_* in ms); written only where it differs',
+                       one_of(0, 4), '0 or 4', fixed=True),
+    'return_delay': Spec(0, 'servo Return Delay Time (EEPROM 9), units of 2 us (factory 250)',
+                         int_in(0, 254), 'an integer in 0..254', fixed=True),
+    'position_p_gain': Spec(800, 'servo position P gain (ROBOTIS: 800)', GAIN,
+                            'an integer in 0..16383', fixed=True),
+    'position_i_gain': Spec(100, 'servo position I gain (ROBOTIS: 100)', GAIN,
+                            'an integer in 0..16383', fixed=True),
+    'position_d_gain': Spec(100, 'servo position D gain (ROBOTIS: 100)', GAIN,
+                            'an integer in 0..16383', fixed=True),
+    'profile_velocity': Spec(200, 'servo profile velocity, raw units of 0.229 rpm (200 = 4.8 '
+                                  "rad/s, ROBOTIS's humble value; 0 = unlimited)",
+                             int_in(0, 32767), 'raw units in 0..32767', fixed=True),
+    'profile_acceleration': Spec(50, 'servo profile acceleration, raw units of 214.577 '
+                                     "rev/min^2 (ROBOTIS's humble value; 0 = unlimited)",
+                                 int_in(0, 32767), 'raw units in 0..32767', fixed=True),
     'torque_on_exit': Spec(False, 'keep holding the pose when the node exits (false: release '
                                   'torque)', fixed=True),
     'reconnect_period': Spec(1.0, 'seconds between attempts to reopen a vanished port',
                              period, PERIOD_NEED, fixed=True),
+    'emulator_leftovers': Spec('factory', 'emulated servos start as from the factory or as '
+                                          "ROBOTIS's jazzy bringup leaves them",
+                               one_of(*LEFTOVERS), ' | '.join(LEFTOVERS), fixed=True),
 }
 
 
-def make_backend(node: Node) -> tuple[ArmBackend, object]:
-    """The backend named by the node's ``backend`` parameter, and the servo emulator it talks
-    to (``emulated`` only, else None)."""
-    value = node.get_parameter
-    backend = value('backend').value
-    if backend == 'sim':
-        return SimulatedArm(home=value('home').value,
-                            max_velocity=value('max_velocity').value), None
-    if backend in ('dynamixel', 'emulated'):
-        from ik_net_ros.hardware.dynamixel import DynamixelArm, DynamixelConfig
-        emulator = None
-        port = value('port').value
-        if backend == 'emulated':
-            from ik_net_ros.hardware.emulator import ServoEmulator
-            home = rad_to_raw(value('home').value)
-            ids = list(value('ids').value) + ([value('gripper_id').value]
-                                              if value('gripper_id').value else [])
-            emulator = ServoEmulator(ids=ids, positions=dict(zip(ids, home.tolist()))).start()
-            port = str(emulator.port_path)
-        config = DynamixelConfig(
-            port=port, baud_rate=value('baud_rate').value, ids=tuple(value('ids').value),
-            profile_velocity=value('profile_velocity').value,
-            profile_acceleration=value('profile_acceleration').value,
-            gripper_id=value('gripper_id').value,
-            gripper_current_limit=value('gripper_current_limit').value,
-            torque_on_exit=value('torque_on_exit').value,
-            reconnect_period=value('reconnect_period').value)
-        return DynamixelArm(config), emulator
-    raise IkNetError(f"backend {backend!r} is not available; expected one of {BACKENDS}")
+def backend_settings(value) -> BackendSettings:
+    """The backend settings of the node's parameters (``value(name)`` gives one)."""
+    servo = DynamixelConfig(
+        port=value('port'), baud_rate=value('baud_rate'), ids=tuple(value('ids')),
+        gripper_id=value('gripper_id'), description=value('description'),
+        drive_mode=value('drive_mode'), return_delay=value('return_delay'),
+        position_p_gain=value('position_p_gain'), position_i_gain=value('position_i_gain'),
+        position_d_gain=value('position_d_gain'), profile_velocity=value('profile_velocity'),
+        profile_acceleration=value('profile_acceleration'),
+        gripper_current_limit=value('gripper_current_limit'),
+        torque_on_exit=value('torque_on_exit'), reconnect_period=value('reconnect_period'))
+    return BackendSettings(backend=value('backend'), home=tuple(value('home')),
+                           max_velocity=value('max_velocity'), dynamixel=servo,
+                           emulator_leftovers=value('emulator_leftovers'))
 
 
 class DriverNode(Node):
@@ -107,17 +116,16 @@ class DriverNode(Node):
         declare_parameters(self, PARAMETERS)
         if self.get_parameter('gripper_id').value in self.get_parameter('ids').value:
             raise ConfigError('parameter gripper_id refused: it must differ from the joint ids')
-        self.backend, self.emulator = make_backend(self)
+        self.backend = make_backend(backend_settings(lambda n: self.get_parameter(n).value))
         try:
             self.backend.open()
         except IkNetError as e:  # keep running: the cycle retries until the arm is there
             self.get_logger().error(f'arm not ready: {e}; retrying')
         self.rejected = 0
-        self.faults: list[str] = []
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         self.diag_timer = self.create_timer(1.0, self.on_diagnostics)
         self.torque_srv = self.create_service(SetBool, '~/set_torque', self.on_set_torque)
-        if getattr(self.backend, 'config', None) and self.backend.config.gripper_id:
+        if self.backend.has_gripper:
             self.create_subscription(Float64, 'gripper_command', self.on_gripper, 10)
         self.add_on_set_parameters_callback(self.on_set_parameters)
         self.sub = self.create_subscription(JointState, 'joint_command', self.on_command, 10)
@@ -132,8 +140,11 @@ class DriverNode(Node):
         if not verdict.successful:
             return verdict
         for p in params:
-            if p.name == 'max_velocity' and isinstance(self.backend, SimulatedArm):
-                self.backend.max_velocity = float(p.value)
+            if p.name == 'max_velocity':
+                try:
+                    self.backend.set_max_velocity(float(p.value))
+                except IkNetError as e:
+                    return SetParametersResult(successful=False, reason=str(e))
         return verdict
 
     def on_command(self, msg: JointState) -> None:
@@ -156,26 +167,20 @@ class DriverNode(Node):
         reading = self.backend.cycle(self.period)
         for fault in reading.faults:
             self.get_logger().error(fault, throttle_duration_sec=2.0)
-        if reading.faults or reading.ok:
-            self.faults = list(reading.faults) or ([] if reading.ok else self.faults)
         if not reading.ok:
             return  # never publish stale positions as fresh
-        names, positions, velocities = (list(self.backend.joint_names),
-                                        list(reading.positions), list(reading.velocities))
-        gripper = getattr(self.backend, 'gripper_position', None)
-        if gripper is not None:
-            names.append('gripper')
-            positions.append(gripper)
-            velocities.append(0.0)
+        names, positions = list(self.backend.joint_names), list(reading.positions)
+        velocities = list(reading.velocities)
+        if reading.gripper is not None:  # the right finger mimics the left one
+            names += list(GRIPPER_JOINTS)
+            positions += [reading.gripper, reading.gripper]
+            velocities += [0.0, 0.0]
         self.pub.publish(joint_state(positions, self.get_clock().now().to_msg(), velocities,
                                      names))
 
     def on_set_torque(self, request: SetBool.Request, response: SetBool.Response):
         """``~/set_torque``: false lets a person move the arm by hand; true holds the present
         pose (an old command is never replayed)."""
-        if not hasattr(self.backend, 'set_torque'):
-            response.success, response.message = False, 'the simulated arm has no torque'
-            return response
         try:
             self.backend.set_torque(request.data)
         except IkNetError as e:
@@ -188,32 +193,34 @@ class DriverNode(Node):
         return response
 
     def on_gripper(self, msg: Float64) -> None:
+        """``gripper_command``: ``gripper_left_joint`` in m, clamped into the range."""
         try:
-            self.backend.set_gripper(msg.data)
+            used = self.backend.set_gripper(msg.data)
         except IkNetError as e:
             self.get_logger().warning(f'gripper_command ignored: {e}', throttle_duration_sec=2.0)
+            return
+        if used != msg.data:
+            low, high = self.backend.gripper_range
+            self.get_logger().warning(f'gripper_command {msg.data:g} m outside {low}..{high} m, '
+                                      f'clamped to {used:g} m', throttle_duration_sec=2.0)
 
     def on_diagnostics(self) -> None:
+        health = self.backend.health()
         status = DiagnosticStatus(name=f'{self.get_name()}: arm',
                                   hardware_id=str(self.get_parameter('port').value))
-        connected = getattr(self.backend, 'connected', True)
-        if self.faults or not connected:
-            status.level = DiagnosticStatus.ERROR
-            status.message = '; '.join(self.faults) or 'not connected'
-        else:
-            status.level, status.message = DiagnosticStatus.OK, 'ok'
+        status.level = DiagnosticStatus.OK if health.ok else DiagnosticStatus.ERROR
+        status.message = health.message
         status.values = [KeyValue(key='backend', value=str(self.get_parameter('backend').value)),
-                         KeyValue(key='connected', value=str(connected)),
+                         KeyValue(key='connected', value=str(health.connected)),
                          KeyValue(key='rejected_commands', value=str(self.rejected))]
         array = DiagnosticArray(status=[status])
         array.header.stamp = self.get_clock().now().to_msg()
         self.diag_pub.publish(array)
 
     def shutdown(self) -> None:
-        """Explicit hardware cleanup: torque as configured, port closed, emulator stopped."""
+        """Explicit hardware cleanup: torque as configured, port closed (an emulated bus
+        stopped)."""
         self.backend.close()
-        if self.emulator is not None:
-            self.emulator.stop()
 
 
 def main(args=None):

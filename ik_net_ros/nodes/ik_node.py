@@ -21,6 +21,8 @@ from ik_net_ros.nodes.params import (
     Spec,
     check_changes,
     declare_parameters,
+    description_spec,
+    frame_accepted,
     non_empty,
     number_in,
     period,
@@ -34,7 +36,9 @@ PARAMETERS = {
     'device': Spec('cpu', 'cpu | cuda | cuda:N | auto (cuda when there is a GPU)'),
     'refine': Spec(False, 'add damped Gauss-Newton steps after the network '
                           '(sub-micrometre accuracy)'),
-    'frame_id': Spec('world', 'frame targets must be in (the arm base); others are rejected',
+    'description': description_spec('the targets are given in'),
+    'frame_id': Spec('world', 'frame targets must be in (the arm base: world and link1 are one '
+                              'frame); others are rejected',
                      non_empty, 'a frame name'),
     'accept_empty_frame': Spec(True, 'treat targets with an empty frame_id as in frame_id'),
     'publish_trajectory': Spec(False, 'also publish trajectory_msgs/JointTrajectory '
@@ -73,14 +77,15 @@ class IkNode(Node):
 
     def _params(self) -> dict:
         return {name: self.get_parameter(name).value for name in
-                ('model', 'device', 'refine', 'frame_id', 'accept_empty_frame',
+                ('model', 'device', 'description', 'refine', 'frame_id', 'accept_empty_frame',
                  'publish_trajectory', 'trajectory_duration')}
 
     @staticmethod
     def _make_solver(params: dict):
-        solver = load_solver(params['model'], device=params['device'])
+        solver = load_solver(params['model'], device=params['device'],
+                             description=params['description'])
         # warm-up: the first call pays for lazy initialisation, not the first target
-        solver.solve(forward_kinematics(HOME_POSE), refine=params['refine'])
+        solver.solve(forward_kinematics(HOME_POSE, solver.geometry), refine=params['refine'])
         return solver
 
     def on_set_parameters(self, params) -> SetParametersResult:
@@ -106,7 +111,7 @@ class IkNode(Node):
     def on_target(self, msg: PoseStamped) -> None:
         params = self.params
         frame = msg.header.frame_id
-        if frame != params['frame_id'] and not (frame == '' and params['accept_empty_frame']):
+        if not frame_accepted(frame, params['frame_id'], params['accept_empty_frame']):
             return self._reject('wrong_frame', f"target in frame '{frame}', expected "
                                 f"'{params['frame_id']}'")
         start = time.perf_counter()

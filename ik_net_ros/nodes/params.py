@@ -20,11 +20,12 @@ from rclpy.node import Node
 from rclpy.validate_topic_name import validate_topic_name
 
 from ik_net_ros.errors import ConfigError
-from ik_net_ros.kinematics import within_limits
+from ik_net_ros.kinematics import DESCRIPTIONS, within_limits
 
 __all__ = ['Spec', 'declare_parameters', 'check_changes', 'positive', 'non_negative',
            'topic_name', 'number_in', 'period', 'PERIOD_NEED', 'MAX_PERIOD', 'one_of',
-           'non_empty', 'int_in', 'joint_vector', 'string_list']
+           'non_empty', 'int_in', 'joint_vector', 'string_list', 'description_spec',
+           'BASE_FRAMES', 'frame_accepted']
 
 
 @dataclass(frozen=True)
@@ -149,3 +150,21 @@ def check_changes(params, specs: dict[str, Spec]) -> SetParametersResult:
         if problem:
             return SetParametersResult(successful=False, reason=problem)
     return SetParametersResult(successful=True)
+
+
+def description_spec(what: str) -> Spec:
+    """The ``description`` parameter of every node that uses the arm's geometry."""
+    return Spec('humble', f"ROBOTIS's arm description {what}: humble (joint1 at z = 0.017 m, "
+                          'the physical value) or jazzy (0.0, ROBOTIS\'s current release)',
+                one_of(*DESCRIPTIONS), ' | '.join(DESCRIPTIONS), fixed=True)
+
+
+BASE_FRAMES = ('world', 'link1')  # identical in both of ROBOTIS's descriptions
+
+
+def frame_accepted(frame: str, expected: str, accept_empty: bool = True) -> bool:
+    """Whether a message in ``frame`` is in the ``expected`` frame: 'world' and 'link1' (ROBOTIS's
+    base link; its teleop publishes there) are one frame."""
+    if frame == expected or (frame == '' and accept_empty):
+        return True
+    return frame in BASE_FRAMES and expected in BASE_FRAMES

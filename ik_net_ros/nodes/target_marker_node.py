@@ -16,13 +16,21 @@ from visualization_msgs.msg import (
     MenuEntry,
 )
 
-from ik_net_ros.kinematics import HOME_POSE, forward_kinematics, is_reachable, project_pose
+from ik_net_ros.kinematics import (
+    HOME_POSE,
+    forward_kinematics,
+    geometry_for,
+    is_reachable,
+    project_pose,
+)
 from ik_net_ros.nodes.conversions import array_to_pose, joints_by_name
 from ik_net_ros.nodes.marker_server import MarkerServer
 from ik_net_ros.nodes.params import (
     Spec,
     check_changes,
     declare_parameters,
+    description_spec,
+    frame_accepted,
     joint_vector,
     non_empty,
     number_in,
@@ -36,6 +44,7 @@ GREEN, RED = (0.1, 0.9, 0.2, 0.9), (0.95, 0.1, 0.1, 0.9)
 PARAMETERS = {
     'frame_id': Spec('world', 'frame of the marker and targets', non_empty, 'a frame name',
                      fixed=True),
+    'description': description_spec('the marker and targets follow'),
     'namespace': Spec('target_marker', 'interactive marker topic namespace (RViz: '
                                        'InteractiveMarkers display)', topic_name,
                       'a valid topic name',
@@ -67,7 +76,8 @@ class TargetMarkerNode(Node):
         super().__init__('target_marker', **kwargs)
         declare_parameters(self, PARAMETERS)
         self.frame = self.get_parameter('frame_id').value
-        self.pose = forward_kinematics(self.get_parameter('home').value)
+        self.geometry = geometry_for(self.get_parameter('description').value)
+        self.pose = forward_kinematics(self.get_parameter('home').value, self.geometry)
         self.reachable = True
         self.pending: np.ndarray | None = None
         self.placed = False  # moved to the arm's current pose yet?
@@ -117,18 +127,19 @@ class TargetMarkerNode(Node):
         if self.placed or joints is None or not np.all(np.isfinite(joints)):
             return
         self.placed = True
-        self._move_to(forward_kinematics(joints), publish=False)
+        self._move_to(forward_kinematics(joints, self.geometry), publish=False)
 
     def on_feedback(self, feedback: InteractiveMarkerFeedback) -> None:
         if feedback.marker_name != NAME:
             return
         if feedback.event_type == InteractiveMarkerFeedback.MENU_SELECT \
                 and feedback.menu_entry_id == RESET_HOME:
-            self._move_to(forward_kinematics(self.get_parameter('home').value), publish=True)
+            self._move_to(forward_kinematics(self.get_parameter('home').value, self.geometry),
+                          publish=True)
             self.on_timer()
         elif feedback.event_type in (InteractiveMarkerFeedback.POSE_UPDATE,
                                      InteractiveMarkerFeedback.MOUSE_UP):
-            if feedback.header.frame_id not in ('', self.frame):
+            if not frame_accepted(feedback.header.frame_id, self.frame):
                 self.get_logger().warning(
                     f"feedback in frame '{feedback.header.frame_id}' ignored; set the RViz "
                     f"fixed frame to '{self.frame}'", throttle_duration_sec=2.0)
@@ -137,12 +148,12 @@ class TargetMarkerNode(Node):
             requested = np.array([p.x, p.y, p.z, q.x, q.y, q.z, q.w])
             if not np.all(np.isfinite(requested)) or np.linalg.norm(requested[3:]) < 1e-6:
                 return
-            self._move_to(project_pose(requested), publish=True)
+            self._move_to(project_pose(requested, self.geometry), publish=True)
             if feedback.event_type == InteractiveMarkerFeedback.MOUSE_UP:
                 self.on_timer()  # the final pose of a drag goes out at once
 
     def _move_to(self, pose: np.ndarray, publish: bool) -> None:
-        reachable = bool(is_reachable(pose, project=False))
+        reachable = bool(is_reachable(pose, self.geometry, project=False))
         self.pose = pose
         if reachable != self.reachable:
             self.reachable = reachable

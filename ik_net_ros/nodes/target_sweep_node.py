@@ -9,12 +9,14 @@ from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 
+from ik_net_ros.kinematics import geometry_for
 from ik_net_ros.kinematics.paths import sweep_pose
 from ik_net_ros.nodes.conversions import array_to_pose
 from ik_net_ros.nodes.params import (
     Spec,
     check_changes,
     declare_parameters,
+    description_spec,
     non_empty,
     number_in,
 )
@@ -26,6 +28,7 @@ PARAMETERS = {
     'speed': Spec(1.0, 'path speed factor (1 = about a minute per figure)',
                   number_in(0.0, 100.0, low_open=True), 'a factor in (0, 100]'),
     'frame_id': Spec('world', 'frame of the targets', non_empty, 'a frame name'),
+    'description': description_spec('the targets are given in'),
 }
 
 
@@ -38,13 +41,15 @@ class TargetSweepNode(Node):
         self.add_on_set_parameters_callback(self.on_set_parameters)
         self.pub = self.create_publisher(PoseStamped, 'target_pose', 10)
         self.start = time.monotonic()
+        self.geometry = geometry_for(self.get_parameter('description').value)
         self.timer = self.create_timer(1.0 / self.get_parameter('rate').value, self.on_timer)
 
     def on_set_parameters(self, params) -> SetParametersResult:
         return check_changes(params, PARAMETERS)
 
     def on_timer(self) -> None:
-        pose = sweep_pose(time.monotonic() - self.start, self.get_parameter('speed').value)
+        pose = sweep_pose(time.monotonic() - self.start, self.get_parameter('speed').value,
+                          self.geometry)
         stamp = self.get_clock().now().to_msg()
         self.publish_target(array_to_pose(pose, self.get_parameter('frame_id').value, stamp), pose)
 

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ik_net_ros.errors import ConfigError
-from ik_net_ros.kinematics import DEFAULT_GEOMETRY, ArmGeometry
+from ik_net_ros.kinematics import DEFAULT_GEOMETRY, ArmGeometry, geometry_for
 from ik_net_ros.solver.analytic import AnalyticSolver
 from ik_net_ros.solver.base import Solver
 from ik_net_ros.solver.refine import refine_joints
@@ -17,7 +18,7 @@ DEVICES = ('cpu', 'cuda', 'auto')
 
 
 def load_solver(name: str | Path = 'focused', device: str = 'cpu',
-                geometry: ArmGeometry | None = None) -> Solver:
+                geometry: ArmGeometry | None = None, description: str | None = None) -> Solver:
     """A solver by name.
 
     Args:
@@ -25,8 +26,13 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
             ``models/``), or the path of a checkpoint file.
         device: 'cpu', 'cuda', 'cuda:N' or 'auto' (cuda when available). 'analytic' runs on
             the CPU whatever the (valid) device.
-        geometry: arm geometry for 'analytic' (default: base height 0.017 m). Networks use the
-            geometry recorded in their checkpoint.
+        geometry: the arm geometry targets are given in (default: the checkpoint's for a
+            network, ROBOTIS's humble description for 'analytic'). A network solves for a
+            geometry that differs from its checkpoint's only in the base height by translating
+            the targets along z (the base height only moves the chain); any other difference is
+            a CheckpointError.
+        description: 'humble' or 'jazzy': targets in the frame of ROBOTIS's description (joint1
+            at z = 0.017 m or 0.0); the base height of ``geometry`` (or of the checkpoint).
 
     Raises:
         ConfigError: unknown name or device, or cuda asked for without a GPU.
@@ -35,10 +41,18 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
     if not isinstance(device, str) or not (device in DEVICES or (
             device.startswith('cuda:') and device[5:].isdigit())):
         raise ConfigError(f'unknown device {device!r}; expected one of {DEVICES} or cuda:N')
+    try:
+        base_height = None if description is None else geometry_for(description).base_height
+    except ValueError as e:
+        raise ConfigError(str(e)) from e
     if str(name) == 'analytic':
-        return AnalyticSolver(geometry or DEFAULT_GEOMETRY)
+        geometry = geometry or DEFAULT_GEOMETRY
+        if base_height is not None:
+            geometry = replace(geometry, base_height=base_height)
+        return AnalyticSolver(geometry)
     if str(name) in NETWORK_NAMES or Path(str(name)).suffix in ('.pt', '.pth'):
         from ik_net_ros.solver.network import NetworkSolver  # torch only when needed
-        return NetworkSolver.from_name(str(name), device=device, geometry=geometry)
+        return NetworkSolver.from_name(str(name), device=device, geometry=geometry,
+                                       base_height=base_height)
     raise ConfigError(f'unknown solver {str(name)!r}: expected analytic, '
                       f'{", ".join(NETWORK_NAMES)} or a checkpoint path (*.pt)')

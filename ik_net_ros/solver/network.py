@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +28,18 @@ FAST_BATCH = 64  # up to this many poses, the numpy twin beats torch on the CPU
 class NetworkSolver(Solver):
     """Runs an :class:`~ik_net_ros.networks.IKModel` from a checkpoint."""
 
-    def __init__(self, checkpoint: Checkpoint, name: str, device: str = 'cpu'):
-        super().__init__(checkpoint.geometry)
+    def __init__(self, checkpoint: Checkpoint, name: str, device: str = 'cpu',
+                 geometry: ArmGeometry | None = None):
+        trained = checkpoint.geometry
+        geometry = geometry or trained
+        if replace(geometry, base_height=trained.base_height) != trained:
+            raise CheckpointError(
+                f'{name}: trained for geometry {trained.as_dict()}, which differs from '
+                f'{geometry.as_dict()} in more than the base height (retrain, or calibrate)')
+        super().__init__(geometry)
+        # targets for another base height: the chain only moves along z, so the network
+        # sees them translated into the frame it was trained in (one model serves both)
+        self.z_shift = trained.base_height - geometry.base_height
         self.name = name
         self.checkpoint = checkpoint
         self._device = resolve_device(device)
@@ -38,9 +49,13 @@ class NetworkSolver(Solver):
         self.fast = compile_numpy(checkpoint.model) if self._device.type == 'cpu' else None
 
     @classmethod
-    def from_name(cls, name: str, device: str = 'cpu',
-                  geometry: ArmGeometry | None = None) -> NetworkSolver:
+    def from_name(cls, name: str, device: str = 'cpu', geometry: ArmGeometry | None = None,
+                  base_height: float | None = None) -> NetworkSolver:
         """Load a shipped model by name, or a checkpoint by path.
+
+        Args:
+            geometry: the geometry targets come in (default: the checkpoint's).
+            base_height: replaces the base height of that geometry (m).
 
         Raises:
             CheckpointError: missing, corrupt or mismatched checkpoint.
@@ -51,7 +66,11 @@ class NetworkSolver(Solver):
         if not path.is_file():
             raise CheckpointError(f'model {name!r}: no checkpoint at {path} (train one with '
                                   '`ik_net_ros train`, or give a path)')
-        return cls(load_checkpoint(path, geometry), name=name, device=device)
+        checkpoint = load_checkpoint(path)
+        geometry = geometry or checkpoint.geometry
+        if base_height is not None:
+            geometry = replace(geometry, base_height=base_height)
+        return cls(checkpoint, name=name, device=device, geometry=geometry)
 
     @torch.no_grad()
     def predict(self, targets: np.ndarray) -> np.ndarray:
@@ -72,9 +91,13 @@ class NetworkSolver(Solver):
         return torch.cat(out).numpy().astype(np.float64)
 
     def _solve(self, targets: np.ndarray, solutions: IkSolutions) -> np.ndarray:
+        if self.z_shift:
+            targets = targets + np.array([0.0, 0.0, self.z_shift, 0.0, 0.0, 0.0, 0.0])
         return self.predict(targets)
 
     def _solve_one(self, target: list[float], solution: OneSolution) -> np.ndarray:
+        if self.z_shift:
+            target = [target[0], target[1], target[2] + self.z_shift, *target[3:]]
         if self.fast is not None:  # one pose as a 1-D vector: the fewest conversions
             return self.fast.one(target)
         return self.predict(np.array([target]))[0]

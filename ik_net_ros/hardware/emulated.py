@@ -1,0 +1,37 @@
+"""The Dynamixel backend on its own servo emulator: dynamixel-sdk talks to emulated XM430s on a
+pseudo-terminal, so the real driver code runs with no arm attached."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ik_net_ros.hardware.dynamixel import DynamixelArm, DynamixelConfig
+from ik_net_ros.hardware.emulator import ServoEmulator
+from ik_net_ros.hardware.xm430 import rad_to_raw
+from ik_net_ros.kinematics import HOME_POSE
+
+__all__ = ['EmulatedArm']
+
+
+class EmulatedArm(DynamixelArm):
+    """A :class:`DynamixelArm` whose bus is a :class:`ServoEmulator` it owns (started here,
+    stopped by :meth:`close`).
+
+    Args:
+        config: the servo settings (its port is replaced by the emulator's).
+        home: the servos' start pose, rad.
+        leftovers: 'factory' or 'jazzy' (see :class:`ServoEmulator`).
+    """
+
+    def __init__(self, config: DynamixelConfig, home=HOME_POSE, leftovers: str = 'factory'):
+        ids = list(config.ids) + ([config.gripper_id] if config.gripper_id else [])
+        positions = dict(zip(config.ids, rad_to_raw(home).tolist()))
+        self.emulator = ServoEmulator(ids=ids, positions=positions, leftovers=leftovers,
+                                      gripper_id=config.gripper_id).start()
+        super().__init__(replace(config, port=str(self.emulator.port_path)))
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self.emulator.stop()
