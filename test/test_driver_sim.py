@@ -100,3 +100,23 @@ def test_driver_refuses_bad_parameter_changes(ros):
     assert driver.set_parameters([Parameter('max_velocity', value=1.0)])[0].successful
     assert driver.backend.max_velocity == 1.0
     assert not driver.set_parameters([Parameter('rate', value=5.0)])[0].successful
+
+
+@pytest.mark.ros
+@pytest.mark.parametrize('backend', ['sim', 'emulated'])
+def test_gripper_command_in_metres_clamped_and_safe(ros, backend):
+    from std_msgs.msg import Float64
+    driver = ros.add(DriverNode(context=ros.context, parameter_overrides=[
+        Parameter('backend', value=backend), Parameter('home', value=[0.0, 0.0, 0.0, 0.0])]))
+    probe = ros.node('probe')
+    states = []
+    probe.create_subscription(JointState, 'joint_states', states.append, 100)
+    pub = probe.create_publisher(Float64, 'gripper_command', 10)
+    assert ros.spin_until(lambda: states and pub.get_subscription_count() > 0)
+    for command in (1e10, float('nan'), 100.0):  # clamped, refused, clamped: never a crash
+        pub.publish(Float64(data=command))
+    assert ros.spin_until(lambda: abs(states[-1].position[4] - 0.019) < 1e-4, timeout=5)
+    assert states[-1].position[4] == states[-1].position[5]  # the right finger mimics
+    pub.publish(Float64(data=-0.005))  # no joint command needed: it goes on its own
+    assert ros.spin_until(lambda: abs(states[-1].position[4] + 0.005) < 1e-4, timeout=5)
+    driver.shutdown()
