@@ -273,3 +273,16 @@ def test_a_refused_goal_is_reported_never_silent(rig):
     reading = _run_until(arm, lambda r: any('servo 11: refused goal' in f for f in r.faults))
     assert 'limits' in reading.faults[0]
     assert not arm.health().ok and 'servo 11' in arm.health().message
+
+
+def test_bugs_in_our_code_are_not_taken_for_a_lost_port(rig, monkeypatch):
+    """The SDK error net catches port errors only: a TypeError of our own must surface, not
+    become 'port lost; reconnecting' forever."""
+    emulator, arm = rig
+
+    def broken():
+        raise TypeError('a bug')
+    monkeypatch.setattr(arm, '_read_state', broken)
+    with pytest.raises(TypeError, match='a bug'):
+        arm.cycle(0.01)
+    assert arm.connected

@@ -78,3 +78,17 @@ def test_core_layers_never_import_rclpy(layer):
     for path in files:
         bad = _imports(path) & {'rclpy', 'rosidl_runtime_py', 'launch', 'launch_ros'}
         assert not bad, f'{path.relative_to(ROOT)} imports {bad}'
+
+
+def test_driver_node_only_maps_parameters_and_messages():
+    """One seam between the driver node and the hardware: the node never probes its backend
+    (getattr/hasattr/isinstance), imports no servo internals and latches no faults itself."""
+    import ast
+    path = ROOT / 'ik_net_ros' / 'nodes' / 'driver_node.py'
+    tree = ast.parse(path.read_text())
+    calls = {n.func.id for n in ast.walk(tree) if isinstance(n, ast.Call)
+             and isinstance(n.func, ast.Name)}
+    assert not calls & {'getattr', 'hasattr', 'isinstance'}
+    modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
+    assert 'ik_net_ros.hardware.xm430' not in modules
+    assert 'faults' not in path.read_text().replace('reading.faults', '')
