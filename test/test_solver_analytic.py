@@ -61,3 +61,27 @@ def test_refine_converges_from_perturbed_joints_and_stays_in_limits(rng):
     assert np.quantile(after, 0.999) < 1e-7
     assert quat_angle(forward_kinematics(refined)[:, 3:], poses[:, 3:]).max() < 1e-3
     assert within_limits(refined).all()
+
+
+@pytest.mark.parametrize('name', ['analytic', 'focused'])
+def test_small_batches_take_the_single_pose_path_with_the_same_answers(name):
+    """(N, 7) with N <= 64 runs pose by pose (cheaper than the vectorised pipeline's fixed
+    cost there): same joints, same unreachable mask and message form as the batch path."""
+    from ik_net_ros import UnreachableError, load_solver
+    from ik_net_ros.kinematics import forward_kinematics, sample_joints
+    from ik_net_ros.solver.base import SMALL_BATCH
+    solver = load_solver(name)
+    poses = forward_kinematics(sample_joints(SMALL_BATCH + 100, 11))
+    np.testing.assert_allclose(solver.solve(poses[:SMALL_BATCH]),
+                               solver.solve(poses)[:SMALL_BATCH], atol=1e-5)
+    far = poses[:5].copy()
+    far[[1, 3], 0] = 2.0  # out of reach
+    with pytest.raises(UnreachableError) as small:
+        solver.solve(far)
+    with pytest.raises(UnreachableError) as large:
+        solver.solve(np.concatenate([far, poses[5:SMALL_BATCH + 10]]))
+    assert small.value.mask.tolist() == [False, True, False, True, False]
+    assert large.value.mask[:5].tolist() == small.value.mask.tolist()
+    assert str(small.value).startswith('2 of 5 target(s) unreachable; first, index 1')
+    nearest = solver.solve(far, on_unreachable='nearest')
+    assert nearest.shape == (5, 4) and np.all(np.isfinite(nearest))
