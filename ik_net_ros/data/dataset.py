@@ -9,10 +9,12 @@ import numpy as np
 from ik_net_ros.errors import DatasetError
 
 __all__ = ['PoseJointSet', 'Normalization', 'random_split', 'sequential_split', 'POSE_COLUMNS',
-           'JOINT_COLUMNS']
+           'JOINT_COLUMNS', 'MEASURED_COLUMNS']
 
 JOINT_COLUMNS = ('joint1', 'joint2', 'joint3', 'joint4')
 POSE_COLUMNS = ('x', 'y', 'z', 'qx', 'qy', 'qz', 'qw')
+# a tracker's measured tool pose (camera marker, motion capture, probe) beside the FK pose
+MEASURED_COLUMNS = ('mx', 'my', 'mz', 'mqx', 'mqy', 'mqz', 'mqw')
 
 
 @dataclass
@@ -20,12 +22,14 @@ class PoseJointSet:
     """Pairs of poses (N, 7) [x, y, z, qx, qy, qz, qw] (m) and joints (N, 4) (rad).
 
     ``meta`` records where the data came from (source, seed, geometry...), and travels into the
-    checkpoints trained on it.
+    checkpoints trained on it. ``measured`` (N, 7), when present, is the tool pose a tracker
+    measured for each row (the real arm's pose, where ``poses`` is the nominal FK's).
     """
 
     poses: np.ndarray
     joints: np.ndarray
     meta: dict = field(default_factory=dict)
+    measured: np.ndarray | None = None
 
     def __post_init__(self):
         self.poses = np.asarray(self.poses, dtype=np.float64)
@@ -34,13 +38,19 @@ class PoseJointSet:
             raise DatasetError(f'poses must be (N, 7), got {self.poses.shape}')
         if self.joints.shape != (len(self.poses), 4):
             raise DatasetError(f'joints must be ({len(self.poses)}, 4), got {self.joints.shape}')
+        if self.measured is not None:
+            self.measured = np.asarray(self.measured, dtype=np.float64)
+            if self.measured.shape != (len(self.poses), 7):
+                raise DatasetError(f'measured poses must be ({len(self.poses)}, 7), got '
+                                   f'{self.measured.shape}')
 
     def __len__(self) -> int:
         return len(self.poses)
 
     def subset(self, index) -> PoseJointSet:
         """The rows ``index`` (an index array, mask or slice) as a new set with the same meta."""
-        return PoseJointSet(self.poses[index], self.joints[index], dict(self.meta))
+        return PoseJointSet(self.poses[index], self.joints[index], dict(self.meta),
+                            None if self.measured is None else self.measured[index])
 
     def summary(self) -> dict:
         """Size, source and ranges: what a checkpoint records about its training data."""

@@ -4,6 +4,9 @@ CSV: a header naming at least ``joint1..joint4, x, y, z, qx, qy, qz, qw`` in any
 columns such as ``stamp`` are allowed and ignored), then one row per sample. A last line without
 its newline (a recording cut off mid-write: torn by definition, even when it still parses) is
 skipped with a warning; any other malformed row is an error naming the file and the line.
+With all of ``mx, my, mz, mqx, mqy, mqz, mqw`` (a tracker's measured tool pose, written by the
+collector with ``measured_pose_topic``) the set carries ``measured``; files without them load as
+before.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from ik_net_ros.atomic import atomic_write
-from ik_net_ros.data.dataset import JOINT_COLUMNS, POSE_COLUMNS, PoseJointSet
+from ik_net_ros.data.dataset import JOINT_COLUMNS, MEASURED_COLUMNS, POSE_COLUMNS, PoseJointSet
 from ik_net_ros.errors import DatasetError
 
 __all__ = ['read_csv', 'write_csv', 'read_npz', 'write_npz', 'load_dataset', 'save_dataset',
@@ -55,7 +58,11 @@ def read_csv(path: str | Path) -> PoseJointSet:
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
         raise DatasetError(f'{path}: line 1: header lacks column(s) {", ".join(missing)}')
-    cols = [header.index(c) for c in CSV_COLUMNS]
+    measured = [c for c in MEASURED_COLUMNS if c in header]
+    if measured and len(measured) != len(MEASURED_COLUMNS):
+        raise DatasetError(f'{path}: line 1: header has {", ".join(measured)} but not all of '
+                           f'{", ".join(MEASURED_COLUMNS)}')
+    cols = [header.index(c) for c in CSV_COLUMNS + (MEASURED_COLUMNS if measured else ())]
     values = np.empty((len(rows) - 1, len(cols)))
     kept = 0
     for lineno, row in enumerate(rows[1:], start=2):
@@ -71,7 +78,8 @@ def read_csv(path: str | Path) -> PoseJointSet:
             raise DatasetError(f'{path}: line {lineno}: NaN or inf')
         kept += 1
     values = values[:kept]
-    return PoseJointSet(values[:, 4:], values[:, :4], {'source': str(path)})
+    return PoseJointSet(values[:, 4:11], values[:, :4], {'source': str(path)},
+                        values[:, 11:] if measured else None)
 
 
 def _short(error: Exception, limit: int = 200) -> str:
@@ -83,8 +91,10 @@ def _short(error: Exception, limit: int = 200) -> str:
 def write_csv(data: PoseJointSet, path: str | Path) -> None:
     """Write ``data`` as CSV with the standard header, atomically (temp file + rename)."""
     path = Path(path)
-    table = np.concatenate([data.joints, data.poses], axis=1)
-    _atomic_write(path, lambda f: (f.write(','.join(CSV_COLUMNS) + '\n'),
+    columns = CSV_COLUMNS + (MEASURED_COLUMNS if data.measured is not None else ())
+    table = np.concatenate([data.joints, data.poses] + (
+        [data.measured] if data.measured is not None else []), axis=1)
+    _atomic_write(path, lambda f: (f.write(','.join(columns) + '\n'),
                                    np.savetxt(f, table, delimiter=',', fmt='%.17g')), 'w')
 
 
@@ -99,6 +109,8 @@ def read_npz(path: str | Path) -> PoseJointSet:
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {name: z[name] for name in ('poses', 'joints')}
+            if 'measured' in z:
+                arrays['measured'] = z['measured']
             meta = {'source': str(path)}
             if 'seed' in z:
                 seed = z['seed']
@@ -115,8 +127,9 @@ def read_npz(path: str | Path) -> PoseJointSet:
     for name, array in arrays.items():
         if array.dtype.kind not in 'iuf':
             raise DatasetError(f'{path}: {name} holds {array.dtype} values, not real numbers')
-    data = PoseJointSet(arrays['poses'], arrays['joints'], meta)
-    if not (np.all(np.isfinite(data.poses)) and np.all(np.isfinite(data.joints))):
+    data = PoseJointSet(arrays['poses'], arrays['joints'], meta, arrays.get('measured'))
+    if not (np.all(np.isfinite(data.poses)) and np.all(np.isfinite(data.joints))
+            and (data.measured is None or np.all(np.isfinite(data.measured)))):
         raise DatasetError(f'{path}: contains NaN or inf')
     return data
 
@@ -124,6 +137,8 @@ def read_npz(path: str | Path) -> PoseJointSet:
 def write_npz(data: PoseJointSet, path: str | Path) -> None:
     """Write ``data`` as a compressed NPZ, atomically."""
     extra = {'seed': data.meta['seed']} if 'seed' in data.meta else {}
+    if data.measured is not None:
+        extra['measured'] = data.measured
     _atomic_write(Path(path), lambda f: np.savez_compressed(
         f, poses=data.poses, joints=data.joints, **extra), 'wb')
 

@@ -8,28 +8,38 @@ import datetime
 import time
 
 import numpy as np
+from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
 from ik_net_ros.data.coverage import JointCoverage
-from ik_net_ros.data.recorder import CsvRecorder
+from ik_net_ros.data.dataset import MEASURED_COLUMNS
+from ik_net_ros.data.pairing import StampPairer
+from ik_net_ros.data.recorder import RECORD_COLUMNS, CsvRecorder
 from ik_net_ros.data.row_filter import BAD, RowFilter
-from ik_net_ros.errors import DatasetError
-from ik_net_ros.kinematics import JOINT_NAMES, forward_kinematics, geometry_for
+from ik_net_ros.errors import DatasetError, InvalidPoseError
+from ik_net_ros.kinematics import JOINT_NAMES, as_pose_array, forward_kinematics, geometry_for
 from ik_net_ros.kinematics.paths import babble_joints
-from ik_net_ros.nodes.conversions import joint_state, joints_by_name, stamp_to_seconds
+from ik_net_ros.nodes.conversions import (
+    joint_state,
+    joints_by_name,
+    pose_to_array,
+    stamp_to_seconds,
+)
 from ik_net_ros.nodes.params import (
     PERIOD_NEED,
     Spec,
     check_changes,
     declare_parameters,
     description_spec,
+    frame_accepted,
     int_in,
     non_empty,
     number_in,
     period,
     string_list,
+    topic_name,
 )
 from ik_net_ros.nodes.runner import run_node
 
@@ -46,6 +56,15 @@ PARAMETERS = {  # and 'output', whose default is made at start
                         fixed=True),
     'report_period': Spec(5.0, 'seconds between coverage logs', period, PERIOD_NEED,
                           fixed=True),
+    'measured_pose_topic': Spec('', 'PoseStamped of the tool measured by a tracker (camera '
+                                    'marker, motion capture, probe) in the base frame; its pose '
+                                    'is written beside the FK pose (mx..mqw). Empty: none',
+                                lambda v: v == '' or topic_name(v), "'' or a topic name",
+                                fixed=True),
+    'measured_tolerance': Spec(0.02, 'seconds a measurement stamp may differ from the joint '
+                                     'state it is paired with; states without one are counted, '
+                                     'not written', number_in(1e-4, 1.0),
+                               'a time in [0.0001, 1] s', fixed=True),
     'babble': Spec(False, 'drive the arm through random configurations (simulated arm, no '
                           'hardware needed)'),
     'babble_period': Spec(1.0, 'seconds between babble goals', period, PERIOD_NEED,
@@ -65,7 +84,12 @@ class CollectNode(Node):
             default, 'CSV file to append to (created with a header; an existing one must match)',
             non_empty, 'a file path', fixed=True), **PARAMETERS}
         declare_parameters(self, self.specs)
-        self.recorder = CsvRecorder(self.get_parameter('output').value)
+        topic = self.get_parameter('measured_pose_topic').value
+        self.pairer = StampPairer(self.get_parameter('measured_tolerance').value) if topic \
+            else None
+        self.recorder = CsvRecorder(self.get_parameter('output').value, columns=RECORD_COLUMNS
+                                    + (MEASURED_COLUMNS if topic else ()))
+        self.bad_measurements = 0
         self.coverage = JointCoverage()
         self.filter = RowFilter(self.get_parameter('min_joint_change').value,
                                 self.get_parameter('max_rate').value)
@@ -75,6 +99,9 @@ class CollectNode(Node):
         self.rng = np.random.default_rng(self.get_parameter('seed').value)
         self.add_on_set_parameters_callback(self.on_set_parameters)
         self.sub = self.create_subscription(JointState, 'joint_states', self.on_state, 100)
+        if self.pairer is not None:
+            self.measured_sub = self.create_subscription(PoseStamped, topic, self.on_measured,
+                                                         100)
         self.flush_timer = self.create_timer(self.recorder.flush_period, self.on_flush)
         self.report_timer = self.create_timer(self.get_parameter('report_period').value,
                                               self.on_report)
@@ -103,8 +130,32 @@ class CollectNode(Node):
         if skip:
             return
         stamp = stamp_to_seconds(msg.header.stamp) or time.time()
+        if self.pairer is None:
+            self._write(stamp, joints)
+        else:
+            for row in self.pairer.add_state(stamp, joints):
+                self._write(*row)
+
+    def on_measured(self, msg: PoseStamped) -> None:
+        """A tracker's tool pose: validated (frame, finite, a quaternion), then paired."""
         try:
-            self.recorder.append(stamp, joints, forward_kinematics(joints, self.geometry))
+            if not frame_accepted(msg.header.frame_id, 'world'):
+                raise InvalidPoseError(f"frame '{msg.header.frame_id}' is not the base frame "
+                                       '(world or link1)')
+            pose = as_pose_array(pose_to_array(msg), 'measured pose')[0][0]
+        except InvalidPoseError as e:
+            self.bad_measurements += 1
+            self.get_logger().warning(f'measured pose skipped: {e} ({self.bad_measurements} so '
+                                      'far)', throttle_duration_sec=5.0)
+            return
+        for row in self.pairer.add_measurement(stamp_to_seconds(msg.header.stamp), pose):
+            self._write(*row)
+
+    def _write(self, stamp: float, joints: np.ndarray, measured=None) -> None:
+        extra = () if measured is None else tuple(measured)
+        try:
+            self.recorder.append(stamp, joints, forward_kinematics(joints, self.geometry),
+                                 *extra)
         except DatasetError as e:
             self.lost += 1
             self.get_logger().error(f'{e} ({self.lost} rows lost so far)',
@@ -128,15 +179,22 @@ class CollectNode(Node):
             f'{self.recorder.rows} rows recorded ({self.recorder.existing_rows} before), '
             f'coverage {100 * self.coverage.share:.1f} % of joint-space cells; least visited: '
             f'{"; ".join(self.coverage.emptiest())}; skipped bad {self.filter.skipped[BAD]}'
-            + (f'; {self.lost} rows lost (could not be written)' if self.lost else ''))
+            + (f'; {self.lost} rows lost (could not be written)' if self.lost else '')
+            + (f'; {self.pairer.unmatched} states without a measurement in '
+               f'{self.pairer.tolerance:g} s (not written)' if self.pairer else ''))
 
     def shutdown(self) -> None:
         """Flush, fsync and close the file: a complete dataset after Ctrl-C or SIGTERM."""
+        if self.pairer is not None:
+            for row in self.pairer.flush():
+                self._write(*row)
         try:
             self.recorder.close()
         except DatasetError as e:
             self.get_logger().error(str(e))
         lost = f'; {self.lost} could not be written' if self.lost else ''
+        if self.pairer is not None:
+            lost += f'; {self.pairer.unmatched} states had no measurement in tolerance'
         self.get_logger().info(f'{self.recorder.rows} rows written to {self.recorder.path}{lost}')
 
 
