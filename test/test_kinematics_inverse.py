@@ -113,3 +113,30 @@ def test_bad_poses_raise_clear_errors(bad, match):
 def test_limits_are_the_reference_values():
     np.testing.assert_allclose(JOINT_LOWER, [-np.pi, -1.5, -1.5, -1.7])
     np.testing.assert_allclose(JOINT_UPPER, [np.pi, 1.5, 1.4, 1.97])
+
+
+def test_round_trip_with_joint_offsets_and_link_errors():
+    """A calibrated arm: horn zero offsets and link lengths off by a millimetre. The closed form
+    (vectorised and plain-float) inverts the forward kinematics exactly, in commanded angles."""
+    import torch
+
+    from ik_net_ros.kinematics import ArmGeometry
+    from ik_net_ros.kinematics.reach import project_and_solve
+    from ik_net_ros.kinematics.scalar import project_and_solve_one
+    from ik_net_ros.kinematics.torch_fk import forward_kinematics_torch
+    g = ArmGeometry(upper_arm_z=0.1291, forearm=0.1232, tool=0.1268,
+                    joint_offsets=(0.02, -0.015, 0.01, -0.02))
+    q = sample_joints(3000, np.random.default_rng(5))
+    q = q[np.all((q > JOINT_LOWER + 0.05) & (q < JOINT_UPPER - 0.05), axis=1)]
+    poses = forward_kinematics(q, g)
+    assert np.median(np.linalg.norm(poses[:, :3] - forward_kinematics(q)[:, :3], axis=1)) > 2e-3
+    result = inverse_kinematics(poses, g)
+    assert result.reachable.all()
+    np.testing.assert_allclose(forward_kinematics(result.joints, g), poses, atol=1e-9)
+    _, solutions = project_and_solve(poses, g)
+    for i in range(0, len(poses), 97):
+        _, one = project_and_solve_one(poses[i].tolist(), g)
+        np.testing.assert_allclose(one.pick(), result.joints[i], atol=1e-9)
+    torch_poses = forward_kinematics_torch(torch.as_tensor(q), g).numpy()
+    np.testing.assert_allclose(torch_poses, poses, atol=1e-12)
+    assert hash(g) == hash(ArmGeometry(**g.as_dict()))  # lists from JSON come back as tuples

@@ -44,6 +44,8 @@ def forward_kinematics(joints, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.n
         InvalidJointsError: wrong shape or NaN/inf.
     """
     q, single = as_joint_array(joints)
+    if geometry.has_offsets:
+        q = q + np.asarray(geometry.joint_offsets)
     q1, q2, q3, q4 = q.T
     r, z = planar_forward(q2, q3, q4, geometry)
     pose = np.empty((q.shape[0], 7))
@@ -66,6 +68,8 @@ def jacobian(joints, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
     """
     q, single = as_joint_array(joints)
     g = geometry
+    if g.has_offsets:
+        q = q + np.asarray(g.joint_offsets)
     q1, q2, q3, q4 = q.T
     s2, c2 = np.sin(q2), np.cos(q2)
     s23, c23 = np.sin(q2 + q3), np.cos(q2 + q3)

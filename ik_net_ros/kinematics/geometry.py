@@ -49,6 +49,9 @@ class ArmGeometry:
         upper_arm_z: z of joint3 in the joint2 frame, m.
         forearm: x of joint4 in the joint3 frame, m.
         tool: x of the end effector in the joint4 frame, m.
+        joint_offsets: rad added to each commanded joint1..joint4 angle to give the link's
+            angle: the servo horns' zero errors of one real arm (a calibration identifies them;
+            zero for the nominal arm). Joint limits apply to the commanded angles.
     """
 
     base_height: float = 0.017
@@ -58,6 +61,17 @@ class ArmGeometry:
     upper_arm_z: float = 0.128
     forearm: float = 0.124
     tool: float = 0.126
+    joint_offsets: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+
+    def __post_init__(self):
+        offsets = tuple(float(v) for v in self.joint_offsets)  # lists from YAML/JSON: hashable
+        if len(offsets) != 4:
+            raise ValueError(f'joint_offsets needs 4 angles, got {len(offsets)}')
+        object.__setattr__(self, 'joint_offsets', offsets)
+
+    @property
+    def has_offsets(self) -> bool:
+        return any(self.joint_offsets)
 
     @property
     def shoulder_z(self) -> float:
@@ -75,8 +89,10 @@ class ArmGeometry:
         return math.atan2(self.upper_arm_x, self.upper_arm_z)
 
     def as_dict(self) -> dict[str, float]:
-        """Plain dict, as stored in checkpoints and dataset metadata."""
-        return asdict(self)
+        """Plain dict, as stored in checkpoints and dataset metadata (JSON-able)."""
+        out = asdict(self)
+        out['joint_offsets'] = list(self.joint_offsets)
+        return out
 
 
 DEFAULT_GEOMETRY = ArmGeometry()

@@ -132,6 +132,8 @@ def ik_solutions(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> IkSolutions
         q3 = _wrap(-(a1 + gamma) - q2)
         q4 = _wrap(phi - q2 - q3)
         joints[:, k] = np.stack([q1, q2, q3, q4], -1)
+    if g.has_offsets:  # link angles -> the angles the servos are commanded
+        joints = _wrap(joints - np.asarray(g.joint_offsets))
     exists = (in_reach & consistent)[:, None]
     valid = within_limits(joints, LIMIT_TOLERANCE) & exists
     strict = within_limits(joints, STRICT_TOLERANCE) & exists

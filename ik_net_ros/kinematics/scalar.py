@@ -144,6 +144,7 @@ def _inside(q, tolerance: float) -> bool:
 
 def _solve_yaw_pitch(x, y, z, q1, phi, g: ArmGeometry, both: bool = True) -> OneSolution:
     x1, tool, shoulder_z, l1, l2, theta0 = _constants(g)
+    offsets = g.joint_offsets if g.has_offsets else None
     r = (x - x1) * math.cos(q1) + y * math.sin(q1)
     rw = r - tool * math.cos(phi)
     zw = z + tool * math.sin(phi) - shoulder_z
@@ -158,6 +159,8 @@ def _solve_yaw_pitch(x, y, z, q1, phi, g: ArmGeometry, both: bool = True) -> One
         q2 = _wrap(_PI / 2 - theta0 - a1)
         q3 = _wrap(-(a1 + gamma) - q2)
         q = (q1, q2, q3, _wrap(phi - q2 - q3))
+        if offsets is not None:  # link angles -> the angles the servos are commanded
+            q = tuple(_wrap(v - o) for v, o in zip(q, offsets))
         valid[k] = _inside(q, LIMIT_TOLERANCE)
         strict[k] = valid[k] and _inside(q, STRICT_TOLERANCE)
         joints[k] = tuple(min(hi, max(lo, v)) for v, lo, hi in zip(q, _LOWER, _UPPER)) \

@@ -14,6 +14,8 @@ def forward_kinematics_torch(joints: torch.Tensor,
                              geometry: ArmGeometry = DEFAULT_GEOMETRY) -> torch.Tensor:
     """Tool poses (N, 7) [x, y, z, qx, qy, qz, qw] of joints (N, 4) in rad; differentiable."""
     g = geometry
+    if g.has_offsets:
+        joints = joints + joints.new_tensor(g.joint_offsets)
     q1, q2, q3, q4 = joints.unbind(-1)
     a23 = q2 + q3
     phi = a23 + q4

@@ -133,7 +133,8 @@ def _check_content(path: Path, model: IKModel, geometry: ArmGeometry) -> None:
         if not bool((getattr(model, name) > 0).all()):
             raise CheckpointError(f'{path}: normalisation {name} has a zero or negative entry '
                                   '(every output would be inf or NaN)')
-    values = list(geometry.as_dict().values())
+    values = [v for v in geometry.as_dict().values() if not isinstance(v, list)]
+    values += list(geometry.joint_offsets)
     if not all(isinstance(v, (int, float)) and math.isfinite(v) and abs(v) < 10 for v in values):
         raise CheckpointError(f'{path}: geometry {geometry.as_dict()} is not this arm\'s')
     probe = torch.as_tensor(forward_kinematics(_PROBE_JOINTS, geometry), dtype=torch.float32)
