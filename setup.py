@@ -37,6 +37,7 @@ setup(
             'collect = ik_net_ros.nodes.collect_node:main',
             'target_marker = ik_net_ros.nodes.target_marker_node:main',
             'echo_responder = ik_net_ros.nodes.echo_responder_node:main',
+            'tracker = ik_net_ros.nodes.tracker_node:main',
         ],
     },
 )

@@ -21,6 +21,7 @@ from ik_net_ros.nodes import (
     ik_node,
     target_marker_node,
     target_sweep_node,
+    tracker_node,
 )
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state
 
@@ -92,6 +93,11 @@ def _exercise_sweep(node):
     node.on_timer()
 
 
+def _exercise_tracker(node):
+    node.last = -math.inf
+    node.on_truth(_pose_msg())
+
+
 NODES = {
     'ik': (ik_node.IkNode, ik_node.PARAMETERS, {'model': 'analytic', 'publish_trajectory': True},
            _exercise_ik),
@@ -102,6 +108,7 @@ NODES = {
                       _exercise_marker),
     'target_sweep': (target_sweep_node.TargetSweepNode, target_sweep_node.PARAMETERS, {},
                      _exercise_sweep),
+    'tracker': (tracker_node.TrackerNode, tracker_node.PARAMETERS, {}, _exercise_tracker),
 }
 CASES = [(node, name) for node, (_, specs, _, _) in NODES.items() for name in specs
          if name not in ('backend', 'port')]  # a real serial port is not the point here

@@ -16,6 +16,7 @@ from ik_net_ros.nodes import (
     ik_node,
     target_marker_node,
     target_sweep_node,
+    tracker_node,
 )
 from ik_net_ros.nodes.params import Spec, check_changes, declare_parameters, positive
 
@@ -70,7 +71,7 @@ def _yaml_sections():
 @pytest.mark.parametrize('name, table', [
     ('ik', ik_node.PARAMETERS), ('driver', driver_node.PARAMETERS),
     ('collect', collect_node.PARAMETERS), ('target_marker', target_marker_node.PARAMETERS),
-    ('target_sweep', target_sweep_node.PARAMETERS)])
+    ('target_sweep', target_sweep_node.PARAMETERS), ('tracker', tracker_node.PARAMETERS)])
 def test_config_files_hold_every_tunable_with_the_declared_default(name, table):
     section = _yaml_sections()[name]
     assert set(section) == set(table), f'config/*.yaml [{name}] and the node disagree'

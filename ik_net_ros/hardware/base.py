@@ -140,6 +140,11 @@ class ArmBackend(ABC):
         raise HardwareError(f'{type(self).__name__} takes its speed from the servo profile '
                             '(profile_velocity), not max_velocity')
 
+    def true_tool_pose(self) -> np.ndarray | None:
+        """The tool's true pose (7,) where the backend knows it (a simulated imperfect arm, for
+        a simulated tracker); None for a real arm."""
+        return None
+
     def health(self) -> Health:
         """Connected, and the faults of the last cycle that reported any (a healthy cycle
         clears them; a cycle that could not read keeps them)."""

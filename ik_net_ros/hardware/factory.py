@@ -10,6 +10,7 @@ from ik_net_ros.hardware.base import ArmBackend
 from ik_net_ros.hardware.dynamixel import DynamixelConfig
 from ik_net_ros.hardware.sim import SimulatedArm
 from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT
+from ik_net_ros.kinematics.true_arm import TrueArm
 
 __all__ = ['BACKENDS', 'BackendSettings', 'make_backend']
 
@@ -27,6 +28,7 @@ class BackendSettings:
     max_velocity: float = VELOCITY_LIMIT
     dynamixel: DynamixelConfig = field(default_factory=DynamixelConfig)
     emulator_leftovers: str = 'factory'
+    true_arm: TrueArm | None = None  # the simulated arm's hidden imperfections
 
 
 def make_backend(settings: BackendSettings) -> ArmBackend:
@@ -38,7 +40,8 @@ def make_backend(settings: BackendSettings) -> ArmBackend:
     servo = settings.dynamixel
     if settings.backend == 'sim':
         return SimulatedArm(home=settings.home, max_velocity=settings.max_velocity,
-                            description=servo.description, gripper=bool(servo.gripper_id))
+                            description=servo.description, gripper=bool(servo.gripper_id),
+                            true_arm=settings.true_arm)
     if settings.backend == 'dynamixel':
         from ik_net_ros.hardware.dynamixel import DynamixelArm
         return DynamixelArm(servo)

@@ -8,6 +8,7 @@ import numpy as np
 
 from ik_net_ros.hardware.base import ArmBackend, JointReading
 from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT, as_joint_array, clamp_to_limits
+from ik_net_ros.kinematics.true_arm import TrueArm
 
 __all__ = ['SimulatedArm']
 
@@ -22,11 +23,15 @@ class SimulatedArm(ArmBackend):
         max_velocity: rad/s per joint (default: the servos' 4.8 rad/s).
         description: 'humble' or 'jazzy' (the gripper's range).
         gripper: simulate the gripper.
+        true_arm: the hidden real arm (offsets, link errors, sag) whose tool pose
+            :meth:`true_tool_pose` reports; None: the nominal arm.
     """
 
     def __init__(self, home=HOME_POSE, max_velocity: float = VELOCITY_LIMIT,
-                 description: str = 'humble', gripper: bool = True):
+                 description: str = 'humble', gripper: bool = True,
+                 true_arm: TrueArm | None = None):
         super().__init__(description, gripper)
+        self.true_arm = true_arm
         q, _ = as_joint_array(home, 'home')
         self.home = clamp_to_limits(q[0])
         self.max_velocity = float(max_velocity)
@@ -34,6 +39,9 @@ class SimulatedArm(ArmBackend):
         self.velocities = np.zeros(4)
         self.gripper = 0.0 if gripper else None
         self._gripper_goal: float | None = None
+
+    def true_tool_pose(self) -> np.ndarray | None:
+        return None if self.true_arm is None else self.true_arm.tool_poses(self.positions)
 
     def set_max_velocity(self, rad_per_s: float) -> None:
         self.max_velocity = float(rad_per_s)

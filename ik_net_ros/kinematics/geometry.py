@@ -64,6 +64,9 @@ class ArmGeometry:
     joint_offsets: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
 
     def __post_init__(self):
+        for name in ('base_height', 'joint1_x', 'shoulder_height', 'upper_arm_x', 'upper_arm_z',
+                     'forearm', 'tool'):  # plain floats: numpy scalars do not serialise
+            object.__setattr__(self, name, float(getattr(self, name)))
         offsets = tuple(float(v) for v in self.joint_offsets)  # lists from YAML/JSON: hashable
         if len(offsets) != 4:
             raise ValueError(f'joint_offsets needs 4 angles, got {len(offsets)}')

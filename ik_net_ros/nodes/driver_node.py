@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
@@ -20,7 +21,8 @@ from ik_net_ros.hardware import (
 from ik_net_ros.hardware.dynamixel import DynamixelConfig
 from ik_net_ros.hardware.emulator import LEFTOVERS
 from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT
-from ik_net_ros.nodes.conversions import joint_state, joints_by_name
+from ik_net_ros.kinematics.true_arm import TrueArm
+from ik_net_ros.nodes.conversions import array_to_pose, joint_state, joints_by_name
 from ik_net_ros.nodes.params import (
     PERIOD_NEED,
     Spec,
@@ -86,6 +88,10 @@ PARAMETERS = {
                                   'torque)', fixed=True),
     'reconnect_period': Spec(1.0, 'seconds between attempts to reopen a vanished port',
                              period, PERIOD_NEED, fixed=True),
+    'true_arm': Spec('', 'sim backend: a YAML file of the hidden real arm (joint offsets, link '
+                         'errors, sag; `ik_net_ros calibrate --make-true-arm`) whose true tool '
+                         'pose goes out on sim/true_tool_pose for the simulated tracker. Empty: '
+                         'the nominal arm', fixed=True),
     'emulator_leftovers': Spec('factory', 'emulated servos start as from the factory or as '
                                           "ROBOTIS's jazzy bringup leaves them",
                                one_of(*LEFTOVERS), ' | '.join(LEFTOVERS), fixed=True),
@@ -103,9 +109,15 @@ def backend_settings(value) -> BackendSettings:
         profile_acceleration=value('profile_acceleration'),
         gripper_current_limit=value('gripper_current_limit'),
         torque_on_exit=value('torque_on_exit'), reconnect_period=value('reconnect_period'))
+    true_arm = None
+    if value('true_arm'):
+        try:
+            true_arm = TrueArm.load(value('true_arm'))
+        except (OSError, ValueError, TypeError) as e:
+            raise ConfigError(f"parameter true_arm = {value('true_arm')!r} refused: {e}") from e
     return BackendSettings(backend=value('backend'), home=tuple(value('home')),
                            max_velocity=value('max_velocity'), dynamixel=servo,
-                           emulator_leftovers=value('emulator_leftovers'))
+                           emulator_leftovers=value('emulator_leftovers'), true_arm=true_arm)
 
 
 class DriverNode(Node):
@@ -130,6 +142,7 @@ class DriverNode(Node):
         self.add_on_set_parameters_callback(self.on_set_parameters)
         self.sub = self.create_subscription(JointState, 'joint_command', self.on_command, 10)
         self.pub = self.create_publisher(JointState, 'joint_states', 10)
+        self.truth_pub = self.create_publisher(PoseStamped, 'sim/true_tool_pose', 10)
         self.period = 1.0 / self.get_parameter('rate').value
         self.timer = self.create_timer(self.period, self.on_cycle)
         self.get_logger().info(f"driver ready: backend {self.get_parameter('backend').value}, "
@@ -175,8 +188,11 @@ class DriverNode(Node):
             names += list(GRIPPER_JOINTS)
             positions += [reading.gripper, reading.gripper]
             velocities += [0.0, 0.0]
-        self.pub.publish(joint_state(positions, self.get_clock().now().to_msg(), velocities,
-                                     names))
+        stamp = self.get_clock().now().to_msg()
+        self.pub.publish(joint_state(positions, stamp, velocities, names))
+        truth = self.backend.true_tool_pose()
+        if truth is not None:  # same stamp: the tracker's measurement pairs with this state
+            self.truth_pub.publish(array_to_pose(truth, 'world', stamp))
 
     def on_set_torque(self, request: SetBool.Request, response: SetBool.Response):
         """``~/set_torque``: false lets a person move the arm by hand; true holds the present

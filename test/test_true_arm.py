@@ -1,0 +1,96 @@
+"""The simulated imperfect arm and the simulated tracker (issue 14.2)."""
+
+import math
+
+import numpy as np
+import pytest
+from geometry_msgs.msg import PoseStamped
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import JointState
+
+from ik_net_ros.data import load_dataset
+from ik_net_ros.kinematics import forward_kinematics, quat_angle, sample_joints
+from ik_net_ros.kinematics.true_arm import TrueArm, measure
+from ik_net_ros.nodes.conversions import pose_to_array
+
+JOINTS = sample_joints(2000, 4)
+
+
+def test_a_perfect_true_arm_is_the_nominal_arm_and_an_imperfect_one_is_not():
+    np.testing.assert_allclose(TrueArm().tool_poses(JOINTS), forward_kinematics(JOINTS),
+                               atol=1e-12)
+    arm = TrueArm.random(seed=1)
+    error = 1e3 * np.linalg.norm(arm.tool_poses(JOINTS)[:, :3]
+                                 - forward_kinematics(JOINTS)[:, :3], axis=1)
+    assert np.median(error) > 2.0
+    offsets = np.degrees(arm.geometry.joint_offsets)
+    assert np.all((np.abs(offsets) >= 0.9 - 1e-9) & (np.abs(offsets) <= 1.5 + 1e-9))
+    assert all(math.radians(0.25) <= s <= math.radians(0.5) for s in arm.sag)
+
+
+def test_sag_grows_with_the_horizontal_reach():
+    arm = TrueArm(sag=(math.radians(0.5), math.radians(0.5)))
+    stretched = np.array([[0.0, 1.4, -1.4, 0.0]])  # reaching far out
+    upright = np.array([[0.0, 0.0, -1.5, 0.0]])  # forearm up: little horizontal reach
+    deflection = [arm.link_angles(q)[0, 1:3] - q[0, 1:3] for q in (stretched, upright)]
+    assert np.all(deflection[0] > deflection[1])
+    assert np.all(deflection[0] > 0)  # tool pointing down
+
+
+def test_true_arm_files_round_trip_and_bad_ones_are_refused(tmp_path):
+    arm = TrueArm.random(seed=2)
+    arm.save(tmp_path / 'arm.yaml')
+    assert TrueArm.load(tmp_path / 'arm.yaml') == arm
+    (tmp_path / 'bad.yaml').write_text('geometry: {forearm: .nan}\n')
+    with pytest.raises(ValueError):
+        TrueArm.load(tmp_path / 'bad.yaml')
+    (tmp_path / 'list.yaml').write_text('- 1\n- 2\n')
+    with pytest.raises(ValueError):
+        TrueArm.load(tmp_path / 'list.yaml')
+
+
+def test_the_tracker_noise_has_the_asked_size():
+    poses = forward_kinematics(JOINTS)
+    noisy = measure(poses, np.random.default_rng(0), 3e-4, math.radians(0.2))
+    position = noisy[:, :3] - poses[:, :3]
+    assert np.std(position) == pytest.approx(3e-4, rel=0.05)
+    angle = quat_angle(noisy[:, 3:], poses[:, 3:])  # |rotvec| of 3 axes of sigma 0.2 deg
+    assert np.sqrt(np.mean(angle ** 2)) == pytest.approx(math.radians(0.2) * math.sqrt(3),
+                                                          rel=0.05)
+    assert np.all(noisy[:, 6] >= 0)
+
+
+@pytest.mark.ros
+def test_driver_truth_tracker_and_collector_over_ros(ros, tmp_path):
+    from ik_net_ros.nodes.collect_node import CollectNode
+    from ik_net_ros.nodes.driver_node import DriverNode
+    from ik_net_ros.nodes.tracker_node import TrackerNode
+    arm = TrueArm.random(seed=5)
+    arm.save(tmp_path / 'arm.yaml')
+    out = tmp_path / 'rec.csv'
+    ros.add(DriverNode(context=ros.context, parameter_overrides=[
+        Parameter('true_arm', value=str(tmp_path / 'arm.yaml'))]))
+    ros.add(TrackerNode(context=ros.context, parameter_overrides=[
+        Parameter('rate', value=50.0)]))
+    collect = ros.add(CollectNode(context=ros.context, parameter_overrides=[
+        Parameter('output', value=str(out)), Parameter('measured_pose_topic',
+                                                       value='tracker/pose'),
+        Parameter('babble', value=True), Parameter('babble_period', value=0.2),
+        Parameter('min_joint_change', value=0.0)]))
+    probe = ros.node('probe')
+    measured, states = [], {}
+    probe.create_subscription(PoseStamped, 'tracker/pose', measured.append, 100)
+    probe.create_subscription(
+        JointState, 'joint_states',
+        lambda m: states.__setitem__((m.header.stamp.sec, m.header.stamp.nanosec),
+                                     np.array(m.position[:4])), 1000)
+    assert ros.spin_until(lambda: collect.recorder.rows >= 40, timeout=15)
+    for msg in measured[-20:]:
+        key = (msg.header.stamp.sec, msg.header.stamp.nanosec)
+        if key in states:  # the tracker keeps the stamp of the joint state it measured
+            truth = arm.tool_poses(states[key])
+            assert np.linalg.norm(pose_to_array(msg)[:3] - truth[:3]) < 5 * 3e-4 * math.sqrt(3)
+    collect.shutdown()
+    data = load_dataset(out)
+    gap = np.linalg.norm(data.measured[:, :3] - arm.tool_poses(data.joints)[:, :3], axis=1)
+    assert np.median(gap) < 1e-3 and len(data) >= 40
