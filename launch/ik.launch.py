@@ -55,6 +55,8 @@ def generate_launch_description():
                               choices=['humble', 'jazzy'],
                               description="ROBOTIS's arm description the frames follow: humble "
                                           '(joint1 at z = 0.017 m) or jazzy (0.0)'),
+        DeclareLaunchArgument('calibration', default_value='',
+                              description='calibration file of this arm (ik_net_ros calibrate)'),
         DeclareLaunchArgument('rviz', default_value='false',
                               description='start robot_state_publisher, the marker and rviz2'),
     ]
@@ -67,6 +69,7 @@ def generate_launch_description():
         parameters=[config, {
             'model': LaunchConfiguration('model'),
             'device': LaunchConfiguration('device'), 'description': description,
+            'calibration': LaunchConfiguration('calibration'),
             'refine': ParameterValue(LaunchConfiguration('refine'), value_type=bool)}])
     state_publisher = OpaqueFunction(function=_state_publisher, kwargs={'condition': rviz})
     marker = Node(package=PACKAGE, executable='target_marker', name='target_marker',

@@ -7,7 +7,7 @@ from rclpy.parameter import Parameter
 
 from ik_net_ros import load_solver
 from ik_net_ros.data import load_dataset
-from ik_net_ros.errors import CheckpointError, ConfigError
+from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import (
     DEFAULT_GEOMETRY,
     JAZZY_GEOMETRY,
@@ -41,12 +41,18 @@ def test_one_model_serves_both_descriptions(name):
                                atol=1e-5)
 
 
-def test_the_checkpoint_geometry_stays_authoritative_beyond_the_base_height():
+def test_another_arm_than_the_training_one_is_reached_by_refining():
+    """Only the base height is a translation; any other difference (a calibrated arm) makes the
+    network's answer a first guess that is refined in that arm's geometry."""
     checkpoint = load_checkpoint(model_path('focused'))
-    other = ArmGeometry(base_height=0.0, forearm=0.125)
-    with pytest.raises(CheckpointError, match='more than the base height'):
-        NetworkSolver(checkpoint, 'focused', geometry=other)
-    assert NetworkSolver(checkpoint, 'focused', geometry=JAZZY_GEOMETRY).z_shift == 0.017
+    other = ArmGeometry(base_height=0.0, forearm=0.1252, joint_offsets=(0.01, -0.02, 0.0, 0.01))
+    solver = NetworkSolver(checkpoint, 'focused', geometry=other)
+    assert solver.calibrated and solver.z_shift == 0.017
+    assert not NetworkSolver(checkpoint, 'focused', geometry=JAZZY_GEOMETRY).calibrated
+    targets = forward_kinematics(JOINTS[:200], other)
+    assert np.median(_tool_error_mm(solver, targets, other)) < 1e-3
+    one = solver.solve(targets[3], on_unreachable='nearest')
+    assert np.linalg.norm(forward_kinematics(one, other)[:3] - targets[3, :3]) < 1e-5
     with pytest.raises(ConfigError, match='description'):
         load_solver('focused', description='iron')
 

@@ -71,10 +71,11 @@ def test_driver_truth_tracker_and_collector_over_ros(ros, tmp_path):
     ros.add(DriverNode(context=ros.context, parameter_overrides=[
         Parameter('true_arm', value=str(tmp_path / 'arm.yaml'))]))
     ros.add(TrackerNode(context=ros.context, parameter_overrides=[
-        Parameter('rate', value=50.0)]))
+        Parameter('rate', value=1000.0)]))  # every state measured: pairs are exact
     collect = ros.add(CollectNode(context=ros.context, parameter_overrides=[
         Parameter('output', value=str(out)), Parameter('measured_pose_topic',
                                                        value='tracker/pose'),
+        Parameter('measured_tolerance', value=0.004),
         Parameter('babble', value=True), Parameter('babble_period', value=0.2),
         Parameter('min_joint_change', value=0.0)]))
     probe = ros.node('probe')

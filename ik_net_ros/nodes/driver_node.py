@@ -89,7 +89,7 @@ PARAMETERS = {
     'reconnect_period': Spec(1.0, 'seconds between attempts to reopen a vanished port',
                              period, PERIOD_NEED, fixed=True),
     'true_arm': Spec('', 'sim backend: a YAML file of the hidden real arm (joint offsets, link '
-                         'errors, sag; `ik_net_ros calibrate --make-true-arm`) whose true tool '
+                         'errors, sag; `ik_net_ros true-arm`) whose true tool '
                          'pose goes out on sim/true_tool_pose for the simulated tracker. Empty: '
                          'the nominal arm', fixed=True),
     'emulator_leftovers': Spec('factory', 'emulated servos start as from the factory or as '

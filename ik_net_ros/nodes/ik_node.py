@@ -37,6 +37,8 @@ PARAMETERS = {
     'refine': Spec(False, 'add damped Gauss-Newton steps after the network '
                           '(sub-micrometre accuracy)'),
     'description': description_spec('the targets are given in'),
+    'calibration': Spec('', 'calibration file of this arm (`ik_net_ros calibrate`): joint '
+                            'offsets and link lengths the solver uses; empty: the nominal arm'),
     'frame_id': Spec('world', 'frame targets must be in (the arm base: world and link1 are one '
                               'frame); others are rejected',
                      non_empty, 'a frame name'),
@@ -62,7 +64,8 @@ class IkNode(Node):
             self.solver = self._make_solver(self.params)
         except IkNetError as e:
             raise ConfigError(f"parameters model = {self.params['model']!r}, device = "
-                              f"{self.params['device']!r} refused: {e}") from e
+                              f"{self.params['device']!r}, calibration = "
+                              f"{self.params['calibration']!r} refused: {e}") from e
         self.stats = SolveStats()
         depth1 = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
         # depth 1: only the newest target waits while one is solved, so bursts never queue up
@@ -77,13 +80,14 @@ class IkNode(Node):
 
     def _params(self) -> dict:
         return {name: self.get_parameter(name).value for name in
-                ('model', 'device', 'description', 'refine', 'frame_id', 'accept_empty_frame',
-                 'publish_trajectory', 'trajectory_duration')}
+                ('model', 'device', 'description', 'calibration', 'refine', 'frame_id',
+                 'accept_empty_frame', 'publish_trajectory', 'trajectory_duration')}
 
     @staticmethod
     def _make_solver(params: dict):
         solver = load_solver(params['model'], device=params['device'],
-                             description=params['description'])
+                             description=params['description'],
+                             calibration=params['calibration'] or None)
         # warm-up: the first call pays for lazy initialisation, not the first target
         solver.solve(forward_kinematics(HOME_POSE, solver.geometry), refine=params['refine'])
         return solver
@@ -97,7 +101,7 @@ class IkNode(Node):
         new = self._params()
         for p in params:
             new[p.name] = p.value
-        if any(p.name in ('model', 'device') for p in params):
+        if any(p.name in ('model', 'device', 'calibration') for p in params):
             try:
                 solver = self._make_solver(new)
             except (IkNetError, OSError) as e:

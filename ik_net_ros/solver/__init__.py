@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, ArmGeometry, geometry_for
+from ik_net_ros.kinematics.calibration import load_calibration
 from ik_net_ros.solver.analytic import AnalyticSolver
 from ik_net_ros.solver.base import Solver
 from ik_net_ros.solver.refine import refine_joints
@@ -18,7 +19,8 @@ DEVICES = ('cpu', 'cuda', 'auto')
 
 
 def load_solver(name: str | Path = 'focused', device: str = 'cpu',
-                geometry: ArmGeometry | None = None, description: str | None = None) -> Solver:
+                geometry: ArmGeometry | None = None, description: str | None = None,
+                calibration: str | Path | None = None) -> Solver:
     """A solver by name.
 
     Args:
@@ -33,10 +35,14 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
             a CheckpointError.
         description: 'humble' or 'jazzy': targets in the frame of ROBOTIS's description (joint1
             at z = 0.017 m or 0.0); the base height of ``geometry`` (or of the checkpoint).
+        calibration: a calibration file (``ik_net_ros calibrate``): the geometry of one real arm
+            (joint offsets, link lengths). The closed form solves in it exactly; a network's
+            answer is refined in it (its training arm was the nominal one).
 
     Raises:
         ConfigError: unknown name or device, or cuda asked for without a GPU.
         CheckpointError: a checkpoint is missing, corrupt or foreign.
+        DatasetError: an unreadable or malformed calibration file.
     """
     if not isinstance(device, str) or not (device in DEVICES or (
             device.startswith('cuda:') and device[5:].isdigit())):
@@ -45,6 +51,8 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
         base_height = None if description is None else geometry_for(description).base_height
     except ValueError as e:
         raise ConfigError(str(e)) from e
+    if calibration is not None and str(calibration) != '':
+        geometry = load_calibration(calibration)
     if str(name) == 'analytic':
         geometry = geometry or DEFAULT_GEOMETRY
         if base_height is not None:

@@ -9,11 +9,12 @@ import numpy as np
 import torch
 
 from ik_net_ros.errors import CheckpointError
-from ik_net_ros.kinematics import ArmGeometry, IkSolutions
+from ik_net_ros.kinematics import ArmGeometry, IkSolutions, clamp_to_limits
 from ik_net_ros.kinematics.scalar import OneSolution
 from ik_net_ros.resources import model_path
 from ik_net_ros.solver.base import Solver
 from ik_net_ros.solver.fast import compile_numpy
+from ik_net_ros.solver.refine import refine_joints
 from ik_net_ros.training.checkpoint import Checkpoint, load_checkpoint
 from ik_net_ros.training.device import resolve_device
 
@@ -32,11 +33,10 @@ class NetworkSolver(Solver):
                  geometry: ArmGeometry | None = None):
         trained = checkpoint.geometry
         geometry = geometry or trained
-        if replace(geometry, base_height=trained.base_height) != trained:
-            raise CheckpointError(
-                f'{name}: trained for geometry {trained.as_dict()}, which differs from '
-                f'{geometry.as_dict()} in more than the base height (retrain, or calibrate)')
         super().__init__(geometry)
+        # another arm than the training one (a calibration): the network's answer is a first
+        # guess that Gauss-Newton steps take to this arm's exact solution
+        self.calibrated = replace(geometry, base_height=trained.base_height) != trained
         # targets for another base height: the chain only moves along z, so the network
         # sees them translated into the frame it was trained in (one model serves both)
         self.z_shift = trained.base_height - geometry.base_height
@@ -91,13 +91,21 @@ class NetworkSolver(Solver):
         return torch.cat(out).numpy().astype(np.float64)
 
     def _solve(self, targets: np.ndarray, solutions: IkSolutions) -> np.ndarray:
-        if self.z_shift:
-            targets = targets + np.array([0.0, 0.0, self.z_shift, 0.0, 0.0, 0.0, 0.0])
-        return self.predict(targets)
+        shifted = targets + np.array([0.0, 0.0, self.z_shift, 0.0, 0.0, 0.0, 0.0]) \
+            if self.z_shift else targets
+        joints = self.predict(shifted)
+        if self.calibrated:
+            joints = refine_joints(targets, clamp_to_limits(joints), self.geometry)
+        return joints
 
     def _solve_one(self, target: list[float], solution: OneSolution) -> np.ndarray:
-        if self.z_shift:
-            target = [target[0], target[1], target[2] + self.z_shift, *target[3:]]
+        shifted = [target[0], target[1], target[2] + self.z_shift, *target[3:]] \
+            if self.z_shift else target
         if self.fast is not None:  # one pose as a 1-D vector: the fewest conversions
-            return self.fast.one(target)
-        return self.predict(np.array([target]))[0]
+            joints = self.fast.one(shifted)
+        else:
+            joints = self.predict(np.array([shifted]))[0]
+        if self.calibrated:
+            joints = refine_joints(np.array([target]), clamp_to_limits(
+                np.asarray(joints, float))[None], self.geometry)[0]
+        return joints

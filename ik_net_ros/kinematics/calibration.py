@@ -1,0 +1,207 @@
+"""Parametric calibration: the joint zero offsets and link lengths of one real arm, identified
+from measured tool poses by least squares on the forward kinematics.
+
+Parameters: the four joint offsets (rad) and the links ``joint1_x, shoulder_height,
+upper_arm_x, upper_arm_z, forearm, tool`` (m); the base height stays the description's (only
+its sum with the shoulder height acts). Not every parameter can be told apart from every other:
+the upper arm's x/z split trades against the joint2/joint3 offsets exactly, and a recording that
+never moves a joint cannot show its offset. The step is a Gauss-Newton step truncated to the
+directions the data determines (singular values of the scaled Jacobian above ``RANK_TOLERANCE``
+of the largest): parameters the data cannot tell apart move only together (the minimum-norm
+change of their combination) and are reported as not identifiable alone.
+
+A calibration file (YAML, written by ``ik_net_ros calibrate``) carries the calibrated geometry
+and the fit's figures; :func:`load_calibration` reads its geometry back.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from ik_net_ros.errors import DatasetError
+from ik_net_ros.kinematics.forward import forward_kinematics
+from ik_net_ros.kinematics.geometry import ArmGeometry
+from ik_net_ros.kinematics.rotations import quat_angle
+
+__all__ = ['PARAMETERS', 'CalibrationResult', 'calibrate', 'pose_residuals', 'pose_errors',
+           'ORIENTATION_WEIGHT', 'load_calibration', 'save_calibration']
+
+LINKS = ('joint1_x', 'shoulder_height', 'upper_arm_x', 'upper_arm_z', 'forearm', 'tool')
+PARAMETERS = ('offset1', 'offset2', 'offset3', 'offset4') + LINKS
+SCALE = np.array([math.radians(1.0)] * 4 + [1e-3] * 6)  # what "a typical error" is, per param
+ORIENTATION_WEIGHT = 0.1  # m per rad: 0.2 deg of tracker noise weighs like 0.35 mm
+RANK_TOLERANCE = 1e-4
+
+
+def _with(geometry: ArmGeometry, p: np.ndarray) -> ArmGeometry:
+    return replace(geometry, joint_offsets=tuple(p[:4].tolist()),
+                   **{name: float(v) for name, v in zip(LINKS, p[4:])})
+
+
+def _vector(geometry: ArmGeometry) -> np.ndarray:
+    return np.array([*geometry.joint_offsets, *(getattr(geometry, n) for n in LINKS)])
+
+
+def pose_residuals(joints: np.ndarray, measured: np.ndarray, geometry: ArmGeometry
+                   ) -> np.ndarray:
+    """(N * 6,) residuals: position (m) and orientation (rad x ORIENTATION_WEIGHT) of the
+    measured poses against the forward kinematics of ``joints`` in ``geometry``."""
+    from ik_net_ros.solver.refine import pose_error  # the same error the refinement minimises
+    err = pose_error(measured, forward_kinematics(joints, geometry))
+    err[:, 3:] *= ORIENTATION_WEIGHT
+    return err.ravel()
+
+
+def pose_errors(joints: np.ndarray, measured: np.ndarray, geometry: ArmGeometry) -> dict:
+    """Median and p95 of the position (mm) and orientation (deg) errors."""
+    reached = forward_kinematics(joints, geometry)
+    mm = 1e3 * np.linalg.norm(reached[:, :3] - measured[:, :3], axis=1)
+    deg = np.degrees(quat_angle(reached[:, 3:], measured[:, 3:]))
+    return {'position_mm_median': float(np.median(mm)),
+            'position_mm_p95': float(np.percentile(mm, 95)),
+            'orientation_deg_median': float(np.median(deg)),
+            'orientation_deg_p95': float(np.percentile(deg, 95))}
+
+
+@dataclass
+class CalibrationResult:
+    """geometry: the calibrated arm. nominal: where it started. std: 1-sigma uncertainty per
+    parameter (NaN where not identifiable). identifiable: per parameter. rank: directions the
+    data determines. residual_rms: m-equivalent RMS of the fit. fit/held_out: pose errors
+    before ('nominal_...') and after."""
+
+    geometry: ArmGeometry
+    nominal: ArmGeometry
+    std: dict[str, float]
+    identifiable: dict[str, bool]
+    rank: int
+    residual_rms: float
+    fit: dict = field(default_factory=dict)
+    held_out: dict = field(default_factory=dict)
+
+    def table(self) -> list[tuple[str, float, float, float, bool]]:
+        """(name, nominal, calibrated, std, identifiable) per parameter, offsets in degrees
+        and lengths in mm."""
+        rows = []
+        for i, name in enumerate(PARAMETERS):
+            unit = math.degrees(1.0) if i < 4 else 1e3
+            rows.append((name, float(_vector(self.nominal)[i] * unit),
+                         float(_vector(self.geometry)[i] * unit), float(self.std[name] * unit),
+                         self.identifiable[name]))
+        return rows
+
+    def as_dict(self) -> dict:
+        return {'geometry': self.geometry.as_dict(),
+                'parameters': {name: {'nominal': nominal, 'calibrated': value, 'std': std,
+                                      'identifiable': ok}
+                               for name, nominal, value, std, ok in self.table()},
+                'units': {'offsets': 'deg', 'lengths': 'mm'},
+                'rank': self.rank, 'residual_rms_mm': 1e3 * self.residual_rms,
+                'fit': self.fit, 'held_out': self.held_out}
+
+
+def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
+              held_out: tuple[np.ndarray, np.ndarray] | None = None,
+              iterations: int = 30) -> CalibrationResult:
+    """Identify offsets and link lengths from commanded ``joints`` (N, 4) and ``measured`` tool
+    poses (N, 7).
+
+    Raises:
+        DatasetError: fewer rows than parameters, or non-finite values.
+    """
+    joints, measured = np.asarray(joints, float), np.asarray(measured, float)
+    if len(joints) < 2 * len(PARAMETERS) or joints.shape != (len(measured), 4) \
+            or measured.shape[1:] != (7,):
+        raise DatasetError(f'calibration needs at least {2 * len(PARAMETERS)} rows of joints '
+                           f'(N, 4) and measured poses (N, 7), got {joints.shape} and '
+                           f'{measured.shape}')
+    if not (np.all(np.isfinite(joints)) and np.all(np.isfinite(measured))):
+        raise DatasetError('calibration data contains NaN or inf')
+    p = _vector(nominal)
+    basis = None
+    for _ in range(iterations):
+        r = pose_residuals(joints, measured, _with(nominal, p))
+        jac = _jacobian(joints, measured, nominal, p, r)  # (M, P), scaled columns
+        u, s, vt = np.linalg.svd(jac, full_matrices=False)
+        keep = s > RANK_TOLERANCE * s[0]
+        step = -(vt[keep].T @ ((u[:, keep].T @ r) / s[keep])) * SCALE
+        p = p + step
+        basis = (s, vt, keep)
+        if np.max(np.abs(step / SCALE)) < 1e-6:
+            break
+    s, vt, keep = basis
+    r = pose_residuals(joints, measured, _with(nominal, p))
+    dof = max(1, r.size - int(keep.sum()))
+    sigma2 = float(r @ r) / dof
+    cov = (vt[keep].T / s[keep] ** 2) @ vt[keep] * sigma2  # scaled-parameter covariance
+    # a parameter is identifiable when it (nearly) lies in the determined directions
+    inside = np.sum(vt[keep] ** 2, axis=0)
+    identifiable = {name: bool(inside[i] > 1 - 1e-3) for i, name in enumerate(PARAMETERS)}
+    std = {name: (float(math.sqrt(max(cov[i, i], 0.0)) * SCALE[i]) if identifiable[name]
+                  else float('nan')) for i, name in enumerate(PARAMETERS)}
+    geometry = _with(nominal, p)
+    result = CalibrationResult(geometry, nominal, std, identifiable, int(keep.sum()),
+                               math.sqrt(float(r @ r) / r.size))
+    result.fit = {'nominal': pose_errors(joints, measured, nominal),
+                  'calibrated': pose_errors(joints, measured, geometry)}
+    if held_out is not None and len(held_out[0]):
+        result.held_out = {'nominal': pose_errors(*held_out, nominal),
+                           'calibrated': pose_errors(*held_out, geometry)}
+    return result
+
+
+def _jacobian(joints, measured, nominal, p, r, eps: float = 1e-7) -> np.ndarray:
+    """d residuals / d (parameter / SCALE), by forward differences."""
+    cols = []
+    for i in range(len(p)):
+        dp = p.copy()
+        dp[i] += eps * SCALE[i]
+        cols.append((pose_residuals(joints, measured, _with(nominal, dp)) - r) / eps)
+    return np.stack(cols, axis=1)
+
+
+def save_calibration(result: CalibrationResult, path, extra: dict | None = None) -> None:
+    """Write the calibration YAML atomically.
+
+    Raises:
+        OSError: the file cannot be written.
+    """
+    import yaml
+
+    from ik_net_ros.atomic import atomic_write
+    text = yaml.safe_dump({'format': 'ik_net_ros.calibration', 'version': 1,
+                           **(extra or {}), **result.as_dict()}, sort_keys=False)
+    atomic_write(Path(path), lambda f: f.write(text), 'w')
+
+
+def load_calibration(path) -> ArmGeometry:
+    """The calibrated geometry of a calibration file.
+
+    Raises:
+        DatasetError: missing, unreadable or malformed file, or a geometry that is no arm
+            (non-finite values, offsets over 0.5 rad, lengths over 0.5 m).
+    """
+    import yaml
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text())
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        raise DatasetError(f'{path}: cannot read a calibration ({type(e).__name__}: '
+                           f'{str(e)[:200]})') from e
+    if not isinstance(data, dict) or data.get('format') != 'ik_net_ros.calibration' \
+            or not isinstance(data.get('geometry'), dict):
+        raise DatasetError(f'{path}: not an ik_net_ros calibration (write one with '
+                           '`ik_net_ros calibrate`)')
+    try:
+        geometry = ArmGeometry(**data['geometry'])
+    except (TypeError, ValueError) as e:
+        raise DatasetError(f'{path}: malformed geometry ({e})') from e
+    values = _vector(geometry).tolist() + [geometry.base_height]
+    if not all(math.isfinite(v) for v in values) or np.any(np.abs(values[:4]) > 0.5) \
+            or not all(0.0 <= abs(v) <= 0.5 for v in values[4:]):
+        raise DatasetError(f'{path}: geometry {geometry.as_dict()} is not an arm')
+    return geometry
