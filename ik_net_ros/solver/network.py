@@ -12,6 +12,7 @@ from ik_net_ros.errors import CheckpointError
 from ik_net_ros.kinematics import ArmGeometry, IkSolutions, clamp_to_limits
 from ik_net_ros.kinematics.scalar import OneSolution
 from ik_net_ros.resources import model_path
+from ik_net_ros.solver.analytic import closed_form, closed_form_one
 from ik_net_ros.solver.base import Solver
 from ik_net_ros.solver.fast import compile_numpy
 from ik_net_ros.solver.refine import refine_joints
@@ -37,6 +38,13 @@ class NetworkSolver(Solver):
         # another arm than the training one (a calibration): the network's answer is a first
         # guess that Gauss-Newton steps take to this arm's exact solution
         self.calibrated = replace(geometry, base_height=trained.base_height) != trained
+        # a correction model: its output is added to the closed form of its own (calibrated)
+        # arm, so it only carries what the parametric calibration leaves (sag...)
+        self.correction = checkpoint.correction == 'analytic'
+        if self.correction and self.calibrated:
+            raise CheckpointError(
+                f'{name}: a correction of the closed form for geometry {trained.as_dict()} '
+                f'cannot serve geometry {geometry.as_dict()} (give it its own calibration)')
         # targets for another base height: the chain only moves along z, so the network
         # sees them translated into the frame it was trained in (one model serves both)
         self.z_shift = trained.base_height - geometry.base_height
@@ -94,6 +102,8 @@ class NetworkSolver(Solver):
         shifted = targets + np.array([0.0, 0.0, self.z_shift, 0.0, 0.0, 0.0, 0.0]) \
             if self.z_shift else targets
         joints = self.predict(shifted)
+        if self.correction:
+            joints = joints + closed_form(solutions)
         if self.calibrated:
             joints = refine_joints(targets, clamp_to_limits(joints), self.geometry)
         return joints
@@ -105,6 +115,8 @@ class NetworkSolver(Solver):
             joints = self.fast.one(shifted)
         else:
             joints = self.predict(np.array([shifted]))[0]
+        if self.correction:
+            joints = joints + closed_form_one(solution)
         if self.calibrated:
             joints = refine_joints(np.array([target]), clamp_to_limits(
                 np.asarray(joints, float))[None], self.geometry)[0]

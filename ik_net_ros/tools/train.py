@@ -5,9 +5,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
 
 from ik_net_ros.data import random_split, sequential_split
+from ik_net_ros.errors import ConfigError, DatasetError
+from ik_net_ros.kinematics import forward_kinematics, is_reachable
+from ik_net_ros.kinematics.calibration import load_calibration
 from ik_net_ros.networks import NETWORKS, count_parameters
+from ik_net_ros.resources import model_path
 from ik_net_ros.solver.network import NetworkSolver
 from ik_net_ros.tools.common import (
     DATA_HELP,
@@ -22,9 +30,15 @@ from ik_net_ros.tools.common import (
 from ik_net_ros.training.checkpoint import load_checkpoint, save_checkpoint
 from ik_net_ros.training.config import LOSSES, MONITORS, SCHEDULES, TrainConfig
 from ik_net_ros.training.loop import train
+from ik_net_ros.training.measured import correction_model, correction_set, measured_set
 from ik_net_ros.training.metrics import pose_accuracy
 
 log = logging.getLogger(__name__)
+_D = TrainConfig()
+# (flag, type, default, default with --target measured: fine-tuning on ~2,000 measured rows)
+FINE_TUNING_DEFAULTS = (('--epochs', int, _D.epochs, 150),
+                        ('--batch-size', int, _D.batch_size, 64),
+                        ('--lr', float, _D.lr, 1e-4), ('--patience', int, _D.patience, 1000))
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,16 +50,16 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--split', choices=('random', 'sequential'), default='random',
                         help='random for i.i.d. data; sequential (first part trains) for '
                              'recordings')
-    parser.add_argument('--val-fraction', type=number_in(0.0, 0.9, low_open=True), default=0.05,
-                        help='share of the data that validates, in (0, 0.9]')
+    parser.add_argument('--val-fraction', type=number_in(0.0, 0.9, low_open=True), default=None,
+                        help='share of the data that validates, in (0, 0.9] (default 0.05; '
+                             '0.2 with --target measured)')
     parser.add_argument('--held-out', default=f'synthetic:10000:{HELD_OUT_SEED}',
                         help='held-out set for the final metrics (' + DATA_HELP + ')')
-    parser.add_argument('--epochs', type=int, default=d.epochs)
-    parser.add_argument('--batch-size', type=int, default=d.batch_size)
-    parser.add_argument('--lr', type=float, default=d.lr)
+    for flag, kind, fk, measured in FINE_TUNING_DEFAULTS:
+        parser.add_argument(flag, type=kind, default=None,
+                            help=f'default {fk}; {measured} with --target measured')
     parser.add_argument('--weight-decay', type=float, default=d.weight_decay)
     parser.add_argument('--schedule', choices=SCHEDULES, default=d.schedule)
-    parser.add_argument('--patience', type=int, default=d.patience)
     parser.add_argument('--loss', choices=LOSSES, default=d.loss)
     parser.add_argument('--task-weight', type=float, default=d.task_weight)
     parser.add_argument('--seed', type=int, default=d.seed)
@@ -57,12 +71,27 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='feed raw poses and predict raw joints (the original IKNet way)')
     parser.add_argument('--base-height', type=float, default=None,
                         help='joint1 height in m (default 0.017; 0.0 for the jazzy description)')
+    parser.add_argument('--target', choices=('fk', 'measured'), default='fk',
+                        help='fk: poses are the forward kinematics of the joints (synthetic '
+                             'data, recordings); measured: learn the real arm from the measured '
+                             'poses of a recording (columns mx..mqw)')
+    parser.add_argument('--init', help='start from this model (name or .pt): fine-tuning')
+    parser.add_argument('--calibration',
+                        help='with --target measured: learn only what this calibration leaves '
+                             '(a correction added to its closed form)')
     parser.add_argument('--output', required=True, help='checkpoint path (.pt)')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
 
 
 def run(args: argparse.Namespace) -> int:
     geometry = geometry_from_args(args.base_height)
+    fine = args.target == 'measured'  # a few thousand rows: small steps, small batches
+    for flag, _, fk, measured in FINE_TUNING_DEFAULTS:
+        name = flag[2:].replace('-', '_')
+        if getattr(args, name) is None:
+            setattr(args, name, measured if fine else fk)
+    if args.val_fraction is None:
+        args.val_fraction = 0.2 if fine else 0.05
     config = TrainConfig(
         network=args.network, network_kwargs=args.network_kwargs, epochs=args.epochs,
         batch_size=args.batch_size, lr=args.lr, weight_decay=args.weight_decay,
@@ -70,6 +99,10 @@ def run(args: argparse.Namespace) -> int:
         task_weight=args.task_weight, seed=args.seed, device=args.device, threads=args.threads,
         normalize=not args.no_normalize, monitor=args.monitor)
     output = writable_output(args.output, 'checkpoint')
+    if args.target == 'measured':
+        return _run_measured(args, config, geometry, output)
+    if args.calibration:
+        raise ConfigError('--calibration goes with --target measured')
     data = require_rows(load_data(args.data, geometry), args.data, at_least=3)
     held = require_rows(load_data(args.held_out, geometry), args.held_out)  # before the work
     split = random_split(data, args.val_fraction, args.seed) if args.split == 'random' \
@@ -100,4 +133,57 @@ def run(args: argparse.Namespace) -> int:
     print(f'wrote {path} (best epoch {result.best_epoch}, {result.seconds:.0f} s)')
     print_metrics('held-out', metrics['held_out'])
     print_metrics('held-out, refine=True', metrics['held_out_refined'])
+    return 0
+
+
+def _run_measured(args: argparse.Namespace, config: TrainConfig, geometry, output) -> int:
+    """Fine-tune on a recording's measured poses, optionally as a correction of a calibration;
+    the held-out figure is the tool error against the validation rows' measured poses (to first
+    order: the FK distance between the answer and the joints that reached the pose)."""
+    init = load_checkpoint(model_path(args.init) if '.' not in Path(args.init).name
+                           else args.init) if args.init else None
+    if init is not None:
+        config = replace(config, network=init.network,
+                         network_kwargs=init.info.get('network_kwargs', {}))
+    if args.calibration:
+        geometry = load_calibration(args.calibration)
+    data = measured_set(require_rows(load_data(args.data, geometry), args.data, at_least=3))
+    fit, check = random_split(data, args.val_fraction, args.seed) if args.split == 'random' \
+        else sequential_split(data, args.val_fraction)
+    train_set, val_set = fit, check
+    if args.calibration:
+        (train_set, dropped), (val_set, _) = (correction_set(fit, geometry),
+                                             correction_set(check, geometry))
+        print(f'{dropped} of {len(fit)} rows dropped (another elbow branch or a limit)')
+        if len(train_set) < 2 or len(val_set) < 1:
+            raise DatasetError(f'{args.data}: too few rows left to learn a correction')
+    start = None if init is None else (correction_model(init.model, train_set)
+                                       if args.calibration else init.model)
+    print(f'fine-tuning {config.network} on {len(train_set)} measured rows, validating on '
+          f'{len(val_set)} ({args.data})')
+    result = train(config, train_set, val_set, geometry, progress=not args.no_progress,
+                   init=start)
+    correction = 'analytic' if args.calibration else None
+    metrics = {'best_epoch': result.best_epoch, 'epochs_run': len(result.history),
+               'train_seconds': round(result.seconds, 1), 'target': 'measured',
+               'parameters': count_parameters(result.model.network),
+               'validation': {k: v for k, v in result.best.items() if k != 'epoch'}}
+    summary = {**train_set.summary(), 'args_data': args.data, 'init': args.init,
+               'calibration': args.calibration}
+    path = save_checkpoint(output, result.model, config.network, config.network_kwargs,
+                           geometry, config.as_dict(), summary, metrics, correction)
+    solver = NetworkSolver(load_checkpoint(path), name=str(path))
+    check = check.subset(is_reachable(check.poses, geometry))  # rows the arm model can reach
+    joints = solver.solve(check.poses, on_unreachable='nearest')
+    error = 1e3 * np.linalg.norm(forward_kinematics(joints, geometry)[:, :3]
+                                 - forward_kinematics(check.joints, geometry)[:, :3], axis=1)
+    metrics['held_out_measured'] = {'rows': len(check),
+                                    'position_mm_median': float(np.median(error)),
+                                    'position_mm_p95': float(np.percentile(error, 95))}
+    save_checkpoint(path, result.model, config.network, config.network_kwargs, geometry,
+                    config.as_dict(), summary, metrics, correction)
+    print(f'wrote {path} (best epoch {result.best_epoch}, {result.seconds:.0f} s); against the '
+          f'measured poses of {len(check)} validation rows: '
+          f'{metrics["held_out_measured"]["position_mm_median"]:.3f} mm median, '
+          f'{metrics["held_out_measured"]["position_mm_p95"]:.3f} mm p95')
     return 0

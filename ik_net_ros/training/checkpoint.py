@@ -38,15 +38,18 @@ _PROBE_JOINTS = np.array([HOME_POSE, (0.0, 0.0, 0.0, 0.0), (1.5, 0.8, -0.9, 1.2)
                           (-2.5, -1.2, 1.0, -1.0)])
 
 
+CORRECTIONS = (None, 'analytic')  # what a model's output is added to (None: nothing)
+
+
 def weights_digest(network: str, network_kwargs: dict, state_dict: dict,
-                   geometry: dict) -> str:
+                   geometry: dict, correction: str | None = None) -> str:
     """SHA-256 (hex) of what decides a model's answers.
 
     Raises:
         TypeError, AttributeError: entries that are not tensors.
     """
-    digest = hashlib.sha256(json.dumps([network, network_kwargs, geometry],
-                                       sort_keys=True).encode())
+    head = [network, network_kwargs, geometry] + ([correction] if correction else [])
+    digest = hashlib.sha256(json.dumps(head, sort_keys=True).encode())
     for key in sorted(state_dict):
         tensor = state_dict[key].detach().cpu().contiguous()
         digest.update(f'{key}|{tensor.dtype}|{tuple(tensor.shape)}|'.encode())
@@ -68,11 +71,21 @@ class Checkpoint:
     def network(self) -> str:
         return self.info['network']
 
+    @property
+    def correction(self) -> str | None:
+        """'analytic' when the network's output is added to the closed form, else None."""
+        return self.info.get('correction')
+
 
 def save_checkpoint(path: str | Path, model: IKModel, network: str, network_kwargs: dict,
                     geometry: ArmGeometry, train_config: dict | None = None,
-                    data_summary: dict | None = None, metrics: dict | None = None) -> Path:
-    """Write a checkpoint atomically (temp file, fsync, rename). Returns the path."""
+                    data_summary: dict | None = None, metrics: dict | None = None,
+                    correction: str | None = None) -> Path:
+    """Write a checkpoint atomically (temp file, fsync, rename). Returns the path.
+
+    ``correction='analytic'``: the network predicts a correction added to the closed form in
+    ``geometry`` (a calibrated arm): it learns only what the parametric calibration leaves.
+    """
     path = Path(path)
     state_dict = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     payload = {
@@ -80,8 +93,9 @@ def save_checkpoint(path: str | Path, model: IKModel, network: str, network_kwar
         'network': network, 'network_kwargs': dict(network_kwargs),
         'state_dict': state_dict,
         'weights_sha256': weights_digest(network, dict(network_kwargs), state_dict,
-                                         geometry.as_dict()),
+                                         geometry.as_dict(), correction),
         'geometry': geometry.as_dict(),
+        **({'correction': correction} if correction else {}),
         'train_config': dict(train_config or {}),
         'data': dict(data_summary or {}),
         'metrics': dict(metrics or {}),
@@ -114,7 +128,8 @@ def _check_digest(path: Path, payload: dict) -> None:
         return
     try:
         actual = weights_digest(payload['network'], payload.get('network_kwargs', {}),
-                                payload['state_dict'], payload.get('geometry', {}))
+                                payload['state_dict'], payload.get('geometry', {}),
+                                payload.get('correction'))
     except (KeyError, TypeError, AttributeError) as e:
         raise CheckpointError(f'{path}: damaged: weights missing or not tensors ({e})') from e
     if actual != expected:
@@ -172,6 +187,8 @@ def load_checkpoint(path: str | Path, geometry: ArmGeometry | None = None) -> Ch
     name = payload.get('network')
     if name not in NETWORKS:
         raise CheckpointError(f'{path}: unknown network {name!r}')
+    if payload.get('correction') not in CORRECTIONS:
+        raise CheckpointError(f'{path}: unknown correction {payload.get("correction")!r}')
     _check_digest(path, payload)
     try:
         network = build_network(name, **payload.get('network_kwargs', {}))

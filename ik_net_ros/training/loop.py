@@ -3,6 +3,7 @@ the best weights kept. Plain and explicit, in the manner of nanoGPT's train.py."
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import time
@@ -74,8 +75,12 @@ def _lr_factor(config: TrainConfig, epoch: int) -> float:
 
 
 def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
-          geometry: ArmGeometry = DEFAULT_GEOMETRY, progress: bool = True) -> TrainResult:
+          geometry: ArmGeometry = DEFAULT_GEOMETRY, progress: bool = True,
+          init: IKModel | None = None) -> TrainResult:
     """Train ``config.network`` on ``train_set``, early-stopping on ``val_set``.
+
+    ``init``: start from this model (fine-tuning: its weights and normalisation; a copy, the
+    argument is not changed) instead of a fresh network.
 
     Returns the model of the best validation epoch, on the CPU in eval mode.
     """
@@ -83,20 +88,23 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
     if config.threads:
         torch.set_num_threads(config.threads)
     device = resolve_device(config.device)
-    if config.normalize:
-        norm = Normalization.fit(train_set)
-    else:
-        norm = Normalization(np.zeros(7), np.ones(7), np.zeros(4), np.ones(4))
-    try:
-        network = build_network(config.network, **config.network_kwargs)
-    except (KeyError, TypeError, ValueError) as e:
-        raise ConfigError(f'cannot build network {config.network!r} with '
-                          f'{config.network_kwargs}: {e}') from e
     if len(train_set) < 2 or len(val_set) < 1:
         raise TrainingError(f'need at least 2 training rows and 1 validation row, got '
                             f'{len(train_set)} and {len(val_set)}')
-    model = IKModel(network, norm.pose_mean, norm.pose_std, norm.joint_mean,
-                    norm.joint_std).to(device)
+    if init is not None:
+        model = copy.deepcopy(init).to(device)
+    else:
+        if config.normalize:
+            norm = Normalization.fit(train_set)
+        else:
+            norm = Normalization(np.zeros(7), np.ones(7), np.zeros(4), np.ones(4))
+        try:
+            network = build_network(config.network, **config.network_kwargs)
+        except (KeyError, TypeError, ValueError) as e:
+            raise ConfigError(f'cannot build network {config.network!r} with '
+                              f'{config.network_kwargs}: {e}') from e
+        model = IKModel(network, norm.pose_mean, norm.pose_std, norm.joint_mean,
+                        norm.joint_std).to(device)
 
     def tensors(data: PoseJointSet):
         return (torch.as_tensor(data.poses, dtype=torch.float32, device=device),

@@ -1,0 +1,69 @@
+"""Learning one real arm from measured tool poses: the datasets and the starting model of a
+fine-tuning run (``ik_net_ros train --target measured``).
+
+- Without a calibration, a network is fine-tuned on (measured pose -> commanded joints): it
+  learns the real arm whole.
+- On top of a parametric calibration it learns only what the calibration leaves (sag and other
+  configuration-dependent errors): the labels are the commanded joints minus the calibrated
+  closed form of the measured pose, the network starts at exactly zero correction (its last
+  layer zeroed), and its checkpoint is a correction of that closed form (``correction =
+  'analytic'``, the calibrated geometry recorded).
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import torch
+from torch import nn
+
+from ik_net_ros.data import PoseJointSet
+from ik_net_ros.errors import DatasetError
+from ik_net_ros.kinematics import ArmGeometry, project_and_solve
+from ik_net_ros.kinematics.validation import as_pose_array
+from ik_net_ros.networks import IKModel
+from ik_net_ros.solver.analytic import closed_form
+
+__all__ = ['measured_set', 'correction_set', 'correction_model', 'MAX_CORRECTION']
+
+# rad: a residual larger than this is no calibration error but another elbow branch or a pose at
+# a limit (the commanded joints and the closed form disagree on the solution, not the arm)
+MAX_CORRECTION = 0.05
+
+
+def measured_set(data: PoseJointSet) -> PoseJointSet:
+    """(measured pose -> commanded joints) pairs of a recording.
+
+    Raises:
+        DatasetError: the recording has no measured poses.
+    """
+    if data.measured is None:
+        raise DatasetError(f'{data.meta.get("source", "the data")}: no measured poses (columns '
+                           'mx..mqw); record with collect -p measured_pose_topic:=...')
+    return PoseJointSet(data.measured, data.joints, {**data.meta, 'poses': 'measured'})
+
+
+def correction_set(measured: PoseJointSet, geometry: ArmGeometry) -> tuple[PoseJointSet, int]:
+    """(measured pose -> commanded joints minus the closed form in ``geometry``) pairs of a
+    :func:`measured_set`, and how many rows were dropped (residual over MAX_CORRECTION, or
+    unreachable)."""
+    targets, solutions = project_and_solve(as_pose_array(measured.poses)[0], geometry)
+    residual = measured.joints - closed_form(solutions)
+    keep = solutions.valid.any(axis=1) & np.all(np.abs(residual) < MAX_CORRECTION, axis=1)
+    return (PoseJointSet(measured.poses[keep], residual[keep],
+                         {**measured.meta, 'labels': 'correction of the calibrated closed form'}),
+            int((~keep).sum()))
+
+
+def correction_model(init: IKModel, residuals: PoseJointSet) -> IKModel:
+    """``init``'s network (its features of the pose) answering zero: its last Linear layer
+    zeroed, its output scaled to the residuals' spread."""
+    model = copy.deepcopy(init)
+    last = [m for m in model.network.modules() if isinstance(m, nn.Linear)][-1]
+    nn.init.zeros_(last.weight)
+    nn.init.zeros_(last.bias)
+    std = np.maximum(residuals.joints.std(axis=0), 1e-4)
+    model.joint_mean.copy_(torch.zeros(4))
+    model.joint_std.copy_(torch.as_tensor(std, dtype=torch.float32))
+    return model
