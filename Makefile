@@ -14,7 +14,7 @@ DURATION ?= 10
 # isolate DDS traffic to this machine
 export ROS_AUTOMATIC_DISCOVERY_RANGE ?= LOCALHOST
 
-.PHONY: setup test demo bench models clean
+.PHONY: setup test demo calibration-demo bench models clean
 
 setup: $(STAMP)
 
@@ -37,6 +37,10 @@ test: $(STAMP)
 
 demo: $(STAMP)
 	$(PY) -m ik_net_ros.tools.cli demo --model $(MODEL) --duration $(DURATION)
+
+# a simulated imperfect arm: recording, calibration, learned correction, errors before/after
+calibration-demo: $(STAMP)
+	$(PY) -m ik_net_ros.tools.cli calibration-demo --output calibration_demo
 
 bench: $(STAMP)
 	$(PY) -m ik_net_ros.tools.cli bench --output docs

@@ -131,3 +131,58 @@ def test_ik_node_with_a_calibration_reaches_the_true_arm(ros, tmp_path):
     assert np.linalg.norm(reached[:3] - target[:3]) < 3e-4
     nominal = forward_kinematics(np.array(probe.commands[-1].position))
     assert np.linalg.norm(nominal[:3] - target[:3]) > 1e-3  # it did not solve the nominal arm
+
+
+@pytest.mark.slow
+def test_calibration_demo_meets_the_goal_on_the_simulated_arm(tmp_path, capsys):
+    """The whole procedure in one command, judged by the simulator's truth on a held-out
+    recording: nominal >= 5 mm, calibrated + learned correction better than the parametric
+    calibration alone (which sag defeats), every step through the public commands."""
+    import json
+    assert cli.main(['calibration-demo', '--output', str(tmp_path), '--rows', '1200']) == 0
+    results = {r['solver'].split(' (')[0]: r for r in
+               json.loads((tmp_path / 'results.json').read_text())['results']}
+    assert results['nominal closed form']['true_mm_median'] >= 5.0
+    calibrated = results['calibrated closed form']['true_mm_median']
+    corrected = results['calibrated + fine-tuned']['true_mm_median']
+    assert corrected < 0.75 * calibrated and corrected < 0.6
+    assert (tmp_path / 'errors.png').stat().st_size > 10_000
+    assert 'truth' in capsys.readouterr().out
+
+
+@pytest.mark.ros
+def test_ik_node_with_the_corrected_model_tracks_the_true_arm(ros, tmp_path):
+    """The learned correction is a normal model file: model:= it, and the live node reaches the
+    true (sagging) arm better than the parametric calibration alone."""
+    from test_ik_node import Probe
+
+    from ik_net_ros.nodes.ik_node import IkNode
+    arm = TrueArm.random(seed=3)
+    data = _recording(arm, 1200)
+    data_path = tmp_path / 'rec.csv'
+    from ik_net_ros.data import save_dataset
+    save_dataset(data, data_path)
+    save_calibration(calibrate(data.joints, data.measured, DEFAULT_GEOMETRY),
+                     tmp_path / 'cal.yaml')
+    assert cli.main(['train', '--target', 'measured', '--init', 'focused', '--calibration',
+                     str(tmp_path / 'cal.yaml'), '--data', str(data_path), '--output',
+                     str(tmp_path / 'corr.pt'), '--no-progress', '--epochs', '60']) == 0
+    ros.add(IkNode(context=ros.context, parameter_overrides=[
+        Parameter('model', value=str(tmp_path / 'corr.pt'))]))
+    probe = Probe(ros)
+    assert ros.spin_until(lambda: probe.pub.get_subscription_count() > 0)
+    joints = np.random.default_rng(5).uniform([-2.5, -0.8, -0.8, -0.8], [2.5, 0.8, 0.8, 0.8],
+                                              (40, 4))
+    targets = arm.tool_poses(joints)
+    for i, target in enumerate(targets):
+        probe.send(target)
+        assert ros.spin_until(lambda i=i: len(probe.commands) > i)
+    live = 1e3 * np.linalg.norm(arm.tool_poses(np.array([c.position for c in probe.commands]))
+                                [:, :3] - targets[:, :3], axis=1)
+    calibrated = _true_error_mm_at(arm, load_calibration(tmp_path / 'cal.yaml'), targets)
+    assert np.median(live) < np.median(calibrated)
+
+
+def _true_error_mm_at(arm, geometry, targets):
+    joints = load_solver('analytic', geometry=geometry).solve(targets, on_unreachable='nearest')
+    return 1e3 * np.linalg.norm(arm.tool_poses(joints)[:, :3] - targets[:, :3], axis=1)

@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                   "identify a real arm's joint offsets and link lengths from measured poses"),
     'true-arm': ('ik_net_ros.tools.true_arm',
                  'a simulated imperfect arm (and a recording of it) for the sim driver'),
+    'calibration-demo': ('ik_net_ros.tools.calibration_demo',
+                         'calibration and learned correction of a simulated imperfect arm'),
     'info': ('ik_net_ros.tools.info', 'what a checkpoint carries: network, training, metrics'),
     'demo': ('ik_net_ros.tools.demo', 'live IK on a simulated arm over real DDS'),
     'bench': ('ik_net_ros.tools.bench', 'accuracy, speed and memory of the solvers; ROS latency'),

@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from pathlib import Path
 
 import numpy as np
 
 from ik_net_ros.atomic import atomic_write
-from ik_net_ros.errors import ConfigError
-from ik_net_ros.kinematics import is_reachable
+from ik_net_ros.errors import ConfigError, DatasetError
+from ik_net_ros.kinematics import DEFAULT_GEOMETRY, is_reachable
+from ik_net_ros.kinematics.calibration import load_calibration
+from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.solver import load_solver
 from ik_net_ros.tools.common import (
     DATA_HELP,
@@ -19,6 +22,11 @@ from ik_net_ros.tools.common import (
     print_metrics,
     require_rows,
     writable_output,
+)
+from ik_net_ros.training.against_measured import (
+    errors_against_measured,
+    plot_errors,
+    usable_rows,
 )
 from ik_net_ros.training.metrics import pose_accuracy
 
@@ -30,10 +38,24 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--device', default='cpu', help='cpu | cuda | auto')
     parser.add_argument('--refine', action='store_true', help='add Gauss-Newton refinement')
     parser.add_argument('--json', help='also write the metrics to this JSON file')
+    parser.add_argument('--against', choices=('fk', 'measured'), default='fk',
+                        help='fk: the targets are the FK of the data (default); measured: the '
+                             "real arm's measured poses of a recording, for the nominal and "
+                             'calibrated closed forms and networks, and --fine-tuned models')
+    parser.add_argument('--calibration', help='with --against measured: the arm\'s calibration')
+    parser.add_argument('--fine-tuned', nargs='*', default=[],
+                        help='with --against measured: fine-tuned models (train --target '
+                             'measured), with or without a calibration')
+    parser.add_argument('--true-arm', help='with --against measured in simulation: the true '
+                                           'arm file, to judge by the truth as well')
+    parser.add_argument('--plot', help='with --against measured: errors over the workspace '
+                                       '(.png)')
 
 
 def run(args: argparse.Namespace) -> int:
     json_path = writable_output(args.json, 'metrics file') if args.json else None
+    if args.against == 'measured':
+        return _run_measured(args, json_path)
     solver = load_solver(args.model, device=args.device)
     data = require_rows(load_data(args.data, solver.geometry), args.data)
     reachable = is_reachable(data.poses, solver.geometry)
@@ -55,4 +77,50 @@ def run(args: argparse.Namespace) -> int:
         except OSError as e:
             raise ConfigError(f'metrics file {json_path}: cannot be written ({e.strerror})'
                               ) from e
+    return 0
+
+
+def _run_measured(args: argparse.Namespace, json_path) -> int:
+    plot = writable_output(args.plot, 'plot') if args.plot else None
+    data = require_rows(load_data(args.data), args.data)
+    if data.measured is None:
+        raise DatasetError(f'{args.data}: no measured poses (columns mx..mqw)')
+    true_arm = None
+    if args.true_arm:
+        try:
+            true_arm = TrueArm.load(args.true_arm)
+        except (OSError, ValueError, TypeError) as e:
+            raise ConfigError(f'true arm {args.true_arm}: {e}') from e
+    calibrated = load_calibration(args.calibration) if args.calibration else None
+    reference = calibrated or DEFAULT_GEOMETRY
+    rows = require_rows(usable_rows(data, reference), f'{args.data} (usable rows)')
+    solvers = [('nominal closed form', load_solver('analytic'))]
+    if calibrated is not None:
+        solvers.append(('calibrated closed form', load_solver('analytic',
+                                                              calibration=args.calibration)))
+    solvers.append((f'nominal {args.model}', load_solver(args.model, device=args.device)))
+    for path in args.fine_tuned:
+        solver = load_solver(path, device=args.device)
+        kind = 'calibrated + fine-tuned' if getattr(solver, 'correction', False) \
+            else 'fine-tuned'
+        solvers.append((f'{kind} ({Path(path).name})', solver))
+    results = [errors_against_measured(label, solver, rows, reference, true_arm)
+               for label, solver in solvers]
+    truth = ', truth' if true_arm is not None else ''
+    print(f'## tool error (mm) on {len(rows)} of {len(data)} rows of {args.data}: against the '
+          f'measured poses{truth}')
+    for res in results:
+        s = res.summary()
+        line = f'  {res.label:<52} measured {s["measured_mm_median"]:7.3f} median ' \
+               f'{s["measured_mm_p95"]:7.3f} p95'
+        if res.true_mm is not None:
+            line += f'   truth {s["true_mm_median"]:7.3f} median {s["true_mm_p95"]:7.3f} p95'
+        print(line)
+    if plot is not None:
+        plot_errors(results, rows, plot)
+        print(f'wrote {plot}')
+    if json_path is not None:
+        text = json.dumps({'data': args.data, 'rows': len(rows),
+                           'results': [r.summary() for r in results]}, indent=2)
+        atomic_write(json_path, lambda f: f.write(text), 'w')
     return 0

@@ -25,6 +25,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--sag-deg', type=number_in(0.0, 5.0), default=0.5)
     parser.add_argument('--record', help='also write a simulated recording (.csv or .npz)')
     parser.add_argument('--rows', type=count_in(30, 10_000_000), default=2000)
+    parser.add_argument('--record-seed', type=count_in(0, 2 ** 32 - 1), default=None,
+                        help='seed of the recording (default: --seed + 1); another seed gives '
+                             'a held-out recording of the same arm')
     parser.add_argument('--position-noise', type=number_in(0.0, 0.1), default=3e-4,
                         help='tracker noise, m per axis')
     parser.add_argument('--orientation-noise', type=number_in(0.0, 0.5),
@@ -51,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     print(f'wrote {output}: offsets {np.degrees(arm.geometry.joint_offsets).round(3).tolist()} '
           f'deg, sag {np.degrees(arm.sag).round(3).tolist()} deg')
     if target is not None:
-        data = record(arm, args.rows, np.random.default_rng(args.seed + 1),
+        seed = args.seed + 1 if args.record_seed is None else args.record_seed
+        data = record(arm, args.rows, np.random.default_rng(seed),
                       args.position_noise, args.orientation_noise)
         save_dataset(data, target)
         print(f'wrote {target}: {len(data)} rows with measured poses')

@@ -1,0 +1,90 @@
+"""How well solvers reach a real arm's measured poses (``ik_net_ros evaluate --against
+measured``), and, in simulation, the truth.
+
+Against measurements: each row of a recording is a measured tool pose ``m`` and the commanded
+joints ``q`` that reached it. A solver's answer ``q'`` for target ``m`` misses by the tool
+distance between ``q'`` and ``q`` on the real arm; to first order (the two arms' Jacobians
+differ by a fraction of a percent) that is ``|FK(q') - FK(q)|`` in the best model of the arm
+available (the calibrated one), which is what is reported. With the simulator's true arm, the
+truth: the true tool pose of the answer to a true (noise-free) target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ik_net_ros.data import PoseJointSet
+from ik_net_ros.kinematics import ArmGeometry, forward_kinematics, is_reachable
+from ik_net_ros.kinematics.true_arm import TrueArm
+
+__all__ = ['SolverErrors', 'errors_against_measured', 'plot_errors']
+
+
+@dataclass
+class SolverErrors:
+    """Tool position errors (mm) per row of one solver: against the measurements, and against
+    the truth (simulation only, else None)."""
+
+    label: str
+    measured_mm: np.ndarray
+    true_mm: np.ndarray | None = None
+
+    def summary(self) -> dict:
+        out = {'solver': self.label,
+               'measured_mm_median': float(np.median(self.measured_mm)),
+               'measured_mm_p95': float(np.percentile(self.measured_mm, 95))}
+        if self.true_mm is not None:
+            out['true_mm_median'] = float(np.median(self.true_mm))
+            out['true_mm_p95'] = float(np.percentile(self.true_mm, 95))
+        return out
+
+
+def errors_against_measured(label: str, solver, data: PoseJointSet, reference: ArmGeometry,
+                            true_arm: TrueArm | None = None) -> SolverErrors:
+    """Errors of ``solver`` on the rows of ``data`` (with measured poses)."""
+    answer = solver.solve(data.measured, on_unreachable='nearest')
+    measured = 1e3 * np.linalg.norm(forward_kinematics(answer, reference)[:, :3]
+                                    - forward_kinematics(data.joints, reference)[:, :3], axis=1)
+    truth = None
+    if true_arm is not None:
+        targets = true_arm.tool_poses(data.joints)
+        reached = true_arm.tool_poses(solver.solve(targets, on_unreachable='nearest'))
+        truth = 1e3 * np.linalg.norm(reached[:, :3] - targets[:, :3], axis=1)
+    return SolverErrors(label, measured, truth)
+
+
+def usable_rows(data: PoseJointSet, reference: ArmGeometry, margin: float = 0.05
+                ) -> PoseJointSet:
+    """Rows whose measured pose the reference arm reaches and whose joints keep ``margin`` rad
+    from the limits (at a limit the nearest answer says nothing about accuracy)."""
+    from ik_net_ros.kinematics import JOINT_LOWER, JOINT_UPPER
+    inside = np.all((data.joints > JOINT_LOWER + margin) & (data.joints < JOINT_UPPER - margin),
+                    axis=1)
+    return data.subset(inside & is_reachable(data.measured, reference))
+
+
+def plot_errors(results: list[SolverErrors], data: PoseJointSet, path) -> None:
+    """Errors over the workspace: one panel per solver, the tool's distance from the base axis
+    against its height, coloured by error (mm)."""
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import LogNorm
+
+    r = np.hypot(data.measured[:, 0], data.measured[:, 1])
+    z = data.measured[:, 2]
+    fig, axes = plt.subplots(1, len(results), figsize=(3.2 * len(results), 3.4), sharey=True,
+                             squeeze=False)
+    top = max(float(np.percentile(res.measured_mm, 95)) for res in results)
+    norm = LogNorm(vmin=0.05, vmax=max(top, 0.1))  # log: millimetres and tenths side by side
+    for ax, res in zip(axes[0], results):
+        errors = res.true_mm if res.true_mm is not None else res.measured_mm
+        points = ax.scatter(r, z, c=np.maximum(errors, 0.05), s=4, cmap='viridis', norm=norm)
+        ax.set_title(f'{res.label}\n{np.median(errors):.2f} mm median', fontsize=8)
+        ax.set_xlabel('distance from base axis (m)', fontsize=8)
+    axes[0][0].set_ylabel('height (m)', fontsize=8)
+    fig.colorbar(points, ax=axes[0].tolist(), label='tool error (mm)')
+    fig.savefig(path, dpi=110, bbox_inches='tight')
+    plt.close(fig)
