@@ -177,10 +177,13 @@ def test_ik_node_with_the_corrected_model_tracks_the_true_arm(ros, tmp_path):
     for i, target in enumerate(targets):
         probe.send(target)
         assert ros.spin_until(lambda i=i: len(probe.commands) > i)
-    live = 1e3 * np.linalg.norm(arm.tool_poses(np.array([c.position for c in probe.commands]))
-                                [:, :3] - targets[:, :3], axis=1)
+    commands = np.array([c.position for c in probe.commands])
+    live = 1e3 * np.linalg.norm(arm.tool_poses(commands)[:, :3] - targets[:, :3], axis=1)
     calibrated = _true_error_mm_at(arm, load_calibration(tmp_path / 'cal.yaml'), targets)
     assert np.median(live) < np.median(calibrated)
+    # over ROS exactly as offline: the same model file, the same answers
+    offline = load_solver(str(tmp_path / 'corr.pt')).solve(targets)
+    np.testing.assert_allclose(commands, offline, atol=1e-5)
 
 
 def _true_error_mm_at(arm, geometry, targets):
