@@ -129,3 +129,21 @@ def test_shipped_models_twin_within_1e5_rad_of_torch(name, rng):
     solver = load_solver(name)
     poses = forward_kinematics(sample_joints(3000, rng))
     np.testing.assert_allclose(solver.fast(poses), solver.predict_torch(poses), atol=1e-5)
+
+
+@pytest.mark.parametrize('kwargs', [{'position': [128], 'orientation': [64, 64]},
+                                    {'position': [32, 16], 'orientation': [8],
+                                     'merge': [16], 'activation': 'tanh'}])
+def test_any_focused_layout_has_a_numpy_twin(kwargs, rng):
+    """Branches of different layouts cannot be fused into block-diagonal layers: they run on
+    their own (this raised TypeError and killed a node swapping to such a model)."""
+    torch.manual_seed(1)
+    model = IKModel(build_network('focused', **kwargs), np.zeros(7), np.ones(7), np.zeros(4),
+                    np.ones(4)).eval()
+    twin = compile_numpy(model)
+    assert twin.kind == 'branches'
+    x = forward_kinematics(sample_joints(500, rng)).astype(np.float32)
+    with torch.no_grad():
+        expected = model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(twin(x), expected, atol=1e-5)
+    np.testing.assert_allclose(twin.one(x[3].tolist()), expected[3], atol=1e-5)

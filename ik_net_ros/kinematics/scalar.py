@@ -57,11 +57,13 @@ def validate_pose(pose) -> list[float]:
         raise InvalidPoseError(f'pose: 1 position(s) beyond {MAX_COORDINATE:g} m from the base '
                                '(not a target for this arm), first at index 0')
     qx, qy, qz, qw = values[3:]
-    # scaled by the largest component: 1e200 (or 1e-200) components still have a direction
-    scale = max(abs(qx), abs(qy), abs(qz), abs(qw))
-    if scale > 0.0:
-        qx, qy, qz, qw = qx / scale, qy / scale, qz / scale, qw / scale
     norm = math.sqrt(qx * qx + qy * qy + qz * qz + qw * qw)
+    scale = 1.0
+    if not 1e-150 < norm < 1e150:  # the squares over- or underflowed: scale by the largest
+        scale = max(abs(qx), abs(qy), abs(qz), abs(qw))  # component (1e200 has a direction)
+        if scale > 0.0:
+            qx, qy, qz, qw = qx / scale, qy / scale, qz / scale, qw / scale
+        norm = math.sqrt(qx * qx + qy * qy + qz * qz + qw * qw)
     if scale * norm < MIN_QUAT_NORM:
         raise InvalidPoseError(f'pose: 1 quaternion(s) of norm < {MIN_QUAT_NORM} (a zero '
                                'quaternion is no orientation), first at index 0')
@@ -131,7 +133,8 @@ class OneSolution:
 
 @functools.lru_cache(maxsize=8)
 def _constants(g: ArmGeometry) -> tuple[float, ...]:
-    return (g.joint1_x, g.tool, g.shoulder_z, g.upper_arm, g.forearm, g.upper_arm_offset)
+    return (g.joint1_x, g.tool, g.shoulder_z, g.upper_arm, g.forearm, g.upper_arm_offset,
+            g.joint_offsets if g.has_offsets else None)
 
 
 def _inside(q, tolerance: float) -> bool:
@@ -143,8 +146,7 @@ def _inside(q, tolerance: float) -> bool:
 
 
 def _solve_yaw_pitch(x, y, z, q1, phi, g: ArmGeometry, both: bool = True) -> OneSolution:
-    x1, tool, shoulder_z, l1, l2, theta0 = _constants(g)
-    offsets = g.joint_offsets if g.has_offsets else None
+    x1, tool, shoulder_z, l1, l2, theta0, offsets = _constants(g)
     r = (x - x1) * math.cos(q1) + y * math.sin(q1)
     rw = r - tool * math.cos(phi)
     zw = z + tool * math.sin(phi) - shoulder_z

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ik_net_ros.networks.layers import mlp
+from ik_net_ros.networks.layers import mlp, sequence_plan
 
 __all__ = ['FocusedIKNet']
 
@@ -31,3 +31,10 @@ class FocusedIKNet(nn.Module):
         p = self.position(x[:, :3])  # (N, P)
         o = self.orientation(x[:, 3:])  # (N, O)
         return self.merge(torch.cat([p, o], dim=-1))  # (N, 4)
+
+    def inference_plan(self, prefix: str = 'network') -> dict:
+        """Torch-free form: two branches on slices of the pose, concatenated, then a chain."""
+        return {'kind': 'branches', 'inputs': [[0, 1, 2], [3, 4, 5, 6]],
+                'branches': [sequence_plan(self.position, f'{prefix}.position'),
+                             sequence_plan(self.orientation, f'{prefix}.orientation')],
+                'merge': sequence_plan(self.merge, f'{prefix}.merge')}

@@ -10,7 +10,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from ik_net_ros.networks.layers import make_activation
+from ik_net_ros.networks.layers import activation_name, make_activation, sequence_plan
 
 __all__ = ['ImprovedIKNet', 'ResidualBlock']
 
@@ -46,3 +46,11 @@ class ImprovedIKNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.blocks(self.stem(x)))  # (N, 7) -> (N, W) -> (N, 4)
+
+    def inference_plan(self, prefix: str = 'network') -> dict:
+        """Torch-free form: stem, residual blocks h <- act(h + body(h)), head."""
+        return {'kind': 'residual', 'stem': sequence_plan(self.stem, f'{prefix}.stem'),
+                'blocks': [{'body': sequence_plan(block.body, f'{prefix}.blocks.{i}.body'),
+                            'act': activation_name(block.act)}
+                           for i, block in enumerate(self.blocks)],
+                'head': [{'linear': f'{prefix}.head'}]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-__all__ = ['ACTIVATIONS', 'make_activation', 'mlp']
+__all__ = ['ACTIVATIONS', 'make_activation', 'mlp', 'activation_name', 'sequence_plan']
 
 ACTIVATIONS = {'relu': nn.ReLU, 'silu': nn.SiLU, 'gelu': nn.GELU, 'tanh': nn.Tanh}
 
@@ -34,3 +34,38 @@ def count_parameters(module: nn.Module) -> int:
 
 
 __all__.append('count_parameters')
+
+
+def activation_name(module: nn.Module) -> str:
+    """The ACTIVATIONS name of an activation module.
+
+    Raises:
+        TypeError: not one of ACTIVATIONS.
+    """
+    for name, kind in ACTIVATIONS.items():
+        if type(module) is kind:
+            return name
+    raise TypeError(f'no inference form for activation {type(module).__name__}')
+
+
+def sequence_plan(seq: nn.Sequential, prefix: str) -> list[dict]:
+    """The torch-free inference form of a Sequential of Linear, BatchNorm1d, activations and
+    Dropout (nested Sequentials too): ops naming their state-dict entries under ``prefix``.
+
+    Raises:
+        TypeError: a module this form cannot express.
+    """
+    ops: list[dict] = []
+    for index, module in enumerate(seq):
+        name = f'{prefix}.{index}'
+        if isinstance(module, nn.Linear):
+            ops.append({'linear': name})
+        elif isinstance(module, nn.BatchNorm1d):
+            ops.append({'batchnorm': name, 'eps': float(module.eps)})
+        elif isinstance(module, nn.Dropout):
+            continue  # inference: identity
+        elif isinstance(module, nn.Sequential):
+            ops += sequence_plan(module, name)
+        else:
+            ops.append({'act': activation_name(module)})
+    return ops

@@ -6,6 +6,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ik_net_ros.networks.layers import sequence_plan
+
 __all__ = ['OriginalIKNet']
 
 
@@ -24,3 +26,7 @@ class OriginalIKNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.layers(x)  # (N, 7) -> (N, 4)
+
+    def inference_plan(self, prefix: str = 'network') -> dict:
+        """Torch-free form: one chain of layers (see ik_net_ros.solver.fast)."""
+        return {'kind': 'chain', 'ops': sequence_plan(self.layers, f'{prefix}.layers')}
