@@ -16,7 +16,7 @@ setup(
         (SHARE, ['package.xml']),
         (f'{SHARE}/launch', glob('launch/*.launch.py')),
         (f'{SHARE}/config', glob('config/*.yaml') + glob('config/*.rviz')),
-        (f'{SHARE}/models', glob('models/*.pt') + glob('models/*.md')),
+        (f'{SHARE}/models', glob('models/*.pt') + glob('models/*.npz') + glob('models/*.md')),
         (f'{SHARE}/urdf', glob('urdf/*.urdf')),
     ],
     install_requires=['setuptools'],

@@ -168,8 +168,12 @@ def test_network_solver_from_checkpoint_clamps_and_refines(tmp_path, small_split
     result = train(config, train_set, val_set, progress=False)
     path = save_checkpoint(tmp_path / 'f.pt', result.model, 'focused', config.network_kwargs,
                            DEFAULT_GEOMETRY)
+    assert path.with_suffix('.npz').is_file()  # the torch-free weights file beside it
     solver = load_solver(str(path))
-    assert isinstance(solver, NetworkSolver) and solver.device == 'cpu'
+    assert solver.device == 'cpu'
+    torch_solver = NetworkSolver.from_name(str(path))
+    np.testing.assert_allclose(solver.solve(val_set.poses), torch_solver.solve(val_set.poses),
+                               atol=1e-5)
     joints = solver.solve(val_set.poses)
     assert within_limits(joints).all()
     rough = pose_accuracy(val_set.poses, joints)

@@ -9,20 +9,34 @@ Each class's default constructor builds the shipped size:
 | focused | position 3-128-128, orientation 4-64-64, merge 192-256-256-128-4, SiLU | 170,116 |
 """
 
-from ik_net_ros.networks.focused import FocusedIKNet
-from ik_net_ros.networks.improved import ImprovedIKNet, ResidualBlock
-from ik_net_ros.networks.layers import ACTIVATIONS, count_parameters
-from ik_net_ros.networks.model import IKModel
-from ik_net_ros.networks.original import OriginalIKNet
+from __future__ import annotations
+
+import importlib
 
 __all__ = ['NETWORKS', 'OriginalIKNet', 'ImprovedIKNet', 'FocusedIKNet', 'ResidualBlock',
            'IKModel', 'build_network', 'count_parameters', 'ACTIVATIONS']
 
-NETWORKS = {
-    'original': OriginalIKNet,
-    'improved': ImprovedIKNet,
-    'focused': FocusedIKNet,
-}
+# torch is imported only when a torch name is used: the torch-free weights file and its numpy
+# inference (ik_net_ros.networks.weights) live in this package too, for CPU inference without it
+_LAZY = {'FocusedIKNet': 'focused', 'ImprovedIKNet': 'improved', 'ResidualBlock': 'improved',
+         'OriginalIKNet': 'original', 'IKModel': 'model', 'ACTIVATIONS': 'layers',
+         'count_parameters': 'layers'}
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        return getattr(importlib.import_module(f'ik_net_ros.networks.{_LAZY[name]}'), name)
+    if name == 'NETWORKS':
+        return _registry()
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+def _registry() -> dict:
+    """The one registry of networks by name (adding a network: its file and one line here)."""
+    from ik_net_ros.networks.focused import FocusedIKNet
+    from ik_net_ros.networks.improved import ImprovedIKNet
+    from ik_net_ros.networks.original import OriginalIKNet
+    return {'original': OriginalIKNet, 'improved': ImprovedIKNet, 'focused': FocusedIKNet}
 
 
 def build_network(name: str, **kwargs):
@@ -31,6 +45,7 @@ def build_network(name: str, **kwargs):
     Raises:
         KeyError: unknown name (message lists the known ones).
     """
-    if name not in NETWORKS:
-        raise KeyError(f'unknown network {name!r}; known: {", ".join(NETWORKS)}')
-    return NETWORKS[name](**kwargs)
+    networks = _registry()
+    if name not in networks:
+        raise KeyError(f'unknown network {name!r}; known: {", ".join(networks)}')
+    return networks[name](**kwargs)

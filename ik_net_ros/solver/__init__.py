@@ -8,14 +8,22 @@ from pathlib import Path
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, ArmGeometry, geometry_for
 from ik_net_ros.kinematics.calibration import load_calibration
+from ik_net_ros.networks.weights import weights_path
+from ik_net_ros.resources import model_path, share_dir
 from ik_net_ros.solver.analytic import AnalyticSolver
 from ik_net_ros.solver.base import Solver
 from ik_net_ros.solver.refine import refine_joints
 
-__all__ = ['Solver', 'AnalyticSolver', 'load_solver', 'refine_joints', 'NETWORK_NAMES']
+__all__ = ['Solver', 'AnalyticSolver', 'load_solver', 'refine_joints', 'shipped_models']
 
-NETWORK_NAMES = ('original', 'improved', 'focused')
 DEVICES = ('cpu', 'cuda', 'auto')
+MODEL_SUFFIXES = ('.pt', '.pth', '.npz')
+
+
+def shipped_models() -> list[str]:
+    """Names of the models in ``models/`` (each a checkpoint and its weights file)."""
+    folder = share_dir('models')
+    return sorted({p.stem for p in folder.glob('*.pt')}) if folder.is_dir() else []
 
 
 def load_solver(name: str | Path = 'focused', device: str = 'cpu',
@@ -25,9 +33,10 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
 
     Args:
         name: 'analytic' (closed form), 'original' | 'improved' | 'focused' (the shipped models in
-            ``models/``), or the path of a checkpoint file.
+            ``models/``), or the path of a checkpoint (.pt) or of its weights file (.npz).
         device: 'cpu', 'cuda', 'cuda:N' or 'auto' (cuda when available). 'analytic' runs on
-            the CPU whatever the (valid) device.
+            the CPU whatever the (valid) device. On 'cpu' a network runs from its torch-free
+            weights file (written beside every checkpoint): torch is never imported.
         geometry: the arm geometry targets are given in (default: the checkpoint's for a
             network, ROBOTIS's humble description for 'analytic'). A network solves for a
             geometry that differs from its checkpoint's only in the base height by translating
@@ -58,9 +67,17 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
         if base_height is not None:
             geometry = replace(geometry, base_height=base_height)
         return AnalyticSolver(geometry)
-    if str(name) in NETWORK_NAMES or Path(str(name)).suffix in ('.pt', '.pth'):
-        from ik_net_ros.solver.network import NetworkSolver  # torch only when needed
-        return NetworkSolver.from_name(str(name), device=device, geometry=geometry,
-                                       base_height=base_height)
-    raise ConfigError(f'unknown solver {str(name)!r}: expected analytic, '
-                      f'{", ".join(NETWORK_NAMES)} or a checkpoint path (*.pt)')
+    path = Path(str(name))
+    if path.suffix not in MODEL_SUFFIXES:
+        if str(name) not in shipped_models():
+            raise ConfigError(f'unknown solver {str(name)!r}: expected analytic, '
+                              f'{", ".join(shipped_models())} or a model path (*.pt, *.npz)')
+        path = model_path(str(name))
+    weights = weights_path(path)
+    if device == 'cpu' and weights.is_file():
+        from ik_net_ros.solver.numpy_network import NumpyNetworkSolver
+        return NumpyNetworkSolver(weights, str(name), geometry, base_height)
+    from ik_net_ros.solver.network import NetworkSolver  # torch: CUDA, or no weights file
+    return NetworkSolver.from_name(str(path.with_suffix('.pt')) if path.suffix == '.npz'
+                                   else str(name), device=device, geometry=geometry,
+                                   base_height=base_height)

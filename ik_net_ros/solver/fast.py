@@ -16,7 +16,9 @@ import warnings
 
 import numpy as np
 
-__all__ = ['compile_numpy', 'NumpyForward', 'model_arrays']
+from ik_net_ros.networks.weights import model_arrays
+
+__all__ = ['compile_numpy', 'NumpyForward']
 
 # exp overflows to inf for large arguments and h / inf = 0 is then the exact limit of SiLU; an
 # np.errstate context per call would cost about 1 us, so the warning is filtered here instead
@@ -314,12 +316,6 @@ class NumpyForward:
 def _same_layout(first: list, second: list) -> bool:
     return len(first) == len(second) and all(
         a[0] == b[0] and (a[0] != 'act' or a[1] is b[1]) for a, b in zip(first, second))
-
-
-def model_arrays(model) -> dict[str, np.ndarray]:
-    """The state dict of an IKModel as float64 numpy arrays (torch tensors in, no torch import)."""
-    return {k: v.detach().cpu().double().numpy() for k, v in model.state_dict().items()
-            if v.is_floating_point()}
 
 
 def compile_numpy(model) -> NumpyForward:

@@ -9,13 +9,10 @@ import numpy as np
 import torch
 
 from ik_net_ros.errors import CheckpointError
-from ik_net_ros.kinematics import ArmGeometry, IkSolutions, clamp_to_limits
-from ik_net_ros.kinematics.scalar import OneSolution
+from ik_net_ros.kinematics import ArmGeometry
 from ik_net_ros.resources import model_path
-from ik_net_ros.solver.analytic import closed_form, closed_form_one
-from ik_net_ros.solver.base import Solver
 from ik_net_ros.solver.fast import compile_numpy
-from ik_net_ros.solver.refine import refine_joints
+from ik_net_ros.solver.learned import LearnedSolver
 from ik_net_ros.training.checkpoint import Checkpoint, load_checkpoint
 from ik_net_ros.training.device import resolve_device
 
@@ -27,28 +24,13 @@ CPU_BATCH = 2048
 FAST_BATCH = 64  # up to this many poses, the numpy twin beats torch on the CPU
 
 
-class NetworkSolver(Solver):
-    """Runs an :class:`~ik_net_ros.networks.IKModel` from a checkpoint."""
+class NetworkSolver(LearnedSolver):
+    """Runs an :class:`~ik_net_ros.networks.IKModel` from a checkpoint with torch (CPU or
+    CUDA); small CPU batches go through the numpy twin."""
 
     def __init__(self, checkpoint: Checkpoint, name: str, device: str = 'cpu',
                  geometry: ArmGeometry | None = None):
-        trained = checkpoint.geometry
-        geometry = geometry or trained
-        super().__init__(geometry)
-        # another arm than the training one (a calibration): the network's answer is a first
-        # guess that Gauss-Newton steps take to this arm's exact solution
-        self.calibrated = replace(geometry, base_height=trained.base_height) != trained
-        # a correction model: its output is added to the closed form of its own (calibrated)
-        # arm, so it only carries what the parametric calibration leaves (sag...)
-        self.correction = checkpoint.correction == 'analytic'
-        if self.correction and self.calibrated:
-            raise CheckpointError(
-                f'{name}: a correction of the closed form for geometry {trained.as_dict()} '
-                f'cannot serve geometry {geometry.as_dict()} (give it its own calibration)')
-        # targets for another base height: the chain only moves along z, so the network
-        # sees them translated into the frame it was trained in (one model serves both)
-        self.z_shift = trained.base_height - geometry.base_height
-        self.name = name
+        super().__init__(name, checkpoint.geometry, geometry, checkpoint.correction)
         self.checkpoint = checkpoint
         self._device = resolve_device(device)
         self.device = self._device.type
@@ -98,26 +80,7 @@ class NetworkSolver(Solver):
             torch.cuda.synchronize(self._device)
         return torch.cat(out).numpy().astype(np.float64)
 
-    def _solve(self, targets: np.ndarray, solutions: IkSolutions) -> np.ndarray:
-        shifted = targets + np.array([0.0, 0.0, self.z_shift, 0.0, 0.0, 0.0, 0.0]) \
-            if self.z_shift else targets
-        joints = self.predict(shifted)
-        if self.correction:
-            joints = joints + closed_form(solutions)
-        if self.calibrated:
-            joints = refine_joints(targets, clamp_to_limits(joints), self.geometry)
-        return joints
-
-    def _solve_one(self, target: list[float], solution: OneSolution) -> np.ndarray:
-        shifted = [target[0], target[1], target[2] + self.z_shift, *target[3:]] \
-            if self.z_shift else target
+    def predict_one(self, target: list[float]) -> np.ndarray:
         if self.fast is not None:  # one pose as a 1-D vector: the fewest conversions
-            joints = self.fast.one(shifted)
-        else:
-            joints = self.predict(np.array([shifted]))[0]
-        if self.correction:
-            joints = joints + closed_form_one(solution)
-        if self.calibrated:
-            joints = refine_joints(np.array([target]), clamp_to_limits(
-                np.asarray(joints, float))[None], self.geometry)[0]
-        return joints
+            return self.fast.one(target)
+        return self.predict(np.array([target]))[0]

@@ -13,6 +13,7 @@ import torch
 
 from ik_net_ros.networks import count_parameters
 from ik_net_ros.solver import load_solver
+from ik_net_ros.solver.network import NetworkSolver
 from ik_net_ros.training.metrics import pose_accuracy
 
 __all__ = ['accuracy', 'cpu_latency', 'throughput', 'gpu_timing', 'memory', 'ikpy_peer']
@@ -47,9 +48,10 @@ def cpu_latency(name: str, poses: np.ndarray, repeats: int = 3000) -> dict:
         samples.append(time.perf_counter() - start)
     out = {'solve': _percentiles(samples)}
     if name != 'analytic':
+        reference = NetworkSolver.from_name(name)  # torch, beside the torch-free solver
         x = torch.as_tensor(poses[:1], dtype=torch.float32)
         xs = np.asarray(poses[:1], dtype=np.float32)
-        for label, fn in (('torch_eager', lambda: solver.model(x)),
+        for label, fn in (('torch_eager', lambda: reference.model(x)),
                           ('numpy_twin', lambda: solver.fast(xs))):
             with torch.no_grad():
                 for _ in range(100):
@@ -70,11 +72,17 @@ def throughput(name: str, poses: np.ndarray, repeats: int = 3) -> dict:
     torch.set_num_threads(os.cpu_count() or 1)
     solver = load_solver(name)
     solver.solve(poses[:1000])
-    best = min(_timed(lambda: solver.solve(poses)) for _ in range(repeats))
-    out = {'solve_poses_per_s': len(poses) / best}
+    # medians of repeated runs, never the best run
+    median = float(np.median([_timed(lambda: solver.solve(poses)) for _ in range(repeats)]))
+    out = {'solve_poses_per_s': len(poses) / median}
     if name != 'analytic':
-        best = min(_timed(lambda: solver.predict_torch(poses)) for _ in range(repeats))
-        out['network_poses_per_s'] = len(poses) / best
+        reference = NetworkSolver.from_name(name)
+        median = float(np.median([_timed(lambda: reference.predict_torch(poses))
+                                  for _ in range(repeats)]))
+        out['network_poses_per_s'] = len(poses) / median
+        median = float(np.median([_timed(lambda: solver.predict(poses))
+                                  for _ in range(repeats)]))
+        out['numpy_network_poses_per_s'] = len(poses) / median
     return out
 
 
@@ -143,8 +151,7 @@ def memory(name: str) -> dict:
     poses; the whole process's peak (a fresh process per solver, so figures do not mix)."""
     out = {}
     if name != 'analytic':
-        solver = load_solver(name)
-        params = count_parameters(solver.model.network)
+        params = count_parameters(NetworkSolver.from_name(name).model.network)
         out['parameters'] = params
         out['parameter_bytes'] = params * 4
     proc = subprocess.run([sys.executable, '-c', _MEMORY_PROBE, name], capture_output=True,

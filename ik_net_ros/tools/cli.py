@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
                  'a simulated imperfect arm (and a recording of it) for the sim driver'),
     'calibration-demo': ('ik_net_ros.tools.calibration_demo',
                          'calibration and learned correction of a simulated imperfect arm'),
+    'export': ('ik_net_ros.tools.export',
+               'write the torch-free weights file (.npz) beside a checkpoint'),
     'info': ('ik_net_ros.tools.info', 'what a checkpoint carries: network, training, metrics'),
     'demo': ('ik_net_ros.tools.demo', 'live IK on a simulated arm over real DDS'),
     'bench': ('ik_net_ros.tools.bench', 'accuracy, speed and memory of the solvers; ROS latency'),
@@ -39,7 +41,9 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The parser; only ``command``'s module is imported for its arguments (all of them when
+    None), so running one subcommand imports nothing another needs (torch for training)."""
     parser = _Parser(
         prog='ik_net_ros', description='Learned inverse kinematics for the OpenMANIPULATOR-X.')
     parser.add_argument('-v', '--verbose', action='store_true', help='debug logging')
@@ -48,14 +52,17 @@ def build_parser() -> argparse.ArgumentParser:
     for name, (module, help_text) in COMMANDS.items():
         cmd = sub.add_parser(name, help=help_text, description=help_text)
         cmd.set_defaults(_module=module)
-        importlib.import_module(module).add_arguments(cmd)
+        if command is None or name == command:
+            importlib.import_module(module).add_arguments(cmd)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run a subcommand; returns the process exit code (errors of the package give 2)."""
     from ik_net_ros.errors import IkNetError
-    args = build_parser().parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    command = next((w for w in words if not w.startswith('-')), None)
+    args = build_parser(command if command in COMMANDS else '').parse_args(words)
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
                         format='%(levelname)s %(name)s: %(message)s')
     try:

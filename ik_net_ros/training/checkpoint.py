@@ -26,9 +26,10 @@ from ik_net_ros.atomic import atomic_write
 from ik_net_ros.errors import CheckpointError
 from ik_net_ros.kinematics import HOME_POSE, ArmGeometry, forward_kinematics
 from ik_net_ros.networks import NETWORKS, IKModel, build_network
+from ik_net_ros.networks.weights import model_arrays, save_weights, weights_path
 
 __all__ = ['save_checkpoint', 'load_checkpoint', 'weights_digest', 'FORMAT', 'VERSION',
-           'Checkpoint']
+           'Checkpoint', 'export_weights']
 
 FORMAT = 'ik_net_ros.checkpoint'
 VERSION = 1
@@ -107,7 +108,27 @@ def save_checkpoint(path: str | Path, model: IKModel, network: str, network_kwar
         atomic_write(path, lambda f: torch.save(payload, f))
     except OSError as e:
         raise CheckpointError(f'{path}: cannot write checkpoint ({e.strerror})') from e
+    export_weights(path, model, payload)
     return path
+
+
+def export_weights(path: str | Path, model: IKModel, info: dict) -> Path:
+    """Write the torch-free weights file beside checkpoint ``path`` (CPU inference reads it
+    without torch); ``info``: the checkpoint's payload or info.
+
+    Raises:
+        CheckpointError: the network supplies no inference form, or the file cannot be written.
+    """
+    try:
+        plan = model.network.inference_plan()
+    except (AttributeError, TypeError) as e:
+        raise CheckpointError(f'{path}: network {info.get("network")!r} has no torch-free '
+                              f'inference form ({e})') from e
+    meta = {'network': info['network'], 'network_kwargs': info.get('network_kwargs', {}),
+            'geometry': info['geometry'], 'plan': plan, 'correction': info.get('correction'),
+            'metrics': {k: v for k, v in info.get('metrics', {}).items() if k != 'history'},
+            'created': info.get('created')}
+    return save_weights(weights_path(path), model_arrays(model), meta)
 
 
 def _first_cause(error: Exception) -> str:
