@@ -113,19 +113,20 @@ def write_report(results: dict, out: Path) -> Path:
     md.append('## Memory\n')
     md.append('Parameter bytes (float32); memory growth of loading the solver and answering '
               '1,000 single poses in a fresh process (after imports); the whole process\'s peak '
-              'RSS, and what importing torch alone costs.\n')
+              'RSS, and whether the process imported torch (CPU inference runs from the '
+              'torch-free weights file: it should not).\n')
     rows = []
     for name, res in solvers.items():
         mem = res.get('memory', {})
         rows.append([name, mem.get('parameters'),
                      mem.get('parameter_bytes', 0) / 2 ** 20 if 'parameter_bytes' in mem else None,
                      mem.get('inference_growth_mb'), mem.get('process_peak_mb'),
-                     mem.get('torch_import_mb'),
+                     {True: 'yes', False: 'no'}.get(mem.get('torch_imported'), '-'),
                      _f(res['gpu']['peak_memory_mb']) if res.get('gpu') else 'no GPU',
                      f'{PAPER[name]["cpu_mb"]} / {PAPER[name]["gpu_mb"]}' if name in PAPER
                      else '-'])
     md.append(_table(['solver', 'parameters', 'parameter MB', 'inference growth MB',
-                      'process peak MB', 'torch import MB', 'GPU peak MB', 'paper CPU / GPU MB'],
+                      'process peak MB', 'torch imported', 'GPU peak MB', 'paper CPU / GPU MB'],
                      rows))
     md.append(f'\n![memory]({charts["memory"].name})\n')
     ros = results.get('ros')

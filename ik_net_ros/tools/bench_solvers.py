@@ -128,11 +128,6 @@ def rss(field):
         if line.startswith(field):
             return int(line.split()[1]) / 1024.0
 import numpy as np
-base = rss('VmRSS:')
-if sys.argv[1] != 'analytic':
-    import torch
-    torch.set_num_threads(1)
-after_torch = rss('VmRSS:')
 from ik_net_ros import load_solver
 from ik_net_ros.kinematics import forward_kinematics, sample_joints
 poses = forward_kinematics(sample_joints(1000, 0)).tolist()
@@ -140,7 +135,7 @@ after_imports = rss('VmRSS:')
 solver = load_solver(sys.argv[1])
 for pose in poses:
     solver.solve(pose)
-print(json.dumps({'torch_import_mb': after_torch - base,
+print(json.dumps({'torch_imported': 'torch' in sys.modules,
                   'inference_growth_mb': rss('VmRSS:') - after_imports,
                   'process_peak_mb': rss('VmHWM:')}))
 '''
