@@ -92,3 +92,17 @@ def test_driver_node_only_maps_parameters_and_messages():
     modules = {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)}
     assert 'ik_net_ros.hardware.xm430' not in modules
     assert 'faults' not in path.read_text().replace('reading.faults', '')
+
+
+def test_each_layer_imports_only_the_layers_below():
+    """kinematics 1, networks 2, data 3, training 4, solver 5, hardware 6, nodes 7, tools 8."""
+    import ast
+    order = {'kinematics': 1, 'networks': 2, 'data': 3, 'training': 4, 'solver': 5,
+             'hardware': 6, 'nodes': 7, 'tools': 8}
+    for layer, rank in order.items():
+        for path in (ROOT / 'ik_net_ros' / layer).rglob('*.py'):
+            for node in ast.walk(ast.parse(path.read_text())):
+                if isinstance(node, ast.ImportFrom) and node.module \
+                        and node.module.startswith('ik_net_ros.'):
+                    other = node.module.split('.')[1]
+                    assert order.get(other, 0) <= rank, f'{path}: imports {node.module}'

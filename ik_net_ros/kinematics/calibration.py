@@ -25,7 +25,7 @@ import numpy as np
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics.forward import forward_kinematics
 from ik_net_ros.kinematics.geometry import ArmGeometry
-from ik_net_ros.kinematics.rotations import quat_angle
+from ik_net_ros.kinematics.rotations import pose_error, quat_angle  # refinement's error too
 
 __all__ = ['PARAMETERS', 'CalibrationResult', 'calibrate', 'pose_residuals', 'pose_errors',
            'ORIENTATION_WEIGHT', 'load_calibration', 'save_calibration']
@@ -50,7 +50,6 @@ def pose_residuals(joints: np.ndarray, measured: np.ndarray, geometry: ArmGeomet
                    ) -> np.ndarray:
     """(N * 6,) residuals: position (m) and orientation (rad x ORIENTATION_WEIGHT) of the
     measured poses against the forward kinematics of ``joints`` in ``geometry``."""
-    from ik_net_ros.solver.refine import pose_error  # the same error the refinement minimises
     err = pose_error(measured, forward_kinematics(joints, geometry))
     err[:, 3:] *= ORIENTATION_WEIGHT
     return err.ravel()

@@ -32,7 +32,7 @@ from ik_net_ros.kinematics.validation import as_pose_array
 __all__ = [
     'REACHABLE', 'OUT_OF_REACH', 'OUTSIDE_LIMITS', 'NOT_ARM_ORIENTATION', 'REASONS',
     'LIMIT_TOLERANCE', 'IkSolutions', 'IkResult', 'ik_solutions', 'inverse_kinematics',
-    'yaw_pitch_of', 'pick_branch',
+    'yaw_pitch_of', 'pick_branch', 'closed_form', 'closed_form_one',
 ]
 
 REACHABLE, OUT_OF_REACH, OUTSIDE_LIMITS, NOT_ARM_ORIENTATION = 0, 1, 2, 3
@@ -174,3 +174,21 @@ def pick_branch(sol: IkSolutions) -> IkResult:
     return IkResult(joints=joints, reachable=reachable, reason=sol.reason)
 
 
+def closed_form(solutions: IkSolutions) -> np.ndarray:
+    """Joints (N, 4) by the branch rule; for unreachable targets (only with
+    on_unreachable='nearest') no exact answer exists: the clamped-but-invalid elbow-up solution,
+    or the zero pose if none exists."""
+    joints = pick_branch(solutions).joints
+    missing = np.isnan(joints).any(axis=1)
+    if missing.any():
+        fallback = solutions.joints[missing, 0]
+        joints[missing] = np.where(np.isnan(fallback), 0.0, fallback)
+    return joints
+
+
+def closed_form_one(solution) -> np.ndarray:
+    """:func:`closed_form` for one pose's solutions: (4,)."""
+    joints = solution.pick()
+    if joints is None:  # unreachable, on_unreachable='nearest': as closed_form does
+        joints = solution.joints[0] if solution.joints[0] is not None else (0.0,) * 4
+    return np.array(joints, dtype=float)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ['quat_to_matrix', 'quat_from_yaw_pitch', 'canonical_quat', 'quat_angle']
+__all__ = ['quat_to_matrix', 'quat_from_yaw_pitch', 'canonical_quat', 'quat_angle', 'pose_error']
 
 
 def quat_to_matrix(quat: np.ndarray) -> np.ndarray:
@@ -47,3 +47,23 @@ def quat_angle(q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
     # 4 atan2(|q1 - q2|, |q1 + q2|) stays accurate near 0, where 2 acos(dot) loses half the digits
     return 4.0 * np.arctan2(np.linalg.norm(q1 - sign * q2, axis=-1),
                             np.linalg.norm(q1 + sign * q2, axis=-1))
+
+
+def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    ax, ay, az, aw = a.T
+    bx, by, bz, bw = b.T
+    return np.stack([aw * bx + ax * bw + ay * bz - az * by,
+                     aw * by - ax * bz + ay * bw + az * bx,
+                     aw * bz + ax * by - ay * bx + az * bw,
+                     aw * bw - ax * bx - ay * by - az * bz], -1)
+
+
+def pose_error(target: np.ndarray, current: np.ndarray) -> np.ndarray:
+    """(N, 6) error target - current: position (m) and rotation vector (rad) in the base frame."""
+    conj = current[:, 3:] * np.array([-1.0, -1.0, -1.0, 1.0])
+    dq = _quat_mul(target[:, 3:], conj)  # rotation from current to target, base frame
+    dq *= np.where(dq[:, 3:] < 0, -1.0, 1.0)
+    vec_norm = np.linalg.norm(dq[:, :3], axis=1, keepdims=True)
+    angle = 2.0 * np.arctan2(vec_norm, dq[:, 3:])
+    scale = np.where(vec_norm > 1e-12, angle / np.maximum(vec_norm, 1e-300), 2.0)
+    return np.concatenate([target[:, :3] - current[:, :3], dq[:, :3] * scale], axis=1)

@@ -14,30 +14,11 @@ from ik_net_ros.kinematics import (
     forward_kinematics,
     jacobian,
 )
+from ik_net_ros.kinematics.rotations import pose_error
 
-__all__ = ['refine_joints', 'pose_error']
+__all__ = ['refine_joints', 'pose_error']  # pose_error: from kinematics, kept here too
 
 ORIENTATION_WEIGHT = 0.1  # m per rad: 1 degree of tool orientation counts like 1.7 mm
-
-
-def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ax, ay, az, aw = a.T
-    bx, by, bz, bw = b.T
-    return np.stack([aw * bx + ax * bw + ay * bz - az * by,
-                     aw * by - ax * bz + ay * bw + az * bx,
-                     aw * bz + ax * by - ay * bx + az * bw,
-                     aw * bw - ax * bx - ay * by - az * bz], -1)
-
-
-def pose_error(target: np.ndarray, current: np.ndarray) -> np.ndarray:
-    """(N, 6) error target - current: position (m) and rotation vector (rad) in the base frame."""
-    conj = current[:, 3:] * np.array([-1.0, -1.0, -1.0, 1.0])
-    dq = _quat_mul(target[:, 3:], conj)  # rotation from current to target, base frame
-    dq *= np.where(dq[:, 3:] < 0, -1.0, 1.0)
-    vec_norm = np.linalg.norm(dq[:, :3], axis=1, keepdims=True)
-    angle = 2.0 * np.arctan2(vec_norm, dq[:, 3:])
-    scale = np.where(vec_norm > 1e-12, angle / np.maximum(vec_norm, 1e-300), 2.0)
-    return np.concatenate([target[:, :3] - current[:, :3], dq[:, :3] * scale], axis=1)
 
 
 def _weighted_error(targets, q, geometry, weight):

@@ -21,9 +21,9 @@ from torch import nn
 from ik_net_ros.data import PoseJointSet
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import ArmGeometry, project_and_solve
+from ik_net_ros.kinematics.inverse import closed_form
 from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.networks import IKModel
-from ik_net_ros.solver.analytic import closed_form
 
 __all__ = ['measured_set', 'correction_set', 'correction_model', 'MAX_CORRECTION']
 
