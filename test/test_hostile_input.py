@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from ik_net_ros import load_solver
-from ik_net_ros.data import import_iknet_recording, load_dataset, make_synthetic, save_dataset
+from ik_net_ros.data import import_iknet_recording, load_dataset, make_synthetic
 from ik_net_ros.data.recorder import RECORD_COLUMNS, CsvRecorder
 from ik_net_ros.errors import (
     CheckpointError,
@@ -332,8 +332,3 @@ def test_checkpoint_written_by_training_round_trips(tmp_path):
                            load_solver('analytic').geometry)
     assert load_checkpoint(path).network == 'focused'
 
-
-def test_save_dataset_then_iknet_style_round_trip(tmp_path):
-    data = make_synthetic(5, seed=9)
-    save_dataset(data, tmp_path / 'd.csv')
-    assert len(load_dataset(tmp_path / 'd.csv')) == 5

@@ -24,13 +24,13 @@ import numpy as np
 
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import ArmGeometry
+from ik_net_ros.kinematics.geometry import LINK_FIELDS, ArmGeometry
 from ik_net_ros.kinematics.rotations import pose_error, quat_angle  # refinement's error too
 
 __all__ = ['PARAMETERS', 'CalibrationResult', 'calibrate', 'pose_residuals', 'pose_errors',
            'ORIENTATION_WEIGHT', 'load_calibration', 'save_calibration']
 
-LINKS = ('joint1_x', 'shoulder_height', 'upper_arm_x', 'upper_arm_z', 'forearm', 'tool')
+LINKS = LINK_FIELDS
 PARAMETERS = ('offset1', 'offset2', 'offset3', 'offset4') + LINKS
 SCALE = np.array([math.radians(1.0)] * 4 + [1e-3] * 6)  # what "a typical error" is, per param
 ORIENTATION_WEIGHT = 0.1  # m per rad: 0.2 deg of tracker noise weighs like 0.35 mm

@@ -22,6 +22,7 @@ __all__ = [
     'JAZZY_GEOMETRY',
     'DESCRIPTIONS',
     'geometry_for',
+    'LINK_FIELDS',
     'clamp_to_limits',
     'within_limits',
     'sample_joints',
@@ -97,6 +98,10 @@ class ArmGeometry:
         out['joint_offsets'] = list(self.joint_offsets)
         return out
 
+
+# the lengths a real arm gets wrong (base_height and shoulder_height only ever act as a sum, so
+# calibration keeps the description's base height and fits the shoulder height)
+LINK_FIELDS = ('joint1_x', 'shoulder_height', 'upper_arm_x', 'upper_arm_z', 'forearm', 'tool')
 
 DEFAULT_GEOMETRY = ArmGeometry()
 JAZZY_GEOMETRY = ArmGeometry(base_height=0.0)

@@ -17,14 +17,12 @@ import numpy as np
 import yaml
 
 from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, ArmGeometry
+from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, LINK_FIELDS, ArmGeometry
 from ik_net_ros.kinematics.rotations import canonical_quat
 from ik_net_ros.kinematics.validation import as_joint_array
 
 __all__ = ['TrueArm', 'LINK_FIELDS', 'measure']
 
-# the lengths a real arm gets wrong (base_height and shoulder_height only ever act as a sum)
-LINK_FIELDS = ('joint1_x', 'shoulder_height', 'upper_arm_x', 'upper_arm_z', 'forearm', 'tool')
 
 
 @dataclass(frozen=True)

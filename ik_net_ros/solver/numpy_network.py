@@ -4,6 +4,7 @@ the same answers (the twin equals torch within 1e-5 rad)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -35,7 +36,6 @@ class NumpyNetworkSolver(LearnedSolver):
             raise CheckpointError(f'{path}: weights do not fit their inference form ({e})') from e
         geometry = geometry or trained
         if base_height is not None:
-            from dataclasses import replace
             geometry = replace(geometry, base_height=base_height)
         super().__init__(name or str(path), trained, geometry, meta.get('correction'))
         self.meta = meta

@@ -140,8 +140,10 @@ def _run_measured(args: argparse.Namespace, config: TrainConfig, geometry, outpu
     """Fine-tune on a recording's measured poses, optionally as a correction of a calibration;
     the held-out figure is the tool error against the validation rows' measured poses (to first
     order: the FK distance between the answer and the joints that reached the pose)."""
-    init = load_checkpoint(model_path(args.init) if '.' not in Path(args.init).name
-                           else args.init) if args.init else None
+    init = None
+    if args.init:  # a shipped model's name, or a checkpoint's path
+        init = load_checkpoint(Path(args.init) if Path(args.init).suffix in ('.pt', '.pth')
+                               else model_path(args.init))
     if init is not None:
         config = replace(config, network=init.network,
                          network_kwargs=init.info.get('network_kwargs', {}))
