@@ -16,9 +16,9 @@ from ik_net_ros.kinematics import (
 )
 from ik_net_ros.kinematics.scalar import project_and_solve_one, validate_pose
 from ik_net_ros.networks import NETWORKS, IKModel, build_network
+from ik_net_ros.solver.cpu_network import CpuNetworkSolver
 from ik_net_ros.solver.fast import compile_numpy
 from ik_net_ros.solver.network import NetworkSolver
-from ik_net_ros.solver.numpy_network import NumpyNetworkSolver
 
 
 def _random_poses(rng, n):
@@ -133,7 +133,7 @@ def test_shipped_models_twin_within_1e5_rad_of_torch(name, rng):
     """The torch-free weights file gives the torch checkpoint's answers (CPU solve and the
     whole batch path), so the shipped models' accuracy is unchanged."""
     solver = load_solver(name)
-    assert isinstance(solver, NumpyNetworkSolver)
+    assert isinstance(solver, CpuNetworkSolver)
     poses = forward_kinematics(sample_joints(3000, rng))
     reference = NetworkSolver.from_name(name).predict_torch(poses)
     np.testing.assert_allclose(solver.fast(poses), reference, atol=1e-5)

@@ -41,7 +41,7 @@ assert abs(many[0] - one).max() < 1e-5, (many[0], one)
 print(type(s).__name__)
 ''')
     assert proc.returncode == 0, proc.stderr
-    assert 'NumpyNetworkSolver' in proc.stdout
+    assert 'CpuNetworkSolver' in proc.stdout
 
 
 def test_cli_and_ik_node_run_without_torch():

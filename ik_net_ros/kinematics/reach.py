@@ -24,8 +24,8 @@ import math
 import numpy as np
 
 from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, ArmGeometry
-from ik_net_ros.kinematics.inverse import IkSolutions, ik_solutions
-from ik_net_ros.kinematics.rotations import quat_from_yaw_pitch, quat_to_matrix
+from ik_net_ros.kinematics.inverse import IkSolutions, ik_solutions, solve_yaw_pitch
+from ik_net_ros.kinematics.rotations import quat_from_yaw_pitch
 from ik_net_ros.kinematics.validation import as_pose_array
 
 __all__ = ['project_pose', 'project_and_solve', 'is_reachable']
@@ -48,33 +48,51 @@ def project_pose(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
 def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY
                       ) -> tuple[np.ndarray, IkSolutions]:
     """Projected poses (N, 7) of validated poses ``p`` (see :func:`as_pose_array`) and the
-    closed-form solutions of the projected poses, computed once for both uses."""
-    rot = quat_to_matrix(p[:, 3:])
-    u, v = rot[:, :, 0], rot[:, :, 1]  # requested tool x and y axes
-    dx, dy = p[:, 0] - geometry.joint1_x, p[:, 1]
-    on_axis = np.hypot(dx, dy) < _ON_AXIS
-    psi = np.where(on_axis, np.arctan2(-v[:, 0], v[:, 1]), np.arctan2(dy, dx))
+    closed-form solutions of the projected poses, computed once for both uses.
 
-    candidates = []
-    for yaw in (psi, np.where(psi > 0, psi - math.pi, psi + math.pi)):
-        elevation = np.arcsin(np.clip(-u[:, 2], -1.0, 1.0))
-        ahead = u[:, 0] * np.cos(yaw) + u[:, 1] * np.sin(yaw) >= 0.0
-        pitch = np.where(ahead, elevation, math.pi - elevation)
+    The preferred yaw candidate is solved for every pose, the other one only for the poses
+    the first cannot reach (rarely any): about half the work of solving both. Yaw and pitch
+    are read back from the projected quaternion, as the single-pose twin
+    (:func:`ik_net_ros.kinematics.scalar.project_and_solve_one`) does, so both agree exactly.
+    """
+    qx, qy, qz, qw = p[:, 3], p[:, 4], p[:, 5], p[:, 6]
+    # requested tool x axis u (rotation column 0) and y axis v (column 1)
+    ux, uy, uz = 1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy + qz * qw), 2 * (qx * qz - qy * qw)
+    vx, vy = 2 * (qx * qy - qz * qw), 1 - 2 * (qx * qx + qz * qz)
+    dx, y, z = p[:, 0] - geometry.joint1_x, p[:, 1], p[:, 2]
+    psi = np.arctan2(y, dx)
+    on_axis = np.hypot(dx, y) < _ON_AXIS
+    if on_axis.any():
+        psi[on_axis] = np.arctan2(-vx[on_axis], vy[on_axis])
+    elevation = np.arcsin(np.clip(-uz, -1.0, 1.0))
+    c, s = np.cos(psi), np.sin(psi)
+    fwd_match = -s * vx + c * vy
+    prefer_back = -fwd_match > fwd_match + 1e-12  # the back candidate's match is -fwd_match
+    ahead = ux * c + uy * s  # the back yaw's is this negated (exactly)
+    back_yaw = np.where(psi > 0, psi - math.pi, psi + math.pi)
+
+    def candidate(back: np.ndarray, rows) -> tuple[np.ndarray, IkSolutions]:
+        yaw = np.where(back, back_yaw[rows], psi[rows])
+        facing = np.where(back, -ahead[rows], ahead[rows]) >= 0.0
+        pitch = np.where(facing, elevation[rows], math.pi - elevation[rows])
         quat = quat_from_yaw_pitch(yaw, pitch)
-        y_match = -np.sin(yaw) * v[:, 0] + np.cos(yaw) * v[:, 1]
-        pose = np.concatenate([p[:, :3], quat], axis=1)
-        candidates.append((pose, y_match, ik_solutions(pose, geometry)))
-    (fwd, fwd_match, fwd_sol), (back, back_match, back_sol) = candidates
-    fwd_ok, back_ok = fwd_sol.valid.any(axis=1), back_sol.valid.any(axis=1)
-    prefer_back = back_match > fwd_match + 1e-12
-    take_back = np.where(fwd_ok == back_ok, prefer_back, back_ok)
-    pick = take_back[:, None]
-    solutions = IkSolutions(
-        joints=np.where(pick[:, :, None], back_sol.joints, fwd_sol.joints),
-        valid=np.where(pick, back_sol.valid, fwd_sol.valid),
-        strict=np.where(pick, back_sol.strict, fwd_sol.strict),
-        reason=np.where(take_back, back_sol.reason, fwd_sol.reason))
-    return np.where(pick, back, fwd), solutions
+        x_, y_, z_, w_ = quat.T
+        q1 = np.arctan2(-2 * (x_ * y_ - z_ * w_), 1 - 2 * (x_ * x_ + z_ * z_))
+        phi = np.arctan2(-2 * (x_ * z_ - y_ * w_), 1 - 2 * (x_ * x_ + y_ * y_))
+        return quat, solve_yaw_pitch(dx[rows], y[rows], z[rows], q1, phi, geometry)
+
+    quat, solutions = candidate(prefer_back, slice(None))
+    missed = np.flatnonzero(~solutions.valid.any(axis=1))
+    if missed.size:  # the other yaw, where the preferred one cannot reach
+        other_quat, other = candidate(~prefer_back[missed], missed)
+        take = other.valid.any(axis=1)
+        rows = missed[take]
+        quat[rows] = other_quat[take]
+        solutions.joints[rows] = other.joints[take]
+        solutions.valid[rows] = other.valid[take]
+        solutions.strict[rows] = other.strict[take]
+        solutions.reason[rows] = other.reason[take]
+    return np.concatenate([p[:, :3], quat], axis=1), solutions
 
 
 def is_reachable(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY, project: bool = True):

@@ -25,13 +25,21 @@ def quat_from_yaw_pitch(yaw: np.ndarray, pitch: np.ndarray) -> np.ndarray:
     """Canonical quaternion (..., 4) of Rz(yaw) * Ry(pitch), the only orientations of the tool."""
     sa, ca = np.sin(0.5 * yaw), np.cos(0.5 * yaw)
     sb, cb = np.sin(0.5 * pitch), np.cos(0.5 * pitch)
-    return canonical_quat(np.stack([-sa * sb, ca * sb, sa * cb, ca * cb], -1))
+    quat = np.empty(np.shape(sa) + (4,))
+    np.multiply(-sa, sb, out=quat[..., 0])
+    np.multiply(ca, sb, out=quat[..., 1])
+    np.multiply(sa, cb, out=quat[..., 2])
+    np.multiply(ca, cb, out=quat[..., 3])
+    return canonical_quat(quat)
 
 
 def canonical_quat(quat: np.ndarray) -> np.ndarray:
     """The sign convention of the package: qw >= 0; where qw == 0, the first non-zero of
     (qx, qy, qz) is positive. q and -q are the same rotation; networks need one of them."""
     quat = np.array(quat, dtype=float)
+    if quat.ndim == 2 and np.all(quat[:, 3] != 0.0):  # the common case: qw decides alone
+        quat[quat[:, 3] < 0.0] *= -1.0
+        return quat
     key = quat[..., 3].copy()
     for i in (0, 1, 2):  # tie-break on exact zeros of qw, in a fixed order
         tie = key == 0.0

@@ -21,6 +21,8 @@ MIN_QUAT_NORM = 1e-6  # below this a quaternion has no direction to normalise to
 # m: a target a kilometre away is no target for a 0.4 m arm, and beyond this a float32 network
 # input can overflow to inf inside the layers (1e36 m did: NaN joints)
 MAX_COORDINATE = 1e3
+# quaternion norms in this range were computed without over- or underflow of their squares
+_SAFE_LOW, _SAFE_HIGH = 1e-150, 1e150
 
 
 def real_array(values, name: str, error: type[Exception]) -> np.ndarray:
@@ -53,10 +55,20 @@ def unit_quaternions(quat: np.ndarray, name: str = 'poses') -> np.ndarray:
     Raises:
         InvalidPoseError: a quaternion of norm < MIN_QUAT_NORM (a zero quaternion).
     """
-    scale = np.max(np.abs(quat), axis=1)
+    x, y, z, w = quat[:, 0], quat[:, 1], quat[:, 2], quat[:, 3]
+    with np.errstate(over='ignore', under='ignore'):  # such squares take the slow path below
+        norm = np.sqrt(x * x + y * y + z * z + w * w)
+    if np.all((norm > _SAFE_LOW) & (norm < _SAFE_HIGH)):
+        # the common case, 4x cheaper (and as the single-pose twin computes it): the squares
+        # neither overflowed nor underflowed
+        tiny = norm < MIN_QUAT_NORM
+        if not tiny.any():
+            return canonical_quat(quat / norm[:, None])
+    # scaled by the largest component first: 1e200 or 1e-200 components have a direction
+    scale = np.maximum(np.maximum(np.abs(x), np.abs(y)), np.maximum(np.abs(z), np.abs(w)))
     safe = np.where(scale > 0.0, scale, 1.0)
     scaled = quat / safe[:, None]
-    norm = np.linalg.norm(scaled, axis=1)  # in [1, 2]: no overflow
+    norm = np.sqrt(np.sum(scaled * scaled, axis=1))  # in [1, 2]: no overflow
     tiny = scale * norm < MIN_QUAT_NORM
     if tiny.any():
         raise InvalidPoseError(
@@ -87,13 +99,14 @@ def as_pose_array(poses, name: str = 'poses') -> tuple[np.ndarray, bool]:
         raise InvalidPoseError(
             f'{name}: expected shape (7,) or (N, 7) [x, y, z, qx, qy, qz, qw], got '
             f'{np.shape(poses)}')
-    bad = ~np.all(np.isfinite(arr), axis=1)
-    if bad.any():
+    # one reduction over the whole array first: the per-row ones only to name the culprit
+    if not np.isfinite(arr).all():
+        bad = ~np.all(np.isfinite(arr), axis=1)
         raise InvalidPoseError(
             f'{name}: {int(bad.sum())} pose(s) contain NaN or inf, first at index '
             f'{int(np.argmax(bad))}')
-    far = np.any(np.abs(arr[:, :3]) > MAX_COORDINATE, axis=1)
-    if far.any():
+    if arr.size and np.abs(arr[:, :3]).max() > MAX_COORDINATE:
+        far = np.any(np.abs(arr[:, :3]) > MAX_COORDINATE, axis=1)
         raise InvalidPoseError(
             f'{name}: {int(far.sum())} position(s) beyond {MAX_COORDINATE:g} m from the base '
             f'(not a target for this arm), first at index {int(np.argmax(far))}')

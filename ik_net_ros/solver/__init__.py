@@ -18,6 +18,7 @@ __all__ = ['Solver', 'AnalyticSolver', 'load_solver', 'refine_joints', 'shipped_
 
 DEVICES = ('cpu', 'cuda', 'auto')
 MODEL_SUFFIXES = ('.pt', '.pth', '.npz')
+ENGINES = ('auto', 'numpy', 'onnxruntime')  # kept in step with cpu_network.ENGINES (test)
 
 
 def shipped_models() -> list[str]:
@@ -28,7 +29,7 @@ def shipped_models() -> list[str]:
 
 def load_solver(name: str | Path = 'focused', device: str = 'cpu',
                 geometry: ArmGeometry | None = None, description: str | None = None,
-                calibration: str | Path | None = None) -> Solver:
+                calibration: str | Path | None = None, engine: str = 'auto') -> Solver:
     """A solver by name.
 
     Args:
@@ -48,14 +49,22 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
             (joint offsets, link lengths). The closed form solves in it exactly; a network's
             answer is refined in it (its training arm was the nominal one).
 
+        engine: what runs a network's large batches on the CPU: 'auto' (ONNX Runtime where
+            installed, else the numpy twin), 'numpy' or 'onnxruntime' (see
+            :class:`~ik_net_ros.solver.cpu_network.CpuNetworkSolver`). Single poses and small
+            batches always run on the numpy twin.
+
     Raises:
-        ConfigError: unknown name or device, or cuda asked for without a GPU.
+        ConfigError: unknown name, device or engine, cuda asked for without a GPU, or
+            engine 'onnxruntime' without ONNX Runtime installed.
         CheckpointError: a checkpoint is missing, corrupt or foreign.
         DatasetError: an unreadable or malformed calibration file.
     """
     if not isinstance(device, str) or not (device in DEVICES or (
             device.startswith('cuda:') and device[5:].isdigit())):
         raise ConfigError(f'unknown device {device!r}; expected one of {DEVICES} or cuda:N')
+    if engine not in ENGINES:
+        raise ConfigError(f'unknown engine {engine!r}; expected one of {ENGINES}')
     try:
         base_height = None if description is None else geometry_for(description).base_height
     except ValueError as e:
@@ -75,8 +84,8 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
         path = model_path(str(name))
     weights = weights_path(path)
     if device == 'cpu' and weights.is_file():
-        from ik_net_ros.solver.numpy_network import NumpyNetworkSolver
-        return NumpyNetworkSolver(weights, str(name), geometry, base_height)
+        from ik_net_ros.solver.cpu_network import CpuNetworkSolver
+        return CpuNetworkSolver(weights, str(name), geometry, base_height, engine)
     from ik_net_ros.solver.network import NetworkSolver  # torch: CUDA, or no weights file
     return NetworkSolver.from_name(str(path.with_suffix('.pt')) if path.suffix == '.npz'
                                    else str(name), device=device, geometry=geometry,

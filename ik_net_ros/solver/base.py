@@ -22,6 +22,7 @@ from ik_net_ros.kinematics import (
     project_and_solve,
 )
 from ik_net_ros.kinematics.scalar import OneSolution, project_and_solve_one, validate_pose
+from ik_net_ros.solver.parallel import map_chunks
 from ik_net_ros.solver.refine import refine_joints
 
 __all__ = ['Solver', 'ON_UNREACHABLE']
@@ -29,6 +30,7 @@ __all__ = ['Solver', 'ON_UNREACHABLE']
 log = logging.getLogger(__name__)
 ON_UNREACHABLE = ('raise', 'nearest')
 SMALL_BATCH = 64  # up to this many poses, solve() runs the single-pose pipeline per pose
+BATCH_CHUNK = 4096  # poses per chunk of a large batch: its arrays stay in the L2 cache
 
 
 def _is_single_pose(poses) -> bool:
@@ -50,6 +52,10 @@ class Solver(ABC):
 
     name: str = 'solver'
     device: str = 'cpu'
+    # poses per chunk of a large batch (None: all at once) and whether chunks may run on
+    # several threads at once (solvers whose work releases the GIL)
+    batch_chunk: int | None = BATCH_CHUNK
+    parallel: bool = True
 
     def __init__(self, geometry: ArmGeometry = DEFAULT_GEOMETRY):
         self.geometry = geometry
@@ -84,19 +90,39 @@ class Solver(ABC):
         if len(p) <= SMALL_BATCH and not refine:
             joints = self._solve_rows(p, on_unreachable)
             return joints[0] if single else joints
-        targets, solutions = project_and_solve(p, self.geometry)
-        reachable = solutions.valid.any(axis=1)
-        if on_unreachable == 'raise' and not reachable.all():
+        joints = self._solve_batch(p, refine, on_unreachable)
+        return joints[0] if single else joints
+
+    def _solve_batch(self, p: np.ndarray, refine: bool, on_unreachable: str) -> np.ndarray:
+        """Validated poses (N, 7) in chunks of ``batch_chunk``: the whole pipeline (projection,
+        reachability, network, clamping, refinement) runs per chunk, so its arrays stay in
+        cache, and chunks run on all cores where the solver allows (``parallel``: numpy and
+        ONNX Runtime release the GIL)."""
+        size = self.batch_chunk or len(p)
+        chunks = [p[i:i + size] for i in range(0, len(p), size)]
+        stop = on_unreachable == 'raise'
+
+        def work(rows: np.ndarray):
+            targets, solutions = project_and_solve(rows, self.geometry)
+            reachable = solutions.valid.any(axis=1)
+            if stop and not reachable.all():
+                return reachable, solutions.reason, None  # the batch raises: no answers needed
+            joints = clamp_to_limits(self._solve(targets, solutions))
+            if refine:
+                joints = refine_joints(targets, joints, self.geometry)
+            return reachable, solutions.reason, joints
+
+        results = list(map_chunks(work, chunks) if self.parallel else map(work, chunks))
+        reachable = np.concatenate([r for r, _, _ in results])
+        if stop and not reachable.all():
+            reason = np.concatenate([r for _, r, _ in results])
             bad = np.flatnonzero(~reachable)
-            reasons = [REASONS[int(solutions.reason[i])] for i in bad]
+            reasons = [REASONS[int(reason[i])] for i in bad]
             raise UnreachableError(
                 f'{bad.size} of {len(p)} target(s) unreachable; first, index {bad[0]} at '
                 f'{np.round(p[bad[0], :3], 4).tolist()} m: {reasons[0]}',
                 mask=~reachable, reasons=reasons)
-        joints = self._finite(clamp_to_limits(self._solve(targets, solutions)))
-        if refine:
-            joints = self._finite(refine_joints(targets, joints, self.geometry))
-        return joints[0] if single else joints
+        return self._finite(np.concatenate([j for _, _, j in results]))
 
     def _solve_rows(self, p: np.ndarray, on_unreachable: str) -> np.ndarray:
         """Validated poses (N, 7), N <= SMALL_BATCH, one by one through the single-pose

@@ -1,9 +1,7 @@
-"""A fast, torch-free inference path: a network's inference form (its ``inference_plan``: a
-JSON-able description naming state-dict arrays) and its arrays compiled to a short list of numpy
-float32 layers.
-
-Input and output normalisation and every BatchNorm are folded into the Linear layers (exact in
-eval mode), dropout vanishes, so a forward pass is a few ``x @ W + b`` and activations. For one
+"""The numpy twin: a fast, torch-free inference path. A network's folded form
+(:mod:`ik_net_ros.solver.folded`: normalisation and BatchNorm already inside the Linear layers)
+compiled to a short list of numpy float32 layers, so a forward pass is a few ``x @ W + b`` and
+activations. For one
 pose this runs several times faster than torch eager (whose per-op dispatch dominates at batch 1);
 the tests check it equals the torch model within 1e-5 rad. Plans: 'chain' (a sequence of
 layers), 'residual' (stem, blocks h <- act(h + body(h)), head) and 'branches' (sub-chains on
@@ -17,6 +15,7 @@ import warnings
 import numpy as np
 
 from ik_net_ros.networks.weights import model_arrays
+from ik_net_ros.solver.folded import Step, fold_plan
 
 __all__ = ['compile_numpy', 'NumpyForward']
 
@@ -57,45 +56,9 @@ def _gelu(x: np.ndarray) -> np.ndarray:
 _ACT = {'relu': _relu, 'silu': _silu, 'tanh': np.tanh, 'gelu': _gelu}
 
 
-def _ops(plan_ops: list[dict], arrays: dict[str, np.ndarray]) -> list:
-    """[('linear', W (in, out), b), ('act', fn)] of plan ops, each BatchNorm folded into the
-    Linear before it (float64).
-
-    Raises:
-        TypeError: an op this path does not know, or a BatchNorm not after a Linear.
-        KeyError: a missing array.
-    """
-    ops: list = []
-    for op in plan_ops:
-        if 'linear' in op:
-            name = op['linear']
-            ops.append(('linear', np.array(arrays[f'{name}.weight'], np.float64).T.copy(),
-                        np.array(arrays[f'{name}.bias'], np.float64).copy()))
-        elif 'batchnorm' in op:
-            if not ops or ops[-1][0] != 'linear':
-                raise TypeError('a BatchNorm that does not follow a Linear layer')
-            name, (_, w, b) = op['batchnorm'], ops[-1]
-            scale = np.asarray(arrays[f'{name}.weight'], np.float64) / np.sqrt(
-                np.asarray(arrays[f'{name}.running_var'], np.float64) + op.get('eps', 1e-5))
-            ops[-1] = ('linear', w * scale,
-                       (b - np.asarray(arrays[f'{name}.running_mean'], np.float64)) * scale
-                       + np.asarray(arrays[f'{name}.bias'], np.float64))
-        elif op.get('act') in _ACT:
-            ops.append(('act', _ACT[op['act']]))
-        else:
-            raise TypeError(f'no numpy twin for op {op}')
-    return ops
-
-
-def _fuse(ops) -> list:
-    """[(W, b, act or None)]: each Linear with the activation that follows it."""
-    steps = []
-    for op in ops:
-        if op[0] == 'linear':
-            steps.append([op[1], op[2], None])
-        else:
-            steps[-1][2] = op[1]
-    return [tuple(step) for step in steps]
+def _fns(steps: list[Step]) -> list[tuple]:
+    """Folded steps as (W, b, activation function or None), float64."""
+    return [(step.w, step.b, _ACT[step.act] if step.act else None) for step in steps]
 
 
 def _negate_silu_chain(steps) -> list:
@@ -157,53 +120,33 @@ class NumpyForward:
     """
 
     def __init__(self, plan: dict, arrays: dict[str, np.ndarray]):
-        pose_mean, pose_std, joint_mean, joint_std = (
-            np.asarray(arrays[k], np.float64) for k in ('pose_mean', 'pose_std', 'joint_mean',
-                                                        'joint_std'))
-        kind = plan.get('kind')
+        folded = fold_plan(plan, arrays)
+        self.folded = folded
         self.branches = None
-        if kind == 'chain':
-            self.kind = 'chain'
-            ops = self._fold_input(_ops(plan['ops'], arrays), pose_mean, pose_std)
-        elif kind == 'residual':
+        augment = _Augmenter()
+        if folded.kind == 'residual':
             self.kind = 'improved'
-            ops = self._fold_input(_ops(plan['stem'], arrays), pose_mean, pose_std)
-            blocks = [(_fuse(_ops(block['body'], arrays)), _ACT[block['act']])
-                      for block in plan['blocks']]
-            head = _ops(plan['head'], arrays)
-        elif kind == 'branches':
-            self.kind = 'chain'
-            parts = [(list(idx), self._fold_input(_ops(branch, arrays), pose_mean[idx],
-                                                  pose_std[idx]))
-                     for idx, branch in zip(plan['inputs'], plan['branches'])]
-            merge = _ops(plan['merge'], arrays)
-            fusable = (len(parts) == 2 and parts[0][0] + parts[1][0] == list(range(7))
-                       and _same_layout(parts[0][1], parts[1][1]))
-            if fusable:
+            blocks = [(_fns(body), _ACT[act]) for body, act in folded.blocks]
+            self._compile_improved(_fns(folded.layers), blocks, _fns(folded.head), augment)
+            return
+        self.kind = 'chain'
+        steps = _fns(folded.layers)
+        if folded.kind == 'branches':
+            (first_idx, first), (second_idx, second) = (folded.branches + [([], [])] * 2)[:2]
+            if (len(folded.branches) == 2 and first_idx + second_idx == list(range(7))
+                    and _same_layout(first, second)):
                 # the branches side by side as block-diagonal layers: one matmul per depth
                 # instead of two plus a concat; the zero blocks add exact zeros
-                ops = self._block_diagonal(parts[0][1], parts[1][1]) + merge
+                steps = self._block_diagonal(_fns(first), _fns(second)) + steps
             else:  # branches of different layouts: each runs on its own, then the merge
                 self.kind = 'branches'
-                ops = merge
                 self.branches = [(np.array(idx), [(w.astype(np.float32), b.astype(np.float32),
-                                                   act) for w, b, act in _fuse(branch)])
-                                 for idx, branch in parts]
-        else:
-            raise TypeError(f'no numpy twin for a network plan of kind {kind!r}')
-        # fold y = y' * std + mean into the last Linear layer
-        last = head if self.kind == 'improved' else ops
-        _, w, b = last[-1]
-        last[-1] = ('linear', w * joint_std, b * joint_std + joint_mean)
-        augment = _Augmenter()
-        if self.kind == 'chain':
-            steps = _negate_silu_chain(_fuse(ops))
-            self.steps = augment.chain(steps, carry_last=False)
-        elif self.kind == 'branches':
-            self.steps = [(w.astype(np.float32), b.astype(np.float32), act)
-                          for w, b, act in _fuse(ops)]
-        else:
-            self._compile_improved(_fuse(ops), blocks, _fuse(head), augment)
+                                                   act) for w, b, act in _fns(branch)])
+                                 for idx, branch in folded.branches]
+                self.steps = [(w.astype(np.float32), b.astype(np.float32), act)
+                              for w, b, act in steps]
+                return
+        self.steps = augment.chain(_negate_silu_chain(steps), carry_last=False)
 
     def _compile_improved(self, stem, blocks, head, augment: _Augmenter) -> None:
         """Stem, residual blocks h <- act(h + body(h)), head. With SiLU throughout, h is held
@@ -238,23 +181,13 @@ class NumpyForward:
     @staticmethod
     def _block_diagonal(first, second) -> list:
         """Two parallel branches (same depth, same activations) as one."""
-        ops = []
-        for a, b in zip(first, second):
-            if a[0] == 'linear':
-                w = np.zeros((a[1].shape[0] + b[1].shape[0], a[1].shape[1] + b[1].shape[1]))
-                w[:a[1].shape[0], :a[1].shape[1]] = a[1]
-                w[a[1].shape[0]:, a[1].shape[1]:] = b[1]
-                ops.append(('linear', w, np.concatenate([a[2], b[2]])))
-            else:
-                ops.append(a)
-        return ops
-
-    @staticmethod
-    def _fold_input(ops, mean, std):
-        _, w, b = ops[0]
-        w_new = w / std[:, None]
-        ops[0] = ('linear', w_new, b - mean @ w_new)
-        return ops
+        steps = []
+        for (w1, b1, act), (w2, b2, _) in zip(first, second):
+            w = np.zeros((w1.shape[0] + w2.shape[0], w1.shape[1] + w2.shape[1]))
+            w[:w1.shape[0], :w1.shape[1]] = w1
+            w[w1.shape[0]:, w1.shape[1]:] = w2
+            steps.append((w, np.concatenate([b1, b2]), act))
+        return steps
 
     def _run_branches(self, x: np.ndarray) -> np.ndarray:
         """Branches of different layouts: each on its slice, concatenated, then the merge."""
@@ -313,9 +246,8 @@ class NumpyForward:
         return self._run(np.array([*target, 1.0], dtype=np.float32))
 
 
-def _same_layout(first: list, second: list) -> bool:
-    return len(first) == len(second) and all(
-        a[0] == b[0] and (a[0] != 'act' or a[1] is b[1]) for a, b in zip(first, second))
+def _same_layout(first: list[Step], second: list[Step]) -> bool:
+    return len(first) == len(second) and all(a.act == b.act for a, b in zip(first, second))
 
 
 def compile_numpy(model) -> NumpyForward:

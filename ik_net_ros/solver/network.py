@@ -35,6 +35,11 @@ class NetworkSolver(LearnedSolver):
         self._device = resolve_device(device)
         self.device = self._device.type
         self.model = checkpoint.model.to(self._device).eval()
+        # torch spreads its own work over the cores; a GPU takes the whole batch (BATCH at a
+        # time) rather than the CPU's cache-sized chunks
+        self.parallel = False
+        if self._device.type == 'cuda':
+            self.batch_chunk = None
         # small CPU batches (the live node's single targets) skip torch's per-op dispatch
         self.fast = compile_numpy(checkpoint.model) if self._device.type == 'cpu' else None
 

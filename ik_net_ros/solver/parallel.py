@@ -1,0 +1,38 @@
+"""One pool of worker threads for the chunks of large batches (see ``Solver._solve_batch``).
+
+Threads, not processes: numpy's array loops and ONNX Runtime's runs release the GIL, so chunks
+run on all cores with no copies between processes; the pool is made on first use (the live node,
+which solves one pose at a time, never starts it)."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+__all__ = ['map_chunks', 'worker_count']
+
+_pool: ThreadPoolExecutor | None = None
+_lock = threading.Lock()
+
+
+def worker_count() -> int:
+    """The cores this process may run on (its CPU affinity, not the machine's core count)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not on Linux
+        return os.cpu_count() or 1
+
+
+def map_chunks(fn: Callable, chunks: list) -> Iterable:
+    """``map(fn, chunks)``, the chunks spread over worker_count() threads; results in order.
+    A single chunk, or a call from inside a worker, runs on the calling thread."""
+    global _pool
+    if len(chunks) < 2 or worker_count() < 2 or threading.current_thread().name.startswith(
+            'ik_net_ros_chunk'):
+        return map(fn, chunks)
+    with _lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(worker_count(), thread_name_prefix='ik_net_ros_chunk')
+    return list(_pool.map(fn, chunks))
