@@ -1,0 +1,129 @@
+"""Large batches (issue 13.3): ONNX Runtime runs any network the numpy twin runs, with the same
+answers; without onnxruntime the twin takes over; chunks on several threads give the answers,
+errors and masks of one pass (speed lives in `make bench`)."""
+
+import logging
+import sys
+
+import numpy as np
+import pytest
+import torch
+
+from ik_net_ros import UnreachableError, load_solver
+from ik_net_ros.errors import ConfigError
+from ik_net_ros.kinematics import forward_kinematics, sample_joints
+from ik_net_ros.networks import NETWORKS, IKModel, build_network
+from ik_net_ros.solver import base
+from ik_net_ros.solver.cpu_network import ENGINES, CpuNetworkSolver
+from ik_net_ros.solver.fast import compile_numpy
+from ik_net_ros.solver.onnx_engine import EngineUnavailable, OnnxForward
+
+
+def _model(name: str, **kwargs) -> IKModel:
+    torch.manual_seed(3)
+    rng = np.random.default_rng(3)
+    model = IKModel(build_network(name, **kwargs), rng.normal(size=7), rng.uniform(0.5, 2, 7),
+                    rng.normal(size=4), rng.uniform(0.5, 2, 4))
+    for module in model.modules():  # BatchNorm statistics that are not the identity
+        if isinstance(module, torch.nn.BatchNorm1d):
+            module.running_mean.uniform_(-1, 1)
+            module.running_var.uniform_(0.5, 2)
+    return model.eval()
+
+
+def _poses(n: int, seed: int = 0) -> np.ndarray:
+    return forward_kinematics(sample_joints(n, np.random.default_rng(seed)))
+
+
+@pytest.mark.parametrize('name, kwargs', [('original', {})] + [
+    (name, {'activation': act}) for name in ('improved', 'focused')
+    for act in ('silu', 'relu', 'tanh', 'gelu')])
+def test_onnx_engine_equals_torch(name, kwargs):
+    assert set(NETWORKS) == {'original', 'improved', 'focused'}  # a new one: add it here
+    model = _model(name, **kwargs)
+    x = _poses(1000).astype(np.float32)
+    with torch.no_grad():
+        expected = model(torch.from_numpy(x)).numpy()
+    twin = compile_numpy(model)
+    out = OnnxForward(twin.folded)(x)
+    assert out.shape == (1000, 4) and out.dtype == np.float32
+    np.testing.assert_allclose(out, expected, atol=1e-4, rtol=1e-5)
+    np.testing.assert_allclose(out, twin(x), atol=1e-4, rtol=1e-5)
+
+
+@pytest.mark.parametrize('kwargs', [{'position': [128], 'orientation': [64, 64]},
+                                    {'position': [32, 16], 'orientation': [8], 'merge': [16]}])
+def test_onnx_engine_runs_any_focused_layout(kwargs):
+    model = _model('focused', **kwargs)
+    x = _poses(500).astype(np.float32)
+    with torch.no_grad():
+        expected = model(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(OnnxForward(compile_numpy(model).folded)(x), expected,
+                               atol=1e-5, rtol=1e-5)
+
+
+@pytest.mark.parametrize('name', ['original', 'improved', 'focused'])
+def test_shipped_models_same_answers_on_either_engine(name):
+    poses = _poses(3 * base.BATCH_CHUNK + 17, seed=1)  # several chunks, a ragged last one
+    auto = load_solver(name)
+    numpy_only = load_solver(name, engine='numpy')
+    assert auto.batch_engine() is not auto.fast  # ONNX Runtime is installed here
+    assert numpy_only.batch_engine() is numpy_only.fast
+    np.testing.assert_allclose(auto.solve(poses), numpy_only.solve(poses), atol=1e-5)
+    single = np.array([auto.solve(p) for p in poses[:50].tolist()])
+    np.testing.assert_allclose(auto.solve(poses)[:50], single, atol=1e-5)
+
+
+def test_without_onnxruntime_large_batches_run_on_the_numpy_twin(monkeypatch, caplog):
+    monkeypatch.setitem(sys.modules, 'onnxruntime', None)  # import fails
+    with pytest.raises(ConfigError, match='onnxruntime'):
+        load_solver('focused', engine='onnxruntime')
+    solver = load_solver('focused')
+    poses = _poses(500)
+    with caplog.at_level(logging.WARNING):
+        joints = solver.solve(poses)
+    assert solver.batch_engine() is solver.fast
+    assert 'numpy twin' in caplog.text
+    np.testing.assert_allclose(joints, load_solver('focused', engine='numpy').solve(poses),
+                               atol=0)
+    with pytest.raises(EngineUnavailable):
+        OnnxForward(solver.fast.folded)
+
+
+@pytest.mark.parametrize('engine', ['cuda', '', None, 3, 'ONNX'])
+def test_unknown_engine_is_a_config_error(engine):
+    with pytest.raises(ConfigError, match='engine'):
+        load_solver('focused', engine=engine)
+    assert 'auto' in ENGINES
+
+
+@pytest.mark.parametrize('name', ['analytic', 'focused'])
+def test_chunks_on_threads_give_one_pass_answers_and_errors(name, monkeypatch):
+    solver = load_solver(name)
+    poses = _poses(2 * base.BATCH_CHUNK + 100, seed=2)
+    far = [0.9, 0.0, 0.1, 0.0, 0.0, 0.0, 1.0]
+    bad_rows = [5, base.BATCH_CHUNK + 1, 2 * base.BATCH_CHUNK + 99]  # one in every chunk
+    poses[bad_rows] = far
+    with pytest.raises(UnreachableError) as err:
+        solver.solve(poses)
+    assert np.flatnonzero(err.value.mask).tolist() == bad_rows
+    assert f'{len(bad_rows)} of {len(poses)}' in str(err.value) and 'index 5 ' in str(err.value)
+    threaded = solver.solve(poses, on_unreachable='nearest')
+    monkeypatch.setattr(type(solver), 'batch_chunk', None)  # one pass, one thread
+    monkeypatch.setattr(type(solver), 'parallel', False)
+    np.testing.assert_array_equal(threaded, solver.solve(poses, on_unreachable='nearest'))
+    with pytest.raises(UnreachableError) as whole:
+        solver.solve(poses)
+    np.testing.assert_array_equal(whole.value.mask, err.value.mask)
+
+
+def test_refined_large_batch_equals_refined_single_poses():
+    solver = load_solver('focused')
+    poses = _poses(base.BATCH_CHUNK + 10, seed=4)
+    refined = solver.solve(poses, refine=True)
+    for i in (0, base.BATCH_CHUNK + 3):
+        np.testing.assert_allclose(refined[i], solver.solve(poses[i], refine=True), atol=1e-9)
+
+
+def test_weights_file_solver_is_the_cpu_solver():
+    assert isinstance(load_solver('focused'), CpuNetworkSolver)
