@@ -8,10 +8,12 @@ import sys
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from ik_net_ros import UnreachableError, load_solver
+from ik_net_ros import InvalidPoseError, UnreachableError, load_solver
 from ik_net_ros.errors import ConfigError
-from ik_net_ros.kinematics import forward_kinematics, sample_joints
+from ik_net_ros.kinematics import as_pose_array, forward_kinematics, sample_joints
 from ik_net_ros.networks import NETWORKS, IKModel, build_network
 from ik_net_ros.solver import base
 from ik_net_ros.solver.cpu_network import ENGINES, CpuNetworkSolver
@@ -127,3 +129,24 @@ def test_refined_large_batch_equals_refined_single_poses():
 
 def test_weights_file_solver_is_the_cpu_solver():
     assert isinstance(load_solver('focused'), CpuNetworkSolver)
+
+
+@settings(max_examples=200, deadline=None, derandomize=True)
+@given(rows=st.lists(st.lists(st.one_of(
+    st.floats(-2.0, 2.0), st.sampled_from([np.nan, np.inf, -np.inf, 0.0, 1e-7, 2e3, 1e200])),
+    min_size=7, max_size=7), min_size=1, max_size=base.SMALL_BATCH))
+def test_small_batches_validate_as_the_batch_check_does(rows):
+    """Rows of a small batch are validated one by one (the single-pose twin); whatever is
+    wrong with them, the error is the batch check's, word for word, and good rows give the
+    answers of the single-pose path."""
+    solver = load_solver('analytic')
+    try:
+        expected = as_pose_array(np.array(rows))[0]
+    except InvalidPoseError as e:
+        with pytest.raises(InvalidPoseError) as got:
+            solver.solve(np.array(rows), on_unreachable='nearest')
+        assert str(got.value) == str(e)
+        return
+    joints = solver.solve(np.array(rows), on_unreachable='nearest')
+    for i, row in enumerate(expected.tolist()):
+        np.testing.assert_array_equal(joints[i], solver.solve(row, on_unreachable='nearest'))

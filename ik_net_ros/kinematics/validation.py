@@ -14,8 +14,8 @@ import numpy as np
 from ik_net_ros.errors import InvalidJointsError, InvalidPoseError
 from ik_net_ros.kinematics.rotations import canonical_quat
 
-__all__ = ['as_pose_array', 'as_joint_array', 'real_array', 'unit_quaternions',
-           'MIN_QUAT_NORM', 'MAX_COORDINATE']
+__all__ = ['as_pose_array', 'pose_rows', 'check_pose_rows', 'as_joint_array', 'real_array',
+           'unit_quaternions', 'MIN_QUAT_NORM', 'MAX_COORDINATE']
 
 MIN_QUAT_NORM = 1e-6  # below this a quaternion has no direction to normalise to
 # m: a target a kilometre away is no target for a 0.4 m arm, and beyond this a float32 network
@@ -77,6 +77,47 @@ def unit_quaternions(quat: np.ndarray, name: str = 'poses') -> np.ndarray:
     return canonical_quat(scaled / norm[:, None])
 
 
+def pose_rows(poses, name: str = 'poses') -> tuple[np.ndarray, bool]:
+    """The first half of :func:`as_pose_array`: poses as a float64 (N, 7) array (a new one)
+    and whether one pose (7,) was given, values not yet checked.
+
+    Raises:
+        InvalidPoseError: not real numbers, or the wrong shape.
+    """
+    arr = real_array(poses, name, InvalidPoseError)
+    single = arr.ndim == 1
+    if single:
+        arr = arr[None, :]
+    if arr.ndim != 2 or arr.shape[1] != 7:
+        raise InvalidPoseError(
+            f'{name}: expected shape (7,) or (N, 7) [x, y, z, qx, qy, qz, qw], got '
+            f'{np.shape(poses)}')
+    return arr, single
+
+
+def check_pose_rows(arr: np.ndarray, name: str = 'poses') -> np.ndarray:
+    """The second half of :func:`as_pose_array`: ``arr`` (N, 7) float64 from
+    :func:`pose_rows`, checked, its quaternions made unit and canonical in place.
+
+    Raises:
+        InvalidPoseError: NaN/inf, a coordinate beyond MAX_COORDINATE m, or a quaternion of
+            norm < 1e-6.
+    """
+    # one reduction over the whole array first: the per-row ones only to name the culprit
+    if not np.isfinite(arr).all():
+        bad = ~np.all(np.isfinite(arr), axis=1)
+        raise InvalidPoseError(
+            f'{name}: {int(bad.sum())} pose(s) contain NaN or inf, first at index '
+            f'{int(np.argmax(bad))}')
+    if arr.size and np.abs(arr[:, :3]).max() > MAX_COORDINATE:
+        far = np.any(np.abs(arr[:, :3]) > MAX_COORDINATE, axis=1)
+        raise InvalidPoseError(
+            f'{name}: {int(far.sum())} position(s) beyond {MAX_COORDINATE:g} m from the base '
+            f'(not a target for this arm), first at index {int(np.argmax(far))}')
+    arr[:, 3:] = unit_quaternions(arr[:, 3:], name)
+    return arr
+
+
 def as_pose_array(poses, name: str = 'poses') -> tuple[np.ndarray, bool]:
     """Validate poses and return them as float64 (N, 7) with unit, canonical quaternions.
 
@@ -91,27 +132,8 @@ def as_pose_array(poses, name: str = 'poses') -> tuple[np.ndarray, bool]:
         InvalidPoseError: not real numbers, wrong shape, NaN/inf, a coordinate beyond
             MAX_COORDINATE m, or a quaternion of norm < 1e-6 (zero quaternion).
     """
-    arr = real_array(poses, name, InvalidPoseError)
-    single = arr.ndim == 1
-    if single:
-        arr = arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != 7:
-        raise InvalidPoseError(
-            f'{name}: expected shape (7,) or (N, 7) [x, y, z, qx, qy, qz, qw], got '
-            f'{np.shape(poses)}')
-    # one reduction over the whole array first: the per-row ones only to name the culprit
-    if not np.isfinite(arr).all():
-        bad = ~np.all(np.isfinite(arr), axis=1)
-        raise InvalidPoseError(
-            f'{name}: {int(bad.sum())} pose(s) contain NaN or inf, first at index '
-            f'{int(np.argmax(bad))}')
-    if arr.size and np.abs(arr[:, :3]).max() > MAX_COORDINATE:
-        far = np.any(np.abs(arr[:, :3]) > MAX_COORDINATE, axis=1)
-        raise InvalidPoseError(
-            f'{name}: {int(far.sum())} position(s) beyond {MAX_COORDINATE:g} m from the base '
-            f'(not a target for this arm), first at index {int(np.argmax(far))}')
-    arr[:, 3:] = unit_quaternions(arr[:, 3:], name)
-    return arr, single
+    arr, single = pose_rows(poses, name)
+    return check_pose_rows(arr, name), single
 
 
 def as_joint_array(joints, name: str = 'joints') -> tuple[np.ndarray, bool]:

@@ -17,12 +17,12 @@ from ik_net_ros.kinematics import (
     REASONS,
     ArmGeometry,
     IkSolutions,
-    as_pose_array,
     clamp_to_limits,
     project_and_solve,
 )
 from ik_net_ros.kinematics.scalar import OneSolution, project_and_solve_one, validate_pose
-from ik_net_ros.solver.parallel import map_chunks
+from ik_net_ros.kinematics.validation import check_pose_rows, pose_rows
+from ik_net_ros.solver.parallel import map_chunks, worker_count
 from ik_net_ros.solver.refine import refine_joints
 
 __all__ = ['Solver', 'ON_UNREACHABLE']
@@ -31,6 +31,7 @@ log = logging.getLogger(__name__)
 ON_UNREACHABLE = ('raise', 'nearest')
 SMALL_BATCH = 64  # up to this many poses, solve() runs the single-pose pipeline per pose
 BATCH_CHUNK = 4096  # poses per chunk of a large batch: its arrays stay in the L2 cache
+MIN_CHUNK = 256  # below this a chunk is not worth handing to another thread
 
 
 def _is_single_pose(poses) -> bool:
@@ -86,11 +87,11 @@ class Solver(ABC):
                               f'got {on_unreachable!r}')
         if _is_single_pose(poses):
             return self._solve_single(poses, refine, on_unreachable)
-        p, single = as_pose_array(poses)
+        p, single = pose_rows(poses)
         if len(p) <= SMALL_BATCH and not refine:
             joints = self._solve_rows(p, on_unreachable)
             return joints[0] if single else joints
-        joints = self._solve_batch(p, refine, on_unreachable)
+        joints = self._solve_batch(check_pose_rows(p), refine, on_unreachable)
         return joints[0] if single else joints
 
     def _solve_batch(self, p: np.ndarray, refine: bool, on_unreachable: str) -> np.ndarray:
@@ -98,7 +99,9 @@ class Solver(ABC):
         reachability, network, clamping, refinement) runs per chunk, so its arrays stay in
         cache, and chunks run on all cores where the solver allows (``parallel``: numpy and
         ONNX Runtime release the GIL)."""
-        size = self.batch_chunk or len(p)
+        size = len(p)
+        if self.batch_chunk:  # at least one chunk per core once chunks are worth a thread
+            size = min(self.batch_chunk, max(MIN_CHUNK, -(-len(p) // worker_count())))
         chunks = [p[i:i + size] for i in range(0, len(p), size)]
         stop = on_unreachable == 'raise'
 
@@ -125,10 +128,17 @@ class Solver(ABC):
         return self._finite(np.concatenate([j for _, _, j in results]))
 
     def _solve_rows(self, p: np.ndarray, on_unreachable: str) -> np.ndarray:
-        """Validated poses (N, 7), N <= SMALL_BATCH, one by one through the single-pose
-        pipeline: below this size the vectorised pipeline's fixed cost (about 400 us of numpy
-        calls) exceeds N single solves, so a small batch never costs more than its poses."""
-        rows = p.tolist()
+        """Poses (N, 7) from :func:`pose_rows`, N <= SMALL_BATCH, one by one through the
+        single-pose pipeline, validation included: below this size the vectorised pipeline's
+        fixed cost (numpy calls on tiny arrays) exceeds N single solves, so a small batch never
+        costs more than its poses. A bad row is reported as the batch check reports it."""
+        try:
+            rows = [validate_pose(row) for row in p.tolist()]
+        except InvalidPoseError:
+            check_pose_rows(p)  # raises the batch's message (count, first index)
+            raise  # never expected: both checks are twins (tested)
+        if len(rows) == 1:  # the single-pose path itself: one copy less
+            return self._solve_valid_one(rows[0], False, on_unreachable)[None]
         out = np.empty((len(rows), 4))
         unreachable = []
         for i, row in enumerate(rows):
@@ -146,12 +156,18 @@ class Solver(ABC):
                 f'{len(unreachable)} of {len(rows)} target(s) unreachable; first, index {first} '
                 f'at {[round(v, 4) for v in target[:3]]} m: {reason}',
                 mask=mask, reasons=[r for _, _, r in unreachable])
-        return self._finite(clamp_to_limits(out))
+        out = np.minimum(np.maximum(out, JOINT_LOWER), JOINT_UPPER)  # cheaper than np.clip
+        return out if math.isfinite(out.sum()) else self._finite(out)
 
     def _solve_single(self, pose, refine: bool, on_unreachable: str) -> np.ndarray:
         """The same pipeline for one pose in plain floats (about 10 us before the solver's own
         work, against about 300 us through numpy); tests check both give the same answer."""
-        target, solution = project_and_solve_one(validate_pose(pose), self.geometry, both=False)
+        return self._solve_valid_one(validate_pose(pose), refine, on_unreachable)
+
+    def _solve_valid_one(self, pose: list[float], refine: bool, on_unreachable: str
+                         ) -> np.ndarray:
+        """_solve_single of a pose validate_pose has passed."""
+        target, solution = project_and_solve_one(pose, self.geometry, both=False)
         if not solution.reachable and on_unreachable == 'raise':
             reason = REASONS[solution.reason]
             raise UnreachableError(

@@ -45,6 +45,13 @@ class FoldedNetwork:
     head: list[Step] = field(default_factory=list)  # residual
     branches: list[tuple[list[int], list[Step]]] = field(default_factory=list)  # branches
 
+    def flops(self) -> int:
+        """Floating-point operations of one pose's forward pass in its matmuls (2 per
+        multiply-add; biases and activations, a few percent, not counted)."""
+        steps = self.layers + self.head + [s for body, _ in self.blocks for s in body] + [
+            s for _, branch in self.branches for s in branch]
+        return sum(2 * step.w.size for step in steps)
+
 
 def _steps(plan_ops: list[dict], arrays: dict[str, np.ndarray]) -> list[Step]:
     """Plan ops as Steps, each BatchNorm folded into the Linear before it.

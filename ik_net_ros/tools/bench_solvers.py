@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import subprocess
@@ -16,7 +17,11 @@ from ik_net_ros.solver import load_solver
 from ik_net_ros.solver.network import NetworkSolver
 from ik_net_ros.training.metrics import pose_accuracy
 
-__all__ = ['accuracy', 'cpu_latency', 'throughput', 'gpu_timing', 'memory', 'ikpy_peer']
+__all__ = ['accuracy', 'cpu_latency', 'throughput', 'engines', 'cost_curve', 'gpu_timing',
+           'memory', 'ikpy_peer', 'COST_SIZES']
+
+# poses per solve() call for the cost-per-pose curve: 1 to 1,000,000
+COST_SIZES = (1, 4, 16, 64, 256, 1024, 4096, 16384, 65536, 262144, 1_000_000)
 
 
 def accuracy(name: str, poses: np.ndarray, labels: np.ndarray, refine: bool = False) -> dict:
@@ -66,23 +71,91 @@ def cpu_latency(name: str, poses: np.ndarray, repeats: int = 3000) -> dict:
     return out
 
 
-def throughput(name: str, poses: np.ndarray, repeats: int = 3) -> dict:
-    """Poses per second of ``solver.solve`` on a large batch (all CPU threads), and of the
-    network alone."""
+def throughput(name: str, poses: np.ndarray, repeats: int = 5) -> dict:
+    """Poses per second of ``solver.solve`` on a large batch (all cores), of its network alone
+    as solve() runs it (its batch engine, chunks on all cores), and the share of solve()'s time
+    that is not the network (validation, projection, reachability, clamping). Medians of
+    ``repeats`` runs, never the best run."""
+    from ik_net_ros.solver.base import BATCH_CHUNK
+    from ik_net_ros.solver.parallel import map_chunks
     torch.set_num_threads(os.cpu_count() or 1)
     solver = load_solver(name)
-    solver.solve(poses[:1000])
-    # medians of repeated runs, never the best run
-    median = float(np.median([_timed(lambda: solver.solve(poses)) for _ in range(repeats)]))
-    out = {'solve_poses_per_s': len(poses) / median}
+    out = {'solve_poses_per_s': _rate(lambda: solver.solve(poses), len(poses), repeats)}
     if name != 'analytic':
-        reference = NetworkSolver.from_name(name)
-        median = float(np.median([_timed(lambda: reference.predict_torch(poses))
-                                  for _ in range(repeats)]))
-        out['network_poses_per_s'] = len(poses) / median
-        median = float(np.median([_timed(lambda: solver.predict(poses))
-                                  for _ in range(repeats)]))
-        out['numpy_network_poses_per_s'] = len(poses) / median
+        engine = solver.batch_engine()
+        x32 = np.asarray(poses, np.float32)
+        chunks = [x32[i:i + BATCH_CHUNK] for i in range(0, len(x32), BATCH_CHUNK)]
+        network = _rate(lambda: map_chunks(engine, chunks), len(poses), repeats)
+        out.update(network_poses_per_s=network,
+                   network_engine='numpy twin' if engine is solver.fast else 'ONNX Runtime',
+                   non_network_share=max(0.0, 1.0 - out['solve_poses_per_s'] / network))
+    return out
+
+
+def _rate(fn, n: int, repeats: int = 3) -> float:
+    """Median poses/s of ``fn()`` handling n poses (after a warm-up call)."""
+    fn()
+    return n / float(np.median([_timed(fn) for _ in range(repeats)]))
+
+
+def engines(name: str, poses: np.ndarray, repeats: int = 1000) -> dict:
+    """The network alone on each engine: batch-1 p50 (one thread) and batched poses/s (all
+    cores, each engine as ``solve()`` drives it), with its FLOPs per pose. Engines: torch
+    eager, the numpy twin, ONNX Runtime where installed, CUDA where present."""
+    from ik_net_ros.solver.base import BATCH_CHUNK
+    from ik_net_ros.solver.parallel import map_chunks
+    numpy_solver = load_solver(name, engine='numpy')
+    out = {'flops_per_pose': numpy_solver.fast.folded.flops(), 'engines': {}}
+    x32 = np.asarray(poses, np.float32)
+    one = x32[:1]
+    chunks = [x32[i:i + BATCH_CHUNK] for i in range(0, len(x32), BATCH_CHUNK)]
+    reference = NetworkSolver.from_name(name)
+    one_torch = torch.as_tensor(one)
+
+    def batch1(fn) -> float:
+        for _ in range(100):
+            fn()
+        return float(np.median([_timed(fn) for _ in range(repeats)])) * 1e6
+
+    with torch.no_grad():
+        torch.set_num_threads(1)
+        torch_b1 = batch1(lambda: reference.model(one_torch))
+        torch.set_num_threads(os.cpu_count() or 1)
+        out['engines']['torch eager (CPU)'] = {
+            'batch1_us': torch_b1,
+            'poses_per_s': _rate(lambda: reference.predict_torch(poses), len(poses))}
+    twin = numpy_solver.fast
+    out['engines']['numpy twin'] = {
+        'batch1_us': batch1(lambda: twin(one)),
+        'poses_per_s': _rate(lambda: map_chunks(twin, chunks), len(poses))}
+    auto = load_solver(name)
+    engine = auto.batch_engine()
+    if engine is not auto.fast:
+        out['engines']['ONNX Runtime'] = {
+            'batch1_us': batch1(lambda: engine(one)),
+            'poses_per_s': _rate(lambda: map_chunks(engine, chunks), len(poses))}
+    if torch.cuda.is_available():
+        gpu = load_solver(name, device='cuda')
+        out['engines']['torch (CUDA)'] = {
+            'poses_per_s': _rate(lambda: gpu.predict_torch(poses), len(poses))}
+    return out
+
+
+def cost_curve(name: str, poses: np.ndarray, sizes=COST_SIZES, budget_s: float = 0.3) -> dict:
+    """{N: median us per pose of ``solve()`` on an (N, 7) array}: each size repeated until
+    ``budget_s`` (at least 3 calls); sizes beyond the poses given are skipped."""
+    solver = load_solver(name)
+    out = {}
+    for n in sizes:
+        if n > len(poses):
+            break
+        call = functools.partial(solver.solve, poses[:n], on_unreachable='nearest')
+        call()
+        times, spent = [], 0.0
+        while len(times) < 3 or (spent < budget_s and len(times) < 2000):
+            times.append(_timed(call))
+            spent += times[-1]
+        out[str(n)] = float(np.median(times)) / n * 1e6
     return out
 
 
