@@ -15,20 +15,36 @@ def test_bench_writes_report_tables_and_charts(tmp_path):
     proc = subprocess.run(
         [sys.executable, '-m', 'ik_net_ros.tools.cli', 'bench', '--output', str(tmp_path),
          '--models', 'focused', '--held-out', '300', '--repeats', '50', '--batch', '2000',
-         '--ros-duration', '0', '--ikpy-poses', '3'],
+         '--ros-duration', '0', '--ikpy-poses', '3', '--cost-max', '300'],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     report = (tmp_path / 'benchmarks.md').read_text()
     for section in ('## Accuracy on held-out poses', '## Inference time', '## Memory',
-                    '## Targets', '| focused |', '| analytic |', 'ikpy', 'no GPU'):
+                    '## Targets', '| focused |', '| analytic |', 'ikpy', 'no GPU',
+                    '## Batched inference on the CPU', 'fp32 ceiling', '% of peak',
+                    'Engines side by side', '| focused | ONNX Runtime |',
+                    '| focused | numpy twin |', '| focused | torch eager (CPU) |',
+                    'Cost per pose against the batch size', 'N=256', 'non-network share'):
         assert section in report, section
-    for chart in ('bench_accuracy.png', 'bench_latency.png', 'bench_memory.png'):
+    for chart in ('bench_accuracy.png', 'bench_latency.png', 'bench_memory.png',
+                  'bench_cost_per_pose.png'):
         assert (tmp_path / chart).stat().st_size > 5000
     results = json.loads((tmp_path / 'benchmarks.json').read_text())
     focused = results['solvers']['focused']
     assert focused['memory']['parameters'] > 0
     assert 0 < focused['accuracy']['position_mm_median'] < focused['accuracy']['position_mm_max']
     assert results['ikpy']['count'] == 3
+    assert results['peak']['gflops'] > 0 and results['peak']['method']
+    assert list(focused['cost_curve']) == ['1', '4', '16', '64', '256']
+    assert focused['engines']['flops_per_pose'] == 338176  # the shipped focused network
+    assert 0 <= focused['throughput']['non_network_share'] < 1
+
+
+@pytest.mark.ros
+def test_node_start_measures_ready_time_and_memory_of_a_real_ik_node():
+    from ik_net_ros.tools.bench_ros import node_start
+    figures = node_start(['analytic'], starts=1)['analytic']
+    assert 0 < figures['ready_s'] < 60 and figures['rss_mb'] > 20
 
 
 @pytest.mark.ros

@@ -21,6 +21,7 @@ from tqdm import tqdm
 from ik_net_ros.data import make_synthetic
 from ik_net_ros.resources import share_dir
 from ik_net_ros.tools import bench_solvers as solvers_bench
+from ik_net_ros.tools.bench_peak import fp32_peak
 from ik_net_ros.tools.bench_report import write_report
 from ik_net_ros.tools.common import HELD_OUT_SEED, count_in, number_in
 
@@ -36,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='poses for throughput')
     parser.add_argument('--ros-duration', type=number_in(0.0, 3600.0), default=5.0,
                         help='seconds per ROS latency run (0 skips them)')
+    parser.add_argument('--cost-max', type=count_in(1, 10_000_000), default=1_000_000,
+                        help='largest batch of the cost-per-pose curve')
     parser.add_argument('--ikpy-poses', type=count_in(0, 1_000_000), default=200,
                         help='poses for the ikpy peer (0 skips it)')
 
@@ -68,12 +71,14 @@ def run(args: argparse.Namespace) -> int:
     start = time.perf_counter()
     held = make_synthetic(args.held_out, seed=HELD_OUT_SEED)
     batch = make_synthetic(args.batch, seed=HELD_OUT_SEED + 1).poses
+    curve_poses = make_synthetic(args.cost_max, seed=HELD_OUT_SEED + 2).poses
     names = ['analytic'] + list(args.models)
-    results = {'machine': _machine(), 'solvers': {},
+    results = {'machine': _machine(), 'solvers': {}, 'peak': fp32_peak(),
                'held_out': {'rows': args.held_out, 'seed': HELD_OUT_SEED},
                'command': 'make bench' if args.output == 'docs' else ' '.join(sys.argv)}
     rates = (100.0, 1000.0) if args.ros_duration > 0 else ()
-    steps = len(names) * 5 + (1 if args.ikpy_poses else 0) + 2 * len(rates)
+    steps = len(names) * 7 + (1 if args.ikpy_poses else 0) + 2 * len(rates) + (
+        len(names) if rates else 0)
     with tqdm(total=steps, desc='bench', unit='step') as bar:
         for name in names:
             res = results['solvers'][name] = {}
@@ -88,6 +93,11 @@ def run(args: argparse.Namespace) -> int:
             res['throughput'] = solvers_bench.throughput(name, batch)
             res['gpu'] = solvers_bench.gpu_timing(name, held.poses)
             bar.update(1)
+            if name != 'analytic':
+                res['engines'] = solvers_bench.engines(name, batch)
+            bar.update(1)
+            res['cost_curve'] = solvers_bench.cost_curve(name, curve_poses)
+            bar.update(1)
             res['memory'] = solvers_bench.memory(name)
             bar.update(1)
         if args.ikpy_poses:
@@ -95,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
             results['ikpy'] = solvers_bench.ikpy_peer(urdf, held.poses, args.ikpy_poses)
             bar.update(1)
         if rates:
-            from ik_net_ros.tools.bench_ros import ros_latency
+            from ik_net_ros.tools.bench_ros import node_start, ros_latency
+            results['node_start'] = node_start(names, progress=bar)
             model = 'focused' if 'focused' in args.models else args.models[0]
             results['ros'] = ros_latency(model, rates, args.ros_duration, progress=bar)
     results['seconds'] = time.perf_counter() - start

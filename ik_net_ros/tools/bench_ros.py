@@ -18,7 +18,7 @@ import numpy as np
 from ik_net_ros.kinematics.paths import sweep_pose
 from ik_net_ros.tools.demo import _start_node, _stop
 
-__all__ = ['ros_latency']
+__all__ = ['ros_latency', 'node_start']
 
 BLOCK_S = 0.5  # seconds of targets to one responder before switching to the other
 RESPONDERS = ('floor', 'ik')
@@ -126,4 +126,69 @@ def ros_latency(model: str = 'focused', rates=(100.0, 1000.0), duration: float =
         out[str(int(rate))] = _run_rate(rate, duration, model)
         if progress:
             progress.update(2)
+    return out
+
+
+def _rss_mb(pid: int) -> float | None:
+    try:
+        for line in open(f'/proc/{pid}/status'):
+            if line.startswith('VmRSS:'):
+                return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return None
+
+
+def node_start(models, starts: int = 3, progress=None) -> dict:
+    """{model: {'ready_s', 'rss_mb'}} of the ik node, medians of ``starts`` starts each:
+    ready is the time from starting its process to its first joint command for a target
+    (published every 10 ms from the start), RSS its resident memory after 50 more answers.
+    The sim driver runs beside it, as in use."""
+    import rclpy
+    from geometry_msgs.msg import PoseStamped
+    from rclpy.executors import SingleThreadedExecutor
+    from sensor_msgs.msg import JointState
+
+    from ik_net_ros.nodes.conversions import array_to_pose
+
+    driver = _start_node('ik_net_ros.nodes.driver_node', {'backend': 'sim'})
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    node = rclpy.create_node('bench_start_client', context=context)
+    executor = SingleThreadedExecutor(context=context)
+    executor.add_node(node)
+    answers: list[float] = []
+    node.create_subscription(JointState, 'joint_command',
+                             lambda _: answers.append(time.perf_counter()), 100)
+    pub = node.create_publisher(PoseStamped, 'target_pose', 10)
+    pose = sweep_pose(np.zeros(1), speed=3.0)[0]
+    out = {}
+    try:
+        for model in models:
+            ready, rss = [], []
+            for _ in range(starts):
+                answers.clear()
+                start = time.perf_counter()
+                proc = _start_node('ik_net_ros.nodes.ik_node', {'model': model})
+                try:
+                    while len(answers) < 51 and time.perf_counter() < start + 60:
+                        pub.publish(array_to_pose(pose, 'world', node.get_clock().now().to_msg()))
+                        executor.spin_once(timeout_sec=0.01)
+                    if len(answers) < 51:
+                        raise RuntimeError(f'ik node ({model}) did not answer within 60 s')
+                    ready.append(answers[0] - start)
+                    rss.append(_rss_mb(proc.pid))
+                finally:
+                    _stop([proc])
+                    time.sleep(0.3)  # its last answers drain before the next start
+            out[model] = {'ready_s': float(np.median(ready)),
+                          'rss_mb': float(np.median([r for r in rss if r is not None] or [0])),
+                          'starts': starts}
+            if progress:
+                progress.update(1)
+    finally:
+        executor.shutdown()
+        node.destroy_node()
+        context.try_shutdown()
+        _stop([driver])
     return out

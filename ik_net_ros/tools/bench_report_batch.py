@@ -1,0 +1,148 @@
+"""The benchmark report's CPU-inference sections (issue 13): the machine's fp32 ceiling, the
+engines side by side, batched throughput as a share of the ceiling, cost per pose against the
+batch size, and the ik node's memory and start-up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+__all__ = ['batch_sections', 'batch_verdicts', 'TARGET_THROUGHPUT', 'TARGET_NON_NETWORK',
+           'TARGET_NODE_RSS_MB', 'TARGET_NODE_READY_S']
+
+TARGET_THROUGHPUT = 1e6  # focused solve() poses/s on 100,000 poses
+TARGET_NON_NETWORK = 0.15  # share of solve()'s time that is not the network
+TARGET_NODE_RSS_MB = 100.0
+TARGET_NODE_READY_S = 1.0
+
+
+def _share(poses_per_s: float | None, flops: int | None, peak: dict | None) -> str:
+    """'GFLOP/s (x % of peak)' of a network rate."""
+    if not poses_per_s or not flops:
+        return '-'
+    gflops = poses_per_s * flops / 1e9
+    return f'{gflops:.0f} ({100 * gflops / peak["gflops"]:.0f} %)' if peak else f'{gflops:.0f}'
+
+
+def batch_sections(results: dict, out: Path, table) -> list[str]:
+    """Markdown lines of the sections; charts written into ``out``. ``table`` formats rows."""
+    solvers, peak = results['solvers'], results.get('peak')
+    md = ['## Batched inference on the CPU\n']
+    if peak:
+        md.append(f'The machine\'s fp32 ceiling, measured in this run: **{peak["gflops"]:.0f} '
+                  f'GFLOP/s** on {peak["cores"]} cores ({peak["per_core_gflops"]:.0f} per core; '
+                  f'{peak["method"]}). Network rates below are also given as GFLOP/s and a '
+                  'share of it (matmul FLOPs per pose: 2 per weight).\n')
+    md.append('`solve()` on 100,000 poses (validation, projection, reachability, the network, '
+              'clamping; chunks of 4,096 poses on all cores) against the network alone as '
+              'solve() runs it; the rest is the non-network share. Medians of 5 runs. '
+              f'Targets (focused): >= {TARGET_THROUGHPUT / 1e6:.0f} M poses/s, non-network '
+              f'<= {TARGET_NON_NETWORK:.0%}.\n')
+    rows = []
+    for name, res in solvers.items():
+        thr = res.get('throughput', {})
+        flops = res.get('engines', {}).get('flops_per_pose')
+        rows.append([name, thr.get('solve_poses_per_s'), thr.get('network_engine', '-'),
+                     thr.get('network_poses_per_s'),
+                     _share(thr.get('network_poses_per_s'), flops, peak),
+                     f'{100 * thr["non_network_share"]:.0f} %'
+                     if 'non_network_share' in thr else '-'])
+    md.append(table(['solver', 'solve() poses/s', 'engine', 'network poses/s',
+                     'network GFLOP/s (% of peak)', 'non-network share'], rows))
+    md.append('\n### Engines side by side (network alone)\n')
+    md.append('Batch 1 on one thread (p50), and 100,000 poses on all cores (median of 3): torch '
+              'eager (its own threads, chunks of 2,048), the numpy twin and ONNX Runtime (chunks '
+              'of 4,096 on the worker threads, as solve() drives them), CUDA where present. '
+              'The CPU solver runs single poses and batches of up to 64 on the numpy twin, '
+              'larger ones on ONNX Runtime.\n')
+    rows = []
+    for name, res in solvers.items():
+        eng = res.get('engines')
+        if not eng:
+            continue
+        for engine, fig in eng['engines'].items():
+            rows.append([name, engine, fig.get('batch1_us'), fig.get('poses_per_s'),
+                         _share(fig.get('poses_per_s'), eng['flops_per_pose'], peak)])
+    md.append(table(['network', 'engine', 'batch-1 us', 'poses/s', 'GFLOP/s (% of peak)'],
+                    rows))
+    curves = {n: r['cost_curve'] for n, r in solvers.items() if r.get('cost_curve')}
+    if curves:
+        md.append('\n### Cost per pose against the batch size\n')
+        md.append('`solve()` on an (N, 7) array, us per pose (median of repeated calls, at '
+                  'least 0.3 s of them per size). Up to 64 poses run one by one through the '
+                  'single-pose path (never more per call than N single calls); above, the '
+                  'vectorised pipeline in chunks over the cores.\n')
+        sizes = list(next(iter(curves.values())))
+        md.append(table(['solver'] + [f'N={int(n):,}' for n in sizes],
+                        [[n] + [c.get(s) for s in sizes] for n, c in curves.items()]))
+        md.append(f'\n![cost per pose]({_cost_chart(curves, out).name})\n')
+    start = results.get('node_start')
+    if start:
+        md.append('\n### The ik node: memory and start-up\n')
+        md.append('The running ik node (its own process, sim driver beside it): resident memory '
+                  'after answering, and the time from starting its process to its first joint '
+                  'command for a target published every 10 ms. Medians of '
+                  f'{next(iter(start.values()))["starts"]} starts per model. Targets: <= '
+                  f'{TARGET_NODE_RSS_MB:.0f} MB, ready within {TARGET_NODE_READY_S:.0f} s.\n')
+        md.append(table(['model', 'RSS MB', 'ready s'],
+                        [[m, f['rss_mb'], f['ready_s']] for m, f in start.items()]))
+    return md
+
+
+def _cost_chart(curves: dict, out: Path) -> Path:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for name, curve in curves.items():
+        sizes = np.array([int(n) for n in curve])
+        ax.plot(sizes, [curve[str(n)] for n in sizes], marker='o', label=name)
+    ax.axvline(64.5, color='grey', ls=':', lw=1, label='single-pose path up to 64')
+    ax.set_xscale('log')
+    ax.set_yscale('log')
+    ax.set_xlabel('poses per solve() call (N)')
+    ax.set_ylabel('us per pose (median)')
+    ax.set_title('cost per pose of solve() on an (N, 7) array')
+    ax.grid(True, which='both', alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    path = out / 'bench_cost_per_pose.png'
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def batch_verdicts(results: dict) -> list[str]:
+    """Target lines of the sections."""
+    out = []
+    thr = results['solvers'].get('focused', {}).get('throughput', {})
+    if thr.get('solve_poses_per_s'):
+        rate = thr['solve_poses_per_s']
+        out.append(f'focused: {rate / 1e6:.2f} M poses/s batched vs target 1 M/s: '
+                   + ('met' if rate >= TARGET_THROUGHPUT else
+                      f'missed by {1 - rate / TARGET_THROUGHPUT:.0%} (the network alone: '
+                      f'{thr.get("network_poses_per_s", 0) / 1e6:.2f} M/s)'))
+    if 'non_network_share' in thr:
+        share = thr['non_network_share']
+        out.append(f'focused: non-network share of solve() {share:.0%} vs target <= '
+                   f'{TARGET_NON_NETWORK:.0%}: ' + ('met' if share <= TARGET_NON_NETWORK
+                                                   else 'missed'))
+    for name, res in results['solvers'].items():
+        curve = res.get('cost_curve')
+        if curve:
+            costs = list(curve.values())
+            # "falls steadily": no size costs more per pose than a smaller one, give or take
+            # 15 % of timing noise
+            rises = [int(n) for n, c, prev in zip(list(curve)[1:], costs[1:], costs)
+                     if c > 1.15 * prev]
+            out.append(f'{name}: cost per pose ' + (
+                'falls or holds from N = 1 to ' + f'{int(list(curve)[-1]):,}' if not rises
+                else f'rises at N = {", ".join(map(str, rises))}'))
+    for model, fig in results.get('node_start', {}).items():
+        rss_ok = 'met' if fig['rss_mb'] <= TARGET_NODE_RSS_MB else 'missed'
+        ready_ok = 'met' if fig['ready_s'] <= TARGET_NODE_READY_S else 'missed'
+        out.append(f'ik node ({model}): RSS {fig["rss_mb"]:.0f} MB (<= {TARGET_NODE_RSS_MB:.0f}: '
+                   f'{rss_ok}), ready {fig["ready_s"]:.2f} s (<= {TARGET_NODE_READY_S:.0f} s: '
+                   f'{ready_ok})')
+    return out
