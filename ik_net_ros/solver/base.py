@@ -31,7 +31,6 @@ log = logging.getLogger(__name__)
 ON_UNREACHABLE = ('raise', 'nearest')
 SMALL_BATCH = 64  # up to this many poses, solve() runs the single-pose pipeline per pose
 BATCH_CHUNK = 4096  # poses per chunk of a large batch: its arrays stay in the L2 cache
-MIN_CHUNK = 256  # below this a chunk is not worth handing to another thread
 
 
 def _is_single_pose(poses) -> bool:
@@ -57,6 +56,9 @@ class Solver(ABC):
     # several threads at once (solvers whose work releases the GIL)
     batch_chunk: int | None = BATCH_CHUNK
     parallel: bool = True
+    # the smallest chunk worth handing to another thread: its work must outweigh the hand-off
+    # (make bench's cost-per-pose curve: 512 for a network, 4096 for the closed form)
+    min_chunk: int = 512
 
     def __init__(self, geometry: ArmGeometry = DEFAULT_GEOMETRY):
         self.geometry = geometry
@@ -101,7 +103,7 @@ class Solver(ABC):
         ONNX Runtime release the GIL)."""
         size = len(p)
         if self.batch_chunk:  # at least one chunk per core once chunks are worth a thread
-            size = min(self.batch_chunk, max(MIN_CHUNK, -(-len(p) // worker_count())))
+            size = min(self.batch_chunk, max(self.min_chunk, -(-len(p) // worker_count())))
         chunks = [p[i:i + size] for i in range(0, len(p), size)]
         stop = on_unreachable == 'raise'
 
