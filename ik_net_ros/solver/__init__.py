@@ -12,13 +12,13 @@ from ik_net_ros.networks.weights import weights_path
 from ik_net_ros.resources import model_path, share_dir
 from ik_net_ros.solver.analytic import AnalyticSolver
 from ik_net_ros.solver.base import Solver
+from ik_net_ros.solver.cpu_network import ENGINES
 from ik_net_ros.solver.refine import refine_joints
 
 __all__ = ['Solver', 'AnalyticSolver', 'load_solver', 'refine_joints', 'shipped_models']
 
 DEVICES = ('cpu', 'cuda', 'auto')
 MODEL_SUFFIXES = ('.pt', '.pth', '.npz')
-ENGINES = ('auto', 'numpy', 'onnxruntime')  # kept in step with cpu_network.ENGINES (test)
 
 
 def shipped_models() -> list[str]:

@@ -2,7 +2,7 @@
 checkpoint) folded once, then run by the engine that is faster for the batch at hand.
 
 - One pose and small batches (the live node): the numpy twin (:mod:`.fast`). Nothing to load
-  but numpy: the process stays at a third of torch's memory (38 against 231 MB).
+  but numpy: a process that loads a network and solves peaks at 43 MB (231 MB with torch).
 - Large batches (more than SMALL_BATCH poses): ONNX Runtime (:mod:`.onnx_engine`), made on the
   first large batch, about 1.5x the numpy twin's rate per core on focused (``make bench``). If
   onnx/onnxruntime are missing or refuse the graph, the numpy twin runs them, said once in the

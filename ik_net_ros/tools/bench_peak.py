@@ -74,9 +74,12 @@ def _fma_library(folder: Path):
     source.write_text(_SOURCE)
     cmd = [compiler, '-O2', '-shared', '-fPIC', *cflags.split(), *defines.split(),
            str(source), '-o', str(library)]
-    if subprocess.run(cmd, capture_output=True, timeout=120).returncode != 0:
+    try:
+        if subprocess.run(cmd, capture_output=True, timeout=120).returncode != 0:
+            return None
+        fn = ctypes.CDLL(str(library)).fma_loop
+    except (OSError, subprocess.TimeoutExpired):  # a compiler that fails or hangs: SGEMM
         return None
-    fn = ctypes.CDLL(str(library)).fma_loop
     fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_int64]
     return fn, lanes, isa
 
