@@ -24,6 +24,12 @@ __all__ = ['compile_numpy', 'NumpyForward']
 warnings.filterwarnings('ignore', 'overflow encountered in exp', RuntimeWarning, __name__)
 
 
+# OpenBLAS's single-vector product (sgemv, every layer at batch 1) runs about 28 % faster when a
+# weight matrix starts on a cache line and its rows are a multiple of 8 floats long (193 -> 200
+# columns: 2.27 -> 1.62 us on a 193 x 193 layer here): every layer is padded so
+PAD_COLUMNS = 8
+_ALIGN_FLOATS = 16  # 64 bytes
+
 # a 0-d float32 one: adding it costs half of adding the Python float 1.0 (no scalar conversion)
 _ONE = np.ones((), np.float32)
 
@@ -146,7 +152,18 @@ class NumpyForward:
                 self.steps = [(w.astype(np.float32), b.astype(np.float32), act)
                               for w, b, act in steps]
                 return
-        self.steps = augment.chain(_negate_silu_chain(steps), carry_last=False)
+        self.steps = self._pad_chain(augment.chain(_negate_silu_chain(steps), carry_last=False))
+
+    @staticmethod
+    def _pad_chain(steps: list, rows: int | None = None, last: bool = True) -> list:
+        """(W, act) layers padded by _padded, each to the previous one's width; the last
+        one keeps its columns where ``last`` (the network's 4 outputs)."""
+        out = []
+        for i, (w, act) in enumerate(steps):
+            w = _padded(w, rows or w.shape[0], pad_columns=not (last and i == len(steps) - 1))
+            out.append((w, act))
+            rows = w.shape[1]
+        return out
 
     def _compile_improved(self, stem, blocks, head, augment: _Augmenter) -> None:
         """Stem, residual blocks h <- act(h + body(h)), head. With SiLU throughout, h is held
@@ -163,7 +180,8 @@ class NumpyForward:
                       for ((w1, b1, _), (w2, b2, _)), _ in blocks]
             (wh, bh, act), = head
             head = [(-wh, bh, act)]
-        self.steps = augment.chain(stem, carry_last=True)
+        self.steps = self._pad_chain(augment.chain(stem, carry_last=True), last=False)
+        width = self.steps[-1][0].shape[1]  # h's padded width: every block keeps it
         block_const = augment.const
         self.blocks = []
         for body, act in blocks:
@@ -173,10 +191,11 @@ class NumpyForward:
             second = np.hstack([second, np.zeros((second.shape[0], 1), np.float32)])
             # the extra unit of h + body(h) is h's constant (+ 0), then the block activation
             augment.const = float(act(np.full((1, 1), block_const, np.float32))[0, 0])
-            self.blocks.append((first, act1, second, act))
+            first = _padded(first, width)
+            self.blocks.append((first, act1, _padded(second, first.shape[1]), act))
             block_const = augment.const
         (wh, bh, _), = head
-        self.head = augment.layer(wh, bh, None, carry=False)
+        self.head = _padded(augment.layer(wh, bh, None, carry=False), width, pad_columns=False)
 
     @staticmethod
     def _block_diagonal(first, second) -> list:
@@ -244,6 +263,26 @@ class NumpyForward:
     def one(self, target: list[float]) -> np.ndarray:
         """(4,) float32 joints of one pose given as 7 Python floats: the fewest conversions."""
         return self._run(np.array([*target, 1.0], dtype=np.float32))
+
+
+def _aligned(w: np.ndarray) -> np.ndarray:
+    """``w`` as float32 in a buffer starting on a 64-byte (cache line) boundary."""
+    buf = np.empty(w.size + _ALIGN_FLOATS, np.float32)
+    start = (-buf.ctypes.data // 4) % _ALIGN_FLOATS
+    out = buf[start:start + w.size].reshape(w.shape)
+    out[...] = w
+    return out
+
+
+def _padded(w: np.ndarray, rows: int, pad_columns: bool = True) -> np.ndarray:
+    """Weights (in, out) grown with zeros to ``rows`` rows (the previous layer's padded width)
+    and, where ``pad_columns``, to a multiple of PAD_COLUMNS columns; cache-line aligned.
+    The added units get a pre-activation of exactly 0, which every activation maps to 0, and
+    meet zero rows in the next layer: the answer is unchanged (tests)."""
+    columns = -(-w.shape[1] // PAD_COLUMNS) * PAD_COLUMNS if pad_columns else w.shape[1]
+    out = np.zeros((rows, columns), np.float32)
+    out[:w.shape[0], :w.shape[1]] = w
+    return _aligned(out)
 
 
 def _same_layout(first: list[Step], second: list[Step]) -> bool:
