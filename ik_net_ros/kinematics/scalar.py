@@ -7,7 +7,6 @@ them against the vectorised functions on many random poses, so the two cannot dr
 
 from __future__ import annotations
 
-import functools
 import math
 import numbers
 import reprlib
@@ -40,9 +39,17 @@ def validate_pose(pose) -> list[float]:
         InvalidPoseError: not 7 real numbers, NaN/inf, a coordinate beyond MAX_COORDINATE m,
             or a zero quaternion.
     """
-    # a plain float ndarray (the node's case) converts in one call; anything else is checked
-    # value by value: complex, strings, booleans and masked values are no pose
-    if type(pose) is np.ndarray and pose.dtype.kind in 'fiu':
+    # a list of 7 floats (the node's case) or a plain float ndarray converts in one step;
+    # anything else is checked value by value: complex, strings, booleans and masked values
+    # are no pose
+    values = pose
+    if type(pose) is list and len(pose) == 7:
+        x, y, z, qx, qy, qz, qw = pose
+        if not (type(x) is float and type(y) is float and type(z) is float
+                and type(qx) is float and type(qy) is float and type(qz) is float
+                and type(qw) is float):
+            values = [float(v) if type(v) is float else _real(v) for v in pose]
+    elif type(pose) is np.ndarray and pose.dtype.kind in 'fiu':
         values = pose.tolist()
         if pose.ndim != 1:
             raise InvalidPoseError(f'pose: expected 7 values, got shape {pose.shape}')
@@ -51,12 +58,15 @@ def validate_pose(pose) -> list[float]:
     if len(values) != 7:
         raise InvalidPoseError(f'pose: expected 7 values [x, y, z, qx, qy, qz, qw], got '
                                f'{len(values)}')
-    if not all(math.isfinite(v) for v in values):
+    x, y, z, qx, qy, qz, qw = values
+    # one test for the usual case: a finite sum has finite terms; an infinite one may only
+    # have overflowed (1e308 + 1e308), so then each value is looked at
+    if not math.isfinite(x + y + z + qx + qy + qz + qw) and not all(
+            math.isfinite(v) for v in values):
         raise InvalidPoseError('pose: 1 pose(s) contain NaN or inf, first at index 0')
-    if max(abs(values[0]), abs(values[1]), abs(values[2])) > MAX_COORDINATE:
+    if abs(x) > MAX_COORDINATE or abs(y) > MAX_COORDINATE or abs(z) > MAX_COORDINATE:
         raise InvalidPoseError(f'pose: 1 position(s) beyond {MAX_COORDINATE:g} m from the base '
                                '(not a target for this arm), first at index 0')
-    qx, qy, qz, qw = values[3:]
     norm = math.sqrt(qx * qx + qy * qy + qz * qz + qw * qw)
     scale = 1.0
     if not 1e-150 < norm < 1e150:  # the squares over- or underflowed: scale by the largest
@@ -67,8 +77,13 @@ def validate_pose(pose) -> list[float]:
     if scale * norm < MIN_QUAT_NORM:
         raise InvalidPoseError(f'pose: 1 quaternion(s) of norm < {MIN_QUAT_NORM} (a zero '
                                'quaternion is no orientation), first at index 0')
-    q = [qx / norm, qy / norm, qz / norm, qw / norm]
-    return values[:3] + ([-v for v in q] if _sign_key(q) < 0 else q)
+    qx, qy, qz, qw = qx / norm, qy / norm, qz / norm, qw / norm
+    # canonical sign: the first non-zero of (w, x, y, z) positive (if chains: a generator
+    # costs more than the test at this size)
+    if qw < 0.0 or (qw == 0.0 and (qx < 0.0 or (qx == 0.0 and (
+            qy < 0.0 or (qy == 0.0 and qz < 0.0))))):
+        return [x, y, z, -qx, -qy, -qz, -qw]
+    return [x, y, z, qx, qy, qz, qw]
 
 
 def _sequence(pose):
@@ -93,16 +108,6 @@ def _real(value) -> float:
     except (OverflowError, TypeError, ValueError) as e:
         raise InvalidPoseError(f'pose: {reprlib.repr(value)} is not a real number that fits a '
                                f'float ({e})') from e
-
-
-def _sign_key(q: list[float]) -> float:
-    """The first non-zero of (w, x, y, z): canonical quaternions have it positive (an if
-    chain: a generator costs more than the rest of the test at this size)."""
-    if q[3] != 0.0:
-        return q[3]
-    if q[0] != 0.0:
-        return q[0]
-    return q[1] if q[1] != 0.0 else q[2]
 
 
 def _wrap(a: float) -> float:
@@ -131,21 +136,40 @@ class OneSolution:
         return self.joints[0] if up_first else self.joints[1]
 
 
-@functools.lru_cache(maxsize=8)
+_CONSTANTS: dict[int, tuple] = {}  # id(geometry) -> (geometry, constants)
+
+
 def _constants(g: ArmGeometry) -> tuple[float, ...]:
-    return (g.joint1_x, g.tool, g.shoulder_z, g.upper_arm, g.forearm, g.upper_arm_offset,
-            g.joint_offsets if g.has_offsets else None)
+    """The closed form's constants of ``g``, made once per geometry object (an lru_cache
+    would hash the dataclass on every call: 0.3 us, a tenth of the projection)."""
+    entry = _CONSTANTS.get(id(g))
+    if entry is None or entry[0] is not g:  # new, or an id reused after the object died
+        if len(_CONSTANTS) > 64:
+            _CONSTANTS.clear()
+        entry = _CONSTANTS[id(g)] = (g, (
+            g.joint1_x, g.tool, g.shoulder_z, g.upper_arm, g.forearm, g.upper_arm_offset,
+            g.joint_offsets if g.has_offsets else None))
+    return entry[1]
 
 
-def _inside(q, tolerance: float) -> bool:
-    lo, hi = _LOWER, _UPPER
-    return (lo[0] - tolerance <= q[0] <= hi[0] + tolerance
-            and lo[1] - tolerance <= q[1] <= hi[1] + tolerance
-            and lo[2] - tolerance <= q[2] <= hi[2] + tolerance
-            and lo[3] - tolerance <= q[3] <= hi[3] + tolerance)
+def _bounds(tolerance: float) -> tuple[float, ...]:
+    """lower1, upper1, ..., lower4, upper4 widened by ``tolerance`` (as the vectorised check
+    computes them)."""
+    return tuple(v for lo, hi in zip(_LOWER, _UPPER) for v in (lo - tolerance, hi + tolerance))
+
+
+_VALID, _STRICT = _bounds(LIMIT_TOLERANCE), _bounds(STRICT_TOLERANCE)
+
+
+def _inside(q, bounds: tuple[float, ...]) -> bool:
+    a1, b1, a2, b2, a3, b3, a4, b4 = bounds
+    return a1 <= q[0] <= b1 and a2 <= q[1] <= b2 and a3 <= q[2] <= b3 and a4 <= q[3] <= b4
 
 
 def _solve_yaw_pitch(x, y, z, q1, phi, g: ArmGeometry, both: bool = True) -> OneSolution:
+    """The closed form of :func:`ik_net_ros.kinematics.inverse.solve_yaw_pitch` for one pose,
+    the same float operations in the same order (the tests hold both to equality); _wrap is
+    written out: a call costs as much as its arithmetic here."""
     x1, tool, shoulder_z, l1, l2, theta0, offsets = _constants(g)
     r = (x - x1) * math.cos(q1) + y * math.sin(q1)
     rw = r - tool * math.cos(phi)
@@ -155,29 +179,24 @@ def _solve_yaw_pitch(x, y, z, q1, phi, g: ArmGeometry, both: bool = True) -> One
         return OneSolution([None, None], [False, False], [False, False], OUT_OF_REACH)
     acos = math.acos(max(-1.0, min(1.0, cos_elbow)))
     base = math.atan2(zw, rw)
+    # atan2 and sin are odd, cos even (exactly): elbow down's angle is elbow up's negated
+    beta = math.atan2(l2 * math.sin(acos), l1 + l2 * math.cos(acos))
+    pi, two_pi = _PI, _TWO_PI
     joints, valid, strict = [None, None], [False, False], [False, False]
-    for k, gamma in enumerate((-acos, acos)):
-        a1 = base - math.atan2(l2 * math.sin(gamma), l1 + l2 * math.cos(gamma))
-        q2 = _wrap(_PI / 2 - theta0 - a1)
-        q3 = _wrap(-(a1 + gamma) - q2)
-        q = (q1, q2, q3, _wrap(phi - q2 - q3))
+    for k, gamma, a1 in ((0, -acos, base + beta), (1, acos, base - beta)):  # elbow up first
+        q2 = -((-(pi / 2 - theta0 - a1) + pi) % two_pi - pi)
+        q3 = -((-(-(a1 + gamma) - q2) + pi) % two_pi - pi)
+        q = (q1, q2, q3, -((-(phi - q2 - q3) + pi) % two_pi - pi))
         if offsets is not None:  # link angles -> the angles the servos are commanded
             q = tuple(_wrap(v - o) for v, o in zip(q, offsets))
-        valid[k] = _inside(q, LIMIT_TOLERANCE)
-        strict[k] = valid[k] and _inside(q, STRICT_TOLERANCE)
+        valid[k] = ok = _inside(q, _VALID)
+        strict[k] = tight = ok and _inside(q, _STRICT)
         joints[k] = tuple(min(hi, max(lo, v)) for v, lo, hi in zip(q, _LOWER, _UPPER)) \
-            if valid[k] and not strict[k] else q
-        if not both and strict[0]:
+            if ok and not tight else q
+        if tight and not both and k == 0:
             break  # the branch rule takes elbow up whatever elbow down is
     reason = REACHABLE if (valid[0] or valid[1]) else OUTSIDE_LIMITS
     return OneSolution(joints, valid, strict, reason)
-
-
-def _quat_from_yaw_pitch(yaw: float, pitch: float) -> list[float]:
-    sa, ca = math.sin(0.5 * yaw), math.cos(0.5 * yaw)
-    sb, cb = math.sin(0.5 * pitch), math.cos(0.5 * pitch)
-    q = [-sa * sb, ca * sb, sa * cb, ca * cb]
-    return [-v for v in q] if _sign_key(q) < 0 else q
 
 
 def project_and_solve_one(p: list[float], g: ArmGeometry = DEFAULT_GEOMETRY,
@@ -200,19 +219,26 @@ def project_and_solve_one(p: list[float], g: ArmGeometry = DEFAULT_GEOMETRY,
     prefer_back = -fwd_match > fwd_match + 1e-12  # the back candidate's match is -fwd_match
     order = ((back_yaw, -c, -s), (psi, c, s)) if prefer_back else ((psi, c, s),
                                                                    (back_yaw, -c, -s))
-    first_pose = sol = None
+    first = None
     for yaw, cy, sy in order:
         pitch = elevation if ux * cy + uy * sy >= 0.0 else _PI - elevation
-        quat = _quat_from_yaw_pitch(yaw, pitch)
+        # quat_from_yaw_pitch written out (its canonical sign below: it does not change the
+        # products the yaw and pitch are read back from)
+        sa, ca = math.sin(0.5 * yaw), math.cos(0.5 * yaw)
+        sb, cb = math.sin(0.5 * pitch), math.cos(0.5 * pitch)
+        rx, ry, rz, rw = -sa * sb, ca * sb, sa * cb, ca * cb
         # yaw and pitch as the vectorised closed form reads them back from the quaternion
-        rx, ry, rz, rw = quat
         q1 = math.atan2(-2 * (rx * ry - rz * rw), 1 - 2 * (rx * rx + rz * rz))
         phi = math.atan2(-2 * (rx * rz - ry * rw), 1 - 2 * (rx * rx + ry * ry))
         candidate = _solve_yaw_pitch(x, y, z, q1, phi, g, both)
-        if candidate.reachable:
-            return p[:3] + quat, candidate
-        if first_pose is None:
-            first_pose, sol = p[:3] + quat, candidate
-    return first_pose, sol
+        if first is None or candidate.valid[0] or candidate.valid[1]:
+            if rw < 0.0 or (rw == 0.0 and (rx < 0.0 or (rx == 0.0 and (
+                    ry < 0.0 or (ry == 0.0 and rz < 0.0))))):
+                rx, ry, rz, rw = -rx, -ry, -rz, -rw
+            found = [x, y, z, rx, ry, rz, rw], candidate
+            if candidate.valid[0] or candidate.valid[1]:
+                return found
+            first = found
+    return first
 
 

@@ -30,8 +30,10 @@ warnings.filterwarnings('ignore', 'overflow encountered in exp', RuntimeWarning,
 PAD_COLUMNS = 8
 _ALIGN_FLOATS = 16  # 64 bytes
 
-# a 0-d float32 one: adding it costs half of adding the Python float 1.0 (no scalar conversion)
+# 0-d float32 constants: adding one costs half of adding the Python float 1.0 (no scalar
+# conversion); np.maximum(x, 0.0) 0.57 us against 0.37 with _ZERO at 300 units
 _ONE = np.ones((), np.float32)
+_ZERO = np.zeros((), np.float32)
 
 
 def _silu(x: np.ndarray) -> np.ndarray:
@@ -50,7 +52,7 @@ def _neg_silu(h: np.ndarray) -> np.ndarray:
 
 
 def _relu(x: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0.0, out=x)
+    return np.maximum(x, _ZERO, out=x)
 
 
 def _gelu(x: np.ndarray) -> np.ndarray:
