@@ -5,6 +5,8 @@ import copy
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ik_net_ros import InvalidPoseError, UnreachableError, load_solver
 from ik_net_ros.kinematics import (
@@ -177,3 +179,21 @@ def test_twin_layers_are_padded_and_cache_line_aligned(name):
     for w, following in pairs:
         dead = ~np.any(w, axis=0)  # units no input reaches
         assert dead.any() and not np.any(following[dead])  # and they feed nothing
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(pose=st.lists(st.one_of(st.floats(allow_nan=True, allow_infinity=True),
+                               st.sampled_from([1e308, -1e308, 1e-320, 0.0, -0.0])),
+                     min_size=7, max_size=7))
+def test_single_pose_validation_is_the_batch_validation(pose):
+    """validate_pose (the single-pose twin, with its one-test fast path for 7 floats) accepts
+    what as_pose_array accepts, with the same pose, and refuses what it refuses."""
+    try:
+        expected = as_pose_array(np.array([pose]))[0][0]
+    except InvalidPoseError:
+        for given_as in (pose, np.array(pose)):
+            with pytest.raises(InvalidPoseError):
+                validate_pose(given_as)
+        return
+    for given_as in (pose, np.array(pose)):
+        np.testing.assert_allclose(validate_pose(given_as), expected, rtol=1e-15, atol=1e-300)
