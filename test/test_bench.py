@@ -49,10 +49,18 @@ def test_node_start_measures_ready_time_and_memory_of_a_real_ik_node():
 
 @pytest.mark.ros
 def test_ros_latency_interleaves_floor_and_ik_and_matches_every_answer():
-    from ik_net_ros.tools.bench_ros import ros_latency
-    figures = ros_latency('focused', rates=(100.0,), duration=1.0)['100']
-    floor, ik = figures['floor'], figures['ik']
-    assert floor['sent'] == ik['sent'] == 100  # 2 x 1 s at 100 Hz, alternating blocks
-    for who in (floor, ik):  # (depth 1: a stalled machine may drop one; the newest never)
-        assert who['answered'] >= 0.9 * who['sent'] and who['newest_answered']
-        assert 0 < who['p50_ms'] <= who['p99_ms']
+    """Both ways of alternating: blocks of BLOCK_S, and target by target; the report gives a
+    verdict for each."""
+    from ik_net_ros.tools.bench_report import _ros_verdict
+    from ik_net_ros.tools.bench_ros import BLOCK_S, ros_latency
+    runs = ros_latency('focused', rates=(100.0,), duration=1.0)
+    assert set(runs) == {'100', '100/each'}
+    for key, block in (('100', int(100 * BLOCK_S)), ('100/each', 1)):
+        floor, ik = runs[key]['floor'], runs[key]['ik']
+        assert floor['sent'] == ik['sent'] == 100  # 2 x 1 s at 100 Hz, alternating
+        assert floor['block'] == ik['block'] == block
+        for who in (floor, ik):  # (depth 1: a stalled machine may drop one; the newest never)
+            assert who['answered'] >= 0.9 * who['sent'] and who['newest_answered']
+            assert 0 < who['p50_ms'] <= who['p99_ms']
+    verdict = _ros_verdict(runs)
+    assert 'in blocks of' in verdict and 'target by target' in verdict

@@ -2,6 +2,8 @@
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ik_net_ros.errors import InvalidPoseError
 from ik_net_ros.kinematics import (
@@ -13,6 +15,7 @@ from ik_net_ros.kinematics import (
     quat_angle,
     sample_joints,
     within_limits,
+    within_limits_one,
 )
 from ik_net_ros.kinematics.inverse import NOT_ARM_ORIENTATION, OUT_OF_REACH, REACHABLE
 
@@ -140,3 +143,14 @@ def test_round_trip_with_joint_offsets_and_link_errors():
     torch_poses = forward_kinematics_torch(torch.as_tensor(q), g).numpy()
     np.testing.assert_allclose(torch_poses, poses, atol=1e-12)
     assert hash(g) == hash(ArmGeometry(**g.as_dict()))  # lists from JSON come back as tuples
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(joints=st.lists(st.one_of(st.floats(-4.0, 4.0), st.floats(allow_nan=True),
+                                 st.sampled_from([float(v) for v in JOINT_LOWER] +
+                                                 [float(v) for v in JOINT_UPPER])),
+                       min_size=4, max_size=4))
+def test_single_joint_vector_limit_check_is_the_array_check(joints):
+    """The live node's last check of a command (Python floats) says what within_limits says,
+    limits themselves inside, NaN outside."""
+    assert within_limits_one(joints) == bool(within_limits(np.array(joints)))

@@ -16,6 +16,7 @@ from ik_net_ros.kinematics.geometry import (
     geometry_for,
     sample_joints,
     within_limits,
+    within_limits_one,
 )
 from ik_net_ros.kinematics.inverse import (
     REASONS,
@@ -33,6 +34,7 @@ __all__ = [
     'ArmGeometry', 'DEFAULT_GEOMETRY', 'JAZZY_GEOMETRY', 'DESCRIPTIONS', 'geometry_for',
     'JOINT_NAMES', 'JOINT_LOWER',
     'JOINT_UPPER', 'VELOCITY_LIMIT', 'HOME_POSE', 'clamp_to_limits', 'within_limits',
+    'within_limits_one',
     'forward_kinematics', 'planar_forward', 'jacobian', 'inverse_kinematics', 'ik_solutions',
     'IkResult', 'IkSolutions', 'REASONS', 'pick_branch', 'project_pose', 'project_and_solve',
     'is_reachable', 'canonical_quat',

@@ -25,6 +25,7 @@ __all__ = [
     'LINK_FIELDS',
     'clamp_to_limits',
     'within_limits',
+    'within_limits_one',
     'sample_joints',
 ]
 
@@ -128,6 +129,17 @@ def within_limits(joints: np.ndarray, tolerance: float = 0.0) -> np.ndarray:
     joints = np.asarray(joints)
     return np.all((joints >= JOINT_LOWER - tolerance) & (joints <= JOINT_UPPER + tolerance),
                   axis=-1)
+
+
+_LIMITS = tuple(zip(JOINT_LOWER.tolist(), JOINT_UPPER.tolist()))
+
+
+def within_limits_one(joints: list[float]) -> bool:
+    """:func:`within_limits` of one joint vector given as 4 Python floats (NaN is outside): a
+    tenth of the numpy call's cost, for the live node's last check of every command."""
+    (l1, u1), (l2, u2), (l3, u3), (l4, u4) = _LIMITS
+    j1, j2, j3, j4 = joints
+    return l1 <= j1 <= u1 and l2 <= j2 <= u2 and l3 <= j3 <= u3 and l4 <= j4 <= u4
 
 
 def clamp_to_limits(joints: np.ndarray) -> np.ndarray:

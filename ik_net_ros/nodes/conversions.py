@@ -9,7 +9,7 @@ from sensor_msgs.msg import JointState
 
 from ik_net_ros.kinematics import JOINT_NAMES
 
-__all__ = ['pose_to_array', 'array_to_pose', 'joint_state', 'joints_by_name',
+__all__ = ['pose_to_array', 'pose_to_list', 'array_to_pose', 'joint_state', 'joints_by_name',
            'stamp_to_seconds']
 
 
@@ -17,6 +17,13 @@ def pose_to_array(msg: PoseStamped) -> np.ndarray:
     """(7,) [x, y, z, qx, qy, qz, qw] of a PoseStamped (no validation here)."""
     p, q = msg.pose.position, msg.pose.orientation
     return np.array([p.x, p.y, p.z, q.x, q.y, q.z, q.w], dtype=float)
+
+
+def pose_to_list(msg: PoseStamped) -> list[float]:
+    """[x, y, z, qx, qy, qz, qw] of a PoseStamped as Python floats (no validation here): the
+    solver's single-pose path takes a list without a conversion."""
+    p, q = msg.pose.position, msg.pose.orientation
+    return [p.x, p.y, p.z, q.x, q.y, q.z, q.w]
 
 
 def array_to_pose(pose, frame_id: str, stamp: Time) -> PoseStamped:

@@ -4,6 +4,7 @@ trip is the floor of rclpy on the machine, the benchmark's reference for the ik 
 
 from __future__ import annotations
 
+from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
 from rclpy.node import Node
 from rclpy.qos import QoSProfile
@@ -20,11 +21,13 @@ class EchoResponderNode(Node):
     def __init__(self, **kwargs):
         super().__init__('echo_responder', **kwargs)
         self.pub = self.create_publisher(JointState, 'joint_command', 10)
+        self.command = joint_state(HOME_POSE, Time())  # made once, as the ik node's
         self.sub = self.create_subscription(PoseStamped, 'target_pose', self.on_target,
                                             QoSProfile(depth=1))
 
     def on_target(self, msg: PoseStamped) -> None:
-        self.pub.publish(joint_state(HOME_POSE, msg.header.stamp))
+        self.command.header.stamp = msg.header.stamp
+        self.pub.publish(self.command)
 
 
 def main(args=None):

@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
                'held_out': {'rows': args.held_out, 'seed': HELD_OUT_SEED},
                'command': 'make bench' if args.output == 'docs' else ' '.join(sys.argv)}
     rates = (100.0, 1000.0) if args.ros_duration > 0 else ()
-    steps = len(names) * 7 + (1 if args.ikpy_poses else 0) + 2 * len(rates) + (
+    steps = len(names) * 7 + (1 if args.ikpy_poses else 0) + 2 * (len(rates) + bool(rates)) + (
         len(names) if rates else 0)
     with tqdm(total=steps, desc='bench', unit='step') as bar:
         for name in names:

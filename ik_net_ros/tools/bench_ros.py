@@ -3,9 +3,12 @@ node and for a do-nothing responder (the floor of rclpy on this machine), with t
 running, at fixed target rates.
 
 Both responders run at the same time on their own topics and the targets alternate between
-them in short blocks, so slow changes in the machine's load (other processes, CPU clocks) hit
-both alike: the difference of the two is the ik node's own cost, not the drift between two
-separate runs.
+them, so slow changes in the machine's load (other processes, CPU clocks) hit both alike: the
+difference of the two is the ik node's own cost, not the drift between two separate runs. Two
+ways of alternating, both reported: blocks of BLOCK_S seconds (each responder settles into its
+rhythm), and target by target (each answer comes after the same pause: a process woken every
+20 ms finds its caches colder than one woken every 10 ms, and the ik node touches more memory
+than the floor: its network's weights, the solver's code).
 """
 
 from __future__ import annotations
@@ -41,9 +44,9 @@ def _figures(sent: dict, received: list, order: list) -> dict:
     }
 
 
-def _run_rate(rate: float, duration: float, model: str) -> dict:
+def _run_rate(rate: float, duration: float, model: str, block: int | None = None) -> dict:
     """{'floor': figures, 'ik': figures}: ``duration`` seconds of targets at ``rate`` Hz to
-    each, alternating every BLOCK_S."""
+    each, alternating every ``block`` targets (default: every BLOCK_S)."""
     import rclpy
     from geometry_msgs.msg import PoseStamped
     from rclpy.executors import SingleThreadedExecutor
@@ -70,7 +73,7 @@ def _run_rate(rate: float, duration: float, model: str) -> dict:
         pubs[who] = node.create_publisher(PoseStamped, f'{prefix}target_pose', 10)
     count = int(2 * rate * duration)
     poses = sweep_pose(np.arange(count + 1) / rate, speed=3.0)
-    block = max(1, int(rate * BLOCK_S))
+    block = block or max(1, int(rate * BLOCK_S))
     order = {who: [] for who in RESPONDERS}
     try:
         deadline = time.monotonic() + 60
@@ -113,17 +116,21 @@ def _run_rate(rate: float, duration: float, model: str) -> dict:
         node.destroy_node()
         context.try_shutdown()
         _stop(procs)
-    return {who: {'rate_hz': rate, **_figures(sent, received[who], order[who])}
-            for who in RESPONDERS}
+    return {who: {'rate_hz': rate, 'block': block,
+                  **_figures(sent, received[who], order[who])} for who in RESPONDERS}
 
 
 def ros_latency(model: str = 'focused', rates=(100.0, 1000.0), duration: float = 5.0,
                 progress=None) -> dict:
-    """{rate: {'ik': figures, 'floor': figures}} for each target rate; ``duration`` seconds of
-    targets to each responder."""
+    """{key: {'ik': figures, 'floor': figures}}: for each target rate (key '100', '1000')
+    alternating in blocks of BLOCK_S, and at the first rate target by target (key
+    '100/each'); ``duration`` seconds of targets to each responder in each run."""
     out = {}
-    for rate in rates:
-        out[str(int(rate))] = _run_rate(rate, duration, model)
+    runs = [(str(int(rate)), rate, None) for rate in rates]
+    if rates:
+        runs.append((f'{int(rates[0])}/each', rates[0], 1))
+    for key, rate, block in runs:
+        out[key] = _run_rate(rate, duration, model, block)
         if progress:
             progress.update(2)
     return out
