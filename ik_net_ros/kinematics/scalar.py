@@ -143,7 +143,7 @@ def _constants(g: ArmGeometry) -> tuple[float, ...]:
     """The closed form's constants of ``g``, made once per geometry object (an lru_cache
     would hash the dataclass on every call: 0.3 us, a tenth of the projection)."""
     entry = _CONSTANTS.get(id(g))
-    if entry is None or entry[0] is not g:  # new, or an id reused after the object died
+    if entry is None:  # the entry holds g, so no other object can take its id meanwhile
         if len(_CONSTANTS) > 64:
             _CONSTANTS.clear()
         entry = _CONSTANTS[id(g)] = (g, (
