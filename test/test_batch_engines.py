@@ -15,7 +15,7 @@ from ik_net_ros import InvalidPoseError, UnreachableError, load_solver
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import as_pose_array, forward_kinematics, sample_joints
 from ik_net_ros.networks import NETWORKS, IKModel, build_network
-from ik_net_ros.solver import base
+from ik_net_ros.solver import base, parallel
 from ik_net_ros.solver.cpu_network import ENGINES, CpuNetworkSolver
 from ik_net_ros.solver.fast import compile_numpy
 from ik_net_ros.solver.onnx_engine import EngineUnavailable, OnnxForward
@@ -150,3 +150,64 @@ def test_small_batches_validate_as_the_batch_check_does(rows):
     joints = solver.solve(np.array(rows), on_unreachable='nearest')
     for i, row in enumerate(expected.tolist()):
         np.testing.assert_array_equal(joints[i], solver.solve(row, on_unreachable='nearest'))
+
+
+def test_pipeline_prepares_here_finishes_on_workers_in_order(monkeypatch):
+    """Prepared on the calling thread in order, finished on the worker threads, answers in
+    the chunks' order; a chunk prepared to None is not finished; an error while preparing
+    reaches the caller and the chunks not yet started are dropped."""
+    import threading
+    monkeypatch.setattr(parallel, 'worker_count', lambda: 2)
+    caller, seen = threading.current_thread().name, []
+
+    def prepare(chunk):
+        seen.append((threading.current_thread().name, chunk))
+        return None if chunk == 3 else chunk * 10
+
+    def finish(value):
+        return value + 1, threading.current_thread().name
+
+    out = parallel.pipeline(prepare, finish, list(range(6)))
+    assert [name for name, _ in seen] == [caller] * 6 and [c for _, c in seen] == list(range(6))
+    assert [o if o is None else o[0] for o in out] == [1, 11, 21, None, 41, 51]
+    assert all(o[1].startswith('ik_net_ros_chunk') for o in out if o is not None)
+    assert parallel.pipeline(prepare, finish, list(range(6)), threads=False)[1] == (11, caller)
+
+    def broken(chunk):
+        if chunk == 2:
+            raise InvalidPoseError('chunk 2')
+        return chunk
+
+    with pytest.raises(InvalidPoseError, match='chunk 2'):
+        parallel.pipeline(broken, finish, list(range(6)))
+
+
+@pytest.mark.parametrize('workers', [1, 2, 3])
+def test_chunks_come_in_multiples_of_the_workers(monkeypatch, workers):
+    """No core idles through a whole chunk at the end: the chunk count is a multiple of the
+    workers, each chunk at most batch_chunk and at least min_chunk poses."""
+    monkeypatch.setattr(base, 'worker_count', lambda: workers)
+    solver = load_solver('focused')
+    for n in (base.SMALL_BATCH + 1, 5000, base.BATCH_CHUNK * 3 + 1, 100_000):
+        size = solver._chunk_size(n)
+        count = -(-n // size)
+        assert size <= max(base.BATCH_CHUNK, solver.min_chunk) and (
+            size >= solver.min_chunk or size >= n)
+        assert count % workers == 0 or size == solver.min_chunk or count == 1
+
+
+def test_validation_errors_of_later_chunks_are_the_batch_errors():
+    """Chunks are validated as they are prepared; a bad pose in a later chunk still gets the
+    whole batch's message (count and first index), NaN reported before a far coordinate as
+    the one-pass check does."""
+    solver = load_solver('focused')
+    poses = _poses(3 * base.BATCH_CHUNK, seed=5)
+    poses[base.BATCH_CHUNK + 7, 0] = 5e3  # far, in the second chunk
+    poses[[2 * base.BATCH_CHUNK + 1, 2 * base.BATCH_CHUNK + 2], 4] = np.nan  # in the third
+    with pytest.raises(InvalidPoseError) as err:
+        solver.solve(poses)
+    assert str(err.value) == ('poses: 2 pose(s) contain NaN or inf, first at index '
+                              f'{2 * base.BATCH_CHUNK + 1}')
+    poses[[2 * base.BATCH_CHUNK + 1, 2 * base.BATCH_CHUNK + 2], 4] = 0.0
+    with pytest.raises(InvalidPoseError, match=f'first at index {base.BATCH_CHUNK + 7}$'):
+        solver.solve(poses)

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from ik_net_ros import InvalidPoseError, UnreachableError, load_solver
 from ik_net_ros.kinematics import (
+    DEFAULT_GEOMETRY,
     as_pose_array,
     forward_kinematics,
     pick_branch,
@@ -197,3 +198,36 @@ def test_single_pose_validation_is_the_batch_validation(pose):
         return
     for given_as in (pose, np.array(pose)):
         np.testing.assert_allclose(validate_pose(given_as), expected, rtol=1e-15, atol=1e-300)
+
+
+_EDGE = st.sampled_from([0.0, -0.0, 1e-320, -1e-320, 1e-12, 0.5, -0.5, 1.0, -1.0])
+_POSITION = st.one_of(st.floats(-0.5, 0.5), _EDGE)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(position=st.tuples(_POSITION, _POSITION, _POSITION), on_axis=st.booleans(),
+       quat=st.tuples(*[st.one_of(st.floats(-1.0, 1.0), _EDGE)] * 4).filter(
+           lambda q: sum(v * v for v in q) > 1e-10))
+def test_single_pose_projection_is_the_batch_projection(position, on_axis, quat):
+    """For any valid pose, on the joint1 axis and with the tool's axes vertical included, the
+    single-pose twin projects and solves as the vectorised pipeline does, and every joint is
+    wrapped into (-pi, pi]."""
+    x, y, z = position
+    if on_axis:  # exactly on the joint1 axis: the yaw comes from the requested y axis
+        x, y = DEFAULT_GEOMETRY.joint1_x, 0.0
+    pose = validate_pose([x, y, z, *quat])
+    projected, solutions = project_and_solve(np.array([pose]))
+    target, one = project_and_solve_one(pose)
+    np.testing.assert_allclose(target, projected[0], rtol=0, atol=1e-12)
+    assert np.isclose(np.linalg.norm(projected[0, 3:]), 1.0, rtol=0, atol=1e-12)
+    assert projected[0, 6] >= 0.0  # canonical
+    assert one.reason == solutions.reason[0]
+    assert one.valid == solutions.valid[0].tolist() == [bool(v) for v in solutions.valid[0]]
+    assert one.strict == solutions.strict[0].tolist()
+    assert bool(solutions.reachable[0]) == bool(solutions.valid[0].any())
+    for k in (0, 1):
+        if one.joints[k] is None:
+            assert np.isnan(solutions.joints[0, k]).all()
+        else:
+            np.testing.assert_allclose(one.joints[k], solutions.joints[0, k], rtol=0, atol=1e-12)
+            assert all(-np.pi - 1e-12 <= v <= np.pi + 1e-12 for v in one.joints[k])

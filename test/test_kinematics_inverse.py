@@ -154,3 +154,20 @@ def test_single_joint_vector_limit_check_is_the_array_check(joints):
     """The live node's last check of a command (Python floats) says what within_limits says,
     limits themselves inside, NaN outside."""
     assert within_limits_one(joints) == bool(within_limits(np.array(joints)))
+
+
+@settings(max_examples=500, deadline=None, derandomize=True)
+@given(angle=st.one_of(st.floats(-30.0, 30.0), st.sampled_from(
+    [np.pi, -np.pi, 3 * np.pi, -3 * np.pi, 2 * np.pi, 0.0, -0.0, np.nextafter(np.pi, 4.0)])))
+def test_wrap_is_the_same_angle_in_minus_pi_to_pi(angle):
+    """The closed form's cheap wrap (ceil, not a floating remainder), batch and single pose:
+    the same angle (cos and sin agree), in (-pi, pi] give or take rounding, pi stays pi."""
+    from ik_net_ros.kinematics.inverse import _wrap
+    from ik_net_ros.kinematics.scalar import _wrap as wrap_one
+    wrapped = float(_wrap(np.array([angle]))[0])
+    assert wrapped == wrap_one(angle)
+    assert -np.pi - 1e-15 < wrapped <= np.pi + 1e-15
+    assert abs(np.cos(wrapped) - np.cos(angle)) < 1e-14 and abs(
+        np.sin(wrapped) - np.sin(angle)) < 1e-14
+    if angle == np.pi:
+        assert wrapped == np.pi

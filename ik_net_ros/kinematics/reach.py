@@ -9,28 +9,32 @@ general not of that form. The projection rule:
    (reaching behind, the tool over the base). On the axis itself the requested tool y axis
    gives the yaw.
 3. The pitch keeps the requested tool x axis's angle to the horizontal plane: phi = asin(-u_z),
-   or pi - asin(-u_z) where the x axis points away from the yaw direction. Both yaw candidates
-   then give the same tool x axis (they differ by a roll of pi).
+   or pi - asin(-u_z) where the x axis points away from the yaw direction (across it, to
+   within 1e-12: towards). Both yaw candidates then give the same tool x axis (they differ
+   by a roll of pi).
 4. Between the two, the candidate whose tool y axis is nearer the requested y axis wins
-   (ties go forward); if only the other one is reachable, the other one is taken.
+   (ties, to within 1e-12, go forward); if only the other one is reachable, the other one is
+   taken.
 
 Already-reachable poses are returned unchanged (up to rounding), so projecting is idempotent.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, ArmGeometry
 from ik_net_ros.kinematics.inverse import IkSolutions, ik_solutions, solve_yaw_pitch
-from ik_net_ros.kinematics.rotations import quat_from_yaw_pitch
+from ik_net_ros.kinematics.rotations import canonical_quat
 from ik_net_ros.kinematics.validation import as_pose_array
 
 __all__ = ['project_pose', 'project_and_solve', 'is_reachable']
 
 _ON_AXIS = 1e-9  # m from the joint1 axis below which the azimuth is undefined
+# ties of the rule (a requested x axis across the yaw plane, both yaws alike) are decided by a
+# margin over rounding: poses typed as round numbers (a quaternion (0, 0, 1, 1)) get one
+# answer whether or not they were normalised before (which can move them by an ulp)
+_TIE = 1e-12
 
 
 def project_pose(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
@@ -51,48 +55,94 @@ def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY
     closed-form solutions of the projected poses, computed once for both uses.
 
     The preferred yaw candidate is solved for every pose, the other one only for the poses
-    the first cannot reach (rarely any): about half the work of solving both. Yaw and pitch
-    are read back from the projected quaternion, as the single-pose twin
-    (:func:`ik_net_ros.kinematics.scalar.project_and_solve_one`) does, so both agree exactly.
+    the first cannot reach (rarely any): about half the work of solving both. Yaw and pitch are
+    carried as cosine and sine pairs (the yaw's from the position, the pitch's from the
+    requested x axis), so no sin or cos is computed: only the joint angles themselves cost an
+    atan2. The single-pose twin
+    (:func:`ik_net_ros.kinematics.scalar.project_and_solve_one`) does the same float
+    operations, so both agree exactly (tests).
     """
     qx, qy, qz, qw = p[:, 3], p[:, 4], p[:, 5], p[:, 6]
     # requested tool x axis u (rotation column 0) and y axis v (column 1)
     ux, uy, uz = 1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy + qz * qw), 2 * (qx * qz - qy * qw)
     vx, vy = 2 * (qx * qy - qz * qw), 1 - 2 * (qx * qx + qz * qz)
     dx, y, z = p[:, 0] - geometry.joint1_x, p[:, 1], p[:, 2]
-    psi = np.arctan2(y, dx)
-    on_axis = np.hypot(dx, y) < _ON_AXIS
-    if on_axis.any():
-        psi[on_axis] = np.arctan2(-vx[on_axis], vy[on_axis])
-    elevation = np.arcsin(np.clip(-uz, -1.0, 1.0))
-    c, s = np.cos(psi), np.sin(psi)
+    # the yaw's direction (c, s): the position's azimuth about the joint1 axis
+    rho2 = dx * dx + y * y
+    on_axis = rho2 < _ON_AXIS * _ON_AXIS
+    if on_axis.any():  # no azimuth: the requested y axis's direction gives the yaw
+        rho2[on_axis] = 1.0
+        c, s = dx.copy(), y.copy()
+        c[on_axis], s[on_axis] = _axis_yaw(vx[on_axis], vy[on_axis])
+    else:
+        c, s = dx, y
+    rho = np.sqrt(rho2)
+    c, s = c / rho, s / rho
     fwd_match = -s * vx + c * vy
-    prefer_back = -fwd_match > fwd_match + 1e-12  # the back candidate's match is -fwd_match
+    prefer_back = -fwd_match > fwd_match + _TIE  # the back candidate's match is -fwd_match
     ahead = ux * c + uy * s  # the back yaw's is this negated (exactly)
-    back_yaw = np.where(psi > 0, psi - math.pi, psi + math.pi)
+    # the pitch's direction: the requested x axis's angle to the horizontal plane
+    level, rise = np.sqrt(ux * ux + uy * uy), -uz
 
     def candidate(back: np.ndarray, rows) -> tuple[np.ndarray, IkSolutions]:
-        yaw = np.where(back, back_yaw[rows], psi[rows])
-        facing = np.where(back, -ahead[rows], ahead[rows]) >= 0.0
-        pitch = np.where(facing, elevation[rows], math.pi - elevation[rows])
-        quat = quat_from_yaw_pitch(yaw, pitch)
-        x_, y_, z_, w_ = quat.T
-        q1 = np.arctan2(-2 * (x_ * y_ - z_ * w_), 1 - 2 * (x_ * x_ + z_ * z_))
-        phi = np.arctan2(-2 * (x_ * z_ - y_ * w_), 1 - 2 * (x_ * x_ + y_ * y_))
-        return quat, solve_yaw_pitch(dx[rows], y[rows], z[rows], q1, phi, geometry)
+        sign = np.where(back, -1.0, 1.0)
+        cy, sy = c[rows] * sign, s[rows] * sign + 0.0  # + 0.0: a yaw of pi, never -pi
+        cp = np.where(ahead[rows] * sign >= -_TIE, level[rows], -level[rows])
+        sp = rise[rows]
+        quat = _quat_of_directions(cy, sy, cp, sp)
+        return quat, solve_yaw_pitch(dx[rows], y[rows], z[rows], np.arctan2(sy, cy),
+                                     np.arctan2(sp, cp), geometry, (cy, sy), (cp, sp))
 
     quat, solutions = candidate(prefer_back, slice(None))
-    missed = np.flatnonzero(~solutions.valid.any(axis=1))
+    missed = np.flatnonzero(~solutions.reachable)
     if missed.size:  # the other yaw, where the preferred one cannot reach
         other_quat, other = candidate(~prefer_back[missed], missed)
-        take = other.valid.any(axis=1)
+        take = other.reachable
         rows = missed[take]
         quat[rows] = other_quat[take]
         solutions.joints[rows] = other.joints[take]
         solutions.valid[rows] = other.valid[take]
         solutions.strict[rows] = other.strict[take]
         solutions.reason[rows] = other.reason[take]
-    return np.concatenate([p[:, :3], quat], axis=1), solutions
+    out = np.empty((len(p), 7))
+    out[:, :3] = p[:, :3]
+    out[:, 3:] = quat
+    return out, solutions
+
+
+def _axis_yaw(vx: np.ndarray, vy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The yaw's direction on the joint1 axis: the requested y axis's horizontal direction
+    (vy, -vx), unit; (1, 0) where that is vertical."""
+    norm = np.sqrt(vx * vx + vy * vy)
+    flat = norm == 0.0
+    norm[flat] = 1.0
+    return np.where(flat, 1.0, vy / norm), np.where(flat, 0.0, -vx / norm)
+
+
+def _half_angle(c: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cos a/2, sin a/2) of the angle a with cosine c and sine s, times a positive factor:
+    (1 + c, s), or where c < 0 (1 + c would cancel) (|s|, copysign(1 - c, s))."""
+    back = c < 0.0
+    return (np.where(back, np.abs(s), 1.0 + c),
+            np.where(back, np.copysign(1.0 - c, s), s))
+
+
+def _quat_of_directions(cy, sy, cp, sp) -> np.ndarray:
+    """Canonical quaternions (N, 4) of Rz(yaw) Ry(pitch), yaw and pitch given by their cosines
+    and sines: (x, y, z, w) = (-sa sb, ca sb, sa cb, ca cb) of the half angles."""
+    ca, sa = _half_angle(cy, sy)
+    cb, sb = _half_angle(cp, sp)
+    scale = 1.0 / np.sqrt((ca * ca + sa * sa) * (cb * cb + sb * sb))
+    quat = np.empty((len(ca), 4))
+    ca *= scale
+    sa *= scale
+    np.multiply(-sa, sb, out=quat[:, 0])
+    np.multiply(ca, sb, out=quat[:, 1])
+    np.multiply(sa, cb, out=quat[:, 2])
+    np.multiply(ca, cb, out=quat[:, 3])  # >= 0: ca, cb >= 0
+    if not quat[:, 3].all():  # w = 0: the first non-zero of (x, y, z) positive
+        quat = canonical_quat(quat)
+    return quat
 
 
 def is_reachable(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY, project: bool = True):

@@ -29,6 +29,7 @@ __all__ = ['validate_pose', 'project_and_solve_one', 'OneSolution']
 
 _LOWER, _UPPER = tuple(JOINT_LOWER.tolist()), tuple(JOINT_UPPER.tolist())
 _PI, _TWO_PI = math.pi, 2 * math.pi
+_ON_AXIS, _TIE = 1e-9, 1e-12  # as kinematics.reach
 
 
 def validate_pose(pose) -> list[float]:
@@ -111,7 +112,8 @@ def _real(value) -> float:
 
 
 def _wrap(a: float) -> float:
-    return -((-a + _PI) % _TWO_PI - _PI)
+    """:func:`ik_net_ros.kinematics.inverse._wrap` for one angle: (-pi, pi]."""
+    return a - _TWO_PI * math.ceil(a / _TWO_PI - 0.5)
 
 
 class OneSolution:
@@ -166,27 +168,33 @@ def _inside(q, bounds: tuple[float, ...]) -> bool:
     return a1 <= q[0] <= b1 and a2 <= q[1] <= b2 and a3 <= q[2] <= b3 and a4 <= q[3] <= b4
 
 
-def _solve_yaw_pitch(x, y, z, q1, phi, g: ArmGeometry, both: bool = True) -> OneSolution:
-    """The closed form of :func:`ik_net_ros.kinematics.inverse.solve_yaw_pitch` for one pose,
-    the same float operations in the same order (the tests hold both to equality); _wrap is
-    written out: a call costs as much as its arithmetic here."""
-    x1, tool, shoulder_z, l1, l2, theta0, offsets = _constants(g)
-    r = (x - x1) * math.cos(q1) + y * math.sin(q1)
-    rw = r - tool * math.cos(phi)
-    zw = z + tool * math.sin(phi) - shoulder_z
+def _solve_yaw_pitch(dx, y, z, c1, s1, cp, sp, g: ArmGeometry, both: bool = True
+                     ) -> OneSolution:
+    """The closed form of :func:`ik_net_ros.kinematics.inverse.solve_yaw_pitch` for one pose
+    (yaw and pitch given by their cosines and sines), the same float operations in the same
+    order (the tests hold both to equality); _wrap is written out: a call costs as much as its
+    arithmetic here."""
+    _, tool, shoulder_z, l1, l2, theta0, offsets = _constants(g)
+    r = dx * c1 + y * s1
+    rw = r - tool * cp
+    zw = z + tool * sp - shoulder_z
     cos_elbow = (rw * rw + zw * zw - l1 * l1 - l2 * l2) / (2 * l1 * l2)
     if abs(cos_elbow) > 1 + REACH_TOLERANCE:
         return OneSolution([None, None], [False, False], [False, False], OUT_OF_REACH)
-    acos = math.acos(max(-1.0, min(1.0, cos_elbow)))
+    ce = min(max(cos_elbow, -1.0), 1.0)
+    acos = math.acos(ce)
     base = math.atan2(zw, rw)
-    # atan2 and sin are odd, cos even (exactly): elbow down's angle is elbow up's negated
-    beta = math.atan2(l2 * math.sin(acos), l1 + l2 * math.cos(acos))
-    pi, two_pi = _PI, _TWO_PI
+    beta = math.atan2(l2 * math.sqrt((1.0 - ce) * (1.0 + ce)), l1 + l2 * ce)
+    q1, phi = math.atan2(s1, c1), math.atan2(sp, cp)
+    pi, two_pi, ceil = _PI, _TWO_PI, math.ceil
     joints, valid, strict = [None, None], [False, False], [False, False]
     for k, gamma, a1 in ((0, -acos, base + beta), (1, acos, base - beta)):  # elbow up first
-        q2 = -((-(pi / 2 - theta0 - a1) + pi) % two_pi - pi)
-        q3 = -((-(-(a1 + gamma) - q2) + pi) % two_pi - pi)
-        q = (q1, q2, q3, -((-(phi - q2 - q3) + pi) % two_pi - pi))
+        q2 = pi / 2 - theta0 - a1
+        q2 = q2 - two_pi * ceil(q2 / two_pi - 0.5)
+        q3 = -(a1 + gamma) - q2
+        q3 = q3 - two_pi * ceil(q3 / two_pi - 0.5)
+        q4 = phi - q2 - q3
+        q = (q1, q2, q3, q4 - two_pi * ceil(q4 / two_pi - 0.5))
         if offsets is not None:  # link angles -> the angles the servos are commanded
             q = tuple(_wrap(v - o) for v, o in zip(q, offsets))
         valid[k] = ok = _inside(q, _VALID)
@@ -199,46 +207,52 @@ def _solve_yaw_pitch(x, y, z, q1, phi, g: ArmGeometry, both: bool = True) -> One
     return OneSolution(joints, valid, strict, reason)
 
 
+def _half_angle(c: float, s: float) -> tuple[float, float]:
+    """:func:`ik_net_ros.kinematics.reach._half_angle` for one angle."""
+    return (abs(s), math.copysign(1.0 - c, s)) if c < 0.0 else (1.0 + c, s)
+
+
 def project_and_solve_one(p: list[float], g: ArmGeometry = DEFAULT_GEOMETRY,
                           both: bool = True) -> tuple[list[float], OneSolution]:
     """The projection rule of :mod:`ik_net_ros.kinematics.reach` for one validated pose, and the
-    closed-form solutions of the projected pose. ``both=False`` skips the elbow-down branch
-    when elbow up is strictly inside the limits (then reported as not valid): the branch
-    rule's pick is the same, one solution cheaper."""
+    closed-form solutions of the projected pose (:func:`ik_net_ros.kinematics.reach.
+    project_and_solve`'s float operations). ``both=False`` skips the elbow-down branch when
+    elbow up is strictly inside the limits (then reported as not valid): the branch rule's
+    pick is the same, one solution cheaper."""
     x, y, z, qx, qy, qz, qw = p
     # requested tool x axis u (rotation column 0) and y axis v (column 1)
     ux, uy, uz = 1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy + qz * qw), 2 * (qx * qz - qy * qw)
     vx, vy = 2 * (qx * qy - qz * qw), 1 - 2 * (qx * qx + qz * qz)
     dx = x - g.joint1_x
-    psi = math.atan2(-vx, vy) if math.hypot(dx, y) < 1e-9 else math.atan2(y, dx)
-    elevation = math.asin(max(-1.0, min(1.0, -uz)))
-    back_yaw = psi - _PI if psi > 0 else psi + _PI
-    # sin/cos of the back yaw are those of psi negated
-    c, s = math.cos(psi), math.sin(psi)
+    rho2 = dx * dx + y * y
+    if rho2 < _ON_AXIS * _ON_AXIS:  # on the joint1 axis: the requested y axis gives the yaw
+        norm = math.sqrt(vx * vx + vy * vy)
+        c, s = (1.0, 0.0) if norm == 0.0 else (vy / norm, -vx / norm)
+        rho2 = 1.0
+    else:
+        c, s = dx, y
+    rho = math.sqrt(rho2)
+    c, s = c / rho, s / rho
     fwd_match = -s * vx + c * vy
-    prefer_back = -fwd_match > fwd_match + 1e-12  # the back candidate's match is -fwd_match
-    order = ((back_yaw, -c, -s), (psi, c, s)) if prefer_back else ((psi, c, s),
-                                                                   (back_yaw, -c, -s))
+    prefer_back = -fwd_match > fwd_match + _TIE  # the back candidate's match is -fwd_match
+    ahead = ux * c + uy * s
+    level, rise = math.sqrt(ux * ux + uy * uy), -uz
     first = None
-    for yaw, cy, sy in order:
-        pitch = elevation if ux * cy + uy * sy >= 0.0 else _PI - elevation
-        # quat_from_yaw_pitch written out (its canonical sign below: it does not change the
-        # products the yaw and pitch are read back from)
-        sa, ca = math.sin(0.5 * yaw), math.cos(0.5 * yaw)
-        sb, cb = math.sin(0.5 * pitch), math.cos(0.5 * pitch)
-        rx, ry, rz, rw = -sa * sb, ca * sb, sa * cb, ca * cb
-        # yaw and pitch as the vectorised closed form reads them back from the quaternion
-        q1 = math.atan2(-2 * (rx * ry - rz * rw), 1 - 2 * (rx * rx + rz * rz))
-        phi = math.atan2(-2 * (rx * rz - ry * rw), 1 - 2 * (rx * rx + ry * ry))
-        candidate = _solve_yaw_pitch(x, y, z, q1, phi, g, both)
+    for sign in ((-1.0, 1.0) if prefer_back else (1.0, -1.0)):
+        cy, sy = c * sign, s * sign + 0.0
+        cp = level if ahead * sign >= -_TIE else -level
+        candidate = _solve_yaw_pitch(dx, y, z, cy, sy, cp, rise, g, both)
         if first is None or candidate.valid[0] or candidate.valid[1]:
-            if rw < 0.0 or (rw == 0.0 and (rx < 0.0 or (rx == 0.0 and (
-                    ry < 0.0 or (ry == 0.0 and rz < 0.0))))):
-                rx, ry, rz, rw = -rx, -ry, -rz, -rw
+            ca, sa = _half_angle(cy, sy)
+            cb, sb = _half_angle(cp, rise)
+            scale = 1.0 / math.sqrt((ca * ca + sa * sa) * (cb * cb + sb * sb))
+            ca, sa = ca * scale, sa * scale
+            rx, ry, rz, rw = -sa * sb, ca * sb, sa * cb, ca * cb
+            if rw == 0.0 and (rx < 0.0 or (rx == 0.0 and (ry < 0.0 or (
+                    ry == 0.0 and rz < 0.0)))):  # canonical sign (rw >= 0 already)
+                rx, ry, rz = -rx, -ry, -rz
             found = [x, y, z, rx, ry, rz, rw], candidate
             if candidate.valid[0] or candidate.valid[1]:
                 return found
             first = found
     return first
-
-

@@ -16,7 +16,9 @@ class AnalyticSolver(Solver):
     """Closed-form IK with the package's branch rule (elbow up when inside the limits)."""
 
     name = 'analytic'
-    min_chunk = 4096  # about 0.4 us per pose: smaller chunks cost more to hand off than to solve
+    # numpy calls on arrays of a chunk hold the GIL for much of their time: two threads ran
+    # slower than one (4.3 against 4.6 M poses/s on 100k poses, make bench's machine)
+    parallel = False
 
     def _solve_one(self, target: list[float], solution: OneSolution) -> np.ndarray:
         return closed_form_one(solution)

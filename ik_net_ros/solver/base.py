@@ -22,7 +22,7 @@ from ik_net_ros.kinematics import (
 )
 from ik_net_ros.kinematics.scalar import OneSolution, project_and_solve_one, validate_pose
 from ik_net_ros.kinematics.validation import check_pose_rows, pose_rows
-from ik_net_ros.solver.parallel import map_chunks, worker_count
+from ik_net_ros.solver.parallel import pipeline, worker_count
 from ik_net_ros.solver.refine import refine_joints
 
 __all__ = ['Solver', 'ON_UNREACHABLE']
@@ -93,41 +93,64 @@ class Solver(ABC):
         if len(p) <= SMALL_BATCH and not refine:
             joints = self._solve_rows(p, on_unreachable)
             return joints[0] if single else joints
-        joints = self._solve_batch(check_pose_rows(p), refine, on_unreachable)
+        joints = self._solve_batch(p, refine, on_unreachable)
         return joints[0] if single else joints
 
     def _solve_batch(self, p: np.ndarray, refine: bool, on_unreachable: str) -> np.ndarray:
-        """Validated poses (N, 7) in chunks of ``batch_chunk``: the whole pipeline (projection,
-        reachability, network, clamping, refinement) runs per chunk, so its arrays stay in
-        cache, and chunks run on all cores where the solver allows (``parallel``: numpy and
-        ONNX Runtime release the GIL)."""
-        size = len(p)
-        if self.batch_chunk:  # at least one chunk per core once chunks are worth a thread
-            size = min(self.batch_chunk, max(self.min_chunk, -(-len(p) // worker_count())))
-        chunks = [p[i:i + size] for i in range(0, len(p), size)]
+        """Poses (N, 7) from :func:`pose_rows` in chunks of ``batch_chunk`` (their arrays stay
+        in cache): each chunk is validated, projected and checked for reach on this thread,
+        then solved (network, clamping, refinement) on the worker threads while the next
+        chunk is prepared (see :func:`~ik_net_ros.solver.parallel.pipeline`) where the
+        solver's work releases the GIL (``parallel``)."""
+        chunks = [p[i:i + size] for size in [self._chunk_size(len(p))]
+                  for i in range(0, len(p), size)]
         stop = on_unreachable == 'raise'
+        reach: list[tuple[np.ndarray, np.ndarray]] = []  # (reachable, reason) of each chunk
+        failed = False
 
-        def work(rows: np.ndarray):
+        def prepare(rows: np.ndarray):
+            nonlocal failed
+            try:
+                check_pose_rows(rows)
+            except InvalidPoseError:
+                check_pose_rows(p)  # raises the batch's message (count, first index)
+                raise  # never expected: the chunk's error is the batch's
             targets, solutions = project_and_solve(rows, self.geometry)
-            reachable = solutions.valid.any(axis=1)
-            if stop and not reachable.all():
-                return reachable, solutions.reason, None  # the batch raises: no answers needed
+            reachable = solutions.reachable
+            reach.append((reachable, solutions.reason))
+            failed = failed or not reachable.all()
+            return None if stop and failed else (targets, solutions)  # raise: no answers
+
+        def finish(prepared) -> tuple[np.ndarray, bool]:
+            targets, solutions = prepared
             joints = clamp_to_limits(self._solve(targets, solutions))
             if refine:
                 joints = refine_joints(targets, joints, self.geometry)
-            return reachable, solutions.reason, joints
+            return joints, bool(np.isfinite(joints).all())
 
-        results = list(map_chunks(work, chunks) if self.parallel else map(work, chunks))
-        reachable = np.concatenate([r for r, _, _ in results])
-        if stop and not reachable.all():
-            reason = np.concatenate([r for _, r, _ in results])
+        results = pipeline(prepare, finish, chunks, threads=self.parallel)
+        if stop and failed:
+            reachable = np.concatenate([r for r, _ in reach])
+            reason = np.concatenate([r for _, r in reach])
             bad = np.flatnonzero(~reachable)
             reasons = [REASONS[int(reason[i])] for i in bad]
             raise UnreachableError(
                 f'{bad.size} of {len(p)} target(s) unreachable; first, index {bad[0]} at '
                 f'{np.round(p[bad[0], :3], 4).tolist()} m: {reasons[0]}',
                 mask=~reachable, reasons=reasons)
-        return self._finite(np.concatenate([j for _, _, j in results]))
+        joints = np.concatenate([j for j, _ in results])
+        return joints if all(ok for _, ok in results) else self._finite(joints)
+
+    def _chunk_size(self, n: int) -> int:
+        """Poses per chunk of an n-pose batch: at most ``batch_chunk``, at least ``min_chunk``,
+        and where chunks run on the workers, a count of them that is a multiple of the
+        workers (13 + 12 chunks leave one core idle for a whole chunk at the end)."""
+        if not self.batch_chunk:
+            return max(n, 1)
+        workers = worker_count() if self.parallel else 1
+        count = -(-n // self.batch_chunk)
+        count = -(-count // workers) * workers
+        return max(self.min_chunk, -(-n // count))
 
     def _solve_rows(self, p: np.ndarray, on_unreachable: str) -> np.ndarray:
         """Poses (N, 7) from :func:`pose_rows`, N <= SMALL_BATCH, one by one through the
