@@ -148,32 +148,41 @@ def test_small_batches_validate_as_the_batch_check_does(rows):
         assert str(got.value) == str(e)
         return
     joints = solver.solve(np.array(rows), on_unreachable='nearest')
-    for i, row in enumerate(expected.tolist()):
+    assert joints.shape == expected[:, :4].shape
+    for i, row in enumerate(rows):  # the same input (validating twice can move an ulp)
         np.testing.assert_array_equal(joints[i], solver.solve(row, on_unreachable='nearest'))
 
 
-def test_pipeline_prepares_here_finishes_on_workers_in_order(monkeypatch):
-    """Prepared on the calling thread in order, finished on the worker threads, answers in
-    the chunks' order; a chunk prepared to None is not finished; an error while preparing
-    reaches the caller and the chunks not yet started are dropped."""
+def test_pipeline_prepares_in_turns_and_answers_in_order(monkeypatch):
+    """Every chunk prepared once, never two at a time, on the worker threads; finished there;
+    answers in the chunks' order; a chunk prepared to None is not finished; an error while
+    preparing reaches the caller. threads=False: all in order on the calling thread."""
     import threading
+    import time
     monkeypatch.setattr(parallel, 'worker_count', lambda: 2)
-    caller, seen = threading.current_thread().name, []
+    caller, seen, busy = threading.current_thread().name, [], []
 
-    def prepare(chunk):
-        seen.append((threading.current_thread().name, chunk))
-        return None if chunk == 3 else chunk * 10
+    def prepare(index, chunk):
+        busy.append(index)
+        assert len(busy) == 1, 'two chunks prepared at once'
+        time.sleep(0.002)
+        seen.append((threading.current_thread().name, index, chunk))
+        busy.remove(index)
+        return None if index == 3 else chunk * 10
 
     def finish(value):
         return value + 1, threading.current_thread().name
 
-    out = parallel.pipeline(prepare, finish, list(range(6)))
-    assert [name for name, _ in seen] == [caller] * 6 and [c for _, c in seen] == list(range(6))
+    out = parallel.pipeline(prepare, finish, [0, 1, 2, 3, 4, 5])
+    assert sorted((i, c) for _, i, c in seen) == [(i, i) for i in range(6)]
+    assert all(name.startswith('ik_net_ros_chunk') for name, _, _ in seen)
     assert [o if o is None else o[0] for o in out] == [1, 11, 21, None, 41, 51]
     assert all(o[1].startswith('ik_net_ros_chunk') for o in out if o is not None)
-    assert parallel.pipeline(prepare, finish, list(range(6)), threads=False)[1] == (11, caller)
+    seen.clear()
+    assert parallel.pipeline(prepare, finish, [0, 1, 2], threads=False)[1] == (11, caller)
+    assert [(name, i) for name, i, _ in seen] == [(caller, 0), (caller, 1), (caller, 2)]
 
-    def broken(chunk):
+    def broken(index, chunk):
         if chunk == 2:
             raise InvalidPoseError('chunk 2')
         return chunk

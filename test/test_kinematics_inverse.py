@@ -9,6 +9,7 @@ from ik_net_ros.errors import InvalidPoseError
 from ik_net_ros.kinematics import (
     JOINT_LOWER,
     JOINT_UPPER,
+    clamp_to_limits,
     forward_kinematics,
     ik_solutions,
     inverse_kinematics,
@@ -171,3 +172,21 @@ def test_wrap_is_the_same_angle_in_minus_pi_to_pi(angle):
         np.sin(wrapped) - np.sin(angle)) < 1e-14
     if angle == np.pi:
         assert wrapped == np.pi
+
+
+@settings(max_examples=100, deadline=None, derandomize=True)
+@given(rows=st.lists(st.lists(st.one_of(st.floats(-4.0, 4.0), st.floats(allow_nan=True),
+                                        st.sampled_from([-0.0, 1e308, -np.inf])),
+                              min_size=4, max_size=4), min_size=1, max_size=8),
+       repeats=st.integers(1, 80), as_float32=st.booleans())
+def test_clamping_many_rows_is_np_clip(rows, repeats, as_float32):
+    """Large batches are clamped joint by joint (the fast way); the answer is np.clip's for
+    any values and sizes, NaN staying NaN, always float64 and inside the limits."""
+    with np.errstate(over='ignore'):  # 1e308 as float32 is inf: one more value to clamp
+        joints = np.tile(np.array(rows, np.float32 if as_float32 else np.float64), (repeats, 1))
+    clamped = clamp_to_limits(joints)
+    expected = np.clip(joints, JOINT_LOWER, JOINT_UPPER)
+    assert clamped.dtype == expected.dtype == np.float64
+    np.testing.assert_array_equal(clamped, expected)
+    finite = ~np.isnan(clamped)
+    assert np.all(((clamped >= JOINT_LOWER) & (clamped <= JOINT_UPPER))[finite])

@@ -98,26 +98,30 @@ class Solver(ABC):
 
     def _solve_batch(self, p: np.ndarray, refine: bool, on_unreachable: str) -> np.ndarray:
         """Poses (N, 7) from :func:`pose_rows` in chunks of ``batch_chunk`` (their arrays stay
-        in cache): each chunk is validated, projected and checked for reach on this thread,
-        then solved (network, clamping, refinement) on the worker threads while the next
-        chunk is prepared (see :func:`~ik_net_ros.solver.parallel.pipeline`) where the
-        solver's work releases the GIL (``parallel``)."""
+        in cache): each chunk is validated, projected and checked for reach (one chunk at a
+        time), then solved (network, clamping, refinement) while another chunk is prepared,
+        on the worker threads where the solver's work releases the GIL (``parallel``; see
+        :func:`~ik_net_ros.solver.parallel.pipeline`). Errors are the one-pass pipeline's:
+        a bad pose anywhere is reported with the whole batch's count and first index."""
         chunks = [p[i:i + size] for size in [self._chunk_size(len(p))]
                   for i in range(0, len(p), size)]
         stop = on_unreachable == 'raise'
-        reach: list[tuple[np.ndarray, np.ndarray]] = []  # (reachable, reason) of each chunk
-        failed = False
+        reach: list = [None] * len(chunks)  # (reachable, reason) of each chunk
+        failed = broken = False
 
-        def prepare(rows: np.ndarray):
-            nonlocal failed
+        def prepare(index: int, rows: np.ndarray):
+            nonlocal failed, broken
+            if broken:  # another chunk's poses are invalid: the batch raises
+                return None
             try:
                 check_pose_rows(rows)
             except InvalidPoseError:
+                broken = True
                 check_pose_rows(p)  # raises the batch's message (count, first index)
                 raise  # never expected: the chunk's error is the batch's
             targets, solutions = project_and_solve(rows, self.geometry)
             reachable = solutions.reachable
-            reach.append((reachable, solutions.reason))
+            reach[index] = reachable, solutions.reason
             failed = failed or not reachable.all()
             return None if stop and failed else (targets, solutions)  # raise: no answers
 

@@ -21,6 +21,10 @@ from ik_net_ros.solver.folded import FoldedNetwork, Step
 __all__ = ['EngineUnavailable', 'OnnxForward', 'onnx_model', 'OPSET']
 
 OPSET = 13  # Gemm, Gather, Erf, Sigmoid: every ONNX Runtime since 1.6 runs it
+# poses per run: the layers' activations (256 x 256 floats) then stay in the core's L2 cache;
+# one thread, shipped networks: 1.95 (focused), 2.59 (improved), 2.47 (original) us per pose in
+# runs of 256 against 2.49, 3.19, 2.89 in runs of 4096 (about 10 us per run included)
+BLOCK = 256
 
 
 class EngineUnavailable(IkNetError):
@@ -135,4 +139,9 @@ class OnnxForward:
 
     def __call__(self, poses: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(poses, dtype=np.float32)  # (N, 7)
-        return self.session.run(None, {'pose': x})[0]  # (N, 4)
+        if len(x) <= BLOCK:
+            return self.session.run(None, {'pose': x})[0]  # (N, 4)
+        out = np.empty((len(x), 4), np.float32)
+        for i in range(0, len(x), BLOCK):
+            out[i:i + BLOCK] = self.session.run(None, {'pose': x[i:i + BLOCK]})[0]
+        return out
