@@ -225,6 +225,11 @@ def test_single_pose_projection_is_the_batch_projection(position, on_axis, quat)
     assert one.valid == solutions.valid[0].tolist() == [bool(v) for v in solutions.valid[0]]
     assert one.strict == solutions.strict[0].tolist()
     assert bool(solutions.reachable[0]) == bool(solutions.valid[0].any())
+    reach_target, reach = project_and_solve(np.array([pose]), closed_form=False)
+    np.testing.assert_array_equal(reach_target, projected)  # reachability alone: the same
+    np.testing.assert_array_equal(reach.valid, solutions.valid)
+    np.testing.assert_array_equal(reach.reason, solutions.reason)
+    assert reach.joints is None and reach.strict is None
     for k in (0, 1):
         if one.joints[k] is None:
             assert np.isnan(solutions.joints[0, k]).all()

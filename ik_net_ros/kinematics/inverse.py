@@ -98,11 +98,14 @@ class IkSolutions:
         LIMIT_TOLERANCE (such joints are clamped into the limits).
     strict: (N, 2) True where it is inside the limits to rounding (1e-9 rad).
     reason: (N,) REACHABLE, OUT_OF_REACH, OUTSIDE_LIMITS or NOT_ARM_ORIENTATION.
+
+    Where only reachability was asked for (``closed_form=False``), ``joints`` and ``strict``
+    are None.
     """
 
-    joints: np.ndarray
+    joints: np.ndarray | None
     valid: np.ndarray
-    strict: np.ndarray
+    strict: np.ndarray | None
     reason: np.ndarray
 
     @property
@@ -160,13 +163,17 @@ def ik_solutions(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> IkSolutions
 def solve_yaw_pitch(dx: np.ndarray, y: np.ndarray, z: np.ndarray, q1: np.ndarray,
                     phi: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
                     cos_sin_q1: tuple[np.ndarray, np.ndarray] | None = None,
-                    cos_sin_phi: tuple[np.ndarray, np.ndarray] | None = None) -> IkSolutions:
+                    cos_sin_phi: tuple[np.ndarray, np.ndarray] | None = None,
+                    closed_form: bool = True) -> IkSolutions:
     """Both elbow solutions for tool positions (x - joint1_x, y, z) (N,) m and a tool yaw
     ``q1`` and pitch ``phi`` (N,) rad that agree with them (the position lies in the yaw's
     plane); their cosines and sines where the caller has them (the projection does: no sin or
     cos is then computed). The closed form proper, shared by :func:`ik_solutions` and the
     projection; :func:`ik_net_ros.kinematics.scalar.project_and_solve_one` is its single-pose
-    twin (the same float operations: tests hold the two to equality)."""
+    twin (the same float operations: tests hold the two to equality).
+
+    ``closed_form=False``: reachability only (``valid`` and ``reason``; ``joints`` and
+    ``strict`` None), about a third less work, for a network that makes its own joints."""
     g = geometry
     c1, s1 = cos_sin_q1 if cos_sin_q1 is not None else (np.cos(q1), np.sin(q1))
     cp, sp = cos_sin_phi if cos_sin_phi is not None else (np.cos(phi), np.sin(phi))
@@ -186,10 +193,12 @@ def solve_yaw_pitch(dx: np.ndarray, y: np.ndarray, z: np.ndarray, q1: np.ndarray
     # joints are a view of it (stacking them into an (N, 2, 4) array cost as much as the
     # arithmetic)
     q = np.empty((2, 4, len(q1)))
-    valid, strict = np.empty((len(q1), 2), bool), np.empty((len(q1), 2), bool)
+    valid = np.empty((len(q1), 2), bool)
+    strict = np.empty((len(q1), 2), bool) if closed_form else None
     for k, (gamma, a1) in enumerate(((-acos, base + beta), (acos, base - beta))):  # up first
         q1k, q2, q3, q4 = q[k]
-        q1k[...] = q1
+        if closed_form or g.has_offsets or not _JOINT1_FREE:
+            q1k[...] = q1
         _wrap(math.pi / 2 - theta0 - a1, out=q2)
         _wrap(-(a1 + gamma) - q2, out=q3)
         _wrap(phi - q2 - q3, out=q4)
@@ -197,16 +206,19 @@ def solve_yaw_pitch(dx: np.ndarray, y: np.ndarray, z: np.ndarray, q1: np.ndarray
             for v, offset in zip(q[k], g.joint_offsets):
                 _wrap(v - offset, out=v)
         valid[:, k] = _branch_inside(q[k], LIMIT_TOLERANCE) & in_reach
-        strict[:, k] = _branch_inside(q[k], STRICT_TOLERANCE) & in_reach
+        if closed_form:
+            strict[:, k] = _branch_inside(q[k], STRICT_TOLERANCE) & in_reach
+    reason = np.where(valid[:, 0] | valid[:, 1], REACHABLE, OUTSIDE_LIMITS)
+    if not in_reach.all():
+        reason[~in_reach] = OUT_OF_REACH
+    if not closed_form:
+        return IkSolutions(joints=None, valid=valid, strict=None, reason=reason)
     joints = q.transpose(2, 0, 1)  # (N, 2, 4)
     if not in_reach.all():
         joints[~in_reach] = np.nan
     loose = valid & ~strict
     if loose.any():
         joints[loose] = clamp_to_limits(joints[loose])
-    reason = np.where(valid[:, 0] | valid[:, 1], REACHABLE, OUTSIDE_LIMITS)
-    if not in_reach.all():
-        reason[~in_reach] = OUT_OF_REACH
     return IkSolutions(joints=joints, valid=valid, strict=strict, reason=reason)
 
 

@@ -49,10 +49,11 @@ def project_pose(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
     return out[0] if single else out
 
 
-def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY
-                      ) -> tuple[np.ndarray, IkSolutions]:
+def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
+                      closed_form: bool = True) -> tuple[np.ndarray, IkSolutions]:
     """Projected poses (N, 7) of validated poses ``p`` (see :func:`as_pose_array`) and the
-    closed-form solutions of the projected poses, computed once for both uses.
+    closed-form solutions of the projected poses, computed once for both uses
+    (``closed_form=False``: their reachability only, see :func:`solve_yaw_pitch`).
 
     The preferred yaw candidate is solved for every pose, the other one only for the poses
     the first cannot reach (rarely any): about half the work of solving both. Yaw and pitch are
@@ -91,7 +92,8 @@ def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY
         sp = rise[rows]
         quat = _quat_of_directions(cy, sy, cp, sp)
         return quat, solve_yaw_pitch(dx[rows], y[rows], z[rows], np.arctan2(sy, cy),
-                                     np.arctan2(sp, cp), geometry, (cy, sy), (cp, sp))
+                                     np.arctan2(sp, cp), geometry, (cy, sy), (cp, sp),
+                                     closed_form)
 
     quat, solutions = candidate(prefer_back, slice(None))
     missed = np.flatnonzero(~solutions.reachable)
@@ -100,10 +102,11 @@ def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY
         take = other.reachable
         rows = missed[take]
         quat[rows] = other_quat[take]
-        solutions.joints[rows] = other.joints[take]
         solutions.valid[rows] = other.valid[take]
-        solutions.strict[rows] = other.strict[take]
         solutions.reason[rows] = other.reason[take]
+        if closed_form:
+            solutions.joints[rows] = other.joints[take]
+            solutions.strict[rows] = other.strict[take]
     out = np.empty((len(p), 7))
     out[:, :3] = p[:, :3]
     out[:, 3:] = quat

@@ -59,6 +59,9 @@ class Solver(ABC):
     # the smallest chunk worth handing to another thread: its work must outweigh the hand-off
     # (make bench's cost-per-pose curve: 512 for a network, 4096 for the closed form)
     min_chunk: int = 512
+    # whether ``_solve`` reads the closed-form joints of its batch (``solutions.joints``),
+    # or only needs the targets (reachability is checked either way)
+    uses_closed_form: bool = True
 
     def __init__(self, geometry: ArmGeometry = DEFAULT_GEOMETRY):
         self.geometry = geometry
@@ -119,7 +122,7 @@ class Solver(ABC):
                 broken = True
                 check_pose_rows(p)  # raises the batch's message (count, first index)
                 raise  # never expected: the chunk's error is the batch's
-            targets, solutions = project_and_solve(rows, self.geometry)
+            targets, solutions = project_and_solve(rows, self.geometry, self.uses_closed_form)
             reachable = solutions.reachable
             reach[index] = reachable, solutions.reason
             failed = failed or not reachable.all()
@@ -236,7 +239,8 @@ class Solver(ABC):
 
     @abstractmethod
     def _solve(self, targets: np.ndarray, solutions: IkSolutions) -> np.ndarray:
-        """Joints (N, 4) for projected targets (N, 7); ``solutions`` are their closed forms."""
+        """Joints (N, 4) for projected targets (N, 7); ``solutions`` are their closed forms
+        (their reachability only, ``joints`` None, unless ``uses_closed_form``)."""
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(name={self.name!r}, device={self.device!r})'

@@ -38,6 +38,7 @@ class LearnedSolver(Solver):
         # a correction model: its output is added to the closed form of its own (calibrated)
         # arm, so it only carries what the parametric calibration leaves (sag...)
         self.correction = correction == 'analytic'
+        self.uses_closed_form = self.correction  # a plain network makes its own joints
         if self.correction and self.calibrated:
             raise CheckpointError(
                 f'{name}: a correction of the closed form for geometry {trained.as_dict()} '
