@@ -198,7 +198,7 @@ def test_chunks_come_in_multiples_of_the_workers(monkeypatch, workers):
     monkeypatch.setattr(base, 'worker_count', lambda: workers)
     solver = load_solver('focused')
     for n in (base.SMALL_BATCH + 1, 5000, base.BATCH_CHUNK * 3 + 1, 100_000):
-        size = solver._chunk_size(n)
+        size = solver.chunk_size(n)
         count = -(-n // size)
         assert size <= max(base.BATCH_CHUNK, solver.min_chunk) and (
             size >= solver.min_chunk or size >= n)

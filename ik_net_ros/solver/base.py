@@ -106,7 +106,7 @@ class Solver(ABC):
         on the worker threads where the solver's work releases the GIL (``parallel``; see
         :func:`~ik_net_ros.solver.parallel.pipeline`). Errors are the one-pass pipeline's:
         a bad pose anywhere is reported with the whole batch's count and first index."""
-        chunks = [p[i:i + size] for size in [self._chunk_size(len(p))]
+        chunks = [p[i:i + size] for size in [self.chunk_size(len(p))]
                   for i in range(0, len(p), size)]
         stop = on_unreachable == 'raise'
         reach: list = [None] * len(chunks)  # (reachable, reason) of each chunk
@@ -148,7 +148,7 @@ class Solver(ABC):
         joints = np.concatenate([j for j, _ in results])
         return joints if all(ok for _, ok in results) else self._finite(joints)
 
-    def _chunk_size(self, n: int) -> int:
+    def chunk_size(self, n: int) -> int:
         """Poses per chunk of an n-pose batch: at most ``batch_chunk``, at least ``min_chunk``,
         and where chunks run on the workers, a count of them that is a multiple of the
         workers (13 + 12 chunks leave one core idle for a whole chunk at the end)."""

@@ -53,8 +53,8 @@ def pipeline(prepare: Callable, finish: Callable, chunks: list, threads: bool = 
     several microseconds) more often than it computes (4096-element array operations take 1-4
     us); two threads projecting at once reached 0.94x of one. Taking turns, one worker
     prepares while the other runs its network; preparing on a third thread instead (two
-    workers finishing) was slower: 0.69 against 0.74 M poses/s (focused, 2 cores), its
-    turns evicting the network's weights from the cores' caches.
+    workers finishing, three threads on two cores) was slower: 0.69 against 0.74 M poses/s
+    (focused, 2 cores, interleaved medians).
 
     Chunks are prepared in no fixed order (``prepare`` gets the chunk's index as well:
     ``prepare(index, chunk)``); the answers are in the chunks' order. ``finish(None)`` is

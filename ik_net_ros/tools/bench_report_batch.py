@@ -35,8 +35,10 @@ def batch_sections(results: dict, out: Path, table) -> list[str]:
                   f'{peak["method"]}). Network rates below are also given as GFLOP/s and a '
                   'share of it (matmul FLOPs per pose: 2 per weight).\n')
     md.append('`solve()` on 100,000 poses (validation, projection, reachability, the network, '
-              'clamping; chunks of 4,096 poses on all cores) against the network alone as '
-              'solve() runs it; the rest is the non-network share. Medians of 5 runs. '
+              'clamping; chunks of up to 4,096 poses on all cores, one chunk prepared while '
+              'the other core runs its network) against the network alone as solve() runs it '
+              '(the same chunks); the rest is the non-network share. The two timed in '
+              'alternation, 7 rounds: medians of the rates and of the rounds\' shares. '
               f'Targets (focused): >= {TARGET_THROUGHPUT / 1e6:.0f} M poses/s, non-network '
               f'<= {TARGET_NON_NETWORK:.0%}.\n')
     rows = []

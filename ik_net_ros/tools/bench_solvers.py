@@ -71,25 +71,36 @@ def cpu_latency(name: str, poses: np.ndarray, repeats: int = 3000) -> dict:
     return out
 
 
-def throughput(name: str, poses: np.ndarray, repeats: int = 5) -> dict:
+def throughput(name: str, poses: np.ndarray, repeats: int = 7) -> dict:
     """Poses per second of ``solver.solve`` on a large batch (all cores), of its network alone
-    as solve() runs it (its batch engine, chunks on all cores), and the share of solve()'s time
-    that is not the network (validation, projection, reachability, clamping). Medians of
-    ``repeats`` runs, never the best run."""
-    from ik_net_ros.solver.base import BATCH_CHUNK
+    as solve() runs it (its batch engine, its chunks, on all cores), and the share of solve()'s
+    time that is not the network (validation, projection, reachability, clamping). The two
+    are timed in alternation, ``repeats`` rounds, so that a machine speeding up or slowing
+    down between them does not count as either's; medians of the rounds (of each rate, and of
+    each round's share), never the best run."""
     from ik_net_ros.solver.parallel import map_chunks
     torch.set_num_threads(os.cpu_count() or 1)
     solver = load_solver(name)
-    out = {'solve_poses_per_s': _rate(lambda: solver.solve(poses), len(poses), repeats)}
-    if name != 'analytic':
-        engine = solver.batch_engine()
-        x32 = np.asarray(poses, np.float32)
-        chunks = [x32[i:i + BATCH_CHUNK] for i in range(0, len(x32), BATCH_CHUNK)]
-        network = _rate(lambda: map_chunks(engine, chunks), len(poses), repeats)
-        out.update(network_poses_per_s=network,
-                   network_engine='numpy twin' if engine is solver.fast else 'ONNX Runtime',
-                   non_network_share=max(0.0, 1.0 - out['solve_poses_per_s'] / network))
-    return out
+
+    def solve():
+        solver.solve(poses)
+
+    if name == 'analytic':
+        return {'solve_poses_per_s': _rate(solve, len(poses), repeats)}
+    engine = solver.batch_engine()
+    x32 = np.asarray(poses, np.float32)
+    size = solver.chunk_size(len(x32))
+    chunks = [x32[i:i + size] for i in range(0, len(x32), size)]
+
+    def network():
+        map_chunks(engine, chunks)
+
+    solve(), network()  # warm-up
+    rounds = np.array([(_timed(network), _timed(solve)) for _ in range(repeats)])
+    return {'solve_poses_per_s': len(poses) / float(np.median(rounds[:, 1])),
+            'network_poses_per_s': len(poses) / float(np.median(rounds[:, 0])),
+            'network_engine': 'numpy twin' if engine is solver.fast else 'ONNX Runtime',
+            'non_network_share': max(0.0, float(np.median(1.0 - rounds[:, 0] / rounds[:, 1])))}
 
 
 def _rate(fn, n: int, repeats: int = 3) -> float:
