@@ -212,8 +212,8 @@ class Solver(ABC):
                             JOINT_UPPER)
         if refine:
             joints = refine_joints(np.array([target]), joints[None], self.geometry)[0]
-        if not (math.isfinite(joints[0]) and math.isfinite(joints[1])
-                and math.isfinite(joints[2]) and math.isfinite(joints[3])):
+        a, b, c, d = joints.tolist()  # 4 Python floats: 0.12 us, 4 numpy scalars 0.20
+        if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c) and math.isfinite(d)):
             self._finite(joints[None])
         return joints
 
