@@ -197,6 +197,7 @@ def test_chunks_come_in_multiples_of_the_workers(monkeypatch, workers):
     workers, each chunk at most batch_chunk and at least min_chunk poses."""
     monkeypatch.setattr(base, 'worker_count', lambda: workers)
     solver = load_solver('focused')
+    assert solver.chunk_size(0) == 1  # no chunk to make: no division by zero
     for n in (base.SMALL_BATCH + 1, 5000, base.BATCH_CHUNK * 3 + 1, 100_000):
         size = solver.chunk_size(n)
         count = -(-n // size)

@@ -16,8 +16,9 @@ class AnalyticSolver(Solver):
     """Closed-form IK with the package's branch rule (elbow up when inside the limits)."""
 
     name = 'analytic'
-    # numpy calls on arrays of a chunk hold the GIL for much of their time: two threads ran
-    # slower than one (4.3 against 4.6 M poses/s on 100k poses, make bench's machine)
+    # its work is short numpy calls on a chunk's arrays, which hand the GIL back and forth on
+    # two threads: 4.0 against 4.5 M poses/s on one (100k poses, 2 cores, interleaved medians
+    # of 9)
     parallel = False
 
     def _solve_one(self, target: list[float], solution: OneSolution) -> np.ndarray:

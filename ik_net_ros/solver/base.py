@@ -152,7 +152,7 @@ class Solver(ABC):
         """Poses per chunk of an n-pose batch: at most ``batch_chunk``, at least ``min_chunk``,
         and where chunks run on the workers, a count of them that is a multiple of the
         workers (13 + 12 chunks leave one core idle for a whole chunk at the end)."""
-        if not self.batch_chunk:
+        if not self.batch_chunk or n < 1:
             return max(n, 1)
         workers = worker_count() if self.parallel else 1
         count = -(-n // self.batch_chunk)

@@ -1,7 +1,8 @@
 """One pool of worker threads for the chunks of large batches (see ``Solver._solve_batch``).
 
-Threads, not processes: numpy's array loops and ONNX Runtime's runs release the GIL, so chunks
-run on all cores with no copies between processes; the pool is made on first use (the live node,
+Threads, not processes: ONNX Runtime's runs and numpy's large matmuls release the GIL, so
+networks run on all cores with no copies between processes (short numpy calls do not: see
+:func:`pipeline`); the pool is made on first use (the live node,
 which solves one pose at a time, never starts it). While chunks run, the BLAS under numpy is
 held to one thread (threadpoolctl): otherwise each chunk's matmuls spread over every core as
 well, and the numpy twin ran at 0.33 instead of 0.59 M poses/s (focused, 2 cores)."""
