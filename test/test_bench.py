@@ -24,10 +24,11 @@ def test_bench_writes_report_tables_and_charts(tmp_path):
                     '## Batched inference on the CPU', 'fp32 ceiling', '% of peak',
                     'Engines side by side', '| focused | ONNX Runtime |',
                     '| focused | numpy twin |', '| focused | torch eager (CPU) |',
-                    'Cost per pose against the batch size', 'N=256', 'non-network share'):
+                    'Cost per pose against the batch size', 'N=256', 'non-network share',
+                    "Where the network's time goes", 'matmuls only, poses/s'):
         assert section in report, section
     for chart in ('bench_accuracy.png', 'bench_latency.png', 'bench_memory.png',
-                  'bench_cost_per_pose.png'):
+                  'bench_cost_per_pose.png', 'bench_network_profile.png'):
         assert (tmp_path / chart).stat().st_size > 5000
     results = json.loads((tmp_path / 'benchmarks.json').read_text())
     focused = results['solvers']['focused']
@@ -38,6 +39,10 @@ def test_bench_writes_report_tables_and_charts(tmp_path):
     assert list(focused['cost_curve']) == ['1', '4', '16', '64', '256']
     assert focused['engines']['flops_per_pose'] == 338176  # the shipped focused network
     assert 0 <= focused['throughput']['non_network_share'] < 1
+    profile = focused['network_profile']  # ONNX Runtime's profiler: SiLU, Gather and Concat
+    assert {'Gemm', 'QuickGelu', 'Gather', 'Concat'} <= set(profile['ops'])
+    assert sum(profile['us'].values()) == pytest.approx(profile['us_per_pose'])
+    assert min(profile['us'].values()) > 0 and profile['matmul_gflops'] > 0
 
 
 @pytest.mark.ros

@@ -117,11 +117,17 @@ class OnnxForward:
     measured faster than one call spread by ONNX Runtime's pool (0.94 against 0.77 M poses/s
     for focused on 2 cores). Calls from several threads run concurrently.
 
+    Args:
+        folded: the network.
+        profile_prefix: where given, ONNX Runtime's own profiler records every op's time
+            (``make bench``'s breakdown of the network); ``session.end_profiling()`` writes the
+            JSON file (path prefix ``profile_prefix``) and returns its path.
+
     Raises (on construction):
         EngineUnavailable: onnx or onnxruntime is not installed, or rejects the graph.
     """
 
-    def __init__(self, folded: FoldedNetwork):
+    def __init__(self, folded: FoldedNetwork, profile_prefix: str | None = None):
         model = onnx_model(folded)
         try:
             import onnxruntime as ort
@@ -131,6 +137,9 @@ class OnnxForward:
         options.intra_op_num_threads = 1
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only: the CPU provider's notes are not news
+        if profile_prefix is not None:
+            options.enable_profiling = True
+            options.profile_file_prefix = str(profile_prefix)
         try:
             self.session = ort.InferenceSession(model, options,
                                                 providers=['CPUExecutionProvider'])

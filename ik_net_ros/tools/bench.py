@@ -20,8 +20,9 @@ from tqdm import tqdm
 
 from ik_net_ros.data import make_synthetic
 from ik_net_ros.resources import share_dir
+from ik_net_ros.solver import load_solver
 from ik_net_ros.tools import bench_solvers as solvers_bench
-from ik_net_ros.tools.bench_peak import fp32_peak
+from ik_net_ros.tools.bench_peak import fp32_peak, network_profile
 from ik_net_ros.tools.bench_report import write_report
 from ik_net_ros.tools.common import HELD_OUT_SEED, count_in, number_in
 
@@ -91,6 +92,9 @@ def run(args: argparse.Namespace) -> int:
             res['cpu_latency'] = solvers_bench.cpu_latency(name, held.poses, args.repeats)
             bar.update(1)
             res['throughput'] = solvers_bench.throughput(name, batch)
+            if name != 'analytic':
+                res['network_profile'] = network_profile(
+                    load_solver(name).fast.folded, batch)
             res['gpu'] = solvers_bench.gpu_timing(name, held.poses)
             bar.update(1)
             if name != 'analytic':

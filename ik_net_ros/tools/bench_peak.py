@@ -1,4 +1,5 @@
-"""The machine's fp32 ceiling, measured in the same run as the throughputs it is set beside.
+"""The machine's fp32 ceiling, measured in the same run as the throughputs it is set beside, and
+where a network's time goes inside ONNX Runtime (how close its matmuls come to that ceiling).
 
 A small C loop of independent fused multiply-adds (AVX-512 where the CPU has it, else AVX2),
 compiled with the machine's C compiler into a temporary folder and run on every core at once
@@ -8,7 +9,9 @@ matrices instead, and labelled so: a lower bound of the peak, not the peak.
 
 from __future__ import annotations
 
+import collections
 import ctypes
+import json
 import os
 import shutil
 import subprocess
@@ -21,7 +24,7 @@ import numpy as np
 
 from ik_net_ros.solver.parallel import worker_count
 
-__all__ = ['fp32_peak']
+__all__ = ['fp32_peak', 'network_profile']
 
 # CHAINS independent accumulators hide the FMA latency (4 cycles, 2 ports: 8 needed)
 _SOURCE = r'''
@@ -118,3 +121,43 @@ def fp32_peak(repeats: int = 3) -> dict:
         method = 'numpy SGEMM 2048^2 (no C compiler: a lower bound of the peak)'
     return {'gflops': gflops, 'per_core_gflops': gflops / cores, 'cores': cores,
             'method': method}
+
+
+# ONNX Runtime op types by their work in the graphs of onnx_engine (GELU's Add is counted as
+# 'other', with the residual additions: GELU is no shipped network's activation)
+_MATMUL_OPS = frozenset({'Gemm', 'MatMul', 'FusedGemm', 'FusedMatMul'})
+_ACTIVATION_OPS = frozenset({'QuickGelu', 'Sigmoid', 'Mul', 'Relu', 'Tanh', 'Erf', 'Gelu'})
+
+
+def network_profile(folded, poses: np.ndarray, runs: int = 400) -> dict | None:
+    """Where the batch engine spends one network's time: ONNX Runtime's own profiler, one
+    thread, ``runs`` runs of a BLOCK of ``poses`` (N >= 1, 7); each op's median over the runs
+    (the first, cold runs do not count), summed by kind.
+
+    Returns:
+        {'us_per_pose': kernel time per pose on one thread, 'us': {'matmul', 'activation',
+        'other'} per pose, 'matmul_gflops': the matmuls' rate on one core, 'ops': {op type: us
+        per pose}}, or None where ONNX Runtime is not installed.
+    """
+    from ik_net_ros.solver.onnx_engine import BLOCK, EngineUnavailable, OnnxForward
+    x = np.ascontiguousarray(np.resize(np.asarray(poses, np.float32), (BLOCK, 7)))
+    with tempfile.TemporaryDirectory(prefix='ik_net_ros_profile_') as folder:
+        try:
+            engine = OnnxForward(folded, profile_prefix=str(Path(folder) / 'ort'))
+        except EngineUnavailable:
+            return None
+        for _ in range(runs):
+            engine(x)
+        events = json.loads(Path(engine.session.end_profiling()).read_text())
+    times = collections.defaultdict(list)  # (op type, node) -> us of each run
+    for event in events:
+        if event.get('cat') == 'Node' and event.get('name', '').endswith('_kernel_time'):
+            times[event['args']['op_name'], event['name']].append(event['dur'])
+    ops: dict[str, float] = collections.defaultdict(float)
+    for (op, _), durations in times.items():
+        ops[op] += float(np.median(durations)) / BLOCK
+    kinds = {'matmul': sum(t for op, t in ops.items() if op in _MATMUL_OPS),
+             'activation': sum(t for op, t in ops.items() if op in _ACTIVATION_OPS)}
+    kinds['other'] = sum(ops.values()) - kinds['matmul'] - kinds['activation']
+    return {'us_per_pose': sum(ops.values()), 'us': kinds, 'ops': dict(ops),
+            'matmul_gflops': folded.flops() / kinds['matmul'] / 1e3 if kinds['matmul'] else None}

@@ -1,6 +1,6 @@
 """The benchmark report's CPU-inference sections (issue 13): the machine's fp32 ceiling, the
-engines side by side, batched throughput as a share of the ceiling, cost per pose against the
-batch size, and the ik node's memory and start-up."""
+engines side by side, batched throughput as a share of the ceiling, where the network's time
+goes, cost per pose against the batch size, and the ik node's memory and start-up."""
 
 from __future__ import annotations
 
@@ -52,6 +52,7 @@ def batch_sections(results: dict, out: Path, table) -> list[str]:
                      if 'non_network_share' in thr else '-'])
     md.append(table(['solver', 'solve() poses/s', 'engine', 'network poses/s',
                      'network GFLOP/s (% of peak)', 'non-network share'], rows))
+    md += _profile_section(results, out, table)
     md.append('\n### Engines side by side (network alone)\n')
     md.append('Batch 1 on one thread (p50), and 100,000 poses on all cores (median of 3): torch '
               'eager (its own threads, chunks of 2,048), the numpy twin and ONNX Runtime (chunks '
@@ -96,6 +97,65 @@ def batch_sections(results: dict, out: Path, table) -> list[str]:
     return md
 
 
+def _matmul_bound(profile: dict | None, cores: int) -> float | None:
+    """Poses/s of all cores if a network's matmuls, at their measured rate, were all the work."""
+    return cores * 1e6 / profile['us']['matmul'] if profile and profile['us']['matmul'] else None
+
+
+def _profile_section(results: dict, out: Path, table) -> list[str]:
+    """Where the batch engine's time goes per network, against the machine's ceiling."""
+    profiles = {n: r['network_profile'] for n, r in results['solvers'].items()
+                if r.get('network_profile')}
+    if not profiles:
+        return []
+    peak = results.get('peak')
+    cores = peak['cores'] if peak else 1
+    md = ['\n### Where the network\'s time goes\n',
+          'ONNX Runtime\'s own profiler, one thread, runs of 256 poses (as solve() runs them); '
+          'each op\'s median over 400 runs. Matmuls are Gemm (FusedGemm: the Gemm with its ReLU '
+          'fused in), activations SiLU (QuickGelu) and the like, other the gathers, '
+          'concatenations and residual additions. The last two columns are ceilings of this '
+          f'machine: {cores} cores running nothing but the matmuls at their measured rate, and '
+          'at the FMA loop\'s peak; solve() adds validation, projection and clamping to the '
+          'network.\n']
+    rows = []
+    for name, prof in profiles.items():
+        us, flops = prof['us'], results['solvers'][name].get('engines', {}).get('flops_per_pose')
+        rate = prof.get('matmul_gflops')
+        rows.append([name, prof['us_per_pose'], us['matmul'], us['activation'], us['other'],
+                     f'{rate:.0f} ({100 * rate / peak["per_core_gflops"]:.0f} %)'
+                     if peak and rate else '-',
+                     _matmul_bound(prof, cores),
+                     peak['gflops'] / flops if peak and flops else None])
+    md.append(table(['network', 'us/pose (1 thread)', 'matmuls us', 'activations us',
+                     'other us', 'matmul GFLOP/s (% of a core\'s peak)',
+                     'matmuls only, poses/s', 'at FMA peak, poses/s'], rows))
+    md.append(f'\n![network profile]({_profile_chart(profiles, out).name})\n')
+    return md
+
+
+def _profile_chart(profiles: dict, out: Path) -> Path:
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, ax = plt.subplots(figsize=(8, 3.2))
+    names = list(profiles)
+    left = np.zeros(len(names))
+    for kind, colour in (('matmul', 'tab:blue'), ('activation', 'tab:orange'),
+                         ('other', 'tab:grey')):
+        widths = np.array([profiles[n]['us'][kind] for n in names])
+        ax.barh(names, widths, left=left, color=colour, label=kind)
+        left += widths
+    ax.set_xlabel('us per pose, one thread (ONNX Runtime profiler, runs of 256)')
+    ax.set_title('where the network\'s time goes')
+    ax.legend(fontsize=8, loc='lower right')
+    fig.tight_layout()
+    path = out / 'bench_network_profile.png'
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def _cost_chart(curves: dict, out: Path) -> Path:
     import matplotlib
     matplotlib.use('Agg')
@@ -125,10 +185,14 @@ def batch_verdicts(results: dict) -> list[str]:
     thr = results['solvers'].get('focused', {}).get('throughput', {})
     if thr.get('solve_poses_per_s'):
         rate = thr['solve_poses_per_s']
+        bound = _matmul_bound(results['solvers']['focused'].get('network_profile'),
+                              results.get('peak', {}).get('cores', 1))
         out.append(f'focused: {rate / 1e6:.2f} M poses/s batched vs target 1 M/s: '
                    + ('met' if rate >= TARGET_THROUGHPUT else
                       f'missed by {1 - rate / TARGET_THROUGHPUT:.0%} (the network alone: '
-                      f'{thr.get("network_poses_per_s", 0) / 1e6:.2f} M/s)'))
+                      f'{thr.get("network_poses_per_s", 0) / 1e6:.2f} M/s'
+                      + (f'; its matmuls alone, at their measured rate on every core, '
+                         f'{bound / 1e6:.2f} M/s' if bound else '') + ')'))
     if 'non_network_share' in thr:
         share = thr['non_network_share']
         out.append(f'focused: non-network share of solve() {share:.0%} vs target <= '
