@@ -9,6 +9,7 @@ from ik_net_ros.errors import InvalidPoseError
 from ik_net_ros.kinematics import (
     JOINT_LOWER,
     JOINT_UPPER,
+    clamp_one,
     clamp_to_limits,
     forward_kinematics,
     ik_solutions,
@@ -149,12 +150,25 @@ def test_round_trip_with_joint_offsets_and_link_errors():
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(joints=st.lists(st.one_of(st.floats(-4.0, 4.0), st.floats(allow_nan=True),
                                  st.sampled_from([float(v) for v in JOINT_LOWER] +
-                                                 [float(v) for v in JOINT_UPPER])),
+                                                 [float(v) for v in JOINT_UPPER] +
+                                                 [np.nan, np.inf, -np.inf])),
                        min_size=4, max_size=4))
 def test_single_joint_vector_limit_check_is_the_array_check(joints):
     """The live node's last check of a command (Python floats) says what within_limits says,
     limits themselves inside, NaN outside."""
     assert within_limits_one(joints) == bool(within_limits(np.array(joints)))
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(joints=st.lists(st.one_of(st.floats(-4.0, 4.0), st.floats(allow_nan=True),
+                                 st.floats(-4.0, 4.0, width=32),
+                                 st.sampled_from([float(v) for v in JOINT_LOWER] +
+                                                 [float(v) for v in JOINT_UPPER] +
+                                                 [np.nan, np.inf, -np.inf, -0.0])),
+                       min_size=4, max_size=4))
+def test_single_joint_vector_clamp_is_the_array_clamp(joints):
+    """The single-pose path's clamp (Python floats) gives clamp_to_limits's values, NaN kept."""
+    np.testing.assert_array_equal(clamp_one(joints), clamp_to_limits(np.array(joints)))
 
 
 @settings(max_examples=500, deadline=None, derandomize=True)

@@ -12,6 +12,7 @@ from ik_net_ros.kinematics.geometry import (
     JOINT_UPPER,
     VELOCITY_LIMIT,
     ArmGeometry,
+    clamp_one,
     clamp_to_limits,
     geometry_for,
     sample_joints,
@@ -33,7 +34,7 @@ from ik_net_ros.kinematics.validation import as_joint_array, as_pose_array
 __all__ = [
     'ArmGeometry', 'DEFAULT_GEOMETRY', 'JAZZY_GEOMETRY', 'DESCRIPTIONS', 'geometry_for',
     'JOINT_NAMES', 'JOINT_LOWER',
-    'JOINT_UPPER', 'VELOCITY_LIMIT', 'HOME_POSE', 'clamp_to_limits', 'within_limits',
+    'JOINT_UPPER', 'VELOCITY_LIMIT', 'HOME_POSE', 'clamp_to_limits', 'clamp_one', 'within_limits',
     'within_limits_one',
     'forward_kinematics', 'planar_forward', 'jacobian', 'inverse_kinematics', 'ik_solutions',
     'IkResult', 'IkSolutions', 'REASONS', 'pick_branch', 'project_pose', 'project_and_solve',

@@ -24,6 +24,7 @@ __all__ = [
     'geometry_for',
     'LINK_FIELDS',
     'clamp_to_limits',
+    'clamp_one',
     'within_limits',
     'within_limits_one',
     'sample_joints',
@@ -140,6 +141,15 @@ def within_limits_one(joints: list[float]) -> bool:
     (l1, u1), (l2, u2), (l3, u3), (l4, u4) = _LIMITS
     j1, j2, j3, j4 = joints
     return l1 <= j1 <= u1 and l2 <= j2 <= u2 and l3 <= j3 <= u3 and l4 <= j4 <= u4
+
+
+def clamp_one(joints: list[float]) -> list[float]:
+    """:func:`clamp_to_limits` of one joint vector given as 4 Python floats (NaN stays NaN):
+    the single-pose path's clamp, a third of the two numpy calls' cost."""
+    (l1, u1), (l2, u2), (l3, u3), (l4, u4) = _LIMITS
+    j1, j2, j3, j4 = joints
+    return [l1 if j1 < l1 else u1 if j1 > u1 else j1, l2 if j2 < l2 else u2 if j2 > u2 else j2,
+            l3 if j3 < l3 else u3 if j3 > u3 else j3, l4 if j4 < l4 else u4 if j4 > u4 else j4]
 
 
 def clamp_to_limits(joints: np.ndarray) -> np.ndarray:

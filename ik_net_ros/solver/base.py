@@ -17,6 +17,7 @@ from ik_net_ros.kinematics import (
     REASONS,
     ArmGeometry,
     IkSolutions,
+    clamp_one,
     clamp_to_limits,
     project_and_solve,
 )
@@ -206,16 +207,16 @@ class Solver(ABC):
                 f'1 of 1 target(s) unreachable; first, index 0 at '
                 f'{[round(v, 4) for v in target[:3]]} m: {reason}',
                 mask=np.array([True]), reasons=[reason])
-        # maximum + minimum: half the cost of np.clip's Python wrapper at this size; the float64
-        # limits promote a float32 answer to float64 before it is compared (exact limits)
-        joints = np.minimum(np.maximum(self._solve_one(target, solution), JOINT_LOWER),
-                            JOINT_UPPER)
+        # clamped in Python floats (float32 answers become float64 exactly before they are
+        # compared): 0.2 us, against 0.6 for np.maximum + np.minimum at this size
+        joints = clamp_one(self._solve_one(target, solution).tolist())
         if refine:
-            joints = refine_joints(np.array([target]), joints[None], self.geometry)[0]
-        a, b, c, d = joints.tolist()  # 4 Python floats: 0.12 us, 4 numpy scalars 0.20
+            joints = refine_joints(np.array([target]), np.array([joints]),
+                                   self.geometry)[0].tolist()
+        a, b, c, d = joints
         if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c) and math.isfinite(d)):
-            self._finite(joints[None])
-        return joints
+            self._finite(np.array([joints]))
+        return np.array(joints)
 
     def _finite(self, joints: np.ndarray) -> np.ndarray:
         """``joints`` (N, 4) if all are finite (clamping passes NaN through, so this is the
