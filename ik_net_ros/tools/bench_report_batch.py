@@ -126,7 +126,7 @@ def _profile_section(results: dict, out: Path, table) -> list[str]:
                      f'{rate:.0f} ({100 * rate / peak["per_core_gflops"]:.0f} %)'
                      if peak and rate else '-',
                      _matmul_bound(prof, cores),
-                     peak['gflops'] / flops if peak and flops else None])
+                     peak['gflops'] * 1e9 / flops if peak and flops else None])
     md.append(table(['network', 'us/pose (1 thread)', 'matmuls us', 'activations us',
                      'other us', 'matmul GFLOP/s (% of a core\'s peak)',
                      'matmuls only, poses/s', 'at FMA peak, poses/s'], rows))
@@ -141,10 +141,11 @@ def _profile_chart(profiles: dict, out: Path) -> Path:
     fig, ax = plt.subplots(figsize=(8, 3.2))
     names = list(profiles)
     left = np.zeros(len(names))
-    for kind, colour in (('matmul', 'tab:blue'), ('activation', 'tab:orange'),
-                         ('other', 'tab:grey')):
+    for kind, colour, label in (
+            ('matmul', 'tab:blue', 'matmul (original: its ReLU fused in)'),
+            ('activation', 'tab:orange', 'activation'), ('other', 'tab:grey', 'other')):
         widths = np.array([profiles[n]['us'][kind] for n in names])
-        ax.barh(names, widths, left=left, color=colour, label=kind)
+        ax.barh(names, widths, left=left, color=colour, label=label)
         left += widths
     ax.set_xlabel('us per pose, one thread (ONNX Runtime profiler, runs of 256)')
     ax.set_title('where the network\'s time goes')
