@@ -165,3 +165,26 @@ def test_optional_joint_trajectory_output(ros):
     np.testing.assert_allclose(got[0].points[0].positions, [0.2, 0.1, 0.1, 0.1], atol=1e-9)
     assert got[0].points[0].time_from_start.sec == 1
     assert got[0].points[0].time_from_start.nanosec == 500_000_000
+
+
+def test_ik_node_process_runs_blas_on_one_thread():
+    """The node's main() holds numpy's BLAS to one thread before it spins (its single-pose
+    products would otherwise wake BLAS helper threads per layer); in a fresh process started
+    with two BLAS threads, so this one's BLAS is untouched."""
+    import os
+    import subprocess
+    import sys
+    code = ('import ik_net_ros.nodes.ik_node as m\n'
+            'from threadpoolctl import threadpool_info\n'
+            'blas = lambda: [i["num_threads"] for i in threadpool_info() if i["user_api"] == '
+            '"blas"]\n'
+            'print("before", blas())\n'
+            'm.run_node = lambda node_class, args: print("spin", blas())\n'
+            'm.main()\n')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         timeout=120, env={**os.environ, 'OPENBLAS_NUM_THREADS': '2'})
+    assert out.returncode == 0, out.stderr[-2000:]
+    before, spin = out.stdout.splitlines()[-2:]
+    if (os.cpu_count() or 1) > 1:  # OpenBLAS takes no more threads than cores
+        assert before == 'before [2]', out.stdout
+    assert spin == 'spin [1]', out.stdout

@@ -29,6 +29,7 @@ from ik_net_ros.nodes.params import (
 )
 from ik_net_ros.nodes.runner import run_node
 from ik_net_ros.solver import load_solver
+from ik_net_ros.solver.parallel import hold_blas_to_one_thread
 from ik_net_ros.solver.stats import SolveStats
 
 PARAMETERS = {
@@ -167,6 +168,7 @@ class IkNode(Node):
 
 
 def main(args=None):
+    hold_blas_to_one_thread()  # this process solves one pose at a time (see there)
     run_node(IkNode, args)
 
 
