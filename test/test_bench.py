@@ -54,18 +54,22 @@ def test_node_start_measures_ready_time_and_memory_of_a_real_ik_node():
 
 @pytest.mark.ros
 def test_ros_latency_interleaves_floor_and_ik_and_matches_every_answer():
-    """Both ways of alternating: blocks of BLOCK_S, and target by target; the report gives a
-    verdict for each."""
+    """Both ways of alternating: blocks of BLOCK_S, and target by target, each run twice with
+    fresh processes (the run of median gap kept, every gap listed); the report gives a verdict
+    for each."""
     from ik_net_ros.tools.bench_report import _ros_verdict
     from ik_net_ros.tools.bench_ros import BLOCK_S, ros_latency
-    runs = ros_latency('focused', rates=(100.0,), duration=1.0)
+    runs = ros_latency('focused', rates=(100.0,), duration=1.0, repeats=2)
     assert set(runs) == {'100', '100/each'}
     for key, block in (('100', int(100 * BLOCK_S)), ('100/each', 1)):
         floor, ik = runs[key]['floor'], runs[key]['ik']
         assert floor['sent'] == ik['sent'] == 100  # 2 x 1 s at 100 Hz, alternating
         assert floor['block'] == ik['block'] == block
+        gaps = runs[key]['gaps_ms']
+        assert len(gaps) == 2 and ik['p50_ms'] - floor['p50_ms'] == min(gaps)  # lower median
         for who in (floor, ik):  # (depth 1: a stalled machine may drop one; the newest never)
             assert who['answered'] >= 0.9 * who['sent'] and who['newest_answered']
             assert 0 < who['p50_ms'] <= who['p99_ms']
     verdict = _ros_verdict(runs)
     assert 'in blocks of' in verdict and 'target by target' in verdict
+    assert verdict.count('median of 2 runs') == 2
