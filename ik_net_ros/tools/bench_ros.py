@@ -127,7 +127,7 @@ def ros_latency(model: str = 'focused', rates=(100.0, 1000.0), duration: float =
     '100/each'); ``duration`` seconds of targets to each responder in each run. At the first
     rate both ways run ``repeats`` times, in turns, each with fresh processes (the gap varies
     more between runs than within one: how the processes share the cores): the run of median
-    gap is kept, with every run's gap (``gaps_ms``)."""
+    gap (the lower middle one of an even count) is kept, with every run's gap (``gaps_ms``)."""
     out = {}
     runs = [(str(int(rate)), rate, None) for rate in rates]
     if rates:
