@@ -92,9 +92,9 @@ def run(args: argparse.Namespace) -> int:
             res['cpu_latency'] = solvers_bench.cpu_latency(name, held.poses, args.repeats)
             bar.update(1)
             res['throughput'] = solvers_bench.throughput(name, batch)
-            if name != 'analytic':
-                res['network_profile'] = network_profile(
-                    load_solver(name).fast.folded, batch)
+            fast = getattr(load_solver(name), 'fast', None)  # None: a torch-only solver
+            if fast is not None:
+                res['network_profile'] = network_profile(fast.folded, batch)
             res['gpu'] = solvers_bench.gpu_timing(name, held.poses)
             bar.update(1)
             if name != 'analytic':

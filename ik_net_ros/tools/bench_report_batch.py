@@ -187,7 +187,7 @@ def batch_verdicts(results: dict) -> list[str]:
     if thr.get('solve_poses_per_s'):
         rate = thr['solve_poses_per_s']
         bound = _matmul_bound(results['solvers']['focused'].get('network_profile'),
-                              results.get('peak', {}).get('cores', 1))
+                              (results.get('peak') or {}).get('cores', 1))
         out.append(f'focused: {rate / 1e6:.2f} M poses/s batched vs target 1 M/s: '
                    + ('met' if rate >= TARGET_THROUGHPUT else
                       f'missed by {1 - rate / TARGET_THROUGHPUT:.0%} (the network alone: '

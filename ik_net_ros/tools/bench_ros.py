@@ -134,7 +134,8 @@ def ros_latency(model: str = 'focused', rates=(100.0, 1000.0), duration: float =
         runs.append((f'{int(rates[0])}/each', rates[0], 1))
     first = [key for key, rate, _ in runs if rate == rates[0]] if rates else []
     tries: dict[str, list] = {key: [] for key, _, _ in runs}
-    for turn in range(max(1, repeats)):
+    repeats = max(1, int(repeats))
+    for turn in range(repeats):
         for key, rate, block in runs:
             if turn and key not in first:
                 continue
