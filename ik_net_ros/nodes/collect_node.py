@@ -28,6 +28,7 @@ from ik_net_ros.nodes.conversions import (
     stamp_to_seconds,
 )
 from ik_net_ros.nodes.params import (
+    EXECUTOR,
     PERIOD_NEED,
     Spec,
     check_changes,
@@ -71,6 +72,7 @@ PARAMETERS = {  # and 'output', whose default is made at start
                           fixed=True),
     'seed': Spec(0, 'seed of the babbling', int_in(0, 2**63 - 1), 'an integer >= 0',
                  fixed=True),
+    'executor': EXECUTOR,
 }
 
 

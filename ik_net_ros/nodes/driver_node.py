@@ -24,6 +24,7 @@ from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state, joints_by_name
 from ik_net_ros.nodes.params import (
+    EXECUTOR,
     PERIOD_NEED,
     Spec,
     check_changes,
@@ -95,6 +96,7 @@ PARAMETERS = {
     'emulator_leftovers': Spec('factory', 'emulated servos start as from the factory or as '
                                           "ROBOTIS's jazzy bringup leaves them",
                                one_of(*LEFTOVERS), ' | '.join(LEFTOVERS), fixed=True),
+    'executor': EXECUTOR,
 }
 
 

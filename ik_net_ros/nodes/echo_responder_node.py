@@ -12,7 +12,10 @@ from sensor_msgs.msg import JointState
 
 from ik_net_ros.kinematics import HOME_POSE
 from ik_net_ros.nodes.conversions import joint_state
+from ik_net_ros.nodes.params import EXECUTOR, declare_parameters
 from ik_net_ros.nodes.runner import run_node
+
+PARAMETERS = {'executor': EXECUTOR}  # the ik node's, so the floor spins as the ik node does
 
 
 class EchoResponderNode(Node):
@@ -20,6 +23,7 @@ class EchoResponderNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__('echo_responder', **kwargs)
+        declare_parameters(self, PARAMETERS)
         self.pub = self.create_publisher(JointState, 'joint_command', 10)
         self.command = joint_state(HOME_POSE, Time())  # made once, as the ik node's
         self.sub = self.create_subscription(PoseStamped, 'target_pose', self.on_target,

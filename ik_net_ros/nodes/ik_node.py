@@ -16,6 +16,7 @@ from ik_net_ros.errors import ConfigError, IkNetError, InvalidPoseError, Unreach
 from ik_net_ros.kinematics import HOME_POSE, JOINT_NAMES, forward_kinematics, within_limits_one
 from ik_net_ros.nodes.conversions import pose_to_list
 from ik_net_ros.nodes.params import (
+    EXECUTOR,
     MAX_PERIOD,
     PERIOD_NEED,
     Spec,
@@ -51,6 +52,7 @@ PARAMETERS = {
                                  f'a time in (0, {MAX_PERIOD:g}] s'),
     'stats_period': Spec(5.0, 'seconds between statistics logs', period, PERIOD_NEED,
                          fixed=True),
+    'executor': EXECUTOR,
 }
 
 

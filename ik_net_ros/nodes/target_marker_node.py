@@ -26,6 +26,7 @@ from ik_net_ros.kinematics import (
 from ik_net_ros.nodes.conversions import array_to_pose, joints_by_name
 from ik_net_ros.nodes.marker_server import MarkerServer
 from ik_net_ros.nodes.params import (
+    EXECUTOR,
     Spec,
     check_changes,
     declare_parameters,
@@ -56,6 +57,7 @@ PARAMETERS = {
     'home': Spec(list(HOME_POSE), 'joints whose tool pose the menu entry "Reset to home" '
                                   'restores, rad', joint_vector,
                  '4 joint angles inside the limits'),
+    'executor': EXECUTOR,
 }
 
 

@@ -13,6 +13,7 @@ from ik_net_ros.kinematics import geometry_for
 from ik_net_ros.kinematics.paths import sweep_pose
 from ik_net_ros.nodes.conversions import array_to_pose
 from ik_net_ros.nodes.params import (
+    EXECUTOR,
     Spec,
     check_changes,
     declare_parameters,
@@ -29,6 +30,7 @@ PARAMETERS = {
                   number_in(0.0, 100.0, low_open=True), 'a factor in (0, 100]'),
     'frame_id': Spec('world', 'frame of the targets', non_empty, 'a frame name'),
     'description': description_spec('the targets are given in'),
+    'executor': EXECUTOR,
 }
 
 

@@ -14,6 +14,7 @@ from rclpy.node import Node
 from ik_net_ros.kinematics.true_arm import measure
 from ik_net_ros.nodes.conversions import array_to_pose, pose_to_array, stamp_to_seconds
 from ik_net_ros.nodes.params import (
+    EXECUTOR,
     Spec,
     check_changes,
     declare_parameters,
@@ -33,6 +34,7 @@ PARAMETERS = {
                  'a rate in [0.1, 1000] Hz'),
     'frame_id': Spec('world', 'frame of the measured poses', non_empty, 'a frame name'),
     'seed': Spec(0, 'seed of the noise', int_in(0, 2 ** 63 - 1), 'an integer >= 0', fixed=True),
+    'executor': EXECUTOR,
 }
 
 

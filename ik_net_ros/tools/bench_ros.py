@@ -19,6 +19,7 @@ import time
 import numpy as np
 
 from ik_net_ros.kinematics.paths import sweep_pose
+from ik_net_ros.nodes.runner import events_executor_class
 from ik_net_ros.tools.demo import _start_node, _stop
 
 __all__ = ['ros_latency', 'node_start']
@@ -106,8 +107,8 @@ def _run_rate(rate: float, duration: float, model: str, block: int | None = None
 
         thread = threading.Thread(target=publish_loop)
         thread.start()
-        while thread.is_alive():
-            executor.spin_once(timeout_sec=0.01)
+        while thread.is_alive():  # woken by answers only: no timeouts in step with the targets
+            executor.spin_once(timeout_sec=0.2)
         end = time.monotonic() + 1.0
         while time.monotonic() < end:
             executor.spin_once(timeout_sec=0.01)
@@ -116,7 +117,9 @@ def _run_rate(rate: float, duration: float, model: str, block: int | None = None
         node.destroy_node()
         context.try_shutdown()
         _stop(procs)
-    return {who: {'rate_hz': rate, 'block': block,
+    # both responders start with executor auto: which one that is on this rclpy
+    executor = 'EventsExecutor' if events_executor_class() else 'SingleThreadedExecutor'
+    return {who: {'rate_hz': rate, 'block': block, 'executor': executor,
                   **_figures(sent, received[who], order[who])} for who in RESPONDERS}
 
 
