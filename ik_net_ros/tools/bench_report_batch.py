@@ -94,6 +94,7 @@ def batch_sections(results: dict, out: Path, table) -> list[str]:
                         [[m, f['rss_mb'], f['ready_s'],
                           ', '.join(f'{t:.2f}' for t in f.get('ready_each_s', [])),
                           f.get('logged_ready_s')] for m, f in start.items()]))
+        md.append('')  # a blank line before the next section's heading
     return md
 
 
