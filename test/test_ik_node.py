@@ -188,3 +188,40 @@ def test_ik_node_process_runs_blas_on_one_thread():
     if (os.cpu_count() or 1) > 1:  # OpenBLAS takes no more threads than cores
         assert before == 'before [2]', out.stdout
     assert spin == 'spin [1]', out.stdout
+
+
+@pytest.mark.parametrize('executor', ['single', 'events'])
+def test_ik_node_process_answers_and_takes_parameters_under_either_executor(ros, executor):
+    """The node as `ros2 run` starts it (run_node): targets, parameter services and a stop,
+    spun by the executor its parameter names."""
+    import signal
+    import subprocess
+    import sys
+
+    from ik_net_ros.nodes.runner import events_executor_class
+    if executor == 'events' and events_executor_class() is None:
+        pytest.skip('this rclpy has no EventsExecutor (Humble)')
+    proc = subprocess.Popen([sys.executable, '-m', 'ik_net_ros.nodes.ik_node', '--ros-args',
+                             '-p', 'model:=analytic', '-p', f'executor:={executor}'],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        probe = Probe(ros)
+        pose = forward_kinematics([0.4, 0.2, -0.3, 0.5])
+        assert ros.spin_until(lambda: probe.pub.get_subscription_count() > 0, timeout=30)
+        assert ros.spin_until(lambda: probe.send(pose) or probe.commands, timeout=30)
+        reached = forward_kinematics(np.array(probe.commands[-1].position))
+        assert np.linalg.norm(reached[:3] - pose[:3]) < 1e-6
+        assert _set_parameter(ros, probe.node, 'model', 'original').successful
+        refused = _set_parameter(ros, probe.node, 'model', 'no_such_model')
+        assert not refused.successful and 'no_such_model' in refused.reason
+        probe.commands.clear()
+        assert ros.spin_until(lambda: probe.send(pose) or probe.commands, timeout=10)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            out, _ = proc.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()  # never leave a node running behind the test
+            out, _ = proc.communicate()
+    assert proc.returncode == 0 and 'Traceback' not in out, out
+    assert 'solver swapped' in out, out
