@@ -111,3 +111,19 @@ def test_make_executor_falls_back_and_refuses_by_name(monkeypatch):
             make_executor('events', context)
     finally:
         context.try_shutdown()
+
+
+def test_an_events_executor_that_cannot_start_falls_back_or_is_refused(monkeypatch):
+    def broken(context=None):
+        raise RuntimeError('no events here')
+
+    context = rclpy.Context()
+    rclpy.init(context=context)
+    try:
+        monkeypatch.setattr(runner, 'events_executor_class', lambda: broken)
+        assert type(make_executor('auto', context)).__name__ == 'SingleThreadedExecutor'
+        with pytest.raises(ConfigError, match='did not start') as refused:
+            make_executor('events', context)
+        assert isinstance(refused.value.__cause__, RuntimeError)
+    finally:
+        context.try_shutdown()

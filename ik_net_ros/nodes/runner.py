@@ -63,20 +63,30 @@ def make_executor(choice: str, context=None):
     """The executor ``choice`` names: 'events' (rclpy's EventsExecutor: its wait and dispatch
     are C++; a node woken by one message spends about 0.19 ms less CPU on it than under the
     SingleThreadedExecutor, whose Python rebuilds a wait set and a task per message), 'single',
-    or 'auto' (events where this rclpy has it, else single).
+    or 'auto' (events where this rclpy has it and it starts, else single, said in the log).
 
     Raises:
-        ConfigError: an unknown choice, or 'events' on an rclpy without it.
+        ConfigError: an unknown choice, or 'events' on an rclpy without it or where it does
+            not start.
     """
-    events = events_executor_class()
-    if choice == 'events' or (choice == 'auto' and events is not None):
-        if events is None:
-            raise ConfigError("parameter executor = 'events' refused: this rclpy has no "
-                              'EventsExecutor (it came with Jazzy); use auto or single')
-        return events(context=context)
-    if choice not in ('auto', 'single'):
+    if choice not in ('auto', 'events', 'single'):
         raise ConfigError(f'parameter executor = {choice!r} refused: needs auto | events | '
                           'single')
+    events = events_executor_class() if choice != 'single' else None
+    if choice == 'events' and events is None:
+        raise ConfigError("parameter executor = 'events' refused: this rclpy has no "
+                          'EventsExecutor (it came with Jazzy); use auto or single')
+    if events is not None:
+        try:
+            return events(context=context)
+        except Exception as e:  # an rclpy whose experimental executor cannot start here
+            if choice == 'events':
+                raise ConfigError(f"parameter executor = 'events' refused: rclpy's "
+                                  f'EventsExecutor did not start ({e}); use auto or single'
+                                  ) from e
+            rclpy.logging.get_logger('ik_net_ros.runner').warning(
+                f"rclpy's EventsExecutor did not start ({e}): spinning with the "
+                'SingleThreadedExecutor')
     return rclpy.executors.SingleThreadedExecutor(context=context)
 
 
