@@ -70,6 +70,8 @@ def test_ros_latency_interleaves_floor_and_ik_and_matches_every_answer():
         for who in (floor, ik):  # (depth 1: a stalled machine may drop one; the newest never)
             assert who['answered'] >= 0.9 * who['sent'] and who['newest_answered']
             assert 0 < who['p50_ms'] <= who['p99_ms']
+            # each responder's own process did work for its targets (none for the other's)
+            assert 0 < who['cpu_ms_per_target'] < 1e3 * 1.0 / 50
     verdict = _ros_verdict(runs)
     assert 'in blocks of' in verdict and 'target by target' in verdict
     assert verdict.count('median of 2 runs') == 2

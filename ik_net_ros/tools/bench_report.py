@@ -149,9 +149,11 @@ def write_report(results: dict, out: Path) -> Path:
                 r = pair[who]
                 rows.append([f'{rate} Hz' + (', each' if each else ''), who, r['sent'],
                              r['answered'], r['p50_ms'], r['p99_ms'], r['first_half_p50_ms'],
-                             r['second_half_p50_ms'], 'yes' if r['newest_answered'] else 'no'])
+                             r['second_half_p50_ms'], 'yes' if r['newest_answered'] else 'no',
+                             r.get('cpu_ms_per_target')])
         md.append(_table(['rate', 'responder', 'sent', 'answered', 'p50 ms', 'p99 ms',
-                          'p50 first half', 'p50 second half', 'newest answered'], rows))
+                          'p50 first half', 'p50 second half', 'newest answered',
+                          'process CPU ms per target'], rows))
         md.append('\n' + _ros_verdict(ros) + '\n')
         focused = solvers.get('focused', {}).get('cpu_latency', {}).get('solve', {})
         solve_us = f'{focused["p50_us"]:.0f} us' if 'p50_us' in focused else 'not measured'

@@ -13,6 +13,7 @@ than the floor: its network's weights, the solver's code).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -43,6 +44,16 @@ def _figures(sent: dict, received: list, order: list) -> dict:
         'second_half_p50_ms': float(np.percentile(latencies[half:], 50)) if half else None,
         'newest_answered': order[-1] in answered,
     }
+
+
+def _cpu_s(pid: int) -> float | None:
+    """CPU seconds all threads of process ``pid`` have run (/proc schedstat, ns), or None
+    where that is not readable (not Linux, the process gone)."""
+    try:
+        return sum(int(open(f'/proc/{pid}/task/{tid}/schedstat').read().split()[0])
+                   for tid in os.listdir(f'/proc/{pid}/task')) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def _run_rate(rate: float, duration: float, model: str, block: int | None = None) -> dict:
@@ -91,6 +102,8 @@ def _run_rate(rate: float, duration: float, model: str, block: int | None = None
         executor.spin_once(timeout_sec=0.01)
         for answers in received.values():
             answers.clear()
+        responders = {'ik': procs[1].pid, 'floor': procs[2].pid}
+        cpu_before = {who: _cpu_s(pid) for who, pid in responders.items()}
 
         def publish_loop():
             period, start = 1.0 / rate, time.perf_counter()
@@ -112,6 +125,7 @@ def _run_rate(rate: float, duration: float, model: str, block: int | None = None
         end = time.monotonic() + 1.0
         while time.monotonic() < end:
             executor.spin_once(timeout_sec=0.01)
+        cpu_after = {who: _cpu_s(pid) for who, pid in responders.items()}
     finally:
         executor.shutdown()
         node.destroy_node()
@@ -119,7 +133,13 @@ def _run_rate(rate: float, duration: float, model: str, block: int | None = None
         _stop(procs)
     # both responders start with executor auto: which one that is on this rclpy
     executor = 'EventsExecutor' if events_executor_class() else 'SingleThreadedExecutor'
+    # each responder's process, all its threads, per target sent to it (callback, executor,
+    # DDS), over the targets and the second after them
+    cpu = {who: None if cpu_before[who] is None or cpu_after[who] is None or not order[who]
+           else 1e3 * (cpu_after[who] - cpu_before[who]) / len(order[who])
+           for who in RESPONDERS}
     return {who: {'rate_hz': rate, 'block': block, 'executor': executor,
+                  'cpu_ms_per_target': cpu[who],
                   **_figures(sent, received[who], order[who])} for who in RESPONDERS}
 
 
