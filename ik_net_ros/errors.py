@@ -7,6 +7,7 @@ __all__ = [
     'InvalidPoseError',
     'InvalidJointsError',
     'UnreachableError',
+    'UnsafeGoalError',
     'CheckpointError',
     'DatasetError',
     'HardwareError',
@@ -39,6 +40,20 @@ class UnreachableError(IkNetError):
         super().__init__(message)
         self.mask = mask
         self.reasons = list(reasons or [])
+
+
+class UnsafeGoalError(IkNetError):
+    """A joint goal, or the path to it, would put the arm into collision.
+
+    Attributes:
+        goal: the refused goal (4,) rad.
+        reason: where and what it hits.
+    """
+
+    def __init__(self, goal, reason: str):
+        self.goal = [float(v) for v in goal]
+        self.reason = reason
+        super().__init__(f'goal {[round(v, 3) for v in self.goal]} rad refused: {reason}')
 
 
 class CheckpointError(IkNetError):

@@ -16,6 +16,7 @@ from ik_net_ros.kinematics.calibration import (
     load_calibration,
     save_calibration,
 )
+from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.tools import cli
 from ik_net_ros.tools.true_arm import record
@@ -167,12 +168,15 @@ def test_ik_node_with_the_corrected_model_tracks_the_true_arm(ros, tmp_path):
     assert cli.main(['train', '--target', 'measured', '--init', 'focused', '--calibration',
                      str(tmp_path / 'cal.yaml'), '--data', str(data_path), '--output',
                      str(tmp_path / 'corr.pt'), '--no-progress', '--epochs', '60']) == 0
+    # each target on its own (the branch rule, as offline), all of them clear of the table
     ros.add(IkNode(context=ros.context, parameter_overrides=[
-        Parameter('model', value=str(tmp_path / 'corr.pt'))]))
+        Parameter('model', value=str(tmp_path / 'corr.pt')),
+        Parameter('solution', value='branch')]))
     probe = Probe(ros)
     assert ros.spin_until(lambda: probe.pub.get_subscription_count() > 0)
     joints = np.random.default_rng(5).uniform([-2.5, -0.8, -0.8, -0.8], [2.5, 0.8, 0.8, 0.8],
-                                              (40, 4))
+                                              (80, 4))
+    joints = joints[CollisionModel().inflated(0.01).check(joints).clear][:40]
     targets = arm.tool_poses(joints)
     for i, target in enumerate(targets):
         probe.send(target)

@@ -33,7 +33,7 @@ def test_sim_starts_home_and_converges_at_the_velocity_limit():
 
 
 def test_sim_clamps_goals_and_never_leaves_the_limits(rng):
-    arm = SimulatedArm(home=[0, 0, 0, 0])
+    arm = SimulatedArm(home=[0, 0, 0, 0], collision=None)  # clamping alone (collisions: below)
     for _ in range(50):
         goal = rng.uniform(-2 * np.pi, 2 * np.pi, 4)
         used = arm.set_goal(goal)

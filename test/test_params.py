@@ -87,7 +87,7 @@ def test_config_files_hold_every_tunable_with_the_declared_default(name, table):
     ('target_sweep_node', ['-p', 'rate:=0'], 'rate = 0 refused'),
     ('target_marker_node', ['-p', 'scale:=-1.0'], 'scale'),
     ('collect_node', ['-p', 'output:=/tmp/never.csv', '-p', 'max_rate:=-5.0'], 'max_rate'),
-    ('ik_node', ['-p', 'trajectory_duration:=0.0'], 'trajectory_duration'),
+    ('ik_node', ['-p', 'trajectory_duration:=-1.0'], 'trajectory_duration'),
 ])
 def test_a_node_started_with_a_bad_value_exits_2_with_the_reason(module, args, message):
     proc = subprocess.run([sys.executable, '-m', f'ik_net_ros.nodes.{module}', '--ros-args',

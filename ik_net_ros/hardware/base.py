@@ -1,7 +1,13 @@
 """The arm behind one interface: a backend takes goal positions and, once per control cycle,
 moves (or commands the servos) and reports the joint state. The interface declares everything a
-node may call: goals, readings, torque, the gripper, and a latched health status; backends take
-a port or settings, never a ROS node."""
+node may call: goals, readings, torque, speed, the gripper, and a latched health status;
+backends take a port or settings, never a ROS node.
+
+Every backend is a safety wall of its own, whatever sends it goals: a goal is clamped into the
+joint limits, refused if it or the straight joint-space path to it from the present command is
+in collision (the table, the arm's own base), and approached at most at ``max_velocity`` and
+``max_acceleration`` (:class:`~ik_net_ros.hardware.motion.MotionLimiter`): the servos are sent
+the interpolated setpoints, never the goal at once."""
 
 from __future__ import annotations
 
@@ -10,9 +16,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ik_net_ros.errors import HardwareError, InvalidJointsError
+from ik_net_ros.errors import HardwareError, InvalidJointsError, UnsafeGoalError
 from ik_net_ros.hardware.gripper import GRIPPER_RANGES, clamp_gripper
-from ik_net_ros.kinematics import JOINT_NAMES, as_joint_array, clamp_to_limits, within_limits
+from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION, MotionLimiter, check_speed
+from ik_net_ros.kinematics import (
+    JOINT_NAMES,
+    VELOCITY_LIMIT,
+    as_joint_array,
+    clamp_to_limits,
+    geometry_for,
+    within_limits,
+)
+from ik_net_ros.kinematics.collision import CollisionModel
 
 __all__ = ['ArmBackend', 'JointReading', 'Health', 'DESCRIPTIONS']
 
@@ -57,13 +72,26 @@ class ArmBackend(ABC):
     always clamped into the joint limits.
 
     Args:
-        description: 'humble' or 'jazzy', ROBOTIS's description whose gripper range applies.
+        description: 'humble' or 'jazzy', ROBOTIS's description whose gripper range applies
+            (and whose geometry the default collision model is of).
         gripper: whether the arm has a gripper.
+        max_velocity: rad/s, the fastest any joint is moved (at most the servos' 4.8).
+        max_acceleration: rad/s^2 along the path.
+        collision: what goals and paths must keep clear of; by default the arm's own model
+            (the table under it with 10 mm of clearance, its own base). None turns the check
+            off (tests of other things only).
+
+    Raises:
+        HardwareError: unknown description, or a speed outside (0, limit].
     """
 
     joint_names: tuple[str, ...] = JOINT_NAMES
+    torque_enabled: bool = True  # False: the arm is limp and may be moved by hand
 
-    def __init__(self, description: str = 'humble', gripper: bool = True):
+    def __init__(self, description: str = 'humble', gripper: bool = True,
+                 max_velocity: float = VELOCITY_LIMIT,
+                 max_acceleration: float = DEFAULT_ACCELERATION,
+                 collision: CollisionModel | None | str = 'default'):
         if description not in DESCRIPTIONS:
             raise HardwareError(f'description must be one of {DESCRIPTIONS}, got '
                                 f'{description!r}')
@@ -72,6 +100,11 @@ class ArmBackend(ABC):
         self._goal: np.ndarray | None = None
         self.goal_clamped = False  # True if the newest goal had to be clamped into the limits
         self._faults: list[str] = []
+        self.motion = MotionLimiter(check_speed('max_velocity', max_velocity, VELOCITY_LIMIT),
+                                    max_acceleration)
+        if isinstance(collision, str):
+            collision = CollisionModel(geometry_for(description))
+        self.collision = collision
 
     @property
     def goal(self) -> np.ndarray | None:
@@ -88,22 +121,48 @@ class ArmBackend(ABC):
         """True while the arm can be commanded (always, for a simulation)."""
         return True
 
+    @property
+    def command(self) -> np.ndarray | None:
+        """Where the arm is being sent this cycle (4,) rad: the interpolated setpoint on the
+        way to the goal; None before the arm's position is known."""
+        setpoint = self.motion.setpoint
+        return None if setpoint is None else setpoint.copy()
+
     def set_goal(self, positions) -> np.ndarray:
-        """Set the goal; returns the goal actually used (clamped into the joint limits).
+        """Set the goal; returns the goal actually used (clamped into the joint limits). The
+        arm is taken there along the straight joint-space line from the present command.
 
         Raises:
             InvalidJointsError: not 4 finite numbers.
+            UnsafeGoalError: the goal, or the path to it, is in collision (the old goal stays).
+            HardwareError: the arm's position is not known yet (not connected).
         """
         q, single = as_joint_array(positions, 'goal')
         if not single:
             raise InvalidJointsError(f'goal: expected 4 values, got shape {q.shape}')
-        self.goal_clamped = not bool(within_limits(q[0]))
-        self._goal = clamp_to_limits(q[0])
+        clamped = not bool(within_limits(q[0]))
+        goal = clamp_to_limits(q[0])
+        start = self.motion.setpoint
+        if start is None:
+            raise HardwareError('no goal taken: the arm\'s position is not known yet '
+                                '(not connected)')
+        if self.collision is not None:
+            ok, why = self.collision.check_path(start, goal)
+            if not ok:
+                raise UnsafeGoalError(goal, why)
+        self.goal_clamped = clamped
+        self._goal = goal
         return self._goal.copy()
 
     def clear_goal(self) -> None:
         """Forget the goal (e.g. after torque off, so torque on holds the present pose)."""
         self._goal = None
+
+    def hold(self, positions) -> None:
+        """The arm is at ``positions`` (4,) rad and stays there: no goal, the motion restarts
+        from rest (torque on, a reconnect, or the arm moved by hand)."""
+        self._goal = None
+        self.motion.reset(positions)
 
     def set_gripper(self, metres: float) -> float:
         """Gripper goal: ``gripper_left_joint`` in m, clamped into the range; sent within one
@@ -132,13 +191,12 @@ class ArmBackend(ABC):
         raise HardwareError(f'{type(self).__name__} has no torque to switch')
 
     def set_max_velocity(self, rad_per_s: float) -> None:
-        """Change the joint speed limit at run time.
+        """Change the joint speed limit at run time (rad/s, in (0, 4.8]).
 
         Raises:
-            HardwareError: this backend's speed is not set this way (servos: their profile).
+            HardwareError: not a speed in (0, 4.8], or the servos refused it.
         """
-        raise HardwareError(f'{type(self).__name__} takes its speed from the servo profile '
-                            '(profile_velocity), not max_velocity')
+        self.motion.max_velocity = check_speed('max_velocity', rad_per_s, VELOCITY_LIMIT)
 
     def true_tool_pose(self) -> np.ndarray | None:
         """The tool's true pose (7,) where the backend knows it (a simulated imperfect arm, for
@@ -152,7 +210,11 @@ class ArmBackend(ABC):
 
     def cycle(self, dt: float) -> JointReading:
         """Advance one control cycle of ``dt`` seconds towards the goal; return the state."""
+        if self._goal is not None and self.motion.setpoint is not None:
+            self.motion.step(self._goal, dt)
         reading = self._step(dt)
+        if reading.ok and not self.torque_enabled:  # moved by hand: start from where it is
+            self.motion.reset(reading.positions)
         if reading.faults:
             self._faults = list(reading.faults)
         elif reading.ok:
@@ -167,7 +229,7 @@ class ArmBackend(ABC):
 
     @abstractmethod
     def _step(self, dt: float) -> JointReading:
-        """One control cycle: move or command, then read."""
+        """One control cycle: move to (or command) :attr:`command`, then read."""
 
     @abstractmethod
     def _set_gripper_goal(self, metres: float) -> None:

@@ -1,9 +1,11 @@
 """The arm on a Dynamixel bus (XM430-W350, Protocol 2.0) through dynamixel-sdk.
 
-Each :meth:`DynamixelArm.cycle`: one sync write of the goal positions (when the goal changed),
-one sync read of present velocity and position; faults (a silent servo, corrupt packets, a
-hardware error, the port vanishing) are reported in the reading, never as stale fresh data, and
-the port is reopened when it comes back.
+Each :meth:`DynamixelArm.cycle`: one sync write of the interpolated command (when it changed),
+one sync read of present velocity and position; faults (a silent servo, corrupt, short or
+error-carrying replies, positions out of range, a hardware error, the port vanishing) are
+reported in the reading, never as stale fresh data, and the port is reopened when it comes back.
+The servos' Profile Velocity is set from ``max_velocity`` (never above their own Velocity Limit
+register) as a second speed limit behind the interpolation.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from dynamixel_sdk import (
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.base import ArmBackend, JointReading
 from ik_net_ros.hardware.gripper import horn_to_metres, metres_to_horn
+from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.hardware.xm430 import (
     ADDR,
     MODEL_NUMBER,
@@ -40,7 +43,7 @@ from ik_net_ros.hardware.xm430 import (
     rad_to_raw,
     raw_to_rad,
 )
-from ik_net_ros.kinematics import clamp_to_limits
+from ik_net_ros.kinematics import VELOCITY_LIMIT, clamp_to_limits
 
 __all__ = ['DynamixelArm', 'DynamixelConfig']
 
@@ -68,7 +71,9 @@ class DynamixelConfig:
     return_delay: EEPROM address 9, units of 2 us (factory 250 = 500 us per reply).
     position_p_gain, position_i_gain, position_d_gain: RAM 84/82/80.
     profile_velocity, profile_acceleration: RAM 112/108, raw units (0.229 rpm, 214.577
-        rev/min^2; 0 = unlimited, the arm jumps to each goal).
+        rev/min^2). With drive mode 0 the Profile Velocity written is the smallest of this
+        (0: no cap of its own), the backend's max_velocity and the servo's Velocity Limit
+        register (44); with drive mode 4 both are durations in ms.
     gripper_current_limit: raw units (~2.69 mA each) for the gripper's goal current.
     torque_on_exit: keep holding the pose after close() (True) or release it (False).
     reconnect_period: seconds between attempts to reopen a vanished port.
@@ -92,10 +97,18 @@ class DynamixelConfig:
 
 
 class DynamixelArm(ArmBackend):
-    """Four XM430 servos (and the gripper's) as an :class:`ArmBackend`."""
+    """Four XM430 servos (and the gripper's) as an :class:`ArmBackend`.
 
-    def __init__(self, config: DynamixelConfig):
-        super().__init__(config.description, gripper=bool(config.gripper_id))
+    Args:
+        config: bus and servo settings.
+        max_velocity, max_acceleration, collision: see :class:`ArmBackend`.
+    """
+
+    def __init__(self, config: DynamixelConfig, max_velocity: float = VELOCITY_LIMIT,
+                 max_acceleration: float = DEFAULT_ACCELERATION, collision='default'):
+        super().__init__(config.description, gripper=bool(config.gripper_id),
+                         max_velocity=max_velocity, max_acceleration=max_acceleration,
+                         collision=collision)
         if len(config.ids) != 4 or len(set(config.ids)) != 4:
             raise HardwareError(f'need 4 distinct servo IDs (joint1..joint4), got '
                                 f'{list(config.ids)}')
@@ -105,6 +118,7 @@ class DynamixelArm(ArmBackend):
         self._connected = False
         self.torque_enabled = True
         self.limits: dict[int, tuple[int, int]] = {}  # id -> (min, max) raw, read at start
+        self.velocity_limits: dict[int, int] = {}  # id -> Velocity Limit register, raw
         self._gripper_goal: int | None = None  # raw, waiting for the next cycle
         self._sent: dict[int, int] = {}  # id -> raw goal last written
         self._sent_goal: np.ndarray | None = None
@@ -139,9 +153,23 @@ class DynamixelArm(ArmBackend):
             self._close_port()
             raise HardwareError(f'{self.config.port}: lost while configuring ({e})') from e
         except HardwareError:
+            self._release_all()  # never half set up and half powered
             self._close_port()
             raise
         self._connected = True
+
+    def _release_all(self) -> None:
+        """Torque off on every servo that answers (best effort): after a setup that failed
+        part-way, every servo is in one known state, limp."""
+        for dxl_id in self._all_ids():
+            try:
+                result, error = self.packet.write1ByteTxRx(self.port, dxl_id,
+                                                           ADDR.TORQUE_ENABLE, 0)
+            except _PORT_ERRORS:
+                return
+            if result != COMM_SUCCESS:
+                log.warning('servo %d: torque off after a failed setup not confirmed (%s)',
+                            dxl_id, self.packet.getTxRxResult(result))
 
     def _all_ids(self) -> list[int]:
         return list(self.config.ids) + ([self.config.gripper_id] if self.config.gripper_id
@@ -155,38 +183,45 @@ class DynamixelArm(ArmBackend):
                                 f'{self.packet.getRxPacketError(error)}')
 
     def _configure(self) -> None:
-        """Every servo: ping and model check, torque off, EEPROM (return delay, drive mode,
-        operating mode) written only where it differs and read back, position limits read,
-        RAM (gains, profiles, the gripper's current) written; then torque on, holding."""
+        """Every servo: ping and model check; EEPROM (return delay, drive mode, operating mode)
+        written only where it differs, with torque off, and read back (servos already set up
+        keep their torque: a reconnect does not drop the arm); position and velocity limits
+        read; RAM (gains, profiles, the gripper's current) written; then torque on, holding
+        where the arm is."""
         p, port, c = self.packet, self.port, self.config
-        self.limits = {}
+        self.limits, self.velocity_limits = {}, {}
         for dxl_id in self._all_ids():
             model, result, error = p.ping(port, dxl_id)
             self._check(dxl_id, f'ping on {c.port}', result, error)
             if model != MODEL_NUMBER:
                 raise HardwareError(f'servo {dxl_id}: model number {model}, expected '
                                     f'{MODEL_NUMBER} (XM430-W350)')
-            self._check(dxl_id, 'torque off', *p.write1ByteTxRx(port, dxl_id,
-                                                                  ADDR.TORQUE_ENABLE, 0))
             gripper = dxl_id == c.gripper_id
-            for addr, value, what in (
-                    (ADDR.RETURN_DELAY, c.return_delay, 'return delay time'),
-                    (ADDR.DRIVE_MODE, c.drive_mode, 'drive mode'),
-                    (ADDR.OPERATING_MODE, CURRENT_POSITION_MODE if gripper else POSITION_MODE,
-                     'operating mode')):
-                self._ensure_eeprom(dxl_id, addr, value, what)
-            low = self._read4(dxl_id, ADDR.MIN_POSITION, 'min position limit')
-            high = self._read4(dxl_id, ADDR.MAX_POSITION, 'max position limit')
+            eeprom = [(ADDR.RETURN_DELAY, c.return_delay, 'return delay time'),
+                      (ADDR.DRIVE_MODE, c.drive_mode, 'drive mode'),
+                      (ADDR.OPERATING_MODE, CURRENT_POSITION_MODE if gripper else POSITION_MODE,
+                       'operating mode')]
+            differs = [(a, v, w) for a, v, w in eeprom if self._read(dxl_id, a, 1, w) != v]
+            if differs or not self.torque_enabled:
+                self._check(dxl_id, 'torque off', *p.write1ByteTxRx(port, dxl_id,
+                                                                      ADDR.TORQUE_ENABLE, 0))
+            for addr, value, what in differs:
+                self._write_eeprom(dxl_id, addr, value, what)
+            low = self._read(dxl_id, ADDR.MIN_POSITION, 4, 'min position limit')
+            high = self._read(dxl_id, ADDR.MAX_POSITION, 4, 'max position limit')
             if not 0 <= low < high <= 4095:
                 raise HardwareError(f'servo {dxl_id}: position limits {low}..{high} make no '
                                     'range (set Min/Max Position Limit, addresses 52/48)')
             self.limits[dxl_id] = (low, high)
+            self.velocity_limits[dxl_id] = self._read(dxl_id, ADDR.VELOCITY_LIMIT, 4,
+                                                      'velocity limit')
             ram = [(ADDR.POSITION_P_GAIN, 2, c.position_p_gain, 'position P gain'),
                    (ADDR.POSITION_I_GAIN, 2, c.position_i_gain, 'position I gain'),
                    (ADDR.POSITION_D_GAIN, 2, c.position_d_gain, 'position D gain'),
                    (ADDR.PROFILE_ACCELERATION, 4, c.profile_acceleration,
                     'profile acceleration'),
-                   (ADDR.PROFILE_VELOCITY, 4, c.profile_velocity, 'profile velocity')]
+                   (ADDR.PROFILE_VELOCITY, 4, self._profile_velocity(dxl_id),
+                    'profile velocity')]
             if gripper:
                 ram.append((ADDR.GOAL_CURRENT, 2, c.gripper_current_limit, 'goal current'))
             for addr, size, value, what in ram:
@@ -198,42 +233,76 @@ class DynamixelArm(ArmBackend):
             self.sync_read.addParam(dxl_id)
         if self.torque_enabled:
             self._torque_on_holding()
+        else:
+            self.hold(self._present_rad())
 
-    def _ensure_eeprom(self, dxl_id: int, addr: int, value: int, what: str) -> None:
-        """Write an EEPROM byte only if it differs (EEPROM wears), with torque off, and read it
-        back to confirm."""
-        present, result, error = self.packet.read1ByteTxRx(self.port, dxl_id, addr)
-        self._check(dxl_id, f'read {what}', result, error)
-        if present == value:
-            return
+    def _profile_velocity(self, dxl_id: int) -> int:
+        """The Profile Velocity to write (raw): with a velocity-based profile the smallest of
+        the configured cap, max_velocity and the servo's Velocity Limit register (a larger
+        value is refused by the servo); with a time-based one the configured duration (ms)."""
+        c = self.config
+        if c.drive_mode & 0x04:
+            return c.profile_velocity
+        limit = self.velocity_limits.get(dxl_id, 0) or 1
+        wanted = max(1, int(self.motion.max_velocity / VELOCITY_UNIT))
+        if c.profile_velocity:
+            wanted = min(wanted, c.profile_velocity)
+        if wanted > limit:
+            log.warning('servo %d: Velocity Limit register %d (%.2f rad/s) caps the profile '
+                        'velocity %d', dxl_id, limit, limit * VELOCITY_UNIT, wanted)
+        return min(wanted, limit)
+
+    def _write_eeprom(self, dxl_id: int, addr: int, value: int, what: str) -> None:
+        """Write an EEPROM byte (torque is off; EEPROM wears, so only where it differs) and
+        read it back to confirm."""
+        present = self._read(dxl_id, addr, 1, what)
         log.info('servo %d: %s %d -> %d (EEPROM)', dxl_id, what, present, value)
         self._check(dxl_id, what, *self.packet.write1ByteTxRx(self.port, dxl_id, addr, value))
-        confirmed, result, error = self.packet.read1ByteTxRx(self.port, dxl_id, addr)
-        self._check(dxl_id, f'read back {what}', result, error)
+        confirmed = self._read(dxl_id, addr, 1, f'back {what}')
         if confirmed != value:
             raise HardwareError(f'servo {dxl_id}: {what} reads {confirmed} after writing '
                                 f'{value}')
 
-    def _read4(self, dxl_id: int, addr: int, what: str) -> int:
-        value, result, error = self.packet.read4ByteTxRx(self.port, dxl_id, addr)
+    def _read(self, dxl_id: int, addr: int, size: int, what: str) -> int:
+        """One register of ``size`` bytes (signed for 4); a reply of the wrong length is a
+        fault of the servo (the SDK's own readNByteTxRx would index past it)."""
+        data, result, error = self.packet.readTxRx(self.port, dxl_id, addr, size)
         self._check(dxl_id, f'read {what}', result, error)
-        return int(np.int32(np.uint32(value)))
+        if len(data) != size:
+            raise HardwareError(f'servo {dxl_id}: read {what}: {len(data)} bytes in the reply, '
+                                f'expected {size}')
+        return int.from_bytes(bytes(data), 'little', signed=size == 4)
 
     def _present_raw(self, dxl_id: int) -> int:
-        return self._read4(dxl_id, ADDR.PRESENT_POSITION, 'position')
+        raw = self._read(dxl_id, ADDR.PRESENT_POSITION, 4, 'position')
+        if not 0 <= raw <= 4095:
+            raise HardwareError(f'servo {dxl_id}: present position {raw} outside 0..4095')
+        return raw
+
+    def _present_rad(self) -> np.ndarray:
+        return np.array([raw_to_rad(self._present_raw(i)) for i in self.config.ids])
 
     def _torque_on_holding(self) -> None:
-        """Goal := present position, then torque on: the arm holds where it is."""
-        for dxl_id in self._all_ids():
-            present = self._present_raw(dxl_id)
-            self._check(dxl_id, 'hold goal', *self.packet.write4ByteTxRx(
-                self.port, dxl_id, ADDR.GOAL_POSITION, present & 0xFFFFFFFF))
-            self._check(dxl_id, 'torque on', *self.packet.write1ByteTxRx(
-                self.port, dxl_id, ADDR.TORQUE_ENABLE, 1))
-        self.clear_goal()  # an old command must never be replayed
+        """Goal := present position (clamped into the servo's position limits: a goal outside
+        is refused), then torque on: the arm holds where it is. If any servo fails, every
+        servo is turned off again: never half powered."""
+        held = {}
+        try:
+            for dxl_id in self._all_ids():
+                low, high = self.limits.get(dxl_id, (0, 4095))
+                present = min(high, max(low, self._present_raw(dxl_id)))
+                self._check(dxl_id, 'hold goal', *self.packet.write4ByteTxRx(
+                    self.port, dxl_id, ADDR.GOAL_POSITION, present))
+                self._check(dxl_id, 'torque on', *self.packet.write1ByteTxRx(
+                    self.port, dxl_id, ADDR.TORQUE_ENABLE, 1))
+                held[dxl_id] = present
+        except HardwareError:
+            self._release_all()
+            raise
+        self.hold(raw_to_rad(np.array([held[i] for i in self.config.ids])))
         self._gripper_goal = None
         self._sent_goal = None
-        self._sent = {}
+        self._sent = dict(held)
 
     def _close_port(self) -> None:
         try:
@@ -252,6 +321,24 @@ class DynamixelArm(ArmBackend):
         self._close_port()
 
     # commands --------------------------------------------------------------------------------
+    def set_max_velocity(self, rad_per_s: float) -> None:
+        """The interpolation's speed limit, and the servos' Profile Velocity with it (never
+        above their Velocity Limit register).
+
+        Raises:
+            HardwareError: not a speed in (0, 4.8], or a servo refused the profile.
+        """
+        super().set_max_velocity(rad_per_s)
+        if not self.connected:
+            return
+        try:
+            for dxl_id in self.config.ids:
+                self._check(dxl_id, 'profile velocity', *self.packet.write4ByteTxRx(
+                    self.port, dxl_id, ADDR.PROFILE_VELOCITY, self._profile_velocity(dxl_id)))
+        except _PORT_ERRORS as e:
+            self._close_port()
+            raise HardwareError(f'{self.config.port}: port lost ({e})') from e
+
     def set_torque(self, enabled: bool) -> None:
         """Torque on (holding the present pose, never an old command) or off (arm moves freely,
         e.g. to be guided by hand for data collection).
@@ -273,6 +360,10 @@ class DynamixelArm(ArmBackend):
         except _PORT_ERRORS as e:
             self._close_port()  # the cycle reconnects
             raise HardwareError(f'{self.config.port}: port lost ({e})') from e
+        except HardwareError:
+            if enabled:  # _torque_on_holding turned every servo off again
+                self.torque_enabled = False
+            raise
         self.torque_enabled = enabled
 
     def _set_gripper_goal(self, metres: float) -> None:
@@ -313,7 +404,7 @@ class DynamixelArm(ArmBackend):
         if not self.torque_enabled:
             return []
         faults = []
-        goal = self.goal
+        goal = self.command  # the interpolated setpoint, never the goal at once
         if goal is not None and (self._sent_goal is None
                                  or not np.array_equal(goal, self._sent_goal)):
             raw = rad_to_raw(clamp_to_limits(goal))
@@ -370,11 +461,23 @@ class DynamixelArm(ArmBackend):
         for dxl_id, (data, error) in replies.items():
             if error & 0x80:
                 faults.append(self._hardware_fault(dxl_id))
-            block = bytes(data[:_READ_LENGTH])
+            if error & 0x7F:  # the servo says its reply is not good: nothing of it is used
+                faults.append(f'servo {dxl_id}: status error '
+                              f'({self.packet.getRxPacketError(error)}); reading dropped')
+                continue
+            if len(data) != _READ_LENGTH:
+                faults.append(f'servo {dxl_id}: short status packet ({len(data)} of '
+                              f'{_READ_LENGTH} bytes); reading dropped')
+                continue
+            block = bytes(data)
             goal = int.from_bytes(block[0:4], 'little', signed=True)
             at = ADDR.PRESENT_VELOCITY - _READ_START
             velocity = int.from_bytes(block[at:at + 4], 'little', signed=True)
             position = int.from_bytes(block[at + 4:at + 8], 'little', signed=True)
+            if not 0 <= position <= 4095:
+                faults.append(f'servo {dxl_id}: present position {position} outside 0..4095; '
+                              'reading dropped')
+                continue
             velocities[dxl_id], positions[dxl_id] = velocity * VELOCITY_UNIT, raw_to_rad(position)
             sent = self._sent.get(dxl_id)
             if self.torque_enabled and sent is not None and goal != sent:

@@ -21,14 +21,16 @@ class EmulatedArm(DynamixelArm):
         config: the servo settings (its port is replaced by the emulator's).
         home: the servos' start pose, rad.
         leftovers: 'factory' or 'jazzy' (see :class:`ServoEmulator`).
+        **limits: max_velocity, max_acceleration, collision (see :class:`DynamixelArm`).
     """
 
-    def __init__(self, config: DynamixelConfig, home=HOME_POSE, leftovers: str = 'factory'):
+    def __init__(self, config: DynamixelConfig, home=HOME_POSE, leftovers: str = 'factory',
+                 **limits):
         ids = list(config.ids) + ([config.gripper_id] if config.gripper_id else [])
         positions = dict(zip(config.ids, rad_to_raw(home).tolist()))
         self.emulator = ServoEmulator(ids=ids, positions=positions, leftovers=leftovers,
                                       gripper_id=config.gripper_id).start()
-        super().__init__(replace(config, port=str(self.emulator.port_path)))
+        super().__init__(replace(config, port=str(self.emulator.port_path)), **limits)
 
     def close(self) -> None:
         try:

@@ -3,8 +3,11 @@
 The real backend talks to it through dynamixel-sdk unchanged: ``port_path`` is a stable symlink
 to the pty slave (like a udev /dev/serial/by-id link), which the SDK opens as a serial port.
 Servos move their present position toward the goal under the profile velocity while torque is
-on. Faults can be injected: a servo that stops answering, corrupt status packets (CRC), hardware
-error bits, and the port vanishing (unplug / replug).
+on, never faster than its Velocity Limit register, and refuses what the XM430 refuses (goals
+outside its position limits, a Profile Velocity above its Velocity Limit, EEPROM writes with
+torque on). Faults can be injected: a servo that stops answering, corrupt status packets (CRC),
+short status packets (valid CRC), status packets carrying an error, hardware error bits, and
+the port vanishing (unplug / replug).
 """
 
 from __future__ import annotations
@@ -60,6 +63,9 @@ class EmulatedServo:
         self.table = bytearray(TABLE_SIZE)
         self.silent = False
         self.corrupt = 0  # the next N status packets get a wrong CRC
+        self.short = 0  # the next N status packets lose their last parameter byte (valid CRC)
+        self.error_code = Error.NONE  # the next N status packets carry this error...
+        self.errors = 0  # ...N of them
         self.pending: tuple[int, bytes] | None = None  # REG_WRITE awaiting ACTION
         self._set(ADDR.MODEL_NUMBER, 2, MODEL_NUMBER)
         self._set(ADDR.FIRMWARE, 1, 52)
@@ -121,7 +127,8 @@ class EmulatedServo:
                 # time-based profile: the profile value is the move's duration in ms
                 speed = abs(goal - self._position) / (profile / 1000.0) + 1e-9
             else:
-                profile = profile or self._get(ADDR.VELOCITY_LIMIT, 4)
+                limit = self._get(ADDR.VELOCITY_LIMIT, 4)
+                profile = min(profile, limit) if profile else limit
                 speed = profile * VELOCITY_UNIT / RAD_PER_TICK  # ticks per second
             step = max(-speed * dt, min(speed * dt, goal - self._position))
             self._position += step
@@ -145,10 +152,16 @@ class EmulatedServo:
             return Error.ACCESS
         if addr < EEPROM_END and self.torque:
             return Error.ACCESS
-        if addr == ADDR.GOAL_POSITION and len(data) >= 4:
-            goal = int.from_bytes(data[:4], 'little', signed=True)
+        if addr <= ADDR.GOAL_POSITION and addr + len(data) >= ADDR.GOAL_POSITION + 4:
+            at = ADDR.GOAL_POSITION - addr
+            goal = int.from_bytes(data[at:at + 4], 'little', signed=True)
             if not self._get(ADDR.MIN_POSITION, 4) <= goal <= self._get(ADDR.MAX_POSITION, 4):
                 return Error.DATA_RANGE  # as the XM430: outside Min/Max Position Limit
+        if addr <= ADDR.PROFILE_VELOCITY and addr + len(data) >= ADDR.PROFILE_VELOCITY + 4 \
+                and not self.table[ADDR.DRIVE_MODE] & TIME_BASED:
+            at = ADDR.PROFILE_VELOCITY - addr
+            if int.from_bytes(data[at:at + 4], 'little') > self._get(ADDR.VELOCITY_LIMIT, 4):
+                return Error.DATA_RANGE  # as the XM430: above its Velocity Limit
         if addr <= ADDR.TORQUE_ENABLE < addr + len(data) and self.hardware_error \
                 and data[ADDR.TORQUE_ENABLE - addr]:
             return Error.RESULT_FAIL  # no torque until the error is cleared (reboot)
@@ -252,6 +265,17 @@ class ServoEmulator:
     def corrupt_next(self, dxl_id: int, count: int = 1) -> None:
         self.servos[dxl_id].corrupt = count
 
+    def short_next(self, dxl_id: int, count: int = 1) -> None:
+        """The next ``count`` status packets of ``dxl_id`` with data lose their last byte but
+        keep a valid CRC (a firmware or framing fault the CRC cannot see)."""
+        self.servos[dxl_id].short = count
+
+    def error_next(self, dxl_id: int, code: int, count: int = 1) -> None:
+        """The next ``count`` status packets of ``dxl_id`` carry error ``code``
+        (:class:`~ik_net_ros.hardware.protocol2.Error`), data included."""
+        servo = self.servos[dxl_id]
+        servo.error_code, servo.errors = code, count
+
     # pty -------------------------------------------------------------------------------------
     def _open_pty(self) -> None:
         if self._own_dir is not None:
@@ -316,6 +340,12 @@ class ServoEmulator:
         if servo.silent:
             return b''
         self._delay = max(self._delay, servo.reply_delay)
+        if servo.short and params:
+            servo.short -= 1
+            params = params[:-1]
+        if servo.errors:
+            servo.errors -= 1
+            error |= servo.error_code
         packet = build_packet(servo.dxl_id, Instruction.STATUS, params, servo.status_error(error))
         if servo.corrupt:
             servo.corrupt -= 1

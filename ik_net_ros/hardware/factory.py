@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.base import ArmBackend
 from ik_net_ros.hardware.dynamixel import DynamixelConfig
+from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.hardware.sim import SimulatedArm
-from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT
+from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT, geometry_for
+from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.true_arm import TrueArm
 
 __all__ = ['BACKENDS', 'BackendSettings', 'make_backend']
@@ -19,13 +21,19 @@ BACKENDS = ('sim', 'dynamixel', 'emulated')
 
 @dataclass
 class BackendSettings:
-    """backend: 'sim', 'dynamixel' or 'emulated'. home, max_velocity: the simulated arm's start
-    pose (also the emulated servos') and speed. dynamixel: the servo settings (the gripper, the
-    description). emulator_leftovers: the emulated servos' state at start."""
+    """backend: 'sim', 'dynamixel' or 'emulated'. home: the simulated arm's start pose (also
+    the emulated servos'). max_velocity (rad/s), max_acceleration (rad/s^2): every backend's
+    motion limits. table_clearance (m), workspace (6 floats, m, or None): what goals and paths
+    keep clear of (see :class:`~ik_net_ros.kinematics.collision.CollisionModel`). dynamixel: the
+    servo settings (the gripper, the description). emulator_leftovers: the emulated servos'
+    state at start."""
 
     backend: str = 'sim'
     home: tuple[float, ...] = HOME_POSE
     max_velocity: float = VELOCITY_LIMIT
+    max_acceleration: float = DEFAULT_ACCELERATION
+    table_clearance: float = 0.01
+    workspace: tuple[float, ...] | None = None
     dynamixel: DynamixelConfig = field(default_factory=DynamixelConfig)
     emulator_leftovers: str = 'factory'
     true_arm: TrueArm | None = None  # the simulated arm's hidden imperfections
@@ -38,15 +46,23 @@ def make_backend(settings: BackendSettings) -> ArmBackend:
         HardwareError: unknown backend or invalid settings.
     """
     servo = settings.dynamixel
+    try:
+        collision = CollisionModel(geometry_for(servo.description), settings.table_clearance,
+                                   settings.workspace)
+    except ValueError as e:
+        raise HardwareError(str(e)) from e
+    limits = {'max_velocity': settings.max_velocity,
+              'max_acceleration': settings.max_acceleration, 'collision': collision}
     if settings.backend == 'sim':
-        return SimulatedArm(home=settings.home, max_velocity=settings.max_velocity,
-                            description=servo.description, gripper=bool(servo.gripper_id),
-                            true_arm=settings.true_arm)
+        return SimulatedArm(home=settings.home, description=servo.description,
+                            gripper=bool(servo.gripper_id), true_arm=settings.true_arm,
+                            **limits)
     if settings.backend == 'dynamixel':
         from ik_net_ros.hardware.dynamixel import DynamixelArm
-        return DynamixelArm(servo)
+        return DynamixelArm(servo, **limits)
     if settings.backend == 'emulated':
         from ik_net_ros.hardware.emulated import EmulatedArm
-        return EmulatedArm(servo, home=settings.home, leftovers=settings.emulator_leftovers)
+        return EmulatedArm(servo, home=settings.home, leftovers=settings.emulator_leftovers,
+                           **limits)
     raise HardwareError(f'backend {settings.backend!r} is not available; expected one of '
                         f'{BACKENDS}')

@@ -1,6 +1,7 @@
-"""A simulated arm: every joint moves towards its goal at most at the velocity limit and never
-leaves the joint limits; the gripper moves to its goal at a finger speed. Deterministic, so
-tests and the demo can rely on it."""
+"""A simulated arm: it follows the backend's interpolated command exactly (a straight joint-space
+line to the goal, speed- and acceleration-limited) and never leaves the joint limits; the
+gripper moves to its goal at a finger speed. Deterministic, so tests and the demo can rely on
+it."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ GRIPPER_SPEED = 0.05  # m/s of gripper_left_joint
 
 
 class SimulatedArm(ArmBackend):
-    """Kinematic simulation: q moves towards the goal with |dq/dt| <= ``max_velocity``.
+    """Kinematic simulation: q follows the command, |dq/dt| <= ``max_velocity``.
 
     Args:
         home: start pose (4,) rad, clamped into the limits.
@@ -25,39 +26,36 @@ class SimulatedArm(ArmBackend):
         gripper: simulate the gripper.
         true_arm: the hidden real arm (offsets, link errors, sag) whose tool pose
             :meth:`true_tool_pose` reports; None: the nominal arm.
+        **limits: max_acceleration, collision (see :class:`ArmBackend`).
     """
 
     def __init__(self, home=HOME_POSE, max_velocity: float = VELOCITY_LIMIT,
                  description: str = 'humble', gripper: bool = True,
-                 true_arm: TrueArm | None = None):
-        super().__init__(description, gripper)
+                 true_arm: TrueArm | None = None, **limits):
+        super().__init__(description, gripper, max_velocity, **limits)
         self.true_arm = true_arm
         q, _ = as_joint_array(home, 'home')
         self.home = clamp_to_limits(q[0])
-        self.max_velocity = float(max_velocity)
         self.positions = self.home.copy()
         self.velocities = np.zeros(4)
         self.gripper = 0.0 if gripper else None
         self._gripper_goal: float | None = None
+        self.hold(self.positions)
+
+    @property
+    def max_velocity(self) -> float:
+        return self.motion.max_velocity
 
     def true_tool_pose(self) -> np.ndarray | None:
         return None if self.true_arm is None else self.true_arm.tool_poses(self.positions)
-
-    def set_max_velocity(self, rad_per_s: float) -> None:
-        self.max_velocity = float(rad_per_s)
 
     def _set_gripper_goal(self, metres: float) -> None:
         self._gripper_goal = metres
 
     def _step(self, dt: float) -> JointReading:
-        if self._goal is not None and dt > 0:
-            step = np.clip(self._goal - self.positions, -self.max_velocity * dt,
-                           self.max_velocity * dt)
-            new = clamp_to_limits(self.positions + step)
-            self.velocities = (new - self.positions) / dt
-            self.positions = new
-        else:
-            self.velocities = np.zeros(4)
+        new = clamp_to_limits(self.motion.setpoint)
+        self.velocities = (new - self.positions) / dt if dt > 0 else np.zeros(4)
+        self.positions = new
         if self._gripper_goal is not None and dt > 0:
             move = GRIPPER_SPEED * dt
             self.gripper += max(-move, min(move, self._gripper_goal - self.gripper))

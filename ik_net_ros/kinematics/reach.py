@@ -21,6 +21,8 @@ Already-reachable poses are returned unchanged (up to rounding), so projecting i
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 
 from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, ArmGeometry
@@ -28,7 +30,7 @@ from ik_net_ros.kinematics.inverse import IkSolutions, ik_solutions, solve_yaw_p
 from ik_net_ros.kinematics.rotations import canonical_quat
 from ik_net_ros.kinematics.validation import as_pose_array
 
-__all__ = ['project_pose', 'project_and_solve', 'is_reachable']
+__all__ = ['project_pose', 'project_and_solve', 'project_both', 'is_reachable']
 
 _ON_AXIS = 1e-9  # m from the joint1 axis below which the azimuth is undefined
 # ties of the rule (a requested x axis across the yaw plane, both yaws alike) are decided by a
@@ -63,6 +65,54 @@ def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
     (:func:`ik_net_ros.kinematics.scalar.project_and_solve_one`) does the same float
     operations, so both agree exactly (tests).
     """
+    d = _directions(p, geometry)
+    quat, solutions = _candidate(d, d.prefer_back, slice(None), geometry, closed_form)
+    missed = np.flatnonzero(~solutions.reachable)
+    if missed.size:  # the other yaw, where the preferred one cannot reach
+        other_quat, other = _candidate(d, ~d.prefer_back[missed], missed, geometry, closed_form)
+        take = other.reachable
+        rows = missed[take]
+        quat[rows] = other_quat[take]
+        solutions.valid[rows] = other.valid[take]
+        solutions.reason[rows] = other.reason[take]
+        if closed_form:
+            solutions.joints[rows] = other.joints[take]
+            solutions.strict[rows] = other.strict[take]
+    return _poses(p, quat), solutions
+
+
+def project_both(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY
+                 ) -> tuple[list[np.ndarray], list[IkSolutions], np.ndarray]:
+    """Both yaw candidates of validated poses ``p`` (N, 7), reaching forward (index 0) and
+    behind (1): their projected poses (N, 7) and closed-form solutions, and how well the
+    forward candidate's tool y axis matches the requested one (N,), in [-1, 1] (the behind
+    candidate's match is its negation; 0 is the rule's tie). For callers that choose between
+    the candidates themselves (the solution nearest a seed)."""
+    d = _directions(p, geometry)
+    poses, solutions = [], []
+    for back in (False, True):
+        quat, sol = _candidate(d, np.full(len(p), back), slice(None), geometry, True)
+        poses.append(_poses(p, quat))
+        solutions.append(sol)
+    return poses, solutions, d.fwd_match
+
+
+class _Directions(NamedTuple):
+    """The projection's per-pose quantities shared by both yaw candidates."""
+
+    dx: np.ndarray
+    y: np.ndarray
+    z: np.ndarray
+    c: np.ndarray  # the forward yaw's cosine and sine
+    s: np.ndarray
+    ahead: np.ndarray  # requested x axis along the forward yaw
+    level: np.ndarray  # the pitch's cosine (unsigned) and sine
+    rise: np.ndarray
+    fwd_match: np.ndarray
+    prefer_back: np.ndarray
+
+
+def _directions(p: np.ndarray, geometry: ArmGeometry) -> _Directions:
     qx, qy, qz, qw = p[:, 3], p[:, 4], p[:, 5], p[:, 6]
     # requested tool x axis u (rotation column 0) and y axis v (column 1)
     ux, uy, uz = 1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy + qz * qw), 2 * (qx * qz - qy * qw)
@@ -81,36 +131,29 @@ def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
     c, s = c / rho, s / rho
     fwd_match = -s * vx + c * vy
     prefer_back = -fwd_match > fwd_match + _TIE  # the back candidate's match is -fwd_match
-    ahead = ux * c + uy * s  # the back yaw's is this negated (exactly)
     # the pitch's direction: the requested x axis's angle to the horizontal plane
-    level, rise = np.sqrt(ux * ux + uy * uy), -uz
+    return _Directions(dx, y, z, c, s, ux * c + uy * s, np.sqrt(ux * ux + uy * uy), -uz,
+                       fwd_match, prefer_back)
 
-    def candidate(back: np.ndarray, rows) -> tuple[np.ndarray, IkSolutions]:
-        sign = np.where(back, -1.0, 1.0)
-        cy, sy = c[rows] * sign, s[rows] * sign + 0.0  # + 0.0: a yaw of pi, never -pi
-        cp = np.where(ahead[rows] * sign >= -_TIE, level[rows], -level[rows])
-        sp = rise[rows]
-        quat = _quat_of_directions(cy, sy, cp, sp)
-        return quat, solve_yaw_pitch(dx[rows], y[rows], z[rows], np.arctan2(sy, cy),
-                                     np.arctan2(sp, cp), geometry, (cy, sy), (cp, sp),
-                                     closed_form)
 
-    quat, solutions = candidate(prefer_back, slice(None))
-    missed = np.flatnonzero(~solutions.reachable)
-    if missed.size:  # the other yaw, where the preferred one cannot reach
-        other_quat, other = candidate(~prefer_back[missed], missed)
-        take = other.reachable
-        rows = missed[take]
-        quat[rows] = other_quat[take]
-        solutions.valid[rows] = other.valid[take]
-        solutions.reason[rows] = other.reason[take]
-        if closed_form:
-            solutions.joints[rows] = other.joints[take]
-            solutions.strict[rows] = other.strict[take]
+def _candidate(d: _Directions, back: np.ndarray, rows, geometry: ArmGeometry,
+               closed_form: bool) -> tuple[np.ndarray, IkSolutions]:
+    """Quaternions and solutions of one yaw candidate (``back``: reaching behind) of
+    ``rows``."""
+    sign = np.where(back, -1.0, 1.0)
+    cy, sy = d.c[rows] * sign, d.s[rows] * sign + 0.0  # + 0.0: a yaw of pi, never -pi
+    cp = np.where(d.ahead[rows] * sign >= -_TIE, d.level[rows], -d.level[rows])
+    sp = d.rise[rows]
+    quat = _quat_of_directions(cy, sy, cp, sp)
+    return quat, solve_yaw_pitch(d.dx[rows], d.y[rows], d.z[rows], np.arctan2(sy, cy),
+                                 np.arctan2(sp, cp), geometry, (cy, sy), (cp, sp), closed_form)
+
+
+def _poses(p: np.ndarray, quat: np.ndarray) -> np.ndarray:
     out = np.empty((len(p), 7))
     out[:, :3] = p[:, :3]
     out[:, 3:] = quat
-    return out, solutions
+    return out
 
 
 def _axis_yaw(vx: np.ndarray, vy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

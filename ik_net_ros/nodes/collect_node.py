@@ -20,6 +20,7 @@ from ik_net_ros.data.recorder import RECORD_COLUMNS, CsvRecorder
 from ik_net_ros.data.row_filter import BAD, RowFilter
 from ik_net_ros.errors import DatasetError, InvalidPoseError
 from ik_net_ros.kinematics import JOINT_NAMES, as_pose_array, forward_kinematics, geometry_for
+from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.nodes.conversions import (
     joint_state,
@@ -30,6 +31,8 @@ from ik_net_ros.nodes.conversions import (
 from ik_net_ros.nodes.params import (
     EXECUTOR,
     PERIOD_NEED,
+    TABLE_CLEARANCE,
+    WORKSPACE,
     Spec,
     check_changes,
     declare_parameters,
@@ -41,6 +44,7 @@ from ik_net_ros.nodes.params import (
     period,
     string_list,
     topic_name,
+    workspace_box,
 )
 from ik_net_ros.nodes.runner import run_node
 
@@ -66,6 +70,8 @@ PARAMETERS = {  # and 'output', whose default is made at start
                                      'state it is paired with; states without one are counted, '
                                      'not written', number_in(1e-4, 1.0),
                                'a time in [0.0001, 1] s', fixed=True),
+    'table_clearance': TABLE_CLEARANCE,
+    'workspace': WORKSPACE,
     'babble': Spec(False, 'drive the arm through random configurations (simulated arm, no '
                           'hardware needed)'),
     'babble_period': Spec(1.0, 'seconds between babble goals', period, PERIOD_NEED,
@@ -99,6 +105,10 @@ class CollectNode(Node):
         self.geometry = geometry_for(self.get_parameter('description').value)
         self.lost = 0  # rows that could not be written (full disk)
         self.rng = np.random.default_rng(self.get_parameter('seed').value)
+        # babble goals, and the paths to them, keep clear of the table and the arm's base
+        self.collision = CollisionModel(self.geometry, self.get_parameter('table_clearance').value,
+                                        workspace_box(self.get_parameter('workspace').value))
+        self.babble_goal: np.ndarray | None = None
         self.add_on_set_parameters_callback(self.on_set_parameters)
         self.sub = self.create_subscription(JointState, 'joint_states', self.on_state, 100)
         if self.pairer is not None:
@@ -173,7 +183,9 @@ class CollectNode(Node):
 
     def on_babble(self) -> None:
         if self.get_parameter('babble').value:
-            self.babble_pub.publish(joint_state(babble_joints(self.rng),
+            self.babble_goal = babble_joints(self.rng, collision=self.collision,
+                                             start=self.babble_goal)
+            self.babble_pub.publish(joint_state(self.babble_goal,
                                                 self.get_clock().now().to_msg()))
 
     def on_report(self) -> None:

@@ -11,7 +11,7 @@ from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64
 from std_srvs.srv import SetBool
 
-from ik_net_ros.errors import ConfigError, IkNetError
+from ik_net_ros.errors import ConfigError, IkNetError, UnsafeGoalError
 from ik_net_ros.hardware import (
     BACKENDS,
     GRIPPER_JOINTS,
@@ -20,12 +20,15 @@ from ik_net_ros.hardware import (
 )
 from ik_net_ros.hardware.dynamixel import DynamixelConfig
 from ik_net_ros.hardware.emulator import LEFTOVERS
+from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state, joints_by_name
 from ik_net_ros.nodes.params import (
     EXECUTOR,
     PERIOD_NEED,
+    TABLE_CLEARANCE,
+    WORKSPACE,
     Spec,
     check_changes,
     declare_parameters,
@@ -36,6 +39,7 @@ from ik_net_ros.nodes.params import (
     number_in,
     one_of,
     period,
+    workspace_box,
 )
 from ik_net_ros.nodes.runner import run_node
 
@@ -53,9 +57,17 @@ PARAMETERS = {
     'home': Spec(list(HOME_POSE), 'start pose of the simulated or emulated arm, rad '
                                   '[joint1..joint4]', joint_vector,
                  '4 joint angles inside the limits', fixed=True),
-    'max_velocity': Spec(VELOCITY_LIMIT, 'joint speed limit of the simulated arm, rad/s',
+    'max_velocity': Spec(VELOCITY_LIMIT, 'rad/s no joint exceeds, on every backend: goals are '
+                                         'interpolated at it, and the servos\' Profile Velocity '
+                                         'is set from it (never above their Velocity Limit)',
                          number_in(0.0, VELOCITY_LIMIT, low_open=True),
                          f'a speed in (0, {VELOCITY_LIMIT}] rad/s'),
+    'max_acceleration': Spec(DEFAULT_ACCELERATION, 'rad/s^2 of the interpolated motion along '
+                                                   'its path', number_in(0.0, 1000.0,
+                                                                         low_open=True),
+                             'an acceleration in (0, 1000] rad/s^2', fixed=True),
+    'table_clearance': TABLE_CLEARANCE,
+    'workspace': WORKSPACE,
     'port': Spec('/dev/ttyUSB0', 'serial port of the servo bus', non_empty, 'a device path',
                  fixed=True),
     'baud_rate': Spec(1_000_000, 'servo bus baud rate', one_of(*BAUD_RATES),
@@ -118,7 +130,10 @@ def backend_settings(value) -> BackendSettings:
         except (OSError, ValueError, TypeError) as e:
             raise ConfigError(f"parameter true_arm = {value('true_arm')!r} refused: {e}") from e
     return BackendSettings(backend=value('backend'), home=tuple(value('home')),
-                           max_velocity=value('max_velocity'), dynamixel=servo,
+                           max_velocity=value('max_velocity'),
+                           max_acceleration=value('max_acceleration'),
+                           table_clearance=value('table_clearance'),
+                           workspace=workspace_box(value('workspace')), dynamixel=servo,
                            emulator_leftovers=value('emulator_leftovers'), true_arm=true_arm)
 
 
@@ -172,7 +187,12 @@ class DriverNode(Node):
                 f'{list(msg.name)[:10]}, {len(msg.position)} positions)',
                 throttle_duration_sec=2.0)
             return
-        used = self.backend.set_goal(goal)
+        try:
+            used = self.backend.set_goal(goal)
+        except (UnsafeGoalError, IkNetError) as e:
+            self.rejected += 1
+            self.get_logger().warning(f'joint_command refused: {e}', throttle_duration_sec=2.0)
+            return
         if self.backend.goal_clamped:
             self.get_logger().warning(f'joint_command {goal.round(3).tolist()} outside the '
                                       f'limits, clamped to {used.round(3).tolist()}',

@@ -1,4 +1,10 @@
-"""The ``ik`` node: target PoseStamped in, JointState command out, via the selected solver."""
+"""The ``ik`` node: target PoseStamped in, JointState command out, via the selected solver.
+
+Each target is solved from where the arm is (its last command, else ``joint_states``): the
+safe solution nearest it, clear of the table and the arm's own base, never the long way round
+and never a jump for a small target change (``solution:=nearest``, see
+:mod:`ik_net_ros.kinematics.nearest`); refused targets are logged with the reason and reported
+on ``target_status``."""
 
 from __future__ import annotations
 
@@ -10,15 +16,25 @@ from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
+from std_msgs.msg import String
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 from ik_net_ros.errors import ConfigError, IkNetError, InvalidPoseError, UnreachableError
-from ik_net_ros.kinematics import HOME_POSE, JOINT_NAMES, forward_kinematics, within_limits_one
-from ik_net_ros.nodes.conversions import pose_to_list
+from ik_net_ros.kinematics import (
+    HOME_POSE,
+    JOINT_NAMES,
+    VELOCITY_LIMIT,
+    forward_kinematics,
+    within_limits_one,
+)
+from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.nodes.conversions import joints_by_name, pose_to_list
 from ik_net_ros.nodes.params import (
     EXECUTOR,
     MAX_PERIOD,
     PERIOD_NEED,
+    TABLE_CLEARANCE,
+    WORKSPACE,
     Spec,
     check_changes,
     declare_parameters,
@@ -26,7 +42,9 @@ from ik_net_ros.nodes.params import (
     frame_accepted,
     non_empty,
     number_in,
+    one_of,
     period,
+    workspace_box,
 )
 from ik_net_ros.nodes.runner import run_node
 from ik_net_ros.solver import load_solver
@@ -45,15 +63,33 @@ PARAMETERS = {
                               'frame); others are rejected',
                      non_empty, 'a frame name'),
     'accept_empty_frame': Spec(True, 'treat targets with an empty frame_id as in frame_id'),
+    'solution': Spec('nearest', 'which solution a target gets: nearest (the safe solution '
+                                'nearest where the arm is: no jumps, never the long way round) '
+                                '| branch (the branch rule of the training labels, each target '
+                                'on its own; still clear of collisions)',
+                     one_of('nearest', 'branch'), 'nearest | branch'),
+    'max_jump': Spec(0.5, 'rad a joint may move for a target within 10 mm and 5 deg of the '
+                          "arm's tool pose (more is another elbow or side: refused)",
+                     number_in(0.0, 7.0, low_open=True), 'an angle in (0, 7] rad'),
+    'table_clearance': TABLE_CLEARANCE,
+    'workspace': WORKSPACE,
+    'max_velocity': Spec(VELOCITY_LIMIT, 'rad/s the commanded moves are timed for in '
+                                         'JointTrajectory points',
+                         number_in(0.01, VELOCITY_LIMIT),
+                         f'a speed in [0.01, {VELOCITY_LIMIT}] rad/s'),
     'publish_trajectory': Spec(False, 'also publish trajectory_msgs/JointTrajectory '
                                       '(ROBOTIS arm_controller)'),
-    'trajectory_duration': Spec(0.5, 'seconds the JointTrajectory point is given to reach the '
-                                     'target', number_in(0.0, MAX_PERIOD, low_open=True),
-                                 f'a time in (0, {MAX_PERIOD:g}] s'),
+    'trajectory_duration': Spec(0.0, 'least time_from_start of a JointTrajectory point, s; '
+                                     'never less than the move needs at max_velocity. 0: the '
+                                     'time since the previous target (streaming), at most 1 s',
+                                number_in(0.0, MAX_PERIOD), f'a time in [0, {MAX_PERIOD:g}] s'),
     'stats_period': Spec(5.0, 'seconds between statistics logs', period, PERIOD_NEED,
                          fixed=True),
     'executor': EXECUTOR,
 }
+
+
+SEED_FRESH = 1.0  # s a last command stays the seed; later the arm may have been moved by hand
 
 
 class IkNode(Node):
@@ -70,6 +106,9 @@ class IkNode(Node):
                               f"{self.params['device']!r}, calibration = "
                               f"{self.params['calibration']!r} refused: {e}") from e
         self.stats = SolveStats()
+        self.last_command: tuple[float, list[float]] | None = None  # (time, joints)
+        self.arm_state: tuple[float, list[float]] | None = None  # newest joint_states
+        self.last_target_time: float | None = None
         depth1 = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
         # depth 1: only the newest target waits while one is solved, so bursts never queue up
         self.sub = self.create_subscription(PoseStamped, 'target_pose', self.on_target, depth1)
@@ -79,6 +118,9 @@ class IkNode(Node):
         self.command = JointState(name=list(JOINT_NAMES))
         self.traj_pub = self.create_publisher(
             JointTrajectory, '/arm_controller/joint_trajectory', 10)
+        self.status_pub = self.create_publisher(String, 'target_status', 10)
+        self.state_sub = self.create_subscription(JointState, 'joint_states',
+                                                  self.on_joint_states, depth1)
         self.add_on_set_parameters_callback(self.on_set_parameters)
         self.stats_timer = self.create_timer(
             self.get_parameter('stats_period').value, self.on_stats)
@@ -87,7 +129,8 @@ class IkNode(Node):
     def _params(self) -> dict:
         return {name: self.get_parameter(name).value for name in
                 ('model', 'device', 'description', 'calibration', 'refine', 'frame_id',
-                 'accept_empty_frame', 'publish_trajectory', 'trajectory_duration')}
+                 'accept_empty_frame', 'publish_trajectory', 'trajectory_duration',
+                 'solution', 'max_jump', 'table_clearance', 'workspace', 'max_velocity')}
 
     @staticmethod
     def _make_solver(params: dict):
@@ -96,6 +139,13 @@ class IkNode(Node):
                              calibration=params['calibration'] or None)
         # warm-up: the first call pays for lazy initialisation, not the first target
         solver.solve(forward_kinematics(HOME_POSE, solver.geometry), refine=params['refine'])
+        # the first wall: no command in collision (the driver is the second)
+        solver.collision = CollisionModel(solver.geometry, params['table_clearance'],
+                                          workspace_box(params['workspace']))
+        try:  # and the seeded, checked path the targets take
+            solver.solve(forward_kinematics(HOME_POSE, solver.geometry), seed=HOME_POSE)
+        except UnreachableError:  # a workspace box without the home pose: targets will say
+            pass
         return solver
 
     def on_set_parameters(self, params) -> SetParametersResult:
@@ -125,17 +175,21 @@ class IkNode(Node):
             return self._reject('wrong_frame', f"target in frame '{frame}', expected "
                                 f"'{params['frame_id']}'")
         start = time.perf_counter()
+        seed = self._seed(start) if params['solution'] == 'nearest' else None
+        self.solver.max_jump = params['max_jump']
         try:
-            joints = self.solver.solve(pose_to_list(msg), refine=params['refine'])
+            joints = self.solver.solve(pose_to_list(msg), refine=params['refine'], seed=seed)
         except InvalidPoseError as e:
             return self._reject('invalid', str(e))
         except UnreachableError as e:
-            return self._reject('unreachable', str(e))
+            return self._reject('unreachable', str(e.reasons[0] if e.reasons else e))
         seconds = time.perf_counter() - start
         positions = joints.tolist()
-        # the solver guarantees this (NaN included); never trust, always check
+        # the solver guarantees these (NaN included); never trust, always check
         if not within_limits_one(positions):
             return self._reject('limits', f'solver returned joints outside the limits {joints}')
+        if not self.solver.collision.check(joints).clear[0]:
+            return self._reject('collision', f'solver returned joints in collision {joints}')
         # the command carries its target's stamp, so consumers can match and time them
         stamp = msg.header.stamp
         if stamp.sec == 0 and stamp.nanosec == 0:
@@ -145,8 +199,42 @@ class IkNode(Node):
         command.position = positions
         self.pub.publish(command)
         if params['publish_trajectory']:
-            self.traj_pub.publish(self._trajectory(joints, params['trajectory_duration']))
+            self.traj_pub.publish(self._trajectory(joints, self._duration(joints, seed, start)))
+        self.last_command = (start, positions)
+        self.last_target_time = start
+        self.status_pub.publish(String(data=''))
         self.stats.solved(seconds)
+
+    def on_joint_states(self, msg: JointState) -> None:
+        """Where the arm is: the seed when no command was sent for SEED_FRESH seconds."""
+        joints = joints_by_name(msg)
+        if joints is not None and np.all(np.isfinite(joints)):
+            self.arm_state = (time.perf_counter(), joints.tolist())
+
+    def _seed(self, now: float) -> list[float] | None:
+        """The last command while it is fresh, else the newest joint state, else the last
+        command, else None (the branch rule)."""
+        if self.last_command is not None and now - self.last_command[0] <= SEED_FRESH:
+            return self.last_command[1]
+        if self.arm_state is not None:
+            return self.arm_state[1]
+        return None if self.last_command is None else self.last_command[1]
+
+    def _duration(self, joints: np.ndarray, seed, now: float) -> float:
+        """time_from_start of a trajectory point: what the move from the seed needs at
+        max_velocity, and at least trajectory_duration (0: the time since the previous
+        target, at most 1 s)."""
+        params = self.params
+        floor = params['trajectory_duration']
+        if floor == 0.0:
+            floor = 1.0 if self.last_target_time is None else \
+                min(1.0, max(0.0, now - self.last_target_time))
+        if seed is None:
+            seed = self.arm_state[1] if self.arm_state is not None else None
+        if seed is None:  # nowhere known to start from: the slowest a full turn could need
+            return max(floor, 2 * np.pi / params['max_velocity'])
+        move = float(np.abs(np.asarray(joints) - np.asarray(seed)).max())
+        return max(floor, move / params['max_velocity'])
 
     @staticmethod
     def _trajectory(joints: np.ndarray, duration: float) -> JointTrajectory:
@@ -161,6 +249,7 @@ class IkNode(Node):
 
     def _reject(self, kind: str, why: str) -> None:
         self.stats.reject(kind)
+        self.status_pub.publish(String(data=f'refused ({kind}): {why}'))
         self.get_logger().warning(f'target rejected ({kind}): {why}', throttle_duration_sec=2.0)
 
     def on_stats(self) -> None:

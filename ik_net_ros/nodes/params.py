@@ -21,11 +21,13 @@ from rclpy.validate_topic_name import validate_topic_name
 
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import DESCRIPTIONS, within_limits
+from ik_net_ros.kinematics.collision import MAX_CLEARANCE
 
 __all__ = ['Spec', 'declare_parameters', 'check_changes', 'positive', 'non_negative',
            'topic_name', 'number_in', 'period', 'PERIOD_NEED', 'MAX_PERIOD', 'one_of',
            'non_empty', 'int_in', 'joint_vector', 'string_list', 'description_spec',
-           'BASE_FRAMES', 'frame_accepted', 'EXECUTORS', 'EXECUTOR']
+           'BASE_FRAMES', 'frame_accepted', 'EXECUTORS', 'EXECUTOR', 'TABLE_CLEARANCE',
+           'WORKSPACE', 'workspace_box']
 
 
 @dataclass(frozen=True)
@@ -166,6 +168,30 @@ EXECUTOR = Spec('auto', "rclpy executor spinning the node: events (rclpy's Event
                         'Jazzy and later), single (SingleThreadedExecutor), auto (events where '
                         'this rclpy has it, else single)',
                 one_of(*EXECUTORS), ' | '.join(EXECUTORS), fixed=True)
+
+def _box(value) -> bool:
+    return isinstance(value, (list, tuple, np.ndarray)) and len(value) == 6 \
+        and all(_is_number(v) and abs(v) <= 100 for v in value) \
+        and all(value[i] < value[i + 1] for i in (0, 2, 4))
+
+
+# the collision model's settings, declared alike by the ik node and the driver (both walls)
+TABLE_CLEARANCE = Spec(0.01, 'm every moving link of the arm keeps above the table (the bottom '
+                             'of link1)', number_in(0.0, MAX_CLEARANCE),
+                       f'a distance in [0, {MAX_CLEARANCE}] m', fixed=True)
+WORKSPACE = Spec([-1.0, 1.0, -1.0, 1.0, -1.0, 1.0],
+                 'box every moving link of the arm must stay inside, [x_min, x_max, y_min, '
+                 'y_max, z_min, z_max] m in the base frame; the default is wider than the '
+                 "arm's reach (no limit): set it for obstacles the package does not know",
+                 _box, '6 numbers, each min < max, within 100 m', fixed=True)
+
+
+def workspace_box(value) -> tuple[float, ...] | None:
+    """The workspace parameter as a collision model's box (None: wider than the arm's reach,
+    so nothing to check)."""
+    box = tuple(float(v) for v in value)
+    return None if box == tuple(WORKSPACE.default) else box
+
 
 BASE_FRAMES = ('world', 'link1')  # identical in both of ROBOTIS's descriptions
 

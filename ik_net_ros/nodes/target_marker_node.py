@@ -1,5 +1,7 @@
 """The ``target_marker`` node: a target the user drags in RViz (3D position plus tool pitch; no
-roll, the yaw follows the position), coloured by reachability, published on ``target_pose``."""
+roll, the yaw follows the position), published on ``target_pose``; red where no solution is
+inside the limits and clear of the table and the arm's base, or where the ik node refused it
+(its ``target_status``)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
+from std_msgs.msg import String
 from visualization_msgs.msg import (
     InteractiveMarker,
     InteractiveMarkerControl,
@@ -16,17 +19,16 @@ from visualization_msgs.msg import (
     MenuEntry,
 )
 
-from ik_net_ros.kinematics import (
-    HOME_POSE,
-    forward_kinematics,
-    geometry_for,
-    is_reachable,
-    project_pose,
-)
+from ik_net_ros.kinematics import HOME_POSE, forward_kinematics, geometry_for, project_pose
+from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.nearest import safely_reachable
+from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.nodes.conversions import array_to_pose, joints_by_name
 from ik_net_ros.nodes.marker_server import MarkerServer
 from ik_net_ros.nodes.params import (
     EXECUTOR,
+    TABLE_CLEARANCE,
+    WORKSPACE,
     Spec,
     check_changes,
     declare_parameters,
@@ -36,6 +38,7 @@ from ik_net_ros.nodes.params import (
     non_empty,
     number_in,
     topic_name,
+    workspace_box,
 )
 from ik_net_ros.nodes.runner import run_node
 
@@ -57,6 +60,8 @@ PARAMETERS = {
     'home': Spec(list(HOME_POSE), 'joints whose tool pose the menu entry "Reset to home" '
                                   'restores, rad', joint_vector,
                  '4 joint angles inside the limits'),
+    'table_clearance': TABLE_CLEARANCE,
+    'workspace': WORKSPACE,
     'executor': EXECUTOR,
 }
 
@@ -79,6 +84,8 @@ class TargetMarkerNode(Node):
         declare_parameters(self, PARAMETERS)
         self.frame = self.get_parameter('frame_id').value
         self.geometry = geometry_for(self.get_parameter('description').value)
+        self.collision = CollisionModel(self.geometry, self.get_parameter('table_clearance').value,
+                                        workspace_box(self.get_parameter('workspace').value))
         self.pose = forward_kinematics(self.get_parameter('home').value, self.geometry)
         self.reachable = True
         self.pending: np.ndarray | None = None
@@ -87,6 +94,7 @@ class TargetMarkerNode(Node):
         self.pub = self.create_publisher(PoseStamped, 'target_pose', 10)
         self.server = MarkerServer(self, self.get_parameter('namespace').value, self.on_feedback)
         self.create_subscription(JointState, 'joint_states', self.on_joint_states, 10)
+        self.create_subscription(String, 'target_status', self.on_target_status, 10)
         self.server.insert(self._marker())
         self.timer = self.create_timer(1.0 / self.get_parameter('max_rate').value, self.on_timer)
         self.keep_alive_timer = self.create_timer(1.0, self.server.keep_alive)
@@ -131,6 +139,18 @@ class TargetMarkerNode(Node):
         self.placed = True
         self._move_to(forward_kinematics(joints, self.geometry), publish=False)
 
+    def on_target_status(self, msg: String) -> None:
+        """The ik node's verdict on the newest target: red while it refuses."""
+        self._colour(msg.data == '')
+
+    def _colour(self, green: bool) -> bool:
+        """Set the marker's colour; True if it changed (then the marker was sent anew)."""
+        if green == self.reachable:
+            return False
+        self.reachable = green
+        self.server.insert(self._marker())  # colour change: a full update
+        return True
+
     def on_feedback(self, feedback: InteractiveMarkerFeedback) -> None:
         if feedback.marker_name != NAME:
             return
@@ -155,18 +175,16 @@ class TargetMarkerNode(Node):
                 self.on_timer()  # the final pose of a drag goes out at once
 
     def _move_to(self, pose: np.ndarray, publish: bool) -> None:
-        reachable = bool(is_reachable(pose, self.geometry, project=False))
+        reachable = bool(safely_reachable(as_pose_array(pose)[0], self.geometry,
+                                          self.collision)[0])
         self.pose = pose
-        if reachable != self.reachable:
-            self.reachable = reachable
-            self.server.insert(self._marker())  # colour change: a full update
-        else:
+        if not self._colour(reachable):
             self.server.set_pose(NAME, array_to_pose(pose, self.frame,
                                                      self.get_clock().now().to_msg()).pose)
         if not reachable:
             self.unreachable_drags += 1
-            self.get_logger().warning('target out of reach (marker red): not published',
-                                      throttle_duration_sec=2.0)
+            self.get_logger().warning('target out of reach or in collision (marker red): not '
+                                      'published', throttle_duration_sec=2.0)
             self.pending = None
         elif publish:
             self.pending = pose

@@ -9,7 +9,12 @@ from abc import ABC, abstractmethod
 
 import numpy as np
 
-from ik_net_ros.errors import ConfigError, InvalidPoseError, UnreachableError
+from ik_net_ros.errors import (
+    ConfigError,
+    InvalidJointsError,
+    InvalidPoseError,
+    UnreachableError,
+)
 from ik_net_ros.kinematics import (
     DEFAULT_GEOMETRY,
     JOINT_LOWER,
@@ -21,8 +26,16 @@ from ik_net_ros.kinematics import (
     clamp_to_limits,
     project_and_solve,
 )
+from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.inverse import closed_form
+from ik_net_ros.kinematics.nearest import DEFAULT_MAX_JUMP, nearest_solutions
 from ik_net_ros.kinematics.scalar import OneSolution, project_and_solve_one, validate_pose
-from ik_net_ros.kinematics.validation import check_pose_rows, pose_rows
+from ik_net_ros.kinematics.validation import (
+    as_joint_array,
+    as_pose_array,
+    check_pose_rows,
+    pose_rows,
+)
 from ik_net_ros.solver.parallel import pipeline, worker_count
 from ik_net_ros.solver.refine import refine_joints
 
@@ -32,6 +45,9 @@ log = logging.getLogger(__name__)
 ON_UNREACHABLE = ('raise', 'nearest')
 SMALL_BATCH = 64  # up to this many poses, solve() runs the single-pose pipeline per pose
 BATCH_CHUNK = 4096  # poses per chunk of a large batch: its arrays stay in the L2 cache
+# rad in every joint within which a network's answer counts as on a candidate's branch (the
+# branches of one target are far apart; a learned correction moves a joint by millirad)
+BRANCH_MATCH = 0.2
 
 
 def _is_single_pose(poses) -> bool:
@@ -66,8 +82,68 @@ class Solver(ABC):
 
     def __init__(self, geometry: ArmGeometry = DEFAULT_GEOMETRY):
         self.geometry = geometry
+        # what no answer may hit (the table, the arm's own base...); None: not checked
+        self.collision: CollisionModel | None = None
+        # rad a seeded answer may move a joint for a small target change (None: no limit)
+        self.max_jump: float | None = DEFAULT_MAX_JUMP
 
-    def solve(self, poses, refine: bool = False, on_unreachable: str = 'raise') -> np.ndarray:
+    def _solve_safe(self, poses, seed, refine: bool, on_unreachable: str) -> np.ndarray:
+        """solve() with a seed or a collision model: every safe candidate of each target
+        (:func:`~ik_net_ros.kinematics.nearest.nearest_solutions`), the one nearest the seed
+        (without a seed: nearest the branch rule's answer, with no jump or seam rule), then
+        this solver's own answer where it lies on that candidate's branch and is clear."""
+        p, single = as_pose_array(poses)
+        if seed is None:
+            targets, solutions = project_and_solve(p, self.geometry)
+            seeds = closed_form(solutions)
+            guarded = False
+        else:
+            q, _ = as_joint_array(seed, 'seed')
+            if len(q) not in (1, len(p)):
+                raise InvalidJointsError(f'seed: {len(q)} rows for {len(p)} poses')
+            seeds = np.broadcast_to(q, (len(p), 4))
+            guarded = True
+        found = nearest_solutions(p, seeds, self.geometry, self.collision,
+                                  self.max_jump if guarded else None, long_way=guarded)
+        joints = found.joints
+        rows = np.flatnonzero(found.ok)
+        if rows.size:
+            answers, own = self._own_answers(found.targets[rows], joints[rows], refine)
+            if guarded:  # the long way round is never taken, whatever answered
+                own &= np.abs(answers[:, 0] - seeds[rows, 0]) <= np.pi
+            joints[rows[own]] = answers[own]
+        if not found.ok.all():
+            bad = np.flatnonzero(~found.ok)
+            reasons = [found.reasons[i] for i in bad]
+            # without a seed no answer is known to be safe for these: refused either way
+            if on_unreachable == 'raise' or not guarded:
+                raise UnreachableError(
+                    f'{bad.size} of {len(p)} target(s) refused; first, index {bad[0]} at '
+                    f'{np.round(p[bad[0], :3], 4).tolist()} m: {reasons[0]}',
+                    mask=~found.ok, reasons=reasons)
+            joints[bad] = clamp_to_limits(seeds[bad])  # 'nearest': the arm stays
+        joints = self._finite(clamp_to_limits(joints))
+        return joints[0] if single else joints
+
+    def _own_answers(self, targets: np.ndarray, chosen: np.ndarray, refine: bool
+                     ) -> tuple[np.ndarray, np.ndarray]:
+        """This solver's answers (M, 4) for projected ``targets`` and where each may replace
+        the safe ``chosen`` candidate: finite, on its branch (within BRANCH_MATCH rad of it in
+        every joint) and clear."""
+        _, solutions = project_and_solve(targets, self.geometry, self.uses_closed_form)
+        with np.errstate(all='ignore'):
+            answers = clamp_to_limits(self._solve(targets, solutions))
+            if refine:
+                answers = clamp_to_limits(refine_joints(targets, answers, self.geometry))
+            near = np.all(np.abs(answers - chosen) <= BRANCH_MATCH, axis=1)
+        if self.collision is not None and near.any():
+            clear = np.zeros(len(near), bool)
+            clear[near] = self.collision.check(answers[near]).clear
+            near &= clear
+        return answers, near
+
+    def solve(self, poses, refine: bool = False, on_unreachable: str = 'raise',
+              seed=None) -> np.ndarray:
         """Joints for target poses.
 
         Args:
@@ -76,7 +152,18 @@ class Solver(ABC):
                 :mod:`ik_net_ros.kinematics.reach`).
             refine: add damped Gauss-Newton steps with the analytic Jacobian.
             on_unreachable: 'raise' (default) or 'nearest': return the solver's best effort,
-                clamped to the limits, for unreachable targets.
+                clamped to the limits, for unreachable targets (with a seed: the seed itself,
+                so the arm stays where it is).
+            seed: (4,) or (N, 4) joints in rad where the arm is (or was last commanded): each
+                target then gets its solution nearest the seed, never the long way round
+                and never a jump for a small target change (see
+                :mod:`ik_net_ros.kinematics.nearest`); a network's answer is kept where it is
+                on that solution's branch, else the exact closed form of that branch is
+                returned. None: the branch rule (elbow up where it is inside the limits).
+
+        With :attr:`collision` set (a :class:`~ik_net_ros.kinematics.collision.CollisionModel`)
+        no answer is in collision: another solution that is clear is taken, or the target is
+        refused.
 
         Returns:
             (4,) or (N, 4) joint1..joint4 in rad, always inside the joint limits.
@@ -84,13 +171,17 @@ class Solver(ABC):
         Raises:
             InvalidPoseError: not real numbers, wrong shape, NaN/inf, a coordinate beyond
                 1 km, a zero quaternion, or (never expected) no finite answer.
-            UnreachableError: some target is out of reach (``.mask`` tells which), unless
+            UnreachableError: some target is out of reach, or (with a seed or a collision
+                model) has no safe solution (``.mask`` tells which, ``.reasons`` why), unless
                 on_unreachable='nearest'.
+            InvalidJointsError: a seed that is not 4 finite angles per pose.
             ConfigError: bad ``on_unreachable``.
         """
         if on_unreachable not in ON_UNREACHABLE:
             raise ConfigError(f'on_unreachable must be one of {ON_UNREACHABLE}, '
                               f'got {on_unreachable!r}')
+        if seed is not None or self.collision is not None:
+            return self._solve_safe(poses, seed, refine, on_unreachable)
         if _is_single_pose(poses):
             return self._solve_single(poses, refine, on_unreachable)
         p, single = pose_rows(poses)

@@ -1,0 +1,183 @@
+"""The solution of a target nearest a seed (where the arm is), for continuous, safe motion.
+
+A target has up to four exact solutions inside the joint limits: two elbows for each of the
+two yaw candidates of its projection (reaching forward, or behind over the base; see
+:mod:`ik_net_ros.kinematics.reach`), and joint1 = +pi and -pi are one yaw. The rule here:
+
+1. **Candidates**: every exact solution inside the limits, plus each solution brought to the
+   seed's side of joint1's +-pi seam and clamped into the limits where that still puts the
+   tool within SNAP_POSITION m and SNAP_ANGLE rad of the target (a target a hair past the seam
+   or a limit is kept, at the solver's accuracy, instead of being reached the long way round).
+2. **Sides with hysteresis**: the projection's preferred yaw only, except near its tie (the
+   requested tool y axis within HYSTERESIS of across both candidates), where either side may
+   be taken, so a target wobbling about the tie never flips the arm; the other side is taken
+   when the preferred one has no acceptable candidate.
+3. **Safety**: candidates in collision (``collision``) are dropped, and so are those whose
+   joint1 would turn more than pi from the seed (the long way round, sweeping the workspace).
+4. **Nearest**: the candidate nearest the seed in joint space (Euclidean, rad).
+5. **No jumps**: if that candidate moves some joint more than ``max_jump`` rad while the
+   target is within JUMP_WINDOW m and JUMP_WINDOW_ANGLE rad of the seed's own tool pose (a
+   small target change needing another branch: an elbow at its limit), the target is refused.
+
+Near singularities (the tool over joint1's axis, the arm stretched straight) a small target
+change can still need a large joint move; the jump rule refuses those too.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.forward import forward_kinematics
+from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, ArmGeometry, clamp_to_limits
+from ik_net_ros.kinematics.inverse import REACHABLE, REASONS
+from ik_net_ros.kinematics.reach import project_both
+from ik_net_ros.kinematics.rotations import quat_angle
+
+__all__ = ['SeededSolutions', 'nearest_solutions', 'safely_reachable', 'DEFAULT_MAX_JUMP',
+           'HYSTERESIS', 'SNAP_POSITION', 'SNAP_ANGLE', 'JUMP_WINDOW', 'JUMP_WINDOW_ANGLE']
+
+HYSTERESIS = 0.1  # |cos| of the requested y axis to the forward one under which both sides do
+SNAP_POSITION = 1e-3  # m: a clamped solution this close to the target is kept
+SNAP_ANGLE = math.radians(1.0)
+DEFAULT_MAX_JUMP = 0.5  # rad
+JUMP_WINDOW = 0.01  # m: a target this close to the seed's tool pose is a small change
+JUMP_WINDOW_ANGLE = math.radians(5.0)
+_OFF_SIDE = 100.0  # rad added to the distance of a candidate on the non-preferred side
+_SEAM = math.pi + 1e-9  # joint1 may move at most this far: more is the long way round
+
+
+@dataclass
+class SeededSolutions:
+    """One answer per target.
+
+    joints: (N, 4) rad inside the limits (NaN where refused).
+    targets: (N, 7) the projected pose each answer reaches (the chosen yaw side).
+    ok: (N,) True where a safe solution was found.
+    reasons: N strings, '' where ok, else why the target is refused.
+    """
+
+    joints: np.ndarray
+    targets: np.ndarray
+    ok: np.ndarray
+    reasons: list[str]
+
+
+def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
+                      collision: CollisionModel | None = None,
+                      max_jump: float | None = DEFAULT_MAX_JUMP,
+                      long_way: bool = True) -> SeededSolutions:
+    """The safe solution nearest ``seed`` of each validated pose (see the module's rule).
+
+    Args:
+        p: (N, 7) validated poses (:func:`~ik_net_ros.kinematics.validation.as_pose_array`).
+        seed: (N, 4) finite joints, rad (clamped into the limits here).
+        collision: drop candidates in collision; None: no collision check.
+        max_jump: rad, the jump rule's limit; None: no jump rule.
+        long_way: refuse joint1 moves of more than pi from the seed.
+    """
+    n = len(p)
+    seed = clamp_to_limits(np.asarray(seed, float))
+    poses, sols, match = project_both(p, geometry)
+    prefer_back = -match > match + 1e-12
+    in_band = np.abs(match) <= HYSTERESIS
+    # (N, 8, 4): side-major, [exact up, exact down, snapped up, snapped down] per side
+    cand = np.full((n, 8, 4), np.nan)
+    usable = np.zeros((n, 8), bool)
+    side_of = np.repeat([0, 1], 4)
+    for side in (0, 1):
+        sol, k = sols[side], 4 * side
+        raw = sol.joints  # valid rows clamped; others raw; NaN out of reach
+        cand[:, k:k + 2] = raw
+        usable[:, k:k + 2] = sol.valid
+        snapped = raw.copy()
+        snapped[..., 0] += 2 * math.pi * np.round((seed[:, None, 0] - raw[..., 0]) / (2 * math.pi))
+        snapped = clamp_to_limits(snapped.reshape(-1, 4)).reshape(n, 2, 4)
+        finite = np.isfinite(snapped).all(axis=2)
+        close = np.zeros((n, 2), bool)
+        if finite.any():
+            rows, elbows = np.nonzero(finite)
+            reached = forward_kinematics(snapped[rows, elbows], geometry)
+            want = poses[side][rows]
+            near = ((np.linalg.norm(reached[:, :3] - want[:, :3], axis=1) <= SNAP_POSITION)
+                    & (quat_angle(reached[:, 3:], want[:, 3:]) <= SNAP_ANGLE))
+            close[rows, elbows] = near
+        cand[:, k + 2:k + 4] = snapped
+        usable[:, k + 2:k + 4] = close
+    delta = cand - seed[:, None, :]
+    reasons = [''] * n
+    acceptable = usable.copy()
+    far = np.zeros((n, 8), bool)
+    if long_way:
+        far = usable & (np.abs(delta[..., 0]) > _SEAM)
+        acceptable &= ~far
+    hit = np.zeros((n, 8), bool)
+    report = None
+    flat = np.flatnonzero(acceptable.ravel())
+    if collision is not None and flat.size:
+        report = collision.check(cand.reshape(-1, 4)[flat])
+        blocked = np.zeros(n * 8, bool)
+        blocked[flat[~report.clear]] = True
+        hit = blocked.reshape(n, 8)
+        acceptable &= ~hit
+    distance = np.sqrt(np.nansum(delta * delta, axis=2))
+    off_side = (side_of[None, :] == 1) != prefer_back[:, None]
+    score = np.where(acceptable, distance + np.where(off_side & ~in_band[:, None], _OFF_SIDE,
+                                                     0.0), np.inf)
+    pick = np.argmin(score, axis=1)
+    ok = np.isfinite(score[np.arange(n), pick])
+    joints = cand[np.arange(n), pick]
+    targets = np.stack(poses, axis=1)[np.arange(n), side_of[pick]]
+    if max_jump is not None and ok.any():
+        move = np.abs(joints - seed).max(axis=1)
+        jumping = ok & (move > max_jump)
+        if jumping.any():
+            at = forward_kinematics(seed[jumping], geometry)
+            want = targets[jumping]
+            gap = np.linalg.norm(at[:, :3] - want[:, :3], axis=1)
+            small = (gap <= JUMP_WINDOW) & (quat_angle(at[:, 3:], want[:, 3:])
+                                             <= JUMP_WINDOW_ANGLE)
+            for row, g in zip(np.flatnonzero(jumping)[small], gap[small]):
+                j = int(np.argmax(np.abs(joints[row] - seed[row])))
+                reasons[row] = (f'jump: the nearest safe solution moves joint{j + 1} by '
+                                f'{abs(joints[row, j] - seed[row, j]):.2f} rad for a target '
+                                f'{g * 1000:.1f} mm from where the arm is (max_jump '
+                                f'{max_jump:g} rad): another elbow or side is needed')
+                ok[row] = False
+    for row in np.flatnonzero(~ok):
+        if not reasons[row]:
+            reasons[row] = _refusal(row, usable, far, hit, cand, delta, sols, prefer_back,
+                                    report, acceptable)
+    joints[~ok] = np.nan
+    return SeededSolutions(joints=joints, targets=targets, ok=ok, reasons=reasons)
+
+
+def _refusal(row, usable, far, hit, cand, delta, sols, prefer_back, report, acceptable) -> str:
+    """Why no candidate of ``row`` is acceptable."""
+    if not usable[row].any():
+        side = 1 if prefer_back[row] else 0
+        reason = int(sols[side].reason[row])
+        if reason == REACHABLE:
+            reason = int(sols[1 - side].reason[row])
+        return REASONS[reason]
+    if hit[row].any():
+        # the nearest candidate that was blocked: its collision
+        distance = np.where(hit[row], np.sqrt(np.nansum(delta[row] ** 2, axis=1)), np.inf)
+        k = int(np.argmin(distance))
+        index = int(np.flatnonzero(np.ravel(usable & ~far))
+                    .tolist().index(row * 8 + k))
+        return report.reason(index)
+    k = int(np.flatnonzero(far[row])[0])
+    return (f'joint1 would turn the long way round ({abs(delta[row, k, 0]):.2f} rad, past its '
+            f'+-pi seam); bring the target back, or send the arm round through the front first')
+
+
+def safely_reachable(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
+                     collision: CollisionModel | None = None) -> np.ndarray:
+    """(N,) True where validated poses ``p`` have a solution inside the limits that is clear
+    of ``collision`` (whatever the arm's present pose)."""
+    seeds = np.zeros((len(p), 4))
+    return nearest_solutions(p, seeds, geometry, collision, max_jump=None, long_way=False).ok
