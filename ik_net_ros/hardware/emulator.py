@@ -66,6 +66,7 @@ class EmulatedServo:
         self.short = 0  # the next N status packets lose their last parameter byte (valid CRC)
         self.error_code = Error.NONE  # the next N status packets carry this error...
         self.errors = 0  # ...N of them
+        self.torque_drops = 0  # times torque went from on to off (a reconnect must not)
         self.pending: tuple[int, bytes] | None = None  # REG_WRITE awaiting ACTION
         self._set(ADDR.MODEL_NUMBER, 2, MODEL_NUMBER)
         self._set(ADDR.FIRMWARE, 1, 52)
@@ -166,7 +167,10 @@ class EmulatedServo:
                 and data[ADDR.TORQUE_ENABLE - addr]:
             return Error.RESULT_FAIL  # no torque until the error is cleared (reboot)
         self.update()
+        was_on = self.torque
         self.table[addr:addr + len(data)] = data
+        if was_on and not self.torque:
+            self.torque_drops += 1
         if addr <= ADDR.TORQUE_ENABLE < addr + len(data) and self.torque:
             self._position = float(self._get(ADDR.PRESENT_POSITION, 4, signed=True))
         return Error.NONE

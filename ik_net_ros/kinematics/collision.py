@@ -30,9 +30,7 @@ from ik_net_ros.kinematics.validation import as_joint_array
 
 __all__ = ['CollisionModel', 'CollisionReport', 'PHYSICAL_BASE_HEIGHT', 'LINKS', 'MAX_CLEARANCE']
 
-# m: joint2 is 76.5 mm above the table and the upper arm hangs from it, so more clearance than
-# this would leave no configuration clear
-MAX_CLEARANCE = 0.05
+MAX_CLEARANCE = 0.05  # m: more would leave the arm little room (joint2 is 76.5 mm up)
 ESCAPE_SLACK = 0.002  # m deeper than its start a path out of a collision may go on its way
 PHYSICAL_BASE_HEIGHT = 0.017  # m from the bottom of link1 (the table) to joint1, on the real arm
 LINKS = ('base', 'upper arm', 'forearm', 'hand')
@@ -67,8 +65,8 @@ class CollisionReport:
             above = self.clearance * 1000 - depth  # the link's lowest point over the table
             if above < 0:
                 return f'collision: {link} {-above:.1f} mm under the table'
-            return (f'collision: {link} {above:.1f} mm above the table (clearance '
-                    f'{self.clearance * 1000:.1f} mm)')
+            return (f'collision: {link} {above:.1f} mm above the table (less than the '
+                    f'{self.clearance * 1000:.1f} mm clearance)')
         if kind == _SELF:
             return f'collision: {link} {depth:.1f} mm into the {other}'
         if kind == _BOX:
@@ -164,7 +162,10 @@ class CollisionModel:
         floor = self.table_z + self.table_clearance
         for i in (_UPPER, _FOREARM, _HAND):
             start, end = segments[i]
-            worse(floor - (np.minimum(start[:, 2], end[:, 2]) - self.radii[i]), _TABLE, i, i)
+            # the upper arm's root is joint2, on top of the base at a fixed height: only its
+            # far end (joint3) can come down to the table
+            low = end[:, 2] if i == _UPPER else np.minimum(start[:, 2], end[:, 2])
+            worse(floor - (low - self.radii[i]), _TABLE, i, i)
         for a, b in _PAIRS:
             gap = _segment_distance(*segments[a], *segments[b])
             worse(self.radii[a] + self.radii[b] - gap, _SELF, a, b)
@@ -187,9 +188,11 @@ class CollisionModel:
 
     def inflated(self, margin: float) -> CollisionModel:
         """This model with every radius and the table clearance ``margin`` m larger (goals
-        chosen with room to spare)."""
-        return replace(self, table_clearance=min(MAX_CLEARANCE, self.table_clearance + margin),
-                       radii=tuple(r + margin for r in self.radii))
+        chosen with room to spare; a negative margin gives a model that tolerates that
+        much, as between two checks of a path)."""
+        return replace(self, table_clearance=min(MAX_CLEARANCE,
+                                                 max(0.0, self.table_clearance + margin)),
+                       radii=tuple(max(0.0, r + margin) for r in self.radii))
 
     def sweep_radii(self) -> np.ndarray:
         """(4,) m: how far any point of a moving link can be from each joint's axis, so a
@@ -229,7 +232,9 @@ class CollisionModel:
         report = self.check(path)
         if report.clear.all():
             return True, ''
-        clear_from = len(path)
+        if not report.clear[-1]:
+            return False, f'the goal itself: {report.reason(len(path) - 1)}'
+        clear_from = 0
         if not report.clear[0]:  # escaping: never deeper than the start (give or take)
             out = np.flatnonzero(report.clear)
             clear_from = int(out[0]) if out.size else len(path)

@@ -16,8 +16,9 @@ two yaw candidates of its projection (reaching forward, or behind over the base;
    joint1 would turn more than pi from the seed (the long way round, sweeping the workspace).
 4. **Nearest**: the candidate nearest the seed in joint space (Euclidean, rad).
 5. **No jumps**: if that candidate moves some joint more than ``max_jump`` rad while the
-   target is within JUMP_WINDOW m and JUMP_WINDOW_ANGLE rad of the seed's own tool pose (a
-   small target change needing another branch: an elbow at its limit), the target is refused.
+   requested target is within JUMP_WINDOW m of the seed's own tool position and its tool x
+   axis within JUMP_WINDOW_ANGLE rad of the seed's (a small target change needing another
+   branch: an elbow or a wrist at its limit), the target is refused.
 
 Near singularities (the tool over joint1's axis, the arm stretched straight) a small target
 change can still need a large joint move; the jump rule refuses those too.
@@ -135,11 +136,14 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = D
         move = np.abs(joints - seed).max(axis=1)
         jumping = ok & (move > max_jump)
         if jumping.any():
+            # small = the request (not its projection, which may have flipped sides) is near
+            # the seed's tool: its position, and its tool x axis (what the projection keeps)
             at = forward_kinematics(seed[jumping], geometry)
-            want = targets[jumping]
+            want = p[jumping]
             gap = np.linalg.norm(at[:, :3] - want[:, :3], axis=1)
-            small = (gap <= JUMP_WINDOW) & (quat_angle(at[:, 3:], want[:, 3:])
-                                             <= JUMP_WINDOW_ANGLE)
+            turn = np.arccos(np.clip(np.einsum('ij,ij->i', _x_axis(at[:, 3:]),
+                                               _x_axis(want[:, 3:])), -1.0, 1.0))
+            small = (gap <= JUMP_WINDOW) & (turn <= JUMP_WINDOW_ANGLE)
             for row, g in zip(np.flatnonzero(jumping)[small], gap[small]):
                 j = int(np.argmax(np.abs(joints[row] - seed[row])))
                 reasons[row] = (f'jump: the nearest safe solution moves joint{j + 1} by '
@@ -153,6 +157,13 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = D
                                     report, acceptable)
     joints[~ok] = np.nan
     return SeededSolutions(joints=joints, targets=targets, ok=ok, reasons=reasons)
+
+
+def _x_axis(quat: np.ndarray) -> np.ndarray:
+    """(N, 3) tool x axes of unit quaternions (N, 4) [x, y, z, w]."""
+    qx, qy, qz, qw = quat.T
+    return np.stack([1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy + qz * qw),
+                     2 * (qx * qz - qy * qw)], axis=1)
 
 
 def _refusal(row, usable, far, hit, cand, delta, sols, prefer_back, report, acceptable) -> str:
@@ -171,8 +182,9 @@ def _refusal(row, usable, far, hit, cand, delta, sols, prefer_back, report, acce
                     .tolist().index(row * 8 + k))
         return report.reason(index)
     k = int(np.flatnonzero(far[row])[0])
-    return (f'joint1 would turn the long way round ({abs(delta[row, k, 0]):.2f} rad, past its '
-            f'+-pi seam); bring the target back, or send the arm round through the front first')
+    return (f'joint1 would turn {abs(delta[row, k, 0]):.2f} rad, more than half a turn (the '
+            f'long way round: its +-pi seam is in the way); bring the target back, or move the '
+            f'arm there in smaller steps')
 
 
 def safely_reachable(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,

@@ -1,0 +1,270 @@
+"""Safe answers from the solver: the solution nearest where the arm is (no jumps, never the long
+way round), never in collision with the table or the arm's own base."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ik_net_ros import load_solver
+from ik_net_ros.errors import UnreachableError
+from ik_net_ros.kinematics import (
+    HOME_POSE,
+    JOINT_LOWER,
+    JOINT_UPPER,
+    forward_kinematics,
+    ik_solutions,
+    jacobian,
+    within_limits,
+)
+from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.paths import babble_joints, sweep_box, sweep_pose
+from ik_net_ros.kinematics.rotations import _quat_mul, quat_from_yaw_pitch
+
+SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=list(HealthCheck))
+MODEL = CollisionModel()
+
+
+@pytest.fixture(scope='module')
+def analytic():
+    solver = load_solver('analytic')
+    solver.collision = MODEL
+    return solver
+
+
+@pytest.fixture(scope='module')
+def focused():
+    solver = load_solver('focused')
+    solver.collision = MODEL
+    return solver
+
+
+def _rolled(position, roll):
+    """A target at ``position`` whose tool is rolled by ``roll`` about its x axis: with roll
+    pi/2 its y axis is vertical, the projection's tie between reaching forward and behind."""
+    yaw = math.atan2(position[1], position[0] - 0.012)
+    base = quat_from_yaw_pitch(np.array([yaw]), np.array([0.0]))
+    rolled = _quat_mul(base, np.array([[math.sin(roll / 2), 0.0, 0.0, math.cos(roll / 2)]]))
+    return np.r_[position, rolled[0]]
+
+
+# --- continuity --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize('name', ['analytic', 'focused'])
+def test_targets_a_hair_apart_across_joint1s_seam_give_commands_a_hair_apart(name, request):
+    solver = request.getfixturevalue(name)
+    behind = np.array([math.pi - 1e-5, -0.3, 0.2, 0.5])
+    other_side = behind * [-1, 1, 1, 1]
+    a, b = forward_kinematics(behind), forward_kinematics(other_side)
+    assert np.linalg.norm(a[:3] - b[:3]) < 5e-6
+    first = solver.solve(a, seed=behind)
+    second = solver.solve(b, seed=first)
+    assert np.abs(second - first).max() < 0.02  # not the 6.28 rad of joint1 the long way round
+    # the branch rule on its own turns joint1 by a whole revolution: what the seed is for
+    assert abs(solver.solve(b)[0] - solver.solve(a)[0]) > 6
+
+
+def test_a_target_well_past_the_seam_is_refused_not_reached_the_long_way_round(analytic):
+    seed = np.array([math.pi - 0.05, -0.3, 0.2, 0.5])
+    past = forward_kinematics(seed * [-1, 1, 1, 1] + [0.05, 0, 0, 0])  # 0.1 rad past the seam
+    with pytest.raises(UnreachableError, match='long way round'):
+        analytic.solve(past, seed=seed)
+    # 'nearest': the arm stays where it is
+    np.testing.assert_allclose(analytic.solve(past, seed=seed, on_unreachable='nearest'), seed)
+
+
+@pytest.mark.parametrize('name', ['analytic', 'focused'])
+def test_a_target_wobbling_about_the_forward_behind_tie_never_flips_the_arm(name, request):
+    solver = request.getfixturevalue(name)
+    targets = [_rolled([0.058, 0.251, 0.279], math.pi / 2 + eps) for eps in (2e-7, -2e-7) * 20]
+    branch = solver.solve(np.array(targets[:2]))  # each on its own: a flip, 3 rad and more
+    assert np.abs(branch[0] - branch[1]).max() > 3
+    command = solver.solve(targets[0], seed=branch[0])
+    # a network's answers may differ by its accuracy: these targets' quaternions have qw ~ 0,
+    # where q and -q (one rotation) are both network inputs
+    bound = 1e-3 if name == 'analytic' else 0.01
+    for target in targets[1:]:
+        following = solver.solve(target, seed=command)
+        assert np.abs(following - command).max() < bound
+        command = following
+
+
+def test_a_wrist_at_its_limit_never_flips_the_arm_for_a_tiny_step(analytic):
+    # joint4 at its lower limit: 4 mm further, only the other side (reaching behind) is left
+    seed = np.array([0.3, -1.0094, 0.4538, JOINT_LOWER[3]])
+    assert MODEL.clear(seed)
+    pose = forward_kinematics(seed)
+    step = np.r_[0.004 * np.array([0.8962, -0.1362, -0.4222]), 0, 0, 0, 0]
+    elsewhere = analytic.solve(pose + step)  # on its own: joint1 turns by 3.1 rad
+    assert np.abs(elsewhere - seed).max() > 3
+    with pytest.raises(UnreachableError, match='jump'):
+        analytic.solve(pose + step, seed=seed)
+    # a hair past the limit: the clamped solution is within a millimetre, kept
+    kept = analytic.solve(pose + step * 0.02, seed=seed)
+    assert np.abs(kept - seed).max() < 0.01
+
+
+def _far_from_singular(q) -> bool:
+    """Away from the arm's singularities: the tool not near joint1's axis, the arm not
+    stretched, joint1 not at the seam."""
+    jac = jacobian(q)
+    radius = math.hypot(*(forward_kinematics(q)[:2] - [0.012, 0.0]))
+    return (np.linalg.svd(jac[[0, 1, 2, 4]])[1].min() > 0.03 and radius > 0.05
+            and abs(q[0]) < math.pi - 0.05)
+
+
+joints = st.tuples(*[st.floats(float(lo) + 0.02, float(hi) - 0.02)
+                     for lo, hi in zip(JOINT_LOWER, JOINT_UPPER)]).map(np.array)
+
+
+@SETTINGS
+@given(q=joints, direction=st.tuples(*[st.floats(-1, 1)] * 6), size=st.floats(1e-7, 1e-4))
+def test_small_target_steps_give_small_command_steps(analytic, q, direction, size):
+    if not (MODEL.clear(q) and _far_from_singular(q)):
+        return
+    pose = forward_kinematics(q)
+    step = np.array(direction) * size
+    moved = pose.copy()
+    moved[:3] += step[:3]
+    spin = quat_from_yaw_pitch(np.array([step[3]]), np.array([step[4]]))
+    moved[3:] = _quat_mul(spin, pose[None, 3:])[0]
+    try:
+        command = analytic.solve(moved, seed=q)
+    except UnreachableError:  # the step left the limits or the clear space: refused, fine
+        return
+    # away from singularities a joint moves by about the target's change over the arm's
+    # smallest gain (3 cm/rad here), not by another branch's radians
+    assert np.abs(command - q).max() <= 100 * size + 1e-9
+
+
+# --- any sequence of targets -------------------------------------------------------------------
+
+poses = st.tuples(st.floats(-0.45, 0.45), st.floats(-0.45, 0.45), st.floats(-0.3, 0.5),
+                  *[st.floats(-1, 1)] * 4).filter(lambda p: np.linalg.norm(p[3:]) > 0.1)
+
+
+@SETTINGS
+@given(targets=st.lists(poses, min_size=1, max_size=12))
+def test_any_sequence_of_targets_gets_only_safe_commands(analytic, targets):
+    command = np.array(HOME_POSE)
+    for target in targets:
+        try:
+            following = analytic.solve(np.array(target), seed=command)
+        except UnreachableError as e:
+            assert e.reasons and e.reasons[0]
+            continue
+        assert within_limits(following)
+        assert MODEL.clear(following)
+        assert abs(following[0] - command[0]) <= math.pi  # never the long way round
+        command = following
+
+
+@SETTINGS
+@given(targets=st.lists(poses, min_size=1, max_size=8))
+def test_any_targets_in_a_batch_are_clear_or_refused(focused, targets):
+    batch = np.array(targets)
+    try:
+        answers = focused.solve(batch)
+    except UnreachableError as e:
+        assert e.mask.any() and len(e.reasons) == e.mask.sum()
+        answers = focused.solve(batch[~e.mask]) if (~e.mask).any() else np.zeros((0, 4))
+    assert MODEL.check(answers).clear.all() if len(answers) else True
+
+
+# --- the collision model -----------------------------------------------------------------------
+
+def test_targets_under_the_table_or_inside_the_base_are_refused_with_the_reason(analytic):
+    down = [0.0, 0.7071068, 0.0, 0.7071068]  # tool pointing down
+    with pytest.raises(UnreachableError, match='under the table'):
+        analytic.solve([0.2, 0.0, -0.10, *down])
+    with pytest.raises(UnreachableError, match='base'):
+        analytic.solve([0.02, 0.0, 0.03, *down], seed=HOME_POSE)
+    # without a collision model the same solver commands them (what the model is for)
+    plain = load_solver('analytic')
+    assert plain.solve([0.2, 0.0, -0.10, *down]) is not None
+
+
+class _BlocksElbowUp(CollisionModel):
+    """The arm's model, plus a (made-up) obstacle wherever joint3 is above a threshold:
+    the selection must then take the other solution."""
+
+    def check(self, joints):
+        report = super().check(joints)
+        q = np.atleast_2d(np.asarray(joints, float))
+        blocked = q[:, 2] > self.threshold
+        report.clear = report.clear & ~blocked
+        report.depth = np.where(blocked, 0.01, report.depth)
+        return report
+
+
+def test_a_clear_solution_is_taken_where_the_branch_rule_one_collides():
+    pose = forward_kinematics([-0.381, 1.132, -1.271, 0.905])
+    up, down = ik_solutions(pose).joints[0]  # both inside the limits, both clear of the table
+    assert MODEL.check(np.array([up, down])).clear.all()
+    solver = load_solver('analytic')
+    np.testing.assert_allclose(solver.solve(pose), up)  # the branch rule
+    model = _BlocksElbowUp()
+    object.__setattr__(model, 'threshold', (up[2] + down[2]) / 2)
+    solver.collision = model
+    np.testing.assert_allclose(solver.solve(pose), down, atol=1e-9)
+    np.testing.assert_allclose(solver.solve(pose, seed=up), down, atol=1e-9)
+
+
+def test_collision_model_agrees_with_points_along_each_link():
+    """Sampled points of each capsule: the model says 'under the table' exactly where some
+    sampled point of a moving link is lower than clearance + radius."""
+    rng = np.random.default_rng(0)
+    q = rng.uniform(JOINT_LOWER, JOINT_UPPER, (3000, 4))
+    points = MODEL.link_points(q)
+    t = np.linspace(0, 1, 51)[:, None, None]
+    lowest = np.full(len(q), np.inf)
+    for (a, b), radius in zip(((1, 2), (2, 3), (3, 4)), MODEL.radii[1:]):
+        z = points[None, :, a, 2] + t[..., 0] * (points[None, :, b, 2] - points[None, :, a, 2])
+        lowest = np.minimum(lowest, z.min(axis=0) - radius)
+    report = MODEL.check(q)
+    under = lowest < MODEL.table_z + MODEL.table_clearance
+    assert np.all(~report.clear[under])
+    # and 22.9 % of configurations inside the limits put a link under the base plane
+    assert (lowest < MODEL.table_z).mean() > 0.1
+
+
+def test_path_through_the_table_between_two_clear_poses_is_refused():
+    start, goal = np.array([2.16, 0.44, 0.06, -0.08]), np.array([0.07, -0.12, 0.45, 1.65])
+    assert MODEL.clear(start) and MODEL.clear(goal) and not MODEL.clear((start + goal) / 2)
+    ok, why = MODEL.check_path(start, goal)
+    assert not ok and 'path hits' in why
+    assert MODEL.check_path(start, HOME_POSE)[0] and MODEL.check_path(HOME_POSE, goal)[0]
+
+
+def test_a_path_out_of_a_collision_is_allowed_but_not_deeper_in():
+    inside = np.array([0.0, 1.2, 0.3, 0.3])  # pushed down to the table by hand
+    assert not MODEL.clear(inside)
+    assert MODEL.check_path(inside, HOME_POSE)[0]
+    assert not MODEL.check_path(inside, [0.0, 1.5, 0.3, 0.3])[0]
+    assert not MODEL.check_path(HOME_POSE, inside)[0]
+
+
+@SETTINGS
+@given(seed=st.integers(0, 2**32 - 1), clearance=st.floats(0.0, 0.04))
+def test_babble_goals_and_the_paths_to_them_are_clear(seed, clearance):
+    model = CollisionModel(table_clearance=clearance)
+    rng = np.random.default_rng(seed)
+    goal = None
+    for _ in range(5):
+        following = babble_joints(rng, collision=model, start=goal)
+        assert model.clear(following)
+        if goal is not None:
+            assert model.check_path(goal, following)[0]
+        goal = following
+
+
+def test_the_demo_sweep_stays_clear_of_the_table_and_the_base():
+    lower, upper = sweep_box()
+    grid = np.stack(np.meshgrid(*[np.linspace(lo, hi, 7) for lo, hi in zip(lower, upper)]),
+                    -1).reshape(-1, 4)
+    assert CollisionModel(table_clearance=0.03).check(grid).clear.all()
+    path = sweep_pose(np.linspace(0, 600, 30001))
+    assert path[:, 2].min() > 0.1
