@@ -255,7 +255,7 @@ def test_goals_follow_each_servo_own_position_limits():
         arm = DynamixelArm(DynamixelConfig(port=str(emulator.port_path), gripper_id=0))
         arm.open()
         assert arm.limits[12] == (0, 2300)
-        arm.set_goal([0.0, 1.2, 0.0, 0.0])  # raw 2830 for joint2
+        arm.set_goal([0.0, 0.6, -0.5, 0.0])  # raw 2439 for joint2
         _run_until(arm, lambda r: r.ok and emulator.servos[12]._get(
             ADDR.GOAL_POSITION, 4) == 2300)
         arm.close()

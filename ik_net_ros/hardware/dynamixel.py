@@ -30,6 +30,14 @@ from dynamixel_sdk import (
     PacketHandler,
     PortHandler,
 )
+from dynamixel_sdk.protocol2_packet_handler import (
+    INST_READ,
+    PKT_ERROR,
+    PKT_ID,
+    PKT_INSTRUCTION,
+    PKT_LENGTH_L,
+    PKT_PARAMETER0,
+)
 
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.base import ArmBackend, JointReading
@@ -52,6 +60,8 @@ POSITION_MODE, CURRENT_POSITION_MODE = 3, 5
 # errors of the port itself (a vanished pty or USB adapter); errors of our own code are not
 # caught here, so a bug is a bug and not a "port lost"
 _PORT_ERRORS = (OSError, serial.SerialException, _TermiosError)
+# a status packet: header(4) id len(2) inst err, parameters from here, CRC(2) at the end
+_FIRST_PARAM = PKT_PARAMETER0 + 1
 # one sync read covers Goal Position (116) .. Present Position (132, 4 bytes)
 _READ_START, _READ_LENGTH = ADDR.GOAL_POSITION, ADDR.PRESENT_POSITION + 4 - ADDR.GOAL_POSITION
 
@@ -264,14 +274,37 @@ class DynamixelArm(ArmBackend):
                                 f'{value}')
 
     def _read(self, dxl_id: int, addr: int, size: int, what: str) -> int:
-        """One register of ``size`` bytes (signed for 4); a reply of the wrong length is a
-        fault of the servo (the SDK's own readNByteTxRx would index past it)."""
-        data, result, error = self.packet.readTxRx(self.port, dxl_id, addr, size)
+        """One register of ``size`` bytes (signed for 4); a reply of another length is a
+        fault of the servo."""
+        data, result, error = self._read_block(dxl_id, addr, size)
         self._check(dxl_id, f'read {what}', result, error)
         if len(data) != size:
             raise HardwareError(f'servo {dxl_id}: read {what}: {len(data)} bytes in the reply, '
                                 f'expected {size}')
         return int.from_bytes(bytes(data), 'little', signed=size == 4)
+
+    def _read_block(self, dxl_id: int, addr: int, size: int) -> tuple[list[int], int, int]:
+        """READ of ``size`` bytes at ``addr``: (the reply's own parameters, result, error).
+        The SDK's readTxRx slices ``size`` bytes whatever the reply holds, so a short reply
+        (valid CRC) would hand over its CRC as data; here the reply says how long it is."""
+        tx = [0] * 14
+        tx[PKT_ID], tx[PKT_LENGTH_L], tx[PKT_INSTRUCTION] = dxl_id, 7, INST_READ
+        tx[PKT_PARAMETER0:PKT_PARAMETER0 + 4] = [addr & 0xFF, addr >> 8, size & 0xFF, size >> 8]
+        rx, result, _ = self.packet.txRxPacket(self.port, tx)
+        if result != COMM_SUCCESS:
+            return [], result, 0
+        return list(rx[_FIRST_PARAM:len(rx) - 2]), result, rx[PKT_ERROR]
+
+    def _status_of(self, dxl_id: int) -> tuple[list[int], int, int]:
+        """The next status packet of ``dxl_id`` after a sync read: (its own parameters,
+        result, error); as the SDK's readRx, without slicing past a short reply."""
+        while True:
+            rx, result = self.packet.rxPacket(self.port, False)
+            if result != COMM_SUCCESS or rx[PKT_ID] == dxl_id:
+                break
+        if result != COMM_SUCCESS:
+            return [], result, 0
+        return list(rx[_FIRST_PARAM:len(rx) - 2]), result, rx[PKT_ERROR]
 
     def _present_raw(self, dxl_id: int) -> int:
         raw = self._read(dxl_id, ADDR.PRESENT_POSITION, 4, 'position')
@@ -439,7 +472,7 @@ class DynamixelArm(ArmBackend):
             raise OSError(self.packet.getTxRxResult(result))
         replies, faults = {}, []
         for dxl_id in self._all_ids():
-            data, result, error = self.packet.readRx(self.port, dxl_id, _READ_LENGTH)
+            data, result, error = self._status_of(dxl_id)
             if result == COMM_SUCCESS:
                 replies[dxl_id] = (data, error)
                 continue
@@ -450,8 +483,7 @@ class DynamixelArm(ArmBackend):
         for dxl_id in self._all_ids():
             if dxl_id in replies:
                 continue
-            data, result, error = self.packet.readTxRx(self.port, dxl_id, _READ_START,
-                                                       _READ_LENGTH)
+            data, result, error = self._read_block(dxl_id, _READ_START, _READ_LENGTH)
             if result == COMM_SUCCESS:
                 replies[dxl_id] = (data, error)
             else:
@@ -493,8 +525,9 @@ class DynamixelArm(ArmBackend):
                             faults=faults, gripper=gripper)
 
     def _hardware_fault(self, dxl_id: int) -> str:
-        bits, result, _ = self.packet.read1ByteTxRx(self.port, dxl_id, ADDR.HARDWARE_ERROR)
-        if result != COMM_SUCCESS:
+        data, result, _ = self._read_block(dxl_id, ADDR.HARDWARE_ERROR, 1)
+        bits = data[0] if data else 0
+        if result != COMM_SUCCESS or len(data) != 1:
             return f'servo {dxl_id}: hardware alert (status unreadable)'
         return (f'servo {dxl_id}: hardware error: {describe_hardware_error(bits)} (torque is '
                 'off until the servo is rebooted)')
