@@ -120,3 +120,16 @@ def test_gripper_command_in_metres_clamped_and_safe(ros, backend):
     pub.publish(Float64(data=-0.005))  # no joint command needed: it goes on its own
     assert ros.spin_until(lambda: abs(states[-1].position[4] + 0.005) < 1e-4, timeout=5)
     driver.shutdown()
+
+
+@pytest.mark.ros
+def test_driver_refuses_joint_commands_in_collision_from_any_node(ros):
+    driver = ros.add(DriverNode(context=ros.context))
+    probe = ros.node('probe')
+    pub = probe.create_publisher(JointState, 'joint_command', 10)
+    assert ros.spin_until(lambda: pub.get_subscription_count() > 0)
+    pub.publish(joint_state([0.0, 1.2, 0.3, 0.3], probe.get_clock().now().to_msg()))  # table
+    assert ros.spin_until(lambda: driver.rejected == 1)
+    assert driver.backend.goal is None
+    ros.spin_for(0.2)
+    np.testing.assert_allclose(driver.backend.positions, HOME_POSE)

@@ -12,7 +12,13 @@ from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectory
 
-from ik_net_ros.kinematics import forward_kinematics, sample_joints, within_limits
+from ik_net_ros.kinematics import (
+    HOME_POSE,
+    JOINT_NAMES,
+    forward_kinematics,
+    sample_joints,
+    within_limits,
+)
 from ik_net_ros.nodes.conversions import array_to_pose
 from ik_net_ros.nodes.ik_node import IkNode
 
@@ -163,7 +169,7 @@ def test_optional_joint_trajectory_output(ros):
     assert ros.spin_until(lambda: got)
     assert list(got[0].joint_names) == ['joint1', 'joint2', 'joint3', 'joint4']
     np.testing.assert_allclose(got[0].points[0].positions, [0.2, 0.1, 0.1, 0.1], atol=1e-9)
-    assert got[0].points[0].time_from_start.sec == 1
+    assert got[0].points[0].time_from_start.sec == 1  # the floor: more than this move needs
     assert got[0].points[0].time_from_start.nanosec == 500_000_000
 
 
@@ -225,3 +231,62 @@ def test_ik_node_process_answers_and_takes_parameters_under_either_executor(ros,
             out, _ = proc.communicate()
     assert proc.returncode == 0 and 'Traceback' not in out, out
     assert 'solver swapped' in out, out
+
+
+# safe motion over ROS ---------------------------------------------------------------------------
+
+def test_targets_a_hair_apart_across_the_seam_are_commanded_a_hair_apart(ros):
+    node, probe = _start(ros)
+    behind = np.array([math.pi - 1e-5, -0.3, 0.2, 0.5])
+    for joints in (behind, behind * [-1, 1, 1, 1], behind):
+        probe.send(forward_kinematics(joints))
+        count = len(probe.commands)
+        assert ros.spin_until(lambda c=count: len(probe.commands) > c)
+    commands = np.array([c.position for c in probe.commands])
+    assert np.abs(np.diff(commands, axis=0)).max() < 1e-3  # not 6.28 rad of joint1
+    # the branch rule, each target on its own: a whole revolution (what solution:=nearest is for)
+    node.set_parameters([Parameter('solution', value='branch')])
+    probe.send(forward_kinematics(behind * [-1, 1, 1, 1]))
+    assert ros.spin_until(lambda: len(probe.commands) == 4)
+    assert abs(probe.commands[-1].position[0] - commands[-1][0]) > 6
+
+
+def test_targets_in_collision_are_refused_with_the_reason_on_target_status(ros):
+    from std_msgs.msg import String
+    node, probe = _start(ros)
+    status = []
+    probe.node.create_subscription(String, 'target_status', status.append, 10)
+    assert ros.spin_until(lambda: node.status_pub.get_subscription_count() > 0)
+    probe.send([0.2, 0.0, -0.10, 0.0, 0.7071068, 0.0, 0.7071068])  # tool under the table
+    assert ros.spin_until(lambda: status)
+    assert 'under the table' in status[-1].data and not probe.commands
+    probe.send(forward_kinematics(HOME_POSE))
+    assert ros.spin_until(lambda: probe.commands and status[-1].data == '')
+
+
+def test_the_seed_is_where_the_arm_is_when_no_command_was_sent(ros):
+    node, probe = _start(ros)
+    states = probe.node.create_publisher(JointState, 'joint_states', 10)
+    assert ros.spin_until(lambda: states.get_subscription_count() > 0)
+    arm = np.array([-math.pi + 1e-5, -0.3, 0.2, 0.5])  # behind, on joint1's negative side
+    states.publish(JointState(name=list(JOINT_NAMES), position=arm.tolist()))
+    assert ros.spin_until(lambda: node.arm_state is not None)
+    probe.send(forward_kinematics(arm * [-1, 1, 1, 1]))  # the same place, across the seam
+    assert ros.spin_until(lambda: probe.commands)
+    assert abs(probe.commands[0].position[0] - arm[0]) < 1e-3
+
+
+def test_trajectory_points_are_timed_for_the_move_at_max_velocity(ros):
+    node, probe = _start(ros, publish_trajectory=True, trajectory_duration=0.01,
+                         max_velocity=2.0)
+    got = []
+    probe.node.create_subscription(JointTrajectory, '/arm_controller/joint_trajectory',
+                                   got.append, 10)
+    assert ros.spin_until(lambda: node.traj_pub.get_subscription_count() > 0)
+    first, second = np.array([0.2, 0.1, 0.1, 0.1]), np.array([1.7, 0.1, 0.1, 0.1])
+    for count, joints in enumerate((first, second), start=1):
+        probe.send(forward_kinematics(joints))
+        assert ros.spin_until(lambda c=count: len(got) == c)
+    seconds = [p.points[0].time_from_start.sec + 1e-9 * p.points[0].time_from_start.nanosec
+               for p in got]
+    assert seconds[1] >= 1.5 / 2.0 - 1e-6  # 1.5 rad of joint1 at 2 rad/s, not 0.01 s

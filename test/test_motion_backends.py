@@ -15,7 +15,7 @@ from ik_net_ros.hardware.emulator import ServoEmulator
 from ik_net_ros.hardware.motion import MotionLimiter
 from ik_net_ros.hardware.protocol2 import Error
 from ik_net_ros.hardware.sim import SimulatedArm
-from ik_net_ros.hardware.xm430 import ADDR, RAD_PER_TICK, VELOCITY_UNIT, rad_to_raw
+from ik_net_ros.hardware.xm430 import ADDR, RAD_PER_TICK, VELOCITY_UNIT
 from ik_net_ros.kinematics import HOME_POSE, JOINT_LOWER, JOINT_UPPER, within_limits
 from ik_net_ros.kinematics.collision import CollisionModel
 

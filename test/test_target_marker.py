@@ -157,3 +157,26 @@ def test_rviz_config_shows_the_marker_namespace():
     assert classes['rviz_default_plugins/InteractiveMarkers'][
         'Interactive Markers Namespace'] == '/target_marker'
     assert 'rviz_default_plugins/RobotModel' in classes and 'rviz_default_plugins/TF' in classes
+
+
+def test_a_target_in_collision_or_refused_by_the_ik_node_is_red(ros, scene):
+    from std_msgs.msg import String
+    node, client = scene
+    client.drag(forward_kinematics([0.0, 1.2, 0.3, 0.3]))  # reachable, but under the table
+    assert ros.spin_until(lambda: node.unreachable_drags == 1)
+    assert ros.spin_until(lambda: any(u.markers and np.allclose(_color(u.markers[0]), RED,
+                                                                atol=1e-6)
+                                      for u in client.updates))
+    ros.spin_for(0.2)
+    assert client.targets == []
+    client.drag(forward_kinematics([0.0, 0.0, 0.0, 0.0]))
+    assert ros.spin_until(lambda: client.targets)
+    assert np.allclose(_color(client.get_markers().markers[0]), GREEN, atol=1e-6)
+    # the ik node refuses it (a jump, say): red until a target is taken again
+    status = ros.node('ik_like').create_publisher(String, 'target_status', 10)
+    assert ros.spin_until(lambda: status.get_subscription_count() > 0)
+    status.publish(String(data='refused (unreachable): jump: ...'))
+    assert ros.spin_until(lambda: not node.reachable)
+    assert np.allclose(_color(client.get_markers().markers[0]), RED, atol=1e-6)
+    status.publish(String(data=''))
+    assert ros.spin_until(lambda: node.reachable)

@@ -62,6 +62,13 @@ POSITION_MODE, CURRENT_POSITION_MODE = 3, 5
 _PORT_ERRORS = (OSError, serial.SerialException, _TermiosError)
 # a status packet: header(4) id len(2) inst err, parameters from here, CRC(2) at the end
 _FIRST_PARAM = PKT_PARAMETER0 + 1
+
+
+def _parameters(rx: list[int]) -> list[int]:
+    """The parameters of a received status packet, as many as its length field says (the
+    SDK unstuffs in place and corrects that field, leaving stale bytes at the end)."""
+    length = rx[PKT_LENGTH_L] | rx[PKT_LENGTH_L + 1] << 8  # instruction, error, params, CRC
+    return list(rx[_FIRST_PARAM:_FIRST_PARAM + max(0, length - 4)])
 # one sync read covers Goal Position (116) .. Present Position (132, 4 bytes)
 _READ_START, _READ_LENGTH = ADDR.GOAL_POSITION, ADDR.PRESENT_POSITION + 4 - ADDR.GOAL_POSITION
 
@@ -293,7 +300,7 @@ class DynamixelArm(ArmBackend):
         rx, result, _ = self.packet.txRxPacket(self.port, tx)
         if result != COMM_SUCCESS:
             return [], result, 0
-        return list(rx[_FIRST_PARAM:len(rx) - 2]), result, rx[PKT_ERROR]
+        return _parameters(rx), result, rx[PKT_ERROR]
 
     def _status_of(self, dxl_id: int) -> tuple[list[int], int, int]:
         """The next status packet of ``dxl_id`` after a sync read: (its own parameters,
@@ -304,7 +311,7 @@ class DynamixelArm(ArmBackend):
                 break
         if result != COMM_SUCCESS:
             return [], result, 0
-        return list(rx[_FIRST_PARAM:len(rx) - 2]), result, rx[PKT_ERROR]
+        return _parameters(rx), result, rx[PKT_ERROR]
 
     def _present_raw(self, dxl_id: int) -> int:
         raw = self._read(dxl_id, ADDR.PRESENT_POSITION, 4, 'position')
