@@ -146,6 +146,10 @@ class CollisionModel:
             InvalidJointsError: not finite joint vectors.
         """
         q, _ = as_joint_array(joints)
+        return self._check(q)
+
+    def _check(self, q: np.ndarray) -> CollisionReport:
+        """:meth:`check` of validated joints (M, 4)."""
         pts = self.link_points(q)
         segments = [(pts[:, 0], pts[:, 1]), (pts[:, 1], pts[:, 2]), (pts[:, 2], pts[:, 3]),
                     (pts[:, 3], pts[:, 4])]
@@ -166,9 +170,11 @@ class CollisionModel:
             # far end (joint3) can come down to the table
             low = end[:, 2] if i == _UPPER else np.minimum(start[:, 2], end[:, 2])
             worse(floor - (low - self.radii[i]), _TABLE, i, i)
-        for a, b in _PAIRS:
-            gap = _segment_distance(*segments[a], *segments[b])
-            worse(self.radii[a] + self.radii[b] - gap, _SELF, a, b)
+        # every pair in one call: three calls on small arrays cost three times the overhead
+        gaps = _segment_distance(*(np.concatenate([segments[pair[k]][j] for pair in _PAIRS])
+                                   for k, j in ((0, 0), (0, 1), (1, 0), (1, 1))))
+        for n, (a, b) in enumerate(_PAIRS):
+            worse(self.radii[a] + self.radii[b] - gaps[n * m:(n + 1) * m], _SELF, a, b)
         if self.workspace is not None:
             box = np.asarray(self.workspace).reshape(3, 2)
             for i in (_UPPER, _FOREARM, _HAND):
@@ -257,11 +263,8 @@ def _segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.nda
     """(M,) shortest distances between segments p1-q1 and p2-q2 (each (M, 3)); Ericson,
     Real-Time Collision Detection, 5.1.9, vectorised."""
     d1, d2, r = q1 - p1, q2 - p2, p1 - p2
-    a = np.einsum('ij,ij->i', d1, d1)
-    e = np.einsum('ij,ij->i', d2, d2)
-    f = np.einsum('ij,ij->i', d2, r)
-    c = np.einsum('ij,ij->i', d1, r)
-    b = np.einsum('ij,ij->i', d1, d2)
+    a, e, f, c, b = (np.einsum('ij,ij->i', u, v) for u, v in
+                     ((d1, d1), (d2, d2), (d2, r), (d1, r), (d1, d2)))
     tiny = 1e-12
     denom = a * e - b * b
     with np.errstate(divide='ignore', invalid='ignore'):

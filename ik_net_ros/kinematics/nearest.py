@@ -97,7 +97,8 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = D
         snapped = raw.copy()
         snapped[..., 0] += 2 * math.pi * np.round((seed[:, None, 0] - raw[..., 0]) / (2 * math.pi))
         snapped = clamp_to_limits(snapped.reshape(-1, 4)).reshape(n, 2, 4)
-        finite = np.isfinite(snapped).all(axis=2)
+        # only where clamping moved the solution: elsewhere it is the exact one again
+        finite = np.isfinite(snapped).all(axis=2) & (np.abs(snapped - raw).max(axis=2) > 0)
         close = np.zeros((n, 2), bool)
         if finite.any():
             rows, elbows = np.nonzero(finite)

@@ -79,6 +79,8 @@ class Solver(ABC):
     # whether ``_solve`` reads the closed-form joints of its batch (``solutions.joints``),
     # or only needs the targets (reachability is checked either way)
     uses_closed_form: bool = True
+    # whether the answers are the closed form itself: then the safe candidate is the answer
+    exact: bool = False
 
     def __init__(self, geometry: ArmGeometry = DEFAULT_GEOMETRY):
         self.geometry = geometry
@@ -107,7 +109,7 @@ class Solver(ABC):
                                   self.max_jump if guarded else None, long_way=guarded)
         joints = found.joints
         rows = np.flatnonzero(found.ok)
-        if rows.size:
+        if rows.size and not self.exact:
             answers, own = self._own_answers(found.targets[rows], joints[rows], refine)
             if guarded:  # the long way round is never taken, whatever answered
                 own &= np.abs(answers[:, 0] - seeds[rows, 0]) <= np.pi
@@ -130,7 +132,10 @@ class Solver(ABC):
         """This solver's answers (M, 4) for projected ``targets`` and where each may replace
         the safe ``chosen`` candidate: finite, on its branch (within BRANCH_MATCH rad of it in
         every joint) and clear."""
-        _, solutions = project_and_solve(targets, self.geometry, self.uses_closed_form)
+        # the targets are projected already; a network that makes its own joints needs no
+        # closed form of them
+        solutions = project_and_solve(targets, self.geometry)[1] if self.uses_closed_form \
+            else None
         with np.errstate(all='ignore'):
             answers = clamp_to_limits(self._solve(targets, solutions))
             if refine:
@@ -332,7 +337,8 @@ class Solver(ABC):
     @abstractmethod
     def _solve(self, targets: np.ndarray, solutions: IkSolutions) -> np.ndarray:
         """Joints (N, 4) for projected targets (N, 7); ``solutions`` are their closed forms
-        (their reachability only, ``joints`` None, unless ``uses_closed_form``)."""
+        (their reachability only, ``joints`` None, unless ``uses_closed_form``; None where
+        the caller projected them already and ``uses_closed_form`` is False)."""
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(name={self.name!r}, device={self.device!r})'
