@@ -55,6 +55,21 @@ from ik_net_ros.kinematics import VELOCITY_LIMIT, clamp_to_limits
 
 __all__ = ['DynamixelArm', 'DynamixelConfig']
 
+
+class _Port(PortHandler):
+    """dynamixel-sdk's port, waiting at least ``min_timeout`` ms for a reply."""
+
+    def __init__(self, port_name: str, min_timeout: float = 0.0):
+        super().__init__(port_name)
+        self.min_timeout = float(min_timeout)
+
+    def setPacketTimeout(self, packet_length):  # noqa: N802 - the SDK's name
+        super().setPacketTimeout(packet_length)
+        self.packet_timeout = max(self.packet_timeout, self.min_timeout)
+
+    def setPacketTimeoutMillis(self, msec):  # noqa: N802 - the SDK's name
+        super().setPacketTimeoutMillis(max(msec, self.min_timeout))
+
 log = logging.getLogger(__name__)
 POSITION_MODE, CURRENT_POSITION_MODE = 3, 5
 # errors of the port itself (a vanished pty or USB adapter); errors of our own code are not
@@ -94,6 +109,9 @@ class DynamixelConfig:
     gripper_current_limit: raw units (~2.69 mA each) for the gripper's goal current.
     torque_on_exit: keep holding the pose after close() (True) or release it (False).
     reconnect_period: seconds between attempts to reopen a vanished port.
+    min_packet_timeout: ms a reply is waited for at least (0: dynamixel-sdk's own, about 34
+        ms at 1 Mbps, which real servos answer well within). A servo emulator is a thread of
+        this process: on a loaded machine it may not run for longer than that.
     """
 
     port: str = '/dev/ttyUSB0'
@@ -111,6 +129,7 @@ class DynamixelConfig:
     gripper_current_limit: int = 200
     torque_on_exit: bool = False
     reconnect_period: float = 1.0
+    min_packet_timeout: float = 0.0
 
 
 class DynamixelArm(ArmBackend):
@@ -140,7 +159,7 @@ class DynamixelArm(ArmBackend):
         self._sent: dict[int, int] = {}  # id -> raw goal last written
         self._sent_goal: np.ndarray | None = None
         self._last_attempt = 0.0
-        self.port = PortHandler(config.port)
+        self.port = _Port(config.port, config.min_packet_timeout)
         self.packet = PacketHandler(2.0)
 
     @property
@@ -157,7 +176,7 @@ class DynamixelArm(ArmBackend):
         """
         self._last_attempt = time.monotonic()
         # a fresh handler: one that died mid-transaction stays flagged 'in use'
-        self.port = PortHandler(self.config.port)
+        self.port = _Port(self.config.port, self.config.min_packet_timeout)
         try:
             if not (self.port.openPort() and self.port.setBaudRate(self.config.baud_rate)):
                 raise HardwareError(f'{self.config.port}: cannot open at '

@@ -10,7 +10,9 @@ from ik_net_ros.hardware.emulator import ServoEmulator
 from ik_net_ros.hardware.xm430 import rad_to_raw
 from ik_net_ros.kinematics import HOME_POSE
 
-__all__ = ['EmulatedArm']
+__all__ = ['EmulatedArm', 'EMULATOR_PACKET_TIMEOUT']
+
+EMULATOR_PACKET_TIMEOUT = 300.0  # ms
 
 
 class EmulatedArm(DynamixelArm):
@@ -30,7 +32,11 @@ class EmulatedArm(DynamixelArm):
         positions = dict(zip(config.ids, rad_to_raw(home).tolist()))
         self.emulator = ServoEmulator(ids=ids, positions=positions, leftovers=leftovers,
                                       gripper_id=config.gripper_id).start()
-        super().__init__(replace(config, port=str(self.emulator.port_path)), **limits)
+        # its servos are a thread of this process: on a busy machine a reply can wait for the
+        # scheduler longer than the SDK's 34 ms (a real servo answers in microseconds)
+        timeout = max(config.min_packet_timeout, EMULATOR_PACKET_TIMEOUT)
+        super().__init__(replace(config, port=str(self.emulator.port_path),
+                                 min_packet_timeout=timeout), **limits)
 
     def close(self) -> None:
         try:

@@ -179,9 +179,9 @@ def _refusal(row, usable, far, hit, cand, delta, sols, prefer_back, report, acce
         # the nearest candidate that was blocked: its collision
         distance = np.where(hit[row], np.sqrt(np.nansum(delta[row] ** 2, axis=1)), np.inf)
         k = int(np.argmin(distance))
-        index = int(np.flatnonzero(np.ravel(usable & ~far))
-                    .tolist().index(row * 8 + k))
-        return report.reason(index)
+        # the report holds the checked candidates (usable, not the long way) in row order
+        checked = np.flatnonzero((usable & ~far).ravel())
+        return report.reason(int(np.searchsorted(checked, row * 8 + k)))
     k = int(np.flatnonzero(far[row])[0])
     return (f'joint1 would turn {abs(delta[row, k, 0]):.2f} rad, more than half a turn (the '
             f'long way round: its +-pi seam is in the way); bring the target back, or move the '
