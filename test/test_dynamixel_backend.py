@@ -297,3 +297,11 @@ def test_bugs_in_our_code_are_not_taken_for_a_lost_port(rig, monkeypatch):
     with pytest.raises(TypeError, match='a bug'):
         arm.cycle(0.01)
     assert arm.connected
+
+
+def test_close_after_a_port_that_never_opened_is_quiet():
+    arm = DynamixelArm(DynamixelConfig(port='/dev/does-not-exist', gripper_id=0))
+    with pytest.raises(HardwareError, match='cannot open'):
+        arm.open()
+    arm.close()  # no AttributeError from the SDK's closePort on a port with no serial object
+    assert not arm.connected

@@ -364,10 +364,13 @@ class DynamixelArm(ArmBackend):
         self._sent = dict(held)
 
     def _close_port(self) -> None:
-        try:
-            self.port.closePort()
-        except _PORT_ERRORS:
-            pass
+        # a port that never opened (absent, or a reopen that failed) has no serial object:
+        # the SDK's closePort would raise AttributeError on it
+        if getattr(self.port, 'ser', None) is not None:
+            try:
+                self.port.closePort()
+            except _PORT_ERRORS:
+                pass
         self._connected = False
 
     def close(self) -> None:
