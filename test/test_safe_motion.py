@@ -268,3 +268,21 @@ def test_the_demo_sweep_stays_clear_of_the_table_and_the_base():
     assert CollisionModel(table_clearance=0.03).check(grid).clear.all()
     path = sweep_pose(np.linspace(0, 600, 30001))
     assert path[:, 2].min() > 0.1
+
+
+@SETTINGS
+@given(q=joints, direction=st.tuples(*[st.floats(-1, 1)] * 3), size=st.floats(0.0, 0.02))
+def test_the_single_pose_fast_path_gives_the_full_rules_answer(analytic, focused, q, direction,
+                                                               size):
+    """One seeded pose takes a fast path in plain floats when its rule-side solution is near
+    the seed; a batch of one always takes the full rule: both must answer alike."""
+    pose = forward_kinematics(q)
+    pose[:3] += np.array(direction) * size
+    for solver in (analytic, focused):
+        try:
+            full = solver.solve(pose[None], seed=q)[0]
+        except UnreachableError:
+            with pytest.raises(UnreachableError):
+                solver.solve(pose, seed=q)
+            continue
+        np.testing.assert_allclose(solver.solve(pose, seed=q), full, atol=1e-6)

@@ -48,6 +48,9 @@ BATCH_CHUNK = 4096  # poses per chunk of a large batch: its arrays stay in the L
 # rad in every joint within which a network's answer counts as on a candidate's branch (the
 # branches of one target are far apart; a learned correction moves a joint by millirad)
 BRANCH_MATCH = 0.2
+# rad in every joint within which a single seeded target's rule-side solution is taken without
+# weighing the other candidates (each of which is at least pi - FAST_STEP away in joint1)
+FAST_STEP = 0.1
 
 
 def _is_single_pose(poses) -> bool:
@@ -94,6 +97,10 @@ class Solver(ABC):
         (:func:`~ik_net_ros.kinematics.nearest.nearest_solutions`), the one nearest the seed
         (without a seed: nearest the branch rule's answer, with no jump or seam rule), then
         this solver's own answer where it lies on that candidate's branch and is clear."""
+        if seed is not None and _is_single_pose(poses):
+            fast = self._seeded_one(poses, seed, refine)
+            if fast is not None:
+                return fast
         p, single = as_pose_array(poses)
         if seed is None:
             targets, solutions = project_and_solve(p, self.geometry)
@@ -126,6 +133,45 @@ class Solver(ABC):
             joints[bad] = clamp_to_limits(seeds[bad])  # 'nearest': the arm stays
         joints = self._finite(clamp_to_limits(joints))
         return joints[0] if single else joints
+
+    def _seeded_one(self, pose, seed, refine: bool) -> np.ndarray | None:
+        """The live node's case, in plain floats: one pose whose projection (the rule's yaw
+        side) has a solution inside the limits within FAST_STEP rad of the seed in every joint.
+        That is the nearest exact candidate (the other side's differ from it by pi in joint1),
+        no jump or seam rule can apply to it, and it is taken if it is clear (this solver's
+        own answer where it is on its branch and clear). None: the full rule decides."""
+        try:
+            q = [float(v) for v in seed]
+        except (TypeError, ValueError):
+            return None
+        if len(q) != 4 or not math.isfinite(sum(q)):
+            return None  # the full rule says what is wrong
+        target, solution = project_and_solve_one(validate_pose(pose), self.geometry, both=True)
+        best, step = None, FAST_STEP
+        for joints, valid in zip(solution.joints, solution.valid):
+            if valid and joints is not None:
+                move = max(abs(a - b) for a, b in zip(joints, q))
+                if move <= step:
+                    best, step = joints, move
+        if best is None or (self.max_jump is not None and step > self.max_jump):
+            return None
+        best = clamp_one(list(best))
+        answer = best
+        if not self.exact:
+            with np.errstate(all='ignore'):
+                own = clamp_one(self._solve_one(target, solution).tolist())
+                if refine:
+                    own = clamp_one(refine_joints(np.array([target]), np.array([own]),
+                                                  self.geometry)[0].tolist())
+            if math.isfinite(sum(own)) and max(abs(a - b) for a, b in zip(own, best)) \
+                    <= BRANCH_MATCH:
+                answer = own
+        configs = np.array([best, answer])
+        clear = self.collision.check(configs).clear if self.collision is not None \
+            else (True, True)
+        if not clear[0]:
+            return None
+        return np.array(answer if clear[1] else best)
 
     def _own_answers(self, targets: np.ndarray, chosen: np.ndarray, refine: bool
                      ) -> tuple[np.ndarray, np.ndarray]:
