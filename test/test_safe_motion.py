@@ -199,6 +199,9 @@ class _BlocksElbowUp(CollisionModel):
         report.depth = np.where(blocked, 0.01, report.depth)
         return report
 
+    def clear_one(self, joints):
+        return bool(self.check(np.array([joints])).clear[0])
+
 
 def test_a_clear_solution_is_taken_where_the_branch_rule_one_collides():
     pose = forward_kinematics([-0.381, 1.132, -1.271, 0.905])
@@ -286,3 +289,20 @@ def test_the_single_pose_fast_path_gives_the_full_rules_answer(analytic, focused
                 solver.solve(pose, seed=q)
             continue
         np.testing.assert_allclose(solver.solve(pose, seed=q), full, atol=1e-6)
+
+
+@SETTINGS
+@given(q=st.lists(st.tuples(*[st.floats(-4, 4) | st.just(math.nan)] * 4), min_size=1,
+                  max_size=20),
+       clearance=st.floats(0.0, 0.05), box=st.booleans(), description=st.sampled_from(
+           ['humble', 'jazzy']))
+def test_the_single_configuration_check_is_the_batch_check(q, clearance, box, description):
+    from ik_net_ros.kinematics import geometry_for
+    model = CollisionModel(geometry_for(description), clearance,
+                           (-0.2, 0.35, -0.3, 0.3, -0.05, 0.4) if box else None)
+    q = np.array(q)
+    finite = np.isfinite(q).all(axis=1)
+    batch = np.zeros(len(q), bool)
+    if finite.any():
+        batch[finite] = model.check(q[finite]).clear
+    assert [model.clear_one(row) for row in q.tolist()] == batch.tolist()

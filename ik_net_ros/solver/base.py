@@ -166,12 +166,12 @@ class Solver(ABC):
             if math.isfinite(sum(own)) and max(abs(a - b) for a, b in zip(own, best)) \
                     <= BRANCH_MATCH:
                 answer = own
-        configs = np.array([best, answer])
-        clear = self.collision.check(configs).clear if self.collision is not None \
-            else (True, True)
-        if not clear[0]:
-            return None
-        return np.array(answer if clear[1] else best)
+        if self.collision is not None:
+            if not self.collision.clear_one(best):
+                return None
+            if answer is not best and not self.collision.clear_one(answer):
+                answer = best
+        return np.array(answer)
 
     def _own_answers(self, targets: np.ndarray, chosen: np.ndarray, refine: bool
                      ) -> tuple[np.ndarray, np.ndarray]:
