@@ -4,31 +4,20 @@ import time
 
 import numpy as np
 import pytest
+from dxl_util import IDS, emulator_config
 
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.dynamixel import DynamixelArm, DynamixelConfig
-from ik_net_ros.hardware.emulated import EMULATOR_PACKET_TIMEOUT
 from ik_net_ros.hardware.emulator import ServoEmulator
 from ik_net_ros.hardware.gripper import metres_to_horn
 from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw
 from ik_net_ros.kinematics import JOINT_UPPER
 
-IDS = (11, 12, 13, 14)
-
-
-def _config(emulator, **settings) -> DynamixelConfig:
-    """Settings for the emulator's port; replies waited for as long as the emulated backend
-    does (its servos are a thread here: on a busy machine a reply can wait for the scheduler
-    longer than the SDK's 34 ms)."""
-    return DynamixelConfig(port=str(emulator.port_path),
-                           min_packet_timeout=EMULATOR_PACKET_TIMEOUT, **settings)
-
-
 
 @pytest.fixture
 def rig():
     emulator = ServoEmulator(ids=IDS + (15,)).start()
-    arm = DynamixelArm(_config(emulator, gripper_id=15,
+    arm = DynamixelArm(emulator_config(emulator, gripper_id=15,
                                        reconnect_period=0.2))
     arm.open()
     yield emulator, arm
@@ -186,18 +175,18 @@ def test_open_errors_are_clear():
         DynamixelArm(DynamixelConfig(port='/dev/does-not-exist')).open()
     with ServoEmulator(ids=(11, 12, 13)) as emulator:
         with pytest.raises(HardwareError, match='servo 14'):
-            DynamixelArm(_config(emulator, gripper_id=0)).open()
+            DynamixelArm(emulator_config(emulator, gripper_id=0)).open()
     with pytest.raises(HardwareError, match='4 distinct servo IDs'):
         DynamixelArm(DynamixelConfig(ids=(1, 2)))
 
 
 def test_close_releases_torque_unless_configured():
     with ServoEmulator(ids=IDS) as emulator:
-        arm = DynamixelArm(_config(emulator, gripper_id=0))
+        arm = DynamixelArm(emulator_config(emulator, gripper_id=0))
         arm.open()
         arm.close()
         assert not any(emulator.servos[i].torque for i in IDS)
-        arm = DynamixelArm(_config(emulator, gripper_id=0,
+        arm = DynamixelArm(emulator_config(emulator, gripper_id=0,
                                            torque_on_exit=True))
         arm.open()
         arm.close()
@@ -212,7 +201,7 @@ def test_setup_writes_what_the_package_means(leftovers):
         before = {i: emulator.servos[i].table[ADDR.DRIVE_MODE] for i in IDS + (15,)}
         if leftovers == 'jazzy':
             assert before == {11: 4, 12: 4, 13: 4, 14: 4, 15: 5}
-        arm = DynamixelArm(_config(emulator))
+        arm = DynamixelArm(emulator_config(emulator))
         arm.open()
         for i in IDS + (15,):
             servo = emulator.servos[i]
@@ -238,11 +227,11 @@ def test_eeprom_is_written_only_where_it_differs_and_read_back(monkeypatch):
                     writes.append((servo.dxl_id, addr, servo.torque))
                 return original(addr, data)
             servo.write = spy
-        DynamixelArm(_config(emulator)).open()
+        DynamixelArm(emulator_config(emulator)).open()
         assert sorted({a for _, a, _ in writes}) == [ADDR.DRIVE_MODE]  # the rest already fit
         assert not any(torque for _, _, torque in writes)  # EEPROM only with torque off
         writes.clear()
-        arm = DynamixelArm(_config(emulator))
+        arm = DynamixelArm(emulator_config(emulator))
         arm.open()  # a second start: everything fits, EEPROM untouched
         assert writes == []
         arm.close()
@@ -262,7 +251,7 @@ def test_joint1_at_plus_pi_stays_inside_the_servo_position_limits(rig):
 def test_goals_follow_each_servo_own_position_limits():
     with ServoEmulator(ids=IDS, positions=dict.fromkeys(IDS, 2048)) as emulator:
         emulator.servos[12]._set(ADDR.MAX_POSITION, 4, 2300)  # a user's tighter limit
-        arm = DynamixelArm(_config(emulator, gripper_id=0))
+        arm = DynamixelArm(emulator_config(emulator, gripper_id=0))
         arm.open()
         assert arm.limits[12] == (0, 2300)
         arm.set_goal([0.0, 0.6, -0.5, 0.0])  # raw 2439 for joint2

@@ -5,12 +5,13 @@ import time
 
 import numpy as np
 import pytest
+from dxl_util import IDS, emulator_config
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ik_net_ros.errors import HardwareError, UnsafeGoalError
 from ik_net_ros.hardware.dynamixel import DynamixelArm, DynamixelConfig
-from ik_net_ros.hardware.emulated import EMULATOR_PACKET_TIMEOUT, EmulatedArm
+from ik_net_ros.hardware.emulated import EmulatedArm
 from ik_net_ros.hardware.emulator import ServoEmulator
 from ik_net_ros.hardware.motion import MotionLimiter
 from ik_net_ros.hardware.protocol2 import Error
@@ -21,15 +22,7 @@ from ik_net_ros.kinematics.collision import CollisionModel
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
-IDS = (11, 12, 13, 14)
 
-
-def _config(emulator, **settings) -> DynamixelConfig:
-    """Settings for the emulator's port; replies waited for as long as the emulated backend
-    does (its servos are a thread here: on a busy machine a reply can wait for the scheduler
-    longer than the SDK's 34 ms)."""
-    return DynamixelConfig(port=str(emulator.port_path),
-                           min_packet_timeout=EMULATOR_PACKET_TIMEOUT, **settings)
 
 goals = st.tuples(*[st.floats(float(lo), float(hi)) for lo, hi in zip(JOINT_LOWER, JOINT_UPPER)])
 
@@ -138,7 +131,7 @@ def test_profile_velocity_never_above_the_servos_velocity_limit():
     with ServoEmulator(ids=IDS) as emulator:
         for i in IDS:
             emulator.servos[i]._set(ADDR.VELOCITY_LIMIT, 4, 50)  # 1.2 rad/s
-        arm = DynamixelArm(_config(emulator, gripper_id=0))
+        arm = DynamixelArm(emulator_config(emulator, gripper_id=0))
         arm.open()  # a profile above the limit would be refused by the servo: setup fails
         assert all(emulator.servos[i]._get(ADDR.PROFILE_VELOCITY, 4) == 50 for i in IDS)
         arm.close()
@@ -147,7 +140,7 @@ def test_profile_velocity_never_above_the_servos_velocity_limit():
 @pytest.fixture
 def rig():
     emulator = ServoEmulator(ids=IDS).start()
-    arm = DynamixelArm(_config(emulator, gripper_id=0,
+    arm = DynamixelArm(emulator_config(emulator, gripper_id=0,
                                        reconnect_period=0.05))
     arm.open()
     yield emulator, arm
