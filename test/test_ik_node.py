@@ -290,3 +290,12 @@ def test_trajectory_points_are_timed_for_the_move_at_max_velocity(ros):
     seconds = [p.points[0].time_from_start.sec + 1e-9 * p.points[0].time_from_start.nanosec
                for p in got]
     assert seconds[1] >= 1.5 / 2.0 - 1e-6  # 1.5 rad of joint1 at 2 rad/s, not 0.01 s
+
+
+def test_joint_states_are_heard_only_while_no_command_is_fresh(ros):
+    node, probe = _start(ros)
+    assert node.state_sub is not None  # no command yet: the arm's state is the seed
+    probe.send(forward_kinematics(HOME_POSE))
+    assert ros.spin_until(lambda: probe.commands)
+    assert ros.spin_until(lambda: node.state_sub is None, timeout=3)  # commands stream
+    assert ros.spin_until(lambda: node.state_sub is not None, timeout=5)  # stale again
