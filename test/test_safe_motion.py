@@ -20,6 +20,7 @@ from ik_net_ros.kinematics import (
     within_limits,
 )
 from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.nearest import JUMP_WINDOW, JUMP_WINDOW_ANGLE
 from ik_net_ros.kinematics.paths import babble_joints, sweep_box, sweep_pose
 from ik_net_ros.kinematics.rotations import _quat_mul, quat_from_yaw_pitch
 
@@ -146,20 +147,62 @@ poses = st.tuples(st.floats(-0.45, 0.45), st.floats(-0.45, 0.45), st.floats(-0.3
                   *[st.floats(-1, 1)] * 4).filter(lambda p: np.linalg.norm(p[3:]) > 0.1)
 
 
+# targets the arm can take (FK of joints inside the limits, a few of them nudged) mixed with
+# arbitrary ones: most arbitrary poses are out of reach, so on their own a sequence of them
+# would mostly test refusals
+arm_poses = st.tuples(joints, st.tuples(*[st.floats(-0.005, 0.005)] * 3)).map(
+    lambda jq: tuple(forward_kinematics(jq[0]) + np.r_[jq[1], 0, 0, 0, 0]))
+
+
 @SETTINGS
-@given(targets=st.lists(poses, min_size=1, max_size=12))
+@given(targets=st.lists(arm_poses | poses, min_size=1, max_size=12))
 def test_any_sequence_of_targets_gets_only_safe_commands(analytic, targets):
     command = np.array(HOME_POSE)
     for target in targets:
+        target = np.array(target)
         try:
-            following = analytic.solve(np.array(target), seed=command)
+            following = analytic.solve(target, seed=command)
         except UnreachableError as e:
             assert e.reasons and e.reasons[0]
             continue
         assert within_limits(following)
         assert MODEL.clear(following)
         assert abs(following[0] - command[0]) <= math.pi  # never the long way round
+        at = forward_kinematics(command)
+        near = np.linalg.norm(at[:3] - target[:3]) <= JUMP_WINDOW and \
+            np.dot(_x_axis(at[3:]), _x_axis(target[3:] / np.linalg.norm(target[3:]))) >= \
+            math.cos(JUMP_WINDOW_ANGLE)
+        if near:  # a small change of the request: no big joint move
+            assert np.abs(following - command).max() <= analytic.max_jump + 1e-12
         command = following
+
+
+@SETTINGS
+@given(q=st.tuples(*[st.sampled_from([float(lo), float(hi)]) | st.floats(float(lo), float(hi))
+                     for lo, hi in zip(JOINT_LOWER, JOINT_UPPER)]).map(np.array),
+       walk=st.lists(st.tuples(*[st.floats(-0.004, 0.004)] * 3), min_size=1, max_size=25))
+def test_a_target_walking_in_small_steps_never_makes_a_big_joint_move(analytic, q, walk):
+    """From any pose (limits included) the request moves a few millimetres at a time; each
+    answered command must stay within max_jump of the one before while the request stays near
+    it: an elbow or wrist reaching its limit is refused, not swapped for another branch."""
+    if not MODEL.clear(q):
+        return
+    command, target = q, forward_kinematics(q)
+    for step in walk:
+        target = target + np.r_[step, 0, 0, 0, 0]
+        try:
+            following = analytic.solve(target, seed=command)
+        except UnreachableError:
+            continue
+        if np.linalg.norm(forward_kinematics(command)[:3] - target[:3]) <= JUMP_WINDOW:
+            assert np.abs(following - command).max() <= analytic.max_jump + 1e-12
+        command = following
+
+
+def _x_axis(quat):
+    qx, qy, qz, qw = quat
+    return np.array([1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy + qz * qw),
+                     2 * (qx * qz - qy * qw)])
 
 
 @SETTINGS
