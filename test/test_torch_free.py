@@ -11,6 +11,7 @@ import pytest
 from ik_net_ros.errors import CheckpointError
 from ik_net_ros.networks.weights import load_weights, save_weights
 from ik_net_ros.resources import model_path
+from ik_net_ros.solver.cpu_network import CpuNetworkSolver
 
 ROOT = Path(__file__).resolve().parents[1]
 NO_TORCH = '''
@@ -88,7 +89,7 @@ def test_damaged_or_degenerate_weights_files_are_refused(tmp_path):
         bad[key].flat[0] = value
         save_weights(tmp_path / 'bad.npz', bad, meta)  # a valid digest over bad content
         with pytest.raises(CheckpointError):
-            load_weights(tmp_path / 'bad.npz')
+            CpuNetworkSolver(tmp_path / 'bad.npz')
     (tmp_path / 'foreign.npz').write_bytes(b'PK\x03\x04 not really')
     with pytest.raises(CheckpointError):
         load_weights(tmp_path / 'foreign.npz')

@@ -9,6 +9,7 @@ from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 
 from ik_net_ros.data import load_dataset
+from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import forward_kinematics, quat_angle, sample_joints
 from ik_net_ros.kinematics.true_arm import TrueArm, measure
 from ik_net_ros.nodes.conversions import pose_to_array
@@ -42,10 +43,10 @@ def test_true_arm_files_round_trip_and_bad_ones_are_refused(tmp_path):
     arm.save(tmp_path / 'arm.yaml')
     assert TrueArm.load(tmp_path / 'arm.yaml') == arm
     (tmp_path / 'bad.yaml').write_text('geometry: {forearm: .nan}\n')
-    with pytest.raises(ValueError):
+    with pytest.raises(DatasetError):
         TrueArm.load(tmp_path / 'bad.yaml')
     (tmp_path / 'list.yaml').write_text('- 1\n- 2\n')
-    with pytest.raises(ValueError):
+    with pytest.raises(DatasetError):
         TrueArm.load(tmp_path / 'list.yaml')
 
 

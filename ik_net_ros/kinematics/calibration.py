@@ -22,9 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
+from ik_net_ros.bounded_files import load_yaml
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import LINK_FIELDS, ArmGeometry
+from ik_net_ros.kinematics.geometry import LINK_FIELDS, ArmGeometry, geometry_from_dict
 from ik_net_ros.kinematics.rotations import pose_error, quat_angle  # refinement's error too
 
 __all__ = ['PARAMETERS', 'CalibrationResult', 'calibrate', 'pose_residuals', 'pose_errors',
@@ -181,26 +182,17 @@ def load_calibration(path) -> ArmGeometry:
     """The calibrated geometry of a calibration file.
 
     Raises:
-        DatasetError: missing, unreadable or malformed file, or a geometry that is no arm
-            (non-finite values, offsets over 0.5 rad, lengths over 0.5 m).
+        DatasetError: missing, unreadable, oversized or malformed file (see
+            :func:`ik_net_ros.bounded_files.load_yaml`), or a geometry that is not an OM-X
+            (:func:`ik_net_ros.kinematics.geometry.geometry_from_dict`).
     """
-    import yaml
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text())
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
-        raise DatasetError(f'{path}: cannot read a calibration ({type(e).__name__}: '
-                           f'{str(e)[:200]})') from e
+    data = load_yaml(path, DatasetError, 'calibration')
     if not isinstance(data, dict) or data.get('format') != 'ik_net_ros.calibration' \
             or not isinstance(data.get('geometry'), dict):
         raise DatasetError(f'{path}: not an ik_net_ros calibration (write one with '
                            '`ik_net_ros calibrate`)')
     try:
-        geometry = ArmGeometry(**data['geometry'])
-    except (TypeError, ValueError) as e:
-        raise DatasetError(f'{path}: malformed geometry ({e})') from e
-    values = _vector(geometry).tolist() + [geometry.base_height]
-    if not all(math.isfinite(v) for v in values) or np.any(np.abs(values[:4]) > 0.5) \
-            or not all(0.0 <= abs(v) <= 0.5 for v in values[4:]):
-        raise DatasetError(f'{path}: geometry {geometry.as_dict()} is not an arm')
-    return geometry
+        return geometry_from_dict(data['geometry'])
+    except ValueError as e:
+        raise DatasetError(f'{path}: geometry is not an OM-X: {e}') from e

@@ -22,6 +22,9 @@ __all__ = [
     'JAZZY_GEOMETRY',
     'DESCRIPTIONS',
     'geometry_for',
+    'geometry_from_dict',
+    'LINK_TOLERANCE',
+    'OFFSET_TOLERANCE',
     'LINK_FIELDS',
     'clamp_to_limits',
     'clamp_one',
@@ -109,6 +112,43 @@ DEFAULT_GEOMETRY = ArmGeometry()
 JAZZY_GEOMETRY = ArmGeometry(base_height=0.0)
 # ROBOTIS's arm descriptions: the same arm, joint1 17 mm lower in the jazzy one
 DESCRIPTIONS = {'humble': DEFAULT_GEOMETRY, 'jazzy': JAZZY_GEOMETRY}
+
+
+# what a file may claim an OM-X to be: each link within 20 mm of the nominal arm (real ones
+# differ by 1-2 mm; a fit that lands further off took the tracker's frame or a marker for the
+# arm), each servo horn within 0.5 rad of zero, joint1 within 0.1 m of the base frame's origin
+LINK_TOLERANCE = 0.02  # m
+OFFSET_TOLERANCE = 0.5  # rad
+BASE_HEIGHT_RANGE = (-0.1, 0.1)  # m
+
+
+def geometry_from_dict(data) -> ArmGeometry:
+    """An :class:`ArmGeometry` from a file's mapping, checked to be an OM-X: the known fields
+    only, each a finite number, links within :data:`LINK_TOLERANCE` of the nominal arm (so
+    positive), offsets within :data:`OFFSET_TOLERANCE`, base height in ``BASE_HEIGHT_RANGE``.
+
+    Raises:
+        ValueError: anything else, naming the field and the bound.
+    """
+    from ik_net_ros.bounded_files import check_number
+    if not isinstance(data, dict):
+        raise ValueError(f'a geometry is a mapping of lengths, got {type(data).__name__}')
+    unknown = set(data) - set(asdict(DEFAULT_GEOMETRY))
+    if unknown:
+        raise ValueError(f'unknown geometry field(s) {sorted(map(str, unknown))[:5]}')
+    values = {'base_height': check_number(data.get('base_height', 0.017), 'base_height',
+                                          *BASE_HEIGHT_RANGE)}
+    for name in LINK_FIELDS:
+        nominal = getattr(DEFAULT_GEOMETRY, name)
+        values[name] = check_number(data.get(name, nominal), name, nominal - LINK_TOLERANCE,
+                                    nominal + LINK_TOLERANCE)
+    offsets = data.get('joint_offsets', [0.0] * 4)
+    if not isinstance(offsets, (list, tuple)) or len(offsets) != 4:
+        raise ValueError('joint_offsets must be a list of 4 angles')
+    values['joint_offsets'] = tuple(
+        check_number(v, f'joint_offsets[{i}]', -OFFSET_TOLERANCE, OFFSET_TOLERANCE)
+        for i, v in enumerate(offsets))
+    return ArmGeometry(**values)
 
 
 def geometry_for(description: str) -> ArmGeometry:

@@ -16,14 +16,21 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import yaml
 
+from ik_net_ros.bounded_files import check_number, load_yaml
+from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, LINK_FIELDS, ArmGeometry
+from ik_net_ros.kinematics.geometry import (
+    DEFAULT_GEOMETRY,
+    LINK_FIELDS,
+    ArmGeometry,
+    geometry_from_dict,
+)
 from ik_net_ros.kinematics.rotations import canonical_quat
 from ik_net_ros.kinematics.validation import as_joint_array
 
-__all__ = ['TrueArm', 'LINK_FIELDS', 'measure']
+__all__ = ['TrueArm', 'LINK_FIELDS', 'measure', 'MAX_SAG']
 
-
+MAX_SAG = 0.1  # rad: an XM430 arm sags a few tenths of a degree
 
 @dataclass(frozen=True)
 class TrueArm:
@@ -72,16 +79,15 @@ class TrueArm:
 
     @classmethod
     def from_dict(cls, data: dict) -> TrueArm:
-        """Raises ValueError (or TypeError) on a malformed dict."""
+        """Raises ValueError on a malformed dict or a geometry that is not an OM-X."""
         if not isinstance(data, dict) or not isinstance(data.get('geometry', {}), dict):
             raise ValueError('a true arm is a mapping with geometry and sag')
-        geometry = ArmGeometry(**data.get('geometry', {}))
-        sag = tuple(float(v) for v in data.get('sag', (0.0, 0.0)))
-        values = [*geometry.joint_offsets, *sag] + [getattr(geometry, n) for n in LINK_FIELDS]
-        if len(sag) != 2 or not all(isinstance(v, (int, float)) and math.isfinite(v)
-                                    and abs(v) < 1.0 for v in values):
-            raise ValueError('true arm values must be finite, |angle| < 1 rad, lengths < 1 m')
-        return cls(geometry, sag)
+        geometry = geometry_from_dict(data.get('geometry', {}))
+        sag = data.get('sag', [0.0, 0.0])
+        if not isinstance(sag, (list, tuple)) or len(sag) != 2:
+            raise ValueError('sag must be a list of 2 angles')
+        return cls(geometry, tuple(check_number(v, f'sag[{i}]', -MAX_SAG, MAX_SAG)
+                                   for i, v in enumerate(sag)))
 
     def save(self, path) -> None:
         with open(path, 'w') as f:
@@ -89,13 +95,13 @@ class TrueArm:
 
     @classmethod
     def load(cls, path) -> TrueArm:
-        """Raises ValueError (unreadable or malformed file) or OSError."""
-        with open(path) as f:
-            try:
-                data = yaml.safe_load(f)
-            except yaml.YAMLError as e:
-                raise ValueError(f'not YAML ({e})') from e
-        return cls.from_dict(data)
+        """Raises DatasetError: a missing, unreadable, oversized or malformed file (see
+        :func:`ik_net_ros.bounded_files.load_yaml`) or values that are not an OM-X."""
+        data = load_yaml(path, DatasetError, 'true arm')
+        try:
+            return cls.from_dict(data)
+        except ValueError as e:
+            raise DatasetError(f'{path}: not a true arm: {e}') from e
 
 
 def measure(poses: np.ndarray, rng: np.random.Generator, position_sigma: float = 3e-4,

@@ -6,6 +6,12 @@ form (:func:`ik_net_ros.networks.layers.sequence_plan`), the arm geometry, the c
 and the checkpoint's metrics. The same digest discipline as checkpoints: a SHA-256 over the
 metadata and every array is stored and checked on load, so a flipped byte is a CheckpointError,
 and non-finite or degenerate content is refused whatever the digest says.
+
+One model, two files: the weights file carries its checkpoint's digest (``checkpoint_sha256``),
+and whichever of the two is loaded, the other one beside it must carry the same model, or
+both are refused by name: a save killed between its two writes, or a file copied over one of
+the pair, never runs a network other than the one ``info`` and the torch path show. Reading
+the checkpoint's digest needs no torch (:func:`checkpoint_digest`).
 """
 
 from __future__ import annotations
@@ -13,19 +19,25 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import math
+import pickle
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from ik_net_ros.atomic import atomic_write
+from ik_net_ros.bounded_files import load_npz, open_limited
 from ik_net_ros.errors import CheckpointError
+from ik_net_ros.kinematics.geometry import geometry_from_dict
 
-__all__ = ['FORMAT', 'VERSION', 'weights_path', 'save_weights', 'load_weights', 'model_arrays']
+__all__ = ['FORMAT', 'VERSION', 'weights_path', 'save_weights', 'load_weights', 'model_arrays',
+           'checkpoint_digest', 'check_pair', 'MAX_MODEL_BYTES']
 
 FORMAT = 'ik_net_ros.weights'
 VERSION = 1
 _META = '__meta__'
+MAX_MODEL_BYTES = 64 << 20  # the shipped models are 0.1-1 MB; an IKNet of 64 MB is no IKNet
+_MAX_PICKLE_BYTES = 1 << 20
 
 
 def model_arrays(model) -> dict[str, np.ndarray]:
@@ -69,30 +81,31 @@ def save_weights(path: str | Path, arrays: dict[str, np.ndarray], meta: dict) ->
     return path
 
 
-def load_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict]:
+def load_weights(path: str | Path, pair: bool = True) -> tuple[dict[str, np.ndarray], dict]:
     """(arrays, metadata) of a weights file, checked.
 
+    Args:
+        pair: check that the checkpoint beside it (same name, ``.pt``), if any, is the same
+            model (:func:`check_pair`).
+
     Raises:
-        CheckpointError: missing, unreadable or damaged file, a digest mismatch, a foreign or
-            newer format, or non-finite or degenerate content.
+        CheckpointError: missing, unreadable, oversized or damaged file, a digest mismatch, a
+            foreign or newer format, non-finite or degenerate content, a geometry that is not
+            an OM-X, or a checkpoint beside it that holds another model.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f'{path}: no such weights file')
+    arrays = load_npz(path, CheckpointError, MAX_MODEL_BYTES, 'weights file')
     try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {k: z[k] for k in z.files}
         meta = json.loads(bytes(arrays.pop(_META)).decode())
     except KeyError as e:
         raise CheckpointError(f'{path}: not an ik_net_ros weights file (no metadata)') from e
-    except Exception as e:  # noqa: BLE001 - damaged archives raise BadZipFile, zlib.error...
-        raise CheckpointError(f'{path}: corrupt or not a weights file ({type(e).__name__}: '
-                              f'{str(e)[:200]})') from e
+    except (ValueError, RecursionError) as e:
+        raise CheckpointError(f'{path}: corrupt metadata ({type(e).__name__})') from e
     if not isinstance(meta, dict) or meta.get('format') != FORMAT:
         raise CheckpointError(f'{path}: not an ik_net_ros weights file (foreign file)')
     if meta.get('version') != VERSION:
-        raise CheckpointError(f'{path}: weights version {meta.get("version")} is not supported '
-                              f'(this ik_net_ros reads version {VERSION})')
+        raise CheckpointError(f'{path}: weights version {str(meta.get("version"))[:20]} is not '
+                              f'supported (this ik_net_ros reads version {VERSION})')
     if any(a.dtype != np.float32 for a in arrays.values()) or \
             _digest(meta, arrays) != meta.get('sha256'):
         raise CheckpointError(f'{path}: damaged: the weights do not match the checksum saved '
@@ -100,12 +113,88 @@ def load_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict]:
     for key, array in arrays.items():
         if not np.all(np.isfinite(array)):
             raise CheckpointError(f'{path}: {key} holds NaN or inf')
-    for key in ('pose_std', 'joint_std'):
-        if key not in arrays or not np.all(arrays[key] > 0):
-            raise CheckpointError(f'{path}: normalisation {key} missing, zero or negative')
-    geometry = meta.get('geometry')
-    if not isinstance(geometry, dict) or not all(
-            isinstance(v, (int, float)) and math.isfinite(v)
-            for v in [x for v in geometry.values() for x in (v if isinstance(v, list) else [v])]):
-        raise CheckpointError(f'{path}: geometry {geometry!r} is not an arm')
+    try:
+        geometry_from_dict(meta.get('geometry'))
+    except ValueError as e:
+        raise CheckpointError(f'{path}: geometry is not an OM-X: {e}') from e
+    if pair:
+        check_pair(path, meta)
     return arrays, meta
+
+
+def check_pair(path: Path, meta: dict, checkpoint: Path | None = None,
+               digest: str | None = None) -> None:
+    """Refuse a weights file (``path``, its ``meta``) whose checkpoint (default: the same name,
+    ``.pt``), if it exists, holds another model.
+
+    Args:
+        digest: the checkpoint's ``weights_sha256`` when the caller has read it already.
+
+    Raises:
+        CheckpointError: naming both files, when the checkpoint exists and its digest is not
+            the ``checkpoint_sha256`` of ``meta`` (or cannot be read).
+    """
+    checkpoint = Path(checkpoint or Path(path).with_suffix('.pt'))
+    if not checkpoint.exists():
+        return
+    theirs = meta.get('checkpoint_sha256')
+    if theirs is None:
+        raise CheckpointError(f'{path} was written without its checkpoint\'s digest, so it '
+                              f'cannot be matched to {checkpoint}: run `ik_net_ros export '
+                              f'{checkpoint}` to write it again')
+    if theirs != (digest if digest is not None else checkpoint_digest(checkpoint)):
+        raise CheckpointError(f'{path} and {checkpoint} hold different models (a save '
+                              'interrupted between the two files, or one copied over): save or '
+                              f'export again (`ik_net_ros export {checkpoint}`), or remove the '
+                              'stale one')
+
+
+class _Opaque:
+    """Whatever a checkpoint's pickle builds (tensors, storages): accepted and ignored."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __setstate__(self, state):
+        pass
+
+    def __setitem__(self, key, value):
+        pass
+
+    def append(self, value):
+        pass
+
+    def extend(self, values):
+        pass
+
+
+class _DigestUnpickler(pickle.Unpickler):
+    def find_class(self, module, name):  # nothing is imported: every class is opaque
+        return _Opaque
+
+    def persistent_load(self, pid):
+        return None
+
+
+def checkpoint_digest(path: str | Path) -> str | None:
+    """The ``weights_sha256`` a checkpoint (``.pt``) carries, read without torch and without
+    running any of its pickle's classes; None when it has none.
+
+    Raises:
+        CheckpointError: unreadable, oversized or not a torch zip checkpoint.
+    """
+    with open_limited(path, MAX_MODEL_BYTES, CheckpointError, 'checkpoint') as f:
+        try:
+            with zipfile.ZipFile(f) as archive:
+                member = next(m for m in archive.infolist() if m.filename.endswith('/data.pkl'))
+                if member.file_size > _MAX_PICKLE_BYTES:
+                    raise CheckpointError(f'{path}: its pickle is over {_MAX_PICKLE_BYTES} '
+                                          'bytes')
+                payload = _DigestUnpickler(io.BytesIO(archive.read(member))).load()
+        except CheckpointError:
+            raise
+        except Exception as e:  # noqa: BLE001 - a damaged pickle or zip raises anything
+            raise CheckpointError(f'{path}: not a readable checkpoint ({type(e).__name__})') \
+                from e
+    digest = payload.get('weights_sha256') if isinstance(payload, dict) else None
+    return digest if isinstance(digest, str) else None

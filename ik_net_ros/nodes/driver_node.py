@@ -11,7 +11,7 @@ from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64
 from std_srvs.srv import SetBool
 
-from ik_net_ros.errors import ConfigError, IkNetError, UnsafeGoalError
+from ik_net_ros.errors import ConfigError, DatasetError, IkNetError, UnsafeGoalError
 from ik_net_ros.hardware import (
     BACKENDS,
     GRIPPER_JOINTS,
@@ -127,7 +127,7 @@ def backend_settings(value) -> BackendSettings:
     if value('true_arm'):
         try:
             true_arm = TrueArm.load(value('true_arm'))
-        except (OSError, ValueError, TypeError) as e:
+        except DatasetError as e:
             raise ConfigError(f"parameter true_arm = {value('true_arm')!r} refused: {e}") from e
     return BackendSettings(backend=value('backend'), home=tuple(value('home')),
                            max_velocity=value('max_velocity'),

@@ -20,9 +20,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-__all__ = ['ACTIVATIONS', 'Step', 'FoldedNetwork', 'fold_plan']
+__all__ = ['ACTIVATIONS', 'Step', 'FoldedNetwork', 'fold_plan', 'MAX_OPS', 'MAX_WIDTH',
+           'NORMALISATION_BOUND']
 
 ACTIVATIONS = ('relu', 'silu', 'tanh', 'gelu')
+# what a weights file may ask of an engine: the shipped IKNets have 9-25 ops of at most 400
+# units; a plan far beyond is a hostile file (20,000 copies of one layer exhaust the memory)
+MAX_OPS = 256
+MAX_WIDTH = 4096
+# normalisation statistics of poses (m, quaternion) and joints (rad): a std of 1e30 would pin
+# every answer to a joint limit, a std of 1e-30 turn every input into inf
+NORMALISATION_BOUND = (1e-6, 10.0)
 
 
 @dataclass(frozen=True)
@@ -62,26 +70,41 @@ def _steps(plan_ops: list[dict], arrays: dict[str, np.ndarray]) -> list[Step]:
         KeyError: a missing array.
     """
     steps: list[Step] = []
+    if not isinstance(plan_ops, list):
+        raise TypeError('a layer sequence is a list of ops')
     for op in plan_ops:
+        if not isinstance(op, dict):
+            raise TypeError(f'an op is a mapping, got {str(op)[:40]}')
         if 'linear' in op:
             name = op['linear']
-            steps.append(Step(np.array(arrays[f'{name}.weight'], np.float64).T.copy(),
-                              np.array(arrays[f'{name}.bias'], np.float64).copy(), None))
+            w = np.asarray(arrays[f'{name}.weight'], np.float64)
+            b = np.asarray(arrays[f'{name}.bias'], np.float64)
+            if w.ndim != 2 or b.shape != w.shape[:1] or \
+                    (steps and steps[-1].w.shape[1] != w.shape[1]):
+                raise ValueError(f'linear {str(name)[:40]}: weight {w.shape}, bias {b.shape} '
+                                 'do not chain with the layer before')
+            steps.append(Step(w.T.copy(), b.copy(), None))
         elif 'batchnorm' in op:
             if not steps or steps[-1].act is not None:
                 raise TypeError('a BatchNorm that does not follow a Linear layer')
             name, last = op['batchnorm'], steps[-1]
-            scale = np.asarray(arrays[f'{name}.weight'], np.float64) / np.sqrt(
-                np.asarray(arrays[f'{name}.running_var'], np.float64) + op.get('eps', 1e-5))
-            steps[-1] = Step(last.w * scale,
-                             (last.b - np.asarray(arrays[f'{name}.running_mean'], np.float64))
-                             * scale + np.asarray(arrays[f'{name}.bias'], np.float64), None)
+            stats = [np.asarray(arrays[f'{name}.{k}'], np.float64)
+                     for k in ('weight', 'bias', 'running_mean', 'running_var')]
+            eps = op.get('eps', 1e-5)
+            if any(a.shape != last.b.shape for a in stats) or np.any(stats[3] < 0) or \
+                    isinstance(eps, bool) or not isinstance(eps, (int, float)) or \
+                    not 0 < eps <= 1:
+                raise ValueError(f'batchnorm {str(name)[:40]}: statistics or eps that do not '
+                                 f'fit the {last.b.shape[0]} units before it')
+            weight, bias, mean, var = stats
+            scale = weight / np.sqrt(var + eps)
+            steps[-1] = Step(last.w * scale, (last.b - mean) * scale + bias, None)
         elif op.get('act') in ACTIVATIONS:
             if not steps or steps[-1].act is not None:
                 raise TypeError(f'an activation that does not follow a Linear layer: {op}')
             steps[-1] = Step(steps[-1].w, steps[-1].b, op['act'])
         else:
-            raise TypeError(f'no torch-free engine runs op {op}')
+            raise TypeError(f'no torch-free engine runs op {str(op)[:80]}')
     if not steps:
         raise TypeError('an empty layer sequence')
     return steps
@@ -90,6 +113,8 @@ def _steps(plan_ops: list[dict], arrays: dict[str, np.ndarray]) -> list[Step]:
 def _fold_input(steps: list[Step], mean: np.ndarray, std: np.ndarray) -> list[Step]:
     """(x - mean) / std folded into the first layer."""
     first = steps[0]
+    if first.w.shape[0] != len(std):
+        raise ValueError(f'the first layer takes {first.w.shape[0]} inputs, not {len(std)}')
     w = first.w / std[:, None]
     return [Step(w, first.b - mean @ w, first.act), *steps[1:]]
 
@@ -97,6 +122,8 @@ def _fold_input(steps: list[Step], mean: np.ndarray, std: np.ndarray) -> list[St
 def _fold_output(steps: list[Step], mean: np.ndarray, std: np.ndarray) -> list[Step]:
     """y * std + mean folded into the last layer (which must be linear)."""
     last = steps[-1]
+    if last.w.shape[1] != len(std):
+        raise ValueError(f'the last layer gives {last.w.shape[1]} outputs, not {len(std)}')
     if last.act is not None:
         raise TypeError('a network whose output layer has an activation')
     return [*steps[:-1], Step(last.w * std, last.b * std + mean, None)]
@@ -104,19 +131,26 @@ def _fold_output(steps: list[Step], mean: np.ndarray, std: np.ndarray) -> list[S
 
 def fold_plan(plan: dict, arrays: dict[str, np.ndarray]) -> FoldedNetwork:
     """The folded form of a network's inference plan and its arrays (which include
-    ``pose_mean, pose_std, joint_mean, joint_std``).
+    ``pose_mean, pose_std, joint_mean, joint_std``), checked to be a network of poses (7) to
+    joints (4): at most :data:`MAX_OPS` ops, layers of at most :data:`MAX_WIDTH` units whose
+    shapes chain, branch inputs that are distinct pose columns, normalisation within
+    :data:`NORMALISATION_BOUND`.
 
     Raises:
         TypeError: a plan of unknown kind or with ops no engine runs.
+        ValueError: a plan or arrays that break the checks above.
         KeyError: a missing array.
     """
+    _check_plan_size(plan)
     pose_mean, pose_std, joint_mean, joint_std = (
-        np.asarray(arrays[k], np.float64) for k in ('pose_mean', 'pose_std', 'joint_mean',
-                                                    'joint_std'))
+        _statistic(arrays, k, n) for k, n in (('pose_mean', 7), ('pose_std', 7),
+                                               ('joint_mean', 4), ('joint_std', 4)))
     kind = plan.get('kind') if isinstance(plan, dict) else None
     if kind == 'chain':
         layers = _fold_input(_steps(plan['ops'], arrays), pose_mean, pose_std)
-        return FoldedNetwork('chain', _fold_output(layers, joint_mean, joint_std))
+        net = FoldedNetwork('chain', _fold_output(layers, joint_mean, joint_std))
+        _check_chain(net.layers, 7, 4)
+        return net
     if kind == 'residual':
         blocks = []
         for block in plan['blocks']:
@@ -124,16 +158,75 @@ def fold_plan(plan: dict, arrays: dict[str, np.ndarray]) -> FoldedNetwork:
             if block['act'] not in ACTIVATIONS:
                 raise TypeError(f'no torch-free engine runs activation {block["act"]!r}')
             blocks.append((body, block['act']))
-        return FoldedNetwork(
+        net = FoldedNetwork(
             'residual', _fold_input(_steps(plan['stem'], arrays), pose_mean, pose_std),
             blocks=blocks, head=_fold_output(_steps(plan['head'], arrays), joint_mean,
                                              joint_std))
+        width = _check_chain(net.layers, 7, None)
+        for body, _ in net.blocks:
+            _check_chain(body, width, width)
+        _check_chain(net.head, width, 4)
+        return net
     if kind == 'branches':
-        branches = []
+        branches, columns = [], []
+        if not isinstance(plan['inputs'], list) or len(plan['inputs']) != len(plan['branches']):
+            raise ValueError('a branch plan needs one input list per branch')
         for idx, branch in zip(plan['inputs'], plan['branches']):
-            idx = [int(i) for i in idx]
+            idx = _columns(idx)
+            columns += idx
             branches.append((idx, _fold_input(_steps(branch, arrays), pose_mean[idx],
                                               pose_std[idx])))
+        if len(set(columns)) != len(columns):
+            raise ValueError(f'branches share pose columns {columns}')
         merge = _fold_output(_steps(plan['merge'], arrays), joint_mean, joint_std)
+        width = sum(_check_chain(steps, len(idx), None) for idx, steps in branches)
+        _check_chain(merge, width, 4)
         return FoldedNetwork('branches', merge, branches=branches)
     raise TypeError(f'no torch-free engine runs a network plan of kind {kind!r}')
+
+
+def _check_plan_size(plan) -> None:
+    """At most MAX_OPS ops in all, counted before any array is copied."""
+    count, stack = 0, [plan]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            count += 1
+            stack += list(item.values())
+        elif isinstance(item, list):
+            stack += item
+        if count > MAX_OPS:
+            raise ValueError(f'a plan of more than {MAX_OPS} ops')
+
+
+def _statistic(arrays: dict, key: str, size: int) -> np.ndarray:
+    value = np.asarray(arrays[key], np.float64)
+    low, high = NORMALISATION_BOUND
+    bad = (value.shape != (size,) or not np.all(np.isfinite(value))
+           or (key.endswith('std') and not np.all((value >= low) & (value <= high)))
+           or (key.endswith('mean') and not np.all(np.abs(value) <= high)))
+    if bad:
+        raise ValueError(f'normalisation {key} {np.array2string(value, precision=3)[:120]} '
+                         f'is not {size} values within {NORMALISATION_BOUND}')
+    return value
+
+
+def _columns(idx) -> list[int]:
+    if not isinstance(idx, list) or not idx or not all(
+            isinstance(i, int) and not isinstance(i, bool) and 0 <= i < 7 for i in idx):
+        raise ValueError(f'branch inputs {str(idx)[:80]} are not pose columns 0-6')
+    return idx
+
+
+def _check_chain(steps: list[Step], width_in: int, width_out: int | None) -> int:
+    """The steps' shapes chain from ``width_in`` (to ``width_out``); returns the last width."""
+    width = width_in
+    for step in steps:
+        if step.w.ndim != 2 or step.w.shape[0] != width or step.b.shape != (step.w.shape[1],) \
+                or not 0 < step.w.shape[1] <= MAX_WIDTH:
+            raise ValueError(f'a layer of shape {step.w.shape} (bias {step.b.shape}) after '
+                             f'{width} units: the layers do not chain')
+        width = step.w.shape[1]
+    if width_out is not None and width != width_out:
+        raise ValueError(f'the layers end with {width} units, not {width_out}')
+    return width

@@ -89,7 +89,7 @@ def _run_measured(args: argparse.Namespace, json_path) -> int:
     if args.true_arm:
         try:
             true_arm = TrueArm.load(args.true_arm)
-        except (OSError, ValueError, TypeError) as e:
+        except DatasetError as e:
             raise ConfigError(f'true arm {args.true_arm}: {e}') from e
     calibrated = load_calibration(args.calibration) if args.calibration else None
     reference = calibrated or DEFAULT_GEOMETRY

@@ -17,7 +17,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     for name in args.model:
         path = Path(name) if Path(name).suffix in ('.pt', '.pth') else model_path(name)
-        checkpoint = load_checkpoint(path)
+        checkpoint = load_checkpoint(path, pair=False)  # the pair is what this rewrites
         written = export_weights(path, checkpoint.model, checkpoint.info)
         print(f'wrote {written} ({written.stat().st_size / 1e6:.2f} MB)')
     return 0

@@ -16,17 +16,25 @@ import datetime
 import hashlib
 import json
 import logging
-import math
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from ik_net_ros.atomic import atomic_write
+from ik_net_ros.bounded_files import open_limited, open_zip
 from ik_net_ros.errors import CheckpointError
 from ik_net_ros.kinematics import HOME_POSE, ArmGeometry, forward_kinematics
+from ik_net_ros.kinematics.geometry import geometry_from_dict
 from ik_net_ros.networks import NETWORKS, IKModel, build_network
-from ik_net_ros.networks.weights import model_arrays, save_weights, weights_path
+from ik_net_ros.networks.weights import (
+    MAX_MODEL_BYTES,
+    check_pair,
+    load_weights,
+    model_arrays,
+    save_weights,
+    weights_path,
+)
 
 __all__ = ['save_checkpoint', 'load_checkpoint', 'weights_digest', 'FORMAT', 'VERSION',
            'Checkpoint', 'export_weights']
@@ -114,7 +122,8 @@ def save_checkpoint(path: str | Path, model: IKModel, network: str, network_kwar
 
 def export_weights(path: str | Path, model: IKModel, info: dict) -> Path:
     """Write the torch-free weights file beside checkpoint ``path`` (CPU inference reads it
-    without torch); ``info``: the checkpoint's payload or info.
+    without torch); ``info``: the checkpoint's payload or info. It carries the checkpoint's
+    digest: the two are one model (:func:`ik_net_ros.networks.weights.check_pair`).
 
     Raises:
         CheckpointError: the network supplies no inference form, or the file cannot be written.
@@ -127,7 +136,7 @@ def export_weights(path: str | Path, model: IKModel, info: dict) -> Path:
     meta = {'network': info['network'], 'network_kwargs': info.get('network_kwargs', {}),
             'geometry': info['geometry'], 'plan': plan, 'correction': info.get('correction'),
             'metrics': {k: v for k, v in info.get('metrics', {}).items() if k != 'history'},
-            'created': info.get('created')}
+            'created': info.get('created'), 'checkpoint_sha256': info.get('weights_sha256')}
     return save_weights(weights_path(path), model_arrays(model), meta)
 
 
@@ -169,10 +178,6 @@ def _check_content(path: Path, model: IKModel, geometry: ArmGeometry) -> None:
         if not bool((getattr(model, name) > 0).all()):
             raise CheckpointError(f'{path}: normalisation {name} has a zero or negative entry '
                                   '(every output would be inf or NaN)')
-    values = [v for v in geometry.as_dict().values() if not isinstance(v, list)]
-    values += list(geometry.joint_offsets)
-    if not all(isinstance(v, (int, float)) and math.isfinite(v) and abs(v) < 10 for v in values):
-        raise CheckpointError(f'{path}: geometry {geometry.as_dict()} is not this arm\'s')
     probe = torch.as_tensor(forward_kinematics(_PROBE_JOINTS, geometry), dtype=torch.float32)
     with torch.no_grad():
         out = model.eval()(probe)
@@ -180,21 +185,26 @@ def _check_content(path: Path, model: IKModel, geometry: ArmGeometry) -> None:
         raise CheckpointError(f'{path}: the model answers reachable poses with NaN or inf')
 
 
-def load_checkpoint(path: str | Path, geometry: ArmGeometry | None = None) -> Checkpoint:
+def load_checkpoint(path: str | Path, geometry: ArmGeometry | None = None,
+                    pair: bool = True) -> Checkpoint:
     """Read a checkpoint (weights_only) and rebuild its model on the CPU, in eval mode.
 
     Args:
         geometry: if given, the checkpoint must have been trained for it (base height etc.).
+        pair: check that the weights file beside it (``.npz``), if any, is the same model
+            (off only to write that file again: ``ik_net_ros export``).
 
     Raises:
         CheckpointError: missing, unreadable or corrupt file; weights that do not match their
             checksum; not an ik_net_ros checkpoint; unknown version or network; weights that do
             not fit; NaN or inf weights, a degenerate normalisation or non-finite answers
-            (:func:`_check_content`); a geometry mismatch.
+            (:func:`_check_content`); a geometry that is not an OM-X or a mismatch; a
+            weights file beside it that holds another model.
     """
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f'{path}: no such checkpoint file')
+    with open_limited(path, MAX_MODEL_BYTES, CheckpointError, 'checkpoint') as f, \
+            open_zip(f, path, CheckpointError, MAX_MODEL_BYTES, 'checkpoint'):
+        pass  # a regular file whose members do not inflate past the limit
     try:
         payload = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:  # noqa: BLE001 - a damaged pickle can raise anything (IndexError...)
@@ -215,7 +225,7 @@ def load_checkpoint(path: str | Path, geometry: ArmGeometry | None = None) -> Ch
         network = build_network(name, **payload.get('network_kwargs', {}))
         model = IKModel(network, torch.zeros(7), torch.ones(7), torch.zeros(4), torch.ones(4))
         model.load_state_dict(payload['state_dict'])
-        stored = ArmGeometry(**payload['geometry'])
+        stored = geometry_from_dict(payload['geometry'])
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
         raise CheckpointError(f'{path}: weights or settings do not fit network {name!r} '
                               f'({e})') from e
@@ -225,5 +235,20 @@ def load_checkpoint(path: str | Path, geometry: ArmGeometry | None = None) -> Ch
             f'{path}: trained for base height {stored.base_height} m, but geometry with base '
             f'height {geometry.base_height} m was requested (retrain, or use the matching '
             'geometry)')
+    if pair:
+        _check_pair(path, payload.get('weights_sha256'))
     model.eval()
     return Checkpoint(model, {k: v for k, v in payload.items() if k != 'state_dict'})
+
+
+def _check_pair(path: Path, digest: str | None) -> None:
+    """The weights file beside ``path``, if any, must carry this checkpoint's digest."""
+    weights = weights_path(path)
+    if not weights.exists():
+        return
+    try:
+        _, meta = load_weights(weights, pair=False)
+    except CheckpointError as e:
+        raise CheckpointError(f'{path}: the weights file beside it is unusable ({e}): export '
+                              f'again (`ik_net_ros export {path}`) or remove it') from e
+    check_pair(weights, meta, path, digest or '')
