@@ -299,3 +299,35 @@ def test_joint_states_are_heard_only_while_no_command_is_fresh(ros):
     assert ros.spin_until(lambda: probe.commands)
     assert ros.spin_until(lambda: node.state_sub is None, timeout=3)  # commands stream
     assert ros.spin_until(lambda: node.state_sub is not None, timeout=5)  # stale again
+
+
+def test_a_swap_to_a_hostile_calibration_or_model_is_refused_and_the_old_solver_runs(
+        ros, tmp_path):
+    """Deep YAML, a 400-digit number, zero links, a FIFO, a plan of 20,000 layers: each swap
+    is refused with the file's name and the running solver keeps answering."""
+    import json
+    import os
+
+    import numpy as np
+
+    from ik_net_ros.networks.weights import load_weights, save_weights
+    from ik_net_ros.resources import model_path
+    deep, huge, zero = tmp_path / 'deep.yaml', tmp_path / 'huge.yaml', tmp_path / 'zero.yaml'
+    deep.write_text('format: ik_net_ros.calibration\ngeometry: ' + '[' * 100_000 + ']' * 100_000)
+    huge.write_text('format: ik_net_ros.calibration\ngeometry: {tool: ' + '9' * 400 + '}\n')
+    zero.write_text('format: ik_net_ros.calibration\ngeometry: {forearm: 0, tool: 0}\n')
+    fifo = tmp_path / 'fifo.yaml'
+    os.mkfifo(fifo)
+    arrays, meta = load_weights(model_path('original').with_suffix('.npz'))
+    meta = json.loads(json.dumps({k: v for k, v in meta.items() if k != 'sha256'}))
+    meta['plan']['ops'] = meta['plan']['ops'][:1] * 20_000
+    plan_bomb = save_weights(tmp_path / 'bomb.npz', {k: np.array(v) for k, v in
+                                                     arrays.items()}, meta)
+    node, probe = _start(ros)
+    for name, value in [('calibration', str(p)) for p in (deep, huge, zero, fifo)] + [
+            ('model', str(plan_bomb))]:
+        result = _set_parameter(ros, probe.node, name, value)
+        assert not result.successful and value in result.reason, (value, result.reason)
+        assert node.solver.name == 'analytic'
+    probe.send(forward_kinematics([0.1, 0.1, 0.1, 0.1]))
+    assert ros.spin_until(lambda: probe.commands)

@@ -1,0 +1,332 @@
+"""Hostile files: calibration and true-arm YAML, weights archives and their plans, and the
+.pt/.npz pair. Every file is bounded and checked before use: the answer is a usable object or
+a clear DatasetError / CheckpointError naming the file, never another exception."""
+
+import json
+import os
+import zipfile
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from ik_net_ros.bounded_files import MAX_YAML_DEPTH
+from ik_net_ros.errors import CheckpointError, DatasetError
+from ik_net_ros.kinematics.calibration import load_calibration
+from ik_net_ros.kinematics.geometry import (
+    DEFAULT_GEOMETRY,
+    LINK_FIELDS,
+    LINK_TOLERANCE,
+    OFFSET_TOLERANCE,
+)
+from ik_net_ros.kinematics.true_arm import TrueArm
+from ik_net_ros.networks.weights import load_weights, save_weights
+from ik_net_ros.resources import model_path
+from ik_net_ros.solver.cpu_network import CpuNetworkSolver
+from ik_net_ros.solver.folded import MAX_OPS
+
+SETTINGS = settings(max_examples=80, deadline=None, derandomize=True, database=None,
+                    suppress_health_check=list(HealthCheck))
+CALIBRATION = {'format': 'ik_net_ros.calibration', 'version': 1,
+               'geometry': DEFAULT_GEOMETRY.as_dict()}
+
+
+def _loaders():
+    return (('calibration', load_calibration),
+            ('true arm', lambda p: TrueArm.load(p).geometry))
+
+
+def _assert_om_x(geometry):
+    for name in LINK_FIELDS:
+        assert abs(getattr(geometry, name) - getattr(DEFAULT_GEOMETRY, name)) <= LINK_TOLERANCE
+    assert all(abs(v) <= OFFSET_TOLERANCE for v in geometry.joint_offsets)
+
+
+def _geometry_file(tmp_path, name, **changes):
+    data = {**CALIBRATION, 'geometry': {**DEFAULT_GEOMETRY.as_dict(), **changes}}
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+@pytest.mark.parametrize('what, load', _loaders())
+def test_hostile_yaml_files_are_refused_by_name(tmp_path, what, load):
+    deep = tmp_path / 'deep.yaml'
+    deep.write_text('geometry: ' + '[' * 100_000 + ']' * 100_000 + '\n')
+    huge = tmp_path / 'huge_int.yaml'
+    huge.write_text(yaml.safe_dump(CALIBRATION).replace('0.124', '1' * 400))
+    big = tmp_path / 'big.yaml'
+    big.write_text('# ' + 'x' * (2 << 20) + '\n')
+    fifo = tmp_path / 'fifo.yaml'
+    os.mkfifo(fifo)
+    bomb = tmp_path / 'aliases.yaml'
+    bomb.write_text('a: &a [1, 2]\nb: [*a, *a, *a]\n')
+    cases = {deep: 'nested deeper', huge: 'digits', big: 'limit', fifo: 'not a regular',
+             bomb: 'aliases', tmp_path / 'zero.yaml': 'no such'}
+    cases[_geometry_file(tmp_path, 'zero_links.yaml',
+                         **{n: 0 for n in LINK_FIELDS})] = 'must be a finite number in'
+    cases[_geometry_file(tmp_path, 'negative.yaml', forearm=-0.124)] = 'forearm must be'
+    cases[_geometry_file(tmp_path, 'far.yaml', shoulder_height=-0.233)] = 'shoulder_height'
+    cases[_geometry_file(tmp_path, 'offset.yaml', joint_offsets=[0, 0, 0.7, 0])] = \
+        'joint_offsets'
+    if os.path.exists('/dev/zero'):
+        cases['/dev/zero'] = 'not a regular'
+    for path, match in cases.items():
+        if what == 'true arm' and match in ('must be a finite number in', 'forearm must be',
+                                            'shoulder_height', 'joint_offsets'):
+            path.write_text(yaml.safe_dump({'geometry': yaml.safe_load(path.read_text())[
+                'geometry'], 'sag': [0.0, 0.0]}))
+        with pytest.raises(DatasetError, match=match) as info:
+            load(path)
+        assert str(path) in str(info.value)
+
+
+_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(),
+                     st.text(max_size=8))
+_TREES = st.recursive(_SCALARS, lambda inner: st.one_of(
+    st.lists(inner, max_size=5), st.dictionaries(st.text(max_size=8), inner, max_size=5)),
+    max_leaves=30)
+
+
+@pytest.mark.parametrize('what, load', _loaders())
+def test_any_yaml_structure_or_bytes_gives_an_om_x_or_a_dataset_error(tmp_path_factory, what,
+                                                                      load):
+    """Any bytes, any YAML tree, and trees grafted into a valid file at any key."""
+    folder = tmp_path_factory.mktemp('yaml')
+    fields = list(DEFAULT_GEOMETRY.as_dict()) + ['unknown']
+
+    @SETTINGS
+    @given(st.one_of(
+        st.binary(max_size=300).map(lambda b: ('bytes', b)),
+        _TREES.map(lambda t: ('tree', t)),
+        st.tuples(st.sampled_from(fields), _TREES).map(lambda kv: ('graft', kv))))
+    def check(case):
+        kind, value = case
+        path = folder / 'f.yaml'
+        if kind == 'bytes':
+            path.write_bytes(value)
+        else:
+            data = value if kind == 'tree' else {
+                **CALIBRATION, 'sag': [0.001, 0.002],
+                'geometry': {**DEFAULT_GEOMETRY.as_dict(), value[0]: value[1]}}
+            path.write_text(yaml.safe_dump(data))
+        try:
+            geometry = load(path)
+        except DatasetError:
+            return
+        _assert_om_x(geometry)
+
+    check()
+
+
+def test_yaml_nesting_at_the_limit_still_loads(tmp_path):
+    """The depth bound refuses hostile files only: a file nested to the limit parses."""
+    path = tmp_path / 'c.yaml'
+    nested = 'x'
+    for _ in range(MAX_YAML_DEPTH - 2):
+        nested = [nested]
+    path.write_text(yaml.safe_dump({**CALIBRATION, 'extra': nested}))
+    assert load_calibration(path) == DEFAULT_GEOMETRY
+
+
+# ---- weights files -------------------------------------------------------------------------
+
+def _shipped(name='focused'):
+    arrays, meta = load_weights(model_path(name).with_suffix('.npz'))
+    meta = {k: v for k, v in meta.items() if k not in ('sha256', 'format', 'version')}
+    return arrays, meta
+
+
+def _write(tmp_path, arrays, meta, name='w.npz'):
+    """A weights file with a valid digest: anyone can recompute one."""
+    return save_weights(tmp_path / name, arrays, meta)
+
+
+def test_hostile_weights_are_refused_before_use(tmp_path):
+    arrays, meta = _shipped('focused')
+    cases = {}
+
+    def case(label, match, meta_change=None, arrays_change=None):
+        m = json.loads(json.dumps(meta))
+        a = {k: v.copy() for k, v in arrays.items()}
+        if meta_change:
+            meta_change(m)
+        if arrays_change:
+            arrays_change(a)
+        cases[_write(tmp_path, a, m, f'{label}.npz')] = match
+
+    case('branch_index', 'pose columns', lambda m: m['plan']['inputs'][0].__setitem__(0, 99))
+    case('no_branches', 'branch', lambda m: m['plan'].update(inputs=[], branches=[]))
+    case('huge_geometry', 'forearm', lambda m: m['geometry'].update(forearm=10 ** 400))
+    case('zero_links', 'not an OM-X', lambda m: m['geometry'].update(forearm=0.0, tool=0.0))
+    case('repeat', f'more than {MAX_OPS}',
+         lambda m: m['plan'].update(merge=m['plan']['merge'][:1] * 20_000))
+    case('std', 'normalisation joint_std',
+         arrays_change=lambda a: a.__setitem__('joint_std', a['joint_std'] * 1e30))
+    case('tiny_std', 'normalisation pose_std',
+         arrays_change=lambda a: a.__setitem__('pose_std', a['pose_std'] * 1e-30))
+
+    def unchained(a):  # a hidden layer one unit short: used to be zero-padded and accepted
+        a['network.merge.0.2.weight'] = a['network.merge.0.2.weight'][:-1]
+        a['network.merge.0.2.bias'] = a['network.merge.0.2.bias'][:-1]
+    case('unchained', 'chain', arrays_change=unchained)
+
+    def bad_batchnorm_eps(m):
+        for op in m['plan']['merge']:
+            if 'batchnorm' in op:
+                op['eps'] = -1.0
+    if any('batchnorm' in op for op in meta['plan']['merge']):
+        case('eps', 'batchnorm', bad_batchnorm_eps)
+    for path, match in cases.items():
+        with pytest.raises(CheckpointError, match=match) as info:
+            CpuNetworkSolver(path)
+        assert str(path) in str(info.value)
+
+
+def test_a_zip_bomb_is_refused_before_it_inflates(tmp_path):
+    path = tmp_path / 'bomb.npz'
+    with zipfile.ZipFile(path, 'w', zipfile.ZIP_DEFLATED) as archive:
+        with archive.open('pose_std.npy', 'w', force_zip64=True) as member:
+            chunk = bytes(1 << 20)
+            for _ in range(200):  # 200 MB of zeros: about 200 KB compressed
+                member.write(chunk)
+    assert path.stat().st_size < 1 << 20
+    with pytest.raises(CheckpointError, match='over the limits'):
+        load_weights(path)
+
+
+def test_an_npy_header_that_lies_about_its_size_is_refused(tmp_path):
+    path = tmp_path / 'lie.npz'
+    header = np.lib.format.header_data_from_array_1_0(np.zeros(4, np.float32))
+    header['shape'] = (10 ** 10,)  # 40 GB promised, 16 bytes given
+    with zipfile.ZipFile(path, 'w') as archive, archive.open('pose_std.npy', 'w') as member:
+        np.lib.format.write_array_header_1_0(member, header)
+        member.write(bytes(16))
+    with pytest.raises(CheckpointError, match='header says'):
+        load_weights(path)
+
+
+def test_any_plan_gives_a_finite_solver_or_a_checkpoint_error(tmp_path_factory):
+    """Plans mutated anywhere (a value replaced by any JSON tree), valid digests."""
+    arrays, meta = _shipped('improved')
+    folder = tmp_path_factory.mktemp('plans')
+    json_trees = st.recursive(
+        st.one_of(st.none(), st.booleans(), st.integers(-10, 10 ** 30), st.text(max_size=30),
+                  st.floats(allow_nan=False, allow_infinity=False)),
+        lambda inner: st.one_of(st.lists(inner, max_size=4),
+                                st.dictionaries(st.text(max_size=10), inner, max_size=4)),
+        max_leaves=12)
+
+    def slots(node, path=()):
+        yield path
+        children = node.items() if isinstance(node, dict) else enumerate(node) \
+            if isinstance(node, list) else ()
+        for key, child in children:
+            yield from slots(child, path + (key,))
+    places = list(slots(meta['plan']))[1:]
+
+    @SETTINGS
+    @given(st.sampled_from(places), json_trees)
+    def check(place, value):
+        plan = json.loads(json.dumps(meta['plan']))
+        node = plan
+        for key in place[:-1]:
+            node = node[key]
+        node[place[-1]] = value
+        path = _write(folder, arrays, {**meta, 'plan': plan})
+        try:
+            solver = CpuNetworkSolver(path)
+        except CheckpointError:
+            return
+        out = solver.predict(np.tile([[0.2, 0.0, 0.2, 0.0, 0.0, 0.0, 1.0]], (3, 1)))
+        assert out.shape == (3, 4) and np.all(np.isfinite(out))
+
+    check()
+
+
+# ---- one model, one write ------------------------------------------------------------------
+
+_SAVE_AND_DIE = r'''
+import os, sys
+sys.path.insert(0, {test_dir!r})
+import torch
+from ik_net_ros.kinematics import DEFAULT_GEOMETRY
+from ik_net_ros.training.checkpoint import save_checkpoint
+import _pair_models
+calls, die_at = [0], int(sys.argv[1])
+real = {{name: getattr(os, name) for name in ('replace', 'fsync', 'write')}}
+
+def counted(name):
+    def call(*args, **kwargs):
+        calls[0] += 1
+        if calls[0] == die_at:
+            os._exit(9)  # a kill: no cleanup, no finally
+        return real[name](*args, **kwargs)
+    return call
+for name in real:
+    setattr(os, name, counted(name))
+save_checkpoint(sys.argv[2], _pair_models.model(2), 'focused', _pair_models.KWARGS,
+                DEFAULT_GEOMETRY)
+sys.stdout.write('done %d' % calls[0])
+'''
+
+
+def test_a_save_killed_at_any_step_never_loads_a_mix(tmp_path):
+    """A subprocess saves a new model over an old one and is killed (os._exit) at its k-th
+    write, fsync or rename, for every k: loading the .pt (torch) and the .npz (CPU) then gives
+    the old model in both, the new one in both, or a refusal naming both files."""
+    import subprocess
+    import sys
+
+    import torch
+
+    from _pair_models import KWARGS, model
+    from ik_net_ros.kinematics import DEFAULT_GEOMETRY
+    from ik_net_ros.training.checkpoint import load_checkpoint, save_checkpoint
+    script = tmp_path / 'save_and_die.py'
+    script.write_text(_SAVE_AND_DIE.format(test_dir=os.path.dirname(__file__)))
+    probe = np.array([[0.2, 0.0, 0.2, 0.0, 0.0, 0.0, 1.0]])
+    answers = {}
+    for seed in (1, 2):
+        with torch.no_grad():
+            out = model(seed).eval()(torch.as_tensor(probe, dtype=torch.float32))
+        answers[seed] = out.numpy()
+    outcomes, k = set(), 1
+    while True:
+        path = tmp_path / f'k{k}' / 'm.pt'
+        save_checkpoint(path, model(1), 'focused', KWARGS, DEFAULT_GEOMETRY)
+        proc = subprocess.run([sys.executable, str(script), str(k), str(path)],
+                              capture_output=True, text=True, timeout=300)
+        results = []
+        for load in (lambda: load_checkpoint(path).model.eval()(
+                         torch.as_tensor(probe, dtype=torch.float32)).detach().numpy(),
+                     lambda: _raw_network(path.with_suffix('.npz'), probe)):
+            try:
+                results.append(load())
+            except CheckpointError as e:
+                assert str(path) in str(e) and str(path.with_suffix('.npz')) in str(e), e
+                results.append(None)
+        seeds = [next((s for s, a in answers.items() if r is not None and np.allclose(
+            r, a, atol=1e-4)), None) for r in results]
+        if all(r is None for r in results):
+            outcome = 'refused'
+        else:
+            assert all(r is not None for r in results) and seeds[0] == seeds[1] is not None, \
+                (k, seeds)
+            outcome = f'model {seeds[0]}'
+        outcomes.add(outcome)
+        if proc.returncode == 0:
+            assert proc.stdout.startswith('done') and outcome == 'model 2'
+            break
+        assert proc.returncode == 9, proc.stderr
+        k += 1
+    assert outcomes >= {'model 1', 'model 2', 'refused'}, outcomes
+
+
+def _raw_network(weights, probe):
+    """The weights file's network output (normalised space undone) for ``probe``."""
+    from ik_net_ros.solver.fast import NumpyForward
+    arrays, meta = load_weights(weights)
+    return NumpyForward(meta['plan'], arrays)(np.asarray(probe, np.float32))
