@@ -90,8 +90,8 @@ def test_calibration_files_round_trip_and_drive_the_solvers(tmp_path):
     bad = yaml.safe_load((tmp_path / 'arm.yaml').read_text())
     bad['geometry']['forearm'] = float('nan')
     (tmp_path / 'bad.yaml').write_text(yaml.safe_dump(bad))
-    for path, match in ((tmp_path / 'bad.yaml', 'not an OM-X'), (tmp_path / 'none.yaml', 'no such'),
-                        (tmp_path, 'not a regular file')):
+    for path, match in ((tmp_path / 'bad.yaml', 'not an OM-X'),
+                        (tmp_path / 'none.yaml', 'no such'), (tmp_path, 'not a regular file')):
         with pytest.raises(DatasetError, match=match):
             load_calibration(path)
 

@@ -66,7 +66,7 @@ def test_hostile_yaml_files_are_refused_by_name(tmp_path, what, load):
     cases = {deep: 'nested deeper', huge: 'digits', big: 'limit', fifo: 'not a regular',
              bomb: 'aliases', tmp_path / 'zero.yaml': 'no such'}
     cases[_geometry_file(tmp_path, 'zero_links.yaml',
-                         **{n: 0 for n in LINK_FIELDS})] = 'must be a finite number in'
+                         **dict.fromkeys(LINK_FIELDS, 0))] = 'must be a finite number in'
     cases[_geometry_file(tmp_path, 'negative.yaml', forearm=-0.124)] = 'forearm must be'
     cases[_geometry_file(tmp_path, 'far.yaml', shoulder_height=-0.233)] = 'shoulder_height'
     cases[_geometry_file(tmp_path, 'offset.yaml', joint_offsets=[0, 0, 0.7, 0])] = \
@@ -281,10 +281,10 @@ def test_a_save_killed_at_any_step_never_loads_a_mix(tmp_path):
     import sys
 
     import torch
-
     from _pair_models import KWARGS, model
+
     from ik_net_ros.kinematics import DEFAULT_GEOMETRY
-    from ik_net_ros.training.checkpoint import load_checkpoint, save_checkpoint
+    from ik_net_ros.training.checkpoint import save_checkpoint
     script = tmp_path / 'save_and_die.py'
     script.write_text(_SAVE_AND_DIE.format(test_dir=os.path.dirname(__file__)))
     probe = np.array([[0.2, 0.0, 0.2, 0.0, 0.0, 0.0, 1.0]])
@@ -300,11 +300,9 @@ def test_a_save_killed_at_any_step_never_loads_a_mix(tmp_path):
         proc = subprocess.run([sys.executable, str(script), str(k), str(path)],
                               capture_output=True, text=True, timeout=300)
         results = []
-        for load in (lambda: load_checkpoint(path).model.eval()(
-                         torch.as_tensor(probe, dtype=torch.float32)).detach().numpy(),
-                     lambda: _raw_network(path.with_suffix('.npz'), probe)):
+        for load in (_torch_network, _raw_network):
             try:
-                results.append(load())
+                results.append(load(path, probe))
             except CheckpointError as e:
                 assert str(path) in str(e) and str(path.with_suffix('.npz')) in str(e), e
                 results.append(None)
@@ -325,8 +323,18 @@ def test_a_save_killed_at_any_step_never_loads_a_mix(tmp_path):
     assert outcomes >= {'model 1', 'model 2', 'refused'}, outcomes
 
 
-def _raw_network(weights, probe):
-    """The weights file's network output (normalised space undone) for ``probe``."""
+def _torch_network(path, probe):
+    """The checkpoint's network output for ``probe`` (the torch path)."""
+    import torch
+
+    from ik_net_ros.training.checkpoint import load_checkpoint
+    with torch.no_grad():
+        model = load_checkpoint(path).model.eval()
+        return model(torch.as_tensor(probe, dtype=torch.float32)).numpy()
+
+
+def _raw_network(path, probe):
+    """The weights file's network output for ``probe`` (the torch-free path)."""
     from ik_net_ros.solver.fast import NumpyForward
-    arrays, meta = load_weights(weights)
+    arrays, meta = load_weights(path.with_suffix('.npz'))
     return NumpyForward(meta['plan'], arrays)(np.asarray(probe, np.float32))
