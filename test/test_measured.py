@@ -17,27 +17,22 @@ from ik_net_ros.nodes.conversions import array_to_pose, joint_state
 
 
 @settings(max_examples=80, deadline=None, derandomize=True, database=None)
-@given(states=st.lists(st.floats(0, 10), max_size=30),
-       measurements=st.lists(st.floats(0, 10), max_size=30),
+@given(states=st.lists(st.floats(1, 10), max_size=30),
+       measurements=st.lists(st.floats(1, 10), max_size=30),
        tolerance=st.floats(0.001, 0.5), interleave=st.randoms(use_true_random=False))
 def test_every_state_is_paired_with_its_nearest_measurement_or_counted(
         states, measurements, tolerance, interleave):
-    pairer = StampPairer(tolerance, max_wait=100.0)  # latency unbounded here
-    events = [('s', t) for t in sorted(states)] + [('m', t) for t in sorted(measurements)]
-    # each stream stays in stamp order; the two interleave arbitrarily (latencies differ)
-    s_iter, m_iter = iter(sorted(states)), iter(sorted(measurements))
-    order = [e[0] for e in events]
-    interleave.shuffle(order)
+    pairer = StampPairer(tolerance, wait=100.0)  # latency unbounded here
+    events = [('s', t) for t in states] + [('m', t) for t in measurements]
+    interleave.shuffle(events)  # any order within and across the streams
     pairs = []
-    for kind in order:
+    for kind, t in events:
         if kind == 's':
-            t = next(s_iter)
-            pairs += pairer.add_state(t, np.array([t, 0, 0, 0]))
+            pairs += pairer.add_state(t, np.array([t, 0, 0, 0]), now=0.0)
         else:
-            t = next(m_iter)
-            pairs += pairer.add_measurement(t, np.array([t, 0, 0, 0, 0, 0, 1.0]))
+            pairs += pairer.add_measurement(t, np.array([t, 0, 0, 0, 0, 0, 1.0]), now=0.0)
     pairs += pairer.flush()
-    assert len(pairs) + pairer.unmatched == len(states)
+    assert len(pairs) + pairer.unmatched == len(states) == pairer.states
     for stamp, joints, pose in pairs:
         assert joints[0] == stamp  # the state itself, not another
         gap = abs(pose[0] - stamp)
@@ -45,23 +40,26 @@ def test_every_state_is_paired_with_its_nearest_measurement_or_counted(
         assert all(abs(m - stamp) >= gap for m in measurements)  # the nearest one
 
 
-def test_pairer_waits_for_a_closer_measurement_then_decides():
-    pairer = StampPairer(0.02)
-    assert pairer.add_measurement(0.995, np.ones(7)) == []
-    assert pairer.add_state(1.0, np.zeros(4)) == []  # 1.003 may still come
-    assert pairer.add_measurement(1.003, np.full(7, 2.0)) == []
-    (stamp, _, pose), = pairer.add_measurement(1.05, np.full(7, 3.0))
+def test_pairer_waits_on_the_receive_clock_then_decides():
+    pairer = StampPairer(0.02, wait=0.5)
+    assert pairer.add_measurement(0.995, np.ones(7), now=10.0) == []
+    assert pairer.add_state(1.0, np.zeros(4), now=10.0) == []  # 1.003 may still come
+    assert pairer.add_measurement(1.003, np.full(7, 2.0), now=10.1) == []
+    assert pairer.add_measurement(1.05, np.full(7, 3.0), now=10.2) == []  # stamps decide nothing
+    (stamp, _, pose), = pairer.poll(10.5)
     assert stamp == 1.0 and pose[0] == 2.0
-    assert pairer.add_state(2.0, np.zeros(4)) == [] and pairer.flush() == []
+    assert pairer.add_state(2.0, np.zeros(4), now=10.6) == [] and pairer.flush() == []
     assert pairer.unmatched == 1
-    # a tracker later than max_wait: the state is decided with what has arrived
-    late = StampPairer(0.02, max_wait=0.5)
-    late.add_measurement(3.0, np.ones(7))
-    assert late.add_state(3.01, np.zeros(4)) == []
-    (stamp, _, _), = late.add_state(3.6, np.zeros(4))
-    assert stamp == 3.01
+    # a tracker later than the wait: the state is decided with what has arrived
+    late = StampPairer(0.02, wait=0.5)
+    late.add_state(3.01, np.zeros(4), now=20.0)
+    assert late.poll(20.5) == [] and late.unmatched == 1
+    late.add_measurement(3.0, np.ones(7), now=20.6)  # too late for the state: not paired
+    assert late.flush() == []
     with pytest.raises(ValueError):
         StampPairer(0.0)
+    with pytest.raises(ValueError):
+        StampPairer(0.02, wait=float('nan'))
 
 
 @pytest.mark.parametrize('suffix', ['.csv', '.npz'])

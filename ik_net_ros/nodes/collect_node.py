@@ -10,6 +10,8 @@ import time
 import numpy as np
 from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import SetParametersResult
+from rclpy.clock import JumpThreshold
+from rclpy.duration import Duration
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
@@ -48,6 +50,10 @@ from ik_net_ros.nodes.params import (
 )
 from ik_net_ros.nodes.runner import run_node
 
+PAIR_PERIOD = 0.1  # s between decisions of waiting states: rows reach the file within
+# measured_wait + 0.1 s of their joint state
+CLOCK_JUMP = 0.5  # s back of this node's clock that starts a new pairing epoch
+
 PARAMETERS = {  # and 'output', whose default is made at start
     'min_joint_change': Spec(0.001, 'rad: skip a state whose joints all moved less than this '
                                     'since the last row', number_in(0.0, 10.0),
@@ -70,6 +76,10 @@ PARAMETERS = {  # and 'output', whose default is made at start
                                      'state it is paired with; states without one are counted, '
                                      'not written', number_in(1e-4, 1.0),
                                'a time in [0.0001, 1] s', fixed=True),
+    'measured_wait': Spec(0.5, 'seconds (receive clock) a joint state waits for its '
+                               'measurement before it is decided: more than the tracker\'s '
+                               'latency beyond the joint states\'', number_in(0.01, 0.9),
+                          'a time in [0.01, 0.9] s', fixed=True),
     'table_clearance': TABLE_CLEARANCE,
     'workspace': WORKSPACE,
     'babble': Spec(False, 'drive the arm through random configurations (simulated arm, no '
@@ -93,8 +103,9 @@ class CollectNode(Node):
             non_empty, 'a file path', fixed=True), **PARAMETERS}
         declare_parameters(self, self.specs)
         topic = self.get_parameter('measured_pose_topic').value
-        self.pairer = StampPairer(self.get_parameter('measured_tolerance').value) if topic \
-            else None
+        self.pairer = StampPairer(self.get_parameter('measured_tolerance').value,
+                                  self.get_parameter('measured_wait').value) if topic else None
+        self.reported_refusals = 0
         self.recorder = CsvRecorder(self.get_parameter('output').value, columns=RECORD_COLUMNS
                                     + (MEASURED_COLUMNS if topic else ()))
         self.bad_measurements = 0
@@ -115,6 +126,12 @@ class CollectNode(Node):
             self.measured_sub = self.create_subscription(PoseStamped, topic, self.on_measured,
                                                          100)
         self.flush_timer = self.create_timer(self.recorder.flush_period, self.on_flush)
+        if self.pairer is not None:  # waiting states are decided on the receive clock
+            self.pair_timer = self.create_timer(PAIR_PERIOD, self.on_pair)
+            self.clock_jumped = False
+            self.jump_handle = self.get_clock().create_jump_callback(
+                JumpThreshold(min_forward=None, min_backward=Duration(seconds=-CLOCK_JUMP),
+                              on_clock_change=True), post_callback=self.on_clock_jump)
         self.report_timer = self.create_timer(self.get_parameter('report_period').value,
                                               self.on_report)
         self.babble_pub = self.create_publisher(JointState, 'joint_command', 10)
@@ -141,12 +158,15 @@ class CollectNode(Node):
                 f'({self.filter.skipped[BAD]} so far)', throttle_duration_sec=5.0)
         if skip:
             return
-        stamp = stamp_to_seconds(msg.header.stamp) or time.time()
+        stamp = stamp_to_seconds(msg.header.stamp)
         if self.pairer is None:
-            self._write(stamp, joints)
-        else:
-            for row in self.pairer.add_state(stamp, joints):
-                self._write(*row)
+            # no tracker: the stamp only labels the row; a missing one is the node's time
+            self._write(stamp if stamp > 0 else self.get_clock().now().nanoseconds * 1e-9,
+                        joints)
+            return
+        for row in self.pairer.add_state(stamp, joints, time.monotonic()):
+            self._write(*row)
+        self._warn_refusals()
 
     def on_measured(self, msg: PoseStamped) -> None:
         """A tracker's tool pose: validated (frame, finite, a quaternion), then paired."""
@@ -160,8 +180,34 @@ class CollectNode(Node):
             self.get_logger().warning(f'measured pose skipped: {e} ({self.bad_measurements} so '
                                       'far)', throttle_duration_sec=5.0)
             return
-        for row in self.pairer.add_measurement(stamp_to_seconds(msg.header.stamp), pose):
+        for row in self.pairer.add_measurement(stamp_to_seconds(msg.header.stamp), pose,
+                                               time.monotonic()):
             self._write(*row)
+        self._warn_refusals()
+
+    def on_pair(self) -> None:
+        """Decide the states that have waited; a jump back of this node's clock (sim time
+        restarting) starts a new pairing epoch."""
+        rows = self.pairer.poll(time.monotonic())
+        if self.clock_jumped:
+            self.clock_jumped = False
+            rows += self.pairer.new_epoch()
+            self.get_logger().warning('the clock jumped back: a new pairing epoch')
+        for row in rows:
+            self._write(*row)
+
+    def on_clock_jump(self, jump) -> None:
+        self.clock_jumped = True  # acted on in on_pair, beside the other pairing work
+
+    def _warn_refusals(self) -> None:
+        refused = sum(self.pairer.refused.values()) + self.pairer.measurements_refused
+        if refused > self.reported_refusals:
+            self.reported_refusals = refused
+            self.get_logger().warning(
+                f'{sum(self.pairer.refused.values())} joint states and '
+                f'{self.pairer.measurements_refused} measurements refused so far: stamp zero, '
+                'negative or not finite (the publisher does not stamp its messages?)',
+                throttle_duration_sec=5.0)
 
     def _write(self, stamp: float, joints: np.ndarray, measured=None) -> None:
         extra = () if measured is None else tuple(measured)
@@ -195,7 +241,13 @@ class CollectNode(Node):
             f'{"; ".join(self.coverage.emptiest())}; skipped bad {self.filter.skipped[BAD]}'
             + (f'; {self.lost} rows lost (could not be written)' if self.lost else '')
             + (f'; {self.pairer.unmatched} states without a measurement in '
-               f'{self.pairer.tolerance:g} s (not written)' if self.pairer else ''))
+               f'{self.pairer.tolerance:g} s (not written); {self._refusals()}'
+               if self.pairer else ''))
+
+    def _refusals(self) -> str:
+        p = self.pairer
+        return (f'refused for their stamps: {sum(p.refused.values())} states, '
+                f'{p.measurements_refused} measurements; {p.jumps} clock jumps back')
 
     def shutdown(self) -> None:
         """Flush, fsync and close the file: a complete dataset after Ctrl-C or SIGTERM."""
@@ -208,7 +260,8 @@ class CollectNode(Node):
             self.get_logger().error(str(e))
         lost = f'; {self.lost} could not be written' if self.lost else ''
         if self.pairer is not None:
-            lost += f'; {self.pairer.unmatched} states had no measurement in tolerance'
+            lost += (f'; {self.pairer.unmatched} states had no measurement in tolerance; '
+                     f'{self._refusals()}')
         self.get_logger().info(f'{self.recorder.rows} rows written to {self.recorder.path}{lost}')
 
 

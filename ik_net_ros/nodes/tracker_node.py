@@ -52,7 +52,8 @@ class TrackerNode(Node):
 
     def on_truth(self, msg: PoseStamped) -> None:
         stamp = stamp_to_seconds(msg.header.stamp)
-        if stamp - self.last < 1.0 / self.get_parameter('rate').value:
+        # a stamp behind the last one (the input's clock jumped back) starts the count again
+        if 0.0 <= stamp - self.last < 1.0 / self.get_parameter('rate').value:
             return
         self.last = stamp
         value = self.get_parameter
