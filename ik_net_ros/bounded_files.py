@@ -233,7 +233,7 @@ def _parse_npy(raw: bytes):
     else:
         raise ValueError(f'.npy version {version} is not read here')
     if dtype.hasobject or dtype.kind not in 'biuf' or dtype.fields is not None:
-        raise ValueError(f'dtype {dtype} is not a plain number')
+        raise ValueError(f'holds {dtype} values, not real numbers')
     count = 1
     for n in shape:
         count *= n

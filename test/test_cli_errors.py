@@ -58,7 +58,7 @@ CASES = [
     (['dataset', 'iknet:{d}/latin1.csv,{d}/latin1.csv', '{d}/o.csv'], 'UTF-8'),
     (['dataset', 'iknet:{d}/poses.csv,{d}/nan_joints.csv', '{d}/o.csv'], 'line 1: NaN'),
     (['dataset', 'iknet:{d}/poses.csv', '{d}/o.csv'], 'iknet'),
-    (['dataset', '{d}/missing.csv', '{d}/o.csv'], 'cannot read'),
+    (['dataset', '{d}/missing.csv', '{d}/o.csv'], 'no such'),
     # train
     (['train', '--output', '{d}/m.pt', '--epochs', '0'], 'epochs'),
     (['train', '--output', '{d}/m.pt', '--batch-size', '0'], 'batch_size'),

@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import csv
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from ik_net_ros.atomic import atomic_write
+from ik_net_ros.bounded_files import load_npz, open_limited
 from ik_net_ros.data.dataset import JOINT_COLUMNS, MEASURED_COLUMNS, POSE_COLUMNS, PoseJointSet
 from ik_net_ros.errors import DatasetError
 
@@ -26,35 +29,77 @@ __all__ = ['read_csv', 'write_csv', 'read_npz', 'write_npz', 'load_dataset', 'sa
 
 log = logging.getLogger(__name__)
 CSV_COLUMNS = JOINT_COLUMNS + POSE_COLUMNS
+MAX_CSV_BYTES = 1 << 40  # a regular file; memory is the real bound (checked before allocating)
+MAX_HEADER_BYTES = MAX_LINE_BYTES = 1 << 16
+CHUNK_ROWS = 65536
+PROGRESS_BYTES = 50 << 20
 
 
-def read_csv(path: str | Path) -> PoseJointSet:
-    """Read a CSV dataset. Raises DatasetError (file, line and reason) on malformed content."""
+def read_csv(path: str | Path, progress: bool | None = None) -> PoseJointSet:
+    """Read a CSV dataset in bounded memory: the rows are counted first, one float64 array is
+    allocated for the columns used, and lines are parsed into it in chunks (NumPy's C parser),
+    so the peak is that array plus one chunk (a 3 M-row recording: about 0.4 GB).
+
+    Args:
+        progress: show a progress bar (None: on a terminal, for files over 50 MB).
+
+    Raises:
+        DatasetError: file and line and reason on malformed content; not a regular file; not
+            enough memory for the rows (said before anything is allocated where it can be).
+    """
     path = Path(path)
+    with open_limited(path, MAX_CSV_BYTES, DatasetError, 'dataset') as f:
+        size = os.fstat(f.fileno()).st_size
+        header_line = f.readline(MAX_HEADER_BYTES + 1)
+        if not header_line.strip():
+            raise DatasetError(f'{path}: empty file, expected a header {",".join(CSV_COLUMNS)}')
+        header, cols, measured = _header(path, header_line)
+        rows, torn = _count_rows(f, path)
+        if torn:
+            # a last line without its newline is torn by definition (a crash mid-write), even
+            # when it still parses: '0.9096' cut to '0.9' is a wrong value, not a short one
+            log.warning('%s: line %d has no newline (recording cut off?); skipped', path,
+                        rows + 2)
+        values = _allocate(path, rows, len(cols))
+        f.seek(len(header_line))
+        kept = 0
+        show = size > PROGRESS_BYTES if progress is None else progress
+        with tqdm(total=rows, desc=f'read {path.name}', unit='row', unit_scale=True,
+                  disable=not show or None, leave=False) as bar:
+            lineno = 2
+            while lineno - 2 < rows:
+                chunk = _lines(f, path, lineno, min(CHUNK_ROWS, rows - (lineno - 2)))
+                kept += _parse_chunk(path, chunk, lineno, len(header), cols, values[kept:])
+                lineno += len(chunk)
+                bar.update(len(chunk))
+    values = values[:kept]
+    return PoseJointSet(values[:, 4:11], values[:, :4], {'source': str(path)},
+                        values[:, 11:] if measured else None)
+
+
+def _lines(f, path: Path, first_line: int, count: int) -> list[bytes]:
+    """The next ``count`` lines, none over MAX_LINE_BYTES (the collector's are about 400)."""
+    lines = []
+    for lineno in range(first_line, first_line + count):
+        line = f.readline(MAX_LINE_BYTES + 1)
+        if len(line) > MAX_LINE_BYTES:
+            raise DatasetError(f'{path}: line {lineno}: over {MAX_LINE_BYTES} bytes')
+        lines.append(line)
+    return lines
+
+
+def _header(path: Path, line: bytes) -> tuple[list[str], list[int], bool]:
+    if len(line) > MAX_HEADER_BYTES:
+        raise DatasetError(f'{path}: line 1: a header over {MAX_HEADER_BYTES} bytes')
     try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise DatasetError(f'{path}: cannot read ({e.strerror})') from e
-    try:
-        text = raw.decode('utf-8')
+        text = line.decode('utf-8')
     except UnicodeDecodeError as e:
-        line = raw[:e.start].count(b'\n') + 1
-        raise DatasetError(f'{path}: line {line}: not text (byte {e.start} is not UTF-8; a '
-                           'damaged or binary file?)') from e
-    lines = text.splitlines()
-    if text and not text.endswith('\n') and len(lines) > 1:
-        # a last line without its newline is torn by definition (a crash mid-write), even
-        # when it still parses: '0.9096' cut to '0.9' is a wrong value, not a short one
-        log.warning('%s: line %d has no newline (recording cut off?); skipped', path, len(lines))
-        lines = lines[:-1]
-    reader = csv.reader(lines)
+        raise DatasetError(f'{path}: line 1: not text (byte {e.start} is not UTF-8; a damaged '
+                           'or binary file?)') from e
     try:
-        rows = list(reader)
-    except csv.Error as e:  # e.g. a field over the csv module's limit (128 KiB)
-        raise DatasetError(f'{path}: line {reader.line_num}: not CSV ({e})') from e
-    if not rows:
-        raise DatasetError(f'{path}: empty file, expected a header {",".join(CSV_COLUMNS)}')
-    header = [h.strip() for h in rows[0]]
+        header = [h.strip() for h in next(csv.reader([text]))]
+    except (csv.Error, StopIteration) as e:
+        raise DatasetError(f'{path}: line 1: not a CSV header ({type(e).__name__})') from e
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
         raise DatasetError(f'{path}: line 1: header lacks column(s) {", ".join(missing)}')
@@ -63,23 +108,86 @@ def read_csv(path: str | Path) -> PoseJointSet:
         raise DatasetError(f'{path}: line 1: header has {", ".join(measured)} but not all of '
                            f'{", ".join(MEASURED_COLUMNS)}')
     cols = [header.index(c) for c in CSV_COLUMNS + (MEASURED_COLUMNS if measured else ())]
-    values = np.empty((len(rows) - 1, len(cols)))
-    kept = 0
-    for lineno, row in enumerate(rows[1:], start=2):
-        if not row or all(not v.strip() for v in row):
+    return header, cols, bool(measured)
+
+
+def _count_rows(f, path: Path) -> tuple[int, bool]:
+    """Complete lines after the header, and whether a torn last line (no newline) follows."""
+    count, last = 0, b'\n'
+    while True:
+        block = f.read(1 << 24)
+        if not block:
+            break
+        count += block.count(b'\n')
+        last = block[-1:]
+    return count, last != b'\n'
+
+
+def _allocate(path: Path, rows: int, cols: int) -> np.ndarray:
+    need = rows * cols * 8
+    available = _available_memory()
+    if available is not None and need > available:
+        raise DatasetError(f'{path}: {rows} rows need {need / 1e9:.1f} GB, {available / 1e9:.1f} '
+                           'GB of memory is available (split the recording, or convert it on '
+                           'a larger machine: `ik_net_ros dataset in.csv out.npz`)')
+    try:
+        return np.empty((rows, cols))
+    except MemoryError as e:
+        raise DatasetError(f'{path}: out of memory for {rows} rows ({need / 1e9:.1f} GB)') from e
+
+
+def _available_memory() -> int | None:
+    try:
+        with open('/proc/meminfo', 'rb') as f:
+            for line in f:
+                if line.startswith(b'MemAvailable:'):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _parse_chunk(path: Path, chunk: list[bytes], first_line: int, fields: int, cols: list[int],
+                 out: np.ndarray) -> int:
+    """Parse lines (bytes) numbered from ``first_line`` into ``out``; returns the rows kept
+    (blank lines are skipped). A problem is located by parsing the chunk line by line."""
+    try:
+        lines = [line.decode('utf-8') for line in chunk]
+        lines = [line for line in lines if line.strip()]
+        if any(line.count(',') != fields - 1 for line in lines):
+            raise ValueError('field count')
+        table = np.loadtxt(lines, delimiter=',', usecols=cols, ndmin=2, dtype=np.float64) \
+            if lines else np.empty((0, len(cols)))
+        if not np.all(np.isfinite(table)):
+            raise ValueError('not finite')
+    except (UnicodeDecodeError, ValueError):
+        _locate(path, chunk, first_line, fields, cols)
+        raise AssertionError('unreachable: _locate raises') from None
+    out[:len(table)] = table
+    return len(table)
+
+
+def _locate(path: Path, chunk: list[bytes], first_line: int, fields: int, cols: list[int]):
+    """Raise the DatasetError of the first bad line of ``chunk`` (the slow, exact path)."""
+    for lineno, raw in enumerate(chunk, start=first_line):
+        try:
+            text = raw.decode('utf-8')
+        except UnicodeDecodeError as e:
+            raise DatasetError(f'{path}: line {lineno}: not text (byte {e.start} is not UTF-8; '
+                               'a damaged or binary file?)') from e
+        if not text.strip():
             continue
         try:
-            if len(row) != len(header):
-                raise ValueError(f'{len(row)} fields, header has {len(header)}')
-            values[kept] = [float(row[c]) for c in cols]
-        except ValueError as e:
+            row = next(csv.reader([text]))
+            if len(row) != fields:
+                raise ValueError(f'{len(row)} fields, header has {fields}')
+            values = [float(row[c]) for c in cols]
+        except (ValueError, csv.Error) as e:
             raise DatasetError(f'{path}: line {lineno}: {_short(e)}') from e
-        if not np.all(np.isfinite(values[kept])):
+        if not all(np.isfinite(values)):
             raise DatasetError(f'{path}: line {lineno}: NaN or inf')
-        kept += 1
-    values = values[:kept]
-    return PoseJointSet(values[:, 4:11], values[:, :4], {'source': str(path)},
-                        values[:, 11:] if measured else None)
+    raise DatasetError(f'{path}: lines {first_line}-{first_line + len(chunk) - 1}: not CSV '
+                       'numbers')
 
 
 def _short(error: Exception, limit: int = 200) -> str:
@@ -106,24 +214,17 @@ def read_npz(path: str | Path) -> PoseJointSet:
             numbers (strings, objects, complex), wrong shapes, NaN or inf.
     """
     path = Path(path)
-    try:
-        with np.load(path, allow_pickle=False) as z:
-            arrays = {name: z[name] for name in ('poses', 'joints')}
-            if 'measured' in z:
-                arrays['measured'] = z['measured']
-            meta = {'source': str(path)}
-            if 'seed' in z:
-                seed = z['seed']
-                if seed.shape != () or seed.dtype.kind not in 'iu':
-                    raise DatasetError(f'{path}: seed is not an integer')
-                meta['seed'] = int(seed)
-    except KeyError as e:
-        raise DatasetError(f'{path}: missing array {e} (expected poses and joints)') from e
-    except DatasetError:
-        raise
-    except Exception as e:  # noqa: BLE001 - damaged archives raise BadZipFile, zlib.error...
-        raise DatasetError(f'{path}: not a readable NPZ file ({type(e).__name__}: '
-                           f'{_short(e)})') from e
+    arrays = load_npz(path, DatasetError, _available_memory() or MAX_CSV_BYTES, 'dataset')
+    missing = [name for name in ('poses', 'joints') if name not in arrays]
+    if missing:
+        raise DatasetError(f'{path}: missing array {missing[0]!r} (expected poses and joints)')
+    meta = {'source': str(path)}
+    if 'seed' in arrays:
+        seed = arrays.pop('seed')
+        if seed.shape != () or seed.dtype.kind not in 'iu':
+            raise DatasetError(f'{path}: seed is not an integer')
+        meta['seed'] = int(seed)
+    arrays = {k: v for k, v in arrays.items() if k in ('poses', 'joints', 'measured')}
     for name, array in arrays.items():
         if array.dtype.kind not in 'iuf':
             raise DatasetError(f'{path}: {name} holds {array.dtype} values, not real numbers')

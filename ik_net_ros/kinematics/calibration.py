@@ -36,6 +36,7 @@ PARAMETERS = ('offset1', 'offset2', 'offset3', 'offset4') + LINKS
 SCALE = np.array([math.radians(1.0)] * 4 + [1e-3] * 6)  # what "a typical error" is, per param
 ORIENTATION_WEIGHT = 0.1  # m per rad: 0.2 deg of tracker noise weighs like 0.35 mm
 RANK_TOLERANCE = 1e-4
+CHUNK = 1 << 15  # rows per step of the sums: a chunk's Jacobian is about 16 MB
 
 
 def _with(geometry: ArmGeometry, p: np.ndarray) -> ArmGeometry:
@@ -58,9 +59,12 @@ def pose_residuals(joints: np.ndarray, measured: np.ndarray, geometry: ArmGeomet
 
 def pose_errors(joints: np.ndarray, measured: np.ndarray, geometry: ArmGeometry) -> dict:
     """Median and p95 of the position (mm) and orientation (deg) errors."""
-    reached = forward_kinematics(joints, geometry)
-    mm = 1e3 * np.linalg.norm(reached[:, :3] - measured[:, :3], axis=1)
-    deg = np.degrees(quat_angle(reached[:, 3:], measured[:, 3:]))
+    mm, deg = np.empty(len(joints)), np.empty(len(joints))
+    for i in range(0, len(joints), CHUNK):
+        reached = forward_kinematics(joints[i:i + CHUNK], geometry)
+        mm[i:i + CHUNK] = 1e3 * np.linalg.norm(reached[:, :3] - measured[i:i + CHUNK, :3],
+                                               axis=1)
+        deg[i:i + CHUNK] = np.degrees(quat_angle(reached[:, 3:], measured[i:i + CHUNK, 3:]))
     return {'position_mm_median': float(np.median(mm)),
             'position_mm_p95': float(np.percentile(mm, 95)),
             'orientation_deg_median': float(np.median(deg)),
@@ -124,19 +128,21 @@ def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
     p = _vector(nominal)
     basis = None
     for _ in range(iterations):
-        r = pose_residuals(joints, measured, _with(nominal, p))
-        jac = _jacobian(joints, measured, nominal, p, r)  # (M, P), scaled columns
-        u, s, vt = np.linalg.svd(jac, full_matrices=False)
+        jtj, jtr, _, _ = _normal_equations(joints, measured, nominal, p)
+        # J = U S V^T, so J^T J = V S^2 V^T: the SVD's directions without holding J (M x P)
+        s2, v = np.linalg.eigh(jtj)
+        s2, vt = np.maximum(s2[::-1], 0.0), v[:, ::-1].T
+        s = np.sqrt(s2)
         keep = s > RANK_TOLERANCE * s[0]
-        step = -(vt[keep].T @ ((u[:, keep].T @ r) / s[keep])) * SCALE
+        step = -(vt[keep].T @ ((vt[keep] @ jtr) / s2[keep])) * SCALE
         p = p + step
         basis = (s, vt, keep)
         if np.max(np.abs(step / SCALE)) < 1e-6:
             break
     s, vt, keep = basis
-    r = pose_residuals(joints, measured, _with(nominal, p))
-    dof = max(1, r.size - int(keep.sum()))
-    sigma2 = float(r @ r) / dof
+    _, _, rr, size = _normal_equations(joints, measured, nominal, p, jacobian=False)
+    dof = max(1, size - int(keep.sum()))
+    sigma2 = rr / dof
     cov = (vt[keep].T / s[keep] ** 2) @ vt[keep] * sigma2  # scaled-parameter covariance
     # a parameter is identifiable when it (nearly) lies in the determined directions
     inside = np.sum(vt[keep] ** 2, axis=0)
@@ -145,13 +151,32 @@ def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
                   else float('nan')) for i, name in enumerate(PARAMETERS)}
     geometry = _with(nominal, p)
     result = CalibrationResult(geometry, nominal, std, identifiable, int(keep.sum()),
-                               math.sqrt(float(r @ r) / r.size))
+                               math.sqrt(rr / size))
     result.fit = {'nominal': pose_errors(joints, measured, nominal),
                   'calibrated': pose_errors(joints, measured, geometry)}
     if held_out is not None and len(held_out[0]):
         result.held_out = {'nominal': pose_errors(*held_out, nominal),
                            'calibrated': pose_errors(*held_out, geometry)}
     return result
+
+
+def _normal_equations(joints, measured, nominal, p, jacobian: bool = True
+                      ) -> tuple[np.ndarray | None, np.ndarray | None, float, int]:
+    """(J^T J, J^T r, r . r, residual count) summed a chunk of rows at a time: memory bounded
+    whatever the recording's length (J of 3 M rows would be 1.4 GB)."""
+    jtj = jtr = None
+    if jacobian:
+        jtj, jtr = np.zeros((len(p), len(p))), np.zeros(len(p))
+    rr, size = 0.0, 0
+    for i in range(0, len(joints), CHUNK):
+        q, m = joints[i:i + CHUNK], measured[i:i + CHUNK]
+        r = pose_residuals(q, m, _with(nominal, p))
+        rr, size = rr + float(r @ r), size + r.size
+        if jacobian:
+            jac = _jacobian(q, m, nominal, p, r)  # (rows * 6, P), scaled columns
+            jtj += jac.T @ jac
+            jtr += jac.T @ r
+    return jtj, jtr, rr, size
 
 
 def _jacobian(joints, measured, nominal, p, r, eps: float = 1e-7) -> np.ndarray:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from tqdm import tqdm
 
 from ik_net_ros.atomic import atomic_write
 from ik_net_ros.errors import ConfigError, DatasetError
@@ -29,6 +30,8 @@ from ik_net_ros.training.against_measured import (
     usable_rows,
 )
 from ik_net_ros.training.metrics import pose_accuracy
+
+EVALUATE_CHUNK = 1 << 17  # poses per solve: large enough that batching keeps its speed
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -58,13 +61,10 @@ def run(args: argparse.Namespace) -> int:
         return _run_measured(args, json_path)
     solver = load_solver(args.model, device=args.device)
     data = require_rows(load_data(args.data, solver.geometry), args.data)
-    reachable = is_reachable(data.poses, solver.geometry)
+    joints, reachable, seconds = _solve_in_chunks(solver, data.poses, args.refine)
     if not reachable.all():
         print(f'note: {int((~reachable).sum())} of {len(data)} poses are unreachable; '
               'they are scored with the solver\'s best effort')
-    start = time.perf_counter()
-    joints = solver.solve(data.poses, refine=args.refine, on_unreachable='nearest')
-    seconds = time.perf_counter() - start
     metrics = pose_accuracy(data.poses, joints, data.joints, solver.geometry)
     metrics['seconds_per_pose_batched'] = seconds / max(1, len(data))
     metrics['unreachable_share'] = float(np.mean(~reachable))
@@ -78,6 +78,25 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f'metrics file {json_path}: cannot be written ({e.strerror})'
                               ) from e
     return 0
+
+
+def _solve_in_chunks(solver, poses: np.ndarray, refine: bool
+                     ) -> tuple[np.ndarray, np.ndarray, float]:
+    """(joints, reachable, seconds solving) for every pose, a chunk at a time: a solve's (and
+    the reachability test's) temporaries are several times its input, so a recording of
+    millions of rows stays in bounded memory."""
+    joints, reachable, seconds = np.empty((len(poses), 4)), np.empty(len(poses), bool), 0.0
+    with tqdm(total=len(poses), desc='solve', unit='pose', unit_scale=True,
+              disable=len(poses) <= EVALUATE_CHUNK or None, leave=False) as bar:
+        for i in range(0, len(poses), EVALUATE_CHUNK):
+            chunk = poses[i:i + EVALUATE_CHUNK]
+            reachable[i:i + len(chunk)] = is_reachable(chunk, solver.geometry)
+            start = time.perf_counter()
+            joints[i:i + len(chunk)] = solver.solve(chunk, refine=refine,
+                                                    on_unreachable='nearest')
+            seconds += time.perf_counter() - start
+            bar.update(len(chunk))
+    return joints, reachable, seconds
 
 
 def _run_measured(args: argparse.Namespace, json_path) -> int:

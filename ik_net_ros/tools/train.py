@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ik_net_ros.data import random_split, sequential_split
+from ik_net_ros.data import PoseJointSet, random_split, sequential_split
 from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.kinematics import forward_kinematics, is_reachable
 from ik_net_ros.kinematics.calibration import load_calibration
@@ -105,9 +105,11 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError('--calibration goes with --target measured')
     data = require_rows(load_data(args.data, geometry), args.data, at_least=3)
     held = require_rows(load_data(args.held_out, geometry), args.held_out)  # before the work
-    split = random_split(data, args.val_fraction, args.seed) if args.split == 'random' \
-        else sequential_split(data, args.val_fraction)
-    train_set, val_set = split
+    summary = {**data.summary(), 'args_data': args.data}
+    data = PoseJointSet(data.poses, data.joints, data.meta)  # measured poses are not needed
+    train_set, val_set = random_split(data, args.val_fraction, args.seed) \
+        if args.split == 'random' else sequential_split(data, args.val_fraction)
+    del data  # a random split copied the rows: the file's table can go (peak 2x, not 3x)
     print(f'training {args.network} on {len(train_set)} rows, validating on {len(val_set)} '
           f'({args.data})')
     result = train(config, train_set, val_set, geometry, progress=not args.no_progress)
@@ -119,8 +121,7 @@ def run(args: argparse.Namespace) -> int:
                'history': [{k: round(v, 8) if isinstance(v, float) else v
                             for k, v in row.items()} for row in result.history]}
     path = save_checkpoint(output, model, args.network, args.network_kwargs, geometry,
-                           config.as_dict(), {**data.summary(), 'args_data': args.data},
-                           metrics)
+                           config.as_dict(), summary, metrics)
     # held-out figures of the saved file, through the public solver path
     solver = NetworkSolver(load_checkpoint(path), name=str(path))
     for refine in (False, True):
@@ -129,7 +130,7 @@ def run(args: argparse.Namespace) -> int:
             held.poses, joints, held.joints, geometry)
     metrics['held_out_data'] = args.held_out
     save_checkpoint(path, model, args.network, args.network_kwargs, geometry, config.as_dict(),
-                    {**data.summary(), 'args_data': args.data}, metrics)
+                    summary, metrics)
     print(f'wrote {path} (best epoch {result.best_epoch}, {result.seconds:.0f} s)')
     print_metrics('held-out', metrics['held_out'])
     print_metrics('held-out, refine=True', metrics['held_out_refined'])

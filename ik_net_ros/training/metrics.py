@@ -18,6 +18,9 @@ __all__ = ['pose_accuracy', 'SOLVED_MM', 'SOLVED_DEG']
 SOLVED_MM, SOLVED_DEG = 1.0, 1.0
 
 
+CHUNK = 1 << 17  # rows of one forward-kinematics call
+
+
 def pose_accuracy(poses: np.ndarray, joints: np.ndarray, labels: np.ndarray | None = None,
                   geometry: ArmGeometry = DEFAULT_GEOMETRY) -> dict[str, float]:
     """Tool errors of ``joints`` (N, 4) against the target ``poses`` (N, 7).
@@ -26,9 +29,12 @@ def pose_accuracy(poses: np.ndarray, joints: np.ndarray, labels: np.ndarray | No
     mean), the share solved within 1 mm and 1 degree, the share inside the joint limits, and the
     joint MSE (rad^2) against ``labels`` when given.
     """
-    reached = forward_kinematics(joints, geometry)
-    pos_mm = 1e3 * np.linalg.norm(reached[:, :3] - poses[:, :3], axis=1)
-    rot_deg = np.degrees(quat_angle(reached[:, 3:], poses[:, 3:]))
+    pos_mm, rot_deg = np.empty(len(poses)), np.empty(len(poses))
+    for i in range(0, len(poses), CHUNK):  # FK's temporaries for a chunk, not for millions
+        reached = forward_kinematics(joints[i:i + CHUNK], geometry)
+        pos_mm[i:i + CHUNK] = 1e3 * np.linalg.norm(reached[:, :3] - poses[i:i + CHUNK, :3],
+                                                   axis=1)
+        rot_deg[i:i + CHUNK] = np.degrees(quat_angle(reached[:, 3:], poses[i:i + CHUNK, 3:]))
     out = {'count': int(len(poses))}
     for name, err in (('position_mm', pos_mm), ('orientation_deg', rot_deg)):
         out[f'{name}_mean'] = float(err.mean())
