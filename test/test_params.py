@@ -56,7 +56,7 @@ def test_changes_follow_the_rules(ros):
     refused = node.set_parameters([Parameter('speed', value=-2.0)])[0]
     assert not refused.successful and 'needs a factor > 0' in refused.reason
     fixed = node.set_parameters([Parameter('rate', value=20.0)])[0]
-    assert not fixed.successful and 'read at start' in fixed.reason
+    assert not fixed.successful and 'read-only' in fixed.reason
     assert node.get_parameter('speed').value == 3 and node.get_parameter('rate').value == 10.0
 
 
@@ -64,7 +64,7 @@ def _yaml_sections():
     sections = {}
     for path in (ROOT / 'config').glob('*.yaml'):
         for name, body in yaml.safe_load(path.read_text()).items():
-            sections[name] = body['ros__parameters']
+            sections[name.removeprefix('/**/')] = body['ros__parameters']
     return sections
 
 
@@ -95,3 +95,27 @@ def test_a_node_started_with_a_bad_value_exits_2_with_the_reason(module, args, m
     out = proc.stdout + proc.stderr
     assert proc.returncode == 2 and message in out and 'Traceback' not in out, out
     assert f"[{module.removesuffix('_node')}]: parameter" in out, out  # logged under its name
+
+
+def test_ranges_and_start_only_parameters_are_in_the_descriptors(ros):
+    """What `ros2 param describe` and rqt show: the numeric rules as ranges, start-only
+    parameters read_only, the rule text as additional constraints."""
+    from ik_net_ros.nodes.params import Range
+    node = ros.add(collect_node.CollectNode(context=ros.context, parameter_overrides=[
+        Parameter('output', value='/tmp/ik_net_ros_descriptor_probe.csv')]))
+    try:
+        ranged = 0
+        for name, spec in collect_node.PARAMETERS.items():
+            descriptor = node.describe_parameter(name)
+            assert descriptor.read_only == spec.fixed, name
+            assert descriptor.additional_constraints == spec.need, name
+            if isinstance(spec.check, Range):
+                ranged += 1
+                (bounds,) = descriptor.integer_range if spec.check.integer \
+                    else descriptor.floating_point_range
+                assert (bounds.from_value, bounds.to_value) == (spec.check.lo, spec.check.hi)
+        assert ranged >= 5
+        result = node.set_parameters([Parameter('min_joint_change', value=11.0)])[0]
+        assert not result.successful and 'out of range' in result.reason
+    finally:
+        node.shutdown()

@@ -30,6 +30,7 @@ from ik_net_ros.nodes.conversions import (
     pose_to_array,
     stamp_to_seconds,
 )
+from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.params import (
     EXECUTOR,
     PERIOD_NEED,
@@ -48,6 +49,7 @@ from ik_net_ros.nodes.params import (
     topic_name,
     workspace_box,
 )
+from ik_net_ros.nodes.qos import SENSOR_STREAM
 from ik_net_ros.nodes.runner import run_node
 
 PAIR_PERIOD = 0.1  # s between decisions of waiting states: rows reach the file within
@@ -97,6 +99,7 @@ class CollectNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__('collect', **kwargs)
+        bridge_core_logs(self)
         default = datetime.datetime.now().strftime('iknet_data_%Y%m%d_%H%M%S.csv')
         self.specs = {'output': Spec(
             default, 'CSV file to append to (created with a header; an existing one must match)',
@@ -124,7 +127,7 @@ class CollectNode(Node):
         self.sub = self.create_subscription(JointState, 'joint_states', self.on_state, 100)
         if self.pairer is not None:
             self.measured_sub = self.create_subscription(PoseStamped, topic, self.on_measured,
-                                                         100)
+                                                         SENSOR_STREAM)
         self.flush_timer = self.create_timer(self.recorder.flush_period, self.on_flush)
         if self.pairer is not None:  # waiting states are decided on the receive clock
             self.pair_timer = self.create_timer(PAIR_PERIOD, self.on_pair)

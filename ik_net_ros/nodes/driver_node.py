@@ -24,6 +24,7 @@ from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state, joints_by_name
+from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.params import (
     EXECUTOR,
     PERIOD_NEED,
@@ -142,6 +143,7 @@ class DriverNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__('driver', **kwargs)
+        bridge_core_logs(self)
         declare_parameters(self, PARAMETERS)
         if self.get_parameter('gripper_id').value in self.get_parameter('ids').value:
             raise ConfigError('parameter gripper_id refused: it must differ from the joint ids')
@@ -244,8 +246,11 @@ class DriverNode(Node):
 
     def on_diagnostics(self) -> None:
         health = self.backend.health()
-        status = DiagnosticStatus(name=f'{self.get_name()}: arm',
-                                  hardware_id=str(self.get_parameter('port').value))
+        backend = str(self.get_parameter('backend').value)
+        hardware = str(self.get_parameter('port').value) if backend != 'sim' else 'sim'
+        # one name per driver: two arms under namespaces are two entries, never one
+        status = DiagnosticStatus(name=f'{self.get_fully_qualified_name()}: arm ({backend})',
+                                  hardware_id=hardware)
         status.level = DiagnosticStatus.OK if health.ok else DiagnosticStatus.ERROR
         status.message = health.message
         status.values = [KeyValue(key='backend', value=str(self.get_parameter('backend').value)),

@@ -7,12 +7,13 @@ from __future__ import annotations
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
 from rclpy.node import Node
-from rclpy.qos import QoSProfile
 from sensor_msgs.msg import JointState
 
 from ik_net_ros.kinematics import HOME_POSE
 from ik_net_ros.nodes.conversions import joint_state
+from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.params import EXECUTOR, declare_parameters
+from ik_net_ros.nodes.qos import NEWEST
 from ik_net_ros.nodes.runner import run_node
 
 PARAMETERS = {'executor': EXECUTOR}  # the ik node's, so the floor spins as the ik node does
@@ -23,11 +24,11 @@ class EchoResponderNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__('echo_responder', **kwargs)
+        bridge_core_logs(self)
         declare_parameters(self, PARAMETERS)
         self.pub = self.create_publisher(JointState, 'joint_command', 10)
         self.command = joint_state(HOME_POSE, Time())  # made once, as the ik node's
-        self.sub = self.create_subscription(PoseStamped, 'target_pose', self.on_target,
-                                            QoSProfile(depth=1))
+        self.sub = self.create_subscription(PoseStamped, 'target_pose', self.on_target, NEWEST)
 
     def on_target(self, msg: PoseStamped) -> None:
         self.command.header.stamp = msg.header.stamp

@@ -14,7 +14,6 @@ import numpy as np
 from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
-from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
@@ -29,6 +28,7 @@ from ik_net_ros.kinematics import (
 )
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.nodes.conversions import joints_by_name, pose_to_list
+from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.params import (
     EXECUTOR,
     MAX_PERIOD,
@@ -46,6 +46,7 @@ from ik_net_ros.nodes.params import (
     period,
     workspace_box,
 )
+from ik_net_ros.nodes.qos import NEWEST
 from ik_net_ros.nodes.runner import run_node
 from ik_net_ros.solver import load_solver
 from ik_net_ros.solver.parallel import hold_blas_to_one_thread
@@ -97,6 +98,7 @@ class IkNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__('ik', **kwargs)
+        bridge_core_logs(self)
         declare_parameters(self, PARAMETERS)
         self.params = self._params()  # cached: on_target runs at up to kHz rates
         try:
@@ -109,19 +111,17 @@ class IkNode(Node):
         self.last_command: tuple[float, list[float]] | None = None  # (time, joints)
         self.arm_state: tuple[float, list[float]] | None = None  # newest joint_states
         self.last_target_time: float | None = None
-        depth1 = QoSProfile(depth=1, reliability=ReliabilityPolicy.RELIABLE)
         # depth 1: only the newest target waits while one is solved, so bursts never queue up
-        self.sub = self.create_subscription(PoseStamped, 'target_pose', self.on_target, depth1)
+        self.sub = self.create_subscription(PoseStamped, 'target_pose', self.on_target, NEWEST)
         self.pub = self.create_publisher(JointState, 'joint_command', 10)
         # one command message, its names set once (publish serialises it at once): building a
         # JointState per target cost 3.8 us of rclpy's field checks
         self.command = JointState(name=list(JOINT_NAMES))
         self.traj_pub = self.create_publisher(
-            JointTrajectory, '/arm_controller/joint_trajectory', 10)
+            JointTrajectory, 'arm_controller/joint_trajectory', 10)
         self.status_pub = self.create_publisher(String, 'target_status', 10)
         # joint_states only while no command is fresh: each message costs the process a
         # wake-up (about 1.2 ms of CPU per 10 ms here), which streaming targets need not pay
-        self.depth1 = depth1
         self.state_sub = None
         self.on_seed_source()
         self.seed_timer = self.create_timer(SEED_FRESH / 2, self.on_seed_source)
@@ -225,7 +225,7 @@ class IkNode(Node):
             self.state_sub = None
         elif not fresh and self.state_sub is None:
             self.state_sub = self.create_subscription(JointState, 'joint_states',
-                                                      self.on_joint_states, self.depth1)
+                                                      self.on_joint_states, NEWEST)
 
     def _seed(self, now: float) -> list[float] | None:
         """The last command while it is fresh, else the newest joint state received after

@@ -14,8 +14,17 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from rcl_interfaces.msg import ParameterDescriptor, SetParametersResult
-from rclpy.exceptions import InvalidTopicNameException, ParameterException
+from rcl_interfaces.msg import (
+    FloatingPointRange,
+    IntegerRange,
+    ParameterDescriptor,
+    SetParametersResult,
+)
+from rclpy.exceptions import (
+    InvalidParameterValueException,
+    InvalidTopicNameException,
+    ParameterException,
+)
 from rclpy.node import Node
 from rclpy.validate_topic_name import validate_topic_name
 
@@ -23,7 +32,7 @@ from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import DESCRIPTIONS, within_limits
 from ik_net_ros.kinematics.collision import MAX_CLEARANCE
 
-__all__ = ['Spec', 'declare_parameters', 'check_changes', 'positive', 'non_negative',
+__all__ = ['Spec', 'Range', 'declare_parameters', 'check_changes', 'positive', 'non_negative',
            'topic_name', 'number_in', 'period', 'PERIOD_NEED', 'MAX_PERIOD', 'one_of',
            'non_empty', 'int_in', 'joint_vector', 'string_list', 'description_spec',
            'BASE_FRAMES', 'frame_accepted', 'EXECUTORS', 'EXECUTOR', 'TABLE_CLEARANCE',
@@ -33,7 +42,8 @@ __all__ = ['Spec', 'declare_parameters', 'check_changes', 'positive', 'non_negat
 @dataclass(frozen=True)
 class Spec:
     """One parameter: ``need`` says what a valid value is (shown in errors and descriptions);
-    ``fixed`` ones are read once at start, so changing them at run time is refused."""
+    ``fixed`` ones are read once at start: declared ``read_only``, so changing them at run time
+    is refused (by rclpy, before any callback)."""
 
     default: Any
     description: str
@@ -55,11 +65,36 @@ def non_negative(value) -> bool:
     return _is_number(value) and value >= 0
 
 
-def number_in(lo: float, hi: float, low_open: bool = False) -> Callable[[Any], bool]:
+@dataclass(frozen=True)
+class Range:
+    """The rule 'a number in [lo, hi]' ((lo, hi] with ``low_open``; whole numbers with
+    ``integer``), which ROS tools also see: declared as the parameter's
+    ``floating_point_range`` / ``integer_range`` (``ros2 param describe``, rqt's sliders)."""
+
+    lo: float
+    hi: float
+    low_open: bool = False
+    integer: bool = False
+
+    def __call__(self, value) -> bool:
+        if self.integer:
+            return isinstance(value, int) and not isinstance(value, bool) \
+                and self.lo <= value <= self.hi
+        return _is_number(value) and (self.lo < value if self.low_open else self.lo <= value) \
+            and value <= self.hi
+
+    def descriptor_fields(self) -> dict:
+        if self.integer:
+            return {'integer_range': [IntegerRange(from_value=int(self.lo), to_value=int(self.hi),
+                                                   step=1)]}
+        return {'floating_point_range': [FloatingPointRange(
+            from_value=float(self.lo), to_value=float(self.hi), step=0.0)]}
+
+
+def number_in(lo: float, hi: float, low_open: bool = False) -> Range:
     """A finite number in [lo, hi] ((lo, hi] with ``low_open``): every rule bounds what the
     code downstream can take (a timer of 1e300 s or a duration of 1e10 s crash rclpy)."""
-    return lambda value: _is_number(value) and (lo < value if low_open else lo <= value) \
-        and value <= hi
+    return Range(lo, hi, low_open)
 
 
 MAX_PERIOD = 3600.0  # s: the longest period or duration a parameter takes
@@ -87,9 +122,9 @@ def topic_name(value) -> bool:
     return True
 
 
-def int_in(lo: int, hi: int) -> Callable[[Any], bool]:
-    return lambda value: isinstance(value, int) and not isinstance(value, bool) \
-        and lo <= value <= hi
+def int_in(lo: int, hi: int) -> Range:
+    """A whole number in [lo, hi]."""
+    return Range(lo, hi, integer=True)
 
 
 def joint_vector(value) -> bool:
@@ -128,10 +163,15 @@ def declare_parameters(node: Node, specs: dict[str, Spec]) -> None:
             text += '; read at start'
         # integers for floats only where a rule will still catch a value of the wrong kind
         descriptor = ParameterDescriptor(
-            description=text,
-            dynamic_typing=_takes_numbers(spec.default) and spec.check is not None)
+            description=text, additional_constraints=spec.need, read_only=spec.fixed,
+            dynamic_typing=_takes_numbers(spec.default) and spec.check is not None,
+            **(spec.check.descriptor_fields() if isinstance(spec.check, Range) else {}))
         try:
             value = node.declare_parameter(name, spec.default, descriptor).value
+        except InvalidParameterValueException as e:  # outside the descriptor's range
+            given = getattr(node, '_parameter_overrides', {}).get(name)
+            shown = given.value if given is not None else spec.default
+            raise ConfigError(f'parameter {name} = {shown!r} refused: needs {spec.need}') from e
         except ParameterException as e:
             raise ConfigError(f'parameter {name}: {e}') from e
         problem = _problem(name, value, spec)

@@ -24,6 +24,7 @@ from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.nearest import safely_reachable
 from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.nodes.conversions import array_to_pose, joints_by_name
+from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.marker_server import MarkerServer
 from ik_net_ros.nodes.params import (
     EXECUTOR,
@@ -40,6 +41,7 @@ from ik_net_ros.nodes.params import (
     topic_name,
     workspace_box,
 )
+from ik_net_ros.nodes.qos import NEWEST
 from ik_net_ros.nodes.runner import run_node
 
 NAME = 'target'
@@ -81,6 +83,7 @@ class TargetMarkerNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__('target_marker', **kwargs)
+        bridge_core_logs(self)
         declare_parameters(self, PARAMETERS)
         self.frame = self.get_parameter('frame_id').value
         self.geometry = geometry_for(self.get_parameter('description').value)
@@ -93,7 +96,7 @@ class TargetMarkerNode(Node):
         self.unreachable_drags = 0
         self.pub = self.create_publisher(PoseStamped, 'target_pose', 10)
         self.server = MarkerServer(self, self.get_parameter('namespace').value, self.on_feedback)
-        self.create_subscription(JointState, 'joint_states', self.on_joint_states, 10)
+        self.create_subscription(JointState, 'joint_states', self.on_joint_states, NEWEST)
         self.create_subscription(String, 'target_status', self.on_target_status, 10)
         self.server.insert(self._marker())
         self.timer = self.create_timer(1.0 / self.get_parameter('max_rate').value, self.on_timer)

@@ -12,6 +12,7 @@ from rclpy.node import Node
 from ik_net_ros.kinematics import geometry_for
 from ik_net_ros.kinematics.paths import sweep_pose
 from ik_net_ros.nodes.conversions import array_to_pose
+from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.params import (
     EXECUTOR,
     Spec,
@@ -39,6 +40,7 @@ class TargetSweepNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__('target_sweep', **kwargs)
+        bridge_core_logs(self)
         declare_parameters(self, PARAMETERS)
         self.add_on_set_parameters_callback(self.on_set_parameters)
         self.pub = self.create_publisher(PoseStamped, 'target_pose', 10)

@@ -13,6 +13,7 @@ from rclpy.node import Node
 
 from ik_net_ros.kinematics.true_arm import measure
 from ik_net_ros.nodes.conversions import array_to_pose, pose_to_array, stamp_to_seconds
+from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.params import (
     EXECUTOR,
     Spec,
@@ -43,6 +44,7 @@ class TrackerNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__('tracker', **kwargs)
+        bridge_core_logs(self)
         declare_parameters(self, PARAMETERS)
         self.rng = np.random.default_rng(self.get_parameter('seed').value)
         self.last = -math.inf
