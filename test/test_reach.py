@@ -59,3 +59,39 @@ def test_is_reachable(rng):
     rolled = poses[0].copy()
     rolled[3:] = [np.sin(0.3), 0.0, 0.0, np.cos(0.3)]
     assert not is_reachable(rolled, project=False)
+
+
+def test_nearest_answers_the_reachable_pose_nearest_an_unreachable_target():
+    """on_unreachable='nearest': the tool goes to the reachable point nearest the target (no
+    farther than the best of 300,000 random joint vectors, and the network solvers within their
+    accuracy of it), then the orientation nearest among the ways there. For [1, 0, 0] focused
+    used to put the tool behind the base, 1.19 m off."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from ik_net_ros import load_solver
+    from ik_net_ros.kinematics import forward_kinematics, is_reachable, sample_joints
+    reached = forward_kinematics(sample_joints(300_000, 7))[:, :3]
+    fillers = forward_kinematics(sample_joints(80, 8))  # beside it: the vectorised path (> 64)
+    solvers = {name: load_solver(name) for name in ('analytic', 'focused')}
+    coordinate = st.floats(-0.8, 0.8, allow_nan=False)
+
+    @settings(max_examples=25, deadline=None, derandomize=True, database=None)
+    @given(st.tuples(coordinate, coordinate, coordinate), st.sampled_from(['one', 'rows', 'batch']))
+    def check(position, path):
+        pose = np.array([*position, 0.0, 0.0, 0.0, 1.0])
+        if is_reachable(pose[None])[0]:
+            return
+        best = np.min(np.linalg.norm(reached - pose[:3], axis=1))
+        for name, solver in solvers.items():
+            batch = {'one': pose, 'rows': np.vstack([fillers[:3], pose]),
+                     'batch': np.vstack([fillers, pose])}[path]
+            joints = solver.solve(batch,
+                                  on_unreachable='nearest')
+            tool = forward_kinematics(np.atleast_2d(joints)[-1])[:3]
+            gap = np.linalg.norm(tool - pose[:3])
+            assert gap <= best + (1e-4 if name == 'analytic' else 3e-3), (name, gap, best)
+
+    check()
+    far = solvers['focused'].solve(np.array([1.0, 0, 0, 0, 0, 0, 1]), on_unreachable='nearest')
+    assert forward_kinematics(far)[0] > 0.35  # stretched towards it, not behind the base

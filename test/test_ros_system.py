@@ -52,7 +52,7 @@ def test_two_arms_under_namespaces_each_answer_only_their_own_targets(ros, tmp_p
             probe.create_subscription(JointState, f'/{arm}/joint_states', states[arm].append, 50)
             pubs[arm] = probe.create_publisher(PoseStamped, f'/{arm}/target_pose', 10)
         probe.create_subscription(DiagnosticArray, '/diagnostics', diags.append, 50)
-        for arm, (driver, ik) in nodes.items():
+        for driver, ik in nodes.values():
             assert driver.get_parameter('rate').value == 50.0  # from the files, namespaced
             assert ik.get_parameter('model').value == 'analytic'
             assert ik.get_parameter('max_jump').value == 0.5  # the shipped file's value
@@ -91,13 +91,13 @@ def test_best_effort_and_reliable_publishers_both_reach_the_ik_node(ros):
     for reliability in (ReliabilityPolicy.BEST_EFFORT, ReliabilityPolicy.RELIABLE):
         pub = probe.create_publisher(PoseStamped, 'target_pose',
                                      QoSProfile(depth=1, reliability=reliability))
-        assert ros.spin_until(lambda: pub.get_subscription_count() > 0)
+        assert ros.spin_until(lambda p=pub: p.get_subscription_count() > 0)
         before = len(commands)
         goal = [0.2, -0.1, 0.2, 0.1] if reliability == ReliabilityPolicy.RELIABLE \
             else [0.1, 0.1, 0.1, 0.1]
         pub.publish(array_to_pose(forward_kinematics(goal), 'world',
                                   probe.get_clock().now().to_msg()))
-        assert ros.spin_until(lambda: len(commands) > before), reliability
+        assert ros.spin_until(lambda n=before: len(commands) > n), reliability
         np.testing.assert_allclose(commands[-1].position, goal, atol=1e-6)
         probe.destroy_publisher(pub)
 

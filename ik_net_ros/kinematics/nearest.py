@@ -16,8 +16,9 @@ two yaw candidates of its projection (reaching forward, or behind over the base;
    joint1 would turn more than pi from the seed (the long way round, sweeping the workspace).
 4. **Nearest**: the candidate nearest the seed in joint space (Euclidean, rad).
 5. **No jumps**: if that candidate moves some joint more than ``max_jump`` rad while the
-   requested target is within JUMP_WINDOW m of the seed's own tool position and its tool x
-   axis within JUMP_WINDOW_ANGLE rad of the seed's (a small target change needing another
+   requested target is within JUMP_WINDOW m of the seed's own tool position and the tilt of
+   its tool x axis (its angle to the horizontal plane: the heading follows the position's
+   azimuth) within JUMP_WINDOW_ANGLE rad of the seed's (a small target change needing another
    branch: an elbow or a wrist at its limit), the target is refused.
 
 Near singularities (the tool over joint1's axis, the arm stretched straight) a small target
@@ -138,12 +139,13 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = D
         jumping = ok & (move > max_jump)
         if jumping.any():
             # small = the request (not its projection, which may have flipped sides) is near
-            # the seed's tool: its position, and its tool x axis (what the projection keeps)
+            # the seed's tool: its position, and the tilt of its tool x axis (what the
+            # projection keeps; the x axis's heading follows the position's azimuth, which
+            # near joint1's axis turns by degrees for millimetres of motion)
             at = forward_kinematics(seed[jumping], geometry)
             want = p[jumping]
             gap = np.linalg.norm(at[:, :3] - want[:, :3], axis=1)
-            turn = np.arccos(np.clip(np.einsum('ij,ij->i', _x_axis(at[:, 3:]),
-                                               _x_axis(want[:, 3:])), -1.0, 1.0))
+            turn = np.abs(_tilt(at[:, 3:]) - _tilt(want[:, 3:]))
             small = (gap <= JUMP_WINDOW) & (turn <= JUMP_WINDOW_ANGLE)
             for row, g in zip(np.flatnonzero(jumping)[small], gap[small]):
                 j = int(np.argmax(np.abs(joints[row] - seed[row])))
@@ -158,6 +160,11 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = D
                                     report, acceptable)
     joints[~ok] = np.nan
     return SeededSolutions(joints=joints, targets=targets, ok=ok, reasons=reasons)
+
+
+def _tilt(quat: np.ndarray) -> np.ndarray:
+    """(N,) angle of the tool x axis above the horizontal plane, rad."""
+    return np.arcsin(np.clip(_x_axis(quat)[:, 2], -1.0, 1.0))
 
 
 def _x_axis(quat: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ from ik_net_ros.kinematics import (
     clamp_to_limits,
     project_and_solve,
 )
+from ik_net_ros.kinematics.closest_reachable import closest_reachable
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.inverse import closed_form
 from ik_net_ros.kinematics.nearest import DEFAULT_MAX_JUMP, nearest_solutions
@@ -202,9 +203,10 @@ class Solver(ABC):
                 normalised; orientations the arm cannot take are projected (see
                 :mod:`ik_net_ros.kinematics.reach`).
             refine: add damped Gauss-Newton steps with the analytic Jacobian.
-            on_unreachable: 'raise' (default) or 'nearest': return the solver's best effort,
-                clamped to the limits, for unreachable targets (with a seed: the seed itself,
-                so the arm stays where it is).
+            on_unreachable: 'raise' (default) or 'nearest': answer an unreachable target with
+                the solution of the reachable pose nearest it, the position first, then the
+                orientation (:mod:`~ik_net_ros.kinematics.closest_reachable`); with a seed or
+                a collision model: the seed itself, so the arm stays where it is.
             seed: (4,) or (N, 4) joints in rad where the arm is (or was last commanded): each
                 target then gets its solution nearest the seed, never the long way round
                 and never a jump for a small target change (see
@@ -269,7 +271,14 @@ class Solver(ABC):
             reachable = solutions.reachable
             reach[index] = reachable, solutions.reason
             failed = failed or not reachable.all()
-            return None if stop and failed else (targets, solutions)  # raise: no answers
+            if stop and failed:
+                return None  # raise: no answers
+            if not reachable.all():  # 'nearest': the nearest reachable pose instead
+                rows = rows.copy()
+                rows[~reachable] = closest_reachable(rows[~reachable], self.geometry)
+                targets, solutions = project_and_solve(rows, self.geometry,
+                                                       self.uses_closed_form)
+            return targets, solutions
 
         def finish(prepared) -> tuple[np.ndarray, bool]:
             targets, solutions = prepared
@@ -322,6 +331,7 @@ class Solver(ABC):
                 unreachable.append((i, target, REASONS[solution.reason]))
                 if on_unreachable == 'raise':
                     continue
+                target, solution = self._closest_one(row)
             out[i] = self._solve_one(target, solution)
         if unreachable and on_unreachable == 'raise':
             mask = np.zeros(len(rows), bool)
@@ -349,6 +359,8 @@ class Solver(ABC):
                 f'1 of 1 target(s) unreachable; first, index 0 at '
                 f'{[round(v, 4) for v in target[:3]]} m: {reason}',
                 mask=np.array([True]), reasons=[reason])
+        if not solution.reachable:  # 'nearest'
+            target, solution = self._closest_one(pose)
         # clamped in Python floats (float32 answers become float64 exactly before they are
         # compared): 0.2 us, against 0.6 for np.maximum + np.minimum at this size
         joints = clamp_one(self._solve_one(target, solution).tolist())
@@ -359,6 +371,12 @@ class Solver(ABC):
         if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c) and math.isfinite(d)):
             self._finite(np.array([joints]))
         return np.array(joints)
+
+    def _closest_one(self, pose: list[float]) -> tuple[list[float], OneSolution]:
+        """The projection and solutions of the reachable pose nearest an unreachable one
+        (:mod:`~ik_net_ros.kinematics.closest_reachable`: position first, then orientation)."""
+        nearest = closest_reachable(np.array([pose]), self.geometry)[0].tolist()
+        return project_and_solve_one(nearest, self.geometry, both=False)
 
     def _finite(self, joints: np.ndarray) -> np.ndarray:
         """``joints`` (N, 4) if all are finite (clamping passes NaN through, so this is the
