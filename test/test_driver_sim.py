@@ -133,3 +133,42 @@ def test_driver_refuses_joint_commands_in_collision_from_any_node(ros):
     assert driver.backend.goal is None
     ros.spin_for(0.2)
     np.testing.assert_allclose(driver.backend.positions, HOME_POSE)
+
+
+def test_the_sim_torque_switch_makes_the_arm_limp_and_holds_on_return():
+    """Off: a command does not move the arm (it stays where it is); on: it holds the present
+    pose and only a new command moves it (the old one is never replayed)."""
+    arm = SimulatedArm(home=[0.0, 0.0, 0.0, 0.0])
+    arm.set_goal([0.4, 0.0, 0.0, 0.0])
+    for _ in range(5):
+        arm.cycle(0.01)
+    here = arm.positions.copy()
+    assert 0 < here[0] < 0.4
+    arm.set_torque(False)
+    assert not arm.torque_enabled
+    arm.set_goal([-0.5, 0.2, 0.1, 0.0])
+    for _ in range(50):
+        reading = arm.cycle(0.01)
+    np.testing.assert_array_equal(reading.positions, here)
+    assert not reading.velocities.any()
+    arm.set_torque(True)
+    for _ in range(50):
+        reading = arm.cycle(0.01)
+    np.testing.assert_array_equal(reading.positions, here)  # neither command is replayed
+    arm.set_goal([0.1, 0.0, 0.0, 0.0])
+    for _ in range(100):
+        reading = arm.cycle(0.01)
+    np.testing.assert_allclose(reading.positions, [0.1, 0.0, 0.0, 0.0], atol=1e-12)
+
+
+def test_the_driver_s_torque_service_succeeds_on_the_sim(ros):
+    from std_srvs.srv import SetBool
+    ros.add(DriverNode(context=ros.context, parameter_overrides=[
+        Parameter('backend', value='sim')]))
+    probe = ros.node('probe')
+    client = probe.create_client(SetBool, '/driver/set_torque')
+    assert client.wait_for_service(timeout_sec=5)
+    for enable in (False, True):
+        future = client.call_async(SetBool.Request(data=enable))
+        assert ros.spin_until(future.done)
+        assert future.result().success, future.result().message

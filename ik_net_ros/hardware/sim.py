@@ -1,7 +1,7 @@
 """A simulated arm: it follows the backend's interpolated command exactly (a straight joint-space
 line to the goal, speed- and acceleration-limited) and never leaves the joint limits; the
-gripper moves to its goal at a finger speed. Deterministic, so tests and the demo can rely on
-it."""
+gripper moves to its goal at a finger speed; with torque off it is limp where it stands.
+Deterministic, so tests and the demo can rely on it."""
 
 from __future__ import annotations
 
@@ -52,7 +52,21 @@ class SimulatedArm(ArmBackend):
     def _set_gripper_goal(self, metres: float) -> None:
         self._gripper_goal = metres
 
+    def set_torque(self, enabled: bool) -> None:
+        """As the servos: off, the arm is limp and stays where it is (no gravity here) and a
+        command does not move it; on, it holds the present pose (never an old command)."""
+        if enabled:
+            self.hold(self.positions)
+        else:
+            self.clear_goal()
+            self._gripper_goal = None
+        self.torque_enabled = bool(enabled)
+
     def _step(self, dt: float) -> JointReading:
+        if not self.torque_enabled:  # limp: nothing drives the joints
+            self.velocities = np.zeros(4)
+            return JointReading(self.positions.copy(), self.velocities.copy(),
+                                gripper=self.gripper)
         new = clamp_to_limits(self.motion.setpoint)
         self.velocities = (new - self.positions) / dt if dt > 0 else np.zeros(4)
         self.positions = new
