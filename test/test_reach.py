@@ -77,7 +77,8 @@ def test_nearest_answers_the_reachable_pose_nearest_an_unreachable_target():
     coordinate = st.floats(-0.8, 0.8, allow_nan=False)
 
     @settings(max_examples=25, deadline=None, derandomize=True, database=None)
-    @given(st.tuples(coordinate, coordinate, coordinate), st.sampled_from(['one', 'rows', 'batch']))
+    @given(st.tuples(coordinate, coordinate, coordinate),
+           st.sampled_from(['one', 'rows', 'batch']))
     def check(position, path):
         pose = np.array([*position, 0.0, 0.0, 0.0, 1.0])
         if is_reachable(pose[None])[0]:
