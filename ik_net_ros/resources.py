@@ -50,13 +50,18 @@ def model_path(name: str) -> Path:
     return share_dir('models') / f'{name}.pt'
 
 
-def robot_description(description: str = 'humble') -> str:
+def robot_description(description: str = 'humble', prefix: str = '') -> str:
     """The arm's URDF for robot_state_publisher, as ROBOTIS's ``description`` has it: the
-    shipped (humble) file, or for 'jazzy' joint1 at z = 0 and the gripper's jazzy range.
+    shipped (humble) file, or for 'jazzy' joint1 at z = 0 and the gripper's jazzy range; every
+    link and joint but ``world`` named with ``prefix`` in front (as ROBOTIS's xacro does).
 
     Raises:
-        ValueError: unknown description, or the shipped URDF is not where it belongs.
+        ValueError: unknown description, a prefix that is not letters, digits and _, or the
+            shipped URDF is not where it belongs.
     """
+    import re
+    if not re.fullmatch(r'[A-Za-z0-9_]*', str(prefix)):
+        raise ValueError(f'prefix {prefix!r}: only letters, digits and _')
     from ik_net_ros.hardware.gripper import GRIPPER_RANGES
     from ik_net_ros.kinematics.geometry import geometry_for
 
@@ -67,6 +72,10 @@ def robot_description(description: str = 'humble') -> str:
     if text.count(joint1) != 1 or text.count(gripper) != 2:
         raise ValueError('the shipped URDF does not have the expected joint1 and gripper lines')
     low, high = GRIPPER_RANGES[description]
-    return (text.replace(joint1, f'<origin xyz="{geometry.joint1_x:g} 0 '
+    text = (text.replace(joint1, f'<origin xyz="{geometry.joint1_x:g} 0 '
                                  f'{geometry.base_height:g}" rpy="0 0 0"/>')
             .replace(gripper, f'<limit lower="{low:.3f}" upper="{high:.3f}"'))
+    # names of links and joints, and the references to them (parent, child, mimic); the robot,
+    # materials and the world frame keep theirs
+    return re.sub(r'(<(?:link|joint) name="|<(?:parent|child) link="|<mimic joint=")'
+                  r'(?!world")', lambda m: m.group(1) + prefix, text)

@@ -1,20 +1,24 @@
 """Live IK on the OpenMANIPULATOR-X.
 
     ros2 launch ik_net_ros ik.launch.py model:=focused device:=cpu refine:=false \
-        hardware:=sim port:=/dev/ttyUSB0 description:=humble rviz:=false
+        hardware:=sim port:=/dev/ttyUSB0 description:=humble rviz:=false \
+        namespace:= prefix:= use_sim_time:=false
 
-Starts the ``driver`` (simulated arm, Dynamixel servos or the servo emulator) and the ``ik``
-node; ``rviz:=true`` adds robot_state_publisher with the package's URDF, the draggable target
-marker and rviz2. ``description:=jazzy`` puts every node (and the URDF robot_state_publisher
-gets) in the frame of ROBOTIS's jazzy description (joint1 at z = 0); humble, the default, is the
-physical 0.017 m. Node parameters come from config/ik.yaml; the arguments override them.
-Written against the launch API common to Humble, Jazzy and Kilted.
+Starts the ``driver`` (simulated arm, Dynamixel servos or the servo emulator), the ``ik`` node
+and, where it is installed, robot_state_publisher with the package's URDF (TF of the arm);
+``rviz:=true`` adds the draggable target marker and rviz2. ``description:=jazzy`` puts every
+node (and the URDF) in the frame of ROBOTIS's jazzy description (joint1 at z = 0); humble, the
+default, is the physical 0.017 m. ``namespace:=arm1`` moves every node and topic under /arm1
+(two arms side by side); ``prefix:=arm1_`` names joints and frames as ROBOTIS's xacro does
+(arm1_joint1, arm1_link1) where two arms share a TF tree; ``use_sim_time:=true`` for /clock.
+Node parameters come from config/ik.yaml (keys /**/node: they apply under any namespace); the
+arguments override them. Written against the launch API common to Humble, Jazzy and Kilted.
 """
 
 import os
 
 from ament_index_python.packages import get_package_share_directory
-from launch.actions import DeclareLaunchArgument, OpaqueFunction
+from launch.actions import DeclareLaunchArgument, LogInfo, OpaqueFunction
 from launch.conditions import IfCondition
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
@@ -25,13 +29,33 @@ from launch import LaunchDescription
 PACKAGE = 'ik_net_ros'
 
 
-def _state_publisher(context, condition):
-    """robot_state_publisher with the URDF of the chosen description (read at launch time)."""
+def _state_publisher(context):
+    """robot_state_publisher with the URDF of the chosen description and prefix (read at launch
+    time), where it is installed; a note where it is not."""
+    from ament_index_python.packages import PackageNotFoundError
+
     from ik_net_ros.resources import robot_description
-    text = robot_description(LaunchConfiguration('description').perform(context))
+    try:
+        get_package_share_directory('robot_state_publisher')
+    except PackageNotFoundError:
+        return [LogInfo(msg='robot_state_publisher is not installed: no TF of the arm')]
+    text = robot_description(LaunchConfiguration('description').perform(context),
+                             LaunchConfiguration('prefix').perform(context))
     return [Node(package='robot_state_publisher', executable='robot_state_publisher',
-                 name='robot_state_publisher', output='screen', condition=condition,
-                 parameters=[{'robot_description': ParameterValue(text, value_type=str)}])]
+                 name='robot_state_publisher', output='screen',
+                 namespace=LaunchConfiguration('namespace'),
+                 parameters=[{'robot_description': ParameterValue(text, value_type=str),
+                              'use_sim_time': _sim_time()}])]
+
+
+def _sim_time():
+    return ParameterValue(LaunchConfiguration('use_sim_time'), value_type=bool)
+
+
+def _common():
+    """Parameters every node of the launch takes from its arguments."""
+    return {'use_sim_time': _sim_time(),
+            'prefix': ParameterValue(LaunchConfiguration('prefix'), value_type=str)}
 
 
 def generate_launch_description():
@@ -58,23 +82,33 @@ def generate_launch_description():
         DeclareLaunchArgument('calibration', default_value='',
                               description='calibration file of this arm (ik_net_ros calibrate)'),
         DeclareLaunchArgument('rviz', default_value='false',
-                              description='start robot_state_publisher, the marker and rviz2'),
+                              description='start the draggable target marker and rviz2'),
+        DeclareLaunchArgument('namespace', default_value='',
+                              description='namespace of every node and topic (e.g. arm1)'),
+        DeclareLaunchArgument('prefix', default_value='',
+                              description="joint and frame name prefix, as ROBOTIS's xacro "
+                                          '(e.g. arm1_: arm1_joint1, arm1_link1)'),
+        DeclareLaunchArgument('use_sim_time', default_value='false',
+                              description='follow /clock (a simulator or a replayed bag)'),
     ]
+    namespace = LaunchConfiguration('namespace')
     driver = Node(
         package=PACKAGE, executable='driver', name='driver', output='screen',
-        parameters=[config, {'backend': LaunchConfiguration('hardware'),
+        namespace=namespace,
+        parameters=[config, _common(), {'backend': LaunchConfiguration('hardware'),
                              'port': LaunchConfiguration('port'), 'description': description}])
     ik = Node(
-        package=PACKAGE, executable='ik', name='ik', output='screen',
-        parameters=[config, {
+        package=PACKAGE, executable='ik', name='ik', output='screen', namespace=namespace,
+        parameters=[config, _common(), {
             'model': LaunchConfiguration('model'),
             'device': LaunchConfiguration('device'), 'description': description,
             'calibration': LaunchConfiguration('calibration'),
             'refine': ParameterValue(LaunchConfiguration('refine'), value_type=bool)}])
-    state_publisher = OpaqueFunction(function=_state_publisher, kwargs={'condition': rviz})
+    state_publisher = OpaqueFunction(function=_state_publisher)
     marker = Node(package=PACKAGE, executable='target_marker', name='target_marker',
-                  output='screen', condition=rviz,
-                  parameters=[config, {'description': description}])
+                  output='screen', condition=rviz, namespace=namespace,
+                  parameters=[config, _common(), {'description': description}])
     rviz2 = Node(package='rviz2', executable='rviz2', name='rviz2', output='screen',
-                 condition=rviz, arguments=['-d', rviz_config])
+                 condition=rviz, namespace=namespace, arguments=['-d', rviz_config],
+                 parameters=[{'use_sim_time': _sim_time()}])
     return LaunchDescription(arguments + [driver, ik, state_publisher, marker, rviz2])

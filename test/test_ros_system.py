@@ -121,3 +121,37 @@ def test_the_core_s_log_lines_reach_rosout_at_their_level(ros):
     assert line.name == 'arm7.tracker' and line.level == Log.WARN
     assert not any('not at the node' in m.msg for m in lines)
     assert node.get_logger().name == line.name
+
+
+def test_a_prefix_names_joints_and_frames_as_robotis_xacro_does(ros):
+    """prefix:=arm1_: the driver publishes and takes arm1_joint1..., the ik node commands them
+    and takes targets in arm1_link1, robot_state_publisher's URDF has the same names."""
+    import re
+
+    from ik_net_ros.nodes.driver_node import DriverNode
+    from ik_net_ros.nodes.ik_node import IkNode
+    from ik_net_ros.resources import robot_description
+    prefix = [Parameter('prefix', value='arm1_')]
+    ros.add(DriverNode(context=ros.context, parameter_overrides=prefix + [
+        Parameter('home', value=[0.0, 0.0, 0.0, 0.0])]))
+    ros.add(IkNode(context=ros.context, parameter_overrides=prefix + [
+        Parameter('model', value='analytic')]))
+    probe = ros.node('probe')
+    states, commands = [], []
+    probe.create_subscription(JointState, 'joint_states', states.append, 10)
+    probe.create_subscription(JointState, 'joint_command', commands.append, 10)
+    pub = probe.create_publisher(PoseStamped, 'target_pose', 10)
+    assert ros.spin_until(lambda: states and pub.get_subscription_count())
+    names = ['arm1_joint1', 'arm1_joint2', 'arm1_joint3', 'arm1_joint4']
+    assert list(states[-1].name) == names + ['arm1_gripper_left_joint',
+                                             'arm1_gripper_right_joint']
+    goal = [0.2, 0.1, -0.1, 0.3]
+    pub.publish(array_to_pose(forward_kinematics(goal), 'arm1_link1',
+                              probe.get_clock().now().to_msg()))
+    assert ros.spin_until(lambda: commands)
+    assert list(commands[-1].name) == names
+    assert ros.spin_until(lambda: np.allclose(states[-1].position[:4], goal, atol=1e-3))
+    urdf = robot_description('humble', 'arm1_')
+    joints = set(re.findall(r'<joint name="([^"]+)" type="(?:revolute|prismatic)"', urdf))
+    assert joints == set(names) | {'arm1_gripper_left_joint', 'arm1_gripper_right_joint'}
+    assert '<parent link="world"/>' in urdf and '<child link="arm1_link1"/>' in urdf

@@ -34,6 +34,7 @@ from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.params import (
     EXECUTOR,
     PERIOD_NEED,
+    PREFIX,
     TABLE_CLEARANCE,
     WORKSPACE,
     Spec,
@@ -45,6 +46,7 @@ from ik_net_ros.nodes.params import (
     non_empty,
     number_in,
     period,
+    prefixed,
     string_list,
     topic_name,
     workspace_box,
@@ -90,6 +92,7 @@ PARAMETERS = {  # and 'output', whose default is made at start
                           fixed=True),
     'seed': Spec(0, 'seed of the babbling', int_in(0, 2**63 - 1), 'an integer >= 0',
                  fixed=True),
+    'prefix': PREFIX,
     'executor': EXECUTOR,
 }
 
@@ -115,7 +118,8 @@ class CollectNode(Node):
         self.coverage = JointCoverage()
         self.filter = RowFilter(self.get_parameter('min_joint_change').value,
                                 self.get_parameter('max_rate').value)
-        self.joint_names = self.get_parameter('joint_names').value
+        self.joint_names = prefixed(self.get_parameter('joint_names').value,
+                                    self.get_parameter('prefix').value)
         self.geometry = geometry_for(self.get_parameter('description').value)
         self.lost = 0  # rows that could not be written (full disk)
         self.rng = np.random.default_rng(self.get_parameter('seed').value)
@@ -174,7 +178,8 @@ class CollectNode(Node):
     def on_measured(self, msg: PoseStamped) -> None:
         """A tracker's tool pose: validated (frame, finite, a quaternion), then paired."""
         try:
-            if not frame_accepted(msg.header.frame_id, 'world'):
+            if not frame_accepted(msg.header.frame_id, 'world',
+                                  prefix=self.get_parameter('prefix').value):
                 raise InvalidPoseError(f"frame '{msg.header.frame_id}' is not the base frame "
                                        '(world or link1)')
             pose = as_pose_array(pose_to_array(msg), 'measured pose')[0][0]

@@ -28,6 +28,7 @@ from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.params import (
     EXECUTOR,
     PERIOD_NEED,
+    PREFIX,
     TABLE_CLEARANCE,
     WORKSPACE,
     Spec,
@@ -40,6 +41,7 @@ from ik_net_ros.nodes.params import (
     number_in,
     one_of,
     period,
+    prefixed,
     workspace_box,
 )
 from ik_net_ros.nodes.runner import run_node
@@ -109,6 +111,7 @@ PARAMETERS = {
     'emulator_leftovers': Spec('factory', 'emulated servos start as from the factory or as '
                                           "ROBOTIS's jazzy bringup leaves them",
                                one_of(*LEFTOVERS), ' | '.join(LEFTOVERS), fixed=True),
+    'prefix': PREFIX,
     'executor': EXECUTOR,
 }
 
@@ -148,6 +151,9 @@ class DriverNode(Node):
         if self.get_parameter('gripper_id').value in self.get_parameter('ids').value:
             raise ConfigError('parameter gripper_id refused: it must differ from the joint ids')
         self.backend = make_backend(backend_settings(lambda n: self.get_parameter(n).value))
+        prefix = self.get_parameter('prefix').value
+        self.joint_names = prefixed(self.backend.joint_names, prefix)
+        self.gripper_names = prefixed(GRIPPER_JOINTS, prefix)
         try:
             self.backend.open()
         except IkNetError as e:  # keep running: the cycle retries until the arm is there
@@ -180,12 +186,12 @@ class DriverNode(Node):
         return verdict
 
     def on_command(self, msg: JointState) -> None:
-        goal = joints_by_name(msg, self.backend.joint_names)
+        goal = joints_by_name(msg, self.joint_names)
         if goal is None or not np.all(np.isfinite(goal)):
             self.rejected += 1
             self.get_logger().warning(
                 'joint_command ignored: needs each of '
-                f'{", ".join(self.backend.joint_names)} once, with a finite position (got names '
+                f'{", ".join(self.joint_names)} once, with a finite position (got names '
                 f'{list(msg.name)[:10]}, {len(msg.position)} positions)',
                 throttle_duration_sec=2.0)
             return
@@ -206,10 +212,10 @@ class DriverNode(Node):
             self.get_logger().error(fault, throttle_duration_sec=2.0)
         if not reading.ok:
             return  # never publish stale positions as fresh
-        names, positions = list(self.backend.joint_names), list(reading.positions)
+        names, positions = list(self.joint_names), list(reading.positions)
         velocities = list(reading.velocities)
         if reading.gripper is not None:  # the right finger mimics the left one
-            names += list(GRIPPER_JOINTS)
+            names += list(self.gripper_names)
             positions += [reading.gripper, reading.gripper]
             velocities += [0.0, 0.0]
         stamp = self.get_clock().now().to_msg()

@@ -33,6 +33,7 @@ from ik_net_ros.nodes.params import (
     EXECUTOR,
     MAX_PERIOD,
     PERIOD_NEED,
+    PREFIX,
     TABLE_CLEARANCE,
     WORKSPACE,
     Spec,
@@ -44,6 +45,7 @@ from ik_net_ros.nodes.params import (
     number_in,
     one_of,
     period,
+    prefixed,
     workspace_box,
 )
 from ik_net_ros.nodes.qos import NEWEST
@@ -86,6 +88,7 @@ PARAMETERS = {
                                 number_in(0.0, MAX_PERIOD), f'a time in [0, {MAX_PERIOD:g}] s'),
     'stats_period': Spec(5.0, 'seconds between statistics logs', period, PERIOD_NEED,
                          fixed=True),
+    'prefix': PREFIX,
     'executor': EXECUTOR,
 }
 
@@ -116,7 +119,8 @@ class IkNode(Node):
         self.pub = self.create_publisher(JointState, 'joint_command', 10)
         # one command message, its names set once (publish serialises it at once): building a
         # JointState per target cost 3.8 us of rclpy's field checks
-        self.command = JointState(name=list(JOINT_NAMES))
+        self.joint_names = prefixed(JOINT_NAMES, self.get_parameter('prefix').value)
+        self.command = JointState(name=list(self.joint_names))
         self.traj_pub = self.create_publisher(
             JointTrajectory, 'arm_controller/joint_trajectory', 10)
         self.status_pub = self.create_publisher(String, 'target_status', 10)
@@ -134,7 +138,8 @@ class IkNode(Node):
         return {name: self.get_parameter(name).value for name in
                 ('model', 'device', 'description', 'calibration', 'refine', 'frame_id',
                  'accept_empty_frame', 'publish_trajectory', 'trajectory_duration',
-                 'solution', 'max_jump', 'table_clearance', 'workspace', 'max_velocity')}
+                 'solution', 'max_jump', 'table_clearance', 'workspace', 'max_velocity',
+                 'prefix')}
 
     @staticmethod
     def _make_solver(params: dict):
@@ -175,7 +180,8 @@ class IkNode(Node):
     def on_target(self, msg: PoseStamped) -> None:
         params = self.params
         frame = msg.header.frame_id
-        if not frame_accepted(frame, params['frame_id'], params['accept_empty_frame']):
+        if not frame_accepted(frame, params['frame_id'], params['accept_empty_frame'],
+                              params['prefix']):
             return self._reject('wrong_frame', f"target in frame '{frame}', expected "
                                 f"'{params['frame_id']}'")
         start = time.perf_counter()
@@ -211,7 +217,7 @@ class IkNode(Node):
 
     def on_joint_states(self, msg: JointState) -> None:
         """Where the arm is: the seed when no command was sent for SEED_FRESH seconds."""
-        joints = joints_by_name(msg)
+        joints = joints_by_name(msg, self.joint_names)
         if joints is not None and np.all(np.isfinite(joints)):
             self.arm_state = (time.perf_counter(), joints.tolist())
 
@@ -253,10 +259,9 @@ class IkNode(Node):
         move = float(np.abs(np.asarray(joints) - np.asarray(seed)).max())
         return max(floor, move / params['max_velocity'])
 
-    @staticmethod
-    def _trajectory(joints: np.ndarray, duration: float) -> JointTrajectory:
+    def _trajectory(self, joints: np.ndarray, duration: float) -> JointTrajectory:
         traj = JointTrajectory()
-        traj.joint_names = list(JOINT_NAMES)
+        traj.joint_names = list(self.joint_names)
         point = JointTrajectoryPoint()
         point.positions = [float(v) for v in joints]
         point.time_from_start.sec = int(duration)

@@ -9,6 +9,7 @@ with status 2 and says which parameter and why, instead of a traceback) and on e
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -36,7 +37,7 @@ __all__ = ['Spec', 'Range', 'declare_parameters', 'check_changes', 'positive', '
            'topic_name', 'number_in', 'period', 'PERIOD_NEED', 'MAX_PERIOD', 'one_of',
            'non_empty', 'int_in', 'joint_vector', 'string_list', 'description_spec',
            'BASE_FRAMES', 'frame_accepted', 'EXECUTORS', 'EXECUTOR', 'TABLE_CLEARANCE',
-           'WORKSPACE', 'workspace_box']
+           'WORKSPACE', 'workspace_box', 'PREFIX', 'prefixed']
 
 
 @dataclass(frozen=True)
@@ -236,9 +237,28 @@ def workspace_box(value) -> tuple[float, ...] | None:
 BASE_FRAMES = ('world', 'link1')  # identical in both of ROBOTIS's descriptions
 
 
-def frame_accepted(frame: str, expected: str, accept_empty: bool = True) -> bool:
-    """Whether a message in ``frame`` is in the ``expected`` frame: 'world' and 'link1' (ROBOTIS's
-    base link; its teleop publishes there) are one frame."""
+def _prefix_ok(value) -> bool:
+    return isinstance(value, str) and re.fullmatch(r'[A-Za-z0-9_]*', value) is not None
+
+
+# ROBOTIS's xacro takes a prefix for two arms in one TF tree: <prefix>joint1, <prefix>link1;
+# 'world' stays 'world'. Every node that names joints or frames declares it alike.
+PREFIX = Spec('', "prefix of joint and frame names, as ROBOTIS's description takes it (e.g. "
+                  "'arm1_': arm1_joint1 ... arm1_gripper_left_joint, frame arm1_link1; world "
+                  "stays world); '' none", _prefix_ok, "'' or letters, digits and _",
+              fixed=True)
+
+
+def prefixed(names, prefix: str) -> list[str]:
+    """``names`` with ``prefix`` in front of each."""
+    return [f'{prefix}{name}' for name in names]
+
+
+def frame_accepted(frame: str, expected: str, accept_empty: bool = True,
+                   prefix: str = '') -> bool:
+    """Whether a message in ``frame`` is in the ``expected`` frame: 'world' and '<prefix>link1'
+    (ROBOTIS's base link; its teleop publishes there) are one frame."""
     if frame == expected or (frame == '' and accept_empty):
         return True
-    return frame in BASE_FRAMES and expected in BASE_FRAMES
+    base = ('world', f'{prefix}link1')
+    return frame in base and (expected in base or expected in BASE_FRAMES)

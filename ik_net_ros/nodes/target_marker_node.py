@@ -19,7 +19,13 @@ from visualization_msgs.msg import (
     MenuEntry,
 )
 
-from ik_net_ros.kinematics import HOME_POSE, forward_kinematics, geometry_for, project_pose
+from ik_net_ros.kinematics import (
+    HOME_POSE,
+    JOINT_NAMES,
+    forward_kinematics,
+    geometry_for,
+    project_pose,
+)
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.nearest import safely_reachable
 from ik_net_ros.kinematics.validation import as_pose_array
@@ -28,6 +34,7 @@ from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.marker_server import MarkerServer
 from ik_net_ros.nodes.params import (
     EXECUTOR,
+    PREFIX,
     TABLE_CLEARANCE,
     WORKSPACE,
     Spec,
@@ -38,6 +45,7 @@ from ik_net_ros.nodes.params import (
     joint_vector,
     non_empty,
     number_in,
+    prefixed,
     topic_name,
     workspace_box,
 )
@@ -64,6 +72,7 @@ PARAMETERS = {
                  '4 joint angles inside the limits'),
     'table_clearance': TABLE_CLEARANCE,
     'workspace': WORKSPACE,
+    'prefix': PREFIX,
     'executor': EXECUTOR,
 }
 
@@ -86,6 +95,8 @@ class TargetMarkerNode(Node):
         bridge_core_logs(self)
         declare_parameters(self, PARAMETERS)
         self.frame = self.get_parameter('frame_id').value
+        self.prefix = self.get_parameter('prefix').value
+        self.joint_names = prefixed(JOINT_NAMES, self.prefix)
         self.geometry = geometry_for(self.get_parameter('description').value)
         self.collision = CollisionModel(self.geometry, self.get_parameter('table_clearance').value,
                                         workspace_box(self.get_parameter('workspace').value))
@@ -136,7 +147,7 @@ class TargetMarkerNode(Node):
 
     def on_joint_states(self, msg: JointState) -> None:
         """Start at the arm's current tool pose (once)."""
-        joints = joints_by_name(msg)
+        joints = joints_by_name(msg, self.joint_names)
         if self.placed or joints is None or not np.all(np.isfinite(joints)):
             return
         self.placed = True
@@ -164,7 +175,7 @@ class TargetMarkerNode(Node):
             self.on_timer()
         elif feedback.event_type in (InteractiveMarkerFeedback.POSE_UPDATE,
                                      InteractiveMarkerFeedback.MOUSE_UP):
-            if not frame_accepted(feedback.header.frame_id, self.frame):
+            if not frame_accepted(feedback.header.frame_id, self.frame, prefix=self.prefix):
                 self.get_logger().warning(
                     f"feedback in frame '{feedback.header.frame_id}' ignored; set the RViz "
                     f"fixed frame to '{self.frame}'", throttle_duration_sec=2.0)
