@@ -90,13 +90,19 @@ def generate_launch_description():
                                           '(e.g. arm1_: arm1_joint1, arm1_link1)'),
         DeclareLaunchArgument('use_sim_time', default_value='false',
                               description='follow /clock (a simulator or a replayed bag)'),
+        DeclareLaunchArgument('autostart', default_value='true',
+                              description='bring the (managed) driver to active at start; '
+                                          'false: ros2 lifecycle set <ns>/driver configure, '
+                                          'activate'),
     ]
     namespace = LaunchConfiguration('namespace')
     driver = Node(
         package=PACKAGE, executable='driver', name='driver', output='screen',
         namespace=namespace,
-        parameters=[config, _common(), {'backend': LaunchConfiguration('hardware'),
-                             'port': LaunchConfiguration('port'), 'description': description}])
+        parameters=[config, _common(), {
+            'autostart': ParameterValue(LaunchConfiguration('autostart'), value_type=bool),
+            'backend': LaunchConfiguration('hardware'), 'port': LaunchConfiguration('port'),
+            'description': description}])
     ik = Node(
         package=PACKAGE, executable='ik', name='ik', output='screen', namespace=namespace,
         parameters=[config, _common(), {

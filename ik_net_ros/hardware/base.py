@@ -221,8 +221,16 @@ class ArmBackend(ABC):
             self._faults = []
         return reading
 
-    def open(self) -> None:
-        """Connect (ports, torque on). Default: nothing to do."""
+    def open(self, torque: bool | None = None) -> None:
+        """Connect and set up; then torque on, holding the present pose (``torque`` True), off
+        (False: limp, as a managed driver's configure leaves it) or as it was (None: a
+        reconnect keeps what the arm had).
+
+        Raises:
+            HardwareError: the arm cannot be reached or set up (left with torque off).
+        """
+        if torque is not None:
+            self.set_torque(torque)
 
     def close(self) -> None:
         """Disconnect (torque as configured). Default: nothing to do."""

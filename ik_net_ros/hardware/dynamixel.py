@@ -167,13 +167,16 @@ class DynamixelArm(ArmBackend):
         return self._connected
 
     # connection ------------------------------------------------------------------------------
-    def open(self) -> None:
+    def open(self, torque: bool | None = None) -> None:
         """Open the port, check every servo, configure them with torque off, then enable torque
-        holding the present pose.
+        holding the present pose (``torque`` True), leave it off (False) or as it was (None:
+        a reconnect).
 
         Raises:
             HardwareError: port cannot be opened, a servo does not answer or is not an XM430.
         """
+        if torque is not None:
+            self.torque_enabled = bool(torque)
         self._last_attempt = time.monotonic()
         # a fresh handler: one that died mid-transaction stays flagged 'in use'
         self.port = _Port(self.config.port, self.config.min_packet_timeout)
