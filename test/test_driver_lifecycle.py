@@ -53,8 +53,9 @@ def test_the_lifecycle_drives_the_servos_torque(ros):
         goal = [0.3, 0.0, 0.0, 0.0]
         ros.spin_until(lambda: commands.get_subscription_count() > 0)
         commands.publish(joint_state(goal, probe.get_clock().now().to_msg()))
-        ros.spin_for(0.5)
-        assert driver.rejected == 1 and abs(states[-1].position[0]) < 1e-2  # refused
+        assert ros.spin_until(lambda: driver.rejected == 1)  # refused while inactive
+        ros.spin_for(0.3)
+        assert abs(states[-1].position[0]) < 1e-2
         assert _change(ros, probe, Transition.TRANSITION_ACTIVATE)
         assert _state(ros, probe) == 'active' and all(s.torque for s in servos.values())
         commands.publish(joint_state(goal, probe.get_clock().now().to_msg()))

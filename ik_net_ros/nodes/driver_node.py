@@ -20,12 +20,13 @@ from sensor_msgs.msg import JointState
 from std_msgs.msg import Float64
 from std_srvs.srv import SetBool
 
-from ik_net_ros.errors import ConfigError, IkNetError, UnsafeGoalError
+from ik_net_ros.errors import ConfigError, HardwareError, IkNetError, UnsafeGoalError
 from ik_net_ros.hardware import GRIPPER_JOINTS, make_backend
 from ik_net_ros.kinematics import JOINT_NAMES
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state, joints_by_name
 from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.driver_params import PARAMETERS, backend_settings
+from ik_net_ros.nodes.gripper_action import make_gripper_action
 from ik_net_ros.nodes.params import check_changes, declare_parameters, prefixed
 from ik_net_ros.nodes.runner import run_node
 
@@ -56,6 +57,11 @@ class DriverNode(LifecycleNode):
         self.diag_timer = self.create_timer(1.0, self.on_diagnostics)
         self.torque_srv = self.create_service(SetBool, '~/set_torque', self.on_set_torque)
         self.create_subscription(Float64, 'gripper_command', self.on_gripper, 10)
+        self.gripper_action = make_gripper_action(self, self.set_gripper,
+                                                  value('gripper_allow_stalling').value)
+        if self.gripper_action is None and value('gripper_id').value:
+            self.get_logger().info('control_msgs is not installed: no GripperCommand action '
+                                   '(gripper_command, Float64 m, still works)')
         self.add_on_set_parameters_callback(self.on_set_parameters)
         self.sub = self.create_subscription(JointState, 'joint_command', self.on_command, 10)
         self.pub = self.create_publisher(JointState, 'joint_states', 10)
@@ -111,6 +117,8 @@ class DriverNode(LifecycleNode):
     def on_deactivate(self, state: State) -> TransitionCallbackReturn:
         """Torque off (limp); states still published, commands refused."""
         self.active = False
+        if self.gripper_action is not None:
+            self.gripper_action.stop()
         try:
             self.backend.set_torque(False)
         except IkNetError as e:
@@ -134,6 +142,8 @@ class DriverNode(LifecycleNode):
     def _close(self) -> None:
         """Torque as configured (torque_on_exit), port closed (an emulated bus stopped)."""
         self.active = False
+        if self.gripper_action is not None:
+            self.gripper_action.stop()
         if self.backend is not None:
             self.backend.close()
             self.backend = None
@@ -188,6 +198,8 @@ class DriverNode(LifecycleNode):
             return  # never publish stale positions as fresh
         names, positions = list(self.joint_names), list(reading.positions)
         velocities = list(reading.velocities)
+        if self.gripper_action is not None:
+            self.gripper_action.on_reading(reading.gripper)
         if reading.gripper is not None:  # the right finger mimics the left one
             names += list(self.gripper_names)
             positions += [reading.gripper, reading.gripper]
@@ -220,19 +232,26 @@ class DriverNode(LifecycleNode):
 
     def on_gripper(self, msg: Float64) -> None:
         """``gripper_command``: ``gripper_left_joint`` in m, clamped into the range."""
-        if not self.active:
-            self.get_logger().warning('gripper_command refused: the driver is not active',
-                                      throttle_duration_sec=2.0)
-            return
         try:
-            used = self.backend.set_gripper(msg.data)
+            self.set_gripper(msg.data)
         except IkNetError as e:
             self.get_logger().warning(f'gripper_command ignored: {e}', throttle_duration_sec=2.0)
-            return
-        if used != msg.data:
+
+    def set_gripper(self, metres: float) -> float:
+        """The gripper goal of the topic and the action: clamped into the range (said in the
+        log); returns the position used.
+
+        Raises:
+            HardwareError: the driver is not active, there is no gripper, or not a number.
+        """
+        if not self.active:
+            raise HardwareError(f'the driver is not active ({self.not_ready or "torque off"})')
+        used = self.backend.set_gripper(metres)
+        if used != metres:
             low, high = self.backend.gripper_range
-            self.get_logger().warning(f'gripper_command {msg.data:g} m outside {low}..{high} m, '
+            self.get_logger().warning(f'gripper goal {metres:g} m outside {low}..{high} m, '
                                       f'clamped to {used:g} m', throttle_duration_sec=2.0)
+        return used
 
     def on_diagnostics(self) -> None:
         backend = str(self.get_parameter('backend').value)

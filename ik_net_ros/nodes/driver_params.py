@@ -94,6 +94,10 @@ PARAMETERS = {
     'emulator_leftovers': Spec('factory', 'emulated servos start as from the factory or as '
                                           "ROBOTIS's jazzy bringup leaves them",
                                one_of(*LEFTOVERS), ' | '.join(LEFTOVERS), fixed=True),
+    'gripper_allow_stalling': Spec(False, 'GripperCommand action: a goal whose fingers stall '
+                                          '(an object between them) succeeds (true: grasping) '
+                                          'or aborts (false, ROBOTIS\'s controller default)',
+                                   fixed=True),
     'autostart': Spec(True, 'configure and activate at start (torque on, holding the pose), '
                             'retrying every reconnect_period until the arm answers; false: '
                             'wait for lifecycle transitions (ros2 lifecycle set)', fixed=True),

@@ -1,0 +1,102 @@
+"""The GripperCommand action, as ROBOTIS's gripper_controller serves it: the decision core
+(reached, stalled) free of ROS, and the driver's action server end to end where control_msgs
+is importable. control_msgs is not on PyPI: where it is not installed, its GripperCommand is
+generated from test/interfaces/control_msgs with the rosidl generators (requirements-ros.txt)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ik_net_ros.hardware.gripper_goal import GOAL_TOLERANCE, STALL_TIMEOUT, GripperGoal
+
+HERE = Path(__file__).resolve().parent
+SUCCEEDED, CANCELED, ABORTED = 4, 5, 6  # action_msgs/GoalStatus
+
+
+def test_a_goal_is_reached_within_the_tolerance():
+    goal = GripperGoal(0.015)
+    assert not goal.update(0.0, 0.0).done
+    outcome = goal.update(0.015 - GOAL_TOLERANCE / 2, 0.1)
+    assert outcome.reached_goal and not outcome.stalled and goal.succeeded(outcome)
+
+
+def test_fingers_that_stop_short_stall_after_the_timeout():
+    """An object between the fingers: they stop 15 mm short; after stall_timeout the goal ends,
+    aborted unless stalling is allowed (grasping)."""
+    for allow in (False, True):
+        goal = GripperGoal(-0.010, allow_stalling=allow)
+        t, outcome = 0.0, None
+        for position in (0.019, 0.012, 0.008, 0.005):  # closing
+            outcome = goal.update(position, t)
+            t += 0.1
+        assert not outcome.done
+        while t < 0.3 + STALL_TIMEOUT:  # held at 5 mm by the object
+            outcome = goal.update(0.005, t)
+            assert not outcome.stalled
+            t += 0.1
+        outcome = goal.update(0.005, t + 0.1)
+        assert outcome.stalled and not outcome.reached_goal
+        assert goal.succeeded(outcome) == allow
+    slow = GripperGoal(0.019)
+    for i in range(40):  # slow but moving: never a stall
+        assert not slow.update(-0.010 + 0.0002 * i, 0.1 * i).stalled
+    with pytest.raises(ValueError):
+        GripperGoal(float('nan'))
+
+
+@pytest.fixture(scope='session')
+def control_msgs_env(tmp_path_factory):
+    """Environment in which ``control_msgs.action`` imports: the installed one, or one
+    generated here with colcon and the rosidl generators."""
+    try:
+        import control_msgs.action  # noqa: F401
+        return dict(os.environ)
+    except ImportError:
+        pass
+    colcon = shutil.which('colcon') or str(Path(sys.executable).parent / 'colcon')
+    prefix = str(Path(sys.prefix))
+    if not (Path(prefix) / 'share' / 'rosidl_default_generators').is_dir() or not \
+            (shutil.which('cmake') and (shutil.which('cc') or shutil.which('gcc'))):
+        pytest.skip('control_msgs is not installed, and the rosidl generators, cmake or a C '
+                    'compiler to generate it are not either')
+    base = tmp_path_factory.mktemp('control_msgs')
+    shutil.copytree(HERE / 'interfaces' / 'control_msgs', base / 'src' / 'control_msgs')
+    env = dict(os.environ, AMENT_PREFIX_PATH=prefix, CMAKE_PREFIX_PATH=prefix,
+               PATH=f'{Path(sys.executable).parent}{os.pathsep}{os.environ["PATH"]}')
+    result = subprocess.run([colcon, 'build', '--base-paths', 'src'], cwd=base, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    install = base / 'install' / 'control_msgs'
+    site = next((install / 'lib').glob('python3*/site-packages'))
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), str(HERE),
+                                                        os.environ.get('PYTHONPATH', '')]),
+                LD_LIBRARY_PATH=os.pathsep.join([str(install / 'lib'),
+                                                 os.environ.get('LD_LIBRARY_PATH', '')]))
+
+
+@pytest.mark.ros
+@pytest.mark.parametrize('executor', ['single', 'events'])
+def test_the_driver_serves_gripper_command_as_robotis_controller(control_msgs_env, executor):
+    """Reached goals succeed (feedback on the way), a goal beyond the range is clamped, a new
+    goal preempts (aborts) the running one, a cancel cancels, an inactive driver aborts."""
+    from ik_net_ros.nodes.runner import events_executor_class
+    if executor == 'events' and events_executor_class() is None:
+        pytest.skip('this rclpy has no EventsExecutor')
+    env = dict(control_msgs_env)
+    env['PYTHONPATH'] = os.pathsep.join([str(HERE), env.get('PYTHONPATH', '')])
+    proc = subprocess.run([sys.executable, str(HERE / 'gripper_action_probe.py'), executor],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out['reach']['status'] == SUCCEEDED and out['reach']['reached_goal']
+    assert abs(out['reach']['position'] - 0.015) <= GOAL_TOLERANCE and out['feedback'] > 0
+    assert out['clamped']['status'] == SUCCEEDED
+    assert out['preempted']['status'] == ABORTED
+    assert out['preempting']['status'] == SUCCEEDED
+    assert out['canceled']['status'] == CANCELED
+    assert out['inactive']['status'] == ABORTED
