@@ -71,12 +71,10 @@ def test_driver_truth_tracker_and_collector_over_ros(ros, tmp_path):
     out = tmp_path / 'rec.csv'
     ros.add(DriverNode(context=ros.context, parameter_overrides=[
         Parameter('true_arm', value=str(tmp_path / 'arm.yaml'))]))
-    ros.add(TrackerNode(context=ros.context, parameter_overrides=[
-        Parameter('rate', value=1000.0)]))  # every state measured: pairs are exact
+    ros.add(TrackerNode(context=ros.context))  # the defaults pair correctly over ROS
     collect = ros.add(CollectNode(context=ros.context, parameter_overrides=[
         Parameter('output', value=str(out)), Parameter('measured_pose_topic',
                                                        value='tracker/pose'),
-        Parameter('measured_tolerance', value=0.004),
         Parameter('babble', value=True), Parameter('babble_period', value=0.2),
         Parameter('min_joint_change', value=0.0)]))
     probe = ros.node('probe')
@@ -95,4 +93,6 @@ def test_driver_truth_tracker_and_collector_over_ros(ros, tmp_path):
     collect.shutdown()
     data = load_dataset(out)
     gap = np.linalg.norm(data.measured[:, :3] - arm.tool_poses(data.joints)[:, :3], axis=1)
-    assert np.median(gap) < 1e-3 and len(data) >= 40
+    # every row is the tracker's measurement of that row's state (noise only): with the old
+    # defaults (tracker at the driver's 100 Hz, 20 ms tolerance) 29 % took a neighbour's
+    assert gap.max() < 5 * 3e-4 * math.sqrt(3) and len(data) >= 40

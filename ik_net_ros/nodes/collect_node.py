@@ -76,9 +76,11 @@ PARAMETERS = {  # and 'output', whose default is made at start
                                     'is written beside the FK pose (mx..mqw). Empty: none',
                                 lambda v: v == '' or topic_name(v), "'' or a topic name",
                                 fixed=True),
-    'measured_tolerance': Spec(0.02, 'seconds a measurement stamp may differ from the joint '
-                                     'state it is paired with; states without one are counted, '
-                                     'not written', number_in(1e-4, 1.0),
+    'measured_tolerance': Spec(0.004, 'seconds a measurement stamp may differ from the joint '
+                                      'state it is paired with (under half the joint states\' '
+                                      'period, so a neighbouring state is never taken); '
+                                      'states without one are counted, not written',
+                               number_in(1e-4, 1.0),
                                'a time in [0.0001, 1] s', fixed=True),
     'measured_wait': Spec(0.5, 'seconds (receive clock) a joint state waits for its '
                                'measurement before it is decided: more than the tracker\'s '
