@@ -338,3 +338,24 @@ def _raw_network(path, probe):
     from ik_net_ros.solver.fast import NumpyForward
     arrays, meta = load_weights(path.with_suffix('.npz'))
     return NumpyForward(meta['plan'], arrays)(np.asarray(probe, np.float32))
+
+
+@SETTINGS
+@given(st.binary(max_size=4000), st.integers(0, 3))
+def test_any_bytes_as_a_weights_file_are_a_checkpoint_error(tmp_path_factory, blob, kind):
+    """Any bytes, also behind a zip's signature or inside a real archive's member: a
+    CheckpointError, never another exception."""
+    import io
+    path = tmp_path_factory.mktemp('npz', numbered=True) / 'w.npz'
+    if kind == 1:
+        blob = b'PK\x03\x04' + blob
+    elif kind >= 2:  # a well-formed archive whose member holds the bytes
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, 'w', zipfile.ZIP_DEFLATED if kind == 3 else
+                             zipfile.ZIP_STORED) as archive:
+            archive.writestr('pose_std.npy', blob)
+            archive.writestr('__meta__.npy', blob[::-1])
+        blob = buffer.getvalue()
+    path.write_bytes(blob)
+    with pytest.raises(CheckpointError):
+        load_weights(path)

@@ -177,3 +177,28 @@ def test_the_tracker_keeps_publishing_after_its_input_jumps_back(ros):
         assert isinstance(published[0], PoseStamped)
     finally:
         node.destroy_node()
+
+
+def test_with_sim_time_a_clock_jump_back_starts_a_new_pairing_epoch(ros, tmp_path):
+    """use_sim_time: /clock going back (sim restarting, a bag looping) is seen by the collector's
+    clock, and the waiting states are decided and the old measurements forgotten."""
+    from rosgraph_msgs.msg import Clock
+
+    from ik_net_ros.nodes.collect_node import CollectNode
+    node = ros.add(CollectNode(context=ros.context, parameter_overrides=[
+        Parameter('output', value=str(tmp_path / 'r.csv')),
+        Parameter('measured_pose_topic', value='tracker/pose'),
+        Parameter('use_sim_time', value=True)]))
+    probe = ros.node('clock_probe')
+    clock = probe.create_publisher(Clock, '/clock', 10)
+    try:
+        assert ros.spin_until(lambda: clock.get_subscription_count() > 0)
+        for seconds in (100, 101, 102):
+            clock.publish(Clock(clock=type(Clock().clock)(sec=seconds)))
+            ros.spin_for(0.05)
+        assert ros.spin_until(lambda: node.get_clock().now().nanoseconds >= 102e9)
+        assert node.pairer.jumps == 0
+        clock.publish(Clock(clock=type(Clock().clock)(sec=5)))  # back by 97 s
+        assert ros.spin_until(lambda: node.pairer.jumps == 1, timeout=5)
+    finally:
+        node.shutdown()

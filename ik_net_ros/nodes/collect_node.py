@@ -10,7 +10,7 @@ import time
 import numpy as np
 from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import SetParametersResult
-from rclpy.clock import JumpThreshold
+from rclpy.clock import Clock, ClockType, JumpThreshold
 from rclpy.duration import Duration
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
@@ -134,9 +134,12 @@ class CollectNode(Node):
         if self.pairer is not None:
             self.measured_sub = self.create_subscription(PoseStamped, topic, self.on_measured,
                                                          SENSOR_STREAM)
-        self.flush_timer = self.create_timer(self.recorder.flush_period, self.on_flush)
+        # steady timers: with use_sim_time a paused or restarted /clock must not hold rows back
+        steady = Clock(clock_type=ClockType.STEADY_TIME)
+        self.flush_timer = self.create_timer(self.recorder.flush_period, self.on_flush,
+                                             clock=steady)
         if self.pairer is not None:  # waiting states are decided on the receive clock
-            self.pair_timer = self.create_timer(PAIR_PERIOD, self.on_pair)
+            self.pair_timer = self.create_timer(PAIR_PERIOD, self.on_pair, clock=steady)
             self.clock_jumped = False
             self.jump_handle = self.get_clock().create_jump_callback(
                 JumpThreshold(min_forward=None, min_backward=Duration(seconds=-CLOCK_JUMP),
