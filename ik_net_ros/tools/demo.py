@@ -43,8 +43,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 NAMESPACE = f'/ik_net_ros_demo_{os.getpid()}'
 
 
-def _start_node(module: str, params: dict, remaps: dict | None = None) -> subprocess.Popen:
-    cmd = [sys.executable, '-m', module, '--ros-args', '-r', f'__ns:={NAMESPACE}',
+def _start_node(module: str, params: dict, remaps: dict | None = None,
+                namespace: str = '/') -> subprocess.Popen:
+    cmd = [sys.executable, '-m', module, '--ros-args', '-r', f'__ns:={namespace}',
            '--params-file', str(share_dir('config') / 'ik.yaml')]
     for key, value in params.items():
         cmd += ['-p', f'{key}:={value}']
@@ -73,9 +74,10 @@ def run(args: argparse.Namespace) -> int:
 
     os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
     procs = [
-        _start_node('ik_net_ros.nodes.driver_node', {'backend': 'sim'}),
+        _start_node('ik_net_ros.nodes.driver_node', {'backend': 'sim'}, namespace=NAMESPACE),
         _start_node('ik_net_ros.nodes.ik_node', {'model': args.model, 'device': args.device,
-                                                 'refine': str(args.refine).lower()}),
+                                                 'refine': str(args.refine).lower()},
+                    namespace=NAMESPACE),
     ]
     rclpy.init()
     sweep = RecordingSweep(namespace=NAMESPACE, parameter_overrides=[
