@@ -82,6 +82,13 @@ def _planar(configs: np.ndarray, geometry: ArmGeometry) -> np.ndarray:
     return np.stack([tool[:, 0] - geometry.joint1_x, tool[:, 2]], axis=1)
 
 
+def _step(jacobian: np.ndarray, residual: np.ndarray, damping: np.ndarray) -> np.ndarray:
+    """Levenberg-Marquardt steps (K, 3) for Jacobians (K, 2, 3) and residuals (K, 2)."""
+    normal = jacobian @ jacobian.transpose(0, 2, 1) + damping[:, None, None] * np.eye(2)
+    solved = np.linalg.solve(normal, residual[:, :, None])
+    return (jacobian.transpose(0, 2, 1) @ solved)[:, :, 0]
+
+
 def _refine(q: np.ndarray, target: np.ndarray, geometry: ArmGeometry, steps: int = 40
             ) -> np.ndarray:
     """Levenberg-Marquardt on the planar positions of K starts (K, 3) towards ``target`` (K, 2),
@@ -95,9 +102,13 @@ def _refine(q: np.ndarray, target: np.ndarray, geometry: ArmGeometry, steps: int
     for _ in range(steps):
         probes = _planar((q[:, None, :] + eps * np.eye(3)).reshape(-1, 3), geometry)
         jacobian = ((probes.reshape(k, 3, 2) - planar[:, None, :]) / eps).transpose(0, 2, 1)
-        normal = jacobian @ jacobian.transpose(0, 2, 1) + damping[:, None, None] * np.eye(2)
-        solved = np.linalg.solve(normal, (target - planar)[:, :, None])
-        trial = np.clip(q + (jacobian.transpose(0, 2, 1) @ solved)[:, :, 0], _LOW, _HIGH)
+        step = _step(jacobian, target - planar, damping)
+        # a joint at its limit that the step pushes further out is held there and the step
+        # taken by the others (projected: else the clipped step stalls short of the optimum)
+        held = ((q <= _LOW + 1e-12) & (step < 0)) | ((q >= _HIGH - 1e-12) & (step > 0))
+        if held.any():
+            step = _step(jacobian * ~held[:, None, :], target - planar, damping)
+        trial = np.clip(q + step, _LOW, _HIGH)
         trial_planar = _planar(trial, geometry)
         trial_gap = np.linalg.norm(trial_planar - target, axis=1)
         better = trial_gap < gap
