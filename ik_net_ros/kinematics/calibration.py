@@ -36,6 +36,10 @@ PARAMETERS = ('offset1', 'offset2', 'offset3', 'offset4') + LINKS
 SCALE = np.array([math.radians(1.0)] * 4 + [1e-3] * 6)  # what "a typical error" is, per param
 ORIENTATION_WEIGHT = 0.1  # m per rad: 0.2 deg of tracker noise weighs like 0.35 mm
 RANK_TOLERANCE = 1e-4
+TRIM = 5.0  # rows with a residual over this many times the median are left out
+TRIM_ROUNDS = 3
+PLAUSIBLE_RMS = 5e-3  # m-equivalent: a tracker that sees the tool centre fits far better
+MAX_OUTLIER_SHARE = 0.2
 CHUNK = 1 << 15  # rows per step of the sums: a chunk's Jacobian is about 16 MB
 
 
@@ -86,6 +90,10 @@ class CalibrationResult:
     residual_rms: float
     fit: dict = field(default_factory=dict)
     held_out: dict = field(default_factory=dict)
+    rows: int = 0  # rows given
+    outliers: list[int] = field(default_factory=list)  # rows left out of the fit
+    outlier_rule: str = ''
+    problems: list[str] = field(default_factory=list)  # why it is implausible for an OM-X
 
     def table(self) -> list[tuple[str, float, float, float, bool]]:
         """(name, nominal, calibrated, std, identifiable) per parameter, offsets in degrees
@@ -105,18 +113,78 @@ class CalibrationResult:
                                for name, nominal, value, std, ok in self.table()},
                 'units': {'offsets': 'deg', 'lengths': 'mm'},
                 'rank': self.rank, 'residual_rms_mm': 1e3 * self.residual_rms,
-                'fit': self.fit, 'held_out': self.held_out}
+                'fit': self.fit, 'held_out': self.held_out, 'rows': self.rows,
+                'outliers': len(self.outliers), 'outlier_rule': self.outlier_rule,
+                'problems': list(self.problems)}
 
 
 def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
               held_out: tuple[np.ndarray, np.ndarray] | None = None,
-              iterations: int = 30) -> CalibrationResult:
+              iterations: int = 30, trim: float | None = TRIM,
+              rounds: int = TRIM_ROUNDS) -> CalibrationResult:
     """Identify offsets and link lengths from commanded ``joints`` (N, 4) and ``measured`` tool
-    poses (N, 7).
+    poses (N, 7), robustly: rows whose residual is over ``trim`` times the median are left out
+    and the fit repeated, up to ``rounds`` times (a swapped marker, a tracker glitch or a
+    mis-paired row would otherwise pull every parameter; None: no trimming). The result says
+    which rows were left out and, in ``problems``, why the fit is implausible for an OM-X (a
+    geometry outside :func:`~ik_net_ros.kinematics.geometry.geometry_from_dict`'s bounds, a
+    residual RMS over PLAUSIBLE_RMS, more than MAX_OUTLIER_SHARE of the rows left out).
 
     Raises:
         DatasetError: fewer rows than parameters, or non-finite values.
     """
+    joints, measured = _checked(joints, measured)
+    keep = np.ones(len(joints), bool)
+    result, limit = None, math.inf
+    for _ in range(rounds + 1 if trim else 1):
+        result = _fit(joints[keep], measured[keep], nominal, iterations)
+        if not trim:
+            break
+        norms = _row_norms(joints, measured, result.geometry)
+        limit = trim * float(np.median(norms[keep]))
+        update = norms <= limit
+        if update.sum() < 2 * len(PARAMETERS) or np.array_equal(update, keep):
+            break
+        keep = update
+    result.rows = len(joints)
+    result.outliers = np.flatnonzero(~keep).tolist()
+    result.outlier_rule = (f'residual over {trim:g}x the median ({1e3 * limit:.2f} '
+                           'mm-equivalent)' if trim else 'none')
+    result.fit = {'nominal': pose_errors(joints[keep], measured[keep], nominal),
+                  'calibrated': pose_errors(joints[keep], measured[keep], result.geometry)}
+    if held_out is not None and len(held_out[0]):
+        result.held_out = {'nominal': pose_errors(*held_out, nominal),
+                           'calibrated': pose_errors(*held_out, result.geometry)}
+    result.problems = _problems(result)
+    return result
+
+
+def _problems(result: CalibrationResult) -> list[str]:
+    problems = []
+    try:
+        geometry_from_dict(result.geometry.as_dict())
+    except ValueError as e:
+        problems.append(f'the calibrated geometry is not an OM-X ({e})')
+    if result.residual_rms > PLAUSIBLE_RMS:
+        problems.append(f'residual RMS {1e3 * result.residual_rms:.1f} mm-equivalent, over '
+                        f'{1e3 * PLAUSIBLE_RMS:g}: the measurements are not the tool centre '
+                        'in the base frame (a tracker frame, a marker offset, latency?)')
+    if len(result.outliers) > MAX_OUTLIER_SHARE * result.rows:
+        problems.append(f'{len(result.outliers)} of {result.rows} rows left out as outliers')
+    return problems
+
+
+def _row_norms(joints, measured, geometry) -> np.ndarray:
+    """(N,) residual norm of each row (m-equivalent), a chunk at a time."""
+    out = np.empty(len(joints))
+    for i in range(0, len(joints), CHUNK):
+        r = pose_residuals(joints[i:i + CHUNK], measured[i:i + CHUNK], geometry)
+        out[i:i + CHUNK] = np.linalg.norm(r.reshape(-1, 6), axis=1)
+    return out
+
+
+def _checked(joints, measured) -> tuple[np.ndarray, np.ndarray]:
+    """Raises DatasetError: fewer rows than parameters, wrong shapes, NaN or inf."""
     joints, measured = np.asarray(joints, float), np.asarray(measured, float)
     if len(joints) < 2 * len(PARAMETERS) or joints.shape != (len(measured), 4) \
             or measured.shape[1:] != (7,):
@@ -125,6 +193,12 @@ def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
                            f'{measured.shape}')
     if not (np.all(np.isfinite(joints)) and np.all(np.isfinite(measured))):
         raise DatasetError('calibration data contains NaN or inf')
+    return joints, measured
+
+
+def _fit(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
+         iterations: int) -> CalibrationResult:
+    """Least squares on all the rows given (Gauss-Newton, rank-revealing)."""
     p = _vector(nominal)
     basis = None
     for _ in range(iterations):
@@ -150,14 +224,8 @@ def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
     std = {name: (float(math.sqrt(max(cov[i, i], 0.0)) * SCALE[i]) if identifiable[name]
                   else float('nan')) for i, name in enumerate(PARAMETERS)}
     geometry = _with(nominal, p)
-    result = CalibrationResult(geometry, nominal, std, identifiable, int(keep.sum()),
-                               math.sqrt(rr / size))
-    result.fit = {'nominal': pose_errors(joints, measured, nominal),
-                  'calibrated': pose_errors(joints, measured, geometry)}
-    if held_out is not None and len(held_out[0]):
-        result.held_out = {'nominal': pose_errors(*held_out, nominal),
-                           'calibrated': pose_errors(*held_out, geometry)}
-    return result
+    return CalibrationResult(geometry, nominal, std, identifiable, int(keep.sum()),
+                             math.sqrt(rr / size))
 
 
 def _normal_equations(joints, measured, nominal, p, jacobian: bool = True

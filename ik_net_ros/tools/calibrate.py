@@ -21,6 +21,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help="ROBOTIS's description the recording's frame follows")
     parser.add_argument('--held-out', type=number_in(0.0, 0.5), default=0.2,
                         help='share of the recording (its end) kept for the held-out check')
+    parser.add_argument('--force', action='store_true',
+                        help='write the calibration even when it is implausible for an OM-X')
 
 
 def run(args: argparse.Namespace) -> int:
@@ -34,8 +36,9 @@ def run(args: argparse.Namespace) -> int:
     nominal = geometry_for(args.description)
     result = calibrate(fit.joints, fit.measured, nominal,
                        (check.joints, check.measured) if len(check) else None)
-    print(f'calibrated on {len(fit)} rows of {args.data} ({len(check)} held out); '
-          f'{result.rank} of 10 directions determined by the data')
+    print(f'calibrated on {len(fit) - len(result.outliers)} rows of {args.data} '
+          f'({len(check)} held out, {len(result.outliers)} left out as outliers: '
+          f'{result.outlier_rule}); {result.rank} of 10 directions determined by the data')
     print(f'  {"parameter":<16} {"nominal":>10} {"calibrated":>11} {"+-1 sigma":>10}')
     for name, nominal_value, value, std, ok in result.table():
         unit = 'deg' if name.startswith('offset') else 'mm'
@@ -48,6 +51,12 @@ def run(args: argparse.Namespace) -> int:
             print(f'  {title:<8} {which:<10} position {errors["position_mm_median"]:.3f} mm '
                   f'median, {errors["position_mm_p95"]:.3f} p95; orientation '
                   f'{errors["orientation_deg_median"]:.3f} deg median')
+    if result.problems:
+        message = 'implausible for an OM-X: ' + '; '.join(result.problems)
+        if not args.force:
+            raise DatasetError(f'{args.data}: calibration not written, {message} (see the '
+                               "README's calibration section; --force writes it anyway)")
+        print(f'warning: {message}; written because of --force')
     try:
         save_calibration(result, output, {'description': args.description, 'data': args.data,
                                           'rows': len(fit), 'held_out_rows': len(check)})
