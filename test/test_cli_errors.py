@@ -31,6 +31,19 @@ def files(tmp_path_factory):
                                                payload['state_dict'], payload['geometry'])
     torch.save(payload, d / 'zero_std.pt')
     (d / 'garbage.pt').write_bytes(b'not a checkpoint')
+    # hostile files a user may be handed: deep YAML, a 400-digit number, a plan bomb
+    from ik_net_ros.data import make_synthetic, save_dataset
+    from ik_net_ros.data.dataset import PoseJointSet
+    from ik_net_ros.networks.weights import load_weights, save_weights
+    data = make_synthetic(200, seed=1)
+    save_dataset(PoseJointSet(data.poses, data.joints, {}, data.poses), d / 'measured.csv')
+    (d / 'deep.yaml').write_text('format: ik_net_ros.calibration\ngeometry: ' + '[' * 50_000
+                                 + ']' * 50_000 + '\n')
+    (d / 'huge.yaml').write_text('geometry: {tool: ' + '9' * 400 + '}\n')
+    arrays, meta = load_weights(model_path('original').with_suffix('.npz'))
+    meta = {k: v for k, v in meta.items() if k not in ('sha256', 'format', 'version')}
+    meta['plan'] = {**meta['plan'], 'ops': meta['plan']['ops'][:1] * 20_000}
+    save_weights(d / 'plan_bomb.npz', arrays, meta)
     return d
 
 
@@ -91,6 +104,12 @@ CASES = [
     (['evaluate', '--against', 'measured', '--data', 'synthetic:100', '--calibration',
       '{d}/header_only.csv'], 'no measured'),
     (['true-arm', '--output', '/nonexistent/dir/a.yaml'], 'cannot be written'),
+    (['evaluate', '--against', 'measured', '--data', '{d}/measured.csv', '--calibration',
+      '{d}/deep.yaml'], 'nested deeper'),
+    (['evaluate', '--against', 'measured', '--data', '{d}/measured.csv', '--true-arm',
+      '{d}/huge.yaml'], 'digits'),
+    (['solve', '--model', '{d}/plan_bomb.npz', '0.2', '0', '0.2', '0', '0', '0', '1'],
+     'more than 256'),
     (['export', '{d}/garbage.pt'], 'corrupt'),
     # evaluate
     (['evaluate', '--model', 'analytic', '--data', '{d}/header_only.csv'], '0 row'),
