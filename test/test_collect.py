@@ -209,3 +209,50 @@ def test_a_short_recording_trains_a_model(tmp_path):
         cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert out.is_file() and 'held-out' in proc.stdout
+
+
+def test_stop_and_go_babble_waits_at_each_goal_for_the_settle_time():
+    from ik_net_ros.data.babble_schedule import BabbleSchedule
+    schedule = BabbleSchedule(settle=0.5)
+    assert schedule.due(0.0)
+    schedule.sent(np.array([0.3, 0.0, 0.0, 0.0]))
+    schedule.observe(np.array([0.1, 0.0, 0.0, 0.0]), 0.1)  # on its way
+    assert not schedule.due(0.2)
+    schedule.observe(np.array([0.3, 0.0, 0.0, 0.0]), 0.4)  # arrived
+    assert not schedule.due(0.8)
+    schedule.observe(np.array([0.3005, 0.0, 0.0, 0.0]), 0.9)  # still there, within 2 mrad
+    assert schedule.due(0.95)
+    assert BabbleSchedule(settle=0.0).due(0.0)  # no pause: every period
+
+
+def test_with_a_tracker_still_rows_are_kept():
+    from ik_net_ros.data.row_filter import STILL, RowFilter
+    q = np.array([0.1, 0.2, 0.3, 0.4])
+    plain, tracked = RowFilter(0.001, 100.0), RowFilter(0.001, 100.0, keep_still=True)
+    kept = [[f.check(q, 0.02 * i) is None for i in range(10)] for f in (plain, tracked)]
+    assert kept[0] == [True] + [False] * 9 and plain.skipped[STILL] == 9
+    assert all(kept[1]) and tracked.skipped[STILL] == 0
+
+
+def test_the_collector_babbles_stop_and_go_over_ros(ros, tmp_path):
+    """babble_settle: a goal goes out only once the arm has stood at the last one that long
+    (a babble period of 50 ms would otherwise send 20 goals a second)."""
+    from sensor_msgs.msg import JointState
+
+    from ik_net_ros.nodes.collect_node import CollectNode
+    ros.add(DriverNode(context=ros.context, parameter_overrides=[
+        Parameter('backend', value='sim')]))
+    collect = ros.add(CollectNode(context=ros.context, parameter_overrides=[
+        Parameter('output', value=str(tmp_path / 'r.csv')), Parameter('babble', value=True),
+        Parameter('babble_period', value=0.05), Parameter('babble_settle', value=0.5)]))
+    probe = ros.node('probe')
+    goals, states = [], []
+    probe.create_subscription(JointState, 'joint_command', goals.append, 100)
+    probe.create_subscription(JointState, 'joint_states', states.append, 1000)
+    try:
+        ros.spin_for(4.0)
+        assert 2 <= len(goals) <= 8, len(goals)
+        for goal in goals[:-1]:  # the arm reached each goal before the next one went out
+            assert any(np.allclose(s.position[:4], goal.position, atol=2e-3) for s in states)
+    finally:
+        collect.shutdown()

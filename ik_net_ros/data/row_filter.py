@@ -18,7 +18,8 @@ READING_TOLERANCE = 1e-3  # rad a reading may lie outside the limits (encoder no
 class RowFilter:
     """Keeps a joint reading unless it is bad (missing, NaN, outside the limits), comes sooner
     than ``1 / max_rate`` s after the last kept one, or moved less than ``min_joint_change``
-    rad in every joint since then. Counts what it skips, by reason.
+    rad in every joint since then (unless ``keep_still``: with a tracker, still rows are the
+    best ones). Counts what it skips, by reason.
 
     Attributes:
         min_joint_change: rad (>= 0).
@@ -26,8 +27,10 @@ class RowFilter:
         skipped: {BAD, RATE, STILL: count}.
     """
 
-    def __init__(self, min_joint_change: float = 0.001, max_rate: float = 100.0):
+    def __init__(self, min_joint_change: float = 0.001, max_rate: float = 100.0,
+                 keep_still: bool = False):
         self.min_joint_change = float(min_joint_change)
+        self.keep_still = keep_still  # a tracker's rows of a still arm are its best ones
         self.max_rate = float(max_rate)
         self.skipped = {BAD: 0, STILL: 0, RATE: 0}
         self._last_joints: np.ndarray | None = None
@@ -41,7 +44,7 @@ class RowFilter:
             return self._skip(BAD)
         if self.max_rate > 0 and now - self._last_time < 1.0 / self.max_rate:
             return self._skip(RATE)
-        if self._last_joints is not None and np.all(
+        if not self.keep_still and self._last_joints is not None and np.all(
                 np.abs(joints - self._last_joints) < self.min_joint_change):
             return self._skip(STILL)
         self._last_joints, self._last_time = joints.copy(), now

@@ -15,6 +15,7 @@ from rclpy.duration import Duration
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
+from ik_net_ros.data.babble_schedule import BabbleSchedule
 from ik_net_ros.data.coverage import JointCoverage
 from ik_net_ros.data.dataset import MEASURED_COLUMNS
 from ik_net_ros.data.pairing import StampPairer
@@ -92,6 +93,10 @@ PARAMETERS = {  # and 'output', whose default is made at start
                           'hardware needed)'),
     'babble_period': Spec(1.0, 'seconds between babble goals', period, PERIOD_NEED,
                           fixed=True),
+    'babble_settle': Spec(0.0, 'stop-and-go babble: seconds the arm stays at a reached goal '
+                               'before the next one (rows taken still, as a tracker wants them; '
+                               '0: a goal every babble_period)', number_in(0.0, 60.0),
+                          'a time in [0, 60] s', fixed=True),
     'seed': Spec(0, 'seed of the babbling', int_in(0, 2**63 - 1), 'an integer >= 0',
                  fixed=True),
     'prefix': PREFIX,
@@ -119,7 +124,8 @@ class CollectNode(Node):
         self.bad_measurements = 0
         self.coverage = JointCoverage()
         self.filter = RowFilter(self.get_parameter('min_joint_change').value,
-                                self.get_parameter('max_rate').value)
+                                self.get_parameter('max_rate').value, keep_still=bool(topic))
+        self.schedule = BabbleSchedule(self.get_parameter('babble_settle').value)
         self.joint_names = prefixed(self.get_parameter('joint_names').value,
                                     self.get_parameter('prefix').value)
         self.geometry = geometry_for(self.get_parameter('description').value)
@@ -163,6 +169,7 @@ class CollectNode(Node):
 
     def on_state(self, msg: JointState) -> None:
         joints = joints_by_name(msg, self.joint_names)
+        self.schedule.observe(joints, time.monotonic())
         skip = self.filter.check(joints, time.monotonic())
         if skip == BAD:
             self.get_logger().warning(
@@ -241,9 +248,10 @@ class CollectNode(Node):
             self.get_logger().error(str(e), throttle_duration_sec=5.0)
 
     def on_babble(self) -> None:
-        if self.get_parameter('babble').value:
+        if self.get_parameter('babble').value and self.schedule.due(time.monotonic()):
             self.babble_goal = babble_joints(self.rng, collision=self.collision,
                                              start=self.babble_goal)
+            self.schedule.sent(self.babble_goal)
             self.babble_pub.publish(joint_state(self.babble_goal,
                                                 self.get_clock().now().to_msg()))
 
