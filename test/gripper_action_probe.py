@@ -59,6 +59,9 @@ def main(executor_choice: str) -> None:
     cancel = cancel_me.result().cancel_goal_async()
     assert spin_until(cancel)
     out['canceled'] = finish(cancel_me)
+    sent_before = driver.backend._gripper_goal
+    out['nan_effort'] = finish(send(0.002, max_effort=float('nan')))
+    out['nan_effort_moved'] = driver.backend._gripper_goal != sent_before
     driver.trigger_deactivate()
     out['inactive'] = finish(send(0.0))
     driver.shutdown()

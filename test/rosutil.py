@@ -32,6 +32,18 @@ class RosHarness:
             self.executor.spin_once(timeout_sec=0.02)
         return condition()
 
+    def call(self, node, service_type, name, request, timeout=10.0):
+        """The response of service ``name`` to ``request``, called from ``node`` (asserts it
+        answers in time)."""
+        client = node.create_client(service_type, name)
+        try:
+            assert client.wait_for_service(timeout_sec=timeout), f'no service {name}'
+            future = client.call_async(request)
+            assert self.spin_until(future.done, timeout), f'{name} did not answer'
+            return future.result()
+        finally:
+            node.destroy_client(client)
+
     def spin_for(self, seconds):
         end = time.monotonic() + seconds
         while time.monotonic() < end:

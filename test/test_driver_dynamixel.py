@@ -54,12 +54,9 @@ def test_command_reaches_goal_registers_and_states_follow(ros, rig):
 
 def test_torque_service(ros, rig):
     driver, probe, pub, states, _ = rig
-    client = probe.create_client(SetBool, '/driver/set_torque')
-    assert client.wait_for_service(timeout_sec=5)
     for enable in (False, True):
-        future = client.call_async(SetBool.Request(data=enable))
-        assert ros.spin_until(future.done)
-        assert future.result().success, future.result().message
+        result = ros.call(probe, SetBool, '/driver/set_torque', SetBool.Request(data=enable))
+        assert result.success, result.message
         assert all(driver.backend.emulator.servos[i].torque == enable for i in IDS)
 
 

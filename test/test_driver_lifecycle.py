@@ -16,21 +16,13 @@ from ik_net_ros.nodes.driver_node import DriverNode
 pytestmark = pytest.mark.ros
 
 
-def _call(ros, client, request):
-    assert client.wait_for_service(timeout_sec=5)
-    future = client.call_async(request)
-    assert ros.spin_until(future.done)
-    return future.result()
-
-
 def _state(ros, probe):
-    return _call(ros, probe.create_client(GetState, '/driver/get_state'),
-                 GetState.Request()).current_state.label
+    return ros.call(probe, GetState, '/driver/get_state', GetState.Request()).current_state.label
 
 
 def _change(ros, probe, transition):
-    return _call(ros, probe.create_client(ChangeState, '/driver/change_state'),
-                 ChangeState.Request(transition=Transition(id=transition))).success
+    return ros.call(probe, ChangeState, '/driver/change_state',
+                    ChangeState.Request(transition=Transition(id=transition))).success
 
 
 def test_the_lifecycle_drives_the_servos_torque(ros):

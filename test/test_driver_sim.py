@@ -166,9 +166,6 @@ def test_the_driver_s_torque_service_succeeds_on_the_sim(ros):
     ros.add(DriverNode(context=ros.context, parameter_overrides=[
         Parameter('backend', value='sim')]))
     probe = ros.node('probe')
-    client = probe.create_client(SetBool, '/driver/set_torque')
-    assert client.wait_for_service(timeout_sec=5)
     for enable in (False, True):
-        future = client.call_async(SetBool.Request(data=enable))
-        assert ros.spin_until(future.done)
-        assert future.result().success, future.result().message
+        result = ros.call(probe, SetBool, '/driver/set_torque', SetBool.Request(data=enable))
+        assert result.success, result.message

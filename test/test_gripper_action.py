@@ -45,8 +45,10 @@ def test_fingers_that_stop_short_stall_after_the_timeout():
     slow = GripperGoal(0.019)
     for i in range(40):  # slow but moving: never a stall
         assert not slow.update(-0.010 + 0.0002 * i, 0.1 * i).stalled
-    with pytest.raises(ValueError):
-        GripperGoal(float('nan'))
+    for bad in ({'goal': float('nan')}, {'goal': 0.01, 'max_effort': float('inf')},
+                {'goal': 0.01, 'stall_timeout': 0.0}):
+        with pytest.raises(ValueError):
+            GripperGoal(**bad)
 
 
 @pytest.fixture(scope='session')
@@ -100,3 +102,5 @@ def test_the_driver_serves_gripper_command_as_robotis_controller(control_msgs_en
     assert out['preempting']['status'] == SUCCEEDED
     assert out['canceled']['status'] == CANCELED
     assert out['inactive']['status'] == ABORTED
+    # a goal with a NaN max_effort is refused whole: the gripper is not sent anywhere
+    assert out['nan_effort']['status'] == ABORTED and not out['nan_effort_moved']

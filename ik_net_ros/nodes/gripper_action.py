@@ -50,9 +50,10 @@ class GripperAction:
     async def on_execute(self, handle):
         command = handle.request.command
         result = self.action_type.Result()
-        try:
-            used = self.set_gripper(command.position)
-            goal = GripperGoal(used, command.max_effort, allow_stalling=self.allow_stalling)
+        try:  # the whole goal is checked before the gripper is sent anywhere
+            goal = GripperGoal(command.position, command.max_effort,
+                               allow_stalling=self.allow_stalling)
+            goal.goal = self.set_gripper(command.position)  # clamped into the range
         except (IkNetError, ValueError) as e:
             self.node.get_logger().warning(f'gripper goal {command.position!r} refused: {e}')
             handle.abort()

@@ -186,10 +186,7 @@ def check_changes(params, specs: dict[str, Spec]) -> SetParametersResult:
         spec = specs.get(p.name)
         if spec is None:
             continue  # not ours (use_sim_time, ...)
-        if spec.fixed:
-            return SetParametersResult(
-                successful=False, reason=f'{p.name} is read at start; restart the node')
-        problem = _problem(p.name, p.value, spec)
+        problem = _problem(p.name, p.value, spec)  # (fixed ones: read_only, refused by rclpy)
         if problem:
             return SetParametersResult(successful=False, reason=problem)
     return SetParametersResult(successful=True)
