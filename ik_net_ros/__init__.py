@@ -1,7 +1,8 @@
-"""ik_net_ros: live, learned inverse kinematics for the ROBOTIS OpenMANIPULATOR-X.
+"""
+ik_net_ros: live, learned inverse kinematics for the ROBOTIS OpenMANIPULATOR-X.
 
-    from ik_net_ros import load_solver
-    joints = load_solver('focused').solve(poses)   # (N, 7) -> (N, 4) rad, inside the limits
+from ik_net_ros import load_solver
+joints = load_solver('focused').solve(poses)   # (N, 7) -> (N, 4) rad, inside the limits
 """
 
 from ik_net_ros.errors import (
@@ -15,7 +16,7 @@ from ik_net_ros.errors import (
                                TrainingError,
                                UnreachableError,
 )
-from ik_net_ros.solver import Solver, load_solver
+from ik_net_ros.solver import load_solver, Solver
 
 __version__ = '0.1.0'
 __all__ = [

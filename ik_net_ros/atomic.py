@@ -9,10 +9,14 @@ __all__ = ['atomic_write']
 
 
 def atomic_write(path: Path, write, mode: str = 'wb') -> None:
-    """Call ``write(f)`` on a temporary file beside ``path``, fsync it, rename it over ``path``.
+    """
+    Call ``write(f)`` on a temporary file beside ``path``, fsync it, rename it over ``path``.
 
-    Raises:
-        OSError: the file could not be written (the temporary file is removed).
+    Raises
+    ------
+    OSError
+        The file could not be written (the temporary file is removed).
+
     """
     tmp = path.with_name(f'.{path.name}.{os.getpid()}.tmp')
     try:

@@ -1,4 +1,5 @@
-"""Reading a file the package did not write: bounded and checked before anything parses it.
+"""
+Reading a file the package did not write: bounded and checked before anything parses it.
 
 Every file a user names (calibrations, true arms, model weights, datasets) may be anything: a
 FIFO that never ends, ``/dev/zero``, a 10 GB log, YAML nested 100,000 deep or holding a
@@ -19,8 +20,8 @@ from __future__ import annotations
 
 import math
 import os
-import stat
 from pathlib import Path
+import stat
 
 __all__ = ['read_limited', 'open_limited', 'open_zip', 'load_yaml', 'load_npz', 'check_number',
            'MAX_YAML_BYTES', 'MAX_YAML_DEPTH', 'MAX_YAML_NODES', 'MAX_YAML_NUMBER',
@@ -34,11 +35,16 @@ MAX_YAML_INTEGER = 10 ** 15
 
 
 def open_limited(path: str | Path, limit: int, error: type[Exception], what: str = 'file'):
-    """A binary file object of ``path``, checked to be a regular file of at most ``limit``
-    bytes (the caller closes it).
+    """
+    Open ``path`` for binary reading, checked to be a regular file of at most ``limit`` bytes.
 
-    Raises:
-        error: missing, unreadable, not a regular file (FIFO, device, folder), or too large.
+    (the caller closes it).
+
+    Raises
+    ------
+    error
+        Missing, unreadable, not a regular file (FIFO, device, folder), or too large.
+
     """
     path = Path(path)
     try:
@@ -65,10 +71,14 @@ def open_limited(path: str | Path, limit: int, error: type[Exception], what: str
 
 def read_limited(path: str | Path, limit: int, error: type[Exception],
                  what: str = 'file') -> bytes:
-    """The bytes of a regular file of at most ``limit`` bytes (see :func:`open_limited`).
+    """
+    Return the bytes of a regular file of at most ``limit`` bytes (see :func:`open_limited`).
 
-    Raises:
-        error: as :func:`open_limited`, or the file grew past ``limit`` while read.
+    Raises
+    ------
+    error
+        As :func:`open_limited`, or the file grew past ``limit`` while read.
+
     """
     with open_limited(path, limit, error, what) as f:
         try:
@@ -82,10 +92,14 @@ def read_limited(path: str | Path, limit: int, error: type[Exception],
 
 def check_number(value, name: str, low: float = -MAX_YAML_NUMBER,
                  high: float = MAX_YAML_NUMBER) -> float:
-    """``value`` as a float when it is a real number (not a bool) in [low, high].
+    """
+    ``value`` as a float when it is a real number (not a bool) in [low, high].
 
-    Raises:
-        ValueError: anything else, naming ``name``.
+    Raises
+    ------
+    ValueError
+        Anything else, naming ``name``.
+
     """
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise ValueError(f'{name} must be a number, got {type(value).__name__}')
@@ -101,12 +115,16 @@ def check_number(value, name: str, low: float = -MAX_YAML_NUMBER,
 
 def load_yaml(path: str | Path, error: type[Exception], what: str = 'YAML file',
               limit: int = MAX_YAML_BYTES):
-    """The data of a YAML file, checked for size, depth, node count and numbers first.
+    """
+    Return the data of a YAML file, checked for size, depth, node count and numbers first.
 
-    Raises:
-        error: as :func:`read_limited`; not UTF-8; not YAML; nested deeper than
-            :data:`MAX_YAML_DEPTH`; more than :data:`MAX_YAML_NODES` nodes; a number that is
-            an integer beyond :data:`MAX_YAML_INTEGER`.
+    Raises
+    ------
+    error
+        As :func:`read_limited`; not UTF-8; not YAML; nested deeper than
+        :data:`MAX_YAML_DEPTH`; more than :data:`MAX_YAML_NODES` nodes; a number that is
+        an integer beyond :data:`MAX_YAML_INTEGER`.
+
     """
     import yaml
     data = read_limited(path, limit, error, what)
@@ -148,8 +166,11 @@ def _check_events(events, path, error) -> None:
 
 
 def _check_numbers(value, name: str = 'value') -> None:
-    """Integers within :data:`MAX_YAML_INTEGER` (a 400-digit one overflows every float it
-    meets); floats are left to the schema of each field (a NaN may be a valid 'none')."""
+    """
+    Integers within :data:`MAX_YAML_INTEGER` (a 400-digit one overflows every float it meets).
+
+    Floats are left to the schema of each field (a NaN may be a valid 'none').
+    """
     if isinstance(value, dict):
         for key, item in value.items():
             _check_numbers(key, 'a key')
@@ -165,14 +186,20 @@ def _check_numbers(value, name: str = 'value') -> None:
 
 def load_npz(path: str | Path, error: type[Exception], limit: int, what: str = 'NPZ file',
              max_members: int = 1024) -> dict:
-    """The arrays of an ``.npz`` archive (no pickles), every member's size checked before it is
-    decompressed: the archive at most ``limit`` bytes and so is the sum of its members'
-    declared sizes (a zip bomb is refused before it inflates), each member a ``.npy`` whose
-    header's shape and dtype account exactly for its bytes.
+    """
+    Return the arrays of an ``.npz`` archive.
 
-    Raises:
-        error: as :func:`open_limited`, not a zip archive, too many or oversized members, a
-            member that is not a plain numeric ``.npy`` or whose data does not match its header.
+    (no pickles), every member's size checked before it is decompressed: the archive at most
+    ``limit`` bytes and so is the sum of its members' declared sizes (a zip bomb is refused before
+    it inflates), each member a ``.npy`` whose header's shape and dtype account exactly for its
+    bytes.
+
+    Raises
+    ------
+    error
+        As :func:`open_limited`, not a zip archive, too many or oversized members, a
+        member that is not a plain numeric ``.npy`` or whose data does not match its header.
+
     """
     import zipfile
     import zlib
@@ -197,12 +224,17 @@ def load_npz(path: str | Path, error: type[Exception], limit: int, what: str = '
 
 def open_zip(f, path: str | Path, error: type[Exception], limit: int, what: str,
              max_members: int = 1024):
-    """A ``zipfile.ZipFile`` over the open file ``f`` whose members together declare at most
-    ``limit`` bytes (reading a member stops at its declared size and checks its CRC, so nothing
-    inflates past this).
+    """
+    Return a ``zipfile.ZipFile`` over ``f`` whose members declare at most ``limit`` bytes.
 
-    Raises:
-        error: not a zip archive, too many members, or more than ``limit`` bytes declared.
+    Reading a member stops at its declared size and checks its CRC, so nothing inflates past
+    this.
+
+    Raises
+    ------
+    error
+        Not a zip archive, too many members, or more than ``limit`` bytes declared.
+
     """
     import zipfile
     try:
@@ -220,7 +252,7 @@ def open_zip(f, path: str | Path, error: type[Exception], limit: int, what: str,
 
 
 def _parse_npy(raw: bytes):
-    """A numeric array from ``.npy`` bytes whose header matches its data length."""
+    """Return a numeric array from ``.npy`` bytes whose header matches its data length."""
     import io
 
     import numpy as np

@@ -29,11 +29,16 @@ class InvalidJointsError(IkNetError, ValueError):
 
 
 class UnreachableError(IkNetError):
-    """Some targets cannot be reached by the arm.
+    """
+    Some targets cannot be reached by the arm.
 
-    Attributes:
-        mask: boolean array (N,), True where the target is unreachable.
-        reasons: list of human-readable reasons for the unreachable targets, in index order.
+    Attributes
+    ----------
+    mask
+        Boolean array (N,), True where the target is unreachable.
+    reasons
+        List of human-readable reasons for the unreachable targets, in index order.
+
     """
 
     def __init__(self, message: str, mask=None, reasons=None):
@@ -43,11 +48,16 @@ class UnreachableError(IkNetError):
 
 
 class UnsafeGoalError(IkNetError):
-    """A joint goal, or the path to it, would put the arm into collision.
+    """
+    A joint goal, or the path to it, would put the arm into collision.
 
-    Attributes:
-        goal: the refused goal (4,) rad.
-        reason: where and what it hits.
+    Attributes
+    ----------
+    goal
+        The refused goal (4,) rad.
+    reason
+        Where and what it hits.
+
     """
 
     def __init__(self, goal, reason: str):

@@ -1,4 +1,5 @@
-"""Where the package's installed data lives (models/, config/, urdf/, launch/).
+"""
+Where the package's installed data lives (models/, config/, urdf/, launch/).
 
 Looked up in order: the ``IK_NET_ROS_SHARE`` environment variable, the source checkout (a
 development or editable install), the ament index (a colcon install on a ROS system), and
@@ -8,8 +9,8 @@ development or editable install), the ament index (a colcon install on a ROS sys
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
+import sys
 
 __all__ = ['share_dir', 'model_path', 'robot_description']
 
@@ -21,7 +22,7 @@ def _candidates():
         yield Path(os.environ['IK_NET_ROS_SHARE'])
     yield Path(__file__).resolve().parents[1]  # source checkout: <repo>/ik_net_ros/..
     try:
-        from ament_index_python.packages import PackageNotFoundError, get_package_share_directory
+        from ament_index_python.packages import get_package_share_directory, PackageNotFoundError
         try:
             yield Path(get_package_share_directory(PACKAGE))
         except (PackageNotFoundError, LookupError, OSError):  # OSError: AMENT_PREFIX_PATH unset
@@ -32,7 +33,7 @@ def _candidates():
 
 
 def share_dir(sub: str) -> Path:
-    """The first existing ``<share>/<sub>`` folder (e.g. 'models'); the last candidate if none."""
+    """Return the first existing ``<share>/<sub>`` folder (e.g. 'models') or the last one tried."""
     last = None
     for base in _candidates():
         last = base / sub
@@ -51,13 +52,18 @@ def model_path(name: str) -> Path:
 
 
 def robot_description(description: str = 'humble', prefix: str = '') -> str:
-    """The arm's URDF for robot_state_publisher, as ROBOTIS's ``description`` has it: the
-    shipped (humble) file, or for 'jazzy' joint1 at z = 0 and the gripper's jazzy range; every
+    """
+    Return the arm's URDF for robot_state_publisher, as ROBOTIS's ``description`` has it.
+
+    The shipped (humble) file, or for 'jazzy' joint1 at z = 0 and the gripper's jazzy range; every
     link and joint but ``world`` named with ``prefix`` in front (as ROBOTIS's xacro does).
 
-    Raises:
-        ValueError: unknown description, a prefix that is not letters, digits and _, or the
-            shipped URDF is not where it belongs.
+    Raises
+    ------
+    ValueError
+        Unknown description, a prefix that is not letters, digits and _, or the
+        shipped URDF is not where it belongs.
+
     """
     import re
     if not re.fullmatch(r'[A-Za-z0-9_]*', str(prefix)):

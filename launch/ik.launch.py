@@ -1,4 +1,5 @@
-"""Live IK on the OpenMANIPULATOR-X.
+"""
+Live IK on the OpenMANIPULATOR-X.
 
     ros2 launch ik_net_ros ik.launch.py model:=focused device:=cpu refine:=false \
         hardware:=sim port:=/dev/ttyUSB0 description:=humble rviz:=false \
@@ -18,22 +19,23 @@ arguments override them. Written against the launch API common to Humble, Jazzy 
 import os
 
 from ament_index_python.packages import get_package_share_directory
+from launch import LaunchDescription
 from launch.actions import DeclareLaunchArgument, LogInfo, OpaqueFunction
 from launch.conditions import IfCondition
 from launch.substitutions import LaunchConfiguration
 from launch_ros.actions import Node
 from launch_ros.parameter_descriptions import ParameterValue
 
-from launch import LaunchDescription
-
 PACKAGE = 'ik_net_ros'
 
 
 def _state_publisher(context):
-    """robot_state_publisher with the URDF of the chosen description and prefix (read at launch
-    time), where it is installed; a note where it is not."""
-    from ament_index_python.packages import PackageNotFoundError
+    """
+    robot_state_publisher with the URDF of the chosen description and prefix.
 
+    (read at launch time), where it is installed; a note where it is not.
+    """
+    from ament_index_python.packages import PackageNotFoundError
     from ik_net_ros.resources import robot_description
     try:
         get_package_share_directory('robot_state_publisher')

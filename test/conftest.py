@@ -1,4 +1,8 @@
-"""Shared fixtures. ROS tests run in their own DDS domain on localhost only."""
+"""
+Shared fixtures.
+
+ROS tests run in their own DDS domain on localhost only.
+"""
 
 import os
 import random
@@ -25,7 +29,7 @@ def rng():
 
 @pytest.fixture
 def ros():
-    """A private rclpy context with an executor; nodes destroyed and context shut down after."""
+    """Give a private rclpy context with an executor; nodes destroyed, context shut down after."""
     from rosutil import RosHarness
     harness = RosHarness()
     yield harness

@@ -7,8 +7,11 @@ IDS = (11, 12, 13, 14)
 
 
 def emulator_config(emulator, **settings) -> DynamixelConfig:
-    """Settings for the emulator's port; replies waited for as long as the emulated backend
-    does (its servos are a thread here: on a busy machine a reply can wait for the scheduler
-    longer than the SDK's 34 ms)."""
+    """
+    Give the settings for the emulator's port.
+
+    Replies waited for as long as the emulated backend does (its servos are a thread here: on a
+    busy machine a reply can wait for the scheduler longer than the SDK's 34 ms).
+    """
     return DynamixelConfig(port=str(emulator.port_path),
                            min_packet_timeout=EMULATOR_PACKET_TIMEOUT, **settings)

@@ -1,17 +1,19 @@
-"""Run by test_gripper_action.py in a process that can import the generated control_msgs:
-a sim driver with its GripperCommand server, and a client sending goals. Prints JSON."""
+"""
+Run by test_gripper_action.py in a process that can import the generated control_msgs.
+
+A sim driver with its GripperCommand server, and a client sending goals. Prints JSON.
+"""
 
 import json
 import sys
 import time
 
-import rclpy
 from control_msgs.action import GripperCommand
-from rclpy.action import ActionClient
-from rclpy.parameter import Parameter
-
 from ik_net_ros.nodes.driver_node import DriverNode
 from ik_net_ros.nodes.runner import make_executor
+import rclpy
+from rclpy.action import ActionClient
+from rclpy.parameter import Parameter
 
 
 def main(executor_choice: str) -> None:

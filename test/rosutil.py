@@ -33,8 +33,11 @@ class RosHarness:
         return condition()
 
     def call(self, node, service_type, name, request, timeout=10.0):
-        """The response of service ``name`` to ``request``, called from ``node`` (asserts it
-        answers in time)."""
+        """
+        Return the response of service ``name`` to ``request``, called from ``node``.
+
+        (asserts it answers in time).
+        """
         client = node.create_client(service_type, name)
         try:
             assert client.wait_for_service(timeout_sec=timeout), f'no service {name}'

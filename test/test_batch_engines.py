@@ -1,24 +1,27 @@
-"""Large batches (issue 13.3): ONNX Runtime runs any network the numpy twin runs, with the same
-answers; without onnxruntime the twin takes over; chunks on several threads give the answers,
-errors and masks of one pass (speed lives in `make bench`)."""
+"""
+Large batches (issue 13.3).
+
+ONNX Runtime runs any network the numpy twin runs, with the same answers; without onnxruntime the
+twin takes over; chunks on several threads give the answers, errors and masks of one pass (speed
+lives in `make bench`).
+"""
 
 import logging
 import sys
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ik_net_ros import InvalidPoseError, load_solver, UnreachableError
+from ik_net_ros.errors import ConfigError
+from ik_net_ros.kinematics import as_pose_array, forward_kinematics, sample_joints
+from ik_net_ros.networks import build_network, IKModel, NETWORKS
+from ik_net_ros.solver import base, parallel
+from ik_net_ros.solver.cpu_network import CpuNetworkSolver, ENGINES
+from ik_net_ros.solver.fast import compile_numpy
+from ik_net_ros.solver.onnx_engine import EngineUnavailable, OnnxForward
 import numpy as np
 import pytest
 import torch
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
-from ik_net_ros import InvalidPoseError, UnreachableError, load_solver
-from ik_net_ros.errors import ConfigError
-from ik_net_ros.kinematics import as_pose_array, forward_kinematics, sample_joints
-from ik_net_ros.networks import NETWORKS, IKModel, build_network
-from ik_net_ros.solver import base, parallel
-from ik_net_ros.solver.cpu_network import ENGINES, CpuNetworkSolver
-from ik_net_ros.solver.fast import compile_numpy
-from ik_net_ros.solver.onnx_engine import EngineUnavailable, OnnxForward
 
 
 def _model(name: str, **kwargs) -> IKModel:
@@ -136,9 +139,12 @@ def test_weights_file_solver_is_the_cpu_solver():
     st.floats(-2.0, 2.0), st.sampled_from([np.nan, np.inf, -np.inf, 0.0, 1e-7, 2e3, 1e200])),
     min_size=7, max_size=7), min_size=1, max_size=base.SMALL_BATCH))
 def test_small_batches_validate_as_the_batch_check_does(rows):
-    """Rows of a small batch are validated one by one (the single-pose twin); whatever is
-    wrong with them, the error is the batch check's, word for word, and good rows give the
-    answers of the single-pose path."""
+    """
+    Rows of a small batch are validated one by one (the single-pose twin).
+
+    Whatever is wrong with them, the error is the batch check's, word for word, and good rows give
+    the answers of the single-pose path.
+    """
     solver = load_solver('analytic')
     try:
         expected = as_pose_array(np.array(rows))[0]
@@ -154,9 +160,12 @@ def test_small_batches_validate_as_the_batch_check_does(rows):
 
 
 def test_pipeline_prepares_in_turns_and_answers_in_order(monkeypatch):
-    """Every chunk prepared once, never two at a time, on the worker threads; finished there;
-    answers in the chunks' order; a chunk prepared to None is not finished; an error while
-    preparing reaches the caller. threads=False: all in order on the calling thread."""
+    """
+    Every chunk prepared once, never two at a time, on the worker threads; finished there.
+
+    Answers in the chunks' order; a chunk prepared to None is not finished; an error while
+    preparing reaches the caller. threads=False: all in order on the calling thread.
+    """
     import threading
     import time
     monkeypatch.setattr(parallel, 'worker_count', lambda: 2)
@@ -193,8 +202,12 @@ def test_pipeline_prepares_in_turns_and_answers_in_order(monkeypatch):
 
 @pytest.mark.parametrize('workers', [1, 2, 3])
 def test_chunks_come_in_multiples_of_the_workers(monkeypatch, workers):
-    """No core idles through a whole chunk at the end: the chunk count is a multiple of the
-    workers, each chunk at most batch_chunk and at least min_chunk poses."""
+    """
+    No core idles through a whole chunk at the end.
+
+    The chunk count is a multiple of the workers, each chunk at most batch_chunk and at least
+    min_chunk poses.
+    """
     monkeypatch.setattr(base, 'worker_count', lambda: workers)
     solver = load_solver('focused')
     assert solver.chunk_size(0) == 1  # no chunk to make: no division by zero
@@ -207,9 +220,12 @@ def test_chunks_come_in_multiples_of_the_workers(monkeypatch, workers):
 
 
 def test_validation_errors_of_later_chunks_are_the_batch_errors():
-    """Chunks are validated as they are prepared; a bad pose in a later chunk still gets the
-    whole batch's message (count and first index), NaN reported before a far coordinate as
-    the one-pass check does."""
+    """
+    Chunks are validated as they are prepared.
+
+    A bad pose in a later chunk still gets the whole batch's message (count and first index), NaN
+    reported before a far coordinate as the one-pass check does.
+    """
     solver = load_solver('focused')
     poses = _poses(3 * base.BATCH_CHUNK, seed=5)
     poses[base.BATCH_CHUNK + 7, 0] = 5e3  # far, in the second chunk

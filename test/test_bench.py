@@ -1,10 +1,13 @@
-"""The benchmark tool runs end to end on tiny sizes and writes its report (figures are printed
-and compared to targets by `make bench`; tests assert no timing)."""
+"""
+The benchmark tool runs end to end on tiny sizes and writes its report.
+
+(figures are printed and compared to targets by `make bench`; tests assert no timing).
+"""
 
 import json
+from pathlib import Path
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -54,9 +57,12 @@ def test_node_start_measures_ready_time_and_memory_of_a_real_ik_node():
 
 @pytest.mark.ros
 def test_ros_latency_interleaves_floor_and_ik_and_matches_every_answer():
-    """Both ways of alternating: blocks of BLOCK_S, and target by target, each run twice with
-    fresh processes (the run of median gap kept, every gap listed); the report gives a verdict
-    for each."""
+    """
+    Both ways of alternating: blocks of BLOCK_S.
+
+    And target by target, each run twice with fresh processes (the run of median gap kept, every
+    gap listed); the report gives a verdict for each.
+    """
     from ik_net_ros.tools.bench_report import _ros_verdict
     from ik_net_ros.tools.bench_ros import BLOCK_S, ros_latency
     runs = ros_latency('focused', rates=(100.0,), duration=1.0, repeats=2)

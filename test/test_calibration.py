@@ -2,17 +2,12 @@
 
 import math
 
-import numpy as np
-import pytest
-import yaml
-from rclpy.parameter import Parameter
-
 from ik_net_ros import load_solver
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, forward_kinematics, sample_joints
 from ik_net_ros.kinematics.calibration import (
-    LINKS,
     calibrate,
+    LINKS,
     load_calibration,
     save_calibration,
 )
@@ -20,6 +15,10 @@ from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.tools import cli
 from ik_net_ros.tools.true_arm import record
+import numpy as np
+import pytest
+from rclpy.parameter import Parameter
+import yaml
 
 TEST_JOINTS = sample_joints(3000, 77)
 
@@ -113,9 +112,8 @@ def test_calibrate_command(tmp_path, capsys):
 
 @pytest.mark.ros
 def test_ik_node_with_a_calibration_reaches_the_true_arm(ros, tmp_path):
-    from test_ik_node import Probe
-
     from ik_net_ros.nodes.ik_node import IkNode
+    from test_ik_node import Probe
     arm = TrueArm(TrueArm.random(seed=9).geometry, (0.0, 0.0))
     data = _recording(arm, 600)
     save_calibration(calibrate(data.joints, data.measured, DEFAULT_GEOMETRY),
@@ -136,9 +134,12 @@ def test_ik_node_with_a_calibration_reaches_the_true_arm(ros, tmp_path):
 
 @pytest.mark.slow
 def test_calibration_demo_meets_the_goal_on_the_simulated_arm(tmp_path, capsys):
-    """The whole procedure in one command, judged by the simulator's truth on a held-out
-    recording: nominal >= 5 mm, calibrated + learned correction better than the parametric
-    calibration alone (which sag defeats), every step through the public commands."""
+    """
+    The whole procedure in one command, judged by the simulator's truth on a held-out recording.
+
+    Nominal >= 5 mm, calibrated + learned correction better than the parametric calibration alone
+    (which sag defeats), every step through the public commands.
+    """
     import json
     assert cli.main(['calibration-demo', '--output', str(tmp_path), '--rows', '1200']) == 0
     results = {r['solver'].split(' (')[0]: r for r in
@@ -153,11 +154,14 @@ def test_calibration_demo_meets_the_goal_on_the_simulated_arm(tmp_path, capsys):
 
 @pytest.mark.ros
 def test_ik_node_with_the_corrected_model_tracks_the_true_arm(ros, tmp_path):
-    """The learned correction is a normal model file: model:= it, and the live node reaches the
-    true (sagging) arm better than the parametric calibration alone."""
-    from test_ik_node import Probe
+    """
+    The learned correction is a normal model file.
 
+    Model:= it, and the live node reaches the true (sagging) arm better than the parametric
+    calibration alone.
+    """
     from ik_net_ros.nodes.ik_node import IkNode
+    from test_ik_node import Probe
     arm = TrueArm.random(seed=3)
     data = _recording(arm, 1200)
     data_path = tmp_path / 'rec.csv'
@@ -196,9 +200,12 @@ def _true_error_mm_at(arm, geometry, targets):
 
 
 def test_swapped_marker_outliers_are_left_out_and_counted():
-    """2 % of rows carry another configuration's measurement (a swapped marker, a tracker
-    glitch): the fit leaves out those rows, no good one, and lands where the clean data does;
-    without trimming they pull the calibration millimetres off."""
+    """
+    2 % of rows carry another configuration's measurement (a swapped marker, a tracker glitch).
+
+    The fit leaves out those rows, no good one, and lands where the clean data does; without
+    trimming they pull the calibration millimetres off.
+    """
     arm = TrueArm(TrueArm.random(seed=3).geometry, (0.0, 0.0))
     data = _recording(arm)
     rng = np.random.default_rng(9)
@@ -219,8 +226,11 @@ def test_swapped_marker_outliers_are_left_out_and_counted():
 
 
 def test_a_recording_in_a_camera_frame_is_refused_not_written(tmp_path, capsys):
-    """Measurements in the camera's own frame (0.5 m away, turned 30 deg) fit no OM-X: calibrate
-    says why and exits 2 without writing, unless --force."""
+    """
+    Measurements in the camera's own frame (0.5 m away, turned 30 deg) fit no OM-X.
+
+    Calibrate says why and exits 2 without writing, unless --force.
+    """
     from ik_net_ros.data import save_dataset
     from ik_net_ros.data.dataset import PoseJointSet
     from ik_net_ros.kinematics.rotations import _quat_mul as quat_multiply

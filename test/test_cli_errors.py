@@ -1,14 +1,16 @@
-"""Every ``ik_net_ros`` subcommand over bad arguments and bad files: exit status 2, one line on
-stderr naming the problem, never a traceback, and nothing written."""
+"""
+Every ``ik_net_ros`` subcommand over bad arguments and bad files.
 
-import numpy as np
-import pytest
-import torch
+Exit status 2, one line on stderr naming the problem, never a traceback, and nothing written.
+"""
 
 from ik_net_ros.data.recorder import RECORD_COLUMNS
 from ik_net_ros.resources import model_path
 from ik_net_ros.tools import cli
 from ik_net_ros.training.checkpoint import weights_digest
+import numpy as np
+import pytest
+import torch
 
 TINY = ['--network-kwargs', '{"position":[4],"orientation":[4],"merge":[4]}', '--epochs', '1',
         '--no-progress', '--data', 'synthetic:64']

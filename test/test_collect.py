@@ -1,16 +1,11 @@
 """Data collection: the recorder, coverage, and the collect node over DDS (signals included)."""
 
 import os
+from pathlib import Path
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
-
-import numpy as np
-import pytest
-from rclpy.parameter import Parameter
-from sensor_msgs.msg import JointState
 
 from ik_net_ros.data import read_csv
 from ik_net_ros.data.coverage import JointCoverage
@@ -20,6 +15,10 @@ from ik_net_ros.kinematics import forward_kinematics, sample_joints
 from ik_net_ros.nodes.collect_node import CollectNode
 from ik_net_ros.nodes.conversions import joint_state
 from ik_net_ros.nodes.driver_node import DriverNode
+import numpy as np
+import pytest
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import JointState
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -118,8 +117,8 @@ def test_babbling_sim_arm_raises_coverage(ros, tmp_path):
 
 
 def _publisher_script(count_file):
-    """A separate process publishing a known joint sequence at 200 Hz until killed."""
-    return f'''
+    """Return a separate process publishing a known joint sequence at 200 Hz until killed."""
+    return f"""
 import os, time, rclpy, numpy as np
 from ik_net_ros.nodes.conversions import joint_state
 rclpy.init()
@@ -138,7 +137,7 @@ while True:
         f.write(str(i))
     os.replace({str(count_file)!r} + '.tmp', {str(count_file)!r})  # never seen half-written
     time.sleep(0.005)
-'''
+"""
 
 
 def _count(count_file):
@@ -226,7 +225,7 @@ def test_stop_and_go_babble_waits_at_each_goal_for_the_settle_time():
 
 
 def test_with_a_tracker_still_rows_are_kept():
-    from ik_net_ros.data.row_filter import STILL, RowFilter
+    from ik_net_ros.data.row_filter import RowFilter, STILL
     q = np.array([0.1, 0.2, 0.3, 0.4])
     plain, tracked = RowFilter(0.001, 100.0), RowFilter(0.001, 100.0, keep_still=True)
     kept = [[f.check(q, 0.02 * i) is None for i in range(10)] for f in (plain, tracked)]
@@ -235,11 +234,13 @@ def test_with_a_tracker_still_rows_are_kept():
 
 
 def test_the_collector_babbles_stop_and_go_over_ros(ros, tmp_path):
-    """babble_settle: a goal goes out only once the arm has stood at the last one that long
-    (a babble period of 50 ms would otherwise send 20 goals a second)."""
-    from sensor_msgs.msg import JointState
+    """
+    babble_settle: a goal goes out only once the arm has stood at the last one that long.
 
+    (a babble period of 50 ms would otherwise send 20 goals a second).
+    """
     from ik_net_ros.nodes.collect_node import CollectNode
+    from sensor_msgs.msg import JointState
     ros.add(DriverNode(context=ros.context, parameter_overrides=[
         Parameter('backend', value='sim')]))
     collect = ros.add(CollectNode(context=ros.context, parameter_overrides=[

@@ -1,14 +1,11 @@
 """Datasets: synthetic labels, CSV/NPZ round trips, malformed files, IKNet import, splits."""
 
-import numpy as np
-import pytest
-
 from ik_net_ros.data import (
     CSV_COLUMNS,
-    Normalization,
     import_iknet_recording,
     load_dataset,
     make_synthetic,
+    Normalization,
     random_split,
     read_csv,
     save_dataset,
@@ -17,6 +14,8 @@ from ik_net_ros.data import (
 from ik_net_ros.data.recorder import RECORD_COLUMNS
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import forward_kinematics, inverse_kinematics, within_limits
+import numpy as np
+import pytest
 
 
 def test_synthetic_is_seeded_and_labels_follow_the_branch_rule():
@@ -51,8 +50,11 @@ def test_csv_extra_columns_and_order(tmp_path):
 
 @pytest.mark.parametrize('cut', [3, -3, -1])
 def test_csv_torn_last_line_is_skipped_with_warning(tmp_path, caplog, cut):
-    """A last line without its newline is torn, even when what is left still parses: a row
-    whose qw 0.9096... was cut to 0.9 must not be kept with the wrong value."""
+    """
+    A last line without its newline is torn, even when what is left still parses.
+
+    A row whose qw 0.9096... was cut to 0.9 must not be kept with the wrong value.
+    """
     data = make_synthetic(11, seed=1)
     path = tmp_path / 'torn.csv'
     save_dataset(data, path)
@@ -156,9 +158,13 @@ def test_iknet_import_round_trip(tmp_path, pairing):
 
 @pytest.mark.parametrize('header', [False, True])
 def test_iknet_import_upstream_layout_with_and_without_header(tmp_path, header):
-    """The original IKNet's files exactly: 13 kinematics_pose columns, 23 joint_states columns
-    (joint1..4 + gripper), the header line its README adds with sed, and quaternions with
-    qw < 0 (as ROBOTIS's FK publishes 5.5 % of them), normalised to the package's qw >= 0."""
+    """
+    The original IKNet's files exactly.
+
+    13 kinematics_pose columns, 23 joint_states columns (joint1..4 + gripper), the header line its
+    README adds with sed, and quaternions with qw < 0 (as ROBOTIS's FK publishes 5.5 % of them),
+    normalised to the package's qw >= 0.
+    """
     from ik_net_ros.data.iknet_import import JOINT_HEADER, POSE_HEADER
     joints = make_synthetic(40, seed=8).joints
     poses = forward_kinematics(joints)
@@ -213,8 +219,12 @@ def test_splits_and_normalisation():
 
 
 def test_a_large_csv_is_read_in_bounded_memory(tmp_path):
-    """400,000 rows (about 100 MB of CSV, 35 MB of float64): the reader's peak is about the
-    array plus one chunk (the whole-file reader it replaced peaked near 8x the CSV's size)."""
+    """
+    400,000 rows (about 100 MB of CSV, 35 MB of float64).
+
+    The reader's peak is about the array plus one chunk (the whole-file reader it replaced peaked
+    near 8x the CSV's size).
+    """
     import subprocess
     import sys
     rows = 400_000

@@ -1,23 +1,25 @@
-"""ROBOTIS's two arm descriptions (humble: joint1 at z = 0.017 m; jazzy: 0.0) chosen at run
-time: one model serves both, every node follows the choice, world and link1 are one frame."""
+"""
+ROBOTIS's two arm descriptions (humble: joint1 at z = 0.017 m; jazzy: 0.0) chosen at run time.
 
-import numpy as np
-import pytest
-from rclpy.parameter import Parameter
+One model serves both, every node follows the choice, world and link1 are one frame.
+"""
 
 from ik_net_ros import load_solver
 from ik_net_ros.data import load_dataset
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import (
-    DEFAULT_GEOMETRY,
-    JAZZY_GEOMETRY,
     ArmGeometry,
+    DEFAULT_GEOMETRY,
     forward_kinematics,
+    JAZZY_GEOMETRY,
     sample_joints,
 )
 from ik_net_ros.resources import model_path, robot_description
 from ik_net_ros.solver.network import NetworkSolver
 from ik_net_ros.training.checkpoint import load_checkpoint
+import numpy as np
+import pytest
+from rclpy.parameter import Parameter
 
 JOINTS = sample_joints(500, 7)
 
@@ -42,8 +44,12 @@ def test_one_model_serves_both_descriptions(name):
 
 
 def test_another_arm_than_the_training_one_is_reached_by_refining():
-    """Only the base height is a translation; any other difference (a calibrated arm) makes the
-    network's answer a first guess that is refined in that arm's geometry."""
+    """
+    Only the base height is a translation.
+
+    Any other difference (a calibrated arm) makes the network's answer a first guess that is
+    refined in that arm's geometry.
+    """
     checkpoint = load_checkpoint(model_path('focused'))
     other = ArmGeometry(base_height=0.0, forearm=0.1252, joint_offsets=(0.01, -0.02, 0.0, 0.01))
     solver = NetworkSolver(checkpoint, 'focused', geometry=other)
@@ -70,9 +76,8 @@ def test_robot_description_follows_the_choice():
 @pytest.mark.ros
 @pytest.mark.parametrize('frame', ['world', 'link1'])
 def test_ik_node_with_jazzy_description_reaches_jazzy_targets(ros, frame):
-    from test_ik_node import Probe
-
     from ik_net_ros.nodes.ik_node import IkNode
+    from test_ik_node import Probe
     node = ros.add(IkNode(context=ros.context, parameter_overrides=[
         Parameter('model', value='focused'), Parameter('description', value='jazzy')]))
     probe = Probe(ros)

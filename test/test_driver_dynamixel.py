@@ -1,16 +1,15 @@
 """The driver node with the Dynamixel backend, end to end over DDS against the servo emulator."""
 
 
-import numpy as np
-import pytest
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus
-from rclpy.parameter import Parameter
-from sensor_msgs.msg import JointState
-from std_srvs.srv import SetBool
-
 from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw
 from ik_net_ros.nodes.conversions import joint_state
 from ik_net_ros.nodes.driver_node import DriverNode
+import numpy as np
+import pytest
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import JointState
+from std_srvs.srv import SetBool
 
 pytestmark = pytest.mark.ros
 IDS = (11, 12, 13, 14)

@@ -1,17 +1,19 @@
-"""The driver as a managed node, through the lifecycle services ROS tools call (`ros2 lifecycle
-set`): configure sets the servos up with torque off, activate holds, deactivate releases,
-cleanup closes; autostart reaches active at start and retries while the arm is absent."""
+"""
+The driver as a managed node, through the lifecycle services ROS tools call.
 
-import numpy as np
-import pytest
+(`ros2 lifecycle set`): configure sets the servos up with torque off, activate holds, deactivate
+releases, cleanup closes; autostart reaches active at start and retries while the arm is absent.
+"""
+
 from diagnostic_msgs.msg import DiagnosticArray
-from lifecycle_msgs.msg import Transition
-from lifecycle_msgs.srv import ChangeState, GetState
-from rclpy.parameter import Parameter
-from sensor_msgs.msg import JointState
-
 from ik_net_ros.nodes.conversions import joint_state
 from ik_net_ros.nodes.driver_node import DriverNode
+from lifecycle_msgs.msg import Transition
+from lifecycle_msgs.srv import ChangeState, GetState
+import numpy as np
+import pytest
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import JointState
 
 pytestmark = pytest.mark.ros
 

@@ -1,10 +1,5 @@
 """The simulated arm and the driver node over real DDS."""
 
-import numpy as np
-import pytest
-from rclpy.parameter import Parameter
-from sensor_msgs.msg import JointState
-
 from ik_net_ros.errors import InvalidJointsError
 from ik_net_ros.hardware import SimulatedArm
 from ik_net_ros.kinematics import (
@@ -16,6 +11,10 @@ from ik_net_ros.kinematics import (
 )
 from ik_net_ros.nodes.conversions import joint_state
 from ik_net_ros.nodes.driver_node import DriverNode
+import numpy as np
+import pytest
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import JointState
 
 
 def test_sim_starts_home_and_converges_at_the_velocity_limit():
@@ -136,8 +135,11 @@ def test_driver_refuses_joint_commands_in_collision_from_any_node(ros):
 
 
 def test_the_sim_torque_switch_makes_the_arm_limp_and_holds_on_return():
-    """Off: a command does not move the arm (it stays where it is); on: it holds the present
-    pose and only a new command moves it (the old one is never replayed)."""
+    """
+    Off: a command does not move the arm (it stays where it is).
+
+    On: it holds the present pose and only a new command moves it (the old one is never replayed).
+    """
     arm = SimulatedArm(home=[0.0, 0.0, 0.0, 0.0])
     arm.set_goal([0.4, 0.0, 0.0, 0.0])
     for _ in range(5):

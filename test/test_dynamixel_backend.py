@@ -2,16 +2,15 @@
 
 import time
 
-import numpy as np
-import pytest
-from dxl_util import IDS, emulator_config
-
+from dxl_util import emulator_config, IDS
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.dynamixel import DynamixelArm, DynamixelConfig
 from ik_net_ros.hardware.emulator import ServoEmulator
 from ik_net_ros.hardware.gripper import metres_to_horn
 from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw
 from ik_net_ros.kinematics import JOINT_UPPER
+import numpy as np
+import pytest
 
 
 @pytest.fixture
@@ -238,8 +237,12 @@ def test_eeprom_is_written_only_where_it_differs_and_read_back(monkeypatch):
 
 
 def test_joint1_at_plus_pi_stays_inside_the_servo_position_limits(rig):
-    """+pi is raw 4096, one past Max Position Limit 4095: a real XM430 refuses it with a Data
-    Range Error (in a sync write: silently) and joint1 would stay while joints 2-4 move."""
+    """
+    +pi is raw 4096, one past Max Position Limit 4095.
+
+    A real XM430 refuses it with a Data Range Error (in a sync write: silently) and joint1 would
+    stay while joints 2-4 move.
+    """
     emulator, arm = rig
     arm.set_goal([np.pi, 0.2, 0.1, 0.3])
     reading = _run_until(arm, lambda r: r.ok and abs(r.positions[0] - np.pi) < 3e-3,
@@ -276,8 +279,11 @@ def test_a_refused_goal_is_reported_never_silent(rig):
 
 
 def test_bugs_in_our_code_are_not_taken_for_a_lost_port(rig, monkeypatch):
-    """The SDK error net catches port errors only: a TypeError of our own must surface, not
-    become 'port lost; reconnecting' forever."""
+    """
+    The SDK error net catches port errors only.
+
+    A TypeError of our own must surface, not become 'port lost; reconnecting' forever.
+    """
     emulator, arm = rig
 
     def broken():

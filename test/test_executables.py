@@ -1,9 +1,9 @@
 """The installed executables (colcon layout) and the demo script, run as a user would."""
 
 import os
+from pathlib import Path
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 from sensor_msgs.msg import JointState
@@ -50,14 +50,17 @@ def test_driver_starts_from_the_install_layout_and_publishes(colcon_install, ros
 
 
 def test_demo_script_runs_briefly_beside_another_ik_node(tmp_path, ros):
-    """The demo runs in its own namespace: an ik node already on the domain neither answers
-    its targets nor is counted (it once made the demo report 196.6 % answered)."""
+    """
+    The demo runs in its own namespace.
+
+    An ik node already on the domain neither answers its targets nor is counted (it once made the
+    demo report 196.6 % answered).
+    """
     import re
     import time
 
-    from rclpy.parameter import Parameter
-
     from ik_net_ros.nodes.ik_node import IkNode
+    from rclpy.parameter import Parameter
     ros.add(IkNode(context=ros.context, parameter_overrides=[
         Parameter('model', value='analytic')]))
     proc = subprocess.Popen([sys.executable, '-m', 'ik_net_ros.tools.cli', 'demo', '--model',

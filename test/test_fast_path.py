@@ -2,26 +2,25 @@
 
 import copy
 
-import numpy as np
-import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from ik_net_ros import InvalidPoseError, UnreachableError, load_solver
+from ik_net_ros import InvalidPoseError, load_solver, UnreachableError
 from ik_net_ros.kinematics import (
-    DEFAULT_GEOMETRY,
     as_pose_array,
+    DEFAULT_GEOMETRY,
     forward_kinematics,
     pick_branch,
     project_and_solve,
     sample_joints,
 )
 from ik_net_ros.kinematics.scalar import project_and_solve_one, validate_pose
-from ik_net_ros.networks import NETWORKS, IKModel, build_network
+from ik_net_ros.networks import build_network, IKModel, NETWORKS
 from ik_net_ros.solver.cpu_network import CpuNetworkSolver
-from ik_net_ros.solver.fast import PAD_COLUMNS, compile_numpy
+from ik_net_ros.solver.fast import compile_numpy, PAD_COLUMNS
 from ik_net_ros.solver.network import NetworkSolver
+import numpy as np
+import pytest
+import torch
 
 
 def _random_poses(rng, n):
@@ -133,8 +132,11 @@ def test_numpy_twin_covers_every_activation(name, activation, rng):
 
 @pytest.mark.parametrize('name', ['original', 'improved', 'focused'])
 def test_shipped_models_twin_within_1e5_rad_of_torch(name, rng):
-    """The torch-free weights file gives the torch checkpoint's answers (CPU solve and the
-    whole batch path), so the shipped models' accuracy is unchanged."""
+    """
+    The torch-free weights file gives the torch checkpoint's answers.
+
+    (CPU solve and the whole batch path), so the shipped models' accuracy is unchanged.
+    """
     solver = load_solver(name)
     assert isinstance(solver, CpuNetworkSolver)
     poses = forward_kinematics(sample_joints(3000, rng))
@@ -147,8 +149,11 @@ def test_shipped_models_twin_within_1e5_rad_of_torch(name, rng):
                                     {'position': [32, 16], 'orientation': [8],
                                      'merge': [16], 'activation': 'tanh'}])
 def test_any_focused_layout_has_a_numpy_twin(kwargs, rng):
-    """Branches of different layouts cannot be fused into block-diagonal layers: they run on
-    their own (this raised TypeError and killed a node swapping to such a model)."""
+    """
+    Branches of different layouts cannot be fused into block-diagonal layers.
+
+    They run on their own (this raised TypeError and killed a node swapping to such a model).
+    """
     torch.manual_seed(1)
     model = IKModel(build_network('focused', **kwargs), np.zeros(7), np.ones(7), np.zeros(4),
                     np.ones(4)).eval()
@@ -163,9 +168,12 @@ def test_any_focused_layout_has_a_numpy_twin(kwargs, rng):
 
 @pytest.mark.parametrize('name', ['original', 'improved', 'focused'])
 def test_twin_layers_are_padded_and_cache_line_aligned(name):
-    """Every hidden layer is PAD_COLUMNS-wide multiples on a 64-byte boundary (OpenBLAS's
-    sgemv is about 28 % faster so: make bench), its padding units are dead (zero weights in
-    and out), and the answer is the unpadded network's (the torch tests above)."""
+    """
+    Every hidden layer is PAD_COLUMNS-wide multiples on a 64-byte boundary.
+
+    (OpenBLAS's sgemv is about 28 % faster so: make bench), its padding units are dead (zero
+    weights in and out), and the answer is the unpadded network's (the torch tests above).
+    """
     twin = load_solver(name).fast
     chain = [w for w, _ in twin.steps]
     pairs = list(zip(chain, chain[1:]))  # (a layer, the layer it feeds)
@@ -187,8 +195,12 @@ def test_twin_layers_are_padded_and_cache_line_aligned(name):
                                st.sampled_from([1e308, -1e308, 1e-320, 0.0, -0.0])),
                      min_size=7, max_size=7))
 def test_single_pose_validation_is_the_batch_validation(pose):
-    """validate_pose (the single-pose twin, with its one-test fast path for 7 floats) accepts
-    what as_pose_array accepts, with the same pose, and refuses what it refuses."""
+    """
+    Check validate_pose accepts what as_pose_array accepts, with the same pose.
+
+    validate_pose is the single-pose twin (with its one-test fast path for 7 floats); it refuses
+    what as_pose_array refuses.
+    """
     try:
         expected = as_pose_array(np.array([pose]))[0][0]
     except InvalidPoseError:
@@ -209,9 +221,12 @@ _POSITION = st.one_of(st.floats(-0.5, 0.5), _EDGE)
        quat=st.tuples(*[st.one_of(st.floats(-1.0, 1.0), _EDGE)] * 4).filter(
            lambda q: sum(v * v for v in q) > 1e-10))
 def test_single_pose_projection_is_the_batch_projection(position, on_axis, quat):
-    """For any valid pose, on the joint1 axis and with the tool's axes vertical included, the
-    single-pose twin projects and solves as the vectorised pipeline does, and every joint is
-    wrapped into (-pi, pi]."""
+    """
+    For any valid pose, on the joint1 axis and with the tool's axes vertical included.
+
+    The single-pose twin projects and solves as the vectorised pipeline does, and every joint is
+    wrapped into (-pi, pi].
+    """
     x, y, z = position
     if on_axis:  # exactly on the joint1 axis: the yaw comes from the requested y axis
         x, y = DEFAULT_GEOMETRY.joint1_x, 0.0

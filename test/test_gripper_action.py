@@ -1,18 +1,21 @@
-"""The GripperCommand action, as ROBOTIS's gripper_controller serves it: the decision core
-(reached, stalled) free of ROS, and the driver's action server end to end where control_msgs
-is importable. control_msgs is not on PyPI: where it is not installed, its GripperCommand is
-generated from test/interfaces/control_msgs with the rosidl generators (requirements-ros.txt)."""
+"""
+The GripperCommand action, as ROBOTIS's gripper_controller serves it.
+
+The decision core (reached, stalled) free of ROS, and the driver's action server end to end where
+control_msgs is importable. control_msgs is not on PyPI: where it is not installed, its
+GripperCommand is generated from test/interfaces/control_msgs with the rosidl generators
+(requirements-ros.txt).
+"""
 
 import json
 import os
+from pathlib import Path
 import shutil
 import subprocess
 import sys
-from pathlib import Path
 
+from ik_net_ros.hardware.gripper_goal import GOAL_TOLERANCE, GripperGoal, STALL_TIMEOUT
 import pytest
-
-from ik_net_ros.hardware.gripper_goal import GOAL_TOLERANCE, STALL_TIMEOUT, GripperGoal
 
 HERE = Path(__file__).resolve().parent
 SUCCEEDED, CANCELED, ABORTED = 4, 5, 6  # action_msgs/GoalStatus
@@ -26,8 +29,11 @@ def test_a_goal_is_reached_within_the_tolerance():
 
 
 def test_fingers_that_stop_short_stall_after_the_timeout():
-    """An object between the fingers: they stop 15 mm short; after stall_timeout the goal ends,
-    aborted unless stalling is allowed (grasping)."""
+    """
+    An object between the fingers: they stop 15 mm short.
+
+    After stall_timeout the goal ends, aborted unless stalling is allowed (grasping).
+    """
     for allow in (False, True):
         goal = GripperGoal(-0.010, allow_stalling=allow)
         t, outcome = 0.0, None
@@ -53,8 +59,11 @@ def test_fingers_that_stop_short_stall_after_the_timeout():
 
 @pytest.fixture(scope='session')
 def control_msgs_env(tmp_path_factory):
-    """Environment in which ``control_msgs.action`` imports: the installed one, or one
-    generated here with colcon and the rosidl generators."""
+    """
+    Environment in which ``control_msgs.action`` imports.
+
+    The installed one, or one generated here with colcon and the rosidl generators.
+    """
     try:
         import control_msgs.action  # noqa: F401
         return dict(os.environ)
@@ -84,8 +93,11 @@ def control_msgs_env(tmp_path_factory):
 @pytest.mark.ros
 @pytest.mark.parametrize('executor', ['single', 'events'])
 def test_the_driver_serves_gripper_command_as_robotis_controller(control_msgs_env, executor):
-    """Reached goals succeed (feedback on the way), a goal beyond the range is clamped, a new
-    goal preempts (aborts) the running one, a cancel cancels, an inactive driver aborts."""
+    """
+    Reached goals succeed (feedback on the way), a goal beyond the range is clamped.
+
+    A new goal preempts (aborts) the running one, a cancel cancels, an inactive driver aborts.
+    """
     from ik_net_ros.nodes.runner import events_executor_class
     if executor == 'events' and events_executor_class() is None:
         pytest.skip('this rclpy has no EventsExecutor')

@@ -1,17 +1,16 @@
-"""Hostile files: calibration and true-arm YAML, weights archives and their plans, and the
-.pt/.npz pair. Every file is bounded and checked before use: the answer is a usable object or
-a clear DatasetError / CheckpointError naming the file, never another exception."""
+"""
+Hostile files: calibration and true-arm YAML, weights archives and their plans.
+
+And the .pt/.npz pair. Every file is bounded and checked before use: the answer is a usable object
+or a clear DatasetError / CheckpointError naming the file, never another exception.
+"""
 
 import json
 import os
 import zipfile
 
-import numpy as np
-import pytest
-import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
-
 from ik_net_ros.bounded_files import MAX_YAML_DEPTH
 from ik_net_ros.errors import CheckpointError, DatasetError
 from ik_net_ros.kinematics.calibration import load_calibration
@@ -26,6 +25,9 @@ from ik_net_ros.networks.weights import load_weights, save_weights
 from ik_net_ros.resources import model_path
 from ik_net_ros.solver.cpu_network import CpuNetworkSolver
 from ik_net_ros.solver.folded import MAX_OPS
+import numpy as np
+import pytest
+import yaml
 
 SETTINGS = settings(max_examples=80, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
@@ -140,7 +142,7 @@ def _shipped(name='focused'):
 
 
 def _write(tmp_path, arrays, meta, name='w.npz'):
-    """A weights file with a valid digest: anyone can recompute one."""
+    """Return a weights file with a valid digest: anyone can recompute one."""
     return save_weights(tmp_path / name, arrays, meta)
 
 
@@ -248,7 +250,7 @@ def test_any_plan_gives_a_finite_solver_or_a_checkpoint_error(tmp_path_factory):
 
 # ---- one model, one write ------------------------------------------------------------------
 
-_SAVE_AND_DIE = r'''
+_SAVE_AND_DIE = r"""
 import os, sys
 sys.path.insert(0, {test_dir!r})
 import torch
@@ -270,21 +272,24 @@ for name in real:
 save_checkpoint(sys.argv[2], _pair_models.model(2), 'focused', _pair_models.KWARGS,
                 DEFAULT_GEOMETRY)
 sys.stdout.write('done %d' % calls[0])
-'''
+"""
 
 
 def test_a_save_killed_at_any_step_never_loads_a_mix(tmp_path):
-    """A subprocess saves a new model over an old one and is killed (os._exit) at its k-th
-    write, fsync or rename, for every k: loading the .pt (torch) and the .npz (CPU) then gives
-    the old model in both, the new one in both, or a refusal naming both files."""
+    """
+    A subprocess saves a new model over an old one and is killed.
+
+    (os._exit) at its k-th write, fsync or rename, for every k: loading the .pt (torch) and the
+    .npz (CPU) then gives the old model in both, the new one in both, or a refusal naming both
+    files.
+    """
     import subprocess
     import sys
 
-    import torch
     from _pair_models import KWARGS, model
-
     from ik_net_ros.kinematics import DEFAULT_GEOMETRY
     from ik_net_ros.training.checkpoint import save_checkpoint
+    import torch
     script = tmp_path / 'save_and_die.py'
     script.write_text(_SAVE_AND_DIE.format(test_dir=os.path.dirname(__file__)))
     probe = np.array([[0.2, 0.0, 0.2, 0.0, 0.0, 0.0, 1.0]])
@@ -324,17 +329,16 @@ def test_a_save_killed_at_any_step_never_loads_a_mix(tmp_path):
 
 
 def _torch_network(path, probe):
-    """The checkpoint's network output for ``probe`` (the torch path)."""
-    import torch
-
+    """Return the checkpoint's network output for ``probe`` (the torch path)."""
     from ik_net_ros.training.checkpoint import load_checkpoint
+    import torch
     with torch.no_grad():
         model = load_checkpoint(path).model.eval()
         return model(torch.as_tensor(probe, dtype=torch.float32)).numpy()
 
 
 def _raw_network(path, probe):
-    """The weights file's network output for ``probe`` (the torch-free path)."""
+    """Return the weights file's network output for ``probe`` (the torch-free path)."""
     from ik_net_ros.solver.fast import NumpyForward
     arrays, meta = load_weights(path.with_suffix('.npz'))
     return NumpyForward(meta['plan'], arrays)(np.asarray(probe, np.float32))
@@ -343,8 +347,11 @@ def _raw_network(path, probe):
 @SETTINGS
 @given(st.binary(max_size=4000), st.integers(0, 3))
 def test_any_bytes_as_a_weights_file_are_a_checkpoint_error(tmp_path_factory, blob, kind):
-    """Any bytes, also behind a zip's signature or inside a real archive's member: a
-    CheckpointError, never another exception."""
+    """
+    Any bytes, also behind a zip's signature or inside a real archive's member.
+
+    A CheckpointError, never another exception.
+    """
     import io
     path = tmp_path_factory.mktemp('npz', numbered=True) / 'w.npz'
     if kind == 1:

@@ -1,21 +1,20 @@
-"""Hostile input to the core: any pose array, any bytes in a dataset file, damaged checkpoints,
-a full disk and a second writer. Each answer is a valid result or a clear IkNetError."""
+"""
+Hostile input to the core: any pose array, any bytes in a dataset file, damaged checkpoints.
+
+A full disk and a second writer. Each answer is a valid result or a clear IkNetError.
+"""
 
 import copy
 import errno
 import io
 import math
 
-import numpy as np
-import pytest
-import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-
 from ik_net_ros import load_solver
 from ik_net_ros.data import import_iknet_recording, load_dataset, make_synthetic
-from ik_net_ros.data.recorder import RECORD_COLUMNS, CsvRecorder
+from ik_net_ros.data.recorder import CsvRecorder, RECORD_COLUMNS
 from ik_net_ros.errors import (
     CheckpointError,
     DatasetError,
@@ -23,11 +22,14 @@ from ik_net_ros.errors import (
     InvalidPoseError,
     TrainingError,
 )
-from ik_net_ros.kinematics import JOINT_LOWER, JOINT_UPPER, forward_kinematics
+from ik_net_ros.kinematics import forward_kinematics, JOINT_LOWER, JOINT_UPPER
 from ik_net_ros.resources import model_path
 from ik_net_ros.training import loop
 from ik_net_ros.training.checkpoint import load_checkpoint, save_checkpoint, weights_digest
 from ik_net_ros.training.config import TrainConfig
+import numpy as np
+import pytest
+import torch
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
@@ -331,4 +333,3 @@ def test_checkpoint_written_by_training_round_trips(tmp_path):
                            {'position': [8], 'orientation': [8], 'merge': [8]},
                            load_solver('analytic').geometry)
     assert load_checkpoint(path).network == 'focused'
-

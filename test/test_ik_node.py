@@ -2,25 +2,24 @@
 
 import math
 
+from geometry_msgs.msg import PoseStamped
+from ik_net_ros.kinematics import (
+    forward_kinematics,
+    HOME_POSE,
+    JOINT_NAMES,
+    sample_joints,
+    within_limits,
+)
+from ik_net_ros.nodes.conversions import array_to_pose
+from ik_net_ros.nodes.ik_node import IkNode
 import numpy as np
 import pytest
-from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import Parameter as ParameterMsg
 from rcl_interfaces.msg import ParameterType, ParameterValue
 from rcl_interfaces.srv import SetParameters
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectory
-
-from ik_net_ros.kinematics import (
-    HOME_POSE,
-    JOINT_NAMES,
-    forward_kinematics,
-    sample_joints,
-    within_limits,
-)
-from ik_net_ros.nodes.conversions import array_to_pose
-from ik_net_ros.nodes.ik_node import IkNode
 
 pytestmark = pytest.mark.ros
 
@@ -43,7 +42,7 @@ class Probe:
 
 def _start(ros, model='analytic', **params):
     overrides = [Parameter('model', value=model)] + [Parameter(k, value=v)
-                                                      for k, v in params.items()]
+                                                     for k, v in params.items()]
     node = ros.add(IkNode(context=ros.context, parameter_overrides=overrides))
     probe = Probe(ros)
     assert ros.spin_until(lambda: probe.pub.get_subscription_count() > 0
@@ -146,6 +145,7 @@ def test_burst_of_1000_targets_ends_with_the_newest_answered(ros):
     for i, pose in enumerate(poses):
         probe.send(pose, stamp_ns=base + i * 1000)
     newest = divmod(base + 999 * 1000, 1_000_000_000)
+
     def answered_newest():
         return any((c.header.stamp.sec, c.header.stamp.nanosec) == newest
                    for c in probe.commands)
@@ -174,9 +174,12 @@ def test_optional_joint_trajectory_output(ros):
 
 
 def test_ik_node_process_runs_blas_on_one_thread():
-    """The node's main() holds numpy's BLAS to one thread before it spins (its single-pose
-    products would otherwise wake BLAS helper threads per layer); in a fresh process started
-    with two BLAS threads, so this one's BLAS is untouched."""
+    """
+    The node's main() holds numpy's BLAS to one thread before it spins.
+
+    (its single-pose products would otherwise wake BLAS helper threads per layer); in a fresh
+    process started with two BLAS threads, so this one's BLAS is untouched.
+    """
     import os
     import subprocess
     import sys
@@ -198,8 +201,11 @@ def test_ik_node_process_runs_blas_on_one_thread():
 
 @pytest.mark.parametrize('executor', ['single', 'events'])
 def test_ik_node_process_answers_and_takes_parameters_under_either_executor(ros, executor):
-    """The node as `ros2 run` starts it (run_node): targets, parameter services and a stop,
-    spun by the executor its parameter names."""
+    """
+    The node as `ros2 run` starts it (run_node).
+
+    Targets, parameter services and a stop, spun by the executor its parameter names.
+    """
     import signal
     import subprocess
     import sys
@@ -303,15 +309,17 @@ def test_joint_states_are_heard_only_while_no_command_is_fresh(ros):
 
 def test_a_swap_to_a_hostile_calibration_or_model_is_refused_and_the_old_solver_runs(
         ros, tmp_path):
-    """Deep YAML, a 400-digit number, zero links, a FIFO, a plan of 20,000 layers: each swap
-    is refused with the file's name and the running solver keeps answering."""
+    """
+    Deep YAML, a 400-digit number, zero links, a FIFO, a plan of 20,000 layers.
+
+    Each swap is refused with the file's name and the running solver keeps answering.
+    """
     import json
     import os
 
-    import numpy as np
-
     from ik_net_ros.networks.weights import load_weights, save_weights
     from ik_net_ros.resources import model_path
+    import numpy as np
     deep, huge, zero = tmp_path / 'deep.yaml', tmp_path / 'huge.yaml', tmp_path / 'zero.yaml'
     deep.write_text('format: ik_net_ros.calibration\ngeometry: ' + '[' * 100_000 + ']' * 100_000)
     huge.write_text('format: ik_net_ros.calibration\ngeometry: {tool: ' + '9' * 400 + '}\n')

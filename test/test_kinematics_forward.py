@@ -2,21 +2,20 @@
 
 import math
 
-import numpy as np
-import pytest
-import torch
-
 from ik_net_ros.errors import InvalidJointsError
 from ik_net_ros.kinematics import (
     DEFAULT_GEOMETRY,
-    JAZZY_GEOMETRY,
     forward_kinematics,
     jacobian,
+    JAZZY_GEOMETRY,
     quat_to_matrix,
     sample_joints,
 )
 from ik_net_ros.kinematics.torch_fk import forward_kinematics_torch
 from ik_net_ros.solver.refine import pose_error
+import numpy as np
+import pytest
+import torch
 
 # The URDF's joints, written out independently of ArmGeometry: (origin xyz, axis).
 URDF_CHAIN = [((0.012, 0.0, 0.017), 'z'), ((0.0, 0.0, 0.0595), 'y'),

@@ -1,25 +1,24 @@
 """Closed-form IK: exact round trips, the branch rule, and unreachable/bad inputs."""
 
-import numpy as np
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from ik_net_ros.errors import InvalidPoseError
 from ik_net_ros.kinematics import (
-    JOINT_LOWER,
-    JOINT_UPPER,
     clamp_one,
     clamp_to_limits,
     forward_kinematics,
     ik_solutions,
     inverse_kinematics,
+    JOINT_LOWER,
+    JOINT_UPPER,
     quat_angle,
     sample_joints,
     within_limits,
     within_limits_one,
 )
 from ik_net_ros.kinematics.inverse import NOT_ARM_ORIENTATION, OUT_OF_REACH, REACHABLE
+import numpy as np
+import pytest
 
 
 def test_round_trip_10000_configurations(rng):
@@ -121,14 +120,17 @@ def test_limits_are_the_reference_values():
 
 
 def test_round_trip_with_joint_offsets_and_link_errors():
-    """A calibrated arm: horn zero offsets and link lengths off by a millimetre. The closed form
-    (vectorised and plain-float) inverts the forward kinematics exactly, in commanded angles."""
-    import torch
+    """
+    A calibrated arm: horn zero offsets and link lengths off by a millimetre.
 
+    The closed form (vectorised and plain-float) inverts the forward kinematics exactly, in
+    commanded angles.
+    """
     from ik_net_ros.kinematics import ArmGeometry
     from ik_net_ros.kinematics.reach import project_and_solve
     from ik_net_ros.kinematics.scalar import project_and_solve_one
     from ik_net_ros.kinematics.torch_fk import forward_kinematics_torch
+    import torch
     g = ArmGeometry(upper_arm_z=0.1291, forearm=0.1232, tool=0.1268,
                     joint_offsets=(0.02, -0.015, 0.01, -0.02))
     q = sample_joints(3000, np.random.default_rng(5))
@@ -154,8 +156,11 @@ def test_round_trip_with_joint_offsets_and_link_errors():
                                                  [np.nan, np.inf, -np.inf])),
                        min_size=4, max_size=4))
 def test_single_joint_vector_limit_check_is_the_array_check(joints):
-    """The live node's last check of a command (Python floats) says what within_limits says,
-    limits themselves inside, NaN outside."""
+    """
+    The live node's last check of a command.
+
+    (Python floats) says what within_limits says, limits themselves inside, NaN outside.
+    """
     assert within_limits_one(joints) == bool(within_limits(np.array(joints)))
 
 
@@ -175,8 +180,11 @@ def test_single_joint_vector_clamp_is_the_array_clamp(joints):
 @given(angle=st.one_of(st.floats(-30.0, 30.0), st.sampled_from(
     [np.pi, -np.pi, 3 * np.pi, -3 * np.pi, 2 * np.pi, 0.0, -0.0, np.nextafter(np.pi, 4.0)])))
 def test_wrap_is_the_same_angle_in_minus_pi_to_pi(angle):
-    """The closed form's cheap wrap (ceil, not a floating remainder), batch and single pose:
-    the same angle (cos and sin agree), in (-pi, pi] give or take rounding, pi stays pi."""
+    """
+    The closed form's cheap wrap (ceil, not a floating remainder), batch and single pose.
+
+    The same angle (cos and sin agree), in (-pi, pi] give or take rounding, pi stays pi.
+    """
     from ik_net_ros.kinematics.inverse import _wrap
     from ik_net_ros.kinematics.scalar import _wrap as wrap_one
     wrapped = float(_wrap(np.array([angle]))[0])
@@ -194,8 +202,12 @@ def test_wrap_is_the_same_angle_in_minus_pi_to_pi(angle):
                               min_size=4, max_size=4), min_size=1, max_size=8),
        repeats=st.integers(1, 80), as_float32=st.booleans())
 def test_clamping_many_rows_is_np_clip(rows, repeats, as_float32):
-    """Large batches are clamped joint by joint (the fast way); the answer is np.clip's for
-    any values and sizes, NaN staying NaN, always float64 and inside the limits."""
+    """
+    Large batches are clamped joint by joint (the fast way).
+
+    The answer is np.clip's for any values and sizes, NaN staying NaN, always float64 and inside
+    the limits.
+    """
     with np.errstate(over='ignore'):  # 1e308 as float32 is inf: one more value to clamp
         joints = np.tile(np.array(rows, np.float32 if as_float32 else np.float64), (repeats, 1))
     clamped = clamp_to_limits(joints)

@@ -1,19 +1,21 @@
-"""Measured tool poses beside the FK poses: pairing by stamp, the collector's measured columns,
-datasets with and without them."""
+"""
+Measured tool poses beside the FK poses.
 
-import numpy as np
-import pytest
+Pairing by stamp, the collector's measured columns, datasets with and without them.
+"""
+
 from geometry_msgs.msg import PoseStamped
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from rclpy.parameter import Parameter
-
 from ik_net_ros.data import load_dataset, make_synthetic, save_dataset
 from ik_net_ros.data.dataset import MEASURED_COLUMNS, PoseJointSet
 from ik_net_ros.data.pairing import StampPairer
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import forward_kinematics
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state
+import numpy as np
+import pytest
+from rclpy.parameter import Parameter
 
 
 @settings(max_examples=80, deadline=None, derandomize=True, database=None)

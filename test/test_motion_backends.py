@@ -1,14 +1,15 @@
-"""Every backend is a safety wall: goals and paths in collision refused, speed and acceleration
-limited on every path to the servos, and readings that are real or not published."""
+"""
+Every backend is a safety wall.
+
+Goals and paths in collision refused, speed and acceleration limited on every path to the servos,
+and readings that are real or not published.
+"""
 
 import time
 
-import numpy as np
-import pytest
-from dxl_util import IDS, emulator_config
-from hypothesis import HealthCheck, given, settings
+from dxl_util import emulator_config, IDS
+from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
-
 from ik_net_ros.errors import HardwareError, UnsafeGoalError
 from ik_net_ros.hardware.dynamixel import DynamixelArm, DynamixelConfig
 from ik_net_ros.hardware.emulated import EmulatedArm
@@ -19,6 +20,8 @@ from ik_net_ros.hardware.sim import SimulatedArm
 from ik_net_ros.hardware.xm430 import ADDR, RAD_PER_TICK, VELOCITY_UNIT
 from ik_net_ros.kinematics import HOME_POSE, JOINT_LOWER, JOINT_UPPER, within_limits
 from ik_net_ros.kinematics.collision import CollisionModel
+import numpy as np
+import pytest
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))

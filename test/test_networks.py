@@ -1,17 +1,16 @@
 """The three IKNet variants: shapes, sizes, and the features that define them."""
 
+from ik_net_ros.networks import (
+    build_network,
+    count_parameters,
+    FocusedIKNet,
+    ImprovedIKNet,
+    NETWORKS,
+    ResidualBlock,
+)
 import pytest
 import torch
 from torch import nn
-
-from ik_net_ros.networks import (
-    NETWORKS,
-    FocusedIKNet,
-    ImprovedIKNet,
-    ResidualBlock,
-    build_network,
-    count_parameters,
-)
 
 
 @pytest.mark.parametrize('name', list(NETWORKS))

@@ -2,11 +2,11 @@
 
 import ast
 import os
+from pathlib import Path
 import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
@@ -72,8 +72,11 @@ ROSDEP_KEYS = {'numpy': 'python3-numpy', 'yaml': 'python3-yaml', 'serial': 'pyth
 
 
 def test_every_import_of_the_package_is_declared_in_package_xml():
-    """What rosdep installs is what the code imports (rcl_interfaces, builtin_interfaces and
-    ament_index_python were imported and undeclared)."""
+    """
+    What rosdep installs is what the code imports.
+
+    (rcl_interfaces, builtin_interfaces and ament_index_python were imported and undeclared).
+    """
     root = ET.parse(ROOT / 'package.xml').getroot()
     deps = {e.text for e in root if e.tag in ('exec_depend', 'depend')}
     imported = set()
@@ -104,8 +107,12 @@ def test_core_layers_never_import_rclpy(layer):
 
 
 def test_driver_node_only_maps_parameters_and_messages():
-    """One seam between the driver node and the hardware: the node never probes its backend
-    (getattr/hasattr/isinstance), imports no servo internals and latches no faults itself."""
+    """
+    One seam between the driver node and the hardware.
+
+    The node never probes its backend (getattr/hasattr/isinstance), imports no servo internals and
+    latches no faults itself.
+    """
     import ast
     path = ROOT / 'ik_net_ros' / 'nodes' / 'driver_node.py'
     tree = ast.parse(path.read_text())
@@ -118,7 +125,7 @@ def test_driver_node_only_maps_parameters_and_messages():
 
 
 def test_each_layer_imports_only_the_layers_below():
-    """kinematics 1, networks 2, data 3, training 4, solver 5, hardware 6, nodes 7, tools 8."""
+    """Kinematics 1, networks 2, data 3, training 4, solver 5, hardware 6, nodes 7, tools 8."""
     import ast
     order = {'kinematics': 1, 'networks': 2, 'data': 3, 'training': 4, 'solver': 5,
              'hardware': 6, 'nodes': 7, 'tools': 8}
@@ -132,8 +139,11 @@ def test_each_layer_imports_only_the_layers_below():
 
 
 def test_colcon_test_collects_the_real_suite(colcon_install):
-    """`colcon test` runs pytest over this suite (with setup.py's old tests_require it ran
-    unittest, found 0 tests and reported success)."""
+    """
+    `colcon test` runs pytest over this suite.
+
+    (with setup.py's old tests_require it ran unittest, found 0 tests and reported success).
+    """
     colcon = shutil.which('colcon') or str(Path(sys.executable).parent / 'colcon')
     base = colcon_install.parents[1]
     result = subprocess.run(

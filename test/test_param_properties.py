@@ -1,18 +1,16 @@
-"""Every node parameter over any value of its type (and of other types): the node starts and
-works, or refuses the value with the parameter's name and rule; never a traceback, never a
-crash later in a callback. Run-time changes likewise. Seeded and bounded, so it stays fast."""
+"""
+Every node parameter over any value of its type (and of other types).
+
+The node starts and works, or refuses the value with the parameter's name and rule; never a
+traceback, never a crash later in a callback. Run-time changes likewise. Seeded and bounded, so it
+stays fast.
+"""
 
 import math
 
-import numpy as np
-import pytest
-import rclpy
 from geometry_msgs.msg import PoseStamped
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
-from rclpy.parameter import Parameter
-from sensor_msgs.msg import JointState
-
 from ik_net_ros.errors import IkNetError
 from ik_net_ros.kinematics import forward_kinematics
 from ik_net_ros.nodes import (
@@ -24,6 +22,11 @@ from ik_net_ros.nodes import (
     tracker_node,
 )
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state
+import numpy as np
+import pytest
+import rclpy
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import JointState
 
 pytestmark = pytest.mark.ros
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,

@@ -1,13 +1,8 @@
 """Node parameters: one table per node, checked at start and on change, matching config/*.yaml."""
 
+from pathlib import Path
 import subprocess
 import sys
-from pathlib import Path
-
-import pytest
-import rclpy
-import yaml
-from rclpy.parameter import Parameter
 
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.nodes import (
@@ -18,7 +13,11 @@ from ik_net_ros.nodes import (
     target_sweep_node,
     tracker_node,
 )
-from ik_net_ros.nodes.params import Spec, check_changes, declare_parameters, positive
+from ik_net_ros.nodes.params import check_changes, declare_parameters, positive, Spec
+import pytest
+import rclpy
+from rclpy.parameter import Parameter
+import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.ros
@@ -98,8 +97,12 @@ def test_a_node_started_with_a_bad_value_exits_2_with_the_reason(module, args, m
 
 
 def test_ranges_and_start_only_parameters_are_in_the_descriptors(ros):
-    """What `ros2 param describe` and rqt show: the numeric rules as ranges, start-only
-    parameters read_only, the rule text as additional constraints."""
+    """
+    What `ros2 param describe` and rqt show.
+
+    The numeric rules as ranges, start-only parameters read_only, the rule text as additional
+    constraints.
+    """
     from ik_net_ros.nodes.params import Range
     node = ros.add(collect_node.CollectNode(context=ros.context, parameter_overrides=[
         Parameter('output', value='/tmp/ik_net_ros_descriptor_probe.csv')]))

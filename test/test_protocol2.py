@@ -3,8 +3,6 @@
 import struct
 import time
 
-import numpy as np
-import pytest
 from dynamixel_sdk import (
     COMM_SUCCESS,
     GroupBulkRead,
@@ -13,18 +11,19 @@ from dynamixel_sdk import (
     PacketHandler,
     PortHandler,
 )
-
 from ik_net_ros.hardware.emulator import ServoEmulator
 from ik_net_ros.hardware.protocol2 import (
-    Error,
-    Instruction,
     build_packet,
     crc16,
+    Error,
+    Instruction,
     parse_packet,
     stuff,
     unstuff,
 )
 from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw, raw_to_rad
+import numpy as np
+import pytest
 
 
 def test_worked_examples_of_the_reference():

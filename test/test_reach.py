@@ -1,7 +1,5 @@
 """Projection of arbitrary targets onto the orientations the arm can take."""
 
-import numpy as np
-
 from ik_net_ros.kinematics import (
     forward_kinematics,
     is_reachable,
@@ -9,8 +7,9 @@ from ik_net_ros.kinematics import (
     quat_to_matrix,
     sample_joints,
 )
-from ik_net_ros.kinematics.inverse import REACHABLE, ik_solutions
+from ik_net_ros.kinematics.inverse import ik_solutions, REACHABLE
 from ik_net_ros.kinematics.rotations import quat_from_yaw_pitch
+import numpy as np
 
 
 def _random_quats(rng, n):
@@ -62,13 +61,15 @@ def test_is_reachable(rng):
 
 
 def test_nearest_answers_the_reachable_pose_nearest_an_unreachable_target():
-    """on_unreachable='nearest': the tool goes to the reachable point nearest the target (no
-    farther than the best of 300,000 random joint vectors, and the network solvers within their
-    accuracy of it), then the orientation nearest among the ways there. For [1, 0, 0] focused
-    used to put the tool behind the base, 1.19 m off."""
+    """
+    on_unreachable='nearest': the tool goes to the reachable point nearest the target.
+
+    (no farther than the best of 300,000 random joint vectors, and the network solvers within their
+    accuracy of it), then the orientation nearest among the ways there. For [1, 0, 0] focused used
+    to put the tool behind the base, 1.19 m off.
+    """
     from hypothesis import given, settings
     from hypothesis import strategies as st
-
     from ik_net_ros import load_solver
     from ik_net_ros.kinematics import forward_kinematics, is_reachable, sample_joints
     reached = forward_kinematics(sample_joints(300_000, 7))[:, :3]

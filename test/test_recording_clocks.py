@@ -1,19 +1,22 @@
-"""Recording under any clock: zero, negative, NaN, far-future, backwards and out-of-order stamps
-in joint states and measurements. Pairing never stalls, every state is accounted for, rows reach
-the file within a second, and the tracker keeps publishing after its input's time jumps."""
+"""
+Recording under any clock: zero, negative, NaN, far-future.
+
+Backwards and out-of-order stamps in joint states and measurements. Pairing never stalls, every
+state is accounted for, rows reach the file within a second, and the tracker keeps publishing after
+its input's time jumps.
+"""
 
 import math
 import time
 
-import numpy as np
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
-from rclpy.parameter import Parameter
-
 from ik_net_ros.data import load_dataset
 from ik_net_ros.data.pairing import StampPairer
 from ik_net_ros.kinematics import forward_kinematics
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state
+import numpy as np
+from rclpy.parameter import Parameter
 
 WAIT = 0.5
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
@@ -34,8 +37,11 @@ def _stamp(kind, value, clock):
 @SETTINGS
 @given(EVENTS, st.floats(1e-4, 0.1))
 def test_any_stamp_sequence_is_accounted_for_and_never_stalls(events, tolerance):
-    """Rows written + states unmatched + states refused = states received, and no state waits
-    longer than the wait on the receive clock, whatever the stamps."""
+    """
+    Rows written + states unmatched + states refused = states received.
+
+    And no state waits longer than the wait on the receive clock, whatever the stamps.
+    """
     pairer, now, clock, written = StampPairer(tolerance, WAIT), 0.0, 1000.0, []
     for kind, (stamp_kind, value), dt in events:
         now += dt
@@ -63,8 +69,12 @@ def test_any_stamp_sequence_is_accounted_for_and_never_stalls(events, tolerance)
 
 
 def _realistic(disturb, n=2000, rate=100.0, latency=0.03, seed=0):
-    """100 Hz states and a tracker 30 ms late stamping the same instants; ``disturb(i, stamp)``
-    returns the (state stamp, measurement stamp) of step i. Returns the share paired."""
+    """
+    100 Hz states and a tracker 30 ms late stamping the same instants.
+
+    ``disturb(i, stamp)`` returns the (state stamp, measurement stamp) of step i. Returns the share
+    paired.
+    """
     rng = np.random.default_rng(seed)
     pairer, written = StampPairer(0.004, WAIT), []
     pending = []  # measurements in flight: (arrival, stamp, pose)
@@ -115,9 +125,12 @@ def test_newest_first_tracker_bursts_are_all_paired():
 
 
 def test_collector_writes_within_a_second_through_bad_and_jumping_stamps(ros, tmp_path):
-    """The node, fed live: a zero-stamped state, a far-future measurement and a clock jump back
-    in both streams; every counted row is in the file within a second of its state, and the
-    log's counts add up to the states received."""
+    """
+    The node, fed live: a zero-stamped state.
+
+    A far-future measurement and a clock jump back in both streams; every counted row is in the
+    file within a second of its state, and the log's counts add up to the states received.
+    """
     from ik_net_ros.nodes.collect_node import CollectNode
     out = tmp_path / 'rec.csv'
     node = CollectNode(context=ros.context, parameter_overrides=[
@@ -160,7 +173,6 @@ def test_collector_writes_within_a_second_through_bad_and_jumping_stamps(ros, tm
 def test_the_tracker_keeps_publishing_after_its_input_jumps_back(ros):
     from builtin_interfaces.msg import Time
     from geometry_msgs.msg import PoseStamped
-
     from ik_net_ros.nodes.tracker_node import TrackerNode
     node = TrackerNode(context=ros.context, parameter_overrides=[
         Parameter('rate', value=10.0)])
@@ -180,11 +192,14 @@ def test_the_tracker_keeps_publishing_after_its_input_jumps_back(ros):
 
 
 def test_with_sim_time_a_clock_jump_back_starts_a_new_pairing_epoch(ros, tmp_path):
-    """use_sim_time: /clock going back (sim restarting, a bag looping) is seen by the collector's
-    clock, and the waiting states are decided and the old measurements forgotten."""
-    from rosgraph_msgs.msg import Clock
+    """
+    use_sim_time: /clock going back.
 
+    (sim restarting, a bag looping) is seen by the collector's clock, and the waiting states are
+    decided and the old measurements forgotten.
+    """
     from ik_net_ros.nodes.collect_node import CollectNode
+    from rosgraph_msgs.msg import Clock
     node = ros.add(CollectNode(context=ros.context, parameter_overrides=[
         Parameter('output', value=str(tmp_path / 'r.csv')),
         Parameter('measured_pose_topic', value='tracker/pose'),

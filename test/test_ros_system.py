@@ -1,19 +1,22 @@
-"""The package among other ROS 2 nodes: two arms under namespaces with the shipped parameter
-file, publishers of any reliability, and the core's log lines on /rosout."""
+"""
+The package among other ROS 2 nodes.
+
+Two arms under namespaces with the shipped parameter file, publishers of any reliability, and the
+core's log lines on /rosout.
+"""
 
 import logging
 from pathlib import Path
 
+from geometry_msgs.msg import PoseStamped
+from ik_net_ros.kinematics import forward_kinematics
+from ik_net_ros.nodes.conversions import array_to_pose
 import numpy as np
 import pytest
-from geometry_msgs.msg import PoseStamped
 from rcl_interfaces.msg import Log
 from rclpy.parameter import Parameter
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from sensor_msgs.msg import JointState
-
-from ik_net_ros.kinematics import forward_kinematics
-from ik_net_ros.nodes.conversions import array_to_pose
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIG = str(ROOT / 'config' / 'ik.yaml')
@@ -27,11 +30,14 @@ def _params_file(tmp_path, text):
 
 
 def test_two_arms_under_namespaces_each_answer_only_their_own_targets(ros, tmp_path):
-    """/arm1 (sim) and /arm2 (emulated servos), each a driver and an ik node started with the
-    shipped config/ik.yaml as `ros2 launch ... namespace:=armN` would: the file's values apply
-    under the namespace, each arm moves only to its own target, diagnostics tell them apart."""
-    from diagnostic_msgs.msg import DiagnosticArray
+    """
+    /arm1 (sim) and /arm2 (emulated servos).
 
+    Each a driver and an ik node started with the shipped config/ik.yaml as `ros2 launch ...
+    namespace:=armN` would: the file's values apply under the namespace, each arm moves only to its
+    own target, diagnostics tell them apart.
+    """
+    from diagnostic_msgs.msg import DiagnosticArray
     from ik_net_ros.nodes.driver_node import DriverNode
     from ik_net_ros.nodes.ik_node import IkNode
     extra = _params_file(tmp_path, '/**/ik:\n  ros__parameters:\n    model: analytic\n'
@@ -68,6 +74,7 @@ def test_two_arms_under_namespaces_each_answer_only_their_own_targets(ros, tmp_p
             return states[arm] and np.allclose(states[arm][-1].position[:4], goals[arm],
                                                atol=3e-3)
         assert ros.spin_until(lambda: arrived('arm1') and arrived('arm2'), timeout=20)
+
         def names():
             return {s.name: s.hardware_id for d in diags for s in d.status}
         assert ros.spin_until(lambda: len(names()) >= 2, timeout=10), names()
@@ -80,8 +87,11 @@ def test_two_arms_under_namespaces_each_answer_only_their_own_targets(ros, tmp_p
 
 
 def test_best_effort_and_reliable_publishers_both_reach_the_ik_node(ros):
-    """A tracker or camera driver publishes with sensor-data QoS (best effort): the ik node
-    takes it as it takes a reliable publisher."""
+    """
+    A tracker or camera driver publishes with sensor-data QoS (best effort).
+
+    The ik node takes it as it takes a reliable publisher.
+    """
     from ik_net_ros.nodes.ik_node import IkNode
     ros.add(IkNode(context=ros.context, parameter_overrides=[
         Parameter('model', value='analytic')]))
@@ -112,7 +122,7 @@ def test_the_core_s_log_lines_reach_rosout_at_their_level(ros):
     assert ros.spin_until(lambda: probe.count_publishers('/rosout') > 0)
     ros.spin_for(0.3)
     logging.getLogger('ik_net_ros.hardware.dynamixel').warning('servo %d: drive mode 4 -> 0', 11)
-    logging.getLogger('ik_net_ros.hardware.dynamixel').debug('not at the node\'s level')
+    logging.getLogger('ik_net_ros.hardware.dynamixel').debug("not at the node's level")
 
     def seen():
         return [m for m in lines if 'drive mode 4 -> 0' in m.msg]
@@ -124,8 +134,12 @@ def test_the_core_s_log_lines_reach_rosout_at_their_level(ros):
 
 
 def test_a_prefix_names_joints_and_frames_as_robotis_xacro_does(ros):
-    """prefix:=arm1_: the driver publishes and takes arm1_joint1..., the ik node commands them
-    and takes targets in arm1_link1, robot_state_publisher's URDF has the same names."""
+    """
+    prefix:=arm1_: the driver publishes and takes arm1_joint1....
+
+    The ik node commands them and takes targets in arm1_link1, robot_state_publisher's URDF has the
+    same names.
+    """
     import re
 
     from ik_net_ros.nodes.driver_node import DriverNode

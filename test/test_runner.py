@@ -3,14 +3,13 @@
 import os
 import signal
 
+from ik_net_ros.errors import ConfigError
+from ik_net_ros.nodes import runner
+from ik_net_ros.nodes.params import declare_parameters, EXECUTOR
+from ik_net_ros.nodes.runner import events_executor_class, make_executor, run_node
 import pytest
 import rclpy
 from rclpy.node import Node
-
-from ik_net_ros.errors import ConfigError
-from ik_net_ros.nodes import runner
-from ik_net_ros.nodes.params import EXECUTOR, declare_parameters
-from ik_net_ros.nodes.runner import events_executor_class, make_executor, run_node
 
 pytestmark = pytest.mark.ros
 
@@ -66,6 +65,7 @@ def test_signal_stops_cleanly_after_the_nodes_shutdown(probe, signum):
 
 def test_a_node_that_cannot_start_exits_with_status_2(probe):
     class Broken(Node):
+
         def __init__(self):
             raise ConfigError('no such model')
 

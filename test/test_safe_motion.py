@@ -1,28 +1,31 @@
-"""Safe answers from the solver: the solution nearest where the arm is (no jumps, never the long
-way round), never in collision with the table or the arm's own base."""
+"""
+Safe answers from the solver.
+
+The solution nearest where the arm is (no jumps, never the long way round), never in collision with
+the table or the arm's own base.
+"""
 
 import math
 
-import numpy as np
-import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
-
 from ik_net_ros import load_solver
 from ik_net_ros.errors import UnreachableError
 from ik_net_ros.kinematics import (
-    HOME_POSE,
-    JOINT_LOWER,
-    JOINT_UPPER,
     forward_kinematics,
+    HOME_POSE,
     ik_solutions,
     jacobian,
+    JOINT_LOWER,
+    JOINT_UPPER,
     within_limits,
 )
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.nearest import JUMP_WINDOW, JUMP_WINDOW_ANGLE
 from ik_net_ros.kinematics.paths import babble_joints, sweep_box, sweep_pose
 from ik_net_ros.kinematics.rotations import _quat_mul, quat_from_yaw_pitch
+import numpy as np
+import pytest
 
 SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
@@ -44,8 +47,12 @@ def focused():
 
 
 def _rolled(position, roll):
-    """A target at ``position`` whose tool is rolled by ``roll`` about its x axis: with roll
-    pi/2 its y axis is vertical, the projection's tie between reaching forward and behind."""
+    """
+    Return a target at ``position`` whose tool is rolled by ``roll`` about its x axis.
+
+    With roll pi/2 its y axis is vertical, the projection's tie between reaching forward and
+    behind.
+    """
     yaw = math.atan2(position[1], position[0] - 0.012)
     base = quat_from_yaw_pitch(np.array([yaw]), np.array([0.0]))
     rolled = _quat_mul(base, np.array([[math.sin(roll / 2), 0.0, 0.0, math.cos(roll / 2)]]))
@@ -109,8 +116,11 @@ def test_a_wrist_at_its_limit_never_flips_the_arm_for_a_tiny_step(analytic):
 
 
 def _far_from_singular(q) -> bool:
-    """Away from the arm's singularities: the tool not near joint1's axis, the arm not
-    stretched, joint1 not at the seam."""
+    """
+    Away from the arm's singularities.
+
+    The tool not near joint1's axis, the arm not stretched, joint1 not at the seam.
+    """
     jac = jacobian(q)
     radius = math.hypot(*(forward_kinematics(q)[:2] - [0.012, 0.0]))
     return (np.linalg.svd(jac[[0, 1, 2, 4]])[1].min() > 0.03 and radius > 0.05
@@ -182,9 +192,12 @@ def test_any_sequence_of_targets_gets_only_safe_commands(analytic, targets):
                      for lo, hi in zip(JOINT_LOWER, JOINT_UPPER)]).map(np.array),
        walk=st.lists(st.tuples(*[st.floats(-0.004, 0.004)] * 3), min_size=1, max_size=25))
 def test_a_target_walking_in_small_steps_never_makes_a_big_joint_move(analytic, q, walk):
-    """From any pose (limits included) the request moves a few millimetres at a time; each
-    answered command must stay within max_jump of the one before while the request stays near
-    it: an elbow or wrist reaching its limit is refused, not swapped for another branch."""
+    """
+    From any pose (limits included) the request moves a few millimetres at a time.
+
+    Each answered command must stay within max_jump of the one before while the request stays near
+    it: an elbow or wrist reaching its limit is refused, not swapped for another branch.
+    """
     if not MODEL.clear(q):
         return
     command, target = q, forward_kinematics(q)
@@ -232,8 +245,11 @@ def test_targets_under_the_table_or_inside_the_base_are_refused_with_the_reason(
 
 
 class _BlocksElbowUp(CollisionModel):
-    """The arm's model, plus a (made-up) obstacle wherever joint3 is above a threshold:
-    the selection must then take the other solution."""
+    """
+    The arm's model, plus a (made-up) obstacle wherever joint3 is above a threshold.
+
+    The selection must then take the other solution.
+    """
 
     def check(self, joints):
         report = super().check(joints)
@@ -261,8 +277,12 @@ def test_a_clear_solution_is_taken_where_the_branch_rule_one_collides():
 
 
 def test_collision_model_agrees_with_points_along_each_link():
-    """Sampled points of each capsule: the model says 'under the table' exactly where some
-    sampled point of a moving link is lower than clearance + radius."""
+    """
+    Sampled points of each capsule.
+
+    The model says 'under the table' exactly where some sampled point of a moving link is lower
+    than clearance + radius.
+    """
     rng = np.random.default_rng(0)
     q = rng.uniform(JOINT_LOWER, JOINT_UPPER, (3000, 4))
     points = MODEL.link_points(q)
@@ -321,8 +341,12 @@ def test_the_demo_sweep_stays_clear_of_the_table_and_the_base():
 @given(q=joints, direction=st.tuples(*[st.floats(-1, 1)] * 3), size=st.floats(0.0, 0.02))
 def test_the_single_pose_fast_path_gives_the_full_rules_answer(analytic, focused, q, direction,
                                                                size):
-    """One seeded pose takes a fast path in plain floats when its rule-side solution is near
-    the seed; a batch of one always takes the full rule: both must answer alike."""
+    """
+    Check the single-pose fast path answers as the full rule does.
+
+    One seeded pose takes a fast path in plain floats when its rule-side solution is near the
+    seed; a batch of one always takes the full rule: both must answer alike.
+    """
     pose = forward_kinematics(q)
     pose[:3] += np.array(direction) * size
     for solver in (analytic, focused):

@@ -1,14 +1,13 @@
 """The trained models shipped in models/: they load, carry their card, and solve fresh poses."""
 
-import numpy as np
-import pytest
-
 from ik_net_ros import load_solver
 from ik_net_ros.data import make_synthetic
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, within_limits
 from ik_net_ros.resources import model_path
 from ik_net_ros.training.checkpoint import load_checkpoint
 from ik_net_ros.training.metrics import pose_accuracy
+import numpy as np
+import pytest
 
 NAMES = ('original', 'improved', 'focused')
 LOOSE_MEDIAN_MM = {'original': 40.0, 'improved': 20.0, 'focused': 5.0}

@@ -1,18 +1,17 @@
 """The public solver API with the closed form, and the refinement step."""
 
-import numpy as np
-import pytest
-
-from ik_net_ros import ConfigError, InvalidPoseError, UnreachableError, load_solver
+from ik_net_ros import ConfigError, InvalidPoseError, load_solver, UnreachableError
 from ik_net_ros.kinematics import (
+    forward_kinematics,
     JOINT_LOWER,
     JOINT_UPPER,
-    forward_kinematics,
     quat_angle,
     sample_joints,
     within_limits,
 )
 from ik_net_ros.solver.refine import refine_joints
+import numpy as np
+import pytest
 
 
 def test_analytic_solves_batches_and_single_poses(rng):
@@ -65,9 +64,13 @@ def test_refine_converges_from_perturbed_joints_and_stays_in_limits(rng):
 
 @pytest.mark.parametrize('name', ['analytic', 'focused'])
 def test_small_batches_take_the_single_pose_path_with_the_same_answers(name):
-    """(N, 7) with N <= 64 runs pose by pose (cheaper than the vectorised pipeline's fixed
-    cost there): same joints, same unreachable mask and message form as the batch path."""
-    from ik_net_ros import UnreachableError, load_solver
+    """
+    (N, 7) with N <= 64 runs pose by pose.
+
+    (cheaper than the vectorised pipeline's fixed cost there): same joints, same unreachable mask
+    and message form as the batch path.
+    """
+    from ik_net_ros import load_solver, UnreachableError
     from ik_net_ros.kinematics import forward_kinematics, sample_joints
     from ik_net_ros.solver.base import SMALL_BATCH
     solver = load_solver(name)

@@ -1,9 +1,11 @@
 """The target marker: an RViz-like client sees it, drags it, and gets targets on target_pose."""
 
+from geometry_msgs.msg import PoseStamped
+from ik_net_ros.kinematics import forward_kinematics, quat_to_matrix
+from ik_net_ros.nodes.conversions import array_to_pose, joint_state
+from ik_net_ros.nodes.target_marker_node import GREEN, RED, RESET_HOME, TargetMarkerNode
 import numpy as np
 import pytest
-import yaml
-from geometry_msgs.msg import PoseStamped
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 from visualization_msgs.msg import (
@@ -12,10 +14,7 @@ from visualization_msgs.msg import (
     InteractiveMarkerUpdate,
 )
 from visualization_msgs.srv import GetInteractiveMarkers
-
-from ik_net_ros.kinematics import forward_kinematics, quat_to_matrix
-from ik_net_ros.nodes.conversions import array_to_pose, joint_state
-from ik_net_ros.nodes.target_marker_node import GREEN, RED, RESET_HOME, TargetMarkerNode
+import yaml
 
 pytestmark = pytest.mark.ros
 
@@ -36,7 +35,7 @@ class RvizLikeClient:
 
     def get_markers(self):
         client = self.node.create_client(GetInteractiveMarkers,
-                                          'target_marker/get_interactive_markers')
+                                         'target_marker/get_interactive_markers')
         assert client.wait_for_service(timeout_sec=5)
         future = client.call_async(GetInteractiveMarkers.Request())
         assert self.ros.spin_until(future.done)

@@ -1,27 +1,30 @@
-"""CPU inference without torch: the weights file beside every checkpoint, read with numpy
-alone, damage refused like a checkpoint's, and no torch in the process (issue 13.1)."""
+"""
+CPU inference without torch.
 
+The weights file beside every checkpoint, read with numpy alone, damage refused like a
+checkpoint's, and no torch in the process (issue 13.1).
+"""
+
+from pathlib import Path
 import subprocess
 import sys
-from pathlib import Path
-
-import numpy as np
-import pytest
 
 from ik_net_ros.errors import CheckpointError
 from ik_net_ros.networks.weights import load_weights, save_weights
 from ik_net_ros.resources import model_path
 from ik_net_ros.solver.cpu_network import CpuNetworkSolver
+import numpy as np
+import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NO_TORCH = '''
+NO_TORCH = """
 import sys
 class Refuse:
     def find_spec(self, name, path=None, target=None):
         if name == 'torch' or name.startswith('torch.'):
             raise ImportError('torch is not allowed here')
 sys.meta_path.insert(0, Refuse())
-'''
+"""
 
 
 def _run(code: str):
@@ -31,7 +34,7 @@ def _run(code: str):
 
 @pytest.mark.parametrize('name', ['original', 'improved', 'focused'])
 def test_shipped_models_solve_without_torch(name):
-    proc = _run(f'''
+    proc = _run(f"""
 from ik_net_ros import load_solver
 from ik_net_ros.kinematics import forward_kinematics
 s = load_solver({name!r})
@@ -40,13 +43,13 @@ one = s.solve(pose)
 many = s.solve(forward_kinematics([[0.3, 0.2, 0.1, 0.4]] * 3000))
 assert abs(many[0] - one).max() < 1e-5, (many[0], one)
 print(type(s).__name__)
-''')
+""")
     assert proc.returncode == 0, proc.stderr
     assert 'CpuNetworkSolver' in proc.stdout
 
 
 def test_cli_and_ik_node_run_without_torch():
-    proc = _run('''
+    proc = _run("""
 from ik_net_ros.tools import cli
 assert cli.main(['solve', '0.2', '0', '0.1', '0', '0', '0', '1', '--model', 'focused']) == 0
 assert cli.main(['evaluate', '--model', 'focused', '--data', 'synthetic:500']) == 0
@@ -57,7 +60,7 @@ ctx = rclpy.Context(); rclpy.init(context=ctx)
 node = IkNode(context=ctx, parameter_overrides=[Parameter('model', value='focused')])
 node.destroy_node(); ctx.try_shutdown()
 print('ok')
-''')
+""")
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip().endswith('ok')
 

@@ -2,19 +2,18 @@
 
 from pathlib import Path
 
-import numpy as np
-import pytest
-import torch
-
 from ik_net_ros import CheckpointError, ConfigError, load_solver
 from ik_net_ros.data import make_synthetic, random_split
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, JAZZY_GEOMETRY, within_limits
-from ik_net_ros.networks import IKModel, build_network
+from ik_net_ros.networks import build_network, IKModel
 from ik_net_ros.solver.network import NetworkSolver
 from ik_net_ros.training.checkpoint import load_checkpoint, save_checkpoint, weights_digest
 from ik_net_ros.training.config import TrainConfig
 from ik_net_ros.training.loop import compute_loss, train
 from ik_net_ros.training.metrics import pose_accuracy
+import numpy as np
+import pytest
+import torch
 
 
 @pytest.fixture(scope='module')

@@ -2,17 +2,16 @@
 
 import math
 
-import numpy as np
-import pytest
 from geometry_msgs.msg import PoseStamped
-from rclpy.parameter import Parameter
-from sensor_msgs.msg import JointState
-
 from ik_net_ros.data import load_dataset
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import forward_kinematics, quat_angle, sample_joints
-from ik_net_ros.kinematics.true_arm import TrueArm, measure
+from ik_net_ros.kinematics.true_arm import measure, TrueArm
 from ik_net_ros.nodes.conversions import pose_to_array
+import numpy as np
+import pytest
+from rclpy.parameter import Parameter
+from sensor_msgs.msg import JointState
 
 JOINTS = sample_joints(2000, 4)
 
@@ -57,7 +56,7 @@ def test_the_tracker_noise_has_the_asked_size():
     assert np.std(position) == pytest.approx(3e-4, rel=0.05)
     angle = quat_angle(noisy[:, 3:], poses[:, 3:])  # |rotvec| of 3 axes of sigma 0.2 deg
     assert np.sqrt(np.mean(angle ** 2)) == pytest.approx(math.radians(0.2) * math.sqrt(3),
-                                                          rel=0.05)
+                                                         rel=0.05)
     assert np.all(noisy[:, 6] >= 0)
 
 

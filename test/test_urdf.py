@@ -1,20 +1,19 @@
 """The package's URDF against the kinematics layer: the two can never drift apart."""
 
-import xml.etree.ElementTree as ET
 from pathlib import Path
-
-import numpy as np
+import xml.etree.ElementTree as ET
 
 from ik_net_ros.kinematics import (
     DEFAULT_GEOMETRY,
+    forward_kinematics,
     JOINT_LOWER,
     JOINT_NAMES,
     JOINT_UPPER,
-    VELOCITY_LIMIT,
-    forward_kinematics,
     quat_to_matrix,
     sample_joints,
+    VELOCITY_LIMIT,
 )
+import numpy as np
 
 URDF = Path(__file__).resolve().parents[1] / 'urdf' / 'open_manipulator_x.urdf'
 

@@ -2,8 +2,8 @@
 
 from ik_net_ros.data.dataset import (
                                      JOINT_COLUMNS,
-                                     POSE_COLUMNS,
                                      Normalization,
+                                     POSE_COLUMNS,
                                      PoseJointSet,
                                      random_split,
                                      sequential_split,

@@ -1,4 +1,5 @@
-"""When the collector's babble sends its next goal: stop-and-go, free of ROS.
+"""
+When the collector's babble sends its next goal: stop-and-go, free of ROS.
 
 With a tracker the best rows are taken with the arm still (no latency, no motion blur): with a
 ``settle`` time, the next goal waits until the arm has reached the present one and stayed there
@@ -23,7 +24,7 @@ class BabbleSchedule:
         self._still_since: float | None = None
 
     def observe(self, joints: np.ndarray | None, now: float) -> None:
-        """A joint reading (4,) at ``now`` (s, monotonic)."""
+        """Take a joint reading (4,) at ``now`` (s, monotonic)."""
         if self.goal is None or joints is None:
             return
         if np.all(np.abs(np.asarray(joints) - self.goal) <= ARRIVED):

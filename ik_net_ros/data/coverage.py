@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ik_net_ros.kinematics import JOINT_LOWER, JOINT_NAMES, JOINT_UPPER
+import numpy as np
 
 __all__ = ['JointCoverage']
 
@@ -30,7 +29,7 @@ class JointCoverage:
         return float(np.count_nonzero(self.counts)) / self.counts.size
 
     def emptiest(self, count: int = 2) -> list[str]:
-        """The least visited ranges of single joints, e.g. 'joint2 in [0.50, 1.00] rad'."""
+        """Return the least visited ranges of single joints, e.g. 'joint2 in [0.50, 1.00] rad'."""
         edges = [np.linspace(lo, hi, self.bins + 1) for lo, hi in zip(JOINT_LOWER, JOINT_UPPER)]
         marginal = [(self.counts.sum(axis=tuple(a for a in range(4) if a != j))[b], j, b)
                     for j in range(4) for b in range(self.bins)]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ik_net_ros.errors import DatasetError
+import numpy as np
 
 __all__ = ['PoseJointSet', 'Normalization', 'random_split', 'sequential_split', 'POSE_COLUMNS',
            'JOINT_COLUMNS', 'MEASURED_COLUMNS']
@@ -19,7 +18,8 @@ MEASURED_COLUMNS = ('mx', 'my', 'mz', 'mqx', 'mqy', 'mqz', 'mqw')
 
 @dataclass
 class PoseJointSet:
-    """Pairs of poses (N, 7) [x, y, z, qx, qy, qz, qw] (m) and joints (N, 4) (rad).
+    """
+    Pairs of poses (N, 7) [x, y, z, qx, qy, qz, qw] (m) and joints (N, 4) (rad).
 
     ``meta`` records where the data came from (source, seed, geometry...), and travels into the
     checkpoints trained on it. ``measured`` (N, 7), when present, is the tool pose a tracker
@@ -48,7 +48,7 @@ class PoseJointSet:
         return len(self.poses)
 
     def subset(self, index) -> PoseJointSet:
-        """The rows ``index`` (an index array, mask or slice) as a new set with the same meta."""
+        """Return the rows ``index`` (index array, mask or slice) as a new set, the same meta."""
         return PoseJointSet(self.poses[index], self.joints[index], dict(self.meta),
                             None if self.measured is None else self.measured[index])
 
@@ -65,8 +65,11 @@ class PoseJointSet:
 
 @dataclass
 class Normalization:
-    """Per-column mean and standard deviation of network inputs (poses) and outputs (joints),
-    computed on training data only so validation stays unseen."""
+    """
+    Per-column mean and standard deviation of network inputs (poses) and outputs.
+
+    (joints), computed on training data only so validation stays unseen.
+    """
 
     pose_mean: np.ndarray
     pose_std: np.ndarray
@@ -86,7 +89,11 @@ class Normalization:
 
 def random_split(data: PoseJointSet, val_fraction: float = 0.1, seed: int = 0
                  ) -> tuple[PoseJointSet, PoseJointSet]:
-    """Shuffled (train, validation) split; for i.i.d. synthetic data."""
+    """
+    Shuffled (train, validation) split; for i.i.d.
+
+    synthetic data.
+    """
     _check_fraction(val_fraction, len(data))
     order = np.random.default_rng(seed).permutation(len(data))
     n_val = max(1, int(round(len(data) * val_fraction)))
@@ -95,8 +102,12 @@ def random_split(data: PoseJointSet, val_fraction: float = 0.1, seed: int = 0
 
 def sequential_split(data: PoseJointSet, val_fraction: float = 0.2
                      ) -> tuple[PoseJointSet, PoseJointSet]:
-    """First part trains, last part validates (the original IKNet's rule for recordings, where
-    neighbouring rows are nearly equal and a random split would leak)."""
+    """
+    First part trains, last part validates.
+
+    (the original IKNet's rule for recordings, where neighbouring rows are nearly equal and a
+    random split would leak).
+    """
     _check_fraction(val_fraction, len(data))
     n_train = len(data) - max(1, int(round(len(data) * val_fraction)))
     return data.subset(slice(0, n_train)), data.subset(slice(n_train, None))

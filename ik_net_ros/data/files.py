@@ -1,4 +1,5 @@
-"""Dataset files: CSV (the interchange format the collector writes) and NPZ (large sets).
+"""
+Dataset files: CSV (the interchange format the collector writes) and NPZ (large sets).
 
 CSV: a header naming at least ``joint1..joint4, x, y, z, qx, qy, qz, qw`` in any order (extra
 columns such as ``stamp`` are allowed and ignored), then one row per sample. A last line without
@@ -16,13 +17,12 @@ import logging
 import os
 from pathlib import Path
 
-import numpy as np
-from tqdm import tqdm
-
 from ik_net_ros.atomic import atomic_write
 from ik_net_ros.bounded_files import load_npz, open_limited
 from ik_net_ros.data.dataset import JOINT_COLUMNS, MEASURED_COLUMNS, POSE_COLUMNS, PoseJointSet
 from ik_net_ros.errors import DatasetError
+import numpy as np
+from tqdm import tqdm
 
 __all__ = ['read_csv', 'write_csv', 'read_npz', 'write_npz', 'load_dataset', 'save_dataset',
            'CSV_COLUMNS']
@@ -36,16 +36,26 @@ PROGRESS_BYTES = 50 << 20
 
 
 def read_csv(path: str | Path, progress: bool | None = None) -> PoseJointSet:
-    """Read a CSV dataset in bounded memory: the rows are counted first, one float64 array is
-    allocated for the columns used, and lines are parsed into it in chunks (NumPy's C parser),
-    so the peak is that array plus one chunk (a 3 M-row recording: about 0.4 GB).
+    """
+    Read a CSV dataset in bounded memory.
 
-    Args:
-        progress: show a progress bar (None: on a terminal, for files over 50 MB).
+    The rows are counted first, one float64 array is allocated for the columns used, and lines are
+    parsed into it in chunks (NumPy's C parser), so the peak is that array plus one chunk (a 3
+    M-row recording: about 0.4 GB).
 
-    Raises:
-        DatasetError: file and line and reason on malformed content; not a regular file; not
-            enough memory for the rows (said before anything is allocated where it can be).
+    Parameters
+    ----------
+    path
+        The CSV file (a header naming at least the joint and pose columns).
+    progress
+        Show a progress bar (None: on a terminal, for files over 50 MB).
+
+    Raises
+    ------
+    DatasetError
+        File and line and reason on malformed content; not a regular file; not
+        enough memory for the rows (said before anything is allocated where it can be).
+
     """
     path = Path(path)
     with open_limited(path, MAX_CSV_BYTES, DatasetError, 'dataset') as f:
@@ -78,7 +88,7 @@ def read_csv(path: str | Path, progress: bool | None = None) -> PoseJointSet:
 
 
 def _lines(f, path: Path, first_line: int, count: int) -> list[bytes]:
-    """The next ``count`` lines, none over MAX_LINE_BYTES (the collector's are about 400)."""
+    """Return the next ``count`` lines, none over MAX_LINE_BYTES (collector lines: ~400)."""
     lines = []
     for lineno in range(first_line, first_line + count):
         line = f.readline(MAX_LINE_BYTES + 1)
@@ -149,8 +159,12 @@ def _available_memory() -> int | None:
 
 def _parse_chunk(path: Path, chunk: list[bytes], first_line: int, fields: int, cols: list[int],
                  out: np.ndarray) -> int:
-    """Parse lines (bytes) numbered from ``first_line`` into ``out``; returns the rows kept
-    (blank lines are skipped). A problem is located by parsing the chunk line by line."""
+    """
+    Parse lines (bytes) numbered from ``first_line`` into ``out``.
+
+    Returns the rows kept (blank lines are skipped). A problem is located by parsing the chunk line
+    by line.
+    """
     try:
         lines = [line.decode('utf-8') for line in chunk]
         lines = [line for line in lines if line.strip()]
@@ -191,7 +205,7 @@ def _locate(path: Path, chunk: list[bytes], first_line: int, fields: int, cols: 
 
 
 def _short(error: Exception, limit: int = 200) -> str:
-    """An error's text cut to ``limit`` characters (a 1 MB field in a message helps nobody)."""
+    """Return an error's text cut to ``limit`` characters (a 1 MB field helps nobody)."""
     text = str(error)
     return text if len(text) <= limit else text[:limit] + '...'
 
@@ -207,11 +221,15 @@ def write_csv(data: PoseJointSet, path: str | Path) -> None:
 
 
 def read_npz(path: str | Path) -> PoseJointSet:
-    """Read an NPZ dataset (real arrays ``poses`` (N, 7) and ``joints`` (N, 4)).
+    """
+    Read an NPZ dataset (real arrays ``poses`` (N, 7) and ``joints`` (N, 4)).
 
-    Raises:
-        DatasetError: unreadable or damaged archive, missing arrays, arrays that are not real
-            numbers (strings, objects, complex), wrong shapes, NaN or inf.
+    Raises
+    ------
+    DatasetError
+        Unreadable or damaged archive, missing arrays, arrays that are not real
+        numbers (strings, objects, complex), wrong shapes, NaN or inf.
+
     """
     path = Path(path)
     arrays = load_npz(path, DatasetError, _available_memory() or MAX_CSV_BYTES, 'dataset')

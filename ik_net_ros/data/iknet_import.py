@@ -1,4 +1,5 @@
-"""Import of recordings made with the original IKNet tooling (youtalk/iknet).
+"""
+Import of recordings made with the original IKNet tooling (youtalk/iknet).
 
 That tooling records two files with ``ros2 topic echo --csv``; its README has users add a header
 line with sed (its published files have it). Both forms import:
@@ -21,12 +22,11 @@ import logging
 import math
 from pathlib import Path
 
-import numpy as np
-
 from ik_net_ros.data.dataset import JOINT_COLUMNS, PoseJointSet
 from ik_net_ros.errors import DatasetError, IkNetError
 from ik_net_ros.kinematics import forward_kinematics
 from ik_net_ros.kinematics.validation import unit_quaternions
+import numpy as np
 
 __all__ = ['import_iknet_recording']
 
@@ -50,8 +50,12 @@ def _is_number(text: str) -> bool:
 
 
 def _read_rows(path: Path, header: tuple[str, ...]) -> list[tuple[int, list[str]]]:
-    """(line number, fields) of every data row; the header line the original IKNet's README
-    has users add (``sed``) is skipped when present, checked against ``header``."""
+    """
+    (line number, fields) of every data row.
+
+    The header line the original IKNet's README has users add (``sed``) is skipped when present,
+    checked against ``header``.
+    """
     try:
         raw = path.read_bytes()
     except OSError as e:
@@ -92,8 +96,12 @@ def _finite(path: Path, lineno: int, values: list[float]) -> list[float]:
 
 
 def _read_poses(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Stamps and poses of kinematics_pose rows: sec, nanosec, frame_id, position_x..z,
-    orientation_x..w, then three scaling/tolerance fields (13 in all)."""
+    """
+    Stamps and poses of kinematics_pose rows.
+
+    Sec, nanosec, frame_id, position_x..z, orientation_x..w, then three scaling/tolerance fields
+    (13 in all).
+    """
     stamps, poses = [], []
     for lineno, row in _read_rows(path, POSE_HEADER):
         try:
@@ -109,9 +117,13 @@ def _read_poses(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _read_joint_states(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Stamps and joint1..joint4 of joint_states rows: sec, nanosec, frame_id, k names, then
-    k positions, velocities and efforts (k = 5 in the upstream layout: joint1..4, gripper;
-    ROBOTIS's driver adds gripper_sub now and then, so k is read from each row)."""
+    """
+    Stamps and joint1..joint4 of joint_states rows.
+
+    Sec, nanosec, frame_id, k names, then k positions, velocities and efforts (k = 5 in the
+    upstream layout: joint1..4, gripper; ROBOTIS's driver adds gripper_sub now and then, so k is
+    read from each row).
+    """
     stamps, joints = [], []
     for lineno, row in _read_rows(path, JOINT_HEADER):
         try:
@@ -136,18 +148,27 @@ def _read_joint_states(path: Path) -> tuple[np.ndarray, np.ndarray]:
 
 def import_iknet_recording(kinematics_pose_csv: str | Path, joint_states_csv: str | Path,
                            pairing: str = 'time', max_gap: float = 0.02) -> PoseJointSet:
-    """Pair an original-IKNet recording into a dataset.
+    """
+    Pair an original-IKNet recording into a dataset.
 
-    Args:
-        kinematics_pose_csv: the ``ros2 topic echo --csv`` file of the kinematics pose topic.
-        joint_states_csv: the one of ``joint_states``.
-        pairing: 'time' (nearest joint state by stamp, pairs further apart than ``max_gap``
-            seconds are dropped) or 'row' (row i with row i, as the original did).
-        max_gap: seconds, for 'time' pairing.
+    Parameters
+    ----------
+    kinematics_pose_csv
+        The ``ros2 topic echo --csv`` file of the kinematics pose topic.
+    joint_states_csv
+        The one of ``joint_states``.
+    pairing
+        'time' (nearest joint state by stamp, pairs further apart than ``max_gap``
+        seconds are dropped) or 'row' (row i with row i, as the original did).
+    max_gap
+        Seconds, for 'time' pairing.
 
-    Raises:
-        DatasetError: unreadable or malformed files (file and line named), bad ``pairing``, or no
-            pairs.
+    Raises
+    ------
+    DatasetError
+        Unreadable or malformed files (file and line named), bad ``pairing``, or no
+        pairs.
+
     """
     pose_t, poses = _read_poses(Path(kinematics_pose_csv))
     joint_t, joints = _read_joint_states(Path(joint_states_csv))

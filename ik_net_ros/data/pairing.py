@@ -1,5 +1,7 @@
-"""Pairing joint states with a tracker's measured tool poses by time stamp, free of ROS, under
-any clock.
+"""
+Pairing joint states with a tracker's measured tool poses by time stamp, free of ROS.
+
+Under any clock.
 
 Stamps say which measurement belongs to which state; they never decide *when* a state is
 written. That is the receive clock's job (the caller's monotonic ``now``): a state waits
@@ -25,8 +27,8 @@ once :meth:`flush` has run (and, at any moment, plus :attr:`waiting`).
 from __future__ import annotations
 
 import bisect
-import math
 from collections import Counter, deque
+import math
 
 import numpy as np
 
@@ -36,23 +38,37 @@ NO_STAMP = 'no stamp'
 
 
 class StampPairer:
-    """Pairs ``(stamp, joints)`` with ``(stamp, measured pose)`` within ``tolerance`` seconds.
+    """
+    Pairs ``(stamp, joints)`` with ``(stamp, measured pose)`` within ``tolerance`` seconds.
 
-    Args:
-        tolerance: s, the largest stamp difference of a pair.
-        wait: s of the receive clock a state waits for its measurement (the tracker's latency
-            beyond the joint state's must be less).
-        jump: s a stream's stamp may go back before it counts as a new epoch.
-        history: measurements kept at most (besides the ``2 * wait`` arrival window).
+    Parameters
+    ----------
+    tolerance
+        s, the largest stamp difference of a pair.
+    wait
+        s of the receive clock a state waits for its measurement (the tracker's latency
+        beyond the joint state's must be less).
+    jump
+        s a stream's stamp may go back before it counts as a new epoch.
+    history
+        Measurements kept at most (besides the ``2 * wait`` arrival window).
 
-    Attributes:
-        states, paired, unmatched: joint states taken, paired, decided without a measurement.
-        refused: Counter of states refused by reason (:data:`NO_STAMP`).
-        measurements_refused: measurements with no valid stamp.
-        jumps: clock jumps back seen (new epochs).
+    Attributes
+    ----------
+    states, paired, unmatched
+        Joint states taken, paired, decided without a measurement.
+    refused
+        Counter of states refused by reason (:data:`NO_STAMP`).
+    measurements_refused
+        Measurements with no valid stamp.
+    jumps
+        Clock jumps back seen (new epochs).
 
-    Raises (on construction):
-        ValueError: a tolerance, wait or jump that is not a time > 0.
+    Raises
+    ------
+    ValueError
+        On construction: a tolerance, wait or jump that is not a time > 0.
+
     """
 
     def __init__(self, tolerance: float = 0.02, wait: float = 0.5, jump: float = 1.0,
@@ -71,8 +87,11 @@ class StampPairer:
         self._newest_state = self._newest_measurement = -math.inf
 
     def add_state(self, stamp: float, joints: np.ndarray, now: float) -> list[tuple]:
-        """Take a joint state (4,) received at ``now`` (s, the caller's monotonic clock);
-        returns the ``(stamp, joints, measured)`` pairs now decided."""
+        """
+        Take a joint state (4,) received at ``now`` (s, the caller's monotonic clock).
+
+        Returns the ``(stamp, joints, measured)`` pairs now decided.
+        """
         self.states += 1
         if not _valid(stamp):
             self.refused[NO_STAMP] += 1
@@ -113,7 +132,7 @@ class StampPairer:
         return pairs
 
     def new_epoch(self) -> list[tuple]:
-        """The caller's clock jumped back: decide the waiting states, forget the measurements."""
+        """Start over after a clock jump back: decide waiting states, forget measurements."""
         self.jumps += 1
         pairs = self.flush()
         self._stamps.clear()
@@ -126,7 +145,7 @@ class StampPairer:
         return len(self._waiting)
 
     def _track(self, newest: float, stamp: float) -> float:
-        """A stream's newest stamp after ``stamp``; a step back beyond ``jump`` is counted."""
+        """Return a stream's newest stamp after ``stamp``, counting a step back beyond ``jump``."""
         if stamp < newest - self.jump:
             self.jumps += 1
             return stamp

@@ -1,4 +1,5 @@
-"""Append-only CSV recording of pose/joint pairs that never loses what it was given.
+"""
+Append-only CSV recording of pose/joint pairs that never loses what it was given.
 
 Each row goes to the kernel with one ``os.write`` as it arrives (a killed process loses nothing
 it appended) and is fsynced at least every ``flush_period`` seconds and on close (a power cut
@@ -15,13 +16,12 @@ from __future__ import annotations
 
 import logging
 import os
-import time
 from pathlib import Path
-
-import numpy as np
+import time
 
 from ik_net_ros.data.files import CSV_COLUMNS
 from ik_net_ros.errors import DatasetError
+import numpy as np
 
 try:
     import fcntl
@@ -35,16 +35,24 @@ RECORD_COLUMNS = ('stamp',) + CSV_COLUMNS  # stamp, joint1..4, x, y, z, qx, qy, 
 
 
 class CsvRecorder:
-    """Appends rows ``stamp, joint1..4, x, y, z, qx, qy, qz, qw[, extra...]`` to a CSV file.
+    """
+    Appends rows ``stamp, joint1..4, x, y, z, qx, qy, qz, qw[, extra...]`` to a CSV file.
 
-    Args:
-        path: the CSV file (created with a header, or appended to).
-        flush_period: seconds between fsyncs.
-        columns: the header's columns (default :data:`RECORD_COLUMNS`).
+    Parameters
+    ----------
+    path
+        The CSV file (created with a header, or appended to).
+    flush_period
+        Seconds between fsyncs.
+    columns
+        The header's columns (default :data:`RECORD_COLUMNS`).
 
-    Raises (on construction):
-        DatasetError: the file exists with another header, another recorder holds it, or it
-            cannot be opened.
+    Raises
+    ------
+    DatasetError
+        On construction: the file exists with another header, another recorder holds it, or it
+        cannot be opened.
+
     """
 
     def __init__(self, path: str | Path, flush_period: float = 1.0,
@@ -110,12 +118,17 @@ class CsvRecorder:
             view = view[os.write(self._fd, view):]
 
     def append(self, stamp: float, joints: np.ndarray, pose: np.ndarray, *extra) -> None:
-        """Append one row (``extra``: values of further columns); fsyncs when
-        ``flush_period`` has passed.
+        """
+        Append one row (``extra``: values of further columns).
 
-        Raises:
-            DatasetError: the row could not be written (a full disk, a closed recorder); the
-                file is left at its last complete row and :attr:`rows` counts what is there.
+        Fsyncs when ``flush_period`` has passed.
+
+        Raises
+        ------
+        DatasetError
+            The row could not be written (a full disk, a closed recorder); the
+            file is left at its last complete row and :attr:`rows` counts what is there.
+
         """
         if self._fd is None:
             raise DatasetError(f'{self.path}: recorder is closed')
@@ -140,10 +153,14 @@ class CsvRecorder:
             log.error('%s: could not cut a partial row (%s)', self.path, e.strerror)
 
     def flush(self) -> None:
-        """Everything appended so far is on disk when this returns.
+        """
+        Everything appended so far is on disk when this returns.
 
-        Raises:
-            DatasetError: fsync failed.
+        Raises
+        ------
+        DatasetError
+            Fsync failed.
+
         """
         if self._fd is None:
             return
@@ -154,10 +171,14 @@ class CsvRecorder:
         self._last_flush = time.monotonic()
 
     def close(self) -> None:
-        """Fsync, unlock and close (idempotent).
+        """
+        Sync to disk, unlock and close the file (idempotent).
 
-        Raises:
-            DatasetError: the final fsync failed (the file is closed all the same).
+        Raises
+        ------
+        DatasetError
+            The final fsync failed (the file is closed all the same).
+
         """
         if self._fd is None:
             return

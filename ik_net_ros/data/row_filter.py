@@ -1,13 +1,15 @@
-"""Which joint states become dataset rows: the collector's rule, free of ROS so it is tested
-without DDS."""
+"""
+Which joint states become dataset rows.
+
+The collector's rule, free of ROS so it is tested without DDS.
+"""
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ik_net_ros.kinematics import within_limits
+import numpy as np
 
 __all__ = ['RowFilter', 'BAD', 'RATE', 'STILL']
 
@@ -16,15 +18,22 @@ READING_TOLERANCE = 1e-3  # rad a reading may lie outside the limits (encoder no
 
 
 class RowFilter:
-    """Keeps a joint reading unless it is bad (missing, NaN, outside the limits), comes sooner
-    than ``1 / max_rate`` s after the last kept one, or moved less than ``min_joint_change``
-    rad in every joint since then (unless ``keep_still``: with a tracker, still rows are the
-    best ones). Counts what it skips, by reason.
+    """
+    Keeps a joint reading unless it is bad.
 
-    Attributes:
-        min_joint_change: rad (>= 0).
-        max_rate: rows per second at most; 0 keeps every reading.
-        skipped: {BAD, RATE, STILL: count}.
+    (missing, NaN, outside the limits), comes sooner than ``1 / max_rate`` s after the last kept
+    one, or moved less than ``min_joint_change`` rad in every joint since then (unless
+    ``keep_still``: with a tracker, still rows are the best ones). Counts what it skips, by reason.
+
+    Attributes
+    ----------
+    min_joint_change
+        rad (>= 0).
+    max_rate
+        Rows per second at most; 0 keeps every reading.
+    skipped
+        {BAD, RATE, STILL: count}.
+
     """
 
     def __init__(self, min_joint_change: float = 0.001, max_rate: float = 100.0,
@@ -37,8 +46,11 @@ class RowFilter:
         self._last_time = -math.inf
 
     def check(self, joints: np.ndarray | None, now: float) -> str | None:
-        """None to keep ``joints`` (4,) read at ``now`` (s, monotonic), else why it is skipped
-        (BAD, RATE or STILL); a kept reading becomes the reference of the next ones."""
+        """
+        None to keep ``joints`` (4,) read at ``now`` (s, monotonic), else why it is skipped.
+
+        (BAD, RATE or STILL); a kept reading becomes the reference of the next ones.
+        """
         if joints is None or joints.shape != (4,) or not np.all(np.isfinite(joints)) \
                 or not within_limits(joints, READING_TOLERANCE):
             return self._skip(BAD)

@@ -1,25 +1,29 @@
-"""Synthetic data: joints uniform in the limits -> forward kinematics -> pose, labelled by the
-closed form's branch rule so that the pose -> joints map a network learns is single-valued."""
+"""
+Synthetic data: joints uniform in the limits -> forward kinematics -> pose.
+
+Labelled by the closed form's branch rule so that the pose -> joints map a network learns is
+single-valued.
+"""
 
 from __future__ import annotations
 
-import numpy as np
-
 from ik_net_ros.data.dataset import PoseJointSet
 from ik_net_ros.kinematics import (
-    DEFAULT_GEOMETRY,
     ArmGeometry,
+    DEFAULT_GEOMETRY,
     forward_kinematics,
     inverse_kinematics,
     sample_joints,
 )
+import numpy as np
 
 __all__ = ['make_synthetic']
 
 
 def make_synthetic(rows: int, seed: int = 0,
                    geometry: ArmGeometry = DEFAULT_GEOMETRY) -> PoseJointSet:
-    """``rows`` pose/joint pairs.
+    """
+    ``rows`` pose/joint pairs.
 
     Joints are drawn uniformly inside the limits; the label of each pose is the closed-form
     solution picked by the branch rule (elbow up when inside the limits), which differs from the

@@ -1,7 +1,10 @@
-"""Layer 6: the arm behind one interface (simulated arm; Dynamixel bus via dynamixel-sdk; the
-same on a servo emulator)."""
+"""
+Layer 6: the arm behind one interface.
 
-from ik_net_ros.hardware.base import DESCRIPTIONS, ArmBackend, Health, JointReading
+(simulated arm; Dynamixel bus via dynamixel-sdk; the same on a servo emulator).
+"""
+
+from ik_net_ros.hardware.base import ArmBackend, DESCRIPTIONS, Health, JointReading
 from ik_net_ros.hardware.factory import BACKENDS, BackendSettings, make_backend
 from ik_net_ros.hardware.gripper import GRIPPER_JOINTS
 from ik_net_ros.hardware.sim import SimulatedArm

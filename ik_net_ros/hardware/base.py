@@ -1,33 +1,36 @@
-"""The arm behind one interface: a backend takes goal positions and, once per control cycle,
-moves (or commands the servos) and reports the joint state. The interface declares everything a
-node may call: goals, readings, torque, speed, the gripper, and a latched health status;
-backends take a port or settings, never a ROS node.
+"""
+The arm behind one interface.
+
+A backend takes goal positions and, once per control cycle, moves (or commands the servos) and
+reports the joint state. The interface declares everything a node may call: goals, readings,
+torque, speed, the gripper, and a latched health status; backends take a port or settings, never a
+ROS node.
 
 Every backend is a safety wall of its own, whatever sends it goals: a goal is clamped into the
 joint limits, refused if it or the straight joint-space path to it from the present command is
 in collision (the table, the arm's own base), and approached at most at ``max_velocity`` and
 ``max_acceleration`` (:class:`~ik_net_ros.hardware.motion.MotionLimiter`): the servos are sent
-the interpolated setpoints, never the goal at once."""
+the interpolated setpoints, never the goal at once.
+"""
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from ik_net_ros.errors import HardwareError, InvalidJointsError, UnsafeGoalError
-from ik_net_ros.hardware.gripper import GRIPPER_RANGES, clamp_gripper
-from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION, MotionLimiter, check_speed
+from ik_net_ros.hardware.gripper import clamp_gripper, GRIPPER_RANGES
+from ik_net_ros.hardware.motion import check_speed, DEFAULT_ACCELERATION, MotionLimiter
 from ik_net_ros.kinematics import (
-    JOINT_NAMES,
-    VELOCITY_LIMIT,
     as_joint_array,
     clamp_to_limits,
     geometry_for,
+    JOINT_NAMES,
+    VELOCITY_LIMIT,
     within_limits,
 )
 from ik_net_ros.kinematics.collision import CollisionModel
+import numpy as np
 
 __all__ = ['ArmBackend', 'JointReading', 'Health', 'DESCRIPTIONS']
 
@@ -36,7 +39,8 @@ DESCRIPTIONS = tuple(GRIPPER_RANGES)  # 'humble', 'jazzy': ROBOTIS's arm descrip
 
 @dataclass
 class JointReading:
-    """One cycle's joint state.
+    """
+    One cycle's joint state.
 
     positions, velocities: (4,) rad and rad/s, joint1..joint4; None when ``ok`` is False.
     ok: False when the state could not be read this cycle (never publish stale data as fresh).
@@ -68,21 +72,32 @@ class Health:
 
 
 class ArmBackend(ABC):
-    """A 4-joint arm (and maybe a gripper). Subclasses implement :meth:`_step`; goals are
-    always clamped into the joint limits.
+    """
+    A 4-joint arm (and maybe a gripper).
 
-    Args:
-        description: 'humble' or 'jazzy', ROBOTIS's description whose gripper range applies
-            (and whose geometry the default collision model is of).
-        gripper: whether the arm has a gripper.
-        max_velocity: rad/s, the fastest any joint is moved (at most the servos' 4.8).
-        max_acceleration: rad/s^2 along the path.
-        collision: what goals and paths must keep clear of; by default the arm's own model
-            (the table under it with 10 mm of clearance, its own base). None turns the check
-            off (tests of other things only).
+    Subclasses implement :meth:`_step`; goals are always clamped into the joint limits.
 
-    Raises:
-        HardwareError: unknown description, or a speed outside (0, limit].
+    Parameters
+    ----------
+    description
+        'humble' or 'jazzy', ROBOTIS's description whose gripper range applies
+        (and whose geometry the default collision model is of).
+    gripper
+        Whether the arm has a gripper.
+    max_velocity
+        rad/s, the fastest any joint is moved (at most the servos' 4.8).
+    max_acceleration
+        Rad/s^2 along the path.
+    collision
+        What goals and paths must keep clear of; by default the arm's own model
+        (the table under it with 10 mm of clearance, its own base). None turns the check
+        off (tests of other things only).
+
+    Raises
+    ------
+    HardwareError
+        Unknown description, or a speed outside (0, limit].
+
     """
 
     joint_names: tuple[str, ...] = JOINT_NAMES
@@ -108,34 +123,44 @@ class ArmBackend(ABC):
 
     @property
     def goal(self) -> np.ndarray | None:
-        """The newest goal (4,) in rad, inside the limits; None before the first command."""
+        """Give the newest goal in rad, (4,) inside the limits; None before the first command."""
         return None if self._goal is None else self._goal.copy()
 
     @property
     def gripper_range(self) -> tuple[float, float]:
-        """(closed, open) of ``gripper_left_joint`` in m."""
+        """Give the (closed, open) positions of ``gripper_left_joint`` in m."""
         return GRIPPER_RANGES[self.description]
 
     @property
     def connected(self) -> bool:
-        """True while the arm can be commanded (always, for a simulation)."""
+        """Return True while the arm can be commanded (always, for a simulation)."""
         return True
 
     @property
     def command(self) -> np.ndarray | None:
-        """Where the arm is being sent this cycle (4,) rad: the interpolated setpoint on the
-        way to the goal; None before the arm's position is known."""
+        """
+        Where the arm is being sent this cycle (4,) rad.
+
+        The interpolated setpoint on the way to the goal; None before the arm's position is known.
+        """
         setpoint = self.motion.setpoint
         return None if setpoint is None else setpoint.copy()
 
     def set_goal(self, positions) -> np.ndarray:
-        """Set the goal; returns the goal actually used (clamped into the joint limits). The
-        arm is taken there along the straight joint-space line from the present command.
+        """
+        Set the goal; returns the goal actually used (clamped into the joint limits).
 
-        Raises:
-            InvalidJointsError: not 4 finite numbers.
-            UnsafeGoalError: the goal, or the path to it, is in collision (the old goal stays).
-            HardwareError: the arm's position is not known yet (not connected).
+        The arm is taken there along the straight joint-space line from the present command.
+
+        Raises
+        ------
+        InvalidJointsError
+            Not 4 finite numbers.
+        UnsafeGoalError
+            The goal, or the path to it, is in collision (the old goal stays).
+        HardwareError
+            The arm's position is not known yet (not connected).
+
         """
         q, single = as_joint_array(positions, 'goal')
         if not single:
@@ -144,7 +169,7 @@ class ArmBackend(ABC):
         goal = clamp_to_limits(q[0])
         start = self.motion.setpoint
         if start is None:
-            raise HardwareError('no goal taken: the arm\'s position is not known yet '
+            raise HardwareError("no goal taken: the arm's position is not known yet "
                                 '(not connected)')
         if self.collision is not None:
             ok, why = self.collision.check_path(start, goal)
@@ -159,18 +184,26 @@ class ArmBackend(ABC):
         self._goal = None
 
     def hold(self, positions) -> None:
-        """The arm is at ``positions`` (4,) rad and stays there: no goal, the motion restarts
-        from rest (torque on, a reconnect, or the arm moved by hand)."""
+        """
+        Hold the arm at ``positions`` (4,) rad.
+
+        No goal, the motion restarts from rest (torque on, a reconnect, or the arm moved by hand).
+        """
         self._goal = None
         self.motion.reset(positions)
 
     def set_gripper(self, metres: float) -> float:
-        """Gripper goal: ``gripper_left_joint`` in m, clamped into the range; sent within one
-        cycle, and forgotten on torque off/on and reconnects (never replayed). Returns the
-        position used.
+        """
+        Gripper goal: ``gripper_left_joint`` in m, clamped into the range.
 
-        Raises:
-            HardwareError: no gripper, or not a finite number.
+        Sent within one cycle, and forgotten on torque off/on and reconnects (never replayed).
+        Returns the position used.
+
+        Raises
+        ------
+        HardwareError
+            No gripper, or not a finite number.
+
         """
         if not self.has_gripper:
             raise HardwareError('this arm has no gripper configured')
@@ -182,30 +215,45 @@ class ArmBackend(ABC):
         return used
 
     def set_torque(self, enabled: bool) -> None:
-        """Torque on (holding the present pose, never an old command) or off (the arm can be
-        moved by hand).
+        """
+        Torque on (holding the present pose, never an old command) or off.
 
-        Raises:
-            HardwareError: the backend has no torque to switch, or the servos refused.
+        (the arm can be moved by hand).
+
+        Raises
+        ------
+        HardwareError
+            The backend has no torque to switch, or the servos refused.
+
         """
         raise HardwareError(f'{type(self).__name__} has no torque to switch')
 
     def set_max_velocity(self, rad_per_s: float) -> None:
-        """Change the joint speed limit at run time (rad/s, in (0, 4.8]).
+        """
+        Change the joint speed limit at run time (rad/s, in (0, 4.8]).
 
-        Raises:
-            HardwareError: not a speed in (0, 4.8], or the servos refused it.
+        Raises
+        ------
+        HardwareError
+            Not a speed in (0, 4.8], or the servos refused it.
+
         """
         self.motion.max_velocity = check_speed('max_velocity', rad_per_s, VELOCITY_LIMIT)
 
     def true_tool_pose(self) -> np.ndarray | None:
-        """The tool's true pose (7,) where the backend knows it (a simulated imperfect arm, for
-        a simulated tracker); None for a real arm."""
+        """
+        Return the tool's true pose (7,) where the backend knows it.
+
+        (a simulated imperfect arm, for a simulated tracker); None for a real arm.
+        """
         return None
 
     def health(self) -> Health:
-        """Connected, and the faults of the last cycle that reported any (a healthy cycle
-        clears them; a cycle that could not read keeps them)."""
+        """
+        Report whether connected, and the faults of the last cycle that reported any.
+
+        A healthy cycle clears them; a cycle that could not read keeps them.
+        """
         return Health(self.connected, list(self._faults))
 
     def cycle(self, dt: float) -> JointReading:
@@ -221,19 +269,28 @@ class ArmBackend(ABC):
             self._faults = []
         return reading
 
-    def open(self, torque: bool | None = None) -> None:
-        """Connect and set up; then torque on, holding the present pose (``torque`` True), off
-        (False: limp, as a managed driver's configure leaves it) or as it was (None: a
-        reconnect keeps what the arm had).
+    def open(self, torque: bool | None = None) -> None:  # noqa: A003 (the backend interface)
+        """
+        Connect and set up; then torque on, holding the present pose (``torque`` True), off.
 
-        Raises:
-            HardwareError: the arm cannot be reached or set up (left with torque off).
+        (False: limp, as a managed driver's configure leaves it) or as it was (None: a reconnect
+        keeps what the arm had).
+
+        Raises
+        ------
+        HardwareError
+            The arm cannot be reached or set up (left with torque off).
+
         """
         if torque is not None:
             self.set_torque(torque)
 
     def close(self) -> None:
-        """Disconnect (torque as configured). Default: nothing to do."""
+        """
+        Disconnect (torque as configured).
+
+        Default: nothing to do.
+        """
 
     @abstractmethod
     def _step(self, dt: float) -> JointReading:

@@ -1,4 +1,5 @@
-"""The arm on a Dynamixel bus (XM430-W350, Protocol 2.0) through dynamixel-sdk.
+"""
+The arm on a Dynamixel bus (XM430-W350, Protocol 2.0) through dynamixel-sdk.
 
 Each :meth:`DynamixelArm.cycle`: one sync write of the interpolated command (when it changed),
 one sync read of present velocity and position; faults (a silent servo, corrupt, short or
@@ -10,9 +11,9 @@ register) as a second speed limit behind the interpolation.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 import logging
 import time
-from dataclasses import dataclass
 
 try:
     from termios import error as _TermiosError  # tcflush on a vanished pty/USB adapter
@@ -20,8 +21,6 @@ except ImportError:  # not POSIX
     class _TermiosError(Exception):
         pass
 
-import numpy as np
-import serial
 from dynamixel_sdk import (
     COMM_RX_CORRUPT,
     COMM_SUCCESS,
@@ -38,20 +37,21 @@ from dynamixel_sdk.protocol2_packet_handler import (
     PKT_LENGTH_L,
     PKT_PARAMETER0,
 )
-
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.base import ArmBackend, JointReading
 from ik_net_ros.hardware.gripper import horn_to_metres, metres_to_horn
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.hardware.xm430 import (
     ADDR,
-    MODEL_NUMBER,
-    VELOCITY_UNIT,
     describe_hardware_error,
+    MODEL_NUMBER,
     rad_to_raw,
     raw_to_rad,
+    VELOCITY_UNIT,
 )
-from ik_net_ros.kinematics import VELOCITY_LIMIT, clamp_to_limits
+from ik_net_ros.kinematics import clamp_to_limits, VELOCITY_LIMIT
+import numpy as np
+import serial
 
 __all__ = ['DynamixelArm', 'DynamixelConfig']
 
@@ -70,6 +70,7 @@ class _Port(PortHandler):
     def setPacketTimeoutMillis(self, msec):  # noqa: N802 - the SDK's name
         super().setPacketTimeoutMillis(max(msec, self.min_timeout))
 
+
 log = logging.getLogger(__name__)
 POSITION_MODE, CURRENT_POSITION_MODE = 3, 5
 # errors of the port itself (a vanished pty or USB adapter); errors of our own code are not
@@ -80,18 +81,26 @@ _FIRST_PARAM = PKT_PARAMETER0 + 1
 
 
 def _parameters(rx: list[int]) -> list[int]:
-    """The parameters of a received status packet, as many as its length field says (the
-    SDK unstuffs in place and corrects that field, leaving stale bytes at the end)."""
+    """
+    Return the parameters of a received status packet, as many as its length field says.
+
+    (the SDK unstuffs in place and corrects that field, leaving stale bytes at the end).
+    """
     length = rx[PKT_LENGTH_L] | rx[PKT_LENGTH_L + 1] << 8  # instruction, error, params, CRC
     return list(rx[_FIRST_PARAM:_FIRST_PARAM + max(0, length - 4)])
+
+
 # one sync read covers Goal Position (116) .. Present Position (132, 4 bytes)
 _READ_START, _READ_LENGTH = ADDR.GOAL_POSITION, ADDR.PRESENT_POSITION + 4 - ADDR.GOAL_POSITION
 
 
 @dataclass
 class DynamixelConfig:
-    """Settings of the bus and the servos; the defaults are what ROBOTIS's humble hardware
-    interface writes (velocity-based profiles), see the README's "With ROBOTIS's software".
+    """
+    Settings of the bus and the servos.
+
+    The defaults are what ROBOTIS's humble hardware interface writes (velocity-based profiles), see
+    the README's "With ROBOTIS's software".
 
     port: serial device (e.g. /dev/ttyUSB0). baud_rate: bits/s. ids: joint1..joint4 servo IDs.
     gripper_id: 0 for none, else the gripper servo (current-based position mode).
@@ -133,11 +142,16 @@ class DynamixelConfig:
 
 
 class DynamixelArm(ArmBackend):
-    """Four XM430 servos (and the gripper's) as an :class:`ArmBackend`.
+    """
+    Four XM430 servos (and the gripper's) as an :class:`ArmBackend`.
 
-    Args:
-        config: bus and servo settings.
-        max_velocity, max_acceleration, collision: see :class:`ArmBackend`.
+    Parameters
+    ----------
+    config
+        Bus and servo settings.
+    max_velocity, max_acceleration, collision
+        See :class:`ArmBackend`.
+
     """
 
     def __init__(self, config: DynamixelConfig, max_velocity: float = VELOCITY_LIMIT,
@@ -167,13 +181,18 @@ class DynamixelArm(ArmBackend):
         return self._connected
 
     # connection ------------------------------------------------------------------------------
-    def open(self, torque: bool | None = None) -> None:
-        """Open the port, check every servo, configure them with torque off, then enable torque
-        holding the present pose (``torque`` True), leave it off (False) or as it was (None:
-        a reconnect).
+    def open(self, torque: bool | None = None) -> None:  # noqa: A003 (the backend interface)
+        """
+        Open the port, check every servo, configure them with torque off.
 
-        Raises:
-            HardwareError: port cannot be opened, a servo does not answer or is not an XM430.
+        Then enable torque holding the present pose (``torque`` True), leave it off (False) or as
+        it was (None: a reconnect).
+
+        Raises
+        ------
+        HardwareError
+            Port cannot be opened, a servo does not answer or is not an XM430.
+
         """
         if torque is not None:
             self.torque_enabled = bool(torque)
@@ -198,8 +217,11 @@ class DynamixelArm(ArmBackend):
         self._connected = True
 
     def _release_all(self) -> None:
-        """Torque off on every servo that answers (best effort): after a setup that failed
-        part-way, every servo is in one known state, limp."""
+        """
+        Torque off on every servo that answers (best effort).
+
+        After a setup that failed part-way, every servo is in one known state, limp.
+        """
         for dxl_id in self._all_ids():
             try:
                 result, error = self.packet.write1ByteTxRx(self.port, dxl_id,
@@ -222,11 +244,14 @@ class DynamixelArm(ArmBackend):
                                 f'{self.packet.getRxPacketError(error)}')
 
     def _configure(self) -> None:
-        """Every servo: ping and model check; EEPROM (return delay, drive mode, operating mode)
-        written only where it differs, with torque off, and read back (servos already set up
-        keep their torque: a reconnect does not drop the arm); position and velocity limits
-        read; RAM (gains, profiles, the gripper's current) written; then torque on, holding
-        where the arm is."""
+        """
+        Every servo: ping and model check.
+
+        EEPROM (return delay, drive mode, operating mode) written only where it differs, with
+        torque off, and read back (servos already set up keep their torque: a reconnect does not
+        drop the arm); position and velocity limits read; RAM (gains, profiles, the gripper's
+        current) written; then torque on, holding where the arm is.
+        """
         p, port, c = self.packet, self.port, self.config
         self.limits, self.velocity_limits = {}, {}
         for dxl_id in self._all_ids():
@@ -243,7 +268,7 @@ class DynamixelArm(ArmBackend):
             differs = [(a, v, w) for a, v, w in eeprom if self._read(dxl_id, a, 1, w) != v]
             if differs or not self.torque_enabled:
                 self._check(dxl_id, 'torque off', *p.write1ByteTxRx(port, dxl_id,
-                                                                      ADDR.TORQUE_ENABLE, 0))
+                                                                    ADDR.TORQUE_ENABLE, 0))
             for addr, value, what in differs:
                 self._write_eeprom(dxl_id, addr, value, what)
             low = self._read(dxl_id, ADDR.MIN_POSITION, 4, 'min position limit')
@@ -276,9 +301,13 @@ class DynamixelArm(ArmBackend):
             self.hold(self._present_rad())
 
     def _profile_velocity(self, dxl_id: int) -> int:
-        """The Profile Velocity to write (raw): with a velocity-based profile the smallest of
-        the configured cap, max_velocity and the servo's Velocity Limit register (a larger
-        value is refused by the servo); with a time-based one the configured duration (ms)."""
+        """
+        Return the Profile Velocity to write (raw).
+
+        With a velocity-based profile the smallest of the configured cap, max_velocity and the
+        servo's Velocity Limit register (a larger value is refused by the servo); with a time-based
+        one the configured duration (ms).
+        """
         c = self.config
         if c.drive_mode & 0x04:
             return c.profile_velocity
@@ -292,8 +321,11 @@ class DynamixelArm(ArmBackend):
         return min(wanted, limit)
 
     def _write_eeprom(self, dxl_id: int, addr: int, value: int, what: str) -> None:
-        """Write an EEPROM byte (torque is off; EEPROM wears, so only where it differs) and
-        read it back to confirm."""
+        """
+        Write an EEPROM byte where it differs and read it back to confirm.
+
+        Torque is off here; EEPROM wears, so a byte that already holds the value is not written.
+        """
         present = self._read(dxl_id, addr, 1, what)
         log.info('servo %d: %s %d -> %d (EEPROM)', dxl_id, what, present, value)
         self._check(dxl_id, what, *self.packet.write1ByteTxRx(self.port, dxl_id, addr, value))
@@ -303,8 +335,11 @@ class DynamixelArm(ArmBackend):
                                 f'{value}')
 
     def _read(self, dxl_id: int, addr: int, size: int, what: str) -> int:
-        """One register of ``size`` bytes (signed for 4); a reply of another length is a
-        fault of the servo."""
+        """
+        One register of ``size`` bytes (signed for 4).
+
+        A reply of another length is a fault of the servo.
+        """
         data, result, error = self._read_block(dxl_id, addr, size)
         self._check(dxl_id, f'read {what}', result, error)
         if len(data) != size:
@@ -313,9 +348,12 @@ class DynamixelArm(ArmBackend):
         return int.from_bytes(bytes(data), 'little', signed=size == 4)
 
     def _read_block(self, dxl_id: int, addr: int, size: int) -> tuple[list[int], int, int]:
-        """READ of ``size`` bytes at ``addr``: (the reply's own parameters, result, error).
-        The SDK's readTxRx slices ``size`` bytes whatever the reply holds, so a short reply
-        (valid CRC) would hand over its CRC as data; here the reply says how long it is."""
+        """
+        READ of ``size`` bytes at ``addr``: (the reply's own parameters, result, error).
+
+        The SDK's readTxRx slices ``size`` bytes whatever the reply holds, so a short reply (valid
+        CRC) would hand over its CRC as data; here the reply says how long it is.
+        """
         tx = [0] * 14
         tx[PKT_ID], tx[PKT_LENGTH_L], tx[PKT_INSTRUCTION] = dxl_id, 7, INST_READ
         tx[PKT_PARAMETER0:PKT_PARAMETER0 + 4] = [addr & 0xFF, addr >> 8, size & 0xFF, size >> 8]
@@ -325,8 +363,12 @@ class DynamixelArm(ArmBackend):
         return _parameters(rx), result, rx[PKT_ERROR]
 
     def _status_of(self, dxl_id: int) -> tuple[list[int], int, int]:
-        """The next status packet of ``dxl_id`` after a sync read: (its own parameters,
-        result, error); as the SDK's readRx, without slicing past a short reply."""
+        """
+        Return the next status packet of ``dxl_id`` after a sync read.
+
+        (its own parameters, result, error); as the SDK's readRx, without slicing past a short
+        reply.
+        """
         while True:
             rx, result = self.packet.rxPacket(self.port, False)
             if result != COMM_SUCCESS or rx[PKT_ID] == dxl_id:
@@ -345,9 +387,13 @@ class DynamixelArm(ArmBackend):
         return np.array([raw_to_rad(self._present_raw(i)) for i in self.config.ids])
 
     def _torque_on_holding(self) -> None:
-        """Goal := present position (clamped into the servo's position limits: a goal outside
-        is refused), then torque on: the arm holds where it is. If any servo fails, every
-        servo is turned off again: never half powered."""
+        """
+        Set the goal to the present position, then torque on: the arm holds where it is.
+
+        The goal is clamped into the servo's position limits (a goal outside is refused).
+
+        If any servo fails, every servo is turned off again: never half powered.
+        """
         held = {}
         try:
             for dxl_id in self._all_ids():
@@ -387,11 +433,16 @@ class DynamixelArm(ArmBackend):
 
     # commands --------------------------------------------------------------------------------
     def set_max_velocity(self, rad_per_s: float) -> None:
-        """The interpolation's speed limit, and the servos' Profile Velocity with it (never
-        above their Velocity Limit register).
+        """
+        Set the interpolation's speed limit.
 
-        Raises:
-            HardwareError: not a speed in (0, 4.8], or a servo refused the profile.
+        And the servos' Profile Velocity with it (never above their Velocity Limit register).
+
+        Raises
+        ------
+        HardwareError
+            Not a speed in (0, 4.8], or a servo refused the profile.
+
         """
         super().set_max_velocity(rad_per_s)
         if not self.connected:
@@ -405,11 +456,16 @@ class DynamixelArm(ArmBackend):
             raise HardwareError(f'{self.config.port}: port lost ({e})') from e
 
     def set_torque(self, enabled: bool) -> None:
-        """Torque on (holding the present pose, never an old command) or off (arm moves freely,
-        e.g. to be guided by hand for data collection).
+        """
+        Torque on (holding the present pose, never an old command) or off.
 
-        Raises:
-            HardwareError: not connected, the port vanished, or a servo refused.
+        (arm moves freely, e.g. to be guided by hand for data collection).
+
+        Raises
+        ------
+        HardwareError
+            Not connected, the port vanished, or a servo refused.
+
         """
         if not self.connected:
             raise HardwareError(f'{self.config.port}: not connected')
@@ -463,9 +519,13 @@ class DynamixelArm(ArmBackend):
         return JointReading(None, None, ok=False, faults=[])
 
     def _write_goals(self) -> list[str]:
-        """The newest goal in one sync write (kept inside each servo's position limits: a goal
-        outside is refused by the servo, silently in a sync write); the gripper's own goal in
-        one write with status. Returns faults (a refused gripper goal)."""
+        """
+        Write the newest goal in one sync write.
+
+        (kept inside each servo's position limits: a goal outside is refused by the servo, silently
+        in a sync write); the gripper's own goal in one write with status. Returns faults (a
+        refused gripper goal).
+        """
         if not self.torque_enabled:
             return []
         faults = []

@@ -1,5 +1,9 @@
-"""The Dynamixel backend on its own servo emulator: dynamixel-sdk talks to emulated XM430s on a
-pseudo-terminal, so the real driver code runs with no arm attached."""
+"""
+The Dynamixel backend on its own servo emulator.
+
+Dynamixel-sdk talks to emulated XM430s on a pseudo-terminal, so the real driver code runs with no
+arm attached.
+"""
 
 from __future__ import annotations
 
@@ -16,14 +20,22 @@ EMULATOR_PACKET_TIMEOUT = 300.0  # ms
 
 
 class EmulatedArm(DynamixelArm):
-    """A :class:`DynamixelArm` whose bus is a :class:`ServoEmulator` it owns (started here,
-    stopped by :meth:`close`).
+    """
+    A :class:`DynamixelArm` whose bus is a :class:`ServoEmulator` it owns.
 
-    Args:
-        config: the servo settings (its port is replaced by the emulator's).
-        home: the servos' start pose, rad.
-        leftovers: 'factory' or 'jazzy' (see :class:`ServoEmulator`).
-        **limits: max_velocity, max_acceleration, collision (see :class:`DynamixelArm`).
+    (started here, stopped by :meth:`close`).
+
+    Parameters
+    ----------
+    config
+        The servo settings (its port is replaced by the emulator's).
+    home
+        The servos' start pose, rad.
+    leftovers
+        'factory' or 'jazzy' (see :class:`ServoEmulator`).
+    **limits
+        Max_velocity, max_acceleration, collision (see :class:`DynamixelArm`).
+
     """
 
     def __init__(self, config: DynamixelConfig, home=HOME_POSE, leftovers: str = 'factory',

@@ -1,4 +1,5 @@
-"""A chain of emulated XM430-W350 servos speaking Protocol 2.0 on a pseudo-terminal.
+"""
+A chain of emulated XM430-W350 servos speaking Protocol 2.0 on a pseudo-terminal.
 
 The real backend talks to it through dynamixel-sdk unchanged: ``port_path`` is a stable symlink
 to the pty slave (like a udev /dev/serial/by-id link), which the SDK opens as a serial port.
@@ -14,18 +15,18 @@ from __future__ import annotations
 
 import logging
 import os
+from pathlib import Path
 import select
 import struct
 import threading
 import time
 import tty
-from pathlib import Path
 
 from ik_net_ros.hardware.protocol2 import (
     BROADCAST_ID,
+    build_packet,
     Error,
     Instruction,
-    build_packet,
     parse_packet,
 )
 from ik_net_ros.hardware.xm430 import (
@@ -185,16 +186,24 @@ class EmulatedServo:
 
 
 class ServoEmulator:
-    """Emulated servos on a pty, answering in a background thread.
+    """
+    Emulated servos on a pty, answering in a background thread.
 
-    Args:
-        ids: servo IDs on the bus.
-        port_path: where to put the stable symlink to the pty slave (default: a temp file).
-        positions: initial raw positions per ID (default 2048 = 0 rad).
-        leftovers: the servos' state at start: 'factory' (drive mode 0, Return Delay Time 250)
-            or 'jazzy' (what ROBOTIS's jazzy bringup leaves: drive modes 4/5, time-based
-            profiles of 20/10 ms, Return Delay Time 0), so a driver's setup is tested against it.
-        gripper_id: the ID that gets the gripper's leftovers.
+    Parameters
+    ----------
+    ids
+        Servo IDs on the bus.
+    port_path
+        Where to put the stable symlink to the pty slave (default: a temp file).
+    positions
+        Initial raw positions per ID (default 2048 = 0 rad).
+    leftovers
+        The servos' state at start: 'factory' (drive mode 0, Return Delay Time 250)
+        or 'jazzy' (what ROBOTIS's jazzy bringup leaves: drive modes 4/5, time-based
+        profiles of 20/10 ms, Return Delay Time 0), so a driver's setup is tested against it.
+    gripper_id
+        The ID that gets the gripper's leftovers.
+
     """
 
     def __init__(self, ids=(11, 12, 13, 14), port_path: str | Path | None = None,
@@ -254,12 +263,12 @@ class ServoEmulator:
 
     # fault injection -----------------------------------------------------------------------
     def unplug(self) -> None:
-        """The port vanishes: pty closed, symlink removed (like pulling the USB adapter)."""
+        """Make the port vanish: pty closed, symlink removed (like pulling the USB adapter)."""
         with self._lock:
             self._close_pty()
 
     def replug(self) -> None:
-        """The port comes back at the same path (a new pty behind the same symlink)."""
+        """Bring the port back at the same path (a new pty behind the same symlink)."""
         with self._lock:
             self._open_pty()
 
@@ -270,13 +279,19 @@ class ServoEmulator:
         self.servos[dxl_id].corrupt = count
 
     def short_next(self, dxl_id: int, count: int = 1) -> None:
-        """The next ``count`` status packets of ``dxl_id`` with data lose their last byte but
-        keep a valid CRC (a firmware or framing fault the CRC cannot see)."""
+        """
+        Make the next ``count`` status packets of ``dxl_id`` with data lose their last byte.
+
+        Their CRC stays valid: a firmware or framing fault the CRC cannot see.
+        """
         self.servos[dxl_id].short = count
 
     def error_next(self, dxl_id: int, code: int, count: int = 1) -> None:
-        """The next ``count`` status packets of ``dxl_id`` carry error ``code``
-        (:class:`~ik_net_ros.hardware.protocol2.Error`), data included."""
+        """
+        Make the next ``count`` status packets of ``dxl_id`` carry error ``code``.
+
+        (:class:`~ik_net_ros.hardware.protocol2.Error`), data included.
+        """
         servo = self.servos[dxl_id]
         servo.error_code, servo.errors = code, count
 

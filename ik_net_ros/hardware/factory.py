@@ -1,5 +1,9 @@
-"""One place that turns settings into an arm backend: the driver node maps its parameters to
-:class:`BackendSettings` and never needs to know which backend it got."""
+"""
+One place that turns settings into an arm backend.
+
+The driver node maps its parameters to :class:`BackendSettings` and never needs to know which
+backend it got.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ from ik_net_ros.hardware.base import ArmBackend
 from ik_net_ros.hardware.dynamixel import DynamixelConfig
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.hardware.sim import SimulatedArm
-from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT, geometry_for
+from ik_net_ros.kinematics import geometry_for, HOME_POSE, VELOCITY_LIMIT
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.true_arm import TrueArm
 
@@ -21,12 +25,15 @@ BACKENDS = ('sim', 'dynamixel', 'emulated')
 
 @dataclass
 class BackendSettings:
-    """backend: 'sim', 'dynamixel' or 'emulated'. home: the simulated arm's start pose (also
-    the emulated servos'). max_velocity (rad/s), max_acceleration (rad/s^2): every backend's
-    motion limits. table_clearance (m), workspace (6 floats, m, or None): what goals and paths
-    keep clear of (see :class:`~ik_net_ros.kinematics.collision.CollisionModel`). dynamixel: the
-    servo settings (the gripper, the description). emulator_leftovers: the emulated servos'
-    state at start."""
+    """
+    backend: 'sim', 'dynamixel' or 'emulated'.
+
+    home: the simulated arm's start pose (also the emulated servos'). max_velocity (rad/s),
+    max_acceleration (rad/s^2): every backend's motion limits. table_clearance (m), workspace (6
+    floats, m, or None): what goals and paths keep clear of (see
+    :class:`~ik_net_ros.kinematics.collision.CollisionModel`). dynamixel: the servo settings (the
+    gripper, the description). emulator_leftovers: the emulated servos' state at start.
+    """
 
     backend: str = 'sim'
     home: tuple[float, ...] = HOME_POSE
@@ -40,10 +47,14 @@ class BackendSettings:
 
 
 def make_backend(settings: BackendSettings) -> ArmBackend:
-    """The backend the settings name (not yet opened).
+    """
+    Return the backend the settings name (not yet opened).
 
-    Raises:
-        HardwareError: unknown backend or invalid settings.
+    Raises
+    ------
+    HardwareError
+        Unknown backend or invalid settings.
+
     """
     servo = settings.dynamixel
     try:

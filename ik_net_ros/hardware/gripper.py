@@ -1,5 +1,8 @@
-"""The gripper as ROBOTIS names it: prismatic ``gripper_left_joint`` in metres (the right
-finger, ``gripper_right_joint``, mimics it), driven by a servo horn in radians.
+"""
+The gripper as ROBOTIS names it.
+
+Prismatic ``gripper_left_joint`` in metres (the right finger, ``gripper_right_joint``, mimics it),
+driven by a servo horn in radians.
 
 ROBOTIS's humble description maps the horn linearly: -1.52 rad is 0.019 m (open) and 0.92 rad
 is -0.010 m (closed). The range is the description's: humble -0.010..0.019 m, jazzy
@@ -31,10 +34,14 @@ def metres_to_horn(metres: float) -> float:
 
 
 def clamp_gripper(metres: float, description: str = 'humble') -> tuple[float, bool]:
-    """(position clamped into the description's range, whether it had to be clamped).
+    """
+    (position clamped into the description's range, whether it had to be clamped).
 
-    Raises:
-        ValueError: not a finite number.
+    Raises
+    ------
+    ValueError
+        Not a finite number.
+
     """
     if not isinstance(metres, (int, float)) or isinstance(metres, bool) \
             or not math.isfinite(metres):

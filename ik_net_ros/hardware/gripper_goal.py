@@ -1,5 +1,7 @@
-"""A gripper goal followed cycle by cycle until it is reached or the fingers stall, as ROBOTIS's
-``gripper_controller`` (ros2_control's GripperActionController) decides it for a
+"""
+A gripper goal followed cycle by cycle until it is reached or the fingers stall.
+
+As ROBOTIS's ``gripper_controller`` (ros2_control's GripperActionController) decides it for a
 ``control_msgs/GripperCommand`` action: the core of the driver's action server, free of ROS.
 
 Reached: ``gripper_left_joint`` within ``goal_tolerance`` m of the goal. Stalled: the finger has
@@ -10,8 +12,8 @@ aborted. The defaults are the controller's.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
+import math
 
 __all__ = ['GripperGoal', 'GripperOutcome', 'GOAL_TOLERANCE', 'STALL_TIMEOUT',
            'STALL_VELOCITY']
@@ -36,15 +38,22 @@ class GripperOutcome:
 
 
 class GripperGoal:
-    """One goal: feed it the finger position each cycle (:meth:`update`).
+    """
+    One goal: feed it the finger position each cycle (:meth:`update`).
 
-    Args:
-        goal: m, the position sent to the gripper (already clamped into its range).
-        max_effort: the goal's max_effort (recorded; the servo's current limit is the driver's
-            ``gripper_current_limit``).
+    Parameters
+    ----------
+    goal
+        m, the position sent to the gripper (already clamped into its range).
+    max_effort
+        The goal's max_effort (recorded; the servo's current limit is the driver's
+        ``gripper_current_limit``).
 
-    Raises (on construction):
-        ValueError: a non-finite goal or effort, or a tolerance/timeout/velocity <= 0.
+    Raises
+    ------
+    ValueError
+        On construction: a non-finite goal or effort, or a tolerance/timeout/velocity <= 0.
+
     """
 
     def __init__(self, goal: float, max_effort: float = 0.0,
@@ -63,7 +72,7 @@ class GripperGoal:
         self._slow_since: float | None = None
 
     def update(self, position: float, now: float) -> GripperOutcome:
-        """The outcome after a reading of the finger at ``position`` m at time ``now`` s."""
+        """Return the outcome after a reading of the finger at ``position`` m at time ``now`` s."""
         reached = abs(position - self.goal) <= self.goal_tolerance
         stalled = False
         if not reached and self._last is not None and now > self._last[0]:
@@ -78,5 +87,5 @@ class GripperGoal:
         return GripperOutcome(float(position), 0.0, stalled, reached)
 
     def succeeded(self, outcome: GripperOutcome) -> bool:
-        """Whether a finished goal succeeded (reached, or stalled where stalling is allowed)."""
+        """Tell if a finished goal succeeded: reached, or stalled where stalling is allowed."""
         return outcome.reached_goal or (outcome.stalled and self.allow_stalling)

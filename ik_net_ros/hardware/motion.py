@@ -1,6 +1,9 @@
-"""The path every backend moves the arm along: a straight line in joint space from where the
-command stands to the goal, at most ``max_velocity`` in every joint and ``max_acceleration``
-along the line (a trapezoidal speed profile that brakes to stop at the goal).
+"""
+The path every backend moves the arm along.
+
+A straight line in joint space from where the command stands to the goal, at most ``max_velocity``
+in every joint and ``max_acceleration`` along the line (a trapezoidal speed profile that brakes to
+stop at the goal).
 
 Because the path is that straight segment, checking the segment for collisions checks the
 motion itself (:meth:`~ik_net_ros.kinematics.collision.CollisionModel.check_path`). A new goal
@@ -12,9 +15,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ik_net_ros.errors import HardwareError
+import numpy as np
 
 __all__ = ['MotionLimiter', 'DEFAULT_ACCELERATION', 'check_speed']
 
@@ -24,10 +26,14 @@ _ARRIVED = 1e-9  # rad
 
 
 def check_speed(name: str, value: float, upper: float) -> float:
-    """``value`` as a float in (0, upper].
+    """
+    ``value`` as a float in (0, upper].
 
-    Raises:
-        HardwareError: not a finite number in (0, upper].
+    Raises
+    ------
+    HardwareError
+        Not a finite number in (0, upper].
+
     """
     try:
         value = float(value)
@@ -39,11 +45,16 @@ def check_speed(name: str, value: float, upper: float) -> float:
 
 
 class MotionLimiter:
-    """Setpoints along the straight joint-space line to a goal, speed- and acceleration-limited.
+    """
+    Setpoints along the straight joint-space line to a goal, speed- and acceleration-limited.
 
-    Args:
-        max_velocity: rad/s, the fastest any joint may move.
-        max_acceleration: rad/s^2, the fastest the leading joint's speed may change.
+    Parameters
+    ----------
+    max_velocity
+        rad/s, the fastest any joint may move.
+    max_acceleration
+        Rad/s^2, the fastest the leading joint's speed may change.
+
     """
 
     def __init__(self, max_velocity: float, max_acceleration: float = DEFAULT_ACCELERATION):
@@ -55,21 +66,28 @@ class MotionLimiter:
         self._direction: np.ndarray | None = None
 
     def reset(self, position) -> None:
-        """Stand still at ``position`` (4,) rad: where the arm is (after torque on, a reconnect,
-        or while it is moved by hand)."""
+        """
+        Stand still at ``position`` (4,) rad.
+
+        Where the arm is (after torque on, a reconnect, or while it is moved by hand).
+        """
         self.setpoint = np.array(position, dtype=float)
         self.velocity = np.zeros(4)
         self._speed = 0.0
         self._direction = None
 
     def step(self, goal: np.ndarray, dt: float) -> np.ndarray:
-        """The next setpoint (4,) after ``dt`` seconds towards ``goal``.
+        """
+        Return the next setpoint (4,) after ``dt`` seconds towards ``goal``.
 
-        Raises:
-            HardwareError: no setpoint yet (:meth:`reset` first).
+        Raises
+        ------
+        HardwareError
+            No setpoint yet (:meth:`reset` first).
+
         """
         if self.setpoint is None:
-            raise HardwareError('the motion has no start: reset() it to the arm\'s position')
+            raise HardwareError("the motion has no start: reset() it to the arm's position")
         offset = np.asarray(goal, float) - self.setpoint
         remaining = float(np.abs(offset).max())
         if remaining <= _ARRIVED or dt <= 0:

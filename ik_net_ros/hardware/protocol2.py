@@ -1,4 +1,5 @@
-"""Dynamixel Protocol 2.0 packets: CRC-16, byte stuffing, instruction and status packets.
+"""
+Dynamixel Protocol 2.0 packets: CRC-16, byte stuffing, instruction and status packets.
 
 Used by the servo emulator (the arm backend itself talks through dynamixel-sdk).
 Instruction: FF FF FD 00 | ID | LEN_L LEN_H | INST | params | CRC_L CRC_H, LEN = params + 3
@@ -25,6 +26,7 @@ class Instruction:
 
 class Error:
     """Low bits of a status packet's ERR byte; bit 7 is the hardware alert."""
+
     NONE, RESULT_FAIL, INSTRUCTION, CRC, DATA_RANGE, DATA_LENGTH, DATA_LIMIT, ACCESS = range(8)
     ALERT = 0x80
 
@@ -74,7 +76,7 @@ def unstuff(body: bytes) -> bytes:
 
 def build_packet(dxl_id: int, instruction: int, params: bytes = b'',
                  error: int | None = None) -> bytes:
-    """A complete packet; a status packet when ``error`` is given (INST 0x55, then ERR)."""
+    """Return a complete packet; a status packet when ``error`` is given (INST 0x55, then ERR)."""
     body = bytes([instruction]) + (bytes([error]) if error is not None else b'') + bytes(params)
     body = stuff(body)
     length = len(body) + 2  # + CRC
@@ -94,7 +96,8 @@ class Packet:
 
 
 def parse_packet(buffer: bytes) -> tuple[Packet | None, int, bool]:
-    """Find and parse the first packet in ``buffer``.
+    """
+    Find and parse the first packet in ``buffer``.
 
     Returns (packet or None, bytes consumed, crc_ok). (None, n, True) means: discard n bytes of
     noise and/or wait for more data (n may be 0). A packet with a bad CRC is returned as
@@ -103,8 +106,8 @@ def parse_packet(buffer: bytes) -> tuple[Packet | None, int, bool]:
     start = buffer.find(HEADER)
     if start < 0:
         keep = 3 if buffer.endswith(b'\xff\xff\xfd') else (2 if buffer.endswith(b'\xff\xff')
-                                                            else (1 if buffer.endswith(b'\xff')
-                                                                  else 0))
+                                                           else (1 if buffer.endswith(b'\xff')
+                                                                 else 0))
         return None, len(buffer) - keep, True
     if len(buffer) < start + 7:
         return None, start, True

@@ -1,15 +1,17 @@
-"""A simulated arm: it follows the backend's interpolated command exactly (a straight joint-space
-line to the goal, speed- and acceleration-limited) and never leaves the joint limits; the
-gripper moves to its goal at a finger speed; with torque off it is limp where it stands.
-Deterministic, so tests and the demo can rely on it."""
+"""
+A simulated arm: it follows the backend's interpolated command exactly.
+
+(a straight joint-space line to the goal, speed- and acceleration-limited) and never leaves the
+joint limits; the gripper moves to its goal at a finger speed; with torque off it is limp where it
+stands. Deterministic, so tests and the demo can rely on it.
+"""
 
 from __future__ import annotations
 
-import numpy as np
-
 from ik_net_ros.hardware.base import ArmBackend, JointReading
-from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT, as_joint_array, clamp_to_limits
+from ik_net_ros.kinematics import as_joint_array, clamp_to_limits, HOME_POSE, VELOCITY_LIMIT
 from ik_net_ros.kinematics.true_arm import TrueArm
+import numpy as np
 
 __all__ = ['SimulatedArm']
 
@@ -17,16 +19,25 @@ GRIPPER_SPEED = 0.05  # m/s of gripper_left_joint
 
 
 class SimulatedArm(ArmBackend):
-    """Kinematic simulation: q follows the command, |dq/dt| <= ``max_velocity``.
+    """
+    Kinematic simulation: q follows the command, |dq/dt| <= ``max_velocity``.
 
-    Args:
-        home: start pose (4,) rad, clamped into the limits.
-        max_velocity: rad/s per joint (default: the servos' 4.8 rad/s).
-        description: 'humble' or 'jazzy' (the gripper's range).
-        gripper: simulate the gripper.
-        true_arm: the hidden real arm (offsets, link errors, sag) whose tool pose
-            :meth:`true_tool_pose` reports; None: the nominal arm.
-        **limits: max_acceleration, collision (see :class:`ArmBackend`).
+    Parameters
+    ----------
+    home
+        Start pose (4,) rad, clamped into the limits.
+    max_velocity
+        rad/s per joint (default: the servos' 4.8 rad/s).
+    description
+        'humble' or 'jazzy' (the gripper's range).
+    gripper
+        Simulate the gripper.
+    true_arm
+        The hidden real arm (offsets, link errors, sag) whose tool pose
+        :meth:`true_tool_pose` reports; None: the nominal arm.
+    **limits
+        Max_acceleration, collision (see :class:`ArmBackend`).
+
     """
 
     def __init__(self, home=HOME_POSE, max_velocity: float = VELOCITY_LIMIT,
@@ -53,8 +64,12 @@ class SimulatedArm(ArmBackend):
         self._gripper_goal = metres
 
     def set_torque(self, enabled: bool) -> None:
-        """As the servos: off, the arm is limp and stays where it is (no gravity here) and a
-        command does not move it; on, it holds the present pose (never an old command)."""
+        """
+        As the servos: off, the arm is limp and stays where it is.
+
+        (no gravity here) and a command does not move it; on, it holds the present pose (never an
+        old command).
+        """
         if enabled:
             self.hold(self.positions)
         else:

@@ -1,31 +1,35 @@
-"""Layer 1: the OpenMANIPULATOR-X as numbers (numpy). The torch twin of forward kinematics is in
-:mod:`ik_net_ros.kinematics.torch_fk`, imported only where gradients are needed."""
+"""
+Layer 1: the OpenMANIPULATOR-X as numbers (numpy).
+
+The torch twin of forward kinematics is in :mod:`ik_net_ros.kinematics.torch_fk`, imported only
+where gradients are needed.
+"""
 
 from ik_net_ros.kinematics.forward import forward_kinematics, jacobian, planar_forward
 from ik_net_ros.kinematics.geometry import (
+    ArmGeometry,
+    clamp_one,
+    clamp_to_limits,
     DEFAULT_GEOMETRY,
     DESCRIPTIONS,
+    geometry_for,
     HOME_POSE,
     JAZZY_GEOMETRY,
     JOINT_LOWER,
     JOINT_NAMES,
     JOINT_UPPER,
-    VELOCITY_LIMIT,
-    ArmGeometry,
-    clamp_one,
-    clamp_to_limits,
-    geometry_for,
     sample_joints,
+    VELOCITY_LIMIT,
     within_limits,
     within_limits_one,
 )
 from ik_net_ros.kinematics.inverse import (
-    REASONS,
+    ik_solutions,
     IkResult,
     IkSolutions,
-    ik_solutions,
     inverse_kinematics,
     pick_branch,
+    REASONS,
 )
 from ik_net_ros.kinematics.reach import is_reachable, project_and_solve, project_pose
 from ik_net_ros.kinematics.rotations import canonical_quat, quat_angle, quat_to_matrix
@@ -41,4 +45,3 @@ __all__ = [
     'is_reachable', 'canonical_quat',
     'quat_angle', 'quat_to_matrix', 'as_pose_array', 'as_joint_array', 'sample_joints',
 ]
-

@@ -1,5 +1,7 @@
-"""Parametric calibration: the joint zero offsets and link lengths of one real arm, identified
-from measured tool poses by least squares on the forward kinematics.
+"""
+Parametric calibration: the joint zero offsets and link lengths of one real arm.
+
+Identified from measured tool poses by least squares on the forward kinematics.
 
 Parameters: the four joint offsets (rad) and the links ``joint1_x, shoulder_height,
 upper_arm_x, upper_arm_z, forearm, tool`` (m); the base height stays the description's (only
@@ -16,17 +18,16 @@ and the fit's figures; :func:`load_calibration` reads its geometry back.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
+import math
 from pathlib import Path
-
-import numpy as np
 
 from ik_net_ros.bounded_files import load_yaml
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import LINK_FIELDS, ArmGeometry, geometry_from_dict
+from ik_net_ros.kinematics.geometry import ArmGeometry, geometry_from_dict, LINK_FIELDS
 from ik_net_ros.kinematics.rotations import pose_error, quat_angle  # refinement's error too
+import numpy as np
 
 __all__ = ['PARAMETERS', 'CalibrationResult', 'calibrate', 'pose_residuals', 'pose_errors',
            'ORIENTATION_WEIGHT', 'load_calibration', 'save_calibration']
@@ -54,8 +55,12 @@ def _vector(geometry: ArmGeometry) -> np.ndarray:
 
 def pose_residuals(joints: np.ndarray, measured: np.ndarray, geometry: ArmGeometry
                    ) -> np.ndarray:
-    """(N * 6,) residuals: position (m) and orientation (rad x ORIENTATION_WEIGHT) of the
-    measured poses against the forward kinematics of ``joints`` in ``geometry``."""
+    """
+    (N * 6,) residuals: position (m) and orientation.
+
+    (rad x ORIENTATION_WEIGHT) of the measured poses against the forward kinematics of ``joints``
+    in ``geometry``.
+    """
     err = pose_error(measured, forward_kinematics(joints, geometry))
     err[:, 3:] *= ORIENTATION_WEIGHT
     return err.ravel()
@@ -77,10 +82,13 @@ def pose_errors(joints: np.ndarray, measured: np.ndarray, geometry: ArmGeometry)
 
 @dataclass
 class CalibrationResult:
-    """geometry: the calibrated arm. nominal: where it started. std: 1-sigma uncertainty per
-    parameter (NaN where not identifiable). identifiable: per parameter. rank: directions the
-    data determines. residual_rms: m-equivalent RMS of the fit. fit/held_out: pose errors
-    before ('nominal_...') and after."""
+    """
+    geometry: the calibrated arm.
+
+    nominal: where it started. std: 1-sigma uncertainty per parameter (NaN where not identifiable).
+    identifiable: per parameter. rank: directions the data determines. residual_rms: m-equivalent
+    RMS of the fit. fit/held_out: pose errors before ('nominal_...') and after.
+    """
 
     geometry: ArmGeometry
     nominal: ArmGeometry
@@ -96,8 +104,11 @@ class CalibrationResult:
     problems: list[str] = field(default_factory=list)  # why it is implausible for an OM-X
 
     def table(self) -> list[tuple[str, float, float, float, bool]]:
-        """(name, nominal, calibrated, std, identifiable) per parameter, offsets in degrees
-        and lengths in mm."""
+        """
+        (name, nominal, calibrated, std, identifiable) per parameter.
+
+        Offsets in degrees and lengths in mm.
+        """
         rows = []
         for i, name in enumerate(PARAMETERS):
             unit = math.degrees(1.0) if i < 4 else 1e3
@@ -122,16 +133,21 @@ def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
               held_out: tuple[np.ndarray, np.ndarray] | None = None,
               iterations: int = 30, trim: float | None = TRIM,
               rounds: int = TRIM_ROUNDS) -> CalibrationResult:
-    """Identify offsets and link lengths from commanded ``joints`` (N, 4) and ``measured`` tool
-    poses (N, 7), robustly: rows whose residual is over ``trim`` times the median are left out
-    and the fit repeated, up to ``rounds`` times (a swapped marker, a tracker glitch or a
-    mis-paired row would otherwise pull every parameter; None: no trimming). The result says
-    which rows were left out and, in ``problems``, why the fit is implausible for an OM-X (a
-    geometry outside :func:`~ik_net_ros.kinematics.geometry.geometry_from_dict`'s bounds, a
-    residual RMS over PLAUSIBLE_RMS, more than MAX_OUTLIER_SHARE of the rows left out).
+    """
+    Identify offsets and link lengths from commanded ``joints``.
 
-    Raises:
-        DatasetError: fewer rows than parameters, or non-finite values.
+    (N, 4) and ``measured`` tool poses (N, 7), robustly: rows whose residual is over ``trim`` times
+    the median are left out and the fit repeated, up to ``rounds`` times (a swapped marker, a
+    tracker glitch or a mis-paired row would otherwise pull every parameter; None: no trimming).
+    The result says which rows were left out and, in ``problems``, why the fit is implausible for
+    an OM-X (a geometry outside :func:`~ik_net_ros.kinematics.geometry.geometry_from_dict`'s
+    bounds, a residual RMS over PLAUSIBLE_RMS, more than MAX_OUTLIER_SHARE of the rows left out).
+
+    Raises
+    ------
+    DatasetError
+        Fewer rows than parameters, or non-finite values.
+
     """
     joints, measured = _checked(joints, measured)
     keep = np.ones(len(joints), bool)
@@ -184,7 +200,7 @@ def _row_norms(joints, measured, geometry) -> np.ndarray:
 
 
 def _checked(joints, measured) -> tuple[np.ndarray, np.ndarray]:
-    """Raises DatasetError: fewer rows than parameters, wrong shapes, NaN or inf."""
+    """Check the rows; DatasetError for fewer rows than parameters, wrong shapes, NaN or inf."""
     joints, measured = np.asarray(joints, float), np.asarray(measured, float)
     if len(joints) < 2 * len(PARAMETERS) or joints.shape != (len(measured), 4) \
             or measured.shape[1:] != (7,):
@@ -230,8 +246,12 @@ def _fit(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
 
 def _normal_equations(joints, measured, nominal, p, jacobian: bool = True
                       ) -> tuple[np.ndarray | None, np.ndarray | None, float, int]:
-    """(J^T J, J^T r, r . r, residual count) summed a chunk of rows at a time: memory bounded
-    whatever the recording's length (J of 3 M rows would be 1.4 GB)."""
+    """
+    (J^T J, J^T r, r .
+
+    r, residual count) summed a chunk of rows at a time: memory bounded whatever the recording's
+    length (J of 3 M rows would be 1.4 GB).
+    """
     jtj = jtr = None
     if jacobian:
         jtj, jtr = np.zeros((len(p), len(p))), np.zeros(len(p))
@@ -248,7 +268,7 @@ def _normal_equations(joints, measured, nominal, p, jacobian: bool = True
 
 
 def _jacobian(joints, measured, nominal, p, r, eps: float = 1e-7) -> np.ndarray:
-    """d residuals / d (parameter / SCALE), by forward differences."""
+    """D residuals / d (parameter / SCALE), by forward differences."""
     cols = []
     for i in range(len(p)):
         dp = p.copy()
@@ -258,26 +278,33 @@ def _jacobian(joints, measured, nominal, p, r, eps: float = 1e-7) -> np.ndarray:
 
 
 def save_calibration(result: CalibrationResult, path, extra: dict | None = None) -> None:
-    """Write the calibration YAML atomically.
-
-    Raises:
-        OSError: the file cannot be written.
     """
-    import yaml
+    Write the calibration YAML atomically.
 
+    Raises
+    ------
+    OSError
+        The file cannot be written.
+
+    """
     from ik_net_ros.atomic import atomic_write
+    import yaml
     text = yaml.safe_dump({'format': 'ik_net_ros.calibration', 'version': 1,
                            **(extra or {}), **result.as_dict()}, sort_keys=False)
     atomic_write(Path(path), lambda f: f.write(text), 'w')
 
 
 def load_calibration(path) -> ArmGeometry:
-    """The calibrated geometry of a calibration file.
+    """
+    Return the calibrated geometry of a calibration file.
 
-    Raises:
-        DatasetError: missing, unreadable, oversized or malformed file (see
-            :func:`ik_net_ros.bounded_files.load_yaml`), or a geometry that is not an OM-X
-            (:func:`ik_net_ros.kinematics.geometry.geometry_from_dict`).
+    Raises
+    ------
+    DatasetError
+        Missing, unreadable, oversized or malformed file (see
+        :func:`ik_net_ros.bounded_files.load_yaml`), or a geometry that is not an OM-X
+        (:func:`ik_net_ros.kinematics.geometry.geometry_from_dict`).
+
     """
     path = Path(path)
     data = load_yaml(path, DatasetError, 'calibration')

@@ -1,4 +1,5 @@
-"""The reachable pose nearest an unreachable target: the position first, then the orientation.
+"""
+The reachable pose nearest an unreachable target: the position first, then the orientation.
 
 What ``solve(..., on_unreachable='nearest')`` answers for a target out of reach (beyond the
 arm's stretch, inside its base, under joint limits): the tool goes to the reachable point
@@ -18,11 +19,10 @@ from __future__ import annotations
 import functools
 import math
 
-import numpy as np
-
 from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import JOINT_LOWER, JOINT_UPPER, ArmGeometry
+from ik_net_ros.kinematics.geometry import ArmGeometry, JOINT_LOWER, JOINT_UPPER
 from ik_net_ros.kinematics.rotations import quat_angle
+import numpy as np
 
 __all__ = ['closest_reachable', 'POSITION_TIE']
 
@@ -34,9 +34,12 @@ _LOW, _HIGH = JOINT_LOWER[1:] + _INSIDE, JOINT_UPPER[1:] - _INSIDE
 
 
 def closest_reachable(poses: np.ndarray, geometry: ArmGeometry) -> np.ndarray:
-    """Reachable poses (N, 7) nearest validated ``poses`` (N, 7): position first, then
-    orientation. A reachable pose maps to itself up to the refinement's tolerance (callers pass
-    only unreachable ones)."""
+    """
+    Reachable poses (N, 7) nearest validated ``poses`` (N, 7): position first, then orientation.
+
+    A reachable pose maps to itself up to the refinement's tolerance (callers pass only unreachable
+    ones).
+    """
     poses = np.asarray(poses, float)
     out = np.empty_like(poses)
     for i, pose in enumerate(poses):
@@ -91,10 +94,13 @@ def _step(jacobian: np.ndarray, residual: np.ndarray, damping: np.ndarray) -> np
 
 def _refine(q: np.ndarray, target: np.ndarray, geometry: ArmGeometry, steps: int = 40
             ) -> np.ndarray:
-    """Levenberg-Marquardt on the planar positions of K starts (K, 3) towards ``target`` (K, 2),
-    joints held inside their limits: a step is kept only when it brings the tool nearer (a
+    """
+    Levenberg-Marquardt on the planar positions of K starts (K, 3) towards ``target``.
+
+    (K, 2), joints held inside their limits: a step is kept only when it brings the tool nearer (a
     target out of reach sits at a singular, stretched arm, where plain Gauss-Newton steps
-    overshoot)."""
+    overshoot).
+    """
     eps, k = 1e-7, len(q)
     damping = np.full(k, 1e-4)
     planar = _planar(q, geometry)

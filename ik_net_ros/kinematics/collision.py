@@ -1,5 +1,7 @@
-"""The arm's collision model: its links as capsules, the table it stands on, its own base, and
-an optional workspace box.
+"""
+The arm's collision model: its links as capsules, the table it stands on, its own base.
+
+And an optional workspace box.
 
 Links (radii cover the XM430 housings and brackets of ROBOTIS's meshes, whose boxes are in the
 package's URDF): the **base** (link1's plate and the joint1 servo, link2) is a vertical capsule
@@ -20,13 +22,12 @@ box is the user's to set for those.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
+import math
 
-import numpy as np
-
-from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, ArmGeometry
+from ik_net_ros.kinematics.geometry import ArmGeometry, DEFAULT_GEOMETRY
 from ik_net_ros.kinematics.validation import as_joint_array
+import numpy as np
 
 __all__ = ['CollisionModel', 'CollisionReport', 'PHYSICAL_BASE_HEIGHT', 'LINKS', 'MAX_CLEARANCE']
 
@@ -42,7 +43,8 @@ _CLEAR, _TABLE, _SELF, _BOX = range(4)
 
 @dataclass
 class CollisionReport:
-    """Collision checks of M configurations.
+    """
+    Collision checks of M configurations.
 
     clear: (M,) True where the configuration is clear.
     depth: (M,) m by which the worst check fails (0 where clear).
@@ -76,16 +78,25 @@ class CollisionReport:
 
 @dataclass(frozen=True)
 class CollisionModel:
-    """Capsules of the OpenMANIPULATOR-X, the table and an optional workspace box.
+    """
+    Capsules of the OpenMANIPULATOR-X, the table and an optional workspace box.
 
-    Args:
-        geometry: the arm (joint angles are commanded angles; its joint offsets apply).
-        table_clearance: m every moving link keeps above the table (>= 0).
-        workspace: (x_min, x_max, y_min, y_max, z_min, z_max) m in the base frame, or None.
-        radii: capsule radii of base, upper arm, forearm, hand, m.
+    Parameters
+    ----------
+    geometry
+        The arm (joint angles are commanded angles; its joint offsets apply).
+    table_clearance
+        m every moving link keeps above the table (>= 0).
+    workspace
+        (x_min, x_max, y_min, y_max, z_min, z_max) m in the base frame, or None.
+    radii
+        Capsule radii of base, upper arm, forearm, hand, m.
 
-    Raises:
-        ValueError: a negative or non-finite clearance or radius, or a box with min >= max.
+    Raises
+    ------
+    ValueError
+        A negative or non-finite clearance or radius, or a box with min >= max.
+
     """
 
     geometry: ArmGeometry = DEFAULT_GEOMETRY
@@ -113,12 +124,15 @@ class CollisionModel:
 
     @property
     def table_z(self) -> float:
-        """z of the table in the base frame, m."""
+        """Z of the table in the base frame, m."""
         return self.geometry.base_height - PHYSICAL_BASE_HEIGHT
 
     def link_points(self, joints: np.ndarray) -> np.ndarray:
-        """(M, 5, 3) points of M configurations (M, 4): base bottom, joint2, joint3, joint4,
-        tool, in the base frame (m)."""
+        """
+        (M, 5, 3) points of M configurations (M, 4).
+
+        Base bottom, joint2, joint3, joint4, tool, in the base frame (m).
+        """
         g = self.geometry
         q = joints + np.asarray(g.joint_offsets) if g.has_offsets else joints
         q1, a2 = q[:, 0], q[:, 1]
@@ -140,10 +154,14 @@ class CollisionModel:
         return points
 
     def check(self, joints) -> CollisionReport:
-        """Check configurations (4,) or (M, 4) in rad.
+        """
+        Check configurations (4,) or (M, 4) in rad.
 
-        Raises:
-            InvalidJointsError: not finite joint vectors.
+        Raises
+        ------
+        InvalidJointsError
+            Not finite joint vectors.
+
         """
         q, _ = as_joint_array(joints)
         return self._check(q)
@@ -187,9 +205,12 @@ class CollisionModel:
                                other=other, clearance=self.table_clearance)
 
     def clear_one(self, joints: list[float]) -> bool:
-        """:meth:`clear` of one configuration given as 4 Python floats (NaN is not clear):
-        the same checks in plain floats, a tenth of the numpy call's cost, for the live
-        node's single targets (tests hold the two equal)."""
+        """
+        :meth:`clear` of one configuration given as 4 Python floats (NaN is not clear).
+
+        The same checks in plain floats, a tenth of the numpy call's cost, for the live node's
+        single targets (tests hold the two equal).
+        """
         g = self.geometry
         q1, a2, q3, q4 = (a + b for a, b in zip(joints, g.joint_offsets))
         if not math.isfinite(q1 + a2 + q3 + q4):
@@ -208,7 +229,7 @@ class CollisionModel:
         c, s = math.cos(q1), math.sin(q1)
         x0 = g.joint1_x
         pts = [(x0 + r * c, r * s, z) for r, z in ((0.0, g.shoulder_z), (r3, z3), (r4, z4),
-                                                    (r5, z5))]
+                                                   (r5, z5))]
         base = ((x0, 0.0, self.table_z), pts[0])
         upper, forearm, hand = (pts[0], pts[1]), (pts[1], pts[2]), (pts[2], pts[3])
         if (_gap_one(*hand, *base) < hand_r + base_r
@@ -225,22 +246,28 @@ class CollisionModel:
         return True
 
     def clear(self, joints) -> np.ndarray | bool:
-        """True where configurations (4,) or (M, 4) are clear."""
+        """Return True where configurations (4,) or (M, 4) are clear."""
         q, single = as_joint_array(joints)
         ok = self.check(q).clear
         return bool(ok[0]) if single else ok
 
     def inflated(self, margin: float) -> CollisionModel:
-        """This model with every radius and the table clearance ``margin`` m larger (goals
-        chosen with room to spare; a negative margin gives a model that tolerates that
-        much, as between two checks of a path)."""
+        """
+        Return this model with every radius and the table clearance ``margin`` m larger.
+
+        (goals chosen with room to spare; a negative margin gives a model that tolerates that much,
+        as between two checks of a path).
+        """
         return replace(self, table_clearance=min(MAX_CLEARANCE,
                                                  max(0.0, self.table_clearance + margin)),
                        radii=tuple(max(0.0, r + margin) for r in self.radii))
 
     def sweep_radii(self) -> np.ndarray:
-        """(4,) m: how far any point of a moving link can be from each joint's axis, so a
-        joint move of d rad moves no point by more than d times this."""
+        """
+        (4,) m: how far any point of a moving link can be from each joint's axis.
+
+        So a joint move of d rad moves no point by more than d times this.
+        """
         g = self.geometry
         hand = g.tool + self.radii[_HAND]
         forearm = g.forearm + hand
@@ -248,9 +275,12 @@ class CollisionModel:
         return np.array([abs(g.joint1_x) + upper, upper, forearm, hand])
 
     def path_points(self, start, goal, resolution: float = 0.002) -> np.ndarray:
-        """(K, 4) configurations along the straight joint-space path from ``start`` to
-        ``goal`` (both included), close enough that no point of the arm moves more than
-        ``resolution`` m between two of them."""
+        """
+        (K, 4) configurations along the straight joint-space path from ``start`` to ``goal``.
+
+        (both included), close enough that no point of the arm moves more than ``resolution`` m
+        between two of them.
+        """
         start, goal = np.asarray(start, float), np.asarray(goal, float)
         sweep = float(np.abs(goal - start) @ self.sweep_radii())
         count = max(1, int(math.ceil(sweep / resolution)))
@@ -258,17 +288,23 @@ class CollisionModel:
         return start + t * (goal - start)
 
     def check_path(self, start, goal, resolution: float = 0.002) -> tuple[bool, str]:
-        """Whether the straight joint-space path from ``start`` to ``goal`` is clear, checked
-        every ``resolution`` m of motion of any point of the arm (so a link can enter a
-        keep-out region by at most about that much unseen). A path that starts in collision
-        (the arm put there by hand) may only get out: until it is clear its depth never exceeds
-        the start's by more than ESCAPE_SLACK, and it stays clear after.
+        """
+        Whether the straight joint-space path from ``start`` to ``goal`` is clear.
 
-        Returns:
-            (ok, reason): reason says where the path first fails ('' when clear).
+        Checked every ``resolution`` m of motion of any point of the arm (so a link can enter a
+        keep-out region by at most about that much unseen). A path that starts in collision (the
+        arm put there by hand) may only get out: until it is clear its depth never exceeds the
+        start's by more than ESCAPE_SLACK, and it stays clear after.
 
-        Raises:
-            InvalidJointsError: not finite joint vectors.
+        Returns
+        -------
+        (ok, reason): reason says where the path first fails ('' when clear).
+
+        Raises
+        ------
+        InvalidJointsError
+            Not finite joint vectors.
+
         """
         as_joint_array(start, 'start')
         as_joint_array(goal, 'goal')
@@ -298,8 +334,11 @@ class CollisionModel:
 
 def _segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndarray
                       ) -> np.ndarray:
-    """(M,) shortest distances between segments p1-q1 and p2-q2 (each (M, 3)); Ericson,
-    Real-Time Collision Detection, 5.1.9, vectorised."""
+    """
+    (M,) shortest distances between segments p1-q1 and p2-q2 (each (M, 3)).
+
+    Ericson, Real-Time Collision Detection, 5.1.9, vectorised.
+    """
     d1, d2, r = q1 - p1, q2 - p2, p1 - p2
     a, e, f, c, b = (np.einsum('ij,ij->i', u, v) for u, v in
                      ((d1, d1), (d2, d2), (d2, r), (d1, r), (d1, d2)))

@@ -1,4 +1,5 @@
-"""Forward kinematics and the analytic Jacobian of the OpenMANIPULATOR-X (numpy, vectorised).
+"""
+Forward kinematics and the analytic Jacobian of the OpenMANIPULATOR-X (numpy, vectorised).
 
 With c2 = cos q2, s23 = sin(q2 + q3) etc. and the tool pitch phi = q2 + q3 + q4 (positive =
 tool pointing down), the tool is at distance r from the joint1 axis and height z:
@@ -9,11 +10,10 @@ tool pointing down), the tool is at distance r from the joint1 axis and height z
 
 from __future__ import annotations
 
-import numpy as np
-
-from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, ArmGeometry
+from ik_net_ros.kinematics.geometry import ArmGeometry, DEFAULT_GEOMETRY
 from ik_net_ros.kinematics.rotations import quat_from_yaw_pitch
 from ik_net_ros.kinematics.validation import as_joint_array
+import numpy as np
 
 __all__ = ['forward_kinematics', 'planar_forward', 'jacobian']
 
@@ -30,18 +30,26 @@ def planar_forward(q2, q3, q4, geometry: ArmGeometry = DEFAULT_GEOMETRY):
 
 
 def forward_kinematics(joints, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
-    """Tool poses of joint configurations.
+    """
+    Tool poses of joint configurations.
 
-    Args:
-        joints: (4,) or (N, 4) joint1..joint4 in rad (limits are not checked here).
-        geometry: the arm's geometry (base height 0.017 m by default).
+    Parameters
+    ----------
+    joints
+        (4,) or (N, 4) joint1..joint4 in rad (limits are not checked here).
+    geometry
+        The arm's geometry (base height 0.017 m by default).
 
-    Returns:
-        (7,) or (N, 7) [x, y, z, qx, qy, qz, qw] in metres, base frame; unit quaternion with
-        qw >= 0 (see :func:`~ik_net_ros.kinematics.rotations.canonical_quat`).
+    Returns
+    -------
+    (7,) or (N, 7) [x, y, z, qx, qy, qz, qw] in metres, base frame; unit quaternion with
+    qw >= 0 (see :func:`~ik_net_ros.kinematics.rotations.canonical_quat`).
 
-    Raises:
-        InvalidJointsError: wrong shape or NaN/inf.
+    Raises
+    ------
+    InvalidJointsError
+        Wrong shape or NaN/inf.
+
     """
     q, single = as_joint_array(joints)
     if geometry.has_offsets:
@@ -57,14 +65,21 @@ def forward_kinematics(joints, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.n
 
 
 def jacobian(joints, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
-    """Geometric Jacobian of the tool.
+    """
+    Geometric Jacobian of the tool.
 
-    Args:
-        joints: (4,) or (N, 4) in rad.
+    Parameters
+    ----------
+    joints
+        (4,) or (N, 4) in rad.
+    geometry
+        The arm's geometry (default: ROBOTIS's humble description).
 
-    Returns:
-        (6, 4) or (N, 6, 4): rows 0-2 the tool's linear velocity (m/rad) in the base frame,
-        rows 3-5 its angular velocity (rad/rad) in the base frame, per unit joint velocity.
+    Returns
+    -------
+    (6, 4) or (N, 6, 4): rows 0-2 the tool's linear velocity (m/rad) in the base frame,
+    rows 3-5 its angular velocity (rad/rad) in the base frame, per unit joint velocity.
+
     """
     q, single = as_joint_array(joints)
     g = geometry

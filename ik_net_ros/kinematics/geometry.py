@@ -1,4 +1,5 @@
-"""The OpenMANIPULATOR-X as numbers: the one source of truth for its geometry and joint limits.
+"""
+The OpenMANIPULATOR-X as numbers: the one source of truth for its geometry and joint limits.
 
 Values from ROBOTIS's open_manipulator_x description (humble branch). All lengths in metres,
 angles in radians. The base frame is ``world`` = ``link1``.
@@ -6,8 +7,8 @@ angles in radians. The base frame is ``world`` = ``link1``.
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass
+import math
 
 import numpy as np
 
@@ -44,20 +45,31 @@ HOME_POSE = (0.0, -1.0, 0.7, 0.3)  # ROBOTIS's home pose, rad
 
 @dataclass(frozen=True)
 class ArmGeometry:
-    """Joint origins of the arm (all rpy = 0; joint1 about z, joints 2-4 about y).
+    """
+    Joint origins of the arm (all rpy = 0; joint1 about z, joints 2-4 about y).
 
-    Attributes:
-        base_height: z of joint1 in the base frame, m. 0.017 is the physical value (ROBOTIS's
-            humble description); ROBOTIS's jazzy description uses 0.0.
-        joint1_x: x of joint1 in the base frame, m.
-        shoulder_height: z of joint2 above joint1, m.
-        upper_arm_x: x of joint3 in the joint2 frame, m.
-        upper_arm_z: z of joint3 in the joint2 frame, m.
-        forearm: x of joint4 in the joint3 frame, m.
-        tool: x of the end effector in the joint4 frame, m.
-        joint_offsets: rad added to each commanded joint1..joint4 angle to give the link's
-            angle: the servo horns' zero errors of one real arm (a calibration identifies them;
-            zero for the nominal arm). Joint limits apply to the commanded angles.
+    Attributes
+    ----------
+    base_height
+        Z of joint1 in the base frame, m. 0.017 is the physical value (ROBOTIS's
+        humble description); ROBOTIS's jazzy description uses 0.0.
+    joint1_x
+        X of joint1 in the base frame, m.
+    shoulder_height
+        Z of joint2 above joint1, m.
+    upper_arm_x
+        X of joint3 in the joint2 frame, m.
+    upper_arm_z
+        Z of joint3 in the joint2 frame, m.
+    forearm
+        X of joint4 in the joint3 frame, m.
+    tool
+        X of the end effector in the joint4 frame, m.
+    joint_offsets
+        rad added to each commanded joint1..joint4 angle to give the link's
+        angle: the servo horns' zero errors of one real arm (a calibration identifies them;
+        zero for the nominal arm). Joint limits apply to the commanded angles.
+
     """
 
     base_height: float = 0.017
@@ -84,7 +96,7 @@ class ArmGeometry:
 
     @property
     def shoulder_z(self) -> float:
-        """z of joint2 in the base frame, m."""
+        """Z of joint2 in the base frame, m."""
         return self.base_height + self.shoulder_height
 
     @property
@@ -123,12 +135,18 @@ BASE_HEIGHT_RANGE = (-0.1, 0.1)  # m
 
 
 def geometry_from_dict(data) -> ArmGeometry:
-    """An :class:`ArmGeometry` from a file's mapping, checked to be an OM-X: the known fields
-    only, each a finite number, links within :data:`LINK_TOLERANCE` of the nominal arm (so
-    positive), offsets within :data:`OFFSET_TOLERANCE`, base height in ``BASE_HEIGHT_RANGE``.
+    """
+    Return an :class:`ArmGeometry` from a file's mapping, checked to be an OM-X.
 
-    Raises:
-        ValueError: anything else, naming the field and the bound.
+    The known fields only, each a finite number, links within :data:`LINK_TOLERANCE` of the nominal
+    arm (so positive), offsets within :data:`OFFSET_TOLERANCE`, base height in
+    ``BASE_HEIGHT_RANGE``.
+
+    Raises
+    ------
+    ValueError
+        Anything else, naming the field and the bound.
+
     """
     from ik_net_ros.bounded_files import check_number
     if not isinstance(data, dict):
@@ -152,11 +170,16 @@ def geometry_from_dict(data) -> ArmGeometry:
 
 
 def geometry_for(description: str) -> ArmGeometry:
-    """The geometry of ROBOTIS's ``description`` ('humble': joint1 at z = 0.017 m, the physical
-    value; 'jazzy': 0.0).
+    """
+    Return the geometry of ROBOTIS's ``description``.
 
-    Raises:
-        ValueError: unknown description.
+    ('humble': joint1 at z = 0.017 m, the physical value; 'jazzy': 0.0).
+
+    Raises
+    ------
+    ValueError
+        Unknown description.
+
     """
     try:
         return DESCRIPTIONS[description]
@@ -166,7 +189,7 @@ def geometry_for(description: str) -> ArmGeometry:
 
 
 def within_limits(joints: np.ndarray, tolerance: float = 0.0) -> np.ndarray:
-    """True where every joint of a row of ``joints`` (..., 4) lies inside the limits (rad)."""
+    """Return True where every joint of a row of ``joints`` (..., 4) is inside the limits."""
     joints = np.asarray(joints)
     return np.all((joints >= JOINT_LOWER - tolerance) & (joints <= JOINT_UPPER + tolerance),
                   axis=-1)
@@ -176,16 +199,22 @@ _LIMITS = tuple(zip(JOINT_LOWER.tolist(), JOINT_UPPER.tolist()))
 
 
 def within_limits_one(joints: list[float]) -> bool:
-    """:func:`within_limits` of one joint vector given as 4 Python floats (NaN is outside): a
-    tenth of the numpy call's cost, for the live node's last check of every command."""
+    """
+    :func:`within_limits` of one joint vector given as 4 Python floats (NaN is outside).
+
+    A tenth of the numpy call's cost, for the live node's last check of every command.
+    """
     (l1, u1), (l2, u2), (l3, u3), (l4, u4) = _LIMITS
     j1, j2, j3, j4 = joints
     return l1 <= j1 <= u1 and l2 <= j2 <= u2 and l3 <= j3 <= u3 and l4 <= j4 <= u4
 
 
 def clamp_one(joints: list[float]) -> list[float]:
-    """:func:`clamp_to_limits` of one joint vector given as 4 Python floats (NaN stays NaN):
-    the single-pose path's clamp, a third of the two numpy calls' cost."""
+    """
+    :func:`clamp_to_limits` of one joint vector given as 4 Python floats (NaN stays NaN).
+
+    The single-pose path's clamp, a third of the two numpy calls' cost.
+    """
     (l1, u1), (l2, u2), (l3, u3), (l4, u4) = _LIMITS
     j1, j2, j3, j4 = joints
     return [l1 if j1 < l1 else u1 if j1 > u1 else j1, l2 if j2 < l2 else u2 if j2 > u2 else j2,
@@ -208,6 +237,9 @@ def clamp_to_limits(joints: np.ndarray) -> np.ndarray:
 
 
 def sample_joints(n: int, rng=None) -> np.ndarray:
-    """(n, 4) joints drawn uniformly inside the joint limits (rad). ``rng``: a numpy Generator
-    or a seed."""
+    """
+    (n, 4) joints drawn uniformly inside the joint limits (rad).
+
+    ``rng``: a numpy Generator or a seed.
+    """
     return np.random.default_rng(rng).uniform(JOINT_LOWER, JOINT_UPPER, size=(n, 4))

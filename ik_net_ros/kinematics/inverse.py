@@ -1,4 +1,5 @@
-"""Closed-form inverse kinematics of the OpenMANIPULATOR-X (numpy, vectorised, exact).
+"""
+Closed-form inverse kinematics of the OpenMANIPULATOR-X (numpy, vectorised, exact).
 
 A tool pose fixes joint1 and the tool pitch through its orientation: the tool's y axis is
 (-sin q1, cos q1, 0) and its x axis (cos q1 cos phi, sin q1 cos phi, -sin phi). So "reaching
@@ -15,20 +16,19 @@ solve). About 4 % of poses drawn uniformly in the limits have both in the limits
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-
-import numpy as np
+import math
 
 from ik_net_ros.kinematics.geometry import (
+    ArmGeometry,
+    clamp_to_limits,
     DEFAULT_GEOMETRY,
     JOINT_LOWER,
     JOINT_UPPER,
-    ArmGeometry,
-    clamp_to_limits,
 )
 from ik_net_ros.kinematics.rotations import quat_to_matrix
 from ik_net_ros.kinematics.validation import as_pose_array
+import numpy as np
 
 __all__ = [
     'REACHABLE', 'OUT_OF_REACH', 'OUTSIDE_LIMITS', 'NOT_ARM_ORIENTATION', 'REASONS',
@@ -57,10 +57,13 @@ _JOINT1_FREE = JOINT_LOWER[0] <= -math.pi and JOINT_UPPER[0] >= math.pi
 
 
 def _branch_inside(q: list[np.ndarray], tolerance: float) -> np.ndarray:
-    """(N,) True where joints q = [q1, q2, q3, q4] (each (N,)) lie within the limits +-
-    ``tolerance`` (the comparisons of :func:`within_limits`; NaN is outside). On the four
-    contiguous arrays: over an (N, 2, 4) array each comparison runs 4-element loops, 4x
-    slower."""
+    """
+    (N,) True where joints q = [q1, q2, q3, q4].
+
+    (each (N,)) lie within the limits +- ``tolerance`` (the comparisons of :func:`within_limits`;
+    NaN is outside). On the four contiguous arrays: over an (N, 2, 4) array each comparison runs
+    4-element loops, 4x slower.
+    """
     ok = None
     for i, v in enumerate(q):
         if i == 0 and _JOINT1_FREE:
@@ -72,9 +75,12 @@ def _branch_inside(q: list[np.ndarray], tolerance: float) -> np.ndarray:
 
 
 def _wrap(angle: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
-    """Angles wrapped to (-pi, pi] (to rounding): ``a - 2 pi ceil(a / (2 pi) - 1/2)``, 4 cheap
-    operations where ``%`` (a floating remainder) cost as much as all the closed form's other
-    arithmetic; the single-pose twin computes the same float operations."""
+    """
+    Wrap angles to (-pi, pi] (to rounding): ``a - 2 pi ceil(a / (2 pi) - 1/2)``.
+
+    Four cheap operations where ``%`` (a floating remainder) cost as much as all the closed
+    form's other arithmetic; the single-pose twin computes the same float operations.
+    """
     turns = angle / _TWO_PI
     turns -= 0.5
     np.ceil(turns, out=turns)
@@ -91,7 +97,8 @@ def yaw_pitch_of(rotation: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 @dataclass
 class IkSolutions:
-    """Both elbow solutions of N poses.
+    """
+    Both elbow solutions of N poses.
 
     joints: (N, 2, 4) rad, [:, 0] elbow up, [:, 1] elbow down (NaN where none exists).
     valid: (N, 2) True where that solution exists and is inside the limits, give or take
@@ -110,14 +117,19 @@ class IkSolutions:
 
     @property
     def reachable(self) -> np.ndarray:
-        """(N,) True where some solution is valid (``valid.any(axis=1)``, computed from
-        ``reason``: 10x cheaper than a reduction along an axis of 2)."""
+        """
+        (N,) True where some solution is valid.
+
+        (``valid.any(axis=1)``, computed from ``reason``: 10x cheaper than a reduction along an
+        axis of 2).
+        """
         return self.reason == REACHABLE
 
 
 @dataclass
 class IkResult:
-    """One solution per pose by the branch rule.
+    """
+    One solution per pose by the branch rule.
 
     joints: (N, 4) rad, inside the limits; for unreachable poses, NaN.
     reachable: (N,) bool.
@@ -134,15 +146,23 @@ class IkResult:
 
 
 def ik_solutions(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> IkSolutions:
-    """All closed-form solutions (both elbows) of poses, checked against the joint limits.
+    """
+    All closed-form solutions (both elbows) of poses, checked against the joint limits.
 
-    Args:
-        poses: (7,) or (N, 7) [x, y, z, qx, qy, qz, qw], metres, base frame. The orientation must
-            be one the arm can take (no roll, yaw towards the position); see
-            :func:`ik_net_ros.kinematics.reach.project_pose` for arbitrary targets.
+    Parameters
+    ----------
+    poses
+        (7,) or (N, 7) [x, y, z, qx, qy, qz, qw], metres, base frame. The orientation must
+        be one the arm can take (no roll, yaw towards the position); see
+        :func:`ik_net_ros.kinematics.reach.project_pose` for arbitrary targets.
+    geometry
+        The arm's geometry (default: ROBOTIS's humble description).
 
-    Raises:
-        InvalidPoseError: wrong shape, NaN/inf or a zero quaternion.
+    Raises
+    ------
+    InvalidPoseError
+        Wrong shape, NaN/inf or a zero quaternion.
+
     """
     p, _ = as_pose_array(poses)
     rot = quat_to_matrix(p[:, 3:])
@@ -165,15 +185,18 @@ def solve_yaw_pitch(dx: np.ndarray, y: np.ndarray, z: np.ndarray, q1: np.ndarray
                     cos_sin_q1: tuple[np.ndarray, np.ndarray] | None = None,
                     cos_sin_phi: tuple[np.ndarray, np.ndarray] | None = None,
                     closed_form: bool = True) -> IkSolutions:
-    """Both elbow solutions for tool positions (x - joint1_x, y, z) (N,) m and a tool yaw
-    ``q1`` and pitch ``phi`` (N,) rad that agree with them (the position lies in the yaw's
-    plane); their cosines and sines where the caller has them (the projection does: no sin or
-    cos is then computed). The closed form proper, shared by :func:`ik_solutions` and the
-    projection; :func:`ik_net_ros.kinematics.scalar.project_and_solve_one` is its single-pose
-    twin (the same float operations: tests hold the two to equality).
+    """
+    Both elbow solutions for tool positions (x - joint1_x, y, z).
+
+    (N,) m and a tool yaw ``q1`` and pitch ``phi`` (N,) rad that agree with them (the position lies
+    in the yaw's plane); their cosines and sines where the caller has them (the projection does: no
+    sin or cos is then computed). The closed form proper, shared by :func:`ik_solutions` and the
+    projection; :func:`ik_net_ros.kinematics.scalar.project_and_solve_one` is its single-pose twin
+    (the same float operations: tests hold the two to equality).
 
     ``closed_form=False``: reachability only (``valid`` and ``reason``; ``joints`` and
-    ``strict`` None), about a third less work, for a network that makes its own joints."""
+    ``strict`` None), about a third less work, for a network that makes its own joints.
+    """
     g = geometry
     c1, s1 = cos_sin_q1 if cos_sin_q1 is not None else (np.cos(q1), np.sin(q1))
     cp, sp = cos_sin_phi if cos_sin_phi is not None else (np.cos(phi), np.sin(phi))
@@ -223,17 +246,26 @@ def solve_yaw_pitch(dx: np.ndarray, y: np.ndarray, z: np.ndarray, q1: np.ndarray
 
 
 def inverse_kinematics(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> IkResult:
-    """Closed-form IK with the package's branch rule (elbow up if in the limits, else down).
+    """
+    Closed-form IK with the package's branch rule (elbow up if in the limits, else down).
 
-    Args:
-        poses: (7,) or (N, 7) reachable-orientation poses (see :func:`ik_solutions`).
+    Parameters
+    ----------
+    poses
+        (7,) or (N, 7) reachable-orientation poses (see :func:`ik_solutions`).
+    geometry
+        The arm's geometry (default: ROBOTIS's humble description).
 
-    Returns:
-        :class:`IkResult`; unreachable poses have NaN joints, ``reachable`` False and a reason.
-        Nothing is raised for unreachable poses: the mask is the documented outcome.
+    Returns
+    -------
+    :class:`IkResult`; unreachable poses have NaN joints, ``reachable`` False and a reason.
+    Nothing is raised for unreachable poses: the mask is the documented outcome.
 
-    Raises:
-        InvalidPoseError: wrong shape, NaN/inf or a zero quaternion.
+    Raises
+    ------
+    InvalidPoseError
+        Wrong shape, NaN/inf or a zero quaternion.
+
     """
     return pick_branch(ik_solutions(poses, geometry))
 
@@ -250,9 +282,12 @@ def pick_branch(sol: IkSolutions) -> IkResult:
 
 
 def closed_form(solutions: IkSolutions) -> np.ndarray:
-    """Joints (N, 4) by the branch rule; for unreachable targets (only with
-    on_unreachable='nearest') no exact answer exists: the clamped-but-invalid elbow-up solution,
-    or the zero pose if none exists."""
+    """
+    Joints (N, 4) by the branch rule.
+
+    For unreachable targets (only with on_unreachable='nearest') no exact answer exists: the
+    clamped-but-invalid elbow-up solution, or the zero pose if none exists.
+    """
     joints = pick_branch(solutions).joints
     missing = np.isnan(joints).any(axis=1)
     if missing.any():

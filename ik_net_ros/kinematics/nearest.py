@@ -1,4 +1,5 @@
-"""The solution of a target nearest a seed (where the arm is), for continuous, safe motion.
+"""
+The solution of a target nearest a seed (where the arm is), for continuous, safe motion.
 
 A target has up to four exact solutions inside the joint limits: two elbows for each of the
 two yaw candidates of its projection (reaching forward, or behind over the base; see
@@ -27,17 +28,16 @@ change can still need a large joint move; the jump rule refuses those too.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
-
-import numpy as np
+import math
 
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, ArmGeometry, clamp_to_limits
+from ik_net_ros.kinematics.geometry import ArmGeometry, clamp_to_limits, DEFAULT_GEOMETRY
 from ik_net_ros.kinematics.inverse import REACHABLE, REASONS
 from ik_net_ros.kinematics.reach import project_both
 from ik_net_ros.kinematics.rotations import quat_angle
+import numpy as np
 
 __all__ = ['SeededSolutions', 'nearest_solutions', 'safely_reachable', 'DEFAULT_MAX_JUMP',
            'HYSTERESIS', 'SNAP_POSITION', 'SNAP_ANGLE', 'JUMP_WINDOW', 'JUMP_WINDOW_ANGLE']
@@ -54,7 +54,8 @@ _SEAM = math.pi + 1e-9  # joint1 may move at most this far: more is the long way
 
 @dataclass
 class SeededSolutions:
-    """One answer per target.
+    """
+    One answer per target.
 
     joints: (N, 4) rad inside the limits (NaN where refused).
     targets: (N, 7) the projected pose each answer reaches (the chosen yaw side).
@@ -72,14 +73,24 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = D
                       collision: CollisionModel | None = None,
                       max_jump: float | None = DEFAULT_MAX_JUMP,
                       long_way: bool = True) -> SeededSolutions:
-    """The safe solution nearest ``seed`` of each validated pose (see the module's rule).
+    """
+    Return the safe solution nearest ``seed`` of each validated pose (see the module's rule).
 
-    Args:
-        p: (N, 7) validated poses (:func:`~ik_net_ros.kinematics.validation.as_pose_array`).
-        seed: (N, 4) finite joints, rad (clamped into the limits here).
-        collision: drop candidates in collision; None: no collision check.
-        max_jump: rad, the jump rule's limit; None: no jump rule.
-        long_way: refuse joint1 moves of more than pi from the seed.
+    Parameters
+    ----------
+    p
+        (N, 7) validated poses (:func:`~ik_net_ros.kinematics.validation.as_pose_array`).
+    seed
+        (N, 4) finite joints, rad (clamped into the limits here).
+    collision
+        Drop candidates in collision; None: no collision check.
+    max_jump
+        rad, the jump rule's limit; None: no jump rule.
+    long_way
+        Refuse joint1 moves of more than pi from the seed.
+    geometry
+        The arm's geometry (default: ROBOTIS's humble description).
+
     """
     n = len(p)
     seed = clamp_to_limits(np.asarray(seed, float))
@@ -197,7 +208,10 @@ def _refusal(row, usable, far, hit, cand, delta, sols, prefer_back, report, acce
 
 def safely_reachable(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
                      collision: CollisionModel | None = None) -> np.ndarray:
-    """(N,) True where validated poses ``p`` have a solution inside the limits that is clear
-    of ``collision`` (whatever the arm's present pose)."""
+    """
+    Return (N,) True where validated poses ``p`` have a solution that is clear of ``collision``.
+
+    The solution is inside the limits; the arm's present pose does not matter.
+    """
     seeds = np.zeros((len(p), 4))
     return nearest_solutions(p, seeds, geometry, collision, max_jump=None, long_way=False).ok

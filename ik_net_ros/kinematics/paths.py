@@ -1,23 +1,24 @@
-"""Smooth target paths through the workspace, for the demo and for data collection without
-hardware. Paths are made in joint space and mapped through forward kinematics, so every target
-is reachable by construction."""
+"""
+Smooth target paths through the workspace, for the demo and for data collection without hardware.
+
+Paths are made in joint space and mapped through forward kinematics, so every target is reachable
+by construction.
+"""
 
 from __future__ import annotations
-
-import numpy as np
 
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.forward import forward_kinematics
 from ik_net_ros.kinematics.geometry import (
+    ArmGeometry,
     DEFAULT_GEOMETRY,
     HOME_POSE,
     JOINT_LOWER,
     JOINT_UPPER,
-    ArmGeometry,
 )
+import numpy as np
 
 __all__ = ['sweep_pose', 'sweep_box', 'babble_joints']
-
 
 
 # A Lissajous figure in joint space, away from the limits: the tool sweeps left-right, in-out,
@@ -45,14 +46,20 @@ def sweep_pose(t: float | np.ndarray, speed: float = 1.0,
 
 def babble_joints(rng: np.random.Generator, margin: float = 0.05,
                   collision: CollisionModel | None = None, start=None) -> np.ndarray:
-    """A random joint configuration (4,) inside the limits, ``margin`` rad away from them,
-    drawn again until it is clear of ``collision`` with BABBLE_ROOM m to spare and the straight
-    joint-space path from ``start`` to it (the path the driver takes) is clear; if none is
-    found, the way home (ROBOTIS's home pose), where that path is clear.
+    """
+    Return a random joint configuration.
 
-    Raises:
-        RuntimeError: no clear goal in 1,000 draws and no clear way home (a workspace box
-            that leaves no room).
+    (4,) inside the limits, ``margin`` rad away from them, drawn again until it is clear of
+    ``collision`` with BABBLE_ROOM m to spare and the straight joint-space path from ``start`` to
+    it (the path the driver takes) is clear; if none is found, the way home (ROBOTIS's home pose),
+    where that path is clear.
+
+    Raises
+    ------
+    RuntimeError
+        No clear goal in 1,000 draws and no clear way home (a workspace box
+        that leaves no room).
+
     """
     roomy = None if collision is None else collision.inflated(BABBLE_ROOM)
     for _ in range(1000):

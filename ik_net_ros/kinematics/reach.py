@@ -1,4 +1,5 @@
-"""Projection of arbitrary target poses onto the orientations a 4-DOF arm can take.
+"""
+Projection of arbitrary target poses onto the orientations a 4-DOF arm can take.
 
 A tool orientation of this arm is always Rz(q1) Ry(phi): no roll, and the yaw q1 is tied to the
 position's azimuth about the joint1 axis. A PoseStamped from a user or an RViz marker is in
@@ -23,12 +24,11 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-import numpy as np
-
-from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, ArmGeometry
-from ik_net_ros.kinematics.inverse import IkSolutions, ik_solutions, solve_yaw_pitch
+from ik_net_ros.kinematics.geometry import ArmGeometry, DEFAULT_GEOMETRY
+from ik_net_ros.kinematics.inverse import ik_solutions, IkSolutions, solve_yaw_pitch
 from ik_net_ros.kinematics.rotations import canonical_quat
 from ik_net_ros.kinematics.validation import as_pose_array
+import numpy as np
 
 __all__ = ['project_pose', 'project_and_solve', 'project_both', 'is_reachable']
 
@@ -40,11 +40,16 @@ _TIE = 1e-12
 
 
 def project_pose(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
-    """Nearest pose the arm can take by the module's rule (same position, orientation
-    projected). Shape (7,) or (N, 7) as given.
+    """
+    Nearest pose the arm can take by the module's rule (same position, orientation projected).
 
-    Raises:
-        InvalidPoseError: wrong shape, NaN/inf or a zero quaternion.
+    Shape (7,) or (N, 7) as given.
+
+    Raises
+    ------
+    InvalidPoseError
+        Wrong shape, NaN/inf or a zero quaternion.
+
     """
     p, single = as_pose_array(poses)
     out, _ = project_and_solve(p, geometry)
@@ -53,9 +58,11 @@ def project_pose(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
 
 def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
                       closed_form: bool = True) -> tuple[np.ndarray, IkSolutions]:
-    """Projected poses (N, 7) of validated poses ``p`` (see :func:`as_pose_array`) and the
-    closed-form solutions of the projected poses, computed once for both uses
-    (``closed_form=False``: their reachability only, see :func:`solve_yaw_pitch`).
+    """
+    Projected poses (N, 7) of validated poses ``p``.
+
+    (see :func:`as_pose_array`) and the closed-form solutions of the projected poses, computed once
+    for both uses (``closed_form=False``: their reachability only, see :func:`solve_yaw_pitch`).
 
     The preferred yaw candidate is solved for every pose, the other one only for the poses
     the first cannot reach (rarely any): about half the work of solving both. Yaw and pitch are
@@ -83,11 +90,14 @@ def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
 
 def project_both(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY
                  ) -> tuple[list[np.ndarray], list[IkSolutions], np.ndarray]:
-    """Both yaw candidates of validated poses ``p`` (N, 7), reaching forward (index 0) and
-    behind (1): their projected poses (N, 7) and closed-form solutions, and how well the
-    forward candidate's tool y axis matches the requested one (N,), in [-1, 1] (the behind
-    candidate's match is its negation; 0 is the rule's tie). For callers that choose between
-    the candidates themselves (the solution nearest a seed)."""
+    """
+    Both yaw candidates of validated poses ``p`` (N, 7), reaching forward (index 0) and behind.
+
+    (1): their projected poses (N, 7) and closed-form solutions, and how well the forward
+    candidate's tool y axis matches the requested one (N,), in [-1, 1] (the behind candidate's
+    match is its negation; 0 is the rule's tie). For callers that choose between the candidates
+    themselves (the solution nearest a seed).
+    """
     d = _directions(p, geometry)
     poses, solutions = [], []
     for back in (False, True):
@@ -138,8 +148,7 @@ def _directions(p: np.ndarray, geometry: ArmGeometry) -> _Directions:
 
 def _candidate(d: _Directions, back: np.ndarray, rows, geometry: ArmGeometry,
                closed_form: bool) -> tuple[np.ndarray, IkSolutions]:
-    """Quaternions and solutions of one yaw candidate (``back``: reaching behind) of
-    ``rows``."""
+    """Quaternions and solutions of one yaw candidate (``back``: reaching behind) of ``rows``."""
     sign = np.where(back, -1.0, 1.0)
     cy, sy = d.c[rows] * sign, d.s[rows] * sign + 0.0  # + 0.0: a yaw of pi, never -pi
     cp = np.where(d.ahead[rows] * sign >= -_TIE, d.level[rows], -d.level[rows])
@@ -157,8 +166,11 @@ def _poses(p: np.ndarray, quat: np.ndarray) -> np.ndarray:
 
 
 def _axis_yaw(vx: np.ndarray, vy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The yaw's direction on the joint1 axis: the requested y axis's horizontal direction
-    (vy, -vx), unit; (1, 0) where that is vertical."""
+    """
+    Return the yaw's direction on the joint1 axis.
+
+    The requested y axis's horizontal direction (vy, -vx), unit; (1, 0) where that is vertical.
+    """
     norm = np.sqrt(vx * vx + vy * vy)
     flat = norm == 0.0
     norm[flat] = 1.0
@@ -166,16 +178,23 @@ def _axis_yaw(vx: np.ndarray, vy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _half_angle(c: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(cos a/2, sin a/2) of the angle a with cosine c and sine s, times a positive factor:
-    (1 + c, s), or where c < 0 (1 + c would cancel) (|s|, copysign(1 - c, s))."""
+    """
+    (cos a/2, sin a/2) of the angle a with cosine c and sine s, times a positive factor.
+
+    (1 + c, s), or where c < 0 (1 + c would cancel) (|s|, copysign(1 - c, s)).
+    """
     back = c < 0.0
     return (np.where(back, np.abs(s), 1.0 + c),
             np.where(back, np.copysign(1.0 - c, s), s))
 
 
 def _quat_of_directions(cy, sy, cp, sp) -> np.ndarray:
-    """Canonical quaternions (N, 4) of Rz(yaw) Ry(pitch), yaw and pitch given by their cosines
-    and sines: (x, y, z, w) = (-sa sb, ca sb, sa cb, ca cb) of the half angles."""
+    """
+    Canonical quaternions (N, 4) of Rz(yaw) Ry(pitch).
+
+    Yaw and pitch given by their cosines and sines: (x, y, z, w) = (-sa sb, ca sb, sa cb, ca cb) of
+    the half angles.
+    """
     ca, sa = _half_angle(cy, sy)
     cb, sb = _half_angle(cp, sp)
     scale = 1.0 / np.sqrt((ca * ca + sa * sa) * (cb * cb + sb * sb))
@@ -192,15 +211,23 @@ def _quat_of_directions(cy, sy, cp, sp) -> np.ndarray:
 
 
 def is_reachable(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY, project: bool = True):
-    """True where the arm can reach the pose inside its joint limits.
+    """
+    Return True where the arm can reach the pose inside its joint limits.
 
-    Args:
-        poses: (7,) or (N, 7).
-        project: judge the projected pose (see :func:`project_pose`); False judges the pose as
-            given, so orientations with roll or a wrong yaw are unreachable.
+    Parameters
+    ----------
+    poses
+        (7,) or (N, 7).
+    project
+        Judge the projected pose (see :func:`project_pose`); False judges the pose as
+        given, so orientations with roll or a wrong yaw are unreachable.
+    geometry
+        The arm's geometry (default: ROBOTIS's humble description).
 
-    Returns:
-        bool, or (N,) bool array.
+    Returns
+    -------
+    bool, or (N,) bool array.
+
     """
     p, single = as_pose_array(poses)
     sol = project_and_solve(p, geometry)[1] if project else ik_solutions(p, geometry)

@@ -1,4 +1,7 @@
-"""Quaternion helpers, vectorised over leading axes. Quaternions are [qx, qy, qz, qw].
+"""
+Quaternion helpers, vectorised over leading axes.
+
+Quaternions are [qx, qy, qz, qw].
 
 Three short formulas do not justify a dependency on scipy's Rotation (about 40 MB); these are
 checked against independent 4x4 transform chains in the tests.
@@ -34,8 +37,12 @@ def quat_from_yaw_pitch(yaw: np.ndarray, pitch: np.ndarray) -> np.ndarray:
 
 
 def canonical_quat(quat: np.ndarray) -> np.ndarray:
-    """The sign convention of the package: qw >= 0; where qw == 0, the first non-zero of
-    (qx, qy, qz) is positive. q and -q are the same rotation; networks need one of them."""
+    """
+    Apply the sign convention of the package: qw >= 0.
+
+    Where qw == 0, the first non-zero of (qx, qy, qz) is positive. q and -q are the same rotation;
+    networks need one of them.
+    """
     quat = np.array(quat, dtype=float)
     if quat.ndim == 2 and np.all(quat[:, 3] != 0.0):  # the common case: qw decides alone
         quat[quat[:, 3] < 0.0] *= -1.0

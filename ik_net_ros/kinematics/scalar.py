@@ -1,4 +1,5 @@
-"""Single-pose twins of validation, projection and the closed form, in plain Python floats.
+"""
+Single-pose twins of validation, projection and the closed form, in plain Python floats.
 
 For one pose numpy's per-call overhead dominates (about 300 us for the vectorised pipeline);
 these do the same arithmetic in about 10 us, which is what a live IK node needs. The tests check
@@ -11,10 +12,8 @@ import math
 import numbers
 import reprlib
 
-import numpy as np
-
 from ik_net_ros.errors import InvalidPoseError
-from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, JOINT_LOWER, JOINT_UPPER, ArmGeometry
+from ik_net_ros.kinematics.geometry import ArmGeometry, DEFAULT_GEOMETRY, JOINT_LOWER, JOINT_UPPER
 from ik_net_ros.kinematics.inverse import (
     LIMIT_TOLERANCE,
     OUT_OF_REACH,
@@ -24,6 +23,7 @@ from ik_net_ros.kinematics.inverse import (
     STRICT_TOLERANCE,
 )
 from ik_net_ros.kinematics.validation import MAX_COORDINATE, MIN_QUAT_NORM
+import numpy as np
 
 __all__ = ['validate_pose', 'project_and_solve_one', 'OneSolution']
 
@@ -33,12 +33,17 @@ _ON_AXIS, _TIE = 1e-9, 1e-12  # as kinematics.reach
 
 
 def validate_pose(pose) -> list[float]:
-    """[x, y, z, qx, qy, qz, qw] with a unit, canonical (qw >= 0) quaternion; the same rules
-    as :func:`~ik_net_ros.kinematics.validation.as_pose_array`, in plain floats.
+    """
+    [x, y, z, qx, qy, qz, qw] with a unit, canonical (qw >= 0) quaternion.
 
-    Raises:
-        InvalidPoseError: not 7 real numbers, NaN/inf, a coordinate beyond MAX_COORDINATE m,
-            or a zero quaternion.
+    The same rules as :func:`~ik_net_ros.kinematics.validation.as_pose_array`, in plain floats.
+
+    Raises
+    ------
+    InvalidPoseError
+        Not 7 real numbers, NaN/inf, a coordinate beyond MAX_COORDINATE m,
+        or a zero quaternion.
+
     """
     # a list of 7 floats (the node's case) or a plain float ndarray converts in one step;
     # anything else is checked value by value: complex, strings, booleans and masked values
@@ -101,7 +106,7 @@ def _sequence(pose):
 
 
 def _real(value) -> float:
-    """A real number as a float; InvalidPoseError for anything else (complex, str, bool...)."""
+    """Return a real number as a float; InvalidPoseError for anything else (complex, str...)."""
     if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
         raise InvalidPoseError(f'pose: {reprlib.repr(value)} is not a real number')
     try:
@@ -117,8 +122,11 @@ def _wrap(a: float) -> float:
 
 
 class OneSolution:
-    """Closed-form solutions of one projected pose: ``joints`` [up, down] (tuples or None),
-    ``valid``/``strict`` flags per branch, ``reason`` code."""
+    """
+    Closed-form solutions of one projected pose.
+
+    ``joints`` [up, down] (tuples or None), ``valid``/``strict`` flags per branch, ``reason`` code.
+    """
 
     __slots__ = ('joints', 'valid', 'strict', 'reason')
 
@@ -130,7 +138,7 @@ class OneSolution:
         return self.valid[0] or self.valid[1]
 
     def pick(self):
-        """The branch rule of :func:`ik_net_ros.kinematics.inverse.pick_branch`: (4,) or None."""
+        """Apply :func:`ik_net_ros.kinematics.inverse.pick_branch`'s rule: (4,) or None."""
         v, s = self.valid, self.strict
         if not (v[0] or v[1]):
             return None
@@ -142,8 +150,11 @@ _CONSTANTS: dict[int, tuple] = {}  # id(geometry) -> (geometry, constants)
 
 
 def _constants(g: ArmGeometry) -> tuple[float, ...]:
-    """The closed form's constants of ``g``, made once per geometry object (an lru_cache
-    would hash the dataclass on every call: 0.3 us, a tenth of the projection)."""
+    """
+    Return the closed form's constants of ``g``, made once per geometry object.
+
+    (an lru_cache would hash the dataclass on every call: 0.3 us, a tenth of the projection).
+    """
     entry = _CONSTANTS.get(id(g))
     if entry is None:  # the entry holds g, so no other object can take its id meanwhile
         if len(_CONSTANTS) > 64:
@@ -155,8 +166,11 @@ def _constants(g: ArmGeometry) -> tuple[float, ...]:
 
 
 def _bounds(tolerance: float) -> tuple[float, ...]:
-    """lower1, upper1, ..., lower4, upper4 widened by ``tolerance`` (as the vectorised check
-    computes them)."""
+    """
+    lower1, upper1, ..., lower4, upper4 widened by ``tolerance``.
+
+    (as the vectorised check computes them).
+    """
     return tuple(v for lo, hi in zip(_LOWER, _UPPER) for v in (lo - tolerance, hi + tolerance))
 
 
@@ -170,10 +184,13 @@ def _inside(q, bounds: tuple[float, ...]) -> bool:
 
 def _solve_yaw_pitch(dx, y, z, c1, s1, cp, sp, g: ArmGeometry, both: bool = True
                      ) -> OneSolution:
-    """The closed form of :func:`ik_net_ros.kinematics.inverse.solve_yaw_pitch` for one pose
-    (yaw and pitch given by their cosines and sines), the same float operations in the same
-    order (the tests hold both to equality); _wrap is written out: a call costs as much as its
-    arithmetic here."""
+    """
+    Return the closed form of :func:`ik_net_ros.kinematics.inverse.solve_yaw_pitch` for one pose.
+
+    (yaw and pitch given by their cosines and sines), the same float operations in the same order
+    (the tests hold both to equality); _wrap is written out: a call costs as much as its arithmetic
+    here.
+    """
     _, tool, shoulder_z, l1, l2, theta0, offsets = _constants(g)
     r = dx * c1 + y * s1
     rw = r - tool * cp
@@ -214,11 +231,14 @@ def _half_angle(c: float, s: float) -> tuple[float, float]:
 
 def project_and_solve_one(p: list[float], g: ArmGeometry = DEFAULT_GEOMETRY,
                           both: bool = True) -> tuple[list[float], OneSolution]:
-    """The projection rule of :mod:`ik_net_ros.kinematics.reach` for one validated pose, and the
-    closed-form solutions of the projected pose (:func:`ik_net_ros.kinematics.reach.
-    project_and_solve`'s float operations). ``both=False`` skips the elbow-down branch when
-    elbow up is strictly inside the limits (then reported as not valid): the branch rule's
-    pick is the same, one solution cheaper."""
+    """
+    Apply the projection rule of :mod:`ik_net_ros.kinematics.reach` for one validated pose.
+
+    And the closed-form solutions of the projected pose (:func:`ik_net_ros.kinematics.reach.
+    project_and_solve`'s float operations). ``both=False`` skips the elbow-down branch when elbow
+    up is strictly inside the limits (then reported as not valid): the branch rule's pick is the
+    same, one solution cheaper.
+    """
     x, y, z, qx, qy, qz, qw = p
     # requested tool x axis u (rotation column 0) and y axis v (column 1)
     ux, uy, uz = 1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy + qz * qw), 2 * (qx * qz - qy * qw)

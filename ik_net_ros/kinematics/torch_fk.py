@@ -1,11 +1,13 @@
-"""Torch twin of :func:`ik_net_ros.kinematics.forward.forward_kinematics`, differentiable, for
-task-space training losses. Same formulas, same quaternion sign convention (qw >= 0)."""
+"""
+Torch twin of :func:`ik_net_ros.kinematics.forward.forward_kinematics`, differentiable.
+
+For task-space training losses. Same formulas, same quaternion sign convention (qw >= 0).
+"""
 
 from __future__ import annotations
 
+from ik_net_ros.kinematics.geometry import ArmGeometry, DEFAULT_GEOMETRY
 import torch
-
-from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, ArmGeometry
 
 __all__ = ['forward_kinematics_torch']
 

@@ -1,6 +1,9 @@
-"""A real arm is not the nominal one: its servo horns sit a little off zero, its links differ by a
-millimetre, and the XM430s sag under gravity. :class:`TrueArm` is such an arm, for simulations
-(the sim backend's hidden truth, the tracker, calibration tests and demos).
+"""
+A real arm is not the nominal one.
+
+Its servo horns sit a little off zero, its links differ by a millimetre, and the XM430s sag under
+gravity. :class:`TrueArm` is such an arm, for simulations (the sim backend's hidden truth, the
+tracker, calibration tests and demos).
 
 Sag: the gravity torque on joints 2 and 3 grows with the horizontal reach of what they carry, so
 each deflects by ``sag[j] * h_j / L_j`` rad (h_j: the horizontal distance from joint j to the tool
@@ -10,38 +13,41 @@ along the arm's plane, signed; L_j: the length it can reach at most), tool point
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field, replace
-
-import numpy as np
-import yaml
+import math
 
 from ik_net_ros.bounded_files import check_number, load_yaml
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics.forward import forward_kinematics
 from ik_net_ros.kinematics.geometry import (
-    DEFAULT_GEOMETRY,
-    LINK_FIELDS,
     ArmGeometry,
+    DEFAULT_GEOMETRY,
     geometry_from_dict,
+    LINK_FIELDS,
 )
 from ik_net_ros.kinematics.rotations import canonical_quat
 from ik_net_ros.kinematics.validation import as_joint_array
+import numpy as np
+import yaml
 
 __all__ = ['TrueArm', 'LINK_FIELDS', 'measure', 'MAX_SAG']
 
 MAX_SAG = 0.1  # rad: an XM430 arm sags a few tenths of a degree
 
+
 @dataclass(frozen=True)
 class TrueArm:
-    """geometry: link lengths and joint zero offsets of this arm. sag: rad of joints 2 and 3 at
-    the longest horizontal reach."""
+    """
+    geometry: link lengths and joint zero offsets of this arm.
+
+    sag: rad of joints 2 and 3 at the longest horizontal reach.
+    """
 
     geometry: ArmGeometry = DEFAULT_GEOMETRY
     sag: tuple[float, float] = field(default=(0.0, 0.0))
 
     def link_angles(self, joints) -> np.ndarray:
-        """The links' angles (N, 4) for commanded joints (N, 4): offsets, then sag."""
+        """Return the links' angles (N, 4) for commanded joints (N, 4): offsets, then sag."""
         q, _ = as_joint_array(joints)
         g = self.geometry
         q = q + np.asarray(g.joint_offsets)
@@ -54,7 +60,7 @@ class TrueArm:
         return q
 
     def tool_poses(self, joints) -> np.ndarray:
-        """The true tool poses (N, 7) or (7,) of commanded joints."""
+        """Return the true tool poses (N, 7) or (7,) of commanded joints."""
         q, single = as_joint_array(joints)
         poses = forward_kinematics(self.link_angles(q), replace(self.geometry,
                                                                 joint_offsets=(0.0,) * 4))
@@ -63,8 +69,11 @@ class TrueArm:
     @classmethod
     def random(cls, seed: int = 0, offsets_deg: float = 1.5, links_mm: float = 1.5,
                sag_deg: float = 0.5, base: ArmGeometry = DEFAULT_GEOMETRY) -> TrueArm:
-        """An arm with errors drawn uniformly up to the given sizes (the issue's imperfect arm:
-        1.5 deg offsets, 1.5 mm links, 0.5 deg sag)."""
+        """
+        Return an arm with errors drawn uniformly up to the given sizes.
+
+        (the issue's imperfect arm: 1.5 deg offsets, 1.5 mm links, 0.5 deg sag).
+        """
         rng = np.random.default_rng(seed)
 
         def draw(size, n=None):  # 60-100 % of the size, either sign: errors that matter
@@ -79,7 +88,7 @@ class TrueArm:
 
     @classmethod
     def from_dict(cls, data: dict) -> TrueArm:
-        """Raises ValueError on a malformed dict or a geometry that is not an OM-X."""
+        """Build a true arm from a mapping; ValueError if malformed or not an OM-X geometry."""
         if not isinstance(data, dict) or not isinstance(data.get('geometry', {}), dict):
             raise ValueError('a true arm is a mapping with geometry and sag')
         geometry = geometry_from_dict(data.get('geometry', {}))
@@ -95,8 +104,16 @@ class TrueArm:
 
     @classmethod
     def load(cls, path) -> TrueArm:
-        """Raises DatasetError: a missing, unreadable, oversized or malformed file (see
-        :func:`ik_net_ros.bounded_files.load_yaml`) or values that are not an OM-X."""
+        """
+        Load a true arm file.
+
+        Raises
+        ------
+        DatasetError
+            A missing, unreadable, oversized or malformed file (see
+            :func:`ik_net_ros.bounded_files.load_yaml`) or values that are not an OM-X.
+
+        """
         data = load_yaml(path, DatasetError, 'true arm')
         try:
             return cls.from_dict(data)
@@ -106,8 +123,12 @@ class TrueArm:
 
 def measure(poses: np.ndarray, rng: np.random.Generator, position_sigma: float = 3e-4,
             orientation_sigma: float = math.radians(0.2)) -> np.ndarray:
-    """What a tracker reports for true poses (N, 7): Gaussian position noise (m, per axis) and a
-    random small rotation (rad, per axis of its rotation vector); quaternions stay canonical."""
+    """
+    Return what a tracker reports for true poses (N, 7).
+
+    Gaussian position noise (m, per axis) and a random small rotation (rad, per axis of its
+    rotation vector); quaternions stay canonical.
+    """
     poses = np.array(poses, dtype=float, ndmin=2)
     position_sigma, orientation_sigma = abs(position_sigma), abs(orientation_sigma)  # -0.0 too
     out = poses.copy()

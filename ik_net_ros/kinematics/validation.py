@@ -1,4 +1,5 @@
-"""Input checks shared by every layer: types, shapes, finiteness, magnitudes, quaternion norms.
+"""
+Input checks shared by every layer: types, shapes, finiteness, magnitudes, quaternion norms.
 
 Only clean finite real numbers are poses or joints: complex numbers, strings, booleans, masked
 arrays and numbers too large for a float are refused with an :class:`InvalidPoseError` (or
@@ -9,10 +10,9 @@ from __future__ import annotations
 
 import numbers
 
-import numpy as np
-
 from ik_net_ros.errors import InvalidJointsError, InvalidPoseError
 from ik_net_ros.kinematics.rotations import canonical_quat
+import numpy as np
 
 __all__ = ['as_pose_array', 'pose_rows', 'check_pose_rows', 'as_joint_array', 'real_array',
            'unit_quaternions', 'MIN_QUAT_NORM', 'MAX_COORDINATE']
@@ -26,11 +26,15 @@ _SAFE_LOW, _SAFE_HIGH = 1e-150, 1e150
 
 
 def real_array(values, name: str, error: type[Exception]) -> np.ndarray:
-    """``values`` as a float64 array, or ``error`` if they are not plain real numbers.
+    """
+    ``values`` as a float64 array, or ``error`` if they are not plain real numbers.
 
-    Raises:
-        error: complex, string, boolean or object values that are not real numbers, a masked
-            array, or a number too large for a float (``10**400``).
+    Raises
+    ------
+    error
+        Complex, string, boolean or object values that are not real numbers, a masked
+        array, or a number too large for a float (``10**400``).
+
     """
     if isinstance(values, np.ma.MaskedArray):
         raise error(f'{name}: a masked array (fill or drop the masked values first)')
@@ -49,11 +53,16 @@ def real_array(values, name: str, error: type[Exception]) -> np.ndarray:
 
 
 def unit_quaternions(quat: np.ndarray, name: str = 'poses') -> np.ndarray:
-    """Unit, canonical quaternions (N, 4) of finite ones, without overflow or underflow: each
-    is scaled by its largest component first (1e200 or 1e-200 components have a direction).
+    """
+    Return unit, canonical quaternions (N, 4) of finite ones, without overflow or underflow.
 
-    Raises:
-        InvalidPoseError: a quaternion of norm < MIN_QUAT_NORM (a zero quaternion).
+    Each is scaled by its largest component first (1e200 or 1e-200 components have a direction).
+
+    Raises
+    ------
+    InvalidPoseError
+        A quaternion of norm < MIN_QUAT_NORM (a zero quaternion).
+
     """
     x, y, z, w = quat[:, 0], quat[:, 1], quat[:, 2], quat[:, 3]
     with np.errstate(over='ignore', under='ignore'):  # such squares take the slow path below
@@ -78,11 +87,17 @@ def unit_quaternions(quat: np.ndarray, name: str = 'poses') -> np.ndarray:
 
 
 def pose_rows(poses, name: str = 'poses') -> tuple[np.ndarray, bool]:
-    """The first half of :func:`as_pose_array`: poses as a float64 (N, 7) array (a new one)
-    and whether one pose (7,) was given, values not yet checked.
+    """
+    Return the first half of :func:`as_pose_array`.
 
-    Raises:
-        InvalidPoseError: not real numbers, or the wrong shape.
+    Poses as a float64 (N, 7) array (a new one) and whether one pose (7,) was given, values not yet
+    checked.
+
+    Raises
+    ------
+    InvalidPoseError
+        Not real numbers, or the wrong shape.
+
     """
     arr = real_array(poses, name, InvalidPoseError)
     single = arr.ndim == 1
@@ -96,12 +111,18 @@ def pose_rows(poses, name: str = 'poses') -> tuple[np.ndarray, bool]:
 
 
 def check_pose_rows(arr: np.ndarray, name: str = 'poses') -> np.ndarray:
-    """The second half of :func:`as_pose_array`: ``arr`` (N, 7) float64 from
-    :func:`pose_rows`, checked, its quaternions made unit and canonical in place.
+    """
+    Return the second half of :func:`as_pose_array`.
 
-    Raises:
-        InvalidPoseError: NaN/inf, a coordinate beyond MAX_COORDINATE m, or a quaternion of
-            norm < 1e-6.
+    ``arr`` (N, 7) float64 from :func:`pose_rows`, checked, its quaternions made unit and canonical
+    in place.
+
+    Raises
+    ------
+    InvalidPoseError
+        NaN/inf, a coordinate beyond MAX_COORDINATE m, or a quaternion of
+        norm < 1e-6.
+
     """
     # one reduction over the whole array first: the per-row ones only to name the culprit
     if not np.isfinite(arr).all():
@@ -120,10 +141,13 @@ def check_pose_rows(arr: np.ndarray, name: str = 'poses') -> np.ndarray:
 
 
 def _unit_in_place(quat: np.ndarray) -> bool:
-    """The common case of :func:`unit_quaternions`, in place, column by column (an (N, 4)
-    operation runs 4-element loops: 2x slower): no square over- or underflowed, no norm is
-    too small and every qw is non-zero, so the canonical sign is qw's. The same float
-    operations as the single-pose twin (q / +-norm). False, nothing changed, otherwise."""
+    """
+    Handle the common case of :func:`unit_quaternions`, in place, column by column.
+
+    (an (N, 4) operation runs 4-element loops: 2x slower): no square over- or underflowed, no norm
+    is too small and every qw is non-zero, so the canonical sign is qw's. The same float operations
+    as the single-pose twin (q / +-norm). False, nothing changed, otherwise.
+    """
     x, y, z, w = quat[:, 0], quat[:, 1], quat[:, 2], quat[:, 3]
     with np.errstate(over='ignore', under='ignore'):  # such squares fail the test below
         norm = np.sqrt(x * x + y * y + z * z + w * w)
@@ -138,28 +162,40 @@ def _unit_in_place(quat: np.ndarray) -> bool:
 
 
 def as_pose_array(poses, name: str = 'poses') -> tuple[np.ndarray, bool]:
-    """Validate poses and return them as float64 (N, 7) with unit, canonical quaternions.
+    """
+    Validate poses and return them as float64 (N, 7) with unit, canonical quaternions.
 
-    Args:
-        poses: (7,) or (N, 7) [x, y, z, qx, qy, qz, qw]; metres, base frame.
-        name: what to call the argument in error messages.
+    Parameters
+    ----------
+    poses
+        (7,) or (N, 7) [x, y, z, qx, qy, qz, qw]; metres, base frame.
+    name
+        What to call the argument in error messages.
 
-    Returns:
-        (poses (N, 7) as a new array, single) where single says the input was one pose (7,).
+    Returns
+    -------
+    (poses (N, 7) as a new array, single) where single says the input was one pose (7,).
 
-    Raises:
-        InvalidPoseError: not real numbers, wrong shape, NaN/inf, a coordinate beyond
-            MAX_COORDINATE m, or a quaternion of norm < 1e-6 (zero quaternion).
+    Raises
+    ------
+    InvalidPoseError
+        Not real numbers, wrong shape, NaN/inf, a coordinate beyond
+        MAX_COORDINATE m, or a quaternion of norm < 1e-6 (zero quaternion).
+
     """
     arr, single = pose_rows(poses, name)
     return check_pose_rows(arr, name), single
 
 
 def as_joint_array(joints, name: str = 'joints') -> tuple[np.ndarray, bool]:
-    """Validate joints (4,) or (N, 4) in rad; return float64 (N, 4) and whether one row was given.
+    """
+    Validate joints (4,) or (N, 4) in rad; return float64 (N, 4) and whether one row was given.
 
-    Raises:
-        InvalidJointsError: not real numbers, wrong shape or NaN/inf.
+    Raises
+    ------
+    InvalidJointsError
+        Not real numbers, wrong shape or NaN/inf.
+
     """
     arr = real_array(joints, name, InvalidJointsError)
     single = arr.ndim == 1

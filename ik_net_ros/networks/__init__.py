@@ -1,4 +1,5 @@
-"""Layer 2: the IKNet variants as torch modules, in a registry by name.
+"""
+Layer 2: the IKNet variants as torch modules, in a registry by name.
 
 Each class's default constructor builds the shipped size:
 
@@ -32,7 +33,7 @@ def __getattr__(name: str):
 
 
 def _registry() -> dict:
-    """The one registry of networks by name (adding a network: its file and one line here)."""
+    """Return the registry of networks by name (adding a network: its file and one line here)."""
     from ik_net_ros.networks.focused import FocusedIKNet
     from ik_net_ros.networks.improved import ImprovedIKNet
     from ik_net_ros.networks.original import OriginalIKNet
@@ -40,10 +41,14 @@ def _registry() -> dict:
 
 
 def build_network(name: str, **kwargs):
-    """Instantiate a registered network; ``kwargs`` go to its constructor.
+    """
+    Instantiate a registered network; ``kwargs`` go to its constructor.
 
-    Raises:
-        KeyError: unknown name (message lists the known ones).
+    Raises
+    ------
+    KeyError
+        Unknown name (message lists the known ones).
+
     """
     networks = _registry()
     if name not in networks:

@@ -1,5 +1,8 @@
-"""Focused IKNet (Chen et al., ICCE-TW 2025): a position branch fed only (x, y, z), an
-orientation branch fed only (qx, qy, qz, qw), concatenated into a merging MLP.
+"""
+Focused IKNet (Chen et al., ICCE-TW 2025).
+
+A position branch fed only (x, y, z), an orientation branch fed only (qx, qy, qz, qw), concatenated
+into a merging MLP.
 
     x (N, 7) -> pos (N, 3) -> MLP -> (N, P)  \
              -> quat (N, 4) -> MLP -> (N, O)  -> cat (N, P + O) -> MLP -> Linear -> (N, 4)
@@ -7,10 +10,9 @@ orientation branch fed only (qx, qy, qz, qw), concatenated into a merging MLP.
 
 from __future__ import annotations
 
+from ik_net_ros.networks.layers import mlp, sequence_plan
 import torch
 from torch import nn
-
-from ik_net_ros.networks.layers import mlp, sequence_plan
 
 __all__ = ['FocusedIKNet']
 

@@ -1,5 +1,7 @@
-"""Improved IKNet (Chen et al., ICCE-TW 2025): dropout only after the input layer, Kaiming
-normal initialisation, BatchNorm1d, residual blocks.
+"""
+Improved IKNet (Chen et al., ICCE-TW 2025).
+
+Dropout only after the input layer, Kaiming normal initialisation, BatchNorm1d, residual blocks.
 
     x (N, 7) -> Linear(7, W) -> BN -> act -> Dropout -> [block] x B -> Linear(W, 4)
     block: h + BN(Linear(act(BN(Linear(h))))), then act
@@ -7,10 +9,9 @@ normal initialisation, BatchNorm1d, residual blocks.
 
 from __future__ import annotations
 
+from ik_net_ros.networks.layers import activation_name, make_activation, sequence_plan
 import torch
 from torch import nn
-
-from ik_net_ros.networks.layers import activation_name, make_activation, sequence_plan
 
 __all__ = ['ImprovedIKNet', 'ResidualBlock']
 

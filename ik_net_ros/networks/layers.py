@@ -10,7 +10,7 @@ ACTIVATIONS = {'relu': nn.ReLU, 'silu': nn.SiLU, 'gelu': nn.GELU, 'tanh': nn.Tan
 
 
 def make_activation(name: str) -> nn.Module:
-    """An activation module by name (relu, silu, gelu, tanh)."""
+    """Return an activation module by name (relu, silu, gelu, tanh)."""
     try:
         return ACTIVATIONS[name]()
     except KeyError as e:
@@ -29,7 +29,7 @@ def mlp(in_features: int, widths: tuple[int, ...] | list[int], activation: str =
 
 
 def count_parameters(module: nn.Module) -> int:
-    """Number of trainable parameters."""
+    """Count the trainable parameters."""
     return sum(p.numel() for p in module.parameters() if p.requires_grad)
 
 
@@ -37,10 +37,14 @@ __all__.append('count_parameters')
 
 
 def activation_name(module: nn.Module) -> str:
-    """The ACTIVATIONS name of an activation module.
+    """
+    Return the ACTIVATIONS name of an activation module.
 
-    Raises:
-        TypeError: not one of ACTIVATIONS.
+    Raises
+    ------
+    TypeError
+        Not one of ACTIVATIONS.
+
     """
     for name, kind in ACTIVATIONS.items():
         if type(module) is kind:
@@ -49,11 +53,17 @@ def activation_name(module: nn.Module) -> str:
 
 
 def sequence_plan(seq: nn.Sequential, prefix: str) -> list[dict]:
-    """The torch-free inference form of a Sequential of Linear, BatchNorm1d, activations and
-    Dropout (nested Sequentials too): ops naming their state-dict entries under ``prefix``.
+    """
+    Return the torch-free inference form of a Sequential of Linear, BatchNorm1d.
 
-    Raises:
-        TypeError: a module this form cannot express.
+    Activations and Dropout (nested Sequentials too): ops naming their state-dict entries under
+    ``prefix``.
+
+    Raises
+    ------
+    TypeError
+        A module this form cannot express.
+
     """
     ops: list[dict] = []
     for index, module in enumerate(seq):

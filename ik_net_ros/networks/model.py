@@ -1,5 +1,9 @@
-"""IKModel: a network plus the normalisation it was trained with, so that raw poses (m, unit
-quaternions) go in and joints (rad) come out. Its buffers travel in the checkpoint."""
+"""
+IKModel: a network plus the normalisation it was trained with.
+
+So that raw poses (m, unit quaternions) go in and joints (rad) come out. Its buffers travel in the
+checkpoint.
+"""
 
 from __future__ import annotations
 

@@ -1,12 +1,15 @@
-"""The original IKNet (youtalk/iknet, 2021), exactly: 7-400-300-200-100-50-4, ReLU and
-Dropout(0.1) after every hidden layer, PyTorch's default initialisation; 209,054 parameters."""
+"""
+The original IKNet (youtalk/iknet, 2021), exactly.
+
+7-400-300-200-100-50-4, ReLU and Dropout(0.1) after every hidden layer, PyTorch's default
+initialisation; 209,054 parameters.
+"""
 
 from __future__ import annotations
 
+from ik_net_ros.networks.layers import sequence_plan
 import torch
 from torch import nn
-
-from ik_net_ros.networks.layers import sequence_plan
 
 __all__ = ['OriginalIKNet']
 

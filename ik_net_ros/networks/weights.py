@@ -1,4 +1,5 @@
-"""The torch-free weights file: what CPU inference needs, read with numpy alone.
+"""
+The torch-free weights file: what CPU inference needs, read with numpy alone.
 
 Written beside every checkpoint (``model.pt`` -> ``model.npz``): the state dict as float32
 arrays and, in a ``__meta__`` entry (UTF-8 JSON), the network's name, arguments and inference
@@ -19,16 +20,15 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from pathlib import Path
 import pickle
 import zipfile
-from pathlib import Path
-
-import numpy as np
 
 from ik_net_ros.atomic import atomic_write
 from ik_net_ros.bounded_files import load_npz, open_limited
 from ik_net_ros.errors import CheckpointError
 from ik_net_ros.kinematics.geometry import geometry_from_dict
+import numpy as np
 
 __all__ = ['FORMAT', 'VERSION', 'weights_path', 'save_weights', 'load_weights', 'model_arrays',
            'checkpoint_digest', 'check_pair', 'MAX_MODEL_BYTES']
@@ -41,13 +41,13 @@ _MAX_PICKLE_BYTES = 1 << 20
 
 
 def model_arrays(model) -> dict[str, np.ndarray]:
-    """The state dict of an IKModel as float64 numpy arrays (tensors in; no torch import)."""
+    """Return the state dict of an IKModel as float64 numpy arrays (no torch import)."""
     return {k: v.detach().cpu().double().numpy() for k, v in model.state_dict().items()
             if v.is_floating_point()}
 
 
 def weights_path(checkpoint: str | Path) -> Path:
-    """The weights file that belongs to a checkpoint: the same name, ``.npz``."""
+    """Return the weights file that belongs to a checkpoint: the same name, ``.npz``."""
     return Path(checkpoint).with_suffix('.npz')
 
 
@@ -62,10 +62,14 @@ def _digest(meta: dict, arrays: dict[str, np.ndarray]) -> str:
 
 
 def save_weights(path: str | Path, arrays: dict[str, np.ndarray], meta: dict) -> Path:
-    """Write a weights file atomically; ``arrays`` are stored as float32.
+    """
+    Write a weights file atomically; ``arrays`` are stored as float32.
 
-    Raises:
-        CheckpointError: the file cannot be written.
+    Raises
+    ------
+    CheckpointError
+        The file cannot be written.
+
     """
     path = Path(path)
     arrays = {k: np.asarray(v, dtype=np.float32) for k, v in arrays.items()}
@@ -82,16 +86,24 @@ def save_weights(path: str | Path, arrays: dict[str, np.ndarray], meta: dict) ->
 
 
 def load_weights(path: str | Path, pair: bool = True) -> tuple[dict[str, np.ndarray], dict]:
-    """(arrays, metadata) of a weights file, checked.
+    """
+    Load the arrays and metadata of a weights file, checked.
 
-    Args:
-        pair: check that the checkpoint beside it (same name, ``.pt``), if any, is the same
-            model (:func:`check_pair`).
+    Parameters
+    ----------
+    path
+        The weights file (.npz).
+    pair
+        Check that the checkpoint beside it (same name, ``.pt``), if any, is the same
+        model (:func:`check_pair`).
 
-    Raises:
-        CheckpointError: missing, unreadable, oversized or damaged file, a digest mismatch, a
-            foreign or newer format, non-finite or degenerate content, a geometry that is not
-            an OM-X, or a checkpoint beside it that holds another model.
+    Raises
+    ------
+    CheckpointError
+        Missing, unreadable, oversized or damaged file, a digest mismatch, a
+        foreign or newer format, non-finite or degenerate content, a geometry that is not
+        an OM-X, or a checkpoint beside it that holds another model.
+
     """
     path = Path(path)
     arrays = load_npz(path, CheckpointError, MAX_MODEL_BYTES, 'weights file')
@@ -124,22 +136,33 @@ def load_weights(path: str | Path, pair: bool = True) -> tuple[dict[str, np.ndar
 
 def check_pair(path: Path, meta: dict, checkpoint: Path | None = None,
                digest: str | None = None) -> None:
-    """Refuse a weights file (``path``, its ``meta``) whose checkpoint (default: the same name,
-    ``.pt``), if it exists, holds another model.
+    """
+    Refuse a weights file whose checkpoint, if it exists, holds another model.
 
-    Args:
-        digest: the checkpoint's ``weights_sha256`` when the caller has read it already.
+    Parameters
+    ----------
+    path
+        The weights file.
+    meta
+        Its metadata (``checkpoint_sha256``: the digest of the checkpoint it was exported from).
+    checkpoint
+        The checkpoint to compare with (default: the same name, ``.pt``).
+    digest
+        The checkpoint's ``weights_sha256`` when the caller has read it already.
 
-    Raises:
-        CheckpointError: naming both files, when the checkpoint exists and its digest is not
-            the ``checkpoint_sha256`` of ``meta`` (or cannot be read).
+    Raises
+    ------
+    CheckpointError
+        Naming both files, when the checkpoint exists and its digest is not
+        the ``checkpoint_sha256`` of ``meta`` (or cannot be read).
+
     """
     checkpoint = Path(checkpoint or Path(path).with_suffix('.pt'))
     if not checkpoint.exists():
         return
     theirs = meta.get('checkpoint_sha256')
     if theirs is None:
-        raise CheckpointError(f'{path} was written without its checkpoint\'s digest, so it '
+        raise CheckpointError(f"{path} was written without its checkpoint's digest, so it "
                               f'cannot be matched to {checkpoint}: run `ik_net_ros export '
                               f'{checkpoint}` to write it again')
     if theirs != (digest if digest is not None else checkpoint_digest(checkpoint)):
@@ -169,6 +192,7 @@ class _Opaque:
 
 
 class _DigestUnpickler(pickle.Unpickler):
+
     def find_class(self, module, name):  # nothing is imported: every class is opaque
         return _Opaque
 
@@ -177,11 +201,17 @@ class _DigestUnpickler(pickle.Unpickler):
 
 
 def checkpoint_digest(path: str | Path) -> str | None:
-    """The ``weights_sha256`` a checkpoint (``.pt``) carries, read without torch and without
-    running any of its pickle's classes; None when it has none.
+    """
+    Compute the ``weights_sha256`` of a checkpoint.
 
-    Raises:
-        CheckpointError: unreadable, oversized or not a torch zip checkpoint.
+    (``.pt``) carries, read without torch and without running any of its pickle's classes; None
+    when it has none.
+
+    Raises
+    ------
+    CheckpointError
+        Unreadable, oversized or not a torch zip checkpoint.
+
     """
     with open_limited(path, MAX_MODEL_BYTES, CheckpointError, 'checkpoint') as f:
         try:

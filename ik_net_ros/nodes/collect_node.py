@@ -1,28 +1,25 @@
-"""The ``collect`` node: joint_states in, forward-kinematics pose/joint rows appended to a CSV
-dataset (the format `ik_net_ros train` reads). Nothing recorded is lost: rows reach the disk at
-least every second and on exit (Ctrl-C or SIGTERM)."""
+"""
+The ``collect`` node: joint_states in.
+
+Forward-kinematics pose/joint rows appended to a CSV dataset (the format `ik_net_ros train` reads).
+Nothing recorded is lost: rows reach the disk at least every second and on exit (Ctrl-C or
+SIGTERM).
+"""
 
 from __future__ import annotations
 
 import datetime
 import time
 
-import numpy as np
 from geometry_msgs.msg import PoseStamped
-from rcl_interfaces.msg import SetParametersResult
-from rclpy.clock import Clock, ClockType, JumpThreshold
-from rclpy.duration import Duration
-from rclpy.node import Node
-from sensor_msgs.msg import JointState
-
 from ik_net_ros.data.babble_schedule import BabbleSchedule
 from ik_net_ros.data.coverage import JointCoverage
 from ik_net_ros.data.dataset import MEASURED_COLUMNS
 from ik_net_ros.data.pairing import StampPairer
-from ik_net_ros.data.recorder import RECORD_COLUMNS, CsvRecorder
+from ik_net_ros.data.recorder import CsvRecorder, RECORD_COLUMNS
 from ik_net_ros.data.row_filter import BAD, RowFilter
 from ik_net_ros.errors import DatasetError, InvalidPoseError
-from ik_net_ros.kinematics import JOINT_NAMES, as_pose_array, forward_kinematics, geometry_for
+from ik_net_ros.kinematics import as_pose_array, forward_kinematics, geometry_for, JOINT_NAMES
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.nodes.conversions import (
@@ -33,27 +30,33 @@ from ik_net_ros.nodes.conversions import (
 )
 from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.params import (
-    EXECUTOR,
-    PERIOD_NEED,
-    PREFIX,
-    TABLE_CLEARANCE,
-    WORKSPACE,
-    Spec,
     check_changes,
     declare_parameters,
     description_spec,
+    EXECUTOR,
     frame_accepted,
     int_in,
     non_empty,
     number_in,
     period,
+    PERIOD_NEED,
+    PREFIX,
     prefixed,
+    Spec,
     string_list,
+    TABLE_CLEARANCE,
     topic_name,
+    WORKSPACE,
     workspace_box,
 )
 from ik_net_ros.nodes.qos import SENSOR_STREAM
 from ik_net_ros.nodes.runner import run_node
+import numpy as np
+from rcl_interfaces.msg import SetParametersResult
+from rclpy.clock import Clock, ClockType, JumpThreshold
+from rclpy.duration import Duration
+from rclpy.node import Node
+from sensor_msgs.msg import JointState
 
 PAIR_PERIOD = 0.1  # s between decisions of waiting states: rows reach the file within
 # measured_wait + 0.1 s of their joint state
@@ -78,14 +81,14 @@ PARAMETERS = {  # and 'output', whose default is made at start
                                 lambda v: v == '' or topic_name(v), "'' or a topic name",
                                 fixed=True),
     'measured_tolerance': Spec(0.004, 'seconds a measurement stamp may differ from the joint '
-                                      'state it is paired with (under half the joint states\' '
+                                      "state it is paired with (under half the joint states' "
                                       'period, so a neighbouring state is never taken); '
                                       'states without one are counted, not written',
                                number_in(1e-4, 1.0),
                                'a time in [0.0001, 1] s', fixed=True),
     'measured_wait': Spec(0.5, 'seconds (receive clock) a joint state waits for its '
-                               'measurement before it is decided: more than the tracker\'s '
-                               'latency beyond the joint states\'', number_in(0.01, 0.9),
+                               "measurement before it is decided: more than the tracker's "
+                               "latency beyond the joint states'", number_in(0.01, 0.9),
                           'a time in [0.01, 0.9] s', fixed=True),
     'table_clearance': TABLE_CLEARANCE,
     'workspace': WORKSPACE,
@@ -188,7 +191,7 @@ class CollectNode(Node):
         self._warn_refusals()
 
     def on_measured(self, msg: PoseStamped) -> None:
-        """A tracker's tool pose: validated (frame, finite, a quaternion), then paired."""
+        """Return a tracker's tool pose: validated (frame, finite, a quaternion), then paired."""
         try:
             if not frame_accepted(msg.header.frame_id, 'world',
                                   prefix=self.get_parameter('prefix').value):
@@ -206,8 +209,11 @@ class CollectNode(Node):
         self._warn_refusals()
 
     def on_pair(self) -> None:
-        """Decide the states that have waited; a jump back of this node's clock (sim time
-        restarting) starts a new pairing epoch."""
+        """
+        Decide the states that have waited.
+
+        A jump back of this node's clock (sim time restarting) starts a new pairing epoch.
+        """
         rows = self.pairer.poll(time.monotonic())
         if self.clock_jumped:
             self.clock_jumped = False

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
-from sensor_msgs.msg import JointState
-
 from ik_net_ros.kinematics import JOINT_NAMES
+import numpy as np
+from sensor_msgs.msg import JointState
 
 __all__ = ['pose_to_array', 'pose_to_list', 'array_to_pose', 'joint_state', 'joints_by_name',
            'stamp_to_seconds']
@@ -20,14 +19,17 @@ def pose_to_array(msg: PoseStamped) -> np.ndarray:
 
 
 def pose_to_list(msg: PoseStamped) -> list[float]:
-    """[x, y, z, qx, qy, qz, qw] of a PoseStamped as Python floats (no validation here): the
-    solver's single-pose path takes a list without a conversion."""
+    """
+    [x, y, z, qx, qy, qz, qw] of a PoseStamped as Python floats (no validation here).
+
+    The solver's single-pose path takes a list without a conversion.
+    """
     p, q = msg.pose.position, msg.pose.orientation
     return [p.x, p.y, p.z, q.x, q.y, q.z, q.w]
 
 
 def array_to_pose(pose, frame_id: str, stamp: Time) -> PoseStamped:
-    """A PoseStamped from (7,) [x, y, z, qx, qy, qz, qw]."""
+    """Return a PoseStamped from (7,) [x, y, z, qx, qy, qz, qw]."""
     msg = PoseStamped()
     msg.header.frame_id = frame_id
     msg.header.stamp = stamp
@@ -37,7 +39,7 @@ def array_to_pose(pose, frame_id: str, stamp: Time) -> PoseStamped:
 
 
 def joint_state(positions, stamp: Time, velocities=None, names=JOINT_NAMES) -> JointState:
-    """A JointState for joint1..joint4 (rad, rad/s)."""
+    """Return a JointState for joint1..joint4 (rad, rad/s)."""
     msg = JointState()
     msg.header.stamp = stamp
     msg.name = list(names)
@@ -48,9 +50,12 @@ def joint_state(positions, stamp: Time, velocities=None, names=JOINT_NAMES) -> J
 
 
 def joints_by_name(msg: JointState, names=JOINT_NAMES) -> np.ndarray | None:
-    """Positions (4,) of ``names`` matched by name (other joints ignored); None if one is
-    missing, a name appears twice (which value would be meant?) or the message's arrays do not
-    line up."""
+    """
+    Positions (4,) of ``names`` matched by name (other joints ignored).
+
+    None if one is missing, a name appears twice (which value would be meant?) or the message's
+    arrays do not line up.
+    """
     if len(msg.position) != len(msg.name) or len(set(msg.name)) != len(msg.name):
         return None
     index = {name: i for i, name in enumerate(msg.name)}
@@ -61,5 +66,3 @@ def joints_by_name(msg: JointState, names=JOINT_NAMES) -> np.ndarray | None:
 
 def stamp_to_seconds(stamp: Time) -> float:
     return stamp.sec + stamp.nanosec * 1e-9
-
-

@@ -1,5 +1,8 @@
-"""The core's Python ``logging`` (hardware EEPROM writes, reconnects, solver notes) on the node's
-ROS logger: the console, ``/rosout`` and log files see them as the node's own lines.
+"""
+The core's Python ``logging``.
+
+(hardware EEPROM writes, reconnects, solver notes) on the node's ROS logger: the console,
+``/rosout`` and log files see them as the node's own lines.
 
 The core must not import rclpy, so it logs through Python's ``logging`` under ``ik_net_ros``;
 each node calls :func:`bridge_core_logs` once, first thing after ``Node.__init__`` (so what its
@@ -35,8 +38,11 @@ class RosLogHandler(logging.Handler):
 
 
 def bridge_core_logs(node) -> RosLogHandler:
-    """Send the core's log records to ``node``'s logger from now on (replacing any earlier
-    bridge: one node per process). Returns the handler."""
+    """
+    Send the core's log records to ``node``'s logger from now on.
+
+    (replacing any earlier bridge: one node per process). Returns the handler.
+    """
     core = logging.getLogger(CORE_LOGGER)
     for handler in [h for h in core.handlers if isinstance(h, RosLogHandler)]:
         core.removeHandler(handler)

@@ -1,5 +1,7 @@
-"""The ``driver`` node, a managed (lifecycle) node: joint commands in, the arm moved,
-``joint_states`` out at a fixed rate.
+"""
+The ``driver`` node, a managed (lifecycle) node.
+
+Joint commands in, the arm moved, ``joint_states`` out at a fixed rate.
 
 Lifecycle, as ROS 2 hardware drivers have it: **configure** opens the port, checks and writes
 the servo setup (torque off); **activate** turns torque on holding the present pose and takes
@@ -11,24 +13,23 @@ work as with an unmanaged driver; ``ros2 lifecycle set /driver deactivate`` etc.
 
 from __future__ import annotations
 
-import numpy as np
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped
-from rcl_interfaces.msg import SetParametersResult
-from rclpy.lifecycle import LifecycleNode, State, TransitionCallbackReturn
-from sensor_msgs.msg import JointState
-from std_msgs.msg import Float64
-from std_srvs.srv import SetBool
-
 from ik_net_ros.errors import ConfigError, HardwareError, IkNetError, UnsafeGoalError
 from ik_net_ros.hardware import GRIPPER_JOINTS, make_backend
 from ik_net_ros.kinematics import JOINT_NAMES
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state, joints_by_name
 from ik_net_ros.nodes.core_logs import bridge_core_logs
-from ik_net_ros.nodes.driver_params import PARAMETERS, backend_settings
+from ik_net_ros.nodes.driver_params import backend_settings, PARAMETERS
 from ik_net_ros.nodes.gripper_action import make_gripper_action
 from ik_net_ros.nodes.params import check_changes, declare_parameters, prefixed
 from ik_net_ros.nodes.runner import run_node
+import numpy as np
+from rcl_interfaces.msg import SetParametersResult
+from rclpy.lifecycle import LifecycleNode, State, TransitionCallbackReturn
+from sensor_msgs.msg import JointState
+from std_msgs.msg import Float64
+from std_srvs.srv import SetBool
 
 __all__ = ['DriverNode', 'PARAMETERS', 'backend_settings']
 
@@ -211,9 +212,12 @@ class DriverNode(LifecycleNode):
             self.truth_pub.publish(array_to_pose(truth, 'world', stamp))
 
     def on_set_torque(self, request: SetBool.Request, response: SetBool.Response):
-        """``~/set_torque``: false lets a person move the arm by hand; true holds the present
-        pose (an old command is never replayed). Only while active (the lifecycle owns the
-        torque otherwise)."""
+        """
+        ``~/set_torque``: false lets a person move the arm by hand.
+
+        True holds the present pose (an old command is never replayed). Only while active (the
+        lifecycle owns the torque otherwise).
+        """
         if not self.active:
             response.success = False
             response.message = ('the driver is not active (ros2 lifecycle set '
@@ -238,11 +242,16 @@ class DriverNode(LifecycleNode):
             self.get_logger().warning(f'gripper_command ignored: {e}', throttle_duration_sec=2.0)
 
     def set_gripper(self, metres: float) -> float:
-        """The gripper goal of the topic and the action: clamped into the range (said in the
-        log); returns the position used.
+        """
+        Send a gripper goal of the topic or the action, clamped into the range (logged).
 
-        Raises:
-            HardwareError: the driver is not active, there is no gripper, or not a number.
+        Returns the position used.
+
+        Raises
+        ------
+        HardwareError
+            The driver is not active, there is no gripper, or not a number.
+
         """
         if not self.active:
             raise HardwareError(f'the driver is not active ({self.not_ready or "torque off"})')
@@ -275,8 +284,7 @@ class DriverNode(LifecycleNode):
         self.diag_pub.publish(array)
 
     def shutdown(self) -> None:
-        """Explicit hardware cleanup: torque as configured, port closed (an emulated bus
-        stopped)."""
+        """Clean up the hardware: torque as configured, port closed, an emulated bus stopped."""
         self._close()
 
 

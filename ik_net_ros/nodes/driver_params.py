@@ -1,5 +1,8 @@
-"""The driver node's parameters (one table: default, description, rule) and the backend
-settings they make."""
+"""
+The driver node's parameters.
+
+(one table: default, description, rule) and the backend settings they make.
+"""
 
 from __future__ import annotations
 
@@ -11,19 +14,19 @@ from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.nodes.params import (
-    EXECUTOR,
-    PERIOD_NEED,
-    PREFIX,
-    TABLE_CLEARANCE,
-    WORKSPACE,
-    Spec,
     description_spec,
+    EXECUTOR,
     int_in,
     joint_vector,
     non_empty,
     number_in,
     one_of,
     period,
+    PERIOD_NEED,
+    PREFIX,
+    Spec,
+    TABLE_CLEARANCE,
+    WORKSPACE,
     workspace_box,
 )
 
@@ -37,14 +40,14 @@ PARAMETERS = {
     'backend': Spec('sim', 'sim (simulated arm) | dynamixel (servos on port) | emulated (servo '
                            'emulator)', one_of(*BACKENDS), ' | '.join(BACKENDS), fixed=True),
     'description': description_spec('whose gripper range applies (humble -0.010..0.019 m, '
-                                     'jazzy -0.011..0.020 m)'),
+                                    'jazzy -0.011..0.020 m)'),
     'rate': Spec(100.0, 'joint_states rate, Hz', number_in(1.0, 1000.0),
                  'a rate in [1, 1000] Hz', fixed=True),
     'home': Spec(list(HOME_POSE), 'start pose of the simulated or emulated arm, rad '
                                   '[joint1..joint4]', joint_vector,
                  '4 joint angles inside the limits', fixed=True),
     'max_velocity': Spec(VELOCITY_LIMIT, 'rad/s no joint exceeds, on every backend: goals are '
-                                         'interpolated at it, and the servos\' Profile Velocity '
+                                         "interpolated at it, and the servos' Profile Velocity "
                                          'is set from it (never above their Velocity Limit)',
                          number_in(0.0, VELOCITY_LIMIT, low_open=True),
                          f'a speed in (0, {VELOCITY_LIMIT}] rad/s'),
@@ -96,7 +99,7 @@ PARAMETERS = {
                                one_of(*LEFTOVERS), ' | '.join(LEFTOVERS), fixed=True),
     'gripper_allow_stalling': Spec(False, 'GripperCommand action: a goal whose fingers stall '
                                           '(an object between them) succeeds (true: grasping) '
-                                          'or aborts (false, ROBOTIS\'s controller default)',
+                                          "or aborts (false, ROBOTIS's controller default)",
                                    fixed=True),
     'autostart': Spec(True, 'configure and activate at start (torque on, holding the pose), '
                             'retrying every reconnect_period until the arm answers; false: '
@@ -107,7 +110,7 @@ PARAMETERS = {
 
 
 def backend_settings(value) -> BackendSettings:
-    """The backend settings of the node's parameters (``value(name)`` gives one)."""
+    """Return the backend settings of the node's parameters (``value(name)`` gives one)."""
     servo = DynamixelConfig(
         port=value('port'), baud_rate=value('baud_rate'), ids=tuple(value('ids')),
         gripper_id=value('gripper_id'), description=value('description'),

@@ -1,20 +1,23 @@
-"""The ``echo_responder`` node: answers every PoseStamped on ``target_pose`` with a fixed
-JointState on ``joint_command`` carrying the target's stamp. It does no IK at all, so its round
-trip is the floor of rclpy on the machine, the benchmark's reference for the ik node."""
+"""
+The ``echo_responder`` node.
+
+Answers every PoseStamped on ``target_pose`` with a fixed JointState on ``joint_command`` carrying
+the target's stamp. It does no IK at all, so its round trip is the floor of rclpy on the machine,
+the benchmark's reference for the ik node.
+"""
 
 from __future__ import annotations
 
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
-from rclpy.node import Node
-from sensor_msgs.msg import JointState
-
 from ik_net_ros.kinematics import HOME_POSE
 from ik_net_ros.nodes.conversions import joint_state
 from ik_net_ros.nodes.core_logs import bridge_core_logs
-from ik_net_ros.nodes.params import EXECUTOR, declare_parameters
+from ik_net_ros.nodes.params import declare_parameters, EXECUTOR
 from ik_net_ros.nodes.qos import NEWEST
 from ik_net_ros.nodes.runner import run_node
+from rclpy.node import Node
+from sensor_msgs.msg import JointState
 
 PARAMETERS = {'executor': EXECUTOR}  # the ik node's, so the floor spins as the ik node does
 

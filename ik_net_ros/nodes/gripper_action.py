@@ -1,10 +1,11 @@
-"""The driver's ``control_msgs/GripperCommand`` action server on
-``gripper_controller/gripper_cmd``, as ROBOTIS's ``gripper_controller`` offers it (their teleop,
-GUI and MoveIt drive the gripper through it): ``command.position`` in metres of
-``gripper_left_joint``, ``max_effort``; feedback and result ``position, effort, stalled,
-reached_goal``. A new goal preempts the running one (aborted), as the controller does. The
-decisions are :class:`~ik_net_ros.hardware.gripper_goal.GripperGoal`'s; this module only maps
-them to the action.
+"""
+The driver's ``control_msgs/GripperCommand`` action server on ``gripper_controller/gripper_cmd``.
+
+As ROBOTIS's ``gripper_controller`` offers it (their teleop, GUI and MoveIt drive the gripper
+through it): ``command.position`` in metres of ``gripper_left_joint``, ``max_effort``; feedback and
+result ``position, effort, stalled, reached_goal``. A new goal preempts the running one (aborted),
+as the controller does. The decisions are :class:`~ik_net_ros.hardware.gripper_goal.GripperGoal`'s;
+this module only maps them to the action.
 
 Made only where control_msgs is importable (every ROS 2 desktop install; it is not on PyPI):
 :func:`make_gripper_action` returns None otherwise and the driver says so.
@@ -12,14 +13,13 @@ Made only where control_msgs is importable (every ROS 2 desktop install; it is n
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
-
-from rclpy.action import ActionServer, CancelResponse, GoalResponse
-from rclpy.task import Future
+import time
 
 from ik_net_ros.errors import IkNetError
 from ik_net_ros.hardware.gripper_goal import GripperGoal, GripperOutcome
+from rclpy.action import ActionServer, CancelResponse, GoalResponse
+from rclpy.task import Future
 
 __all__ = ['make_gripper_action', 'GripperAction', 'ACTION_NAME']
 
@@ -27,7 +27,7 @@ ACTION_NAME = 'gripper_controller/gripper_cmd'
 
 
 def make_gripper_action(node, set_gripper: Callable[[float], float], allow_stalling: bool):
-    """The action server on ``node``, or None where control_msgs is not importable."""
+    """Return the action server on ``node``, or None where control_msgs is not importable."""
     try:
         from control_msgs.action import GripperCommand
     except ImportError:
@@ -90,7 +90,7 @@ class GripperAction:
             done.set_result(outcome)
 
     def stop(self) -> None:
-        """The arm is going away (deactivate, cleanup): the running goal is aborted."""
+        """Abort the running goal: the arm is going away (deactivate, cleanup)."""
         if self.current is not None:
             self.current[2].set_result(None)
             self.current = None

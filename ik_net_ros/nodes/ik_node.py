@@ -1,51 +1,46 @@
-"""The ``ik`` node: target PoseStamped in, JointState command out, via the selected solver.
+"""
+The ``ik`` node: target PoseStamped in, JointState command out, via the selected solver.
 
 Each target is solved from where the arm is (its last command, else ``joint_states``): the
 safe solution nearest it, clear of the table and the arm's own base, never the long way round
 and never a jump for a small target change (``solution:=nearest``, see
 :mod:`ik_net_ros.kinematics.nearest`); refused targets are logged with the reason and reported
-on ``target_status``."""
+on ``target_status``.
+"""
 
 from __future__ import annotations
 
 import time
 
-import numpy as np
 from geometry_msgs.msg import PoseStamped
-from rcl_interfaces.msg import SetParametersResult
-from rclpy.node import Node
-from sensor_msgs.msg import JointState
-from std_msgs.msg import String
-from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
-
 from ik_net_ros.errors import ConfigError, IkNetError, InvalidPoseError, UnreachableError
 from ik_net_ros.kinematics import (
+    forward_kinematics,
     HOME_POSE,
     JOINT_NAMES,
     VELOCITY_LIMIT,
-    forward_kinematics,
     within_limits_one,
 )
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.nodes.conversions import joints_by_name, pose_to_list
 from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.params import (
-    EXECUTOR,
-    MAX_PERIOD,
-    PERIOD_NEED,
-    PREFIX,
-    TABLE_CLEARANCE,
-    WORKSPACE,
-    Spec,
     check_changes,
     declare_parameters,
     description_spec,
+    EXECUTOR,
     frame_accepted,
+    MAX_PERIOD,
     non_empty,
     number_in,
     one_of,
     period,
+    PERIOD_NEED,
+    PREFIX,
     prefixed,
+    Spec,
+    TABLE_CLEARANCE,
+    WORKSPACE,
     workspace_box,
 )
 from ik_net_ros.nodes.qos import NEWEST
@@ -53,6 +48,12 @@ from ik_net_ros.nodes.runner import run_node
 from ik_net_ros.solver import load_solver
 from ik_net_ros.solver.parallel import hold_blas_to_one_thread
 from ik_net_ros.solver.stats import SolveStats
+import numpy as np
+from rcl_interfaces.msg import SetParametersResult
+from rclpy.node import Node
+from sensor_msgs.msg import JointState
+from std_msgs.msg import String
+from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 PARAMETERS = {
     'model': Spec('focused', 'original | improved | focused | analytic | checkpoint path'),
@@ -222,8 +223,11 @@ class IkNode(Node):
             self.arm_state = (time.perf_counter(), joints.tolist())
 
     def on_seed_source(self) -> None:
-        """Listen to joint_states while the last command is stale (the arm may be moved by
-        hand), not while commands stream."""
+        """
+        Listen to joint_states while the last command is stale.
+
+        (the arm may be moved by hand), not while commands stream.
+        """
         fresh = self.last_command is not None and \
             time.perf_counter() - self.last_command[0] <= SEED_FRESH
         if fresh and self.state_sub is not None:
@@ -234,8 +238,11 @@ class IkNode(Node):
                                                       self.on_joint_states, NEWEST)
 
     def _seed(self, now: float) -> list[float] | None:
-        """The last command while it is fresh, else the newest joint state received after
-        it, else the last command, else None (the branch rule)."""
+        """
+        Return the last command while it is fresh, else the newest joint state received after it.
+
+        Else the last command, else None (the branch rule).
+        """
         command = self.last_command
         if command is not None and now - command[0] <= SEED_FRESH:
             return command[1]
@@ -244,9 +251,12 @@ class IkNode(Node):
         return None if command is None else command[1]
 
     def _duration(self, joints: np.ndarray, seed, now: float) -> float:
-        """time_from_start of a trajectory point: what the move from the seed needs at
-        max_velocity, and at least trajectory_duration (0: the time since the previous
-        target, at most 1 s)."""
+        """
+        time_from_start of a trajectory point.
+
+        What the move from the seed needs at max_velocity, and at least trajectory_duration (0: the
+        time since the previous target, at most 1 s).
+        """
         params = self.params
         floor = params['trajectory_duration']
         if floor == 0.0:

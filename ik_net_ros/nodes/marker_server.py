@@ -1,7 +1,11 @@
-"""A minimal server of ROS's interactive-marker protocol, so RViz's InteractiveMarkers display
-shows and drags our marker without the interactive_markers library (not installable from PyPI):
-``<ns>/get_interactive_markers`` (service), ``<ns>/update`` (InteractiveMarkerUpdate, sequence
-numbered) and ``<ns>/feedback`` (InteractiveMarkerFeedback from clients)."""
+"""
+A minimal server of ROS's interactive-marker protocol.
+
+So RViz's InteractiveMarkers display shows and drags our marker without the interactive_markers
+library (not installable from PyPI): ``<ns>/get_interactive_markers`` (service), ``<ns>/update``
+(InteractiveMarkerUpdate, sequence numbered) and ``<ns>/feedback`` (InteractiveMarkerFeedback from
+clients).
+"""
 
 from __future__ import annotations
 

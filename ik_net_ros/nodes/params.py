@@ -1,4 +1,5 @@
-"""Node parameters declared from one table: default, description, and the rule a value meets.
+"""
+Node parameters declared from one table: default, description, and the rule a value meets.
 
 A value is checked when the node starts (a bad one raises :class:`ConfigError`, so the node exits
 with status 2 and says which parameter and why, instead of a traceback) and on every change
@@ -8,12 +9,15 @@ with status 2 and says which parameter and why, instead of a traceback) and on e
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
+import math
+import re
 from typing import Any
 
+from ik_net_ros.errors import ConfigError
+from ik_net_ros.kinematics import DESCRIPTIONS, within_limits
+from ik_net_ros.kinematics.collision import MAX_CLEARANCE
 import numpy as np
 from rcl_interfaces.msg import (
     FloatingPointRange,
@@ -29,10 +33,6 @@ from rclpy.exceptions import (
 from rclpy.node import Node
 from rclpy.validate_topic_name import validate_topic_name
 
-from ik_net_ros.errors import ConfigError
-from ik_net_ros.kinematics import DESCRIPTIONS, within_limits
-from ik_net_ros.kinematics.collision import MAX_CLEARANCE
-
 __all__ = ['Spec', 'Range', 'declare_parameters', 'check_changes', 'positive', 'non_negative',
            'topic_name', 'number_in', 'period', 'PERIOD_NEED', 'MAX_PERIOD', 'one_of',
            'non_empty', 'int_in', 'joint_vector', 'string_list', 'description_spec',
@@ -42,9 +42,12 @@ __all__ = ['Spec', 'Range', 'declare_parameters', 'check_changes', 'positive', '
 
 @dataclass(frozen=True)
 class Spec:
-    """One parameter: ``need`` says what a valid value is (shown in errors and descriptions);
-    ``fixed`` ones are read once at start: declared ``read_only``, so changing them at run time
-    is refused (by rclpy, before any callback)."""
+    """
+    One parameter: ``need`` says what a valid value is (shown in errors and descriptions).
+
+    ``fixed`` ones are read once at start: declared ``read_only``, so changing them at run time is
+    refused (by rclpy, before any callback).
+    """
 
     default: Any
     description: str
@@ -68,9 +71,13 @@ def non_negative(value) -> bool:
 
 @dataclass(frozen=True)
 class Range:
-    """The rule 'a number in [lo, hi]' ((lo, hi] with ``low_open``; whole numbers with
-    ``integer``), which ROS tools also see: declared as the parameter's
-    ``floating_point_range`` / ``integer_range`` (``ros2 param describe``, rqt's sliders)."""
+    """
+    The rule 'a number in [lo, hi]'.
+
+    ((lo, hi] with ``low_open``; whole numbers with ``integer``), which ROS tools also see:
+    declared as the parameter's ``floating_point_range`` / ``integer_range`` (``ros2 param
+    describe``, rqt's sliders).
+    """
 
     lo: float
     hi: float
@@ -93,8 +100,12 @@ class Range:
 
 
 def number_in(lo: float, hi: float, low_open: bool = False) -> Range:
-    """A finite number in [lo, hi] ((lo, hi] with ``low_open``): every rule bounds what the
-    code downstream can take (a timer of 1e300 s or a duration of 1e10 s crash rclpy)."""
+    """
+    Return a finite number in [lo, hi].
+
+    ((lo, hi] with ``low_open``): every rule bounds what the code downstream can take (a timer of
+    1e300 s or a duration of 1e10 s crash rclpy).
+    """
     return Range(lo, hi, low_open)
 
 
@@ -113,7 +124,7 @@ def non_empty(value) -> bool:
 
 
 def topic_name(value) -> bool:
-    """A valid ROS topic name (or namespace), e.g. 'target_marker' but not '0/x' or 'a b'."""
+    """Return a valid ROS topic name or namespace, e.g. 'target_marker' but not '0/x' or 'a b'."""
     if not non_empty(value):
         return False
     try:
@@ -124,7 +135,7 @@ def topic_name(value) -> bool:
 
 
 def int_in(lo: int, hi: int) -> Range:
-    """A whole number in [lo, hi]."""
+    """Return a whole number in [lo, hi]."""
     return Range(lo, hi, integer=True)
 
 
@@ -153,10 +164,14 @@ def _takes_numbers(default) -> bool:
 
 
 def declare_parameters(node: Node, specs: dict[str, Spec]) -> None:
-    """Declare every parameter of ``specs`` on ``node`` and check the values it starts with.
+    """
+    Declare every parameter of ``specs`` on ``node`` and check the values it starts with.
 
-    Raises:
-        ConfigError: a value of the wrong type, or one that breaks its rule.
+    Raises
+    ------
+    ConfigError
+        A value of the wrong type, or one that breaks its rule.
+
     """
     for name, spec in specs.items():
         text = f'{spec.description} (needs {spec.need})' if spec.need else spec.description
@@ -181,7 +196,7 @@ def declare_parameters(node: Node, specs: dict[str, Spec]) -> None:
 
 
 def check_changes(params, specs: dict[str, Spec]) -> SetParametersResult:
-    """The verdict on a run-time change of ``params`` (a list of rclpy Parameters)."""
+    """Return the verdict on a run-time change of ``params`` (a list of rclpy Parameters)."""
     for p in params:
         spec = specs.get(p.name)
         if spec is None:
@@ -193,9 +208,9 @@ def check_changes(params, specs: dict[str, Spec]) -> SetParametersResult:
 
 
 def description_spec(what: str) -> Spec:
-    """The ``description`` parameter of every node that uses the arm's geometry."""
+    """Return the ``description`` parameter of every node that uses the arm's geometry."""
     return Spec('humble', f"ROBOTIS's arm description {what}: humble (joint1 at z = 0.017 m, "
-                          'the physical value) or jazzy (0.0, ROBOTIS\'s current release)',
+                          "the physical value) or jazzy (0.0, ROBOTIS's current release)",
                 one_of(*DESCRIPTIONS), ' | '.join(DESCRIPTIONS), fixed=True)
 
 
@@ -206,6 +221,7 @@ EXECUTOR = Spec('auto', "rclpy executor spinning the node: events (rclpy's Event
                         'Jazzy and later), single (SingleThreadedExecutor), auto (events where '
                         'this rclpy has it, else single)',
                 one_of(*EXECUTORS), ' | '.join(EXECUTORS), fixed=True)
+
 
 def _box(value) -> bool:
     return isinstance(value, (list, tuple, np.ndarray)) and len(value) == 6 \
@@ -225,8 +241,11 @@ WORKSPACE = Spec([-1.0, 1.0, -1.0, 1.0, -1.0, 1.0],
 
 
 def workspace_box(value) -> tuple[float, ...] | None:
-    """The workspace parameter as a collision model's box (None: wider than the arm's reach,
-    so nothing to check)."""
+    """
+    Return the workspace parameter as a collision model's box.
+
+    (None: wider than the arm's reach, so nothing to check).
+    """
     box = tuple(float(v) for v in value)
     return None if box == tuple(WORKSPACE.default) else box
 
@@ -253,8 +272,11 @@ def prefixed(names, prefix: str) -> list[str]:
 
 def frame_accepted(frame: str, expected: str, accept_empty: bool = True,
                    prefix: str = '') -> bool:
-    """Whether a message in ``frame`` is in the ``expected`` frame: 'world' and '<prefix>link1'
-    (ROBOTIS's base link; its teleop publishes there) are one frame."""
+    """
+    Whether a message in ``frame`` is in the ``expected`` frame.
+
+    'world' and '<prefix>link1' (ROBOTIS's base link; its teleop publishes there) are one frame.
+    """
     if frame == expected or (frame == '' and accept_empty):
         return True
     base = ('world', f'{prefix}link1')

@@ -1,4 +1,5 @@
-"""Quality-of-service of the nodes' inputs, in one place.
+"""
+Quality-of-service of the nodes' inputs, in one place.
 
 Inputs where only the newest value matters (targets, the arm's joint states as a seed or a
 marker's pose) and streams a sensor produces (a tracker's measured poses) subscribe best-effort:

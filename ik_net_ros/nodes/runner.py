@@ -6,12 +6,11 @@ import signal
 import sys
 import threading
 
+from ik_net_ros.errors import ConfigError, IkNetError
 import rclpy
 import rclpy.executors
 import rclpy.logging
 from rclpy.signals import SignalHandlerOptions
-
-from ik_net_ros.errors import ConfigError, IkNetError
 
 __all__ = ['run_node', 'make_executor', 'events_executor_class']
 
@@ -20,7 +19,8 @@ _POLL_S = 0.1  # longest wait between a signal and the start of the clean stop
 
 
 class _StopRequest:
-    """SIGINT/SIGTERM only set a flag; the spin loop sees it within ``_POLL_S``.
+    """
+    SIGINT/SIGTERM only set a flag; the spin loop sees it within ``_POLL_S``.
 
     rclpy's own handler shuts the context down from another thread, which can land inside a
     take or a wait set and raise mid-spin (seen with the Kilted wheels under load). Here the
@@ -42,8 +42,12 @@ class _StopRequest:
 
 
 def _logger_name(node_class) -> str:
-    """The node does not exist yet: name its module (ik_net_ros.nodes.driver_node -> driver),
-    also when it runs as ``python -m`` (then ``__main__``, whose spec keeps the real name)."""
+    """
+    Name the logger: the node does not exist yet.
+
+    Name its module (ik_net_ros.nodes.driver_node -> driver), also when it runs as ``python -m``
+    (then ``__main__``, whose spec keeps the real name).
+    """
     module = sys.modules.get(node_class.__module__)
     spec = getattr(module, '__spec__', None)
     dotted = spec.name if spec is not None else node_class.__module__
@@ -51,7 +55,7 @@ def _logger_name(node_class) -> str:
 
 
 def events_executor_class():
-    """rclpy's EventsExecutor (rclpy of Jazzy 7.1.4 and later), or None where it has none."""
+    """Find rclpy's EventsExecutor (rclpy of Jazzy 7.1.4 and later); None where it has none."""
     try:
         from rclpy.experimental import EventsExecutor
     except ImportError:  # Humble, early Jazzy
@@ -60,14 +64,20 @@ def events_executor_class():
 
 
 def make_executor(choice: str, context=None):
-    """The executor ``choice`` names: 'events' (rclpy's EventsExecutor: its wait and dispatch
-    are C++; a node woken by one message spends about 0.19 ms less CPU on it than under the
-    SingleThreadedExecutor, whose Python rebuilds a wait set and a task per message), 'single',
-    or 'auto' (events where this rclpy has it and it starts, else single, said in the log).
+    """
+    Return the executor ``choice`` names.
 
-    Raises:
-        ConfigError: an unknown choice, or 'events' on an rclpy without it or where it does
-            not start.
+    'events' (rclpy's EventsExecutor: its wait and dispatch are C++; a node woken by one message
+    spends about 0.19 ms less CPU on it than under the SingleThreadedExecutor, whose Python
+    rebuilds a wait set and a task per message), 'single', or 'auto' (events where this rclpy has
+    it and it starts, else single, said in the log).
+
+    Raises
+    ------
+    ConfigError
+        An unknown choice, or 'events' on an rclpy without it or where it does
+        not start.
+
     """
     if choice not in ('auto', 'events', 'single'):
         raise ConfigError(f'parameter executor = {choice!r} refused: needs auto | events | '
@@ -91,8 +101,11 @@ def make_executor(choice: str, context=None):
 
 
 def _spin(node, stop: _StopRequest) -> None:
-    """Spin ``node`` with the executor its ``executor`` parameter names (auto if it has none)
-    until a stop; its ``shutdown()`` runs and it is destroyed on any way out."""
+    """
+    Spin ``node`` with the executor its ``executor`` parameter names.
+
+    (auto if it has none) until a stop; its ``shutdown()`` runs and it is destroyed on any way out.
+    """
     executor = None
     try:
         choice = node.get_parameter('executor').value if node.has_parameter('executor') \
@@ -114,10 +127,13 @@ def _spin(node, stop: _StopRequest) -> None:
 
 
 def run_node(node_class, args=None) -> None:
-    """Spin one node. A node that cannot start for a reason of the package (a missing model, a
-    refused output file, an executor this rclpy lacks) logs why and exits with status 2
-    instead of a traceback; a node's ``shutdown()`` (hardware cleanup, file sync) runs before it
-    is destroyed, on any stop."""
+    """
+    Spin one node.
+
+    A node that cannot start for a reason of the package (a missing model, a refused output file,
+    an executor this rclpy lacks) logs why and exits with status 2 instead of a traceback; a node's
+    ``shutdown()`` (hardware cleanup, file sync) runs before it is destroyed, on any stop.
+    """
     rclpy.init(args=args, signal_handler_options=SignalHandlerOptions.NO)
     stop = _StopRequest()
     logger = rclpy.logging.get_logger(_logger_name(node_class))

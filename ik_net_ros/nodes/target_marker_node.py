@@ -1,12 +1,47 @@
-"""The ``target_marker`` node: a target the user drags in RViz (3D position plus tool pitch; no
-roll, the yaw follows the position), published on ``target_pose``; red where no solution is
-inside the limits and clear of the table and the arm's base, or where the ik node refused it
-(its ``target_status``)."""
+"""
+The ``target_marker`` node.
+
+A target the user drags in RViz (3D position plus tool pitch; no roll, the yaw follows the
+position), published on ``target_pose``; red where no solution is inside the limits and clear of
+the table and the arm's base, or where the ik node refused it (its ``target_status``).
+"""
 
 from __future__ import annotations
 
-import numpy as np
 from geometry_msgs.msg import PoseStamped
+from ik_net_ros.kinematics import (
+    forward_kinematics,
+    geometry_for,
+    HOME_POSE,
+    JOINT_NAMES,
+    project_pose,
+)
+from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.nearest import safely_reachable
+from ik_net_ros.kinematics.validation import as_pose_array
+from ik_net_ros.nodes.conversions import array_to_pose, joints_by_name
+from ik_net_ros.nodes.core_logs import bridge_core_logs
+from ik_net_ros.nodes.marker_server import MarkerServer
+from ik_net_ros.nodes.params import (
+    check_changes,
+    declare_parameters,
+    description_spec,
+    EXECUTOR,
+    frame_accepted,
+    joint_vector,
+    non_empty,
+    number_in,
+    PREFIX,
+    prefixed,
+    Spec,
+    TABLE_CLEARANCE,
+    topic_name,
+    WORKSPACE,
+    workspace_box,
+)
+from ik_net_ros.nodes.qos import NEWEST
+from ik_net_ros.nodes.runner import run_node
+import numpy as np
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
@@ -18,39 +53,6 @@ from visualization_msgs.msg import (
     Marker,
     MenuEntry,
 )
-
-from ik_net_ros.kinematics import (
-    HOME_POSE,
-    JOINT_NAMES,
-    forward_kinematics,
-    geometry_for,
-    project_pose,
-)
-from ik_net_ros.kinematics.collision import CollisionModel
-from ik_net_ros.kinematics.nearest import safely_reachable
-from ik_net_ros.kinematics.validation import as_pose_array
-from ik_net_ros.nodes.conversions import array_to_pose, joints_by_name
-from ik_net_ros.nodes.core_logs import bridge_core_logs
-from ik_net_ros.nodes.marker_server import MarkerServer
-from ik_net_ros.nodes.params import (
-    EXECUTOR,
-    PREFIX,
-    TABLE_CLEARANCE,
-    WORKSPACE,
-    Spec,
-    check_changes,
-    declare_parameters,
-    description_spec,
-    frame_accepted,
-    joint_vector,
-    non_empty,
-    number_in,
-    prefixed,
-    topic_name,
-    workspace_box,
-)
-from ik_net_ros.nodes.qos import NEWEST
-from ik_net_ros.nodes.runner import run_node
 
 NAME = 'target'
 RESET_HOME = 1  # menu entry id
@@ -154,7 +156,7 @@ class TargetMarkerNode(Node):
         self._move_to(forward_kinematics(joints, self.geometry), publish=False)
 
     def on_target_status(self, msg: String) -> None:
-        """The ik node's verdict on the newest target: red while it refuses."""
+        """Colour the marker by the ik node's verdict on the newest target (red: refused)."""
         self._colour(msg.data == '')
 
     def _colour(self, green: bool) -> bool:
@@ -209,8 +211,6 @@ class TargetMarkerNode(Node):
             self.pub.publish(array_to_pose(self.pending, self.frame,
                                            self.get_clock().now().to_msg()))
             self.pending = None
-
-
 
 
 def main(args=None):

@@ -1,28 +1,30 @@
-"""The ``target_sweep`` node: publishes target poses sweeping a smooth reachable path through the
-workspace (the demo's target source; also handy to exercise a real arm slowly)."""
+"""
+The ``target_sweep`` node: target poses along a smooth reachable path through the workspace.
+
+The demo's target source; also handy to exercise a real arm slowly.
+"""
 
 from __future__ import annotations
 
 import time
 
 from geometry_msgs.msg import PoseStamped
-from rcl_interfaces.msg import SetParametersResult
-from rclpy.node import Node
-
 from ik_net_ros.kinematics import geometry_for
 from ik_net_ros.kinematics.paths import sweep_pose
 from ik_net_ros.nodes.conversions import array_to_pose
 from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.params import (
-    EXECUTOR,
-    Spec,
     check_changes,
     declare_parameters,
     description_spec,
+    EXECUTOR,
     non_empty,
     number_in,
+    Spec,
 )
 from ik_net_ros.nodes.runner import run_node
+from rcl_interfaces.msg import SetParametersResult
+from rclpy.node import Node
 
 PARAMETERS = {
     'rate': Spec(50.0, 'targets per second', number_in(1e-3, 10_000.0),

@@ -1,29 +1,32 @@
-"""The ``tracker`` node: a simulated pose tracker (camera marker, motion capture). It reads the
-simulated arm's true tool pose (``sim/true_tool_pose``, from the driver with a ``true_arm``) and
-publishes what a tracker would measure: the pose with position and orientation noise, at most
-``rate`` times per second, with the truth's stamp (so the collector pairs it by stamp)."""
+"""
+The ``tracker`` node: a simulated pose tracker (camera marker, motion capture).
+
+It reads the simulated arm's true tool pose (``sim/true_tool_pose``, from the driver with a
+``true_arm``) and publishes what a tracker would measure: the pose with position and orientation
+noise, at most ``rate`` times per second, with the truth's stamp (so the collector pairs it by
+stamp).
+"""
 
 from __future__ import annotations
 
 import math
 
-import numpy as np
 from geometry_msgs.msg import PoseStamped
-from rclpy.node import Node
-
 from ik_net_ros.kinematics.true_arm import measure
 from ik_net_ros.nodes.conversions import array_to_pose, pose_to_array, stamp_to_seconds
 from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.params import (
-    EXECUTOR,
-    Spec,
     check_changes,
     declare_parameters,
+    EXECUTOR,
     int_in,
     non_empty,
     number_in,
+    Spec,
 )
 from ik_net_ros.nodes.runner import run_node
+import numpy as np
+from rclpy.node import Node
 
 PARAMETERS = {
     'position_noise': Spec(3e-4, 'standard deviation of the position noise per axis, m',
@@ -32,7 +35,7 @@ PARAMETERS = {
                                                  'per axis, rad', number_in(0.0, 0.5),
                               'an angle in [0, 0.5] rad'),
     'rate': Spec(1000.0, 'measurements per second at most (the default passes every pose of '
-                         'a 100 Hz driver, jitter included: a rate equal to the driver\'s '
+                         "a 100 Hz driver, jitter included: a rate equal to the driver's "
                          'drops poses whose stamps come early)', number_in(0.1, 1000.0),
                  'a rate in [0.1, 1000] Hz'),
     'frame_id': Spec('world', 'frame of the measured poses', non_empty, 'a frame name'),

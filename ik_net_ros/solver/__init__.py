@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ik_net_ros.errors import ConfigError
-from ik_net_ros.kinematics import DEFAULT_GEOMETRY, ArmGeometry, geometry_for
+from ik_net_ros.kinematics import ArmGeometry, DEFAULT_GEOMETRY, geometry_for
 from ik_net_ros.kinematics.calibration import load_calibration
 from ik_net_ros.networks.weights import weights_path
 from ik_net_ros.resources import model_path, share_dir
@@ -30,35 +30,47 @@ def shipped_models() -> list[str]:
 def load_solver(name: str | Path = 'focused', device: str = 'cpu',
                 geometry: ArmGeometry | None = None, description: str | None = None,
                 calibration: str | Path | None = None, engine: str = 'auto') -> Solver:
-    """A solver by name.
+    """
+    Return a solver by name.
 
-    Args:
-        name: 'analytic' (closed form), 'original' | 'improved' | 'focused' (the shipped models in
-            ``models/``), or the path of a checkpoint (.pt) or of its weights file (.npz).
-        device: 'cpu', 'cuda', 'cuda:N' or 'auto' (cuda when available). 'analytic' runs on
-            the CPU whatever the (valid) device. On 'cpu' a network runs from its torch-free
-            weights file (written beside every checkpoint): torch is never imported.
-        geometry: the arm geometry targets are given in (default: the checkpoint's for a
-            network, ROBOTIS's humble description for 'analytic'). A network solves for a
-            geometry that differs from its checkpoint's only in the base height by translating
-            the targets along z (the base height only moves the chain); any other difference is
-            a CheckpointError.
-        description: 'humble' or 'jazzy': targets in the frame of ROBOTIS's description (joint1
-            at z = 0.017 m or 0.0); the base height of ``geometry`` (or of the checkpoint).
-        calibration: a calibration file (``ik_net_ros calibrate``): the geometry of one real arm
-            (joint offsets, link lengths). The closed form solves in it exactly; a network's
-            answer is refined in it (its training arm was the nominal one).
+    Parameters
+    ----------
+    name
+        'analytic' (closed form), 'original' | 'improved' | 'focused' (the shipped models in
+        ``models/``), or the path of a checkpoint (.pt) or of its weights file (.npz).
+    device
+        'cpu', 'cuda', 'cuda:N' or 'auto' (cuda when available). 'analytic' runs on
+        the CPU whatever the (valid) device. On 'cpu' a network runs from its torch-free
+        weights file (written beside every checkpoint): torch is never imported.
+    geometry
+        The arm geometry targets are given in (default: the checkpoint's for a
+        network, ROBOTIS's humble description for 'analytic'). A network solves for a
+        geometry that differs from its checkpoint's only in the base height by translating
+        the targets along z (the base height only moves the chain); any other difference is
+        a CheckpointError.
+    description
+        'humble' or 'jazzy': targets in the frame of ROBOTIS's description (joint1
+        at z = 0.017 m or 0.0); the base height of ``geometry`` (or of the checkpoint).
+    calibration
+        A calibration file (``ik_net_ros calibrate``): the geometry of one real arm
+        (joint offsets, link lengths). The closed form solves in it exactly; a network's
+        answer is refined in it (its training arm was the nominal one).
+    engine
+        What runs a network's large batches on the CPU: 'auto' (ONNX Runtime where
+        installed, else the numpy twin), 'numpy' or 'onnxruntime' (see
+        :class:`~ik_net_ros.solver.cpu_network.CpuNetworkSolver`). Single poses and small
+        batches always run on the numpy twin.
 
-        engine: what runs a network's large batches on the CPU: 'auto' (ONNX Runtime where
-            installed, else the numpy twin), 'numpy' or 'onnxruntime' (see
-            :class:`~ik_net_ros.solver.cpu_network.CpuNetworkSolver`). Single poses and small
-            batches always run on the numpy twin.
+    Raises
+    ------
+    ConfigError
+        Unknown name, device or engine, cuda asked for without a GPU, or
+        engine 'onnxruntime' without ONNX Runtime installed.
+    CheckpointError
+        A checkpoint is missing, corrupt or foreign.
+    DatasetError
+        An unreadable or malformed calibration file.
 
-    Raises:
-        ConfigError: unknown name, device or engine, cuda asked for without a GPU, or
-            engine 'onnxruntime' without ONNX Runtime installed.
-        CheckpointError: a checkpoint is missing, corrupt or foreign.
-        DatasetError: an unreadable or malformed calibration file.
     """
     if not isinstance(device, str) or not (device in DEVICES or (
             device.startswith('cuda:') and device[5:].isdigit())):

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from ik_net_ros.kinematics import IkSolutions
 from ik_net_ros.kinematics.inverse import closed_form, closed_form_one
 from ik_net_ros.kinematics.scalar import OneSolution
 from ik_net_ros.solver.base import Solver
+import numpy as np
 
 __all__ = ['AnalyticSolver', 'closed_form', 'closed_form_one']
 

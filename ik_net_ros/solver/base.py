@@ -1,13 +1,15 @@
-"""The one way to turn poses into joints: :class:`Solver` validates, projects, checks
-reachability, runs a subclass's ``_solve``, clamps, and optionally refines."""
+"""
+The one way to turn poses into joints.
+
+:class:`Solver` validates, projects, checks reachability, runs a subclass's ``_solve``, clamps, and
+optionally refines.
+"""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 import logging
 import math
-from abc import ABC, abstractmethod
-
-import numpy as np
 
 from ik_net_ros.errors import (
     ConfigError,
@@ -16,15 +18,15 @@ from ik_net_ros.errors import (
     UnreachableError,
 )
 from ik_net_ros.kinematics import (
-    DEFAULT_GEOMETRY,
-    JOINT_LOWER,
-    JOINT_UPPER,
-    REASONS,
     ArmGeometry,
-    IkSolutions,
     clamp_one,
     clamp_to_limits,
+    DEFAULT_GEOMETRY,
+    IkSolutions,
+    JOINT_LOWER,
+    JOINT_UPPER,
     project_and_solve,
+    REASONS,
 )
 from ik_net_ros.kinematics.closest_reachable import closest_reachable
 from ik_net_ros.kinematics.collision import CollisionModel
@@ -39,6 +41,7 @@ from ik_net_ros.kinematics.validation import (
 )
 from ik_net_ros.solver.parallel import pipeline, worker_count
 from ik_net_ros.solver.refine import refine_joints
+import numpy as np
 
 __all__ = ['Solver', 'ON_UNREACHABLE']
 
@@ -63,12 +66,18 @@ def _is_single_pose(poses) -> bool:
 
 
 class Solver(ABC):
-    """Inverse kinematics for the OpenMANIPULATOR-X.
+    """
+    Inverse kinematics for the OpenMANIPULATOR-X.
 
-    Attributes:
-        name: what :func:`ik_net_ros.load_solver` was given ('analytic', 'focused', a path...).
-        device: 'cpu' or 'cuda' (the analytic solver is always 'cpu').
-        geometry: the arm geometry the solver is for (base height recorded in models).
+    Attributes
+    ----------
+    name
+        What :func:`ik_net_ros.load_solver` was given ('analytic', 'focused', a path...).
+    device
+        'cpu' or 'cuda' (the analytic solver is always 'cpu').
+    geometry
+        The arm geometry the solver is for (base height recorded in models).
+
     """
 
     name: str = 'solver'
@@ -94,10 +103,14 @@ class Solver(ABC):
         self.max_jump: float | None = DEFAULT_MAX_JUMP
 
     def _solve_safe(self, poses, seed, refine: bool, on_unreachable: str) -> np.ndarray:
-        """solve() with a seed or a collision model: every safe candidate of each target
+        """
+        solve() with a seed or a collision model.
+
+        Every safe candidate of each target
         (:func:`~ik_net_ros.kinematics.nearest.nearest_solutions`), the one nearest the seed
-        (without a seed: nearest the branch rule's answer, with no jump or seam rule), then
-        this solver's own answer where it lies on that candidate's branch and is clear."""
+        (without a seed: nearest the branch rule's answer, with no jump or seam rule), then this
+        solver's own answer where it lies on that candidate's branch and is clear.
+        """
         if seed is not None and _is_single_pose(poses):
             fast = self._seeded_one(poses, seed, refine)
             if fast is not None:
@@ -136,11 +149,15 @@ class Solver(ABC):
         return joints[0] if single else joints
 
     def _seeded_one(self, pose, seed, refine: bool) -> np.ndarray | None:
-        """The live node's case, in plain floats: one pose whose projection (the rule's yaw
-        side) has a solution inside the limits within FAST_STEP rad of the seed in every joint.
-        That is the nearest exact candidate (the other side's differ from it by pi in joint1),
-        no jump or seam rule can apply to it, and it is taken if it is clear (this solver's
-        own answer where it is on its branch and clear). None: the full rule decides."""
+        """
+        Solve the live node's case, in plain floats.
+
+        One pose whose projection (the rule's yaw side) has a solution inside the limits within
+        FAST_STEP rad of the seed in every joint. That is the nearest exact candidate (the other
+        side's differ from it by pi in joint1), no jump or seam rule can apply to it, and it is
+        taken if it is clear (this solver's own answer where it is on its branch and clear). None:
+        the full rule decides.
+        """
         try:
             q = [float(v) for v in seed]
         except (TypeError, ValueError):
@@ -176,9 +193,12 @@ class Solver(ABC):
 
     def _own_answers(self, targets: np.ndarray, chosen: np.ndarray, refine: bool
                      ) -> tuple[np.ndarray, np.ndarray]:
-        """This solver's answers (M, 4) for projected ``targets`` and where each may replace
-        the safe ``chosen`` candidate: finite, on its branch (within BRANCH_MATCH rad of it in
-        every joint) and clear."""
+        """
+        Return this solver's answers (M, 4) for projected ``targets`` and where each may be used.
+
+        An answer may replace the safe ``chosen`` candidate where it is finite, on its branch
+        (within BRANCH_MATCH rad of it in every joint) and clear.
+        """
         # the targets are projected already; a network that makes its own joints needs no
         # closed form of them
         solutions = project_and_solve(targets, self.geometry)[1] if self.uses_closed_form \
@@ -196,39 +216,52 @@ class Solver(ABC):
 
     def solve(self, poses, refine: bool = False, on_unreachable: str = 'raise',
               seed=None) -> np.ndarray:
-        """Joints for target poses.
+        """
+        Joints for target poses.
 
-        Args:
-            poses: (7,) or (N, 7) [x, y, z, qx, qy, qz, qw]; metres, base frame. Quaternions are
-                normalised; orientations the arm cannot take are projected (see
-                :mod:`ik_net_ros.kinematics.reach`).
-            refine: add damped Gauss-Newton steps with the analytic Jacobian.
-            on_unreachable: 'raise' (default) or 'nearest': answer an unreachable target with
-                the solution of the reachable pose nearest it, the position first, then the
-                orientation (:mod:`~ik_net_ros.kinematics.closest_reachable`); with a seed or
-                a collision model: the seed itself, so the arm stays where it is.
-            seed: (4,) or (N, 4) joints in rad where the arm is (or was last commanded): each
-                target then gets its solution nearest the seed, never the long way round
-                and never a jump for a small target change (see
-                :mod:`ik_net_ros.kinematics.nearest`); a network's answer is kept where it is
-                on that solution's branch, else the exact closed form of that branch is
-                returned. None: the branch rule (elbow up where it is inside the limits).
+        Parameters
+        ----------
+        poses
+            (7,) or (N, 7) [x, y, z, qx, qy, qz, qw]; metres, base frame. Quaternions are
+            normalised; orientations the arm cannot take are projected (see
+            :mod:`ik_net_ros.kinematics.reach`).
+        refine
+            Add damped Gauss-Newton steps with the analytic Jacobian.
+        on_unreachable
+            'raise' (default) or 'nearest': answer an unreachable target with
+            the solution of the reachable pose nearest it, the position first, then the
+            orientation (:mod:`~ik_net_ros.kinematics.closest_reachable`); with a seed or
+            a collision model: the seed itself, so the arm stays where it is.
+        seed
+            (4,) or (N, 4) joints in rad where the arm is (or was last commanded): each
+            target then gets its solution nearest the seed, never the long way round
+            and never a jump for a small target change (see
+            :mod:`ik_net_ros.kinematics.nearest`); a network's answer is kept where it is
+            on that solution's branch, else the exact closed form of that branch is
+            returned. None: the branch rule (elbow up where it is inside the limits).
 
         With :attr:`collision` set (a :class:`~ik_net_ros.kinematics.collision.CollisionModel`)
         no answer is in collision: another solution that is clear is taken, or the target is
         refused.
 
-        Returns:
-            (4,) or (N, 4) joint1..joint4 in rad, always inside the joint limits.
+        Returns
+        -------
+        (4,) or (N, 4) joint1..joint4 in rad, always inside the joint limits.
 
-        Raises:
-            InvalidPoseError: not real numbers, wrong shape, NaN/inf, a coordinate beyond
-                1 km, a zero quaternion, or (never expected) no finite answer.
-            UnreachableError: some target is out of reach, or (with a seed or a collision
-                model) has no safe solution (``.mask`` tells which, ``.reasons`` why), unless
-                on_unreachable='nearest'.
-            InvalidJointsError: a seed that is not 4 finite angles per pose.
-            ConfigError: bad ``on_unreachable``.
+        Raises
+        ------
+        InvalidPoseError
+            Not real numbers, wrong shape, NaN/inf, a coordinate beyond
+            1 km, a zero quaternion, or (never expected) no finite answer.
+        UnreachableError
+            Some target is out of reach, or (with a seed or a collision
+            model) has no safe solution (``.mask`` tells which, ``.reasons`` why), unless
+            on_unreachable='nearest'.
+        InvalidJointsError
+            A seed that is not 4 finite angles per pose.
+        ConfigError
+            Bad ``on_unreachable``.
+
         """
         if on_unreachable not in ON_UNREACHABLE:
             raise ConfigError(f'on_unreachable must be one of {ON_UNREACHABLE}, '
@@ -245,12 +278,15 @@ class Solver(ABC):
         return joints[0] if single else joints
 
     def _solve_batch(self, p: np.ndarray, refine: bool, on_unreachable: str) -> np.ndarray:
-        """Poses (N, 7) from :func:`pose_rows` in chunks of ``batch_chunk`` (their arrays stay
-        in cache): each chunk is validated, projected and checked for reach (one chunk at a
-        time), then solved (network, clamping, refinement) while another chunk is prepared,
-        on the worker threads where the solver's work releases the GIL (``parallel``; see
-        :func:`~ik_net_ros.solver.parallel.pipeline`). Errors are the one-pass pipeline's:
-        a bad pose anywhere is reported with the whole batch's count and first index."""
+        """
+        Poses (N, 7) from :func:`pose_rows` in chunks of ``batch_chunk``.
+
+        (their arrays stay in cache): each chunk is validated, projected and checked for reach (one
+        chunk at a time), then solved (network, clamping, refinement) while another chunk is
+        prepared, on the worker threads where the solver's work releases the GIL (``parallel``; see
+        :func:`~ik_net_ros.solver.parallel.pipeline`). Errors are the one-pass pipeline's: a bad
+        pose anywhere is reported with the whole batch's count and first index.
+        """
         chunks = [p[i:i + size] for size in [self.chunk_size(len(p))]
                   for i in range(0, len(p), size)]
         stop = on_unreachable == 'raise'
@@ -301,9 +337,13 @@ class Solver(ABC):
         return joints if all(ok for _, ok in results) else self._finite(joints)
 
     def chunk_size(self, n: int) -> int:
-        """Poses per chunk of an n-pose batch: at most ``batch_chunk``, at least ``min_chunk``,
-        and where chunks run on the workers, a count of them that is a multiple of the
-        workers (13 + 12 chunks leave one core idle for a whole chunk at the end)."""
+        """
+        Poses per chunk of an n-pose batch.
+
+        At most ``batch_chunk``, at least ``min_chunk``, and where chunks run on the workers, a
+        count of them that is a multiple of the workers (13 + 12 chunks leave one core idle for a
+        whole chunk at the end).
+        """
         if not self.batch_chunk or n < 1:
             return max(n, 1)
         workers = worker_count() if self.parallel else 1
@@ -312,10 +352,14 @@ class Solver(ABC):
         return max(self.min_chunk, -(-n // count))
 
     def _solve_rows(self, p: np.ndarray, on_unreachable: str) -> np.ndarray:
-        """Poses (N, 7) from :func:`pose_rows`, N <= SMALL_BATCH, one by one through the
-        single-pose pipeline, validation included: below this size the vectorised pipeline's
-        fixed cost (numpy calls on tiny arrays) exceeds N single solves, so a small batch never
-        costs more than its poses. A bad row is reported as the batch check reports it."""
+        """
+        Poses (N, 7) from :func:`pose_rows`, N <= SMALL_BATCH.
+
+        One by one through the single-pose pipeline, validation included: below this size the
+        vectorised pipeline's fixed cost (numpy calls on tiny arrays) exceeds N single solves, so a
+        small batch never costs more than its poses. A bad row is reported as the batch check
+        reports it.
+        """
         try:
             rows = [validate_pose(row) for row in p.tolist()]
         except InvalidPoseError:
@@ -345,8 +389,12 @@ class Solver(ABC):
         return out if math.isfinite(out.sum()) else self._finite(out)
 
     def _solve_single(self, pose, refine: bool, on_unreachable: str) -> np.ndarray:
-        """The same pipeline for one pose in plain floats (about 10 us before the solver's own
-        work, against about 300 us through numpy); tests check both give the same answer."""
+        """
+        Run the same pipeline for one pose in plain floats.
+
+        (about 10 us before the solver's own work, against about 300 us through numpy); tests check
+        both give the same answer.
+        """
         return self._solve_valid_one(validate_pose(pose), refine, on_unreachable)
 
     def _solve_valid_one(self, pose: list[float], refine: bool, on_unreachable: str
@@ -373,18 +421,26 @@ class Solver(ABC):
         return np.array(joints)
 
     def _closest_one(self, pose: list[float]) -> tuple[list[float], OneSolution]:
-        """The projection and solutions of the reachable pose nearest an unreachable one
-        (:mod:`~ik_net_ros.kinematics.closest_reachable`: position first, then orientation)."""
+        """
+        Return the projection and solutions of the reachable pose nearest an unreachable one.
+
+        (:mod:`~ik_net_ros.kinematics.closest_reachable`: position first, then orientation).
+        """
         nearest = closest_reachable(np.array([pose]), self.geometry)[0].tolist()
         return project_and_solve_one(nearest, self.geometry, both=False)
 
     def _finite(self, joints: np.ndarray) -> np.ndarray:
-        """``joints`` (N, 4) if all are finite (clamping passes NaN through, so this is the
-        last word on every answer).
+        """
+        ``joints`` (N, 4) if all are finite.
 
-        Raises:
-            InvalidPoseError: some pose got no finite answer (a pose far outside what a
-                network was trained on can overflow it).
+        (clamping passes NaN through, so this is the last word on every answer).
+
+        Raises
+        ------
+        InvalidPoseError
+            Some pose got no finite answer (a pose far outside what a
+            network was trained on can overflow it).
+
         """
         bad = ~np.all(np.isfinite(joints), axis=1)
         if bad.any():
@@ -400,9 +456,13 @@ class Solver(ABC):
 
     @abstractmethod
     def _solve(self, targets: np.ndarray, solutions: IkSolutions) -> np.ndarray:
-        """Joints (N, 4) for projected targets (N, 7); ``solutions`` are their closed forms
-        (their reachability only, ``joints`` None, unless ``uses_closed_form``; None where
-        the caller projected them already and ``uses_closed_form`` is False)."""
+        """
+        Joints (N, 4) for projected targets (N, 7).
+
+        ``solutions`` are their closed forms (their reachability only, ``joints`` None, unless
+        ``uses_closed_form``; None where the caller projected them already and ``uses_closed_form``
+        is False).
+        """
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(name={self.name!r}, device={self.device!r})'

@@ -1,5 +1,8 @@
-"""A trained network as a CPU solver without torch: the weights file (``.npz`` beside every
-checkpoint) folded once, then run by the engine that is faster for the batch at hand.
+"""
+A trained network as a CPU solver without torch.
+
+The weights file (``.npz`` beside every checkpoint) folded once, then run by the engine that is
+faster for the batch at hand.
 
 - One pose and small batches (the live node): the numpy twin (:mod:`.fast`). Nothing to load
   but numpy: a process that loads a network and solves peaks at 43 MB (231 MB with torch).
@@ -11,12 +14,10 @@ checkpoint) folded once, then run by the engine that is faster for the batch at 
 
 from __future__ import annotations
 
-import logging
-import threading
 from dataclasses import replace
+import logging
 from pathlib import Path
-
-import numpy as np
+import threading
 
 from ik_net_ros.errors import CheckpointError, ConfigError
 from ik_net_ros.kinematics import ArmGeometry
@@ -24,6 +25,7 @@ from ik_net_ros.networks.weights import load_weights
 from ik_net_ros.solver.base import SMALL_BATCH
 from ik_net_ros.solver.fast import NumpyForward
 from ik_net_ros.solver.learned import LearnedSolver
+import numpy as np
 
 __all__ = ['CpuNetworkSolver', 'ENGINES']
 
@@ -32,17 +34,25 @@ ENGINES = ('auto', 'numpy', 'onnxruntime')
 
 
 class CpuNetworkSolver(LearnedSolver):
-    """Runs a network from its weights file on the CPU, torch-free.
+    """
+    Runs a network from its weights file on the CPU, torch-free.
 
-    Args:
-        path: the weights file (.npz).
-        engine: 'auto' (numpy twin up to SMALL_BATCH poses, ONNX Runtime above where
-            installed), 'numpy' (always the twin) or 'onnxruntime' (ONNX Runtime for every
-            batch path call; single poses stay on the twin).
+    Parameters
+    ----------
+    path
+        The weights file (.npz).
+    engine
+        'auto' (numpy twin up to SMALL_BATCH poses, ONNX Runtime above where
+        installed), 'numpy' (always the twin) or 'onnxruntime' (ONNX Runtime for every
+        batch path call; single poses stay on the twin).
 
-    Raises (on construction):
-        CheckpointError: a missing, damaged or unusable weights file.
-        ConfigError: an unknown engine; 'onnxruntime' asked for and not installed.
+    Raises
+    ------
+    CheckpointError
+        On construction: a missing, damaged or unusable weights file.
+    ConfigError
+        On construction: an unknown engine; 'onnxruntime' asked for and not installed.
+
     """
 
     device = 'cpu'
@@ -73,8 +83,12 @@ class CpuNetworkSolver(LearnedSolver):
             raise ConfigError('engine onnxruntime: not available (pip install onnx onnxruntime)')
 
     def batch_engine(self):
-        """The callable that runs large batches: ONNX Runtime where the engine allows and it
-        is installed (made once, thread-safe), else the numpy twin."""
+        """
+        Return the callable that runs large batches.
+
+        ONNX Runtime where the engine allows and it is installed (made once, thread-safe), else the
+        numpy twin.
+        """
         if self.engine == 'numpy':
             return self.fast
         with self._onnx_lock:

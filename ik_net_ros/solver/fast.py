@@ -1,21 +1,22 @@
-"""The numpy twin: a fast, torch-free inference path. A network's folded form
-(:mod:`ik_net_ros.solver.folded`: normalisation and BatchNorm already inside the Linear layers)
-compiled to a short list of numpy float32 layers, so a forward pass is a few ``x @ W + b`` and
-activations. For one
-pose this runs several times faster than torch eager (whose per-op dispatch dominates at batch 1);
-the tests check it equals the torch model within 1e-5 rad. Plans: 'chain' (a sequence of
-layers), 'residual' (stem, blocks h <- act(h + body(h)), head) and 'branches' (sub-chains on
-slices of the pose, concatenated, then a chain); any network ``train`` accepts compiles.
+"""
+The numpy twin: a fast, torch-free inference path.
+
+A network's folded form (:mod:`ik_net_ros.solver.folded`: normalisation and BatchNorm already
+inside the Linear layers) compiled to a short list of numpy float32 layers, so a forward pass is a
+few ``x @ W + b`` and activations. For one pose this runs several times faster than torch eager
+(whose per-op dispatch dominates at batch 1); the tests check it equals the torch model within 1e-5
+rad. Plans: 'chain' (a sequence of layers), 'residual' (stem, blocks h <- act(h + body(h)), head)
+and 'branches' (sub-chains on slices of the pose, concatenated, then a chain); any network
+``train`` accepts compiles.
 """
 
 from __future__ import annotations
 
 import warnings
 
-import numpy as np
-
 from ik_net_ros.networks.weights import model_arrays
-from ik_net_ros.solver.folded import Step, fold_plan
+from ik_net_ros.solver.folded import fold_plan, Step
+import numpy as np
 
 __all__ = ['compile_numpy', 'NumpyForward']
 
@@ -70,9 +71,12 @@ def _fns(steps: list[Step]) -> list[tuple]:
 
 
 def _negate_silu_chain(steps) -> list:
-    """Rewrite a plain chain so SiLU layers compute on negated values (see _neg_silu): a SiLU
-    layer stores -W, -b and hands the next layer -a, whose weights absorb the sign. Exact up to
-    float rounding; saves one numpy call per SiLU at batch 1."""
+    """
+    Rewrite a plain chain so SiLU layers compute on negated values (see _neg_silu).
+
+    A SiLU layer stores -W, -b and hands the next layer -a, whose weights absorb the sign. Exact up
+    to float rounding; saves one numpy call per SiLU at batch 1.
+    """
     out, sign = [], 1.0
     for w, b, act in steps:
         w = w * sign  # the incoming activation is held as sign * a
@@ -86,10 +90,14 @@ def _negate_silu_chain(steps) -> list:
 
 
 class _Augmenter:
-    """Moves every bias into its matmul. Each activation vector carries one extra unit holding a
-    constant c (1 at the input); a layer's bias becomes the row b / c of its weights, and a
-    column of its weights makes the next constant: a pre-activation of +-40, which SiLU, ReLU
-    and GELU pass unchanged (tanh: 1). One numpy call less per layer at batch 1."""
+    """
+    Moves every bias into its matmul.
+
+    Each activation vector carries one extra unit holding a constant c (1 at the input); a layer's
+    bias becomes the row b / c of its weights, and a column of its weights makes the next constant:
+    a pre-activation of +-40, which SiLU, ReLU and GELU pass unchanged (tanh: 1). One numpy call
+    less per layer at batch 1.
+    """
 
     def __init__(self):
         self.const = 1.0  # value of the extra unit of the current activation vector
@@ -116,15 +124,22 @@ class _Augmenter:
 
 
 class NumpyForward:
-    """``(N, 7) or (7,) float32 poses -> (N, 4) or (4,) float32 joints`` without torch.
+    """
+    ``(N, 7) or (7,) float32 poses -> (N, 4) or (4,) float32 joints`` without torch.
 
-    Args:
-        plan: a network's ``inference_plan()``.
-        arrays: its state dict as numpy arrays (with ``pose_mean, pose_std, joint_mean,
-            joint_std``).
+    Parameters
+    ----------
+    plan
+        A network's ``inference_plan()``.
+    arrays
+        Its state dict as numpy arrays (with ``pose_mean, pose_std, joint_mean,
+        joint_std``).
 
-    Raises:
-        TypeError, KeyError, ValueError: a plan or arrays this path cannot run.
+    Raises
+    ------
+    TypeError, KeyError, ValueError
+        A plan or arrays this path cannot run.
+
     """
 
     def __init__(self, plan: dict, arrays: dict[str, np.ndarray]):
@@ -158,8 +173,11 @@ class NumpyForward:
 
     @staticmethod
     def _pad_chain(steps: list, rows: int | None = None, last: bool = True) -> list:
-        """(W, act) layers padded by _padded, each to the previous one's width; the last
-        one keeps its columns where ``last`` (the network's 4 outputs)."""
+        """
+        (W, act) layers padded by _padded, each to the previous one's width.
+
+        The last one keeps its columns where ``last`` (the network's 4 outputs).
+        """
         out = []
         for i, (w, act) in enumerate(steps):
             w = _padded(w, rows or w.shape[0], pad_columns=not (last and i == len(steps) - 1))
@@ -168,9 +186,12 @@ class NumpyForward:
         return out
 
     def _compile_improved(self, stem, blocks, head, augment: _Augmenter) -> None:
-        """Stem, residual blocks h <- act(h + body(h)), head. With SiLU throughout, h is held
-        negated (g = -h) so every SiLU is the cheaper _neg_silu: the block body computes
-        -z1 = g W1 - b1, then -(h + y) = g + (-a1) W2 - b2."""
+        """
+        Stem, residual blocks h <- act(h + body(h)), head.
+
+        With SiLU throughout, h is held negated (g = -h) so every SiLU is the cheaper _neg_silu:
+        the block body computes -z1 = g W1 - b1, then -(h + y) = g + (-a1) W2 - b2.
+        """
         if any(len(body) != 2 or body[1][2] is not None for body, _ in blocks):
             raise TypeError('residual block layouts other than Linear-act-Linear')
         negate = all(act is _silu for _, _, act in stem) and all(
@@ -277,10 +298,13 @@ def _aligned(w: np.ndarray) -> np.ndarray:
 
 
 def _padded(w: np.ndarray, rows: int, pad_columns: bool = True) -> np.ndarray:
-    """Weights (in, out) grown with zeros to ``rows`` rows (the previous layer's padded width)
-    and, where ``pad_columns``, to a multiple of PAD_COLUMNS columns; cache-line aligned.
-    The added units get a pre-activation of exactly 0, which every activation maps to 0, and
-    meet zero rows in the next layer: the answer is unchanged (tests)."""
+    """
+    Weights (in, out) grown with zeros to ``rows`` rows.
+
+    (the previous layer's padded width) and, where ``pad_columns``, to a multiple of PAD_COLUMNS
+    columns; cache-line aligned. The added units get a pre-activation of exactly 0, which every
+    activation maps to 0, and meet zero rows in the next layer: the answer is unchanged (tests).
+    """
     columns = -(-w.shape[1] // PAD_COLUMNS) * PAD_COLUMNS if pad_columns else w.shape[1]
     out = np.zeros((rows, columns), np.float32)
     out[:w.shape[0], :w.shape[1]] = w
@@ -292,10 +316,14 @@ def _same_layout(first: list[Step], second: list[Step]) -> bool:
 
 
 def compile_numpy(model) -> NumpyForward:
-    """The numpy twin of an eval-mode IKModel, through its network's inference form.
+    """
+    Return the numpy twin of an eval-mode IKModel, through its network's inference form.
 
-    Raises:
-        TypeError: the network has no inference form this path can run.
+    Raises
+    ------
+    TypeError
+        The network has no inference form this path can run.
+
     """
     plan = getattr(model.network, 'inference_plan', None)
     if plan is None:

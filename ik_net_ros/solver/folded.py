@@ -1,6 +1,8 @@
-"""A network's inference form with everything that is constant at inference folded away: the
-shared starting point of the torch-free engines (the numpy twin, :mod:`.fast`, and ONNX Runtime,
-:mod:`.onnx_engine`).
+"""
+A network's inference form with everything that is constant at inference folded away.
+
+The shared starting point of the torch-free engines (the numpy twin, :mod:`.fast`, and ONNX
+Runtime, :mod:`.onnx_engine`).
 
 From a network's ``inference_plan()`` (a JSON-able description naming state-dict arrays) and
 its arrays: every BatchNorm is folded into the Linear before it, the input normalisation into
@@ -35,8 +37,11 @@ NORMALISATION_BOUND = (1e-6, 10.0)
 
 @dataclass(frozen=True)
 class Step:
-    """One layer: ``act(x @ w + b)``; w (in, out), b (out,) float64; act one of ACTIVATIONS or
-    None (linear)."""
+    """
+    One layer: ``act(x @ w + b)``; w (in, out), b (out,) float64.
+
+    Act one of ACTIVATIONS or None (linear).
+    """
 
     w: np.ndarray
     b: np.ndarray
@@ -54,20 +59,28 @@ class FoldedNetwork:
     branches: list[tuple[list[int], list[Step]]] = field(default_factory=list)  # branches
 
     def flops(self) -> int:
-        """Floating-point operations of one pose's forward pass in its matmuls (2 per
-        multiply-add; biases and activations, a few percent, not counted)."""
+        """
+        Floating-point operations of one pose's forward pass in its matmuls.
+
+        (2 per multiply-add; biases and activations, a few percent, not counted).
+        """
         steps = self.layers + self.head + [s for body, _ in self.blocks for s in body] + [
             s for _, branch in self.branches for s in branch]
         return sum(2 * step.w.size for step in steps)
 
 
 def _steps(plan_ops: list[dict], arrays: dict[str, np.ndarray]) -> list[Step]:
-    """Plan ops as Steps, each BatchNorm folded into the Linear before it.
+    """
+    Plan ops as Steps, each BatchNorm folded into the Linear before it.
 
-    Raises:
-        TypeError: an op no engine knows, a BatchNorm not after a Linear, an activation not
-            after a Linear.
-        KeyError: a missing array.
+    Raises
+    ------
+    TypeError
+        An op no engine knows, a BatchNorm not after a Linear, an activation not
+        after a Linear.
+    KeyError
+        A missing array.
+
     """
     steps: list[Step] = []
     if not isinstance(plan_ops, list):
@@ -120,7 +133,7 @@ def _fold_input(steps: list[Step], mean: np.ndarray, std: np.ndarray) -> list[St
 
 
 def _fold_output(steps: list[Step], mean: np.ndarray, std: np.ndarray) -> list[Step]:
-    """y * std + mean folded into the last layer (which must be linear)."""
+    """Y * std + mean folded into the last layer (which must be linear)."""
     last = steps[-1]
     if last.w.shape[1] != len(std):
         raise ValueError(f'the last layer gives {last.w.shape[1]} outputs, not {len(std)}')
@@ -130,21 +143,28 @@ def _fold_output(steps: list[Step], mean: np.ndarray, std: np.ndarray) -> list[S
 
 
 def fold_plan(plan: dict, arrays: dict[str, np.ndarray]) -> FoldedNetwork:
-    """The folded form of a network's inference plan and its arrays (which include
-    ``pose_mean, pose_std, joint_mean, joint_std``), checked to be a network of poses (7) to
-    joints (4): at most :data:`MAX_OPS` ops, layers of at most :data:`MAX_WIDTH` units whose
-    shapes chain, branch inputs that are distinct pose columns, normalisation within
+    """
+    Return the folded form of a network's inference plan and its arrays.
+
+    (which include ``pose_mean, pose_std, joint_mean, joint_std``), checked to be a network of
+    poses (7) to joints (4): at most :data:`MAX_OPS` ops, layers of at most :data:`MAX_WIDTH` units
+    whose shapes chain, branch inputs that are distinct pose columns, normalisation within
     :data:`NORMALISATION_BOUND`.
 
-    Raises:
-        TypeError: a plan of unknown kind or with ops no engine runs.
-        ValueError: a plan or arrays that break the checks above.
-        KeyError: a missing array.
+    Raises
+    ------
+    TypeError
+        A plan of unknown kind or with ops no engine runs.
+    ValueError
+        A plan or arrays that break the checks above.
+    KeyError
+        A missing array.
+
     """
     _check_plan_size(plan)
     pose_mean, pose_std, joint_mean, joint_std = (
         _statistic(arrays, k, n) for k, n in (('pose_mean', 7), ('pose_std', 7),
-                                               ('joint_mean', 4), ('joint_std', 4)))
+                                              ('joint_mean', 4), ('joint_std', 4)))
     kind = plan.get('kind') if isinstance(plan, dict) else None
     if kind == 'chain':
         layers = _fold_input(_steps(plan['ops'], arrays), pose_mean, pose_std)
@@ -219,7 +239,7 @@ def _columns(idx) -> list[int]:
 
 
 def _check_chain(steps: list[Step], width_in: int, width_out: int | None) -> int:
-    """The steps' shapes chain from ``width_in`` (to ``width_out``); returns the last width."""
+    """Check that the steps' shapes chain from ``width_in`` (to ``width_out``); return the last."""
     width = width_in
     for step in steps:
         if step.w.ndim != 2 or step.w.shape[0] != width or step.b.shape != (step.w.shape[1],) \

@@ -1,30 +1,36 @@
-"""What every learned solver does around its network, whatever runs the network (torch, or the
-torch-free numpy path): targets for another base height are translated, a correction model's
-output is added to its closed form, and for another arm than the training one (a calibration)
-the answer is refined in that arm's geometry."""
+"""
+What every learned solver does around its network, whatever runs the network.
+
+(torch, or the torch-free numpy path): targets for another base height are translated, a correction
+model's output is added to its closed form, and for another arm than the training one (a
+calibration) the answer is refined in that arm's geometry.
+"""
 
 from __future__ import annotations
 
 from abc import abstractmethod
 from dataclasses import replace
 
-import numpy as np
-
 from ik_net_ros.errors import CheckpointError
-from ik_net_ros.kinematics import ArmGeometry, IkSolutions, clamp_to_limits
+from ik_net_ros.kinematics import ArmGeometry, clamp_to_limits, IkSolutions
 from ik_net_ros.kinematics.scalar import OneSolution
 from ik_net_ros.solver.analytic import closed_form, closed_form_one
 from ik_net_ros.solver.base import Solver
 from ik_net_ros.solver.refine import refine_joints
+import numpy as np
 
 __all__ = ['LearnedSolver']
 
 
 class LearnedSolver(Solver):
-    """A network trained for geometry ``trained`` serving targets given in ``geometry``.
+    """
+    A network trained for geometry ``trained`` serving targets given in ``geometry``.
 
-    Raises (on construction):
-        CheckpointError: a correction model asked to serve another arm than its own.
+    Raises
+    ------
+    CheckpointError
+        On construction: a correction model asked to serve another arm than its own.
+
     """
 
     def __init__(self, name: str, trained: ArmGeometry, geometry: ArmGeometry | None,

@@ -5,9 +5,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-import torch
-
 from ik_net_ros.errors import CheckpointError
 from ik_net_ros.kinematics import ArmGeometry
 from ik_net_ros.resources import model_path
@@ -15,6 +12,8 @@ from ik_net_ros.solver.fast import compile_numpy
 from ik_net_ros.solver.learned import LearnedSolver
 from ik_net_ros.training.checkpoint import Checkpoint, load_checkpoint
 from ik_net_ros.training.device import resolve_device
+import numpy as np
+import torch
 
 __all__ = ['NetworkSolver']
 
@@ -25,8 +24,11 @@ FAST_BATCH = 64  # up to this many poses, the numpy twin beats torch on the CPU
 
 
 class NetworkSolver(LearnedSolver):
-    """Runs an :class:`~ik_net_ros.networks.IKModel` from a checkpoint with torch (CPU or
-    CUDA); small CPU batches go through the numpy twin."""
+    """
+    Runs an :class:`~ik_net_ros.networks.IKModel` from a checkpoint with torch (CPU or CUDA).
+
+    Small CPU batches go through the numpy twin.
+    """
 
     def __init__(self, checkpoint: Checkpoint, name: str, device: str = 'cpu',
                  geometry: ArmGeometry | None = None):
@@ -46,15 +48,27 @@ class NetworkSolver(LearnedSolver):
     @classmethod
     def from_name(cls, name: str, device: str = 'cpu', geometry: ArmGeometry | None = None,
                   base_height: float | None = None) -> NetworkSolver:
-        """Load a shipped model by name, or a checkpoint by path.
+        """
+        Load a shipped model by name, or a checkpoint by path.
 
-        Args:
-            geometry: the geometry targets come in (default: the checkpoint's).
-            base_height: replaces the base height of that geometry (m).
+        Parameters
+        ----------
+        name
+            'original', 'improved', 'focused' (the shipped models) or a checkpoint's path.
+        device
+            'cpu', 'cuda', 'cuda:N' or 'auto' (cuda when available).
+        geometry
+            The geometry targets come in (default: the checkpoint's).
+        base_height
+            Replaces the base height of that geometry (m).
 
-        Raises:
-            CheckpointError: missing, corrupt or mismatched checkpoint.
-            ConfigError: bad device.
+        Raises
+        ------
+        CheckpointError
+            Missing, corrupt or mismatched checkpoint.
+        ConfigError
+            Bad device.
+
         """
         resolve_device(device)  # a bad device is reported before any file is read
         path = Path(name) if name.endswith(('.pt', '.pth')) else model_path(name)
@@ -76,7 +90,7 @@ class NetworkSolver(LearnedSolver):
 
     @torch.no_grad()
     def predict_torch(self, targets: np.ndarray) -> np.ndarray:
-        """The reference path: the torch model, in batches of BATCH (GPU) or CPU_BATCH."""
+        """Return the reference path: the torch model, in batches of BATCH (GPU) or CPU_BATCH."""
         x = torch.as_tensor(targets, dtype=torch.float32)
         batch = BATCH if self._device.type == 'cuda' else CPU_BATCH
         out = [self.model(x[i:i + batch].to(self._device)).cpu()

@@ -1,4 +1,5 @@
-"""ONNX Runtime as the engine for large batches on the CPU.
+"""
+ONNX Runtime as the engine for large batches on the CPU.
 
 The graph is built in memory from a network's folded form (:mod:`ik_net_ros.solver.folded`),
 which comes from the torch-free weights file after its digest and content checks: no second
@@ -13,10 +14,9 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from ik_net_ros.errors import IkNetError
 from ik_net_ros.solver.folded import FoldedNetwork, Step
+import numpy as np
 
 __all__ = ['EngineUnavailable', 'OnnxForward', 'onnx_model', 'OPSET']
 
@@ -75,14 +75,19 @@ class _Graph:
 
 
 def onnx_model(folded: FoldedNetwork) -> bytes:
-    """The serialized ONNX model of a folded network: input 'pose' (N, 7) float32, output
-    'joints' (N, 4) float32.
+    """
+    Return the serialized ONNX model of a folded network.
 
-    Raises:
-        EngineUnavailable: onnx is not installed, or the network has an op with no ONNX form.
+    Input 'pose' (N, 7) float32, output 'joints' (N, 4) float32.
+
+    Raises
+    ------
+    EngineUnavailable
+        Onnx is not installed, or the network has an op with no ONNX form.
+
     """
     try:
-        from onnx import TensorProto, helper, numpy_helper
+        from onnx import helper, numpy_helper, TensorProto
     except ImportError as e:
         raise EngineUnavailable('onnx is not installed (pip install onnx onnxruntime)') from e
     g = _Graph(helper, numpy_helper)
@@ -110,21 +115,28 @@ def onnx_model(folded: FoldedNetwork) -> bytes:
 
 
 class OnnxForward:
-    """``(N, 7) float32 poses -> (N, 4) float32 joints`` through ONNX Runtime on the CPU.
+    """
+    ``(N, 7) float32 poses -> (N, 4) float32 joints`` through ONNX Runtime on the CPU.
 
     One session, run on the calling thread (``intra_op_num_threads=1``): the solver spreads
     chunks of a batch over its own threads, each with the work around the network, which
     measured faster than one call spread by ONNX Runtime's pool (0.94 against 0.77 M poses/s
     for focused on 2 cores). Calls from several threads run concurrently.
 
-    Args:
-        folded: the network.
-        profile_prefix: where given, ONNX Runtime's own profiler records every op's time
-            (``make bench``'s breakdown of the network); ``session.end_profiling()`` writes the
-            JSON file (path prefix ``profile_prefix``) and returns its path.
+    Parameters
+    ----------
+    folded
+        The network.
+    profile_prefix
+        Where given, ONNX Runtime's own profiler records every op's time
+        (``make bench``'s breakdown of the network); ``session.end_profiling()`` writes the
+        JSON file (path prefix ``profile_prefix``) and returns its path.
 
-    Raises (on construction):
-        EngineUnavailable: onnx or onnxruntime is not installed, or rejects the graph.
+    Raises
+    ------
+    EngineUnavailable
+        On construction: onnx or onnxruntime is not installed, or rejects the graph.
+
     """
 
     def __init__(self, folded: FoldedNetwork, profile_prefix: str | None = None):

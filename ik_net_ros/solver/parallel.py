@@ -1,19 +1,21 @@
-"""One pool of worker threads for the chunks of large batches (see ``Solver._solve_batch``).
+"""
+One pool of worker threads for the chunks of large batches (see ``Solver._solve_batch``).
 
 Threads, not processes: ONNX Runtime's runs and numpy's large matmuls release the GIL, so
 networks run on all cores with no copies between processes (short numpy calls do not: see
 :func:`pipeline`); the pool is made on first use (the live node,
 which solves one pose at a time, never starts it). While chunks run, the BLAS under numpy is
 held to one thread (threadpoolctl): otherwise each chunk's matmuls spread over every core as
-well, and the numpy twin ran at 0.33 instead of 0.59 M poses/s (focused, 2 cores)."""
+well, and the numpy twin ran at 0.33 instead of 0.59 M poses/s (focused, 2 cores).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 import contextlib
 import os
 import threading
-from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 
 __all__ = ['map_chunks', 'pipeline', 'worker_count', 'hold_blas_to_one_thread']
 
@@ -23,7 +25,7 @@ _lock = threading.Lock()
 
 
 def worker_count() -> int:
-    """The cores this process may run on (its CPU affinity, not the machine's core count)."""
+    """Return the cores this process may run on (CPU affinity, not the machine's core count)."""
     try:
         return len(os.sched_getaffinity(0))
     except (AttributeError, OSError):  # not on Linux
@@ -31,8 +33,11 @@ def worker_count() -> int:
 
 
 def map_chunks(fn: Callable, chunks: list) -> Iterable:
-    """``map(fn, chunks)``, the chunks spread over worker_count() threads; results in order.
-    A single chunk, or a call from inside a worker, runs on the calling thread."""
+    """
+    ``map(fn, chunks)``, the chunks spread over worker_count() threads; results in order.
+
+    A single chunk, or a call from inside a worker, runs on the calling thread.
+    """
     global _pool
     if len(chunks) < 2 or worker_count() < 2 or threading.current_thread().name.startswith(
             'ik_net_ros_chunk'):
@@ -45,8 +50,10 @@ def map_chunks(fn: Callable, chunks: list) -> Iterable:
 
 
 def pipeline(prepare: Callable, finish: Callable, chunks: list, threads: bool = True) -> list:
-    """``[finish(prepare(c)) for c in chunks]`` on the worker threads: the ``prepare`` calls
-    take turns (one lock), the ``finish`` calls run at once.
+    """
+    ``[finish(prepare(c)) for c in chunks]`` on the worker threads.
+
+    The ``prepare`` calls take turns (one lock), the ``finish`` calls run at once.
 
     For work of two kinds: many short numpy calls (``prepare``: a projection) and one long call
     that releases the GIL (``finish``: a network on ONNX Runtime). Short numpy calls on two
@@ -60,7 +67,8 @@ def pipeline(prepare: Callable, finish: Callable, chunks: list, threads: bool = 
     Chunks are prepared in no fixed order (``prepare`` gets the chunk's index as well:
     ``prepare(index, chunk)``); the answers are in the chunks' order. ``finish(None)`` is
     never called: a chunk whose ``prepare`` returns None gets None. ``threads=False``: all on
-    the calling thread, in order."""
+    the calling thread, in order.
+    """
     if not threads or len(chunks) < 2 or worker_count() < 2 or \
             threading.current_thread().name.startswith('ik_net_ros_chunk'):
         return [None if (ready := prepare(i, c)) is None else finish(ready)
@@ -76,12 +84,15 @@ def pipeline(prepare: Callable, finish: Callable, chunks: list, threads: bool = 
 
 
 def hold_blas_to_one_thread() -> bool:
-    """Hold numpy's BLAS to one thread for the rest of the process: for a process that solves
-    one pose at a time (the ik node). Its layers are single-vector products, which OpenBLAS
-    spreads over its helper threads above about 9,000 weights; woken after the 10-20 ms between
-    targets, with other nodes on the cores, they add a wake-up tail (improved, one pose after
-    10 ms of sleep, p90 of 300: 117, 121, 195 us with them, 111, 103, 105 us without; p50 alike).
-    Returns whether the limit was set (False without threadpoolctl)."""
+    """
+    Hold numpy's BLAS to one thread for the rest of the process.
+
+    For a process that solves one pose at a time (the ik node). Its layers are single-vector
+    products, which OpenBLAS spreads over its helper threads above about 9,000 weights; woken after
+    the 10-20 ms between targets, with other nodes on the cores, they add a wake-up tail (improved,
+    one pose after 10 ms of sleep, p90 of 300: 117, 121, 195 us with them, 111, 103, 105 us
+    without; p50 alike). Returns whether the limit was set (False without threadpoolctl).
+    """
     _one_blas_thread()
     if not _blas:
         return False
@@ -90,7 +101,7 @@ def hold_blas_to_one_thread() -> bool:
 
 
 def _one_blas_thread():
-    """A context holding numpy's BLAS to one thread (nothing if threadpoolctl is missing)."""
+    """Return a context holding numpy's BLAS to one thread (none without threadpoolctl)."""
     global _blas
     if _blas is None:
         try:

@@ -1,20 +1,22 @@
-"""Damped Gauss-Newton refinement of joint guesses with the analytic Jacobian (batched,
-limit-aware). A network's answer lands within millimetres; three or four steps from there reach
-the closed form's precision because the error is quadratic near a solution."""
+"""
+Damped Gauss-Newton refinement of joint guesses with the analytic Jacobian (batched, limit-aware).
+
+A network's answer lands within millimetres; three or four steps from there reach the closed form's
+precision because the error is quadratic near a solution.
+"""
 
 from __future__ import annotations
 
-import numpy as np
-
 from ik_net_ros.kinematics import (
-    DEFAULT_GEOMETRY,
-    JOINT_LOWER,
-    JOINT_UPPER,
     ArmGeometry,
+    DEFAULT_GEOMETRY,
     forward_kinematics,
     jacobian,
+    JOINT_LOWER,
+    JOINT_UPPER,
 )
 from ik_net_ros.kinematics.rotations import pose_error
+import numpy as np
 
 __all__ = ['refine_joints', 'pose_error']  # pose_error: from kinematics, kept here too
 
@@ -29,21 +31,32 @@ def _weighted_error(targets, q, geometry, weight):
 def refine_joints(targets: np.ndarray, joints: np.ndarray,
                   geometry: ArmGeometry = DEFAULT_GEOMETRY, iterations: int = 12,
                   damping: float = 1e-6, tolerance: float = 1e-18) -> np.ndarray:
-    """Refine joint guesses towards reachable target poses (Levenberg-Marquardt).
+    """
+    Refine joint guesses towards reachable target poses (Levenberg-Marquardt).
 
     Each row keeps its own damping: a step that lowers the error is taken and the damping
     shrinks tenfold (towards Gauss-Newton); a step that does not is refused and the damping
     grows tenfold (towards gradient descent), so no row ever gets worse.
 
-    Args:
-        targets: (N, 7) validated, projected poses (m, unit quaternions).
-        joints: (N, 4) initial guesses, rad.
-        iterations: at most this many steps.
-        damping: initial damping (m^2).
-        tolerance: a row is done once its weighted squared error is below this (m^2).
+    Parameters
+    ----------
+    targets
+        (N, 7) validated, projected poses (m, unit quaternions).
+    joints
+        (N, 4) initial guesses, rad.
+    iterations
+        At most this many steps.
+    damping
+        Initial damping (m^2).
+    tolerance
+        A row is done once its weighted squared error is below this (m^2).
+    geometry
+        The arm's geometry (default: ROBOTIS's humble description).
 
-    Returns:
-        (N, 4) refined joints, always inside the joint limits (each step is clamped).
+    Returns
+    -------
+    (N, 4) refined joints, always inside the joint limits (each step is clamped).
+
     """
     q = np.clip(np.array(joints, dtype=np.float64), JOINT_LOWER, JOINT_UPPER)
     weight = np.array([1.0, 1.0, 1.0, ORIENTATION_WEIGHT, ORIENTATION_WEIGHT, ORIENTATION_WEIGHT])

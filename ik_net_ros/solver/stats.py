@@ -1,5 +1,9 @@
-"""What a live solver did: targets handled and rejected (by reason) and solve-time percentiles,
-the ik node's periodic log line, free of ROS so it is tested without DDS."""
+"""
+What a live solver did: targets handled and rejected.
+
+(by reason) and solve-time percentiles, the ik node's periodic log line, free of ROS so it is
+tested without DDS.
+"""
 
 from __future__ import annotations
 
@@ -29,8 +33,11 @@ class SolveStats:
         self.rejected[kind] += 1
 
     def report(self) -> str | None:
-        """'targets handled 10, rejected unreachable 2, inference p50 20 us, p99 41 us', or None
-        when nothing happened since the last report."""
+        """
+        'targets handled 10, rejected unreachable 2, inference p50 20 us, p99 41 us'.
+
+        Or None when nothing happened since the last report.
+        """
         counts = (self.handled, sum(self.rejected.values()))
         if counts == self._reported:
             return None

@@ -1,7 +1,11 @@
-"""``ik_net_ros bench`` (``make bench``): the paper's three comparisons reproduced on this
-machine (accuracy, CPU/GPU inference time, memory) for the shipped variants, the closed form
-and a numerical IK from PyPI side by side, plus end-to-end latency through ROS. Writes
-``benchmarks.md``, ``benchmarks.json`` and PNG charts into ``--output``."""
+"""
+``ik_net_ros bench`` (``make bench``).
+
+The paper's three comparisons reproduced on this machine (accuracy, CPU/GPU inference time, memory)
+for the shipped variants, the closed form and a numerical IK from PyPI side by side, plus
+end-to-end latency through ROS. Writes ``benchmarks.md``, ``benchmarks.json`` and PNG charts into
+``--output``.
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,10 @@ import argparse
 import datetime
 import json
 import os
+from pathlib import Path
 import platform
 import sys
 import time
-from pathlib import Path
-
-import numpy as np
-import torch
-from tqdm import tqdm
 
 from ik_net_ros.data import make_synthetic
 from ik_net_ros.resources import share_dir
@@ -24,7 +24,10 @@ from ik_net_ros.solver import load_solver
 from ik_net_ros.tools import bench_solvers as solvers_bench
 from ik_net_ros.tools.bench_peak import fp32_peak, network_profile
 from ik_net_ros.tools.bench_report import write_report
-from ik_net_ros.tools.common import HELD_OUT_SEED, count_in, number_in
+from ik_net_ros.tools.common import count_in, HELD_OUT_SEED, number_in
+import numpy as np
+import torch
+from tqdm import tqdm
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

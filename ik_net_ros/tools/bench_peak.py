@@ -1,5 +1,7 @@
-"""The machine's fp32 ceiling, measured in the same run as the throughputs it is set beside, and
-where a network's time goes inside ONNX Runtime (how close its matmuls come to that ceiling).
+"""
+The machine's fp32 ceiling, measured in the same run as the throughputs it is set beside.
+
+And where a network's time goes inside ONNX Runtime (how close its matmuls come to that ceiling).
 
 A small C loop of independent fused multiply-adds (AVX-512 where the CPU has it, else AVX2),
 compiled with the machine's C compiler into a temporary folder and run on every core at once
@@ -13,21 +15,20 @@ import collections
 import ctypes
 import json
 import os
+from pathlib import Path
 import shutil
 import subprocess
 import tempfile
 import threading
 import time
-from pathlib import Path
-
-import numpy as np
 
 from ik_net_ros.solver.parallel import worker_count
+import numpy as np
 
 __all__ = ['fp32_peak', 'network_profile']
 
 # CHAINS independent accumulators hide the FMA latency (4 cycles, 2 ports: 8 needed)
-_SOURCE = r'''
+_SOURCE = r"""
 #include <immintrin.h>
 #include <stdint.h>
 #define CHAINS 12
@@ -45,7 +46,7 @@ float fma_loop(int64_t n) {
   }
   return out;
 }
-'''
+"""
 _ISA = {  # cpuinfo flag: (defines, compiler flags, float lanes)
     'avx512f': ('-DVEC=__m512 -DSET1=_mm512_set1_ps -DFMADD=_mm512_fmadd_ps '
                 '-DSTORE=_mm512_storeu_ps -DLANES=16', '-mavx512f -mfma', 16),
@@ -130,14 +131,18 @@ _ACTIVATION_OPS = frozenset({'QuickGelu', 'Sigmoid', 'Mul', 'Relu', 'Tanh', 'Erf
 
 
 def network_profile(folded, poses: np.ndarray, runs: int = 400) -> dict | None:
-    """Where the batch engine spends one network's time: ONNX Runtime's own profiler, one
-    thread, ``runs`` runs of a BLOCK of ``poses`` (N >= 1, 7); each op's median over the runs
-    (the first, cold runs do not count), summed by kind.
+    """
+    Where the batch engine spends one network's time.
 
-    Returns:
-        {'us_per_pose': kernel time per pose on one thread, 'us': {'matmul', 'activation',
-        'other'} per pose, 'matmul_gflops': the matmuls' rate on one core, 'ops': {op type: us
-        per pose}}, or None where ONNX Runtime is not installed.
+    ONNX Runtime's own profiler, one thread, ``runs`` runs of a BLOCK of ``poses`` (N >= 1, 7);
+    each op's median over the runs (the first, cold runs do not count), summed by kind.
+
+    Returns
+    -------
+    {'us_per_pose': kernel time per pose on one thread, 'us': {'matmul', 'activation',
+    'other'} per pose, 'matmul_gflops': the matmuls' rate on one core, 'ops': {op type: us
+    per pose}}, or None where ONNX Runtime is not installed.
+
     """
     from ik_net_ros.solver.onnx_engine import BLOCK, EngineUnavailable, OnnxForward
     x = np.ascontiguousarray(np.resize(np.asarray(poses, np.float32), (BLOCK, 7)))

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from ik_net_ros.tools.bench_report_batch import TARGET_THROUGHPUT, batch_sections, batch_verdicts
+from ik_net_ros.tools.bench_report_batch import batch_sections, batch_verdicts, TARGET_THROUGHPUT
 from ik_net_ros.tools.bench_ros import BLOCK_S
+import numpy as np
 
 __all__ = ['write_report', 'PAPER', 'ORIGINAL_PUBLISHED']
 
@@ -55,7 +54,7 @@ def write_report(results: dict, out: Path) -> Path:
           '## Accuracy on held-out poses\n',
           f'{results["held_out"]["rows"]} poses from joints drawn uniformly inside the limits '
           f'(seed {results["held_out"]["seed"]}, never used in training). Joint MSE against the '
-          'closed form\'s branch-rule labels (rad^2, the paper\'s metric); tool errors by '
+          "closed form's branch-rule labels (rad^2, the paper's metric); tool errors by "
           'forward kinematics of the answer.\n']
     rows = []
     for name, res in solvers.items():
@@ -113,7 +112,7 @@ def write_report(results: dict, out: Path) -> Path:
     md.extend(batch_sections(results, out, _table))
     md.append('## Memory\n')
     md.append('Parameter bytes (float32); memory growth of loading the solver and answering '
-              '1,000 single poses in a fresh process (after imports); the whole process\'s peak '
+              "1,000 single poses in a fresh process (after imports); the whole process's peak "
               'RSS, and whether the process imported torch (CPU inference runs from the '
               'torch-free weights file: it should not).\n')
     rows = []
@@ -135,9 +134,9 @@ def write_report(results: dict, out: Path) -> Path:
         md.append('## End-to-end latency through ROS\n')
         md.append('PoseStamped published -> JointState received (stamps matched), sim driver '
                   'running, each responder in its own process as `ros2 launch` starts it. '
-                  'Floor: a do-nothing responder (`echo_responder`) with the ik node\'s QoS. '
+                  "Floor: a do-nothing responder (`echo_responder`) with the ik node's QoS. "
                   'Both run at once on their own topics and the targets alternate between them, '
-                  'so changes in the machine\'s load hit both alike: in blocks of '
+                  "so changes in the machine's load hit both alike: in blocks of "
                   f'{BLOCK_S:g} s, and (row "each") target by target, where every answer comes '
                   'after the same pause. '
                   'Targets at 100 Hz: ik p50 within 0.3 ms of the floor either way, p99 within '
@@ -160,24 +159,24 @@ def write_report(results: dict, out: Path) -> Path:
         spun_by = next(iter(ros.values()))['ik'].get('executor', 'SingleThreadedExecutor')
         md.append('Where the gap comes from (by hand: copies of both nodes timing their '
                   'callbacks, 6 runs target by target, focused, driver running): both nodes '
-                  f'were spun here by rclpy\'s {spun_by} (`executor: auto`: the '
+                  f"were spun here by rclpy's {spun_by} (`executor: auto`: the "
                   'EventsExecutor where rclpy has it, Jazzy and later). '
                   'Under the SingleThreadedExecutor each message cost a node about 0.19 ms more '
                   'CPU outside its callback (Python rebuilding a wait set and a task per '
                   'message): floor 0.57-0.63 ms, gaps of +0.02 to +0.46 ms between runs. The '
-                  'ik node\'s callback takes about 0.25 ms, the floor\'s 0.08: `solve()` about '
+                  "ik node's callback takes about 0.25 ms, the floor's 0.08: `solve()` about "
                   f'0.09 ms (warm: {solve_us}, in the table above; after 20 ms idle its 0.8 MB '
-                  'of weights and the solver\'s code come back from memory) and the command\'s '
+                  "of weights and the solver's code come back from memory) and the command's "
                   'publish about 0.14 ms: a publisher pays about 0.04 ms per subscriber process '
                   'it must wake (a JointState after a 20 ms pause, 0 / 1 / 2 subscribers: '
-                  '0.012 / 0.058 / 0.097 ms; back to back 0.004-0.006), and the ik node\'s '
+                  "0.012 / 0.058 / 0.097 ms; back to back 0.004-0.006), and the ik node's "
                   'command has two, the client and the driver. The driver then runs its own '
-                  'callback beside the client\'s; how the processes share the 2 cores differs '
-                  'from run to run (fresh processes each: see the runs\' gaps above). '
+                  "callback beside the client's; how the processes share the 2 cores differs "
+                  "from run to run (fresh processes each: see the runs' gaps above). "
                   'Done about it besides the executor: the callback builds no message (one '
                   'JointState made at start, its stamp and positions set per target), checks '
-                  'limits in Python floats, hands the solver a list (no array), the network\'s '
-                  'layers are padded for the BLAS kernel, and the node\'s process holds BLAS to '
+                  "limits in Python floats, hands the solver a list (no array), the network's "
+                  "layers are padded for the BLAS kernel, and the node's process holds BLAS to "
                   'one thread (no helper threads to wake per layer); the subscription is depth '
                   '1 (newest wins).\n')
     md.append('## Targets\n')
@@ -200,7 +199,7 @@ def _ros_verdict(ros: dict) -> str:
             lines.append(f'At 100 Hz, alternating {how}, the ik node adds {d50:+.2f} ms at p50'
                          f'{runs} (target <= 0.3 ms: {"met" if d50 <= 0.3 else "missed"}) and its '
                          'p99 '
-                         f'is {ratio:.2f}x the floor\'s (target <= 2x: '
+                         f"is {ratio:.2f}x the floor's (target <= 2x: "
                          f'{"met" if ratio <= 2 else "missed"}).')
     if '1000' in ros:
         ik = ros['1000']['ik']
@@ -225,7 +224,7 @@ def _verdicts(results: dict) -> list[str]:
 
 
 def _bars(ax, x: np.ndarray, series: list, width: float) -> None:
-    """Grouped bars centred on ``x``: ``series`` is [(values, label), ...], left to right."""
+    """Draw grouped bars centred on ``x``: ``series`` is [(values, label), ...], left to right."""
     offsets = (np.arange(len(series)) - (len(series) - 1) / 2) * width
     for offset, (values, label) in zip(offsets, series):
         ax.bar(x + offset, values, width, label=label)

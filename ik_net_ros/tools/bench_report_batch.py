@@ -1,6 +1,10 @@
-"""The benchmark report's CPU-inference sections (issue 13): the machine's fp32 ceiling, the
-engines side by side, batched throughput as a share of the ceiling, where the network's time
-goes, cost per pose against the batch size, and the ik node's memory and start-up."""
+"""
+The benchmark report's CPU-inference sections (issue 13).
+
+The machine's fp32 ceiling, the engines side by side, batched throughput as a share of the ceiling,
+where the network's time goes, cost per pose against the batch size, and the ik node's memory and
+start-up.
+"""
 
 from __future__ import annotations
 
@@ -26,7 +30,11 @@ def _share(poses_per_s: float | None, flops: int | None, peak: dict | None) -> s
 
 
 def batch_sections(results: dict, out: Path, table) -> list[str]:
-    """Markdown lines of the sections; charts written into ``out``. ``table`` formats rows."""
+    """
+    Markdown lines of the sections; charts written into ``out``.
+
+    ``table`` formats rows.
+    """
     solvers, peak = results['solvers'], results.get('peak')
     md = ['## Batched inference on the CPU\n']
     if peak:
@@ -38,7 +46,7 @@ def batch_sections(results: dict, out: Path, table) -> list[str]:
               'clamping; chunks of up to 4,096 poses on all cores, one chunk prepared while '
               'the other core runs its network) against the network alone as solve() runs it '
               '(the same chunks); the rest is the non-network share. The two timed in '
-              'alternation, 7 rounds: medians of the rates and of the rounds\' shares. '
+              "alternation, 7 rounds: medians of the rates and of the rounds' shares. "
               f'Targets (focused): >= {TARGET_THROUGHPUT / 1e6:.0f} M poses/s, non-network '
               f'<= {TARGET_NON_NETWORK:.0%}.\n')
     rows = []
@@ -86,7 +94,7 @@ def batch_sections(results: dict, out: Path, table) -> list[str]:
         md.append('The running ik node (its own process, sim driver beside it): resident memory '
                   'after answering, and the time from starting its process to its first joint '
                   'command for a target published every 10 ms (DDS discovery of the new node '
-                  'included, which varies from start to start), and to its own \'ik ready\' '
+                  "included, which varies from start to start), and to its own 'ik ready' "
                   'log line (solver loaded and warmed up). Medians of '
                   f'{next(iter(start.values()))["starts"]} starts per model. Targets: <= '
                   f'{TARGET_NODE_RSS_MB:.0f} MB, ready within {TARGET_NODE_READY_S:.0f} s.\n')
@@ -111,13 +119,13 @@ def _profile_section(results: dict, out: Path, table) -> list[str]:
         return []
     peak = results.get('peak')
     cores = peak['cores'] if peak else 1
-    md = ['\n### Where the network\'s time goes\n',
-          'ONNX Runtime\'s own profiler, one thread, runs of 256 poses (as solve() runs them); '
-          'each op\'s median over 400 runs. Matmuls are Gemm (FusedGemm: the Gemm with its ReLU '
+    md = ["\n### Where the network's time goes\n",
+          "ONNX Runtime's own profiler, one thread, runs of 256 poses (as solve() runs them); "
+          "each op's median over 400 runs. Matmuls are Gemm (FusedGemm: the Gemm with its ReLU "
           'fused in), activations SiLU (QuickGelu) and the like, other the gathers, '
           'concatenations and residual additions. The last two columns are ceilings of this '
           f'machine: {cores} cores running nothing but the matmuls at their measured rate, and '
-          'at the FMA loop\'s peak; solve() adds validation, projection and clamping to the '
+          "at the FMA loop's peak; solve() adds validation, projection and clamping to the "
           'network.\n']
     rows = []
     for name, prof in profiles.items():
@@ -129,7 +137,7 @@ def _profile_section(results: dict, out: Path, table) -> list[str]:
                      _matmul_bound(prof, cores),
                      peak['gflops'] * 1e9 / flops if peak and flops else None])
     md.append(table(['network', 'us/pose (1 thread)', 'matmuls us', 'activations us',
-                     'other us', 'matmul GFLOP/s (% of a core\'s peak)',
+                     'other us', "matmul GFLOP/s (% of a core's peak)",
                      'matmuls only, poses/s', 'at FMA peak, poses/s'], rows))
     md.append(f'\n![network profile]({_profile_chart(profiles, out).name})\n')
     return md
@@ -149,7 +157,7 @@ def _profile_chart(profiles: dict, out: Path) -> Path:
         ax.barh(names, widths, left=left, color=colour, label=label)
         left += widths
     ax.set_xlabel('us per pose, one thread (ONNX Runtime profiler, runs of 256)')
-    ax.set_title('where the network\'s time goes')
+    ax.set_title("where the network's time goes")
     ax.legend(fontsize=8, loc='lower right')
     fig.tight_layout()
     path = out / 'bench_network_profile.png'
@@ -199,7 +207,7 @@ def batch_verdicts(results: dict) -> list[str]:
         share = thr['non_network_share']
         out.append(f'focused: non-network share of solve() {share:.0%} vs target <= '
                    f'{TARGET_NON_NETWORK:.0%}: ' + ('met' if share <= TARGET_NON_NETWORK
-                                                   else 'missed'))
+                                                    else 'missed'))
     for name, res in results['solvers'].items():
         curve = res.get('cost_curve')
         if curve:

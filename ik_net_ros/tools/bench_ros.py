@@ -1,6 +1,8 @@
-"""End-to-end latency through ROS: PoseStamped published -> JointState received, for the ik
-node and for a do-nothing responder (the floor of rclpy on this machine), with the driver
-running, at fixed target rates.
+"""
+End-to-end latency through ROS.
+
+PoseStamped published -> JointState received, for the ik node and for a do-nothing responder (the
+floor of rclpy on this machine), with the driver running, at fixed target rates.
 
 Both responders run at the same time on their own topics and the targets alternate between
 them, so slow changes in the machine's load (other processes, CPU clocks) hit both alike: the
@@ -17,11 +19,10 @@ import os
 import threading
 import time
 
-import numpy as np
-
 from ik_net_ros.kinematics.paths import sweep_pose
 from ik_net_ros.nodes.runner import events_executor_class
 from ik_net_ros.tools.demo import _start_node, _stop
+import numpy as np
 
 __all__ = ['ros_latency', 'node_start']
 
@@ -31,8 +32,11 @@ FLOOR_TOPICS = {'target_pose': 'floor/target_pose', 'joint_command': 'floor/join
 
 
 def _figures(sent: dict, received: list, order: list) -> dict:
-    """Latency figures of one responder: ``sent`` stamp -> time, ``received`` [(stamp, time)],
-    ``order`` its stamps in the order sent."""
+    """
+    Latency figures of one responder.
+
+    ``sent`` stamp -> time, ``received`` [(stamp, time)], ``order`` its stamps in the order sent.
+    """
     answered = {s: t for s, t in received if s in sent}
     latencies = np.array([1e3 * (answered[s] - sent[s]) for s in order if s in answered])
     half = len(latencies) // 2
@@ -47,8 +51,11 @@ def _figures(sent: dict, received: list, order: list) -> dict:
 
 
 def _cpu_s(pid: int) -> float | None:
-    """CPU seconds all threads of process ``pid`` have run (/proc schedstat, ns), or None
-    where that is not readable (not Linux, the process gone)."""
+    """
+    CPU seconds all threads of process ``pid`` have run.
+
+    (/proc schedstat, ns), or None where that is not readable (not Linux, the process gone).
+    """
     try:
         return sum(int(open(f'/proc/{pid}/task/{tid}/schedstat').read().split()[0])
                    for tid in os.listdir(f'/proc/{pid}/task')) / 1e9
@@ -57,14 +64,17 @@ def _cpu_s(pid: int) -> float | None:
 
 
 def _run_rate(rate: float, duration: float, model: str, block: int | None = None) -> dict:
-    """{'floor': figures, 'ik': figures}: ``duration`` seconds of targets at ``rate`` Hz to
-    each, alternating every ``block`` targets (default: every BLOCK_S)."""
-    import rclpy
+    """
+    {'floor': figures, 'ik': figures}.
+
+    ``duration`` seconds of targets at ``rate`` Hz to each, alternating every ``block`` targets
+    (default: every BLOCK_S).
+    """
     from geometry_msgs.msg import PoseStamped
+    from ik_net_ros.nodes.conversions import array_to_pose
+    import rclpy
     from rclpy.executors import SingleThreadedExecutor
     from sensor_msgs.msg import JointState
-
-    from ik_net_ros.nodes.conversions import array_to_pose
 
     procs = [_start_node('ik_net_ros.nodes.driver_node', {'backend': 'sim'}),
              _start_node('ik_net_ros.nodes.ik_node', {'model': model}),
@@ -145,12 +155,16 @@ def _run_rate(rate: float, duration: float, model: str, block: int | None = None
 
 def ros_latency(model: str = 'focused', rates=(100.0, 1000.0), duration: float = 5.0,
                 progress=None, repeats: int = 3) -> dict:
-    """{key: {'ik': figures, 'floor': figures}}: for each target rate (key '100', '1000')
-    alternating in blocks of BLOCK_S, and at the first rate target by target (key
-    '100/each'); ``duration`` seconds of targets to each responder in each run. At the first
-    rate both ways run ``repeats`` times, in turns, each with fresh processes (the gap varies
-    more between runs than within one: how the processes share the cores): the run of median
-    gap (the lower middle one of an even count) is kept, with every run's gap (``gaps_ms``)."""
+    """
+    {key: {'ik': figures, 'floor': figures}}.
+
+    For each target rate (key '100', '1000') alternating in blocks of BLOCK_S, and at the first
+    rate target by target (key '100/each'); ``duration`` seconds of targets to each responder in
+    each run. At the first rate both ways run ``repeats`` times, in turns, each with fresh
+    processes (the gap varies more between runs than within one: how the processes share the
+    cores): the run of median gap (the lower middle one of an even count) is kept, with every run's
+    gap (``gaps_ms``).
+    """
     out = {}
     runs = [(str(int(rate)), rate, None) for rate in rates]
     if rates:
@@ -182,24 +196,26 @@ def _rss_mb(pid: int) -> float | None:
 
 
 def _watch_ready(proc, said_ready: list) -> None:
-    """Notes when the node logs that it is ready (its solver loaded and warmed up)."""
+    """Note when the node logs that it is ready (its solver loaded and warmed up)."""
     for line in proc.stdout:
         if 'ik ready' in line and not said_ready:
             said_ready.append(time.perf_counter())
 
 
 def node_start(models, starts: int = 3, progress=None) -> dict:
-    """{model: {'ready_s', 'rss_mb'}} of the ik node, medians of ``starts`` starts each:
-    ready is the time from starting its process to its first joint command for a target
-    (published every 10 ms from the start; DDS discovery included), when it logged 'ik ready'
-    (solver loaded and warmed up), RSS its resident memory after 50 more answers.
-    The sim driver runs beside it, as in use."""
-    import rclpy
+    """
+    {model: {'ready_s', 'rss_mb'}} of the ik node, medians of ``starts`` starts each.
+
+    Ready is the time from starting its process to its first joint command for a target (published
+    every 10 ms from the start; DDS discovery included), when it logged 'ik ready' (solver loaded
+    and warmed up), RSS its resident memory after 50 more answers. The sim driver runs beside it,
+    as in use.
+    """
     from geometry_msgs.msg import PoseStamped
+    from ik_net_ros.nodes.conversions import array_to_pose
+    import rclpy
     from rclpy.executors import SingleThreadedExecutor
     from sensor_msgs.msg import JointState
-
-    from ik_net_ros.nodes.conversions import array_to_pose
 
     driver = _start_node('ik_net_ros.nodes.driver_node', {'backend': 'sim'})
     context = rclpy.Context()

@@ -9,13 +9,12 @@ import subprocess
 import sys
 import time
 
-import numpy as np
-import torch
-
 from ik_net_ros.networks import count_parameters
 from ik_net_ros.solver import load_solver
 from ik_net_ros.solver.network import NetworkSolver
 from ik_net_ros.training.metrics import pose_accuracy
+import numpy as np
+import torch
 
 __all__ = ['accuracy', 'cpu_latency', 'throughput', 'engines', 'cost_curve', 'gpu_timing',
            'memory', 'ikpy_peer', 'COST_SIZES']
@@ -38,8 +37,11 @@ def _percentiles(samples_s: list[float]) -> dict:
 
 
 def cpu_latency(name: str, poses: np.ndarray, repeats: int = 3000) -> dict:
-    """Batch-1 latency of ``solver.solve(pose)`` on one CPU thread, and of the bare network
-    (torch eager and the numpy twin) where there is one."""
+    """
+    Batch-1 latency of ``solver.solve(pose)`` on one CPU thread.
+
+    And of the bare network (torch eager and the numpy twin) where there is one.
+    """
     torch.set_num_threads(1)
     solver = load_solver(name)
     single = poses.tolist()
@@ -72,12 +74,15 @@ def cpu_latency(name: str, poses: np.ndarray, repeats: int = 3000) -> dict:
 
 
 def throughput(name: str, poses: np.ndarray, repeats: int = 7) -> dict:
-    """Poses per second of ``solver.solve`` on a large batch (all cores), of its network alone
-    as solve() runs it (its batch engine, its chunks, on all cores), and the share of solve()'s
-    time that is not the network (validation, projection, reachability, clamping). The two
-    are timed in alternation, ``repeats`` rounds, so that a machine speeding up or slowing
-    down between them does not count as either's; medians of the rounds (of each rate, and of
-    each round's share), never the best run."""
+    """
+    Poses per second of ``solver.solve`` on a large batch.
+
+    (all cores), of its network alone as solve() runs it (its batch engine, its chunks, on all
+    cores), and the share of solve()'s time that is not the network (validation, projection,
+    reachability, clamping). The two are timed in alternation, ``repeats`` rounds, so that a
+    machine speeding up or slowing down between them does not count as either's; medians of the
+    rounds (of each rate, and of each round's share), never the best run.
+    """
     from ik_net_ros.solver.parallel import map_chunks
     torch.set_num_threads(os.cpu_count() or 1)
     solver = load_solver(name)
@@ -110,9 +115,13 @@ def _rate(fn, n: int, repeats: int = 3) -> float:
 
 
 def engines(name: str, poses: np.ndarray, repeats: int = 1000) -> dict:
-    """The network alone on each engine: batch-1 p50 (one thread) and batched poses/s (all
-    cores, each engine as ``solve()`` drives it), with its FLOPs per pose. Engines: torch
-    eager, the numpy twin, ONNX Runtime where installed, CUDA where present."""
+    """
+    Return the network alone on each engine.
+
+    Batch-1 p50 (one thread) and batched poses/s (all cores, each engine as ``solve()`` drives it),
+    with its FLOPs per pose. Engines: torch eager, the numpy twin, ONNX Runtime where installed,
+    CUDA where present.
+    """
     from ik_net_ros.solver.base import BATCH_CHUNK
     from ik_net_ros.solver.parallel import map_chunks
     numpy_solver = load_solver(name, engine='numpy')
@@ -153,8 +162,12 @@ def engines(name: str, poses: np.ndarray, repeats: int = 1000) -> dict:
 
 
 def cost_curve(name: str, poses: np.ndarray, sizes=COST_SIZES, budget_s: float = 0.3) -> dict:
-    """{N: median us per pose of ``solve()`` on an (N, 7) array}: each size repeated until
-    ``budget_s`` (at least 3 calls); sizes beyond the poses given are skipped."""
+    """
+    {N: median us per pose of ``solve()`` on an (N, 7) array}.
+
+    Each size repeated until ``budget_s`` (at least 3 calls); sizes beyond the poses given are
+    skipped.
+    """
     solver = load_solver(name)
     out = {}
     for n in sizes:
@@ -177,7 +190,7 @@ def _timed(fn) -> float:
 
 
 def gpu_timing(name: str, poses: np.ndarray, repeats: int = 1000) -> dict | None:
-    """Synchronised GPU timing (batch 1 and batched) and peak memory; None without a GPU."""
+    """Time synchronised GPU runs (batch 1 and batched) and peak memory; None without a GPU."""
     if name == 'analytic' or not torch.cuda.is_available():
         return None
     solver = load_solver(name, device='cuda')
@@ -205,7 +218,7 @@ def gpu_timing(name: str, poses: np.ndarray, repeats: int = 1000) -> dict | None
             'peak_memory_mb': torch.cuda.max_memory_allocated() / 2 ** 20}
 
 
-_MEMORY_PROBE = r'''
+_MEMORY_PROBE = r"""
 import json, sys
 def rss(field):
     for line in open('/proc/self/status'):
@@ -222,12 +235,15 @@ for pose in poses:
 print(json.dumps({'torch_imported': 'torch' in sys.modules,
                   'inference_growth_mb': rss('VmRSS:') - after_imports,
                   'process_peak_mb': rss('VmHWM:')}))
-'''
+"""
 
 
 def memory(name: str) -> dict:
-    """Parameter bytes; the memory growth of loading the solver and answering 1,000 single
-    poses; the whole process's peak (a fresh process per solver, so figures do not mix)."""
+    """
+    Parameter bytes; the memory growth of loading the solver and answering 1,000 single poses.
+
+    The whole process's peak (a fresh process per solver, so figures do not mix).
+    """
     out = {}
     if name != 'analytic':
         params = count_parameters(NetworkSolver.from_name(name).model.network)
@@ -243,7 +259,7 @@ def memory(name: str) -> dict:
 
 
 def ikpy_peer(urdf: str, poses: np.ndarray, count: int = 200) -> dict | None:
-    """ikpy (numerical IK from PyPI) on the first ``count`` poses: solved share and time."""
+    """Ikpy (numerical IK from PyPI) on the first ``count`` poses: solved share and time."""
     try:
         import warnings
 
@@ -269,5 +285,3 @@ def ikpy_peer(urdf: str, poses: np.ndarray, count: int = 200) -> dict | None:
     acc = pose_accuracy(poses, joints)
     acc['inside_limits_share'] = float(np.mean(within_limits(joints)))
     return {'accuracy': acc, 'latency': _percentiles(times), 'count': len(poses)}
-
-

@@ -1,6 +1,9 @@
-"""``ik_net_ros calibrate``: identify one real arm's joint offsets and link lengths from a
-recording with measured tool poses (collect's ``measured_pose_topic``), and write the
-calibration file the ik node takes (``calibration:=my_arm.yaml``)."""
+"""
+``ik_net_ros calibrate``: identify one real arm's joint offsets and link lengths.
+
+From a recording with measured tool poses (collect's ``measured_pose_topic``); writes the
+calibration file the ik node takes (``calibration:=my_arm.yaml``).
+"""
 
 from __future__ import annotations
 

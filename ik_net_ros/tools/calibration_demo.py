@@ -1,8 +1,12 @@
-"""``ik_net_ros calibration-demo``: the whole procedure on a simulated imperfect arm, in one
-command: a hidden true arm, a recording with a noisy tracker, parametric calibration, the
-learned correction (and a plain fine-tune for comparison), and the tool errors before and after
-on a held-out recording, judged against the measurements and against the simulator's truth.
-Each step is the ``ik_net_ros`` command a user runs on a real arm; they are printed as run."""
+"""
+``ik_net_ros calibration-demo``.
+
+The whole procedure on a simulated imperfect arm, in one command: a hidden true arm, a recording
+with a noisy tracker, parametric calibration, the learned correction (and a plain fine-tune for
+comparison), and the tool errors before and after on a held-out recording, judged against the
+measurements and against the simulator's truth. Each step is the ``ik_net_ros`` command a user runs
+on a real arm; they are printed as run.
+"""
 
 from __future__ import annotations
 

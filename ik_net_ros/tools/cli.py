@@ -1,4 +1,5 @@
-"""The ``ik_net_ros`` command line: one entry point, a subcommand per tool.
+"""
+The ``ik_net_ros`` command line: one entry point, a subcommand per tool.
 
 Each tool module defines ``add_arguments(parser)`` and ``run(args) -> int``; modules are imported
 only when their subcommand runs, so ``ik_net_ros --help`` stays fast.
@@ -34,16 +35,23 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class _Parser(argparse.ArgumentParser):
-    """Bad arguments in one line (``ik_net_ros train: error: ...``) and exit 2, like every
-    other refusal of the command; ``--help`` shows the usage."""
+    """
+    Bad arguments in one line (``ik_net_ros train: error: ...``) and exit 2.
+
+    Like every other refusal of the command; ``--help`` shows the usage.
+    """
 
     def error(self, message: str):
         self.exit(2, f'{self.prog}: error: {message} (see {self.prog} --help)\n')
 
 
 def build_parser(command: str | None = None) -> argparse.ArgumentParser:
-    """The parser; only ``command``'s module is imported for its arguments (all of them when
-    None), so running one subcommand imports nothing another needs (torch for training)."""
+    """
+    Return the parser; only ``command``'s module is imported for its arguments.
+
+    (all of them when None), so running one subcommand imports nothing another needs (torch for
+    training).
+    """
     parser = _Parser(
         prog='ik_net_ros', description='Learned inverse kinematics for the OpenMANIPULATOR-X.')
     parser.add_argument('-v', '--verbose', action='store_true', help='debug logging')

@@ -5,12 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import tempfile
 from pathlib import Path
+import tempfile
 
-from ik_net_ros.data import PoseJointSet, import_iknet_recording, load_dataset, make_synthetic
+from ik_net_ros.data import import_iknet_recording, load_dataset, make_synthetic, PoseJointSet
 from ik_net_ros.errors import ConfigError, DatasetError
-from ik_net_ros.kinematics import DEFAULT_GEOMETRY, ArmGeometry
+from ik_net_ros.kinematics import ArmGeometry, DEFAULT_GEOMETRY
 
 __all__ = ['DATA_HELP', 'load_data', 'print_metrics', 'geometry_from_args', 'writable_output',
            'require_rows', 'number_in', 'count_in']
@@ -22,7 +22,7 @@ MAX_SYNTHETIC_ROWS = 50_000_000  # about 5 GB of float64 poses and joints
 
 
 def load_data(spec: str, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> PoseJointSet:
-    """A dataset from a spec string (see DATA_HELP)."""
+    """Return a dataset from a spec string (see DATA_HELP)."""
     if spec.startswith('synthetic:'):
         rows, seed = _synthetic_spec(spec)
         return make_synthetic(rows, seed=seed, geometry=geometry)
@@ -35,7 +35,7 @@ def load_data(spec: str, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> PoseJointS
 
 
 def number_in(lo: float, hi: float, low_open: bool = False):
-    """An argparse type: a finite float in [lo, hi] ((lo, hi] with ``low_open``)."""
+    """Return an argparse type: a finite float in [lo, hi] ((lo, hi] with ``low_open``)."""
     def parse(text: str) -> float:
         try:
             value = float(text)
@@ -50,7 +50,7 @@ def number_in(lo: float, hi: float, low_open: bool = False):
 
 
 def count_in(lo: int, hi: int):
-    """An argparse type: a whole number in [lo, hi]."""
+    """Return an argparse type: a whole number in [lo, hi]."""
     def parse(text: str) -> int:
         try:
             value = _whole_number(text)
@@ -63,11 +63,15 @@ def count_in(lo: int, hi: int):
 
 
 def _synthetic_spec(spec: str) -> tuple[int, int]:
-    """(rows, seed) of ``synthetic:ROWS[:SEED]``.
+    """
+    (rows, seed) of ``synthetic:ROWS[:SEED]``.
 
-    Raises:
-        DatasetError: not two whole numbers, rows outside 1..MAX_SYNTHETIC_ROWS or a negative
-            seed.
+    Raises
+    ------
+    DatasetError
+        Not two whole numbers, rows outside 1..MAX_SYNTHETIC_ROWS or a negative
+        seed.
+
     """
     parts = spec.split(':')[1:]
     try:
@@ -94,11 +98,16 @@ def _whole_number(text: str) -> int:
 
 
 def writable_output(path: str | Path, what: str = 'output') -> Path:
-    """``path`` if a file can be written there: checked before the work, so a long run does
-    not end on a typo in the output path.
+    """
+    ``path`` if a file can be written there.
 
-    Raises:
-        ConfigError: the folder does not exist or cannot be written to, or ``path`` is a folder.
+    Checked before the work, so a long run does not end on a typo in the output path.
+
+    Raises
+    ------
+    ConfigError
+        The folder does not exist or cannot be written to, or ``path`` is a folder.
+
     """
     path = Path(path)
     try:
@@ -114,10 +123,14 @@ def writable_output(path: str | Path, what: str = 'output') -> Path:
 
 
 def require_rows(data: PoseJointSet, spec: str, at_least: int = 1) -> PoseJointSet:
-    """``data`` if it has ``at_least`` rows.
+    """
+    Return ``data`` if it has ``at_least`` rows.
 
-    Raises:
-        DatasetError: fewer rows (a header-only file, say).
+    Raises
+    ------
+    DatasetError
+        Fewer rows (a header-only file, say).
+
     """
     if len(data) < at_least:
         raise DatasetError(f'{spec}: {len(data)} row(s), need at least {at_least}')
@@ -129,7 +142,7 @@ def geometry_from_args(base_height: float | None) -> ArmGeometry:
 
 
 def print_metrics(title: str, metrics: dict) -> None:
-    """A small aligned table of metrics on stdout."""
+    """Print a small aligned table of metrics on stdout."""
     print(f'## {title}')
     for key, value in metrics.items():
         text = f'{value:.6g}' if isinstance(value, float) else json.dumps(value)

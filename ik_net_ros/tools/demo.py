@@ -1,4 +1,5 @@
-"""``ik_net_ros demo`` (``make demo``): the live IK loop on a simulated arm over real DDS.
+"""
+``ik_net_ros demo`` (``make demo``): the live IK loop on a simulated arm over real DDS.
 
 Starts the ``driver`` (sim backend) and the ``ik`` node as their own processes, as
 ``ros2 launch`` would; this process sweeps targets through the workspace and watches the joint
@@ -10,17 +11,16 @@ from __future__ import annotations
 
 import argparse
 import os
+from pathlib import Path
 import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
-
-import numpy as np
 
 from ik_net_ros.kinematics import forward_kinematics
 from ik_net_ros.resources import share_dir
 from ik_net_ros.tools.common import number_in
+import numpy as np
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -67,10 +67,9 @@ def _stop(procs) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ik_net_ros.tools.demo_nodes import DemoMonitor, RecordingSweep
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
-
-    from ik_net_ros.tools.demo_nodes import DemoMonitor, RecordingSweep
 
     os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
     procs = [

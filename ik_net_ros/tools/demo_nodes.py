@@ -1,15 +1,18 @@
-"""The demo's scaffolding (not shipped nodes): an observer that records joint commands (with
-receive times) and the arm's joint states, and the target sweep with a record of what it sent."""
+"""
+The demo's scaffolding (not shipped nodes).
+
+An observer that records joint commands (with receive times) and the arm's joint states, and the
+target sweep with a record of what it sent.
+"""
 
 from __future__ import annotations
 
 import time
 
-from rclpy.node import Node
-from sensor_msgs.msg import JointState
-
 from ik_net_ros.nodes.conversions import joints_by_name, stamp_to_seconds
 from ik_net_ros.nodes.target_sweep_node import TargetSweepNode
+from rclpy.node import Node
+from sensor_msgs.msg import JointState
 
 __all__ = ['DemoMonitor', 'RecordingSweep']
 

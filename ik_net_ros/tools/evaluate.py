@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from pathlib import Path
-
-import numpy as np
-from tqdm import tqdm
+import time
 
 from ik_net_ros.atomic import atomic_write
 from ik_net_ros.errors import ConfigError, DatasetError
@@ -30,6 +27,8 @@ from ik_net_ros.training.against_measured import (
     usable_rows,
 )
 from ik_net_ros.training.metrics import pose_accuracy
+import numpy as np
+from tqdm import tqdm
 
 EVALUATE_CHUNK = 1 << 17  # poses per solve: large enough that batching keeps its speed
 
@@ -45,7 +44,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='fk: the targets are the FK of the data (default); measured: the '
                              "real arm's measured poses of a recording, for the nominal and "
                              'calibrated closed forms and networks, and --fine-tuned models')
-    parser.add_argument('--calibration', help='with --against measured: the arm\'s calibration')
+    parser.add_argument('--calibration', help="with --against measured: the arm's calibration")
     parser.add_argument('--fine-tuned', nargs='*', default=[],
                         help='with --against measured: fine-tuned models (train --target '
                              'measured), with or without a calibration')
@@ -64,7 +63,7 @@ def run(args: argparse.Namespace) -> int:
     joints, reachable, seconds = _solve_in_chunks(solver, data.poses, args.refine)
     if not reachable.all():
         print(f'note: {int((~reachable).sum())} of {len(data)} poses are unreachable; '
-              'they are scored with the solver\'s best effort')
+              "they are scored with the solver's best effort")
     metrics = pose_accuracy(data.poses, joints, data.joints, solver.geometry)
     metrics['seconds_per_pose_batched'] = seconds / max(1, len(data))
     metrics['unreachable_share'] = float(np.mean(~reachable))
@@ -82,9 +81,12 @@ def run(args: argparse.Namespace) -> int:
 
 def _solve_in_chunks(solver, poses: np.ndarray, refine: bool
                      ) -> tuple[np.ndarray, np.ndarray, float]:
-    """(joints, reachable, seconds solving) for every pose, a chunk at a time: a solve's (and
-    the reachability test's) temporaries are several times its input, so a recording of
-    millions of rows stays in bounded memory."""
+    """
+    (joints, reachable, seconds solving) for every pose, a chunk at a time.
+
+    A solve's (and the reachability test's) temporaries are several times its input, so a recording
+    of millions of rows stays in bounded memory.
+    """
     joints, reachable, seconds = np.empty((len(poses), 4)), np.empty(len(poses), bool), 0.0
     with tqdm(total=len(poses), desc='solve', unit='pose', unit_scale=True,
               disable=len(poses) <= EVALUATE_CHUNK or None, leave=False) as bar:

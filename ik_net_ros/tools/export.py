@@ -1,5 +1,9 @@
-"""``ik_net_ros export``: write the torch-free weights file (``.npz``) beside a checkpoint, for
-CPU inference without torch (``train`` writes it already; this is for older checkpoints)."""
+"""
+``ik_net_ros export``: write the torch-free weights file.
+
+(``.npz``) beside a checkpoint, for CPU inference without torch (``train`` writes it already; this
+is for older checkpoints).
+"""
 
 from __future__ import annotations
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-import numpy as np
-
 from ik_net_ros.solver import load_solver
+import numpy as np
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import json
 import logging
-from dataclasses import replace
 from pathlib import Path
-
-import numpy as np
 
 from ik_net_ros.data import PoseJointSet, random_split, sequential_split
 from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.kinematics import forward_kinematics, is_reachable
 from ik_net_ros.kinematics.calibration import load_calibration
-from ik_net_ros.networks import NETWORKS, count_parameters
+from ik_net_ros.networks import count_parameters, NETWORKS
 from ik_net_ros.resources import model_path
 from ik_net_ros.solver.network import NetworkSolver
 from ik_net_ros.tools.common import (
     DATA_HELP,
-    HELD_OUT_SEED,
     geometry_from_args,
+    HELD_OUT_SEED,
     load_data,
     number_in,
     print_metrics,
@@ -32,6 +30,7 @@ from ik_net_ros.training.config import LOSSES, MONITORS, SCHEDULES, TrainConfig
 from ik_net_ros.training.loop import train
 from ik_net_ros.training.measured import correction_model, correction_set, measured_set
 from ik_net_ros.training.metrics import pose_accuracy
+import numpy as np
 
 log = logging.getLogger(__name__)
 _D = TrainConfig()
@@ -138,9 +137,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run_measured(args: argparse.Namespace, config: TrainConfig, geometry, output) -> int:
-    """Fine-tune on a recording's measured poses, optionally as a correction of a calibration;
-    the held-out figure is the tool error against the validation rows' measured poses (to first
-    order: the FK distance between the answer and the joints that reached the pose)."""
+    """
+    Fine-tune on a recording's measured poses, optionally as a correction of a calibration.
+
+    The held-out figure is the tool error against the validation rows' measured poses (to first
+    order: the FK distance between the answer and the joints that reached the pose).
+    """
     init = None
     if args.init:  # a shipped model's name, or a checkpoint's path
         init = load_checkpoint(Path(args.init) if Path(args.init).suffix in ('.pt', '.pth')
@@ -156,7 +158,7 @@ def _run_measured(args: argparse.Namespace, config: TrainConfig, geometry, outpu
     train_set, val_set = fit, check
     if args.calibration:
         (train_set, dropped), (val_set, _) = (correction_set(fit, geometry),
-                                             correction_set(check, geometry))
+                                              correction_set(check, geometry))
         print(f'{dropped} of {len(fit)} rows dropped (another elbow branch or a limit)')
         if len(train_set) < 2 or len(val_set) < 1:
             raise DatasetError(f'{args.data}: too few rows left to learn a correction')

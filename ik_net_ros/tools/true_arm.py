@@ -1,20 +1,23 @@
-"""``ik_net_ros true-arm``: a simulated imperfect arm (joint offsets, link errors, gravity sag)
-as a YAML file for the sim driver's ``true_arm``, and optionally a recording of it as the
-collector with a tracker would make one (joints and noisy measured tool poses), without ROS."""
+"""
+``ik_net_ros true-arm``: a simulated imperfect arm.
+
+(joint offsets, link errors, gravity sag) as a YAML file for the sim driver's ``true_arm``, and
+optionally a recording of it as the collector with a tracker would make one (joints and noisy
+measured tool poses), without ROS.
+"""
 
 from __future__ import annotations
 
 import argparse
 import math
 
-import numpy as np
-
 from ik_net_ros.data import PoseJointSet, save_dataset
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import forward_kinematics
 from ik_net_ros.kinematics.paths import babble_joints
-from ik_net_ros.kinematics.true_arm import TrueArm, measure
+from ik_net_ros.kinematics.true_arm import measure, TrueArm
 from ik_net_ros.tools.common import count_in, number_in, writable_output
+import numpy as np
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -36,7 +39,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def record(arm: TrueArm, rows: int, rng: np.random.Generator, position_noise: float,
            orientation_noise: float) -> PoseJointSet:
-    """A recording of ``arm`` babbling: commanded joints, nominal FK poses, measured poses."""
+    """Record ``arm`` babbling: commanded joints, nominal FK poses, measured poses."""
     joints = np.array([babble_joints(rng) for _ in range(rows)])
     measured = measure(arm.tool_poses(joints), rng, position_noise, orientation_noise)
     return PoseJointSet(forward_kinematics(joints), joints, {'source': 'simulated true arm'},

@@ -1,5 +1,7 @@
-"""How well solvers reach a real arm's measured poses (``ik_net_ros evaluate --against
-measured``), and, in simulation, the truth.
+"""
+How well solvers reach a real arm's measured poses.
+
+(``ik_net_ros evaluate --against measured``), and, in simulation, the truth.
 
 Against measurements: each row of a recording is a measured tool pose ``m`` and the commanded
 joints ``q`` that reached it. A solver's answer ``q'`` for target ``m`` misses by the tool
@@ -13,19 +15,21 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from ik_net_ros.data import PoseJointSet
 from ik_net_ros.kinematics import ArmGeometry, forward_kinematics, is_reachable
 from ik_net_ros.kinematics.true_arm import TrueArm
+import numpy as np
 
 __all__ = ['SolverErrors', 'errors_against_measured', 'plot_errors']
 
 
 @dataclass
 class SolverErrors:
-    """Tool position errors (mm) per row of one solver: against the measurements, and against
-    the truth (simulation only, else None)."""
+    """
+    Tool position errors (mm) per row of one solver.
+
+    Against the measurements, and against the truth (simulation only, else None).
+    """
 
     label: str
     measured_mm: np.ndarray
@@ -57,8 +61,11 @@ def errors_against_measured(label: str, solver, data: PoseJointSet, reference: A
 
 def usable_rows(data: PoseJointSet, reference: ArmGeometry, margin: float = 0.05
                 ) -> PoseJointSet:
-    """Rows whose measured pose the reference arm reaches and whose joints keep ``margin`` rad
-    from the limits (at a limit the nearest answer says nothing about accuracy)."""
+    """
+    Select rows whose measured pose the reference arm reaches, ``margin`` rad from the limits.
+
+    At a limit the nearest answer says nothing about accuracy.
+    """
     from ik_net_ros.kinematics import JOINT_LOWER, JOINT_UPPER
     inside = np.all((data.joints > JOINT_LOWER + margin) & (data.joints < JOINT_UPPER - margin),
                     axis=1)
@@ -66,12 +73,15 @@ def usable_rows(data: PoseJointSet, reference: ArmGeometry, margin: float = 0.05
 
 
 def plot_errors(results: list[SolverErrors], data: PoseJointSet, path) -> None:
-    """Errors over the workspace: one panel per solver, the tool's distance from the base axis
-    against its height, coloured by error (mm)."""
+    """
+    Errors over the workspace: one panel per solver.
+
+    The tool's distance from the base axis against its height, coloured by error (mm).
+    """
     import matplotlib
     matplotlib.use('Agg')
-    import matplotlib.pyplot as plt
     from matplotlib.colors import LogNorm
+    import matplotlib.pyplot as plt
 
     r = np.hypot(data.measured[:, 0], data.measured[:, 1])
     z = data.measured[:, 2]

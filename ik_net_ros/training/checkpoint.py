@@ -1,4 +1,5 @@
-"""The checkpoint: one file carrying everything needed to use a trained model.
+"""
+The checkpoint: one file carrying everything needed to use a trained model.
 
 Contents (a dict of plain types and tensors, so ``torch.load(weights_only=True)`` reads it):
 format and version, network name and constructor arguments, the weights with the normalisation
@@ -18,23 +19,22 @@ import json
 import logging
 from pathlib import Path
 
-import numpy as np
-import torch
-
 from ik_net_ros.atomic import atomic_write
 from ik_net_ros.bounded_files import open_limited, open_zip
 from ik_net_ros.errors import CheckpointError
-from ik_net_ros.kinematics import HOME_POSE, ArmGeometry, forward_kinematics
+from ik_net_ros.kinematics import ArmGeometry, forward_kinematics, HOME_POSE
 from ik_net_ros.kinematics.geometry import geometry_from_dict
-from ik_net_ros.networks import NETWORKS, IKModel, build_network
+from ik_net_ros.networks import build_network, IKModel, NETWORKS
 from ik_net_ros.networks.weights import (
-    MAX_MODEL_BYTES,
     check_pair,
     load_weights,
+    MAX_MODEL_BYTES,
     model_arrays,
     save_weights,
     weights_path,
 )
+import numpy as np
+import torch
 
 __all__ = ['save_checkpoint', 'load_checkpoint', 'weights_digest', 'FORMAT', 'VERSION',
            'Checkpoint', 'export_weights']
@@ -52,10 +52,14 @@ CORRECTIONS = (None, 'analytic')  # what a model's output is added to (None: not
 
 def weights_digest(network: str, network_kwargs: dict, state_dict: dict,
                    geometry: dict, correction: str | None = None) -> str:
-    """SHA-256 (hex) of what decides a model's answers.
+    """
+    SHA-256 (hex) of what decides a model's answers.
 
-    Raises:
-        TypeError, AttributeError: entries that are not tensors.
+    Raises
+    ------
+    TypeError, AttributeError
+        Entries that are not tensors.
+
     """
     head = [network, network_kwargs, geometry] + ([correction] if correction else [])
     digest = hashlib.sha256(json.dumps(head, sort_keys=True).encode())
@@ -90,7 +94,10 @@ def save_checkpoint(path: str | Path, model: IKModel, network: str, network_kwar
                     geometry: ArmGeometry, train_config: dict | None = None,
                     data_summary: dict | None = None, metrics: dict | None = None,
                     correction: str | None = None) -> Path:
-    """Write a checkpoint atomically (temp file, fsync, rename). Returns the path.
+    """
+    Write a checkpoint atomically (temp file, fsync, rename).
+
+    Returns the path.
 
     ``correction='analytic'``: the network predicts a correction added to the closed form in
     ``geometry`` (a calibrated arm): it learns only what the parametric calibration leaves.
@@ -121,12 +128,18 @@ def save_checkpoint(path: str | Path, model: IKModel, network: str, network_kwar
 
 
 def export_weights(path: str | Path, model: IKModel, info: dict) -> Path:
-    """Write the torch-free weights file beside checkpoint ``path`` (CPU inference reads it
-    without torch); ``info``: the checkpoint's payload or info. It carries the checkpoint's
-    digest: the two are one model (:func:`ik_net_ros.networks.weights.check_pair`).
+    """
+    Write the torch-free weights file beside checkpoint ``path``.
 
-    Raises:
-        CheckpointError: the network supplies no inference form, or the file cannot be written.
+    (CPU inference reads it without torch); ``info``: the checkpoint's payload or info. It carries
+    the checkpoint's digest: the two are one model
+    (:func:`ik_net_ros.networks.weights.check_pair`).
+
+    Raises
+    ------
+    CheckpointError
+        The network supplies no inference form, or the file cannot be written.
+
     """
     try:
         plan = model.network.inference_plan()
@@ -141,8 +154,12 @@ def export_weights(path: str | Path, model: IKModel, info: dict) -> Path:
 
 
 def _first_cause(error: Exception) -> str:
-    """The gist of a torch.load error: its unpickler's complaint, not the page of advice
-    (e.g. to retry with weights_only=False, which a corrupt file does not need)."""
+    """
+    Return the gist of a torch.load error.
+
+    Its unpickler's complaint, not the page of advice (e.g. to retry with weights_only=False, which
+    a corrupt file does not need).
+    """
     lines = [line.strip() for line in str(error).splitlines() if line.strip()]
     detail = next((line for line in lines if line.startswith(('Unsupported', 'Trying to'))),
                   None)
@@ -168,9 +185,12 @@ def _check_digest(path: Path, payload: dict) -> None:
 
 
 def _check_content(path: Path, model: IKModel, geometry: ArmGeometry) -> None:
-    """Refuse content no solver can use, whatever its checksum says: non-finite weights or
-    statistics, a zero or negative normalisation std, a geometry that is no arm, or a model
-    that answers reachable poses with NaN or inf."""
+    """
+    Refuse content no solver can use, whatever its checksum says.
+
+    Non-finite weights or statistics, a zero or negative normalisation std, a geometry that is no
+    arm, or a model that answers reachable poses with NaN or inf.
+    """
     for name, tensor in model.state_dict().items():
         if tensor.is_floating_point() and not bool(torch.isfinite(tensor).all()):
             raise CheckpointError(f'{path}: {name} holds NaN or inf (a diverged training run?)')
@@ -187,19 +207,28 @@ def _check_content(path: Path, model: IKModel, geometry: ArmGeometry) -> None:
 
 def load_checkpoint(path: str | Path, geometry: ArmGeometry | None = None,
                     pair: bool = True) -> Checkpoint:
-    """Read a checkpoint (weights_only) and rebuild its model on the CPU, in eval mode.
+    """
+    Read a checkpoint (weights_only) and rebuild its model on the CPU, in eval mode.
 
-    Args:
-        geometry: if given, the checkpoint must have been trained for it (base height etc.).
-        pair: check that the weights file beside it (``.npz``), if any, is the same model
-            (off only to write that file again: ``ik_net_ros export``).
+    Parameters
+    ----------
+    path
+        The checkpoint (.pt).
+    geometry
+        If given, the checkpoint must have been trained for it (base height etc.).
+    pair
+        Check that the weights file beside it (``.npz``), if any, is the same model
+        (off only to write that file again: ``ik_net_ros export``).
 
-    Raises:
-        CheckpointError: missing, unreadable or corrupt file; weights that do not match their
-            checksum; not an ik_net_ros checkpoint; unknown version or network; weights that do
-            not fit; NaN or inf weights, a degenerate normalisation or non-finite answers
-            (:func:`_check_content`); a geometry that is not an OM-X or a mismatch; a
-            weights file beside it that holds another model.
+    Raises
+    ------
+    CheckpointError
+        Missing, unreadable or corrupt file; weights that do not match their
+        checksum; not an ik_net_ros checkpoint; unknown version or network; weights that do
+        not fit; NaN or inf weights, a degenerate normalisation or non-finite answers
+        (:func:`_check_content`); a geometry that is not an OM-X or a mismatch; a
+        weights file beside it that holds another model.
+
     """
     path = Path(path)
     with open_limited(path, MAX_MODEL_BYTES, CheckpointError, 'checkpoint') as f, \
@@ -242,7 +271,7 @@ def load_checkpoint(path: str | Path, geometry: ArmGeometry | None = None,
 
 
 def _check_pair(path: Path, digest: str | None) -> None:
-    """The weights file beside ``path``, if any, must carry this checkpoint's digest."""
+    """Check that the weights file beside ``path``, if any, carries this checkpoint's digest."""
     weights = weights_path(path)
     if not weights.exists():
         return

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import asdict, dataclass, field
+import math
 
 from ik_net_ros.errors import ConfigError
 
@@ -26,28 +26,46 @@ SCHEDULES = ('none', 'cosine', 'plateau')
 
 @dataclass
 class TrainConfig:
-    """How to train one network.
+    """
+    How to train one network.
 
-    Attributes:
-        network: registry name (original, improved, focused).
-        network_kwargs: constructor arguments (empty = the shipped size).
-        epochs: upper bound on epochs.
-        batch_size: samples per step.
-        lr: Adam's learning rate.
-        weight_decay: Adam's L2 penalty.
-        schedule: 'none', 'cosine' (to lr * 1e-3 over ``epochs``) or 'plateau' (x0.3 after
-            ``patience // 2`` epochs without improvement).
-        patience: stop after this many epochs without a better validation loss.
-        loss: 'joint' (joint-space MSE, the paper's), 'task' (tool position and orientation
-            error through the torch forward kinematics) or 'joint+task'.
-        task_weight: weight of the task term in 'joint+task'.
-        seed: seeds torch's initialisation and the batch order.
-        device: 'cpu', 'cuda' or 'auto'.
-        threads: torch CPU threads (0 = torch's default).
-        normalize: z-score inputs and outputs with training-set statistics (False feeds raw
-            poses and predicts raw joints, as the original IKNet did).
-        monitor: the validation figure early stopping and the kept epoch follow: 'loss' (the
-            training loss on validation data), 'joint_mse' or 'position_mm_median'.
+    Attributes
+    ----------
+    network
+        Registry name (original, improved, focused).
+    network_kwargs
+        Constructor arguments (empty = the shipped size).
+    epochs
+        Upper bound on epochs.
+    batch_size
+        Samples per step.
+    lr
+        Adam's learning rate.
+    weight_decay
+        Adam's L2 penalty.
+    schedule
+        'none', 'cosine' (to lr * 1e-3 over ``epochs``) or 'plateau' (x0.3 after
+        ``patience // 2`` epochs without improvement).
+    patience
+        Stop after this many epochs without a better validation loss.
+    loss
+        'joint' (joint-space MSE, the paper's), 'task' (tool position and orientation
+        error through the torch forward kinematics) or 'joint+task'.
+    task_weight
+        Weight of the task term in 'joint+task'.
+    seed
+        Seeds torch's initialisation and the batch order.
+    device
+        'cpu', 'cuda' or 'auto'.
+    threads
+        Torch CPU threads (0 = torch's default).
+    normalize
+        Z-score inputs and outputs with training-set statistics (False feeds raw
+        poses and predicts raw joints, as the original IKNet did).
+    monitor
+        The validation figure early stopping and the kept epoch follow: 'loss' (the
+        training loss on validation data), 'joint_mse' or 'position_mm_median'.
+
     """
 
     network: str = 'focused'
@@ -67,11 +85,15 @@ class TrainConfig:
     monitor: str = 'loss'
 
     def __post_init__(self):
-        """Every value checked here, before any work: a bad one is a ConfigError saying which.
+        """
+        Every value checked here, before any work: a bad one is a ConfigError saying which.
 
-        Raises:
-            ConfigError: an unknown choice or a value out of its range (batch_size 1 would
-                skip every BatchNorm batch and train nothing).
+        Raises
+        ------
+        ConfigError
+            An unknown choice or a value out of its range (batch_size 1 would
+            skip every BatchNorm batch and train nothing).
+
         """
         for name, choices in (('loss', LOSSES), ('monitor', MONITORS),
                               ('schedule', SCHEDULES)):

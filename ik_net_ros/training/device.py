@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import torch
-
 from ik_net_ros.errors import ConfigError
+import torch
 
 __all__ = ['resolve_device', 'DEVICES']
 
@@ -12,10 +11,14 @@ DEVICES = ('cpu', 'cuda', 'auto')
 
 
 def resolve_device(device: str) -> torch.device:
-    """'cpu' | 'cuda' | 'cuda:N' | 'auto' -> a torch.device.
+    """
+    'cpu' | 'cuda' | 'cuda:N' | 'auto' -> a torch.device.
 
-    Raises:
-        ConfigError: unknown name, or cuda requested where torch sees no GPU.
+    Raises
+    ------
+    ConfigError
+        Unknown name, or cuda requested where torch sees no GPU.
+
     """
     name = str(device)
     if name == 'auto':

@@ -1,5 +1,8 @@
-"""The training loop: Adam, optional learning-rate schedule, early stopping on validation loss,
-the best weights kept. Plain and explicit, in the manner of nanoGPT's train.py."""
+"""
+The training loop: Adam, optional learning-rate schedule, early stopping on validation loss.
+
+The best weights kept. Plain and explicit, in the manner of nanoGPT's train.py.
+"""
 
 from __future__ import annotations
 
@@ -8,17 +11,16 @@ import logging
 import math
 import time
 
+from ik_net_ros.data import Normalization, PoseJointSet
+from ik_net_ros.errors import ConfigError, TrainingError
+from ik_net_ros.kinematics import ArmGeometry, DEFAULT_GEOMETRY
+from ik_net_ros.kinematics.torch_fk import forward_kinematics_torch
+from ik_net_ros.networks import build_network, IKModel
+from ik_net_ros.training.config import TrainConfig
+from ik_net_ros.training.device import resolve_device
 import numpy as np
 import torch
 from tqdm import tqdm
-
-from ik_net_ros.data import Normalization, PoseJointSet
-from ik_net_ros.errors import ConfigError, TrainingError
-from ik_net_ros.kinematics import DEFAULT_GEOMETRY, ArmGeometry
-from ik_net_ros.kinematics.torch_fk import forward_kinematics_torch
-from ik_net_ros.networks import IKModel, build_network
-from ik_net_ros.training.config import TrainConfig
-from ik_net_ros.training.device import resolve_device
 
 __all__ = ['train', 'TrainResult', 'compute_loss']
 
@@ -56,10 +58,14 @@ def compute_loss(kind: str, pred: torch.Tensor, joints: torch.Tensor, poses: tor
 
 
 def _finite_loss(value: float, epoch: int, config: TrainConfig) -> float:
-    """``value`` if finite; a diverged run stops at once instead of training on NaN.
+    """
+    ``value`` if finite; a diverged run stops at once instead of training on NaN.
 
-    Raises:
-        TrainingError: NaN or inf.
+    Raises
+    ------
+    TrainingError
+        NaN or inf.
+
     """
     if not math.isfinite(value):
         raise TrainingError(
@@ -77,7 +83,8 @@ def _lr_factor(config: TrainConfig, epoch: int) -> float:
 def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
           geometry: ArmGeometry = DEFAULT_GEOMETRY, progress: bool = True,
           init: IKModel | None = None) -> TrainResult:
-    """Train ``config.network`` on ``train_set``, early-stopping on ``val_set``.
+    """
+    Train ``config.network`` on ``train_set``, early-stopping on ``val_set``.
 
     ``init``: start from this model (fine-tuning: its weights and normalisation; a copy, the
     argument is not changed) instead of a fresh network.
@@ -168,7 +175,7 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
 @torch.no_grad()
 def evaluate_loss(model: IKModel, poses: torch.Tensor, joints: torch.Tensor,
                   config: TrainConfig, geometry: ArmGeometry) -> dict:
-    """Validation loss (of the configured kind), joint MSE and median tool position error."""
+    """Compute the validation loss (configured kind), joint MSE and median tool position error."""
     model.eval()
     preds = torch.cat([model(poses[i:i + 65536]) for i in range(0, len(poses), 65536)])
     loss = compute_loss(config.loss, preds, joints, poses, geometry, config.task_weight).item()

@@ -1,5 +1,7 @@
-"""Learning one real arm from measured tool poses: the datasets and the starting model of a
-fine-tuning run (``ik_net_ros train --target measured``).
+"""
+Learning one real arm from measured tool poses.
+
+The datasets and the starting model of a fine-tuning run (``ik_net_ros train --target measured``).
 
 - Without a calibration, a network is fine-tuned on (measured pose -> commanded joints): it
   learns the real arm whole.
@@ -14,16 +16,15 @@ from __future__ import annotations
 
 import copy
 
-import numpy as np
-import torch
-from torch import nn
-
 from ik_net_ros.data import PoseJointSet
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import ArmGeometry, project_and_solve
 from ik_net_ros.kinematics.inverse import closed_form
 from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.networks import IKModel
+import numpy as np
+import torch
+from torch import nn
 
 __all__ = ['measured_set', 'correction_set', 'correction_model', 'MAX_CORRECTION']
 
@@ -33,10 +34,14 @@ MAX_CORRECTION = 0.05
 
 
 def measured_set(data: PoseJointSet) -> PoseJointSet:
-    """(measured pose -> commanded joints) pairs of a recording.
+    """
+    (measured pose -> commanded joints) pairs of a recording.
 
-    Raises:
-        DatasetError: the recording has no measured poses.
+    Raises
+    ------
+    DatasetError
+        The recording has no measured poses.
+
     """
     if data.measured is None:
         raise DatasetError(f'{data.meta.get("source", "the data")}: no measured poses (columns '
@@ -45,9 +50,12 @@ def measured_set(data: PoseJointSet) -> PoseJointSet:
 
 
 def correction_set(measured: PoseJointSet, geometry: ArmGeometry) -> tuple[PoseJointSet, int]:
-    """(measured pose -> commanded joints minus the closed form in ``geometry``) pairs of a
-    :func:`measured_set`, and how many rows were dropped (residual over MAX_CORRECTION, or
-    unreachable)."""
+    """
+    Pair each measured pose with its commanded joints minus the closed form in ``geometry``.
+
+    From a :func:`measured_set`; also returns how many rows were dropped (residual over
+    MAX_CORRECTION, or unreachable).
+    """
     targets, solutions = project_and_solve(as_pose_array(measured.poses)[0], geometry)
     residual = measured.joints - closed_form(solutions)
     keep = solutions.valid.any(axis=1) & np.all(np.abs(residual) < MAX_CORRECTION, axis=1)
@@ -57,8 +65,11 @@ def correction_set(measured: PoseJointSet, geometry: ArmGeometry) -> tuple[PoseJ
 
 
 def correction_model(init: IKModel, residuals: PoseJointSet) -> IKModel:
-    """``init``'s network (its features of the pose) answering zero: its last Linear layer
-    zeroed, its output scaled to the residuals' spread."""
+    """
+    Build ``init``'s network (its features of the pose) answering zero.
+
+    Its last Linear layer zeroed, its output scaled to the residuals' spread.
+    """
     model = copy.deepcopy(init)
     last = [m for m in model.network.modules() if isinstance(m, nn.Linear)][-1]
     nn.init.zeros_(last.weight)

@@ -1,17 +1,19 @@
-"""Accuracy of joints against target poses: the figures the evaluation command, the model cards
-and the benchmark report."""
+"""
+Accuracy of joints against target poses.
+
+The figures the evaluation command, the model cards and the benchmark report.
+"""
 
 from __future__ import annotations
 
-import numpy as np
-
 from ik_net_ros.kinematics import (
-    DEFAULT_GEOMETRY,
     ArmGeometry,
+    DEFAULT_GEOMETRY,
     forward_kinematics,
     quat_angle,
     within_limits,
 )
+import numpy as np
 
 __all__ = ['pose_accuracy', 'SOLVED_MM', 'SOLVED_DEG']
 
@@ -23,7 +25,8 @@ CHUNK = 1 << 17  # rows of one forward-kinematics call
 
 def pose_accuracy(poses: np.ndarray, joints: np.ndarray, labels: np.ndarray | None = None,
                   geometry: ArmGeometry = DEFAULT_GEOMETRY) -> dict[str, float]:
-    """Tool errors of ``joints`` (N, 4) against the target ``poses`` (N, 7).
+    """
+    Tool errors of ``joints`` (N, 4) against the target ``poses`` (N, 7).
 
     Returns a dict: position error in mm and orientation error in degrees (median, p95, p99, max,
     mean), the share solved within 1 mm and 1 degree, the share inside the joint limits, and the
