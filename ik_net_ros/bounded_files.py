@@ -38,7 +38,7 @@ def open_limited(path: str | Path, limit: int, error: type[Exception], what: str
     """
     Open ``path`` for binary reading, checked to be a regular file of at most ``limit`` bytes.
 
-    (the caller closes it).
+    The caller closes it.
 
     Raises
     ------
@@ -187,9 +187,9 @@ def _check_numbers(value, name: str = 'value') -> None:
 def load_npz(path: str | Path, error: type[Exception], limit: int, what: str = 'NPZ file',
              max_members: int = 1024) -> dict:
     """
-    Return the arrays of an ``.npz`` archive.
+    Return the arrays of an ``.npz`` archive (no pickles), checked before anything inflates.
 
-    (no pickles), every member's size checked before it is decompressed: the archive at most
+    Every member's size is checked before it is decompressed: the archive at most
     ``limit`` bytes and so is the sum of its members' declared sizes (a zip bomb is refused before
     it inflates), each member a ``.npy`` whose header's shape and dtype account exactly for its
     bytes.

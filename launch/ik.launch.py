@@ -31,9 +31,9 @@ PACKAGE = 'ik_net_ros'
 
 def _state_publisher(context):
     """
-    robot_state_publisher with the URDF of the chosen description and prefix.
+    Start robot_state_publisher with the URDF of the chosen description and prefix.
 
-    (read at launch time), where it is installed; a note where it is not.
+    The URDF is read at launch time; where robot_state_publisher is not installed, a note.
     """
     from ament_index_python.packages import PackageNotFoundError
     from ik_net_ros.resources import robot_description

@@ -36,7 +36,7 @@ class RosHarness:
         """
         Return the response of service ``name`` to ``request``, called from ``node``.
 
-        (asserts it answers in time).
+        Asserts it answers in time.
         """
         client = node.create_client(service_type, name)
         try:

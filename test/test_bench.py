@@ -1,7 +1,7 @@
 """
 The benchmark tool runs end to end on tiny sizes and writes its report.
 
-(figures are printed and compared to targets by `make bench`; tests assert no timing).
+Figures are printed and compared to targets by `make bench`; tests assert no timing.
 """
 
 import json

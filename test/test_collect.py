@@ -237,7 +237,7 @@ def test_the_collector_babbles_stop_and_go_over_ros(ros, tmp_path):
     """
     babble_settle: a goal goes out only once the arm has stood at the last one that long.
 
-    (a babble period of 50 ms would otherwise send 20 goals a second).
+    A babble period of 50 ms would otherwise send 20 goals a second.
     """
     from ik_net_ros.nodes.collect_node import CollectNode
     from sensor_msgs.msg import JointState

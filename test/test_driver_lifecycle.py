@@ -1,8 +1,9 @@
 """
 The driver as a managed node, through the lifecycle services ROS tools call.
 
-(`ros2 lifecycle set`): configure sets the servos up with torque off, activate holds, deactivate
-releases, cleanup closes; autostart reaches active at start and retries while the arm is absent.
+As `ros2 lifecycle set` does: configure sets the servos up with torque off, activate holds,
+deactivate releases, cleanup closes; autostart reaches active at start and retries while the arm is
+absent.
 """
 
 from diagnostic_msgs.msg import DiagnosticArray

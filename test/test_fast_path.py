@@ -135,7 +135,7 @@ def test_shipped_models_twin_within_1e5_rad_of_torch(name, rng):
     """
     The torch-free weights file gives the torch checkpoint's answers.
 
-    (CPU solve and the whole batch path), so the shipped models' accuracy is unchanged.
+    In the CPU solve and the whole batch path, so the shipped models' accuracy is unchanged.
     """
     solver = load_solver(name)
     assert isinstance(solver, CpuNetworkSolver)
@@ -171,7 +171,7 @@ def test_twin_layers_are_padded_and_cache_line_aligned(name):
     """
     Every hidden layer is PAD_COLUMNS-wide multiples on a 64-byte boundary.
 
-    (OpenBLAS's sgemv is about 28 % faster so: make bench), its padding units are dead (zero
+    OpenBLAS's sgemv is about 28 % faster so (make bench). Its padding units are dead (zero
     weights in and out), and the answer is the unpadded network's (the torch tests above).
     """
     twin = load_solver(name).fast

@@ -279,9 +279,9 @@ def test_a_save_killed_at_any_step_never_loads_a_mix(tmp_path):
     """
     A subprocess saves a new model over an old one and is killed.
 
-    (os._exit) at its k-th write, fsync or rename, for every k: loading the .pt (torch) and the
-    .npz (CPU) then gives the old model in both, the new one in both, or a refusal naming both
-    files.
+    It is killed (os._exit) at its k-th write, fsync or rename, for every k: loading the .pt
+    (torch) and the .npz (CPU) then gives the old model in both, the new one in both, or a refusal
+    naming both files.
     """
     import subprocess
     import sys

@@ -177,7 +177,7 @@ def test_ik_node_process_runs_blas_on_one_thread():
     """
     The node's main() holds numpy's BLAS to one thread before it spins.
 
-    (its single-pose products would otherwise wake BLAS helper threads per layer); in a fresh
+    Its single-pose products would otherwise wake BLAS helper threads per layer. In a fresh
     process started with two BLAS threads, so this one's BLAS is untouched.
     """
     import os

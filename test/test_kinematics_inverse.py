@@ -157,9 +157,9 @@ def test_round_trip_with_joint_offsets_and_link_errors():
                        min_size=4, max_size=4))
 def test_single_joint_vector_limit_check_is_the_array_check(joints):
     """
-    The live node's last check of a command.
+    The live node's last check of a command, in Python floats.
 
-    (Python floats) says what within_limits says, limits themselves inside, NaN outside.
+    It says what within_limits says, limits themselves inside, NaN outside.
     """
     assert within_limits_one(joints) == bool(within_limits(np.array(joints)))
 

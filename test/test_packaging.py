@@ -75,7 +75,7 @@ def test_every_import_of_the_package_is_declared_in_package_xml():
     """
     What rosdep installs is what the code imports.
 
-    (rcl_interfaces, builtin_interfaces and ament_index_python were imported and undeclared).
+    Rcl_interfaces, builtin_interfaces and ament_index_python were imported and undeclared.
     """
     root = ET.parse(ROOT / 'package.xml').getroot()
     deps = {e.text for e in root if e.tag in ('exec_depend', 'depend')}
@@ -142,7 +142,7 @@ def test_colcon_test_collects_the_real_suite(colcon_install):
     """
     `colcon test` runs pytest over this suite.
 
-    (with setup.py's old tests_require it ran unittest, found 0 tests and reported success).
+    With setup.py's old tests_require it ran unittest, found 0 tests and reported success.
     """
     colcon = shutil.which('colcon') or str(Path(sys.executable).parent / 'colcon')
     base = colcon_install.parents[1]

@@ -64,8 +64,8 @@ def test_nearest_answers_the_reachable_pose_nearest_an_unreachable_target():
     """
     on_unreachable='nearest': the tool goes to the reachable point nearest the target.
 
-    (no farther than the best of 300,000 random joint vectors, and the network solvers within their
-    accuracy of it), then the orientation nearest among the ways there. For [1, 0, 0] focused used
+    No farther than the best of 300,000 random joint vectors, and the network solvers within their
+    accuracy of it; then the orientation nearest among the ways there. For [1, 0, 0] focused used
     to put the tool behind the base, 1.19 m off.
     """
     from hypothesis import given, settings

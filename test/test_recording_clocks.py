@@ -193,9 +193,9 @@ def test_the_tracker_keeps_publishing_after_its_input_jumps_back(ros):
 
 def test_with_sim_time_a_clock_jump_back_starts_a_new_pairing_epoch(ros, tmp_path):
     """
-    use_sim_time: /clock going back.
+    use_sim_time: /clock going back (sim restarting, a bag looping).
 
-    (sim restarting, a bag looping) is seen by the collector's clock, and the waiting states are
+    It is seen by the collector's clock, and the waiting states are
     decided and the old measurements forgotten.
     """
     from ik_net_ros.nodes.collect_node import CollectNode

@@ -67,7 +67,7 @@ def test_small_batches_take_the_single_pose_path_with_the_same_answers(name):
     """
     (N, 7) with N <= 64 runs pose by pose.
 
-    (cheaper than the vectorised pipeline's fixed cost there): same joints, same unreachable mask
+    Cheaper than the vectorised pipeline's fixed cost there: same joints, same unreachable mask
     and message form as the batch path.
     """
     from ik_net_ros import load_solver, UnreachableError

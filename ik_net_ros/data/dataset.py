@@ -66,9 +66,9 @@ class PoseJointSet:
 @dataclass
 class Normalization:
     """
-    Per-column mean and standard deviation of network inputs (poses) and outputs.
+    Per-column mean and standard deviation of network inputs (poses) and outputs (joints).
 
-    (joints), computed on training data only so validation stays unseen.
+    Computed on training data only, so validation stays unseen.
     """
 
     pose_mean: np.ndarray
@@ -89,11 +89,7 @@ class Normalization:
 
 def random_split(data: PoseJointSet, val_fraction: float = 0.1, seed: int = 0
                  ) -> tuple[PoseJointSet, PoseJointSet]:
-    """
-    Shuffled (train, validation) split; for i.i.d.
-
-    synthetic data.
-    """
+    """Shuffled (train, validation) split, for i.i.d. synthetic data."""
     _check_fraction(val_fraction, len(data))
     order = np.random.default_rng(seed).permutation(len(data))
     n_val = max(1, int(round(len(data) * val_fraction)))
@@ -105,8 +101,8 @@ def sequential_split(data: PoseJointSet, val_fraction: float = 0.2
     """
     First part trains, last part validates.
 
-    (the original IKNet's rule for recordings, where neighbouring rows are nearly equal and a
-    random split would leak).
+    The original IKNet's rule for recordings, where neighbouring rows are nearly equal and a random
+    split would leak.
     """
     _check_fraction(val_fraction, len(data))
     n_train = len(data) - max(1, int(round(len(data) * val_fraction)))

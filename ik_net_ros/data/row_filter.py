@@ -19,10 +19,10 @@ READING_TOLERANCE = 1e-3  # rad a reading may lie outside the limits (encoder no
 
 class RowFilter:
     """
-    Keeps a joint reading unless it is bad.
+    Keeps a joint reading unless it is bad, too soon or too still.
 
-    (missing, NaN, outside the limits), comes sooner than ``1 / max_rate`` s after the last kept
-    one, or moved less than ``min_joint_change`` rad in every joint since then (unless
+    Bad: missing, NaN, outside the limits. Too soon: sooner than ``1 / max_rate`` s after the last
+    kept one. Too still: moved less than ``min_joint_change`` rad in every joint since then (unless
     ``keep_still``: with a tracker, still rows are the best ones). Counts what it skips, by reason.
 
     Attributes
@@ -47,9 +47,9 @@ class RowFilter:
 
     def check(self, joints: np.ndarray | None, now: float) -> str | None:
         """
-        None to keep ``joints`` (4,) read at ``now`` (s, monotonic), else why it is skipped.
+        Return None to keep ``joints`` (4,) read at ``now`` (s, monotonic), else why it is skipped.
 
-        (BAD, RATE or STILL); a kept reading becomes the reference of the next ones.
+        The reason is BAD, RATE or STILL; a kept reading becomes the reference of the next ones.
         """
         if joints is None or joints.shape != (4,) or not np.all(np.isfinite(joints)) \
                 or not within_limits(joints, READING_TOLERANCE):

@@ -1,7 +1,7 @@
 """
 Layer 6: the arm behind one interface.
 
-(simulated arm; Dynamixel bus via dynamixel-sdk; the same on a servo emulator).
+Simulated arm; Dynamixel bus via dynamixel-sdk; the same on a servo emulator.
 """
 
 from ik_net_ros.hardware.base import ArmBackend, DESCRIPTIONS, Health, JointReading

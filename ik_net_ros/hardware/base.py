@@ -218,7 +218,7 @@ class ArmBackend(ABC):
         """
         Torque on (holding the present pose, never an old command) or off.
 
-        (the arm can be moved by hand).
+        The arm can be moved by hand.
 
         Raises
         ------
@@ -242,9 +242,9 @@ class ArmBackend(ABC):
 
     def true_tool_pose(self) -> np.ndarray | None:
         """
-        Return the tool's true pose (7,) where the backend knows it.
+        Return the tool's true pose (7,) where the backend knows it; None for a real arm.
 
-        (a simulated imperfect arm, for a simulated tracker); None for a real arm.
+        A simulated imperfect arm, for a simulated tracker.
         """
         return None
 
@@ -271,10 +271,10 @@ class ArmBackend(ABC):
 
     def open(self, torque: bool | None = None) -> None:  # noqa: A003 (the backend interface)
         """
-        Connect and set up; then torque on, holding the present pose (``torque`` True), off.
+        Connect and set up the arm, then set its torque as ``torque`` says.
 
-        (False: limp, as a managed driver's configure leaves it) or as it was (None: a reconnect
-        keeps what the arm had).
+        True: torque on, holding the present pose. False: limp, as a managed driver's configure
+        leaves it. None: as it was (a reconnect keeps what the arm had).
 
         Raises
         ------

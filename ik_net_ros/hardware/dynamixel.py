@@ -84,7 +84,7 @@ def _parameters(rx: list[int]) -> list[int]:
     """
     Return the parameters of a received status packet, as many as its length field says.
 
-    (the SDK unstuffs in place and corrects that field, leaving stale bytes at the end).
+    The SDK unstuffs in place and corrects that field, leaving stale bytes at the end.
     """
     length = rx[PKT_LENGTH_L] | rx[PKT_LENGTH_L + 1] << 8  # instruction, error, params, CRC
     return list(rx[_FIRST_PARAM:_FIRST_PARAM + max(0, length - 4)])
@@ -364,10 +364,9 @@ class DynamixelArm(ArmBackend):
 
     def _status_of(self, dxl_id: int) -> tuple[list[int], int, int]:
         """
-        Return the next status packet of ``dxl_id`` after a sync read.
+        Return the next status packet of ``dxl_id`` after a sync read: parameters, result, error.
 
-        (its own parameters, result, error); as the SDK's readRx, without slicing past a short
-        reply.
+        As the SDK's readRx, without slicing past a short reply.
         """
         while True:
             rx, result = self.packet.rxPacket(self.port, False)
@@ -459,7 +458,7 @@ class DynamixelArm(ArmBackend):
         """
         Torque on (holding the present pose, never an old command) or off.
 
-        (arm moves freely, e.g. to be guided by hand for data collection).
+        Arm moves freely, e.g. to be guided by hand for data collection.
 
         Raises
         ------
@@ -520,11 +519,10 @@ class DynamixelArm(ArmBackend):
 
     def _write_goals(self) -> list[str]:
         """
-        Write the newest goal in one sync write.
+        Write the newest goal in one sync write, the gripper's in one write with status.
 
-        (kept inside each servo's position limits: a goal outside is refused by the servo, silently
-        in a sync write); the gripper's own goal in one write with status. Returns faults (a
-        refused gripper goal).
+        The goal is kept inside each servo's position limits (a goal outside is refused by the
+        servo, silently in a sync write). Returns faults (a refused gripper goal).
         """
         if not self.torque_enabled:
             return []

@@ -23,7 +23,7 @@ class EmulatedArm(DynamixelArm):
     """
     A :class:`DynamixelArm` whose bus is a :class:`ServoEmulator` it owns.
 
-    (started here, stopped by :meth:`close`).
+    Started here, stopped by :meth:`close`.
 
     Parameters
     ----------

@@ -288,9 +288,9 @@ class ServoEmulator:
 
     def error_next(self, dxl_id: int, code: int, count: int = 1) -> None:
         """
-        Make the next ``count`` status packets of ``dxl_id`` carry error ``code``.
+        Make the next ``count`` status packets of ``dxl_id`` carry error ``code``, data included.
 
-        (:class:`~ik_net_ros.hardware.protocol2.Error`), data included.
+        :class:`~ik_net_ros.hardware.protocol2.Error`.
         """
         servo = self.servos[dxl_id]
         servo.error_code, servo.errors = code, count

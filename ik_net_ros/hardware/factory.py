@@ -26,13 +26,14 @@ BACKENDS = ('sim', 'dynamixel', 'emulated')
 @dataclass
 class BackendSettings:
     """
-    backend: 'sim', 'dynamixel' or 'emulated'.
+    What the driver's parameters say about its backend.
 
-    home: the simulated arm's start pose (also the emulated servos'). max_velocity (rad/s),
-    max_acceleration (rad/s^2): every backend's motion limits. table_clearance (m), workspace (6
-    floats, m, or None): what goals and paths keep clear of (see
-    :class:`~ik_net_ros.kinematics.collision.CollisionModel`). dynamixel: the servo settings (the
-    gripper, the description). emulator_leftovers: the emulated servos' state at start.
+    backend: 'sim', 'dynamixel' or 'emulated'. home: the simulated arm's start pose (also the
+    emulated servos'). max_velocity (rad/s), max_acceleration (rad/s^2): every backend's motion
+    limits. table_clearance (m), workspace (6 floats, m, or None): what goals and paths keep clear
+    of (see :class:`~ik_net_ros.kinematics.collision.CollisionModel`). dynamixel: the servo
+    settings (the gripper, the description). emulator_leftovers: the emulated servos' state at
+    start.
     """
 
     backend: str = 'sim'

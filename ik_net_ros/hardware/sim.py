@@ -1,9 +1,9 @@
 """
 A simulated arm: it follows the backend's interpolated command exactly.
 
-(a straight joint-space line to the goal, speed- and acceleration-limited) and never leaves the
-joint limits; the gripper moves to its goal at a finger speed; with torque off it is limp where it
-stands. Deterministic, so tests and the demo can rely on it.
+The command is a straight joint-space line to the goal, speed- and acceleration-limited, that never
+leaves the joint limits; the gripper moves to its goal at a finger speed; with torque off it is
+limp where it stands. Deterministic, so tests and the demo can rely on it.
 """
 
 from __future__ import annotations
@@ -65,9 +65,9 @@ class SimulatedArm(ArmBackend):
 
     def set_torque(self, enabled: bool) -> None:
         """
-        As the servos: off, the arm is limp and stays where it is.
+        Switch torque as the servos do: off, the arm is limp and stays where it is.
 
-        (no gravity here) and a command does not move it; on, it holds the present pose (never an
+        No gravity here, and a command does not move it; on, it holds the present pose (never an
         old command).
         """
         if enabled:

@@ -56,10 +56,10 @@ def _vector(geometry: ArmGeometry) -> np.ndarray:
 def pose_residuals(joints: np.ndarray, measured: np.ndarray, geometry: ArmGeometry
                    ) -> np.ndarray:
     """
-    (N * 6,) residuals: position (m) and orientation.
+    Return the (N * 6,) residuals of measured poses against the forward kinematics.
 
-    (rad x ORIENTATION_WEIGHT) of the measured poses against the forward kinematics of ``joints``
-    in ``geometry``.
+    Position (m) and orientation (rad x ORIENTATION_WEIGHT) of ``measured`` against the forward
+    kinematics of ``joints`` in ``geometry``.
     """
     err = pose_error(measured, forward_kinematics(joints, geometry))
     err[:, 3:] *= ORIENTATION_WEIGHT
@@ -83,11 +83,12 @@ def pose_errors(joints: np.ndarray, measured: np.ndarray, geometry: ArmGeometry)
 @dataclass
 class CalibrationResult:
     """
-    geometry: the calibrated arm.
+    What a calibration found, and how well it fits.
 
-    nominal: where it started. std: 1-sigma uncertainty per parameter (NaN where not identifiable).
-    identifiable: per parameter. rank: directions the data determines. residual_rms: m-equivalent
-    RMS of the fit. fit/held_out: pose errors before ('nominal_...') and after.
+    geometry: the calibrated arm. nominal: where it started. std: 1-sigma uncertainty per parameter
+    (NaN where not identifiable). identifiable: per parameter. rank: directions the data
+    determines. residual_rms: m-equivalent RMS of the fit. fit/held_out: pose errors before
+    ('nominal_...') and after.
     """
 
     geometry: ArmGeometry
@@ -134,14 +135,15 @@ def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
               iterations: int = 30, trim: float | None = TRIM,
               rounds: int = TRIM_ROUNDS) -> CalibrationResult:
     """
-    Identify offsets and link lengths from commanded ``joints``.
+    Identify offsets and link lengths from commanded joints and measured tool poses.
 
-    (N, 4) and ``measured`` tool poses (N, 7), robustly: rows whose residual is over ``trim`` times
-    the median are left out and the fit repeated, up to ``rounds`` times (a swapped marker, a
-    tracker glitch or a mis-paired row would otherwise pull every parameter; None: no trimming).
-    The result says which rows were left out and, in ``problems``, why the fit is implausible for
-    an OM-X (a geometry outside :func:`~ik_net_ros.kinematics.geometry.geometry_from_dict`'s
-    bounds, a residual RMS over PLAUSIBLE_RMS, more than MAX_OUTLIER_SHARE of the rows left out).
+    From ``joints`` (N, 4) and ``measured`` tool poses (N, 7), robustly: rows whose residual is
+    over ``trim`` times the median are left out and the fit repeated, up to ``rounds`` times (a
+    swapped marker, a tracker glitch or a mis-paired row would otherwise pull every parameter;
+    None: no trimming). The result says which rows were left out and, in ``problems``, why the fit
+    is implausible for an OM-X (a geometry outside
+    :func:`~ik_net_ros.kinematics.geometry.geometry_from_dict`'s bounds, a residual RMS over
+    PLAUSIBLE_RMS, more than MAX_OUTLIER_SHARE of the rows left out).
 
     Raises
     ------
@@ -247,10 +249,9 @@ def _fit(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
 def _normal_equations(joints, measured, nominal, p, jacobian: bool = True
                       ) -> tuple[np.ndarray | None, np.ndarray | None, float, int]:
     """
-    (J^T J, J^T r, r .
+    Sum (J^T J, J^T r, r.r, residual count) a chunk of rows at a time.
 
-    r, residual count) summed a chunk of rows at a time: memory bounded whatever the recording's
-    length (J of 3 M rows would be 1.4 GB).
+    Memory stays bounded whatever the recording's length (J of 3 M rows would be 1.4 GB).
     """
     jtj = jtr = None
     if jacobian:

@@ -95,9 +95,9 @@ def _step(jacobian: np.ndarray, residual: np.ndarray, damping: np.ndarray) -> np
 def _refine(q: np.ndarray, target: np.ndarray, geometry: ArmGeometry, steps: int = 40
             ) -> np.ndarray:
     """
-    Levenberg-Marquardt on the planar positions of K starts (K, 3) towards ``target``.
+    Levenberg-Marquardt on the planar positions of K starts (K, 3) towards ``target`` (K, 2).
 
-    (K, 2), joints held inside their limits: a step is kept only when it brings the tool nearer (a
+    The joints are held inside their limits: a step is kept only when it brings the tool nearer (a
     target out of reach sits at a singular, stretched arm, where plain Gauss-Newton steps
     overshoot).
     """

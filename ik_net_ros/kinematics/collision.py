@@ -255,8 +255,8 @@ class CollisionModel:
         """
         Return this model with every radius and the table clearance ``margin`` m larger.
 
-        (goals chosen with room to spare; a negative margin gives a model that tolerates that much,
-        as between two checks of a path).
+        Goals chosen with room to spare; a negative margin gives a model that tolerates that much,
+        as between two checks of a path.
         """
         return replace(self, table_clearance=min(MAX_CLEARANCE,
                                                  max(0.0, self.table_clearance + margin)),
@@ -276,9 +276,9 @@ class CollisionModel:
 
     def path_points(self, start, goal, resolution: float = 0.002) -> np.ndarray:
         """
-        (K, 4) configurations along the straight joint-space path from ``start`` to ``goal``.
+        Return (K, 4) configurations along the straight joint-space path ``start`` to ``goal``.
 
-        (both included), close enough that no point of the arm moves more than ``resolution`` m
+        Both ends included, close enough that no point of the arm moves more than ``resolution`` m
         between two of them.
         """
         start, goal = np.asarray(start, float), np.asarray(goal, float)

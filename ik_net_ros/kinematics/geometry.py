@@ -173,7 +173,7 @@ def geometry_for(description: str) -> ArmGeometry:
     """
     Return the geometry of ROBOTIS's ``description``.
 
-    ('humble': joint1 at z = 0.017 m, the physical value; 'jazzy': 0.0).
+    'humble': joint1 at z = 0.017 m, the physical value; 'jazzy': 0.0.
 
     Raises
     ------
@@ -238,7 +238,7 @@ def clamp_to_limits(joints: np.ndarray) -> np.ndarray:
 
 def sample_joints(n: int, rng=None) -> np.ndarray:
     """
-    (n, 4) joints drawn uniformly inside the joint limits (rad).
+    Draw (n, 4) joints uniformly inside the joint limits (rad).
 
     ``rng``: a numpy Generator or a seed.
     """

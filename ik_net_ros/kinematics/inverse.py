@@ -58,11 +58,10 @@ _JOINT1_FREE = JOINT_LOWER[0] <= -math.pi and JOINT_UPPER[0] >= math.pi
 
 def _branch_inside(q: list[np.ndarray], tolerance: float) -> np.ndarray:
     """
-    (N,) True where joints q = [q1, q2, q3, q4].
+    Return (N,) True where joints q1..q4 (each (N,)) lie within the limits +- ``tolerance``.
 
-    (each (N,)) lie within the limits +- ``tolerance`` (the comparisons of :func:`within_limits`;
-    NaN is outside). On the four contiguous arrays: over an (N, 2, 4) array each comparison runs
-    4-element loops, 4x slower.
+    The comparisons of :func:`within_limits`; NaN is outside. On the four contiguous arrays: over
+    an (N, 2, 4) array each comparison runs 4-element loops, 4x slower.
     """
     ok = None
     for i, v in enumerate(q):
@@ -118,10 +117,10 @@ class IkSolutions:
     @property
     def reachable(self) -> np.ndarray:
         """
-        (N,) True where some solution is valid.
+        Return (N,) True where some solution is valid.
 
-        (``valid.any(axis=1)``, computed from ``reason``: 10x cheaper than a reduction along an
-        axis of 2).
+        ``valid.any(axis=1)``, computed from ``reason``: 10x cheaper than a reduction along an axis
+        of 2.
         """
         return self.reason == REACHABLE
 
@@ -186,13 +185,14 @@ def solve_yaw_pitch(dx: np.ndarray, y: np.ndarray, z: np.ndarray, q1: np.ndarray
                     cos_sin_phi: tuple[np.ndarray, np.ndarray] | None = None,
                     closed_form: bool = True) -> IkSolutions:
     """
-    Both elbow solutions for tool positions (x - joint1_x, y, z).
+    Solve both elbows for tool positions and a tool yaw and pitch that agree with them.
 
-    (N,) m and a tool yaw ``q1`` and pitch ``phi`` (N,) rad that agree with them (the position lies
-    in the yaw's plane); their cosines and sines where the caller has them (the projection does: no
-    sin or cos is then computed). The closed form proper, shared by :func:`ik_solutions` and the
-    projection; :func:`ik_net_ros.kinematics.scalar.project_and_solve_one` is its single-pose twin
-    (the same float operations: tests hold the two to equality).
+    Positions (x - joint1_x, y, z), each (N,) m, a tool yaw ``q1`` and pitch ``phi`` (N,) rad (the
+    position lies in the yaw's plane); their cosines and sines where the caller has them (the
+    projection does: no sin or cos is then computed). The closed form proper, shared by
+    :func:`ik_solutions` and the projection;
+    :func:`ik_net_ros.kinematics.scalar.project_and_solve_one` is its single-pose twin (the same
+    float operations: tests hold the two to equality).
 
     ``closed_form=False``: reachability only (``valid`` and ``reason``; ``joints`` and
     ``strict`` None), about a third less work, for a network that makes its own joints.

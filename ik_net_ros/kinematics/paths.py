@@ -47,9 +47,9 @@ def sweep_pose(t: float | np.ndarray, speed: float = 1.0,
 def babble_joints(rng: np.random.Generator, margin: float = 0.05,
                   collision: CollisionModel | None = None, start=None) -> np.ndarray:
     """
-    Return a random joint configuration.
+    Return a random joint configuration (4,) inside the limits, ``margin`` rad away from them.
 
-    (4,) inside the limits, ``margin`` rad away from them, drawn again until it is clear of
+    Drawn again until it is clear of
     ``collision`` with BABBLE_ROOM m to spare and the straight joint-space path from ``start`` to
     it (the path the driver takes) is clear; if none is found, the way home (ROBOTIS's home pose),
     where that path is clear.

@@ -59,10 +59,10 @@ def project_pose(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
 def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
                       closed_form: bool = True) -> tuple[np.ndarray, IkSolutions]:
     """
-    Projected poses (N, 7) of validated poses ``p``.
+    Project validated poses ``p`` (N, 7) and solve the projected poses in closed form.
 
-    (see :func:`as_pose_array`) and the closed-form solutions of the projected poses, computed once
-    for both uses (``closed_form=False``: their reachability only, see :func:`solve_yaw_pitch`).
+    ``p`` comes from :func:`as_pose_array`; both are computed once for both uses
+    (``closed_form=False``: their reachability only, see :func:`solve_yaw_pitch`).
 
     The preferred yaw candidate is solved for every pose, the other one only for the poses
     the first cannot reach (rarely any): about half the work of solving both. Yaw and pitch are
@@ -91,9 +91,9 @@ def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
 def project_both(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY
                  ) -> tuple[list[np.ndarray], list[IkSolutions], np.ndarray]:
     """
-    Both yaw candidates of validated poses ``p`` (N, 7), reaching forward (index 0) and behind.
+    Both yaw candidates of validated poses ``p`` (N, 7): forward (index 0) and behind (1).
 
-    (1): their projected poses (N, 7) and closed-form solutions, and how well the forward
+    Their projected poses (N, 7) and closed-form solutions, and how well the forward
     candidate's tool y axis matches the requested one (N,), in [-1, 1] (the behind candidate's
     match is its negation; 0 is the rule's tie). For callers that choose between the candidates
     themselves (the solution nearest a seed).
@@ -179,9 +179,9 @@ def _axis_yaw(vx: np.ndarray, vy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _half_angle(c: np.ndarray, s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
-    (cos a/2, sin a/2) of the angle a with cosine c and sine s, times a positive factor.
+    Return (cos a/2, sin a/2) of the angle a with cosine c and sine s, times a positive factor.
 
-    (1 + c, s), or where c < 0 (1 + c would cancel) (|s|, copysign(1 - c, s)).
+    That is (1 + c, s), or where c < 0 (1 + c would cancel) (|s|, copysign(1 - c, s)).
     """
     back = c < 0.0
     return (np.where(back, np.abs(s), 1.0 + c),

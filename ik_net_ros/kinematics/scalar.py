@@ -153,7 +153,7 @@ def _constants(g: ArmGeometry) -> tuple[float, ...]:
     """
     Return the closed form's constants of ``g``, made once per geometry object.
 
-    (an lru_cache would hash the dataclass on every call: 0.3 us, a tenth of the projection).
+    An lru_cache would hash the dataclass on every call: 0.3 us, a tenth of the projection.
     """
     entry = _CONSTANTS.get(id(g))
     if entry is None:  # the entry holds g, so no other object can take its id meanwhile
@@ -169,7 +169,7 @@ def _bounds(tolerance: float) -> tuple[float, ...]:
     """
     lower1, upper1, ..., lower4, upper4 widened by ``tolerance``.
 
-    (as the vectorised check computes them).
+    As the vectorised check computes them.
     """
     return tuple(v for lo, hi in zip(_LOWER, _UPPER) for v in (lo - tolerance, hi + tolerance))
 
@@ -187,7 +187,7 @@ def _solve_yaw_pitch(dx, y, z, c1, s1, cp, sp, g: ArmGeometry, both: bool = True
     """
     Return the closed form of :func:`ik_net_ros.kinematics.inverse.solve_yaw_pitch` for one pose.
 
-    (yaw and pitch given by their cosines and sines), the same float operations in the same order
+    Yaw and pitch are given by their cosines and sines; the same float operations in the same order
     (the tests hold both to equality); _wrap is written out: a call costs as much as its arithmetic
     here.
     """

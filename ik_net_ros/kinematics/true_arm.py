@@ -38,9 +38,10 @@ MAX_SAG = 0.1  # rad: an XM430 arm sags a few tenths of a degree
 @dataclass(frozen=True)
 class TrueArm:
     """
-    geometry: link lengths and joint zero offsets of this arm.
+    A simulated imperfect arm: its true geometry and a gravity sag.
 
-    sag: rad of joints 2 and 3 at the longest horizontal reach.
+    geometry: link lengths and joint zero offsets of this arm. sag: rad of joints 2 and 3 at the
+    longest horizontal reach.
     """
 
     geometry: ArmGeometry = DEFAULT_GEOMETRY
@@ -72,7 +73,7 @@ class TrueArm:
         """
         Return an arm with errors drawn uniformly up to the given sizes.
 
-        (the issue's imperfect arm: 1.5 deg offsets, 1.5 mm links, 0.5 deg sag).
+        The issue's imperfect arm: 1.5 deg offsets, 1.5 mm links, 0.5 deg sag.
         """
         rng = np.random.default_rng(seed)
 

@@ -144,7 +144,8 @@ def _unit_in_place(quat: np.ndarray) -> bool:
     """
     Handle the common case of :func:`unit_quaternions`, in place, column by column.
 
-    (an (N, 4) operation runs 4-element loops: 2x slower): no square over- or underflowed, no norm
+    Column by column because an (N, 4) operation runs 4-element loops, 2x slower. The common
+    case: no square over- or underflowed, no norm
     is too small and every qw is non-zero, so the canonical sign is qw's. The same float operations
     as the single-pose twin (q / +-norm). False, nothing changed, otherwise.
     """

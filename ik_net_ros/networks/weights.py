@@ -202,10 +202,9 @@ class _DigestUnpickler(pickle.Unpickler):
 
 def checkpoint_digest(path: str | Path) -> str | None:
     """
-    Compute the ``weights_sha256`` of a checkpoint.
+    Read the ``weights_sha256`` a checkpoint (``.pt``) carries; None when it has none.
 
-    (``.pt``) carries, read without torch and without running any of its pickle's classes; None
-    when it has none.
+    Read without torch and without running any of its pickle's classes.
 
     Raises
     ------

@@ -1,8 +1,8 @@
 """
-The core's Python ``logging``.
+The core's Python ``logging`` on the node's ROS logger.
 
-(hardware EEPROM writes, reconnects, solver notes) on the node's ROS logger: the console,
-``/rosout`` and log files see them as the node's own lines.
+Hardware EEPROM writes, reconnects and solver notes reach the console, ``/rosout`` and log files
+as the node's own lines.
 
 The core must not import rclpy, so it logs through Python's ``logging`` under ``ik_net_ros``;
 each node calls :func:`bridge_core_logs` once, first thing after ``Node.__init__`` (so what its
@@ -39,9 +39,9 @@ class RosLogHandler(logging.Handler):
 
 def bridge_core_logs(node) -> RosLogHandler:
     """
-    Send the core's log records to ``node``'s logger from now on.
+    Send the core's log records to ``node``'s logger from now on. Returns the handler.
 
-    (replacing any earlier bridge: one node per process). Returns the handler.
+    Replacing any earlier bridge: one node per process.
     """
     core = logging.getLogger(CORE_LOGGER)
     for handler in [h for h in core.handlers if isinstance(h, RosLogHandler)]:

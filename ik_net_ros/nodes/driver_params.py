@@ -1,7 +1,7 @@
 """
-The driver node's parameters.
+The driver node's parameters and the backend settings they make.
 
-(one table: default, description, rule) and the backend settings they make.
+One table: default, description, rule.
 """
 
 from __future__ import annotations

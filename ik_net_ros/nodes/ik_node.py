@@ -224,9 +224,9 @@ class IkNode(Node):
 
     def on_seed_source(self) -> None:
         """
-        Listen to joint_states while the last command is stale.
+        Listen to joint_states while the last command is stale, not while commands stream.
 
-        (the arm may be moved by hand), not while commands stream.
+        The arm may be moved by hand.
         """
         fresh = self.last_command is not None and \
             time.perf_counter() - self.last_command[0] <= SEED_FRESH

@@ -72,9 +72,9 @@ def non_negative(value) -> bool:
 @dataclass(frozen=True)
 class Range:
     """
-    The rule 'a number in [lo, hi]'.
+    The rule 'a number in [lo, hi]', which ROS tools also see.
 
-    ((lo, hi] with ``low_open``; whole numbers with ``integer``), which ROS tools also see:
+    (lo, hi] with ``low_open``; whole numbers with ``integer``. ROS tools see it
     declared as the parameter's ``floating_point_range`` / ``integer_range`` (``ros2 param
     describe``, rqt's sliders).
     """
@@ -101,9 +101,9 @@ class Range:
 
 def number_in(lo: float, hi: float, low_open: bool = False) -> Range:
     """
-    Return a finite number in [lo, hi].
+    Return a finite number in [lo, hi] ((lo, hi] with ``low_open``).
 
-    ((lo, hi] with ``low_open``): every rule bounds what the code downstream can take (a timer of
+    Every rule bounds what the code downstream can take (a timer of
     1e300 s or a duration of 1e10 s crash rclpy).
     """
     return Range(lo, hi, low_open)
@@ -244,7 +244,7 @@ def workspace_box(value) -> tuple[float, ...] | None:
     """
     Return the workspace parameter as a collision model's box.
 
-    (None: wider than the arm's reach, so nothing to check).
+    None: wider than the arm's reach, so nothing to check.
     """
     box = tuple(float(v) for v in value)
     return None if box == tuple(WORKSPACE.default) else box

@@ -102,9 +102,9 @@ def make_executor(choice: str, context=None):
 
 def _spin(node, stop: _StopRequest) -> None:
     """
-    Spin ``node`` with the executor its ``executor`` parameter names.
+    Spin ``node`` with the executor its ``executor`` parameter names (auto if none) until a stop.
 
-    (auto if it has none) until a stop; its ``shutdown()`` runs and it is destroyed on any way out.
+    Its ``shutdown()`` runs and it is destroyed on any way out.
     """
     executor = None
     try:

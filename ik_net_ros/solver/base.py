@@ -279,10 +279,10 @@ class Solver(ABC):
 
     def _solve_batch(self, p: np.ndarray, refine: bool, on_unreachable: str) -> np.ndarray:
         """
-        Poses (N, 7) from :func:`pose_rows` in chunks of ``batch_chunk``.
+        Solve poses (N, 7) from :func:`pose_rows` in chunks of ``batch_chunk``.
 
-        (their arrays stay in cache): each chunk is validated, projected and checked for reach (one
-        chunk at a time), then solved (network, clamping, refinement) while another chunk is
+        Chunks keep their arrays in cache: each chunk is validated, projected and checked for reach
+        (one chunk at a time), then solved (network, clamping, refinement) while another chunk is
         prepared, on the worker threads where the solver's work releases the GIL (``parallel``; see
         :func:`~ik_net_ros.solver.parallel.pipeline`). Errors are the one-pass pipeline's: a bad
         pose anywhere is reported with the whole batch's count and first index.
@@ -390,10 +390,9 @@ class Solver(ABC):
 
     def _solve_single(self, pose, refine: bool, on_unreachable: str) -> np.ndarray:
         """
-        Run the same pipeline for one pose in plain floats.
+        Run the same pipeline for one pose in plain floats; tests check both give the same answer.
 
-        (about 10 us before the solver's own work, against about 300 us through numpy); tests check
-        both give the same answer.
+        About 10 us before the solver's own work, against about 300 us through numpy.
         """
         return self._solve_valid_one(validate_pose(pose), refine, on_unreachable)
 
@@ -424,7 +423,7 @@ class Solver(ABC):
         """
         Return the projection and solutions of the reachable pose nearest an unreachable one.
 
-        (:mod:`~ik_net_ros.kinematics.closest_reachable`: position first, then orientation).
+        :mod:`~ik_net_ros.kinematics.closest_reachable`: position first, then orientation.
         """
         nearest = closest_reachable(np.array([pose]), self.geometry)[0].tolist()
         return project_and_solve_one(nearest, self.geometry, both=False)
@@ -433,7 +432,7 @@ class Solver(ABC):
         """
         ``joints`` (N, 4) if all are finite.
 
-        (clamping passes NaN through, so this is the last word on every answer).
+        Clamping passes NaN through, so this is the last word on every answer.
 
         Raises
         ------
@@ -457,7 +456,7 @@ class Solver(ABC):
     @abstractmethod
     def _solve(self, targets: np.ndarray, solutions: IkSolutions) -> np.ndarray:
         """
-        Joints (N, 4) for projected targets (N, 7).
+        Return joints (N, 4) for projected targets (N, 7).
 
         ``solutions`` are their closed forms (their reachability only, ``joints`` None, unless
         ``uses_closed_form``; None where the caller projected them already and ``uses_closed_form``

@@ -299,9 +299,9 @@ def _aligned(w: np.ndarray) -> np.ndarray:
 
 def _padded(w: np.ndarray, rows: int, pad_columns: bool = True) -> np.ndarray:
     """
-    Weights (in, out) grown with zeros to ``rows`` rows.
+    Grow weights (in, out) with zeros to ``rows`` rows (the previous layer's padded width).
 
-    (the previous layer's padded width) and, where ``pad_columns``, to a multiple of PAD_COLUMNS
+    And, where ``pad_columns``, to a multiple of PAD_COLUMNS
     columns; cache-line aligned. The added units get a pre-activation of exactly 0, which every
     activation maps to 0, and meet zero rows in the next layer: the answer is unchanged (tests).
     """

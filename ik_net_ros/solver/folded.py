@@ -62,7 +62,7 @@ class FoldedNetwork:
         """
         Floating-point operations of one pose's forward pass in its matmuls.
 
-        (2 per multiply-add; biases and activations, a few percent, not counted).
+        2 per multiply-add; biases and activations, a few percent, not counted.
         """
         steps = self.layers + self.head + [s for body, _ in self.blocks for s in body] + [
             s for _, branch in self.branches for s in branch]
@@ -144,11 +144,11 @@ def _fold_output(steps: list[Step], mean: np.ndarray, std: np.ndarray) -> list[S
 
 def fold_plan(plan: dict, arrays: dict[str, np.ndarray]) -> FoldedNetwork:
     """
-    Return the folded form of a network's inference plan and its arrays.
+    Return the folded form of a network's inference plan and its arrays, checked.
 
-    (which include ``pose_mean, pose_std, joint_mean, joint_std``), checked to be a network of
-    poses (7) to joints (4): at most :data:`MAX_OPS` ops, layers of at most :data:`MAX_WIDTH` units
-    whose shapes chain, branch inputs that are distinct pose columns, normalisation within
+    The arrays include ``pose_mean, pose_std, joint_mean, joint_std``. The plan must be a network
+    of poses (7) to joints (4): at most :data:`MAX_OPS` ops, layers of at most :data:`MAX_WIDTH`
+    units whose shapes chain, branch inputs that are distinct pose columns, normalisation within
     :data:`NORMALISATION_BOUND`.
 
     Raises

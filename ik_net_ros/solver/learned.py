@@ -1,8 +1,8 @@
 """
 What every learned solver does around its network, whatever runs the network.
 
-(torch, or the torch-free numpy path): targets for another base height are translated, a correction
-model's output is added to its closed form, and for another arm than the training one (a
+Torch or the torch-free numpy path, the same: targets for another base height are translated, a
+correction model's output is added to its closed form, and for another arm than the training one (a
 calibration) the answer is refined in that arm's geometry.
 """
 

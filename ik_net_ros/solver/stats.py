@@ -1,8 +1,7 @@
 """
-What a live solver did: targets handled and rejected.
+What a live solver did: targets handled and rejected (by reason), solve-time percentiles.
 
-(by reason) and solve-time percentiles, the ik node's periodic log line, free of ROS so it is
-tested without DDS.
+The ik node's periodic log line, free of ROS so it is tested without DDS.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ def _share(poses_per_s: float | None, flops: int | None, peak: dict | None) -> s
 
 def batch_sections(results: dict, out: Path, table) -> list[str]:
     """
-    Markdown lines of the sections; charts written into ``out``.
+    Return the Markdown lines of the sections; charts are written into ``out``.
 
     ``table`` formats rows.
     """

@@ -52,9 +52,9 @@ def _figures(sent: dict, received: list, order: list) -> dict:
 
 def _cpu_s(pid: int) -> float | None:
     """
-    CPU seconds all threads of process ``pid`` have run.
+    Return the CPU seconds all threads of process ``pid`` have run (/proc schedstat).
 
-    (/proc schedstat, ns), or None where that is not readable (not Linux, the process gone).
+    None where that is not readable (not Linux, the process gone).
     """
     try:
         return sum(int(open(f'/proc/{pid}/task/{tid}/schedstat').read().split()[0])
@@ -65,7 +65,7 @@ def _cpu_s(pid: int) -> float | None:
 
 def _run_rate(rate: float, duration: float, model: str, block: int | None = None) -> dict:
     """
-    {'floor': figures, 'ik': figures}.
+    Measure {'floor': figures, 'ik': figures}.
 
     ``duration`` seconds of targets at ``rate`` Hz to each, alternating every ``block`` targets
     (default: every BLOCK_S).

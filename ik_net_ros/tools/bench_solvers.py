@@ -75,9 +75,9 @@ def cpu_latency(name: str, poses: np.ndarray, repeats: int = 3000) -> dict:
 
 def throughput(name: str, poses: np.ndarray, repeats: int = 7) -> dict:
     """
-    Poses per second of ``solver.solve`` on a large batch.
+    Measure poses per second of ``solver.solve`` on a large batch (all cores).
 
-    (all cores), of its network alone as solve() runs it (its batch engine, its chunks, on all
+    Also of its network alone as solve() runs it (its batch engine, its chunks, on all
     cores), and the share of solve()'s time that is not the network (validation, projection,
     reachability, clamping). The two are timed in alternation, ``repeats`` rounds, so that a
     machine speeding up or slowing down between them does not count as either's; medians of the

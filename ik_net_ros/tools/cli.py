@@ -49,7 +49,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     """
     Return the parser; only ``command``'s module is imported for its arguments.
 
-    (all of them when None), so running one subcommand imports nothing another needs (torch for
+    All of them when None. So running one subcommand imports nothing another needs (torch for
     training).
     """
     parser = _Parser(

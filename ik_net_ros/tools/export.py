@@ -1,8 +1,7 @@
 """
-``ik_net_ros export``: write the torch-free weights file.
+``ik_net_ros export``: write the torch-free weights file (``.npz``) beside a checkpoint.
 
-(``.npz``) beside a checkpoint, for CPU inference without torch (``train`` writes it already; this
-is for older checkpoints).
+For CPU inference without torch (``train`` writes it already; this is for older checkpoints).
 """
 
 from __future__ import annotations

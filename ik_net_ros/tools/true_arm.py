@@ -1,7 +1,7 @@
 """
-``ik_net_ros true-arm``: a simulated imperfect arm.
+``ik_net_ros true-arm``: a simulated imperfect arm (joint offsets, link errors, gravity sag).
 
-(joint offsets, link errors, gravity sag) as a YAML file for the sim driver's ``true_arm``, and
+Written as a YAML file for the sim driver's ``true_arm``, and
 optionally a recording of it as the collector with a tracker would make one (joints and noisy
 measured tool poses), without ROS.
 """

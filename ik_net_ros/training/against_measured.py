@@ -1,7 +1,7 @@
 """
-How well solvers reach a real arm's measured poses.
+How well solvers reach a real arm's measured poses, and, in simulation, the truth.
 
-(``ik_net_ros evaluate --against measured``), and, in simulation, the truth.
+``ik_net_ros evaluate --against measured``.
 
 Against measurements: each row of a recording is a measured tool pose ``m`` and the commanded
 joints ``q`` that reached it. A solver's answer ``q'`` for target ``m`` misses by the tool

@@ -129,9 +129,9 @@ def save_checkpoint(path: str | Path, model: IKModel, network: str, network_kwar
 
 def export_weights(path: str | Path, model: IKModel, info: dict) -> Path:
     """
-    Write the torch-free weights file beside checkpoint ``path``.
+    Write the torch-free weights file beside checkpoint ``path`` (CPU inference reads it).
 
-    (CPU inference reads it without torch); ``info``: the checkpoint's payload or info. It carries
+    ``info``: the checkpoint's payload or info. It carries
     the checkpoint's digest: the two are one model
     (:func:`ik_net_ros.networks.weights.check_pair`).
 
