@@ -1,16 +1,13 @@
 """Parametric calibration from measured tool poses (issue 14.3), judged by the simulated truth."""
 
 import math
+import re
 
 from ik_net_ros import load_solver
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, forward_kinematics, sample_joints
-from ik_net_ros.kinematics.calibration import (
-    calibrate,
-    LINKS,
-    load_calibration,
-    save_calibration,
-)
+from ik_net_ros.kinematics.calibration import calibrate, LINKS
+from ik_net_ros.kinematics.calibration_file import load_calibration, save_calibration
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.tools import cli
@@ -102,7 +99,8 @@ def test_calibrate_command(tmp_path, capsys):
     assert cli.main(['calibrate', '--data', str(tmp_path / 'rec.csv'), '--output',
                      str(tmp_path / 'cal.yaml')]) == 0
     out = capsys.readouterr().out
-    assert 'held-out calibrated' in out and 'only in combination' in out
+    assert re.search(r'held-out\s+calibrated', out) and 'only in combination' in out
+    assert 'whole joint-space blocks' in out and 'coverage' in out
     arm = TrueArm.load(tmp_path / 'arm.yaml')
     assert np.median(_true_error_mm(arm, load_calibration(tmp_path / 'cal.yaml'))) < 0.1
     assert cli.main(['calibrate', '--data', 'synthetic:100', '--output',
@@ -137,19 +135,24 @@ def test_calibration_demo_meets_the_goal_on_the_simulated_arm(tmp_path, capsys):
     """
     The whole procedure in one command, judged by the simulator's truth on a held-out recording.
 
-    Nominal >= 5 mm, calibrated + learned correction better than the parametric calibration alone
-    (which sag defeats), every step through the public commands.
+    A camera 0.5 m away and turned 33 deg, a marker 35 mm off the tool known from CAD to
+    0.5 mm / 0.5 deg, 30 Hz and 30 ms late, 2 % swapped markers, 2,000 stop-and-go rows (issue
+    23's setup). Nominal >= 5 mm; the calibrated closed form within 1.2 mm median; calibrated +
+    learned correction within 0.6 mm median and better than the calibration alone (which sag
+    defeats), every step through the public commands.
     """
     import json
-    assert cli.main(['calibration-demo', '--output', str(tmp_path), '--rows', '1200']) == 0
+    assert cli.main(['calibration-demo', '--output', str(tmp_path)]) == 0
     results = {r['solver'].split(' (')[0]: r for r in
                json.loads((tmp_path / 'results.json').read_text())['results']}
     assert results['nominal closed form']['true_mm_median'] >= 5.0
     calibrated = results['calibrated closed form']['true_mm_median']
-    corrected = results['calibrated + fine-tuned']['true_mm_median']
-    assert corrected < 0.75 * calibrated and corrected < 0.6
+    corrected = results['calibrated + fine-tuned']
+    assert calibrated < 1.2 and corrected['true_mm_median'] < min(0.6, 0.9 * calibrated)
+    assert corrected['true_mm_p95'] < 1.8
     assert (tmp_path / 'errors.png').stat().st_size > 10_000
-    assert 'truth' in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert 'truth' in out and 'over the whole workspace' in out
 
 
 @pytest.mark.ros
@@ -233,7 +236,7 @@ def test_a_recording_in_a_camera_frame_is_refused_not_written(tmp_path, capsys):
     """
     from ik_net_ros.data import save_dataset
     from ik_net_ros.data.dataset import PoseJointSet
-    from ik_net_ros.kinematics.rotations import _quat_mul as quat_multiply
+    from ik_net_ros.kinematics.rotations import quat_mul as quat_multiply
     arm = TrueArm.random(seed=3)
     data = _recording(arm, rows=600)
     turn = math.radians(30.0)
@@ -250,3 +253,7 @@ def test_a_recording_in_a_camera_frame_is_refused_not_written(tmp_path, capsys):
     assert not out.exists() and 'not an OM-X' in capsys.readouterr().err
     assert cli.main(['calibrate', '--data', str(path), '--output', str(out), '--force']) == 0
     assert out.exists() and 'warning: implausible' in capsys.readouterr().out
+    # told that the tracker has a frame of its own, calibrate finds it and fits well
+    assert cli.main(['calibrate', '--data', str(path), '--output', str(out),
+                     '--tracker-frame', 'estimate']) == 0
+    assert 'implausible' not in capsys.readouterr().out

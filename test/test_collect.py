@@ -224,34 +224,43 @@ def test_stop_and_go_babble_waits_at_each_goal_for_the_settle_time():
     assert BabbleSchedule(settle=0.0).due(0.0)  # no pause: every period
 
 
-def test_with_a_tracker_still_rows_are_kept():
-    from ik_net_ros.data.row_filter import RowFilter, STILL
+def test_with_a_tracker_only_bad_states_are_skipped():
+    from ik_net_ros.data.row_filter import BAD, RowFilter, STILL
     q = np.array([0.1, 0.2, 0.3, 0.4])
-    plain, tracked = RowFilter(0.001, 100.0), RowFilter(0.001, 100.0, keep_still=True)
-    kept = [[f.check(q, 0.02 * i) is None for i in range(10)] for f in (plain, tracked)]
-    assert kept[0] == [True] + [False] * 9 and plain.skipped[STILL] == 9
-    assert all(kept[1]) and tracked.skipped[STILL] == 0
+    plain = RowFilter(0.001, 100.0)
+    kept = [plain.check(q, 0.02 * i) is None for i in range(10)]
+    assert kept == [True] + [False] * 9 and plain.skipped[STILL] == 9
+    tracked = RowFilter(0.001, 100.0)  # the collector with a tracker: every good state pairs
+    assert all(tracked.check_bad(q) is None for _ in range(10)) and tracked.skipped[STILL] == 0
+    assert tracked.check_bad(np.array([np.nan, 0, 0, 0])) == BAD and tracked.skipped[BAD] == 1
 
 
 def test_the_collector_babbles_stop_and_go_over_ros(ros, tmp_path):
     """
-    babble_settle: a goal goes out only once the arm has stood at the last one that long.
+    babble_settle: a new goal goes out only once the arm has stood at the last one that long.
 
-    A babble period of 50 ms would otherwise send 20 goals a second.
+    A babble period of 50 ms would otherwise send 20 goals a second. The collector starts before
+    the driver: its first goal is lost, and goes out again until the arm is there (a lost goal
+    used to stop the babble for good).
     """
     from ik_net_ros.nodes.collect_node import CollectNode
     from sensor_msgs.msg import JointState
-    ros.add(DriverNode(context=ros.context, parameter_overrides=[
-        Parameter('backend', value='sim')]))
     collect = ros.add(CollectNode(context=ros.context, parameter_overrides=[
         Parameter('output', value=str(tmp_path / 'r.csv')), Parameter('babble', value=True),
         Parameter('babble_period', value=0.05), Parameter('babble_settle', value=0.5)]))
     probe = ros.node('probe')
-    goals, states = [], []
-    probe.create_subscription(JointState, 'joint_command', goals.append, 100)
+    sent, states = [], []
+    probe.create_subscription(JointState, 'joint_command', sent.append, 1000)
     probe.create_subscription(JointState, 'joint_states', states.append, 1000)
+    ros.spin_for(0.5)  # goals go out to nobody
+    ros.add(DriverNode(context=ros.context, parameter_overrides=[
+        Parameter('backend', value='sim')]))
     try:
         ros.spin_for(4.0)
+        goals = []
+        for msg in sent:
+            if not goals or not np.allclose(goals[-1].position, msg.position):
+                goals.append(msg)
         assert 2 <= len(goals) <= 8, len(goals)
         for goal in goals[:-1]:  # the arm reached each goal before the next one went out
             assert any(np.allclose(s.position[:4], goal.position, atol=2e-3) for s in states)

@@ -13,7 +13,7 @@ from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
 from ik_net_ros.bounded_files import MAX_YAML_DEPTH
 from ik_net_ros.errors import CheckpointError, DatasetError
-from ik_net_ros.kinematics.calibration import load_calibration
+from ik_net_ros.kinematics.calibration_file import load_calibration
 from ik_net_ros.kinematics.geometry import (
     DEFAULT_GEOMETRY,
     LINK_FIELDS,

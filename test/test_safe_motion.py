@@ -23,7 +23,7 @@ from ik_net_ros.kinematics import (
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.nearest import JUMP_WINDOW, JUMP_WINDOW_ANGLE
 from ik_net_ros.kinematics.paths import babble_joints, sweep_box, sweep_pose
-from ik_net_ros.kinematics.rotations import _quat_mul, quat_from_yaw_pitch
+from ik_net_ros.kinematics.rotations import quat_from_yaw_pitch, quat_mul
 import numpy as np
 import pytest
 
@@ -55,7 +55,7 @@ def _rolled(position, roll):
     """
     yaw = math.atan2(position[1], position[0] - 0.012)
     base = quat_from_yaw_pitch(np.array([yaw]), np.array([0.0]))
-    rolled = _quat_mul(base, np.array([[math.sin(roll / 2), 0.0, 0.0, math.cos(roll / 2)]]))
+    rolled = quat_mul(base, np.array([[math.sin(roll / 2), 0.0, 0.0, math.cos(roll / 2)]]))
     return np.r_[position, rolled[0]]
 
 
@@ -141,7 +141,7 @@ def test_small_target_steps_give_small_command_steps(analytic, q, direction, siz
     moved = pose.copy()
     moved[:3] += step[:3]
     spin = quat_from_yaw_pitch(np.array([step[3]]), np.array([step[4]]))
-    moved[3:] = _quat_mul(spin, pose[None, 3:])[0]
+    moved[3:] = quat_mul(spin, pose[None, 3:])[0]
     try:
         command = analytic.solve(moved, seed=q)
     except UnreachableError:  # the step left the limits or the clear space: refused, fine

@@ -95,3 +95,40 @@ def test_driver_truth_tracker_and_collector_over_ros(ros, tmp_path):
     # every row is the tracker's measurement of that row's state (noise only): with the old
     # defaults (tracker at the driver's 100 Hz, 20 ms tolerance) 29 % took a neighbour's
     assert gap.max() < 5 * 3e-4 * math.sqrt(3) and len(data) >= 40
+
+
+def test_the_tracker_node_sees_the_arm_as_a_camera_would(ros):
+    """Its own frame, a marker off the tool, stamps late, swapped markers now and then."""
+    from builtin_interfaces.msg import Time
+    from ik_net_ros.hardware.simulated_tracker import SWAPPED_MARKER
+    from ik_net_ros.kinematics.rigid import pose_from_xyz_rpy
+    from ik_net_ros.kinematics.tracker_setup import TrackerSetup
+    from ik_net_ros.nodes.conversions import array_to_pose
+    from ik_net_ros.nodes.tracker_node import TrackerNode
+    frame, marker = [0.3, -0.35, 0.2, 10.0, -20.0, 25.0], [0.03, 0.015, 0.01, 0.0, 0.0, 0.0]
+    node = TrackerNode(context=ros.context, parameter_overrides=[
+        Parameter('frame_id', value='camera'), Parameter('frame_xyz_rpy', value=frame),
+        Parameter('marker_xyz_rpy', value=marker), Parameter('latency', value=0.03),
+        Parameter('outliers', value=0.2), Parameter('position_noise', value=0.0),
+        Parameter('orientation_noise', value=0.0)])
+    published = []
+    node.pub.publish = published.append
+    setup = TrackerSetup(tuple(pose_from_xyz_rpy(frame)), tuple(pose_from_xyz_rpy(marker)))
+    swapped = TrackerSetup(setup.frame, SWAPPED_MARKER)
+    try:
+        truths = forward_kinematics(np.random.default_rng(0).uniform(-0.5, 0.5, (200, 4)))
+        for i, truth in enumerate(truths):
+            node.on_truth(array_to_pose(truth, 'world', Time(sec=100 + i, nanosec=990_000_000)))
+        assert len(published) == 200
+        kinds = []
+        for i, msg in enumerate(published):
+            assert msg.header.frame_id == 'camera'
+            assert (msg.header.stamp.sec, msg.header.stamp.nanosec) == (101 + i, 20_000_000)
+            got = pose_to_array(msg)
+            seen = [np.linalg.norm(got[:3] - s.measured_from_tool(truths[i])[:3]) < 1e-9
+                    for s in (setup, swapped)]
+            assert any(seen)
+            kinds.append(seen[1])
+        assert 0.1 < np.mean(kinds) < 0.3  # the share of swapped-marker outliers
+    finally:
+        node.destroy_node()

@@ -1,25 +1,27 @@
 """Layer 3: pose/joint datasets (synthetic, CSV/NPZ files, original-IKNet recordings)."""
 
 from ik_net_ros.data.dataset import (
-                                     JOINT_COLUMNS,
-                                     Normalization,
-                                     POSE_COLUMNS,
-                                     PoseJointSet,
-                                     random_split,
-                                     sequential_split,
+    block_split,
+    JOINT_COLUMNS,
+    Normalization,
+    POSE_COLUMNS,
+    PoseJointSet,
+    random_split,
+    sequential_split,
 )
 from ik_net_ros.data.files import (
-                                     CSV_COLUMNS,
-                                     load_dataset,
-                                     read_csv,
-                                     read_npz,
-                                     save_dataset,
-                                     write_csv,
-                                     write_npz,
+    CSV_COLUMNS,
+    load_dataset,
+    read_csv,
+    read_npz,
+    save_dataset,
+    write_csv,
+    write_npz,
 )
 from ik_net_ros.data.iknet_import import import_iknet_recording
 from ik_net_ros.data.synthetic import make_synthetic
 
-__all__ = ['PoseJointSet', 'Normalization', 'random_split', 'sequential_split', 'JOINT_COLUMNS',
-           'POSE_COLUMNS', 'CSV_COLUMNS', 'read_csv', 'write_csv', 'read_npz', 'write_npz',
-           'load_dataset', 'save_dataset', 'import_iknet_recording', 'make_synthetic']
+__all__ = ['PoseJointSet', 'Normalization', 'random_split', 'sequential_split', 'block_split',
+           'JOINT_COLUMNS', 'POSE_COLUMNS', 'CSV_COLUMNS', 'read_csv', 'write_csv', 'read_npz',
+           'write_npz', 'load_dataset', 'save_dataset', 'import_iknet_recording',
+           'make_synthetic']

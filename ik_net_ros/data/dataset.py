@@ -5,15 +5,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ik_net_ros.errors import DatasetError
+from ik_net_ros.kinematics.geometry import JOINT_LOWER, JOINT_NAMES, JOINT_UPPER
 import numpy as np
 
 __all__ = ['PoseJointSet', 'Normalization', 'random_split', 'sequential_split', 'POSE_COLUMNS',
-           'JOINT_COLUMNS', 'MEASURED_COLUMNS']
+           'JOINT_COLUMNS', 'MEASURED_COLUMNS', 'VELOCITY_COLUMNS', 'block_split']
 
 JOINT_COLUMNS = ('joint1', 'joint2', 'joint3', 'joint4')
 POSE_COLUMNS = ('x', 'y', 'z', 'qx', 'qy', 'qz', 'qw')
 # a tracker's measured tool pose (camera marker, motion capture, probe) beside the FK pose
 MEASURED_COLUMNS = ('mx', 'my', 'mz', 'mqx', 'mqy', 'mqz', 'mqw')
+# the joint velocities (rad/s) at each measured row: what a tracker's time offset is fitted from
+VELOCITY_COLUMNS = ('vjoint1', 'vjoint2', 'vjoint3', 'vjoint4')
+BLOCKS = (6, 3, 3)  # joint-space blocks of a held-out check: joint1 sectors, joint2, joint3 bands
 
 
 @dataclass
@@ -22,14 +26,17 @@ class PoseJointSet:
     Pairs of poses (N, 7) [x, y, z, qx, qy, qz, qw] (m) and joints (N, 4) (rad).
 
     ``meta`` records where the data came from (source, seed, geometry...), and travels into the
-    checkpoints trained on it. ``measured`` (N, 7), when present, is the tool pose a tracker
-    measured for each row (the real arm's pose, where ``poses`` is the nominal FK's).
+    checkpoints trained on it. ``measured`` (N, 7), when present, is the pose a tracker measured
+    for each row (the real arm's, where ``poses`` is the nominal FK's; in the tracker's frame,
+    ``meta['measured_frame']``, where the recording says so). ``velocities`` (N, 4), when
+    present, are the joint velocities (rad/s) at each row.
     """
 
     poses: np.ndarray
     joints: np.ndarray
     meta: dict = field(default_factory=dict)
     measured: np.ndarray | None = None
+    velocities: np.ndarray | None = None
 
     def __post_init__(self):
         self.poses = np.asarray(self.poses, dtype=np.float64)
@@ -43,6 +50,11 @@ class PoseJointSet:
             if self.measured.shape != (len(self.poses), 7):
                 raise DatasetError(f'measured poses must be ({len(self.poses)}, 7), got '
                                    f'{self.measured.shape}')
+        if self.velocities is not None:
+            self.velocities = np.asarray(self.velocities, dtype=np.float64)
+            if self.velocities.shape != self.joints.shape:
+                raise DatasetError(f'joint velocities must be {self.joints.shape}, got '
+                                   f'{self.velocities.shape}')
 
     def __len__(self) -> int:
         return len(self.poses)
@@ -50,7 +62,8 @@ class PoseJointSet:
     def subset(self, index) -> PoseJointSet:
         """Return the rows ``index`` (index array, mask or slice) as a new set, the same meta."""
         return PoseJointSet(self.poses[index], self.joints[index], dict(self.meta),
-                            None if self.measured is None else self.measured[index])
+                            None if self.measured is None else self.measured[index],
+                            None if self.velocities is None else self.velocities[index])
 
     def summary(self) -> dict:
         """Size, source and ranges: what a checkpoint records about its training data."""
@@ -114,3 +127,42 @@ def _check_fraction(fraction: float, rows: int) -> None:
         raise DatasetError(f'validation fraction must be in (0, 1), got {fraction}')
     if rows < 2:
         raise DatasetError(f'cannot split a dataset of {rows} row(s)')
+
+
+Split = tuple[PoseJointSet, PoseJointSet, list[str]]
+
+
+def block_split(data: PoseJointSet, share: float = 0.2, seed: int = 0,
+                blocks: tuple[int, int, int] = BLOCKS) -> Split:
+    """
+    Split into (fit, held out, names of the held-out blocks): joint-space blocks held out whole.
+
+    The joint space is cut into ``blocks`` (joint1 sectors, joint2 and joint3 ranges) equal
+    parts of the limits; random blocks with rows are held out until ``share`` of the rows are.
+    A check on them tests a region the fit never saw, not rows beside the ones it fitted
+    (neighbouring rows of a recording are nearly equal, so a random or sequential split is
+    optimistic). Never holds out every block with rows.
+
+    Raises
+    ------
+    DatasetError
+        A share outside (0, 1), or too few rows.
+
+    """
+    _check_fraction(share, len(data))
+    frac = (data.joints[:, :3] - JOINT_LOWER[:3]) / (JOINT_UPPER[:3] - JOINT_LOWER[:3])
+    cells = np.clip((frac * blocks).astype(int), 0, np.array(blocks) - 1)
+    ids = np.ravel_multi_index(cells.T, blocks)
+    present = np.unique(ids)
+    rng = np.random.default_rng(seed)
+    held, names = np.zeros(len(data), bool), []
+    for block in rng.permutation(present)[:-1]:
+        if held.mean() >= share:
+            break
+        held |= ids == block
+        idx = np.unravel_index(block, blocks)
+        span = JOINT_UPPER - JOINT_LOWER
+        names.append(', '.join(f'{JOINT_NAMES[j]} in [{JOINT_LOWER[j] + span[j] * i / n:.2f}, '
+                               f'{JOINT_LOWER[j] + span[j] * (i + 1) / n:.2f}]'
+                               for j, (i, n) in enumerate(zip(idx, blocks))))
+    return data.subset(~held), data.subset(held), names

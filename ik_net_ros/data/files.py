@@ -5,9 +5,10 @@ CSV: a header naming at least ``joint1..joint4, x, y, z, qx, qy, qz, qw`` in any
 columns such as ``stamp`` are allowed and ignored), then one row per sample. A last line without
 its newline (a recording cut off mid-write: torn by definition, even when it still parses) is
 skipped with a warning; any other malformed row is an error naming the file and the line.
-With all of ``mx, my, mz, mqx, mqy, mqz, mqw`` (a tracker's measured tool pose, written by the
-collector with ``measured_pose_topic``) the set carries ``measured``; files without them load as
-before.
+With all of ``mx, my, mz, mqx, mqy, mqz, mqw`` (a tracker's measured pose, written by the
+collector with ``measured_pose_topic``) the set carries ``measured``, and with all of
+``vjoint1..vjoint4`` its joint ``velocities``; files without them load as before. A sidecar
+``<file>.tracker.yaml`` (written by the collector) names the frame of the measured poses.
 """
 
 from __future__ import annotations
@@ -19,13 +20,19 @@ from pathlib import Path
 
 from ik_net_ros.atomic import atomic_write
 from ik_net_ros.bounded_files import load_npz, open_limited
-from ik_net_ros.data.dataset import JOINT_COLUMNS, MEASURED_COLUMNS, POSE_COLUMNS, PoseJointSet
+from ik_net_ros.data.dataset import (
+    JOINT_COLUMNS,
+    MEASURED_COLUMNS,
+    POSE_COLUMNS,
+    PoseJointSet,
+    VELOCITY_COLUMNS,
+)
 from ik_net_ros.errors import DatasetError
 import numpy as np
 from tqdm import tqdm
 
 __all__ = ['read_csv', 'write_csv', 'read_npz', 'write_npz', 'load_dataset', 'save_dataset',
-           'CSV_COLUMNS']
+           'write_sidecar', 'CSV_COLUMNS']
 
 log = logging.getLogger(__name__)
 CSV_COLUMNS = JOINT_COLUMNS + POSE_COLUMNS
@@ -63,7 +70,7 @@ def read_csv(path: str | Path, progress: bool | None = None) -> PoseJointSet:
         header_line = f.readline(MAX_HEADER_BYTES + 1)
         if not header_line.strip():
             raise DatasetError(f'{path}: empty file, expected a header {",".join(CSV_COLUMNS)}')
-        header, cols, measured = _header(path, header_line)
+        header, cols, groups = _header(path, header_line)
         rows, torn = _count_rows(f, path)
         if torn:
             # a last line without its newline is torn by definition (a crash mid-write), even
@@ -83,8 +90,10 @@ def read_csv(path: str | Path, progress: bool | None = None) -> PoseJointSet:
                 lineno += len(chunk)
                 bar.update(len(chunk))
     values = values[:kept]
-    return PoseJointSet(values[:, 4:11], values[:, :4], {'source': str(path)},
-                        values[:, 11:] if measured else None)
+    measured = values[:, 11:18] if MEASURED_COLUMNS in groups else None
+    velocities = values[:, -4:] if VELOCITY_COLUMNS in groups else None
+    return PoseJointSet(values[:, 4:11], values[:, :4], {'source': str(path), **_sidecar(path)},
+                        measured, velocities)
 
 
 def _lines(f, path: Path, first_line: int, count: int) -> list[bytes]:
@@ -98,7 +107,7 @@ def _lines(f, path: Path, first_line: int, count: int) -> list[bytes]:
     return lines
 
 
-def _header(path: Path, line: bytes) -> tuple[list[str], list[int], bool]:
+def _header(path: Path, line: bytes) -> tuple[list[str], list[int], list[tuple]]:
     if len(line) > MAX_HEADER_BYTES:
         raise DatasetError(f'{path}: line 1: a header over {MAX_HEADER_BYTES} bytes')
     try:
@@ -113,12 +122,31 @@ def _header(path: Path, line: bytes) -> tuple[list[str], list[int], bool]:
     missing = [c for c in CSV_COLUMNS if c not in header]
     if missing:
         raise DatasetError(f'{path}: line 1: header lacks column(s) {", ".join(missing)}')
-    measured = [c for c in MEASURED_COLUMNS if c in header]
-    if measured and len(measured) != len(MEASURED_COLUMNS):
-        raise DatasetError(f'{path}: line 1: header has {", ".join(measured)} but not all of '
-                           f'{", ".join(MEASURED_COLUMNS)}')
-    cols = [header.index(c) for c in CSV_COLUMNS + (MEASURED_COLUMNS if measured else ())]
-    return header, cols, bool(measured)
+    groups, names = [], list(CSV_COLUMNS)
+    for group in (MEASURED_COLUMNS, VELOCITY_COLUMNS):
+        present = [c for c in group if c in header]
+        if present and len(present) != len(group):
+            raise DatasetError(f'{path}: line 1: header has {", ".join(present)} but not all of '
+                               f'{", ".join(group)}')
+        if present:
+            groups.append(group)
+            names += group
+    if VELOCITY_COLUMNS in groups and MEASURED_COLUMNS not in groups:
+        raise DatasetError(f'{path}: line 1: joint velocities without measured poses')
+    return header, [header.index(c) for c in names], groups
+
+
+def _sidecar(path: Path) -> dict:
+    """Return what the collector's ``<file>.tracker.yaml`` says (the measured poses' frame)."""
+    from ik_net_ros.bounded_files import load_yaml
+    side = path.with_name(path.name + '.tracker.yaml')
+    if not side.exists():
+        return {}
+    data = load_yaml(side, DatasetError, 'tracker sidecar')
+    frame = data.get('frame_id') if isinstance(data, dict) else None
+    if not isinstance(frame, str) or len(frame) > 256:
+        raise DatasetError(f'{side}: frame_id must be a frame name')
+    return {'measured_frame': frame}
 
 
 def _count_rows(f, path: Path) -> tuple[int, bool]:
@@ -213,9 +241,12 @@ def _short(error: Exception, limit: int = 200) -> str:
 def write_csv(data: PoseJointSet, path: str | Path) -> None:
     """Write ``data`` as CSV with the standard header, atomically (temp file + rename)."""
     path = Path(path)
-    columns = CSV_COLUMNS + (MEASURED_COLUMNS if data.measured is not None else ())
-    table = np.concatenate([data.joints, data.poses] + (
-        [data.measured] if data.measured is not None else []), axis=1)
+    columns, parts = CSV_COLUMNS, [data.joints, data.poses]
+    if data.measured is not None:
+        columns, parts = columns + MEASURED_COLUMNS, parts + [data.measured]
+        if data.velocities is not None:
+            columns, parts = columns + VELOCITY_COLUMNS, parts + [data.velocities]
+    table = np.concatenate(parts, axis=1)
     _atomic_write(path, lambda f: (f.write(','.join(columns) + '\n'),
                                    np.savetxt(f, table, delimiter=',', fmt='%.17g')), 'w')
 
@@ -236,19 +267,21 @@ def read_npz(path: str | Path) -> PoseJointSet:
     missing = [name for name in ('poses', 'joints') if name not in arrays]
     if missing:
         raise DatasetError(f'{path}: missing array {missing[0]!r} (expected poses and joints)')
-    meta = {'source': str(path)}
+    meta = {'source': str(path), **_sidecar(path)}
     if 'seed' in arrays:
         seed = arrays.pop('seed')
         if seed.shape != () or seed.dtype.kind not in 'iu':
             raise DatasetError(f'{path}: seed is not an integer')
         meta['seed'] = int(seed)
-    arrays = {k: v for k, v in arrays.items() if k in ('poses', 'joints', 'measured')}
+    arrays = {k: v for k, v in arrays.items()
+              if k in ('poses', 'joints', 'measured', 'velocities')}
     for name, array in arrays.items():
         if array.dtype.kind not in 'iuf':
             raise DatasetError(f'{path}: {name} holds {array.dtype} values, not real numbers')
-    data = PoseJointSet(arrays['poses'], arrays['joints'], meta, arrays.get('measured'))
-    if not (np.all(np.isfinite(data.poses)) and np.all(np.isfinite(data.joints))
-            and (data.measured is None or np.all(np.isfinite(data.measured)))):
+    data = PoseJointSet(arrays['poses'], arrays['joints'], meta, arrays.get('measured'),
+                        arrays.get('velocities') if 'measured' in arrays else None)
+    arrays = (data.poses, data.joints, data.measured, data.velocities)
+    if not all(np.all(np.isfinite(a)) for a in arrays if a is not None):
         raise DatasetError(f'{path}: contains NaN or inf')
     return data
 
@@ -258,6 +291,8 @@ def write_npz(data: PoseJointSet, path: str | Path) -> None:
     extra = {'seed': data.meta['seed']} if 'seed' in data.meta else {}
     if data.measured is not None:
         extra['measured'] = data.measured
+        if data.velocities is not None:
+            extra['velocities'] = data.velocities
     _atomic_write(Path(path), lambda f: np.savez_compressed(
         f, poses=data.poses, joints=data.joints, **extra), 'wb')
 
@@ -281,6 +316,16 @@ def save_dataset(data: PoseJointSet, path: str | Path) -> None:
         write_npz(data, path)
     else:
         raise DatasetError(f'{path}: unknown dataset format {suffix!r} (expected .csv or .npz)')
+    if data.measured is not None and 'measured_frame' in data.meta:
+        write_sidecar(path, data.meta['measured_frame'])
+
+
+def write_sidecar(path: str | Path, frame_id: str) -> None:
+    """Write ``<path>.tracker.yaml``: the frame the recording's measured poses are in."""
+    import yaml
+    path = Path(path)
+    text = yaml.safe_dump({'frame_id': str(frame_id)})
+    _atomic_write(path.with_name(path.name + '.tracker.yaml'), lambda f: f.write(text), 'w')
 
 
 def _atomic_write(path: Path, write, mode: str) -> None:

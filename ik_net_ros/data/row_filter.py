@@ -22,8 +22,9 @@ class RowFilter:
     Keeps a joint reading unless it is bad, too soon or too still.
 
     Bad: missing, NaN, outside the limits. Too soon: sooner than ``1 / max_rate`` s after the last
-    kept one. Too still: moved less than ``min_joint_change`` rad in every joint since then (unless
-    ``keep_still``: with a tracker, still rows are the best ones). Counts what it skips, by reason.
+    kept one. Too still: moved less than ``min_joint_change`` rad in every joint since then. Counts
+    what it skips, by reason. (With a tracker the collector uses :meth:`check_bad` alone: every
+    measurement is a row, a still arm's the best.)
 
     Attributes
     ----------
@@ -36,10 +37,8 @@ class RowFilter:
 
     """
 
-    def __init__(self, min_joint_change: float = 0.001, max_rate: float = 100.0,
-                 keep_still: bool = False):
+    def __init__(self, min_joint_change: float = 0.001, max_rate: float = 100.0):
         self.min_joint_change = float(min_joint_change)
-        self.keep_still = keep_still  # a tracker's rows of a still arm are its best ones
         self.max_rate = float(max_rate)
         self.skipped = {BAD: 0, STILL: 0, RATE: 0}
         self._last_joints: np.ndarray | None = None
@@ -51,15 +50,21 @@ class RowFilter:
 
         The reason is BAD, RATE or STILL; a kept reading becomes the reference of the next ones.
         """
-        if joints is None or joints.shape != (4,) or not np.all(np.isfinite(joints)) \
-                or not within_limits(joints, READING_TOLERANCE):
-            return self._skip(BAD)
+        if self.check_bad(joints):
+            return BAD
         if self.max_rate > 0 and now - self._last_time < 1.0 / self.max_rate:
             return self._skip(RATE)
-        if not self.keep_still and self._last_joints is not None and np.all(
+        if self._last_joints is not None and np.all(
                 np.abs(joints - self._last_joints) < self.min_joint_change):
             return self._skip(STILL)
         self._last_joints, self._last_time = joints.copy(), now
+        return None
+
+    def check_bad(self, joints: np.ndarray | None) -> str | None:
+        """Return BAD (counted) for a missing, NaN or out-of-limit reading, else None."""
+        if joints is None or joints.shape != (4,) or not np.all(np.isfinite(joints)) \
+                or not within_limits(joints, READING_TOLERANCE):
+            return self._skip(BAD)
         return None
 
     def _skip(self, reason: str) -> str:

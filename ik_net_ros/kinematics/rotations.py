@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ['quat_to_matrix', 'quat_from_yaw_pitch', 'canonical_quat', 'quat_angle', 'pose_error']
+__all__ = ['quat_to_matrix', 'quat_from_yaw_pitch', 'canonical_quat', 'quat_angle', 'quat_mul',
+           'pose_error']
 
 
 def quat_to_matrix(quat: np.ndarray) -> np.ndarray:
@@ -64,9 +65,10 @@ def quat_angle(q1: np.ndarray, q2: np.ndarray) -> np.ndarray:
                             np.linalg.norm(q1 + sign * q2, axis=-1))
 
 
-def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    ax, ay, az, aw = a.T
-    bx, by, bz, bw = b.T
+def quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Return the Hamilton products a * b of quaternions (..., 4) [x, y, z, w]."""
+    ax, ay, az, aw = np.moveaxis(a, -1, 0)
+    bx, by, bz, bw = np.moveaxis(b, -1, 0)
     return np.stack([aw * bx + ax * bw + ay * bz - az * by,
                      aw * by - ax * bz + ay * bw + az * bx,
                      aw * bz + ax * by - ay * bx + az * bw,
@@ -76,7 +78,7 @@ def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def pose_error(target: np.ndarray, current: np.ndarray) -> np.ndarray:
     """(N, 6) error target - current: position (m) and rotation vector (rad) in the base frame."""
     conj = current[:, 3:] * np.array([-1.0, -1.0, -1.0, 1.0])
-    dq = _quat_mul(target[:, 3:], conj)  # rotation from current to target, base frame
+    dq = quat_mul(target[:, 3:], conj)  # rotation from current to target, base frame
     dq *= np.where(dq[:, 3:] < 0, -1.0, 1.0)
     vec_norm = np.linalg.norm(dq[:, :3], axis=1, keepdims=True)
     angle = 2.0 * np.arctan2(vec_norm, dq[:, 3:])

@@ -26,6 +26,7 @@ from ik_net_ros.kinematics.geometry import (
     LINK_FIELDS,
 )
 from ik_net_ros.kinematics.rotations import canonical_quat
+from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
 from ik_net_ros.kinematics.validation import as_joint_array
 import numpy as np
 import yaml
@@ -41,11 +42,13 @@ class TrueArm:
     A simulated imperfect arm: its true geometry and a gravity sag.
 
     geometry: link lengths and joint zero offsets of this arm. sag: rad of joints 2 and 3 at the
-    longest horizontal reach.
+    longest horizontal reach. tracker: the true setup of the tracker watching it (a simulation's
+    camera frame, marker and latency; the base frame by default).
     """
 
     geometry: ArmGeometry = DEFAULT_GEOMETRY
     sag: tuple[float, float] = field(default=(0.0, 0.0))
+    tracker: TrackerSetup = BASE_FRAME
 
     def link_angles(self, joints) -> np.ndarray:
         """Return the links' angles (N, 4) for commanded joints (N, 4): offsets, then sag."""
@@ -82,10 +85,11 @@ class TrueArm:
         links = {name: getattr(base, name) + 1e-3 * draw(links_mm) for name in LINK_FIELDS}
         offsets = tuple(np.radians(draw(offsets_deg, 4)).tolist())
         sag = tuple(np.radians(rng.uniform(0.5 * sag_deg, sag_deg, 2)).tolist())
-        return cls(replace(base, joint_offsets=offsets, **links), sag)
+        return cls(replace(base, joint_offsets=offsets, **links), tuple(sag))
 
     def as_dict(self) -> dict:
-        return {'geometry': self.geometry.as_dict(), 'sag': list(self.sag)}
+        return {'geometry': self.geometry.as_dict(), 'sag': list(self.sag),
+                'tracker': self.tracker.as_dict()}
 
     @classmethod
     def from_dict(cls, data: dict) -> TrueArm:
@@ -96,8 +100,9 @@ class TrueArm:
         sag = data.get('sag', [0.0, 0.0])
         if not isinstance(sag, (list, tuple)) or len(sag) != 2:
             raise ValueError('sag must be a list of 2 angles')
+        tracker = TrackerSetup.from_dict(data['tracker']) if 'tracker' in data else BASE_FRAME
         return cls(geometry, tuple(check_number(v, f'sag[{i}]', -MAX_SAG, MAX_SAG)
-                                   for i, v in enumerate(sag)))
+                                   for i, v in enumerate(sag)), tracker)
 
     def save(self, path) -> None:
         with open(path, 'w') as f:

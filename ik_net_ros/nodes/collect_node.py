@@ -14,7 +14,8 @@ import time
 from geometry_msgs.msg import PoseStamped
 from ik_net_ros.data.babble_schedule import BabbleSchedule
 from ik_net_ros.data.coverage import JointCoverage
-from ik_net_ros.data.dataset import MEASURED_COLUMNS
+from ik_net_ros.data.dataset import MEASURED_COLUMNS, VELOCITY_COLUMNS
+from ik_net_ros.data.files import write_sidecar
 from ik_net_ros.data.pairing import StampPairer
 from ik_net_ros.data.recorder import CsvRecorder, RECORD_COLUMNS
 from ik_net_ros.data.row_filter import BAD, RowFilter
@@ -34,7 +35,6 @@ from ik_net_ros.nodes.params import (
     declare_parameters,
     description_spec,
     EXECUTOR,
-    frame_accepted,
     int_in,
     non_empty,
     number_in,
@@ -64,9 +64,11 @@ CLOCK_JUMP = 0.5  # s back of this node's clock that starts a new pairing epoch
 
 PARAMETERS = {  # and 'output', whose default is made at start
     'min_joint_change': Spec(0.001, 'rad: skip a state whose joints all moved less than this '
-                                    'since the last row', number_in(0.0, 10.0),
+                                    'since the last row (without a tracker: with one, every '
+                                    'measurement is a row)', number_in(0.0, 10.0),
                              'an angle in [0, 10] rad'),
-    'max_rate': Spec(100.0, 'rows per second at most (0: every state)',
+    'max_rate': Spec(100.0, 'rows per second at most (0: every state; without a tracker: with '
+                            "one, the tracker's rate is the rate)",
                      lambda v: number_in(0.0, 0.0)(v) or number_in(1e-3, 1e6)(v),
                      '0 or a rate in [0.001, 1e6] Hz'),
     'description': description_spec('whose forward kinematics gives the recorded poses'),
@@ -75,21 +77,27 @@ PARAMETERS = {  # and 'output', whose default is made at start
                         fixed=True),
     'report_period': Spec(5.0, 'seconds between coverage logs', period, PERIOD_NEED,
                           fixed=True),
-    'measured_pose_topic': Spec('', 'PoseStamped of the tool measured by a tracker (camera '
-                                    'marker, motion capture, probe) in the base frame; its pose '
-                                    'is written beside the FK pose (mx..mqw). Empty: none',
+    'measured_pose_topic': Spec('', 'PoseStamped of a tracker (camera marker, motion capture, '
+                                    'probe), in any one frame (named in <output>.tracker.yaml; '
+                                    'calibrate estimates it): each measurement is a row, its '
+                                    'pose beside the FK pose (mx..mqw), the joint velocities '
+                                    'too (vjoint1..4). Empty: none',
                                 lambda v: v == '' or topic_name(v), "'' or a topic name",
                                 fixed=True),
-    'measured_tolerance': Spec(0.004, 'seconds a measurement stamp may differ from the joint '
-                                      "state it is paired with (under half the joint states' "
-                                      'period, so a neighbouring state is never taken); '
-                                      'states without one are counted, not written',
-                               number_in(1e-4, 1.0),
+    'measured_tolerance': Spec(0.02, "seconds from a measurement's instant to the joint states "
+                                     'it is interpolated between, on either side (about two '
+                                     'joint-state periods: states farther apart are never '
+                                     'paired); measurements without them are counted, not '
+                                     'written', number_in(1e-4, 1.0),
                                'a time in [0.0001, 1] s', fixed=True),
-    'measured_wait': Spec(0.5, 'seconds (receive clock) a joint state waits for its '
-                               "measurement before it is decided: more than the tracker's "
-                               "latency beyond the joint states'", number_in(0.01, 0.9),
-                          'a time in [0.01, 0.9] s', fixed=True),
+    'measured_latency': Spec(0.0, "seconds the tracker's stamps are late: a measurement shows "
+                                  'the arm at its stamp minus this (calibrate estimates what is '
+                                  'left)', number_in(-1.0, 1.0), 'a time in [-1, 1] s',
+                             fixed=True),
+    'measured_wait': Spec(0.5, 'seconds (receive clock) a measurement waits for the joint '
+                               'states around its instant before it is decided: more than the '
+                               "joint states' latency beyond the tracker's",
+                          number_in(0.01, 0.9), 'a time in [0.01, 0.9] s', fixed=True),
     'table_clearance': TABLE_CLEARANCE,
     'workspace': WORKSPACE,
     'babble': Spec(False, 'drive the arm through random configurations (simulated arm, no '
@@ -120,14 +128,17 @@ class CollectNode(Node):
         declare_parameters(self, self.specs)
         topic = self.get_parameter('measured_pose_topic').value
         self.pairer = StampPairer(self.get_parameter('measured_tolerance').value,
-                                  self.get_parameter('measured_wait').value) if topic else None
+                                  self.get_parameter('measured_wait').value,
+                                  latency=self.get_parameter('measured_latency').value
+                                  ) if topic else None
         self.reported_refusals = 0
         self.recorder = CsvRecorder(self.get_parameter('output').value, columns=RECORD_COLUMNS
-                                    + (MEASURED_COLUMNS if topic else ()))
+                                    + (MEASURED_COLUMNS + VELOCITY_COLUMNS if topic else ()))
+        self.measured_frame: str | None = None  # the one frame the tracker's poses are in
         self.bad_measurements = 0
         self.coverage = JointCoverage()
         self.filter = RowFilter(self.get_parameter('min_joint_change').value,
-                                self.get_parameter('max_rate').value, keep_still=bool(topic))
+                                self.get_parameter('max_rate').value)
         self.schedule = BabbleSchedule(self.get_parameter('babble_settle').value)
         self.joint_names = prefixed(self.get_parameter('joint_names').value,
                                     self.get_parameter('prefix').value)
@@ -173,7 +184,10 @@ class CollectNode(Node):
     def on_state(self, msg: JointState) -> None:
         joints = joints_by_name(msg, self.joint_names)
         self.schedule.observe(joints, time.monotonic())
-        skip = self.filter.check(joints, time.monotonic())
+        # with a tracker every good state goes to the pairer (measurements are interpolated
+        # between neighbouring states) and each paired measurement is a row
+        skip = self.filter.check(joints, time.monotonic()) if self.pairer is None \
+            else self.filter.check_bad(joints)
         if skip == BAD:
             self.get_logger().warning(
                 'joint_states skipped: missing or repeated joints, NaN or out-of-limit reading '
@@ -191,13 +205,10 @@ class CollectNode(Node):
         self._warn_refusals()
 
     def on_measured(self, msg: PoseStamped) -> None:
-        """Return a tracker's tool pose: validated (frame, finite, a quaternion), then paired."""
+        """Take a tracker's pose: validated (one frame, finite, a quaternion), then paired."""
         try:
-            if not frame_accepted(msg.header.frame_id, 'world',
-                                  prefix=self.get_parameter('prefix').value):
-                raise InvalidPoseError(f"frame '{msg.header.frame_id}' is not the base frame "
-                                       '(world or link1)')
             pose = as_pose_array(pose_to_array(msg), 'measured pose')[0][0]
+            self._check_frame(msg.header.frame_id)
         except InvalidPoseError as e:
             self.bad_measurements += 1
             self.get_logger().warning(f'measured pose skipped: {e} ({self.bad_measurements} so '
@@ -207,6 +218,20 @@ class CollectNode(Node):
                                                time.monotonic()):
             self._write(*row)
         self._warn_refusals()
+
+    def _check_frame(self, frame: str) -> None:
+        """Adopt the first measurement's frame (written beside the recording); refuse others."""
+        if self.measured_frame is None:
+            try:
+                write_sidecar(self.recorder.path, frame)
+            except DatasetError as e:
+                raise InvalidPoseError(f'its frame cannot be recorded ({e})') from e
+            self.measured_frame = frame
+            self.get_logger().info(f"measured poses are in frame '{frame}' (recorded in "
+                                   f'{self.recorder.path}.tracker.yaml)')
+        elif frame != self.measured_frame:
+            raise InvalidPoseError(f"frame '{frame}', not '{self.measured_frame}' as the "
+                                   'recording so far (one tracker frame per recording)')
 
     def on_pair(self) -> None:
         """
@@ -226,17 +251,17 @@ class CollectNode(Node):
         self.clock_jumped = True  # acted on in on_pair, beside the other pairing work
 
     def _warn_refusals(self) -> None:
-        refused = sum(self.pairer.refused.values()) + self.pairer.measurements_refused
+        refused = sum(self.pairer.refused.values()) + self.pairer.states_refused
         if refused > self.reported_refusals:
             self.reported_refusals = refused
             self.get_logger().warning(
-                f'{sum(self.pairer.refused.values())} joint states and '
-                f'{self.pairer.measurements_refused} measurements refused so far: stamp zero, '
+                f'{self.pairer.states_refused} joint states and '
+                f'{sum(self.pairer.refused.values())} measurements refused so far: stamp zero, '
                 'negative or not finite (the publisher does not stamp its messages?)',
                 throttle_duration_sec=5.0)
 
-    def _write(self, stamp: float, joints: np.ndarray, measured=None) -> None:
-        extra = () if measured is None else tuple(measured)
+    def _write(self, stamp: float, joints: np.ndarray, measured=None, velocities=None) -> None:
+        extra = () if measured is None else (*measured, *velocities)
         try:
             self.recorder.append(stamp, joints, forward_kinematics(joints, self.geometry),
                                  *extra)
@@ -254,12 +279,17 @@ class CollectNode(Node):
             self.get_logger().error(str(e), throttle_duration_sec=5.0)
 
     def on_babble(self) -> None:
-        if self.get_parameter('babble').value and self.schedule.due(time.monotonic()):
+        if not self.get_parameter('babble').value:
+            return
+        if self.schedule.due(time.monotonic()):
             self.babble_goal = babble_joints(self.rng, collision=self.collision,
                                              start=self.babble_goal)
             self.schedule.sent(self.babble_goal)
-            self.babble_pub.publish(joint_state(self.babble_goal,
-                                                self.get_clock().now().to_msg()))
+        elif self.babble_goal is None:
+            return
+        # the goal not yet reached goes out again each period: a lost one (sent before the
+        # driver subscribed) must not stop a stop-and-go babble that waits for the arm there
+        self.babble_pub.publish(joint_state(self.babble_goal, self.get_clock().now().to_msg()))
 
     def on_report(self) -> None:
         self.get_logger().info(
@@ -267,14 +297,14 @@ class CollectNode(Node):
             f'coverage {100 * self.coverage.share:.1f} % of joint-space cells; least visited: '
             f'{"; ".join(self.coverage.emptiest())}; skipped bad {self.filter.skipped[BAD]}'
             + (f'; {self.lost} rows lost (could not be written)' if self.lost else '')
-            + (f'; {self.pairer.unmatched} states without a measurement in '
-               f'{self.pairer.tolerance:g} s (not written); {self._refusals()}'
+            + (f'; {self.pairer.unmatched} measurements without joint states within '
+               f'{self.pairer.tolerance:g} s on both sides (not written); {self._refusals()}'
                if self.pairer else ''))
 
     def _refusals(self) -> str:
         p = self.pairer
-        return (f'refused for their stamps: {sum(p.refused.values())} states, '
-                f'{p.measurements_refused} measurements; {p.jumps} clock jumps back')
+        return (f'refused for their stamps: {sum(p.refused.values())} measurements, '
+                f'{p.states_refused} states; {p.jumps} clock jumps back')
 
     def shutdown(self) -> None:
         """Flush, fsync and close the file: a complete dataset after Ctrl-C or SIGTERM."""
@@ -287,8 +317,8 @@ class CollectNode(Node):
             self.get_logger().error(str(e))
         lost = f'; {self.lost} could not be written' if self.lost else ''
         if self.pairer is not None:
-            lost += (f'; {self.pairer.unmatched} states had no measurement in tolerance; '
-                     f'{self._refusals()}')
+            lost += (f'; {self.pairer.unmatched} measurements had no joint states around '
+                     f'their instant; {self._refusals()}')
         self.get_logger().info(f'{self.recorder.rows} rows written to {self.recorder.path}{lost}')
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import ArmGeometry, DEFAULT_GEOMETRY, geometry_for
-from ik_net_ros.kinematics.calibration import load_calibration
+from ik_net_ros.kinematics.calibration_file import load_calibration
 from ik_net_ros.networks.weights import weights_path
 from ik_net_ros.resources import model_path, share_dir
 from ik_net_ros.solver.analytic import AnalyticSolver

@@ -1,19 +1,54 @@
 """
-``ik_net_ros calibrate``: identify one real arm's joint offsets and link lengths.
+``ik_net_ros calibrate``: identify one real arm's joint offsets and link lengths, and its tracker.
 
-From a recording with measured tool poses (collect's ``measured_pose_topic``); writes the
-calibration file the ik node takes (``calibration:=my_arm.yaml``).
+From a recording with measured poses (collect's ``measured_pose_topic``): in the base frame of
+the tool centre point, or in a camera's or motion-capture system's own frame of a marker on the
+tool (the frame's pose is estimated, started from a closed-form robot-world/hand-eye solution;
+the marker's from its CAD pose and uncertainty; the time offset from the recorded joint
+velocities). Checks the fit on joint-space blocks it never saw, then fits all rows and writes
+the calibration file the ik node and training take (``calibration:=my_arm.yaml``).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 
-from ik_net_ros.data import sequential_split
+from ik_net_ros.data import block_split
+from ik_net_ros.data.coverage import JointCoverage
+from ik_net_ros.data.tracker_rows import BASE_FRAMES
 from ik_net_ros.errors import ConfigError, DatasetError
-from ik_net_ros.kinematics import DESCRIPTIONS, geometry_for
-from ik_net_ros.kinematics.calibration import calibrate, save_calibration
-from ik_net_ros.tools.common import load_data, number_in, require_rows, writable_output
+from ik_net_ros.kinematics import DESCRIPTIONS, forward_kinematics, geometry_for
+from ik_net_ros.kinematics.calibration import calibrate, TrackerFit
+from ik_net_ros.kinematics.calibration_file import save_calibration
+from ik_net_ros.kinematics.rigid import IDENTITY, pose_from_xyz_rpy
+from ik_net_ros.kinematics.tracker_setup import (
+    frame_given_marker,
+    hand_eye_closed_form,
+    MAX_LATENCY,
+    TrackerSetup,
+)
+from ik_net_ros.tools.common import (
+    load_data,
+    number_in,
+    require_rows,
+    writable_output,
+    xyz_rpy,
+)
+import numpy as np
+
+
+def _sigma(text: str) -> tuple[float, float] | None:
+    """Parse the marker prior: 'MM,DEG', 'fixed' or 'free'."""
+    if text in ('fixed', 'free'):
+        return None if text == 'fixed' else (math.inf, math.inf)
+    try:
+        mm, deg = (float(v) for v in text.split(','))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected MM,DEG, 'fixed' or 'free'") from None
+    if not (0 < mm <= 100 and 0 < deg <= 90):
+        raise argparse.ArgumentTypeError(f'{text!r}: sigmas in (0, 100] mm and (0, 90] deg')
+    return 1e-3 * mm, math.radians(deg)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -21,48 +56,126 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='a recording with measured poses (columns mx..mqw), .csv or .npz')
     parser.add_argument('--output', required=True, help='calibration file to write (.yaml)')
     parser.add_argument('--description', choices=DESCRIPTIONS, default='humble',
-                        help="ROBOTIS's description the recording's frame follows")
+                        help="ROBOTIS's description the arm's base frame follows")
+    parser.add_argument('--tracker-frame', default='auto',
+                        help="'base' (the measurements are in the arm's base frame), "
+                             "'estimate' (a camera or mocap frame, started from a closed-form "
+                             "hand-eye solution), X,Y,Z,ROLL,PITCH,YAW (m, deg: the frame's pose "
+                             "in the base frame as a start, estimated) or 'auto' (base when the "
+                             "recording's frame is world/link1, else estimate)")
+    parser.add_argument('--marker', type=xyz_rpy, default=[0.0] * 6,
+                        help="the marker's pose on the tool (end_effector_link), "
+                             'X,Y,Z,ROLL,PITCH,YAW in m and deg, from CAD or a pivot '
+                             'calibration (default: the tool centre)')
+    parser.add_argument('--marker-sigma', type=_sigma, default=(5e-4, math.radians(0.5)),
+                        help="the marker pose's 1-sigma uncertainty MM,DEG (default 0.5,0.5), "
+                             "'fixed' or 'free' (estimated from the data alone)")
+    parser.add_argument('--latency', type=number_in(-MAX_LATENCY, MAX_LATENCY), default=0.0,
+                        help='s the tracker stamps are late beyond what collect paired with; '
+                             'a start, estimated where the recording has joint velocities')
+    parser.add_argument('--fixed-latency', action='store_true',
+                        help='do not estimate the time offset')
     parser.add_argument('--held-out', type=number_in(0.0, 0.5), default=0.2,
-                        help='share of the recording (its end) kept for the held-out check')
+                        help='share of the rows, in whole joint-space blocks, kept out of a '
+                             'first fit to check it where it never saw the arm (0: no check)')
     parser.add_argument('--force', action='store_true',
                         help='write the calibration even when it is implausible for an OM-X')
 
 
+def _setup(args, data) -> tuple[TrackerSetup, TrackerFit, str]:
+    """Return the start setup, what to estimate, and how the frame was started."""
+    frame_id = data.meta.get('measured_frame', '')
+    mode = args.tracker_frame
+    if mode == 'auto':
+        mode = 'base' if frame_id in BASE_FRAMES else 'estimate'
+    marker = tuple(pose_from_xyz_rpy(args.marker))
+    velocities = data.velocities is not None and not args.fixed_latency
+    estimate = TrackerFit(frame=mode != 'base', marker_sigma=args.marker_sigma,
+                          latency=velocities)
+    if mode == 'base':
+        return TrackerSetup(IDENTITY, marker, args.latency, frame_id), estimate, 'base frame'
+    if mode != 'estimate':
+        try:
+            frame = tuple(pose_from_xyz_rpy(xyz_rpy(mode)))
+        except argparse.ArgumentTypeError as e:
+            raise ConfigError(f'--tracker-frame: {e}') from None
+        return TrackerSetup(frame, marker, args.latency, frame_id), estimate, 'given'
+    tool = forward_kinematics(data.joints)
+    try:
+        if args.marker_sigma is None or math.isfinite(args.marker_sigma[0]):
+            frame = frame_given_marker(data.measured, tool, marker)
+            how = 'closed form (marker given)'
+        else:
+            frame, marker = hand_eye_closed_form(data.measured, tool)
+            how = 'closed-form robot-world/hand-eye (Shah 2013)'
+    except ValueError as e:
+        raise DatasetError(f'{args.data}: no start for the tracker frame: {e}') from e
+    return TrackerSetup(tuple(frame), tuple(marker), args.latency, frame_id), estimate, how
+
+
+def _report(result, title: str) -> None:
+    for which, errors in result.items():
+        print(f'  {title:<9} {which:<10} position {errors["position_mm_median"]:.3f} mm '
+              f'median, {errors["position_mm_p95"]:.3f} p95; orientation '
+              f'{errors["orientation_deg_median"]:.3f} deg median')
+
+
 def run(args: argparse.Namespace) -> int:
     output = writable_output(args.output, 'calibration file')
-    data = require_rows(load_data(args.data), args.data, at_least=30)
+    data = require_rows(load_data(args.data), args.data, at_least=60)
     if data.measured is None:
         raise DatasetError(f'{args.data}: no measured poses (columns mx..mqw): record with '
                            'collect -p measured_pose_topic:=...')
-    fit, check = (sequential_split(data, args.held_out) if args.held_out > 0
-                  else (data, data.subset(slice(0, 0))))
     nominal = geometry_for(args.description)
-    result = calibrate(fit.joints, fit.measured, nominal,
-                       (check.joints, check.measured) if len(check) else None)
-    print(f'calibrated on {len(fit) - len(result.outliers)} rows of {args.data} '
-          f'({len(check)} held out, {len(result.outliers)} left out as outliers: '
-          f'{result.outlier_rule}); {result.rank} of 10 directions determined by the data')
-    print(f'  {"parameter":<16} {"nominal":>10} {"calibrated":>11} {"+-1 sigma":>10}')
-    for name, nominal_value, value, std, ok in result.table():
-        unit = 'deg' if name.startswith('offset') else 'mm'
-        sigma = f'{std:10.4f}' if ok else '  only in combination'
-        print(f'  {name:<16} {nominal_value:10.4f} {value:11.4f} {sigma} {unit}')
+    setup, estimate, how = _setup(args, data)
+    velocities = data.velocities if estimate.latency else None
+    held_out, blocks = {}, []
+    if args.held_out > 0:
+        fit, check, blocks = block_split(data, args.held_out)
+        if len(fit) >= 60 and len(check):
+            first = calibrate(fit.joints, fit.measured, nominal, (
+                check.joints, check.measured, check.velocities if velocities is not None
+                else None), setup=setup, estimate=estimate,
+                velocities=fit.velocities if velocities is not None else None)
+            held_out = first.held_out
+    result = calibrate(data.joints, data.measured, nominal, setup=setup, estimate=estimate,
+                       velocities=velocities)
+    result.held_out = held_out
+    coverage = JointCoverage()
+    for q in data.joints:
+        coverage.add(q)
+    print(f'calibrated on {len(data) - len(result.outliers)} rows of {args.data} '
+          f'({len(result.outliers)} left out as outliers: {result.outlier_rule}); '
+          f'{result.rank} directions determined; tracker frame '
+          f"'{setup.frame_id or '?'}': {how}")
+    print(f'  {"parameter":<16} {"start":>10} {"calibrated":>11} {"+-1 sigma":>10}')
+    for name, start, value, std, unit, source in result.table():
+        sigma = f'{std:10.4f}' if math.isfinite(std) else ' ' * 10
+        note = {'data': '', 'prior': '  (its prior)', 'fixed': '  (fixed)',
+                'combination': '  (only in combination)',
+                'frame': '  (held: the tracker frame takes it)'}[source]
+        print(f'  {name:<16} {start:10.4f} {value:11.4f} {sigma} {unit}{note}')
     print(f'  residual RMS {1e3 * result.residual_rms:.3f} mm-equivalent (position, and '
           'orientation at 0.1 m/rad)')
-    for title, figures in (('fit', result.fit), ('held-out', result.held_out)):
-        for which, errors in figures.items():
-            print(f'  {title:<8} {which:<10} position {errors["position_mm_median"]:.3f} mm '
-                  f'median, {errors["position_mm_p95"]:.3f} p95; orientation '
-                  f'{errors["orientation_deg_median"]:.3f} deg median')
+    _report(result.fit, 'fit')
+    if held_out:
+        _report(held_out, 'held-out')
+        print(f'  held out ({100 * args.held_out:.0f} %, whole joint-space blocks the first fit '
+              f'never saw): {"; ".join(blocks[:3])}{" ..." if len(blocks) > 3 else ""}')
+    print(f'  coverage: {100 * coverage.share:.1f} % of joint-space cells; least visited: '
+          f'{"; ".join(coverage.emptiest())} (the calibration extrapolates there)')
     if result.problems:
         message = 'implausible for an OM-X: ' + '; '.join(result.problems)
         if not args.force:
             raise DatasetError(f'{args.data}: calibration not written, {message} (see the '
                                "README's calibration section; --force writes it anyway)")
         print(f'warning: {message}; written because of --force')
+    region = {'joint_min': (np.floor(data.joints.min(axis=0) * 1e4) / 1e4).tolist(),
+              'joint_max': (np.ceil(data.joints.max(axis=0) * 1e4) / 1e4).tolist(),
+              'coverage': round(coverage.share, 4)}
     try:
         save_calibration(result, output, {'description': args.description, 'data': args.data,
-                                          'rows': len(fit), 'held_out_rows': len(check)})
+                                          'region': region, 'held_out_blocks': blocks})
     except OSError as e:
         raise ConfigError(f'calibration file {output}: cannot be written ({e.strerror})') from e
     print(f'wrote {output}: use it with `ros2 launch ik_net_ros ik.launch.py '

@@ -49,6 +49,19 @@ def number_in(lo: float, hi: float, low_open: bool = False):
     return parse
 
 
+def xyz_rpy(text: str) -> list[float]:
+    """Parse a pose 'x,y,z,roll,pitch,yaw' (m, deg) for argparse."""
+    try:
+        values = [float(v) for v in text.split(',')]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f'{text!r}: expected x,y,z,roll,pitch,yaw') from None
+    if len(values) != 6 or not all(math.isfinite(v) for v in values) \
+            or max(abs(v) for v in values[:3]) > 100 or max(abs(v) for v in values[3:]) > 360:
+        raise argparse.ArgumentTypeError(f'{text!r}: expected 6 finite numbers, x,y,z within '
+                                         '100 m, angles within 360 deg')
+    return values
+
+
 def count_in(lo: int, hi: int):
     """Return an argparse type: a whole number in [lo, hi]."""
     def parse(text: str) -> int:

@@ -8,9 +8,15 @@ from pathlib import Path
 import time
 
 from ik_net_ros.atomic import atomic_write
+from ik_net_ros.data.tracker_rows import in_base_frame
 from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, is_reachable
-from ik_net_ros.kinematics.calibration import load_calibration
+from ik_net_ros.kinematics.calibration_file import (
+    load_calibration,
+    load_tracker_setup,
+    outside_region,
+)
+from ik_net_ros.kinematics.tracker_setup import BASE_FRAME
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.solver import load_solver
 from ik_net_ros.tools.common import (
@@ -113,8 +119,10 @@ def _run_measured(args: argparse.Namespace, json_path) -> int:
         except DatasetError as e:
             raise ConfigError(f'true arm {args.true_arm}: {e}') from e
     calibrated = load_calibration(args.calibration) if args.calibration else None
+    setup = load_tracker_setup(args.calibration) if args.calibration else BASE_FRAME
     reference = calibrated or DEFAULT_GEOMETRY
-    rows = require_rows(usable_rows(data, reference), f'{args.data} (usable rows)')
+    rows = require_rows(usable_rows(in_base_frame(data, setup), reference),
+                        f'{args.data} (usable rows)')
     solvers = [('nominal closed form', load_solver('analytic'))]
     if calibrated is not None:
         solvers.append(('calibrated closed form', load_solver('analytic',
@@ -125,11 +133,15 @@ def _run_measured(args: argparse.Namespace, json_path) -> int:
         kind = 'calibrated + fine-tuned' if getattr(solver, 'correction', False) \
             else 'fine-tuned'
         solvers.append((f'{kind} ({Path(path).name})', solver))
-    results = [errors_against_measured(label, solver, rows, reference, true_arm)
+    results = [errors_against_measured(label, solver, rows, reference, true_arm, setup)
                for label, solver in solvers]
     truth = ', truth' if true_arm is not None else ''
     print(f'## tool error (mm) on {len(rows)} of {len(data)} rows of {args.data}: against the '
           f'measured poses{truth}')
+    outside = outside_region(args.calibration, rows.joints) if args.calibration else None
+    if outside is not None and outside.any():
+        print(f'  {int(outside.sum())} of {len(rows)} rows lie outside the joint ranges the '
+              "calibration's recording covered: there it extrapolates")
     for res in results:
         s = res.summary()
         line = f'  {res.label:<52} measured {s["measured_mm_median"]:7.3f} median ' \

@@ -9,9 +9,11 @@ import logging
 from pathlib import Path
 
 from ik_net_ros.data import PoseJointSet, random_split, sequential_split
+from ik_net_ros.data.tracker_rows import in_base_frame
 from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.kinematics import forward_kinematics, is_reachable
-from ik_net_ros.kinematics.calibration import load_calibration
+from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
+from ik_net_ros.kinematics.tracker_setup import BASE_FRAME
 from ik_net_ros.networks import count_parameters, NETWORKS
 from ik_net_ros.resources import model_path
 from ik_net_ros.solver.network import NetworkSolver
@@ -28,7 +30,13 @@ from ik_net_ros.tools.common import (
 from ik_net_ros.training.checkpoint import load_checkpoint, save_checkpoint
 from ik_net_ros.training.config import LOSSES, MONITORS, SCHEDULES, TrainConfig
 from ik_net_ros.training.loop import train
-from ik_net_ros.training.measured import correction_model, correction_set, measured_set
+from ik_net_ros.training.measured import (
+    correction_model,
+    correction_set,
+    DISAGREE,
+    MAX_CORRECTION,
+    measured_set,
+)
 from ik_net_ros.training.metrics import pose_accuracy
 import numpy as np
 
@@ -150,16 +158,26 @@ def _run_measured(args: argparse.Namespace, config: TrainConfig, geometry, outpu
     if init is not None:
         config = replace(config, network=init.network,
                          network_kwargs=init.info.get('network_kwargs', {}))
+    setup = BASE_FRAME
     if args.calibration:
         geometry = load_calibration(args.calibration)
-    data = measured_set(require_rows(load_data(args.data, geometry), args.data, at_least=3))
+        setup = load_tracker_setup(args.calibration)
+    data = require_rows(load_data(args.data, geometry), args.data, at_least=3)
+    data = measured_set(in_base_frame(data, setup))
     fit, check = random_split(data, args.val_fraction, args.seed) if args.split == 'random' \
         else sequential_split(data, args.val_fraction)
     train_set, val_set = fit, check
     if args.calibration:
         (train_set, dropped), (val_set, _) = (correction_set(fit, geometry),
                                               correction_set(check, geometry))
-        print(f'{dropped} of {len(fit)} rows dropped (another elbow branch or a limit)')
+        print(f'{sum(dropped.values())} of {len(fit)} rows dropped: '
+              + ', '.join(f'{n} {why}' for why, n in dropped.items()))
+        if dropped[DISAGREE] > 0.5 * len(fit):
+            raise DatasetError(
+                f'{args.data}: {dropped[DISAGREE]} of {len(fit)} rows disagree with the '
+                f'calibration {args.calibration} by over {MAX_CORRECTION} rad: that is a '
+                'calibration problem (another tracker frame, marker or arm?), not something a '
+                'correction should learn; calibrate again on this recording')
         if len(train_set) < 2 or len(val_set) < 1:
             raise DatasetError(f'{args.data}: too few rows left to learn a correction')
     start = None if init is None else (correction_model(init.model, train_set)

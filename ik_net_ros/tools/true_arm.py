@@ -1,22 +1,28 @@
 """
 ``ik_net_ros true-arm``: a simulated imperfect arm (joint offsets, link errors, gravity sag).
 
-Written as a YAML file for the sim driver's ``true_arm``, and
-optionally a recording of it as the collector with a tracker would make one (joints and noisy
-measured tool poses), without ROS.
+Written as a YAML file for the sim driver's ``true_arm``, and optionally a recording of it as
+the collector with a tracker would make one, without ROS: still configurations seen by a
+tracker in the base frame (the default), or, with ``--tracker-rate``, the arm babbling
+stop-and-go seen by a camera or motion-capture tracker in its own frame, of a marker off the
+tool, late, at its own rate, with swapped-marker outliers, paired as the collector pairs.
 """
 
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import math
 
 from ik_net_ros.data import PoseJointSet, save_dataset
 from ik_net_ros.errors import ConfigError
+from ik_net_ros.hardware.simulated_tracker import simulate_recording, SimulatedTracker
 from ik_net_ros.kinematics import forward_kinematics
 from ik_net_ros.kinematics.paths import babble_joints
-from ik_net_ros.kinematics.true_arm import measure, TrueArm
-from ik_net_ros.tools.common import count_in, number_in, writable_output
+from ik_net_ros.kinematics.rigid import pose_from_xyz_rpy
+from ik_net_ros.kinematics.tracker_setup import MAX_LATENCY, TrackerSetup
+from ik_net_ros.kinematics.true_arm import TrueArm
+from ik_net_ros.tools.common import count_in, number_in, writable_output, xyz_rpy
 import numpy as np
 
 
@@ -35,31 +41,64 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='tracker noise, m per axis')
     parser.add_argument('--orientation-noise', type=number_in(0.0, 0.5),
                         default=math.radians(0.2), help='tracker noise, rad per axis')
+    parser.add_argument('--tracker-frame', type=xyz_rpy, default=[0.0] * 6,
+                        help="the tracker frame's true pose in the base frame, "
+                             'X,Y,Z,ROLL,PITCH,YAW (m, deg; default: the base frame)')
+    parser.add_argument('--frame-id', default=None,
+                        help="the frame the recording names (default: 'world' for the base "
+                             "frame, else 'camera')")
+    parser.add_argument('--marker', type=xyz_rpy, default=[0.0] * 6,
+                        help="the marker's true pose on the tool (default: the tool centre)")
+    parser.add_argument('--latency', type=number_in(0.0, MAX_LATENCY), default=0.0,
+                        help='s the tracker stamps are late (needs --tracker-rate)')
+    parser.add_argument('--tracker-rate', type=number_in(1.0, 1000.0), default=None,
+                        help='Hz: record the arm babbling stop-and-go at this tracker rate '
+                             '(default: still configurations)')
+    parser.add_argument('--settle', type=number_in(0.0, 10.0), default=0.5,
+                        help='s the babbling arm stays at each goal (with --tracker-rate)')
+    parser.add_argument('--outliers', type=number_in(0.0, 0.5), default=0.0,
+                        help='share of measurements of a swapped marker')
 
 
 def record(arm: TrueArm, rows: int, rng: np.random.Generator, position_noise: float,
-           orientation_noise: float) -> PoseJointSet:
-    """Record ``arm`` babbling: commanded joints, nominal FK poses, measured poses."""
+           orientation_noise: float, tracker: SimulatedTracker | None = None) -> PoseJointSet:
+    """Record ``arm`` at still babble goals: commanded joints, nominal FK and measured poses."""
+    tracker = tracker or SimulatedTracker(position_noise=position_noise,
+                                          orientation_noise=orientation_noise)
     joints = np.array([babble_joints(rng) for _ in range(rows)])
-    measured = measure(arm.tool_poses(joints), rng, position_noise, orientation_noise)
-    return PoseJointSet(forward_kinematics(joints), joints, {'source': 'simulated true arm'},
+    measured = tracker.measure(arm.tool_poses(joints), rng)
+    return PoseJointSet(forward_kinematics(joints), joints,
+                        {'source': 'simulated true arm', 'measured_frame': tracker.frame_id},
                         measured)
 
 
 def run(args: argparse.Namespace) -> int:
     output = writable_output(args.output, 'true arm file')
     target = writable_output(args.record, 'recording') if args.record else None
-    arm = TrueArm.random(args.seed, args.offsets_deg, args.links_mm, args.sag_deg)
+    if args.record and args.latency and args.tracker_rate is None:
+        raise ConfigError('--latency needs --tracker-rate (a still arm shows no latency)')
+    base = not any(args.tracker_frame)
+    setup = TrackerSetup(tuple(pose_from_xyz_rpy(args.tracker_frame)),
+                         tuple(pose_from_xyz_rpy(args.marker)), args.latency,
+                         args.frame_id or ('world' if base else 'camera'))
+    arm = replace(TrueArm.random(args.seed, args.offsets_deg, args.links_mm, args.sag_deg),
+                  tracker=setup)
     try:
         arm.save(output)
     except OSError as e:
         raise ConfigError(f'true arm file {output}: cannot be written ({e.strerror})') from e
     print(f'wrote {output}: offsets {np.degrees(arm.geometry.joint_offsets).round(3).tolist()} '
           f'deg, sag {np.degrees(arm.sag).round(3).tolist()} deg')
-    if target is not None:
-        seed = args.seed + 1 if args.record_seed is None else args.record_seed
-        data = record(arm, args.rows, np.random.default_rng(seed),
-                      args.position_noise, args.orientation_noise)
-        save_dataset(data, target)
-        print(f'wrote {target}: {len(data)} rows with measured poses')
+    if target is None:
+        return 0
+    tracker = SimulatedTracker(setup, args.tracker_rate or 1000.0, args.position_noise,
+                               args.orientation_noise, args.outliers, setup.frame_id)
+    rng = np.random.default_rng(args.seed + 1 if args.record_seed is None else args.record_seed)
+    if args.tracker_rate is None:
+        data = record(arm, args.rows, rng, args.position_noise, args.orientation_noise, tracker)
+    else:
+        data = simulate_recording(arm, tracker, args.rows, rng, settle=args.settle)
+    save_dataset(data, target)
+    print(f'wrote {target}: {len(data)} rows with measured poses in frame '
+          f"'{tracker.frame_id}'")
     return 0

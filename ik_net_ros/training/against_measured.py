@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 from ik_net_ros.data import PoseJointSet
 from ik_net_ros.kinematics import ArmGeometry, forward_kinematics, is_reachable
+from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
 from ik_net_ros.kinematics.true_arm import TrueArm
 import numpy as np
 
-__all__ = ['SolverErrors', 'errors_against_measured', 'plot_errors']
+__all__ = ['SolverErrors', 'errors_against_measured', 'plot_errors', 'workspace_truth']
 
 
 @dataclass
@@ -46,17 +47,44 @@ class SolverErrors:
 
 
 def errors_against_measured(label: str, solver, data: PoseJointSet, reference: ArmGeometry,
-                            true_arm: TrueArm | None = None) -> SolverErrors:
-    """Errors of ``solver`` on the rows of ``data`` (with measured poses)."""
+                            true_arm: TrueArm | None = None,
+                            setup: TrackerSetup = BASE_FRAME) -> SolverErrors:
+    """
+    Return the errors of ``solver`` on the rows of ``data``.
+
+    ``data``'s measured poses are tool poses in the base frame
+    (:func:`~ik_net_ros.data.tracker_rows.in_base_frame`). The truth: each row's true tool pose
+    as its tracker sees it (noise-free), taken into the base frame by the calibrated ``setup``
+    (as a user's targets from that tracker are), solved, and the true tool pose reached.
+    """
     answer = solver.solve(data.measured, on_unreachable='nearest')
     measured = 1e3 * np.linalg.norm(forward_kinematics(answer, reference)[:, :3]
                                     - forward_kinematics(data.joints, reference)[:, :3], axis=1)
     truth = None
     if true_arm is not None:
-        targets = true_arm.tool_poses(data.joints)
+        true_tool = true_arm.tool_poses(data.joints)
+        targets = setup.tool_from_measured(true_arm.tracker.measured_from_tool(true_tool))
         reached = true_arm.tool_poses(solver.solve(targets, on_unreachable='nearest'))
-        truth = 1e3 * np.linalg.norm(reached[:, :3] - targets[:, :3], axis=1)
+        truth = 1e3 * np.linalg.norm(reached[:, :3] - true_tool[:, :3], axis=1)
     return SolverErrors(label, measured, truth)
+
+
+def workspace_truth(solver, true_arm: TrueArm, setup: TrackerSetup = BASE_FRAME,
+                    count: int = 10_000, seed: int = 77) -> dict:
+    """
+    Return the true tool error (mm median, p95) of ``solver`` over the whole workspace.
+
+    Targets are the true arm's tool at ``count`` joint configurations uniform in the limits, as
+    its tracker sees them (noise-free) and the calibrated ``setup`` takes them into the base
+    frame: what a user's targets from that tracker are. Simulation only.
+    """
+    from ik_net_ros.kinematics import sample_joints
+    true_tool = true_arm.tool_poses(sample_joints(count, seed))
+    targets = setup.tool_from_measured(true_arm.tracker.measured_from_tool(true_tool))
+    reached = true_arm.tool_poses(solver.solve(targets, on_unreachable='nearest'))
+    error = 1e3 * np.linalg.norm(reached[:, :3] - true_tool[:, :3], axis=1)
+    return {'true_mm_median': float(np.median(error)),
+            'true_mm_p95': float(np.percentile(error, 95)), 'targets': count}
 
 
 def usable_rows(data: PoseJointSet, reference: ArmGeometry, margin: float = 0.05

@@ -26,16 +26,22 @@ import numpy as np
 import torch
 from torch import nn
 
-__all__ = ['measured_set', 'correction_set', 'correction_model', 'MAX_CORRECTION']
+__all__ = ['measured_set', 'correction_set', 'correction_model', 'MAX_CORRECTION', 'DISAGREE',
+           'UNREACHABLE']
 
 # rad: a residual larger than this is no calibration error but another elbow branch or a pose at
 # a limit (the commanded joints and the closed form disagree on the solution, not the arm)
 MAX_CORRECTION = 0.05
+DISAGREE = 'disagree with the calibration (over MAX_CORRECTION: another elbow branch, a limit)'
+UNREACHABLE = 'unreachable in the calibrated arm'
 
 
 def measured_set(data: PoseJointSet) -> PoseJointSet:
     """
-    (measured pose -> commanded joints) pairs of a recording.
+    Return the (measured pose -> commanded joints) pairs of a recording.
+
+    The measured poses must be tool poses in the base frame
+    (:func:`ik_net_ros.data.tracker_rows.in_base_frame`).
 
     Raises
     ------
@@ -49,19 +55,22 @@ def measured_set(data: PoseJointSet) -> PoseJointSet:
     return PoseJointSet(data.measured, data.joints, {**data.meta, 'poses': 'measured'})
 
 
-def correction_set(measured: PoseJointSet, geometry: ArmGeometry) -> tuple[PoseJointSet, int]:
+def correction_set(measured: PoseJointSet, geometry: ArmGeometry
+                   ) -> tuple[PoseJointSet, dict[str, int]]:
     """
     Pair each measured pose with its commanded joints minus the closed form in ``geometry``.
 
-    From a :func:`measured_set`; also returns how many rows were dropped (residual over
-    MAX_CORRECTION, or unreachable).
+    From a :func:`measured_set`; also returns how many rows were dropped, by reason
+    (:data:`UNREACHABLE`, :data:`DISAGREE`).
     """
     targets, solutions = project_and_solve(as_pose_array(measured.poses)[0], geometry)
     residual = measured.joints - closed_form(solutions)
-    keep = solutions.valid.any(axis=1) & np.all(np.abs(residual) < MAX_CORRECTION, axis=1)
+    reachable = solutions.valid.any(axis=1)
+    agree = np.all(np.abs(residual) < MAX_CORRECTION, axis=1)
+    keep = reachable & agree
     return (PoseJointSet(measured.poses[keep], residual[keep],
                          {**measured.meta, 'labels': 'correction of the calibrated closed form'}),
-            int((~keep).sum()))
+            {UNREACHABLE: int((~reachable).sum()), DISAGREE: int((reachable & ~agree).sum())})
 
 
 def correction_model(init: IKModel, residuals: PoseJointSet) -> IKModel:
