@@ -201,10 +201,9 @@ def test_camera_procedure_through_the_commands(tmp_path, capsys):
     assert 'calibration problem' in capsys.readouterr().err
 
 
-JSONISH = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=8),
-    lambda inner: st.lists(inner, max_size=7) | st.dictionaries(st.text(max_size=12), inner,
-                                                                 max_size=5), max_leaves=20)
+LEAVES = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=8)
+JSONISH = st.recursive(LEAVES, lambda inner: st.lists(inner, max_size=7)
+                       | st.dictionaries(st.text(max_size=12), inner, max_size=5), max_leaves=20)
 
 
 @settings(max_examples=150, deadline=None, derandomize=True, database=None)
@@ -212,11 +211,11 @@ JSONISH = st.recursive(
     {}, optional={'frame_xyz_rpy': JSONISH, 'marker_xyz_rpy': JSONISH, 'latency_s': JSONISH,
                   'frame_id': JSONISH}),
     sidecar=JSONISH)
-def test_any_tracker_section_or_sidecar_loads_or_is_refused_by_name(tmp_path_factory, tracker,
-                                                                     sidecar):
-    import yaml
+def test_any_tracker_section_or_sidecar_loads_or_is_refused_by_name(
+        tmp_path_factory, tracker, sidecar):
     from ik_net_ros.data import make_synthetic, save_dataset
     from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY as G
+    import yaml
     path = tmp_path_factory.mktemp('cal') / 'cal.yaml'
     path.write_text(yaml.safe_dump({'format': 'ik_net_ros.calibration', 'version': 2,
                                     'geometry': G.as_dict(), 'tracker': tracker}))
