@@ -136,10 +136,10 @@ def test_calibration_demo_meets_the_goal_on_the_simulated_arm(tmp_path, capsys):
     The whole procedure in one command, judged by the simulator's truth on a held-out recording.
 
     A camera 0.5 m away and turned 33 deg, a marker 35 mm off the tool known from CAD to
-    0.5 mm / 0.5 deg, 30 Hz and 30 ms late, 2 % swapped markers, 2,000 stop-and-go rows (issue
-    23's setup). Nominal >= 5 mm; the calibrated closed form within 1.2 mm median; calibrated +
-    learned correction within 0.6 mm median and better than the calibration alone (which sag
-    defeats), every step through the public commands.
+    0.5 mm / 0.5 deg, 30 Hz and 30 ms late, 2 % swapped markers, 2,000 stop-and-go rows of a slow
+    or still arm (issue 23's setup). Nominal >= 5 mm; the calibrated closed form within 1.2 mm
+    median; calibrated + learned correction within 0.6 mm median and 1.5 mm p95 and better than
+    the calibration alone (which sag defeats), every step through the public commands.
     """
     import json
     assert cli.main(['calibration-demo', '--output', str(tmp_path)]) == 0
@@ -148,8 +148,8 @@ def test_calibration_demo_meets_the_goal_on_the_simulated_arm(tmp_path, capsys):
     assert results['nominal closed form']['true_mm_median'] >= 5.0
     calibrated = results['calibrated closed form']['true_mm_median']
     corrected = results['calibrated + fine-tuned']
-    assert calibrated < 1.2 and corrected['true_mm_median'] < min(0.6, 0.9 * calibrated)
-    assert corrected['true_mm_p95'] < 1.8
+    assert calibrated < 1.2 and corrected['true_mm_median'] < min(0.6, 0.75 * calibrated)
+    assert corrected['true_mm_p95'] < 1.5
     assert (tmp_path / 'errors.png').stat().st_size > 10_000
     out = capsys.readouterr().out
     assert 'truth' in out and 'over the whole workspace' in out

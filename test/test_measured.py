@@ -11,6 +11,7 @@ from ik_net_ros.data import load_dataset, make_synthetic, save_dataset
 from ik_net_ros.data.dataset import MEASURED_COLUMNS, PoseJointSet, VELOCITY_COLUMNS
 from ik_net_ros.data.pairing import StampPairer
 from ik_net_ros.errors import DatasetError
+from ik_net_ros.kinematics import forward_kinematics
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state
 import numpy as np
 import pytest
@@ -120,7 +121,8 @@ def test_collect_writes_measurements_with_the_joints_at_their_instant(ros, tmp_p
     node = CollectNode(context=ros.context, parameter_overrides=[
         Parameter('output', value=str(out)), Parameter('max_rate', value=0.0),
         Parameter('measured_pose_topic', value='tracker/pose'),
-        Parameter('measured_tolerance', value=0.02), Parameter('measured_latency', value=0.01)])
+        Parameter('measured_tolerance', value=0.02), Parameter('measured_latency', value=0.01),
+        Parameter('measured_max_speed', value=0.0)])
     joints = make_synthetic(7, seed=5).joints
     clock = node.get_clock()
 
@@ -150,3 +152,26 @@ def test_collect_writes_measurements_with_the_joints_at_their_instant(ros, tmp_p
     assert data.meta['measured_frame'] == 'camera'
     header = out.read_text().splitlines()[0]
     assert header.endswith(','.join(MEASURED_COLUMNS + VELOCITY_COLUMNS))
+
+
+@pytest.mark.ros
+def test_measurements_of_a_fast_arm_are_counted_not_written(ros, tmp_path):
+    """measured_max_speed (0.3 rad/s by default): a tracker sees a moving arm late and blurred."""
+    from ik_net_ros.nodes.collect_node import CollectNode
+    out = tmp_path / 'slow.csv'
+    node = CollectNode(context=ros.context, parameter_overrides=[
+        Parameter('output', value=str(out)), Parameter('measured_pose_topic', value='t/pose')])
+    stamp = node.get_clock().now().to_msg()
+    q = np.array([0.1, 0.2, 0.3, 0.4])
+    states = [(100, 0, 0.0), (100, 10_000_000, 0.01), (101, 0, 0.0), (101, 10_000_000, 0.002)]
+    for sec, nanosec, step in states:
+        stamp.sec, stamp.nanosec = sec, nanosec
+        node.on_state(joint_state(q + [step, 0, 0, 0], stamp))  # 1 rad/s, then 0.2 rad/s
+    for sec in (100, 101):
+        stamp.sec, stamp.nanosec = sec, 5_000_000
+        node.on_measured(array_to_pose(forward_kinematics(q), 'world', stamp))
+    node.shutdown()
+    node.destroy_node()
+    data = load_dataset(out)
+    assert len(data) == 1 and node.too_fast == 1
+    np.testing.assert_allclose(data.velocities[0], [0.2, 0, 0, 0], atol=1e-6)

@@ -144,7 +144,7 @@ def test_collector_writes_within_a_second_through_bad_and_jumping_stamps(ros, tm
         Parameter('output', value=str(out)), Parameter('max_rate', value=0.0),
         Parameter('min_joint_change', value=0.0),
         Parameter('measured_pose_topic', value='tracker/pose'),
-        Parameter('measured_tolerance', value=0.02)])
+        Parameter('measured_tolerance', value=0.02), Parameter('measured_max_speed', value=0.0)])
     ros.executor.add_node(node)
     sent = 0
     try:

@@ -75,7 +75,7 @@ def test_driver_truth_tracker_and_collector_over_ros(ros, tmp_path):
         Parameter('output', value=str(out)), Parameter('measured_pose_topic',
                                                        value='tracker/pose'),
         Parameter('babble', value=True), Parameter('babble_period', value=0.2),
-        Parameter('min_joint_change', value=0.0)]))
+        Parameter('min_joint_change', value=0.0), Parameter('measured_max_speed', value=0.0)]))
     probe = ros.node('probe')
     measured, states = [], {}
     probe.create_subscription(PoseStamped, 'tracker/pose', measured.append, 100)

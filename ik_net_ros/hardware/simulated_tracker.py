@@ -64,7 +64,8 @@ class SimulatedTracker:
 def simulate_recording(arm: TrueArm, tracker: SimulatedTracker, rows: int,
                        rng: np.random.Generator, settle: float = 0.5, state_rate: float = 100.0,
                        max_velocity: float = VELOCITY_LIMIT, tolerance: float = 0.02,
-                       latency: float = 0.0, step: float = 1e-3) -> PoseJointSet:
+                       latency: float = 0.0, max_speed: float = 0.0,
+                       step: float = 1e-3) -> PoseJointSet:
     """
     Record ``rows`` measured rows of ``arm`` babbling stop-and-go, as the collector would.
 
@@ -72,8 +73,9 @@ def simulate_recording(arm: TrueArm, tracker: SimulatedTracker, rows: int,
     ``max_velocity`` and stays ``settle`` s at each goal; joint states come at ``state_rate``,
     measurements at the tracker's rate, stamped late by its latency; each measurement is paired
     with the joints interpolated at its stamp minus ``latency`` (the collector's parameter),
-    within ``tolerance``. Rows carry the commanded joints, their nominal FK pose, the measured
-    pose and the joint velocities.
+    within ``tolerance``; rows where a joint moves faster than ``max_speed`` rad/s are not kept
+    (0: all are), as the collector's ``measured_max_speed``. Rows carry the commanded joints,
+    their nominal FK pose, the measured pose and the joint velocities.
     """
     motion = MotionLimiter(max_velocity)
     motion.reset(HOME_POSE)
@@ -90,12 +92,14 @@ def simulate_recording(arm: TrueArm, tracker: SimulatedTracker, rows: int,
         joints = motion.step(goal, step)
         k += 1
         t = t0 + k * step
+        new = []
         if k % state_every == 0:
-            out += pairer.add_state(t, joints, t)
+            new += pairer.add_state(t, joints, t)
         if k % measure_every == 0:
             truth = arm.tool_poses(joints)
-            out += pairer.add_measurement(t + tracker.setup.latency,
+            new += pairer.add_measurement(t + tracker.setup.latency,
                                           tracker.measure(truth, rng)[0], t)
+        out += [r for r in new if not max_speed or np.abs(r[3]).max() <= max_speed]
     out = (out + pairer.flush())[:rows]
     joints = np.array([r[1] for r in out])
     return PoseJointSet(forward_kinematics(joints), joints,

@@ -94,6 +94,10 @@ PARAMETERS = {  # and 'output', whose default is made at start
                                   'the arm at its stamp minus this (calibrate estimates what is '
                                   'left)', number_in(-1.0, 1.0), 'a time in [-1, 1] s',
                              fixed=True),
+    'measured_max_speed': Spec(0.3, 'rad/s: a measurement of an arm with a joint faster than '
+                                    'this is not written (counted): a tracker sees a moving arm '
+                                    'late and blurred, a still one best; 0: every one',
+                               number_in(0.0, 100.0), 'a speed in [0, 100] rad/s', fixed=True),
     'measured_wait': Spec(0.5, 'seconds (receive clock) a measurement waits for the joint '
                                'states around its instant before it is decided: more than the '
                                "joint states' latency beyond the tracker's",
@@ -135,6 +139,8 @@ class CollectNode(Node):
         self.recorder = CsvRecorder(self.get_parameter('output').value, columns=RECORD_COLUMNS
                                     + (MEASURED_COLUMNS + VELOCITY_COLUMNS if topic else ()))
         self.measured_frame: str | None = None  # the one frame the tracker's poses are in
+        self.max_speed = self.get_parameter('measured_max_speed').value
+        self.too_fast = 0  # measurements of an arm faster than measured_max_speed
         self.bad_measurements = 0
         self.coverage = JointCoverage()
         self.filter = RowFilter(self.get_parameter('min_joint_change').value,
@@ -261,6 +267,9 @@ class CollectNode(Node):
                 throttle_duration_sec=5.0)
 
     def _write(self, stamp: float, joints: np.ndarray, measured=None, velocities=None) -> None:
+        if velocities is not None and 0 < self.max_speed < np.abs(velocities).max():
+            self.too_fast += 1
+            return
         extra = () if measured is None else (*measured, *velocities)
         try:
             self.recorder.append(stamp, joints, forward_kinematics(joints, self.geometry),
@@ -298,7 +307,8 @@ class CollectNode(Node):
             f'{"; ".join(self.coverage.emptiest())}; skipped bad {self.filter.skipped[BAD]}'
             + (f'; {self.lost} rows lost (could not be written)' if self.lost else '')
             + (f'; {self.pairer.unmatched} measurements without joint states within '
-               f'{self.pairer.tolerance:g} s on both sides (not written); {self._refusals()}'
+               f'{self.pairer.tolerance:g} s on both sides and {self.too_fast} of an arm faster '
+               f'than {self.max_speed:g} rad/s (not written); {self._refusals()}'
                if self.pairer else ''))
 
     def _refusals(self) -> str:
@@ -318,7 +328,8 @@ class CollectNode(Node):
         lost = f'; {self.lost} could not be written' if self.lost else ''
         if self.pairer is not None:
             lost += (f'; {self.pairer.unmatched} measurements had no joint states around '
-                     f'their instant; {self._refusals()}')
+                     f'their instant, {self.too_fast} showed an arm faster than '
+                     f'{self.max_speed:g} rad/s; {self._refusals()}')
         self.get_logger().info(f'{self.recorder.rows} rows written to {self.recorder.path}{lost}')
 
 

@@ -31,7 +31,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 CAMERA = ['--tracker-frame', '0.3,-0.35,0.2,10,-20,25', '--marker', '0.03,0.015,0.01,0,0,0',
-          '--latency', '0.03', '--tracker-rate', '30', '--outliers', '0.02']
+          '--latency', '0.03', '--tracker-rate', '30', '--outliers', '0.02', '--settle', '0.3',
+          '--max-speed', '0.3']  # stop-and-go, rows of a slow or still arm: as collect records
 CAD_MARKER = ['--marker', '0.0304,0.0146,0.0103,0.4,-0.4,0.3']  # 0.5 mm / 0.5 deg off
 
 

@@ -58,6 +58,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='s the babbling arm stays at each goal (with --tracker-rate)')
     parser.add_argument('--outliers', type=number_in(0.0, 0.5), default=0.0,
                         help='share of measurements of a swapped marker')
+    parser.add_argument('--max-speed', type=number_in(0.0, 10.0), default=0.0,
+                        help="rad/s: rows of a faster arm are not kept, as collect's "
+                             'measured_max_speed (with --tracker-rate; 0: all are)')
 
 
 def record(arm: TrueArm, rows: int, rng: np.random.Generator, position_noise: float,
@@ -97,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
     if args.tracker_rate is None:
         data = record(arm, args.rows, rng, args.position_noise, args.orientation_noise, tracker)
     else:
-        data = simulate_recording(arm, tracker, args.rows, rng, settle=args.settle)
+        data = simulate_recording(arm, tracker, args.rows, rng, settle=args.settle,
+                                  max_speed=args.max_speed)
     save_dataset(data, target)
     print(f'wrote {target}: {len(data)} rows with measured poses in frame '
           f"'{tracker.frame_id}'")
