@@ -175,3 +175,29 @@ def test_measurements_of_a_fast_arm_are_counted_not_written(ros, tmp_path):
     data = load_dataset(out)
     assert len(data) == 1 and node.too_fast == 1
     np.testing.assert_allclose(data.velocities[0], [0.2, 0, 0, 0], atol=1e-6)
+
+
+@pytest.mark.ros
+def test_an_appended_recording_keeps_its_tracker_frame(ros, tmp_path):
+    """A second session on the same file may not mix another frame into its measurements."""
+    from ik_net_ros.nodes.collect_node import CollectNode
+    out = tmp_path / 'appended.csv'
+    q = np.array([0.1, 0.2, 0.3, 0.4])
+
+    def session(frame):
+        node = CollectNode(context=ros.context, parameter_overrides=[
+            Parameter('output', value=str(out)), Parameter('measured_pose_topic', value='t/p')])
+        stamp = node.get_clock().now().to_msg()
+        for nanosec in (0, 10_000_000):
+            stamp.sec, stamp.nanosec = 100, nanosec
+            node.on_state(joint_state(q, stamp))
+        stamp.nanosec = 5_000_000
+        node.on_measured(array_to_pose(forward_kinematics(q), frame, stamp))
+        node.shutdown()
+        node.destroy_node()
+        return node.bad_measurements
+    assert session('camera') == 0
+    assert session('world') == 1  # refused: the file's measurements are in 'camera'
+    assert session('camera') == 0
+    data = load_dataset(out)
+    assert len(data) == 2 and data.meta['measured_frame'] == 'camera'

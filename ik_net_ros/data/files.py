@@ -32,7 +32,7 @@ import numpy as np
 from tqdm import tqdm
 
 __all__ = ['read_csv', 'write_csv', 'read_npz', 'write_npz', 'load_dataset', 'save_dataset',
-           'write_sidecar', 'CSV_COLUMNS']
+           'write_sidecar', 'read_sidecar', 'CSV_COLUMNS']
 
 log = logging.getLogger(__name__)
 CSV_COLUMNS = JOINT_COLUMNS + POSE_COLUMNS
@@ -92,8 +92,8 @@ def read_csv(path: str | Path, progress: bool | None = None) -> PoseJointSet:
     values = values[:kept]
     measured = values[:, 11:18] if MEASURED_COLUMNS in groups else None
     velocities = values[:, -4:] if VELOCITY_COLUMNS in groups else None
-    return PoseJointSet(values[:, 4:11], values[:, :4], {'source': str(path), **_sidecar(path)},
-                        measured, velocities)
+    meta = {'source': str(path), **read_sidecar(path)}
+    return PoseJointSet(values[:, 4:11], values[:, :4], meta, measured, velocities)
 
 
 def _lines(f, path: Path, first_line: int, count: int) -> list[bytes]:
@@ -136,9 +136,18 @@ def _header(path: Path, line: bytes) -> tuple[list[str], list[int], list[tuple]]
     return header, [header.index(c) for c in names], groups
 
 
-def _sidecar(path: Path) -> dict:
-    """Return what the collector's ``<file>.tracker.yaml`` says (the measured poses' frame)."""
+def read_sidecar(path: str | Path) -> dict:
+    """
+    Return what the collector's ``<file>.tracker.yaml`` says: {'measured_frame': name} or {}.
+
+    Raises
+    ------
+    DatasetError
+        A sidecar that is unreadable, oversized, or names no frame.
+
+    """
     from ik_net_ros.bounded_files import load_yaml
+    path = Path(path)
     side = path.with_name(path.name + '.tracker.yaml')
     if not side.exists():
         return {}
@@ -267,7 +276,7 @@ def read_npz(path: str | Path) -> PoseJointSet:
     missing = [name for name in ('poses', 'joints') if name not in arrays]
     if missing:
         raise DatasetError(f'{path}: missing array {missing[0]!r} (expected poses and joints)')
-    meta = {'source': str(path), **_sidecar(path)}
+    meta = {'source': str(path), **read_sidecar(path)}
     if 'seed' in arrays:
         seed = arrays.pop('seed')
         if seed.shape != () or seed.dtype.kind not in 'iu':

@@ -15,10 +15,11 @@ from geometry_msgs.msg import PoseStamped
 from ik_net_ros.data.babble_schedule import BabbleSchedule
 from ik_net_ros.data.coverage import JointCoverage
 from ik_net_ros.data.dataset import MEASURED_COLUMNS, VELOCITY_COLUMNS
-from ik_net_ros.data.files import write_sidecar
+from ik_net_ros.data.files import read_sidecar, write_sidecar
 from ik_net_ros.data.pairing import StampPairer
 from ik_net_ros.data.recorder import CsvRecorder, RECORD_COLUMNS
 from ik_net_ros.data.row_filter import BAD, RowFilter
+from ik_net_ros.data.tracker_rows import BASE_FRAMES
 from ik_net_ros.errors import DatasetError, InvalidPoseError
 from ik_net_ros.kinematics import as_pose_array, forward_kinematics, geometry_for, JOINT_NAMES
 from ik_net_ros.kinematics.collision import CollisionModel
@@ -138,7 +139,10 @@ class CollectNode(Node):
         self.reported_refusals = 0
         self.recorder = CsvRecorder(self.get_parameter('output').value, columns=RECORD_COLUMNS
                                     + (MEASURED_COLUMNS + VELOCITY_COLUMNS if topic else ()))
-        self.measured_frame: str | None = None  # the one frame the tracker's poses are in
+        # the one frame the tracker's poses are in: an appended recording keeps its own
+        self.measured_frame: str | None = None
+        if topic and self.recorder.existing_rows:
+            self.measured_frame = read_sidecar(self.recorder.path).get('measured_frame', '')
         self.max_speed = self.get_parameter('measured_max_speed').value
         self.too_fast = 0  # measurements of an arm faster than measured_max_speed
         self.bad_measurements = 0
@@ -235,9 +239,14 @@ class CollectNode(Node):
             self.measured_frame = frame
             self.get_logger().info(f"measured poses are in frame '{frame}' (recorded in "
                                    f'{self.recorder.path}.tracker.yaml)')
-        elif frame != self.measured_frame:
+        elif frame != self.measured_frame and not (
+                self._base(frame) and self._base(self.measured_frame)):
             raise InvalidPoseError(f"frame '{frame}', not '{self.measured_frame}' as the "
                                    'recording so far (one tracker frame per recording)')
+
+    def _base(self, frame: str) -> bool:
+        """Whether ``frame`` names the arm's base frame ('' for a recording that names none)."""
+        return frame in BASE_FRAMES or frame == f'{self.get_parameter("prefix").value}link1'
 
     def on_pair(self) -> None:
         """
