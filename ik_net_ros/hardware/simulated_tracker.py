@@ -25,6 +25,7 @@ from ik_net_ros.kinematics.rigid import pose_from_xyz_rpy
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
 from ik_net_ros.kinematics.true_arm import measure, TrueArm
 import numpy as np
+from tqdm import tqdm
 
 __all__ = ['SimulatedTracker', 'simulate_recording', 'SWAPPED_MARKER']
 
@@ -84,6 +85,7 @@ def simulate_recording(arm: TrueArm, tracker: SimulatedTracker, rows: int,
     state_every = max(1, round(1.0 / (state_rate * step)))
     measure_every = max(1, round(1.0 / (tracker.rate * step)))
     out, k, t0 = [], 0, 1.0
+    bar = tqdm(total=rows, desc='simulated recording', unit='row', disable=None, leave=False)
     while len(out) < rows:
         if np.array_equal(motion.setpoint, goal):
             still += step
@@ -99,7 +101,10 @@ def simulate_recording(arm: TrueArm, tracker: SimulatedTracker, rows: int,
             truth = arm.tool_poses(joints)
             new += pairer.add_measurement(t + tracker.setup.latency,
                                           tracker.measure(truth, rng)[0], t)
-        out += [r for r in new if not max_speed or np.abs(r[3]).max() <= max_speed]
+        kept = [r for r in new if not max_speed or np.abs(r[3]).max() <= max_speed]
+        out += kept
+        bar.update(min(len(kept), rows - bar.n))
+    bar.close()
     out = (out + pairer.flush())[:rows]
     joints = np.array([r[1] for r in out])
     return PoseJointSet(forward_kinematics(joints), joints,

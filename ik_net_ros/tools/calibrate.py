@@ -166,6 +166,9 @@ def run(args: argparse.Namespace) -> int:
           f'{"; ".join(coverage.emptiest())} (the calibration extrapolates there)')
     if result.problems:
         message = 'implausible for an OM-X: ' + '; '.join(result.problems)
+        if not any(args.marker):
+            message += ('; is the marker off the tool centre? Give its pose with --marker (an '
+                        'offset along the tool goes into the tool length otherwise)')
         if not args.force:
             raise DatasetError(f'{args.data}: calibration not written, {message} (see the '
                                "README's calibration section; --force writes it anyway)")
