@@ -11,11 +11,9 @@ from __future__ import annotations
 
 from ik_net_ros.data.dataset import PoseJointSet
 from ik_net_ros.errors import DatasetError
-from ik_net_ros.kinematics.tracker_setup import TrackerSetup
+from ik_net_ros.kinematics.tracker_setup import is_base_frame_name, TrackerSetup
 
-__all__ = ['in_base_frame', 'BASE_FRAMES']
-
-BASE_FRAMES = ('', 'world', 'link1', 'base_link')  # names a base-frame tracker reports in
+__all__ = ['in_base_frame']
 
 
 def in_base_frame(data: PoseJointSet, setup: TrackerSetup) -> PoseJointSet:
@@ -36,7 +34,7 @@ def in_base_frame(data: PoseJointSet, setup: TrackerSetup) -> PoseJointSet:
         raise DatasetError(f'{data.meta.get("source", "the data")}: no measured poses (columns '
                            'mx..mqw); record with collect -p measured_pose_topic:=...')
     frame = data.meta.get('measured_frame', '')
-    if setup.is_base_frame and frame not in BASE_FRAMES:
+    if setup.is_base_frame and not is_base_frame_name(frame):
         raise DatasetError(f"{data.meta.get('source', 'the data')}: measured poses in frame "
                            f"'{frame}', not the base frame: calibrate first (ik_net_ros "
                            'calibrate estimates that frame) and pass the calibration')

@@ -280,7 +280,7 @@ def _fit(model: _Model, p: np.ndarray, active, prior, joints, measured, velociti
     dof = max(1, size - int(keep.sum()))
     cov = (vt[keep].T / s[keep] ** 2) @ vt[keep] * (rr / dof)
     inside = np.sum(vt[keep] ** 2, axis=0)  # 1 where the parameter lies in determined directions
-    ds, dvt, dkeep = _directions(data_jtj)
+    _, dvt, dkeep = _directions(data_jtj)
     by_data = np.sum(dvt[dkeep] ** 2, axis=0) > 1 - 1e-3
     std = dict.fromkeys(PARAMETERS, float('nan'))
     source = {name: ('frame' if name in BASE_RIGID and active[PARAMETERS.index('frame_x')]

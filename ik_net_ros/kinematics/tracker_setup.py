@@ -35,11 +35,45 @@ from ik_net_ros.kinematics.rotations import quat_to_matrix
 import numpy as np
 
 __all__ = ['TrackerSetup', 'BASE_FRAME', 'hand_eye_closed_form', 'frame_given_marker',
-           'MAX_FRAME_DISTANCE', 'MAX_MARKER_DISTANCE', 'MAX_LATENCY']
+           'MAX_FRAME_DISTANCE', 'MAX_MARKER_DISTANCE', 'MAX_LATENCY', 'BASE_FRAME_NAMES',
+           'is_base_frame_name', 'check_xyz_rpy']
 
 MAX_FRAME_DISTANCE = 20.0  # m: a tracker frame farther from the arm than a large room is a typo
 MAX_MARKER_DISTANCE = 0.3  # m: a marker on the OM-X's gripper, not on another object
 MAX_LATENCY = 1.0  # s
+BASE_FRAME_NAMES = ('world', 'link1')  # ROBOTIS's base frames, one frame in both descriptions
+
+
+def is_base_frame_name(name: str, prefix: str | None = None) -> bool:
+    """
+    Tell whether a frame name is the arm's base frame.
+
+    '' (a recording that names none), 'world', or '<prefix>link1' (ROBOTIS's xacro prefix; any
+    prefix where ``prefix`` is None, as for a recording that does not say which arm).
+    """
+    if name in ('', BASE_FRAME_NAMES[0]) or name == f'{prefix or ""}{BASE_FRAME_NAMES[1]}':
+        return True
+    return prefix is None and isinstance(name, str) and name.endswith(BASE_FRAME_NAMES[1])
+
+
+def check_xyz_rpy(values, name: str, distance: float) -> list[float]:
+    """
+    Return a pose given as x, y, z (m) and roll, pitch, yaw (deg) as 6 floats, checked.
+
+    Raises
+    ------
+    ValueError
+        Not 6 finite numbers, the position farther than ``distance`` m from the origin, an
+        angle beyond 360 deg.
+
+    """
+    if not isinstance(values, (list, tuple, np.ndarray)) or len(values) != 6:
+        raise ValueError(f'{name} must be 6 numbers: x, y, z (m), roll, pitch, yaw (deg)')
+    xyz = [check_number(v, f'{name}[{i}]', -distance, distance) for i, v in enumerate(values[:3])]
+    rpy = [check_number(v, f'{name}[{i + 3}]', -360.0, 360.0) for i, v in enumerate(values[3:])]
+    if math.dist(xyz, (0.0, 0.0, 0.0)) > distance:
+        raise ValueError(f'{name}: {math.dist(xyz, (0, 0, 0)):.3f} m away, over {distance} m')
+    return xyz + rpy
 
 
 @dataclass(frozen=True)
@@ -109,13 +143,7 @@ BASE_FRAME = TrackerSetup()
 
 
 def _pose(values, name: str, distance: float) -> np.ndarray:
-    if not isinstance(values, (list, tuple)) or len(values) != 6:
-        raise ValueError(f'{name} must be 6 numbers: x, y, z (m), roll, pitch, yaw (deg)')
-    xyz = [check_number(v, f'{name}[{i}]', -distance, distance) for i, v in enumerate(values[:3])]
-    rpy = [check_number(v, f'{name}[{i + 3}]', -360.0, 360.0) for i, v in enumerate(values[3:])]
-    if math.dist(xyz, (0.0, 0.0, 0.0)) > distance:
-        raise ValueError(f'{name}: {math.dist(xyz, (0, 0, 0)):.3f} m away, over {distance} m')
-    return pose_from_xyz_rpy(xyz + rpy)
+    return pose_from_xyz_rpy(check_xyz_rpy(values, name, distance))
 
 
 def hand_eye_closed_form(measured: np.ndarray, tool: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

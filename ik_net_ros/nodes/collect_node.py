@@ -19,11 +19,11 @@ from ik_net_ros.data.files import read_sidecar, write_sidecar
 from ik_net_ros.data.pairing import StampPairer
 from ik_net_ros.data.recorder import CsvRecorder, RECORD_COLUMNS
 from ik_net_ros.data.row_filter import BAD, RowFilter
-from ik_net_ros.data.tracker_rows import BASE_FRAMES
 from ik_net_ros.errors import DatasetError, InvalidPoseError
 from ik_net_ros.kinematics import as_pose_array, forward_kinematics, geometry_for
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.paths import babble_joints
+from ik_net_ros.kinematics.tracker_setup import is_base_frame_name
 from ik_net_ros.nodes.collect_params import CLOCK_JUMP, PAIR_PERIOD, PARAMETERS
 from ik_net_ros.nodes.conversions import (
     joint_state,
@@ -176,7 +176,7 @@ class CollectNode(Node):
 
     def _base(self, frame: str) -> bool:
         """Whether ``frame`` names the arm's base frame ('' for a recording that names none)."""
-        return frame in BASE_FRAMES or frame == f'{self.get_parameter("prefix").value}link1'
+        return is_base_frame_name(frame, self.get_parameter('prefix').value)
 
     def on_pair(self) -> None:
         """

@@ -18,6 +18,7 @@ from typing import Any
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import DESCRIPTIONS, within_limits
 from ik_net_ros.kinematics.collision import MAX_CLEARANCE
+from ik_net_ros.kinematics.tracker_setup import BASE_FRAME_NAMES
 import numpy as np
 from rcl_interfaces.msg import (
     FloatingPointRange,
@@ -250,7 +251,7 @@ def workspace_box(value) -> tuple[float, ...] | None:
     return None if box == tuple(WORKSPACE.default) else box
 
 
-BASE_FRAMES = ('world', 'link1')  # identical in both of ROBOTIS's descriptions
+BASE_FRAMES = BASE_FRAME_NAMES  # identical in both of ROBOTIS's descriptions
 
 
 def _prefix_ok(value) -> bool:

@@ -17,7 +17,12 @@ from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
 from ik_net_ros.hardware.simulated_tracker import SimulatedTracker
 from ik_net_ros.kinematics.rigid import pose_from_xyz_rpy
-from ik_net_ros.kinematics.tracker_setup import TrackerSetup
+from ik_net_ros.kinematics.tracker_setup import (
+    check_xyz_rpy,
+    MAX_FRAME_DISTANCE,
+    MAX_MARKER_DISTANCE,
+    TrackerSetup,
+)
 from ik_net_ros.nodes.conversions import array_to_pose, pose_to_array, stamp_to_seconds
 from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.params import (
@@ -34,11 +39,15 @@ import numpy as np
 from rclpy.node import Node
 
 
-def _xyz_rpy(limit: float):
-    """Six numbers: x, y, z within ``limit`` m, angles within 360 deg."""
-    return lambda v: isinstance(v, (list, tuple, np.ndarray)) and len(v) == 6 \
-        and all(isinstance(x, float) and math.isfinite(x) for x in v) \
-        and max(abs(x) for x in v[:3]) <= limit and max(abs(x) for x in v[3:]) <= 360.0
+def _xyz_rpy(distance: float):
+    """Check a pose x, y, z (m), roll, pitch, yaw (deg): the setup's rule, within ``distance``."""
+    def ok(value) -> bool:
+        try:
+            return all(isinstance(v, float) for v in value) and bool(
+                check_xyz_rpy(value, 'pose', distance))
+        except (TypeError, ValueError):
+            return False
+    return ok
 
 
 PARAMETERS = {
@@ -52,11 +61,12 @@ PARAMETERS = {
     'frame_id': Spec('world', 'frame of the measured poses (a camera: its own name)', non_empty,
                      'a frame name'),
     'frame_xyz_rpy': Spec([0.0] * 6, "the tracker frame's true pose in the base frame: x, y, z "
-                                     '(m), roll, pitch, yaw (deg)', _xyz_rpy(20.0),
-                          '6 numbers, within 20 m and 360 deg', fixed=True),
+                                     '(m), roll, pitch, yaw (deg)', _xyz_rpy(MAX_FRAME_DISTANCE),
+                          f'6 numbers, within {MAX_FRAME_DISTANCE:g} m and 360 deg', fixed=True),
     'marker_xyz_rpy': Spec([0.0] * 6, "the marker's true pose on the tool: x, y, z (m), roll, "
-                                      'pitch, yaw (deg)', _xyz_rpy(0.3),
-                           '6 numbers, within 0.3 m and 360 deg', fixed=True),
+                                      'pitch, yaw (deg)', _xyz_rpy(MAX_MARKER_DISTANCE),
+                           f'6 numbers, within {MAX_MARKER_DISTANCE:g} m and 360 deg',
+                           fixed=True),
     'latency': Spec(0.0, 'seconds the stamps are late: a measurement shows the arm that long '
                          'before its stamp', number_in(0.0, 1.0), 'a time in [0, 1] s',
                     fixed=True),

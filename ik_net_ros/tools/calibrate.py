@@ -16,7 +16,6 @@ import math
 
 from ik_net_ros.data import block_split
 from ik_net_ros.data.coverage import JointCoverage
-from ik_net_ros.data.tracker_rows import BASE_FRAMES
 from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.kinematics import DESCRIPTIONS, forward_kinematics, geometry_for
 from ik_net_ros.kinematics.calibration import calibrate, TrackerFit
@@ -25,7 +24,10 @@ from ik_net_ros.kinematics.rigid import IDENTITY, pose_from_xyz_rpy
 from ik_net_ros.kinematics.tracker_setup import (
     frame_given_marker,
     hand_eye_closed_form,
+    is_base_frame_name,
+    MAX_FRAME_DISTANCE,
     MAX_LATENCY,
+    MAX_MARKER_DISTANCE,
     TrackerSetup,
 )
 from ik_net_ros.tools.common import (
@@ -63,7 +65,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              "hand-eye solution), X,Y,Z,ROLL,PITCH,YAW (m, deg: the frame's pose "
                              "in the base frame as a start, estimated) or 'auto' (base when the "
                              "recording's frame is world/link1, else estimate)")
-    parser.add_argument('--marker', type=xyz_rpy, default=[0.0] * 6,
+    parser.add_argument('--marker', type=xyz_rpy(MAX_MARKER_DISTANCE), default=[0.0] * 6,
                         help="the marker's pose on the tool (end_effector_link), "
                              'X,Y,Z,ROLL,PITCH,YAW in m and deg, from CAD or a pivot '
                              'calibration (default: the tool centre)')
@@ -87,7 +89,7 @@ def _setup(args, data) -> tuple[TrackerSetup, TrackerFit, str]:
     frame_id = data.meta.get('measured_frame', '')
     mode = args.tracker_frame
     if mode == 'auto':
-        mode = 'base' if frame_id in BASE_FRAMES else 'estimate'
+        mode = 'base' if is_base_frame_name(frame_id) else 'estimate'
     marker = tuple(pose_from_xyz_rpy(args.marker))
     velocities = data.velocities is not None and not args.fixed_latency
     estimate = TrackerFit(frame=mode != 'base', marker_sigma=args.marker_sigma,
@@ -96,7 +98,7 @@ def _setup(args, data) -> tuple[TrackerSetup, TrackerFit, str]:
         return TrackerSetup(IDENTITY, marker, args.latency, frame_id), estimate, 'base frame'
     if mode != 'estimate':
         try:
-            frame = tuple(pose_from_xyz_rpy(xyz_rpy(mode)))
+            frame = tuple(pose_from_xyz_rpy(xyz_rpy(MAX_FRAME_DISTANCE)(mode)))
         except argparse.ArgumentTypeError as e:
             raise ConfigError(f'--tracker-frame: {e}') from None
         return TrackerSetup(frame, marker, args.latency, frame_id), estimate, 'given'

@@ -11,6 +11,7 @@ import tempfile
 from ik_net_ros.data import import_iknet_recording, load_dataset, make_synthetic, PoseJointSet
 from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.kinematics import ArmGeometry, DEFAULT_GEOMETRY
+from ik_net_ros.kinematics.tracker_setup import check_xyz_rpy
 
 __all__ = ['DATA_HELP', 'load_data', 'print_metrics', 'geometry_from_args', 'writable_output',
            'require_rows', 'number_in', 'count_in']
@@ -49,17 +50,15 @@ def number_in(lo: float, hi: float, low_open: bool = False):
     return parse
 
 
-def xyz_rpy(text: str) -> list[float]:
-    """Parse a pose 'x,y,z,roll,pitch,yaw' (m, deg) for argparse."""
-    try:
-        values = [float(v) for v in text.split(',')]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f'{text!r}: expected x,y,z,roll,pitch,yaw') from None
-    if len(values) != 6 or not all(math.isfinite(v) for v in values) \
-            or max(abs(v) for v in values[:3]) > 100 or max(abs(v) for v in values[3:]) > 360:
-        raise argparse.ArgumentTypeError(f'{text!r}: expected 6 finite numbers, x,y,z within '
-                                         '100 m, angles within 360 deg')
-    return values
+def xyz_rpy(distance: float):
+    """Return an argparse type: a pose 'x,y,z,roll,pitch,yaw' (m, deg) within ``distance`` m."""
+    def parse(text: str) -> list[float]:
+        try:
+            return check_xyz_rpy([float(v) for v in text.split(',')], 'pose', distance)
+        except ValueError as e:
+            raise argparse.ArgumentTypeError(f'{text!r}: expected x,y,z,roll,pitch,yaw ({e})') \
+                from None
+    return parse
 
 
 def count_in(lo: int, hi: int):

@@ -20,7 +20,12 @@ from ik_net_ros.hardware.simulated_tracker import simulate_recording, SimulatedT
 from ik_net_ros.kinematics import forward_kinematics
 from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.kinematics.rigid import pose_from_xyz_rpy
-from ik_net_ros.kinematics.tracker_setup import MAX_LATENCY, TrackerSetup
+from ik_net_ros.kinematics.tracker_setup import (
+    MAX_FRAME_DISTANCE,
+    MAX_LATENCY,
+    MAX_MARKER_DISTANCE,
+    TrackerSetup,
+)
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.tools.common import count_in, number_in, writable_output, xyz_rpy
 import numpy as np
@@ -41,13 +46,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='tracker noise, m per axis')
     parser.add_argument('--orientation-noise', type=number_in(0.0, 0.5),
                         default=math.radians(0.2), help='tracker noise, rad per axis')
-    parser.add_argument('--tracker-frame', type=xyz_rpy, default=[0.0] * 6,
+    parser.add_argument('--tracker-frame', type=xyz_rpy(MAX_FRAME_DISTANCE), default=[0.0] * 6,
                         help="the tracker frame's true pose in the base frame, "
                              'X,Y,Z,ROLL,PITCH,YAW (m, deg; default: the base frame)')
     parser.add_argument('--frame-id', default=None,
                         help="the frame the recording names (default: 'world' for the base "
                              "frame, else 'camera')")
-    parser.add_argument('--marker', type=xyz_rpy, default=[0.0] * 6,
+    parser.add_argument('--marker', type=xyz_rpy(MAX_MARKER_DISTANCE), default=[0.0] * 6,
                         help="the marker's true pose on the tool (default: the tool centre)")
     parser.add_argument('--latency', type=number_in(0.0, MAX_LATENCY), default=0.0,
                         help='s the tracker stamps are late (needs --tracker-rate)')

@@ -60,13 +60,21 @@ def errors_against_measured(label: str, solver, data: PoseJointSet, reference: A
     answer = solver.solve(data.measured, on_unreachable='nearest')
     measured = 1e3 * np.linalg.norm(forward_kinematics(answer, reference)[:, :3]
                                     - forward_kinematics(data.joints, reference)[:, :3], axis=1)
-    truth = None
-    if true_arm is not None:
-        true_tool = true_arm.tool_poses(data.joints)
-        targets = setup.tool_from_measured(true_arm.tracker.measured_from_tool(true_tool))
-        reached = true_arm.tool_poses(solver.solve(targets, on_unreachable='nearest'))
-        truth = 1e3 * np.linalg.norm(reached[:, :3] - true_tool[:, :3], axis=1)
+    truth = None if true_arm is None else _true_errors(solver, true_arm, setup, data.joints)
     return SolverErrors(label, measured, truth)
+
+
+def _true_errors(solver, true_arm: TrueArm, setup: TrackerSetup, joints) -> np.ndarray:
+    """
+    Return the true tool error (mm) of ``solver`` for the true arm's tool at ``joints`` (N, 4).
+
+    Each target is that tool as the arm's tracker sees it (noise-free), taken into the base
+    frame by the calibrated ``setup``: what a user's targets from that tracker are.
+    """
+    true_tool = true_arm.tool_poses(joints)
+    targets = setup.tool_from_measured(true_arm.tracker.measured_from_tool(true_tool))
+    reached = true_arm.tool_poses(solver.solve(targets, on_unreachable='nearest'))
+    return 1e3 * np.linalg.norm(reached[:, :3] - true_tool[:, :3], axis=1)
 
 
 def workspace_truth(solver, true_arm: TrueArm, setup: TrackerSetup = BASE_FRAME,
@@ -79,10 +87,7 @@ def workspace_truth(solver, true_arm: TrueArm, setup: TrackerSetup = BASE_FRAME,
     frame: what a user's targets from that tracker are. Simulation only.
     """
     from ik_net_ros.kinematics import sample_joints
-    true_tool = true_arm.tool_poses(sample_joints(count, seed))
-    targets = setup.tool_from_measured(true_arm.tracker.measured_from_tool(true_tool))
-    reached = true_arm.tool_poses(solver.solve(targets, on_unreachable='nearest'))
-    error = 1e3 * np.linalg.norm(reached[:, :3] - true_tool[:, :3], axis=1)
+    error = _true_errors(solver, true_arm, setup, sample_joints(count, seed))
     return {'true_mm_median': float(np.median(error)),
             'true_mm_p95': float(np.percentile(error, 95)), 'targets': count}
 
