@@ -43,7 +43,7 @@ calibration-demo: $(STAMP)
 	$(PY) -m ik_net_ros.tools.cli calibration-demo --output calibration_demo
 
 bench: $(STAMP)
-	$(PY) -m ik_net_ros.tools.cli bench --output docs
+	$(PY) -m benchmarks.run --output docs
 
 models: $(STAMP)
 	bash models/train_all.sh

@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 import sys
 
-__all__ = ['share_dir', 'model_path', 'robot_description']
+__all__ = ['share_dir', 'robot_description']
 
 PACKAGE = 'ik_net_ros'
 
@@ -40,15 +40,6 @@ def share_dir(sub: str) -> Path:
         if last.is_dir():
             return last
     return last
-
-
-def model_path(name: str) -> Path:
-    """Path of a shipped model by name ('focused' -> .../models/focused.pt)."""
-    for base in _candidates():
-        path = base / 'models' / f'{name}.pt'
-        if path.is_file():
-            return path
-    return share_dir('models') / f'{name}.pt'
 
 
 def robot_description(description: str = 'humble', prefix: str = '') -> str:

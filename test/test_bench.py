@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_bench_writes_report_tables_and_charts(tmp_path):
     proc = subprocess.run(
-        [sys.executable, '-m', 'ik_net_ros.tools.cli', 'bench', '--output', str(tmp_path),
+        [sys.executable, '-m', 'benchmarks.run', '--output', str(tmp_path),
          '--models', 'focused', '--held-out', '300', '--repeats', '50', '--batch', '2000',
          '--ros-duration', '0', '--ikpy-poses', '3', '--cost-max', '300'],
         cwd=ROOT, capture_output=True, text=True, timeout=600)
@@ -50,7 +50,7 @@ def test_bench_writes_report_tables_and_charts(tmp_path):
 
 @pytest.mark.ros
 def test_node_start_measures_ready_time_and_memory_of_a_real_ik_node():
-    from ik_net_ros.tools.bench_ros import node_start
+    from benchmarks.ros_latency import node_start
     figures = node_start(['analytic'], starts=1)['analytic']
     assert 0 < figures['ready_s'] < 60 and figures['rss_mb'] > 20
 
@@ -63,8 +63,8 @@ def test_ros_latency_interleaves_floor_and_ik_and_matches_every_answer():
     And target by target, each run twice with fresh processes (the run of median gap kept, every
     gap listed); the report gives a verdict for each.
     """
-    from ik_net_ros.tools.bench_report import _ros_verdict
-    from ik_net_ros.tools.bench_ros import BLOCK_S, ros_latency
+    from benchmarks.report import _ros_verdict
+    from benchmarks.ros_latency import BLOCK_S, ros_latency
     runs = ros_latency('focused', rates=(100.0,), duration=1.0, repeats=2)
     assert set(runs) == {'100', '100/each'}
     for key, block in (('100', int(100 * BLOCK_S)), ('100/each', 1)):
@@ -81,3 +81,14 @@ def test_ros_latency_interleaves_floor_and_ik_and_matches_every_answer():
     verdict = _ros_verdict(runs)
     assert 'in blocks of' in verdict and 'target by target' in verdict
     assert verdict.count('median of 2 runs') == 2
+
+
+@pytest.mark.parametrize('args, flag', [(['--held-out', '0'], 'held-out'),
+                                        (['--batch', '-1'], 'batch'),
+                                        (['--ros-duration', 'inf'], 'ros-duration'),
+                                        (['--ros-duration', '-1'], 'ros-duration')])
+def test_bench_refuses_bad_arguments_in_one_line(args, flag):
+    proc = subprocess.run([sys.executable, '-m', 'benchmarks.run', *args], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and 'Traceback' not in proc.stderr
+    assert f'--{flag}' in proc.stderr.strip().splitlines()[-1]

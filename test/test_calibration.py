@@ -10,8 +10,8 @@ from ik_net_ros.kinematics.calibration import calibrate, LINKS
 from ik_net_ros.kinematics.calibration_file import load_calibration, save_calibration
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.true_arm import TrueArm
+from ik_net_ros.sim.true_arm_recording import record
 from ik_net_ros.tools import cli
-from ik_net_ros.tools.true_arm import record
 import numpy as np
 import pytest
 from rclpy.parameter import Parameter

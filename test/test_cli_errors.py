@@ -5,9 +5,9 @@ Exit status 2, one line on stderr naming the problem, never a traceback, and not
 """
 
 from ik_net_ros.data.recorder import RECORD_COLUMNS
-from ik_net_ros.resources import model_path
+from ik_net_ros.model.checkpoint_file import weights_digest
 from ik_net_ros.tools import cli
-from ik_net_ros.training.checkpoint import weights_digest
+from model_util import model_path
 import numpy as np
 import pytest
 import torch
@@ -36,7 +36,7 @@ def files(tmp_path_factory):
     # hostile files a user may be handed: deep YAML, a 400-digit number, a plan bomb
     from ik_net_ros.data import make_synthetic, save_dataset
     from ik_net_ros.data.dataset import PoseJointSet
-    from ik_net_ros.networks.weights import load_weights, save_weights
+    from model_util import load_weights, save_weights
     data = make_synthetic(200, seed=1)
     save_dataset(PoseJointSet(data.poses, data.joints, {}, data.poses), d / 'measured.csv')
     (d / 'deep.yaml').write_text('format: ik_net_ros.calibration\ngeometry: ' + '[' * 50_000
@@ -97,7 +97,7 @@ CASES = [
     (['train', '--output', '{d}/m.pt', '--target', 'measured', '--data', 'synthetic:100'],
      'no measured poses'),
     (['train', '--output', '{d}/m.pt', '--target', 'measured', '--init', 'nope', '--data',
-      'synthetic:100'], 'no such checkpoint'),
+      'synthetic:100'], 'unknown model'),
     (['train', '--output', '{d}/m.pt', '--calibration', '{d}/missing.yaml', *TINY],
      '--target measured'),
     (['calibrate', '--data', 'synthetic:100', '--output', '{d}/c.yaml'], 'no measured poses'),
@@ -122,14 +122,10 @@ CASES = [
     # info
     (['info', '{d}/missing.pt'], 'no such checkpoint'),
     (['info', '{d}/garbage.pt'], 'corrupt'),
-    # demo, bench
+    # demo
     (['demo', '--duration', '-1'], 'duration'),
     (['demo', '--rate', 'nan'], 'rate'),
     (['demo', '--speed', '1e308'], 'speed'),
-    (['bench', '--held-out', '0'], 'held-out'),
-    (['bench', '--batch', '-1'], 'batch'),
-    (['bench', '--ros-duration', 'inf'], 'ros-duration'),
-    (['bench', '--ros-duration', '-1'], 'ros-duration'),
     (['nope'], 'invalid choice'),
 ]
 

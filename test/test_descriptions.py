@@ -14,9 +14,9 @@ from ik_net_ros.kinematics import (
     JAZZY_GEOMETRY,
     sample_joints,
 )
-from ik_net_ros.resources import model_path, robot_description
+from ik_net_ros.model import load_model
+from ik_net_ros.resources import robot_description
 from ik_net_ros.solver.network import NetworkSolver
-from ik_net_ros.training.checkpoint import load_checkpoint
 import numpy as np
 import pytest
 from rclpy.parameter import Parameter
@@ -50,11 +50,11 @@ def test_another_arm_than_the_training_one_is_reached_by_refining():
     Any other difference (a calibrated arm) makes the network's answer a first guess that is
     refined in that arm's geometry.
     """
-    checkpoint = load_checkpoint(model_path('focused'))
+    model = load_model('focused')
     other = ArmGeometry(base_height=0.0, forearm=0.1252, joint_offsets=(0.01, -0.02, 0.0, 0.01))
-    solver = NetworkSolver(checkpoint, 'focused', geometry=other)
+    solver = NetworkSolver(model, geometry=other)
     assert solver.calibrated and solver.z_shift == 0.017
-    assert not NetworkSolver(checkpoint, 'focused', geometry=JAZZY_GEOMETRY).calibrated
+    assert not NetworkSolver(model, geometry=JAZZY_GEOMETRY).calibrated
     targets = forward_kinematics(JOINTS[:200], other)
     assert np.median(_tool_error_mm(solver, targets, other)) < 1e-3
     one = solver.solve(targets[3], on_unreachable='nearest')

@@ -5,6 +5,7 @@ import copy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros import InvalidPoseError, load_solver, UnreachableError
+from ik_net_ros.engines.numpy_engine import compile_numpy, PAD_COLUMNS
 from ik_net_ros.kinematics import (
     as_pose_array,
     DEFAULT_GEOMETRY,
@@ -13,10 +14,9 @@ from ik_net_ros.kinematics import (
     project_and_solve,
     sample_joints,
 )
-from ik_net_ros.kinematics.scalar import project_and_solve_one, validate_pose
+from ik_net_ros.kinematics.projection_one_pose import project_and_solve_one, validate_pose
+from ik_net_ros.model import load_model
 from ik_net_ros.networks import build_network, IKModel, NETWORKS
-from ik_net_ros.solver.cpu_network import CpuNetworkSolver
-from ik_net_ros.solver.fast import compile_numpy, PAD_COLUMNS
 from ik_net_ros.solver.network import NetworkSolver
 import numpy as np
 import pytest
@@ -92,9 +92,9 @@ def test_single_pose_path_equals_batch_path(name, rng):
     single = np.array([solver.solve(p) for p in poses.tolist()])
     np.testing.assert_allclose(single, batch, atol=0 if name == 'analytic' else 1e-5)
     if name != 'analytic':  # the torch path at large N and the numpy twin agree too
-        torch_solver = NetworkSolver.from_name(name)
+        torch_path = _torch_path(name)
         np.testing.assert_allclose(solver.predict(poses[:10]),
-                                   torch_solver.predict_torch(poses[:10]),
+                                   torch_path(poses[:10]),
                                    atol=1e-5)
     refined = solver.solve(poses[0], refine=True)
     np.testing.assert_allclose(refined, solver.solve(poses[:1], refine=True)[0], atol=1e-9)
@@ -138,9 +138,9 @@ def test_shipped_models_twin_within_1e5_rad_of_torch(name, rng):
     In the CPU solve and the whole batch path, so the shipped models' accuracy is unchanged.
     """
     solver = load_solver(name)
-    assert isinstance(solver, CpuNetworkSolver)
+    assert isinstance(solver, NetworkSolver) and solver.fast is not None
     poses = forward_kinematics(sample_joints(3000, rng))
-    reference = NetworkSolver.from_name(name).predict_torch(poses)
+    reference = _torch_path(name)(poses)
     np.testing.assert_allclose(solver.fast(poses), reference, atol=1e-5)
     np.testing.assert_allclose(solver.predict(poses), reference, atol=1e-5)
 
@@ -251,3 +251,8 @@ def test_single_pose_projection_is_the_batch_projection(position, on_axis, quat)
         else:
             np.testing.assert_allclose(one.joints[k], solutions.joints[0, k], rtol=0, atol=1e-12)
             assert all(-np.pi - 1e-12 <= v <= np.pi + 1e-12 for v in one.joints[k])
+
+
+def _torch_path(name: str):
+    """The torch module of a model's checkpoint: the reference of every other engine."""
+    return NetworkSolver(load_model(name, torch_free=False), engine='torch').batch_engine()

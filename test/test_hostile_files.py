@@ -12,6 +12,7 @@ import zipfile
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
 from ik_net_ros.bounded_files import MAX_YAML_DEPTH
+from ik_net_ros.engines.folding import MAX_OPS
 from ik_net_ros.errors import CheckpointError, DatasetError
 from ik_net_ros.kinematics.calibration_file import load_calibration
 from ik_net_ros.kinematics.geometry import (
@@ -21,10 +22,9 @@ from ik_net_ros.kinematics.geometry import (
     OFFSET_TOLERANCE,
 )
 from ik_net_ros.kinematics.true_arm import TrueArm
-from ik_net_ros.networks.weights import load_weights, save_weights
-from ik_net_ros.resources import model_path
-from ik_net_ros.solver.cpu_network import CpuNetworkSolver
-from ik_net_ros.solver.folded import MAX_OPS
+from ik_net_ros.model import load_model
+from ik_net_ros.solver.network import NetworkSolver
+from model_util import load_weights, model_path, save_weights
 import numpy as np
 import pytest
 import yaml
@@ -183,7 +183,7 @@ def test_hostile_weights_are_refused_before_use(tmp_path):
         case('eps', 'batchnorm', bad_batchnorm_eps)
     for path, match in cases.items():
         with pytest.raises(CheckpointError, match=match) as info:
-            CpuNetworkSolver(path)
+            NetworkSolver(load_model(path))
         assert str(path) in str(info.value)
 
 
@@ -239,7 +239,7 @@ def test_any_plan_gives_a_finite_solver_or_a_checkpoint_error(tmp_path_factory):
         node[place[-1]] = value
         path = _write(folder, arrays, {**meta, 'plan': plan})
         try:
-            solver = CpuNetworkSolver(path)
+            solver = NetworkSolver(load_model(path))
         except CheckpointError:
             return
         out = solver.predict(np.tile([[0.2, 0.0, 0.2, 0.0, 0.0, 0.0, 1.0]], (3, 1)))
@@ -255,7 +255,7 @@ import os, sys
 sys.path.insert(0, {test_dir!r})
 import torch
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY
-from ik_net_ros.training.checkpoint import save_checkpoint
+from model_util import save_checkpoint
 import _pair_models
 calls, die_at = [0], int(sys.argv[1])
 real = {{name: getattr(os, name) for name in ('replace', 'fsync', 'write')}}
@@ -288,7 +288,7 @@ def test_a_save_killed_at_any_step_never_loads_a_mix(tmp_path):
 
     from _pair_models import KWARGS, model
     from ik_net_ros.kinematics import DEFAULT_GEOMETRY
-    from ik_net_ros.training.checkpoint import save_checkpoint
+    from model_util import save_checkpoint
     import torch
     script = tmp_path / 'save_and_die.py'
     script.write_text(_SAVE_AND_DIE.format(test_dir=os.path.dirname(__file__)))
@@ -330,7 +330,7 @@ def test_a_save_killed_at_any_step_never_loads_a_mix(tmp_path):
 
 def _torch_network(path, probe):
     """Return the checkpoint's network output for ``probe`` (the torch path)."""
-    from ik_net_ros.training.checkpoint import load_checkpoint
+    from model_util import load_checkpoint
     import torch
     with torch.no_grad():
         model = load_checkpoint(path).model.eval()
@@ -339,9 +339,7 @@ def _torch_network(path, probe):
 
 def _raw_network(path, probe):
     """Return the weights file's network output for ``probe`` (the torch-free path)."""
-    from ik_net_ros.solver.fast import NumpyForward
-    arrays, meta = load_weights(path.with_suffix('.npz'))
-    return NumpyForward(meta['plan'], arrays)(np.asarray(probe, np.float32))
+    return NetworkSolver(load_model(path.with_suffix('.npz'))).predict(probe)
 
 
 @SETTINGS

@@ -23,10 +23,10 @@ from ik_net_ros.errors import (
     TrainingError,
 )
 from ik_net_ros.kinematics import forward_kinematics, JOINT_LOWER, JOINT_UPPER
-from ik_net_ros.resources import model_path
+from ik_net_ros.model.checkpoint_file import weights_digest
 from ik_net_ros.training import loop
-from ik_net_ros.training.checkpoint import load_checkpoint, save_checkpoint, weights_digest
 from ik_net_ros.training.config import TrainConfig
+from model_util import load_checkpoint, model_path, save_checkpoint
 import numpy as np
 import pytest
 import torch

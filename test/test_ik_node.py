@@ -317,8 +317,7 @@ def test_a_swap_to_a_hostile_calibration_or_model_is_refused_and_the_old_solver_
     import json
     import os
 
-    from ik_net_ros.networks.weights import load_weights, save_weights
-    from ik_net_ros.resources import model_path
+    from model_util import load_weights, model_path, save_weights
     import numpy as np
     deep, huge, zero = tmp_path / 'deep.yaml', tmp_path / 'huge.yaml', tmp_path / 'zero.yaml'
     deep.write_text('format: ik_net_ros.calibration\ngeometry: ' + '[' * 100_000 + ']' * 100_000)

@@ -127,8 +127,8 @@ def test_round_trip_with_joint_offsets_and_link_errors():
     commanded angles.
     """
     from ik_net_ros.kinematics import ArmGeometry
-    from ik_net_ros.kinematics.reach import project_and_solve
-    from ik_net_ros.kinematics.scalar import project_and_solve_one
+    from ik_net_ros.kinematics.projection import project_and_solve
+    from ik_net_ros.kinematics.projection_one_pose import project_and_solve_one
     from ik_net_ros.kinematics.torch_fk import forward_kinematics_torch
     import torch
     g = ArmGeometry(upper_arm_z=0.1291, forearm=0.1232, tool=0.1268,
@@ -186,7 +186,7 @@ def test_wrap_is_the_same_angle_in_minus_pi_to_pi(angle):
     The same angle (cos and sin agree), in (-pi, pi] give or take rounding, pi stays pi.
     """
     from ik_net_ros.kinematics.inverse import _wrap
-    from ik_net_ros.kinematics.scalar import _wrap as wrap_one
+    from ik_net_ros.kinematics.projection_one_pose import _wrap as wrap_one
     wrapped = float(_wrap(np.array([angle]))[0])
     assert wrapped == wrap_one(angle)
     assert -np.pi - 1e-15 < wrapped <= np.pi + 1e-15

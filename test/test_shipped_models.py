@@ -2,10 +2,9 @@
 
 from ik_net_ros import load_solver
 from ik_net_ros.data import make_synthetic
+from ik_net_ros.evaluation.accuracy import pose_accuracy
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, within_limits
-from ik_net_ros.resources import model_path
-from ik_net_ros.training.checkpoint import load_checkpoint
-from ik_net_ros.training.metrics import pose_accuracy
+from ik_net_ros.model import load_model
 import numpy as np
 import pytest
 
@@ -21,9 +20,9 @@ def fresh():
 
 @pytest.mark.parametrize('name', NAMES)
 def test_shipped_model_carries_its_card(name):
-    ckpt = load_checkpoint(model_path(name), geometry=DEFAULT_GEOMETRY)
-    assert ckpt.network == name
-    info = ckpt.info
+    model = load_model(name, torch_free=False)
+    assert model.network == name and model.geometry == DEFAULT_GEOMETRY
+    info = model.metadata
     assert info['train_config']['network'] == name
     assert info['data']['rows'] > 100_000
     assert 'held_out' in info['metrics'] and 'validation' in info['metrics']

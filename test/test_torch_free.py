@@ -10,9 +10,9 @@ import subprocess
 import sys
 
 from ik_net_ros.errors import CheckpointError
-from ik_net_ros.networks.weights import load_weights, save_weights
-from ik_net_ros.resources import model_path
-from ik_net_ros.solver.cpu_network import CpuNetworkSolver
+from ik_net_ros.model import load_model
+from ik_net_ros.solver.network import NetworkSolver
+from model_util import load_weights, model_path, save_weights
 import numpy as np
 import pytest
 
@@ -45,7 +45,7 @@ assert abs(many[0] - one).max() < 1e-5, (many[0], one)
 print(type(s).__name__)
 """)
     assert proc.returncode == 0, proc.stderr
-    assert 'CpuNetworkSolver' in proc.stdout
+    assert 'NetworkSolver' in proc.stdout
 
 
 def test_cli_and_ik_node_run_without_torch():
@@ -92,7 +92,7 @@ def test_damaged_or_degenerate_weights_files_are_refused(tmp_path):
         bad[key].flat[0] = value
         save_weights(tmp_path / 'bad.npz', bad, meta)  # a valid digest over bad content
         with pytest.raises(CheckpointError):
-            CpuNetworkSolver(tmp_path / 'bad.npz')
+            NetworkSolver(load_model(tmp_path / 'bad.npz'))
     (tmp_path / 'foreign.npz').write_bytes(b'PK\x03\x04 not really')
     with pytest.raises(CheckpointError):
         load_weights(tmp_path / 'foreign.npz')

@@ -13,7 +13,7 @@ from ik_net_ros import load_solver
 from ik_net_ros.data import block_split, load_dataset
 from ik_net_ros.data.tracker_rows import in_base_frame
 from ik_net_ros.errors import DatasetError
-from ik_net_ros.hardware.simulated_tracker import simulate_recording, SimulatedTracker
+from ik_net_ros.evaluation.real_arm_errors import workspace_truth
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, forward_kinematics, sample_joints
 from ik_net_ros.kinematics.calibration import calibrate, TrackerFit
 from ik_net_ros.kinematics.calibration_file import (
@@ -35,9 +35,9 @@ from ik_net_ros.kinematics.tracker_setup import (
     TrackerSetup,
 )
 from ik_net_ros.kinematics.true_arm import TrueArm
+from ik_net_ros.sim.tracker import simulate_recording, SimulatedTracker
+from ik_net_ros.sim.true_arm_recording import record
 from ik_net_ros.tools import cli
-from ik_net_ros.tools.true_arm import record
-from ik_net_ros.training.against_measured import workspace_truth
 import numpy as np
 import pytest
 

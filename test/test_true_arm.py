@@ -100,11 +100,11 @@ def test_driver_truth_tracker_and_collector_over_ros(ros, tmp_path):
 def test_the_tracker_node_sees_the_arm_as_a_camera_would(ros):
     """Its own frame, a marker off the tool, stamps late, swapped markers now and then."""
     from builtin_interfaces.msg import Time
-    from ik_net_ros.hardware.simulated_tracker import SWAPPED_MARKER
     from ik_net_ros.kinematics.rigid import pose_from_xyz_rpy
     from ik_net_ros.kinematics.tracker_setup import TrackerSetup
     from ik_net_ros.nodes.conversions import array_to_pose
     from ik_net_ros.nodes.tracker_node import TrackerNode
+    from ik_net_ros.sim.tracker import SWAPPED_MARKER
     frame, marker = [0.3, -0.35, 0.2, 10.0, -20.0, 25.0], [0.03, 0.015, 0.01, 0.0, 0.0, 0.0]
     node = TrackerNode(context=ros.context, parameter_overrides=[
         Parameter('frame_id', value='camera'), Parameter('frame_xyz_rpy', value=frame),

@@ -31,7 +31,7 @@ from ik_net_ros.kinematics.inverse import (
     pick_branch,
     REASONS,
 )
-from ik_net_ros.kinematics.reach import is_reachable, project_and_solve, project_pose
+from ik_net_ros.kinematics.projection import is_reachable, project_and_solve, project_pose
 from ik_net_ros.kinematics.rotations import canonical_quat, quat_angle, quat_to_matrix
 from ik_net_ros.kinematics.validation import as_joint_array, as_pose_array
 

@@ -153,7 +153,7 @@ def ik_solutions(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> IkSolutions
     poses
         (7,) or (N, 7) [x, y, z, qx, qy, qz, qw], metres, base frame. The orientation must
         be one the arm can take (no roll, yaw towards the position); see
-        :func:`ik_net_ros.kinematics.reach.project_pose` for arbitrary targets.
+        :func:`ik_net_ros.kinematics.projection.project_pose` for arbitrary targets.
     geometry
         The arm's geometry (default: ROBOTIS's humble description).
 
@@ -191,8 +191,8 @@ def solve_yaw_pitch(dx: np.ndarray, y: np.ndarray, z: np.ndarray, q1: np.ndarray
     position lies in the yaw's plane); their cosines and sines where the caller has them (the
     projection does: no sin or cos is then computed). The closed form proper, shared by
     :func:`ik_solutions` and the projection;
-    :func:`ik_net_ros.kinematics.scalar.project_and_solve_one` is its single-pose twin (the same
-    float operations: tests hold the two to equality).
+    :func:`~ik_net_ros.kinematics.projection_one_pose.project_and_solve_one` is its single-pose
+    twin (the same float operations: tests hold the two to equality).
 
     ``closed_form=False``: reachability only (``valid`` and ``reason``; ``joints`` and
     ``strict`` None), about a third less work, for a network that makes its own joints.

@@ -3,7 +3,7 @@ The solution of a target nearest a seed (where the arm is), for continuous, safe
 
 A target has up to four exact solutions inside the joint limits: two elbows for each of the
 two yaw candidates of its projection (reaching forward, or behind over the base; see
-:mod:`ik_net_ros.kinematics.reach`), and joint1 = +pi and -pi are one yaw. The rule here:
+:mod:`ik_net_ros.kinematics.projection`), and joint1 = +pi and -pi are one yaw. The rule here:
 
 1. **Candidates**: every exact solution inside the limits, plus each solution brought to the
    seed's side of joint1's +-pi seam and clamped into the limits where that still puts the
@@ -35,7 +35,7 @@ from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.forward import forward_kinematics
 from ik_net_ros.kinematics.geometry import ArmGeometry, clamp_to_limits, DEFAULT_GEOMETRY
 from ik_net_ros.kinematics.inverse import REACHABLE, REASONS
-from ik_net_ros.kinematics.reach import project_both
+from ik_net_ros.kinematics.projection import project_both
 from ik_net_ros.kinematics.rotations import quat_angle
 import numpy as np
 

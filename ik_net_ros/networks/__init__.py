@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import importlib
 
-__all__ = ['NETWORKS', 'OriginalIKNet', 'ImprovedIKNet', 'FocusedIKNet', 'ResidualBlock',
-           'IKModel', 'build_network', 'count_parameters', 'ACTIVATIONS']
+__all__ = ['NETWORKS', 'NETWORK_NAMES', 'OriginalIKNet', 'ImprovedIKNet', 'FocusedIKNet',
+           'ResidualBlock', 'IKModel', 'build_network', 'count_parameters', 'ACTIVATIONS']
 
-# torch is imported only when a torch name is used: the torch-free weights file and its numpy
-# inference (ik_net_ros.networks.weights) live in this package too, for CPU inference without it
+# torch is imported only when a torch name is used: NETWORK_NAMES serves the torch-free model
+# checks (ik_net_ros.model) without it
 _LAZY = {'FocusedIKNet': 'focused', 'ImprovedIKNet': 'improved', 'ResidualBlock': 'improved',
          'OriginalIKNet': 'original', 'IKModel': 'model', 'ACTIVATIONS': 'layers',
          'count_parameters': 'layers'}
+
+# the registry's names, known without importing torch (a test keeps the two equal)
+NETWORK_NAMES = ('original', 'improved', 'focused')
 
 
 def __getattr__(name: str):

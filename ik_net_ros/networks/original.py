@@ -31,5 +31,5 @@ class OriginalIKNet(nn.Module):
         return self.layers(x)  # (N, 7) -> (N, 4)
 
     def inference_plan(self, prefix: str = 'network') -> dict:
-        """Torch-free form: one chain of layers (see ik_net_ros.solver.fast)."""
+        """Torch-free form: one chain of layers (see ik_net_ros.engines.numpy_engine)."""
         return {'kind': 'chain', 'ops': sequence_plan(self.layers, f'{prefix}.layers')}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-import math
 import re
 from typing import Any
 
@@ -19,6 +18,7 @@ from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import DESCRIPTIONS, within_limits
 from ik_net_ros.kinematics.collision import MAX_CLEARANCE
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME_NAMES
+from ik_net_ros.rules import int_in, is_number, number_in, Range
 import numpy as np
 from rcl_interfaces.msg import (
     FloatingPointRange,
@@ -57,57 +57,21 @@ class Spec:
     fixed: bool = False
 
 
-def _is_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) \
-        and math.isfinite(value)
-
-
 def positive(value) -> bool:
-    return _is_number(value) and value > 0
+    return is_number(value) and value > 0
 
 
 def non_negative(value) -> bool:
-    return _is_number(value) and value >= 0
+    return is_number(value) and value >= 0
 
 
-@dataclass(frozen=True)
-class Range:
-    """
-    The rule 'a number in [lo, hi]', which ROS tools also see.
-
-    (lo, hi] with ``low_open``; whole numbers with ``integer``. ROS tools see it
-    declared as the parameter's ``floating_point_range`` / ``integer_range`` (``ros2 param
-    describe``, rqt's sliders).
-    """
-
-    lo: float
-    hi: float
-    low_open: bool = False
-    integer: bool = False
-
-    def __call__(self, value) -> bool:
-        if self.integer:
-            return isinstance(value, int) and not isinstance(value, bool) \
-                and self.lo <= value <= self.hi
-        return _is_number(value) and (self.lo < value if self.low_open else self.lo <= value) \
-            and value <= self.hi
-
-    def descriptor_fields(self) -> dict:
-        if self.integer:
-            return {'integer_range': [IntegerRange(from_value=int(self.lo), to_value=int(self.hi),
-                                                   step=1)]}
-        return {'floating_point_range': [FloatingPointRange(
-            from_value=float(self.lo), to_value=float(self.hi), step=0.0)]}
-
-
-def number_in(lo: float, hi: float, low_open: bool = False) -> Range:
-    """
-    Return a finite number in [lo, hi] ((lo, hi] with ``low_open``).
-
-    Every rule bounds what the code downstream can take (a timer of
-    1e300 s or a duration of 1e10 s crash rclpy).
-    """
-    return Range(lo, hi, low_open)
+def range_descriptor(rule: Range) -> dict:
+    """Return a Range as ROS declares it: ``floating_point_range`` or ``integer_range``."""
+    if rule.integer:
+        return {'integer_range': [IntegerRange(from_value=int(rule.lo), to_value=int(rule.hi),
+                                               step=1)]}
+    return {'floating_point_range': [FloatingPointRange(
+        from_value=float(rule.lo), to_value=float(rule.hi), step=0.0)]}
 
 
 MAX_PERIOD = 3600.0  # s: the longest period or duration a parameter takes
@@ -135,15 +99,10 @@ def topic_name(value) -> bool:
     return True
 
 
-def int_in(lo: int, hi: int) -> Range:
-    """Return a whole number in [lo, hi]."""
-    return Range(lo, hi, integer=True)
-
-
 def joint_vector(value) -> bool:
     """Four finite joint angles (rad) inside the limits."""
     return isinstance(value, (list, tuple, np.ndarray)) and len(value) == 4 \
-        and all(_is_number(v) for v in value) and bool(within_limits(np.asarray(value, float)))
+        and all(is_number(v) for v in value) and bool(within_limits(np.asarray(value, float)))
 
 
 def string_list(length: int) -> Callable[[Any], bool]:
@@ -182,7 +141,7 @@ def declare_parameters(node: Node, specs: dict[str, Spec]) -> None:
         descriptor = ParameterDescriptor(
             description=text, additional_constraints=spec.need, read_only=spec.fixed,
             dynamic_typing=_takes_numbers(spec.default) and spec.check is not None,
-            **(spec.check.descriptor_fields() if isinstance(spec.check, Range) else {}))
+            **(range_descriptor(spec.check) if isinstance(spec.check, Range) else {}))
         try:
             value = node.declare_parameter(name, spec.default, descriptor).value
         except InvalidParameterValueException as e:  # outside the descriptor's range
@@ -226,7 +185,7 @@ EXECUTOR = Spec('auto', "rclpy executor spinning the node: events (rclpy's Event
 
 def _box(value) -> bool:
     return isinstance(value, (list, tuple, np.ndarray)) and len(value) == 6 \
-        and all(_is_number(v) and abs(v) <= 100 for v in value) \
+        and all(is_number(v) and abs(v) <= 100 for v in value) \
         and all(value[i] < value[i + 1] for i in (0, 2, 4))
 
 

@@ -3,7 +3,7 @@ The ``tracker`` node: a simulated pose tracker (camera marker, motion capture).
 
 It reads the simulated arm's true tool pose (``sim/true_tool_pose``, from the driver with a
 ``true_arm``) and publishes what a tracker would measure
-(:class:`~ik_net_ros.hardware.simulated_tracker.SimulatedTracker`): a marker's pose (``marker``
+(:class:`~ik_net_ros.sim.tracker.SimulatedTracker`): a marker's pose (``marker``
 on the tool) in the tracker's own frame (``frame``, named ``frame_id``), with noise and a share
 of swapped-marker outliers, at most ``rate`` times per second, stamped ``latency`` seconds
 after the instant it shows.
@@ -15,7 +15,6 @@ import math
 
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
-from ik_net_ros.hardware.simulated_tracker import SimulatedTracker
 from ik_net_ros.kinematics.rigid import pose_from_xyz_rpy
 from ik_net_ros.kinematics.tracker_setup import (
     check_xyz_rpy,
@@ -35,6 +34,7 @@ from ik_net_ros.nodes.params import (
     Spec,
 )
 from ik_net_ros.nodes.runner import run_node
+from ik_net_ros.sim.tracker import SimulatedTracker
 import numpy as np
 from rclpy.node import Node
 

@@ -5,26 +5,19 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from ik_net_ros.engines import ENGINES
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import ArmGeometry, DEFAULT_GEOMETRY, geometry_for
 from ik_net_ros.kinematics.calibration_file import load_calibration
-from ik_net_ros.networks.weights import weights_path
-from ik_net_ros.resources import model_path, share_dir
+from ik_net_ros.model import load_model, MODEL_SUFFIXES, shipped_models
+from ik_net_ros.model.device import check_device
 from ik_net_ros.solver.analytic import AnalyticSolver
 from ik_net_ros.solver.base import Solver
-from ik_net_ros.solver.cpu_network import ENGINES
+from ik_net_ros.solver.network import NetworkSolver
 from ik_net_ros.solver.refine import refine_joints
 
-__all__ = ['Solver', 'AnalyticSolver', 'load_solver', 'refine_joints', 'shipped_models']
-
-DEVICES = ('cpu', 'cuda', 'auto')
-MODEL_SUFFIXES = ('.pt', '.pth', '.npz')
-
-
-def shipped_models() -> list[str]:
-    """Names of the models in ``models/`` (each a checkpoint and its weights file)."""
-    folder = share_dir('models')
-    return sorted({p.stem for p in folder.glob('*.pt')}) if folder.is_dir() else []
+__all__ = ['Solver', 'AnalyticSolver', 'NetworkSolver', 'load_solver', 'refine_joints',
+           'shipped_models']
 
 
 def load_solver(name: str | Path = 'focused', device: str = 'cpu',
@@ -41,7 +34,8 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
     device
         'cpu', 'cuda', 'cuda:N' or 'auto' (cuda when available). 'analytic' runs on
         the CPU whatever the (valid) device. On 'cpu' a network runs from its torch-free
-        weights file (written beside every checkpoint): torch is never imported.
+        weights file (written beside every checkpoint): torch is never imported unless
+        engine 'torch' is asked for.
     geometry
         The arm geometry targets are given in (default: the checkpoint's for a
         network, ROBOTIS's humble description for 'analytic'). A network solves for a
@@ -56,10 +50,10 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
         (joint offsets, link lengths). The closed form solves in it exactly; a network's
         answer is refined in it (its training arm was the nominal one).
     engine
-        What runs a network's large batches on the CPU: 'auto' (ONNX Runtime where
-        installed, else the numpy twin), 'numpy' or 'onnxruntime' (see
-        :class:`~ik_net_ros.solver.cpu_network.CpuNetworkSolver`). Single poses and small
-        batches always run on the numpy twin.
+        What runs a network's large batches: 'auto' (on the CPU ONNX Runtime where
+        installed, else the numpy twin; torch on a GPU), 'numpy', 'onnxruntime' or 'torch'
+        (see :class:`~ik_net_ros.solver.network.NetworkSolver`). Single poses and small
+        batches on the CPU always run on the numpy twin.
 
     Raises
     ------
@@ -72,9 +66,7 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
         An unreadable or malformed calibration file.
 
     """
-    if not isinstance(device, str) or not (device in DEVICES or (
-            device.startswith('cuda:') and device[5:].isdigit())):
-        raise ConfigError(f'unknown device {device!r}; expected one of {DEVICES} or cuda:N')
+    check_device(device)
     if engine not in ENGINES:
         raise ConfigError(f'unknown engine {engine!r}; expected one of {ENGINES}')
     try:
@@ -88,17 +80,7 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
         if base_height is not None:
             geometry = replace(geometry, base_height=base_height)
         return AnalyticSolver(geometry)
-    path = Path(str(name))
-    if path.suffix not in MODEL_SUFFIXES:
-        if str(name) not in shipped_models():
-            raise ConfigError(f'unknown solver {str(name)!r}: expected analytic, '
-                              f'{", ".join(shipped_models())} or a model path (*.pt, *.npz)')
-        path = model_path(str(name))
-    weights = weights_path(path)
-    if device == 'cpu' and weights.is_file():
-        from ik_net_ros.solver.cpu_network import CpuNetworkSolver
-        return CpuNetworkSolver(weights, str(name), geometry, base_height, engine)
-    from ik_net_ros.solver.network import NetworkSolver  # torch: CUDA, or no weights file
-    return NetworkSolver.from_name(str(path.with_suffix('.pt')) if path.suffix == '.npz'
-                                   else str(name), device=device, geometry=geometry,
-                                   base_height=base_height)
+    if str(name) not in shipped_models() and Path(str(name)).suffix not in MODEL_SUFFIXES:
+        raise ConfigError(f'unknown solver {str(name)!r}: expected analytic, '
+                          f'{", ".join(shipped_models())} or a model path (*.pt, *.npz)')
+    return NetworkSolver(load_model(name), engine, device, geometry, base_height, str(name))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ik_net_ros.kinematics import IkSolutions
 from ik_net_ros.kinematics.inverse import closed_form, closed_form_one
-from ik_net_ros.kinematics.scalar import OneSolution
+from ik_net_ros.kinematics.projection_one_pose import OneSolution
 from ik_net_ros.solver.base import Solver
 import numpy as np
 

@@ -32,7 +32,11 @@ from ik_net_ros.kinematics.closest_reachable import closest_reachable
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.inverse import closed_form
 from ik_net_ros.kinematics.nearest import DEFAULT_MAX_JUMP, nearest_solutions
-from ik_net_ros.kinematics.scalar import OneSolution, project_and_solve_one, validate_pose
+from ik_net_ros.kinematics.projection_one_pose import (
+    OneSolution,
+    project_and_solve_one,
+    validate_pose,
+)
 from ik_net_ros.kinematics.validation import (
     as_joint_array,
     as_pose_array,
@@ -224,7 +228,7 @@ class Solver(ABC):
         poses
             (7,) or (N, 7) [x, y, z, qx, qy, qz, qw]; metres, base frame. Quaternions are
             normalised; orientations the arm cannot take are projected (see
-            :mod:`ik_net_ros.kinematics.reach`).
+            :mod:`ik_net_ros.kinematics.projection`).
         refine
             Add damped Gauss-Newton steps with the analytic Jacobian.
         on_unreachable

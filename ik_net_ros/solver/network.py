@@ -1,105 +1,171 @@
-"""A trained IKNet as a solver: normalised network inference in batches on CPU or CUDA."""
+"""
+A trained network as a solver: one class over (model, engine).
+
+What every learned solver does around its network, whatever engine runs it: targets for another
+base height are translated into the training frame, a correction model's output is added to its
+closed form, and for another arm than the training one (a calibration) the answer is refined in
+that arm's geometry.
+
+Engines (:mod:`ik_net_ros.engines`): single poses and small batches on the CPU always run on the
+numpy twin (nothing to load but numpy: a process that loads a network and solves peaks at 43 MB,
+231 MB with torch); large batches on the engine asked for, 'auto' being ONNX Runtime where
+installed (about 1.5x the numpy twin's rate per core on focused, ``make bench``), else the twin,
+said once in the log. On a GPU everything runs on torch.
+"""
 
 from __future__ import annotations
 
 from dataclasses import replace
-from pathlib import Path
+import logging
+import threading
 
-from ik_net_ros.errors import CheckpointError
-from ik_net_ros.kinematics import ArmGeometry
-from ik_net_ros.resources import model_path
-from ik_net_ros.solver.fast import compile_numpy
-from ik_net_ros.solver.learned import LearnedSolver
-from ik_net_ros.training.checkpoint import Checkpoint, load_checkpoint
-from ik_net_ros.training.device import resolve_device
+from ik_net_ros.engines import ENGINES
+from ik_net_ros.engines.numpy_engine import NumpyForward
+from ik_net_ros.errors import CheckpointError, ConfigError
+from ik_net_ros.kinematics import ArmGeometry, clamp_to_limits, IkSolutions
+from ik_net_ros.kinematics.projection_one_pose import OneSolution
+from ik_net_ros.model import ModelFile
+from ik_net_ros.model.device import check_device
+from ik_net_ros.solver.analytic import closed_form, closed_form_one
+from ik_net_ros.solver.base import SMALL_BATCH, Solver
+from ik_net_ros.solver.refine import refine_joints
 import numpy as np
-import torch
 
-__all__ = ['NetworkSolver']
+__all__ = ['NetworkSolver', 'ENGINES']
 
-BATCH = 65536  # poses per forward pass on a GPU: bounds memory on small GPUs
-# on a CPU, chunks whose activations stay in cache: 2x the throughput of 65536 (make bench)
-CPU_BATCH = 2048
-FAST_BATCH = 64  # up to this many poses, the numpy twin beats torch on the CPU
+log = logging.getLogger(__name__)
 
 
-class NetworkSolver(LearnedSolver):
+class NetworkSolver(Solver):
     """
-    Runs an :class:`~ik_net_ros.networks.IKModel` from a checkpoint with torch (CPU or CUDA).
+    A :class:`~ik_net_ros.model.ModelFile` serving targets given in ``geometry``.
 
-    Small CPU batches go through the numpy twin.
+    Parameters
+    ----------
+    model
+        The trained model (:func:`ik_net_ros.model.load_model`).
+    engine
+        'auto', 'numpy', 'onnxruntime' or 'torch': what runs large batches.
+    device
+        'cpu', 'cuda', 'cuda:N' or 'auto' (cuda where available; imports torch).
+    geometry
+        The arm geometry targets come in (default: the model's).
+    base_height
+        Replaces the base height of that geometry (m).
+    name
+        What the solver was asked for by (default: the model's path).
+
+    Raises
+    ------
+    ConfigError
+        On construction: an unknown engine or device, cuda without a GPU, 'onnxruntime'
+        asked for and not installed.
+    CheckpointError
+        On construction: a correction model asked to serve another arm than its own.
+
     """
 
-    def __init__(self, checkpoint: Checkpoint, name: str, device: str = 'cpu',
-                 geometry: ArmGeometry | None = None):
-        super().__init__(name, checkpoint.geometry, geometry, checkpoint.correction)
-        self.checkpoint = checkpoint
-        self._device = resolve_device(device)
-        self.device = self._device.type
-        self.model = checkpoint.model.to(self._device).eval()
-        # torch spreads its own work over the cores; a GPU takes the whole batch (BATCH at a
-        # time) rather than the CPU's cache-sized chunks
-        self.parallel = False
-        if self._device.type == 'cuda':
-            self.batch_chunk = None
-        # small CPU batches (the live node's single targets) skip torch's per-op dispatch
-        self.fast = compile_numpy(checkpoint.model) if self._device.type == 'cpu' else None
-
-    @classmethod
-    def from_name(cls, name: str, device: str = 'cpu', geometry: ArmGeometry | None = None,
-                  base_height: float | None = None) -> NetworkSolver:
-        """
-        Load a shipped model by name, or a checkpoint by path.
-
-        Parameters
-        ----------
-        name
-            'original', 'improved', 'focused' (the shipped models) or a checkpoint's path.
-        device
-            'cpu', 'cuda', 'cuda:N' or 'auto' (cuda when available).
-        geometry
-            The geometry targets come in (default: the checkpoint's).
-        base_height
-            Replaces the base height of that geometry (m).
-
-        Raises
-        ------
-        CheckpointError
-            Missing, corrupt or mismatched checkpoint.
-        ConfigError
-            Bad device.
-
-        """
-        resolve_device(device)  # a bad device is reported before any file is read
-        path = Path(name) if name.endswith(('.pt', '.pth')) else model_path(name)
-        if not path.is_file():
-            raise CheckpointError(f'model {name!r}: no checkpoint at {path} (train one with '
-                                  '`ik_net_ros train`, or give a path)')
-        checkpoint = load_checkpoint(path)
-        geometry = geometry or checkpoint.geometry
+    def __init__(self, model: ModelFile, engine: str = 'auto', device: str = 'cpu',
+                 geometry: ArmGeometry | None = None, base_height: float | None = None,
+                 name: str | None = None):
+        if engine not in ENGINES:
+            raise ConfigError(f'unknown engine {engine!r}; expected one of {ENGINES}')
+        check_device(device)
+        trained = model.geometry
+        geometry = geometry or trained
         if base_height is not None:
             geometry = replace(geometry, base_height=base_height)
-        return cls(checkpoint, name=name, device=device, geometry=geometry)
+        super().__init__(geometry)
+        self.model = model
+        self.name = name or str(model.path or model.network)
+        self.engine = engine
+        self._device = None
+        if device != 'cpu':
+            from ik_net_ros.model.device import resolve_device
+            self._device = resolve_device(device)
+        self.device = 'cpu' if self._device is None else self._device.type
+        # the numpy twin: single poses and small batches on the CPU (None on a GPU)
+        self.fast = NumpyForward(model.plan, model.arrays) if self.device == 'cpu' else None
+        self._batch = None  # the large-batch engine, made on the first large batch
+        self._batch_lock = threading.Lock()
+        if self.device == 'cuda' or engine == 'torch':
+            self.parallel = False  # torch spreads its own work (a GPU takes the whole batch)
+        if self.device == 'cuda':
+            self.batch_chunk = None
+        if engine == 'onnxruntime' and self.batch_engine() is self.fast:
+            raise ConfigError('engine onnxruntime: not available (pip install onnx onnxruntime)')
+        # another arm than the training one (a calibration): the network's answer is a first
+        # guess that Gauss-Newton steps take to this arm's exact solution
+        self.calibrated = replace(geometry, base_height=trained.base_height) != trained
+        # a correction model: its output is added to the closed form of its own (calibrated)
+        # arm, so it only carries what the parametric calibration leaves (sag...)
+        self.correction = model.correction == 'analytic'
+        self.uses_closed_form = self.correction  # a plain network makes its own joints
+        if self.correction and self.calibrated:
+            raise CheckpointError(
+                f'{self.name}: a correction of the closed form for geometry '
+                f'{trained.as_dict()} cannot serve geometry {geometry.as_dict()} (give it its '
+                'own calibration)')
+        # targets for another base height: the chain only moves along z, so the network
+        # sees them translated into the frame it was trained in (one model serves both)
+        self.z_shift = trained.base_height - geometry.base_height
 
-    @torch.no_grad()
+    def batch_engine(self):
+        """
+        Return the engine that runs large batches (made once, thread-safe).
+
+        ONNX Runtime, where asked for or 'auto' on the CPU and installed, else the numpy twin;
+        torch on a GPU or when asked for.
+        """
+        with self._batch_lock:
+            if self._batch is None:
+                self._batch = self._make_batch_engine()
+        return self._batch
+
+    def _make_batch_engine(self):
+        if self.device == 'cuda' or self.engine == 'torch':
+            from ik_net_ros.engines.torch_engine import TorchForward
+            from ik_net_ros.model.device import resolve_device
+            return TorchForward(self.model.to_torch(), self._device or resolve_device('cpu'))
+        if self.engine == 'numpy':
+            return self.fast
+        from ik_net_ros.engines.onnx_engine import EngineUnavailable, OnnxForward
+        try:
+            return OnnxForward(self.fast.folded)
+        except EngineUnavailable as e:
+            log.warning('large batches run on the numpy twin: %s', e)
+            return self.fast
+
     def predict(self, targets: np.ndarray) -> np.ndarray:
-        """Raw network output (N, 4) rad for projected poses (N, 7); no clamping."""
-        if self.fast is not None and len(targets) <= FAST_BATCH:
-            return self.fast(np.asarray(targets, dtype=np.float32)).astype(np.float64)
-        return self.predict_torch(targets)
-
-    @torch.no_grad()
-    def predict_torch(self, targets: np.ndarray) -> np.ndarray:
-        """Return the reference path: the torch model, in batches of BATCH (GPU) or CPU_BATCH."""
-        x = torch.as_tensor(targets, dtype=torch.float32)
-        batch = BATCH if self._device.type == 'cuda' else CPU_BATCH
-        out = [self.model(x[i:i + batch].to(self._device)).cpu()
-               for i in range(0, len(x), batch)]
-        if self._device.type == 'cuda':
-            torch.cuda.synchronize(self._device)
-        return torch.cat(out).numpy().astype(np.float64)
+        """Raw network output (N, 4) rad for poses (N, 7) in the training frame."""
+        x = np.asarray(targets, dtype=np.float32)
+        run = self.fast if self.fast is not None and len(x) <= SMALL_BATCH \
+            else self.batch_engine()
+        return np.asarray(run(x), np.float64)
 
     def predict_one(self, target: list[float]) -> np.ndarray:
+        """Raw network output (4,) for one pose given as 7 floats in the training frame."""
         if self.fast is not None:  # one pose as a 1-D vector: the fewest conversions
             return self.fast.one(target)
         return self.predict(np.array([target]))[0]
+
+    def _solve(self, targets: np.ndarray, solutions: IkSolutions) -> np.ndarray:
+        shifted = targets + np.array([0.0, 0.0, self.z_shift, 0.0, 0.0, 0.0, 0.0]) \
+            if self.z_shift else targets
+        joints = self.predict(shifted)
+        if self.correction:
+            joints = joints + closed_form(solutions)
+        if self.calibrated:
+            joints = refine_joints(targets, clamp_to_limits(joints), self.geometry)
+        return joints
+
+    def _solve_one(self, target: list[float], solution: OneSolution) -> np.ndarray:
+        shifted = [target[0], target[1], target[2] + self.z_shift, *target[3:]] \
+            if self.z_shift else target
+        joints = self.predict_one(shifted)
+        if self.correction:
+            joints = joints + closed_form_one(solution)
+        if self.calibrated:
+            joints = refine_joints(np.array([target]), clamp_to_limits(
+                np.asarray(joints, float))[None], self.geometry)[0]
+        return joints

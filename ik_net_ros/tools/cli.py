@@ -22,15 +22,14 @@ COMMANDS: dict[str, tuple[str, str]] = {
     'evaluate': ('ik_net_ros.tools.evaluate', 'accuracy of a model on a dataset'),
     'calibrate': ('ik_net_ros.tools.calibrate',
                   "identify a real arm's joint offsets and link lengths from measured poses"),
-    'true-arm': ('ik_net_ros.tools.true_arm',
+    'true-arm': ('ik_net_ros.sim.true_arm_recording',
                  'a simulated imperfect arm (and a recording of it) for the sim driver'),
-    'calibration-demo': ('ik_net_ros.tools.calibration_demo',
+    'calibration-demo': ('ik_net_ros.sim.calibration_demo',
                          'calibration and learned correction of a simulated imperfect arm'),
     'export': ('ik_net_ros.tools.export',
                'write the torch-free weights file (.npz) beside a checkpoint'),
     'info': ('ik_net_ros.tools.info', 'what a checkpoint carries: network, training, metrics'),
-    'demo': ('ik_net_ros.tools.demo', 'live IK on a simulated arm over real DDS'),
-    'bench': ('ik_net_ros.tools.bench', 'accuracy, speed and memory of the solvers; ROS latency'),
+    'demo': ('ik_net_ros.sim.demo', 'live IK on a simulated arm over real DDS'),
 }
 
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 from pathlib import Path
 import tempfile
 
+from ik_net_ros import rules
 from ik_net_ros.data import import_iknet_recording, load_dataset, make_synthetic, PoseJointSet
 from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.kinematics import ArmGeometry, DEFAULT_GEOMETRY
 from ik_net_ros.kinematics.tracker_setup import check_xyz_rpy
+from ik_net_ros.rules import argparse_type, whole_number
 
 __all__ = ['DATA_HELP', 'load_data', 'print_metrics', 'geometry_from_args', 'writable_output',
            'require_rows', 'number_in', 'count_in']
@@ -37,17 +38,7 @@ def load_data(spec: str, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> PoseJointS
 
 def number_in(lo: float, hi: float, low_open: bool = False):
     """Return an argparse type: a finite float in [lo, hi] ((lo, hi] with ``low_open``)."""
-    def parse(text: str) -> float:
-        try:
-            value = float(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f'{text!r} is not a number') from None
-        if not (math.isfinite(value) and (lo < value if low_open else lo <= value)
-                and value <= hi):
-            bracket = '(' if low_open else '['
-            raise argparse.ArgumentTypeError(f'{text} is not in {bracket}{lo:g}, {hi:g}]')
-        return value
-    return parse
+    return argparse_type(rules.number_in(lo, hi, low_open))
 
 
 def xyz_rpy(distance: float):
@@ -63,15 +54,7 @@ def xyz_rpy(distance: float):
 
 def count_in(lo: int, hi: int):
     """Return an argparse type: a whole number in [lo, hi]."""
-    def parse(text: str) -> int:
-        try:
-            value = _whole_number(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f'{text!r} is not a whole number') from None
-        if not lo <= value <= hi:
-            raise argparse.ArgumentTypeError(f'{text} is not in {lo}..{hi}')
-        return value
-    return parse
+    return argparse_type(rules.int_in(lo, hi))
 
 
 def _synthetic_spec(spec: str) -> tuple[int, int]:
@@ -89,8 +72,8 @@ def _synthetic_spec(spec: str) -> tuple[int, int]:
     try:
         if not 1 <= len(parts) <= 2:
             raise ValueError('one or two numbers')
-        rows = _whole_number(parts[0])
-        seed = _whole_number(parts[1]) if len(parts) > 1 else 0
+        rows = whole_number(parts[0])
+        seed = whole_number(parts[1]) if len(parts) > 1 else 0
         if not 1 <= rows <= MAX_SYNTHETIC_ROWS:
             raise ValueError(f'rows must be in 1..{MAX_SYNTHETIC_ROWS:,}')
         if not 0 <= seed < 2 ** 63:
@@ -99,14 +82,6 @@ def _synthetic_spec(spec: str) -> tuple[int, int]:
         raise DatasetError(f'bad synthetic spec {spec!r}: expected synthetic:ROWS[:SEED] ({e})'
                            ) from e
     return rows, seed
-
-
-def _whole_number(text: str) -> int:
-    """'1000', '1e6' or '1_000' as an int; ValueError for fractions, inf, NaN, words."""
-    value = float(text)
-    if not math.isfinite(value) or value != int(value):
-        raise ValueError(f'{text!r} is not a whole number')
-    return int(value)
 
 
 def writable_output(path: str | Path, what: str = 'output') -> Path:

@@ -10,6 +10,12 @@ import time
 from ik_net_ros.atomic import atomic_write
 from ik_net_ros.data.tracker_rows import in_base_frame
 from ik_net_ros.errors import ConfigError, DatasetError
+from ik_net_ros.evaluation.accuracy import pose_accuracy
+from ik_net_ros.evaluation.real_arm_errors import (
+    errors_against_measured,
+    plot_errors,
+    usable_rows,
+)
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, is_reachable
 from ik_net_ros.kinematics.calibration_file import (
     load_calibration,
@@ -27,12 +33,6 @@ from ik_net_ros.tools.common import (
     require_rows,
     writable_output,
 )
-from ik_net_ros.training.against_measured import (
-    errors_against_measured,
-    plot_errors,
-    usable_rows,
-)
-from ik_net_ros.training.metrics import pose_accuracy
 import numpy as np
 from tqdm import tqdm
 

@@ -1,16 +1,17 @@
 """
-``ik_net_ros export``: write the torch-free weights file (``.npz``) beside a checkpoint.
+``ik_net_ros export``: write a model's two files again from its checkpoint.
 
-For CPU inference without torch (``train`` writes it already; this is for older checkpoints).
+For CPU inference without torch the weights file (``.npz``) must sit beside the checkpoint
+(``train`` writes both); this writes the pair again for an older checkpoint, or one whose
+weights file was lost or damaged.
 """
 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from ik_net_ros.resources import model_path
-from ik_net_ros.training.checkpoint import export_weights, load_checkpoint
+from ik_net_ros.model import load_model, save_model
+from ik_net_ros.model.weights_file import weights_path
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -19,8 +20,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     for name in args.model:
-        path = Path(name) if Path(name).suffix in ('.pt', '.pth') else model_path(name)
-        checkpoint = load_checkpoint(path, pair=False)  # the pair is what this rewrites
-        written = export_weights(path, checkpoint.model, checkpoint.info)
+        # the checkpoint is the source; the pair is what this rewrites
+        model = load_model(name, torch_free=False, pair=False)
+        written = weights_path(save_model(model, model.path).path)
         print(f'wrote {written} ({written.stat().st_size / 1e6:.2f} MB)')
     return 0

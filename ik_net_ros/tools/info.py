@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 
-from ik_net_ros.networks import count_parameters
-from ik_net_ros.resources import model_path
-from ik_net_ros.training.checkpoint import load_checkpoint
+from ik_net_ros.model import load_model
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -17,16 +14,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    path = Path(args.model) if args.model.endswith(('.pt', '.pth')) else model_path(args.model)
-    ckpt = load_checkpoint(path)
-    info = ckpt.info
+    model = load_model(args.model, torch_free=False)
+    path = model.path
+    info = {'network': model.network, 'network_kwargs': model.network_kwargs,
+            'geometry': model.geometry.as_dict(), 'correction': model.correction,
+            **model.metadata}
     if args.json:
         print(json.dumps(info, indent=1, default=str))
         return 0
     cfg, metrics = info.get('train_config', {}), info.get('metrics', {})
     print(f'{path}  ({path.stat().st_size / 1024:.0f} KiB)')
     print(f'network      {info["network"]} {info["network_kwargs"] or "(shipped size)"}, '
-          f'{count_parameters(ckpt.model.network):,} parameters')
+          f'{_parameters(model):,} parameters')
     print(f'geometry     base height {info["geometry"]["base_height"]} m')
     print(f'data         {info.get("data", {}).get("args_data", "?")}, '
           f'{info.get("data", {}).get("rows", "?")} rows')
@@ -46,3 +45,10 @@ def run(args: argparse.Namespace) -> int:
                   f'{m.get("joint_mse", float("nan")):.3g}')
     print(f'created      {info.get("created")} with torch {info.get("torch_version")}')
     return 0
+
+
+def _parameters(model) -> int:
+    """Trainable parameters: every array but the normalisation and BatchNorm statistics."""
+    statistics = ('pose_mean', 'pose_std', 'joint_mean', 'joint_std', 'running_mean',
+                  'running_var')
+    return sum(a.size for k, a in model.arrays.items() if not k.endswith(statistics))

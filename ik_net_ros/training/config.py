@@ -1,88 +1,72 @@
-"""The training configuration: one typed dataclass, stored in every checkpoint."""
+"""The training configuration: one typed dataclass, stored in every checkpoint, and its flags."""
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
-import math
+import argparse
+from dataclasses import asdict, dataclass, field, fields, MISSING
+import json
 
 from ik_net_ros.errors import ConfigError
+from ik_net_ros.networks import NETWORK_NAMES
+from ik_net_ros.rules import int_in, number_in, Range, whole_number
 
-__all__ = ['TrainConfig', 'LOSSES', 'SCHEDULES', 'MONITORS']
-
-
-def _whole(lo: int, hi: int):
-    return lambda v: isinstance(v, int) and not isinstance(v, bool) and lo <= v <= hi
-
-
-def _real(lo: float, hi: float, low_open: bool = False):
-    return lambda v: isinstance(v, (int, float)) and not isinstance(v, bool) \
-        and math.isfinite(v) and (lo < v if low_open else lo <= v) and v <= hi
-
+__all__ = ['TrainConfig', 'LOSSES', 'SCHEDULES', 'MONITORS', 'RULES']
 
 LOSSES = ('joint', 'task', 'joint+task')
 MONITORS = ('loss', 'joint_mse', 'position_mm_median')
 SCHEDULES = ('none', 'cosine', 'plateau')
+DEVICES = ('cpu', 'cuda', 'auto')
+RULES = {'epochs': int_in(1, 1_000_000),
+         # batch_size 1 would skip every BatchNorm batch and train nothing
+         'batch_size': Range(2, 10_000_000, integer=True,
+                             why='BatchNorm needs 2 samples per batch'),
+         'patience': int_in(1, 1_000_000),
+         'threads': Range(0, 4096, integer=True, why='0: torch chooses'),
+         'seed': int_in(0, 2 ** 63 - 1), 'lr': number_in(0.0, 10.0, low_open=True),
+         'weight_decay': number_in(0.0, 10.0), 'task_weight': number_in(0.0, 1e6)}
+
+
+def _setting(default, help_text: str, choices: tuple | None = None, fine_tuning=None):
+    """
+    Return a field with its command-line help.
+
+    ``fine_tuning``: the default with ``--target measured`` (a few thousand measured rows: small
+    steps, small batches), where it differs.
+    """
+    metadata = {'help': help_text, 'choices': choices, 'fine_tuning': fine_tuning}
+    if isinstance(default, dict):
+        return field(default_factory=dict, metadata=metadata)
+    return field(default=default, metadata=metadata)
 
 
 @dataclass
 class TrainConfig:
-    """
-    How to train one network.
+    """How to train one network; each field's help is its command-line flag's (``--help``)."""
 
-    Attributes
-    ----------
-    network
-        Registry name (original, improved, focused).
-    network_kwargs
-        Constructor arguments (empty = the shipped size).
-    epochs
-        Upper bound on epochs.
-    batch_size
-        Samples per step.
-    lr
-        Adam's learning rate.
-    weight_decay
-        Adam's L2 penalty.
-    schedule
-        'none', 'cosine' (to lr * 1e-3 over ``epochs``) or 'plateau' (x0.3 after
-        ``patience // 2`` epochs without improvement).
-    patience
-        Stop after this many epochs without a better validation loss.
-    loss
-        'joint' (joint-space MSE, the paper's), 'task' (tool position and orientation
-        error through the torch forward kinematics) or 'joint+task'.
-    task_weight
-        Weight of the task term in 'joint+task'.
-    seed
-        Seeds torch's initialisation and the batch order.
-    device
-        'cpu', 'cuda' or 'auto'.
-    threads
-        Torch CPU threads (0 = torch's default).
-    normalize
-        Z-score inputs and outputs with training-set statistics (False feeds raw
-        poses and predicts raw joints, as the original IKNet did).
-    monitor
-        The validation figure early stopping and the kept epoch follow: 'loss' (the
-        training loss on validation data), 'joint_mse' or 'position_mm_median'.
-
-    """
-
-    network: str = 'focused'
-    network_kwargs: dict = field(default_factory=dict)
-    epochs: int = 60
-    batch_size: int = 1024
-    lr: float = 2e-3
-    weight_decay: float = 0.0
-    schedule: str = 'cosine'
-    patience: int = 10
-    loss: str = 'joint'
-    task_weight: float = 1.0
-    seed: int = 0
-    device: str = 'cpu'
-    threads: int = 0
-    normalize: bool = True
-    monitor: str = 'loss'
+    network: str = _setting('focused', 'registered network', NETWORK_NAMES)
+    network_kwargs: dict = _setting({}, 'constructor arguments as JSON, e.g. \'{"width": 128}\' '
+                                        '(empty: the shipped size)')
+    epochs: int = _setting(60, 'upper bound on epochs', fine_tuning=150)
+    batch_size: int = _setting(1024, 'samples per step', fine_tuning=64)
+    lr: float = _setting(2e-3, "Adam's learning rate", fine_tuning=1e-4)
+    weight_decay: float = _setting(0.0, "Adam's L2 penalty")
+    schedule: str = _setting('cosine', 'none, cosine (to lr * 1e-3 over the epochs) or plateau '
+                                       '(x0.3 after patience // 2 epochs without improvement)',
+                             SCHEDULES)
+    patience: int = _setting(10, 'stop after this many epochs without a better validation '
+                                 'figure', fine_tuning=1000)
+    loss: str = _setting('joint', "joint (joint-space MSE, the paper's), task (tool position "
+                                  'and orientation error through the torch forward kinematics) '
+                                  'or joint+task', LOSSES)
+    task_weight: float = _setting(1.0, 'weight of the task term in joint+task')
+    seed: int = _setting(0, "seeds torch's initialisation and the batch order")
+    device: str = _setting('cpu', 'cpu, cuda or auto', DEVICES)
+    threads: int = _setting(0, "torch CPU threads (0: torch's default)")
+    normalize: bool = _setting(True, 'z-score inputs and outputs with training-set statistics '
+                                     '(--no-normalize feeds raw poses and predicts raw joints, '
+                                     'as the original IKNet did)')
+    monitor: str = _setting('loss', 'validation figure for early stopping and the kept epoch',
+                            MONITORS)
 
     def __post_init__(self):
         """
@@ -91,31 +75,58 @@ class TrainConfig:
         Raises
         ------
         ConfigError
-            An unknown choice or a value out of its range (batch_size 1 would
-            skip every BatchNorm batch and train nothing).
+            An unknown choice or a value out of its range.
 
         """
-        for name, choices in (('loss', LOSSES), ('monitor', MONITORS),
-                              ('schedule', SCHEDULES)):
-            if getattr(self, name) not in choices:
-                raise ConfigError(f'{name} must be one of {choices}, got {getattr(self, name)!r}')
-        rules = (
-            ('epochs', _whole(1, 1_000_000), 'a whole number in 1..1000000'),
-            ('batch_size', _whole(2, 10_000_000), 'a whole number in 2..10000000 (BatchNorm '
-                                                  'needs 2 samples per batch)'),
-            ('patience', _whole(1, 1_000_000), 'a whole number in 1..1000000'),
-            ('threads', _whole(0, 4096), 'a whole number in 0..4096 (0: torch chooses)'),
-            ('seed', _whole(0, 2 ** 63 - 1), 'a whole number in 0..2**63-1'),
-            ('lr', _real(0.0, 10.0, low_open=True), 'a finite number in (0, 10]'),
-            ('weight_decay', _real(0.0, 10.0), 'a finite number in [0, 10]'),
-            ('task_weight', _real(0.0, 1e6), 'a finite number in [0, 1e6]'),
-        )
-        for name, check, need in rules:
-            if not check(getattr(self, name)):
-                raise ConfigError(f'{name} = {getattr(self, name)!r} refused: needs {need}')
+        for f in fields(self):
+            choices = f.metadata.get('choices')
+            if choices and getattr(self, f.name) not in choices:
+                raise ConfigError(f'{f.name} must be one of {choices}, got '
+                                  f'{getattr(self, f.name)!r}')
+        for name, rule in RULES.items():
+            if not rule(getattr(self, name)):
+                raise ConfigError(f'{name} = {getattr(self, name)!r} refused: needs {rule.need}')
         if not isinstance(self.network_kwargs, dict):
             raise ConfigError(f'network_kwargs must be a dict (JSON object), got '
                               f'{type(self.network_kwargs).__name__}')
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
+        """Add a flag for every field (``--batch-size``; ``--no-normalize`` for a True bool)."""
+        for f in fields(cls):
+            default = f.default if f.default is not MISSING else f.default_factory()
+            help_text, fine = f.metadata['help'], f.metadata['fine_tuning']
+            if isinstance(default, bool):
+                parser.add_argument(f'--no-{f.name.replace("_", "-")}', dest=f.name,
+                                    action='store_false', help=help_text)
+                continue
+            # parsed here, checked by __post_init__: the message names the field and its rule
+            kind = (whole_number if RULES[f.name].integer else float) if f.name in RULES else \
+                json.loads if isinstance(default, dict) else str
+            if fine is not None:
+                help_text += f' (default {default}; {fine} with --target measured)'
+            parser.add_argument(f'--{f.name.replace("_", "-")}', type=kind,
+                                choices=f.metadata['choices'],
+                                default=None if fine is not None else default, help=help_text)
+
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, fine_tuning: bool = False) -> TrainConfig:
+        """
+        Return the config the flags of :meth:`add_arguments` give.
+
+        Raises
+        ------
+        ConfigError
+            A value out of its range.
+
+        """
+        values = {}
+        for f in fields(cls):
+            value = getattr(args, f.name)
+            if value is None and f.metadata['fine_tuning'] is not None:
+                value = f.metadata['fine_tuning'] if fine_tuning else f.default
+            values[f.name] = value
+        return cls(**values)

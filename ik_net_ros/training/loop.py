@@ -15,9 +15,9 @@ from ik_net_ros.data import Normalization, PoseJointSet
 from ik_net_ros.errors import ConfigError, TrainingError
 from ik_net_ros.kinematics import ArmGeometry, DEFAULT_GEOMETRY
 from ik_net_ros.kinematics.torch_fk import forward_kinematics_torch
+from ik_net_ros.model.device import resolve_device
 from ik_net_ros.networks import build_network, IKModel
 from ik_net_ros.training.config import TrainConfig
-from ik_net_ros.training.device import resolve_device
 import numpy as np
 import torch
 from tqdm import tqdm

@@ -1,5 +1,5 @@
 """
-``ik_net_ros bench`` (``make bench``).
+The benchmark harness: ``make bench`` (``python -m benchmarks.run --output docs``).
 
 The paper's three comparisons reproduced on this machine (accuracy, CPU/GPU inference time, memory)
 for the shipped variants, the closed form and a numerical IK from PyPI side by side, plus
@@ -21,13 +21,14 @@ import time
 from ik_net_ros.data import make_synthetic
 from ik_net_ros.resources import share_dir
 from ik_net_ros.solver import load_solver
-from ik_net_ros.tools import bench_solvers as solvers_bench
-from ik_net_ros.tools.bench_peak import fp32_peak, network_profile
-from ik_net_ros.tools.bench_report import write_report
 from ik_net_ros.tools.common import count_in, HELD_OUT_SEED, number_in
 import numpy as np
 import torch
 from tqdm import tqdm
+
+from benchmarks import solvers as solvers_bench
+from benchmarks.peak import fp32_peak, network_profile
+from benchmarks.report import write_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -112,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
             results['ikpy'] = solvers_bench.ikpy_peer(urdf, held.poses, args.ikpy_poses)
             bar.update(1)
         if rates:
-            from ik_net_ros.tools.bench_ros import node_start, ros_latency
+            from benchmarks.ros_latency import node_start, ros_latency
             results['node_start'] = node_start(names, progress=bar)
             model = 'focused' if 'focused' in args.models else args.models[0]
             results['ros'] = ros_latency(model, rates, args.ros_duration, progress=bar)
@@ -124,3 +125,14 @@ def run(args: argparse.Namespace) -> int:
     print(path.read_text())
     print(f'wrote {path} and charts in {out}/')
     return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the benchmarks from the command line; returns the exit code."""
+    parser = argparse.ArgumentParser(prog='python -m benchmarks.run', description=__doc__)
+    add_arguments(parser)
+    return run(parser.parse_args(argv))
+
+
+if __name__ == '__main__':
+    sys.exit(main())

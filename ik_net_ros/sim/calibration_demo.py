@@ -78,9 +78,9 @@ def run(args: argparse.Namespace) -> int:
 def _whole_workspace(f: dict) -> None:
     """Print the truth over the whole workspace: targets uniform in the joint limits."""
     from ik_net_ros import load_solver
+    from ik_net_ros.evaluation.real_arm_errors import workspace_truth
     from ik_net_ros.kinematics.calibration_file import load_tracker_setup
     from ik_net_ros.kinematics.true_arm import TrueArm
-    from ik_net_ros.training.against_measured import workspace_truth
     arm, setup = TrueArm.load(f['true_arm.yaml']), load_tracker_setup(f['calibration.yaml'])
     print('\n## true tool error (mm) over the whole workspace: 10,000 targets uniform in the '
           'joint limits, as the tracker sees them')

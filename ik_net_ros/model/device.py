@@ -1,16 +1,15 @@
-"""Device choice shared by training and the solver."""
+"""Device choice shared by training and the solver (torch is imported only to answer)."""
 
 from __future__ import annotations
 
 from ik_net_ros.errors import ConfigError
-import torch
 
-__all__ = ['resolve_device', 'DEVICES']
+__all__ = ['resolve_device', 'check_device', 'DEVICES']
 
 DEVICES = ('cpu', 'cuda', 'auto')
 
 
-def resolve_device(device: str) -> torch.device:
+def resolve_device(device: str):
     """
     'cpu' | 'cuda' | 'cuda:N' | 'auto' -> a torch.device.
 
@@ -20,6 +19,7 @@ def resolve_device(device: str) -> torch.device:
         Unknown name, or cuda requested where torch sees no GPU.
 
     """
+    import torch
     name = str(device)
     if name == 'auto':
         return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -31,3 +31,18 @@ def resolve_device(device: str) -> torch.device:
                               '(use cpu or auto)')
         return torch.device(name)
     raise ConfigError(f'unknown device {name!r}; expected one of {DEVICES}')
+
+
+def check_device(device) -> None:
+    """
+    Refuse a name that is not 'cpu', 'cuda', 'cuda:N' or 'auto', without importing torch.
+
+    Raises
+    ------
+    ConfigError
+        Naming the value and the choices.
+
+    """
+    if not isinstance(device, str) or not (device in DEVICES or (
+            device.startswith('cuda:') and device[5:].isdigit())):
+        raise ConfigError(f'unknown device {device!r}; expected one of {DEVICES} or cuda:N')

@@ -1,7 +1,7 @@
 """
 The numpy twin: a fast, torch-free inference path.
 
-A network's folded form (:mod:`ik_net_ros.solver.folded`: normalisation and BatchNorm already
+A network's folded form (:mod:`ik_net_ros.engines.folding`: normalisation and BatchNorm already
 inside the Linear layers) compiled to a short list of numpy float32 layers, so a forward pass is a
 few ``x @ W + b`` and activations. For one pose this runs several times faster than torch eager
 (whose per-op dispatch dominates at batch 1); the tests check it equals the torch model within 1e-5
@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import warnings
 
-from ik_net_ros.networks.weights import model_arrays
-from ik_net_ros.solver.folded import fold_plan, Step
+from ik_net_ros.engines.folding import fold_plan, Step
 import numpy as np
 
 __all__ = ['compile_numpy', 'NumpyForward']
@@ -328,4 +327,6 @@ def compile_numpy(model) -> NumpyForward:
     plan = getattr(model.network, 'inference_plan', None)
     if plan is None:
         raise TypeError(f'{type(model.network).__name__} supplies no inference_plan()')
-    return NumpyForward(plan(), model_arrays(model))
+    arrays = {k: v.detach().cpu().double().numpy() for k, v in model.state_dict().items()
+              if v.is_floating_point()}
+    return NumpyForward(plan(), arrays)

@@ -225,16 +225,16 @@ def _solve_yaw_pitch(dx, y, z, c1, s1, cp, sp, g: ArmGeometry, both: bool = True
 
 
 def _half_angle(c: float, s: float) -> tuple[float, float]:
-    """:func:`ik_net_ros.kinematics.reach._half_angle` for one angle."""
+    """:func:`ik_net_ros.kinematics.projection._half_angle` for one angle."""
     return (abs(s), math.copysign(1.0 - c, s)) if c < 0.0 else (1.0 + c, s)
 
 
 def project_and_solve_one(p: list[float], g: ArmGeometry = DEFAULT_GEOMETRY,
                           both: bool = True) -> tuple[list[float], OneSolution]:
     """
-    Apply the projection rule of :mod:`ik_net_ros.kinematics.reach` for one validated pose.
+    Apply the projection rule of :mod:`ik_net_ros.kinematics.projection` for one validated pose.
 
-    And the closed-form solutions of the projected pose (:func:`ik_net_ros.kinematics.reach.
+    And the closed-form solutions of the projected pose (:func:`ik_net_ros.kinematics.projection.
     project_and_solve`'s float operations). ``both=False`` skips the elbow-down branch when elbow
     up is strictly inside the limits (then reported as not valid): the branch rule's pick is the
     same, one solution cheaper.

@@ -16,7 +16,6 @@ import math
 
 from ik_net_ros.data import PoseJointSet, save_dataset
 from ik_net_ros.errors import ConfigError
-from ik_net_ros.hardware.simulated_tracker import simulate_recording, SimulatedTracker
 from ik_net_ros.kinematics import forward_kinematics
 from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.kinematics.rigid import pose_from_xyz_rpy
@@ -27,6 +26,7 @@ from ik_net_ros.kinematics.tracker_setup import (
     TrackerSetup,
 )
 from ik_net_ros.kinematics.true_arm import TrueArm
+from ik_net_ros.sim.tracker import simulate_recording, SimulatedTracker
 from ik_net_ros.tools.common import count_in, number_in, writable_output, xyz_rpy
 import numpy as np
 

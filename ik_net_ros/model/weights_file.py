@@ -1,18 +1,18 @@
 """
-The torch-free weights file: what CPU inference needs, read with numpy alone.
+The weights file (``.npz``): what inference needs, read with numpy alone.
 
-Written beside every checkpoint (``model.pt`` -> ``model.npz``): the state dict as float32
-arrays and, in a ``__meta__`` entry (UTF-8 JSON), the network's name, arguments and inference
-form (:func:`ik_net_ros.networks.layers.sequence_plan`), the arm geometry, the correction kind
-and the checkpoint's metrics. The same digest discipline as checkpoints: a SHA-256 over the
-metadata and every array is stored and checked on load, so a flipped byte is a CheckpointError,
-and non-finite or degenerate content is refused whatever the digest says.
+One of the two files of a :class:`~ik_net_ros.model.ModelFile` (only
+:mod:`ik_net_ros.model.model_file` calls this module), written beside every checkpoint
+(``model.pt`` -> ``model.npz``): the state dict as float32 arrays and, in a ``__meta__`` entry
+(UTF-8 JSON), the network's name, arguments and inference form
+(:func:`ik_net_ros.networks.layers.sequence_plan`), the arm geometry, the correction kind and the
+checkpoint's metrics. The same digest discipline as checkpoints: a SHA-256 over the metadata and
+every array is stored and checked on load, so a flipped byte is a CheckpointError, and non-finite
+or degenerate content is refused whatever the digest says.
 
-One model, two files: the weights file carries its checkpoint's digest (``checkpoint_sha256``),
-and whichever of the two is loaded, the other one beside it must carry the same model, or
-both are refused by name: a save killed between its two writes, or a file copied over one of
-the pair, never runs a network other than the one ``info`` and the torch path show. Reading
-the checkpoint's digest needs no torch (:func:`checkpoint_digest`).
+The weights file carries its checkpoint's digest (``checkpoint_sha256``); reading the checkpoint's
+digest needs no torch (:func:`checkpoint_digest`), so the pair is checked without it
+(:func:`check_pair`).
 """
 
 from __future__ import annotations
@@ -27,10 +27,9 @@ import zipfile
 from ik_net_ros.atomic import atomic_write
 from ik_net_ros.bounded_files import load_npz, open_limited
 from ik_net_ros.errors import CheckpointError
-from ik_net_ros.kinematics.geometry import geometry_from_dict
 import numpy as np
 
-__all__ = ['FORMAT', 'VERSION', 'weights_path', 'save_weights', 'load_weights', 'model_arrays',
+__all__ = ['FORMAT', 'VERSION', 'weights_path', 'write_weights', 'read_weights',
            'checkpoint_digest', 'check_pair', 'MAX_MODEL_BYTES']
 
 FORMAT = 'ik_net_ros.weights'
@@ -38,12 +37,6 @@ VERSION = 1
 _META = '__meta__'
 MAX_MODEL_BYTES = 64 << 20  # the shipped models are 0.1-1 MB; an IKNet of 64 MB is no IKNet
 _MAX_PICKLE_BYTES = 1 << 20
-
-
-def model_arrays(model) -> dict[str, np.ndarray]:
-    """Return the state dict of an IKModel as float64 numpy arrays (no torch import)."""
-    return {k: v.detach().cpu().double().numpy() for k, v in model.state_dict().items()
-            if v.is_floating_point()}
 
 
 def weights_path(checkpoint: str | Path) -> Path:
@@ -61,7 +54,7 @@ def _digest(meta: dict, arrays: dict[str, np.ndarray]) -> str:
     return digest.hexdigest()
 
 
-def save_weights(path: str | Path, arrays: dict[str, np.ndarray], meta: dict) -> Path:
+def write_weights(path: str | Path, arrays: dict[str, np.ndarray], meta: dict) -> Path:
     """
     Write a weights file atomically; ``arrays`` are stored as float32.
 
@@ -85,7 +78,7 @@ def save_weights(path: str | Path, arrays: dict[str, np.ndarray], meta: dict) ->
     return path
 
 
-def load_weights(path: str | Path, pair: bool = True) -> tuple[dict[str, np.ndarray], dict]:
+def read_weights(path: str | Path) -> tuple[dict[str, np.ndarray], dict]:
     """
     Load the arrays and metadata of a weights file, checked.
 
@@ -93,16 +86,12 @@ def load_weights(path: str | Path, pair: bool = True) -> tuple[dict[str, np.ndar
     ----------
     path
         The weights file (.npz).
-    pair
-        Check that the checkpoint beside it (same name, ``.pt``), if any, is the same
-        model (:func:`check_pair`).
 
     Raises
     ------
     CheckpointError
         Missing, unreadable, oversized or damaged file, a digest mismatch, a
-        foreign or newer format, non-finite or degenerate content, a geometry that is not
-        an OM-X, or a checkpoint beside it that holds another model.
+        foreign or newer format.
 
     """
     path = Path(path)
@@ -122,15 +111,6 @@ def load_weights(path: str | Path, pair: bool = True) -> tuple[dict[str, np.ndar
             _digest(meta, arrays) != meta.get('sha256'):
         raise CheckpointError(f'{path}: damaged: the weights do not match the checksum saved '
                               'with them (copy the file again, or export it again)')
-    for key, array in arrays.items():
-        if not np.all(np.isfinite(array)):
-            raise CheckpointError(f'{path}: {key} holds NaN or inf')
-    try:
-        geometry_from_dict(meta.get('geometry'))
-    except ValueError as e:
-        raise CheckpointError(f'{path}: geometry is not an OM-X: {e}') from e
-    if pair:
-        check_pair(path, meta)
     return arrays, meta
 
 

@@ -67,7 +67,7 @@ def _stop(procs) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ik_net_ros.tools.demo_nodes import DemoMonitor, RecordingSweep
+    from ik_net_ros.sim.demo_nodes import DemoMonitor, RecordingSweep
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 

@@ -1,7 +1,7 @@
 """
 ONNX Runtime as the engine for large batches on the CPU.
 
-The graph is built in memory from a network's folded form (:mod:`ik_net_ros.solver.folded`),
+The graph is built in memory from a network's folded form (:mod:`ik_net_ros.engines.folding`),
 which comes from the torch-free weights file after its digest and content checks: no second
 artefact to keep in step, nothing torch. ONNX Runtime's GEMMs (MLAS) run this network at
 60-70 % of the machine's fp32 FMA peak, about twice the numpy twin's rate at large batches;
@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 
+from ik_net_ros.engines.folding import FoldedNetwork, Step
 from ik_net_ros.errors import IkNetError
-from ik_net_ros.solver.folded import FoldedNetwork, Step
 import numpy as np
 
 __all__ = ['EngineUnavailable', 'OnnxForward', 'onnx_model', 'OPSET']

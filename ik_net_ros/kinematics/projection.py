@@ -69,7 +69,7 @@ def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
     carried as cosine and sine pairs (the yaw's from the position, the pitch's from the
     requested x axis), so no sin or cos is computed: only the joint angles themselves cost an
     atan2. The single-pose twin
-    (:func:`ik_net_ros.kinematics.scalar.project_and_solve_one`) does the same float
+    (:func:`ik_net_ros.kinematics.projection_one_pose.project_and_solve_one`) does the same float
     operations, so both agree exactly (tests).
     """
     d = _directions(p, geometry)

@@ -21,7 +21,7 @@ import time
 
 from ik_net_ros.kinematics.paths import sweep_pose
 from ik_net_ros.nodes.runner import events_executor_class
-from ik_net_ros.tools.demo import _start_node, _stop
+from ik_net_ros.sim.demo import _start_node, _stop
 import numpy as np
 
 __all__ = ['ros_latency', 'node_start']

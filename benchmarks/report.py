@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ik_net_ros.tools.bench_report_batch import batch_sections, batch_verdicts, TARGET_THROUGHPUT
-from ik_net_ros.tools.bench_ros import BLOCK_S
 import numpy as np
+
+from benchmarks.report_batch import batch_sections, batch_verdicts, TARGET_THROUGHPUT
+from benchmarks.ros_latency import BLOCK_S
 
 __all__ = ['write_report', 'PAPER', 'ORIGINAL_PUBLISHED']
 

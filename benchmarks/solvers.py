@@ -9,10 +9,10 @@ import subprocess
 import sys
 import time
 
+from ik_net_ros.evaluation.accuracy import pose_accuracy
+from ik_net_ros.model import load_model
 from ik_net_ros.networks import count_parameters
 from ik_net_ros.solver import load_solver
-from ik_net_ros.solver.network import NetworkSolver
-from ik_net_ros.training.metrics import pose_accuracy
 import numpy as np
 import torch
 
@@ -55,7 +55,7 @@ def cpu_latency(name: str, poses: np.ndarray, repeats: int = 3000) -> dict:
         samples.append(time.perf_counter() - start)
     out = {'solve': _percentiles(samples)}
     if name != 'analytic':
-        reference = NetworkSolver.from_name(name)  # torch, beside the torch-free solver
+        reference = load_solver(name, engine='torch').batch_engine()  # torch, beside the twin
         x = torch.as_tensor(poses[:1], dtype=torch.float32)
         xs = np.asarray(poses[:1], dtype=np.float32)
         for label, fn in (('torch_eager', lambda: reference.model(x)),
@@ -129,7 +129,7 @@ def engines(name: str, poses: np.ndarray, repeats: int = 1000) -> dict:
     x32 = np.asarray(poses, np.float32)
     one = x32[:1]
     chunks = [x32[i:i + BATCH_CHUNK] for i in range(0, len(x32), BATCH_CHUNK)]
-    reference = NetworkSolver.from_name(name)
+    reference = load_solver(name, engine='torch').batch_engine()
     one_torch = torch.as_tensor(one)
 
     def batch1(fn) -> float:
@@ -143,7 +143,7 @@ def engines(name: str, poses: np.ndarray, repeats: int = 1000) -> dict:
         torch.set_num_threads(os.cpu_count() or 1)
         out['engines']['torch eager (CPU)'] = {
             'batch1_us': torch_b1,
-            'poses_per_s': _rate(lambda: reference.predict_torch(poses), len(poses))}
+            'poses_per_s': _rate(lambda: reference(poses), len(poses))}
     twin = numpy_solver.fast
     out['engines']['numpy twin'] = {
         'batch1_us': batch1(lambda: twin(one)),
@@ -157,7 +157,7 @@ def engines(name: str, poses: np.ndarray, repeats: int = 1000) -> dict:
     if torch.cuda.is_available():
         gpu = load_solver(name, device='cuda')
         out['engines']['torch (CUDA)'] = {
-            'poses_per_s': _rate(lambda: gpu.predict_torch(poses), len(poses))}
+            'poses_per_s': _rate(lambda: gpu.batch_engine()(poses), len(poses))}
     return out
 
 
@@ -194,7 +194,7 @@ def gpu_timing(name: str, poses: np.ndarray, repeats: int = 1000) -> dict | None
     if name == 'analytic' or not torch.cuda.is_available():
         return None
     solver = load_solver(name, device='cuda')
-    model = solver.model
+    model = solver.batch_engine().model
     one = torch.as_tensor(poses[:1], dtype=torch.float32, device='cuda')
     many = torch.as_tensor(poses, dtype=torch.float32, device='cuda')
     torch.cuda.reset_peak_memory_stats()
@@ -246,7 +246,7 @@ def memory(name: str) -> dict:
     """
     out = {}
     if name != 'analytic':
-        params = count_parameters(NetworkSolver.from_name(name).model.network)
+        params = count_parameters(load_model(name).to_torch().network)
         out['parameters'] = params
         out['parameter_bytes'] = params * 4
     proc = subprocess.run([sys.executable, '-c', _MEMORY_PROBE, name], capture_output=True,

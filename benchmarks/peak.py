@@ -144,7 +144,7 @@ def network_profile(folded, poses: np.ndarray, runs: int = 400) -> dict | None:
     per pose}}, or None where ONNX Runtime is not installed.
 
     """
-    from ik_net_ros.solver.onnx_engine import BLOCK, EngineUnavailable, OnnxForward
+    from ik_net_ros.engines.onnx_engine import BLOCK, EngineUnavailable, OnnxForward
     x = np.ascontiguousarray(np.resize(np.asarray(poses, np.float32), (BLOCK, 7)))
     with tempfile.TemporaryDirectory(prefix='ik_net_ros_profile_') as folder:
         try:

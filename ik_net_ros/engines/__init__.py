@@ -1,0 +1,34 @@
+"""
+What runs a trained network: engines behind one small protocol.
+
+An engine is a callable ``(N, 7) float32 poses -> (N, 4) joints`` (rad) over a model's weights;
+the solver (:class:`~ik_net_ros.solver.network.NetworkSolver`) picks one per batch size.
+
+| engine | module | needs | for |
+|---|---|---|---|
+| numpy twin | :mod:`.numpy_engine` | numpy | single poses and small batches (the live node) |
+| ONNX Runtime | :mod:`.onnx_engine` | onnx, onnxruntime | large CPU batches |
+| torch | :mod:`.torch_engine` | torch | CUDA, and the reference path on the CPU |
+
+All run the network's folded form or the torch module of the same weights and agree within
+1e-5 rad (tests).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import numpy as np
+
+__all__ = ['Engine', 'ENGINES']
+
+# the names a solver takes: 'auto' is the numpy twin for small batches and ONNX Runtime (where
+# installed) for large ones on the CPU, torch on a GPU
+ENGINES = ('auto', 'numpy', 'onnxruntime', 'torch')
+
+
+class Engine(Protocol):
+    """``(N, 7) float32 poses -> (N, 4) joints``; safe to call from several threads."""
+
+    def __call__(self, poses: np.ndarray) -> np.ndarray:
+        """Return the network's raw joints (N, 4) rad for poses (N, 7)."""

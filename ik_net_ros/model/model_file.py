@@ -1,0 +1,308 @@
+"""
+A trained model as one object, and the one place it is found, loaded, checked and saved.
+
+A :class:`ModelFile` is what a solver runs and what ``train`` produces: the network's name and
+arguments, its weights and normalisation (``arrays``), the torch-free inference ``plan``, the arm
+geometry it was trained for, the correction kind, and its metadata (training config, data
+summary, metrics, creation time). On disk it is two files that are one model: the checkpoint
+(``name.pt``, torch; :mod:`.checkpoint_file`) and the weights file (``name.npz``, numpy alone;
+:mod:`.weights_file`). :func:`save_model` writes both after one validation; :func:`load_model`
+reads the weights file without torch where it exists, checks the same things, and refuses a
+pair that holds two different models (a save killed between its two writes, or a file copied
+over one of them) by name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+import datetime
+from pathlib import Path
+
+from ik_net_ros.engines.numpy_engine import NumpyForward
+from ik_net_ros.errors import CheckpointError, ConfigError
+from ik_net_ros.kinematics import ArmGeometry, forward_kinematics, HOME_POSE
+from ik_net_ros.kinematics.geometry import geometry_from_dict
+from ik_net_ros.model.weights_file import (
+    check_pair,
+    read_weights,
+    weights_path,
+    write_weights,
+)
+from ik_net_ros.networks import NETWORK_NAMES
+from ik_net_ros.resources import share_dir
+import numpy as np
+
+__all__ = ['ModelFile', 'load_model', 'save_model', 'resolve_model', 'shipped_models',
+           'CORRECTIONS', 'MODEL_SUFFIXES']
+
+CORRECTIONS = (None, 'analytic')  # what a model's output is added to (None: nothing)
+MODEL_SUFFIXES = ('.pt', '.pth', '.npz')
+# poses a model must answer finitely: home, the zero pose, and a stretch of the workspace
+_PROBE_JOINTS = np.array([HOME_POSE, (0.0, 0.0, 0.0, 0.0), (1.5, 0.8, -0.9, 1.2),
+                          (-2.5, -1.2, 1.0, -1.0)])
+
+
+@dataclass(frozen=True, eq=False)
+class ModelFile:
+    """
+    A trained network with everything needed to run and describe it.
+
+    Attributes
+    ----------
+    network
+        Registered network name ('original', 'improved', 'focused').
+    network_kwargs
+        Its constructor arguments (empty: the shipped size).
+    geometry
+        The arm geometry it was trained for.
+    arrays
+        Its state dict (weights and the normalisation buffers) as float32 arrays.
+    plan
+        Its torch-free inference form (``network.inference_plan()``).
+    correction
+        'analytic' when its output is added to the closed form of ``geometry``, else None.
+    metadata
+        train_config, data, metrics, created (and torch_version where known).
+    path
+        The checkpoint it was read from or saved to (None for a model in memory).
+
+    """
+
+    network: str
+    network_kwargs: dict
+    geometry: ArmGeometry
+    arrays: dict
+    plan: dict
+    correction: str | None = None
+    metadata: dict = field(default_factory=dict)
+    path: Path | None = None
+
+    @property
+    def metrics(self) -> dict:
+        """Validation and held-out figures saved with the model."""
+        return self.metadata.get('metrics', {})
+
+    @classmethod
+    def from_torch(cls, model, network: str, network_kwargs: dict, geometry: ArmGeometry,
+                   correction: str | None = None, metadata: dict | None = None) -> ModelFile:
+        """
+        Return the model file of an :class:`~ik_net_ros.networks.IKModel` in memory.
+
+        Raises
+        ------
+        CheckpointError
+            The network supplies no torch-free inference form.
+
+        """
+        try:
+            plan = model.network.inference_plan()
+        except (AttributeError, TypeError) as e:
+            raise CheckpointError(f'network {network!r} has no torch-free inference form '
+                                  f'({e})') from e
+        arrays = {k: v.detach().cpu().float().numpy() for k, v in model.state_dict().items()
+                  if v.is_floating_point()}
+        return cls(network, dict(network_kwargs), geometry, arrays, plan, correction,
+                   {'created': _now(), **(metadata or {})})
+
+    def to_torch(self, device: str = 'cpu'):
+        """
+        Return the network as an eval-mode :class:`~ik_net_ros.networks.IKModel` (imports torch).
+
+        Raises
+        ------
+        CheckpointError
+            The arrays do not fit the network and its arguments.
+
+        """
+        from ik_net_ros.networks import build_network, IKModel
+        import torch
+        try:
+            model = IKModel(build_network(self.network, **self.network_kwargs), torch.zeros(7),
+                            torch.ones(7), torch.zeros(4), torch.ones(4))
+            state = {k: torch.as_tensor(v) for k, v in self.arrays.items()}
+            missing, unexpected = model.load_state_dict(state, strict=False)
+        except (KeyError, TypeError, ValueError, RuntimeError) as e:
+            raise CheckpointError(f'{self.path or "model"}: weights do not fit network '
+                                  f'{self.network!r} ({e})') from e
+        # BatchNorm's step counters are integers, kept in the checkpoint only; eval ignores them
+        if unexpected or any(not k.endswith('num_batches_tracked') for k in missing):
+            raise CheckpointError(f'{self.path or "model"}: weights do not fit network '
+                                  f'{self.network!r} (missing {missing}, unexpected '
+                                  f'{unexpected})')
+        return model.to(device).eval()
+
+    def with_metadata(self, **entries) -> ModelFile:
+        """Return this model with metadata entries added or replaced."""
+        return replace(self, metadata={**self.metadata, **entries})
+
+    def _info(self) -> dict:
+        return {'network': self.network, 'network_kwargs': self.network_kwargs,
+                'geometry': self.geometry.as_dict(), 'correction': self.correction,
+                **self.metadata}
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
+
+
+def shipped_models() -> list[str]:
+    """Names of the models in ``models/`` (each a checkpoint and its weights file)."""
+    folder = share_dir('models')
+    return sorted({p.stem for p in folder.glob('*.pt')}) if folder.is_dir() else []
+
+
+def resolve_model(source: str | Path) -> Path:
+    """
+    Return the checkpoint path a shipped model's name or a model path stands for.
+
+    A path to either file of a model (``.pt``, ``.pth`` or ``.npz``) is returned as given.
+
+    Raises
+    ------
+    ConfigError
+        Neither a shipped model's name nor a model path.
+
+    """
+    path = Path(str(source))
+    if path.suffix in MODEL_SUFFIXES:
+        return path
+    if str(source) not in shipped_models():
+        raise ConfigError(f'unknown model {str(source)!r}: expected '
+                          f'{", ".join(shipped_models()) or "a shipped model"} or a model path '
+                          '(*.pt, *.npz)')
+    return share_dir('models') / f'{source}.pt'
+
+
+def load_model(source: str | Path, *, torch_free: bool = True, pair: bool = True) -> ModelFile:
+    """
+    Read a model by shipped name or path, checked.
+
+    Parameters
+    ----------
+    source
+        'original' | 'improved' | 'focused', or either file of a model.
+    torch_free
+        Read the weights file (numpy only) where it exists; False reads the checkpoint
+        (torch) and all it carries (the whole training history).
+    pair
+        Refuse when the other file of the pair holds another model (off only to write
+        the pair again: ``ik_net_ros export``).
+
+    Raises
+    ------
+    ConfigError
+        An unknown name.
+    CheckpointError
+        Missing, unreadable, oversized, foreign or damaged files, content no solver
+        can use (:func:`check_model`), or two files that hold different models.
+
+    """
+    path = resolve_model(source)
+    weights = weights_path(path)
+    checkpoint = path if path.suffix != '.npz' else path.with_suffix('.pt')
+    if path.suffix == '.npz' or (torch_free and weights.is_file()):
+        arrays, meta = read_weights(weights)
+        if pair:
+            check_pair(weights, meta, checkpoint)
+        model = ModelFile(meta.get('network'), meta.get('network_kwargs') or {},
+                          _geometry(weights, meta.get('geometry')), arrays, meta.get('plan'),
+                          meta.get('correction'), _metadata(meta), checkpoint)
+    else:
+        if not checkpoint.is_file():
+            raise CheckpointError(f'{checkpoint}: no such checkpoint (train one with '
+                                  '`ik_net_ros train`, or give a path)')
+        from ik_net_ros.model.checkpoint_file import read_checkpoint
+        torch_model, info = read_checkpoint(checkpoint)
+        if pair and weights.is_file():
+            _check_weights_beside(checkpoint, weights, info.get('weights_sha256'))
+        model = ModelFile.from_torch(torch_model, info['network'], info.get('network_kwargs', {}),
+                                     _geometry(checkpoint, info.get('geometry')),
+                                     info.get('correction'), _metadata(info))
+        model = replace(model, path=checkpoint)
+    check_model(model, str(path))
+    return model
+
+
+def _geometry(path: Path, data) -> ArmGeometry:
+    try:
+        return geometry_from_dict(data)
+    except ValueError as e:
+        raise CheckpointError(f'{path}: geometry is not an OM-X: {e}') from e
+
+
+def _metadata(info: dict) -> dict:
+    keys = ('train_config', 'data', 'metrics', 'created', 'torch_version', 'weights_sha256',
+            'checkpoint_sha256')
+    return {k: info[k] for k in keys if k in info}
+
+
+def _check_weights_beside(checkpoint: Path, weights: Path, digest: str | None) -> None:
+    try:
+        _, meta = read_weights(weights)
+    except CheckpointError as e:
+        raise CheckpointError(f'{checkpoint}: the weights file beside it is unusable ({e}): '
+                              f'export again (`ik_net_ros export {checkpoint}`) or remove '
+                              'it') from e
+    check_pair(weights, meta, checkpoint, digest or '')
+
+
+def check_model(model: ModelFile, where: str = 'model') -> None:
+    """
+    Refuse content no solver can use, whatever its checksum says.
+
+    An unknown network or correction, non-finite weights or statistics, a zero or negative
+    normalisation std, a plan that does not fit the arrays, or a model that answers reachable
+    poses with NaN or inf.
+
+    Raises
+    ------
+    CheckpointError
+        Naming ``where`` and what is wrong.
+
+    """
+    if model.network not in NETWORK_NAMES:
+        raise CheckpointError(f'{where}: unknown network {model.network!r}')
+    if model.correction not in CORRECTIONS:
+        raise CheckpointError(f'{where}: unknown correction {model.correction!r}')
+    for name, array in model.arrays.items():
+        if not np.all(np.isfinite(array)):
+            raise CheckpointError(f'{where}: {name} holds NaN or inf (a diverged training run?)')
+    for name in ('pose_std', 'joint_std'):
+        if name in model.arrays and not np.all(model.arrays[name] > 0):
+            raise CheckpointError(f'{where}: normalisation {name} has a zero or negative entry '
+                                  '(every output would be inf or NaN)')
+    try:
+        forward = NumpyForward(model.plan, model.arrays)
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise CheckpointError(f'{where}: weights do not fit their inference form ({e})') from e
+    probe = forward_kinematics(_PROBE_JOINTS, model.geometry).astype(np.float32)
+    with np.errstate(all='ignore'):  # overflow is what this looks for
+        answers = forward(probe)
+    if not np.all(np.isfinite(answers)):
+        raise CheckpointError(f'{where}: the model answers reachable poses with NaN or inf')
+
+
+def save_model(model: ModelFile, path: str | Path) -> ModelFile:
+    """
+    Check ``model`` once and write its checkpoint and weights file; return it with its path.
+
+    The checkpoint first, then the weights file carrying its digest: a save killed between the
+    two leaves a pair :func:`load_model` refuses by name, never a silently different model.
+
+    Raises
+    ------
+    CheckpointError
+        Content no solver can use (:func:`check_model`), or a file cannot be written.
+
+    """
+    from ik_net_ros.model.checkpoint_file import write_checkpoint
+    path = Path(path)
+    check_model(model, str(path))
+    info = model._info()
+    digest = write_checkpoint(path, model.to_torch(), info)
+    meta = {**{k: info[k] for k in ('network', 'network_kwargs', 'geometry', 'correction')},
+            'plan': model.plan, 'checkpoint_sha256': digest,
+            **{k: info[k] for k in ('train_config', 'data', 'created') if k in info},
+            'metrics': {k: v for k, v in model.metrics.items() if k != 'history'}}
+    write_weights(weights_path(path), model.arrays, meta)
+    return replace(model, path=path, metadata={**model.metadata, 'weights_sha256': digest})
