@@ -14,7 +14,7 @@ DURATION ?= 10
 # isolate DDS traffic to this machine
 export ROS_AUTOMATIC_DISCOVERY_RANGE ?= LOCALHOST
 
-.PHONY: setup test demo calibration-demo bench models clean
+.PHONY: setup test demo calibration-demo bench docs models clean
 
 setup: $(STAMP)
 
@@ -42,8 +42,13 @@ demo: $(STAMP)
 calibration-demo: $(STAMP)
 	$(PY) -m ik_net_ros.tools.cli calibration-demo --output calibration_demo
 
+# the benchmark harness lives beside the package (benchmarks/), not in it
 bench: $(STAMP)
 	$(PY) -m benchmarks.run --output docs
+
+# the parameter tables of docs/ros-interface.md, from the nodes' own tables
+docs: $(STAMP)
+	$(PY) -m ik_net_ros.nodes.interface_docs docs/ros-interface.md
 
 models: $(STAMP)
 	bash models/train_all.sh

@@ -1,0 +1,1 @@
+"""The benchmark harness (``make bench``): beside the package, not installed with it."""

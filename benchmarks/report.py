@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
 from benchmarks.report_batch import batch_sections, batch_verdicts, TARGET_THROUGHPUT
 from benchmarks.ros_latency import BLOCK_S
+import numpy as np
 
 __all__ = ['write_report', 'PAPER', 'ORIGINAL_PUBLISHED']
 

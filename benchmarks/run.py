@@ -18,6 +18,9 @@ import platform
 import sys
 import time
 
+from benchmarks import solvers as solvers_bench
+from benchmarks.peak import fp32_peak, network_profile
+from benchmarks.report import write_report
 from ik_net_ros.data import make_synthetic
 from ik_net_ros.resources import share_dir
 from ik_net_ros.solver import load_solver
@@ -25,10 +28,6 @@ from ik_net_ros.tools.common import count_in, HELD_OUT_SEED, number_in
 import numpy as np
 import torch
 from tqdm import tqdm
-
-from benchmarks import solvers as solvers_bench
-from benchmarks.peak import fp32_peak, network_profile
-from benchmarks.report import write_report
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:

@@ -30,21 +30,31 @@ class InvalidJointsError(IkNetError, ValueError):
 
 class UnreachableError(IkNetError):
     """
-    Some targets cannot be reached by the arm.
+    Some targets cannot be reached by the arm (or have no safe solution).
 
     Attributes
     ----------
     mask
-        Boolean array (N,), True where the target is unreachable.
+        Boolean array (N,), True where the target is refused.
     reasons
-        List of human-readable reasons for the unreachable targets, in index order.
+        Human-readable reasons for the refused targets, in index order.
+    first_position
+        The first refused target's position (x, y, z) in m.
+    refused
+        True when targets were refused as unsafe rather than out of reach.
 
     """
 
-    def __init__(self, message: str, mask=None, reasons=None):
-        super().__init__(message)
+    def __init__(self, mask, reasons, first_position, refused: bool = False):
         self.mask = mask
-        self.reasons = list(reasons or [])
+        self.reasons = list(reasons)
+        self.first_position = [round(float(v), 4) for v in first_position]
+        self.refused = refused
+        first = next(i for i, bad in enumerate(mask) if bad)
+        super().__init__(
+            f'{len(self.reasons)} of {len(mask)} target(s) '
+            f'{"refused" if refused else "unreachable"}; first, index {first} at '
+            f'{self.first_position} m: {self.reasons[0]}')
 
 
 class UnsafeGoalError(IkNetError):

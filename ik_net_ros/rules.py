@@ -13,7 +13,8 @@ import argparse
 from dataclasses import dataclass
 import math
 
-__all__ = ['Range', 'number_in', 'int_in', 'is_number', 'argparse_type', 'whole_number']
+__all__ = ['Range', 'OneOf', 'number_in', 'int_in', 'one_of', 'non_empty', 'period', 'is_number',
+           'argparse_type', 'whole_number', 'MIN_PERIOD', 'MAX_PERIOD']
 
 
 def is_number(value) -> bool:
@@ -45,7 +46,7 @@ class Range:
 
     @property
     def need(self) -> str:
-        """What a valid value is, in words (for error messages and descriptions)."""
+        """Return what a valid value is, in words (for error messages and descriptions)."""
         if self.integer:
             text = f'a whole number in {int(self.lo)}..{int(self.hi)}'
         else:
@@ -66,6 +67,36 @@ def number_in(lo: float, hi: float, low_open: bool = False) -> Range:
 def int_in(lo: int, hi: int) -> Range:
     """Return the rule 'a whole number in [lo, hi]'."""
     return Range(lo, hi, integer=True)
+
+
+@dataclass(frozen=True)
+class OneOf:
+    """The rule 'one of these values'."""
+
+    choices: tuple
+
+    def __call__(self, value) -> bool:
+        return value in self.choices
+
+    @property
+    def need(self) -> str:
+        """Return what a valid value is, in words."""
+        return ' | '.join(map(str, self.choices))
+
+
+def one_of(*choices) -> OneOf:
+    """Return the rule 'one of ``choices``'."""
+    return OneOf(choices)
+
+
+def non_empty(value) -> bool:
+    """Return whether ``value`` is a string with more than blanks."""
+    return isinstance(value, str) and value.strip() != ''
+
+
+MAX_PERIOD = 3600.0  # s: the longest period or duration a parameter takes
+MIN_PERIOD = 1e-3  # s: the shortest timer period
+period = number_in(MIN_PERIOD, MAX_PERIOD)
 
 
 def whole_number(text: str) -> int:

@@ -85,5 +85,5 @@ def test_ik_node_with_a_missing_model_exits_with_a_clear_error(tmp_path):
                            f'model:={tmp_path / "missing.pt"}'], capture_output=True, text=True,
                           timeout=60, cwd=ROOT)
     assert proc.returncode == 2
-    assert 'no checkpoint' in proc.stdout + proc.stderr
+    assert 'no such checkpoint' in proc.stdout + proc.stderr
     assert 'Traceback' not in proc.stdout + proc.stderr

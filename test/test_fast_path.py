@@ -14,7 +14,8 @@ from ik_net_ros.kinematics import (
     project_and_solve,
     sample_joints,
 )
-from ik_net_ros.kinematics.projection_one_pose import project_and_solve_one, validate_pose
+from ik_net_ros.kinematics.projection_one_pose import project_and_solve_one
+from ik_net_ros.kinematics.validation import validate_pose
 from ik_net_ros.model import load_model
 from ik_net_ros.networks import build_network, IKModel, NETWORKS
 from ik_net_ros.solver.network import NetworkSolver
@@ -254,5 +255,5 @@ def test_single_pose_projection_is_the_batch_projection(position, on_axis, quat)
 
 
 def _torch_path(name: str):
-    """The torch module of a model's checkpoint: the reference of every other engine."""
+    """Return the torch module of a model's checkpoint: the reference of every other engine."""
     return NetworkSolver(load_model(name, torch_free=False), engine='torch').batch_engine()

@@ -13,7 +13,7 @@ import sys
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-PATHS = ['ik_net_ros', 'test', 'launch', 'setup.py']
+PATHS = ['ik_net_ros', 'benchmarks', 'test', 'launch', 'setup.py']
 
 
 def _run(code: str) -> subprocess.CompletedProcess:

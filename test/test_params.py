@@ -122,3 +122,13 @@ def test_ranges_and_start_only_parameters_are_in_the_descriptors(ros):
         assert not result.successful and 'out of range' in result.reason
     finally:
         node.shutdown()
+
+
+def test_the_documented_parameters_are_the_declared_ones(tmp_path):
+    """docs/ros-interface.md's tables are generated from the tables the nodes declare."""
+    from ik_net_ros.nodes import interface_docs
+    doc = ROOT / 'docs' / 'ros-interface.md'
+    assert interface_docs.main(['--check', str(doc)]) == 0, 'run `make docs`'
+    stale = tmp_path / 'stale.md'
+    stale.write_text(doc.read_text().replace('| `max_jump` | `0.5`', '| `max_jump` | `0.7`'))
+    assert interface_docs.main(['--check', str(stale)]) == 1

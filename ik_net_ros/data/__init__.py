@@ -1,4 +1,4 @@
-"""Layer 3: pose/joint datasets (synthetic, CSV/NPZ files, original-IKNet recordings)."""
+"""Layer 5: pose/joint datasets (synthetic, CSV/NPZ files, original-IKNet recordings)."""
 
 from ik_net_ros.data.dataset import (
     block_split,

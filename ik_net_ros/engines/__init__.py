@@ -1,5 +1,5 @@
 """
-What runs a trained network: engines behind one small protocol.
+Layer 3: what runs a trained network, engines behind one small protocol.
 
 An engine is a callable ``(N, 7) float32 poses -> (N, 4) joints`` (rad) over a model's weights;
 the solver (:class:`~ik_net_ros.solver.network.NetworkSolver`) picks one per batch size.

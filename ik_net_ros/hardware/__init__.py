@@ -1,13 +1,13 @@
 """
-Layer 6: the arm behind one interface.
+Layer 9: the arm behind one interface.
 
 Simulated arm; Dynamixel bus via dynamixel-sdk; the same on a servo emulator.
 """
 
-from ik_net_ros.hardware.base import ArmBackend, DESCRIPTIONS, Health, JointReading
+from ik_net_ros.hardware.base import ArmBackend, Health, JointReading
 from ik_net_ros.hardware.factory import BACKENDS, BackendSettings, make_backend
 from ik_net_ros.hardware.gripper import GRIPPER_JOINTS
 from ik_net_ros.hardware.sim import SimulatedArm
 
 __all__ = ['ArmBackend', 'JointReading', 'Health', 'SimulatedArm', 'BACKENDS',
-           'BackendSettings', 'make_backend', 'GRIPPER_JOINTS', 'DESCRIPTIONS']
+           'BackendSettings', 'make_backend', 'GRIPPER_JOINTS']

@@ -26,15 +26,14 @@ from ik_net_ros.kinematics import (
     clamp_to_limits,
     geometry_for,
     JOINT_NAMES,
+    ROBOTIS_DESCRIPTIONS,
     VELOCITY_LIMIT,
     within_limits,
 )
 from ik_net_ros.kinematics.collision import CollisionModel
 import numpy as np
 
-__all__ = ['ArmBackend', 'JointReading', 'Health', 'DESCRIPTIONS']
-
-DESCRIPTIONS = tuple(GRIPPER_RANGES)  # 'humble', 'jazzy': ROBOTIS's arm descriptions
+__all__ = ['ArmBackend', 'JointReading', 'Health']
 
 
 @dataclass
@@ -107,8 +106,8 @@ class ArmBackend(ABC):
                  max_velocity: float = VELOCITY_LIMIT,
                  max_acceleration: float = DEFAULT_ACCELERATION,
                  collision: CollisionModel | None | str = 'default'):
-        if description not in DESCRIPTIONS:
-            raise HardwareError(f'description must be one of {DESCRIPTIONS}, got '
+        if description not in ROBOTIS_DESCRIPTIONS:
+            raise HardwareError(f'description must be one of {ROBOTIS_DESCRIPTIONS}, got '
                                 f'{description!r}')
         self.description = description
         self.has_gripper = bool(gripper)

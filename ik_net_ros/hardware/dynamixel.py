@@ -11,7 +11,6 @@ register) as a second speed limit behind the interpolation.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import logging
 import time
 
@@ -39,6 +38,7 @@ from dynamixel_sdk.protocol2_packet_handler import (
 )
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.base import ArmBackend, JointReading
+from ik_net_ros.hardware.dynamixel_config import DynamixelConfig
 from ik_net_ros.hardware.gripper import horn_to_metres, metres_to_horn
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.hardware.xm430 import (
@@ -92,53 +92,6 @@ def _parameters(rx: list[int]) -> list[int]:
 
 # one sync read covers Goal Position (116) .. Present Position (132, 4 bytes)
 _READ_START, _READ_LENGTH = ADDR.GOAL_POSITION, ADDR.PRESENT_POSITION + 4 - ADDR.GOAL_POSITION
-
-
-@dataclass
-class DynamixelConfig:
-    """
-    Settings of the bus and the servos.
-
-    The defaults are what ROBOTIS's humble hardware interface writes (velocity-based profiles), see
-    the README's "With ROBOTIS's software".
-
-    port: serial device (e.g. /dev/ttyUSB0). baud_rate: bits/s. ids: joint1..joint4 servo IDs.
-    gripper_id: 0 for none, else the gripper servo (current-based position mode).
-    description: 'humble' or 'jazzy' (the gripper's range in metres).
-    drive_mode: EEPROM address 10 for every servo: 0 = velocity-based profile, normal direction.
-        ROBOTIS's jazzy bringup leaves 4 (time-based) on 11-14 and 5 (time-based + reverse) on
-        15; then profile values would be read as milliseconds and the gripper would run
-        backwards, so the package writes the mode it means.
-    return_delay: EEPROM address 9, units of 2 us (factory 250 = 500 us per reply).
-    position_p_gain, position_i_gain, position_d_gain: RAM 84/82/80.
-    profile_velocity, profile_acceleration: RAM 112/108, raw units (0.229 rpm, 214.577
-        rev/min^2). With drive mode 0 the Profile Velocity written is the smallest of this
-        (0: no cap of its own), the backend's max_velocity and the servo's Velocity Limit
-        register (44); with drive mode 4 both are durations in ms.
-    gripper_current_limit: raw units (~2.69 mA each) for the gripper's goal current.
-    torque_on_exit: keep holding the pose after close() (True) or release it (False).
-    reconnect_period: seconds between attempts to reopen a vanished port.
-    min_packet_timeout: ms a reply is waited for at least (0: dynamixel-sdk's own, about 34
-        ms at 1 Mbps, which real servos answer well within). A servo emulator is a thread of
-        this process: on a loaded machine it may not run for longer than that.
-    """
-
-    port: str = '/dev/ttyUSB0'
-    baud_rate: int = 1_000_000
-    ids: tuple[int, ...] = (11, 12, 13, 14)
-    gripper_id: int = 15
-    description: str = 'humble'
-    drive_mode: int = 0
-    return_delay: int = 0
-    position_p_gain: int = 800
-    position_i_gain: int = 100
-    position_d_gain: int = 100
-    profile_velocity: int = 200
-    profile_acceleration: int = 50
-    gripper_current_limit: int = 200
-    torque_on_exit: bool = False
-    reconnect_period: float = 1.0
-    min_packet_timeout: float = 0.0
 
 
 class DynamixelArm(ArmBackend):

@@ -11,13 +11,14 @@ from ik_net_ros.kinematics.geometry import (
     clamp_one,
     clamp_to_limits,
     DEFAULT_GEOMETRY,
-    DESCRIPTIONS,
     geometry_for,
+    GEOMETRY_OF_DESCRIPTION,
     HOME_POSE,
     JAZZY_GEOMETRY,
     JOINT_LOWER,
     JOINT_NAMES,
     JOINT_UPPER,
+    ROBOTIS_DESCRIPTIONS,
     sample_joints,
     VELOCITY_LIMIT,
     within_limits,
@@ -36,7 +37,8 @@ from ik_net_ros.kinematics.rotations import canonical_quat, quat_angle, quat_to_
 from ik_net_ros.kinematics.validation import as_joint_array, as_pose_array
 
 __all__ = [
-    'ArmGeometry', 'DEFAULT_GEOMETRY', 'JAZZY_GEOMETRY', 'DESCRIPTIONS', 'geometry_for',
+    'ArmGeometry', 'DEFAULT_GEOMETRY', 'JAZZY_GEOMETRY', 'ROBOTIS_DESCRIPTIONS',
+    'GEOMETRY_OF_DESCRIPTION', 'geometry_for',
     'JOINT_NAMES', 'JOINT_LOWER',
     'JOINT_UPPER', 'VELOCITY_LIMIT', 'HOME_POSE', 'clamp_to_limits', 'clamp_one', 'within_limits',
     'within_limits_one',

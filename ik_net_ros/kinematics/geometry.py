@@ -21,7 +21,8 @@ __all__ = [
     'ArmGeometry',
     'DEFAULT_GEOMETRY',
     'JAZZY_GEOMETRY',
-    'DESCRIPTIONS',
+    'GEOMETRY_OF_DESCRIPTION',
+    'ROBOTIS_DESCRIPTIONS',
     'geometry_for',
     'geometry_from_dict',
     'LINK_TOLERANCE',
@@ -123,7 +124,9 @@ LINK_FIELDS = ('joint1_x', 'shoulder_height', 'upper_arm_x', 'upper_arm_z', 'for
 DEFAULT_GEOMETRY = ArmGeometry()
 JAZZY_GEOMETRY = ArmGeometry(base_height=0.0)
 # ROBOTIS's arm descriptions: the same arm, joint1 17 mm lower in the jazzy one
-DESCRIPTIONS = {'humble': DEFAULT_GEOMETRY, 'jazzy': JAZZY_GEOMETRY}
+# ROBOTIS's releases of the arm's description, and the geometry of each
+GEOMETRY_OF_DESCRIPTION = {'humble': DEFAULT_GEOMETRY, 'jazzy': JAZZY_GEOMETRY}
+ROBOTIS_DESCRIPTIONS = tuple(GEOMETRY_OF_DESCRIPTION)
 
 
 # what a file may claim an OM-X to be: each link within 20 mm of the nominal arm (real ones
@@ -182,9 +185,9 @@ def geometry_for(description: str) -> ArmGeometry:
 
     """
     try:
-        return DESCRIPTIONS[description]
+        return GEOMETRY_OF_DESCRIPTION[description]
     except (KeyError, TypeError):
-        raise ValueError(f'description must be one of {tuple(DESCRIPTIONS)}, got '
+        raise ValueError(f'description must be one of {ROBOTIS_DESCRIPTIONS}, got '
                          f'{description!r}') from None
 
 

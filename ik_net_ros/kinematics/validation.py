@@ -8,14 +8,16 @@ arrays and numbers too large for a float are refused with an :class:`InvalidPose
 
 from __future__ import annotations
 
+import math
 import numbers
+import reprlib
 
 from ik_net_ros.errors import InvalidJointsError, InvalidPoseError
 from ik_net_ros.kinematics.rotations import canonical_quat
 import numpy as np
 
-__all__ = ['as_pose_array', 'pose_rows', 'check_pose_rows', 'as_joint_array', 'real_array',
-           'unit_quaternions', 'MIN_QUAT_NORM', 'MAX_COORDINATE']
+__all__ = ['as_pose_array', 'validate_pose', 'pose_rows', 'check_pose_rows', 'as_joint_array',
+           'real_array', 'unit_quaternions', 'MIN_QUAT_NORM', 'MAX_COORDINATE']
 
 MIN_QUAT_NORM = 1e-6  # below this a quaternion has no direction to normalise to
 # m: a target a kilometre away is no target for a 0.4 m arm, and beyond this a float32 network
@@ -208,3 +210,88 @@ def as_joint_array(joints, name: str = 'joints') -> tuple[np.ndarray, bool]:
     if not np.all(np.isfinite(arr)):
         raise InvalidJointsError(f'{name}: contains NaN or inf')
     return arr, single
+
+
+# the single-pose twin of as_pose_array (tests hold the two equal), for the live node
+def validate_pose(pose) -> list[float]:
+    """
+    [x, y, z, qx, qy, qz, qw] with a unit, canonical (qw >= 0) quaternion.
+
+    The same rules as :func:`~ik_net_ros.kinematics.validation.as_pose_array`, in plain floats.
+
+    Raises
+    ------
+    InvalidPoseError
+        Not 7 real numbers, NaN/inf, a coordinate beyond MAX_COORDINATE m,
+        or a zero quaternion.
+
+    """
+    # a list of 7 floats (the node's case) or a plain float ndarray converts in one step;
+    # anything else is checked value by value: complex, strings, booleans and masked values
+    # are no pose
+    values = pose
+    if type(pose) is list and len(pose) == 7:
+        x, y, z, qx, qy, qz, qw = pose
+        if not (type(x) is float and type(y) is float and type(z) is float
+                and type(qx) is float and type(qy) is float and type(qz) is float
+                and type(qw) is float):
+            values = [float(v) if type(v) is float else _real(v) for v in pose]
+    elif type(pose) is np.ndarray and pose.dtype.kind in 'fiu':
+        values = pose.tolist()
+        if pose.ndim != 1:
+            raise InvalidPoseError(f'pose: expected 7 values, got shape {pose.shape}')
+    else:
+        values = [float(v) if type(v) is float else _real(v) for v in _sequence(pose)]
+    if len(values) != 7:
+        raise InvalidPoseError(f'pose: expected 7 values [x, y, z, qx, qy, qz, qw], got '
+                               f'{len(values)}')
+    x, y, z, qx, qy, qz, qw = values
+    # one test for the usual case: a finite sum has finite terms; an infinite one may only
+    # have overflowed (1e308 + 1e308), so then each value is looked at
+    if not math.isfinite(x + y + z + qx + qy + qz + qw) and not all(
+            math.isfinite(v) for v in values):
+        raise InvalidPoseError('pose: 1 pose(s) contain NaN or inf, first at index 0')
+    if abs(x) > MAX_COORDINATE or abs(y) > MAX_COORDINATE or abs(z) > MAX_COORDINATE:
+        raise InvalidPoseError(f'pose: 1 position(s) beyond {MAX_COORDINATE:g} m from the base '
+                               '(not a target for this arm), first at index 0')
+    norm = math.sqrt(qx * qx + qy * qy + qz * qz + qw * qw)
+    scale = 1.0
+    if not 1e-150 < norm < 1e150:  # the squares over- or underflowed: scale by the largest
+        scale = max(abs(qx), abs(qy), abs(qz), abs(qw))  # component (1e200 has a direction)
+        if scale > 0.0:
+            qx, qy, qz, qw = qx / scale, qy / scale, qz / scale, qw / scale
+        norm = math.sqrt(qx * qx + qy * qy + qz * qz + qw * qw)
+    if scale * norm < MIN_QUAT_NORM:
+        raise InvalidPoseError(f'pose: 1 quaternion(s) of norm < {MIN_QUAT_NORM} (a zero '
+                               'quaternion is no orientation), first at index 0')
+    qx, qy, qz, qw = qx / norm, qy / norm, qz / norm, qw / norm
+    # canonical sign: the first non-zero of (w, x, y, z) positive (if chains: a generator
+    # costs more than the test at this size)
+    if qw < 0.0 or (qw == 0.0 and (qx < 0.0 or (qx == 0.0 and (
+            qy < 0.0 or (qy == 0.0 and qz < 0.0))))):
+        return [x, y, z, -qx, -qy, -qz, -qw]
+    return [x, y, z, qx, qy, qz, qw]
+
+
+def _sequence(pose):
+    if isinstance(pose, np.ma.MaskedArray):
+        raise InvalidPoseError('pose: a masked array (fill or drop the masked values first)')
+    if isinstance(pose, np.ndarray):
+        if pose.ndim != 1:
+            raise InvalidPoseError(f'pose: expected 7 values, got shape {pose.shape}')
+        return pose.tolist()
+    try:
+        return list(pose)
+    except TypeError as e:
+        raise InvalidPoseError(f'pose: not 7 numbers ({e})') from e
+
+
+def _real(value) -> float:
+    """Return a real number as a float; InvalidPoseError for anything else (complex, str...)."""
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
+        raise InvalidPoseError(f'pose: {reprlib.repr(value)} is not a real number')
+    try:
+        return float(value)
+    except (OverflowError, TypeError, ValueError) as e:
+        raise InvalidPoseError(f'pose: {reprlib.repr(value)} is not a real number that fits a '
+                               f'float ({e})') from e

@@ -79,7 +79,7 @@ class ModelFile:
 
     @property
     def metrics(self) -> dict:
-        """Validation and held-out figures saved with the model."""
+        """Return the validation and held-out figures saved with the model."""
         return self.metadata.get('metrics', {})
 
     @classmethod
@@ -119,7 +119,7 @@ class ModelFile:
         try:
             model = IKModel(build_network(self.network, **self.network_kwargs), torch.zeros(7),
                             torch.ones(7), torch.zeros(4), torch.ones(4))
-            state = {k: torch.as_tensor(v) for k, v in self.arrays.items()}
+            state = {k: torch.from_numpy(np.array(v)) for k, v in self.arrays.items()}
             missing, unexpected = model.load_state_dict(state, strict=False)
         except (KeyError, TypeError, ValueError, RuntimeError) as e:
             raise CheckpointError(f'{self.path or "model"}: weights do not fit network '

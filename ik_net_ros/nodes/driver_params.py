@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.hardware import BACKENDS, BackendSettings
-from ik_net_ros.hardware.dynamixel import DynamixelConfig
+from ik_net_ros.hardware.dynamixel_config import DynamixelConfig, SETTINGS
 from ik_net_ros.hardware.emulator import LEFTOVERS
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT
@@ -16,13 +16,9 @@ from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.nodes.params import (
     description_spec,
     EXECUTOR,
-    int_in,
     joint_vector,
-    non_empty,
     number_in,
     one_of,
-    period,
-    PERIOD_NEED,
     PREFIX,
     Spec,
     TABLE_CLEARANCE,
@@ -30,12 +26,18 @@ from ik_net_ros.nodes.params import (
     workspace_box,
 )
 
-__all__ = ['PARAMETERS', 'backend_settings', 'BAUD_RATES']
+__all__ = ['PARAMETERS', 'backend_settings']
 
-# the baud rates an XM430 can be set to (e-manual, address 8)
-BAUD_RATES = (9600, 57600, 115200, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 4_500_000)
-SERVO_ID = int_in(0, 252)
-GAIN = int_in(0, 16383)
+
+def _servo_parameter(setting) -> Spec:
+    default = setting.default
+    return Spec(list(default) if isinstance(default, tuple) else default,
+                setting.metadata['description'], setting.metadata['rule'],
+                setting.metadata['need'], fixed=True)
+
+
+# the Dynamixel settings as they are declared (description shared with the other nodes)
+DYNAMIXEL_PARAMETERS = {s.name: _servo_parameter(s) for s in SETTINGS if s.name != 'description'}
 PARAMETERS = {
     'backend': Spec('sim', 'sim (simulated arm) | dynamixel (servos on port) | emulated (servo '
                            'emulator)', one_of(*BACKENDS), ' | '.join(BACKENDS), fixed=True),
@@ -57,39 +59,7 @@ PARAMETERS = {
                              'an acceleration in (0, 1000] rad/s^2', fixed=True),
     'table_clearance': TABLE_CLEARANCE,
     'workspace': WORKSPACE,
-    'port': Spec('/dev/ttyUSB0', 'serial port of the servo bus', non_empty, 'a device path',
-                 fixed=True),
-    'baud_rate': Spec(1_000_000, 'servo bus baud rate', one_of(*BAUD_RATES),
-                      'one of ' + ', '.join(map(str, BAUD_RATES)), fixed=True),
-    'ids': Spec([11, 12, 13, 14], 'servo IDs of joint1..joint4',
-                lambda v: len(v) == 4 == len(set(v)) and all(SERVO_ID(i) for i in v),
-                '4 distinct IDs in 0..252', fixed=True),
-    'gripper_id': Spec(15, 'gripper servo ID (15 on the OpenMANIPULATOR-X); 0 = no gripper',
-                       SERVO_ID, 'an ID in 0..252', fixed=True),
-    'gripper_current_limit': Spec(200, "gripper goal current, raw units of ~2.69 mA (ROBOTIS's "
-                                       'jazzy value)', int_in(0, 1193), 'raw units in 0..1193',
-                                  fixed=True),
-    'drive_mode': Spec(0, 'servo Drive Mode (EEPROM 10): 0 velocity-based profile, 4 '
-                          'time-based (profile_* in ms); written only where it differs',
-                       one_of(0, 4), '0 or 4', fixed=True),
-    'return_delay': Spec(0, 'servo Return Delay Time (EEPROM 9), units of 2 us (factory 250)',
-                         int_in(0, 254), 'an integer in 0..254', fixed=True),
-    'position_p_gain': Spec(800, 'servo position P gain (ROBOTIS: 800)', GAIN,
-                            'an integer in 0..16383', fixed=True),
-    'position_i_gain': Spec(100, 'servo position I gain (ROBOTIS: 100)', GAIN,
-                            'an integer in 0..16383', fixed=True),
-    'position_d_gain': Spec(100, 'servo position D gain (ROBOTIS: 100)', GAIN,
-                            'an integer in 0..16383', fixed=True),
-    'profile_velocity': Spec(200, 'servo profile velocity, raw units of 0.229 rpm (200 = 4.8 '
-                                  "rad/s, ROBOTIS's humble value; 0 = unlimited)",
-                             int_in(0, 32767), 'raw units in 0..32767', fixed=True),
-    'profile_acceleration': Spec(50, 'servo profile acceleration, raw units of 214.577 '
-                                     "rev/min^2 (ROBOTIS's humble value; 0 = unlimited)",
-                                 int_in(0, 32767), 'raw units in 0..32767', fixed=True),
-    'torque_on_exit': Spec(False, 'keep holding the pose when the node exits (false: release '
-                                  'torque)', fixed=True),
-    'reconnect_period': Spec(1.0, 'seconds between attempts to reopen a vanished port',
-                             period, PERIOD_NEED, fixed=True),
+    **DYNAMIXEL_PARAMETERS,
     'true_arm': Spec('', 'sim backend: a YAML file of the hidden real arm (joint offsets, link '
                          'errors, sag; `ik_net_ros true-arm`) whose true tool '
                          'pose goes out on sim/true_tool_pose for the simulated tracker. Empty: '
@@ -111,15 +81,8 @@ PARAMETERS = {
 
 def backend_settings(value) -> BackendSettings:
     """Return the backend settings of the node's parameters (``value(name)`` gives one)."""
-    servo = DynamixelConfig(
-        port=value('port'), baud_rate=value('baud_rate'), ids=tuple(value('ids')),
-        gripper_id=value('gripper_id'), description=value('description'),
-        drive_mode=value('drive_mode'), return_delay=value('return_delay'),
-        position_p_gain=value('position_p_gain'), position_i_gain=value('position_i_gain'),
-        position_d_gain=value('position_d_gain'), profile_velocity=value('profile_velocity'),
-        profile_acceleration=value('profile_acceleration'),
-        gripper_current_limit=value('gripper_current_limit'),
-        torque_on_exit=value('torque_on_exit'), reconnect_period=value('reconnect_period'))
+    servo = DynamixelConfig(**{s.name: tuple(value(s.name)) if s.name == 'ids' else value(s.name)
+                               for s in SETTINGS})
     true_arm = None
     if value('true_arm'):
         try:

@@ -15,10 +15,20 @@ import re
 from typing import Any
 
 from ik_net_ros.errors import ConfigError
-from ik_net_ros.kinematics import DESCRIPTIONS, within_limits
+from ik_net_ros.kinematics import ROBOTIS_DESCRIPTIONS, within_limits
 from ik_net_ros.kinematics.collision import MAX_CLEARANCE
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME_NAMES
-from ik_net_ros.rules import int_in, is_number, number_in, Range
+from ik_net_ros.rules import (
+    int_in,
+    is_number,
+    MAX_PERIOD,
+    MIN_PERIOD,
+    non_empty,
+    number_in,
+    one_of,
+    period,
+    Range,
+)
 import numpy as np
 from rcl_interfaces.msg import (
     FloatingPointRange,
@@ -74,18 +84,7 @@ def range_descriptor(rule: Range) -> dict:
         from_value=float(rule.lo), to_value=float(rule.hi), step=0.0)]}
 
 
-MAX_PERIOD = 3600.0  # s: the longest period or duration a parameter takes
-MIN_PERIOD = 1e-3  # s: the shortest timer period
-period = number_in(MIN_PERIOD, MAX_PERIOD)
 PERIOD_NEED = f'a time in [{MIN_PERIOD:g}, {MAX_PERIOD:g}] s'
-
-
-def one_of(*choices: str) -> Callable[[Any], bool]:
-    return lambda value: value in choices
-
-
-def non_empty(value) -> bool:
-    return isinstance(value, str) and value.strip() != ''
 
 
 def topic_name(value) -> bool:
@@ -171,7 +170,7 @@ def description_spec(what: str) -> Spec:
     """Return the ``description`` parameter of every node that uses the arm's geometry."""
     return Spec('humble', f"ROBOTIS's arm description {what}: humble (joint1 at z = 0.017 m, "
                           "the physical value) or jazzy (0.0, ROBOTIS's current release)",
-                one_of(*DESCRIPTIONS), ' | '.join(DESCRIPTIONS), fixed=True)
+                one_of(*ROBOTIS_DESCRIPTIONS), ' | '.join(ROBOTIS_DESCRIPTIONS), fixed=True)
 
 
 EXECUTORS = ('auto', 'events', 'single')

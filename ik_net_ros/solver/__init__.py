@@ -1,4 +1,4 @@
-"""Layer 5: solvers behind one API, :func:`load_solver`."""
+"""Layer 6: solvers behind one API, :func:`load_solver`."""
 
 from __future__ import annotations
 
@@ -76,11 +76,15 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
     if calibration is not None and str(calibration) != '':
         geometry = load_calibration(calibration)
     if str(name) == 'analytic':
-        geometry = geometry or DEFAULT_GEOMETRY
-        if base_height is not None:
-            geometry = replace(geometry, base_height=base_height)
-        return AnalyticSolver(geometry)
+        return AnalyticSolver(_targets_geometry(geometry or DEFAULT_GEOMETRY, base_height))
     if str(name) not in shipped_models() and Path(str(name)).suffix not in MODEL_SUFFIXES:
         raise ConfigError(f'unknown solver {str(name)!r}: expected analytic, '
                           f'{", ".join(shipped_models())} or a model path (*.pt, *.npz)')
-    return NetworkSolver(load_model(name), engine, device, geometry, base_height, str(name))
+    model = load_model(name)
+    return NetworkSolver(model, engine, device,
+                         _targets_geometry(geometry or model.geometry, base_height), str(name))
+
+
+def _targets_geometry(geometry: ArmGeometry, base_height: float | None) -> ArmGeometry:
+    """Return the geometry targets come in: ``geometry`` with the description's base height."""
+    return geometry if base_height is None else replace(geometry, base_height=base_height)

@@ -32,16 +32,13 @@ from ik_net_ros.kinematics.closest_reachable import closest_reachable
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.inverse import closed_form
 from ik_net_ros.kinematics.nearest import DEFAULT_MAX_JUMP, nearest_solutions
-from ik_net_ros.kinematics.projection_one_pose import (
-    OneSolution,
-    project_and_solve_one,
-    validate_pose,
-)
+from ik_net_ros.kinematics.projection_one_pose import OneSolution, project_and_solve_one
 from ik_net_ros.kinematics.validation import (
     as_joint_array,
     as_pose_array,
     check_pose_rows,
     pose_rows,
+    validate_pose,
 )
 from ik_net_ros.solver.parallel import pipeline, worker_count
 from ik_net_ros.solver.refine import refine_joints
@@ -144,10 +141,7 @@ class Solver(ABC):
             reasons = [found.reasons[i] for i in bad]
             # without a seed no answer is known to be safe for these: refused either way
             if on_unreachable == 'raise' or not guarded:
-                raise UnreachableError(
-                    f'{bad.size} of {len(p)} target(s) refused; first, index {bad[0]} at '
-                    f'{np.round(p[bad[0], :3], 4).tolist()} m: {reasons[0]}',
-                    mask=~found.ok, reasons=reasons)
+                raise UnreachableError(~found.ok, reasons, p[bad[0], :3], refused=True)
             joints[bad] = clamp_to_limits(seeds[bad])  # 'nearest': the arm stays
         joints = self._finite(clamp_to_limits(joints))
         return joints[0] if single else joints
@@ -333,10 +327,7 @@ class Solver(ABC):
             reason = np.concatenate([r for _, r in reach])
             bad = np.flatnonzero(~reachable)
             reasons = [REASONS[int(reason[i])] for i in bad]
-            raise UnreachableError(
-                f'{bad.size} of {len(p)} target(s) unreachable; first, index {bad[0]} at '
-                f'{np.round(p[bad[0], :3], 4).tolist()} m: {reasons[0]}',
-                mask=~reachable, reasons=reasons)
+            raise UnreachableError(~reachable, reasons, p[bad[0], :3])
         joints = np.concatenate([j for j, _ in results])
         return joints if all(ok for _, ok in results) else self._finite(joints)
 
@@ -384,11 +375,7 @@ class Solver(ABC):
         if unreachable and on_unreachable == 'raise':
             mask = np.zeros(len(rows), bool)
             mask[[i for i, _, _ in unreachable]] = True
-            first, target, reason = unreachable[0]
-            raise UnreachableError(
-                f'{len(unreachable)} of {len(rows)} target(s) unreachable; first, index {first} '
-                f'at {[round(v, 4) for v in target[:3]]} m: {reason}',
-                mask=mask, reasons=[r for _, _, r in unreachable])
+            raise UnreachableError(mask, [r for _, _, r in unreachable], unreachable[0][1][:3])
         out = np.minimum(np.maximum(out, JOINT_LOWER), JOINT_UPPER)  # cheaper than np.clip
         return out if math.isfinite(out.sum()) else self._finite(out)
 
@@ -405,11 +392,7 @@ class Solver(ABC):
         """_solve_single of a pose validate_pose has passed."""
         target, solution = project_and_solve_one(pose, self.geometry, both=False)
         if not solution.reachable and on_unreachable == 'raise':
-            reason = REASONS[solution.reason]
-            raise UnreachableError(
-                f'1 of 1 target(s) unreachable; first, index 0 at '
-                f'{[round(v, 4) for v in target[:3]]} m: {reason}',
-                mask=np.array([True]), reasons=[reason])
+            raise UnreachableError(np.array([True]), [REASONS[solution.reason]], target[:3])
         if not solution.reachable:  # 'nearest'
             target, solution = self._closest_one(pose)
         # clamped in Python floats (float32 answers become float64 exactly before they are

@@ -50,8 +50,6 @@ class NetworkSolver(Solver):
         'cpu', 'cuda', 'cuda:N' or 'auto' (cuda where available; imports torch).
     geometry
         The arm geometry targets come in (default: the model's).
-    base_height
-        Replaces the base height of that geometry (m).
     name
         What the solver was asked for by (default: the model's path).
 
@@ -66,15 +64,12 @@ class NetworkSolver(Solver):
     """
 
     def __init__(self, model: ModelFile, engine: str = 'auto', device: str = 'cpu',
-                 geometry: ArmGeometry | None = None, base_height: float | None = None,
-                 name: str | None = None):
+                 geometry: ArmGeometry | None = None, name: str | None = None):
         if engine not in ENGINES:
             raise ConfigError(f'unknown engine {engine!r}; expected one of {ENGINES}')
         check_device(device)
         trained = model.geometry
         geometry = geometry or trained
-        if base_height is not None:
-            geometry = replace(geometry, base_height=base_height)
         super().__init__(geometry)
         self.model = model
         self.name = name or str(model.path or model.network)

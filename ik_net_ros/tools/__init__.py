@@ -1,0 +1,1 @@
+"""Layer 11: the ``ik_net_ros`` command line, one module per subcommand."""

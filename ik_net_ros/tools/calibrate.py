@@ -17,7 +17,7 @@ import math
 from ik_net_ros.data import block_split
 from ik_net_ros.data.coverage import JointCoverage
 from ik_net_ros.errors import ConfigError, DatasetError
-from ik_net_ros.kinematics import DESCRIPTIONS, forward_kinematics, geometry_for
+from ik_net_ros.kinematics import forward_kinematics, geometry_for, ROBOTIS_DESCRIPTIONS
 from ik_net_ros.kinematics.calibration import calibrate, TrackerFit
 from ik_net_ros.kinematics.calibration_file import save_calibration
 from ik_net_ros.kinematics.rigid import IDENTITY, pose_from_xyz_rpy
@@ -57,7 +57,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--data', required=True,
                         help='a recording with measured poses (columns mx..mqw), .csv or .npz')
     parser.add_argument('--output', required=True, help='calibration file to write (.yaml)')
-    parser.add_argument('--description', choices=DESCRIPTIONS, default='humble',
+    parser.add_argument('--description', choices=ROBOTIS_DESCRIPTIONS, default='humble',
                         help="ROBOTIS's description the arm's base frame follows")
     parser.add_argument('--tracker-frame', default='auto',
                         help="'base' (the measurements are in the arm's base frame), "

@@ -18,7 +18,7 @@ __all__ = ['main', 'COMMANDS']
 COMMANDS: dict[str, tuple[str, str]] = {
     'solve': ('ik_net_ros.tools.solve', 'joints for one pose given on the command line'),
     'dataset': ('ik_net_ros.tools.dataset', 'write a dataset (synthetic, converted, imported)'),
-    'train': ('ik_net_ros.tools.train', 'train a network and write a checkpoint'),
+    'train': ('ik_net_ros.tools.train', 'train a network and save it (both files of a model)'),
     'evaluate': ('ik_net_ros.tools.evaluate', 'accuracy of a model on a dataset'),
     'calibrate': ('ik_net_ros.tools.calibrate',
                   "identify a real arm's joint offsets and link lengths from measured poses"),

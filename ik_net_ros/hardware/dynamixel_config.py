@@ -1,0 +1,86 @@
+"""
+The bus and servo settings of the Dynamixel backend, declared once.
+
+Each field carries its description and rule: the driver node declares its parameters from them
+(:data:`ik_net_ros.nodes.driver_params.PARAMETERS`), so a setting is added or changed here alone.
+The defaults are what ROBOTIS's humble hardware interface writes (velocity-based profiles); see
+``docs/hardware.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+
+from ik_net_ros.kinematics.geometry import ROBOTIS_DESCRIPTIONS
+from ik_net_ros.rules import int_in, non_empty, one_of, period, Range
+
+__all__ = ['DynamixelConfig', 'BAUD_RATES', 'SETTINGS']
+
+# the baud rates an XM430 can be set to (e-manual, address 8)
+BAUD_RATES = (9600, 57600, 115200, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 4_500_000)
+_SERVO_ID = int_in(0, 252)
+_GAIN = int_in(0, 16383)
+_RAW = int_in(0, 32767)
+
+
+def _ids(value) -> bool:
+    return len(value) == 4 == len(set(value)) and all(_SERVO_ID(i) for i in value)
+
+
+def _setting(default, description: str, rule=None, need: str = ''):
+    """Return a field with what a node parameter needs: description, rule, what the rule needs."""
+    need = need or getattr(rule, 'need', '')
+    return field(default=default, metadata={'description': description, 'rule': rule,
+                                            'need': need})
+
+
+@dataclass
+class DynamixelConfig:
+    """Settings of the bus and the servos (each field's ``metadata`` says what it is)."""
+
+    port: str = _setting('/dev/ttyUSB0', 'serial port of the servo bus', non_empty,
+                         'a device path')
+    baud_rate: int = _setting(1_000_000, 'servo bus baud rate', one_of(*BAUD_RATES),
+                              'one of ' + ', '.join(map(str, BAUD_RATES)))
+    ids: tuple[int, ...] = _setting((11, 12, 13, 14), 'servo IDs of joint1..joint4', _ids,
+                                    '4 distinct IDs in 0..252')
+    gripper_id: int = _setting(15, 'gripper servo ID (15 on the OpenMANIPULATOR-X); 0 = no '
+                                   'gripper (current-based position mode)', _SERVO_ID)
+    description: str = _setting('humble', "ROBOTIS's arm description whose gripper range "
+                                          'applies (humble -0.010..0.019 m, jazzy -0.011..0.020 '
+                                          'm)', one_of(*ROBOTIS_DESCRIPTIONS),
+                                ' | '.join(ROBOTIS_DESCRIPTIONS))
+    # ROBOTIS's jazzy bringup leaves 4 (time-based) on 11-14 and 5 (time-based + reverse) on
+    # 15; then profile values would be read as milliseconds and the gripper would run
+    # backwards, so the package writes the mode it means
+    drive_mode: int = _setting(0, 'servo Drive Mode (EEPROM 10): 0 velocity-based profile, 4 '
+                                  'time-based (profile_* in ms); written only where it differs',
+                               one_of(0, 4), '0 or 4')
+    return_delay: int = _setting(0, 'servo Return Delay Time (EEPROM 9), units of 2 us '
+                                    '(factory 250)', int_in(0, 254))
+    position_p_gain: int = _setting(800, 'servo position P gain, RAM 84 (ROBOTIS: 800)', _GAIN)
+    position_i_gain: int = _setting(100, 'servo position I gain, RAM 82 (ROBOTIS: 100)', _GAIN)
+    position_d_gain: int = _setting(100, 'servo position D gain, RAM 80 (ROBOTIS: 100)', _GAIN)
+    # with drive mode 0 the Profile Velocity written is the smallest of this (0: no cap of its
+    # own), the backend's max_velocity and the servo's Velocity Limit register (44)
+    profile_velocity: int = _setting(200, 'servo profile velocity, raw units of 0.229 rpm (200 '
+                                          "= 4.8 rad/s, ROBOTIS's humble value; 0 = "
+                                          'unlimited)', _RAW)
+    profile_acceleration: int = _setting(50, 'servo profile acceleration, raw units of 214.577 '
+                                             "rev/min^2 (ROBOTIS's humble value; 0 = "
+                                             'unlimited)', _RAW)
+    gripper_current_limit: int = _setting(200, 'gripper goal current, raw units of ~2.69 mA '
+                                               "(ROBOTIS's jazzy value)", int_in(0, 1193))
+    torque_on_exit: bool = _setting(False, 'keep holding the pose when the node exits (false: '
+                                           'release torque)')
+    reconnect_period: float = _setting(1.0, 'seconds between attempts to reopen a vanished '
+                                            'port', period)
+    # a servo emulator is a thread of this process: on a loaded machine it may not run for
+    # longer than dynamixel-sdk's own timeout (about 34 ms at 1 Mbps, which real servos answer
+    # well within); not a node parameter
+    min_packet_timeout: float = _setting(0.0, 'ms a reply is waited for at least (0: '
+                                              "dynamixel-sdk's own)", Range(0.0, 1000.0))
+
+
+# the settings a user sets (the driver's parameters); min_packet_timeout is the emulator's
+SETTINGS = tuple(f for f in fields(DynamixelConfig) if f.name != 'min_packet_timeout')
