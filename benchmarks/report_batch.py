@@ -1,5 +1,5 @@
 """
-The benchmark report's CPU-inference sections (issue 13).
+The benchmark report's CPU-inference sections.
 
 The machine's fp32 ceiling, the engines side by side, batched throughput as a share of the ceiling,
 where the network's time goes, cost per pose against the batch size, and the ik node's memory and

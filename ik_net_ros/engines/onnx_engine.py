@@ -6,7 +6,7 @@ which comes from the torch-free weights file after its digest and content checks
 artefact to keep in step, nothing torch. ONNX Runtime's GEMMs (MLAS) run this network at
 60-70 % of the machine's fp32 FMA peak, about twice the numpy twin's rate at large batches;
 at small batches its per-call cost (about 15 us) loses to the numpy twin, so the solver picks
-by batch size (:data:`ik_net_ros.solver.cpu_network.ONNX_MIN_BATCH`). ``onnx`` and
+by batch size (:data:`ik_net_ros.solver.base.SMALL_BATCH`). ``onnx`` and
 ``onnxruntime`` are optional: without them large batches run on the numpy twin.
 """
 

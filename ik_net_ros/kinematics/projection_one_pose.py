@@ -26,7 +26,7 @@ __all__ = ['project_and_solve_one', 'OneSolution']
 
 _LOWER, _UPPER = tuple(JOINT_LOWER.tolist()), tuple(JOINT_UPPER.tolist())
 _PI, _TWO_PI = math.pi, 2 * math.pi
-_ON_AXIS, _TIE = 1e-9, 1e-12  # as kinematics.reach
+_ON_AXIS, _TIE = 1e-9, 1e-12  # as kinematics.projection
 
 
 def _wrap(a: float) -> float:

@@ -76,7 +76,7 @@ class TrueArm:
         """
         Return an arm with errors drawn uniformly up to the given sizes.
 
-        The issue's imperfect arm: 1.5 deg offsets, 1.5 mm links, 0.5 deg sag.
+        The demo's imperfect arm: 1.5 deg offsets, 1.5 mm links, 0.5 deg sag.
         """
         rng = np.random.default_rng(seed)
 

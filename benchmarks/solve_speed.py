@@ -1,0 +1,49 @@
+"""
+A quick speed check of one solver: single-pose and 100,000-pose ``solve()``.
+
+For comparing two revisions on one machine, alternately and in fresh processes:
+``PYTHONPATH=<checkout> python benchmarks/solve_speed.py focused`` runs the package of
+``<checkout>`` (the full benchmark is ``make bench``). Prints the p50 of 3,000 single-pose calls
+(us) and the median of 3 runs on 100,000 poses (M poses/s).
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+
+from ik_net_ros import load_solver
+from ik_net_ros.kinematics import forward_kinematics, sample_joints
+import numpy as np
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Time one solver; returns the exit code."""
+    parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
+    parser.add_argument('model', nargs='?', default='focused')
+    args = parser.parse_args(argv)
+    solver = load_solver(args.model)
+    single = forward_kinematics(sample_joints(3000, np.random.default_rng(0))).tolist()
+    for pose in single[:300]:  # warm-up
+        solver.solve(pose)
+    times = []
+    for pose in single:
+        start = time.perf_counter()
+        solver.solve(pose)
+        times.append(time.perf_counter() - start)
+    batch = forward_kinematics(sample_joints(100_000, np.random.default_rng(1)))
+    solver.solve(batch[:5000])
+    rates = []
+    for _ in range(3):
+        start = time.perf_counter()
+        solver.solve(batch)
+        rates.append(len(batch) / (time.perf_counter() - start))
+    print(f'{args.model}: single pose p50 {statistics.median(times) * 1e6:.1f} us, '
+          f'100,000 poses {statistics.median(rates) / 1e6:.3f} M poses/s')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
