@@ -14,6 +14,7 @@ class RosHarness:
         rclpy.init(context=self.context)
         self.executor = SingleThreadedExecutor(context=self.context)
         self.nodes = []
+        self._clients = {}  # (node, service name) -> client
 
     def add(self, node):
         self.nodes.append(node)
@@ -38,14 +39,17 @@ class RosHarness:
 
         Asserts it answers in time.
         """
-        client = node.create_client(service_type, name)
-        try:
-            assert client.wait_for_service(timeout_sec=timeout), f'no service {name}'
-            future = client.call_async(request)
-            assert self.spin_until(future.done, timeout), f'{name} did not answer'
-            return future.result()
-        finally:
-            node.destroy_client(client)
+        # one client per node and service for the whole test: a new client per call must be
+        # matched by DDS discovery again each time, which a loaded machine can delay past the
+        # timeout; the executor spins while waiting, so the nodes of this process answer
+        key = (node, name)  # the node itself: held, so never another node at its address
+        if key not in self._clients:
+            self._clients[key] = node.create_client(service_type, name)
+        client = self._clients[key]
+        assert self.spin_until(client.service_is_ready, timeout), f'no service {name}'
+        future = client.call_async(request)
+        assert self.spin_until(future.done, timeout), f'{name} did not answer'
+        return future.result()
 
     def spin_for(self, seconds):
         end = time.monotonic() + seconds
