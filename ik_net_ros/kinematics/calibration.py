@@ -24,7 +24,12 @@ import math
 
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import ArmGeometry, geometry_from_dict, LINK_FIELDS
+from ik_net_ros.kinematics.geometry import (
+    ArmGeometry,
+    geometry_from_dict,
+    LINK_FIELDS,
+    TILT_NAMES,
+)
 from ik_net_ros.kinematics.rigid import perturb, xyz_rpy_from_pose
 from ik_net_ros.kinematics.rotations import pose_error, quat_angle
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
@@ -37,13 +42,17 @@ LINKS = LINK_FIELDS
 ARM_PARAMETERS = ('offset1', 'offset2', 'offset3', 'offset4') + LINKS
 FRAME_PARAMETERS = tuple(f'frame_{a}' for a in ('x', 'y', 'z', 'rx', 'ry', 'rz'))
 MARKER_PARAMETERS = tuple(f'marker_{a}' for a in ('x', 'y', 'z', 'rx', 'ry', 'rz'))
-PARAMETERS = ARM_PARAMETERS + FRAME_PARAMETERS + MARKER_PARAMETERS + ('latency',)
+PARAMETERS = ARM_PARAMETERS + FRAME_PARAMETERS + MARKER_PARAMETERS + ('latency',) + TILT_NAMES
 _DEG, _MM, _MS = math.radians(1.0), 1e-3, 1e-3
-SCALE = np.array([_DEG] * 4 + [_MM] * 6 + ([_MM] * 3 + [_DEG] * 3) * 2 + [_MS])
-UNITS = ['deg'] * 4 + ['mm'] * 6 + (['mm'] * 3 + ['deg'] * 3) * 2 + ['ms']
+_TILTS = slice(23, 23 + len(TILT_NAMES))
+SCALE = np.array([_DEG] * 4 + [_MM] * 6 + ([_MM] * 3 + [_DEG] * 3) * 2 + [_MS] + [_DEG] * 8)
+UNITS = ['deg'] * 4 + ['mm'] * 6 + (['mm'] * 3 + ['deg'] * 3) * 2 + ['ms'] + ['deg'] * 8
 SHOW = np.array([math.degrees(1.0)] * 4 + [1e3] * 6 + ([1e3] * 3 + [math.degrees(1.0)] * 3) * 2
-                + [1e3])
-BASE_RIGID = ('offset1', 'joint1_x', 'shoulder_height')  # what a free tracker frame absorbs
+                + [1e3] + [math.degrees(1.0)] * 8)
+# what a free tracker frame absorbs: joint1's zero, its position and its axis's tilt move the
+# whole arm rigidly
+BASE_RIGID = ('offset1', 'joint1_x', 'shoulder_height', 'tilt1_x', 'tilt1_y')
+TILT_SIGMA = math.radians(1.0)  # prior of a joint axis's tilt: a bracket is not degrees off
 ORIENTATION_WEIGHT = 0.1  # m per rad: 0.2 deg of tracker noise weighs like 0.35 mm
 PRIOR_UNIT = 5e-4  # m-equivalent a one-sigma prior deviation weighs (about the tracker noise)
 RANK_TOLERANCE = 1e-4
@@ -62,12 +71,14 @@ class TrackerFit:
     frame: estimate the tracker frame (False: it is ``setup.frame``, for a tracker that reports
     in the base frame). marker_sigma: (m, rad) prior of the marker pose given in the setup (a
     CAD or pivot calibration's uncertainty); None: the marker is fixed; inf: estimated freely.
-    latency: estimate the time offset (needs joint velocities).
+    latency: estimate the time offset (needs joint velocities). tilts: estimate the joint axes'
+    tilts (two per joint, a prior of TILT_SIGMA each): a fuller model of the arm.
     """
 
     frame: bool = False
     marker_sigma: tuple[float, float] | None = None
     latency: bool = False
+    tilts: bool = False
 
 
 @dataclass
@@ -132,6 +143,7 @@ def _vector(geometry: ArmGeometry, setup: TrackerSetup) -> np.ndarray:
         out[10 + 6 * k:13 + 6 * k] = xyz_rpy[:3]
         out[13 + 6 * k:16 + 6 * k] = np.radians(xyz_rpy[3:])
     out[22] = setup.latency
+    out[_TILTS] = geometry.axis_tilts
     return out
 
 
@@ -147,6 +159,7 @@ class _Model:
 
     def at(self, p: np.ndarray) -> tuple[ArmGeometry, TrackerSetup]:
         geometry = replace(self.nominal, joint_offsets=tuple(p[:4].tolist()),
+                           axis_tilts=tuple(p[_TILTS].tolist()),
                            **{name: float(v) for name, v in zip(LINKS, p[4:10])})
         frame = perturb(self.start.frame, np.concatenate([p[10:13] - self.p0[10:13],
                                                           p[13:16]]))
@@ -218,7 +231,7 @@ def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
         norms = np.linalg.norm(model.residuals(p, joints, measured, velocities), axis=1)
         limit = trim * float(np.median(norms[keep]))
         update = norms <= limit
-        if update.sum() < 2 * len(PARAMETERS) or np.array_equal(update, keep):
+        if update.sum() < 2 * _TILTS.start or np.array_equal(update, keep):
             break
         keep = update
     result.start_setup = setup
@@ -256,6 +269,13 @@ def _active(estimate: TrackerFit) -> tuple[np.ndarray, np.ndarray]:
         prior[16:19] = 0.0 if math.isinf(pos) else 1.0 / max(pos, 1e-9)
         prior[19:22] = 0.0 if math.isinf(ang) else 1.0 / max(ang, 1e-9)
     active[22] = estimate.latency
+    if estimate.tilts:
+        active[_TILTS] = True
+        prior[_TILTS] = 1.0 / TILT_SIGMA
+        # joint2's axis turned about z is joint1 turned: its zero (offset1) holds that
+        active[PARAMETERS.index('tilt2_z')] = False
+        if estimate.frame:
+            active[[PARAMETERS.index(n) for n in BASE_RIGID if n in TILT_NAMES]] = False
     return active, prior
 
 
@@ -284,7 +304,8 @@ def _fit(model: _Model, p: np.ndarray, active, prior, joints, measured, velociti
     by_data = np.sum(dvt[dkeep] ** 2, axis=0) > 1 - 1e-3
     std = dict.fromkeys(PARAMETERS, float('nan'))
     source = {name: ('frame' if name in BASE_RIGID and active[PARAMETERS.index('frame_x')]
-                     else 'fixed') for name in PARAMETERS}
+                     and (name not in TILT_NAMES or active[_TILTS].any()) else 'fixed')
+              for name in PARAMETERS}
     for k, i in enumerate(idx):
         name = PARAMETERS[i]
         determined = inside[k] > 1 - 1e-3
@@ -344,7 +365,7 @@ def _problems(result: CalibrationResult) -> list[str]:
     return problems
 
 
-def _checked(joints, measured, velocities, at_least: int = 2 * len(PARAMETERS)):
+def _checked(joints, measured, velocities, at_least: int = 2 * _TILTS.start):
     """Check the rows; DatasetError for too few rows, wrong shapes, NaN or inf."""
     joints, measured = np.asarray(joints, float), np.asarray(measured, float)
     if len(joints) < at_least or joints.shape != (len(measured), 4) \

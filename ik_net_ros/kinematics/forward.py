@@ -6,16 +6,23 @@ tool pointing down), the tool is at distance r from the joint1 axis and height z
     r = ax c2 + az s2 + l3 c23 + l4 c234
     z = z0 + az c2 - ax s2 - l3 s23 - l4 s234
     x = x1 + r cos q1,  y = r sin q1,  orientation = Rz(q1) Ry(phi).
+
+An arm whose joint axes lean (``ArmGeometry.axis_tilts``) is not planar: its tool pose is the
+product of each joint's transform, and its Jacobian is each joint's axis crossed with the lever to
+the tool (:func:`_tilted_chain`).
 """
 
 from __future__ import annotations
 
+import functools
+
 from ik_net_ros.kinematics.geometry import ArmGeometry, DEFAULT_GEOMETRY
+from ik_net_ros.kinematics.rigid import matrix_to_quat
 from ik_net_ros.kinematics.rotations import quat_from_yaw_pitch
 from ik_net_ros.kinematics.validation import as_joint_array
 import numpy as np
 
-__all__ = ['forward_kinematics', 'planar_forward', 'jacobian']
+__all__ = ['forward_kinematics', 'planar_forward', 'jacobian', 'lean_rotations']
 
 
 def planar_forward(q2, q3, q4, geometry: ArmGeometry = DEFAULT_GEOMETRY):
@@ -54,6 +61,9 @@ def forward_kinematics(joints, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.n
     q, single = as_joint_array(joints)
     if geometry.has_offsets:
         q = q + np.asarray(geometry.joint_offsets)
+    if geometry.has_tilts:
+        pose = _tilted_chain(q, geometry)[0]
+        return pose[0] if single else pose
     q1, q2, q3, q4 = q.T
     r, z = planar_forward(q2, q3, q4, geometry)
     pose = np.empty((q.shape[0], 7))
@@ -85,6 +95,9 @@ def jacobian(joints, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
     g = geometry
     if g.has_offsets:
         q = q + np.asarray(g.joint_offsets)
+    if g.has_tilts:
+        jac = _tilted_jacobian(q, g)
+        return jac[0] if single else jac
     q1, q2, q3, q4 = q.T
     s2, c2 = np.sin(q2), np.cos(q2)
     s23, c23 = np.sin(q2 + q3), np.cos(q2 + q3)
@@ -110,3 +123,65 @@ def jacobian(joints, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
         jac[:, 4, col] = c1
     jac[:, 5, 0] = 1.0
     return jac[0] if single else jac
+
+
+def _rotation(axis: int, angle) -> np.ndarray:
+    """Return rotations (N, 3, 3) (or (3, 3) for a scalar angle) about axis 0, 1 or 2."""
+    c, s = np.cos(angle), np.sin(angle)
+    out = np.zeros(np.shape(angle) + (3, 3))
+    i, j = [(1, 2), (2, 0), (0, 1)][axis]
+    out[..., axis, axis] = 1.0
+    out[..., i, i] = c
+    out[..., j, j] = c
+    out[..., i, j] = -s
+    out[..., j, i] = s
+    return out
+
+
+@functools.lru_cache(maxsize=16)
+def lean_rotations(tilts: tuple[float, ...]) -> tuple[np.ndarray, ...]:
+    """Return the fixed rotation (3, 3) of each joint's leaning axis (a geometry's constants)."""
+    out = [_rotation(0, tilts[0]) @ _rotation(1, tilts[1])]
+    out += [_rotation(0, tilts[k]) @ _rotation(2, tilts[k + 1]) for k in (2, 4, 6)]
+    return tuple(out)
+
+
+def _tilted_chain(q: np.ndarray, g: ArmGeometry, quaternion: bool = True
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Return the tool pose (N, 7), each joint's axis (N, 4, 3) and origin (N, 4, 3) in the base frame.
+
+    For link angles (N, 4) of an arm whose joint axes lean, along the chain of ``ArmGeometry``:
+    joint1 at (joint1_x, 0, base_height) turning about its axis tilted about x then y; joint2
+    ``shoulder_height`` up that axis; each of joints 2-4 turning about its y axis tilted about x
+    then z; the links between them as in :func:`planar_forward`. With no tilt this is the planar
+    arm exactly (tests). ``quaternion`` False leaves the pose's orientation unset (a Jacobian
+    needs only the axes).
+    """
+    leans = lean_rotations(g.axis_tilts)
+    lean = leans[0]
+    axes, origins = np.empty((len(q), 4, 3)), np.empty((len(q), 4, 3))
+    axes[:, 0] = lean[:, 2]
+    origins[:, 0] = (g.joint1_x, 0.0, g.base_height)
+    rot = lean @ _rotation(2, q[:, 0])
+    pos = origins[:, 0] + rot[:, :, 2] * g.shoulder_height
+    links = ((g.upper_arm_x, 0.0, g.upper_arm_z), (g.forearm, 0.0, 0.0), (g.tool, 0.0, 0.0))
+    for k, link in enumerate(links):
+        rot = rot @ leans[k + 1]
+        axes[:, k + 1], origins[:, k + 1] = rot[:, :, 1], pos  # turning about y keeps y
+        rot = rot @ _rotation(1, q[:, 1 + k])
+        pos = pos + rot @ np.array(link)
+    pose = np.empty((len(q), 7))
+    pose[:, :3] = pos
+    if quaternion:
+        pose[:, 3:] = matrix_to_quat(rot)
+    return pose, axes, origins
+
+
+def _tilted_jacobian(q: np.ndarray, g: ArmGeometry) -> np.ndarray:
+    """Return the geometric Jacobian (N, 6, 4) of link angles: axis x (tool - origin), axis."""
+    pose, axes, origins = _tilted_chain(q, g, quaternion=False)
+    jac = np.empty((len(q), 6, 4))
+    jac[:, :3] = np.swapaxes(np.cross(axes, pose[:, None, :3] - origins), 1, 2)
+    jac[:, 3:] = np.swapaxes(axes, 1, 2)
+    return jac

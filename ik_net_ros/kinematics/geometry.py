@@ -7,7 +7,7 @@ angles in radians. The base frame is ``world`` = ``link1``.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 import math
 
 import numpy as np
@@ -28,6 +28,8 @@ __all__ = [
     'LINK_TOLERANCE',
     'OFFSET_TOLERANCE',
     'LINK_FIELDS',
+    'TILT_NAMES',
+    'TILT_TOLERANCE',
     'clamp_to_limits',
     'clamp_one',
     'within_limits',
@@ -36,6 +38,9 @@ __all__ = [
 ]
 
 JOINT_NAMES: tuple[str, ...] = ('joint1', 'joint2', 'joint3', 'joint4')
+# the two tilts of each joint's axis (ArmGeometry.axis_tilts), in order
+TILT_NAMES = ('tilt1_x', 'tilt1_y', 'tilt2_x', 'tilt2_z', 'tilt3_x', 'tilt3_z', 'tilt4_x',
+              'tilt4_z')
 JOINT_LOWER = np.array([-math.pi, -1.5, -1.5, -1.7])
 JOINT_UPPER = np.array([math.pi, 1.5, 1.4, 1.97])
 JOINT_LOWER.setflags(write=False)
@@ -70,6 +75,13 @@ class ArmGeometry:
         rad added to each commanded joint1..joint4 angle to give the link's
         angle: the servo horns' zero errors of one real arm (a calibration identifies them;
         zero for the nominal arm). Joint limits apply to the commanded angles.
+    axis_tilts
+        rad, two per joint: how far each joint's axis leans off the ideal one (a real
+        bracket is not perfect). joint1's axis is turned about the base frame's x, then y
+        axis (about joint1's origin); each of joints 2-4 about its frame's x, then z axis.
+        Zero for the nominal arm: the arm is then planar and the closed form is exact;
+        with tilts a solver refines the closed form's answer in this geometry
+        (:class:`~ik_net_ros.solver.base.Solver`).
 
     """
 
@@ -81,6 +93,7 @@ class ArmGeometry:
     forearm: float = 0.124
     tool: float = 0.126
     joint_offsets: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    axis_tilts: tuple[float, ...] = (0.0,) * 8
 
     def __post_init__(self):
         for name in ('base_height', 'joint1_x', 'shoulder_height', 'upper_arm_x', 'upper_arm_z',
@@ -90,10 +103,23 @@ class ArmGeometry:
         if len(offsets) != 4:
             raise ValueError(f'joint_offsets needs 4 angles, got {len(offsets)}')
         object.__setattr__(self, 'joint_offsets', offsets)
+        tilts = tuple(float(v) for v in self.axis_tilts)
+        if len(tilts) != len(TILT_NAMES):
+            raise ValueError(f'axis_tilts needs {len(TILT_NAMES)} angles, got {len(tilts)}')
+        object.__setattr__(self, 'axis_tilts', tilts)
 
     @property
     def has_offsets(self) -> bool:
         return any(self.joint_offsets)
+
+    @property
+    def has_tilts(self) -> bool:
+        """Return whether any joint axis leans (the arm is then not planar)."""
+        return any(self.axis_tilts)
+
+    def planar(self) -> ArmGeometry:
+        """Return this geometry with its joint axes ideal (what the closed form solves)."""
+        return replace(self, axis_tilts=(0.0,) * len(TILT_NAMES)) if self.has_tilts else self
 
     @property
     def shoulder_z(self) -> float:
@@ -111,9 +137,17 @@ class ArmGeometry:
         return math.atan2(self.upper_arm_x, self.upper_arm_z)
 
     def as_dict(self) -> dict[str, float]:
-        """Plain dict, as stored in checkpoints and dataset metadata (JSON-able)."""
+        """
+        Return a plain dict, as stored in checkpoints and dataset metadata (JSON-able).
+
+        ``axis_tilts`` only where there are any: files of planar arms stay as they were.
+        """
         out = asdict(self)
         out['joint_offsets'] = list(self.joint_offsets)
+        if self.has_tilts:
+            out['axis_tilts'] = list(self.axis_tilts)
+        else:
+            del out['axis_tilts']
         return out
 
 
@@ -123,8 +157,8 @@ LINK_FIELDS = ('joint1_x', 'shoulder_height', 'upper_arm_x', 'upper_arm_z', 'for
 
 DEFAULT_GEOMETRY = ArmGeometry()
 JAZZY_GEOMETRY = ArmGeometry(base_height=0.0)
-# ROBOTIS's arm descriptions: the same arm, joint1 17 mm lower in the jazzy one
-# ROBOTIS's releases of the arm's description, and the geometry of each
+# ROBOTIS's releases of the arm's description (the same arm, joint1 17 mm lower in the jazzy
+# one), and the geometry of each
 GEOMETRY_OF_DESCRIPTION = {'humble': DEFAULT_GEOMETRY, 'jazzy': JAZZY_GEOMETRY}
 ROBOTIS_DESCRIPTIONS = tuple(GEOMETRY_OF_DESCRIPTION)
 
@@ -134,6 +168,7 @@ ROBOTIS_DESCRIPTIONS = tuple(GEOMETRY_OF_DESCRIPTION)
 # arm), each servo horn within 0.5 rad of zero, joint1 within 0.1 m of the base frame's origin
 LINK_TOLERANCE = 0.02  # m
 OFFSET_TOLERANCE = 0.5  # rad
+TILT_TOLERANCE = math.radians(3.0)  # rad: a bracket a few tenths of a degree off, not more
 BASE_HEIGHT_RANGE = (-0.1, 0.1)  # m
 
 
@@ -169,6 +204,12 @@ def geometry_from_dict(data) -> ArmGeometry:
     values['joint_offsets'] = tuple(
         check_number(v, f'joint_offsets[{i}]', -OFFSET_TOLERANCE, OFFSET_TOLERANCE)
         for i, v in enumerate(offsets))
+    tilts = data.get('axis_tilts', [0.0] * len(TILT_NAMES))
+    if not isinstance(tilts, (list, tuple)) or len(tilts) != len(TILT_NAMES):
+        raise ValueError(f'axis_tilts must be a list of {len(TILT_NAMES)} angles')
+    values['axis_tilts'] = tuple(
+        check_number(v, f'axis_tilts[{i}]', -TILT_TOLERANCE, TILT_TOLERANCE)
+        for i, v in enumerate(tilts))
     return ArmGeometry(**values)
 
 

@@ -72,11 +72,14 @@ class TrueArm:
 
     @classmethod
     def random(cls, seed: int = 0, offsets_deg: float = 1.5, links_mm: float = 1.5,
-               sag_deg: float = 0.5, base: ArmGeometry = DEFAULT_GEOMETRY) -> TrueArm:
+               sag_deg: float = 0.5, base: ArmGeometry = DEFAULT_GEOMETRY,
+               tilt_deg: float = 0.0) -> TrueArm:
         """
         Return an arm with errors drawn uniformly up to the given sizes.
 
-        The demo's imperfect arm: 1.5 deg offsets, 1.5 mm links, 0.5 deg sag.
+        The demo's imperfect arm: 1.5 deg offsets, 1.5 mm links, 0.5 deg sag; ``tilt_deg``
+        leans each joint axis (two tilts per joint, drawn as the other errors; 0: none, and the
+        other errors are drawn as without it).
         """
         rng = np.random.default_rng(seed)
 
@@ -85,7 +88,8 @@ class TrueArm:
         links = {name: getattr(base, name) + 1e-3 * draw(links_mm) for name in LINK_FIELDS}
         offsets = tuple(np.radians(draw(offsets_deg, 4)).tolist())
         sag = tuple(np.radians(rng.uniform(0.5 * sag_deg, sag_deg, 2)).tolist())
-        return cls(replace(base, joint_offsets=offsets, **links), tuple(sag))
+        tilts = tuple(np.radians(draw(tilt_deg, 8)).tolist()) if tilt_deg else (0.0,) * 8
+        return cls(replace(base, joint_offsets=offsets, axis_tilts=tilts, **links), tuple(sag))
 
     def as_dict(self) -> dict:
         return {'geometry': self.geometry.as_dict(), 'sag': list(self.sag),

@@ -37,6 +37,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--offsets-deg', type=number_in(0.0, 10.0), default=1.5)
     parser.add_argument('--links-mm', type=number_in(0.0, 10.0), default=1.5)
     parser.add_argument('--sag-deg', type=number_in(0.0, 5.0), default=0.5)
+    parser.add_argument('--tilt-deg', type=number_in(0.0, 3.0), default=0.0,
+                        help='lean each joint axis up to this (two tilts per joint; 0: none)')
     parser.add_argument('--record', help='also write a simulated recording (.csv or .npz)')
     parser.add_argument('--rows', type=count_in(30, 10_000_000), default=2000)
     parser.add_argument('--record-seed', type=count_in(0, 2 ** 32 - 1), default=None,
@@ -89,7 +91,8 @@ def run(args: argparse.Namespace) -> int:
     setup = TrackerSetup(tuple(pose_from_xyz_rpy(args.tracker_frame)),
                          tuple(pose_from_xyz_rpy(args.marker)), args.latency,
                          args.frame_id or ('world' if base else 'camera'))
-    arm = replace(TrueArm.random(args.seed, args.offsets_deg, args.links_mm, args.sag_deg),
+    arm = replace(TrueArm.random(args.seed, args.offsets_deg, args.links_mm, args.sag_deg,
+                                 tilt_deg=args.tilt_deg),
                   tracker=setup)
     try:
         arm.save(output)

@@ -22,6 +22,7 @@ from ik_net_ros.kinematics import (
     clamp_one,
     clamp_to_limits,
     DEFAULT_GEOMETRY,
+    forward_kinematics,
     IkSolutions,
     JOINT_LOWER,
     JOINT_UPPER,
@@ -53,6 +54,12 @@ BATCH_CHUNK = 4096  # poses per chunk of a large batch: its arrays stay in the L
 # rad in every joint within which a network's answer counts as on a candidate's branch (the
 # branches of one target are far apart; a learned correction moves a joint by millirad)
 BRANCH_MATCH = 0.2
+# rad a joint may move when an answer is refined for an arm whose axes lean (a calibration's
+# tilts of a few tenths of a degree move joints by milliradians), and the orientation weight
+# (m per rad) of that refinement: position first, as the tracker measured it
+TILT_STEP = 0.25
+TILT_ORIENTATION = 0.001
+TILT_TOLERANCE = 1e-12  # m^2: a micrometre (the orientation left weighs less)
 # rad in every joint within which a single seeded target's rule-side solution is taken without
 # weighing the other candidates (each of which is at least pi - FAST_STEP away in joint1)
 FAST_STEP = 0.1
@@ -95,9 +102,16 @@ class Solver(ABC):
     uses_closed_form: bool = True
     # whether the answers are the closed form itself: then the safe candidate is the answer
     exact: bool = False
+    # whether answers are refined for an arm whose axes lean (a correction model's own answers
+    # learned the real arm already: False)
+    tilt_stage: bool = True
 
     def __init__(self, geometry: ArmGeometry = DEFAULT_GEOMETRY):
-        self.geometry = geometry
+        # the pipeline (projection, closed form, candidates, safety) runs in the planar arm; an
+        # arm whose joint axes lean (a calibration found them) gets each answer refined in its
+        # own geometry at the end, held to the same rules (see _through_tilts)
+        self.geometry = geometry.planar()
+        self.tilted: ArmGeometry | None = geometry if geometry.has_tilts else None
         # what no answer may hit (the table, the arm's own base...); None: not checked
         self.collision: CollisionModel | None = None
         # rad a seeded answer may move a joint for a small target change (None: no limit)
@@ -265,15 +279,41 @@ class Solver(ABC):
             raise ConfigError(f'on_unreachable must be one of {ON_UNREACHABLE}, '
                               f'got {on_unreachable!r}')
         if seed is not None or self.collision is not None:
-            return self._solve_safe(poses, seed, refine, on_unreachable)
-        if _is_single_pose(poses):
-            return self._solve_single(poses, refine, on_unreachable)
-        p, single = pose_rows(poses)
-        if len(p) <= SMALL_BATCH and not refine:
-            joints = self._solve_rows(p, on_unreachable)
-            return joints[0] if single else joints
-        joints = self._solve_batch(p, refine, on_unreachable)
-        return joints[0] if single else joints
+            joints = self._solve_safe(poses, seed, refine, on_unreachable)
+        elif _is_single_pose(poses):
+            joints = self._solve_single(poses, refine, on_unreachable)
+        else:
+            p, single = pose_rows(poses)
+            joints = self._solve_rows(p, on_unreachable) if len(p) <= SMALL_BATCH \
+                and not refine else self._solve_batch(p, refine, on_unreachable)
+            joints = joints[0] if single else joints
+        return joints if self.tilted is None or not self.tilt_stage \
+            else self._through_tilts(joints, seed)
+
+    def _through_tilts(self, joints: np.ndarray, seed) -> np.ndarray:
+        """
+        Return the answers refined for the arm whose joint axes lean, where that is safe.
+
+        Each answer (safe in the planar arm) is refined until the tilted arm's tool reaches the
+        pose the planar arm's tool would (:func:`~ik_net_ros.solver.refine.refine_joints`, every
+        step inside the limits). The refined answer replaces it only where it moved no joint more
+        than TILT_STEP, is clear (with a collision model), and, with a seed, does not make a move
+        over ``max_jump`` out of one that was within it; else the planar answer stands.
+        """
+        q = np.array(joints, dtype=float, ndmin=2)
+        targets = forward_kinematics(q, self.geometry)
+        refined = refine_joints(targets, q, self.tilted, iterations=6, tolerance=TILT_TOLERANCE,
+                                orientation_weight=TILT_ORIENTATION)
+        ok = np.all(np.isfinite(refined), axis=1) \
+            & np.all(np.abs(refined - q) <= TILT_STEP, axis=1)
+        if self.collision is not None and ok.any():
+            ok[ok] = self.collision.check(refined[ok]).clear
+        if seed is not None and self.max_jump is not None:
+            s = np.broadcast_to(np.asarray(seed, dtype=float), q.shape)
+            far = np.max(np.abs(refined - s), axis=1) > self.max_jump
+            ok &= ~(far & (np.max(np.abs(q - s), axis=1) <= self.max_jump))
+        out = np.where(ok[:, None], refined, q)
+        return out[0] if np.ndim(joints) == 1 else out
 
     def _solve_batch(self, p: np.ndarray, refine: bool, on_unreachable: str) -> np.ndarray:
         """

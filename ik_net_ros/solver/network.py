@@ -96,6 +96,8 @@ class NetworkSolver(Solver):
         # arm, so it only carries what the parametric calibration leaves (sag...)
         self.correction = model.correction == 'analytic'
         self.uses_closed_form = self.correction  # a plain network makes its own joints
+        # a correction's answers learned the real arm, leaning axes included: not refined again
+        self.tilt_stage = not self.correction
         if self.correction and self.calibrated:
             raise CheckpointError(
                 f'{self.name}: a correction of the closed form for geometry '

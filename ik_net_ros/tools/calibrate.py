@@ -12,6 +12,7 @@ the calibration file the ik node and training take (``calibration:=my_arm.yaml``
 from __future__ import annotations
 
 import argparse
+from dataclasses import replace
 import math
 
 from ik_net_ros.data import block_split
@@ -38,6 +39,10 @@ from ik_net_ros.tools.common import (
     xyz_rpy,
 )
 import numpy as np
+
+# the held-out position error (median) with tilts must be under this share of the one without
+# them for 'auto' to keep the tilts: a fuller model only where the data asks for it
+TILTS_GAIN = 0.9
 
 
 def _sigma(text: str) -> tuple[float, float] | None:
@@ -80,6 +85,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--held-out', type=number_in(0.0, 0.5), default=0.2,
                         help='share of the rows, in whole joint-space blocks, kept out of a '
                              'first fit to check it where it never saw the arm (0: no check)')
+    parser.add_argument('--tilts', choices=('auto', 'yes', 'no'), default='auto',
+                        help="estimate the joint axes' tilts (two per joint, a prior of 1 deg "
+                             'each): yes, no, or auto (where the blocks held out fit better '
+                             f'with them, by over {100 * (1 - TILTS_GAIN):.0f} %%)')
     parser.add_argument('--force', action='store_true',
                         help='write the calibration even when it is implausible for an OM-X')
 
@@ -132,14 +141,25 @@ def run(args: argparse.Namespace) -> int:
     setup, estimate, how = _setup(args, data)
     velocities = data.velocities if estimate.latency else None
     held_out, blocks = {}, []
+    estimate = replace(estimate, tilts=args.tilts == 'yes')
     if args.held_out > 0:
         fit, check, blocks = block_split(data, args.held_out)
         if len(fit) >= 60 and len(check):
-            first = calibrate(fit.joints, fit.measured, nominal, (
-                check.joints, check.measured, check.velocities if velocities is not None
-                else None), setup=setup, estimate=estimate,
-                velocities=fit.velocities if velocities is not None else None)
-            held_out = first.held_out
+            def first(how):
+                return calibrate(fit.joints, fit.measured, nominal, (
+                    check.joints, check.measured, check.velocities if velocities is not None
+                    else None), setup=setup, estimate=how,
+                    velocities=fit.velocities if velocities is not None else None).held_out
+            held_out = first(estimate)
+            if args.tilts == 'auto':
+                tilted = first(replace(estimate, tilts=True))
+                without = held_out['calibrated']['position_mm_median']
+                better = tilted['calibrated']['position_mm_median']
+                estimate = replace(estimate, tilts=better < TILTS_GAIN * without)
+                print(f'joint-axis tilts {"estimated" if estimate.tilts else "not estimated"}: '
+                      f'held-out position median {better:.3f} mm with them, {without:.3f} '
+                      'without')
+                held_out = tilted if estimate.tilts else held_out
     result = calibrate(data.joints, data.measured, nominal, setup=setup, estimate=estimate,
                        velocities=velocities)
     result.held_out = held_out
