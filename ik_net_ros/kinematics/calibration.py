@@ -261,7 +261,7 @@ def _active(estimate: TrackerFit) -> tuple[np.ndarray, np.ndarray]:
         # height are then the same as a frame rotation about joint1 and a frame translation.
         # They stay nominal and the frame takes them: the base frame is where joint1's zero
         # and axis say, and targets seen by the tracker are reached exactly.
-        active[[ARM_PARAMETERS.index(n) for n in BASE_RIGID]] = False
+        active[[PARAMETERS.index(n) for n in BASE_RIGID]] = False
         active[10:16] = True
     if estimate.marker_sigma is not None:
         active[16:22] = True

@@ -149,7 +149,7 @@ def lean_rotations(tilts: tuple[float, ...]) -> tuple[np.ndarray, ...]:
 def _tilted_chain(q: np.ndarray, g: ArmGeometry, quaternion: bool = True
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
-    Return the tool pose (N, 7), each joint's axis (N, 4, 3) and origin (N, 4, 3) in the base frame.
+    Return the tool pose (N, 7), each joint's axis (N, 4, 3) and origin (N, 4, 3), base frame.
 
     For link angles (N, 4) of an arm whose joint axes lean, along the chain of ``ArmGeometry``:
     joint1 at (joint1_x, 0, base_height) turning about its axis tilted about x then y; joint2

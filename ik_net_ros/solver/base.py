@@ -22,7 +22,6 @@ from ik_net_ros.kinematics import (
     clamp_one,
     clamp_to_limits,
     DEFAULT_GEOMETRY,
-    forward_kinematics,
     IkSolutions,
     JOINT_LOWER,
     JOINT_UPPER,
@@ -42,7 +41,7 @@ from ik_net_ros.kinematics.validation import (
     validate_pose,
 )
 from ik_net_ros.solver.parallel import pipeline, worker_count
-from ik_net_ros.solver.refine import refine_joints
+from ik_net_ros.solver.refine import refine_for_tilts, refine_joints
 import numpy as np
 
 __all__ = ['Solver', 'ON_UNREACHABLE']
@@ -54,12 +53,6 @@ BATCH_CHUNK = 4096  # poses per chunk of a large batch: its arrays stay in the L
 # rad in every joint within which a network's answer counts as on a candidate's branch (the
 # branches of one target are far apart; a learned correction moves a joint by millirad)
 BRANCH_MATCH = 0.2
-# rad a joint may move when an answer is refined for an arm whose axes lean (a calibration's
-# tilts of a few tenths of a degree move joints by milliradians), and the orientation weight
-# (m per rad) of that refinement: position first, as the tracker measured it
-TILT_STEP = 0.25
-TILT_ORIENTATION = 0.001
-TILT_TOLERANCE = 1e-12  # m^2: a micrometre (the orientation left weighs less)
 # rad in every joint within which a single seeded target's rule-side solution is taken without
 # weighing the other candidates (each of which is at least pi - FAST_STEP away in joint1)
 FAST_STEP = 0.1
@@ -295,17 +288,14 @@ class Solver(ABC):
         Return the answers refined for the arm whose joint axes lean, where that is safe.
 
         Each answer (safe in the planar arm) is refined until the tilted arm's tool reaches the
-        pose the planar arm's tool would (:func:`~ik_net_ros.solver.refine.refine_joints`, every
-        step inside the limits). The refined answer replaces it only where it moved no joint more
-        than TILT_STEP, is clear (with a collision model), and, with a seed, does not make a move
-        over ``max_jump`` out of one that was within it; else the planar answer stands.
+        pose the planar arm's tool would (:func:`~ik_net_ros.solver.refine.refine_for_tilts`,
+        every step inside the limits). The refined answer replaces it only where it moved no
+        joint more than TILT_STEP, is clear (with a collision model), and, with a seed, does not
+        make a move over ``max_jump`` out of one that was within it; else the planar answer
+        stands.
         """
         q = np.array(joints, dtype=float, ndmin=2)
-        targets = forward_kinematics(q, self.geometry)
-        refined = refine_joints(targets, q, self.tilted, iterations=6, tolerance=TILT_TOLERANCE,
-                                orientation_weight=TILT_ORIENTATION)
-        ok = np.all(np.isfinite(refined), axis=1) \
-            & np.all(np.abs(refined - q) <= TILT_STEP, axis=1)
+        refined, ok = refine_for_tilts(q, self.tilted)
         if self.collision is not None and ok.any():
             ok[ok] = self.collision.check(refined[ok]).clear
         if seed is not None and self.max_jump is not None:

@@ -28,12 +28,29 @@ from ik_net_ros.model import ModelFile
 from ik_net_ros.model.device import check_device
 from ik_net_ros.solver.analytic import closed_form, closed_form_one
 from ik_net_ros.solver.base import SMALL_BATCH, Solver
-from ik_net_ros.solver.refine import refine_joints
+from ik_net_ros.solver.refine import refine_for_tilts, refine_joints
 import numpy as np
 
-__all__ = ['NetworkSolver', 'ENGINES']
+__all__ = ['NetworkSolver', 'ENGINES', 'correction_base']
 
 log = logging.getLogger(__name__)
+
+
+def correction_base(closed: np.ndarray, tilted: ArmGeometry | None) -> np.ndarray:
+    """
+    Return what a correction model's output is added to: the closed form of its arm.
+
+    ``closed``: the planar closed form's joints (N, 4) or (4,); for an arm whose joint axes lean
+    (``tilted``), refined to reach the same poses (:func:`refine_for_tilts`). Training labels
+    (:func:`ik_net_ros.training.real_arm_data.correction_set`) and answers use this one rule.
+    """
+    if tilted is None:
+        return closed
+    q = np.array(closed, dtype=float, ndmin=2)
+    finite = np.all(np.isfinite(q), axis=1)
+    if finite.any():
+        q[finite] = refine_for_tilts(q[finite], tilted)[0]
+    return q[0] if np.ndim(closed) == 1 else q
 
 
 class NetworkSolver(Solver):
@@ -151,7 +168,7 @@ class NetworkSolver(Solver):
             if self.z_shift else targets
         joints = self.predict(shifted)
         if self.correction:
-            joints = joints + closed_form(solutions)
+            joints = joints + correction_base(closed_form(solutions), self.tilted)
         if self.calibrated:
             joints = refine_joints(targets, clamp_to_limits(joints), self.geometry)
         return joints
@@ -161,7 +178,7 @@ class NetworkSolver(Solver):
             if self.z_shift else target
         joints = self.predict_one(shifted)
         if self.correction:
-            joints = joints + closed_form_one(solution)
+            joints = joints + correction_base(closed_form_one(solution), self.tilted)
         if self.calibrated:
             joints = refine_joints(np.array([target]), clamp_to_limits(
                 np.asarray(joints, float))[None], self.geometry)[0]

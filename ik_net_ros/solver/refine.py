@@ -18,7 +18,7 @@ from ik_net_ros.kinematics import (
 from ik_net_ros.kinematics.rotations import pose_error
 import numpy as np
 
-__all__ = ['refine_joints', 'pose_error']  # pose_error: from kinematics, kept here too
+__all__ = ['refine_joints', 'refine_for_tilts', 'pose_error', 'TILT_STEP']
 
 ORIENTATION_WEIGHT = 0.1  # m per rad: 1 degree of tool orientation counts like 1.7 mm
 
@@ -81,3 +81,30 @@ def refine_joints(targets: np.ndarray, joints: np.ndarray,
         lam[take] = np.maximum(lam[take] * 0.1, 1e-12)
         lam[idx[~better]] *= 10.0
     return q
+
+
+# rad a joint may move when an answer is refined for an arm whose axes lean (a calibration's
+# tilts of a few tenths of a degree move joints by milliradians; near the wrist's singularity
+# more), the orientation weight of that refinement (m per rad: the position first, as a tracker
+# measures it; the orientation a leaning arm cannot match exactly weighs little), and when a
+# row is done (m^2: a micrometre)
+TILT_STEP = 0.25
+TILT_ORIENTATION = 0.001
+TILT_TOLERANCE = 1e-12
+
+
+def refine_for_tilts(joints: np.ndarray, tilted: ArmGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Return joints (N, 4) for which the leaning arm reaches where the planar one reaches.
+
+    ``joints`` (N, 4) are answers in ``tilted.planar()``; each is refined until the tool of the
+    arm ``tilted`` reaches the pose the planar arm's tool reaches, every step inside the limits.
+    Also returns where that worked: finite, and no joint moved more than TILT_STEP (elsewhere
+    the given joints are returned).
+    """
+    q = np.array(joints, dtype=float, ndmin=2)
+    targets = forward_kinematics(q, tilted.planar())
+    refined = refine_joints(targets, q, tilted, iterations=6, tolerance=TILT_TOLERANCE,
+                            orientation_weight=TILT_ORIENTATION)
+    ok = np.all(np.isfinite(refined), axis=1) & np.all(np.abs(refined - q) <= TILT_STEP, axis=1)
+    return np.where(ok[:, None], refined, q), ok

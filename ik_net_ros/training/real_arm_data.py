@@ -22,6 +22,7 @@ from ik_net_ros.kinematics import ArmGeometry, project_and_solve
 from ik_net_ros.kinematics.inverse import closed_form
 from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.networks import IKModel
+from ik_net_ros.solver.network import correction_base
 import numpy as np
 import torch
 from torch import nn
@@ -63,8 +64,9 @@ def correction_set(measured: PoseJointSet, geometry: ArmGeometry
     From a :func:`measured_set`; also returns how many rows were dropped, by reason
     (:data:`UNREACHABLE`, :data:`DISAGREE`).
     """
-    targets, solutions = project_and_solve(as_pose_array(measured.poses)[0], geometry)
-    residual = measured.joints - closed_form(solutions)
+    targets, solutions = project_and_solve(as_pose_array(measured.poses)[0], geometry.planar())
+    tilted = geometry if geometry.has_tilts else None
+    residual = measured.joints - correction_base(closed_form(solutions), tilted)
     reachable = solutions.valid.any(axis=1)
     agree = np.all(np.abs(residual) < MAX_CORRECTION, axis=1)
     keep = reachable & agree
