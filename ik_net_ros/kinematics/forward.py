@@ -22,7 +22,8 @@ from ik_net_ros.kinematics.rotations import quat_from_yaw_pitch
 from ik_net_ros.kinematics.validation import as_joint_array
 import numpy as np
 
-__all__ = ['forward_kinematics', 'planar_forward', 'jacobian', 'lean_rotations']
+__all__ = ['forward_kinematics', 'planar_forward', 'jacobian', 'lean_rotations',
+           'leaning_reach']
 
 
 def planar_forward(q2, q3, q4, geometry: ArmGeometry = DEFAULT_GEOMETRY):
@@ -147,9 +148,9 @@ def lean_rotations(tilts: tuple[float, ...]) -> tuple[np.ndarray, ...]:
 
 
 def _tilted_chain(q: np.ndarray, g: ArmGeometry, quaternion: bool = True
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """
-    Return the tool pose (N, 7), each joint's axis (N, 4, 3) and origin (N, 4, 3), base frame.
+    Return the tool pose (N, 7), each joint's axis and origin (N, 4, 3), the tool's rotation.
 
     For link angles (N, 4) of an arm whose joint axes lean, along the chain of ``ArmGeometry``:
     joint1 at (joint1_x, 0, base_height) turning about its axis tilted about x then y; joint2
@@ -175,13 +176,32 @@ def _tilted_chain(q: np.ndarray, g: ArmGeometry, quaternion: bool = True
     pose[:, :3] = pos
     if quaternion:
         pose[:, 3:] = matrix_to_quat(rot)
-    return pose, axes, origins
+    return pose, axes, origins, rot
 
 
 def _tilted_jacobian(q: np.ndarray, g: ArmGeometry) -> np.ndarray:
     """Return the geometric Jacobian (N, 6, 4) of link angles: axis x (tool - origin), axis."""
-    pose, axes, origins = _tilted_chain(q, g, quaternion=False)
+    pose, axes, origins, _ = _tilted_chain(q, g, quaternion=False)
     jac = np.empty((len(q), 6, 4))
     jac[:, :3] = np.swapaxes(np.cross(axes, pose[:, None, :3] - origins), 1, 2)
     jac[:, 3:] = np.swapaxes(axes, 1, 2)
     return jac
+
+
+def leaning_reach(joints: np.ndarray, geometry: ArmGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Return the tool's position and pitch (N, 4) of commanded joints (N, 4), and their Jacobian.
+
+    The 4th value is the tool x axis's height component times the tool length (m: ``-sin`` of
+    the pitch, scaled like a position), which a 4-DOF arm's answer fixes besides the position.
+    One pass along the chain of an arm whose axes may lean, without the quaternion: what a
+    refinement for such an arm needs per step. Jacobian (N, 4, 4).
+    """
+    q = np.asarray(joints, dtype=float) + np.asarray(geometry.joint_offsets)
+    pose, axes, origins, rot = _tilted_chain(q, geometry, quaternion=False)
+    tool_x = rot[:, :, 0]
+    values = np.concatenate([pose[:, :3], geometry.tool * tool_x[:, 2:]], axis=1)
+    jac = np.empty((len(q), 4, 4))
+    jac[:, :3] = np.swapaxes(np.cross(axes, pose[:, None, :3] - origins), 1, 2)
+    jac[:, 3] = geometry.tool * np.cross(axes, tool_x[:, None, :])[:, :, 2]
+    return values, jac

@@ -15,6 +15,7 @@ from ik_net_ros.kinematics import (
     JOINT_LOWER,
     JOINT_UPPER,
 )
+from ik_net_ros.kinematics.forward import leaning_reach
 from ik_net_ros.kinematics.rotations import pose_error
 import numpy as np
 
@@ -85,26 +86,36 @@ def refine_joints(targets: np.ndarray, joints: np.ndarray,
 
 # rad a joint may move when an answer is refined for an arm whose axes lean (a calibration's
 # tilts of a few tenths of a degree move joints by milliradians; near the wrist's singularity
-# more), the orientation weight of that refinement (m per rad: the position first, as a tracker
-# measures it; the orientation a leaning arm cannot match exactly weighs little), and when a
-# row is done (m^2: a micrometre)
+# more), and when a row is done (m)
 TILT_STEP = 0.25
-TILT_ORIENTATION = 0.001
-TILT_TOLERANCE = 1e-12
+TILT_TOLERANCE = 1e-9
+TILT_DAMPING = 1e-8  # m^2: keeps the step small where the arm is near a singularity
 
 
-def refine_for_tilts(joints: np.ndarray, tilted: ArmGeometry) -> tuple[np.ndarray, np.ndarray]:
+def refine_for_tilts(joints: np.ndarray, tilted: ArmGeometry,
+                     iterations: int = 8) -> tuple[np.ndarray, np.ndarray]:
     """
-    Return joints (N, 4) for which the leaning arm reaches where the planar one reaches.
+    Return joints (N, 4) for which the leaning arm's tool is where the planar arm's tool is.
 
-    ``joints`` (N, 4) are answers in ``tilted.planar()``; each is refined until the tool of the
-    arm ``tilted`` reaches the pose the planar arm's tool reaches, every step inside the limits.
-    Also returns where that worked: finite, and no joint moved more than TILT_STEP (elsewhere
-    the given joints are returned).
+    ``joints`` (N, 4) are answers in ``tilted.planar()``. The tool's position and pitch (what a
+    4-DOF arm's answer fixes; its yaw and roll follow from them, off by no more than the tilts)
+    are matched by damped Gauss-Newton steps
+    (:func:`~ik_net_ros.kinematics.forward.leaning_reach`), every step inside the limits. Also
+    returns where that worked: finite, within TILT_TOLERANCE, and no joint moved more than
+    TILT_STEP (elsewhere the given joints are returned).
     """
-    q = np.array(joints, dtype=float, ndmin=2)
-    targets = forward_kinematics(q, tilted.planar())
-    refined = refine_joints(targets, q, tilted, iterations=6, tolerance=TILT_TOLERANCE,
-                            orientation_weight=TILT_ORIENTATION)
-    ok = np.all(np.isfinite(refined), axis=1) & np.all(np.abs(refined - q) <= TILT_STEP, axis=1)
-    return np.where(ok[:, None], refined, q), ok
+    q0 = np.array(joints, dtype=float, ndmin=2)
+    target = leaning_reach(q0, tilted.planar())[0]
+    q = q0.copy()
+    for _ in range(iterations):
+        reached, jac = leaning_reach(q, tilted)
+        error = target - reached
+        if np.all(np.sum(error * error, axis=1) < TILT_TOLERANCE ** 2):
+            break
+        jt = np.swapaxes(jac, 1, 2)
+        step = np.linalg.solve(jt @ jac + TILT_DAMPING * np.eye(4), jt @ error[:, :, None])
+        q = np.clip(q + step[:, :, 0], JOINT_LOWER, JOINT_UPPER)
+    miss = np.linalg.norm(target - leaning_reach(q, tilted)[0], axis=1)
+    ok = np.all(np.isfinite(q), axis=1) & np.all(np.abs(q - q0) <= TILT_STEP, axis=1) \
+        & (miss < 1e3 * TILT_TOLERANCE)
+    return np.where(ok[:, None], q, q0), ok
