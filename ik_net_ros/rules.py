@@ -59,7 +59,7 @@ def number_in(lo: float, hi: float, low_open: bool = False) -> Range:
     Return the rule 'a finite number in [lo, hi]' ((lo, hi] with ``low_open``).
 
     Every rule bounds what the code downstream can take (a timer of 1e300 s or a duration of
-    1e10 s crash rclpy).
+    1e10 s crash the ROS client library).
     """
     return Range(lo, hi, low_open)
 

@@ -108,8 +108,7 @@ def test_the_calibrated_closed_form_of_a_leaning_arm_reaches_it():
 
 
 @pytest.mark.parametrize('tilt_deg, chosen', [(0.4, True), (0.0, False)])
-def test_calibrate_estimates_tilts_where_the_data_asks_for_them(tmp_path, capsys, tilt_deg,
-                                                                  chosen):
+def test_calibrate_estimates_tilts_where_the_data_asks(tmp_path, capsys, tilt_deg, chosen):
     arm, rec, out = tmp_path / 'arm.yaml', tmp_path / 'rec.csv', tmp_path / 'cal.yaml'
     assert cli.main(['true-arm', '--output', str(arm), '--seed', '4', '--tilt-deg',
                      str(tilt_deg), '--record', str(rec), '--rows', '1200']) == 0
