@@ -193,7 +193,7 @@ def run(args: argparse.Namespace) -> int:
                         'offset along the tool goes into the tool length otherwise)')
         if not args.force:
             raise DatasetError(f'{args.data}: calibration not written, {message} (see the '
-                               "README's calibration section; --force writes it anyway)")
+                               'calibration docs, docs/calibration.md; --force writes it anyway)')
         print(f'warning: {message}; written because of --force')
     region = {'joint_min': (np.floor(data.joints.min(axis=0) * 1e4) / 1e4).tolist(),
               'joint_max': (np.ceil(data.joints.max(axis=0) * 1e4) / 1e4).tolist(),
