@@ -101,8 +101,8 @@ def refine_for_tilts(joints: np.ndarray, tilted: ArmGeometry,
     4-DOF arm's answer fixes; its yaw and roll follow from them, off by no more than the tilts)
     are matched by damped Gauss-Newton steps
     (:func:`~ik_net_ros.kinematics.forward.leaning_reach`), every step inside the limits. Also
-    returns where that worked: finite, within TILT_TOLERANCE, and no joint moved more than
-    TILT_STEP (elsewhere the given joints are returned).
+    returns where that worked: finite, no joint moved more than TILT_STEP, and nearer the target
+    than the given joints (elsewhere they are returned).
     """
     q0 = np.array(joints, dtype=float, ndmin=2)
     target = leaning_reach(q0, tilted.planar())[0]
@@ -115,7 +115,10 @@ def refine_for_tilts(joints: np.ndarray, tilted: ArmGeometry,
         jt = np.swapaxes(jac, 1, 2)
         step = np.linalg.solve(jt @ jac + TILT_DAMPING * np.eye(4), jt @ error[:, :, None])
         q = np.clip(q + step[:, :, 0], JOINT_LOWER, JOINT_UPPER)
+    # a row whose refinement ends at a joint limit keeps it where it misses less than the planar
+    # answer did: the answers stay continuous across the limits (a correction learns them)
     miss = np.linalg.norm(target - leaning_reach(q, tilted)[0], axis=1)
+    before = np.linalg.norm(target - leaning_reach(q0, tilted)[0], axis=1)
     ok = np.all(np.isfinite(q), axis=1) & np.all(np.abs(q - q0) <= TILT_STEP, axis=1) \
-        & (miss < 1e3 * TILT_TOLERANCE)
+        & (miss <= before)
     return np.where(ok[:, None], q, q0), ok
