@@ -170,3 +170,40 @@ def test_a_correction_learns_on_top_of_the_leaning_arm_s_closed_form():
     assert ok.mean() > 0.9
     assert np.median(np.linalg.norm(reached[ok, :3] - targets[ok, :3], axis=1)) < 1e-6
     assert np.allclose(correction_base(closed_form(solutions)[0], LEANING), base[0])
+
+
+STEPS = st.lists(st.tuples(*[st.floats(-0.004, 0.004)] * 3), min_size=2, max_size=25)
+
+
+@settings(max_examples=30, deadline=None, derandomize=True, database=None)
+@given(JOINTS, STEPS)
+def test_a_target_dragged_in_small_steps_never_makes_the_leaning_arm_jump(start, steps):
+    """
+    A sequence of small target changes, each solved from the previous answer (as the node does).
+
+    Every answer inside the limits and clear; no joint moves more than max_jump between two
+    answers; a refused target leaves the arm where it is.
+    """
+    solver = AnalyticSolver(LEANING)
+    solver.collision = CollisionModel(LEANING.planar())
+    arm = np.clip(np.array(start), [-3.1, -1.5, -1.5, -1.7], [3.1, 1.5, 1.4, 1.97])
+    if not solver.collision.clear_one(arm.tolist()):
+        return
+    target = forward_kinematics(arm, LEANING)
+    for step in steps:
+        target = target.copy()
+        target[:3] += step
+        try:
+            answer = solver.solve(target, seed=arm)
+        except UnreachableError:
+            continue  # refused: the arm stays
+        assert within_limits(answer) and solver.collision.clear_one(answer.tolist())
+        assert np.max(np.abs(answer - arm)) <= solver.max_jump + 1e-9
+        arm = answer
+
+
+def test_a_refused_target_leaves_the_leaning_arm_where_it_is():
+    solver = AnalyticSolver(LEANING)
+    seed = np.array([0.3, -0.5, 0.4, 0.2])
+    far = np.array([2.0, 0.0, 0.2, 0.0, 0.0, 0.0, 1.0])  # 2 m away: out of reach
+    assert np.array_equal(solver.solve(far, seed=seed, on_unreachable='nearest'), seed)

@@ -364,3 +364,51 @@ def test_any_bytes_as_a_weights_file_are_a_checkpoint_error(tmp_path_factory, bl
     path.write_bytes(blob)
     with pytest.raises(CheckpointError):
         load_weights(path)
+
+
+JSON_VALUES = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), st.text(max_size=20),
+              st.floats(allow_nan=True, allow_infinity=True)),
+    lambda inner: st.one_of(st.lists(inner, max_size=3),
+                            st.dictionaries(st.text(max_size=20), inner, max_size=3)),
+    max_leaves=8)
+
+
+def test_notes_a_checksum_does_not_cover_never_crash_the_tools(tmp_path_factory, capsys):
+    """
+    A checkpoint's training notes (config, data, metrics) of any type.
+
+    The checksum covers what decides the answers, not these: ``info`` still prints, the model
+    still loads and solves, and a notes field of another type is dropped.
+    """
+    import torch
+
+    from _pair_models import KWARGS, model
+    from ik_net_ros.kinematics import DEFAULT_GEOMETRY
+    from ik_net_ros.tools import cli
+    from model_util import save_checkpoint
+    folder = tmp_path_factory.mktemp('notes')
+    good = save_checkpoint(folder / 'good.pt', model(1), 'focused', KWARGS, DEFAULT_GEOMETRY)
+    payload = torch.load(good, weights_only=True)
+
+    @settings(max_examples=30, deadline=None, derandomize=True, database=None,
+              suppress_health_check=list(HealthCheck))
+    @given(st.sampled_from(['train_config', 'data', 'metrics', 'created']), JSON_VALUES)
+    def check(key, value):
+        path = folder / 'notes.pt'  # alone: no weights file beside it
+        torch.save({**payload, key: value}, path)
+        assert cli.main(['info', str(path)]) == 0
+        assert 'Traceback' not in capsys.readouterr().err
+        loaded = load_model(path)
+        kind = str if key == 'created' else dict
+        assert isinstance(loaded.metadata.get(key, kind()), kind)
+        assert np.all(np.isfinite(NetworkSolver(loaded).solve([0.2, 0.0, 0.2, 0, 0, 0, 1.0])))
+
+    check()
+
+
+def test_network_arguments_that_are_no_mapping_are_refused(tmp_path):
+    arrays, meta = _shipped('focused')
+    path = _write(tmp_path, arrays, {**meta, 'network_kwargs': [1, 2]})
+    with pytest.raises(CheckpointError, match='not a mapping'):
+        load_model(path)

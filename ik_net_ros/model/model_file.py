@@ -231,9 +231,15 @@ def _geometry(path: Path, data) -> ArmGeometry:
 
 
 def _metadata(info: dict) -> dict:
-    keys = ('train_config', 'data', 'metrics', 'created', 'torch_version', 'weights_sha256',
-            'checkpoint_sha256')
-    return {k: info[k] for k in keys if k in info}
+    """
+    Return what a file says about a model's training, of the types the tools read.
+
+    The checksums cover what decides the answers, not these notes: a note of another type (a
+    hand-edited or hostile file) is dropped, never handed to ``info`` or ``train --init``.
+    """
+    kinds = {'train_config': dict, 'data': dict, 'metrics': dict, 'created': str,
+             'torch_version': str, 'weights_sha256': str, 'checkpoint_sha256': str}
+    return {k: info[k] for k, kind in kinds.items() if isinstance(info.get(k), kind)}
 
 
 def _check_weights_beside(checkpoint: Path, weights: Path, digest: str | None) -> None:
@@ -262,6 +268,8 @@ def check_model(model: ModelFile, where: str = 'model') -> None:
     """
     if model.network not in NETWORK_NAMES:
         raise CheckpointError(f'{where}: unknown network {model.network!r}')
+    if not isinstance(model.network_kwargs, dict):
+        raise CheckpointError(f'{where}: network arguments are not a mapping')
     if model.correction not in CORRECTIONS:
         raise CheckpointError(f'{where}: unknown correction {model.correction!r}')
     for name, array in model.arrays.items():

@@ -292,7 +292,8 @@ class Solver(ABC):
         every step inside the limits). The refined answer replaces it only where it moved no
         joint more than TILT_STEP, is clear (with a collision model), and, with a seed, does not
         make a move over ``max_jump`` out of one that was within it; else the planar answer
-        stands.
+        stands. An answer that is the seed itself (a target refused with 'nearest': the arm
+        stays where it is) is never refined.
         """
         q = np.array(joints, dtype=float, ndmin=2)
         refined, ok = refine_for_tilts(q, self.tilted)
@@ -302,6 +303,7 @@ class Solver(ABC):
             s = np.broadcast_to(np.asarray(seed, dtype=float), q.shape)
             far = np.max(np.abs(refined - s), axis=1) > self.max_jump
             ok &= ~(far & (np.max(np.abs(q - s), axis=1) <= self.max_jump))
+            ok &= ~np.all(q == s, axis=1)
         out = np.where(ok[:, None], refined, q)
         return out[0] if np.ndim(joints) == 1 else out
 

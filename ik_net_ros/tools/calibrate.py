@@ -160,6 +160,9 @@ def run(args: argparse.Namespace) -> int:
                       f'held-out position median {better:.3f} mm with them, {without:.3f} '
                       'without')
                 held_out = tilted if estimate.tilts else held_out
+    if args.tilts == 'auto' and not held_out:
+        print('joint-axis tilts not estimated: --tilts auto decides on the held-out blocks '
+              '(--held-out > 0 and enough rows); --tilts yes fits them anyway')
     result = calibrate(data.joints, data.measured, nominal, setup=setup, estimate=estimate,
                        velocities=velocities)
     result.held_out = held_out
