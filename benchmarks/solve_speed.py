@@ -23,22 +23,25 @@ def main(argv: list[str] | None = None) -> int:
     """Time one solver; returns the exit code."""
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument('model', nargs='?', default='focused')
+    parser.add_argument('--calibration', help="an arm's calibration file (its tilts too)")
     args = parser.parse_args(argv)
-    solver = load_solver(args.model)
-    single = forward_kinematics(sample_joints(3000, np.random.default_rng(0))).tolist()
+    solver = load_solver(args.model, calibration=args.calibration)
+    # poses the arm reaches (in its calibrated geometry where one is given)
+    geometry = getattr(solver, 'tilted', None) or solver.geometry
+    single = forward_kinematics(sample_joints(3000, np.random.default_rng(0)), geometry).tolist()
     for pose in single[:300]:  # warm-up
-        solver.solve(pose)
+        solver.solve(pose, on_unreachable='nearest')
     times = []
     for pose in single:
         start = time.perf_counter()
-        solver.solve(pose)
+        solver.solve(pose, on_unreachable='nearest')
         times.append(time.perf_counter() - start)
-    batch = forward_kinematics(sample_joints(100_000, np.random.default_rng(1)))
-    solver.solve(batch[:5000])
+    batch = forward_kinematics(sample_joints(100_000, np.random.default_rng(1)), geometry)
+    solver.solve(batch[:5000], on_unreachable='nearest')
     rates = []
     for _ in range(3):
         start = time.perf_counter()
-        solver.solve(batch)
+        solver.solve(batch, on_unreachable='nearest')
         rates.append(len(batch) / (time.perf_counter() - start))
     print(f'{args.model}: single pose p50 {statistics.median(times) * 1e6:.1f} us, '
           f'100,000 poses {statistics.median(rates) / 1e6:.3f} M poses/s')

@@ -381,12 +381,11 @@ def test_notes_a_checksum_does_not_cover_never_crash_the_tools(tmp_path_factory,
     The checksum covers what decides the answers, not these: ``info`` still prints, the model
     still loads and solves, and a notes field of another type is dropped.
     """
-    import torch
-
     from _pair_models import KWARGS, model
     from ik_net_ros.kinematics import DEFAULT_GEOMETRY
     from ik_net_ros.tools import cli
     from model_util import save_checkpoint
+    import torch
     folder = tmp_path_factory.mktemp('notes')
     good = save_checkpoint(folder / 'good.pt', model(1), 'focused', KWARGS, DEFAULT_GEOMETRY)
     payload = torch.load(good, weights_only=True)
