@@ -183,9 +183,14 @@ def _tilted_jacobian(q: np.ndarray, g: ArmGeometry) -> np.ndarray:
     """Return the geometric Jacobian (N, 6, 4) of link angles: axis x (tool - origin), axis."""
     pose, axes, origins, _ = _tilted_chain(q, g, quaternion=False)
     jac = np.empty((len(q), 6, 4))
-    jac[:, :3] = np.swapaxes(np.cross(axes, pose[:, None, :3] - origins), 1, 2)
+    jac[:, :3] = _lever_jacobian(pose, axes, origins)
     jac[:, 3:] = np.swapaxes(axes, 1, 2)
     return jac
+
+
+def _lever_jacobian(pose: np.ndarray, axes: np.ndarray, origins: np.ndarray) -> np.ndarray:
+    """Return the tool position's Jacobian (N, 3, 4): each joint's axis x its lever to the tool."""
+    return np.swapaxes(np.cross(axes, pose[:, None, :3] - origins), 1, 2)
 
 
 def leaning_reach(joints: np.ndarray, geometry: ArmGeometry) -> tuple[np.ndarray, np.ndarray]:
@@ -202,6 +207,6 @@ def leaning_reach(joints: np.ndarray, geometry: ArmGeometry) -> tuple[np.ndarray
     tool_x = rot[:, :, 0]
     values = np.concatenate([pose[:, :3], geometry.tool * tool_x[:, 2:]], axis=1)
     jac = np.empty((len(q), 4, 4))
-    jac[:, :3] = np.swapaxes(np.cross(axes, pose[:, None, :3] - origins), 1, 2)
+    jac[:, :3] = _lever_jacobian(pose, axes, origins)
     jac[:, 3] = geometry.tool * np.cross(axes, tool_x[:, None, :])[:, :, 2]
     return values, jac

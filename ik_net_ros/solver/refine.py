@@ -31,8 +31,7 @@ def _weighted_error(targets, q, geometry, weight):
 
 def refine_joints(targets: np.ndarray, joints: np.ndarray,
                   geometry: ArmGeometry = DEFAULT_GEOMETRY, iterations: int = 12,
-                  damping: float = 1e-6, tolerance: float = 1e-18,
-                  orientation_weight: float = ORIENTATION_WEIGHT) -> np.ndarray:
+                  damping: float = 1e-6, tolerance: float = 1e-18) -> np.ndarray:
     """
     Refine joint guesses towards reachable target poses (Levenberg-Marquardt).
 
@@ -54,8 +53,6 @@ def refine_joints(targets: np.ndarray, joints: np.ndarray,
         A row is done once its weighted squared error is below this (m^2).
     geometry
         The arm's geometry (default: ROBOTIS's humble description).
-    orientation_weight
-        m per rad the orientation error weighs against the position error.
 
     Returns
     -------
@@ -63,7 +60,7 @@ def refine_joints(targets: np.ndarray, joints: np.ndarray,
 
     """
     q = np.clip(np.array(joints, dtype=np.float64), JOINT_LOWER, JOINT_UPPER)
-    weight = np.array([1.0, 1.0, 1.0] + [orientation_weight] * 3)
+    weight = np.array([1.0, 1.0, 1.0, ORIENTATION_WEIGHT, ORIENTATION_WEIGHT, ORIENTATION_WEIGHT])
     err, cost = _weighted_error(targets, q, geometry, weight)
     lam = np.full(len(q), damping)
     for _ in range(iterations):
