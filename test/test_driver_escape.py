@@ -1,5 +1,5 @@
 """
-An arm found in collision may only ever get out, whatever goals it is sent and wherever they are cut.
+An arm found in collision may only get out, whatever goals it is sent and wherever they are cut.
 
 Each path out of a collision may go ESCAPE_SLACK deeper than where it starts; cut at its deepest
 point and sent on, a sequence of such paths used to ratchet the hand from 6.9 mm above the table

@@ -3,7 +3,8 @@ A simulated arm: it follows the backend's interpolated command exactly.
 
 The command is a straight joint-space line to the goal, speed- and acceleration-limited, that never
 leaves the joint limits; the gripper moves to its goal at a finger speed (its horn no faster
-than ``max_velocity``); with torque off it is limp where it stands. Deterministic, so tests and the demo can rely on it.
+than ``max_velocity``); with torque off it is limp where it stands. Deterministic, so tests and
+the demo can rely on it.
 """
 
 from __future__ import annotations

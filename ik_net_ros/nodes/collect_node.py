@@ -32,6 +32,7 @@ from ik_net_ros.nodes.conversions import (
     stamp_to_seconds,
 )
 from ik_net_ros.nodes.core_logs import bridge_core_logs
+from ik_net_ros.nodes.driver_params import collision_geometry
 from ik_net_ros.nodes.params import (
     check_changes,
     declare_parameters,
@@ -85,9 +86,13 @@ class CollectNode(Node):
         self.geometry = geometry_for(self.get_parameter('description').value)
         self.lost = 0  # rows that could not be written (full disk)
         self.rng = np.random.default_rng(self.get_parameter('seed').value)
-        # babble goals, and the paths to them, keep clear of the table and the arm's base
-        self.collision = CollisionModel(self.geometry, self.get_parameter('table_clearance').value,
-                                        workspace_box(self.get_parameter('workspace').value))
+        # babble goals, and the paths to them, keep clear of the table and the arm's base: the
+        # calibrated arm's, as the driver checks them (the recorded poses stay nominal FK)
+        self.collision = CollisionModel(
+            collision_geometry(self.get_parameter('description').value,
+                               self.get_parameter('calibration').value),
+            self.get_parameter('table_clearance').value,
+            workspace_box(self.get_parameter('workspace').value))
         self.babble_goal: np.ndarray | None = None
         self.add_on_set_parameters_callback(self.on_set_parameters)
         self.sub = self.create_subscription(JointState, 'joint_states', self.on_state, 100)

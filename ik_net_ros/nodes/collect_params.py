@@ -7,6 +7,7 @@ Kept beside the node (as the driver's are) so the node's file holds its work.
 from __future__ import annotations
 
 from ik_net_ros.kinematics import JOINT_NAMES
+from ik_net_ros.nodes.driver_params import CALIBRATION
 from ik_net_ros.nodes.params import (
     description_spec,
     EXECUTOR,
@@ -70,6 +71,7 @@ PARAMETERS = {  # and 'output', whose default is made at start
                           number_in(0.01, 0.9), 'a time in [0.01, 0.9] s', fixed=True),
     'table_clearance': TABLE_CLEARANCE,
     'workspace': WORKSPACE,
+    'calibration': CALIBRATION,
     'babble': Spec(False, 'drive the arm through random configurations (simulated arm, no '
                           'hardware needed)'),
     'babble_period': Spec(1.0, 'seconds between babble goals', period, PERIOD_NEED,
