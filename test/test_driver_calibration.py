@@ -124,3 +124,17 @@ def test_driver_node_with_a_calibration_refuses_what_hits_the_calibrated_arm(ros
     assert ros.spin_until(lambda: driver.rejected > rejected)
     ros.spin_for(0.3)
     np.testing.assert_allclose(states[-1].position[:4], HOME_POSE, atol=1e-9)
+
+
+@pytest.mark.ros
+def test_the_collector_checks_its_babble_on_the_calibrated_arm(ros, tmp_path):
+    from ik_net_ros.nodes.collect_node import CollectNode
+    horns = (0.01, -0.02, 0.015, 0.005)
+    path = write_calibration(tmp_path / 'arm.yaml', horns)
+    collect = ros.add(CollectNode(context=ros.context, parameter_overrides=[
+        Parameter('output', value=str(tmp_path / 'r.csv')),
+        Parameter('calibration', value=str(path))]))
+    try:
+        assert collect.collision.geometry.joint_offsets == pytest.approx(horns)
+    finally:
+        collect.shutdown()

@@ -80,6 +80,9 @@ PARAMETERS = {  # and 'output', whose default is made at start
                                'before the next one (rows taken still, as a tracker wants them; '
                                '0: a goal every babble_period)', number_in(0.0, 60.0),
                           'a time in [0, 60] s', fixed=True),
+    'babble_timeout': Spec(30.0, 'stop-and-go babble: seconds a goal may take to be reached '
+                                 'before another is chosen (as one the driver refuses is)',
+                           number_in(0.1, 3600.0), 'a time in [0.1, 3600] s', fixed=True),
     'seed': Spec(0, 'seed of the babbling', int_in(0, 2**63 - 1), 'an integer >= 0',
                  fixed=True),
     'prefix': PREFIX,
