@@ -52,6 +52,9 @@ class DriverNode(LifecycleNode):
         self.active = False
         self.not_ready = 'not configured'  # why there is no arm, for diagnostics
         self.rejected = 0
+        # the arm's name on /diagnostics and joint_command_result: the port, or 'sim' (read-only)
+        self.hardware_id = (str(value('port').value) if value('backend').value != 'sim'
+                            else 'sim')
         prefix = value('prefix').value
         self.joint_names = prefixed(JOINT_NAMES, prefix)
         self.gripper_names = prefixed(GRIPPER_JOINTS, prefix)
@@ -175,7 +178,7 @@ class DriverNode(LifecycleNode):
         status = DiagnosticStatus(
             level=DiagnosticStatus.ERROR if refusal else DiagnosticStatus.OK,
             name=self.get_fully_qualified_name(), message=refusal,
-            hardware_id=self._hardware_id(),
+            hardware_id=self.hardware_id,
             values=[KeyValue(key='result', value='refused' if refusal else 'accepted')])
         result = DiagnosticArray(status=[status])
         result.header.stamp = msg.header.stamp  # the sender matches its command by it
@@ -272,14 +275,9 @@ class DriverNode(LifecycleNode):
                                       f'clamped to {used:g} m', throttle_duration_sec=2.0)
         return used
 
-    def _hardware_id(self) -> str:
-        """Name the arm as /diagnostics does: the port, or 'sim'."""
-        backend = str(self.get_parameter('backend').value)
-        return str(self.get_parameter('port').value) if backend != 'sim' else 'sim'
-
     def on_diagnostics(self) -> None:
         backend = str(self.get_parameter('backend').value)
-        hardware = self._hardware_id()
+        hardware = self.hardware_id
         # one name per driver: two arms under namespaces are two entries, never one
         status = DiagnosticStatus(name=f'{self.get_fully_qualified_name()}: arm ({backend})',
                                   hardware_id=hardware)
