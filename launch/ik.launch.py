@@ -6,6 +6,7 @@ Live IK on the OpenMANIPULATOR-X.
         namespace:= prefix:= use_sim_time:=false
 
 Starts the ``driver`` (simulated arm, Dynamixel servos or the servo emulator), the ``ik`` node
+(both given ``calibration:=<file>``: the driver checks commands against the calibrated arm)
 and, where it is installed, robot_state_publisher with the package's URDF (TF of the arm);
 ``rviz:=true`` adds the draggable target marker and rviz2. ``description:=jazzy`` puts every
 node (and the URDF) in the frame of ROBOTIS's jazzy description (joint1 at z = 0); humble, the
@@ -66,6 +67,8 @@ def generate_launch_description():
     rviz_config = os.path.join(share, 'config', 'ik.rviz')
     rviz = IfCondition(LaunchConfiguration('rviz'))
     description = LaunchConfiguration('description')
+    # one calibration for the ik node and the driver: both walls check the arm it describes
+    calibration = ParameterValue(LaunchConfiguration('calibration'), value_type=str)
 
     arguments = [
         DeclareLaunchArgument('model', default_value='focused',
@@ -82,7 +85,8 @@ def generate_launch_description():
                               description="ROBOTIS's arm description the frames follow: humble "
                                           '(joint1 at z = 0.017 m) or jazzy (0.0)'),
         DeclareLaunchArgument('calibration', default_value='',
-                              description='calibration file of this arm (ik_net_ros calibrate)'),
+                              description='calibration file of this arm (ik_net_ros '
+                                          'calibrate), for the ik node and the driver'),
         DeclareLaunchArgument('rviz', default_value='false',
                               description='start the draggable target marker and rviz2'),
         DeclareLaunchArgument('namespace', default_value='',
@@ -104,13 +108,13 @@ def generate_launch_description():
         parameters=[config, _common(), {
             'autostart': ParameterValue(LaunchConfiguration('autostart'), value_type=bool),
             'backend': LaunchConfiguration('hardware'), 'port': LaunchConfiguration('port'),
-            'description': description}])
+            'description': description, 'calibration': calibration}])
     ik = Node(
         package=PACKAGE, executable='ik', name='ik', output='screen', namespace=namespace,
         parameters=[config, _common(), {
             'model': LaunchConfiguration('model'),
             'device': LaunchConfiguration('device'), 'description': description,
-            'calibration': LaunchConfiguration('calibration'),
+            'calibration': calibration,
             'refine': ParameterValue(LaunchConfiguration('refine'), value_type=bool)}])
     state_publisher = OpaqueFunction(function=_state_publisher)
     marker = Node(package=PACKAGE, executable='target_marker', name='target_marker',

@@ -14,9 +14,10 @@ from ik_net_ros.errors import HardwareError, UnsafeGoalError
 from ik_net_ros.hardware.dynamixel import DynamixelArm, DynamixelConfig
 from ik_net_ros.hardware.emulated import EmulatedArm
 from ik_net_ros.hardware.emulator import ServoEmulator
+from ik_net_ros.hardware.gripper import finger_speed
 from ik_net_ros.hardware.motion import MotionLimiter
 from ik_net_ros.hardware.protocol2 import Error
-from ik_net_ros.hardware.sim import SimulatedArm
+from ik_net_ros.hardware.sim import GRIPPER_SPEED, SimulatedArm
 from ik_net_ros.hardware.xm430 import ADDR, RAD_PER_TICK, VELOCITY_UNIT
 from ik_net_ros.kinematics import HOME_POSE, JOINT_LOWER, JOINT_UPPER, within_limits
 from ik_net_ros.kinematics.collision import CollisionModel
@@ -226,3 +227,31 @@ def test_goals_are_refused_until_the_arm_position_is_known():
     arm = DynamixelArm(DynamixelConfig(port='/dev/does-not-exist', gripper_id=0))
     with pytest.raises(HardwareError, match='not known'):
         arm.set_goal([0.0, 0.0, 0.0, 0.0])
+
+
+# the gripper follows a run-time max_velocity on every backend ---------------------------------
+
+@SETTINGS
+@given(velocity=st.floats(0.05, 4.8))
+def test_sim_gripper_follows_max_velocity_at_run_time(velocity):
+    arm = SimulatedArm()
+    arm.set_max_velocity(velocity)
+    expected = min(GRIPPER_SPEED, finger_speed(velocity))
+    assert arm.gripper_speed == pytest.approx(expected)
+    arm.set_gripper(0.019)
+    before = arm.cycle(0.01).gripper
+    after = arm.cycle(0.01).gripper
+    assert after - before == pytest.approx(expected * 0.01)
+
+
+def test_servo_gripper_profile_velocity_follows_max_velocity_at_run_time():
+    with ServoEmulator(ids=IDS + (15,)) as emulator:
+        arm = DynamixelArm(emulator_config(emulator, gripper_id=15))
+        arm.open()
+        try:
+            for velocity in (0.5, 2.0, 0.1):
+                arm.set_max_velocity(velocity)
+                raw = [emulator.servos[i]._get(ADDR.PROFILE_VELOCITY, 4) for i in IDS + (15,)]
+                assert raw == [int(velocity / VELOCITY_UNIT)] * 5
+        finally:
+            arm.close()

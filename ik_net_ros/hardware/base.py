@@ -30,7 +30,7 @@ from ik_net_ros.kinematics import (
     VELOCITY_LIMIT,
     within_limits,
 )
-from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.collision import CollisionModel, ESCAPE_SLACK
 import numpy as np
 
 __all__ = ['ArmBackend', 'JointReading', 'Health']
@@ -119,6 +119,9 @@ class ArmBackend(ABC):
         if isinstance(collision, str):
             collision = CollisionModel(geometry_for(description))
         self.collision = collision
+        # m: how deep in collision the arm was first found, held until it is clear again, so
+        # that paths out of a collision (each allowed ESCAPE_SLACK deeper) never ratchet deeper
+        self._escape_depth: float | None = None
 
     @property
     def goal(self) -> np.ndarray | None:
@@ -171,12 +174,43 @@ class ArmBackend(ABC):
             raise HardwareError("no goal taken: the arm's position is not known yet "
                                 '(not connected)')
         if self.collision is not None:
-            ok, why = self.collision.check_path(start, goal)
+            ok, why = self.collision.check_path(start, goal,
+                                                escape_from=self._held_escape_depth(start))
             if not ok:
                 raise UnsafeGoalError(goal, why)
         self.goal_clamped = clamped
         self._goal = goal
         return self._goal.copy()
+
+    def _held_escape_depth(self, start: np.ndarray) -> float | None:
+        """
+        Return the depth (m) a path from ``start`` may escape from; None when ``start`` is clear.
+
+        The depth at which the arm was first found in collision, held across goals (an
+        interrupted escape starts its next path deeper than that: its own depth would let each
+        path go deeper again) until the arm is clear; deeper only where a hand put it
+        (:meth:`_found_at`).
+        """
+        report = self.collision.check(start)
+        if report.clear[0]:
+            self._escape_depth = None
+        elif self._escape_depth is None:
+            self._escape_depth = float(report.depth[0])
+        return self._escape_depth
+
+    def _found_at(self, positions) -> None:
+        """
+        Take the arm found at ``positions`` by something other than a command.
+
+        Torque on, a reconnect, moved by hand: deeper in collision than any command could have
+        taken it (the held depth and ESCAPE_SLACK), that is the depth it escapes from now.
+        Otherwise the held depth stays (a torque off and on after an interrupted escape must not
+        start a new allowance).
+        """
+        if self._escape_depth is not None and self.collision is not None:
+            depth = float(self.collision.check(np.asarray(positions, float)).depth[0])
+            if depth > self._escape_depth + ESCAPE_SLACK:
+                self._escape_depth = depth
 
     def clear_goal(self) -> None:
         """Forget the goal (e.g. after torque off, so torque on holds the present pose)."""
@@ -189,6 +223,7 @@ class ArmBackend(ABC):
         No goal, the motion restarts from rest (torque on, a reconnect, or the arm moved by hand).
         """
         self._goal = None
+        self._found_at(positions)
         self.motion.reset(positions)
 
     def set_gripper(self, metres: float) -> float:
@@ -261,6 +296,7 @@ class ArmBackend(ABC):
             self.motion.step(self._goal, dt)
         reading = self._step(dt)
         if reading.ok and not self.torque_enabled:  # moved by hand: start from where it is
+            self._found_at(reading.positions)
             self.motion.reset(reading.positions)
         if reading.faults:
             self._faults = list(reading.faults)

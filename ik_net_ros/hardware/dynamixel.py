@@ -388,7 +388,8 @@ class DynamixelArm(ArmBackend):
         """
         Set the interpolation's speed limit.
 
-        And the servos' Profile Velocity with it (never above their Velocity Limit register).
+        And every servo's Profile Velocity with it, the gripper's too (never above their
+        Velocity Limit register): a slower arm closes its fingers no faster than it moves.
 
         Raises
         ------
@@ -400,7 +401,7 @@ class DynamixelArm(ArmBackend):
         if not self.connected:
             return
         try:
-            for dxl_id in self.config.ids:
+            for dxl_id in self._all_ids():
                 self._check(dxl_id, 'profile velocity', *self.packet.write4ByteTxRx(
                     self.port, dxl_id, ADDR.PROFILE_VELOCITY, self._profile_velocity(dxl_id)))
         except _PORT_ERRORS as e:

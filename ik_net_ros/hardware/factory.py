@@ -7,7 +7,7 @@ backend it got.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.base import ArmBackend
@@ -15,12 +15,36 @@ from ik_net_ros.hardware.dynamixel import DynamixelConfig
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.hardware.sim import SimulatedArm
 from ik_net_ros.kinematics import geometry_for, HOME_POSE, VELOCITY_LIMIT
+from ik_net_ros.kinematics.calibration_file import load_calibration
 from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.geometry import ArmGeometry
 from ik_net_ros.kinematics.true_arm import TrueArm
 
-__all__ = ['BACKENDS', 'BackendSettings', 'make_backend']
+__all__ = ['BACKENDS', 'BackendSettings', 'make_backend', 'arm_geometry']
 
 BACKENDS = ('sim', 'dynamixel', 'emulated')
+
+
+def arm_geometry(description: str, calibration: str = '') -> ArmGeometry:
+    """
+    Return the geometry the arm's collision walls check: calibrated, or ROBOTIS's nominal one.
+
+    ``calibration``: a file of ``ik_net_ros calibrate`` ('' for the nominal arm). Its joint
+    offsets, link lengths and axis tilts are the arm's; the base height stays the description's
+    (the frame targets and the table are given in), as the ik node's solver takes it.
+
+    Raises
+    ------
+    DatasetError
+        A calibration file that is missing, unreadable or not an OM-X calibration.
+    ValueError
+        Unknown description.
+
+    """
+    nominal = geometry_for(description)
+    if not calibration:
+        return nominal
+    return replace(load_calibration(calibration), base_height=nominal.base_height)
 
 
 @dataclass
@@ -33,7 +57,8 @@ class BackendSettings:
     limits. table_clearance (m), workspace (6 floats, m, or None): what goals and paths keep clear
     of (see :class:`~ik_net_ros.kinematics.collision.CollisionModel`). dynamixel: the servo
     settings (the gripper, the description). emulator_leftovers: the emulated servos' state at
-    start.
+    start. geometry: the arm the collision model checks (:func:`arm_geometry`; None: the
+    description's nominal arm).
     """
 
     backend: str = 'sim'
@@ -45,6 +70,7 @@ class BackendSettings:
     dynamixel: DynamixelConfig = field(default_factory=DynamixelConfig)
     emulator_leftovers: str = 'factory'
     true_arm: TrueArm | None = None  # the simulated arm's hidden imperfections
+    geometry: ArmGeometry | None = None
 
 
 def make_backend(settings: BackendSettings) -> ArmBackend:
@@ -59,8 +85,8 @@ def make_backend(settings: BackendSettings) -> ArmBackend:
     """
     servo = settings.dynamixel
     try:
-        collision = CollisionModel(geometry_for(servo.description), settings.table_clearance,
-                                   settings.workspace)
+        geometry = settings.geometry or geometry_for(servo.description)
+        collision = CollisionModel(geometry, settings.table_clearance, settings.workspace)
     except ValueError as e:
         raise HardwareError(str(e)) from e
     limits = {'max_velocity': settings.max_velocity,

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 __all__ = ['GRIPPER_JOINTS', 'GRIPPER_RANGES', 'horn_to_metres', 'metres_to_horn',
-           'clamp_gripper']
+           'clamp_gripper', 'finger_speed']
 
 GRIPPER_JOINTS = ('gripper_left_joint', 'gripper_right_joint')
 GRIPPER_RANGES = {'humble': (-0.010, 0.019), 'jazzy': (-0.011, 0.020)}  # m
@@ -31,6 +31,11 @@ def horn_to_metres(rad: float) -> float:
 def metres_to_horn(metres: float) -> float:
     """Horn angle (rad) of a ``gripper_left_joint`` position (m)."""
     return _HORN[0] + (metres - _METRES[0]) / _SLOPE
+
+
+def finger_speed(horn_rad_per_s: float) -> float:
+    """``gripper_left_joint`` speed (m/s) of a horn turning at ``horn_rad_per_s`` (rad/s)."""
+    return abs(_SLOPE) * horn_rad_per_s
 
 
 def clamp_gripper(metres: float, description: str = 'humble') -> tuple[float, bool]:

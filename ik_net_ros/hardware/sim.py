@@ -2,20 +2,22 @@
 A simulated arm: it follows the backend's interpolated command exactly.
 
 The command is a straight joint-space line to the goal, speed- and acceleration-limited, that never
-leaves the joint limits; the gripper moves to its goal at a finger speed; with torque off it is
-limp where it stands. Deterministic, so tests and the demo can rely on it.
+leaves the joint limits; the gripper moves to its goal at a finger speed (its horn no faster
+than ``max_velocity``); with torque off it is limp where it stands. Deterministic, so tests and
+the demo can rely on it.
 """
 
 from __future__ import annotations
 
 from ik_net_ros.hardware.base import ArmBackend, JointReading
+from ik_net_ros.hardware.gripper import finger_speed
 from ik_net_ros.kinematics import as_joint_array, clamp_to_limits, HOME_POSE, VELOCITY_LIMIT
 from ik_net_ros.kinematics.true_arm import TrueArm
 import numpy as np
 
 __all__ = ['SimulatedArm']
 
-GRIPPER_SPEED = 0.05  # m/s of gripper_left_joint
+GRIPPER_SPEED = 0.05  # m/s of gripper_left_joint at most (its horn at 4.2 rad/s)
 
 
 class SimulatedArm(ArmBackend):
@@ -57,6 +59,15 @@ class SimulatedArm(ArmBackend):
     def max_velocity(self) -> float:
         return self.motion.max_velocity
 
+    @property
+    def gripper_speed(self) -> float:
+        """
+        Give the fingers' speed in m/s: their horn no faster than ``max_velocity``.
+
+        As on the servos, whose gripper's Profile Velocity follows it.
+        """
+        return min(GRIPPER_SPEED, finger_speed(self.motion.max_velocity))
+
     def true_tool_pose(self) -> np.ndarray | None:
         return None if self.true_arm is None else self.true_arm.tool_poses(self.positions)
 
@@ -86,6 +97,6 @@ class SimulatedArm(ArmBackend):
         self.velocities = (new - self.positions) / dt if dt > 0 else np.zeros(4)
         self.positions = new
         if self._gripper_goal is not None and dt > 0:
-            move = GRIPPER_SPEED * dt
+            move = self.gripper_speed * dt
             self.gripper += max(-move, min(move, self._gripper_goal - self.gripper))
         return JointReading(self.positions.copy(), self.velocities.copy(), gripper=self.gripper)

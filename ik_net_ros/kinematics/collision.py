@@ -287,14 +287,18 @@ class CollisionModel:
         t = np.linspace(0.0, 1.0, count + 1)[:, None]
         return start + t * (goal - start)
 
-    def check_path(self, start, goal, resolution: float = 0.002) -> tuple[bool, str]:
+    def check_path(self, start, goal, resolution: float = 0.002,
+                   escape_from: float | None = None) -> tuple[bool, str]:
         """
         Whether the straight joint-space path from ``start`` to ``goal`` is clear.
 
         Checked every ``resolution`` m of motion of any point of the arm (so a link can enter a
         keep-out region by at most about that much unseen). A path that starts in collision (the
         arm put there by hand) may only get out: until it is clear its depth never exceeds the
-        start's by more than ESCAPE_SLACK, and it stays clear after.
+        start's by more than ESCAPE_SLACK, and it stays clear after. ``escape_from`` (m): the
+        depth the arm was first found at, held by the caller across paths, that bound then counts
+        from instead of the start's (else a path interrupted at its deepest point and sent on
+        would ratchet the arm 2 mm deeper each time).
 
         Returns
         -------
@@ -318,7 +322,8 @@ class CollisionModel:
         if not report.clear[0]:  # escaping: never deeper than the start (give or take)
             out = np.flatnonzero(report.clear)
             clear_from = int(out[0]) if out.size else len(path)
-            deeper = np.flatnonzero(report.depth[:clear_from] > report.depth[0] + ESCAPE_SLACK)
+            held = report.depth[0] if escape_from is None else escape_from
+            deeper = np.flatnonzero(report.depth[:clear_from] > held + ESCAPE_SLACK)
             if deeper.size:
                 worst = int(deeper[0])
                 share = worst / (len(path) - 1)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import time
 
+from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped
 from ik_net_ros.data.babble_schedule import BabbleSchedule
 from ik_net_ros.data.coverage import JointCoverage
@@ -32,6 +33,7 @@ from ik_net_ros.nodes.conversions import (
     stamp_to_seconds,
 )
 from ik_net_ros.nodes.core_logs import bridge_core_logs
+from ik_net_ros.nodes.driver_params import collision_geometry
 from ik_net_ros.nodes.params import (
     check_changes,
     declare_parameters,
@@ -79,15 +81,21 @@ class CollectNode(Node):
         self.coverage = JointCoverage()
         self.filter = RowFilter(self.get_parameter('min_joint_change').value,
                                 self.get_parameter('max_rate').value)
-        self.schedule = BabbleSchedule(self.get_parameter('babble_settle').value)
+        self.schedule = BabbleSchedule(self.get_parameter('babble_settle').value,
+                                       self.get_parameter('babble_timeout').value)
+        self.babble_stamps: set[tuple[int, int]] = set()  # the present goal's sends
         self.joint_names = prefixed(self.get_parameter('joint_names').value,
                                     self.get_parameter('prefix').value)
         self.geometry = geometry_for(self.get_parameter('description').value)
         self.lost = 0  # rows that could not be written (full disk)
         self.rng = np.random.default_rng(self.get_parameter('seed').value)
-        # babble goals, and the paths to them, keep clear of the table and the arm's base
-        self.collision = CollisionModel(self.geometry, self.get_parameter('table_clearance').value,
-                                        workspace_box(self.get_parameter('workspace').value))
+        # babble goals, and the paths to them, keep clear of the table and the arm's base: the
+        # calibrated arm's, as the driver checks them (the recorded poses stay nominal FK)
+        self.collision = CollisionModel(
+            collision_geometry(self.get_parameter('description').value,
+                               self.get_parameter('calibration').value),
+            self.get_parameter('table_clearance').value,
+            workspace_box(self.get_parameter('workspace').value))
         self.babble_goal: np.ndarray | None = None
         self.add_on_set_parameters_callback(self.on_set_parameters)
         self.sub = self.create_subscription(JointState, 'joint_states', self.on_state, 100)
@@ -107,6 +115,9 @@ class CollectNode(Node):
         self.report_timer = self.create_timer(self.get_parameter('report_period').value,
                                               self.on_report)
         self.babble_pub = self.create_publisher(JointState, 'joint_command', 10)
+        # the driver's answer to each command: a refused babble goal is given up for another
+        self.result_sub = self.create_subscription(DiagnosticArray, 'joint_command_result',
+                                                   self.on_command_result, 10)
         self.babble_timer = self.create_timer(self.get_parameter('babble_period').value,
                                               self.on_babble)
         self.get_logger().info(
@@ -229,15 +240,36 @@ class CollectNode(Node):
     def on_babble(self) -> None:
         if not self.get_parameter('babble').value:
             return
-        if self.schedule.due(time.monotonic()):
-            self.babble_goal = babble_joints(self.rng, collision=self.collision,
-                                             start=self.babble_goal)
-            self.schedule.sent(self.babble_goal)
-        elif self.babble_goal is None:
+        try:  # drawn from where the arm is, its path checked as the driver checks it
+            goal, new, why = self.schedule.next_goal(
+                time.monotonic(),
+                lambda start: babble_joints(self.rng, collision=self.collision, start=start))
+        except RuntimeError as e:
+            self.get_logger().error(f'babble: {e}', throttle_duration_sec=5.0)
             return
-        # the goal not yet reached goes out again each period: a lost one (sent before the
-        # driver subscribed) must not stop a stop-and-go babble that waits for the arm there
-        self.babble_pub.publish(joint_state(self.babble_goal, self.get_clock().now().to_msg()))
+        if goal is None:
+            self.get_logger().info('babble: waiting for joint_states (goals are drawn from '
+                                   'where the arm is)', throttle_duration_sec=5.0)
+            return
+        if why:
+            self.get_logger().warning(
+                f'babble goal {np.round(self.babble_goal, 3).tolist()} given up: {why}; '
+                f'another drawn ({self.schedule.given_up} given up so far)',
+                throttle_duration_sec=2.0)
+        if new:
+            self.babble_stamps.clear()
+        self.babble_goal = goal
+        stamp = self.get_clock().now().to_msg()
+        self.babble_stamps.add((stamp.sec, stamp.nanosec))
+        self.babble_pub.publish(joint_state(goal, stamp))
+
+    def on_command_result(self, msg: DiagnosticArray) -> None:
+        """Take the driver's answer: a refusal of the present babble goal gives it up."""
+        if (msg.header.stamp.sec, msg.header.stamp.nanosec) not in self.babble_stamps:
+            return  # another sender's command, or an older goal's
+        for status in msg.status:
+            if any(v.key == 'result' and v.value == 'refused' for v in status.values):
+                self.schedule.refused(status.message)
 
     def on_report(self) -> None:
         self.get_logger().info(

@@ -7,6 +7,7 @@ Kept beside the node (as the driver's are) so the node's file holds its work.
 from __future__ import annotations
 
 from ik_net_ros.kinematics import JOINT_NAMES
+from ik_net_ros.nodes.driver_params import CALIBRATION
 from ik_net_ros.nodes.params import (
     description_spec,
     EXECUTOR,
@@ -70,6 +71,7 @@ PARAMETERS = {  # and 'output', whose default is made at start
                           number_in(0.01, 0.9), 'a time in [0.01, 0.9] s', fixed=True),
     'table_clearance': TABLE_CLEARANCE,
     'workspace': WORKSPACE,
+    'calibration': CALIBRATION,
     'babble': Spec(False, 'drive the arm through random configurations (simulated arm, no '
                           'hardware needed)'),
     'babble_period': Spec(1.0, 'seconds between babble goals', period, PERIOD_NEED,
@@ -78,6 +80,9 @@ PARAMETERS = {  # and 'output', whose default is made at start
                                'before the next one (rows taken still, as a tracker wants them; '
                                '0: a goal every babble_period)', number_in(0.0, 60.0),
                           'a time in [0, 60] s', fixed=True),
+    'babble_timeout': Spec(30.0, 'stop-and-go babble: seconds a goal may take to be reached '
+                                 'before another is chosen (as one the driver refuses is)',
+                           number_in(0.1, 3600.0), 'a time in [0.1, 3600] s', fixed=True),
     'seed': Spec(0, 'seed of the babbling', int_in(0, 2**63 - 1), 'an integer >= 0',
                  fixed=True),
     'prefix': PREFIX,

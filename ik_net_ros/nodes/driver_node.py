@@ -1,7 +1,8 @@
 """
 The ``driver`` node, a managed (lifecycle) node.
 
-Joint commands in, the arm moved, ``joint_states`` out at a fixed rate.
+Joint commands in, the arm moved, ``joint_states`` out at a fixed rate; the fate of each command
+(accepted, or refused and why) out on ``joint_command_result``.
 
 Lifecycle, as ROS 2 hardware drivers have it: **configure** opens the port, checks and writes
 the servo setup (torque off); **activate** turns torque on holding the present pose and takes
@@ -51,6 +52,9 @@ class DriverNode(LifecycleNode):
         self.active = False
         self.not_ready = 'not configured'  # why there is no arm, for diagnostics
         self.rejected = 0
+        # the arm's name on /diagnostics and joint_command_result: the port, or 'sim' (read-only)
+        self.hardware_id = (str(value('port').value) if value('backend').value != 'sim'
+                            else 'sim')
         prefix = value('prefix').value
         self.joint_names = prefixed(JOINT_NAMES, prefix)
         self.gripper_names = prefixed(GRIPPER_JOINTS, prefix)
@@ -65,6 +69,8 @@ class DriverNode(LifecycleNode):
                                    '(gripper_command, Float64 m, still works)')
         self.add_on_set_parameters_callback(self.on_set_parameters)
         self.sub = self.create_subscription(JointState, 'joint_command', self.on_command, 10)
+        # the fate of every joint_command (reliable, depth 10): its sender learns a refusal
+        self.result_pub = self.create_publisher(DiagnosticArray, 'joint_command_result', 10)
         self.pub = self.create_publisher(JointState, 'joint_states', 10)
         self.truth_pub = self.create_publisher(PoseStamped, 'sim/true_tool_pose', 10)
         self.period = 1.0 / value('rate').value
@@ -163,31 +169,38 @@ class DriverNode(LifecycleNode):
         return verdict
 
     def on_command(self, msg: JointState) -> None:
-        if not self.active:
+        """Take a joint command, or refuse it; either way say so on ``joint_command_result``."""
+        refusal = self._take(msg)
+        if refusal:
             self.rejected += 1
-            self.get_logger().warning(f'joint_command refused: the driver is not active '
-                                      f'({self.not_ready or "inactive: torque off"})',
+            self.get_logger().warning(f'joint_command refused: {refusal}',
                                       throttle_duration_sec=2.0)
-            return
+        status = DiagnosticStatus(
+            level=DiagnosticStatus.ERROR if refusal else DiagnosticStatus.OK,
+            name=self.get_fully_qualified_name(), message=refusal,
+            hardware_id=self.hardware_id,
+            values=[KeyValue(key='result', value='refused' if refusal else 'accepted')])
+        result = DiagnosticArray(status=[status])
+        result.header.stamp = msg.header.stamp  # the sender matches its command by it
+        self.result_pub.publish(result)
+
+    def _take(self, msg: JointState) -> str:
+        """Set the command's goal; return '' when taken, else why it is refused."""
+        if not self.active:
+            return f'the driver is not active ({self.not_ready or "inactive: torque off"})'
         goal = joints_by_name(msg, self.joint_names)
         if goal is None or not np.all(np.isfinite(goal)):
-            self.rejected += 1
-            self.get_logger().warning(
-                'joint_command ignored: needs each of '
-                f'{", ".join(self.joint_names)} once, with a finite position (got names '
-                f'{list(msg.name)[:10]}, {len(msg.position)} positions)',
-                throttle_duration_sec=2.0)
-            return
+            return (f'needs each of {", ".join(self.joint_names)} once, with a finite position '
+                    f'(got names {list(msg.name)[:10]}, {len(msg.position)} positions)')
         try:
             used = self.backend.set_goal(goal)
         except (UnsafeGoalError, IkNetError) as e:
-            self.rejected += 1
-            self.get_logger().warning(f'joint_command refused: {e}', throttle_duration_sec=2.0)
-            return
+            return str(e)
         if self.backend.goal_clamped:
             self.get_logger().warning(f'joint_command {goal.round(3).tolist()} outside the '
                                       f'limits, clamped to {used.round(3).tolist()}',
                                       throttle_duration_sec=2.0)
+        return ''
 
     def on_cycle(self) -> None:
         if self.backend is None:
@@ -264,7 +277,7 @@ class DriverNode(LifecycleNode):
 
     def on_diagnostics(self) -> None:
         backend = str(self.get_parameter('backend').value)
-        hardware = str(self.get_parameter('port').value) if backend != 'sim' else 'sim'
+        hardware = self.hardware_id
         # one name per driver: two arms under namespaces are two entries, never one
         status = DiagnosticStatus(name=f'{self.get_fully_qualified_name()}: arm ({backend})',
                                   hardware_id=hardware)

@@ -7,7 +7,7 @@ One table: default, description, rule.
 from __future__ import annotations
 
 from ik_net_ros.errors import ConfigError, DatasetError
-from ik_net_ros.hardware import BACKENDS, BackendSettings
+from ik_net_ros.hardware import arm_geometry, BACKENDS, BackendSettings
 from ik_net_ros.hardware.dynamixel_config import DynamixelConfig, SETTINGS
 from ik_net_ros.hardware.emulator import LEFTOVERS
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
@@ -26,7 +26,7 @@ from ik_net_ros.nodes.params import (
     workspace_box,
 )
 
-__all__ = ['PARAMETERS', 'backend_settings']
+__all__ = ['PARAMETERS', 'backend_settings', 'CALIBRATION', 'collision_geometry']
 
 
 def _servo_parameter(setting) -> Spec:
@@ -34,6 +34,17 @@ def _servo_parameter(setting) -> Spec:
     return Spec(list(default) if isinstance(default, tuple) else default,
                 setting.metadata['description'], setting.metadata['rule'],
                 setting.metadata['need'], fixed=True)
+
+
+def _file_or_empty(value) -> bool:
+    return isinstance(value, str)  # the file itself is read (and refused) at start
+
+
+# the driver's and the collector's: the arm their collision walls check
+CALIBRATION = Spec('', "calibration file of this arm (`ik_net_ros calibrate`, the ik node's): "
+                       'goals and their paths are checked against the table and the arm itself '
+                       'in the geometry it has (joint offsets, link lengths, tilts). Empty: the '
+                       'nominal arm', _file_or_empty, "'' or a calibration file", fixed=True)
 
 
 # the Dynamixel settings as they are declared (description shared with the other nodes)
@@ -59,6 +70,7 @@ PARAMETERS = {
                              'an acceleration in (0, 1000] rad/s^2', fixed=True),
     'table_clearance': TABLE_CLEARANCE,
     'workspace': WORKSPACE,
+    'calibration': CALIBRATION,
     **DYNAMIXEL_PARAMETERS,
     'true_arm': Spec('', 'sim backend: a YAML file of the hidden real arm (joint offsets, link '
                          'errors, sag; `ik_net_ros true-arm`) whose true tool '
@@ -89,9 +101,27 @@ def backend_settings(value) -> BackendSettings:
             true_arm = TrueArm.load(value('true_arm'))
         except DatasetError as e:
             raise ConfigError(f"parameter true_arm = {value('true_arm')!r} refused: {e}") from e
+    geometry = collision_geometry(value('description'), value('calibration'))
     return BackendSettings(backend=value('backend'), home=tuple(value('home')),
                            max_velocity=value('max_velocity'),
                            max_acceleration=value('max_acceleration'),
                            table_clearance=value('table_clearance'),
                            workspace=workspace_box(value('workspace')), dynamixel=servo,
-                           emulator_leftovers=value('emulator_leftovers'), true_arm=true_arm)
+                           emulator_leftovers=value('emulator_leftovers'), true_arm=true_arm,
+                           geometry=geometry)
+
+
+def collision_geometry(description: str, calibration: str):
+    """
+    Return the geometry of the ``calibration`` parameter (:func:`arm_geometry`).
+
+    Raises
+    ------
+    ConfigError
+        An unreadable or malformed calibration file, in one line.
+
+    """
+    try:
+        return arm_geometry(description, calibration)
+    except (DatasetError, ValueError) as e:
+        raise ConfigError(f'parameter calibration = {calibration!r} refused: {e}') from e
