@@ -1,6 +1,8 @@
 """
-The ik node's safety over real DDS (issue 32): trajectory timing from where the arm is, absurd
-joint states, target frames, the driver's refusals and a target's fate, the device.
+The ik node's safety over real DDS (issue 32).
+
+Trajectory timing from where the arm is, absurd joint states, target frames, the driver's
+refusals and a target's fate, the device.
 """
 
 import math
@@ -19,7 +21,6 @@ from ik_net_ros.kinematics import (
     JOINT_UPPER,
 )
 from ik_net_ros.kinematics.rigid import compose, invert, pose_from_xyz_rpy
-from ik_net_ros.nodes.conversions import array_to_pose
 from ik_net_ros.nodes.ik_node import IkNode
 from ik_net_ros.solver.trajectory_timing import MAX_DURATION
 import numpy as np
@@ -167,9 +168,16 @@ def test_targets_in_the_calibrations_tracker_frame_reach_their_pose(ros, tmp_pat
     assert status[-1].data.startswith('refused (wrong_frame)') and len(probe.commands) == 3
     refused = _set_parameter(ros, probe.node, 'frame_id', 'camera')
     assert not refused.successful and 'camera' in refused.reason and 'mocap' in refused.reason
-    assert _set_parameter(ros, probe.node, 'frame_id', 'world').successful
     # the calibration that names the tracker frame cannot go while frame_id needs it
-    assert node.get_parameter('frame_id').value == 'world'
+    refused = _set_parameter(ros, probe.node, 'calibration', '')
+    assert not refused.successful and 'mocap' in refused.reason
+    assert _set_parameter(ros, probe.node, 'frame_id', 'world').successful
+    assert _set_parameter(ros, probe.node, 'calibration', '').successful
+    count = len(status)
+    probe.send(in_mocap, frame='mocap')  # no tracker frame any more
+    assert ros.spin_until(lambda: len(status) > count)
+    assert status[-1].data.startswith("refused (wrong_frame): target in frame 'mocap'")
+    assert len(probe.commands) == 3
 
 
 # item 10: the driver's refusals and a target's fate ----------------------------------------
@@ -201,7 +209,7 @@ class StubDriver:
             self.states.publish(JointState(name=list(JOINT_NAMES), position=list(cmd.position)))
 
     def fates_of(self, stamp):
-        return [dict((kv.key, kv.value) for kv in f.status[0].values)['fate']
+        return [{kv.key: kv.value for kv in f.status[0].values}['fate']
                 for f in self.fates if (f.header.stamp.sec, f.header.stamp.nanosec) == stamp]
 
 

@@ -31,8 +31,8 @@ steps = st.lists(st.one_of(
 
 @settings(max_examples=300, deadline=None)
 @given(start=joints, steps=steps, velocity=st.floats(0.01, 4.8), floor=st.floats(0.0, 1.0))
-def test_no_point_asks_more_than_max_velocity_from_where_the_arm_is(start, steps, velocity,
-                                                                   floor):
+def test_no_point_asks_more_than_max_velocity_from_where_the_arm_is(
+        start, steps, velocity, floor):
     """
     Every point's time is at least its largest joint move from the true arm at max_velocity.
 

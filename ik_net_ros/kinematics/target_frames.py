@@ -62,7 +62,7 @@ class TargetFrames:
         return frame != '' and is_base_frame_name(frame, self.prefix)
 
     def accepted(self) -> str:
-        """Say which frames are accepted (for messages)."""
+        """Return the names of the frames taken, for messages."""
         names = ['world', f'{self.prefix}link1'] + \
             ([self.tracker_frame] if self.tracker_frame else [])
         return ', '.join(f"'{n}'" for n in names) + \

@@ -66,14 +66,14 @@ class TargetFeedback:
         return self.fate_pub.get_subscription_count() > 0
 
     def taken(self, key, header, joints) -> None:
-        """A command was sent for the target of ``header`` under the stamp ``key``."""
+        """Report the target of ``header`` taken: its command went out under the stamp ``key``."""
         fate = self.fates.taken(key, header, joints)
         self.status_pub.publish(String(data=''))
         if self.listening:
             self._publish(fate)
 
     def refused(self, header, code: str, message: str) -> None:
-        """The node refused the target of ``header``: ``code`` short, ``message`` why."""
+        """Report the target of ``header`` refused here: ``code`` short, ``message`` why."""
         self.status_pub.publish(String(data=f'refused ({code}): {message}'))
         if self.listening:
             self._publish(Fate(header, REFUSED, code, message))
@@ -94,7 +94,7 @@ class TargetFeedback:
             self.on_refused()
 
     def on_arm(self, joints) -> None:
-        """The arm's joints (4,) rad: say 'reached' once for the newest command."""
+        """Take the arm's joints (4,) rad: say 'reached' once for the newest command."""
         if not self.fates.waiting:
             return
         fate = self.fates.arm_at(joints, self.result_sub.get_publisher_count() > 0)

@@ -117,7 +117,7 @@ class MoveTimer:
         return stacked.min(axis=0), stacked.max(axis=0)
 
     def move(self, joints) -> float:
-        """Return the largest joint move (rad) from anywhere the arm may be to ``joints``."""
+        """Return the largest joint move, rad, from anywhere the arm may be to ``joints``."""
         envelope = self.envelope()
         if envelope is None:
             return FULL_TURN
