@@ -41,7 +41,7 @@ class Fate:
 @dataclass
 class _Command:
     target: Any
-    joints: np.ndarray
+    joints: Any  # (4,) rad as given: converted only when compared (the live path pays less)
     accepted: bool = False
 
 
@@ -58,7 +58,7 @@ class TargetFates:
     def taken(self, key, target, joints) -> Fate:
         """Record a command sent for ``target`` under ``key`` (its stamp); return 'taken'."""
         self._commands.pop(key, None)
-        self._commands[key] = _Command(target, np.asarray(joints, dtype=float))
+        self._commands[key] = _Command(target, joints)
         while len(self._commands) > self.keep:
             self._commands.popitem(last=False)
         self._newest = key
@@ -97,7 +97,7 @@ class TargetFates:
         if need_acceptance and not command.accepted:
             return None
         values = np.asarray(joints, dtype=float)
-        if not np.all(np.abs(values - command.joints) <= self.tolerance):  # NaN: not reached
+        if not np.all(np.abs(values - np.asarray(command.joints, dtype=float)) <= self.tolerance):  # NaN: not reached
             return None
         self._newest = None
         return Fate(command.target, REACHED)
