@@ -48,7 +48,7 @@ class TargetFrames:
         if self.default == '' or not (self._is_base(self.default) or
                                       self.default == self.tracker_frame):
             raise FrameError(f"frame '{self.default}' is not one targets can be in: "
-                             f'{self.accepted()}')
+                             f'{self.accepted(empty=False)} (no tf2 here)')
 
     @property
     def tracker_frame(self) -> str | None:
@@ -61,12 +61,12 @@ class TargetFrames:
     def _is_base(self, frame: str) -> bool:
         return frame != '' and is_base_frame_name(frame, self.prefix)
 
-    def accepted(self) -> str:
-        """Return the names of the frames taken, for messages."""
+    def accepted(self, empty: bool = True) -> str:
+        """Return the names of the frames taken, for messages (``empty``: and '' if taken)."""
         names = ['world', f'{self.prefix}link1'] + \
             ([self.tracker_frame] if self.tracker_frame else [])
         return ', '.join(f"'{n}'" for n in names) + \
-            (f" or '' (= '{self.default}')" if self.accept_empty else '')
+            (f" or '' (= '{self.default}')" if empty and self.accept_empty else '')
 
     def to_base(self, frame: str, pose: list[float]) -> list[float]:
         """

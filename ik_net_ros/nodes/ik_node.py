@@ -49,12 +49,11 @@ class IkNode(Node):
         self.params = self._params()  # cached: on_target runs at up to kHz rates
         try:
             self.solver = make_solver(self.params)
-            self.frames = make_frames(self.params)
         except IkNetError as e:
             raise ConfigError(f"parameters model = {self.params['model']!r}, device = "
                               f"{self.params['device']!r}, calibration = "
-                              f"{self.params['calibration']!r}, frame_id = "
-                              f"{self.params['frame_id']!r} refused: {e}") from e
+                              f"{self.params['calibration']!r} refused: {e}") from e
+        self.frames = make_frames(self.params)  # ConfigError, DatasetError: said at exit
         self.stats = SolveStats()
         self.last_command: tuple[float, list[float]] | None = None  # (time, joints)
         self.arm_state: tuple[float, list[float]] | None = None  # newest usable joint_states

@@ -96,8 +96,8 @@ class TargetFates:
         command = self._commands[key]
         if need_acceptance and not command.accepted:
             return None
-        values = np.asarray(joints, dtype=float)
-        if not np.all(np.abs(values - np.asarray(command.joints, dtype=float)) <= self.tolerance):  # NaN: not reached
+        gap = np.abs(np.asarray(joints, dtype=float) - np.asarray(command.joints, dtype=float))
+        if not np.all(gap <= self.tolerance):  # NaN: not reached
             return None
         self._newest = None
         return Fate(command.target, REACHED)
