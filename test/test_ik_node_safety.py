@@ -180,6 +180,17 @@ def test_targets_in_the_calibrations_tracker_frame_reach_their_pose(ros, tmp_pat
     assert len(probe.commands) == 3
 
 
+def test_a_tracker_frame_target_goes_to_the_same_place_whatever_the_description(ros, tmp_path):
+    """The calibration's frame is in its own base frame; jazzy's world is 17 mm lower."""
+    node, probe = _start(ros, frame_id='mocap', description='jazzy',
+                         calibration=_mocap_calibration(tmp_path))
+    tool = forward_kinematics([0.4, 0.2, -0.3, 0.5])  # in the calibration's (humble) frame
+    probe.send(compose(invert(pose_from_xyz_rpy(MOCAP)), tool), frame='mocap')
+    assert ros.spin_until(lambda: probe.commands)
+    reached = forward_kinematics(np.array(probe.commands[-1].position))  # humble, physical
+    assert np.linalg.norm(reached[:3] - tool[:3]) < 1e-6
+
+
 # item 10: the driver's refusals and a target's fate ----------------------------------------
 
 class StubDriver:

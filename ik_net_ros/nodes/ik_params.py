@@ -6,10 +6,13 @@ One table: default, description, rule (mirrored in config/ik.yaml and docs/ros-i
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ik_net_ros.errors import ConfigError, UnreachableError
-from ik_net_ros.kinematics import forward_kinematics, HOME_POSE, VELOCITY_LIMIT
-from ik_net_ros.kinematics.calibration_file import load_tracker_setup
+from ik_net_ros.kinematics import forward_kinematics, geometry_for, HOME_POSE, VELOCITY_LIMIT
+from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
 from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.rigid import compose
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
 from ik_net_ros.model.device import resolve_device
 from ik_net_ros.nodes.params import (
@@ -29,6 +32,7 @@ from ik_net_ros.nodes.params import (
 )
 from ik_net_ros.solver import load_solver, Solver
 from ik_net_ros.solver.trajectory_timing import MIN_VELOCITY
+import numpy as np
 
 __all__ = ['PARAMETERS', 'make_solver', 'make_frames', 'FRAME_PARAMS']
 
@@ -115,6 +119,8 @@ def make_frames(params: dict) -> TargetFrames:
     """
     Return the frames targets are taken in.
 
+    Targets in the calibration's tracker frame land in the description's base frame.
+
     Raises
     ------
     ConfigError
@@ -123,7 +129,16 @@ def make_frames(params: dict) -> TargetFrames:
         An unreadable calibration file.
 
     """
-    tracker = load_tracker_setup(params['calibration']) if params['calibration'] else None
+    tracker = None
+    if params['calibration']:
+        tracker = load_tracker_setup(params['calibration'])
+        # the tracker frame was calibrated in the calibration's base frame; targets come in the
+        # description's, whose joint1 may sit at another height (jazzy: 17 mm lower)
+        shift = geometry_for(params['description']).base_height - \
+            load_calibration(params['calibration']).base_height
+        if shift:
+            tracker = replace(tracker, frame=tuple(compose(
+                (0.0, 0.0, shift, 0.0, 0.0, 0.0, 1.0), np.asarray(tracker.frame)).tolist()))
     try:
         return TargetFrames(params['frame_id'], params['accept_empty_frame'],
                             params['prefix'], tracker)
