@@ -238,7 +238,8 @@ def test_a_driver_that_refuses_every_command_is_never_reported_as_taking_one(ros
                           and driver.results.get_subscription_count() > 0
                           and probe.node.count_publishers('target_fate') > 0
                           and node.feedback.listening)
-    driver.states.publish(JointState(name=list(JOINT_NAMES), position=arm.tolist()))
+    probe.node.create_timer(0.05, lambda: driver.states.publish(
+        JointState(name=list(JOINT_NAMES), position=arm.tolist())))  # where the arm stays
     assert ros.spin_until(lambda: node.arm_state is not None)
     rng = np.random.default_rng(3)
     for i, joints in enumerate(_clear_joints(node, rng, 4)):
@@ -251,8 +252,10 @@ def test_a_driver_that_refuses_every_command_is_never_reported_as_taking_one(ros
         assert ros.spin_until(lambda: driver.status and
                               driver.status[-1].data.startswith('refused (driver)'))
         # the arm never went there: the seed is where joint_states say it is
-        np.testing.assert_allclose(node._seed(time.perf_counter()), arm)
         assert node.state_sub is not None
+        assert ros.spin_until(lambda: node._seed(time.perf_counter()) is not None and
+                              np.allclose(node._seed(time.perf_counter()), arm))
+        assert driver.fates_of(stamp) == ['taken', 'refused']
 
 
 def test_a_driver_that_accepts_gets_taken_then_reached(ros):

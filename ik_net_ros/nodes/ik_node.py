@@ -193,6 +193,7 @@ class IkNode(Node):
         if not needed and self.state_sub is not None:
             self.destroy_subscription(self.state_sub)
             self.state_sub = None
+            self.arm_state = None  # no longer kept up to date: never a seed once stale
         elif needed and self.state_sub is None:
             self.state_sub = self.create_subscription(JointState, 'joint_states',
                                                       self.on_joint_states, NEWEST)
