@@ -101,11 +101,6 @@ class MoveTimer:
             lo, hi = self._box if self._box is not None else (old, old)
             self._box = (np.minimum(lo, old), np.maximum(hi, old))
 
-    def forget_commands(self) -> None:
-        """Drop the commands (none reached the arm, e.g. a new controller): readings only."""
-        self.commands.clear()
-        self._box = None
-
     def envelope(self) -> tuple[np.ndarray, np.ndarray] | None:
         """Return per-joint (low, high) rad of where the arm may be; None before any reading."""
         if self.state is None:
