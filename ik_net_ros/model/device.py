@@ -16,10 +16,16 @@ def resolve_device(device: str):
     Raises
     ------
     ConfigError
-        Unknown name, or cuda requested where torch sees no GPU.
+        Unknown name, cuda requested where torch is not installed or sees no GPU, or cuda:N
+        beyond the GPUs it sees.
 
     """
-    import torch
+    check_device(str(device))
+    try:
+        import torch
+    except ImportError as e:  # a ROS install runs on the CPU without torch
+        raise ConfigError(f'device {device!r} needs torch, which is not installed '
+                          '(use cpu)') from e
     name = str(device)
     if name == 'auto':
         return torch.device('cuda' if torch.cuda.is_available() else 'cpu')
@@ -29,6 +35,10 @@ def resolve_device(device: str):
         if not torch.cuda.is_available():
             raise ConfigError(f'device {name!r} requested but torch sees no CUDA GPU '
                               '(use cpu or auto)')
+        count = torch.cuda.device_count()
+        if name.startswith('cuda:') and int(name[5:]) >= count:
+            raise ConfigError(f'device {name!r} requested but torch sees {count} CUDA GPU(s): '
+                              f'cuda:0 to cuda:{count - 1}')
         return torch.device(name)
     raise ConfigError(f'unknown device {name!r}; expected one of {DEVICES}')
 

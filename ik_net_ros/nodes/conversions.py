@@ -7,9 +7,10 @@ from geometry_msgs.msg import PoseStamped
 from ik_net_ros.kinematics import JOINT_NAMES
 import numpy as np
 from sensor_msgs.msg import JointState
+from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
 
 __all__ = ['pose_to_array', 'pose_to_list', 'array_to_pose', 'joint_state', 'joints_by_name',
-           'stamp_to_seconds']
+           'stamp_to_seconds', 'trajectory']
 
 
 def pose_to_array(msg: PoseStamped) -> np.ndarray:
@@ -66,3 +67,17 @@ def joints_by_name(msg: JointState, names=JOINT_NAMES) -> np.ndarray | None:
 
 def stamp_to_seconds(stamp: Time) -> float:
     return stamp.sec + stamp.nanosec * 1e-9
+
+
+def trajectory(names, joints, seconds: float) -> JointTrajectory:
+    """
+    Return a JointTrajectory of one point at ``joints`` (rad), ``seconds`` from its start.
+
+    ``seconds`` must be bounded (int32 seconds: see solver.trajectory_timing.bounded_duration).
+    """
+    point = JointTrajectoryPoint()
+    point.positions = [float(v) for v in joints]
+    whole = int(seconds)
+    point.time_from_start.sec = whole
+    point.time_from_start.nanosec = min(999_999_999, int((seconds - whole) * 1e9))
+    return JointTrajectory(joint_names=list(names), points=[point])

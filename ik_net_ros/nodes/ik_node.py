@@ -4,8 +4,11 @@ The ``ik`` node: target PoseStamped in, JointState command out, via the selected
 Each target is solved from where the arm is (its last command, else ``joint_states``): the
 safe solution nearest it, clear of the table and the arm's own base, never the long way round
 and never a jump for a small target change (``solution:=nearest``, see
-:mod:`ik_net_ros.kinematics.nearest`); refused targets are logged with the reason and reported
-on ``target_status``.
+:mod:`ik_net_ros.kinematics.nearest`). Targets in the calibration's tracker frame are moved into
+the base frame (:mod:`ik_net_ros.kinematics.target_frames`). Each target's fate (taken, refused
+and why, by the node or by the driver, reached) goes to ``target_status`` and ``target_fate``
+(:mod:`ik_net_ros.nodes.ik_feedback`); JointTrajectory points are timed from where the arm may
+be (:mod:`ik_net_ros.solver.trajectory_timing`).
 """
 
 from __future__ import annotations
@@ -14,85 +17,24 @@ import time
 
 from geometry_msgs.msg import PoseStamped
 from ik_net_ros.errors import ConfigError, IkNetError, InvalidPoseError, UnreachableError
-from ik_net_ros.kinematics import (
-    forward_kinematics,
-    HOME_POSE,
-    JOINT_NAMES,
-    VELOCITY_LIMIT,
-    within_limits_one,
-)
-from ik_net_ros.kinematics.collision import CollisionModel
-from ik_net_ros.nodes.conversions import joints_by_name, pose_to_list
+from ik_net_ros.kinematics import JOINT_NAMES, within_limits_one
+from ik_net_ros.kinematics.target_frames import FrameError
+from ik_net_ros.nodes.conversions import joints_by_name, pose_to_list, stamp_to_seconds, trajectory
 from ik_net_ros.nodes.core_logs import bridge_core_logs
-from ik_net_ros.nodes.params import (
-    check_changes,
-    declare_parameters,
-    description_spec,
-    EXECUTOR,
-    frame_accepted,
-    MAX_PERIOD,
-    non_empty,
-    number_in,
-    one_of,
-    period,
-    PERIOD_NEED,
-    PREFIX,
-    prefixed,
-    Spec,
-    TABLE_CLEARANCE,
-    WORKSPACE,
-    workspace_box,
-)
+from ik_net_ros.nodes.ik_feedback import TargetFeedback
+from ik_net_ros.nodes.ik_params import FRAME_PARAMS, make_frames, make_solver, PARAMETERS
+from ik_net_ros.nodes.params import check_changes, declare_parameters, prefixed
 from ik_net_ros.nodes.qos import NEWEST
 from ik_net_ros.nodes.runner import run_node
-from ik_net_ros.solver import load_solver
 from ik_net_ros.solver.parallel import hold_blas_to_one_thread
 from ik_net_ros.solver.stats import SolveStats
-import numpy as np
+from ik_net_ros.solver.trajectory_timing import arm_reading, MoveTimer, UNSTAMPED_AGE
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
-from std_msgs.msg import String
-from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
+from trajectory_msgs.msg import JointTrajectory
 
-PARAMETERS = {
-    'model': Spec('focused', 'original | improved | focused | analytic | checkpoint path'),
-    'device': Spec('cpu', 'cpu | cuda | cuda:N | auto (cuda when there is a GPU)'),
-    'refine': Spec(False, 'add damped Gauss-Newton steps after the network '
-                          '(sub-micrometre accuracy)'),
-    'description': description_spec('the targets are given in'),
-    'calibration': Spec('', 'calibration file of this arm (`ik_net_ros calibrate`): joint '
-                            'offsets and link lengths the solver uses; empty: the nominal arm'),
-    'frame_id': Spec('world', 'frame targets must be in (the arm base: world and link1 are one '
-                              'frame); others are rejected',
-                     non_empty, 'a frame name'),
-    'accept_empty_frame': Spec(True, 'treat targets with an empty frame_id as in frame_id'),
-    'solution': Spec('nearest', 'which solution a target gets: nearest (the safe solution '
-                                'nearest where the arm is: no jumps, never the long way round) '
-                                '| branch (the branch rule of the training labels, each target '
-                                'on its own; still clear of collisions)',
-                     one_of('nearest', 'branch'), 'nearest | branch'),
-    'max_jump': Spec(0.5, 'rad a joint may move for a target within 10 mm and 5 deg of the '
-                          "arm's tool pose (more is another elbow or side: refused)",
-                     number_in(0.0, 7.0, low_open=True), 'an angle in (0, 7] rad'),
-    'table_clearance': TABLE_CLEARANCE,
-    'workspace': WORKSPACE,
-    'max_velocity': Spec(VELOCITY_LIMIT, 'rad/s the commanded moves are timed for in '
-                                         'JointTrajectory points',
-                         number_in(0.01, VELOCITY_LIMIT),
-                         f'a speed in [0.01, {VELOCITY_LIMIT}] rad/s'),
-    'publish_trajectory': Spec(False, 'also publish trajectory_msgs/JointTrajectory '
-                                      '(ROBOTIS arm_controller)'),
-    'trajectory_duration': Spec(0.0, 'least time_from_start of a JointTrajectory point, s; '
-                                     'never less than the move needs at max_velocity. 0: the '
-                                     'time since the previous target (streaming), at most 1 s',
-                                number_in(0.0, MAX_PERIOD), f'a time in [0, {MAX_PERIOD:g}] s'),
-    'stats_period': Spec(5.0, 'seconds between statistics logs', period, PERIOD_NEED,
-                         fixed=True),
-    'prefix': PREFIX,
-    'executor': EXECUTOR,
-}
-
+__all__ = ['IkNode', 'PARAMETERS', 'main']
 
 SEED_FRESH = 1.0  # s a last command stays the seed; later the arm may have been moved by hand
 
@@ -106,14 +48,16 @@ class IkNode(Node):
         declare_parameters(self, PARAMETERS)
         self.params = self._params()  # cached: on_target runs at up to kHz rates
         try:
-            self.solver = self._make_solver(self.params)
+            self.solver = make_solver(self.params)
         except IkNetError as e:
             raise ConfigError(f"parameters model = {self.params['model']!r}, device = "
                               f"{self.params['device']!r}, calibration = "
                               f"{self.params['calibration']!r} refused: {e}") from e
+        self.frames = make_frames(self.params)  # ConfigError, DatasetError: said at exit
         self.stats = SolveStats()
         self.last_command: tuple[float, list[float]] | None = None  # (time, joints)
-        self.arm_state: tuple[float, list[float]] | None = None  # newest joint_states
+        self.arm_state: tuple[float, list[float]] | None = None  # newest usable joint_states
+        self.timer = MoveTimer()  # where the arm may be, for JointTrajectory timing
         self.last_target_time: float | None = None
         # depth 1: only the newest target waits while one is solved, so bursts never queue up
         self.sub = self.create_subscription(PoseStamped, 'target_pose', self.on_target, NEWEST)
@@ -124,9 +68,11 @@ class IkNode(Node):
         self.command = JointState(name=list(self.joint_names))
         self.traj_pub = self.create_publisher(
             JointTrajectory, 'arm_controller/joint_trajectory', 10)
-        self.status_pub = self.create_publisher(String, 'target_status', 10)
-        # joint_states only while no command is fresh: each message costs the process a
-        # wake-up (about 1.2 ms of CPU per 10 ms here), which streaming targets need not pay
+        self.feedback = TargetFeedback(self, self.params['reached_tolerance'],
+                                       on_refused=self.on_seed_source)
+        self.status_pub = self.feedback.status_pub
+        # joint_states only while needed (see on_seed_source): each message costs the process
+        # a wake-up (about 1.2 ms of CPU per 10 ms here), which streaming targets need not pay
         self.state_sub = None
         self.on_seed_source()
         self.seed_timer = self.create_timer(SEED_FRESH / 2, self.on_seed_source)
@@ -139,24 +85,8 @@ class IkNode(Node):
         return {name: self.get_parameter(name).value for name in
                 ('model', 'device', 'description', 'calibration', 'refine', 'frame_id',
                  'accept_empty_frame', 'publish_trajectory', 'trajectory_duration',
-                 'solution', 'max_jump', 'table_clearance', 'workspace', 'max_velocity',
-                 'prefix')}
-
-    @staticmethod
-    def _make_solver(params: dict):
-        solver = load_solver(params['model'], device=params['device'],
-                             description=params['description'],
-                             calibration=params['calibration'] or None)
-        # warm-up: the first call pays for lazy initialisation, not the first target
-        solver.solve(forward_kinematics(HOME_POSE, solver.geometry), refine=params['refine'])
-        # the first wall: no command in collision (the driver is the second)
-        solver.collision = CollisionModel(solver.geometry, params['table_clearance'],
-                                          workspace_box(params['workspace']))
-        try:  # and the seeded, checked path the targets take
-            solver.solve(forward_kinematics(HOME_POSE, solver.geometry), seed=HOME_POSE)
-        except UnreachableError:  # a workspace box without the home pose: targets will say
-            pass
-        return solver
+                 'solution', 'max_jump', 'allow_long_moves', 'table_clearance', 'workspace',
+                 'max_velocity', 'reached_tolerance', 'prefix')}
 
     def on_set_parameters(self, params) -> SetParametersResult:
         """Swap the solver on model/device changes; refuse bad values and keep the old one."""
@@ -167,40 +97,50 @@ class IkNode(Node):
         new = self._params()
         for p in params:
             new[p.name] = p.value
-        if any(p.name in ('model', 'device', 'calibration') for p in params):
-            try:
-                solver = self._make_solver(new)
-            except (IkNetError, OSError) as e:
-                self.get_logger().warning(f'parameter change refused: {e}')
-                return SetParametersResult(successful=False, reason=str(e))
+        names = {p.name for p in params}
+        try:
+            frames = make_frames(new) if names & set(FRAME_PARAMS) else self.frames
+            solver = make_solver(new) if names & {'model', 'device', 'calibration'} \
+                else None
+        except (IkNetError, OSError) as e:
+            self.get_logger().warning(f'parameter change refused: {e}')
+            return SetParametersResult(successful=False, reason=str(e))
+        if solver is not None:
             self.solver = solver
             self.get_logger().info(f'solver swapped: {solver!r}')
+        self.frames = frames
+        self.feedback.fates.tolerance = new['reached_tolerance']
+        if new['publish_trajectory'] and not self.params['publish_trajectory']:
+            self.timer = MoveTimer()  # commands sent meanwhile were not recorded
         self.params = new
+        self.on_seed_source()
         return SetParametersResult(successful=True)
 
     def on_target(self, msg: PoseStamped) -> None:
         params = self.params
-        frame = msg.header.frame_id
-        if not frame_accepted(frame, params['frame_id'], params['accept_empty_frame'],
-                              params['prefix']):
-            return self._reject('wrong_frame', f"target in frame '{frame}', expected "
-                                f"'{params['frame_id']}'")
+        try:
+            pose = self.frames.to_base(msg.header.frame_id, pose_to_list(msg))
+        except FrameError as e:
+            return self._reject(msg.header, 'wrong_frame', str(e))
         start = time.perf_counter()
         seed = self._seed(start) if params['solution'] == 'nearest' else None
         self.solver.max_jump = params['max_jump']
+        self.solver.allow_long_moves = params['allow_long_moves']
         try:
-            joints = self.solver.solve(pose_to_list(msg), refine=params['refine'], seed=seed)
+            joints = self.solver.solve(pose, refine=params['refine'], seed=seed)
         except InvalidPoseError as e:
-            return self._reject('invalid', str(e))
+            return self._reject(msg.header, 'invalid', str(e))
         except UnreachableError as e:
-            return self._reject('unreachable', str(e.reasons[0] if e.reasons else e))
+            return self._reject(msg.header, 'unreachable', str(e.reasons[0] if e.reasons else e))
         seconds = time.perf_counter() - start
         positions = joints.tolist()
         # the solver guarantees these (NaN included); never trust, always check
         if not within_limits_one(positions):
-            return self._reject('limits', f'solver returned joints outside the limits {joints}')
+            return self._reject(msg.header, 'limits',
+                                f'solver returned joints outside the limits {joints}')
         if not self.solver.collision.check(joints).clear[0]:
-            return self._reject('collision', f'solver returned joints in collision {joints}')
+            return self._reject(msg.header, 'collision',
+                                f'solver returned joints in collision {joints}')
         # the command carries its target's stamp, so consumers can match and time them
         stamp = msg.header.stamp
         if stamp.sec == 0 and stamp.nanosec == 0:
@@ -210,30 +150,51 @@ class IkNode(Node):
         command.position = positions
         self.pub.publish(command)
         if params['publish_trajectory']:
-            self.traj_pub.publish(self._trajectory(joints, self._duration(joints, seed, start)))
+            self.traj_pub.publish(trajectory(self.joint_names, positions,
+                                             self._duration(positions, start)))
+            self.timer.on_command(self._now(), positions)
         self.last_command = (start, positions)
         self.last_target_time = start
-        self.status_pub.publish(String(data=''))
+        self.feedback.taken((stamp.sec, stamp.nanosec), msg.header, positions)
         self.stats.solved(seconds)
 
+    def _now(self) -> float:
+        return self.get_clock().now().nanoseconds * 1e-9
+
     def on_joint_states(self, msg: JointState) -> None:
-        """Where the arm is: the seed when no command was sent for SEED_FRESH seconds."""
+        """Where the arm is: the seed when no command is fresh, the start of trajectory timing."""
         joints = joints_by_name(msg, self.joint_names)
-        if joints is not None and np.all(np.isfinite(joints)):
-            self.arm_state = (time.perf_counter(), joints.tolist())
+        if joints is None:
+            return
+        reading = arm_reading(joints)  # absurd readings (1e300, NaN) never reach seed or timing
+        if reading is None:
+            self.get_logger().warning(f'joint_states ignored: {joints.tolist()} is not a pose '
+                                      'the arm can be in', throttle_duration_sec=5.0)
+            return
+        now = self._now()
+        stamp = stamp_to_seconds(msg.header.stamp)
+        # a stamp of the future (another clock) or none: taken as measured a while ago
+        self.timer.on_state(stamp if 0.0 < stamp <= now else now - UNSTAMPED_AGE, reading)
+        self.arm_state = (time.perf_counter(), reading.tolist())
+        self.feedback.on_arm(reading)
 
     def on_seed_source(self) -> None:
         """
-        Listen to joint_states while the last command is stale, not while commands stream.
+        Listen to joint_states only while they are needed, not while commands stream.
 
-        The arm may be moved by hand.
+        Needed: to time trajectories, when the last command is stale (the arm may be moved by
+        hand) or refused by the driver, and to tell a listener that a target was reached.
         """
-        fresh = self.last_command is not None and \
+        fates = self.feedback.fates
+        fresh = self.last_command is not None and not fates.newest_refused and \
             time.perf_counter() - self.last_command[0] <= SEED_FRESH
-        if fresh and self.state_sub is not None:
+        needed = not fresh or self.params['publish_trajectory'] or \
+            (fates.waiting and self.feedback.listening)
+        if not needed and self.state_sub is not None:
             self.destroy_subscription(self.state_sub)
             self.state_sub = None
-        elif not fresh and self.state_sub is None:
+            self.arm_state = None  # no longer kept up to date: never a seed once stale
+        elif needed and self.state_sub is None:
             self.state_sub = self.create_subscription(JointState, 'joint_states',
                                                       self.on_joint_states, NEWEST)
 
@@ -241,47 +202,33 @@ class IkNode(Node):
         """
         Return the last command while it is fresh, else the newest joint state received after it.
 
-        Else the last command, else None (the branch rule).
+        Else the last command, else None (the branch rule). A command the driver refused is
+        never the seed: the arm did not go there.
         """
-        command = self.last_command
+        command = None if self.feedback.fates.newest_refused else self.last_command
         if command is not None and now - command[0] <= SEED_FRESH:
             return command[1]
         if self.arm_state is not None and (command is None or self.arm_state[0] > command[0]):
             return self.arm_state[1]
         return None if command is None else command[1]
 
-    def _duration(self, joints: np.ndarray, seed, now: float) -> float:
+    def _duration(self, joints: list[float], now: float) -> float:
         """
-        time_from_start of a trajectory point.
+        time_from_start of a trajectory point, s.
 
-        What the move from the seed needs at max_velocity, and at least trajectory_duration (0: the
-        time since the previous target, at most 1 s).
+        What the move from where the arm may be needs at max_velocity, and at least
+        trajectory_duration (0: the time since the previous target, at most 1 s).
         """
         params = self.params
         floor = params['trajectory_duration']
         if floor == 0.0:
             floor = 1.0 if self.last_target_time is None else \
                 min(1.0, max(0.0, now - self.last_target_time))
-        if seed is None:
-            seed = self.arm_state[1] if self.arm_state is not None else None
-        if seed is None:  # nowhere known to start from: the slowest a full turn could need
-            return max(floor, 2 * np.pi / params['max_velocity'])
-        move = float(np.abs(np.asarray(joints) - np.asarray(seed)).max())
-        return max(floor, move / params['max_velocity'])
+        return self.timer.duration(joints, params['max_velocity'], floor)
 
-    def _trajectory(self, joints: np.ndarray, duration: float) -> JointTrajectory:
-        traj = JointTrajectory()
-        traj.joint_names = list(self.joint_names)
-        point = JointTrajectoryPoint()
-        point.positions = [float(v) for v in joints]
-        point.time_from_start.sec = int(duration)
-        point.time_from_start.nanosec = int((duration % 1.0) * 1e9)
-        traj.points = [point]
-        return traj
-
-    def _reject(self, kind: str, why: str) -> None:
+    def _reject(self, header, kind: str, why: str) -> None:
         self.stats.reject(kind)
-        self.status_pub.publish(String(data=f'refused ({kind}): {why}'))
+        self.feedback.refused(header, kind, why)
         self.get_logger().warning(f'target rejected ({kind}): {why}', throttle_duration_sec=2.0)
 
     def on_stats(self) -> None:

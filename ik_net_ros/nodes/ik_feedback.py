@@ -1,0 +1,110 @@
+"""
+The ik node's word on each target: ``target_status`` for people, ``target_fate`` for programs.
+
+``target_fate`` (diagnostic_msgs/DiagnosticArray, one per target, published only while someone
+subscribes): the header is the target's (its own stamp and frame_id); ``status[0]`` is named
+after the ik node, level 0 (OK) for taken and reached, 2 (ERROR) for refused, the reason in
+``message``, and ``values`` ``fate`` (taken | refused | reached) and ``reason`` (unreachable |
+invalid | wrong_frame | collision | limits | driver | ''). The driver answers each command on
+``joint_command_result`` (same type, the command's stamp, ``result`` accepted | refused); a
+refusal is reported for its target, and 'reached' is said once, when ``joint_states`` come
+within ``reached_tolerance`` of the newest command (one the driver accepted, where a driver
+answers).
+"""
+
+from __future__ import annotations
+
+from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
+from ik_net_ros.solver.target_fate import Fate, REFUSED, TargetFates
+from rclpy.qos import QoSProfile, ReliabilityPolicy
+from std_msgs.msg import String
+
+__all__ = ['TargetFeedback', 'RESULTS_QOS', 'command_result']
+
+RESULTS_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+OK, ERROR = b'\x00', b'\x02'
+
+
+def _level(value) -> int:
+    return value[0] if isinstance(value, (bytes, bytearray)) and value else int(value)
+
+
+def command_result(msg: DiagnosticArray) -> tuple[tuple[int, int], bool, str] | None:
+    """
+    Return (stamp key, accepted, reason) of a driver's answer, or None if it is none.
+
+    ``result`` in the values decides; without it, the level (0: accepted).
+    """
+    if not msg.status:
+        return None
+    status = msg.status[0]
+    values = {kv.key: kv.value for kv in status.values}
+    try:
+        accepted = values['result'] == 'accepted' if 'result' in values else \
+            _level(status.level) == 0
+    except (TypeError, ValueError):
+        return None
+    return (msg.header.stamp.sec, msg.header.stamp.nanosec), accepted, status.message
+
+
+class TargetFeedback:
+    """Publishes statuses and fates of the node's targets; hears the driver's answers."""
+
+    def __init__(self, node, tolerance: float, on_refused=None):
+        self.node = node
+        self.fates = TargetFates(tolerance)
+        self.on_refused = on_refused  # called when the driver refused the newest command
+        self.name = node.get_fully_qualified_name()
+        self.status_pub = node.create_publisher(String, 'target_status', 10)
+        self.fate_pub = node.create_publisher(DiagnosticArray, 'target_fate', 10)
+        self.result_sub = node.create_subscription(DiagnosticArray, 'joint_command_result',
+                                                   self.on_result, RESULTS_QOS)
+
+    @property
+    def listening(self) -> bool:
+        """Whether anyone subscribes to target_fate (else no fate message is built)."""
+        return self.fate_pub.get_subscription_count() > 0
+
+    def taken(self, key, header, joints) -> None:
+        """Report the target of ``header`` taken: its command went out under the stamp ``key``."""
+        fate = self.fates.taken(key, header, joints)
+        self.status_pub.publish(String(data=''))
+        if self.listening:
+            self._publish(fate)
+
+    def refused(self, header, code: str, message: str) -> None:
+        """Report the target of ``header`` refused here: ``code`` short, ``message`` why."""
+        self.status_pub.publish(String(data=f'refused ({code}): {message}'))
+        if self.listening:
+            self._publish(Fate(header, REFUSED, code, message))
+
+    def on_result(self, msg: DiagnosticArray) -> None:
+        answer = command_result(msg)
+        if answer is None:
+            return
+        fate = self.fates.driver_answer(*answer)
+        if fate is None:
+            return
+        self.status_pub.publish(String(data=f'refused (driver): {fate.message}'))
+        self.node.get_logger().warning(f'command refused by the driver: {fate.message}',
+                                       throttle_duration_sec=2.0)
+        if self.listening:
+            self._publish(fate)
+        if self.fates.newest_refused and self.on_refused is not None:
+            self.on_refused()
+
+    def on_arm(self, joints) -> None:
+        """Take the arm's joints (4,) rad: say 'reached' once for the newest command."""
+        if not self.fates.waiting:
+            return
+        fate = self.fates.arm_at(joints, self.result_sub.get_publisher_count() > 0)
+        if fate is not None and self.listening:
+            self._publish(fate)
+
+    def _publish(self, fate: Fate) -> None:
+        status = DiagnosticStatus(
+            level=ERROR if fate.fate == REFUSED else OK, name=self.name,
+            message=fate.message or fate.fate,
+            values=[KeyValue(key='fate', value=fate.fate), KeyValue(key='reason',
+                                                                    value=fate.code)])
+        self.fate_pub.publish(DiagnosticArray(header=fate.target, status=[status]))

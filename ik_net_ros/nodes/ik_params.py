@@ -1,0 +1,147 @@
+"""
+The ik node's parameters, and the solver and target frames they make.
+
+One table: default, description, rule (mirrored in config/ik.yaml and docs/ros-interface.md).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from ik_net_ros.errors import ConfigError, UnreachableError
+from ik_net_ros.kinematics import forward_kinematics, geometry_for, HOME_POSE, VELOCITY_LIMIT
+from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
+from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.rigid import compose
+from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
+from ik_net_ros.model.device import resolve_device
+from ik_net_ros.nodes.params import (
+    description_spec,
+    EXECUTOR,
+    MAX_PERIOD,
+    non_empty,
+    number_in,
+    one_of,
+    period,
+    PERIOD_NEED,
+    PREFIX,
+    Spec,
+    TABLE_CLEARANCE,
+    WORKSPACE,
+    workspace_box,
+)
+from ik_net_ros.solver import load_solver, Solver
+from ik_net_ros.solver.trajectory_timing import MIN_VELOCITY
+import numpy as np
+
+__all__ = ['PARAMETERS', 'make_solver', 'make_frames', 'FRAME_PARAMS']
+
+PARAMETERS = {
+    'model': Spec('focused', 'original | improved | focused | analytic | checkpoint path'),
+    'device': Spec('cpu', 'cpu | cuda | cuda:N | auto (cuda when there is a GPU)'),
+    'refine': Spec(False, 'add damped Gauss-Newton steps after the network '
+                          '(sub-micrometre accuracy)'),
+    'description': description_spec('the targets are given in'),
+    'calibration': Spec('', 'calibration file of this arm (`ik_net_ros calibrate`): joint '
+                            'offsets and link lengths the solver uses; empty: the nominal arm'),
+    'frame_id': Spec('world', "frame an empty target frame_id means: the arm's base (world; "
+                              'link1, one frame with it) or the tracker frame of the calibration '
+                              '(targets there are moved into the base frame with it). Targets '
+                              'are taken in these frames only; others are refused (no tf2 here)',
+                     non_empty, "world, link1 or the calibration's tracker frame"),
+    'accept_empty_frame': Spec(True, 'treat targets with an empty frame_id as in frame_id'),
+    'solution': Spec('nearest', 'which solution a target gets: nearest (the safe solution '
+                                'nearest where the arm is: no jumps, never the long way round) '
+                                '| branch (the branch rule of the training labels, each target '
+                                'on its own; still clear of collisions)',
+                     one_of('nearest', 'branch'), 'nearest | branch'),
+    'max_jump': Spec(0.5, 'rad a joint may move for a target within 10 mm and 5 deg of the '
+                          "arm's tool pose (more is another elbow or side: refused)",
+                     number_in(0.0, 7.0, low_open=True), 'an angle in (0, 7] rad'),
+    'allow_long_moves': Spec(True, 'answer a far target whose only safe solution turns joint1 '
+                                   'more than half a turn (a long, slow move timed at '
+                                   'max_velocity); false: refuse it'),
+    'table_clearance': TABLE_CLEARANCE,
+    'workspace': WORKSPACE,
+    'max_velocity': Spec(VELOCITY_LIMIT, 'rad/s the commanded moves are timed for in '
+                                         'JointTrajectory points, from where the arm may be '
+                                         '(its newest joint state and the commands since)',
+                         number_in(MIN_VELOCITY, VELOCITY_LIMIT),
+                         f'a speed in [{MIN_VELOCITY}, {VELOCITY_LIMIT}] rad/s'),
+    'publish_trajectory': Spec(False, 'also publish trajectory_msgs/JointTrajectory '
+                                      '(ROBOTIS arm_controller); joint_states are then always '
+                                      'heard, to time each point from where the arm is'),
+    'trajectory_duration': Spec(0.0, 'least time_from_start of a JointTrajectory point, s; '
+                                     'never less than the move needs at max_velocity. 0: the '
+                                     'time since the previous target (streaming), at most 1 s',
+                                number_in(0.0, MAX_PERIOD), f'a time in [0, {MAX_PERIOD:g}] s'),
+    'reached_tolerance': Spec(0.01, 'rad every joint of joint_states must come within of a '
+                                    "command for its target's fate to be reached (target_fate)",
+                              number_in(0.0, 0.5, low_open=True), 'an angle in (0, 0.5] rad'),
+    'stats_period': Spec(5.0, 'seconds between statistics logs', period, PERIOD_NEED,
+                         fixed=True),
+    'prefix': PREFIX,
+    'executor': EXECUTOR,
+}
+
+
+FRAME_PARAMS = ('frame_id', 'accept_empty_frame', 'calibration')
+
+
+def make_solver(params: dict) -> Solver:
+    """
+    Return the solver the ik node's parameters ask for, warmed up, with its collision model.
+
+    Raises
+    ------
+    IkNetError
+        A bad model, device (also one that does not exist, whatever the model) or calibration.
+
+    """
+    if params['device'] not in ('cpu', 'auto'):  # whatever the model: cuda:99 is refused
+        resolve_device(params['device'])
+    solver = load_solver(params['model'], device=params['device'],
+                         description=params['description'],
+                         calibration=params['calibration'] or None)
+    # warm-up: the first call pays for lazy initialisation, not the first target
+    solver.solve(forward_kinematics(HOME_POSE, solver.geometry), refine=params['refine'])
+    # the first wall: no command in collision (the driver is the second)
+    solver.collision = CollisionModel(solver.geometry, params['table_clearance'],
+                                      workspace_box(params['workspace']))
+    try:  # and the seeded, checked path the targets take
+        solver.solve(forward_kinematics(HOME_POSE, solver.geometry), seed=HOME_POSE)
+    except UnreachableError:  # a workspace box without the home pose: targets will say
+        pass
+    return solver
+
+
+def make_frames(params: dict) -> TargetFrames:
+    """
+    Return the frames targets are taken in.
+
+    Targets in the calibration's tracker frame land in the description's base frame.
+
+    Raises
+    ------
+    ConfigError
+        frame_id names neither the base frame nor the calibration's tracker frame.
+    DatasetError
+        An unreadable calibration file.
+
+    """
+    tracker = None
+    if params['calibration']:
+        tracker = load_tracker_setup(params['calibration'])
+        # the tracker frame was calibrated in the calibration's base frame; targets come in the
+        # description's, whose joint1 may sit at another height (jazzy: 17 mm lower)
+        shift = geometry_for(params['description']).base_height - \
+            load_calibration(params['calibration']).base_height
+        if shift:
+            tracker = replace(tracker, frame=tuple(compose(
+                (0.0, 0.0, shift, 0.0, 0.0, 0.0, 1.0), np.asarray(tracker.frame)).tolist()))
+    try:
+        return TargetFrames(params['frame_id'], params['accept_empty_frame'],
+                            params['prefix'], tracker)
+    except FrameError as e:
+        raise ConfigError(f"parameter frame_id = {params['frame_id']!r} refused: {e}") \
+            from e

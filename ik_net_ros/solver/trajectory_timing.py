@@ -1,0 +1,130 @@
+"""
+How long a commanded move needs, timed from where the arm may be, not from the last command.
+
+A JointTrajectory point is executed by a controller (ROBOTIS's ``arm_controller``) from where the
+arm IS. While targets stream, the arm lags behind its commands: timing a point from the last
+command asked 46 rad/s of a 4.8 rad/s arm. :class:`MoveTimer` keeps where the arm may be: its
+freshest joint state, measured at some instant, and every command sent since (and the one it was
+travelling to then). The arm is on straight joint-space segments between these, so each of its
+joints lies in their per-joint range, and the move a point needs is at most the farthest end of
+that range from the point, joint by joint.
+
+A joint reading that is not finite or lies beyond the limits by more than
+:data:`READING_TOLERANCE` is refused (the arm cannot be there: a broken reading, not a pose to
+move from); one within the tolerance is clamped into the limits (a servo holding at a limit reads
+a few ticks past it). Durations are bounded to [0, :data:`MAX_DURATION`] s.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+import math
+
+from ik_net_ros.kinematics import JOINT_LOWER, JOINT_UPPER
+import numpy as np
+
+__all__ = ['MoveTimer', 'arm_reading', 'bounded_duration', 'READING_TOLERANCE',
+           'MIN_VELOCITY', 'MAX_DURATION', 'FULL_TURN', 'UNSTAMPED_AGE']
+
+READING_TOLERANCE = 0.02  # rad a reading may lie past a limit and still be clamped (~23 ticks)
+MIN_VELOCITY = 0.01  # rad/s: the slowest max_velocity the nodes accept
+FULL_TURN = 2 * math.pi  # rad: joint1's whole range, the longest move any joint can make
+# s: a full turn at the slowest speed, plus a margin; far inside int32 seconds
+MAX_DURATION = FULL_TURN / MIN_VELOCITY + 10.0
+UNSTAMPED_AGE = 0.1  # s a reading without a usable stamp is taken to be old on arrival
+MAX_COMMANDS = 256  # commands kept one by one; older ones merge into a per-joint box
+
+
+def arm_reading(joints) -> np.ndarray | None:
+    """
+    Return a joint reading (4,) rad fit to move from or seed with, or None.
+
+    None when a value is not finite or lies beyond a limit by more than
+    :data:`READING_TOLERANCE`; values within it are clamped into the limits.
+    """
+    try:
+        values = np.asarray(joints, dtype=float).reshape(4)
+    except (TypeError, ValueError):
+        return None
+    if not np.all(np.isfinite(values)) or np.any(values < JOINT_LOWER - READING_TOLERANCE) \
+            or np.any(values > JOINT_UPPER + READING_TOLERANCE):
+        return None
+    return np.clip(values, JOINT_LOWER, JOINT_UPPER)
+
+
+def bounded_duration(seconds: float) -> float:
+    """Return ``seconds`` inside [0, MAX_DURATION] (NaN: MAX_DURATION, the safe side)."""
+    if not seconds <= MAX_DURATION:  # NaN included
+        return MAX_DURATION
+    return max(0.0, float(seconds))
+
+
+class MoveTimer:
+    """
+    Where the arm may be (its freshest reading and the commands since), and what a move needs.
+
+    Times are seconds of one clock (the node's ROS clock); readings carry the instant they were
+    measured.
+    """
+
+    def __init__(self):
+        self.state: tuple[float, np.ndarray] | None = None  # (measured at, joints)
+        self.commands: deque[tuple[float, np.ndarray]] = deque()  # (sent at, joints)
+        self._box: tuple[np.ndarray, np.ndarray] | None = None  # older commands, merged
+
+    def on_state(self, measured_at: float, joints) -> bool:
+        """
+        Take a joint reading measured at ``measured_at`` s; return whether it was usable.
+
+        A reading older than the one held is ignored (it arrived late) but counts as usable.
+        """
+        reading = arm_reading(joints)
+        if reading is None or not math.isfinite(measured_at):
+            return False
+        if self.state is not None and measured_at < self.state[0]:
+            return True
+        self.state = (measured_at, reading)
+        # commands sent before the reading: only the newest of them can still be the arm's goal
+        before = [c for c in self.commands if c[0] < measured_at]
+        if before:
+            self._box = None  # all older than the newest command before the reading
+            while self.commands and self.commands[0][0] < measured_at:
+                self.commands.popleft()
+            self.commands.appendleft(before[-1])
+        return True
+
+    def on_command(self, sent_at: float, joints) -> None:
+        """Record a command (4,) rad sent at ``sent_at`` s: the arm may now head there."""
+        self.commands.append((sent_at, np.asarray(joints, dtype=float)))
+        if len(self.commands) > MAX_COMMANDS:
+            _, old = self.commands.popleft()
+            lo, hi = self._box if self._box is not None else (old, old)
+            self._box = (np.minimum(lo, old), np.maximum(hi, old))
+
+    def envelope(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Return per-joint (low, high) rad of where the arm may be; None before any reading."""
+        if self.state is None:
+            return None
+        points = [self.state[1]] + [c[1] for c in self.commands]
+        if self._box is not None:
+            points += list(self._box)
+        stacked = np.stack(points)
+        return stacked.min(axis=0), stacked.max(axis=0)
+
+    def move(self, joints) -> float:
+        """Return the largest joint move, rad, from anywhere the arm may be to ``joints``."""
+        envelope = self.envelope()
+        if envelope is None:
+            return FULL_TURN
+        target = np.asarray(joints, dtype=float)
+        lo, hi = envelope
+        return float(np.maximum(np.abs(target - lo), np.abs(target - hi)).max())
+
+    def duration(self, joints, max_velocity: float, floor: float = 0.0) -> float:
+        """
+        Return the time_from_start (s) of a point at ``joints``: at least ``floor``.
+
+        Never less than the move from where the arm may be at ``max_velocity`` rad/s (before
+        any reading: a full turn), bounded to [0, MAX_DURATION].
+        """
+        return bounded_duration(max(floor, self.move(joints) / max_velocity))
