@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None)
-joints = st.tuples(*(st.floats(float(lo), float(hi)) for lo, hi in zip(JOINT_LOWER,
-                                                                        JOINT_UPPER)))
+joints = st.tuples(*(st.floats(float(lo), float(hi))
+                     for lo, hi in zip(JOINT_LOWER, JOINT_UPPER)))
 quaternions = st.tuples(*[st.floats(-1, 1)] * 4).filter(lambda q: np.linalg.norm(q) > 0.1)
 
 

@@ -92,3 +92,14 @@ def test_the_fate_shown_is_the_last_that_arrived_from_either_topic(ros):
     fates.publish(msg)
     assert ros.spin_until(lambda: view.state().fate.fate == 'reached')
     assert view.state().fate.reason == 'at the target'
+
+
+def test_config_view_yaml_lists_the_declared_parameters():
+    from pathlib import Path
+
+    from ik_net_ros.nodes.view_node import PARAMETERS
+    import yaml
+    section = yaml.safe_load((Path(__file__).resolve().parents[1] / 'config' / 'view.yaml')
+                             .read_text())['/**/view']['ros__parameters']
+    assert set(section) == set(PARAMETERS)
+    assert all(section[k] == spec.default for k, spec in PARAMETERS.items())

@@ -75,7 +75,7 @@ class ViewNode(Node):
         self.mode = f'ROS, namespace {self.get_namespace()}: ' + (
             'targets go to the ik node' if self.can_command else 'view only')
         self._lock = threading.Lock()
-        self._state = ViewState(model='(the ik node\'s)')
+        self._state = ViewState(model="(the ik node's)")
         self._sent: dict[tuple[int, int], float] = {}  # target stamp -> time sent
         self.create_subscription(JointState, 'joint_states', self.on_joint_states, NEWEST)
         self.create_subscription(JointState, 'joint_command', self.on_command, 10)
@@ -174,8 +174,7 @@ def run_view(args=None, duration: float = 0.0, **overrides) -> int:
 
     ``overrides``: parameter values (namespace, host, port, allow_commands, description...).
     """
-    from ik_net_ros.tools.view import serve
-    from ik_net_ros.view.page import ViewPage
+    from ik_net_ros.view.page import serve, ViewPage
     from rclpy.executors import SingleThreadedExecutor
     namespace = overrides.pop('namespace', None)
     rclpy.init(args=args)

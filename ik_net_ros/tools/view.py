@@ -11,8 +11,6 @@ The page is served on 127.0.0.1 unless ``--host`` says otherwise.
 from __future__ import annotations
 
 import argparse
-import signal
-import threading
 
 from ik_net_ros.kinematics import ROBOTIS_DESCRIPTIONS, VELOCITY_LIMIT
 from ik_net_ros.kinematics.collision import MAX_CLEARANCE
@@ -59,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         return run_view(host=args.host, port=args.port, namespace=args.namespace,
                         allow_commands=args.allow_commands, description=args.description,
                         duration=args.duration)
-    from ik_net_ros.view.page import ViewPage
+    from ik_net_ros.view.page import serve, ViewPage
     from ik_net_ros.view.session import InProcessSession
     session = InProcessSession(args.model, args.description, args.calibration or None,
                                args.table_clearance, max_velocity=args.max_velocity)
@@ -73,11 +71,3 @@ def run(args: argparse.Namespace) -> int:
     finally:
         session.close()
     return 0
-
-
-def serve(duration: float) -> None:
-    """Wait ``duration`` s (0: forever) or until SIGINT/SIGTERM."""
-    done = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: done.set())
-    done.wait(duration or None)

@@ -10,6 +10,7 @@ collision rules check; the gizmo and the page's target fields send targets.
 
 from __future__ import annotations
 
+import signal
 import threading
 
 from ik_net_ros.kinematics import forward_kinematics, HOME_POSE
@@ -26,7 +27,7 @@ from ik_net_ros.view.scene import (
 from ik_net_ros.view.session import SOLVERS
 import numpy as np
 
-__all__ = ['ViewPage', 'CAMERA_POSITION', 'CAMERA_LOOK_AT', 'GIZMO_SCALE']
+__all__ = ['ViewPage', 'serve', 'CAMERA_POSITION', 'CAMERA_LOOK_AT', 'GIZMO_SCALE']
 
 CAMERA_POSITION = (0.38, -0.42, 0.3)  # m: the arm from its front right, slightly above
 CAMERA_LOOK_AT = (0.12, 0.0, 0.1)
@@ -202,3 +203,11 @@ class ViewPage:
         self._stop.set()
         self._thread.join(timeout=2.0)
         self.server.stop()
+
+
+def serve(duration: float) -> None:
+    """Wait ``duration`` s (0: forever) or until SIGINT/SIGTERM (the page serves meanwhile)."""
+    done = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: done.set())
+    done.wait(duration or None)

@@ -16,8 +16,13 @@ from __future__ import annotations
 import threading
 import time
 
-from ik_net_ros.errors import ConfigError, IkNetError, InvalidPoseError, UnreachableError, \
-    UnsafeGoalError
+from ik_net_ros.errors import (
+    ConfigError,
+    IkNetError,
+    InvalidPoseError,
+    UnreachableError,
+    UnsafeGoalError,
+)
 from ik_net_ros.hardware.dynamixel_config import DynamixelConfig
 from ik_net_ros.hardware.factory import BackendSettings, make_backend
 from ik_net_ros.kinematics import forward_kinematics, HOME_POSE, VELOCITY_LIMIT, within_limits_one
