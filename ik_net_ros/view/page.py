@@ -32,7 +32,7 @@ __all__ = ['ViewPage', 'serve', 'CAMERA_POSITION', 'CAMERA_LOOK_AT', 'GIZMO_SCAL
 CAMERA_POSITION = (0.38, -0.42, 0.3)  # m: the arm from its front right, slightly above
 CAMERA_LOOK_AT = (0.12, 0.0, 0.1)
 GIZMO_SCALE = 0.12  # m, the gizmo's arrows
-REFRESH = 1 / 60  # s between redraws of the arm (the page's frame rate)
+REFRESH = 1 / 30  # s between redraws of the arm: smooth, and each frame costs the browser
 SOLID, GHOST, CAPSULE = (90, 110, 140), (80, 170, 255), (255, 170, 60)
 FATE_COLOURS = {'taken': 'orange', 'refused': 'red', 'reached': 'green'}
 
@@ -57,9 +57,12 @@ class ViewPage:
         self.urdf = urdf or UrdfArm(description=session.description)
         self._lock = threading.Lock()  # one target at a time, from the gizmo or the fields
         self._shown = -1
+        self._drawn: dict[str, np.ndarray] = {}  # joints each arm was last drawn at
         self._fate_shown: Fate | None = None
         scene = self.server.scene
         scene.set_up_direction('+z')
+        # no shadows: the view must stay light on software-rendered browsers (no GPU)
+        scene.configure_default_lights(cast_shadow=False)
         self.server.initial_camera.position = CAMERA_POSITION
         self.server.initial_camera.look_at = CAMERA_LOOK_AT
         self._draw_static(scene)
@@ -100,7 +103,8 @@ class ViewPage:
     def _draw_static(self, scene) -> None:
         model = self.session.collision
         size, centre = table_box(model)
-        scene.add_box('/table', (205, 190, 160), size, position=centre, cast_shadow=False)
+        scene.add_box('/table', (205, 190, 160), size, position=centre, cast_shadow=False,
+                      receive_shadow=False)
         scene.add_grid('/grid', 0.8, 0.8, cell_size=0.05, section_size=0.1,
                        position=(0.0, 0.0, model.table_z + 1e-4), plane='xy')
         box = workspace_box(model)
@@ -113,10 +117,11 @@ class ViewPage:
             path = f'{name}/{v.link}_{k}'
             if v.shape == 'box':
                 handles.append(scene.add_box(path, colour, v.size, opacity=opacity,
-                                             cast_shadow=opacity is None))
+                                             cast_shadow=False, receive_shadow=False))
             else:
                 handles.append(scene.add_cylinder(path, v.size[0], v.size[1], colour,
-                                                  opacity=opacity, cast_shadow=opacity is None))
+                                                  opacity=opacity, cast_shadow=False,
+                                                  receive_shadow=False))
         return handles
 
     def _build_gui(self, tool: np.ndarray, models) -> None:
@@ -165,15 +170,15 @@ class ViewPage:
             if state.version == self._shown and not force:
                 return
             self._shown = state.version
-            with self.server.atomic():
-                if state.present is not None:
+            with self.server.atomic():  # only what moved: each update is a message
+                if self._moved('present', state.present):
                     self._place(self.solid, state.present)
                     for handles, capsule in zip(self.capsules,
                                                 capsules(self.session.collision, state.present)):
                         body, start, end = handles
                         body.wxyz, body.position = capsule.cylinder_pose()
                         start.position, end.position = capsule.start, capsule.end
-                if state.commanded is not None:
+                if self._moved('commanded', state.commanded):
                     self._place(self.ghost, state.commanded)
             if state.fate != self._fate_shown:
                 self._fate_shown = state.fate
@@ -181,6 +186,13 @@ class ViewPage:
                 self.fate_text.content = \
                     f'fate: <span style="color:{colour}">**{state.fate.words()}**</span>'
             self.figures.content = self._figures(state)
+
+    def _moved(self, arm: str, joints) -> bool:
+        """Return whether ``joints`` differ from where ``arm`` was last drawn (and note them)."""
+        if joints is None or (arm in self._drawn and np.array_equal(self._drawn[arm], joints)):
+            return False
+        self._drawn[arm] = np.array(joints, dtype=float)
+        return True
 
     def _place(self, handles: list, joints) -> None:
         for handle, pose in zip(handles, self.urdf.visual_poses(joints)):
