@@ -19,7 +19,7 @@ ARROW = 0.6 * GIZMO_SCALE  # m along an axis from the gizmo's centre: on its arr
 DRAG_TRIES = 5
 
 
-@pytest.fixture
+@pytest.fixture(scope='module')
 def view():
     chromium_path()  # skips first, with the reason, where there is no browser
     session = InProcessSession('analytic')
@@ -80,6 +80,26 @@ def test_dragging_the_gizmo_moves_the_arm_and_a_target_under_the_table_is_refuse
     assert fate.reason in browser.text()
     # the arm kept the last taken goal: a refused target moves nothing
     assert np.abs(session.state().commanded - goal).max() < 0.5
+
+
+def test_the_pages_solver_menu_and_target_fields_work(view):
+    """The solver menu switches the session's solver; a typed target goes where the gizmo goes."""
+    session, page, browser = view
+    page_ = browser.page
+    # the menu is clicked through the DOM (its Mantine popup animates for long in software)
+    page_.wait_for_selector('[role=combobox]', state='attached', timeout=20000)
+    page_.evaluate("() => document.querySelector('[role=combobox]').click()")
+    page_.wait_for_selector('[role=option][value=improved]', state='attached', timeout=20000)
+    page_.evaluate("() => document.querySelector('[role=option][value=improved]').click()")
+    assert wait_for(lambda: session.state().model == 'improved', 20.0)
+    browser.wait_text('solver: improved')
+    target = page_.locator('input[type=text]').nth(-3)  # Target xyz: x, y, z last
+    target.fill('0.2')
+    target.press('Enter')
+    assert wait_for(lambda: abs(page.gizmo.position[0] - 0.2) < 1e-9, 10.0)
+    assert wait_for(lambda: session.state().target is not None
+                    and abs(session.state().target[0] - 0.2) < 1e-9, 10.0)
+    assert session.state().fate.fate in ('taken', 'reached', 'refused')
 
 
 def test_the_browser_tests_use_the_system_chromium():

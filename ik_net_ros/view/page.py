@@ -138,8 +138,7 @@ class ViewPage:
         # the page's own control: a target typed in (also what keyboards and tests can use)
         self.target_field = gui.add_vector3('Target xyz (m)', tuple(float(v) for v in tool[:3]),
                                             step=0.001)
-        self.target_field.on_update(lambda _: self._send(np.asarray(self.target_field.value),
-                                                         self.gizmo.wxyz, move_gizmo=True))
+        self.target_field.on_update(self._on_field)
 
     # events ------------------------------------------------------------------------------------
 
@@ -152,6 +151,11 @@ class ViewPage:
             fate = self.session.set_target(pose)
         self._redraw(self.session.state())
         return fate
+
+    def _on_field(self, event) -> None:
+        """Send a target typed into the page (not the view's own update of the field)."""
+        if event.client is not None:
+            self._send(np.asarray(self.target_field.value), self.gizmo.wxyz, move_gizmo=True)
 
     def _switch(self, model: str) -> None:
         why = self.session.switch_model(model)
@@ -180,6 +184,8 @@ class ViewPage:
                         start.position, end.position = capsule.start, capsule.end
                 if self._moved('commanded', state.commanded):
                     self._place(self.ghost, state.commanded)
+            if self._moved('target', state.target):  # the field says where the gizmo is
+                self.target_field.value = tuple(round(float(v), 4) for v in state.target[:3])
             if state.fate != self._fate_shown:
                 self._fate_shown = state.fate
                 colour = FATE_COLOURS.get(state.fate.fate, 'gray')
@@ -188,7 +194,7 @@ class ViewPage:
             self.figures.content = self._figures(state)
 
     def _moved(self, arm: str, joints) -> bool:
-        """Return whether ``joints`` differ from where ``arm`` was last drawn (and note them)."""
+        """Return whether ``joints`` differ from what ``arm`` last showed (and note them)."""
         if joints is None or (arm in self._drawn and np.array_equal(self._drawn[arm], joints)):
             return False
         self._drawn[arm] = np.array(joints, dtype=float)
