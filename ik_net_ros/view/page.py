@@ -208,7 +208,8 @@ class ViewPage:
     def _figures(self, state: ViewState) -> str:
         lines = [f'solver: **{state.model}**']
         if state.solve_ms is not None:
-            lines.append(f'solve time: {state.solve_ms:.2f} ms · error: {state.error_mm:.2f} mm')
+            lines.append(f'last command: solve time {state.solve_ms:.2f} ms · error '
+                         f'{state.error_mm:.2f} mm')
         if state.commanded is not None:
             lines.append(f'branch: {elbow(self.session.collision, state.commanded)}')
             lines.append('commanded: ' + ' '.join(f'{v:+.3f}' for v in state.commanded))
