@@ -76,7 +76,7 @@ def view_latency(model: str = 'focused', moves: int = 40) -> dict:
             y = v + STEP_PX * (1 if k % 2 else 2)
             start = time.perf_counter()
             mouse.move(u, y)
-            moved = _wait(lambda: np.any(session.state().present != rest), 2.0)
+            moved = _wait(lambda rest=rest: np.any(session.state().present != rest), 2.0)
             if moved and received:
                 to_arm.append((moved - start) * 1000)
                 to_target.append((received[0] - start) * 1000)
@@ -86,6 +86,33 @@ def view_latency(model: str = 'focused', moves: int = 40) -> dict:
     finally:
         browser.close()
         page.close()
+        session.close()
+
+
+def session_latency(model: str = 'focused', moves: int = 40) -> dict:
+    """
+    Measure the same moves without a browser: target to the session -> first arm cycle moving.
+
+    Returns {'target_to_arm_ms': [...]}: the solver, the safety checks and the arm's next cycle.
+    """
+    from ik_net_ros.kinematics import forward_kinematics, HOME_POSE
+    from ik_net_ros.view.session import InProcessSession
+    session = InProcessSession(model)
+    try:
+        start_pose = forward_kinematics(HOME_POSE, session.solver.geometry)
+        latencies = []
+        for k in range(moves):
+            _wait(lambda: session.state().fate.fate in ('reached', ''), 5.0)
+            rest = session.state().present.copy()
+            pose = start_pose.copy()
+            pose[2] -= 0.005 * (1 if k % 2 else 2)
+            began = time.perf_counter()
+            session.set_target(pose)
+            moved = _wait(lambda rest=rest: np.any(session.state().present != rest), 2.0)
+            if moved:
+                latencies.append((moved - began) * 1000)
+        return {'target_to_arm_ms (no browser)': latencies}
+    finally:
         session.close()
 
 
@@ -103,8 +130,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--model', default='focused')
     parser.add_argument('--moves', type=int, default=40)
+    parser.add_argument('--no-browser', action='store_true',
+                        help='only the session: targets given in Python, no page')
     args = parser.parse_args(argv)
-    figures = view_latency(args.model, args.moves)
+    figures = session_latency(args.model, args.moves) if args.no_browser \
+        else view_latency(args.model, args.moves)
     for name, values in figures.items():
         values = np.asarray(values)
         print(f'{name}: median {np.median(values):.1f} ms, p90 {np.percentile(values, 90):.1f} '
