@@ -23,7 +23,7 @@ STEP_PX = 6  # pixels of mouse per target change (about 5 mm here)
 POLL_S = 0.0002  # s between looks at the arm
 
 
-def view_latency(model: str = 'focused', moves: int = 40) -> dict:
+def view_latency(model: str = 'focused', moves: int = 40, dpr: float | None = None) -> dict:
     """
     Measure ``moves`` drags; return the figures of each, in ms.
 
@@ -51,7 +51,7 @@ def view_latency(model: str = 'focused', moves: int = 40) -> dict:
         return set_target(pose)
 
     session.set_target = timed
-    browser = Browser(page.url)
+    browser = Browser(page.url + ('' if dpr is None else f'/?fixedDpr={dpr:g}'))
     try:
         browser.wait_text('no target yet')
         camera = camera_of(page.server, CAMERA_POSITION)
@@ -130,11 +130,13 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('--model', default='focused')
     parser.add_argument('--moves', type=int, default=40)
+    parser.add_argument('--dpr', type=float, default=None,
+                        help="the page's fixed pixel ratio (viser's fixedDpr; default adaptive)")
     parser.add_argument('--no-browser', action='store_true',
                         help='only the session: targets given in Python, no page')
     args = parser.parse_args(argv)
     figures = session_latency(args.model, args.moves) if args.no_browser \
-        else view_latency(args.model, args.moves)
+        else view_latency(args.model, args.moves, args.dpr)
     for name, values in figures.items():
         values = np.asarray(values)
         print(f'{name}: median {np.median(values):.1f} ms, p90 {np.percentile(values, 90):.1f} '

@@ -166,3 +166,12 @@ def test_switching_the_solver_keeps_the_old_one_on_a_bad_name(session):
     assert session.switch_model('focused') == ''
     assert session.state().model == 'focused'
     assert session.set_target(forward_kinematics([0.1, -0.4, 0.2, 0.6])).fate == 'taken'
+
+
+def test_the_command_line_view_is_local_and_commands_nothing_real_by_default():
+    from ik_net_ros.tools.cli import build_parser
+    args = build_parser('view').parse_args(['view'])
+    assert args.host == '127.0.0.1' and not args.allow_commands and not args.ros
+    from ik_net_ros.nodes.view_node import PARAMETERS
+    assert PARAMETERS['host'].default == '127.0.0.1'
+    assert PARAMETERS['allow_commands'].default is False and PARAMETERS['allow_commands'].fixed

@@ -103,3 +103,24 @@ def test_config_view_yaml_lists_the_declared_parameters():
                              .read_text())['/**/view']['ros__parameters']
     assert set(section) == set(PARAMETERS)
     assert all(section[k] == spec.default for k, spec in PARAMETERS.items())
+
+
+def test_the_solver_menu_sets_the_ik_nodes_model_only_with_permission(ros):
+    import threading
+
+    from ik_net_ros.nodes.ik_node import IkNode
+    ik = ros.add(IkNode(context=ros.context, namespace=NS,
+                        parameter_overrides=[Parameter('model', value='analytic')]))
+    view = _view(ros, True)
+    answers = []
+    worker = threading.Thread(target=lambda: answers.append(view.switch_model('improved')))
+    worker.start()  # it waits for the ik node's answer while this thread spins both nodes
+    assert ros.spin_until(lambda: answers, 30.0)
+    worker.join()
+    assert answers == [''] and ik.get_parameter('model').value == 'improved'
+    assert view.state().model == 'improved'
+    worker = threading.Thread(target=lambda: answers.append(view.switch_model('nope')))
+    worker.start()
+    assert ros.spin_until(lambda: len(answers) == 2, 30.0)
+    worker.join()
+    assert 'nope' in answers[1] and ik.get_parameter('model').value == 'improved'
