@@ -100,6 +100,17 @@ def test_the_pages_solver_menu_and_target_fields_work(view):
     assert wait_for(lambda: session.state().target is not None
                     and abs(session.state().target[0] - 0.2) < 1e-9, 10.0)
     assert session.state().fate.fate in ('taken', 'reached', 'refused')
+    # a solver that cannot load: refused on the page, the old one stays, and the menu says so
+    session.switch_model = lambda name: f'no model {name} here'
+    try:
+        page_.evaluate("() => document.querySelector('[role=combobox]').click()")
+        page_.wait_for_selector('[role=option][value=original]', state='attached', timeout=20000)
+        page_.evaluate("() => document.querySelector('[role=option][value=original]').click()")
+        browser.wait_text('solver original refused: no model original here')
+        assert wait_for(lambda: page.model_menu.value == 'improved', 10.0)
+    finally:
+        del session.switch_model
+    assert session.state().model == 'improved'
 
 
 def test_the_browser_tests_use_the_system_chromium():

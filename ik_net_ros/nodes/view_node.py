@@ -100,8 +100,8 @@ class ViewNode(Node):
         joints = joints_by_name(msg, self.joint_names)
         if joints is None or not np.all(np.isfinite(joints)):
             return
-        sent = self._sent.pop((msg.header.stamp.sec, msg.header.stamp.nanosec), None)
         with self._lock:
+            sent = self._sent.pop((msg.header.stamp.sec, msg.header.stamp.nanosec), None)
             s = self._state
             s.commanded = joints
             if sent is not None:  # target -> command, through DDS and the ik node
@@ -142,9 +142,10 @@ class ViewNode(Node):
             self._update(fate=fate, target=pose)
             return fate
         stamp = self.get_clock().now().to_msg()
-        if len(self._sent) > 100:  # answers that never came (refused targets)
-            self._sent.clear()
-        self._sent[(stamp.sec, stamp.nanosec)] = time.perf_counter()
+        with self._lock:
+            if len(self._sent) > 100:  # answers that never came (refused targets)
+                self._sent.clear()
+            self._sent[(stamp.sec, stamp.nanosec)] = time.perf_counter()
         self._update(target=pose, fate=Fate('sent', 'waiting for the ik node'))
         self.target_pub.publish(array_to_pose(pose, self.frame_id, stamp))
         return Fate('sent')

@@ -134,7 +134,8 @@ class ViewPage:
         if model not in names:
             names.append(model)
         self.model_menu = gui.add_dropdown('Solver', names, initial_value=model)
-        self.model_menu.on_update(lambda _: self._switch(self.model_menu.value))
+        self.model_menu.on_update(self._on_menu)
+        self.notice = gui.add_markdown('')  # what the page refused to do, and why
         # the page's own control: a target typed in (also what keyboards and tests can use)
         self.target_field = gui.add_vector3('Target xyz (m)', tuple(float(v) for v in tool[:3]),
                                             step=0.001)
@@ -157,11 +158,16 @@ class ViewPage:
         if event.client is not None:
             self._send(np.asarray(self.target_field.value), self.gizmo.wxyz, move_gizmo=True)
 
-    def _switch(self, model: str) -> None:
+    def _on_menu(self, event) -> None:
+        """Switch the solver the page's menu names; back to the old one if it is refused."""
+        if event.client is None:  # the view's own update of the menu
+            return
+        model = self.model_menu.value
         why = self.session.switch_model(model)
+        self.notice.content = f'<span style="color:red">solver {model} refused: {why}</span>' \
+            if why else ''
         if why:
-            self.fate_text.content = f'**solver {model} refused**: {why}'
-            self._fate_shown = None
+            self.model_menu.value = self.session.state().model
 
     # drawing -----------------------------------------------------------------------------------
 
