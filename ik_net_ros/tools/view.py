@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='calibration file of the arm (in-process: the solver uses it)')
     parser.add_argument('--table-clearance', type=number_in(0.0, MAX_CLEARANCE), default=0.01,
                         help='m every moving link keeps above the table (in-process)')
+    parser.add_argument('--workspace', type=float, nargs=6, default=None,
+                        metavar=('X_MIN', 'X_MAX', 'Y_MIN', 'Y_MAX', 'Z_MIN', 'Z_MAX'),
+                        help='m, a box every moving link stays inside (in-process; drawn)')
     parser.add_argument('--max-velocity', type=number_in(0.01, VELOCITY_LIMIT),
                         default=VELOCITY_LIMIT, help='rad/s of the simulated arm (in-process)')
     parser.add_argument('--ros', action='store_true',
@@ -60,7 +63,8 @@ def run(args: argparse.Namespace) -> int:
     from ik_net_ros.view.page import serve, ViewPage
     from ik_net_ros.view.session import InProcessSession
     session = InProcessSession(args.model, args.description, args.calibration or None,
-                               args.table_clearance, max_velocity=args.max_velocity)
+                               args.table_clearance, args.workspace,
+                               max_velocity=args.max_velocity)
     try:
         page = ViewPage(session, host=args.host, port=args.port)
         try:

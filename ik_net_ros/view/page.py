@@ -41,11 +41,7 @@ class ViewPage:
     """
     Serve the view of ``session`` on http://host:port (0: a free port).
 
-    Raises
-    ------
-    OSError
-        The port is taken.
-
+    A port that is taken: viser serves on the next free one (:attr:`url` says which).
     """
 
     def __init__(self, session, host: str = '127.0.0.1', port: int = 8080,
