@@ -124,3 +124,24 @@ def test_the_solver_menu_sets_the_ik_nodes_model_only_with_permission(ros):
     assert ros.spin_until(lambda: len(answers) == 2, 30.0)
     worker.join()
     assert 'nope' in answers[1] and ik.get_parameter('model').value == 'improved'
+
+
+def test_with_a_real_ik_node_the_view_shows_its_commands_and_refusals(ros):
+    from ik_net_ros.kinematics import forward_kinematics
+    from ik_net_ros.nodes.ik_node import IkNode
+    ros.add(IkNode(context=ros.context, namespace=NS,
+                   parameter_overrides=[Parameter('model', value='analytic')]))
+    view = _view(ros, True)
+    assert ros.spin_until(lambda: view.count_subscribers(f'{NS}/target_pose') > 0)
+    goal = [0.3, -0.5, 0.4, 0.6]
+    target = forward_kinematics(goal)
+    view.set_target(target)
+    assert ros.spin_until(lambda: view.state().commanded is not None
+                          and view.state().fate.fate == 'taken')
+    state = view.state()
+    assert np.allclose(state.commanded, goal, atol=1e-6)
+    assert state.error_mm < 1e-3 and state.solve_ms is not None  # matched by the stamp
+    view.set_target([0.2, 0.0, -0.03, 0.0, 0.7071068, 0.0, 0.7071068])  # under the table
+    assert ros.spin_until(lambda: view.state().fate.fate == 'refused')
+    assert view.state().fate.code == 'unreachable' and view.state().fate.reason
+    assert np.allclose(view.state().commanded, goal, atol=1e-6)  # nothing else was commanded
