@@ -24,7 +24,7 @@ from ik_net_ros.view.scene import (
     workspace_box,
     wxyz_to_xyzw,
 )
-from ik_net_ros.view.session import SOLVERS
+from ik_net_ros.view.session import solver_names
 import numpy as np
 
 __all__ = ['ViewPage', 'serve', 'CAMERA_POSITION', 'CAMERA_LOOK_AT', 'GIZMO_SCALE']
@@ -45,7 +45,7 @@ class ViewPage:
     """
 
     def __init__(self, session, host: str = '127.0.0.1', port: int = 8080,
-                 urdf: UrdfArm | None = None, models=SOLVERS):
+                 urdf: UrdfArm | None = None, models=None):
         import viser
         self.session = session
         self.server = viser.ViserServer(host=host, port=port, label='ik_net_ros view',
@@ -125,7 +125,7 @@ class ViewPage:
         gui.add_markdown(f'**ik_net_ros view** · {self.session.mode}')
         self.fate_text = gui.add_markdown('fate: no target yet: drag the gizmo')
         self.figures = gui.add_markdown('')
-        names = list(models)
+        names = list(models) if models is not None else solver_names()
         model = self.session.state().model
         if model not in names:
             names.append(model)

@@ -27,15 +27,19 @@ from ik_net_ros.hardware.dynamixel_config import DynamixelConfig
 from ik_net_ros.hardware.factory import BackendSettings, make_backend
 from ik_net_ros.kinematics import forward_kinematics, HOME_POSE, VELOCITY_LIMIT, within_limits_one
 from ik_net_ros.kinematics.collision import CollisionModel
-from ik_net_ros.solver import load_solver
+from ik_net_ros.kinematics.nearest import DEFAULT_MAX_JUMP
+from ik_net_ros.solver import load_solver, shipped_models
 from ik_net_ros.view.fate import Fate, ViewState
 import numpy as np
 
-__all__ = ['InProcessSession', 'SOLVERS', 'REACHED']
+__all__ = ['InProcessSession', 'solver_names', 'REACHED']
 
-SOLVERS = ('analytic', 'original', 'improved', 'focused')
 REACHED = 1e-3  # rad: the arm is at its goal when every joint is this near it
-MAX_JUMP = 0.5  # rad, the ik node's max_jump default
+
+
+def solver_names() -> list[str]:
+    """Return the solvers the page offers: the closed form and the shipped models."""
+    return ['analytic', *shipped_models()]
 
 
 def make_solver(model: str, description: str, calibration: str | None,
@@ -55,7 +59,7 @@ def make_solver(model: str, description: str, calibration: str | None,
         solver.collision = CollisionModel(solver.geometry, table_clearance, workspace)
     except ValueError as e:
         raise ConfigError(str(e)) from e
-    solver.max_jump = MAX_JUMP
+    solver.max_jump = DEFAULT_MAX_JUMP  # the ik node's max_jump default
     try:
         solver.solve(forward_kinematics(HOME_POSE, solver.geometry), seed=HOME_POSE)
     except UnreachableError:  # a workspace box without the home pose: targets will say
