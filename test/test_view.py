@@ -175,3 +175,21 @@ def test_the_command_line_view_is_local_and_commands_nothing_real_by_default():
     from ik_net_ros.nodes.view_node import PARAMETERS
     assert PARAMETERS['host'].default == '127.0.0.1'
     assert PARAMETERS['allow_commands'].default is False and PARAMETERS['allow_commands'].fixed
+
+
+@pytest.mark.parametrize('argv, problem', [
+    (['view', '--model', 'nope'], "unknown solver 'nope'"),
+    (['view', '--workspace', '0', '-1', '-1', '1', '0', '1'], 'workspace must be'),
+    (['view', '--calibration', '/no/such/file.yaml'], 'no such calibration file'),
+    (['view', '--port', '70000'], 'argument --port'),
+    (['view', '--table-clearance', '-0.01'], 'argument --table-clearance'),
+])
+def test_bad_view_arguments_are_one_line_and_exit_2(capsys, argv, problem):
+    from ik_net_ros.tools.cli import main
+    try:
+        code = main(argv + ['--duration', '0.01'])
+    except SystemExit as e:  # argparse's refusals
+        code = e.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert problem in err and 'Traceback' not in err and len(err.strip().splitlines()) == 1
