@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from viewutil import Browser, camera_of, chromium_path, project, wait_for
 
+pytestmark = pytest.mark.slow  # a browser: about 10 s to start, 20 s to drag on a busy machine
 ARROW = 0.6 * GIZMO_SCALE  # m along an axis from the gizmo's centre: on its arrow
 DRAG_TRIES = 5
 

@@ -26,6 +26,7 @@ def _view(ros, allow: bool) -> ViewNode:
         Parameter('allow_commands', value=allow)]))
 
 
+@pytest.mark.slow
 def test_page_drag_publishes_target_pose_and_shows_joint_states(ros):
     chromium_path()
     view = _view(ros, True)
