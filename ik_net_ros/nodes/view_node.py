@@ -16,6 +16,7 @@ import time
 
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped
+from ik_net_ros.errors import ConfigError, IkNetError
 from ik_net_ros.kinematics import forward_kinematics, geometry_for, JOINT_NAMES
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.nodes.conversions import array_to_pose, joints_by_name
@@ -33,6 +34,7 @@ from ik_net_ros.rules import int_in
 from ik_net_ros.view.fate import Fate, from_diagnostic, from_status, ViewState
 import numpy as np
 import rclpy
+from rclpy.exceptions import NameValidationException
 from rclpy.node import Node
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
@@ -180,8 +182,12 @@ def run_view(args=None, duration: float = 0.0, **overrides) -> int:
     namespace = overrides.pop('namespace', None)
     rclpy.init(args=args)
     try:
-        node = ViewNode(namespace=namespace,
-                        parameter_overrides=[Parameter(k, value=v) for k, v in overrides.items()])
+        try:
+            node = ViewNode(namespace=namespace, parameter_overrides=[
+                Parameter(k, value=v) for k, v in overrides.items()])
+        except NameValidationException as e:
+            raise ConfigError(f'namespace {namespace!r} refused: ' + str(e).split(':\n')[0]
+                              ) from e
         executor = SingleThreadedExecutor()
         executor.add_node(node)
         stop = threading.Event()
@@ -211,7 +217,13 @@ def run_view(args=None, duration: float = 0.0, **overrides) -> int:
 
 
 def main(args=None):
-    run_view(args)
+    """``ros2 run ik_net_ros view``: a refused parameter is one line and exit status 2."""
+    import sys
+    try:
+        sys.exit(run_view(args))
+    except IkNetError as e:
+        print(f'view: {e}', file=sys.stderr)
+        sys.exit(2)
 
 
 if __name__ == '__main__':
