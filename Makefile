@@ -14,7 +14,7 @@ DURATION ?= 10
 # isolate DDS traffic to this machine
 export ROS_AUTOMATIC_DISCOVERY_RANGE ?= LOCALHOST
 
-.PHONY: setup test demo calibration-demo bench docs models clean
+.PHONY: setup test demo view calibration-demo bench docs models clean
 
 setup: $(STAMP)
 
@@ -35,8 +35,18 @@ $(STAMP): requirements.txt requirements-ros.txt requirements-dev.txt constraints
 test: $(STAMP)
 	$(PY) -m pytest
 
+# VIEW=1: the browser view instead (what `make view` runs)
 demo: $(STAMP)
+ifeq ($(VIEW),1)
+	$(PY) -m ik_net_ros.tools.cli view --model $(MODEL) $(VIEW_ARGS)
+else
 	$(PY) -m ik_net_ros.tools.cli demo --model $(MODEL) --duration $(DURATION)
+endif
+
+# the browser view on http://127.0.0.1:8080: drag the target, the simulated arm follows (no ROS
+# needed); VIEW_ARGS passes more flags, e.g. VIEW_ARGS='--ros --allow-commands'
+view: $(STAMP)
+	$(PY) -m ik_net_ros.tools.cli view --model $(MODEL) $(VIEW_ARGS)
 
 # a simulated imperfect arm: recording, calibration, learned correction, errors before/after
 calibration-demo: $(STAMP)

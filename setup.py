@@ -40,6 +40,7 @@ setup(
             'target_marker = ik_net_ros.nodes.target_marker_node:main',
             'echo_responder = ik_net_ros.nodes.echo_responder_node:main',
             'tracker = ik_net_ros.nodes.tracker_node:main',
+            'view = ik_net_ros.nodes.view_node:main',
         ],
     },
 )

@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 CORE_LAYERS = ('kinematics', 'networks', 'engines', 'model', 'data', 'solver', 'training',
-               'evaluation', 'hardware')
+               'evaluation', 'hardware', 'view')
 
 
 @pytest.fixture(scope='session')
@@ -67,7 +67,7 @@ def test_package_xml_declares_runtime_dependencies():
 
 
 # imports that are optional at run time (pip, said in the README) or the benchmark's own
-OPTIONAL_IMPORTS = {'torch', 'onnx', 'onnxruntime', 'threadpoolctl', 'ikpy'}
+OPTIONAL_IMPORTS = {'torch', 'onnx', 'onnxruntime', 'threadpoolctl', 'ikpy', 'viser'}
 ROSDEP_KEYS = {'numpy': 'python3-numpy', 'yaml': 'python3-yaml', 'serial': 'python3-serial',
                'tqdm': 'python3-tqdm', 'matplotlib': 'python3-matplotlib'}
 
@@ -129,12 +129,13 @@ def test_each_layer_imports_only_the_layers_below():
     """
     Kinematics 1, networks 2, engines 3, model 4, data 5, solver 6, training 7, evaluation 8.
 
-    Hardware 9, nodes 10, tools 11. The simulation and demo aids (sim/) may use any layer, and
-    only nodes and tools use them.
+    Hardware 9, the browser view 9.5, nodes 10, tools 11. The simulation and demo aids (sim/) may
+    use any layer, and only nodes and tools use them.
     """
     import ast
     order = {'kinematics': 1, 'networks': 2, 'engines': 3, 'model': 4, 'data': 5, 'solver': 6,
-             'training': 7, 'evaluation': 8, 'hardware': 9, 'nodes': 10, 'tools': 11}
+             'training': 7, 'evaluation': 8, 'hardware': 9, 'view': 9.5, 'nodes': 10,
+             'tools': 11}
     folders = {p.name for p in (ROOT / 'ik_net_ros').iterdir() if (p / '__init__.py').is_file()}
     assert folders == set(order) | {'sim'}, 'a new layer: give it its place here'
     for layer, rank in order.items():

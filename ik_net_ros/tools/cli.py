@@ -30,6 +30,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
                'write the torch-free weights file (.npz) beside a checkpoint'),
     'info': ('ik_net_ros.tools.info', 'what a checkpoint carries: network, training, metrics'),
     'demo': ('ik_net_ros.sim.demo', 'live IK on a simulated arm over real DDS'),
+    'view': ('ik_net_ros.tools.view', 'drag a target in a browser: a live 3D view of the arm'),
 }
 
 

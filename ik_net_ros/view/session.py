@@ -1,0 +1,207 @@
+"""
+The view without ROS: the solver and the simulated arm in this process, under the same rules.
+
+A target takes the path of the ``ik`` node (:meth:`IkNode.on_target
+<ik_net_ros.nodes.ik_node.IkNode.on_target>`): solved from where the arm is sent (its last
+command, else where it is: nothing moves this arm by hand), by :func:`~ik_net_ros.load_solver`'s
+solver with a :class:`~ik_net_ros.kinematics.collision.CollisionModel`, the answer checked again
+against the joint limits and the collision model; then it goes to the simulated arm of the
+driver (:func:`~ik_net_ros.hardware.factory.make_backend`), which refuses a goal or path in
+collision and moves no joint faster than ``max_velocity``. The arm is cycled by a thread at
+``rate`` Hz, as the driver's timer does.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from ik_net_ros.errors import (
+    ConfigError,
+    IkNetError,
+    InvalidPoseError,
+    UnreachableError,
+    UnsafeGoalError,
+)
+from ik_net_ros.hardware.dynamixel_config import DynamixelConfig
+from ik_net_ros.hardware.factory import BackendSettings, make_backend
+from ik_net_ros.kinematics import forward_kinematics, HOME_POSE, VELOCITY_LIMIT, within_limits_one
+from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.nearest import DEFAULT_MAX_JUMP
+from ik_net_ros.solver import load_solver, shipped_models
+from ik_net_ros.view.fate import Fate, ViewState
+import numpy as np
+
+__all__ = ['InProcessSession', 'solver_names', 'REACHED']
+
+REACHED = 1e-3  # rad: the arm is at its goal when every joint is this near it
+
+
+def solver_names() -> list[str]:
+    """Return the solvers the page offers: the closed form and the shipped models."""
+    return ['analytic', *shipped_models()]
+
+
+def make_solver(model: str, description: str, calibration: str | None,
+                table_clearance: float, workspace):
+    """
+    Return a solver set up as the ik node sets its own up (``IkNode._make_solver``).
+
+    Raises
+    ------
+    IkNetError
+        Unknown model, a bad calibration file, a bad clearance or workspace box.
+
+    """
+    solver = load_solver(model, description=description, calibration=calibration or None)
+    solver.solve(forward_kinematics(HOME_POSE, solver.geometry))  # warm-up
+    try:
+        solver.collision = CollisionModel(solver.geometry, table_clearance, workspace)
+    except ValueError as e:
+        raise ConfigError(str(e)) from e
+    solver.max_jump = DEFAULT_MAX_JUMP  # the ik node's max_jump default
+    try:
+        solver.solve(forward_kinematics(HOME_POSE, solver.geometry), seed=HOME_POSE)
+    except UnreachableError:  # a workspace box without the home pose: targets will say
+        pass
+    return solver
+
+
+class InProcessSession:
+    """
+    A solver and a simulated arm behind the view's session interface.
+
+    Parameters
+    ----------
+    model
+        'analytic', 'original', 'improved', 'focused' or a model path.
+    description
+        'humble' or 'jazzy'.
+    calibration
+        A calibration file of the arm (its geometry), or None.
+    table_clearance
+        m every moving link keeps above the table.
+    workspace
+        (x_min, x_max, y_min, y_max, z_min, z_max) m, or None.
+    max_velocity
+        rad/s the simulated arm moves a joint at most.
+    rate
+        Hz the simulated arm is cycled at (the driver's rate).
+
+    Raises
+    ------
+    IkNetError
+        A model, calibration, clearance, box or speed refused.
+
+    """
+
+    can_command = True  # only this simulated arm: nothing real is ever moved
+    mode = 'in-process simulated arm'
+
+    def __init__(self, model: str = 'focused', description: str = 'humble',
+                 calibration: str | None = None, table_clearance: float = 0.01,
+                 workspace=None, max_velocity: float = VELOCITY_LIMIT, rate: float = 100.0):
+        self.description = description
+        self._settings = (description, calibration, table_clearance, workspace)
+        self.solver = make_solver(model, *self._settings)
+        self.collision: CollisionModel = self.solver.collision
+        self.arm = make_backend(BackendSettings(
+            backend='sim', max_velocity=max_velocity, table_clearance=table_clearance,
+            workspace=workspace, dynamixel=DynamixelConfig(description=description)))
+        self.arm.open(torque=True)
+        self.period = 1.0 / rate
+        self._lock = threading.Lock()
+        self._state = ViewState(present=self.arm.positions.copy(), model=str(model))
+        self._goal: np.ndarray | None = None
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name='view-sim-arm', daemon=True)
+        self._thread.start()
+
+    # the session interface -------------------------------------------------------------------
+
+    def state(self) -> ViewState:
+        """Return a copy of what the page shows now."""
+        with self._lock:
+            s = self._state
+            return ViewState(s.present, s.commanded, s.fate, s.target, s.solve_ms, s.error_mm,
+                             s.model, s.version)
+
+    def set_target(self, pose) -> Fate:
+        """
+        Send the arm to a target pose (7,) [x y z qx qy qz qw], m, base frame.
+
+        Returns the fate: taken, or refused with why (the arm then keeps its last goal).
+        """
+        pose = np.asarray(pose, dtype=float)
+        with self._lock:
+            seed = self._goal if self._goal is not None else self.arm.positions.copy()
+            start = time.perf_counter()
+            fate, joints = self._solve(pose, seed)
+            seconds = time.perf_counter() - start
+            if joints is not None:
+                try:
+                    self._goal = self.arm.set_goal(joints)
+                except (UnsafeGoalError, IkNetError) as e:  # the driver's wall
+                    fate, joints = Fate('refused', str(e), 'driver'), None
+            s = self._state
+            s.target, s.fate, s.version = pose, fate, s.version + 1
+            if joints is not None:
+                s.commanded, s.solve_ms = self._goal.copy(), seconds * 1000
+                tool = forward_kinematics(self._goal, self.solver.geometry)
+                s.error_mm = float(np.linalg.norm(tool[:3] - pose[:3]) * 1000)
+            return fate
+
+    def _solve(self, pose: np.ndarray, seed) -> tuple[Fate, np.ndarray | None]:
+        """Solve as the ik node does; return (fate, joints), joints None when refused."""
+        try:
+            joints = self.solver.solve(pose, seed=seed)
+        except InvalidPoseError as e:
+            return Fate('refused', str(e), 'invalid'), None
+        except UnreachableError as e:
+            return Fate('refused', str(e.reasons[0] if e.reasons else e), 'unreachable'), None
+        # the solver guarantees these (NaN included); never trust, always check
+        if not within_limits_one(joints.tolist()):
+            return Fate('refused', f'solver returned joints outside the limits {joints}',
+                        'limits'), None
+        if not self.solver.collision.check(joints).clear[0]:
+            return Fate('refused', f'solver returned joints in collision {joints}',
+                        'collision'), None
+        return Fate('taken'), joints
+
+    def switch_model(self, model: str) -> str:
+        """
+        Swap the solver; return '' when done, else why not (the old solver stays).
+
+        The arm keeps its goal.
+        """
+        try:
+            solver = make_solver(model, *self._settings)
+        except (IkNetError, OSError) as e:
+            return str(e)
+        with self._lock:
+            self.solver = solver
+            self._state.model = str(model)
+            self._state.version += 1
+        return ''
+
+    def close(self) -> None:
+        """Stop the arm's thread."""
+        self._stop.set()
+        self._thread.join(timeout=2.0)
+
+    # the arm ---------------------------------------------------------------------------------
+
+    def _run(self) -> None:
+        """Cycle the simulated arm every ``period`` s on its real time, as the driver does."""
+        last = time.perf_counter()
+        while not self._stop.wait(max(0.0, last + self.period - time.perf_counter())):
+            now = time.perf_counter()
+            with self._lock:
+                reading = self.arm.cycle(now - last)
+                s = self._state
+                s.present = reading.positions
+                if s.fate.fate == 'taken' and self._goal is not None \
+                        and np.max(np.abs(reading.positions - self._goal)) <= REACHED:
+                    s.fate = Fate('reached', s.fate.reason)
+                s.version += 1
+            last = now
