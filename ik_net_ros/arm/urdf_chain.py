@@ -1,0 +1,151 @@
+"""
+The serial chain of a URDF, read with yourdfpy: base frame, actuated joints, tool transform.
+
+xacro files are expanded with the ``xacro`` package (PyPI, no ROS needed). yourdfpy and xacro
+are imported here only, when an arm is loaded: FK never needs them.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from ik_net_ros.errors import ConfigError
+import numpy as np
+
+__all__ = ['ArmError', 'read_urdf', 'urdf_chain', 'MAX_FILE_BYTES']
+
+MAX_FILE_BYTES = 4_000_000  # an arm's URDF is ~20 kB; anything this big is not one
+ACTUATED = {'revolute': 'revolute', 'continuous': 'revolute', 'prismatic': 'prismatic'}
+
+
+class ArmError(ConfigError):
+    """An arm's files are missing, unreadable or describe no usable arm (names file and what)."""
+
+
+def read_bytes(path: Path) -> bytes:
+    """
+    Return the bytes of an arm file, bounded.
+
+    Raises
+    ------
+    ArmError
+        Missing, unreadable or larger than :data:`MAX_FILE_BYTES`.
+
+    """
+    try:
+        with open(path, 'rb') as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as e:
+        raise ArmError(f'{path}: cannot read: {e.strerror or e}') from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ArmError(f'{path}: larger than {MAX_FILE_BYTES} bytes: not an arm description')
+    return data
+
+
+def _expand_xacro(path: Path) -> str:
+    """Return the URDF text of a .xacro file, its $(find pkg) resolved by ament where present."""
+    import xacro
+    try:
+        return xacro.process_file(str(path)).toxml()
+    except Exception as e:  # noqa: BLE001 - xacro raises anything on a bad file (its own, XML...)
+        raise ArmError(f'{path}: xacro cannot expand it: {type(e).__name__}: {e}') from None
+
+
+def read_urdf(path: Path):
+    """
+    Parse a .urdf (or .urdf.xacro, expanded) with yourdfpy, meshes not loaded.
+
+    Returns
+    -------
+    yourdfpy.URDF without a scene graph.
+
+    Raises
+    ------
+    ArmError
+        Unreadable, not XML, not a URDF.
+
+    """
+    import yourdfpy
+    path = Path(path)
+    if path.name.endswith('.xacro'):
+        read_bytes(path)  # the size bound and a readable file first
+        data = _expand_xacro(path).encode()
+    else:
+        data = read_bytes(path)
+    try:
+        return yourdfpy.URDF.load(io.BytesIO(data), build_scene_graph=False,
+                                  build_collision_scene_graph=False, load_meshes=False,
+                                  load_collision_meshes=False)
+    except Exception as e:  # noqa: BLE001 - lxml and yourdfpy raise anything on hostile bytes
+        raise ArmError(f'{path}: not a URDF yourdfpy can read: {type(e).__name__}: '
+                       f'{str(e)[:200]}') from None
+
+
+def _origin(joint) -> np.ndarray:
+    origin = joint.origin
+    out = np.eye(4) if origin is None else np.array(origin, dtype=float)
+    if out.shape != (4, 4) or not np.all(np.isfinite(out)):
+        raise ValueError(f'joint {joint.name}: origin is not a finite transform')
+    return out
+
+
+def urdf_chain(urdf, tool_frame: str, where: str):
+    """
+    Return the chain from the URDF's root link to ``tool_frame``.
+
+    Returns
+    -------
+    (base_frame, joints, tool): base_frame the root link's name; joints a list of (name, type
+    'revolute' | 'prismatic', axis (3,), origin (4, 4) from the previous joint's frame with the
+    fixed joints in between folded in, URDF lower, upper, velocity (None where absent), child
+    link) in chain order; tool the transform (4, 4) from the last joint's child to the tool.
+
+    Raises
+    ------
+    ArmError
+        No such tool frame, no single root, a loop, a joint type other than fixed, revolute,
+        continuous or prismatic on the chain, no actuated joint.
+
+    """
+    joints = list(urdf.robot.joints or [])
+    of_child = {}
+    for joint in joints:
+        if joint.child in of_child:
+            raise ArmError(f'{where}: link {joint.child!r} is the child of two joints')
+        of_child[joint.child] = joint
+    links = {link.name for link in (urdf.robot.links or [])}
+    if tool_frame not in links:
+        raise ArmError(f'{where}: no link {tool_frame!r} (the tool frame) in the URDF')
+    path, link, seen = [], tool_frame, set()
+    while link in of_child:
+        if link in seen:
+            raise ArmError(f'{where}: the joints loop through link {link!r}')
+        seen.add(link)
+        path.append(of_child[link])
+        link = of_child[link].parent
+    base = link
+    path.reverse()
+    chain, pending = [], np.eye(4)
+    try:
+        for joint in path:
+            kind = ACTUATED.get(joint.type)
+            if joint.type != 'fixed' and kind is None:
+                raise ArmError(f'{where}: joint {joint.name!r} is of type {joint.type!r}; a '
+                               'chain takes fixed, revolute, continuous and prismatic joints')
+            pending = pending @ _origin(joint)
+            if kind is None:
+                continue
+            axis = np.array([1.0, 0.0, 0.0] if joint.axis is None else joint.axis, dtype=float)
+            limit = joint.limit
+            lower, upper, velocity = (None, None, None) if limit is None else (
+                limit.lower, limit.upper, limit.velocity)
+            if joint.type == 'continuous':
+                lower, upper = None, None
+            chain.append((joint.name, kind, axis, pending, lower, upper, velocity, joint.child))
+            pending = np.eye(4)
+    except (TypeError, ValueError) as e:
+        raise ArmError(f'{where}: {e}') from None
+    if not chain:
+        raise ArmError(f'{where}: no actuated joint between {base!r} and {tool_frame!r}')
+    return base, chain, pending
