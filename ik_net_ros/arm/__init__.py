@@ -8,8 +8,9 @@ migration). Nothing else imports this package yet.
 
 An arm is a URDF (ROBOTIS's, xacro expanded, shipped in ``descriptions/``) plus a YAML of what
 the URDF lacks or gets wrong (the real joint limits, the home pose, collision capsules, servos,
-the tool frame): ``load_arm('omx_f')``. This layer imports nothing of ik_net_ros but
-:mod:`ik_net_ros.errors`; yourdfpy and xacro are imported only while an arm is loaded.
+the tool frame): ``load_arm('omx_f')``. This layer imports nothing of ik_net_ros but the core
+modules :mod:`ik_net_ros.errors` and :mod:`ik_net_ros.bounded_files` (the one reader of files a
+user names); yourdfpy and xacro are imported only while an arm is loaded.
 """
 
 from ik_net_ros.arm.loading import ARM_NAMES, DEFAULT_ARM, load_arm

@@ -62,9 +62,13 @@ def generate(checkout: Path, source: str, commit: str) -> str:
     import xacro
     import xacro.substitution_args
     import yourdfpy
-    # $(find pkg) without ROS: the package folder of the checkout
+    # $(find pkg) without ROS: the package folder of the checkout (for this call only)
+    find = xacro.substitution_args._eval_find
     xacro.substitution_args._eval_find = lambda pkg: str(checkout / pkg)
-    text = xacro.process_file(str(checkout / source)).toxml()
+    try:
+        text = xacro.process_file(str(checkout / source)).toxml()
+    finally:
+        xacro.substitution_args._eval_find = find
     urdf = yourdfpy.URDF.load(io.StringIO(text), build_scene_graph=False, load_meshes=False,
                               load_collision_meshes=False)
     for link in urdf.robot.links:

@@ -11,12 +11,12 @@ limits); ``home``; ``table_z``; ``capsules``; ``pairs``; ``servos`` (joint -> id
 
 from __future__ import annotations
 
-import functools
 import math
 from pathlib import Path
 
 from ik_net_ros.arm.model import Arm, Capsule, Gripper, Joint, Origin, Servo
-from ik_net_ros.arm.urdf_chain import ArmError, read_bytes, read_urdf, urdf_chain
+from ik_net_ros.arm.urdf_chain import ArmError, read_urdf, urdf_chain
+from ik_net_ros.bounded_files import check_number, load_yaml
 
 __all__ = ['load_arm', 'ARM_NAMES', 'DEFAULT_ARM', 'DESCRIPTIONS_DIR']
 
@@ -28,13 +28,7 @@ KEYS = {'name', 'urdf', 'descriptions', 'default_description', 'tool_frame', 'jo
 
 
 def _yaml(path: Path) -> dict:
-    import yaml
-    try:
-        data = yaml.safe_load(read_bytes(path))
-    except yaml.YAMLError as e:
-        raise ArmError(f'{path}: not YAML: {str(e)[:200]}') from None
-    except (ValueError, RecursionError) as e:  # undecodable bytes, absurd nesting
-        raise ArmError(f'{path}: not YAML: {type(e).__name__}') from None
+    data = load_yaml(path, ArmError, 'arm YAML')
     if not isinstance(data, dict):
         raise ArmError(f'{path}: an arm file is a mapping, got {type(data).__name__}')
     unknown = sorted(str(k) for k in set(data) - KEYS)
@@ -44,10 +38,7 @@ def _yaml(path: Path) -> dict:
 
 
 def _number(value, what: str, lo: float = -1e3, hi: float = 1e3) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) \
-            or not math.isfinite(value) or not lo <= value <= hi:
-        raise ValueError(f'{what} must be a number in [{lo}, {hi}], got {value!r}')
-    return float(value)
+    return check_number(value, what, lo, hi)
 
 
 def _mapping(value, what: str) -> dict:
@@ -190,16 +181,43 @@ def _build(data: dict, description: str, yaml_path: Path, urdf_path: Path) -> Ar
         raise ArmError(f'{yaml_path}: {e}') from None
 
 
-@functools.lru_cache(maxsize=32)
-def _load_cached(yaml_path: Path, description, stamp, urdf_path) -> Arm:
+def _stamp(path: Path):
+    try:
+        info = path.stat()
+    except OSError as e:
+        raise ArmError(f'{path}: cannot read: {e.strerror or e}') from None
+    return info.st_mtime_ns, info.st_size
+
+
+# (yaml, description, urdf given) -> (yaml stamp, urdf path, urdf stamp, arm): a second load of
+# unchanged files costs two stat calls (files a xacro includes are not watched)
+_CACHE: dict = {}
+
+
+def _load_cached(yaml_path: Path, description, urdf_path) -> Arm:
+    key = (yaml_path, description, urdf_path)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] == _stamp(yaml_path) and hit[2] == _stamp(hit[1]):
+        return hit[3]
+    stamp = _stamp(yaml_path)
     data = _yaml(yaml_path)
-    data, description = _select(data, description, yaml_path)
-    if urdf_path is not None:
-        return _build(data, description, yaml_path, urdf_path)
-    urdf = data.get('urdf')
-    if not isinstance(urdf, str) or not urdf:
-        raise ArmError(f'{yaml_path}: urdf must be the path of the arm\'s URDF, got {urdf!r}')
-    return _build(data, description, yaml_path, yaml_path.parent / urdf)
+    try:
+        data, chosen = _select(data, description, yaml_path)
+        if urdf_path is None:
+            urdf = data.get('urdf')
+            if not isinstance(urdf, str) or not urdf:
+                raise ValueError(f'urdf must be the path of the arm\'s URDF, got {urdf!r}')
+            urdf_path = yaml_path.parent / urdf
+    except ArmError:
+        raise
+    except (TypeError, ValueError) as e:  # a name that is a list, ...
+        raise ArmError(f'{yaml_path}: {e}') from None
+    urdf_stamp = _stamp(urdf_path)
+    arm = _build(data, chosen, yaml_path, urdf_path)
+    if len(_CACHE) > 64:
+        _CACHE.clear()
+    _CACHE[key] = (stamp, urdf_path, urdf_stamp, arm)
+    return arm
 
 
 def load_arm(name_or_path: str | Path = DEFAULT_ARM, description: str | None = None) -> Arm:
@@ -217,7 +235,8 @@ def load_arm(name_or_path: str | Path = DEFAULT_ARM, description: str | None = N
         physical value, the default; 'jazzy', 0.0): which one. None: the YAML's default.
 
     Parsed arms are cached per file and modification time: loading one costs tens of ms
-    (yourdfpy, xacro), a second load nothing.
+    (yourdfpy, xacro; the first in a process ~1 s more to import them), a second load two
+    ``stat`` calls.
 
     Raises
     ------
@@ -236,11 +255,6 @@ def load_arm(name_or_path: str | Path = DEFAULT_ARM, description: str | None = N
     else:
         raise ArmError(f'arm must be one of {ARM_NAMES} or the path of an arm .yaml/.urdf, '
                        f'got {name_or_path!r}')
-    path = path.resolve()
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError as e:
-        raise ArmError(f'{path}: cannot read: {e.strerror or e}') from None
     if description is not None and not isinstance(description, str):
         raise ArmError(f'description must be a name, got {description!r}')
-    return _load_cached(path, description, stamp, urdf)
+    return _load_cached(path.resolve(), description, urdf)

@@ -10,10 +10,11 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from ik_net_ros.bounded_files import read_limited
 from ik_net_ros.errors import ConfigError
 import numpy as np
 
-__all__ = ['ArmError', 'read_urdf', 'urdf_chain', 'MAX_FILE_BYTES']
+__all__ = ['ArmError', 'read_bytes', 'read_urdf', 'urdf_chain', 'MAX_FILE_BYTES']
 
 MAX_FILE_BYTES = 4_000_000  # an arm's URDF is ~20 kB; anything this big is not one
 ACTUATED = {'revolute': 'revolute', 'continuous': 'revolute', 'prismatic': 'prismatic'}
@@ -25,22 +26,15 @@ class ArmError(ConfigError):
 
 def read_bytes(path: Path) -> bytes:
     """
-    Return the bytes of an arm file, bounded.
+    Return the bytes of an arm file: a regular file of at most :data:`MAX_FILE_BYTES`.
 
     Raises
     ------
     ArmError
-        Missing, unreadable or larger than :data:`MAX_FILE_BYTES`.
+        Missing, unreadable, not a regular file, or too large.
 
     """
-    try:
-        with open(path, 'rb') as f:
-            data = f.read(MAX_FILE_BYTES + 1)
-    except OSError as e:
-        raise ArmError(f'{path}: cannot read: {e.strerror or e}') from None
-    if len(data) > MAX_FILE_BYTES:
-        raise ArmError(f'{path}: larger than {MAX_FILE_BYTES} bytes: not an arm description')
-    return data
+    return read_limited(path, MAX_FILE_BYTES, ArmError, 'arm description')
 
 
 def _expand_xacro(path: Path) -> str:
