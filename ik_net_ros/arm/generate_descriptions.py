@@ -75,9 +75,9 @@ def generate(checkout: Path, source: str, commit: str) -> str:
         link.visuals, link.collisions = [], []
     urdf.robot.materials = []
     urdf.robot.transmission = []
-    # lxml (yourdfpy's own): its write_xml_string cannot pretty-print (it drops the keywords)
-    from lxml import etree
-    body = etree.tostring(urdf.write_xml(), pretty_print=True, encoding='unicode')
+    # yourdfpy's write_xml_string cannot pretty-print (it drops its keywords): the stdlib does
+    from xml.dom import minidom
+    body = minidom.parseString(urdf.write_xml_string()).documentElement.toprettyxml(indent='  ')
     return '<?xml version="1.0"?>\n' + HEADER.format(source=source, commit=commit) + body
 
 
