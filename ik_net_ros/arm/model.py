@@ -219,6 +219,16 @@ class Arm:
     gripper: Gripper | None = None
     source: str = field(default='', compare=False)
 
+    def __hash__(self) -> int:
+        """Return the hash of the compared fields, computed once (the chain's cache key)."""
+        cached = self.__dict__.get('_hash')
+        if cached is None:
+            cached = hash((self.name, self.description, self.base_frame, self.joints,
+                           self.tool_frame, self.tool, self.home, self.capsules, self.pairs,
+                           self.table_z, self.servos, self.gripper))
+            object.__setattr__(self, '_hash', cached)
+        return cached
+
     @property
     def dof(self) -> int:
         """Return the number of actuated joints."""

@@ -106,15 +106,22 @@ def tilt_axes(axis) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class _Joint:
-    """A joint's constants: C (origin rotation x tilt), xyz, axis, K, K^2, offset, revolute."""
+    """
+    A joint's constants.
 
-    rot: np.ndarray
+    C (origin rotation x tilt, None if the identity), xyz, axis, K and K^2 (its skew matrix and
+    square), offset, revolute, and ``coordinate``: the index of the coordinate axis it is (+1
+    direction), or -1.
+    """
+
+    rot: np.ndarray | None
     xyz: np.ndarray
     axis: np.ndarray
     k: np.ndarray
     k2: np.ndarray
     offset: float
     revolute: bool
+    coordinate: int
 
 
 @functools.lru_cache(maxsize=64)
@@ -133,8 +140,11 @@ def compiled_chain(arm: Arm, errors: ChainErrors | None = None):
             rot = rot @ _axis_rotation(np.eye(3)[first], tilt[0]) \
                 @ _axis_rotation(np.eye(3)[second], tilt[1])
         k = _skew(axis)
-        joints.append(_Joint(rot, np.add(j.origin.xyz, delta), axis, k, k @ k, offset,
-                             j.type == 'revolute'))
+        coordinate = int(np.argmax(axis)) if np.count_nonzero(axis) == 1 and max(axis) == 1 \
+            else -1
+        joints.append(_Joint(None if np.array_equal(rot, np.eye(3)) else rot,
+                             np.add(j.origin.xyz, delta), axis, k, k @ k, offset,
+                             j.type == 'revolute', coordinate))
     tool = (rpy_matrix(arm.tool.rpy), np.add(arm.tool.xyz, errors.tool_delta))
     return tuple(joints), tool
 
@@ -160,46 +170,78 @@ def joint_rows(arm: Arm, joints, name: str = 'joints') -> tuple[np.ndarray, bool
     return arr, single
 
 
-def _times(rot: np.ndarray, const: np.ndarray) -> np.ndarray:
-    """Return rot (N, 3, 3) @ const (3, 3) or (3,) as one BLAS product."""
-    n = len(rot)
-    out = rot.reshape(n * 3, 3) @ const
-    return out.reshape(n, 3, 3) if const.ndim == 2 else out.reshape(n, 3)
-
-
-def _walk(arm: Arm, q: np.ndarray, errors: ChainErrors | None):
+def _times(cols, const: np.ndarray):
     """
-    Return each joint's frame origin and axis (N, dof, 3) and child rotation, and the tool's.
+    Return the columns of R @ const (3, 3), or the vector R @ const (3,), R given by columns.
 
-    Rotations: (N, dof + 1, 3, 3) of the joints' child links then the tool; positions likewise.
+    Columns (N, 3) each (or (3,) constants): elementwise products, zeros skipped, are 10x faster
+    than numpy's batched 3x3 products (BLAS on a 3-wide inner dimension).
+    """
+    def combine(weights):
+        out = None
+        for col, w in zip(cols, weights):
+            if w:
+                term = col * w if w != 1.0 else col
+                out = term if out is None else out + term
+        return np.zeros_like(cols[0]) if out is None else out
+    if const.ndim == 1:
+        return combine(const)
+    return tuple(combine(const[:, k]) for k in range(3))
+
+
+def _turn(frame, j: _Joint, value: np.ndarray):
+    """Return the columns of frame @ Rot(axis, value) and the joint axis in the base frame."""
+    c, s = np.cos(value)[:, None], np.sin(value)[:, None]
+    if j.coordinate >= 0:  # a coordinate axis: one column stays, two turn
+        k = j.coordinate
+        a, b = (k + 1) % 3, (k + 2) % 3
+        out = [None] * 3
+        out[k] = frame[k]
+        out[a] = c * frame[a] + s * frame[b]
+        out[b] = c * frame[b] - s * frame[a]
+        return tuple(out), frame[k]
+    # Rodrigues: F Rot = c F + s F K + (1 - c) (F a) a^T
+    world_axis = _times(frame, j.axis)
+    fk = _times(frame, j.k)
+    return tuple(c * f + s * g + (1.0 - c) * world_axis * w
+                 for f, g, w in zip(frame, fk, j.axis)), world_axis
+
+
+def _matrices(cols, n: int) -> np.ndarray:
+    """Return rotations (N, 3, 3) of columns (N, 3) or (3,) (a column no joint has turned)."""
+    return np.stack([np.broadcast_to(c, (n, 3)) for c in cols], axis=-1)
+
+
+def _walk(arm: Arm, q: np.ndarray, errors: ChainErrors | None, every_rotation: bool = False):
+    """
+    Return link positions (N, dof + 1, 3), rotations, joint axes (N, dof, 3) in the base frame.
+
+    Entry k < dof is joint k's child link (its origin on the joint), entry dof the tool. The
+    rotations (N, dof + 1, 3, 3) of every link with ``every_rotation``, else the tool's (N, 3, 3).
     """
     joints, (tool_rot, tool_xyz) = compiled_chain(arm, errors)
     n = len(q)
-    positions, rotations = np.empty((n, arm.dof + 1, 3)), np.empty((n, arm.dof + 1, 3, 3))
-    axes = np.empty((n, arm.dof, 3))
-    rot, pos = None, np.zeros((n, 3))
+    positions, axes = np.empty((n, arm.dof + 1, 3)), np.empty((n, arm.dof, 3))
+    rotations = np.empty((n, arm.dof + 1, 3, 3)) if every_rotation else None
+    cols, pos = tuple(np.eye(3)), np.zeros(3)  # the base frame; constants broadcast
     for i, j in enumerate(joints):
         value = q[:, i] + j.offset if j.offset else q[:, i]
-        if rot is None:  # the base frame is the identity: constants broadcast
-            pos = np.broadcast_to(j.xyz, (n, 3))
-            frame = np.broadcast_to(j.rot, (n, 3, 3))
-            frame_k, frame_k2 = j.rot @ j.k, j.rot @ j.k2
-            axes[:, i] = j.rot @ j.axis
-        else:
-            pos = pos + _times(rot, j.xyz)
-            frame = _times(rot, j.rot)
-            frame_k, frame_k2 = _times(frame, j.k), _times(frame, j.k2)
-            axes[:, i] = _times(frame, j.axis)
+        pos = pos + _times(cols, j.xyz)
+        frame = cols if j.rot is None else _times(cols, j.rot)
         if j.revolute:
-            s, c = np.sin(value)[:, None, None], (1.0 - np.cos(value))[:, None, None]
-            rot = frame + s * frame_k + c * frame_k2
+            cols, world_axis = _turn(frame, j, value)
         else:
-            rot = np.array(frame)
-            pos = pos + axes[:, i] * value[:, None]
-        positions[:, i], rotations[:, i] = pos, rot
-    positions[:, -1] = pos + _times(rot, tool_xyz)
-    rotations[:, -1] = _times(rot, tool_rot)
-    return positions, rotations, axes
+            cols, world_axis = frame, _times(frame, j.axis)
+            pos = pos + world_axis * value[:, None]
+        positions[:, i], axes[:, i] = pos, world_axis
+        if every_rotation:
+            rotations[:, i] = _matrices(cols, n)
+    positions[:, -1] = pos + _times(cols, tool_xyz)
+    tool = _matrices(_times(cols, tool_rot), n)
+    if every_rotation:
+        rotations[:, -1] = tool
+        return positions, rotations, axes
+    return positions, tool, axes
 
 
 def chain_frames(arm: Arm, joints, errors: ChainErrors | None = None):
@@ -216,7 +258,7 @@ def chain_frames(arm: Arm, joints, errors: ChainErrors | None = None):
 
     """
     q, _ = joint_rows(arm, joints)
-    positions, rotations, _ = _walk(arm, q, errors)
+    positions, rotations, _ = _walk(arm, q, errors, every_rotation=True)
     return positions, rotations
 
 
@@ -231,8 +273,8 @@ def chain_forward(arm: Arm, joints, errors: ChainErrors | None = None) -> np.nda
 
     """
     q, single = joint_rows(arm, joints)
-    positions, rotations, _ = _walk(arm, q, errors)
-    pose = np.concatenate([positions[:, -1], matrix_to_quat(rotations[:, -1])], axis=1)
+    positions, tool, _ = _walk(arm, q, errors)
+    pose = np.concatenate([positions[:, -1], matrix_to_quat(tool)], axis=1)
     return pose[0] if single else pose
 
 

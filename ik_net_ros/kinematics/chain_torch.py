@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ik_net_ros.arm import Arm
 from ik_net_ros.kinematics.chain import ChainErrors, compiled_chain
+import numpy as np
 
 __all__ = ['chain_forward_torch', 'chain_positions_torch', 'matrix_to_quat_torch']
 
@@ -25,8 +26,9 @@ def _walk(arm: Arm, q, errors: ChainErrors | None):
     rot, pos, positions = None, None, []
     for i, j in enumerate(joints):
         value = q[:, i] + j.offset if j.offset else q[:, i]
-        c_rot, xyz, axis = (q.new_tensor(v) for v in (j.rot, j.xyz, j.axis))
-        c_k, c_k2 = q.new_tensor(j.rot @ j.k), q.new_tensor(j.rot @ j.k2)
+        origin = np.eye(3) if j.rot is None else j.rot
+        c_rot, xyz, axis = (q.new_tensor(v) for v in (origin, j.xyz, j.axis))
+        c_k, c_k2 = q.new_tensor(origin @ j.k), q.new_tensor(origin @ j.k2)
         if rot is None:
             pos = xyz.expand(n, 3)
             frame, frame_k, frame_k2 = c_rot.expand(n, 3, 3), c_k.expand(n, 3, 3), \
