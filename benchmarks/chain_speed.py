@@ -65,15 +65,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f'{what:28s} {seconds * 1e3:8.1f} ms  {mb:6.1f} MB  (median of {args.runs} '
               'fresh processes)')
 
-    from ik_net_ros.arm import load_arm
-    from ik_net_ros.arm import loading
+    from ik_net_ros.arm import load_arm, loading
     from ik_net_ros.kinematics import forward_kinematics, jacobian
     from ik_net_ros.kinematics.chain import chain_forward, chain_jacobian
     load_arm('omy_3m')  # the imports
     for name in ('open_manipulator_x', 'omx_f', 'omy_3m', 'omy_f3m'):
         loading._CACHE.clear()
-        first = _median_time(lambda: (loading._CACHE.clear(), load_arm(name)), 5)
-        cached = _median_time(lambda: load_arm(name), 200)
+        first = _median_time(lambda n=name: (loading._CACHE.clear(), load_arm(n)), 5)
+        cached = _median_time(lambda n=name: load_arm(n), 200)
         print(f'load_arm({name!r}): parse {first * 1e3:.1f} ms, cached {cached * 1e6:.1f} us')
 
     rng = np.random.default_rng(0)
@@ -89,8 +88,8 @@ def main(argv: list[str] | None = None) -> int:
         one = rng.uniform(arm.lower, arm.upper)
         many = rng.uniform(arm.lower, arm.upper, (100_000, arm.dof))
         call(many[:1000])
-        single = _median_time(lambda: call(one), 2000)
-        batch = _median_time(lambda: call(many), 5)
+        single = _median_time(lambda f=call, q=one: f(q), 2000)
+        batch = _median_time(lambda f=call, q=many: f(q), 5)
         print(f'{label:34s} {single * 1e6:12.1f} {batch * 1e3:19.1f}')
     return 0
 

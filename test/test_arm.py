@@ -150,8 +150,8 @@ def test_hostile_bytes_give_an_arm_error(tmp_path_factory, noise, cut, in_urdf):
     """Bytes spliced into the URDF or the YAML: an Arm or an ArmError, never a traceback."""
     tmp_path = tmp_path_factory.mktemp('arm')
     urdf = (DESCRIPTIONS_DIR / 'omx_f.urdf').read_bytes()
-    text = (DESCRIPTIONS_DIR / 'omx_f.yaml').read_bytes().replace(b'urdf: omx_f.urdf',
-                                                                   b'urdf: arm.urdf')
+    text = (DESCRIPTIONS_DIR / 'omx_f.yaml').read_bytes()
+    text = text.replace(b'urdf: omx_f.urdf', b'urdf: arm.urdf')
     if in_urdf:
         urdf = urdf[:cut] + noise + urdf[cut + len(noise):]
     else:

@@ -1,7 +1,9 @@
 """
-The one chain: equal to yourdfpy's FK on every shipped arm and on random chains, its Jacobian to
-finite differences, its torch twin to numpy, and on the OM-X to the package's own FK (planar,
-calibrated and leaning, both descriptions) through ChainErrors.
+The one chain against yourdfpy, finite differences, its torch twin and the OM-X's own FK.
+
+Equal to yourdfpy's FK on every shipped arm and on random chains, its Jacobian to finite
+differences, its torch twin to numpy, and on the OM-X to the package's own FK (planar, calibrated
+and leaning, both descriptions) through ChainErrors.
 """
 
 from dataclasses import replace
@@ -75,27 +77,29 @@ def test_chain_equals_yourdfpy_on_every_shipped_arm(name, unit):
 
 
 def _random_urdf(draw_values, kinds):
-    """A URDF of random joint types, origins (xyz, rpy) and (non-coordinate) axes."""
+    """Return a URDF of random joint types, origins (xyz, rpy) and (non-coordinate) axes."""
     lines = ['<robot name="r"><link name="world"/>']
     for i, kind in enumerate(kinds):
         v = draw_values[9 * i:9 * i + 9]
         axis = np.array([v[6], v[7], v[8] + 1.5])
-        axis = (axis / np.linalg.norm(axis)).tolist()  # the URDF's rule (yourdfpy slides along it as is)
+        axis = (axis / np.linalg.norm(axis)).tolist()  # unit, as URDF says (yourdfpy trusts it)
         lines.append(f'<link name="l{i}"/><joint name="j{i}" type="{kind}">'
                      f'<parent link="{"world" if i == 0 else f"l{i - 1}"}"/>'
                      f'<child link="l{i}"/><origin xyz="{v[0]} {v[1]} {v[2]}" '
                      f'rpy="{3 * v[3]} {1.5 * v[4]} {3 * v[5]}"/>'
                      f'<axis xyz="{axis[0]!r} {axis[1]!r} {axis[2]!r}"/>'
                      '<limit lower="-3" upper="3" velocity="1" effort="1"/></joint>')
-    lines.append(f'<link name="tool"/><joint name="t" type="fixed"><parent link="l{len(kinds) - 1}"'
-                 '/><child link="tool"/><origin xyz="0.1 0.02 -0.03" rpy="0.3 -0.2 1.0"/>'
-                 '</joint></robot>')
+    lines.append(f'<link name="tool"/><joint name="t" type="fixed">'
+                 f'<parent link="l{len(kinds) - 1}"/><child link="tool"/>'
+                 '<origin xyz="0.1 0.02 -0.03" rpy="0.3 -0.2 1.0"/></joint></robot>')
     return ''.join(lines)
 
 
+KINDS = st.lists(st.sampled_from(['revolute', 'prismatic', 'continuous']), min_size=1, max_size=6)
+
+
 @settings(SETTINGS, max_examples=15)
-@given(st.lists(st.sampled_from(['revolute', 'prismatic', 'continuous']), min_size=1,
-                max_size=6), st.lists(st.floats(-1, 1), min_size=54, max_size=54), UNIT)
+@given(KINDS, st.lists(st.floats(-1, 1), min_size=54, max_size=54), UNIT)
 def test_chain_equals_yourdfpy_on_random_chains(tmp_path_factory, kinds, values, unit):
     """Any serial chain: rpy origins, tilted axes, prismatic and continuous joints."""
     tmp = tmp_path_factory.mktemp('chain')

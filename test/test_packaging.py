@@ -135,8 +135,8 @@ def test_each_layer_imports_only_the_layers_below():
     """
     Arm 0, kinematics 1, networks 2, engines 3, model 4, data 5, solver 6, training 7.
 
-    Evaluation 8, hardware 9, nodes 10, tools 11. The simulation and demo aids (sim/) may use any layer, and
-    only nodes and tools use them.
+    Evaluation 8, hardware 9, nodes 10, tools 11. The simulation and demo aids (sim/) may use any
+    layer, and only nodes and tools use them.
     """
     import ast
     order = {'arm': 0, 'kinematics': 1, 'networks': 2, 'engines': 3, 'model': 4, 'data': 5,

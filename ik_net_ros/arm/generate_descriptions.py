@@ -86,7 +86,8 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
     parser.add_argument('checkout', type=Path, help="a checkout of ROBOTIS's open_manipulator")
     parser.add_argument('--commit', help='its commit (default: git rev-parse HEAD there)')
-    parser.add_argument('--out', type=Path, default=OUT, help='where to write (default: %(default)s)')
+    parser.add_argument('--out', type=Path, default=OUT,
+                        help='where to write (default: %(default)s)')
     args = parser.parse_args(argv)
     checkout = args.checkout.resolve()
     commit = args.commit or _commit(checkout)

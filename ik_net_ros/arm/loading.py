@@ -11,7 +11,6 @@ limits); ``home``; ``table_z``; ``capsules``; ``pairs``; ``servos`` (joint -> id
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 from ik_net_ros.arm.model import Arm, Capsule, Gripper, Joint, Origin, Servo
@@ -206,7 +205,7 @@ def _load_cached(yaml_path: Path, description, urdf_path) -> Arm:
         if urdf_path is None:
             urdf = data.get('urdf')
             if not isinstance(urdf, str) or not urdf:
-                raise ValueError(f'urdf must be the path of the arm\'s URDF, got {urdf!r}')
+                raise ValueError(f"urdf must be the path of the arm's URDF, got {urdf!r}")
             urdf_path = yaml_path.parent / urdf
     except ArmError:
         raise

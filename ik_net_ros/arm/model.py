@@ -96,7 +96,7 @@ class Joint:
     """
 
     name: str
-    type: str
+    type: str  # noqa: A003 (the URDF's word)
     axis: tuple[float, float, float]
     origin: Origin
     lower: float
@@ -154,7 +154,7 @@ class Servo:
     """The servo that drives ``joint``: its bus ``id`` and ``model`` (e.g. 'XM430-W350-T')."""
 
     joint: str
-    id: int
+    id: int  # noqa: A003 (the servo's ID, as ROBOTIS names it)
     model: str
 
 
@@ -163,7 +163,7 @@ class Gripper:
     """The gripper: its URDF ``joint``, servo ``id`` and ``model``, range (rad or m)."""
 
     joint: str
-    id: int
+    id: int  # noqa: A003 (the servo's ID, as ROBOTIS names it)
     model: str
     lower: float
     upper: float
