@@ -5,14 +5,19 @@ The OM-X's arm files must say exactly what the package's constants say today (ge
 limits, collision.py's capsules, the gripper ranges); the OMX-F's limits are its servos' ticks.
 """
 
+import hashlib
+import json
 import math
 from pathlib import Path
+import subprocess
+import sys
 
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
 from ik_net_ros.arm import ARM_NAMES, ArmError, load_arm
 from ik_net_ros.arm.generate_descriptions import main as generate_main
 from ik_net_ros.arm.loading import DESCRIPTIONS_DIR
+from ik_net_ros.arm.urdf_chain import _parse, _records, sidecar
 from ik_net_ros.hardware.gripper import GRIPPER_RANGES
 from ik_net_ros.kinematics import geometry
 from ik_net_ros.kinematics.chain import chain_frames
@@ -208,3 +213,60 @@ def test_generator_and_xacro_arms(tmp_path):
     (urdf_dir / 'two.urdf.xacro').write_text(XACRO.replace('two_description', 'no_such_pkg'))
     with pytest.raises(ArmError, match='xacro cannot expand it'):
         load_arm(urdf_dir / 'two.urdf.xacro')
+
+
+@pytest.mark.parametrize('path', sorted(DESCRIPTIONS_DIR.glob('*.urdf')), ids=lambda p: p.name)
+def test_shipped_sidecars_are_current_and_equal_the_parse(path):
+    """Each shipped URDF's parsed tree is of its bytes and is what yourdfpy reads from them."""
+    side = json.loads(sidecar(path).read_text())
+    data = path.read_bytes()
+    assert side['sha256'] == hashlib.sha256(data).hexdigest()
+    assert side['tree'] == _records(_parse(path, data))
+
+
+def test_shipped_arms_load_without_yourdfpy():
+    code = ('import sys; from ik_net_ros.arm import ARM_NAMES, load_arm; '
+            '[load_arm(n) for n in ARM_NAMES]; load_arm("open_manipulator_x", "jazzy"); '
+            'print(sorted({"yourdfpy", "trimesh", "xacro"} & set(sys.modules)))')
+    out = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True,
+                         check=True, timeout=120)
+    assert out.stdout.strip() == '[]'
+
+
+def test_a_stale_sidecar_is_not_used(tmp_path):
+    """The URDF edited after its sidecar: the edit counts (the sidecar's sha256 no longer fits)."""
+    for name in ('omx_f.urdf', 'omx_f.urdf.json', 'omx_f.yaml'):
+        (tmp_path / name).write_bytes((DESCRIPTIONS_DIR / name).read_bytes())
+    urdf = tmp_path / 'omx_f.urdf'
+    urdf.write_text(urdf.read_text().replace('xyz="0.0287 0.0 0.0"', 'xyz="0.0300 0.0 0.0"'))
+    assert load_arm(tmp_path / 'omx_f.yaml').joints[4].origin.xyz == (0.03, 0.0, 0.0)
+
+
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.floats(allow_nan=False)
+                           | st.integers(-10**6, 10**6) | st.text(max_size=8),
+                           lambda inner: st.lists(inner, max_size=4)
+                           | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+                           max_leaves=12)
+
+
+@SETTINGS
+@given(st.sampled_from(['links', 'joints', 'joint', 'origin', 'axis', 'limit', 'type']),
+       JSON_VALUES)
+def test_hostile_sidecars_give_an_arm_error(tmp_path_factory, where, value):
+    """A sidecar of the right sha256 but any content: an Arm or an ArmError, never a traceback."""
+    tmp_path = tmp_path_factory.mktemp('arm')
+    for name in ('omx_f.urdf', 'omx_f.yaml'):
+        (tmp_path / name).write_bytes((DESCRIPTIONS_DIR / name).read_bytes())
+    side = json.loads((DESCRIPTIONS_DIR / 'omx_f.urdf.json').read_text())
+    tree = side['tree']
+    if where in ('links', 'joints'):
+        tree[where] = value
+    elif where == 'joint':
+        tree['joints'][3] = value
+    else:
+        tree['joints'][3][where] = value
+    (tmp_path / 'omx_f.urdf.json').write_text(json.dumps(side))
+    try:
+        load_arm(tmp_path / 'omx_f.yaml')
+    except ArmError as e:
+        assert str(tmp_path) in str(e)

@@ -38,8 +38,9 @@ def test_colcon_install_layout(colcon_install):
                  'urdf/open_manipulator_x.urdf'):
         assert (prefix / 'share/ik_net_ros' / data).is_file(), data
     site = next((prefix / 'lib').glob('python3*/site-packages'))
-    for name in ('open_manipulator_x', 'omx_f', 'omy_3m', 'omy_f3m'):  # the arms' files
-        assert (site / f'ik_net_ros/arm/descriptions/{name}.yaml').is_file(), name
+    for name in ('open_manipulator_x.yaml', 'omx_f.yaml', 'omx_f.urdf', 'omx_f.urdf.json',
+                 'omy_3m.yaml', 'omy_f3m.yaml'):  # the arms' files
+        assert (site / f'ik_net_ros/arm/descriptions/{name}').is_file(), name
     exe = prefix / 'lib/ik_net_ros/ik_net_ros'
     assert exe.is_file() and os.access(exe, os.X_OK)
 

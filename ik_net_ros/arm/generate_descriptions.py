@@ -14,7 +14,8 @@ is expanded with its arguments' defaults, ``$(find pkg)`` resolved to ``<checkou
 read with yourdfpy and written back kinematics only: links with their inertials, joints with
 their origins, axes, limits and mimics; no visuals, collision meshes, ros2_control, gazebo or
 transmissions (the meshes are ROBOTIS's package's; the chain needs none). A header comment
-records the source file, its commit and ROBOTIS's license (Apache-2.0).
+records the source file, its commit and ROBOTIS's license (Apache-2.0). Beside each URDF goes its
+parsed tree (``<name>.urdf.json``, keyed by the URDF's sha256): loading it needs no yourdfpy.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ import argparse
 from pathlib import Path
 import subprocess
 import sys
+
+from ik_net_ros.arm.urdf_chain import write_sidecar
 
 __all__ = ['SOURCES', 'generate', 'main']
 
@@ -96,7 +99,8 @@ def main(argv=None) -> int:
         if not (checkout / source).is_file():
             continue
         (args.out / name).write_text(generate(checkout, source, commit))
-        print(f'{args.out / name}  <-  {source} @ {commit[:12]}')
+        write_sidecar(args.out / name)  # the parsed tree: loading it needs no yourdfpy
+        print(f'{args.out / name} (+ .json)  <-  {source} @ {commit[:12]}')
         written += 1
     if not written:
         print(f'no description of {sorted(SOURCES)} in {checkout}', file=sys.stderr)
