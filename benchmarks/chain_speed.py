@@ -6,7 +6,8 @@ Speed of the one chain (``kinematics/chain.py``) against the OM-X's own FK, and 
 - the cost of importing yourdfpy and xacro (each in a fresh process: time and resident memory),
   which only loading an arm needs;
 - ``load_arm`` of each shipped arm: the first load in a fresh process (imports included), a
-  first load after the imports, and a cached second load;
+  load from its parsed tree (the sidecar beside the URDF, no yourdfpy), a parse of its URDF with
+  yourdfpy (imports done), and a cached second load;
 - FK of 1 pose (median of 2,000 calls, us) and of 100,000 poses (median of 5 runs, ms) for the
   OM-X / OMX-F / OMY-3M chains, and the OM-X's ``forward_kinematics``; the Jacobian likewise.
 """
@@ -14,6 +15,7 @@ Speed of the one chain (``kinematics/chain.py``) against the OM-X's own FK, and 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 import statistics
 import subprocess
 import sys
@@ -66,14 +68,19 @@ def main(argv: list[str] | None = None) -> int:
               'fresh processes)')
 
     from ik_net_ros.arm import load_arm, loading
+    from ik_net_ros.arm.urdf_chain import _parse, _records
     from ik_net_ros.kinematics import forward_kinematics, jacobian
     from ik_net_ros.kinematics.chain import chain_forward, chain_jacobian
-    load_arm('omy_3m')  # the imports
+    import yourdfpy  # noqa: F401 - imported before the timings
     for name in ('open_manipulator_x', 'omx_f', 'omy_3m', 'omy_f3m'):
         loading._CACHE.clear()
         first = _median_time(lambda n=name: (loading._CACHE.clear(), load_arm(n)), 5)
+        urdf = Path(load_arm(name).source.split(' (')[0])
+        data = urdf.read_bytes()
+        parse = _median_time(lambda p=urdf, d=data: _records(_parse(p, d)), 5)
         cached = _median_time(lambda n=name: load_arm(n), 200)
-        print(f'load_arm({name!r}): parse {first * 1e3:.1f} ms, cached {cached * 1e6:.1f} us')
+        print(f'load_arm({name!r}): from its tree {first * 1e3:.1f} ms (yourdfpy parse of the '
+              f'URDF {parse * 1e3:.1f} ms), cached {cached * 1e6:.1f} us')
 
     rng = np.random.default_rng(0)
     cases = [(name, load_arm(name)) for name in ('open_manipulator_x', 'omx_f', 'omy_3m')]
