@@ -122,29 +122,40 @@ def test_load_arm_errors_are_clear(tmp_path):
         load_arm(tmp_path / 'none.yaml')
 
 
-def _arm_files(tmp_path, data: dict, urdf: bytes | None = None) -> Path:
-    urdf_path = tmp_path / 'arm.urdf'
-    urdf_path.write_bytes(urdf if urdf is not None else
-                          (DESCRIPTIONS_DIR / 'omx_f.urdf').read_bytes())
+def _arm_files(tmp_path, name: str, data: dict) -> Path:
+    """Copy a shipped arm's URDFs (and trees) to ``tmp_path`` beside ``data`` as its YAML."""
+    for path in DESCRIPTIONS_DIR.glob(f'{name}*.urdf*'):
+        (tmp_path / path.name).write_bytes(path.read_bytes())
     path = tmp_path / 'arm.yaml'
-    path.write_text(yaml.safe_dump(dict(data, urdf='arm.urdf')))
+    path.write_text(yaml.safe_dump(data))
     return path
 
 
-OMX_F = yaml.safe_load((DESCRIPTIONS_DIR / 'omx_f.yaml').read_text())
+SHIPPED = {name: yaml.safe_load((DESCRIPTIONS_DIR / f'{name}.yaml').read_text())
+           for name in ('omx_f', 'open_manipulator_x')}
+KEYS = [(name, key) for name, data in SHIPPED.items() for key in sorted(data)]
+KEYS += [('open_manipulator_x', f'descriptions.{d}.{key}') for d in ('humble', 'jazzy')
+         for key in ('urdf', 'table_z', 'gripper', 'joints')]
 VALUES = st.recursive(st.none() | st.booleans() | st.floats() | st.integers(-10**20, 10**20)
                       | st.text(max_size=8), lambda inner: st.lists(inner, max_size=4)
                       | st.dictionaries(st.text(max_size=8), inner, max_size=4), max_leaves=12)
 
 
 @SETTINGS
-@given(st.sampled_from(sorted(OMX_F)), VALUES)
-def test_hostile_yaml_values_give_an_arm_error(tmp_path_factory, key, value):
+@given(st.sampled_from(KEYS), VALUES, st.sampled_from([None, 'humble', 'jazzy']))
+def test_hostile_yaml_values_give_an_arm_error(tmp_path_factory, where, value, description):
     """Any value at any key: an Arm or an ArmError naming the file, never another exception."""
     tmp_path = tmp_path_factory.mktemp('arm')
-    path = _arm_files(tmp_path, dict(OMX_F, **{key: value}))
+    name, key = where
+    data = json.loads(json.dumps(SHIPPED[name]))  # a deep copy
+    *parents, last = key.split('.')
+    node = data
+    for parent in parents:
+        node = node[parent]
+    node[last] = value
+    path = _arm_files(tmp_path, name, data)
     try:
-        load_arm(path)
+        load_arm(path, description if name == 'open_manipulator_x' else None)
     except ArmError as e:
         assert str(tmp_path) in str(e)
 

@@ -233,7 +233,8 @@ def load_arm(name_or_path: str | Path = DEFAULT_ARM, description: str | None = N
         For an arm with several descriptions (the OM-X: 'humble', joint1 at z = 0.017 m, the
         physical value, the default; 'jazzy', 0.0): which one. None: the YAML's default.
 
-    Parsed arms are cached per file and modification time: loading one costs tens of ms
+    A .xacro is a program (its ``${...}`` are Python expressions): load only xacros you trust,
+    as you would a launch file. Parsed arms are cached per file and modification time: loading one costs tens of ms
     (yourdfpy, xacro; the first in a process ~1 s more to import them), a second load two
     ``stat`` calls.
 
