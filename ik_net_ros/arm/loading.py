@@ -234,9 +234,9 @@ def load_arm(name_or_path: str | Path = DEFAULT_ARM, description: str | None = N
         physical value, the default; 'jazzy', 0.0): which one. None: the YAML's default.
 
     A .xacro is a program (its ``${...}`` are Python expressions): load only xacros you trust,
-    as you would a launch file. Parsed arms are cached per file and modification time: loading one costs tens of ms
-    (yourdfpy, xacro; the first in a process ~1 s more to import them), a second load two
-    ``stat`` calls.
+    as you would a launch file. Loading a shipped arm costs ~10 ms (its parsed tree, beside its
+    URDF); another URDF is parsed with yourdfpy (~1 s more, once per process, to import it). Arms
+    are cached per file and modification time: a second load is a few ``stat`` calls.
 
     Raises
     ------
