@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from ik_net_ros.arm import ARM_NAMES, ArmError, load_arm
 from ik_net_ros.arm.generate_descriptions import main as generate_main
 from ik_net_ros.arm.loading import DESCRIPTIONS_DIR
+from ik_net_ros.arm.model import matrix_rpy, rpy_matrix
 from ik_net_ros.arm.urdf_chain import _parse, _records, sidecar
 from ik_net_ros.hardware.gripper import GRIPPER_RANGES
 from ik_net_ros.kinematics import geometry
@@ -281,3 +282,14 @@ def test_hostile_sidecars_give_an_arm_error(tmp_path_factory, where, value):
         load_arm(tmp_path / 'omx_f.yaml')
     except ArmError as e:
         assert str(tmp_path) in str(e)
+
+
+@SETTINGS
+@given(st.floats(-math.pi, math.pi), st.floats(-math.pi / 2, math.pi / 2),
+       st.floats(-math.pi, math.pi), st.integers(0, 14))
+def test_rpy_round_trip_holds_at_gimbal_lock(roll, pitch, yaw, closeness):
+    """Fixed joints fold into an origin's rpy: exact to rounding, within 1e-14 rad of +-pi/2."""
+    if closeness:  # pitch 10^-closeness rad from +-pi/2
+        pitch = math.copysign(math.pi / 2 - 10.0 ** -closeness, pitch)
+    rot = rpy_matrix((roll, pitch, yaw))
+    np.testing.assert_allclose(rpy_matrix(matrix_rpy(rot)), rot, rtol=0, atol=1e-15)

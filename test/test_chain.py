@@ -95,17 +95,20 @@ def _random_urdf(draw_values, kinds):
     return ''.join(lines)
 
 
-KINDS = st.lists(st.sampled_from(['revolute', 'prismatic', 'continuous']), min_size=1, max_size=6)
+KINDS = st.lists(st.sampled_from(['revolute', 'prismatic', 'continuous', 'fixed']), min_size=1,
+                 max_size=6).map(lambda kinds: kinds if set(kinds) - {'fixed'}
+                                 else kinds + ['revolute'])
 
 
 @settings(SETTINGS, max_examples=15)
-@given(KINDS, st.lists(st.floats(-1, 1), min_size=54, max_size=54), UNIT)
+@given(KINDS, st.lists(st.floats(-1, 1), min_size=63, max_size=63), UNIT)
 def test_chain_equals_yourdfpy_on_random_chains(tmp_path_factory, kinds, values, unit):
-    """Any serial chain: rpy origins, tilted axes, prismatic and continuous joints."""
+    """Any serial chain: rpy origins, oblique axes, prismatic, continuous and fixed joints."""
     tmp = tmp_path_factory.mktemp('chain')
     (tmp / 'r.urdf').write_text(_random_urdf(values, kinds))
-    spec = {'name': 'r', 'tool_frame': 'tool', 'home': [0.0] * len(kinds),
-            'joints': {f'j{i}': {'lower': -3, 'upper': 3} for i in range(len(kinds))}}
+    moving = [f'j{i}' for i, kind in enumerate(kinds) if kind != 'fixed']
+    spec = {'name': 'r', 'tool_frame': 'tool', 'home': [0.0] * len(moving),
+            'joints': {name: {'lower': -3, 'upper': 3} for name in moving}}
     (tmp / 'r.yaml').write_text(yaml.safe_dump(spec))
     arm = load_arm(tmp / 'r.urdf')
     q = -3 + 6 * np.array(unit[:arm.dof])

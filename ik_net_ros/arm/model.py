@@ -30,12 +30,18 @@ def rpy_matrix(rpy) -> np.ndarray:
 
 
 def matrix_rpy(rot) -> tuple[float, float, float]:
-    """Return URDF roll-pitch-yaw (rad) of a rotation (3, 3) (pitch in [-pi/2, pi/2])."""
-    rot = np.asarray(rot, dtype=float)
-    pitch = math.atan2(-rot[2, 0], math.hypot(rot[0, 0], rot[1, 0]))
-    if math.hypot(rot[0, 0], rot[1, 0]) < 1e-12:  # gimbal lock: put the whole yaw in roll
-        return math.atan2(-rot[1, 2], rot[1, 1]), pitch, 0.0
-    return math.atan2(rot[2, 1], rot[2, 2]), pitch, math.atan2(rot[1, 0], rot[0, 0])
+    """
+    Return URDF roll-pitch-yaw (rad) of a rotation (3, 3) (pitch in [-pi/2, pi/2]).
+
+    Yaw first, then pitch and roll from the rotation with that yaw undone: accurate to rounding
+    at and near gimbal lock too (where the textbook atan2 of two tiny numbers is not).
+    """
+    r = np.asarray(rot, dtype=float)
+    yaw = math.atan2(r[1, 0], r[0, 0])
+    cy, sy = math.cos(yaw), math.sin(yaw)
+    pitch = math.atan2(-r[2, 0], cy * r[0, 0] + sy * r[1, 0])
+    roll = math.atan2(sy * r[0, 2] - cy * r[1, 2], cy * r[1, 1] - sy * r[0, 1])
+    return roll, pitch, yaw
 
 
 def _vector(values, length: int = 3) -> tuple[float, ...]:
