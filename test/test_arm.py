@@ -293,3 +293,43 @@ def test_rpy_round_trip_holds_at_gimbal_lock(roll, pitch, yaw, closeness):
         pitch = math.copysign(math.pi / 2 - 10.0 ** -closeness, pitch)
     rot = rpy_matrix((roll, pitch, yaw))
     np.testing.assert_allclose(rpy_matrix(matrix_rpy(rot)), rot, rtol=0, atol=1e-15)
+
+
+def _segment_distance(p, q, r, s):
+    """Return the distance between segments p-q and r-s (Ericson's closest points)."""
+    d1, d2, w = q - p, s - r, p - r
+    a, e, f = d1 @ d1, d2 @ d2, d2 @ w
+    if a <= 1e-18 and e <= 1e-18:
+        return float(np.linalg.norm(w))
+    if a <= 1e-18:
+        t, u = 0.0, np.clip(f / e, 0, 1)
+    else:
+        c = d1 @ w
+        if e <= 1e-18:
+            t, u = np.clip(-c / a, 0, 1), 0.0
+        else:
+            b = d1 @ d2
+            denom = a * e - b * b
+            t = np.clip((b * f - c * e) / denom, 0, 1) if denom > 1e-18 else 0.0
+            u = (b * t + f) / e
+            if u < 0:
+                t, u = np.clip(-c / a, 0, 1), 0.0
+            elif u > 1:
+                t, u = np.clip((b - c) / a, 0, 1), 1.0
+    return float(np.linalg.norm(p + t * d1 - r - u * d2))
+
+
+@pytest.mark.parametrize('name', ARM_NAMES)
+def test_home_pose_is_clear_of_the_table_and_the_arm(name):
+    """ROBOTIS's home (rest) pose of each arm is clear with the arm's own capsules."""
+    arm = load_arm(name)
+    positions, rotations = chain_frames(arm, np.array(arm.home))
+    frame = {j.child: k for k, j in enumerate(arm.joints)}
+    ends = {c.name: [positions[0, frame[c.link]] + rotations[0, frame[c.link]] @ np.array(x)
+                     for x in (c.a, c.b)] for c in arm.capsules}
+    radius = {c.name: c.radius for c in arm.capsules}
+    for capsule in arm.capsules:
+        if capsule.table:
+            assert min(p[2] for p in ends[capsule.name]) - capsule.radius > arm.table_z, capsule
+    for a, b in arm.pairs:
+        assert _segment_distance(*ends[a], *ends[b]) > radius[a] + radius[b], (a, b)
