@@ -321,7 +321,7 @@ def _segment_distance(p, q, r, s):
 
 @pytest.mark.parametrize('name', ARM_NAMES)
 def test_home_pose_is_clear_of_the_table_and_the_arm(name):
-    """ROBOTIS's home (rest) pose of each arm is clear with the arm's own capsules."""
+    """Each arm's home pose (ROBOTIS's rest pose) is clear with the arm's own capsules."""
     arm = load_arm(name)
     positions, rotations = chain_frames(arm, np.array(arm.home))
     frame = {j.child: k for k, j in enumerate(arm.joints)}
