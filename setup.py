@@ -19,6 +19,10 @@ setup(
         (f'{SHARE}/models', glob('models/*.pt') + glob('models/*.npz') + glob('models/*.md')),
         (f'{SHARE}/urdf', glob('urdf/*.urdf')),
     ],
+    # the arms' descriptions (ROBOTIS's URDFs, their parsed trees, their YAMLs) travel with the
+    # arm layer
+    package_data={f'{PACKAGE}.arm': ['descriptions/*.urdf', 'descriptions/*.urdf.json',
+                                     'descriptions/*.yaml']},
     install_requires=['setuptools'],
     zip_safe=True,
     maintainer='ik_net_ros maintainers',

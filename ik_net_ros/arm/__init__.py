@@ -1,0 +1,21 @@
+"""
+Layer 0, the arm as one object: joints, limits, tool frame, capsules and servos of a ROBOTIS arm.
+
+Issue 33's foundation: the existing kinematics modules (``kinematics/geometry.py``'s constants,
+``forward.py``, ``collision.py``, ...) and every layer above still use their own OM-X constants;
+they move onto this layer and :mod:`ik_net_ros.kinematics.chain` in the next step (issue 33's
+migration). Nothing else imports this package yet.
+
+An arm is a URDF (ROBOTIS's, xacro expanded, shipped in ``descriptions/``) plus a YAML of what
+the URDF lacks or gets wrong (the real joint limits, the home pose, collision capsules, servos,
+the tool frame): ``load_arm('omx_f')``. This layer imports nothing of ik_net_ros but the core
+modules :mod:`ik_net_ros.errors` and :mod:`ik_net_ros.bounded_files` (the one reader of files a
+user names); yourdfpy and xacro are imported only while an arm is loaded.
+"""
+
+from ik_net_ros.arm.loading import ARM_NAMES, DEFAULT_ARM, load_arm
+from ik_net_ros.arm.model import Arm, Capsule, Gripper, Joint, Origin, Servo
+from ik_net_ros.arm.urdf_chain import ArmError
+
+__all__ = ['Arm', 'ArmError', 'ARM_NAMES', 'Capsule', 'DEFAULT_ARM', 'Gripper', 'Joint',
+           'load_arm', 'Origin', 'Servo']
