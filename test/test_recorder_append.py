@@ -7,7 +7,8 @@ import subprocess
 import sys
 import tempfile
 
-from hypothesis import given, HealthCheck, settings, strategies as st
+from hypothesis import given, HealthCheck, settings
+from hypothesis import strategies as st
 from ik_net_ros.data import load_dataset
 from ik_net_ros.data.recorder import CsvRecorder, RECORD_COLUMNS
 from ik_net_ros.kinematics import forward_kinematics

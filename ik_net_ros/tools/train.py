@@ -38,6 +38,9 @@ from ik_net_ros.training.real_arm_data import (
     DISAGREE,
     MAX_CORRECTION,
     measured_set,
+    MIN_TRAIN_CONFIGURATIONS,
+    MIN_VAL_CONFIGURATIONS,
+    trusted_split,
 )
 import numpy as np
 
@@ -104,9 +107,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _split(data: PoseJointSet, args: argparse.Namespace):
-    return random_split(data, args.val_fraction, args.seed) if args.split == 'random' \
-        else sequential_split(data, args.val_fraction)
+def _split(data: PoseJointSet, args: argparse.Namespace, by_configuration: bool = False):
+    return random_split(data, args.val_fraction, args.seed, by_configuration) \
+        if args.split == 'random' else sequential_split(data, args.val_fraction)
 
 
 def _model(result: TrainResult, config: TrainConfig, geometry: ArmGeometry, summary: dict,
@@ -140,9 +143,12 @@ def _run_measured(args: argparse.Namespace, config: TrainConfig, geometry, outpu
     if args.calibration:
         geometry = load_calibration(args.calibration)
         setup = load_tracker_setup(args.calibration)
-    data = require_rows(load_data(args.data, geometry), args.data, at_least=3)
-    data = measured_set(in_base_frame(data, setup))
-    fit, check = _split(data, args)
+    data = measured_set(in_base_frame(load_data(args.data, geometry), setup))
+    require_rows(data, args.data, at_least=MIN_TRAIN_CONFIGURATIONS + MIN_VAL_CONFIGURATIONS)
+    fit, check = _split(data, args, by_configuration=True)
+    fit, check, moved = trusted_split(fit, check, args.data)
+    if moved:
+        print(f'{moved} rows moved from validation to training: the joints of training rows')
     train_set, val_set = fit, check
     if args.calibration:
         (train_set, dropped), (val_set, _) = (correction_set(fit, geometry),
