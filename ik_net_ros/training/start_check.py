@@ -9,6 +9,8 @@ validation rows, through the solver the node runs, and says so loudly where the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ik_net_ros.data import PoseJointSet
 from ik_net_ros.kinematics import ArmGeometry, forward_kinematics, is_reachable
 from ik_net_ros.model import ModelFile
@@ -27,12 +29,16 @@ def tool_errors_mm(model: ModelFile, rows: PoseJointSet, geometry: ArmGeometry) 
     """
     Return the tool position error (mm) of ``model``'s answers for ``rows``' poses.
 
-    The model answers as it was trained (its own geometry, no refinement: what ``train``
-    reports); the error is against the tool at the rows' joints in ``geometry`` (for a
-    recording's FK rows: its poses; for measured rows: to first order, the error against the
-    measured pose).
+    The model answers as it was trained (its own arm, no refinement: what ``train`` reports;
+    targets of another base height shifted into its frame); the error is against the tool at
+    the rows' joints in ``geometry`` (for a recording's FK rows: its poses; for measured rows:
+    to first order, the error against the measured pose).
     """
-    joints = NetworkSolver(model).solve(rows.poses, on_unreachable='nearest')
+    # another base height only shifts targets (the solver takes them into the model's frame);
+    # another arm (a calibration) is not the model's to be refined to
+    same_arm = replace(geometry, base_height=model.geometry.base_height) == model.geometry
+    solver = NetworkSolver(model, geometry=geometry if same_arm else None)
+    joints = solver.solve(rows.poses, on_unreachable='nearest')
     return 1e3 * np.linalg.norm(forward_kinematics(joints, geometry)[:, :3]
                                 - forward_kinematics(rows.joints, geometry)[:, :3], axis=1)
 
