@@ -224,3 +224,43 @@ def test_bad_network_arguments_are_a_clear_error(small_split):
     config = TrainConfig(network='focused', network_kwargs={'depth': 3}, epochs=1)
     with pytest.raises(ConfigError, match="cannot build network 'focused'"):
         train(config, *small_split, progress=False)
+
+
+def test_a_model_far_worse_than_the_shipped_one_is_said_loudly(tmp_path, capsys):
+    """
+    Trained from scratch on a small recording: far worse than shipped focused, and it says so.
+
+    At the end of the output, and in the model's metrics; started from shipped focused
+    (``--init``, fine-tuning: once ignored without ``--target measured``), no warning.
+    """
+    from ik_net_ros.data import save_dataset
+    from ik_net_ros.tools import cli
+    data = make_synthetic(300, seed=9)
+    save_dataset(data, tmp_path / 'rec.csv')
+    common = ['--data', str(tmp_path / 'rec.csv'), '--split', 'sequential', '--epochs', '2',
+              '--held-out', 'synthetic:200:2000001', '--no-progress']
+    assert cli.main(['train', '--network', 'focused', '--output', str(tmp_path / 'new.pt'),
+                     *common]) == 0
+    out, err = capsys.readouterr()
+    assert err.strip().splitlines()[-1].startswith('WARNING: this model is far worse than '
+                                                   'focused')
+    assert '--init focused' in err
+    said = load_model(tmp_path / 'new.pt').metrics['start_comparison']
+    assert said['position_mm_median'] > 2 * said['start_position_mm_median']
+    assert 'far worse' in said['warning'] and said['rows'] > 0
+    assert cli.main(['train', '--init', 'focused', '--output', str(tmp_path / 'tuned.pt'),
+                     *common]) == 0
+    out, err = capsys.readouterr()
+    assert 'fine-tuning focused' in out and 'WARNING' not in err
+    tuned = load_model(tmp_path / 'tuned.pt')
+    assert tuned.metrics['start_comparison']['position_mm_median'] < 5.0
+    assert tuned.metadata['data']['init'] == 'focused'
+
+
+def test_the_start_is_measured_in_the_arm_of_the_validation_rows():
+    """Rows of the jazzy description (joint1 at 0 m): the shipped model is shifted, not wrong."""
+    from ik_net_ros.kinematics import ArmGeometry
+    from ik_net_ros.training.start_check import tool_errors_mm
+    geometry = ArmGeometry(base_height=0.0)
+    rows = make_synthetic(300, seed=3, geometry=geometry)
+    assert np.median(tool_errors_mm(load_model('focused'), rows, geometry)) < 1.0

@@ -9,7 +9,8 @@ from ik_net_ros.kinematics.geometry import JOINT_LOWER, JOINT_NAMES, JOINT_UPPER
 import numpy as np
 
 __all__ = ['PoseJointSet', 'Normalization', 'random_split', 'sequential_split', 'POSE_COLUMNS',
-           'JOINT_COLUMNS', 'MEASURED_COLUMNS', 'VELOCITY_COLUMNS', 'block_split']
+           'JOINT_COLUMNS', 'MEASURED_COLUMNS', 'VELOCITY_COLUMNS', 'block_split',
+           'configuration_keys', 'SAME_CONFIGURATION']
 
 JOINT_COLUMNS = ('joint1', 'joint2', 'joint3', 'joint4')
 POSE_COLUMNS = ('x', 'y', 'z', 'qx', 'qy', 'qz', 'qw')
@@ -17,6 +18,8 @@ POSE_COLUMNS = ('x', 'y', 'z', 'qx', 'qy', 'qz', 'qw')
 MEASURED_COLUMNS = ('mx', 'my', 'mz', 'mqx', 'mqy', 'mqz', 'mqw')
 # the joint velocities (rad/s) at each measured row: what a tracker's time offset is fitted from
 VELOCITY_COLUMNS = ('vjoint1', 'vjoint2', 'vjoint3', 'vjoint4')
+# rad: joints this close are one configuration (a still arm's rows repeat its commanded joints)
+SAME_CONFIGURATION = 1e-4
 BLOCKS = (6, 3, 3)  # joint-space blocks of a held-out check: joint1 sectors, joint2, joint3 bands
 
 
@@ -100,13 +103,27 @@ class Normalization:
                    data.joints.mean(axis=0), np.where(joint_std < min_std, 1.0, joint_std))
 
 
-def random_split(data: PoseJointSet, val_fraction: float = 0.1, seed: int = 0
-                 ) -> tuple[PoseJointSet, PoseJointSet]:
-    """Shuffled (train, validation) split, for i.i.d. synthetic data."""
+def random_split(data: PoseJointSet, val_fraction: float = 0.1, seed: int = 0,
+                 by_configuration: bool = False) -> tuple[PoseJointSet, PoseJointSet]:
+    """
+    Shuffled (train, validation) split, for i.i.d. synthetic data.
+
+    ``by_configuration``: whole joint configurations (:func:`configuration_keys`) go to one side,
+    so a recording's repeated rows of one still pose never validate what they trained; the
+    validation share is then reached to within one configuration's rows, and it is empty when
+    the data has one configuration only.
+    """
     _check_fraction(val_fraction, len(data))
-    order = np.random.default_rng(seed).permutation(len(data))
+    rng = np.random.default_rng(seed)
     n_val = max(1, int(round(len(data) * val_fraction)))
-    return data.subset(order[n_val:]), data.subset(order[:n_val])
+    if not by_configuration:
+        order = rng.permutation(len(data))
+        return data.subset(order[n_val:]), data.subset(order[:n_val])
+    keys = configuration_keys(data.joints)
+    shuffled = rng.permutation(keys.max() + 1)
+    taken = np.searchsorted(np.cumsum(np.bincount(keys)[shuffled]), n_val) + 1
+    held = np.isin(keys, shuffled[:min(taken, len(shuffled) - 1)])
+    return data.subset(~held), data.subset(held)
 
 
 def sequential_split(data: PoseJointSet, val_fraction: float = 0.2
@@ -166,3 +183,16 @@ def block_split(data: PoseJointSet, share: float = 0.2, seed: int = 0,
                                f'{JOINT_LOWER[j] + span[j] * (i + 1) / n:.2f}]'
                                for j, (i, n) in enumerate(zip(idx, blocks))))
     return data.subset(~held), data.subset(held), names
+
+
+def configuration_keys(joints: np.ndarray) -> np.ndarray:
+    """
+    Return one integer key per row: rows of one joint configuration share it.
+
+    Configurations are the joints (N, 4) on a SAME_CONFIGURATION (rad) grid: a recording's
+    copies of one still pose are one configuration, which is what a fit or a validation split
+    can tell apart. ``len(np.unique(keys))`` is the number of distinct configurations.
+    """
+    cells = np.round(np.asarray(joints, float) / SAME_CONFIGURATION).astype(np.int64)
+    _, keys = np.unique(cells, axis=0, return_inverse=True)
+    return keys.reshape(-1)

@@ -8,8 +8,10 @@ a second recorder on the same file is refused instead of interleaving rows. A wr
 (a full disk) is undone to the last complete row, so the file always loads and :attr:`rows`
 always equals the rows on disk.
 
-Reopening an existing file appends after checking that its header matches; a torn last line
-(a crash mid-write: no final newline) is cut off first, with a warning.
+Reopening an existing file appends after checking that its header matches, in bounded memory
+(the header, the tail and a count of the rows, read a block at a time). A torn last line (a
+crash mid-write: no final newline) is moved, byte for byte, to ``<file>.torn-<n>`` first, with a
+warning: the recording still loads and nothing is lost.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import os
 from pathlib import Path
 import time
 
-from ik_net_ros.data.files import CSV_COLUMNS
+from ik_net_ros.data.files import CSV_COLUMNS, MAX_HEADER_BYTES
 from ik_net_ros.errors import DatasetError
 import numpy as np
 
@@ -32,6 +34,7 @@ __all__ = ['CsvRecorder', 'RECORD_COLUMNS']
 
 log = logging.getLogger(__name__)
 RECORD_COLUMNS = ('stamp',) + CSV_COLUMNS  # stamp, joint1..4, x, y, z, qx, qy, qz, qw
+BLOCK = 1 << 20  # bytes read at a time when reopening a recording: its memory, whatever its size
 
 
 class CsvRecorder:
@@ -89,28 +92,95 @@ class CsvRecorder:
                                'or choose another output file') from e
 
     def _prepare(self, header: bytes) -> int:
-        """Header written or checked, torn tail cut; returns the rows already there."""
-        with os.fdopen(os.dup(self._fd), 'rb') as f:
-            data = f.read()
-        if not data.strip():
+        """
+        Write or check the header, keep a torn tail aside; return the rows already there.
+
+        Reads the first line, the file backwards to its last newline, and counts the rows a
+        block at a time: memory stays BLOCK whatever the file's size (a 1 GB recording was read
+        whole, twice).
+        """
+        size = os.fstat(self._fd).st_size
+        head = os.pread(self._fd, MAX_HEADER_BYTES + 1, 0)
+        if size <= len(head) and not head.strip():
             os.ftruncate(self._fd, 0)
             self._write_all(header)
             return 0
-        first = data.split(b'\n', 1)[0]
+        first = head.split(b'\n', 1)[0]
         if first.rstrip(b'\r').strip() != header.strip():
             shown = first[:200].decode(errors='replace')
             raise DatasetError(f'{self.path}: exists with header {shown!r}, expected '
                                f'{header.decode().strip()!r}; choose another output file')
-        if not data.endswith(b'\n'):
-            if b'\n' not in data:  # only the header, without its newline: complete it
-                self._write_all(b'\n')
-                return 0
-            cut = data.rfind(b'\n') + 1
-            log.warning('%s: last line was torn (%d bytes, no newline); cut before appending',
-                        self.path, len(data) - cut)
-            os.ftruncate(self._fd, cut)
-            data = data[:cut]
-        return max(0, data.count(b'\n') - 1)
+        if len(first) == size:  # only the header, without its newline: complete it
+            self._write_all(b'\n')
+            return 0
+        cut = self._last_newline(size) + 1
+        if cut < size:
+            self._keep_torn(cut, size)
+        return self._count_newlines(len(first) + 1, cut)
+
+    def _last_newline(self, size: int) -> int:
+        """Return the offset of the file's last newline (the header has one), reading back."""
+        end = size
+        while end > 0:
+            start = max(0, end - BLOCK)
+            found = os.pread(self._fd, end - start, start).rfind(b'\n')
+            if found >= 0:
+                return start + found
+            end = start
+        return -1
+
+    def _count_newlines(self, start: int, end: int) -> int:
+        count = 0
+        while start < end:
+            block = os.pread(self._fd, min(BLOCK, end - start), start)
+            if not block:
+                break
+            count += block.count(b'\n')
+            start += len(block)
+        return count
+
+    def _keep_torn(self, cut: int, size: int) -> None:
+        """
+        Move a torn last line (bytes ``cut:size``, no newline) to ``<file>.torn-<n>``.
+
+        A crash mid-write leaves it; appended to, it would become a malformed row inside the
+        recording (which then no longer loads); cut, its bytes would be lost. Kept aside in a
+        new file (synced before the recording is cut), every byte stays on disk.
+
+        Raises
+        ------
+        DatasetError
+            The side file cannot be written: nothing is cut and no row appended.
+
+        """
+        side, fd, n = None, None, 1
+        try:
+            while fd is None:
+                side = self.path.with_name(f'{self.path.name}.torn-{n}')
+                try:
+                    fd = os.open(side, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+                except FileExistsError:
+                    n += 1
+            offset = cut
+            while offset < size:
+                block = os.pread(self._fd, min(BLOCK, size - offset), offset)
+                if not block:
+                    break
+                view = memoryview(block)
+                while view:
+                    view = view[os.write(fd, view):]
+                offset += len(block)
+            os.fsync(fd)
+        except OSError as e:
+            raise DatasetError(f'{self.path}: its last line is torn ({size - cut} bytes, no '
+                               f'newline) and could not be kept in {side} ({e.strerror}); '
+                               'nothing was cut, no row appended') from e
+        finally:
+            if fd is not None:
+                os.close(fd)
+        os.ftruncate(self._fd, cut)
+        log.warning('%s: last line was torn (%d bytes, no newline, a crash mid-write?): moved '
+                    'to %s before appending', self.path, size - cut, side)
 
     def _write_all(self, data: bytes) -> None:
         view = memoryview(data)

@@ -28,6 +28,7 @@ from ik_net_ros.kinematics.geometry import (
     ArmGeometry,
     geometry_from_dict,
     LINK_FIELDS,
+    sample_joints,
     TILT_NAMES,
 )
 from ik_net_ros.kinematics.rigid import perturb, xyz_rpy_from_pose
@@ -60,6 +61,9 @@ TRIM = 5.0  # rows with a residual over this many times the median are left out
 TRIM_ROUNDS = 3
 PLAUSIBLE_RMS = 5e-3  # m-equivalent: a tracker that sees the marker fits far better
 MAX_OUTLIER_SHARE = 0.2
+# joint configurations spread over the limits: what every parameter the model can tell apart
+# needs (a few distinct poses already do, see ``undetermined``)
+GENERIC_ROWS, GENERIC_SEED = 200, 12_345
 CHUNK = 1 << 14  # rows per step of the sums: a chunk's Jacobian is about 18 MB
 
 
@@ -108,6 +112,23 @@ class CalibrationResult:
     outliers: list[int] = field(default_factory=list)  # rows left out of the fit
     outlier_rule: str = ''
     problems: list[str] = field(default_factory=list)  # why it is implausible for an OM-X
+    # the directions, and per parameter the source, that joints spread over the limits give
+    # with the same model: what this recording should determine
+    generic_rank: int = 0
+    generic_source: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def undetermined(self) -> dict[str, str]:
+        """
+        Return the parameters spread joints determine from the data that this recording does not.
+
+        Name -> 'prior' (held only by its prior) or 'combination' (only with others). Empty when
+        the recording determines what the model can tell apart; else, and when ``rank`` is under
+        ``generic_rank``, the values of these parameters are the truncated step's and the noise's,
+        not the arm's.
+        """
+        return {name: src for name, src in self.source.items()
+                if self.generic_source.get(name) == 'data' and src != 'data'}
 
     @property
     def identifiable(self) -> dict[str, bool]:
@@ -130,7 +151,7 @@ class CalibrationResult:
                 'rank': self.rank, 'residual_rms_mm': 1e3 * self.residual_rms,
                 'fit': self.fit, 'held_out': self.held_out, 'rows': self.rows,
                 'outliers': len(self.outliers), 'outlier_rule': self.outlier_rule,
-                'problems': list(self.problems)}
+                'problems': list(self.problems), 'generic_rank': self.generic_rank}
 
 
 def _vector(geometry: ArmGeometry, setup: TrackerSetup) -> np.ndarray:
@@ -235,6 +256,8 @@ def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
             break
         keep = update
     result.start_setup = setup
+    generic = _generic(model, p, active, prior, velocities is not None)
+    result.generic_rank, result.generic_source = generic.rank, generic.source
     result.rows = len(joints)
     result.outliers = np.flatnonzero(~keep).tolist()
     result.outlier_rule = (f'residual over {trim:g}x the median ({1e3 * limit:.2f} '
@@ -248,6 +271,22 @@ def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
         result.held_out = {'nominal': pose_errors(model.predict(model.p0, hj, hv), hm),
                            'calibrated': pose_errors(model.predict(p, hj, hv), hm)}
     result.problems = _problems(result)
+    return result
+
+
+def _generic(model: _Model, p: np.ndarray, active, prior, velocities: bool
+             ) -> CalibrationResult:
+    """
+    Return what joints spread over the limits determine with this model (its rank, sources).
+
+    Evaluated at ``p`` on GENERIC_ROWS configurations uniform in the joint limits, measured
+    exactly as the model predicts (the Jacobian, not the residual, decides what is determined),
+    with random joint velocities where the latency is estimated.
+    """
+    rng = np.random.default_rng(GENERIC_SEED)
+    joints = sample_joints(GENERIC_ROWS, rng)
+    v = rng.normal(0.0, 0.5, joints.shape) if velocities else None
+    _, result = _fit(model, p, active, prior, joints, model.predict(p, joints, v), v, 0)
     return result
 
 

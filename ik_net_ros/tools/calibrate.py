@@ -17,6 +17,7 @@ import math
 
 from ik_net_ros.data import block_split
 from ik_net_ros.data.coverage import JointCoverage
+from ik_net_ros.data.dataset import configuration_keys
 from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.kinematics import forward_kinematics, geometry_for, ROBOTIS_DESCRIPTIONS
 from ik_net_ros.kinematics.calibration import calibrate, TrackerFit
@@ -131,6 +132,43 @@ def _report(result, title: str) -> None:
               f'{errors["orientation_deg_median"]:.3f} deg median')
 
 
+def _spread(data) -> str:
+    """Say how many rows and distinct joint configurations a recording has."""
+    distinct = len(np.unique(configuration_keys(data.joints)))
+    return f'{len(data)} rows, {distinct} distinct joint configuration(s)'
+
+
+def _require_determined(result, data, spec: str) -> None:
+    """
+    Refuse a calibration whose parameters the recording does not determine.
+
+    Compared with what joints spread over the limits determine with the same model
+    (:attr:`~ik_net_ros.kinematics.calibration.CalibrationResult.undetermined`): a parameter
+    held only by its prior, or only in combination, where spread joints determine it, has the
+    value of the truncated step and the noise, not the arm's. Not ``--force``'s to override:
+    no knowledge of the user makes such a value the arm's (``--force`` is for a geometry the
+    data determines but that is not an OM-X's).
+
+    Raises
+    ------
+    DatasetError
+        Fewer directions than spread joints determine, or such a parameter.
+
+    """
+    missing = result.undetermined
+    if result.rank >= result.generic_rank and not missing:
+        return
+    said = '; '.join(f'{what}: {", ".join(n for n, src in missing.items() if src == key)}'
+                     for key, what in (('prior', 'held only by its prior'),
+                                       ('combination', 'only in combination'))
+                     if key in missing.values())
+    raise DatasetError(
+        f'{spec}: calibration not written, the recording does not determine the arm: '
+        f'{result.rank} of the {result.generic_rank} directions joints spread over the limits '
+        f'determine ({_spread(data)}){"; " + said if said else ""}; record poses spread over '
+        'the joint space')
+
+
 def run(args: argparse.Namespace) -> int:
     output = writable_output(args.output, 'calibration file')
     data = require_rows(load_data(args.data), args.data, at_least=60)
@@ -160,12 +198,22 @@ def run(args: argparse.Namespace) -> int:
                       f'held-out position median {better:.3f} mm with them, {without:.3f} '
                       'without')
                 held_out = tilted if estimate.tilts else held_out
+        if not held_out:  # not --force's: without it nothing says the fit beats nominal
+            raise DatasetError(
+                f'{args.data}: calibration not written, the held-out check cannot run: '
+                f'{len(check)} rows in joint-space blocks to hold out and {len(fit)} to fit '
+                f'(needs at least 1 and 60): {_spread(data)}; record poses spread over the '
+                'joint space (--held-out 0 skips the check)')
+    else:
+        print('no held-out check (--held-out 0): nothing says the calibration beats nominal '
+              'where the recording did not go')
     if args.tilts == 'auto' and not held_out:
         print('joint-axis tilts not estimated: --tilts auto decides on the held-out blocks '
-              '(--held-out > 0 and enough rows); --tilts yes fits them anyway')
+              '(--held-out > 0); --tilts yes fits them anyway')
     result = calibrate(data.joints, data.measured, nominal, setup=setup, estimate=estimate,
                        velocities=velocities)
     result.held_out = held_out
+    _require_determined(result, data, args.data)
     coverage = JointCoverage()
     for q in data.joints:
         coverage.add(q)
@@ -189,6 +237,12 @@ def run(args: argparse.Namespace) -> int:
               f'never saw): {"; ".join(blocks[:3])}{" ..." if len(blocks) > 3 else ""}')
     print(f'  coverage: {100 * coverage.share:.1f} % of joint-space cells; least visited: '
           f'{"; ".join(coverage.emptiest())} (the calibration extrapolates there)')
+    if held_out and (held_out['calibrated']['position_mm_median']
+                     > held_out['nominal']['position_mm_median']):
+        result.problems.append(
+            'worse than the nominal arm on the held-out blocks ('
+            f"{held_out['calibrated']['position_mm_median']:.3f} vs "
+            f"{held_out['nominal']['position_mm_median']:.3f} mm median)")
     if result.problems:
         message = 'implausible for an OM-X: ' + '; '.join(result.problems)
         if not any(args.marker):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import sys
 
 from ik_net_ros.data import PoseJointSet, random_split, sequential_split
 from ik_net_ros.data.tracker_rows import in_base_frame
@@ -18,6 +19,7 @@ from ik_net_ros.kinematics import ArmGeometry, forward_kinematics, is_reachable
 from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME
 from ik_net_ros.model import load_model, ModelFile, save_model
+from ik_net_ros.model.model_file import shipped_models
 from ik_net_ros.networks import count_parameters
 from ik_net_ros.solver.network import NetworkSolver
 from ik_net_ros.tools.common import (
@@ -38,7 +40,11 @@ from ik_net_ros.training.real_arm_data import (
     DISAGREE,
     MAX_CORRECTION,
     measured_set,
+    MIN_TRAIN_CONFIGURATIONS,
+    MIN_VAL_CONFIGURATIONS,
+    trusted_split,
 )
+from ik_net_ros.training.start_check import compare_with_start
 import numpy as np
 
 log = logging.getLogger(__name__)
@@ -61,7 +67,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                         help='fk: poses are the forward kinematics of the joints (synthetic '
                              'data, recordings); measured: learn the real arm from the measured '
                              'poses of a recording (columns mx..mqw)')
-    parser.add_argument('--init', help='start from this model (name or .pt): fine-tuning')
+    parser.add_argument('--init', help='start from this model (name or .pt): fine-tuning, '
+                                       'with the fine-tuning defaults')
     parser.add_argument('--calibration',
                         help='with --target measured: learn only what this calibration leaves '
                              '(a correction added to its closed form)')
@@ -71,7 +78,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     fine = args.target == 'measured'  # a few thousand rows: small steps, small batches
-    config = TrainConfig.from_args(args, fine_tuning=fine)
+    config = TrainConfig.from_args(args, fine_tuning=fine or bool(args.init))
     if args.val_fraction is None:
         args.val_fraction = 0.2 if fine else 0.05
     output = writable_output(args.output, 'checkpoint')
@@ -80,18 +87,21 @@ def run(args: argparse.Namespace) -> int:
         return _run_measured(args, config, geometry, output)
     if args.calibration:
         raise ConfigError('--calibration goes with --target measured')
+    init, config = _init(args, config)
     data = require_rows(load_data(args.data, geometry), args.data, at_least=3)
     held = require_rows(load_data(args.held_out, geometry), args.held_out)  # before the work
     summary = {**data.summary(), 'args_data': args.data}
     data = PoseJointSet(data.poses, data.joints, data.meta)  # measured poses are not needed
     train_set, val_set = _split(data, args)
     del data  # a random split copied the rows: the file's table can go (peak 2x, not 3x)
-    print(f'training {config.network} on {len(train_set)} rows, validating on {len(val_set)} '
-          f'({args.data})')
-    result = train(config, train_set, val_set, geometry, progress=not args.no_progress)
-    model = _model(result, config, geometry, summary, None, history=True)
+    print(f'{"fine-tuning " + args.init if init else "training " + config.network} on '
+          f'{len(train_set)} rows, validating on {len(val_set)} ({args.data})')
+    result = train(config, train_set, val_set, geometry, progress=not args.no_progress,
+                   init=None if init is None else init.to_torch())
+    model = _model(result, config, geometry, {**summary, 'init': args.init}, None, history=True)
     solver = NetworkSolver(model, name=str(output))  # held-out figures in memory
     metrics = dict(model.metrics)
+    metrics['start_comparison'] = _compare(model, init, args, config, val_set, geometry)
     for refine in (False, True):
         joints = solver.solve(held.poses, refine=refine, on_unreachable='nearest')
         metrics[f'held_out{"_refined" if refine else ""}'] = pose_accuracy(
@@ -101,12 +111,46 @@ def run(args: argparse.Namespace) -> int:
     print(f'wrote {output} (best epoch {result.best_epoch}, {result.seconds:.0f} s)')
     print_metrics('held-out', metrics['held_out'])
     print_metrics('held-out, refine=True', metrics['held_out_refined'])
+    _warn(metrics['start_comparison'])
     return 0
 
 
-def _split(data: PoseJointSet, args: argparse.Namespace):
-    return random_split(data, args.val_fraction, args.seed) if args.split == 'random' \
-        else sequential_split(data, args.val_fraction)
+def _init(args: argparse.Namespace, config: TrainConfig) -> tuple[ModelFile | None, TrainConfig]:
+    """Return the model ``--init`` names (None without it) and the config of its network."""
+    if not args.init:
+        return None, config
+    init = load_model(args.init)
+    return init, TrainConfig(**{**config.as_dict(), 'network': init.network,
+                                'network_kwargs': init.network_kwargs})
+
+
+def _compare(model: ModelFile, init: ModelFile | None, args, config: TrainConfig,
+             rows: PoseJointSet, geometry: ArmGeometry) -> dict | None:
+    """
+    Measure the new model against the one it started from or could have (the shipped one).
+
+    None where there is neither (a network no model is shipped of).
+    """
+    if init is None and config.network not in shipped_models():
+        return None
+    start = init if init is not None else load_model(config.network)
+    return compare_with_start(model, start, args.init or config.network, rows, geometry,
+                              started_from=init is not None)
+
+
+def _warn(comparison: dict | None) -> None:
+    """Say, last and loudly, that the model is far worse than its start (stderr)."""
+    if comparison is None:
+        return
+    print(f'validation rows: {comparison["position_mm_median"]:.3f} mm median; '
+          f'{comparison["start"]}: {comparison["start_position_mm_median"]:.3f} mm')
+    if 'warning' in comparison:
+        print(f'WARNING: {comparison["warning"]}', file=sys.stderr)
+
+
+def _split(data: PoseJointSet, args: argparse.Namespace, by_configuration: bool = False):
+    return random_split(data, args.val_fraction, args.seed, by_configuration) \
+        if args.split == 'random' else sequential_split(data, args.val_fraction)
 
 
 def _model(result: TrainResult, config: TrainConfig, geometry: ArmGeometry, summary: dict,
@@ -131,18 +175,17 @@ def _run_measured(args: argparse.Namespace, config: TrainConfig, geometry, outpu
     The held-out figure is the tool error against the validation rows' measured poses (to first
     order: the FK distance between the answer and the joints that reached the pose).
     """
-    init = None
-    if args.init:  # a shipped model's name, or a checkpoint's path
-        init = load_model(args.init)
-        config = TrainConfig(**{**config.as_dict(), 'network': init.network,
-                                'network_kwargs': init.network_kwargs})
+    init, config = _init(args, config)  # a shipped model's name, or a checkpoint's path
     setup = BASE_FRAME
     if args.calibration:
         geometry = load_calibration(args.calibration)
         setup = load_tracker_setup(args.calibration)
-    data = require_rows(load_data(args.data, geometry), args.data, at_least=3)
-    data = measured_set(in_base_frame(data, setup))
-    fit, check = _split(data, args)
+    data = measured_set(in_base_frame(load_data(args.data, geometry), setup))
+    require_rows(data, args.data, at_least=MIN_TRAIN_CONFIGURATIONS + MIN_VAL_CONFIGURATIONS)
+    fit, check = _split(data, args, by_configuration=True)
+    fit, check, moved = trusted_split(fit, check, args.data)
+    if moved:
+        print(f'{moved} rows moved from validation to training: the joints of training rows')
     train_set, val_set = fit, check
     if args.calibration:
         (train_set, dropped), (val_set, _) = (correction_set(fit, geometry),
@@ -175,9 +218,11 @@ def _run_measured(args: argparse.Namespace, config: TrainConfig, geometry, outpu
                                  - forward_kinematics(check.joints, geometry)[:, :3], axis=1)
     held = {'rows': len(check), 'position_mm_median': float(np.median(error)),
             'position_mm_p95': float(np.percentile(error, 95))}
-    save_model(model.with_metadata(metrics={**model.metrics, 'held_out_measured': held}),
-               output)
+    comparison = _compare(model, init, args, config, check, geometry)
+    save_model(model.with_metadata(metrics={**model.metrics, 'held_out_measured': held,
+                                            'start_comparison': comparison}), output)
     print(f'wrote {output} (best epoch {result.best_epoch}, {result.seconds:.0f} s); against the '
           f'measured poses of {len(check)} validation rows: '
           f'{held["position_mm_median"]:.3f} mm median, {held["position_mm_p95"]:.3f} mm p95')
+    _warn(comparison)
     return 0

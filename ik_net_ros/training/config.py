@@ -30,7 +30,7 @@ def _setting(default, help_text: str, choices: tuple | None = None, fine_tuning=
     """
     Return a field with its command-line help.
 
-    ``fine_tuning``: the default with ``--target measured`` (a few thousand measured rows: small
+    ``fine_tuning``: the default with ``--init`` or ``--target measured`` (fine-tuning: small
     steps, small batches), where it differs.
     """
     metadata = {'help': help_text, 'choices': choices, 'fine_tuning': fine_tuning}
@@ -107,7 +107,7 @@ class TrainConfig:
             kind = (whole_number if RULES[f.name].integer else float) if f.name in RULES else \
                 json.loads if isinstance(default, dict) else str
             if fine is not None:
-                help_text += f' (default {default}; {fine} with --target measured)'
+                help_text += f' (default {default}; {fine} with --init or --target measured)'
             parser.add_argument(f'--{f.name.replace("_", "-")}', type=kind,
                                 choices=f.metadata['choices'],
                                 default=None if fine is not None else default, help=help_text)

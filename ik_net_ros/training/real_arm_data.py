@@ -17,6 +17,7 @@ from __future__ import annotations
 import copy
 
 from ik_net_ros.data import PoseJointSet
+from ik_net_ros.data.dataset import configuration_keys
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import ArmGeometry, project_and_solve
 from ik_net_ros.kinematics.inverse import closed_form
@@ -28,13 +29,17 @@ import torch
 from torch import nn
 
 __all__ = ['measured_set', 'correction_set', 'correction_model', 'MAX_CORRECTION', 'DISAGREE',
-           'UNREACHABLE']
+           'UNREACHABLE', 'trusted_split', 'MIN_TRAIN_CONFIGURATIONS', 'MIN_VAL_CONFIGURATIONS']
 
 # rad: a residual larger than this is no calibration error but another elbow branch or a pose at
 # a limit (the commanded joints and the closed form disagree on the solution, not the arm)
 MAX_CORRECTION = 0.05
 DISAGREE = 'disagree with the calibration (over MAX_CORRECTION: another elbow branch, a limit)'
 UNREACHABLE = 'unreachable in the calibrated arm'
+# distinct joint configurations a fine-tuning run needs: training on fewer teaches the network a
+# handful of poses (and forgets the rest); a median over fewer validation ones says little
+MIN_TRAIN_CONFIGURATIONS = 100
+MIN_VAL_CONFIGURATIONS = 30
 
 
 def measured_set(data: PoseJointSet) -> PoseJointSet:
@@ -54,6 +59,45 @@ def measured_set(data: PoseJointSet) -> PoseJointSet:
         raise DatasetError(f'{data.meta.get("source", "the data")}: no measured poses (columns '
                            'mx..mqw); record with collect -p measured_pose_topic:=...')
     return PoseJointSet(data.measured, data.joints, {**data.meta, 'poses': 'measured'})
+
+
+def trusted_split(fit: PoseJointSet, check: PoseJointSet, spec: str
+                  ) -> tuple[PoseJointSet, PoseJointSet, int]:
+    """
+    Return (train, validation, rows moved): no validation row is a copy of a training row.
+
+    A validation row at a joint configuration the training rows hold (a still arm's repeated
+    rows across a sequential split's boundary) measures memory, not the arm: it trains instead.
+
+    Raises
+    ------
+    DatasetError
+        Fewer than MIN_TRAIN_CONFIGURATIONS distinct training configurations, or fewer than
+        MIN_VAL_CONFIGURATIONS distinct validation ones.
+
+    """
+    seen = configuration_keys(np.concatenate([fit.joints, check.joints]))
+    train_keys, val_keys = seen[:len(fit)], seen[len(fit):]
+    copies = np.isin(val_keys, train_keys)
+    trained, validated = len(np.unique(train_keys)), len(np.unique(val_keys[~copies]))
+    if trained < MIN_TRAIN_CONFIGURATIONS or validated < MIN_VAL_CONFIGURATIONS:
+        raise DatasetError(
+            f'{spec}: too few distinct joint configurations to fine-tune and check it: '
+            f'{trained} to train on and {validated} others to validate on; needs '
+            f'{MIN_TRAIN_CONFIGURATIONS} and {MIN_VAL_CONFIGURATIONS}: record more poses '
+            'spread over the joint space')
+    if not copies.any():
+        return fit, check, 0
+    moved = check.subset(copies)
+    train = PoseJointSet(np.concatenate([fit.poses, moved.poses]),
+                         np.concatenate([fit.joints, moved.joints]), fit.meta,
+                         _joined(fit.measured, moved.measured),
+                         _joined(fit.velocities, moved.velocities))
+    return train, check.subset(~copies), int(copies.sum())
+
+
+def _joined(a, b):
+    return None if a is None or b is None else np.concatenate([a, b])
 
 
 def correction_set(measured: PoseJointSet, geometry: ArmGeometry
