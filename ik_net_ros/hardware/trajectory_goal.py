@@ -1,0 +1,332 @@
+"""
+A FollowJointTrajectory goal's decisions, free of ROS.
+
+As ros2_controllers' JointTrajectoryController (JTC) takes them: joints by name in any order (all
+of the arm's, once each), ``time_from_start`` strictly increasing, points interpolated by what
+they carry (positions only: linear; with velocities: cubic Hermite; with accelerations too:
+quintic), path and goal tolerances (0: the default, -1: unchecked) and ``goal_time_tolerance``.
+Stricter than JTC where the arm's safety asks it: before anything moves, the whole interpolated
+path (from where the arm is) is checked against the joint limits, ``max_velocity`` and collision,
+and a goal that fails anywhere is refused whole (:class:`TrajectoryRefused`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from ik_net_ros.kinematics import JOINT_LOWER, JOINT_UPPER
+import numpy as np
+
+__all__ = ['SUCCESSFUL', 'INVALID_GOAL', 'INVALID_JOINTS', 'OLD_HEADER_TIMESTAMP',
+           'PATH_TOLERANCE_VIOLATED', 'GOAL_TOLERANCE_VIOLATED', 'TrajectoryRefused',
+           'Trajectory', 'Tolerances', 'TrajectoryRun', 'Step', 'joint_order', 'tolerances',
+           'check_motion']
+
+# control_msgs/action/FollowJointTrajectory Result.error_code
+SUCCESSFUL, INVALID_GOAL, INVALID_JOINTS, OLD_HEADER_TIMESTAMP = 0, -1, -2, -3
+PATH_TOLERANCE_VIOLATED, GOAL_TOLERANCE_VIOLATED = -4, -5
+SPEED_SLACK = 1e-6  # relative: a path planned at exactly max_velocity passes after rounding
+
+
+class TrajectoryRefused(ValueError):
+    """A goal refused whole before anything moved: ``code`` (Result.error_code) and why."""
+
+    def __init__(self, code: int, message: str):
+        super().__init__(message)
+        self.code = code
+
+
+def joint_order(names: Sequence[str], joint_names: Sequence[str]) -> np.ndarray:
+    """
+    Return, for each of the arm's joints, its column in a goal naming ``names``.
+
+    Raises
+    ------
+    TrajectoryRefused
+        INVALID_JOINTS: a joint missing, unknown or named twice (JTC without partial goals).
+
+    """
+    names = list(names)
+    unknown = sorted(set(names) - set(joint_names))
+    missing = [n for n in joint_names if n not in names]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if unknown or missing or twice:
+        parts = [f'{label} {", ".join(v)}' for label, v in
+                 (('unknown', unknown), ('missing', missing), ('named twice', twice)) if v]
+        raise TrajectoryRefused(INVALID_JOINTS, f'the goal must name each of '
+                                f'{", ".join(joint_names)} once: {"; ".join(parts)}')
+    return np.array([names.index(n) for n in joint_names])
+
+
+@dataclass(frozen=True)
+class Tolerances:
+    """
+    A goal's tolerances; 0 means unchecked.
+
+    path, goal: (2, J) position (rad) and velocity (rad/s) per joint of the arm. goal_time: s
+    after the trajectory's end the arm may take to be within ``goal`` (0: waits for ever).
+    """
+
+    path: np.ndarray
+    goal: np.ndarray
+    goal_time: float
+
+
+def tolerances(joint_names: Sequence[str], path: Sequence[tuple[str, float, float, float]],
+               goal: Sequence[tuple[str, float, float, float]], goal_time: float,
+               defaults: Tolerances) -> Tolerances:
+    """
+    Merge a goal's ``JointTolerance`` lists (name, position, velocity, acceleration) on defaults.
+
+    As JTC: a value > 0 replaces the default, 0 keeps it, -1 erases it (unchecked).
+    Acceleration tolerances are accepted and not checked (the arm's acceleration is not
+    measured). ``goal_time`` (s) 0 keeps the default.
+
+    Raises
+    ------
+    TrajectoryRefused
+        INVALID_JOINTS: a tolerance for a joint the arm has not; INVALID_GOAL: a value neither
+        >= 0 nor -1, or not finite.
+
+    """
+    def merged(entries, base, label):
+        out = np.array(base, dtype=float)
+        for name, *values in entries:
+            if name not in joint_names:
+                raise TrajectoryRefused(INVALID_JOINTS, f'{label} tolerance for {name!r}, not '
+                                        f'one of {", ".join(joint_names)}')
+            j = list(joint_names).index(name)
+            for k, v in enumerate(values[:2]):
+                if not np.isfinite(v) or (v < 0 and v != -1.0):
+                    raise TrajectoryRefused(INVALID_GOAL, f'{label} tolerance of {name} '
+                                            f'{v!r}: must be >= 0, or -1 (unchecked)')
+                if v:
+                    out[k, j] = 0.0 if v == -1.0 else v
+        return out
+
+    if not np.isfinite(goal_time) or goal_time < 0:
+        raise TrajectoryRefused(INVALID_GOAL, f'goal_time_tolerance {goal_time!r} s: must be '
+                                '>= 0')
+    return Tolerances(merged(path, defaults.path, 'path'), merged(goal, defaults.goal, 'goal'),
+                      float(goal_time) or defaults.goal_time)
+
+
+class Trajectory:
+    """
+    Joint positions over time from where the arm is, through a goal's points.
+
+    Parameters
+    ----------
+    start
+        (J,) rad where the arm is when the goal starts (at rest: velocity and acceleration 0).
+    times
+        (N,) s, each point's ``time_from_start``, strictly increasing, the first >= 0.
+    positions
+        (N, J) rad, the arm's joint order.
+    velocities, accelerations
+        (N, J) rad/s, rad/s^2, or None where the points carry none.
+
+    A point at time 0 replaces the start (the caller checked that it is where the arm is).
+    Before 0 the arm is at the start, after the last point at the last point.
+
+    Raises
+    ------
+    TrajectoryRefused
+        INVALID_GOAL: no points, times not strictly increasing or negative, values not finite.
+
+    """
+
+    def __init__(self, start, times, positions, velocities=None, accelerations=None):
+        times = np.asarray(times, dtype=float)
+        positions = np.asarray(positions, dtype=float)
+        if len(times) == 0:
+            raise TrajectoryRefused(INVALID_GOAL, 'the trajectory has no points')
+        if not np.all(np.isfinite(times)) or times[0] < 0 or np.any(np.diff(times) <= 0):
+            raise TrajectoryRefused(INVALID_GOAL, 'time_from_start must be >= 0 and strictly '
+                                    f'increasing, got {np.round(times, 4).tolist()[:20]}')
+        n, j = positions.shape
+        rows = [positions, velocities, accelerations]
+        for k, label in enumerate(('positions', 'velocities', 'accelerations')):
+            if rows[k] is not None and not np.all(np.isfinite(rows[k])):
+                raise TrajectoryRefused(INVALID_GOAL, f'{label} must be finite numbers')
+        start = np.asarray(start, dtype=float).reshape(1, j)
+        self.has_velocity = velocities is not None
+        self.has_acceleration = accelerations is not None and self.has_velocity
+        zeros = np.zeros((n, j))
+        vel = zeros if velocities is None else np.asarray(velocities, dtype=float)
+        acc = zeros if accelerations is None else np.asarray(accelerations, dtype=float)
+        self.prepended = bool(times[0] > 0)  # the start is a point of its own
+        if not self.prepended:  # the first point is where the arm is
+            self.times, self.q, self.v, self.a = times, positions, vel, acc
+        else:
+            self.times = np.concatenate([[0.0], times])
+            self.q = np.concatenate([start, positions])
+            self.v = np.concatenate([np.zeros((1, j)), vel])
+            self.a = np.concatenate([np.zeros((1, j)), acc])
+
+    @property
+    def duration(self) -> float:
+        """Give the last point's time, s."""
+        return float(self.times[-1])
+
+    def segment(self, t) -> np.ndarray:
+        """Return the index of the point each time of ``t`` (T,) s follows (-1 before 0)."""
+        return np.searchsorted(self.times, np.asarray(t, dtype=float), side='right') - 1
+
+    def sample(self, t) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """
+        Give positions, velocities and accelerations (T, J) at times ``t`` (T,) s.
+
+        Between points by what they carry: linear (positions only), cubic Hermite (with
+        velocities), quintic (with accelerations); held at the ends.
+        """
+        t = np.atleast_1d(np.asarray(t, dtype=float))
+        i = np.clip(self.segment(t), 0, len(self.times) - 2) if len(self.times) > 1 else \
+            np.zeros(len(t), dtype=int)
+        if len(self.times) == 1:
+            return (np.repeat(self.q, len(t), 0), np.zeros((len(t), self.q.shape[1])),
+                    np.zeros((len(t), self.q.shape[1])))
+        h = (self.times[i + 1] - self.times[i])[:, None]
+        s = np.clip((t[:, None] - self.times[i][:, None]) / h, 0.0, 1.0)
+        q0, q1 = self.q[i], self.q[i + 1]
+        v0, v1 = self.v[i] * h, self.v[i + 1] * h  # per unit of s
+        a0, a1 = self.a[i] * h * h, self.a[i + 1] * h * h
+        if self.has_acceleration:
+            # quintic: c0..c5 in s matching q, q', q'' at both ends
+            c3 = 10 * (q1 - q0) - 6 * v0 - 4 * v1 - 1.5 * a0 + 0.5 * a1
+            c4 = -15 * (q1 - q0) + 8 * v0 + 7 * v1 + 1.5 * a0 - a1
+            c5 = 6 * (q1 - q0) - 3 * v0 - 3 * v1 - 0.5 * a0 + 0.5 * a1
+            c = [q0, v0, 0.5 * a0, c3, c4, c5]
+        elif self.has_velocity:
+            c2 = 3 * (q1 - q0) - 2 * v0 - v1
+            c3 = -2 * (q1 - q0) + v0 + v1
+            c = [q0, v0, c2, c3]
+        else:
+            c = [q0, q1 - q0]
+        pos = sum(ck * s ** k for k, ck in enumerate(c))
+        vel = sum(k * ck * s ** (k - 1) for k, ck in enumerate(c) if k) / h
+        acc = sum(k * (k - 1) * ck * s ** (k - 2) for k, ck in enumerate(c) if k > 1) / (h * h)
+        acc = acc if isinstance(acc, np.ndarray) else np.zeros_like(pos)
+        outside = (t < 0) | (t >= self.times[-1])  # held: at rest at the start or the end
+        pos = np.where(((t < 0)[:, None]), self.q[0], pos)
+        pos = np.where(((t >= self.times[-1])[:, None]), self.q[-1], pos)
+        vel[outside] = 0.0
+        acc[outside] = 0.0
+        return pos, vel, acc
+
+    def dense_times(self, step: float) -> np.ndarray:
+        """Give every point's time and times ``step`` s apart between, 0..duration."""
+        grid = np.arange(0.0, self.duration, step)
+        return np.unique(np.concatenate([grid, self.times, [self.duration]]))
+
+
+def check_motion(trajectory: Trajectory, start, max_velocity: float, step: float,
+                 check_path: Callable[[np.ndarray, np.ndarray], tuple[bool, str]] | None,
+                 names: Sequence[str]) -> None:
+    """
+    Check the whole interpolated path before anything moves.
+
+    From ``start`` (J,) rad, where the arm is, sampled every ``step`` s and at every point: each
+    sample inside the joint limits, no joint faster than ``max_velocity`` rad/s (the points'
+    velocities, the interpolation's, and the straight moves between samples), and the straight
+    joint-space moves between samples clear of collision (``check_path(a, b)`` gives (ok, why);
+    None: no collision model).
+
+    Raises
+    ------
+    TrajectoryRefused
+        INVALID_GOAL, saying which point (or time) and joint fails and by how much.
+
+    """
+    start = np.asarray(start, dtype=float)
+    limit = max_velocity * (1 + SPEED_SLACK)
+    t = trajectory.dense_times(step)
+    pos, vel, _ = trajectory.sample(t)
+    pos = np.concatenate([start[None], pos])  # the move from where the arm is, first
+    t = np.concatenate([[0.0], t])
+    points = trajectory.times
+    for k, (q, when) in enumerate(zip(pos, t)):
+        outside = (q < JOINT_LOWER) | (q > JOINT_UPPER)
+        if np.any(outside):
+            j = int(np.flatnonzero(outside)[0])
+            raise TrajectoryRefused(INVALID_GOAL, f'{names[j]} at {q[j]:.4f} rad at t = '
+                                    f'{when:.3f} s, outside its limits [{JOINT_LOWER[j]:.4f}, '
+                                    f'{JOINT_UPPER[j]:.4f}]')
+    moves = np.abs(np.diff(pos, axis=0))
+    dt = np.diff(t)
+    over = moves > limit * np.maximum(dt, step)[:, None]  # a jump covers one driver cycle
+    fast = np.abs(trajectory.v) > limit
+    for bad, what in ((over, 'the move'), (fast, 'the velocity'),
+                      (np.abs(vel) > limit, 'the interpolated velocity')):
+        if np.any(bad):
+            k, j = (int(x[0]) for x in np.nonzero(bad))
+            when = t[k + 1] if bad is over else points[k] if bad is fast else t[k + 1]
+            where = 'from where the arm is' if bad is over and k == 0 else f'at t = {when:.3f} s'
+            raise TrajectoryRefused(INVALID_GOAL, f'{what} of {names[j]} {where} is over '
+                                    f'max_velocity {max_velocity:g} rad/s')
+    if check_path is None:
+        return
+    for k in range(len(pos) - 1):
+        if np.any(pos[k] != pos[k + 1]):
+            ok, why = check_path(pos[k], pos[k + 1])
+            if not ok:
+                raise TrajectoryRefused(INVALID_GOAL, f'in collision at t = {t[k + 1]:.3f} s: '
+                                        f'{why}')
+
+
+@dataclass
+class Step:
+    """One cycle of a running goal: what the arm should do and whether the goal ended."""
+
+    desired: tuple[np.ndarray, np.ndarray, np.ndarray]  # positions, velocities, accelerations
+    error: tuple[np.ndarray, np.ndarray]  # desired - actual: positions, velocities
+    index: int  # the point the arm heads for (the goal's numbering)
+    code: int | None = None  # None while running, else the result's error_code
+    message: str = ''
+
+
+class TrajectoryRun:
+    """
+    A goal being followed: desired states, tolerance checks and its end.
+
+    ``update(t, positions, velocities)`` with ``t`` s since the goal's start and the arm's
+    reading. Before the last point's time: the path tolerance (PATH_TOLERANCE_VIOLATED).
+    From then: SUCCESSFUL once within the goal tolerance, GOAL_TOLERANCE_VIOLATED when
+    ``goal_time`` s have passed without (never, if goal_time is 0).
+    """
+
+    def __init__(self, trajectory: Trajectory, tolerance: Tolerances, names: Sequence[str]):
+        self.trajectory, self.tolerance, self.names = trajectory, tolerance, list(names)
+        self.last = len(trajectory.times) - 1 - trajectory.prepended  # the goal's last point
+
+    def update(self, t: float, positions, velocities) -> Step:
+        """Give the cycle at ``t`` s with the arm at ``positions`` (rad), ``velocities``."""
+        traj = self.trajectory
+        pos, vel, acc = (x[0] for x in traj.sample([t]))
+        actual = (np.asarray(positions, float), np.asarray(velocities, float))
+        error = (pos - actual[0], vel - actual[1])
+        index = int(np.clip(traj.segment([t])[0] + 1 - traj.prepended, 0, self.last))
+        step = Step((pos, vel, acc), error, index)
+        if t < traj.duration:
+            why = self._violation(self.tolerance.path, error)
+            if why:
+                step.code, step.message = PATH_TOLERANCE_VIOLATED, f'path tolerance: {why}'
+            return step
+        why = self._violation(self.tolerance.goal, error)
+        if not why:
+            step.code = SUCCESSFUL
+        elif self.tolerance.goal_time and t - traj.duration > self.tolerance.goal_time:
+            step.code = GOAL_TOLERANCE_VIOLATED
+            step.message = (f'goal tolerance {self.tolerance.goal_time:g} s after the end: '
+                            f'{why}')
+        return step
+
+    def _violation(self, tolerance: np.ndarray, error) -> str:
+        for k, (what, unit) in enumerate((('position', 'rad'), ('velocity', 'rad/s'))):
+            bad = (tolerance[k] > 0) & (np.abs(error[k]) > tolerance[k])
+            if np.any(bad):
+                j = int(np.flatnonzero(bad)[0])
+                return (f'{self.names[j]} {what} off by {abs(error[k][j]):.4f} {unit} '
+                        f'(tolerance {tolerance[k][j]:g})')
+        return ''
