@@ -8,9 +8,19 @@ anything moves (limits, speed from where the arm is, collision) and the toleranc
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
 from ik_net_ros.hardware.trajectory_goal import (
-    check_motion, GOAL_TOLERANCE_VIOLATED, INVALID_GOAL, INVALID_JOINTS, joint_order,
-    PATH_TOLERANCE_VIOLATED, SUCCESSFUL, Tolerances, tolerances, Trajectory, TrajectoryRefused,
-    TrajectoryRun)
+    check_motion,
+    GOAL_TOLERANCE_VIOLATED,
+    INVALID_GOAL,
+    INVALID_JOINTS,
+    joint_order,
+    PATH_TOLERANCE_VIOLATED,
+    SUCCESSFUL,
+    Tolerances,
+    tolerances,
+    Trajectory,
+    TrajectoryRefused,
+    TrajectoryRun,
+)
 from ik_net_ros.kinematics import HOME_POSE, JOINT_LOWER, JOINT_NAMES, JOINT_UPPER
 from ik_net_ros.kinematics.collision import CollisionModel
 import numpy as np

@@ -246,7 +246,7 @@ def check_motion(trajectory: Trajectory, start, max_velocity: float, step: float
     pos = np.concatenate([start[None], pos])  # the move from where the arm is, first
     t = np.concatenate([[0.0], t])
     points = trajectory.times
-    for k, (q, when) in enumerate(zip(pos, t)):
+    for q, when in zip(pos, t):
         outside = (q < JOINT_LOWER) | (q > JOINT_UPPER)
         if np.any(outside):
             j = int(np.flatnonzero(outside)[0])
