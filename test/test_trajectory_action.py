@@ -1,5 +1,5 @@
 """
-The driver's FollowJointTrajectory action, as ros2_controllers' JointTrajectoryController serves it.
+The driver's FollowJointTrajectory action, as ros2_controllers' JointTrajectoryController has it.
 
 End to end over DDS where control_msgs is importable (generated from test/interfaces/control_msgs
 otherwise, control_msgs_build.py): a 20-point goal followed within its tolerances, unsafe or
@@ -15,8 +15,13 @@ import sys
 
 from control_msgs_build import control_msgs_environment
 from ik_net_ros.hardware.trajectory_goal import (
-    GOAL_TOLERANCE_VIOLATED, INVALID_GOAL, INVALID_JOINTS, OLD_HEADER_TIMESTAMP,
-    PATH_TOLERANCE_VIOLATED, SUCCESSFUL)
+    GOAL_TOLERANCE_VIOLATED,
+    INVALID_GOAL,
+    INVALID_JOINTS,
+    OLD_HEADER_TIMESTAMP,
+    PATH_TOLERANCE_VIOLATED,
+    SUCCESSFUL,
+)
 import pytest
 
 HERE = Path(__file__).resolve().parent
@@ -53,6 +58,7 @@ def test_the_driver_follows_joint_trajectories_as_jtc(control_msgs_env, backend)
         assert refused['status'] == ABORTED and refused['code'] == code, (name, refused)
         assert words[name] in refused['why'], (name, refused)
     assert out['refused_moved'] < 1e-6
+    assert out['refused_while_running']['code'] == INVALID_GOAL and out['still_running']
     # a new goal preempts the running one (canceled, as JTC does); the new one is followed
     assert out['preempted']['status'] == CANCELED and out['preempted']['code'] == INVALID_GOAL
     assert out['preempting']['status'] == SUCCEEDED and out['preempting_end'] <= 0.02

@@ -130,14 +130,14 @@ def test_a_point_in_collision_or_a_path_through_the_table_refuses_the_goal():
     for points in ([clear, in_table, clear], [in_table]):
         with pytest.raises(TrajectoryRefused, match='collision') as e:
             check_motion(Trajectory(home, [2.0, 4.0, 6.0][:len(points)], points), home, 4.8,
-                         0.01, MODEL.check_path, JOINT_NAMES)
+                         0.01, MODEL, JOINT_NAMES)
         assert e.value.code == INVALID_GOAL
-    check_motion(Trajectory(home, [2.0], [clear]), home, 4.8, 0.01, MODEL.check_path,
+    check_motion(Trajectory(home, [2.0], [clear]), home, 4.8, 0.01, MODEL,
                  JOINT_NAMES)
 
 
 def test_a_first_point_at_time_zero_must_be_where_the_arm_is():
-    """MoveIt's first point is the present state: a jump of more than one cycle is refused."""
+    """At time 0 (as MoveIt sends the present state) a jump of more than one cycle is refused."""
     home = np.array(HOME_POSE)
     near = home + 0.01
     check_motion(Trajectory(home, [0.0, 1.0], [near, home + 0.2]), home, 4.8, 0.01, None,

@@ -98,7 +98,7 @@ def main(backend: str) -> None:
                    goal_time_tolerance=duration(2.0))
     out['twenty'] = finish(send(goal, lambda m: feedback.append(m.feedback)))
     out['feedback'] = len(feedback)
-    out['feedback_names'] = sorted(set(tuple(f.joint_names) for f in feedback))
+    out['feedback_names'] = sorted({tuple(f.joint_names) for f in feedback})
     out['feedback_error'] = max(float(np.abs(np.array(f.desired.positions) -
                                              np.array(f.actual.positions)
                                              - np.array(f.error.positions)).max())
@@ -125,6 +125,11 @@ def main(backend: str) -> None:
     # preemption: a new goal while one runs
     first = send(goal_of([3.0], [HOME_POSE]))
     assert spin_until(lambda: np.abs(arm() - here).max() > 0.05)
+    # a refused goal leaves the running one alone (checked whole before it preempts)
+    out['refused_while_running'] = finish(send(refusals['collision']))
+    running = driver.trajectory_action.current
+    out['still_running'] = running is not None and bytes(running[1].goal_id.uuid) == \
+        bytes(first.goal_id.uuid)
     second = send(goal_of([1.0, 2.0], [CLEAR, here]))
     out['preempted'], out['preempting'] = finish(first), finish(second)
     out['preempting_end'] = float(np.abs(arm() - here).max())

@@ -12,10 +12,11 @@ and a goal that fails anywhere is refused whole (:class:`TrajectoryRefused`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ik_net_ros.kinematics import JOINT_LOWER, JOINT_UPPER
+from ik_net_ros.kinematics.collision import CollisionModel
 import numpy as np
 
 __all__ = ['SUCCESSFUL', 'INVALID_GOAL', 'INVALID_JOINTS', 'OLD_HEADER_TIMESTAMP',
@@ -222,16 +223,15 @@ class Trajectory:
 
 
 def check_motion(trajectory: Trajectory, start, max_velocity: float, step: float,
-                 check_path: Callable[[np.ndarray, np.ndarray], tuple[bool, str]] | None,
-                 names: Sequence[str]) -> None:
+                 collision: CollisionModel | None, names: Sequence[str]) -> None:
     """
     Check the whole interpolated path before anything moves.
 
     From ``start`` (J,) rad, where the arm is, sampled every ``step`` s and at every point: each
     sample inside the joint limits, no joint faster than ``max_velocity`` rad/s (the points'
     velocities, the interpolation's, and the straight moves between samples), and the straight
-    joint-space moves between samples clear of collision (``check_path(a, b)`` gives (ok, why);
-    None: no collision model).
+    joint-space moves between samples clear of ``collision`` (its ``check_path`` rule: a start
+    in collision may only get out; None: no collision model).
 
     Raises
     ------
@@ -265,14 +265,19 @@ def check_motion(trajectory: Trajectory, start, max_velocity: float, step: float
             where = 'from where the arm is' if bad is over and k == 0 else f'at t = {when:.3f} s'
             raise TrajectoryRefused(INVALID_GOAL, f'{what} of {names[j]} {where} is over '
                                     f'max_velocity {max_velocity:g} rad/s')
-    if check_path is None:
+    if collision is None:
         return
-    for k in range(len(pos) - 1):
-        if np.any(pos[k] != pos[k + 1]):
-            ok, why = check_path(pos[k], pos[k + 1])
-            if not ok:
-                raise TrajectoryRefused(INVALID_GOAL, f'in collision at t = {t[k + 1]:.3f} s: '
-                                        f'{why}')
+    moves = [k for k in range(len(pos) - 1) if np.any(pos[k] != pos[k + 1])]
+    if not moves:
+        return
+    path = np.concatenate([collision.path_points(pos[k], pos[k + 1]) for k in moves])
+    if np.all(collision.check(path).clear):
+        return  # all clear at once: the common case, one vectorised check
+    for k in moves:  # which move fails, and why (a start in collision may only get out)
+        ok, why = collision.check_path(pos[k], pos[k + 1])
+        if not ok:
+            raise TrajectoryRefused(INVALID_GOAL, f'in collision at t = {t[k + 1]:.3f} s: '
+                                    f'{why}')
 
 
 @dataclass

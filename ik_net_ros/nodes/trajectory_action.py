@@ -36,12 +36,9 @@ from rclpy.action.server import GoalEvent
 from rclpy.task import Future
 from rclpy.time import Time
 
-__all__ = ['make_trajectory_action', 'TrajectoryAction', 'ACTION_NAME', 'DEFAULT_GOAL_TOLERANCE',
-           'DEFAULT_GOAL_TIME']
+__all__ = ['make_trajectory_action', 'TrajectoryAction', 'ACTION_NAME']
 
 ACTION_NAME = 'arm_controller/follow_joint_trajectory'
-DEFAULT_GOAL_TOLERANCE = 0.02  # rad per joint at the end, where a goal does not say
-DEFAULT_GOAL_TIME = 1.0  # s after the end to be within it (JTC's 0 would wait for ever)
 STAMP_SLACK = 0.5  # s a header stamp may lie in the past (transport, clocks): started now
 PREEMPTED = 'Current goal cancelled due to new incoming action.'  # JTC's words
 
@@ -63,8 +60,8 @@ class TrajectoryAction:
         names = driver.joint_names
         zeros = np.zeros((2, len(names)))
         goal = zeros.copy()
-        goal[0] = DEFAULT_GOAL_TOLERANCE
-        self.defaults = Tolerances(zeros, goal, DEFAULT_GOAL_TIME)
+        goal[0] = driver.get_parameter('trajectory_goal_tolerance').value
+        self.defaults = Tolerances(zeros, goal, driver.get_parameter('trajectory_goal_time').value)
         self.reading: tuple[np.ndarray, np.ndarray] | None = None
         self.current = None  # (TrajectoryRun, handle, Future of (code, message), start Time)
         self.server = ActionServer(driver, action_type, ACTION_NAME, self.on_execute,
@@ -121,10 +118,8 @@ class TrajectoryAction:
                                 np.zeros((0, len(names))), table('velocities'),
                                 table('accelerations'))
         backend = self.driver.backend
-        collision = backend.collision
         check_motion(trajectory, start, backend.motion.max_velocity,
-                     min(self.driver.period, 0.01),
-                     None if collision is None else collision.check_path, names)
+                     min(self.driver.period, 0.01), backend.collision, names)
         tol = tolerances(names, [(t.name, t.position, t.velocity, t.acceleration)
                                  for t in goal.path_tolerance],
                          [(t.name, t.position, t.velocity, t.acceleration)
