@@ -34,11 +34,16 @@ def control_msgs_env(request, tmp_path_factory):
 
 
 @pytest.mark.ros
-@pytest.mark.parametrize('backend', ['sim', 'emulated'])
-def test_the_driver_follows_joint_trajectories_as_jtc(control_msgs_env, backend):
+@pytest.mark.parametrize('backend, executor', [('sim', 'single'), ('sim', 'events'),
+                                               ('emulated', 'single')])
+def test_the_driver_follows_joint_trajectories_as_jtc(control_msgs_env, backend, executor):
+    from ik_net_ros.nodes.runner import events_executor_class
+    if executor == 'events' and events_executor_class() is None:
+        pytest.skip('this rclpy has no EventsExecutor')
     env = dict(control_msgs_env)
     env['PYTHONPATH'] = os.pathsep.join([str(HERE), env.get('PYTHONPATH', '')])
-    proc = subprocess.run([sys.executable, str(HERE / 'trajectory_action_probe.py'), backend],
+    proc = subprocess.run([sys.executable, str(HERE / 'trajectory_action_probe.py'), backend,
+                           executor],
                           env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])

@@ -30,7 +30,7 @@ def duration(seconds: float) -> Duration:
     return Duration(sec=int(seconds), nanosec=int(round((seconds % 1) * 1e9)))
 
 
-def main(backend: str) -> None:
+def main(backend: str, executor_choice: str) -> None:
     rclpy.init()
     params = [Parameter('backend', value=backend), Parameter('home', value=list(HOME_POSE))]
     driver = DriverNode(parameter_overrides=params)
@@ -39,7 +39,7 @@ def main(backend: str) -> None:
                           'arm_controller/follow_joint_trajectory')
     states = []
     client_node.create_subscription(JointState, 'joint_states', states.append, 10)
-    executor = make_executor('single')
+    executor = make_executor(executor_choice)
     executor.add_node(driver)
     executor.add_node(client_node)
     out = {}
@@ -174,4 +174,4 @@ def main(backend: str) -> None:
 
 
 if __name__ == '__main__':
-    main(sys.argv[1])
+    main(sys.argv[1], sys.argv[2])
