@@ -63,7 +63,7 @@ class TrajectoryAction:
         goal[0] = driver.get_parameter('trajectory_goal_tolerance').value
         self.defaults = Tolerances(zeros, goal, driver.get_parameter('trajectory_goal_time').value)
         self.reading: tuple[np.ndarray, np.ndarray] | None = None
-        self.current = None  # (TrajectoryRun, handle, Future of (code, message), start Time)
+        self.current = None  # (TrajectoryRun, handle, Future of (code, why), start Time)
         self.server = ActionServer(driver, action_type, ACTION_NAME, self.on_execute,
                                    goal_callback=self.on_goal,
                                    cancel_callback=lambda handle: CancelResponse.ACCEPT)
@@ -149,21 +149,23 @@ class TrajectoryAction:
             handle.abort()
             return result
         if self.current is not None:  # preempted, canceled as JTC does
-            self.current[2].set_result((None, PREEMPTED))
+            self.current[2].set_result((INVALID_GOAL, PREEMPTED))
         done = Future()
         self.current = (run, handle, done, start_time)
         code, message = await done
         if self.current is not None and self.current[2] is done:
             self.current = None
-        result.error_code = INVALID_GOAL if code is None else code
-        result.error_string = message
-        if code == SUCCESSFUL:
+        result.error_code, result.error_string = code, message
+        if handle.is_cancel_requested:
+            handle.canceled()
+        elif message == PREEMPTED:
+            try:  # executing -> canceling -> canceled: rclpy has no public call for it
+                handle._update_state(GoalEvent.CANCEL_GOAL)
+                handle.canceled()
+            except (AttributeError, RuntimeError):  # an rclpy without it: aborted, same result
+                handle.abort()
+        elif code == SUCCESSFUL:
             handle.succeed()
-        elif handle.is_cancel_requested:
-            handle.canceled()
-        elif code is None and message == PREEMPTED:  # executing -> canceling -> canceled
-            handle._update_state(GoalEvent.CANCEL_GOAL)
-            handle.canceled()
         else:
             self.driver.get_logger().warning(f'FollowJointTrajectory goal aborted: {message}')
             handle.abort()
@@ -182,7 +184,7 @@ class TrajectoryAction:
         run, handle, done, start_time = self.current
         if handle.is_cancel_requested:
             self._hold()
-            done.set_result((None, 'canceled: the arm holds where it is'))
+            done.set_result((SUCCESSFUL, 'canceled: the arm holds where it is'))
             return
         now = self.driver.get_clock().now()
         t = (now - start_time).nanoseconds * 1e-9
