@@ -49,15 +49,16 @@ def test_the_driver_follows_joint_trajectories_as_jtc(control_msgs_env, backend,
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     # 20 points, joints in another order, followed with feedback; the arm ends at the last point
     assert out['twenty']['status'] == SUCCEEDED and out['twenty']['code'] == SUCCESSFUL
+    assert out['twenty']['why'] == 'Goal successfully reached!'
     assert out['feedback'] > 20 and out['feedback_error'] < 1e-9
     assert out['feedback_names'] == [['joint1', 'joint2', 'joint3', 'joint4']]
     assert max(abs(e) for e in out['twenty_end']) <= 0.01
     # refused whole, with the code and why; nothing moved
     codes = {'collision': INVALID_GOAL, 'speed': INVALID_GOAL, 'limits': INVALID_GOAL,
              'missing': INVALID_JOINTS, 'unknown': INVALID_JOINTS,
-             'old_stamp': OLD_HEADER_TIMESTAMP}
+             'old_stamp': OLD_HEADER_TIMESTAMP, 'effort': INVALID_GOAL}
     words = {'collision': 'collision', 'speed': 'max_velocity', 'limits': 'limits',
-             'missing': 'missing', 'unknown': 'unknown', 'old_stamp': 'old'}
+             'missing': 'missing', 'unknown': 'unknown', 'old_stamp': 'old', 'effort': 'effort'}
     for name, code in codes.items():
         refused = out['refused'][name]
         assert refused['status'] == ABORTED and refused['code'] == code, (name, refused)
@@ -73,4 +74,7 @@ def test_the_driver_follows_joint_trajectories_as_jtc(control_msgs_env, backend,
     assert out['late']['status'] == ABORTED and out['late']['code'] == GOAL_TOLERANCE_VIOLATED
     assert out['behind']['status'] == ABORTED
     assert out['behind']['code'] == PATH_TOLERANCE_VIOLATED
+    # deactivating cancels the running goal (JTC's words), then goals are rejected
+    assert out['deactivated']['status'] == CANCELED
+    assert out['deactivated']['why'] == 'Current goal cancelled during deactivate transition.'
     assert out['inactive'] == {'accepted': False}

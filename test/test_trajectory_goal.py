@@ -47,6 +47,7 @@ def trajectories(draw, carry=None, inside=1.0):
     if carry != 'positions':
         velocities = np.array(draw(st.lists(st.floats(-1.0, 1.0), min_size=n * J,
                                             max_size=n * J))).reshape(n, J)
+        velocities[-1] = 0.0  # at rest at the end, as JTC requires
     if carry == 'accelerations':
         accelerations = np.array(draw(st.lists(st.floats(-3.0, 3.0), min_size=n * J,
                                                max_size=n * J))).reshape(n, J)
@@ -136,8 +137,12 @@ def test_a_point_in_collision_or_a_path_through_the_table_refuses_the_goal():
                  JOINT_NAMES)
 
 
-def test_a_first_point_at_time_zero_must_be_where_the_arm_is():
-    """At time 0 (as MoveIt sends the present state) a jump of more than one cycle is refused."""
+def test_a_first_point_at_time_zero_must_be_where_the_arm_is_and_the_last_at_rest():
+    """
+    At time 0 (as MoveIt sends the present state) a jump of more than one cycle is refused.
+
+    A last point still moving is refused (JTC's allow_nonzero_velocity_at_trajectory_end).
+    """
     home = np.array(HOME_POSE)
     near = home + 0.01
     check_motion(Trajectory(home, [0.0, 1.0], [near, home + 0.2]), home, 4.8, 0.01, None,
@@ -145,6 +150,11 @@ def test_a_first_point_at_time_zero_must_be_where_the_arm_is():
     with pytest.raises(TrajectoryRefused, match='from where the arm is'):
         check_motion(Trajectory(home, [0.0, 1.0], [home + 0.2, home + 0.3]), home, 4.8, 0.01,
                      None, JOINT_NAMES)
+    moving = np.zeros((2, J))
+    moving[-1, -1] = 0.01
+    with pytest.raises(TrajectoryRefused, match=f'last point: {JOINT_NAMES[-1]}'):
+        check_motion(Trajectory(home, [1.0, 2.0], [home + 0.1, home + 0.2], moving), home,
+                     4.8, 0.01, None, JOINT_NAMES)
     for times in ([1.0, 1.0], [-0.5, 1.0], [2.0, 1.0], []):
         with pytest.raises(TrajectoryRefused) as e:
             Trajectory(home, times, [home] * len(times))
@@ -198,7 +208,9 @@ def test_a_run_ends_by_its_tolerances():
     assert step.code is None and np.allclose(step.desired[0], home + 0.15) and step.index == 0
     step = run.update(0.5, home + 0.05, zero)  # 0.1 behind
     assert step.code == PATH_TOLERANCE_VIOLATED and JOINT_NAMES[0] in step.message
+    assert step.message.startswith('Aborted due to path tolerance violation')
     assert run.update(1.2, goal - 0.02, zero).code is None  # late, within goal_time: waits
     assert run.update(1.2, goal - 0.005, zero).code == SUCCESSFUL
     step = run.update(1.6, goal - 0.02, zero)
-    assert step.code == GOAL_TOLERANCE_VIOLATED and 'goal tolerance' in step.message
+    assert step.code == GOAL_TOLERANCE_VIOLATED
+    assert step.message.startswith('Aborted due to goal_time_tolerance exceeding by 0.100 s')

@@ -115,7 +115,9 @@ def main(backend: str, executor_choice: str) -> None:
         'missing': goal_of([1.0], [mid[:-1]], JOINT_NAMES[:-1]),
         'unknown': goal_of([1.0], [list(mid) + [0.0]], list(JOINT_NAMES) + ['joint9']),
         'old_stamp': goal_of([1.0], [mid]),
+        'effort': goal_of([1.0], [mid]),
     }
+    refusals['effort'].trajectory.points[0].effort = [1.0] * len(JOINT_NAMES)
     stamp = driver.get_clock().now().to_msg()
     stamp.sec -= 10
     refusals['old_stamp'].trajectory.header.stamp = stamp
@@ -163,7 +165,11 @@ def main(backend: str, executor_choice: str) -> None:
     out['behind'] = finish(behind)
     driver.set_parameters([fast])
 
+    here = arm()
+    running = send(goal_of([3.0], [far]))
+    assert spin_until(lambda: np.abs(arm() - here).max() > 0.05)
     driver.trigger_deactivate()
+    out['deactivated'] = finish(running)
     out['inactive'] = finish(send(goal_of([1.0], [HOME_POSE])))
     driver.shutdown()
     print(json.dumps(out))

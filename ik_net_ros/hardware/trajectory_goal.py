@@ -28,6 +28,7 @@ __all__ = ['SUCCESSFUL', 'INVALID_GOAL', 'INVALID_JOINTS', 'OLD_HEADER_TIMESTAMP
 SUCCESSFUL, INVALID_GOAL, INVALID_JOINTS, OLD_HEADER_TIMESTAMP = 0, -1, -2, -3
 PATH_TOLERANCE_VIOLATED, GOAL_TOLERANCE_VIOLATED = -4, -5
 SPEED_SLACK = 1e-6  # relative: a path planned at exactly max_velocity passes after rounding
+STOPPED = float(np.finfo(np.float32).eps)  # rad/s: JTC's "zero" velocity at the last point
 
 
 class TrajectoryRefused(ValueError):
@@ -227,8 +228,9 @@ def check_motion(trajectory: Trajectory, start, max_velocity: float, step: float
     """
     Check the whole interpolated path before anything moves.
 
-    From ``start`` (J,) rad, where the arm is, sampled every ``step`` s and at every point: each
-    sample inside the joint limits, no joint faster than ``max_velocity`` rad/s (the points'
+    The last point at rest (velocity 0, as JTC requires by default). From ``start`` (J,) rad,
+    where the arm is, sampled every ``step`` s and at every point: each sample inside the joint
+    limits, no joint faster than ``max_velocity`` rad/s (the points'
     velocities, the interpolation's, and the straight moves between samples), and the straight
     joint-space moves between samples clear of ``collision`` (its ``check_path`` rule: a start
     in collision may only get out; None: no collision model).
@@ -240,6 +242,11 @@ def check_motion(trajectory: Trajectory, start, max_velocity: float, step: float
 
     """
     start = np.asarray(start, dtype=float)
+    moving = np.flatnonzero(np.abs(trajectory.v[-1]) > STOPPED)
+    if moving.size:  # JTC's allow_nonzero_velocity_at_trajectory_end: false
+        j = int(moving[0])
+        raise TrajectoryRefused(INVALID_GOAL, f'the last point: {names[j]} at '
+                                f'{trajectory.v[-1][j]:g} rad/s, not 0 (the arm stops there)')
     limit = max_velocity * (1 + SPEED_SLACK)
     t = trajectory.dense_times(step)
     pos, vel, _ = trajectory.sample(t)
@@ -316,15 +323,16 @@ class TrajectoryRun:
         if t < traj.duration:
             why = self._violation(self.tolerance.path, error)
             if why:
-                step.code, step.message = PATH_TOLERANCE_VIOLATED, f'path tolerance: {why}'
+                step.code = PATH_TOLERANCE_VIOLATED
+                step.message = f'Aborted due to path tolerance violation: {why}'
             return step
         why = self._violation(self.tolerance.goal, error)
         if not why:
-            step.code = SUCCESSFUL
+            step.code, step.message = SUCCESSFUL, 'Goal successfully reached!'  # JTC's words
         elif self.tolerance.goal_time and t - traj.duration > self.tolerance.goal_time:
             step.code = GOAL_TOLERANCE_VIOLATED
-            step.message = (f'goal tolerance {self.tolerance.goal_time:g} s after the end: '
-                            f'{why}')
+            step.message = (f'Aborted due to goal_time_tolerance exceeding by '
+                            f'{t - traj.duration - self.tolerance.goal_time:.3f} seconds: {why}')
         return step
 
     def _violation(self, tolerance: np.ndarray, error) -> str:

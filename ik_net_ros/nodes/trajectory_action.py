@@ -41,6 +41,7 @@ __all__ = ['make_trajectory_action', 'TrajectoryAction', 'ACTION_NAME']
 ACTION_NAME = 'arm_controller/follow_joint_trajectory'
 STAMP_SLACK = 0.5  # s a header stamp may lie in the past (transport, clocks): started now
 PREEMPTED = 'Current goal cancelled due to new incoming action.'  # JTC's words
+DEACTIVATED = 'Current goal cancelled during deactivate transition.'
 
 
 def make_trajectory_action(driver):
@@ -98,6 +99,9 @@ class TrajectoryAction:
         points = traj.points
         width = len(traj.joint_names)
         for i, p in enumerate(points):
+            if len(p.effort):
+                raise TrajectoryRefused(INVALID_GOAL, f'point {i}: trajectories with effort '
+                                        'are not supported (position-controlled arm)')
             if len(p.positions) != width or len(p.velocities) not in (0, width) or \
                     len(p.accelerations) not in (0, width):
                 raise TrajectoryRefused(INVALID_GOAL, f'point {i}: {len(p.positions)} positions,'
@@ -158,7 +162,7 @@ class TrajectoryAction:
         result.error_code, result.error_string = code, message
         if handle.is_cancel_requested:
             handle.canceled()
-        elif message == PREEMPTED:
+        elif message in (PREEMPTED, DEACTIVATED):
             try:  # executing -> canceling -> canceled: rclpy has no public call for it
                 handle._update_state(GoalEvent.CANCEL_GOAL)
                 handle.canceled()
@@ -224,8 +228,8 @@ class TrajectoryAction:
                 self.driver.get_logger().error(f'holding the arm failed: {e}')
 
     def stop(self) -> None:
-        """Abort the running goal: the arm is going away (deactivate, cleanup)."""
+        """Cancel the running goal, as JTC on deactivate: the arm is going away."""
         self.reading = None
         if self.current is not None:
-            self.current[2].set_result((INVALID_GOAL, 'the driver stopped (inactive)'))
+            self.current[2].set_result((INVALID_GOAL, DEACTIVATED))
             self.current = None
