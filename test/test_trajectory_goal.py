@@ -123,6 +123,21 @@ def test_a_point_outside_the_limits_refuses_the_goal(goal, which, joint, above):
     assert e.value.code == INVALID_GOAL
 
 
+@SETTINGS
+@given(st.integers(0, J - 1), st.booleans(), st.floats(1e-6, 0.01), st.floats(0.0, 1.0))
+def test_an_arm_found_outside_a_limit_may_only_come_in(joint, above, beyond, share):
+    start = np.array(HOME_POSE)
+    start[joint] = JOINT_UPPER[joint] + beyond if above else JOINT_LOWER[joint] - beyond
+    inward = start.copy()
+    inward[joint] = start[joint] + (-1 if above else 1) * share * 0.2
+    check_motion(Trajectory(start, [0.0, 1.0], [start, inward]), start, 4.8, 0.01, None,
+                 JOINT_NAMES)
+    outward = start.copy()
+    outward[joint] = start[joint] + (1 if above else -1) * (1e-4 + share * 0.1)
+    with pytest.raises(TrajectoryRefused, match='outside its limits'):
+        check_motion(Trajectory(start, [1.0], [outward]), start, 4.8, 0.01, None, JOINT_NAMES)
+
+
 def test_a_point_in_collision_or_a_path_through_the_table_refuses_the_goal():
     home = np.array(HOME_POSE)
     in_table = np.array([0.0, 1.2, 0.3, 0.3])

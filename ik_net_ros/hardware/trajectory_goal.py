@@ -230,7 +230,7 @@ def check_motion(trajectory: Trajectory, start, max_velocity: float, step: float
 
     The last point at rest (velocity 0, as JTC requires by default). From ``start`` (J,) rad,
     where the arm is, sampled every ``step`` s and at every point: each sample inside the joint
-    limits, no joint faster than ``max_velocity`` rad/s (the points'
+    limits (or no farther outside than ``start``), no joint faster than ``max_velocity`` rad/s (the points'
     velocities, the interpolation's, and the straight moves between samples), and the straight
     joint-space moves between samples clear of ``collision`` (its ``check_path`` rule: a start
     in collision may only get out; None: no collision model).
@@ -253,8 +253,10 @@ def check_motion(trajectory: Trajectory, start, max_velocity: float, step: float
     pos = np.concatenate([start[None], pos])  # the move from where the arm is, first
     t = np.concatenate([[0.0], t])
     points = trajectory.times
+    # an arm found a hair outside a limit (a servo's noise, moved by hand) may only come in
+    low, high = np.minimum(JOINT_LOWER, start), np.maximum(JOINT_UPPER, start)
     for q, when in zip(pos, t):
-        outside = (q < JOINT_LOWER) | (q > JOINT_UPPER)
+        outside = (q < low) | (q > high)
         if np.any(outside):
             j = int(np.flatnonzero(outside)[0])
             raise TrajectoryRefused(INVALID_GOAL, f'{names[j]} at {q[j]:.4f} rad at t = '
