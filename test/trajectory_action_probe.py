@@ -110,8 +110,8 @@ def main(backend: str, executor_choice: str) -> None:
     mid = (here + HOME_POSE) / 2
     refusals = {
         'collision': goal_of([1.0, 2.0, 3.0], [mid, IN_TABLE, HOME_POSE]),
-        'speed': goal_of([0.1, 2.0], [here + [0.6, 0, 0, 0], HOME_POSE]),
-        'limits': goal_of([1.0, 2.0], [mid, here + [0, 0, 0, 3.0]]),
+        'speed': goal_of([0.1, 2.0], [here + 0.6 * np.eye(len(JOINT_NAMES))[0], HOME_POSE]),
+        'limits': goal_of([1.0, 2.0], [mid, here + 3.0 * np.eye(len(JOINT_NAMES))[-1]]),
         'missing': goal_of([1.0], [mid[:-1]], JOINT_NAMES[:-1]),
         'unknown': goal_of([1.0], [list(mid) + [0.0]], list(JOINT_NAMES) + ['joint9']),
         'old_stamp': goal_of([1.0], [mid]),
