@@ -13,11 +13,15 @@ from ik_net_ros.hardware.trajectory_goal import (
     INVALID_GOAL,
     INVALID_JOINTS,
     joint_order,
+    OLD_HEADER_TIMESTAMP,
     PATH_TOLERANCE_VIOLATED,
+    STAMP_SLACK,
+    start_delay,
     SUCCESSFUL,
     Tolerances,
     tolerances,
     Trajectory,
+    trajectory_from_points,
     TrajectoryRefused,
     TrajectoryRun,
 )
@@ -229,3 +233,44 @@ def test_a_run_ends_by_its_tolerances():
     step = run.update(1.6, goal - 0.02, zero)
     assert step.code == GOAL_TOLERANCE_VIOLATED
     assert step.message.startswith('Aborted due to goal_time_tolerance exceeding by 0.100 s')
+
+
+@SETTINGS
+@given(trajectories(), st.permutations(range(J)), st.sampled_from(
+    ['ok', 'positions', 'velocities', 'accelerations', 'effort']))
+def test_points_are_taken_in_the_goals_joint_order_with_sizes_checked(goal, order, damage):
+    """A goal's points in any joint order make the arm-order trajectory; bad sizes refuse it."""
+    times, positions, velocities, accelerations = goal
+    order = list(order)
+    names = [JOINT_NAMES[i] for i in order]
+
+    def row(a, k):
+        return [] if a is None else a[k][order].tolist()
+
+    points = [[t, row(positions, k), row(velocities, k), row(accelerations, k), []]
+              for k, t in enumerate(times)]
+    if damage == 'ok':
+        made = trajectory_from_points(names, JOINT_NAMES, HOME_POSE, points)
+        direct = Trajectory(HOME_POSE, times, positions, velocities, accelerations)
+        t = np.linspace(-0.5, times[-1] + 0.5, 37)
+        for a, b in zip(made.sample(t), direct.sample(t)):
+            assert np.array_equal(a, b)
+        return
+    field = ['positions', 'velocities', 'accelerations', 'effort'].index(damage) + 1
+    points[-1][field] = [0.0] * (J + 1)
+    with pytest.raises(TrajectoryRefused, match=damage) as e:
+        trajectory_from_points(names, JOINT_NAMES, HOME_POSE, points)
+    assert e.value.code == INVALID_GOAL
+
+
+@SETTINGS
+@given(st.one_of(st.none(), st.floats(-100.0, 100.0)))
+def test_a_goal_starts_at_its_stamp_never_mid_way(late):
+    """Stamp 0: now; future: waits for it; just past: now; older: OLD_HEADER_TIMESTAMP."""
+    if late is not None and late > STAMP_SLACK:
+        with pytest.raises(TrajectoryRefused) as e:
+            start_delay(late)
+        assert e.value.code == OLD_HEADER_TIMESTAMP
+        return
+    delay = start_delay(late)
+    assert delay == (0.0 if late is None else max(0.0, -late))

@@ -20,28 +20,32 @@ from ik_net_ros.hardware.trajectory_goal import (
     check_motion,
     GOAL_TOLERANCE_VIOLATED,
     INVALID_GOAL,
-    joint_order,
-    OLD_HEADER_TIMESTAMP,
     PATH_TOLERANCE_VIOLATED,
+    start_delay,
     SUCCESSFUL,
     Tolerances,
     tolerances,
-    Trajectory,
+    trajectory_from_points,
     TrajectoryRefused,
     TrajectoryRun,
 )
 import numpy as np
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.action.server import GoalEvent
+from rclpy.duration import Duration
 from rclpy.task import Future
 from rclpy.time import Time
 
 __all__ = ['make_trajectory_action', 'TrajectoryAction', 'ACTION_NAME']
 
 ACTION_NAME = 'arm_controller/follow_joint_trajectory'
-STAMP_SLACK = 0.5  # s a header stamp may lie in the past (transport, clocks): started now
 PREEMPTED = 'Current goal cancelled due to new incoming action.'  # JTC's words
 DEACTIVATED = 'Current goal cancelled during deactivate transition.'
+
+
+def seconds(duration) -> float:
+    """Give a builtin_interfaces/Duration in s."""
+    return duration.sec + 1e-9 * duration.nanosec
 
 
 def make_trajectory_action(driver):
@@ -91,36 +95,19 @@ class TrajectoryAction:
         traj = goal.trajectory
         if not self.driver.active or self.reading is None:
             raise TrajectoryRefused(INVALID_GOAL, 'the driver is not active')
-        column = joint_order(traj.joint_names, names)
         if len(goal.multi_dof_trajectory.points) or len(goal.component_path_tolerance) or \
                 len(goal.component_goal_tolerance):
             raise TrajectoryRefused(INVALID_GOAL, 'multi-DOF trajectories and component '
                                     'tolerances are not for this arm (revolute joints only)')
-        points = traj.points
-        width = len(traj.joint_names)
-        for i, p in enumerate(points):
-            if len(p.effort):
-                raise TrajectoryRefused(INVALID_GOAL, f'point {i}: trajectories with effort '
-                                        'are not supported (position-controlled arm)')
-            if len(p.positions) != width or len(p.velocities) not in (0, width) or \
-                    len(p.accelerations) not in (0, width):
-                raise TrajectoryRefused(INVALID_GOAL, f'point {i}: {len(p.positions)} positions,'
-                                        f' {len(p.velocities)} velocities, '
-                                        f'{len(p.accelerations)} accelerations for {width} '
-                                        'joints (velocities and accelerations: all or none)')
-
-        def table(field):  # (N, J) in the arm's order, None unless every point carries it
-            rows = [getattr(p, field) for p in points]
-            if not rows or any(len(r) == 0 for r in rows):
-                return None
-            return np.array(rows, dtype=float)[:, column]
-
-        times = [p.time_from_start.sec + 1e-9 * p.time_from_start.nanosec for p in points]
-        positions = table('positions')
+        now = self.driver.get_clock().now()
+        stamp = Time.from_msg(traj.header.stamp, clock_type=now.clock_type)
+        late = None if stamp.nanoseconds == 0 else (now - stamp).nanoseconds * 1e-9
+        start_time = now + Duration(nanoseconds=int(start_delay(late) * 1e9))
         start = self.reading[0]
-        trajectory = Trajectory(start, times, positions if positions is not None else
-                                np.zeros((0, len(names))), table('velocities'),
-                                table('accelerations'))
+        trajectory = trajectory_from_points(
+            traj.joint_names, names, start,
+            [(seconds(p.time_from_start), p.positions, p.velocities, p.accelerations, p.effort)
+             for p in traj.points])
         backend = self.driver.backend
         check_motion(trajectory, start, backend.motion.max_velocity,
                      min(self.driver.period, 0.01), backend.collision, names)
@@ -128,19 +115,7 @@ class TrajectoryAction:
                                  for t in goal.path_tolerance],
                          [(t.name, t.position, t.velocity, t.acceleration)
                           for t in goal.goal_tolerance],
-                         goal.goal_time_tolerance.sec + 1e-9 * goal.goal_time_tolerance.nanosec,
-                         self.defaults)
-        now = self.driver.get_clock().now()
-        start_time = Time.from_msg(traj.header.stamp, clock_type=now.clock_type)
-        if start_time.nanoseconds == 0:
-            start_time = now
-        late = (now - start_time).nanoseconds * 1e-9
-        if late > STAMP_SLACK:
-            raise TrajectoryRefused(OLD_HEADER_TIMESTAMP, f'header.stamp is {late:.3f} s old: '
-                                    f'the trajectory would start mid-way (the arm is '
-                                    f'not where it says)')
-        if late > 0:
-            start_time = now
+                         seconds(goal.goal_time_tolerance), self.defaults)
         return TrajectoryRun(trajectory, tol, names), start_time
 
     async def on_execute(self, handle):
