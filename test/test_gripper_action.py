@@ -4,16 +4,16 @@ The GripperCommand action, as ROBOTIS's gripper_controller serves it.
 The decision core (reached, stalled) free of ROS, and the driver's action server end to end where
 control_msgs is importable. control_msgs is not on PyPI: where it is not installed, its
 GripperCommand is generated from test/interfaces/control_msgs with the rosidl generators
-(requirements-ros.txt).
+(requirements-ros.txt; control_msgs_build.py).
 """
 
 import json
 import os
 from pathlib import Path
-import shutil
 import subprocess
 import sys
 
+from control_msgs_build import control_msgs_environment
 from ik_net_ros.hardware.gripper_goal import GOAL_TOLERANCE, GripperGoal, STALL_TIMEOUT
 import pytest
 
@@ -58,36 +58,8 @@ def test_fingers_that_stop_short_stall_after_the_timeout():
 
 
 @pytest.fixture(scope='session')
-def control_msgs_env(tmp_path_factory):
-    """
-    Environment in which ``control_msgs.action`` imports.
-
-    The installed one, or one generated here with colcon and the rosidl generators.
-    """
-    try:
-        import control_msgs.action  # noqa: F401
-        return dict(os.environ)
-    except ImportError:
-        pass
-    colcon = shutil.which('colcon') or str(Path(sys.executable).parent / 'colcon')
-    prefix = str(Path(sys.prefix))
-    if not (Path(prefix) / 'share' / 'rosidl_default_generators').is_dir() or not \
-            (shutil.which('cmake') and (shutil.which('cc') or shutil.which('gcc'))):
-        pytest.skip('control_msgs is not installed, and the rosidl generators, cmake or a C '
-                    'compiler to generate it are not either')
-    base = tmp_path_factory.mktemp('control_msgs')
-    shutil.copytree(HERE / 'interfaces' / 'control_msgs', base / 'src' / 'control_msgs')
-    env = dict(os.environ, AMENT_PREFIX_PATH=prefix, CMAKE_PREFIX_PATH=prefix,
-               PATH=f'{Path(sys.executable).parent}{os.pathsep}{os.environ["PATH"]}')
-    result = subprocess.run([colcon, 'build', '--base-paths', 'src'], cwd=base, env=env,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    install = base / 'install' / 'control_msgs'
-    site = next((install / 'lib').glob('python3*/site-packages'))
-    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), str(HERE),
-                                                        os.environ.get('PYTHONPATH', '')]),
-                LD_LIBRARY_PATH=os.pathsep.join([str(install / 'lib'),
-                                                 os.environ.get('LD_LIBRARY_PATH', '')]))
+def control_msgs_env(request, tmp_path_factory):
+    return control_msgs_environment(request, tmp_path_factory)
 
 
 @pytest.mark.ros

@@ -25,6 +25,7 @@ from ik_net_ros.nodes.driver_params import backend_settings, PARAMETERS
 from ik_net_ros.nodes.gripper_action import make_gripper_action
 from ik_net_ros.nodes.params import check_changes, declare_parameters, prefixed
 from ik_net_ros.nodes.runner import run_node
+from ik_net_ros.nodes.trajectory_action import make_trajectory_action
 import numpy as np
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.lifecycle import LifecycleNode, State, TransitionCallbackReturn
@@ -67,6 +68,7 @@ class DriverNode(LifecycleNode):
         if self.gripper_action is None and value('gripper_id').value:
             self.get_logger().info('control_msgs is not installed: no GripperCommand action '
                                    '(gripper_command, Float64 m, still works)')
+        self.trajectory_action = make_trajectory_action(self)  # None without control_msgs
         self.add_on_set_parameters_callback(self.on_set_parameters)
         self.sub = self.create_subscription(JointState, 'joint_command', self.on_command, 10)
         # the fate of every joint_command (reliable, depth 10): its sender learns a refusal
@@ -126,6 +128,8 @@ class DriverNode(LifecycleNode):
         self.active = False
         if self.gripper_action is not None:
             self.gripper_action.stop()
+        if self.trajectory_action is not None:
+            self.trajectory_action.stop()
         try:
             self.backend.set_torque(False)
         except IkNetError as e:
@@ -151,6 +155,8 @@ class DriverNode(LifecycleNode):
         self.active = False
         if self.gripper_action is not None:
             self.gripper_action.stop()
+        if self.trajectory_action is not None:
+            self.trajectory_action.stop()
         if self.backend is not None:
             self.backend.close()
             self.backend = None
@@ -214,6 +220,8 @@ class DriverNode(LifecycleNode):
         velocities = list(reading.velocities)
         if self.gripper_action is not None:
             self.gripper_action.on_reading(reading.gripper)
+        if self.trajectory_action is not None and self.active:
+            self.trajectory_action.on_reading(reading.positions, reading.velocities)
         if reading.gripper is not None:  # the right finger mimics the left one
             names += list(self.gripper_names)
             positions += [reading.gripper, reading.gripper]

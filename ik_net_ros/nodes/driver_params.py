@@ -68,6 +68,16 @@ PARAMETERS = {
                                                    'its path', number_in(0.0, 1000.0,
                                                                          low_open=True),
                              'an acceleration in (0, 1000] rad/s^2', fixed=True),
+    'trajectory_goal_tolerance': Spec(0.02, 'FollowJointTrajectory: rad every joint must end '
+                                            "within of the last point, where a goal's "
+                                            'goal_tolerance does not say (0: unchecked, '
+                                            "JTC's default)", number_in(0.0, 1.0),
+                                      'a tolerance in [0, 1] rad', fixed=True),
+    'trajectory_goal_time': Spec(1.0, 'FollowJointTrajectory: s after the last point the arm '
+                                      'may take to be within the goal tolerance, where a '
+                                      "goal's goal_time_tolerance does not say (0: for ever, "
+                                      "JTC's default)", number_in(0.0, 60.0),
+                                 'a time in [0, 60] s', fixed=True),
     'table_clearance': TABLE_CLEARANCE,
     'workspace': WORKSPACE,
     'calibration': CALIBRATION,
