@@ -1,0 +1,175 @@
+"""
+MoveIt's IK and FK requests answered by the ik node's solver, free of ROS (ik_request).
+
+The requests are what MoveIt's srv_kinematics_plugin sends: avoid_collisions true, group 'arm',
+the seed as the robot state, the pose in the base frame, ik_link_name the tool frame.
+"""
+
+import math
+
+from hypothesis import given, settings, strategies as st
+from ik_net_ros.kinematics import forward_kinematics, JOINT_NAMES
+from ik_net_ros.kinematics.geometry import JOINT_LOWER, JOINT_UPPER
+from ik_net_ros.kinematics.rotations import quat_angle
+from ik_net_ros.nodes.ik_params import make_frames, make_solver, PARAMETERS
+from ik_net_ros.solver.ik_request import (
+    ArmNames,
+    forward_request,
+    FRAME_TRANSFORM_FAILURE,
+    INVALID_GOAL_CONSTRAINTS,
+    INVALID_GROUP_NAME,
+    INVALID_LINK_NAME,
+    INVALID_ROBOT_STATE,
+    IkRequest,
+    JointConstraint,
+    NO_IK_SOLUTION,
+    solution_state,
+    solve_request,
+    SUCCESS,
+    TIMED_OUT,
+)
+import numpy as np
+import pytest
+
+PARAMS = {name: spec.default for name, spec in PARAMETERS.items()}
+NAMES = ArmNames(tuple(JOINT_NAMES))
+
+
+@pytest.fixture(scope='module')
+def node_like():
+    """The ik node's solver and frames with its default parameters."""
+    return make_solver(PARAMS), make_frames(PARAMS)
+
+
+joints = st.tuples(*[st.floats(lo, hi) for lo, hi in zip(JOINT_LOWER, JOINT_UPPER)])
+noise = st.lists(st.floats(-0.05, 0.05), min_size=len(JOINT_NAMES), max_size=len(JOINT_NAMES))
+
+
+def plugin_request(pose, seed, **kw) -> IkRequest:
+    """Return what srv_kinematics_plugin sends for ``pose`` from ``seed``."""
+    values = dict(pose=list(pose), frame='world', group='arm', link=NAMES.tool,
+                  seed=dict(zip(NAMES.joints, seed)), avoid_collisions=True)
+    values.update(kw)
+    return IkRequest(**values)
+
+
+@settings(max_examples=60, deadline=None)
+@given(q=joints, wobble=noise)
+def test_clear_targets_get_exact_answers_nearest_the_seed(node_like, q, wobble):
+    """An exact solution, no farther from the seed than the one the target was made from."""
+    solver, frames = node_like
+    q = list(q)
+    if not solver.collision.clear_one(q):
+        return
+    pose = forward_kinematics(np.array(q), solver.geometry)
+    seed = [a + b for a, b in zip(q, wobble)]
+    before = (solver.max_jump, getattr(solver, 'allow_long_moves', None))
+    answer = solve_request(plugin_request(pose, seed), solver, frames, NAMES)
+    assert answer.code == SUCCESS, answer.reason
+    got = forward_kinematics(np.array(answer.joints), solver.geometry)
+    assert np.linalg.norm(got[:3] - pose[:3]) <= 1e-6
+    assert quat_angle(got[None, 3:], pose[None, 3:])[0] <= 1e-5
+    assert np.linalg.norm(np.subtract(answer.joints, seed)) <= \
+        np.linalg.norm(np.subtract(q, seed)) + 1e-6
+    assert solver.collision.clear_one(answer.joints)
+    assert (solver.max_jump, getattr(solver, 'allow_long_moves', None)) == before
+    # FK round-trips: the answer's tool pose is the target
+    code, poses, _ = forward_request(dict(zip(NAMES.joints, answer.joints)), [NAMES.tool],
+                                     'world', solver.geometry, NAMES)
+    assert code == SUCCESS and np.allclose(poses[0][:3], pose[:3], atol=1e-6)
+
+
+@settings(max_examples=40, deadline=None)
+@given(name=st.text(max_size=12), field=st.sampled_from(['group', 'link', 'frame']))
+def test_other_groups_links_and_frames_are_refused_with_moveits_codes(node_like, name, field):
+    solver, frames = node_like
+    accepted = {'group': ('arm', ''), 'link': ('', NAMES.tool),
+                'frame': ('', 'world', 'link1')}[field]
+    pose = forward_kinematics(np.array([0.0, 0.0, 0.0, 0.0]), solver.geometry)
+    answer = solve_request(plugin_request(pose, [0.0] * 4, **{field: name}), solver, frames,
+                           NAMES)
+    code = {'group': INVALID_GROUP_NAME, 'link': INVALID_LINK_NAME,
+            'frame': FRAME_TRANSFORM_FAILURE}[field]
+    assert (answer.code == SUCCESS) == (name in accepted)
+    if name not in accepted:
+        assert answer.code == code and answer.joints is None and answer.reason
+
+
+@settings(max_examples=30, deadline=None)
+@given(q=joints, missing=st.sampled_from(JOINT_NAMES))
+def test_a_seed_without_an_arm_joint_falls_back_to_the_nodes_seed(node_like, q, missing):
+    solver, frames = node_like
+    q = list(q)
+    if not solver.collision.clear_one(q):
+        return
+    pose = forward_kinematics(np.array(q), solver.geometry)
+    request = plugin_request(pose, q)
+    del request.seed[missing]
+    request.seed['gripper_left_joint'] = 0.01  # other joints: ignored
+    answer = solve_request(request, solver, frames, NAMES, fallback_seed=lambda: q)
+    assert answer.code == SUCCESS and missing in answer.reason
+    assert np.allclose(answer.joints, q, atol=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(q=joints, other=joints)
+def test_joint_constraints_pick_among_the_safe_candidates(node_like, q, other):
+    """Constraints around one solution find it from any seed; impossible ones: NO_IK_SOLUTION."""
+    solver, frames = node_like
+    q = list(q)
+    if not solver.collision.clear_one(q):
+        return
+    pose = forward_kinematics(np.array(q), solver.geometry)
+    around = [JointConstraint(n, v, 1e-4, 1e-4) for n, v in zip(NAMES.joints, q)]
+    answer = solve_request(plugin_request(pose, list(other), constraints=around), solver,
+                           frames, NAMES)
+    assert answer.code == SUCCESS, answer.reason
+    assert all(c.holds(v) for c, v in zip(around, answer.joints))
+    beyond = [JointConstraint(NAMES.joints[1], JOINT_UPPER[1] + 0.5, 0.1, 0.1)]
+    answer = solve_request(plugin_request(pose, q, constraints=beyond), solver, frames, NAMES)
+    assert answer.code == NO_IK_SOLUTION and answer.joints is None
+
+
+def test_bad_constraints_timeouts_and_collisions(node_like):
+    solver, frames = node_like
+    q = [0.3, -0.2, 0.3, 0.4]
+    pose = forward_kinematics(np.array(q), solver.geometry)
+    nan = [JointConstraint(NAMES.joints[0], math.nan, 0.1, 0.1)]
+    for request in (plugin_request(pose, q, constraints=nan),
+                    plugin_request(pose, q, other_constraints=1)):
+        assert solve_request(request, solver, frames, NAMES).code == INVALID_GOAL_CONSTRAINTS
+    # a zero timeout is no limit; a solve longer than the timeout is TIMED_OUT
+    assert solve_request(plugin_request(pose, q, timeout=0.0), solver, frames,
+                         NAMES).code == SUCCESS
+    ticks = iter(range(100))
+    late = solve_request(plugin_request(pose, q, timeout=0.5), solver, frames, NAMES,
+                         clock=lambda: float(next(ticks)))
+    assert late.code == TIMED_OUT
+    # under the table: refused whether or not the caller asks to avoid collisions
+    low = forward_kinematics(np.array([0.0, 1.2, 0.2, 0.5]), solver.geometry)
+    assert not solver.collision.clear_one([0.0, 1.2, 0.2, 0.5])
+    for avoid in (True, False):
+        answer = solve_request(plugin_request(low, q, avoid_collisions=avoid), solver, frames,
+                               NAMES)
+        assert answer.code == NO_IK_SOLUTION
+    # several tips: the arm has one
+    two = plugin_request(pose, q, links=[NAMES.tool, 'link3'], poses=2)
+    assert solve_request(two, solver, frames, NAMES).code == INVALID_LINK_NAME
+
+
+def test_the_solution_state_holds_the_arm_and_the_seeds_other_joints():
+    names, positions = solution_state(['gripper_left_joint', 'joint2'], [0.01, 9.0], NAMES,
+                                      [0.1, 0.2, 0.3, 0.4])
+    assert names == list(NAMES.joints) + ['gripper_left_joint']
+    assert positions == [0.1, 0.2, 0.3, 0.4, 0.01]
+
+
+def test_fk_refuses_other_links_frames_and_partial_states(node_like):
+    solver, _ = node_like
+    state = dict(zip(NAMES.joints, [0.0] * 4))
+    geometry = solver.geometry
+    assert forward_request(state, ['link3'], 'world', geometry, NAMES)[0] == INVALID_LINK_NAME
+    assert forward_request(state, [NAMES.tool], 'camera', geometry,
+                           NAMES)[0] == FRAME_TRANSFORM_FAILURE
+    del state[NAMES.joints[2]]
+    assert forward_request(state, [NAMES.tool], '', geometry, NAMES)[0] == INVALID_ROBOT_STATE
