@@ -82,9 +82,8 @@ def main(count: int) -> None:
         got = forward_kinematics(answer, geometry)
         on_target = np.linalg.norm(got[:3] - pose[:3]) <= 1e-6 and \
             quat_angle(got[None, 3:], pose[None, 3:])[0] <= 1e-5
-        exact += bool(on_target and list(state.name[:len(JOINT_NAMES)]) == list(JOINT_NAMES)
-                      and list(state.name[len(JOINT_NAMES):]) == ['gripper_left_joint',
-                                                                   'gripper_right_joint'])
+        others = ['gripper_left_joint', 'gripper_right_joint']
+        exact += bool(on_target and list(state.name) == list(JOINT_NAMES) + others)
         nearest += bool(np.linalg.norm(answer - seed) <= np.linalg.norm(q - seed) + 1e-6)
         if tried <= 20:  # FK round-trips IK
             fk_request = GetPositionFK.Request()

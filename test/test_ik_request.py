@@ -7,7 +7,8 @@ the seed as the robot state, the pose in the base frame, ik_link_name the tool f
 
 import math
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ik_net_ros.kinematics import forward_kinematics, JOINT_NAMES
 from ik_net_ros.kinematics.geometry import JOINT_LOWER, JOINT_UPPER
 from ik_net_ros.kinematics.rotations import quat_angle
@@ -16,11 +17,11 @@ from ik_net_ros.solver.ik_request import (
     ArmNames,
     forward_request,
     FRAME_TRANSFORM_FAILURE,
+    IkRequest,
     INVALID_GOAL_CONSTRAINTS,
     INVALID_GROUP_NAME,
     INVALID_LINK_NAME,
     INVALID_ROBOT_STATE,
-    IkRequest,
     JointConstraint,
     NO_IK_SOLUTION,
     solution_state,
@@ -37,7 +38,7 @@ NAMES = ArmNames(tuple(JOINT_NAMES))
 
 @pytest.fixture(scope='module')
 def node_like():
-    """The ik node's solver and frames with its default parameters."""
+    """Return the ik node's solver and frames with its default parameters."""
     return make_solver(PARAMS), make_frames(PARAMS)
 
 
@@ -47,8 +48,8 @@ noise = st.lists(st.floats(-0.05, 0.05), min_size=len(JOINT_NAMES), max_size=len
 
 def plugin_request(pose, seed, **kw) -> IkRequest:
     """Return what srv_kinematics_plugin sends for ``pose`` from ``seed``."""
-    values = dict(pose=list(pose), frame='world', group='arm', link=NAMES.tool,
-                  seed=dict(zip(NAMES.joints, seed)), avoid_collisions=True)
+    values = {'pose': list(pose), 'frame': 'world', 'group': 'arm', 'link': NAMES.tool,
+              'seed': dict(zip(NAMES.joints, seed)), 'avoid_collisions': True}
     values.update(kw)
     return IkRequest(**values)
 
