@@ -108,7 +108,9 @@ def main(count: int) -> None:
     cases = {'unreachable': plugin(far, zero), 'group': plugin(home, zero, group='gripper'),
              'link': plugin(home, zero, link='link3'),
              'frame': plugin(home, zero, frame='camera'), 'timeout': timed,
-             'constraints': impossible, 'no_timeout': plugin(home, zero)}
+             'constraints': impossible, 'no_timeout': plugin(home, zero),
+             'nan_pose': plugin(np.full(7, np.nan), zero),
+             'nan_seed': plugin(home, np.full(len(JOINT_NAMES), np.nan))}
     out['cases'] = {k: call(ik, r).error_code.val for k, r in cases.items()}
     bad_fk = GetPositionFK.Request()
     bad_fk.fk_link_names = ['link9']

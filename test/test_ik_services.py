@@ -134,5 +134,31 @@ def test_moveits_kinematics_plugin_requests_are_answered(moveit_msgs_env):
         'unreachable': codes['NO_IK_SOLUTION'], 'group': codes['INVALID_GROUP_NAME'],
         'link': codes['INVALID_LINK_NAME'], 'frame': codes['FRAME_TRANSFORM_FAILURE'],
         'timeout': codes['TIMED_OUT'], 'constraints': codes['NO_IK_SOLUTION'],
-        'no_timeout': codes['SUCCESS'], 'fk_link': codes['INVALID_LINK_NAME']}
+        'no_timeout': codes['SUCCESS'], 'fk_link': codes['INVALID_LINK_NAME'],
+        'nan_pose': codes['NO_IK_SOLUTION'], 'nan_seed': codes['SUCCESS']}
     assert out['commands'] == 0 and out['seed_kept']
+
+
+class _Logger:
+    def __init__(self):
+        self.lines = []
+
+    def info(self, line, **_):
+        self.lines.append(line)
+
+
+class _Node:
+    def __init__(self):
+        self.logger = _Logger()
+
+    def get_logger(self):
+        return self.logger
+
+
+def test_without_moveit_msgs_the_node_says_so_once_and_serves_nothing(monkeypatch):
+    from ik_net_ros.nodes.ik_services import add_ik_services
+    for name in ('moveit_msgs', 'moveit_msgs.srv'):
+        monkeypatch.setitem(sys.modules, name, None)  # import fails as where it is absent
+    node = _Node()
+    assert add_ik_services(node) is None
+    assert len(node.logger.lines) == 1 and 'moveit_msgs' in node.logger.lines[0]

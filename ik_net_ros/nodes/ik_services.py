@@ -22,6 +22,7 @@ from ik_net_ros.kinematics import JOINT_NAMES
 from ik_net_ros.nodes.conversions import array_to_pose, pose_to_list
 from ik_net_ros.solver.ik_request import (
     ArmNames,
+    FAILURE,
     forward_request,
     IkRequest,
     JointConstraint,
@@ -65,6 +66,27 @@ class IkServices:
         return ArmNames(tuple(f'{prefix}{n}' for n in JOINT_NAMES), prefix)
 
     def on_ik(self, request, response):
+        """Answer GetPositionIK; FAILURE and the reason on an unforeseen error, never a crash."""
+        try:
+            return self._ik(request, response)
+        except Exception as e:  # noqa: BLE001 (a request must never take the node down)
+            return self._failed(response, 'solve_ik', e)
+
+    def on_fk(self, request, response):
+        """Answer GetPositionFK; FAILURE with the reason on any unforeseen error."""
+        try:
+            return self._fk(request, response)
+        except Exception as e:  # noqa: BLE001
+            return self._failed(response, 'solve_fk', e)
+
+    def _failed(self, response, service: str, error: Exception):
+        self.node.get_logger().error(f'{service} failed: {type(error).__name__}: {error}')
+        response.error_code.val = FAILURE
+        response.error_code.message = f'{type(error).__name__}: {error}'
+        response.error_code.source = self.node.get_fully_qualified_name()
+        return response
+
+    def _ik(self, request, response):
         """Answer GetPositionIK (see :mod:`ik_net_ros.solver.ik_request`)."""
         node, ik = self.node, request.ik_request
         state = ik.robot_state.joint_state
@@ -103,7 +125,7 @@ class IkServices:
             node.get_logger().info(f'solve_ik: {answer.reason}', throttle_duration_sec=5.0)
         return response
 
-    def on_fk(self, request, response):
+    def _fk(self, request, response):
         """Answer GetPositionFK: the tool frame's pose in a base frame."""
         node = self.node
         state = request.robot_state.joint_state
