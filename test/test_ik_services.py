@@ -14,6 +14,7 @@ from pathlib import Path
 import shutil
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -109,6 +110,29 @@ def test_the_interface_files_are_the_upstream_bytes():
         assert hashlib.sha1(b'blob %d\0' % len(data) + data).hexdigest() == blob, name
 
 
+# RIHS01 type hash of moveit_msgs/srv/GetPositionIK generated from the 2.6.0 files with Kilted's
+# generators and Kilted's std/geometry/sensor/shape/trajectory msgs (5.5.1). Not compared with a
+# distro build here (none at hand); on a machine with Kilted's moveit_msgs 2.6.x installed the
+# test below compares it with the installed one.
+GET_POSITION_IK_HASH = 'RIHS01_054ed6f6f71a09b01b5246c5d80beb4dacc6f444f58df039849c76292933e9e3'
+
+
+def test_the_type_hash_of_get_position_ik(moveit_msgs_env):
+    """Check the hash a client (move_group) must see: the installed or generated one."""
+    where = 'import moveit_msgs; print(moveit_msgs.__file__)'
+    proc = subprocess.run([sys.executable, '-c', where], env=moveit_msgs_env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    prefix = Path(proc.stdout.strip()).parents[4]  # <prefix>/lib/python3.X/site-packages/...
+    share = prefix / 'share' / 'moveit_msgs'
+    version = ET.parse(share / 'package.xml').getroot().findtext('version')
+    if version.rsplit('.', 1)[0] != '2.6':
+        pytest.skip(f'moveit_msgs {version} is installed, not 2.6.x')
+    hashes = json.loads((share / 'srv' / 'GetPositionIK.json').read_text())['type_hashes']
+    found = {h['type_name']: h['hash_string'] for h in hashes}
+    assert found['moveit_msgs/srv/GetPositionIK'] == GET_POSITION_IK_HASH
+
+
 @pytest.mark.ros
 def test_moveits_kinematics_plugin_requests_are_answered(moveit_msgs_env):
     """
@@ -140,6 +164,8 @@ def test_moveits_kinematics_plugin_requests_are_answered(moveit_msgs_env):
 
 
 class _Logger:
+    """Record a node's info lines."""
+
     def __init__(self):
         self.lines = []
 
@@ -148,6 +174,8 @@ class _Logger:
 
 
 class _Node:
+    """Stand in for the ik node where only its logger is used."""
+
     def __init__(self):
         self.logger = _Logger()
 
