@@ -11,7 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros.kinematics import forward_kinematics, JOINT_NAMES
 from ik_net_ros.kinematics.geometry import JOINT_LOWER, JOINT_UPPER
+from ik_net_ros.kinematics.rigid import compose, invert, pose_from_xyz_rpy
 from ik_net_ros.kinematics.rotations import quat_angle
+from ik_net_ros.kinematics.target_frames import TargetFrames
+from ik_net_ros.kinematics.tracker_setup import TrackerSetup
 from ik_net_ros.nodes.ik_params import make_frames, make_solver, PARAMETERS
 from ik_net_ros.solver.ik_request import (
     ArmNames,
@@ -179,3 +182,29 @@ def test_fk_refuses_other_links_frames_and_partial_states(node_like):
                            NAMES)[0] == FRAME_TRANSFORM_FAILURE
     del state[NAMES.joints[2]]
     assert forward_request(state, [NAMES.tool], '', geometry, NAMES)[0] == INVALID_ROBOT_STATE
+
+
+@settings(max_examples=30, deadline=None)
+@given(q=joints, frame=st.tuples(*[st.floats(-1.0, 1.0)] * 3 + [st.floats(-180.0, 180.0)] * 3))
+def test_a_pose_in_the_tracker_frame_of_a_prefixed_arm(node_like, q, frame):
+    """Take the calibration's tracker frame as the node's targets do; names carry the prefix."""
+    solver, _ = node_like
+    q = list(q)
+    if not solver.collision.clear_one(q):
+        return
+    setup = TrackerSetup(frame=tuple(pose_from_xyz_rpy(frame)), frame_id='mocap')
+    frames = TargetFrames('world', prefix='arm1_', tracker=setup)
+    names = ArmNames(tuple(f'arm1_{n}' for n in JOINT_NAMES), 'arm1_')
+    base_pose = forward_kinematics(np.array(q), solver.geometry)
+    in_tracker = compose(invert(np.asarray(setup.frame)), base_pose)
+    request = IkRequest(pose=in_tracker.tolist(), frame='mocap', link='arm1_end_effector_link',
+                        seed=dict(zip(names.joints, q)))
+    answer = solve_request(request, solver, frames, names)
+    assert answer.code == SUCCESS, answer.reason
+    got = forward_kinematics(np.array(answer.joints), solver.geometry)
+    assert np.linalg.norm(got[:3] - base_pose[:3]) <= 1e-6
+    for link, frame_id, code in (('end_effector_link', 'mocap', INVALID_LINK_NAME),
+                                 ('arm1_end_effector_link', 'link1', FRAME_TRANSFORM_FAILURE)):
+        request = IkRequest(pose=in_tracker.tolist(), frame=frame_id, link=link,
+                            seed=dict(zip(names.joints, q)))
+        assert solve_request(request, solver, frames, names).code == code
