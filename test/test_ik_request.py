@@ -5,12 +5,14 @@ The requests are what MoveIt's srv_kinematics_plugin sends: avoid_collisions tru
 the seed as the robot state, the pose in the base frame, ik_link_name the tool frame.
 """
 
+import copy
+from dataclasses import replace
 import math
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros.kinematics import forward_kinematics, JOINT_NAMES
-from ik_net_ros.kinematics.geometry import JOINT_LOWER, JOINT_UPPER
+from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, JOINT_LOWER, JOINT_UPPER
 from ik_net_ros.kinematics.rigid import compose, invert, pose_from_xyz_rpy
 from ik_net_ros.kinematics.rotations import quat_angle
 from ik_net_ros.kinematics.target_frames import TargetFrames
@@ -208,3 +210,40 @@ def test_a_pose_in_the_tracker_frame_of_a_prefixed_arm(node_like, q, frame):
         request = IkRequest(pose=in_tracker.tolist(), frame=frame_id, link=link,
                             seed=dict(zip(names.joints, q)))
         assert solve_request(request, solver, frames, names).code == code
+
+
+@settings(max_examples=40, deadline=None)
+@given(q=joints, roll=st.floats(-0.5, 0.5))
+def test_an_orientation_the_arm_cannot_take_is_no_solution(node_like, q, roll):
+    """A roll about the tool x axis beyond 1 degree: NO_IK_SOLUTION, never the projection."""
+    solver, frames = node_like
+    q = list(q)
+    if not solver.collision.clear_one(q):
+        return
+    pose = forward_kinematics(np.array(q), solver.geometry)
+    rolled = compose(pose, pose_from_xyz_rpy([0.0, 0.0, 0.0, math.degrees(roll), 0.0, 0.0]))
+    answer = solve_request(plugin_request(rolled, q), solver, frames, NAMES)
+    if abs(roll) > math.radians(1.0) + 1e-9:
+        assert answer.code == NO_IK_SOLUTION and 'deg' in answer.reason
+    elif answer.code == SUCCESS:
+        got = forward_kinematics(np.array(answer.joints), solver.geometry)
+        assert quat_angle(got[None, 3:], rolled[None, 3:])[0] <= math.radians(1.0) + 1e-9
+
+
+@settings(max_examples=40, deadline=None)
+@given(q=joints, tilts=st.lists(st.floats(-0.02, 0.02), min_size=8, max_size=8))
+def test_an_arm_with_leaning_axes_gets_answers_that_reach_the_pose_or_none(node_like, q, tilts):
+    """Where the tilt stage cannot reach the pose, NO_IK_SOLUTION (it left 8 mm before)."""
+    solver, frames = node_like
+    leaning = copy.copy(solver)
+    leaning.tilted = replace(DEFAULT_GEOMETRY, axis_tilts=tuple(tilts))
+    q = list(q)
+    if not solver.collision.clear_one(q):
+        return
+    pose = forward_kinematics(np.array(q), leaning.tilted)
+    answer = solve_request(plugin_request(pose, q), leaning, frames, NAMES)
+    assert answer.code in (SUCCESS, NO_IK_SOLUTION)
+    if answer.code == SUCCESS:
+        code, poses, _ = forward_request(dict(zip(NAMES.joints, answer.joints)), [NAMES.tool],
+                                         'world', leaning.tilted, NAMES)
+        assert code == SUCCESS and np.linalg.norm(np.subtract(poses[0][:3], pose[:3])) <= 1e-3

@@ -26,6 +26,9 @@ Rules (MoveIt's error codes, ``moveit_msgs/MoveItErrorCodes`` 2.6.0):
   Position, orientation and visibility constraints are not honoured: INVALID_GOAL_CONSTRAINTS
   rather than an answer that may break them.
 - ``timeout``: 0 (or less) is no limit; a solve that took longer is TIMED_OUT.
+- the pose: an answer must reach it (1 mm, 1 degree): a pose whose orientation the 4-joint arm
+  cannot take is NO_IK_SOLUTION, not the projection the node's targets get (MoveIt would take
+  that answer as reaching the requested pose).
 """
 
 from __future__ import annotations
@@ -38,7 +41,8 @@ import time
 from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
 from ik_net_ros.kinematics.forward import forward_kinematics
 from ik_net_ros.kinematics.geometry import clamp_one, within_limits_one
-from ik_net_ros.kinematics.nearest import nearest_solutions
+from ik_net_ros.kinematics.nearest import nearest_solutions, SNAP_ANGLE, SNAP_POSITION
+from ik_net_ros.kinematics.rotations import quat_angle
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
 from ik_net_ros.kinematics.tracker_setup import is_base_frame_name
 from ik_net_ros.kinematics.validation import as_pose_array
@@ -253,6 +257,10 @@ def _candidates(solver, pose, seed, constraints, names: ArmNames
                                         and not solver.collision.clear_one(q)):
             reason = f'solver returned joints outside the limits or in collision {q}'
             continue
+        missed = _misses(solver, pose, q)
+        if missed:
+            reason = missed
+            continue
         if all(c.holds(q[index[c.joint_name]]) for c in mine):
             found.append(q)
         else:
@@ -262,6 +270,27 @@ def _candidates(solver, pose, seed, constraints, names: ArmNames
     if found and seed is not None:
         found.sort(key=lambda q: float(np.linalg.norm(np.subtract(q, seed))))
     return found, reason
+
+
+def _misses(solver, pose, q: list[float]) -> str:
+    """
+    Return why joints ``q`` do not reach ``pose`` (base frame), or '' where they do.
+
+    Reached: the tool (in the arm's own geometry, leaning axes included) within SNAP_POSITION m
+    and SNAP_ANGLE rad of the request, the package's tolerance for a solution at a limit. The
+    node's targets take the nearest orientation the arm can take (a 4-joint arm's tool points
+    along its azimuth); MoveIt takes an answer as reaching the pose, so this is refused.
+    """
+    geometry = solver.tilted if solver.tilted is not None else solver.geometry
+    want, _ = as_pose_array(pose)
+    got = forward_kinematics(np.array(q), geometry)
+    gap = float(np.linalg.norm(got[:3] - want[0, :3]))
+    turn = float(quat_angle(got[None, 3:], want[:, 3:])[0])
+    if gap <= SNAP_POSITION and turn <= SNAP_ANGLE:
+        return ''
+    return (f'the nearest pose the arm can take is {gap * 1000:.1f} mm and '
+            f'{math.degrees(turn):.1f} deg from the request (its 4 joints cannot turn the tool '
+            f'about every axis: the tool x axis points along its azimuth, with no roll)')
 
 
 def _safe_answer(solver, pose, seed) -> list[float]:
