@@ -117,6 +117,7 @@ def test_the_interface_files_are_the_upstream_bytes():
 GET_POSITION_IK_HASH = 'RIHS01_054ed6f6f71a09b01b5246c5d80beb4dacc6f444f58df039849c76292933e9e3'
 
 
+@pytest.mark.timeout(1200)  # the first test to ask may build moveit_msgs: 2-4 min on 2 cores
 def test_the_type_hash_of_get_position_ik(moveit_msgs_env):
     """Check the hash a client (move_group) must see: the installed or generated one."""
     where = 'import moveit_msgs; print(moveit_msgs.__file__)'
@@ -134,6 +135,7 @@ def test_the_type_hash_of_get_position_ik(moveit_msgs_env):
 
 
 @pytest.mark.ros
+@pytest.mark.timeout(1200)
 def test_moveits_kinematics_plugin_requests_are_answered(moveit_msgs_env):
     """
     What srv_kinematics_plugin sends, from a seed near each of ~200 clear targets.
