@@ -96,8 +96,9 @@ def test_other_groups_links_and_frames_are_refused_with_moveits_codes(node_like,
     solver, frames = node_like
     accepted = {'group': ('arm', ''), 'link': ('', NAMES.tool),
                 'frame': ('', 'world', 'link1')}[field]
-    pose = forward_kinematics(np.array([0.0, 0.0, 0.0, 0.0]), solver.geometry)
-    answer = solve_request(plugin_request(pose, [0.0] * 4, **{field: name}), solver, frames,
+    zero = [0.0] * len(JOINT_NAMES)
+    pose = forward_kinematics(np.array(zero), solver.geometry)
+    answer = solve_request(plugin_request(pose, zero, **{field: name}), solver, frames,
                            NAMES)
     code = {'group': INVALID_GROUP_NAME, 'link': INVALID_LINK_NAME,
             'frame': FRAME_TRANSFORM_FAILURE}[field]
@@ -170,14 +171,14 @@ def test_bad_constraints_timeouts_and_collisions(node_like):
 
 def test_the_solution_state_holds_the_arm_and_the_seeds_other_joints():
     names, positions = solution_state(['gripper_left_joint', 'joint2'], [0.01, 9.0], NAMES,
-                                      [0.1, 0.2, 0.3, 0.4])
+                                      [0.1 * (k + 1) for k in range(len(JOINT_NAMES))])
     assert names == list(NAMES.joints) + ['gripper_left_joint']
-    assert positions == [0.1, 0.2, 0.3, 0.4, 0.01]
+    assert positions == [0.1 * (k + 1) for k in range(len(JOINT_NAMES))] + [0.01]
 
 
 def test_fk_refuses_other_links_frames_and_partial_states(node_like):
     solver, _ = node_like
-    state = dict(zip(NAMES.joints, [0.0] * 4))
+    state = dict.fromkeys(NAMES.joints, 0.0)
     geometry = solver.geometry
     assert forward_request(state, ['link3'], 'world', geometry, NAMES)[0] == INVALID_LINK_NAME
     assert forward_request(state, [NAMES.tool], 'camera', geometry,

@@ -183,7 +183,10 @@ def solve_request(request: IkRequest, solver, frames: TargetFrames, names: ArmNa
         The node's :class:`~ik_net_ros.solver.base.Solver`, with its collision model, max_jump
         and allow_long_moves as the node set them (read here, never changed).
     frames
-        The frames the node's targets may be in.
+        The frames the node's targets may be in: anything with ``to_base(frame, pose)`` that
+        raises :class:`~ik_net_ros.kinematics.target_frames.FrameError` for a frame it cannot
+        transform (the hook for tf2: a tf2-backed frames object answers the same way, its
+        lookup failures raised as FrameError become FRAME_TRANSFORM_FAILURE).
     names
         The arm's joint names and prefix.
     fallback_seed
