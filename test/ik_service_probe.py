@@ -88,10 +88,10 @@ def main(count: int) -> None:
         if tried <= 20:  # FK round-trips IK
             fk_request = GetPositionFK.Request()
             fk_request.header.frame_id = 'world'
-            fk_request.fk_link_names = ['end_effector_link']
+            fk_request.fk_link_names = ['link5', 'end_effector_link']
             fk_request.robot_state.joint_state = state
             fk_response = call(fk, fk_request)
-            p = fk_response.pose_stamped[0].pose.position
+            p = fk_response.pose_stamped[1].pose.position
             out.setdefault('fk_errors', []).append(
                 [fk_response.error_code.val,
                  float(np.linalg.norm(np.array([p.x, p.y, p.z]) - pose[:3]))])

@@ -180,7 +180,8 @@ def test_fk_refuses_other_links_frames_and_partial_states(node_like):
     solver, _ = node_like
     state = dict.fromkeys(NAMES.joints, 0.0)
     geometry = solver.geometry
-    assert forward_request(state, ['link3'], 'world', geometry, NAMES)[0] == INVALID_LINK_NAME
+    for links in (['gripper_left_link'], ['arm1_link3'], []):
+        assert forward_request(state, links, 'world', geometry, NAMES)[0] == INVALID_LINK_NAME
     assert forward_request(state, [NAMES.tool], 'camera', geometry,
                            NAMES)[0] == FRAME_TRANSFORM_FAILURE
     del state[NAMES.joints[2]]

@@ -126,7 +126,7 @@ class IkServices:
         return response
 
     def _fk(self, request, response):
-        """Answer GetPositionFK: the tool frame's pose in a base frame."""
+        """Answer GetPositionFK: the poses of links of the arm's chain in a base frame."""
         node = self.node
         state = request.robot_state.joint_state
         solver = node.solver

@@ -41,6 +41,7 @@ import time
 from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
 from ik_net_ros.kinematics.forward import forward_kinematics
 from ik_net_ros.kinematics.geometry import clamp_one, within_limits_one
+from ik_net_ros.kinematics.link_frames import LINK_NAMES, link_poses
 from ik_net_ros.kinematics.nearest import nearest_solutions, SNAP_ANGLE, SNAP_POSITION
 from ik_net_ros.kinematics.rotations import quat_angle
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
@@ -343,18 +344,21 @@ def forward_request(state: dict[str, float], links: list[str], frame: str, geome
     Answer a GetPositionFK request: each link's pose [x, y, z, qx, qy, qz, qw] in ``frame``.
 
     ``state``: joint name -> rad (``robot_state.joint_state``; every arm joint needed);
-    ``links``: the tool frame only; ``frame``: a base frame name ('' = the base); geometry: the
-    arm's (the solver's, calibrated axes included). Returns (code, poses, reason).
+    ``links``: links of the arm's chain (``<prefix>link1`` .. ``<prefix>link5``,
+    ``<prefix>end_effector_link``: :mod:`~ik_net_ros.kinematics.link_frames`); ``frame``: a
+    base frame name ('' = the base); geometry: the arm's (the solver's, calibrated axes
+    included). Returns (code, poses, reason).
     """
     if frame and not is_base_frame_name(frame, names.prefix):
         return FRAME_TRANSFORM_FAILURE, [], (f"frame '{frame}' is not the base frame: "
                                              f"expected 'world' or '{names.prefix}link1'")
-    bad = [link for link in links if link != names.tool]
+    known = [f'{names.prefix}{link}' for link in LINK_NAMES]
+    bad = [link for link in links if link not in known]
     if bad or not links:
-        return INVALID_LINK_NAME, [], (f'links {bad or links} are not computed: only the '
-                                       f"tool frame '{names.tool}'")
+        return INVALID_LINK_NAME, [], (f"links {bad or links} are not computed: the arm's "
+                                       f'are {", ".join(known)}')
     q, why = arm_seed(state, names)
     if q is None:
         return INVALID_ROBOT_STATE, [], why.replace('seed', 'robot_state')
-    pose = forward_kinematics(np.array(q), geometry).tolist()
-    return SUCCESS, [list(pose) for _ in links], ''
+    poses = link_poses(q, geometry)
+    return SUCCESS, [poses[link[len(names.prefix):]] for link in links], ''
