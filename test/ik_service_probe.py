@@ -19,6 +19,7 @@ from moveit_msgs.msg import JointConstraint, MoveItErrorCodes
 from moveit_msgs.srv import GetPositionFK, GetPositionIK
 import numpy as np
 import rclpy
+from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import JointState
 
@@ -118,6 +119,10 @@ def main(count: int) -> None:
     bad_fk.robot_state.joint_state.position = [0.0] * len(JOINT_NAMES)
     out['cases']['fk_link'] = call(fk, bad_fk).error_code.val
     executor.spin_once(timeout_sec=0.2)
+    group = node.ik_services.group  # its own group, never the node's default one
+    out['own_group'] = isinstance(group, MutuallyExclusiveCallbackGroup) and \
+        group is not node.default_callback_group and \
+        node.ik_services.ik.callback_group is group is node.ik_services.fk.callback_group
     out['commands'] = len(commands)
     out['seed_kept'] = node.last_command == seed_before
     print(json.dumps(out))

@@ -162,7 +162,7 @@ def test_moveits_kinematics_plugin_requests_are_answered(moveit_msgs_env):
         'timeout': codes['TIMED_OUT'], 'constraints': codes['NO_IK_SOLUTION'],
         'no_timeout': codes['SUCCESS'], 'fk_link': codes['INVALID_LINK_NAME'],
         'nan_pose': codes['NO_IK_SOLUTION'], 'nan_seed': codes['SUCCESS']}
-    assert out['commands'] == 0 and out['seed_kept']
+    assert out['commands'] == 0 and out['seed_kept'] and out['own_group']
 
 
 class _Logger:
