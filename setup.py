@@ -16,6 +16,7 @@ setup(
         (SHARE, ['package.xml', 'LICENSE']),
         (f'{SHARE}/launch', glob('launch/*.launch.py')),
         (f'{SHARE}/config', glob('config/*.yaml') + glob('config/*.rviz')),
+        (f'{SHARE}/config/moveit', glob('config/moveit/*.yaml')),
         (f'{SHARE}/models', glob('models/*.pt') + glob('models/*.npz') + glob('models/*.md')),
         (f'{SHARE}/urdf', glob('urdf/*.urdf')),
     ],

@@ -23,6 +23,7 @@ from ik_net_ros.nodes.conversions import joints_by_name, pose_to_list, stamp_to_
 from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.ik_feedback import TargetFeedback
 from ik_net_ros.nodes.ik_params import FRAME_PARAMS, make_frames, make_solver, PARAMETERS
+from ik_net_ros.nodes.ik_services import add_ik_services
 from ik_net_ros.nodes.params import check_changes, declare_parameters, prefixed
 from ik_net_ros.nodes.qos import NEWEST
 from ik_net_ros.nodes.runner import run_node
@@ -77,6 +78,8 @@ class IkNode(Node):
         self.on_seed_source()
         self.seed_timer = self.create_timer(SEED_FRESH / 2, self.on_seed_source)
         self.add_on_set_parameters_callback(self.on_set_parameters)
+        # MoveIt's GetPositionIK / GetPositionFK at ~/solve_ik, ~/solve_fk (docs/moveit.md)
+        self.ik_services = add_ik_services(self)
         self.stats_timer = self.create_timer(
             self.get_parameter('stats_period').value, self.on_stats)
         self.get_logger().info(f'ik ready: {self.solver!r}, refine={self.params["refine"]}')

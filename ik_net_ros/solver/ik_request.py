@@ -1,0 +1,364 @@
+"""
+MoveIt's IK and FK requests (``GetPositionIK``, ``GetPositionFK``) answered in plain Python.
+
+The ik node's services (:mod:`ik_net_ros.nodes.ik_services`) turn the messages into the values
+here and the answers back; everything that decides lives here, free of ROS, so it is tested
+without DDS. The answer comes from the node's own solver through the same safety path as a
+target (:meth:`~ik_net_ros.solver.base.Solver.solve` with a seed: the safe solution nearest
+it, inside the limits, clear of the table and the arm's body, no jump for a small change), then
+checked again as the node checks a command. A request never changes the node's seed and never
+commands anything.
+
+Rules (MoveIt's error codes, ``moveit_msgs/MoveItErrorCodes`` 2.6.0):
+
+- ``group_name``: ``arm`` (ROBOTIS's SRDF group of the OpenMANIPULATOR-X) or empty; else
+  INVALID_GROUP_NAME.
+- ``ik_link_name``: the tool frame ``<prefix>end_effector_link`` or empty; else
+  INVALID_LINK_NAME.
+- ``pose_stamped.header.frame_id``: what the node's targets may be in
+  (:class:`~ik_net_ros.kinematics.target_frames.TargetFrames`); else FRAME_TRANSFORM_FAILURE.
+- the seed: ``robot_state.joint_state`` by name (other joints ignored); one that lacks an arm
+  joint or holds a non-finite one is replaced by the node's usual seed, and the answer says so.
+- ``avoid_collisions``: the collision model is a rule of the package, kept either way (false
+  never lets an answer through the table or the arm's body).
+- ``constraints``: joint constraints (``position - tolerance_below <= q <= position +
+  tolerance_above``) pick among the safe candidates; none satisfies them: NO_IK_SOLUTION.
+  Position, orientation and visibility constraints are not honoured: INVALID_GOAL_CONSTRAINTS
+  rather than an answer that may break them.
+- ``timeout``: 0 (or less) is no limit; a solve that took longer is TIMED_OUT.
+- the pose: an answer must reach it (1 mm, 1 degree): a pose whose orientation the 4-joint arm
+  cannot take is NO_IK_SOLUTION, not the projection the node's targets get (MoveIt would take
+  that answer as reaching the requested pose).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+import math
+import time
+
+from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
+from ik_net_ros.kinematics.forward import forward_kinematics
+from ik_net_ros.kinematics.geometry import clamp_one, within_limits_one
+from ik_net_ros.kinematics.link_frames import LINK_NAMES, link_poses
+from ik_net_ros.kinematics.nearest import nearest_solutions, SNAP_ANGLE, SNAP_POSITION
+from ik_net_ros.kinematics.rotations import quat_angle
+from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
+from ik_net_ros.kinematics.tracker_setup import is_base_frame_name
+from ik_net_ros.kinematics.validation import as_pose_array
+import numpy as np
+
+__all__ = ['IkRequest', 'IkAnswer', 'JointConstraint', 'ArmNames', 'solve_request',
+           'forward_request', 'solution_state', 'SUCCESS', 'FAILURE', 'TIMED_OUT',
+           'INVALID_GROUP_NAME', 'INVALID_GOAL_CONSTRAINTS', 'INVALID_ROBOT_STATE',
+           'INVALID_LINK_NAME', 'FRAME_TRANSFORM_FAILURE', 'NO_IK_SOLUTION', 'GROUP_NAMES']
+
+# moveit_msgs/MoveItErrorCodes (2.6.0): the values a test compares with the generated message
+SUCCESS = 1
+FAILURE = 99999
+TIMED_OUT = -6
+INVALID_GROUP_NAME = -15
+INVALID_GOAL_CONSTRAINTS = -16
+INVALID_ROBOT_STATE = -17
+INVALID_LINK_NAME = -18
+FRAME_TRANSFORM_FAILURE = -21
+NO_IK_SOLUTION = -31
+
+GROUP_NAMES = ('arm', '')  # ROBOTIS's open_manipulator_moveit_config SRDF group, or unnamed
+TOOL_LINK = 'end_effector_link'
+
+
+@dataclass(frozen=True)
+class JointConstraint:
+    """One ``moveit_msgs/JointConstraint``: the joint in [position - below, position + above]."""
+
+    joint_name: str
+    position: float
+    tolerance_above: float
+    tolerance_below: float
+
+    def holds(self, value: float) -> bool:
+        """Tell whether a joint value (rad) satisfies the constraint."""
+        return self.position - self.tolerance_below <= value <= \
+            self.position + self.tolerance_above
+
+
+@dataclass(frozen=True)
+class ArmNames:
+    """The arm's names under ROBOTIS's xacro ``prefix``: its joints (in order), tool frame."""
+
+    joints: tuple[str, ...]
+    prefix: str = ''
+
+    @property
+    def tool(self) -> str:
+        """Return the tool frame's name (MoveIt's tip link of the ``arm`` group)."""
+        return f'{self.prefix}{TOOL_LINK}'
+
+
+@dataclass
+class IkRequest:
+    """
+    A ``PositionIKRequest`` as plain values.
+
+    pose: [x, y, z, qx, qy, qz, qw] (m) in ``frame``; seed: joint name -> rad (the request's
+    ``robot_state.joint_state``); timeout: s (<= 0: no limit); other_constraints: how many
+    position, orientation and visibility constraints the request holds.
+    """
+
+    pose: list[float]
+    frame: str = ''
+    group: str = 'arm'
+    link: str = ''
+    seed: dict[str, float] = field(default_factory=dict)
+    constraints: list[JointConstraint] = field(default_factory=list)
+    other_constraints: int = 0
+    avoid_collisions: bool = True
+    timeout: float = 0.0
+    links: list[str] = field(default_factory=list)  # ik_link_names (several tips)
+    poses: int = 0  # len(pose_stamped_vector)
+
+
+@dataclass(frozen=True)
+class IkAnswer:
+    """An error code (MoveIt's), the arm's joints (rad, in the arm's order) or None, the reason."""
+
+    code: int
+    joints: list[float] | None = None
+    reason: str = ''
+
+
+def _check_names(request: IkRequest, names: ArmNames) -> IkAnswer | None:
+    """Refuse a request for another group, link, several tips, or constraints not honoured."""
+    if request.group not in GROUP_NAMES:
+        return IkAnswer(INVALID_GROUP_NAME, reason=f"group '{request.group}' is not the arm: "
+                        f"expected 'arm' or ''")
+    links = list(request.links)
+    if links or request.poses:
+        if len(links) != 1 or request.poses != 1 or request.link not in ('', links[0]):
+            return IkAnswer(INVALID_LINK_NAME, reason=f'{len(links)} ik_link_names for '
+                            f'{request.poses} poses: the arm has one tip, {names.tool!r}')
+        request.link = links[0]
+    if request.link not in ('', names.tool):
+        return IkAnswer(INVALID_LINK_NAME, reason=f"ik_link_name '{request.link}' is not the "
+                        f"arm's tool frame '{names.tool}' (or '')")
+    if request.other_constraints:
+        return IkAnswer(INVALID_GOAL_CONSTRAINTS, reason=f'{request.other_constraints} '
+                        'position, orientation or visibility constraints: only joint '
+                        'constraints are honoured')
+    for c in request.constraints:
+        values = (c.position, c.tolerance_above, c.tolerance_below)
+        if not all(math.isfinite(v) for v in values) or min(values[1:]) < 0:
+            return IkAnswer(INVALID_GOAL_CONSTRAINTS, reason=f'joint constraint on '
+                            f"'{c.joint_name}' is not a finite position with tolerances >= 0")
+    return None
+
+
+def arm_seed(seed: dict[str, float], names: ArmNames) -> tuple[list[float] | None, str]:
+    """
+    Return the arm's joints (rad) in the request's seed, or None and why it is not usable.
+
+    Joints by name, others ignored; every arm joint must be there and finite.
+    """
+    missing = [n for n in names.joints if n not in seed]
+    if missing:
+        return None, f'seed lacks {", ".join(missing)}'
+    q = [float(seed[n]) for n in names.joints]
+    if not all(math.isfinite(v) for v in q):
+        return None, f'seed {q} is not finite'
+    return q, ''
+
+
+def solve_request(request: IkRequest, solver, frames: TargetFrames, names: ArmNames,
+                  fallback_seed: Callable[[], list[float] | None] = lambda: None,
+                  clock: Callable[[], float] = time.perf_counter) -> IkAnswer:
+    """
+    Answer a PositionIKRequest with the node's solver (see the module's rules).
+
+    Parameters
+    ----------
+    request
+        The request's values.
+    solver
+        The node's :class:`~ik_net_ros.solver.base.Solver`, with its collision model, max_jump
+        and allow_long_moves as the node set them (read here, never changed).
+    frames
+        The frames the node's targets may be in: anything with ``to_base(frame, pose)`` that
+        raises :class:`~ik_net_ros.kinematics.target_frames.FrameError` for a frame it cannot
+        transform (the hook for tf2: a tf2-backed frames object answers the same way, its
+        lookup failures raised as FrameError become FRAME_TRANSFORM_FAILURE).
+    names
+        The arm's joint names and prefix.
+    fallback_seed
+        The node's usual seed (its last command or the arm's state; None: the branch rule),
+        used where the request's seed lacks an arm joint.
+    clock
+        Seconds, for the timeout.
+
+    Returns
+    -------
+    The answer: SUCCESS with the joints, or an error code and the reason. Never raises for a
+    bad request.
+
+    """
+    start = clock()
+    refused = _check_names(request, names)
+    if refused is not None:
+        return refused
+    try:
+        pose = frames.to_base(request.frame, list(request.pose))
+    except FrameError as e:
+        return IkAnswer(FRAME_TRANSFORM_FAILURE, reason=str(e))
+    seed, why = arm_seed(request.seed, names)
+    note = ''
+    if seed is None:
+        seed = fallback_seed()
+        note = f" ({why}: the node's seed {seed} used)" if seed is not None else \
+            f' ({why}, and the node has no seed: the branch rule)'
+    answers, reason = _candidates(solver, pose, seed, request.constraints, names)
+    if request.timeout > 0 and clock() - start > request.timeout:
+        return IkAnswer(TIMED_OUT, reason=f'the solve took {clock() - start:.4f} s, over the '
+                        f'timeout of {request.timeout:g} s{note}')
+    if not answers:
+        return IkAnswer(NO_IK_SOLUTION, reason=reason + note)
+    return IkAnswer(SUCCESS, joints=answers[0], reason=note.strip(' ()'))
+
+
+def _candidates(solver, pose, seed, constraints, names: ArmNames
+                ) -> tuple[list[list[float]], str]:
+    """
+    Return the safe answers satisfying ``constraints``, nearest the seed first, or why none.
+
+    The solver's answer from the seed; where it breaks a joint constraint, its answers from
+    the seed with each constrained joint moved to its constraint's position, and the same with
+    joint1 turned half a turn (the other yaw side), each still the solver's safe answer.
+    """
+    index = {n: i for i, n in enumerate(names.joints)}
+    mine = [c for c in constraints if c.joint_name in index]
+    seeds = [seed]
+    if mine:
+        base = list(seed) if seed is not None else [0.0] * len(names.joints)
+        for c in mine:
+            base[index[c.joint_name]] = c.position
+        turned = list(base)
+        turned[0] = base[0] - math.copysign(math.pi, base[0])
+        seeds += [clamp_one(base), clamp_one(turned)]
+    found, reason = [], ''
+    for s in seeds:
+        try:
+            q = _safe_answer(solver, pose, s)
+        except (InvalidPoseError, UnreachableError) as e:
+            reasons = getattr(e, 'reasons', None)
+            reason = str(reasons[0]) if reasons else str(e)
+            if s is seed and not mine:
+                return [], reason  # out of reach, or unsafe, and no constraint to try
+            continue
+        except IkNetError as e:
+            return [], str(e)
+        # the solver guarantees these; never trust, always check (as the node checks commands)
+        if not within_limits_one(q) or (solver.collision is not None
+                                        and not solver.collision.clear_one(q)):
+            reason = f'solver returned joints outside the limits or in collision {q}'
+            continue
+        missed = _misses(solver, pose, q)
+        if missed:
+            reason = missed
+            continue
+        if all(c.holds(q[index[c.joint_name]]) for c in mine):
+            found.append(q)
+        else:
+            reason = f'no safe solution satisfies the joint constraints (nearest {q})'
+        if not mine:
+            break
+    if found and seed is not None:
+        found.sort(key=lambda q: float(np.linalg.norm(np.subtract(q, seed))))
+    return found, reason
+
+
+def _misses(solver, pose, q: list[float]) -> str:
+    """
+    Return why joints ``q`` do not reach ``pose`` (base frame), or '' where they do.
+
+    Reached: the tool (in the arm's own geometry, leaning axes included) within SNAP_POSITION m
+    and SNAP_ANGLE rad of the request, the package's tolerance for a solution at a limit. The
+    node's targets take the nearest orientation the arm can take (a 4-joint arm's tool points
+    along its azimuth); MoveIt takes an answer as reaching the pose, so this is refused.
+    """
+    geometry = solver.tilted if solver.tilted is not None else solver.geometry
+    want, _ = as_pose_array(pose)
+    got = forward_kinematics(np.array(q), geometry)
+    gap = float(np.linalg.norm(got[:3] - want[0, :3]))
+    turn = float(quat_angle(got[None, 3:], want[:, 3:])[0])
+    if gap <= SNAP_POSITION and turn <= SNAP_ANGLE:
+        return ''
+    return (f'the nearest pose the arm can take is {gap * 1000:.1f} mm and '
+            f'{math.degrees(turn):.1f} deg from the request (its 4 joints cannot turn the tool '
+            f'about every axis: the tool x axis points along its azimuth, with no roll)')
+
+
+def _safe_answer(solver, pose, seed) -> list[float]:
+    """
+    Return the solver's safe answer from ``seed``, exact (MoveIt takes it as reaching the pose).
+
+    The planar arm: the exact candidate the solver's seeded path picks
+    (:func:`~ik_net_ros.kinematics.nearest.nearest_solutions` with its geometry, collision model
+    and max_jump), without the network's approximation the solver puts in its place for
+    streaming targets (near the straight-arm singularity that approximation, refined, may land
+    on the other elbow: 8 of 202 answers were not the nearest in ik_service_probe.py). An arm
+    whose axes lean, or no seed: the solver's refined answer (1e-9 m measured).
+
+    Raises
+    ------
+    InvalidPoseError, UnreachableError
+        As :meth:`~ik_net_ros.solver.base.Solver.solve`.
+
+    """
+    if solver.tilted is not None or seed is None:
+        return [float(v) for v in solver.solve(pose, seed=seed, refine=True)]
+    p, _ = as_pose_array(pose)
+    found = nearest_solutions(p, np.array([seed], float), solver.geometry, solver.collision,
+                              solver.max_jump, long_way=True)
+    if not found.ok[0]:
+        raise UnreachableError(~found.ok, found.reasons, p[0, :3], refused=True)
+    return clamp_one([float(v) for v in found.joints[0]])
+
+
+def solution_state(seed_names: list[str], seed_positions: list[float], names: ArmNames,
+                   joints: list[float]) -> tuple[list[str], list[float]]:
+    """
+    Return the solution's ``joint_state`` (names, positions).
+
+    The arm's joints with the answer, then the seed's other joints copied through (MoveIt reads
+    the solution by name into a whole robot state).
+    """
+    arm = set(names.joints)
+    others = [(n, p) for n, p in zip(seed_names, seed_positions) if n not in arm]
+    return (list(names.joints) + [n for n, _ in others],
+            [float(v) for v in joints] + [float(p) for _, p in others])
+
+
+def forward_request(state: dict[str, float], links: list[str], frame: str, geometry,
+                    names: ArmNames) -> tuple[int, list[list[float]], str]:
+    """
+    Answer a GetPositionFK request: each link's pose [x, y, z, qx, qy, qz, qw] in ``frame``.
+
+    ``state``: joint name -> rad (``robot_state.joint_state``; every arm joint needed);
+    ``links``: links of the arm's chain (``<prefix>link1`` .. ``<prefix>link5``,
+    ``<prefix>end_effector_link``: :mod:`~ik_net_ros.kinematics.link_frames`); ``frame``: a
+    base frame name ('' = the base); geometry: the arm's (the solver's, calibrated axes
+    included). Returns (code, poses, reason).
+    """
+    if frame and not is_base_frame_name(frame, names.prefix):
+        return FRAME_TRANSFORM_FAILURE, [], (f"frame '{frame}' is not the base frame: "
+                                             f"expected 'world' or '{names.prefix}link1'")
+    known = [f'{names.prefix}{link}' for link in LINK_NAMES]
+    bad = [link for link in links if link not in known]
+    if bad or not links:
+        return INVALID_LINK_NAME, [], (f"links {bad or links} are not computed: the arm's "
+                                       f'are {", ".join(known)}')
+    q, why = arm_seed(state, names)
+    if q is None:
+        return INVALID_ROBOT_STATE, [], why.replace('seed', 'robot_state')
+    poses = link_poses(q, geometry)
+    return SUCCESS, [poses[link[len(names.prefix):]] for link in links], ''
