@@ -34,8 +34,9 @@ class Fate:
     A target's fate: ``fate`` taken | refused | reached | aborted, ``code`` a short reason.
 
     ``code`` is '' for taken and reached; for refused unreachable, invalid, wrong_frame,
-    transform, collision, limits or driver; for aborted superseded or no_answer; ``message`` says why for people; ``target`` is the caller's handle of the
-    target (the ik node: its header).
+    transform, collision, limits or driver; for aborted superseded or no_answer. ``message``
+    says why for people; ``target`` is the caller's handle of the target (the ik node: its
+    header).
     """
 
     target: Any
