@@ -52,9 +52,10 @@ class DriverNode(LifecycleNode):
         self.active = False
         self.not_ready = 'not configured'  # why there is no arm, for diagnostics
         self.rejected = 0
-        # the arm's name on /diagnostics and joint_command_result: the port, or 'sim' (read-only)
-        self.hardware_id = (str(value('port').value) if value('backend').value != 'sim'
-                            else 'sim')
+        # the arm's name on /diagnostics and joint_command_result: the port the backend opened
+        # (the emulator's pty, not the port parameter), or 'sim'; before that, what it will try
+        self.hardware_id = {'sim': 'sim', 'emulated': 'emulated (no pty yet)'}.get(
+            value('backend').value, str(value('port').value))
         prefix = value('prefix').value
         self.joint_names = prefixed(JOINT_NAMES, prefix)
         self.gripper_names = prefixed(GRIPPER_JOINTS, prefix)
@@ -107,6 +108,7 @@ class DriverNode(LifecycleNode):
             backend.close()
             return self._failed('configure', e)
         self.backend = backend
+        self.hardware_id = backend.hardware_id
         self.not_ready = ''
         self.get_logger().info('configured: servos set up, torque off')
         return SUCCESS
