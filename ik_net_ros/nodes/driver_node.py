@@ -22,7 +22,7 @@ from ik_net_ros.kinematics import JOINT_NAMES
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state, joints_by_name
 from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.driver_params import backend_settings, PARAMETERS
-from ik_net_ros.nodes.gripper_action import make_gripper_action
+from ik_net_ros.nodes.gripper_action import gripper_goal_settings, make_gripper_action
 from ik_net_ros.nodes.params import check_changes, declare_parameters, prefixed
 from ik_net_ros.nodes.runner import run_node
 import numpy as np
@@ -63,8 +63,8 @@ class DriverNode(LifecycleNode):
         self.diag_timer = self.create_timer(1.0, self.on_diagnostics)
         self.torque_srv = self.create_service(SetBool, '~/set_torque', self.on_set_torque)
         self.create_subscription(Float64, 'gripper_command', self.on_gripper, 10)
-        self.gripper_action = make_gripper_action(self, self.set_gripper,
-                                                  value('gripper_allow_stalling').value)
+        self.gripper_action = make_gripper_action(self, self.set_gripper, gripper_goal_settings(
+            lambda n: value(n).value))
         if self.gripper_action is None and value('gripper_id').value:
             self.get_logger().info('control_msgs is not installed: no GripperCommand action '
                                    '(gripper_command, Float64 m, still works)')
