@@ -189,3 +189,43 @@ def test_an_arm_placed_in_world_reaches_targets_given_in_world(ros):
         assert ros.spin_until(lambda i=i: len(probe.commands) == i)
         reached = forward_kinematics(np.array(probe.commands[-1].position))
         assert np.linalg.norm(reached[:3] - tool[:3]) < 1e-6, frame
+
+
+# the URDF robot_state_publisher sends: world -> <prefix>link1 -------------------------------
+
+def _urdf_origin(urdf: str, prefix: str) -> np.ndarray:
+    """Return the world_fixed joint's transform (4x4) as URDF defines rpy: Rz(y) Ry(p) Rx(r)."""
+    import re
+    block = re.search(rf'<child link="{prefix}link1"/>\s*<origin xyz="([^"]+)" rpy="([^"]+)"/>',
+                      urdf)
+    xyz = [float(v) for v in block.group(1).split()]
+    r, p, y = (float(v) for v in block.group(2).split())
+    rx = np.array([[1, 0, 0], [0, np.cos(r), -np.sin(r)], [0, np.sin(r), np.cos(r)]])
+    ry = np.array([[np.cos(p), 0, np.sin(p)], [0, 1, 0], [-np.sin(p), 0, np.cos(p)]])
+    rz = np.array([[np.cos(y), -np.sin(y), 0], [np.sin(y), np.cos(y), 0], [0, 0, 1]])
+    out = np.eye(4)
+    out[:3, :3], out[:3, 3] = rz @ ry @ rx, xyz
+    return out
+
+
+@settings(max_examples=100, deadline=None)
+@given(base=xyz_rpy, prefix=st.sampled_from(['', 'arm1_']),
+       description=st.sampled_from(['humble', 'jazzy']))
+def test_the_urdf_places_the_arm_where_the_ik_node_does(base, prefix, description):
+    """What TF says world -> link1 is, is the ik node's base placement (same numbers)."""
+    from ik_net_ros.kinematics.rotations import quat_to_matrix
+    from ik_net_ros.resources import robot_description
+    urdf = robot_description(description, prefix, list(base))
+    placement = pose_from_xyz_rpy(base)
+    got = _urdf_origin(urdf, prefix)
+    np.testing.assert_allclose(got[:3, 3], placement[:3], atol=1e-12)
+    np.testing.assert_allclose(got[:3, :3], quat_to_matrix(placement[3:]), atol=1e-9)
+    assert robot_description(description, prefix, [0.0] * 6) == \
+        robot_description(description, prefix)  # zeros: one frame, as before
+
+
+def test_a_placement_that_is_not_six_numbers_is_refused():
+    from ik_net_ros.resources import robot_description
+    for bad in ([1.0] * 5, [float('nan')] + [0.0] * 5, [500.0] + [0.0] * 5):
+        with pytest.raises(ValueError, match='base_xyz_rpy'):
+            robot_description('humble', '', bad)
