@@ -5,6 +5,7 @@ tf2_ros is not on PyPI: the ik node's use of it is tested with a stand-in module
 holds given transforms and raises tf2's exceptions), the package's own frames without it.
 """
 
+from pathlib import Path
 import sys
 import types
 
@@ -229,3 +230,59 @@ def test_a_placement_that_is_not_six_numbers_is_refused():
     for bad in ([1.0] * 5, [float('nan')] + [0.0] * 5, [500.0] + [0.0] * 5):
         with pytest.raises(ValueError, match='base_xyz_rpy'):
             robot_description('humble', '', bad)
+
+
+# the tracker frame on /tf_static, with tf2_msgs generated where it is not installed ---------
+
+@pytest.fixture(scope='session')
+def tf2_msgs_env(tmp_path_factory):
+    """Environment in which ``tf2_msgs.msg`` imports: the installed one, or one generated here."""
+    import os
+    import shutil
+    import subprocess
+    try:
+        import tf2_msgs.msg  # noqa: F401
+        return dict(os.environ)
+    except ImportError:
+        pass
+    colcon = shutil.which('colcon') or str(Path(sys.executable).parent / 'colcon')
+    prefix = str(Path(sys.prefix))
+    if not (Path(prefix) / 'share' / 'rosidl_default_generators').is_dir() or not \
+            (shutil.which('cmake') and (shutil.which('cc') or shutil.which('gcc'))):
+        pytest.skip('tf2_msgs is not installed, and the rosidl generators, cmake or a C '
+                    'compiler to generate it are not either')
+    base = tmp_path_factory.mktemp('tf2_msgs')
+    here = Path(__file__).resolve().parent
+    shutil.copytree(here / 'interfaces' / 'tf2_msgs', base / 'src' / 'tf2_msgs')
+    env = dict(os.environ, AMENT_PREFIX_PATH=prefix, CMAKE_PREFIX_PATH=prefix,
+               PATH=f'{Path(sys.executable).parent}{os.pathsep}{os.environ["PATH"]}')
+    result = subprocess.run([colcon, 'build', '--base-paths', 'src'], cwd=base, env=env,
+                            capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    install = base / 'install' / 'tf2_msgs'
+    site = next((install / 'lib').glob('python3*/site-packages'))
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), str(here),
+                                                        os.environ.get('PYTHONPATH', '')]),
+                LD_LIBRARY_PATH=os.pathsep.join([str(install / 'lib'),
+                                                 os.environ.get('LD_LIBRARY_PATH', '')]))
+
+
+@pytest.mark.ros
+@pytest.mark.parametrize('prefix', ['', 'arm1_'])
+def test_the_calibrated_tracker_frame_is_on_tf_static(tf2_msgs_env, tmp_path, prefix):
+    """As StaticTransformBroadcaster: transient local, so a late listener still gets it."""
+    import json
+    import subprocess
+    path = tmp_path / 'mocap.yaml'
+    path.write_text('format: ik_net_ros.calibration\nversion: 2\ngeometry: {}\n'
+                    f'tracker: {{frame_id: mocap, frame_xyz_rpy: {list(MOCAP)}, '
+                    'marker_xyz_rpy: [0, 0, 0, 0, 0, 0], latency_s: 0.0}\n')
+    here = Path(__file__).resolve().parent
+    proc = subprocess.run([sys.executable, str(here / 'tf_static_probe.py'), str(path), prefix],
+                          env=tf2_msgs_env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out['durability'] == 1  # TRANSIENT_LOCAL
+    [transform] = out['transforms']
+    assert (transform['parent'], transform['child']) == (f'{prefix}link1', 'mocap')
+    _same_pose(np.asarray(transform['pose']), pose_from_xyz_rpy(MOCAP))
