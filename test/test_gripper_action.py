@@ -96,8 +96,8 @@ steps = st.lists(st.tuples(st.integers(1, 4).map(lambda i: i / 8), grid), min_si
 @given(grid, st.sampled_from([1 / 1024, 1 / 256, 1 / 64]),
        st.sampled_from([1 / 1024, 1 / 128, 1 / 16]), st.sampled_from([0.25, 0.5, 1.0]), steps,
        st.booleans())
-def test_reached_and_stalled_as_gripper_action_controller(goal, tolerance, velocity, timeout,
-                                                           moves, allow):
+def test_reached_and_stalled_as_gripper_action_controller(
+        goal, tolerance, velocity, timeout, moves, allow):
     """Issue 35 item 5: every reading's verdict is the controller's, edges included."""
     t, readings = 0.0, []
     for dt, position in moves:

@@ -17,6 +17,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 class Sub:
+    """LaunchConfiguration: the argument's value in the context."""
+
     def __init__(self, name):
         self.name = name
 
@@ -25,16 +27,22 @@ class Sub:
 
 
 class Action:
+    """Any action: its arguments, recorded."""
+
     def __init__(self, *args, **kwargs):
         self.args, self.kwargs = args, kwargs
 
 
 class ParameterValue:
+    """A value (a substitution) and its type."""
+
     def __init__(self, value, value_type=None):
         self.value, self.value_type = value, value_type
 
 
 class IfCondition:
+    """True where the expression says 'true' or '1'."""
+
     def __init__(self, expression):
         self.expression = expression
 

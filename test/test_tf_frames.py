@@ -132,7 +132,7 @@ def test_a_lookup_takes_the_targets_stamp_else_the_newest(camera, later, stamp):
 
 @pytest.fixture
 def tf2(monkeypatch):
-    """The stand-in tf2_ros, importable by the ik node; its buffer after the node started."""
+    """Make the stand-in tf2_ros importable by the ik node."""
     module = fake_tf2()
     monkeypatch.setitem(sys.modules, 'tf2_ros', module)
     return module
