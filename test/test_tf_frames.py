@@ -84,9 +84,10 @@ class FakeBuffer:
 
     def lookup_transform(self, target, source, time):
         self.asked.append((target, source, time.nanoseconds))
-        if not any(source in key for key in self.transforms):
-            raise LookupException(f'"{source}" passed to lookupTransform argument '
-                                  'source_frame does not exist.')
+        for frame, role in ((target, 'target_frame'), (source, 'source_frame')):
+            if not any(frame in key for key in self.transforms):
+                raise LookupException(f'"{frame}" passed to lookupTransform argument {role} '
+                                      'does not exist.')
         stamps = self.transforms.get((target, source))
         if stamps is None:
             raise ConnectivityException(f'Could not find a connection between '
@@ -126,6 +127,8 @@ def test_a_lookup_takes_the_targets_stamp_else_the_newest(camera, later, stamp):
     with pytest.raises(FrameError, match='unknown to tf2') as e:
         lookup_pose(buffer, fake_tf2(), 'link1', 'kamera', Time(nanoseconds=asked))
     assert e.value.code == 'wrong_frame' and 'does not exist' in str(e.value)
+    with pytest.raises(TransformFailed, match='"arm2_link1" passed') as e:  # no base in TF
+        lookup_pose(buffer, fake_tf2(), 'arm2_link1', 'camera', Time(nanoseconds=asked))
 
 
 # the ik node ----------------------------------------------------------------------------------

@@ -48,7 +48,8 @@ def lookup_pose(buffer, errors, base: str, frame: str, stamp: Time) -> list[floa
     FrameError
         tf2 does not know ``frame`` (code wrong_frame).
     TransformFailed
-        It cannot transform it to ``base`` (not connected, extrapolation, bad argument).
+        It cannot transform it to ``base`` (not connected, extrapolation, bad argument, no
+        ``base`` in TF yet: robot_state_publisher not running).
 
     """
     failures = (errors.LookupException, errors.ConnectivityException,
@@ -61,7 +62,10 @@ def lookup_pose(buffer, errors, base: str, frame: str, stamp: Time) -> list[floa
                 raise
             transform = buffer.lookup_transform(base, frame, Time())  # the newest it has
     except errors.LookupException as e:
-        raise FrameError(f"target in frame '{frame}', unknown to tf2: {e}") from e
+        if f'"{frame}"' in str(e):  # tf2 names the frame it does not know
+            raise FrameError(f"target in frame '{frame}', unknown to tf2: {e}") from e
+        raise TransformFailed(f"target in frame '{frame}': tf2 cannot transform it to "
+                              f"'{base}': {e}") from e
     except failures as e:
         raise TransformFailed(f"target in frame '{frame}': tf2 cannot transform it to "
                               f"'{base}': {e}") from e
