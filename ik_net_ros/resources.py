@@ -42,18 +42,21 @@ def share_dir(sub: str) -> Path:
     return last
 
 
-def robot_description(description: str = 'humble', prefix: str = '') -> str:
+def robot_description(description: str = 'humble', prefix: str = '',
+                      base_xyz_rpy=None) -> str:
     """
     Return the arm's URDF for robot_state_publisher, as ROBOTIS's ``description`` has it.
 
     The shipped (humble) file, or for 'jazzy' joint1 at z = 0 and the gripper's jazzy range; every
-    link and joint but ``world`` named with ``prefix`` in front (as ROBOTIS's xacro does).
+    link and joint but ``world`` named with ``prefix`` in front (as ROBOTIS's xacro does);
+    ``base_xyz_rpy`` (x, y, z m, roll, pitch, yaw deg; None or zeros: one frame) places link1 in
+    ``world`` (the ``world_fixed`` joint: TF's ``world -> <prefix>link1``).
 
     Raises
     ------
     ValueError
-        Unknown description, a prefix that is not letters, digits and _, or the
-        shipped URDF is not where it belongs.
+        Unknown description, a prefix that is not letters, digits and _, a placement that is
+        not 6 numbers within 100 m and 360 deg, or the shipped URDF is not where it belongs.
 
     """
     import re
@@ -64,6 +67,8 @@ def robot_description(description: str = 'humble', prefix: str = '') -> str:
 
     geometry = geometry_for(description)
     text = (share_dir('urdf') / 'open_manipulator_x.urdf').read_text()
+    if base_xyz_rpy is not None:
+        text = _place_base(text, base_xyz_rpy)
     joint1 = '<origin xyz="0.012 0 0.017" rpy="0 0 0"/>'
     gripper = '<limit lower="-0.010" upper="0.019"'
     if text.count(joint1) != 1 or text.count(gripper) != 2:
@@ -76,3 +81,41 @@ def robot_description(description: str = 'humble', prefix: str = '') -> str:
     # materials and the world frame keep theirs
     return re.sub(r'(<(?:link|joint) name="|<(?:parent|child) link="|<mimic joint=")'
                   r'(?!world")', lambda m: m.group(1) + prefix, text)
+
+
+def _place_base(text: str, base_xyz_rpy) -> str:
+    """Return the URDF ``text`` with the world_fixed joint at ``base_xyz_rpy`` (m, deg)."""
+    import math
+
+    from ik_net_ros.kinematics.tracker_setup import check_xyz_rpy
+    x, y, z, *rpy = check_xyz_rpy(list(base_xyz_rpy), 'base_xyz_rpy', 100.0)
+    joint = '<child link="link1"/>\n    <origin xyz="0 0 0" rpy="0 0 0"/>'
+    if text.count(joint) != 1:
+        raise ValueError('the shipped URDF does not have the expected world_fixed joint')
+    if not any([x, y, z, *rpy]):
+        return text
+    # URDF's rpy is fixed-axis roll, pitch, yaw as the package's (Rz Ry Rx), in radians
+    roll, pitch, yaw = (math.radians(a) for a in rpy)
+    return text.replace(joint, f'<child link="link1"/>\n    <origin xyz="{x!r} {y!r} {z!r}" '
+                               f'rpy="{roll!r} {pitch!r} {yaw!r}"/>')
+
+
+def parse_xyz_rpy(text: str, name: str = 'base_xyz_rpy') -> list[float]:
+    """
+    Return six numbers of a launch argument: '[x, y, z, roll, pitch, yaw]' or 'x,y,z,r,p,y'.
+
+    Metres and degrees, checked (within 100 m, angles in [-360, 360] deg).
+
+    Raises
+    ------
+    ValueError
+        Not six numbers, or beyond those bounds (the message names ``name``).
+
+    """
+    from ik_net_ros.kinematics.tracker_setup import check_xyz_rpy
+    try:
+        values = [float(p) for p in str(text).strip().strip('[]').replace(',', ' ').split()]
+    except ValueError:
+        raise ValueError(f'{name}:={text!r}: needs 6 numbers x, y, z (m), roll, pitch, yaw '
+                         '(deg), e.g. [0.5, 0.0, 0.0, 0.0, 0.0, 90.0]') from None
+    return [float(v) for v in check_xyz_rpy(values, name, 100.0)]

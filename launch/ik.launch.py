@@ -12,7 +12,11 @@ and, where it is installed, robot_state_publisher with the package's URDF (TF of
 node (and the URDF) in the frame of ROBOTIS's jazzy description (joint1 at z = 0); humble, the
 default, is the physical 0.017 m. ``namespace:=arm1`` moves every node and topic under /arm1
 (two arms side by side); ``prefix:=arm1_`` names joints and frames as ROBOTIS's xacro does
-(arm1_joint1, arm1_link1) where two arms share a TF tree; ``use_sim_time:=true`` for /clock.
+(arm1_joint1, arm1_link1) where two arms share a TF tree; ``base_xyz_rpy:=[x, y, z, roll, pitch,
+yaw]`` (m, deg) places the arm's link1 in ``world`` (the URDF's world_fixed joint, so TF's
+world -> <prefix>link1, and the ik node's targets in world), so several arms share one world;
+``use_sim_time:=true`` for /clock. ``rviz:=true`` where rviz2 is not installed says so and
+starts the rest.
 Node parameters come from config/ik.yaml (keys /**/node: they apply under any namespace); the
 arguments override them. Written against the launch API common to Humble, Jazzy and Kilted.
 """
@@ -30,25 +34,81 @@ from launch_ros.parameter_descriptions import ParameterValue
 PACKAGE = 'ik_net_ros'
 
 
+def _installed(package: str) -> bool:
+    from ament_index_python.packages import PackageNotFoundError
+    try:
+        get_package_share_directory(package)
+    except PackageNotFoundError:
+        return False
+    return True
+
+
+def _base(context) -> list:
+    """Return base_xyz_rpy as 6 floats (ValueError with the argument's name: launch stops)."""
+    from ik_net_ros.resources import parse_xyz_rpy
+    return parse_xyz_rpy(LaunchConfiguration('base_xyz_rpy').perform(context))
+
+
 def _state_publisher(context):
     """
-    Start robot_state_publisher with the URDF of the chosen description and prefix.
+    Start robot_state_publisher with the URDF of the chosen description, prefix and placement.
 
     The URDF is read at launch time; where robot_state_publisher is not installed, a note.
     """
-    from ament_index_python.packages import PackageNotFoundError
     from ik_net_ros.resources import robot_description
-    try:
-        get_package_share_directory('robot_state_publisher')
-    except PackageNotFoundError:
+    base = _base(context)  # checked even where the URDF is not published
+    if not _installed('robot_state_publisher'):
         return [LogInfo(msg='robot_state_publisher is not installed: no TF of the arm')]
     text = robot_description(LaunchConfiguration('description').perform(context),
-                             LaunchConfiguration('prefix').perform(context))
+                             LaunchConfiguration('prefix').perform(context), base)
     return [Node(package='robot_state_publisher', executable='robot_state_publisher',
                  name='robot_state_publisher', output='screen',
                  namespace=LaunchConfiguration('namespace'),
                  parameters=[{'robot_description': ParameterValue(text, value_type=str),
                               'use_sim_time': _sim_time()}])]
+
+
+def _viewers(context):
+    """
+    Start the target marker and, where it is installed, rviz2 (``rviz:=true``).
+
+    Without rviz2 a line says so and the rest runs: a missing executable would stop the whole
+    launch (and leave the other nodes running as orphans). With the arm placed in world, the
+    marker works in its base frame (<prefix>link1), where its targets are computed.
+    """
+    if not IfCondition(LaunchConfiguration('rviz')).evaluate(context):
+        return []
+    namespace = LaunchConfiguration('namespace')
+    prefix = LaunchConfiguration('prefix').perform(context)
+    frame = {'frame_id': f'{prefix}link1'} if any(_base(context)) else {}
+    share = get_package_share_directory(PACKAGE)
+    actions = [Node(package=PACKAGE, executable='target_marker', name='target_marker',
+                    output='screen', namespace=namespace,
+                    parameters=[os.path.join(share, 'config', 'ik.yaml'), _common(),
+                                {'description': LaunchConfiguration('description'), **frame}])]
+    if not _installed('rviz2'):
+        return actions + [LogInfo(msg='rviz:=true but rviz2 is not installed (sudo apt install '
+                                      'ros-$ROS_DISTRO-rviz2): starting without it; the '
+                                      'target marker runs for any RViz on the network')]
+    return actions + [Node(package='rviz2', executable='rviz2', name='rviz2', output='screen',
+                           namespace=namespace,
+                           arguments=['-d', os.path.join(share, 'config', 'ik.rviz')],
+                           parameters=[{'use_sim_time': _sim_time()}])]
+
+
+def _ik(context):
+    """Start the ik node, given the arm's placement in world (6 floats)."""
+    share = get_package_share_directory(PACKAGE)
+    return [Node(
+        package=PACKAGE, executable='ik', name='ik', output='screen',
+        namespace=LaunchConfiguration('namespace'),
+        parameters=[os.path.join(share, 'config', 'ik.yaml'), _common(), {
+            'model': LaunchConfiguration('model'),
+            'device': LaunchConfiguration('device'),
+            'description': LaunchConfiguration('description'),
+            'calibration': ParameterValue(LaunchConfiguration('calibration'), value_type=str),
+            'base_xyz_rpy': _base(context),
+            'refine': ParameterValue(LaunchConfiguration('refine'), value_type=bool)}])]
 
 
 def _sim_time():
@@ -64,8 +124,6 @@ def _common():
 def generate_launch_description():
     share = get_package_share_directory(PACKAGE)
     config = os.path.join(share, 'config', 'ik.yaml')
-    rviz_config = os.path.join(share, 'config', 'ik.rviz')
-    rviz = IfCondition(LaunchConfiguration('rviz'))
     description = LaunchConfiguration('description')
     # one calibration for the ik node and the driver: both walls check the arm it describes
     calibration = ParameterValue(LaunchConfiguration('calibration'), value_type=str)
@@ -94,6 +152,10 @@ def generate_launch_description():
         DeclareLaunchArgument('prefix', default_value='',
                               description="joint and frame name prefix, as ROBOTIS's xacro "
                                           '(e.g. arm1_: arm1_joint1, arm1_link1)'),
+        DeclareLaunchArgument('base_xyz_rpy', default_value='[0.0, 0.0, 0.0, 0.0, 0.0, 0.0]',
+                              description="the arm's base (<prefix>link1) in world: x, y, z "
+                                          '(m), roll, pitch, yaw (deg); several arms share one '
+                                          'world'),
         DeclareLaunchArgument('use_sim_time', default_value='false',
                               description='follow /clock (a simulator or a replayed bag)'),
         DeclareLaunchArgument('autostart', default_value='true',
@@ -109,18 +171,7 @@ def generate_launch_description():
             'autostart': ParameterValue(LaunchConfiguration('autostart'), value_type=bool),
             'backend': LaunchConfiguration('hardware'), 'port': LaunchConfiguration('port'),
             'description': description, 'calibration': calibration}])
-    ik = Node(
-        package=PACKAGE, executable='ik', name='ik', output='screen', namespace=namespace,
-        parameters=[config, _common(), {
-            'model': LaunchConfiguration('model'),
-            'device': LaunchConfiguration('device'), 'description': description,
-            'calibration': calibration,
-            'refine': ParameterValue(LaunchConfiguration('refine'), value_type=bool)}])
+    ik = OpaqueFunction(function=_ik)
     state_publisher = OpaqueFunction(function=_state_publisher)
-    marker = Node(package=PACKAGE, executable='target_marker', name='target_marker',
-                  output='screen', condition=rviz, namespace=namespace,
-                  parameters=[config, _common(), {'description': description}])
-    rviz2 = Node(package='rviz2', executable='rviz2', name='rviz2', output='screen',
-                 condition=rviz, namespace=namespace, arguments=['-d', rviz_config],
-                 parameters=[{'use_sim_time': _sim_time()}])
-    return LaunchDescription(arguments + [driver, ik, state_publisher, marker, rviz2])
+    viewers = OpaqueFunction(function=_viewers)
+    return LaunchDescription(arguments + [driver, ik, state_publisher, viewers])

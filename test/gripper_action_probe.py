@@ -18,13 +18,16 @@ from rclpy.parameter import Parameter
 
 def main(executor_choice: str) -> None:
     rclpy.init()
-    driver = DriverNode(parameter_overrides=[Parameter('backend', value='sim')])
+    driver = DriverNode(parameter_overrides=[
+        Parameter('backend', value='sim'), Parameter('gripper_goal_tolerance', value=0.002),
+        Parameter('gripper_stall_timeout', value=0.5)])
     client_node = rclpy.create_node('gripper_client')
     client = ActionClient(client_node, GripperCommand, 'gripper_controller/gripper_cmd')
     executor = make_executor(executor_choice)
     executor.add_node(driver)
     executor.add_node(client_node)
-    out = {'executor': type(executor).__name__}
+    out = {'executor': type(executor).__name__,
+           'settings': getattr(driver.gripper_action, 'settings', None)}
 
     def spin_until(future, timeout=10.0):
         end = time.monotonic() + timeout

@@ -24,6 +24,23 @@ import pytest
 import torch
 
 
+def _missing(*modules) -> list[str]:
+    import importlib
+    missing = []
+    for module in modules:
+        try:
+            importlib.import_module(module)
+        except ImportError:
+            missing.append(module)
+    return missing
+
+
+# ONNX Runtime is optional (pip only): without it the numpy twin serves, tested here regardless
+needs_onnx = pytest.mark.skipif(bool(_missing('onnx', 'onnxruntime')),
+                                reason='onnx and onnxruntime are pip-only and not installed '
+                                       '(pip install onnx onnxruntime): ONNX engine untested')
+
+
 def _model(name: str, **kwargs) -> IKModel:
     torch.manual_seed(3)
     rng = np.random.default_rng(3)
@@ -43,6 +60,7 @@ def _poses(n: int, seed: int = 0) -> np.ndarray:
 @pytest.mark.parametrize('name, kwargs', [('original', {})] + [
     (name, {'activation': act}) for name in ('improved', 'focused')
     for act in ('silu', 'relu', 'tanh', 'gelu')])
+@needs_onnx
 def test_onnx_engine_equals_torch(name, kwargs):
     assert set(NETWORKS) == {'original', 'improved', 'focused'}  # a new one: add it here
     model = _model(name, **kwargs)
@@ -58,6 +76,7 @@ def test_onnx_engine_equals_torch(name, kwargs):
 
 @pytest.mark.parametrize('kwargs', [{'position': [128], 'orientation': [64, 64]},
                                     {'position': [32, 16], 'orientation': [8], 'merge': [16]}])
+@needs_onnx
 def test_onnx_engine_runs_any_focused_layout(kwargs):
     model = _model('focused', **kwargs)
     x = _poses(500).astype(np.float32)
@@ -67,6 +86,7 @@ def test_onnx_engine_runs_any_focused_layout(kwargs):
                                atol=1e-5, rtol=1e-5)
 
 
+@needs_onnx
 @pytest.mark.parametrize('name', ['original', 'improved', 'focused'])
 def test_shipped_models_same_answers_on_either_engine(name):
     poses = _poses(3 * base.BATCH_CHUNK + 17, seed=1)  # several chunks, a ragged last one

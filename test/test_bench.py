@@ -12,6 +12,12 @@ import sys
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
+# the benchmark compares with ikpy and runs ONNX Runtime: pip only (no apt package, and rosdep
+# has only pip keys, python3-ikpy-pip and python3-onnxruntime-pip, none for onnx)
+for _module, _install in (('ikpy', 'pip install ikpy (requirements-dev.txt)'),
+                          ('onnx', 'pip install onnx (requirements.txt)'),
+                          ('onnxruntime', 'pip install onnxruntime (requirements.txt)')):
+    pytest.importorskip(_module, reason=f'the benchmark needs {_module}: {_install}')
 
 
 def test_bench_writes_report_tables_and_charts(tmp_path):

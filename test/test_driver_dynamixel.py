@@ -89,3 +89,19 @@ def test_port_gone_reported_then_reconnects(ros, rig):
     driver.backend.emulator.replug()
     assert ros.spin_until(lambda: len(states) > count + 5, timeout=5)
     assert driver.backend.connected
+
+
+def test_diagnostics_and_results_name_the_port_actually_opened(ros, rig):
+    """Issue 35 item 6: the emulator's pty, not the port parameter (/dev/ttyUSB0)."""
+    driver, probe, pub, states, diags = rig
+    opened = str(driver.backend.emulator.port_path)
+    assert opened != driver.get_parameter('port').value
+    results = []
+    probe.create_subscription(DiagnosticArray, 'joint_command_result', results.append, 10)
+    assert ros.spin_until(lambda: pub.get_subscription_count() > 0 and
+                          probe.count_publishers('joint_command_result') > 0)
+    ros.spin_for(0.2)
+    pub.publish(joint_state([0.1, 0.0, 0.0, 0.0], probe.get_clock().now().to_msg()))
+    assert ros.spin_until(lambda: results and len(diags) >= 2)
+    assert opened in _last_diag(diags).hardware_id
+    assert results[-1].status[0].hardware_id.startswith(opened)

@@ -300,3 +300,13 @@ def test_close_after_a_port_that_never_opened_is_quiet():
         arm.open()
     arm.close()  # no AttributeError from the SDK's closePort on a port with no serial object
     assert not arm.connected
+
+
+def test_the_port_is_named_as_opened_and_a_symlink_with_its_device(tmp_path):
+    """Issue 35 item 6: /diagnostics' hardware_id; /dev/serial/by-id/... names its ttyUSB."""
+    device = tmp_path / 'ttyUSB7'
+    device.write_text('')
+    link = tmp_path / 'usb-ROBOTIS_OpenRB-150-if00'
+    link.symlink_to(device)
+    assert DynamixelArm(DynamixelConfig(port=str(device))).hardware_id == str(device)
+    assert DynamixelArm(DynamixelConfig(port=str(link))).hardware_id == f'{link} ({device})'

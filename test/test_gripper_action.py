@@ -14,6 +14,8 @@ import subprocess
 import sys
 
 from control_msgs_build import control_msgs_environment
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ik_net_ros.hardware.gripper_goal import GOAL_TOLERANCE, GripperGoal, STALL_TIMEOUT
 import pytest
 
@@ -57,6 +59,77 @@ def test_fingers_that_stop_short_stall_after_the_timeout():
             GripperGoal(**bad)
 
 
+def _controller(goal, tolerance, velocity_threshold, timeout, readings):
+    """
+    ros2_controllers' GripperActionController ``check_for_success``, transcribed.
+
+    The goal's clock starts when it is accepted (the first reading here); the joint's velocity
+    is what successive readings give. Return (reached_goal, stalled) after each reading, until
+    the goal is done.
+    """
+    out, last_movement, previous = [], readings[0][0], None
+    for now, position in readings:
+        if abs(position - goal) < tolerance:
+            out.append((True, False))
+            break
+        stalled = False
+        if previous is not None:
+            velocity = (position - previous[1]) / (now - previous[0])
+            if abs(velocity) > velocity_threshold:
+                last_movement = now
+            elif now - last_movement > timeout:
+                stalled = True
+        previous = (now, position)
+        out.append((False, stalled))
+        if stalled:
+            break
+    return out
+
+
+# exact binary fractions, so that the tolerance, speed and timeout edges are hit exactly
+grid = st.integers(-40, 40).map(lambda i: i / 2048)
+steps = st.lists(st.tuples(st.integers(1, 4).map(lambda i: i / 8), grid), min_size=1,
+                 max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(grid, st.sampled_from([1 / 1024, 1 / 256, 1 / 64]),
+       st.sampled_from([1 / 1024, 1 / 128, 1 / 16]), st.sampled_from([0.25, 0.5, 1.0]), steps,
+       st.booleans())
+def test_reached_and_stalled_as_gripper_action_controller(
+        goal, tolerance, velocity, timeout, moves, allow):
+    """Issue 35 item 5: every reading's verdict is the controller's, edges included."""
+    t, readings = 0.0, []
+    for dt, position in moves:
+        readings.append((t, position))
+        t += dt
+    expected = _controller(goal, tolerance, velocity, timeout, readings)
+    gripper = GripperGoal(goal, goal_tolerance=tolerance, stall_velocity=velocity,
+                          stall_timeout=timeout, allow_stalling=allow)
+    for (now, position), (reached, stalled) in zip(readings, expected):
+        outcome = gripper.update(position, now)
+        assert (outcome.reached_goal, outcome.stalled) == (reached, stalled), (now, position)
+        assert outcome.position == position  # the real position, not the goal
+        if outcome.done:
+            assert gripper.succeeded(outcome) == (reached or allow)
+
+
+def test_the_driver_takes_tolerance_and_stall_detection_as_parameters():
+    from ik_net_ros.nodes.driver_params import PARAMETERS
+    from ik_net_ros.nodes.gripper_action import gripper_goal_settings
+    names = ('gripper_goal_tolerance', 'gripper_stall_velocity', 'gripper_stall_timeout',
+             'gripper_allow_stalling')
+    values = {'gripper_goal_tolerance': 0.002, 'gripper_stall_velocity': 0.0005,
+              'gripper_stall_timeout': 0.4, 'gripper_allow_stalling': True}
+    assert all(name in PARAMETERS for name in names)
+    goal = GripperGoal(0.01, **gripper_goal_settings(values.__getitem__))
+    assert (goal.goal_tolerance, goal.stall_velocity, goal.stall_timeout,
+            goal.allow_stalling) == (0.002, 0.0005, 0.4, True)
+    for name, bad in (('gripper_goal_tolerance', 0.0), ('gripper_stall_timeout', -1.0),
+                      ('gripper_stall_velocity', float('nan'))):
+        assert not PARAMETERS[name].check(bad)
+
+
 @pytest.fixture(scope='session')
 def control_msgs_env(request, tmp_path_factory):
     return control_msgs_environment(request, tmp_path_factory)
@@ -80,7 +153,10 @@ def test_the_driver_serves_gripper_command_as_robotis_controller(control_msgs_en
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     out = json.loads(proc.stdout.strip().splitlines()[-1])
     assert out['reach']['status'] == SUCCEEDED and out['reach']['reached_goal']
-    assert abs(out['reach']['position'] - 0.015) <= GOAL_TOLERANCE and out['feedback'] > 0
+    # the driver's parameters (0.002 m, 0.5 s) are the goals' tolerance and stall timeout
+    assert out['settings'] == {'goal_tolerance': 0.002, 'stall_velocity': 0.001,
+                               'stall_timeout': 0.5, 'allow_stalling': False}
+    assert abs(out['reach']['position'] - 0.015) < 0.002 and out['feedback'] > 0
     assert out['clamped']['status'] == SUCCEEDED
     assert out['preempted']['status'] == ABORTED
     assert out['preempting']['status'] == SUCCEEDED

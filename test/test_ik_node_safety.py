@@ -196,9 +196,9 @@ def test_a_tracker_frame_target_goes_to_the_same_place_whatever_the_description(
 class StubDriver:
     """Answers every joint_command on joint_command_result; accepting ones move the arm there."""
 
-    def __init__(self, ros, probe, accept: bool):
+    def __init__(self, ros, probe, accept: bool, move: bool = True):
         self.node = probe.node
-        self.accept = accept
+        self.accept, self.move = accept, move
         self.results = self.node.create_publisher(
             DiagnosticArray, 'joint_command_result',
             QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE))
@@ -216,7 +216,7 @@ class StubDriver:
         result = DiagnosticArray(status=[status])
         result.header.stamp = cmd.header.stamp
         self.results.publish(result)
-        if self.accept:
+        if self.accept and self.move:
             self.states.publish(JointState(name=list(JOINT_NAMES), position=list(cmd.position)))
 
     def fates_of(self, stamp):
@@ -272,6 +272,27 @@ def test_a_driver_that_accepts_gets_taken_then_reached(ros):
     ros.spin_for(0.3)
     assert all(driver.fates_of(s) == ['taken', 'reached'] for s in
                [(1_000_000 + i, 0) for i in range(3)])  # reached once per target
+
+
+def test_a_target_superseded_before_it_is_reached_is_aborted_and_each_has_one_final_fate(ros):
+    """Issue 35 item 4: the driver accepts, the arm has not got there when the next comes."""
+    node, probe = _start(ros, reached_tolerance=0.01)
+    driver = StubDriver(ros, probe, accept=True, move=False)
+    assert ros.spin_until(lambda: driver.results.get_subscription_count() > 0
+                          and node.feedback.listening and node.feedback.driver_answers)
+    stamps = []
+    for i, joints in enumerate(_clear_joints(node, np.random.default_rng(5), 3)):
+        stamps.append(_send_stamped(probe, forward_kinematics(joints), i))
+        assert ros.spin_until(lambda s=stamps[-1]: driver.fates_of(s) == ['taken']), i
+    assert ros.spin_until(lambda: all(driver.fates_of(s) == ['taken', 'aborted']
+                                      for s in stamps[:-1])), \
+        [driver.fates_of(s) for s in stamps]
+    aborted = [f.status[0] for f in driver.fates
+               if {kv.key: kv.value for kv in f.status[0].values}['fate'] == 'aborted']
+    assert all(a.level == b'\x01' and {kv.key: kv.value for kv in a.values}['reason'] ==
+               'superseded' for a in aborted)
+    ros.spin_for(0.3)
+    assert driver.fates_of(stamps[-1]) == ['taken']  # the newest is still on its way
 
 
 # item 11: a device that does not exist, whatever the model ---------------------------------

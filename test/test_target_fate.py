@@ -2,7 +2,7 @@
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ik_net_ros.solver.target_fate import REACHED, REFUSED, TargetFates
+from ik_net_ros.solver.target_fate import ABORTED, REACHED, REFUSED, TAKEN, TargetFates
 import numpy as np
 
 TOLERANCE = 0.01
@@ -23,18 +23,24 @@ def test_fates_follow_the_driver_and_the_arm(events, need_acceptance):
     """
     fates = TargetFates(TOLERANCE)
     commands, accepted, refused, reached = {}, set(), set(), []
+    closed = set()  # keys whose command has its final fate
     newest = None
     for kind, a, b in events:
         if kind == 'taken':
-            fate = fates.taken(a, f'target {a}', [b] * 4)
+            fate, superseded = fates.taken(a, f'target {a}', [b] * 4, answered=True)
+            closed.update(int(f.target.split()[1]) for f in superseded)
+            closed.discard(a)
             assert fate.fate == 'taken' and fate.target == f'target {a}'
             commands[a], newest = b, a
             accepted.discard(a)
             refused.discard(a)
             assert not fates.newest_refused
         elif kind == 'answer':
-            fate = fates.driver_answer(a, b, 'no')
-            known = a in commands and a not in refused
+            known = a in commands and a not in refused and a not in closed
+            found = fates.driver_answer(a, b, 'no')
+            closed.update(int(f.target.split()[1]) for f in found)
+            fate = [f for f in found if f.fate == REFUSED]
+            fate = fate[0] if fate else None
             if b or not known:
                 assert fate is None
                 if b and known:
@@ -47,7 +53,9 @@ def test_fates_follow_the_driver_and_the_arm(events, need_acceptance):
                     assert fates.newest_refused
         else:
             fate = fates.arm_at([a + b] * 4, need_acceptance)
+            fate = fate[0] if fate else None
             if fate is not None:
+                closed.add(int(fate.target.split()[1]))
                 key = int(fate.target.split()[1])
                 assert fate.fate == REACHED and key == newest and key not in refused
                 assert abs(a + b - commands[key]) <= TOLERANCE
@@ -62,12 +70,77 @@ def test_fates_follow_the_driver_and_the_arm(events, need_acceptance):
 def test_a_refused_newest_command_is_no_seed_and_is_never_reached():
     fates = TargetFates(TOLERANCE)
     fates.taken((1, 0), 'a', np.zeros(4))
-    assert fates.driver_answer((1, 0), False, 'path through the table').message == \
+    assert fates.driver_answer((1, 0), False, 'path through the table')[0].message == \
         'path through the table'
-    assert fates.newest_refused and fates.arm_at(np.zeros(4), False) is None
+    assert fates.newest_refused and fates.arm_at(np.zeros(4), False) == []
     fates.taken((2, 0), 'b', np.zeros(4))
     assert not fates.newest_refused
-    assert fates.arm_at(np.zeros(4), True) is None  # the driver has not accepted it yet
-    assert fates.driver_answer((2, 0), True) is None
-    assert fates.arm_at(np.full(4, 0.005), True).fate == REACHED
-    assert fates.arm_at(np.zeros(4), True) is None  # once
+    assert fates.arm_at(np.zeros(4), True) == []  # the driver has not accepted it yet
+    assert fates.driver_answer((2, 0), True) == []
+    assert fates.arm_at(np.full(4, 0.005), True)[0].fate == REACHED
+    assert fates.arm_at(np.zeros(4), True) == []  # once
+
+
+# issue 35 item 4: exactly one final fate per taken target ----------------------------------
+
+sequences = st.lists(st.one_of(
+    st.tuples(st.just('taken'), st.integers(0, 8), st.floats(-1.0, 1.0)),
+    st.tuples(st.just('answer'), st.integers(0, 8), st.booleans()),
+    st.tuples(st.just('arm'), st.floats(-1.0, 1.0), st.floats(0.0, 0.03))), max_size=50)
+
+
+@settings(max_examples=300, deadline=None)
+@given(sequences, st.booleans(), st.integers(2, 6))
+def test_every_taken_target_gets_exactly_one_final_fate(events, answered, keep):
+    """
+    Whatever the order of targets, driver answers and arm readings, no target has two.
+
+    And none is left without one: once the driver answered every open command and a last
+    target superseded them, every target but that last one has its final fate. Aborted only
+    when a newer target was taken; refused only by the driver's refusal of it.
+    """
+    fates = TargetFates(TOLERANCE, keep=keep)
+    finals: dict[int, list[str]] = {}  # target number: its final fates
+    open_keys: dict[int, int] = {}  # stamp key: target number of the open command
+    taken = 0
+
+    def record(found, cause):
+        for fate in found:
+            assert fate.fate in (REFUSED, REACHED, ABORTED)
+            number = fate.target
+            finals.setdefault(number, []).append(fate.fate)
+            assert len(finals[number]) == 1, (number, finals[number])
+            assert fate.fate != ABORTED or cause == 'taken' or fate.code == 'superseded'
+            assert fate.fate != REFUSED or cause == 'refused'
+
+    for kind, a, b in events:
+        if kind == 'taken':
+            fate, superseded = fates.taken(a, taken, [b] * 4, answered)
+            assert fate.fate == TAKEN and fate.target == taken
+            record(superseded, 'taken')
+            open_keys[a] = taken
+            taken += 1
+        elif kind == 'answer':
+            record(fates.driver_answer(a, b, 'no'), 'accepted' if b else 'refused')
+        else:
+            record(fates.arm_at([a + b] * 4, answered), 'arm')
+    for key in list(open_keys):
+        record(fates.driver_answer(key, True), 'accepted')
+    _, last = fates.taken('last', taken, [0.0] * 4, answered)
+    record(last, 'taken')
+    assert sorted(finals) == list(range(taken))
+
+
+def test_a_superseded_target_is_aborted_once_the_driver_accepted_it_or_refused_if_not():
+    fates = TargetFates(TOLERANCE)
+    fates.taken((1, 0), 'a', np.zeros(4), answered=True)
+    assert fates.taken((2, 0), 'b', np.ones(4), answered=True)[1] == []  # no answer yet
+    assert [(f.target, f.fate, f.code) for f in fates.driver_answer((1, 0), True)] == \
+        [('a', ABORTED, 'superseded')]
+    fates.driver_answer((2, 0), True)
+    _, superseded = fates.taken((3, 0), 'c', np.zeros(4), answered=True)
+    assert [(f.target, f.fate) for f in superseded] == [('b', ABORTED)]  # accepted: at once
+    fates.taken((4, 0), 'd', np.zeros(4), answered=True)
+    assert [(f.target, f.fate) for f in fates.driver_answer((3, 0), False)] == \
+        [('c', REFUSED)]  # the driver's refusal, not aborted
+    assert fates.arm_at(np.zeros(4), True) == []  # d not accepted yet; c never reachable

@@ -101,6 +101,7 @@ class ArmBackend(ABC):
 
     joint_names: tuple[str, ...] = JOINT_NAMES
     torque_enabled: bool = True  # False: the arm is limp and may be moved by hand
+    hardware_id: str = 'sim'  # the arm's name on /diagnostics: a port backend names its port
 
     def __init__(self, description: str = 'humble', gripper: bool = True,
                  max_velocity: float = VELOCITY_LIMIT,

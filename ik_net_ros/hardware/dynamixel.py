@@ -12,6 +12,7 @@ register) as a second speed limit behind the interpolation.
 from __future__ import annotations
 
 import logging
+import os
 import time
 
 try:
@@ -132,6 +133,17 @@ class DynamixelArm(ArmBackend):
     @property
     def connected(self) -> bool:
         return self._connected
+
+    @property
+    def hardware_id(self) -> str:
+        """
+        Name the port this backend opens (the emulator's pty for the emulated servos).
+
+        A symlink (``/dev/serial/by-id/...``) is named with the device it leads to.
+        """
+        port = str(self.config.port)
+        real = os.path.realpath(port)
+        return port if real == port else f'{port} ({real})'
 
     # connection ------------------------------------------------------------------------------
     def open(self, torque: bool | None = None) -> None:  # noqa: A003 (the backend interface)

@@ -4,10 +4,12 @@ A gripper goal followed cycle by cycle until it is reached or the fingers stall.
 As ROBOTIS's ``gripper_controller`` (ros2_control's GripperActionController) decides it for a
 ``control_msgs/GripperCommand`` action: the core of the driver's action server, free of ROS.
 
-Reached: ``gripper_left_joint`` within ``goal_tolerance`` m of the goal. Stalled: the finger has
-moved slower than ``stall_velocity`` m/s for ``stall_timeout`` s without reaching it (an object
-between the fingers); then the goal ends, succeeded when ``allow_stalling`` (grasping), else
-aborted. The defaults are the controller's.
+Reached: ``gripper_left_joint`` closer than ``goal_tolerance`` m to the goal. Stalled: the finger
+has moved no faster than ``stall_velocity`` m/s for more than ``stall_timeout`` s without
+reaching it (an object between the fingers); then the goal ends, succeeded when
+``allow_stalling`` (grasping), else aborted. The defaults are the controller's; the driver's
+``gripper_goal_tolerance``, ``gripper_stall_velocity``, ``gripper_stall_timeout`` and
+``gripper_allow_stalling`` parameters set them.
 """
 
 from __future__ import annotations
@@ -69,20 +71,28 @@ class GripperGoal:
         self.goal_tolerance, self.stall_timeout = goal_tolerance, stall_timeout
         self.stall_velocity, self.allow_stalling = stall_velocity, allow_stalling
         self._last: tuple[float, float] | None = None  # (time, position)
-        self._slow_since: float | None = None
+        self._moved = 0.0  # s, when the finger last moved (set by the first reading)
 
     def update(self, position: float, now: float) -> GripperOutcome:
-        """Return the outcome after a reading of the finger at ``position`` m at time ``now`` s."""
-        reached = abs(position - self.goal) <= self.goal_tolerance
+        """
+        Return the outcome after a reading of the finger at ``position`` m at time ``now`` s.
+
+        As GripperActionController's ``check_for_success``: reached when the error is below
+        ``goal_tolerance``; else the finger last moved when its speed (here from the previous
+        reading) exceeded ``stall_velocity``, the first reading counting as a movement (the
+        controller starts its clock when it accepts the goal), and it has stalled once more
+        than ``stall_timeout`` passed since.
+        """
+        reached = abs(position - self.goal) < self.goal_tolerance
         stalled = False
-        if not reached and self._last is not None and now > self._last[0]:
+        if self._last is None:
+            self._moved = now
+        elif not reached and now > self._last[0]:
             speed = abs(position - self._last[1]) / (now - self._last[0])
-            if speed < self.stall_velocity:
-                self._slow_since = self._last[0] if self._slow_since is None else \
-                    self._slow_since
-                stalled = now - self._slow_since >= self.stall_timeout
+            if speed > self.stall_velocity:
+                self._moved = now
             else:
-                self._slow_since = None
+                stalled = now - self._moved > self.stall_timeout
         self._last = (now, position)
         return GripperOutcome(float(position), 0.0, stalled, reached)
 

@@ -1,27 +1,38 @@
 """
 Which frames a target may be given in, and how it gets into the arm's base frame.
 
-Without tf2 the package knows two kinds of frame: the arm's base frame (``world``, and
-``<prefix>link1``, ROBOTIS's base link: one frame in both descriptions) and the tracker frame of
-the arm's calibration (a camera or motion capture: its pose in the base frame was calibrated).
-A target in the base frame is taken as it is; one in the tracker frame is moved into the base
-frame with the calibrated transform (``tool = frame * target``); every other frame is refused
-(solving it as if in the base frame put the tool 143 mm off with a mocap calibration).
+The package itself knows three frames: the arm's base frame ``<prefix>link1`` (ROBOTIS's base
+link, where the solver works), ``world`` (one frame with it in both ROBOTIS descriptions, unless
+the arm is placed elsewhere in it: ``base``, the launch's ``base_xyz_rpy``, so that several arms
+share one world) and the tracker frame of the arm's calibration (a camera or motion capture: its
+pose in the base frame was calibrated). A target in the base frame is taken as it is; one in
+``world`` is moved by the inverse of the base placement; one in the tracker frame with the
+calibrated transform (``tool = frame * target``). Every other frame is refused here
+(solving it as if in the base frame put the tool 143 mm off with a mocap calibration); where
+tf2 is installed the ik node asks it for those (:mod:`ik_net_ros.nodes.tf_targets`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ik_net_ros.kinematics.rigid import compose
-from ik_net_ros.kinematics.tracker_setup import is_base_frame_name, TrackerSetup
+from ik_net_ros.kinematics.rigid import compose, invert
+from ik_net_ros.kinematics.tracker_setup import (
+    BASE_FRAME_NAMES,
+    is_base_frame_name,
+    TrackerSetup,
+)
 import numpy as np
 
-__all__ = ['TargetFrames', 'FrameError']
+__all__ = ['TargetFrames', 'FrameError', 'WORLD']
+
+WORLD = BASE_FRAME_NAMES[0]
 
 
 class FrameError(ValueError):
     """A frame the targets cannot be given in (the message says which frames can)."""
+
+    code = 'wrong_frame'  # the target's fate says it: refused (wrong_frame)
 
 
 @dataclass(frozen=True)
@@ -30,7 +41,8 @@ class TargetFrames:
     The frames targets are accepted in.
 
     default: the frame an empty ``frame_id`` means (when ``accept_empty``); prefix: ROBOTIS's
-    xacro prefix of the base link; tracker: the calibration's tracker setup (None: none).
+    xacro prefix of the base link; tracker: the calibration's tracker setup (None: none);
+    base: the pose (7,) of ``<prefix>link1`` in ``world`` (None: one frame).
 
     Raises
     ------
@@ -43,12 +55,13 @@ class TargetFrames:
     accept_empty: bool = True
     prefix: str = ''
     tracker: TrackerSetup | None = None
+    base: tuple | None = None
 
     def __post_init__(self):
         if self.default == '' or not (self._is_base(self.default) or
                                       self.default == self.tracker_frame):
-            raise FrameError(f"frame '{self.default}' is not one targets can be in: "
-                             f'{self.accepted(empty=False)} (no tf2 here)')
+            raise FrameError(f"frame '{self.default}' is not one targets can be in by "
+                             f'default: {self.accepted(empty=False)}')
 
     @property
     def tracker_frame(self) -> str | None:
@@ -61,12 +74,30 @@ class TargetFrames:
     def _is_base(self, frame: str) -> bool:
         return frame != '' and is_base_frame_name(frame, self.prefix)
 
+    def known(self, frame: str) -> bool:
+        """Tell whether ``frame`` is one this object transforms ('' counts when accepted)."""
+        return (frame == '' and self.accept_empty) or self._is_base(frame) or \
+            (frame != '' and frame == self.tracker_frame)
+
     def accepted(self, empty: bool = True) -> str:
         """Return the names of the frames taken, for messages (``empty``: and '' if taken)."""
         names = ['world', f'{self.prefix}link1'] + \
             ([self.tracker_frame] if self.tracker_frame else [])
         return ', '.join(f"'{n}'" for n in names) + \
             (f" or '' (= '{self.default}')" if empty and self.accept_empty else '')
+
+    def static_transforms(self) -> list[tuple[str, str, list[float]]]:
+        """
+        Return the transforms this arm's frames add to TF: (parent, child, pose (7,)).
+
+        The calibrated tracker frame in the base frame, if any. ``world`` -> base is the URDF's
+        (robot_state_publisher), not repeated here: a second publisher of it would fight
+        with another URDF's.
+        """
+        if self.tracker_frame is None:
+            return []
+        return [(f'{self.prefix}{BASE_FRAME_NAMES[1]}', self.tracker_frame,
+                 [float(v) for v in self.tracker.frame])]
 
     def to_base(self, frame: str, pose: list[float]) -> list[float]:
         """
@@ -83,6 +114,9 @@ class TargetFrames:
             if not self.accept_empty:
                 raise FrameError(f'target with an empty frame_id; expected {self.accepted()}')
             frame = self.default
+        if frame == WORLD and self.base is not None:  # the arm is placed in world
+            with np.errstate(invalid='ignore', divide='ignore', over='ignore'):
+                return compose(invert(np.asarray(self.base)), np.asarray(pose)).tolist()
         if self._is_base(frame):
             return pose
         if frame == self.tracker_frame:
@@ -90,4 +124,4 @@ class TargetFrames:
             with np.errstate(invalid='ignore', divide='ignore', over='ignore'):
                 return compose(np.asarray(self.tracker.frame), np.asarray(pose)).tolist()
         raise FrameError(f"target in frame '{frame}', which this node cannot transform "
-                         f'(no tf2 here); expected {self.accepted()}')
+                         f'without tf2; expected {self.accepted()}')

@@ -22,7 +22,7 @@ from ik_net_ros.kinematics import JOINT_NAMES
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state, joints_by_name
 from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.driver_params import backend_settings, PARAMETERS
-from ik_net_ros.nodes.gripper_action import make_gripper_action
+from ik_net_ros.nodes.gripper_action import gripper_goal_settings, make_gripper_action
 from ik_net_ros.nodes.params import check_changes, declare_parameters, prefixed
 from ik_net_ros.nodes.runner import run_node
 from ik_net_ros.nodes.trajectory_action import make_trajectory_action
@@ -53,9 +53,10 @@ class DriverNode(LifecycleNode):
         self.active = False
         self.not_ready = 'not configured'  # why there is no arm, for diagnostics
         self.rejected = 0
-        # the arm's name on /diagnostics and joint_command_result: the port, or 'sim' (read-only)
-        self.hardware_id = (str(value('port').value) if value('backend').value != 'sim'
-                            else 'sim')
+        # the arm's name on /diagnostics and joint_command_result: the port the backend opened
+        # (the emulator's pty, not the port parameter), or 'sim'; before that, what it will try
+        self.hardware_id = {'sim': 'sim', 'emulated': 'emulated (no pty yet)'}.get(
+            value('backend').value, str(value('port').value))
         prefix = value('prefix').value
         self.joint_names = prefixed(JOINT_NAMES, prefix)
         self.gripper_names = prefixed(GRIPPER_JOINTS, prefix)
@@ -63,8 +64,8 @@ class DriverNode(LifecycleNode):
         self.diag_timer = self.create_timer(1.0, self.on_diagnostics)
         self.torque_srv = self.create_service(SetBool, '~/set_torque', self.on_set_torque)
         self.create_subscription(Float64, 'gripper_command', self.on_gripper, 10)
-        self.gripper_action = make_gripper_action(self, self.set_gripper,
-                                                  value('gripper_allow_stalling').value)
+        self.gripper_action = make_gripper_action(self, self.set_gripper, gripper_goal_settings(
+            lambda n: value(n).value))
         if self.gripper_action is None and value('gripper_id').value:
             self.get_logger().info('control_msgs is not installed: no GripperCommand action '
                                    '(gripper_command, Float64 m, still works)')
@@ -109,6 +110,7 @@ class DriverNode(LifecycleNode):
             backend.close()
             return self._failed('configure', e)
         self.backend = backend
+        self.hardware_id = backend.hardware_id
         self.not_ready = ''
         self.get_logger().info('configured: servos set up, torque off')
         return SUCCESS

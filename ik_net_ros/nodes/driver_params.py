@@ -10,6 +10,7 @@ from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.hardware import arm_geometry, BACKENDS, BackendSettings
 from ik_net_ros.hardware.dynamixel_config import DynamixelConfig, SETTINGS
 from ik_net_ros.hardware.emulator import LEFTOVERS
+from ik_net_ros.hardware.gripper_goal import GOAL_TOLERANCE, STALL_TIMEOUT, STALL_VELOCITY
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT
 from ik_net_ros.kinematics.true_arm import TrueArm
@@ -93,6 +94,22 @@ PARAMETERS = {
                                           '(an object between them) succeeds (true: grasping) '
                                           "or aborts (false, ROBOTIS's controller default)",
                                    fixed=True),
+    'gripper_goal_tolerance': Spec(GOAL_TOLERANCE, 'GripperCommand action: m of '
+                                                   'gripper_left_joint from the goal that count '
+                                                   'as reached (goal_tolerance of '
+                                                   'GripperActionController)',
+                                   number_in(0.0, 0.03, low_open=True),
+                                   'a distance in (0, 0.03] m', fixed=True),
+    'gripper_stall_velocity': Spec(STALL_VELOCITY, 'GripperCommand action: m/s the finger must '
+                                                   'move faster than to count as moving '
+                                                   '(stall_velocity_threshold)',
+                                   number_in(0.0, 0.1, low_open=True),
+                                   'a speed in (0, 0.1] m/s', fixed=True),
+    'gripper_stall_timeout': Spec(STALL_TIMEOUT, 'GripperCommand action: s without moving, '
+                                                 'short of the goal, after which the goal has '
+                                                 'stalled (stall_timeout)',
+                                  number_in(0.0, 60.0, low_open=True),
+                                  'a time in (0, 60] s', fixed=True),
     'autostart': Spec(True, 'configure and activate at start (torque on, holding the pose), '
                             'retrying every reconnect_period until the arm answers; false: '
                             'wait for lifecycle transitions (ros2 lifecycle set)', fixed=True),

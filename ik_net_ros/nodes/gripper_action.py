@@ -15,33 +15,47 @@ from __future__ import annotations
 
 from collections.abc import Callable
 import time
+from typing import Any
 
 from ik_net_ros.errors import IkNetError
 from ik_net_ros.hardware.gripper_goal import GripperGoal, GripperOutcome
 from rclpy.action import ActionServer, CancelResponse, GoalResponse
 from rclpy.task import Future
 
-__all__ = ['make_gripper_action', 'GripperAction', 'ACTION_NAME']
+__all__ = ['make_gripper_action', 'GripperAction', 'ACTION_NAME', 'gripper_goal_settings']
 
 ACTION_NAME = 'gripper_controller/gripper_cmd'
 
 
-def make_gripper_action(node, set_gripper: Callable[[float], float], allow_stalling: bool):
-    """Return the action server on ``node``, or None where control_msgs is not importable."""
+def gripper_goal_settings(value: Callable[[str], Any]) -> dict:
+    """Return GripperGoal's keyword arguments from the driver's ``gripper_*`` parameters."""
+    return {'goal_tolerance': value('gripper_goal_tolerance'),
+            'stall_velocity': value('gripper_stall_velocity'),
+            'stall_timeout': value('gripper_stall_timeout'),
+            'allow_stalling': value('gripper_allow_stalling')}
+
+
+def make_gripper_action(node, set_gripper: Callable[[float], float], settings: dict):
+    """
+    Return the action server on ``node``, or None where control_msgs is not importable.
+
+    ``settings``: goal tolerance, stall detection and allow_stalling
+    (:func:`gripper_goal_settings`).
+    """
     try:
         from control_msgs.action import GripperCommand
     except ImportError:
         return None
-    return GripperAction(node, GripperCommand, set_gripper, allow_stalling)
+    return GripperAction(node, GripperCommand, set_gripper, settings)
 
 
 class GripperAction:
     """Follows one goal at a time; the driver feeds it each cycle's finger position."""
 
     def __init__(self, node, action_type, set_gripper: Callable[[float], float],
-                 allow_stalling: bool):
+                 settings: dict):
         self.node, self.action_type = node, action_type
-        self.set_gripper, self.allow_stalling = set_gripper, allow_stalling
+        self.set_gripper, self.settings = set_gripper, dict(settings)
         self.current: tuple[GripperGoal, object, Future] | None = None
         self.server = ActionServer(node, action_type, ACTION_NAME, self.on_execute,
                                    goal_callback=lambda request: GoalResponse.ACCEPT,
@@ -51,8 +65,7 @@ class GripperAction:
         command = handle.request.command
         result = self.action_type.Result()
         try:  # the whole goal is checked before the gripper is sent anywhere
-            goal = GripperGoal(command.position, command.max_effort,
-                               allow_stalling=self.allow_stalling)
+            goal = GripperGoal(command.position, command.max_effort, **self.settings)
             goal.goal = self.set_gripper(command.position)  # clamped into the range
         except (IkNetError, ValueError) as e:
             self.node.get_logger().warning(f'gripper goal {command.position!r} refused: {e}')

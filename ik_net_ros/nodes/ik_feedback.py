@@ -3,26 +3,29 @@ The ik node's word on each target: ``target_status`` for people, ``target_fate``
 
 ``target_fate`` (diagnostic_msgs/DiagnosticArray, one per target, published only while someone
 subscribes): the header is the target's (its own stamp and frame_id); ``status[0]`` is named
-after the ik node, level 0 (OK) for taken and reached, 2 (ERROR) for refused, the reason in
-``message``, and ``values`` ``fate`` (taken | refused | reached) and ``reason`` (unreachable |
-invalid | wrong_frame | collision | limits | driver | ''). The driver answers each command on
-``joint_command_result`` (same type, the command's stamp, ``result`` accepted | refused); a
-refusal is reported for its target, and 'reached' is said once, when ``joint_states`` come
-within ``reached_tolerance`` of the newest command (one the driver accepted, where a driver
-answers).
+after the ik node, level 0 (OK) for taken and reached, 1 (WARN) for aborted, 2 (ERROR) for
+refused, the reason in ``message``, and ``values`` ``fate`` (taken | refused | reached |
+aborted) and ``reason`` (refused: unreachable | invalid | wrong_frame | transform | collision |
+limits | driver; aborted: superseded | no_answer; else ''). The driver answers each command on
+``joint_command_result`` (same type, the command's stamp, ``result`` accepted | refused). Every
+taken target gets exactly one final fate (:mod:`ik_net_ros.solver.target_fate`): refused when
+the driver refuses it; reached when ``joint_states`` come within ``reached_tolerance`` of it
+while it is the newest command (one the driver accepted, where a driver answers); aborted when
+a newer target supersedes it first.
 """
 
 from __future__ import annotations
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from ik_net_ros.solver.target_fate import Fate, REFUSED, TargetFates
+from ik_net_ros.solver.target_fate import ABORTED, Fate, REFUSED, TargetFates
 from rclpy.qos import QoSProfile, ReliabilityPolicy
 from std_msgs.msg import String
 
 __all__ = ['TargetFeedback', 'RESULTS_QOS', 'command_result']
 
 RESULTS_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
-OK, ERROR = b'\x00', b'\x02'
+OK, WARN, ERROR = b'\x00', b'\x01', b'\x02'
+LEVELS = {REFUSED: ERROR, ABORTED: WARN}
 
 
 def _level(value) -> int:
@@ -67,10 +70,17 @@ class TargetFeedback:
 
     def taken(self, key, header, joints) -> None:
         """Report the target of ``header`` taken: its command went out under the stamp ``key``."""
-        fate = self.fates.taken(key, header, joints)
+        fate, finals = self.fates.taken(key, header, joints, self.driver_answers)
         self.status_pub.publish(String(data=''))
         if self.listening:
+            for final in finals:  # the targets it superseded, before its own
+                self._publish(final)
             self._publish(fate)
+
+    @property
+    def driver_answers(self) -> bool:
+        """Whether a driver answers the commands (on joint_command_result)."""
+        return self.result_sub.get_publisher_count() > 0
 
     def refused(self, header, code: str, message: str) -> None:
         """Report the target of ``header`` refused here: ``code`` short, ``message`` why."""
@@ -82,28 +92,35 @@ class TargetFeedback:
         answer = command_result(msg)
         if answer is None:
             return
-        fate = self.fates.driver_answer(*answer)
-        if fate is None:
+        fates = self.fates.driver_answer(*answer)
+        for fate in fates:
+            self._driver_fate(fate)
+        if self.fates.newest_refused and self.on_refused is not None and \
+                any(f.fate == REFUSED for f in fates):
+            self.on_refused()
+
+    def _driver_fate(self, fate: Fate) -> None:
+        if fate.fate != REFUSED:  # aborted: superseded, now that the driver accepted it
+            if self.listening:
+                self._publish(fate)
             return
         self.status_pub.publish(String(data=f'refused (driver): {fate.message}'))
         self.node.get_logger().warning(f'command refused by the driver: {fate.message}',
                                        throttle_duration_sec=2.0)
         if self.listening:
             self._publish(fate)
-        if self.fates.newest_refused and self.on_refused is not None:
-            self.on_refused()
 
     def on_arm(self, joints) -> None:
         """Take the arm's joints (4,) rad: say 'reached' once for the newest command."""
         if not self.fates.waiting:
             return
-        fate = self.fates.arm_at(joints, self.result_sub.get_publisher_count() > 0)
-        if fate is not None and self.listening:
-            self._publish(fate)
+        for fate in self.fates.arm_at(joints, self.driver_answers):
+            if self.listening:
+                self._publish(fate)
 
     def _publish(self, fate: Fate) -> None:
         status = DiagnosticStatus(
-            level=ERROR if fate.fate == REFUSED else OK, name=self.name,
+            level=LEVELS.get(fate.fate, OK), name=self.name,
             message=fate.message or fate.fate,
             values=[KeyValue(key='fate', value=fate.fate), KeyValue(key='reason',
                                                                     value=fate.code)])

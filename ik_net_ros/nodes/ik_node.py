@@ -27,6 +27,7 @@ from ik_net_ros.nodes.ik_services import add_ik_services
 from ik_net_ros.nodes.params import check_changes, declare_parameters, prefixed
 from ik_net_ros.nodes.qos import NEWEST
 from ik_net_ros.nodes.runner import run_node
+from ik_net_ros.nodes.tf_targets import TfTargets
 from ik_net_ros.solver.parallel import hold_blas_to_one_thread
 from ik_net_ros.solver.stats import SolveStats
 from ik_net_ros.solver.trajectory_timing import arm_reading, MoveTimer, UNSTAMPED_AGE
@@ -55,6 +56,9 @@ class IkNode(Node):
                               f"{self.params['device']!r}, calibration = "
                               f"{self.params['calibration']!r} refused: {e}") from e
         self.frames = make_frames(self.params)  # ConfigError, DatasetError: said at exit
+        # other frames through tf2 where installed; the tracker frame on /tf_static
+        self.tf = TfTargets(self, self.get_parameter('publish_tracker_frame').value)
+        self.tf.publish_static(self.frames)
         self.stats = SolveStats()
         self.last_command: tuple[float, list[float]] | None = None  # (time, joints)
         self.arm_state: tuple[float, list[float]] | None = None  # newest usable joint_states
@@ -89,7 +93,7 @@ class IkNode(Node):
                 ('model', 'device', 'description', 'calibration', 'refine', 'frame_id',
                  'accept_empty_frame', 'publish_trajectory', 'trajectory_duration',
                  'solution', 'max_jump', 'allow_long_moves', 'table_clearance', 'workspace',
-                 'max_velocity', 'reached_tolerance', 'prefix')}
+                 'max_velocity', 'reached_tolerance', 'prefix', 'base_xyz_rpy')}
 
     def on_set_parameters(self, params) -> SetParametersResult:
         """Swap the solver on model/device changes; refuse bad values and keep the old one."""
@@ -111,6 +115,8 @@ class IkNode(Node):
         if solver is not None:
             self.solver = solver
             self.get_logger().info(f'solver swapped: {solver!r}')
+        if frames is not self.frames:
+            self.tf.publish_static(frames)
         self.frames = frames
         self.feedback.fates.tolerance = new['reached_tolerance']
         if new['publish_trajectory'] and not self.params['publish_trajectory']:
@@ -122,9 +128,9 @@ class IkNode(Node):
     def on_target(self, msg: PoseStamped) -> None:
         params = self.params
         try:
-            pose = self.frames.to_base(msg.header.frame_id, pose_to_list(msg))
+            pose = self.tf.to_base(self.frames, msg.header, pose_to_list(msg))
         except FrameError as e:
-            return self._reject(msg.header, 'wrong_frame', str(e))
+            return self._reject(msg.header, e.code, str(e))
         start = time.perf_counter()
         seed = self._seed(start) if params['solution'] == 'nearest' else None
         self.solver.max_jump = params['max_jump']

@@ -12,7 +12,7 @@ from ik_net_ros.errors import ConfigError, UnreachableError
 from ik_net_ros.kinematics import forward_kinematics, geometry_for, HOME_POSE, VELOCITY_LIMIT
 from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
 from ik_net_ros.kinematics.collision import CollisionModel
-from ik_net_ros.kinematics.rigid import compose
+from ik_net_ros.kinematics.rigid import compose, pose_from_xyz_rpy
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
 from ik_net_ros.model.device import resolve_device
 from ik_net_ros.nodes.params import (
@@ -29,6 +29,7 @@ from ik_net_ros.nodes.params import (
     TABLE_CLEARANCE,
     WORKSPACE,
     workspace_box,
+    xyz_rpy_within,
 )
 from ik_net_ros.solver import load_solver, Solver
 from ik_net_ros.solver.trajectory_timing import MIN_VELOCITY
@@ -36,6 +37,7 @@ import numpy as np
 
 __all__ = ['PARAMETERS', 'make_solver', 'make_frames', 'FRAME_PARAMS']
 
+MAX_BASE_DISTANCE = 100.0  # m from world's origin: a hall of arms, not a typo
 PARAMETERS = {
     'model': Spec('focused', 'original | improved | focused | analytic | checkpoint path'),
     'device': Spec('cpu', 'cpu | cuda | cuda:N | auto (cuda when there is a GPU)'),
@@ -44,11 +46,23 @@ PARAMETERS = {
     'description': description_spec('the targets are given in'),
     'calibration': Spec('', 'calibration file of this arm (`ik_net_ros calibrate`): joint '
                             'offsets and link lengths the solver uses; empty: the nominal arm'),
-    'frame_id': Spec('world', "frame an empty target frame_id means: the arm's base (world; "
-                              'link1, one frame with it) or the tracker frame of the calibration '
-                              '(targets there are moved into the base frame with it). Targets '
-                              'are taken in these frames only; others are refused (no tf2 here)',
+    'frame_id': Spec('world', "frame an empty target frame_id means: the arm's base (link1; "
+                              'world, one frame with it unless base_xyz_rpy places the arm in '
+                              'it) or the tracker frame of the calibration (targets there are '
+                              'moved into the base frame with it). Targets in other frames go '
+                              'through tf2 where it is installed, else are refused',
                      non_empty, "world, link1 or the calibration's tracker frame"),
+    'base_xyz_rpy': Spec([0.0] * 6, "the arm's base (<prefix>link1) in world: x, y, z (m), "
+                                    'roll, pitch, yaw (deg), as the launch argument places it '
+                                    '(the URDF says the same to TF); targets in world are moved '
+                                    'into the base frame with it. Zeros: one frame',
+                         xyz_rpy_within(MAX_BASE_DISTANCE),
+                         f'6 numbers, within {MAX_BASE_DISTANCE:g} m, angles in [-360, 360] deg',
+                         fixed=True),
+    'publish_tracker_frame': Spec(True, "publish the calibration's tracker frame (child of "
+                                        '<prefix>link1) on /tf_static where tf2_msgs is '
+                                        'installed; false where another node places it (a '
+                                        'frame has one parent in TF)', fixed=True),
     'accept_empty_frame': Spec(True, 'treat targets with an empty frame_id as in frame_id'),
     'solution': Spec('nearest', 'which solution a target gets: nearest (the safe solution '
                                 'nearest where the arm is: no jumps, never the long way round) '
@@ -119,7 +133,8 @@ def make_frames(params: dict) -> TargetFrames:
     """
     Return the frames targets are taken in.
 
-    Targets in the calibration's tracker frame land in the description's base frame.
+    Targets in the calibration's tracker frame land in the description's base frame; targets in
+    world go through the base placement.
 
     Raises
     ------
@@ -139,9 +154,11 @@ def make_frames(params: dict) -> TargetFrames:
         if shift:
             tracker = replace(tracker, frame=tuple(compose(
                 (0.0, 0.0, shift, 0.0, 0.0, 0.0, 1.0), np.asarray(tracker.frame)).tolist()))
+    placement = params.get('base_xyz_rpy', [0.0] * 6)
+    base = tuple(pose_from_xyz_rpy(placement).tolist()) if any(placement) else None
     try:
         return TargetFrames(params['frame_id'], params['accept_empty_frame'],
-                            params['prefix'], tracker)
+                            params['prefix'], tracker, base)
     except FrameError as e:
         raise ConfigError(f"parameter frame_id = {params['frame_id']!r} refused: {e}") \
             from e

@@ -17,7 +17,7 @@ from typing import Any
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import ROBOTIS_DESCRIPTIONS, within_limits
 from ik_net_ros.kinematics.collision import MAX_CLEARANCE
-from ik_net_ros.kinematics.tracker_setup import BASE_FRAME_NAMES
+from ik_net_ros.kinematics.tracker_setup import BASE_FRAME_NAMES, check_xyz_rpy
 from ik_net_ros.rules import (
     int_in,
     is_number,
@@ -48,7 +48,7 @@ __all__ = ['Spec', 'Range', 'declare_parameters', 'check_changes', 'positive', '
            'topic_name', 'number_in', 'period', 'PERIOD_NEED', 'MAX_PERIOD', 'one_of',
            'non_empty', 'int_in', 'joint_vector', 'string_list', 'description_spec',
            'BASE_FRAMES', 'frame_accepted', 'EXECUTORS', 'EXECUTOR', 'TABLE_CLEARANCE',
-           'WORKSPACE', 'workspace_box', 'PREFIX', 'prefixed']
+           'WORKSPACE', 'workspace_box', 'PREFIX', 'prefixed', 'xyz_rpy_within']
 
 
 @dataclass(frozen=True)
@@ -240,3 +240,14 @@ def frame_accepted(frame: str, expected: str, accept_empty: bool = True,
         return True
     base = ('world', f'{prefix}link1')
     return frame in base and (expected in base or expected in BASE_FRAMES)
+
+
+def xyz_rpy_within(distance: float) -> Callable[[Any], bool]:
+    """Return the rule of a pose x, y, z (m), roll, pitch, yaw (deg), within ``distance`` m."""
+    def ok(value) -> bool:
+        try:
+            return all(isinstance(v, float) for v in value) and bool(
+                check_xyz_rpy(value, 'pose', distance))
+        except (TypeError, ValueError):
+            return False
+    return ok

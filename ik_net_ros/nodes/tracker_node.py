@@ -17,7 +17,6 @@ from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
 from ik_net_ros.kinematics.rigid import pose_from_xyz_rpy
 from ik_net_ros.kinematics.tracker_setup import (
-    check_xyz_rpy,
     MAX_FRAME_DISTANCE,
     MAX_MARKER_DISTANCE,
     TrackerSetup,
@@ -32,23 +31,12 @@ from ik_net_ros.nodes.params import (
     non_empty,
     number_in,
     Spec,
+    xyz_rpy_within,
 )
 from ik_net_ros.nodes.runner import run_node
 from ik_net_ros.sim.tracker import SimulatedTracker
 import numpy as np
 from rclpy.node import Node
-
-
-def _xyz_rpy(distance: float):
-    """Check a pose x, y, z (m), roll, pitch, yaw (deg): the setup's rule, within ``distance``."""
-    def ok(value) -> bool:
-        try:
-            return all(isinstance(v, float) for v in value) and bool(
-                check_xyz_rpy(value, 'pose', distance))
-        except (TypeError, ValueError):
-            return False
-    return ok
-
 
 PARAMETERS = {
     'position_noise': Spec(3e-4, 'standard deviation of the position noise per axis, m',
@@ -61,10 +49,11 @@ PARAMETERS = {
     'frame_id': Spec('world', 'frame of the measured poses (a camera: its own name)', non_empty,
                      'a frame name'),
     'frame_xyz_rpy': Spec([0.0] * 6, "the tracker frame's true pose in the base frame: x, y, z "
-                                     '(m), roll, pitch, yaw (deg)', _xyz_rpy(MAX_FRAME_DISTANCE),
+                                     '(m), roll, pitch, yaw (deg)',
+                          xyz_rpy_within(MAX_FRAME_DISTANCE),
                           f'6 numbers, within {MAX_FRAME_DISTANCE:g} m and 360 deg', fixed=True),
     'marker_xyz_rpy': Spec([0.0] * 6, "the marker's true pose on the tool: x, y, z (m), roll, "
-                                      'pitch, yaw (deg)', _xyz_rpy(MAX_MARKER_DISTANCE),
+                                      'pitch, yaw (deg)', xyz_rpy_within(MAX_MARKER_DISTANCE),
                            f'6 numbers, within {MAX_MARKER_DISTANCE:g} m and 360 deg',
                            fixed=True),
     'latency': Spec(0.0, 'seconds the stamps are late: a measurement shows the arm that long '

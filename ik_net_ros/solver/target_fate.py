@@ -1,11 +1,17 @@
 """
-What became of each target: taken, refused (by the solver's checks or by the driver), reached.
+What became of each target: taken, then exactly one final fate: refused, reached or aborted.
 
 The ik node commands a target with the target's stamp; the driver answers each command on
 ``joint_command_result`` with that stamp, accepted or refused. :class:`TargetFates` matches the
-answers to the targets by stamp, says which target the arm reached (its joints within a
-tolerance of the newest command, once per target) and whether the newest command was refused
-(then the arm never went there, and it is no seed).
+answers to the targets by stamp and gives every taken target one final fate:
+
+- refused: the driver refused its command (the arm never went there, and it is no seed);
+- reached: the arm's joints came within a tolerance of its command while it was the newest;
+- aborted: a newer target superseded it before it was reached (code ``superseded``), once the
+  driver accepted it (a refusal that comes later still says refused); or the driver never
+  answered it while ``keep`` newer commands went out (code ``no_answer``).
+
+The newest command stays open until it is reached or refused, or a newer one supersedes it.
 """
 
 from __future__ import annotations
@@ -16,20 +22,21 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ['Fate', 'TargetFates', 'TAKEN', 'REFUSED', 'REACHED', 'KEEP']
+__all__ = ['Fate', 'TargetFates', 'TAKEN', 'REFUSED', 'REACHED', 'ABORTED', 'KEEP']
 
-TAKEN, REFUSED, REACHED = 'taken', 'refused', 'reached'
+TAKEN, REFUSED, REACHED, ABORTED = 'taken', 'refused', 'reached', 'aborted'
 KEEP = 100  # commands remembered for the driver's answers (answers come within milliseconds)
 
 
 @dataclass(frozen=True)
 class Fate:
     """
-    A target's fate: ``fate`` taken | refused | reached, ``code`` a short reason.
+    A target's fate: ``fate`` taken | refused | reached | aborted, ``code`` a short reason.
 
-    ``code`` is '' for taken and reached, else unreachable, invalid, wrong_frame, collision,
-    limits or driver; ``message`` says why for people; ``target`` is the caller's handle of the
-    target (the ik node: its header).
+    ``code`` is '' for taken and reached; for refused unreachable, invalid, wrong_frame,
+    transform, collision, limits or driver; for aborted superseded or no_answer. ``message``
+    says why for people; ``target`` is the caller's handle of the target (the ik node: its
+    header).
     """
 
     target: Any
@@ -43,66 +50,101 @@ class _Command:
     target: Any
     joints: Any  # (4,) rad as given: converted only when compared (the live path pays less)
     accepted: bool = False
+    superseded: bool = False  # a newer command went out: aborted once the driver accepts it
 
 
 class TargetFates:
-    """Pending commands by stamp key; the driver's answers and the arm's joints give fates."""
+    """
+    Open commands by stamp key; the driver's answers and the arm's joints give final fates.
+
+    Every method returns the final fates it decided (a list, possibly empty), each target's
+    once: the property tests check that every taken target gets exactly one.
+    """
 
     def __init__(self, tolerance: float = 0.01, keep: int = KEEP):
         self.tolerance = tolerance  # rad every joint must come within for 'reached'
         self.keep = keep
-        self._commands: OrderedDict[Any, _Command] = OrderedDict()
+        self._commands: OrderedDict[Any, _Command] = OrderedDict()  # open: no final fate yet
         self._newest: Any = None  # key of the newest command still eligible to be reached
         self.newest_refused = False  # the newest command was refused by the driver
 
-    def taken(self, key, target, joints) -> Fate:
-        """Record a command sent for ``target`` under ``key`` (its stamp); return 'taken'."""
-        self._commands.pop(key, None)
+    def taken(self, key, target, joints, answered: bool = False) -> tuple[Fate, list[Fate]]:
+        """
+        Record a command sent for ``target`` under ``key`` (its stamp).
+
+        Return its 'taken' fate and the final fates of the commands it supersedes: the newest
+        one still open is aborted now if the driver accepted it or no driver answers
+        (``answered`` False), else when the driver's answer comes; a command of the same key
+        is aborted at once (the driver's answer could not tell them apart).
+        """
+        finals = []
+        previous = self._commands.pop(key, None)
+        if previous is not None:
+            finals.append(Fate(previous.target, ABORTED, 'superseded',
+                               'a newer target with the same stamp superseded it'))
+        if self._newest is not None and self._newest in self._commands:
+            newest = self._commands[self._newest]
+            newest.superseded = True
+            if newest.accepted or not answered:
+                del self._commands[self._newest]
+                finals.append(_superseded(newest.target))
         self._commands[key] = _Command(target, joints)
-        while len(self._commands) > self.keep:
-            self._commands.popitem(last=False)
+        while len(self._commands) > self.keep:  # a driver that never answered these
+            _, old = self._commands.popitem(last=False)
+            finals.append(Fate(old.target, ABORTED, 'no_answer',
+                               'superseded, and the driver never answered its command'))
         self._newest = key
         self.newest_refused = False
-        return Fate(target, TAKEN)
+        return Fate(target, TAKEN), finals
 
-    def driver_answer(self, key, accepted: bool, reason: str = '') -> Fate | None:
+    def driver_answer(self, key, accepted: bool, reason: str = '') -> list[Fate]:
         """
-        Take the driver's answer to the command of ``key``; return the 'refused' fate, if so.
+        Take the driver's answer to the command of ``key``; return the final fates it decides.
 
-        An answer to no known command (another node's, or forgotten) gives None.
+        Refused: the command's 'refused'. Accepted: 'aborted' if it was superseded meanwhile.
+        An answer to no open command (another node's, or already final) gives none.
         """
         command = self._commands.get(key)
         if command is None:
-            return None
+            return []
         if accepted:
             command.accepted = True
-            return None
+            if not command.superseded:
+                return []
+            del self._commands[key]
+            return [_superseded(command.target)]
         del self._commands[key]
         if key == self._newest:
             self._newest = None
             self.newest_refused = True
-        return Fate(command.target, REFUSED, 'driver', reason or 'refused by the driver')
+        return [Fate(command.target, REFUSED, 'driver', reason or 'refused by the driver')]
 
-    def arm_at(self, joints, need_acceptance: bool) -> Fate | None:
+    def arm_at(self, joints, need_acceptance: bool) -> list[Fate]:
         """
         Return 'reached' for the newest command when the arm's ``joints`` are within tolerance.
 
-        Once per target. ``need_acceptance``: a driver answers commands, so only one it accepted
-        can be reached (an arm already standing at a refused command did not take it).
+        ``need_acceptance``: a driver answers commands, so only one it accepted can be reached
+        (an arm already standing at a refused command did not take it).
         """
         key = self._newest
-        if key is None:
-            return None
+        if key is None or key not in self._commands:
+            return []
         command = self._commands[key]
         if need_acceptance and not command.accepted:
-            return None
+            return []
         gap = np.abs(np.asarray(joints, dtype=float) - np.asarray(command.joints, dtype=float))
         if not np.all(gap <= self.tolerance):  # NaN: not reached
-            return None
+            return []
         self._newest = None
-        return Fate(command.target, REACHED)
+        del self._commands[key]
+        return [Fate(command.target, REACHED)]
 
     @property
     def waiting(self) -> bool:
         """Whether the newest command may still be reached (joint states are needed)."""
-        return self._newest is not None
+        return self._newest is not None and self._newest in self._commands
+
+
+def _superseded(target) -> Fate:
+    return Fate(target, ABORTED, 'superseded', 'a newer target superseded it before it was '
+                                               'reached')
