@@ -226,15 +226,19 @@ class Solver(ABC):
 
         Each gets the safe solution of the reachable pose nearest its target
         (:func:`~ik_net_ros.kinematics.closest_reachable.closest_reachable`); where that pose
-        has none clear of the collision model, of the same pose raised in steps of LIFT_STEP m
-        (up to MAX_LIFT): away from the table. Rows none of these fit stay refused.
+        has none clear of the collision model, of the same pose raised to the lowest height a
+        link may have over the table, then in steps of LIFT_STEP m (up to MAX_LIFT): away from
+        the table. Rows none of these fit stay refused.
         """
-        for lift in np.arange(0.0, MAX_LIFT + LIFT_STEP / 2, LIFT_STEP):
+        model = self.collision
+        floor = model.table_z + model.table_clearance + max(model.radii)
+        for lift in [None, *np.arange(0.0, MAX_LIFT + LIFT_STEP / 2, LIFT_STEP)]:
             rows = np.flatnonzero(~found.ok)
             if rows.size == 0:
                 return
             raised = p[rows].copy()
-            raised[:, 2] += lift
+            if lift is not None:
+                raised[:, 2] = np.maximum(raised[:, 2], floor) + lift
             near = closest_reachable(raised, self.geometry)
             _, solutions = project_and_solve(near, self.geometry)
             again = nearest_solutions(near, closed_form(solutions), self.geometry,
