@@ -30,14 +30,13 @@ MODEL = CollisionModel(table_clearance=0.01)
 JOINTS = st.tuples(st.floats(-3.1, 3.1), st.floats(-1.5, 1.5), st.floats(-1.5, 1.4),
                    st.floats(-1.7, 1.97))
 NEAR_AXIS = st.tuples(st.floats(-3.1, 3.1), st.floats(-1.2, 0.2), st.floats(-0.5, 1.4),
-                      st.floats(-1.7, 1.97)).map(
-    lambda q: (q[0], q[1], q[2], q[3]))
+                      st.floats(-1.7, 1.97))
 # a step of the request: up to 6 mm and a degree, so a sequence leaves the jump window too
 STEP = st.tuples(*[st.floats(-0.006, 0.006)] * 3, st.floats(-0.02, 0.02),
                  st.floats(-0.02, 0.02))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _solver(name: str, clear: bool):
     solver = load_solver(name)
     solver.collision = MODEL if clear else None
@@ -65,7 +64,7 @@ def _small(requests, seeds, geometry):
 
 
 def _assert_rules(solver, answers, seeds, requests):
-    """The rules, on what was returned: limits, clearance, seam and jump."""
+    """Check the rules on what was returned: limits, clearance, seam and jump."""
     answers, seeds = np.atleast_2d(answers), np.atleast_2d(seeds)
     requests = np.atleast_2d(requests)
     assert within_limits(answers).all()

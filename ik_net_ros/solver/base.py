@@ -137,7 +137,7 @@ class Solver(ABC):
 
     @property
     def collision(self) -> CollisionModel | None:
-        """What no answer may hit, checked in :attr:`arm_geometry` (None: not checked)."""
+        """Return what no answer may hit, checked in :attr:`arm_geometry` (None: not checked)."""
         return self._collision
 
     @collision.setter
@@ -200,7 +200,7 @@ class Solver(ABC):
     def _stay(self, seeds: np.ndarray, bad: np.ndarray, reasons: list[str], p: np.ndarray
               ) -> None:
         """
-        Check that the arm may stay at the seeds of refused rows ``bad`` (on_unreachable='nearest').
+        Check that the arm may stay at the seeds of refused rows ``bad`` ('nearest').
 
         Raises
         ------
