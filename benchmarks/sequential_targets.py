@@ -14,11 +14,17 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
+from dataclasses import replace
 import re
 import sys
 
 from ik_net_ros import load_solver, UnreachableError
-from ik_net_ros.kinematics import forward_kinematics, HOME_POSE, sample_joints
+from ik_net_ros.kinematics import (
+    DEFAULT_GEOMETRY,
+    forward_kinematics,
+    HOME_POSE,
+    sample_joints,
+)
 from ik_net_ros.kinematics.collision import CollisionModel
 import numpy as np
 
@@ -52,11 +58,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('models', nargs='*', default=['analytic', 'focused'])
     parser.add_argument('--targets', type=int, default=2000)
     parser.add_argument('--calibration', help="an arm's calibration file (its tilts too)")
+    parser.add_argument('--tilts', type=float, default=0.0,
+                        help='deg: a nominal arm whose 8 axis tilts are this, signs alternating')
     parser.add_argument('--clearance', type=float, default=0.01, help='m (the ik node default)')
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args(argv)
     for name in args.models:
-        solver = load_solver(name, calibration=args.calibration)
+        geometry = None
+        if args.tilts:
+            tilts = np.radians(args.tilts) * np.array([1, -1] * 4)
+            geometry = replace(DEFAULT_GEOMETRY, axis_tilts=tuple(tilts.tolist()))
+        solver = load_solver(name, calibration=args.calibration, geometry=geometry)
         arm = getattr(solver, 'arm_geometry', None) or getattr(solver, 'tilted', None) \
             or solver.geometry
         solver.collision = CollisionModel(solver.geometry, args.clearance)
