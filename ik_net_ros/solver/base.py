@@ -368,19 +368,24 @@ class Solver(ABC):
         on_unreachable
             'raise' (default) or 'nearest': answer an unreachable target with
             the solution of the reachable pose nearest it, the position first, then the
-            orientation (:mod:`~ik_net_ros.kinematics.closest_reachable`); with a seed or
-            a collision model: the seed itself, so the arm stays where it is.
+            orientation (:mod:`~ik_net_ros.kinematics.closest_reachable`); with a
+            collision model and no seed: of the nearest reachable pose that has a clear
+            solution (that pose raised over the table where it has none); with a seed, a
+            target refused for any reason gets the seed itself (the arm stays where it is),
+            where the seed is clear.
         seed
             (4,) or (N, 4) joints in rad where the arm is (or was last commanded): each
-            target then gets its solution nearest the seed, never the long way round
-            and never a jump for a small target change (see
-            :mod:`ik_net_ros.kinematics.nearest`); a network's answer is kept where it is
-            on that solution's branch, else the exact closed form of that branch is
-            returned. None: the branch rule (elbow up where it is inside the limits).
+            target then gets its solution nearest the seed, never a jump nor the long way
+            round for a small target change (see :mod:`ik_net_ros.kinematics.nearest`; a far
+            target reached only the long way round is a long move, answered unless
+            :attr:`allow_long_moves` is False); a network's answer is kept where it is on
+            that solution's branch and keeps the rules it keeps, else the exact closed form
+            of that branch is returned. None: the branch rule (elbow up where it is inside
+            the limits).
 
         With :attr:`collision` set (a :class:`~ik_net_ros.kinematics.collision.CollisionModel`)
-        no answer is in collision: another solution that is clear is taken, or the target is
-        refused.
+        no answer is in collision in :attr:`arm_geometry` (a leaning arm's too): another
+        solution that is clear is taken, or the target is refused.
 
         Returns
         -------
