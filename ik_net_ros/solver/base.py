@@ -419,9 +419,10 @@ class Solver(ABC):
                 and not refine else self._solve_batch(p, refine, on_unreachable)
             joints = joints[0] if single else joints
         return joints if self.tilted is None or not self.tilt_stage \
-            else self._through_tilts(joints, seed, poses)
+            else self._through_tilts(joints, seed, poses, on_unreachable)
 
-    def _through_tilts(self, joints: np.ndarray, seed, poses) -> np.ndarray:
+    def _through_tilts(self, joints: np.ndarray, seed, poses, on_unreachable: str = 'raise'
+                       ) -> np.ndarray:
         """
         Return the answers refined for the arm whose joint axes lean, where that is safe.
 
@@ -431,8 +432,10 @@ class Solver(ABC):
         joint more than TILT_STEP, is clear (with a collision model: in the leaning arm, as the
         planar answer was checked), and, with a seed, keeps the rules the planar answer keeps
         (:meth:`_keeps_rules`: no jump for a small target change, no long way round); else the
-        planar answer stands. An answer that is the seed itself (a target refused with
-        'nearest': the arm stays where it is) is never refined.
+        planar answer stands where it is clear in the leaning arm; where it is not, the target is
+        refused (with a seed and 'nearest': the arm stays at the seed, where that is clear). An
+        answer that is the seed itself (a target refused with 'nearest': the arm stays where it
+        is) is never refined.
         """
         q = np.array(joints, dtype=float, ndmin=2)
         refined, ok = refine_for_tilts(q, self.tilted)
@@ -452,13 +455,17 @@ class Solver(ABC):
             rows = np.flatnonzero(~ok)
             report = self.collision.check(q[rows])
             if not report.clear.all():
-                mask = np.zeros(len(q), bool)
-                mask[rows[~report.clear]] = True
+                bad = rows[~report.clear]
                 reasons = [f'the leaning arm: {report.reason(k)}'
                            for k in np.flatnonzero(~report.clear)]
-                p = np.asarray(poses, dtype=float).reshape(-1, 7)
-                raise UnreachableError(mask, reasons, p[min(int(np.argmax(mask)), len(p) - 1),
-                                                        :3], refused=True)
+                p = np.broadcast_to(np.asarray(poses, dtype=float).reshape(-1, 7), (len(q), 7))
+                if seed is None or on_unreachable == 'raise':
+                    mask = np.zeros(len(q), bool)
+                    mask[bad] = True
+                    raise UnreachableError(mask, reasons, p[bad[0], :3], refused=True)
+                s = clamp_to_limits(np.broadcast_to(np.asarray(seed, dtype=float), q.shape))
+                self._stay(s, bad, reasons, p)
+                out[bad] = s[bad]
         return out[0] if np.ndim(joints) == 1 else out
 
     def _solve_batch(self, p: np.ndarray, refine: bool, on_unreachable: str) -> np.ndarray:
