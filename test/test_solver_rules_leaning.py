@@ -44,8 +44,8 @@ def _table_gap(q, g, radii=(0.035, 0.02, 0.02, 0.025)):
     return low.min(axis=1) - table
 
 
-@SETTINGS
-@given(tilts=TILTS, offsets=OFFSETS, q=st.lists(JOINTS, min_size=1, max_size=20))
+@settings(SETTINGS, max_examples=25)
+@given(tilts=TILTS, offsets=OFFSETS, q=st.lists(JOINTS, min_size=1, max_size=10))
 def test_the_collision_model_places_the_links_where_the_leaning_arm_has_them(tilts, offsets, q):
     g = replace(DEFAULT_GEOMETRY, joint_offsets=tuple(offsets), axis_tilts=tuple(tilts))
     model = CollisionModel(g, CLEARANCE)
