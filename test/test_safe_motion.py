@@ -23,7 +23,7 @@ from ik_net_ros.kinematics import (
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.nearest import JUMP_WINDOW, JUMP_WINDOW_ANGLE
 from ik_net_ros.kinematics.paths import babble_joints, sweep_box, sweep_pose
-from ik_net_ros.kinematics.rotations import quat_from_yaw_pitch, quat_mul
+from ik_net_ros.kinematics.rotations import quat_angle, quat_from_yaw_pitch, quat_mul
 import numpy as np
 import pytest
 
@@ -75,12 +75,29 @@ def test_targets_a_hair_apart_across_joint1s_seam_give_commands_a_hair_apart(nam
     assert abs(solver.solve(b)[0] - solver.solve(a)[0]) > 6
 
 
-def test_a_target_well_past_the_seam_is_refused_not_reached_the_long_way_round(analytic):
+def test_a_target_well_past_the_seam_is_a_long_move_unless_long_moves_are_refused(analytic):
     seed = np.array([math.pi - 0.05, -0.3, 0.2, 0.5])
     past = forward_kinematics(seed * [-1, 1, 1, 1] + [0.05, 0, 0, 0])  # 0.1 rad past the seam
+    # 30 mm from the arm's tool, beyond the jump window: the only way there is the long turn
+    np.testing.assert_allclose(analytic.solve(past, seed=seed),
+                               seed * [-1, 1, 1, 1] + [0.05, 0, 0, 0], atol=1e-9)
+    analytic.allow_long_moves = False
+    try:
+        with pytest.raises(UnreachableError, match='long way round'):
+            analytic.solve(past, seed=seed)
+        # 'nearest': the arm stays where it is
+        np.testing.assert_allclose(analytic.solve(past, seed=seed, on_unreachable='nearest'),
+                                   seed)
+    finally:
+        analytic.allow_long_moves = True
+
+
+def test_a_small_target_change_past_the_seam_is_refused_not_reached_the_long_way_round(
+        analytic):
+    seed = np.array([math.pi - 0.01, -0.3, 0.2, 0.5])
+    past = forward_kinematics(seed * [-1, 1, 1, 1] + [0.01, 0, 0, 0])  # 4 mm away, past the seam
     with pytest.raises(UnreachableError, match='long way round'):
         analytic.solve(past, seed=seed)
-    # 'nearest': the arm stays where it is
     np.testing.assert_allclose(analytic.solve(past, seed=seed, on_unreachable='nearest'), seed)
 
 
@@ -177,13 +194,24 @@ def test_any_sequence_of_targets_gets_only_safe_commands(analytic, targets):
             continue
         assert within_limits(following)
         assert MODEL.clear(following)
-        assert abs(following[0] - command[0]) <= math.pi  # never the long way round
         at = forward_kinematics(command)
         near = np.linalg.norm(at[:3] - target[:3]) <= JUMP_WINDOW and \
             np.dot(_x_axis(at[3:]), _x_axis(target[3:] / np.linalg.norm(target[3:]))) >= \
             math.cos(JUMP_WINDOW_ANGLE)
-        if near:  # a small change of the request: no big joint move
+        if near:  # a small change of the request: no big joint move, never the long way round
             assert np.abs(following - command).max() <= analytic.max_jump + 1e-12
+        elif abs(following[0] - command[0]) > math.pi:  # a long move: the only way there
+            analytic.allow_long_moves = False
+            try:
+                short = analytic.solve(target, seed=command)
+            except UnreachableError:
+                pass
+            else:  # the short way reaches another pose (the target reached from behind)
+                a, b = forward_kinematics(following), forward_kinematics(short)
+                assert np.linalg.norm(a[:3] - b[:3]) > 1e-3 or \
+                    quat_angle(a[None, 3:], b[None, 3:])[0] > math.radians(1)
+            finally:
+                analytic.allow_long_moves = True
         command = following
 
 

@@ -23,8 +23,10 @@ box is the user's to set for those.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+import functools
 import math
 
+from ik_net_ros.kinematics.forward import lean_rotations, leaning_points
 from ik_net_ros.kinematics.geometry import ArmGeometry, DEFAULT_GEOMETRY
 from ik_net_ros.kinematics.validation import as_joint_array
 import numpy as np
@@ -131,10 +133,18 @@ class CollisionModel:
         """
         (M, 5, 3) points of M configurations (M, 4).
 
-        Base bottom, joint2, joint3, joint4, tool, in the base frame (m).
+        Base bottom, joint2, joint3, joint4, tool, in the base frame (m), of the arm the
+        geometry describes: its joint offsets, link lengths and, where its axes lean
+        (``axis_tilts``), along the leaning chain of
+        :func:`~ik_net_ros.kinematics.forward.forward_kinematics`.
         """
         g = self.geometry
         q = joints + np.asarray(g.joint_offsets) if g.has_offsets else joints
+        if g.has_tilts:
+            points = np.empty((len(q), 5, 3))
+            points[:, 0] = (g.joint1_x, 0.0, self.table_z)
+            points[:, 1:] = leaning_points(q, g)
+            return points
         q1, a2 = q[:, 0], q[:, 1]
         a23, a234 = a2 + q[:, 2], a2 + q[:, 2] + q[:, 3]
         r = np.zeros((len(q), 5))
@@ -212,25 +222,18 @@ class CollisionModel:
         single targets (tests hold the two equal).
         """
         g = self.geometry
-        q1, a2, q3, q4 = (a + b for a, b in zip(joints, g.joint_offsets))
-        if not math.isfinite(q1 + a2 + q3 + q4):
+        q = [a + b for a, b in zip(joints, g.joint_offsets)]
+        if len(q) != 4 or not math.isfinite(q[0] + q[1] + q[2] + q[3]):
             return False
-        a23 = a2 + q3
-        a234 = a23 + q4
-        r3 = g.upper_arm_x * math.cos(a2) + g.upper_arm_z * math.sin(a2)
-        z3 = g.shoulder_z + g.upper_arm_z * math.cos(a2) - g.upper_arm_x * math.sin(a2)
-        r4, z4 = r3 + g.forearm * math.cos(a23), z3 - g.forearm * math.sin(a23)
-        r5, z5 = r4 + g.tool * math.cos(a234), z4 - g.tool * math.sin(a234)
+        # joint2, joint3, joint4, tool
+        pts = _leaning_points_one(q, g) if g.has_tilts else _planar_points_one(q, g)
+        z3, z4, z5 = pts[1][2], pts[2][2], pts[3][2]
         base_r, upper_r, forearm_r, hand_r = self.radii
         floor = self.table_z + self.table_clearance
         if (z3 - upper_r < floor or min(z3, z4) - forearm_r < floor
                 or min(z4, z5) - hand_r < floor):
             return False
-        c, s = math.cos(q1), math.sin(q1)
-        x0 = g.joint1_x
-        pts = [(x0 + r * c, r * s, z) for r, z in ((0.0, g.shoulder_z), (r3, z3), (r4, z4),
-                                                   (r5, z5))]
-        base = ((x0, 0.0, self.table_z), pts[0])
+        base = ((g.joint1_x, 0.0, self.table_z), pts[0])
         upper, forearm, hand = (pts[0], pts[1]), (pts[1], pts[2]), (pts[2], pts[3])
         if (_gap_one(*hand, *base) < hand_r + base_r
                 or _gap_one(*forearm, *base) < forearm_r + base_r
@@ -335,6 +338,56 @@ class CollisionModel:
         first = clear_from + int(bad[0])
         return False, f'the path hits at {first / (len(path) - 1):.0%} of the move: ' \
                       f'{report.reason(first)}'
+
+
+def _planar_points_one(q: list[float], g: ArmGeometry) -> list[tuple[float, float, float]]:
+    """Return joint2, joint3, joint4 and the tool (x, y, z) of link angles ``q`` (planar arm)."""
+    a2 = q[1]
+    a23 = a2 + q[2]
+    a234 = a23 + q[3]
+    r3 = g.upper_arm_x * math.cos(a2) + g.upper_arm_z * math.sin(a2)
+    z3 = g.shoulder_z + g.upper_arm_z * math.cos(a2) - g.upper_arm_x * math.sin(a2)
+    r4, z4 = r3 + g.forearm * math.cos(a23), z3 - g.forearm * math.sin(a23)
+    r5, z5 = r4 + g.tool * math.cos(a234), z4 - g.tool * math.sin(a234)
+    c, s = math.cos(q[0]), math.sin(q[0])
+    x0 = g.joint1_x
+    return [(x0 + r * c, r * s, z) for r, z in ((0.0, g.shoulder_z), (r3, z3), (r4, z4),
+                                                (r5, z5))]
+
+
+def _leaning_points_one(q: list[float], g: ArmGeometry) -> list[tuple[float, float, float]]:
+    """
+    :func:`_planar_points_one` of an arm whose joint axes lean, in plain floats.
+
+    The chain of :func:`~ik_net_ros.kinematics.forward.forward_kinematics` (tests hold the two
+    equal): rotations as 9-tuples, row-major.
+    """
+    leans = _leans_one(g.axis_tilts)
+    c, s = math.cos(q[0]), math.sin(q[0])
+    rot = _matmul_one(leans[0], (c, -s, 0.0, s, c, 0.0, 0.0, 0.0, 1.0))
+    h = g.shoulder_height
+    pos = (g.joint1_x + rot[2] * h, rot[5] * h, g.base_height + rot[8] * h)
+    points = [pos]
+    links = ((g.upper_arm_x, g.upper_arm_z), (g.forearm, 0.0), (g.tool, 0.0))
+    for k, (lx, lz) in enumerate(links):
+        c, s = math.cos(q[k + 1]), math.sin(q[k + 1])
+        rot = _matmul_one(_matmul_one(rot, leans[k + 1]), (c, 0.0, s, 0.0, 1.0, 0.0, -s, 0.0, c))
+        pos = (pos[0] + rot[0] * lx + rot[2] * lz, pos[1] + rot[3] * lx + rot[5] * lz,
+               pos[2] + rot[6] * lx + rot[8] * lz)
+        points.append(pos)
+    return points
+
+
+@functools.lru_cache(maxsize=16)
+def _leans_one(tilts: tuple[float, ...]) -> tuple[tuple[float, ...], ...]:
+    """:func:`~ik_net_ros.kinematics.forward.lean_rotations` as 9-tuples of floats."""
+    return tuple(tuple(m.ravel().tolist()) for m in lean_rotations(tilts))
+
+
+def _matmul_one(a: tuple[float, ...], b: tuple[float, ...]) -> tuple[float, ...]:
+    """Return the product of two 3x3 matrices given as row-major 9-tuples."""
+    return tuple(a[i] * b[j] + a[i + 1] * b[j + 3] + a[i + 2] * b[j + 6]
+                 for i in (0, 3, 6) for j in (0, 1, 2))
 
 
 def _segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndarray

@@ -23,7 +23,7 @@ from ik_net_ros.kinematics.validation import as_joint_array
 import numpy as np
 
 __all__ = ['forward_kinematics', 'planar_forward', 'jacobian', 'lean_rotations',
-           'leaning_reach']
+           'leaning_reach', 'leaning_points']
 
 
 def planar_forward(q2, q3, q4, geometry: ArmGeometry = DEFAULT_GEOMETRY):
@@ -210,3 +210,14 @@ def leaning_reach(joints: np.ndarray, geometry: ArmGeometry) -> tuple[np.ndarray
     jac[:, :3] = _lever_jacobian(pose, axes, origins)
     jac[:, 3] = geometry.tool * np.cross(axes, tool_x[:, None, :])[:, :, 2]
     return values, jac
+
+
+def leaning_points(angles: np.ndarray, geometry: ArmGeometry) -> np.ndarray:
+    """
+    Return joint2, joint3, joint4 and the tool (N, 4, 3) of link angles (N, 4), m, base frame.
+
+    Along the chain of an arm whose axes may lean (``angles`` are the links' angles: the joint
+    offsets added already): where its links really are, for the collision model.
+    """
+    pose, _, origins, _ = _tilted_chain(np.asarray(angles, float), geometry, quaternion=False)
+    return np.concatenate([origins[:, 1:], pose[:, None, :3]], axis=1)

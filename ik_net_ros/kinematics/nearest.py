@@ -14,7 +14,11 @@ two yaw candidates of its projection (reaching forward, or behind over the base;
    be taken, so a target wobbling about the tie never flips the arm; the other side is taken
    when the preferred one has no acceptable candidate.
 3. **Safety**: candidates in collision (``collision``) are dropped, and so are those whose
-   joint1 would turn more than pi from the seed (the long way round, sweeping the workspace).
+   joint1 would turn more than pi from the seed (the long way round, sweeping the workspace)
+   for a small target change (within the jump window below: a target a hair past joint1's
+   seam never swings the arm round). A target beyond the window whose only safe solution is
+   that far round is a long move, taken (``long_moves``; the driver times it and checks its
+   path) unless long moves are refused.
 4. **Nearest**: the candidate nearest the seed in joint space (Euclidean, rad).
 5. **No jumps**: if that candidate moves some joint more than ``max_jump`` rad while the
    requested target is within JUMP_WINDOW m of the seed's own tool position and the tilt of
@@ -39,7 +43,8 @@ from ik_net_ros.kinematics.projection import project_both
 from ik_net_ros.kinematics.rotations import quat_angle
 import numpy as np
 
-__all__ = ['SeededSolutions', 'nearest_solutions', 'safely_reachable', 'DEFAULT_MAX_JUMP',
+__all__ = ['SeededSolutions', 'nearest_solutions', 'safely_reachable', 'small_change',
+           'DEFAULT_MAX_JUMP', 'SEAM',
            'HYSTERESIS', 'SNAP_POSITION', 'SNAP_ANGLE', 'JUMP_WINDOW', 'JUMP_WINDOW_ANGLE']
 
 HYSTERESIS = 0.1  # |cos| of the requested y axis to the forward one under which both sides do
@@ -49,7 +54,7 @@ DEFAULT_MAX_JUMP = 0.5  # rad
 JUMP_WINDOW = 0.01  # m: a target this close to the seed's tool pose is a small change
 JUMP_WINDOW_ANGLE = math.radians(5.0)
 _OFF_SIDE = 100.0  # rad added to the distance of a candidate on the non-preferred side
-_SEAM = math.pi + 1e-9  # joint1 may move at most this far: more is the long way round
+SEAM = math.pi + 1e-9  # joint1 may move at most this far: more is the long way round
 
 
 @dataclass
@@ -72,7 +77,7 @@ class SeededSolutions:
 def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
                       collision: CollisionModel | None = None,
                       max_jump: float | None = DEFAULT_MAX_JUMP,
-                      long_way: bool = True) -> SeededSolutions:
+                      long_way: bool = True, long_moves: bool = False) -> SeededSolutions:
     """
     Return the safe solution nearest ``seed`` of each validated pose (see the module's rule).
 
@@ -87,7 +92,10 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = D
     max_jump
         rad, the jump rule's limit; None: no jump rule.
     long_way
-        Refuse joint1 moves of more than pi from the seed.
+        Refuse joint1 moves of more than pi from the seed (the long way round).
+    long_moves
+        With ``long_way``: refuse them only for a small target change (within the jump
+        window); a target beyond it whose only safe solutions are that far round gets one.
     geometry
         The arm's geometry (default: ROBOTIS's humble description).
 
@@ -125,8 +133,11 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = D
     reasons = [''] * n
     acceptable = usable.copy()
     far = np.zeros((n, 8), bool)
-    if long_way:
-        far = usable & (np.abs(delta[..., 0]) > _SEAM)
+    if long_way:  # far: the candidates refused for the long way round
+        far = usable & (np.abs(delta[..., 0]) > SEAM)
+        rows = np.flatnonzero(far.any(axis=1)) if long_moves else np.empty(0, int)
+        if rows.size:  # a long move to a target beyond the jump window is taken
+            far[rows[~small_change(p[rows], seed[rows], geometry)]] = False
         acceptable &= ~far
     hit = np.zeros((n, 8), bool)
     report = None
@@ -153,11 +164,7 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = D
             # the seed's tool: its position, and the tilt of its tool x axis (what the
             # projection keeps; the x axis's heading follows the position's azimuth, which
             # near joint1's axis turns by degrees for millimetres of motion)
-            at = forward_kinematics(seed[jumping], geometry)
-            want = p[jumping]
-            gap = np.linalg.norm(at[:, :3] - want[:, :3], axis=1)
-            turn = np.abs(_tilt(at[:, 3:]) - _tilt(want[:, 3:]))
-            small = (gap <= JUMP_WINDOW) & (turn <= JUMP_WINDOW_ANGLE)
+            small, gap = small_change(p[jumping], seed[jumping], geometry, gaps=True)
             for row, g in zip(np.flatnonzero(jumping)[small], gap[small]):
                 j = int(np.argmax(np.abs(joints[row] - seed[row])))
                 reasons[row] = (f'jump: the nearest safe solution moves joint{j + 1} by '
@@ -171,6 +178,22 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = D
                                     report, acceptable)
     joints[~ok] = np.nan
     return SeededSolutions(joints=joints, targets=targets, ok=ok, reasons=reasons)
+
+
+def small_change(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
+                 gaps: bool = False):
+    """
+    Return (N,) True where requested poses ``p`` (N, 7) are a small change from ``seed`` (N, 4).
+
+    The jump window: the request within JUMP_WINDOW m of the seed's tool position and the tilt
+    of its tool x axis within JUMP_WINDOW_ANGLE rad of the seed's. With ``gaps`` also the
+    distances (N,) m.
+    """
+    at = forward_kinematics(seed, geometry)
+    gap = np.linalg.norm(at[:, :3] - p[:, :3], axis=1)
+    turn = np.abs(_tilt(at[:, 3:]) - _tilt(p[:, 3:]))
+    small = (gap <= JUMP_WINDOW) & (turn <= JUMP_WINDOW_ANGLE)
+    return (small, gap) if gaps else small
 
 
 def _tilt(quat: np.ndarray) -> np.ndarray:

@@ -8,6 +8,7 @@ optionally refines.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from dataclasses import replace
 import logging
 import math
 
@@ -31,7 +32,12 @@ from ik_net_ros.kinematics import (
 from ik_net_ros.kinematics.closest_reachable import closest_reachable
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.inverse import closed_form
-from ik_net_ros.kinematics.nearest import DEFAULT_MAX_JUMP, nearest_solutions
+from ik_net_ros.kinematics.nearest import (
+    DEFAULT_MAX_JUMP,
+    nearest_solutions,
+    SEAM,
+    small_change,
+)
 from ik_net_ros.kinematics.projection_one_pose import OneSolution, project_and_solve_one
 from ik_net_ros.kinematics.validation import (
     as_joint_array,
@@ -56,6 +62,10 @@ BRANCH_MATCH = 0.2
 # rad in every joint within which a single seeded target's rule-side solution is taken without
 # weighing the other candidates (each of which is at least pi - FAST_STEP away in joint1)
 FAST_STEP = 0.1
+# m: a target with no safe solution (no seed, on_unreachable='nearest') is raised in these steps
+# until its nearest reachable pose has one (what blocks it is most often the table)
+LIFT_STEP = 0.01
+MAX_LIFT = 0.3
 
 
 def _is_single_pose(poses) -> bool:
@@ -77,7 +87,20 @@ class Solver(ABC):
     device
         'cpu' or 'cuda' (the analytic solver is always 'cpu').
     geometry
-        The arm geometry the solver is for (base height recorded in models).
+        The geometry the pipeline solves in: the arm's, its axes upright (``planar()``).
+    arm_geometry
+        The arm's own geometry (a calibration's offsets, links and leaning axes): the one
+        the collision model checks (see :attr:`collision`).
+    collision
+        A :class:`~ik_net_ros.kinematics.collision.CollisionModel` no answer may hit, or
+        None. One made for :attr:`geometry` is taken as made for :attr:`arm_geometry`
+        (the arm that moves is the real one, leaning axes included).
+    max_jump
+        rad a seeded answer may move a joint for a small target change (None: no limit).
+    allow_long_moves
+        Whether a seeded target beyond the jump window whose only safe solution turns
+        joint1 more than half a turn is answered (a long move, timed and checked by the
+        driver); False refuses it. A small target change never swings joint1 round.
 
     """
 
@@ -104,11 +127,26 @@ class Solver(ABC):
         # arm whose joint axes lean (a calibration found them) gets each answer refined in its
         # own geometry at the end, held to the same rules (see _through_tilts)
         self.geometry = geometry.planar()
+        self.arm_geometry = geometry
         self.tilted: ArmGeometry | None = geometry if geometry.has_tilts else None
         # what no answer may hit (the table, the arm's own base...); None: not checked
-        self.collision: CollisionModel | None = None
+        self.collision = None
         # rad a seeded answer may move a joint for a small target change (None: no limit)
         self.max_jump: float | None = DEFAULT_MAX_JUMP
+        self.allow_long_moves = True
+
+    @property
+    def collision(self) -> CollisionModel | None:
+        """Return what no answer may hit, checked in :attr:`arm_geometry` (None: not checked)."""
+        return self._collision
+
+    @collision.setter
+    def collision(self, model: CollisionModel | None) -> None:
+        # callers build the model from solver.geometry, the planar pipeline's: the leaning
+        # arm's links are elsewhere (3.7 mm at 0.4 deg, 11 mm into the table at 3 deg)
+        if model is not None and self.tilted is not None and model.geometry == self.geometry:
+            model = replace(model, geometry=self.tilted)
+        self._collision = model
 
     def _solve_safe(self, poses, seed, refine: bool, on_unreachable: str) -> np.ndarray:
         """
@@ -117,7 +155,8 @@ class Solver(ABC):
         Every safe candidate of each target
         (:func:`~ik_net_ros.kinematics.nearest.nearest_solutions`), the one nearest the seed
         (without a seed: nearest the branch rule's answer, with no jump or seam rule), then this
-        solver's own answer where it lies on that candidate's branch and is clear.
+        solver's own answer where it lies on that candidate's branch, is clear and keeps the
+        rules the candidate keeps (:meth:`_keeps_rules`).
         """
         if seed is not None and _is_single_pose(poses):
             fast = self._seeded_one(poses, seed, refine)
@@ -132,16 +171,20 @@ class Solver(ABC):
             q, _ = as_joint_array(seed, 'seed')
             if len(q) not in (1, len(p)):
                 raise InvalidJointsError(f'seed: {len(q)} rows for {len(p)} poses')
-            seeds = np.broadcast_to(q, (len(p), 4))
+            seeds = clamp_to_limits(np.broadcast_to(q, (len(p), 4)))
             guarded = True
-        found = nearest_solutions(p, seeds, self.geometry, self.collision,
-                                  self.max_jump if guarded else None, long_way=guarded)
+        found = nearest_solutions(p, seeds, self.geometry, self._candidate_check(),
+                                  self.max_jump if guarded else None, long_way=guarded,
+                                  long_moves=self.allow_long_moves)
+        if not guarded and on_unreachable == 'nearest' and not found.ok.all():
+            self._nearest_safe(p, found)
         joints = found.joints
         rows = np.flatnonzero(found.ok)
         if rows.size and not self.exact:
             answers, own = self._own_answers(found.targets[rows], joints[rows], refine)
-            if guarded:  # the long way round is never taken, whatever answered
-                own &= np.abs(answers[:, 0] - seeds[rows, 0]) <= np.pi
+            if guarded and own.any():
+                own[own] = self._keeps_rules(answers[own], seeds[rows[own]], p[rows[own]],
+                                             joints[rows[own]])
             joints[rows[own]] = answers[own]
         if not found.ok.all():
             bad = np.flatnonzero(~found.ok)
@@ -149,9 +192,94 @@ class Solver(ABC):
             # without a seed no answer is known to be safe for these: refused either way
             if on_unreachable == 'raise' or not guarded:
                 raise UnreachableError(~found.ok, reasons, p[bad[0], :3], refused=True)
-            joints[bad] = clamp_to_limits(seeds[bad])  # 'nearest': the arm stays
+            self._stay(seeds, bad, reasons, p)
+            joints[bad] = seeds[bad]  # 'nearest': the arm stays
         joints = self._finite(clamp_to_limits(joints))
         return joints[0] if single else joints
+
+    def _stay(self, seeds: np.ndarray, bad: np.ndarray, reasons: list[str], p: np.ndarray
+              ) -> None:
+        """
+        Check that the arm may stay at the seeds of refused rows ``bad`` ('nearest').
+
+        Raises
+        ------
+        UnreachableError
+            Some seed is not clear of the collision model (where the arm is, or was last
+            commanded, is no safe answer either).
+
+        """
+        if self.collision is None:
+            return
+        report = self.collision.check(seeds[bad])
+        if report.clear.all():
+            return
+        mask = np.zeros(len(seeds), bool)
+        mask[bad[~report.clear]] = True
+        why = [f'{reason}; and the seed (where the arm would stay) is not clear: '
+               f'{report.reason(k)}' for k, reason in enumerate(reasons) if not report.clear[k]]
+        raise UnreachableError(mask, why, p[int(np.argmax(mask)), :3], refused=True)
+
+    def _nearest_safe(self, p: np.ndarray, found) -> None:
+        """
+        Fill the refused rows of ``found`` (no seed, on_unreachable='nearest') in place.
+
+        Each gets the safe solution of the reachable pose nearest its target
+        (:func:`~ik_net_ros.kinematics.closest_reachable.closest_reachable`); where that pose
+        has none clear of the collision model, of the same pose raised to the lowest height a
+        link may have over the table, then in steps of LIFT_STEP m (up to MAX_LIFT): away from
+        the table. Rows none of these fit stay refused.
+        """
+        model = self.collision
+        floor = model.table_z + model.table_clearance + max(model.radii)
+        for lift in [None, *np.arange(0.0, MAX_LIFT + LIFT_STEP / 2, LIFT_STEP)]:
+            rows = np.flatnonzero(~found.ok)
+            if rows.size == 0:
+                return
+            raised = p[rows].copy()
+            if lift is not None:
+                raised[:, 2] = np.maximum(raised[:, 2], floor) + lift
+            near = closest_reachable(raised, self.geometry)
+            _, solutions = project_and_solve(near, self.geometry)
+            again = nearest_solutions(near, closed_form(solutions), self.geometry,
+                                      self._candidate_check(), None, long_way=False)
+            done = rows[again.ok]
+            found.joints[done] = again.joints[again.ok]
+            found.targets[done] = again.targets[again.ok]
+            found.ok[done] = True
+
+    def _candidate_check(self):
+        """
+        Return what judges the clearance of candidates: the collision model, or None.
+
+        For an arm whose axes lean and whose answers the tilt stage refines, a candidate is
+        clear where it or its refinement is: the answer it becomes (:meth:`_through_tilts`
+        takes whichever is clear, and refuses where neither is).
+        """
+        if self.collision is None or self.tilted is None or not self.tilt_stage:
+            return self.collision
+        return _LeaningCheck(self.collision, self.tilted)
+
+    def _keeps_rules(self, answers: np.ndarray, seeds: np.ndarray, poses,
+                     chosen: np.ndarray) -> np.ndarray:
+        """
+        Return (M,) True where ``answers`` (M, 4) may replace the safe ``chosen`` (M, 4).
+
+        The rules ``chosen`` keeps relative to the (clamped) ``seeds`` (M, 4): finite; never
+        the long way round (joint1 more than half a turn) where ``chosen`` was not a long move;
+        no move over ``max_jump`` for a small change of the requested ``poses`` (M, 7; their
+        jump window is looked at only where some answer moves more). Limits are the caller's
+        (answers are clamped) and so is the collision check.
+        """
+        ok = np.all(np.isfinite(answers), axis=1)
+        move = np.abs(answers - seeds)
+        ok &= (move[:, 0] <= SEAM) | (np.abs(chosen[:, 0] - seeds[:, 0]) > SEAM)
+        if self.max_jump is not None:
+            over = np.flatnonzero(ok & (move.max(axis=1) > self.max_jump))
+            if over.size:
+                p = as_pose_array(poses)[0]
+                ok[over] = ~small_change(p[over], seeds[over], self.geometry)
+        return ok
 
     def _seeded_one(self, pose, seed, refine: bool) -> np.ndarray | None:
         """
@@ -160,16 +288,17 @@ class Solver(ABC):
         One pose whose projection (the rule's yaw side) has a solution inside the limits within
         FAST_STEP rad of the seed in every joint. That is the nearest exact candidate (the other
         side's differ from it by pi in joint1), no jump or seam rule can apply to it, and it is
-        taken if it is clear (this solver's own answer where it is on its branch and clear). None:
-        the full rule decides.
+        taken if it is clear (this solver's own answer where it is on its branch, clear, and
+        keeps the jump rule). None: the full rule decides.
         """
         try:
-            q = [float(v) for v in seed]
+            q = clamp_one([float(v) for v in seed])
         except (TypeError, ValueError):
             return None
         if len(q) != 4 or not math.isfinite(sum(q)):
             return None  # the full rule says what is wrong
-        target, solution = project_and_solve_one(validate_pose(pose), self.geometry, both=True)
+        valid_pose = validate_pose(pose)
+        target, solution = project_and_solve_one(valid_pose, self.geometry, both=True)
         best, step = None, FAST_STEP
         for joints, valid in zip(solution.joints, solution.valid):
             if valid and joints is not None:
@@ -187,7 +316,10 @@ class Solver(ABC):
                     own = clamp_one(refine_joints(np.array([target]), np.array([own]),
                                                   self.geometry)[0].tolist())
             if math.isfinite(sum(own)) and max(abs(a - b) for a, b in zip(own, best)) \
-                    <= BRANCH_MATCH:
+                    <= BRANCH_MATCH and (self.max_jump is None or max(
+                        abs(a - b) for a, b in zip(own, q)) <= self.max_jump
+                        or self._keeps_rules(np.array([own]), np.array([q]),
+                                             [valid_pose], np.array([best]))[0]):
                 answer = own
         if self.collision is not None:
             if not self.collision.clear_one(best):
@@ -213,9 +345,10 @@ class Solver(ABC):
             if refine:
                 answers = clamp_to_limits(refine_joints(targets, answers, self.geometry))
             near = np.all(np.abs(answers - chosen) <= BRANCH_MATCH, axis=1)
-        if self.collision is not None and near.any():
+        check = self._candidate_check()
+        if check is not None and near.any():
             clear = np.zeros(len(near), bool)
-            clear[near] = self.collision.check(answers[near]).clear
+            clear[near] = check.check(answers[near]).clear
             near &= clear
         return answers, near
 
@@ -235,19 +368,24 @@ class Solver(ABC):
         on_unreachable
             'raise' (default) or 'nearest': answer an unreachable target with
             the solution of the reachable pose nearest it, the position first, then the
-            orientation (:mod:`~ik_net_ros.kinematics.closest_reachable`); with a seed or
-            a collision model: the seed itself, so the arm stays where it is.
+            orientation (:mod:`~ik_net_ros.kinematics.closest_reachable`); with a
+            collision model and no seed: of the nearest reachable pose that has a clear
+            solution (that pose raised over the table where it has none); with a seed, a
+            target refused for any reason gets the seed itself (the arm stays where it is),
+            where the seed is clear.
         seed
             (4,) or (N, 4) joints in rad where the arm is (or was last commanded): each
-            target then gets its solution nearest the seed, never the long way round
-            and never a jump for a small target change (see
-            :mod:`ik_net_ros.kinematics.nearest`); a network's answer is kept where it is
-            on that solution's branch, else the exact closed form of that branch is
-            returned. None: the branch rule (elbow up where it is inside the limits).
+            target then gets its solution nearest the seed, never a jump nor the long way
+            round for a small target change (see :mod:`ik_net_ros.kinematics.nearest`; a far
+            target reached only the long way round is a long move, answered unless
+            :attr:`allow_long_moves` is False); a network's answer is kept where it is on
+            that solution's branch and keeps the rules it keeps, else the exact closed form
+            of that branch is returned. None: the branch rule (elbow up where it is inside
+            the limits).
 
         With :attr:`collision` set (a :class:`~ik_net_ros.kinematics.collision.CollisionModel`)
-        no answer is in collision: another solution that is clear is taken, or the target is
-        refused.
+        no answer is in collision in :attr:`arm_geometry` (a leaning arm's too): another
+        solution that is clear is taken, or the target is refused.
 
         Returns
         -------
@@ -281,30 +419,53 @@ class Solver(ABC):
                 and not refine else self._solve_batch(p, refine, on_unreachable)
             joints = joints[0] if single else joints
         return joints if self.tilted is None or not self.tilt_stage \
-            else self._through_tilts(joints, seed)
+            else self._through_tilts(joints, seed, poses, on_unreachable)
 
-    def _through_tilts(self, joints: np.ndarray, seed) -> np.ndarray:
+    def _through_tilts(self, joints: np.ndarray, seed, poses, on_unreachable: str = 'raise'
+                       ) -> np.ndarray:
         """
         Return the answers refined for the arm whose joint axes lean, where that is safe.
 
         Each answer (safe in the planar arm) is refined until the tilted arm's tool reaches the
         pose the planar arm's tool would (:func:`~ik_net_ros.solver.refine.refine_for_tilts`,
         every step inside the limits). The refined answer replaces it only where it moved no
-        joint more than TILT_STEP, is clear (with a collision model), and, with a seed, does not
-        make a move over ``max_jump`` out of one that was within it; else the planar answer
-        stands. An answer that is the seed itself (a target refused with 'nearest': the arm
-        stays where it is) is never refined.
+        joint more than TILT_STEP, is clear (with a collision model: in the leaning arm, as the
+        planar answer was checked), and, with a seed, keeps the rules the planar answer keeps
+        (:meth:`_keeps_rules`: no jump for a small target change, no long way round); else the
+        planar answer stands where it is clear in the leaning arm; where it is not, the target is
+        refused (with a seed and 'nearest': the arm stays at the seed, where that is clear). An
+        answer that is the seed itself (a target refused with 'nearest': the arm stays where it
+        is) is never refined.
         """
         q = np.array(joints, dtype=float, ndmin=2)
         refined, ok = refine_for_tilts(q, self.tilted)
         if self.collision is not None and ok.any():
             ok[ok] = self.collision.check(refined[ok]).clear
-        if seed is not None and self.max_jump is not None:
-            s = np.broadcast_to(np.asarray(seed, dtype=float), q.shape)
-            far = np.max(np.abs(refined - s), axis=1) > self.max_jump
-            ok &= ~(far & (np.max(np.abs(q - s), axis=1) <= self.max_jump))
+        if seed is not None and ok.any():
+            s = clamp_to_limits(np.broadcast_to(np.asarray(seed, dtype=float), q.shape))
             ok &= ~np.all(q == s, axis=1)
+            rows = np.flatnonzero(ok)
+            if rows.size:
+                p = np.asarray(poses, dtype=float).reshape(-1, 7)
+                ok[rows] = self._keeps_rules(refined[rows], s[rows],
+                                             np.broadcast_to(p, (len(q), 7))[rows], q[rows])
         out = np.where(ok[:, None], refined, q)
+        if self.collision is not None and not ok.all():
+            # a planar answer stands: it must be clear where the arm really is
+            rows = np.flatnonzero(~ok)
+            report = self.collision.check(q[rows])
+            if not report.clear.all():
+                bad = rows[~report.clear]
+                reasons = [f'the leaning arm: {report.reason(k)}'
+                           for k in np.flatnonzero(~report.clear)]
+                p = np.broadcast_to(np.asarray(poses, dtype=float).reshape(-1, 7), (len(q), 7))
+                if seed is None or on_unreachable == 'raise':
+                    mask = np.zeros(len(q), bool)
+                    mask[bad] = True
+                    raise UnreachableError(mask, reasons, p[bad[0], :3], refused=True)
+                s = clamp_to_limits(np.broadcast_to(np.asarray(seed, dtype=float), q.shape))
+                self._stay(s, bad, reasons, p)
+                out[bad] = s[bad]
         return out[0] if np.ndim(joints) == 1 else out
 
     def _solve_batch(self, p: np.ndarray, refine: bool, on_unreachable: str) -> np.ndarray:
@@ -484,3 +645,30 @@ class Solver(ABC):
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(name={self.name!r}, device={self.device!r})'
+
+
+class _LeaningCheck:
+    """
+    A collision model as the candidates of an arm whose axes lean see it.
+
+    A configuration counts as clear where it is, or where its tilt-stage refinement
+    (:func:`~ik_net_ros.solver.refine.refine_for_tilts`) is: the answer it becomes.
+    """
+
+    def __init__(self, model: CollisionModel, tilted: ArmGeometry):
+        self.model = model
+        self.tilted = tilted
+
+    def check(self, joints: np.ndarray):
+        """:meth:`CollisionModel.check`, each configuration or its refinement."""
+        report = self.model.check(joints)
+        if report.clear.all():
+            return report
+        rows = np.flatnonzero(~report.clear)
+        refined, ok = refine_for_tilts(np.asarray(joints, float)[rows], self.tilted)
+        if ok.any():
+            ok[ok] = self.model.check(refined[ok]).clear
+            done = rows[ok]
+            report.clear[done] = True
+            report.depth[done], report.kind[done] = 0.0, 0
+        return report
