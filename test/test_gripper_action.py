@@ -4,7 +4,7 @@ The GripperCommand action, as ROBOTIS's gripper_controller serves it.
 The decision core (reached, stalled) free of ROS, and the driver's action server end to end where
 control_msgs is importable. control_msgs is not on PyPI: where it is not installed, its
 GripperCommand is generated from test/interfaces/control_msgs with the rosidl generators
-(requirements-ros.txt; control_msgs_build.py).
+(requirements-ros.txt; interface_build.py).
 """
 
 import json
@@ -13,10 +13,10 @@ from pathlib import Path
 import subprocess
 import sys
 
-from control_msgs_build import control_msgs_environment
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros.hardware.gripper_goal import GOAL_TOLERANCE, GripperGoal, STALL_TIMEOUT
+from interface_build import control_msgs_environment
 import pytest
 
 HERE = Path(__file__).resolve().parent

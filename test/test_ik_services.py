@@ -11,67 +11,22 @@ import hashlib
 import json
 import os
 from pathlib import Path
-import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+from interface_build import interface_environment
 import pytest
 
 HERE = Path(__file__).resolve().parent
 PACKAGES = ('object_recognition_msgs', 'moveit_msgs')
 
 
-def _digest() -> str:
-    """Return a hash of the interface packages' files (a change rebuilds them)."""
-    h = hashlib.sha256()
-    for package in PACKAGES:
-        for path in sorted((HERE / 'interfaces' / package).rglob('*')):
-            if path.is_file():
-                h.update(str(path.relative_to(HERE)).encode() + path.read_bytes())
-    return h.hexdigest()[:16]
-
-
 @pytest.fixture(scope='session')
-def moveit_msgs_env(request):
-    """
-    Environment in which ``moveit_msgs.srv`` imports.
-
-    The installed one, or one generated here with colcon and the rosidl generators.
-    """
-    try:
-        import moveit_msgs.srv  # noqa: F401
-        return dict(os.environ)
-    except ImportError:
-        pass
-    prefix = str(Path(sys.prefix))
-    colcon = shutil.which('colcon') or str(Path(sys.executable).parent / 'colcon')
-    if not (Path(prefix) / 'share' / 'rosidl_default_generators').is_dir() or not \
-            (shutil.which('cmake') and (shutil.which('cc') or shutil.which('gcc'))):
-        pytest.skip('moveit_msgs is not installed, and the rosidl generators, cmake or a C '
-                    'compiler to generate it are not either')
-    try:
-        import shape_msgs.msg  # noqa: F401
-    except ImportError:
-        pytest.skip('shape_msgs (ros-shape-msgs, requirements-ros.txt) is not installed')
-    base = Path(request.config.cache.mkdir(f'moveit_msgs-{_digest()}'))
-    install = base / 'install'
-    if not (base / 'built').exists():
-        shutil.rmtree(base / 'src', ignore_errors=True)
-        for package in PACKAGES:
-            shutil.copytree(HERE / 'interfaces' / package, base / 'src' / package)
-        env = dict(os.environ, AMENT_PREFIX_PATH=prefix, CMAKE_PREFIX_PATH=prefix,
-                   PATH=f'{Path(sys.executable).parent}{os.pathsep}{os.environ["PATH"]}')
-        result = subprocess.run([colcon, 'build', '--base-paths', 'src'], cwd=base, env=env,
-                                capture_output=True, text=True, timeout=1200)
-        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-        (base / 'built').write_text('')
-    sites = [str(next((install / p / 'lib').glob('python3*/site-packages'))) for p in PACKAGES]
-    libs = [str(install / p / 'lib') for p in PACKAGES]
-    return dict(os.environ,
-                PYTHONPATH=os.pathsep.join(sites + [str(HERE),
-                                                    os.environ.get('PYTHONPATH', '')]),
-                LD_LIBRARY_PATH=os.pathsep.join(libs + [os.environ.get('LD_LIBRARY_PATH', '')]))
+def moveit_msgs_env(request, tmp_path_factory):
+    """Environment in which ``moveit_msgs.srv`` imports: the installed one, or generated here."""
+    return interface_environment(request, tmp_path_factory, 'moveit_msgs.srv', PACKAGES,
+                                 needs=('shape_msgs.msg',))
 
 
 # git blob ids of the upstream files: moveit_msgs tag 2.6.0 (its ros2 branch, which Kilted

@@ -17,6 +17,7 @@ from ik_net_ros.kinematics.rigid import compose, invert, pose_from_xyz_rpy
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
 from ik_net_ros.kinematics.tracker_setup import TrackerSetup
 from ik_net_ros.nodes.tf_targets import lookup_pose, transform_message, TransformFailed
+from interface_build import interface_environment
 import numpy as np
 import pytest
 from rclpy.time import Time
@@ -238,36 +239,9 @@ def test_a_placement_that_is_not_six_numbers_is_refused():
 # the tracker frame on /tf_static, with tf2_msgs generated where it is not installed ---------
 
 @pytest.fixture(scope='session')
-def tf2_msgs_env(tmp_path_factory):
-    """Environment in which ``tf2_msgs.msg`` imports: the installed one, or one generated here."""
-    import os
-    import shutil
-    import subprocess
-    try:
-        import tf2_msgs.msg  # noqa: F401
-        return dict(os.environ)
-    except ImportError:
-        pass
-    colcon = shutil.which('colcon') or str(Path(sys.executable).parent / 'colcon')
-    prefix = str(Path(sys.prefix))
-    if not (Path(prefix) / 'share' / 'rosidl_default_generators').is_dir() or not \
-            (shutil.which('cmake') and (shutil.which('cc') or shutil.which('gcc'))):
-        pytest.skip('tf2_msgs is not installed, and the rosidl generators, cmake or a C '
-                    'compiler to generate it are not either')
-    base = tmp_path_factory.mktemp('tf2_msgs')
-    here = Path(__file__).resolve().parent
-    shutil.copytree(here / 'interfaces' / 'tf2_msgs', base / 'src' / 'tf2_msgs')
-    env = dict(os.environ, AMENT_PREFIX_PATH=prefix, CMAKE_PREFIX_PATH=prefix,
-               PATH=f'{Path(sys.executable).parent}{os.pathsep}{os.environ["PATH"]}')
-    result = subprocess.run([colcon, 'build', '--base-paths', 'src'], cwd=base, env=env,
-                            capture_output=True, text=True, timeout=600)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
-    install = base / 'install' / 'tf2_msgs'
-    site = next((install / 'lib').glob('python3*/site-packages'))
-    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(site), str(here),
-                                                        os.environ.get('PYTHONPATH', '')]),
-                LD_LIBRARY_PATH=os.pathsep.join([str(install / 'lib'),
-                                                 os.environ.get('LD_LIBRARY_PATH', '')]))
+def tf2_msgs_env(request, tmp_path_factory):
+    """Environment in which ``tf2_msgs.msg`` imports: the installed one, or generated here."""
+    return interface_environment(request, tmp_path_factory, 'tf2_msgs.msg', ('tf2_msgs',))
 
 
 @pytest.mark.ros

@@ -2,7 +2,7 @@
 The driver's FollowJointTrajectory action, as ros2_controllers' JointTrajectoryController has it.
 
 End to end over DDS where control_msgs is importable (generated from test/interfaces/control_msgs
-otherwise, control_msgs_build.py): a 20-point goal followed within its tolerances, unsafe or
+otherwise, interface_build.py): a 20-point goal followed within its tolerances, unsafe or
 malformed goals refused whole before anything moves, preemption, cancel, late and off-path arms,
 an inactive driver. The decisions themselves: test_trajectory_goal.py.
 """
@@ -13,7 +13,6 @@ from pathlib import Path
 import subprocess
 import sys
 
-from control_msgs_build import control_msgs_environment
 from ik_net_ros.hardware.trajectory_goal import (
     GOAL_TOLERANCE_VIOLATED,
     INVALID_GOAL,
@@ -22,6 +21,7 @@ from ik_net_ros.hardware.trajectory_goal import (
     PATH_TOLERANCE_VIOLATED,
     SUCCESSFUL,
 )
+from interface_build import control_msgs_environment
 import pytest
 
 HERE = Path(__file__).resolve().parent

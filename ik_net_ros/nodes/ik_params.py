@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ik_net_ros.errors import ConfigError, UnreachableError
-from ik_net_ros.kinematics import forward_kinematics, geometry_for, HOME_POSE, VELOCITY_LIMIT
+from ik_net_ros.errors import ConfigError
+from ik_net_ros.kinematics import geometry_for, VELOCITY_LIMIT
 from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
-from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.rigid import compose, pose_from_xyz_rpy
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
-from ik_net_ros.model.device import resolve_device
 from ik_net_ros.nodes.params import (
     description_spec,
     EXECUTOR,
@@ -31,7 +29,8 @@ from ik_net_ros.nodes.params import (
     workspace_box,
     xyz_rpy_within,
 )
-from ik_net_ros.solver import load_solver, Solver
+from ik_net_ros.solver import Solver
+from ik_net_ros.solver.live import live_solver
 from ik_net_ros.solver.trajectory_timing import MIN_VELOCITY
 import numpy as np
 
@@ -104,7 +103,7 @@ FRAME_PARAMS = ('frame_id', 'accept_empty_frame', 'calibration')
 
 def make_solver(params: dict) -> Solver:
     """
-    Return the solver the ik node's parameters ask for, warmed up, with its collision model.
+    Return the solver the ik node's parameters ask for (see ``live_solver``).
 
     Raises
     ------
@@ -112,21 +111,9 @@ def make_solver(params: dict) -> Solver:
         A bad model, device (also one that does not exist, whatever the model) or calibration.
 
     """
-    if params['device'] not in ('cpu', 'auto'):  # whatever the model: cuda:99 is refused
-        resolve_device(params['device'])
-    solver = load_solver(params['model'], device=params['device'],
-                         description=params['description'],
-                         calibration=params['calibration'] or None)
-    # warm-up: the first call pays for lazy initialisation, not the first target
-    solver.solve(forward_kinematics(HOME_POSE, solver.geometry), refine=params['refine'])
-    # the first wall: no command in collision (the driver is the second)
-    solver.collision = CollisionModel(solver.geometry, params['table_clearance'],
-                                      workspace_box(params['workspace']))
-    try:  # and the seeded, checked path the targets take
-        solver.solve(forward_kinematics(HOME_POSE, solver.geometry), seed=HOME_POSE)
-    except UnreachableError:  # a workspace box without the home pose: targets will say
-        pass
-    return solver
+    return live_solver(params['model'], params['device'], params['description'],
+                       params['calibration'] or None, params['refine'],
+                       params['table_clearance'], workspace_box(params['workspace']))
 
 
 def make_frames(params: dict) -> TargetFrames:

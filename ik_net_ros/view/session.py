@@ -17,7 +17,6 @@ import threading
 import time
 
 from ik_net_ros.errors import (
-    ConfigError,
     IkNetError,
     InvalidPoseError,
     UnreachableError,
@@ -25,10 +24,10 @@ from ik_net_ros.errors import (
 )
 from ik_net_ros.hardware.dynamixel_config import DynamixelConfig
 from ik_net_ros.hardware.factory import BackendSettings, make_backend
-from ik_net_ros.kinematics import forward_kinematics, HOME_POSE, VELOCITY_LIMIT, within_limits_one
+from ik_net_ros.kinematics import forward_kinematics, VELOCITY_LIMIT, within_limits_one
 from ik_net_ros.kinematics.collision import CollisionModel
-from ik_net_ros.kinematics.nearest import DEFAULT_MAX_JUMP
-from ik_net_ros.solver import load_solver, shipped_models
+from ik_net_ros.solver import shipped_models
+from ik_net_ros.solver.live import live_solver
 from ik_net_ros.view.fate import Fate, ViewState
 import numpy as np
 
@@ -45,7 +44,7 @@ def solver_names() -> list[str]:
 def make_solver(model: str, description: str, calibration: str | None,
                 table_clearance: float, workspace):
     """
-    Return a solver set up as the ik node sets its own up (``IkNode._make_solver``).
+    Return a solver set up as the ik node sets its own up (one builder: ``live_solver``).
 
     Raises
     ------
@@ -53,18 +52,8 @@ def make_solver(model: str, description: str, calibration: str | None,
         Unknown model, a bad calibration file, a bad clearance or workspace box.
 
     """
-    solver = load_solver(model, description=description, calibration=calibration or None)
-    solver.solve(forward_kinematics(HOME_POSE, solver.geometry))  # warm-up
-    try:
-        solver.collision = CollisionModel(solver.geometry, table_clearance, workspace)
-    except ValueError as e:
-        raise ConfigError(str(e)) from e
-    solver.max_jump = DEFAULT_MAX_JUMP  # the ik node's max_jump default
-    try:
-        solver.solve(forward_kinematics(HOME_POSE, solver.geometry), seed=HOME_POSE)
-    except UnreachableError:  # a workspace box without the home pose: targets will say
-        pass
-    return solver
+    return live_solver(model, description=description, calibration=calibration,
+                       table_clearance=table_clearance, workspace=workspace)
 
 
 class InProcessSession:
