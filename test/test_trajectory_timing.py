@@ -5,12 +5,14 @@ The arm is simulated as ROBOTIS's arm_controller moves it: from wherever it is, 
 the newest point, at any speed up to the limit; its readings arrive late and out of order.
 """
 
+from dataclasses import replace
 import math
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros.kinematics import JOINT_LOWER, JOINT_UPPER
 from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY
 from ik_net_ros.solver.trajectory_timing import (
     arm_reading,
     bounded_duration,
@@ -113,6 +115,7 @@ def test_an_absurd_reading_changes_nothing():
 # F9: the arm_controller's straight path from where the arm is -----------------------------
 
 MODEL = CollisionModel()
+LEANING = replace(DEFAULT_GEOMETRY, axis_tilts=(0.01, -0.02, 0.015, 0.01, -0.01, 0.02, 0.01, -0.015))
 # checks at 2 mm of motion: the arm may enter a keep-out by about that much between samples
 VERIFIER = CollisionModel(table_clearance=MODEL.table_clearance - 0.003,
                           radii=tuple(r - 0.003 for r in MODEL.radii))
@@ -132,8 +135,10 @@ poses = st.one_of(joints, near)
 def test_every_point_sent_has_a_clear_straight_path_from_where_the_arm_is(
         start, world, read_first):
     """
-    The arm at rest (its reading, or the newest command it went to): a point goes out only if
-    its straight joint path from there is clear, checked densely with slimmer keep-outs.
+    A point goes out only if its straight joint path from where the arm is is clear.
+
+    The arm at rest (its reading, or the newest command it went to); the path checked densely
+    with slimmer keep-outs.
     """
     arm = np.array(start)
     if not MODEL.check(arm).clear[0]:
@@ -173,3 +178,18 @@ def test_a_far_move_under_the_table_is_refused_from_the_reading_and_from_the_las
     assert path_refusal(MODEL, timer, FAR).startswith('path from the last command to the ')
     timer.on_state(3.0, ARM + 0.001)
     assert path_refusal(MODEL, timer, ARM) == ''  # a small step
+
+
+@settings(max_examples=150, deadline=None)
+@given(reading=poses, steps=st.tuples(*[st.tuples(*[st.floats(-0.02, 0.02)] * 4)] * 2),
+       leaning=st.booleans())
+def test_short_paths_get_check_paths_answer(reading, steps, leaning):
+    """Streaming steps (checked in plain floats) are refused exactly when check_path says so."""
+    model = CollisionModel(geometry=LEANING) if leaning else MODEL
+    reading = np.array(reading)
+    command, goal = reading + steps[0], reading + steps[0] + steps[1]
+    timer = MoveTimer()
+    timer.on_state(0.0, reading)
+    timer.on_command(1.0, command)
+    clear = model.check_path(reading, goal)[0] and model.check_path(command, goal)[0]
+    assert (path_refusal(model, timer, goal) == '') == clear

@@ -25,8 +25,9 @@ later answer then goes to the wrong command), a unique stamp never does.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
