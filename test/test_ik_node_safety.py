@@ -295,7 +295,6 @@ def test_a_target_superseded_before_it_is_reached_is_aborted_and_each_has_one_fi
     assert driver.fates_of(stamps[-1]) == ['taken']  # the newest is still on its way
 
 
-
 class HoldingDriver(StubDriver):
     """Answers only once two commands came: refuses the first, accepts (and goes to) the second."""
 
@@ -376,6 +375,7 @@ def test_a_trajectory_whose_straight_path_dips_under_the_table_is_refused(ros):
     _send_stamped(probe, forward_kinematics(near), 1)
     assert ros.spin_until(lambda: got and probe.commands)
     assert np.allclose(got[-1].points[0].positions, probe.commands[-1].position)
+
 
 # item 11: a device that does not exist, whatever the model ---------------------------------
 

@@ -115,7 +115,8 @@ def test_an_absurd_reading_changes_nothing():
 # F9: the arm_controller's straight path from where the arm is -----------------------------
 
 MODEL = CollisionModel()
-LEANING = replace(DEFAULT_GEOMETRY, axis_tilts=(0.01, -0.02, 0.015, 0.01, -0.01, 0.02, 0.01, -0.015))
+LEANING = replace(DEFAULT_GEOMETRY,
+                  axis_tilts=(0.01, -0.02, 0.015, 0.01, -0.01, 0.02, 0.01, -0.015))
 # checks at 2 mm of motion: the arm may enter a keep-out by about that much between samples
 VERIFIER = CollisionModel(table_clearance=MODEL.table_clearance - 0.003,
                           radii=tuple(r - 0.003 for r in MODEL.radii))

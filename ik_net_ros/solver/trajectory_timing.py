@@ -173,7 +173,6 @@ def path_refusal(collision, timer: MoveTimer, joints, last_command=None) -> str:
     return ''
 
 
-
 def _short_paths_clear(collision, starts, goal) -> bool:
     """
     Whether short paths from ``starts`` to ``goal`` are clear, in plain floats.
