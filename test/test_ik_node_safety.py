@@ -295,6 +295,88 @@ def test_a_target_superseded_before_it_is_reached_is_aborted_and_each_has_one_fi
     assert driver.fates_of(stamps[-1]) == ['taken']  # the newest is still on its way
 
 
+class HoldingDriver(StubDriver):
+    """Answers only once two commands came: refuses the first, accepts (and goes to) the second."""
+
+    def __init__(self, ros, probe, arm):
+        super().__init__(ros, probe, accept=True, move=False)
+        self.held, self.arm = [], list(arm)
+        self.node.create_timer(0.05, lambda: self.states.publish(
+            JointState(name=list(JOINT_NAMES), position=self.arm)))  # where the arm is
+
+    def on_command(self, cmd):
+        self.held.append(cmd)
+        if len(self.held) == 2:
+            for accept, held in zip((False, True), self.held):
+                self.accept = accept
+                super().on_command(held)
+            self.arm = list(cmd.position)
+
+
+def test_targets_that_share_a_stamp_get_their_own_fates(ros):
+    """
+    F8: a stream republishing one stamp; the driver refuses the first command, accepts the second.
+
+    The first target is refused, the second taken and reached, none aborted; the commands carry
+    different stamps (the driver's answers name them); the seed is the second command.
+    """
+    node, probe = _start(ros, reached_tolerance=0.01)
+    first, second, arm = _clear_joints(node, np.random.default_rng(8), 3)
+    driver = HoldingDriver(ros, probe, arm)
+    assert ros.spin_until(lambda: driver.results.get_subscription_count() > 0
+                          and node.feedback.listening and node.feedback.driver_answers)
+    stamp = _send_stamped(probe, forward_kinematics(first), 0)
+    assert ros.spin_until(lambda: len(probe.commands) == 1)
+    _send_stamped(probe, forward_kinematics(second), 0)
+    assert ros.spin_until(lambda: driver.fates_of(stamp).count('reached') == 1), \
+        driver.fates_of(stamp)
+    ros.spin_for(0.3)
+    fates = driver.fates_of(stamp)
+    assert sorted(fates) == ['reached', 'refused', 'taken', 'taken'], fates
+    assert fates.index('refused') < fates.index('reached')
+    sent = [(c.header.stamp.sec, c.header.stamp.nanosec) for c in probe.commands]
+    assert sent[0] == stamp and sent[1] != stamp
+    assert not node.feedback.fates.newest_refused
+    assert np.allclose(node._seed(time.perf_counter()), probe.commands[1].position)
+
+
+def test_a_trajectory_whose_straight_path_dips_under_the_table_is_refused(ros):
+    """
+    F9: the arm stands at ARM; the answer for a far target is clear, its straight path is not.
+
+    ROBOTIS's arm_controller would take the hand under the table on the way: no trajectory
+    point, no joint command, the target refused (collision) and why. A near target still goes.
+    """
+    arm = np.array([-1.8993, -0.2978, 0.6232, 1.4426])  # the attacker's (fuzz_path.py)
+    far = np.array([1.0331, 0.1255, 1.1708, -1.0136])
+    node, probe = _start(ros, publish_trajectory=True)
+    driver = StubDriver(ros, probe, accept=True, move=False)
+    got = []
+    probe.node.create_subscription(JointTrajectory, 'arm_controller/joint_trajectory',
+                                   got.append, 10)
+    assert ros.spin_until(lambda: node.traj_pub.get_subscription_count() > 0
+                          and driver.states.get_subscription_count() > 0
+                          and node.feedback.listening)
+    probe.node.create_timer(0.05, lambda: driver.states.publish(
+        JointState(name=list(JOINT_NAMES), position=arm.tolist())))
+    assert ros.spin_until(lambda: node.arm_state is not None)
+    answer = node.solver.solve(forward_kinematics(far), seed=arm)
+    assert not node.solver.collision.check_path(arm, answer)[0]  # the premise
+    stamp = _send_stamped(probe, forward_kinematics(far), 0)
+    assert ros.spin_until(lambda: 'refused' in driver.fates_of(stamp))
+    refused = [f.status[0] for f in driver.fates][-1]
+    assert {kv.key: kv.value for kv in refused.values}['reason'] == 'collision'
+    assert refused.message.startswith('path from where the arm is'), refused.message
+    assert ros.spin_until(lambda: driver.status and driver.status[-1].data.startswith(
+        'refused (collision): path from where the arm is'))
+    ros.spin_for(0.3)
+    assert got == [] and probe.commands == [] and driver.fates_of(stamp) == ['refused']
+    near = arm + [0.02, -0.02, 0.02, 0.0]
+    _send_stamped(probe, forward_kinematics(near), 1)
+    assert ros.spin_until(lambda: got and probe.commands)
+    assert np.allclose(got[-1].points[0].positions, probe.commands[-1].position)
+
+
 # item 11: a device that does not exist, whatever the model ---------------------------------
 
 def test_a_device_that_does_not_exist_is_refused_and_model_swaps_still_work(ros):

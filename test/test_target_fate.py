@@ -144,3 +144,78 @@ def test_a_superseded_target_is_aborted_once_the_driver_accepted_it_or_refused_i
     assert [(f.target, f.fate) for f in fates.driver_answer((3, 0), False)] == \
         [('c', REFUSED)]  # the driver's refusal, not aborted
     assert fates.arm_at(np.zeros(4), True) == []  # d not accepted yet; c never reachable
+
+
+# F8: targets that reuse one stamp ----------------------------------------------------------
+
+STAMPS = st.sampled_from([(0, 0), (5, 0), (5, 1), (6, 0)])  # (0, 0): no stamp
+CLOCK = st.integers(5 * 10**9 - 2, 5 * 10**9 + 2)  # the node's clock, ns: near the stamps
+streams = st.lists(st.one_of(
+    st.tuples(st.just('target'), STAMPS, CLOCK),
+    st.tuples(st.just('answer'), st.booleans(), st.just(0)),
+    st.tuples(st.just('arm'), st.integers(0, 40), st.just(0))), max_size=40)
+
+
+@settings(max_examples=300, deadline=None)
+@given(streams)
+def test_targets_sharing_a_stamp_get_their_own_fates(events):
+    """
+    A stream of targets with repeated (or no) stamps, a driver answering in order, an arm.
+
+    Each command goes out under ``command_key``; the driver answers each under its command's
+    key. Every taken target gets exactly one final fate and the right one: refused iff the
+    driver refused its command, reached only for an accepted command the arm was at, and
+    ``newest_refused`` only while the driver refused the newest command.
+    """
+    fates = TargetFates(TOLERANCE)
+    keys, joints, verdicts, finals = [], [], {}, {}
+    unanswered, arm_at = [], {}  # commands in the driver's queue; target: joints the arm was
+
+    def record(found):
+        for fate in found:
+            finals.setdefault(fate.target, []).append(fate)
+            assert len(finals[fate.target]) == 1, (fate.target, finals[fate.target])
+
+    for kind, a, b in events:
+        if kind == 'target':
+            key = fates.command_key(a, lambda b=b: b)
+            assert key != (0, 0) and all(keys[n] != key for n in range(len(keys))
+                                         if n not in finals)  # no open command has it
+            number = len(keys)
+            keys.append(key)
+            joints.append([0.05 * number] * 4)
+            fate, superseded = fates.taken(key, number, joints[-1], answered=True)
+            assert fate.fate == TAKEN
+            record(superseded)
+            unanswered.append(number)
+        elif kind == 'answer' and unanswered:
+            number = unanswered.pop(0)  # the driver answers in order, under the command's key
+            verdicts[number] = a
+            record(fates.driver_answer(keys[number], a, 'no'))
+            assert fates.newest_refused == (verdicts.get(len(keys) - 1) is False)
+        elif kind == 'arm' and keys:
+            number = a % len(keys)
+            arm_at.setdefault(number, False)
+            found = fates.arm_at(joints[number], True)
+            if found:
+                arm_at[found[0].target] = True
+            record(found)
+    while unanswered:  # the driver answers the rest (accepted), a last target supersedes all
+        record(fates.driver_answer(keys[unanswered.pop(0)], True))
+    record(fates.taken(fates.command_key((9, 0), lambda: 0), 'last', [0.0] * 4, True)[1])
+    assert sorted(finals) == list(range(len(keys)))
+    for number, (fate,) in finals.items():
+        assert (fate.fate == REFUSED) == (verdicts.get(number) is False), (number, fate)
+        assert fate.fate != REACHED or (verdicts.get(number) is True and arm_at[number])
+        assert fate.fate != ABORTED or verdicts.get(number, True) is True
+
+
+def test_command_keys_are_the_targets_own_unless_taken_then_strictly_increasing():
+    fates = TargetFates(TOLERANCE)
+    assert fates.command_key((100, 0), lambda: 0) == (100, 0)
+    fates.taken((100, 0), 'a', np.zeros(4), answered=True)
+    made = [fates.command_key((100, 0), lambda: 7)]
+    fates.taken(made[-1], 'b', np.ones(4), answered=True)
+    made.append(fates.command_key((100, 0), lambda: 7))  # a clock that stands still
+    assert made == [(0, 7), (0, 8)]
+    assert fates.command_key((0, 0), lambda: 2 * 10**9) == (2, 0)  # no stamp: the clock's

@@ -5,17 +5,21 @@ The arm is simulated as ROBOTIS's arm_controller moves it: from wherever it is, 
 the newest point, at any speed up to the limit; its readings arrive late and out of order.
 """
 
+from dataclasses import replace
 import math
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros.kinematics import JOINT_LOWER, JOINT_UPPER
+from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY
 from ik_net_ros.solver.trajectory_timing import (
     arm_reading,
     bounded_duration,
     FULL_TURN,
     MAX_DURATION,
     MoveTimer,
+    path_refusal,
     READING_TOLERANCE,
 )
 import numpy as np
@@ -106,3 +110,87 @@ def test_an_absurd_reading_changes_nothing():
     for bad in ([1e11, 0, 0, 0], [1e300, 0, 0, 0], [-math.inf, 0, 0, 0], [math.nan, 0, 0, 0]):
         assert not timer.on_state(1.0, bad)
     np.testing.assert_array_equal(timer.state[1], [0.1, 0.2, 0.3, 0.4])
+
+
+# F9: the arm_controller's straight path from where the arm is -----------------------------
+
+MODEL = CollisionModel()
+LEANING = replace(DEFAULT_GEOMETRY,
+                  axis_tilts=(0.01, -0.02, 0.015, 0.01, -0.01, 0.02, 0.01, -0.015))
+# checks at 2 mm of motion: the arm may enter a keep-out by about that much between samples
+VERIFIER = CollisionModel(table_clearance=MODEL.table_clearance - 0.003,
+                          radii=tuple(r - 0.003 for r in MODEL.radii))
+ARM = np.array([-1.8993, -0.2978, 0.6232, 1.4426])  # found by the attacker (fuzz_path.py)
+FAR = np.array([1.0331, 0.1255, 1.1708, -1.0136])  # the analytic solver's answer from ARM
+# random clear pairs almost never have a blocked straight path (0 of 300): poses near these two
+# mostly do (138 of 140 pairs within 0.1 rad)
+near = st.builds(lambda end, noise: end + np.array(noise), st.sampled_from([ARM, FAR]),
+                 st.tuples(*[st.floats(-0.1, 0.1)] * 4))
+poses = st.one_of(joints, near)
+
+
+@settings(max_examples=60, deadline=None)
+@given(start=poses, world=st.lists(st.one_of(
+    st.tuples(st.just('target'), poses), st.tuples(st.just('reading'), st.just(()))),
+    max_size=12), read_first=st.booleans())
+def test_every_point_sent_has_a_clear_straight_path_from_where_the_arm_is(
+        start, world, read_first):
+    """
+    A point goes out only if its straight joint path from where the arm is is clear.
+
+    The arm at rest (its reading, or the newest command it went to); the path checked densely
+    with slimmer keep-outs.
+    """
+    arm = np.array(start)
+    if not MODEL.check(arm).clear[0]:
+        return  # the escape rule is check_path's own (test_collision)
+    timer, last, now = MoveTimer(), None, 0.0
+    if read_first:
+        timer.on_state(now, arm)
+    for kind, goal in world:
+        now += 0.1
+        if kind == 'reading':
+            timer.on_state(now, arm)
+            continue
+        goal = np.array(goal)
+        if not MODEL.check(goal).clear[0]:
+            continue  # the solver never answers these
+        why = path_refusal(MODEL, timer, goal, last)
+        if why:
+            assert why.startswith('path from ') and 'collision' in why
+            assert timer.state is not None or 'no joint_states yet' in why
+            continue
+        if timer.state is not None or last is not None:
+            assert VERIFIER.check_path(arm, goal, resolution=0.0005)[0], (arm, goal)
+        timer.on_command(now, goal)
+        arm, last = goal, goal  # the arm goes there before the next target
+
+
+def test_a_far_move_under_the_table_is_refused_from_the_reading_and_from_the_last_command():
+    assert MODEL.check(np.stack([ARM, FAR])).clear.all()
+    timer = MoveTimer()
+    timer.on_state(0.0, ARM)
+    assert path_refusal(MODEL, timer, FAR).startswith('path from where the arm is to the ')
+    assert path_refusal(MODEL, MoveTimer(), FAR, last_command=ARM).startswith(
+        'path from the last command (no joint_states yet')
+    assert path_refusal(MODEL, MoveTimer(), FAR) == ''  # nothing known to start from
+    timer.on_state(1.0, FAR)
+    timer.on_command(2.0, ARM)  # the reading is clear of FAR, the last command is not
+    assert path_refusal(MODEL, timer, FAR).startswith('path from the last command to the ')
+    timer.on_state(3.0, ARM + 0.001)
+    assert path_refusal(MODEL, timer, ARM) == ''  # a small step
+
+
+@settings(max_examples=150, deadline=None)
+@given(reading=poses, steps=st.tuples(*[st.tuples(*[st.floats(-0.02, 0.02)] * 4)] * 2),
+       leaning=st.booleans())
+def test_short_paths_get_check_paths_answer(reading, steps, leaning):
+    """Streaming steps (checked in plain floats) are refused exactly when check_path says so."""
+    model = CollisionModel(geometry=LEANING) if leaning else MODEL
+    reading = np.array(reading)
+    command, goal = reading + steps[0], reading + steps[0] + steps[1]
+    timer = MoveTimer()
+    timer.on_state(0.0, reading)
+    timer.on_command(1.0, command)
+    clear = model.check_path(reading, goal)[0] and model.check_path(command, goal)[0]
+    assert (path_refusal(model, timer, goal) == '') == clear

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 
+from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
 from ik_net_ros.errors import ConfigError, IkNetError, InvalidPoseError, UnreachableError
 from ik_net_ros.kinematics import JOINT_NAMES, within_limits_one
@@ -30,7 +31,12 @@ from ik_net_ros.nodes.runner import run_node
 from ik_net_ros.nodes.tf_targets import TfTargets
 from ik_net_ros.solver.parallel import hold_blas_to_one_thread
 from ik_net_ros.solver.stats import SolveStats
-from ik_net_ros.solver.trajectory_timing import arm_reading, MoveTimer, UNSTAMPED_AGE
+from ik_net_ros.solver.trajectory_timing import (
+    arm_reading,
+    MoveTimer,
+    path_refusal,
+    UNSTAMPED_AGE,
+)
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
@@ -150,10 +156,17 @@ class IkNode(Node):
         if not self.solver.collision.check(joints).clear[0]:
             return self._reject(msg.header, 'collision',
                                 f'solver returned joints in collision {joints}')
-        # the command carries its target's stamp, so consumers can match and time them
+        if params['publish_trajectory']:  # the arm_controller's straight path, checked here
+            why = path_refusal(self.solver.collision, self.timer, joints,
+                               self.last_command[1] if self.last_command else None)
+            if why:
+                return self._reject(msg.header, 'collision', why)
+        # the command carries its target's stamp, so consumers can match and time them; one no
+        # pending command has (the driver's answer names it), else the clock's (target_fate)
         stamp = msg.header.stamp
-        if stamp.sec == 0 and stamp.nanosec == 0:
-            stamp = self.get_clock().now().to_msg()
+        key = self.feedback.fates.command_key((stamp.sec, stamp.nanosec), self._now_ns)
+        if key != (stamp.sec, stamp.nanosec):
+            stamp = Time(sec=key[0], nanosec=key[1])
         command = self.command
         command.header.stamp = stamp
         command.position = positions
@@ -164,8 +177,11 @@ class IkNode(Node):
             self.timer.on_command(self._now(), positions)
         self.last_command = (start, positions)
         self.last_target_time = start
-        self.feedback.taken((stamp.sec, stamp.nanosec), msg.header, positions)
+        self.feedback.taken(key, msg.header, positions)
         self.stats.solved(seconds)
+
+    def _now_ns(self) -> int:
+        return self.get_clock().now().nanoseconds
 
     def _now(self) -> float:
         return self.get_clock().now().nanoseconds * 1e-9

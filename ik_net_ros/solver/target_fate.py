@@ -12,11 +12,20 @@ answers to the targets by stamp and gives every taken target one final fate:
   answered it while ``keep`` newer commands went out (code ``no_answer``).
 
 The newest command stays open until it is reached or refused, or a newer one supersedes it.
+
+The match by stamp must be unambiguous: a target stream may republish one fixed stamp, and two
+open commands under one stamp would get each other's answers (a refusal of the first reported
+for the second, the second never reached). :meth:`TargetFates.command_key` gives each command a
+stamp no open command has: the target's own when free, else the node's clock, strictly
+increasing (the target's fate keeps the target's own header). Matching answers in order per
+stamp was the other way; it breaks as soon as one answer is lost or the driver restarts (every
+later answer then goes to the wrong command), a unique stamp never does.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +76,25 @@ class TargetFates:
         self._commands: OrderedDict[Any, _Command] = OrderedDict()  # open: no final fate yet
         self._newest: Any = None  # key of the newest command still eligible to be reached
         self.newest_refused = False  # the newest command was refused by the driver
+        self._fresh = (0, 0)  # the last stamp key command_key made up, (sec, nanosec)
+
+    def command_key(self, key: tuple[int, int], now_ns: Callable[[], int]) -> tuple[int, int]:
+        """
+        Return the stamp key (sec, nanosec) a new command for a target stamped ``key`` carries.
+
+        ``key`` itself when it is set and no open command has it; else (no stamp (0, 0), or one
+        an open command has) ``now_ns()`` (the node's clock, ns, only read then), made strictly
+        later than every key made up before and than every open one it would equal.
+        """
+        if key != (0, 0) and key not in self._commands:
+            return key
+        fresh = max(int(now_ns()), self._fresh[0] * 1_000_000_000 + self._fresh[1] + 1)
+        while True:
+            made = divmod(fresh, 1_000_000_000)
+            if made not in self._commands:
+                self._fresh = made
+                return made
+            fresh += 1
 
     def taken(self, key, target, joints, answered: bool = False) -> tuple[Fate, list[Fate]]:
         """
@@ -75,7 +103,8 @@ class TargetFates:
         Return its 'taken' fate and the final fates of the commands it supersedes: the newest
         one still open is aborted now if the driver accepted it or no driver answers
         (``answered`` False), else when the driver's answer comes; a command of the same key
-        is aborted at once (the driver's answer could not tell them apart).
+        is aborted at once (the driver's answer could not tell them apart: callers give each
+        command a key of its own, :meth:`command_key`).
         """
         finals = []
         previous = self._commands.pop(key, None)
