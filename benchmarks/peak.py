@@ -10,9 +10,10 @@ best of several runs on one core; the ceiling is that times the cores (one core 
 fast alone as beside the others, so no engine can beat it even on an idle machine). The loop on
 every core at once (ctypes releases the GIL) is reported beside it: on a shared, loaded machine
 it is lower, and that is the load, not the ceiling. The practical ceiling: the best SGEMM of the
-machine's BLAS (numpy float32 matmul on square matrices of 1,024 to 3,072) on one thread, times
-the cores (or all cores measured at once where higher). Without a compiler the peak is that
-SGEMM figure instead, and labelled so: a lower bound of the peak, not the peak.
+machine's BLAS (numpy float32 matmul on square matrices of 1,024 and 2,048, best of 8 runs) on
+one thread, times the cores (or all cores measured at once where higher); its runs take tens of
+milliseconds, so a loaded machine lowers it. Without a compiler the peak is that SGEMM figure
+instead, and labelled so: a lower bound of the peak, not the peak.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ _ISA = {  # cpuinfo flag: (defines, compiler flags, float lanes)
     'avx2': ('-DVEC=__m256 -DSET1=_mm256_set1_ps -DFMADD=_mm256_fmadd_ps '
              '-DSTORE=_mm256_storeu_ps -DLANES=8', '-mavx2 -mfma', 8),
 }
-_SGEMM_SIZES = (1024, 2048, 3072)
+_SGEMM_SIZES = (1024, 2048)
 
 
 def _cpu_flags() -> set[str]:
@@ -109,6 +110,13 @@ def _fma_library(folder: Path):
     return None, why
 
 
+def _timed(fn, arg) -> float:
+    """Return the seconds of one call on this thread."""
+    start = time.perf_counter()
+    fn(arg)
+    return time.perf_counter() - start
+
+
 def _on_threads(fn, arg, threads: int) -> float:
     workers = [threading.Thread(target=fn, args=(arg,)) for _ in range(threads)]
     start = time.perf_counter()
@@ -135,7 +143,7 @@ def _best_sgemm(repeats: int) -> tuple[float, int]:
     return best, where
 
 
-def sgemm_ceiling(repeats: int = 3) -> dict:
+def sgemm_ceiling(repeats: int = 8) -> dict:
     """
     Return the practical ceiling: the best SGEMM of numpy's BLAS, all cores and one thread.
 
@@ -160,7 +168,7 @@ def sgemm_ceiling(repeats: int = 3) -> dict:
             'size': size, 'one_thread_gflops': one, 'one_thread_size': one_size}
 
 
-def fp32_peak(repeats: int = 5) -> dict:
+def fp32_peak(repeats: int = 40) -> dict:
     """
     Measure the fp32 ceilings of this machine.
 
@@ -177,15 +185,18 @@ def fp32_peak(repeats: int = 5) -> dict:
         found, why = _fma_library(Path(folder))
         if found is not None:
             fn, lanes, isa = found
-            n = 4_000_000
+            # runs of about 2 ms (1e6 iterations at 1 ns), the best of many: on a shared machine
+            # some run is then not interrupted (a long run's time always includes the others')
+            n = 1_000_000
             flops = n * _CHAINS * lanes * 2
-            fn(n // 4)  # warm-up: clocks up, pages in
-            one = max(flops / _on_threads(fn, n, 1) for _ in range(repeats)) / 1e9
-            every = max(cores * flops / _on_threads(fn, n, cores) for _ in range(repeats)) / 1e9
+            fn(20 * n)  # warm-up: clocks up, pages in
+            one = max(flops / _timed(fn, n) for _ in range(repeats)) / 1e9
+            every = max(cores * flops / _on_threads(fn, n, cores)
+                        for _ in range(repeats // 4)) / 1e9
             # a core that measured slower alone than beside the others was interrupted alone
             per_core = max(one, every / cores)
             method = (f'{isa.upper()} FMA loop, {_CHAINS} chains, -O3 -march=native: '
-                      f"one core's best of {repeats} x {cores} cores")
+                      f"one core's best of {repeats} runs x {cores} cores")
     sgemm = sgemm_ceiling()
     if found is None:
         print(f"fp32 peak: no FMA loop ({why}); the ceiling is numpy's SGEMM, a lower bound of "

@@ -119,7 +119,7 @@ class TargetFeedback:
                 self._publish(fate)
 
     def _status(self, text: str) -> None:
-        """Publish ``text`` on target_status where anyone subscribes (no message per target else)."""
+        """Publish ``text`` on target_status where anyone subscribes (else no message)."""
         if self.status_pub.get_subscription_count() > 0:
             self.status_pub.publish(String(data=text))
 

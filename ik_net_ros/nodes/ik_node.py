@@ -22,8 +22,13 @@ from ik_net_ros.kinematics.target_frames import FrameError
 from ik_net_ros.nodes.conversions import joints_by_name, pose_to_list, stamp_to_seconds, trajectory
 from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.ik_feedback import TargetFeedback
-from ik_net_ros.nodes.ik_params import configure, FRAME_PARAMS, make_frames, make_solver, \
-    PARAMETERS
+from ik_net_ros.nodes.ik_params import (
+    configure,
+    FRAME_PARAMS,
+    make_frames,
+    make_solver,
+    PARAMETERS,
+)
 from ik_net_ros.nodes.ik_services import add_ik_services
 from ik_net_ros.nodes.params import check_changes, declare_parameters, prefixed
 from ik_net_ros.nodes.qos import NEWEST
