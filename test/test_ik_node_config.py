@@ -6,13 +6,13 @@ target's status goes out only where anyone subscribes to target_status. Without 
 parameter helpers and its feedback publisher over stand-ins.
 """
 
+from hypothesis import given, HealthCheck, settings
+from hypothesis import strategies as st
 import pytest
 
 pytest.importorskip('rclpy')
 
-from hypothesis import given, HealthCheck, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
-from ik_net_ros.nodes.ik_feedback import TargetFeedback  # noqa: E402
+from ik_net_ros.nodes.ik_feedback import TargetFeedback  # noqa: E402, I100
 from ik_net_ros.nodes.ik_params import configure, make_solver, PARAMETERS  # noqa: E402
 
 SETTINGS = settings(max_examples=15, deadline=None, derandomize=True, database=None,
@@ -38,6 +38,8 @@ def test_the_solver_takes_its_rules_from_the_parameters_not_from_a_target(jumps,
 
 
 class _Publisher:
+    """A publisher: counts its subscribers, keeps what is published."""
+
     def __init__(self, subscribers: int):
         self.subscribers, self.sent = subscribers, []
 

@@ -109,4 +109,3 @@ def gauss_newton_for_tilts(q: np.ndarray, target: np.ndarray, tilted: ArmGeometr
         step = np.linalg.solve(jt @ jac + TILT_DAMPING * np.eye(4), jt @ error[:, :, None])
         q = np.clip(q + step[:, :, 0], JOINT_LOWER, JOINT_UPPER)
     return q
-
