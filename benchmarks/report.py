@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from benchmarks.leaning import leaning_section, leaning_verdicts
 from benchmarks.report_batch import batch_sections, batch_verdicts, TARGET_THROUGHPUT
 from benchmarks.ros_latency import BLOCK_S
 import numpy as np
@@ -110,6 +111,8 @@ def write_report(results: dict, out: Path) -> Path:
                   f'{ORIGINAL_PUBLISHED["latency_us"]:.0f} us (ONNX Runtime).\n')
     md.append(f'![latency]({charts["latency"].name})\n')
     md.extend(batch_sections(results, out, _table))
+    if results.get('leaning'):
+        md.extend(leaning_section(results['leaning'], _table))
     md.append('## Memory\n')
     md.append('Parameter bytes (float32); memory growth of loading the solver and answering '
               "1,000 single poses in a fresh process (after imports); the whole process's peak "
@@ -220,7 +223,7 @@ def _verdicts(results: dict) -> list[str]:
                        f'{TARGET_BATCH1_US:.0f} us: '
                        + ('met' if p50 <= TARGET_BATCH1_US else
                           f'missed by {p50 - TARGET_BATCH1_US:.1f} us'))
-    return out + batch_verdicts(results)
+    return out + batch_verdicts(results) + leaning_verdicts(results.get('leaning'))
 
 
 def _bars(ax, x: np.ndarray, series: list, width: float) -> None:

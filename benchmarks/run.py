@@ -19,6 +19,7 @@ import sys
 import time
 
 from benchmarks import solvers as solvers_bench
+from benchmarks.leaning import leaning_speed
 from benchmarks.peak import fp32_peak, network_profile
 from benchmarks.report import write_report
 from ik_net_ros.data import make_synthetic
@@ -81,8 +82,8 @@ def run(args: argparse.Namespace) -> int:
                'held_out': {'rows': args.held_out, 'seed': HELD_OUT_SEED},
                'command': 'make bench' if args.output == 'docs' else ' '.join(sys.argv)}
     rates = (100.0, 1000.0) if args.ros_duration > 0 else ()
-    steps = len(names) * 7 + (1 if args.ikpy_poses else 0) + 2 * (len(rates) + bool(rates)) + (
-        len(names) if rates else 0)
+    steps = len(names) * 7 + 1 + (1 if args.ikpy_poses else 0) \
+        + 2 * (len(rates) + bool(rates)) + (len(names) if rates else 0)
     with tqdm(total=steps, desc='bench', unit='step') as bar:
         for name in names:
             res = results['solvers'][name] = {}
@@ -107,6 +108,10 @@ def run(args: argparse.Namespace) -> int:
             bar.update(1)
             res['memory'] = solvers_bench.memory(name)
             bar.update(1)
+        # the leaning arm's batch: 20,000 poses at most (its few targets the planar arm cannot
+        # reach cost milliseconds each, and make bench stays within minutes)
+        results['leaning'] = leaning_speed(batch=min(args.batch, 20_000))
+        bar.update(1)
         if args.ikpy_poses:
             urdf = str(share_dir('urdf') / 'open_manipulator_x.urdf')
             results['ikpy'] = solvers_bench.ikpy_peer(urdf, held.poses, args.ikpy_poses)

@@ -34,7 +34,9 @@ def test_bench_writes_report_tables_and_charts(tmp_path):
                     'Engines side by side', '| focused | ONNX Runtime |',
                     '| focused | numpy twin |', '| focused | torch eager (CPU) |',
                     'Cost per pose against the batch size', 'N=256', 'non-network share',
-                    "Where the network's time goes", 'matmuls only, poses/s'):
+                    "Where the network's time goes", 'matmuls only, poses/s',
+                    'of SGEMM', 'A calibrated arm whose axes lean', 'leaning arm: single pose',
+                    'of the practical SGEMM ceiling'):
         assert section in report, section
     for chart in ('bench_accuracy.png', 'bench_latency.png', 'bench_memory.png',
                   'bench_cost_per_pose.png', 'bench_network_profile.png'):
@@ -45,6 +47,12 @@ def test_bench_writes_report_tables_and_charts(tmp_path):
     assert 0 < focused['accuracy']['position_mm_median'] < focused['accuracy']['position_mm_max']
     assert results['ikpy']['count'] == 3
     assert results['peak']['gflops'] > 0 and results['peak']['method']
+    # the peak is one core's best times the cores: no engine's matmuls on one core beat it
+    peak = results['peak']
+    assert peak['gflops'] >= peak['per_core_gflops'] * peak['cores'] * (1 - 1e-9)
+    assert 0 < peak['sgemm']['gflops'] and peak['all_cores_measured_gflops'] > 0
+    assert results['leaning']['leaning']['single_us'] > 0
+    assert results['leaning']['nominal']['poses_per_s'] > 0
     assert list(focused['cost_curve']) == ['1', '4', '16', '64', '256']
     assert focused['engines']['flops_per_pose'] == 338176  # the shipped focused network
     assert 0 <= focused['throughput']['non_network_share'] < 1

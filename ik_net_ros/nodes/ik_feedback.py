@@ -71,7 +71,7 @@ class TargetFeedback:
     def taken(self, key, header, joints) -> None:
         """Report the target of ``header`` taken: its command went out under the stamp ``key``."""
         fate, finals = self.fates.taken(key, header, joints, self.driver_answers)
-        self.status_pub.publish(String(data=''))
+        self._status('')
         if self.listening:
             for final in finals:  # the targets it superseded, before its own
                 self._publish(final)
@@ -84,7 +84,7 @@ class TargetFeedback:
 
     def refused(self, header, code: str, message: str) -> None:
         """Report the target of ``header`` refused here: ``code`` short, ``message`` why."""
-        self.status_pub.publish(String(data=f'refused ({code}): {message}'))
+        self._status(f'refused ({code}): {message}')
         if self.listening:
             self._publish(Fate(header, REFUSED, code, message))
 
@@ -104,7 +104,7 @@ class TargetFeedback:
             if self.listening:
                 self._publish(fate)
             return
-        self.status_pub.publish(String(data=f'refused (driver): {fate.message}'))
+        self._status(f'refused (driver): {fate.message}')
         self.node.get_logger().warning(f'command refused by the driver: {fate.message}',
                                        throttle_duration_sec=2.0)
         if self.listening:
@@ -117,6 +117,11 @@ class TargetFeedback:
         for fate in self.fates.arm_at(joints, self.driver_answers):
             if self.listening:
                 self._publish(fate)
+
+    def _status(self, text: str) -> None:
+        """Publish ``text`` on target_status where anyone subscribes (else no message)."""
+        if self.status_pub.get_subscription_count() > 0:
+            self.status_pub.publish(String(data=text))
 
     def _publish(self, fate: Fate) -> None:
         status = DiagnosticStatus(

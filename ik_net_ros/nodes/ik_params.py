@@ -111,9 +111,22 @@ def make_solver(params: dict) -> Solver:
         A bad model, device (also one that does not exist, whatever the model) or calibration.
 
     """
-    return live_solver(params['model'], params['device'], params['description'],
-                       params['calibration'] or None, params['refine'],
-                       params['table_clearance'], workspace_box(params['workspace']))
+    solver = live_solver(params['model'], params['device'], params['description'],
+                         params['calibration'] or None, params['refine'],
+                         params['table_clearance'], workspace_box(params['workspace']))
+    configure(solver, params)
+    return solver
+
+
+def configure(solver: Solver, params: dict) -> None:
+    """
+    Set the solver's rules for seeded targets from the node's parameters.
+
+    Once per parameter change (and per new solver), not per target: the node's targets and its
+    solve_ik service are solved with these values.
+    """
+    solver.max_jump = params['max_jump']
+    solver.allow_long_moves = params['allow_long_moves']
 
 
 def make_frames(params: dict) -> TargetFrames:

@@ -104,9 +104,7 @@ class IkServices:
             avoid_collisions=ik.avoid_collisions,
             timeout=ik.timeout.sec + ik.timeout.nanosec * 1e-9,
             links=list(ik.ik_link_names), poses=len(ik.pose_stamped_vector))
-        solver, params = node.solver, node.params
-        solver.max_jump = params['max_jump']  # the values the node's targets are solved with
-        solver.allow_long_moves = params['allow_long_moves']
+        solver = node.solver  # max_jump, allow_long_moves: set on parameter changes (configure)
         names = self.names()
         answer = solve_request(query, solver, node.frames, names,
                                fallback_seed=lambda: node._seed(time.perf_counter()))

@@ -47,7 +47,8 @@ from ik_net_ros.kinematics.validation import (
     validate_pose,
 )
 from ik_net_ros.solver.parallel import pipeline, worker_count
-from ik_net_ros.solver.refine import refine_for_tilts, refine_joints
+from ik_net_ros.solver.refine import refine_joints
+from ik_net_ros.solver.tilt_stage import refine_for_tilts
 import numpy as np
 
 __all__ = ['Solver', 'ON_UNREACHABLE']

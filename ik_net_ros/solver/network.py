@@ -28,7 +28,8 @@ from ik_net_ros.model import ModelFile
 from ik_net_ros.model.device import check_device
 from ik_net_ros.solver.analytic import closed_form, closed_form_one
 from ik_net_ros.solver.base import SMALL_BATCH, Solver
-from ik_net_ros.solver.refine import refine_for_tilts, refine_joints
+from ik_net_ros.solver.refine import refine_joints
+from ik_net_ros.solver.tilt_stage import refine_for_tilts
 import numpy as np
 
 __all__ = ['NetworkSolver', 'ENGINES', 'correction_base']

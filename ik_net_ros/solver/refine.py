@@ -19,7 +19,8 @@ from ik_net_ros.kinematics.forward import leaning_reach
 from ik_net_ros.kinematics.rotations import pose_error
 import numpy as np
 
-__all__ = ['refine_joints', 'refine_for_tilts', 'pose_error', 'TILT_STEP']
+__all__ = ['refine_joints', 'gauss_newton_for_tilts', 'pose_error', 'TILT_STEP',
+           'TILT_TOLERANCE']
 
 ORIENTATION_WEIGHT = 0.1  # m per rad: 1 degree of tool orientation counts like 1.7 mm
 
@@ -89,21 +90,16 @@ TILT_TOLERANCE = 1e-9
 TILT_DAMPING = 1e-8  # m^2: keeps the step small where the arm is near a singularity
 
 
-def refine_for_tilts(joints: np.ndarray, tilted: ArmGeometry,
-                     iterations: int = 8) -> tuple[np.ndarray, np.ndarray]:
+def gauss_newton_for_tilts(q: np.ndarray, target: np.ndarray, tilted: ArmGeometry,
+                           iterations: int = 8) -> np.ndarray:
     """
-    Return joints (N, 4) for which the leaning arm's tool is where the planar arm's tool is.
+    Return joints (M, 4) moved by damped Gauss-Newton steps towards ``target`` (M, 4).
 
-    ``joints`` (N, 4) are answers in ``tilted.planar()``. The tool's position and pitch (what a
-    4-DOF arm's answer fixes; its yaw and roll follow from them, off by no more than the tilts)
-    are matched by damped Gauss-Newton steps
-    (:func:`~ik_net_ros.kinematics.forward.leaning_reach`), every step inside the limits. Also
-    returns where that worked: finite, no joint moved more than TILT_STEP, and nearer the target
-    than the given joints (elsewhere they are returned).
+    ``target``: the leaning arm's tool position and pitch
+    (:func:`~ik_net_ros.kinematics.forward.leaning_reach`'s values); every step inside the limits;
+    rows done once all miss by less than TILT_TOLERANCE.
     """
-    q0 = np.array(joints, dtype=float, ndmin=2)
-    target = leaning_reach(q0, tilted.planar())[0]
-    q = q0.copy()
+    q = q.copy()
     for _ in range(iterations):
         reached, jac = leaning_reach(q, tilted)
         error = target - reached
@@ -112,10 +108,4 @@ def refine_for_tilts(joints: np.ndarray, tilted: ArmGeometry,
         jt = np.swapaxes(jac, 1, 2)
         step = np.linalg.solve(jt @ jac + TILT_DAMPING * np.eye(4), jt @ error[:, :, None])
         q = np.clip(q + step[:, :, 0], JOINT_LOWER, JOINT_UPPER)
-    # a row whose refinement ends at a joint limit keeps it where it misses less than the planar
-    # answer did: the answers stay continuous across the limits (a correction learns them)
-    miss = np.linalg.norm(target - leaning_reach(q, tilted)[0], axis=1)
-    before = np.linalg.norm(target - leaning_reach(q0, tilted)[0], axis=1)
-    ok = np.all(np.isfinite(q), axis=1) & np.all(np.abs(q - q0) <= TILT_STEP, axis=1) \
-        & (miss <= before)
-    return np.where(ok[:, None], q, q0), ok
+    return q

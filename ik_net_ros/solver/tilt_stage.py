@@ -1,0 +1,300 @@
+"""
+The tilt stage: a planar answer made the answer of the arm whose joint axes lean.
+
+The planar closed form applied to the target corrected by what the lean moves the tool at the
+current answer: q' = IK_planar(T + FK_planar(q) - FK_leaning(q)), from the planar answer (whose
+planar tool, position and pitch, is T). The lean moves the tool by millimetres and that changes
+by a tilt's fraction of a joint's move, so each correction shrinks the miss about a hundredfold
+for tilts of tenths of a degree: three or four reach TILT_TOLERANCE. Rows that do not (near the
+wrist's singularity or a joint limit, or a corrected target out of the planar arm's reach) go
+on by damped Gauss-Newton (:func:`~ik_net_ros.solver.refine.gauss_newton_for_tilts`). One pose
+runs in plain floats (:func:`_refine_one`, the same steps), a batch vectorised.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ik_net_ros.kinematics import ArmGeometry, JOINT_LOWER, JOINT_UPPER
+from ik_net_ros.kinematics.forward import lean_rotations, leaning_reach, planar_forward
+from ik_net_ros.kinematics.inverse import solve_yaw_pitch
+from ik_net_ros.kinematics.projection_one_pose import _solve_yaw_pitch
+from ik_net_ros.solver.refine import gauss_newton_for_tilts, TILT_STEP, TILT_TOLERANCE
+import numpy as np
+
+__all__ = ['refine_for_tilts', 'MAX_CORRECTIONS']
+
+MAX_CORRECTIONS = 5  # then Gauss-Newton takes over (a row converging slower than tenfold each)
+_LOWER, _UPPER = tuple(JOINT_LOWER.tolist()), tuple(JOINT_UPPER.tolist())
+_PI, _TWO_PI = math.pi, 2 * math.pi
+
+
+def refine_for_tilts(joints: np.ndarray, tilted: ArmGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Return joints (N, 4) for which the leaning arm's tool is where the planar arm's tool is.
+
+    ``joints`` (N, 4) are answers in ``tilted.planar()``. The tool's position and pitch (what a
+    4-DOF arm's answer fixes; its yaw and roll follow from them, off by no more than the tilts)
+    are matched (:func:`~ik_net_ros.kinematics.forward.leaning_reach`'s values, to
+    TILT_TOLERANCE) by corrections of the planar closed form, then Gauss-Newton where those do
+    not converge; the answer is clipped to the limits. Also returns where that worked: finite,
+    no joint moved more than TILT_STEP, and nearer the target than the given joints (elsewhere
+    they are returned).
+    """
+    q0 = np.array(joints, dtype=float, ndmin=2)
+    if len(q0) == 1:
+        one = _refine_one(q0[0].tolist(), tilted)
+        if one is not None:
+            q, ok = one
+            return (np.array([q]) if ok else q0), np.array([ok])
+    planar = _planar_of(tilted)
+    # the planar tool's position and pitch (leaning_reach's values in the planar arm)
+    target, yaw0, pitch0 = _planar_pose(q0, planar)
+    target = np.concatenate([target, -tilted.tool * np.sin(pitch0)[:, None]], axis=1)
+    q, miss, before = q0.copy(), np.empty(len(q0)), None
+    rows = np.arange(len(q0))
+    with np.errstate(invalid='ignore'):
+        for k in range(MAX_CORRECTIONS + 1):
+            pos, yaw, pitch = _planar_pose(q[rows], planar)
+            lean_pos, lean_pitch, reached = _leaning_pose(q[rows], tilted, yaw)
+            miss[rows] = np.linalg.norm(target[rows] - reached, axis=1)
+            if before is None:
+                before = miss.copy()
+            going = ~(miss[rows] < TILT_TOLERANCE)  # NaN (out of reach) goes on too
+            rows, pos, pitch = rows[going], pos[going], pitch[going]
+            if not rows.size or k == MAX_CORRECTIONS:
+                break
+            lean_pos, lean_pitch = lean_pos[going], lean_pitch[going]
+            q[rows] = _planar_inverse(pos + target[rows, :3] - lean_pos,
+                                      pitch + pitch0[rows] - lean_pitch, q[rows], yaw0[rows],
+                                      planar)
+    clipped = np.clip(q, JOINT_LOWER, JOINT_UPPER)
+    moved = np.flatnonzero(np.any(clipped != q, axis=1) & np.all(np.isfinite(q), axis=1))
+    q = clipped
+    if moved.size:
+        miss[moved] = np.linalg.norm(target[moved] - leaning_reach(q[moved], tilted)[0], axis=1)
+    if rows.size:  # not converged: Gauss-Newton from the nearer of the corrected and planar
+        nearer = np.isfinite(q[rows]).all(axis=1) & (miss[rows] <= before[rows])
+        start = np.where(nearer[:, None], q[rows], q0[rows])
+        q[rows] = gauss_newton_for_tilts(start, target[rows], tilted)
+        miss[rows] = np.linalg.norm(target[rows] - leaning_reach(q[rows], tilted)[0], axis=1)
+    # a row whose refinement ends at a joint limit keeps it where it misses less than the planar
+    # answer did: the answers stay continuous across the limits (a correction learns them)
+    ok = np.all(np.isfinite(q), axis=1) & np.all(np.abs(q - q0) <= TILT_STEP, axis=1) \
+        & (miss <= before)
+    return np.where(ok[:, None], q, q0), ok
+
+
+def _leaning_pose(q: np.ndarray, tilted: ArmGeometry, yaw: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Return the leaning arm's tool position (M, 3), pitch (M,) rad and reach values (M, 4).
+
+    For commanded joints (M, 4). The pitch is the elevation of the tool's x axis (what the reach
+    values hold: its height times the tool length), on the side it points to along the vertical
+    plane of the link yaw ``yaw`` (M,) (ahead, or back past the vertical): the planar arm's pitch
+    where nothing leans.
+    """
+    pos, tool_x = _leaning_chain(q + np.asarray(tilted.joint_offsets), tilted)
+    ahead = tool_x[:, 0] * np.cos(yaw) + tool_x[:, 1] * np.sin(yaw)
+    level = np.sqrt(np.maximum(1.0 - tool_x[:, 2] ** 2, 0.0))
+    reached = np.concatenate([pos, tilted.tool * tool_x[:, 2:]], axis=1)
+    return pos, np.arctan2(-tool_x[:, 2], np.copysign(level, ahead)), reached
+
+
+def _leaning_chain(link: np.ndarray, g: ArmGeometry) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Return the leaning arm's tool position (M, 3) and x axis (M, 3) of link angles (M, 4).
+
+    :func:`~ik_net_ros.kinematics.forward._tilted_chain` with each rotation as its three columns
+    (M, 3): products with the constant leans and the joints' turns are then sums of columns
+    (numpy's stacked 3 x 3 products cost ten times as much).
+    """
+    leans = _lean_columns(g.axis_tilts)
+    rot = _columns_z([np.array(c) for c in leans[0]], link[:, 0])
+    pos = np.array([g.joint1_x, 0.0, g.base_height]) + rot[2] * g.shoulder_height
+    links = ((g.upper_arm_x, g.upper_arm_z), (g.forearm, 0.0), (g.tool, 0.0))
+    for k, (lx, lz) in enumerate(links):
+        lean = leans[k + 1]
+        rot = [rot[0] * lean[j][0] + rot[1] * lean[j][1] + rot[2] * lean[j][2]
+               for j in range(3)]
+        rot = _columns_y(rot, link[:, k + 1])
+        pos = pos + lx * rot[0] + (lz * rot[2] if lz else 0.0)
+    return pos, rot[0]
+
+
+def _columns_z(m: list, angle: np.ndarray) -> list:
+    """Return rotations m (columns, each (M, 3) or (3,)) times a turn about z by ``angle``."""
+    c, s = np.cos(angle)[:, None], np.sin(angle)[:, None]
+    return [c * m[0] + s * m[1], c * m[1] - s * m[0], np.broadcast_to(m[2], (len(c), 3))]
+
+
+def _columns_y(m: list, angle: np.ndarray) -> list:
+    """Return rotations m (columns (M, 3)) times a turn about y by ``angle``."""
+    c, s = np.cos(angle)[:, None], np.sin(angle)[:, None]
+    return [c * m[0] - s * m[2], m[1], s * m[0] + c * m[2]]
+
+
+def _planar_pose(q: np.ndarray, planar: ArmGeometry
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the planar arm's tool position (M, 3), link yaw (M,) and link pitch (M,), rad."""
+    link = q + np.asarray(planar.joint_offsets)
+    r, z = planar_forward(link[:, 1], link[:, 2], link[:, 3], planar)
+    yaw = link[:, 0]
+    pos = np.stack([planar.joint1_x + r * np.cos(yaw), r * np.sin(yaw), z], axis=1)
+    return pos, yaw, link[:, 1:].sum(axis=1)
+
+
+def _planar_inverse(pos: np.ndarray, pitch: np.ndarray, near: np.ndarray, yaw: np.ndarray,
+                    planar: ArmGeometry) -> np.ndarray:
+    """
+    Return the planar arm's joints (M, 4) for tool positions and pitches, near ``near`` (M, 4).
+
+    The closed form (both elbows, :func:`~ik_net_ros.kinematics.inverse.solve_yaw_pitch`) with
+    the link yaw on the side of ``yaw`` (M,) (reaching forward or behind as the planar answer
+    does); the elbow nearer ``near``, each joint within half a turn of it (no turn across the
+    seam). NaN where the position is out of reach.
+    """
+    dx, y = pos[:, 0] - planar.joint1_x, pos[:, 1]
+    heading = np.arctan2(y, dx)
+    heading = np.where(np.cos(heading - yaw) < 0, heading + np.pi, heading)
+    both = solve_yaw_pitch(dx, y, pos[:, 2], heading, pitch, planar).joints  # (M, 2, 4)
+    turn = np.remainder(both - near[:, None, :] + np.pi, 2 * np.pi) - np.pi
+    move = np.abs(turn).max(axis=2)
+    pick = np.argmin(np.where(np.isnan(move), np.inf, move), axis=1)
+    return near + turn[np.arange(len(near)), pick]
+
+
+def _refine_one(q0: list[float], tilted: ArmGeometry) -> tuple[list[float], bool] | None:
+    """
+    Return :func:`refine_for_tilts` of one answer in plain floats: (joints, worked).
+
+    The same corrections; None where they do not converge within MAX_CORRECTIONS (the
+    vectorised path goes on by Gauss-Newton) or a corrected target is out of reach.
+    """
+    planar = _planar_of(tilted)
+    offsets = tilted.joint_offsets
+    link0 = [v + o for v, o in zip(q0, offsets)]
+    yaw0, pitch0 = link0[0], link0[1] + link0[2] + link0[3]
+    target = _planar_one(link0, planar)
+    target = (target[0], target[1], target[2], -tilted.tool * math.sin(pitch0))
+    q, before, miss = list(q0), None, math.inf
+    for k in range(MAX_CORRECTIONS + 1):
+        link = [v + o for v, o in zip(q, offsets)]
+        pos = _planar_one(link, planar)
+        lean, tool_x = _leaning_one(link, tilted)
+        miss = math.sqrt(sum((a - b) ** 2 for a, b in zip(
+            target, (lean[0], lean[1], lean[2], tilted.tool * tool_x[2]))))
+        if before is None:
+            before = miss
+        if miss < TILT_TOLERANCE:
+            break
+        if k == MAX_CORRECTIONS or not math.isfinite(miss):
+            return None
+        ahead = tool_x[0] * math.cos(link[0]) + tool_x[1] * math.sin(link[0])
+        lean_pitch = math.atan2(-tool_x[2], math.copysign(
+            math.sqrt(max(1.0 - tool_x[2] ** 2, 0.0)), ahead))
+        pitch = link[1] + link[2] + link[3] + pitch0 - lean_pitch
+        dx = pos[0] + target[0] - lean[0] - planar.joint1_x
+        y = pos[1] + target[1] - lean[1]
+        heading = math.atan2(y, dx)
+        if math.cos(heading - yaw0) < 0:
+            heading += _PI
+        solution = _solve_yaw_pitch(dx, y, pos[2] + target[2] - lean[2], math.cos(heading),
+                                    math.sin(heading), math.cos(pitch), math.sin(pitch), planar)
+        best, step = None, math.inf
+        for joints in solution.joints:
+            if joints is not None:
+                turn = [(a - b + _PI) % _TWO_PI - _PI for a, b in zip(joints, q)]
+                if max(map(abs, turn)) < step:
+                    best, step = turn, max(map(abs, turn))
+        if best is None:
+            return None
+        q = [a + b for a, b in zip(q, best)]
+    clipped = [min(hi, max(lo, v)) for v, lo, hi in zip(q, _LOWER, _UPPER)]
+    if clipped != q:
+        return None  # at a limit: the vectorised path decides (it measures the clipped miss)
+    ok = max(abs(a - b) for a, b in zip(q, q0)) <= TILT_STEP and miss <= before
+    return q, ok
+
+
+def _planar_one(link: list[float], planar: ArmGeometry) -> tuple[float, float, float]:
+    """Return the planar arm's tool position of link angles (4 floats)."""
+    a2, a23 = link[1], link[1] + link[2]
+    a234 = a23 + link[3]
+    r = (planar.upper_arm_x * math.cos(a2) + planar.upper_arm_z * math.sin(a2)
+         + planar.forearm * math.cos(a23) + planar.tool * math.cos(a234))
+    z = (planar.shoulder_z + planar.upper_arm_z * math.cos(a2) - planar.upper_arm_x * math.sin(a2)
+         - planar.forearm * math.sin(a23) - planar.tool * math.sin(a234))
+    return planar.joint1_x + r * math.cos(link[0]), r * math.sin(link[0]), z
+
+
+def _leaning_one(link: list[float], g: ArmGeometry) -> tuple[list[float], list[float]]:
+    """
+    Return the leaning arm's tool position and tool x axis of link angles (4 floats).
+
+    :func:`~ik_net_ros.kinematics.forward._tilted_chain` in plain floats: rotations as their
+    three columns.
+    """
+    leans = _lean_columns(g.axis_tilts)
+    rot = _times_z(leans[0], link[0])
+    h = g.shoulder_height
+    x, y, z = g.joint1_x + rot[2][0] * h, rot[2][1] * h, g.base_height + rot[2][2] * h
+    for k, (lx, lz) in enumerate(((g.upper_arm_x, g.upper_arm_z), (g.forearm, 0.0),
+                                  (g.tool, 0.0))):
+        rot = _times_y(_times(rot, leans[k + 1]), link[k + 1])
+        (a0, a1, a2), (c0, c1, c2) = rot[0], rot[2]
+        x, y, z = x + lx * a0 + lz * c0, y + lx * a1 + lz * c1, z + lx * a2 + lz * c2
+    return [x, y, z], rot[0]
+
+
+_LEANS: dict[tuple, tuple] = {}
+_PLANAR: dict[int, tuple] = {}  # id(tilted) -> (tilted, tilted.planar())
+
+
+def _planar_of(tilted: ArmGeometry) -> ArmGeometry:
+    """
+    Return ``tilted.planar()``, made once per geometry object.
+
+    A new object per call would cost a dataclass copy and miss the closed form's constants cache.
+    """
+    entry = _PLANAR.get(id(tilted))
+    if entry is None:  # the entry holds tilted, so no other object can take its id meanwhile
+        if len(_PLANAR) > 16:
+            _PLANAR.clear()
+        entry = _PLANAR[id(tilted)] = (tilted, tilted.planar())
+    return entry[1]
+
+
+def _lean_columns(tilts: tuple[float, ...]) -> tuple:
+    """Return each joint's lean rotation as three column tuples (made once per tilts)."""
+    out = _LEANS.get(tilts)
+    if out is None:
+        if len(_LEANS) > 16:
+            _LEANS.clear()
+        out = _LEANS[tilts] = tuple(tuple(tuple(m[:, j].tolist()) for j in range(3))
+                                    for m in lean_rotations(tilts))
+    return out
+
+
+def _times(a: tuple, b: tuple) -> tuple:
+    """Return the product of rotations given as column triples (written out: 3x faster)."""
+    (a00, a01, a02), (a10, a11, a12), (a20, a21, a22) = a
+    return tuple((b0 * a00 + b1 * a10 + b2 * a20, b0 * a01 + b1 * a11 + b2 * a21,
+                  b0 * a02 + b1 * a12 + b2 * a22) for b0, b1, b2 in b)
+
+
+def _times_z(m: tuple, angle: float) -> tuple:
+    """Return m times a rotation about z by ``angle`` (columns)."""
+    c, s = math.cos(angle), math.sin(angle)
+    (a0, a1, a2), (b0, b1, b2) = m[0], m[1]
+    return ((c * a0 + s * b0, c * a1 + s * b1, c * a2 + s * b2),
+            (c * b0 - s * a0, c * b1 - s * a1, c * b2 - s * a2), m[2])
+
+
+def _times_y(m: tuple, angle: float) -> tuple:
+    """Return m times a rotation about y by ``angle`` (columns)."""
+    c, s = math.cos(angle), math.sin(angle)
+    (a0, a1, a2), (b0, b1, b2) = m[0], m[2]
+    return ((c * a0 - s * b0, c * a1 - s * b1, c * a2 - s * b2), m[1],
+            (s * a0 + c * b0, s * a1 + c * b1, s * a2 + c * b2))
