@@ -56,9 +56,11 @@ def test_the_driver_follows_joint_trajectories_as_jtc(control_msgs_env, backend,
     # refused whole, with the code and why; nothing moved
     codes = {'collision': INVALID_GOAL, 'speed': INVALID_GOAL, 'limits': INVALID_GOAL,
              'missing': INVALID_JOINTS, 'unknown': INVALID_JOINTS,
-             'old_stamp': OLD_HEADER_TIMESTAMP, 'effort': INVALID_GOAL}
+             'old_stamp': OLD_HEADER_TIMESTAMP, 'effort': INVALID_GOAL,
+             'too_long': INVALID_GOAL, 'huge': INVALID_GOAL}
     words = {'collision': 'collision', 'speed': 'max_velocity', 'limits': 'limits',
-             'missing': 'missing', 'unknown': 'unknown', 'old_stamp': 'old', 'effort': 'effort'}
+             'missing': 'missing', 'unknown': 'unknown', 'old_stamp': 'old', 'effort': 'effort',
+             'too_long': 'trajectory_max_duration', 'huge': 'limits'}
     for name, code in codes.items():
         refused = out['refused'][name]
         assert refused['status'] == ABORTED and refused['code'] == code, (name, refused)

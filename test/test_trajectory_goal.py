@@ -274,3 +274,85 @@ def test_a_goal_starts_at_its_stamp_never_mid_way(late):
         return
     delay = start_delay(late)
     assert delay == (0.0 if late is None else max(0.0, -late))
+
+
+EXTREMES = st.sampled_from([1e308, -1e308, np.inf, -np.inf, np.nan, 5e-324, -5e-324, 0.0, -0.0,
+                            1e9, -1e9, 1e-300, 1e200, -1e200])
+HOSTILE = st.one_of(EXTREMES, EXTREMES, st.floats(-4.0, 4.0), st.floats())
+
+
+@st.composite
+def hostile_goals(draw):
+    """Draw a goal of any numbers: huge, NaN, inf, unordered times, wrong sizes, no points."""
+    names = draw(st.one_of(st.permutations(JOINT_NAMES),
+                           st.lists(st.sampled_from([*JOINT_NAMES, 'elbow']), max_size=5)))
+    width = st.one_of(st.just(len(names)), st.integers(0, 5))
+    points = []
+    for _ in range(draw(st.integers(0, 4))):
+        time = draw(st.one_of(st.floats(-1.0, 10.0), HOSTILE))
+        row = [draw(st.lists(HOSTILE, min_size=n, max_size=n)) for n in
+               (draw(width), *(draw(st.sampled_from([0, draw(width)])) for _ in range(2)))]
+        points.append((time, *row, [] if draw(st.booleans()) else [0.0]))
+    return names, points
+
+
+@st.composite
+def injected_goals(draw):
+    """Draw a sane goal (cubic or quintic) with one number replaced by a hostile one."""
+    names = list(draw(st.permutations(JOINT_NAMES)))
+    n = draw(st.integers(1, 4))
+    times = np.cumsum(draw(st.lists(st.floats(0.05, 2.0), min_size=n, max_size=n)))
+    home = np.array(HOME_POSE)
+    carry = draw(st.integers(1, 3))  # positions, + velocities, + accelerations
+    table = np.zeros((n, 1 + 3 * J))
+    table[:, 0] = times
+    table[:, 1:1 + J] = home + draw(st.floats(-0.3, 0.3))
+    for _ in range(draw(st.integers(1, 3))):
+        table[draw(st.integers(0, n - 1)), draw(st.integers(0, carry * J))] = draw(HOSTILE)
+    return names, [(t, list(row[:J]), list(row[J:2 * J]) if carry > 1 else [],
+                    list(row[2 * J:]) if carry > 2 else [], []) for t, *row in table]
+
+
+@SETTINGS
+@given(st.one_of(hostile_goals(), injected_goals()),
+       st.lists(st.floats(-4.0, 4.0), min_size=J, max_size=J))
+def test_a_hostile_goal_gets_a_verdict_never_an_error(goal, start):
+    names, points = goal
+    start = np.array(start)
+    try:
+        trajectory = trajectory_from_points(names, JOINT_NAMES, start, points)
+        check_motion(trajectory, start, 4.8, 0.01, MODEL, JOINT_NAMES)
+    except TrajectoryRefused as e:
+        assert e.code in (INVALID_GOAL, INVALID_JOINTS) and str(e)
+        return
+    # accepted: every number was a sane one
+    assert all(0 <= p[0] <= 120.0 for p in points)  # MAX_DURATION
+    assert all(np.all(np.isfinite(p[k])) for p in points for k in (1, 2, 3))
+
+
+@SETTINGS
+@given(st.lists(st.floats(1e-3, 1e6), min_size=1, max_size=6), st.floats(1e-3, 0.02))
+def test_the_path_check_samples_a_bounded_count_whatever_the_times(gaps, step):
+    times = np.cumsum(gaps)
+    home = np.array(HOME_POSE)
+    trajectory = Trajectory(home, times, np.repeat(home[None], len(times), 0))
+    samples = trajectory.dense_times(step)
+    assert len(samples) <= 200 * (len(times) + 1) + len(times) + 1
+    assert set(times.tolist()) <= set(samples.tolist()) and samples[0] == 0.0
+    assert np.all(np.diff(samples) > 0) and samples[-1] == times[-1]
+    # every gap is sampled every step, or SEGMENT_SAMPLES times if that is wider
+    wide = np.diff(np.concatenate([[0.0], times]))
+    assert np.max(np.diff(samples)) <= max(step, np.max(wide) / 200) * (1 + 1e-9)
+
+
+@SETTINGS
+@given(st.floats(1.0, 1e12), st.floats(1.0, 600.0))
+def test_a_goal_longer_than_max_duration_is_refused_before_any_sampling(duration, longest):
+    home = np.array(HOME_POSE)
+    goal = Trajectory(home, [duration], [home + 0.1])
+    if duration <= longest:
+        check_motion(goal, home, 4.8, 0.01, None, JOINT_NAMES, longest)
+        return
+    with pytest.raises(TrajectoryRefused, match='trajectory_max_duration') as refused:
+        check_motion(goal, home, 4.8, 0.01, None, JOINT_NAMES, longest)
+    assert refused.value.code == INVALID_GOAL

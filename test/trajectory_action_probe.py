@@ -116,6 +116,11 @@ def main(backend: str, executor_choice: str) -> None:
         'unknown': goal_of([1.0], [list(mid) + [0.0]], list(JOINT_NAMES) + ['joint9']),
         'old_stamp': goal_of([1.0], [mid]),
         'effort': goal_of([1.0], [mid]),
+        # a far time_from_start: refused at once, its path never sampled (F6: stalled the driver)
+        'too_long': goal_of([1e9], [mid]),
+        # a huge finite position with velocities: its interpolation overflows (F7: a traceback)
+        'huge': goal_of([0.5, 1.0], [mid + [0.0, -1e308, 0.0, 0.0], mid],
+                        velocities=np.zeros((2, len(JOINT_NAMES)))),
     }
     refusals['effort'].trajectory.points[0].effort = [1.0] * len(JOINT_NAMES)
     stamp = driver.get_clock().now().to_msg()

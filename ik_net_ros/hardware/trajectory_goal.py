@@ -19,6 +19,7 @@ from ik_net_ros.hardware.trajectory_path import (
     GOAL_TOLERANCE_VIOLATED,
     INVALID_GOAL,
     INVALID_JOINTS,
+    MAX_POINTS,
     OLD_HEADER_TIMESTAMP,
     PATH_TOLERANCE_VIOLATED,
     SUCCESSFUL,
@@ -30,7 +31,7 @@ import numpy as np
 __all__ = ['SUCCESSFUL', 'INVALID_GOAL', 'INVALID_JOINTS', 'OLD_HEADER_TIMESTAMP',
            'PATH_TOLERANCE_VIOLATED', 'GOAL_TOLERANCE_VIOLATED', 'TrajectoryRefused',
            'Trajectory', 'Tolerances', 'TrajectoryRun', 'Step', 'joint_order', 'tolerances',
-           'check_motion', 'trajectory_from_points', 'start_delay', 'STAMP_SLACK']
+           'check_motion', 'trajectory_from_points', 'start_delay', 'STAMP_SLACK', 'MAX_POINTS']
 
 STAMP_SLACK = 0.5  # s a header stamp may lie in the past (transport, clocks): started now
 
@@ -71,11 +72,15 @@ def trajectory_from_points(names: Sequence[str], joint_names: Sequence[str], sta
     Raises
     ------
     TrajectoryRefused
-        INVALID_JOINTS (names), INVALID_GOAL: no points, sizes that are not one per joint (or
-        empty velocities, accelerations), effort (a position-controlled arm), times.
+        INVALID_JOINTS (names), INVALID_GOAL: no points or more than MAX_POINTS, sizes that are
+        not one per joint (or empty velocities, accelerations), effort (a position-controlled
+        arm), times.
 
     """
     column = joint_order(names, joint_names)
+    if len(points) > MAX_POINTS:  # the path check's cost grows with them
+        raise TrajectoryRefused(INVALID_GOAL, f'{len(points)} points: at most {MAX_POINTS} '
+                                'are accepted')
     width = len(names)
     for i, (_, positions, velocities, accelerations, effort) in enumerate(points):
         if len(effort):

@@ -12,6 +12,7 @@ from ik_net_ros.hardware.dynamixel_config import DynamixelConfig, SETTINGS
 from ik_net_ros.hardware.emulator import LEFTOVERS
 from ik_net_ros.hardware.gripper_goal import GOAL_TOLERANCE, STALL_TIMEOUT, STALL_VELOCITY
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
+from ik_net_ros.hardware.trajectory_path import MAX_DURATION
 from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.nodes.params import (
@@ -79,6 +80,12 @@ PARAMETERS = {
                                       "goal's goal_time_tolerance does not say (0: for ever, "
                                       "JTC's default)", number_in(0.0, 60.0),
                                  'a time in [0, 60] s', fixed=True),
+    'trajectory_max_duration': Spec(MAX_DURATION, 'FollowJointTrajectory: s, the longest '
+                                                  'trajectory accepted (the last '
+                                                  "point's time_from_start); longer goals are "
+                                                  'refused INVALID_GOAL, so their check stays '
+                                                  'short', number_in(0.0, 3600.0, low_open=True),
+                                    'a time in (0, 3600] s', fixed=True),
     'table_clearance': TABLE_CLEARANCE,
     'workspace': WORKSPACE,
     'calibration': CALIBRATION,

@@ -110,7 +110,8 @@ class TrajectoryAction:
              for p in traj.points])
         backend = self.driver.backend
         check_motion(trajectory, start, backend.motion.max_velocity,
-                     min(self.driver.period, 0.01), backend.collision, names)
+                     min(self.driver.period, 0.01), backend.collision, names,
+                     self.driver.get_parameter('trajectory_max_duration').value)
         tol = tolerances(names, [(t.name, t.position, t.velocity, t.acceleration)
                                  for t in goal.path_tolerance],
                          [(t.name, t.position, t.velocity, t.acceleration)
@@ -119,7 +120,24 @@ class TrajectoryAction:
         return TrajectoryRun(trajectory, tol, names), start_time
 
     async def on_execute(self, handle):
+        """Run a goal to its end; an unforeseen error aborts it with the reason, never raises."""
         result = self.action_type.Result()
+        try:
+            return await self._execute(handle, result)
+        except Exception as e:  # noqa: B902 - the goal must end with a reason, never a traceback
+            why = f'the driver failed on this goal: {type(e).__name__}: {e}'
+            self.driver.get_logger().error(f'FollowJointTrajectory goal aborted: {why}')
+            if self.current is not None and self.current[1] is handle:
+                self._hold()
+                self.current = None
+            result.error_code, result.error_string = INVALID_GOAL, why
+            try:
+                handle.abort()
+            except Exception as again:  # noqa: B902 - already ended: the result still says why
+                self.driver.get_logger().error(f'could not abort the goal: {again}')
+            return result
+
+    async def _execute(self, handle, result):
         try:  # the whole goal is checked before anything moves; the running one is untouched
             run, start_time = self.plan(handle.request)
         except TrajectoryRefused as e:
