@@ -47,6 +47,7 @@ from ik_net_ros.kinematics.validation import (
     validate_pose,
 )
 from ik_net_ros.solver.parallel import pipeline, worker_count
+from ik_net_ros.solver.real_jump import hold_real_jump_rule
 from ik_net_ros.solver.refine import refine_for_tilts, refine_joints
 import numpy as np
 
@@ -418,8 +419,14 @@ class Solver(ABC):
             joints = self._solve_rows(p, on_unreachable) if len(p) <= SMALL_BATCH \
                 and not refine else self._solve_batch(p, refine, on_unreachable)
             joints = joints[0] if single else joints
-        return joints if self.tilted is None or not self.tilt_stage \
-            else self._through_tilts(joints, seed, poses, on_unreachable)
+        if self.tilted is None:
+            return joints
+        if self.tilt_stage:
+            joints = self._through_tilts(joints, seed, poses, on_unreachable)
+        # the stages judged the jump window in the planar arm: the rule holds on the answer
+        # returned, judged where the leaning arm's tool really is
+        return joints if seed is None \
+            else hold_real_jump_rule(self, joints, seed, poses, on_unreachable)
 
     def _through_tilts(self, joints: np.ndarray, seed, poses, on_unreachable: str = 'raise'
                        ) -> np.ndarray:
