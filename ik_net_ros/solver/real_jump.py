@@ -11,9 +11,15 @@ whatever a stage returned: a small change of the real tool pose never moves a jo
 from __future__ import annotations
 
 from ik_net_ros.errors import UnreachableError
-from ik_net_ros.kinematics import clamp_to_limits, JOINT_LOWER, JOINT_UPPER
+from ik_net_ros.kinematics import (
+    clamp_to_limits,
+    JOINT_LOWER,
+    JOINT_UPPER,
+    project_and_solve,
+)
 from ik_net_ros.kinematics.forward import leaning_reach
-from ik_net_ros.kinematics.nearest import SEAM, small_change
+from ik_net_ros.kinematics.inverse import REACHABLE
+from ik_net_ros.kinematics.nearest import small_change
 from ik_net_ros.kinematics.validation import as_pose_array
 import numpy as np
 
@@ -37,9 +43,7 @@ def reach_from_seed(seeds: np.ndarray, targets: np.ndarray, arm) -> tuple[np.nda
     joints and their miss (N,) in m (position and pitch scaled by the tool length).
     """
     q = clamp_to_limits(np.array(seeds, dtype=float, ndmin=2))
-    qx, qy, qz, qw = targets[:, 3:].T
-    # the tool x axis's height component (what a 4-DOF arm's answer fixes besides the position)
-    goal = np.concatenate([targets[:, :3], arm.tool * (2 * (qx * qz - qy * qw))[:, None]], axis=1)
+    goal = _goal(targets, arm)
     for _ in range(SEED_STEPS):
         reached, jac = leaning_reach(q, arm)
         error = goal - reached
@@ -53,13 +57,19 @@ def reach_from_seed(seeds: np.ndarray, targets: np.ndarray, arm) -> tuple[np.nda
 def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable: str
                         ) -> np.ndarray:
     """
-    Return ``answers`` (4,) or (N, 4) with the jump rule kept in ``solver.arm_geometry``.
+    Return ``answers`` (4,) or (N, 4) with the jump rule and the reach kept in the real arm.
 
-    Where a requested pose is inside the jump window
-    (:func:`~ik_net_ros.kinematics.nearest.small_change`) of the seed's real tool pose and the
-    answer moves a joint more than ``solver.max_jump`` or joint1 more than half a turn, the seed
-    refined towards the target in the real arm (:func:`reach_from_seed`) replaces it if it
-    reaches (REACH_TOLERANCE), keeps those rules and is clear of ``solver.collision``.
+    Jump: where a requested pose is inside the jump window
+    (:func:`~ik_net_ros.kinematics.nearest.small_change`) of the seed's real tool pose (in
+    ``solver.arm_geometry``) and the answer breaks the rules the seed itself keeps
+    (``solver._keeps_rules``: no move over ``max_jump``, joint1 never the long way round).
+    Reach (with the tilt stage): where a reached target's real tool misses it by more than
+    REACH_TOLERANCE (the tilt refinement was declined and the planar answer stood). Such an
+    answer is replaced by the answer, or else the seed, refined towards the target in the real
+    arm (:func:`reach_from_seed`) where that reaches, keeps the rules against the seed and is
+    clear of ``solver.collision``; else the target is refused (with a seed and
+    on_unreachable='nearest' the arm stays at the seed; without a seed and 'nearest' the answer
+    stands: it is the nearest answer the solver has, reported as such by no one).
 
     Raises
     ------
@@ -69,37 +79,69 @@ def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable
 
     """
     q = np.array(answers, dtype=float, ndmin=2)
-    s = clamp_to_limits(np.broadcast_to(np.asarray(seed, dtype=float), q.shape))
     p = np.broadcast_to(as_pose_array(poses)[0], (len(q), 7))
-    move = np.abs(q - s)
-    far = move[:, 0] > SEAM
-    if solver.max_jump is not None:
-        far |= move.max(axis=1) > solver.max_jump
-    rows = np.flatnonzero(far)
-    if rows.size:
-        rows = rows[small_change(p[rows], s[rows], solver.arm_geometry)]
+    arm = solver.arm_geometry
+    reasons = np.full(len(q), '', dtype=object)
+    s = None
+    if seed is not None:
+        s = clamp_to_limits(np.broadcast_to(np.asarray(seed, dtype=float), q.shape))
+        small, gaps = small_change(p, s, arm, gaps=True)
+        jump = small & ~solver._keeps_rules(q, s, p, s)
+        for k in np.flatnonzero(jump):
+            reasons[k] = (f'a target {gaps[k] * 1000:.1f} mm from the leaning arm\'s tool would '
+                          f'move a joint {np.abs(q[k] - s[k]).max():.2f} rad (more than '
+                          f'max_jump or joint1 the long way round)')
+    if solver.tilt_stage:
+        miss = _miss(q, p, arm)
+        off = miss > REACH_TOLERANCE
+        if s is not None:
+            off &= ~np.all(q == s, axis=1)  # the arm stays: not an answer for the target
+        if on_unreachable == 'nearest' and off.any():
+            # an unreachable target's answer is for the nearest reachable pose, not for it
+            off[off] = project_and_solve(p[off], solver.geometry)[1].reason == REACHABLE
+        for k in np.flatnonzero(off & (reasons == '')):
+            reasons[k] = (f'the leaning arm\'s tool would miss the target by '
+                          f'{miss[k] * 1000:.1f} mm (its tilt refinement was declined)')
+    rows = np.flatnonzero(reasons != '')
     if rows.size == 0:
         return answers
     out = q.copy()
-    cand, miss = reach_from_seed(s[rows], p[rows], solver.arm_geometry)
-    step = np.abs(cand - s[rows])
-    ok = (miss <= REACH_TOLERANCE) & (step[:, 0] <= SEAM)
-    if solver.max_jump is not None:
-        ok &= step.max(axis=1) <= solver.max_jump
-    if solver.collision is not None and ok.any():
-        ok[ok] = solver.collision.check(cand[ok]).clear
-    out[rows[ok]] = cand[ok]
-    bad = rows[~ok]
-    if bad.size:
-        reasons = [f'a target {gap * 1000:.1f} mm from the leaning arm\'s tool would move a '
-                   f'joint {move[k].max():.2f} rad (more than max_jump '
-                   f'{solver.max_jump} rad or joint1 the long way round), and no answer near '
-                   f'the seed reaches it' for k, gap in
-                   zip(bad, small_change(p[bad], s[bad], solver.arm_geometry, gaps=True)[1])]
+    todo = rows
+    for start in (q, s):
+        if start is None or todo.size == 0:
+            continue
+        cand, miss = reach_from_seed(start[todo], p[todo], arm)
+        ok = miss <= REACH_TOLERANCE
+        if s is not None:
+            # inside the window the seed's short way is the rule; elsewhere the answer's
+            chosen = np.where(small_change(p[todo], s[todo], arm)[:, None], s[todo], q[todo])
+            ok &= solver._keeps_rules(cand, s[todo], p[todo], chosen)
+        if solver.collision is not None and ok.any():
+            ok[ok] = solver.collision.check(cand[ok]).clear
+        out[todo[ok]] = cand[ok]
+        todo = todo[~ok]
+    if todo.size:
+        why = [f'{reasons[k]}, and no answer near it or the seed reaches it' for k in todo]
         if on_unreachable == 'raise':
             mask = np.zeros(len(q), bool)
-            mask[bad] = True
-            raise UnreachableError(mask, reasons, p[bad[0], :3], refused=True)
-        solver._stay(s, bad, reasons, p)
-        out[bad] = s[bad]
+            mask[todo] = True
+            raise UnreachableError(mask, why, p[todo[0], :3], refused=True)
+        if s is not None:
+            solver._stay(s, todo, why, p)
+            out[todo] = s[todo]
+        else:
+            out[todo] = q[todo]
     return out[0] if np.ndim(answers) == 1 else out
+
+
+def _goal(targets: np.ndarray, arm) -> np.ndarray:
+    """Return the tool position and pitch (N, 4) that targets (N, 7) ask of ``arm``, m."""
+    qx, qy, qz, qw = targets[:, 3:].T
+    # the tool x axis's height component, scaled by the tool length (as leaning_reach's)
+    return np.concatenate([targets[:, :3], arm.tool * (2 * (qx * qz - qy * qw))[:, None]],
+                          axis=1)
+
+
+def _miss(joints: np.ndarray, targets: np.ndarray, arm) -> np.ndarray:
+    """Return how far (N,) m the real tool of joints (N, 4) is from targets (N, 7)."""
+    return np.linalg.norm(_goal(targets, arm) - leaning_reach(joints, arm)[0], axis=1)
