@@ -88,7 +88,7 @@ def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable
         small, gaps = small_change(p, s, arm, gaps=True)
         jump = small & ~solver._keeps_rules(q, s, p, s)
         for k in np.flatnonzero(jump):
-            reasons[k] = (f'a target {gaps[k] * 1000:.1f} mm from the leaning arm\'s tool would '
+            reasons[k] = (f"a target {gaps[k] * 1000:.1f} mm from the leaning arm's tool would "
                           f'move a joint {np.abs(q[k] - s[k]).max():.2f} rad (more than '
                           f'max_jump or joint1 the long way round)')
     if solver.tilt_stage:
@@ -100,7 +100,7 @@ def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable
             # an unreachable target's answer is for the nearest reachable pose, not for it
             off[off] = project_and_solve(p[off], solver.geometry)[1].reason == REACHABLE
         for k in np.flatnonzero(off & (reasons == '')):
-            reasons[k] = (f'the leaning arm\'s tool would miss the target by '
+            reasons[k] = (f"the leaning arm's tool would miss the target by "
                           f'{miss[k] * 1000:.1f} mm (its tilt refinement was declined)')
     rows = np.flatnonzero(reasons != '')
     if rows.size == 0:
