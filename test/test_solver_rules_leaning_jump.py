@@ -7,7 +7,14 @@ import math
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from ik_net_ros import load_solver, UnreachableError
-from ik_net_ros.kinematics import DEFAULT_GEOMETRY, forward_kinematics, JOINT_LOWER, JOINT_UPPER
+from ik_net_ros.kinematics import (
+    DEFAULT_GEOMETRY,
+    forward_kinematics,
+    HOME_POSE,
+    JOINT_LOWER,
+    JOINT_UPPER,
+    sample_joints,
+)
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.nearest import small_change
 import numpy as np
@@ -77,3 +84,22 @@ def test_a_small_change_of_the_leaning_arm_s_tool_pose_never_makes_a_jump(
     except UnreachableError:  # refused, with the reason: the only other outcome
         return
     assert np.max(np.abs(answers - seed)) <= solver.max_jump + 1e-9
+
+
+@settings(max_examples=10, deadline=None, derandomize=True, database=None)
+@given(tilts=st.lists(st.floats(2 * DEG, 3 * DEG).flatmap(lambda a: st.sampled_from([a, -a])),
+                      min_size=8, max_size=8), offsets=OFFSETS, rng=st.integers(0, 2 ** 16))
+def test_a_target_the_leaning_arm_is_answered_for_is_reached(tilts, offsets, rng):
+    """Targets one after another, seeded: each answer's real tool is within 1 mm of its target."""
+    solver = _solver('analytic', tuple(tilts), tuple(offsets))
+    q = sample_joints(60, np.random.default_rng(rng))
+    q = q[solver.collision.check(q).clear][:30]
+    seed = np.array(HOME_POSE, float)
+    for target in forward_kinematics(q, solver.arm_geometry):
+        try:
+            seed = solver.solve(target, seed=seed)
+        except UnreachableError as e:  # refused, with the reason: the only other outcome
+            assert e.reasons and e.reasons[0]
+            continue
+        reached = forward_kinematics(seed, solver.arm_geometry)[:3]
+        assert np.linalg.norm(reached - target[:3]) <= 1e-3
