@@ -47,6 +47,7 @@ from ik_net_ros.kinematics.validation import (
     validate_pose,
 )
 from ik_net_ros.solver.parallel import pipeline, worker_count
+from ik_net_ros.solver.real_jump import hold_real_jump_rule
 from ik_net_ros.solver.refine import refine_joints
 from ik_net_ros.solver.tilt_stage import refine_for_tilts
 import numpy as np
@@ -269,7 +270,8 @@ class Solver(ABC):
         The rules ``chosen`` keeps relative to the (clamped) ``seeds`` (M, 4): finite; never
         the long way round (joint1 more than half a turn) where ``chosen`` was not a long move;
         no move over ``max_jump`` for a small change of the requested ``poses`` (M, 7; their
-        jump window is looked at only where some answer moves more). Limits are the caller's
+        jump window, around the seed's real tool pose in :attr:`arm_geometry`, is looked at only
+        where some answer moves more). Limits are the caller's
         (answers are clamped) and so is the collision check.
         """
         ok = np.all(np.isfinite(answers), axis=1)
@@ -279,7 +281,7 @@ class Solver(ABC):
             over = np.flatnonzero(ok & (move.max(axis=1) > self.max_jump))
             if over.size:
                 p = as_pose_array(poses)[0]
-                ok[over] = ~small_change(p[over], seeds[over], self.geometry)
+                ok[over] = ~small_change(p[over], seeds[over], self.arm_geometry)
         return ok
 
     def _seeded_one(self, pose, seed, refine: bool) -> np.ndarray | None:
@@ -419,8 +421,13 @@ class Solver(ABC):
             joints = self._solve_rows(p, on_unreachable) if len(p) <= SMALL_BATCH \
                 and not refine else self._solve_batch(p, refine, on_unreachable)
             joints = joints[0] if single else joints
-        return joints if self.tilted is None or not self.tilt_stage \
-            else self._through_tilts(joints, seed, poses, on_unreachable)
+        if self.tilted is None:
+            return joints
+        if self.tilt_stage:
+            joints = self._through_tilts(joints, seed, poses, on_unreachable)
+        # the stages ran in the planar arm: the jump rule and the reach hold on the answer
+        # returned, judged where the leaning arm's tool really is
+        return hold_real_jump_rule(self, joints, seed, poses, on_unreachable)
 
     def _through_tilts(self, joints: np.ndarray, seed, poses, on_unreachable: str = 'raise'
                        ) -> np.ndarray:

@@ -1,0 +1,147 @@
+"""
+The jump rule on the answer returned, judged in the real (leaning) arm.
+
+The pipeline judges a seed's jump window in the planar arm; an arm whose joint axes lean has its
+tool elsewhere (millimetres at tenths of a degree), so a target inside the real window can look
+outside the planar one and get a far answer (joint1 the long way round). This final gate runs on
+whatever a stage returned: a small change of the real tool pose never moves a joint more than
+``max_jump`` nor turns joint1 the long way round.
+"""
+
+from __future__ import annotations
+
+from ik_net_ros.errors import UnreachableError
+from ik_net_ros.kinematics import (
+    clamp_to_limits,
+    JOINT_LOWER,
+    JOINT_UPPER,
+    project_and_solve,
+)
+from ik_net_ros.kinematics.forward import leaning_reach
+from ik_net_ros.kinematics.inverse import REACHABLE
+from ik_net_ros.kinematics.nearest import small_change
+from ik_net_ros.kinematics.validation import as_pose_array
+import numpy as np
+
+__all__ = ['hold_real_jump_rule', 'reach_from_seed']
+
+# m: an answer refined from the seed is taken only if the real tool's position and pitch (scaled
+# by the tool length) are this close to the target's: the solver's accuracy elsewhere is
+# micrometres, a millimetre is far above the refinement's residual and below any visible miss
+REACH_TOLERANCE = 1e-3
+SEED_STEPS = 12
+SEED_DAMPING = 1e-8  # m^2: keeps the step small near the wrist's singularity
+
+
+def reach_from_seed(seeds: np.ndarray, targets: np.ndarray, arm) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Refine the seeds (N, 4) rad until the real arm's tool reaches ``targets`` (N, 7).
+
+    Damped Gauss-Newton steps on the tool's position and pitch in ``arm`` (an
+    :class:`~ik_net_ros.kinematics.ArmGeometry` whose axes may lean), every step inside the
+    limits: for a small target change the seed (where the arm is) is the best start. Returns the
+    joints and their miss (N,) in m (position and pitch scaled by the tool length).
+    """
+    q = clamp_to_limits(np.array(seeds, dtype=float, ndmin=2))
+    goal = _goal(targets, arm)
+    for _ in range(SEED_STEPS):
+        reached, jac = leaning_reach(q, arm)
+        error = goal - reached
+        jt = np.swapaxes(jac, 1, 2)
+        step = np.linalg.solve(jt @ jac + SEED_DAMPING * np.eye(4), jt @ error[:, :, None])
+        q = np.clip(q + step[:, :, 0], JOINT_LOWER, JOINT_UPPER)
+    miss = np.linalg.norm(goal - leaning_reach(q, arm)[0], axis=1)
+    return q, np.where(np.all(np.isfinite(q), axis=1), miss, np.inf)
+
+
+def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable: str
+                        ) -> np.ndarray:
+    """
+    Return ``answers`` (4,) or (N, 4) with the jump rule and the reach kept in the real arm.
+
+    Jump: where a requested pose is inside the jump window
+    (:func:`~ik_net_ros.kinematics.nearest.small_change`) of the seed's real tool pose (in
+    ``solver.arm_geometry``) and the answer breaks the rules the seed itself keeps
+    (``solver._keeps_rules``: no move over ``max_jump``, joint1 never the long way round).
+    Reach (with the tilt stage): where a reached target's real tool misses it by more than
+    REACH_TOLERANCE (the tilt refinement was declined and the planar answer stood). Such an
+    answer is replaced by the answer, or else the seed, refined towards the target in the real
+    arm (:func:`reach_from_seed`) where that reaches, keeps the rules against the seed and is
+    clear of ``solver.collision``; else the target is refused (with a seed and
+    on_unreachable='nearest' the arm stays at the seed; without a seed and 'nearest' the answer
+    stands: it is the nearest answer the solver has, reported as such by no one).
+
+    Raises
+    ------
+    UnreachableError
+        Some such answer has no replacement (on_unreachable='raise'), or with 'nearest' the
+        arm would stay at a seed that is not clear.
+
+    """
+    q = np.array(answers, dtype=float, ndmin=2)
+    p = np.broadcast_to(as_pose_array(poses)[0], (len(q), 7))
+    arm = solver.arm_geometry
+    reasons = np.full(len(q), '', dtype=object)
+    s = None
+    if seed is not None:
+        s = clamp_to_limits(np.broadcast_to(np.asarray(seed, dtype=float), q.shape))
+        small, gaps = small_change(p, s, arm, gaps=True)
+        jump = small & ~solver._keeps_rules(q, s, p, s)
+        for k in np.flatnonzero(jump):
+            reasons[k] = (f"a target {gaps[k] * 1000:.1f} mm from the leaning arm's tool would "
+                          f'move a joint {np.abs(q[k] - s[k]).max():.2f} rad (more than '
+                          f'max_jump or joint1 the long way round)')
+    if solver.tilt_stage:
+        miss = _miss(q, p, arm)
+        off = miss > REACH_TOLERANCE
+        if s is not None:
+            off &= ~np.all(q == s, axis=1)  # the arm stays: not an answer for the target
+        if on_unreachable == 'nearest' and off.any():
+            # an unreachable target's answer is for the nearest reachable pose, not for it
+            off[off] = project_and_solve(p[off], solver.geometry)[1].reason == REACHABLE
+        for k in np.flatnonzero(off & (reasons == '')):
+            reasons[k] = (f"the leaning arm's tool would miss the target by "
+                          f'{miss[k] * 1000:.1f} mm (its tilt refinement was declined)')
+    rows = np.flatnonzero(reasons != '')
+    if rows.size == 0:
+        return answers
+    out = q.copy()
+    todo = rows
+    for start in (q, s):
+        if start is None or todo.size == 0:
+            continue
+        cand, miss = reach_from_seed(start[todo], p[todo], arm)
+        ok = miss <= REACH_TOLERANCE
+        if s is not None:
+            # inside the window the seed's short way is the rule; elsewhere the answer's
+            chosen = np.where(small_change(p[todo], s[todo], arm)[:, None], s[todo], q[todo])
+            ok &= solver._keeps_rules(cand, s[todo], p[todo], chosen)
+        if solver.collision is not None and ok.any():
+            ok[ok] = solver.collision.check(cand[ok]).clear
+        out[todo[ok]] = cand[ok]
+        todo = todo[~ok]
+    if todo.size:
+        why = [f'{reasons[k]}, and no answer near it or the seed reaches it' for k in todo]
+        if on_unreachable == 'raise':
+            mask = np.zeros(len(q), bool)
+            mask[todo] = True
+            raise UnreachableError(mask, why, p[todo[0], :3], refused=True)
+        if s is not None:
+            solver._stay(s, todo, why, p)
+            out[todo] = s[todo]
+        else:
+            out[todo] = q[todo]
+    return out[0] if np.ndim(answers) == 1 else out
+
+
+def _goal(targets: np.ndarray, arm) -> np.ndarray:
+    """Return the tool position and pitch (N, 4) that targets (N, 7) ask of ``arm``, m."""
+    qx, qy, qz, qw = targets[:, 3:].T
+    # the tool x axis's height component, scaled by the tool length (as leaning_reach's)
+    return np.concatenate([targets[:, :3], arm.tool * (2 * (qx * qz - qy * qw))[:, None]],
+                          axis=1)
+
+
+def _miss(joints: np.ndarray, targets: np.ndarray, arm) -> np.ndarray:
+    """Return how far (N,) m the real tool of joints (N, 4) is from targets (N, 7)."""
+    return np.linalg.norm(_goal(targets, arm) - leaning_reach(joints, arm)[0], axis=1)
