@@ -317,8 +317,19 @@ def _safe_answer(solver, pose, seed) -> list[float]:
     if solver.tilted is not None or seed is None:
         return [float(v) for v in solver.solve(pose, seed=seed, refine=True)]
     p, _ = as_pose_array(pose)
-    found = nearest_solutions(p, np.array([seed], float), solver.geometry, solver.collision,
-                              solver.max_jump, long_way=True)
+    seeds = np.array([seed], float)
+    found = nearest_solutions(p, seeds, solver.geometry, solver.collision, solver.max_jump,
+                              long_way=True, long_moves=solver.allow_long_moves)
+    if found.ok[0] and not solver.allow_long_moves and _misses(solver, pose, found.joints[0]):
+        # the answer is the other yaw side's (the tool rolled half a turn): the exact one
+        # may be a long move the node refuses; say so rather than 'cannot take the pose'
+        exact = nearest_solutions(p, seeds, solver.geometry, solver.collision,
+                                  solver.max_jump, long_way=True, long_moves=True)
+        if exact.ok[0] and not _misses(solver, pose, exact.joints[0]):
+            turn = abs(float(exact.joints[0, 0]) - seed[0])
+            raise UnreachableError(np.ones(1, bool), [
+                f'joint1 would turn {turn:.2f} rad, more than half a turn (a long move), and '
+                'the node refuses long moves (allow_long_moves false)'], p[0, :3], refused=True)
     if not found.ok[0]:
         raise UnreachableError(~found.ok, found.reasons, p[0, :3], refused=True)
     return clamp_one([float(v) for v in found.joints[0]])
