@@ -42,11 +42,13 @@ from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
 from ik_net_ros.kinematics.forward import forward_kinematics
 from ik_net_ros.kinematics.geometry import clamp_one, within_limits_one
 from ik_net_ros.kinematics.link_frames import LINK_NAMES, link_poses
-from ik_net_ros.kinematics.nearest import nearest_solutions, SNAP_ANGLE, SNAP_POSITION
+from ik_net_ros.kinematics.nearest import (
+    nearest_solutions, SEAM, small_change, SNAP_ANGLE, SNAP_POSITION)
 from ik_net_ros.kinematics.rotations import quat_angle
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
 from ik_net_ros.kinematics.tracker_setup import is_base_frame_name
 from ik_net_ros.kinematics.validation import as_pose_array
+from ik_net_ros.solver.refine import refine_joints
 import numpy as np
 
 __all__ = ['IkRequest', 'IkAnswer', 'JointConstraint', 'ArmNames', 'solve_request',
@@ -314,8 +316,10 @@ def _safe_answer(solver, pose, seed) -> list[float]:
         As :meth:`~ik_net_ros.solver.base.Solver.solve`.
 
     """
-    if solver.tilted is not None or seed is None:
+    if seed is None:
         return [float(v) for v in solver.solve(pose, seed=seed, refine=True)]
+    if solver.tilted is not None:
+        return _leaning_answer(solver, pose, seed)
     p, _ = as_pose_array(pose)
     seeds = np.array([seed], float)
     found = nearest_solutions(p, seeds, solver.geometry, solver.collision, solver.max_jump,
@@ -333,6 +337,61 @@ def _safe_answer(solver, pose, seed) -> list[float]:
     if not found.ok[0]:
         raise UnreachableError(~found.ok, found.reasons, p[0, :3], refused=True)
     return clamp_one([float(v) for v in found.joints[0]])
+
+
+def _leaning_answer(solver, pose, seed: list[float]) -> list[float]:
+    """
+    Return the exact, safe answer nearest ``seed`` for an arm whose axes lean.
+
+    The solver's pipeline judges candidates in the planar arm, where the request's exact
+    solutions are millimetres away (and out of reach near the workspace's edge): its answer
+    for a near seed may be another branch, refused as a jump. Here the request is solved in
+    the leaning arm itself: Levenberg-Marquardt from the seed, from the planar arm's nearest
+    solution and from the solver's own answer, each kept where it reaches the pose (SNAP_*),
+    is clear (the collision model, leaning arm) and keeps the seeded rules (no jump for a
+    small change, no turn of joint1 past half a turn for a small change, or at all without
+    allow_long_moves); the nearest the seed wins.
+
+    Raises
+    ------
+    UnreachableError
+        No start reaches the pose under the rules (the solver's reason where it has one).
+
+    """
+    p, _ = as_pose_array(pose)
+    s = np.asarray(clamp_one(seed), float)
+    starts, reason = [s], ''
+    planar = nearest_solutions(p, s[None], solver.geometry, None, None, long_way=False)
+    if planar.ok[0]:
+        starts.append(planar.joints[0])
+    try:
+        starts.append(np.asarray(solver.solve(pose, seed=seed, refine=True), float))
+    except (InvalidPoseError, UnreachableError) as e:
+        reasons = getattr(e, 'reasons', None)
+        reason = str(reasons[0]) if reasons else str(e)
+    starts = np.array(starts)
+    found = refine_joints(np.repeat(p, len(starts), axis=0), starts, solver.tilted,
+                          iterations=60)
+    small = bool(small_change(p, s[None], solver.tilted)[0])
+    best = None
+    for q in found:
+        move = np.abs(q - s)
+        if _misses(solver, pose, q) or not within_limits_one(q) or (
+                solver.collision is not None and not solver.collision.clear_one(q)):
+            continue
+        if move[0] > SEAM and (small or not solver.allow_long_moves):
+            reason = reason or f'joint1 would turn {move[0]:.2f} rad, more than half a turn'
+            continue
+        if small and solver.max_jump is not None and move.max() > solver.max_jump:
+            reason = reason or (f'jump: the nearest exact solution moves a joint by '
+                                f'{move.max():.2f} rad for a small target change')
+            continue
+        if best is None or np.linalg.norm(q - s) < np.linalg.norm(best - s):
+            best = q
+    if best is None:
+        raise UnreachableError(np.ones(1, bool), [reason or _misses(solver, pose, found[-1])],
+                               p[0, :3], refused=True)
+    return [float(v) for v in best]
 
 
 def solution_state(seed_names: list[str], seed_positions: list[float], names: ArmNames,
