@@ -43,16 +43,21 @@ from ik_net_ros.kinematics.forward import forward_kinematics
 from ik_net_ros.kinematics.geometry import clamp_one, within_limits_one
 from ik_net_ros.kinematics.link_frames import LINK_NAMES, link_poses
 from ik_net_ros.kinematics.nearest import (
-    nearest_solutions, SEAM, small_change, SNAP_ANGLE, SNAP_POSITION)
+    nearest_solutions,
+    SEAM,
+    small_change,
+    SNAP_ANGLE,
+    SNAP_POSITION,
+)
+from ik_net_ros.kinematics.rigid import compose, IDENTITY, invert
 from ik_net_ros.kinematics.rotations import quat_angle
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
-from ik_net_ros.kinematics.tracker_setup import is_base_frame_name
 from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.solver.refine import refine_joints
 import numpy as np
 
 __all__ = ['IkRequest', 'IkAnswer', 'JointConstraint', 'ArmNames', 'solve_request',
-           'forward_request', 'solution_state', 'SUCCESS', 'FAILURE', 'TIMED_OUT',
+           'forward_request', 'fk_frame', 'solution_state', 'SUCCESS', 'FAILURE', 'TIMED_OUT',
            'INVALID_GROUP_NAME', 'INVALID_GOAL_CONSTRAINTS', 'INVALID_ROBOT_STATE',
            'INVALID_LINK_NAME', 'FRAME_TRANSFORM_FAILURE', 'NO_IK_SOLUTION', 'GROUP_NAMES']
 
@@ -408,20 +413,36 @@ def solution_state(seed_names: list[str], seed_positions: list[float], names: Ar
             [float(v) for v in joints] + [float(p) for _, p in others])
 
 
+def fk_frame(frame: str, names: ArmNames) -> str:
+    """Return the frame a GetPositionFK answer is in: the request's, or the base link for ''."""
+    return frame or f'{names.prefix}link1'
+
+
 def forward_request(state: dict[str, float], links: list[str], frame: str, geometry,
-                    names: ArmNames) -> tuple[int, list[list[float]], str]:
+                    names: ArmNames, frames=None) -> tuple[int, list[list[float]], str]:
     """
     Answer a GetPositionFK request: each link's pose [x, y, z, qx, qy, qz, qw] in ``frame``.
 
     ``state``: joint name -> rad (``robot_state.joint_state``; every arm joint needed);
     ``links``: links of the arm's chain (``<prefix>link1`` .. ``<prefix>link5``,
-    ``<prefix>end_effector_link``: :mod:`~ik_net_ros.kinematics.link_frames`); ``frame``: a
-    base frame name ('' = the base); geometry: the arm's (the solver's, calibrated axes
-    included). Returns (code, poses, reason).
+    ``<prefix>end_effector_link``: :mod:`~ik_net_ros.kinematics.link_frames`); ``frame``: the
+    request's ``header.frame_id``, '' = the arm's base link (:func:`fk_frame` names the frame
+    the answer is in); geometry: the arm's (the solver's, calibrated axes included);
+    ``frames``: the node's frames (``to_base(frame, pose)``, as solve_ik takes the pose, tf2
+    included; used the inverse way: world with the base's placement, the tracker frame),
+    None: the base frame names only. Returns (code, poses, reason): a frame that cannot be
+    transformed is FRAME_TRANSFORM_FAILURE.
     """
-    if frame and not is_base_frame_name(frame, names.prefix):
-        return FRAME_TRANSFORM_FAILURE, [], (f"frame '{frame}' is not the base frame: "
-                                             f"expected 'world' or '{names.prefix}link1'")
+    placement = None
+    if frame:
+        try:  # the frame's own pose in the base frame: to_base of its origin
+            placement = (frames if frames is not None else
+                         TargetFrames(prefix=names.prefix)).to_base(frame, list(IDENTITY))
+        except FrameError as e:
+            return FRAME_TRANSFORM_FAILURE, [], str(e)
+        placement = np.asarray(placement, float)
+        if placement.shape != (7,) or not np.isfinite(placement).all():
+            return FRAME_TRANSFORM_FAILURE, [], f"frame '{frame}': no finite transform"
     known = [f'{names.prefix}{link}' for link in LINK_NAMES]
     bad = [link for link in links if link not in known]
     if bad or not links:
@@ -431,4 +452,8 @@ def forward_request(state: dict[str, float], links: list[str], frame: str, geome
     if q is None:
         return INVALID_ROBOT_STATE, [], why.replace('seed', 'robot_state')
     poses = link_poses(q, geometry)
-    return SUCCESS, [poses[link[len(names.prefix):]] for link in links], ''
+    found = [poses[link[len(names.prefix):]] for link in links]
+    if placement is not None:
+        back = invert(placement)
+        found = [list(map(float, compose(back, np.asarray(p, float)))) for p in found]
+    return SUCCESS, found, ''
