@@ -74,6 +74,7 @@ NO_IK_SOLUTION = -31
 
 GROUP_NAMES = ('arm', '')  # ROBOTIS's open_manipulator_moveit_config SRDF group, or unnamed
 TOOL_LINK = 'end_effector_link'
+EXACT = 1e-7  # m: a leaning arm's answer converged (LM reaches 1e-9 m)
 
 
 @dataclass(frozen=True)
@@ -369,16 +370,24 @@ def _leaning_answer(solver, pose, seed: list[float]) -> list[float]:
     planar = nearest_solutions(p, s[None], solver.geometry, None, None, long_way=False)
     if planar.ok[0]:
         starts.append(planar.joints[0])
-    try:
-        starts.append(np.asarray(solver.solve(pose, seed=seed, refine=True), float))
-    except (InvalidPoseError, UnreachableError) as e:
-        reasons = getattr(e, 'reasons', None)
-        reason = str(reasons[0]) if reasons else str(e)
+    for kwargs in ({'seed': seed}, {'on_unreachable': 'nearest'}):  # the last: near the edge
+        try:
+            starts.append(np.asarray(solver.solve(pose, refine=True, **kwargs), float))
+        except (InvalidPoseError, UnreachableError) as e:
+            reasons = getattr(e, 'reasons', None)
+            reason = reason or (str(reasons[0]) if reasons else str(e))
+    # each also with the elbow reflected about the straight arm (near it, LM from one side
+    # stops short of a solution on the other, 0.2 mm away)
     starts = np.array(starts)
+    straight = -math.atan2(solver.tilted.upper_arm_z, solver.tilted.upper_arm_x)
+    other = starts.copy()
+    other[:, 2] = 2 * straight - other[:, 2]
+    starts = np.array([clamp_one(list(x)) for x in np.concatenate([starts, other])])
+    # LM's damping grows tenfold per refused step: 150 steps stay finite
     found = refine_joints(np.repeat(p, len(starts), axis=0), starts, solver.tilted,
-                          iterations=60)
+                          iterations=150)
     small = bool(small_change(p, s[None], solver.tilted)[0])
-    best = None
+    kept = []
     for q in found:
         move = np.abs(q - s)
         if _misses(solver, pose, q) or not within_limits_one(q) or (
@@ -391,12 +400,15 @@ def _leaning_answer(solver, pose, seed: list[float]) -> list[float]:
             reason = reason or (f'jump: the nearest exact solution moves a joint by '
                                 f'{move.max():.2f} rad for a small target change')
             continue
-        if best is None or np.linalg.norm(q - s) < np.linalg.norm(best - s):
-            best = q
-    if best is None:
+        kept.append(q)
+    if not kept:
         raise UnreachableError(np.ones(1, bool), [reason or _misses(solver, pose, found[-1])],
                                p[0, :3], refused=True)
-    return [float(v) for v in best]
+    # converged ones first (LM may stop in a shallow local minimum within SNAP_* of the pose)
+    at = forward_kinematics(np.array(kept), solver.tilted)
+    gap = np.linalg.norm(at[:, :3] - p[:, :3], axis=1) > EXACT
+    best = min(range(len(kept)), key=lambda k: (gap[k], float(np.linalg.norm(kept[k] - s))))
+    return [float(v) for v in kept[best]]
 
 
 def solution_state(seed_names: list[str], seed_positions: list[float], names: ArmNames,
