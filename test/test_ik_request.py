@@ -22,6 +22,7 @@ from ik_net_ros.kinematics.tracker_setup import TrackerSetup
 from ik_net_ros.nodes.ik_params import make_frames, make_solver, PARAMETERS
 from ik_net_ros.solver.ik_request import (
     ArmNames,
+    fk_frame,
     forward_request,
     FRAME_TRANSFORM_FAILURE,
     IkRequest,
@@ -307,3 +308,39 @@ def test_an_arm_with_leaning_axes_gets_answers_that_reach_the_pose_or_none(node_
         code, poses, _ = forward_request(dict(zip(NAMES.joints, answer.joints)), [NAMES.tool],
                                          'world', leaning.tilted, NAMES)
         assert code == SUCCESS and np.linalg.norm(np.subtract(poses[0][:3], pose[:3])) <= 1e-3
+
+
+@settings(max_examples=30, deadline=None)
+@given(q=joints, base=st.tuples(*[st.floats(-1.0, 1.0)] * 3 + [st.floats(-180.0, 180.0)] * 3),
+       tracker=st.tuples(*[st.floats(-1.0, 1.0)] * 3 + [st.floats(-180.0, 180.0)] * 3))
+def test_fk_answers_in_the_frame_requested_and_round_trips_with_ik(node_like, q, base, tracker):
+    """
+    World with the base's placement, the base link, the tracker frame, '' (= the base link).
+
+    Each answer is in the frame it is labelled with (:func:`fk_frame`), and solve_ik of it in
+    that frame gives the joints back (FK of a placed arm answered in link1 coordinates before).
+    """
+    solver, _ = node_like
+    q = list(q)
+    if not solver.collision.clear_one(q):
+        return
+    placed = tuple(pose_from_xyz_rpy(base))
+    setup = TrackerSetup(frame=tuple(pose_from_xyz_rpy(tracker)), frame_id='mocap')
+    frames = TargetFrames('world', tracker=setup, base=placed)
+    in_base = forward_kinematics(np.array(q), solver.geometry)
+    expected = {'world': compose(np.asarray(placed), in_base), 'link1': in_base,
+                'mocap': compose(invert(np.asarray(setup.frame)), in_base), '': in_base}
+    for frame, want in expected.items():
+        code, poses, reason = forward_request(dict(zip(NAMES.joints, q)), [NAMES.tool], frame,
+                                              solver.geometry, NAMES, frames)
+        assert code == SUCCESS, reason
+        assert np.allclose(poses[0][:3], want[:3], atol=1e-9)
+        assert quat_angle(np.array([poses[0][3:]]), want[None, 3:])[0] <= 1e-7
+        label = fk_frame(frame, NAMES)
+        assert label == (frame or 'link1')
+        answer = solve_request(plugin_request(poses[0], q, frame=label), solver, frames, NAMES)
+        assert answer.code == SUCCESS, answer.reason
+        assert np.allclose(answer.joints, q, atol=1e-6)
+    code, _, reason = forward_request(dict(zip(NAMES.joints, q)), [NAMES.tool], 'camera',
+                                      solver.geometry, NAMES, frames)
+    assert code == FRAME_TRANSFORM_FAILURE and 'camera' in reason
