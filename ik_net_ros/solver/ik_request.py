@@ -352,11 +352,12 @@ def _leaning_answer(solver, pose, seed: list[float]) -> list[float]:
     The solver's pipeline judges candidates in the planar arm, where the request's exact
     solutions are millimetres away (and out of reach near the workspace's edge): its answer
     for a near seed may be another branch, refused as a jump. Here the request is solved in
-    the leaning arm itself: Levenberg-Marquardt from the seed, from the planar arm's nearest
-    solution and from the solver's own answer, each kept where it reaches the pose (SNAP_*),
-    is clear (the collision model, leaning arm) and keeps the seeded rules (no jump for a
-    small change, no turn of joint1 past half a turn for a small change, or at all without
-    allow_long_moves); the nearest the seed wins.
+    the leaning arm itself: Levenberg-Marquardt from the seed and the planar arm's nearest
+    solution (where none converges, also from the solver's own answers), each kept where it
+    reaches the pose (SNAP_*), is clear (the collision model, leaning arm) and keeps the
+    seeded rules (no jump for a small change, no turn of joint1 past half a turn for a small
+    change, or at all without allow_long_moves); converged answers first, then the nearest
+    the seed wins.
 
     Raises
     ------
@@ -366,49 +367,71 @@ def _leaning_answer(solver, pose, seed: list[float]) -> list[float]:
     """
     p, _ = as_pose_array(pose)
     s = np.asarray(clamp_one(seed), float)
+    small = bool(small_change(p, s[None], solver.tilted)[0])
     starts, reason = [s], ''
     planar = nearest_solutions(p, s[None], solver.geometry, None, None, long_way=False)
     if planar.ok[0]:
         starts.append(planar.joints[0])
-    for kwargs in ({'seed': seed}, {'on_unreachable': 'nearest'}):  # the last: near the edge
-        try:
-            starts.append(np.asarray(solver.solve(pose, refine=True, **kwargs), float))
-        except (InvalidPoseError, UnreachableError) as e:
-            reasons = getattr(e, 'reasons', None)
-            reason = reason or (str(reasons[0]) if reasons else str(e))
-    # each also with the elbow reflected about the straight arm (near it, LM from one side
-    # stops short of a solution on the other, 0.2 mm away)
-    starts = np.array(starts)
+    kept, why = _refined_answers(solver, pose, p, s, starts, small)
+    if not any(exact for exact, _ in kept):  # the solver's answers too (slower: 10-100 ms)
+        starts = []
+        for kwargs in ({'seed': seed}, {'on_unreachable': 'nearest'}):  # the last: the edge
+            try:
+                starts.append(np.asarray(solver.solve(pose, refine=True, **kwargs), float))
+            except (InvalidPoseError, UnreachableError) as e:
+                reasons = getattr(e, 'reasons', None)
+                reason = reason or (str(reasons[0]) if reasons else str(e))
+        more, why2 = _refined_answers(solver, pose, p, s, starts, small) if starts else ([], '')
+        kept, why = kept + more, why or why2
+    if not kept:
+        raise UnreachableError(np.ones(1, bool), [reason or why], p[0, :3], refused=True)
+    # converged ones first (LM may stop in a shallow local minimum within SNAP_* of the pose)
+    exact, best = min(kept, key=lambda k: (not k[0], float(np.linalg.norm(k[1] - s))))
+    return [float(v) for v in best]
+
+
+def _refined_answers(solver, pose, p, s, starts, small: bool) -> tuple[list, str]:
+    """
+    Return [(converged, joints)] LM finds in the leaning arm from ``starts``, and why not.
+
+    Each start also with the elbow reflected about the straight arm (near it, LM from one
+    side stops short of a solution on the other, 0.2 mm away). Kept: within SNAP_* of the
+    pose, inside the limits, clear, no jump or long way round for a small change
+    (``small``), no long way at all without allow_long_moves.
+    """
+    starts = np.array(starts, float)
     straight = -math.atan2(solver.tilted.upper_arm_z, solver.tilted.upper_arm_x)
     other = starts.copy()
     other[:, 2] = 2 * straight - other[:, 2]
     starts = np.array([clamp_one(list(x)) for x in np.concatenate([starts, other])])
-    # LM's damping grows tenfold per refused step: 150 steps stay finite
-    found = refine_joints(np.repeat(p, len(starts), axis=0), starts, solver.tilted,
-                          iterations=150)
-    small = bool(small_change(p, s[None], solver.tilted)[0])
-    kept = []
-    for q in found:
+    # 20 steps converge from a start on the right branch; where none did, 130 more (near the
+    # straight arm: slow). LM's damping grows tenfold per refused step: 150 steps stay finite
+    targets = np.repeat(p, len(starts), axis=0)
+    found = refine_joints(targets, starts, solver.tilted, iterations=20)
+    gap = np.linalg.norm(forward_kinematics(found, solver.tilted)[:, :3] - p[:, :3], axis=1)
+    if not (gap <= EXACT).any():
+        found = refine_joints(targets, found, solver.tilted, iterations=130)
+        gap = np.linalg.norm(forward_kinematics(found, solver.tilted)[:, :3] - p[:, :3],
+                             axis=1)
+    kept, reason = [], ''
+    for q, g in zip(found, gap):
         move = np.abs(q - s)
-        if _misses(solver, pose, q) or not within_limits_one(q) or (
+        missed = _misses(solver, pose, q)
+        if missed or not within_limits_one(q) or (
                 solver.collision is not None and not solver.collision.clear_one(q)):
+            reason = reason or missed
             continue
         if move[0] > SEAM and (small or not solver.allow_long_moves):
-            reason = reason or f'joint1 would turn {move[0]:.2f} rad, more than half a turn'
+            reason = reason or (f'joint1 would turn {move[0]:.2f} rad, more than half a turn '
+                                '(a long move: refused for a small target change, or where '
+                                'allow_long_moves is false)')
             continue
         if small and solver.max_jump is not None and move.max() > solver.max_jump:
             reason = reason or (f'jump: the nearest exact solution moves a joint by '
                                 f'{move.max():.2f} rad for a small target change')
             continue
-        kept.append(q)
-    if not kept:
-        raise UnreachableError(np.ones(1, bool), [reason or _misses(solver, pose, found[-1])],
-                               p[0, :3], refused=True)
-    # converged ones first (LM may stop in a shallow local minimum within SNAP_* of the pose)
-    at = forward_kinematics(np.array(kept), solver.tilted)
-    gap = np.linalg.norm(at[:, :3] - p[:, :3], axis=1) > EXACT
-    best = min(range(len(kept)), key=lambda k: (gap[k], float(np.linalg.norm(kept[k] - s))))
-    return [float(v) for v in kept[best]]
+        kept.append((bool(g <= EXACT), q))
+    return kept, reason
 
 
 def solution_state(seed_names: list[str], seed_positions: list[float], names: ArmNames,
