@@ -394,16 +394,29 @@ def _refined_answers(solver, pose, p, s, starts, small: bool) -> tuple[list, str
     """
     Return [(converged, joints)] LM finds in the leaning arm from ``starts``, and why not.
 
-    Each start also with the elbow reflected about the straight arm (near it, LM from one
-    side stops short of a solution on the other, 0.2 mm away). Kept: within SNAP_* of the
-    pose, inside the limits, clear, no jump or long way round for a small change
+    Each start also turned to the target's azimuth, across joint1's seam, and with the
+    elbow reflected about the straight arm (near it, LM from one side stops short of a
+    solution on the other, 0.2 mm away) or bent off it. Kept: within SNAP_* of the pose,
+    inside the limits, clear, no jump or long way round for a small change
     (``small``), no long way at all without allow_long_moves.
     """
     starts = np.array(starts, float)
+    # and turned to the target's azimuth (a start reaching behind the base converges there)
+    turned = starts.copy()
+    turned[:, 0] = math.atan2(p[0, 1], p[0, 0])
+    starts = np.concatenate([starts, turned])
+    # and across joint1's +-pi seam (LM clamps at a limit; the solution may be past it)
+    seam = starts[np.abs(starts[:, 0]) > math.pi - 0.5]
+    seam[:, 0] -= np.copysign(2 * math.pi, seam[:, 0])
+    starts = np.concatenate([starts, seam])
     straight = -math.atan2(solver.tilted.upper_arm_z, solver.tilted.upper_arm_x)
     other = starts.copy()
     other[:, 2] = 2 * straight - other[:, 2]
-    starts = np.array([clamp_one(list(x)) for x in np.concatenate([starts, other])])
+    bent = [starts.copy(), starts.copy()]  # and bent off a straight arm (LM stalls on it)
+    bent[0][:, 2], bent[1][:, 2] = straight - 0.2, straight + 0.2
+    near = np.abs(starts[:, 2] - straight) < 0.15
+    starts = np.array([clamp_one(list(x)) for x in np.concatenate(
+        [starts, other, bent[0][near], bent[1][near]])])
     # 20 steps converge from a start on the right branch; where none did, 130 more (near the
     # straight arm: slow). LM's damping grows tenfold per refused step: 150 steps stay finite
     targets = np.repeat(p, len(starts), axis=0)
@@ -419,7 +432,10 @@ def _refined_answers(solver, pose, p, s, starts, small: bool) -> tuple[list, str
         missed = _misses(solver, pose, q)
         if missed or not within_limits_one(q) or (
                 solver.collision is not None and not solver.collision.clear_one(q)):
-            reason = reason or missed
+            if missed:  # not '4 joints cannot take it': LM's failure, not the arm's
+                reason = reason or (f'no exact solution found for the leaning arm (the nearest '
+                                    f'of {len(found)} Levenberg-Marquardt starts ends '
+                                    f'{g * 1000:.1f} mm off)')
             continue
         if move[0] > SEAM and (small or not solver.allow_long_moves):
             reason = reason or (f'joint1 would turn {move[0]:.2f} rad, more than half a turn '
