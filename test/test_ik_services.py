@@ -147,3 +147,60 @@ def test_without_moveit_msgs_the_node_says_so_once_and_serves_nothing(monkeypatc
     node = _Node()
     assert add_ik_services(node) is None
     assert len(node.logger.lines) == 1 and 'moveit_msgs' in node.logger.lines[0]
+
+
+class _FkNode(_Node):
+    """Stand in for the ik node answering solve_fk: its solver, frames and parameters."""
+
+    def __init__(self, frames, frame_id):
+        super().__init__()
+        from ik_net_ros.nodes.ik_params import make_solver, PARAMETERS
+        self.params = {name: spec.default for name, spec in PARAMETERS.items()}
+        self.params['frame_id'] = frame_id
+        self.solver = make_solver({**self.params, 'model': 'analytic'})
+        self.frames = frames
+
+    def get_clock(self):
+        from rclpy.clock import Clock, ClockType
+        return Clock(clock_type=ClockType.SYSTEM_TIME)
+
+    def get_fully_qualified_name(self):
+        return '/ik'
+
+
+def test_fk_answers_in_the_frame_requested_labelled_with_the_frame_it_is_in():
+    """
+    A placed base: world is world; '' is the base link, whatever the frame_id parameter.
+
+    (The node answered world requests in link1 coordinates and labelled '' with frame_id.)
+    """
+    from types import SimpleNamespace
+
+    from ik_net_ros.kinematics import forward_kinematics, JOINT_NAMES
+    from ik_net_ros.kinematics.rigid import compose, pose_from_xyz_rpy
+    from ik_net_ros.kinematics.target_frames import TargetFrames
+    from ik_net_ros.kinematics.tracker_setup import TrackerSetup
+    from ik_net_ros.nodes.ik_services import IkServices
+    import numpy as np
+    placed = tuple(pose_from_xyz_rpy([0.5, 0.2, 0.0, 0.0, 0.0, 90.0]))
+    setup = TrackerSetup(frame=tuple(pose_from_xyz_rpy([0.1, 0.0, 0.3, 0, 0, 30])),
+                         frame_id='mocap')
+    node = _FkNode(TargetFrames('mocap', tracker=setup, base=placed), 'mocap')
+    services = object.__new__(IkServices)  # its services, without a ROS node
+    services.node = node
+    q = [0.3, -0.4, 0.2, 0.5]
+    in_base = forward_kinematics(np.array(q), node.solver.geometry)
+    for frame, label, want in (('world', 'world', compose(np.asarray(placed), in_base)),
+                               ('', 'link1', in_base), ('link1', 'link1', in_base)):
+        request = SimpleNamespace(
+            header=SimpleNamespace(frame_id=frame), fk_link_names=['end_effector_link'],
+            robot_state=SimpleNamespace(joint_state=SimpleNamespace(name=list(JOINT_NAMES),
+                                                                    position=q)))
+        response = SimpleNamespace(error_code=SimpleNamespace(), pose_stamped=[],
+                                   fk_link_names=[])
+        services.on_fk(request, response)
+        assert response.error_code.val == 1, response.error_code.message
+        got = response.pose_stamped[0]
+        assert got.header.frame_id == label
+        p = got.pose.position
+        assert np.allclose([p.x, p.y, p.z], want[:3], atol=1e-9)

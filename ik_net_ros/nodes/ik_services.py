@@ -23,6 +23,7 @@ from ik_net_ros.nodes.conversions import array_to_pose, pose_to_list
 from ik_net_ros.solver.ik_request import (
     ArmNames,
     FAILURE,
+    fk_frame,
     forward_request,
     IkRequest,
     JointConstraint,
@@ -129,9 +130,10 @@ class IkServices:
         state = request.robot_state.joint_state
         solver = node.solver
         geometry = solver.tilted if solver.tilted is not None else solver.geometry
+        header, names = request.header, self.names()
         code, poses, reason = forward_request(
             dict(zip(state.name, state.position)), list(request.fk_link_names),
-            request.header.frame_id, geometry, self.names())
+            header.frame_id, geometry, names, _NodeFrames(node, header))
         response.error_code.val = code
         response.error_code.message = reason
         response.error_code.source = node.get_fully_qualified_name()
@@ -139,8 +141,22 @@ class IkServices:
             node.get_logger().warning(f'solve_fk refused ({code}): {reason}',
                                       throttle_duration_sec=1.0)
             return response
-        frame = request.header.frame_id or node.params['frame_id']
+        frame = fk_frame(header.frame_id, names)  # the frame the poses are really in
         stamp = node.get_clock().now().to_msg()
         response.pose_stamped = [array_to_pose(p, frame, stamp) for p in poses]
         response.fk_link_names = list(request.fk_link_names)
         return response
+
+
+class _NodeFrames:
+    """The node's frames as solve_ik's targets take them: its TargetFrames, then tf2."""
+
+    def __init__(self, node, header):
+        self.node, self.header = node, header
+
+    def to_base(self, frame: str, pose: list[float]) -> list[float]:
+        """Return ``pose`` in ``frame`` in the base frame (FrameError where none)."""
+        tf = getattr(self.node, 'tf', None)
+        if tf is None:
+            return self.node.frames.to_base(frame, pose)
+        return tf.to_base(self.node.frames, self.header, pose)

@@ -42,15 +42,22 @@ from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
 from ik_net_ros.kinematics.forward import forward_kinematics
 from ik_net_ros.kinematics.geometry import clamp_one, within_limits_one
 from ik_net_ros.kinematics.link_frames import LINK_NAMES, link_poses
-from ik_net_ros.kinematics.nearest import nearest_solutions, SNAP_ANGLE, SNAP_POSITION
+from ik_net_ros.kinematics.nearest import (
+    nearest_solutions,
+    SEAM,
+    small_change,
+    SNAP_ANGLE,
+    SNAP_POSITION,
+)
+from ik_net_ros.kinematics.rigid import compose, IDENTITY, invert
 from ik_net_ros.kinematics.rotations import quat_angle
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
-from ik_net_ros.kinematics.tracker_setup import is_base_frame_name
 from ik_net_ros.kinematics.validation import as_pose_array
+from ik_net_ros.solver.refine import refine_joints
 import numpy as np
 
 __all__ = ['IkRequest', 'IkAnswer', 'JointConstraint', 'ArmNames', 'solve_request',
-           'forward_request', 'solution_state', 'SUCCESS', 'FAILURE', 'TIMED_OUT',
+           'forward_request', 'fk_frame', 'solution_state', 'SUCCESS', 'FAILURE', 'TIMED_OUT',
            'INVALID_GROUP_NAME', 'INVALID_GOAL_CONSTRAINTS', 'INVALID_ROBOT_STATE',
            'INVALID_LINK_NAME', 'FRAME_TRANSFORM_FAILURE', 'NO_IK_SOLUTION', 'GROUP_NAMES']
 
@@ -67,6 +74,7 @@ NO_IK_SOLUTION = -31
 
 GROUP_NAMES = ('arm', '')  # ROBOTIS's open_manipulator_moveit_config SRDF group, or unnamed
 TOOL_LINK = 'end_effector_link'
+EXACT = 1e-7  # m: a leaning arm's answer converged (LM reaches 1e-9 m)
 
 
 @dataclass(frozen=True)
@@ -314,14 +322,132 @@ def _safe_answer(solver, pose, seed) -> list[float]:
         As :meth:`~ik_net_ros.solver.base.Solver.solve`.
 
     """
-    if solver.tilted is not None or seed is None:
+    if seed is None:
         return [float(v) for v in solver.solve(pose, seed=seed, refine=True)]
+    if solver.tilted is not None:
+        return _leaning_answer(solver, pose, seed)
     p, _ = as_pose_array(pose)
-    found = nearest_solutions(p, np.array([seed], float), solver.geometry, solver.collision,
-                              solver.max_jump, long_way=True)
+    seeds = np.array([seed], float)
+    found = nearest_solutions(p, seeds, solver.geometry, solver.collision, solver.max_jump,
+                              long_way=True, long_moves=solver.allow_long_moves)
+    if found.ok[0] and not solver.allow_long_moves and _misses(solver, pose, found.joints[0]):
+        # the answer is the other yaw side's (the tool rolled half a turn): the exact one
+        # may be a long move the node refuses; say so rather than 'cannot take the pose'
+        exact = nearest_solutions(p, seeds, solver.geometry, solver.collision,
+                                  solver.max_jump, long_way=True, long_moves=True)
+        if exact.ok[0] and not _misses(solver, pose, exact.joints[0]):
+            turn = abs(float(exact.joints[0, 0]) - seed[0])
+            raise UnreachableError(np.ones(1, bool), [
+                f'joint1 would turn {turn:.2f} rad, more than half a turn (a long move), and '
+                'the node refuses long moves (allow_long_moves false)'], p[0, :3], refused=True)
     if not found.ok[0]:
         raise UnreachableError(~found.ok, found.reasons, p[0, :3], refused=True)
     return clamp_one([float(v) for v in found.joints[0]])
+
+
+def _leaning_answer(solver, pose, seed: list[float]) -> list[float]:
+    """
+    Return the exact, safe answer nearest ``seed`` for an arm whose axes lean.
+
+    The solver's pipeline judges candidates in the planar arm, where the request's exact
+    solutions are millimetres away (and out of reach near the workspace's edge): its answer
+    for a near seed may be another branch, refused as a jump. Here the request is solved in
+    the leaning arm itself: Levenberg-Marquardt from the seed and the planar arm's nearest
+    solution (where none converges, also from the solver's own answers), each kept where it
+    reaches the pose (SNAP_*), is clear (the collision model, leaning arm) and keeps the
+    seeded rules (no jump for a small change, no turn of joint1 past half a turn for a small
+    change, or at all without allow_long_moves); converged answers first, then the nearest
+    the seed wins.
+
+    Raises
+    ------
+    UnreachableError
+        No start reaches the pose under the rules (the solver's reason where it has one).
+
+    """
+    p, _ = as_pose_array(pose)
+    s = np.asarray(clamp_one(seed), float)
+    small = bool(small_change(p, s[None], solver.tilted)[0])
+    starts, reason = [s], ''
+    planar = nearest_solutions(p, s[None], solver.geometry, None, None, long_way=False)
+    if planar.ok[0]:
+        starts.append(planar.joints[0])
+    kept, why = _refined_answers(solver, pose, p, s, starts, small)
+    if not any(exact for exact, _ in kept):  # the solver's answers too (slower: 10-100 ms)
+        starts = []
+        for kwargs in ({'seed': seed}, {'on_unreachable': 'nearest'}):  # the last: the edge
+            try:
+                starts.append(np.asarray(solver.solve(pose, refine=True, **kwargs), float))
+            except (InvalidPoseError, UnreachableError) as e:
+                reasons = getattr(e, 'reasons', None)
+                reason = reason or (str(reasons[0]) if reasons else str(e))
+        more, why2 = _refined_answers(solver, pose, p, s, starts, small) if starts else ([], '')
+        kept, why = kept + more, why or why2
+    if not kept:
+        raise UnreachableError(np.ones(1, bool), [reason or why], p[0, :3], refused=True)
+    # converged ones first (LM may stop in a shallow local minimum within SNAP_* of the pose)
+    exact, best = min(kept, key=lambda k: (not k[0], float(np.linalg.norm(k[1] - s))))
+    return [float(v) for v in best]
+
+
+def _refined_answers(solver, pose, p, s, starts, small: bool) -> tuple[list, str]:
+    """
+    Return [(converged, joints)] LM finds in the leaning arm from ``starts``, and why not.
+
+    Each start also turned to the target's azimuth, across joint1's seam, and with the
+    elbow reflected about the straight arm (near it, LM from one side stops short of a
+    solution on the other, 0.2 mm away) or bent off it. Kept: within SNAP_* of the pose,
+    inside the limits, clear, no jump or long way round for a small change
+    (``small``), no long way at all without allow_long_moves.
+    """
+    starts = np.array(starts, float)
+    # and turned to the target's azimuth (a start reaching behind the base converges there)
+    turned = starts.copy()
+    turned[:, 0] = math.atan2(p[0, 1], p[0, 0])
+    starts = np.concatenate([starts, turned])
+    # and across joint1's +-pi seam (LM clamps at a limit; the solution may be past it)
+    seam = starts[np.abs(starts[:, 0]) > math.pi - 0.5]
+    seam[:, 0] -= np.copysign(2 * math.pi, seam[:, 0])
+    starts = np.concatenate([starts, seam])
+    straight = -math.atan2(solver.tilted.upper_arm_z, solver.tilted.upper_arm_x)
+    other = starts.copy()
+    other[:, 2] = 2 * straight - other[:, 2]
+    bent = [starts.copy(), starts.copy()]  # and bent off a straight arm (LM stalls on it)
+    bent[0][:, 2], bent[1][:, 2] = straight - 0.2, straight + 0.2
+    near = np.abs(starts[:, 2] - straight) < 0.15
+    starts = np.array([clamp_one(list(x)) for x in np.concatenate(
+        [starts, other, bent[0][near], bent[1][near]])])
+    # 20 steps converge from a start on the right branch; where none did, 130 more (near the
+    # straight arm: slow). LM's damping grows tenfold per refused step: 150 steps stay finite
+    targets = np.repeat(p, len(starts), axis=0)
+    found = refine_joints(targets, starts, solver.tilted, iterations=20)
+    gap = np.linalg.norm(forward_kinematics(found, solver.tilted)[:, :3] - p[:, :3], axis=1)
+    if not (gap <= EXACT).any():
+        found = refine_joints(targets, found, solver.tilted, iterations=130)
+        gap = np.linalg.norm(forward_kinematics(found, solver.tilted)[:, :3] - p[:, :3],
+                             axis=1)
+    kept, reason = [], ''
+    for q, g in zip(found, gap):
+        move = np.abs(q - s)
+        missed = _misses(solver, pose, q)
+        if missed or not within_limits_one(q) or (
+                solver.collision is not None and not solver.collision.clear_one(q)):
+            if missed:  # not '4 joints cannot take it': LM's failure, not the arm's
+                reason = reason or (f'no exact solution found for the leaning arm (the nearest '
+                                    f'of {len(found)} Levenberg-Marquardt starts ends '
+                                    f'{g * 1000:.1f} mm off)')
+            continue
+        if move[0] > SEAM and (small or not solver.allow_long_moves):
+            reason = reason or (f'joint1 would turn {move[0]:.2f} rad, more than half a turn '
+                                '(a long move: refused for a small target change, or where '
+                                'allow_long_moves is false)')
+            continue
+        if small and solver.max_jump is not None and move.max() > solver.max_jump:
+            reason = reason or (f'jump: the nearest exact solution moves a joint by '
+                                f'{move.max():.2f} rad for a small target change')
+            continue
+        kept.append((bool(g <= EXACT), q))
+    return kept, reason
 
 
 def solution_state(seed_names: list[str], seed_positions: list[float], names: ArmNames,
@@ -338,20 +464,36 @@ def solution_state(seed_names: list[str], seed_positions: list[float], names: Ar
             [float(v) for v in joints] + [float(p) for _, p in others])
 
 
+def fk_frame(frame: str, names: ArmNames) -> str:
+    """Return the frame a GetPositionFK answer is in: the request's, or the base link for ''."""
+    return frame or f'{names.prefix}link1'
+
+
 def forward_request(state: dict[str, float], links: list[str], frame: str, geometry,
-                    names: ArmNames) -> tuple[int, list[list[float]], str]:
+                    names: ArmNames, frames=None) -> tuple[int, list[list[float]], str]:
     """
     Answer a GetPositionFK request: each link's pose [x, y, z, qx, qy, qz, qw] in ``frame``.
 
     ``state``: joint name -> rad (``robot_state.joint_state``; every arm joint needed);
     ``links``: links of the arm's chain (``<prefix>link1`` .. ``<prefix>link5``,
-    ``<prefix>end_effector_link``: :mod:`~ik_net_ros.kinematics.link_frames`); ``frame``: a
-    base frame name ('' = the base); geometry: the arm's (the solver's, calibrated axes
-    included). Returns (code, poses, reason).
+    ``<prefix>end_effector_link``: :mod:`~ik_net_ros.kinematics.link_frames`); ``frame``: the
+    request's ``header.frame_id``, '' = the arm's base link (:func:`fk_frame` names the frame
+    the answer is in); geometry: the arm's (the solver's, calibrated axes included);
+    ``frames``: the node's frames (``to_base(frame, pose)``, as solve_ik takes the pose, tf2
+    included; used the inverse way: world with the base's placement, the tracker frame),
+    None: the base frame names only. Returns (code, poses, reason): a frame that cannot be
+    transformed is FRAME_TRANSFORM_FAILURE.
     """
-    if frame and not is_base_frame_name(frame, names.prefix):
-        return FRAME_TRANSFORM_FAILURE, [], (f"frame '{frame}' is not the base frame: "
-                                             f"expected 'world' or '{names.prefix}link1'")
+    placement = None
+    if frame:
+        try:  # the frame's own pose in the base frame: to_base of its origin
+            placement = (frames if frames is not None else
+                         TargetFrames(prefix=names.prefix)).to_base(frame, list(IDENTITY))
+        except FrameError as e:
+            return FRAME_TRANSFORM_FAILURE, [], str(e)
+        placement = np.asarray(placement, float)
+        if placement.shape != (7,) or not np.isfinite(placement).all():
+            return FRAME_TRANSFORM_FAILURE, [], f"frame '{frame}': no finite transform"
     known = [f'{names.prefix}{link}' for link in LINK_NAMES]
     bad = [link for link in links if link not in known]
     if bad or not links:
@@ -361,4 +503,8 @@ def forward_request(state: dict[str, float], links: list[str], frame: str, geome
     if q is None:
         return INVALID_ROBOT_STATE, [], why.replace('seed', 'robot_state')
     poses = link_poses(q, geometry)
-    return SUCCESS, [poses[link[len(names.prefix):]] for link in links], ''
+    found = [poses[link[len(names.prefix):]] for link in links]
+    if placement is not None:
+        back = invert(placement)
+        found = [list(map(float, compose(back, np.asarray(p, float)))) for p in found]
+    return SUCCESS, found, ''
