@@ -11,6 +11,7 @@ node's ``model`` parameter, with the same permission.
 
 from __future__ import annotations
 
+from dataclasses import replace
 import threading
 import time
 
@@ -132,9 +133,7 @@ class ViewNode(Node):
 
     def state(self) -> ViewState:
         with self._lock:
-            s = self._state
-            return ViewState(s.present, s.commanded, s.fate, s.target, s.solve_ms, s.error_mm,
-                             s.model, s.version)
+            return replace(self._state)  # a copy: the page reads it outside the lock
 
     def set_target(self, pose) -> Fate:
         """Publish ``pose`` (7,) as target_pose when allowed; its fate arrives from the ik node."""

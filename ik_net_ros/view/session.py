@@ -13,6 +13,7 @@ collision and moves no joint faster than ``max_velocity``. The arm is cycled by 
 
 from __future__ import annotations
 
+from dataclasses import replace
 import threading
 import time
 
@@ -111,9 +112,7 @@ class InProcessSession:
     def state(self) -> ViewState:
         """Return a copy of what the page shows now."""
         with self._lock:
-            s = self._state
-            return ViewState(s.present, s.commanded, s.fate, s.target, s.solve_ms, s.error_mm,
-                             s.model, s.version)
+            return replace(self._state)  # a copy: the page reads it outside the lock
 
     def set_target(self, pose) -> Fate:
         """
