@@ -13,14 +13,13 @@ from __future__ import annotations
 from ik_net_ros.errors import UnreachableError
 from ik_net_ros.kinematics import (
     clamp_to_limits,
-    JOINT_LOWER,
-    JOINT_UPPER,
     project_and_solve,
 )
 from ik_net_ros.kinematics.forward import leaning_reach
 from ik_net_ros.kinematics.inverse import REACHABLE
 from ik_net_ros.kinematics.nearest import small_change
 from ik_net_ros.kinematics.validation import as_pose_array
+from ik_net_ros.solver.refine import gauss_newton_for_tilts
 import numpy as np
 
 __all__ = ['hold_real_jump_rule', 'reach_from_seed']
@@ -30,7 +29,6 @@ __all__ = ['hold_real_jump_rule', 'reach_from_seed']
 # micrometres, a millimetre is far above the refinement's residual and below any visible miss
 REACH_TOLERANCE = 1e-3
 SEED_STEPS = 12
-SEED_DAMPING = 1e-8  # m^2: keeps the step small near the wrist's singularity
 
 
 def reach_from_seed(seeds: np.ndarray, targets: np.ndarray, arm) -> tuple[np.ndarray, np.ndarray]:
@@ -44,12 +42,8 @@ def reach_from_seed(seeds: np.ndarray, targets: np.ndarray, arm) -> tuple[np.nda
     """
     q = clamp_to_limits(np.array(seeds, dtype=float, ndmin=2))
     goal = _goal(targets, arm)
-    for _ in range(SEED_STEPS):
-        reached, jac = leaning_reach(q, arm)
-        error = goal - reached
-        jt = np.swapaxes(jac, 1, 2)
-        step = np.linalg.solve(jt @ jac + SEED_DAMPING * np.eye(4), jt @ error[:, :, None])
-        q = np.clip(q + step[:, :, 0], JOINT_LOWER, JOINT_UPPER)
+    # the tilt stage's own steps (one copy), run longer: a seed may start further off
+    q = gauss_newton_for_tilts(q, goal, arm, iterations=SEED_STEPS)
     miss = np.linalg.norm(goal - leaning_reach(q, arm)[0], axis=1)
     return q, np.where(np.all(np.isfinite(q), axis=1), miss, np.inf)
 
