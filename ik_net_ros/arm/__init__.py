@@ -13,9 +13,10 @@ modules :mod:`ik_net_ros.errors` and :mod:`ik_net_ros.bounded_files` (the one re
 user names); yourdfpy and xacro are imported only while an arm is loaded.
 """
 
-from ik_net_ros.arm.loading import ARM_NAMES, DEFAULT_ARM, load_arm
+from ik_net_ros.arm.errors import ChainErrors
+from ik_net_ros.arm.loading import ARM_NAMES, DEFAULT_ARM, default_arm, load_arm
 from ik_net_ros.arm.model import Arm, Capsule, Gripper, Joint, Origin, Servo
 from ik_net_ros.arm.urdf_chain import ArmError
 
-__all__ = ['Arm', 'ArmError', 'ARM_NAMES', 'Capsule', 'DEFAULT_ARM', 'Gripper', 'Joint',
-           'load_arm', 'Origin', 'Servo']
+__all__ = ['Arm', 'ArmError', 'ARM_NAMES', 'Capsule', 'ChainErrors', 'DEFAULT_ARM', 'default_arm',
+           'Gripper', 'Joint', 'load_arm', 'Origin', 'Servo']

@@ -11,13 +11,14 @@ limits); ``home``; ``table_z``; ``capsules``; ``pairs``; ``servos`` (joint -> id
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from ik_net_ros.arm.model import Arm, Capsule, Gripper, Joint, Origin, Servo
 from ik_net_ros.arm.urdf_chain import ArmError, read_urdf, urdf_chain
 from ik_net_ros.bounded_files import check_number, load_yaml
 
-__all__ = ['load_arm', 'ARM_NAMES', 'DEFAULT_ARM', 'DESCRIPTIONS_DIR']
+__all__ = ['load_arm', 'default_arm', 'ARM_NAMES', 'DEFAULT_ARM', 'DESCRIPTIONS_DIR']
 
 DESCRIPTIONS_DIR = Path(__file__).resolve().parent / 'descriptions'
 ARM_NAMES = ('open_manipulator_x', 'omx_f', 'omy_3m', 'omy_f3m')
@@ -258,3 +259,14 @@ def load_arm(name_or_path: str | Path = DEFAULT_ARM, description: str | None = N
     if description is not None and not isinstance(description, str):
         raise ArmError(f'description must be a name, got {description!r}')
     return _load_cached(path.resolve(), description, urdf)
+
+
+@functools.lru_cache(maxsize=8)
+def default_arm(description: str | None = None) -> Arm:
+    """
+    Return the package's default arm, the OM-X (ROBOTIS's humble description unless told).
+
+    What every function that takes an arm uses when none is given, so that every OM-X command
+    of the package works unchanged. Loaded once per process.
+    """
+    return load_arm(DEFAULT_ARM, description)

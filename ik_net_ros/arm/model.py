@@ -8,10 +8,12 @@ are URDF link names; rotations are URDF roll-pitch-yaw (fixed axes x, then y, th
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+import functools
 import hashlib
 import math
 
+from ik_net_ros.arm.errors import ChainErrors
 import numpy as np
 
 __all__ = ['Origin', 'Joint', 'Capsule', 'Servo', 'Gripper', 'Arm', 'rpy_matrix', 'matrix_rpy']
@@ -42,6 +44,12 @@ def matrix_rpy(rot) -> tuple[float, float, float]:
     pitch = math.atan2(-r[2, 0], cy * r[0, 0] + sy * r[1, 0])
     roll = math.atan2(sy * r[0, 2] - cy * r[1, 2], cy * r[1, 1] - sy * r[0, 1])
     return roll, pitch, yaw
+
+
+def _frozen(values) -> np.ndarray:
+    out = np.array(values, dtype=float)
+    out.setflags(write=False)
+    return out
 
 
 def _vector(values, length: int = 3) -> tuple[float, ...]:
@@ -206,6 +214,10 @@ class Arm:
         The servo of each joint, in joint order.
     gripper
         The gripper, or None.
+    errors
+        The real arm's deviations from the description, one block per joint (a calibration:
+        :meth:`with_errors`); zero for the arm as described. Every function of the package that
+        takes an arm moves it with its errors: this one object is the arm.
     source
         The files it was read from (for messages; not part of the digest).
 
@@ -223,7 +235,15 @@ class Arm:
     table_z: float = 0.0
     servos: tuple[Servo, ...] = ()
     gripper: Gripper | None = None
+    errors: ChainErrors | None = None
     source: str = field(default='', compare=False)
+
+    def __post_init__(self):
+        if self.errors is None:
+            object.__setattr__(self, 'errors', ChainErrors.zeros(len(self.joints)))
+        elif len(self.errors.offsets) != len(self.joints):
+            raise ValueError(f'{self.name}: errors for {len(self.errors.offsets)} joints, the '
+                             f'arm has {len(self.joints)}')
 
     def __hash__(self) -> int:
         """Return the hash of the compared fields, computed once (the chain's cache key)."""
@@ -231,9 +251,40 @@ class Arm:
         if cached is None:
             cached = hash((self.name, self.description, self.base_frame, self.joints,
                            self.tool_frame, self.tool, self.home, self.capsules, self.pairs,
-                           self.table_z, self.servos, self.gripper))
+                           self.table_z, self.servos, self.gripper, self.errors))
             object.__setattr__(self, '_hash', cached)
         return cached
+
+    def with_errors(self, errors: ChainErrors | None) -> Arm:
+        """
+        Return this arm with a real arm's ``errors`` (None: the arm as described).
+
+        Raises
+        ------
+        ValueError
+            Errors of another number of joints.
+
+        """
+        errors = errors if errors is not None else ChainErrors.zeros(self.dof)
+        return self if errors == self.errors else replace(self, errors=errors)
+
+    def nominal(self) -> Arm:
+        """Return the arm as described (its errors dropped)."""
+        return self.with_errors(None)
+
+    def upright(self) -> Arm:
+        """Return this arm with its joint axes ideal (tilts dropped): what a closed form solves."""
+        return self if not self.has_tilts else self.with_errors(self.errors.upright())
+
+    @property
+    def has_tilts(self) -> bool:
+        """Return whether any joint axis leans off the description's."""
+        return self.errors.has_tilts
+
+    @property
+    def is_nominal(self) -> bool:
+        """Return whether the arm has no errors (moves as its description says)."""
+        return self.errors.is_zero
 
     @property
     def dof(self) -> int:
@@ -245,15 +296,41 @@ class Arm:
         """Return the joint names in chain order."""
         return tuple(j.name for j in self.joints)
 
-    @property
+    @functools.cached_property
     def lower(self) -> np.ndarray:
-        """Return the lower joint limits (dof,), rad or m."""
-        return np.array([j.lower for j in self.joints])
+        """Return the lower joint limits (dof,), rad or m (read-only)."""
+        return _frozen([j.lower for j in self.joints])
 
-    @property
+    @functools.cached_property
     def upper(self) -> np.ndarray:
-        """Return the upper joint limits (dof,), rad or m."""
-        return np.array([j.upper for j in self.joints])
+        """Return the upper joint limits (dof,), rad or m (read-only)."""
+        return _frozen([j.upper for j in self.joints])
+
+    @functools.cached_property
+    def limits(self) -> tuple[tuple[float, float], ...]:
+        """Return (lower, upper) of each joint as Python floats (the one-pose paths' form)."""
+        return tuple((j.lower, j.upper) for j in self.joints)
+
+    @functools.cached_property
+    def velocity(self) -> np.ndarray:
+        """Return the velocity limits (dof,), rad/s or m/s (read-only)."""
+        return _frozen([j.velocity for j in self.joints])
+
+    def joint_index(self, name: str) -> int:
+        """
+        Return the index of joint ``name`` in the chain.
+
+        Raises
+        ------
+        ValueError
+            No such joint.
+
+        """
+        try:
+            return self.joint_names.index(name)
+        except ValueError:
+            raise ValueError(f'{self.name} has no joint {name!r}; its joints are '
+                             f'{list(self.joint_names)}') from None
 
     def kinematics_text(self) -> str:
         """

@@ -13,6 +13,9 @@ other than the one nearest the joint axis, the lower-indexed first (a z axis til
 y; a y axis about x then z; an x axis about y then z), applied at the joint's origin before its
 motion: the tilt moves the axis and everything after it, as a bent bracket does. This is the
 OM-X's ``ArmGeometry.axis_tilts`` exactly (``chain_errors_of_geometry``).
+
+``errors``: None (every function's default) moves the arm with its own errors
+(:attr:`Arm.errors <ik_net_ros.arm.Arm>`, a calibration's); pass errors to move it with others.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 import functools
 import math
 
-from ik_net_ros.arm import Arm
+from ik_net_ros.arm import Arm, ChainErrors
 from ik_net_ros.arm.model import rpy_matrix
 from ik_net_ros.errors import InvalidJointsError
 from ik_net_ros.kinematics.rigid import matrix_to_quat
@@ -30,61 +33,6 @@ import numpy as np
 
 __all__ = ['ChainErrors', 'chain_forward', 'chain_frames', 'chain_jacobian', 'compiled_chain',
            'tilt_axes', 'joint_rows']
-
-
-@dataclass(frozen=True)
-class ChainErrors:
-    """
-    A real arm's deviations from its description, one block per joint (hashable: tuples).
-
-    Attributes
-    ----------
-    offsets
-        (dof,) added to each commanded joint value to give the link's (rad; m if prismatic).
-    origin_deltas
-        (dof, 3) m added to each joint origin's xyz, in its parent's frame.
-    tilts
-        (dof, 2) rad: the joint axis's tilt (see the module's docstring).
-    tool_delta
-        (3,) m added to the tool origin's xyz, in the last joint's frame.
-
-    """
-
-    offsets: tuple[float, ...]
-    origin_deltas: tuple[tuple[float, float, float], ...]
-    tilts: tuple[tuple[float, float], ...]
-    tool_delta: tuple[float, float, float] = (0.0, 0.0, 0.0)
-
-    def __post_init__(self):
-        dof = len(self.offsets)
-        for name, shape in (('offsets', (dof,)), ('origin_deltas', (dof, 3)),
-                            ('tilts', (dof, 2)), ('tool_delta', (3,))):
-            arr = np.asarray(getattr(self, name), dtype=float)
-            if arr.shape != shape or not np.all(np.isfinite(arr)):
-                raise ValueError(f'ChainErrors.{name} must be finite numbers of shape {shape}, '
-                                 f'got shape {arr.shape}')
-            object.__setattr__(self, name, tuple(map(tuple, arr.tolist())) if arr.ndim == 2
-                               else tuple(arr.tolist()))
-
-    @classmethod
-    def zeros(cls, dof: int) -> ChainErrors:
-        """Return no errors for an arm of ``dof`` joints."""
-        return cls((0.0,) * dof, ((0.0,) * 3,) * dof, ((0.0,) * 2,) * dof)
-
-    def as_vector(self) -> np.ndarray:
-        """Return the errors as one vector (6 dof + 3,): per joint offset, delta xyz, tilts."""
-        per_joint = np.column_stack([self.offsets, self.origin_deltas, self.tilts])
-        return np.concatenate([per_joint.ravel(), self.tool_delta])
-
-    @classmethod
-    def from_vector(cls, vector) -> ChainErrors:
-        """Return the errors of :meth:`as_vector`'s layout."""
-        vector = np.asarray(vector, dtype=float)
-        dof, rest = divmod(len(vector) - 3, 6)
-        if rest or dof < 1:
-            raise ValueError(f'a ChainErrors vector has 6 dof + 3 values, got {len(vector)}')
-        blocks = vector[:-3].reshape(dof, 6)
-        return cls(blocks[:, 0], blocks[:, 1:4], blocks[:, 4:6], vector[-3:])
 
 
 def _axis_rotation(axis, angle: float) -> np.ndarray:
@@ -127,7 +75,7 @@ class _Joint:
 @functools.lru_cache(maxsize=64)
 def compiled_chain(arm: Arm, errors: ChainErrors | None = None):
     """Return the chain's constants: per joint :class:`_Joint`, the tool (rotation, xyz)."""
-    errors = errors or ChainErrors.zeros(arm.dof)
+    errors = arm.errors if errors is None else errors
     if len(errors.offsets) != arm.dof:
         raise ValueError(f'ChainErrors of {len(errors.offsets)} joints for an arm of {arm.dof}')
     joints = []
