@@ -1,0 +1,262 @@
+"""
+The exact inverse kinematics of a Universal-Robots-layout arm (the OMY): all eight branches.
+
+For an arm of :mod:`~ik_net_ros.kinematics.ur_layout` (read off the Arm, errors' offsets and
+origin deltas included), vectorised over N poses. Each pose has up to eight solutions, indexed
+``4 * shoulder + 2 * elbow + wrist`` (each bit 0 or 1):
+
+- **shoulder**: 0 where the wrist centre is in front of joint1's axis (positive x in joint1's
+  link frame, the layout's x), 1 behind it (the arm reaching over its base);
+- **elbow**: 0 where sin(link angle 3 + the elbow's fixed angle) >= 0 (the angle between the
+  upper arm and the forearm in the pitch plane), 1 where it is negative;
+- **wrist**: 0 where sin(link angle 5 + beta) >= 0 (joint6's axis on one side of the pitch
+  plane), 1 where negative.
+
+:func:`branch_of` gives these bits of a joint vector, so a branch is a region of joint space.
+
+Steps (every one a closed formula, no iteration): the wrist centre (where joint6's axis meets
+joint5's) from the target; joint1 from its fixed offset along the pitch axis; joint5 from the
+pitch-axis component of joint6's axis; joint6 from the pitch axis seen in the tool frame;
+the pitch sum q2 + q3 + q4 from the orientation left; q2 and q3 from the planar two-link
+problem of the wrist centre; q4 from the sum. Angles from atan2 of both components (never an
+acos or asin of a number near +-1), so a pose near a singular set is solved to rounding.
+
+**Singular sets** (the ``singular`` bits, set within NEAR_SINGULAR of the set):
+
+- WRIST (joint6's axis parallel to the pitch axes: link angle 5 + beta = 0 or pi): joints 4 and
+  6 turn about parallel axes; only their sum is fixed. Where |sin| < FREE joint6 keeps its
+  ``free`` value (the seed's; the home pose's without one) and joint4 takes the rest.
+- ELBOW (upper arm and forearm in one line, straight or folded): the two elbow branches
+  coincide. Should the wrist centre sit on joint2's axis (possible only with upper arm and
+  forearm of equal length), joint2 is free and keeps its ``free`` value.
+- SHOULDER (the wrist centre on the boundary cylinder about joint1's axis whose radius is the
+  centre's offset along the pitch axis: on joint1's axis when that offset is zero): the two
+  shoulder branches coincide. Should the offset be zero and the centre on the axis, joint1 is
+  free and keeps its ``free`` value.
+
+No NaN and no inf for any finite pose: an unreachable branch (``reachable`` False: the centre
+inside the cylinder, or farther from joint2's axis than the arm's two links reach) returns the
+nearest clipped angles, finite and meaningless. Joint values are wrapped into [-pi, pi]; the
+limits (J3 +-150 deg on the OMY) and turns beyond a full turn are the branch rules' business
+(:mod:`ik_net_ros.kinematics.ur_branches`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+import math
+
+from ik_net_ros.arm import Arm
+from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.kinematics.rotations import quat_to_matrix
+from ik_net_ros.kinematics.ur_layout import NotURLayoutError, ur_layout, URLayout
+from ik_net_ros.kinematics.chain import joint_rows
+from ik_net_ros.kinematics.validation import as_pose_array
+import numpy as np
+
+__all__ = ['URSolutions', 'ur_inverse', 'branch_of', 'BRANCHES', 'WRIST', 'ELBOW', 'SHOULDER',
+           'NEAR_SINGULAR', 'FREE', 'REACH_TOLERANCE', 'NotURLayoutError']
+
+BRANCHES = 8
+WRIST, ELBOW, SHOULDER = 1, 2, 4  # bits of URSolutions.singular
+NEAR_SINGULAR = 1e-6  # |sin| (rad) or m from a singular set flagged
+FREE = 1e-12  # |sin| (or m) under which the free joint keeps its ``free`` value
+REACH_TOLERANCE = 1e-9  # m a target may lie past the reach (rounding) and count as reachable
+
+# bit 0 of each choice -> sign +1, bit 1 -> -1, over the branch index 4 s + 2 e + w
+_SHOULDER_SIGN = np.array([1.0 - 2.0 * ((b >> 2) & 1) for b in range(BRANCHES)])
+_ELBOW_SIGN = np.array([1.0 - 2.0 * ((b >> 1) & 1) for b in range(BRANCHES)])
+_WRIST_SIGN = np.array([1.0 - 2.0 * (b & 1) for b in range(BRANCHES)])
+
+
+@dataclass
+class URSolutions:
+    """
+    The eight solutions of N poses.
+
+    Attributes
+    ----------
+    joints
+        (N, 8, 6) joint values (rad, in [-pi, pi]), branch ``4 shoulder + 2 elbow + wrist``.
+    reachable
+        (N, 8) whether the branch reaches the pose (its joints are then exact).
+    singular
+        (N, 8) uint8: WRIST | ELBOW | SHOULDER bits of the singular sets the branch is within
+        NEAR_SINGULAR of.
+
+    """
+
+    joints: np.ndarray
+    reachable: np.ndarray
+    singular: np.ndarray
+
+
+def _rotate(axis: np.ndarray, c: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Return v (..., 3) turned about a constant unit ``axis`` by the angle of (c, s) (...)."""
+    c, s = c[..., None], s[..., None]
+    v = np.broadcast_to(v, np.broadcast_shapes(c.shape[:-1] + (3,), np.shape(v)))
+    return v * c + np.cross(axis, v) * s + axis * (v @ axis)[..., None] * (1.0 - c)
+
+
+def _yaw(c: np.ndarray, s: np.ndarray, v: np.ndarray, inverse: bool = False) -> np.ndarray:
+    """Return v (..., 3) turned about z by the angle of (c, s) (or back by it)."""
+    s = -s if inverse else s
+    x, y = c * v[..., 0] - s * v[..., 1], s * v[..., 0] + c * v[..., 1]
+    return np.stack([x, y, np.broadcast_to(v[..., 2], x.shape)], -1)
+
+
+def _pitch(c: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Return the x, z of v (3,) turned about y by the angle of (c, s) (...): (..., 2)."""
+    return np.stack([c * v[0] + s * v[2], c * v[2] - s * v[0]], -1)
+
+
+def _wrap(angle: np.ndarray) -> np.ndarray:
+    """Return angles (rad) in [-pi, pi] (exact for angles already inside)."""
+    return np.where(np.abs(angle) <= math.pi, angle,
+                    np.remainder(angle + math.pi, 2 * math.pi) - math.pi)
+
+
+def _free_links(arm: Arm, lay: URLayout, free, n: int) -> np.ndarray:
+    """Return (N, 6) link angles the free joints keep: ``free`` (or home) plus offsets."""
+    if free is None:
+        values = np.broadcast_to(np.asarray(arm.home, dtype=float), (n, 6))
+    else:
+        values, _ = joint_rows(arm, free, 'free')
+        if len(values) not in (1, n):
+            raise ValueError(f'free: expected (6,) or ({n}, 6) joint values, got '
+                             f'{np.shape(free)}')
+        values = np.broadcast_to(values, (n, 6))
+    return values + lay.offsets
+
+
+def ur_inverse(arm, poses, free=None) -> URSolutions:
+    """
+    Return the eight solutions of tool ``poses`` (N, 7) or (7,) [x y z qx qy qz qw].
+
+    Poses in the arm's base frame (m), quaternions normalised. ``free``: joint values (6,) or
+    (N, 6) the free joints of a singular pose keep (the seed; None: ``arm.home``). The arm is
+    solved with its errors' offsets and origin deltas (not tilts: see the raise).
+
+    Raises
+    ------
+    NotURLayoutError
+        ``arm`` is not of the UR layout, or its axes lean (solve ``arm.upright()`` then).
+    InvalidPoseError
+        Not finite real (N, 7) poses; a zero quaternion.
+
+    """
+    arm = as_arm(arm)
+    lay = ur_layout(arm)
+    pose, single = as_pose_array(poses)
+    n = len(pose)
+    free = _free_links(arm, lay, free, n)
+    target = quat_to_matrix(pose[:, 3:])  # (N, 3, 3)
+    rot = np.einsum('ji,njk->nik', lay.rotation, target)  # the target in the layout frame
+    pos = (pose[:, :3] - lay.origin) @ lay.rotation
+    centre = pos + np.einsum('nij,j->ni', rot, lay.centre_in_tool)
+    axis6 = np.einsum('nij,j->ni', rot, lay.axis6_in_tool)
+    joints = np.empty((n, BRANCHES, 6))
+    reachable = np.ones((n, BRANCHES), bool)
+    singular = np.zeros((n, BRANCHES), np.uint8)
+
+    # joint1: the centre's y in joint1's link frame is the layout's fixed offset
+    d = lay.offset
+    r2 = centre[:, 0] ** 2 + centre[:, 1] ** 2
+    r = np.sqrt(r2)
+    reachable &= (r >= abs(d) - REACH_TOLERANCE)[:, None]
+    rho = np.sqrt(np.maximum(r2 - d * d, 0.0))[:, None] * _SHOULDER_SIGN  # centre's x, (N, 8)
+    phi = np.arctan2(centre[:, 1], centre[:, 0])[:, None]
+    q1 = np.where((r < FREE)[:, None], free[:, :1], phi - np.arctan2(d, rho))
+    singular |= np.where(np.abs(rho) < NEAR_SINGULAR, SHOULDER, 0).astype(np.uint8)
+    c1, s1 = np.cos(q1), np.sin(q1)
+    joints[..., 0] = q1
+
+    # joint5: joint6's axis, in joint1's link frame, has y = cos(q5 + beta)
+    v = _yaw(c1, s1, axis6[:, None, :], inverse=True)
+    s5 = np.hypot(v[..., 0], v[..., 2]) * _WRIST_SIGN
+    q5 = np.arctan2(s5, v[..., 1]) - lay.beta
+    wrist_free = np.abs(s5) < FREE
+    singular |= np.where(np.abs(s5) < NEAR_SINGULAR, WRIST, 0).astype(np.uint8)
+    c5, sn5 = np.cos(q5), np.sin(q5)
+    joints[..., 4] = q5
+
+    # joint6 turns the pitch axis seen from the tool (m) into the one seen from link5 (u)
+    y1 = np.stack([-s1, c1, np.zeros_like(c1)], -1)  # the pitch axis in the layout frame
+    m = np.einsum('ij,nkj,nbk->nbi', lay.tool_rotation, rot, y1)
+    u = _rotate(lay.axis5, c5, -sn5, np.array([0.0, 1.0, 0.0]))
+    a6 = lay.axis6
+    q6 = np.arctan2(np.cross(m, u) @ a6, np.sum(m * u, -1) - (m @ a6) * (u @ a6))
+    q6 = np.where(wrist_free, free[:, 5:6], q6)
+    joints[..., 5] = q6
+
+    # the pitch sum: the rest of the orientation, M = R1^T R Rt^T R6^T R5^T, turns about y
+    # M^T e_z = (-sin theta, 0, cos theta), M^T = R5 R6 Rt R^T R1 (R1 keeps e_z)
+    g = (rot[:, 2, :] @ lay.tool_rotation.T)[:, None, :]
+    g = _rotate(a6, np.cos(q6), np.sin(q6), g)
+    g = _rotate(lay.axis5, c5, sn5, g)
+    theta = np.arctan2(-g[..., 0], g[..., 2])
+
+    # joints 2, 3: the planar two-link problem of the centre (complex z + i x: a turn about y
+    # by phi multiplies by exp(i phi))
+    centre1 = _yaw(c1, s1, centre[:, None, :], inverse=True)
+    hand = _pitch(np.cos(theta), np.sin(theta), lay.hand)
+    wx = centre1[..., 0] - lay.shoulder[0] - hand[..., 0]
+    wz = centre1[..., 2] - lay.shoulder[2] - hand[..., 1]
+    target2 = wz + 1j * wx
+    upper = complex(lay.upper_arm[2], lay.upper_arm[0])
+    fore = complex(lay.forearm[2], lay.forearm[0])
+    l2, l3 = abs(upper), abs(fore)
+    reach = np.abs(target2)
+    reachable &= (reach <= l2 + l3 + REACH_TOLERANCE) & (reach >= abs(l2 - l3) - REACH_TOLERANCE)
+    # cos(gamma) = (|w|^2 - l2^2 - l3^2) / (2 l2 l3); 1 -+ cos as products: no cancellation
+    one_minus = (l2 + l3 - reach) * (l2 + l3 + reach)
+    one_plus = (reach - abs(l2 - l3)) * (reach + abs(l2 - l3))
+    sin_gamma = np.sqrt(np.maximum(one_minus, 0.0) * np.maximum(one_plus, 0.0)) * _ELBOW_SIGN
+    gamma = np.arctan2(sin_gamma, reach ** 2 - l2 * l2 - l3 * l3)
+    singular |= np.where(np.abs(sin_gamma) < NEAR_SINGULAR * 2 * l2 * l3, ELBOW,
+                         0).astype(np.uint8)
+    phi3 = gamma - np.angle(fore) + np.angle(upper)
+    reached = upper + np.exp(1j * phi3) * fore
+    phi2 = np.where(reach < FREE, free[:, 1:2] * lay.signs[1],
+                    np.angle(target2) - np.angle(reached))
+    joints[..., 1] = phi2 * lay.signs[1]
+    joints[..., 2] = phi3 * lay.signs[2]
+    joints[..., 3] = (theta - phi2 - phi3) * lay.signs[3]
+    joints = _wrap(joints - lay.offsets)
+    out = URSolutions(joints, reachable, singular)
+    if single:
+        out = URSolutions(joints[0], reachable[0], singular[0])
+    return out
+
+
+def branch_of(arm, joints) -> np.ndarray:
+    """
+    Return the branch index (N,) (or a scalar of one row) of joint values (N, 6) or (6,).
+
+    ``4 shoulder + 2 elbow + wrist`` as in :func:`ur_inverse` (a sign exactly zero counts as
+    bit 0).
+
+    Raises
+    ------
+    NotURLayoutError
+        ``arm`` is not of the UR layout.
+    InvalidJointsError
+        Not finite real (N, 6) joints.
+
+    """
+    arm = as_arm(arm)
+    lay = ur_layout(arm)
+    q, single = joint_rows(arm, joints)
+    link = q + lay.offsets
+    phi2, phi3 = link[:, 1] * lay.signs[1], link[:, 2] * lay.signs[2]
+    theta = phi2 + phi3 + link[:, 3] * lay.signs[3]
+    upper = complex(lay.upper_arm[2], lay.upper_arm[0])
+    fore = complex(lay.forearm[2], lay.forearm[0])
+    hand = _pitch(np.cos(theta), np.sin(theta), lay.hand)
+    centre_x = (lay.shoulder[0] + (np.exp(1j * phi2) * (upper + np.exp(1j * phi3) * fore)).imag
+                + hand[:, 0])
+    shoulder = centre_x < 0
+    elbow = np.sin(phi3 + np.angle(fore) - np.angle(upper)) < 0
+    wrist = np.sin(link[:, 4] + lay.beta) < 0
+    out = 4 * shoulder + 2 * elbow + wrist.astype(int)
+    return out[0] if single else out
