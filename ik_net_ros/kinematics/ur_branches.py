@@ -38,6 +38,8 @@ import numpy as np
 __all__ = ['URChoice', 'representatives', 'nearest_solution', 'family_solution', 'home_branch']
 
 TURN = 2 * math.pi
+# rad a solution may lie past a limit by rounding (a pose drawn at the limit) and be clamped in
+LIMIT_ROUNDING = 1e-12
 
 
 @dataclass
@@ -71,18 +73,19 @@ def representatives(arm: Arm, joints, reference) -> tuple[np.ndarray, np.ndarray
 
     ``joints`` (..., dof) and ``reference`` broadcastable to it, rad. Returns (values (..., dof),
     found (...,)): where a joint has no representative inside the limits its value is clamped
-    (and ``found`` is False). Prismatic joints are taken as they are.
+    (and ``found`` is False); one past a limit by LIMIT_ROUNDING or less is clamped and found. Prismatic joints are taken as they are.
     """
     arm = as_arm(arm)
     q = np.asarray(joints, dtype=float)
     reference = np.asarray(reference, dtype=float)
     revolute = np.array([j.type == 'revolute' for j in arm.joints])
-    lowest = np.ceil((arm.lower - q) / TURN)  # the fewest turns up that reach the lower limit
-    highest = np.floor((arm.upper - q) / TURN)
+    tol = LIMIT_ROUNDING
+    lowest = np.ceil((arm.lower - tol - q) / TURN)  # the fewest turns up to the lower limit
+    highest = np.floor((arm.upper + tol - q) / TURN)
     k = np.clip(np.round((reference - q) / TURN), lowest, highest)  # distance is convex in k
     k = np.where(revolute, k, 0.0)
     out = q + k * TURN
-    found = within_limits(arm, out)
+    found = within_limits(arm, out, tol)
     return np.clip(out, arm.lower, arm.upper), found
 
 

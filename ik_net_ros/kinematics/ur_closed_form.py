@@ -23,9 +23,11 @@ acos or asin of a number near +-1), so a pose near a singular set is solved to r
 
 **Singular sets** (the ``singular`` bits, set within NEAR_SINGULAR of the set):
 
-- WRIST (joint6's axis parallel to the pitch axes: link angle 5 + beta = 0 or pi): joints 4 and
-  6 turn about parallel axes; only their sum is fixed. Where |sin| < FREE joint6 keeps its
-  ``free`` value (the seed's; the home pose's without one) and joint4 takes the rest.
+- WRIST (joint6's axis parallel to the pitch axes: link angle 5 + beta = 0 or pi): joints 2,
+  3, 4 and 6 turn about parallel axes, a one-parameter self-motion (the orientation fixes only
+  a combination of the pitch sum q2 + q3 + q4 and q6; the wrist centre's reach bounds the
+  pitch sum). Where |sin| < FREE the pitch sum keeps its ``free`` value (the seed's; the home
+  pose's without one), moved to the nearest value the links reach, and joint6 takes the rest.
 - ELBOW (upper arm and forearm in one line, straight or folded): the two elbow branches
   coincide. Should the wrist centre sit on joint2's axis (possible only with upper arm and
   forearm of equal length), joint2 is free and keeps its ``free`` value.
@@ -129,6 +131,44 @@ def _free_links(arm: Arm, lay: URLayout, free, n: int) -> np.ndarray:
     return values + lay.offsets
 
 
+def _wrist_set(lay, rot, centre1, c1, s1, c5, sn5, free, mask):
+    """
+    Return the pitch sum and joint6 (M,) of the branches ``mask`` (N, 8) on the wrist set.
+
+    There joints 4 and 6 turn about parallel axes: the orientation fixes only a combination,
+    and the position ties the pitch sum theta to the wrist centre's reach, a one-parameter
+    self-motion. Theta keeps the ``free`` joints' value (their q2 + q3 + q4), moved to the
+    nearest value that keeps the wrist centre within the two links' reach; joint6 takes the rest
+    of the orientation.
+    """
+    rows = np.nonzero(mask)[0]
+    link = free[rows]
+    theta = link[:, 1:4] @ lay.signs[1:4]
+    centre = centre1[mask]
+    ws = (centre[:, 2] - lay.shoulder[2]) + 1j * (centre[:, 0] - lay.shoulder[0])
+    hand = complex(lay.hand[2], lay.hand[0])
+    l2, l3 = (abs(complex(v[2], v[0])) for v in (lay.upper_arm, lay.forearm))
+    # |w - exp(i theta) hand|^2 = a - b cos(theta - theta0): inside the reach for a band of cos
+    a = np.abs(ws) ** 2 + abs(hand) ** 2
+    b = 2 * np.abs(ws) * abs(hand)
+    theta0 = np.angle(ws) - np.angle(hand)
+    safe_b = np.where(b > 0, b, 1.0)
+    lo = np.arccos(np.clip((a - (l2 - l3) ** 2) / safe_b, -1.0, 1.0))
+    hi = np.arccos(np.clip((a - (l2 + l3) ** 2) / safe_b, -1.0, 1.0))
+    delta = _wrap(theta - theta0)
+    sign = np.where(delta < 0, -1.0, 1.0)
+    theta = np.where(b > 0, theta0 + sign * np.clip(np.abs(delta), lo, np.maximum(lo, hi)),
+                     theta)
+    # joint6: R6 a5 = R5^T Ry(-theta) R1^T R Rt^T a5 (a5 is across a6)
+    v = rot[rows] @ (lay.tool_rotation.T @ lay.axis5)
+    v = _yaw(c1[mask], s1[mask], v, inverse=True)
+    ct, st = np.cos(theta), np.sin(theta)
+    v = np.stack([ct * v[:, 0] - st * v[:, 2], v[:, 1], st * v[:, 0] + ct * v[:, 2]], -1)
+    v = _rotate(lay.axis5, c5[mask], -sn5[mask], v)
+    q6 = np.arctan2(np.cross(lay.axis5, v) @ lay.axis6, v @ lay.axis5)
+    return theta, q6
+
+
 def ur_inverse(arm, poses, free=None) -> URSolutions:
     """
     Return the eight solutions of tool ``poses`` (N, 7) or (7,) [x y z qx qy qz qw].
@@ -185,8 +225,15 @@ def ur_inverse(arm, poses, free=None) -> URSolutions:
     m = np.einsum('ij,nkj,nbk->nbi', lay.tool_rotation, rot, y1)
     u = _rotate(lay.axis5, c5, -sn5, np.array([0.0, 1.0, 0.0]))
     a6 = lay.axis6
-    q6 = np.arctan2(np.cross(m, u) @ a6, np.sum(m * u, -1) - (m @ a6) * (u @ a6))
-    q6 = np.where(wrist_free, free[:, 5:6], q6)
+    # both projected onto the plane across a6 first: near the wrist set they are short, and
+    # m.u - (m.a6)(u.a6) would be the difference of two numbers near 1
+    m = m - (m @ a6)[..., None] * a6
+    u = u - (u @ a6)[..., None] * a6
+    q6 = np.arctan2(np.cross(m, u) @ a6, np.sum(m * u, -1))
+    centre1 = _yaw(c1, s1, centre[:, None, :], inverse=True)  # in joint1's link frame
+    if wrist_free.any():
+        theta_w, q6_w = _wrist_set(lay, rot, centre1, c1, s1, c5, sn5, free, wrist_free)
+        q6[wrist_free] = q6_w
     joints[..., 5] = q6
 
     # the pitch sum: the rest of the orientation, M = R1^T R Rt^T R6^T R5^T, turns about y
@@ -195,10 +242,11 @@ def ur_inverse(arm, poses, free=None) -> URSolutions:
     g = _rotate(a6, np.cos(q6), np.sin(q6), g)
     g = _rotate(lay.axis5, c5, sn5, g)
     theta = np.arctan2(-g[..., 0], g[..., 2])
+    if wrist_free.any():
+        theta[wrist_free] = theta_w
 
     # joints 2, 3: the planar two-link problem of the centre (complex z + i x: a turn about y
     # by phi multiplies by exp(i phi))
-    centre1 = _yaw(c1, s1, centre[:, None, :], inverse=True)
     hand = _pitch(np.cos(theta), np.sin(theta), lay.hand)
     wx = centre1[..., 0] - lay.shoulder[0] - hand[..., 0]
     wz = centre1[..., 2] - lay.shoulder[2] - hand[..., 1]
