@@ -28,6 +28,9 @@ acos or asin of a number near +-1), so a pose near a singular set is solved to r
   a combination of the pitch sum q2 + q3 + q4 and q6; the wrist centre's reach bounds the
   pitch sum). Where |sin| < FREE the pitch sum keeps its ``free`` value (the seed's; the home
   pose's without one), moved to the nearest value the links reach, and joint6 takes the rest.
+  Near the set (|sin| < NEAR_SINGULAR) joint6 is fixed by the orientation only to rounding /
+  |sin|; the pitch sum is moved into reach the same way where that costs at most
+  ORIENTATION_SLACK rad, so a reachable pose is not lost to that rounding.
 - ELBOW (upper arm and forearm in one line, straight or folded): the two elbow branches
   coincide. Should the wrist centre sit on joint2's axis (possible only with upper arm and
   forearm of equal length), joint2 is free and keeps its ``free`` value.
@@ -57,13 +60,14 @@ from ik_net_ros.kinematics.validation import as_pose_array
 import numpy as np
 
 __all__ = ['URSolutions', 'ur_inverse', 'branch_of', 'BRANCHES', 'WRIST', 'ELBOW', 'SHOULDER',
-           'NEAR_SINGULAR', 'FREE', 'REACH_TOLERANCE', 'NotURLayoutError']
+           'NEAR_SINGULAR', 'FREE', 'REACH_TOLERANCE', 'ORIENTATION_SLACK', 'NotURLayoutError']
 
 BRANCHES = 8
 WRIST, ELBOW, SHOULDER = 1, 2, 4  # bits of URSolutions.singular
-NEAR_SINGULAR = 1e-6  # |sin| (rad) or m from a singular set flagged
+NEAR_SINGULAR = 1e-5  # |sin| (rad) or m from a singular set flagged
 FREE = 1e-12  # |sin| (or m) under which the free joint keeps its ``free`` value
 REACH_TOLERANCE = 1e-9  # m a target may lie past the reach (rounding) and count as reachable
+ORIENTATION_SLACK = 1e-12  # rad of orientation a near-wrist branch may give for its reach
 
 # bit 0 of each choice -> sign +1, bit 1 -> -1, over the branch index 4 s + 2 e + w
 _SHOULDER_SIGN = np.array([1.0 - 2.0 * ((b >> 2) & 1) for b in range(BRANCHES)])
@@ -131,24 +135,17 @@ def _free_links(arm: Arm, lay: URLayout, free, n: int) -> np.ndarray:
     return values + lay.offsets
 
 
-def _wrist_set(lay, rot, centre1, c1, s1, c5, sn5, free, mask):
+def _into_reach(lay: URLayout, centre1: np.ndarray, theta: np.ndarray) -> np.ndarray:
     """
-    Return the pitch sum and joint6 (M,) of the branches ``mask`` (N, 8) on the wrist set.
+    Return pitch sums theta (M,) moved to the nearest at which the two links reach the centre.
 
-    There joints 4 and 6 turn about parallel axes: the orientation fixes only a combination,
-    and the position ties the pitch sum theta to the wrist centre's reach, a one-parameter
-    self-motion. Theta keeps the ``free`` joints' value (their q2 + q3 + q4), moved to the
-    nearest value that keeps the wrist centre within the two links' reach; joint6 takes the rest
-    of the orientation.
+    ``centre1`` (M, 3): the wrist centre in joint1's link frame. The centre of joint4's axis
+    is the centre less the hand turned by theta: inside the links' reach for a band of theta.
     """
-    rows = np.nonzero(mask)[0]
-    link = free[rows]
-    theta = link[:, 1:4] @ lay.signs[1:4]
-    centre = centre1[mask]
-    ws = (centre[:, 2] - lay.shoulder[2]) + 1j * (centre[:, 0] - lay.shoulder[0])
+    ws = (centre1[:, 2] - lay.shoulder[2]) + 1j * (centre1[:, 0] - lay.shoulder[0])
     hand = complex(lay.hand[2], lay.hand[0])
     l2, l3 = (abs(complex(v[2], v[0])) for v in (lay.upper_arm, lay.forearm))
-    # |w - exp(i theta) hand|^2 = a - b cos(theta - theta0): inside the reach for a band of cos
+    # |w - exp(i theta) hand|^2 = a - b cos(theta - theta0)
     a = np.abs(ws) ** 2 + abs(hand) ** 2
     b = 2 * np.abs(ws) * abs(hand)
     theta0 = np.angle(ws) - np.angle(hand)
@@ -157,16 +154,47 @@ def _wrist_set(lay, rot, centre1, c1, s1, c5, sn5, free, mask):
     hi = np.arccos(np.clip((a - (l2 + l3) ** 2) / safe_b, -1.0, 1.0))
     delta = _wrap(theta - theta0)
     sign = np.where(delta < 0, -1.0, 1.0)
-    theta = np.where(b > 0, theta0 + sign * np.clip(np.abs(delta), lo, np.maximum(lo, hi)),
-                     theta)
-    # joint6: R6 a5 = R5^T Ry(-theta) R1^T R Rt^T a5 (a5 is across a6)
-    v = rot[rows] @ (lay.tool_rotation.T @ lay.axis5)
-    v = _yaw(c1[mask], s1[mask], v, inverse=True)
+    return np.where(b > 0, theta0 + sign * np.clip(np.abs(delta), lo, np.maximum(lo, hi)),
+                    theta)
+
+
+def _joint6_of(lay: URLayout, rot, c1, s1, c5, sn5, theta) -> np.ndarray:
+    """
+    Return joint6 (M,) that completes the orientation ``rot`` (M, 3, 3) given q1, q5, theta.
+
+    R6 a5 = R5^T Ry(-theta) R1^T R Rt^T a5 (a5 is across a6): exact on the wrist set too,
+    where joint6 and the pitch sum are not separately fixed by the orientation.
+    """
+    v = rot @ (lay.tool_rotation.T @ lay.axis5)
+    v = _yaw(c1, s1, v, inverse=True)
     ct, st = np.cos(theta), np.sin(theta)
     v = np.stack([ct * v[:, 0] - st * v[:, 2], v[:, 1], st * v[:, 0] + ct * v[:, 2]], -1)
-    v = _rotate(lay.axis5, c5[mask], -sn5[mask], v)
-    q6 = np.arctan2(np.cross(lay.axis5, v) @ lay.axis6, v @ lay.axis5)
-    return theta, q6
+    v = _rotate(lay.axis5, c5, -sn5, v)
+    return np.arctan2(np.cross(lay.axis5, v) @ lay.axis6, v @ lay.axis5)
+
+
+def _near_wrist(lay, rot, centre1, c1, s1, c5, sn5, s5, free, theta, q6):
+    """
+    Settle the pitch sum and joint6 (N, 8, in place) of branches near the wrist set.
+
+    There joints 2, 3, 4 and 6 turn about (nearly) parallel axes: a one-parameter self-motion
+    (exactly on the set) or one whose joint6 the orientation fixes only to rounding / |s5|.
+    On the set (|s5| < FREE) theta keeps the ``free`` joints' q2 + q3 + q4; near it theta is
+    the orientation's. Either is moved to the nearest value that keeps the wrist centre within
+    the links' reach (near the set only if that costs at most ORIENTATION_SLACK rad of
+    orientation, |s5| times the move), and joint6 takes the rest of the orientation.
+    """
+    near = np.abs(s5) < NEAR_SINGULAR
+    if not near.any():
+        return
+    rows = np.nonzero(near)[0]
+    on_set = np.abs(s5[near]) < FREE
+    want = np.where(on_set, free[rows, 1:4] @ lay.signs[1:4], theta[near])
+    moved = _into_reach(lay, centre1[near], want)
+    take = on_set | (np.abs(s5[near] * _wrap(moved - want)) <= ORIENTATION_SLACK)
+    new_q6 = _joint6_of(lay, rot[rows], c1[near], s1[near], c5[near], sn5[near], moved)
+    theta[near] = np.where(take, moved, theta[near])
+    q6[near] = np.where(take, new_q6, q6[near])
 
 
 def ur_inverse(arm, poses, free=None) -> URSolutions:
@@ -215,7 +243,6 @@ def ur_inverse(arm, poses, free=None) -> URSolutions:
     v = _yaw(c1, s1, axis6[:, None, :], inverse=True)
     s5 = np.hypot(v[..., 0], v[..., 2]) * _WRIST_SIGN
     q5 = np.arctan2(s5, v[..., 1]) - lay.beta
-    wrist_free = np.abs(s5) < FREE
     singular |= np.where(np.abs(s5) < NEAR_SINGULAR, WRIST, 0).astype(np.uint8)
     c5, sn5 = np.cos(q5), np.sin(q5)
     joints[..., 4] = q5
@@ -231,10 +258,6 @@ def ur_inverse(arm, poses, free=None) -> URSolutions:
     u = u - (u @ a6)[..., None] * a6
     q6 = np.arctan2(np.cross(m, u) @ a6, np.sum(m * u, -1))
     centre1 = _yaw(c1, s1, centre[:, None, :], inverse=True)  # in joint1's link frame
-    if wrist_free.any():
-        theta_w, q6_w = _wrist_set(lay, rot, centre1, c1, s1, c5, sn5, free, wrist_free)
-        q6[wrist_free] = q6_w
-    joints[..., 5] = q6
 
     # the pitch sum: the rest of the orientation, M = R1^T R Rt^T R6^T R5^T, turns about y
     # M^T e_z = (-sin theta, 0, cos theta), M^T = R5 R6 Rt R^T R1 (R1 keeps e_z)
@@ -242,8 +265,8 @@ def ur_inverse(arm, poses, free=None) -> URSolutions:
     g = _rotate(a6, np.cos(q6), np.sin(q6), g)
     g = _rotate(lay.axis5, c5, sn5, g)
     theta = np.arctan2(-g[..., 0], g[..., 2])
-    if wrist_free.any():
-        theta[wrist_free] = theta_w
+    _near_wrist(lay, rot, centre1, c1, s1, c5, sn5, s5, free, theta, q6)
+    joints[..., 5] = q6
 
     # joints 2, 3: the planar two-link problem of the centre (complex z + i x: a turn about y
     # by phi multiplies by exp(i phi))
