@@ -53,8 +53,8 @@ def _rotation_error(a, b):
     rel = np.einsum('...ji,...jk->...ik', ra, rb)
     skew = np.stack([rel[..., 2, 1] - rel[..., 1, 2], rel[..., 0, 2] - rel[..., 2, 0],
                      rel[..., 1, 0] - rel[..., 0, 1]], -1)
-    return np.arctan2(0.5 * np.linalg.norm(skew, axis=-1), 0.5 * (np.trace(rel, axis1=-2,
-                                                                             axis2=-1) - 1))
+    cos = 0.5 * (np.trace(rel, axis1=-2, axis2=-1) - 1)
+    return np.arctan2(0.5 * np.linalg.norm(skew, axis=-1), cos)
 
 
 def _pose_errors(arm, joints, pose):
@@ -330,7 +330,7 @@ def test_seeded_answer_is_the_nearest(name, unit, seed_unit):
 @SETTINGS
 @given(unit=UNIT, noise=st.lists(st.floats(-1e-3, 1e-3), min_size=6, max_size=6))
 def test_seed_beside_the_answer_returns_it(name, unit, noise):
-    """A seed a hair from the drawn joints gets them back (not another turn, not another branch)."""
+    """A seed a hair from the drawn joints gets them back (not another turn nor branch)."""
     arm = ARMS[name]
     q = _joints(arm, unit)
     pose = chain_forward(arm, q)
@@ -365,8 +365,10 @@ def test_accept_refusal_takes_the_next_nearest():
     q = np.array([0.2, -0.3, 1.1, 0.3, 1.0, 0.4])
     pose = chain_forward(arm, q)
     first = nearest_solution(arm, pose, q)
-    refused = nearest_solution(arm, pose, q, accept=lambda j: np.any(np.abs(j - q) > 1e-6,
-                                                                      axis=1))
+
+    def not_q(joints):
+        return np.any(np.abs(joints - q) > 1e-6, axis=1)
+    refused = nearest_solution(arm, pose, q, accept=not_q)
     assert first.branch == branch_of(arm, q) and refused.found
     assert refused.branch != first.branch or np.abs(refused.joints - q).max() > 1e-6
     none = nearest_solution(arm, pose, q, accept=lambda j: np.zeros(len(j), bool))

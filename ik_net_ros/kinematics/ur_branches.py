@@ -73,7 +73,8 @@ def representatives(arm: Arm, joints, reference) -> tuple[np.ndarray, np.ndarray
 
     ``joints`` (..., dof) and ``reference`` broadcastable to it, rad. Returns (values (..., dof),
     found (...,)): where a joint has no representative inside the limits its value is clamped
-    (and ``found`` is False); one past a limit by LIMIT_ROUNDING or less is clamped and found. Prismatic joints are taken as they are.
+    (and ``found`` is False); one past a limit by LIMIT_ROUNDING or less is clamped and found.
+    Prismatic joints are taken as they are.
     """
     arm = as_arm(arm)
     q = np.asarray(joints, dtype=float)

@@ -53,9 +53,9 @@ import math
 
 from ik_net_ros.arm import Arm
 from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.kinematics.chain import joint_rows
 from ik_net_ros.kinematics.rotations import quat_to_matrix
 from ik_net_ros.kinematics.ur_layout import NotURLayoutError, ur_layout, URLayout
-from ik_net_ros.kinematics.chain import joint_rows
 from ik_net_ros.kinematics.validation import as_pose_array
 import numpy as np
 

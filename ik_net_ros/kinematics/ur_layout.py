@@ -92,22 +92,22 @@ class URLayout:
 
     @property
     def offset(self) -> float:
-        """The wrist centre's y (m): its signed distance from joint1's axis along the pitch axis."""
+        """Return the wrist centre's y (m): its offset from joint1's axis along the pitch axis."""
         return float(self.centre[1])
 
     @property
     def upper_arm(self) -> np.ndarray:
-        """(3,) joint2's axis to joint3's, m (only x and z count: y runs along the axes)."""
+        """Return (3,) joint2's axis to joint3's, m (only x and z count: y runs along the axes)."""
         return self.elbow - self.shoulder
 
     @property
     def forearm(self) -> np.ndarray:
-        """(3,) joint3's axis to joint4's, m."""
+        """Return (3,) joint3's axis to joint4's, m."""
         return self.wrist - self.elbow
 
     @property
     def hand(self) -> np.ndarray:
-        """(3,) joint4's axis to the wrist centre, m."""
+        """Return (3,) joint4's axis to the wrist centre, m."""
         return self.centre - self.wrist
 
     def dh(self) -> dict[str, float]:
