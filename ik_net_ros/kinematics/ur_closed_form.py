@@ -69,10 +69,12 @@ FREE = 1e-12  # |sin| (or m) under which the free joint keeps its ``free`` value
 REACH_TOLERANCE = 1e-9  # m a target may lie past the reach (rounding) and count as reachable
 ORIENTATION_SLACK = 1e-12  # rad of orientation a near-wrist branch may give for its reach
 
-# bit 0 of each choice -> sign +1, bit 1 -> -1, over the branch index 4 s + 2 e + w
-_SHOULDER_SIGN = np.array([1.0 - 2.0 * ((b >> 2) & 1) for b in range(BRANCHES)])
-_ELBOW_SIGN = np.array([1.0 - 2.0 * ((b >> 1) & 1) for b in range(BRANCHES)])
-_WRIST_SIGN = np.array([1.0 - 2.0 * (b & 1) for b in range(BRANCHES)])
+_TURN = 2 * math.pi
+# the eight branches as axes (N, shoulder, elbow, wrist) of 2 each: bit 0 -> +1, bit 1 -> -1;
+# each step is computed over the axes it depends on only (joint1 over the shoulder's, ...)
+_SHOULDER_SIGN = np.array([1.0, -1.0]).reshape(1, 2, 1, 1)
+_ELBOW_SIGN = np.array([1.0, -1.0]).reshape(1, 1, 2, 1)
+_WRIST_SIGN = np.array([1.0, -1.0]).reshape(1, 1, 1, 2)
 
 
 @dataclass
@@ -97,11 +99,17 @@ class URSolutions:
     singular: np.ndarray
 
 
+def _cross(a: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Return a x v for a constant (3,) and v (..., 3) (np.cross is 3x slower here)."""
+    x, y, z = v[..., 0], v[..., 1], v[..., 2]
+    return np.stack([a[1] * z - a[2] * y, a[2] * x - a[0] * z, a[0] * y - a[1] * x], -1)
+
+
 def _rotate(axis: np.ndarray, c: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Return v (..., 3) turned about a constant unit ``axis`` by the angle of (c, s) (...)."""
     c, s = c[..., None], s[..., None]
     v = np.broadcast_to(v, np.broadcast_shapes(c.shape[:-1] + (3,), np.shape(v)))
-    return v * c + np.cross(axis, v) * s + axis * (v @ axis)[..., None] * (1.0 - c)
+    return v * c + _cross(axis, v) * s + axis * (v @ axis)[..., None] * (1.0 - c)
 
 
 def _yaw(c: np.ndarray, s: np.ndarray, v: np.ndarray, inverse: bool = False) -> np.ndarray:
@@ -117,9 +125,8 @@ def _pitch(c: np.ndarray, s: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def _wrap(angle: np.ndarray) -> np.ndarray:
-    """Return angles (rad) in [-pi, pi] (exact for angles already inside)."""
-    return np.where(np.abs(angle) <= math.pi, angle,
-                    np.remainder(angle + math.pi, 2 * math.pi) - math.pi)
+    """Return angles (rad) in [-pi, pi] (exact for angles already inside: minus 0 turns)."""
+    return angle - _TURN * np.round(angle / _TURN)
 
 
 def _free_links(arm: Arm, lay: URLayout, free, n: int) -> np.ndarray:
@@ -175,7 +182,7 @@ def _joint6_of(lay: URLayout, rot, c1, s1, c5, sn5, theta) -> np.ndarray:
 
 def _near_wrist(lay, rot, centre1, c1, s1, c5, sn5, s5, free, theta, q6):
     """
-    Settle the pitch sum and joint6 (N, 8, in place) of branches near the wrist set.
+    Settle the pitch sum and joint6 (N, 2, 1, 2, in place) of branches near the wrist set.
 
     There joints 2, 3, 4 and 6 turn about (nearly) parallel axes: a one-parameter self-motion
     (exactly on the set) or one whose joint6 the orientation fixes only to rounding / |s5|.
@@ -188,11 +195,14 @@ def _near_wrist(lay, rot, centre1, c1, s1, c5, sn5, s5, free, theta, q6):
     if not near.any():
         return
     rows = np.nonzero(near)[0]
+
+    def at(values):
+        return np.broadcast_to(values, near.shape + values.shape[near.ndim:])[near]
     on_set = np.abs(s5[near]) < FREE
     want = np.where(on_set, free[rows, 1:4] @ lay.signs[1:4], theta[near])
-    moved = _into_reach(lay, centre1[near], want)
+    moved = _into_reach(lay, at(centre1), want)
     take = on_set | (np.abs(s5[near] * _wrap(moved - want)) <= ORIENTATION_SLACK)
-    new_q6 = _joint6_of(lay, rot[rows], c1[near], s1[near], c5[near], sn5[near], moved)
+    new_q6 = _joint6_of(lay, rot[rows], at(c1), at(s1), c5[near], sn5[near], moved)
     theta[near] = np.where(take, moved, theta[near])
     q6[near] = np.where(take, new_q6, q6[near])
 
@@ -221,83 +231,80 @@ def ur_inverse(arm, poses, free=None) -> URSolutions:
     target = quat_to_matrix(pose[:, 3:])  # (N, 3, 3)
     rot = np.einsum('ji,njk->nik', lay.rotation, target)  # the target in the layout frame
     pos = (pose[:, :3] - lay.origin) @ lay.rotation
-    centre = pos + np.einsum('nij,j->ni', rot, lay.centre_in_tool)
-    axis6 = np.einsum('nij,j->ni', rot, lay.axis6_in_tool)
-    joints = np.empty((n, BRANCHES, 6))
-    reachable = np.ones((n, BRANCHES), bool)
-    singular = np.zeros((n, BRANCHES), np.uint8)
+    centre = pos + rot @ lay.centre_in_tool
+    axis6 = rot @ lay.axis6_in_tool
+    tool = rot @ lay.tool_rotation.T  # R Rt^T: the orientation left for the joints
 
-    # joint1: the centre's y in joint1's link frame is the layout's fixed offset
+    # joint1 (N, 2, 1, 1): the centre's y in joint1's link frame is the fixed offset d
     d = lay.offset
     r2 = centre[:, 0] ** 2 + centre[:, 1] ** 2
     r = np.sqrt(r2)
-    reachable &= (r >= abs(d) - REACH_TOLERANCE)[:, None]
-    rho = np.sqrt(np.maximum(r2 - d * d, 0.0))[:, None] * _SHOULDER_SIGN  # centre's x, (N, 8)
-    phi = np.arctan2(centre[:, 1], centre[:, 0])[:, None]
-    q1 = np.where((r < FREE)[:, None], free[:, :1], phi - np.arctan2(d, rho))
-    singular |= np.where(np.abs(rho) < NEAR_SINGULAR, SHOULDER, 0).astype(np.uint8)
+    reach1 = (r >= abs(d) - REACH_TOLERANCE).reshape(n, 1, 1, 1)
+    rho = np.sqrt(np.maximum(r2 - d * d, 0.0)).reshape(n, 1, 1, 1) * _SHOULDER_SIGN  # its x
+    phi = np.arctan2(centre[:, 1], centre[:, 0]).reshape(n, 1, 1, 1)
+    q1 = np.where((r < FREE).reshape(n, 1, 1, 1), free[:, 0].reshape(n, 1, 1, 1),
+                  phi - np.arctan2(d, rho))
     c1, s1 = np.cos(q1), np.sin(q1)
-    joints[..., 0] = q1
 
-    # joint5: joint6's axis, in joint1's link frame, has y = cos(q5 + beta)
-    v = _yaw(c1, s1, axis6[:, None, :], inverse=True)
+    # joint5 (N, 2, 1, 2): joint6's axis, in joint1's link frame, has y = cos(q5 + beta)
+    v = _yaw(c1, s1, axis6[:, None, None, None, :], inverse=True)
     s5 = np.hypot(v[..., 0], v[..., 2]) * _WRIST_SIGN
     q5 = np.arctan2(s5, v[..., 1]) - lay.beta
-    singular |= np.where(np.abs(s5) < NEAR_SINGULAR, WRIST, 0).astype(np.uint8)
     c5, sn5 = np.cos(q5), np.sin(q5)
-    joints[..., 4] = q5
 
-    # joint6 turns the pitch axis seen from the tool (m) into the one seen from link5 (u)
-    y1 = np.stack([-s1, c1, np.zeros_like(c1)], -1)  # the pitch axis in the layout frame
-    m = np.einsum('ij,nkj,nbk->nbi', lay.tool_rotation, rot, y1)
+    # joint6 turns the pitch axis seen from the tool (m = Rt R^T R1 y) into link5's (u)
+    rows = tool[:, None, None, None, :, :]
+    m = rows[..., 1, :] * c1[..., None] - rows[..., 0, :] * s1[..., None]
     u = _rotate(lay.axis5, c5, -sn5, np.array([0.0, 1.0, 0.0]))
     a6 = lay.axis6
     # both projected onto the plane across a6 first: near the wrist set they are short, and
     # m.u - (m.a6)(u.a6) would be the difference of two numbers near 1
     m = m - (m @ a6)[..., None] * a6
     u = u - (u @ a6)[..., None] * a6
-    q6 = np.arctan2(np.cross(m, u) @ a6, np.sum(m * u, -1))
-    centre1 = _yaw(c1, s1, centre[:, None, :], inverse=True)  # in joint1's link frame
+    q6 = np.arctan2(-np.sum(m * _cross(a6, u), -1), np.sum(m * u, -1))  # a6.(m x u), m.u
+    centre1 = _yaw(c1, s1, centre[:, None, None, None, :], inverse=True)  # joint1's link frame
 
     # the pitch sum: the rest of the orientation, M = R1^T R Rt^T R6^T R5^T, turns about y
     # M^T e_z = (-sin theta, 0, cos theta), M^T = R5 R6 Rt R^T R1 (R1 keeps e_z)
-    g = (rot[:, 2, :] @ lay.tool_rotation.T)[:, None, :]
-    g = _rotate(a6, np.cos(q6), np.sin(q6), g)
+    g = _rotate(a6, np.cos(q6), np.sin(q6), rows[..., 2, :])
     g = _rotate(lay.axis5, c5, sn5, g)
     theta = np.arctan2(-g[..., 0], g[..., 2])
     _near_wrist(lay, rot, centre1, c1, s1, c5, sn5, s5, free, theta, q6)
-    joints[..., 5] = q6
 
-    # joints 2, 3: the planar two-link problem of the centre (complex z + i x: a turn about y
-    # by phi multiplies by exp(i phi))
+    # joints 2, 3 (N, 2, 2, 2): the planar two-link problem of the centre, in (z, x)
     hand = _pitch(np.cos(theta), np.sin(theta), lay.hand)
     wx = centre1[..., 0] - lay.shoulder[0] - hand[..., 0]
     wz = centre1[..., 2] - lay.shoulder[2] - hand[..., 1]
-    target2 = wz + 1j * wx
-    upper = complex(lay.upper_arm[2], lay.upper_arm[0])
-    fore = complex(lay.forearm[2], lay.forearm[0])
-    l2, l3 = abs(upper), abs(fore)
-    reach = np.abs(target2)
-    reachable &= (reach <= l2 + l3 + REACH_TOLERANCE) & (reach >= abs(l2 - l3) - REACH_TOLERANCE)
+    (ux, uz), (fx, fz) = lay.upper_arm[[0, 2]], lay.forearm[[0, 2]]
+    l2, l3 = math.hypot(ux, uz), math.hypot(fx, fz)
+    reach = np.hypot(wx, wz)
+    reachable = reach1 & (reach <= l2 + l3 + REACH_TOLERANCE) \
+        & (reach >= abs(l2 - l3) - REACH_TOLERANCE)
     # cos(gamma) = (|w|^2 - l2^2 - l3^2) / (2 l2 l3); 1 -+ cos as products: no cancellation
     one_minus = (l2 + l3 - reach) * (l2 + l3 + reach)
     one_plus = (reach - abs(l2 - l3)) * (reach + abs(l2 - l3))
     sin_gamma = np.sqrt(np.maximum(one_minus, 0.0) * np.maximum(one_plus, 0.0)) * _ELBOW_SIGN
     gamma = np.arctan2(sin_gamma, reach ** 2 - l2 * l2 - l3 * l3)
-    singular |= np.where(np.abs(sin_gamma) < NEAR_SINGULAR * 2 * l2 * l3, ELBOW,
-                         0).astype(np.uint8)
-    phi3 = gamma - np.angle(fore) + np.angle(upper)
-    reached = upper + np.exp(1j * phi3) * fore
-    phi2 = np.where(reach < FREE, free[:, 1:2] * lay.signs[1],
-                    np.angle(target2) - np.angle(reached))
-    joints[..., 1] = phi2 * lay.signs[1]
-    joints[..., 2] = phi3 * lay.signs[2]
-    joints[..., 3] = (theta - phi2 - phi3) * lay.signs[3]
-    joints = _wrap(joints - lay.offsets)
-    out = URSolutions(joints, reachable, singular)
+    phi3 = gamma - math.atan2(fx, fz) + math.atan2(ux, uz)
+    c3, s3 = np.cos(phi3), np.sin(phi3)
+    reached = np.arctan2(ux + s3 * fz + c3 * fx, uz + c3 * fz - s3 * fx)
+    phi2 = np.where(reach < FREE, free[:, 1].reshape(n, 1, 1, 1) * lay.signs[1],
+                    np.arctan2(wx, wz) - reached)
+
+    shape = (n, 2, 2, 2)
+    joints = np.empty(shape + (6,))
+    for k, value in enumerate((q1, phi2 * lay.signs[1], phi3 * lay.signs[2],
+                               (theta - phi2 - phi3) * lay.signs[3], q5, q6)):
+        joints[..., k] = value
+    joints = _wrap(joints - lay.offsets).reshape(n, BRANCHES, 6)
+    singular = (np.where(np.abs(rho) < NEAR_SINGULAR, SHOULDER, 0)
+                | np.where(np.abs(sin_gamma) < NEAR_SINGULAR * 2 * l2 * l3, ELBOW, 0)
+                | np.where(np.abs(s5) < NEAR_SINGULAR, WRIST, 0)).astype(np.uint8)
+    reachable = np.broadcast_to(reachable, shape).reshape(n, BRANCHES)
+    singular = singular.reshape(n, BRANCHES)
     if single:
-        out = URSolutions(joints[0], reachable[0], singular[0])
-    return out
+        return URSolutions(joints[0], reachable[0], singular[0])
+    return URSolutions(joints, reachable, singular)
 
 
 def branch_of(arm, joints) -> np.ndarray:
