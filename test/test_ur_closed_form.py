@@ -422,6 +422,11 @@ def test_representatives_inside_limits():
 
 def test_bad_input_is_a_clear_error():
     arm = ARMS['omy_3m']
+    for not_an_arm in (None, 'omy_3m', {'joints': 6}):
+        with pytest.raises(TypeError, match='expected an Arm'):
+            ur_inverse(not_an_arm, [0.3, 0, 0.3, 0, 0, 0, 1])
+        with pytest.raises(TypeError, match='expected an Arm'):
+            representatives(not_an_arm, np.zeros(6), np.zeros(6))
     with pytest.raises(InvalidPoseError):
         ur_inverse(arm, [0.3, 0, 0.3, 0, 0, 0, float('nan')])
     with pytest.raises(InvalidPoseError):

@@ -17,9 +17,13 @@ rules here:
   the OM-X (``max_jump``).
 - **Without a seed** (:func:`family_solution`): one branch family, the home pose's (its
   shoulder, elbow and wrist bits: :func:`home_branch`), each joint the representative nearest
-  the home pose's value, free joints at home's. Within a family the solution is a function of
-  the pose (continuous away from the singular sets and home +- pi), so learned IK has a function
-  to regress; poses this family cannot reach safely are reported, not answered from another.
+  the home pose's value, free joints at home's. Why one family: within it each pose has one
+  solution (mod 2 pi, fixed by the nearest-to-home rule), so the answer is a function of the
+  pose, continuous away from the singular sets and home +- pi: what learned IK can regress
+  (several branches would make the target multi-valued, and a regression averages them). Why
+  home's: the arm starts there, so a command from rest stays in it. On the OMY it is branch
+  0 (wrist centre in front of joint1, elbow bent q3 > 0, sin q5 > 0). Poses this family
+  cannot reach inside the limits are reported, not answered from another family.
 """
 
 from __future__ import annotations
@@ -28,10 +32,10 @@ from dataclasses import dataclass
 import math
 
 from ik_net_ros.arm import Arm
-from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.chain import joint_rows
 from ik_net_ros.kinematics.limits import within_limits
 from ik_net_ros.kinematics.ur_closed_form import branch_of, BRANCHES, ur_inverse
+from ik_net_ros.kinematics.ur_layout import check_arm, ur_layout
 from ik_net_ros.kinematics.validation import as_pose_array
 import numpy as np
 
@@ -76,7 +80,7 @@ def representatives(arm: Arm, joints, reference) -> tuple[np.ndarray, np.ndarray
     (and ``found`` is False); one past a limit by LIMIT_ROUNDING or less is clamped and found.
     Prismatic joints are taken as they are.
     """
-    arm = as_arm(arm)
+    check_arm(arm)
     q = np.asarray(joints, dtype=float)
     reference = np.asarray(reference, dtype=float)
     revolute = np.array([j.type == 'revolute' for j in arm.joints])
@@ -140,7 +144,7 @@ def nearest_solution(arm, poses, seed, accept=None) -> URChoice:
         Bad poses or seed.
 
     """
-    arm = as_arm(arm)
+    ur_layout(arm)
     poses, seed, single = _rows(arm, poses, seed, 'seed')
     solutions = ur_inverse(arm, poses, free=seed)
     return _one(_choose(arm, solutions, seed, accept, True), single)
@@ -156,7 +160,7 @@ def home_branch(arm) -> int:
         ``arm`` is not of the UR layout.
 
     """
-    arm = as_arm(arm)
+    ur_layout(arm)
     return int(branch_of(arm, np.asarray(arm.home, dtype=float)))
 
 
@@ -176,7 +180,7 @@ def family_solution(arm, poses, branch: int | None = None, accept=None) -> URCho
         As :func:`nearest_solution`.
 
     """
-    arm = as_arm(arm)
+    ur_layout(arm)
     branch = home_branch(arm) if branch is None else branch
     if branch not in range(BRANCHES):
         raise ValueError(f'branch must be 0-{BRANCHES - 1}, got {branch!r}')

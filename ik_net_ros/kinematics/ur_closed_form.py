@@ -52,7 +52,6 @@ from dataclasses import dataclass
 import math
 
 from ik_net_ros.arm import Arm
-from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.chain import joint_rows
 from ik_net_ros.kinematics.rotations import quat_to_matrix
 from ik_net_ros.kinematics.ur_layout import NotURLayoutError, ur_layout, URLayout
@@ -219,11 +218,12 @@ def ur_inverse(arm, poses, free=None) -> URSolutions:
     ------
     NotURLayoutError
         ``arm`` is not of the UR layout, or its axes lean (solve ``arm.upright()`` then).
+    TypeError
+        ``arm`` is not an Arm.
     InvalidPoseError
         Not finite real (N, 7) poses; a zero quaternion.
 
     """
-    arm = as_arm(arm)
     lay = ur_layout(arm)
     pose, single = as_pose_array(poses)
     n = len(pose)
@@ -322,7 +322,6 @@ def branch_of(arm, joints) -> np.ndarray:
         Not finite real (N, 6) joints.
 
     """
-    arm = as_arm(arm)
     lay = ur_layout(arm)
     q, single = joint_rows(arm, joints)
     link = q + lay.offsets

@@ -26,7 +26,8 @@ from ik_net_ros.arm import Arm
 from ik_net_ros.kinematics.chain import chain_frames
 import numpy as np
 
-__all__ = ['URLayout', 'NotURLayoutError', 'ur_layout', 'is_ur_layout', 'LAYOUT_TOLERANCE']
+__all__ = ['URLayout', 'NotURLayoutError', 'ur_layout', 'is_ur_layout', 'check_arm',
+           'LAYOUT_TOLERANCE']
 
 LAYOUT_TOLERANCE = 1e-9  # rad between axes, m between axis lines: parallel, perpendicular, meet
 
@@ -190,7 +191,26 @@ def _read(arm: Arm) -> URLayout | str:
         axis6_in_tool=tool_rotation.T @ axis6, offsets=offsets)
 
 
+def check_arm(arm) -> Arm:
+    """
+    Return ``arm`` if it is an :class:`~ik_net_ros.arm.Arm`.
+
+    Raises
+    ------
+    TypeError
+        Anything else (an OM-X ArmGeometry never has this layout: no bridge here).
+
+    """
+    if not isinstance(arm, Arm):
+        raise TypeError(f'expected an Arm (ik_net_ros.arm.load_arm), got {type(arm).__name__}')
+    return arm
+
+
 @functools.lru_cache(maxsize=64)
+def _layout(arm: Arm) -> URLayout | str:
+    return _read(arm)
+
+
 def ur_layout(arm: Arm) -> URLayout:
     """
     Return the UR layout of ``arm`` (its errors' offsets and origin deltas included).
@@ -200,9 +220,11 @@ def ur_layout(arm: Arm) -> URLayout:
     NotURLayoutError
         ``arm`` is of another shape, or its axes lean off it (a calibration's tilts: take
         ``arm.upright()`` and correct in the arm's own geometry).
+    TypeError
+        ``arm`` is not an Arm.
 
     """
-    layout = _read(arm)
+    layout = _layout(check_arm(arm))
     if isinstance(layout, str):
         raise NotURLayoutError(arm, layout)
     return layout
@@ -210,4 +232,4 @@ def ur_layout(arm: Arm) -> URLayout:
 
 def is_ur_layout(arm: Arm) -> bool:
     """Return whether ``arm`` is of the UR layout (see :func:`ur_layout`)."""
-    return not isinstance(_read(arm), str)
+    return not isinstance(_layout(check_arm(arm)), str)
