@@ -32,6 +32,7 @@ from ik_net_ros.kinematics.ur_closed_form import (
     ur_inverse,
     WRIST,
 )
+from ik_net_ros.kinematics.ur_closed_form_one import nearest_solution_one, ur_inverse_one
 from ik_net_ros.kinematics.ur_layout import is_ur_layout, NotURLayoutError, ur_layout
 import numpy as np
 import pytest
@@ -458,3 +459,72 @@ def test_near_wrist_rounding_never_loses_a_reachable_pose(name):
     dist, angle = _pose_errors(arm, solutions.joints, poses[:, None, :])
     assert dist[solutions.reachable].max() < TOL_M
     assert angle[solutions.reachable].max() < TOL_RAD
+
+
+def _twin_draws(arm, seed):
+    """Joints (600, 6) in the limits, a third of them on or near the wrist or elbow sets."""
+    rng = np.random.default_rng(seed)
+    q = rng.uniform(arm.lower, arm.upper, (600, 6))
+    q[:100, 4] = rng.choice([0.0, math.pi], 100) + rng.choice([0.0, 1e-13, 1e-10, 1e-7], 100)
+    q[100:200, 2] = rng.choice([0.0, 1e-12, 1e-8], 100)
+    return q, q + rng.normal(0.0, 0.3, q.shape)
+
+
+@pytest.mark.parametrize('name', sorted(ARMS))
+def test_one_pose_twin_equals_the_arrays(name):
+    """ur_inverse_one: the same branches, reachability and (away from singular sets) joints."""
+    arm = ARMS[name]
+    q, seeds = _twin_draws(arm, 3)
+    poses = chain_forward(arm, q)
+    arrays = ur_inverse(arm, poses, free=seeds)
+    for i in range(len(q)):
+        one = ur_inverse_one(arm, poses[i].tolist(), free=seeds[i].tolist())
+        assert one.reachable == arrays.reachable[i].tolist()
+        assert one.singular == arrays.singular[i].tolist()
+        joints = np.array(one.joints)
+        ok = arrays.reachable[i]
+        plain = ok & (arrays.singular[i] == 0)
+        assert np.all(_wrapped(joints[plain] - arrays.joints[i][plain]) < 1e-9)
+        dist, angle = _pose_errors(arm, joints[ok], poses[i])
+        assert np.all(dist < TOL_M) and np.all(angle < TOL_RAD)
+
+
+@pytest.mark.parametrize('name', sorted(ARMS))
+def test_one_pose_nearest_equals_the_arrays(name):
+    """nearest_solution_one picks what nearest_solution picks (twins at a singular set tie)."""
+    arm = ARMS[name]
+    q, seeds = _twin_draws(arm, 4)
+    poses = chain_forward(arm, q)
+    arrays = nearest_solution(arm, poses, seeds)
+    for i in range(len(q)):
+        joints, branch, singular = nearest_solution_one(arm, poses[i].tolist(),
+                                                        seeds[i].tolist())
+        assert (joints is not None) == arrays.found[i]
+        if joints is None:
+            continue
+        assert within_limits(arm, joints)
+        if not arrays.singular[i] and not singular:
+            assert branch == arrays.branch[i]
+            assert np.abs(np.array(joints) - arrays.joints[i]).max() < 1e-9
+        else:  # the twin branches are equally near, to rounding / |sin|
+            assert np.linalg.norm(np.array(joints) - seeds[i]) == pytest.approx(
+                np.linalg.norm(arrays.joints[i] - seeds[i]), abs=1e-4)
+
+
+def test_one_pose_accept_and_bad_input():
+    arm = ARMS['omy_f3m']
+    q = [0.2, -0.3, 1.1, 0.3, 1.0, 0.4]
+    pose = chain_forward(arm, q).tolist()
+    joints, branch, _ = nearest_solution_one(arm, pose, q)
+    assert branch == branch_of(arm, q) and np.abs(np.array(joints) - q).max() < 1e-9
+    refused = nearest_solution_one(arm, pose, q, accept=lambda j: abs(j[0] - q[0]) > 1e-6)
+    assert refused[1] != branch
+    assert nearest_solution_one(arm, pose, q, accept=lambda j: False) == (None, -1, 0)
+    with pytest.raises(InvalidPoseError):
+        ur_inverse_one(arm, pose[:6])
+    with pytest.raises(InvalidPoseError):
+        ur_inverse_one(arm, [*pose[:6], float('nan')])
+    with pytest.raises(InvalidJointsError):
+        nearest_solution_one(arm, pose, q[:5])
+    with pytest.raises(TypeError, match='expected an Arm'):
+        ur_inverse_one(None, pose)
