@@ -180,7 +180,7 @@ def _read(arm: Arm) -> URLayout | str:
     tool_rotation = rotation.T @ rotations[-1]
     tool_position = local(positions[-1])
     centre = local(centre)
-    return URLayout(
+    layout = URLayout(
         rotation=rotation, origin=origin,
         signs=np.array([1.0, 1.0, np.sign(axes[2] @ p), np.sign(axes[3] @ p), 1.0, 1.0]),
         shoulder=local(positions[1]), elbow=local(positions[2]), wrist=local(positions[3]),
@@ -189,6 +189,10 @@ def _read(arm: Arm) -> URLayout | str:
         tool_position=tool_position, tool_rotation=tool_rotation,
         centre_in_tool=tool_rotation.T @ (centre - tool_position),
         axis6_in_tool=tool_rotation.T @ axis6, offsets=offsets)
+    for value in vars(layout).values():  # cached and shared: nobody may change it
+        if isinstance(value, np.ndarray):
+            value.setflags(write=False)
+    return layout
 
 
 def check_arm(arm) -> Arm:
