@@ -528,3 +528,42 @@ def test_one_pose_accept_and_bad_input():
         nearest_solution_one(arm, pose, q[:5])
     with pytest.raises(TypeError, match='expected an Arm'):
         ur_inverse_one(None, pose)
+
+
+@SETTINGS
+@given(unit=UNIT, flips=st.lists(st.booleans(), min_size=5, max_size=5),
+       base_rpy=st.lists(st.floats(-0.5, 0.5), min_size=3, max_size=3),
+       pitch_rpy=st.lists(st.floats(-1.0, 1.0), min_size=2, max_size=2),
+       wrist_axis=st.sampled_from([(0.0, 1.0, 0.0), (1.0, 0.0, 0.0), (-0.6, 0.8, 0.0)]),
+       shoulder_x=st.floats(-0.05, 0.05))
+def test_other_arms_of_the_layout(unit, flips, base_rpy, pitch_rpy, wrist_axis, shoulder_x):
+    """
+    Arms of the layout that are not the OMY: read by shape, solved exactly.
+
+    Axes of joints 2-6 reversed, the base mounted tilted (joint1's origin rotated), the pitch
+    joints' origins turned about the pitch axis, joint6 at another angle about joint5 and a
+    shoulder offset in the pitch plane: no number of the OMY's needed.
+    """
+    arm = ARMS['omy_f3m']
+    joints = list(arm.joints)
+    for k, flip in enumerate(flips, start=1):
+        if flip:
+            joints[k] = replace(joints[k], axis=tuple(-a for a in joints[k].axis))
+    joints[0] = replace(joints[0], origin=replace(joints[0].origin, rpy=tuple(base_rpy)))
+    for k, angle in zip((2, 3), pitch_rpy):
+        joints[k] = replace(joints[k], origin=replace(joints[k].origin, rpy=(0.0, angle, 0.0)))
+    joints[5] = replace(joints[5], axis=wrist_axis)
+    xyz = joints[1].origin.xyz
+    joints[1] = replace(joints[1], origin=replace(joints[1].origin,
+                                                  xyz=(shoulder_x, xyz[1], xyz[2])))
+    other = replace(arm, name='other', joints=tuple(joints))
+    assert is_ur_layout(other)
+    q = _joints(other, unit)
+    pose = chain_forward(other, q)
+    solutions = ur_inverse(other, pose, free=q)
+    _assert_exact(other, solutions, pose)
+    _assert_recovered(other, solutions, q)
+    one = ur_inverse_one(other, pose.tolist(), free=q.tolist())
+    assert one.reachable == solutions.reachable.tolist()
+    plain = solutions.reachable & (solutions.singular == 0)
+    assert np.all(_wrapped(np.array(one.joints)[plain] - solutions.joints[plain]) < 1e-9)
