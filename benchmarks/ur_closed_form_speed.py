@@ -6,6 +6,11 @@ pose, the median of repeated runs of: ``ur_inverse`` of 1 pose (numpy) and of 10
 ``nearest_solution`` of 100,000 poses, and the single-pose twins ``ur_inverse_one`` and
 ``nearest_solution_one``. Both the wall-clock and the process CPU time are printed: on a
 shared machine the CPU time is the figure that does not depend on the other processes' load.
+
+``--accuracy N`` first sweeps N joint vectors drawn in the real limits, a fifth of them on or
+near the wrist set and a fifth near the straight elbow, through the one chain and back: the
+largest position and rotation error of every reachable branch, NaNs, the share of drawn joints
+found among the branches, and how many branches the poses have.
 """
 
 from __future__ import annotations
@@ -20,6 +25,37 @@ from ik_net_ros.kinematics.ur_branches import nearest_solution
 from ik_net_ros.kinematics.ur_closed_form import ur_inverse
 from ik_net_ros.kinematics.ur_closed_form_one import nearest_solution_one, ur_inverse_one
 import numpy as np
+
+
+def _rotation_error(a, b) -> np.ndarray:
+    """Return the angle (rad) between the rotations of unit quaternions a, b (..., 4)."""
+    b = b * np.where(np.sum(a * b, axis=-1) < 0, -1.0, 1.0)[..., None]  # the same hemisphere
+    return 2 * np.arctan2(np.linalg.norm(a - b, axis=-1), np.linalg.norm(a + b, axis=-1))
+
+
+def accuracy(arm, n: int, seed: int = 11) -> None:
+    """Print the sweep of ``--accuracy`` (see the module's docstring)."""
+    rng = np.random.default_rng(seed)
+    q = rng.uniform(arm.lower, arm.upper, (n, arm.dof))
+    k = n // 5
+    q[:k, 4] = (rng.choice([0.0, np.pi, -np.pi], k)
+                + rng.choice([0.0, 1e-14, 1e-10, 1e-7], k) * rng.choice([-1.0, 1.0], k))
+    q[k:2 * k, 2] = rng.choice([0.0, 1e-12, 1e-9, -1e-6], k)
+    poses = chain_forward(arm, q)
+    sol = ur_inverse(arm, poses, free=q)
+    back = chain_forward(arm, sol.joints.reshape(-1, arm.dof)).reshape(n, 8, 7)
+    ok = sol.reachable
+    position = np.linalg.norm(back[..., :3] - poses[:, None, :3], axis=-1)[ok]
+    rotation = _rotation_error(back[..., 3:], np.broadcast_to(poses[:, None, 3:],
+                                                              back[..., 3:].shape))[ok]
+    off = np.abs(np.angle(np.exp(1j * (sol.joints - q[:, None, :])))).max(-1)
+    off[~ok] = np.inf
+    print(f'{arm.name}: {n} poses, branches per pose {np.bincount(ok.sum(1), minlength=9)}')
+    print(f'  every reachable branch: max {position.max():.2e} m, {rotation.max():.2e} rad; '
+          f'NaN {bool(np.isnan(sol.joints).any())}')
+    print(f'  drawn joints among the branches: {np.mean(off.min(1) < 1e-6):.4%} within 1e-6 '
+          f'rad, {np.mean(off.min(1) < 0.05):.4%} within 0.05 rad (singular sets: the pose '
+          'fixes them only to rounding / |sin|)')
 
 
 def _per_call(call, number: int, repeat: int) -> tuple[float, float]:
@@ -39,8 +75,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.strip().splitlines()[0])
     parser.add_argument('--arm', default='omy_f3m', help='a UR-layout arm (omy_3m, omy_f3m)')
     parser.add_argument('--poses', type=int, default=100_000, help='poses of the batch figures')
+    parser.add_argument('--accuracy', type=int, default=0, help='poses of the accuracy sweep')
     args = parser.parse_args(argv)
     arm = load_arm(args.arm)
+    if args.accuracy:
+        accuracy(arm, args.accuracy)
     joints = np.random.default_rng(0).uniform(arm.lower, arm.upper, (args.poses, arm.dof))
     poses = chain_forward(arm, joints)
     one, seed = poses[0].tolist(), joints[0].tolist()

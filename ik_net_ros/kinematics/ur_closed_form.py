@@ -30,7 +30,10 @@ acos or asin of a number near +-1), so a pose near a singular set is solved to r
   pose's without one), moved to the nearest value the links reach, and joint6 takes the rest.
   Near the set (|sin| < NEAR_SINGULAR) joint6 is fixed by the orientation only to rounding /
   |sin|; the pitch sum is moved into reach the same way where that costs at most
-  ORIENTATION_SLACK rad, so a reachable pose is not lost to that rounding.
+  ORIENTATION_SLACK rad, so a reachable pose is not lost to that rounding. Where the
+  shoulder set's rounding (joint1 to ~1e-8 rad) puts |sin| just above FREE, the pitch sum is
+  the orientation's, exact but not the seed's: a point of the self-motion away from the seed
+  (1 pose in 100,000 of the sweep in ``benchmarks/ur_closed_form_speed.py``).
 - ELBOW (upper arm and forearm in one line, straight or folded): the two elbow branches
   coincide. Should the wrist centre sit on joint2's axis (possible only with upper arm and
   forearm of equal length), joint2 is free and keeps its ``free`` value.
