@@ -236,3 +236,19 @@ def test_joint5_seam_a_small_change_never_swings_the_wrist_round():
     target = chain_forward(ARM, np.array([-math.pi + 0.0005, -0.2, 0.4, 0.5, 0.1]))
     result = nearest_solutions(target[None], seed[None], ARM)
     assert result.ok[0] and abs(result.joints[0, 0] - seed[0]) < 0.01
+
+
+def test_the_single_pose_twin_is_the_vectorised_projection(rng):
+    from ik_net_ros.kinematics.inverse import closed_form, closed_form_one
+    from ik_net_ros.kinematics.projection import project_and_solve
+    from ik_net_ros.kinematics.projection_one_pose import project_and_solve_one
+    poses = chain_forward(ARM, sample_joints(ARM, 60, rng))
+    poses[::2, 3:] = rng.normal(size=(30, 4))
+    poses[:, 3:] /= np.linalg.norm(poses[:, 3:], axis=1, keepdims=True)
+    projected, sol = project_and_solve(poses, ARM)
+    many = closed_form(sol)
+    for i, pose in enumerate(poses):
+        target, one = project_and_solve_one(pose.tolist(), ARM)
+        np.testing.assert_allclose(target, projected[i], atol=1e-15)
+        assert one.valid == sol.valid[i].tolist() and one.reason == sol.reason[i]
+        np.testing.assert_allclose(closed_form_one(one), many[i], atol=1e-15)
