@@ -252,3 +252,16 @@ def test_the_single_pose_twin_is_the_vectorised_projection(rng):
         np.testing.assert_allclose(target, projected[i], atol=1e-15)
         assert one.valid == sol.valid[i].tolist() and one.reason == sol.reason[i]
         np.testing.assert_allclose(closed_form_one(one), many[i], atol=1e-15)
+
+
+def test_closest_reachable_of_a_target_out_of_reach_is_no_farther_than_any_sampled_pose(rng):
+    from ik_net_ros.kinematics.closest_reachable import closest_reachable
+    cloud = chain_forward(ARM, sample_joints(ARM, 50000, rng))[:, :3]
+    targets = np.array([[0.6, 0.1, 0.2, 0.0, 0.0, 0.0, 1.0],  # beyond the stretch
+                        [-0.4, -0.3, 0.3, 0.0, 0.7071067811865476, 0.0, 0.7071067811865476],
+                        [0.05, 0.0, -0.2, 0.0, 0.0, 0.0, 1.0]])  # under the table's side
+    found = closest_reachable(targets, ARM)
+    for target, pose in zip(targets, found):
+        gap = np.linalg.norm(pose[:3] - target[:3])
+        assert gap <= np.linalg.norm(cloud - target[:3], axis=1).min() + 1e-4
+        assert inverse_kinematics(pose, ARM).reachable.all()  # a pose the arm takes
