@@ -277,3 +277,17 @@ def test_paths_of_the_omx_f_keep_its_limits_and_ask_for_its_own_sweep_box(rng):
     box = (np.array([0.0, -0.3, 0.2, 0.6, 0.0]), np.array([1.0, 0.3, 0.3, 0.4, 1.0]))
     poses = sweep_pose(np.linspace(0, 60, 601), arm=ARM, box=box)
     assert inverse_kinematics(poses, ARM).reachable.all()
+
+
+def test_a_small_change_needing_another_branch_is_refused_as_a_jump():
+    """joint2 pushed 0.02 rad past its limit: the near answers leave it, the others jump."""
+    from ik_net_ros.kinematics.nearest import nearest_solutions
+    upper = ARM.upper[1]
+    seed = np.array([0.3, upper - 0.001, 1.036, -2.0, 0.1])
+    target = chain_forward(ARM, np.array([0.3, upper + 0.02, 1.036, -2.0, 0.1]))
+    assert np.linalg.norm(target[:3] - chain_forward(ARM, seed)[:3]) < 0.01  # a small change
+    result = nearest_solutions(target[None], seed[None], ARM)
+    assert not result.ok[0] and 'jump' in result.reasons[0]
+    assert np.isnan(result.joints[0]).all()
+    free = nearest_solutions(target[None], seed[None], ARM, max_jump=None)
+    assert free.ok[0] and within_limits(ARM, free.joints).all()  # another branch, far away
