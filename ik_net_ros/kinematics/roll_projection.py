@@ -41,8 +41,8 @@ from ik_net_ros.kinematics.roll_wrist import joint1_directions, roll_solutions, 
 from ik_net_ros.kinematics.rotations import quat_angle, quat_to_matrix
 import numpy as np
 
-__all__ = ['project_roll', 'project_rotations', 'nearest_rotations', 'into_plane', 'LATERAL_TOLERANCE',
-           'ROLL_TOLERANCE', 'MAX_STEPS']
+__all__ = ['project_roll', 'project_rotations', 'nearest_rotations', 'into_plane',
+           'LATERAL_TOLERANCE', 'ROLL_TOLERANCE', 'MAX_STEPS']
 
 LATERAL_TOLERANCE = 1e-13  # m the wrist may be off the plane when the iteration stops
 MAX_STEPS = 60
