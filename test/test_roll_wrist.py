@@ -247,11 +247,12 @@ def test_the_single_pose_twin_is_the_vectorised_projection(rng):
     poses[:, 3:] /= np.linalg.norm(poses[:, 3:], axis=1, keepdims=True)
     projected, sol = project_and_solve(poses, ARM)
     many = closed_form(sol)
-    for i, pose in enumerate(poses):
+    for i, pose in enumerate(poses):  # odd rows: poses the arm takes, the plain-float path
         target, one = project_and_solve_one(pose.tolist(), ARM)
         np.testing.assert_allclose(target, projected[i], atol=1e-15)
         assert one.valid == sol.valid[i].tolist() and one.reason == sol.reason[i]
-        np.testing.assert_allclose(closed_form_one(one), many[i], atol=1e-15)
+        assert one.strict == sol.strict[i].tolist()
+        np.testing.assert_allclose(closed_form_one(one), many[i], atol=1e-12)
 
 
 def test_closest_reachable_of_a_target_out_of_reach_is_no_farther_than_any_sampled_pose(rng):
