@@ -31,7 +31,7 @@ from ik_net_ros.kinematics.validation import as_joint_array
 import numpy as np
 
 __all__ = ['ChainErrors', 'chain_forward', 'chain_forward_one', 'chain_frames', 'chain_jacobian',
-           'chain_tool', 'compiled_chain', 'tilt_axes', 'joint_rows']
+           'chain_jacobian_one', 'chain_tool', 'compiled_chain', 'tilt_axes', 'joint_rows']
 
 
 def _axis_rotation(axis, angle: float) -> np.ndarray:
@@ -242,6 +242,8 @@ def chain_jacobian(arm: Arm, joints, errors: ChainErrors | None = None) -> np.nd
 
     """
     q, single = joint_rows(arm, joints)
+    if single:
+        return chain_jacobian_one(arm, q[0].tolist(), errors)
     positions, _, axes = _walk(arm, q, errors)
     jac = np.zeros((len(q), 6, arm.dof))
     revolute = np.array([j.type == 'revolute' for j in arm.joints])
@@ -302,15 +304,12 @@ def _apply(cols, v):
     return a0 * x + b0 * y + c0 * z, a1 * x + b1 * y + c1 * z, a2 * x + b2 * y + c2 * z
 
 
-def chain_forward_one(arm: Arm, q: list[float], errors: ChainErrors | None = None
-                      ) -> list[float]:
+def _walk_one(arm: Arm, q: list[float], errors: ChainErrors | None, trace: list | None = None):
     """
-    Return the tool pose [x y z qx qy qz qw] (qw >= 0) of one joint vector of dof floats.
+    Walk one joint vector in plain floats: return the tool's origin (3 floats) and columns.
 
-    :func:`chain_forward`'s chain in plain floats (the same steps: origin, tilt, turn about a
-    coordinate axis or by Rodrigues; Shepperd's quaternion): for one pose numpy's per-call
-    overhead is most of the cost. Tests hold the two equal to rounding. ``q`` is not
-    validated (:func:`chain_forward` does).
+    :func:`_walk`'s steps (origin, tilt, turn about a coordinate axis or by Rodrigues) in
+    floats. With ``trace`` (a list), each joint's (origin, axis in the base frame) is appended.
     """
     joints, (tool_rot, tool_xyz) = _float_chain(compiled_chain(arm, errors))
     cols = [(1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)]
@@ -323,6 +322,9 @@ def chain_forward_one(arm: Arm, q: list[float], errors: ChainErrors | None = Non
             cols = list(_times_one(cols, rot))
         if offset:
             value = value + offset
+        if trace is not None:
+            trace.append(((px, py, pz), cols[coordinate] if coordinate >= 0
+                          else _apply(cols, axis)))
         if not revolute:
             ax, ay, az = _apply(cols, axis)
             px, py, pz = px + ax * value, py + ay * value, pz + az * value
@@ -341,8 +343,39 @@ def chain_forward_one(arm: Arm, q: list[float], errors: ChainErrors | None = Non
                 t * x * y + s * z, c + t * y * y, t * y * z - s * x,
                 t * x * z - s * y, t * y * z + s * x, c + t * z * z)))
     dx, dy, dz = _apply(cols, tool_xyz)
-    (a0, a1, a2), (b0, b1, b2), (c0, c1, c2) = _times_one(cols, tool_rot)
-    return [px + dx, py + dy, pz + dz, *_quat_one(a0, b0, c0, a1, b1, c1, a2, b2, c2)]
+    return (px + dx, py + dy, pz + dz), _times_one(cols, tool_rot)
+
+
+def chain_forward_one(arm: Arm, q: list[float], errors: ChainErrors | None = None
+                      ) -> list[float]:
+    """
+    Return the tool pose [x y z qx qy qz qw] (qw >= 0) of one joint vector of dof floats.
+
+    :func:`chain_forward`'s chain in plain floats (:func:`_walk_one`; Shepperd's quaternion):
+    for one pose numpy's per-call overhead is most of the cost. Tests hold the two equal to
+    rounding. ``q`` is not validated (:func:`chain_forward` does).
+    """
+    position, ((a0, a1, a2), (b0, b1, b2), (c0, c1, c2)) = _walk_one(arm, q, errors)
+    return [*position, *_quat_one(a0, b0, c0, a1, b1, c1, a2, b2, c2)]
+
+
+def chain_jacobian_one(arm: Arm, q: list[float], errors: ChainErrors | None = None
+                       ) -> np.ndarray:
+    """
+    Return :func:`chain_jacobian` (6, dof) of one joint vector of dof floats (not validated).
+
+    Each joint's origin and axis from :func:`_walk_one`; the columns as the vectorised ones.
+    """
+    trace = []
+    (tx, ty, tz), _ = _walk_one(arm, q, errors, trace)
+    jac = np.zeros((6, arm.dof))
+    for i, (((ox, oy, oz), (ax, ay, az)), joint) in enumerate(zip(trace, arm.joints)):
+        if joint.type == 'revolute':
+            lx, ly, lz = tx - ox, ty - oy, tz - oz
+            jac[:, i] = (ay * lz - az * ly, az * lx - ax * lz, ax * ly - ay * lx, ax, ay, az)
+        else:
+            jac[:3, i] = (ax, ay, az)
+    return jac
 
 
 def _quat_one(r00, r01, r02, r10, r11, r12, r20, r21, r22) -> tuple[float, float, float, float]:
