@@ -82,7 +82,7 @@ class CollisionReport:
         return 'clear'
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class CollisionModel:
     """
     The arm's capsules, the table and an optional workspace box.
@@ -115,6 +115,17 @@ class CollisionModel:
     workspace: tuple[float, ...] | None = None
     radii: tuple[float, ...] | None = None
     _geometry: object = field(default=None, init=False, compare=False, repr=False)  # bridge
+
+    def __init__(self, arm: Arm | None = None, table_clearance: float = 0.01,
+                 workspace: tuple[float, ...] | None = None,
+                 radii: tuple[float, ...] | None = None, *, geometry=None):
+        # geometry: bridge, the old keyword (callers not migrated yet; replace(model, geometry=))
+        object.__setattr__(self, 'arm', arm if geometry is None else geometry)
+        object.__setattr__(self, 'table_clearance', table_clearance)
+        object.__setattr__(self, 'workspace', workspace)
+        object.__setattr__(self, 'radii', radii)
+        object.__setattr__(self, '_geometry', None)
+        self.__post_init__()
 
     def __post_init__(self):
         if self.arm is not None and not isinstance(self.arm, Arm):
