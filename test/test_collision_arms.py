@@ -28,8 +28,10 @@ _T = np.linspace(0.0, 1.0, 201)
 def _errors(arm, draw):
     """Return ChainErrors of a real arm: offsets (rad), deltas (m), tilts (rad) from ``draw``."""
     dof = arm.dof
-    return ChainErrors(np.array(draw[:dof]) * 0.03, np.reshape(draw[dof:4 * dof], (dof, 3)) * 2e-3,
-                       np.reshape(draw[4 * dof:6 * dof], (dof, 2)) * 0.02, np.array(draw[-3:]) * 2e-3)
+    return ChainErrors(np.array(draw[:dof]) * 0.03,
+                       np.reshape(draw[dof:4 * dof], (dof, 3)) * 2e-3,
+                       np.reshape(draw[4 * dof:6 * dof], (dof, 2)) * 0.02,
+                       np.array(draw[-3:]) * 2e-3)
 
 
 def _brute(arm, q, clearance, radii):
@@ -74,8 +76,8 @@ def _brute(arm, q, clearance, radii):
 @given(unit=st.lists(st.floats(0, 1), min_size=6, max_size=6),
        draw=st.lists(st.floats(-1, 1), min_size=33, max_size=33),
        calibrated=st.booleans(), clearance=st.sampled_from([0.0, 0.01, 0.03]))
-def test_the_verdict_is_a_brute_force_check_of_the_arms_capsules(name, unit, draw, calibrated,
-                                                                  clearance):
+def test_the_verdict_is_a_brute_force_check_of_the_arms_capsules(
+        name, unit, draw, calibrated, clearance):
     arm = ARMS[name]
     if calibrated:
         arm = arm.with_errors(_errors(arm, draw[:6 * arm.dof] + draw[-3:]))
