@@ -484,7 +484,7 @@ def implausible_errors(arm: Arm) -> str | None:
             ('axis tilt', np.ravel(e.tilts), TILT_TOLERANCE, 'deg', math.degrees(1.0))):
         worst = float(np.max(np.abs(values)))
         if worst > bound:
-            return (f'not a {arm.name}: a {what} of {show * worst:.4g} {unit}, over '
+            return (f'no {arm.name}: a {what} of {show * worst:.4g} {unit}, over '
                     f'{show * bound:.4g}')
     return None
 
