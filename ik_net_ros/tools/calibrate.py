@@ -15,14 +15,14 @@ import argparse
 from dataclasses import replace
 import math
 
+from ik_net_ros.arm import ARM_NAMES, ArmError, DEFAULT_ARM, load_arm
 from ik_net_ros.data import block_split
 from ik_net_ros.data.coverage import JointCoverage
 from ik_net_ros.data.dataset import configuration_keys
-from ik_net_ros.arm import ARM_NAMES, ArmError, DEFAULT_ARM, load_arm
 from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.kinematics.calibration import calibrate, TrackerFit
-from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.calibration_file import save_calibration
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.rigid import IDENTITY, pose_from_xyz_rpy
 from ik_net_ros.kinematics.tracker_setup import (
     frame_given_marker,
