@@ -61,13 +61,20 @@ def default_collision(arm: Arm, clearance: float = 0.01, workspace=None) -> Coll
     ------
     ValueError
         A clearance or workspace the model refuses.
+    HardwareError
+        No collision model can check this arm (a collision layer that does not take it).
 
     """
     try:
         model = geometry_of(arm)  # bridge: the collision layer takes an ArmGeometry until merged
     except ValueError:  # not the OM-X: the migrated collision layer takes the arm itself
         model = arm
-    return CollisionModel(model, clearance, workspace)
+    collision = CollisionModel(model, clearance, workspace)
+    try:  # a model that cannot check the arm's own home would fail at the first goal
+        collision.check(np.array([arm.home], dtype=float))
+    except (AttributeError, IndexError, TypeError, ValueError) as e:
+        raise HardwareError(f'no collision model of {arm.name}: {e}') from e
+    return collision
 
 
 def joint_vector(arm: Arm, positions, name: str) -> np.ndarray:
