@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import geometry_for, VELOCITY_LIMIT
+from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
 from ik_net_ros.kinematics.rigid import compose, pose_from_xyz_rpy
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
@@ -150,7 +151,7 @@ def make_frames(params: dict) -> TargetFrames:
         # the tracker frame was calibrated in the calibration's base frame; targets come in the
         # description's, whose joint1 may sit at another height (jazzy: 17 mm lower)
         shift = geometry_for(params['description']).base_height - \
-            load_calibration(params['calibration']).base_height
+            geometry_of(load_calibration(params['calibration'])).base_height  # bridge
         if shift:
             tracker = replace(tracker, frame=tuple(compose(
                 (0.0, 0.0, shift, 0.0, 0.0, 0.0, 1.0), np.asarray(tracker.frame)).tolist()))
