@@ -100,9 +100,6 @@ def test_trajectory_of_names_in_any_order_maps_to_the_arms_order():
         trajectory_from_points(NAMES[:4], NAMES, np.zeros(5), [(1.0, [0.0] * 4, [], [], [])])
 
 
-# strict: once the collision layer's migration is merged this passes, and the mark must go
-@pytest.mark.xfail(raises=HardwareError, strict=True,
-                   reason='the collision layer takes the OMX-F once wip/collision is merged')
 def test_backend_settings_take_the_arm():
     sim = make_backend(BackendSettings(arm=ARM))
     assert sim.joint_names == NAMES and np.array_equal(sim.home, ARM.home)
