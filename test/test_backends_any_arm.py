@@ -81,6 +81,11 @@ def test_trajectory_of_the_omx_f_checked_against_its_own_limits():
     assert e.value.code == INVALID_GOAL
     with pytest.raises(TrajectoryRefused, match='5 joints'):  # the OM-X's limits: 4 joints
         check_motion(inside_goal, start, 4.8, 0.01, None, NAMES)
+    # without arm=, the collision model's arm (the backend's own) says the limits
+    backend = SimulatedArm(arm=ARM)
+    check_motion(inside_goal, start, 4.8, 0.01, backend.collision, NAMES)
+    with pytest.raises(TrajectoryRefused, match='joint2'):
+        check_motion(outside, start, 4.8, 0.01, backend.collision, NAMES)
 
 
 def test_trajectory_too_fast_for_one_joints_own_limit_is_refused_naming_it():
