@@ -221,6 +221,28 @@ def test_gripper_in_current_based_position_mode_in_radians(rig):
     assert arm.set_gripper(5.0) == 1.0 and arm.set_gripper(-1.0) == 0.0
 
 
+def test_a_wound_gripper_is_held_where_it_is_and_moved_within_its_turn():
+    """Current-based position mode is multi-turn too: a gripper left wound stays in its turn."""
+    wound = 2 * 4096 + int(rad_to_raw(0.3))
+    emulator = arm_emulator(ARM, modes={GRIPPER: 5})
+    emulator.servos[GRIPPER].set_present_position(wound)
+    emulator.start()
+    arm = _backend(emulator)
+    try:
+        arm.open()
+        assert arm.turns[GRIPPER] == 2
+        assert _goal_raw(emulator, [GRIPPER]) == [wound]  # held: no move
+        reading = arm.cycle(0.01)
+        assert abs(reading.gripper - 0.3) < TICK
+        arm.set_gripper(0.8)
+        arm.cycle(0.01)
+        assert _goal_raw(emulator, [GRIPPER]) == [2 * 4096 + int(rad_to_raw(0.8))]
+        _run_until(arm, lambda r: r.gripper is not None and abs(r.gripper - 0.8) < 2 * TICK)
+    finally:
+        arm.close()
+        emulator.stop()
+
+
 def test_a_servo_that_stops_answering_is_reported_and_recovers(rig):
     emulator, arm = rig
     emulator.set_silent(14)
