@@ -12,7 +12,7 @@ from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.dynamixel import DynamixelArm
 from ik_net_ros.hardware.dynamixel_config import DynamixelConfig
 from ik_net_ros.hardware.emulated import arm_emulator, EmulatedArm
-from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw
+from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw, VELOCITY_UNIT
 from ik_net_ros.kinematics.chain import chain_forward
 import numpy as np
 import pytest
@@ -162,9 +162,35 @@ def test_a_wound_joint1_is_read_as_it_is_and_never_commanded_the_long_way(turns,
         assert abs(reading.positions[0] - offset * TICK) < 1e-9
         arm.set_max_velocity(4.8)
         arm.set_goal([goal, *ARM.home[1:]])
-        _run_until(arm, lambda r: r.ok and abs(r.positions[0] - goal) < 2 * TICK)
-        assert _goal_raw(emulator, [11]) == [int(rad_to_raw(goal)) + 4096 * turns]
+        expected = [int(rad_to_raw(goal)) + 4096 * turns]  # from its own turn: the short way
+        _run_until(arm, lambda r: r.ok and abs(r.positions[0] - goal) < 2 * TICK
+                   and _goal_raw(emulator, [11]) == expected)
         assert abs(_present_raw(emulator, [11])[0] - wound) <= abs(goal - offset * TICK) / TICK + 2
+    finally:
+        arm.close()
+        emulator.stop()
+
+
+def test_torque_off_and_on_and_a_reconnect_hold_a_wound_joint1_where_it_is():
+    wound = 2048 + 4096 * 2 - 700  # two turns round, at -700 ticks
+    emulator = arm_emulator(ARM, modes={11: 4})
+    emulator.servos[11].set_present_position(wound)
+    emulator.start()
+    arm = _backend(emulator)
+    try:
+        arm.open()
+        arm.set_torque(False)
+        assert not any(s.torque for s in emulator.servos.values())
+        emulator.servos[11].set_present_position(wound + 500)  # turned by hand
+        reading = _run_until(arm, lambda r: r.ok and abs(r.positions[0] + 200 * TICK) < 1e-9)
+        arm.set_torque(True)  # holds where it is: the servo's goal is its position, wound
+        assert _goal_raw(emulator, [11]) == [wound + 500] == _present_raw(emulator, [11])
+        emulator.unplug()
+        _run_until(arm, lambda r: not r.ok)
+        emulator.replug()
+        reading = _run_until(arm, lambda r: r.ok, timeout=6)
+        assert arm.turns[11] == 2 and abs(reading.positions[0] + 200 * TICK) < 1e-9
+        assert _goal_raw(emulator, [11]) == [wound + 500]
     finally:
         arm.close()
         emulator.stop()
@@ -195,6 +221,28 @@ def test_gripper_in_current_based_position_mode_in_radians(rig):
     assert arm.set_gripper(5.0) == 1.0 and arm.set_gripper(-1.0) == 0.0
 
 
+def test_a_wound_gripper_is_held_where_it_is_and_moved_within_its_turn():
+    """Current-based position mode is multi-turn too: a gripper left wound stays in its turn."""
+    wound = 2 * 4096 + int(rad_to_raw(0.3))
+    emulator = arm_emulator(ARM, modes={GRIPPER: 5})
+    emulator.servos[GRIPPER].set_present_position(wound)
+    emulator.start()
+    arm = _backend(emulator)
+    try:
+        arm.open()
+        assert arm.turns[GRIPPER] == 2
+        assert _goal_raw(emulator, [GRIPPER]) == [wound]  # held: no move
+        reading = arm.cycle(0.01)
+        assert abs(reading.gripper - 0.3) < TICK
+        arm.set_gripper(0.8)
+        arm.cycle(0.01)
+        assert _goal_raw(emulator, [GRIPPER]) == [2 * 4096 + int(rad_to_raw(0.8))]
+        _run_until(arm, lambda r: r.gripper is not None and abs(r.gripper - 0.8) < 2 * TICK)
+    finally:
+        arm.close()
+        emulator.stop()
+
+
 def test_a_servo_that_stops_answering_is_reported_and_recovers(rig):
     emulator, arm = rig
     emulator.set_silent(14)
@@ -204,6 +252,21 @@ def test_a_servo_that_stops_answering_is_reported_and_recovers(rig):
     assert not any('servo 15' in f for f in reading.faults)
     emulator.set_silent(14, False)
     assert arm.cycle(0.01).ok
+
+
+def test_each_servo_profile_velocity_is_at_most_its_joints_own_limit():
+    slow = replace(ARM, joints=tuple(replace(j, velocity=0.5) if j.name == 'joint2' else j
+                                     for j in ARM.joints))
+    emulator = arm_emulator(slow).start()
+    arm = DynamixelArm(emulator_config(emulator), arm=slow, collision=None, max_velocity=2.0)
+    try:
+        arm.open()
+        profile = {i: emulator.servos[i]._get(ADDR.PROFILE_VELOCITY, 4) for i in emulator.servos}
+        assert profile[12] == int(0.5 / VELOCITY_UNIT)
+        assert all(profile[i] == int(2.0 / VELOCITY_UNIT) for i in (11, 13, 14, 15, GRIPPER))
+    finally:
+        arm.close()
+        emulator.stop()
 
 
 def test_emulated_arm_of_the_omx_f_opens_at_its_home():
