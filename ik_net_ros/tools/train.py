@@ -11,17 +11,17 @@ import argparse
 import logging
 import sys
 
+from ik_net_ros.arm import Arm
 from ik_net_ros.data import PoseJointSet, random_split, sequential_split
 from ik_net_ros.data.tracker_rows import in_base_frame
+from ik_net_ros.engines.numpy_engine import NumpyForward
 from ik_net_ros.errors import CheckpointError, ConfigError, DatasetError
 from ik_net_ros.evaluation.accuracy import pose_accuracy
-from ik_net_ros.arm import Arm
-from ik_net_ros.engines.numpy_engine import NumpyForward
 from ik_net_ros.kinematics import is_reachable
 from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
+from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.limits import clamp_to_limits
-from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME
 from ik_net_ros.model import load_model, ModelFile, save_model
 from ik_net_ros.model.model_file import shipped_models
