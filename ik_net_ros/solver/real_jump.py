@@ -19,7 +19,7 @@ from ik_net_ros.kinematics.limits import clamp_to_limits
 from ik_net_ros.kinematics.nearest import small_change
 from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.solver.kinematic_bridge import kinematic
-from ik_net_ros.solver.leaning_chain import pose_miss, steps_to_pose
+from ik_net_ros.solver.leaning_chain import movable_rows, pose_miss, steps_to_pose
 from ik_net_ros.solver.refine import gauss_newton_for_tilts
 import numpy as np
 
@@ -47,8 +47,9 @@ def reach_from_seed(seeds: np.ndarray, targets: np.ndarray, arm: Arm
     try:
         tilted = kinematic(arm)  # bridge: the OM-X's leaning_reach takes its ArmGeometry
     except ValueError:  # another arm: the one chain
-        q = steps_to_pose(q, targets, arm, iterations=SEED_STEPS)
-        return q, pose_miss(q, targets, arm)
+        rows = movable_rows(arm, q)  # what the arm can fix, from the seed
+        q = steps_to_pose(q, targets, arm, iterations=SEED_STEPS, rows=rows)
+        return q, pose_miss(q, targets, arm, rows)
     goal = _goal(targets, tilted)
     # the tilt stage's own steps (one copy), run longer: a seed may start further off
     q = gauss_newton_for_tilts(q, goal, arm, iterations=SEED_STEPS)

@@ -8,7 +8,6 @@ precision because the error is quadratic near a solution.
 from __future__ import annotations
 
 from ik_net_ros.arm import Arm
-from ik_net_ros.kinematics import forward_kinematics, jacobian
 from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.chain import chain_forward, chain_jacobian
 from ik_net_ros.kinematics.forward import leaning_reach
@@ -26,15 +25,9 @@ def chain_of(arm: Arm):
     """
     Return (forward, jacobian) of ``arm``: joints (N, dof) -> poses (N, 7), Jacobians (N, 6, dof).
 
-    The one chain (:mod:`~ik_net_ros.kinematics.chain`); for the OM-X, while the kinematics
-    layer takes its ArmGeometry, its planar FK (2-3x faster at the live node's sizes, equal to
-    the chain to 1e-15).
+    The one chain (:mod:`~ik_net_ros.kinematics.chain`), its errors included.
     """
-    try:
-        g = kinematic(arm)  # bridge
-    except ValueError:  # no ArmGeometry: another arm
-        return (lambda q: chain_forward(arm, q)), (lambda q: chain_jacobian(arm, q))
-    return (lambda q: forward_kinematics(q, g)), (lambda q: jacobian(q, g))
+    return (lambda q: chain_forward(arm, q)), (lambda q: chain_jacobian(arm, q))
 
 
 def _weighted_error(targets, q, forward, weight):
