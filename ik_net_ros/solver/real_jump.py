@@ -21,6 +21,7 @@ from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.solver.kinematic_bridge import kinematic
 from ik_net_ros.solver.leaning_chain import movable_rows, pose_miss, steps_to_pose
 from ik_net_ros.solver.refine import gauss_newton_for_tilts
+from ik_net_ros.solver.tilt_stage import has_corrections
 import numpy as np
 
 __all__ = ['hold_real_jump_rule', 'reach_from_seed']
@@ -44,12 +45,11 @@ def reach_from_seed(seeds: np.ndarray, targets: np.ndarray, arm: Arm
     the tool length).
     """
     q = clamp_to_limits(arm, np.array(seeds, dtype=float, ndmin=2))
-    try:
-        tilted = kinematic(arm)  # bridge: the OM-X's leaning_reach takes its ArmGeometry
-    except ValueError:  # another arm: the one chain
+    if not has_corrections(arm):  # not the tilt stage's corrections: the one chain's steps
         rows = movable_rows(arm, q)  # what the arm can fix, from the seed
         q = steps_to_pose(q, targets, arm, iterations=SEED_STEPS, rows=rows)
         return q, pose_miss(q, targets, arm, rows)
+    tilted = kinematic(arm)  # bridge: the OM-X's leaning_reach takes its ArmGeometry
     goal = _goal(targets, tilted)
     # the tilt stage's own steps (one copy), run longer: a seed may start further off
     q = gauss_newton_for_tilts(q, goal, arm, iterations=SEED_STEPS)
@@ -148,8 +148,7 @@ def _goal(targets: np.ndarray, arm) -> np.ndarray:
 
 def _miss(joints: np.ndarray, targets: np.ndarray, arm: Arm) -> np.ndarray:
     """Return how far (N,) m the real tool of joints (N, dof) is from targets (N, 7)."""
-    try:
-        tilted = kinematic(arm)  # bridge: the OM-X's leaning_reach takes its ArmGeometry
-    except ValueError:  # another arm: the one chain
+    if not has_corrections(arm):
         return pose_miss(joints, targets, arm)
+    tilted = kinematic(arm)  # bridge: the OM-X's leaning_reach takes its ArmGeometry
     return np.linalg.norm(_goal(targets, tilted) - leaning_reach(joints, tilted)[0], axis=1)

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 from ik_net_ros.arm import Arm
 from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.forward import lean_rotations, leaning_reach, planar_forward
+from ik_net_ros.kinematics.planar import is_planar, planar_chain
 from ik_net_ros.kinematics.inverse import solve_yaw_pitch
 from ik_net_ros.kinematics.projection_one_pose import _solve_yaw_pitch
 from ik_net_ros.solver.kinematic_bridge import kinematic
@@ -35,10 +36,21 @@ import numpy as np
 if TYPE_CHECKING:
     from ik_net_ros.kinematics.geometry import ArmGeometry  # bridge
 
-__all__ = ['refine_for_tilts', 'MAX_CORRECTIONS']
+__all__ = ['refine_for_tilts', 'has_corrections', 'MAX_CORRECTIONS']
 
 MAX_CORRECTIONS = 5  # then Gauss-Newton takes over (a row converging slower than tenfold each)
 _PI, _TWO_PI = math.pi, 2 * math.pi
+
+
+def has_corrections(arm: Arm) -> bool:
+    """
+    Return whether the planar closed form's corrections refine ``arm``'s answers.
+
+    A planar pitch chain under a base yaw without a wrist roll (the OM-X's shape): its answer
+    fixes the tool's position and pitch, which these corrections match. Any other arm: the one
+    chain (:func:`~ik_net_ros.solver.leaning_chain.refine_on_chain`).
+    """
+    return is_planar(arm) and not planar_chain(arm.upright()).roll
 
 
 def refine_for_tilts(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarray]:
@@ -55,10 +67,9 @@ def refine_for_tilts(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarr
     returned).
     """
     arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
-    try:
-        tilted = kinematic(arm)  # bridge: the corrections take the OM-X's ArmGeometry
-    except ValueError:  # another arm: the one chain
+    if not has_corrections(arm):
         return refine_on_chain(joints, arm)
+    tilted = kinematic(arm)  # bridge: the corrections take the OM-X's ArmGeometry
     q0 = np.array(joints, dtype=float, ndmin=2)
     if len(q0) == 1:
         one = _refine_one(q0[0].tolist(), tilted, arm.limits)
