@@ -12,7 +12,6 @@ from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.chain import chain_forward, chain_jacobian
 from ik_net_ros.kinematics.forward import leaning_reach
 from ik_net_ros.kinematics.rotations import pose_error
-from ik_net_ros.solver.kinematic_bridge import kinematic
 import numpy as np
 
 __all__ = ['refine_joints', 'gauss_newton_for_tilts', 'pose_error', 'TILT_STEP',
@@ -110,10 +109,9 @@ def gauss_newton_for_tilts(q: np.ndarray, target: np.ndarray, arm: Arm,
     :func:`~ik_net_ros.solver.leaning_chain.steps_to_pose`.
     """
     arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
-    tilted = kinematic(arm)  # bridge: leaning_reach takes the OM-X's ArmGeometry
     q = q.copy()
     for _ in range(iterations):
-        reached, jac = leaning_reach(q, tilted)
+        reached, jac = leaning_reach(q, arm)
         error = target - reached
         if np.all(np.sum(error * error, axis=1) < TILT_TOLERANCE ** 2):
             break
