@@ -22,7 +22,7 @@ from ik_net_ros.arm.urdf_chain import _parse, _records, sidecar
 from ik_net_ros.hardware.gripper import GRIPPER_RANGES
 from ik_net_ros.kinematics import geometry
 from ik_net_ros.kinematics.chain import chain_frames
-from ik_net_ros.kinematics.collision import _PAIRS, CollisionModel, LINKS
+from ik_net_ros.kinematics.collision import CollisionModel, LINKS
 import numpy as np
 import pytest
 import yaml
@@ -84,7 +84,7 @@ def test_omx_capsules_equal_the_collision_model(description, unit):
         np.testing.assert_allclose(ends, points[k:k + 2], atol=1e-12)
         assert capsule.radius == model.radii[k] and capsule.table == (k != 0)
     assert {frozenset(p) for p in arm.pairs} == {frozenset((LINKS[a], LINKS[b]))
-                                                 for a, b in _PAIRS}
+                                                 for a, b in model.pairs}
 
 
 def test_omx_f_limits_are_its_servos_ticks():
