@@ -83,6 +83,11 @@ def test_a_small_target_change_never_jumps(seed, step):
         assert np.abs(answer - start).max() <= solver.max_jump + 1e-12
         assert solver.collision.clear_one(answer.tolist())
         _exact(answer[None], pose[None])
+    if len(q):  # the batch path: seeds (N, 5); a refused row stays at its seed ('nearest')
+        answers = solver.solve(chain_forward(ARM, moved), seed=q, on_unreachable='nearest')
+        assert answers.shape == q.shape and within_limits(ARM, answers).all()
+        assert np.abs(answers - q).max() <= solver.max_jump + 1e-12
+        assert solver.collision.check(answers).clear.all()
 
 
 @SETTINGS
