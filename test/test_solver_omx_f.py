@@ -15,8 +15,13 @@ from ik_net_ros.kinematics.limits import sample_joints, within_limits
 from ik_net_ros.kinematics.rotations import quat_angle
 from ik_net_ros.kinematics.target_frames import TargetFrames
 from ik_net_ros.solver import load_solver
-from ik_net_ros.solver.ik_request import ArmNames, IkRequest, NO_IK_SOLUTION, solve_request, \
-    SUCCESS
+from ik_net_ros.solver.ik_request import (
+    ArmNames,
+    IkRequest,
+    NO_IK_SOLUTION,
+    solve_request,
+    SUCCESS,
+)
 from ik_net_ros.solver.real_jump import REACH_TOLERANCE
 import numpy as np
 import pytest
