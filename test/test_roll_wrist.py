@@ -247,8 +247,48 @@ def test_the_single_pose_twin_is_the_vectorised_projection(rng):
     poses[:, 3:] /= np.linalg.norm(poses[:, 3:], axis=1, keepdims=True)
     projected, sol = project_and_solve(poses, ARM)
     many = closed_form(sol)
-    for i, pose in enumerate(poses):
+    for i, pose in enumerate(poses):  # odd rows: poses the arm takes, the plain-float path
         target, one = project_and_solve_one(pose.tolist(), ARM)
         np.testing.assert_allclose(target, projected[i], atol=1e-15)
         assert one.valid == sol.valid[i].tolist() and one.reason == sol.reason[i]
-        np.testing.assert_allclose(closed_form_one(one), many[i], atol=1e-15)
+        assert one.strict == sol.strict[i].tolist()
+        np.testing.assert_allclose(closed_form_one(one), many[i], atol=1e-12)
+
+
+def test_closest_reachable_of_a_target_out_of_reach_is_no_farther_than_any_sampled_pose(rng):
+    from ik_net_ros.kinematics.closest_reachable import closest_reachable
+    cloud = chain_forward(ARM, sample_joints(ARM, 50000, rng))[:, :3]
+    targets = np.array([[0.6, 0.1, 0.2, 0.0, 0.0, 0.0, 1.0],  # beyond the stretch
+                        [-0.4, -0.3, 0.3, 0.0, 0.7071067811865476, 0.0, 0.7071067811865476],
+                        [0.05, 0.0, -0.2, 0.0, 0.0, 0.0, 1.0]])  # under the table's side
+    found = closest_reachable(targets, ARM)
+    for target, pose in zip(targets, found):
+        gap = np.linalg.norm(pose[:3] - target[:3])
+        assert gap <= np.linalg.norm(cloud - target[:3], axis=1).min() + 1e-4
+        assert inverse_kinematics(pose, ARM).reachable.all()  # a pose the arm takes
+
+
+def test_paths_of_the_omx_f_keep_its_limits_and_ask_for_its_own_sweep_box(rng):
+    from ik_net_ros.kinematics.paths import babble_joints, sweep_pose
+    goals = np.array([babble_joints(rng, arm=ARM) for _ in range(200)])
+    assert goals.shape == (200, 5)
+    assert within_limits(ARM, goals + 0.05).all() and within_limits(ARM, goals - 0.05).all()
+    with pytest.raises(ValueError, match='sweep box'):
+        sweep_pose(1.0, arm=ARM)
+    box = (np.array([0.0, -0.3, 0.2, 0.6, 0.0]), np.array([1.0, 0.3, 0.3, 0.4, 1.0]))
+    poses = sweep_pose(np.linspace(0, 60, 601), arm=ARM, box=box)
+    assert inverse_kinematics(poses, ARM).reachable.all()
+
+
+def test_a_small_change_needing_another_branch_is_refused_as_a_jump():
+    """joint2 pushed 0.02 rad past its limit: the near answers leave it, the others jump."""
+    from ik_net_ros.kinematics.nearest import nearest_solutions
+    upper = ARM.upper[1]
+    seed = np.array([0.3, upper - 0.001, 1.036, -2.0, 0.1])
+    target = chain_forward(ARM, np.array([0.3, upper + 0.02, 1.036, -2.0, 0.1]))
+    assert np.linalg.norm(target[:3] - chain_forward(ARM, seed)[:3]) < 0.01  # a small change
+    result = nearest_solutions(target[None], seed[None], ARM)
+    assert not result.ok[0] and 'jump' in result.reasons[0]
+    assert np.isnan(result.joints[0]).all()
+    free = nearest_solutions(target[None], seed[None], ARM, max_jump=None)
+    assert free.ok[0] and within_limits(ARM, free.joints).all()  # another branch, far away
