@@ -20,11 +20,13 @@ from ik_net_ros.data.files import read_sidecar, write_sidecar
 from ik_net_ros.data.pairing import StampPairer
 from ik_net_ros.data.recorder import CsvRecorder, RECORD_COLUMNS
 from ik_net_ros.data.row_filter import BAD, RowFilter
-from ik_net_ros.errors import DatasetError, InvalidPoseError
-from ik_net_ros.kinematics import as_pose_array, forward_kinematics, geometry_for
+from ik_net_ros.errors import ConfigError, DatasetError, InvalidPoseError
+from ik_net_ros.kinematics import as_pose_array, forward_kinematics
+from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.kinematics.tracker_setup import is_base_frame_name
+from ik_net_ros.nodes.arm_params import arm_joint_names
 from ik_net_ros.nodes.collect_params import CLOCK_JUMP, PAIR_PERIOD, PARAMETERS
 from ik_net_ros.nodes.conversions import (
     joint_state,
@@ -62,7 +64,7 @@ class CollectNode(Node):
         self.specs = {'output': Spec(
             default, 'CSV file to append to (created with a header; an existing one must match)',
             non_empty, 'a file path', fixed=True), **PARAMETERS}
-        declare_parameters(self, self.specs)
+        self.arm = declare_parameters(self, self.specs)
         topic = self.get_parameter('measured_pose_topic').value
         self.pairer = StampPairer(self.get_parameter('measured_tolerance').value,
                                   self.get_parameter('measured_wait').value,
@@ -84,15 +86,20 @@ class CollectNode(Node):
         self.schedule = BabbleSchedule(self.get_parameter('babble_settle').value,
                                        self.get_parameter('babble_timeout').value)
         self.babble_stamps: set[tuple[int, int]] = set()  # the present goal's sends
-        self.joint_names = prefixed(self.get_parameter('joint_names').value,
+        self.joint_names = prefixed(arm_joint_names(self.get_parameter('joint_names').value,
+                                                    self.arm),
                                     self.get_parameter('prefix').value)
-        self.geometry = geometry_for(self.get_parameter('description').value)
+        try:  # bridge: FK, babbling and the recorder take the OM-X's geometry until the Arm
+            self.geometry = geometry_of(self.arm)
+        except ValueError as e:
+            raise ConfigError(f'arm {self.arm.name}: the collector does not record this arm '
+                              f'yet ({e})') from e
         self.lost = 0  # rows that could not be written (full disk)
         self.rng = np.random.default_rng(self.get_parameter('seed').value)
         # babble goals, and the paths to them, keep clear of the table and the arm's base: the
         # calibrated arm's, as the driver checks them (the recorded poses stay nominal FK)
         self.collision = CollisionModel(
-            collision_geometry(self.get_parameter('description').value,
+            collision_geometry(self.arm.description,  # bridge
                                self.get_parameter('calibration').value),
             self.get_parameter('table_clearance').value,
             workspace_box(self.get_parameter('workspace').value))
@@ -125,7 +132,7 @@ class CollectNode(Node):
             f'there already){"; babbling" if self.get_parameter("babble").value else ""}')
 
     def on_set_parameters(self, params) -> SetParametersResult:
-        verdict = check_changes(params, self.specs)
+        verdict = check_changes(params, self.specs, self.arm)
         if verdict.successful:
             for p in params:
                 if p.name in ('min_joint_change', 'max_rate'):
@@ -261,7 +268,7 @@ class CollectNode(Node):
         self.babble_goal = goal
         stamp = self.get_clock().now().to_msg()
         self.babble_stamps.add((stamp.sec, stamp.nanosec))
-        self.babble_pub.publish(joint_state(goal, stamp))
+        self.babble_pub.publish(joint_state(goal, stamp, names=self.joint_names))
 
     def on_command_result(self, msg: DiagnosticArray) -> None:
         """Take the driver's answer: a refusal of the present babble goal gives it up."""

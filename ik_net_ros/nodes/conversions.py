@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
-from ik_net_ros.kinematics import JOINT_NAMES
 import numpy as np
 from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
@@ -39,8 +38,8 @@ def array_to_pose(pose, frame_id: str, stamp: Time) -> PoseStamped:
     return msg
 
 
-def joint_state(positions, stamp: Time, velocities=None, names=JOINT_NAMES) -> JointState:
-    """Return a JointState for joint1..joint4 (rad, rad/s)."""
+def joint_state(positions, stamp: Time, velocities=None, names=()) -> JointState:
+    """Return a JointState of the joints ``names`` (the arm's joint names; rad, rad/s)."""
     msg = JointState()
     msg.header.stamp = stamp
     msg.name = list(names)
@@ -50,9 +49,9 @@ def joint_state(positions, stamp: Time, velocities=None, names=JOINT_NAMES) -> J
     return msg
 
 
-def joints_by_name(msg: JointState, names=JOINT_NAMES) -> np.ndarray | None:
+def joints_by_name(msg: JointState, names) -> np.ndarray | None:
     """
-    Positions (4,) of ``names`` matched by name (other joints ignored).
+    Positions (len(names),) of ``names`` (the arm's joints) matched by name (others ignored).
 
     None if one is missing, a name appears twice (which value would be meant?) or the message's
     arrays do not line up.

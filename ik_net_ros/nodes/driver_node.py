@@ -18,7 +18,6 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped
 from ik_net_ros.errors import ConfigError, HardwareError, IkNetError, UnsafeGoalError
 from ik_net_ros.hardware import GRIPPER_JOINTS, make_backend
-from ik_net_ros.kinematics import JOINT_NAMES
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state, joints_by_name
 from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.driver_params import backend_settings, PARAMETERS
@@ -44,11 +43,12 @@ class DriverNode(LifecycleNode):
     def __init__(self, **kwargs):
         super().__init__('driver', **kwargs)
         bridge_core_logs(self)
-        declare_parameters(self, PARAMETERS)
+        self.arm = declare_parameters(self, PARAMETERS)
         value = self.get_parameter
         if value('gripper_id').value in value('ids').value:
             raise ConfigError('parameter gripper_id refused: it must differ from the joint ids')
-        self.settings = backend_settings(lambda n: value(n).value)  # checked before any work
+        # checked before any work
+        self.settings = backend_settings(lambda n: value(n).value, self.arm)
         self.backend = None  # made by configure, closed by cleanup
         self.active = False
         self.not_ready = 'not configured'  # why there is no arm, for diagnostics
@@ -58,7 +58,7 @@ class DriverNode(LifecycleNode):
         self.hardware_id = {'sim': 'sim', 'emulated': 'emulated (no pty yet)'}.get(
             value('backend').value, str(value('port').value))
         prefix = value('prefix').value
-        self.joint_names = prefixed(JOINT_NAMES, prefix)
+        self.joint_names = prefixed(self.arm.joint_names, prefix)
         self.gripper_names = prefixed(GRIPPER_JOINTS, prefix)
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         self.diag_timer = self.create_timer(1.0, self.on_diagnostics)
@@ -165,7 +165,7 @@ class DriverNode(LifecycleNode):
         self.not_ready = 'not configured'
 
     def on_set_parameters(self, params) -> SetParametersResult:
-        verdict = check_changes(params, PARAMETERS)
+        verdict = check_changes(params, PARAMETERS, self.arm)
         if not verdict.successful:
             return verdict
         for p in params:

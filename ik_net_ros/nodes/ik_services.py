@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import time
 
-from ik_net_ros.kinematics import JOINT_NAMES
 from ik_net_ros.nodes.conversions import array_to_pose, pose_to_list
 from ik_net_ros.solver.ik_request import (
     ArmNames,
@@ -64,7 +63,7 @@ class IkServices:
     def names(self) -> ArmNames:
         """Return the arm's names under the node's prefix."""
         prefix = self.node.params['prefix']
-        return ArmNames(tuple(f'{prefix}{n}' for n in JOINT_NAMES), prefix)
+        return ArmNames(tuple(f'{prefix}{n}' for n in self.node.arm.joint_names), prefix)
 
     def on_ik(self, request, response):
         """Answer GetPositionIK; FAILURE and the reason on an unforeseen error, never a crash."""

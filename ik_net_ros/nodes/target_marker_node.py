@@ -9,20 +9,21 @@ the table and the arm's base, or where the ik node refused it (its ``target_stat
 from __future__ import annotations
 
 from geometry_msgs.msg import PoseStamped
+from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import (
-    forward_kinematics,
-    geometry_for,
-    HOME_POSE,
-    JOINT_NAMES,
     project_pose,
 )
+from ik_net_ros.kinematics.arm_bridge import geometry_of
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.nearest import safely_reachable
 from ik_net_ros.kinematics.validation import as_pose_array
+from ik_net_ros.nodes.arm_params import arm_home
 from ik_net_ros.nodes.conversions import array_to_pose, joints_by_name
 from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.marker_server import MarkerServer
 from ik_net_ros.nodes.params import (
+    ARM,
     check_changes,
     declare_parameters,
     description_spec,
@@ -58,6 +59,7 @@ NAME = 'target'
 RESET_HOME = 1  # menu entry id
 GREEN, RED = (0.1, 0.9, 0.2, 0.9), (0.95, 0.1, 0.1, 0.9)
 PARAMETERS = {
+    'arm': ARM,
     'frame_id': Spec('world', 'frame of the marker and targets', non_empty, 'a frame name',
                      fixed=True),
     'description': description_spec('the marker and targets follow'),
@@ -69,9 +71,9 @@ PARAMETERS = {
                      number_in(1e-3, 1000.0), 'a rate in [0.001, 1000] Hz', fixed=True),
     'scale': Spec(0.08, 'marker size, m', number_in(1e-3, 10.0), 'a size in [0.001, 10] m',
                   fixed=True),
-    'home': Spec(list(HOME_POSE), 'joints whose tool pose the menu entry "Reset to home" '
-                                  'restores, rad', joint_vector,
-                 '4 joint angles inside the limits'),
+    'home': Spec([], 'joints whose tool pose the menu entry "Reset to home" restores, rad, '
+                     "one per joint of the arm; empty: the arm's home pose", joint_vector,
+                 'one angle per joint of the arm, inside the limits ([]: its home)'),
     'table_clearance': TABLE_CLEARANCE,
     'workspace': WORKSPACE,
     'prefix': PREFIX,
@@ -95,14 +97,18 @@ class TargetMarkerNode(Node):
     def __init__(self, **kwargs):
         super().__init__('target_marker', **kwargs)
         bridge_core_logs(self)
-        declare_parameters(self, PARAMETERS)
+        self.arm = declare_parameters(self, PARAMETERS)
         self.frame = self.get_parameter('frame_id').value
         self.prefix = self.get_parameter('prefix').value
-        self.joint_names = prefixed(JOINT_NAMES, self.prefix)
-        self.geometry = geometry_for(self.get_parameter('description').value)
+        self.joint_names = prefixed(self.arm.joint_names, self.prefix)
+        try:  # bridge: projection and reachability take the OM-X's geometry until the Arm
+            self.geometry = geometry_of(self.arm)
+        except ValueError as e:
+            raise ConfigError(f'arm {self.arm.name}: the marker does not take this arm yet '
+                              f'({e})') from e
         self.collision = CollisionModel(self.geometry, self.get_parameter('table_clearance').value,
                                         workspace_box(self.get_parameter('workspace').value))
-        self.pose = forward_kinematics(self.get_parameter('home').value, self.geometry)
+        self.pose = chain_forward(self.arm, self._home())
         self.reachable = True
         self.pending: np.ndarray | None = None
         self.placed = False  # moved to the arm's current pose yet?
@@ -117,7 +123,11 @@ class TargetMarkerNode(Node):
         self.add_on_set_parameters_callback(self.on_set_parameters)
 
     def on_set_parameters(self, params) -> SetParametersResult:
-        return check_changes(params, PARAMETERS)
+        return check_changes(params, PARAMETERS, self.arm)
+
+    def _home(self) -> tuple[float, ...]:
+        """Return the joints of "Reset to home" (rad): the parameter, or the arm's home."""
+        return arm_home(self.get_parameter('home').value, self.arm)
 
     def _marker(self) -> InteractiveMarker:
         marker = InteractiveMarker(name=NAME, description='IK target (drag; right-click: menu)',
@@ -153,7 +163,7 @@ class TargetMarkerNode(Node):
         if self.placed or joints is None or not np.all(np.isfinite(joints)):
             return
         self.placed = True
-        self._move_to(forward_kinematics(joints, self.geometry), publish=False)
+        self._move_to(chain_forward(self.arm, joints), publish=False)
 
     def on_target_status(self, msg: String) -> None:
         """Colour the marker by the ik node's verdict on the newest target (red: refused)."""
@@ -172,7 +182,7 @@ class TargetMarkerNode(Node):
             return
         if feedback.event_type == InteractiveMarkerFeedback.MENU_SELECT \
                 and feedback.menu_entry_id == RESET_HOME:
-            self._move_to(forward_kinematics(self.get_parameter('home').value, self.geometry),
+            self._move_to(chain_forward(self.arm, self._home()),
                           publish=True)
             self.on_timer()
         elif feedback.event_type in (InteractiveMarkerFeedback.POSE_UPDATE,

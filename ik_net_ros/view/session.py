@@ -17,7 +17,9 @@ from dataclasses import replace
 import threading
 import time
 
+from ik_net_ros.arm import Arm, ArmError, load_arm
 from ik_net_ros.errors import (
+    ConfigError,
     IkNetError,
     InvalidPoseError,
     UnreachableError,
@@ -26,6 +28,7 @@ from ik_net_ros.errors import (
 from ik_net_ros.hardware.dynamixel_config import DynamixelConfig
 from ik_net_ros.hardware.factory import BackendSettings, make_backend
 from ik_net_ros.kinematics import forward_kinematics, VELOCITY_LIMIT, within_limits_one
+from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.solver import shipped_models
 from ik_net_ros.solver.live import live_solver
@@ -57,6 +60,26 @@ def make_solver(model: str, description: str, calibration: str | None,
                        table_clearance=table_clearance, workspace=workspace)
 
 
+def session_arm(name: str, description: str = '') -> Arm:
+    """
+    Return the arm a view shows: a shipped name or an arm YAML; ``description`` where it has two.
+
+    Raises
+    ------
+    ConfigError
+        An unknown arm, or one the in-process solver and simulated arm do not take yet.
+
+    """
+    try:
+        arm = load_arm(name)
+        if arm.description and description and description != arm.description:
+            arm = load_arm(name, description)
+        geometry_of(arm)  # bridge: the live solver and the sim take the OM-X's geometry
+    except (ArmError, OSError, ValueError) as e:
+        raise ConfigError(f'arm {name!r}: {e}') from e
+    return arm
+
+
 class InProcessSession:
     """
     A solver and a simulated arm behind the view's session interface.
@@ -66,7 +89,7 @@ class InProcessSession:
     model
         'analytic', 'original', 'improved', 'focused' or a model path.
     description
-        'humble' or 'jazzy'.
+        'humble' or 'jazzy' (the OM-X's two descriptions; an arm with one ignores it).
     calibration
         A calibration file of the arm (its geometry), or None.
     table_clearance
@@ -77,11 +100,13 @@ class InProcessSession:
         rad/s the simulated arm moves a joint at most.
     rate
         Hz the simulated arm is cycled at (the driver's rate).
+    arm
+        The arm: a shipped name ('open_manipulator_x', 'omx_f', ...) or an arm YAML.
 
     Raises
     ------
     IkNetError
-        A model, calibration, clearance, box or speed refused.
+        A model, calibration, clearance, box, speed or arm refused.
 
     """
 
@@ -90,11 +115,14 @@ class InProcessSession:
 
     def __init__(self, model: str = 'focused', description: str = 'humble',
                  calibration: str | None = None, table_clearance: float = 0.01,
-                 workspace=None, max_velocity: float = VELOCITY_LIMIT, rate: float = 100.0):
-        self.description = description
+                 workspace=None, max_velocity: float = VELOCITY_LIMIT, rate: float = 100.0,
+                 arm: str = 'open_manipulator_x'):
+        self.arm_model = session_arm(arm, description)  # nominal until the solver's errors
+        self.description = self.arm_model.description
         self._settings = (description, calibration, table_clearance, workspace)
         self.solver = make_solver(model, *self._settings)
         self.collision: CollisionModel = self.solver.collision
+        self.arm_model = as_arm(self.solver.arm_geometry)  # bridge: the arm, errors included
         self.arm = make_backend(BackendSettings(
             backend='sim', max_velocity=max_velocity, table_clearance=table_clearance,
             workspace=workspace, dynamixel=DynamixelConfig(description=description)))
