@@ -4,6 +4,8 @@ import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ik_net_ros.arm import default_arm, load_arm
+from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import (
     forward_kinematics,
     geometry_for,
@@ -13,6 +15,7 @@ from ik_net_ros.kinematics import (
     quat_to_matrix,
     within_limits_one,
 )
+from ik_net_ros.kinematics.chain import chain_forward, chain_frames
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.view.fate import Fate, from_diagnostic, from_status
 from ik_net_ros.view.scene import capsules, elbow, matrix_to_wxyz, UrdfArm, wxyz_to_xyzw
@@ -30,7 +33,7 @@ quaternions = st.tuples(*[st.floats(-1, 1)] * 4).filter(lambda q: np.linalg.norm
 @SETTINGS
 @given(q=joints)
 def test_the_urdf_arm_drawn_ends_where_the_kinematics_put_the_tool(description, q):
-    tool = UrdfArm(description=description).link_poses(q)['end_effector_link']
+    tool = UrdfArm(arm=default_arm(description)).link_poses(q)['end_effector_link']
     fk = forward_kinematics(q, geometry_for(description))
     assert np.allclose(tool[:3, 3], fk[:3], atol=1e-9)
     assert np.allclose(tool[:3, :3], quat_to_matrix(fk[None, 3:])[0], atol=1e-9)
@@ -41,7 +44,7 @@ def test_the_urdf_arm_drawn_ends_where_the_kinematics_put_the_tool(description, 
 def test_capsules_are_the_collision_models_links_and_cylinders_span_them(q):
     model = CollisionModel()
     points = model.link_points(np.array([q]))[0]
-    drawn = capsules(model, q)
+    drawn = capsules(default_arm(), q)
     assert [c.radius for c in drawn] == list(model.radii)
     for k, capsule in enumerate(drawn):
         assert np.allclose(capsule.start, points[k]) and np.allclose(capsule.end, points[k + 1])
@@ -62,12 +65,11 @@ def test_matrix_to_wxyz_inverts_quat_to_matrix(q):
 def test_elbow_names_the_closed_forms_branches(rng):
     poses = forward_kinematics(rng.uniform(JOINT_LOWER, JOINT_UPPER, (300, 4)))
     solutions = ik_solutions(poses)
-    model = CollisionModel()
     seen = 0
     for both in solutions.joints:
         for branch, name in ((0, 'elbow up'), (1, 'elbow down')):
             if np.all(np.isfinite(both[branch])):
-                assert elbow(model, both[branch]) == name
+                assert elbow(default_arm(), both[branch]) == name
                 seen += 1
     assert seen > 300
 
@@ -196,3 +198,39 @@ def test_bad_view_arguments_are_one_line_and_exit_2(capsys, argv, problem):
     assert problem in err and 'Traceback' not in err
     assert len([line for line in err.strip().splitlines() if 'Warning' not in line
                 and not line.startswith('  ')]) == 1  # rclpy may warn on a node it did not make
+
+
+# --- issue 33: the view draws any arm from its chain ------------------------------------------
+
+OMX_F = load_arm('omx_f')
+omx_f_joints = st.tuples(*(st.floats(j.lower, j.upper) for j in OMX_F.joints))
+
+
+@SETTINGS
+@given(q=omx_f_joints)
+def test_the_omx_f_drawn_ends_where_its_chain_puts_the_tool(q):
+    tool = UrdfArm(arm=OMX_F).link_poses(q)[OMX_F.tool_frame]
+    fk = chain_forward(OMX_F, q)
+    assert np.allclose(tool[:3, 3], fk[:3], atol=1e-9)
+    assert np.allclose(tool[:3, :3], quat_to_matrix(fk[None, 3:])[0], atol=1e-9)
+
+
+@SETTINGS
+@given(q=omx_f_joints)
+def test_the_omx_f_capsules_are_its_own_fixed_to_its_links(q):
+    """Each capsule's ends stay where the arm's YAML puts them in its link's frame."""
+    drawn = capsules(OMX_F, q)
+    assert [c.name for c in drawn] == [c.name for c in OMX_F.capsules]
+    positions, rotations = chain_frames(OMX_F, np.array([q]))
+    index = {j.child: k for k, j in enumerate(OMX_F.joints)}
+    for capsule, spec in zip(drawn, OMX_F.capsules):
+        k = index[spec.link]
+        local = rotations[0, k].T @ (capsule.start - positions[0, k])
+        assert np.allclose(local, spec.a, atol=1e-12) and capsule.radius == spec.radius
+        local = rotations[0, k].T @ (capsule.end - positions[0, k])
+        assert np.allclose(local, spec.b, atol=1e-12)
+
+
+def test_a_session_of_an_unknown_arm_is_refused_in_one_line():
+    with pytest.raises(ConfigError, match='omx_z'):
+        InProcessSession('analytic', arm='omx_z')

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
+from ik_net_ros.arm import default_arm
 import numpy as np
 from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
@@ -38,26 +39,29 @@ def array_to_pose(pose, frame_id: str, stamp: Time) -> PoseStamped:
     return msg
 
 
-def joint_state(positions, stamp: Time, velocities=None, names=()) -> JointState:
-    """Return a JointState of the joints ``names`` (the arm's joint names; rad, rad/s)."""
+def joint_state(positions, stamp: Time, velocities=None, names=None) -> JointState:
+    """Return a JointState of the joints ``names`` (rad, rad/s; None: the default arm's)."""
     msg = JointState()
     msg.header.stamp = stamp
-    msg.name = list(names)
+    msg.name = list(names if names is not None else default_arm().joint_names)
     msg.position = [float(v) for v in positions]
     if velocities is not None:
         msg.velocity = [float(v) for v in velocities]
     return msg
 
 
-def joints_by_name(msg: JointState, names) -> np.ndarray | None:
+def joints_by_name(msg: JointState, names=None) -> np.ndarray | None:
     """
-    Positions (len(names),) of ``names`` (the arm's joints) matched by name (others ignored).
+    Positions (len(names),) of ``names`` (the arm's joints; None: the default arm's) matched by
+    name (other joints ignored).
 
     None if one is missing, a name appears twice (which value would be meant?) or the message's
     arrays do not line up.
     """
     if len(msg.position) != len(msg.name) or len(set(msg.name)) != len(msg.name):
         return None
+    if names is None:
+        names = default_arm().joint_names
     index = {name: i for i, name in enumerate(msg.name)}
     if not all(n in index for n in names):
         return None

@@ -16,7 +16,7 @@ from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.hardware.trajectory_path import MAX_DURATION
 from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.true_arm import TrueArm
-from ik_net_ros.nodes.arm_params import arm_home, speed_within
+from ik_net_ros.nodes.arm_params import arm_home, node_arm, speed_within
 from ik_net_ros.nodes.params import (
     ARM,
     description_spec,
@@ -132,9 +132,11 @@ PARAMETERS = {
 }
 
 
-def backend_settings(value, arm: Arm) -> BackendSettings:
+def backend_settings(value, arm: Arm | None = None) -> BackendSettings:
     """
     Return the backend settings of the node's parameters (``value(name)`` gives one) for ``arm``.
+
+    ``arm``: the node's (None: the one its ``arm`` and ``description`` parameters select).
 
     Raises
     ------
@@ -150,6 +152,7 @@ def backend_settings(value, arm: Arm) -> BackendSettings:
             true_arm = TrueArm.load(value('true_arm'))
         except DatasetError as e:
             raise ConfigError(f"parameter true_arm = {value('true_arm')!r} refused: {e}") from e
+    arm = arm if arm is not None else node_arm(value('arm'), value('description'))
     try:
         geometry_of(arm)  # bridge: the backends take the OM-X's geometry until they take an Arm
     except ValueError as e:

@@ -15,7 +15,7 @@ from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracke
 from ik_net_ros.kinematics.planar import planar_chain
 from ik_net_ros.kinematics.rigid import compose, pose_from_xyz_rpy
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
-from ik_net_ros.nodes.arm_params import speed_within
+from ik_net_ros.nodes.arm_params import node_arm, speed_within
 from ik_net_ros.nodes.params import (
     ARM,
     description_spec,
@@ -109,9 +109,11 @@ PARAMETERS = {
 FRAME_PARAMS = ('frame_id', 'accept_empty_frame', 'calibration')
 
 
-def make_solver(params: dict, arm: Arm) -> Solver:
+def make_solver(params: dict, arm: Arm | None = None) -> Solver:
     """
     Return the solver of ``arm`` the ik node's parameters ask for (see ``live_solver``).
+
+    ``arm``: the node's (None: the one its ``arm`` and ``description`` parameters select).
 
     Raises
     ------
@@ -120,6 +122,7 @@ def make_solver(params: dict, arm: Arm) -> Solver:
         or an arm the solver cannot take.
 
     """
+    arm = arm if arm is not None else node_arm(params['arm'], params['description'])
     try:
         geometry_of(arm)  # bridge: the solver takes the OM-X's geometry until it takes an Arm
     except ValueError as e:
@@ -143,7 +146,7 @@ def configure(solver: Solver, params: dict) -> None:
     solver.allow_long_moves = params['allow_long_moves']
 
 
-def make_frames(params: dict, arm: Arm) -> TargetFrames:
+def make_frames(params: dict, arm: Arm | None = None) -> TargetFrames:
     """
     Return the frames targets are taken in.
 
@@ -158,6 +161,7 @@ def make_frames(params: dict, arm: Arm) -> TargetFrames:
         An unreadable calibration file.
 
     """
+    arm = arm if arm is not None else node_arm(params['arm'], params['description'])
     tracker = None
     if params['calibration']:
         tracker = load_tracker_setup(params['calibration'])
