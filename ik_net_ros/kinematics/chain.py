@@ -26,13 +26,12 @@ import math
 
 from ik_net_ros.arm import Arm, ChainErrors
 from ik_net_ros.arm.model import rpy_matrix
-from ik_net_ros.errors import InvalidJointsError
 from ik_net_ros.kinematics.rigid import matrix_to_quat
-from ik_net_ros.kinematics.validation import real_array
+from ik_net_ros.kinematics.validation import as_joint_array
 import numpy as np
 
-__all__ = ['ChainErrors', 'chain_forward', 'chain_frames', 'chain_jacobian', 'compiled_chain',
-           'tilt_axes', 'joint_rows']
+__all__ = ['ChainErrors', 'chain_forward', 'chain_forward_one', 'chain_frames', 'chain_jacobian',
+           'chain_tool', 'compiled_chain', 'tilt_axes', 'joint_rows']
 
 
 def _axis_rotation(axis, angle: float) -> np.ndarray:
@@ -107,15 +106,7 @@ def joint_rows(arm: Arm, joints, name: str = 'joints') -> tuple[np.ndarray, bool
         Not real numbers, not (dof,) or (N, dof), NaN or inf.
 
     """
-    arr = real_array(joints, name, InvalidJointsError)
-    single = arr.ndim == 1
-    arr = arr[None, :] if single else arr
-    if arr.ndim != 2 or arr.shape[1] != arm.dof:
-        raise InvalidJointsError(f'{name}: expected shape ({arm.dof},) or (N, {arm.dof}) '
-                                 f'{list(arm.joint_names)}, got {np.shape(joints)}')
-    if not np.all(np.isfinite(arr)):
-        raise InvalidJointsError(f'{name}: contains NaN or inf')
-    return arr, single
+    return as_joint_array(joints, name, arm)
 
 
 def _times(cols, const: np.ndarray):
@@ -214,6 +205,8 @@ def chain_forward(arm: Arm, joints, errors: ChainErrors | None = None) -> np.nda
     """
     Return tool poses (N, 7) [x y z qx qy qz qw] (or (7,) of one row), m, base frame, qw >= 0.
 
+    One row goes the plain-float way (:func:`chain_forward_one`): a quarter of numpy's cost.
+
     Raises
     ------
     InvalidJointsError
@@ -221,6 +214,8 @@ def chain_forward(arm: Arm, joints, errors: ChainErrors | None = None) -> np.nda
 
     """
     q, single = joint_rows(arm, joints)
+    if single:
+        return np.array(chain_forward_one(arm, q[0].tolist(), errors))
     positions, tool, _ = _walk(arm, q, errors)
     pose = np.concatenate([positions[:, -1], matrix_to_quat(tool)], axis=1)
     return pose[0] if single else pose
@@ -249,3 +244,119 @@ def chain_jacobian(arm: Arm, joints, errors: ChainErrors | None = None) -> np.nd
     jac[:, :3] = np.swapaxes(linear, 1, 2)
     jac[:, 3:] = np.swapaxes(axes * revolute[None, :, None], 1, 2)
     return jac[0] if single else jac
+
+
+def chain_tool(arm: Arm, joints, errors: ChainErrors | None = None):
+    """
+    Return the tool's positions (N, 3), rotations (N, 3, 3), joint axes and origins (N, dof, 3).
+
+    Of joints (N, dof) (validated by the caller), m and rotation matrices in the base frame: one
+    pass along the chain without the quaternion, for refinements that need the tool frame and
+    each joint's axis and lever (a Jacobian).
+    """
+    positions, tool, axes = _walk(arm, np.asarray(joints, float), errors)
+    return positions[:, -1], tool, axes, positions[:, :-1]
+
+
+_FLOAT_CHAINS: dict[int, tuple] = {}  # id(compiled chain) -> (chain, its constants as floats)
+
+
+def _float_chain(compiled) -> tuple:
+    """
+    Return a compiled chain's constants as Python floats, made once per compiled chain.
+
+    Per joint (C as a row-major 9-tuple or None, xyz, coordinate axis or -1, axis, offset,
+    revolute); the tool's (rotation 9-tuple, xyz).
+    """
+    entry = _FLOAT_CHAINS.get(id(compiled))
+    if entry is None:  # the entry holds the chain, so no other object can take its id
+        if len(_FLOAT_CHAINS) > 64:
+            _FLOAT_CHAINS.clear()
+        joints, (tool_rot, tool_xyz) = compiled
+        consts = (tuple((None if j.rot is None else tuple(j.rot.ravel().tolist()),
+                         tuple(j.xyz.tolist()), j.coordinate, tuple(j.axis.tolist()),
+                         float(j.offset), j.revolute) for j in joints),
+                  (tuple(tool_rot.ravel().tolist()), tuple(tool_xyz.tolist())))
+        entry = _FLOAT_CHAINS[id(compiled)] = (compiled, consts)
+    return entry[1]
+
+
+def _times_one(cols, m):
+    """Return the columns of R @ m, R given by its columns, m a row-major 9-tuple."""
+    (a0, a1, a2), (b0, b1, b2), (c0, c1, c2) = cols
+    return tuple((a0 * m[k] + b0 * m[3 + k] + c0 * m[6 + k],
+                  a1 * m[k] + b1 * m[3 + k] + c1 * m[6 + k],
+                  a2 * m[k] + b2 * m[3 + k] + c2 * m[6 + k]) for k in range(3))
+
+
+def _apply(cols, v):
+    """Return R @ v, R given by its columns (3-tuples), v three floats."""
+    (a0, a1, a2), (b0, b1, b2), (c0, c1, c2) = cols
+    x, y, z = v
+    return a0 * x + b0 * y + c0 * z, a1 * x + b1 * y + c1 * z, a2 * x + b2 * y + c2 * z
+
+
+def chain_forward_one(arm: Arm, q: list[float], errors: ChainErrors | None = None
+                      ) -> list[float]:
+    """
+    Return the tool pose [x y z qx qy qz qw] (qw >= 0) of one joint vector of dof floats.
+
+    :func:`chain_forward`'s chain in plain floats (the same steps: origin, tilt, turn about a
+    coordinate axis or by Rodrigues; Shepperd's quaternion): for one pose numpy's per-call
+    overhead is most of the cost. Tests hold the two equal to rounding. ``q`` is not
+    validated (:func:`chain_forward` does).
+    """
+    joints, (tool_rot, tool_xyz) = _float_chain(compiled_chain(arm, errors))
+    cols = [(1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, 1.0)]
+    px = py = pz = 0.0
+    cos, sin = math.cos, math.sin
+    for (rot, xyz, coordinate, axis, offset, revolute), value in zip(joints, q):
+        dx, dy, dz = _apply(cols, xyz)
+        px, py, pz = px + dx, py + dy, pz + dz
+        if rot is not None:
+            cols = list(_times_one(cols, rot))
+        if offset:
+            value = value + offset
+        if not revolute:
+            ax, ay, az = _apply(cols, axis)
+            px, py, pz = px + ax * value, py + ay * value, pz + az * value
+            continue
+        c, s = cos(value), sin(value)
+        if coordinate >= 0:  # one column stays, two turn (as _turn)
+            a, b = (coordinate + 1) % 3, (coordinate + 2) % 3
+            (u0, u1, u2), (v0, v1, v2) = cols[a], cols[b]
+            cols[a] = (c * u0 + s * v0, c * u1 + s * v1, c * u2 + s * v2)
+            cols[b] = (c * v0 - s * u0, c * v1 - s * u1, c * v2 - s * u2)
+        else:  # Rodrigues: Rot = I + s K + (1 - c) K^2
+            x, y, z = axis
+            t = 1.0 - c
+            cols = list(_times_one(cols, (
+                c + t * x * x, t * x * y - s * z, t * x * z + s * y,
+                t * x * y + s * z, c + t * y * y, t * y * z - s * x,
+                t * x * z - s * y, t * y * z + s * x, c + t * z * z)))
+    dx, dy, dz = _apply(cols, tool_xyz)
+    (a0, a1, a2), (b0, b1, b2), (c0, c1, c2) = _times_one(cols, tool_rot)
+    return [px + dx, py + dy, pz + dz, *_quat_one(a0, b0, c0, a1, b1, c1, a2, b2, c2)]
+
+
+def _quat_one(r00, r01, r02, r10, r11, r12, r20, r21, r22) -> tuple[float, float, float, float]:
+    """Return the canonical unit quaternion of a rotation's entries (Shepperd, as rigid's)."""
+    trace = r00 + r11 + r22
+    best = max(r00, r11, r22, trace)
+    if best != r00 and best != r11 and best != r22:  # np.argmax's first maximum: trace last
+        w = 0.5 * math.sqrt(1.0 + trace)
+        q = [(r21 - r12) / (4 * w), (r02 - r20) / (4 * w), (r10 - r01) / (4 * w), w]
+    else:
+        i = 0 if best == r00 else 1 if best == r11 else 2
+        j, k = (i + 1) % 3, (i + 2) % 3
+        m = ((r00, r01, r02), (r10, r11, r12), (r20, r21, r22))
+        s = 0.5 * math.sqrt(max(1.0 + m[i][i] - m[j][j] - m[k][k], 0.0))
+        q = [0.0] * 4
+        q[i] = s
+        q[j] = (m[j][i] + m[i][j]) / (4 * s)
+        q[k] = (m[k][i] + m[i][k]) / (4 * s)
+        q[3] = (m[k][j] - m[j][k]) / (4 * s)
+    norm = math.sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3])
+    x, y, z, w = q[0] / norm, q[1] / norm, q[2] / norm, q[3] / norm
+    key = w if w != 0.0 else x if x != 0.0 else y if y != 0.0 else z
+    return (-x, -y, -z, -w) if key < 0.0 else (x, y, z, w)

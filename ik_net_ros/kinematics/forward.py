@@ -1,52 +1,42 @@
 """
-Forward kinematics and the analytic Jacobian of the OpenMANIPULATOR-X (numpy, vectorised).
+Forward kinematics and the geometric Jacobian of an arm: the one chain, under the old names.
 
-With c2 = cos q2, s23 = sin(q2 + q3) etc. and the tool pitch phi = q2 + q3 + q4 (positive =
-tool pointing down), the tool is at distance r from the joint1 axis and height z:
-    r = ax c2 + az s2 + l3 c23 + l4 c234
-    z = z0 + az c2 - ax s2 - l3 s23 - l4 s234
-    x = x1 + r cos q1,  y = r sin q1,  orientation = Rz(q1) Ry(phi).
-
-An arm whose joint axes lean (``ArmGeometry.axis_tilts``) is not planar: its tool pose is the
-product of each joint's transform, and its Jacobian is each joint's axis crossed with the lever to
-the tool (:func:`_tilted_chain`).
+Every function here is :mod:`ik_net_ros.kinematics.chain` (the one chain formula of any arm,
+its errors included: offsets, origin deltas, leaning axes) seen from what the planar closed
+form and the refinements ask: the tool pose, its Jacobian, the planar (r, z) of joints 2-4, the
+tool's position and pitch with their Jacobian. ``arm``: an :class:`~ik_net_ros.arm.Arm` (None:
+ROBOTIS's humble OM-X); an OM-X ArmGeometry is accepted during the migration (issue 33).
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
 import functools
 
-from ik_net_ros.kinematics.geometry import ArmGeometry, DEFAULT_GEOMETRY
-from ik_net_ros.kinematics.rigid import matrix_to_quat
-from ik_net_ros.kinematics.rotations import quat_from_yaw_pitch
-from ik_net_ros.kinematics.validation import as_joint_array
+from ik_net_ros.kinematics.chain import (
+    _axis_rotation,
+    chain_forward,
+    chain_jacobian,
+    chain_tool,
+    tilt_axes,
+)
+from ik_net_ros.kinematics.planar_ik import arm_of, planar_of
 import numpy as np
 
 __all__ = ['forward_kinematics', 'planar_forward', 'jacobian', 'lean_rotations',
            'leaning_reach', 'leaning_points']
 
 
-def planar_forward(q2, q3, q4, geometry: ArmGeometry = DEFAULT_GEOMETRY):
-    """(r, z) of the tool in the arm's vertical plane for joints 2-4 (arrays, rad)."""
-    g = geometry
-    a2, a23, a234 = q2, q2 + q3, q2 + q3 + q4
-    r = (g.upper_arm_x * np.cos(a2) + g.upper_arm_z * np.sin(a2) + g.forearm * np.cos(a23)
-         + g.tool * np.cos(a234))
-    z = (g.shoulder_z + g.upper_arm_z * np.cos(a2) - g.upper_arm_x * np.sin(a2)
-         - g.forearm * np.sin(a23) - g.tool * np.sin(a234))
-    return r, z
-
-
-def forward_kinematics(joints, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
+def forward_kinematics(joints, arm=None) -> np.ndarray:
     """
     Tool poses of joint configurations.
 
     Parameters
     ----------
     joints
-        (4,) or (N, 4) joint1..joint4 in rad (limits are not checked here).
-    geometry
-        The arm's geometry (base height 0.017 m by default).
+        (dof,) or (N, dof) joint1..jointN in rad (limits are not checked here).
+    arm
+        The arm (default: ROBOTIS's humble OM-X, base height 0.017 m), its errors included.
 
     Returns
     -------
@@ -59,165 +49,102 @@ def forward_kinematics(joints, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.n
         Wrong shape or NaN/inf.
 
     """
-    q, single = as_joint_array(joints)
-    if geometry.has_offsets:
-        q = q + np.asarray(geometry.joint_offsets)
-    if geometry.has_tilts:
-        pose = _tilted_chain(q, geometry)[0]
-        return pose[0] if single else pose
-    q1, q2, q3, q4 = q.T
-    r, z = planar_forward(q2, q3, q4, geometry)
-    pose = np.empty((q.shape[0], 7))
-    pose[:, 0] = geometry.joint1_x + r * np.cos(q1)
-    pose[:, 1] = r * np.sin(q1)
-    pose[:, 2] = z
-    pose[:, 3:] = quat_from_yaw_pitch(q1, q2 + q3 + q4)
-    return pose[0] if single else pose
+    return chain_forward(arm_of(arm), joints)
 
 
-def jacobian(joints, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
+def jacobian(joints, arm=None) -> np.ndarray:
     """
     Geometric Jacobian of the tool.
 
     Parameters
     ----------
     joints
-        (4,) or (N, 4) in rad.
-    geometry
-        The arm's geometry (default: ROBOTIS's humble description).
+        (dof,) or (N, dof) in rad.
+    arm
+        The arm (default: ROBOTIS's humble OM-X), its errors included.
 
     Returns
     -------
-    (6, 4) or (N, 6, 4): rows 0-2 the tool's linear velocity (m/rad) in the base frame,
+    (6, dof) or (N, 6, dof): rows 0-2 the tool's linear velocity (m/rad) in the base frame,
     rows 3-5 its angular velocity (rad/rad) in the base frame, per unit joint velocity.
 
+    Raises
+    ------
+    InvalidJointsError
+        Wrong shape or NaN/inf.
+
     """
-    q, single = as_joint_array(joints)
-    g = geometry
-    if g.has_offsets:
-        q = q + np.asarray(g.joint_offsets)
-    if g.has_tilts:
-        jac = _tilted_jacobian(q, g)
-        return jac[0] if single else jac
-    q1, q2, q3, q4 = q.T
-    s2, c2 = np.sin(q2), np.cos(q2)
-    s23, c23 = np.sin(q2 + q3), np.cos(q2 + q3)
-    s234, c234 = np.sin(q2 + q3 + q4), np.cos(q2 + q3 + q4)
-    s1, c1 = np.sin(q1), np.cos(q1)
-    r, _ = planar_forward(q2, q3, q4, g)
-    # d(r, z)/d(q2, q3, q4)
-    dr4 = -g.tool * s234
-    dr3 = -g.forearm * s23 + dr4
-    dr2 = -g.upper_arm_x * s2 + g.upper_arm_z * c2 + dr3
-    dz4 = -g.tool * c234
-    dz3 = -g.forearm * c23 + dz4
-    dz2 = -g.upper_arm_z * s2 - g.upper_arm_x * c2 + dz3
-    jac = np.zeros((q.shape[0], 6, 4))
-    jac[:, 0, 0] = -r * s1
-    jac[:, 1, 0] = r * c1
-    for col, (dr, dz) in enumerate(((dr2, dz2), (dr3, dz3), (dr4, dz4)), start=1):
-        jac[:, 0, col] = dr * c1
-        jac[:, 1, col] = dr * s1
-        jac[:, 2, col] = dz
-        # joints 2-4 turn about the y axis of the frame after joint1: (-sin q1, cos q1, 0)
-        jac[:, 3, col] = -s1
-        jac[:, 4, col] = c1
-    jac[:, 5, 0] = 1.0
-    return jac[0] if single else jac
+    return chain_jacobian(arm_of(arm), joints)
 
 
-def _rotation(axis: int, angle) -> np.ndarray:
-    """Return rotations (N, 3, 3) (or (3, 3) for a scalar angle) about axis 0, 1 or 2."""
-    c, s = np.cos(angle), np.sin(angle)
-    out = np.zeros(np.shape(angle) + (3, 3))
-    i, j = [(1, 2), (2, 0), (0, 1)][axis]
-    out[..., axis, axis] = 1.0
-    out[..., i, i] = c
-    out[..., j, j] = c
-    out[..., i, j] = -s
-    out[..., j, i] = s
-    return out
+@functools.lru_cache(maxsize=64)
+def _link_angle_arm(arm):
+    """Return ``arm`` upright with its offsets zeroed: its chain takes link angles."""
+    upright = arm.upright()
+    return upright.with_errors(replace(upright.errors, offsets=(0.0,) * arm.dof))
+
+
+def planar_forward(q2, q3, q4, arm=None):
+    """
+    (r, z) of the tool in a planar arm's vertical plane for link angles of joints 2-4 (rad).
+
+    The chain of ``arm.upright()`` at joint1 = 0 (and a roll of 0), offsets not added: r the
+    tool's distance along the arm's plane from joint1's axis, z its height, m.
+    """
+    arm = _link_angle_arm(arm_of(arm))
+    x1 = planar_of(arm).joint1_x
+    q2, q3, q4 = np.broadcast_arrays(*(np.asarray(v, float) for v in (q2, q3, q4)))
+    q = np.zeros(q2.shape + (arm.dof,))
+    q[..., 1], q[..., 2], q[..., 3] = q2, q3, q4
+    tool = chain_tool(arm, q.reshape(-1, arm.dof))[0]  # NaN in, NaN out: no validation
+    return (tool[:, 0] - x1).reshape(q2.shape), tool[:, 2].reshape(q2.shape)
 
 
 @functools.lru_cache(maxsize=16)
-def lean_rotations(tilts: tuple[float, ...]) -> tuple[np.ndarray, ...]:
-    """Return the fixed rotation (3, 3) of each joint's leaning axis (a geometry's constants)."""
-    out = [_rotation(0, tilts[0]) @ _rotation(1, tilts[1])]
-    out += [_rotation(0, tilts[k]) @ _rotation(2, tilts[k + 1]) for k in (2, 4, 6)]
+def lean_rotations(tilts: tuple[float, ...], arm=None) -> tuple[np.ndarray, ...]:
+    """
+    Return the fixed rotation (3, 3) of each joint's leaning axis (an arm's constants).
+
+    ``tilts``: two angles per joint, flat (the chain's rule: about the two coordinate axes other
+    than the one nearest the joint's axis, the lower-indexed first).
+    """
+    arm = arm_of(arm)
+    out = []
+    for k, joint in enumerate(arm.joints):
+        first, second = tilt_axes(np.array(joint.axis))
+        out.append(_axis_rotation(np.eye(3)[first], tilts[2 * k])
+                   @ _axis_rotation(np.eye(3)[second], tilts[2 * k + 1]))
     return tuple(out)
 
 
-def _tilted_chain(q: np.ndarray, g: ArmGeometry, quaternion: bool = True
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def leaning_reach(joints: np.ndarray, arm) -> tuple[np.ndarray, np.ndarray]:
     """
-    Return the tool pose (N, 7), each joint's axis and origin (N, 4, 3), the tool's rotation.
-
-    For link angles (N, 4) of an arm whose joint axes lean, along the chain of ``ArmGeometry``:
-    joint1 at (joint1_x, 0, base_height) turning about its axis tilted about x then y; joint2
-    ``shoulder_height`` up that axis; each of joints 2-4 turning about its y axis tilted about x
-    then z; the links between them as in :func:`planar_forward`. With no tilt this is the planar
-    arm exactly (tests). ``quaternion`` False leaves the pose's orientation unset (a Jacobian
-    needs only the axes).
-    """
-    leans = lean_rotations(g.axis_tilts)
-    lean = leans[0]
-    axes, origins = np.empty((len(q), 4, 3)), np.empty((len(q), 4, 3))
-    axes[:, 0] = lean[:, 2]
-    origins[:, 0] = (g.joint1_x, 0.0, g.base_height)
-    rot = lean @ _rotation(2, q[:, 0])
-    pos = origins[:, 0] + rot[:, :, 2] * g.shoulder_height
-    links = ((g.upper_arm_x, 0.0, g.upper_arm_z), (g.forearm, 0.0, 0.0), (g.tool, 0.0, 0.0))
-    for k, link in enumerate(links):
-        rot = rot @ leans[k + 1]
-        axes[:, k + 1], origins[:, k + 1] = rot[:, :, 1], pos  # turning about y keeps y
-        rot = rot @ _rotation(1, q[:, 1 + k])
-        pos = pos + rot @ np.array(link)
-    pose = np.empty((len(q), 7))
-    pose[:, :3] = pos
-    if quaternion:
-        pose[:, 3:] = matrix_to_quat(rot)
-    return pose, axes, origins, rot
-
-
-def _tilted_jacobian(q: np.ndarray, g: ArmGeometry) -> np.ndarray:
-    """Return the geometric Jacobian (N, 6, 4) of link angles: axis x (tool - origin), axis."""
-    pose, axes, origins, _ = _tilted_chain(q, g, quaternion=False)
-    jac = np.empty((len(q), 6, 4))
-    jac[:, :3] = _lever_jacobian(pose, axes, origins)
-    jac[:, 3:] = np.swapaxes(axes, 1, 2)
-    return jac
-
-
-def _lever_jacobian(pose: np.ndarray, axes: np.ndarray, origins: np.ndarray) -> np.ndarray:
-    """Return the tool position's Jacobian (N, 3, 4): each joint's axis x its lever to the tool."""
-    return np.swapaxes(np.cross(axes, pose[:, None, :3] - origins), 1, 2)
-
-
-def leaning_reach(joints: np.ndarray, geometry: ArmGeometry) -> tuple[np.ndarray, np.ndarray]:
-    """
-    Return the tool's position and pitch (N, 4) of commanded joints (N, 4), and their Jacobian.
+    Return the tool's position and pitch (N, 4) of commanded joints (N, dof), and their Jacobian.
 
     The 4th value is the tool x axis's height component times the tool length (m: ``-sin`` of
-    the pitch, scaled like a position), which a 4-DOF arm's answer fixes besides the position.
+    the pitch, scaled like a position), which a planar arm's answer fixes besides the position.
     One pass along the chain of an arm whose axes may lean, without the quaternion: what a
-    refinement for such an arm needs per step. Jacobian (N, 4, 4).
+    refinement for such an arm needs per step. Jacobian (N, 4, dof).
     """
-    q = np.asarray(joints, dtype=float) + np.asarray(geometry.joint_offsets)
-    pose, axes, origins, rot = _tilted_chain(q, geometry, quaternion=False)
-    tool_x = rot[:, :, 0]
-    values = np.concatenate([pose[:, :3], geometry.tool * tool_x[:, 2:]], axis=1)
-    jac = np.empty((len(q), 4, 4))
-    jac[:, :3] = _lever_jacobian(pose, axes, origins)
-    jac[:, 3] = geometry.tool * np.cross(axes, tool_x[:, None, :])[:, :, 2]
+    arm = arm_of(arm)
+    tool_length = planar_of(arm).tool
+    position, rotation, axes, origins = chain_tool(arm, joints)
+    tool_x = rotation[:, :, 0]
+    values = np.concatenate([position, tool_length * tool_x[:, 2:]], axis=1)
+    jac = np.empty((len(values), 4, arm.dof))
+    jac[:, :3] = np.swapaxes(np.cross(axes, position[:, None, :] - origins), 1, 2)
+    jac[:, 3] = tool_length * np.cross(axes, tool_x[:, None, :])[:, :, 2]
     return values, jac
 
 
-def leaning_points(angles: np.ndarray, geometry: ArmGeometry) -> np.ndarray:
+def leaning_points(angles: np.ndarray, arm) -> np.ndarray:
     """
-    Return joint2, joint3, joint4 and the tool (N, 4, 3) of link angles (N, 4), m, base frame.
+    Return joint2 .. the last joint's origin and the tool (N, dof, 3) of link angles, m.
 
-    Along the chain of an arm whose axes may lean (``angles`` are the links' angles: the joint
-    offsets added already): where its links really are, for the collision model.
+    Along the chain of an arm whose axes may lean (``angles`` (N, dof) are the links' angles:
+    the joint offsets added already): where its links really are, for the collision model.
     """
-    pose, _, origins, _ = _tilted_chain(np.asarray(angles, float), geometry, quaternion=False)
-    return np.concatenate([origins[:, 1:], pose[:, None, :3]], axis=1)
+    arm = arm_of(arm)
+    plain = arm.with_errors(replace(arm.errors, offsets=(0.0,) * arm.dof))
+    position, _, _, origins = chain_tool(plain, np.asarray(angles, float))
+    return np.concatenate([origins[:, 1:], position[:, None, :]], axis=1)

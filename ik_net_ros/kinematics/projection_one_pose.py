@@ -41,10 +41,11 @@ class OneSolution:
     ``joints`` [up, down] (tuples or None), ``valid``/``strict`` flags per branch, ``reason`` code.
     """
 
-    __slots__ = ('joints', 'valid', 'strict', 'reason')
+    __slots__ = ('joints', 'valid', 'strict', 'reason', 'dof')
 
-    def __init__(self, joints, valid, strict, reason):
+    def __init__(self, joints, valid, strict, reason, dof):
         self.joints, self.valid, self.strict, self.reason = joints, valid, strict, reason
+        self.dof = dof
 
     @property
     def reachable(self) -> bool:
@@ -110,7 +111,7 @@ def _solve_yaw_pitch(dx, y, z, c1, s1, cp, sp, g: ArmGeometry, both: bool = True
     zw = z + tool * sp - shoulder_z
     cos_elbow = (rw * rw + zw * zw - l1 * l1 - l2 * l2) / (2 * l1 * l2)
     if abs(cos_elbow) > 1 + REACH_TOLERANCE:
-        return OneSolution([None, None], [False, False], [False, False], OUT_OF_REACH)
+        return OneSolution([None, None], [False, False], [False, False], OUT_OF_REACH, 4)
     ce = min(max(cos_elbow, -1.0), 1.0)
     acos = math.acos(ce)
     base = math.atan2(zw, rw)
@@ -134,7 +135,7 @@ def _solve_yaw_pitch(dx, y, z, c1, s1, cp, sp, g: ArmGeometry, both: bool = True
         if tight and not both and k == 0:
             break  # the branch rule takes elbow up whatever elbow down is
     reason = REACHABLE if (valid[0] or valid[1]) else OUTSIDE_LIMITS
-    return OneSolution(joints, valid, strict, reason)
+    return OneSolution(joints, valid, strict, reason, 4)
 
 
 def _half_angle(c: float, s: float) -> tuple[float, float]:

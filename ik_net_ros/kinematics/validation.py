@@ -12,6 +12,7 @@ import math
 import numbers
 import reprlib
 
+from ik_net_ros.arm import default_arm
 from ik_net_ros.errors import InvalidJointsError, InvalidPoseError
 from ik_net_ros.kinematics.rotations import canonical_quat
 import numpy as np
@@ -190,9 +191,12 @@ def as_pose_array(poses, name: str = 'poses') -> tuple[np.ndarray, bool]:
     return check_pose_rows(arr, name), single
 
 
-def as_joint_array(joints, name: str = 'joints') -> tuple[np.ndarray, bool]:
+def as_joint_array(joints, name: str = 'joints', arm=None) -> tuple[np.ndarray, bool]:
     """
-    Validate joints (4,) or (N, 4) in rad; return float64 (N, 4) and whether one row was given.
+    Validate joints (dof,) or (N, dof) of ``arm``; return float64 (N, dof) and whether one row.
+
+    ``arm``: an :class:`~ik_net_ros.arm.Arm` (None: ROBOTIS's humble OM-X, 4 joints); rad (m for
+    a prismatic joint).
 
     Raises
     ------
@@ -200,13 +204,16 @@ def as_joint_array(joints, name: str = 'joints') -> tuple[np.ndarray, bool]:
         Not real numbers, wrong shape or NaN/inf.
 
     """
+    arm = default_arm() if arm is None else arm
+    dof = arm.dof
     arr = real_array(joints, name, InvalidJointsError)
     single = arr.ndim == 1
     if single:
         arr = arr[None, :]
-    if arr.ndim != 2 or arr.shape[1] != 4:
+    if arr.ndim != 2 or arr.shape[1] != dof:
         raise InvalidJointsError(
-            f'{name}: expected shape (4,) or (N, 4) [joint1..joint4], got {np.shape(joints)}')
+            f'{name}: expected shape ({dof},) or (N, {dof}) {list(arm.joint_names)}, got '
+            f'{np.shape(joints)}')
     if not np.all(np.isfinite(arr)):
         raise InvalidJointsError(f'{name}: contains NaN or inf')
     return arr, single
