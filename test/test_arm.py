@@ -21,8 +21,9 @@ from ik_net_ros.arm.model import matrix_rpy, rpy_matrix
 from ik_net_ros.arm.urdf_chain import _parse, _records, sidecar
 from ik_net_ros.hardware.gripper import GRIPPER_RANGES
 from ik_net_ros.kinematics import geometry
+from ik_net_ros.kinematics.capsules import capsule_ends
 from ik_net_ros.kinematics.chain import chain_frames
-from ik_net_ros.kinematics.collision import _PAIRS, CollisionModel, LINKS
+from ik_net_ros.kinematics.collision import CollisionModel, LINKS
 import numpy as np
 import pytest
 import yaml
@@ -84,7 +85,7 @@ def test_omx_capsules_equal_the_collision_model(description, unit):
         np.testing.assert_allclose(ends, points[k:k + 2], atol=1e-12)
         assert capsule.radius == model.radii[k] and capsule.table == (k != 0)
     assert {frozenset(p) for p in arm.pairs} == {frozenset((LINKS[a], LINKS[b]))
-                                                 for a, b in _PAIRS}
+                                                 for a, b in model.pairs}
 
 
 def test_omx_f_limits_are_its_servos_ticks():
@@ -323,10 +324,8 @@ def _segment_distance(p, q, r, s):
 def test_home_pose_is_clear_of_the_table_and_the_arm(name):
     """Each arm's home pose (ROBOTIS's rest pose) is clear with the arm's own capsules."""
     arm = load_arm(name)
-    positions, rotations = chain_frames(arm, np.array(arm.home))
-    frame = {j.child: k for k, j in enumerate(arm.joints)}
-    ends = {c.name: [positions[0, frame[c.link]] + rotations[0, frame[c.link]] @ np.array(x)
-                     for x in (c.a, c.b)] for c in arm.capsules}
+    at_home = capsule_ends(arm, np.array([arm.home], dtype=float))[0]
+    ends = {c.name: list(at_home[k]) for k, c in enumerate(arm.capsules)}
     radius = {c.name: c.radius for c in arm.capsules}
     for capsule in arm.capsules:
         if capsule.table:

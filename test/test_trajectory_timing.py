@@ -186,7 +186,7 @@ def test_a_far_move_under_the_table_is_refused_from_the_reading_and_from_the_las
        leaning=st.booleans())
 def test_short_paths_get_check_paths_answer(reading, steps, leaning):
     """Streaming steps (checked in plain floats) are refused exactly when check_path says so."""
-    model = CollisionModel(geometry=LEANING) if leaning else MODEL
+    model = CollisionModel(LEANING) if leaning else MODEL
     reading = np.array(reading)
     command, goal = reading + steps[0], reading + steps[0] + steps[1]
     timer = MoveTimer()
