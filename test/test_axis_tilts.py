@@ -18,6 +18,7 @@ from ik_net_ros.kinematics import (
     sample_joints,
     within_limits,
 )
+from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.calibration import calibrate, TrackerFit
 from ik_net_ros.kinematics.calibration_file import load_calibration
 from ik_net_ros.kinematics.collision import CollisionModel
@@ -119,7 +120,7 @@ def test_calibrate_estimates_tilts_where_the_data_asks(tmp_path, capsys, tilt_de
     if chosen:  # the solver of that file reaches the true arm far better than a planar one
         true = TrueArm.load(arm)
         planar = workspace_truth(load_solver('analytic', calibration=out).__class__(
-            load_calibration(out).planar()), true, count=1000)
+            geometry_of(load_calibration(out)).planar()), true, count=1000)  # bridge
         leaning = workspace_truth(load_solver('analytic', calibration=out), true, count=1000)
         assert leaning['true_mm_median'] < 0.6 * planar['true_mm_median']
 

@@ -6,7 +6,9 @@ import re
 from ik_net_ros import load_solver
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, forward_kinematics, sample_joints
-from ik_net_ros.kinematics.calibration import calibrate, LINKS
+from ik_net_ros.arm import default_arm
+from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
+from ik_net_ros.kinematics.calibration import calibrate, layout_of
 from ik_net_ros.kinematics.calibration_file import load_calibration, save_calibration
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.true_arm import TrueArm
@@ -18,6 +20,7 @@ from rclpy.parameter import Parameter
 import yaml
 
 TEST_JOINTS = sample_joints(3000, 77)
+LINKS = layout_of(default_arm()).arm.lengths
 
 
 def _recording(arm, rows=2000, seed=1):
@@ -26,8 +29,10 @@ def _recording(arm, rows=2000, seed=1):
 
 def _true_error_mm(arm, geometry):
     """Tool error against the truth of the closed form in ``geometry`` on test targets."""
+    geometry = geometry_of(as_arm(geometry))  # bridge: the solver takes an ArmGeometry
     targets = arm.tool_poses(TEST_JOINTS)
-    joints = load_solver('analytic', geometry=geometry).solve(targets, on_unreachable='nearest')
+    joints = load_solver('analytic', geometry=geometry_of(as_arm(geometry))).solve(  # bridge
+        targets, on_unreachable='nearest')
     return 1e3 * np.linalg.norm(arm.tool_poses(joints)[:, :3] - targets[:, :3], axis=1)
 
 
@@ -75,8 +80,7 @@ def test_calibration_files_round_trip_and_drive_the_solvers(tmp_path):
     data = _recording(arm, 600)
     result = calibrate(data.joints, data.measured, DEFAULT_GEOMETRY)
     save_calibration(result, tmp_path / 'arm.yaml', {'description': 'humble'})
-    geometry = load_calibration(tmp_path / 'arm.yaml')
-    assert geometry == result.geometry
+    assert load_calibration(tmp_path / 'arm.yaml') == result.arm
     targets = arm.tool_poses(TEST_JOINTS[:300])
     for name in ('analytic', 'focused'):
         solver = load_solver(name, calibration=tmp_path / 'arm.yaml')
@@ -84,9 +88,9 @@ def test_calibration_files_round_trip_and_drive_the_solvers(tmp_path):
         error = 1e3 * np.linalg.norm(arm.tool_poses(joints)[:, :3] - targets[:, :3], axis=1)
         assert np.median(error) < 0.3, name
     bad = yaml.safe_load((tmp_path / 'arm.yaml').read_text())
-    bad['geometry']['forearm'] = float('nan')
+    bad['errors']['origin_deltas'][3][0] = float('nan')
     (tmp_path / 'bad.yaml').write_text(yaml.safe_dump(bad))
-    for path, match in ((tmp_path / 'bad.yaml', 'not an OM-X'),
+    for path, match in ((tmp_path / 'bad.yaml', 'origin_deltas must be a finite number'),
                         (tmp_path / 'none.yaml', 'no such'), (tmp_path, 'not a regular file')):
         with pytest.raises(DatasetError, match=match):
             load_calibration(path)
@@ -198,7 +202,8 @@ def test_ik_node_with_the_corrected_model_tracks_the_true_arm(ros, tmp_path):
 
 
 def _true_error_mm_at(arm, geometry, targets):
-    joints = load_solver('analytic', geometry=geometry).solve(targets, on_unreachable='nearest')
+    joints = load_solver('analytic', geometry=geometry_of(as_arm(geometry))).solve(  # bridge
+        targets, on_unreachable='nearest')
     return 1e3 * np.linalg.norm(arm.tool_poses(joints)[:, :3] - targets[:, :3], axis=1)
 
 
@@ -250,7 +255,7 @@ def test_a_recording_in_a_camera_frame_is_refused_not_written(tmp_path, capsys):
     save_dataset(PoseJointSet(data.poses, data.joints, {}, camera), path)
     out = tmp_path / 'cal.yaml'
     assert cli.main(['calibrate', '--data', str(path), '--output', str(out)]) == 2
-    assert not out.exists() and 'not an OM-X' in capsys.readouterr().err
+    assert not out.exists() and 'is no open_manipulator_x' in capsys.readouterr().err
     assert cli.main(['calibrate', '--data', str(path), '--output', str(out), '--force']) == 0
     assert out.exists() and 'warning: implausible' in capsys.readouterr().out
     # told that the tracker has a frame of its own, calibrate finds it and fits well

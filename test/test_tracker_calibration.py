@@ -21,6 +21,7 @@ from ik_net_ros.kinematics.calibration_file import (
     load_tracker_setup,
     outside_region,
 )
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.rigid import (
     compose,
     invert,
@@ -182,7 +183,7 @@ def test_camera_procedure_through_the_commands(tmp_path, capsys):
     assert not outside_region(files['cal.yaml'], data.joints).any()
     assert outside_region(files['cal.yaml'], [JOINT_UPPER]).all()
     rows = in_base_frame(data, setup)  # the tool in the base frame: the arm reaches it
-    reached = forward_kinematics(rows.joints, load_calibration(files['cal.yaml']))
+    reached = chain_forward(load_calibration(files['cal.yaml']), rows.joints)
     assert np.median(np.linalg.norm(reached[:, :3] - rows.measured[:, :3], axis=1)) < 5e-3
     assert cli.main(['train', '--target', 'measured', '--init', 'focused', '--calibration',
                      files['cal.yaml'], '--data', files['rec.csv'], '--output', files['c.pt'],

@@ -15,6 +15,7 @@ from ik_net_ros.hardware.dynamixel import DynamixelConfig
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.hardware.sim import SimulatedArm
 from ik_net_ros.kinematics import geometry_for, HOME_POSE, VELOCITY_LIMIT
+from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.calibration_file import load_calibration
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.geometry import ArmGeometry
@@ -44,7 +45,8 @@ def arm_geometry(description: str, calibration: str = '') -> ArmGeometry:
     nominal = geometry_for(description)
     if not calibration:
         return nominal
-    return replace(load_calibration(calibration), base_height=nominal.base_height)
+    return replace(geometry_of(load_calibration(calibration)),  # bridge
+                   base_height=nominal.base_height)
 
 
 @dataclass

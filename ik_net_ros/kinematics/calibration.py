@@ -20,39 +20,25 @@ or only a combination).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+import functools
 import math
 
+from ik_net_ros.arm import Arm
 from ik_net_ros.errors import DatasetError
-from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import (
-    ArmGeometry,
-    geometry_from_dict,
-    LINK_FIELDS,
-    sample_joints,
-    TILT_NAMES,
-)
+from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
+from ik_net_ros.kinematics.calibration_parameters import arm_parameters, ArmParameters
+from ik_net_ros.kinematics.chain import chain_forward
+from ik_net_ros.kinematics.limits import sample_joints
 from ik_net_ros.kinematics.rigid import perturb, xyz_rpy_from_pose
 from ik_net_ros.kinematics.rotations import pose_error, quat_angle
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
 import numpy as np
 
-__all__ = ['PARAMETERS', 'ARM_PARAMETERS', 'CalibrationResult', 'TrackerFit', 'calibrate',
-           'pose_errors', 'ORIENTATION_WEIGHT', 'LINKS']
+__all__ = ['CalibrationResult', 'TrackerFit', 'calibrate', 'pose_errors', 'ORIENTATION_WEIGHT',
+           'Layout', 'layout_of', 'implausible_errors', 'OFFSET_TOLERANCE', 'LENGTH_TOLERANCE',
+           'TILT_TOLERANCE']
 
-LINKS = LINK_FIELDS
-ARM_PARAMETERS = ('offset1', 'offset2', 'offset3', 'offset4') + LINKS
-FRAME_PARAMETERS = tuple(f'frame_{a}' for a in ('x', 'y', 'z', 'rx', 'ry', 'rz'))
-MARKER_PARAMETERS = tuple(f'marker_{a}' for a in ('x', 'y', 'z', 'rx', 'ry', 'rz'))
-PARAMETERS = ARM_PARAMETERS + FRAME_PARAMETERS + MARKER_PARAMETERS + ('latency',) + TILT_NAMES
 _DEG, _MM, _MS = math.radians(1.0), 1e-3, 1e-3
-_TILTS = slice(23, 23 + len(TILT_NAMES))
-SCALE = np.array([_DEG] * 4 + [_MM] * 6 + ([_MM] * 3 + [_DEG] * 3) * 2 + [_MS] + [_DEG] * 8)
-UNITS = ['deg'] * 4 + ['mm'] * 6 + (['mm'] * 3 + ['deg'] * 3) * 2 + ['ms'] + ['deg'] * 8
-SHOW = np.array([math.degrees(1.0)] * 4 + [1e3] * 6 + ([1e3] * 3 + [math.degrees(1.0)] * 3) * 2
-                + [1e3] + [math.degrees(1.0)] * 8)
-# what a free tracker frame absorbs: joint1's zero, its position and its axis's tilt move the
-# whole arm rigidly
-BASE_RIGID = ('offset1', 'joint1_x', 'shoulder_height', 'tilt1_x', 'tilt1_y')
 TILT_SIGMA = math.radians(1.0)  # prior of a joint axis's tilt: a bracket is not degrees off
 ORIENTATION_WEIGHT = 0.1  # m per rad: 0.2 deg of tracker noise weighs like 0.35 mm
 PRIOR_UNIT = 5e-4  # m-equivalent a one-sigma prior deviation weighs (about the tracker noise)
@@ -61,10 +47,71 @@ TRIM = 5.0  # rows with a residual over this many times the median are left out
 TRIM_ROUNDS = 3
 PLAUSIBLE_RMS = 5e-3  # m-equivalent: a tracker that sees the marker fits far better
 MAX_OUTLIER_SHARE = 0.2
+# a calibrated arm's errors within these are a real arm of its description (a servo horn a few
+# teeth off, a bracket a millimetre off), not another arm or a tracker frame taken for the arm
+OFFSET_TOLERANCE = 0.5  # rad
+LENGTH_TOLERANCE = 0.02  # m, each origin component
+TILT_TOLERANCE = math.radians(3.0)  # rad: a bracket a few tenths of a degree off, not more
 # joint configurations spread over the limits: what every parameter the model can tell apart
 # needs (a few distinct poses already do, see ``undetermined``)
 GENERIC_ROWS, GENERIC_SEED = 200, 12_345
 CHUNK = 1 << 14  # rows per step of the sums: a chunk's Jacobian is about 18 MB
+_FRAME_AXES = ('x', 'y', 'z', 'rx', 'ry', 'rz')
+
+
+@dataclass(frozen=True)
+class Layout:
+    """
+    The calibration's parameter vector of one arm (see :mod:`calibration_parameters`).
+
+    The arm's offsets and lengths, the tracker frame's position and rotation (6), the marker's
+    (6), the latency (1), then every joint's two tilts. ``scale``: the unit each is stepped and
+    judged in (1 deg, 1 mm, 1 ms); ``show``/``units``: how tables print it.
+    """
+
+    arm: ArmParameters
+    names: tuple[str, ...]
+    scale: np.ndarray
+    show: np.ndarray
+    units: tuple[str, ...]
+
+    @property
+    def n_arm(self) -> int:
+        return len(self.arm.arm_names)
+
+    @property
+    def frame(self) -> slice:
+        return slice(self.n_arm, self.n_arm + 6)
+
+    @property
+    def marker(self) -> slice:
+        return slice(self.n_arm + 6, self.n_arm + 12)
+
+    @property
+    def latency(self) -> int:
+        return self.n_arm + 12
+
+    @property
+    def tilts(self) -> slice:
+        return slice(self.n_arm + 13, len(self.names))
+
+    def index(self, name: str) -> int:
+        return self.names.index(name)
+
+
+@functools.lru_cache(maxsize=16)
+def layout_of(arm: Arm) -> Layout:
+    """Return the calibration's parameter vector of ``arm`` (its description decides)."""
+    params = arm_parameters(arm)
+    n_off, n_len, n_tilt = len(params.offsets), len(params.lengths), len(params.tilts)
+    names = (params.offsets + params.lengths + tuple(f'frame_{a}' for a in _FRAME_AXES)
+             + tuple(f'marker_{a}' for a in _FRAME_AXES) + ('latency',) + params.tilts)
+    kinds = ['deg'] * n_off + ['mm'] * n_len + (['mm'] * 3 + ['deg'] * 3) * 2 + ['ms'] \
+        + ['deg'] * n_tilt
+    scale = {'deg': _DEG, 'mm': _MM, 'ms': _MS}
+    show = {'deg': math.degrees(1.0), 'mm': 1e3, 'ms': 1e3}
+    return Layout(params, names, np.array([scale[k] for k in kinds]),
+                  np.array([show[k] for k in kinds]), tuple(kinds))
 
 
 @dataclass(frozen=True)
@@ -90,16 +137,17 @@ class CalibrationResult:
     """
     What a calibration found, and how well it fits.
 
-    geometry, setup: the calibrated arm and tracker. nominal: where the arm started. std: 1-sigma
-    uncertainty per parameter (NaN where not determined). source: per parameter, 'data', 'prior',
-    'combination' (determined only with others), 'fixed', or 'frame' (held nominal: a free
-    tracker frame takes it, see BASE_RIGID). rank: directions determined.
-    residual_rms: m-equivalent RMS of the fit. fit/held_out: pose errors before ('nominal') and
-    after ('calibrated'), as the tracker sees them.
+    arm, setup: the calibrated arm (its description plus the errors found) and tracker.
+    nominal: the arm it started from. std: 1-sigma uncertainty per parameter (NaN where not
+    determined). source: per parameter, 'data', 'prior', 'combination' (determined only with
+    others), 'fixed', or 'frame' (held nominal: a free tracker frame takes it, see
+    :attr:`ArmParameters.rigid`). rank: directions determined. residual_rms: m-equivalent RMS
+    of the fit. fit/held_out: pose errors before ('nominal') and after ('calibrated'), as the
+    tracker sees them.
     """
 
-    geometry: ArmGeometry
-    nominal: ArmGeometry
+    arm: Arm
+    nominal: Arm
     std: dict[str, float]
     source: dict[str, str]
     rank: int
@@ -111,11 +159,16 @@ class CalibrationResult:
     rows: int = 0  # rows given
     outliers: list[int] = field(default_factory=list)  # rows left out of the fit
     outlier_rule: str = ''
-    problems: list[str] = field(default_factory=list)  # why it is implausible for an OM-X
+    problems: list[str] = field(default_factory=list)  # why it is implausible for this arm
     # the directions, and per parameter the source, that joints spread over the limits give
     # with the same model: what this recording should determine
     generic_rank: int = 0
     generic_source: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def geometry(self):
+        """Return the calibrated OM-X as an ArmGeometry (migration bridge, OM-X only)."""
+        return geometry_of(self.arm)  # bridge
 
     @property
     def undetermined(self) -> dict[str, str]:
@@ -136,15 +189,20 @@ class CalibrationResult:
 
     def table(self) -> list[tuple[str, float, float, float, str, str]]:
         """Return (name, start, calibrated, std, unit, source) per parameter shown."""
-        start = _vector(self.nominal, self.start_setup)
-        now = _vector(self.geometry, self.setup)
-        return [(name, float(start[i] * SHOW[i]), float(now[i] * SHOW[i]),
-                 float(self.std[name] * SHOW[i]), UNITS[i], self.source[name])
-                for i, name in enumerate(PARAMETERS)
-                if i < len(ARM_PARAMETERS) or self.source[name] != 'fixed']
+        layout = layout_of(self.nominal)
+        start = _vector(layout, self.nominal, self.start_setup)
+        now = _vector(layout, self.arm, self.setup)
+        return [(name, float(start[i] * layout.show[i]), float(now[i] * layout.show[i]),
+                 float(self.std[name] * layout.show[i]), layout.units[i], self.source[name])
+                for i, name in enumerate(layout.names)
+                if i < layout.n_arm or self.source[name] != 'fixed']
 
     def as_dict(self) -> dict:
-        return {'geometry': self.geometry.as_dict(), 'tracker': self.setup.as_dict(),
+        """Return the calibration file's mapping (:mod:`calibration_file` reads it)."""
+        from ik_net_ros.kinematics.calibration_file import errors_as_dict
+        return {'arm': self.arm.name, 'description': self.arm.description,
+                'digest': self.arm.digest, 'errors': errors_as_dict(self.arm.errors),
+                'tracker': self.setup.as_dict(),
                 'parameters': {name: {'start': start, 'calibrated': value, 'std': std,
                                       'unit': unit, 'determined_by': source}
                                for name, start, value, std, unit, source in self.table()},
@@ -154,46 +212,54 @@ class CalibrationResult:
                 'problems': list(self.problems), 'generic_rank': self.generic_rank}
 
 
-def _vector(geometry: ArmGeometry, setup: TrackerSetup) -> np.ndarray:
+def _vector(layout: Layout, arm: Arm, setup: TrackerSetup) -> np.ndarray:
     """Return the parameters as shown: frame and marker as x, y, z and roll, pitch, yaw (rad)."""
-    out = np.zeros(len(PARAMETERS))
-    out[:4] = geometry.joint_offsets
-    out[4:10] = [getattr(geometry, n) for n in LINKS]
+    out = np.zeros(len(layout.names))
+    out[:layout.n_arm], out[layout.tilts] = layout.arm.values(arm.errors)
     for k, pose in enumerate((setup.frame, setup.marker)):
         xyz_rpy = xyz_rpy_from_pose(pose)
-        out[10 + 6 * k:13 + 6 * k] = xyz_rpy[:3]
-        out[13 + 6 * k:16 + 6 * k] = np.radians(xyz_rpy[3:])
-    out[22] = setup.latency
-    out[_TILTS] = geometry.axis_tilts
+        at = layout.n_arm + 6 * k
+        out[at:at + 3] = xyz_rpy[:3]
+        out[at + 3:at + 6] = np.radians(xyz_rpy[3:])
+    out[layout.latency] = setup.latency
     return out
 
 
 class _Model:
-    """The measurement model at parameter offsets ``p`` from a start (geometry, setup)."""
+    """The measurement model at parameter offsets ``p`` from a start (arm, setup)."""
 
-    def __init__(self, nominal: ArmGeometry, start: TrackerSetup):
+    def __init__(self, nominal: Arm, start: TrackerSetup):
         self.nominal, self.start = nominal, start
+        self.layout = layout = layout_of(nominal)
         # the optimised vector: arm parameters, frame and marker positions, then rotation vectors
         # relative to the start (0 there), and the latency
-        self.p0 = _vector(nominal, start)
-        self.p0[13:16] = self.p0[19:22] = 0.0
+        self.p0 = _vector(layout, nominal, start)
+        self.p0[layout.frame.start + 3:layout.frame.stop] = 0.0
+        self.p0[layout.marker.start + 3:layout.marker.stop] = 0.0
 
-    def at(self, p: np.ndarray) -> tuple[ArmGeometry, TrackerSetup]:
-        geometry = replace(self.nominal, joint_offsets=tuple(p[:4].tolist()),
-                           axis_tilts=tuple(p[_TILTS].tolist()),
-                           **{name: float(v) for name, v in zip(LINKS, p[4:10])})
-        frame = perturb(self.start.frame, np.concatenate([p[10:13] - self.p0[10:13],
-                                                          p[13:16]]))
-        marker = perturb(self.start.marker, np.concatenate([p[16:19] - self.p0[16:19],
-                                                            p[19:22]]))
-        return geometry, replace(self.start, frame=tuple(frame), marker=tuple(marker),
-                                 latency=float(p[22]))
+    def errors(self, p: np.ndarray):
+        layout = self.layout
+        return layout.arm.errors(self.nominal.errors, p[:layout.n_arm], p[layout.tilts])
+
+    def setup_at(self, p: np.ndarray) -> TrackerSetup:
+        f, m = self.layout.frame, self.layout.marker
+        frame = perturb(self.start.frame, np.concatenate([p[f.start:f.start + 3]
+                                                          - self.p0[f.start:f.start + 3],
+                                                          p[f.start + 3:f.stop]]))
+        marker = perturb(self.start.marker, np.concatenate([p[m.start:m.start + 3]
+                                                            - self.p0[m.start:m.start + 3],
+                                                            p[m.start + 3:m.stop]]))
+        return replace(self.start, frame=tuple(frame), marker=tuple(marker),
+                       latency=float(p[self.layout.latency]))
+
+    def at(self, p: np.ndarray) -> tuple[Arm, TrackerSetup]:
+        return self.nominal.with_errors(self.errors(p)), self.setup_at(p)
 
     def predict(self, p, joints, velocities) -> np.ndarray:
-        geometry, setup = self.at(p)
+        setup = self.setup_at(p)
         if velocities is not None and setup.latency:
             joints = joints - velocities * setup.latency  # the arm at the stamp minus latency
-        return setup.measured_from_tool(forward_kinematics(joints, geometry))
+        return setup.measured_from_tool(chain_forward(self.nominal, joints, self.errors(p)))
 
     def residuals(self, p, joints, measured, velocities) -> np.ndarray:
         err = pose_error(measured, self.predict(p, joints, velocities))
@@ -211,7 +277,7 @@ def pose_errors(predicted: np.ndarray, measured: np.ndarray) -> dict:
             'orientation_deg_p95': float(np.percentile(deg, 95))}
 
 
-def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
+def calibrate(joints: np.ndarray, measured: np.ndarray, arm: Arm | None = None,
               held_out: tuple | None = None, iterations: int = 30,
               trim: float | None = TRIM, rounds: int = TRIM_ROUNDS,
               setup: TrackerSetup = BASE_FRAME, estimate: TrackerFit = TrackerFit(),
@@ -219,15 +285,18 @@ def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
     """
     Identify the arm (and the tracker, as ``estimate`` says) from joints and measured poses.
 
-    From commanded ``joints`` (N, 4), ``measured`` poses (N, 7) as the tracker reports them and,
-    to estimate the time offset, the joint ``velocities`` (N, 4) rad/s at each row. ``setup``
+    ``arm``: the arm to calibrate, as described (or with the errors to start from; None: the
+    default arm; an OM-X ArmGeometry is taken during the migration). From commanded ``joints``
+    (N, dof), ``measured`` poses (N, 7) as the tracker reports them and, to estimate the time
+    offset, the joint ``velocities`` (N, dof) rad/s at each row. ``setup``
     is the starting (or known) tracker setup. Robust: rows whose residual is over ``trim``
     times the median are left out and the fit repeated, up to ``rounds`` times (a swapped
     marker, a tracker glitch or a mis-paired row would otherwise pull every parameter; None:
     no trimming). ``held_out``: (joints, measured[, velocities]) checked after the fit. The
-    result says which rows were left out and, in ``problems``, why the fit is implausible for
-    an OM-X (a geometry outside :func:`~ik_net_ros.kinematics.geometry.geometry_from_dict`'s
-    bounds, a residual RMS over PLAUSIBLE_RMS, more than MAX_OUTLIER_SHARE of the rows left out).
+    result (``result.arm``: the arm with the errors found) says which rows were left out and, in
+    ``problems``, why the fit is implausible for this arm (errors beyond
+    :func:`implausible_errors`' bounds, a residual RMS over PLAUSIBLE_RMS, more than
+    MAX_OUTLIER_SHARE of the rows left out).
 
     Raises
     ------
@@ -236,12 +305,14 @@ def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
         estimate without velocities.
 
     """
-    joints, measured, velocities = _checked(joints, measured, velocities)
+    arm = as_arm(arm)
+    joints, measured, velocities = _checked(arm, joints, measured, velocities)
     if estimate.latency and velocities is None:
         raise DatasetError('estimating the time offset needs the joint velocities of each row '
-                           '(columns vjoint1..vjoint4, recorded by collect)')
-    model = _Model(nominal, setup)
-    active, prior = _active(estimate)
+                           f'(columns v{arm.joint_names[0]}..v{arm.joint_names[-1]}, recorded '
+                           'by collect)')
+    model = _Model(arm, setup)
+    active, prior = _active(model.layout, estimate)
     keep = np.ones(len(joints), bool)
     p, limit, result = model.p0.copy(), math.inf, None
     for _ in range(rounds + 1 if trim else 1):
@@ -252,7 +323,7 @@ def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
         norms = np.linalg.norm(model.residuals(p, joints, measured, velocities), axis=1)
         limit = trim * float(np.median(norms[keep]))
         update = norms <= limit
-        if update.sum() < 2 * _TILTS.start or np.array_equal(update, keep):
+        if update.sum() < _least_rows(model.layout) or np.array_equal(update, keep):
             break
         keep = update
     result.start_setup = setup
@@ -266,7 +337,7 @@ def calibrate(joints: np.ndarray, measured: np.ndarray, nominal: ArmGeometry,
     result.fit = {'nominal': pose_errors(model.predict(model.p0, joints[keep], v), measured[keep]),
                   'calibrated': pose_errors(model.predict(p, joints[keep], v), measured[keep])}
     if held_out is not None and len(held_out[0]):
-        hj, hm, hv = _checked(held_out[0], held_out[1],
+        hj, hm, hv = _checked(arm, held_out[0], held_out[1],
                               held_out[2] if len(held_out) > 2 else None, at_least=1)
         result.held_out = {'nominal': pose_errors(model.predict(model.p0, hj, hv), hm),
                            'calibrated': pose_errors(model.predict(p, hj, hv), hm)}
@@ -284,45 +355,50 @@ def _generic(model: _Model, p: np.ndarray, active, prior, velocities: bool
     with random joint velocities where the latency is estimated.
     """
     rng = np.random.default_rng(GENERIC_SEED)
-    joints = sample_joints(GENERIC_ROWS, rng)
+    joints = sample_joints(model.nominal, GENERIC_ROWS, rng)
     v = rng.normal(0.0, 0.5, joints.shape) if velocities else None
     _, result = _fit(model, p, active, prior, joints, model.predict(p, joints, v), v, 0)
     return result
 
 
-def _active(estimate: TrackerFit) -> tuple[np.ndarray, np.ndarray]:
+def _active(layout: Layout, estimate: TrackerFit) -> tuple[np.ndarray, np.ndarray]:
     """Return which parameters move and the prior weight (1/sigma, 0: none) of each."""
-    active = np.zeros(len(PARAMETERS), bool)
-    active[:10] = True
-    prior = np.zeros(len(PARAMETERS))
+    names, params = layout.names, layout.arm
+    active = np.zeros(len(names), bool)
+    active[:layout.n_arm] = True
+    prior = np.zeros(len(names))
+    rigid = [layout.index(n) for n in params.rigid]
     if estimate.frame:
-        # a free tracker frame moves the whole arm: joint1's zero, joint1_x and the shoulder
-        # height are then the same as a frame rotation about joint1 and a frame translation.
-        # They stay nominal and the frame takes them: the base frame is where joint1's zero
-        # and axis say, and targets seen by the tracker are reached exactly.
-        active[[PARAMETERS.index(n) for n in BASE_RIGID]] = False
-        active[10:16] = True
+        # a free tracker frame moves the whole arm: joint1's zero, its position and its axis's
+        # tilt are then the same as a frame rotation and translation. They stay nominal and
+        # the frame takes them: the base frame is where joint1's zero and axis say, and targets
+        # seen by the tracker are reached exactly.
+        active[[i for i in rigid if i < layout.n_arm]] = False
+        active[layout.frame] = True
     if estimate.marker_sigma is not None:
-        active[16:22] = True
+        active[layout.marker] = True
         pos, ang = estimate.marker_sigma
-        prior[16:19] = 0.0 if math.isinf(pos) else 1.0 / max(pos, 1e-9)
-        prior[19:22] = 0.0 if math.isinf(ang) else 1.0 / max(ang, 1e-9)
-    active[22] = estimate.latency
+        m = layout.marker.start
+        prior[m:m + 3] = 0.0 if math.isinf(pos) else 1.0 / max(pos, 1e-9)
+        prior[m + 3:m + 6] = 0.0 if math.isinf(ang) else 1.0 / max(ang, 1e-9)
+    active[layout.latency] = estimate.latency
     if estimate.tilts:
-        active[_TILTS] = True
-        prior[_TILTS] = 1.0 / TILT_SIGMA
-        # joint2's axis turned about z is joint1 turned: its zero (offset1) holds that
-        active[PARAMETERS.index('tilt2_z')] = False
+        active[layout.tilts] = True
+        prior[layout.tilts] = 1.0 / TILT_SIGMA
+        # a tilt that turns the tool as an offset before it does (joint2's about z under a
+        # base yaw: offset1) is that offset: never fitted
+        active[[layout.index(n) for n in params.fixed_tilts]] = False
         if estimate.frame:
-            active[[PARAMETERS.index(n) for n in BASE_RIGID if n in TILT_NAMES]] = False
+            active[[i for i in rigid if i >= layout.tilts.start]] = False
     return active, prior
 
 
 def _fit(model: _Model, p: np.ndarray, active, prior, joints, measured, velocities,
          iterations: int) -> tuple[np.ndarray, CalibrationResult]:
     """Gauss-Newton, rank-revealing, over the active parameters, with their priors."""
+    layout = model.layout
     idx = np.flatnonzero(active)
-    scale = SCALE[idx]
+    scale = layout.scale[idx]
     w = PRIOR_UNIT * prior[idx] * scale  # prior rows' Jacobian in scaled units
     for _ in range(iterations):
         jtj, jtr, _, _ = _normal_equations(model, p, idx, joints, measured, velocities)
@@ -341,19 +417,22 @@ def _fit(model: _Model, p: np.ndarray, active, prior, joints, measured, velociti
     inside = np.sum(vt[keep] ** 2, axis=0)  # 1 where the parameter lies in determined directions
     _, dvt, dkeep = _directions(data_jtj)
     by_data = np.sum(dvt[dkeep] ** 2, axis=0) > 1 - 1e-3
-    std = dict.fromkeys(PARAMETERS, float('nan'))
-    source = {name: ('frame' if name in BASE_RIGID and active[PARAMETERS.index('frame_x')]
-                     and (name not in TILT_NAMES or active[_TILTS].any()) else 'fixed')
-              for name in PARAMETERS}
+    names, tilts = layout.names, set(layout.arm.tilts)
+    std = dict.fromkeys(names, float('nan'))
+    frame_free = active[layout.frame.start]
+    tilts_free = active[layout.tilts].any()
+    source = {name: ('frame' if name in layout.arm.rigid and frame_free
+                     and (name not in tilts or tilts_free) else 'fixed')
+              for name in names}
     for k, i in enumerate(idx):
-        name = PARAMETERS[i]
+        name = names[i]
         determined = inside[k] > 1 - 1e-3
         source[name] = ('data' if by_data[k] else 'prior' if w[k] > 0 and determined
                         else 'combination')
         if determined:
             std[name] = float(math.sqrt(max(cov[k, k], 0.0)) * scale[k])
-    geometry, setup = model.at(p)
-    return p, CalibrationResult(geometry, model.nominal, std, source, int(keep.sum()),
+    arm, setup = model.at(p)
+    return p, CalibrationResult(arm, model.nominal, std, source, int(keep.sum()),
                                 math.sqrt(rr / size), setup)
 
 
@@ -379,9 +458,9 @@ def _normal_equations(model: _Model, p, idx, joints, measured, velocities):
         r = model.residuals(p, q, m, v).ravel()
         rr, size = rr + float(r @ r), size + r.size
         cols = []
-        for k in idx:  # d residuals / d (parameter / SCALE), forward differences
+        for k in idx:  # d residuals / d (parameter / scale), forward differences
             dp = p.copy()
-            dp[k] += 1e-7 * SCALE[k]
+            dp[k] += 1e-7 * model.layout.scale[k]
             cols.append((model.residuals(dp, q, m, v).ravel() - r) / 1e-7)
         jac = np.stack(cols, axis=1)
         jtj += jac.T @ jac
@@ -389,12 +468,32 @@ def _normal_equations(model: _Model, p, idx, joints, measured, velocities):
     return jtj, jtr, rr, size
 
 
+def implausible_errors(arm: Arm) -> str | None:
+    """
+    Say why ``arm``'s errors are not those of a real arm of its description (None: they are).
+
+    Offsets within OFFSET_TOLERANCE, every origin and tool component within LENGTH_TOLERANCE,
+    tilts within TILT_TOLERANCE: beyond, the fit took another arm, a tracker frame or a marker
+    offset for this one.
+    """
+    e = arm.errors
+    for what, values, bound, unit, show in (
+            ('joint offset', e.offsets, OFFSET_TOLERANCE, 'rad', 1.0),
+            ('origin delta', np.ravel(e.origin_deltas), LENGTH_TOLERANCE, 'mm', 1e3),
+            ('tool delta', e.tool_delta, LENGTH_TOLERANCE, 'mm', 1e3),
+            ('axis tilt', np.ravel(e.tilts), TILT_TOLERANCE, 'deg', math.degrees(1.0))):
+        worst = float(np.max(np.abs(values)))
+        if worst > bound:
+            return (f'no {arm.name}: a {what} of {show * worst:.4g} {unit}, over '
+                    f'{show * bound:.4g}')
+    return None
+
+
 def _problems(result: CalibrationResult) -> list[str]:
     problems = []
-    try:
-        geometry_from_dict(result.geometry.as_dict())
-    except ValueError as e:
-        problems.append(f'the calibrated geometry is not an OM-X ({e})')
+    why = implausible_errors(result.arm)
+    if why:
+        problems.append(f'the calibrated arm is {why}')
     if result.residual_rms > PLAUSIBLE_RMS:
         problems.append(f'residual RMS {1e3 * result.residual_rms:.1f} mm-equivalent, over '
                         f'{1e3 * PLAUSIBLE_RMS:g}: the measurements are not explained by this '
@@ -404,13 +503,19 @@ def _problems(result: CalibrationResult) -> list[str]:
     return problems
 
 
-def _checked(joints, measured, velocities, at_least: int = 2 * _TILTS.start):
+def _least_rows(layout: Layout) -> int:
+    """Return the rows a fit needs: twice the parameters before the tilts."""
+    return 2 * layout.tilts.start
+
+
+def _checked(arm: Arm, joints, measured, velocities, at_least: int | None = None):
     """Check the rows; DatasetError for too few rows, wrong shapes, NaN or inf."""
+    at_least = _least_rows(layout_of(arm)) if at_least is None else at_least
     joints, measured = np.asarray(joints, float), np.asarray(measured, float)
-    if len(joints) < at_least or joints.shape != (len(measured), 4) \
+    if len(joints) < at_least or joints.shape != (len(measured), arm.dof) \
             or measured.shape[1:] != (7,):
-        raise DatasetError(f'calibration needs at least {at_least} rows of joints (N, 4) and '
-                           f'measured poses (N, 7), got {joints.shape} and {measured.shape}')
+        raise DatasetError(f'calibration needs at least {at_least} rows of joints (N, {arm.dof}) '
+                           f'and measured poses (N, 7), got {joints.shape} and {measured.shape}')
     arrays = [joints, measured]
     if velocities is not None:
         velocities = np.asarray(velocities, float)

@@ -12,7 +12,7 @@ from ik_net_ros.arm import Arm, default_arm
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
-from ik_net_ros.kinematics.planar import planar_chain
+from ik_net_ros.kinematics.planar import is_planar, planar_chain
 from ik_net_ros.kinematics.rigid import compose, pose_from_xyz_rpy
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
 from ik_net_ros.nodes.arm_params import node_arm, speed_within
@@ -146,6 +146,14 @@ def configure(solver: Solver, params: dict) -> None:
     solver.allow_long_moves = params['allow_long_moves']
 
 
+def _joint1_height(arm: Arm) -> float:
+    """Return joint1's height above the base frame (m): what differs between descriptions."""
+    upright = arm.upright()
+    if is_planar(upright):
+        return planar_chain(upright).base_height  # (the OM-X's figure, its errors included)
+    return arm.joints[0].origin.xyz[2] + arm.errors.origin_deltas[0][2]
+
+
 def make_frames(params: dict, arm: Arm | None = None) -> TargetFrames:
     """
     Return the frames targets are taken in.
@@ -156,7 +164,8 @@ def make_frames(params: dict, arm: Arm | None = None) -> TargetFrames:
     Raises
     ------
     ConfigError
-        frame_id names neither the base frame nor the calibration's tracker frame.
+        frame_id names neither the base frame nor the calibration's tracker frame, or the
+        calibration is of another arm.
     DatasetError
         An unreadable calibration file.
 
@@ -167,8 +176,11 @@ def make_frames(params: dict, arm: Arm | None = None) -> TargetFrames:
         tracker = load_tracker_setup(params['calibration'])
         # the tracker frame was calibrated in the calibration's base frame; targets come in the
         # description's, whose joint1 may sit at another height (jazzy: 17 mm lower)
-        shift = planar_chain(arm.upright()).base_height - \
-            load_calibration(params['calibration']).base_height  # bridge: an ArmGeometry
+        calibrated = load_calibration(params['calibration'])  # the calibrated Arm
+        if calibrated.name != arm.name:
+            raise ConfigError(f"parameter calibration = {params['calibration']!r} refused: a "
+                              f'calibration of {calibrated.name}, the arm is {arm.name}')
+        shift = _joint1_height(arm) - _joint1_height(calibrated)
         if shift:
             tracker = replace(tracker, frame=tuple(compose(
                 (0.0, 0.0, shift, 0.0, 0.0, 0.0, 1.0), np.asarray(tracker.frame)).tolist()))

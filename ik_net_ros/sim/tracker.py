@@ -15,11 +15,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 import math
 
+from ik_net_ros.arm import Arm, default_arm
 from ik_net_ros.data.dataset import PoseJointSet
 from ik_net_ros.data.pairing import StampPairer
 from ik_net_ros.hardware.motion import MotionLimiter
-from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import HOME_POSE, VELOCITY_LIMIT
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.kinematics.rigid import pose_from_xyz_rpy
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
@@ -27,7 +27,7 @@ from ik_net_ros.kinematics.true_arm import measure, TrueArm
 import numpy as np
 from tqdm import tqdm
 
-__all__ = ['SimulatedTracker', 'simulate_recording', 'SWAPPED_MARKER']
+__all__ = ['SimulatedTracker', 'simulate_recording', 'SWAPPED_MARKER', 'described_arm']
 
 # where a second marker sits on the gripper: a tracker that swaps the two reports this one
 SWAPPED_MARKER = tuple(pose_from_xyz_rpy([0.0, 0.045, 0.02, 0.0, 0.0, 90.0]))
@@ -62,26 +62,35 @@ class SimulatedTracker:
         return measure(seen, rng, self.position_noise, self.orientation_noise)
 
 
+def described_arm(true_arm: TrueArm) -> Arm:
+    """Return the arm as described (no errors) that ``true_arm`` is an imperfect copy of."""
+    arm = getattr(true_arm, 'arm', None)  # bridge: the OM-X's TrueArm of before has no Arm
+    return (default_arm() if arm is None else arm).nominal()
+
+
 def simulate_recording(arm: TrueArm, tracker: SimulatedTracker, rows: int,
                        rng: np.random.Generator, settle: float = 0.5, state_rate: float = 100.0,
-                       max_velocity: float = VELOCITY_LIMIT, tolerance: float = 0.02,
+                       max_velocity: float | None = None, tolerance: float = 0.02,
                        latency: float = 0.0, max_speed: float = 0.0,
                        step: float = 1e-3) -> PoseJointSet:
     """
     Record ``rows`` measured rows of ``arm`` babbling stop-and-go, as the collector would.
 
     The arm moves under the driver's :class:`~ik_net_ros.hardware.motion.MotionLimiter` at
-    ``max_velocity`` and stays ``settle`` s at each goal; joint states come at ``state_rate``,
+    ``max_velocity`` (None: the arm's slowest joint's limit) from the arm's home pose and stays
+    ``settle`` s at each goal; joint states come at ``state_rate``,
     measurements at the tracker's rate, stamped late by its latency; each measurement is paired
     with the joints interpolated at its stamp minus ``latency`` (the collector's parameter),
     within ``tolerance``; rows where a joint moves faster than ``max_speed`` rad/s are not kept
     (0: all are), as the collector's ``measured_max_speed``. Rows carry the commanded joints,
     their nominal FK pose, the measured pose and the joint velocities.
     """
-    motion = MotionLimiter(max_velocity)
-    motion.reset(HOME_POSE)
+    nominal = described_arm(arm)
+    motion = MotionLimiter(float(np.min(nominal.velocity)) if max_velocity is None
+                           else max_velocity)
+    motion.reset(nominal.home)
     pairer = StampPairer(tolerance, wait=0.25, latency=latency)  # receive clock: sim time
-    goal, still = np.array(HOME_POSE), 0.0
+    goal, still = np.array(nominal.home), 0.0
     state_every = max(1, round(1.0 / (state_rate * step)))
     measure_every = max(1, round(1.0 / (tracker.rate * step)))
     out, k, t0 = [], 0, 1.0
@@ -90,7 +99,7 @@ def simulate_recording(arm: TrueArm, tracker: SimulatedTracker, rows: int,
         if np.array_equal(motion.setpoint, goal):
             still += step
             if still >= settle:
-                goal, still = babble_joints(rng, start=goal), 0.0
+                goal, still = babble_joints(rng, start=goal), 0.0  # bridge: the OM-X's
         joints = motion.step(goal, step)
         k += 1
         t = t0 + k * step
@@ -107,6 +116,6 @@ def simulate_recording(arm: TrueArm, tracker: SimulatedTracker, rows: int,
     bar.close()
     out = (out + pairer.flush())[:rows]
     joints = np.array([r[1] for r in out])
-    return PoseJointSet(forward_kinematics(joints), joints,
+    return PoseJointSet(chain_forward(nominal, joints), joints,
                         {'source': 'simulated tracker', 'measured_frame': tracker.frame_id},
                         np.array([r[2] for r in out]), np.array([r[3] for r in out]))

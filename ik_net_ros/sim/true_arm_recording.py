@@ -16,7 +16,7 @@ import math
 
 from ik_net_ros.data import PoseJointSet, save_dataset
 from ik_net_ros.errors import ConfigError
-from ik_net_ros.kinematics import forward_kinematics
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.kinematics.rigid import pose_from_xyz_rpy
 from ik_net_ros.kinematics.tracker_setup import (
@@ -26,7 +26,7 @@ from ik_net_ros.kinematics.tracker_setup import (
     TrackerSetup,
 )
 from ik_net_ros.kinematics.true_arm import TrueArm
-from ik_net_ros.sim.tracker import simulate_recording, SimulatedTracker
+from ik_net_ros.sim.tracker import described_arm, simulate_recording, SimulatedTracker
 from ik_net_ros.tools.common import count_in, number_in, writable_output, xyz_rpy
 import numpy as np
 
@@ -75,9 +75,9 @@ def record(arm: TrueArm, rows: int, rng: np.random.Generator, position_noise: fl
     """Record ``arm`` at still babble goals: commanded joints, nominal FK and measured poses."""
     tracker = tracker or SimulatedTracker(position_noise=position_noise,
                                           orientation_noise=orientation_noise)
-    joints = np.array([babble_joints(rng) for _ in range(rows)])
+    joints = np.array([babble_joints(rng) for _ in range(rows)])  # bridge: the OM-X's
     measured = tracker.measure(arm.tool_poses(joints), rng)
-    return PoseJointSet(forward_kinematics(joints), joints,
+    return PoseJointSet(chain_forward(described_arm(arm), joints), joints,
                         {'source': 'simulated true arm', 'measured_frame': tracker.frame_id},
                         measured)
 

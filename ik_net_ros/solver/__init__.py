@@ -8,6 +8,7 @@ from pathlib import Path
 from ik_net_ros.engines import ENGINES
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import ArmGeometry, DEFAULT_GEOMETRY, geometry_for
+from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.calibration_file import load_calibration
 from ik_net_ros.model import load_model, MODEL_SUFFIXES, shipped_models
 from ik_net_ros.model.device import check_device
@@ -74,7 +75,7 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
     except ValueError as e:
         raise ConfigError(str(e)) from e
     if calibration is not None and str(calibration) != '':
-        geometry = load_calibration(calibration)
+        geometry = geometry_of(load_calibration(calibration))  # bridge
     if str(name) == 'analytic':
         return AnalyticSolver(_targets_geometry(geometry or DEFAULT_GEOMETRY, base_height))
     if str(name) not in shipped_models() and Path(str(name)).suffix not in MODEL_SUFFIXES:

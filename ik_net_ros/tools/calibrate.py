@@ -1,5 +1,5 @@
 """
-``ik_net_ros calibrate``: identify one real arm's joint offsets and link lengths, and its tracker.
+``ik_net_ros calibrate``: identify one real arm's errors (offsets, lengths, tilts) and tracker.
 
 From a recording with measured poses (collect's ``measured_pose_topic``): in the base frame of
 the tool centre point, or in a camera's or motion-capture system's own frame of a marker on the
@@ -18,9 +18,10 @@ import math
 from ik_net_ros.data import block_split
 from ik_net_ros.data.coverage import JointCoverage
 from ik_net_ros.data.dataset import configuration_keys
+from ik_net_ros.arm import ARM_NAMES, ArmError, DEFAULT_ARM, load_arm
 from ik_net_ros.errors import ConfigError, DatasetError
-from ik_net_ros.kinematics import forward_kinematics, geometry_for, ROBOTIS_DESCRIPTIONS
 from ik_net_ros.kinematics.calibration import calibrate, TrackerFit
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.calibration_file import save_calibration
 from ik_net_ros.kinematics.rigid import IDENTITY, pose_from_xyz_rpy
 from ik_net_ros.kinematics.tracker_setup import (
@@ -63,8 +64,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--data', required=True,
                         help='a recording with measured poses (columns mx..mqw), .csv or .npz')
     parser.add_argument('--output', required=True, help='calibration file to write (.yaml)')
-    parser.add_argument('--description', choices=ROBOTIS_DESCRIPTIONS, default='humble',
-                        help="ROBOTIS's description the arm's base frame follows")
+    parser.add_argument('--arm', choices=ARM_NAMES, default=DEFAULT_ARM,
+                        help='which ROBOTIS arm the recording is of')
+    parser.add_argument('--description', default=None,
+                        help="ROBOTIS's description the arm's base frame follows (the OM-X: "
+                             "humble or jazzy; default: the arm's default)")
     parser.add_argument('--tracker-frame', default='auto',
                         help="'base' (the measurements are in the arm's base frame), "
                              "'estimate' (a camera or mocap frame, started from a closed-form "
@@ -91,10 +95,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              'each): yes, no, or auto (where the blocks held out fit better '
                              f'with them, by over {100 * (1 - TILTS_GAIN):.0f} %%)')
     parser.add_argument('--force', action='store_true',
-                        help='write the calibration even when it is implausible for an OM-X')
+                        help='write the calibration even when it is implausible for the arm')
 
 
-def _setup(args, data) -> tuple[TrackerSetup, TrackerFit, str]:
+def _setup(args, data, arm) -> tuple[TrackerSetup, TrackerFit, str]:
     """Return the start setup, what to estimate, and how the frame was started."""
     frame_id = data.meta.get('measured_frame', '')
     mode = args.tracker_frame
@@ -112,7 +116,7 @@ def _setup(args, data) -> tuple[TrackerSetup, TrackerFit, str]:
         except argparse.ArgumentTypeError as e:
             raise ConfigError(f'--tracker-frame: {e}') from None
         return TrackerSetup(frame, marker, args.latency, frame_id), estimate, 'given'
-    tool = forward_kinematics(data.joints)
+    tool = chain_forward(arm, data.joints)
     try:
         if args.marker_sigma is None or math.isfinite(args.marker_sigma[0]):
             frame = frame_given_marker(data.measured, tool, marker)
@@ -146,8 +150,8 @@ def _require_determined(result, data, spec: str) -> None:
     (:attr:`~ik_net_ros.kinematics.calibration.CalibrationResult.undetermined`): a parameter
     held only by its prior, or only in combination, where spread joints determine it, has the
     value of the truncated step and the noise, not the arm's. Not ``--force``'s to override:
-    no knowledge of the user makes such a value the arm's (``--force`` is for a geometry the
-    data determines but that is not an OM-X's).
+    no knowledge of the user makes such a value the arm's (``--force`` is for errors the data
+    determines but that are beyond a real arm's of the description).
 
     Raises
     ------
@@ -175,8 +179,14 @@ def run(args: argparse.Namespace) -> int:
     if data.measured is None:
         raise DatasetError(f'{args.data}: no measured poses (columns mx..mqw): record with '
                            'collect -p measured_pose_topic:=...')
-    nominal = geometry_for(args.description)
-    setup, estimate, how = _setup(args, data)
+    try:
+        nominal = load_arm(args.arm, args.description)
+    except ArmError as e:
+        raise ConfigError(f'--arm/--description: {e}') from e
+    if data.joints.shape[1] != nominal.dof:
+        raise DatasetError(f'{args.data}: joints of {data.joints.shape[1]} joints, {nominal.name} '
+                           f'has {nominal.dof} {list(nominal.joint_names)} (--arm)')
+    setup, estimate, how = _setup(args, data, nominal)
     velocities = data.velocities if estimate.latency else None
     held_out, blocks = {}, []
     estimate = replace(estimate, tilts=args.tilts == 'yes')
@@ -244,7 +254,7 @@ def run(args: argparse.Namespace) -> int:
             f"{held_out['calibrated']['position_mm_median']:.3f} vs "
             f"{held_out['nominal']['position_mm_median']:.3f} mm median)")
     if result.problems:
-        message = 'implausible for an OM-X: ' + '; '.join(result.problems)
+        message = f'implausible for {nominal.name}: ' + '; '.join(result.problems)
         if not any(args.marker):
             message += ('; is the marker off the tool centre? Give its pose with --marker (an '
                         'offset along the tool goes into the tool length otherwise)')
@@ -256,7 +266,7 @@ def run(args: argparse.Namespace) -> int:
               'joint_max': (np.ceil(data.joints.max(axis=0) * 1e4) / 1e4).tolist(),
               'coverage': round(coverage.share, 4)}
     try:
-        save_calibration(result, output, {'description': args.description, 'data': args.data,
+        save_calibration(result, output, {'data': args.data,
                                           'region': region, 'held_out_blocks': blocks})
     except OSError as e:
         raise ConfigError(f'calibration file {output}: cannot be written ({e.strerror})') from e

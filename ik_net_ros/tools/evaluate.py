@@ -17,6 +17,7 @@ from ik_net_ros.evaluation.real_arm_errors import (
     usable_rows,
 )
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, is_reachable
+from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.calibration_file import (
     load_calibration,
     load_tracker_setup,
@@ -118,7 +119,8 @@ def _run_measured(args: argparse.Namespace, json_path) -> int:
             true_arm = TrueArm.load(args.true_arm)
         except DatasetError as e:
             raise ConfigError(f'true arm {args.true_arm}: {e}') from e
-    calibrated = load_calibration(args.calibration) if args.calibration else None
+    calibrated = geometry_of(load_calibration(args.calibration)) if args.calibration \
+        else None  # bridge
     setup = load_tracker_setup(args.calibration) if args.calibration else BASE_FRAME
     reference = calibrated or DEFAULT_GEOMETRY
     rows = require_rows(usable_rows(in_base_frame(data, setup), reference),

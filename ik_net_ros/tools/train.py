@@ -16,6 +16,7 @@ from ik_net_ros.data.tracker_rows import in_base_frame
 from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.evaluation.accuracy import pose_accuracy
 from ik_net_ros.kinematics import ArmGeometry, forward_kinematics, is_reachable
+from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME
 from ik_net_ros.model import load_model, ModelFile, save_model
@@ -178,7 +179,7 @@ def _run_measured(args: argparse.Namespace, config: TrainConfig, geometry, outpu
     init, config = _init(args, config)  # a shipped model's name, or a checkpoint's path
     setup = BASE_FRAME
     if args.calibration:
-        geometry = load_calibration(args.calibration)
+        geometry = geometry_of(load_calibration(args.calibration))  # bridge
         setup = load_tracker_setup(args.calibration)
     data = measured_set(in_base_frame(load_data(args.data, geometry), setup))
     require_rows(data, args.data, at_least=MIN_TRAIN_CONFIGURATIONS + MIN_VAL_CONFIGURATIONS)

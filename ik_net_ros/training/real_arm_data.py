@@ -9,7 +9,7 @@ The datasets and the starting model of a fine-tuning run (``ik_net_ros train --t
   configuration-dependent errors): the labels are the commanded joints minus the calibrated
   closed form of the measured pose, the network starts at exactly zero correction (its last
   layer zeroed), and its checkpoint is a correction of that closed form (``correction =
-  'analytic'``, the calibrated geometry recorded).
+  'analytic'``, the calibrated arm recorded). Any arm: one label per joint of it.
 """
 
 from __future__ import annotations
@@ -19,7 +19,9 @@ import copy
 from ik_net_ros.data import PoseJointSet
 from ik_net_ros.data.dataset import configuration_keys
 from ik_net_ros.errors import DatasetError
-from ik_net_ros.kinematics import ArmGeometry, project_and_solve
+from ik_net_ros.arm import Arm
+from ik_net_ros.kinematics import project_and_solve
+from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.inverse import closed_form
 from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.networks import IKModel
@@ -100,16 +102,28 @@ def _joined(a, b):
     return None if a is None or b is None else np.concatenate([a, b])
 
 
-def correction_set(measured: PoseJointSet, geometry: ArmGeometry
+def correction_set(measured: PoseJointSet, arm: Arm | None = None
                    ) -> tuple[PoseJointSet, dict[str, int]]:
     """
-    Pair each measured pose with its commanded joints minus the closed form in ``geometry``.
+    Pair each measured pose with its commanded joints minus the closed form of ``arm``.
 
-    From a :func:`measured_set`; also returns how many rows were dropped, by reason
+    ``arm``: the calibrated arm (None: the default arm; an OM-X ArmGeometry is taken during the
+    migration). From a :func:`measured_set`; also returns how many rows were dropped, by reason
     (:data:`UNREACHABLE`, :data:`DISAGREE`).
+
+    Raises
+    ------
+    DatasetError
+        The recording's joints are not ``arm``'s (another joint count).
+
     """
+    arm = as_arm(arm)
+    if measured.joints.shape[1:] != (arm.dof,):
+        raise DatasetError(f'{measured.meta.get("source", "the data")}: joints of '
+                           f'{measured.joints.shape[1:]} columns, {arm.name} has {arm.dof}')
+    geometry = geometry_of(arm)  # bridge: the closed form and its tilt stage take an ArmGeometry
     targets, solutions = project_and_solve(as_pose_array(measured.poses)[0], geometry.planar())
-    tilted = geometry if geometry.has_tilts else None
+    tilted = geometry if arm.has_tilts else None
     residual = measured.joints - correction_base(closed_form(solutions), tilted)
     reachable = solutions.valid.any(axis=1)
     agree = np.all(np.abs(residual) < MAX_CORRECTION, axis=1)
@@ -130,6 +144,6 @@ def correction_model(init: IKModel, residuals: PoseJointSet) -> IKModel:
     nn.init.zeros_(last.weight)
     nn.init.zeros_(last.bias)
     std = np.maximum(residuals.joints.std(axis=0), 1e-4)
-    model.joint_mean.copy_(torch.zeros(4))
+    model.joint_mean.copy_(torch.zeros(residuals.joints.shape[1]))
     model.joint_std.copy_(torch.as_tensor(std, dtype=torch.float32))
     return model
