@@ -12,6 +12,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros.kinematics import forward_kinematics, JOINT_NAMES
+from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.calibration_file import FORMAT
 from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, JOINT_LOWER, JOINT_UPPER
 from ik_net_ros.kinematics.nearest import small_change, SNAP_ANGLE, SNAP_POSITION
@@ -300,16 +301,16 @@ def test_an_arm_with_leaning_axes_gets_answers_that_reach_the_pose_or_none(node_
     """Where the tilt stage cannot reach the pose, NO_IK_SOLUTION (it left 8 mm before)."""
     solver, frames = node_like
     leaning = copy.copy(solver)
-    leaning.tilted = replace(DEFAULT_GEOMETRY, axis_tilts=tuple(tilts))
+    leaning.arm = as_arm(replace(DEFAULT_GEOMETRY, axis_tilts=tuple(tilts)))
     q = list(q)
     if not solver.collision.clear_one(q):
         return
-    pose = forward_kinematics(np.array(q), leaning.tilted)
+    pose = forward_kinematics(np.array(q), leaning.arm_geometry)
     answer = solve_request(plugin_request(pose, q), leaning, frames, NAMES)
     assert answer.code in (SUCCESS, NO_IK_SOLUTION)
     if answer.code == SUCCESS:
         code, poses, _ = forward_request(dict(zip(NAMES.joints, answer.joints)), [NAMES.tool],
-                                         'world', leaning.tilted, NAMES)
+                                         'world', leaning.arm, NAMES)
         assert code == SUCCESS and np.linalg.norm(np.subtract(poses[0][:3], pose[:3])) <= 1e-3
 
 

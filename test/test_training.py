@@ -101,7 +101,7 @@ def test_checkpoint_errors(tmp_path):
     with pytest.raises(CheckpointError, match='damaged'):  # the checksum covers the settings
         load_checkpoint(mismatched)
     payload['weights_sha256'] = weights_digest(payload['network'], payload['network_kwargs'],
-                                               payload['state_dict'], payload['geometry'])
+                                               payload['state_dict'], payload['arm'])
     torch.save(payload, mismatched)  # consistent, but the weights cannot fit the network
     with pytest.raises(CheckpointError, match='do not fit'):
         load_checkpoint(mismatched)
@@ -262,5 +262,5 @@ def test_the_start_is_measured_in_the_arm_of_the_validation_rows():
     from ik_net_ros.kinematics import ArmGeometry
     from ik_net_ros.training.start_check import tool_errors_mm
     geometry = ArmGeometry(base_height=0.0)
-    rows = make_synthetic(300, seed=3, geometry=geometry)
+    rows = make_synthetic(300, seed=3, arm=geometry)
     assert np.median(tool_errors_mm(load_model('focused'), rows, geometry)) < 1.0

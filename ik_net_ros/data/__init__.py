@@ -2,7 +2,8 @@
 
 from ik_net_ros.data.dataset import (
     block_split,
-    JOINT_COLUMNS,
+    check_arm_of,
+    joint_columns,
     Normalization,
     POSE_COLUMNS,
     PoseJointSet,
@@ -10,7 +11,8 @@ from ik_net_ros.data.dataset import (
     sequential_split,
 )
 from ik_net_ros.data.files import (
-    CSV_COLUMNS,
+    arm_of_data,
+    csv_columns,
     load_dataset,
     read_csv,
     read_npz,
@@ -22,6 +24,15 @@ from ik_net_ros.data.iknet_import import import_iknet_recording
 from ik_net_ros.data.synthetic import make_synthetic
 
 __all__ = ['PoseJointSet', 'Normalization', 'random_split', 'sequential_split', 'block_split',
-           'JOINT_COLUMNS', 'POSE_COLUMNS', 'CSV_COLUMNS', 'read_csv', 'write_csv', 'read_npz',
+           'joint_columns', 'POSE_COLUMNS', 'csv_columns', 'check_arm_of', 'arm_of_data', 'read_csv', 'write_csv', 'read_npz',
            'write_npz', 'load_dataset', 'save_dataset', 'import_iknet_recording',
            'make_synthetic']
+
+
+def __getattr__(name: str):
+    # the OM-X's columns under their old names, for callers not migrated yet (bridge)
+    if name == 'JOINT_COLUMNS':
+        return joint_columns()  # bridge
+    if name == 'CSV_COLUMNS':
+        return csv_columns()  # bridge
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

@@ -39,14 +39,14 @@ class BabbleSchedule:
         self.settle = float(settle)
         self.timeout = float(timeout)
         self.goal: np.ndarray | None = None
-        self.present: np.ndarray | None = None  # the newest joint reading (4,) rad
+        self.present: np.ndarray | None = None  # the newest joint reading (dof,) rad
         self.given_up = 0  # goals refused or not reached in time
         self._still_since: float | None = None
         self._sent_at: float | None = None
         self._refused: str | None = None
 
     def observe(self, joints: np.ndarray | None, now: float) -> None:
-        """Take a joint reading (4,) at ``now`` (s, monotonic); a bad one (None, NaN) skipped."""
+        """Take a joint reading (dof,) at ``now`` (s, monotonic); a bad one (None, NaN) skipped."""
         if joints is None or not np.all(np.isfinite(joints)):
             return
         self.present = np.array(joints, dtype=float)
@@ -107,7 +107,7 @@ class BabbleSchedule:
         return self.goal.copy(), True, why
 
     def sent(self, goal: np.ndarray, now: float | None = None) -> None:
-        """Take ``goal`` (4,) rad as the present goal, sent at ``now`` (s, monotonic)."""
+        """Take ``goal`` (dof,) rad as the present goal, sent at ``now`` (s, monotonic)."""
         self.goal = np.asarray(goal, float).copy()
         self._still_since = None
         self._sent_at = now

@@ -2,25 +2,32 @@
 
 from __future__ import annotations
 
-from ik_net_ros.kinematics import JOINT_LOWER, JOINT_NAMES, JOINT_UPPER
+from ik_net_ros.arm import Arm
+from ik_net_ros.kinematics.arm_bridge import as_arm
 import numpy as np
 
 __all__ = ['JointCoverage']
 
 
 class JointCoverage:
-    """Counts visits in a grid of ``bins`` per joint over the joint limits (bins^4 cells)."""
+    """
+    Counts visits in a grid of ``bins`` per joint over an arm's limits (bins^dof cells).
 
-    def __init__(self, bins: int = 6):
+    ``arm``: the arm recorded (None: the OM-X).
+    """
+
+    def __init__(self, bins: int = 6, arm: Arm | None = None):
         self.bins = bins
-        self.counts = np.zeros((bins,) * 4, dtype=np.int64)
+        self.arm = as_arm(arm)
+        self.counts = np.zeros((bins,) * self.arm.dof, dtype=np.int64)
 
     def _index(self, joints: np.ndarray) -> tuple[int, ...]:
-        frac = (np.asarray(joints) - JOINT_LOWER) / (JOINT_UPPER - JOINT_LOWER)
+        lower, upper = self.arm.lower, self.arm.upper
+        frac = (np.asarray(joints) - lower) / (upper - lower)
         return tuple(np.clip((frac * self.bins).astype(int), 0, self.bins - 1))
 
     def add(self, joints: np.ndarray) -> None:
-        """Count one configuration (4,) in rad."""
+        """Count one configuration (dof,) in rad."""
         self.counts[self._index(joints)] += 1
 
     @property
@@ -30,9 +37,10 @@ class JointCoverage:
 
     def emptiest(self, count: int = 2) -> list[str]:
         """Return the least visited ranges of single joints, e.g. 'joint2 in [0.50, 1.00] rad'."""
-        edges = [np.linspace(lo, hi, self.bins + 1) for lo, hi in zip(JOINT_LOWER, JOINT_UPPER)]
-        marginal = [(self.counts.sum(axis=tuple(a for a in range(4) if a != j))[b], j, b)
-                    for j in range(4) for b in range(self.bins)]
+        edges = [np.linspace(lo, hi, self.bins + 1) for lo, hi in self.arm.limits]
+        dof = self.arm.dof
+        marginal = [(self.counts.sum(axis=tuple(a for a in range(dof) if a != j))[b], j, b)
+                    for j in range(dof) for b in range(self.bins)]
         marginal.sort()
-        return [f'{JOINT_NAMES[j]} in [{edges[j][b]:.2f}, {edges[j][b + 1]:.2f}] rad '
+        return [f'{self.arm.joint_names[j]} in [{edges[j][b]:.2f}, {edges[j][b + 1]:.2f}] rad '
                 f'({n} rows)' for n, j, b in marginal[:count]]

@@ -4,20 +4,58 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ik_net_ros.arm import Arm
 from ik_net_ros.errors import DatasetError
-from ik_net_ros.kinematics.geometry import JOINT_LOWER, JOINT_NAMES, JOINT_UPPER
+from ik_net_ros.kinematics.arm_bridge import as_arm
 import numpy as np
 
 __all__ = ['PoseJointSet', 'Normalization', 'random_split', 'sequential_split', 'POSE_COLUMNS',
            'JOINT_COLUMNS', 'MEASURED_COLUMNS', 'VELOCITY_COLUMNS', 'block_split',
-           'configuration_keys', 'SAME_CONFIGURATION']
+           'configuration_keys', 'SAME_CONFIGURATION', 'joint_columns', 'velocity_columns',
+           'check_arm_of']
 
-JOINT_COLUMNS = ('joint1', 'joint2', 'joint3', 'joint4')
 POSE_COLUMNS = ('x', 'y', 'z', 'qx', 'qy', 'qz', 'qw')
 # a tracker's measured tool pose (camera marker, motion capture, probe) beside the FK pose
 MEASURED_COLUMNS = ('mx', 'my', 'mz', 'mqx', 'mqy', 'mqz', 'mqw')
-# the joint velocities (rad/s) at each measured row: what a tracker's time offset is fitted from
-VELOCITY_COLUMNS = ('vjoint1', 'vjoint2', 'vjoint3', 'vjoint4')
+
+
+def joint_columns(arm: Arm | None = None) -> tuple[str, ...]:
+    """Return the joint columns of an arm's data files: its joint names (None: the OM-X's)."""
+    return as_arm(arm).joint_names
+
+
+def velocity_columns(arm: Arm | None = None) -> tuple[str, ...]:
+    """Return the joint velocity columns (rad/s) of an arm's recordings: 'v' + each joint name."""
+    return tuple(f'v{name}' for name in joint_columns(arm))
+
+
+def __getattr__(name: str):
+    # the OM-X's columns under their old names, for callers not migrated yet (bridge)
+    if name == 'JOINT_COLUMNS':
+        return joint_columns()  # bridge
+    if name == 'VELOCITY_COLUMNS':
+        return velocity_columns()  # bridge
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+def check_arm_of(data: PoseJointSet, arm: Arm, where: str) -> PoseJointSet:
+    """
+    Return ``data`` if it is of ``arm``: its recorded arm's name, and one joint column per joint.
+
+    Raises
+    ------
+    DatasetError
+        Data of another arm (naming both) or of another joint count.
+
+    """
+    recorded = data.meta.get('arm')
+    if recorded is not None and recorded != arm.name:
+        raise DatasetError(f'{where} holds data of the {recorded}, not the {arm.name} (give '
+                           f'--arm {recorded}, or data of the {arm.name})')
+    if data.dof != arm.dof:
+        raise DatasetError(f'{where} holds {data.dof} joint columns, the {arm.name} has '
+                           f'{arm.dof} ({", ".join(arm.joint_names)}): data of another arm?')
+    return data
 # rad: joints this close are one configuration (a still arm's rows repeat its commanded joints)
 SAME_CONFIGURATION = 1e-4
 BLOCKS = (6, 3, 3)  # joint-space blocks of a held-out check: joint1 sectors, joint2, joint3 bands
@@ -26,12 +64,12 @@ BLOCKS = (6, 3, 3)  # joint-space blocks of a held-out check: joint1 sectors, jo
 @dataclass
 class PoseJointSet:
     """
-    Pairs of poses (N, 7) [x, y, z, qx, qy, qz, qw] (m) and joints (N, 4) (rad).
+    Pairs of poses (N, 7) [x, y, z, qx, qy, qz, qw] (m) and joints (N, dof) (rad).
 
-    ``meta`` records where the data came from (source, seed, geometry...), and travels into the
+    ``meta`` records where the data came from (source, seed, arm name...), and travels into the
     checkpoints trained on it. ``measured`` (N, 7), when present, is the pose a tracker measured
     for each row (the real arm's, where ``poses`` is the nominal FK's; in the tracker's frame,
-    ``meta['measured_frame']``, where the recording says so). ``velocities`` (N, 4), when
+    ``meta['measured_frame']``, where the recording says so). ``velocities`` (N, dof), when
     present, are the joint velocities (rad/s) at each row.
     """
 
@@ -46,8 +84,10 @@ class PoseJointSet:
         self.joints = np.asarray(self.joints, dtype=np.float64)
         if self.poses.ndim != 2 or self.poses.shape[1] != 7:
             raise DatasetError(f'poses must be (N, 7), got {self.poses.shape}')
-        if self.joints.shape != (len(self.poses), 4):
-            raise DatasetError(f'joints must be ({len(self.poses)}, 4), got {self.joints.shape}')
+        if self.joints.ndim != 2 or len(self.joints) != len(self.poses) or \
+                self.joints.shape[1] < 1:
+            raise DatasetError(f'joints must be ({len(self.poses)}, dof), got '
+                               f'{self.joints.shape}')
         if self.measured is not None:
             self.measured = np.asarray(self.measured, dtype=np.float64)
             if self.measured.shape != (len(self.poses), 7):
@@ -61,6 +101,11 @@ class PoseJointSet:
 
     def __len__(self) -> int:
         return len(self.poses)
+
+    @property
+    def dof(self) -> int:
+        """Return the number of joint columns."""
+        return self.joints.shape[1]
 
     def subset(self, index) -> PoseJointSet:
         """Return the rows ``index`` (index array, mask or slice) as a new set, the same meta."""
@@ -150,12 +195,13 @@ Split = tuple[PoseJointSet, PoseJointSet, list[str]]
 
 
 def block_split(data: PoseJointSet, share: float = 0.2, seed: int = 0,
-                blocks: tuple[int, int, int] = BLOCKS) -> Split:
+                blocks: tuple[int, int, int] = BLOCKS, arm: Arm | None = None) -> Split:
     """
     Split into (fit, held out, names of the held-out blocks): joint-space blocks held out whole.
 
     The joint space is cut into ``blocks`` (joint1 sectors, joint2 and joint3 ranges) equal
-    parts of the limits; random blocks with rows are held out until ``share`` of the rows are.
+    parts of ``arm``'s limits (None: the OM-X's); random blocks with rows are held out until
+    ``share`` of the rows are.
     A check on them tests a region the fit never saw, not rows beside the ones it fitted
     (neighbouring rows of a recording are nearly equal, so a random or sequential split is
     optimistic). Never holds out every block with rows.
@@ -167,7 +213,9 @@ def block_split(data: PoseJointSet, share: float = 0.2, seed: int = 0,
 
     """
     _check_fraction(share, len(data))
-    frac = (data.joints[:, :3] - JOINT_LOWER[:3]) / (JOINT_UPPER[:3] - JOINT_LOWER[:3])
+    arm = as_arm(arm)
+    lower, upper, names_of = arm.lower, arm.upper, arm.joint_names
+    frac = (data.joints[:, :3] - lower[:3]) / (upper[:3] - lower[:3])
     cells = np.clip((frac * blocks).astype(int), 0, np.array(blocks) - 1)
     ids = np.ravel_multi_index(cells.T, blocks)
     present = np.unique(ids)
@@ -178,9 +226,9 @@ def block_split(data: PoseJointSet, share: float = 0.2, seed: int = 0,
             break
         held |= ids == block
         idx = np.unravel_index(block, blocks)
-        span = JOINT_UPPER - JOINT_LOWER
-        names.append(', '.join(f'{JOINT_NAMES[j]} in [{JOINT_LOWER[j] + span[j] * i / n:.2f}, '
-                               f'{JOINT_LOWER[j] + span[j] * (i + 1) / n:.2f}]'
+        span = upper - lower
+        names.append(', '.join(f'{names_of[j]} in [{lower[j] + span[j] * i / n:.2f}, '
+                               f'{lower[j] + span[j] * (i + 1) / n:.2f}]'
                                for j, (i, n) in enumerate(zip(idx, blocks))))
     return data.subset(~held), data.subset(held), names
 
@@ -189,7 +237,7 @@ def configuration_keys(joints: np.ndarray) -> np.ndarray:
     """
     Return one integer key per row: rows of one joint configuration share it.
 
-    Configurations are the joints (N, 4) on a SAME_CONFIGURATION (rad) grid: a recording's
+    Configurations are the joints (N, dof) on a SAME_CONFIGURATION (rad) grid: a recording's
     copies of one still pose are one configuration, which is what a fit or a validation split
     can tell apart. ``len(np.unique(keys))`` is the number of distinct configurations.
     """

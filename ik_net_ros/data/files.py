@@ -1,14 +1,19 @@
 """
 Dataset files: CSV (the interchange format the collector writes) and NPZ (large sets).
 
-CSV: a header naming at least ``joint1..joint4, x, y, z, qx, qy, qz, qw`` in any order (extra
-columns such as ``stamp`` are allowed and ignored), then one row per sample. A last line without
+CSV: a header naming at least a column per joint of the arm (its joint names: ``joint1..joint4``
+on the OM-X, ``joint1..joint5`` on the OMX-F) and ``x, y, z, qx, qy, qz, qw`` in any order (extra
+columns such as ``stamp`` are allowed and ignored; a ``jointN`` column the arm has not is a
+recording of another arm, refused), then one row per sample. A last line without
 its newline (a recording cut off mid-write: torn by definition, even when it still parses) is
 skipped with a warning; any other malformed row is an error naming the file and the line.
 With all of ``mx, my, mz, mqx, mqy, mqz, mqw`` (a tracker's measured pose, written by the
 collector with ``measured_pose_topic``) the set carries ``measured``, and with all of
-``vjoint1..vjoint4`` its joint ``velocities``; files without them load as before. A sidecar
+``v`` + each joint name its joint ``velocities``; files without them load as before. A sidecar
 ``<file>.tracker.yaml`` (written by the collector) names the frame of the measured poses.
+NPZ: arrays ``poses``, ``joints`` (and ``measured``, ``velocities``), and ``arm`` (the arm's name
+as UTF-8 bytes; a file without it is the OM-X's, as before). Every reader takes the ``arm`` the
+data must be of (None: the OM-X) and refuses a file of another arm by name.
 """
 
 from __future__ import annotations
@@ -17,32 +22,49 @@ import csv
 import logging
 import os
 from pathlib import Path
+import re
 
+from ik_net_ros.arm import Arm, ArmError, load_arm
 from ik_net_ros.atomic import atomic_write
 from ik_net_ros.bounded_files import load_npz, open_limited
 from ik_net_ros.data.dataset import (
-    JOINT_COLUMNS,
+    check_arm_of,
+    joint_columns,
     MEASURED_COLUMNS,
     POSE_COLUMNS,
     PoseJointSet,
-    VELOCITY_COLUMNS,
+    velocity_columns,
 )
 from ik_net_ros.errors import DatasetError
+from ik_net_ros.kinematics.arm_bridge import as_arm
 import numpy as np
 from tqdm import tqdm
 
 __all__ = ['read_csv', 'write_csv', 'read_npz', 'write_npz', 'load_dataset', 'save_dataset',
-           'write_sidecar', 'read_sidecar', 'CSV_COLUMNS']
+           'write_sidecar', 'read_sidecar', 'csv_columns', 'arm_of_data']
 
 log = logging.getLogger(__name__)
-CSV_COLUMNS = JOINT_COLUMNS + POSE_COLUMNS
+# a column named as a joint (ROBOTIS's names): one the arm has not is another arm's recording
+_JOINT_LIKE = re.compile(r'joint\d+')
 MAX_CSV_BYTES = 1 << 40  # a regular file; memory is the real bound (checked before allocating)
 MAX_HEADER_BYTES = MAX_LINE_BYTES = 1 << 16
 CHUNK_ROWS = 65536
 PROGRESS_BYTES = 50 << 20
 
 
-def read_csv(path: str | Path, progress: bool | None = None) -> PoseJointSet:
+def csv_columns(arm: Arm | None = None) -> tuple[str, ...]:
+    """Return the columns every dataset CSV of ``arm`` has (None: the OM-X): joints, then pose."""
+    return joint_columns(arm) + POSE_COLUMNS
+
+
+def __getattr__(name: str):
+    if name == 'CSV_COLUMNS':  # the OM-X's, for callers not migrated yet (bridge)
+        return csv_columns()  # bridge
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
+
+def read_csv(path: str | Path, progress: bool | None = None,
+             arm: Arm | None = None) -> PoseJointSet:
     """
     Read a CSV dataset in bounded memory.
 
@@ -56,21 +78,27 @@ def read_csv(path: str | Path, progress: bool | None = None) -> PoseJointSet:
         The CSV file (a header naming at least the joint and pose columns).
     progress
         Show a progress bar (None: on a terminal, for files over 50 MB).
+    arm
+        The arm whose recording it is (None: the OM-X): its joint names are the joint columns.
 
     Raises
     ------
     DatasetError
         File and line and reason on malformed content; not a regular file; not
-        enough memory for the rows (said before anything is allocated where it can be).
+        enough memory for the rows (said before anything is allocated where it can be);
+        a recording of another arm.
 
     """
     path = Path(path)
+    arm = as_arm(arm)
+    dof = arm.dof
     with open_limited(path, MAX_CSV_BYTES, DatasetError, 'dataset') as f:
         size = os.fstat(f.fileno()).st_size
         header_line = f.readline(MAX_HEADER_BYTES + 1)
         if not header_line.strip():
-            raise DatasetError(f'{path}: empty file, expected a header {",".join(CSV_COLUMNS)}')
-        header, cols, groups = _header(path, header_line)
+            raise DatasetError(f'{path}: empty file, expected a header '
+                               f'{",".join(csv_columns(arm))}')
+        header, cols, groups = _header(path, header_line, arm)
         rows, torn = _count_rows(f, path)
         if torn:
             # a last line without its newline is torn by definition (a crash mid-write), even
@@ -90,10 +118,10 @@ def read_csv(path: str | Path, progress: bool | None = None) -> PoseJointSet:
                 lineno += len(chunk)
                 bar.update(len(chunk))
     values = values[:kept]
-    measured = values[:, 11:18] if MEASURED_COLUMNS in groups else None
-    velocities = values[:, -4:] if VELOCITY_COLUMNS in groups else None
-    meta = {'source': str(path), **read_sidecar(path)}
-    return PoseJointSet(values[:, 4:11], values[:, :4], meta, measured, velocities)
+    measured = values[:, dof + 7:dof + 14] if MEASURED_COLUMNS in groups else None
+    velocities = values[:, -dof:] if velocity_columns(arm) in groups else None
+    meta = {'source': str(path), 'arm': arm.name, **read_sidecar(path)}
+    return PoseJointSet(values[:, dof:dof + 7], values[:, :dof], meta, measured, velocities)
 
 
 def _lines(f, path: Path, first_line: int, count: int) -> list[bytes]:
@@ -107,7 +135,7 @@ def _lines(f, path: Path, first_line: int, count: int) -> list[bytes]:
     return lines
 
 
-def _header(path: Path, line: bytes) -> tuple[list[str], list[int], list[tuple]]:
+def _header(path: Path, line: bytes, arm: Arm) -> tuple[list[str], list[int], list[tuple]]:
     if len(line) > MAX_HEADER_BYTES:
         raise DatasetError(f'{path}: line 1: a header over {MAX_HEADER_BYTES} bytes')
     try:
@@ -119,11 +147,18 @@ def _header(path: Path, line: bytes) -> tuple[list[str], list[int], list[tuple]]
         header = [h.strip() for h in next(csv.reader([text]))]
     except (csv.Error, StopIteration) as e:
         raise DatasetError(f'{path}: line 1: not a CSV header ({type(e).__name__})') from e
-    missing = [c for c in CSV_COLUMNS if c not in header]
+    foreign = [c for c in header if _JOINT_LIKE.fullmatch(c) and c not in arm.joint_names]
+    if foreign:
+        raise DatasetError(f'{path}: line 1: column(s) {", ".join(foreign)} name joints the '
+                           f'{arm.name} has not ({", ".join(arm.joint_names)}): a recording of '
+                           'another arm (give its --arm)')
+    missing = [c for c in csv_columns(arm) if c not in header]
     if missing:
-        raise DatasetError(f'{path}: line 1: header lacks column(s) {", ".join(missing)}')
-    groups, names = [], list(CSV_COLUMNS)
-    for group in (MEASURED_COLUMNS, VELOCITY_COLUMNS):
+        raise DatasetError(f'{path}: line 1: header lacks column(s) {", ".join(missing)} of the '
+                           f'{arm.name}')
+    velocities = velocity_columns(arm)
+    groups, names = [], list(csv_columns(arm))
+    for group in (MEASURED_COLUMNS, velocities):
         present = [c for c in group if c in header]
         if present and len(present) != len(group):
             raise DatasetError(f'{path}: line 1: header has {", ".join(present)} but not all of '
@@ -131,7 +166,7 @@ def _header(path: Path, line: bytes) -> tuple[list[str], list[int], list[tuple]]
         if present:
             groups.append(group)
             names += group
-    if VELOCITY_COLUMNS in groups and MEASURED_COLUMNS not in groups:
+    if velocities in groups and MEASURED_COLUMNS not in groups:
         raise DatasetError(f'{path}: line 1: joint velocities without measured poses')
     return header, [header.index(c) for c in names], groups
 
@@ -247,31 +282,69 @@ def _short(error: Exception, limit: int = 200) -> str:
     return text if len(text) <= limit else text[:limit] + '...'
 
 
-def write_csv(data: PoseJointSet, path: str | Path) -> None:
-    """Write ``data`` as CSV with the standard header, atomically (temp file + rename)."""
+def arm_of_data(data: PoseJointSet, arm: Arm | None = None, where: str = 'data') -> Arm:
+    """
+    Return the arm of ``data``: ``arm`` if given (checked), else the one its meta names, else the OM-X.
+
+    Raises
+    ------
+    DatasetError
+        Data of another arm than ``arm``, an arm name no description is shipped of, or joints
+        that do not fit it.
+
+    """
+    if arm is None:
+        name = data.meta.get('arm')
+        try:
+            arm = as_arm(None) if name is None else load_arm(name)
+        except (ArmError, ValueError) as e:
+            raise DatasetError(f'{where}: data of arm {name!r}, which cannot be loaded ({e})') \
+                from e
+    arm = as_arm(arm)
+    check_arm_of(data, arm, where)
+    return arm
+
+
+def write_csv(data: PoseJointSet, path: str | Path, arm: Arm | None = None) -> None:
+    """
+    Write ``data`` as CSV with its arm's header, atomically (temp file + rename).
+
+    ``arm``: the arm it is of (None: the one its meta names, else the OM-X).
+
+    Raises
+    ------
+    DatasetError
+        Data of another arm, or the file cannot be written.
+
+    """
     path = Path(path)
-    columns, parts = CSV_COLUMNS, [data.joints, data.poses]
+    arm = arm_of_data(data, arm, str(path))
+    columns, parts = csv_columns(arm), [data.joints, data.poses]
     if data.measured is not None:
         columns, parts = columns + MEASURED_COLUMNS, parts + [data.measured]
         if data.velocities is not None:
-            columns, parts = columns + VELOCITY_COLUMNS, parts + [data.velocities]
+            columns, parts = columns + velocity_columns(arm), parts + [data.velocities]
     table = np.concatenate(parts, axis=1)
     _atomic_write(path, lambda f: (f.write(','.join(columns) + '\n'),
                                    np.savetxt(f, table, delimiter=',', fmt='%.17g')), 'w')
 
 
-def read_npz(path: str | Path) -> PoseJointSet:
+def read_npz(path: str | Path, arm: Arm | None = None) -> PoseJointSet:
     """
-    Read an NPZ dataset (real arrays ``poses`` (N, 7) and ``joints`` (N, 4)).
+    Read an NPZ dataset (real arrays ``poses`` (N, 7) and ``joints`` (N, dof)) of ``arm``.
+
+    ``arm``: the arm the data must be of (None: the OM-X; a file without an ``arm`` entry is
+    the OM-X's).
 
     Raises
     ------
     DatasetError
         Unreadable or damaged archive, missing arrays, arrays that are not real
-        numbers (strings, objects, complex), wrong shapes, NaN or inf.
+        numbers (strings, objects, complex), wrong shapes, NaN or inf, data of another arm.
 
     """
     path = Path(path)
+    arm = as_arm(arm)
     arrays = load_npz(path, DatasetError, _available_memory() or MAX_CSV_BYTES, 'dataset')
     missing = [name for name in ('poses', 'joints') if name not in arrays]
     if missing:
@@ -282,6 +355,8 @@ def read_npz(path: str | Path) -> PoseJointSet:
         if seed.shape != () or seed.dtype.kind not in 'iu':
             raise DatasetError(f'{path}: seed is not an integer')
         meta['seed'] = int(seed)
+    if 'arm' in arrays:
+        meta['arm'] = _arm_name(path, arrays.pop('arm'))
     arrays = {k: v for k, v in arrays.items()
               if k in ('poses', 'joints', 'measured', 'velocities')}
     for name, array in arrays.items():
@@ -292,12 +367,34 @@ def read_npz(path: str | Path) -> PoseJointSet:
     arrays = (data.poses, data.joints, data.measured, data.velocities)
     if not all(np.all(np.isfinite(a)) for a in arrays if a is not None):
         raise DatasetError(f'{path}: contains NaN or inf')
-    return data
+    return check_arm_of(data, arm, str(path))
 
 
-def write_npz(data: PoseJointSet, path: str | Path) -> None:
-    """Write ``data`` as a compressed NPZ, atomically."""
+def _arm_name(path: Path, array: np.ndarray) -> str:
+    """Return the arm name an NPZ's ``arm`` entry (UTF-8 bytes) holds."""
+    try:
+        if array.dtype != np.uint8 or array.ndim != 1 or not 0 < len(array) <= 256:
+            raise ValueError('not a short byte string')
+        return bytes(array).decode('utf-8')
+    except (ValueError, UnicodeDecodeError) as e:
+        raise DatasetError(f'{path}: its arm entry is not an arm name ({e})') from e
+
+
+def write_npz(data: PoseJointSet, path: str | Path, arm: Arm | None = None) -> None:
+    """
+    Write ``data`` as a compressed NPZ with its arm's name, atomically.
+
+    ``arm``: the arm it is of (None: the one its meta names, else the OM-X).
+
+    Raises
+    ------
+    DatasetError
+        Data of another arm, or the file cannot be written.
+
+    """
+    arm = arm_of_data(data, arm, str(path))
     extra = {'seed': data.meta['seed']} if 'seed' in data.meta else {}
+    extra['arm'] = np.frombuffer(arm.name.encode(), np.uint8)
     if data.measured is not None:
         extra['measured'] = data.measured
         if data.velocities is not None:
@@ -306,23 +403,39 @@ def write_npz(data: PoseJointSet, path: str | Path) -> None:
         f, poses=data.poses, joints=data.joints, **extra), 'wb')
 
 
-def load_dataset(path: str | Path) -> PoseJointSet:
-    """Read a dataset by extension: .csv or .npz."""
+def load_dataset(path: str | Path, arm: Arm | None = None) -> PoseJointSet:
+    """
+    Read a dataset of ``arm`` (None: the OM-X) by extension: .csv or .npz.
+
+    Raises
+    ------
+    DatasetError
+        An unknown extension, or as :func:`read_csv` and :func:`read_npz`.
+
+    """
     suffix = Path(path).suffix.lower()
     if suffix == '.csv':
-        return read_csv(path)
+        return read_csv(path, arm=arm)
     if suffix == '.npz':
-        return read_npz(path)
+        return read_npz(path, arm)
     raise DatasetError(f'{path}: unknown dataset format {suffix!r} (expected .csv or .npz)')
 
 
-def save_dataset(data: PoseJointSet, path: str | Path) -> None:
-    """Write a dataset by extension: .csv or .npz."""
+def save_dataset(data: PoseJointSet, path: str | Path, arm: Arm | None = None) -> None:
+    """
+    Write a dataset of ``arm`` (None: the one its meta names, else the OM-X) by extension.
+
+    Raises
+    ------
+    DatasetError
+        An extension other than .csv or .npz, data of another arm, or an unwritable file.
+
+    """
     suffix = Path(path).suffix.lower()
     if suffix == '.csv':
-        write_csv(data, path)
+        write_csv(data, path, arm)
     elif suffix == '.npz':
-        write_npz(data, path)
+        write_npz(data, path, arm)
     else:
         raise DatasetError(f'{path}: unknown dataset format {suffix!r} (expected .csv or .npz)')
     if data.measured is not None and 'measured_frame' in data.meta:

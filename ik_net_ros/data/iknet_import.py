@@ -22,9 +22,11 @@ import logging
 import math
 from pathlib import Path
 
-from ik_net_ros.data.dataset import JOINT_COLUMNS, PoseJointSet
+from ik_net_ros.arm import Arm
+from ik_net_ros.data.dataset import joint_columns, PoseJointSet
 from ik_net_ros.errors import DatasetError, IkNetError
-from ik_net_ros.kinematics import forward_kinematics
+from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.validation import unit_quaternions
 import numpy as np
 
@@ -116,9 +118,9 @@ def _read_poses(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return np.array(stamps), np.array(poses)
 
 
-def _read_joint_states(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _read_joint_states(path: Path, columns: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray]:
     """
-    Stamps and joint1..joint4 of joint_states rows.
+    Stamps and the joints ``columns`` (the arm's joint names) of joint_states rows.
 
     Sec, nanosec, frame_id, k names, then k positions, velocities and efforts (k = 5 in the
     upstream layout: joint1..4, gripper; ROBOTIS's driver adds gripper_sub now and then, so k is
@@ -132,22 +134,23 @@ def _read_joint_states(path: Path) -> tuple[np.ndarray, np.ndarray]:
                 if _is_number(field):
                     break
                 names.append(field)
-            if not set(JOINT_COLUMNS) <= set(names) or len(set(names)) != len(names):
-                raise ValueError(f'joint names {names[:8]} lack some of {list(JOINT_COLUMNS)} '
+            if not set(columns) <= set(names) or len(set(names)) != len(names):
+                raise ValueError(f'joint names {names[:8]} lack some of {list(columns)} '
                                  'or repeat one')
             positions = row[3 + len(names): 3 + 2 * len(names)]
             if len(positions) != len(names):
                 raise ValueError(f'{len(positions)} positions for {len(names)} names')
             stamps.append(_stamp(row))
             joints.append(_finite(path, lineno, [float(positions[names.index(n)])
-                                                 for n in JOINT_COLUMNS]))
+                                                 for n in columns]))
         except ValueError as e:
             raise DatasetError(f'{path}: line {lineno}: {str(e)[:200]}') from e
     return np.array(stamps), np.array(joints)
 
 
 def import_iknet_recording(kinematics_pose_csv: str | Path, joint_states_csv: str | Path,
-                           pairing: str = 'time', max_gap: float = 0.02) -> PoseJointSet:
+                           pairing: str = 'time', max_gap: float = 0.02,
+                           arm: Arm | None = None) -> PoseJointSet:
     """
     Pair an original-IKNet recording into a dataset.
 
@@ -162,6 +165,8 @@ def import_iknet_recording(kinematics_pose_csv: str | Path, joint_states_csv: st
         seconds are dropped) or 'row' (row i with row i, as the original did).
     max_gap
         Seconds, for 'time' pairing.
+    arm
+        The arm recorded (None: the OM-X, the original IKNet's): its joint names are read.
 
     Raises
     ------
@@ -171,7 +176,8 @@ def import_iknet_recording(kinematics_pose_csv: str | Path, joint_states_csv: st
 
     """
     pose_t, poses = _read_poses(Path(kinematics_pose_csv))
-    joint_t, joints = _read_joint_states(Path(joint_states_csv))
+    arm = as_arm(arm)
+    joint_t, joints = _read_joint_states(Path(joint_states_csv), joint_columns(arm))
     if pairing == 'row':
         n = min(len(poses), len(joints))
         poses, joints = poses[:n], joints[:n]
@@ -192,11 +198,11 @@ def import_iknet_recording(kinematics_pose_csv: str | Path, joint_states_csv: st
         poses[:, 3:] = unit_quaternions(poses[:, 3:], str(kinematics_pose_csv))
     except IkNetError as e:
         raise DatasetError(str(e)) from e
-    gap = np.linalg.norm(forward_kinematics(joints)[:, :3] - poses[:, :3], axis=1)
+    gap = np.linalg.norm(chain_forward(arm, joints)[:, :3] - poses[:, :3], axis=1)
     if np.median(gap) > 1e-3:
         log.warning('recorded poses differ from forward kinematics of the paired joints by %.1f '
                     'mm (median): another base height, or misaligned pairs?',
                     1e3 * np.median(gap))
     return PoseJointSet(poses, joints, {
         'source': f'iknet recording {Path(kinematics_pose_csv).name}',
-        'pairing': pairing, 'fk_gap_median_m': float(np.median(gap))})
+        'pairing': pairing, 'fk_gap_median_m': float(np.median(gap)), 'arm': arm.name})

@@ -21,7 +21,8 @@ import os
 from pathlib import Path
 import time
 
-from ik_net_ros.data.files import CSV_COLUMNS, MAX_HEADER_BYTES
+from ik_net_ros.arm import Arm
+from ik_net_ros.data.files import csv_columns, MAX_HEADER_BYTES
 from ik_net_ros.errors import DatasetError
 import numpy as np
 
@@ -30,16 +31,27 @@ try:
 except ImportError:  # not POSIX: no lock
     fcntl = None
 
-__all__ = ['CsvRecorder', 'RECORD_COLUMNS']
+__all__ = ['CsvRecorder', 'RECORD_COLUMNS', 'record_columns']
 
 log = logging.getLogger(__name__)
-RECORD_COLUMNS = ('stamp',) + CSV_COLUMNS  # stamp, joint1..4, x, y, z, qx, qy, qz, qw
+
+
+def record_columns(arm: Arm | None = None) -> tuple[str, ...]:
+    """Return a recording's columns: stamp, the arm's joints (None: the OM-X's), x..qw."""
+    return ('stamp',) + csv_columns(arm)
+
+
+def __getattr__(name: str):
+    if name == 'RECORD_COLUMNS':  # the OM-X's, for callers not migrated yet (bridge)
+        return record_columns()  # bridge
+    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
 BLOCK = 1 << 20  # bytes read at a time when reopening a recording: its memory, whatever its size
 
 
 class CsvRecorder:
     """
-    Appends rows ``stamp, joint1..4, x, y, z, qx, qy, qz, qw[, extra...]`` to a CSV file.
+    Appends rows ``stamp, <the arm's joints>, x, y, z, qx, qy, qz, qw[, extra...]`` to a CSV file.
 
     Parameters
     ----------
@@ -48,7 +60,7 @@ class CsvRecorder:
     flush_period
         Seconds between fsyncs.
     columns
-        The header's columns (default :data:`RECORD_COLUMNS`).
+        The header's columns (default: :func:`record_columns` of the OM-X).
 
     Raises
     ------
@@ -59,10 +71,10 @@ class CsvRecorder:
     """
 
     def __init__(self, path: str | Path, flush_period: float = 1.0,
-                 columns: tuple[str, ...] = RECORD_COLUMNS):
+                 columns: tuple[str, ...] | None = None):
         self.path = Path(path)
         self.flush_period = flush_period
-        self.columns = tuple(columns)
+        self.columns = tuple(columns) if columns is not None else record_columns()
         self.rows = 0  # written by this recorder, all of them in the file
         self.existing_rows = 0
         self._fd: int | None = None

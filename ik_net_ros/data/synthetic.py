@@ -1,40 +1,45 @@
 """
-Synthetic data: joints uniform in the limits -> forward kinematics -> pose.
+Synthetic data of any arm: joints uniform in its real limits -> the chain's FK -> pose.
 
-Labelled by the closed form's branch rule so that the pose -> joints map a network learns is
-single-valued.
+Labelled by the closed form's no-seed branch rule so that the pose -> joints map a network learns
+is single-valued.
 """
 
 from __future__ import annotations
 
+from ik_net_ros.arm import Arm
 from ik_net_ros.data.dataset import PoseJointSet
-from ik_net_ros.kinematics import (
-    ArmGeometry,
-    DEFAULT_GEOMETRY,
-    forward_kinematics,
-    inverse_kinematics,
-    sample_joints,
-)
+from ik_net_ros.kinematics import inverse_kinematics
+from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
+from ik_net_ros.kinematics.chain import chain_forward
+from ik_net_ros.kinematics.limits import sample_joints
 import numpy as np
 
 __all__ = ['make_synthetic']
 
 
-def make_synthetic(rows: int, seed: int = 0,
-                   geometry: ArmGeometry = DEFAULT_GEOMETRY) -> PoseJointSet:
+def make_synthetic(rows: int, seed: int = 0, arm: Arm | None = None) -> PoseJointSet:
     """
-    ``rows`` pose/joint pairs.
+    Return ``rows`` pose/joint pairs of ``arm`` (None: the OM-X; an OM-X ArmGeometry is taken).
 
-    Joints are drawn uniformly inside the limits; the label of each pose is the closed-form
-    solution picked by the branch rule (elbow up when inside the limits), which differs from the
-    drawn joints for the few percent of poses where both elbows fit.
+    Joints are drawn uniformly inside the arm's real limits; the pose is the chain's forward
+    kinematics (the arm's errors included); the label of each pose is the closed-form solution
+    picked by the no-seed branch rule (e.g. elbow up when inside the limits), which differs from
+    the drawn joints for the poses where several branches fit.
+
+    Raises
+    ------
+    ik_net_ros.kinematics.planar.NotPlanarError
+        An arm of a shape with no closed form here.
+
     """
-    drawn = sample_joints(rows, np.random.default_rng(seed))
-    poses = forward_kinematics(drawn, geometry)
-    labels = inverse_kinematics(poses, geometry)
+    arm = as_arm(arm)
+    drawn = sample_joints(arm, rows, np.random.default_rng(seed))
+    poses = chain_forward(arm, drawn)
+    labels = inverse_kinematics(poses, geometry_of(arm))  # bridge
     # every drawn pose is reachable by construction; keep the drawn joints if rounding ever
     # says otherwise, so no row is lost or NaN
     joints = np.where(labels.reachable[:, None], labels.joints, drawn)
-    return PoseJointSet(poses, joints, {'source': 'synthetic', 'seed': seed,
-                                        'base_height': geometry.base_height,
-                                        'labels': 'closed form, elbow up first'})
+    return PoseJointSet(poses, joints, {'source': 'synthetic', 'seed': seed, 'arm': arm.name,
+                                        'arm_digest': arm.digest,
+                                        'labels': 'closed form, no-seed branch rule'})

@@ -1,7 +1,7 @@
 """
 Layer 3: what runs a trained network, engines behind one small protocol.
 
-An engine is a callable ``(N, 7) float32 poses -> (N, 4) joints`` (rad) over a model's weights;
+An engine is a callable ``(N, 7) float32 poses -> (N, dof) joints`` (rad) over a model's weights;
 the solver (:class:`~ik_net_ros.solver.network.NetworkSolver`) picks one per batch size.
 
 | engine | module | needs | for |
@@ -28,7 +28,7 @@ ENGINES = ('auto', 'numpy', 'onnxruntime', 'torch')
 
 
 class Engine(Protocol):
-    """``(N, 7) float32 poses -> (N, 4) joints``; safe to call from several threads."""
+    """``(N, 7) float32 poses -> (N, dof) joints``; safe to call from several threads."""
 
     def __call__(self, poses: np.ndarray) -> np.ndarray:
-        """Return the network's raw joints (N, 4) rad for poses (N, 7)."""
+        """Return the network's raw joints (N, dof) rad for poses (N, 7)."""

@@ -23,13 +23,15 @@ from dataclasses import dataclass, field
 import numpy as np
 
 __all__ = ['ACTIVATIONS', 'Step', 'FoldedNetwork', 'fold_plan', 'MAX_OPS', 'MAX_WIDTH',
-           'NORMALISATION_BOUND']
+           'NORMALISATION_BOUND', 'MAX_DOF']
 
 ACTIVATIONS = ('relu', 'silu', 'tanh', 'gelu')
 # what a weights file may ask of an engine: the shipped IKNets have 9-25 ops of at most 400
 # units; a plan far beyond is a hostile file (20,000 copies of one layer exhaust the memory)
 MAX_OPS = 256
 MAX_WIDTH = 4096
+# joints an arm may have: the shipped arms have 4 to 6; a weights file asking for more is no arm
+MAX_DOF = 32
 # normalisation statistics of poses (m, quaternion) and joints (rad): a std of 1e30 would pin
 # every answer to a joint limit, a std of 1e-30 turn every input into inf
 NORMALISATION_BOUND = (1e-6, 10.0)
@@ -50,7 +52,7 @@ class Step:
 
 @dataclass
 class FoldedNetwork:
-    """A network as folded layers (see the module docstring); input (N, 7), output (N, 4)."""
+    """A network as folded layers (see the module docstring); input (N, 7), output (N, dof)."""
 
     kind: str  # 'chain' | 'residual' | 'branches'
     layers: list[Step]
@@ -67,6 +69,12 @@ class FoldedNetwork:
         steps = self.layers + self.head + [s for body, _ in self.blocks for s in body] + [
             s for _, branch in self.branches for s in branch]
         return sum(2 * step.w.size for step in steps)
+
+    @property
+    def outputs(self) -> int:
+        """Return the number of joints it answers (the arm's dof)."""
+        last = (self.head or self.layers)[-1]
+        return int(last.w.shape[1])
 
 
 def _steps(plan_ops: list[dict], arrays: dict[str, np.ndarray]) -> list[Step]:
@@ -147,7 +155,7 @@ def fold_plan(plan: dict, arrays: dict[str, np.ndarray]) -> FoldedNetwork:
     Return the folded form of a network's inference plan and its arrays, checked.
 
     The arrays include ``pose_mean, pose_std, joint_mean, joint_std``. The plan must be a network
-    of poses (7) to joints (4): at most :data:`MAX_OPS` ops, layers of at most :data:`MAX_WIDTH`
+    of poses (7) to joints (dof, the length of ``joint_mean``, at most :data:`MAX_DOF`): at most :data:`MAX_OPS` ops, layers of at most :data:`MAX_WIDTH`
     units whose shapes chain, branch inputs that are distinct pose columns, normalisation within
     :data:`NORMALISATION_BOUND`.
 
@@ -162,14 +170,17 @@ def fold_plan(plan: dict, arrays: dict[str, np.ndarray]) -> FoldedNetwork:
 
     """
     _check_plan_size(plan)
+    dof = np.asarray(arrays['joint_mean']).size
+    if not 1 <= dof <= MAX_DOF:
+        raise ValueError(f'a network of {dof} joints (1 to {MAX_DOF})')
     pose_mean, pose_std, joint_mean, joint_std = (
         _statistic(arrays, k, n) for k, n in (('pose_mean', 7), ('pose_std', 7),
-                                              ('joint_mean', 4), ('joint_std', 4)))
+                                              ('joint_mean', dof), ('joint_std', dof)))
     kind = plan.get('kind') if isinstance(plan, dict) else None
     if kind == 'chain':
         layers = _fold_input(_steps(plan['ops'], arrays), pose_mean, pose_std)
         net = FoldedNetwork('chain', _fold_output(layers, joint_mean, joint_std))
-        _check_chain(net.layers, 7, 4)
+        _check_chain(net.layers, 7, dof)
         return net
     if kind == 'residual':
         blocks = []
@@ -185,7 +196,7 @@ def fold_plan(plan: dict, arrays: dict[str, np.ndarray]) -> FoldedNetwork:
         width = _check_chain(net.layers, 7, None)
         for body, _ in net.blocks:
             _check_chain(body, width, width)
-        _check_chain(net.head, width, 4)
+        _check_chain(net.head, width, dof)
         return net
     if kind == 'branches':
         branches, columns = [], []
@@ -200,7 +211,7 @@ def fold_plan(plan: dict, arrays: dict[str, np.ndarray]) -> FoldedNetwork:
             raise ValueError(f'branches share pose columns {columns}')
         merge = _fold_output(_steps(plan['merge'], arrays), joint_mean, joint_std)
         width = sum(_check_chain(steps, len(idx), None) for idx, steps in branches)
-        _check_chain(merge, width, 4)
+        _check_chain(merge, width, dof)
         return FoldedNetwork('branches', merge, branches=branches)
     raise TypeError(f'no torch-free engine runs a network plan of kind {kind!r}')
 

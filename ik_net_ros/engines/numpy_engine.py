@@ -124,7 +124,7 @@ class _Augmenter:
 
 class NumpyForward:
     """
-    ``(N, 7) or (7,) float32 poses -> (N, 4) or (4,) float32 joints`` without torch.
+    ``(N, 7) or (7,) float32 poses -> (N, dof) or (dof,) float32 joints`` without torch.
 
     Parameters
     ----------
@@ -175,7 +175,7 @@ class NumpyForward:
         """
         (W, act) layers padded by _padded, each to the previous one's width.
 
-        The last one keeps its columns where ``last`` (the network's 4 outputs).
+        The last one keeps its columns where ``last`` (the network's dof outputs).
         """
         out = []
         for i, (w, act) in enumerate(steps):
@@ -248,7 +248,7 @@ class NumpyForward:
         return h
 
     def _run(self, x: np.ndarray) -> np.ndarray:
-        """x: (..., 8) poses with a trailing 1 -> (..., 4) joints."""
+        """x: (..., 8) poses with a trailing 1 -> (..., dof) joints."""
         if self.kind == 'branches':
             return self._run_branches(x[..., :7])
         # ndarray.dot: ~0.4 us less than the @ operator per call at batch 1
@@ -283,7 +283,7 @@ class NumpyForward:
         return self._run(np.concatenate([x, np.ones(x.shape[:-1] + (1,), np.float32)], -1))
 
     def one(self, target: list[float]) -> np.ndarray:
-        """(4,) float32 joints of one pose given as 7 Python floats: the fewest conversions."""
+        """(dof,) float32 joints of one pose given as 7 Python floats: the fewest conversions."""
         return self._run(np.array([*target, 1.0], dtype=np.float32))
 
 

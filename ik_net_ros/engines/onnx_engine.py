@@ -78,7 +78,7 @@ def onnx_model(folded: FoldedNetwork) -> bytes:
     """
     Return the serialized ONNX model of a folded network.
 
-    Input 'pose' (N, 7) float32, output 'joints' (N, 4) float32.
+    Input 'pose' (N, 7) float32, output 'joints' (N, dof) float32.
 
     Raises
     ------
@@ -107,7 +107,7 @@ def onnx_model(folded: FoldedNetwork) -> bytes:
     graph = helper.make_graph(
         g.nodes, f'ik_net_ros_{folded.kind}',
         [helper.make_tensor_value_info('pose', TensorProto.FLOAT, ['N', 7])],
-        [helper.make_tensor_value_info('joints', TensorProto.FLOAT, ['N', 4])], g.inits)
+        [helper.make_tensor_value_info('joints', TensorProto.FLOAT, ['N', folded.outputs])], g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', OPSET)],
                               producer_name='ik_net_ros')
     model.ir_version = 7  # what ONNX Runtime 1.6+ reads
@@ -116,7 +116,7 @@ def onnx_model(folded: FoldedNetwork) -> bytes:
 
 class OnnxForward:
     """
-    ``(N, 7) float32 poses -> (N, 4) float32 joints`` through ONNX Runtime on the CPU.
+    ``(N, 7) float32 poses -> (N, dof) float32 joints`` through ONNX Runtime on the CPU.
 
     One session, run on the calling thread (``intra_op_num_threads=1``): the solver spreads
     chunks of a batch over its own threads, each with the work around the network, which
@@ -141,6 +141,7 @@ class OnnxForward:
 
     def __init__(self, folded: FoldedNetwork, profile_prefix: str | None = None):
         model = onnx_model(folded)
+        self.outputs = folded.outputs
         try:
             import onnxruntime as ort
         except ImportError as e:
@@ -161,8 +162,8 @@ class OnnxForward:
     def __call__(self, poses: np.ndarray) -> np.ndarray:
         x = np.ascontiguousarray(poses, dtype=np.float32)  # (N, 7)
         if len(x) <= BLOCK:
-            return self.session.run(None, {'pose': x})[0]  # (N, 4)
-        out = np.empty((len(x), 4), np.float32)
+            return self.session.run(None, {'pose': x})[0]  # (N, dof)
+        out = np.empty((len(x), self.outputs), np.float32)
         for i in range(0, len(x), BLOCK):
             out[i:i + BLOCK] = self.session.run(None, {'pose': x[i:i + BLOCK]})[0]
         return out

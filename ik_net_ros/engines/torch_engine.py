@@ -17,7 +17,7 @@ CPU_BATCH = 2048
 
 class TorchForward:
     """
-    ``(N, 7) float32 poses -> (N, 4)`` through the torch module of a model.
+    ``(N, 7) float32 poses -> (N, dof)`` through the torch module of a model.
 
     Parameters
     ----------
@@ -43,4 +43,4 @@ class TorchForward:
                    for i in range(0, len(x), self.batch)]
             if self.device.type == 'cuda':
                 torch.cuda.synchronize(self.device)
-        return torch.cat(out).numpy() if out else np.zeros((0, 4), np.float32)
+        return torch.cat(out).numpy() if out else np.zeros((0, self.model.joint_mean.numel()), np.float32)

@@ -10,10 +10,11 @@ from ik_net_ros.model.model_file import (
     load_model,
     MODEL_SUFFIXES,
     ModelFile,
+    models_folder,
     resolve_model,
     save_model,
     shipped_models,
 )
 
-__all__ = ['ModelFile', 'load_model', 'save_model', 'resolve_model', 'shipped_models',
+__all__ = ['ModelFile', 'load_model', 'save_model', 'resolve_model', 'shipped_models', 'models_folder',
            'check_model', 'CORRECTIONS', 'MODEL_SUFFIXES']

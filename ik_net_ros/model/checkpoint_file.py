@@ -4,11 +4,11 @@ The checkpoint (``.pt``): a trained model with everything about its training, re
 One of the two files of a :class:`~ik_net_ros.model.ModelFile` (only
 :mod:`ik_net_ros.model.model_file` calls this module). Contents (a dict of plain types and
 tensors, so ``torch.load(weights_only=True)`` reads it): format and version, network name and
-constructor arguments, the weights with the normalisation buffers, the arm geometry it was
-trained for, the training config, a training data summary, validation/held-out metrics,
+constructor arguments, the weights with the normalisation buffers, the arm it was trained for
+(:mod:`.arm_record`; an older file: the OM-X's geometry), the training config, a training data summary, validation/held-out metrics,
 creation time and library versions. Saved atomically.
 
-A SHA-256 of the network, its arguments, the geometry and every weight is stored too: a flipped
+A SHA-256 of the network, its arguments, the arm and every weight is stored too: a flipped
 byte inside a weight tensor still unpickles fine (torch does not check the archive's CRCs), and
 would otherwise become a silently different model.
 """
@@ -35,9 +35,11 @@ log = logging.getLogger(__name__)
 
 
 def weights_digest(network: str, network_kwargs: dict, state_dict: dict,
-                   geometry: dict, correction: str | None = None) -> str:
+                   arm: dict, correction: str | None = None) -> str:
     """
     SHA-256 (hex) of what decides a model's answers.
+
+    ``arm``: the file's arm record (an older file's geometry mapping).
 
     Raises
     ------
@@ -45,7 +47,7 @@ def weights_digest(network: str, network_kwargs: dict, state_dict: dict,
         Entries that are not tensors.
 
     """
-    head = [network, network_kwargs, geometry] + ([correction] if correction else [])
+    head = [network, network_kwargs, arm] + ([correction] if correction else [])
     digest = hashlib.sha256(json.dumps(head, sort_keys=True).encode())
     for key in sorted(state_dict):
         tensor = state_dict[key].detach().cpu().contiguous()
@@ -58,7 +60,7 @@ def write_checkpoint(path: Path, model: IKModel, info: dict) -> str:
     """
     Write the checkpoint of ``model`` atomically (temp file, fsync, rename); return its digest.
 
-    ``info``: network, network_kwargs, geometry (a dict), correction, train_config, data, metrics
+    ``info``: network, network_kwargs, arm (its record), correction, train_config, data, metrics
     and created, as :class:`~ik_net_ros.model.ModelFile` holds them.
 
     Raises
@@ -70,11 +72,11 @@ def write_checkpoint(path: Path, model: IKModel, info: dict) -> str:
     state_dict = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     correction = info.get('correction')
     digest = weights_digest(info['network'], dict(info['network_kwargs']), state_dict,
-                            dict(info['geometry']), correction)
+                            dict(info['arm']), correction)
     payload = {
         'format': FORMAT, 'version': VERSION,
         'network': info['network'], 'network_kwargs': dict(info['network_kwargs']),
-        'state_dict': state_dict, 'weights_sha256': digest, 'geometry': dict(info['geometry']),
+        'state_dict': state_dict, 'weights_sha256': digest, 'arm': dict(info['arm']),
         **({'correction': correction} if correction else {}),
         'train_config': dict(info.get('train_config') or {}),
         'data': dict(info.get('data') or {}),
@@ -112,13 +114,18 @@ def _check_digest(path: Path, payload: dict) -> None:
         return
     try:
         actual = weights_digest(payload['network'], payload.get('network_kwargs', {}),
-                                payload['state_dict'], payload.get('geometry', {}),
+                                payload['state_dict'], _arm_entry(payload),
                                 payload.get('correction'))
     except (KeyError, TypeError, AttributeError) as e:
         raise CheckpointError(f'{path}: damaged: weights missing or not tensors ({e})') from e
     if actual != expected:
         raise CheckpointError(f'{path}: damaged: the weights do not match the checksum saved '
                               'with them (copy the file again, or retrain)')
+
+
+def _arm_entry(payload: dict) -> dict:
+    """Return what a checkpoint's digest covers of its arm: the record, or an older geometry."""
+    return payload['arm'] if 'arm' in payload else payload.get('geometry', {})
 
 
 def read_checkpoint(path: Path) -> tuple[IKModel, dict]:
@@ -153,8 +160,11 @@ def read_checkpoint(path: Path) -> tuple[IKModel, dict]:
         raise CheckpointError(f'{path}: unknown network {name!r}')
     _check_digest(path, payload)
     try:
-        network = build_network(name, **payload.get('network_kwargs', {}))
-        model = IKModel(network, torch.zeros(7), torch.ones(7), torch.zeros(4), torch.ones(4))
+        # one output per joint of the arm it was trained for, as its joint statistics say
+        dof = payload['state_dict']['joint_mean'].numel()
+        network = build_network(name, outputs=dof, **payload.get('network_kwargs', {}))
+        model = IKModel(network, torch.zeros(7), torch.ones(7), torch.zeros(dof),
+                        torch.ones(dof))
         model.load_state_dict(payload['state_dict'])
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
         raise CheckpointError(f'{path}: weights or settings do not fit network {name!r} '

@@ -2,8 +2,9 @@
 A trained model as one object, and the one place it is found, loaded, checked and saved.
 
 A :class:`ModelFile` is what a solver runs and what ``train`` produces: the network's name and
-arguments, its weights and normalisation (``arrays``), the torch-free inference ``plan``, the arm
-geometry it was trained for, the correction kind, and its metadata (training config, data
+arguments, its weights and normalisation (``arrays``), the torch-free inference ``plan``, the
+:class:`~ik_net_ros.arm.Arm` it was trained for (:mod:`.arm_record`: loading it for another arm is
+refused by name), the correction kind, and its metadata (training config, data
 summary, metrics, creation time). On disk it is two files that are one model: the checkpoint
 (``name.pt``, torch; :mod:`.checkpoint_file`) and the weights file (``name.npz``, numpy alone;
 :mod:`.weights_file`). :func:`save_model` writes both after one validation; :func:`load_model`
@@ -18,10 +19,12 @@ from dataclasses import dataclass, field, replace
 import datetime
 from pathlib import Path
 
+from ik_net_ros.arm import Arm, DEFAULT_ARM
 from ik_net_ros.engines.numpy_engine import NumpyForward
 from ik_net_ros.errors import CheckpointError, ConfigError
-from ik_net_ros.kinematics import ArmGeometry, forward_kinematics, HOME_POSE
-from ik_net_ros.kinematics.geometry import geometry_from_dict
+from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.kinematics.chain import chain_forward
+from ik_net_ros.model.arm_record import arm_of_record, arm_record, check_arm
 from ik_net_ros.model.weights_file import (
     check_pair,
     read_weights,
@@ -33,13 +36,16 @@ from ik_net_ros.resources import share_dir
 import numpy as np
 
 __all__ = ['ModelFile', 'load_model', 'save_model', 'resolve_model', 'shipped_models',
+           'models_folder',
            'CORRECTIONS', 'MODEL_SUFFIXES']
 
 CORRECTIONS = (None, 'analytic')  # what a model's output is added to (None: nothing)
 MODEL_SUFFIXES = ('.pt', '.pth', '.npz')
-# poses a model must answer finitely: home, the zero pose, and a stretch of the workspace
-_PROBE_JOINTS = np.array([HOME_POSE, (0.0, 0.0, 0.0, 0.0), (1.5, 0.8, -0.9, 1.2),
-                          (-2.5, -1.2, 1.0, -1.0)])
+
+
+def _probe_joints(arm: Arm) -> np.ndarray:
+    """Return joints whose poses a model must answer finitely: home, zero, two stretches."""
+    return np.array([arm.home, np.zeros(arm.dof), 0.8 * arm.lower, 0.8 * arm.upper])
 
 
 @dataclass(frozen=True, eq=False)
@@ -53,14 +59,14 @@ class ModelFile:
         Registered network name ('original', 'improved', 'focused').
     network_kwargs
         Its constructor arguments (empty: the shipped size).
-    geometry
-        The arm geometry it was trained for.
+    arm
+        The arm it was trained for (its errors included: a calibration's, for a correction).
     arrays
         Its state dict (weights and the normalisation buffers) as float32 arrays.
     plan
         Its torch-free inference form (``network.inference_plan()``).
     correction
-        'analytic' when its output is added to the closed form of ``geometry``, else None.
+        'analytic' when its output is added to the closed form of ``arm``, else None.
     metadata
         train_config, data, metrics, created (and torch_version where known).
     path
@@ -70,7 +76,7 @@ class ModelFile:
 
     network: str
     network_kwargs: dict
-    geometry: ArmGeometry
+    arm: Arm
     arrays: dict
     plan: dict
     correction: str | None = None
@@ -78,15 +84,29 @@ class ModelFile:
     path: Path | None = None
 
     @property
+    def geometry(self):
+        """Return the OM-X ArmGeometry of :attr:`arm` (bridge: the solver's until it migrates)."""
+        from ik_net_ros.kinematics.arm_bridge import geometry_of  # bridge
+        return geometry_of(self.arm)  # bridge
+
+    @property
+    def dof(self) -> int:
+        """Return the number of joints it answers."""
+        return self.arm.dof
+
+    @property
     def metrics(self) -> dict:
         """Return the validation and held-out figures saved with the model."""
         return self.metadata.get('metrics', {})
 
     @classmethod
-    def from_torch(cls, model, network: str, network_kwargs: dict, geometry: ArmGeometry,
+    def from_torch(cls, model, network: str, network_kwargs: dict, arm: Arm | None = None,
                    correction: str | None = None, metadata: dict | None = None) -> ModelFile:
         """
         Return the model file of an :class:`~ik_net_ros.networks.IKModel` in memory.
+
+        ``arm``: the arm it was trained for (None: the OM-X; an OM-X ArmGeometry is taken during
+        the migration).
 
         Raises
         ------
@@ -101,7 +121,7 @@ class ModelFile:
                                   f'({e})') from e
         arrays = {k: v.detach().cpu().float().numpy() for k, v in model.state_dict().items()
                   if v.is_floating_point()}
-        return cls(network, dict(network_kwargs), geometry, arrays, plan, correction,
+        return cls(network, dict(network_kwargs), as_arm(arm), arrays, plan, correction,
                    {'created': _now(), **(metadata or {})})
 
     def to_torch(self, device: str = 'cpu'):
@@ -117,8 +137,9 @@ class ModelFile:
         from ik_net_ros.networks import build_network, IKModel
         import torch
         try:
-            model = IKModel(build_network(self.network, **self.network_kwargs), torch.zeros(7),
-                            torch.ones(7), torch.zeros(4), torch.ones(4))
+            dof = self.arm.dof  # the network's outputs: one per joint of its arm
+            model = IKModel(build_network(self.network, outputs=dof, **self.network_kwargs),
+                            torch.zeros(7), torch.ones(7), torch.zeros(dof), torch.ones(dof))
             state = {k: torch.from_numpy(np.array(v)) for k, v in self.arrays.items()}
             missing, unexpected = model.load_state_dict(state, strict=False)
         except (KeyError, TypeError, ValueError, RuntimeError) as e:
@@ -137,7 +158,7 @@ class ModelFile:
 
     def _info(self) -> dict:
         return {'network': self.network, 'network_kwargs': self.network_kwargs,
-                'geometry': self.geometry.as_dict(), 'correction': self.correction,
+                'arm': arm_record(self.arm), 'correction': self.correction,
                 **self.metadata}
 
 
@@ -145,15 +166,32 @@ def _now() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec='seconds')
 
 
-def shipped_models() -> list[str]:
-    """Names of the models in ``models/`` (each a checkpoint and its weights file)."""
-    folder = share_dir('models')
+def models_folder(arm: Arm | str | None = None) -> Path:
+    """
+    Return the folder of an arm's shipped models (``arm``: an Arm, its name, None: the OM-X).
+
+    ``models/<arm name>/`` where it exists, else ``models/`` itself, where the models shipped
+    before arms had names are (the OM-X's: their files say so, and :func:`load_model` refuses
+    them for another arm by name).
+    """
+    top = share_dir('models')
+    folder = top / _arm_name(arm)
+    return folder if folder.is_dir() else top
+
+
+def _arm_name(arm: Arm | str | None) -> str:
+    return arm if isinstance(arm, str) else (arm.name if arm is not None else DEFAULT_ARM)
+
+
+def shipped_models(arm: Arm | str | None = None) -> list[str]:
+    """Names of an arm's models in ``models/`` (each a checkpoint and its weights file)."""
+    folder = models_folder(arm)
     return sorted({p.stem for p in folder.glob('*.pt')}) if folder.is_dir() else []
 
 
-def resolve_model(source: str | Path) -> Path:
+def resolve_model(source: str | Path, arm: Arm | str | None = None) -> Path:
     """
-    Return the checkpoint path a shipped model's name or a model path stands for.
+    Return the checkpoint path a shipped model's name (of ``arm``) or a model path stands for.
 
     A path to either file of a model (``.pt``, ``.pth`` or ``.npz``) is returned as given.
 
@@ -166,27 +204,30 @@ def resolve_model(source: str | Path) -> Path:
     path = Path(str(source))
     if path.suffix in MODEL_SUFFIXES:
         return path
-    if str(source) not in shipped_models():
-        raise ConfigError(f'unknown model {str(source)!r}: expected '
-                          f'{", ".join(shipped_models()) or "a shipped model"} or a model path '
-                          '(*.pt, *.npz)')
-    return share_dir('models') / f'{source}.pt'
+    if str(source) not in shipped_models(arm):
+        raise ConfigError(f'unknown model {str(source)!r} of the {_arm_name(arm)}: expected '
+                          f'{", ".join(shipped_models(arm)) or "a shipped model"} or a model '
+                          'path (*.pt, *.npz)')
+    return models_folder(arm) / f'{source}.pt'
 
 
-def load_model(source: str | Path, *, torch_free: bool = True, pair: bool = True) -> ModelFile:
+def load_model(source: str | Path, *, torch_free: bool = True, pair: bool = True,
+               arm: Arm | None = None) -> ModelFile:
     """
     Read a model by shipped name or path, checked.
 
     Parameters
     ----------
     source
-        'original' | 'improved' | 'focused', or either file of a model.
+        'original' | 'improved' | 'focused' (of ``arm``), or either file of a model.
     torch_free
         Read the weights file (numpy only) where it exists; False reads the checkpoint
         (torch) and all it carries (the whole training history).
     pair
         Refuse when the other file of the pair holds another model (off only to write
         the pair again: ``ik_net_ros export``).
+    arm
+        The arm the model must be of (None: any; a shipped name then means the OM-X's).
 
     Raises
     ------
@@ -194,10 +235,11 @@ def load_model(source: str | Path, *, torch_free: bool = True, pair: bool = True
         An unknown name.
     CheckpointError
         Missing, unreadable, oversized, foreign or damaged files, content no solver
-        can use (:func:`check_model`), or two files that hold different models.
+        can use (:func:`check_model`), two files that hold different models, or a model
+        of another arm than ``arm`` (naming both).
 
     """
-    path = resolve_model(source)
+    path = resolve_model(source, arm)
     weights = weights_path(path)
     checkpoint = path if path.suffix != '.npz' else path.with_suffix('.pt')
     if path.suffix == '.npz' or (torch_free and weights.is_file()):
@@ -205,7 +247,8 @@ def load_model(source: str | Path, *, torch_free: bool = True, pair: bool = True
         if pair:
             check_pair(weights, meta, checkpoint)
         model = ModelFile(meta.get('network'), meta.get('network_kwargs') or {},
-                          _geometry(weights, meta.get('geometry')), arrays, meta.get('plan'),
+                          arm_of_record(weights, meta.get('arm'), meta.get('geometry')), arrays,
+                          meta.get('plan'),
                           meta.get('correction'), _metadata(meta), checkpoint)
     else:
         if not checkpoint.is_file():
@@ -216,18 +259,13 @@ def load_model(source: str | Path, *, torch_free: bool = True, pair: bool = True
         if pair and weights.is_file():
             _check_weights_beside(checkpoint, weights, info.get('weights_sha256'))
         model = ModelFile.from_torch(torch_model, info['network'], info.get('network_kwargs', {}),
-                                     _geometry(checkpoint, info.get('geometry')),
+                                     arm_of_record(checkpoint, info.get('arm'),
+                                                   info.get('geometry')),
                                      info.get('correction'), _metadata(info))
         model = replace(model, path=checkpoint)
+    check_arm(model.arm, arm, str(path))
     check_model(model, str(path))
     return model
-
-
-def _geometry(path: Path, data) -> ArmGeometry:
-    try:
-        return geometry_from_dict(data)
-    except ValueError as e:
-        raise CheckpointError(f'{path}: geometry is not an OM-X: {e}') from e
 
 
 def _metadata(info: dict) -> dict:
@@ -257,8 +295,8 @@ def check_model(model: ModelFile, where: str = 'model') -> None:
     Refuse content no solver can use, whatever its checksum says.
 
     An unknown network or correction, non-finite weights or statistics, a zero or negative
-    normalisation std, a plan that does not fit the arrays, or a model that answers reachable
-    poses with NaN or inf.
+    normalisation std, a plan that does not fit the arrays, outputs other than its arm's joints,
+    or a model that answers reachable poses with NaN or inf.
 
     Raises
     ------
@@ -283,7 +321,10 @@ def check_model(model: ModelFile, where: str = 'model') -> None:
         forward = NumpyForward(model.plan, model.arrays)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise CheckpointError(f'{where}: weights do not fit their inference form ({e})') from e
-    probe = forward_kinematics(_PROBE_JOINTS, model.geometry).astype(np.float32)
+    if forward.folded.outputs != model.arm.dof:
+        raise CheckpointError(f'{where}: answers {forward.folded.outputs} joints, its arm '
+                              f'{model.arm.name} has {model.arm.dof}')
+    probe = chain_forward(model.arm, _probe_joints(model.arm)).astype(np.float32)
     with np.errstate(all='ignore'):  # overflow is what this looks for
         answers = forward(probe)
     if not np.all(np.isfinite(answers)):
@@ -308,7 +349,7 @@ def save_model(model: ModelFile, path: str | Path) -> ModelFile:
     check_model(model, str(path))
     info = model._info()
     digest = write_checkpoint(path, model.to_torch(), info)
-    meta = {**{k: info[k] for k in ('network', 'network_kwargs', 'geometry', 'correction')},
+    meta = {**{k: info[k] for k in ('network', 'network_kwargs', 'arm', 'correction')},
             'plan': model.plan, 'checkpoint_sha256': digest,
             **{k: info[k] for k in ('train_config', 'data', 'created') if k in info},
             'metrics': {k: v for k, v in model.metrics.items() if k != 'history'}}

@@ -5,7 +5,7 @@ One of the two files of a :class:`~ik_net_ros.model.ModelFile` (only
 :mod:`ik_net_ros.model.model_file` calls this module), written beside every checkpoint
 (``model.pt`` -> ``model.npz``): the state dict as float32 arrays and, in a ``__meta__`` entry
 (UTF-8 JSON), the network's name, arguments and inference form
-(:func:`ik_net_ros.networks.layers.sequence_plan`), the arm geometry, the correction kind and the
+(:func:`ik_net_ros.networks.layers.sequence_plan`), the arm's record, the correction kind and the
 checkpoint's metrics. The same digest discipline as checkpoints: a SHA-256 over the metadata and
 every array is stored and checked on load, so a flipped byte is a CheckpointError, and non-finite
 or degenerate content is refused whatever the digest says.

@@ -3,7 +3,7 @@ Improved IKNet (Chen et al., ICCE-TW 2025).
 
 Dropout only after the input layer, Kaiming normal initialisation, BatchNorm1d, residual blocks.
 
-    x (N, 7) -> Linear(7, W) -> BN -> act -> Dropout -> [block] x B -> Linear(W, 4)
+    x (N, 7) -> Linear(7, W) -> BN -> act -> Dropout -> [block] x B -> Linear(W, dof)
     block: h + BN(Linear(act(BN(Linear(h))))), then act
 """
 
@@ -31,22 +31,22 @@ class ResidualBlock(nn.Module):
 
 
 class ImprovedIKNet(nn.Module):
-    """(N, 7) pose -> (N, 4) joints."""
+    """(N, 7) pose -> (N, outputs) joints (``outputs``: the arm's dof)."""
 
     def __init__(self, width: int = 192, blocks: int = 3, dropout: float = 0.02,
-                 activation: str = 'silu'):
+                 activation: str = 'silu', outputs: int = 4):
         super().__init__()
         self.stem = nn.Sequential(nn.Linear(7, width), nn.BatchNorm1d(width),
                                   make_activation(activation), nn.Dropout(dropout))
         self.blocks = nn.Sequential(*[ResidualBlock(width, activation) for _ in range(blocks)])
-        self.head = nn.Linear(width, 4)
+        self.head = nn.Linear(width, outputs)
         for module in self.modules():
             if isinstance(module, nn.Linear):
                 nn.init.kaiming_normal_(module.weight, nonlinearity='relu')
                 nn.init.zeros_(module.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.head(self.blocks(self.stem(x)))  # (N, 7) -> (N, W) -> (N, 4)
+        return self.head(self.blocks(self.stem(x)))  # (N, 7) -> (N, W) -> (N, outputs)
 
     def inference_plan(self, prefix: str = 'network') -> dict:
         """Torch-free form: stem, residual blocks h <- act(h + body(h)), head."""

@@ -5,25 +5,25 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from ik_net_ros.arm import Arm, ChainErrors, default_arm, load_arm
 from ik_net_ros.engines import ENGINES
 from ik_net_ros.errors import ConfigError
-from ik_net_ros.kinematics import ArmGeometry, DEFAULT_GEOMETRY, geometry_for
-from ik_net_ros.kinematics.arm_bridge import geometry_of
+from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.calibration_file import load_calibration
 from ik_net_ros.model import load_model, MODEL_SUFFIXES, shipped_models
 from ik_net_ros.model.device import check_device
 from ik_net_ros.solver.analytic import AnalyticSolver
 from ik_net_ros.solver.base import Solver
-from ik_net_ros.solver.network import NetworkSolver
+from ik_net_ros.solver.network import NetworkSolver, trained_arm
 from ik_net_ros.solver.refine import refine_joints
 
 __all__ = ['Solver', 'AnalyticSolver', 'NetworkSolver', 'load_solver', 'refine_joints',
            'shipped_models']
 
 
-def load_solver(name: str | Path = 'focused', device: str = 'cpu',
-                geometry: ArmGeometry | None = None, description: str | None = None,
-                calibration: str | Path | None = None, engine: str = 'auto') -> Solver:
+def load_solver(name: str | Path = 'focused', device: str = 'cpu', arm: Arm | str | None = None,
+                description: str | None = None, calibration: str | Path | None = None,
+                engine: str = 'auto', *, geometry=None) -> Solver:
     """
     Return a solver by name.
 
@@ -37,19 +37,23 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
         the CPU whatever the (valid) device. On 'cpu' a network runs from its torch-free
         weights file (written beside every checkpoint): torch is never imported unless
         engine 'torch' is asked for.
-    geometry
-        The arm geometry targets are given in (default: the checkpoint's for a
-        network, ROBOTIS's humble description for 'analytic'). A network solves for a
-        geometry that differs from its checkpoint's only in the base height by translating
-        the targets along z (the base height only moves the chain); any other difference is
-        a CheckpointError.
+    arm
+        The arm targets are given for: a name ('open_manipulator_x', 'omx_f', ... or an arm
+        YAML, :func:`~ik_net_ros.arm.load_arm`) or an :class:`~ik_net_ros.arm.Arm` (its
+        errors a calibration's). Default: the model file's arm for a network, the OM-X
+        (ROBOTIS's humble description) for 'analytic'. A model file of another arm is refused
+        by name (CheckpointError); a network serves an arm that differs from its model
+        file's only in the base height by translating the targets along z (the base height
+        only moves the chain), and refines its answers in any other calibration.
     description
-        'humble' or 'jazzy': targets in the frame of ROBOTIS's description (joint1
-        at z = 0.017 m or 0.0); the base height of ``geometry`` (or of the checkpoint).
+        For an arm with several descriptions (the OM-X: 'humble' or 'jazzy', joint1 at
+        z = 0.017 m or 0.0): the frame targets are given in; the base height of the arm.
     calibration
-        A calibration file (``ik_net_ros calibrate``): the geometry of one real arm
-        (joint offsets, link lengths). The closed form solves in it exactly; a network's
+        A calibration file (``ik_net_ros calibrate``): the errors of one real arm (joint
+        offsets, link lengths, leaning axes). The closed form solves in it exactly; a network's
         answer is refined in it (its training arm was the nominal one).
+    geometry
+        MIGRATION BRIDGE: an OM-X ArmGeometry, taken as ``arm``.
     engine
         What runs a network's large batches: 'auto' (on the CPU ONNX Runtime where
         installed, else the numpy twin; torch on a GPU), 'numpy', 'onnxruntime' or 'torch'
@@ -70,22 +74,80 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu',
     check_device(device)
     if engine not in ENGINES:
         raise ConfigError(f'unknown engine {engine!r}; expected one of {ENGINES}')
-    try:
-        base_height = None if description is None else geometry_for(description).base_height
-    except ValueError as e:
-        raise ConfigError(str(e)) from e
+    arm = _arm_named(arm if arm is not None else geometry)
     if calibration is not None and str(calibration) != '':
-        geometry = geometry_of(load_calibration(calibration))  # bridge
+        arm = _calibrated(arm, load_calibration(calibration))
     if str(name) == 'analytic':
-        return AnalyticSolver(_targets_geometry(geometry or DEFAULT_GEOMETRY, base_height))
+        return AnalyticSolver(_described(arm or default_arm(), description))
     if str(name) not in shipped_models() and Path(str(name)).suffix not in MODEL_SUFFIXES:
         raise ConfigError(f'unknown solver {str(name)!r}: expected analytic, '
                           f'{", ".join(shipped_models())} or a model path (*.pt, *.npz)')
     model = load_model(name)
     return NetworkSolver(model, engine, device,
-                         _targets_geometry(geometry or model.geometry, base_height), str(name))
+                         _described(arm or trained_arm(model), description), str(name))
 
 
-def _targets_geometry(geometry: ArmGeometry, base_height: float | None) -> ArmGeometry:
-    """Return the geometry targets come in: ``geometry`` with the description's base height."""
-    return geometry if base_height is None else replace(geometry, base_height=base_height)
+def _arm_named(arm) -> Arm | None:
+    """
+    Return the Arm of a name, an Arm, an OM-X ArmGeometry (bridge), or None.
+
+    Raises
+    ------
+    ConfigError
+        An unknown arm name or an unreadable arm file.
+
+    """
+    if arm is None or isinstance(arm, Arm):
+        return arm
+    if isinstance(arm, (str, Path)):
+        try:
+            return load_arm(arm)
+        except (ValueError, OSError) as e:
+            raise ConfigError(f'arm {str(arm)!r}: {e}') from e
+    return as_arm(arm)  # bridge: an OM-X ArmGeometry
+
+
+def _calibrated(arm: Arm | None, calibration) -> Arm:
+    """
+    Return ``arm`` with a calibration file's errors (or the calibrated arm the file holds).
+
+    Raises
+    ------
+    ConfigError
+        A calibration of another arm, or of another number of joints.
+
+    """
+    if isinstance(calibration, ChainErrors):
+        base = arm or default_arm()
+        if len(calibration.offsets) != base.dof:
+            raise ConfigError(f'a calibration of {len(calibration.offsets)} joints cannot '
+                              f'calibrate {base.name} ({base.dof} joints)')
+        return base.with_errors(calibration)
+    calibrated = as_arm(calibration)  # an Arm, or (bridge) an OM-X ArmGeometry
+    if arm is not None and calibrated.name != arm.name:
+        raise ConfigError(f'the calibration is of {calibrated.name}, not of {arm.name}')
+    return calibrated
+
+
+def _described(arm: Arm, description: str | None) -> Arm:
+    """
+    Return ``arm`` in the frame of ROBOTIS's ``description`` of it (None: as it is).
+
+    Its errors are kept but for the height of joint1, which is the description's.
+
+    Raises
+    ------
+    ConfigError
+        A description the arm has not.
+
+    """
+    if description is None or (description == arm.description
+                               and not arm.errors.origin_deltas[0][2]):
+        return arm
+    try:
+        described = load_arm(arm.name, description)
+    except ValueError as e:
+        raise ConfigError(str(e)) from e
+    deltas = arm.errors.origin_deltas
+    first = (deltas[0][0], deltas[0][1], 0.0)
+    return described.with_errors(replace(arm.errors, origin_deltas=(first, *deltas[1:])))

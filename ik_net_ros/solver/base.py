@@ -18,20 +18,17 @@ from ik_net_ros.errors import (
     InvalidPoseError,
     UnreachableError,
 )
+from ik_net_ros.arm import Arm
 from ik_net_ros.kinematics import (
-    ArmGeometry,
-    clamp_one,
-    clamp_to_limits,
-    DEFAULT_GEOMETRY,
     IkSolutions,
-    JOINT_LOWER,
-    JOINT_UPPER,
     project_and_solve,
     REASONS,
 )
+from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.closest_reachable import closest_reachable
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.inverse import closed_form
+from ik_net_ros.kinematics.limits import clamp_one, clamp_to_limits
 from ik_net_ros.kinematics.nearest import (
     DEFAULT_MAX_JUMP,
     nearest_solutions,
@@ -46,6 +43,7 @@ from ik_net_ros.kinematics.validation import (
     pose_rows,
     validate_pose,
 )
+from ik_net_ros.solver.kinematic_bridge import kinematic
 from ik_net_ros.solver.parallel import pipeline, worker_count
 from ik_net_ros.solver.real_jump import hold_real_jump_rule
 from ik_net_ros.solver.refine import refine_joints
@@ -80,7 +78,14 @@ def _is_single_pose(poses) -> bool:
 
 class Solver(ABC):
     """
-    Inverse kinematics for the OpenMANIPULATOR-X.
+    Inverse kinematics for one arm (an :class:`~ik_net_ros.arm.Arm`, any number of joints).
+
+    What the pipeline needs from the arm's shape: a closed form (projection of a pose onto what
+    the arm can take, every solution, a branch rule, the one nearest a seed) in the kinematics
+    layer. The planar pitch chain under a base yaw (the OM-X, the OMX-F) has one
+    (:func:`~ik_net_ros.kinematics.planar.planar_chain`); an arm of a new shape (the OMY) needs
+    its own closed form there, or a network's answer refined on the one chain
+    (:func:`~ik_net_ros.solver.refine.refine_joints`) -- no solver code of its own.
 
     Attributes
     ----------
@@ -88,15 +93,15 @@ class Solver(ABC):
         What :func:`ik_net_ros.load_solver` was given ('analytic', 'focused', a path...).
     device
         'cpu' or 'cuda' (the analytic solver is always 'cpu').
-    geometry
-        The geometry the pipeline solves in: the arm's, its axes upright (``planar()``).
-    arm_geometry
-        The arm's own geometry (a calibration's offsets, links and leaning axes): the one
-        the collision model checks (see :attr:`collision`).
+    arm
+        The real arm, its errors (a calibration's offsets, origin deltas, leaning axes)
+        included: the one the collision model checks (see :attr:`collision`).
+    planar_arm
+        The arm the pipeline solves in: :attr:`arm` with its axes upright (``arm.upright()``).
     collision
         A :class:`~ik_net_ros.kinematics.collision.CollisionModel` no answer may hit, or
-        None. One made for :attr:`geometry` is taken as made for :attr:`arm_geometry`
-        (the arm that moves is the real one, leaning axes included).
+        None. One made for :attr:`planar_arm` is taken as made for :attr:`arm` (the arm that
+        moves is the real one, leaning axes included).
     max_jump
         rad a seeded answer may move a joint for a small target change (None: no limit).
     allow_long_moves
@@ -124,13 +129,11 @@ class Solver(ABC):
     # learned the real arm already: False)
     tilt_stage: bool = True
 
-    def __init__(self, geometry: ArmGeometry = DEFAULT_GEOMETRY):
+    def __init__(self, arm: Arm | None = None):
         # the pipeline (projection, closed form, candidates, safety) runs in the planar arm; an
         # arm whose joint axes lean (a calibration found them) gets each answer refined in its
         # own geometry at the end, held to the same rules (see _through_tilts)
-        self.geometry = geometry.planar()
-        self.arm_geometry = geometry
-        self.tilted: ArmGeometry | None = geometry if geometry.has_tilts else None
+        self.arm = as_arm(arm)  # bridge: an OM-X ArmGeometry during the migration
         # what no answer may hit (the table, the arm's own base...); None: not checked
         self.collision = None
         # rad a seeded answer may move a joint for a small target change (None: no limit)
@@ -138,16 +141,51 @@ class Solver(ABC):
         self.allow_long_moves = True
 
     @property
+    def arm(self) -> Arm:
+        """Return the real arm (its errors included)."""
+        return self._arm
+
+    @arm.setter
+    def arm(self, arm: Arm) -> None:
+        if not isinstance(arm, Arm):
+            raise TypeError(f'expected an Arm, got {type(arm).__name__}')
+        self._arm = arm
+        self.planar_arm = arm.upright()
+        self.leaning = arm.has_tilts
+        self._kinematic = {}  # bridge
+
+    @property
+    def geometry(self):
+        """Return the planar arm as the kinematics layer takes it (bridge: an ArmGeometry)."""
+        out = self._kinematic.get('planar')  # the single-pose path's: made once
+        if out is None:
+            out = self._kinematic['planar'] = kinematic(self.planar_arm)  # bridge
+        return out
+
+    @property
+    def arm_geometry(self):
+        """Return the real arm as the kinematics layer takes it (bridge: an ArmGeometry)."""
+        return kinematic(self.arm)  # bridge
+
+    @property
+    def tilted(self):
+        """Return :attr:`arm_geometry` where the axes lean, else None (bridge)."""
+        return self.arm_geometry if self.leaning else None  # bridge
+
+    @property
     def collision(self) -> CollisionModel | None:
-        """Return what no answer may hit, checked in :attr:`arm_geometry` (None: not checked)."""
+        """Return what no answer may hit, checked in :attr:`arm` (None: not checked)."""
         return self._collision
 
     @collision.setter
     def collision(self, model: CollisionModel | None) -> None:
-        # callers build the model from solver.geometry, the planar pipeline's: the leaning
-        # arm's links are elsewhere (3.7 mm at 0.4 deg, 11 mm into the table at 3 deg)
-        if model is not None and self.tilted is not None and model.geometry == self.geometry:
-            model = replace(model, geometry=self.tilted)
+        # callers build the model from the planar pipeline's arm: the leaning arm's links are
+        # elsewhere (3.7 mm at 0.4 deg, 11 mm into the table at 3 deg)
+        if model is not None and self.leaning:
+            if getattr(model, 'arm', None) == self.planar_arm:
+                model = replace(model, arm=self.arm)
+            elif getattr(model, 'geometry', None) == self.geometry:  # bridge
+                model = replace(model, geometry=self.tilted)
         self._collision = model
 
     def _solve_safe(self, poses, seed, refine: bool, on_unreachable: str) -> np.ndarray:
@@ -173,7 +211,7 @@ class Solver(ABC):
             q, _ = as_joint_array(seed, 'seed')
             if len(q) not in (1, len(p)):
                 raise InvalidJointsError(f'seed: {len(q)} rows for {len(p)} poses')
-            seeds = clamp_to_limits(np.broadcast_to(q, (len(p), 4)))
+            seeds = clamp_to_limits(self.arm, np.broadcast_to(q, (len(p), self.arm.dof)))
             guarded = True
         found = nearest_solutions(p, seeds, self.geometry, self._candidate_check(),
                                   self.max_jump if guarded else None, long_way=guarded,
@@ -196,7 +234,7 @@ class Solver(ABC):
                 raise UnreachableError(~found.ok, reasons, p[bad[0], :3], refused=True)
             self._stay(seeds, bad, reasons, p)
             joints[bad] = seeds[bad]  # 'nearest': the arm stays
-        joints = self._finite(clamp_to_limits(joints))
+        joints = self._finite(clamp_to_limits(self.arm, joints))
         return joints[0] if single else joints
 
     def _stay(self, seeds: np.ndarray, bad: np.ndarray, reasons: list[str], p: np.ndarray
@@ -258,19 +296,19 @@ class Solver(ABC):
         clear where it or its refinement is: the answer it becomes (:meth:`_through_tilts`
         takes whichever is clear, and refuses where neither is).
         """
-        if self.collision is None or self.tilted is None or not self.tilt_stage:
+        if self.collision is None or not self.leaning or not self.tilt_stage:
             return self.collision
-        return _LeaningCheck(self.collision, self.tilted)
+        return _LeaningCheck(self.collision, self.arm)
 
     def _keeps_rules(self, answers: np.ndarray, seeds: np.ndarray, poses,
                      chosen: np.ndarray) -> np.ndarray:
         """
-        Return (M,) True where ``answers`` (M, 4) may replace the safe ``chosen`` (M, 4).
+        Return (M,) True where ``answers`` (M, dof) may replace the safe ``chosen`` (M, dof).
 
-        The rules ``chosen`` keeps relative to the (clamped) ``seeds`` (M, 4): finite; never
+        The rules ``chosen`` keeps relative to the (clamped) ``seeds`` (M, dof): finite; never
         the long way round (joint1 more than half a turn) where ``chosen`` was not a long move;
         no move over ``max_jump`` for a small change of the requested ``poses`` (M, 7; their
-        jump window, around the seed's real tool pose in :attr:`arm_geometry`, is looked at only
+        jump window, around the seed's real tool pose in :attr:`arm`, is looked at only
         where some answer moves more). Limits are the caller's
         (answers are clamped) and so is the collision check.
         """
@@ -281,7 +319,7 @@ class Solver(ABC):
             over = np.flatnonzero(ok & (move.max(axis=1) > self.max_jump))
             if over.size:
                 p = as_pose_array(poses)[0]
-                ok[over] = ~small_change(p[over], seeds[over], self.arm_geometry)
+                ok[over] = ~small_change(p[over], seeds[over], kinematic(self.arm))  # bridge
         return ok
 
     def _seeded_one(self, pose, seed, refine: bool) -> np.ndarray | None:
@@ -295,10 +333,10 @@ class Solver(ABC):
         keeps the jump rule). None: the full rule decides.
         """
         try:
-            q = clamp_one([float(v) for v in seed])
+            q = clamp_one(self.arm, [float(v) for v in seed])
         except (TypeError, ValueError):
             return None
-        if len(q) != 4 or not math.isfinite(sum(q)):
+        if len(q) != self.arm.dof or not math.isfinite(sum(q)):
             return None  # the full rule says what is wrong
         valid_pose = validate_pose(pose)
         target, solution = project_and_solve_one(valid_pose, self.geometry, both=True)
@@ -310,14 +348,14 @@ class Solver(ABC):
                     best, step = joints, move
         if best is None or (self.max_jump is not None and step > self.max_jump):
             return None
-        best = clamp_one(list(best))
+        best = clamp_one(self.arm, list(best))
         answer = best
         if not self.exact:
             with np.errstate(all='ignore'):
-                own = clamp_one(self._solve_one(target, solution).tolist())
+                own = clamp_one(self.arm, self._solve_one(target, solution).tolist())
                 if refine:
-                    own = clamp_one(refine_joints(np.array([target]), np.array([own]),
-                                                  self.geometry)[0].tolist())
+                    own = clamp_one(self.arm, refine_joints(
+                        np.array([target]), np.array([own]), self.planar_arm)[0].tolist())
             if math.isfinite(sum(own)) and max(abs(a - b) for a, b in zip(own, best)) \
                     <= BRANCH_MATCH and (self.max_jump is None or max(
                         abs(a - b) for a, b in zip(own, q)) <= self.max_jump
@@ -334,7 +372,7 @@ class Solver(ABC):
     def _own_answers(self, targets: np.ndarray, chosen: np.ndarray, refine: bool
                      ) -> tuple[np.ndarray, np.ndarray]:
         """
-        Return this solver's answers (M, 4) for projected ``targets`` and where each may be used.
+        Return this solver's answers (M, dof) for projected ``targets``, where each may be used.
 
         An answer may replace the safe ``chosen`` candidate where it is finite, on its branch
         (within BRANCH_MATCH rad of it in every joint) and clear.
@@ -344,9 +382,10 @@ class Solver(ABC):
         solutions = project_and_solve(targets, self.geometry)[1] if self.uses_closed_form \
             else None
         with np.errstate(all='ignore'):
-            answers = clamp_to_limits(self._solve(targets, solutions))
+            answers = clamp_to_limits(self.arm, self._solve(targets, solutions))
             if refine:
-                answers = clamp_to_limits(refine_joints(targets, answers, self.geometry))
+                answers = clamp_to_limits(self.arm,
+                                          refine_joints(targets, answers, self.planar_arm))
             near = np.all(np.abs(answers - chosen) <= BRANCH_MATCH, axis=1)
         check = self._candidate_check()
         if check is not None and near.any():
@@ -377,7 +416,7 @@ class Solver(ABC):
             target refused for any reason gets the seed itself (the arm stays where it is),
             where the seed is clear.
         seed
-            (4,) or (N, 4) joints in rad where the arm is (or was last commanded): each
+            (dof,) or (N, dof) joints in rad where the arm is (or was last commanded): each
             target then gets its solution nearest the seed, never a jump nor the long way
             round for a small target change (see :mod:`ik_net_ros.kinematics.nearest`; a far
             target reached only the long way round is a long move, answered unless
@@ -387,12 +426,13 @@ class Solver(ABC):
             the limits).
 
         With :attr:`collision` set (a :class:`~ik_net_ros.kinematics.collision.CollisionModel`)
-        no answer is in collision in :attr:`arm_geometry` (a leaning arm's too): another
+        no answer is in collision in :attr:`arm` (a leaning arm's too): another
         solution that is clear is taken, or the target is refused.
 
         Returns
         -------
-        (4,) or (N, 4) joint1..joint4 in rad, always inside the joint limits.
+        (dof,) or (N, dof) the arm's joints in chain order (rad; m for a prismatic joint),
+        always inside the joint limits.
 
         Raises
         ------
@@ -404,7 +444,7 @@ class Solver(ABC):
             model) has no safe solution (``.mask`` tells which, ``.reasons`` why), unless
             on_unreachable='nearest'.
         InvalidJointsError
-            A seed that is not 4 finite angles per pose.
+            A seed that is not ``arm.dof`` finite values per pose.
         ConfigError
             Bad ``on_unreachable``.
 
@@ -421,7 +461,7 @@ class Solver(ABC):
             joints = self._solve_rows(p, on_unreachable) if len(p) <= SMALL_BATCH \
                 and not refine else self._solve_batch(p, refine, on_unreachable)
             joints = joints[0] if single else joints
-        if self.tilted is None:
+        if not self.leaning:
             return joints
         if self.tilt_stage:
             joints = self._through_tilts(joints, seed, poses, on_unreachable)
@@ -446,11 +486,11 @@ class Solver(ABC):
         is) is never refined.
         """
         q = np.array(joints, dtype=float, ndmin=2)
-        refined, ok = refine_for_tilts(q, self.tilted)
+        refined, ok = refine_for_tilts(q, self.arm)
         if self.collision is not None and ok.any():
             ok[ok] = self.collision.check(refined[ok]).clear
         if seed is not None and ok.any():
-            s = clamp_to_limits(np.broadcast_to(np.asarray(seed, dtype=float), q.shape))
+            s = clamp_to_limits(self.arm, np.broadcast_to(np.asarray(seed, dtype=float), q.shape))
             ok &= ~np.all(q == s, axis=1)
             rows = np.flatnonzero(ok)
             if rows.size:
@@ -471,7 +511,8 @@ class Solver(ABC):
                     mask = np.zeros(len(q), bool)
                     mask[bad] = True
                     raise UnreachableError(mask, reasons, p[bad[0], :3], refused=True)
-                s = clamp_to_limits(np.broadcast_to(np.asarray(seed, dtype=float), q.shape))
+                s = clamp_to_limits(self.arm,
+                                    np.broadcast_to(np.asarray(seed, dtype=float), q.shape))
                 self._stay(s, bad, reasons, p)
                 out[bad] = s[bad]
         return out[0] if np.ndim(joints) == 1 else out
@@ -517,9 +558,9 @@ class Solver(ABC):
 
         def finish(prepared) -> tuple[np.ndarray, bool]:
             targets, solutions = prepared
-            joints = clamp_to_limits(self._solve(targets, solutions))
+            joints = clamp_to_limits(self.arm, self._solve(targets, solutions))
             if refine:
-                joints = refine_joints(targets, joints, self.geometry)
+                joints = refine_joints(targets, joints, self.planar_arm)
             return joints, bool(np.isfinite(joints).all())
 
         results = pipeline(prepare, finish, chunks, threads=self.parallel)
@@ -563,7 +604,7 @@ class Solver(ABC):
             raise  # never expected: both checks are twins (tested)
         if len(rows) == 1:  # the single-pose path itself: one copy less
             return self._solve_valid_one(rows[0], False, on_unreachable)[None]
-        out = np.empty((len(rows), 4))
+        out = np.empty((len(rows), self.arm.dof))
         unreachable = []
         for i, row in enumerate(rows):
             target, solution = project_and_solve_one(row, self.geometry, both=False)
@@ -577,7 +618,7 @@ class Solver(ABC):
             mask = np.zeros(len(rows), bool)
             mask[[i for i, _, _ in unreachable]] = True
             raise UnreachableError(mask, [r for _, _, r in unreachable], unreachable[0][1][:3])
-        out = np.minimum(np.maximum(out, JOINT_LOWER), JOINT_UPPER)  # cheaper than np.clip
+        out = np.minimum(np.maximum(out, self.arm.lower), self.arm.upper)  # cheaper than np.clip
         return out if math.isfinite(out.sum()) else self._finite(out)
 
     def _solve_single(self, pose, refine: bool, on_unreachable: str) -> np.ndarray:
@@ -598,12 +639,11 @@ class Solver(ABC):
             target, solution = self._closest_one(pose)
         # clamped in Python floats (float32 answers become float64 exactly before they are
         # compared): 0.2 us, against 0.6 for np.maximum + np.minimum at this size
-        joints = clamp_one(self._solve_one(target, solution).tolist())
+        joints = clamp_one(self.arm, self._solve_one(target, solution).tolist())
         if refine:
             joints = refine_joints(np.array([target]), np.array([joints]),
-                                   self.geometry)[0].tolist()
-        a, b, c, d = joints
-        if not (math.isfinite(a) and math.isfinite(b) and math.isfinite(c) and math.isfinite(d)):
+                                   self.planar_arm)[0].tolist()
+        if not math.isfinite(sum(joints)):  # NaN or inf in a joint (finite values sum finite)
             self._finite(np.array([joints]))
         return np.array(joints)
 
@@ -618,7 +658,7 @@ class Solver(ABC):
 
     def _finite(self, joints: np.ndarray) -> np.ndarray:
         """
-        ``joints`` (N, 4) if all are finite.
+        ``joints`` (N, dof) if all are finite.
 
         Clamping passes NaN through, so this is the last word on every answer.
 
@@ -637,14 +677,14 @@ class Solver(ABC):
         return joints
 
     def _solve_one(self, target: list[float], solution: OneSolution) -> np.ndarray:
-        """Joints (4,) for one projected target; default: the batch path with N = 1."""
+        """Joints (dof,) for one projected target; default: the batch path with N = 1."""
         targets = np.array([target])
         return self._solve(targets, project_and_solve(targets, self.geometry)[1])[0]
 
     @abstractmethod
     def _solve(self, targets: np.ndarray, solutions: IkSolutions) -> np.ndarray:
         """
-        Return joints (N, 4) for projected targets (N, 7).
+        Return joints (N, dof) for projected targets (N, 7).
 
         ``solutions`` are their closed forms (their reachability only, ``joints`` None, unless
         ``uses_closed_form``; None where the caller projected them already and ``uses_closed_form``
@@ -663,9 +703,9 @@ class _LeaningCheck:
     (:func:`~ik_net_ros.solver.refine.refine_for_tilts`) is: the answer it becomes.
     """
 
-    def __init__(self, model: CollisionModel, tilted: ArmGeometry):
+    def __init__(self, model: CollisionModel, arm: Arm):
         self.model = model
-        self.tilted = tilted
+        self.arm = arm
 
     def check(self, joints: np.ndarray):
         """:meth:`CollisionModel.check`, each configuration or its refinement."""
@@ -673,7 +713,7 @@ class _LeaningCheck:
         if report.clear.all():
             return report
         rows = np.flatnonzero(~report.clear)
-        refined, ok = refine_for_tilts(np.asarray(joints, float)[rows], self.tilted)
+        refined, ok = refine_for_tilts(np.asarray(joints, float)[rows], self.arm)
         if ok.any():
             ok[ok] = self.model.check(refined[ok]).clear
             done = rows[ok]

@@ -26,8 +26,8 @@ Rules (MoveIt's error codes, ``moveit_msgs/MoveItErrorCodes`` 2.6.0):
   Position, orientation and visibility constraints are not honoured: INVALID_GOAL_CONSTRAINTS
   rather than an answer that may break them.
 - ``timeout``: 0 (or less) is no limit; a solve that took longer is TIMED_OUT.
-- the pose: an answer must reach it (1 mm, 1 degree): a pose whose orientation the 4-joint arm
-  cannot take is NO_IK_SOLUTION, not the projection the node's targets get (MoveIt would take
+- the pose: an answer must reach it (1 mm, 1 degree): a pose whose orientation the arm (4 or 5
+  joints) cannot take is NO_IK_SOLUTION, not the projection the node's targets get (MoveIt would take
   that answer as reaching the requested pose).
 """
 
@@ -38,10 +38,13 @@ from dataclasses import dataclass, field
 import math
 import time
 
+from ik_net_ros.arm import Arm
 from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
-from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import clamp_one, within_limits_one
+from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.kinematics.chain import chain_frames
+from ik_net_ros.kinematics.limits import clamp_one, within_limits_one
 from ik_net_ros.kinematics.link_frames import LINK_NAMES, link_poses
+from ik_net_ros.kinematics.planar import is_planar, planar_chain
 from ik_net_ros.kinematics.nearest import (
     nearest_solutions,
     SEAM,
@@ -49,11 +52,12 @@ from ik_net_ros.kinematics.nearest import (
     SNAP_ANGLE,
     SNAP_POSITION,
 )
-from ik_net_ros.kinematics.rigid import compose, IDENTITY, invert
+from ik_net_ros.kinematics.rigid import compose, IDENTITY, invert, matrix_to_quat
 from ik_net_ros.kinematics.rotations import quat_angle
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
 from ik_net_ros.kinematics.validation import as_pose_array
-from ik_net_ros.solver.refine import refine_joints
+from ik_net_ros.solver.kinematic_bridge import kinematic
+from ik_net_ros.solver.refine import chain_of, refine_joints
 import numpy as np
 
 __all__ = ['IkRequest', 'IkAnswer', 'JointConstraint', 'ArmNames', 'solve_request',
@@ -94,15 +98,32 @@ class JointConstraint:
 
 @dataclass(frozen=True)
 class ArmNames:
-    """The arm's names under ROBOTIS's xacro ``prefix``: its joints (in order), tool frame."""
+    """
+    The arm's names under ROBOTIS's xacro ``prefix``: its joints (in order), tool and base links.
+
+    ``tool_link`` / ``base_link``: unprefixed (the OM-X's by default); :meth:`of` an arm reads
+    them off it.
+    """
 
     joints: tuple[str, ...]
     prefix: str = ''
+    tool_link: str = TOOL_LINK
+    base_link: str = 'link1'
+
+    @classmethod
+    def of(cls, arm: Arm, prefix: str = '') -> ArmNames:
+        """Return the names of ``arm`` (an :class:`~ik_net_ros.arm.Arm`) under ``prefix``."""
+        try:  # bridge: the OM-X's base link (link1) until the Arm names its fixed links
+            kinematic(arm)
+            base = 'link1'
+        except ValueError:
+            base = arm.base_frame
+        return cls(tuple(f'{prefix}{n}' for n in arm.joint_names), prefix, arm.tool_frame, base)
 
     @property
     def tool(self) -> str:
         """Return the tool frame's name (MoveIt's tip link of the ``arm`` group)."""
-        return f'{self.prefix}{TOOL_LINK}'
+        return f'{self.prefix}{self.tool_link}'
 
 
 @dataclass
@@ -251,7 +272,7 @@ def _candidates(solver, pose, seed, constraints, names: ArmNames
             base[index[c.joint_name]] = c.position
         turned = list(base)
         turned[0] = base[0] - math.copysign(math.pi, base[0])
-        seeds += [clamp_one(base), clamp_one(turned)]
+        seeds += [clamp_one(solver.arm, base), clamp_one(solver.arm, turned)]
     found, reason = [], ''
     for s in seeds:
         try:
@@ -265,7 +286,7 @@ def _candidates(solver, pose, seed, constraints, names: ArmNames
         except IkNetError as e:
             return [], str(e)
         # the solver guarantees these; never trust, always check (as the node checks commands)
-        if not within_limits_one(q) or (solver.collision is not None
+        if not within_limits_one(solver.arm, q) or (solver.collision is not None
                                         and not solver.collision.clear_one(q)):
             reason = f'solver returned joints outside the limits or in collision {q}'
             continue
@@ -288,21 +309,21 @@ def _misses(solver, pose, q: list[float]) -> str:
     """
     Return why joints ``q`` do not reach ``pose`` (base frame), or '' where they do.
 
-    Reached: the tool (in the arm's own geometry, leaning axes included) within SNAP_POSITION m
-    and SNAP_ANGLE rad of the request, the package's tolerance for a solution at a limit. The
-    node's targets take the nearest orientation the arm can take (a 4-joint arm's tool points
-    along its azimuth); MoveIt takes an answer as reaching the pose, so this is refused.
+    Reached: the tool (in the real arm, :attr:`Solver.arm`, leaning axes included) within
+    SNAP_POSITION m and SNAP_ANGLE rad of the request, the package's tolerance for a solution at
+    a limit. The node's targets take the nearest orientation the arm can take (a 4-joint arm's
+    tool points along its azimuth, a 5-joint arm's may roll too); MoveIt takes an answer as
+    reaching the pose, so this is refused.
     """
-    geometry = solver.tilted if solver.tilted is not None else solver.geometry
     want, _ = as_pose_array(pose)
-    got = forward_kinematics(np.array(q), geometry)
+    got = chain_of(solver.arm)[0](np.array([q], float))[0]
     gap = float(np.linalg.norm(got[:3] - want[0, :3]))
     turn = float(quat_angle(got[None, 3:], want[:, 3:])[0])
     if gap <= SNAP_POSITION and turn <= SNAP_ANGLE:
         return ''
     return (f'the nearest pose the arm can take is {gap * 1000:.1f} mm and '
-            f'{math.degrees(turn):.1f} deg from the request (its 4 joints cannot turn the tool '
-            f'about every axis: the tool x axis points along its azimuth, with no roll)')
+            f'{math.degrees(turn):.1f} deg from the request (its {solver.arm.dof} joints cannot '
+            f'turn the tool about every axis: the tool x axis points along its azimuth)')
 
 
 def _safe_answer(solver, pose, seed) -> list[float]:
@@ -324,7 +345,7 @@ def _safe_answer(solver, pose, seed) -> list[float]:
     """
     if seed is None:
         return [float(v) for v in solver.solve(pose, seed=seed, refine=True)]
-    if solver.tilted is not None:
+    if solver.leaning:
         return _leaning_answer(solver, pose, seed)
     p, _ = as_pose_array(pose)
     seeds = np.array([seed], float)
@@ -342,7 +363,7 @@ def _safe_answer(solver, pose, seed) -> list[float]:
                 'the node refuses long moves (allow_long_moves false)'], p[0, :3], refused=True)
     if not found.ok[0]:
         raise UnreachableError(~found.ok, found.reasons, p[0, :3], refused=True)
-    return clamp_one([float(v) for v in found.joints[0]])
+    return clamp_one(solver.arm, [float(v) for v in found.joints[0]])
 
 
 def _leaning_answer(solver, pose, seed: list[float]) -> list[float]:
@@ -366,8 +387,8 @@ def _leaning_answer(solver, pose, seed: list[float]) -> list[float]:
 
     """
     p, _ = as_pose_array(pose)
-    s = np.asarray(clamp_one(seed), float)
-    small = bool(small_change(p, s[None], solver.tilted)[0])
+    s = np.asarray(clamp_one(solver.arm, seed), float)
+    small = bool(small_change(p, s[None], kinematic(solver.arm))[0])  # bridge
     starts, reason = [s], ''
     planar = nearest_solutions(p, s[None], solver.geometry, None, None, long_way=False)
     if planar.ok[0]:
@@ -409,28 +430,30 @@ def _refined_answers(solver, pose, p, s, starts, small: bool) -> tuple[list, str
     seam = starts[np.abs(starts[:, 0]) > math.pi - 0.5]
     seam[:, 0] -= np.copysign(2 * math.pi, seam[:, 0])
     starts = np.concatenate([starts, seam])
-    straight = -math.atan2(solver.tilted.upper_arm_z, solver.tilted.upper_arm_x)
-    other = starts.copy()
-    other[:, 2] = 2 * straight - other[:, 2]
-    bent = [starts.copy(), starts.copy()]  # and bent off a straight arm (LM stalls on it)
-    bent[0][:, 2], bent[1][:, 2] = straight - 0.2, straight + 0.2
-    near = np.abs(starts[:, 2] - straight) < 0.15
-    starts = np.array([clamp_one(list(x)) for x in np.concatenate(
-        [starts, other, bent[0][near], bent[1][near]])])
+    if is_planar(solver.arm):  # the elbow (joint3) of a planar arm: its straight angle
+        c = planar_chain(solver.planar_arm)
+        straight = -math.atan2(c.upper_arm_z, c.upper_arm_x)
+        other = starts.copy()
+        other[:, 2] = 2 * straight - other[:, 2]
+        bent = [starts.copy(), starts.copy()]  # and bent off a straight arm (LM stalls on it)
+        bent[0][:, 2], bent[1][:, 2] = straight - 0.2, straight + 0.2
+        near = np.abs(starts[:, 2] - straight) < 0.15
+        starts = np.concatenate([starts, other, bent[0][near], bent[1][near]])
+    starts = np.array([clamp_one(solver.arm, list(x)) for x in starts])
     # 20 steps converge from a start on the right branch; where none did, 130 more (near the
     # straight arm: slow). LM's damping grows tenfold per refused step: 150 steps stay finite
     targets = np.repeat(p, len(starts), axis=0)
-    found = refine_joints(targets, starts, solver.tilted, iterations=20)
-    gap = np.linalg.norm(forward_kinematics(found, solver.tilted)[:, :3] - p[:, :3], axis=1)
+    forward = chain_of(solver.arm)[0]
+    found = refine_joints(targets, starts, solver.arm, iterations=20)
+    gap = np.linalg.norm(forward(found)[:, :3] - p[:, :3], axis=1)
     if not (gap <= EXACT).any():
-        found = refine_joints(targets, found, solver.tilted, iterations=130)
-        gap = np.linalg.norm(forward_kinematics(found, solver.tilted)[:, :3] - p[:, :3],
-                             axis=1)
+        found = refine_joints(targets, found, solver.arm, iterations=130)
+        gap = np.linalg.norm(forward(found)[:, :3] - p[:, :3], axis=1)
     kept, reason = [], ''
     for q, g in zip(found, gap):
         move = np.abs(q - s)
         missed = _misses(solver, pose, q)
-        if missed or not within_limits_one(q) or (
+        if missed or not within_limits_one(solver.arm, q) or (
                 solver.collision is not None and not solver.collision.clear_one(q)):
             if missed:  # not '4 joints cannot take it': LM's failure, not the arm's
                 reason = reason or (f'no exact solution found for the leaning arm (the nearest '
@@ -466,10 +489,10 @@ def solution_state(seed_names: list[str], seed_positions: list[float], names: Ar
 
 def fk_frame(frame: str, names: ArmNames) -> str:
     """Return the frame a GetPositionFK answer is in: the request's, or the base link for ''."""
-    return frame or f'{names.prefix}link1'
+    return frame or f'{names.prefix}{names.base_link}'
 
 
-def forward_request(state: dict[str, float], links: list[str], frame: str, geometry,
+def forward_request(state: dict[str, float], links: list[str], frame: str, arm,
                     names: ArmNames, frames=None) -> tuple[int, list[list[float]], str]:
     """
     Answer a GetPositionFK request: each link's pose [x, y, z, qx, qy, qz, qw] in ``frame``.
@@ -478,7 +501,8 @@ def forward_request(state: dict[str, float], links: list[str], frame: str, geome
     ``links``: links of the arm's chain (``<prefix>link1`` .. ``<prefix>link5``,
     ``<prefix>end_effector_link``: :mod:`~ik_net_ros.kinematics.link_frames`); ``frame``: the
     request's ``header.frame_id``, '' = the arm's base link (:func:`fk_frame` names the frame
-    the answer is in); geometry: the arm's (the solver's, calibrated axes included);
+    the answer is in); ``arm``: the real arm (the solver's :attr:`Solver.arm`, calibrated axes
+    included);
     ``frames``: the node's frames (``to_base(frame, pose)``, as solve_ik takes the pose, tf2
     included; used the inverse way: world with the base's placement, the tracker frame),
     None: the base frame names only. Returns (code, poses, reason): a frame that cannot be
@@ -494,7 +518,8 @@ def forward_request(state: dict[str, float], links: list[str], frame: str, geome
         placement = np.asarray(placement, float)
         if placement.shape != (7,) or not np.isfinite(placement).all():
             return FRAME_TRANSFORM_FAILURE, [], f"frame '{frame}': no finite transform"
-    known = [f'{names.prefix}{link}' for link in LINK_NAMES]
+    arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
+    known = [f'{names.prefix}{link}' for link in _link_names(arm)]
     bad = [link for link in links if link not in known]
     if bad or not links:
         return INVALID_LINK_NAME, [], (f"links {bad or links} are not computed: the arm's "
@@ -502,9 +527,33 @@ def forward_request(state: dict[str, float], links: list[str], frame: str, geome
     q, why = arm_seed(state, names)
     if q is None:
         return INVALID_ROBOT_STATE, [], why.replace('seed', 'robot_state')
-    poses = link_poses(q, geometry)
+    poses = _link_poses(q, arm)
     found = [poses[link[len(names.prefix):]] for link in links]
     if placement is not None:
         back = invert(placement)
         found = [list(map(float, compose(back, np.asarray(p, float)))) for p in found]
     return SUCCESS, found, ''
+
+
+def _link_names(arm: Arm) -> tuple[str, ...]:
+    """Return the links a GetPositionFK request may ask of ``arm``: base, each joint's, tool."""
+    try:
+        kinematic(arm)  # bridge: the OM-X's named links (link1, its base, included)
+        return LINK_NAMES
+    except ValueError:
+        return (arm.base_frame, *(j.child for j in arm.joints), arm.tool_frame)
+
+
+def _link_poses(q: list[float], arm: Arm) -> dict[str, list[float]]:
+    """Return each link's pose [x, y, z, qx, qy, qz, qw] (m, base frame, qw >= 0) of joints q."""
+    try:
+        geometry = kinematic(arm)  # bridge: the OM-X's link_frames (link1 included)
+    except ValueError:  # another arm: the one chain's frames
+        positions, rotations = chain_frames(arm, np.array([q], float))
+        quats = matrix_to_quat(rotations[0])
+        names = _link_names(arm)
+        out = {names[0]: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]}
+        for name, p, r in zip(names[1:], positions[0], quats):
+            out[name] = [*map(float, p), *map(float, r)]
+        return out
+    return link_poses(q, geometry)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ik_net_ros.arm import Arm
 from ik_net_ros.errors import ConfigError, UnreachableError
-from ik_net_ros.kinematics import forward_kinematics, HOME_POSE
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.model.device import resolve_device
 from ik_net_ros.solver import load_solver
@@ -22,7 +23,8 @@ __all__ = ['live_solver']
 def live_solver(model: str | Path, device: str = 'cpu', description: str | None = None,
                 calibration: str | Path | None = None, refine: bool = False,
                 table_clearance: float = 0.01,
-                workspace: tuple[float, ...] | None = None) -> Solver:
+                workspace: tuple[float, ...] | None = None, arm: Arm | str | None = None
+                ) -> Solver:
     """
     Return the solver of a live target stream, warmed up, with its collision model.
 
@@ -43,6 +45,9 @@ def live_solver(model: str | Path, device: str = 'cpu', description: str | None 
         m every moving link keeps above the table.
     workspace
         (x_min, x_max, y_min, y_max, z_min, z_max) m every moving link stays in, or None.
+    arm
+        The arm: a name ('open_manipulator_x', 'omx_f', ...) or an Arm; None: the model's
+        (:func:`~ik_net_ros.solver.load_solver`).
 
     Raises
     ------
@@ -53,17 +58,18 @@ def live_solver(model: str | Path, device: str = 'cpu', description: str | None 
     """
     if device not in ('cpu', 'auto'):
         resolve_device(device)
-    solver = load_solver(model, device=device, description=description,
+    solver = load_solver(model, device=device, arm=arm, description=description,
                          calibration=calibration or None)
-    home = forward_kinematics(HOME_POSE, solver.geometry)
+    home = chain_forward(solver.planar_arm, solver.arm.home)
     # warm-up: the first call pays for lazy initialisation, not the first target
     solver.solve(home, refine=refine)
     try:  # the first wall, in the arm's real geometry: no command in collision
-        solver.collision = CollisionModel(solver.arm_geometry, table_clearance, workspace)
+        solver.collision = CollisionModel(solver.arm_geometry, table_clearance,  # bridge
+                                          workspace)
     except ValueError as e:
         raise ConfigError(str(e)) from e
     try:  # and the seeded, checked path the targets take
-        solver.solve(home, seed=HOME_POSE)
+        solver.solve(home, seed=solver.arm.home)
     except UnreachableError:  # a workspace box without the home pose: targets will say
         pass
     return solver

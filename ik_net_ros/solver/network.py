@@ -19,10 +19,14 @@ from dataclasses import replace
 import logging
 import threading
 
+from ik_net_ros.arm import Arm, Origin
+
 from ik_net_ros.engines import ENGINES
 from ik_net_ros.engines.numpy_engine import NumpyForward
 from ik_net_ros.errors import CheckpointError, ConfigError
-from ik_net_ros.kinematics import ArmGeometry, clamp_to_limits, IkSolutions
+from ik_net_ros.kinematics import IkSolutions
+from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.kinematics.limits import clamp_to_limits
 from ik_net_ros.kinematics.projection_one_pose import OneSolution
 from ik_net_ros.model import ModelFile
 from ik_net_ros.model.device import check_device
@@ -37,26 +41,28 @@ __all__ = ['NetworkSolver', 'ENGINES', 'correction_base']
 log = logging.getLogger(__name__)
 
 
-def correction_base(closed: np.ndarray, tilted: ArmGeometry | None) -> np.ndarray:
+def correction_base(closed: np.ndarray, arm: Arm | None) -> np.ndarray:
     """
     Return what a correction model's output is added to: the closed form of its arm.
 
-    ``closed``: the planar closed form's joints (N, 4) or (4,); for an arm whose joint axes lean
-    (``tilted``), refined to reach the same poses (:func:`refine_for_tilts`). Training labels
+    ``closed``: the planar closed form's joints (N, dof) or (dof,); for an ``arm`` whose joint
+    axes lean, refined to reach the same poses (:func:`refine_for_tilts`). Training labels
     (:func:`ik_net_ros.training.real_arm_data.correction_set`) and answers use this one rule.
+    ``arm`` None (or an arm that does not lean): ``closed`` as it is.
     """
-    if tilted is None:
+    arm = as_arm(arm) if arm is not None else None  # bridge: an OM-X ArmGeometry accepted
+    if arm is None or not arm.has_tilts:
         return closed
     q = np.array(closed, dtype=float, ndmin=2)
     finite = np.all(np.isfinite(q), axis=1)
     if finite.any():
-        q[finite] = refine_for_tilts(q[finite], tilted)[0]
+        q[finite] = refine_for_tilts(q[finite], arm)[0]
     return q[0] if np.ndim(closed) == 1 else q
 
 
 class NetworkSolver(Solver):
     """
-    A :class:`~ik_net_ros.model.ModelFile` serving targets given in ``geometry``.
+    A :class:`~ik_net_ros.model.ModelFile` serving targets given for ``arm``.
 
     Parameters
     ----------
@@ -66,10 +72,13 @@ class NetworkSolver(Solver):
         'auto', 'numpy', 'onnxruntime' or 'torch': what runs large batches.
     device
         'cpu', 'cuda', 'cuda:N' or 'auto' (cuda where available; imports torch).
-    geometry
-        The arm geometry targets come in (default: the model's).
+    arm
+        The arm targets come for (an :class:`~ik_net_ros.arm.Arm`, its errors a calibration's;
+        default: the model's).
     name
         What the solver was asked for by (default: the model's path).
+    geometry
+        MIGRATION BRIDGE: an OM-X ArmGeometry, taken as ``arm``.
 
     Raises
     ------
@@ -77,18 +86,23 @@ class NetworkSolver(Solver):
         On construction: an unknown engine or device, cuda without a GPU, 'onnxruntime'
         asked for and not installed.
     CheckpointError
-        On construction: a correction model asked to serve another arm than its own.
+        On construction: a model asked to serve another arm (by name) than its own, a
+        correction model asked to serve another calibration than its own.
 
     """
 
     def __init__(self, model: ModelFile, engine: str = 'auto', device: str = 'cpu',
-                 geometry: ArmGeometry | None = None, name: str | None = None):
+                 arm: Arm | None = None, name: str | None = None, *, geometry=None):
         if engine not in ENGINES:
             raise ConfigError(f'unknown engine {engine!r}; expected one of {ENGINES}')
         check_device(device)
-        trained = model.geometry
-        geometry = geometry or trained
-        super().__init__(geometry)
+        trained = trained_arm(model)
+        arm = arm if arm is not None else geometry  # bridge: the old keyword
+        arm = as_arm(arm) if arm is not None else trained  # bridge: an ArmGeometry accepted
+        if arm.name != trained.name:
+            raise CheckpointError(f'{name or model.path}: a model of {trained.name} cannot '
+                                  f'serve {arm.name} (load one trained for it)')
+        super().__init__(arm)
         self.model = model
         self.name = name or str(model.path or model.network)
         self.engine = engine
@@ -109,7 +123,7 @@ class NetworkSolver(Solver):
             raise ConfigError('engine onnxruntime: not available (pip install onnx onnxruntime)')
         # another arm than the training one (a calibration): the network's answer is a first
         # guess that Gauss-Newton steps take to this arm's exact solution
-        self.calibrated = replace(geometry, base_height=trained.base_height) != trained
+        self.calibrated = not _same_but_height(arm, trained)
         # a correction model: its output is added to the closed form of its own (calibrated)
         # arm, so it only carries what the parametric calibration leaves (sag...)
         self.correction = model.correction == 'analytic'
@@ -118,12 +132,12 @@ class NetworkSolver(Solver):
         self.tilt_stage = not self.correction
         if self.correction and self.calibrated:
             raise CheckpointError(
-                f'{self.name}: a correction of the closed form for geometry '
-                f'{trained.as_dict()} cannot serve geometry {geometry.as_dict()} (give it its '
-                'own calibration)')
+                f'{self.name}: a correction of the closed form for {trained.name} with errors '
+                f'{trained.errors} cannot serve errors {arm.errors} (give it its own '
+                'calibration)')
         # targets for another base height: the chain only moves along z, so the network
         # sees them translated into the frame it was trained in (one model serves both)
-        self.z_shift = trained.base_height - geometry.base_height
+        self.z_shift = base_height(trained) - base_height(arm)
 
     def batch_engine(self):
         """
@@ -152,14 +166,14 @@ class NetworkSolver(Solver):
             return self.fast
 
     def predict(self, targets: np.ndarray) -> np.ndarray:
-        """Raw network output (N, 4) rad for poses (N, 7) in the training frame."""
+        """Raw network output (N, dof) rad for poses (N, 7) in the training frame."""
         x = np.asarray(targets, dtype=np.float32)
         run = self.fast if self.fast is not None and len(x) <= SMALL_BATCH \
             else self.batch_engine()
         return np.asarray(run(x), np.float64)
 
     def predict_one(self, target: list[float]) -> np.ndarray:
-        """Raw network output (4,) for one pose given as 7 floats in the training frame."""
+        """Raw network output (dof,) for one pose given as 7 floats in the training frame."""
         if self.fast is not None:  # one pose as a 1-D vector: the fewest conversions
             return self.fast.one(target)
         return self.predict(np.array([target]))[0]
@@ -169,9 +183,9 @@ class NetworkSolver(Solver):
             if self.z_shift else targets
         joints = self.predict(shifted)
         if self.correction:
-            joints = joints + correction_base(closed_form(solutions), self.tilted)
+            joints = joints + correction_base(closed_form(solutions), self.arm)
         if self.calibrated:
-            joints = refine_joints(targets, clamp_to_limits(joints), self.geometry)
+            joints = refine_joints(targets, clamp_to_limits(self.arm, joints), self.planar_arm)
         return joints
 
     def _solve_one(self, target: list[float], solution: OneSolution) -> np.ndarray:
@@ -179,8 +193,39 @@ class NetworkSolver(Solver):
             if self.z_shift else target
         joints = self.predict_one(shifted)
         if self.correction:
-            joints = joints + correction_base(closed_form_one(solution), self.tilted)
+            joints = joints + correction_base(closed_form_one(solution), self.arm)
         if self.calibrated:
             joints = refine_joints(np.array([target]), clamp_to_limits(
-                np.asarray(joints, float))[None], self.geometry)[0]
+                self.arm, np.asarray(joints, float))[None], self.planar_arm)[0]
         return joints
+
+
+def trained_arm(model: ModelFile) -> Arm:
+    """Return the arm ``model`` was trained for (bridge: a model file of the OM-X's geometry)."""
+    arm = getattr(model, 'arm', None)
+    return arm if isinstance(arm, Arm) else as_arm(model.geometry)  # bridge
+
+
+def base_height(arm: Arm) -> float:
+    """Return the height of joint1's origin in the base frame, m (errors included)."""
+    return arm.joints[0].origin.xyz[2] + arm.errors.origin_deltas[0][2]
+
+
+def _same_but_height(arm: Arm, trained: Arm) -> bool:
+    """
+    Return whether ``arm`` moves as ``trained`` but for the height of its base.
+
+    The OM-X's two descriptions differ only there (joint1 at z = 0.017 m or 0): the chain moves
+    along z, and a network serves both by translating targets (:attr:`NetworkSolver.z_shift`).
+    Compared: the kinematics (:meth:`~ik_net_ros.arm.Arm.kinematics_text`) and the errors.
+    """
+    def grounded(a: Arm) -> Arm:
+        first = a.joints[0]
+        x, y, _ = first.origin.xyz
+        joint = replace(first, origin=Origin((x, y, 0.0), first.origin.rpy))
+        deltas = ((a.errors.origin_deltas[0][0], a.errors.origin_deltas[0][1], 0.0),
+                  *a.errors.origin_deltas[1:])
+        return replace(a, joints=(joint, *a.joints[1:]),
+                       errors=replace(a.errors, origin_deltas=deltas))
+    arm, trained = grounded(arm), grounded(trained)
+    return arm.kinematics_text() == trained.kinematics_text() and arm.errors == trained.errors

@@ -10,15 +10,16 @@ whatever a stage returned: a small change of the real tool pose never moves a jo
 
 from __future__ import annotations
 
+from ik_net_ros.arm import Arm
 from ik_net_ros.errors import UnreachableError
-from ik_net_ros.kinematics import (
-    clamp_to_limits,
-    project_and_solve,
-)
+from ik_net_ros.kinematics import project_and_solve
 from ik_net_ros.kinematics.forward import leaning_reach
 from ik_net_ros.kinematics.inverse import REACHABLE
+from ik_net_ros.kinematics.limits import clamp_to_limits
 from ik_net_ros.kinematics.nearest import small_change
 from ik_net_ros.kinematics.validation import as_pose_array
+from ik_net_ros.solver.kinematic_bridge import kinematic
+from ik_net_ros.solver.leaning_chain import pose_miss, steps_to_pose
 from ik_net_ros.solver.refine import gauss_newton_for_tilts
 import numpy as np
 
@@ -31,31 +32,38 @@ REACH_TOLERANCE = 1e-3
 SEED_STEPS = 12
 
 
-def reach_from_seed(seeds: np.ndarray, targets: np.ndarray, arm) -> tuple[np.ndarray, np.ndarray]:
+def reach_from_seed(seeds: np.ndarray, targets: np.ndarray, arm: Arm
+                    ) -> tuple[np.ndarray, np.ndarray]:
     """
-    Refine the seeds (N, 4) rad until the real arm's tool reaches ``targets`` (N, 7).
+    Refine the seeds (N, dof) rad until the real arm's tool reaches ``targets`` (N, 7).
 
-    Damped Gauss-Newton steps on the tool's position and pitch in ``arm`` (an
-    :class:`~ik_net_ros.kinematics.ArmGeometry` whose axes may lean), every step inside the
-    limits: for a small target change the seed (where the arm is) is the best start. Returns the
-    joints and their miss (N,) in m (position and pitch scaled by the tool length).
+    Damped Gauss-Newton steps on what the arm's answer fixes (the OM-X: the tool's position and
+    pitch; any arm: :func:`~ik_net_ros.solver.leaning_chain.steps_to_pose`) in ``arm`` (its
+    axes may lean), every step inside the limits: for a small target change the seed (where the
+    arm is) is the best start. Returns the joints and their miss (N,) in m (rotations scaled by
+    the tool length).
     """
-    q = clamp_to_limits(np.array(seeds, dtype=float, ndmin=2))
-    goal = _goal(targets, arm)
+    q = clamp_to_limits(arm, np.array(seeds, dtype=float, ndmin=2))
+    try:
+        tilted = kinematic(arm)  # bridge: the OM-X's leaning_reach takes its ArmGeometry
+    except ValueError:  # another arm: the one chain
+        q = steps_to_pose(q, targets, arm, iterations=SEED_STEPS)
+        return q, pose_miss(q, targets, arm)
+    goal = _goal(targets, tilted)
     # the tilt stage's own steps (one copy), run longer: a seed may start further off
     q = gauss_newton_for_tilts(q, goal, arm, iterations=SEED_STEPS)
-    miss = np.linalg.norm(goal - leaning_reach(q, arm)[0], axis=1)
+    miss = np.linalg.norm(goal - leaning_reach(q, tilted)[0], axis=1)
     return q, np.where(np.all(np.isfinite(q), axis=1), miss, np.inf)
 
 
 def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable: str
                         ) -> np.ndarray:
     """
-    Return ``answers`` (4,) or (N, 4) with the jump rule and the reach kept in the real arm.
+    Return ``answers`` (dof,) or (N, dof) with the jump rule and the reach kept in the real arm.
 
     Jump: where a requested pose is inside the jump window
     (:func:`~ik_net_ros.kinematics.nearest.small_change`) of the seed's real tool pose (in
-    ``solver.arm_geometry``) and the answer breaks the rules the seed itself keeps
+    ``solver.arm``) and the answer breaks the rules the seed itself keeps
     (``solver._keeps_rules``: no move over ``max_jump``, joint1 never the long way round).
     Reach (with the tilt stage): where a reached target's real tool misses it by more than
     REACH_TOLERANCE (the tilt refinement was declined and the planar answer stood). Such an
@@ -74,12 +82,12 @@ def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable
     """
     q = np.array(answers, dtype=float, ndmin=2)
     p = np.broadcast_to(as_pose_array(poses)[0], (len(q), 7))
-    arm = solver.arm_geometry
+    arm = solver.arm
     reasons = np.full(len(q), '', dtype=object)
     s = None
     if seed is not None:
-        s = clamp_to_limits(np.broadcast_to(np.asarray(seed, dtype=float), q.shape))
-        small, gaps = small_change(p, s, arm, gaps=True)
+        s = clamp_to_limits(arm, np.broadcast_to(np.asarray(seed, dtype=float), q.shape))
+        small, gaps = small_change(p, s, kinematic(arm), gaps=True)  # bridge
         jump = small & ~solver._keeps_rules(q, s, p, s)
         for k in np.flatnonzero(jump):
             reasons[k] = (f"a target {gaps[k] * 1000:.1f} mm from the leaning arm's tool would "
@@ -108,7 +116,8 @@ def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable
         ok = miss <= REACH_TOLERANCE
         if s is not None:
             # inside the window the seed's short way is the rule; elsewhere the answer's
-            chosen = np.where(small_change(p[todo], s[todo], arm)[:, None], s[todo], q[todo])
+            chosen = np.where(small_change(p[todo], s[todo], kinematic(arm))[:, None],  # bridge
+                              s[todo], q[todo])
             ok &= solver._keeps_rules(cand, s[todo], p[todo], chosen)
         if solver.collision is not None and ok.any():
             ok[ok] = solver.collision.check(cand[ok]).clear
@@ -129,13 +138,17 @@ def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable
 
 
 def _goal(targets: np.ndarray, arm) -> np.ndarray:
-    """Return the tool position and pitch (N, 4) that targets (N, 7) ask of ``arm``, m."""
+    """Return the tool position and pitch (N, 4) that targets (N, 7) ask of the OM-X, m."""
     qx, qy, qz, qw = targets[:, 3:].T
     # the tool x axis's height component, scaled by the tool length (as leaning_reach's)
     return np.concatenate([targets[:, :3], arm.tool * (2 * (qx * qz - qy * qw))[:, None]],
                           axis=1)
 
 
-def _miss(joints: np.ndarray, targets: np.ndarray, arm) -> np.ndarray:
-    """Return how far (N,) m the real tool of joints (N, 4) is from targets (N, 7)."""
-    return np.linalg.norm(_goal(targets, arm) - leaning_reach(joints, arm)[0], axis=1)
+def _miss(joints: np.ndarray, targets: np.ndarray, arm: Arm) -> np.ndarray:
+    """Return how far (N,) m the real tool of joints (N, dof) is from targets (N, 7)."""
+    try:
+        tilted = kinematic(arm)  # bridge: the OM-X's leaning_reach takes its ArmGeometry
+    except ValueError:  # another arm: the one chain
+        return pose_miss(joints, targets, arm)
+    return np.linalg.norm(_goal(targets, tilted) - leaning_reach(joints, tilted)[0], axis=1)

@@ -7,16 +7,13 @@ precision because the error is quadratic near a solution.
 
 from __future__ import annotations
 
-from ik_net_ros.kinematics import (
-    ArmGeometry,
-    DEFAULT_GEOMETRY,
-    forward_kinematics,
-    jacobian,
-    JOINT_LOWER,
-    JOINT_UPPER,
-)
+from ik_net_ros.arm import Arm
+from ik_net_ros.kinematics import forward_kinematics, jacobian
+from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.kinematics.chain import chain_forward, chain_jacobian
 from ik_net_ros.kinematics.forward import leaning_reach
 from ik_net_ros.kinematics.rotations import pose_error
+from ik_net_ros.solver.kinematic_bridge import kinematic
 import numpy as np
 
 __all__ = ['refine_joints', 'gauss_newton_for_tilts', 'pose_error', 'TILT_STEP',
@@ -25,14 +22,29 @@ __all__ = ['refine_joints', 'gauss_newton_for_tilts', 'pose_error', 'TILT_STEP',
 ORIENTATION_WEIGHT = 0.1  # m per rad: 1 degree of tool orientation counts like 1.7 mm
 
 
-def _weighted_error(targets, q, geometry, weight):
-    err = pose_error(targets, forward_kinematics(q, geometry)) * weight  # (M, 6)
+def chain_of(arm: Arm):
+    """
+    Return (forward, jacobian) of ``arm``: joints (N, dof) -> poses (N, 7), Jacobians (N, 6, dof).
+
+    The one chain (:mod:`~ik_net_ros.kinematics.chain`); for the OM-X, while the kinematics
+    layer takes its ArmGeometry, its planar FK (2-3x faster at the live node's sizes, equal to
+    the chain to 1e-15).
+    """
+    try:
+        g = kinematic(arm)  # bridge
+    except ValueError:  # no ArmGeometry: another arm
+        return (lambda q: chain_forward(arm, q)), (lambda q: chain_jacobian(arm, q))
+    return (lambda q: forward_kinematics(q, g)), (lambda q: jacobian(q, g))
+
+
+def _weighted_error(targets, q, forward, weight):
+    err = pose_error(targets, forward(q)) * weight  # (M, 6)
     return err, np.sum(err * err, axis=1)
 
 
-def refine_joints(targets: np.ndarray, joints: np.ndarray,
-                  geometry: ArmGeometry = DEFAULT_GEOMETRY, iterations: int = 12,
-                  damping: float = 1e-6, tolerance: float = 1e-18) -> np.ndarray:
+def refine_joints(targets: np.ndarray, joints: np.ndarray, arm: Arm | None = None,
+                  iterations: int = 12, damping: float = 1e-6, tolerance: float = 1e-18
+                  ) -> np.ndarray:
     """
     Refine joint guesses towards reachable target poses (Levenberg-Marquardt).
 
@@ -45,35 +57,39 @@ def refine_joints(targets: np.ndarray, joints: np.ndarray,
     targets
         (N, 7) validated, projected poses (m, unit quaternions).
     joints
-        (N, 4) initial guesses, rad.
+        (N, dof) initial guesses, rad.
     iterations
         At most this many steps.
     damping
         Initial damping (m^2).
     tolerance
         A row is done once its weighted squared error is below this (m^2).
-    geometry
-        The arm's geometry (default: ROBOTIS's humble description).
+    arm
+        The arm (an :class:`~ik_net_ros.arm.Arm`, its errors included; default: the OM-X).
+        A reachable pose of a 4-joint arm fixes 4 of its 6 numbers: the steps are least
+        squares, exact where the pose is reachable.
 
     Returns
     -------
-    (N, 4) refined joints, always inside the joint limits (each step is clamped).
+    (N, dof) refined joints, always inside the joint limits (each step is clamped).
 
     """
-    q = np.clip(np.array(joints, dtype=np.float64), JOINT_LOWER, JOINT_UPPER)
+    arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
+    forward, jacobian_of = chain_of(arm)
+    q = np.clip(np.array(joints, dtype=np.float64), arm.lower, arm.upper)
     weight = np.array([1.0, 1.0, 1.0, ORIENTATION_WEIGHT, ORIENTATION_WEIGHT, ORIENTATION_WEIGHT])
-    err, cost = _weighted_error(targets, q, geometry, weight)
+    err, cost = _weighted_error(targets, q, forward, weight)
     lam = np.full(len(q), damping)
     for _ in range(iterations):
         idx = np.flatnonzero(cost >= tolerance)
         if idx.size == 0:
             break
-        jac = jacobian(q[idx], geometry) * weight[None, :, None]  # (M, 6, 4)
-        jt = np.swapaxes(jac, 1, 2)  # (M, 4, 6)
-        hess = jt @ jac + lam[idx, None, None] * np.eye(4)  # (M, 4, 4)
-        step = np.linalg.solve(hess, jt @ err[idx, :, None])[:, :, 0]  # (M, 4)
-        q_new = np.clip(q[idx] + step, JOINT_LOWER, JOINT_UPPER)
-        err_new, cost_new = _weighted_error(targets[idx], q_new, geometry, weight)
+        jac = jacobian_of(q[idx]) * weight[None, :, None]  # (M, 6, dof)
+        jt = np.swapaxes(jac, 1, 2)  # (M, dof, 6)
+        hess = jt @ jac + lam[idx, None, None] * np.eye(arm.dof)  # (M, dof, dof)
+        step = np.linalg.solve(hess, jt @ err[idx, :, None])[:, :, 0]  # (M, dof)
+        q_new = np.clip(q[idx] + step, arm.lower, arm.upper)
+        err_new, cost_new = _weighted_error(targets[idx], q_new, forward, weight)
         better = cost_new < cost[idx]
         take = idx[better]
         q[take], err[take], cost[take] = q_new[better], err_new[better], cost_new[better]
@@ -90,15 +106,18 @@ TILT_TOLERANCE = 1e-9
 TILT_DAMPING = 1e-8  # m^2: keeps the step small where the arm is near a singularity
 
 
-def gauss_newton_for_tilts(q: np.ndarray, target: np.ndarray, tilted: ArmGeometry,
+def gauss_newton_for_tilts(q: np.ndarray, target: np.ndarray, arm: Arm,
                            iterations: int = 8) -> np.ndarray:
     """
     Return joints (M, 4) moved by damped Gauss-Newton steps towards ``target`` (M, 4).
 
-    ``target``: the leaning arm's tool position and pitch
+    ``target``: the leaning OM-X's tool position and pitch
     (:func:`~ik_net_ros.kinematics.forward.leaning_reach`'s values); every step inside the limits;
-    rows done once all miss by less than TILT_TOLERANCE.
+    rows done once all miss by less than TILT_TOLERANCE. Another arm's steps:
+    :func:`~ik_net_ros.solver.leaning_chain.steps_to_pose`.
     """
+    arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
+    tilted = kinematic(arm)  # bridge: leaning_reach takes the OM-X's ArmGeometry
     q = q.copy()
     for _ in range(iterations):
         reached, jac = leaning_reach(q, tilted)
@@ -106,6 +125,6 @@ def gauss_newton_for_tilts(q: np.ndarray, target: np.ndarray, tilted: ArmGeometr
         if np.all(np.sum(error * error, axis=1) < TILT_TOLERANCE ** 2):
             break
         jt = np.swapaxes(jac, 1, 2)
-        step = np.linalg.solve(jt @ jac + TILT_DAMPING * np.eye(4), jt @ error[:, :, None])
-        q = np.clip(q + step[:, :, 0], JOINT_LOWER, JOINT_UPPER)
+        step = np.linalg.solve(jt @ jac + TILT_DAMPING * np.eye(arm.dof), jt @ error[:, :, None])
+        q = np.clip(q + step[:, :, 0], arm.lower, arm.upper)
     return q

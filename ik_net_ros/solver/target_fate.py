@@ -29,6 +29,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ik_net_ros.arm import Arm
+from ik_net_ros.kinematics.arm_bridge import as_arm
 import numpy as np
 
 __all__ = ['Fate', 'TargetFates', 'TAKEN', 'REFUSED', 'REACHED', 'ABORTED', 'KEEP']
@@ -57,7 +59,7 @@ class Fate:
 @dataclass
 class _Command:
     target: Any
-    joints: Any  # (4,) rad as given: converted only when compared (the live path pays less)
+    joints: Any  # (dof,) rad as given: converted only when compared (the live path pays less)
     accepted: bool = False
     superseded: bool = False  # a newer command went out: aborted once the driver accepts it
 
@@ -67,12 +69,15 @@ class TargetFates:
     Open commands by stamp key; the driver's answers and the arm's joints give final fates.
 
     Every method returns the final fates it decided (a list, possibly empty), each target's
-    once: the property tests check that every taken target gets exactly one.
+    once: the property tests check that every taken target gets exactly one. ``arm``: the
+    :class:`~ik_net_ros.arm.Arm` commanded (None: the OM-X); a reading of another joint count
+    never reaches a command.
     """
 
-    def __init__(self, tolerance: float = 0.01, keep: int = KEEP):
+    def __init__(self, tolerance: float = 0.01, keep: int = KEEP, arm: Arm | None = None):
         self.tolerance = tolerance  # rad every joint must come within for 'reached'
         self.keep = keep
+        self.dof = as_arm(arm).dof  # bridge: an OM-X ArmGeometry accepted
         self._commands: OrderedDict[Any, _Command] = OrderedDict()  # open: no final fate yet
         self._newest: Any = None  # key of the newest command still eligible to be reached
         self.newest_refused = False  # the newest command was refused by the driver
@@ -161,8 +166,11 @@ class TargetFates:
         command = self._commands[key]
         if need_acceptance and not command.accepted:
             return []
-        gap = np.abs(np.asarray(joints, dtype=float) - np.asarray(command.joints, dtype=float))
-        if not np.all(gap <= self.tolerance):  # NaN: not reached
+        now = np.asarray(joints, dtype=float)
+        goal = np.asarray(command.joints, dtype=float)
+        if now.shape != (self.dof,) or goal.shape != (self.dof,):
+            return []  # not this arm's reading (or command): it says nothing of the arm
+        if not np.all(np.abs(now - goal) <= self.tolerance):  # NaN: not reached
             return []
         self._newest = None
         del self._commands[key]

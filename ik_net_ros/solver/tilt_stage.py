@@ -9,41 +9,59 @@ for tilts of tenths of a degree: three or four reach TILT_TOLERANCE. Rows that d
 wrist's singularity or a joint limit, or a corrected target out of the planar arm's reach) go
 on by damped Gauss-Newton (:func:`~ik_net_ros.solver.refine.gauss_newton_for_tilts`). One pose
 runs in plain floats (:func:`_refine_one`, the same steps), a batch vectorised.
+
+These corrections are the OM-X's (its planar closed form, while the kinematics layer takes its
+ArmGeometry); any other arm is refined on the one chain by damped Gauss-Newton alone
+(:func:`~ik_net_ros.solver.leaning_chain.refine_on_chain`): what the arm's answer fixes (the
+tool position, and of its orientation all but the yaw a planar arm cannot choose) matched to
+TILT_TOLERANCE, with the same acceptance rule.
 """
 
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
-from ik_net_ros.kinematics import ArmGeometry, JOINT_LOWER, JOINT_UPPER
+from ik_net_ros.arm import Arm
+from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.forward import lean_rotations, leaning_reach, planar_forward
 from ik_net_ros.kinematics.inverse import solve_yaw_pitch
 from ik_net_ros.kinematics.projection_one_pose import _solve_yaw_pitch
+from ik_net_ros.solver.kinematic_bridge import kinematic
+from ik_net_ros.solver.leaning_chain import refine_on_chain
 from ik_net_ros.solver.refine import gauss_newton_for_tilts, TILT_STEP, TILT_TOLERANCE
 import numpy as np
+
+if TYPE_CHECKING:
+    from ik_net_ros.kinematics.geometry import ArmGeometry  # bridge
 
 __all__ = ['refine_for_tilts', 'MAX_CORRECTIONS']
 
 MAX_CORRECTIONS = 5  # then Gauss-Newton takes over (a row converging slower than tenfold each)
-_LOWER, _UPPER = tuple(JOINT_LOWER.tolist()), tuple(JOINT_UPPER.tolist())
 _PI, _TWO_PI = math.pi, 2 * math.pi
 
 
-def refine_for_tilts(joints: np.ndarray, tilted: ArmGeometry) -> tuple[np.ndarray, np.ndarray]:
+def refine_for_tilts(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarray]:
     """
-    Return joints (N, 4) for which the leaning arm's tool is where the planar arm's tool is.
+    Return joints (N, dof) for which the leaning arm's tool is where the planar arm's tool is.
 
-    ``joints`` (N, 4) are answers in ``tilted.planar()``. The tool's position and pitch (what a
-    4-DOF arm's answer fixes; its yaw and roll follow from them, off by no more than the tilts)
-    are matched (:func:`~ik_net_ros.kinematics.forward.leaning_reach`'s values, to
-    TILT_TOLERANCE) by corrections of the planar closed form, then Gauss-Newton where those do
-    not converge; the answer is clipped to the limits. Also returns where that worked: finite,
-    no joint moved more than TILT_STEP, and nearer the target than the given joints (elsewhere
-    they are returned).
+    ``joints`` (N, dof) are answers in ``arm.upright()``. For the OM-X the tool's position and
+    pitch (what a 4-DOF arm's answer fixes; its yaw and roll follow from them, off by no more
+    than the tilts) are matched (:func:`~ik_net_ros.kinematics.forward.leaning_reach`'s values,
+    to TILT_TOLERANCE) by corrections of the planar closed form, then Gauss-Newton where those
+    do not converge; another arm by Gauss-Newton on the chain (:func:`refine_on_chain`). The
+    answer is clipped to the limits. Also returns where that worked: finite, no joint moved
+    more than TILT_STEP, and nearer the target than the given joints (elsewhere they are
+    returned).
     """
+    arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
+    try:
+        tilted = kinematic(arm)  # bridge: the corrections take the OM-X's ArmGeometry
+    except ValueError:  # another arm: the one chain
+        return refine_on_chain(joints, arm)
     q0 = np.array(joints, dtype=float, ndmin=2)
     if len(q0) == 1:
-        one = _refine_one(q0[0].tolist(), tilted)
+        one = _refine_one(q0[0].tolist(), tilted, arm.limits)
         if one is not None:
             q, ok = one
             return (np.array([q]) if ok else q0), np.array([ok])
@@ -68,7 +86,7 @@ def refine_for_tilts(joints: np.ndarray, tilted: ArmGeometry) -> tuple[np.ndarra
             q[rows] = _planar_inverse(pos + target[rows, :3] - lean_pos,
                                       pitch + pitch0[rows] - lean_pitch, q[rows], yaw0[rows],
                                       planar)
-    clipped = np.clip(q, JOINT_LOWER, JOINT_UPPER)
+    clipped = np.clip(q, arm.lower, arm.upper)
     moved = np.flatnonzero(np.any(clipped != q, axis=1) & np.all(np.isfinite(q), axis=1))
     q = clipped
     if moved.size:
@@ -76,7 +94,7 @@ def refine_for_tilts(joints: np.ndarray, tilted: ArmGeometry) -> tuple[np.ndarra
     if rows.size:  # not converged: Gauss-Newton from the nearer of the corrected and planar
         nearer = np.isfinite(q[rows]).all(axis=1) & (miss[rows] <= before[rows])
         start = np.where(nearer[:, None], q[rows], q0[rows])
-        q[rows] = gauss_newton_for_tilts(start, target[rows], tilted)
+        q[rows] = gauss_newton_for_tilts(start, target[rows], arm)
         miss[rows] = np.linalg.norm(target[rows] - leaning_reach(q[rows], tilted)[0], axis=1)
     # a row whose refinement ends at a joint limit keeps it where it misses less than the planar
     # answer did: the answers stay continuous across the limits (a correction learns them)
@@ -165,7 +183,8 @@ def _planar_inverse(pos: np.ndarray, pitch: np.ndarray, near: np.ndarray, yaw: n
     return near + turn[np.arange(len(near)), pick]
 
 
-def _refine_one(q0: list[float], tilted: ArmGeometry) -> tuple[list[float], bool] | None:
+def _refine_one(q0: list[float], tilted: ArmGeometry, limits: tuple
+                ) -> tuple[list[float], bool] | None:
     """
     Return :func:`refine_for_tilts` of one answer in plain floats: (joints, worked).
 
@@ -211,7 +230,7 @@ def _refine_one(q0: list[float], tilted: ArmGeometry) -> tuple[list[float], bool
         if best is None:
             return None
         q = [a + b for a, b in zip(q, best)]
-    clipped = [min(hi, max(lo, v)) for v, lo, hi in zip(q, _LOWER, _UPPER)]
+    clipped = [min(hi, max(lo, v)) for v, (lo, hi) in zip(q, limits)]
     if clipped != q:
         return None  # at a limit: the vectorised path decides (it measures the clipped miss)
     ok = max(abs(a - b) for a, b in zip(q, q0)) <= TILT_STEP and miss <= before

@@ -7,7 +7,8 @@ command asked 46 rad/s of a 4.8 rad/s arm. :class:`MoveTimer` keeps where the ar
 freshest joint state, measured at some instant, and every command sent since (and the one it was
 travelling to then). The arm is on straight joint-space segments between these, so each of its
 joints lies in their per-joint range, and the move a point needs is at most the farthest end of
-that range from the point, joint by joint.
+that range from the point, joint by joint, at the slower of the node's max_velocity and the
+joint's own velocity limit (the arm's, :attr:`~ik_net_ros.arm.Arm.velocity`).
 
 A joint reading that is not finite or lies beyond the limits by more than
 :data:`READING_TOLERANCE` is refused (the arm cannot be there: a broken reading, not a pose to
@@ -26,7 +27,8 @@ from __future__ import annotations
 from collections import deque
 import math
 
-from ik_net_ros.kinematics import JOINT_LOWER, JOINT_UPPER
+from ik_net_ros.arm import Arm
+from ik_net_ros.kinematics.arm_bridge import as_arm
 import numpy as np
 
 __all__ = ['MoveTimer', 'arm_reading', 'bounded_duration', 'path_refusal', 'READING_TOLERANCE',
@@ -34,7 +36,7 @@ __all__ = ['MoveTimer', 'arm_reading', 'bounded_duration', 'path_refusal', 'READ
 
 READING_TOLERANCE = 0.02  # rad a reading may lie past a limit and still be clamped (~23 ticks)
 MIN_VELOCITY = 0.01  # rad/s: the slowest max_velocity the nodes accept
-FULL_TURN = 2 * math.pi  # rad: joint1's whole range, the longest move any joint can make
+FULL_TURN = 2 * math.pi  # rad: a whole turn, the longest move a revolute joint can make
 # s: a full turn at the slowest speed, plus a margin; far inside int32 seconds
 MAX_DURATION = FULL_TURN / MIN_VELOCITY + 10.0
 UNSTAMPED_AGE = 0.1  # s a reading without a usable stamp is taken to be old on arrival
@@ -45,21 +47,23 @@ SHORT_PATH = 8
 RESOLUTION = 0.002  # m any point of the arm moves between two checked configurations
 
 
-def arm_reading(joints) -> np.ndarray | None:
+def arm_reading(joints, arm: Arm | None = None) -> np.ndarray | None:
     """
-    Return a joint reading (4,) rad fit to move from or seed with, or None.
+    Return a joint reading (dof,) rad of ``arm`` fit to move from or seed with, or None.
 
-    None when a value is not finite or lies beyond a limit by more than
-    :data:`READING_TOLERANCE`; values within it are clamped into the limits.
+    None when it is not one value per joint, a value is not finite or lies beyond a limit by
+    more than :data:`READING_TOLERANCE`; values within it are clamped into the limits. ``arm``:
+    an :class:`~ik_net_ros.arm.Arm` (None: the OM-X).
     """
+    arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
     try:
-        values = np.asarray(joints, dtype=float).reshape(4)
+        values = np.asarray(joints, dtype=float).reshape(arm.dof)
     except (TypeError, ValueError):
         return None
-    if not np.all(np.isfinite(values)) or np.any(values < JOINT_LOWER - READING_TOLERANCE) \
-            or np.any(values > JOINT_UPPER + READING_TOLERANCE):
+    if not np.all(np.isfinite(values)) or np.any(values < arm.lower - READING_TOLERANCE) \
+            or np.any(values > arm.upper + READING_TOLERANCE):
         return None
-    return np.clip(values, JOINT_LOWER, JOINT_UPPER)
+    return np.clip(values, arm.lower, arm.upper)
 
 
 def bounded_duration(seconds: float) -> float:
@@ -74,10 +78,12 @@ class MoveTimer:
     Where the arm may be (its freshest reading and the commands since), and what a move needs.
 
     Times are seconds of one clock (the node's ROS clock); readings carry the instant they were
-    measured.
+    measured. ``arm``: an :class:`~ik_net_ros.arm.Arm` (None: the OM-X): its joint count, limits
+    and per-joint velocity limits.
     """
 
-    def __init__(self):
+    def __init__(self, arm: Arm | None = None):
+        self.arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
         self.state: tuple[float, np.ndarray] | None = None  # (measured at, joints)
         self.commands: deque[tuple[float, np.ndarray]] = deque()  # (sent at, joints)
         self._box: tuple[np.ndarray, np.ndarray] | None = None  # older commands, merged
@@ -88,7 +94,7 @@ class MoveTimer:
 
         A reading older than the one held is ignored (it arrived late) but counts as usable.
         """
-        reading = arm_reading(joints)
+        reading = arm_reading(joints, self.arm)
         if reading is None or not math.isfinite(measured_at):
             return False
         if self.state is not None and measured_at < self.state[0]:
@@ -104,7 +110,7 @@ class MoveTimer:
         return True
 
     def on_command(self, sent_at: float, joints) -> None:
-        """Record a command (4,) rad sent at ``sent_at`` s: the arm may now head there."""
+        """Record a command (dof,) rad sent at ``sent_at`` s: the arm may now head there."""
         self.commands.append((sent_at, np.asarray(joints, dtype=float)))
         if len(self.commands) > MAX_COMMANDS:
             _, old = self.commands.popleft()
@@ -128,31 +134,43 @@ class MoveTimer:
             starts.append(('the last command', self.commands[-1][1]))
         return starts
 
-    def move(self, joints) -> float:
-        """Return the largest joint move, rad, from anywhere the arm may be to ``joints``."""
+    def moves(self, joints) -> np.ndarray:
+        """
+        Return each joint's largest move (dof,), rad, from anywhere the arm may be to ``joints``.
+
+        Before any reading: each joint's whole range (a full turn at most).
+        """
         envelope = self.envelope()
         if envelope is None:
-            return FULL_TURN
+            return np.minimum(self.arm.upper - self.arm.lower, FULL_TURN)
         target = np.asarray(joints, dtype=float)
         lo, hi = envelope
-        return float(np.maximum(np.abs(target - lo), np.abs(target - hi)).max())
+        return np.maximum(np.abs(target - lo), np.abs(target - hi))
+
+    def move(self, joints) -> float:
+        """Return the largest joint move, rad, from anywhere the arm may be to ``joints``."""
+        return float(self.moves(joints).max())
 
     def duration(self, joints, max_velocity: float, floor: float = 0.0) -> float:
         """
         Return the time_from_start (s) of a point at ``joints``: at least ``floor``.
 
-        Never less than the move from where the arm may be at ``max_velocity`` rad/s (before
-        any reading: a full turn), bounded to [0, MAX_DURATION].
+        Never less than any joint's move from where the arm may be (before any reading: its
+        whole range) at ``max_velocity`` rad/s or its own velocity limit, the slower; bounded
+        to [0, MAX_DURATION].
         """
-        return bounded_duration(max(floor, self.move(joints) / max_velocity))
+        speed = np.minimum(max_velocity, self.arm.velocity)
+        seconds = float((self.moves(joints) / speed).max())
+        # NaN (a NaN velocity or joint) stays NaN here: bounded_duration makes it the longest
+        return bounded_duration(seconds if not seconds < floor else floor)
 
 
 def path_refusal(collision, timer: MoveTimer, joints, last_command=None) -> str:
     """
-    Return why the straight joint path to ``joints`` (4,) rad is not clear, or '' when it is.
+    Return why the straight joint path to ``joints`` (dof,) rad is not clear, or '' when it is.
 
     Checked with ``collision`` (a :class:`~ik_net_ros.kinematics.collision.CollisionModel`,
-    its ``check_path``) from each of ``timer.starts()``; ``last_command`` (4,) rad, the node's
+    its ``check_path``) from each of ``timer.starts()``; ``last_command`` (dof,) rad, the node's
     newest command, stands in for the timer's when the timer has none (it was reset). Before
     any joint reading only the path from the last command is known, and the reason says so.
     Nothing to start from (no reading, no command): ''.

@@ -8,14 +8,14 @@ from pathlib import Path
 import tempfile
 
 from ik_net_ros import rules
+from ik_net_ros.arm import Arm, ARM_NAMES, ArmError, ChainErrors, DEFAULT_ARM, load_arm
 from ik_net_ros.data import import_iknet_recording, load_dataset, make_synthetic, PoseJointSet
 from ik_net_ros.errors import ConfigError, DatasetError
-from ik_net_ros.kinematics import ArmGeometry, DEFAULT_GEOMETRY
 from ik_net_ros.kinematics.tracker_setup import check_xyz_rpy
 from ik_net_ros.rules import argparse_type, whole_number
 
-__all__ = ['DATA_HELP', 'load_data', 'print_metrics', 'geometry_from_args', 'writable_output',
-           'require_rows', 'number_in', 'count_in']
+__all__ = ['DATA_HELP', 'load_data', 'print_metrics', 'writable_output', 'require_rows',
+           'number_in', 'count_in', 'add_arm_argument', 'arm_from_args', 'with_base_height']
 
 DATA_HELP = ('dataset: a .csv/.npz file, synthetic:ROWS[:SEED] (uniform in the joint limits), '
              'or iknet:POSE_CSV,JOINT_STATES_CSV (an original-IKNet recording)')
@@ -23,17 +23,62 @@ HELD_OUT_SEED = 2_000_001  # synthetic seed of held-out sets; training never use
 MAX_SYNTHETIC_ROWS = 50_000_000  # about 5 GB of float64 poses and joints
 
 
-def load_data(spec: str, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> PoseJointSet:
-    """Return a dataset from a spec string (see DATA_HELP)."""
+def load_data(spec: str, arm: Arm | None = None) -> PoseJointSet:
+    """
+    Return a dataset of ``arm`` (None: the OM-X) from a spec string (see DATA_HELP).
+
+    Raises
+    ------
+    DatasetError
+        A bad spec, an unreadable file, or data of another arm.
+
+    """
     if spec.startswith('synthetic:'):
         rows, seed = _synthetic_spec(spec)
-        return make_synthetic(rows, seed=seed, geometry=geometry)
+        return make_synthetic(rows, seed=seed, arm=arm)
     if spec.startswith('iknet:'):
         files = spec[len('iknet:'):].split(',')
         if len(files) != 2:
             raise DatasetError(f'bad iknet spec {spec!r}: expected iknet:POSE_CSV,JOINTS_CSV')
-        return import_iknet_recording(*files)
-    return load_dataset(spec)
+        return import_iknet_recording(*files, arm=arm)
+    return load_dataset(spec, arm)
+
+
+def add_arm_argument(parser: argparse.ArgumentParser) -> None:
+    """Add ``--arm``: the arm a command works for (default the OM-X)."""
+    parser.add_argument('--arm', default=DEFAULT_ARM,
+                        help=f'the arm: {", ".join(ARM_NAMES)} or an arm YAML path (default '
+                             f'{DEFAULT_ARM})')
+
+
+def arm_from_args(args: argparse.Namespace) -> Arm:
+    """
+    Return the arm ``--arm`` names, moved to ``--base-height`` where a command has it and it is given.
+
+    Raises
+    ------
+    ConfigError
+        An arm that cannot be loaded.
+
+    """
+    try:
+        arm = load_arm(args.arm)
+    except (ArmError, ValueError, OSError) as e:
+        raise ConfigError(f'--arm {args.arm}: {e}') from e
+    base_height = getattr(args, 'base_height', None)
+    return arm if base_height is None else with_base_height(arm, base_height)
+
+
+def with_base_height(arm: Arm, base_height: float) -> Arm:
+    """
+    Return ``arm`` with joint1 at ``base_height`` m above the base frame (an origin delta).
+
+    The OM-X's two descriptions differ only there (humble 0.017 m, jazzy 0.0).
+    """
+    deltas = [list(d) for d in arm.errors.origin_deltas]
+    deltas[0][2] = base_height - arm.joints[0].origin.xyz[2]
+    e = arm.errors
+    return arm.with_errors(ChainErrors(e.offsets, deltas, e.tilts, e.tool_delta))
 
 
 def number_in(lo: float, hi: float, low_open: bool = False):
@@ -122,10 +167,6 @@ def require_rows(data: PoseJointSet, spec: str, at_least: int = 1) -> PoseJointS
     if len(data) < at_least:
         raise DatasetError(f'{spec}: {len(data)} row(s), need at least {at_least}')
     return data
-
-
-def geometry_from_args(base_height: float | None) -> ArmGeometry:
-    return DEFAULT_GEOMETRY if base_height is None else ArmGeometry(base_height=base_height)
 
 
 def print_metrics(title: str, metrics: dict) -> None:

@@ -11,21 +11,26 @@ import argparse
 import logging
 import sys
 
+from ik_net_ros.arm import Arm
 from ik_net_ros.data import PoseJointSet, random_split, sequential_split
 from ik_net_ros.data.tracker_rows import in_base_frame
+from ik_net_ros.engines.numpy_engine import NumpyForward
 from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.evaluation.accuracy import pose_accuracy
-from ik_net_ros.kinematics import ArmGeometry, forward_kinematics, is_reachable
-from ik_net_ros.kinematics.arm_bridge import geometry_of
+from ik_net_ros.kinematics import is_reachable
+from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
+from ik_net_ros.kinematics.chain import chain_forward
+from ik_net_ros.kinematics.limits import clamp_to_limits
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME
 from ik_net_ros.model import load_model, ModelFile, save_model
 from ik_net_ros.model.model_file import shipped_models
 from ik_net_ros.networks import count_parameters
 from ik_net_ros.solver.network import NetworkSolver
 from ik_net_ros.tools.common import (
+    add_arm_argument,
+    arm_from_args,
     DATA_HELP,
-    geometry_from_args,
     HELD_OUT_SEED,
     load_data,
     number_in,
@@ -62,6 +67,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--held-out', default=f'synthetic:10000:{HELD_OUT_SEED}',
                         help='held-out set for the final metrics (' + DATA_HELP + ')')
     TrainConfig.add_arguments(parser)
+    add_arm_argument(parser)
     parser.add_argument('--base-height', type=float, default=None,
                         help='joint1 height in m (default 0.017; 0.0 for the jazzy description)')
     parser.add_argument('--target', choices=('fk', 'measured'), default='fk',
@@ -83,58 +89,84 @@ def run(args: argparse.Namespace) -> int:
     if args.val_fraction is None:
         args.val_fraction = 0.2 if fine else 0.05
     output = writable_output(args.output, 'checkpoint')
-    geometry = geometry_from_args(args.base_height)
+    arm = arm_from_args(args)
     if fine:
-        return _run_measured(args, config, geometry, output)
+        return _run_measured(args, config, arm, output)
     if args.calibration:
         raise ConfigError('--calibration goes with --target measured')
-    init, config = _init(args, config)
-    data = require_rows(load_data(args.data, geometry), args.data, at_least=3)
-    held = require_rows(load_data(args.held_out, geometry), args.held_out)  # before the work
+    init, config = _init(args, config, arm)
+    data = require_rows(load_data(args.data, arm), args.data, at_least=3)
+    held = require_rows(load_data(args.held_out, arm), args.held_out)  # before the work
     summary = {**data.summary(), 'args_data': args.data}
     data = PoseJointSet(data.poses, data.joints, data.meta)  # measured poses are not needed
     train_set, val_set = _split(data, args)
     del data  # a random split copied the rows: the file's table can go (peak 2x, not 3x)
     print(f'{"fine-tuning " + args.init if init else "training " + config.network} on '
           f'{len(train_set)} rows, validating on {len(val_set)} ({args.data})')
-    result = train(config, train_set, val_set, geometry, progress=not args.no_progress,
+    result = train(config, train_set, val_set, arm, progress=not args.no_progress,
                    init=None if init is None else init.to_torch())
-    model = _model(result, config, geometry, {**summary, 'init': args.init}, None, history=True)
-    solver = NetworkSolver(model, name=str(output))  # held-out figures in memory
+    model = _model(result, config, arm, {**summary, 'init': args.init}, None, history=True)
     metrics = dict(model.metrics)
-    metrics['start_comparison'] = _compare(model, init, args, config, val_set, geometry)
-    for refine in (False, True):
-        joints = solver.solve(held.poses, refine=refine, on_unreachable='nearest')
-        metrics[f'held_out{"_refined" if refine else ""}'] = pose_accuracy(
-            held.poses, joints, held.joints, geometry)
+    metrics['start_comparison'] = _compare(model, init, args, config, val_set, arm)
+    metrics.update(_held_out(model, held, arm, str(output)))
     metrics['held_out_data'] = args.held_out
     save_model(model.with_metadata(metrics=metrics), output)
     print(f'wrote {output} (best epoch {result.best_epoch}, {result.seconds:.0f} s)')
     print_metrics('held-out', metrics['held_out'])
-    print_metrics('held-out, refine=True', metrics['held_out_refined'])
+    if metrics.get('held_out_refined') is not None:
+        print_metrics('held-out, refine=True', metrics['held_out_refined'])
     _warn(metrics['start_comparison'])
     return 0
 
 
-def _init(args: argparse.Namespace, config: TrainConfig) -> tuple[ModelFile | None, TrainConfig]:
-    """Return the model ``--init`` names (None without it) and the config of its network."""
+def _held_out(model: ModelFile, held: PoseJointSet, arm: Arm, name: str) -> dict:
+    """
+    Return the held-out figures of ``model`` in memory: network alone, and refined.
+
+    Through the public solver where it serves ``arm``; until the solver takes every arm
+    (issue 33's migration), another arm's network-alone figure is its answers clamped to the
+    limits, and its refined figure is left to ``ik_net_ros evaluate --refine``.
+    """
+    try:
+        geometry_of(arm)  # bridge: the solver serves the arms an ArmGeometry describes
+    except ValueError:
+        answers = NumpyForward(model.plan, model.arrays)(held.poses.astype(np.float32))
+        joints = clamp_to_limits(arm, answers.astype(float))
+        return {'held_out': pose_accuracy(held.poses, joints, held.joints, arm),
+                'held_out_refined': None}
+    solver = NetworkSolver(model, name=name)  # held-out figures in memory
+    out = {}
+    for refine in (False, True):
+        joints = solver.solve(held.poses, refine=refine, on_unreachable='nearest')
+        out[f'held_out{"_refined" if refine else ""}'] = pose_accuracy(
+            held.poses, joints, held.joints, arm)
+    return out
+
+
+def _init(args: argparse.Namespace, config: TrainConfig,
+          arm: Arm) -> tuple[ModelFile | None, TrainConfig]:
+    """Return the model ``--init`` names (None without it; of ``arm``) and its network's config."""
     if not args.init:
         return None, config
-    init = load_model(args.init)
+    init = load_model(args.init, arm=arm)
     return init, TrainConfig(**{**config.as_dict(), 'network': init.network,
                                 'network_kwargs': init.network_kwargs})
 
 
 def _compare(model: ModelFile, init: ModelFile | None, args, config: TrainConfig,
-             rows: PoseJointSet, geometry: ArmGeometry) -> dict | None:
+             rows: PoseJointSet, arm: Arm) -> dict | None:
     """
     Measure the new model against the one it started from or could have (the shipped one).
 
     None where there is neither (a network no model is shipped of).
     """
-    if init is None and config.network not in shipped_models():
+    if init is None and config.network not in shipped_models(arm):
         return None
-    start = init if init is not None else load_model(config.network)
+    start = init if init is not None else load_model(config.network, arm=arm)
+    try:
+        geometry = geometry_of(arm)  # bridge: compare_with_start takes an ArmGeometry
+    except ValueError:
+        return None  # bridge: the solver serves the OM-X only until it migrates
     return compare_with_start(model, start, args.init or config.network, rows, geometry,
                               started_from=init is not None)
 
@@ -154,7 +186,7 @@ def _split(data: PoseJointSet, args: argparse.Namespace, by_configuration: bool 
         if args.split == 'random' else sequential_split(data, args.val_fraction)
 
 
-def _model(result: TrainResult, config: TrainConfig, geometry: ArmGeometry, summary: dict,
+def _model(result: TrainResult, config: TrainConfig, arm: Arm, summary: dict,
            correction: str | None, history: bool = False, **metrics) -> ModelFile:
     """Return the trained model in memory with its training's metrics."""
     metrics = {'best_epoch': result.best_epoch, 'epochs_run': len(result.history),
@@ -164,24 +196,25 @@ def _model(result: TrainResult, config: TrainConfig, geometry: ArmGeometry, summ
     if history:
         metrics['history'] = [{k: round(v, 8) if isinstance(v, float) else v
                                for k, v in row.items()} for row in result.history]
-    return ModelFile.from_torch(result.model, config.network, config.network_kwargs, geometry,
+    return ModelFile.from_torch(result.model, config.network, config.network_kwargs, arm,
                                 correction, {'train_config': config.as_dict(), 'data': summary,
                                              'metrics': metrics})
 
 
-def _run_measured(args: argparse.Namespace, config: TrainConfig, geometry, output) -> int:
+def _run_measured(args: argparse.Namespace, config: TrainConfig, arm: Arm, output) -> int:
     """
     Fine-tune on a recording's measured poses, optionally as a correction of a calibration.
 
     The held-out figure is the tool error against the validation rows' measured poses (to first
     order: the FK distance between the answer and the joints that reached the pose).
     """
-    init, config = _init(args, config)  # a shipped model's name, or a checkpoint's path
+    init, config = _init(args, config, arm)  # a shipped model's name, or a checkpoint's path
     setup = BASE_FRAME
+    geometry = geometry_of(arm)  # bridge: calibration and measured rows are OM-X only for now
     if args.calibration:
         geometry = geometry_of(load_calibration(args.calibration))  # bridge
         setup = load_tracker_setup(args.calibration)
-    data = measured_set(in_base_frame(load_data(args.data, geometry), setup))
+    data = measured_set(in_base_frame(load_data(args.data, arm), setup))
     require_rows(data, args.data, at_least=MIN_TRAIN_CONFIGURATIONS + MIN_VAL_CONFIGURATIONS)
     fit, check = _split(data, args, by_configuration=True)
     fit, check, moved = trusted_split(fit, check, args.data)
@@ -206,20 +239,21 @@ def _run_measured(args: argparse.Namespace, config: TrainConfig, geometry, outpu
         start = correction_model(start, train_set)
     print(f'fine-tuning {config.network} on {len(train_set)} measured rows, validating on '
           f'{len(val_set)} ({args.data})')
-    result = train(config, train_set, val_set, geometry, progress=not args.no_progress,
+    fitted = as_arm(geometry)  # bridge: the calibrated arm, from its ArmGeometry
+    result = train(config, train_set, val_set, fitted, progress=not args.no_progress,
                    init=start)
     summary = {**train_set.summary(), 'args_data': args.data, 'init': args.init,
                'calibration': args.calibration}
-    model = _model(result, config, geometry, summary,
+    model = _model(result, config, fitted, summary,
                    'analytic' if args.calibration else None, target='measured')
     solver = NetworkSolver(model, name=str(output))  # measured in memory, saved once
     check = check.subset(is_reachable(check.poses, geometry))  # rows the arm model can reach
     joints = solver.solve(check.poses, on_unreachable='nearest')
-    error = 1e3 * np.linalg.norm(forward_kinematics(joints, geometry)[:, :3]
-                                 - forward_kinematics(check.joints, geometry)[:, :3], axis=1)
+    error = 1e3 * np.linalg.norm(chain_forward(fitted, joints)[:, :3]
+                                 - chain_forward(fitted, check.joints)[:, :3], axis=1)
     held = {'rows': len(check), 'position_mm_median': float(np.median(error)),
             'position_mm_p95': float(np.percentile(error, 95))}
-    comparison = _compare(model, init, args, config, check, geometry)
+    comparison = _compare(model, init, args, config, check, fitted)
     save_model(model.with_metadata(metrics={**model.metrics, 'held_out_measured': held,
                                             'start_comparison': comparison}), output)
     print(f'wrote {output} (best epoch {result.best_epoch}, {result.seconds:.0f} s); against the '

@@ -11,10 +11,11 @@ import logging
 import math
 import time
 
-from ik_net_ros.data import Normalization, PoseJointSet
-from ik_net_ros.errors import ConfigError, TrainingError
-from ik_net_ros.kinematics import ArmGeometry, DEFAULT_GEOMETRY
-from ik_net_ros.kinematics.torch_fk import forward_kinematics_torch
+from ik_net_ros.arm import Arm
+from ik_net_ros.data import check_arm_of, Normalization, PoseJointSet
+from ik_net_ros.errors import ConfigError, DatasetError, TrainingError
+from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.kinematics.chain_torch import chain_forward_torch
 from ik_net_ros.model.device import resolve_device
 from ik_net_ros.networks import build_network, IKModel
 from ik_net_ros.training.config import TrainConfig
@@ -42,13 +43,18 @@ class TrainResult:
 
 
 def compute_loss(kind: str, pred: torch.Tensor, joints: torch.Tensor, poses: torch.Tensor,
-                 geometry: ArmGeometry, task_weight: float = 1.0) -> torch.Tensor:
-    """Loss of predicted joints (N, 4) against label joints (N, 4) and target poses (N, 7)."""
+                 arm: Arm, task_weight: float = 1.0) -> torch.Tensor:
+    """
+    Loss of predicted joints (N, dof) against label joints (N, dof) and target poses (N, 7).
+
+    The task term reaches the tool through ``arm``'s chain (its errors included).
+    """
+    arm = as_arm(arm)
     loss = pred.new_zeros(())
     if kind in ('joint', 'joint+task'):
         loss = loss + torch.mean((pred - joints) ** 2)  # rad^2, the paper's joint-space MSE
     if kind in ('task', 'joint+task'):
-        reached = forward_kinematics_torch(pred, geometry)  # (N, 7)
+        reached = chain_forward_torch(arm, pred)  # (N, 7)
         pos = torch.sum((reached[:, :3] - poses[:, :3]) ** 2, dim=1) / POSITION_SCALE ** 2
         dot = torch.sum(reached[:, 3:] * poses[:, 3:], dim=1)
         rot = 4.0 * (1.0 - dot ** 2)  # ~ angle^2 for small angles, sign-free
@@ -81,16 +87,29 @@ def _lr_factor(config: TrainConfig, epoch: int) -> float:
 
 
 def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
-          geometry: ArmGeometry = DEFAULT_GEOMETRY, progress: bool = True,
+          arm: Arm | None = None, progress: bool = True,
           init: IKModel | None = None) -> TrainResult:
     """
-    Train ``config.network`` on ``train_set``, early-stopping on ``val_set``.
+    Train ``config.network`` for ``arm`` on ``train_set``, early-stopping on ``val_set``.
 
-    ``init``: start from this model (fine-tuning: its weights and normalisation; a copy, the
-    argument is not changed) instead of a fresh network.
+    ``arm``: the arm the data is of (None: the OM-X; an OM-X ArmGeometry is taken): the
+    network answers one joint per joint of it, and the task loss runs its chain. ``init``:
+    start from this model (fine-tuning: its weights and normalisation; a copy, the argument is
+    not changed) instead of a fresh network.
 
     Returns the model of the best validation epoch, on the CPU in eval mode.
+
+    Raises
+    ------
+    TrainingError
+        Too few rows, or a diverged run.
+    ConfigError
+        A network that cannot be built with its arguments.
+    DatasetError
+        Data of another arm.
+
     """
+    arm = as_arm(arm)
     torch.manual_seed(config.seed)
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -98,15 +117,20 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
     if len(train_set) < 2 or len(val_set) < 1:
         raise TrainingError(f'need at least 2 training rows and 1 validation row, got '
                             f'{len(train_set)} and {len(val_set)}')
+    for data, what in ((train_set, 'training data'), (val_set, 'validation data')):
+        check_arm_of(data, arm, what)
     if init is not None:
+        if init.joint_mean.numel() != arm.dof:
+            raise DatasetError(f'the start model answers {init.joint_mean.numel()} joints, the '
+                               f'{arm.name} has {arm.dof}')
         model = copy.deepcopy(init).to(device)
     else:
         if config.normalize:
             norm = Normalization.fit(train_set)
         else:
-            norm = Normalization(np.zeros(7), np.ones(7), np.zeros(4), np.ones(4))
+            norm = Normalization(np.zeros(7), np.ones(7), np.zeros(arm.dof), np.ones(arm.dof))
         try:
-            network = build_network(config.network, **config.network_kwargs)
+            network = build_network(config.network, outputs=arm.dof, **config.network_kwargs)
         except (KeyError, TypeError, ValueError) as e:
             raise ConfigError(f'cannot build network {config.network!r} with '
                               f'{config.network_kwargs}: {e}') from e
@@ -117,7 +141,7 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
         return (torch.as_tensor(data.poses, dtype=torch.float32, device=device),
                 torch.as_tensor(data.joints, dtype=torch.float32, device=device))
 
-    x_train, y_train = tensors(train_set)  # (N, 7), (N, 4)
+    x_train, y_train = tensors(train_set)  # (N, 7), (N, dof)
     x_val, y_val = tensors(val_set)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr,
                                  weight_decay=config.weight_decay)
@@ -143,12 +167,12 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
             if len(idx) < 2:  # BatchNorm needs two samples
                 continue
             loss = compute_loss(config.loss, model(x_train[idx]), y_train[idx], x_train[idx],
-                                geometry, config.task_weight)
+                                arm, config.task_weight)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
             total += _finite_loss(loss.item(), epoch, config)
-        val = evaluate_loss(model, x_val, y_val, config, geometry)
+        val = evaluate_loss(model, x_val, y_val, config, arm)
         score = _finite_loss(val[config.monitor], epoch, config)
         if plateau is not None:
             plateau.step(score)
@@ -174,12 +198,13 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
 
 @torch.no_grad()
 def evaluate_loss(model: IKModel, poses: torch.Tensor, joints: torch.Tensor,
-                  config: TrainConfig, geometry: ArmGeometry) -> dict:
+                  config: TrainConfig, arm: Arm) -> dict:
     """Compute the validation loss (configured kind), joint MSE and median tool position error."""
+    arm = as_arm(arm)
     model.eval()
     preds = torch.cat([model(poses[i:i + 65536]) for i in range(0, len(poses), 65536)])
-    loss = compute_loss(config.loss, preds, joints, poses, geometry, config.task_weight).item()
-    reached = forward_kinematics_torch(preds.double(), geometry)
+    loss = compute_loss(config.loss, preds, joints, poses, arm, config.task_weight).item()
+    reached = chain_forward_torch(arm, preds.double())
     err_mm = 1e3 * torch.linalg.norm(reached[:, :3] - poses[:, :3].double(), dim=1)
     return {'loss': loss, 'joint_mse': torch.mean((preds - joints) ** 2).item(),
             'position_mm_median': float(np.median(err_mm.cpu().numpy()))}
