@@ -1,24 +1,49 @@
 #!/usr/bin/env bash
-# Trains the three shipped models on this machine's CPU, as recorded in models/README.md.
-# Usage: bash models/train_all.sh [network...]   (default: focused improved original)
+# Trains the shipped models of an arm on this machine's CPU, as recorded in models/README.md.
+# Usage: [ARM=open_manipulator_x|omx_f|all] bash models/train_all.sh [network...]
+#        (default ARM=all: every arm below; networks: focused improved original)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
+ARM=${ARM:-all}
 nets=("${@:-focused improved original}")  # wall time and metrics land in each checkpoint
+if [ "$ARM" = all ]; then
+  for arm in open_manipulator_x omx_f; do ARM=$arm bash "$0" "$@"; done
+  exit 0
+fi
+# the OM-X's models stay where they were shipped before arms had names (models/*.pt, their
+# files record no arm and load as the OM-X); every other arm's go to models/<arm>/
+out=models/$ARM
+[ "$ARM" = open_manipulator_x ] && out=models
+mkdir -p "$out"
 for net in ${nets[@]}; do
-  case $net in
+  case $ARM:$net in
     # joint MSE + a small task-space term; keep the epoch with the best median tool error
-    focused)  args=(--data synthetic:1500000:0 --epochs 60 --batch-size 1024 --lr 2e-3
-                    --loss joint+task --task-weight 0.01 --patience 60
-                    --monitor position_mm_median) ;;
+    open_manipulator_x:focused)
+      args=(--data synthetic:1500000:0 --epochs 60 --batch-size 1024 --lr 2e-3
+            --loss joint+task --task-weight 0.01 --patience 60 --monitor position_mm_median) ;;
     # improved's validation joint MSE bottoms out early (outliers) while its tool error keeps
     # falling: keep the epoch with the best median tool error, let the cosine run its course
-    improved) args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 2e-3
-                    --patience 40 --monitor position_mm_median) ;;
-    original) args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 1e-3) ;;
-    *) echo "unknown network $net" >&2; exit 2 ;;
+    open_manipulator_x:improved)
+      args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 2e-3
+            --patience 40 --monitor position_mm_median) ;;
+    open_manipulator_x:original)
+      args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 1e-3) ;;
+    # the OMX-F's: the OM-X's recipes on a wall-time budget (trained on a shared 2-core machine,
+    # one torch thread each); the cosine schedule runs over the minutes, no epoch starts after
+    omx_f:focused)
+      args=(--data synthetic:1500000:0 --epochs 60 --batch-size 1024 --lr 2e-3
+            --loss joint+task --task-weight 0.01 --patience 60 --monitor position_mm_median
+            --threads 1 --minutes "${MINUTES:-60}") ;;
+    omx_f:improved)
+      args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 2e-3
+            --patience 40 --monitor position_mm_median --threads 1 --minutes "${MINUTES:-25}") ;;
+    omx_f:original)
+      args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 1e-3
+            --threads 1 --minutes "${MINUTES:-25}") ;;
+    *) echo "no recipe for network $net of arm $ARM" >&2; exit 2 ;;
   esac
-  "$PY" -m ik_net_ros.tools.cli train --network "$net" \
+  "$PY" -m ik_net_ros.tools.cli train --arm "$ARM" --network "$net" \
     --schedule cosine --patience 10 --loss joint --seed 0 --device cpu "${args[@]}" \
-    --output "models/$net.pt" 2>&1 | tee "models/.train-$net.log"
+    --output "$out/$net.pt" 2>&1 | tee "${LOGS:-$out}/.train-$net.log"
 done

@@ -10,7 +10,7 @@ from __future__ import annotations
 from ik_net_ros.arm import Arm
 from ik_net_ros.data.dataset import PoseJointSet
 from ik_net_ros.kinematics import inverse_kinematics
-from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
+from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.limits import sample_joints
 import numpy as np
@@ -36,7 +36,7 @@ def make_synthetic(rows: int, seed: int = 0, arm: Arm | None = None) -> PoseJoin
     arm = as_arm(arm)
     drawn = sample_joints(arm, rows, np.random.default_rng(seed))
     poses = chain_forward(arm, drawn)
-    labels = inverse_kinematics(poses, geometry_of(arm))  # bridge
+    labels = inverse_kinematics(poses, arm)
     # every drawn pose is reachable by construction; keep the drawn joints if rounding ever
     # says otherwise, so no row is lost or NaN
     joints = np.where(labels.reachable[:, None], labels.joints, drawn)

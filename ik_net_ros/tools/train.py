@@ -15,7 +15,7 @@ from ik_net_ros.arm import Arm
 from ik_net_ros.data import PoseJointSet, random_split, sequential_split
 from ik_net_ros.data.tracker_rows import in_base_frame
 from ik_net_ros.engines.numpy_engine import NumpyForward
-from ik_net_ros.errors import ConfigError, DatasetError
+from ik_net_ros.errors import CheckpointError, ConfigError, DatasetError
 from ik_net_ros.evaluation.accuracy import pose_accuracy
 from ik_net_ros.kinematics import is_reachable
 from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
@@ -162,11 +162,14 @@ def _compare(model: ModelFile, init: ModelFile | None, args, config: TrainConfig
     """
     if init is None and config.network not in shipped_models(arm):
         return None
-    start = init if init is not None else load_model(config.network, arm=arm)
     try:
         geometry = geometry_of(arm)  # bridge: compare_with_start takes an ArmGeometry
     except ValueError:
         return None  # bridge: the solver serves the OM-X only until it migrates
+    try:
+        start = init if init is not None else load_model(config.network, arm=arm)
+    except CheckpointError:
+        return None  # no model of this arm is shipped yet (the first training of it)
     return compare_with_start(model, start, args.init or config.network, rows, geometry,
                               started_from=init is not None)
 

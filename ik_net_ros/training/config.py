@@ -23,7 +23,8 @@ RULES = {'epochs': int_in(1, 1_000_000),
          'patience': int_in(1, 1_000_000),
          'threads': Range(0, 4096, integer=True, why='0: torch chooses'),
          'seed': int_in(0, 2 ** 63 - 1), 'lr': number_in(0.0, 10.0, low_open=True),
-         'weight_decay': number_in(0.0, 10.0), 'task_weight': number_in(0.0, 1e6)}
+         'weight_decay': number_in(0.0, 10.0), 'task_weight': number_in(0.0, 1e6),
+         'minutes': number_in(0.0, 1e6)}
 
 
 def _setting(default, help_text: str, choices: tuple | None = None, fine_tuning=None):
@@ -67,6 +68,9 @@ class TrainConfig:
                                      'as the original IKNet did)')
     monitor: str = _setting('loss', 'validation figure for early stopping and the kept epoch',
                             MONITORS)
+    minutes: float = _setting(0.0, 'wall-time budget: no epoch starts after this many minutes, '
+                                   'and the cosine schedule runs over whichever of epochs and '
+                                   'minutes ends first (0: epochs alone; a shared machine)')
 
     def __post_init__(self):
         """

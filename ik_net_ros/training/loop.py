@@ -80,9 +80,18 @@ def _finite_loss(value: float, epoch: int, config: TrainConfig) -> float:
     return value
 
 
-def _lr_factor(config: TrainConfig, epoch: int) -> float:
+def _progress(config: TrainConfig, epoch: int, seconds: float) -> float:
+    """Return how far training is, 0..1: epochs done, or the time budget spent if further."""
+    done = epoch / config.epochs
+    if config.minutes:
+        done = max(done, seconds / (60.0 * config.minutes))
+    return min(1.0, done)
+
+
+def _lr_factor(config: TrainConfig, progress: float) -> float:
+    """Return the learning rate's factor at ``progress`` (0..1) of the schedule."""
     if config.schedule == 'cosine':
-        return 1e-3 + 0.5 * (1 - 1e-3) * (1 + math.cos(math.pi * epoch / config.epochs))
+        return 1e-3 + 0.5 * (1 - 1e-3) * (1 + math.cos(math.pi * progress))
     return 1.0
 
 
@@ -156,9 +165,13 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
     bar = tqdm(range(1, config.epochs + 1), desc=f'train {config.network}', unit='epoch',
                disable=not progress)
     for epoch in bar:
+        progress = _progress(config, epoch - 1, time.perf_counter() - start)
+        if epoch > 1 and progress >= 1.0:
+            log.info('time budget of %g minutes spent after %d epochs', config.minutes, epoch - 1)
+            break
         if plateau is None:
             for group in optimizer.param_groups:
-                group['lr'] = config.lr * _lr_factor(config, epoch - 1)
+                group['lr'] = config.lr * _lr_factor(config, progress)
         model.train()
         order = torch.randperm(len(x_train), generator=generator).to(device)
         total = 0.0
