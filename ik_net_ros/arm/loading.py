@@ -138,7 +138,8 @@ def _servos(data: dict, joints: list[Joint]) -> tuple[tuple[Servo, ...], Gripper
     for name, item in spec.items():
         item = _mapping(item, f'servos.{name}')
         servos.append(Servo(name, _servo_id(item.get('id'), f'servos.{name}.id'),
-                            _name(item.get('model'), f'servos.{name}.model')))
+                            _name(item.get('model'), f'servos.{name}.model'),
+                            _name(item.get('mode', 'position'), f'servos.{name}.mode')))
     gripper = data.get('gripper')
     if gripper is not None:
         gripper = _mapping(gripper, 'gripper')
@@ -146,9 +147,16 @@ def _servos(data: dict, joints: list[Joint]) -> tuple[tuple[Servo, ...], Gripper
         upper = _number(gripper.get('upper'), 'gripper.upper', -10, 10)
         if not lower < upper:
             raise ValueError(f'gripper: lower {lower} must be below upper {upper}')
+        horn = gripper.get('horn')  # two [joint, horn rad] points; absent: horn = joint
+        if horn is not None:
+            if not (isinstance(horn, list) and len(horn) == 2
+                    and all(isinstance(p, list) and len(p) == 2 for p in horn)):
+                raise ValueError(f'gripper.horn must be two [joint, rad] points, got {horn!r}')
+            horn = tuple((_number(p[0], 'gripper.horn', -10, 10),
+                          _number(p[1], 'gripper.horn', -10, 10)) for p in horn)
         gripper = Gripper(_name(gripper.get('joint'), 'gripper.joint'),
                           _servo_id(gripper.get('id'), 'gripper.id'),
-                          _name(gripper.get('model'), 'gripper.model'), lower, upper)
+                          _name(gripper.get('model'), 'gripper.model'), lower, upper, horn)
     ids = [s.id for s in servos] + ([gripper.id] if gripper else [])
     if len(set(ids)) != len(ids):
         raise ValueError(f'servo ids must differ, got {ids}')

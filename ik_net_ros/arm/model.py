@@ -16,7 +16,7 @@ import math
 from ik_net_ros.arm.errors import ChainErrors
 import numpy as np
 
-__all__ = ['Origin', 'Joint', 'Capsule', 'Servo', 'Gripper', 'Arm', 'rpy_matrix', 'matrix_rpy']
+__all__ = ['Origin', 'Joint', 'Capsule', 'Servo', 'SERVO_MODES', 'Gripper', 'Arm', 'rpy_matrix', 'matrix_rpy']
 
 JOINT_TYPES = ('revolute', 'prismatic')
 
@@ -163,24 +163,53 @@ class Capsule:
         object.__setattr__(self, 'radius', radius)
 
 
+SERVO_MODES = ('position', 'extended')
+
+
 @dataclass(frozen=True)
 class Servo:
-    """The servo that drives ``joint``: its bus ``id`` and ``model`` (e.g. 'XM430-W350-T')."""
+    """
+    The servo that drives ``joint``: its bus ``id`` and ``model`` (e.g. 'XM430-W350-T').
+
+    ``mode``: how the servo holds the joint, 'position' (Operating Mode 3: one turn, inside its
+    Min/Max Position Limit) or 'extended' (Operating Mode 4: multi-turn, as ROBOTIS runs the
+    OMX-F's joint1).
+    """
 
     joint: str
     id: int  # noqa: A003 (the servo's ID, as ROBOTIS names it)
     model: str
+    mode: str = 'position'
+
+    def __post_init__(self):
+        if self.mode not in SERVO_MODES:
+            raise ValueError(f'servo of {self.joint}: mode must be one of {SERVO_MODES}, got '
+                             f'{self.mode!r}')
 
 
 @dataclass(frozen=True)
 class Gripper:
-    """The gripper: its URDF ``joint``, servo ``id`` and ``model``, range (rad or m)."""
+    """
+    The gripper: its URDF ``joint``, servo ``id`` and ``model``, range (rad or m).
+
+    ``horn``: the servo horn (rad) at two joint positions, ``((joint, rad), (joint, rad))``, a
+    linear map (a rack, as the OM-X's fingers); None: the horn is the joint (rad).
+    """
 
     joint: str
     id: int  # noqa: A003 (the servo's ID, as ROBOTIS names it)
     model: str
     lower: float
     upper: float
+    horn: tuple[tuple[float, float], tuple[float, float]] | None = None
+
+    def __post_init__(self):
+        if self.horn is not None:
+            (j0, h0), (j1, h1) = ((float(a), float(b)) for a, b in self.horn)
+            if not all(math.isfinite(v) for v in (j0, h0, j1, h1)) or j0 == j1 or h0 == h1:
+                raise ValueError(f'gripper {self.joint}: horn must be two distinct finite '
+                                 f'(joint, rad) points, got {self.horn!r}')
+            object.__setattr__(self, 'horn', ((j0, h0), (j1, h1)))
 
 
 @dataclass(frozen=True)

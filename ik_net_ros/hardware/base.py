@@ -18,22 +18,82 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
+from ik_net_ros.arm import Arm, default_arm
 from ik_net_ros.errors import HardwareError, InvalidJointsError, UnsafeGoalError
-from ik_net_ros.hardware.gripper import clamp_gripper, GRIPPER_RANGES
+from ik_net_ros.hardware.gripper import clamp_gripper
 from ik_net_ros.hardware.motion import check_speed, DEFAULT_ACCELERATION, MotionLimiter
-from ik_net_ros.kinematics import (
-    as_joint_array,
-    clamp_to_limits,
-    geometry_for,
-    JOINT_NAMES,
-    ROBOTIS_DESCRIPTIONS,
-    VELOCITY_LIMIT,
-    within_limits,
-)
+from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.collision import CollisionModel, ESCAPE_SLACK
+from ik_net_ros.kinematics.limits import clamp_to_limits, within_limits
+from ik_net_ros.kinematics.validation import real_array
 import numpy as np
 
-__all__ = ['ArmBackend', 'JointReading', 'Health']
+__all__ = ['ArmBackend', 'JointReading', 'Health', 'backend_arm', 'default_collision',
+           'joint_vector']
+
+
+def backend_arm(arm: Arm | None, description: str = 'humble') -> Arm:
+    """
+    Return the arm a backend drives: ``arm``, or (None) the OM-X of ROBOTIS's ``description``.
+
+    Raises
+    ------
+    HardwareError
+        Unknown description, or not an arm.
+
+    """
+    if arm is not None:
+        try:
+            return as_arm(arm)
+        except TypeError as e:
+            raise HardwareError(str(e)) from e
+    try:
+        return default_arm(str(description))
+    except ValueError as e:  # ArmError: unknown description, named with the known ones
+        raise HardwareError(str(e)) from e
+
+
+def default_collision(arm: Arm, clearance: float = 0.01, workspace=None) -> CollisionModel:
+    """
+    Return the arm's own collision model: the table ``clearance`` m under it, its own body.
+
+    Raises
+    ------
+    ValueError
+        A clearance or workspace the model refuses.
+    HardwareError
+        No collision model can check this arm (a collision layer that does not take it).
+
+    """
+    try:
+        model = geometry_of(arm)  # bridge: the collision layer takes an ArmGeometry until merged
+    except ValueError:  # not the OM-X: the migrated collision layer takes the arm itself
+        model = arm
+    collision = CollisionModel(model, clearance, workspace)
+    try:  # a model that cannot check the arm's own home would fail at the first goal
+        collision.check(np.array([arm.home], dtype=float))
+    except (AttributeError, IndexError, TypeError, ValueError) as e:
+        raise HardwareError(f'no collision model of {arm.name}: {e}') from e
+    return collision
+
+
+def joint_vector(arm: Arm, positions, name: str) -> np.ndarray:
+    """
+    Return ``positions`` as one finite (dof,) float64 vector of the arm's joints.
+
+    Raises
+    ------
+    InvalidJointsError
+        Not real numbers, not one per joint, or NaN/inf.
+
+    """
+    q = real_array(positions, name, InvalidJointsError)
+    if q.shape != (arm.dof,):
+        raise InvalidJointsError(f'{name}: expected {arm.dof} values '
+                                 f'[{", ".join(arm.joint_names)}], got shape {q.shape}')
+    if not np.all(np.isfinite(q)):
+        raise InvalidJointsError(f'{name}: contains NaN or inf')
+    return q
 
 
 @dataclass
@@ -41,10 +101,12 @@ class JointReading:
     """
     One cycle's joint state.
 
-    positions, velocities: (4,) rad and rad/s, joint1..joint4; None when ``ok`` is False.
+    positions, velocities: (dof,) rad and rad/s, the arm's joints in order; None when ``ok`` is
+    False.
     ok: False when the state could not be read this cycle (never publish stale data as fresh).
     faults: human-readable fault descriptions seen this cycle (empty when healthy).
-    gripper: ``gripper_left_joint`` in m, None without a gripper (or unread this cycle).
+    gripper: the arm's gripper joint (m or rad: ``gripper_left_joint`` in m on the OM-X), None
+    without a gripper (or unread this cycle).
     """
 
     positions: np.ndarray | None
@@ -72,25 +134,28 @@ class Health:
 
 class ArmBackend(ABC):
     """
-    A 4-joint arm (and maybe a gripper).
+    An arm of any number of joints (and maybe a gripper).
 
-    Subclasses implement :meth:`_step`; goals are always clamped into the joint limits.
+    Subclasses implement :meth:`_step`; goals are always clamped into the arm's joint limits.
 
     Parameters
     ----------
     description
-        'humble' or 'jazzy', ROBOTIS's description whose gripper range applies
-        (and whose geometry the default collision model is of).
+        'humble' or 'jazzy': without ``arm``, the OM-X of that ROBOTIS description.
     gripper
-        Whether the arm has a gripper.
+        Whether to drive the arm's gripper (if it has one).
     max_velocity
-        rad/s, the fastest any joint is moved (at most the servos' 4.8).
+        rad/s, the fastest any joint is moved (None: the arm's fastest joint; never above it,
+        and each joint at most its own ``arm.velocity``).
     max_acceleration
         Rad/s^2 along the path.
     collision
         What goals and paths must keep clear of; by default the arm's own model
-        (the table under it with 10 mm of clearance, its own base). None turns the check
+        (the table under it with 10 mm of clearance, its own body). None turns the check
         off (tests of other things only).
+    arm
+        The arm (:class:`~ik_net_ros.arm.Arm`, its errors included; an OM-X ArmGeometry is
+        taken during the migration).
 
     Raises
     ------
@@ -99,26 +164,28 @@ class ArmBackend(ABC):
 
     """
 
-    joint_names: tuple[str, ...] = JOINT_NAMES
     torque_enabled: bool = True  # False: the arm is limp and may be moved by hand
     hardware_id: str = 'sim'  # the arm's name on /diagnostics: a port backend names its port
 
     def __init__(self, description: str = 'humble', gripper: bool = True,
-                 max_velocity: float = VELOCITY_LIMIT,
+                 max_velocity: float | None = None,
                  max_acceleration: float = DEFAULT_ACCELERATION,
-                 collision: CollisionModel | None | str = 'default'):
-        if description not in ROBOTIS_DESCRIPTIONS:
-            raise HardwareError(f'description must be one of {ROBOTIS_DESCRIPTIONS}, got '
-                                f'{description!r}')
-        self.description = description
-        self.has_gripper = bool(gripper)
+                 collision: CollisionModel | None | str = 'default', arm: Arm | None = None):
+        self.arm = backend_arm(arm, description)
+        self.description = self.arm.description
+        self.joint_names: tuple[str, ...] = self.arm.joint_names
+        self.has_gripper = bool(gripper) and self.arm.gripper is not None
         self._goal: np.ndarray | None = None
         self.goal_clamped = False  # True if the newest goal had to be clamped into the limits
         self._faults: list[str] = []
-        self.motion = MotionLimiter(check_speed('max_velocity', max_velocity, VELOCITY_LIMIT),
-                                    max_acceleration)
+        self.velocity_limit = float(np.max(self.arm.velocity))
+        if max_velocity is None:
+            max_velocity = self.velocity_limit
+        self.motion = MotionLimiter(check_speed('max_velocity', max_velocity,
+                                                self.velocity_limit),
+                                    max_acceleration, self.arm.velocity)
         if isinstance(collision, str):
-            collision = CollisionModel(geometry_for(description))
+            collision = default_collision(self.arm)
         self.collision = collision
         # m: how deep in collision the arm was first found, held until it is clear again, so
         # that paths out of a collision (each allowed ESCAPE_SLACK deeper) never ratchet deeper
@@ -126,13 +193,20 @@ class ArmBackend(ABC):
 
     @property
     def goal(self) -> np.ndarray | None:
-        """Give the newest goal in rad, (4,) inside the limits; None before the first command."""
+        """Give the newest goal in rad, (dof,) inside the limits; None before the first one."""
         return None if self._goal is None else self._goal.copy()
 
     @property
+    def gripper_joint(self) -> str | None:
+        """Give the URDF name of the gripper joint the readings report; None without one."""
+        return self.arm.gripper.joint if self.has_gripper else None
+
+    @property
     def gripper_range(self) -> tuple[float, float]:
-        """Give the (closed, open) positions of ``gripper_left_joint`` in m."""
-        return GRIPPER_RANGES[self.description]
+        """Give the gripper joint's (lower, upper), m or rad (the OM-X: closed, open in m)."""
+        if self.arm.gripper is None:
+            raise HardwareError(f'{self.arm.name} has no gripper')
+        return self.arm.gripper.lower, self.arm.gripper.upper
 
     @property
     def connected(self) -> bool:
@@ -142,7 +216,7 @@ class ArmBackend(ABC):
     @property
     def command(self) -> np.ndarray | None:
         """
-        Where the arm is being sent this cycle (4,) rad.
+        Where the arm is being sent this cycle (dof,) rad.
 
         The interpolated setpoint on the way to the goal; None before the arm's position is known.
         """
@@ -158,18 +232,16 @@ class ArmBackend(ABC):
         Raises
         ------
         InvalidJointsError
-            Not 4 finite numbers.
+            Not one finite number per joint.
         UnsafeGoalError
             The goal, or the path to it, is in collision (the old goal stays).
         HardwareError
             The arm's position is not known yet (not connected).
 
         """
-        q, single = as_joint_array(positions, 'goal')
-        if not single:
-            raise InvalidJointsError(f'goal: expected 4 values, got shape {q.shape}')
-        clamped = not bool(within_limits(q[0]))
-        goal = clamp_to_limits(q[0])
+        q = joint_vector(self.arm, positions, 'goal')
+        clamped = not bool(within_limits(self.arm, q))
+        goal = clamp_to_limits(self.arm, q)
         start = self.motion.setpoint
         if start is None:
             raise HardwareError("no goal taken: the arm's position is not known yet "
@@ -219,7 +291,7 @@ class ArmBackend(ABC):
 
     def hold(self, positions) -> None:
         """
-        Hold the arm at ``positions`` (4,) rad.
+        Hold the arm at ``positions`` (dof,) rad.
 
         No goal, the motion restarts from rest (torque on, a reconnect, or the arm moved by hand).
         """
@@ -229,7 +301,8 @@ class ArmBackend(ABC):
 
     def set_gripper(self, metres: float) -> float:
         """
-        Gripper goal: ``gripper_left_joint`` in m, clamped into the range.
+        Gripper goal: the gripper joint (m or rad; the OM-X's ``gripper_left_joint`` in m),
+        clamped into the arm's gripper range.
 
         Sent within one cycle, and forgotten on torque off/on and reconnects (never replayed).
         Returns the position used.
@@ -243,7 +316,7 @@ class ArmBackend(ABC):
         if not self.has_gripper:
             raise HardwareError('this arm has no gripper configured')
         try:
-            used, _ = clamp_gripper(metres, self.description)
+            used, _ = clamp_gripper(metres, self.arm.gripper)
         except ValueError as e:
             raise HardwareError(str(e)) from e
         self._set_gripper_goal(used)
@@ -265,15 +338,15 @@ class ArmBackend(ABC):
 
     def set_max_velocity(self, rad_per_s: float) -> None:
         """
-        Change the joint speed limit at run time (rad/s, in (0, 4.8]).
+        Change the joint speed limit at run time (rad/s, up to the arm's fastest joint's).
 
         Raises
         ------
         HardwareError
-            Not a speed in (0, 4.8], or the servos refused it.
+            Not a speed in (0, the arm's fastest joint's], or the servos refused it.
 
         """
-        self.motion.max_velocity = check_speed('max_velocity', rad_per_s, VELOCITY_LIMIT)
+        self.motion.max_velocity = check_speed('max_velocity', rad_per_s, self.velocity_limit)
 
     def true_tool_pose(self) -> np.ndarray | None:
         """

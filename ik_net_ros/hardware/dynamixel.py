@@ -1,5 +1,13 @@
 """
-The arm on a Dynamixel bus (XM430-W350, Protocol 2.0) through dynamixel-sdk.
+The arm on a Dynamixel bus (X-series servos, Protocol 2.0) through dynamixel-sdk.
+
+The servos are the arm's (:attr:`~ik_net_ros.arm.Arm.servos`, its gripper's): their IDs, models
+(each one's Model Number is checked on connect, a mismatch refused by name) and modes. A joint
+whose servo runs in extended-position mode (Operating Mode 4, multi-turn, as ROBOTIS runs the
+OMX-F's joint1) may be found wound by other software (Present Position beyond one turn): its
+turn count is taken as found, never rewritten (no reboot, no Homing Offset), and the joint is read
+and commanded relative to the turn nearest the middle of its real limits, so the arm is read where
+it is and never sent the long way round; every command stays inside the arm's real limits.
 
 Each :meth:`DynamixelArm.cycle`: one sync write of the interpolated command (when it changed),
 one sync read of present velocity and position; faults (a silent servo, corrupt, short or
@@ -37,20 +45,31 @@ from dynamixel_sdk.protocol2_packet_handler import (
     PKT_LENGTH_L,
     PKT_PARAMETER0,
 )
+from ik_net_ros.arm import Arm
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.base import ArmBackend, JointReading
 from ik_net_ros.hardware.dynamixel_config import DynamixelConfig
-from ik_net_ros.hardware.gripper import horn_to_metres, metres_to_horn
+from ik_net_ros.hardware.gripper import horn_to_joint, joint_to_horn
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
+from ik_net_ros.hardware.servo_models import (
+    CURRENT_POSITION,
+    EXTENDED,
+    EXTENDED_RANGE,
+    MODE_NAMES,
+    MODE_OF,
+    model_name,
+    POSITION,
+    servo_model,
+    ServoModel,
+)
 from ik_net_ros.hardware.xm430 import (
     ADDR,
     describe_hardware_error,
-    MODEL_NUMBER,
     rad_to_raw,
     raw_to_rad,
     VELOCITY_UNIT,
 )
-from ik_net_ros.kinematics import clamp_to_limits, VELOCITY_LIMIT
+from ik_net_ros.kinematics.limits import clamp_to_limits
 import numpy as np
 import serial
 
@@ -73,7 +92,8 @@ class _Port(PortHandler):
 
 
 log = logging.getLogger(__name__)
-POSITION_MODE, CURRENT_POSITION_MODE = 3, 5
+POSITION_MODE, CURRENT_POSITION_MODE = POSITION, CURRENT_POSITION
+ONE_TURN = 4096  # ticks
 # errors of the port itself (a vanished pty or USB adapter); errors of our own code are not
 # caught here, so a bug is a bug and not a "port lost"
 _PORT_ERRORS = (OSError, serial.SerialException, _TermiosError)
@@ -97,38 +117,79 @@ _READ_START, _READ_LENGTH = ADDR.GOAL_POSITION, ADDR.PRESENT_POSITION + 4 - ADDR
 
 class DynamixelArm(ArmBackend):
     """
-    Four XM430 servos (and the gripper's) as an :class:`ArmBackend`.
+    The arm's servos (and its gripper's) as an :class:`ArmBackend`.
 
     Parameters
     ----------
     config
-        Bus and servo settings.
-    max_velocity, max_acceleration, collision
-        See :class:`ArmBackend`.
+        Bus and servo settings (IDs: the arm's unless given).
+    max_velocity, max_acceleration, collision, arm
+        See :class:`ArmBackend` (without ``arm``: the OM-X of ``config.description``).
+
+    Raises
+    ------
+    HardwareError
+        IDs that are not one per joint or not distinct, an arm that names no servos, a servo
+        model without a control table here, or a mode its model lacks.
 
     """
 
-    def __init__(self, config: DynamixelConfig, max_velocity: float = VELOCITY_LIMIT,
-                 max_acceleration: float = DEFAULT_ACCELERATION, collision='default'):
+    def __init__(self, config: DynamixelConfig, max_velocity: float | None = None,
+                 max_acceleration: float = DEFAULT_ACCELERATION, collision='default',
+                 arm: Arm | None = None):
         super().__init__(config.description, gripper=bool(config.gripper_id),
                          max_velocity=max_velocity, max_acceleration=max_acceleration,
-                         collision=collision)
-        if len(config.ids) != 4 or len(set(config.ids)) != 4:
-            raise HardwareError(f'need 4 distinct servo IDs (joint1..joint4), got '
-                                f'{list(config.ids)}')
-        if config.gripper_id in config.ids:
-            raise HardwareError(f'gripper_id {config.gripper_id} is also a joint ID')
+                         collision=collision, arm=arm)
         self.config = config
+        self.ids, self.gripper_id = self._bus_ids(config)
+        self.models, self.modes = self._servo_setup()
         self._connected = False
         self.torque_enabled = True
         self.limits: dict[int, tuple[int, int]] = {}  # id -> (min, max) raw, read at start
         self.velocity_limits: dict[int, int] = {}  # id -> Velocity Limit register, raw
+        self.turns: dict[int, int] = {}  # id -> whole turns a multi-turn servo was found wound
         self._gripper_goal: int | None = None  # raw, waiting for the next cycle
         self._sent: dict[int, int] = {}  # id -> raw goal last written
         self._sent_goal: np.ndarray | None = None
         self._last_attempt = 0.0
         self.port = _Port(config.port, config.min_packet_timeout)
         self.packet = PacketHandler(2.0)
+
+    def _bus_ids(self, config: DynamixelConfig) -> tuple[tuple[int, ...], int]:
+        """Return the joints' servo IDs and the gripper's (0: none), the arm's unless set."""
+        arm = self.arm
+        if len(arm.servos) != arm.dof:
+            raise HardwareError(f'{arm.name} names no servos for its joints (servos: in its '
+                                'YAML): the Dynamixel backend cannot drive it')
+        ids = tuple(config.ids) or tuple(s.id for s in arm.servos)
+        if len(ids) != arm.dof or len(set(ids)) != arm.dof:
+            raise HardwareError(f'need {arm.dof} distinct servo IDs ('
+                                f'{", ".join(arm.joint_names)}), got {list(ids)}')
+        gripper = 0
+        if config.gripper_id and arm.gripper is not None:
+            gripper = arm.gripper.id if config.gripper_id < 0 else config.gripper_id
+        elif config.gripper_id > 0:
+            raise HardwareError(f'gripper_id {config.gripper_id}: {arm.name} has no gripper')
+        if gripper in ids:
+            raise HardwareError(f'gripper_id {gripper} is also a joint ID')
+        return ids, gripper
+
+    def _servo_setup(self) -> tuple[dict[int, ServoModel], dict[int, int]]:
+        """Return each ID's control table and the Operating Mode it is run in."""
+        models, modes = {}, {}
+        try:
+            for dxl_id, servo in zip(self.ids, self.arm.servos):
+                models[dxl_id], modes[dxl_id] = servo_model(servo.model), MODE_OF[servo.mode]
+            if self.gripper_id:
+                models[self.gripper_id] = servo_model(self.arm.gripper.model)
+                modes[self.gripper_id] = CURRENT_POSITION_MODE
+        except ValueError as e:
+            raise HardwareError(f'{self.arm.name}: {e}') from e
+        for dxl_id, mode in modes.items():
+            if mode not in models[dxl_id].modes:
+                raise HardwareError(f'servo {dxl_id}: a {models[dxl_id].name} has no '
+                                    f'{MODE_NAMES[mode]} mode ({mode})')
+        return models, modes
 
     @property
     def connected(self) -> bool:
@@ -156,7 +217,7 @@ class DynamixelArm(ArmBackend):
         Raises
         ------
         HardwareError
-            Port cannot be opened, a servo does not answer or is not an XM430.
+            Port cannot be opened, a servo does not answer or is not the model the arm names.
 
         """
         if torque is not None:
@@ -198,8 +259,13 @@ class DynamixelArm(ArmBackend):
                             dxl_id, self.packet.getTxRxResult(result))
 
     def _all_ids(self) -> list[int]:
-        return list(self.config.ids) + ([self.config.gripper_id] if self.config.gripper_id
-                                        else [])
+        return list(self.ids) + ([self.gripper_id] if self.gripper_id else [])
+
+    def _what(self, dxl_id: int) -> str:
+        """Name what servo ``dxl_id`` drives ('joint1', 'the gripper')."""
+        if dxl_id == self.gripper_id:
+            return 'the gripper'
+        return self.arm.joint_names[self.ids.index(dxl_id)]
 
     def _check(self, dxl_id: int, what: str, result: int, error: int) -> None:
         if result != COMM_SUCCESS:
@@ -210,26 +276,28 @@ class DynamixelArm(ArmBackend):
 
     def _configure(self) -> None:
         """
-        Every servo: ping and model check.
+        Every servo: ping and model check (its Model Number the model the arm names).
 
         EEPROM (return delay, drive mode, operating mode) written only where it differs, with
         torque off, and read back (servos already set up keep their torque: a reconnect does not
-        drop the arm); position and velocity limits read; RAM (gains, profiles, the gripper's
-        current) written; then torque on, holding where the arm is.
+        drop the arm); position and velocity limits read, and the turns a multi-turn servo is
+        wound by; RAM (gains, profiles, the gripper's current) written; then torque on, holding
+        where the arm is.
         """
         p, port, c = self.packet, self.port, self.config
-        self.limits, self.velocity_limits = {}, {}
+        self.limits, self.velocity_limits, self.turns = {}, {}, {}
         for dxl_id in self._all_ids():
             model, result, error = p.ping(port, dxl_id)
             self._check(dxl_id, f'ping on {c.port}', result, error)
-            if model != MODEL_NUMBER:
-                raise HardwareError(f'servo {dxl_id}: model number {model}, expected '
-                                    f'{MODEL_NUMBER} (XM430-W350)')
-            gripper = dxl_id == c.gripper_id
+            expected = self.models[dxl_id]
+            if model != expected.number:
+                raise HardwareError(f'servo {dxl_id} ({self._what(dxl_id)}): model number '
+                                    f'{model} ({model_name(model)}), expected '
+                                    f'{expected.number} ({expected.name})')
+            gripper = dxl_id == self.gripper_id
             eeprom = [(ADDR.RETURN_DELAY, c.return_delay, 'return delay time'),
                       (ADDR.DRIVE_MODE, c.drive_mode, 'drive mode'),
-                      (ADDR.OPERATING_MODE, CURRENT_POSITION_MODE if gripper else POSITION_MODE,
-                       'operating mode')]
+                      (ADDR.OPERATING_MODE, self.modes[dxl_id], 'operating mode')]
             differs = [(a, v, w) for a, v, w in eeprom if self._read(dxl_id, a, 1, w) != v]
             if differs or not self.torque_enabled:
                 self._check(dxl_id, 'torque off', *p.write1ByteTxRx(port, dxl_id,
@@ -238,7 +306,10 @@ class DynamixelArm(ArmBackend):
                 self._write_eeprom(dxl_id, addr, value, what)
             low = self._read(dxl_id, ADDR.MIN_POSITION, 4, 'min position limit')
             high = self._read(dxl_id, ADDR.MAX_POSITION, 4, 'max position limit')
-            if not 0 <= low < high <= 4095:
+            if self.modes[dxl_id] == EXTENDED:  # no position limit: the arm's limits bound it
+                low, high = EXTENDED_RANGE
+                self.turns[dxl_id] = self._turns_found(dxl_id)
+            elif not 0 <= low < high <= 4095:
                 raise HardwareError(f'servo {dxl_id}: position limits {low}..{high} make no '
                                     'range (set Min/Max Position Limit, addresses 52/48)')
             self.limits[dxl_id] = (low, high)
@@ -251,7 +322,7 @@ class DynamixelArm(ArmBackend):
                     'profile acceleration'),
                    (ADDR.PROFILE_VELOCITY, 4, self._profile_velocity(dxl_id),
                     'profile velocity')]
-            if gripper:
+            if gripper:  # in the gripper servo's current unit (the mode needs current control)
                 ram.append((ADDR.GOAL_CURRENT, 2, c.gripper_current_limit, 'goal current'))
             for addr, size, value, what in ram:
                 write = p.write2ByteTxRx if size == 2 else p.write4ByteTxRx
@@ -269,15 +340,18 @@ class DynamixelArm(ArmBackend):
         """
         Return the Profile Velocity to write (raw).
 
-        With a velocity-based profile the smallest of the configured cap, max_velocity and the
-        servo's Velocity Limit register (a larger value is refused by the servo); with a time-based
-        one the configured duration (ms).
+        With a velocity-based profile the smallest of the configured cap, max_velocity, the
+        joint's own velocity limit (the arm's) and the servo's Velocity Limit register (a larger
+        value is refused by the servo); with a time-based one the configured duration (ms).
         """
         c = self.config
         if c.drive_mode & 0x04:
             return c.profile_velocity
         limit = self.velocity_limits.get(dxl_id, 0) or 1
-        wanted = max(1, int(self.motion.max_velocity / VELOCITY_UNIT))
+        fastest = self.motion.max_velocity
+        if dxl_id in self.ids:
+            fastest = min(fastest, float(self.arm.velocity[self.ids.index(dxl_id)]))
+        wanted = max(1, int(fastest / VELOCITY_UNIT))
         if c.profile_velocity:
             wanted = min(wanted, c.profile_velocity)
         if wanted > limit:
@@ -341,14 +415,40 @@ class DynamixelArm(ArmBackend):
             return [], result, 0
         return _parameters(rx), result, rx[PKT_ERROR]
 
+    def _position_range(self, dxl_id: int) -> tuple[int, int]:
+        """Return the Present Position (ticks) a servo may report: one turn, or +-256 turns."""
+        return EXTENDED_RANGE if self.modes.get(dxl_id) == EXTENDED else (0, 4095)
+
     def _present_raw(self, dxl_id: int) -> int:
         raw = self._read(dxl_id, ADDR.PRESENT_POSITION, 4, 'position')
-        if not 0 <= raw <= 4095:
-            raise HardwareError(f'servo {dxl_id}: present position {raw} outside 0..4095')
+        low, high = self._position_range(dxl_id)
+        if not low <= raw <= high:
+            raise HardwareError(f'servo {dxl_id}: present position {raw} outside {low}..{high}')
         return raw
 
+    def _turns_found(self, dxl_id: int) -> int:
+        """
+        Return the whole turns a multi-turn servo stands from the arm's range.
+
+        Its Present Position taken as it is (never reset): the turn that puts the joint nearest
+        the middle of its real limits. Readings subtract it and commands add it, so a wound
+        joint is read where it is and moved the short way.
+        """
+        joint = self.arm.joints[self.ids.index(dxl_id)]
+        middle = 0.5 * (joint.lower + joint.upper)
+        raw = self._present_raw(dxl_id)
+        turns = round((float(raw_to_rad(raw)) - middle) / (2 * np.pi))
+        if turns:
+            log.warning('servo %d (%s): found wound %+d turn(s) (Present Position %d); read and '
+                        'commanded from that turn, never unwound', dxl_id, joint.name, turns, raw)
+        return int(turns)
+
+    def _to_rad(self, dxl_id: int, raw: int) -> float:
+        """Return the joint angle (rad) of a servo's position (ticks), its turns taken off."""
+        return float(raw_to_rad(raw - ONE_TURN * self.turns.get(dxl_id, 0)))
+
     def _present_rad(self) -> np.ndarray:
-        return np.array([raw_to_rad(self._present_raw(i)) for i in self.config.ids])
+        return np.array([self._to_rad(i, self._present_raw(i)) for i in self.ids])
 
     def _torque_on_holding(self) -> None:
         """
@@ -371,7 +471,7 @@ class DynamixelArm(ArmBackend):
         except HardwareError:
             self._release_all()
             raise
-        self.hold(raw_to_rad(np.array([held[i] for i in self.config.ids])))
+        self.hold(np.array([self._to_rad(i, held[i]) for i in self.ids]))
         self._gripper_goal = None
         self._sent_goal = None
         self._sent = dict(held)
@@ -406,7 +506,7 @@ class DynamixelArm(ArmBackend):
         Raises
         ------
         HardwareError
-            Not a speed in (0, 4.8], or a servo refused the profile.
+            Not a speed in (0, the arm's fastest joint's], or a servo refused the profile.
 
         """
         super().set_max_velocity(rad_per_s)
@@ -452,9 +552,9 @@ class DynamixelArm(ArmBackend):
             raise
         self.torque_enabled = enabled
 
-    def _set_gripper_goal(self, metres: float) -> None:
-        raw = int(rad_to_raw(metres_to_horn(metres)))
-        low, high = self.limits.get(self.config.gripper_id, (0, 4095))
+    def _set_gripper_goal(self, value: float) -> None:
+        raw = int(rad_to_raw(joint_to_horn(value, self.arm.gripper)))
+        low, high = self.limits.get(self.gripper_id, (0, 4095))
         self._gripper_goal = min(high, max(low, raw))
 
     # cycle -----------------------------------------------------------------------------------
@@ -496,26 +596,27 @@ class DynamixelArm(ArmBackend):
         goal = self.command  # the interpolated setpoint, never the goal at once
         if goal is not None and (self._sent_goal is None
                                  or not np.array_equal(goal, self._sent_goal)):
-            raw = rad_to_raw(clamp_to_limits(goal))
+            raw = rad_to_raw(clamp_to_limits(self.arm, goal))
             self.sync_write.clearParam()
-            for dxl_id, value in zip(self.config.ids, raw):
+            for dxl_id, value in zip(self.ids, raw):
                 low, high = self.limits[dxl_id]
-                value = min(high, max(low, int(value)))  # joint1 at +pi is 4096: one past 4095
+                value = int(value) + ONE_TURN * self.turns.get(dxl_id, 0)  # a wound servo's
+                value = min(high, max(low, value))  # joint1 at +pi is 4096: one past 4095
                 self.sync_write.addParam(dxl_id, value.to_bytes(4, 'little', signed=True))
                 self._sent[dxl_id] = value
             self.sync_write.txPacket()
             self._sent_goal = goal
         if self._gripper_goal is not None:
             raw, self._gripper_goal = self._gripper_goal, None  # sent once, never replayed
-            result, error = self.packet.write4ByteTxRx(self.port, self.config.gripper_id,
+            result, error = self.packet.write4ByteTxRx(self.port, self.gripper_id,
                                                        ADDR.GOAL_POSITION, raw)
             if result != COMM_SUCCESS or error & 0x7F:
                 why = (self.packet.getTxRxResult(result) if result != COMM_SUCCESS
                        else self.packet.getRxPacketError(error))
-                faults.append(f'servo {self.config.gripper_id}: gripper goal {raw} refused '
+                faults.append(f'servo {self.gripper_id}: gripper goal {raw} refused '
                               f'({why})')
             else:
-                self._sent[self.config.gripper_id] = raw
+                self._sent[self.gripper_id] = raw
         return faults
 
     def _read_state(self) -> JointReading:
@@ -562,22 +663,24 @@ class DynamixelArm(ArmBackend):
             at = ADDR.PRESENT_VELOCITY - _READ_START
             velocity = int.from_bytes(block[at:at + 4], 'little', signed=True)
             position = int.from_bytes(block[at + 4:at + 8], 'little', signed=True)
-            if not 0 <= position <= 4095:
-                faults.append(f'servo {dxl_id}: present position {position} outside 0..4095; '
-                              'reading dropped')
+            low, high = self._position_range(dxl_id)
+            if not low <= position <= high:
+                faults.append(f'servo {dxl_id}: present position {position} outside '
+                              f'{low}..{high}; reading dropped')
                 continue
-            velocities[dxl_id], positions[dxl_id] = velocity * VELOCITY_UNIT, raw_to_rad(position)
+            velocities[dxl_id] = velocity * VELOCITY_UNIT
+            positions[dxl_id] = self._to_rad(dxl_id, position)
             sent = self._sent.get(dxl_id)
             if self.torque_enabled and sent is not None and goal != sent:
                 low, high = self.limits.get(dxl_id, (0, 4095))
                 faults.append(f'servo {dxl_id}: refused goal {sent} (holds {goal}; its position '
                               f'limits are {low}..{high})')
-        gripper = positions.get(self.config.gripper_id) if self.config.gripper_id else None
-        gripper = None if gripper is None else horn_to_metres(float(gripper))
-        if not all(i in positions for i in self.config.ids):
+        gripper = positions.get(self.gripper_id) if self.gripper_id else None
+        gripper = None if gripper is None else horn_to_joint(float(gripper), self.arm.gripper)
+        if not all(i in positions for i in self.ids):
             return JointReading(None, None, ok=False, faults=faults)
-        return JointReading(np.array([positions[i] for i in self.config.ids]),
-                            np.array([velocities[i] for i in self.config.ids]), ok=True,
+        return JointReading(np.array([positions[i] for i in self.ids]),
+                            np.array([velocities[i] for i in self.ids]), ok=True,
                             faults=faults, gripper=gripper)
 
     def _hardware_fault(self, dxl_id: int) -> str:

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from ik_net_ros.kinematics.geometry import ROBOTIS_DESCRIPTIONS
+from ik_net_ros.kinematics.geometry import ROBOTIS_DESCRIPTIONS  # bridge: the OM-X's names
 from ik_net_ros.rules import int_in, non_empty, one_of, period, Range
 
 __all__ = ['DynamixelConfig', 'BAUD_RATES', 'SETTINGS']
 
-# the baud rates an XM430 can be set to (e-manual, address 8)
+# the baud rates an X-series servo can be set to (e-manual, address 8; the XL330 stops at 4M)
 BAUD_RATES = (9600, 57600, 115200, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 4_500_000)
 _SERVO_ID = int_in(0, 252)
 _GAIN = int_in(0, 16383)
@@ -24,7 +24,8 @@ _RAW = int_in(0, 32767)
 
 
 def _ids(value) -> bool:
-    return len(value) == 4 == len(set(value)) and all(_SERVO_ID(i) for i in value)
+    """Tell whether ``value`` are distinct servo IDs (none: the arm's own)."""
+    return len(value) == len(set(value)) and all(_SERVO_ID(i) for i in value)
 
 
 def _setting(default, description: str, rule=None, need: str = ''):
@@ -42,10 +43,12 @@ class DynamixelConfig:
                          'a device path')
     baud_rate: int = _setting(1_000_000, 'servo bus baud rate', one_of(*BAUD_RATES),
                               'one of ' + ', '.join(map(str, BAUD_RATES)))
-    ids: tuple[int, ...] = _setting((11, 12, 13, 14), 'servo IDs of joint1..joint4', _ids,
-                                    '4 distinct IDs in 0..252')
-    gripper_id: int = _setting(15, 'gripper servo ID (15 on the OpenMANIPULATOR-X); 0 = no '
-                                   'gripper (current-based position mode)', _SERVO_ID)
+    ids: tuple[int, ...] = _setting((), "servo IDs of the arm's joints in order; empty: the "
+                                        "arm's own (its YAML's servos)", _ids,
+                                    'one distinct ID in 0..252 per joint, or none')
+    gripper_id: int = _setting(-1, "gripper servo ID; -1 = the arm's own (15 on the "
+                                   'OpenMANIPULATOR-X, 16 on the OMX-F); 0 = no gripper '
+                                   '(current-based position mode)', int_in(-1, 252))
     description: str = _setting('humble', "ROBOTIS's arm description whose gripper range "
                                           'applies (humble -0.010..0.019 m, jazzy -0.011..0.020 '
                                           'm)', one_of(*ROBOTIS_DESCRIPTIONS),
@@ -69,8 +72,10 @@ class DynamixelConfig:
     profile_acceleration: int = _setting(50, 'servo profile acceleration, raw units of 214.577 '
                                              "rev/min^2 (ROBOTIS's humble value; 0 = "
                                              'unlimited)', _RAW)
-    gripper_current_limit: int = _setting(200, 'gripper goal current, raw units of ~2.69 mA '
-                                               "(ROBOTIS's jazzy value)", int_in(0, 1193))
+    gripper_current_limit: int = _setting(200, "gripper goal current in its servo's unit "
+                                               '(XM430 ~2.69 mA: 200 is ROBOTIS\'s jazzy '
+                                               'value; XL330 1 mA); at most its Current Limit',
+                                          int_in(0, 1750))
     torque_on_exit: bool = _setting(False, 'keep holding the pose when the node exits (false: '
                                            'release torque)')
     reconnect_period: float = _setting(1.0, 'seconds between attempts to reopen a vanished '

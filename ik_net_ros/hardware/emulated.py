@@ -1,22 +1,55 @@
 """
 The Dynamixel backend on its own servo emulator.
 
-Dynamixel-sdk talks to emulated XM430s on a pseudo-terminal, so the real driver code runs with no
-arm attached.
+Dynamixel-sdk talks to emulated servos of the arm's models on a pseudo-terminal, so the real
+driver code runs with no arm attached.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from ik_net_ros.arm import Arm
+from ik_net_ros.hardware.base import backend_arm, joint_vector
 from ik_net_ros.hardware.dynamixel import DynamixelArm, DynamixelConfig
 from ik_net_ros.hardware.emulator import ServoEmulator
 from ik_net_ros.hardware.xm430 import rad_to_raw
-from ik_net_ros.kinematics import HOME_POSE
 
-__all__ = ['EmulatedArm', 'EMULATOR_PACKET_TIMEOUT']
+__all__ = ['EmulatedArm', 'EMULATOR_PACKET_TIMEOUT', 'arm_emulator']
 
 EMULATOR_PACKET_TIMEOUT = 300.0  # ms
+
+
+def arm_emulator(arm: Arm, home=None, leftovers: str = 'factory', ids=(), gripper_id: int = -1,
+                 modes: dict[int, int] | None = None, port_path=None) -> ServoEmulator:
+    """
+    Return (not started) an emulator of the arm's servos: their IDs, models, start pose.
+
+    ``home``: the joints' start (rad; None: the arm's home); ``ids``, ``gripper_id``: as
+    :class:`DynamixelConfig` says (the arm's unless set; gripper 0: none); ``modes``: Operating
+    Mode per ID left by other software (default: the leftovers', Position at the factory).
+
+    Raises
+    ------
+    InvalidJointsError
+        A home that is not one value per joint.
+    ValueError
+        Unknown leftovers, an ID count that is not the arm's.
+
+    """
+    home = arm.home if home is None else home
+    joint_ids = tuple(ids) or tuple(s.id for s in arm.servos)
+    if len(joint_ids) != arm.dof:
+        raise ValueError(f'{arm.name}: {arm.dof} joint servo IDs needed, got {list(joint_ids)}')
+    gripper = 0
+    if gripper_id and arm.gripper is not None:
+        gripper = arm.gripper.id if gripper_id < 0 else gripper_id
+    models = {i: s.model for i, s in zip(joint_ids, arm.servos)}
+    if gripper:
+        models[gripper] = arm.gripper.model
+    positions = dict(zip(joint_ids, rad_to_raw(joint_vector(arm, home, 'home')).tolist()))
+    return ServoEmulator(ids=list(models), port_path=port_path, positions=positions,
+                         leftovers=leftovers, gripper_id=gripper, models=models, modes=modes)
 
 
 class EmulatedArm(DynamixelArm):
@@ -30,25 +63,29 @@ class EmulatedArm(DynamixelArm):
     config
         The servo settings (its port is replaced by the emulator's).
     home
-        The servos' start pose, rad.
+        The servos' start pose, rad (None: the arm's home).
     leftovers
         'factory' or 'jazzy' (see :class:`ServoEmulator`).
+    arm
+        The arm (None: the OM-X of ``config.description``).
     **limits
         Max_velocity, max_acceleration, collision (see :class:`DynamixelArm`).
 
     """
 
-    def __init__(self, config: DynamixelConfig, home=HOME_POSE, leftovers: str = 'factory',
-                 **limits):
-        ids = list(config.ids) + ([config.gripper_id] if config.gripper_id else [])
-        positions = dict(zip(config.ids, rad_to_raw(home).tolist()))
-        self.emulator = ServoEmulator(ids=ids, positions=positions, leftovers=leftovers,
-                                      gripper_id=config.gripper_id).start()
+    def __init__(self, config: DynamixelConfig, home=None, leftovers: str = 'factory',
+                 arm: Arm | None = None, **limits):
+        arm = backend_arm(arm, config.description)
+        self.emulator = arm_emulator(arm, home, leftovers, config.ids, config.gripper_id).start()
         # its servos are a thread of this process: on a busy machine a reply can wait for the
         # scheduler longer than the SDK's 34 ms (a real servo answers in microseconds)
         timeout = max(config.min_packet_timeout, EMULATOR_PACKET_TIMEOUT)
-        super().__init__(replace(config, port=str(self.emulator.port_path),
-                                 min_packet_timeout=timeout), **limits)
+        try:
+            super().__init__(replace(config, port=str(self.emulator.port_path),
+                                     min_packet_timeout=timeout), arm=arm, **limits)
+        except BaseException:
+            self.emulator.stop()
+            raise
 
     def close(self) -> None:
         try:

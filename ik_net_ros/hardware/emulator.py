@@ -1,12 +1,19 @@
 """
-A chain of emulated XM430-W350 servos speaking Protocol 2.0 on a pseudo-terminal.
+A chain of emulated Dynamixel X servos speaking Protocol 2.0 on a pseudo-terminal.
 
-The real backend talks to it through dynamixel-sdk unchanged: ``port_path`` is a stable symlink
-to the pty slave (like a udev /dev/serial/by-id link), which the SDK opens as a serial port.
-Servos move their present position toward the goal under the profile velocity while torque is
-on, never faster than its Velocity Limit register, and refuses what the XM430 refuses (goals
-outside its position limits, a Profile Velocity above its Velocity Limit, EEPROM writes with
-torque on). Faults can be injected: a servo that stops answering, corrupt status packets (CRC),
+Each servo is one model of :data:`~ik_net_ros.hardware.servo_models.SERVO_MODELS` (XM430-W350-T,
+XL430-W250-T, XL330-M288-T): its Model Number, table length, factory Velocity and Current Limit,
+the registers it lacks and the Operating Modes it takes. The real backend talks to it through
+dynamixel-sdk unchanged: ``port_path`` is a stable symlink to the pty slave (like a udev
+/dev/serial/by-id link), which the SDK opens as a serial port. Servos move their present position
+toward the goal under the profile velocity while torque is on, never faster than its Velocity
+Limit register, and refuse what the model refuses (goals outside its position limits in Position
+mode or outside +-256 turns in the multi-turn modes, a Profile Velocity above its Velocity Limit,
+a Velocity or Current Limit above the model's, a Goal Current above Current Limit, an Operating
+Mode the model lacks, EEPROM writes with torque on; a write to a register the model lacks is
+refused with an access error, the emulator's choice). Present Position runs over many turns and
+is brought back within one turn where the e-Manual says (a change to Position mode, torque on in
+it, a reboot), so a servo left wound by other software can be emulated. Faults can be injected: a servo that stops answering, corrupt status packets (CRC),
 short status packets (valid CRC), status packets carrying an error, hardware error bits, and
 the port vanishing (unplug / replug).
 """
@@ -29,13 +36,17 @@ from ik_net_ros.hardware.protocol2 import (
     Instruction,
     parse_packet,
 )
+from ik_net_ros.hardware.servo_models import (
+    EXTENDED_RANGE,
+    MULTI_TURN,
+    POSITION,
+    servo_model,
+)
 from ik_net_ros.hardware.xm430 import (
     ADDR,
     EEPROM_END,
-    MODEL_NUMBER,
     RAD_PER_TICK,
     READ_ONLY,
-    TABLE_SIZE,
     VELOCITY_UNIT,
 )
 
@@ -56,12 +67,27 @@ LEFTOVERS = {
 log = logging.getLogger(__name__)
 
 
+def _overlaps(addr: int, length: int, register: int, size: int) -> bool:
+    return addr < register + size and register < addr + length
+
+
+def _covers(addr: int, length: int, register: int, size: int) -> bool:
+    return addr <= register and register + size <= addr + length
+
+
 class EmulatedServo:
-    """One XM430-W350: a control table and a first-order motion model."""
+    """
+    One Dynamixel X servo of ``model``: a control table and a first-order motion model.
+
+    ``position``: raw Present Position at start, over many turns for a servo left wound in a
+    multi-turn ``operating_mode`` (brought within one turn in Position mode, as at power on).
+    """
 
     def __init__(self, dxl_id: int, position: int = 2048, drive_mode: int = 0,
-                 return_delay: int = 250):
-        self.table = bytearray(TABLE_SIZE)
+                 return_delay: int = 250, model: str = 'XM430-W350-T',
+                 operating_mode: int = POSITION):
+        self.model = servo_model(model)
+        self.table = bytearray(self.model.table_size)
         self.silent = False
         self.corrupt = 0  # the next N status packets get a wrong CRC
         self.short = 0  # the next N status packets lose their last parameter byte (valid CRC)
@@ -69,19 +95,24 @@ class EmulatedServo:
         self.errors = 0  # ...N of them
         self.torque_drops = 0  # times torque went from on to off (a reconnect must not)
         self.pending: tuple[int, bytes] | None = None  # REG_WRITE awaiting ACTION
-        self._set(ADDR.MODEL_NUMBER, 2, MODEL_NUMBER)
+        if operating_mode not in self.model.modes:
+            raise ValueError(f'{self.model.name} has no operating mode {operating_mode}')
+        if operating_mode not in MULTI_TURN:
+            position %= 4096  # power on in Position mode: within one turn
+        self._set(ADDR.MODEL_NUMBER, 2, self.model.number)
         self._set(ADDR.FIRMWARE, 1, 52)
         self._set(ADDR.ID, 1, dxl_id)
         self._set(ADDR.BAUD_RATE, 1, 3)  # 1 Mbps
         self._set(ADDR.RETURN_DELAY, 1, return_delay)  # factory: 250 = 500 us per reply
         self._set(ADDR.DRIVE_MODE, 1, drive_mode)
-        self._set(ADDR.OPERATING_MODE, 1, 3)
-        self._set(ADDR.CURRENT_LIMIT, 2, 1193)
-        self._set(ADDR.VELOCITY_LIMIT, 4, 200)
+        self._set(ADDR.OPERATING_MODE, 1, operating_mode)
+        if self.model.has_current:
+            self._set(ADDR.CURRENT_LIMIT, 2, self.model.current_limit)
+        self._set(ADDR.VELOCITY_LIMIT, 4, self.model.velocity_limit[0])
         self._set(ADDR.MAX_POSITION, 4, 4095)
         self._set(ADDR.MIN_POSITION, 4, 0)
         self._set(ADDR.STATUS_RETURN_LEVEL, 1, 2)
-        self._set(ADDR.PRESENT_VOLTAGE, 2, 120)
+        self._set(ADDR.PRESENT_VOLTAGE, 2, self.model.voltage)
         self._set(ADDR.PRESENT_TEMPERATURE, 1, 35)
         self._set(ADDR.PRESENT_POSITION, 4, position)
         self._set(ADDR.GOAL_POSITION, 4, position)
@@ -117,6 +148,20 @@ class EmulatedServo:
         self._position = float(raw)
         self._set(ADDR.PRESENT_POSITION, 4, int(raw))
 
+    @property
+    def operating_mode(self) -> int:
+        return self.table[ADDR.OPERATING_MODE]
+
+    def _within_one_turn(self) -> None:
+        """Bring Present Position within one turn (0..4095), keeping the horn where it is."""
+        self.set_present_position(int(round(self._position)) % 4096)
+
+    def reboot(self) -> None:
+        """Reboot: hardware error cleared, torque off, Present Position within one turn."""
+        self.set_hardware_error(0)
+        self.table[ADDR.TORQUE_ENABLE] = 0
+        self._within_one_turn()
+
     def update(self) -> None:
         """Integrate motion up to now: toward the goal at the profile velocity."""
         now = time.monotonic()
@@ -141,39 +186,79 @@ class EmulatedServo:
         self._set(ADDR.MOVING, 1, int(abs(velocity_ticks) > 1e-6))
 
     def read(self, addr: int, size: int) -> tuple[int, bytes]:
-        if addr + size > TABLE_SIZE or size == 0:
+        if addr + size > self.model.table_size or size == 0:
             return Error.DATA_RANGE, b''
         self.update()
         return Error.NONE, bytes(self.table[addr:addr + size])
 
     def write(self, addr: int, data: bytes) -> int:
         """Write ``data`` at ``addr``; returns an Error code (EEPROM locked while torque on)."""
-        if addr + len(data) > TABLE_SIZE or not data:
+        if addr + len(data) > self.model.table_size or not data:
             return Error.DATA_RANGE
-        if any(a in READ_ONLY for a in range(addr, addr + len(data))):
+        if any(a in READ_ONLY or a in self.model.absent for a in range(addr, addr + len(data))):
             return Error.ACCESS
         if addr < EEPROM_END and self.torque:
             return Error.ACCESS
-        if addr <= ADDR.GOAL_POSITION and addr + len(data) >= ADDR.GOAL_POSITION + 4:
-            at = ADDR.GOAL_POSITION - addr
-            goal = int.from_bytes(data[at:at + 4], 'little', signed=True)
-            if not self._get(ADDR.MIN_POSITION, 4) <= goal <= self._get(ADDR.MAX_POSITION, 4):
-                return Error.DATA_RANGE  # as the XM430: outside Min/Max Position Limit
-        if addr <= ADDR.PROFILE_VELOCITY and addr + len(data) >= ADDR.PROFILE_VELOCITY + 4 \
-                and not self.table[ADDR.DRIVE_MODE] & TIME_BASED:
-            at = ADDR.PROFILE_VELOCITY - addr
-            if int.from_bytes(data[at:at + 4], 'little') > self._get(ADDR.VELOCITY_LIMIT, 4):
-                return Error.DATA_RANGE  # as the XM430: above its Velocity Limit
+        refused = self._refused(addr, data)
+        if refused:
+            return refused
         if addr <= ADDR.TORQUE_ENABLE < addr + len(data) and self.hardware_error \
                 and data[ADDR.TORQUE_ENABLE - addr]:
             return Error.RESULT_FAIL  # no torque until the error is cleared (reboot)
         self.update()
         was_on = self.torque
+        mode = self.operating_mode
         self.table[addr:addr + len(data)] = data
         if was_on and not self.torque:
             self.torque_drops += 1
+        if self.operating_mode == POSITION and (
+                mode != POSITION or (not was_on and self.torque)):
+            self._within_one_turn()  # as the e-Manual says of Present Position
         if addr <= ADDR.TORQUE_ENABLE < addr + len(data) and self.torque:
             self._position = float(self._get(ADDR.PRESENT_POSITION, 4, signed=True))
+        return Error.NONE
+
+    def _refused(self, addr: int, data: bytes) -> int:
+        """Return the error of a value the model refuses (Error.NONE: none)."""
+        def value(register: int, size: int, signed: bool = False) -> int | None:
+            if not _covers(addr, len(data), register, size):
+                return None
+            return int.from_bytes(data[register - addr:register - addr + size], 'little',
+                                  signed=signed)
+        table = {}  # the registers as they would be after the write
+        for register, size, signed in ((ADDR.OPERATING_MODE, 1, False),
+                                       (ADDR.DRIVE_MODE, 1, False),
+                                       (ADDR.CURRENT_LIMIT, 2, False),
+                                       (ADDR.VELOCITY_LIMIT, 4, False),
+                                       (ADDR.GOAL_CURRENT, 2, True),
+                                       (ADDR.PROFILE_VELOCITY, 4, False),
+                                       (ADDR.GOAL_POSITION, 4, True)):
+            new = value(register, size, signed)
+            if new is None and _overlaps(addr, len(data), register, size):
+                return Error.DATA_LENGTH  # part of a register: the emulator's choice
+            table[register] = new if new is not None else self._get(register, size, signed)
+        mode = table[ADDR.OPERATING_MODE]
+        if value(ADDR.OPERATING_MODE, 1) is not None and mode not in self.model.modes:
+            return Error.DATA_RANGE
+        if value(ADDR.CURRENT_LIMIT, 2) is not None \
+                and table[ADDR.CURRENT_LIMIT] > self.model.current_limit:
+            return Error.DATA_RANGE
+        if value(ADDR.VELOCITY_LIMIT, 4) is not None \
+                and table[ADDR.VELOCITY_LIMIT] > self.model.velocity_limit[1]:
+            return Error.DATA_RANGE
+        if value(ADDR.GOAL_CURRENT, 2, True) is not None \
+                and abs(table[ADDR.GOAL_CURRENT]) > table[ADDR.CURRENT_LIMIT]:
+            return Error.DATA_RANGE  # Goal Current is within +-Current Limit
+        goal = value(ADDR.GOAL_POSITION, 4, True)
+        if goal is not None:
+            low, high = (EXTENDED_RANGE if mode in MULTI_TURN else
+                         (self._get(ADDR.MIN_POSITION, 4), self._get(ADDR.MAX_POSITION, 4)))
+            if not low <= goal <= high:
+                return Error.DATA_RANGE  # outside Min/Max Position Limit (or +-256 turns)
+        if value(ADDR.PROFILE_VELOCITY, 4) is not None \
+                and not table[ADDR.DRIVE_MODE] & TIME_BASED \
+                and table[ADDR.PROFILE_VELOCITY] > table[ADDR.VELOCITY_LIMIT]:
+            return Error.DATA_RANGE  # above its Velocity Limit
         return Error.NONE
 
     @property
@@ -203,22 +288,32 @@ class ServoEmulator:
         profiles of 20/10 ms, Return Delay Time 0), so a driver's setup is tested against it.
     gripper_id
         The ID that gets the gripper's leftovers.
+    models
+        Servo model per ID (default: XM430-W350-T).
+    modes
+        Operating Mode per ID left by other software (default: Position, 3); a multi-turn one
+        keeps a ``positions`` value beyond one turn (a servo found wound).
+
+    Raises
+    ------
+    ValueError
+        Unknown leftovers or servo model, or a mode the model lacks.
 
     """
 
     def __init__(self, ids=(11, 12, 13, 14), port_path: str | Path | None = None,
                  positions: dict[int, int] | None = None, leftovers: str = 'factory',
-                 gripper_id: int = 15):
-        positions = positions or {}
+                 gripper_id: int = 15, models: dict[int, str] | None = None,
+                 modes: dict[int, int] | None = None):
+        positions, models, modes = positions or {}, models or {}, modes or {}
         if leftovers not in LEFTOVERS:
             raise ValueError(f'leftovers must be one of {list(LEFTOVERS)}, got {leftovers!r}')
         self.servos = {}
         for i in ids:
             setup = LEFTOVERS[leftovers]['gripper' if i == gripper_id else 'arm']
+            mode = modes.get(i, setup.get('operating_mode', POSITION))
             servo = EmulatedServo(i, positions.get(i, 2048), setup['drive_mode'],
-                                  setup['return_delay'])
-            if 'operating_mode' in setup:
-                servo.table[ADDR.OPERATING_MODE] = setup['operating_mode']
+                                  setup['return_delay'], models.get(i, 'XM430-W350-T'), mode)
             if 'profile' in setup:
                 servo._set(ADDR.PROFILE_VELOCITY, 4, setup['profile'][0])
                 servo._set(ADDR.PROFILE_ACCELERATION, 4, setup['profile'][1])
@@ -380,7 +475,7 @@ class ServoEmulator:
         inst, params = p.instruction, p.params
         with self._lock:
             if inst == Instruction.PING:
-                return b''.join(self._status(s, params=struct.pack('<HB', MODEL_NUMBER, 52))
+                return b''.join(self._status(s, params=struct.pack('<HB', s.model.number, 52))
                                 for s in self._targets(p.dxl_id))
             if inst in (Instruction.READ, Instruction.WRITE, Instruction.REG_WRITE,
                         Instruction.ACTION, Instruction.REBOOT, Instruction.FACTORY_RESET,
@@ -440,7 +535,6 @@ class ServoEmulator:
             pending, servo.pending = servo.pending, None
             return self._status(servo, servo.write(*pending) if pending else Error.NONE)
         if inst == Instruction.REBOOT:
-            servo.set_hardware_error(0)
-            servo.table[ADDR.TORQUE_ENABLE] = 0
+            servo.reboot()
             return self._status(servo)
         return self._status(servo)  # FACTORY_RESET, CLEAR: acknowledged

@@ -9,30 +9,50 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
+from ik_net_ros.arm import Arm, load_arm
 from ik_net_ros.errors import HardwareError
-from ik_net_ros.hardware.base import ArmBackend
+from ik_net_ros.hardware.base import ArmBackend, backend_arm, default_collision
 from ik_net_ros.hardware.dynamixel import DynamixelConfig
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.hardware.sim import SimulatedArm
-from ik_net_ros.kinematics import geometry_for, HOME_POSE, VELOCITY_LIMIT
-from ik_net_ros.kinematics.arm_bridge import geometry_of
+from ik_net_ros.kinematics import geometry_for
+from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.calibration_file import load_calibration
-from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.geometry import ArmGeometry
 from ik_net_ros.kinematics.true_arm import TrueArm
 
-__all__ = ['BACKENDS', 'BackendSettings', 'make_backend', 'arm_geometry']
+__all__ = ['BACKENDS', 'BackendSettings', 'make_backend', 'arm_geometry', 'backend_arm_of']
 
 BACKENDS = ('sim', 'dynamixel', 'emulated')
 
 
+def backend_arm_of(name: str = 'open_manipulator_x', description: str | None = None,
+                   calibration: str = '') -> Arm:
+    """
+    Return the arm a backend drives and its collision walls check: calibrated, or as described.
+
+    ``name``: a shipped arm or an arm YAML (:func:`~ik_net_ros.arm.load_arm`); ``description``:
+    ROBOTIS's description of it (None: its default); ``calibration``: a file of
+    ``ik_net_ros calibrate`` for that arm ('' for the arm as described). Its errors are the arm's;
+    the base frame stays the description's (the frame targets and the table are given in).
+
+    Raises
+    ------
+    ConfigError
+        Unknown arm or description (ArmError).
+    DatasetError
+        A calibration file that is missing, unreadable or of another arm.
+
+    """
+    arm = load_arm(name, description)
+    return load_calibration(calibration, arm) if calibration else arm
+
+
 def arm_geometry(description: str, calibration: str = '') -> ArmGeometry:
     """
-    Return the geometry the arm's collision walls check: calibrated, or ROBOTIS's nominal one.
+    Return the OM-X geometry the arm's collision walls check: calibrated, or ROBOTIS's nominal.
 
-    ``calibration``: a file of ``ik_net_ros calibrate`` ('' for the nominal arm). Its joint
-    offsets, link lengths and axis tilts are the arm's; the base height stays the description's
-    (the frame targets and the table are given in), as the ik node's solver takes it.
+    The bridge of the OM-X's callers not migrated yet (:func:`backend_arm_of` is the arm's).
 
     Raises
     ------
@@ -42,7 +62,7 @@ def arm_geometry(description: str, calibration: str = '') -> ArmGeometry:
         Unknown description.
 
     """
-    nominal = geometry_for(description)
+    nominal = geometry_for(description)  # bridge
     if not calibration:
         return nominal
     return replace(geometry_of(load_calibration(calibration)),  # bridge
@@ -55,24 +75,26 @@ class BackendSettings:
     What the driver's parameters say about its backend.
 
     backend: 'sim', 'dynamixel' or 'emulated'. home: the simulated arm's start pose (also the
-    emulated servos'). max_velocity (rad/s), max_acceleration (rad/s^2): every backend's motion
-    limits. table_clearance (m), workspace (6 floats, m, or None): what goals and paths keep clear
-    of (see :class:`~ik_net_ros.kinematics.collision.CollisionModel`). dynamixel: the servo
-    settings (the gripper, the description). emulator_leftovers: the emulated servos' state at
-    start. geometry: the arm the collision model checks (:func:`arm_geometry`; None: the
-    description's nominal arm).
+    emulated servos'; None: the arm's home). max_velocity (rad/s; None: the arm's fastest
+    joint's), max_acceleration (rad/s^2): every backend's motion limits. table_clearance (m),
+    workspace (6 floats, m, or None): what goals and paths keep clear of (see
+    :class:`~ik_net_ros.kinematics.collision.CollisionModel`). dynamixel: the servo settings
+    (the gripper, the description). emulator_leftovers: the emulated servos' state at start.
+    arm: the arm driven, its errors included (:func:`backend_arm_of`; None: the OM-X of the
+    description); an OM-X ArmGeometry is taken during the migration.
     """
 
     backend: str = 'sim'
-    home: tuple[float, ...] = HOME_POSE
-    max_velocity: float = VELOCITY_LIMIT
+    home: tuple[float, ...] | None = None
+    max_velocity: float | None = None
     max_acceleration: float = DEFAULT_ACCELERATION
     table_clearance: float = 0.01
     workspace: tuple[float, ...] | None = None
     dynamixel: DynamixelConfig = field(default_factory=DynamixelConfig)
     emulator_leftovers: str = 'factory'
     true_arm: TrueArm | None = None  # the simulated arm's hidden imperfections
-    geometry: ArmGeometry | None = None
+    arm: Arm | ArmGeometry | None = None
+    geometry: ArmGeometry | None = None  # bridge: the OM-X callers' name of ``arm``
 
 
 def make_backend(settings: BackendSettings) -> ArmBackend:
@@ -87,12 +109,13 @@ def make_backend(settings: BackendSettings) -> ArmBackend:
     """
     servo = settings.dynamixel
     try:
-        geometry = settings.geometry or geometry_for(servo.description)
-        collision = CollisionModel(geometry, settings.table_clearance, settings.workspace)
-    except ValueError as e:
+        given = settings.arm if settings.arm is not None else settings.geometry
+        arm = backend_arm(None if given is None else as_arm(given), servo.description)
+        collision = default_collision(arm, settings.table_clearance, settings.workspace)
+    except (TypeError, ValueError) as e:
         raise HardwareError(str(e)) from e
     limits = {'max_velocity': settings.max_velocity,
-              'max_acceleration': settings.max_acceleration, 'collision': collision}
+              'max_acceleration': settings.max_acceleration, 'collision': collision, 'arm': arm}
     if settings.backend == 'sim':
         return SimulatedArm(home=settings.home, description=servo.description,
                             gripper=bool(servo.gripper_id), true_arm=settings.true_arm,

@@ -1,56 +1,92 @@
 """
-The gripper as ROBOTIS names it.
+The gripper as ROBOTIS names it, and its servo horn.
 
-Prismatic ``gripper_left_joint`` in metres (the right finger, ``gripper_right_joint``, mimics it),
-driven by a servo horn in radians.
-
-ROBOTIS's humble description maps the horn linearly: -1.52 rad is 0.019 m (open) and 0.92 rad
-is -0.010 m (closed). The range is the description's: humble -0.010..0.019 m, jazzy
--0.011..0.020 m.
+The arm's :class:`~ik_net_ros.arm.Gripper` says the joint (``gripper_left_joint`` in m on the
+OM-X, ``gripper_joint_1`` in rad on the OMX-F; the other finger mimics it), its range, and how the
+servo horn (rad) drives it: a linear map through two points (the OM-X's rack: -1.52 rad is
+0.019 m, open, and 0.92 rad is -0.010 m, closed, ROBOTIS's humble description) or, without one,
+the horn is the joint.
 """
 
 from __future__ import annotations
 
 import math
 
-__all__ = ['GRIPPER_JOINTS', 'GRIPPER_RANGES', 'horn_to_metres', 'metres_to_horn',
-           'clamp_gripper', 'finger_speed']
+from ik_net_ros.arm import Gripper
 
-GRIPPER_JOINTS = ('gripper_left_joint', 'gripper_right_joint')
-GRIPPER_RANGES = {'humble': (-0.010, 0.019), 'jazzy': (-0.011, 0.020)}  # m
-_HORN = (-1.52, 0.92)  # rad: open, closed
-_METRES = (0.019, -0.010)  # m at those horn angles
-_SLOPE = (_METRES[1] - _METRES[0]) / (_HORN[1] - _HORN[0])  # m per rad (negative)
+__all__ = ['GRIPPER_JOINTS', 'GRIPPER_RANGES', 'horn_to_metres', 'metres_to_horn',
+           'clamp_gripper', 'finger_speed', 'horn_to_joint', 'joint_to_horn']
+
+GRIPPER_JOINTS = ('gripper_left_joint', 'gripper_right_joint')  # the OM-X's
+GRIPPER_RANGES = {'humble': (-0.010, 0.019), 'jazzy': (-0.011, 0.020)}  # m, the OM-X's
+_OMX_HORN = ((0.019, -1.52), (-0.010, 0.92))  # (m, rad): open, closed
+
+
+def _slope(horn) -> float:
+    """Return the joint's change per horn radian of a horn map ((joint, rad), (joint, rad))."""
+    (j0, h0), (j1, h1) = horn
+    return (j1 - j0) / (h1 - h0)
+
+
+def horn_to_joint(rad: float, gripper: Gripper) -> float:
+    """Return the gripper joint (m or rad) at a horn angle (rad)."""
+    if gripper.horn is None:
+        return float(rad)
+    (j0, h0), _ = gripper.horn
+    return j0 + _slope(gripper.horn) * (rad - h0)
+
+
+def joint_to_horn(value: float, gripper: Gripper) -> float:
+    """Return the horn angle (rad) of a gripper joint position (m or rad)."""
+    if gripper.horn is None:
+        return float(value)
+    (j0, h0), _ = gripper.horn
+    return h0 + (value - j0) / _slope(gripper.horn)
 
 
 def horn_to_metres(rad: float) -> float:
-    """``gripper_left_joint`` (m) of a horn angle (rad)."""
-    return _METRES[0] + _SLOPE * (rad - _HORN[0])
+    """``gripper_left_joint`` (m) of the OM-X at a horn angle (rad)."""
+    (j0, h0), _ = _OMX_HORN
+    return j0 + _slope(_OMX_HORN) * (rad - h0)
 
 
 def metres_to_horn(metres: float) -> float:
-    """Horn angle (rad) of a ``gripper_left_joint`` position (m)."""
-    return _HORN[0] + (metres - _METRES[0]) / _SLOPE
+    """Horn angle (rad) of the OM-X's ``gripper_left_joint`` position (m)."""
+    (j0, h0), _ = _OMX_HORN
+    return h0 + (metres - j0) / _slope(_OMX_HORN)
 
 
-def finger_speed(horn_rad_per_s: float) -> float:
-    """``gripper_left_joint`` speed (m/s) of a horn turning at ``horn_rad_per_s`` (rad/s)."""
-    return abs(_SLOPE) * horn_rad_per_s
-
-
-def clamp_gripper(metres: float, description: str = 'humble') -> tuple[float, bool]:
+def finger_speed(horn_rad_per_s: float, gripper: Gripper | None = None) -> float:
     """
-    (position clamped into the description's range, whether it had to be clamped).
+    Return the gripper joint's speed of a horn turning at ``horn_rad_per_s`` (rad/s).
+
+    m/s or rad/s as the joint; None: the OM-X's ``gripper_left_joint``, m/s.
+    """
+    horn = _OMX_HORN if gripper is None else gripper.horn
+    return abs(horn_rad_per_s) if horn is None else abs(_slope(horn)) * horn_rad_per_s
+
+
+def clamp_gripper(value: float, gripper: Gripper | str = 'humble') -> tuple[float, bool]:
+    """
+    (position clamped into the gripper's range, whether it had to be clamped).
+
+    ``gripper``: the arm's :class:`~ik_net_ros.arm.Gripper`, or the OM-X's description name.
 
     Raises
     ------
     ValueError
-        Not a finite number.
+        Not a finite number, or an unknown description.
 
     """
-    if not isinstance(metres, (int, float)) or isinstance(metres, bool) \
-            or not math.isfinite(metres):
-        raise ValueError(f'gripper position must be a finite number of metres, got {metres!r}')
-    lo, hi = GRIPPER_RANGES[description]
-    clamped = min(hi, max(lo, float(metres)))
-    return clamped, clamped != metres
+    if not isinstance(value, (int, float)) or isinstance(value, bool) \
+            or not math.isfinite(value):
+        raise ValueError(f'gripper position must be a finite number, got {value!r}')
+    if isinstance(gripper, str):
+        if gripper not in GRIPPER_RANGES:
+            raise ValueError(f'description must be one of {list(GRIPPER_RANGES)}, got '
+                             f'{gripper!r}')
+        lo, hi = GRIPPER_RANGES[gripper]
+    else:
+        lo, hi = gripper.lower, gripper.upper
+    clamped = min(hi, max(lo, float(value)))
+    return clamped, clamped != value

@@ -2,7 +2,8 @@
 The path every backend moves the arm along.
 
 A straight line in joint space from where the command stands to the goal, at most ``max_velocity``
-in every joint and ``max_acceleration`` along the line (a trapezoidal speed profile that brakes to
+in every joint (and each joint at most its own limit, the arm's ``velocity``) and
+``max_acceleration`` along the line (a trapezoidal speed profile that brakes to
 stop at the goal).
 
 Because the path is that straight segment, checking the segment for collisions checks the
@@ -54,31 +55,37 @@ class MotionLimiter:
         rad/s, the fastest any joint may move.
     max_acceleration
         Rad/s^2, the fastest the leading joint's speed may change.
+    joint_velocity
+        (J,) rad/s, each joint's own limit (the arm's ``velocity``); None: ``max_velocity`` for
+        all.
 
     """
 
-    def __init__(self, max_velocity: float, max_acceleration: float = DEFAULT_ACCELERATION):
+    def __init__(self, max_velocity: float, max_acceleration: float = DEFAULT_ACCELERATION,
+                 joint_velocity=None):
         self.max_velocity = check_speed('max_velocity', max_velocity, 1e3)
         self.max_acceleration = check_speed('max_acceleration', max_acceleration, 1e4)
+        self.joint_velocity = None if joint_velocity is None else \
+            np.array(joint_velocity, dtype=float)
         self.setpoint: np.ndarray | None = None
-        self.velocity = np.zeros(4)  # rad/s of the last step
+        self.velocity = np.zeros(0)  # rad/s of the last step
         self._speed = 0.0  # rad/s of the leading joint along the line
         self._direction: np.ndarray | None = None
 
     def reset(self, position) -> None:
         """
-        Stand still at ``position`` (4,) rad.
+        Stand still at ``position`` (J,) rad.
 
         Where the arm is (after torque on, a reconnect, or while it is moved by hand).
         """
         self.setpoint = np.array(position, dtype=float)
-        self.velocity = np.zeros(4)
+        self.velocity = np.zeros(len(self.setpoint))
         self._speed = 0.0
         self._direction = None
 
     def step(self, goal: np.ndarray, dt: float) -> np.ndarray:
         """
-        Return the next setpoint (4,) after ``dt`` seconds towards ``goal``.
+        Return the next setpoint (J,) after ``dt`` seconds towards ``goal``.
 
         Raises
         ------
@@ -91,7 +98,7 @@ class MotionLimiter:
         offset = np.asarray(goal, float) - self.setpoint
         remaining = float(np.abs(offset).max())
         if remaining <= _ARRIVED or dt <= 0:
-            self.velocity = np.zeros(4)
+            self.velocity = np.zeros(len(self.setpoint))
             self._speed = 0.0
             if remaining <= _ARRIVED:
                 self.setpoint = np.array(goal, dtype=float)
@@ -103,7 +110,7 @@ class MotionLimiter:
         self._direction = direction
         a = self.max_acceleration
         # accelerate, cruise, or brake so as to stop at the goal (v^2 = 2 a d)
-        speed = min(self.max_velocity, self._speed + a * dt, math.sqrt(2.0 * a * remaining))
+        speed = min(self._cap(direction), self._speed + a * dt, math.sqrt(2.0 * a * remaining))
         travel = min(remaining, 0.5 * (self._speed + speed) * dt)
         if travel >= remaining - _ARRIVED:
             self.setpoint = np.array(goal, dtype=float)
@@ -113,3 +120,12 @@ class MotionLimiter:
         self.velocity = direction * (travel / dt)
         self._speed = speed
         return self.setpoint.copy()
+
+    def _cap(self, direction: np.ndarray) -> float:
+        """Return the leading joint's top speed on a line: no joint over its own limit."""
+        if self.joint_velocity is None:
+            return self.max_velocity
+        share = np.abs(direction)  # of the leading joint's speed, each joint's
+        with np.errstate(divide='ignore', over='ignore'):  # a joint that barely moves: inf
+            own = np.where(share > 0, self.joint_velocity / share, np.inf)
+        return min(self.max_velocity, float(own.min()))

@@ -9,15 +9,17 @@ the demo can rely on it.
 
 from __future__ import annotations
 
-from ik_net_ros.hardware.base import ArmBackend, JointReading
+from ik_net_ros.arm import Arm
+from ik_net_ros.hardware.base import ArmBackend, joint_vector, JointReading
 from ik_net_ros.hardware.gripper import finger_speed
-from ik_net_ros.kinematics import as_joint_array, clamp_to_limits, HOME_POSE, VELOCITY_LIMIT
+from ik_net_ros.kinematics.limits import clamp_to_limits
 from ik_net_ros.kinematics.true_arm import TrueArm
 import numpy as np
 
 __all__ = ['SimulatedArm']
 
 GRIPPER_SPEED = 0.05  # m/s of gripper_left_joint at most (its horn at 4.2 rad/s)
+GRIPPER_HORN_SPEED = 4.2  # rad/s a gripper servo's horn turns at most (the same 0.05 m/s)
 
 
 class SimulatedArm(ArmBackend):
@@ -27,31 +29,35 @@ class SimulatedArm(ArmBackend):
     Parameters
     ----------
     home
-        Start pose (4,) rad, clamped into the limits.
+        Start pose (dof,) rad, clamped into the limits (None: the arm's home).
     max_velocity
-        rad/s per joint (default: the servos' 4.8 rad/s).
+        rad/s per joint (None: the arm's fastest joint's; each joint at most its own).
     description
-        'humble' or 'jazzy' (the gripper's range).
+        'humble' or 'jazzy': without ``arm``, the OM-X of that description.
     gripper
         Simulate the gripper.
     true_arm
         The hidden real arm (offsets, link errors, sag) whose tool pose
         :meth:`true_tool_pose` reports; None: the nominal arm.
+    arm
+        The arm (see :class:`ArmBackend`).
     **limits
         Max_acceleration, collision (see :class:`ArmBackend`).
 
     """
 
-    def __init__(self, home=HOME_POSE, max_velocity: float = VELOCITY_LIMIT,
+    def __init__(self, home=None, max_velocity: float | None = None,
                  description: str = 'humble', gripper: bool = True,
-                 true_arm: TrueArm | None = None, **limits):
-        super().__init__(description, gripper, max_velocity, **limits)
+                 true_arm: TrueArm | None = None, arm: Arm | None = None, **limits):
+        super().__init__(description, gripper, max_velocity, arm=arm, **limits)
         self.true_arm = true_arm
-        q, _ = as_joint_array(home, 'home')
-        self.home = clamp_to_limits(q[0])
+        home = self.arm.home if home is None else home
+        self.home = clamp_to_limits(self.arm, joint_vector(self.arm, home, 'home'))
         self.positions = self.home.copy()
-        self.velocities = np.zeros(4)
-        self.gripper = 0.0 if gripper else None
+        self.velocities = np.zeros(self.arm.dof)
+        # the fingers start closed at 0 where that is in range (the OM-X), else at the lower end
+        self.gripper = min(max(0.0, self.arm.gripper.lower), self.arm.gripper.upper) \
+            if self.has_gripper else None
         self._gripper_goal: float | None = None
         self.hold(self.positions)
 
@@ -62,11 +68,12 @@ class SimulatedArm(ArmBackend):
     @property
     def gripper_speed(self) -> float:
         """
-        Give the fingers' speed in m/s: their horn no faster than ``max_velocity``.
+        Give the gripper joint's speed (m/s or rad/s): its horn no faster than ``max_velocity``.
 
         As on the servos, whose gripper's Profile Velocity follows it.
         """
-        return min(GRIPPER_SPEED, finger_speed(self.motion.max_velocity))
+        top = GRIPPER_SPEED if self.arm.gripper.horn is not None else GRIPPER_HORN_SPEED
+        return min(top, finger_speed(self.motion.max_velocity, self.arm.gripper))
 
     def true_tool_pose(self) -> np.ndarray | None:
         return None if self.true_arm is None else self.true_arm.tool_poses(self.positions)
@@ -90,11 +97,11 @@ class SimulatedArm(ArmBackend):
 
     def _step(self, dt: float) -> JointReading:
         if not self.torque_enabled:  # limp: nothing drives the joints
-            self.velocities = np.zeros(4)
+            self.velocities = np.zeros(self.arm.dof)
             return JointReading(self.positions.copy(), self.velocities.copy(),
                                 gripper=self.gripper)
-        new = clamp_to_limits(self.motion.setpoint)
-        self.velocities = (new - self.positions) / dt if dt > 0 else np.zeros(4)
+        new = clamp_to_limits(self.arm, self.motion.setpoint)
+        self.velocities = (new - self.positions) / dt if dt > 0 else np.zeros(self.arm.dof)
         self.positions = new
         if self._gripper_goal is not None and dt > 0:
             move = self.gripper_speed * dt

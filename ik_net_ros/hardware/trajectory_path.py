@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from ik_net_ros.kinematics import JOINT_LOWER, JOINT_UPPER
+from ik_net_ros.arm import Arm, default_arm
+from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.collision import CollisionModel
 import numpy as np
 
@@ -163,15 +164,22 @@ class Trajectory:
         return np.unique(np.concatenate([grid, times]))
 
 
+def _limits(arm: Arm | None, max_velocity: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the arm's (lower, upper, velocity) per joint; velocity at most ``max_velocity``."""
+    arm = default_arm() if arm is None else as_arm(arm)
+    return arm.lower, arm.upper, np.minimum(max_velocity, arm.velocity)
+
+
 def check_numbers(trajectory: Trajectory, start, max_velocity: float, step: float,
-                  max_duration: float, names: Sequence[str]) -> None:
+                  max_duration: float, names: Sequence[str], arm: Arm | None = None) -> None:
     """
     Bound every number of a goal before anything is interpolated from it.
 
     The duration at most ``max_duration`` s; each point's positions inside the joint limits (or
     ``start``, rad, where the arm is) widened by POSITION_SLACK rad; its velocities at most
-    ``max_velocity`` rad/s; its accelerations at most what reaches that speed in one driver
-    cycle of ``step`` s. Each comparison is written so that NaN fails it.
+    ``max_velocity`` rad/s (and each joint's own limit); its accelerations at most what reaches
+    that speed in one driver cycle of ``step`` s. ``arm``: whose joint limits (None: the
+    OM-X's). Each comparison is written so that NaN fails it.
 
     Raises
     ------
@@ -186,9 +194,13 @@ def check_numbers(trajectory: Trajectory, start, max_velocity: float, step: floa
     if not trajectory.duration <= max_duration:
         raise TrajectoryRefused(INVALID_GOAL, f'the trajectory lasts {trajectory.duration:g} s, '
                                 f'longer than trajectory_max_duration {max_duration:g} s')
-    low = np.minimum(JOINT_LOWER, start) - POSITION_SLACK
-    high = np.maximum(JOINT_UPPER, start) + POSITION_SLACK
-    fast = max_velocity * (1 + SPEED_SLACK)
+    lower, upper, velocity = _limits(arm, max_velocity)
+    if start.shape != lower.shape:
+        raise TrajectoryRefused(INVALID_GOAL, f'where the arm is: {start.size} joints, the arm '
+                                f'has {lower.size}')
+    low = np.minimum(lower, start) - POSITION_SLACK
+    high = np.maximum(upper, start) + POSITION_SLACK
+    fast = velocity * (1 + SPEED_SLACK)
     for values, bad, what in (
             (trajectory.q, lambda x: ~((x >= low) & (x <= high)),
              f'outside its limits (by more than {POSITION_SLACK} rad)'),
@@ -207,7 +219,7 @@ def check_numbers(trajectory: Trajectory, start, max_velocity: float, step: floa
 
 def check_motion(trajectory: Trajectory, start, max_velocity: float, step: float,
                  collision: CollisionModel | None, names: Sequence[str],
-                 max_duration: float = MAX_DURATION) -> None:
+                 max_duration: float = MAX_DURATION, arm: Arm | None = None) -> None:
     """
     Check the whole interpolated path before anything moves.
 
@@ -215,10 +227,11 @@ def check_motion(trajectory: Trajectory, start, max_velocity: float, step: float
     at rest (velocity 0, as JTC requires by default). From ``start`` (J,) rad, where the arm is,
     sampled every ``step`` s (at most SEGMENT_SAMPLES between two points) and at every point:
     each sample inside the joint limits (or no farther outside than ``start``), no joint faster
-    than ``max_velocity`` rad/s (the points' velocities, the interpolation's, and the straight
-    moves between samples), and the straight joint-space moves between samples clear of
+    than ``max_velocity`` rad/s nor its own limit (the points' velocities, the interpolation's,
+    and the straight moves between samples), and the straight joint-space moves between samples clear of
     ``collision`` (its ``check_path`` rule: a start in collision may only get out; None: no
-    collision model). Every comparison refuses NaN.
+    collision model). ``arm``: whose joint limits (None: the OM-X's; the backend's
+    ``arm``). Every comparison refuses NaN.
 
     Raises
     ------
@@ -227,36 +240,37 @@ def check_motion(trajectory: Trajectory, start, max_velocity: float, step: float
 
     """
     start = np.asarray(start, dtype=float)
-    check_numbers(trajectory, start, max_velocity, step, max_duration, names)
+    check_numbers(trajectory, start, max_velocity, step, max_duration, names, arm)
+    lower, upper, velocity = _limits(arm, max_velocity)
     moving = np.flatnonzero(~(np.abs(trajectory.v[-1]) <= STOPPED))
     if moving.size:  # JTC's allow_nonzero_velocity_at_trajectory_end: false
         j = int(moving[0])
         raise TrajectoryRefused(INVALID_GOAL, f'the last point: {names[j]} at '
                                 f'{trajectory.v[-1][j]:g} rad/s, not 0 (the arm stops there)')
-    limit = max_velocity * (1 + SPEED_SLACK)
+    limit = velocity * (1 + SPEED_SLACK)
     t = trajectory.dense_times(step)
     with np.errstate(all='ignore'):  # a hair-thin segment's inf or NaN is refused below
         pos, vel, _ = trajectory.sample(t)
     pos = np.concatenate([start[None], pos])  # the move from where the arm is, first
     t = np.concatenate([[0.0], t])
     # an arm found a hair outside a limit (a servo's noise, moved by hand) may only come in
-    low, high = np.minimum(JOINT_LOWER, start), np.maximum(JOINT_UPPER, start)
+    low, high = np.minimum(lower, start), np.maximum(upper, start)
     outside = np.argwhere(~((pos >= low) & (pos <= high)))
     if len(outside):
         k, j = (int(x) for x in outside[0])
         raise TrajectoryRefused(INVALID_GOAL, f'{names[j]} at {pos[k, j]:.4f} rad at t = '
-                                f'{t[k]:.3f} s, outside its limits [{JOINT_LOWER[j]:.4f}, '
-                                f'{JOINT_UPPER[j]:.4f}]')
+                                f'{t[k]:.3f} s, outside its limits [{lower[j]:.4f}, '
+                                f'{upper[j]:.4f}]')
     moves = np.abs(np.diff(pos, axis=0))
     dt = np.diff(t)
-    over = ~(moves <= limit * np.maximum(dt, step)[:, None])  # a jump covers one driver cycle
+    over = ~(moves <= limit[None, :] * np.maximum(dt, step)[:, None])  # one driver cycle
     for bad, what in ((over, 'the move'), (~(np.abs(vel) <= limit), 'the interpolated velocity')):
         if np.any(bad):
             k, j = (int(x[0]) for x in np.nonzero(bad))
             where = 'from where the arm is' if bad is over and k == 0 else \
                 f'at t = {t[k + 1]:.3f} s'
             raise TrajectoryRefused(INVALID_GOAL, f'{what} of {names[j]} {where} is over '
-                                    f'max_velocity {max_velocity:g} rad/s')
+                                    f'{_speed_name(velocity[j], max_velocity)}')
     if collision is None:
         return
     steps = np.diff(pos, axis=0)
@@ -276,3 +290,10 @@ def check_motion(trajectory: Trajectory, start, max_velocity: float, step: float
         if not ok:
             raise TrajectoryRefused(INVALID_GOAL, f'in collision at t = {t[k + 1]:.3f} s: '
                                     f'{why}')
+
+
+def _speed_name(limit: float, max_velocity: float) -> str:
+    """Name the speed a joint broke: max_velocity, or its own lower limit (rad/s)."""
+    if limit >= max_velocity:
+        return f'max_velocity {max_velocity:g} rad/s'
+    return f'its velocity limit {limit:g} rad/s'
