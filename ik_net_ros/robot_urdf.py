@@ -30,7 +30,8 @@ from ik_net_ros.arm.model import matrix_rpy, rpy_matrix
 from ik_net_ros.kinematics.chain import compiled_chain
 import numpy as np
 
-__all__ = ['arm_urdf', 'urdf_path', 'base_link', 'base_link_name', 'write_shipped']
+__all__ = ['arm_urdf', 'urdf_path', 'base_link', 'base_link_name', 'finger_joints',
+           'write_shipped']
 
 MATERIAL = ('grey', '0.6 0.6 0.6 1.0')
 HEADER = ("Written by ik_net_ros.robot_urdf from {source}: ROBOTIS's description (Apache-2.0) "
@@ -169,6 +170,44 @@ def base_link_name(arm: Arm) -> str:
     """
     joint, _ = base_link(ET.fromstring(_text(arm)))
     return joint.find('child').get('link')
+
+
+def finger_joints(arm: Arm) -> tuple[tuple[str, float], ...]:
+    """
+    Return the gripper's joints and how each follows the gripper joint: ((name, factor), ...).
+
+    The gripper joint (factor 1) first, then each other finger: a movable joint of the URDF on
+    the gripper joint's parent link that is not in the chain. A finger mirrors the gripper
+    across its parent's x-z plane (ROBOTIS's grippers: the OM-X's right finger slides along -y
+    with the same value, the OMX-F's ``gripper_joint_2`` turns the other way: its xacro's mimic
+    multiplier -1): a prismatic axis is mirrored as a vector, a revolute one as a pseudo-vector,
+    and the factor is the sign that maps the gripper's motion onto the finger's. () without a
+    gripper.
+    """
+    if arm.gripper is None:
+        return ()
+    joints = {j.get('name'): j for j in ET.fromstring(_text(arm)).findall('joint')}
+    grip = joints.get(arm.gripper.joint)
+    if grip is None:
+        return ((arm.gripper.joint, 1.0),)
+
+    def axis(joint):
+        element = joint.find('axis')
+        return np.array([1.0, 0.0, 0.0]) if element is None else \
+            np.array([float(v) for v in element.get('xyz').split()])
+    mirrored = axis(grip) * (1.0, -1.0, 1.0)
+    if grip.get('type') != 'prismatic':
+        mirrored = -mirrored  # a rotation reflects as a pseudo-vector
+    out = [(arm.gripper.joint, 1.0)]
+    chain = set(arm.joint_names) | {arm.gripper.joint}
+    for name, joint in joints.items():
+        if name in chain or joint.get('type') != grip.get('type') or \
+                joint.find('parent').get('link') != grip.find('parent').get('link'):
+            continue
+        factor = float(np.sign(mirrored @ axis(joint)))
+        if factor:
+            out.append((name, factor))
+    return tuple(out)
 
 
 def _text(arm: Arm) -> str:

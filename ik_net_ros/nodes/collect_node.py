@@ -15,14 +15,15 @@ from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped
 from ik_net_ros.data.babble_schedule import BabbleSchedule
 from ik_net_ros.data.coverage import JointCoverage
-from ik_net_ros.data.dataset import MEASURED_COLUMNS, VELOCITY_COLUMNS
+from ik_net_ros.data.dataset import MEASURED_COLUMNS, velocity_columns
 from ik_net_ros.data.files import read_sidecar, write_sidecar
 from ik_net_ros.data.pairing import StampPairer
-from ik_net_ros.data.recorder import CsvRecorder, RECORD_COLUMNS
+from ik_net_ros.data.recorder import CsvRecorder, record_columns
 from ik_net_ros.data.row_filter import BAD, RowFilter
 from ik_net_ros.errors import ConfigError, DatasetError, InvalidPoseError
-from ik_net_ros.kinematics import as_pose_array, forward_kinematics
+from ik_net_ros.kinematics import as_pose_array
 from ik_net_ros.kinematics.arm_bridge import geometry_of
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.kinematics.tracker_setup import is_base_frame_name
@@ -35,7 +36,7 @@ from ik_net_ros.nodes.conversions import (
     stamp_to_seconds,
 )
 from ik_net_ros.nodes.core_logs import bridge_core_logs
-from ik_net_ros.nodes.driver_params import collision_geometry
+from ik_net_ros.nodes.driver_params import calibrated_arm
 from ik_net_ros.nodes.params import (
     check_changes,
     declare_parameters,
@@ -71,8 +72,9 @@ class CollectNode(Node):
                                   latency=self.get_parameter('measured_latency').value
                                   ) if topic else None
         self.reported_refusals = 0
-        self.recorder = CsvRecorder(self.get_parameter('output').value, columns=RECORD_COLUMNS
-                                    + (MEASURED_COLUMNS + VELOCITY_COLUMNS if topic else ()))
+        self.recorder = CsvRecorder(
+            self.get_parameter('output').value, columns=record_columns(self.arm)
+            + (MEASURED_COLUMNS + velocity_columns(self.arm) if topic else ()))
         # the one frame the tracker's poses are in: an appended recording keeps its own
         self.measured_frame: str | None = None
         if topic and self.recorder.existing_rows:
@@ -89,18 +91,19 @@ class CollectNode(Node):
         self.joint_names = prefixed(arm_joint_names(self.get_parameter('joint_names').value,
                                                     self.arm),
                                     self.get_parameter('prefix').value)
-        try:  # bridge: FK, babbling and the recorder take the OM-X's geometry until the Arm
-            self.geometry = geometry_of(self.arm)
+        try:  # bridge: babble_joints draws the OM-X's joints until it takes the Arm
+            geometry_of(self.arm)
+            self.babble_refused = ''
         except ValueError as e:
-            raise ConfigError(f'arm {self.arm.name}: the collector does not record this arm '
-                              f'yet ({e})') from e
+            self.babble_refused = f'babble: not for {self.arm.name} yet ({e})'
+        if self.get_parameter('babble').value and self.babble_refused:
+            raise ConfigError(f'parameter babble = True refused: {self.babble_refused}')
         self.lost = 0  # rows that could not be written (full disk)
         self.rng = np.random.default_rng(self.get_parameter('seed').value)
         # babble goals, and the paths to them, keep clear of the table and the arm's base: the
         # calibrated arm's, as the driver checks them (the recorded poses stay nominal FK)
         self.collision = CollisionModel(
-            collision_geometry(self.arm.description,  # bridge
-                               self.get_parameter('calibration').value),
+            calibrated_arm(self.arm, self.get_parameter('calibration').value),
             self.get_parameter('table_clearance').value,
             workspace_box(self.get_parameter('workspace').value))
         self.babble_goal: np.ndarray | None = None
@@ -133,6 +136,9 @@ class CollectNode(Node):
 
     def on_set_parameters(self, params) -> SetParametersResult:
         verdict = check_changes(params, self.specs, self.arm)
+        if verdict.successful and self.babble_refused and any(
+                p.name == 'babble' and p.value for p in params):
+            return SetParametersResult(successful=False, reason=self.babble_refused)
         if verdict.successful:
             for p in params:
                 if p.name in ('min_joint_change', 'max_rate'):
@@ -229,7 +235,7 @@ class CollectNode(Node):
             return
         extra = () if measured is None else (*measured, *velocities)
         try:
-            self.recorder.append(stamp, joints, forward_kinematics(joints, self.geometry),
+            self.recorder.append(stamp, joints, chain_forward(self.arm, joints),
                                  *extra)
         except DatasetError as e:
             self.lost += 1

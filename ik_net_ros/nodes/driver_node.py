@@ -17,7 +17,7 @@ from __future__ import annotations
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped
 from ik_net_ros.errors import ConfigError, HardwareError, IkNetError, UnsafeGoalError
-from ik_net_ros.hardware import GRIPPER_JOINTS, make_backend
+from ik_net_ros.hardware import make_backend
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state, joints_by_name
 from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.driver_params import backend_settings, PARAMETERS
@@ -25,6 +25,7 @@ from ik_net_ros.nodes.gripper_action import gripper_goal_settings, make_gripper_
 from ik_net_ros.nodes.params import check_changes, declare_parameters, prefixed
 from ik_net_ros.nodes.runner import run_node
 from ik_net_ros.nodes.trajectory_action import make_trajectory_action
+from ik_net_ros.robot_urdf import finger_joints
 import numpy as np
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.lifecycle import LifecycleNode, State, TransitionCallbackReturn
@@ -59,7 +60,10 @@ class DriverNode(LifecycleNode):
             value('backend').value, str(value('port').value))
         prefix = value('prefix').value
         self.joint_names = prefixed(self.arm.joint_names, prefix)
-        self.gripper_names = prefixed(GRIPPER_JOINTS, prefix)
+        # the gripper joint and the finger that mirrors it, as the arm's URDF has them
+        fingers = finger_joints(self.arm)
+        self.gripper_names = prefixed([name for name, _ in fingers], prefix)
+        self.gripper_factors = [factor for _, factor in fingers]
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         self.diag_timer = self.create_timer(1.0, self.on_diagnostics)
         self.torque_srv = self.create_service(SetBool, '~/set_torque', self.on_set_torque)
@@ -224,10 +228,10 @@ class DriverNode(LifecycleNode):
             self.gripper_action.on_reading(reading.gripper)
         if self.trajectory_action is not None and self.active:
             self.trajectory_action.on_reading(reading.positions, reading.velocities)
-        if reading.gripper is not None:  # the right finger mimics the left one
+        if reading.gripper is not None and self.gripper_names:  # the other finger mirrors it
             names += list(self.gripper_names)
-            positions += [reading.gripper, reading.gripper]
-            velocities += [0.0, 0.0]
+            positions += [reading.gripper * f for f in self.gripper_factors]
+            velocities += [0.0] * len(self.gripper_factors)
         stamp = self.get_clock().now().to_msg()
         self.pub.publish(joint_state(positions, stamp, velocities, names))
         truth = self.backend.true_tool_pose()

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from ik_net_ros.arm import Arm, default_arm
 from ik_net_ros.errors import ConfigError, DatasetError
-from ik_net_ros.hardware import arm_geometry, BACKENDS, BackendSettings
+from ik_net_ros.hardware import BACKENDS, BackendSettings
 from ik_net_ros.hardware.dynamixel_config import DynamixelConfig, SETTINGS
 from ik_net_ros.hardware.emulator import LEFTOVERS
 from ik_net_ros.hardware.gripper_goal import GOAL_TOLERANCE, STALL_TIMEOUT, STALL_VELOCITY
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.hardware.trajectory_path import MAX_DURATION
-from ik_net_ros.kinematics.arm_bridge import geometry_of
+from ik_net_ros.kinematics.calibration_file import load_calibration
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.nodes.arm_params import arm_home, node_arm, speed_within
 from ik_net_ros.nodes.params import (
@@ -31,7 +31,7 @@ from ik_net_ros.nodes.params import (
     workspace_box,
 )
 
-__all__ = ['PARAMETERS', 'backend_settings', 'CALIBRATION', 'collision_geometry']
+__all__ = ['PARAMETERS', 'backend_settings', 'CALIBRATION', 'calibrated_arm']
 
 
 def _servo_parameter(setting) -> Spec:
@@ -141,7 +141,7 @@ def backend_settings(value, arm: Arm | None = None) -> BackendSettings:
     Raises
     ------
     ConfigError
-        A bad true-arm or calibration file, or an arm the backends do not take yet.
+        A bad true-arm or calibration file (one of another arm too).
 
     """
     servo = DynamixelConfig(**{s.name: tuple(value(s.name)) if s.name == 'ids' else value(s.name)
@@ -153,32 +153,30 @@ def backend_settings(value, arm: Arm | None = None) -> BackendSettings:
         except DatasetError as e:
             raise ConfigError(f"parameter true_arm = {value('true_arm')!r} refused: {e}") from e
     arm = arm if arm is not None else node_arm(value('arm'), value('description'))
-    try:
-        geometry_of(arm)  # bridge: the backends take the OM-X's geometry until they take an Arm
-    except ValueError as e:
-        raise ConfigError(f"arm {arm.name}: the driver's backends do not take this arm yet "
-                          f'({e})') from e
-    geometry = collision_geometry(arm.description, value('calibration'))  # bridge
     return BackendSettings(backend=value('backend'), home=arm_home(value('home'), arm),
                            max_velocity=value('max_velocity'),
                            max_acceleration=value('max_acceleration'),
                            table_clearance=value('table_clearance'),
                            workspace=workspace_box(value('workspace')), dynamixel=servo,
                            emulator_leftovers=value('emulator_leftovers'), true_arm=true_arm,
-                           geometry=geometry)
+                           arm=calibrated_arm(arm, value('calibration')))
 
 
-def collision_geometry(description: str, calibration: str):
+def calibrated_arm(arm: Arm, calibration: str) -> Arm:
     """
-    Return the geometry of the ``calibration`` parameter (:func:`arm_geometry`).
+    Return ``arm`` with the ``calibration`` parameter's errors (:func:`backend_arm_of`).
+
+    The arm the driver's and the collector's collision walls check: the real one.
 
     Raises
     ------
     ConfigError
-        An unreadable or malformed calibration file, in one line.
+        An unreadable or malformed calibration file, or one of another arm, in one line.
 
     """
+    if not calibration:
+        return arm
     try:
-        return arm_geometry(description, calibration)
+        return load_calibration(calibration, arm)
     except (DatasetError, ValueError) as e:
         raise ConfigError(f'parameter calibration = {calibration!r} refused: {e}') from e

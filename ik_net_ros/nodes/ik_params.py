@@ -10,7 +10,6 @@ from dataclasses import replace
 
 from ik_net_ros.arm import Arm, default_arm
 from ik_net_ros.errors import ConfigError
-from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
 from ik_net_ros.kinematics.planar import is_planar, planar_chain
 from ik_net_ros.kinematics.rigid import compose, pose_from_xyz_rpy
@@ -123,14 +122,9 @@ def make_solver(params: dict, arm: Arm | None = None) -> Solver:
 
     """
     arm = arm if arm is not None else node_arm(params['arm'], params['description'])
-    try:
-        geometry_of(arm)  # bridge: the solver takes the OM-X's geometry until it takes an Arm
-    except ValueError as e:
-        raise ConfigError(f'arm {arm.name}: the live solver does not take this arm yet ({e})') \
-            from e
-    solver = live_solver(params['model'], params['device'], arm.description,  # bridge
+    solver = live_solver(params['model'], params['device'], arm.description or None,
                          params['calibration'] or None, params['refine'],
-                         params['table_clearance'], workspace_box(params['workspace']))
+                         params['table_clearance'], workspace_box(params['workspace']), arm=arm)
     configure(solver, params)
     return solver
 
