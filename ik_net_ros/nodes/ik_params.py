@@ -122,9 +122,13 @@ def make_solver(params: dict, arm: Arm | None = None) -> Solver:
 
     """
     arm = arm if arm is not None else node_arm(params['arm'], params['description'])
-    solver = live_solver(params['model'], params['device'], arm.description or None,
-                         params['calibration'] or None, params['refine'],
-                         params['table_clearance'], workspace_box(params['workspace']), arm=arm)
+    try:
+        solver = live_solver(params['model'], params['device'], arm.description or None,
+                             params['calibration'] or None, params['refine'],
+                             params['table_clearance'], workspace_box(params['workspace']),
+                             arm=arm)
+    except ValueError as e:  # a layer below that does not take this arm yet (issue 33)
+        raise ConfigError(f'arm {arm.name}: {e}') from e
     configure(solver, params)
     return solver
 
