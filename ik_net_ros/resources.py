@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 import sys
 
-__all__ = ['share_dir', 'robot_description']
+__all__ = ['share_dir', 'robot_description', 'named_arm']
 
 PACKAGE = 'ik_net_ros'
 
@@ -40,6 +40,27 @@ def share_dir(sub: str) -> Path:
         if last.is_dir():
             return last
     return last
+
+
+def named_arm(name, description: str | None = ''):
+    """
+    Return the arm a user names: a shipped arm or an arm YAML, in ``description`` where it has two.
+
+    ``description`` chooses among an arm's ROBOTIS descriptions (the OM-X's humble and jazzy);
+    an arm with one description has nothing to choose and ignores it ('' or None: the arm's
+    default). The one rule the nodes' ``arm`` parameter, the launch file and the view follow.
+
+    Raises
+    ------
+    ArmError
+        An unknown name or description, or an arm file that is missing or malformed.
+
+    """
+    from ik_net_ros.arm import load_arm
+    arm = load_arm(name)
+    if arm.description and description and description != arm.description:
+        arm = load_arm(name, description)
+    return arm
 
 
 def robot_description(arm=None, prefix: str = '', base_xyz_rpy=None) -> str:

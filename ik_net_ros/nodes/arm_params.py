@@ -14,9 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ik_net_ros.arm import Arm, ARM_NAMES, ArmError, default_arm, load_arm
+from ik_net_ros.arm import Arm, ARM_NAMES, ArmError, default_arm
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics.limits import within_limits_one
+from ik_net_ros.resources import named_arm
 from ik_net_ros.rules import is_number, non_empty
 
 __all__ = ['ArmRule', 'arm_name_ok', 'ARM_NEED', 'node_arm', 'joint_vector', 'joint_names_rule',
@@ -59,9 +60,7 @@ def node_arm(name: str, description: str = '') -> Arm:
 
     """
     try:
-        arm = load_arm(name)
-        if arm.description and description and description != arm.description:
-            arm = load_arm(name, description)
+        arm = named_arm(name, description)
     except (ArmError, OSError, ValueError) as e:
         raise ConfigError(f'parameter arm = {name!r} refused: {e}') from e
     return arm

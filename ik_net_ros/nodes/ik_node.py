@@ -35,6 +35,7 @@ from ik_net_ros.nodes.params import check_changes, declare_parameters, prefixed
 from ik_net_ros.nodes.qos import NEWEST
 from ik_net_ros.nodes.runner import run_node
 from ik_net_ros.nodes.tf_targets import TfTargets
+from ik_net_ros.robot_urdf import base_link_name
 from ik_net_ros.solver.parallel import hold_blas_to_one_thread
 from ik_net_ros.solver.stats import SolveStats
 from ik_net_ros.solver.trajectory_timing import (
@@ -69,7 +70,8 @@ class IkNode(Node):
                               f"{self.params['calibration']!r} refused: {e}") from e
         self.frames = make_frames(self.params, self.arm)  # ConfigError, DatasetError: said at exit
         # other frames through tf2 where installed; the tracker frame on /tf_static
-        self.tf = TfTargets(self, self.get_parameter('publish_tracker_frame').value)
+        self.tf = TfTargets(self, self.get_parameter('publish_tracker_frame').value,
+                            base_link_name(self.arm))
         self.tf.publish_static(self.frames)
         self.stats = SolveStats()
         self.last_command: tuple[float, list[float]] | None = None  # (time, joints)

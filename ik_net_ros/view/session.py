@@ -17,7 +17,7 @@ from dataclasses import replace
 import threading
 import time
 
-from ik_net_ros.arm import Arm, ArmError, load_arm
+from ik_net_ros.arm import Arm, ArmError
 from ik_net_ros.errors import (
     ConfigError,
     IkNetError,
@@ -28,8 +28,8 @@ from ik_net_ros.errors import (
 from ik_net_ros.hardware.dynamixel_config import DynamixelConfig
 from ik_net_ros.hardware.factory import BackendSettings, make_backend
 from ik_net_ros.kinematics import forward_kinematics, VELOCITY_LIMIT, within_limits_one
-from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.resources import named_arm
 from ik_net_ros.solver import shipped_models
 from ik_net_ros.solver.live import live_solver
 from ik_net_ros.view.fate import Fate, ViewState
@@ -45,19 +45,23 @@ def solver_names() -> list[str]:
     return ['analytic', *shipped_models()]
 
 
-def make_solver(model: str, description: str, calibration: str | None,
-                table_clearance: float, workspace):
+def make_solver(model: str, arm: Arm, calibration: str | None, table_clearance: float,
+                workspace):
     """
-    Return a solver set up as the ik node sets its own up (one builder: ``live_solver``).
+    Return a solver of ``arm`` set up as the ik node sets its own up (one builder: live_solver).
 
     Raises
     ------
     IkNetError
-        Unknown model, a bad calibration file, a bad clearance or workspace box.
+        Unknown model, a bad calibration file, a bad clearance or workspace box, or an arm a
+        layer below does not take yet (ConfigError).
 
     """
-    return live_solver(model, description=description, calibration=calibration,
-                       table_clearance=table_clearance, workspace=workspace)
+    try:
+        return live_solver(model, description=arm.description or None, calibration=calibration,
+                           table_clearance=table_clearance, workspace=workspace, arm=arm)
+    except ValueError as e:  # a layer below that does not take this arm yet (issue 33)
+        raise ConfigError(f'arm {arm.name}: {e}') from e
 
 
 def session_arm(name: str, description: str = '') -> Arm:
@@ -67,14 +71,11 @@ def session_arm(name: str, description: str = '') -> Arm:
     Raises
     ------
     ConfigError
-        An unknown arm, or one the in-process solver and simulated arm do not take yet.
+        An unknown arm, or an arm file that does not load.
 
     """
     try:
-        arm = load_arm(name)
-        if arm.description and description and description != arm.description:
-            arm = load_arm(name, description)
-        geometry_of(arm)  # bridge: the live solver and the sim take the OM-X's geometry
+        arm = named_arm(name, description)
     except (ArmError, OSError, ValueError) as e:
         raise ConfigError(f'arm {name!r}: {e}') from e
     return arm
@@ -117,15 +118,16 @@ class InProcessSession:
                  calibration: str | None = None, table_clearance: float = 0.01,
                  workspace=None, max_velocity: float = VELOCITY_LIMIT, rate: float = 100.0,
                  arm: str = 'open_manipulator_x'):
-        self.arm_model = session_arm(arm, description)  # nominal until the solver's errors
-        self.description = self.arm_model.description
-        self._settings = (description, calibration, table_clearance, workspace)
+        nominal = session_arm(arm, description)
+        self.description = nominal.description
+        self._settings = (nominal, calibration, table_clearance, workspace)
         self.solver = make_solver(model, *self._settings)
         self.collision: CollisionModel = self.solver.collision
-        self.arm_model = as_arm(self.solver.arm_geometry)  # bridge: the arm, errors included
-        self.arm = make_backend(BackendSettings(
+        self.arm_model = self.solver.arm  # what the page draws: the arm, errors included
+        self.arm = make_backend(BackendSettings(  # the simulated arm: as described
             backend='sim', max_velocity=max_velocity, table_clearance=table_clearance,
-            workspace=workspace, dynamixel=DynamixelConfig(description=description)))
+            workspace=workspace, arm=nominal,
+            dynamixel=DynamixelConfig(description=nominal.description or description)))
         self.arm.open(torque=True)
         self.period = 1.0 / rate
         self._lock = threading.Lock()
