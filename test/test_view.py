@@ -224,11 +224,14 @@ def test_the_omx_f_capsules_are_its_own_fixed_to_its_links(q):
     positions, rotations = chain_frames(OMX_F, np.array([q]))
     index = {j.child: k for k, j in enumerate(OMX_F.joints)}
     for capsule, spec in zip(drawn, OMX_F.capsules):
-        k = index[spec.link]
-        local = rotations[0, k].T @ (capsule.start - positions[0, k])
-        assert np.allclose(local, spec.a, atol=1e-12) and capsule.radius == spec.radius
-        local = rotations[0, k].T @ (capsule.end - positions[0, k])
-        assert np.allclose(local, spec.b, atol=1e-12)
+        if spec.link in index:  # a moving link's frame
+            rot, origin = rotations[0, index[spec.link]], positions[0, index[spec.link]]
+        else:  # fixed in the base frame (the base plate)
+            assert spec.link == OMX_F.base_frame
+            rot, origin = np.eye(3), np.zeros(3)
+        assert np.allclose(rot.T @ (capsule.start - origin), spec.a, atol=1e-12)
+        assert np.allclose(rot.T @ (capsule.end - origin), spec.b, atol=1e-12)
+        assert capsule.radius == spec.radius
 
 
 def test_a_session_of_an_unknown_arm_is_refused_in_one_line():

@@ -52,8 +52,9 @@ def joint_state(positions, stamp: Time, velocities=None, names=None) -> JointSta
 
 def joints_by_name(msg: JointState, names=None) -> np.ndarray | None:
     """
-    Positions (len(names),) of ``names`` (the arm's joints; None: the default arm's) matched by
-    name (other joints ignored).
+    Positions (len(names),) of ``names`` matched by name (other joints ignored).
+
+    ``names``: the arm's joints (None: the default arm's).
 
     None if one is missing, a name appears twice (which value would be meant?) or the message's
     arrays do not line up.

@@ -15,6 +15,7 @@ import math
 import xml.etree.ElementTree as ET
 
 from ik_net_ros.arm import Arm, default_arm
+from ik_net_ros.kinematics.capsules import capsule_ends
 from ik_net_ros.kinematics.chain import chain_frames
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.rotations import quat_to_matrix
@@ -222,22 +223,12 @@ def capsules(arm: Arm, joints) -> list[Capsule]:
     """
     Return the capsules of ``arm`` (its ``capsules``, in order) for ``joints`` (dof,) rad.
 
-    Each capsule's end points are fixed in its link's frame; the one chain (errors included)
-    places the links.
+    Where the collision model has them (:func:`~ik_net_ros.kinematics.capsules.capsule_ends`:
+    each fixed to its link, moved by the one chain, the arm's errors included).
     """
-    positions, rotations = chain_frames(arm, np.asarray(joints, dtype=float).reshape(1, -1))
-    frames = {j.child: k for k, j in enumerate(arm.joints)}
-    frames[arm.tool_frame] = arm.dof
-    out = []
-    for c in arm.capsules:
-        k = frames.get(c.link)
-        if k is None:  # a link before joint1 (the base plate): fixed in the base frame
-            rot, origin = np.eye(3), np.zeros(3)
-        else:
-            rot, origin = rotations[0, k], positions[0, k]
-        out.append(Capsule(c.name, origin + rot @ np.asarray(c.a), origin + rot @ np.asarray(c.b),
-                           c.radius))
-    return out
+    ends = capsule_ends(arm, np.asarray(joints, dtype=float).reshape(1, -1))[0]
+    return [Capsule(c.name, start, end, c.radius)
+            for c, (start, end) in zip(arm.capsules, ends)]
 
 
 def table_box(model: CollisionModel) -> tuple[np.ndarray, np.ndarray]:
