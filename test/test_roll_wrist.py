@@ -140,3 +140,128 @@ def test_a_calibrated_arm_is_inverted_in_commanded_angles(rng):
     assert result.reachable.all()
     position, angle = _pose_error(arm, result.joints, poses)
     assert position < 1e-9 and angle < 1e-9
+
+
+# --- the projection of any pose (kinematics/roll_projection.py) ---
+
+def _euler(a, phi, q5):
+    from ik_net_ros.kinematics.roll_projection import _euler as euler
+    return euler(np.atleast_1d(a), np.atleast_1d(phi), np.atleast_1d(q5))
+
+
+def test_projection_leaves_reachable_poses_alone_and_answers_all_of_them(rng):
+    from ik_net_ros.kinematics.projection import project_and_solve, project_pose
+    poses = chain_forward(ARM, sample_joints(ARM, 3000, rng))
+    projected, sol = project_and_solve(poses, ARM)
+    assert np.abs(projected - poses).max() < 1e-12
+    assert sol.reachable.all()
+    np.testing.assert_allclose(project_pose(poses[0], ARM), poses[0], atol=1e-12)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(q=JOINTS, quat=st.lists(st.floats(-1, 1), min_size=4, max_size=4).filter(
+    lambda v: np.linalg.norm(v) > 0.1))
+def test_projection_is_the_nearest_feasible_rotation_and_exact(q, quat):
+    """Any orientation at a reachable position: the answer beats a 0.5 deg grid of the rest."""
+    from ik_net_ros.kinematics.planar import planar_chain
+    from ik_net_ros.kinematics.projection import project_and_solve
+    from ik_net_ros.kinematics.rigid import matrix_to_quat
+    target = chain_forward(ARM, np.array(q))
+    target[3:] = np.array(quat) / np.linalg.norm(quat)
+    projected, sol = project_and_solve(target[None], ARM)
+    np.testing.assert_array_equal(projected[0, :3], target[:3])
+    c = planar_chain(ARM)
+    dx, dy = target[0] - c.joint1_x, target[1]
+    rho, psi = math.hypot(dx, dy), math.atan2(dy, dx)
+    rolls, pitches = np.meshgrid(np.linspace(-np.pi, np.pi, 721), np.linspace(-np.pi, np.pi, 721))
+    rolls, pitches = rolls.ravel(), pitches.ravel()
+    d = c.tool_y * np.cos(rolls) - c.tool_z * np.sin(rolls)
+    feasible = np.abs(d) <= rho
+    if not feasible.any():  # the TCP nearer joint1's axis than its offset: no plane fits
+        return
+    planes = psi - np.arcsin(d[feasible] / rho)
+    grid = matrix_to_quat(_euler(planes, pitches[feasible], rolls[feasible]))
+    best = quat_angle(grid, np.broadcast_to(target[3:], grid.shape)).min()
+    assert quat_angle(projected[:, 3:], target[None, 3:])[0] <= best + 1e-9
+    result = inverse_kinematics(projected, ARM)  # the projected pose is one the arm takes
+    if result.reachable[0] and sol.strict[0].any():
+        position, angle = _pose_error(ARM, sol.joints[0, np.argmax(sol.strict[0])],
+                                      projected[0])
+        assert position < 1e-9 and angle < 1e-9
+
+
+def test_an_omx_geometry_still_goes_through_the_projection():
+    """Migration: an OM-X ArmGeometry is accepted where an Arm is (as_arm), same numbers."""
+    from ik_net_ros.arm import default_arm
+    from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY
+    from ik_net_ros.kinematics.projection import project_and_solve
+    poses = chain_forward(default_arm(), sample_joints(default_arm(), 200, 3))
+    a, sa = project_and_solve(poses, default_arm())
+    b, sb = project_and_solve(poses, DEFAULT_GEOMETRY)
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(sa.joints, sb.joints)
+
+
+# --- branches near a seed (kinematics/nearest.py) ---
+
+def test_nearest_branch_follows_the_seed_and_keeps_every_rule(rng):
+    from ik_net_ros.kinematics.nearest import nearest_solutions
+    q = sample_joints(ARM, 400, rng)
+    poses = chain_forward(ARM, q)
+    seeded = nearest_solutions(poses, q, ARM)
+    assert seeded.ok.all()
+    np.testing.assert_allclose(seeded.joints, q, atol=1e-7)  # the drawn branch, whichever it is
+    assert within_limits(ARM, seeded.joints).all()
+    # seeded from the over-the-top branch of the same pose: that branch comes back
+    sol = ik_solutions(poses, ARM)
+    over = sol.strict[:, 2] & ~np.all(np.abs(sol.joints[:, 2] - q) < 1e-6, axis=1)
+    again = nearest_solutions(poses[over], sol.joints[over, 2], ARM)
+    assert again.ok.all()
+    np.testing.assert_allclose(again.joints, sol.joints[over, 2], atol=1e-7)
+
+
+def test_joint5_seam_a_small_change_never_swings_the_wrist_round():
+    """Roll near +-pi: a target a hair across the seam is clamped or refused, never 2 pi away."""
+    from ik_net_ros.kinematics.nearest import nearest_solutions
+    seed = np.array([0.3, -0.2, 0.4, 0.5, -math.pi + 0.0005])
+    target = chain_forward(ARM, np.array([0.3, -0.2, 0.4, 0.5, -math.pi - 0.0005]))
+    result = nearest_solutions(target[None], seed[None], ARM)
+    if result.ok[0]:
+        assert np.abs(result.joints[0] - seed).max() < 0.01
+    else:
+        assert 'jump' in result.reasons[0]
+    # the long way round: joint1 across its seam for a small target change is refused
+    seed = np.array([math.pi - 0.0005, -0.2, 0.4, 0.5, 0.1])
+    target = chain_forward(ARM, np.array([-math.pi + 0.0005, -0.2, 0.4, 0.5, 0.1]))
+    result = nearest_solutions(target[None], seed[None], ARM)
+    assert result.ok[0] and abs(result.joints[0, 0] - seed[0]) < 0.01
+
+
+def test_the_single_pose_twin_is_the_vectorised_projection(rng):
+    from ik_net_ros.kinematics.inverse import closed_form, closed_form_one
+    from ik_net_ros.kinematics.projection import project_and_solve
+    from ik_net_ros.kinematics.projection_one_pose import project_and_solve_one
+    poses = chain_forward(ARM, sample_joints(ARM, 60, rng))
+    poses[::2, 3:] = rng.normal(size=(30, 4))
+    poses[:, 3:] /= np.linalg.norm(poses[:, 3:], axis=1, keepdims=True)
+    projected, sol = project_and_solve(poses, ARM)
+    many = closed_form(sol)
+    for i, pose in enumerate(poses):
+        target, one = project_and_solve_one(pose.tolist(), ARM)
+        np.testing.assert_allclose(target, projected[i], atol=1e-15)
+        assert one.valid == sol.valid[i].tolist() and one.reason == sol.reason[i]
+        np.testing.assert_allclose(closed_form_one(one), many[i], atol=1e-15)
+
+
+def test_closest_reachable_of_a_target_out_of_reach_is_no_farther_than_any_sampled_pose(rng):
+    from ik_net_ros.kinematics.closest_reachable import closest_reachable
+    cloud = chain_forward(ARM, sample_joints(ARM, 50000, rng))[:, :3]
+    targets = np.array([[0.6, 0.1, 0.2, 0.0, 0.0, 0.0, 1.0],  # beyond the stretch
+                        [-0.4, -0.3, 0.3, 0.0, 0.7071067811865476, 0.0, 0.7071067811865476],
+                        [0.05, 0.0, -0.2, 0.0, 0.0, 0.0, 1.0]])  # under the table's side
+    found = closest_reachable(targets, ARM)
+    for target, pose in zip(targets, found):
+        gap = np.linalg.norm(pose[:3] - target[:3])
+        assert gap <= np.linalg.norm(cloud - target[:3], axis=1).min() + 1e-4
+        assert inverse_kinematics(pose, ARM).reachable.all()  # a pose the arm takes

@@ -4,14 +4,17 @@ The reachable pose nearest an unreachable target: the position first, then the o
 What ``solve(..., on_unreachable='nearest')`` answers for a target out of reach (beyond the
 arm's stretch, inside its base, under joint limits): the tool goes to the reachable point
 nearest the requested one and, among the ways to get there, takes the orientation nearest the
-requested one.
+requested one. Any planar arm (:func:`~ik_net_ros.kinematics.planar.planar_chain`).
 
 The arm's yaw follows the target's azimuth about joint1 (forward, or behind: the other side of
 the base), so the search is planar: a grid of joints 2-4 over their limits gives the tool points
-the arm can reach in its plane (cached per geometry); the nearest grid points to the target's
+the arm can reach in its plane (cached per arm); the nearest grid points to the target's
 planar point on either side are refined by Gauss-Newton on the position (joints held inside their
 limits), and among the candidates whose position is within :data:`POSITION_TIE` of the best the
-one whose orientation is nearest the request is kept.
+one whose orientation is nearest the request is kept. An arm with a wrist roll takes, for each
+candidate, the roll nearest the requested orientation, and then (its TCP off the roll axis
+moves with the roll) Gauss-Newton steps on the full position over every joint (the chain's
+Jacobian, joints held in their limits, a step kept only when it brings the tool nearer).
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ from __future__ import annotations
 import functools
 import math
 
-from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import ArmGeometry, JOINT_LOWER, JOINT_UPPER
-from ik_net_ros.kinematics.rotations import quat_angle
+from ik_net_ros.kinematics.chain import chain_forward, chain_jacobian
+from ik_net_ros.kinematics.planar_ik import arm_of, planar_of
+from ik_net_ros.kinematics.rotations import quat_angle, quat_to_matrix
 import numpy as np
 
 __all__ = ['closest_reachable', 'POSITION_TIE']
@@ -30,26 +33,34 @@ POSITION_TIE = 5e-4  # m: positions this close to the best count as equally near
 _GRID = (41, 41, 33)  # joints 2, 3, 4
 _CANDIDATES = 6  # grid points refined per side
 _INSIDE = 1e-6  # rad inside the limits: the answer is within them after any rounding
-_LOW, _HIGH = JOINT_LOWER[1:] + _INSIDE, JOINT_UPPER[1:] - _INSIDE
+_PITCH = slice(1, 4)  # joints 2-4: the planar pitch chain
 
 
-def closest_reachable(poses: np.ndarray, geometry: ArmGeometry) -> np.ndarray:
+def _bounds(arm) -> tuple[np.ndarray, np.ndarray]:
+    """Return every joint's limits pulled _INSIDE in (dof,) each."""
+    return arm.lower + _INSIDE, arm.upper - _INSIDE
+
+
+def closest_reachable(poses: np.ndarray, arm) -> np.ndarray:
     """
     Reachable poses (N, 7) nearest validated ``poses`` (N, 7): position first, then orientation.
 
-    A reachable pose maps to itself up to the refinement's tolerance (callers pass only unreachable
-    ones).
+    ``arm``: a planar :class:`~ik_net_ros.arm.Arm` (an OM-X ArmGeometry during the migration).
+    A reachable pose maps to itself up to the refinement's tolerance (callers pass only
+    unreachable ones).
     """
+    arm = arm_of(arm)
     poses = np.asarray(poses, float)
     out = np.empty_like(poses)
     for i, pose in enumerate(poses):
-        out[i] = forward_kinematics(_best_joints(pose, geometry), geometry)
+        out[i] = chain_forward(arm, _best_joints(pose, arm))
     return out
 
 
-def _best_joints(pose: np.ndarray, geometry: ArmGeometry) -> np.ndarray:
-    points, configs = _planar_grid(geometry)
-    dx, dy = pose[0] - geometry.joint1_x, pose[1]
+def _best_joints(pose: np.ndarray, arm) -> np.ndarray:
+    c = planar_of(arm)
+    points, configs = _planar_grid(arm)
+    dx, dy = pose[0] - c.joint1_x, pose[1]
     reach = math.hypot(dx, dy)
     azimuth = math.atan2(dy, dx) if reach > 1e-9 else 0.0
     starts, targets, yaws = [], [], []
@@ -59,10 +70,14 @@ def _best_joints(pose: np.ndarray, geometry: ArmGeometry) -> np.ndarray:
         for index in np.argpartition(distance, _CANDIDATES)[:_CANDIDATES]:
             starts.append(configs[index])
             targets.append(target)
-            yaws.append(math.remainder(yaw - geometry.joint_offsets[0], 2 * math.pi))
-    q = _refine(np.array(starts), np.array(targets), geometry)
-    joints = np.column_stack([np.clip(yaws, JOINT_LOWER[0], JOINT_UPPER[0]), q])
-    reached = forward_kinematics(joints, geometry)
+            yaws.append(math.remainder(yaw - c.joint_offsets[0], 2 * math.pi))
+    q = _refine(np.array(starts), np.array(targets), arm)
+    joints = np.zeros((len(q), arm.dof)) - np.asarray(c.joint_offsets)  # link angles 0
+    joints[:, 0] = np.clip(yaws, arm.lower[0], arm.upper[0])
+    joints[:, _PITCH] = q
+    if c.roll:
+        joints = _position_steps(_nearest_roll(joints, pose, arm), pose, arm)
+    reached = chain_forward(arm, joints)
     gap = np.linalg.norm(reached[:, :3] - pose[:3], axis=1)
     tied = gap <= gap.min() + POSITION_TIE
     turn = np.where(tied, quat_angle(reached[:, 3:], np.broadcast_to(pose[3:], (len(joints), 4))),
@@ -70,19 +85,53 @@ def _best_joints(pose: np.ndarray, geometry: ArmGeometry) -> np.ndarray:
     return joints[int(np.argmin(turn))]
 
 
+def _nearest_roll(joints: np.ndarray, pose: np.ndarray, arm) -> np.ndarray:
+    """Return ``joints`` (K, dof) with the roll (the last joint) nearest the requested turn."""
+    joints = joints.copy()
+    rolled = chain_forward(arm, joints)
+    # the turn about the tool x axis from the reached rotation to the requested one
+    turn = np.swapaxes(quat_to_matrix(rolled[:, 3:]), 1, 2) @ quat_to_matrix(pose[None, 3:])
+    angle = np.arctan2(turn[:, 2, 1] - turn[:, 1, 2], turn[:, 1, 1] + turn[:, 2, 2])
+    low, high = _bounds(arm)
+    roll = np.remainder(joints[:, -1] + angle + np.pi, 2 * np.pi) - np.pi
+    joints[:, -1] = np.clip(roll, low[-1], high[-1])
+    return joints
+
+
+def _position_steps(joints: np.ndarray, pose: np.ndarray, arm, steps: int = 20) -> np.ndarray:
+    """Gauss-Newton steps (damped) of every joint on the tool position, inside the limits."""
+    low, high = _bounds(arm)
+    gap = np.linalg.norm(chain_forward(arm, joints)[:, :3] - pose[:3], axis=1)
+    for _ in range(steps):
+        jac = chain_jacobian(arm, joints)[:, :3]
+        residual = pose[:3] - chain_forward(arm, joints)[:, :3]
+        normal = jac @ np.swapaxes(jac, 1, 2) + 1e-6 * np.eye(3)
+        step = (np.swapaxes(jac, 1, 2) @ np.linalg.solve(normal, residual[:, :, None]))[:, :, 0]
+        trial = np.clip(joints + step, low, high)
+        trial_gap = np.linalg.norm(chain_forward(arm, trial)[:, :3] - pose[:3], axis=1)
+        better = trial_gap < gap
+        joints[better], gap[better] = trial[better], trial_gap[better]
+        if not better.any():
+            break
+    return joints
+
+
 @functools.lru_cache(maxsize=8)
-def _planar_grid(geometry: ArmGeometry) -> tuple[np.ndarray, np.ndarray]:
+def _planar_grid(arm) -> tuple[np.ndarray, np.ndarray]:
     """Planar tool points (M, 2) [r, z] of a grid of joints 2-4 (M, 3) within the limits."""
-    axes = [np.linspace(lo, hi, n) for lo, hi, n in zip(_LOW, _HIGH, _GRID)]
+    low, high = _bounds(arm)
+    axes = [np.linspace(lo, hi, n) for lo, hi, n in zip(low[_PITCH], high[_PITCH], _GRID)]
     configs = np.stack(np.meshgrid(*axes, indexing='ij'), -1).reshape(-1, 3)
-    return _planar(configs, geometry), configs
+    return _planar(configs, arm), configs
 
 
-def _planar(configs: np.ndarray, geometry: ArmGeometry) -> np.ndarray:
+def _planar(configs: np.ndarray, arm) -> np.ndarray:
     """[r, z] of the tool for joints 2-4 (M, 3), r along the arm's plane from joint1's axis."""
-    yaw0 = np.full((len(configs), 1), -geometry.joint_offsets[0])  # the link's yaw is 0
-    tool = forward_kinematics(np.hstack([yaw0, configs]), geometry)
-    return np.stack([tool[:, 0] - geometry.joint1_x, tool[:, 2]], axis=1)
+    c = planar_of(arm)
+    q = np.zeros((len(configs), arm.dof)) - np.asarray(c.joint_offsets)  # link angles 0
+    q[:, _PITCH] = configs
+    tool = chain_forward(arm, q)
+    return np.stack([tool[:, 0] - c.joint1_x, tool[:, 2]], axis=1)
 
 
 def _step(jacobian: np.ndarray, residual: np.ndarray, damping: np.ndarray) -> np.ndarray:
@@ -92,8 +141,7 @@ def _step(jacobian: np.ndarray, residual: np.ndarray, damping: np.ndarray) -> np
     return (jacobian.transpose(0, 2, 1) @ solved)[:, :, 0]
 
 
-def _refine(q: np.ndarray, target: np.ndarray, geometry: ArmGeometry, steps: int = 40
-            ) -> np.ndarray:
+def _refine(q: np.ndarray, target: np.ndarray, arm, steps: int = 40) -> np.ndarray:
     """
     Levenberg-Marquardt on the planar positions of K starts (K, 3) towards ``target`` (K, 2).
 
@@ -102,20 +150,22 @@ def _refine(q: np.ndarray, target: np.ndarray, geometry: ArmGeometry, steps: int
     overshoot).
     """
     eps, k = 1e-7, len(q)
+    low, high = _bounds(arm)
+    low, high = low[_PITCH], high[_PITCH]
     damping = np.full(k, 1e-4)
-    planar = _planar(q, geometry)
+    planar = _planar(q, arm)
     gap = np.linalg.norm(planar - target, axis=1)
     for _ in range(steps):
-        probes = _planar((q[:, None, :] + eps * np.eye(3)).reshape(-1, 3), geometry)
+        probes = _planar((q[:, None, :] + eps * np.eye(3)).reshape(-1, 3), arm)
         jacobian = ((probes.reshape(k, 3, 2) - planar[:, None, :]) / eps).transpose(0, 2, 1)
         step = _step(jacobian, target - planar, damping)
         # a joint at its limit that the step pushes further out is held there and the step
         # taken by the others (projected: else the clipped step stalls short of the optimum)
-        held = ((q <= _LOW + 1e-12) & (step < 0)) | ((q >= _HIGH - 1e-12) & (step > 0))
+        held = ((q <= low + 1e-12) & (step < 0)) | ((q >= high - 1e-12) & (step > 0))
         if held.any():
             step = _step(jacobian * ~held[:, None, :], target - planar, damping)
-        trial = np.clip(q + step, _LOW, _HIGH)
-        trial_planar = _planar(trial, geometry)
+        trial = np.clip(q + step, low, high)
+        trial_planar = _planar(trial, arm)
         trial_gap = np.linalg.norm(trial_planar - target, axis=1)
         better = trial_gap < gap
         q[better], planar[better], gap[better] = trial[better], trial_planar[better], \

@@ -1,18 +1,23 @@
 """
 The solution of a target nearest a seed (where the arm is), for continuous, safe motion.
 
-A target has up to four exact solutions inside the joint limits: two elbows for each of the
-two yaw candidates of its projection (reaching forward, or behind over the base; see
-:mod:`ik_net_ros.kinematics.projection`), and joint1 = +pi and -pi are one yaw. The rule here:
+A target has a few exact solutions inside the joint limits: every branch of each of the two
+candidates of its projection (the OM-X: two elbows, reaching forward or behind over the base; an
+arm with a wrist roll: four branches, front and over the top, of each of its two candidate
+planes; see :mod:`ik_net_ros.kinematics.projection`), and joint1 = +pi and -pi are one yaw. The
+rule here:
 
 1. **Candidates**: every exact solution inside the limits, plus each solution brought to the
-   seed's side of joint1's +-pi seam and clamped into the limits where that still puts the
+   seed's side of the +-pi seam (joint1's, and that of any joint whose limits reach +-pi: the
+   OMX-F's joint4 and joint5) and clamped into the limits where that still puts the
    tool within SNAP_POSITION m and SNAP_ANGLE rad of the target (a target a hair past the seam
    or a limit is kept, at the solver's accuracy, instead of being reached the long way round).
-2. **Sides with hysteresis**: the projection's preferred yaw only, except near its tie (the
-   requested tool y axis within HYSTERESIS of across both candidates), where either side may
-   be taken, so a target wobbling about the tie never flips the arm; the other side is taken
-   when the preferred one has no acceptable candidate.
+2. **Sides with hysteresis**: the projection's preferred candidate only, except near its tie
+   (OM-X: the requested tool y axis within HYSTERESIS of across both yaws), where either side
+   may be taken, so a target wobbling about the tie never flips the arm; the other side is
+   taken when the preferred one has no acceptable candidate. (A roll arm's two candidates are
+   different orientations: no band; its front and over-the-top branches reach the same pose
+   and compete by distance.)
 3. **Safety**: candidates in collision (``collision``) are dropped, and so are those whose
    joint1 would turn more than pi from the seed (the long way round, sweeping the workspace)
    for a small target change (within the jump window below: a target a hair past joint1's
@@ -35,11 +40,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 import math
 
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
-from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import ArmGeometry, clamp_to_limits, DEFAULT_GEOMETRY
 from ik_net_ros.kinematics.inverse import REACHABLE, REASONS
-from ik_net_ros.kinematics.projection import project_both
+from ik_net_ros.kinematics.limits import clamp_to_limits
+from ik_net_ros.kinematics.planar_ik import arm_of, bounds_of
+from ik_net_ros.kinematics.projection import HYSTERESIS, project_both
 from ik_net_ros.kinematics.rotations import quat_angle
 import numpy as np
 
@@ -47,7 +53,6 @@ __all__ = ['SeededSolutions', 'nearest_solutions', 'safely_reachable', 'small_ch
            'DEFAULT_MAX_JUMP', 'SEAM',
            'HYSTERESIS', 'SNAP_POSITION', 'SNAP_ANGLE', 'JUMP_WINDOW', 'JUMP_WINDOW_ANGLE']
 
-HYSTERESIS = 0.1  # |cos| of the requested y axis to the forward one under which both sides do
 SNAP_POSITION = 1e-3  # m: a clamped solution this close to the target is kept
 SNAP_ANGLE = math.radians(1.0)
 DEFAULT_MAX_JUMP = 0.5  # rad
@@ -62,7 +67,7 @@ class SeededSolutions:
     """
     One answer per target.
 
-    joints: (N, 4) rad inside the limits (NaN where refused).
+    joints: (N, dof) rad inside the limits (NaN where refused).
     targets: (N, 7) the projected pose each answer reaches (the chosen yaw side).
     ok: (N,) True where a safe solution was found.
     reasons: N strings, '' where ok, else why the target is refused.
@@ -74,7 +79,7 @@ class SeededSolutions:
     reasons: list[str]
 
 
-def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
+def nearest_solutions(p: np.ndarray, seed: np.ndarray, arm=None,
                       collision: CollisionModel | None = None,
                       max_jump: float | None = DEFAULT_MAX_JUMP,
                       long_way: bool = True, long_moves: bool = False) -> SeededSolutions:
@@ -86,7 +91,10 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = D
     p
         (N, 7) validated poses (:func:`~ik_net_ros.kinematics.validation.as_pose_array`).
     seed
-        (N, 4) finite joints, rad (clamped into the limits here).
+        (N, dof) finite joints, rad (clamped into the limits here).
+    arm
+        A planar :class:`~ik_net_ros.arm.Arm` (None: ROBOTIS's humble OM-X; an OM-X
+        ArmGeometry during the migration).
     collision
         Drop candidates in collision; None: no collision check.
     max_jump
@@ -96,57 +104,61 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = D
     long_moves
         With ``long_way``: refuse them only for a small target change (within the jump
         window); a target beyond it whose only safe solutions are that far round gets one.
-    geometry
-        The arm's geometry (default: ROBOTIS's humble description).
 
     """
-    n = len(p)
-    seed = clamp_to_limits(np.asarray(seed, float))
-    poses, sols, match = project_both(p, geometry)
-    prefer_back = -match > match + 1e-12
-    in_band = np.abs(match) <= HYSTERESIS
-    # (N, 8, 4): side-major, [exact up, exact down, snapped up, snapped down] per side
-    cand = np.full((n, 8, 4), np.nan)
-    usable = np.zeros((n, 8), bool)
-    side_of = np.repeat([0, 1], 4)
+    arm = arm_of(arm)
+    n, dof = len(p), arm.dof
+    seed = clamp_to_limits(arm, np.asarray(seed, float))
+    poses, sols, prefer_back, in_band = project_both(p, arm)
+    branches = sols[0].joints.shape[1]
+    per_side = 2 * branches
+    slots = 2 * per_side
+    # (N, slots, dof): side-major, per side [exact branches..., snapped branches...]
+    cand = np.full((n, slots, dof), np.nan)
+    usable = np.zeros((n, slots), bool)
+    side_of = np.repeat([0, 1], per_side)
+    bounds = bounds_of(arm)
+    seams = [i for i in range(dof) if bounds.free[i] or i in bounds.turns]
     for side in (0, 1):
-        sol, k = sols[side], 4 * side
+        sol, k = sols[side], per_side * side
         raw = sol.joints  # valid rows clamped; others raw; NaN out of reach
-        cand[:, k:k + 2] = raw
-        usable[:, k:k + 2] = sol.valid
+        cand[:, k:k + branches] = raw
+        usable[:, k:k + branches] = sol.valid
         snapped = raw.copy()
-        snapped[..., 0] += 2 * math.pi * np.round((seed[:, None, 0] - raw[..., 0]) / (2 * math.pi))
-        snapped = clamp_to_limits(snapped.reshape(-1, 4)).reshape(n, 2, 4)
+        for i in seams:  # to the seed's side of the +-pi seam
+            snapped[..., i] += 2 * math.pi * np.round((seed[:, None, i] - raw[..., i])
+                                                      / (2 * math.pi))
+        snapped = clamp_to_limits(arm, snapped.reshape(-1, dof)).reshape(n, branches, dof)
         # only where clamping moved the solution: elsewhere it is the exact one again
         finite = np.isfinite(snapped).all(axis=2) & (np.abs(snapped - raw).max(axis=2) > 0)
-        close = np.zeros((n, 2), bool)
+        close = np.zeros((n, branches), bool)
         if finite.any():
             rows, elbows = np.nonzero(finite)
-            reached = forward_kinematics(snapped[rows, elbows], geometry)
+            reached = chain_forward(arm, snapped[rows, elbows])
             want = poses[side][rows]
             near = ((np.linalg.norm(reached[:, :3] - want[:, :3], axis=1) <= SNAP_POSITION)
                     & (quat_angle(reached[:, 3:], want[:, 3:]) <= SNAP_ANGLE))
             close[rows, elbows] = near
-        cand[:, k + 2:k + 4] = snapped
-        usable[:, k + 2:k + 4] = close
+        cand[:, k + branches:k + per_side] = snapped
+        usable[:, k + branches:k + per_side] = close
     delta = cand - seed[:, None, :]
     reasons = [''] * n
     acceptable = usable.copy()
-    far = np.zeros((n, 8), bool)
+    far = np.zeros((n, slots), bool)
     if long_way:  # far: the candidates refused for the long way round
         far = usable & (np.abs(delta[..., 0]) > SEAM)
         rows = np.flatnonzero(far.any(axis=1)) if long_moves else np.empty(0, int)
         if rows.size:  # a long move to a target beyond the jump window is taken
-            far[rows[~small_change(p[rows], seed[rows], geometry)]] = False
+            far[rows[~small_change(p[rows], seed[rows], arm)]] = False
         acceptable &= ~far
-    hit = np.zeros((n, 8), bool)
+    hit = np.zeros((n, slots), bool)
     report = None
     flat = np.flatnonzero(acceptable.ravel())
     if collision is not None and flat.size:
-        report = collision.check(cand.reshape(-1, 4)[flat])
-        blocked = np.zeros(n * 8, bool)
+        report = collision.check(cand.reshape(-1, dof)[flat])
+        blocked = np.zeros(n * slots, bool)
         blocked[flat[~report.clear]] = True
-        hit = blocked.reshape(n, 8)
+        hit = blocked.reshape(n, slots)
         acceptable &= ~hit
     distance = np.sqrt(np.nansum(delta * delta, axis=2))
     off_side = (side_of[None, :] == 1) != prefer_back[:, None]
@@ -164,7 +176,7 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = D
             # the seed's tool: its position, and the tilt of its tool x axis (what the
             # projection keeps; the x axis's heading follows the position's azimuth, which
             # near joint1's axis turns by degrees for millimetres of motion)
-            small, gap = small_change(p[jumping], seed[jumping], geometry, gaps=True)
+            small, gap = small_change(p[jumping], seed[jumping], arm, gaps=True)
             for row, g in zip(np.flatnonzero(jumping)[small], gap[small]):
                 j = int(np.argmax(np.abs(joints[row] - seed[row])))
                 reasons[row] = (f'jump: the nearest safe solution moves joint{j + 1} by '
@@ -180,16 +192,15 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = D
     return SeededSolutions(joints=joints, targets=targets, ok=ok, reasons=reasons)
 
 
-def small_change(p: np.ndarray, seed: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
-                 gaps: bool = False):
+def small_change(p: np.ndarray, seed: np.ndarray, arm=None, gaps: bool = False):
     """
-    Return (N,) True where requested poses ``p`` (N, 7) are a small change from ``seed`` (N, 4).
+    Return (N,) True where requested poses ``p`` (N, 7) are a small change from ``seed`` (N, dof).
 
     The jump window: the request within JUMP_WINDOW m of the seed's tool position and the tilt
     of its tool x axis within JUMP_WINDOW_ANGLE rad of the seed's. With ``gaps`` also the
     distances (N,) m.
     """
-    at = forward_kinematics(seed, geometry)
+    at = chain_forward(arm_of(arm), seed)
     gap = np.linalg.norm(at[:, :3] - p[:, :3], axis=1)
     turn = np.abs(_tilt(at[:, 3:]) - _tilt(p[:, 3:]))
     small = (gap <= JUMP_WINDOW) & (turn <= JUMP_WINDOW_ANGLE)
@@ -222,19 +233,20 @@ def _refusal(row, usable, far, hit, cand, delta, sols, prefer_back, report, acce
         k = int(np.argmin(distance))
         # the report holds the checked candidates (usable, not the long way) in row order
         checked = np.flatnonzero((usable & ~far).ravel())
-        return report.reason(int(np.searchsorted(checked, row * 8 + k)))
+        return report.reason(int(np.searchsorted(checked, row * usable.shape[1] + k)))
     k = int(np.flatnonzero(far[row])[0])
     return (f'joint1 would turn {abs(delta[row, k, 0]):.2f} rad, more than half a turn (the '
             f'long way round: its +-pi seam is in the way); bring the target back, or move the '
             f'arm there in smaller steps')
 
 
-def safely_reachable(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
+def safely_reachable(p: np.ndarray, arm=None,
                      collision: CollisionModel | None = None) -> np.ndarray:
     """
     Return (N,) True where validated poses ``p`` have a solution that is clear of ``collision``.
 
     The solution is inside the limits; the arm's present pose does not matter.
     """
-    seeds = np.zeros((len(p), 4))
-    return nearest_solutions(p, seeds, geometry, collision, max_jump=None, long_way=False).ok
+    arm = arm_of(arm)
+    seeds = np.zeros((len(p), arm.dof))
+    return nearest_solutions(p, seeds, arm, collision, max_jump=None, long_way=False).ok

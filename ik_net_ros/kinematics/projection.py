@@ -1,9 +1,12 @@
 """
-Projection of arbitrary target poses onto the orientations a 4-DOF arm can take.
+Projection of arbitrary target poses onto the orientations a planar arm can take.
 
-A tool orientation of this arm is always Rz(q1) Ry(phi): no roll, and the yaw q1 is tied to the
-position's azimuth about the joint1 axis. A PoseStamped from a user or an RViz marker is in
-general not of that form. The projection rule:
+The arm's shape chooses the rule: an arm with a wrist roll (the OMX-F) is projected by
+:mod:`ik_net_ros.kinematics.roll_projection`; one without (the OM-X) by the rule below.
+
+A tool orientation of an arm without a roll is always Rz(q1) Ry(phi): no roll, and the yaw q1
+is tied to the position's azimuth about the joint1 axis. A PoseStamped from a user or an RViz
+marker is in general not of that form. The projection rule:
 
 1. The position is kept exactly (a position error is what users notice).
 2. The yaw is the position's azimuth psi about the joint1 axis (forward), or psi + pi
@@ -24,8 +27,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ik_net_ros.kinematics.geometry import ArmGeometry, DEFAULT_GEOMETRY
 from ik_net_ros.kinematics.inverse import ik_solutions, IkSolutions, solve_yaw_pitch
+from ik_net_ros.kinematics.planar_ik import arm_of, OUTSIDE_LIMITS, planar_of, REACHABLE
+from ik_net_ros.kinematics.roll_projection import project_roll
 from ik_net_ros.kinematics.rotations import canonical_quat
 from ik_net_ros.kinematics.validation import as_pose_array
 import numpy as np
@@ -37,13 +41,15 @@ _ON_AXIS = 1e-9  # m from the joint1 axis below which the azimuth is undefined
 # margin over rounding: poses typed as round numbers (a quaternion (0, 0, 1, 1)) get one
 # answer whether or not they were normalised before (which can move them by an ulp)
 _TIE = 1e-12
+HYSTERESIS = 0.1  # |cos| of the requested y axis to the forward one under which both sides do
 
 
-def project_pose(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
+def project_pose(poses, arm=None) -> np.ndarray:
     """
     Nearest pose the arm can take by the module's rule (same position, orientation projected).
 
-    Shape (7,) or (N, 7) as given.
+    Shape (7,) or (N, 7) as given. ``arm``: a planar :class:`~ik_net_ros.arm.Arm` (None:
+    ROBOTIS's humble OM-X; an OM-X ArmGeometry during the migration).
 
     Raises
     ------
@@ -52,14 +58,18 @@ def project_pose(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
 
     """
     p, single = as_pose_array(poses)
-    out, _ = project_and_solve(p, geometry)
+    out, _ = project_and_solve(p, arm)
     return out[0] if single else out
 
 
-def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
+def project_and_solve(p: np.ndarray, arm=None,
                       closed_form: bool = True) -> tuple[np.ndarray, IkSolutions]:
     """
     Project validated poses ``p`` (N, 7) and solve the projected poses in closed form.
+
+    ``arm``: a planar :class:`~ik_net_ros.arm.Arm` (None: ROBOTIS's humble OM-X). An arm with a
+    wrist roll: :func:`~ik_net_ros.kinematics.roll_projection.project_roll` (every branch,
+    ``closed_form`` ignored).
 
     ``p`` comes from :func:`as_pose_array`; both are computed once for both uses
     (``closed_form=False``: their reachability only, see :func:`solve_yaw_pitch`).
@@ -72,11 +82,15 @@ def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
     (:func:`ik_net_ros.kinematics.projection_one_pose.project_and_solve_one`) does the same float
     operations, so both agree exactly (tests).
     """
-    d = _directions(p, geometry)
-    quat, solutions = _candidate(d, d.prefer_back, slice(None), geometry, closed_form)
+    arm = arm_of(arm)
+    c = planar_of(arm)
+    if c.roll:
+        return project_roll(p, arm, c)
+    d = _directions(p, c)
+    quat, solutions = _candidate(d, d.prefer_back, slice(None), arm, closed_form)
     missed = np.flatnonzero(~solutions.reachable)
     if missed.size:  # the other yaw, where the preferred one cannot reach
-        other_quat, other = _candidate(d, ~d.prefer_back[missed], missed, geometry, closed_form)
+        other_quat, other = _candidate(d, ~d.prefer_back[missed], missed, arm, closed_form)
         take = other.reachable
         rows = missed[take]
         quat[rows] = other_quat[take]
@@ -88,23 +102,35 @@ def project_and_solve(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY,
     return _poses(p, quat), solutions
 
 
-def project_both(p: np.ndarray, geometry: ArmGeometry = DEFAULT_GEOMETRY
-                 ) -> tuple[list[np.ndarray], list[IkSolutions], np.ndarray]:
+def project_both(p: np.ndarray, arm=None
+                 ) -> tuple[list[np.ndarray], list[IkSolutions], np.ndarray, np.ndarray]:
     """
-    Both yaw candidates of validated poses ``p`` (N, 7): forward (index 0) and behind (1).
+    Both candidates of validated poses ``p`` (N, 7): forward (index 0) and the other one (1).
 
-    Their projected poses (N, 7) and closed-form solutions, and how well the forward
-    candidate's tool y axis matches the requested one (N,), in [-1, 1] (the behind candidate's
-    match is its negation; 0 is the rule's tie). For callers that choose between the candidates
-    themselves (the solution nearest a seed).
+    Their projected poses (N, 7) and closed-form solutions (both elbows), which one the rule
+    prefers (N,) (True: the other one) and where either will do (N,) (the OM-X: the requested
+    tool y axis within HYSTERESIS of across both yaws). An arm with a wrist roll has one
+    projected pose, reached by joint1 towards the wrist (index 0) or over the top (1): either
+    will do. For callers that choose between the candidates themselves (the solution nearest
+    a seed).
     """
-    d = _directions(p, geometry)
+    arm = arm_of(arm)
+    c = planar_of(arm)
+    if c.roll:
+        poses, sol = project_roll(p, arm, c)
+        halves = [IkSolutions(sol.joints[:, k:k + 2], sol.valid[:, k:k + 2],
+                              sol.strict[:, k:k + 2], sol.reason.copy()) for k in (0, 2)]
+        for half in halves:  # a side with no branch in the limits says so
+            half.reason[(half.reason == REACHABLE) & ~half.valid.any(axis=1)] = OUTSIDE_LIMITS
+        either = np.ones(len(p), bool)
+        return [poses, poses], halves, np.zeros(len(p), bool), either
+    d = _directions(p, c)
     poses, solutions = [], []
     for back in (False, True):
-        quat, sol = _candidate(d, np.full(len(p), back), slice(None), geometry, True)
+        quat, sol = _candidate(d, np.full(len(p), back), slice(None), arm, True)
         poses.append(_poses(p, quat))
         solutions.append(sol)
-    return poses, solutions, d.fwd_match
+    return poses, solutions, d.prefer_back, np.abs(d.fwd_match) <= HYSTERESIS
 
 
 class _Directions(NamedTuple):
@@ -122,12 +148,12 @@ class _Directions(NamedTuple):
     prefer_back: np.ndarray
 
 
-def _directions(p: np.ndarray, geometry: ArmGeometry) -> _Directions:
+def _directions(p: np.ndarray, c) -> _Directions:
     qx, qy, qz, qw = p[:, 3], p[:, 4], p[:, 5], p[:, 6]
     # requested tool x axis u (rotation column 0) and y axis v (column 1)
     ux, uy, uz = 1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy + qz * qw), 2 * (qx * qz - qy * qw)
     vx, vy = 2 * (qx * qy - qz * qw), 1 - 2 * (qx * qx + qz * qz)
-    dx, y, z = p[:, 0] - geometry.joint1_x, p[:, 1], p[:, 2]
+    dx, y, z = p[:, 0] - c.joint1_x, p[:, 1], p[:, 2]
     # the yaw's direction (c, s): the position's azimuth about the joint1 axis
     rho2 = dx * dx + y * y
     on_axis = rho2 < _ON_AXIS * _ON_AXIS
@@ -146,7 +172,7 @@ def _directions(p: np.ndarray, geometry: ArmGeometry) -> _Directions:
                        fwd_match, prefer_back)
 
 
-def _candidate(d: _Directions, back: np.ndarray, rows, geometry: ArmGeometry,
+def _candidate(d: _Directions, back: np.ndarray, rows, arm,
                closed_form: bool) -> tuple[np.ndarray, IkSolutions]:
     """Quaternions and solutions of one yaw candidate (``back``: reaching behind) of ``rows``."""
     sign = np.where(back, -1.0, 1.0)
@@ -155,7 +181,7 @@ def _candidate(d: _Directions, back: np.ndarray, rows, geometry: ArmGeometry,
     sp = d.rise[rows]
     quat = _quat_of_directions(cy, sy, cp, sp)
     return quat, solve_yaw_pitch(d.dx[rows], d.y[rows], d.z[rows], np.arctan2(sy, cy),
-                                 np.arctan2(sp, cp), geometry, (cy, sy), (cp, sp), closed_form)
+                                 np.arctan2(sp, cp), arm, (cy, sy), (cp, sp), closed_form)
 
 
 def _poses(p: np.ndarray, quat: np.ndarray) -> np.ndarray:
@@ -210,7 +236,7 @@ def _quat_of_directions(cy, sy, cp, sp) -> np.ndarray:
     return quat
 
 
-def is_reachable(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY, project: bool = True):
+def is_reachable(poses, arm=None, project: bool = True):
     """
     Return True where the arm can reach the pose inside its joint limits.
 
@@ -221,8 +247,8 @@ def is_reachable(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY, project: bool 
     project
         Judge the projected pose (see :func:`project_pose`); False judges the pose as
         given, so orientations with roll or a wrong yaw are unreachable.
-    geometry
-        The arm's geometry (default: ROBOTIS's humble description).
+    arm
+        A planar :class:`~ik_net_ros.arm.Arm` (None: ROBOTIS's humble OM-X).
 
     Returns
     -------
@@ -230,6 +256,6 @@ def is_reachable(poses, geometry: ArmGeometry = DEFAULT_GEOMETRY, project: bool 
 
     """
     p, single = as_pose_array(poses)
-    sol = project_and_solve(p, geometry)[1] if project else ik_solutions(p, geometry)
+    sol = project_and_solve(p, arm)[1] if project else ik_solutions(p, arm)
     ok = sol.valid.any(axis=1)
     return bool(ok[0]) if single else ok

@@ -6,25 +6,32 @@ this does the same arithmetic in about 10 us, which is what a live IK node needs
 it against the vectorised functions on many random poses, so the two cannot drift apart (the
 pose's validation has its twin beside its array version too:
 :func:`~ik_net_ros.kinematics.validation.validate_pose`).
+
+An arm with a wrist roll (the OMX-F) goes through the vectorised projection and closed form with
+one row (:mod:`ik_net_ros.kinematics.roll_projection`: its projection iterates), its answer
+wrapped in the same :class:`OneSolution`: the same numbers by construction, at numpy's cost.
 """
 
 from __future__ import annotations
 
 import math
+from operator import le
 
-from ik_net_ros.kinematics.geometry import ArmGeometry, DEFAULT_GEOMETRY, JOINT_LOWER, JOINT_UPPER
-from ik_net_ros.kinematics.inverse import (
+from ik_net_ros.kinematics.planar_ik import (
+    arm_of,
+    bounds_of,
     LIMIT_TOLERANCE,
     OUT_OF_REACH,
     OUTSIDE_LIMITS,
+    planar_of,
     REACH_TOLERANCE,
     REACHABLE,
     STRICT_TOLERANCE,
 )
+import numpy as np
 
 __all__ = ['project_and_solve_one', 'OneSolution']
 
-_LOWER, _UPPER = tuple(JOINT_LOWER.tolist()), tuple(JOINT_UPPER.tolist())
 _PI, _TWO_PI = math.pi, 2 * math.pi
 _ON_AXIS, _TIE = 1e-9, 1e-12  # as kinematics.projection
 
@@ -38,7 +45,9 @@ class OneSolution:
     """
     Closed-form solutions of one projected pose.
 
-    ``joints`` [up, down] (tuples or None), ``valid``/``strict`` flags per branch, ``reason`` code.
+    ``joints``: the branches in the branch rule's order (tuples of dof floats, or None), ``valid``
+    / ``strict`` flags per branch, ``reason`` code, ``dof``. Two branches (elbow up, down) on an
+    arm without a wrist roll, four with one (:class:`~ik_net_ros.kinematics.inverse.IkSolutions`).
     """
 
     __slots__ = ('joints', 'valid', 'strict', 'reason', 'dof')
@@ -49,69 +58,82 @@ class OneSolution:
 
     @property
     def reachable(self) -> bool:
-        return self.valid[0] or self.valid[1]
+        """Return whether some branch is valid."""
+        return any(self.valid)
 
     def pick(self):
-        """Apply :func:`ik_net_ros.kinematics.inverse.pick_branch`'s rule: (4,) or None."""
-        v, s = self.valid, self.strict
-        if not (v[0] or v[1]):
-            return None
-        up_first = s[0] or (v[0] and not s[1])
-        return self.joints[0] if up_first else self.joints[1]
+        """Apply :func:`ik_net_ros.kinematics.inverse.pick_branch`'s rule: (dof,) or None."""
+        for k, tight in enumerate(self.strict):
+            if tight:
+                return self.joints[k]
+        for k, ok in enumerate(self.valid):
+            if ok:
+                return self.joints[k]
+        return None
 
 
-_CONSTANTS: dict[int, tuple] = {}  # id(geometry) -> (geometry, constants)
+_CONSTANTS: dict[int, tuple] = {}  # id(arm) -> (arm, constants)
 
 
-def _constants(g: ArmGeometry) -> tuple[float, ...]:
+def _constants(arm) -> tuple:
     """
-    Return the closed form's constants of ``g``, made once per geometry object.
+    Return the closed form's constants of ``arm`` (an Arm or an ArmGeometry), once per object.
 
-    An lru_cache would hash the dataclass on every call: 0.3 us, a tenth of the projection.
+    An lru_cache would hash the arm on every call: 0.3 us, a tenth of the projection.
     """
-    entry = _CONSTANTS.get(id(g))
-    if entry is None:  # the entry holds g, so no other object can take its id meanwhile
+    entry = _CONSTANTS.get(id(arm))
+    if entry is None:  # the entry holds arm, so no other object can take its id meanwhile
         if len(_CONSTANTS) > 64:
             _CONSTANTS.clear()
-        entry = _CONSTANTS[id(g)] = (g, (
+        the_arm = arm_of(arm)
+        g, bounds = planar_of(the_arm), bounds_of(the_arm)
+        limits = tuple(zip(bounds.lower, bounds.upper))
+        entry = _CONSTANTS[id(arm)] = (arm, (
             g.joint1_x, g.tool, g.shoulder_z, g.upper_arm, g.forearm, g.upper_arm_offset,
-            g.joint_offsets if g.has_offsets else None))
+            g.joint_offsets if g.has_offsets else None, limits, _bounds(limits, LIMIT_TOLERANCE),
+            _bounds(limits, STRICT_TOLERANCE), bounds.turns, g.roll, the_arm, the_arm.dof))
     return entry[1]
 
 
-def _bounds(tolerance: float) -> tuple[float, ...]:
-    """
-    lower1, upper1, ..., lower4, upper4 widened by ``tolerance``.
-
-    As the vectorised check computes them.
-    """
-    return tuple(v for lo, hi in zip(_LOWER, _UPPER) for v in (lo - tolerance, hi + tolerance))
+def _bounds(limits, tolerance: float) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Return the lower and the upper limits widened by ``tolerance``, as the vectorised check."""
+    return (tuple(lo - tolerance for lo, _ in limits), tuple(hi + tolerance for _, hi in limits))
 
 
-_VALID, _STRICT = _bounds(LIMIT_TOLERANCE), _bounds(STRICT_TOLERANCE)
+def _inside(q, bounds) -> bool:
+    """Return whether every joint of ``q`` is inside (NaN is not); map: C speed, no 4 unrolled."""
+    lower, upper = bounds
+    return all(map(le, lower, q)) and all(map(le, q, upper))
 
 
-def _inside(q, bounds: tuple[float, ...]) -> bool:
-    a1, b1, a2, b2, a3, b3, a4, b4 = bounds
-    return a1 <= q[0] <= b1 and a2 <= q[1] <= b2 and a3 <= q[2] <= b3 and a4 <= q[3] <= b4
+def _into_range(q: tuple, limits, turns) -> tuple:
+    """:func:`~ik_net_ros.kinematics.planar_ik.into_range` for one joint vector."""
+    q = list(q)
+    for i in turns:
+        v, (lo, hi) = q[i], limits[i]
+        other = v - _TWO_PI if v > hi else v + _TWO_PI if v < lo else v
+        if max(lo - other, other - hi, 0.0) < max(lo - v, v - hi, 0.0):
+            q[i] = other
+    return tuple(q)
 
 
-def _solve_yaw_pitch(dx, y, z, c1, s1, cp, sp, g: ArmGeometry, both: bool = True
-                     ) -> OneSolution:
+def _solve_yaw_pitch(dx, y, z, c1, s1, cp, sp, g, both: bool = True) -> OneSolution:
     """
     Return the closed form of :func:`ik_net_ros.kinematics.inverse.solve_yaw_pitch` for one pose.
 
-    Yaw and pitch are given by their cosines and sines; the same float operations in the same order
-    (the tests hold both to equality); _wrap is written out: a call costs as much as its arithmetic
-    here.
+    ``g``: an Arm without a wrist roll (or an OM-X ArmGeometry during the migration). Yaw and
+    pitch are given by their cosines and sines; the same float operations in the same order
+    (the tests hold both to equality); _wrap is written out: a call costs as much as its
+    arithmetic here.
     """
-    _, tool, shoulder_z, l1, l2, theta0, offsets = _constants(g)
+    (_, tool, shoulder_z, l1, l2, theta0, offsets, limits, valid_bounds, strict_bounds,
+     turns, _, _, dof) = _constants(g)
     r = dx * c1 + y * s1
     rw = r - tool * cp
     zw = z + tool * sp - shoulder_z
     cos_elbow = (rw * rw + zw * zw - l1 * l1 - l2 * l2) / (2 * l1 * l2)
     if abs(cos_elbow) > 1 + REACH_TOLERANCE:
-        return OneSolution([None, None], [False, False], [False, False], OUT_OF_REACH, 4)
+        return OneSolution([None, None], [False, False], [False, False], OUT_OF_REACH, dof)
     ce = min(max(cos_elbow, -1.0), 1.0)
     acos = math.acos(ce)
     base = math.atan2(zw, rw)
@@ -128,14 +150,25 @@ def _solve_yaw_pitch(dx, y, z, c1, s1, cp, sp, g: ArmGeometry, both: bool = True
         q = (q1, q2, q3, q4 - two_pi * ceil(q4 / two_pi - 0.5))
         if offsets is not None:  # link angles -> the angles the servos are commanded
             q = tuple(_wrap(v - o) for v, o in zip(q, offsets))
-        valid[k] = ok = _inside(q, _VALID)
-        strict[k] = tight = ok and _inside(q, _STRICT)
-        joints[k] = tuple(min(hi, max(lo, v)) for v, lo, hi in zip(q, _LOWER, _UPPER)) \
+        if turns:
+            q = _into_range(q, limits, turns)
+        valid[k] = ok = _inside(q, valid_bounds)
+        strict[k] = tight = ok and _inside(q, strict_bounds)
+        joints[k] = tuple(min(hi, max(lo, v)) for v, (lo, hi) in zip(q, limits)) \
             if ok and not tight else q
         if tight and not both and k == 0:
             break  # the branch rule takes elbow up whatever elbow down is
     reason = REACHABLE if (valid[0] or valid[1]) else OUTSIDE_LIMITS
-    return OneSolution(joints, valid, strict, reason, 4)
+    return OneSolution(joints, valid, strict, reason, dof)
+
+
+def _roll_one(p: list[float], arm) -> tuple[list[float], OneSolution]:
+    """Return the projection and closed form of one pose of an arm with a wrist roll."""
+    from ik_net_ros.kinematics.roll_projection import project_roll
+    poses, sol = project_roll(np.array([p], dtype=float), arm, planar_of(arm))
+    joints = [None if np.isnan(row).any() else tuple(row.tolist()) for row in sol.joints[0]]
+    return poses[0].tolist(), OneSolution(joints, sol.valid[0].tolist(), sol.strict[0].tolist(),
+                                          int(sol.reason[0]), arm.dof)
 
 
 def _half_angle(c: float, s: float) -> tuple[float, float]:
@@ -143,7 +176,7 @@ def _half_angle(c: float, s: float) -> tuple[float, float]:
     return (abs(s), math.copysign(1.0 - c, s)) if c < 0.0 else (1.0 + c, s)
 
 
-def project_and_solve_one(p: list[float], g: ArmGeometry = DEFAULT_GEOMETRY,
+def project_and_solve_one(p: list[float], g=None,
                           both: bool = True) -> tuple[list[float], OneSolution]:
     """
     Apply the projection rule of :mod:`ik_net_ros.kinematics.projection` for one validated pose.
@@ -151,13 +184,17 @@ def project_and_solve_one(p: list[float], g: ArmGeometry = DEFAULT_GEOMETRY,
     And the closed-form solutions of the projected pose (:func:`ik_net_ros.kinematics.projection.
     project_and_solve`'s float operations). ``both=False`` skips the elbow-down branch when elbow
     up is strictly inside the limits (then reported as not valid): the branch rule's pick is the
-    same, one solution cheaper.
+    same, one solution cheaper. ``g``: a planar Arm (None: ROBOTIS's humble OM-X; an OM-X
+    ArmGeometry during the migration).
     """
+    constants = _constants(g)
+    if constants[11]:  # a wrist roll
+        return _roll_one(p, constants[12])
     x, y, z, qx, qy, qz, qw = p
     # requested tool x axis u (rotation column 0) and y axis v (column 1)
     ux, uy, uz = 1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy + qz * qw), 2 * (qx * qz - qy * qw)
     vx, vy = 2 * (qx * qy - qz * qw), 1 - 2 * (qx * qx + qz * qz)
-    dx = x - g.joint1_x
+    dx = x - constants[0]
     rho2 = dx * dx + y * y
     if rho2 < _ON_AXIS * _ON_AXIS:  # on the joint1 axis: the requested y axis gives the yaw
         norm = math.sqrt(vx * vx + vy * vy)
