@@ -118,8 +118,8 @@ def link_frames(joints: dict, values: dict) -> dict:
                 if j['mimic'] is not None:
                     name, multiplier, offset = j['mimic']
                     value = values.get(name, 0.0) * multiplier + offset
-                frames[link] = frame(j['parent']) @ j['origin'] @ _turn(j['axis'], j['type'],
-                                                                       value)
+                turn = _turn(j['axis'], j['type'], value)
+                frames[link] = frame(j['parent']) @ j['origin'] @ turn
         return frames[link]
     for link in joints:
         frame(link)

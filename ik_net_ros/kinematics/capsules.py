@@ -21,8 +21,7 @@ import functools
 import math
 
 from ik_net_ros.arm import Arm
-# _walk: chain_frames' walk without every link's rotation (see capsule_ends)
-from ik_net_ros.kinematics.chain import _walk, chain_frames, compiled_chain
+from ik_net_ros.kinematics.chain import _walk, chain_frames, compiled_chain  # see capsule_ends
 import numpy as np
 
 __all__ = ['CapsuleFrames', 'capsule_frames', 'capsule_ends', 'segment_distance', 'gap_one',

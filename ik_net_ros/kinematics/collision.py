@@ -26,8 +26,13 @@ import math
 
 from ik_net_ros.arm import Arm, default_arm
 from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
-from ik_net_ros.kinematics.capsules import capsule_ends, capsule_frames, gap_one, off_axis, \
-    segment_distance
+from ik_net_ros.kinematics.capsules import (
+    capsule_ends,
+    capsule_frames,
+    gap_one,
+    off_axis,
+    segment_distance,
+)
 from ik_net_ros.kinematics.chain import compiled_chain, joint_rows
 from ik_net_ros.kinematics.limits import sample_joints
 import numpy as np

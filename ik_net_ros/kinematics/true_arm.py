@@ -77,7 +77,7 @@ class TrueArm:
 
     @functools.cached_property
     def pitch_joints(self) -> tuple[int, ...]:
-        """Return the indices of the joints with a horizontal axis as described (sag: the first)."""
+        """Return the indices of the joints with a horizontal axis as described (sag's)."""
         _, rotations = chain_frames(self.arm.nominal(), np.zeros(self.arm.dof))
         return tuple(k for k, j in enumerate(self.arm.joints) if j.type == 'revolute'
                      and abs(float((rotations[0, k] @ np.array(j.axis))[2])) < _HORIZONTAL)
@@ -171,7 +171,8 @@ class TrueArm:
                 arm = arm.with_errors(ChainErrors(
                     errors.get('offsets', [0.0] * arm.dof),
                     errors.get('origin_deltas', [[0.0] * 3] * arm.dof),
-                    errors.get('tilts', [[0.0] * 2] * arm.dof), errors.get('tool_delta', [0.0] * 3)))
+                    errors.get('tilts', [[0.0] * 2] * arm.dof),
+                    errors.get('tool_delta', [0.0] * 3)))
             except (TypeError, ValueError) as e:
                 raise ValueError(f'errors: {e}') from e
         else:  # an OM-X file of before issue 33: its geometry
