@@ -4,9 +4,9 @@ import math
 import re
 
 from ik_net_ros import load_solver
+from ik_net_ros.arm import default_arm
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import DEFAULT_GEOMETRY, forward_kinematics, sample_joints
-from ik_net_ros.arm import default_arm
 from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.calibration import calibrate, layout_of
 from ik_net_ros.kinematics.calibration_file import load_calibration, save_calibration

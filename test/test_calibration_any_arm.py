@@ -115,7 +115,7 @@ def test_an_omx_f_calibration_file_round_trips_and_names_its_arm(tmp_path):
 @pytest.mark.parametrize('description, base_height', [('humble', 0.017), ('jazzy', 0.0)])
 def test_an_om_x_file_of_before_loads_as_the_om_x_with_the_same_motion(tmp_path, description,
                                                                        base_height):
-    """A version 2 file (an ArmGeometry dict) is the OM-X with chain_errors_of_geometry's errors."""
+    """A version 2 file (an ArmGeometry) is the OM-X with chain_errors_of_geometry's errors."""
     geometry = ArmGeometry(base_height=base_height, joint1_x=0.0131, shoulder_height=0.0601,
                            upper_arm_x=0.0232, upper_arm_z=0.1287, forearm=0.1236, tool=0.1267,
                            joint_offsets=(0.01, -0.02, 0.015, -0.01),

@@ -11,9 +11,11 @@ import zipfile
 
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
+from ik_net_ros.arm import default_arm
 from ik_net_ros.bounded_files import MAX_YAML_DEPTH
 from ik_net_ros.engines.folding import MAX_OPS
 from ik_net_ros.errors import CheckpointError, DatasetError
+from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.calibration_file import load_calibration
 from ik_net_ros.kinematics.geometry import (
     DEFAULT_GEOMETRY,
@@ -36,7 +38,7 @@ CALIBRATION = {'format': 'ik_net_ros.calibration', 'version': 1,
 
 
 def _loaders():
-    return (('calibration', load_calibration),
+    return (('calibration', lambda p: geometry_of(load_calibration(p))),  # bridge
             ('true arm', lambda p: TrueArm.load(p).geometry))
 
 
@@ -130,7 +132,7 @@ def test_yaml_nesting_at_the_limit_still_loads(tmp_path):
     for _ in range(MAX_YAML_DEPTH - 2):
         nested = [nested]
     path.write_text(yaml.safe_dump({**CALIBRATION, 'extra': nested}))
-    assert load_calibration(path) == DEFAULT_GEOMETRY
+    assert load_calibration(path) == default_arm()
 
 
 # ---- weights files -------------------------------------------------------------------------

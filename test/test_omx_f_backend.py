@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from ik_net_ros.arm import load_arm
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.dynamixel import DynamixelArm
-from ik_net_ros.hardware.emulated import arm_emulator, EmulatedArm
 from ik_net_ros.hardware.dynamixel_config import DynamixelConfig
+from ik_net_ros.hardware.emulated import arm_emulator, EmulatedArm
 from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw
 from ik_net_ros.kinematics.chain import chain_forward
 import numpy as np
@@ -143,7 +143,7 @@ def test_servo_accepts_every_goal_of_the_arm_limits():
        goal=st.floats(float(lower[0]), float(upper[0])))
 def test_a_wound_joint1_is_read_as_it_is_and_never_commanded_the_long_way(turns, offset, goal):
     """
-    ROBOTIS's software leaves joint1 (extended mode) wound by whole turns.
+    Take joint1 (extended mode) wound by whole turns, as ROBOTIS's software may leave it.
 
     The backend reads it where it is (the turn taken off), holds it there, and moves it from
     that turn: the servo's goal is never more than the move itself away from where it stands.

@@ -193,7 +193,7 @@ def test_camera_procedure_through_the_commands(tmp_path, capsys):
     other = TrackerSetup(CAMERA.frame, CAMERA.marker, 0.03, 'camera').as_dict()
     import yaml
     doc = yaml.safe_load(open(files['cal.yaml']).read())
-    doc['geometry']['joint_offsets'] = [0.0, 0.3, -0.3, 0.3]
+    doc['errors']['offsets'] = [0.0, 0.3, -0.3, 0.3]
     doc['tracker'] = other
     open(files['other.yaml'], 'w').write(yaml.safe_dump(doc))
     assert cli.main(['train', '--target', 'measured', '--init', 'focused', '--calibration',

@@ -16,7 +16,8 @@ import math
 from ik_net_ros.arm.errors import ChainErrors
 import numpy as np
 
-__all__ = ['Origin', 'Joint', 'Capsule', 'Servo', 'SERVO_MODES', 'Gripper', 'Arm', 'rpy_matrix', 'matrix_rpy']
+__all__ = ['Origin', 'Joint', 'Capsule', 'Servo', 'SERVO_MODES', 'Gripper', 'Arm', 'rpy_matrix',
+           'matrix_rpy']
 
 JOINT_TYPES = ('revolute', 'prismatic')
 

@@ -15,8 +15,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ik_net_ros.arm import Arm, default_arm
 from ik_net_ros.data import PoseJointSet
-from ik_net_ros.kinematics import ArmGeometry, forward_kinematics, is_reachable
+from ik_net_ros.kinematics import is_reachable
+from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
+from ik_net_ros.kinematics.chain import chain_forward
+from ik_net_ros.kinematics.limits import sample_joints
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
 from ik_net_ros.kinematics.true_arm import TrueArm
 import numpy as np
@@ -46,27 +50,30 @@ class SolverErrors:
         return out
 
 
-def errors_against_measured(label: str, solver, data: PoseJointSet, reference: ArmGeometry,
+def errors_against_measured(label: str, solver, data: PoseJointSet, reference: Arm | None,
                             true_arm: TrueArm | None = None,
                             setup: TrackerSetup = BASE_FRAME) -> SolverErrors:
     """
     Return the errors of ``solver`` on the rows of ``data``.
 
-    ``data``'s measured poses are tool poses in the base frame
+    ``reference``: the best model of the arm (the calibrated one; None: the default arm; an
+    OM-X ArmGeometry is taken during the migration). ``data``'s measured poses are tool poses
+    in the base frame
     (:func:`~ik_net_ros.data.tracker_rows.in_base_frame`). The truth: each row's true tool pose
     as its tracker sees it (noise-free), taken into the base frame by the calibrated ``setup``
     (as a user's targets from that tracker are), solved, and the true tool pose reached.
     """
+    reference = as_arm(reference)
     answer = solver.solve(data.measured, on_unreachable='nearest')
-    measured = 1e3 * np.linalg.norm(forward_kinematics(answer, reference)[:, :3]
-                                    - forward_kinematics(data.joints, reference)[:, :3], axis=1)
+    measured = 1e3 * np.linalg.norm(chain_forward(reference, answer)[:, :3]
+                                    - chain_forward(reference, data.joints)[:, :3], axis=1)
     truth = None if true_arm is None else _true_errors(solver, true_arm, setup, data.joints)
     return SolverErrors(label, measured, truth)
 
 
 def _true_errors(solver, true_arm: TrueArm, setup: TrackerSetup, joints) -> np.ndarray:
     """
-    Return the true tool error (mm) of ``solver`` for the true arm's tool at ``joints`` (N, 4).
+    Return the true tool error (mm) of ``solver`` for the true arm's tool at ``joints`` (N, dof).
 
     Each target is that tool as the arm's tracker sees it (noise-free), taken into the base
     frame by the calibrated ``setup``: what a user's targets from that tracker are.
@@ -78,31 +85,34 @@ def _true_errors(solver, true_arm: TrueArm, setup: TrackerSetup, joints) -> np.n
 
 
 def workspace_truth(solver, true_arm: TrueArm, setup: TrackerSetup = BASE_FRAME,
-                    count: int = 10_000, seed: int = 77) -> dict:
+                    count: int = 10_000, seed: int = 77, arm: Arm | None = None) -> dict:
     """
     Return the true tool error (mm median, p95) of ``solver`` over the whole workspace.
 
     Targets are the true arm's tool at ``count`` joint configurations uniform in the limits, as
     its tracker sees them (noise-free) and the calibrated ``setup`` takes them into the base
-    frame: what a user's targets from that tracker are. Simulation only.
+    frame: what a user's targets from that tracker are. ``arm``: the arm as described whose
+    limits are sampled (None: the default arm). Simulation only.
     """
-    from ik_net_ros.kinematics import sample_joints
-    error = _true_errors(solver, true_arm, setup, sample_joints(count, seed))
+    arm = default_arm() if arm is None else arm
+    error = _true_errors(solver, true_arm, setup, sample_joints(arm, count, seed))
     return {'true_mm_median': float(np.median(error)),
             'true_mm_p95': float(np.percentile(error, 95)), 'targets': count}
 
 
-def usable_rows(data: PoseJointSet, reference: ArmGeometry, margin: float = 0.05
+def usable_rows(data: PoseJointSet, reference: Arm | None, margin: float = 0.05
                 ) -> PoseJointSet:
     """
     Select rows whose measured pose the reference arm reaches, ``margin`` rad from the limits.
 
-    At a limit the nearest answer says nothing about accuracy.
+    At a limit the nearest answer says nothing about accuracy. ``reference`` as
+    :func:`errors_against_measured`'s.
     """
-    from ik_net_ros.kinematics import JOINT_LOWER, JOINT_UPPER
-    inside = np.all((data.joints > JOINT_LOWER + margin) & (data.joints < JOINT_UPPER - margin),
-                    axis=1)
-    return data.subset(inside & is_reachable(data.measured, reference))
+    reference = as_arm(reference)
+    inside = np.all((data.joints > reference.lower + margin)
+                    & (data.joints < reference.upper - margin), axis=1)
+    reachable = is_reachable(data.measured, geometry_of(reference))  # bridge: the OM-X's
+    return data.subset(inside & reachable)
 
 
 def plot_errors(results: list[SolverErrors], data: PoseJointSet, path) -> None:

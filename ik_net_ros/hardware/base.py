@@ -301,8 +301,9 @@ class ArmBackend(ABC):
 
     def set_gripper(self, metres: float) -> float:
         """
-        Gripper goal: the gripper joint (m or rad; the OM-X's ``gripper_left_joint`` in m),
-        clamped into the arm's gripper range.
+        Gripper goal: the gripper joint (m or rad), clamped into the arm's gripper range.
+
+        The OM-X's ``gripper_left_joint`` is in m, the OMX-F's ``gripper_joint_1`` in rad.
 
         Sent within one cycle, and forgotten on torque off/on and reconnects (never replayed).
         Returns the position used.

@@ -73,7 +73,7 @@ class DynamixelConfig:
                                              "rev/min^2 (ROBOTIS's humble value; 0 = "
                                              'unlimited)', _RAW)
     gripper_current_limit: int = _setting(200, "gripper goal current in its servo's unit "
-                                               '(XM430 ~2.69 mA: 200 is ROBOTIS\'s jazzy '
+                                               "(XM430 ~2.69 mA: 200 is ROBOTIS's jazzy "
                                                'value; XL330 1 mA); at most its Current Limit',
                                           int_in(0, 1750))
     torque_on_exit: bool = _setting(False, 'keep holding the pose when the node exits (false: '

@@ -13,9 +13,9 @@ a Velocity or Current Limit above the model's, a Goal Current above Current Limi
 Mode the model lacks, EEPROM writes with torque on; a write to a register the model lacks is
 refused with an access error, the emulator's choice). Present Position runs over many turns and
 is brought back within one turn where the e-Manual says (a change to Position mode, torque on in
-it, a reboot), so a servo left wound by other software can be emulated. Faults can be injected: a servo that stops answering, corrupt status packets (CRC),
-short status packets (valid CRC), status packets carrying an error, hardware error bits, and
-the port vanishing (unplug / replug).
+it, a reboot), so a servo left wound by other software can be emulated. Faults can be injected:
+a servo that stops answering, corrupt status packets (CRC), short status packets (valid CRC),
+status packets carrying an error, hardware error bits, and the port vanishing (unplug / replug).
 """
 
 from __future__ import annotations

@@ -228,9 +228,9 @@ def check_motion(trajectory: Trajectory, start, max_velocity: float, step: float
     sampled every ``step`` s (at most SEGMENT_SAMPLES between two points) and at every point:
     each sample inside the joint limits (or no farther outside than ``start``), no joint faster
     than ``max_velocity`` rad/s nor its own limit (the points' velocities, the interpolation's,
-    and the straight moves between samples), and the straight joint-space moves between samples clear of
-    ``collision`` (its ``check_path`` rule: a start in collision may only get out; None: no
-    collision model). ``arm``: whose joint limits (None: the OM-X's; the backend's
+    and the straight moves between samples), and the straight joint-space moves between samples
+    clear of ``collision`` (its ``check_path`` rule: a start in collision may only get out;
+    None: no collision model). ``arm``: whose joint limits (None: the OM-X's; the backend's
     ``arm``). Every comparison refuses NaN.
 
     Raises

@@ -1,20 +1,26 @@
 """
-Calibration: one real arm's joint offsets and link lengths, and where its tracker sees it from.
+Calibration: one real arm's errors on the one chain, and where its tracker sees it from.
 
-Identified from measured poses by least squares on the forward kinematics. Arm parameters: the
-four joint offsets (rad) and the links ``joint1_x, shoulder_height, upper_arm_x, upper_arm_z,
-forearm, tool`` (m); the base height stays the description's (only its sum with the shoulder
-height acts). Tracker parameters (:class:`~ik_net_ros.kinematics.tracker_setup.TrackerSetup`):
-the tracker frame's pose in the base frame (6), the marker's pose on the tool (6) and the
-tracker's time offset (1, from the joint velocities recorded with each row), each fixed,
-estimated with a prior (a marker known from CAD to 0.5 mm / 0.5 deg) or estimated freely.
+Identified from measured poses by least squares on the arm's chain
+(:func:`~ik_net_ros.kinematics.chain.chain_forward`); the result is the arm plus its errors
+(``result.arm``: :meth:`Arm.with_errors <ik_net_ros.arm.Arm.with_errors>`), for any arm. Arm
+parameters (:mod:`~ik_net_ros.kinematics.calibration_parameters` decides which, from the chain's
+structure): every joint's offset (rad), the origins' non-zero components that move the tool
+differently (m: on the OM-X ``joint1_x, shoulder_height, upper_arm_x, upper_arm_z, forearm,
+tool``, its base height staying the description's as only its sum with the shoulder height
+acts; the OMX-F adds ``tool_y``) and, estimated on request with a prior, the joint axes' tilts.
+Tracker parameters (:class:`~ik_net_ros.kinematics.tracker_setup.TrackerSetup`): the tracker
+frame's pose in the base frame (6), the marker's pose on the tool (6) and the tracker's time
+offset (1, from the joint velocities recorded with each row), each fixed, estimated with a prior
+(a marker known from CAD to 0.5 mm / 0.5 deg) or estimated freely.
 
 Not every parameter can be told apart from every other: the upper arm's x/z split trades against
-the joint2/joint3 offsets exactly, a marker's offset along the tool against the tool length, the
-tracker frame's height against the shoulder height. The step is a Gauss-Newton step truncated
-to the directions the data (and the priors) determine: parameters nothing can tell apart move
-only together and are reported so; each parameter says what determined it (the data, its prior,
-or only a combination).
+the joint2/joint3 offsets exactly, a marker's offset along the tool against the tool's length
+(on an arm with a wrist roll its offset across the roll axis too), the tracker frame's height
+against the shoulder height. The step is a Gauss-Newton step truncated to the directions the
+data (and the priors) determine: parameters nothing can tell apart move only together and are
+reported so; each parameter says what determined it (the data, its prior, or only a
+combination).
 """
 
 from __future__ import annotations

@@ -15,19 +15,19 @@ from __future__ import annotations
 from dataclasses import dataclass
 import math
 
-from ik_net_ros.arm import Arm, default_arm
+from ik_net_ros.arm import Arm
 from ik_net_ros.data.dataset import PoseJointSet
 from ik_net_ros.data.pairing import StampPairer
 from ik_net_ros.hardware.motion import MotionLimiter
 from ik_net_ros.kinematics.chain import chain_forward
-from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.kinematics.rigid import pose_from_xyz_rpy
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
 from ik_net_ros.kinematics.true_arm import measure, TrueArm
 import numpy as np
 from tqdm import tqdm
 
-__all__ = ['SimulatedTracker', 'simulate_recording', 'SWAPPED_MARKER', 'described_arm']
+__all__ = ['SimulatedTracker', 'simulate_recording', 'SWAPPED_MARKER', 'described_arm',
+           'babble_goal']
 
 # where a second marker sits on the gripper: a tracker that swaps the two reports this one
 SWAPPED_MARKER = tuple(pose_from_xyz_rpy([0.0, 0.045, 0.02, 0.0, 0.0, 90.0]))
@@ -64,8 +64,18 @@ class SimulatedTracker:
 
 def described_arm(true_arm: TrueArm) -> Arm:
     """Return the arm as described (no errors) that ``true_arm`` is an imperfect copy of."""
-    arm = getattr(true_arm, 'arm', None)  # bridge: the OM-X's TrueArm of before has no Arm
-    return (default_arm() if arm is None else arm).nominal()
+    return true_arm.arm.nominal()
+
+
+def babble_goal(arm: Arm, rng: np.random.Generator, margin: float = 0.05) -> np.ndarray:
+    """
+    Return a random joint configuration (dof,) inside ``arm``'s limits, ``margin`` rad inside.
+
+    ``kinematics.paths.babble_joints``'s rule without a collision model (the same draws for
+    the OM-X), for any arm.
+    """
+    # bridge: paths.babble_joints takes the arm once the kinematics layer has migrated it
+    return rng.uniform(arm.lower + margin, arm.upper - margin)
 
 
 def simulate_recording(arm: TrueArm, tracker: SimulatedTracker, rows: int,
@@ -77,7 +87,8 @@ def simulate_recording(arm: TrueArm, tracker: SimulatedTracker, rows: int,
     Record ``rows`` measured rows of ``arm`` babbling stop-and-go, as the collector would.
 
     The arm moves under the driver's :class:`~ik_net_ros.hardware.motion.MotionLimiter` at
-    ``max_velocity`` (None: the arm's slowest joint's limit) from the arm's home pose and stays
+    ``max_velocity`` (None: the arm's fastest joint's limit; each joint within its own) from the
+    arm's home pose and stays
     ``settle`` s at each goal; joint states come at ``state_rate``,
     measurements at the tracker's rate, stamped late by its latency; each measurement is paired
     with the joints interpolated at its stamp minus ``latency`` (the collector's parameter),
@@ -86,8 +97,8 @@ def simulate_recording(arm: TrueArm, tracker: SimulatedTracker, rows: int,
     their nominal FK pose, the measured pose and the joint velocities.
     """
     nominal = described_arm(arm)
-    motion = MotionLimiter(float(np.min(nominal.velocity)) if max_velocity is None
-                           else max_velocity)
+    motion = MotionLimiter(float(np.max(nominal.velocity)) if max_velocity is None
+                           else max_velocity, joint_velocity=nominal.velocity)
     motion.reset(nominal.home)
     pairer = StampPairer(tolerance, wait=0.25, latency=latency)  # receive clock: sim time
     goal, still = np.array(nominal.home), 0.0
@@ -99,7 +110,7 @@ def simulate_recording(arm: TrueArm, tracker: SimulatedTracker, rows: int,
         if np.array_equal(motion.setpoint, goal):
             still += step
             if still >= settle:
-                goal, still = babble_joints(rng, start=goal), 0.0  # bridge: the OM-X's
+                goal, still = babble_goal(nominal, rng), 0.0
         joints = motion.step(goal, step)
         k += 1
         t = t0 + k * step
@@ -117,5 +128,6 @@ def simulate_recording(arm: TrueArm, tracker: SimulatedTracker, rows: int,
     out = (out + pairer.flush())[:rows]
     joints = np.array([r[1] for r in out])
     return PoseJointSet(chain_forward(nominal, joints), joints,
-                        {'source': 'simulated tracker', 'measured_frame': tracker.frame_id},
+                        {'source': 'simulated tracker', 'measured_frame': tracker.frame_id,
+                         'arm': nominal.name},
                         np.array([r[2] for r in out]), np.array([r[3] for r in out]))

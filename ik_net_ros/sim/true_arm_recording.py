@@ -17,7 +17,6 @@ import math
 from ik_net_ros.data import PoseJointSet, save_dataset
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics.chain import chain_forward
-from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.kinematics.rigid import pose_from_xyz_rpy
 from ik_net_ros.kinematics.tracker_setup import (
     MAX_FRAME_DISTANCE,
@@ -26,13 +25,26 @@ from ik_net_ros.kinematics.tracker_setup import (
     TrackerSetup,
 )
 from ik_net_ros.kinematics.true_arm import TrueArm
-from ik_net_ros.sim.tracker import described_arm, simulate_recording, SimulatedTracker
-from ik_net_ros.tools.common import count_in, number_in, writable_output, xyz_rpy
+from ik_net_ros.sim.tracker import (
+    babble_goal,
+    described_arm,
+    simulate_recording,
+    SimulatedTracker,
+)
+from ik_net_ros.tools.common import (
+    add_arm_argument,
+    arm_from_args,
+    count_in,
+    number_in,
+    writable_output,
+    xyz_rpy,
+)
 import numpy as np
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--output', required=True, help='the true arm file to write (.yaml)')
+    add_arm_argument(parser)
     parser.add_argument('--seed', type=count_in(0, 2 ** 32 - 1), default=0)
     parser.add_argument('--offsets-deg', type=number_in(0.0, 10.0), default=1.5)
     parser.add_argument('--links-mm', type=number_in(0.0, 10.0), default=1.5)
@@ -75,10 +87,12 @@ def record(arm: TrueArm, rows: int, rng: np.random.Generator, position_noise: fl
     """Record ``arm`` at still babble goals: commanded joints, nominal FK and measured poses."""
     tracker = tracker or SimulatedTracker(position_noise=position_noise,
                                           orientation_noise=orientation_noise)
-    joints = np.array([babble_joints(rng) for _ in range(rows)])  # bridge: the OM-X's
+    nominal = described_arm(arm)
+    joints = np.array([babble_goal(nominal, rng) for _ in range(rows)])
     measured = tracker.measure(arm.tool_poses(joints), rng)
-    return PoseJointSet(chain_forward(described_arm(arm), joints), joints,
-                        {'source': 'simulated true arm', 'measured_frame': tracker.frame_id},
+    return PoseJointSet(chain_forward(nominal, joints), joints,
+                        {'source': 'simulated true arm', 'measured_frame': tracker.frame_id,
+                         'arm': nominal.name},
                         measured)
 
 
@@ -92,14 +106,15 @@ def run(args: argparse.Namespace) -> int:
                          tuple(pose_from_xyz_rpy(args.marker)), args.latency,
                          args.frame_id or ('world' if base else 'camera'))
     arm = replace(TrueArm.random(args.seed, args.offsets_deg, args.links_mm, args.sag_deg,
-                                 tilt_deg=args.tilt_deg),
+                                 base=arm_from_args(args), tilt_deg=args.tilt_deg),
                   tracker=setup)
     try:
         arm.save(output)
     except OSError as e:
         raise ConfigError(f'true arm file {output}: cannot be written ({e.strerror})') from e
-    print(f'wrote {output}: offsets {np.degrees(arm.geometry.joint_offsets).round(3).tolist()} '
-          f'deg, sag {np.degrees(arm.sag).round(3).tolist()} deg')
+    print(f'wrote {output}: {arm.arm.name}, offsets '
+          f'{np.degrees(arm.arm.errors.offsets).round(3).tolist()} deg, sag '
+          f'{np.degrees(arm.sag).round(3).tolist()} deg')
     if target is None:
         return 0
     tracker = SimulatedTracker(setup, args.tracker_rate or 1000.0, args.position_noise,

@@ -15,14 +15,14 @@ import argparse
 from dataclasses import replace
 import math
 
+from ik_net_ros.arm import ARM_NAMES, ArmError, DEFAULT_ARM, load_arm
 from ik_net_ros.data import block_split
 from ik_net_ros.data.coverage import JointCoverage
 from ik_net_ros.data.dataset import configuration_keys
-from ik_net_ros.arm import ARM_NAMES, ArmError, DEFAULT_ARM, load_arm
 from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.kinematics.calibration import calibrate, TrackerFit
-from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.calibration_file import save_calibration
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.rigid import IDENTITY, pose_from_xyz_rpy
 from ik_net_ros.kinematics.tracker_setup import (
     frame_given_marker,
@@ -175,14 +175,14 @@ def _require_determined(result, data, spec: str) -> None:
 
 def run(args: argparse.Namespace) -> int:
     output = writable_output(args.output, 'calibration file')
-    data = require_rows(load_data(args.data), args.data, at_least=60)
-    if data.measured is None:
-        raise DatasetError(f'{args.data}: no measured poses (columns mx..mqw): record with '
-                           'collect -p measured_pose_topic:=...')
     try:
         nominal = load_arm(args.arm, args.description)
     except ArmError as e:
         raise ConfigError(f'--arm/--description: {e}') from e
+    data = require_rows(load_data(args.data, nominal), args.data, at_least=60)
+    if data.measured is None:
+        raise DatasetError(f'{args.data}: no measured poses (columns mx..mqw): record with '
+                           'collect -p measured_pose_topic:=...')
     if data.joints.shape[1] != nominal.dof:
         raise DatasetError(f'{args.data}: joints of {data.joints.shape[1]} joints, {nominal.name} '
                            f'has {nominal.dof} {list(nominal.joint_names)} (--arm)')
@@ -191,7 +191,7 @@ def run(args: argparse.Namespace) -> int:
     held_out, blocks = {}, []
     estimate = replace(estimate, tilts=args.tilts == 'yes')
     if args.held_out > 0:
-        fit, check, blocks = block_split(data, args.held_out)
+        fit, check, blocks = block_split(data, args.held_out, arm=nominal)
         if len(fit) >= 60 and len(check):
             def first(how):
                 return calibrate(fit.joints, fit.measured, nominal, (
@@ -224,7 +224,7 @@ def run(args: argparse.Namespace) -> int:
                        velocities=velocities)
     result.held_out = held_out
     _require_determined(result, data, args.data)
-    coverage = JointCoverage()
+    coverage = JointCoverage(arm=nominal)
     for q in data.joints:
         coverage.add(q)
     print(f'calibrated on {len(data) - len(result.outliers)} rows of {args.data} '

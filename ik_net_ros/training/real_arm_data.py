@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import copy
 
+from ik_net_ros.arm import Arm
 from ik_net_ros.data import PoseJointSet
 from ik_net_ros.data.dataset import configuration_keys
 from ik_net_ros.errors import DatasetError
-from ik_net_ros.arm import Arm
 from ik_net_ros.kinematics import project_and_solve
 from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.inverse import closed_form
