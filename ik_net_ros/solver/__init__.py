@@ -79,10 +79,11 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu', arm: Arm | st
         arm = _calibrated(arm, load_calibration(calibration))
     if str(name) == 'analytic':
         return AnalyticSolver(_described(arm or default_arm(), description))
-    if str(name) not in shipped_models() and Path(str(name)).suffix not in MODEL_SUFFIXES:
+    shipped = shipped_models(arm)
+    if str(name) not in shipped and Path(str(name)).suffix not in MODEL_SUFFIXES:
         raise ConfigError(f'unknown solver {str(name)!r}: expected analytic, '
-                          f'{", ".join(shipped_models())} or a model path (*.pt, *.npz)')
-    model = load_model(name)
+                          f'{", ".join(shipped)} or a model path (*.pt, *.npz)')
+    model = load_model(name, arm=arm)  # a model of another arm: refused by name
     return NetworkSolver(model, engine, device,
                          _described(arm or trained_arm(model), description), str(name))
 

@@ -12,13 +12,13 @@ from dataclasses import replace
 import logging
 import math
 
+from ik_net_ros.arm import Arm
 from ik_net_ros.errors import (
     ConfigError,
     InvalidJointsError,
     InvalidPoseError,
     UnreachableError,
 )
-from ik_net_ros.arm import Arm
 from ik_net_ros.kinematics import (
     IkSolutions,
     project_and_solve,
@@ -142,7 +142,7 @@ class Solver(ABC):
 
     @property
     def arm(self) -> Arm:
-        """Return the real arm (its errors included)."""
+        """Return the real arm, its errors included."""
         return self._arm
 
     @arm.setter
@@ -181,11 +181,8 @@ class Solver(ABC):
     def collision(self, model: CollisionModel | None) -> None:
         # callers build the model from the planar pipeline's arm: the leaning arm's links are
         # elsewhere (3.7 mm at 0.4 deg, 11 mm into the table at 3 deg)
-        if model is not None and self.leaning:
-            if getattr(model, 'arm', None) == self.planar_arm:
-                model = replace(model, arm=self.arm)
-            elif getattr(model, 'geometry', None) == self.geometry:  # bridge
-                model = replace(model, geometry=self.tilted)
+        if model is not None and self.leaning and model.arm == self.planar_arm:
+            model = replace(model, arm=self.arm)
         self._collision = model
 
     def _solve_safe(self, poses, seed, refine: bool, on_unreachable: str) -> np.ndarray:

@@ -27,8 +27,8 @@ Rules (MoveIt's error codes, ``moveit_msgs/MoveItErrorCodes`` 2.6.0):
   rather than an answer that may break them.
 - ``timeout``: 0 (or less) is no limit; a solve that took longer is TIMED_OUT.
 - the pose: an answer must reach it (1 mm, 1 degree): a pose whose orientation the arm (4 or 5
-  joints) cannot take is NO_IK_SOLUTION, not the projection the node's targets get (MoveIt would take
-  that answer as reaching the requested pose).
+  joints) cannot take is NO_IK_SOLUTION, not the projection the node's targets get (MoveIt
+  would take that answer as reaching the requested pose).
 """
 
 from __future__ import annotations
@@ -44,7 +44,6 @@ from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.chain import chain_frames
 from ik_net_ros.kinematics.limits import clamp_one, within_limits_one
 from ik_net_ros.kinematics.link_frames import LINK_NAMES, link_poses
-from ik_net_ros.kinematics.planar import is_planar, planar_chain
 from ik_net_ros.kinematics.nearest import (
     nearest_solutions,
     SEAM,
@@ -52,6 +51,7 @@ from ik_net_ros.kinematics.nearest import (
     SNAP_ANGLE,
     SNAP_POSITION,
 )
+from ik_net_ros.kinematics.planar import is_planar, planar_chain
 from ik_net_ros.kinematics.rigid import compose, IDENTITY, invert, matrix_to_quat
 from ik_net_ros.kinematics.rotations import quat_angle
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
@@ -286,8 +286,8 @@ def _candidates(solver, pose, seed, constraints, names: ArmNames
         except IkNetError as e:
             return [], str(e)
         # the solver guarantees these; never trust, always check (as the node checks commands)
-        if not within_limits_one(solver.arm, q) or (solver.collision is not None
-                                        and not solver.collision.clear_one(q)):
+        if not within_limits_one(solver.arm, q) or (
+                solver.collision is not None and not solver.collision.clear_one(q)):
             reason = f'solver returned joints outside the limits or in collision {q}'
             continue
         missed = _misses(solver, pose, q)

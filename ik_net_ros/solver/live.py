@@ -64,8 +64,7 @@ def live_solver(model: str | Path, device: str = 'cpu', description: str | None 
     # warm-up: the first call pays for lazy initialisation, not the first target
     solver.solve(home, refine=refine)
     try:  # the first wall, in the arm's real geometry: no command in collision
-        solver.collision = CollisionModel(solver.arm_geometry, table_clearance,  # bridge
-                                          workspace)
+        solver.collision = CollisionModel(solver.arm, table_clearance, workspace)
     except ValueError as e:
         raise ConfigError(str(e)) from e
     try:  # and the seeded, checked path the targets take

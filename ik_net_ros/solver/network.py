@@ -20,7 +20,6 @@ import logging
 import threading
 
 from ik_net_ros.arm import Arm, Origin
-
 from ik_net_ros.engines import ENGINES
 from ik_net_ros.engines.numpy_engine import NumpyForward
 from ik_net_ros.errors import CheckpointError, ConfigError

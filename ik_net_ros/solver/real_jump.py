@@ -17,10 +17,12 @@ from ik_net_ros.kinematics.forward import leaning_reach
 from ik_net_ros.kinematics.inverse import REACHABLE
 from ik_net_ros.kinematics.limits import clamp_to_limits
 from ik_net_ros.kinematics.nearest import small_change
+from ik_net_ros.kinematics.planar import planar_chain
 from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.solver.kinematic_bridge import kinematic
-from ik_net_ros.solver.leaning_chain import pose_miss, steps_to_pose
+from ik_net_ros.solver.leaning_chain import movable_rows, pose_miss, steps_to_pose
 from ik_net_ros.solver.refine import gauss_newton_for_tilts
+from ik_net_ros.solver.tilt_stage import has_corrections
 import numpy as np
 
 __all__ = ['hold_real_jump_rule', 'reach_from_seed']
@@ -44,15 +46,14 @@ def reach_from_seed(seeds: np.ndarray, targets: np.ndarray, arm: Arm
     the tool length).
     """
     q = clamp_to_limits(arm, np.array(seeds, dtype=float, ndmin=2))
-    try:
-        tilted = kinematic(arm)  # bridge: the OM-X's leaning_reach takes its ArmGeometry
-    except ValueError:  # another arm: the one chain
-        q = steps_to_pose(q, targets, arm, iterations=SEED_STEPS)
-        return q, pose_miss(q, targets, arm)
-    goal = _goal(targets, tilted)
+    if not has_corrections(arm):  # not the tilt stage's corrections: the one chain's steps
+        rows = movable_rows(arm, q)  # what the arm can fix, from the seed
+        q = steps_to_pose(q, targets, arm, iterations=SEED_STEPS, rows=rows)
+        return q, pose_miss(q, targets, arm, rows)
+    goal = _goal(targets, arm)
     # the tilt stage's own steps (one copy), run longer: a seed may start further off
     q = gauss_newton_for_tilts(q, goal, arm, iterations=SEED_STEPS)
-    miss = np.linalg.norm(goal - leaning_reach(q, tilted)[0], axis=1)
+    miss = np.linalg.norm(goal - leaning_reach(q, arm)[0], axis=1)
     return q, np.where(np.all(np.isfinite(q), axis=1), miss, np.inf)
 
 
@@ -137,18 +138,16 @@ def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable
     return out[0] if np.ndim(answers) == 1 else out
 
 
-def _goal(targets: np.ndarray, arm) -> np.ndarray:
-    """Return the tool position and pitch (N, 4) that targets (N, 7) ask of the OM-X, m."""
+def _goal(targets: np.ndarray, arm: Arm) -> np.ndarray:
+    """Return the tool position and pitch (N, 4) that targets (N, 7) ask of a planar arm, m."""
     qx, qy, qz, qw = targets[:, 3:].T
+    tool = planar_chain(arm.upright()).tool
     # the tool x axis's height component, scaled by the tool length (as leaning_reach's)
-    return np.concatenate([targets[:, :3], arm.tool * (2 * (qx * qz - qy * qw))[:, None]],
-                          axis=1)
+    return np.concatenate([targets[:, :3], tool * (2 * (qx * qz - qy * qw))[:, None]], axis=1)
 
 
 def _miss(joints: np.ndarray, targets: np.ndarray, arm: Arm) -> np.ndarray:
     """Return how far (N,) m the real tool of joints (N, dof) is from targets (N, 7)."""
-    try:
-        tilted = kinematic(arm)  # bridge: the OM-X's leaning_reach takes its ArmGeometry
-    except ValueError:  # another arm: the one chain
+    if not has_corrections(arm):
         return pose_miss(joints, targets, arm)
-    return np.linalg.norm(_goal(targets, tilted) - leaning_reach(joints, tilted)[0], axis=1)
+    return np.linalg.norm(_goal(targets, arm) - leaning_reach(joints, arm)[0], axis=1)

@@ -8,12 +8,10 @@ precision because the error is quadratic near a solution.
 from __future__ import annotations
 
 from ik_net_ros.arm import Arm
-from ik_net_ros.kinematics import forward_kinematics, jacobian
 from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.chain import chain_forward, chain_jacobian
 from ik_net_ros.kinematics.forward import leaning_reach
 from ik_net_ros.kinematics.rotations import pose_error
-from ik_net_ros.solver.kinematic_bridge import kinematic
 import numpy as np
 
 __all__ = ['refine_joints', 'gauss_newton_for_tilts', 'pose_error', 'TILT_STEP',
@@ -26,15 +24,9 @@ def chain_of(arm: Arm):
     """
     Return (forward, jacobian) of ``arm``: joints (N, dof) -> poses (N, 7), Jacobians (N, 6, dof).
 
-    The one chain (:mod:`~ik_net_ros.kinematics.chain`); for the OM-X, while the kinematics
-    layer takes its ArmGeometry, its planar FK (2-3x faster at the live node's sizes, equal to
-    the chain to 1e-15).
+    The one chain (:mod:`~ik_net_ros.kinematics.chain`), its errors included.
     """
-    try:
-        g = kinematic(arm)  # bridge
-    except ValueError:  # no ArmGeometry: another arm
-        return (lambda q: chain_forward(arm, q)), (lambda q: chain_jacobian(arm, q))
-    return (lambda q: forward_kinematics(q, g)), (lambda q: jacobian(q, g))
+    return (lambda q: chain_forward(arm, q)), (lambda q: chain_jacobian(arm, q))
 
 
 def _weighted_error(targets, q, forward, weight):
@@ -117,10 +109,9 @@ def gauss_newton_for_tilts(q: np.ndarray, target: np.ndarray, arm: Arm,
     :func:`~ik_net_ros.solver.leaning_chain.steps_to_pose`.
     """
     arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
-    tilted = kinematic(arm)  # bridge: leaning_reach takes the OM-X's ArmGeometry
     q = q.copy()
     for _ in range(iterations):
-        reached, jac = leaning_reach(q, tilted)
+        reached, jac = leaning_reach(q, arm)
         error = target - reached
         if np.all(np.sum(error * error, axis=1) < TILT_TOLERANCE ** 2):
             break

@@ -23,11 +23,11 @@ import math
 from typing import TYPE_CHECKING
 
 from ik_net_ros.arm import Arm
-from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.forward import lean_rotations, leaning_reach, planar_forward
 from ik_net_ros.kinematics.inverse import solve_yaw_pitch
+from ik_net_ros.kinematics.planar import is_planar, planar_chain
 from ik_net_ros.kinematics.projection_one_pose import _solve_yaw_pitch
-from ik_net_ros.solver.kinematic_bridge import kinematic
 from ik_net_ros.solver.leaning_chain import refine_on_chain
 from ik_net_ros.solver.refine import gauss_newton_for_tilts, TILT_STEP, TILT_TOLERANCE
 import numpy as np
@@ -35,10 +35,21 @@ import numpy as np
 if TYPE_CHECKING:
     from ik_net_ros.kinematics.geometry import ArmGeometry  # bridge
 
-__all__ = ['refine_for_tilts', 'MAX_CORRECTIONS']
+__all__ = ['refine_for_tilts', 'has_corrections', 'MAX_CORRECTIONS']
 
 MAX_CORRECTIONS = 5  # then Gauss-Newton takes over (a row converging slower than tenfold each)
 _PI, _TWO_PI = math.pi, 2 * math.pi
+
+
+def has_corrections(arm: Arm) -> bool:
+    """
+    Return whether the planar closed form's corrections refine ``arm``'s answers.
+
+    A planar pitch chain under a base yaw without a wrist roll (the OM-X's shape): its answer
+    fixes the tool's position and pitch, which these corrections match. Any other arm: the one
+    chain (:func:`~ik_net_ros.solver.leaning_chain.refine_on_chain`).
+    """
+    return is_planar(arm) and not planar_chain(arm.upright()).roll
 
 
 def refine_for_tilts(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarray]:
@@ -55,10 +66,9 @@ def refine_for_tilts(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarr
     returned).
     """
     arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
-    try:
-        tilted = kinematic(arm)  # bridge: the corrections take the OM-X's ArmGeometry
-    except ValueError:  # another arm: the one chain
+    if not has_corrections(arm):
         return refine_on_chain(joints, arm)
+    tilted = geometry_of(arm)  # bridge: the corrections read the OM-X's ArmGeometry
     q0 = np.array(joints, dtype=float, ndmin=2)
     if len(q0) == 1:
         one = _refine_one(q0[0].tolist(), tilted, arm.limits)
@@ -90,12 +100,12 @@ def refine_for_tilts(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarr
     moved = np.flatnonzero(np.any(clipped != q, axis=1) & np.all(np.isfinite(q), axis=1))
     q = clipped
     if moved.size:
-        miss[moved] = np.linalg.norm(target[moved] - leaning_reach(q[moved], tilted)[0], axis=1)
+        miss[moved] = np.linalg.norm(target[moved] - leaning_reach(q[moved], arm)[0], axis=1)
     if rows.size:  # not converged: Gauss-Newton from the nearer of the corrected and planar
         nearer = np.isfinite(q[rows]).all(axis=1) & (miss[rows] <= before[rows])
         start = np.where(nearer[:, None], q[rows], q0[rows])
         q[rows] = gauss_newton_for_tilts(start, target[rows], arm)
-        miss[rows] = np.linalg.norm(target[rows] - leaning_reach(q[rows], tilted)[0], axis=1)
+        miss[rows] = np.linalg.norm(target[rows] - leaning_reach(q[rows], arm)[0], axis=1)
     # a row whose refinement ends at a joint limit keeps it where it misses less than the planar
     # answer did: the answers stay continuous across the limits (a correction learns them)
     ok = np.all(np.isfinite(q), axis=1) & np.all(np.abs(q - q0) <= TILT_STEP, axis=1) \
