@@ -62,8 +62,9 @@ bench: $(STAMP)
 docs: $(STAMP)
 	$(PY) -m ik_net_ros.nodes.interface_docs docs/ros-interface.md
 
+# every arm's three models (ARM=open_manipulator_x or ARM=omx_f: one arm's)
 models: $(STAMP)
-	bash models/train_all.sh
+	PY=$(PY) ARM=$(or $(ARM),all) bash models/train_all.sh
 
 clean:
 	rm -rf $(VENV) build install log .pytest_cache

@@ -18,6 +18,9 @@ setup(
         (f'{SHARE}/config', glob('config/*.yaml') + glob('config/*.rviz')),
         (f'{SHARE}/config/moveit', glob('config/moveit/*.yaml')),
         (f'{SHARE}/models', glob('models/*.pt') + glob('models/*.npz') + glob('models/*.md')),
+        # every other arm's models, models/<arm name>/ (the OM-X's are the ones above)
+        *[(f'{SHARE}/{folder.rstrip("/")}', glob(f'{folder}*.pt') + glob(f'{folder}*.npz'))
+          for folder in sorted(glob('models/*/'))],
         (f'{SHARE}/urdf', glob('urdf/*.urdf')),
     ],
     # the arms' descriptions (ROBOTIS's URDFs, their parsed trees, their YAMLs) travel with the

@@ -15,7 +15,8 @@ from ik_net_ros.kinematics.tracker_setup import check_xyz_rpy
 from ik_net_ros.rules import argparse_type, whole_number
 
 __all__ = ['DATA_HELP', 'load_data', 'print_metrics', 'writable_output', 'require_rows',
-           'number_in', 'count_in', 'add_arm_argument', 'arm_from_args', 'with_base_height']
+           'number_in', 'count_in', 'add_arm_argument', 'arm_from_args', 'with_base_height',
+           'model_arm', 'solver_arm', 'arm_of_solver']
 
 DATA_HELP = ('dataset: a .csv/.npz file, synthetic:ROWS[:SEED] (uniform in the joint limits), '
              'or iknet:POSE_CSV,JOINT_STATES_CSV (an original-IKNet recording)')
@@ -46,7 +47,7 @@ def load_data(spec: str, arm: Arm | None = None) -> PoseJointSet:
 
 def add_arm_argument(parser: argparse.ArgumentParser) -> None:
     """Add ``--arm``: the arm a command works for (default the OM-X)."""
-    parser.add_argument('--arm', default=DEFAULT_ARM,
+    parser.add_argument('--arm', default=None,
                         help=f'the arm: {", ".join(ARM_NAMES)} or an arm YAML path (default '
                              f'{DEFAULT_ARM})')
 
@@ -62,11 +63,51 @@ def arm_from_args(args: argparse.Namespace) -> Arm:
 
     """
     try:
-        arm = load_arm(args.arm)
+        arm = load_arm(args.arm or DEFAULT_ARM)
     except (ArmError, ValueError, OSError) as e:
         raise ConfigError(f'--arm {args.arm}: {e}') from e
     base_height = getattr(args, 'base_height', None)
     return arm if base_height is None else with_base_height(arm, base_height)
+
+
+def solver_arm(arm: Arm | None) -> dict:
+    """
+    Return ``load_solver``'s arm argument for ``arm``: none for the OM-X, else ``{'arm': arm}``.
+
+    Bridge (issue 33): until the solver layer takes ``arm``, the OM-X is its default.
+    """
+    import inspect  # bridge
+
+    from ik_net_ros.kinematics.arm_bridge import as_arm  # bridge
+    from ik_net_ros.solver import load_solver  # bridge
+    if arm is None or arm == as_arm(None):  # bridge
+        return {}  # bridge
+    if 'arm' not in inspect.signature(load_solver).parameters:  # bridge
+        raise ConfigError(f'--arm {arm.name}: this solver serves the OM-X only (the solver '
+                          'layer of issue 33 is not merged yet)')  # bridge
+    return {'arm': arm}
+
+
+def arm_of_solver(solver) -> Arm:
+    """Return the arm a solver serves (bridge: a solver not migrated yet has a geometry)."""
+    from ik_net_ros.kinematics.arm_bridge import as_arm  # bridge
+    arm = getattr(solver, 'arm', None)
+    return arm if isinstance(arm, Arm) else as_arm(solver.geometry)  # bridge
+
+
+def model_arm(args: argparse.Namespace) -> Arm | None:
+    """
+    Return the arm a model named on the command line must be of: ``--arm``'s, None without it.
+
+    None: a shipped name is the OM-X's, a path is taken whatever arm it records.
+
+    Raises
+    ------
+    ConfigError
+        An arm that cannot be loaded.
+
+    """
+    return arm_from_args(args) if args.arm else None
 
 
 def with_base_height(arm: Arm, base_height: float) -> Arm:

@@ -27,11 +27,15 @@ from ik_net_ros.kinematics.tracker_setup import BASE_FRAME
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.solver import load_solver
 from ik_net_ros.tools.common import (
+    add_arm_argument,
+    arm_of_solver,
     DATA_HELP,
     HELD_OUT_SEED,
     load_data,
+    model_arm,
     print_metrics,
     require_rows,
+    solver_arm,
     writable_output,
 )
 import numpy as np
@@ -59,19 +63,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                            'arm file, to judge by the truth as well')
     parser.add_argument('--plot', help='with --against measured: errors over the workspace '
                                        '(.png)')
+    add_arm_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
     json_path = writable_output(args.json, 'metrics file') if args.json else None
     if args.against == 'measured':
         return _run_measured(args, json_path)
-    solver = load_solver(args.model, device=args.device)
-    data = require_rows(load_data(args.data, solver.geometry), args.data)
+    solver = load_solver(args.model, device=args.device, **solver_arm(model_arm(args)))
+    arm = arm_of_solver(solver)
+    data = require_rows(load_data(args.data, arm), args.data)
     joints, reachable, seconds = _solve_in_chunks(solver, data.poses, args.refine)
     if not reachable.all():
         print(f'note: {int((~reachable).sum())} of {len(data)} poses are unreachable; '
               "they are scored with the solver's best effort")
-    metrics = pose_accuracy(data.poses, joints, data.joints, solver.geometry)
+    metrics = pose_accuracy(data.poses, joints, data.joints, arm)
     metrics['seconds_per_pose_batched'] = seconds / max(1, len(data))
     metrics['unreachable_share'] = float(np.mean(~reachable))
     print_metrics(f'{args.model}{" + refine" if args.refine else ""} on {args.data}', metrics)
@@ -94,12 +100,13 @@ def _solve_in_chunks(solver, poses: np.ndarray, refine: bool
     A solve's (and the reachability test's) temporaries are several times its input, so a recording
     of millions of rows stays in bounded memory.
     """
-    joints, reachable, seconds = np.empty((len(poses), 4)), np.empty(len(poses), bool), 0.0
+    dof = arm_of_solver(solver).dof
+    joints, reachable, seconds = np.empty((len(poses), dof)), np.empty(len(poses), bool), 0.0
     with tqdm(total=len(poses), desc='solve', unit='pose', unit_scale=True,
               disable=len(poses) <= EVALUATE_CHUNK or None, leave=False) as bar:
         for i in range(0, len(poses), EVALUATE_CHUNK):
             chunk = poses[i:i + EVALUATE_CHUNK]
-            reachable[i:i + len(chunk)] = is_reachable(chunk, solver.geometry)
+            reachable[i:i + len(chunk)] = is_reachable(chunk, solver.geometry)  # bridge
             start = time.perf_counter()
             joints[i:i + len(chunk)] = solver.solve(chunk, refine=refine,
                                                     on_unreachable='nearest')

@@ -6,18 +6,22 @@ import argparse
 import json
 
 from ik_net_ros.model import load_model
+from ik_net_ros.model.arm_record import arm_record
+from ik_net_ros.tools.common import add_arm_argument, model_arm
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('model', help='original | improved | focused | checkpoint path')
+    parser.add_argument('model', help='original | improved | focused (of --arm) | checkpoint '
+                                      'path')
+    add_arm_argument(parser)
     parser.add_argument('--json', action='store_true', help='print the raw info as JSON')
 
 
 def run(args: argparse.Namespace) -> int:
-    model = load_model(args.model, torch_free=False)
+    model = load_model(args.model, torch_free=False, arm=model_arm(args))
     path = model.path
     info = {'network': model.network, 'network_kwargs': model.network_kwargs,
-            'geometry': model.geometry.as_dict(), 'correction': model.correction,
+            'arm': arm_record(model.arm), 'correction': model.correction,
             **model.metadata}
     if args.json:
         print(json.dumps(info, indent=1, default=str))
@@ -26,7 +30,12 @@ def run(args: argparse.Namespace) -> int:
     print(f'{path}  ({path.stat().st_size / 1024:.0f} KiB)')
     print(f'network      {info["network"]} {info["network_kwargs"] or "(shipped size)"}, '
           f'{_parameters(model):,} parameters')
-    print(f'geometry     base height {info["geometry"]["base_height"]} m')
+    trained = model.arm
+    print(f'arm          {trained.name}{" (" + trained.description + ")" if trained.description else ""}'
+          f', {trained.dof} joints ({", ".join(trained.joint_names)}), joint1 at '
+          f'{trained.joints[0].origin.xyz[2] + trained.errors.origin_deltas[0][2]:g} m'
+          f'{"" if trained.is_nominal else ", with errors (a calibration)"}; kinematics '
+          f'digest {trained.digest[:12]}')
     print(f'data         {info.get("data", {}).get("args_data", "?")}, '
           f'{info.get("data", {}).get("rows", "?")} rows')
     print(f'training     {cfg.get("epochs")} epochs max, batch {cfg.get("batch_size")}, lr '
