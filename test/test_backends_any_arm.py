@@ -81,6 +81,11 @@ def test_trajectory_of_the_omx_f_checked_against_its_own_limits():
     assert e.value.code == INVALID_GOAL
     with pytest.raises(TrajectoryRefused, match='5 joints'):  # the OM-X's limits: 4 joints
         check_motion(inside_goal, start, 4.8, 0.01, None, NAMES)
+    # without arm=, the collision model's arm (the backend's own) says the limits
+    backend = SimulatedArm(arm=ARM)
+    check_motion(inside_goal, start, 4.8, 0.01, backend.collision, NAMES)
+    with pytest.raises(TrajectoryRefused, match='joint2'):
+        check_motion(outside, start, 4.8, 0.01, backend.collision, NAMES)
 
 
 def test_trajectory_too_fast_for_one_joints_own_limit_is_refused_naming_it():
@@ -100,9 +105,6 @@ def test_trajectory_of_names_in_any_order_maps_to_the_arms_order():
         trajectory_from_points(NAMES[:4], NAMES, np.zeros(5), [(1.0, [0.0] * 4, [], [], [])])
 
 
-# strict: once the collision layer's migration is merged this passes, and the mark must go
-@pytest.mark.xfail(raises=HardwareError, strict=True,
-                   reason='the collision layer takes the OMX-F once wip/collision is merged')
 def test_backend_settings_take_the_arm():
     sim = make_backend(BackendSettings(arm=ARM))
     assert sim.joint_names == NAMES and np.array_equal(sim.home, ARM.home)

@@ -12,7 +12,7 @@ from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.dynamixel import DynamixelArm
 from ik_net_ros.hardware.dynamixel_config import DynamixelConfig
 from ik_net_ros.hardware.emulated import arm_emulator, EmulatedArm
-from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw
+from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw, VELOCITY_UNIT
 from ik_net_ros.kinematics.chain import chain_forward
 import numpy as np
 import pytest
@@ -162,8 +162,9 @@ def test_a_wound_joint1_is_read_as_it_is_and_never_commanded_the_long_way(turns,
         assert abs(reading.positions[0] - offset * TICK) < 1e-9
         arm.set_max_velocity(4.8)
         arm.set_goal([goal, *ARM.home[1:]])
-        _run_until(arm, lambda r: r.ok and abs(r.positions[0] - goal) < 2 * TICK)
-        assert _goal_raw(emulator, [11]) == [int(rad_to_raw(goal)) + 4096 * turns]
+        expected = [int(rad_to_raw(goal)) + 4096 * turns]  # from its own turn: the short way
+        _run_until(arm, lambda r: r.ok and abs(r.positions[0] - goal) < 2 * TICK
+                   and _goal_raw(emulator, [11]) == expected)
         assert abs(_present_raw(emulator, [11])[0] - wound) <= abs(goal - offset * TICK) / TICK + 2
     finally:
         arm.close()
@@ -204,6 +205,21 @@ def test_a_servo_that_stops_answering_is_reported_and_recovers(rig):
     assert not any('servo 15' in f for f in reading.faults)
     emulator.set_silent(14, False)
     assert arm.cycle(0.01).ok
+
+
+def test_each_servo_profile_velocity_is_at_most_its_joints_own_limit():
+    slow = replace(ARM, joints=tuple(replace(j, velocity=0.5) if j.name == 'joint2' else j
+                                     for j in ARM.joints))
+    emulator = arm_emulator(slow).start()
+    arm = DynamixelArm(emulator_config(emulator), arm=slow, collision=None, max_velocity=2.0)
+    try:
+        arm.open()
+        profile = {i: emulator.servos[i]._get(ADDR.PROFILE_VELOCITY, 4) for i in emulator.servos}
+        assert profile[12] == int(0.5 / VELOCITY_UNIT)
+        assert all(profile[i] == int(2.0 / VELOCITY_UNIT) for i in (11, 13, 14, 15, GRIPPER))
+    finally:
+        arm.close()
+        emulator.stop()
 
 
 def test_emulated_arm_of_the_omx_f_opens_at_its_home():

@@ -22,7 +22,7 @@ from ik_net_ros.arm import Arm, default_arm
 from ik_net_ros.errors import HardwareError, InvalidJointsError, UnsafeGoalError
 from ik_net_ros.hardware.gripper import clamp_gripper
 from ik_net_ros.hardware.motion import check_speed, DEFAULT_ACCELERATION, MotionLimiter
-from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
+from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.collision import CollisionModel, ESCAPE_SLACK
 from ik_net_ros.kinematics.limits import clamp_to_limits, within_limits
 from ik_net_ros.kinematics.validation import real_array
@@ -57,24 +57,15 @@ def default_collision(arm: Arm, clearance: float = 0.01, workspace=None) -> Coll
     """
     Return the arm's own collision model: the table ``clearance`` m under it, its own body.
 
+    The arm with its errors (a calibrated or leaning arm's body where it really is).
+
     Raises
     ------
     ValueError
         A clearance or workspace the model refuses.
-    HardwareError
-        No collision model can check this arm (a collision layer that does not take it).
 
     """
-    try:
-        model = geometry_of(arm)  # bridge: the collision layer takes an ArmGeometry until merged
-    except ValueError:  # not the OM-X: the migrated collision layer takes the arm itself
-        model = arm
-    collision = CollisionModel(model, clearance, workspace)
-    try:  # a model that cannot check the arm's own home would fail at the first goal
-        collision.check(np.array([arm.home], dtype=float))
-    except (AttributeError, IndexError, TypeError, ValueError) as e:
-        raise HardwareError(f'no collision model of {arm.name}: {e}') from e
-    return collision
+    return CollisionModel(arm, clearance, workspace)
 
 
 def joint_vector(arm: Arm, positions, name: str) -> np.ndarray:

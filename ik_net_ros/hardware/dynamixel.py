@@ -48,7 +48,7 @@ from dynamixel_sdk.protocol2_packet_handler import (
 from ik_net_ros.arm import Arm
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.base import ArmBackend, JointReading
-from ik_net_ros.hardware.dynamixel_config import DynamixelConfig
+from ik_net_ros.hardware.dynamixel_config import DynamixelConfig, servo_ids
 from ik_net_ros.hardware.gripper import horn_to_joint, joint_to_horn
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.hardware.servo_models import (
@@ -157,22 +157,10 @@ class DynamixelArm(ArmBackend):
 
     def _bus_ids(self, config: DynamixelConfig) -> tuple[tuple[int, ...], int]:
         """Return the joints' servo IDs and the gripper's (0: none), the arm's unless set."""
-        arm = self.arm
-        if len(arm.servos) != arm.dof:
-            raise HardwareError(f'{arm.name} names no servos for its joints (servos: in its '
-                                'YAML): the Dynamixel backend cannot drive it')
-        ids = tuple(config.ids) or tuple(s.id for s in arm.servos)
-        if len(ids) != arm.dof or len(set(ids)) != arm.dof:
-            raise HardwareError(f'need {arm.dof} distinct servo IDs ('
-                                f'{", ".join(arm.joint_names)}), got {list(ids)}')
-        gripper = 0
-        if config.gripper_id and arm.gripper is not None:
-            gripper = arm.gripper.id if config.gripper_id < 0 else config.gripper_id
-        elif config.gripper_id > 0:
-            raise HardwareError(f'gripper_id {config.gripper_id}: {arm.name} has no gripper')
-        if gripper in ids:
-            raise HardwareError(f'gripper_id {gripper} is also a joint ID')
-        return ids, gripper
+        try:
+            return servo_ids(self.arm, config.ids, config.gripper_id)
+        except ValueError as e:
+            raise HardwareError(str(e)) from e
 
     def _servo_setup(self) -> tuple[dict[int, ServoModel], dict[int, int]]:
         """Return each ID's control table and the Operating Mode it is run in."""

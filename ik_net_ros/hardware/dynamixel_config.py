@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, fields
 from ik_net_ros.kinematics.geometry import ROBOTIS_DESCRIPTIONS  # bridge: the OM-X's names
 from ik_net_ros.rules import int_in, non_empty, one_of, period, Range
 
-__all__ = ['DynamixelConfig', 'BAUD_RATES', 'SETTINGS']
+__all__ = ['DynamixelConfig', 'BAUD_RATES', 'SETTINGS', 'servo_ids']
 
 # the baud rates an X-series servo can be set to (e-manual, address 8; the XL330 stops at 4M)
 BAUD_RATES = (9600, 57600, 115200, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 4_500_000)
@@ -89,3 +89,33 @@ class DynamixelConfig:
 
 # the settings a user sets (the driver's parameters); min_packet_timeout is the emulator's
 SETTINGS = tuple(f for f in fields(DynamixelConfig) if f.name != 'min_packet_timeout')
+
+
+def servo_ids(arm, ids=(), gripper_id: int = -1) -> tuple[tuple[int, ...], int]:
+    """
+    Return the servo IDs of the arm's joints and its gripper's (0: none).
+
+    ``ids``: one per joint (empty: the arm's own); ``gripper_id``: -1 the arm's gripper, 0
+    none, else that ID.
+
+    Raises
+    ------
+    ValueError
+        An arm that names no servos, IDs not one per joint or not distinct, a gripper ID on an
+        arm without a gripper or equal to a joint's.
+
+    """
+    if len(arm.servos) != arm.dof:
+        raise ValueError(f'{arm.name} names no servos for its joints (servos: in its YAML)')
+    joints = tuple(ids) or tuple(s.id for s in arm.servos)
+    if len(joints) != arm.dof or len(set(joints)) != arm.dof:
+        raise ValueError(f'need {arm.dof} distinct servo IDs ({", ".join(arm.joint_names)}), '
+                         f'got {list(joints)}')
+    gripper = 0
+    if gripper_id and arm.gripper is not None:
+        gripper = arm.gripper.id if gripper_id < 0 else gripper_id
+    elif gripper_id > 0:
+        raise ValueError(f'gripper_id {gripper_id}: {arm.name} has no gripper')
+    if gripper in joints:
+        raise ValueError(f'gripper_id {gripper} is also a joint ID')
+    return joints, gripper

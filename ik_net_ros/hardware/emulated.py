@@ -12,6 +12,7 @@ from dataclasses import replace
 from ik_net_ros.arm import Arm
 from ik_net_ros.hardware.base import backend_arm, joint_vector
 from ik_net_ros.hardware.dynamixel import DynamixelArm, DynamixelConfig
+from ik_net_ros.hardware.dynamixel_config import servo_ids
 from ik_net_ros.hardware.emulator import ServoEmulator
 from ik_net_ros.hardware.xm430 import rad_to_raw
 
@@ -34,16 +35,11 @@ def arm_emulator(arm: Arm, home=None, leftovers: str = 'factory', ids=(), grippe
     InvalidJointsError
         A home that is not one value per joint.
     ValueError
-        Unknown leftovers, an ID count that is not the arm's.
+        Unknown leftovers, IDs that are not the arm's (:func:`servo_ids`).
 
     """
     home = arm.home if home is None else home
-    joint_ids = tuple(ids) or tuple(s.id for s in arm.servos)
-    if len(joint_ids) != arm.dof:
-        raise ValueError(f'{arm.name}: {arm.dof} joint servo IDs needed, got {list(joint_ids)}')
-    gripper = 0
-    if gripper_id and arm.gripper is not None:
-        gripper = arm.gripper.id if gripper_id < 0 else gripper_id
+    joint_ids, gripper = servo_ids(arm, ids, gripper_id)
     models = {i: s.model for i, s in zip(joint_ids, arm.servos)}
     if gripper:
         models[gripper] = arm.gripper.model

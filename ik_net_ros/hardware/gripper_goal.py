@@ -4,9 +4,11 @@ A gripper goal followed cycle by cycle until it is reached or the fingers stall.
 As ROBOTIS's ``gripper_controller`` (ros2_control's GripperActionController) decides it for a
 ``control_msgs/GripperCommand`` action: the core of the driver's action server, free of ROS.
 
-Reached: ``gripper_left_joint`` closer than ``goal_tolerance`` m to the goal. Stalled: the finger
-has moved no faster than ``stall_velocity`` m/s for more than ``stall_timeout`` s without
-reaching it (an object between the fingers); then the goal ends, succeeded when
+Positions are in the unit of the arm's gripper joint: m of ``gripper_left_joint`` on the OM-X (the
+units below), rad of ``gripper_joint_1`` on the OMX-F. Reached: the joint closer than
+``goal_tolerance`` m to the goal. Stalled: the finger has moved no faster than
+``stall_velocity`` m/s for more than ``stall_timeout`` s without reaching it (an object between
+the fingers); then the goal ends, succeeded when
 ``allow_stalling`` (grasping), else aborted. The defaults are the controller's; the driver's
 ``gripper_goal_tolerance``, ``gripper_stall_velocity``, ``gripper_stall_timeout`` and
 ``gripper_allow_stalling`` parameters set them.

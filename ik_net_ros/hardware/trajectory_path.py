@@ -164,14 +164,22 @@ class Trajectory:
         return np.unique(np.concatenate([grid, times]))
 
 
-def _limits(arm: Arm | None, max_velocity: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the arm's (lower, upper, velocity) per joint; velocity at most ``max_velocity``."""
+def _limits(arm: Arm | None, max_velocity: float, collision: CollisionModel | None = None
+            ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Return the arm's (lower, upper, velocity) per joint; velocity at most ``max_velocity``.
+
+    The arm: ``arm``, else the collision model's (the backend's own), else the OM-X.
+    """
+    if arm is None:
+        arm = getattr(collision, 'arm', None)
     arm = default_arm() if arm is None else as_arm(arm)
     return arm.lower, arm.upper, np.minimum(max_velocity, arm.velocity)
 
 
 def check_numbers(trajectory: Trajectory, start, max_velocity: float, step: float,
-                  max_duration: float, names: Sequence[str], arm: Arm | None = None) -> None:
+                  max_duration: float, names: Sequence[str], arm: Arm | None = None,
+                  collision: CollisionModel | None = None) -> None:
     """
     Bound every number of a goal before anything is interpolated from it.
 
@@ -179,7 +187,8 @@ def check_numbers(trajectory: Trajectory, start, max_velocity: float, step: floa
     ``start``, rad, where the arm is) widened by POSITION_SLACK rad; its velocities at most
     ``max_velocity`` rad/s (and each joint's own limit); its accelerations at most what reaches
     that speed in one driver cycle of ``step`` s. ``arm``: whose joint limits (None: the
-    OM-X's). Each comparison is written so that NaN fails it.
+    ``collision`` model's arm, else the OM-X's). Each comparison is written so that NaN fails
+    it.
 
     Raises
     ------
@@ -194,7 +203,7 @@ def check_numbers(trajectory: Trajectory, start, max_velocity: float, step: floa
     if not trajectory.duration <= max_duration:
         raise TrajectoryRefused(INVALID_GOAL, f'the trajectory lasts {trajectory.duration:g} s, '
                                 f'longer than trajectory_max_duration {max_duration:g} s')
-    lower, upper, velocity = _limits(arm, max_velocity)
+    lower, upper, velocity = _limits(arm, max_velocity, collision)
     if start.shape != lower.shape:
         raise TrajectoryRefused(INVALID_GOAL, f'where the arm is: {start.size} joints, the arm '
                                 f'has {lower.size}')
@@ -230,8 +239,8 @@ def check_motion(trajectory: Trajectory, start, max_velocity: float, step: float
     than ``max_velocity`` rad/s nor its own limit (the points' velocities, the interpolation's,
     and the straight moves between samples), and the straight joint-space moves between samples
     clear of ``collision`` (its ``check_path`` rule: a start in collision may only get out;
-    None: no collision model). ``arm``: whose joint limits (None: the OM-X's; the backend's
-    ``arm``). Every comparison refuses NaN.
+    None: no collision model). ``arm``: whose joint limits (None: the collision model's arm,
+    the backend's own; without one the OM-X's). Every comparison refuses NaN.
 
     Raises
     ------
@@ -240,8 +249,8 @@ def check_motion(trajectory: Trajectory, start, max_velocity: float, step: float
 
     """
     start = np.asarray(start, dtype=float)
-    check_numbers(trajectory, start, max_velocity, step, max_duration, names, arm)
-    lower, upper, velocity = _limits(arm, max_velocity)
+    check_numbers(trajectory, start, max_velocity, step, max_duration, names, arm, collision)
+    lower, upper, velocity = _limits(arm, max_velocity, collision)
     moving = np.flatnonzero(~(np.abs(trajectory.v[-1]) <= STOPPED))
     if moving.size:  # JTC's allow_nonzero_velocity_at_trajectory_end: false
         j = int(moving[0])

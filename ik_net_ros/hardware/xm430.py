@@ -1,4 +1,10 @@
-"""The XM430-W350's control table (Protocol 2.0) and unit conversions."""
+"""
+The X-series control table addresses (Protocol 2.0) and unit conversions.
+
+The XM430-W350-T's table, whose addresses and units the XL430-W250-T and XL330-M288-T share;
+what differs between the models (Model Number, current registers, limits, modes, table length)
+is :mod:`~ik_net_ros.hardware.servo_models`'.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,11 @@ import math
 
 import numpy as np
 
-__all__ = ['ADDR', 'MODEL_NUMBER', 'RAD_PER_TICK', 'VELOCITY_UNIT', 'rad_to_raw', 'raw_to_rad',
-           'HARDWARE_ERROR_BITS', 'describe_hardware_error', 'TABLE_SIZE', 'EEPROM_END',
-           'READ_ONLY']
+__all__ = ['ADDR', 'RAD_PER_TICK', 'VELOCITY_UNIT', 'rad_to_raw', 'raw_to_rad',
+           'HARDWARE_ERROR_BITS', 'describe_hardware_error', 'EEPROM_END', 'READ_ONLY']
 
-MODEL_NUMBER = 1020
 RAD_PER_TICK = 2 * math.pi / 4096  # 0.0015339807878856412
 VELOCITY_UNIT = 0.229 * 2 * math.pi / 60  # rad/s per unit (0.229 rpm)
-TABLE_SIZE = 662
 EEPROM_END = 64  # addresses below are EEPROM: writable only with torque off
 
 
