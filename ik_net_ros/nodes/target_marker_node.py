@@ -9,14 +9,13 @@ the table and the arm's base, or where the ik node refused it (its ``target_stat
 from __future__ import annotations
 
 from geometry_msgs.msg import PoseStamped
-from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import (
     project_pose,
 )
-from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.nearest import safely_reachable
+from ik_net_ros.kinematics.planar import is_planar, planar_chain
 from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.nodes.arm_params import arm_home
 from ik_net_ros.nodes.conversions import array_to_pose, joints_by_name
@@ -101,12 +100,9 @@ class TargetMarkerNode(Node):
         self.frame = self.get_parameter('frame_id').value
         self.prefix = self.get_parameter('prefix').value
         self.joint_names = prefixed(self.arm.joint_names, self.prefix)
-        try:  # bridge: projection and reachability take the OM-X's geometry until the Arm
-            self.geometry = geometry_of(self.arm)
-        except ValueError as e:
-            raise ConfigError(f'arm {self.arm.name}: the marker does not take this arm yet '
-                              f'({e})') from e
-        self.collision = CollisionModel(self.geometry, self.get_parameter('table_clearance').value,
+        upright = self.arm.upright()  # which orientations the arm takes: its shape says
+        self.rolls = is_planar(upright) and planar_chain(upright).roll
+        self.collision = CollisionModel(self.arm, self.get_parameter('table_clearance').value,
                                         workspace_box(self.get_parameter('workspace').value))
         self.pose = chain_forward(self.arm, self._home())
         self.reachable = True
@@ -150,9 +146,12 @@ class TargetMarkerNode(Node):
             _control('move_x', move, 1, 1, 0, 0, fixed),
             _control('move_z', move, 1, 0, 1, 0, fixed),
             _control('move_y', move, 1, 0, 0, 1, fixed),
-            # pitch: rotate about the tool's y axis; no roll control, yaw follows the position
+            # pitch: rotate about the tool's y axis; yaw follows the position
             _control('pitch', InteractiveMarkerControl.ROTATE_AXIS, 1, 0, 0, 1, inherit),
         ]
+        if self.rolls:  # a wrist roll (the OMX-F): the tool turns about its own x axis too
+            marker.controls.append(
+                _control('roll', InteractiveMarkerControl.ROTATE_AXIS, 1, 1, 0, 0, inherit))
         marker.menu_entries = [MenuEntry(id=RESET_HOME, parent_id=0, title='Reset to home',
                                          command_type=MenuEntry.FEEDBACK)]
         return marker
@@ -196,12 +195,12 @@ class TargetMarkerNode(Node):
             requested = np.array([p.x, p.y, p.z, q.x, q.y, q.z, q.w])
             if not np.all(np.isfinite(requested)) or np.linalg.norm(requested[3:]) < 1e-6:
                 return
-            self._move_to(project_pose(requested, self.geometry), publish=True)
+            self._move_to(project_pose(requested, self.arm), publish=True)
             if feedback.event_type == InteractiveMarkerFeedback.MOUSE_UP:
                 self.on_timer()  # the final pose of a drag goes out at once
 
     def _move_to(self, pose: np.ndarray, publish: bool) -> None:
-        reachable = bool(safely_reachable(as_pose_array(pose)[0], self.geometry,
+        reachable = bool(safely_reachable(as_pose_array(pose)[0], self.arm,
                                           self.collision)[0])
         self.pose = pose
         if not self._colour(reachable):
