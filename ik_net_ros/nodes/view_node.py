@@ -18,7 +18,6 @@ import time
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped
 from ik_net_ros.errors import ConfigError, IkNetError
-from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.nodes.conversions import array_to_pose, joints_by_name
@@ -75,12 +74,7 @@ class ViewNode(Node):
         self.description = self.arm_model.description
         self.can_command = bool(value('allow_commands').value)
         self.frame_id = value('frame_id').value
-        try:  # bridge: the collision model takes the OM-X's geometry until it takes the Arm
-            geometry = geometry_of(self.arm_model)
-        except ValueError as e:
-            raise ConfigError(f'arm {self.arm_model.name}: the view does not draw this arm yet '
-                              f'({e})') from e
-        self.collision = CollisionModel(geometry, value('table_clearance').value)
+        self.collision = CollisionModel(self.arm_model, value('table_clearance').value)
         self.joint_names = prefixed(self.arm_model.joint_names, value('prefix').value)
         self.mode = f'ROS, namespace {self.get_namespace()}: ' + (
             'targets go to the ik node' if self.can_command else 'view only')
