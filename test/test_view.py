@@ -186,6 +186,8 @@ def test_the_command_line_view_is_local_and_commands_nothing_real_by_default():
     (['view', '--port', '70000'], 'argument --port'),
     (['view', '--table-clearance', '-0.01'], 'argument --table-clearance'),
     (['view', '--ros', '--namespace', 'bad ns', '--port', '0'], "namespace 'bad ns' refused"),
+    (['view', '--arm', 'omx_z'], "arm 'omx_z'"),
+    (['view', '--ros', '--arm', '/no/such/arm.yaml', '--port', '0'], '/no/such/arm.yaml'),
 ])
 def test_bad_view_arguments_are_one_line_and_exit_2(capsys, argv, problem):
     from ik_net_ros.tools.cli import main
