@@ -148,8 +148,8 @@ def test_the_documented_parameters_are_the_declared_ones(tmp_path):
     ('collect_node', ['-p', 'output:=/tmp/never.csv', '-p', 'arm:=omx_f', '-p',
                       'joint_names:=[a, b, c, d]'], 'joint_names'),
 ])
-def test_an_arm_that_does_not_load_or_a_value_that_does_not_fit_it_exits_2(module, args,
-                                                                            message):
+def test_an_arm_that_does_not_load_or_a_value_that_does_not_fit_it_exits_2(
+        module, args, message):
     proc = subprocess.run([sys.executable, '-m', f'ik_net_ros.nodes.{module}', '--ros-args',
                            *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
     out = proc.stdout + proc.stderr

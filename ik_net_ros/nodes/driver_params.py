@@ -64,7 +64,7 @@ PARAMETERS = {
                                     'jazzy -0.011..0.020 m)'),
     'rate': Spec(100.0, 'joint_states rate, Hz', number_in(1.0, 1000.0),
                  'a rate in [1, 1000] Hz', fixed=True),
-    'home': Spec([], "start pose of the simulated or emulated arm, rad, one per joint of the "
+    'home': Spec([], 'start pose of the simulated or emulated arm, rad, one per joint of the '
                      "arm; empty: the arm's home pose", joint_vector,
                  'one angle per joint of the arm, inside the limits ([]: its home)', fixed=True),
     'max_velocity': Spec(ARM_SPEED, 'rad/s no joint exceeds, on every backend: goals are '

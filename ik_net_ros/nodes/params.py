@@ -198,7 +198,7 @@ def description_spec(what: str) -> Spec:
 
 
 # every node that moves, draws or names the arm declares it alike
-ARM = Spec('open_manipulator_x', "the arm: a shipped one (open_manipulator_x, omx_f, ...) or the "
+ARM = Spec('open_manipulator_x', 'the arm: a shipped one (open_manipulator_x, omx_f, ...) or the '
                                  "path of an arm's YAML (its URDF beside it); its joint names, "
                                  'joint count, limits, frames and collision model follow',
            arm_name_ok, ARM_NEED, fixed=True)
