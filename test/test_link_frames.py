@@ -15,7 +15,9 @@ from ik_net_ros.kinematics import (
 )
 from ik_net_ros.kinematics.geometry import JOINT_LOWER, JOINT_UPPER
 from ik_net_ros.kinematics.link_frames import LINK_NAMES, link_poses
+from ik_net_ros.kinematics.rotations import quat_angle
 import numpy as np
+import pytest
 
 URDF = Path(__file__).resolve().parents[1] / 'urdf' / 'open_manipulator_x.urdf'
 joints = st.tuples(*[st.floats(lo, hi) for lo, hi in zip(JOINT_LOWER, JOINT_UPPER)])
@@ -62,3 +64,26 @@ def test_at_zero_the_links_sit_where_the_urdf_puts_them():
             xyz += step
         np.testing.assert_allclose(poses[name][:3], xyz, atol=1e-12)
         np.testing.assert_allclose(poses[name][3:], [0.0, 0.0, 0.0, 1.0], atol=1e-12)
+
+
+@pytest.mark.parametrize('name', ['open_manipulator_x', 'omx_f'])
+def test_every_link_is_where_yourdfpy_puts_it(name):
+    """Each link of the chain of any arm, against the URDF library's own FK."""
+    from ik_net_ros.arm import load_arm
+    from ik_net_ros.kinematics.chain import chain_forward
+    from ik_net_ros.kinematics.limits import sample_joints
+    from ik_net_ros.kinematics.link_frames import link_names
+    from ik_net_ros.kinematics.rigid import matrix_to_quat
+    import yourdfpy
+    arm = load_arm(name)
+    urdf = yourdfpy.URDF.load(arm.source.split(' (')[0], load_meshes=False,
+                              build_collision_scene_graph=False, load_collision_meshes=False)
+    for q in sample_joints(arm, 5, np.random.default_rng(4)):
+        urdf.update_cfg(dict(zip(arm.joint_names, q)))
+        poses = link_poses(q, arm)
+        assert tuple(poses) == link_names(arm) and len(poses) == arm.dof + 2
+        for link, pose in poses.items():
+            t = urdf.get_transform(link, arm.base_frame)
+            np.testing.assert_allclose(pose[:3], t[:3, 3], atol=1e-12)
+            assert quat_angle(np.array(pose[3:]), matrix_to_quat(t[:3, :3])[0]) < 1e-9
+        np.testing.assert_allclose(poses['end_effector_link'], chain_forward(arm, q), atol=1e-12)

@@ -265,3 +265,15 @@ def test_closest_reachable_of_a_target_out_of_reach_is_no_farther_than_any_sampl
         gap = np.linalg.norm(pose[:3] - target[:3])
         assert gap <= np.linalg.norm(cloud - target[:3], axis=1).min() + 1e-4
         assert inverse_kinematics(pose, ARM).reachable.all()  # a pose the arm takes
+
+
+def test_paths_of_the_omx_f_keep_its_limits_and_ask_for_its_own_sweep_box(rng):
+    from ik_net_ros.kinematics.paths import babble_joints, sweep_pose
+    goals = np.array([babble_joints(rng, arm=ARM) for _ in range(200)])
+    assert goals.shape == (200, 5)
+    assert within_limits(ARM, goals + 0.05).all() and within_limits(ARM, goals - 0.05).all()
+    with pytest.raises(ValueError, match='sweep box'):
+        sweep_pose(1.0, arm=ARM)
+    box = (np.array([0.0, -0.3, 0.2, 0.6, 0.0]), np.array([1.0, 0.3, 0.3, 0.4, 1.0]))
+    poses = sweep_pose(np.linspace(0, 60, 601), arm=ARM, box=box)
+    assert inverse_kinematics(poses, ARM).reachable.all()

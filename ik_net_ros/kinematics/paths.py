@@ -2,23 +2,18 @@
 Smooth target paths through the workspace, for the demo and for data collection without hardware.
 
 Paths are made in joint space and mapped through forward kinematics, so every target is reachable
-by construction.
+by construction. Any arm: its limits, home pose and chain. The demo's sweep box is the OM-X's
+(SWEEP_BOX, tested clear of the table and the base); another arm passes its own ``box``.
 """
 
 from __future__ import annotations
 
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
-from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import (
-    ArmGeometry,
-    DEFAULT_GEOMETRY,
-    HOME_POSE,
-    JOINT_LOWER,
-    JOINT_UPPER,
-)
+from ik_net_ros.kinematics.planar_ik import arm_of
 import numpy as np
 
-__all__ = ['sweep_pose', 'sweep_box', 'babble_joints']
+__all__ = ['sweep_pose', 'sweep_box', 'babble_joints', 'SWEEP_BOX']
 
 
 # A Lissajous figure in joint space, away from the limits: the tool sweeps left-right, in-out,
@@ -28,27 +23,47 @@ __all__ = ['sweep_pose', 'sweep_box', 'babble_joints']
 _CENTER = np.array([0.0, -0.4, -0.3, 0.0])
 _AMPLITUDE = np.array([1.2, 0.35, 0.4, 0.5])
 BABBLE_ROOM = 0.015  # m babble goals keep beyond the collision model, so none sits on its edge
-_FREQUENCY = np.array([0.11, 0.17, 0.23, 0.13])  # Hz: a full figure takes about a minute
+_FREQUENCY = np.array([0.11, 0.17, 0.23, 0.13, 0.07, 0.19])  # Hz, one per joint (up to 6):
+# a full figure takes about a minute
+SWEEP_BOX = (_CENTER, _AMPLITUDE)  # the OM-X's: (center, amplitude) rad
 
 
-def sweep_box() -> tuple[np.ndarray, np.ndarray]:
-    """(lower, upper) joints (4,) rad of the box the sweep fills."""
-    return _CENTER - _AMPLITUDE, _CENTER + _AMPLITUDE
+def sweep_box(box=SWEEP_BOX) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) joints (dof,) rad of the box the sweep fills."""
+    center, amplitude = (np.asarray(v, float) for v in box)
+    return center - amplitude, center + amplitude
 
 
-def sweep_pose(t: float | np.ndarray, speed: float = 1.0,
-               geometry: ArmGeometry = DEFAULT_GEOMETRY) -> np.ndarray:
-    """Target pose(s) (7,) or (N, 7) at time(s) ``t`` in seconds; ``speed`` scales time."""
+def sweep_pose(t: float | np.ndarray, speed: float = 1.0, arm=None, box=SWEEP_BOX
+               ) -> np.ndarray:
+    """
+    Target pose(s) (7,) or (N, 7) at time(s) ``t`` in seconds; ``speed`` scales time.
+
+    ``arm``: None (ROBOTIS's humble OM-X) or an Arm; ``box``: (center, amplitude) (dof,) rad
+    each, a box of joint space clear of the table and the arm's body (the OM-X's by default).
+
+    Raises
+    ------
+    ValueError
+        ``box`` has not one value per joint of ``arm``.
+
+    """
+    arm = arm_of(arm)
+    center, amplitude = (np.asarray(v, float) for v in box)
+    if center.shape != (arm.dof,) or amplitude.shape != (arm.dof,):
+        raise ValueError(f'sweep box of {center.shape} joints for {arm.name} '
+                         f'({arm.dof} joints): give one clear of its table and body')
     t = np.asarray(t, dtype=float)
-    q = _CENTER + _AMPLITUDE * np.sin(2 * np.pi * _FREQUENCY * (speed * t[..., None]))
-    return forward_kinematics(q, geometry)
+    q = center + amplitude * np.sin(2 * np.pi * _FREQUENCY[:arm.dof] * (speed * t[..., None]))
+    return chain_forward(arm, q)
 
 
 def babble_joints(rng: np.random.Generator, margin: float = 0.05,
-                  collision: CollisionModel | None = None, start=None) -> np.ndarray:
+                  collision: CollisionModel | None = None, start=None, arm=None) -> np.ndarray:
     """
-    Return a random joint configuration (4,) inside the limits, ``margin`` rad away from them.
+    Return a random joint configuration (dof,) of ``arm`` inside its limits, ``margin`` away.
 
+    ``arm``: None (ROBOTIS's humble OM-X) or an Arm (its limits and home pose).
     Drawn again until it is clear of
     ``collision`` with BABBLE_ROOM m to spare and the straight joint-space path from ``start`` to
     it (the path the driver takes) is clear; if none is found, the way home (ROBOTIS's home pose),
@@ -61,14 +76,15 @@ def babble_joints(rng: np.random.Generator, margin: float = 0.05,
         that leaves no room).
 
     """
+    arm = arm_of(arm)
     roomy = None if collision is None else collision.inflated(BABBLE_ROOM)
     for _ in range(1000):
-        goal = rng.uniform(JOINT_LOWER + margin, JOINT_UPPER - margin)
+        goal = rng.uniform(arm.lower + margin, arm.upper - margin)
         if collision is None:
             return goal
         if roomy.clear(goal) and (start is None or collision.check_path(start, goal)[0]):
             return goal
-    home = np.array(HOME_POSE)
+    home = np.array(arm.home)
     if start is not None and collision.check_path(start, home)[0]:
         return home
     raise RuntimeError('no clear babble goal in 1,000 draws: the collision model leaves no room')

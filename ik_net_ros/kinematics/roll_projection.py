@@ -134,6 +134,7 @@ def _best_pitch(rotation, rho, psi, q5, c: PlanarChain):
     a1 = -rt[:, :, 0] * sa[:, None] + rt[:, :, 1] * ca[:, None]  # column 1 of A
     a2 = rt[:, :, 2]  # column 2 of A
     # C = Rx(q5) A: rows 0 of A kept, rows 1, 2 turned
+
     def entry(i, col):
         if i == 0:
             return col[:, 0]

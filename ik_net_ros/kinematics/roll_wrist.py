@@ -149,4 +149,3 @@ def roll_solutions(p: np.ndarray, arm, c: PlanarChain) -> IkSolutions:
     if loose.any():
         joints[loose] = clamp_to_limits(arm, joints[loose])
     return IkSolutions(joints=joints, valid=valid, strict=strict, reason=reason)
-
