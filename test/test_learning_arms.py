@@ -8,7 +8,8 @@ by hand (issue 33).
 from dataclasses import replace
 from pathlib import Path
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ik_net_ros.arm import default_arm, load_arm
 from ik_net_ros.data import (
     load_dataset,

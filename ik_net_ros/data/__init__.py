@@ -24,7 +24,8 @@ from ik_net_ros.data.iknet_import import import_iknet_recording
 from ik_net_ros.data.synthetic import make_synthetic
 
 __all__ = ['PoseJointSet', 'Normalization', 'random_split', 'sequential_split', 'block_split',
-           'joint_columns', 'POSE_COLUMNS', 'csv_columns', 'check_arm_of', 'arm_of_data', 'read_csv', 'write_csv', 'read_npz',
+           'joint_columns', 'POSE_COLUMNS', 'csv_columns', 'check_arm_of', 'arm_of_data',
+           'read_csv', 'write_csv', 'read_npz',
            'write_npz', 'load_dataset', 'save_dataset', 'import_iknet_recording',
            'make_synthetic']
 

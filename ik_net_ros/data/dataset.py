@@ -10,7 +10,7 @@ from ik_net_ros.kinematics.arm_bridge import as_arm
 import numpy as np
 
 __all__ = ['PoseJointSet', 'Normalization', 'random_split', 'sequential_split', 'POSE_COLUMNS',
-           'JOINT_COLUMNS', 'MEASURED_COLUMNS', 'VELOCITY_COLUMNS', 'block_split',
+           'MEASURED_COLUMNS', 'block_split',
            'configuration_keys', 'SAME_CONFIGURATION', 'joint_columns', 'velocity_columns',
            'check_arm_of']
 
@@ -56,6 +56,8 @@ def check_arm_of(data: PoseJointSet, arm: Arm, where: str) -> PoseJointSet:
         raise DatasetError(f'{where} holds {data.dof} joint columns, the {arm.name} has '
                            f'{arm.dof} ({", ".join(arm.joint_names)}): data of another arm?')
     return data
+
+
 # rad: joints this close are one configuration (a still arm's rows repeat its commanded joints)
 SAME_CONFIGURATION = 1e-4
 BLOCKS = (6, 3, 3)  # joint-space blocks of a held-out check: joint1 sectors, joint2, joint3 bands

@@ -284,7 +284,7 @@ def _short(error: Exception, limit: int = 200) -> str:
 
 def arm_of_data(data: PoseJointSet, arm: Arm | None = None, where: str = 'data') -> Arm:
     """
-    Return the arm of ``data``: ``arm`` if given (checked), else the one its meta names, else the OM-X.
+    Return the arm of ``data``: ``arm`` (checked), else the one its meta names, else the OM-X.
 
     Raises
     ------

@@ -31,7 +31,7 @@ try:
 except ImportError:  # not POSIX: no lock
     fcntl = None
 
-__all__ = ['CsvRecorder', 'RECORD_COLUMNS', 'record_columns']
+__all__ = ['CsvRecorder', 'record_columns']
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +45,7 @@ def __getattr__(name: str):
     if name == 'RECORD_COLUMNS':  # the OM-X's, for callers not migrated yet (bridge)
         return record_columns()  # bridge
     raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
+
 
 BLOCK = 1 << 20  # bytes read at a time when reopening a recording: its memory, whatever its size
 

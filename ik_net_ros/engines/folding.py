@@ -155,7 +155,8 @@ def fold_plan(plan: dict, arrays: dict[str, np.ndarray]) -> FoldedNetwork:
     Return the folded form of a network's inference plan and its arrays, checked.
 
     The arrays include ``pose_mean, pose_std, joint_mean, joint_std``. The plan must be a network
-    of poses (7) to joints (dof, the length of ``joint_mean``, at most :data:`MAX_DOF`): at most :data:`MAX_OPS` ops, layers of at most :data:`MAX_WIDTH`
+    of poses (7) to joints (dof, the length of ``joint_mean``, at most :data:`MAX_DOF`): at most
+    :data:`MAX_OPS` ops, layers of at most :data:`MAX_WIDTH`
     units whose shapes chain, branch inputs that are distinct pose columns, normalisation within
     :data:`NORMALISATION_BOUND`.
 

@@ -107,7 +107,8 @@ def onnx_model(folded: FoldedNetwork) -> bytes:
     graph = helper.make_graph(
         g.nodes, f'ik_net_ros_{folded.kind}',
         [helper.make_tensor_value_info('pose', TensorProto.FLOAT, ['N', 7])],
-        [helper.make_tensor_value_info('joints', TensorProto.FLOAT, ['N', folded.outputs])], g.inits)
+        [helper.make_tensor_value_info('joints', TensorProto.FLOAT, ['N', folded.outputs])],
+        g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid('', OPSET)],
                               producer_name='ik_net_ros')
     model.ir_version = 7  # what ONNX Runtime 1.6+ reads

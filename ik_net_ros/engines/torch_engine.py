@@ -43,4 +43,6 @@ class TorchForward:
                    for i in range(0, len(x), self.batch)]
             if self.device.type == 'cuda':
                 torch.cuda.synchronize(self.device)
-        return torch.cat(out).numpy() if out else np.zeros((0, self.model.joint_mean.numel()), np.float32)
+        if not out:
+            return np.zeros((0, self.model.joint_mean.numel()), np.float32)
+        return torch.cat(out).numpy()

@@ -16,5 +16,6 @@ from ik_net_ros.model.model_file import (
     shipped_models,
 )
 
-__all__ = ['ModelFile', 'load_model', 'save_model', 'resolve_model', 'shipped_models', 'models_folder',
+__all__ = ['ModelFile', 'load_model', 'save_model', 'resolve_model', 'shipped_models',
+           'models_folder',
            'check_model', 'CORRECTIONS', 'MODEL_SUFFIXES']

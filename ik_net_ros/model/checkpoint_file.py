@@ -5,7 +5,8 @@ One of the two files of a :class:`~ik_net_ros.model.ModelFile` (only
 :mod:`ik_net_ros.model.model_file` calls this module). Contents (a dict of plain types and
 tensors, so ``torch.load(weights_only=True)`` reads it): format and version, network name and
 constructor arguments, the weights with the normalisation buffers, the arm it was trained for
-(:mod:`.arm_record`; an older file: the OM-X's geometry), the training config, a training data summary, validation/held-out metrics,
+(:mod:`.arm_record`; an older file: the OM-X's geometry), the training config, a training data
+summary, validation/held-out metrics,
 creation time and library versions. Saved atomically.
 
 A SHA-256 of the network, its arguments, the arm and every weight is stored too: a flipped

@@ -4,11 +4,11 @@ Layer 2: the IKNet variants as torch modules, in a registry by name.
 Each class's default constructor builds the shipped size; ``outputs`` is the arm's joint count
 (``arm.dof``: 4 on the OM-X, the default; 5 on the OMX-F), the only thing that changes per arm:
 
-| name | layout | parameters |
+| name | layout | parameters (OM-X) |
 |---|---|---|
-| original | 7-400-300-200-100-50-dof, ReLU + Dropout(0.1) after each hidden layer | 209,054 (OM-X) |
-| improved | 7-192 + BN + SiLU + Dropout(0.02), 3 residual blocks of 192, head dof | 227,332 (OM-X) |
-| focused | position 3-128-128, orientation 4-64-64, merge 192-256-256-128-dof, SiLU | 170,116 (OM-X) |
+| original | 7-400-300-200-100-50-dof, ReLU + Dropout(0.1) after each hidden layer | 209,054 |
+| improved | 7-192 + BN + SiLU + Dropout(0.02), 3 residual blocks of 192, head dof | 227,332 |
+| focused | position 3-128-128, orientation 4-64-64, merge 192-256-256-128-dof, SiLU | 170,116 |
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """
 The original IKNet (youtalk/iknet, 2021), exactly.
 
-7-400-300-200-100-50-dof (4 on the OM-X), ReLU and Dropout(0.1) after every hidden layer, PyTorch's default
+7-400-300-200-100-50-dof (4 on the OM-X), ReLU and Dropout(0.1) after every hidden layer,
+PyTorch's default
 initialisation; 209,054 parameters.
 """
 

@@ -54,7 +54,7 @@ def add_arm_argument(parser: argparse.ArgumentParser) -> None:
 
 def arm_from_args(args: argparse.Namespace) -> Arm:
     """
-    Return the arm ``--arm`` names, moved to ``--base-height`` where a command has it and it is given.
+    Return the arm ``--arm`` names (joint1 at ``--base-height`` where a command has it).
 
     Raises
     ------

@@ -31,7 +31,8 @@ def run(args: argparse.Namespace) -> int:
     print(f'network      {info["network"]} {info["network_kwargs"] or "(shipped size)"}, '
           f'{_parameters(model):,} parameters')
     trained = model.arm
-    print(f'arm          {trained.name}{" (" + trained.description + ")" if trained.description else ""}'
+    described = f' ({trained.description})' if trained.description else ''
+    print(f'arm          {trained.name}{described}'
           f', {trained.dof} joints ({", ".join(trained.joint_names)}), joint1 at '
           f'{trained.joints[0].origin.xyz[2] + trained.errors.origin_deltas[0][2]:g} m'
           f'{"" if trained.is_nominal else ", with errors (a calibration)"}; kinematics '
