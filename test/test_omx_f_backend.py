@@ -171,6 +171,31 @@ def test_a_wound_joint1_is_read_as_it_is_and_never_commanded_the_long_way(turns,
         emulator.stop()
 
 
+def test_torque_off_and_on_and_a_reconnect_hold_a_wound_joint1_where_it_is():
+    wound = 2048 + 4096 * 2 - 700  # two turns round, at -700 ticks
+    emulator = arm_emulator(ARM, modes={11: 4})
+    emulator.servos[11].set_present_position(wound)
+    emulator.start()
+    arm = _backend(emulator)
+    try:
+        arm.open()
+        arm.set_torque(False)
+        assert not any(s.torque for s in emulator.servos.values())
+        emulator.servos[11].set_present_position(wound + 500)  # turned by hand
+        reading = _run_until(arm, lambda r: r.ok and abs(r.positions[0] + 200 * TICK) < 1e-9)
+        arm.set_torque(True)  # holds where it is: the servo's goal is its position, wound
+        assert _goal_raw(emulator, [11]) == [wound + 500] == _present_raw(emulator, [11])
+        emulator.unplug()
+        _run_until(arm, lambda r: not r.ok)
+        emulator.replug()
+        reading = _run_until(arm, lambda r: r.ok, timeout=6)
+        assert arm.turns[11] == 2 and abs(reading.positions[0] + 200 * TICK) < 1e-9
+        assert _goal_raw(emulator, [11]) == [wound + 500]
+    finally:
+        arm.close()
+        emulator.stop()
+
+
 def test_a_servo_in_position_mode_comes_back_within_one_turn():
     """E-Manual: Present Position is reset within one turn on a change to Position mode."""
     emulator = arm_emulator(ARM, modes={12: 4})
@@ -194,6 +219,28 @@ def test_gripper_in_current_based_position_mode_in_radians(rig):
     assert emulator.servos[GRIPPER]._get(ADDR.GOAL_POSITION, 4) == int(rad_to_raw(0.6))
     _run_until(arm, lambda r: r.gripper is not None and abs(r.gripper - 0.6) < 2 * TICK)
     assert arm.set_gripper(5.0) == 1.0 and arm.set_gripper(-1.0) == 0.0
+
+
+def test_a_wound_gripper_is_held_where_it_is_and_moved_within_its_turn():
+    """Current-based position mode is multi-turn too: a gripper left wound stays in its turn."""
+    wound = 2 * 4096 + int(rad_to_raw(0.3))
+    emulator = arm_emulator(ARM, modes={GRIPPER: 5})
+    emulator.servos[GRIPPER].set_present_position(wound)
+    emulator.start()
+    arm = _backend(emulator)
+    try:
+        arm.open()
+        assert arm.turns[GRIPPER] == 2
+        assert _goal_raw(emulator, [GRIPPER]) == [wound]  # held: no move
+        reading = arm.cycle(0.01)
+        assert abs(reading.gripper - 0.3) < TICK
+        arm.set_gripper(0.8)
+        arm.cycle(0.01)
+        assert _goal_raw(emulator, [GRIPPER]) == [2 * 4096 + int(rad_to_raw(0.8))]
+        _run_until(arm, lambda r: r.gripper is not None and abs(r.gripper - 0.8) < 2 * TICK)
+    finally:
+        arm.close()
+        emulator.stop()
 
 
 def test_a_servo_that_stops_answering_is_reported_and_recovers(rig):

@@ -25,7 +25,7 @@ from ik_net_ros.hardware.motion import check_speed, DEFAULT_ACCELERATION, Motion
 from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.collision import CollisionModel, ESCAPE_SLACK
 from ik_net_ros.kinematics.limits import clamp_to_limits, within_limits
-from ik_net_ros.kinematics.validation import real_array
+from ik_net_ros.kinematics.validation import as_joint_array
 import numpy as np
 
 __all__ = ['ArmBackend', 'JointReading', 'Health', 'backend_arm', 'default_collision',
@@ -75,16 +75,13 @@ def joint_vector(arm: Arm, positions, name: str) -> np.ndarray:
     Raises
     ------
     InvalidJointsError
-        Not real numbers, not one per joint, or NaN/inf.
+        Not real numbers, not one per joint (or more than one row), or NaN/inf.
 
     """
-    q = real_array(positions, name, InvalidJointsError)
-    if q.shape != (arm.dof,):
-        raise InvalidJointsError(f'{name}: expected {arm.dof} values '
-                                 f'[{", ".join(arm.joint_names)}], got shape {q.shape}')
-    if not np.all(np.isfinite(q)):
-        raise InvalidJointsError(f'{name}: contains NaN or inf')
-    return q
+    q, single = as_joint_array(positions, name, arm)
+    if not single:
+        raise InvalidJointsError(f'{name}: expected {arm.dof} values, got shape {q.shape}')
+    return q[0]
 
 
 @dataclass

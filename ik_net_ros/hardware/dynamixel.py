@@ -7,7 +7,8 @@ whose servo runs in extended-position mode (Operating Mode 4, multi-turn, as ROB
 OMX-F's joint1) may be found wound by other software (Present Position beyond one turn): its
 turn count is taken as found, never rewritten (no reboot, no Homing Offset), and the joint is read
 and commanded relative to the turn nearest the middle of its real limits, so the arm is read where
-it is and never sent the long way round; every command stays inside the arm's real limits.
+it is and never sent the long way round; every command stays inside the arm's real limits. The
+gripper's current-based position mode is multi-turn too: a wound gripper is run within its turn.
 
 Each :meth:`DynamixelArm.cycle`: one sync write of the interpolated command (when it changed),
 one sync read of present velocity and position; faults (a silent servo, corrupt, short or
@@ -58,6 +59,7 @@ from ik_net_ros.hardware.servo_models import (
     MODE_NAMES,
     MODE_OF,
     model_name,
+    MULTI_TURN,
     POSITION,
     servo_model,
     ServoModel,
@@ -294,13 +296,14 @@ class DynamixelArm(ArmBackend):
                 self._write_eeprom(dxl_id, addr, value, what)
             low = self._read(dxl_id, ADDR.MIN_POSITION, 4, 'min position limit')
             high = self._read(dxl_id, ADDR.MAX_POSITION, 4, 'max position limit')
-            if self.modes[dxl_id] == EXTENDED:  # no position limit: the arm's limits bound it
-                low, high = EXTENDED_RANGE
+            if self.modes[dxl_id] in MULTI_TURN:
                 self.turns[dxl_id] = self._turns_found(dxl_id)
+            if self.modes[dxl_id] == EXTENDED:  # no position limit: the arm's limits bound it
+                low, high = (end - ONE_TURN * self.turns[dxl_id] for end in EXTENDED_RANGE)
             elif not 0 <= low < high <= 4095:
                 raise HardwareError(f'servo {dxl_id}: position limits {low}..{high} make no '
                                     'range (set Min/Max Position Limit, addresses 52/48)')
-            self.limits[dxl_id] = (low, high)
+            self.limits[dxl_id] = (low, high)  # within the servo's own turn (turns taken off)
             self.velocity_limits[dxl_id] = self._read(dxl_id, ADDR.VELOCITY_LIMIT, 4,
                                                       'velocity limit')
             ram = [(ADDR.POSITION_P_GAIN, 2, c.position_p_gain, 'position P gain'),
@@ -405,7 +408,16 @@ class DynamixelArm(ArmBackend):
 
     def _position_range(self, dxl_id: int) -> tuple[int, int]:
         """Return the Present Position (ticks) a servo may report: one turn, or +-256 turns."""
-        return EXTENDED_RANGE if self.modes.get(dxl_id) == EXTENDED else (0, 4095)
+        return EXTENDED_RANGE if self.modes.get(dxl_id) in MULTI_TURN else (0, 4095)
+
+    def _servo_goal(self, dxl_id: int, raw: int) -> int:
+        """
+        Return the Goal Position (ticks) of ``raw`` ticks within the servo's own turn.
+
+        Kept inside its position limits (a goal outside is refused), then its turns added back.
+        """
+        low, high = self.limits.get(dxl_id, (0, 4095))
+        return min(high, max(low, int(raw))) + ONE_TURN * self.turns.get(dxl_id, 0)
 
     def _present_raw(self, dxl_id: int) -> int:
         raw = self._read(dxl_id, ADDR.PRESENT_POSITION, 4, 'position')
@@ -418,17 +430,21 @@ class DynamixelArm(ArmBackend):
         """
         Return the whole turns a multi-turn servo stands from the arm's range.
 
-        Its Present Position taken as it is (never reset): the turn that puts the joint nearest
-        the middle of its real limits. Readings subtract it and commands add it, so a wound
-        joint is read where it is and moved the short way.
+        Its Present Position taken as it is (never reset): for a joint, the turn that puts it
+        nearest the middle of its real limits; for the gripper (current-based position), the
+        turn it stands in (0 within 0..4095, as at power on). Readings subtract it and commands
+        add it, so a wound servo is read where it is and moved the short way.
         """
-        joint = self.arm.joints[self.ids.index(dxl_id)]
-        middle = 0.5 * (joint.lower + joint.upper)
         raw = self._present_raw(dxl_id)
-        turns = round((float(raw_to_rad(raw)) - middle) / (2 * np.pi))
+        if dxl_id in self.ids:
+            joint = self.arm.joints[self.ids.index(dxl_id)]
+            name, middle = joint.name, 0.5 * (joint.lower + joint.upper)
+            turns = round((float(raw_to_rad(raw)) - middle) / (2 * np.pi))
+        else:
+            name, turns = 'the gripper', raw // ONE_TURN
         if turns:
             log.warning('servo %d (%s): found wound %+d turn(s) (Present Position %d); read and '
-                        'commanded from that turn, never unwound', dxl_id, joint.name, turns, raw)
+                        'commanded from that turn, never unwound', dxl_id, name, turns, raw)
         return int(turns)
 
     def _to_rad(self, dxl_id: int, raw: int) -> float:
@@ -449,8 +465,8 @@ class DynamixelArm(ArmBackend):
         held = {}
         try:
             for dxl_id in self._all_ids():
-                low, high = self.limits.get(dxl_id, (0, 4095))
-                present = min(high, max(low, self._present_raw(dxl_id)))
+                turn = ONE_TURN * self.turns.get(dxl_id, 0)
+                present = self._servo_goal(dxl_id, self._present_raw(dxl_id) - turn)
                 self._check(dxl_id, 'hold goal', *self.packet.write4ByteTxRx(
                     self.port, dxl_id, ADDR.GOAL_POSITION, present))
                 self._check(dxl_id, 'torque on', *self.packet.write1ByteTxRx(
@@ -542,8 +558,7 @@ class DynamixelArm(ArmBackend):
 
     def _set_gripper_goal(self, value: float) -> None:
         raw = int(rad_to_raw(joint_to_horn(value, self.arm.gripper)))
-        low, high = self.limits.get(self.gripper_id, (0, 4095))
-        self._gripper_goal = min(high, max(low, raw))
+        self._gripper_goal = self._servo_goal(self.gripper_id, raw)
 
     # cycle -----------------------------------------------------------------------------------
     def _step(self, dt: float) -> JointReading:
@@ -587,9 +602,7 @@ class DynamixelArm(ArmBackend):
             raw = rad_to_raw(clamp_to_limits(self.arm, goal))
             self.sync_write.clearParam()
             for dxl_id, value in zip(self.ids, raw):
-                low, high = self.limits[dxl_id]
-                value = int(value) + ONE_TURN * self.turns.get(dxl_id, 0)  # a wound servo's
-                value = min(high, max(low, value))  # joint1 at +pi is 4096: one past 4095
+                value = self._servo_goal(dxl_id, value)  # joint1 at +pi is 4096: one past 4095
                 self.sync_write.addParam(dxl_id, value.to_bytes(4, 'little', signed=True))
                 self._sent[dxl_id] = value
             self.sync_write.txPacket()
