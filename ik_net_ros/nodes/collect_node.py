@@ -20,9 +20,8 @@ from ik_net_ros.data.files import read_sidecar, write_sidecar
 from ik_net_ros.data.pairing import StampPairer
 from ik_net_ros.data.recorder import CsvRecorder, record_columns
 from ik_net_ros.data.row_filter import BAD, RowFilter
-from ik_net_ros.errors import ConfigError, DatasetError, InvalidPoseError
+from ik_net_ros.errors import DatasetError, InvalidPoseError
 from ik_net_ros.kinematics import as_pose_array
-from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.paths import babble_joints
@@ -91,13 +90,6 @@ class CollectNode(Node):
         self.joint_names = prefixed(arm_joint_names(self.get_parameter('joint_names').value,
                                                     self.arm),
                                     self.get_parameter('prefix').value)
-        try:  # bridge: babble_joints draws the OM-X's joints until it takes the Arm
-            geometry_of(self.arm)
-            self.babble_refused = ''
-        except ValueError as e:
-            self.babble_refused = f'babble: not for {self.arm.name} yet ({e})'
-        if self.get_parameter('babble').value and self.babble_refused:
-            raise ConfigError(f'parameter babble = True refused: {self.babble_refused}')
         self.lost = 0  # rows that could not be written (full disk)
         self.rng = np.random.default_rng(self.get_parameter('seed').value)
         # babble goals, and the paths to them, keep clear of the table and the arm's base: the
@@ -136,9 +128,6 @@ class CollectNode(Node):
 
     def on_set_parameters(self, params) -> SetParametersResult:
         verdict = check_changes(params, self.specs, self.arm)
-        if verdict.successful and self.babble_refused and any(
-                p.name == 'babble' and p.value for p in params):
-            return SetParametersResult(successful=False, reason=self.babble_refused)
         if verdict.successful:
             for p in params:
                 if p.name in ('min_joint_change', 'max_rate'):
@@ -256,7 +245,8 @@ class CollectNode(Node):
         try:  # drawn from where the arm is, its path checked as the driver checks it
             goal, new, why = self.schedule.next_goal(
                 time.monotonic(),
-                lambda start: babble_joints(self.rng, collision=self.collision, start=start))
+                lambda start: babble_joints(self.rng, collision=self.collision, start=start,
+                                            arm=self.arm))
         except RuntimeError as e:
             self.get_logger().error(f'babble: {e}', throttle_duration_sec=5.0)
             return
