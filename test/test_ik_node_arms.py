@@ -7,6 +7,8 @@ that reach them; the driver publishes its joints and its gripper's fingers and f
 """
 
 from geometry_msgs.msg import PoseStamped
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ik_net_ros.arm import load_arm
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
@@ -103,3 +105,19 @@ def test_the_omx_f_ik_node_answers_targets_with_its_five_joints_inside_its_limit
                                               goal, atol=1e-3), timeout=20)
     for msg in states:
         assert within_limits(OMX_F, joints_by_name(msg, OMX_F.joint_names))
+
+
+@settings(max_examples=50, deadline=None)
+@given(t=st.floats(0.0, 3600.0), speed=st.floats(0.01, 10.0))
+def test_the_sweep_of_any_arm_stays_in_its_limits_and_the_om_x_figure_is_unchanged(t, speed):
+    from ik_net_ros.arm import default_arm
+    from ik_net_ros.kinematics.paths import sweep_pose
+    from ik_net_ros.nodes.target_sweep_node import sweep_box
+    om_x = default_arm()
+    np.testing.assert_array_equal(sweep_pose(t, speed, om_x, sweep_box(om_x)),
+                                  sweep_pose(t, speed))
+    center, amplitude = sweep_box(OMX_F)
+    assert center.shape == amplitude.shape == (OMX_F.dof,)
+    assert within_limits(OMX_F, center - amplitude) and within_limits(OMX_F, center + amplitude)
+    pose = sweep_pose(t, speed, OMX_F, (center, amplitude))
+    assert pose.shape == (7,) and np.isfinite(pose).all()
