@@ -24,8 +24,7 @@ from ik_net_ros.kinematics import (
     project_and_solve,
     REASONS,
 )
-from ik_net_ros.kinematics.arm_bridge import as_arm
-from ik_net_ros.kinematics.closest_reachable import closest_reachable
+from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.inverse import closed_form
 from ik_net_ros.kinematics.limits import clamp_one, clamp_to_limits
@@ -43,7 +42,7 @@ from ik_net_ros.kinematics.validation import (
     pose_rows,
     validate_pose,
 )
-from ik_net_ros.solver.kinematic_bridge import kinematic
+from ik_net_ros.solver.kinematic_bridge import closest
 from ik_net_ros.solver.parallel import pipeline, worker_count
 from ik_net_ros.solver.real_jump import hold_real_jump_rule
 from ik_net_ros.solver.refine import refine_joints
@@ -152,20 +151,16 @@ class Solver(ABC):
         self._arm = arm
         self.planar_arm = arm.upright()
         self.leaning = arm.has_tilts
-        self._kinematic = {}  # bridge
 
     @property
     def geometry(self):
-        """Return the planar arm as the kinematics layer takes it (bridge: an ArmGeometry)."""
-        out = self._kinematic.get('planar')  # the single-pose path's: made once
-        if out is None:
-            out = self._kinematic['planar'] = kinematic(self.planar_arm)  # bridge
-        return out
+        """Return :attr:`planar_arm` as an OM-X ArmGeometry (bridge: for callers not migrated)."""
+        return geometry_of(self.planar_arm)  # bridge
 
     @property
     def arm_geometry(self):
-        """Return the real arm as the kinematics layer takes it (bridge: an ArmGeometry)."""
-        return kinematic(self.arm)  # bridge
+        """Return :attr:`arm` as an OM-X ArmGeometry (bridge: for callers not migrated)."""
+        return geometry_of(self.arm)  # bridge
 
     @property
     def tilted(self):
@@ -201,7 +196,7 @@ class Solver(ABC):
                 return fast
         p, single = as_pose_array(poses)
         if seed is None:
-            targets, solutions = project_and_solve(p, self.geometry)
+            targets, solutions = project_and_solve(p, self.planar_arm)
             seeds = closed_form(solutions)
             guarded = False
         else:
@@ -210,7 +205,7 @@ class Solver(ABC):
                 raise InvalidJointsError(f'seed: {len(q)} rows for {len(p)} poses')
             seeds = clamp_to_limits(self.arm, np.broadcast_to(q, (len(p), self.arm.dof)))
             guarded = True
-        found = nearest_solutions(p, seeds, self.geometry, self._candidate_check(),
+        found = nearest_solutions(p, seeds, self.planar_arm, self._candidate_check(),
                                   self.max_jump if guarded else None, long_way=guarded,
                                   long_moves=self.allow_long_moves)
         if not guarded and on_unreachable == 'nearest' and not found.ok.all():
@@ -276,9 +271,9 @@ class Solver(ABC):
             raised = p[rows].copy()
             if lift is not None:
                 raised[:, 2] = np.maximum(raised[:, 2], floor) + lift
-            near = closest_reachable(raised, self.geometry)
-            _, solutions = project_and_solve(near, self.geometry)
-            again = nearest_solutions(near, closed_form(solutions), self.geometry,
+            near = closest(raised, self.planar_arm)  # bridge
+            _, solutions = project_and_solve(near, self.planar_arm)
+            again = nearest_solutions(near, closed_form(solutions), self.planar_arm,
                                       self._candidate_check(), None, long_way=False)
             done = rows[again.ok]
             found.joints[done] = again.joints[again.ok]
@@ -316,7 +311,7 @@ class Solver(ABC):
             over = np.flatnonzero(ok & (move.max(axis=1) > self.max_jump))
             if over.size:
                 p = as_pose_array(poses)[0]
-                ok[over] = ~small_change(p[over], seeds[over], kinematic(self.arm))  # bridge
+                ok[over] = ~small_change(p[over], seeds[over], self.arm)
         return ok
 
     def _seeded_one(self, pose, seed, refine: bool) -> np.ndarray | None:
@@ -336,7 +331,7 @@ class Solver(ABC):
         if len(q) != self.arm.dof or not math.isfinite(sum(q)):
             return None  # the full rule says what is wrong
         valid_pose = validate_pose(pose)
-        target, solution = project_and_solve_one(valid_pose, self.geometry, both=True)
+        target, solution = project_and_solve_one(valid_pose, self.planar_arm, both=True)
         best, step = None, FAST_STEP
         for joints, valid in zip(solution.joints, solution.valid):
             if valid and joints is not None:
@@ -376,7 +371,7 @@ class Solver(ABC):
         """
         # the targets are projected already; a network that makes its own joints needs no
         # closed form of them
-        solutions = project_and_solve(targets, self.geometry)[1] if self.uses_closed_form \
+        solutions = project_and_solve(targets, self.planar_arm)[1] if self.uses_closed_form \
             else None
         with np.errstate(all='ignore'):
             answers = clamp_to_limits(self.arm, self._solve(targets, solutions))
@@ -540,7 +535,7 @@ class Solver(ABC):
                 broken = True
                 check_pose_rows(p)  # raises the batch's message (count, first index)
                 raise  # never expected: the chunk's error is the batch's
-            targets, solutions = project_and_solve(rows, self.geometry, self.uses_closed_form)
+            targets, solutions = project_and_solve(rows, self.planar_arm, self.uses_closed_form)
             reachable = solutions.reachable
             reach[index] = reachable, solutions.reason
             failed = failed or not reachable.all()
@@ -548,8 +543,8 @@ class Solver(ABC):
                 return None  # raise: no answers
             if not reachable.all():  # 'nearest': the nearest reachable pose instead
                 rows = rows.copy()
-                rows[~reachable] = closest_reachable(rows[~reachable], self.geometry)
-                targets, solutions = project_and_solve(rows, self.geometry,
+                rows[~reachable] = closest(rows[~reachable], self.planar_arm)  # bridge
+                targets, solutions = project_and_solve(rows, self.planar_arm,
                                                        self.uses_closed_form)
             return targets, solutions
 
@@ -604,7 +599,7 @@ class Solver(ABC):
         out = np.empty((len(rows), self.arm.dof))
         unreachable = []
         for i, row in enumerate(rows):
-            target, solution = project_and_solve_one(row, self.geometry, both=False)
+            target, solution = project_and_solve_one(row, self.planar_arm, both=False)
             if not solution.reachable:
                 unreachable.append((i, target, REASONS[solution.reason]))
                 if on_unreachable == 'raise':
@@ -629,7 +624,7 @@ class Solver(ABC):
     def _solve_valid_one(self, pose: list[float], refine: bool, on_unreachable: str
                          ) -> np.ndarray:
         """_solve_single of a pose validate_pose has passed."""
-        target, solution = project_and_solve_one(pose, self.geometry, both=False)
+        target, solution = project_and_solve_one(pose, self.planar_arm, both=False)
         if not solution.reachable and on_unreachable == 'raise':
             raise UnreachableError(np.array([True]), [REASONS[solution.reason]], target[:3])
         if not solution.reachable:  # 'nearest'
@@ -650,8 +645,8 @@ class Solver(ABC):
 
         :mod:`~ik_net_ros.kinematics.closest_reachable`: position first, then orientation.
         """
-        nearest = closest_reachable(np.array([pose]), self.geometry)[0].tolist()
-        return project_and_solve_one(nearest, self.geometry, both=False)
+        nearest = closest(np.array([pose]), self.planar_arm)[0].tolist()  # bridge
+        return project_and_solve_one(nearest, self.planar_arm, both=False)
 
     def _finite(self, joints: np.ndarray) -> np.ndarray:
         """
@@ -676,7 +671,7 @@ class Solver(ABC):
     def _solve_one(self, target: list[float], solution: OneSolution) -> np.ndarray:
         """Joints (dof,) for one projected target; default: the batch path with N = 1."""
         targets = np.array([target])
-        return self._solve(targets, project_and_solve(targets, self.geometry)[1])[0]
+        return self._solve(targets, project_and_solve(targets, self.planar_arm)[1])[0]
 
     @abstractmethod
     def _solve(self, targets: np.ndarray, solutions: IkSolutions) -> np.ndarray:

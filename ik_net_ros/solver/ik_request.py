@@ -40,7 +40,7 @@ import time
 
 from ik_net_ros.arm import Arm
 from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
-from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.chain import chain_frames
 from ik_net_ros.kinematics.limits import clamp_one, within_limits_one
 from ik_net_ros.kinematics.link_frames import LINK_NAMES, link_poses
@@ -56,7 +56,6 @@ from ik_net_ros.kinematics.rigid import compose, IDENTITY, invert, matrix_to_qua
 from ik_net_ros.kinematics.rotations import quat_angle
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
 from ik_net_ros.kinematics.validation import as_pose_array
-from ik_net_ros.solver.kinematic_bridge import kinematic
 from ik_net_ros.solver.refine import chain_of, refine_joints
 import numpy as np
 
@@ -114,7 +113,7 @@ class ArmNames:
     def of(cls, arm: Arm, prefix: str = '') -> ArmNames:
         """Return the names of ``arm`` (an :class:`~ik_net_ros.arm.Arm`) under ``prefix``."""
         try:  # bridge: the OM-X's base link (link1) until the Arm names its fixed links
-            kinematic(arm)
+            geometry_of(arm)
             base = 'link1'
         except ValueError:
             base = arm.base_frame
@@ -349,12 +348,12 @@ def _safe_answer(solver, pose, seed) -> list[float]:
         return _leaning_answer(solver, pose, seed)
     p, _ = as_pose_array(pose)
     seeds = np.array([seed], float)
-    found = nearest_solutions(p, seeds, solver.geometry, solver.collision, solver.max_jump,
+    found = nearest_solutions(p, seeds, solver.planar_arm, solver.collision, solver.max_jump,
                               long_way=True, long_moves=solver.allow_long_moves)
     if found.ok[0] and not solver.allow_long_moves and _misses(solver, pose, found.joints[0]):
         # the answer is the other yaw side's (the tool rolled half a turn): the exact one
         # may be a long move the node refuses; say so rather than 'cannot take the pose'
-        exact = nearest_solutions(p, seeds, solver.geometry, solver.collision,
+        exact = nearest_solutions(p, seeds, solver.planar_arm, solver.collision,
                                   solver.max_jump, long_way=True, long_moves=True)
         if exact.ok[0] and not _misses(solver, pose, exact.joints[0]):
             turn = abs(float(exact.joints[0, 0]) - seed[0])
@@ -388,9 +387,9 @@ def _leaning_answer(solver, pose, seed: list[float]) -> list[float]:
     """
     p, _ = as_pose_array(pose)
     s = np.asarray(clamp_one(solver.arm, seed), float)
-    small = bool(small_change(p, s[None], kinematic(solver.arm))[0])  # bridge
+    small = bool(small_change(p, s[None], solver.arm)[0])
     starts, reason = [s], ''
-    planar = nearest_solutions(p, s[None], solver.geometry, None, None, long_way=False)
+    planar = nearest_solutions(p, s[None], solver.planar_arm, None, None, long_way=False)
     if planar.ok[0]:
         starts.append(planar.joints[0])
     kept, why = _refined_answers(solver, pose, p, s, starts, small)
@@ -538,7 +537,7 @@ def forward_request(state: dict[str, float], links: list[str], frame: str, arm,
 def _link_names(arm: Arm) -> tuple[str, ...]:
     """Return the links a GetPositionFK request may ask of ``arm``: base, each joint's, tool."""
     try:
-        kinematic(arm)  # bridge: the OM-X's named links (link1, its base, included)
+        geometry_of(arm)  # bridge: the OM-X's named links (link1, its base, included)
         return LINK_NAMES
     except ValueError:
         return (arm.base_frame, *(j.child for j in arm.joints), arm.tool_frame)
@@ -547,7 +546,7 @@ def _link_names(arm: Arm) -> tuple[str, ...]:
 def _link_poses(q: list[float], arm: Arm) -> dict[str, list[float]]:
     """Return each link's pose [x, y, z, qx, qy, qz, qw] (m, base frame, qw >= 0) of joints q."""
     try:
-        geometry = kinematic(arm)  # bridge: the OM-X's link_frames (link1 included)
+        geometry = geometry_of(arm)  # bridge: the OM-X's link_frames (link1 included)
     except ValueError:  # another arm: the one chain's frames
         positions, rotations = chain_frames(arm, np.array([q], float))
         quats = matrix_to_quat(rotations[0])

@@ -1,35 +1,36 @@
 """
-MIGRATION BRIDGE (issue 33), deleted with ``kinematics/arm_bridge.py``: what kinematics takes.
+MIGRATION BRIDGE (issue 33), deleted with ``kinematics/arm_bridge.py``.
 
-The solver holds an :class:`~ik_net_ros.arm.Arm`. Until every kinematics function it calls
-(projection, closed form, nearest, closest_reachable, small_change, forward.leaning_reach) takes
-one, each call passes ``kinematic(arm)``: the arm itself where the kinematics layer takes Arms,
-else the OM-X ArmGeometry of it. At the end of the migration every ``kinematic(x)`` becomes ``x``
-and this module goes.
+The solver passes its :class:`~ik_net_ros.arm.Arm` to every kinematics function but
+:func:`~ik_net_ros.kinematics.closest_reachable.closest_reachable`, which still takes the OM-X's
+ArmGeometry: :func:`closest` calls it with one, and says plainly where an arm has none.
 """
 
 from __future__ import annotations
 
-import functools
-
 from ik_net_ros.arm import Arm
+from ik_net_ros.errors import UnreachableError
 from ik_net_ros.kinematics.arm_bridge import geometry_of
+from ik_net_ros.kinematics.closest_reachable import closest_reachable
+import numpy as np
 
-__all__ = ['kinematic', 'TAKES_ARM']
-
-# whether the kinematics layer's solver-side functions take an Arm (wip/kinematics merged)
-TAKES_ARM = False
+__all__ = ['closest']
 
 
-@functools.lru_cache(maxsize=64)
-def kinematic(arm: Arm):
+def closest(poses, arm: Arm) -> np.ndarray:
     """
-    Return what the kinematics layer takes for ``arm`` (bridge: its ArmGeometry until migrated).
+    Return :func:`~ik_net_ros.kinematics.closest_reachable.closest_reachable` of ``arm``.
 
     Raises
     ------
-    ValueError
-        An arm with no OM-X ArmGeometry (another joint count) while the layer is not migrated.
+    UnreachableError
+        An arm it does not take yet (not the OM-X's shape): no nearest reachable pose is known.
 
     """
-    return arm if TAKES_ARM else geometry_of(arm)  # bridge
+    try:
+        geometry = geometry_of(arm)  # bridge
+    except ValueError as e:
+        p = np.asarray(poses, float).reshape(-1, 7)
+        raise UnreachableError(np.ones(len(p), bool), [f'no nearest reachable pose: {e}'] * len(p),
+                               p[0, :3]) from e
+    return closest_reachable(poses, geometry)

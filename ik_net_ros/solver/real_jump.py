@@ -19,7 +19,6 @@ from ik_net_ros.kinematics.limits import clamp_to_limits
 from ik_net_ros.kinematics.nearest import small_change
 from ik_net_ros.kinematics.planar import planar_chain
 from ik_net_ros.kinematics.validation import as_pose_array
-from ik_net_ros.solver.kinematic_bridge import kinematic
 from ik_net_ros.solver.leaning_chain import movable_rows, pose_miss, steps_to_pose
 from ik_net_ros.solver.refine import gauss_newton_for_tilts
 from ik_net_ros.solver.tilt_stage import has_corrections
@@ -88,7 +87,7 @@ def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable
     s = None
     if seed is not None:
         s = clamp_to_limits(arm, np.broadcast_to(np.asarray(seed, dtype=float), q.shape))
-        small, gaps = small_change(p, s, kinematic(arm), gaps=True)  # bridge
+        small, gaps = small_change(p, s, arm, gaps=True)
         jump = small & ~solver._keeps_rules(q, s, p, s)
         for k in np.flatnonzero(jump):
             reasons[k] = (f"a target {gaps[k] * 1000:.1f} mm from the leaning arm's tool would "
@@ -101,7 +100,7 @@ def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable
             off &= ~np.all(q == s, axis=1)  # the arm stays: not an answer for the target
         if on_unreachable == 'nearest' and off.any():
             # an unreachable target's answer is for the nearest reachable pose, not for it
-            off[off] = project_and_solve(p[off], solver.geometry)[1].reason == REACHABLE
+            off[off] = project_and_solve(p[off], solver.planar_arm)[1].reason == REACHABLE
         for k in np.flatnonzero(off & (reasons == '')):
             reasons[k] = (f"the leaning arm's tool would miss the target by "
                           f'{miss[k] * 1000:.1f} mm (its tilt refinement was declined)')
@@ -117,7 +116,7 @@ def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable
         ok = miss <= REACH_TOLERANCE
         if s is not None:
             # inside the window the seed's short way is the rule; elsewhere the answer's
-            chosen = np.where(small_change(p[todo], s[todo], kinematic(arm))[:, None],  # bridge
+            chosen = np.where(small_change(p[todo], s[todo], arm)[:, None],
                               s[todo], q[todo])
             ok &= solver._keeps_rules(cand, s[todo], p[todo], chosen)
         if solver.collision is not None and ok.any():
