@@ -200,7 +200,7 @@ class Solver(ABC):
             seeds = closed_form(solutions)
             guarded = False
         else:
-            q, _ = as_joint_array(seed, 'seed')
+            q, _ = as_joint_array(seed, 'seed', self.arm)
             if len(q) not in (1, len(p)):
                 raise InvalidJointsError(f'seed: {len(q)} rows for {len(p)} poses')
             seeds = clamp_to_limits(self.arm, np.broadcast_to(q, (len(p), self.arm.dof)))
