@@ -239,3 +239,40 @@ def test_the_omx_f_capsules_are_its_own_fixed_to_its_links(q):
 def test_a_session_of_an_unknown_arm_is_refused_in_one_line():
     with pytest.raises(ConfigError, match='omx_z'):
         InProcessSession('analytic', arm='omx_z')
+
+
+@pytest.fixture(scope='module')
+def omx_f_session():
+    session = InProcessSession('analytic', arm='omx_f')
+    yield session
+    session.close()
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)
+@given(targets=st.lists(st.tuples(positions, quaternions), min_size=1, max_size=6))
+def test_the_omx_f_in_the_view_takes_targets_safely_or_refuses_and_moves_nothing(
+        omx_f_session, targets):
+    """The in-process view of the OMX-F: any pose, taken inside its limits and clear, or not."""
+    from ik_net_ros.kinematics.limits import within_limits_one as inside
+    session = omx_f_session
+    assert session.arm_model.dof == 5 and session.state().present.shape == (5,)
+    for position, q in targets:
+        before = session.state().commanded
+        pose = np.array([*position, *(np.array(q) / np.linalg.norm(q))])
+        fate = session.set_target(pose)
+        state = session.state()
+        assert fate.fate in ('taken', 'refused') and state.fate == fate
+        if fate.fate == 'refused':
+            assert fate.reason and fate.code
+            assert (before is None and state.commanded is None) or \
+                np.array_equal(state.commanded, before)
+        else:
+            goal = state.commanded
+            assert inside(OMX_F, goal.tolist()) and session.collision.check(goal).clear[0]
+            assert np.array_equal(session.arm.goal, goal)
+
+
+def test_the_omx_f_in_the_view_reaches_a_pose_of_its_chain_exactly(omx_f_session):
+    q = np.array([0.3, -0.5, 0.6, 0.4, 0.2])
+    fate = omx_f_session.set_target(chain_forward(OMX_F, q))
+    assert fate.fate == 'taken' and omx_f_session.state().error_mm < 1e-6

@@ -27,8 +27,9 @@ from ik_net_ros.errors import (
 )
 from ik_net_ros.hardware.dynamixel_config import DynamixelConfig
 from ik_net_ros.hardware.factory import BackendSettings, make_backend
-from ik_net_ros.kinematics import forward_kinematics, VELOCITY_LIMIT, within_limits_one
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.limits import within_limits_one
 from ik_net_ros.resources import named_arm
 from ik_net_ros.solver import shipped_models
 from ik_net_ros.solver.live import live_solver
@@ -98,7 +99,7 @@ class InProcessSession:
     workspace
         (x_min, x_max, y_min, y_max, z_min, z_max) m, or None.
     max_velocity
-        rad/s the simulated arm moves a joint at most.
+        rad/s the simulated arm moves a joint at most (None: each joint's own limit).
     rate
         Hz the simulated arm is cycled at (the driver's rate).
     arm
@@ -116,7 +117,7 @@ class InProcessSession:
 
     def __init__(self, model: str = 'focused', description: str = 'humble',
                  calibration: str | None = None, table_clearance: float = 0.01,
-                 workspace=None, max_velocity: float = VELOCITY_LIMIT, rate: float = 100.0,
+                 workspace=None, max_velocity: float | None = None, rate: float = 100.0,
                  arm: str = 'open_manipulator_x'):
         nominal = session_arm(arm, description)
         self.description = nominal.description
@@ -165,7 +166,7 @@ class InProcessSession:
             s.target, s.fate, s.version = pose, fate, s.version + 1
             if joints is not None:
                 s.commanded, s.solve_ms = self._goal.copy(), seconds * 1000
-                tool = forward_kinematics(self._goal, self.solver.geometry)
+                tool = chain_forward(self.solver.planar_arm, self._goal)
                 s.error_mm = float(np.linalg.norm(tool[:3] - pose[:3]) * 1000)
             return fate
 
@@ -178,7 +179,7 @@ class InProcessSession:
         except UnreachableError as e:
             return Fate('refused', str(e.reasons[0] if e.reasons else e), 'unreachable'), None
         # the solver guarantees these (NaN included); never trust, always check
-        if not within_limits_one(joints.tolist()):
+        if not within_limits_one(self.solver.arm, joints.tolist()):
             return Fate('refused', f'solver returned joints outside the limits {joints}',
                         'limits'), None
         if not self.solver.collision.check(joints).clear[0]:
