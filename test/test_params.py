@@ -188,3 +188,30 @@ def test_a_node_of_another_arm_takes_that_arms_rules_at_start_and_on_change(ros)
                          arm).successful
     refused = check_changes([Parameter('home', value=[0.1, 0.0, 0.0, 0.0])], MARKER, arm)
     assert not refused.successful and 'home' in refused.reason
+
+
+def test_the_config_files_empty_lists_mean_the_arms_own():
+    """config/ik.yaml's home: [] and ids: [] (no type in a YAML file) are the arm's, any arm."""
+    from ik_net_ros.arm import load_arm
+    from ik_net_ros.nodes.driver_node import DriverNode
+    from ik_net_ros.nodes.target_marker_node import TargetMarkerNode
+    context = rclpy.Context()
+    rclpy.init(context=context, args=['--ros-args', '--params-file',
+                                      str(ROOT / 'config' / 'ik.yaml')])
+    nodes = []
+    try:
+        for name in ('open_manipulator_x', 'omx_f'):
+            arm = load_arm(name)
+            driver = DriverNode(context=context, parameter_overrides=[
+                Parameter('arm', value=name), Parameter('autostart', value=False)])
+            nodes.append(driver)
+            assert driver.settings.home == arm.home
+            assert list(driver.get_parameter('ids').value) == []
+            marker = TargetMarkerNode(context=context, parameter_overrides=[
+                Parameter('arm', value=name)])
+            nodes.append(marker)
+            assert marker._home() == arm.home
+    finally:
+        for node in nodes:
+            node.destroy_node()
+        context.try_shutdown()

@@ -141,7 +141,13 @@ def declare_parameters(node: Node, specs: dict[str, Spec]) -> Arm | None:
         A value of the wrong type, one that breaks its rule, or an arm that does not load.
 
     """
+    overrides = getattr(node, '_parameter_overrides', {})
     for name, spec in specs.items():
+        given = overrides.get(name)
+        if given is not None and given.value is None and spec.default == []:
+            # an empty list in a YAML parameter file has no type (NOT_SET): it says the
+            # default, [] (the arm's own ids, names or home), not "no value"
+            del overrides[name]
         text = f'{spec.description} (needs {spec.need})' if spec.need else spec.description
         if spec.fixed:
             text += '; read at start'
