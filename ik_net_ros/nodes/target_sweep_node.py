@@ -66,7 +66,6 @@ def sweep_box(arm) -> tuple[np.ndarray, np.ndarray]:
             np.concatenate([amplitude, np.full(extra, EXTRA_AMPLITUDE)]))
 
 
-
 class TargetSweepNode(Node):
     """Publishes ``target_pose`` at ``rate`` Hz along :func:`sweep_pose`."""
 
