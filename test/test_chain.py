@@ -210,3 +210,18 @@ def test_bad_input_is_a_clear_error():
         chain_forward(arm, np.zeros(5), ChainErrors.zeros(6))
     with pytest.raises(ValueError, match=r'\(N, 5\)'):
         chain_forward_torch(arm, torch.zeros(3, 4, dtype=torch.float64))
+
+
+@pytest.mark.parametrize('name', ARM_NAMES)
+def test_one_row_in_plain_floats_is_the_vectorised_chain(name):
+    """chain_forward / chain_jacobian of one row (plain floats) equal each row of a batch."""
+    arm = load_arm(name)
+    rng = np.random.default_rng(8)
+    q = rng.uniform(arm.lower, arm.upper, size=(200, arm.dof))
+    errors = ChainErrors(rng.normal(0, 0.02, arm.dof), rng.normal(0, 0.002, (arm.dof, 3)),
+                         rng.normal(0, 0.02, (arm.dof, 2)), rng.normal(0, 0.002, 3))
+    for model in (arm, arm.with_errors(errors)):
+        rows = np.array([chain_forward(model, row) for row in q])
+        np.testing.assert_allclose(rows, chain_forward(model, q), rtol=0, atol=1e-15)
+        rows = np.array([chain_jacobian(model, row) for row in q])
+        np.testing.assert_allclose(rows, chain_jacobian(model, q), rtol=0, atol=1e-15)

@@ -92,3 +92,31 @@ def test_jacobian_matches_finite_differences(rng):
 def test_bad_joints_raise(bad):
     with pytest.raises(InvalidJointsError):
         forward_kinematics(bad)
+
+
+@pytest.mark.parametrize('name', ['open_manipulator_x', 'omx_f'])
+def test_fk_jacobian_and_torch_twin_of_any_arm_are_the_one_chain(name, rng):
+    """forward_kinematics / jacobian / the torch twin of an Arm: the URDF chain, any dof."""
+    from ik_net_ros.arm import load_arm
+    from ik_net_ros.kinematics.chain import chain_forward, chain_jacobian
+    from ik_net_ros.kinematics.limits import sample_joints as sample_arm
+    arm = load_arm(name)
+    q = sample_arm(arm, 300, rng)
+    np.testing.assert_array_equal(forward_kinematics(q, arm), chain_forward(arm, q))
+    np.testing.assert_array_equal(forward_kinematics(q[0], arm), chain_forward(arm, q[0]))
+    jac = jacobian(q, arm)
+    np.testing.assert_array_equal(jac, chain_jacobian(arm, q))
+    eps = 1e-7
+    for k in range(arm.dof):
+        dq = np.zeros(arm.dof)
+        dq[k] = eps
+        numeric = pose_error(forward_kinematics(q + dq, arm),
+                             forward_kinematics(q - dq, arm)) / (2 * eps)
+        np.testing.assert_allclose(jac[:, :, k], numeric, atol=1e-6)
+    qt = torch.tensor(q, dtype=torch.float64, requires_grad=True)
+    poses = forward_kinematics_torch(qt, arm)
+    np.testing.assert_allclose(poses.detach().numpy(), chain_forward(arm, q), atol=1e-12)
+    poses[:, :3].sum().backward()
+    assert torch.isfinite(qt.grad).all() and qt.grad.abs().sum() > 0
+    with pytest.raises(InvalidJointsError, match=f'\\({arm.dof},\\)'):
+        forward_kinematics(np.zeros(arm.dof + 1), arm)

@@ -247,11 +247,12 @@ def test_the_single_pose_twin_is_the_vectorised_projection(rng):
     poses[:, 3:] /= np.linalg.norm(poses[:, 3:], axis=1, keepdims=True)
     projected, sol = project_and_solve(poses, ARM)
     many = closed_form(sol)
-    for i, pose in enumerate(poses):
+    for i, pose in enumerate(poses):  # odd rows: poses the arm takes, the plain-float path
         target, one = project_and_solve_one(pose.tolist(), ARM)
         np.testing.assert_allclose(target, projected[i], atol=1e-15)
         assert one.valid == sol.valid[i].tolist() and one.reason == sol.reason[i]
-        np.testing.assert_allclose(closed_form_one(one), many[i], atol=1e-15)
+        assert one.strict == sol.strict[i].tolist()
+        np.testing.assert_allclose(closed_form_one(one), many[i], atol=1e-12)
 
 
 def test_closest_reachable_of_a_target_out_of_reach_is_no_farther_than_any_sampled_pose(rng):
@@ -277,3 +278,17 @@ def test_paths_of_the_omx_f_keep_its_limits_and_ask_for_its_own_sweep_box(rng):
     box = (np.array([0.0, -0.3, 0.2, 0.6, 0.0]), np.array([1.0, 0.3, 0.3, 0.4, 1.0]))
     poses = sweep_pose(np.linspace(0, 60, 601), arm=ARM, box=box)
     assert inverse_kinematics(poses, ARM).reachable.all()
+
+
+def test_a_small_change_needing_another_branch_is_refused_as_a_jump():
+    """joint2 pushed 0.02 rad past its limit: the near answers leave it, the others jump."""
+    from ik_net_ros.kinematics.nearest import nearest_solutions
+    upper = ARM.upper[1]
+    seed = np.array([0.3, upper - 0.001, 1.036, -2.0, 0.1])
+    target = chain_forward(ARM, np.array([0.3, upper + 0.02, 1.036, -2.0, 0.1]))
+    assert np.linalg.norm(target[:3] - chain_forward(ARM, seed)[:3]) < 0.01  # a small change
+    result = nearest_solutions(target[None], seed[None], ARM)
+    assert not result.ok[0] and 'jump' in result.reasons[0]
+    assert np.isnan(result.joints[0]).all()
+    free = nearest_solutions(target[None], seed[None], ARM, max_jump=None)
+    assert free.ok[0] and within_limits(ARM, free.joints).all()  # another branch, far away

@@ -117,54 +117,137 @@ def _into_range(q: tuple, limits, turns) -> tuple:
     return tuple(q)
 
 
+def _elbows_one(rw: float, zw: float, l1: float, l2: float, theta0: float):
+    """
+    Return :func:`~ik_net_ros.kinematics.planar_ik.elbows` for one wrist point.
+
+    ((q2, q3) elbow up, (q2, q3) elbow down), link angles wrapped to (-pi, pi], or None out of
+    reach; the same float operations (the tests hold both to equality), _wrap written out.
+    """
+    cos_elbow = (rw * rw + zw * zw - l1 * l1 - l2 * l2) / (2 * l1 * l2)
+    if abs(cos_elbow) > 1 + REACH_TOLERANCE:
+        return None
+    ce = min(max(cos_elbow, -1.0), 1.0)
+    acos = math.acos(ce)
+    base = math.atan2(zw, rw)
+    beta = math.atan2(l2 * math.sqrt((1.0 - ce) * (1.0 + ce)), l1 + l2 * ce)
+    pi, two_pi, ceil = _PI, _TWO_PI, math.ceil
+    out = []
+    for gamma, a1 in ((-acos, base + beta), (acos, base - beta)):  # elbow up first
+        q2 = pi / 2 - theta0 - a1
+        q2 = q2 - two_pi * ceil(q2 / two_pi - 0.5)
+        q3 = -(a1 + gamma) - q2
+        out.append((q2, q3 - two_pi * ceil(q3 / two_pi - 0.5)))
+    return out
+
+
+def _finish(q: tuple, constants) -> tuple[tuple, bool, bool]:
+    """
+    Return link angles ``q`` as commanded joints, and whether they are valid and strict.
+
+    Offsets taken off, the turn inside the limits chosen, clamped when only valid (as
+    :func:`~ik_net_ros.kinematics.inverse.solve_yaw_pitch` does).
+    """
+    offsets, limits, valid_bounds, strict_bounds, turns = constants
+    if offsets is not None:  # link angles -> the angles the servos are commanded
+        q = tuple(_wrap(v - o) for v, o in zip(q, offsets))
+    if turns:
+        q = _into_range(q, limits, turns)
+    ok = _inside(q, valid_bounds)
+    tight = ok and _inside(q, strict_bounds)
+    if ok and not tight:
+        q = tuple(min(hi, max(lo, v)) for v, (lo, hi) in zip(q, limits))
+    return q, ok, tight
+
+
 def _solve_yaw_pitch(dx, y, z, c1, s1, cp, sp, g, both: bool = True) -> OneSolution:
     """
     Return the closed form of :func:`ik_net_ros.kinematics.inverse.solve_yaw_pitch` for one pose.
 
     ``g``: an Arm without a wrist roll (or an OM-X ArmGeometry during the migration). Yaw and
     pitch are given by their cosines and sines; the same float operations in the same order
-    (the tests hold both to equality); _wrap is written out: a call costs as much as its
-    arithmetic here.
+    (the tests hold both to equality).
     """
+    constants = _constants(g)
     (_, tool, shoulder_z, l1, l2, theta0, offsets, limits, valid_bounds, strict_bounds,
-     turns, _, _, dof) = _constants(g)
+     turns, _, _, dof) = constants
     r = dx * c1 + y * s1
     rw = r - tool * cp
     zw = z + tool * sp - shoulder_z
-    cos_elbow = (rw * rw + zw * zw - l1 * l1 - l2 * l2) / (2 * l1 * l2)
-    if abs(cos_elbow) > 1 + REACH_TOLERANCE:
+    pairs = _elbows_one(rw, zw, l1, l2, theta0)
+    if pairs is None:
         return OneSolution([None, None], [False, False], [False, False], OUT_OF_REACH, dof)
-    ce = min(max(cos_elbow, -1.0), 1.0)
-    acos = math.acos(ce)
-    base = math.atan2(zw, rw)
-    beta = math.atan2(l2 * math.sqrt((1.0 - ce) * (1.0 + ce)), l1 + l2 * ce)
     q1, phi = math.atan2(s1, c1), math.atan2(sp, cp)
-    pi, two_pi, ceil = _PI, _TWO_PI, math.ceil
+    two_pi, ceil = _TWO_PI, math.ceil
+    rule = constants[6:11]
     joints, valid, strict = [None, None], [False, False], [False, False]
-    for k, gamma, a1 in ((0, -acos, base + beta), (1, acos, base - beta)):  # elbow up first
-        q2 = pi / 2 - theta0 - a1
-        q2 = q2 - two_pi * ceil(q2 / two_pi - 0.5)
-        q3 = -(a1 + gamma) - q2
-        q3 = q3 - two_pi * ceil(q3 / two_pi - 0.5)
+    for k, (q2, q3) in enumerate(pairs):
         q4 = phi - q2 - q3
-        q = (q1, q2, q3, q4 - two_pi * ceil(q4 / two_pi - 0.5))
-        if offsets is not None:  # link angles -> the angles the servos are commanded
-            q = tuple(_wrap(v - o) for v, o in zip(q, offsets))
-        if turns:
-            q = _into_range(q, limits, turns)
-        valid[k] = ok = _inside(q, valid_bounds)
-        strict[k] = tight = ok and _inside(q, strict_bounds)
-        joints[k] = tuple(min(hi, max(lo, v)) for v, (lo, hi) in zip(q, limits)) \
-            if ok and not tight else q
-        if tight and not both and k == 0:
+        joints[k], valid[k], strict[k] = _finish(
+            (q1, q2, q3, q4 - two_pi * ceil(q4 / two_pi - 0.5)), rule)
+        if strict[k] and not both and k == 0:
             break  # the branch rule takes elbow up whatever elbow down is
     reason = REACHABLE if (valid[0] or valid[1]) else OUTSIDE_LIMITS
     return OneSolution(joints, valid, strict, reason, dof)
 
 
 def _roll_one(p: list[float], arm) -> tuple[list[float], OneSolution]:
-    """Return the projection and closed form of one pose of an arm with a wrist roll."""
+    """
+    Return the projection and closed form of one pose of an arm with a wrist roll.
+
+    A pose the arm takes as it is (its tool x axis in its wrist's plane to 1e-15) is solved
+    here in plain floats (:func:`~ik_net_ros.kinematics.roll_wrist.roll_solutions`'s float
+    operations); any other goes through the vectorised projection with one row.
+    """
+    (x1, tool, shoulder_z, l1, l2, theta0, *_), (tool_y, tool_z) = \
+        _constants(arm), _offsets(arm)
+    x, y, z, qx, qy, qz, qw = p
+    r00, r10, r20 = 1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy + qz * qw), 2 * (qx * qz - qy * qw)
+    r01, r11, r21 = 2 * (qx * qy - qz * qw), 1 - 2 * (qx * qx + qz * qz), 2 * (qy * qz + qx * qw)
+    r02, r12, r22 = 2 * (qx * qz + qy * qw), 2 * (qy * qz - qx * qw), 1 - 2 * (qx * qx + qy * qy)
+    wx = x - r00 * tool - r01 * tool_y - r02 * tool_z
+    wy = y - r10 * tool - r11 * tool_y - r12 * tool_z
+    wz = z - r20 * tool - r21 * tool_y - r22 * tool_z
+    dx, dy = wx - x1, wy
+    rho = math.hypot(dx, dy)
+    if rho < _ON_AXIS:
+        return _roll_many(p, arm)
+    c1, s1 = dx / rho, dy / rho
+    if abs(-s1 * r00 + c1 * r10) > 1e-15:
+        return _roll_many(p, arm)
+    m00, m11, m12 = c1 * r00 + s1 * r10, -s1 * r01 + c1 * r11, -s1 * r02 + c1 * r12
+    rule = _constants(arm)[6:11]
+    joints, valid, strict = [None] * 4, [False] * 4, [False] * 4
+    zw = wz - shoulder_z
+    reach = False
+    for side, sign in ((0, 1.0), (1, -1.0)):  # front, over the top
+        pairs = _elbows_one((dx * c1 + dy * s1) * sign, zw, l1, l2, theta0)
+        if pairs is None:
+            continue
+        reach = True
+        q1 = math.atan2(s1 * sign, c1 * sign)
+        phi = math.atan2(-r20, m00 * sign)
+        q5 = math.atan2(-m12 * sign, m11 * sign)
+        for k, (q2, q3) in enumerate(pairs):
+            q4 = _wrap(phi - q2 - q3)
+            b = 2 * side + k
+            joints[b], valid[b], strict[b] = _finish((q1, q2, q3, q4, q5), rule)
+    reason = REACHABLE if any(valid) else OUTSIDE_LIMITS if reach else OUT_OF_REACH
+    if not reach:
+        joints = [None] * 4
+    return list(p), OneSolution(joints, valid, strict, reason, len(rule[1]))
+
+
+def _offsets(arm) -> tuple[float, float]:
+    """Return the TCP's offsets (tool_y, tool_z) off the roll axis, m."""
+    c = planar_of(_constants(arm)[12])
+    return c.tool_y, c.tool_z
+
+
+def _roll_many(p: list[float], arm) -> tuple[list[float], OneSolution]:
+    """Return the projection and closed form of one pose through the vectorised path."""
     from ik_net_ros.kinematics.roll_projection import project_roll
+    arm = _constants(arm)[12]
     poses, sol = project_roll(np.array([p], dtype=float), arm, planar_of(arm))
     joints = [None if np.isnan(row).any() else tuple(row.tolist()) for row in sol.joints[0]]
     return poses[0].tolist(), OneSolution(joints, sol.valid[0].tolist(), sol.strict[0].tolist(),

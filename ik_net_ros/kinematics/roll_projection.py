@@ -19,7 +19,10 @@ joint1's axis), so the plane follows the roll through the TCP's offset. The rule
       closed forms (:func:`_best_pitch`), so the angle is a function of the roll alone; its
       minimum by Newton's method on the roll (central differences; steps capped at 0.2 rad)
       from the start's roll (or that + pi, whichever is nearer), until the roll moves less
-      than 1e-12 rad (at most MAX_STEPS).
+      than ROLL_TOLERANCE, 1e-9 rad (at most MAX_STEPS): the angle, flat at its minimum, is
+      then within about 1e-18 rad of it (finite differences of the trace cannot place the roll
+      much closer than 1e-10 rad). The plane and the pitch are closed forms of the roll: the
+      answer is feasible (its wrist in its plane) exactly whatever the roll.
    c. Where the TCP is within about |tool_y| of joint1's axis the plane is ill-conditioned in
       the roll; the start is kept when it is feasible and no farther (ties to 1e-12 rad).
 3. A pose the arm can take is its own answer (to 1e-13): projecting is idempotent.
@@ -38,10 +41,12 @@ from ik_net_ros.kinematics.roll_wrist import joint1_directions, roll_solutions, 
 from ik_net_ros.kinematics.rotations import quat_angle, quat_to_matrix
 import numpy as np
 
-__all__ = ['project_roll', 'project_rotations', 'into_plane', 'LATERAL_TOLERANCE', 'MAX_STEPS']
+__all__ = ['project_roll', 'project_rotations', 'nearest_rotations', 'into_plane',
+           'LATERAL_TOLERANCE', 'ROLL_TOLERANCE', 'MAX_STEPS']
 
 LATERAL_TOLERANCE = 1e-13  # m the wrist may be off the plane when the iteration stops
 MAX_STEPS = 60
+ROLL_TOLERANCE = 1e-9  # rad the roll may still move when the nearest rotation's search stops
 
 
 def into_plane(rotation: np.ndarray, c: np.ndarray, s: np.ndarray) -> np.ndarray:
@@ -156,10 +161,15 @@ def nearest_rotations(p: np.ndarray, rotation: np.ndarray, c: PlanarChain) -> np
     method (central differences, steps capped at 0.2 rad), the plane and the pitch following
     the roll in closed form (:func:`_best_pitch`), from the roll of the projection onto the
     requested wrist's plane (:func:`project_rotations`) and that roll + pi, until the roll moves
-    less than 1e-12 rad.
+    less than ROLL_TOLERANCE.
     """
     first = project_rotations(p, rotation, c)
     if not (c.tool_y or c.tool_z):
+        return first
+    requested = matrix_to_quat(rotation)
+    first_turn = quat_angle(matrix_to_quat(first), requested)
+    feasible = np.abs(_wrist_lateral(p, first, c)) < 1e-12
+    if np.all(feasible & (first_turn < 1e-12)):  # poses the arm takes: themselves
         return first
     dx, dy = p[:, 0] - c.joint1_x, p[:, 1]
     rho, psi = np.hypot(dx, dy), np.arctan2(dy, dx)
@@ -184,7 +194,7 @@ def nearest_rotations(p: np.ndarray, rotation: np.ndarray, c: PlanarChain) -> np
                         np.sign(slope) * 0.2)
         step = np.clip(step, -0.2, 0.2)
         q5[r] = x + step
-        moving = np.abs(step) >= 1e-12
+        moving = np.abs(step) >= ROLL_TOLERANCE
         if not moving.any():
             break
         rows = rows[moving]
@@ -192,10 +202,8 @@ def nearest_rotations(p: np.ndarray, rotation: np.ndarray, c: PlanarChain) -> np
     best = _euler(a, phi, q5)
     # near joint1's axis (rho about |tool_y|) the roll's plane is ill-conditioned: the first
     # projection, where its wrist is in its plane, is kept when it is nearer
-    requested = matrix_to_quat(rotation)
-    nearer = (quat_angle(matrix_to_quat(first), requested)
-              <= quat_angle(matrix_to_quat(best), requested) + 1e-12)  # ties: the first
-    nearer &= np.abs(_wrist_lateral(p, first, c)) < 1e-12
+    nearer = first_turn <= quat_angle(matrix_to_quat(best), requested) + 1e-12  # ties: first
+    nearer &= feasible
     best[nearer] = first[nearer]
     return best
 
