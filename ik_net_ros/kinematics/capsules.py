@@ -56,54 +56,49 @@ class CapsuleFrames:
 
     @functools.cached_property
     def _one(self):
-        """Return the chain's constants as plain floats for :meth:`ends_one`."""
+        """Return the chain's constants and the ends' recipes as plain floats (ends_one)."""
         joints, (_, tool_xyz) = compiled_chain(self.arm)
         consts = []
         for j in joints:
             rot = None if j.rot is None else tuple(j.rot.ravel().tolist())
-            consts.append((rot, tuple(j.xyz.tolist()), tuple(j.axis.tolist()), j.coordinate,
-                           j.offset, j.revolute))
-        return tuple(consts), tuple(tool_xyz.tolist())
+            xyz = tuple(j.xyz.tolist()) if j.xyz.any() else None
+            consts.append((rot, xyz, tuple(j.axis.tolist()), j.coordinate, j.offset, j.revolute))
+        # per end: 0 a constant point, 1 a chain entry's origin, 2 a point in its frame
+        recipes = tuple((0 if e.frame < 0 else 1 if e.anchored else 2, e.frame, e.point)
+                        for pair in self.ends for e in pair)
+        return tuple(consts), tuple(tool_xyz.tolist()), recipes
 
-    def ends_one(self, q: list[float]) -> list[tuple[tuple, tuple]]:
+    def ends_one(self, q: list[float]) -> list[tuple]:
         """
-        Return each capsule's two ends (x, y, z) (m, base frame) of one configuration.
+        Return the capsules' ends (x, y, z) (m, base frame) of one configuration, flat.
 
-        ``q``: dof Python floats (finite: the caller checks). The walk of
-        :func:`~ik_net_ros.kinematics.chain.chain_frames` in plain floats, rotations as
-        row-major 9-tuples.
+        ``q``: dof Python floats (finite: the caller checks). Capsule c's ends are items 2c and
+        2c + 1. The walk of :func:`~ik_net_ros.kinematics.chain.chain_frames` in plain floats,
+        rotations as row-major 9-tuples.
         """
-        joints, tool_xyz = self._one
+        joints, tool_xyz, recipes = self._one
         rot = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
         pos = (0.0, 0.0, 0.0)
         positions, rotations = [], []
         for (fixed, xyz, axis, coordinate, offset, revolute), value in zip(joints, q):
-            pos = _plus(pos, _apply(rot, xyz))
+            if xyz is not None:
+                pos = _plus(pos, _apply(rot, xyz))
             if fixed is not None:
                 rot = _matmul(rot, fixed)
             value += offset
             if not revolute:
                 pos = _plus(pos, _scaled(_apply(rot, axis), value))
             elif coordinate >= 0:
-                rot = _turn_coordinate(rot, coordinate, value)
+                rot = _TURNS[coordinate](rot, math.cos(value), math.sin(value))
             else:
                 rot = _matmul(rot, _rodrigues(axis, value))
             positions.append(pos)
             rotations.append(rot)
         positions.append(_plus(pos, _apply(rot, tool_xyz)))
         rotations.append(rot)
-        out = []
-        for pair in self.ends:
-            out.append(tuple(_end_one(e, positions, rotations) for e in pair))
-        return out
-
-
-def _end_one(end: _End, positions, rotations) -> tuple[float, float, float]:
-    if end.frame < 0:
-        return end.point
-    if end.anchored:
-        return positions[end.frame]
-    return _plus(positions[end.frame], _apply(rotations[end.frame], end.point))
+        return [point if kind == 0 else positions[frame] if kind == 1
+                else _plus(positions[frame], _apply(rotations[frame], point))
+                for kind, frame, point in recipes]
 
 
 @functools.lru_cache(maxsize=32)
@@ -166,22 +161,26 @@ def capsule_ends(arm: Arm, q: np.ndarray) -> np.ndarray:
     # joint's origin or axis need only positions and axes
     positions, tool_rotation, axes = _walk(arm, q, None)
     rotations = None
-    out = np.empty((len(q), len(frames.ends), 2, 3))
-    for c, pair in enumerate(frames.ends):
-        for k, end in enumerate(pair):
+    extra, index = [], []  # points that are no chain entry's origin; each end's source
+    for pair in frames.ends:
+        for end in pair:
+            if end.anchored:
+                index.append(end.frame)
+                continue
             if end.frame < 0:
-                out[:, c, k] = end.point
-            elif end.anchored:
-                out[:, c, k] = positions[:, end.frame]
+                point = np.broadcast_to(end.point, (len(q), 3))
             elif end.along is not None:
-                out[:, c, k] = positions[:, end.frame] + axes[:, end.frame] * end.along
+                point = positions[:, end.frame] + axes[:, end.frame] * end.along
             elif end.frame == arm.dof:
-                out[:, c, k] = positions[:, end.frame] + tool_rotation @ end.point
+                point = positions[:, end.frame] + tool_rotation @ end.point
             else:
                 if rotations is None:
-                    positions, rotations = chain_frames(arm, q)
-                out[:, c, k] = positions[:, end.frame] + rotations[:, end.frame] @ end.point
-    return out
+                    rotations = chain_frames(arm, q)[1]
+                point = positions[:, end.frame] + rotations[:, end.frame] @ end.point
+            index.append(arm.dof + 1 + len(extra))
+            extra.append(point[:, None])
+    source = np.concatenate([positions, *extra], axis=1) if extra else positions
+    return source[:, index].reshape(len(q), len(frames.ends), 2, 3)
 
 
 def segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndarray
@@ -210,14 +209,16 @@ def segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndar
 
 def gap_one(p1, q1, p2, q2) -> float:
     """Return :func:`segment_distance` of one pair of segments given as 3-tuples of floats."""
-    d1 = [b - a for a, b in zip(p1, q1)]
-    d2 = [b - a for a, b in zip(p2, q2)]
-    r = [a - b for a, b in zip(p1, p2)]
-    a = d1[0] * d1[0] + d1[1] * d1[1] + d1[2] * d1[2]
-    e = d2[0] * d2[0] + d2[1] * d2[1] + d2[2] * d2[2]
-    f = d2[0] * r[0] + d2[1] * r[1] + d2[2] * r[2]
-    c = d1[0] * r[0] + d1[1] * r[1] + d1[2] * r[2]
-    b = d1[0] * d2[0] + d1[1] * d2[1] + d1[2] * d2[2]
+    ax, ay, az = p1
+    bx, by, bz = p2
+    d1x, d1y, d1z = q1[0] - ax, q1[1] - ay, q1[2] - az
+    d2x, d2y, d2z = q2[0] - bx, q2[1] - by, q2[2] - bz
+    rx, ry, rz = ax - bx, ay - by, az - bz
+    a = d1x * d1x + d1y * d1y + d1z * d1z
+    e = d2x * d2x + d2y * d2y + d2z * d2z
+    f = d2x * rx + d2y * ry + d2z * rz
+    c = d1x * rx + d1y * ry + d1z * rz
+    b = d1x * d2x + d1y * d2y + d1z * d2z
     tiny = 1e-12
     denom = a * e - b * b
     s = min(1.0, max(0.0, (b * f - c * e) / denom)) if denom > tiny and a > tiny else 0.0
@@ -227,8 +228,10 @@ def gap_one(p1, q1, p2, q2) -> float:
     elif t > 1.0:
         s = min(1.0, max(0.0, (b - c) / a)) if a > tiny else 0.0
     t = min(1.0, max(0.0, t))
-    gap = [p1[k] + d1[k] * s - p2[k] - d2[k] * t for k in range(3)]
-    return math.sqrt(gap[0] * gap[0] + gap[1] * gap[1] + gap[2] * gap[2])
+    gx = rx + d1x * s - d2x * t
+    gy = ry + d1y * s - d2y * t
+    gz = rz + d1z * s - d2z * t
+    return math.sqrt(gx * gx + gy * gy + gz * gz)
 
 
 def _plus(a, b) -> tuple[float, float, float]:
@@ -252,16 +255,28 @@ def _matmul(a, b) -> tuple[float, ...]:
                  for i in (0, 3, 6) for j in (0, 1, 2))
 
 
-def _turn_coordinate(r, k: int, angle: float) -> tuple[float, ...]:
-    """Return R Rot(e_k, angle): column k stays, the other two turn (chain's ``_turn``)."""
-    c, s = math.cos(angle), math.sin(angle)
-    a, b = (k + 1) % 3, (k + 2) % 3
-    out = list(r)
-    for row in (0, 3, 6):
-        ca, cb = r[row + a], r[row + b]
-        out[row + a] = c * ca + s * cb
-        out[row + b] = c * cb - s * ca
-    return tuple(out)
+def _turn_x(r, c: float, s: float) -> tuple[float, ...]:
+    """Return R Rot(x, angle) of cos c, sin s: column 0 stays, 1 and 2 turn (chain's _turn)."""
+    return (r[0], c * r[1] + s * r[2], c * r[2] - s * r[1],
+            r[3], c * r[4] + s * r[5], c * r[5] - s * r[4],
+            r[6], c * r[7] + s * r[8], c * r[8] - s * r[7])
+
+
+def _turn_y(r, c: float, s: float) -> tuple[float, ...]:
+    """Return R Rot(y, angle): column 1 stays, 2 and 0 turn."""
+    return (c * r[0] - s * r[2], r[1], c * r[2] + s * r[0],
+            c * r[3] - s * r[5], r[4], c * r[5] + s * r[3],
+            c * r[6] - s * r[8], r[7], c * r[8] + s * r[6])
+
+
+def _turn_z(r, c: float, s: float) -> tuple[float, ...]:
+    """Return R Rot(z, angle): column 2 stays, 0 and 1 turn."""
+    return (c * r[0] + s * r[1], c * r[1] - s * r[0], r[2],
+            c * r[3] + s * r[4], c * r[4] - s * r[3], r[5],
+            c * r[6] + s * r[7], c * r[7] - s * r[6], r[8])
+
+
+_TURNS = (_turn_x, _turn_y, _turn_z)
 
 
 def _rodrigues(axis, angle: float) -> tuple[float, ...]:

@@ -252,34 +252,59 @@ class CollisionModel:
         """:meth:`check` of validated joints (M, dof)."""
         ends = capsule_ends(self.arm, q)
         m = len(q)
-        depth = np.zeros(m)
-        kind = np.zeros(m, dtype=np.int8)
-        link = np.zeros(m, dtype=np.int8)
-        other = np.zeros(m, dtype=np.int8)
-
-        def worse(d: np.ndarray, k: int, a: int, b: int) -> None:
-            hit = d > depth
-            depth[hit], kind[hit], link[hit], other[hit] = d[hit], k, a, b
-
+        # every check's depth a row of one array (row 0: clear), the worst taken once: the
+        # first of equal depths, as the checks are listed (:attr:`_checks`)
+        rows = [np.zeros(m)]
         floor = self.table_z + self.table_clearance
         for i, which in self.table_ends:
-            low = ends[:, i, which, 2].min(axis=1)
-            worse(floor - (low - self.radii[i]), _TABLE, i, i)
+            rows.append(floor + self.radii[i] - ends[:, i, which, 2].min(axis=1))
         pairs = self.pairs
         if pairs:  # every pair in one call: a call per pair costs its overhead each time
             gaps = segment_distance(*(np.concatenate([ends[:, pair[k], j] for pair in pairs])
                                       for k, j in ((0, 0), (0, 1), (1, 0), (1, 1))))
-            for n, (a, b) in enumerate(pairs):
-                worse(self.radii[a] + self.radii[b] - gaps[n * m:(n + 1) * m], _SELF, a, b)
+            rows.extend(self._pair_reach[:, None] - gaps.reshape(len(pairs), m))
         if self.workspace is not None:
             box = np.asarray(self.workspace).reshape(3, 2)
             for i in self.moving:
                 low = np.minimum(ends[:, i, 0], ends[:, i, 1]) - self.radii[i]
                 high = np.maximum(ends[:, i, 0], ends[:, i, 1]) + self.radii[i]
-                out = np.maximum(box[:, 0] - low, high - box[:, 1]).max(axis=1)
-                worse(out, _BOX, i, i)
+                rows.append(np.maximum(box[:, 0] - low, high - box[:, 1]).max(axis=1))
+        depths = np.stack(rows)
+        worst = depths.argmax(axis=0)
+        depth = depths[worst, np.arange(m)]
+        kind, link, other = self._checks[:, worst]
         return CollisionReport(clear=depth <= 0.0, depth=depth, kind=kind, link=link,
                                other=other, clearance=self.table_clearance, links=self.links)
+
+    @functools.cached_property
+    def _one_checks(self):
+        """
+        Return :meth:`clear_one`'s checks: (end, lowest z) and (4 ends, closest gap) in floats.
+
+        An end (index into the flat ends of :meth:`CapsuleFrames.ends_one`) lower than its
+        capsule's radius over the table plus the clearance, or a pair of capsules closer than
+        their radii's sum, is a collision: :meth:`_check`'s depths > 0.
+        """
+        floor = self.table_z + self.table_clearance
+        lows = tuple((2 * i + k, floor + self.radii[i]) for i, which in self.table_ends
+                     for k in which)
+        pairs = tuple((2 * a, 2 * a + 1, 2 * b, 2 * b + 1, self.radii[a] + self.radii[b])
+                      for a, b in self.pairs)
+        return lows, pairs
+
+    @functools.cached_property
+    def _pair_reach(self) -> np.ndarray:
+        """Return (pairs,) m: the sum of each pair's radii (closer is a collision)."""
+        return np.array([self.radii[a] + self.radii[b] for a, b in self.pairs])
+
+    @functools.cached_property
+    def _checks(self) -> np.ndarray:
+        """Return (3, checks + 1) int8: kind, link, other of each row of :meth:`_check`."""
+        checks = [(_CLEAR, 0, 0)] + [(_TABLE, i, i) for i, _ in self.table_ends] + \
+            [(_SELF, a, b) for a, b in self.pairs]
+        if self.workspace is not None:
+            checks += [(_BOX, i, i) for i in self.moving]
+        return np.array(checks, dtype=np.int8).T.copy()
 
     def clear_one(self, joints: list[float]) -> bool:
         """
@@ -290,19 +315,18 @@ class CollisionModel:
         """
         if len(joints) != self.arm.dof or not math.isfinite(sum(joints)):
             return False
-        ends = capsule_frames(self.arm).ends_one(joints)
-        radii = self.radii
-        floor = self.table_z + self.table_clearance
-        for i, which in self.table_ends:
-            if min(ends[i][k][2] for k in which) - radii[i] < floor:
+        ends = capsule_frames(self.arm).ends_one(joints)  # capsule c's: 2c, 2c + 1
+        lows, pairs = self._one_checks
+        for end, low in lows:
+            if ends[end][2] < low:
                 return False
-        for i, k in self.pairs:
-            if gap_one(*ends[i], *ends[k]) < radii[i] + radii[k]:
+        for a, b, c, d, reach in pairs:
+            if gap_one(ends[a], ends[b], ends[c], ends[d]) < reach:
                 return False
         if self.workspace is not None:
             box = self.workspace
             for i in self.moving:
-                (a, b), radius = ends[i], radii[i]
+                a, b, radius = ends[2 * i], ends[2 * i + 1], self.radii[i]
                 for k in range(3):
                     if (min(a[k], b[k]) - radius < box[2 * k]
                             or max(a[k], b[k]) + radius > box[2 * k + 1]):

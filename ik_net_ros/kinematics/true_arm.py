@@ -26,13 +26,13 @@ from ik_net_ros.bounded_files import check_number, load_yaml
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.chain import chain_forward, chain_frames, compiled_chain, joint_rows
-from ik_net_ros.kinematics.geometry import geometry_from_dict, LINK_FIELDS
+from ik_net_ros.kinematics.geometry import geometry_from_dict  # bridge: files of before
 from ik_net_ros.kinematics.rotations import canonical_quat
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
 import numpy as np
 import yaml
 
-__all__ = ['TrueArm', 'LINK_FIELDS', 'measure', 'MAX_SAG', 'error_coordinates']
+__all__ = ['TrueArm', 'measure', 'MAX_SAG', 'error_coordinates']
 
 MAX_SAG = 0.1  # rad: an XM430 arm sags a few tenths of a degree
 _HORIZONTAL = 1e-9  # |axis . z| below this: a pitch joint (gravity turns it)
@@ -214,7 +214,7 @@ def error_coordinates(arm: Arm) -> tuple[tuple[int, int], ...]:
     Every non-zero coordinate of each joint origin (origin k: joint k's; origin dof: the tool's)
     but the first joint's along its own axis (it only ever adds to the next origin's: the OM-X's
     base height and shoulder height act as a sum). The OM-X's: joint1_x, shoulder_height,
-    upper_arm_x, upper_arm_z, forearm, tool (:data:`LINK_FIELDS`).
+    upper_arm_x, upper_arm_z, forearm, tool (geometry.py's ``LINK_FIELDS``).
     """
     origins = [j.origin.xyz for j in arm.joints] + [arm.tool.xyz]
     along = int(np.argmax(np.abs(arm.joints[0].axis)))
