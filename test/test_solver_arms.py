@@ -21,6 +21,7 @@ from ik_net_ros.model import load_model
 from ik_net_ros.solver import load_solver
 from ik_net_ros.solver.ik_request import ArmNames, fk_frame, forward_request, SUCCESS
 from ik_net_ros.solver.leaning_chain import movable_rows, pose_miss, refine_on_chain
+from ik_net_ros.solver.live import live_solver
 from ik_net_ros.solver.network import NetworkSolver
 from ik_net_ros.solver.real_jump import reach_from_seed
 from ik_net_ros.solver.refine import refine_joints, TILT_STEP
@@ -229,3 +230,16 @@ def test_load_solver_takes_the_arm_by_name_or_object(name):
     by_object = load_solver('analytic', arm=leaning)
     assert by_object.arm == leaning and by_object.leaning
     assert by_object.planar_arm == leaning.upright() and not by_object.planar_arm.has_tilts
+
+
+@pytest.mark.parametrize('name', ARMS)
+def test_the_live_solver_of_the_arm(name):
+    """live_solver(arm=...): the arm's collision model; a clear pose seeded by itself stays."""
+    arm = ARMS[name]
+    solver = live_solver('analytic', arm=name)
+    assert solver.arm == arm and solver.collision.arm == arm
+    q = np.clip(np.array([0.3, -0.5, 0.4, 0.6, 0.2][:arm.dof]), arm.lower, arm.upper)
+    assert solver.collision.clear_one(q.tolist())
+    pose = chain_forward(arm, q)
+    np.testing.assert_allclose(solver.solve(pose, seed=q), q, atol=1e-9)
+    np.testing.assert_allclose(solver.solve(pose[None], seed=q[None]), q[None], atol=1e-9)

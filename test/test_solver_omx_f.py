@@ -13,7 +13,15 @@ from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.limits import sample_joints, within_limits
 from ik_net_ros.kinematics.rotations import quat_angle
+from ik_net_ros.kinematics.target_frames import TargetFrames
 from ik_net_ros.solver import load_solver
+from ik_net_ros.solver.ik_request import (
+    ArmNames,
+    IkRequest,
+    NO_IK_SOLUTION,
+    solve_request,
+    SUCCESS,
+)
 from ik_net_ros.solver.real_jump import REACH_TOLERANCE
 import numpy as np
 import pytest
@@ -83,6 +91,11 @@ def test_a_small_target_change_never_jumps(seed, step):
         assert np.abs(answer - start).max() <= solver.max_jump + 1e-12
         assert solver.collision.clear_one(answer.tolist())
         _exact(answer[None], pose[None])
+    if len(q):  # the batch path: seeds (N, 5); a refused row stays at its seed ('nearest')
+        answers = solver.solve(chain_forward(ARM, moved), seed=q, on_unreachable='nearest')
+        assert answers.shape == q.shape and within_limits(ARM, answers).all()
+        assert np.abs(answers - q).max() <= solver.max_jump + 1e-12
+        assert solver.collision.check(answers).clear.all()
 
 
 @SETTINGS
@@ -115,3 +128,25 @@ def test_a_leaning_omx_f_is_answered_in_its_own_geometry(seed, tilt):
     gaps = np.array(gaps)
     assert gaps.max() <= REACH_TOLERANCE
     assert np.mean(gaps < 1e-6) >= 0.9
+
+
+@SETTINGS
+@given(seed=seeds)
+def test_moveit_requests_of_the_omx_f(seed):
+    """solve_ik's core with the OMX-F's names: an exact answer nearest the seed, or NO_IK."""
+    solver = load_solver('analytic', arm='omx_f')
+    solver.collision = CollisionModel(ARM, 0.01)
+    names = ArmNames.of(ARM)
+    rng = np.random.default_rng(seed)
+    q = sample_joints(ARM, 1, rng)[0]
+    if not solver.collision.clear_one(q.tolist()):
+        return
+    pose = chain_forward(ARM, q)
+    near = np.clip(q + rng.uniform(-0.02, 0.02, ARM.dof), ARM.lower, ARM.upper)
+    request = IkRequest(pose=pose.tolist(), frame='', seed=dict(zip(names.joints, near)))
+    answer = solve_request(request, solver, TargetFrames(), names)
+    assert answer.code in (SUCCESS, NO_IK_SOLUTION)
+    if answer.code == SUCCESS:
+        assert len(answer.joints) == ARM.dof
+        _exact(np.array([answer.joints]), pose[None])
+        assert np.abs(np.subtract(answer.joints, near)).max() <= solver.max_jump + 1e-12
