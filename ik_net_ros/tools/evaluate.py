@@ -106,7 +106,7 @@ def _solve_in_chunks(solver, poses: np.ndarray, refine: bool
               disable=len(poses) <= EVALUATE_CHUNK or None, leave=False) as bar:
         for i in range(0, len(poses), EVALUATE_CHUNK):
             chunk = poses[i:i + EVALUATE_CHUNK]
-            reachable[i:i + len(chunk)] = is_reachable(chunk, solver.geometry)  # bridge
+            reachable[i:i + len(chunk)] = is_reachable(chunk, arm_of_solver(solver))
             start = time.perf_counter()
             joints[i:i + len(chunk)] = solver.solve(chunk, refine=refine,
                                                     on_unreachable='nearest')
