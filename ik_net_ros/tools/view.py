@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 
 from ik_net_ros.arm import ARM_NAMES
-from ik_net_ros.kinematics import ROBOTIS_DESCRIPTIONS, VELOCITY_LIMIT
+from ik_net_ros.kinematics import ROBOTIS_DESCRIPTIONS
 from ik_net_ros.kinematics.collision import MAX_CLEARANCE
 from ik_net_ros.tools.common import count_in, number_in
 
@@ -41,8 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--workspace', type=float, nargs=6, default=None,
                         metavar=('X_MIN', 'X_MAX', 'Y_MIN', 'Y_MAX', 'Z_MIN', 'Z_MAX'),
                         help='m, a box every moving link stays inside (in-process; drawn)')
-    parser.add_argument('--max-velocity', type=number_in(0.01, VELOCITY_LIMIT),
-                        default=VELOCITY_LIMIT, help='rad/s of the simulated arm (in-process)')
+    parser.add_argument('--max-velocity', type=number_in(0.01, 100.0), default=None,
+                        help='rad/s of the simulated arm (in-process); never above each '
+                             "joint's own limit, the default")
     parser.add_argument('--ros', action='store_true',
                         help='a ROS node: show the running ik node and arm (needs rclpy)')
     parser.add_argument('--namespace', default='/',
