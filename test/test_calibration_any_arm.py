@@ -206,6 +206,7 @@ def test_the_calibration_demo_runs_on_the_omx_f(tmp_path, capsys):
     correct yet: the learned correction is left out, said so.
     """
     import re
+
     from ik_net_ros.tools import cli
     assert cli.main(['calibration-demo', '--arm', 'omx_f', '--output', str(tmp_path),
                      '--sag-deg', '0', '--base-frame', '--rows', '600']) == 0
