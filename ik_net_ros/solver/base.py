@@ -25,6 +25,7 @@ from ik_net_ros.kinematics import (
     REASONS,
 )
 from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
+from ik_net_ros.kinematics.closest_reachable import closest_reachable
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.inverse import closed_form
 from ik_net_ros.kinematics.limits import clamp_one, clamp_to_limits
@@ -42,7 +43,6 @@ from ik_net_ros.kinematics.validation import (
     pose_rows,
     validate_pose,
 )
-from ik_net_ros.solver.kinematic_bridge import closest
 from ik_net_ros.solver.parallel import pipeline, worker_count
 from ik_net_ros.solver.real_jump import hold_real_jump_rule
 from ik_net_ros.solver.refine import refine_joints
@@ -271,7 +271,7 @@ class Solver(ABC):
             raised = p[rows].copy()
             if lift is not None:
                 raised[:, 2] = np.maximum(raised[:, 2], floor) + lift
-            near = closest(raised, self.planar_arm)  # bridge
+            near = closest_reachable(raised, self.planar_arm)
             _, solutions = project_and_solve(near, self.planar_arm)
             again = nearest_solutions(near, closed_form(solutions), self.planar_arm,
                                       self._candidate_check(), None, long_way=False)
@@ -543,7 +543,7 @@ class Solver(ABC):
                 return None  # raise: no answers
             if not reachable.all():  # 'nearest': the nearest reachable pose instead
                 rows = rows.copy()
-                rows[~reachable] = closest(rows[~reachable], self.planar_arm)  # bridge
+                rows[~reachable] = closest_reachable(rows[~reachable], self.planar_arm)
                 targets, solutions = project_and_solve(rows, self.planar_arm,
                                                        self.uses_closed_form)
             return targets, solutions
@@ -645,7 +645,7 @@ class Solver(ABC):
 
         :mod:`~ik_net_ros.kinematics.closest_reachable`: position first, then orientation.
         """
-        nearest = closest(np.array([pose]), self.planar_arm)[0].tolist()  # bridge
+        nearest = closest_reachable(np.array([pose]), self.planar_arm)[0].tolist()
         return project_and_solve_one(nearest, self.planar_arm, both=False)
 
     def _finite(self, joints: np.ndarray) -> np.ndarray:

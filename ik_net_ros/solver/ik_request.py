@@ -40,10 +40,9 @@ import time
 
 from ik_net_ros.arm import Arm
 from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
-from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
-from ik_net_ros.kinematics.chain import chain_frames
+from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.limits import clamp_one, within_limits_one
-from ik_net_ros.kinematics.link_frames import LINK_NAMES, link_poses
+from ik_net_ros.kinematics.link_frames import link_names, link_poses
 from ik_net_ros.kinematics.nearest import (
     nearest_solutions,
     SEAM,
@@ -52,7 +51,7 @@ from ik_net_ros.kinematics.nearest import (
     SNAP_POSITION,
 )
 from ik_net_ros.kinematics.planar import is_planar, planar_chain
-from ik_net_ros.kinematics.rigid import compose, IDENTITY, invert, matrix_to_quat
+from ik_net_ros.kinematics.rigid import compose, IDENTITY, invert
 from ik_net_ros.kinematics.rotations import quat_angle
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
 from ik_net_ros.kinematics.validation import as_pose_array
@@ -112,12 +111,8 @@ class ArmNames:
     @classmethod
     def of(cls, arm: Arm, prefix: str = '') -> ArmNames:
         """Return the names of ``arm`` (an :class:`~ik_net_ros.arm.Arm`) under ``prefix``."""
-        try:  # bridge: the OM-X's base link (link1) until the Arm names its fixed links
-            geometry_of(arm)
-            base = 'link1'
-        except ValueError:
-            base = arm.base_frame
-        return cls(tuple(f'{prefix}{n}' for n in arm.joint_names), prefix, arm.tool_frame, base)
+        return cls(tuple(f'{prefix}{n}' for n in arm.joint_names), prefix, arm.tool_frame,
+                   link_names(arm)[0])
 
     @property
     def tool(self) -> str:
@@ -518,7 +513,7 @@ def forward_request(state: dict[str, float], links: list[str], frame: str, arm,
         if placement.shape != (7,) or not np.isfinite(placement).all():
             return FRAME_TRANSFORM_FAILURE, [], f"frame '{frame}': no finite transform"
     arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
-    known = [f'{names.prefix}{link}' for link in _link_names(arm)]
+    known = [f'{names.prefix}{link}' for link in link_names(arm)]
     bad = [link for link in links if link not in known]
     if bad or not links:
         return INVALID_LINK_NAME, [], (f"links {bad or links} are not computed: the arm's "
@@ -526,33 +521,9 @@ def forward_request(state: dict[str, float], links: list[str], frame: str, arm,
     q, why = arm_seed(state, names)
     if q is None:
         return INVALID_ROBOT_STATE, [], why.replace('seed', 'robot_state')
-    poses = _link_poses(q, arm)
+    poses = link_poses(q, arm)
     found = [poses[link[len(names.prefix):]] for link in links]
     if placement is not None:
         back = invert(placement)
         found = [list(map(float, compose(back, np.asarray(p, float)))) for p in found]
     return SUCCESS, found, ''
-
-
-def _link_names(arm: Arm) -> tuple[str, ...]:
-    """Return the links a GetPositionFK request may ask of ``arm``: base, each joint's, tool."""
-    try:
-        geometry_of(arm)  # bridge: the OM-X's named links (link1, its base, included)
-        return LINK_NAMES
-    except ValueError:
-        return (arm.base_frame, *(j.child for j in arm.joints), arm.tool_frame)
-
-
-def _link_poses(q: list[float], arm: Arm) -> dict[str, list[float]]:
-    """Return each link's pose [x, y, z, qx, qy, qz, qw] (m, base frame, qw >= 0) of joints q."""
-    try:
-        geometry = geometry_of(arm)  # bridge: the OM-X's link_frames (link1 included)
-    except ValueError:  # another arm: the one chain's frames
-        positions, rotations = chain_frames(arm, np.array([q], float))
-        quats = matrix_to_quat(rotations[0])
-        names = _link_names(arm)
-        out = {names[0]: [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]}
-        for name, p, r in zip(names[1:], positions[0], quats):
-            out[name] = [*map(float, p), *map(float, r)]
-        return out
-    return link_poses(q, geometry)
