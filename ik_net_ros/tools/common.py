@@ -71,21 +71,8 @@ def arm_from_args(args: argparse.Namespace) -> Arm:
 
 
 def solver_arm(arm: Arm | None) -> dict:
-    """
-    Return ``load_solver``'s arm argument for ``arm``: none for the OM-X, else ``{'arm': arm}``.
-
-    Bridge (issue 33): until the solver layer takes ``arm``, the OM-X is its default.
-    """
-    import inspect  # bridge
-
-    from ik_net_ros.kinematics.arm_bridge import as_arm  # bridge
-    from ik_net_ros.solver import load_solver  # bridge
-    if arm is None or arm == as_arm(None):  # bridge
-        return {}  # bridge
-    if 'arm' not in inspect.signature(load_solver).parameters:  # bridge
-        raise ConfigError(f'--arm {arm.name}: this solver serves the OM-X only (the solver '
-                          'layer of issue 33 is not merged yet)')  # bridge
-    return {'arm': arm}
+    """Return ``load_solver``'s arm argument for ``arm`` (None: the solver's default, the OM-X)."""
+    return {} if arm is None else {'arm': arm}
 
 
 def arm_of_solver(solver) -> Arm:
