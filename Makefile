@@ -10,6 +10,8 @@ PIP := $(PY) -m pip install --disable-pip-version-check -q
 PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 PINS := $(if $(filter 3.11,$(PY_VERSION)),-c constraints.txt,)
 MODEL ?= focused
+# the arm: open_manipulator_x (default), omx_f, ... or the path of an arm YAML
+ARM ?= open_manipulator_x
 DURATION ?= 10
 # isolate DDS traffic to this machine
 export ROS_AUTOMATIC_DISCOVERY_RANGE ?= LOCALHOST
@@ -38,15 +40,15 @@ test: $(STAMP)
 # VIEW=1: the browser view instead (what `make view` runs)
 demo: $(STAMP)
 ifeq ($(VIEW),1)
-	$(PY) -m ik_net_ros.tools.cli view --model $(MODEL) $(VIEW_ARGS)
+	$(PY) -m ik_net_ros.tools.cli view --model $(MODEL) --arm $(ARM) $(VIEW_ARGS)
 else
-	$(PY) -m ik_net_ros.tools.cli demo --model $(MODEL) --duration $(DURATION)
+	$(PY) -m ik_net_ros.tools.cli demo --model $(MODEL) --arm $(ARM) --duration $(DURATION)
 endif
 
 # the browser view on http://127.0.0.1:8080: drag the target, the simulated arm follows (no ROS
 # needed); VIEW_ARGS passes more flags, e.g. VIEW_ARGS='--ros --allow-commands'
 view: $(STAMP)
-	$(PY) -m ik_net_ros.tools.cli view --model $(MODEL) $(VIEW_ARGS)
+	$(PY) -m ik_net_ros.tools.cli view --model $(MODEL) --arm $(ARM) $(VIEW_ARGS)
 
 # a simulated imperfect arm: recording, calibration, learned correction, errors before/after
 calibration-demo: $(STAMP)

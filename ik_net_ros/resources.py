@@ -12,7 +12,7 @@ import os
 from pathlib import Path
 import sys
 
-__all__ = ['share_dir', 'robot_description']
+__all__ = ['share_dir', 'robot_description', 'named_arm']
 
 PACKAGE = 'ik_net_ros'
 
@@ -42,62 +42,52 @@ def share_dir(sub: str) -> Path:
     return last
 
 
-def robot_description(description: str = 'humble', prefix: str = '',
-                      base_xyz_rpy=None) -> str:
+def named_arm(name, description: str | None = ''):
     """
-    Return the arm's URDF for robot_state_publisher, as ROBOTIS's ``description`` has it.
+    Return the arm a user names: a shipped arm or an arm YAML, in ``description`` where it has two.
 
-    The shipped (humble) file, or for 'jazzy' joint1 at z = 0 and the gripper's jazzy range; every
-    link and joint but ``world`` named with ``prefix`` in front (as ROBOTIS's xacro does);
-    ``base_xyz_rpy`` (x, y, z m, roll, pitch, yaw deg; None or zeros: one frame) places link1 in
-    ``world`` (the ``world_fixed`` joint: TF's ``world -> <prefix>link1``).
+    ``description`` chooses among an arm's ROBOTIS descriptions (the OM-X's humble and jazzy);
+    an arm with one description has nothing to choose and ignores it ('' or None: the arm's
+    default). The one rule the nodes' ``arm`` parameter, the launch file and the view follow.
+
+    Raises
+    ------
+    ArmError
+        An unknown name or description, or an arm file that is missing or malformed.
+
+    """
+    from ik_net_ros.arm import load_arm
+    arm = load_arm(name)
+    if arm.description and description and description != arm.description:
+        arm = load_arm(name, description)
+    return arm
+
+
+def robot_description(arm=None, prefix: str = '', base_xyz_rpy=None) -> str:
+    """
+    Return the URDF of ``arm`` for robot_state_publisher (:func:`ik_net_ros.robot_urdf.arm_urdf`).
+
+    ``arm``: an :class:`~ik_net_ros.arm.Arm` (a calibration's errors included), a shipped arm's
+    name or an arm YAML, 'humble' / 'jazzy' (the OM-X in that description), or None (the
+    default arm). Every link and joint but ``world`` named with ``prefix`` in front (as
+    ROBOTIS's xacro does); ``base_xyz_rpy`` (x, y, z m, roll, pitch, yaw deg; None or zeros:
+    one frame) places the arm's base in ``world`` (TF's ``world -> <prefix>link1`` on the OM-X).
 
     Raises
     ------
     ValueError
-        Unknown description, a prefix that is not letters, digits and _, a placement that is
-        not 6 numbers within 100 m and 360 deg, or the shipped URDF is not where it belongs.
+        Unknown arm or description, a prefix that is not letters, digits and _, a placement
+        that is not 6 numbers within 100 m and 360 deg (ArmError, a ValueError: an arm file
+        that does not load).
 
     """
-    import re
-    if not re.fullmatch(r'[A-Za-z0-9_]*', str(prefix)):
-        raise ValueError(f'prefix {prefix!r}: only letters, digits and _')
-    from ik_net_ros.hardware.gripper import GRIPPER_RANGES
-    from ik_net_ros.kinematics.geometry import geometry_for
-
-    geometry = geometry_for(description)
-    text = (share_dir('urdf') / 'open_manipulator_x.urdf').read_text()
-    if base_xyz_rpy is not None:
-        text = _place_base(text, base_xyz_rpy)
-    joint1 = '<origin xyz="0.012 0 0.017" rpy="0 0 0"/>'
-    gripper = '<limit lower="-0.010" upper="0.019"'
-    if text.count(joint1) != 1 or text.count(gripper) != 2:
-        raise ValueError('the shipped URDF does not have the expected joint1 and gripper lines')
-    low, high = GRIPPER_RANGES[description]
-    text = (text.replace(joint1, f'<origin xyz="{geometry.joint1_x:g} 0 '
-                                 f'{geometry.base_height:g}" rpy="0 0 0"/>')
-            .replace(gripper, f'<limit lower="{low:.3f}" upper="{high:.3f}"'))
-    # names of links and joints, and the references to them (parent, child, mimic); the robot,
-    # materials and the world frame keep theirs
-    return re.sub(r'(<(?:link|joint) name="|<(?:parent|child) link="|<mimic joint=")'
-                  r'(?!world")', lambda m: m.group(1) + prefix, text)
-
-
-def _place_base(text: str, base_xyz_rpy) -> str:
-    """Return the URDF ``text`` with the world_fixed joint at ``base_xyz_rpy`` (m, deg)."""
-    import math
-
-    from ik_net_ros.kinematics.tracker_setup import check_xyz_rpy
-    x, y, z, *rpy = check_xyz_rpy(list(base_xyz_rpy), 'base_xyz_rpy', 100.0)
-    joint = '<child link="link1"/>\n    <origin xyz="0 0 0" rpy="0 0 0"/>'
-    if text.count(joint) != 1:
-        raise ValueError('the shipped URDF does not have the expected world_fixed joint')
-    if not any([x, y, z, *rpy]):
-        return text
-    # URDF's rpy is fixed-axis roll, pitch, yaw as the package's (Rz Ry Rx), in radians
-    roll, pitch, yaw = (math.radians(a) for a in rpy)
-    return text.replace(joint, f'<child link="link1"/>\n    <origin xyz="{x!r} {y!r} {z!r}" '
-                               f'rpy="{roll!r} {pitch!r} {yaw!r}"/>')
+    from ik_net_ros.arm import Arm, default_arm, load_arm
+    from ik_net_ros.robot_urdf import arm_urdf
+    if arm is None or isinstance(arm, str) and arm in ('humble', 'jazzy'):
+        arm = default_arm(arm)  # bridge: the OM-X's descriptions by name, as callers had them
+    elif not isinstance(arm, Arm):
+        arm = load_arm(arm)
+    return arm_urdf(arm, prefix, base_xyz_rpy)
 
 
 def parse_xyz_rpy(text: str, name: str = 'base_xyz_rpy') -> list[float]:

@@ -1,9 +1,12 @@
 """
-Live IK on the OpenMANIPULATOR-X.
+Live IK on a ROBOTIS arm (the OpenMANIPULATOR-X unless ``arm:=`` says another).
 
-    ros2 launch ik_net_ros ik.launch.py model:=focused device:=cpu refine:=false \
-        hardware:=sim port:=/dev/ttyUSB0 description:=humble rviz:=false \
+    ros2 launch ik_net_ros ik.launch.py arm:=open_manipulator_x model:=focused device:=cpu \
+        refine:=false hardware:=sim port:=/dev/ttyUSB0 description:=humble rviz:=false \
         namespace:= prefix:= use_sim_time:=false
+
+``arm:=omx_f`` (or the path of an arm YAML) gives every node and the URDF that arm: its joint
+names and count, limits, frames and collision model.
 
 Starts the ``driver`` (simulated arm, Dynamixel servos or the servo emulator), the ``ik`` node
 (both given ``calibration:=<file>``: the driver checks commands against the calibrated arm)
@@ -49,18 +52,26 @@ def _base(context) -> list:
     return parse_xyz_rpy(LaunchConfiguration('base_xyz_rpy').perform(context))
 
 
+def _arm(context):
+    """Return the arm of the arm and description arguments (a ConfigError stops the launch)."""
+    from ik_net_ros.nodes.arm_params import node_arm
+    return node_arm(LaunchConfiguration('arm').perform(context),
+                    LaunchConfiguration('description').perform(context))
+
+
 def _state_publisher(context):
     """
-    Start robot_state_publisher with the URDF of the chosen description, prefix and placement.
+    Start robot_state_publisher with the URDF of the chosen arm, description, prefix, placement.
 
-    The URDF is read at launch time; where robot_state_publisher is not installed, a note.
+    The URDF is written at launch time from the arm's description; where robot_state_publisher
+    is not installed, a note.
     """
     from ik_net_ros.resources import robot_description
     base = _base(context)  # checked even where the URDF is not published
+    arm = _arm(context)
     if not _installed('robot_state_publisher'):
         return [LogInfo(msg='robot_state_publisher is not installed: no TF of the arm')]
-    text = robot_description(LaunchConfiguration('description').perform(context),
-                             LaunchConfiguration('prefix').perform(context), base)
+    text = robot_description(arm, LaunchConfiguration('prefix').perform(context), base)
     return [Node(package='robot_state_publisher', executable='robot_state_publisher',
                  name='robot_state_publisher', output='screen',
                  namespace=LaunchConfiguration('namespace'),
@@ -74,18 +85,22 @@ def _viewers(context):
 
     Without rviz2 a line says so and the rest runs: a missing executable would stop the whole
     launch (and leave the other nodes running as orphans). With the arm placed in world, the
-    marker works in its base frame (<prefix>link1), where its targets are computed.
+    marker works in the arm's base link (<prefix>link1 on the OM-X), where its targets are
+    computed.
     """
     if not IfCondition(LaunchConfiguration('rviz')).evaluate(context):
         return []
+    from ik_net_ros.robot_urdf import base_link_name
     namespace = LaunchConfiguration('namespace')
     prefix = LaunchConfiguration('prefix').perform(context)
-    frame = {'frame_id': f'{prefix}link1'} if any(_base(context)) else {}
+    frame = {'frame_id': f'{prefix}{base_link_name(_arm(context))}'} \
+        if any(_base(context)) else {}
     share = get_package_share_directory(PACKAGE)
     actions = [Node(package=PACKAGE, executable='target_marker', name='target_marker',
                     output='screen', namespace=namespace,
                     parameters=[os.path.join(share, 'config', 'ik.yaml'), _common(),
-                                {'description': LaunchConfiguration('description'), **frame}])]
+                                {'description': LaunchConfiguration('description'),
+                                 'arm': LaunchConfiguration('arm'), **frame}])]
     if not _installed('rviz2'):
         return actions + [LogInfo(msg='rviz:=true but rviz2 is not installed (sudo apt install '
                                       'ros-$ROS_DISTRO-rviz2): starting without it; the '
@@ -105,6 +120,7 @@ def _ik(context):
         parameters=[os.path.join(share, 'config', 'ik.yaml'), _common(), {
             'model': LaunchConfiguration('model'),
             'device': LaunchConfiguration('device'),
+            'arm': LaunchConfiguration('arm'),
             'description': LaunchConfiguration('description'),
             'calibration': ParameterValue(LaunchConfiguration('calibration'), value_type=str),
             'base_xyz_rpy': _base(context),
@@ -129,6 +145,9 @@ def generate_launch_description():
     calibration = ParameterValue(LaunchConfiguration('calibration'), value_type=str)
 
     arguments = [
+        DeclareLaunchArgument('arm', default_value='open_manipulator_x',
+                              description='the arm: open_manipulator_x | omx_f | omy_3m | '
+                                          "omy_f3m | the path of an arm's YAML"),
         DeclareLaunchArgument('model', default_value='focused',
                               description='original | improved | focused | analytic | path.pt'),
         DeclareLaunchArgument('device', default_value='cpu', description='cpu | cuda | auto'),
@@ -140,8 +159,10 @@ def generate_launch_description():
                               description='serial port of the Dynamixel bus'),
         DeclareLaunchArgument('description', default_value='humble',
                               choices=['humble', 'jazzy'],
-                              description="ROBOTIS's arm description the frames follow: humble "
-                                          '(joint1 at z = 0.017 m) or jazzy (0.0)'),
+                              description="ROBOTIS's description of the OpenMANIPULATOR-X the "
+                                          'frames follow: humble (joint1 at z = 0.017 m) or '
+                                          'jazzy (0.0); an arm with one description ignores '
+                                          'it'),
         DeclareLaunchArgument('calibration', default_value='',
                               description='calibration file of this arm (ik_net_ros '
                                           'calibrate), for the ik node and the driver'),
@@ -170,7 +191,8 @@ def generate_launch_description():
         parameters=[config, _common(), {
             'autostart': ParameterValue(LaunchConfiguration('autostart'), value_type=bool),
             'backend': LaunchConfiguration('hardware'), 'port': LaunchConfiguration('port'),
-            'description': description, 'calibration': calibration}])
+            'arm': LaunchConfiguration('arm'), 'description': description,
+            'calibration': calibration}])
     ik = OpaqueFunction(function=_ik)
     state_publisher = OpaqueFunction(function=_state_publisher)
     viewers = OpaqueFunction(function=_viewers)

@@ -156,3 +156,33 @@ def test_the_base_placement_reaches_the_urdf_the_ik_node_and_the_marker(monkeypa
     assert 'frame_id' not in nodes['target_marker']['parameters']
     with pytest.raises(ValueError, match='base_xyz_rpy'):
         launch(monkeypatch, EVERYTHING, base_xyz_rpy='[1, 2, 3]')
+
+
+@pytest.mark.parametrize('arm', ['open_manipulator_x', 'omx_f'])
+def test_the_arm_argument_reaches_every_node_and_the_urdf(monkeypatch, arm):
+    """arm:= (issue 33): one word selects the arm of the driver, the ik node, marker and TF."""
+    import xml.etree.ElementTree as ET
+
+    from ik_net_ros.arm import load_arm
+    from ik_net_ros.resources import robot_description
+    nodes, _ = launch(monkeypatch, EVERYTHING, arm=arm, rviz='true',
+                      base_xyz_rpy='[0.5, 0, 0, 0, 0, 0]')
+    for name in ('driver', 'ik', 'target_marker'):
+        assert nodes[name]['parameters']['arm'] == arm, name
+    text = nodes['robot_state_publisher']['parameters']['robot_description']
+    assert text == robot_description(load_arm(arm), '', [0.5, 0.0, 0.0, 0.0, 0.0, 0.0])
+    joints = {j.get('name') for j in ET.fromstring(text).findall('joint')}
+    assert set(load_arm(arm).joint_names) <= joints
+    base = 'link1' if arm == 'open_manipulator_x' else 'link0'  # the URDF's, not a rule
+    assert nodes['target_marker']['parameters']['frame_id'] == base
+
+
+def test_the_default_arm_is_the_om_x_and_a_bad_arm_stops_the_launch(monkeypatch):
+    from ik_net_ros.errors import ConfigError
+    from ik_net_ros.resources import robot_description
+    nodes, _ = launch(monkeypatch, EVERYTHING)
+    assert nodes['ik']['parameters']['arm'] == 'open_manipulator_x'
+    assert nodes['robot_state_publisher']['parameters']['robot_description'] == \
+        robot_description('humble')
+    with pytest.raises(ConfigError, match='arm'):
+        launch(monkeypatch, EVERYTHING, arm='omx_z')

@@ -4,6 +4,8 @@ from pathlib import Path
 import subprocess
 import sys
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.nodes import (
     collect_node,
@@ -132,3 +134,84 @@ def test_the_documented_parameters_are_the_declared_ones(tmp_path):
     stale = tmp_path / 'stale.md'
     stale.write_text(doc.read_text().replace('| `max_jump` | `0.5`', '| `max_jump` | `0.7`'))
     assert interface_docs.main(['--check', str(stale)]) == 1
+
+
+# --- issue 33: the parameter arm, and the rules that follow the arm it names -----------------
+
+@pytest.mark.parametrize('module, args, message', [
+    ('ik_node', ['-p', 'arm:=omx_z'], 'arm = '),
+    ('driver_node', ['-p', 'arm:=/nowhere/arm.yaml'], '/nowhere/arm.yaml'),
+    ('driver_node', ['-p', 'arm:=omx_f', '-p', 'home:=[0.0, -1.0, 0.7, 0.3]'],
+     'inside the limits ([]: its home) (arm omx_f)'),
+    ('target_marker_node', ['-p', 'arm:=omx_f', '-p', 'home:=[0.0, 0.0, 0.0, 0.0, 4.0]'],
+     'home'),
+    ('collect_node', ['-p', 'output:=/tmp/never.csv', '-p', 'arm:=omx_f', '-p',
+                      'joint_names:=[a, b, c, d]'], 'joint_names'),
+])
+def test_an_arm_that_does_not_load_or_a_value_that_does_not_fit_it_exits_2(
+        module, args, message):
+    proc = subprocess.run([sys.executable, '-m', f'ik_net_ros.nodes.{module}', '--ros-args',
+                           *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 2 and message in out and 'Traceback' not in out, out
+
+
+def _in_limits(arm, values) -> bool:
+    return all(j.lower <= v <= j.upper for j, v in zip(arm.joints, values))
+
+
+@pytest.mark.parametrize('name', ['open_manipulator_x', 'omx_f'])
+@settings(max_examples=150, deadline=None)
+@given(data=st.data())
+def test_joint_rules_take_one_value_per_joint_of_the_arm_inside_its_limits(name, data):
+    from ik_net_ros.arm import load_arm
+    from ik_net_ros.nodes.arm_params import arm_home, joint_names_rule, joint_vector
+    arm = load_arm(name)
+    values = data.draw(st.lists(st.floats(-4.0, 4.0), min_size=0, max_size=7))
+    expected = values == [] or (len(values) == arm.dof and _in_limits(arm, values))
+    assert joint_vector(values, arm) == expected
+    assert arm_home(values, arm) == (tuple(values) if values else arm.home)
+    names = data.draw(st.lists(st.sampled_from(['a', 'b', 'c', 'd', 'e', 'f', '']),
+                               max_size=6))
+    assert joint_names_rule(names, arm) == (names == [] or (
+        len(names) == arm.dof and '' not in names and len(set(names)) == arm.dof))
+
+
+def test_a_node_of_another_arm_takes_that_arms_rules_at_start_and_on_change(ros):
+    """The marker of the OMX-F: its home has five joints; four are refused at run time too."""
+    from ik_net_ros.nodes.target_marker_node import PARAMETERS as MARKER
+    node = ros.add(rclpy.create_node('arm_rules', context=ros.context, parameter_overrides=[
+        Parameter('arm', value='omx_f'), Parameter('home', value=[0.0, 0.0, 0.0, 0.0, 0.5])]))
+    arm = declare_parameters(node, MARKER)  # (the harness destroys the node)
+    assert arm.name == 'omx_f' and arm.dof == 5
+    assert check_changes([Parameter('home', value=[0.1, 0.0, 0.0, 0.0, 0.0])], MARKER,
+                         arm).successful
+    refused = check_changes([Parameter('home', value=[0.1, 0.0, 0.0, 0.0])], MARKER, arm)
+    assert not refused.successful and 'home' in refused.reason
+
+
+def test_the_config_files_empty_lists_mean_the_arms_own():
+    """config/ik.yaml's home: [] and ids: [] (no type in a YAML file) are the arm's, any arm."""
+    from ik_net_ros.arm import load_arm
+    from ik_net_ros.nodes.driver_node import DriverNode
+    from ik_net_ros.nodes.target_marker_node import TargetMarkerNode
+    context = rclpy.Context()
+    rclpy.init(context=context, args=['--ros-args', '--params-file',
+                                      str(ROOT / 'config' / 'ik.yaml')])
+    nodes = []
+    try:
+        for name in ('open_manipulator_x', 'omx_f'):
+            arm = load_arm(name)
+            driver = DriverNode(context=context, parameter_overrides=[
+                Parameter('arm', value=name), Parameter('autostart', value=False)])
+            nodes.append(driver)
+            assert driver.settings.home == arm.home
+            assert list(driver.get_parameter('ids').value) == []
+            marker = TargetMarkerNode(context=context, parameter_overrides=[
+                Parameter('arm', value=name)])
+            nodes.append(marker)
+            assert marker._home() == arm.home
+    finally:
+        for node in nodes:
+            node.destroy_node()
+        context.try_shutdown()

@@ -183,3 +183,32 @@ def test_a_target_in_collision_or_refused_by_the_ik_node_is_red(ros, scene):
     assert np.allclose(_color(client.get_markers().markers[0]), RED, atol=1e-6)
     status.publish(String(data=''))
     assert ros.spin_until(lambda: node.reachable)
+
+
+# --- issue 33: the marker of another arm (the OMX-F: five joints, a wrist roll) ---------------
+
+def test_the_omx_f_marker_follows_its_chain_rolls_and_projects_onto_what_it_reaches(ros):
+    from ik_net_ros.arm import load_arm
+    from ik_net_ros.kinematics.chain import chain_forward
+    arm = load_arm('omx_f')
+    node = ros.add(TargetMarkerNode(context=ros.context, parameter_overrides=[
+        Parameter('arm', value='omx_f'), Parameter('max_rate', value=50.0)]))
+    client = RvizLikeClient(ros)
+    assert ros.spin_until(lambda: client.feedback.get_subscription_count() > 0
+                          and node.pub.get_subscription_count() > 0)
+    np.testing.assert_allclose(node.pose, chain_forward(arm, arm.home), atol=1e-12)
+    names = {c.name for c in client.get_markers().markers[0].controls}
+    assert {'move_x', 'move_y', 'move_z', 'pitch', 'roll'} <= names
+    q = [0.3, -0.4, 0.5, 0.3, 0.6]
+    client.states.publish(joint_state(q, client.node.get_clock().now().to_msg(),
+                                      names=arm.joint_names))
+    assert ros.spin_until(lambda: node.placed)
+    np.testing.assert_allclose(node.pose, chain_forward(arm, q), atol=1e-12)
+    goal = chain_forward(arm, [0.5, -0.2, 0.3, 0.4, -0.7])  # a pose it reaches: kept as it is
+    client.drag(goal)
+    assert ros.spin_until(lambda: client.targets)
+    target = client.targets[-1].pose
+    got = [target.position.x, target.position.y, target.position.z, target.orientation.x,
+           target.orientation.y, target.orientation.z, target.orientation.w]
+    np.testing.assert_allclose(got[:3], goal[:3], atol=1e-9)
+    assert abs(abs(np.dot(got[3:], goal[3:])) - 1.0) < 1e-9  # the same rotation (q or -q)

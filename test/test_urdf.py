@@ -3,6 +3,9 @@
 from pathlib import Path
 import xml.etree.ElementTree as ET
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from ik_net_ros.arm import ARM_NAMES, ChainErrors, load_arm
 from ik_net_ros.kinematics import (
     DEFAULT_GEOMETRY,
     forward_kinematics,
@@ -13,7 +16,11 @@ from ik_net_ros.kinematics import (
     sample_joints,
     VELOCITY_LIMIT,
 )
+from ik_net_ros.kinematics.chain import chain_forward
+from ik_net_ros.robot_urdf import arm_urdf, write_shipped
+from ik_net_ros.view.scene import UrdfArm
 import numpy as np
+import pytest
 
 URDF = Path(__file__).resolve().parents[1] / 'urdf' / 'open_manipulator_x.urdf'
 
@@ -76,3 +83,67 @@ def test_urdf_chain_forward_kinematics_matches(rng):
         pose = forward_kinematics(q)
         np.testing.assert_allclose(t[:3, 3], pose[:3], atol=1e-12)
         np.testing.assert_allclose(t[:3, :3], quat_to_matrix(pose[3:]), atol=1e-12)
+
+
+# --- issue 33: the URDF is written from the arm (ik_net_ros.robot_urdf), for any arm -----------
+
+PLANAR = ('open_manipulator_x', 'omx_f')
+small = st.floats(-0.02, 0.02)
+
+
+def test_the_shipped_urdfs_are_the_generators_output(tmp_path):
+    """urdf/*.urdf are written by robot_urdf from the arm descriptions: never edited by hand."""
+    for path in write_shipped(tmp_path):
+        shipped = URDF.parent / path.name
+        assert shipped.read_text() == path.read_text(), \
+            f'{shipped} is stale: python -m ik_net_ros.robot_urdf urdf/'
+
+
+@pytest.mark.parametrize('name', ARM_NAMES)
+def test_the_urdf_has_the_arms_real_limits_and_its_gripper_range(name):
+    arm = load_arm(name)
+    joints = {j.get('name'): j for j in ET.fromstring(arm_urdf(arm)).findall('joint')}
+    for j in arm.joints:
+        limit = joints[j.name].find('limit')
+        assert (float(limit.get('lower')), float(limit.get('upper'))) == (j.lower, j.upper)
+        assert float(limit.get('velocity')) == j.velocity
+    if arm.gripper is not None:
+        limit = joints[arm.gripper.joint].find('limit')
+        assert (float(limit.get('lower')), float(limit.get('upper'))) == \
+            (arm.gripper.lower, arm.gripper.upper)
+
+
+@pytest.mark.parametrize('name', PLANAR)
+@settings(max_examples=25, deadline=None)
+@given(data=st.data())
+def test_the_urdf_of_a_calibrated_arm_moves_as_the_one_chain(name, data):
+    """A calibration's errors are written into the joint origins: the URDF's FK is the chain's."""
+    arm = load_arm(name)
+    errors = ChainErrors(
+        offsets=tuple(data.draw(small) for _ in range(arm.dof)),
+        origin_deltas=tuple(tuple(data.draw(small) * 0.5 for _ in range(3))
+                            for _ in range(arm.dof)),
+        tilts=tuple((data.draw(small), data.draw(small)) for _ in range(arm.dof)),
+        tool_delta=tuple(data.draw(small) * 0.5 for _ in range(3)))
+    real = arm.with_errors(errors)
+    q = [data.draw(st.floats(j.lower, j.upper)) for j in arm.joints]
+    for which in (arm, real):
+        tool = UrdfArm(arm_urdf(which), which).link_poses(q)[arm.tool_frame]
+        pose = chain_forward(which, q)
+        np.testing.assert_allclose(tool[:3, 3], pose[:3], atol=1e-12)
+        np.testing.assert_allclose(tool[:3, :3], quat_to_matrix(pose[None, 3:])[0], atol=1e-12)
+
+
+@pytest.mark.parametrize('name', PLANAR)
+def test_prefix_and_placement_rename_and_move_the_arm_in_world(name):
+    arm = load_arm(name)
+    q = list(arm.home)
+    placed = UrdfArm(arm_urdf(arm, 'arm1_', [0.5, -0.2, 0.1, 0.0, 0.0, 90.0]), arm)
+    root = ET.fromstring(arm_urdf(arm, 'arm1_'))
+    names = {e.get('name') for e in root if e.tag in ('link', 'joint')}
+    assert 'world' in names and all(n == 'world' or n.startswith('arm1_') for n in names)
+    tool = placed.link_poses(q)['arm1_' + arm.tool_frame]
+    x, y, z = chain_forward(arm, q)[:3]
+    np.testing.assert_allclose(tool[:3, 3], (0.5 - y, -0.2 + x, 0.1 + z), atol=1e-12)
+    with pytest.raises(ValueError, match='prefix'):
+        arm_urdf(arm, 'arm-1')

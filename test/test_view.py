@@ -4,6 +4,8 @@ import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ik_net_ros.arm import default_arm, load_arm
+from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import (
     forward_kinematics,
     geometry_for,
@@ -13,6 +15,7 @@ from ik_net_ros.kinematics import (
     quat_to_matrix,
     within_limits_one,
 )
+from ik_net_ros.kinematics.chain import chain_forward, chain_frames
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.view.fate import Fate, from_diagnostic, from_status
 from ik_net_ros.view.scene import capsules, elbow, matrix_to_wxyz, UrdfArm, wxyz_to_xyzw
@@ -30,7 +33,7 @@ quaternions = st.tuples(*[st.floats(-1, 1)] * 4).filter(lambda q: np.linalg.norm
 @SETTINGS
 @given(q=joints)
 def test_the_urdf_arm_drawn_ends_where_the_kinematics_put_the_tool(description, q):
-    tool = UrdfArm(description=description).link_poses(q)['end_effector_link']
+    tool = UrdfArm(arm=default_arm(description)).link_poses(q)['end_effector_link']
     fk = forward_kinematics(q, geometry_for(description))
     assert np.allclose(tool[:3, 3], fk[:3], atol=1e-9)
     assert np.allclose(tool[:3, :3], quat_to_matrix(fk[None, 3:])[0], atol=1e-9)
@@ -41,7 +44,7 @@ def test_the_urdf_arm_drawn_ends_where_the_kinematics_put_the_tool(description, 
 def test_capsules_are_the_collision_models_links_and_cylinders_span_them(q):
     model = CollisionModel()
     points = model.link_points(np.array([q]))[0]
-    drawn = capsules(model, q)
+    drawn = capsules(default_arm(), q)
     assert [c.radius for c in drawn] == list(model.radii)
     for k, capsule in enumerate(drawn):
         assert np.allclose(capsule.start, points[k]) and np.allclose(capsule.end, points[k + 1])
@@ -62,12 +65,11 @@ def test_matrix_to_wxyz_inverts_quat_to_matrix(q):
 def test_elbow_names_the_closed_forms_branches(rng):
     poses = forward_kinematics(rng.uniform(JOINT_LOWER, JOINT_UPPER, (300, 4)))
     solutions = ik_solutions(poses)
-    model = CollisionModel()
     seen = 0
     for both in solutions.joints:
         for branch, name in ((0, 'elbow up'), (1, 'elbow down')):
             if np.all(np.isfinite(both[branch])):
-                assert elbow(model, both[branch]) == name
+                assert elbow(default_arm(), both[branch]) == name
                 seen += 1
     assert seen > 300
 
@@ -184,6 +186,8 @@ def test_the_command_line_view_is_local_and_commands_nothing_real_by_default():
     (['view', '--port', '70000'], 'argument --port'),
     (['view', '--table-clearance', '-0.01'], 'argument --table-clearance'),
     (['view', '--ros', '--namespace', 'bad ns', '--port', '0'], "namespace 'bad ns' refused"),
+    (['view', '--arm', 'omx_z'], "arm 'omx_z'"),
+    (['view', '--ros', '--arm', '/no/such/arm.yaml', '--port', '0'], '/no/such/arm.yaml'),
 ])
 def test_bad_view_arguments_are_one_line_and_exit_2(capsys, argv, problem):
     from ik_net_ros.tools.cli import main
@@ -196,3 +200,79 @@ def test_bad_view_arguments_are_one_line_and_exit_2(capsys, argv, problem):
     assert problem in err and 'Traceback' not in err
     assert len([line for line in err.strip().splitlines() if 'Warning' not in line
                 and not line.startswith('  ')]) == 1  # rclpy may warn on a node it did not make
+
+
+# --- issue 33: the view draws any arm from its chain ------------------------------------------
+
+OMX_F = load_arm('omx_f')
+omx_f_joints = st.tuples(*(st.floats(j.lower, j.upper) for j in OMX_F.joints))
+
+
+@SETTINGS
+@given(q=omx_f_joints)
+def test_the_omx_f_drawn_ends_where_its_chain_puts_the_tool(q):
+    tool = UrdfArm(arm=OMX_F).link_poses(q)[OMX_F.tool_frame]
+    fk = chain_forward(OMX_F, q)
+    assert np.allclose(tool[:3, 3], fk[:3], atol=1e-9)
+    assert np.allclose(tool[:3, :3], quat_to_matrix(fk[None, 3:])[0], atol=1e-9)
+
+
+@SETTINGS
+@given(q=omx_f_joints)
+def test_the_omx_f_capsules_are_its_own_fixed_to_its_links(q):
+    """Each capsule's ends stay where the arm's YAML puts them in its link's frame."""
+    drawn = capsules(OMX_F, q)
+    assert [c.name for c in drawn] == [c.name for c in OMX_F.capsules]
+    positions, rotations = chain_frames(OMX_F, np.array([q]))
+    index = {j.child: k for k, j in enumerate(OMX_F.joints)}
+    for capsule, spec in zip(drawn, OMX_F.capsules):
+        if spec.link in index:  # a moving link's frame
+            rot, origin = rotations[0, index[spec.link]], positions[0, index[spec.link]]
+        else:  # fixed in the base frame (the base plate)
+            assert spec.link == OMX_F.base_frame
+            rot, origin = np.eye(3), np.zeros(3)
+        assert np.allclose(rot.T @ (capsule.start - origin), spec.a, atol=1e-12)
+        assert np.allclose(rot.T @ (capsule.end - origin), spec.b, atol=1e-12)
+        assert capsule.radius == spec.radius
+
+
+def test_a_session_of_an_unknown_arm_is_refused_in_one_line():
+    with pytest.raises(ConfigError, match='omx_z'):
+        InProcessSession('analytic', arm='omx_z')
+
+
+@pytest.fixture(scope='module')
+def omx_f_session():
+    session = InProcessSession('analytic', arm='omx_f')
+    yield session
+    session.close()
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None)
+@given(targets=st.lists(st.tuples(positions, quaternions), min_size=1, max_size=6))
+def test_the_omx_f_in_the_view_takes_targets_safely_or_refuses_and_moves_nothing(
+        omx_f_session, targets):
+    """The in-process view of the OMX-F: any pose, taken inside its limits and clear, or not."""
+    from ik_net_ros.kinematics.limits import within_limits_one as inside
+    session = omx_f_session
+    assert session.arm_model.dof == 5 and session.state().present.shape == (5,)
+    for position, q in targets:
+        before = session.state().commanded
+        pose = np.array([*position, *(np.array(q) / np.linalg.norm(q))])
+        fate = session.set_target(pose)
+        state = session.state()
+        assert fate.fate in ('taken', 'refused') and state.fate == fate
+        if fate.fate == 'refused':
+            assert fate.reason and fate.code
+            assert (before is None and state.commanded is None) or \
+                np.array_equal(state.commanded, before)
+        else:
+            goal = state.commanded
+            assert inside(OMX_F, goal.tolist()) and session.collision.check(goal).clear[0]
+            assert np.array_equal(session.arm.goal, goal)
+
+
+def test_the_omx_f_in_the_view_reaches_a_pose_of_its_chain_exactly(omx_f_session):
+    q = np.array([0.3, -0.5, 0.6, 0.4, 0.2])
+    fate = omx_f_session.set_target(chain_forward(OMX_F, q))
+    assert fate.fate == 'taken' and omx_f_session.state().error_mm < 1e-6

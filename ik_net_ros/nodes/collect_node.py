@@ -15,16 +15,18 @@ from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped
 from ik_net_ros.data.babble_schedule import BabbleSchedule
 from ik_net_ros.data.coverage import JointCoverage
-from ik_net_ros.data.dataset import MEASURED_COLUMNS, VELOCITY_COLUMNS
+from ik_net_ros.data.dataset import MEASURED_COLUMNS, velocity_columns
 from ik_net_ros.data.files import read_sidecar, write_sidecar
 from ik_net_ros.data.pairing import StampPairer
-from ik_net_ros.data.recorder import CsvRecorder, RECORD_COLUMNS
+from ik_net_ros.data.recorder import CsvRecorder, record_columns
 from ik_net_ros.data.row_filter import BAD, RowFilter
 from ik_net_ros.errors import DatasetError, InvalidPoseError
-from ik_net_ros.kinematics import as_pose_array, forward_kinematics, geometry_for
+from ik_net_ros.kinematics import as_pose_array
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.kinematics.tracker_setup import is_base_frame_name
+from ik_net_ros.nodes.arm_params import arm_joint_names
 from ik_net_ros.nodes.collect_params import CLOCK_JUMP, PAIR_PERIOD, PARAMETERS
 from ik_net_ros.nodes.conversions import (
     joint_state,
@@ -33,7 +35,7 @@ from ik_net_ros.nodes.conversions import (
     stamp_to_seconds,
 )
 from ik_net_ros.nodes.core_logs import bridge_core_logs
-from ik_net_ros.nodes.driver_params import collision_geometry
+from ik_net_ros.nodes.driver_params import calibrated_arm
 from ik_net_ros.nodes.params import (
     check_changes,
     declare_parameters,
@@ -62,15 +64,16 @@ class CollectNode(Node):
         self.specs = {'output': Spec(
             default, 'CSV file to append to (created with a header; an existing one must match)',
             non_empty, 'a file path', fixed=True), **PARAMETERS}
-        declare_parameters(self, self.specs)
+        self.arm = declare_parameters(self, self.specs)
         topic = self.get_parameter('measured_pose_topic').value
         self.pairer = StampPairer(self.get_parameter('measured_tolerance').value,
                                   self.get_parameter('measured_wait').value,
                                   latency=self.get_parameter('measured_latency').value
                                   ) if topic else None
         self.reported_refusals = 0
-        self.recorder = CsvRecorder(self.get_parameter('output').value, columns=RECORD_COLUMNS
-                                    + (MEASURED_COLUMNS + VELOCITY_COLUMNS if topic else ()))
+        self.recorder = CsvRecorder(
+            self.get_parameter('output').value, columns=record_columns(self.arm)
+            + (MEASURED_COLUMNS + velocity_columns(self.arm) if topic else ()))
         # the one frame the tracker's poses are in: an appended recording keeps its own
         self.measured_frame: str | None = None
         if topic and self.recorder.existing_rows:
@@ -84,16 +87,15 @@ class CollectNode(Node):
         self.schedule = BabbleSchedule(self.get_parameter('babble_settle').value,
                                        self.get_parameter('babble_timeout').value)
         self.babble_stamps: set[tuple[int, int]] = set()  # the present goal's sends
-        self.joint_names = prefixed(self.get_parameter('joint_names').value,
+        self.joint_names = prefixed(arm_joint_names(self.get_parameter('joint_names').value,
+                                                    self.arm),
                                     self.get_parameter('prefix').value)
-        self.geometry = geometry_for(self.get_parameter('description').value)
         self.lost = 0  # rows that could not be written (full disk)
         self.rng = np.random.default_rng(self.get_parameter('seed').value)
         # babble goals, and the paths to them, keep clear of the table and the arm's base: the
         # calibrated arm's, as the driver checks them (the recorded poses stay nominal FK)
         self.collision = CollisionModel(
-            collision_geometry(self.get_parameter('description').value,
-                               self.get_parameter('calibration').value),
+            calibrated_arm(self.arm, self.get_parameter('calibration').value),
             self.get_parameter('table_clearance').value,
             workspace_box(self.get_parameter('workspace').value))
         self.babble_goal: np.ndarray | None = None
@@ -125,7 +127,7 @@ class CollectNode(Node):
             f'there already){"; babbling" if self.get_parameter("babble").value else ""}')
 
     def on_set_parameters(self, params) -> SetParametersResult:
-        verdict = check_changes(params, self.specs)
+        verdict = check_changes(params, self.specs, self.arm)
         if verdict.successful:
             for p in params:
                 if p.name in ('min_joint_change', 'max_rate'):
@@ -222,7 +224,7 @@ class CollectNode(Node):
             return
         extra = () if measured is None else (*measured, *velocities)
         try:
-            self.recorder.append(stamp, joints, forward_kinematics(joints, self.geometry),
+            self.recorder.append(stamp, joints, chain_forward(self.arm, joints),
                                  *extra)
         except DatasetError as e:
             self.lost += 1
@@ -243,7 +245,8 @@ class CollectNode(Node):
         try:  # drawn from where the arm is, its path checked as the driver checks it
             goal, new, why = self.schedule.next_goal(
                 time.monotonic(),
-                lambda start: babble_joints(self.rng, collision=self.collision, start=start))
+                lambda start: babble_joints(self.rng, collision=self.collision, start=start,
+                                            arm=self.arm))
         except RuntimeError as e:
             self.get_logger().error(f'babble: {e}', throttle_duration_sec=5.0)
             return
@@ -261,7 +264,7 @@ class CollectNode(Node):
         self.babble_goal = goal
         stamp = self.get_clock().now().to_msg()
         self.babble_stamps.add((stamp.sec, stamp.nanosec))
-        self.babble_pub.publish(joint_state(goal, stamp))
+        self.babble_pub.publish(joint_state(goal, stamp, names=self.joint_names))
 
     def on_command_result(self, msg: DiagnosticArray) -> None:
         """Take the driver's answer: a refusal of the present babble goal gives it up."""

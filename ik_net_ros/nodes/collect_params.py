@@ -6,18 +6,18 @@ Kept beside the node (as the driver's are) so the node's file holds its work.
 
 from __future__ import annotations
 
-from ik_net_ros.kinematics import JOINT_NAMES
 from ik_net_ros.nodes.driver_params import CALIBRATION
 from ik_net_ros.nodes.params import (
+    ARM,
     description_spec,
     EXECUTOR,
     int_in,
+    joint_names_rule,
     number_in,
     period,
     PERIOD_NEED,
     PREFIX,
     Spec,
-    string_list,
     TABLE_CLEARANCE,
     topic_name,
     WORKSPACE,
@@ -30,6 +30,7 @@ PAIR_PERIOD = 0.1  # s between decisions of waiting states: rows reach the file 
 CLOCK_JUMP = 0.5  # s back of this node's clock that starts a new pairing epoch
 
 PARAMETERS = {  # and 'output', whose default is made at start
+    'arm': ARM,
     'min_joint_change': Spec(0.001, 'rad: skip a state whose joints all moved less than this '
                                     'since the last row (without a tracker: with one, every '
                                     'measurement is a row)', number_in(0.0, 10.0),
@@ -39,8 +40,9 @@ PARAMETERS = {  # and 'output', whose default is made at start
                      lambda v: number_in(0.0, 0.0)(v) or number_in(1e-3, 1e6)(v),
                      '0 or a rate in [0.001, 1e6] Hz'),
     'description': description_spec('whose forward kinematics gives the recorded poses'),
-    'joint_names': Spec(list(JOINT_NAMES), 'names of joint1..joint4 in joint_states (others '
-                                           'are ignored)', string_list(4), '4 distinct names',
+    'joint_names': Spec([], "names of the arm's joints in joint_states, in chain order (others "
+                            "are ignored); empty: the arm's own (joint1..jointN)",
+                        joint_names_rule, '[] or one distinct name per joint of the arm',
                         fixed=True),
     'report_period': Spec(5.0, 'seconds between coverage logs', period, PERIOD_NEED,
                           fixed=True),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
-from ik_net_ros.kinematics import JOINT_NAMES
+from ik_net_ros.arm import default_arm
 import numpy as np
 from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectory, JointTrajectoryPoint
@@ -39,26 +39,30 @@ def array_to_pose(pose, frame_id: str, stamp: Time) -> PoseStamped:
     return msg
 
 
-def joint_state(positions, stamp: Time, velocities=None, names=JOINT_NAMES) -> JointState:
-    """Return a JointState for joint1..joint4 (rad, rad/s)."""
+def joint_state(positions, stamp: Time, velocities=None, names=None) -> JointState:
+    """Return a JointState of the joints ``names`` (rad, rad/s; None: the default arm's)."""
     msg = JointState()
     msg.header.stamp = stamp
-    msg.name = list(names)
+    msg.name = list(names if names is not None else default_arm().joint_names)
     msg.position = [float(v) for v in positions]
     if velocities is not None:
         msg.velocity = [float(v) for v in velocities]
     return msg
 
 
-def joints_by_name(msg: JointState, names=JOINT_NAMES) -> np.ndarray | None:
+def joints_by_name(msg: JointState, names=None) -> np.ndarray | None:
     """
-    Positions (4,) of ``names`` matched by name (other joints ignored).
+    Positions (len(names),) of ``names`` matched by name (other joints ignored).
+
+    ``names``: the arm's joints (None: the default arm's).
 
     None if one is missing, a name appears twice (which value would be meant?) or the message's
     arrays do not line up.
     """
     if len(msg.position) != len(msg.name) or len(set(msg.name)) != len(msg.name):
         return None
+    if names is None:
+        names = default_arm().joint_names
     index = {name: i for i, name in enumerate(msg.name)}
     if not all(n in index for n in names):
         return None

@@ -17,8 +17,7 @@ from __future__ import annotations
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped
 from ik_net_ros.errors import ConfigError, HardwareError, IkNetError, UnsafeGoalError
-from ik_net_ros.hardware import GRIPPER_JOINTS, make_backend
-from ik_net_ros.kinematics import JOINT_NAMES
+from ik_net_ros.hardware import make_backend
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state, joints_by_name
 from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.driver_params import backend_settings, PARAMETERS
@@ -26,6 +25,7 @@ from ik_net_ros.nodes.gripper_action import gripper_goal_settings, make_gripper_
 from ik_net_ros.nodes.params import check_changes, declare_parameters, prefixed
 from ik_net_ros.nodes.runner import run_node
 from ik_net_ros.nodes.trajectory_action import make_trajectory_action
+from ik_net_ros.robot_urdf import finger_joints
 import numpy as np
 from rcl_interfaces.msg import SetParametersResult
 from rclpy.lifecycle import LifecycleNode, State, TransitionCallbackReturn
@@ -44,11 +44,12 @@ class DriverNode(LifecycleNode):
     def __init__(self, **kwargs):
         super().__init__('driver', **kwargs)
         bridge_core_logs(self)
-        declare_parameters(self, PARAMETERS)
+        self.arm = declare_parameters(self, PARAMETERS)
         value = self.get_parameter
         if value('gripper_id').value in value('ids').value:
             raise ConfigError('parameter gripper_id refused: it must differ from the joint ids')
-        self.settings = backend_settings(lambda n: value(n).value)  # checked before any work
+        # checked before any work
+        self.settings = backend_settings(lambda n: value(n).value, self.arm)
         self.backend = None  # made by configure, closed by cleanup
         self.active = False
         self.not_ready = 'not configured'  # why there is no arm, for diagnostics
@@ -58,8 +59,11 @@ class DriverNode(LifecycleNode):
         self.hardware_id = {'sim': 'sim', 'emulated': 'emulated (no pty yet)'}.get(
             value('backend').value, str(value('port').value))
         prefix = value('prefix').value
-        self.joint_names = prefixed(JOINT_NAMES, prefix)
-        self.gripper_names = prefixed(GRIPPER_JOINTS, prefix)
+        self.joint_names = prefixed(self.arm.joint_names, prefix)
+        # the gripper joint and the finger that mirrors it, as the arm's URDF has them
+        fingers = finger_joints(self.arm)
+        self.gripper_names = prefixed([name for name, _ in fingers], prefix)
+        self.gripper_factors = [factor for _, factor in fingers]
         self.diag_pub = self.create_publisher(DiagnosticArray, '/diagnostics', 10)
         self.diag_timer = self.create_timer(1.0, self.on_diagnostics)
         self.torque_srv = self.create_service(SetBool, '~/set_torque', self.on_set_torque)
@@ -165,7 +169,7 @@ class DriverNode(LifecycleNode):
         self.not_ready = 'not configured'
 
     def on_set_parameters(self, params) -> SetParametersResult:
-        verdict = check_changes(params, PARAMETERS)
+        verdict = check_changes(params, PARAMETERS, self.arm)
         if not verdict.successful:
             return verdict
         for p in params:
@@ -224,10 +228,10 @@ class DriverNode(LifecycleNode):
             self.gripper_action.on_reading(reading.gripper)
         if self.trajectory_action is not None and self.active:
             self.trajectory_action.on_reading(reading.positions, reading.velocities)
-        if reading.gripper is not None:  # the right finger mimics the left one
+        if reading.gripper is not None and self.gripper_names:  # the other finger mirrors it
             names += list(self.gripper_names)
-            positions += [reading.gripper, reading.gripper]
-            velocities += [0.0, 0.0]
+            positions += [reading.gripper * f for f in self.gripper_factors]
+            velocities += [0.0] * len(self.gripper_factors)
         stamp = self.get_clock().now().to_msg()
         self.pub.publish(joint_state(positions, stamp, velocities, names))
         truth = self.backend.true_tool_pose()

@@ -6,16 +6,19 @@ One table: default, description, rule.
 
 from __future__ import annotations
 
+from ik_net_ros.arm import Arm, default_arm
 from ik_net_ros.errors import ConfigError, DatasetError
-from ik_net_ros.hardware import arm_geometry, BACKENDS, BackendSettings
+from ik_net_ros.hardware import BACKENDS, BackendSettings
 from ik_net_ros.hardware.dynamixel_config import DynamixelConfig, SETTINGS
 from ik_net_ros.hardware.emulator import LEFTOVERS
 from ik_net_ros.hardware.gripper_goal import GOAL_TOLERANCE, STALL_TIMEOUT, STALL_VELOCITY
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.hardware.trajectory_path import MAX_DURATION
-from ik_net_ros.kinematics import HOME_POSE, VELOCITY_LIMIT
+from ik_net_ros.kinematics.calibration_file import load_calibration
 from ik_net_ros.kinematics.true_arm import TrueArm
+from ik_net_ros.nodes.arm_params import arm_home, node_arm, speed_within
 from ik_net_ros.nodes.params import (
+    ARM,
     description_spec,
     EXECUTOR,
     joint_vector,
@@ -28,7 +31,7 @@ from ik_net_ros.nodes.params import (
     workspace_box,
 )
 
-__all__ = ['PARAMETERS', 'backend_settings', 'CALIBRATION', 'collision_geometry']
+__all__ = ['PARAMETERS', 'backend_settings', 'CALIBRATION', 'calibrated_arm']
 
 
 def _servo_parameter(setting) -> Spec:
@@ -51,21 +54,25 @@ CALIBRATION = Spec('', "calibration file of this arm (`ik_net_ros calibrate`, th
 
 # the Dynamixel settings as they are declared (description shared with the other nodes)
 DYNAMIXEL_PARAMETERS = {s.name: _servo_parameter(s) for s in SETTINGS if s.name != 'description'}
+# the default arm's slowest joint (4.8 rad/s on the OM-X); another arm is checked against its own
+ARM_SPEED = float(min(default_arm().velocity))
 PARAMETERS = {
+    'arm': ARM,
     'backend': Spec('sim', 'sim (simulated arm) | dynamixel (servos on port) | emulated (servo '
                            'emulator)', one_of(*BACKENDS), ' | '.join(BACKENDS), fixed=True),
     'description': description_spec('whose gripper range applies (humble -0.010..0.019 m, '
                                     'jazzy -0.011..0.020 m)'),
     'rate': Spec(100.0, 'joint_states rate, Hz', number_in(1.0, 1000.0),
                  'a rate in [1, 1000] Hz', fixed=True),
-    'home': Spec(list(HOME_POSE), 'start pose of the simulated or emulated arm, rad '
-                                  '[joint1..joint4]', joint_vector,
-                 '4 joint angles inside the limits', fixed=True),
-    'max_velocity': Spec(VELOCITY_LIMIT, 'rad/s no joint exceeds, on every backend: goals are '
-                                         "interpolated at it, and the servos' Profile Velocity "
-                                         'is set from it (never above their Velocity Limit)',
-                         number_in(0.0, VELOCITY_LIMIT, low_open=True),
-                         f'a speed in (0, {VELOCITY_LIMIT}] rad/s'),
+    'home': Spec([], 'start pose of the simulated or emulated arm, rad, one per joint of the '
+                     "arm; empty: the arm's home pose", joint_vector,
+                 'one angle per joint of the arm, inside the limits ([]: its home)', fixed=True),
+    'max_velocity': Spec(ARM_SPEED, 'rad/s no joint exceeds, on every backend: goals are '
+                                    "interpolated at it, and the servos' Profile Velocity is set "
+                                    'from it (never above their Velocity Limit)',
+                         speed_within(0.0, low_open=True),
+                         "a speed in (0, the arm's velocity limit] rad/s "
+                         f'({ARM_SPEED:g} on the OpenMANIPULATOR-X)'),
     'max_acceleration': Spec(DEFAULT_ACCELERATION, 'rad/s^2 of the interpolated motion along '
                                                    'its path', number_in(0.0, 1000.0,
                                                                          low_open=True),
@@ -125,8 +132,18 @@ PARAMETERS = {
 }
 
 
-def backend_settings(value) -> BackendSettings:
-    """Return the backend settings of the node's parameters (``value(name)`` gives one)."""
+def backend_settings(value, arm: Arm | None = None) -> BackendSettings:
+    """
+    Return the backend settings of the node's parameters (``value(name)`` gives one) for ``arm``.
+
+    ``arm``: the node's (None: the one its ``arm`` and ``description`` parameters select).
+
+    Raises
+    ------
+    ConfigError
+        A bad true-arm or calibration file (one of another arm too).
+
+    """
     servo = DynamixelConfig(**{s.name: tuple(value(s.name)) if s.name == 'ids' else value(s.name)
                                for s in SETTINGS})
     true_arm = None
@@ -135,27 +152,31 @@ def backend_settings(value) -> BackendSettings:
             true_arm = TrueArm.load(value('true_arm'))
         except DatasetError as e:
             raise ConfigError(f"parameter true_arm = {value('true_arm')!r} refused: {e}") from e
-    geometry = collision_geometry(value('description'), value('calibration'))
-    return BackendSettings(backend=value('backend'), home=tuple(value('home')),
+    arm = arm if arm is not None else node_arm(value('arm'), value('description'))
+    return BackendSettings(backend=value('backend'), home=arm_home(value('home'), arm),
                            max_velocity=value('max_velocity'),
                            max_acceleration=value('max_acceleration'),
                            table_clearance=value('table_clearance'),
                            workspace=workspace_box(value('workspace')), dynamixel=servo,
                            emulator_leftovers=value('emulator_leftovers'), true_arm=true_arm,
-                           geometry=geometry)
+                           arm=calibrated_arm(arm, value('calibration')))
 
 
-def collision_geometry(description: str, calibration: str):
+def calibrated_arm(arm: Arm, calibration: str) -> Arm:
     """
-    Return the geometry of the ``calibration`` parameter (:func:`arm_geometry`).
+    Return ``arm`` with the ``calibration`` parameter's errors (:func:`backend_arm_of`).
+
+    The arm the driver's and the collector's collision walls check: the real one.
 
     Raises
     ------
     ConfigError
-        An unreadable or malformed calibration file, in one line.
+        An unreadable or malformed calibration file, or one of another arm, in one line.
 
     """
+    if not calibration:
+        return arm
     try:
-        return arm_geometry(description, calibration)
+        return load_calibration(calibration, arm)
     except (DatasetError, ValueError) as e:
         raise ConfigError(f'parameter calibration = {calibration!r} refused: {e}') from e

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
-from ik_net_ros.kinematics import HOME_POSE
 from ik_net_ros.nodes.conversions import joint_state
 from ik_net_ros.nodes.core_logs import bridge_core_logs
-from ik_net_ros.nodes.params import declare_parameters, EXECUTOR
+from ik_net_ros.nodes.params import ARM, declare_parameters, EXECUTOR
 from ik_net_ros.nodes.qos import NEWEST
 from ik_net_ros.nodes.runner import run_node
 from rclpy.node import Node
 from sensor_msgs.msg import JointState
 
-PARAMETERS = {'executor': EXECUTOR}  # the ik node's, so the floor spins as the ik node does
+# the ik node's, so the floor spins and answers as the ik node does
+PARAMETERS = {'arm': ARM, 'executor': EXECUTOR}
 
 
 class EchoResponderNode(Node):
@@ -28,9 +28,10 @@ class EchoResponderNode(Node):
     def __init__(self, **kwargs):
         super().__init__('echo_responder', **kwargs)
         bridge_core_logs(self)
-        declare_parameters(self, PARAMETERS)
+        arm = declare_parameters(self, PARAMETERS)
         self.pub = self.create_publisher(JointState, 'joint_command', 10)
-        self.command = joint_state(HOME_POSE, Time())  # made once, as the ik node's
+        # made once, as the ik node's
+        self.command = joint_state(arm.home, Time(), names=arm.joint_names)
         self.sub = self.create_subscription(PoseStamped, 'target_pose', self.on_target, NEWEST)
 
     def on_target(self, msg: PoseStamped) -> None:

@@ -18,7 +18,7 @@ import time
 from builtin_interfaces.msg import Time
 from geometry_msgs.msg import PoseStamped
 from ik_net_ros.errors import ConfigError, IkNetError, InvalidPoseError, UnreachableError
-from ik_net_ros.kinematics import JOINT_NAMES, within_limits_one
+from ik_net_ros.kinematics.limits import within_limits_one
 from ik_net_ros.kinematics.target_frames import FrameError
 from ik_net_ros.nodes.conversions import joints_by_name, pose_to_list, stamp_to_seconds, trajectory
 from ik_net_ros.nodes.core_logs import bridge_core_logs
@@ -35,6 +35,7 @@ from ik_net_ros.nodes.params import check_changes, declare_parameters, prefixed
 from ik_net_ros.nodes.qos import NEWEST
 from ik_net_ros.nodes.runner import run_node
 from ik_net_ros.nodes.tf_targets import TfTargets
+from ik_net_ros.robot_urdf import base_link_name
 from ik_net_ros.solver.parallel import hold_blas_to_one_thread
 from ik_net_ros.solver.stats import SolveStats
 from ik_net_ros.solver.trajectory_timing import (
@@ -59,17 +60,18 @@ class IkNode(Node):
     def __init__(self, **kwargs):
         super().__init__('ik', **kwargs)
         bridge_core_logs(self)
-        declare_parameters(self, PARAMETERS)
+        self.arm = declare_parameters(self, PARAMETERS)  # the nominal arm the node names
         self.params = self._params()  # cached: on_target runs at up to kHz rates
         try:
-            self.solver = make_solver(self.params)
+            self.solver = make_solver(self.params, self.arm)
         except IkNetError as e:
             raise ConfigError(f"parameters model = {self.params['model']!r}, device = "
                               f"{self.params['device']!r}, calibration = "
                               f"{self.params['calibration']!r} refused: {e}") from e
-        self.frames = make_frames(self.params)  # ConfigError, DatasetError: said at exit
+        self.frames = make_frames(self.params, self.arm)  # ConfigError, DatasetError: said at exit
         # other frames through tf2 where installed; the tracker frame on /tf_static
-        self.tf = TfTargets(self, self.get_parameter('publish_tracker_frame').value)
+        self.tf = TfTargets(self, self.get_parameter('publish_tracker_frame').value,
+                            base_link_name(self.arm))
         self.tf.publish_static(self.frames)
         self.stats = SolveStats()
         self.last_command: tuple[float, list[float]] | None = None  # (time, joints)
@@ -81,7 +83,7 @@ class IkNode(Node):
         self.pub = self.create_publisher(JointState, 'joint_command', 10)
         # one command message, its names set once (publish serialises it at once): building a
         # JointState per target cost 3.8 us of rclpy's field checks
-        self.joint_names = prefixed(JOINT_NAMES, self.get_parameter('prefix').value)
+        self.joint_names = prefixed(self.arm.joint_names, self.get_parameter('prefix').value)
         self.command = JointState(name=list(self.joint_names))
         self.traj_pub = self.create_publisher(
             JointTrajectory, 'arm_controller/joint_trajectory', 10)
@@ -109,7 +111,7 @@ class IkNode(Node):
 
     def on_set_parameters(self, params) -> SetParametersResult:
         """Swap the solver on model/device changes; refuse bad values and keep the old one."""
-        verdict = check_changes(params, PARAMETERS)
+        verdict = check_changes(params, PARAMETERS, self.arm)
         if not verdict.successful:
             self.get_logger().warning(f'parameter change refused: {verdict.reason}')
             return verdict
@@ -118,8 +120,8 @@ class IkNode(Node):
             new[p.name] = p.value
         names = {p.name for p in params}
         try:
-            frames = make_frames(new) if names & set(FRAME_PARAMS) else self.frames
-            solver = make_solver(new) if names & {'model', 'device', 'calibration'} \
+            frames = make_frames(new, self.arm) if names & set(FRAME_PARAMS) else self.frames
+            solver = make_solver(new, self.arm) if names & {'model', 'device', 'calibration'} \
                 else None
         except (IkNetError, OSError) as e:
             self.get_logger().warning(f'parameter change refused: {e}')
@@ -157,7 +159,7 @@ class IkNode(Node):
         # the solver guarantees these (NaN included); never trust, always check: the answer
         # sent, in plain floats (the collision model's clear_one: its check to the bit, a tenth
         # of the vectorised call's cost)
-        if not within_limits_one(positions):
+        if not within_limits_one(self.arm, positions):
             return self._reject(msg.header, 'limits',
                                 f'solver returned joints outside the limits {joints}')
         if not self.solver.collision.clear_one(positions):

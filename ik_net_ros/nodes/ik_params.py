@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from ik_net_ros.arm import Arm, default_arm
 from ik_net_ros.errors import ConfigError
-from ik_net_ros.kinematics import geometry_for, VELOCITY_LIMIT
-from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
+from ik_net_ros.kinematics.planar import is_planar, planar_chain
 from ik_net_ros.kinematics.rigid import compose, pose_from_xyz_rpy
 from ik_net_ros.kinematics.target_frames import FrameError, TargetFrames
+from ik_net_ros.nodes.arm_params import node_arm, speed_within
 from ik_net_ros.nodes.params import (
+    ARM,
     description_spec,
     EXECUTOR,
     MAX_PERIOD,
@@ -38,7 +40,10 @@ import numpy as np
 __all__ = ['PARAMETERS', 'make_solver', 'make_frames', 'FRAME_PARAMS']
 
 MAX_BASE_DISTANCE = 100.0  # m from world's origin: a hall of arms, not a typo
+# the default arm's slowest joint (the OM-X: 4.8 rad/s); another arm is checked against its own
+ARM_SPEED = float(min(default_arm().velocity))
 PARAMETERS = {
+    'arm': ARM,
     'model': Spec('focused', 'original | improved | focused | analytic | checkpoint path'),
     'device': Spec('cpu', 'cpu | cuda | cuda:N | auto (cuda when there is a GPU)'),
     'refine': Spec(False, 'add damped Gauss-Newton steps after the network '
@@ -77,11 +82,12 @@ PARAMETERS = {
                                    'max_velocity); false: refuse it'),
     'table_clearance': TABLE_CLEARANCE,
     'workspace': WORKSPACE,
-    'max_velocity': Spec(VELOCITY_LIMIT, 'rad/s the commanded moves are timed for in '
-                                         'JointTrajectory points, from where the arm may be '
-                                         '(its newest joint state and the commands since)',
-                         number_in(MIN_VELOCITY, VELOCITY_LIMIT),
-                         f'a speed in [{MIN_VELOCITY}, {VELOCITY_LIMIT}] rad/s'),
+    'max_velocity': Spec(ARM_SPEED, 'rad/s the commanded moves are timed for in '
+                                    'JointTrajectory points, from where the arm may be (its '
+                                    'newest joint state and the commands since)',
+                         speed_within(MIN_VELOCITY),
+                         f"a speed in [{MIN_VELOCITY}, the arm's velocity limit] rad/s "
+                         f'({ARM_SPEED:g} on the OpenMANIPULATOR-X)'),
     'publish_trajectory': Spec(False, 'also publish trajectory_msgs/JointTrajectory '
                                       '(ROBOTIS arm_controller); joint_states are then always '
                                       'heard, to time each point from where the arm is'),
@@ -102,19 +108,27 @@ PARAMETERS = {
 FRAME_PARAMS = ('frame_id', 'accept_empty_frame', 'calibration')
 
 
-def make_solver(params: dict) -> Solver:
+def make_solver(params: dict, arm: Arm | None = None) -> Solver:
     """
-    Return the solver the ik node's parameters ask for (see ``live_solver``).
+    Return the solver of ``arm`` the ik node's parameters ask for (see ``live_solver``).
+
+    ``arm``: the node's (None: the one its ``arm`` and ``description`` parameters select).
 
     Raises
     ------
     IkNetError
-        A bad model, device (also one that does not exist, whatever the model) or calibration.
+        A bad model, device (also one that does not exist, whatever the model) or calibration,
+        or an arm the solver cannot take.
 
     """
-    solver = live_solver(params['model'], params['device'], params['description'],
-                         params['calibration'] or None, params['refine'],
-                         params['table_clearance'], workspace_box(params['workspace']))
+    arm = arm if arm is not None else node_arm(params['arm'], params['description'])
+    try:
+        solver = live_solver(params['model'], params['device'], arm.description or None,
+                             params['calibration'] or None, params['refine'],
+                             params['table_clearance'], workspace_box(params['workspace']),
+                             arm=arm)
+    except ValueError as e:  # a layer below that does not take this arm yet (issue 33)
+        raise ConfigError(f'arm {arm.name}: {e}') from e
     configure(solver, params)
     return solver
 
@@ -130,7 +144,15 @@ def configure(solver: Solver, params: dict) -> None:
     solver.allow_long_moves = params['allow_long_moves']
 
 
-def make_frames(params: dict) -> TargetFrames:
+def _joint1_height(arm: Arm) -> float:
+    """Return joint1's height above the base frame (m): what differs between descriptions."""
+    upright = arm.upright()
+    if is_planar(upright):
+        return planar_chain(upright).base_height  # (the OM-X's figure, its errors included)
+    return arm.joints[0].origin.xyz[2] + arm.errors.origin_deltas[0][2]
+
+
+def make_frames(params: dict, arm: Arm | None = None) -> TargetFrames:
     """
     Return the frames targets are taken in.
 
@@ -140,18 +162,23 @@ def make_frames(params: dict) -> TargetFrames:
     Raises
     ------
     ConfigError
-        frame_id names neither the base frame nor the calibration's tracker frame.
+        frame_id names neither the base frame nor the calibration's tracker frame, or the
+        calibration is of another arm.
     DatasetError
         An unreadable calibration file.
 
     """
+    arm = arm if arm is not None else node_arm(params['arm'], params['description'])
     tracker = None
     if params['calibration']:
         tracker = load_tracker_setup(params['calibration'])
         # the tracker frame was calibrated in the calibration's base frame; targets come in the
         # description's, whose joint1 may sit at another height (jazzy: 17 mm lower)
-        shift = geometry_for(params['description']).base_height - \
-            geometry_of(load_calibration(params['calibration'])).base_height  # bridge
+        calibrated = load_calibration(params['calibration'])  # the calibrated Arm
+        if calibrated.name != arm.name:
+            raise ConfigError(f"parameter calibration = {params['calibration']!r} refused: a "
+                              f'calibration of {calibrated.name}, the arm is {arm.name}')
+        shift = _joint1_height(arm) - _joint1_height(calibrated)
         if shift:
             tracker = replace(tracker, frame=tuple(compose(
                 (0.0, 0.0, shift, 0.0, 0.0, 0.0, 1.0), np.asarray(tracker.frame)).tolist()))
@@ -159,7 +186,7 @@ def make_frames(params: dict) -> TargetFrames:
     base = tuple(pose_from_xyz_rpy(placement).tolist()) if any(placement) else None
     try:
         return TargetFrames(params['frame_id'], params['accept_empty_frame'],
-                            params['prefix'], tracker, base)
+                            params['prefix'], tracker, base)  # bridge: link1, the OM-X's base
     except FrameError as e:
         raise ConfigError(f"parameter frame_id = {params['frame_id']!r} refused: {e}") \
             from e

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import time
 
-from ik_net_ros.kinematics import JOINT_NAMES
 from ik_net_ros.nodes.conversions import array_to_pose, pose_to_list
 from ik_net_ros.solver.ik_request import (
     ArmNames,
@@ -62,9 +61,8 @@ class IkServices:
                                       callback_group=self.group)
 
     def names(self) -> ArmNames:
-        """Return the arm's names under the node's prefix."""
-        prefix = self.node.params['prefix']
-        return ArmNames(tuple(f'{prefix}{n}' for n in JOINT_NAMES), prefix)
+        """Return the names of the arm the node's solver answers for, under the node's prefix."""
+        return ArmNames.of(self.node.solver.arm, self.node.params['prefix'])
 
     def on_ik(self, request, response):
         """Answer GetPositionIK; FAILURE and the reason on an unforeseen error, never a crash."""
@@ -128,12 +126,10 @@ class IkServices:
         """Answer GetPositionFK: the poses of links of the arm's chain in a base frame."""
         node = self.node
         state = request.robot_state.joint_state
-        solver = node.solver
-        geometry = solver.tilted if solver.tilted is not None else solver.geometry
         header, names = request.header, self.names()
-        code, poses, reason = forward_request(
+        code, poses, reason = forward_request(  # the real arm: calibrated, leaning axes too
             dict(zip(state.name, state.position)), list(request.fk_link_names),
-            header.frame_id, geometry, names, _NodeFrames(node, header))
+            header.frame_id, node.solver.arm, names, _NodeFrames(node, header))
         response.error_code.val = code
         response.error_code.message = reason
         response.error_code.source = node.get_fully_qualified_name()

@@ -14,10 +14,19 @@ from dataclasses import dataclass
 import re
 from typing import Any
 
+from ik_net_ros.arm import Arm
 from ik_net_ros.errors import ConfigError
-from ik_net_ros.kinematics import ROBOTIS_DESCRIPTIONS, within_limits
+from ik_net_ros.kinematics import ROBOTIS_DESCRIPTIONS
 from ik_net_ros.kinematics.collision import MAX_CLEARANCE
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME_NAMES, check_xyz_rpy
+from ik_net_ros.nodes.arm_params import (
+    arm_name_ok,
+    ARM_NEED,
+    ArmRule,
+    joint_names_rule,
+    joint_vector,
+    node_arm,
+)
 from ik_net_ros.rules import (
     int_in,
     is_number,
@@ -46,7 +55,8 @@ from rclpy.validate_topic_name import validate_topic_name
 
 __all__ = ['Spec', 'Range', 'declare_parameters', 'check_changes', 'positive', 'non_negative',
            'topic_name', 'number_in', 'period', 'PERIOD_NEED', 'MAX_PERIOD', 'one_of',
-           'non_empty', 'int_in', 'joint_vector', 'string_list', 'description_spec',
+           'non_empty', 'int_in', 'joint_vector', 'joint_names_rule', 'description_spec',
+           'ARM', 'ArmRule',
            'BASE_FRAMES', 'frame_accepted', 'EXECUTORS', 'EXECUTOR', 'TABLE_CLEARANCE',
            'WORKSPACE', 'workspace_box', 'PREFIX', 'prefixed', 'xyz_rpy_within']
 
@@ -98,48 +108,53 @@ def topic_name(value) -> bool:
     return True
 
 
-def joint_vector(value) -> bool:
-    """Four finite joint angles (rad) inside the limits."""
-    return isinstance(value, (list, tuple, np.ndarray)) and len(value) == 4 \
-        and all(is_number(v) for v in value) and bool(within_limits(np.asarray(value, float)))
-
-
-def string_list(length: int) -> Callable[[Any], bool]:
-    return lambda value: len(value) == length and all(non_empty(v) for v in value) \
-        and len(set(value)) == length
-
-
-def _problem(name: str, value, spec: Spec) -> str | None:
-    if spec.check is None or spec.check(value):
+def _problem(name: str, value, spec: Spec, arm: Arm | None = None) -> str | None:
+    if spec.check is None:
+        return None
+    if isinstance(spec.check, ArmRule):
+        if arm is None or spec.check(value, arm):  # (no arm yet: checked once it is loaded)
+            return None
+    elif spec.check(value):
         return None
     shown = list(value) if isinstance(value, (tuple, np.ndarray)) else value
     return f'parameter {name} = {shown!r} refused: needs {spec.need}'
 
 
-def _takes_numbers(default) -> bool:
+def _takes_numbers(default, check=None) -> bool:
+    if isinstance(check, ArmRule) and isinstance(default, list) and not default:
+        return True  # an empty default ('the arm's'): a list of numbers or of names may replace it
     if isinstance(default, (list, tuple)):
         return len(default) > 0 and all(isinstance(v, float) for v in default)
     return isinstance(default, float)
 
 
-def declare_parameters(node: Node, specs: dict[str, Spec]) -> None:
+def declare_parameters(node: Node, specs: dict[str, Spec]) -> Arm | None:
     """
     Declare every parameter of ``specs`` on ``node`` and check the values it starts with.
+
+    Returns the arm the ``arm`` and ``description`` parameters select (None where ``specs`` has
+    no ``arm``); the rules that need it (:class:`ArmRule`) are checked against it.
 
     Raises
     ------
     ConfigError
-        A value of the wrong type, or one that breaks its rule.
+        A value of the wrong type, one that breaks its rule, or an arm that does not load.
 
     """
+    overrides = getattr(node, '_parameter_overrides', {})
     for name, spec in specs.items():
+        given = overrides.get(name)
+        if given is not None and given.value is None and spec.default == []:
+            # an empty list in a YAML parameter file has no type (NOT_SET): it says the
+            # default, [] (the arm's own ids, names or home), not "no value"
+            del overrides[name]
         text = f'{spec.description} (needs {spec.need})' if spec.need else spec.description
         if spec.fixed:
             text += '; read at start'
         # integers for floats only where a rule will still catch a value of the wrong kind
         descriptor = ParameterDescriptor(
             description=text, additional_constraints=spec.need, read_only=spec.fixed,
-            dynamic_typing=_takes_numbers(spec.default) and spec.check is not None,
+            dynamic_typing=_takes_numbers(spec.default, spec.check) and spec.check is not None,
             **(range_descriptor(spec.check) if isinstance(spec.check, Range) else {}))
         try:
             value = node.declare_parameter(name, spec.default, descriptor).value
@@ -152,15 +167,28 @@ def declare_parameters(node: Node, specs: dict[str, Spec]) -> None:
         problem = _problem(name, value, spec)
         if problem:
             raise ConfigError(problem)
+    if 'arm' not in specs:
+        return None
+    description = node.get_parameter('description').value if 'description' in specs else ''
+    arm = node_arm(node.get_parameter('arm').value, description)
+    for name, spec in specs.items():
+        problem = _problem(name, node.get_parameter(name).value, spec, arm)
+        if problem:
+            raise ConfigError(f'{problem} (arm {arm.name})')
+    return arm
 
 
-def check_changes(params, specs: dict[str, Spec]) -> SetParametersResult:
-    """Return the verdict on a run-time change of ``params`` (a list of rclpy Parameters)."""
+def check_changes(params, specs: dict[str, Spec], arm: Arm | None = None) -> SetParametersResult:
+    """
+    Return the verdict on a run-time change of ``params`` (a list of rclpy Parameters).
+
+    ``arm``: the node's arm, for the rules that need it (:class:`ArmRule`).
+    """
     for p in params:
         spec = specs.get(p.name)
         if spec is None:
             continue  # not ours (use_sim_time, ...)
-        problem = _problem(p.name, p.value, spec)  # (fixed ones: read_only, refused by rclpy)
+        problem = _problem(p.name, p.value, spec, arm)  # (fixed: read_only, refused by rclpy)
         if problem:
             return SetParametersResult(successful=False, reason=problem)
     return SetParametersResult(successful=True)
@@ -169,8 +197,17 @@ def check_changes(params, specs: dict[str, Spec]) -> SetParametersResult:
 def description_spec(what: str) -> Spec:
     """Return the ``description`` parameter of every node that uses the arm's geometry."""
     return Spec('humble', f"ROBOTIS's arm description {what}: humble (joint1 at z = 0.017 m, "
-                          "the physical value) or jazzy (0.0, ROBOTIS's current release)",
+                          "the physical value) or jazzy (0.0, ROBOTIS's current release); "
+                          'the OpenMANIPULATOR-X has both, an arm with one description '
+                          'ignores it',
                 one_of(*ROBOTIS_DESCRIPTIONS), ' | '.join(ROBOTIS_DESCRIPTIONS), fixed=True)
+
+
+# every node that moves, draws or names the arm declares it alike
+ARM = Spec('open_manipulator_x', 'the arm: a shipped one (open_manipulator_x, omx_f, ...) or the '
+                                 "path of an arm's YAML (its URDF beside it); its joint names, "
+                                 'joint count, limits, frames and collision model follow',
+           arm_name_ok, ARM_NEED, fixed=True)
 
 
 EXECUTORS = ('auto', 'events', 'single')

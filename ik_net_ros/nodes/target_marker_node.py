@@ -10,19 +10,19 @@ from __future__ import annotations
 
 from geometry_msgs.msg import PoseStamped
 from ik_net_ros.kinematics import (
-    forward_kinematics,
-    geometry_for,
-    HOME_POSE,
-    JOINT_NAMES,
     project_pose,
 )
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.nearest import safely_reachable
+from ik_net_ros.kinematics.planar import is_planar, planar_chain
 from ik_net_ros.kinematics.validation import as_pose_array
+from ik_net_ros.nodes.arm_params import arm_home
 from ik_net_ros.nodes.conversions import array_to_pose, joints_by_name
 from ik_net_ros.nodes.core_logs import bridge_core_logs
 from ik_net_ros.nodes.marker_server import MarkerServer
 from ik_net_ros.nodes.params import (
+    ARM,
     check_changes,
     declare_parameters,
     description_spec,
@@ -58,6 +58,7 @@ NAME = 'target'
 RESET_HOME = 1  # menu entry id
 GREEN, RED = (0.1, 0.9, 0.2, 0.9), (0.95, 0.1, 0.1, 0.9)
 PARAMETERS = {
+    'arm': ARM,
     'frame_id': Spec('world', 'frame of the marker and targets', non_empty, 'a frame name',
                      fixed=True),
     'description': description_spec('the marker and targets follow'),
@@ -69,9 +70,9 @@ PARAMETERS = {
                      number_in(1e-3, 1000.0), 'a rate in [0.001, 1000] Hz', fixed=True),
     'scale': Spec(0.08, 'marker size, m', number_in(1e-3, 10.0), 'a size in [0.001, 10] m',
                   fixed=True),
-    'home': Spec(list(HOME_POSE), 'joints whose tool pose the menu entry "Reset to home" '
-                                  'restores, rad', joint_vector,
-                 '4 joint angles inside the limits'),
+    'home': Spec([], 'joints whose tool pose the menu entry "Reset to home" restores, rad, '
+                     "one per joint of the arm; empty: the arm's home pose", joint_vector,
+                 'one angle per joint of the arm, inside the limits ([]: its home)'),
     'table_clearance': TABLE_CLEARANCE,
     'workspace': WORKSPACE,
     'prefix': PREFIX,
@@ -95,14 +96,15 @@ class TargetMarkerNode(Node):
     def __init__(self, **kwargs):
         super().__init__('target_marker', **kwargs)
         bridge_core_logs(self)
-        declare_parameters(self, PARAMETERS)
+        self.arm = declare_parameters(self, PARAMETERS)
         self.frame = self.get_parameter('frame_id').value
         self.prefix = self.get_parameter('prefix').value
-        self.joint_names = prefixed(JOINT_NAMES, self.prefix)
-        self.geometry = geometry_for(self.get_parameter('description').value)
-        self.collision = CollisionModel(self.geometry, self.get_parameter('table_clearance').value,
+        self.joint_names = prefixed(self.arm.joint_names, self.prefix)
+        upright = self.arm.upright()  # which orientations the arm takes: its shape says
+        self.rolls = is_planar(upright) and planar_chain(upright).roll
+        self.collision = CollisionModel(self.arm, self.get_parameter('table_clearance').value,
                                         workspace_box(self.get_parameter('workspace').value))
-        self.pose = forward_kinematics(self.get_parameter('home').value, self.geometry)
+        self.pose = chain_forward(self.arm, self._home())
         self.reachable = True
         self.pending: np.ndarray | None = None
         self.placed = False  # moved to the arm's current pose yet?
@@ -117,7 +119,11 @@ class TargetMarkerNode(Node):
         self.add_on_set_parameters_callback(self.on_set_parameters)
 
     def on_set_parameters(self, params) -> SetParametersResult:
-        return check_changes(params, PARAMETERS)
+        return check_changes(params, PARAMETERS, self.arm)
+
+    def _home(self) -> tuple[float, ...]:
+        """Return the joints of "Reset to home" (rad): the parameter, or the arm's home."""
+        return arm_home(self.get_parameter('home').value, self.arm)
 
     def _marker(self) -> InteractiveMarker:
         marker = InteractiveMarker(name=NAME, description='IK target (drag; right-click: menu)',
@@ -140,9 +146,12 @@ class TargetMarkerNode(Node):
             _control('move_x', move, 1, 1, 0, 0, fixed),
             _control('move_z', move, 1, 0, 1, 0, fixed),
             _control('move_y', move, 1, 0, 0, 1, fixed),
-            # pitch: rotate about the tool's y axis; no roll control, yaw follows the position
+            # pitch: rotate about the tool's y axis; yaw follows the position
             _control('pitch', InteractiveMarkerControl.ROTATE_AXIS, 1, 0, 0, 1, inherit),
         ]
+        if self.rolls:  # a wrist roll (the OMX-F): the tool turns about its own x axis too
+            marker.controls.append(
+                _control('roll', InteractiveMarkerControl.ROTATE_AXIS, 1, 1, 0, 0, inherit))
         marker.menu_entries = [MenuEntry(id=RESET_HOME, parent_id=0, title='Reset to home',
                                          command_type=MenuEntry.FEEDBACK)]
         return marker
@@ -153,7 +162,7 @@ class TargetMarkerNode(Node):
         if self.placed or joints is None or not np.all(np.isfinite(joints)):
             return
         self.placed = True
-        self._move_to(forward_kinematics(joints, self.geometry), publish=False)
+        self._move_to(chain_forward(self.arm, joints), publish=False)
 
     def on_target_status(self, msg: String) -> None:
         """Colour the marker by the ik node's verdict on the newest target (red: refused)."""
@@ -172,7 +181,7 @@ class TargetMarkerNode(Node):
             return
         if feedback.event_type == InteractiveMarkerFeedback.MENU_SELECT \
                 and feedback.menu_entry_id == RESET_HOME:
-            self._move_to(forward_kinematics(self.get_parameter('home').value, self.geometry),
+            self._move_to(chain_forward(self.arm, self._home()),
                           publish=True)
             self.on_timer()
         elif feedback.event_type in (InteractiveMarkerFeedback.POSE_UPDATE,
@@ -186,12 +195,12 @@ class TargetMarkerNode(Node):
             requested = np.array([p.x, p.y, p.z, q.x, q.y, q.z, q.w])
             if not np.all(np.isfinite(requested)) or np.linalg.norm(requested[3:]) < 1e-6:
                 return
-            self._move_to(project_pose(requested, self.geometry), publish=True)
+            self._move_to(project_pose(requested, self.arm), publish=True)
             if feedback.event_type == InteractiveMarkerFeedback.MOUSE_UP:
                 self.on_timer()  # the final pose of a drag goes out at once
 
     def _move_to(self, pose: np.ndarray, publish: bool) -> None:
-        reachable = bool(safely_reachable(as_pose_array(pose)[0], self.geometry,
+        reachable = bool(safely_reachable(as_pose_array(pose)[0], self.arm,
                                           self.collision)[0])
         self.pose = pose
         if not self._colour(reachable):

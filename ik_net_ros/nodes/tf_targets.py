@@ -84,10 +84,16 @@ def transform_message(message_type, parent: str, child: str, pose, stamp):
 
 
 class TfTargets:
-    """The ik node's frames: its own, then tf2's; and its static transforms on /tf_static."""
+    """
+    The ik node's frames: its own, then tf2's; and its static transforms on /tf_static.
 
-    def __init__(self, node, publish_static: bool):
+    ``base_link``: the arm's base link in its URDF (link1 on the OM-X, link0 on the OMX-F),
+    where tf2 lookups of other frames end (under the node's prefix).
+    """
+
+    def __init__(self, node, publish_static: bool, base_link: str = 'link1'):
         self.node = node
+        self.base_link = base_link  # the arm's base link in its URDF (the OMX-F's: link0)
         self.tf2 = self.buffer = self.listener = None
         try:
             import tf2_ros
@@ -121,7 +127,7 @@ class TfTargets:
         frame = header.frame_id
         if self.buffer is None or frames.known(frame):
             return frames.to_base(frame, pose)
-        base = f'{frames.prefix}link1'
+        base = f'{frames.prefix}{self.base_link}'
         moved = lookup_pose(self.buffer, self.tf2, base, frame, Time.from_msg(header.stamp))
         with np.errstate(invalid='ignore', divide='ignore', over='ignore'):
             return compose(np.asarray(moved), np.asarray(pose)).tolist()

@@ -18,10 +18,11 @@ import time
 from diagnostic_msgs.msg import DiagnosticArray
 from geometry_msgs.msg import PoseStamped
 from ik_net_ros.errors import ConfigError, IkNetError
-from ik_net_ros.kinematics import forward_kinematics, geometry_for, JOINT_NAMES
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.nodes.conversions import array_to_pose, joints_by_name
 from ik_net_ros.nodes.params import (
+    ARM,
     declare_parameters,
     description_spec,
     non_empty,
@@ -52,6 +53,7 @@ PARAMETERS = {
                     non_empty, 'a node name', fixed=True),
     'frame_id': Spec('world', 'frame of the targets published', non_empty, 'a frame name',
                      fixed=True),
+    'arm': ARM,
     'description': description_spec('the arm is drawn in'),
     'table_clearance': TABLE_CLEARANCE,
     'prefix': PREFIX,
@@ -67,14 +69,13 @@ class ViewNode(Node):
 
     def __init__(self, **kwargs):
         super().__init__('view', **kwargs)
-        declare_parameters(self, PARAMETERS)
+        self.arm_model = declare_parameters(self, PARAMETERS)  # the page draws it
         value = self.get_parameter
-        self.description = value('description').value
+        self.description = self.arm_model.description
         self.can_command = bool(value('allow_commands').value)
         self.frame_id = value('frame_id').value
-        self.collision = CollisionModel(geometry_for(self.description),
-                                        value('table_clearance').value)
-        self.joint_names = prefixed(JOINT_NAMES, value('prefix').value)
+        self.collision = CollisionModel(self.arm_model, value('table_clearance').value)
+        self.joint_names = prefixed(self.arm_model.joint_names, value('prefix').value)
         self.mode = f'ROS, namespace {self.get_namespace()}: ' + (
             'targets go to the ik node' if self.can_command else 'view only')
         self._lock = threading.Lock()
@@ -110,7 +111,7 @@ class ViewNode(Node):
             if sent is not None:  # target -> command, through DDS and the ik node
                 s.solve_ms = (time.perf_counter() - sent) * 1000
             if s.target is not None:
-                tool = forward_kinematics(joints, self.collision.geometry)
+                tool = chain_forward(self.arm_model, joints)
                 s.error_mm = float(np.linalg.norm(tool[:3] - s.target[:3]) * 1000)
             s.version += 1
 

@@ -17,7 +17,8 @@ import subprocess
 import sys
 import time
 
-from ik_net_ros.kinematics import forward_kinematics
+from ik_net_ros.arm import ARM_NAMES, ArmError, load_arm
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.resources import share_dir
 from ik_net_ros.tools.common import number_in
 import numpy as np
@@ -26,6 +27,8 @@ import numpy as np
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--model', default='focused',
                         help='original | improved | focused | analytic | checkpoint path')
+    parser.add_argument('--arm', default='open_manipulator_x',
+                        help=f"the arm: {', '.join(ARM_NAMES)} or the path of an arm YAML")
     parser.add_argument('--device', default='cpu', help='cpu | cuda | auto')
     parser.add_argument('--refine', action='store_true', help='refine after the network')
     parser.add_argument('--duration', type=number_in(0.0, 86400.0, low_open=True), default=10.0,
@@ -71,18 +74,26 @@ def run(args: argparse.Namespace) -> int:
     import rclpy
     from rclpy.executors import SingleThreadedExecutor
 
+    try:
+        arm = load_arm(args.arm)
+    except ArmError as e:
+        print(f'error: --arm {args.arm!r}: {e}', file=sys.stderr)
+        return 2
     os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')
     procs = [
-        _start_node('ik_net_ros.nodes.driver_node', {'backend': 'sim'}, namespace=NAMESPACE),
+        _start_node('ik_net_ros.nodes.driver_node', {'backend': 'sim', 'arm': args.arm},
+                    namespace=NAMESPACE),
         _start_node('ik_net_ros.nodes.ik_node', {'model': args.model, 'device': args.device,
-                                                 'refine': str(args.refine).lower()},
+                                                 'refine': str(args.refine).lower(),
+                                                 'arm': args.arm},
                     namespace=NAMESPACE),
     ]
     rclpy.init()
     sweep = RecordingSweep(namespace=NAMESPACE, parameter_overrides=[
         rclpy.parameter.Parameter('rate', value=float(args.rate)),
-        rclpy.parameter.Parameter('speed', value=float(args.speed))])
-    monitor = DemoMonitor(namespace=NAMESPACE)
+        rclpy.parameter.Parameter('speed', value=float(args.speed)),
+        rclpy.parameter.Parameter('arm', value=args.arm)])
+    monitor = DemoMonitor(arm.joint_names, namespace=NAMESPACE)
     executor = SingleThreadedExecutor()
     executor.add_node(sweep)
     executor.add_node(monitor)
@@ -113,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         monitor.destroy_node()
         rclpy.try_shutdown()
         _stop(procs)
-    return _report(args, sweep.sent, monitor.commands, monitor.states)
+    return _report(args, arm, sweep.sent, monitor.commands, monitor.states)
 
 
 def _drain(procs) -> str:
@@ -121,7 +132,7 @@ def _drain(procs) -> str:
     return '\n'.join(p.stdout.read() for p in procs if p.stdout)
 
 
-def _report(args, sent: dict, commands: list, states: list) -> int:
+def _report(args, arm, sent: dict, commands: list, states: list) -> int:
     matched = [(sent[stamp], received, joints) for stamp, received, joints in commands
                if stamp in sent]
     print(f'targets sent {len(sent)}, answered {len(matched)} '
@@ -131,13 +142,13 @@ def _report(args, sent: dict, commands: list, states: list) -> int:
         return 1
     latency_ms = np.array([1e3 * (received - t_sent) for (t_sent, _), received, _ in matched])
     targets = np.array([pose for (_, pose), _, _ in matched])
-    commanded = forward_kinematics(np.array([joints for _, _, joints in matched]))
+    commanded = chain_forward(arm, np.array([joints for _, _, joints in matched]))
     err_mm = 1e3 * np.linalg.norm(commanded[:, :3] - targets[:, :3], axis=1)
     print(f'tracking error (FK of command vs target): p50 {np.percentile(err_mm, 50):.2f} mm, '
           f'p99 {np.percentile(err_mm, 99):.2f} mm, max {err_mm.max():.2f} mm')
     print(f'latency target -> command: p50 {np.percentile(latency_ms, 50):.2f} ms, '
           f'p99 {np.percentile(latency_ms, 99):.2f} ms')
-    achieved = forward_kinematics(np.array([q for _, q in states])) if states else None
+    achieved = chain_forward(arm, np.array([q for _, q in states])) if states else None
     path = _plot(args, targets, commanded, achieved, err_mm)
     print(f'plot: {path}')
     return 0

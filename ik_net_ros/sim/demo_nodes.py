@@ -18,10 +18,11 @@ __all__ = ['DemoMonitor', 'RecordingSweep']
 
 
 class DemoMonitor(Node):
-    """Subscribes ``joint_command`` and ``joint_states`` and keeps what it saw."""
+    """Subscribes ``joint_command`` and ``joint_states`` and keeps what it saw of ``names``."""
 
-    def __init__(self, **kwargs):
+    def __init__(self, names, **kwargs):
         super().__init__('demo_monitor', **kwargs)
+        self.names = tuple(names)  # the arm's joints, in chain order
         self.commands: list[tuple[tuple[int, int], float, object]] = []  # stamp, t, joints
         self.states: list[tuple[float, object]] = []  # stamp s, joints
         self.record = False
@@ -30,13 +31,13 @@ class DemoMonitor(Node):
 
     def on_command(self, msg: JointState) -> None:
         received = time.perf_counter()
-        joints = joints_by_name(msg)
+        joints = joints_by_name(msg, self.names)
         if self.record and joints is not None:
             self.commands.append(((msg.header.stamp.sec, msg.header.stamp.nanosec), received,
                                   joints))
 
     def on_state(self, msg: JointState) -> None:
-        joints = joints_by_name(msg)
+        joints = joints_by_name(msg, self.names)
         if joints is not None and (self.record or not self.states):
             self.states.append((stamp_to_seconds(msg.header.stamp), joints))
 

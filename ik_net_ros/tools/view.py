@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import argparse
 
-from ik_net_ros.kinematics import ROBOTIS_DESCRIPTIONS, VELOCITY_LIMIT
+from ik_net_ros.arm import ARM_NAMES
+from ik_net_ros.kinematics import ROBOTIS_DESCRIPTIONS
 from ik_net_ros.kinematics.collision import MAX_CLEARANCE
 from ik_net_ros.tools.common import count_in, number_in
 
@@ -28,8 +29,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--model', default='focused',
                         help='analytic | original | improved | focused | checkpoint path '
                              '(in-process; switchable on the page)')
+    parser.add_argument('--arm', default='open_manipulator_x',
+                        help=f"the arm: {', '.join(ARM_NAMES)} or the path of an arm YAML")
     parser.add_argument('--description', choices=ROBOTIS_DESCRIPTIONS, default='humble',
-                        help="ROBOTIS's arm description the targets are given in")
+                        help="ROBOTIS's arm description the targets are given in (the "
+                             'OpenMANIPULATOR-X has two; an arm with one ignores it)')
     parser.add_argument('--calibration', default='',
                         help='calibration file of the arm (in-process: the solver uses it)')
     parser.add_argument('--table-clearance', type=number_in(0.0, MAX_CLEARANCE), default=0.01,
@@ -37,8 +41,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument('--workspace', type=float, nargs=6, default=None,
                         metavar=('X_MIN', 'X_MAX', 'Y_MIN', 'Y_MAX', 'Z_MIN', 'Z_MAX'),
                         help='m, a box every moving link stays inside (in-process; drawn)')
-    parser.add_argument('--max-velocity', type=number_in(0.01, VELOCITY_LIMIT),
-                        default=VELOCITY_LIMIT, help='rad/s of the simulated arm (in-process)')
+    parser.add_argument('--max-velocity', type=number_in(0.01, 100.0), default=None,
+                        help='rad/s of the simulated arm (in-process); never above each '
+                             "joint's own limit, the default")
     parser.add_argument('--ros', action='store_true',
                         help='a ROS node: show the running ik node and arm (needs rclpy)')
     parser.add_argument('--namespace', default='/',
@@ -59,12 +64,13 @@ def run(args: argparse.Namespace) -> int:
         from ik_net_ros.nodes.view_node import run_view
         return run_view(host=args.host, port=args.port, namespace=args.namespace,
                         allow_commands=args.allow_commands, description=args.description,
+                        arm=args.arm,
                         duration=args.duration)
     from ik_net_ros.view.page import serve, ViewPage
     from ik_net_ros.view.session import InProcessSession
     session = InProcessSession(args.model, args.description, args.calibration or None,
                                args.table_clearance, args.workspace,
-                               max_velocity=args.max_velocity)
+                               max_velocity=args.max_velocity, arm=args.arm)
     try:
         page = ViewPage(session, host=args.host, port=args.port)
         try:

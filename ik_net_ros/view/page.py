@@ -3,7 +3,8 @@ The browser page (viser): the arm, its target gizmo, the fate of each target, li
 
 Works on any session (:class:`~ik_net_ros.view.session.InProcessSession`, or the ROS node's,
 :mod:`ik_net_ros.nodes.view_node`): ``set_target(pose) -> Fate``, ``state() -> ViewState``,
-``switch_model(name) -> str``, ``collision``, ``description``, ``can_command``, ``mode``.
+``switch_model(name) -> str``, ``collision``, ``arm_model`` (the :class:`~ik_net_ros.arm.Arm`
+drawn, its errors included), ``can_command``, ``mode``.
 The solid arm is where the arm is, the ghost where it is sent; the capsules are what the
 collision rules check; the gizmo and the page's target fields send targets.
 """
@@ -13,7 +14,7 @@ from __future__ import annotations
 import signal
 import threading
 
-from ik_net_ros.kinematics import forward_kinematics, HOME_POSE
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.view.fate import Fate, ViewState
 from ik_net_ros.view.scene import (
     capsules,
@@ -50,7 +51,7 @@ class ViewPage:
         self.session = session
         self.server = viser.ViserServer(host=host, port=port, label='ik_net_ros view',
                                         verbose=False)
-        self.urdf = urdf or UrdfArm(description=session.description)
+        self.urdf = urdf or UrdfArm(arm=session.arm_model)
         self._lock = threading.Lock()  # one target at a time, from the gizmo or the fields
         self._shown = -1
         self._drawn: dict[str, np.ndarray] = {}  # joints each arm was last drawn at
@@ -63,7 +64,8 @@ class ViewPage:
         self.server.initial_camera.look_at = CAMERA_LOOK_AT
         self._draw_static(scene)
         state = session.state()
-        present = state.present if state.present is not None else np.asarray(HOME_POSE)
+        present = state.present if state.present is not None else \
+            np.asarray(session.arm_model.home)
         self.solid = self._draw_arm(scene, '/arm/present', SOLID, None)
         self.ghost = self._draw_arm(scene, '/arm/commanded', GHOST, 0.35)
         self.capsules = [
@@ -73,8 +75,8 @@ class ViewPage:
                                  cast_shadow=False),
              scene.add_icosphere(f'/capsules/{c.name}/end', c.radius, CAPSULE, opacity=0.25,
                                  cast_shadow=False))
-            for c in capsules(session.collision, present)]
-        tool = forward_kinematics(present, session.collision.geometry)
+            for c in capsules(session.arm_model, present)]
+        tool = chain_forward(session.arm_model, present)
         self.gizmo = scene.add_transform_controls(
             '/target', scale=GIZMO_SCALE, depth_test=False, position=tool[:3],
             wxyz=(tool[6], tool[3], tool[4], tool[5]))
@@ -180,7 +182,7 @@ class ViewPage:
                 if self._moved('present', state.present):
                     self._place(self.solid, state.present)
                     for handles, capsule in zip(self.capsules,
-                                                capsules(self.session.collision, state.present)):
+                                                capsules(self.session.arm_model, state.present)):
                         body, start, end = handles
                         body.wxyz, body.position = capsule.cylinder_pose()
                         start.position, end.position = capsule.start, capsule.end
@@ -213,7 +215,7 @@ class ViewPage:
             lines.append(f'last command: solve time {state.solve_ms:.2f} ms · error '
                          f'{state.error_mm:.2f} mm')
         if state.commanded is not None:
-            lines.append(f'branch: {elbow(self.session.collision, state.commanded)}')
+            lines.append(f'branch: {elbow(self.session.arm_model, state.commanded)}')
             lines.append('commanded: ' + ' '.join(f'{v:+.3f}' for v in state.commanded))
         if state.present is not None:
             lines.append('present (rad): ' + ' '.join(f'{v:+.3f}' for v in state.present))

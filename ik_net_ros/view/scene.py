@@ -1,10 +1,11 @@
 """
 What the view draws, as poses in the base frame: no browser and no ROS here.
 
-The arm's links from its URDF (the package's description has simple shapes, boxes and
-cylinders, no meshes), the collision capsules of
-:class:`~ik_net_ros.kinematics.collision.CollisionModel` (the shapes the safety rules check),
-the table and the workspace box. :mod:`ik_net_ros.view.page` puts them on the page.
+The arm's links from its URDF (:func:`~ik_net_ros.resources.robot_description`: simple shapes,
+boxes and cylinders, no meshes), the arm's collision capsules (``arm.capsules``, the shapes the
+safety rules check) placed by the one chain, the table and the workspace box. Any arm: names,
+joint count and links come from the :class:`~ik_net_ros.arm.Arm`. :mod:`ik_net_ros.view.page`
+puts them on the page.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from dataclasses import dataclass
 import math
 import xml.etree.ElementTree as ET
 
-from ik_net_ros.kinematics import JOINT_NAMES
-from ik_net_ros.kinematics.collision import CollisionModel, LINKS
+from ik_net_ros.arm import Arm, default_arm
+from ik_net_ros.kinematics.capsules import capsule_ends
+from ik_net_ros.kinematics.chain import chain_frames
+from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.rotations import quat_to_matrix
 from ik_net_ros.resources import robot_description
 import numpy as np
@@ -78,9 +81,9 @@ class UrdfArm:
     Parameters
     ----------
     text
-        The URDF (default: the package's arm in ROBOTIS's ``description``).
-    description
-        'humble' or 'jazzy' (joint1 17 mm above the base frame, or at it).
+        The URDF (default: the one the package publishes for ``arm``).
+    arm
+        The arm whose joints ``joints`` are, in its chain order (None: the default arm).
 
     Raises
     ------
@@ -89,9 +92,11 @@ class UrdfArm:
 
     """
 
-    def __init__(self, text: str | None = None, description: str = 'humble'):
+    def __init__(self, text: str | None = None, arm: Arm | None = None):
+        arm = arm if arm is not None else default_arm()
+        self.joint_names = arm.joint_names
         if text is None:
-            text = robot_description(description)
+            text = robot_description(arm)
         try:
             root = ET.fromstring(text)
         except ET.ParseError as e:
@@ -127,10 +132,10 @@ class UrdfArm:
         """
         Return each link's 4x4 pose in the URDF's root frame.
 
-        ``joints`` (4,) rad are joint1..joint4 (any prefix of the names is ignored), ``gripper``
-        the fingers' prismatic joints in m.
+        ``joints`` (dof,) rad are the arm's joints in chain order (any prefix of the names is
+        ignored), ``gripper`` the fingers' prismatic joints in m.
         """
-        values = dict(zip(JOINT_NAMES, (float(v) for v in joints)))
+        values = dict(zip(self.joint_names, (float(v) for v in joints)))
         poses: dict[str, np.ndarray] = {}
 
         def pose(link: str) -> np.ndarray:
@@ -149,7 +154,7 @@ class UrdfArm:
         return poses
 
     def visual_poses(self, joints, gripper: float = 0.0) -> list[np.ndarray]:
-        """Return the 4x4 pose of each of :attr:`visuals`, in order, for ``joints`` (4,) rad."""
+        """Return the 4x4 pose of each of :attr:`visuals`, in order, for ``joints`` (dof,) rad."""
         links = self.link_poses(joints, gripper)
         return [links.get(v.link, np.eye(4)) @ v.origin for v in self.visuals]
 
@@ -214,13 +219,16 @@ class Capsule:
         return matrix_to_wxyz(rot), (self.start + self.end) / 2
 
 
-def capsules(model: CollisionModel, joints) -> list[Capsule]:
-    """Return the capsules of ``model`` for joints (4,) rad, base, upper arm, forearm, hand."""
-    points = model.link_points(np.asarray(joints, dtype=float).reshape(1, 4))[0]
-    # points: the base's bottom (on the table), joint2, joint3, joint4, the tool
-    ends = zip(points[:-1], points[1:])
-    return [Capsule(name, start, end, radius)
-            for name, (start, end), radius in zip(LINKS, ends, model.radii)]
+def capsules(arm: Arm, joints) -> list[Capsule]:
+    """
+    Return the capsules of ``arm`` (its ``capsules``, in order) for ``joints`` (dof,) rad.
+
+    Where the collision model has them (:func:`~ik_net_ros.kinematics.capsules.capsule_ends`:
+    each fixed to its link, moved by the one chain, the arm's errors included).
+    """
+    ends = capsule_ends(arm, np.asarray(joints, dtype=float).reshape(1, -1))[0]
+    return [Capsule(c.name, start, end, c.radius)
+            for c, (start, end) in zip(arm.capsules, ends)]
 
 
 def table_box(model: CollisionModel) -> tuple[np.ndarray, np.ndarray]:
@@ -237,14 +245,18 @@ def workspace_box(model: CollisionModel) -> tuple[np.ndarray, np.ndarray] | None
     return box[:, 1] - box[:, 0], box.mean(axis=1)
 
 
-def elbow(model: CollisionModel, joints) -> str:
+def elbow(arm: Arm, joints) -> str:
     """
     Return 'elbow up' or 'elbow down': where joint3 is from the line shoulder-wrist.
 
-    Elbow up is the branch of the arm's zero pose (see :mod:`ik_net_ros.kinematics.inverse`).
+    Elbow up is the branch of the arm's zero pose (see :mod:`ik_net_ros.kinematics.inverse`);
+    the pitch chain's joints 2-4 under the base yaw (the OM-X, the OMX-F). '' for an arm of
+    fewer joints.
     """
-    q = np.asarray(joints, dtype=float).reshape(1, 4)
-    points = model.link_points(q)[0]
+    q = np.asarray(joints, dtype=float).reshape(1, -1)
+    if arm.dof < 4:
+        return ''
+    points = chain_frames(arm, q)[0][0]  # joint k's origin at k (joint1's child at 0)
     heading = np.array([math.cos(q[0, 0]), math.sin(q[0, 0])])
     r = (points[:, :2] - points[1, :2]) @ heading  # distance from the joint1 axis, signed
     z = points[:, 2]

@@ -17,7 +17,9 @@ from dataclasses import replace
 import threading
 import time
 
+from ik_net_ros.arm import Arm, ArmError
 from ik_net_ros.errors import (
+    ConfigError,
     IkNetError,
     InvalidPoseError,
     UnreachableError,
@@ -25,8 +27,10 @@ from ik_net_ros.errors import (
 )
 from ik_net_ros.hardware.dynamixel_config import DynamixelConfig
 from ik_net_ros.hardware.factory import BackendSettings, make_backend
-from ik_net_ros.kinematics import forward_kinematics, VELOCITY_LIMIT, within_limits_one
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.limits import within_limits_one
+from ik_net_ros.resources import named_arm
 from ik_net_ros.solver import shipped_models
 from ik_net_ros.solver.live import live_solver
 from ik_net_ros.view.fate import Fate, ViewState
@@ -42,19 +46,40 @@ def solver_names() -> list[str]:
     return ['analytic', *shipped_models()]
 
 
-def make_solver(model: str, description: str, calibration: str | None,
-                table_clearance: float, workspace):
+def make_solver(model: str, arm: Arm, calibration: str | None, table_clearance: float,
+                workspace):
     """
-    Return a solver set up as the ik node sets its own up (one builder: ``live_solver``).
+    Return a solver of ``arm`` set up as the ik node sets its own up (one builder: live_solver).
 
     Raises
     ------
     IkNetError
-        Unknown model, a bad calibration file, a bad clearance or workspace box.
+        Unknown model, a bad calibration file, a bad clearance or workspace box, or an arm a
+        layer below does not take yet (ConfigError).
 
     """
-    return live_solver(model, description=description, calibration=calibration,
-                       table_clearance=table_clearance, workspace=workspace)
+    try:
+        return live_solver(model, description=arm.description or None, calibration=calibration,
+                           table_clearance=table_clearance, workspace=workspace, arm=arm)
+    except ValueError as e:  # a layer below that does not take this arm yet (issue 33)
+        raise ConfigError(f'arm {arm.name}: {e}') from e
+
+
+def session_arm(name: str, description: str = '') -> Arm:
+    """
+    Return the arm a view shows: a shipped name or an arm YAML; ``description`` where it has two.
+
+    Raises
+    ------
+    ConfigError
+        An unknown arm, or an arm file that does not load.
+
+    """
+    try:
+        arm = named_arm(name, description)
+    except (ArmError, OSError, ValueError) as e:
+        raise ConfigError(f'arm {name!r}: {e}') from e
+    return arm
 
 
 class InProcessSession:
@@ -66,7 +91,7 @@ class InProcessSession:
     model
         'analytic', 'original', 'improved', 'focused' or a model path.
     description
-        'humble' or 'jazzy'.
+        'humble' or 'jazzy' (the OM-X's two descriptions; an arm with one ignores it).
     calibration
         A calibration file of the arm (its geometry), or None.
     table_clearance
@@ -74,14 +99,16 @@ class InProcessSession:
     workspace
         (x_min, x_max, y_min, y_max, z_min, z_max) m, or None.
     max_velocity
-        rad/s the simulated arm moves a joint at most.
+        rad/s the simulated arm moves a joint at most (None: each joint's own limit).
     rate
         Hz the simulated arm is cycled at (the driver's rate).
+    arm
+        The arm: a shipped name ('open_manipulator_x', 'omx_f', ...) or an arm YAML.
 
     Raises
     ------
     IkNetError
-        A model, calibration, clearance, box or speed refused.
+        A model, calibration, clearance, box, speed or arm refused.
 
     """
 
@@ -90,14 +117,18 @@ class InProcessSession:
 
     def __init__(self, model: str = 'focused', description: str = 'humble',
                  calibration: str | None = None, table_clearance: float = 0.01,
-                 workspace=None, max_velocity: float = VELOCITY_LIMIT, rate: float = 100.0):
-        self.description = description
-        self._settings = (description, calibration, table_clearance, workspace)
+                 workspace=None, max_velocity: float | None = None, rate: float = 100.0,
+                 arm: str = 'open_manipulator_x'):
+        nominal = session_arm(arm, description)
+        self.description = nominal.description
+        self._settings = (nominal, calibration, table_clearance, workspace)
         self.solver = make_solver(model, *self._settings)
         self.collision: CollisionModel = self.solver.collision
-        self.arm = make_backend(BackendSettings(
+        self.arm_model = self.solver.arm  # what the page draws: the arm, errors included
+        self.arm = make_backend(BackendSettings(  # the simulated arm: as described
             backend='sim', max_velocity=max_velocity, table_clearance=table_clearance,
-            workspace=workspace, dynamixel=DynamixelConfig(description=description)))
+            workspace=workspace, arm=nominal,
+            dynamixel=DynamixelConfig(description=nominal.description or description)))
         self.arm.open(torque=True)
         self.period = 1.0 / rate
         self._lock = threading.Lock()
@@ -135,7 +166,7 @@ class InProcessSession:
             s.target, s.fate, s.version = pose, fate, s.version + 1
             if joints is not None:
                 s.commanded, s.solve_ms = self._goal.copy(), seconds * 1000
-                tool = forward_kinematics(self._goal, self.solver.geometry)
+                tool = chain_forward(self.solver.planar_arm, self._goal)
                 s.error_mm = float(np.linalg.norm(tool[:3] - pose[:3]) * 1000)
             return fate
 
@@ -148,7 +179,7 @@ class InProcessSession:
         except UnreachableError as e:
             return Fate('refused', str(e.reasons[0] if e.reasons else e), 'unreachable'), None
         # the solver guarantees these (NaN included); never trust, always check
-        if not within_limits_one(joints.tolist()):
+        if not within_limits_one(self.solver.arm, joints.tolist()):
             return Fate('refused', f'solver returned joints outside the limits {joints}',
                         'limits'), None
         if not self.solver.collision.check(joints).clear[0]:
