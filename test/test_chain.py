@@ -18,6 +18,7 @@ from ik_net_ros.kinematics.chain import (
     chain_forward,
     chain_frames,
     chain_jacobian,
+    chain_pose_jacobian_one,
     ChainErrors,
 )
 from ik_net_ros.kinematics.chain_geometry import chain_errors_of_geometry
@@ -225,3 +226,16 @@ def test_one_row_in_plain_floats_is_the_vectorised_chain(name):
         np.testing.assert_allclose(rows, chain_forward(model, q), rtol=0, atol=1e-15)
         rows = np.array([chain_jacobian(model, row) for row in q])
         np.testing.assert_allclose(rows, chain_jacobian(model, q), rtol=0, atol=1e-15)
+
+
+@pytest.mark.parametrize('name', ARM_NAMES)
+@SETTINGS
+@given(unit=UNIT, values=ERRORS, with_errors=st.booleans())
+def test_pose_and_jacobian_of_one_walk(name, unit, values, with_errors):
+    """chain_pose_jacobian_one is chain_forward and chain_jacobian of the row, from one walk."""
+    arm = load_arm(name)
+    arm = arm.with_errors(_errors(arm, values)) if with_errors else arm
+    q = _joints(arm, unit)
+    pose, jac = chain_pose_jacobian_one(arm, q.tolist())
+    np.testing.assert_allclose(pose, chain_forward(arm, q[None])[0], rtol=0, atol=1e-15)
+    np.testing.assert_allclose(jac, chain_jacobian(arm, q[None])[0], rtol=0, atol=1e-15)

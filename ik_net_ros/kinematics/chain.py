@@ -31,7 +31,8 @@ from ik_net_ros.kinematics.validation import as_joint_array
 import numpy as np
 
 __all__ = ['ChainErrors', 'chain_forward', 'chain_forward_one', 'chain_frames', 'chain_jacobian',
-           'chain_jacobian_one', 'chain_tool', 'compiled_chain', 'tilt_axes', 'joint_rows']
+           'chain_jacobian_one', 'chain_pose_jacobian_one', 'chain_tool', 'compiled_chain',
+           'tilt_axes', 'joint_rows']
 
 
 def _axis_rotation(axis, angle: float) -> np.ndarray:
@@ -376,6 +377,30 @@ def chain_jacobian_one(arm: Arm, q: list[float], errors: ChainErrors | None = No
         else:
             jac[:3, i] = (ax, ay, az)
     return jac
+
+
+def chain_pose_jacobian_one(arm: Arm, q: list[float], errors: ChainErrors | None = None
+                            ) -> tuple[list[float], list[list[float]]]:
+    """
+    Return the tool pose (7 floats) and the Jacobian (6 rows of dof floats) from one walk.
+
+    :func:`chain_forward_one` and :func:`chain_jacobian_one` of one joint vector (not
+    validated) in plain floats from the same :func:`_walk_one`: what a one-row refinement needs
+    per step, at one walk's cost.
+    """
+    trace = []
+    position, ((a0, a1, a2), (b0, b1, b2), (c0, c1, c2)) = _walk_one(arm, q, errors, trace)
+    tx, ty, tz = position
+    jac = [[0.0] * len(trace) for _ in range(6)]
+    for i, (((ox, oy, oz), (ax, ay, az)), joint) in enumerate(zip(trace, arm.joints)):
+        if joint.type == 'revolute':
+            lx, ly, lz = tx - ox, ty - oy, tz - oz
+            column = (ay * lz - az * ly, az * lx - ax * lz, ax * ly - ay * lx, ax, ay, az)
+        else:
+            column = (ax, ay, az, 0.0, 0.0, 0.0)
+        for row, v in zip(jac, column):
+            row[i] = v
+    return [*position, *_quat_one(a0, b0, c0, a1, b1, c1, a2, b2, c2)], jac
 
 
 def _quat_one(r00, r01, r02, r10, r11, r12, r20, r21, r22) -> tuple[float, float, float, float]:

@@ -7,10 +7,18 @@ precision because the error is quadratic near a solution.
 
 from __future__ import annotations
 
+import math
+
 from ik_net_ros.arm import Arm
 from ik_net_ros.kinematics.arm_bridge import as_arm
-from ik_net_ros.kinematics.chain import chain_forward, chain_jacobian
+from ik_net_ros.kinematics.chain import (
+    chain_forward,
+    chain_jacobian,
+    chain_pose_jacobian_one,
+    chain_tool,
+)
 from ik_net_ros.kinematics.forward import leaning_reach
+from ik_net_ros.kinematics.rigid import matrix_to_quat
 from ik_net_ros.kinematics.rotations import pose_error
 import numpy as np
 
@@ -29,8 +37,19 @@ def chain_of(arm: Arm):
     return (lambda q: chain_forward(arm, q)), (lambda q: chain_jacobian(arm, q))
 
 
-def _weighted_error(targets, q, forward, weight):
-    err = pose_error(targets, forward(q)) * weight  # (M, 6)
+def _pose_and_jacobian(arm: Arm, q: np.ndarray):
+    """Return poses (M, 7) and Jacobians (M, 6, dof) of joints (M, dof) from one walk."""
+    tool, rotation, axes, origins = chain_tool(arm, q)
+    revolute = np.array([j.type == 'revolute' for j in arm.joints])
+    linear = np.where(revolute[None, :, None], np.cross(axes, tool[:, None] - origins), axes)
+    jac = np.empty((len(q), 6, arm.dof))
+    jac[:, :3] = np.swapaxes(linear, 1, 2)
+    jac[:, 3:] = np.swapaxes(axes * revolute[None, :, None], 1, 2)
+    return np.concatenate([tool, matrix_to_quat(rotation)], axis=1), jac
+
+
+def _weighted_error(targets, poses, weight):
+    err = pose_error(targets, poses) * weight  # (M, 6)
     return err, np.sum(err * err, axis=1)
 
 
@@ -67,26 +86,102 @@ def refine_joints(targets: np.ndarray, joints: np.ndarray, arm: Arm | None = Non
 
     """
     arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
-    forward, jacobian_of = chain_of(arm)
     q = np.clip(np.array(joints, dtype=np.float64), arm.lower, arm.upper)
+    if len(q) == 1:  # the live case: plain floats, numpy's per-call cost is most of it
+        return np.array([_refine_one(np.asarray(targets, float)[0].tolist(), q[0].tolist(), arm,
+                                     iterations, damping, tolerance)])
     weight = np.array([1.0, 1.0, 1.0, ORIENTATION_WEIGHT, ORIENTATION_WEIGHT, ORIENTATION_WEIGHT])
-    err, cost = _weighted_error(targets, q, forward, weight)
+    poses, jac = _pose_and_jacobian(arm, q)  # one walk gives both: the Jacobian kept per row
+    err, cost = _weighted_error(targets, poses, weight)
+    jac *= weight[None, :, None]
     lam = np.full(len(q), damping)
     for _ in range(iterations):
         idx = np.flatnonzero(cost >= tolerance)
         if idx.size == 0:
             break
-        jac = jacobian_of(q[idx]) * weight[None, :, None]  # (M, 6, dof)
-        jt = np.swapaxes(jac, 1, 2)  # (M, dof, 6)
-        hess = jt @ jac + lam[idx, None, None] * np.eye(arm.dof)  # (M, dof, dof)
+        jt = np.swapaxes(jac[idx], 1, 2)  # (M, dof, 6)
+        hess = jt @ jac[idx] + lam[idx, None, None] * np.eye(arm.dof)  # (M, dof, dof)
         step = np.linalg.solve(hess, jt @ err[idx, :, None])[:, :, 0]  # (M, dof)
         q_new = np.clip(q[idx] + step, arm.lower, arm.upper)
-        err_new, cost_new = _weighted_error(targets[idx], q_new, forward, weight)
+        poses_new, jac_new = _pose_and_jacobian(arm, q_new)
+        err_new, cost_new = _weighted_error(targets[idx], poses_new, weight)
         better = cost_new < cost[idx]
         take = idx[better]
         q[take], err[take], cost[take] = q_new[better], err_new[better], cost_new[better]
+        jac[take] = jac_new[better] * weight[None, :, None]
         lam[take] = np.maximum(lam[take] * 0.1, 1e-12)
         lam[idx[~better]] *= 10.0
+    return q
+
+
+def _error_one(target: list[float], pose: list[float]) -> tuple[list[float], float]:
+    """Return :func:`pose_error` of one pose times the weights (6 floats) and its cost, m^2."""
+    ax, ay, az, aw = target[3:]
+    bx, by, bz, bw = -pose[3], -pose[4], -pose[5], pose[6]
+    dx = aw * bx + ax * bw + ay * bz - az * by
+    dy = aw * by - ax * bz + ay * bw + az * bx
+    dz = aw * bz + ax * by - ay * bx + az * bw
+    dw = aw * bw - ax * bx - ay * by - az * bz
+    if dw < 0:
+        dx, dy, dz, dw = -dx, -dy, -dz, -dw
+    norm = math.sqrt(dx * dx + dy * dy + dz * dz)
+    scale = 2.0 * math.atan2(norm, dw) / max(norm, 1e-300) if norm > 1e-12 else 2.0
+    scale *= ORIENTATION_WEIGHT
+    err = [target[0] - pose[0], target[1] - pose[1], target[2] - pose[2],
+           dx * scale, dy * scale, dz * scale]
+    return err, sum(e * e for e in err)
+
+
+def _solve_one(a: list[list[float]], b: list[float]) -> list[float]:
+    """Return x of a x = b (n x n, n floats): Gaussian elimination with partial pivoting."""
+    n = len(b)
+    m = [row[:] + [v] for row, v in zip(a, b)]
+    for k in range(n):
+        pivot = max(range(k, n), key=lambda i: abs(m[i][k]))
+        m[k], m[pivot] = m[pivot], m[k]
+        for i in range(k + 1, n):
+            f = m[i][k] / m[k][k]
+            if f:
+                m[i] = [u - f * v for u, v in zip(m[i], m[k])]
+    x = [0.0] * n
+    for k in range(n - 1, -1, -1):
+        x[k] = (m[k][n] - sum(m[k][i] * x[i] for i in range(k + 1, n))) / m[k][k]
+    return x
+
+
+def _weighted_one(arm: Arm, q: list[float]):
+    """Return the pose and the Jacobian (its angular rows weighted) of one joint vector."""
+    pose, jac = chain_pose_jacobian_one(arm, q)
+    jac[3:] = [[v * ORIENTATION_WEIGHT for v in row] for row in jac[3:]]
+    return pose, jac
+
+
+def _refine_one(target: list[float], q: list[float], arm: Arm, iterations: int,
+                damping: float, tolerance: float) -> list[float]:
+    """
+    Return :func:`refine_joints` of one row in plain floats (``q`` already inside the limits).
+
+    The same steps; each step's pose and Jacobian from one walk of the chain
+    (:func:`~ik_net_ros.kinematics.chain.chain_pose_jacobian_one`).
+    """
+    limits, dof = arm.limits, arm.dof
+    pose, jac = _weighted_one(arm, q)
+    err, cost = _error_one(target, pose)
+    lam = damping
+    for _ in range(iterations):
+        if cost < tolerance:
+            break
+        hess = [[sum(jac[r][i] * jac[r][k] for r in range(6)) + (lam if i == k else 0.0)
+                 for k in range(dof)] for i in range(dof)]
+        step = _solve_one(hess, [sum(jac[r][i] * err[r] for r in range(6)) for i in range(dof)])
+        q_new = [min(max(v + d, lo), hi) for v, d, (lo, hi) in zip(q, step, limits)]
+        pose_new, jac_new = _weighted_one(arm, q_new)
+        err_new, cost_new = _error_one(target, pose_new)
+        if cost_new < cost:
+            q, err, cost, jac = q_new, err_new, cost_new, jac_new
+            lam = max(lam * 0.1, 1e-12)
+        else:
+            lam *= 10.0
     return q
 
 
