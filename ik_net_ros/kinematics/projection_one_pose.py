@@ -7,9 +7,9 @@ it against the vectorised functions on many random poses, so the two cannot drif
 pose's validation has its twin beside its array version too:
 :func:`~ik_net_ros.kinematics.validation.validate_pose`).
 
-An arm with a wrist roll (the OMX-F) goes through the vectorised projection and closed form with
-one row (:mod:`ik_net_ros.kinematics.roll_projection`: its projection iterates), its answer
-wrapped in the same :class:`OneSolution`: the same numbers by construction, at numpy's cost.
+An arm with a wrist roll (the OMX-F) is projected by the plain-float twin of
+:mod:`ik_net_ros.kinematics.roll_projection` (:mod:`.roll_projection_one`) and solved here; only
+a wrist on joint1's axis goes through the vectorised projection and closed form with one row.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ik_net_ros.kinematics.planar_ik import (
     arm_of,
     bounds_of,
     LIMIT_TOLERANCE,
+    ORIENTATION_TOLERANCE,
     OUT_OF_REACH,
     OUTSIDE_LIMITS,
     planar_of,
@@ -28,6 +29,7 @@ from ik_net_ros.kinematics.planar_ik import (
     REACHABLE,
     STRICT_TOLERANCE,
 )
+from ik_net_ros.kinematics.roll_projection_one import nearest_rotation_one, quat_of
 import numpy as np
 
 __all__ = ['project_and_solve_one', 'OneSolution']
@@ -191,13 +193,16 @@ def _solve_yaw_pitch(dx, y, z, c1, s1, cp, sp, g, both: bool = True) -> OneSolut
     return OneSolution(joints, valid, strict, reason, dof)
 
 
-def _roll_one(p: list[float], arm) -> tuple[list[float], OneSolution]:
+def _roll_one(p: list[float], arm, projected: bool = False) -> tuple[list[float], OneSolution]:
     """
     Return the projection and closed form of one pose of an arm with a wrist roll.
 
     A pose the arm takes as it is (its tool x axis in its wrist's plane to 1e-15) is solved
     here in plain floats (:func:`~ik_net_ros.kinematics.roll_wrist.roll_solutions`'s float
-    operations); any other goes through the vectorised projection with one row.
+    operations); any other is projected in plain floats
+    (:func:`~ik_net_ros.kinematics.roll_projection_one.nearest_rotation_one`, the vectorised
+    projection's twin) and then solved here (``projected``: to ORIENTATION_TOLERANCE, as
+    ``roll_solutions``). A wrist on joint1's axis, before or after, takes the vectorised path.
     """
     (x1, tool, shoulder_z, l1, l2, theta0, *_), (tool_y, tool_z) = \
         _constants(arm), _offsets(arm)
@@ -211,10 +216,15 @@ def _roll_one(p: list[float], arm) -> tuple[list[float], OneSolution]:
     dx, dy = wx - x1, wy
     rho = math.hypot(dx, dy)
     if rho < _ON_AXIS:
-        return _roll_many(p, arm)
+        return None if projected else _roll_many(p, arm)
     c1, s1 = dx / rho, dy / rho
-    if abs(-s1 * r00 + c1 * r10) > 1e-15:
-        return _roll_many(p, arm)
+    if abs(-s1 * r00 + c1 * r10) > (ORIENTATION_TOLERANCE if projected else 1e-15):
+        if projected:
+            return None
+        rotation = nearest_rotation_one(p, ((r00, r01, r02), (r10, r11, r12), (r20, r21, r22)),
+                                        planar_of(arm))
+        found = _roll_one([x, y, z, *quat_of(rotation)], arm, projected=True)
+        return _roll_many(p, arm) if found is None else found
     m00, m11, m12 = c1 * r00 + s1 * r10, -s1 * r01 + c1 * r11, -s1 * r02 + c1 * r12
     rule = _constants(arm)[6:11]
     joints, valid, strict = [None] * 4, [False] * 4, [False] * 4

@@ -1,0 +1,180 @@
+"""
+The one-pose twin of :mod:`.roll_projection` in plain Python floats.
+
+:func:`~ik_net_ros.kinematics.roll_projection.nearest_rotations` of one row, step for step (the
+wrist's plane by Newton's method, then the nearest roll by Newton's method, the ties and the
+idempotence as there): for one pose numpy's per-call overhead was most of its ~2 ms. Rotations
+are row-major 3x3 tuples of rows. Tests hold it equal to the vectorised form (hypothesis).
+"""
+
+from __future__ import annotations
+
+import math
+
+from ik_net_ros.kinematics.chain import _quat_one
+from ik_net_ros.kinematics.planar import PlanarChain
+from ik_net_ros.kinematics.roll_projection import LATERAL_TOLERANCE, MAX_STEPS, ROLL_TOLERANCE
+from ik_net_ros.kinematics.roll_wrist import ON_AXIS
+
+__all__ = ['nearest_rotation_one', 'quat_of']
+
+Matrix = tuple[tuple[float, float, float], ...]
+
+
+def quat_of(r: Matrix) -> tuple[float, float, float, float]:
+    """Return the canonical quaternion of a rotation (rigid's ``matrix_to_quat``, one row)."""
+    return _quat_one(*r[0], *r[1], *r[2])
+
+
+def _angle(q1, q2) -> float:
+    """Return :func:`~ik_net_ros.kinematics.rotations.quat_angle` of two quaternions, rad."""
+    sign = -1.0 if sum(a * b for a, b in zip(q1, q2)) < 0 else 1.0
+    minus = math.sqrt(sum((a - sign * b) ** 2 for a, b in zip(q1, q2)))
+    plus = math.sqrt(sum((a + sign * b) ** 2 for a, b in zip(q1, q2)))
+    return 4.0 * math.atan2(minus, plus)
+
+
+def _wrist(p, r: Matrix, c: PlanarChain) -> tuple[float, float, float]:
+    """Return the wrist point ``p - R (tool, tool_y, tool_z)``, m."""
+    tool, tool_y, tool_z = c.tool, c.tool_y, c.tool_z
+    (a0, a1, a2), (b0, b1, b2), (c0, c1, c2) = r
+    return (p[0] - a0 * tool - a1 * tool_y - a2 * tool_z,
+            p[1] - b0 * tool - b1 * tool_y - b2 * tool_z,
+            p[2] - c0 * tool - c1 * tool_y - c2 * tool_z)
+
+
+def _direction(dx: float, dy: float, r: Matrix) -> tuple[float, float]:
+    """Return :func:`~ik_net_ros.kinematics.roll_wrist.joint1_directions` of one row."""
+    rho = math.hypot(dx, dy)
+    if rho >= ON_AXIS:
+        return dx / rho, dy / rho
+    ux, uy, vx, vy = r[0][0], r[1][0], r[0][1], r[1][1]
+    heading = math.hypot(ux, uy)
+    if heading > 1e-9:
+        return ux / heading, uy / heading
+    alt = math.hypot(vx, vy) or 1.0
+    return vy / alt, -vx / alt
+
+
+def _into_plane(r: Matrix, c: float, s: float) -> Matrix:
+    """Return :func:`~ik_net_ros.kinematics.roll_projection.into_plane` of one rotation."""
+    u = (r[0][0], r[1][0], r[2][0])
+    across = -s * u[0] + c * u[1]
+    t = [u[0] + across * s, u[1] - across * c, u[2]]
+    norm = math.sqrt(t[0] * t[0] + t[1] * t[1] + t[2] * t[2])
+    if norm < 1e-12:
+        t, norm = [c, s, 0.0], 1.0
+    t = (t[0] / norm, t[1] / norm, t[2] / norm)
+    vx, vy, vz = u[1] * t[2] - u[2] * t[1], u[2] * t[0] - u[0] * t[2], u[0] * t[1] - u[1] * t[0]
+    inv = 1.0 / (1.0 + (u[0] * t[0] + u[1] * t[1] + u[2] * t[2]))
+    # turn = I + K + K^2 / (1 + cos), K = [v]x, K^2 written out (the products numpy's k @ k sums)
+    t00, t01, t02 = 1.0 + (-vz * vz - vy * vy) * inv, -vz + vy * vx * inv, vy + vz * vx * inv
+    t10, t11, t12 = vz + vx * vy * inv, 1.0 + (-vz * vz - vx * vx) * inv, -vx + vz * vy * inv
+    t20, t21, t22 = -vy + vx * vz * inv, vx + vy * vz * inv, 1.0 + (-vy * vy - vx * vx) * inv
+    (a0, a1, a2), (b0, b1, b2), (c0, c1, c2) = r
+    return ((t00 * a0 + t01 * b0 + t02 * c0, t00 * a1 + t01 * b1 + t02 * c1,
+             t00 * a2 + t01 * b2 + t02 * c2),
+            (t10 * a0 + t11 * b0 + t12 * c0, t10 * a1 + t11 * b1 + t12 * c1,
+             t10 * a2 + t11 * b2 + t12 * c2),
+            (t20 * a0 + t21 * b0 + t22 * c0, t20 * a1 + t21 * b1 + t22 * c1,
+             t20 * a2 + t21 * b2 + t22 * c2))
+
+
+def _lateral(p, r: Matrix, a: float, c: PlanarChain) -> tuple[float, Matrix]:
+    """Return the wrist's offset across the plane of azimuth ``a`` and the turned rotation."""
+    ca, sa = math.cos(a), math.sin(a)
+    turned = _into_plane(r, ca, sa)
+    w = _wrist(p, turned, c)
+    return -(w[0] - c.joint1_x) * sa + w[1] * ca, turned
+
+
+def _project(p, r: Matrix, c: PlanarChain) -> Matrix:
+    """Return :func:`~ik_net_ros.kinematics.roll_projection.project_rotations` of one row."""
+    w = _wrist(p, r, c)
+    ca, sa = _direction(w[0] - c.joint1_x, w[1], r)
+    projected = _into_plane(r, ca, sa)
+    if not (c.tool_y or c.tool_z):
+        return projected
+    a, h = math.atan2(sa, ca), 1e-6
+    for _ in range(MAX_STEPS):
+        f, projected = _lateral(p, r, a, c)
+        if abs(f) < LATERAL_TOLERANCE:
+            break
+        slope = (_lateral(p, r, a + h, c)[0] - _lateral(p, r, a - h, c)[0]) / (2 * h)
+        step = min(max(-f / (slope if slope != 0.0 else 1e-300), -0.3), 0.3)
+        a += step
+        if abs(step) < 1e-14:
+            break
+    return projected
+
+
+def _best_pitch(r: Matrix, rho: float, psi: float, q5: float, c: PlanarChain):
+    """Return :func:`~ik_net_ros.kinematics.roll_projection._best_pitch` of one row."""
+    d = c.tool_y * math.cos(q5) - c.tool_z * math.sin(q5)
+    a = psi - math.asin(min(max(d / (rho if rho > 0.0 else 1.0), -1.0), 1.0))
+    ca, sa, c5, s5 = math.cos(a), math.sin(a), math.cos(q5), math.sin(q5)
+    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = r
+    # A = R^T Rz(a): its columns 0, 1 (rows of R turned by a) and 2; C = Rx(q5) A
+    c00, c02 = r00 * ca + r10 * sa, r20
+    c11 = c5 * (-r01 * sa + r11 * ca) - s5 * (-r02 * sa + r12 * ca)
+    c20 = s5 * (r01 * ca + r11 * sa) + c5 * (r02 * ca + r12 * sa)
+    c22 = s5 * r21 + c5 * r22
+    return c11 + math.hypot(c00 + c22, c20 - c02), a, math.atan2(c20 - c02, c00 + c22)
+
+
+def _euler(a: float, phi: float, q5: float) -> Matrix:
+    """Return Rz(a) Ry(phi) Rx(q5)."""
+    ca, sa, cp, sp = math.cos(a), math.sin(a), math.cos(phi), math.sin(phi)
+    c5, s5 = math.cos(q5), math.sin(q5)
+    cols = ((cp, 0.0, -sp), (sp * s5, c5, cp * s5), (sp * c5, -s5, cp * c5))
+    turned = [(ca * x - sa * y, sa * x + ca * y, z) for x, y, z in cols]
+    return tuple(tuple(col[i] for col in turned) for i in range(3))
+
+
+def _wrist_lateral(p, r: Matrix, c: PlanarChain) -> float:
+    """Return the wrist's offset, m, across the plane of the rotation's x axis."""
+    w = _wrist(p, r, c)
+    ux, uy = r[0][0], r[1][0]
+    heading = math.hypot(ux, uy) or 1.0
+    return (-(w[0] - c.joint1_x) * uy + w[1] * ux) / heading
+
+
+def nearest_rotation_one(p, r: Matrix, c: PlanarChain) -> Matrix:
+    """
+    Return the feasible rotation nearest ``r`` at position ``p`` (3 floats, m), row-major.
+
+    :func:`~ik_net_ros.kinematics.roll_projection.nearest_rotations` of one row.
+    """
+    first = _project(p, r, c)
+    if not (c.tool_y or c.tool_z):
+        return first
+    requested = quat_of(r)
+    first_turn = _angle(quat_of(first), requested)
+    feasible = abs(_wrist_lateral(p, first, c)) < 1e-12
+    if feasible and first_turn < 1e-12:
+        return first
+    dx, dy = p[0] - c.joint1_x, p[1]
+    rho, psi = math.hypot(dx, dy), math.atan2(dy, dx)
+    b = math.atan2(first[1][0], first[0][0]) if math.hypot(first[0][0], first[1][0]) > 1e-9 \
+        else psi
+    cb, sb = math.cos(b), math.sin(b)
+    q5 = math.atan2(sb * first[0][2] - cb * first[1][2], -sb * first[0][1] + cb * first[1][1])
+    other = q5 + math.pi
+    if _best_pitch(r, rho, psi, other, c)[0] > _best_pitch(r, rho, psi, q5, c)[0]:
+        q5 = other
+    h = 1e-4
+    for _ in range(MAX_STEPS):
+        g0 = _best_pitch(r, rho, psi, q5, c)[0]
+        up = _best_pitch(r, rho, psi, q5 + h, c)[0]
+        down = _best_pitch(r, rho, psi, q5 - h, c)[0]
+        slope, curve = (up - down) / (2 * h), (up - 2 * g0 + down) / (h * h)
+        step = -slope / curve if curve < 0.0 else math.copysign(0.2, slope) if slope else 0.0
+        step = min(max(step, -0.2), 0.2)
+        q5 += step
+        if abs(step) < ROLL_TOLERANCE:
+            break
+    _, a, phi = _best_pitch(r, rho, psi, q5, c)
+    best = _euler(a, phi, q5)
+    if feasible and first_turn <= _angle(quat_of(best), requested) + 1e-12:
+        return first
+    return best
