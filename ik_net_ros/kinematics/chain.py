@@ -157,12 +157,15 @@ def _matrices(cols, n: int) -> np.ndarray:
     return out
 
 
-def _walk(arm: Arm, q: np.ndarray, errors: ChainErrors | None, every_rotation: bool = False):
+def _walk(arm: Arm, q: np.ndarray, errors: ChainErrors | None, every_rotation: bool = False,
+          links: bool = True):
     """
     Return link positions (N, dof + 1, 3), rotations, joint axes (N, dof, 3) in the base frame.
 
     Entry k < dof is joint k's child link (its origin on the joint), entry dof the tool. The
     rotations (N, dof + 1, 3, 3) of every link with ``every_rotation``, else the tool's (N, 3, 3).
+    Without ``links`` only the tool's entries are filled (FK: the strided per-joint copies were
+    a fifth of the 100,000-pose walk).
     """
     joints, (tool_rot, tool_xyz) = compiled_chain(arm, errors)
     n = len(q)
@@ -179,7 +182,8 @@ def _walk(arm: Arm, q: np.ndarray, errors: ChainErrors | None, every_rotation: b
         else:
             cols, world_axis = frame, _times(frame, j.axis)
             pos = pos + world_axis * value
-        positions[:, i], axes[:, i] = pos.T, world_axis.T
+        if links:
+            positions[:, i], axes[:, i] = pos.T, world_axis.T
         if every_rotation:
             rotations[:, i] = _matrices(cols, n)
     positions[:, -1] = (pos + _times(cols, tool_xyz)).T
@@ -223,7 +227,7 @@ def chain_forward(arm: Arm, joints, errors: ChainErrors | None = None) -> np.nda
     q, single = joint_rows(arm, joints)
     if single:
         return np.array(chain_forward_one(arm, q[0].tolist(), errors))
-    positions, tool, _ = _walk(arm, q, errors)
+    positions, tool, _ = _walk(arm, q, errors, links=False)
     pose = np.concatenate([positions[:, -1], matrix_to_quat(tool)], axis=1)
     return pose[0] if single else pose
 

@@ -110,9 +110,10 @@ def _project(p, r: Matrix, c: PlanarChain) -> Matrix:
 
 def _best_pitch(r: Matrix, rho: float, psi: float, q5: float, c: PlanarChain):
     """Return :func:`~ik_net_ros.kinematics.roll_projection._best_pitch` of one row."""
-    d = c.tool_y * math.cos(q5) - c.tool_z * math.sin(q5)
+    c5, s5 = math.cos(q5), math.sin(q5)
+    d = c.tool_y * c5 - c.tool_z * s5
     a = psi - math.asin(min(max(d / (rho if rho > 0.0 else 1.0), -1.0), 1.0))
-    ca, sa, c5, s5 = math.cos(a), math.sin(a), math.cos(q5), math.sin(q5)
+    ca, sa = math.cos(a), math.sin(a)
     (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = r
     # A = R^T Rz(a): its columns 0, 1 (rows of R turned by a) and 2; C = Rx(q5) A
     c00, c02 = r00 * ca + r10 * sa, r20
