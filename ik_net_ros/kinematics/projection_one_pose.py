@@ -223,6 +223,8 @@ def _roll_one(p: list[float], arm, projected: bool = False) -> tuple[list[float]
             return None
         rotation = nearest_rotation_one(p, ((r00, r01, r02), (r10, r11, r12), (r20, r21, r22)),
                                         planar_of(arm))
+        if rotation is None:  # an iteration did not settle: the vectorised path's answer
+            return _roll_many(p, arm)
         found = _roll_one([x, y, z, *quat_of(rotation)], arm, projected=True)
         return _roll_many(p, arm) if found is None else found
     m00, m11, m12 = c1 * r00 + s1 * r10, -s1 * r01 + c1 * r11, -s1 * r02 + c1 * r12

@@ -88,23 +88,34 @@ def _lateral(p, r: Matrix, a: float, c: PlanarChain) -> tuple[float, Matrix]:
     return -(w[0] - c.joint1_x) * sa + w[1] * ca, turned
 
 
-def _project(p, r: Matrix, c: PlanarChain) -> Matrix:
-    """Return :func:`~ik_net_ros.kinematics.roll_projection.project_rotations` of one row."""
+def _project(p, r: Matrix, c: PlanarChain) -> Matrix | None:
+    """
+    Return :func:`~ik_net_ros.kinematics.roll_projection.project_rotations` of one row.
+
+    None where the plane's iteration has not settled in MAX_STEPS or its slope changed sign
+    (near joint1's axis the wrist's offset across the plane may have no root or several: the
+    vectorised iteration then ends where its rounding leads it, and this one might elsewhere).
+    """
     w = _wrist(p, r, c)
     ca, sa = _direction(w[0] - c.joint1_x, w[1], r)
     projected = _into_plane(r, ca, sa)
     if not (c.tool_y or c.tool_z):
         return projected
-    a, h = math.atan2(sa, ca), 1e-6
+    a, h, sign = math.atan2(sa, ca), 1e-6, 0.0
     for _ in range(MAX_STEPS):
         f, projected = _lateral(p, r, a, c)
         if abs(f) < LATERAL_TOLERANCE:
             break
         slope = (_lateral(p, r, a + h, c)[0] - _lateral(p, r, a - h, c)[0]) / (2 * h)
+        if slope * sign < 0.0:
+            return None  # past an extremum of the offset: which root it finds is rounding's
+        sign = slope
         step = min(max(-f / (slope if slope != 0.0 else 1e-300), -0.3), 0.3)
         a += step
         if abs(step) < 1e-14:
             break
+    else:
+        return None  # not settled in MAX_STEPS: where it stops is rounding's choice
     return projected
 
 
@@ -140,14 +151,16 @@ def _wrist_lateral(p, r: Matrix, c: PlanarChain) -> float:
     return (-(w[0] - c.joint1_x) * uy + w[1] * ux) / heading
 
 
-def nearest_rotation_one(p, r: Matrix, c: PlanarChain) -> Matrix:
+def nearest_rotation_one(p, r: Matrix, c: PlanarChain) -> Matrix | None:
     """
     Return the feasible rotation nearest ``r`` at position ``p`` (3 floats, m), row-major.
 
-    :func:`~ik_net_ros.kinematics.roll_projection.nearest_rotations` of one row.
+    :func:`~ik_net_ros.kinematics.roll_projection.nearest_rotations` of one row; None where
+    either iteration has not settled in MAX_STEPS (take the vectorised form there: its answer
+    is then path-dependent, and that path is the one the tests and the batches follow).
     """
     first = _project(p, r, c)
-    if not (c.tool_y or c.tool_z):
+    if first is None or not (c.tool_y or c.tool_z):
         return first
     requested = quat_of(r)
     first_turn = _angle(quat_of(first), requested)
@@ -174,6 +187,8 @@ def nearest_rotation_one(p, r: Matrix, c: PlanarChain) -> Matrix:
         q5 += step
         if abs(step) < ROLL_TOLERANCE:
             break
+    else:
+        return None
     _, a, phi = _best_pitch(r, rho, psi, q5, c)
     best = _euler(a, phi, q5)
     if feasible and first_turn <= _angle(quat_of(best), requested) + 1e-12:
