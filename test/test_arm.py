@@ -330,5 +330,6 @@ def test_home_pose_is_clear_of_the_table_and_the_arm(name):
     for capsule in arm.capsules:
         if capsule.table:
             assert min(p[2] for p in ends[capsule.name]) - capsule.radius > arm.table_z, capsule
-    for a, b in arm.pairs:
-        assert _segment_distance(*ends[a], *ends[b]) > radius[a] + radius[b], (a, b)
+    # a pair may overlap by its allowance (coarse capsules over meshes apart at home: omx_f.yaml)
+    for (a, b), allowance in zip(arm.pairs, arm.pair_allowances):
+        assert _segment_distance(*ends[a], *ends[b]) > radius[a] + radius[b] - allowance, (a, b)
