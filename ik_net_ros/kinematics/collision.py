@@ -229,21 +229,11 @@ class CollisionModel:
         """
         Bridge (the OM-X's view): (M, C + 1, 3) the capsules' first ends, then the last's end.
 
-        For the leading capsules that form a chain, each starting where the one before ends (the
-        OM-X's: base bottom, joint2, joint3, joint4, tool; its rail is not one of them).
+        For a chain of capsules each starting where the one before ends (the OM-X's: base
+        bottom, joint2, joint3, joint4, tool).
         """
-        ends = self.capsule_ends(joints)[:, :self._chained]
+        ends = self.capsule_ends(joints)
         return np.concatenate([ends[:, :, 0], ends[:, -1:, 1]], axis=1)
-
-    @functools.cached_property
-    def _chained(self) -> int:
-        """Return how many leading capsules each start where the one before ends (bridge)."""
-        frames = capsule_frames(self.arm).ends
-        count = 1
-        while count < len(frames) and frames[count][0].anchored and \
-                frames[count][0].frame == frames[count - 1][1].frame:
-            count += 1
-        return count
 
     def check(self, joints) -> CollisionReport:
         """
