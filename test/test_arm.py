@@ -337,7 +337,7 @@ def test_home_pose_is_clear_of_the_table_and_the_arm(name):
 
 @pytest.mark.parametrize('allowance', [-0.001, 0.031, 'far', float('nan'), None])
 def test_a_pair_allowance_out_of_range_is_an_arm_error(tmp_path, allowance):
-    """A pair's third number: m its capsules may overlap, in [0, 0.03]; else the file is refused."""
+    """A pair's third number (m its capsules may overlap) outside [0, 0.03]: refused."""
     data = yaml.safe_load((DESCRIPTIONS_DIR / 'omx_f.yaml').read_text())
     data['pairs'][0] = [*data['pairs'][0][:2], allowance]
     with pytest.raises(ArmError, match=r'pairs\[0\]'):
