@@ -13,8 +13,10 @@ import math
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
 from ik_net_ros.arm import ChainErrors, load_arm
+from ik_net_ros.kinematics.capsules import segment_distance
 from ik_net_ros.kinematics.chain import chain_forward, chain_frames
 from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.limits import sample_joints
 from ik_net_ros.kinematics.true_arm import TrueArm
 import numpy as np
 import pytest
@@ -63,11 +65,11 @@ def _brute(arm, q, clearance, radii):
                    for p in (c.a, c.b)]
         low = min(e[2] for e, h in zip(ends[c.name], heights) if np.ptp(h) > 1e-9)
         worst = min(worst, low - radius[c.name] - (arm.table_z + clearance))
-    for a, b in arm.pairs:
+    for (a, b), allowance in zip(arm.pairs, arm.pair_allowances):
         pa = ends[a][0] + _T[:, None] * (ends[a][1] - ends[a][0])
         pb = ends[b][0] + _T[:, None] * (ends[b][1] - ends[b][0])
         gap = np.min(np.linalg.norm(pa[:, None] - pb[None], axis=2))
-        worst = min(worst, gap - radius[a] - radius[b])
+        worst = min(worst, gap - radius[a] - radius[b] + allowance)
     return worst >= 0.0, worst
 
 
@@ -152,3 +154,38 @@ def test_a_true_arm_sags_its_tool_down_as_it_reaches_out(name):
     drop = chain_forward(arm, q)[:, 2] - sagging.tool_poses(q)[:, 2]
     assert drop[0] > 1e-4  # reaching out: the tool comes down
     assert abs(drop[1]) < drop[0]  # folded at home: far less
+
+
+@pytest.mark.parametrize('name', sorted(ARMS))
+def test_every_pair_of_non_neighbours_that_can_meet_is_checked(name):
+    """Capsules two or more joints apart that meet anywhere in joint space are a listed pair."""
+    arm = ARMS[name]
+    chain = {arm.base_frame: -1, **{j.child: k for k, j in enumerate(arm.joints)},
+             arm.tool_frame: arm.dof - 1}
+    listed = {frozenset(p) for p in arm.pairs}
+    ends = CollisionModel(arm).capsule_ends(sample_joints(arm, 20000, 5))
+    for i, a in enumerate(arm.capsules):
+        for k, b in enumerate(arm.capsules[:i]):
+            if abs(chain[a.link] - chain[b.link]) <= 1 or frozenset((a.name, b.name)) in listed:
+                continue
+            gap = segment_distance(ends[:, i, 0], ends[:, i, 1], ends[:, k, 0], ends[:, k, 1])
+            assert gap.min() > a.radius + b.radius, (a.name, b.name, gap.min())
+
+
+@pytest.mark.parametrize('name', sorted(ARMS))
+@SETTINGS
+@given(unit=st.lists(st.floats(0, 1), min_size=6, max_size=6))
+def test_no_pose_called_clear_has_a_pair_overlapping_past_its_allowance(name, unit):
+    """A clear pose: every listed pair's capsules apart, or overlapping by <= its allowance."""
+    arm = ARMS[name]
+    q = arm.lower + np.array(unit[:arm.dof]) * (arm.upper - arm.lower)
+    model = CollisionModel(arm)
+    if not model.clear_one(q.tolist()):
+        return
+    ends = model.capsule_ends(q)[0]
+    index = {c.name: k for k, c in enumerate(arm.capsules)}
+    for (a, b), allowance in zip(arm.pairs, arm.pair_allowances):
+        i, k = index[a], index[b]
+        gap = segment_distance(*(ends[j, n][None] for j, n in ((i, 0), (i, 1), (k, 0), (k, 1))))
+        assert gap[0] >= model.radii[i] + model.radii[k] - allowance - 1e-12, (a, b)
+    assert max(arm.pair_allowances) <= 0.021

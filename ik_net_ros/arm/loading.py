@@ -23,6 +23,7 @@ __all__ = ['load_arm', 'default_arm', 'ARM_NAMES', 'DEFAULT_ARM', 'DESCRIPTIONS_
 DESCRIPTIONS_DIR = Path(__file__).resolve().parent / 'descriptions'
 ARM_NAMES = ('open_manipulator_x', 'omx_f', 'omy_3m', 'omy_f3m')
 DEFAULT_ARM = 'open_manipulator_x'
+MAX_ALLOWANCE = 0.03  # m a pair's capsules may overlap: more is no check of the pair
 KEYS = {'name', 'urdf', 'descriptions', 'default_description', 'tool_frame', 'joints', 'home',
         'table_z', 'capsules', 'pairs', 'servos', 'gripper'}
 
@@ -121,13 +122,17 @@ def _capsules(data: dict, links: set) -> tuple[tuple[Capsule, ...], tuple]:
                                 _number(spec.get('radius'), f'capsules[{i}].radius', 0, 0.5),
                                 bool(spec.get('table', True))))
     names = [c.name for c in capsules]
-    pairs = []
+    pairs, allowances = [], []
     for i, pair in enumerate(data.get('pairs') or []):
-        if not isinstance(pair, (list, tuple)) or len(pair) != 2 \
-                or not all(p in names for p in pair):
-            raise ValueError(f'pairs[{i}] must be two capsule names of {names}, got {pair!r}')
+        # [a, b] or [a, b, allowance m]: how far the two capsules may overlap (see Arm)
+        if not isinstance(pair, (list, tuple)) or len(pair) not in (2, 3) \
+                or not all(p in names for p in pair[:2]):
+            raise ValueError(f'pairs[{i}] must be two capsule names of {names} (and an '
+                             f'allowance, m), got {pair!r}')
         pairs.append((str(pair[0]), str(pair[1])))
-    return tuple(capsules), tuple(pairs)
+        allowances.append(_number(pair[2], f'pairs[{i}][2]', 0, MAX_ALLOWANCE)
+                          if len(pair) == 3 else 0.0)
+    return tuple(capsules), tuple(pairs), tuple(allowances)
 
 
 def _servos(data: dict, joints: list[Joint]) -> tuple[tuple[Servo, ...], Gripper | None]:
@@ -176,11 +181,12 @@ def _build(data: dict, description: str, yaml_path: Path, urdf_path: Path) -> Ar
         home = tuple(_number(v, f'home[{i}]', j.lower, j.upper)
                      for i, (v, j) in enumerate(zip(home, joints)))
         links = {base} | {j.child for j in joints}
-        capsules, pairs = _capsules(data, links)
+        capsules, pairs, allowances = _capsules(data, links)
         servos, gripper = _servos(data, joints)
         return Arm(name=_name(data.get('name'), 'name'), description=description,
                    base_frame=base, joints=tuple(joints), tool_frame=tool_frame,
                    tool=Origin.from_matrix(tool), home=home, capsules=capsules, pairs=pairs,
+                   pair_allowances=allowances,
                    table_z=_number(data.get('table_z', 0.0), 'table_z', -10, 10),
                    servos=servos, gripper=gripper, source=where)
     except ArmError:

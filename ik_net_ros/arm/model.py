@@ -238,6 +238,10 @@ class Arm:
         The collision model's links.
     pairs
         Names of capsule pairs checked against each other (neighbours are not).
+    pair_allowances
+        m by which each pair's capsules may overlap before it is a collision, in the order of
+        ``pairs`` (empty: 0 for every pair). Nonzero only where the description says why: a
+        pair whose coarse capsules overlap at ROBOTIS's home pose while its meshes are apart.
     table_z
         Height of the table the arm stands on, m in the base frame.
     servos
@@ -262,6 +266,7 @@ class Arm:
     home: tuple[float, ...]
     capsules: tuple[Capsule, ...] = ()
     pairs: tuple[tuple[str, str], ...] = ()
+    pair_allowances: tuple[float, ...] = ()
     table_z: float = 0.0
     servos: tuple[Servo, ...] = ()
     gripper: Gripper | None = None
@@ -269,6 +274,11 @@ class Arm:
     source: str = field(default='', compare=False)
 
     def __post_init__(self):
+        if not self.pair_allowances:
+            object.__setattr__(self, 'pair_allowances', (0.0,) * len(self.pairs))
+        elif len(self.pair_allowances) != len(self.pairs):
+            raise ValueError(f'{self.name}: {len(self.pair_allowances)} pair allowances for '
+                             f'{len(self.pairs)} pairs')
         if self.errors is None:
             object.__setattr__(self, 'errors', ChainErrors.zeros(len(self.joints)))
         elif len(self.errors.offsets) != len(self.joints):
@@ -281,6 +291,7 @@ class Arm:
         if cached is None:
             cached = hash((self.name, self.description, self.base_frame, self.joints,
                            self.tool_frame, self.tool, self.home, self.capsules, self.pairs,
+                           self.pair_allowances,
                            self.table_z, self.servos, self.gripper, self.errors))
             object.__setattr__(self, '_hash', cached)
         return cached

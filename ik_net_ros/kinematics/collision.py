@@ -288,14 +288,20 @@ class CollisionModel:
         floor = self.table_z + self.table_clearance
         lows = tuple((2 * i + k, floor + self.radii[i]) for i, which in self.table_ends
                      for k in which)
-        pairs = tuple((2 * a, 2 * a + 1, 2 * b, 2 * b + 1, self.radii[a] + self.radii[b])
-                      for a, b in self.pairs)
+        pairs = tuple((2 * a, 2 * a + 1, 2 * b, 2 * b + 1, reach)
+                      for (a, b), reach in zip(self.pairs, self._pair_reach.tolist()))
         return lows, pairs
 
     @functools.cached_property
     def _pair_reach(self) -> np.ndarray:
-        """Return (pairs,) m: the sum of each pair's radii (closer is a collision)."""
-        return np.array([self.radii[a] + self.radii[b] for a, b in self.pairs])
+        """
+        Return (pairs,) m: each pair's radii's sum less its allowance (closer: a collision).
+
+        The allowance (:attr:`Arm.pair_allowances <ik_net_ros.arm.Arm>`) is the description's,
+        for pairs whose coarse capsules overlap at home while the meshes are apart.
+        """
+        return np.array([self.radii[a] + self.radii[b] - allowance for (a, b), allowance
+                         in zip(self.pairs, self.arm.pair_allowances)])
 
     @functools.cached_property
     def _checks(self) -> np.ndarray:
