@@ -1,17 +1,8 @@
 """
 The OM-X's :class:`~ik_net_ros.kinematics.geometry.ArmGeometry` as the one chain's errors.
 
-A bridge for issue 33's migration (deleted with ``kinematics/geometry.py``): calibrations and model files of today hold an
-``ArmGeometry`` (lengths, joint offsets, axis tilts); on the chain the same arm is the OM-X's
-:class:`~ik_net_ros.arm.Arm` plus :class:`~ik_net_ros.kinematics.chain.ChainErrors`, and the two
-describe the same motion exactly (tests: equal to 1e-12 with offsets, link deltas and tilts):
-
-- ``joint_offsets`` -> offsets; ``axis_tilts`` (joint1 about x then y, joints 2-4 about x then
-  z) -> tilts, the chain's own tilt axes for a z and a y axis;
-- joint1 at (``joint1_x``, 0, ``base_height``), joint2 ``shoulder_height`` above it, joint3 at
-  (``upper_arm_x``, 0, ``upper_arm_z``), joint4 ``forearm`` and the tool ``tool`` along x -> the
-  origin deltas and the tool delta from the arm's description. The arm's description fixes the
-  nominal base height: a geometry of the other description differs by its joint1 delta.
+A bridge for issue 33's migration, deleted with ``kinematics/geometry.py``: the conversion itself
+is :func:`~ik_net_ros.kinematics.legacy_geometry.legacy_errors` (the reader of the old files).
 """
 
 from __future__ import annotations

@@ -156,7 +156,6 @@ class ArmGeometry:
         return out
 
 
-
 DEFAULT_GEOMETRY = ArmGeometry()
 JAZZY_GEOMETRY = ArmGeometry(base_height=0.0)
 # ROBOTIS's releases of the arm's description (the same arm, joint1 17 mm lower in the jazzy
