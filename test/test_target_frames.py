@@ -58,3 +58,30 @@ def test_the_default_frame_names_the_base_or_the_tracker_frame(name):
             TargetFrames(name, tracker=setup)
     with pytest.raises(FrameError):  # no calibration: no tracker frame
         TargetFrames('mocap')
+
+
+@pytest.mark.parametrize('arm_name', ['open_manipulator_x', 'omx_f'])
+def test_the_node_takes_targets_in_the_arms_own_base_link(arm_name):
+    """The OMX-F's base link is link0: its link1 turns with joint1, so it is refused there."""
+    from ik_net_ros.arm import load_arm
+    from ik_net_ros.nodes.ik_params import make_frames, PARAMETERS
+    from ik_net_ros.robot_urdf import base_link_name
+    arm = load_arm(arm_name)
+    params = {name: spec.default for name, spec in PARAMETERS.items()}
+    params.update(arm=arm_name, prefix='arm1_')
+    frames = make_frames(params, arm)
+    base = f'arm1_{base_link_name(arm)}'
+    pose = [0.2, 0.0, 0.1, 0.0, 0.0, 0.0, 1.0]
+    assert frames.base_frame == base
+    assert frames.to_base(base, pose) == pose
+    assert base in frames.accepted()
+    for other in {'arm1_link0', 'arm1_link1'} - {base}:  # a link of the arm, not its base
+        with pytest.raises(FrameError, match=f"'{other}'"):
+            frames.to_base(other, pose)
+
+
+def test_the_tracker_frame_hangs_from_the_base_link():
+    setup = _mocap([0.5, 0, 0, 0, 0, 90])
+    parent, child, _ = TargetFrames('world', tracker=setup, base_link='link0',
+                                    prefix='a_').static_transforms()[0]
+    assert (parent, child) == ('a_link0', 'mocap')

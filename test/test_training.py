@@ -259,8 +259,8 @@ def test_a_model_far_worse_than_the_shipped_one_is_said_loudly(tmp_path, capsys)
 
 def test_the_start_is_measured_in_the_arm_of_the_validation_rows():
     """Rows of the jazzy description (joint1 at 0 m): the shipped model is shifted, not wrong."""
-    from ik_net_ros.kinematics import ArmGeometry
+    from ik_net_ros.arm import default_arm
     from ik_net_ros.training.start_check import tool_errors_mm
-    geometry = ArmGeometry(base_height=0.0)
-    rows = make_synthetic(300, seed=3, arm=geometry)
-    assert np.median(tool_errors_mm(load_model('focused'), rows, geometry)) < 1.0
+    arm = default_arm('jazzy')
+    rows = make_synthetic(300, seed=3, arm=arm)
+    assert np.median(tool_errors_mm(load_model('focused'), rows, arm)) < 1.0

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ik_net_ros.arm import Arm, default_arm
 from ik_net_ros.data import PoseJointSet
 from ik_net_ros.kinematics import is_reachable
-from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
+from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.limits import sample_joints
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
@@ -112,7 +112,7 @@ def usable_rows(data: PoseJointSet, reference: Arm | None, margin: float = 0.05
     reference = as_arm(reference)
     inside = np.all((data.joints > reference.lower + margin)
                     & (data.joints < reference.upper - margin), axis=1)
-    reachable = is_reachable(data.measured, geometry_of(reference))  # bridge: the OM-X's
+    reachable = is_reachable(data.measured, reference)
     return data.subset(inside & reachable)
 
 

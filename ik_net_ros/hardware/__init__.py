@@ -6,7 +6,6 @@ Simulated arm; Dynamixel bus via dynamixel-sdk; the same on a servo emulator.
 
 from ik_net_ros.hardware.base import ArmBackend, Health, JointReading
 from ik_net_ros.hardware.factory import (
-    arm_geometry,
     backend_arm_of,
     BACKENDS,
     BackendSettings,
@@ -17,5 +16,5 @@ from ik_net_ros.hardware.servo_models import servo_model, SERVO_MODELS
 from ik_net_ros.hardware.sim import SimulatedArm
 
 __all__ = ['ArmBackend', 'JointReading', 'Health', 'SimulatedArm', 'BACKENDS',
-           'BackendSettings', 'make_backend', 'GRIPPER_JOINTS', 'arm_geometry', 'backend_arm_of',
+           'BackendSettings', 'make_backend', 'GRIPPER_JOINTS', 'backend_arm_of',
            'SERVO_MODELS', 'servo_model']

@@ -22,7 +22,6 @@ from ik_net_ros.arm import Arm, default_arm
 from ik_net_ros.errors import HardwareError, InvalidJointsError, UnsafeGoalError
 from ik_net_ros.hardware.gripper import clamp_gripper
 from ik_net_ros.hardware.motion import check_speed, DEFAULT_ACCELERATION, MotionLimiter
-from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.collision import CollisionModel, ESCAPE_SLACK
 from ik_net_ros.kinematics.limits import clamp_to_limits, within_limits
 from ik_net_ros.kinematics.validation import as_joint_array
@@ -43,10 +42,9 @@ def backend_arm(arm: Arm | None, description: str = 'humble') -> Arm:
 
     """
     if arm is not None:
-        try:
-            return as_arm(arm)
-        except TypeError as e:
-            raise HardwareError(str(e)) from e
+        if not isinstance(arm, Arm):
+            raise HardwareError(f'expected an Arm, got {type(arm).__name__}')
+        return arm
     try:
         return default_arm(str(description))
     except ValueError as e:  # ArmError: unknown description, named with the known ones
@@ -142,8 +140,7 @@ class ArmBackend(ABC):
         (the table under it with 10 mm of clearance, its own body). None turns the check
         off (tests of other things only).
     arm
-        The arm (:class:`~ik_net_ros.arm.Arm`, its errors included; an OM-X ArmGeometry is
-        taken during the migration).
+        The arm (:class:`~ik_net_ros.arm.Arm`, its errors included).
 
     Raises
     ------

@@ -7,7 +7,7 @@ backend it got.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from ik_net_ros.arm import Arm, load_arm
 from ik_net_ros.errors import HardwareError
@@ -15,13 +15,10 @@ from ik_net_ros.hardware.base import ArmBackend, backend_arm, default_collision
 from ik_net_ros.hardware.dynamixel import DynamixelConfig
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
 from ik_net_ros.hardware.sim import SimulatedArm
-from ik_net_ros.kinematics import geometry_for
-from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.calibration_file import load_calibration
-from ik_net_ros.kinematics.geometry import ArmGeometry
 from ik_net_ros.kinematics.true_arm import TrueArm
 
-__all__ = ['BACKENDS', 'BackendSettings', 'make_backend', 'arm_geometry', 'backend_arm_of']
+__all__ = ['BACKENDS', 'BackendSettings', 'make_backend', 'backend_arm_of']
 
 BACKENDS = ('sim', 'dynamixel', 'emulated')
 
@@ -48,27 +45,6 @@ def backend_arm_of(name: str = 'open_manipulator_x', description: str | None = N
     return load_calibration(calibration, arm) if calibration else arm
 
 
-def arm_geometry(description: str, calibration: str = '') -> ArmGeometry:
-    """
-    Return the OM-X geometry the arm's collision walls check: calibrated, or ROBOTIS's nominal.
-
-    The bridge of the OM-X's callers not migrated yet (:func:`backend_arm_of` is the arm's).
-
-    Raises
-    ------
-    DatasetError
-        A calibration file that is missing, unreadable or not an OM-X calibration.
-    ValueError
-        Unknown description.
-
-    """
-    nominal = geometry_for(description)  # bridge
-    if not calibration:
-        return nominal
-    return replace(geometry_of(load_calibration(calibration)),  # bridge
-                   base_height=nominal.base_height)
-
-
 @dataclass
 class BackendSettings:
     """
@@ -81,7 +57,7 @@ class BackendSettings:
     :class:`~ik_net_ros.kinematics.collision.CollisionModel`). dynamixel: the servo settings
     (the gripper, the description). emulator_leftovers: the emulated servos' state at start.
     arm: the arm driven, its errors included (:func:`backend_arm_of`; None: the OM-X of the
-    description); an OM-X ArmGeometry is taken during the migration.
+    description).
     """
 
     backend: str = 'sim'
@@ -93,8 +69,7 @@ class BackendSettings:
     dynamixel: DynamixelConfig = field(default_factory=DynamixelConfig)
     emulator_leftovers: str = 'factory'
     true_arm: TrueArm | None = None  # the simulated arm's hidden imperfections
-    arm: Arm | ArmGeometry | None = None
-    geometry: ArmGeometry | None = None  # bridge: the OM-X callers' name of ``arm``
+    arm: Arm | None = None
 
 
 def make_backend(settings: BackendSettings) -> ArmBackend:
@@ -109,8 +84,7 @@ def make_backend(settings: BackendSettings) -> ArmBackend:
     """
     servo = settings.dynamixel
     try:
-        given = settings.arm if settings.arm is not None else settings.geometry
-        arm = backend_arm(None if given is None else as_arm(given), servo.description)
+        arm = backend_arm(settings.arm, servo.description)
         collision = default_collision(arm, settings.table_clearance, settings.workspace)
     except (TypeError, ValueError) as e:
         raise HardwareError(str(e)) from e

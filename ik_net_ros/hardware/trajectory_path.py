@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from ik_net_ros.arm import Arm, default_arm
-from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.collision import CollisionModel
 import numpy as np
 
@@ -173,7 +172,7 @@ def _limits(arm: Arm | None, max_velocity: float, collision: CollisionModel | No
     """
     if arm is None:
         arm = getattr(collision, 'arm', None)
-    arm = default_arm() if arm is None else as_arm(arm)
+    arm = default_arm() if arm is None else arm
     return arm.lower, arm.upper, np.minimum(max_velocity, arm.velocity)
 
 

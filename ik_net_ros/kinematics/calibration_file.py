@@ -8,7 +8,7 @@ evaluation against measured poses need: the tracker frame, the marker, the time 
 joint-space region the fit saw, and the fit's figures. A file is refused for another arm (by
 name) or for a description whose kinematics changed since (by digest). Files of before (version
 1 and 2) hold the OM-X's ``ArmGeometry``: they load as the OM-X with the same errors
-(:func:`~ik_net_ros.kinematics.chain_geometry.chain_errors_of_geometry`).
+(:func:`~ik_net_ros.kinematics.legacy_geometry.legacy_arm`).
 """
 
 from __future__ import annotations
@@ -24,8 +24,7 @@ from ik_net_ros.kinematics.calibration import (
     OFFSET_TOLERANCE,
     TILT_TOLERANCE,
 )
-from ik_net_ros.kinematics.chain_geometry import chain_errors_of_geometry
-from ik_net_ros.kinematics.geometry import geometry_from_dict
+from ik_net_ros.kinematics.legacy_geometry import legacy_arm, legacy_values
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
 import numpy as np
 
@@ -149,20 +148,18 @@ def load_calibration(path, arm=None) -> Arm:
         :func:`ik_net_ros.bounded_files.load_yaml`), a calibration of another arm, description
         or kinematics, errors beyond a real arm's (:func:`errors_from_dict`), an old file's
         geometry that is not an OM-X
-        (:func:`ik_net_ros.kinematics.geometry.geometry_from_dict`).
+        (:func:`ik_net_ros.kinematics.legacy_geometry.legacy_values`).
 
     """
     data = _read(path)
     arm = None if arm is None else as_arm(arm).nominal()
     if 'errors' not in data:
         try:
-            geometry = geometry_from_dict(data['geometry'])
+            values = legacy_values(data['geometry'])
         except ValueError as e:
             raise DatasetError(f'{path}: geometry is not an OM-X: {e}') from e
-        if arm is None:
-            return as_arm(geometry)
         try:
-            return arm.with_errors(chain_errors_of_geometry(arm, geometry))
+            return legacy_arm(values, arm)
         except ValueError as e:
             raise DatasetError(f'{path}: an OM-X calibration (ArmGeometry), not of {arm.name}'
                                ) from e

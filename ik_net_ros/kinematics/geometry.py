@@ -10,6 +10,14 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 import math
 
+from ik_net_ros.kinematics.legacy_geometry import (  # the one copy of the old file's names
+    legacy_values,
+    LINK_FIELDS,
+    LINK_TOLERANCE,
+    OFFSET_TOLERANCE,
+    TILT_NAMES,
+    TILT_TOLERANCE,
+)
 import numpy as np
 
 __all__ = [
@@ -38,9 +46,6 @@ __all__ = [
 ]
 
 JOINT_NAMES: tuple[str, ...] = ('joint1', 'joint2', 'joint3', 'joint4')
-# the two tilts of each joint's axis (ArmGeometry.axis_tilts), in order
-TILT_NAMES = ('tilt1_x', 'tilt1_y', 'tilt2_x', 'tilt2_z', 'tilt3_x', 'tilt3_z', 'tilt4_x',
-              'tilt4_z')
 JOINT_LOWER = np.array([-math.pi, -1.5, -1.5, -1.7])
 JOINT_UPPER = np.array([math.pi, 1.5, 1.4, 1.97])
 JOINT_LOWER.setflags(write=False)
@@ -151,10 +156,6 @@ class ArmGeometry:
         return out
 
 
-# the lengths a real arm gets wrong (base_height and shoulder_height only ever act as a sum, so
-# calibration keeps the description's base height and fits the shoulder height)
-LINK_FIELDS = ('joint1_x', 'shoulder_height', 'upper_arm_x', 'upper_arm_z', 'forearm', 'tool')
-
 DEFAULT_GEOMETRY = ArmGeometry()
 JAZZY_GEOMETRY = ArmGeometry(base_height=0.0)
 # ROBOTIS's releases of the arm's description (the same arm, joint1 17 mm lower in the jazzy
@@ -163,54 +164,19 @@ GEOMETRY_OF_DESCRIPTION = {'humble': DEFAULT_GEOMETRY, 'jazzy': JAZZY_GEOMETRY}
 ROBOTIS_DESCRIPTIONS = tuple(GEOMETRY_OF_DESCRIPTION)
 
 
-# what a file may claim an OM-X to be: each link within 20 mm of the nominal arm (real ones
-# differ by 1-2 mm; a fit that lands further off took the tracker's frame or a marker for the
-# arm), each servo horn within 0.5 rad of zero, joint1 within 0.1 m of the base frame's origin
-LINK_TOLERANCE = 0.02  # m
-OFFSET_TOLERANCE = 0.5  # rad
-TILT_TOLERANCE = math.radians(3.0)  # rad: a bracket a few tenths of a degree off, not more
-BASE_HEIGHT_RANGE = (-0.1, 0.1)  # m
-
-
 def geometry_from_dict(data) -> ArmGeometry:
     """
     Return an :class:`ArmGeometry` from a file's mapping, checked to be an OM-X.
 
-    The known fields only, each a finite number, links within :data:`LINK_TOLERANCE` of the nominal
-    arm (so positive), offsets within :data:`OFFSET_TOLERANCE`, base height in
-    ``BASE_HEIGHT_RANGE``.
+    The checks are :func:`ik_net_ros.kinematics.legacy_geometry.legacy_values`'s (the one reader).
 
     Raises
     ------
     ValueError
-        Anything else, naming the field and the bound.
+        Anything it refuses, naming the field and the bound.
 
     """
-    from ik_net_ros.bounded_files import check_number
-    if not isinstance(data, dict):
-        raise ValueError(f'a geometry is a mapping of lengths, got {type(data).__name__}')
-    unknown = set(data) - set(asdict(DEFAULT_GEOMETRY))
-    if unknown:
-        raise ValueError(f'unknown geometry field(s) {sorted(map(str, unknown))[:5]}')
-    values = {'base_height': check_number(data.get('base_height', 0.017), 'base_height',
-                                          *BASE_HEIGHT_RANGE)}
-    for name in LINK_FIELDS:
-        nominal = getattr(DEFAULT_GEOMETRY, name)
-        values[name] = check_number(data.get(name, nominal), name, nominal - LINK_TOLERANCE,
-                                    nominal + LINK_TOLERANCE)
-    offsets = data.get('joint_offsets', [0.0] * 4)
-    if not isinstance(offsets, (list, tuple)) or len(offsets) != 4:
-        raise ValueError('joint_offsets must be a list of 4 angles')
-    values['joint_offsets'] = tuple(
-        check_number(v, f'joint_offsets[{i}]', -OFFSET_TOLERANCE, OFFSET_TOLERANCE)
-        for i, v in enumerate(offsets))
-    tilts = data.get('axis_tilts', [0.0] * len(TILT_NAMES))
-    if not isinstance(tilts, (list, tuple)) or len(tilts) != len(TILT_NAMES):
-        raise ValueError(f'axis_tilts must be a list of {len(TILT_NAMES)} angles')
-    values['axis_tilts'] = tuple(
-        check_number(v, f'axis_tilts[{i}]', -TILT_TOLERANCE, TILT_TOLERANCE)
-        for i, v in enumerate(tilts))
-    return ArmGeometry(**values)
+    return ArmGeometry(**legacy_values(data))
 
 
 def geometry_for(description: str) -> ArmGeometry:

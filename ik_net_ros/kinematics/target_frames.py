@@ -1,8 +1,9 @@
 """
 Which frames a target may be given in, and how it gets into the arm's base frame.
 
-The package itself knows three frames: the arm's base frame ``<prefix>link1`` (ROBOTIS's base
-link, where the solver works), ``world`` (one frame with it in both ROBOTIS descriptions, unless
+The package itself knows three frames: the arm's base link ``<prefix><base_link>`` (ROBOTIS's
+base link, where the solver works: the OM-X's link1, the OMX-F's link0, whose link1 turns with
+joint1), ``world`` (one frame with it in both ROBOTIS descriptions, unless
 the arm is placed elsewhere in it: ``base``, the launch's ``base_xyz_rpy``, so that several arms
 share one world) and the tracker frame of the arm's calibration (a camera or motion capture: its
 pose in the base frame was calibrated). A target in the base frame is taken as it is; one in
@@ -19,7 +20,6 @@ from dataclasses import dataclass
 from ik_net_ros.kinematics.rigid import compose, invert
 from ik_net_ros.kinematics.tracker_setup import (
     BASE_FRAME_NAMES,
-    is_base_frame_name,
     TrackerSetup,
 )
 import numpy as np
@@ -42,7 +42,9 @@ class TargetFrames:
 
     default: the frame an empty ``frame_id`` means (when ``accept_empty``); prefix: ROBOTIS's
     xacro prefix of the base link; tracker: the calibration's tracker setup (None: none);
-    base: the pose (7,) of ``<prefix>link1`` in ``world`` (None: one frame).
+    base: the pose (7,) of the base link in ``world`` (None: one frame); base_link: the arm's
+    base link, unprefixed (:func:`ik_net_ros.robot_urdf.base_link_name`; the OM-X's link1 by
+    default).
 
     Raises
     ------
@@ -56,6 +58,7 @@ class TargetFrames:
     prefix: str = ''
     tracker: TrackerSetup | None = None
     base: tuple | None = None
+    base_link: str = BASE_FRAME_NAMES[1]
 
     def __post_init__(self):
         if self.default == '' or not (self._is_base(self.default) or
@@ -72,7 +75,12 @@ class TargetFrames:
         return setup.frame_id
 
     def _is_base(self, frame: str) -> bool:
-        return frame != '' and is_base_frame_name(frame, self.prefix)
+        return frame in (WORLD, self.base_frame)
+
+    @property
+    def base_frame(self) -> str:
+        """Return the base link's frame name, prefixed (where the solver works)."""
+        return f'{self.prefix}{self.base_link}'
 
     def known(self, frame: str) -> bool:
         """Tell whether ``frame`` is one this object transforms ('' counts when accepted)."""
@@ -81,7 +89,7 @@ class TargetFrames:
 
     def accepted(self, empty: bool = True) -> str:
         """Return the names of the frames taken, for messages (``empty``: and '' if taken)."""
-        names = ['world', f'{self.prefix}link1'] + \
+        names = [WORLD, self.base_frame] + \
             ([self.tracker_frame] if self.tracker_frame else [])
         return ', '.join(f"'{n}'" for n in names) + \
             (f" or '' (= '{self.default}')" if empty and self.accept_empty else '')
@@ -96,7 +104,7 @@ class TargetFrames:
         """
         if self.tracker_frame is None:
             return []
-        return [(f'{self.prefix}{BASE_FRAME_NAMES[1]}', self.tracker_frame,
+        return [(self.base_frame, self.tracker_frame,
                  [float(v) for v in self.tracker.frame])]
 
     def to_base(self, frame: str, pose: list[float]) -> list[float]:

@@ -26,7 +26,7 @@ from ik_net_ros.bounded_files import check_number, load_yaml
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.chain import chain_forward, chain_frames, compiled_chain, joint_rows
-from ik_net_ros.kinematics.geometry import geometry_from_dict  # bridge: files of before
+from ik_net_ros.kinematics.legacy_geometry import legacy_arm
 from ik_net_ros.kinematics.rotations import canonical_quat
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
 import numpy as np
@@ -176,7 +176,7 @@ class TrueArm:
             except (TypeError, ValueError) as e:
                 raise ValueError(f'errors: {e}') from e
         else:  # an OM-X file of before issue 33: its geometry
-            arm = as_arm(geometry_from_dict(data.get('geometry', {})))
+            arm = legacy_arm(data.get('geometry', {}))
         sag = data.get('sag', [0.0, 0.0])
         if not isinstance(sag, (list, tuple)) or len(sag) != 2:
             raise ValueError('sag must be a list of 2 angles')

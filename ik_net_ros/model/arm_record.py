@@ -64,10 +64,9 @@ def arm_of_record(path: Path | str, record, geometry=None) -> Arm:
 
 def _legacy_arm(path, geometry) -> Arm:
     """Return the OM-X (with its errors) of an older file's ``geometry`` mapping."""
-    from ik_net_ros.kinematics.arm_bridge import as_arm  # bridge
-    from ik_net_ros.kinematics.geometry import geometry_from_dict  # bridge
+    from ik_net_ros.kinematics.legacy_geometry import legacy_arm
     try:
-        return as_arm(geometry_from_dict(geometry))
+        return legacy_arm(geometry)
     except ValueError as e:
         raise CheckpointError(f'{path}: geometry is not an OM-X: {e}') from e
 

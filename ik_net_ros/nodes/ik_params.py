@@ -32,6 +32,7 @@ from ik_net_ros.nodes.params import (
     workspace_box,
     xyz_rpy_within,
 )
+from ik_net_ros.robot_urdf import base_link_name
 from ik_net_ros.solver import Solver
 from ik_net_ros.solver.live import live_solver
 from ik_net_ros.solver.trajectory_timing import MIN_VELOCITY
@@ -186,7 +187,7 @@ def make_frames(params: dict, arm: Arm | None = None) -> TargetFrames:
     base = tuple(pose_from_xyz_rpy(placement).tolist()) if any(placement) else None
     try:
         return TargetFrames(params['frame_id'], params['accept_empty_frame'],
-                            params['prefix'], tracker, base)  # bridge: link1, the OM-X's base
+                            params['prefix'], tracker, base, base_link_name(arm))
     except FrameError as e:
         raise ConfigError(f"parameter frame_id = {params['frame_id']!r} refused: {e}") \
             from e

@@ -506,7 +506,8 @@ def forward_request(state: dict[str, float], links: list[str], frame: str, arm,
     if frame:
         try:  # the frame's own pose in the base frame: to_base of its origin
             placement = (frames if frames is not None else
-                         TargetFrames(prefix=names.prefix)).to_base(frame, list(IDENTITY))
+                         TargetFrames(prefix=names.prefix,
+                                      base_link=names.base_link)).to_base(frame, list(IDENTITY))
         except FrameError as e:
             return FRAME_TRANSFORM_FAILURE, [], str(e)
         placement = np.asarray(placement, float)

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 import time
 
+from ik_net_ros.arm import default_arm
 from ik_net_ros.atomic import atomic_write
 from ik_net_ros.data.tracker_rows import in_base_frame
 from ik_net_ros.errors import ConfigError, DatasetError
@@ -16,8 +17,7 @@ from ik_net_ros.evaluation.real_arm_errors import (
     plot_errors,
     usable_rows,
 )
-from ik_net_ros.kinematics import DEFAULT_GEOMETRY, is_reachable
-from ik_net_ros.kinematics.arm_bridge import geometry_of
+from ik_net_ros.kinematics import is_reachable
 from ik_net_ros.kinematics.calibration_file import (
     load_calibration,
     load_tracker_setup,
@@ -126,10 +126,9 @@ def _run_measured(args: argparse.Namespace, json_path) -> int:
             true_arm = TrueArm.load(args.true_arm)
         except DatasetError as e:
             raise ConfigError(f'true arm {args.true_arm}: {e}') from e
-    calibrated = geometry_of(load_calibration(args.calibration)) if args.calibration \
-        else None  # bridge
+    calibrated = load_calibration(args.calibration) if args.calibration else None
     setup = load_tracker_setup(args.calibration) if args.calibration else BASE_FRAME
-    reference = calibrated or DEFAULT_GEOMETRY
+    reference = calibrated if calibrated is not None else default_arm()
     rows = require_rows(usable_rows(in_base_frame(data, setup), reference),
                         f'{args.data} (usable rows)')
     solvers = [('nominal closed form', load_solver('analytic'))]

@@ -18,10 +18,10 @@ from ik_net_ros.engines.numpy_engine import NumpyForward
 from ik_net_ros.errors import CheckpointError, ConfigError, DatasetError
 from ik_net_ros.evaluation.accuracy import pose_accuracy
 from ik_net_ros.kinematics import is_reachable
-from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.limits import clamp_to_limits
+from ik_net_ros.kinematics.planar import is_planar, planar_chain
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME
 from ik_net_ros.model import load_model, ModelFile, save_model
 from ik_net_ros.model.model_file import shipped_models
@@ -119,6 +119,11 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _planar_four(arm: Arm) -> bool:
+    """Tell whether ``arm`` is upright-planar without a wrist roll (the OM-X's shape)."""
+    return is_planar(arm.upright()) and not planar_chain(arm.upright()).roll
+
+
 def _held_out(model: ModelFile, held: PoseJointSet, arm: Arm, name: str) -> dict:
     """
     Return the held-out figures of ``model`` in memory: network alone, and refined.
@@ -127,9 +132,7 @@ def _held_out(model: ModelFile, held: PoseJointSet, arm: Arm, name: str) -> dict
     (issue 33's migration), another arm's network-alone figure is its answers clamped to the
     limits, and its refined figure is left to ``ik_net_ros evaluate --refine``.
     """
-    try:
-        geometry_of(arm)  # bridge: the solver serves the arms an ArmGeometry describes
-    except ValueError:
+    if not _planar_four(arm):
         answers = NumpyForward(model.plan, model.arrays)(held.poses.astype(np.float32))
         joints = clamp_to_limits(arm, answers.astype(float))
         return {'held_out': pose_accuracy(held.poses, joints, held.joints, arm),
@@ -162,15 +165,13 @@ def _compare(model: ModelFile, init: ModelFile | None, args, config: TrainConfig
     """
     if init is None and config.network not in shipped_models(arm):
         return None
-    try:
-        geometry = geometry_of(arm)  # bridge: compare_with_start takes an ArmGeometry
-    except ValueError:
-        return None  # bridge: the solver serves the OM-X only until it migrates
+    if not _planar_four(arm):
+        return None  # measured on the 4-joint planar arms only, as before (a wrist roll: not yet)
     try:
         start = init if init is not None else load_model(config.network, arm=arm)
     except CheckpointError:
         return None  # no model of this arm is shipped yet (the first training of it)
-    return compare_with_start(model, start, args.init or config.network, rows, geometry,
+    return compare_with_start(model, start, args.init or config.network, rows, arm,
                               started_from=init is not None)
 
 
@@ -213,9 +214,9 @@ def _run_measured(args: argparse.Namespace, config: TrainConfig, arm: Arm, outpu
     """
     init, config = _init(args, config, arm)  # a shipped model's name, or a checkpoint's path
     setup = BASE_FRAME
-    geometry = geometry_of(arm)  # bridge: calibration and measured rows are OM-X only for now
+    fitted = arm  # the calibrated arm where there is a calibration
     if args.calibration:
-        geometry = geometry_of(load_calibration(args.calibration))  # bridge
+        fitted = load_calibration(args.calibration)
         setup = load_tracker_setup(args.calibration)
     data = measured_set(in_base_frame(load_data(args.data, arm), setup))
     require_rows(data, args.data, at_least=MIN_TRAIN_CONFIGURATIONS + MIN_VAL_CONFIGURATIONS)
@@ -225,8 +226,8 @@ def _run_measured(args: argparse.Namespace, config: TrainConfig, arm: Arm, outpu
         print(f'{moved} rows moved from validation to training: the joints of training rows')
     train_set, val_set = fit, check
     if args.calibration:
-        (train_set, dropped), (val_set, _) = (correction_set(fit, geometry),
-                                              correction_set(check, geometry))
+        (train_set, dropped), (val_set, _) = (correction_set(fit, fitted),
+                                              correction_set(check, fitted))
         print(f'{sum(dropped.values())} of {len(fit)} rows dropped: '
               + ', '.join(f'{n} {why}' for why, n in dropped.items()))
         if dropped[DISAGREE] > 0.5 * len(fit):
@@ -242,7 +243,6 @@ def _run_measured(args: argparse.Namespace, config: TrainConfig, arm: Arm, outpu
         start = correction_model(start, train_set)
     print(f'fine-tuning {config.network} on {len(train_set)} measured rows, validating on '
           f'{len(val_set)} ({args.data})')
-    fitted = as_arm(geometry)  # bridge: the calibrated arm, from its ArmGeometry
     result = train(config, train_set, val_set, fitted, progress=not args.no_progress,
                    init=start)
     summary = {**train_set.summary(), 'args_data': args.data, 'init': args.init,
@@ -250,7 +250,7 @@ def _run_measured(args: argparse.Namespace, config: TrainConfig, arm: Arm, outpu
     model = _model(result, config, fitted, summary,
                    'analytic' if args.calibration else None, target='measured')
     solver = NetworkSolver(model, name=str(output))  # measured in memory, saved once
-    check = check.subset(is_reachable(check.poses, geometry))  # rows the arm model can reach
+    check = check.subset(is_reachable(check.poses, fitted))  # rows the arm model can reach
     joints = solver.solve(check.poses, on_unreachable='nearest')
     error = 1e3 * np.linalg.norm(chain_forward(fitted, joints)[:, :3]
                                  - chain_forward(fitted, check.joints)[:, :3], axis=1)

@@ -21,7 +21,7 @@ from ik_net_ros.data import PoseJointSet
 from ik_net_ros.data.dataset import configuration_keys
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import project_and_solve
-from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
+from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.inverse import closed_form
 from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.networks import IKModel
@@ -121,10 +121,8 @@ def correction_set(measured: PoseJointSet, arm: Arm | None = None
     if measured.joints.shape[1:] != (arm.dof,):
         raise DatasetError(f'{measured.meta.get("source", "the data")}: joints of '
                            f'{measured.joints.shape[1:]} columns, {arm.name} has {arm.dof}')
-    geometry = geometry_of(arm)  # bridge: the closed form and its tilt stage take an ArmGeometry
-    targets, solutions = project_and_solve(as_pose_array(measured.poses)[0], geometry.planar())
-    tilted = geometry if arm.has_tilts else None
-    residual = measured.joints - correction_base(closed_form(solutions), tilted)
+    targets, solutions = project_and_solve(as_pose_array(measured.poses)[0], arm.upright())
+    residual = measured.joints - correction_base(closed_form(solutions), arm)
     reachable = solutions.valid.any(axis=1)
     agree = np.all(np.abs(residual) < MAX_CORRECTION, axis=1)
     keep = reachable & agree

@@ -9,10 +9,10 @@ validation rows, through the solver the node runs, and says so loudly where the 
 
 from __future__ import annotations
 
-from dataclasses import replace
-
+from ik_net_ros.arm import Arm
 from ik_net_ros.data import PoseJointSet
-from ik_net_ros.kinematics import ArmGeometry, forward_kinematics, is_reachable
+from ik_net_ros.kinematics.chain import chain_forward
+from ik_net_ros.kinematics.projection import is_reachable
 from ik_net_ros.model import ModelFile
 from ik_net_ros.solver.network import NetworkSolver
 import numpy as np
@@ -25,36 +25,38 @@ WORSE_FACTOR = 2.0
 WORSE_MARGIN_MM = 1.0
 
 
-def tool_errors_mm(model: ModelFile, rows: PoseJointSet, geometry: ArmGeometry) -> np.ndarray:
+def tool_errors_mm(model: ModelFile, rows: PoseJointSet, arm: Arm) -> np.ndarray:
     """
     Return the tool position error (mm) of ``model``'s answers for ``rows``' poses.
 
     The model answers as it was trained (its own arm, no refinement: what ``train`` reports;
     targets of another base height shifted into its frame); the error is against the tool at
-    the rows' joints in ``geometry`` (for a recording's FK rows: its poses; for measured rows:
-    to first order, the error against the measured pose).
+    the rows' joints in ``arm`` (an :class:`~ik_net_ros.arm.Arm`, its errors included; for a
+    recording's FK rows: its poses; for measured rows: to first order, the error against the
+    measured pose).
     """
-    # another base height only shifts targets (the solver takes them into the model's frame);
-    # another arm (a calibration) is not the model's to be refined to
-    same_arm = replace(geometry, base_height=model.geometry.base_height) == model.geometry
-    solver = NetworkSolver(model, geometry=geometry if same_arm else None)
+    # another description of the same arm only shifts targets (the solver takes them into the
+    # model's frame); another arm (a calibration) is not the model's to be refined to
+    trained = model.arm
+    same_arm = arm.name == trained.name and arm.errors == trained.errors
+    solver = NetworkSolver(model, arm=arm if same_arm else None)
     joints = solver.solve(rows.poses, on_unreachable='nearest')
-    return 1e3 * np.linalg.norm(forward_kinematics(joints, geometry)[:, :3]
-                                - forward_kinematics(rows.joints, geometry)[:, :3], axis=1)
+    return 1e3 * np.linalg.norm(chain_forward(arm, joints)[:, :3]
+                                - chain_forward(arm, rows.joints)[:, :3], axis=1)
 
 
 def compare_with_start(model: ModelFile, start: ModelFile, start_name: str, rows: PoseJointSet,
-                       geometry: ArmGeometry, started_from: bool) -> dict:
+                       arm: Arm, started_from: bool) -> dict:
     """
-    Measure ``model`` and ``start`` on the same ``rows`` (those ``geometry`` reaches).
+    Measure ``model`` and ``start`` on the same ``rows`` (those ``arm`` reaches, upright).
 
     Returns the figures, and a ``warning`` where the model's median error is over WORSE_FACTOR
     times the start's and WORSE_MARGIN_MM more: what to do instead is named (``--init``, or
     fewer steps from the start the run was given: ``started_from``).
     """
-    rows = rows.subset(is_reachable(rows.poses, geometry))
-    own = float(np.median(tool_errors_mm(model, rows, geometry))) if len(rows) else 0.0
-    theirs = float(np.median(tool_errors_mm(start, rows, geometry))) if len(rows) else 0.0
+    rows = rows.subset(is_reachable(rows.poses, arm))
+    own = float(np.median(tool_errors_mm(model, rows, arm))) if len(rows) else 0.0
+    theirs = float(np.median(tool_errors_mm(start, rows, arm))) if len(rows) else 0.0
     out = {'start': start_name, 'rows': len(rows), 'position_mm_median': own,
            'start_position_mm_median': theirs}
     if own > WORSE_FACTOR * theirs and own > theirs + WORSE_MARGIN_MM:
