@@ -84,8 +84,15 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu', arm: Arm | st
         raise ConfigError(f'unknown solver {str(name)!r}: expected analytic, '
                           f'{", ".join(shipped)} or a model path (*.pt, *.npz)')
     model = load_model(name, arm=arm)  # a model of another arm: refused by name
-    return NetworkSolver(model, engine, device,
-                         _described(arm or trained_arm(model), description), str(name))
+    trained = trained_arm(model)
+    if arm is not None and arm.is_nominal and not calibration and not trained.is_nominal:
+        # no calibration given: a model trained for a calibrated arm (a correction) brings
+        # its own calibration, as its file says; the arm named only chose which arm (and
+        # which of its descriptions)
+        arm = trained if trained.description == arm.description \
+            else _described(trained, arm.description)
+    return NetworkSolver(model, engine, device, _described(arm or trained, description),
+                         str(name))
 
 
 def _arm_named(arm) -> Arm | None:

@@ -117,7 +117,9 @@ def _solve_in_chunks(solver, poses: np.ndarray, refine: bool
 
 def _run_measured(args: argparse.Namespace, json_path) -> int:
     plot = writable_output(args.plot, 'plot') if args.plot else None
-    data = require_rows(load_data(args.data), args.data)
+    named = model_arm(args)
+    arm = named or default_arm()
+    data = require_rows(load_data(args.data, arm), args.data)
     if data.measured is None:
         raise DatasetError(f'{args.data}: no measured poses (columns mx..mqw)')
     true_arm = None
@@ -126,18 +128,19 @@ def _run_measured(args: argparse.Namespace, json_path) -> int:
             true_arm = TrueArm.load(args.true_arm)
         except DatasetError as e:
             raise ConfigError(f'true arm {args.true_arm}: {e}') from e
-    calibrated = load_calibration(args.calibration) if args.calibration else None
+    calibrated = load_calibration(args.calibration, arm) if args.calibration else None
     setup = load_tracker_setup(args.calibration) if args.calibration else BASE_FRAME
-    reference = calibrated if calibrated is not None else default_arm()
+    reference = calibrated if calibrated is not None else arm
     rows = require_rows(usable_rows(in_base_frame(data, setup), reference),
                         f'{args.data} (usable rows)')
-    solvers = [('nominal closed form', load_solver('analytic'))]
+    solvers = [('nominal closed form', load_solver('analytic', arm=arm))]
     if calibrated is not None:
-        solvers.append(('calibrated closed form', load_solver('analytic',
-                                                              calibration=args.calibration)))
-    solvers.append((f'nominal {args.model}', load_solver(args.model, device=args.device)))
+        solvers.append(('calibrated closed form', load_solver(
+            'analytic', calibration=args.calibration, arm=arm)))
+    solvers.append((f'nominal {args.model}', load_solver(args.model, device=args.device,
+                                                         **solver_arm(named))))
     for path in args.fine_tuned:
-        solver = load_solver(path, device=args.device)
+        solver = load_solver(path, device=args.device, **solver_arm(named))
         kind = 'calibrated + fine-tuned' if getattr(solver, 'correction', False) \
             else 'fine-tuned'
         solvers.append((f'{kind} ({Path(path).name})', solver))
