@@ -197,6 +197,7 @@ def test_an_omx_f_seen_by_a_camera_is_calibrated_with_the_camera():
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1200)  # a demo: minutes on a busy 2-core machine
 def test_the_calibration_demo_runs_on_the_omx_f(tmp_path, capsys):
     """
     ``calibration-demo --arm omx_f``: the true arm, recording and calibration of the OMX-F.
