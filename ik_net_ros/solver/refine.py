@@ -18,6 +18,8 @@ from ik_net_ros.kinematics.chain import (
     chain_tool,
 )
 from ik_net_ros.kinematics.forward import leaning_reach
+from ik_net_ros.kinematics.inverse import ik_solutions
+from ik_net_ros.kinematics.planar import is_planar
 from ik_net_ros.kinematics.rigid import matrix_to_quat
 from ik_net_ros.kinematics.rotations import pose_error
 import numpy as np
@@ -26,6 +28,9 @@ __all__ = ['refine_joints', 'gauss_newton_for_tilts', 'pose_error', 'TILT_STEP',
            'TILT_TOLERANCE']
 
 ORIENTATION_WEIGHT = 0.1  # m per rad: 1 degree of tool orientation counts like 1.7 mm
+# m^2 (weighted): a refined row still this far from its pose (0.1 um) is stuck in a local
+# minimum, not converging: quadratic convergence takes a row that close below 1e-18 in a step
+STUCK_COST = 1e-14
 
 
 def chain_of(arm: Arm):
@@ -82,14 +87,20 @@ def refine_joints(targets: np.ndarray, joints: np.ndarray, arm: Arm | None = Non
 
     Returns
     -------
-    (N, dof) refined joints, always inside the joint limits (each step is clamped).
+    (N, dof) refined joints, always inside the joint limits (each step is clamped). A row
+    the steps leave short of its pose takes the closed form's nearest solution where the arm
+    has one (:func:`closed_form_near`), so a reachable pose is reached exactly.
 
     """
     arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
     q = np.clip(np.array(joints, dtype=np.float64), arm.lower, arm.upper)
     if len(q) == 1:  # the live case: plain floats, numpy's per-call cost is most of it
-        return np.array([_refine_one(np.asarray(targets, float)[0].tolist(), q[0].tolist(), arm,
-                                     iterations, damping, tolerance)])
+        one, cost = _refine_one(np.asarray(targets, float)[0].tolist(), q[0].tolist(), arm,
+                                iterations, damping, tolerance)
+        q = np.array([one])
+        if cost > STUCK_COST:
+            q = closed_form_near(np.asarray(targets, float), q, np.array([cost]), arm)
+        return q
     weight = np.array([1.0, 1.0, 1.0, ORIENTATION_WEIGHT, ORIENTATION_WEIGHT, ORIENTATION_WEIGHT])
     poses, jac = _pose_and_jacobian(arm, q)  # one walk gives both: the Jacobian kept per row
     err, cost = _weighted_error(targets, poses, weight)
@@ -111,7 +122,38 @@ def refine_joints(targets: np.ndarray, joints: np.ndarray, arm: Arm | None = Non
         jac[take] = jac_new[better] * weight[None, :, None]
         lam[take] = np.maximum(lam[take] * 0.1, 1e-12)
         lam[idx[~better]] *= 10.0
+    if np.any(cost > STUCK_COST):
+        q = closed_form_near(targets, q, cost, arm)
     return q
+
+
+def closed_form_near(targets: np.ndarray, q: np.ndarray, cost: np.ndarray, arm: Arm
+                     ) -> np.ndarray:
+    """
+    Return ``q`` (N, dof) with rows refinement left short of their pose exact, where possible.
+
+    Least squares from a guess far from every solution can settle in a local minimum (a
+    guess on the wrong side of a branch boundary, or a joint at its limit). Where the arm has
+    a closed form (its upright shape is planar and it does not lean, so the closed form is
+    exact for it), such a row (weighted squared error ``cost`` above STUCK_COST, m^2) takes
+    the closed form's solution nearest it in joint space (rad, every branch inside the limits):
+    the branch the guess was heading for. Other rows, and rows of an arm without a closed form
+    here or of a pose no branch reaches, are returned unchanged.
+    """
+    if arm.has_tilts or not is_planar(arm):
+        return q
+    rows = np.flatnonzero(cost > STUCK_COST)
+    sols = ik_solutions(targets[rows], arm)
+    branches = np.where(sols.valid[:, :, None], sols.joints, np.nan)  # (M, B, dof)
+    dist = np.sum((branches - q[rows, None, :]) ** 2, axis=2)
+    found = np.isfinite(dist).any(axis=1)
+    if not found.any():
+        return q
+    pick = np.argmin(np.where(np.isfinite(dist), dist, np.inf), axis=1)
+    out = q.copy()
+    best = branches[np.arange(len(rows)), pick]
+    out[rows[found]] = np.clip(best[found], arm.lower, arm.upper)
+    return out
 
 
 def _error_one(target: list[float], pose: list[float]) -> tuple[list[float], float]:
@@ -159,7 +201,9 @@ def _weighted_one(arm: Arm, q: list[float]):
 def _refine_one(target: list[float], q: list[float], arm: Arm, iterations: int,
                 damping: float, tolerance: float) -> list[float]:
     """
-    Return :func:`refine_joints` of one row in plain floats (``q`` already inside the limits).
+    Return :func:`refine_joints` of one row in plain floats, and its weighted squared error.
+
+    ``q`` already inside the limits.
 
     The same steps; each step's pose and Jacobian from one walk of the chain
     (:func:`~ik_net_ros.kinematics.chain.chain_pose_jacobian_one`).
@@ -182,7 +226,7 @@ def _refine_one(target: list[float], q: list[float], arm: Arm, iterations: int,
             lam = max(lam * 0.1, 1e-12)
         else:
             lam *= 10.0
-    return q
+    return q, cost
 
 
 # rad a joint may move when an answer is refined for an arm whose axes lean (a calibration's
