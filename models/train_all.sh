@@ -29,18 +29,18 @@ for net in ${nets[@]}; do
             --patience 40 --monitor position_mm_median) ;;
     open_manipulator_x:original)
       args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 1e-3) ;;
-    # the OMX-F's: the OM-X's recipes on a wall-time budget (trained on a shared 2-core machine,
-    # one torch thread each); the cosine schedule runs over the minutes, no epoch starts after
+    # the OMX-F's: the OM-X's recipes (focused 80 epochs), one torch thread each (trained on a
+    # shared 2-core machine); MINUTES=n puts the cosine schedule on a wall-time budget instead
     omx_f:focused)
-      args=(--data synthetic:1500000:0 --epochs 60 --batch-size 1024 --lr 2e-3
-            --loss joint+task --task-weight 0.01 --patience 60 --monitor position_mm_median
-            --threads 1 --minutes "${MINUTES:-60}") ;;
+      args=(--data synthetic:1500000:0 --epochs 80 --batch-size 1024 --lr 2e-3
+            --loss joint+task --task-weight 0.01 --patience 80 --monitor position_mm_median
+            --threads 1 --minutes "${MINUTES:-0}") ;;
     omx_f:improved)
       args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 2e-3
-            --patience 40 --monitor position_mm_median --threads 1 --minutes "${MINUTES:-25}") ;;
+            --patience 40 --monitor position_mm_median --threads 1 --minutes "${MINUTES:-0}") ;;
     omx_f:original)
       args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 1e-3
-            --threads 1 --minutes "${MINUTES:-25}") ;;
+            --threads 1 --minutes "${MINUTES:-0}") ;;
     *) echo "no recipe for network $net of arm $ARM" >&2; exit 2 ;;
   esac
   "$PY" -m ik_net_ros.tools.cli train --arm "$ARM" --network "$net" \
