@@ -17,9 +17,17 @@ from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.limits import sample_joints, within_limits
 from ik_net_ros.kinematics.nearest import SEAM
 from ik_net_ros.kinematics.rotations import quat_angle
+from ik_net_ros.kinematics.target_frames import TargetFrames
 from ik_net_ros.kinematics.ur_branches import family_solution, home_branch
 from ik_net_ros.kinematics.ur_closed_form import branch_of
 from ik_net_ros.solver import load_solver
+from ik_net_ros.solver.ik_request import (
+    ArmNames,
+    IkRequest,
+    NO_IK_SOLUTION,
+    solve_request,
+    SUCCESS,
+)
 from ik_net_ros.solver.real_jump import REACH_TOLERANCE
 import numpy as np
 import pytest
@@ -223,3 +231,23 @@ def test_a_leaning_omy_is_answered_in_its_own_geometry(seed, tilt):
         gap = np.linalg.norm(chain_forward(leaning, answer)[:3] - pose[:3])
         assert gap <= REACH_TOLERANCE
     assert answered >= 0.8 * len(q)
+
+
+@SETTINGS
+@given(seed=seeds)
+def test_moveit_requests_of_the_omy(seed):
+    """solve_ik's core with the OMY's names: an exact answer nearest the seed, or NO_IK."""
+    solver = _solver()
+    names = ArmNames.of(ARM)
+    rng = np.random.default_rng(seed)
+    q = _clear_configs(1, rng)[0]
+    pose = chain_forward(ARM, q)
+    near = np.clip(q + rng.uniform(-0.02, 0.02, ARM.dof), ARM.lower, ARM.upper)
+    request = IkRequest(pose=pose.tolist(), frame='', seed=dict(zip(names.joints, near)))
+    answer = solve_request(request, solver, TargetFrames(), names)
+    assert answer.code in (SUCCESS, NO_IK_SOLUTION)
+    if answer.code == SUCCESS:
+        assert len(answer.joints) == ARM.dof
+        _exact(np.array(answer.joints), pose)
+        assert np.abs(np.subtract(answer.joints, near)).max() <= solver.max_jump + 1e-12
+        assert solver.collision.clear_one(list(answer.joints))

@@ -50,6 +50,7 @@ from ik_net_ros.kinematics.nearest import (
     SNAP_ANGLE,
     SNAP_POSITION,
 )
+from ik_net_ros.kinematics.closed_forms import UR
 from ik_net_ros.kinematics.planar import is_planar, planar_chain
 from ik_net_ros.kinematics.rigid import compose, IDENTITY, invert
 from ik_net_ros.kinematics.rotations import quat_angle
@@ -329,7 +330,9 @@ def _safe_answer(solver, pose, seed) -> list[float]:
     and max_jump), without the network's approximation the solver puts in its place for
     streaming targets (near the straight-arm singularity that approximation, refined, may land
     on the other elbow: 8 of 202 answers were not the nearest in ik_service_probe.py). An arm
-    whose axes lean, or no seed: the solver's refined answer (1e-9 m measured).
+    whose axes lean, or no seed: the solver's refined answer (1e-9 m measured). A UR-layout arm
+    (the OMY): the solver's seeded answer, a branch of its exact closed form (refined on the
+    leaning arm's chain where its axes lean).
 
     Raises
     ------
@@ -339,6 +342,8 @@ def _safe_answer(solver, pose, seed) -> list[float]:
     """
     if seed is None:
         return [float(v) for v in solver.solve(pose, seed=seed, refine=True)]
+    if solver.kind == UR:  # every answer is a branch of the exact closed form (ur_pipeline)
+        return [float(v) for v in solver.solve(pose, seed=seed)]
     if solver.leaning:
         return _leaning_answer(solver, pose, seed)
     p, _ = as_pose_array(pose)
