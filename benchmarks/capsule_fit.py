@@ -35,7 +35,10 @@ import numpy as np
 
 XACROS = {'omx_f': 'open_manipulator_description/urdf/omx_f/omx_f_arm.urdf.xacro',
           'open_manipulator_x': 'open_manipulator_description/urdf/open_manipulator_x/'
-                                'open_manipulator_x_arm.urdf.xacro'}
+                                'open_manipulator_x_arm.urdf.xacro',
+          # the arm without its hand (the hand's xacro is another file): the 'hand' capsule
+          # stands for the flange and the RH-P12-RN-A to the TCP
+          'omy_f3m': 'open_manipulator_description/urdf/omy_f3m/omy_f3m_arm.urdf.xacro'}
 
 
 def _git_show(repo: str, path: str) -> bytes:
@@ -97,7 +100,12 @@ def read_description(repo: str, arm_name: str):
         mesh = visual.find('geometry/mesh')
         scale = [float(v) for v in mesh.get('scale', '1 1 1').split()]
         name = mesh.get('filename').split('/')[-1]
-        data = trimesh.load(io.BytesIO(_git_show(repo, f'{folder}/{name}')), file_type='stl')
+        try:
+            blob = _git_show(repo, f'{folder}/{name}')
+        except subprocess.CalledProcessError:  # a mesh the clone lacks (a partial mirror)
+            print(f'  {name}: not in the clone, skipped')
+            continue
+        data = trimesh.load(io.BytesIO(blob), file_type='stl')
         vertices = np.asarray(data.vertices) * scale
         t = _origin(visual)
         meshes[link.get('name')] = vertices @ t[:3, :3].T + t[:3, 3]

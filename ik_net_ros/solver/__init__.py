@@ -11,8 +11,8 @@ from ik_net_ros.errors import CheckpointError, ConfigError
 from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.calibration_file import load_calibration
 from ik_net_ros.model import load_model, MODEL_SUFFIXES, shipped_models
-from ik_net_ros.model.model_file import models_folder
 from ik_net_ros.model.device import check_device
+from ik_net_ros.model.model_file import models_folder
 from ik_net_ros.solver.analytic import AnalyticSolver
 from ik_net_ros.solver.base import Solver
 from ik_net_ros.solver.network import NetworkSolver, trained_arm
@@ -111,8 +111,8 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu', arm: Arm | st
                 learned_models(arm):
             raise
         raise CheckpointError(f'no learned model {str(name)!r} of the {arm.name} is shipped '
-                              f'(the shipped ones are another arm\'s: {e}); use model '
-                              f'\'analytic\' (the exact closed form) until one is trained') \
+                              f"(the shipped ones are another arm's: {e}); use model "
+                              f"'analytic' (the exact closed form) until one is trained") \
             from e
     trained = trained_arm(model)
     if arm is not None and arm.is_nominal and not calibration and not trained.is_nominal:

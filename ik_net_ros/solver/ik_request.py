@@ -41,6 +41,7 @@ import time
 from ik_net_ros.arm import Arm
 from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
 from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.kinematics.closed_forms import UR
 from ik_net_ros.kinematics.limits import clamp_one, within_limits_one
 from ik_net_ros.kinematics.link_frames import link_names, link_poses
 from ik_net_ros.kinematics.nearest import (
@@ -50,7 +51,6 @@ from ik_net_ros.kinematics.nearest import (
     SNAP_ANGLE,
     SNAP_POSITION,
 )
-from ik_net_ros.kinematics.closed_forms import UR
 from ik_net_ros.kinematics.planar import is_planar, planar_chain
 from ik_net_ros.kinematics.rigid import compose, IDENTITY, invert
 from ik_net_ros.kinematics.rotations import quat_angle

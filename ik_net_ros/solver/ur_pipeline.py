@@ -47,7 +47,7 @@ __all__ = ['solve_ur', 'CHUNK']
 CHUNK = 4096  # poses per chunk of a large batch: its (chunk, 8, 6) arrays stay in cache
 _OUT_OF_REACH = 'out of reach: no branch of the closed form reaches the pose'
 _LIMITS = 'no branch reaches it inside the joint limits (joint3 +-150 deg on the OMY)'
-_FAMILY = ('outside the joint limits in the no-seed branch family (the home pose\'s, branch '
+_FAMILY = ("outside the joint limits in the no-seed branch family (the home pose's, branch "
            '{}); give a seed to allow the others')
 
 
