@@ -153,9 +153,17 @@ def main(argv=None) -> None:
     parser.add_argument('--description', default=None)
     parser.add_argument('--repo', required=True, help='bare git dir of ROBOTIS open_manipulator')
     parser.add_argument('--samples', type=int, default=300)
+    parser.add_argument('--fit', action='store_true',
+                        help="print each mesh's smallest capsule (link frame) and stop")
     args = parser.parse_args(argv)
     arm = load_arm(args.arm, args.description)
     joints, meshes = read_description(args.repo, args.arm)
+    if args.fit:
+        for link, vertices in meshes.items():
+            a, b, radius = fit_capsule(vertices)
+            print(f'  - {{link: {link}, a: {np.round(a, 4).tolist()}, b: '
+                  f'{np.round(b, 4).tolist()}, radius: {math.ceil(radius * 1000) / 1000}}}')
+        return
     rng = np.random.default_rng(0)
     q = np.vstack([np.array(arm.home)[None], sample_joints(arm, args.samples, rng)])
     grip = [arm.gripper.lower, arm.gripper.upper] if arm.gripper else [0.0]
@@ -189,6 +197,32 @@ def main(argv=None) -> None:
     print(f'  home clear: {model.clear_one(list(arm.home))}; clear share of joint space '
           f'(100,000 uniform in the limits): '
           f'{model.check(sample_joints(arm, 100000, 1)).clear.mean():.3f}')
+
+
+def fit_capsule(vertices: np.ndarray, steps: int = 40) -> tuple[np.ndarray, np.ndarray, float]:
+    """
+    Return the capsule (a, b, radius) of least volume found that holds every vertex (V, 3).
+
+    Its axis through the centroid along the mesh's principal axis or one of the frame's axes;
+    its ends trimmed in from the mesh's extent along the axis in ``steps`` steps (each trim
+    trades length for radius); radius the farthest vertex from the segment. m.
+    """
+    centre = vertices.mean(axis=0)
+    spread = vertices - centre
+    principal = np.linalg.svd(spread[:: max(1, len(spread) // 5000)], full_matrices=False)[2][0]
+    best = None
+    for axis in [principal, *np.eye(3)]:
+        t = spread @ axis
+        lo, hi = float(t.min()), float(t.max())
+        for k in range(steps):
+            trim = (hi - lo) / 2 * k / steps
+            a, b = centre + (lo + trim) * axis, centre + (hi - trim) * axis
+            radius = float(_distance(vertices, a, b).max())
+            length = float(np.linalg.norm(b - a))
+            volume = math.pi * radius ** 2 * length + 4 / 3 * math.pi * radius ** 3
+            if best is None or volume < best[0]:
+                best = (volume, a, b, radius)
+    return best[1], best[2], best[3]
 
 
 def _package_point(arm, row, k) -> np.ndarray:

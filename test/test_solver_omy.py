@@ -54,7 +54,7 @@ def _exact(answers, poses, arm=ARM, tolerance=1e-9) -> None:
 def _clear_configs(count: int, rng) -> np.ndarray:
     """Joints inside the limits, clear of the table and the arm itself (the arm's real states)."""
     model = CollisionModel(ARM, 0.01, None)
-    q = sample_joints(ARM, 8 * count, rng)
+    q = sample_joints(ARM, 40 * count + 40, rng)  # about a quarter is clear
     return q[model.check(q).clear][:count]
 
 
