@@ -125,7 +125,7 @@ def _seeded_one(solver, pose: np.ndarray, seed: np.ndarray) -> np.ndarray | None
 
 
 def _seeded(solver, p: np.ndarray, seeds: np.ndarray, on_unreachable: str) -> np.ndarray:
-    """The seeded rule of the module over poses (N, 7) and clamped seeds (N, dof)."""
+    """Apply the seeded rule of the module to poses (N, 7) from clamped seeds (N, dof)."""
     arm = solver.planar_arm
     n, dof = len(p), arm.dof
     sol = ur_inverse(arm, p, free=seeds)
@@ -194,7 +194,7 @@ def _why(row, reachable, found, far, hit, report, acceptable) -> str:
 
 
 def _unseeded(solver, p: np.ndarray, on_unreachable: str) -> np.ndarray:
-    """The no-seed rule (the home branch family) over poses (N, 7), in chunks of CHUNK."""
+    """Apply the no-seed rule (the home branch family) to poses (N, 7) in chunks of CHUNK."""
     arm = solver.planar_arm
     family = home_branch(arm)
     home = np.asarray(arm.home, dtype=float)
