@@ -83,10 +83,11 @@ class Solver(ABC):
 
     What the pipeline needs from the arm's shape: a closed form (projection of a pose onto what
     the arm can take, every solution, a branch rule, the one nearest a seed) in the kinematics
-    layer. The planar pitch chain under a base yaw (the OM-X, the OMX-F) has one
-    (:func:`~ik_net_ros.kinematics.planar.planar_chain`); an arm of a new shape (the OMY) needs
-    its own closed form there, or a network's answer refined on the one chain
-    (:func:`~ik_net_ros.solver.refine.refine_joints`) -- no solver code of its own.
+    layer, picked by :func:`~ik_net_ros.kinematics.closed_forms.closed_form_kind` (:attr:`kind`).
+    The planar pitch chain under a base yaw (the OM-X, the OMX-F) runs the pipeline below; the
+    UR layout (the OMY: every orientation its own, eight branches) runs
+    :func:`~ik_net_ros.solver.ur_pipeline.solve_ur` under the same rules (limits, collision,
+    jump, long way round); both then go through the tilt stage of a leaning arm.
 
     Attributes
     ----------
