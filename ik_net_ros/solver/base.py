@@ -457,7 +457,7 @@ class Solver(ABC):
             raise ConfigError(f'on_unreachable must be one of {ON_UNREACHABLE}, '
                               f'got {on_unreachable!r}')
         if self.kind == UR:  # every branch of the 6-DOF closed form (solver/ur_pipeline.py)
-            joints = solve_ur(self, poses, seed, on_unreachable)
+            joints = solve_ur(self, poses, seed, on_unreachable, _is_single_pose(poses))
         elif seed is not None or self.collision is not None:
             joints = self._solve_safe(poses, seed, refine, on_unreachable)
         elif _is_single_pose(poses):

@@ -34,12 +34,12 @@ from __future__ import annotations
 import math
 
 from ik_net_ros.errors import ConfigError, InvalidJointsError, UnreachableError
-from ik_net_ros.kinematics.limits import clamp_to_limits
+from ik_net_ros.kinematics.limits import clamp_one, clamp_to_limits
 from ik_net_ros.kinematics.nearest import SEAM, small_change
 from ik_net_ros.kinematics.ur_branches import home_branch, representatives
 from ik_net_ros.kinematics.ur_closed_form import ur_inverse
 from ik_net_ros.kinematics.ur_closed_form_one import nearest_solution_one
-from ik_net_ros.kinematics.validation import as_joint_array, as_pose_array
+from ik_net_ros.kinematics.validation import as_joint_array, as_pose_array, validate_pose
 import numpy as np
 
 __all__ = ['solve_ur', 'CHUNK']
@@ -51,12 +51,14 @@ _FAMILY = ("outside the joint limits in the no-seed branch family (the home pose
            '{}); give a seed to allow the others')
 
 
-def solve_ur(solver, poses, seed, on_unreachable: str) -> np.ndarray:
+def solve_ur(solver, poses, seed, on_unreachable: str, one_pose: bool = False) -> np.ndarray:
     """
     Return the joints of ``poses`` in ``solver.planar_arm`` by the module's rules.
 
     ``solver``: a :class:`~ik_net_ros.solver.base.Solver` of a UR-layout arm (its collision
     model, ``max_jump`` and ``allow_long_moves`` are read). (dof,) for one pose, else (N, dof).
+    ``one_pose``: ``poses`` is one flat pose (the live node's case: tried in plain floats
+    first).
 
     Raises
     ------
@@ -71,6 +73,10 @@ def solve_ur(solver, poses, seed, on_unreachable: str) -> np.ndarray:
     if not solver.exact:
         raise ConfigError(f'solver {solver.name!r}: only the closed form (analytic) solves an '
                           f'arm of the UR layout ({solver.arm.name}) yet')
+    if one_pose and seed is not None:
+        fast = _seeded_one(solver, validate_pose(poses), seed)
+        if fast is not None:
+            return fast
     p, single = as_pose_array(poses)
     if seed is None:
         joints = _unseeded(solver, p, on_unreachable)
@@ -79,8 +85,7 @@ def solve_ur(solver, poses, seed, on_unreachable: str) -> np.ndarray:
         if len(q) not in (1, len(p)):
             raise InvalidJointsError(f'seed: {len(q)} rows for {len(p)} poses')
         seeds = clamp_to_limits(solver.arm, np.broadcast_to(q, (len(p), solver.arm.dof)))
-        fast = _seeded_one(solver, p[0], seeds[0]) if len(p) == 1 else None
-        joints = fast[None] if fast is not None else _seeded(solver, p, seeds, on_unreachable)
+        joints = _seeded(solver, p, seeds, on_unreachable)
     return joints[0] if single else joints
 
 
@@ -92,9 +97,12 @@ def _clear(solver, joints: np.ndarray) -> np.ndarray:
     return check.check(joints).clear
 
 
-def _seeded_one(solver, pose: np.ndarray, seed: np.ndarray) -> np.ndarray | None:
+def _seeded_one(solver, pose: list[float], seed) -> np.ndarray | None:
     """
     Return the live node's case in plain floats, or None for the full rule to decide.
+
+    ``pose``: 7 floats :func:`validate_pose` passed; ``seed`` as given (a seed that is not
+    ``dof`` finite numbers is the full rule's to report).
 
     The nearest branch (no move over SEAM, clear) is the full rule's answer where its distance
     from the seed is under SEAM (no long-way candidate can then be nearer) and it moves no joint
@@ -113,8 +121,14 @@ def _seeded_one(solver, pose: np.ndarray, seed: np.ndarray) -> np.ndarray | None
             return bool(model.check(np.array([values])).clear[0])
         return model.clear_one(values)
 
-    seed_list = seed.tolist()
-    best, _, _ = nearest_solution_one(arm, pose.tolist(), seed_list, accept)
+    try:
+        seed_list = [float(v) for v in seed]
+    except (TypeError, ValueError):
+        return None
+    if len(seed_list) != arm.dof or not math.isfinite(sum(seed_list)):
+        return None
+    seed_list = clamp_one(solver.arm, seed_list)
+    best, _, _ = nearest_solution_one(arm, pose, seed_list, accept)
     if best is None:
         return None
     move = [abs(v - s) for v, s in zip(best, seed_list)]
