@@ -9,7 +9,9 @@ PIP := $(PY) -m pip install --disable-pip-version-check -q
 # 3.12 on Jazzy) resolve the ranges of the requirements files instead
 PY_VERSION := $(shell $(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')
 PINS := $(if $(filter 3.11,$(PY_VERSION)),-c constraints.txt,)
-MODEL ?= focused
+# the arm's focused model where one is shipped, else analytic (the exact closed form: the OMY,
+# until learned models of it exist); expanded when a recipe runs, after setup
+MODEL ?= $(shell $(PY) -c 'from ik_net_ros.solver import default_model; print(default_model("$(ARM)"))')
 # the arm: open_manipulator_x (default), omx_f, ... or the path of an arm YAML
 ARM ?= open_manipulator_x
 DURATION ?= 10

@@ -35,7 +35,10 @@ import numpy as np
 
 XACROS = {'omx_f': 'open_manipulator_description/urdf/omx_f/omx_f_arm.urdf.xacro',
           'open_manipulator_x': 'open_manipulator_description/urdf/open_manipulator_x/'
-                                'open_manipulator_x_arm.urdf.xacro'}
+                                'open_manipulator_x_arm.urdf.xacro',
+          # the arm without its hand (the hand's xacro is another file): the 'hand' capsule
+          # stands for the flange and the RH-P12-RN-A to the TCP
+          'omy_f3m': 'open_manipulator_description/urdf/omy_f3m/omy_f3m_arm.urdf.xacro'}
 
 
 def _git_show(repo: str, path: str) -> bytes:
@@ -97,7 +100,12 @@ def read_description(repo: str, arm_name: str):
         mesh = visual.find('geometry/mesh')
         scale = [float(v) for v in mesh.get('scale', '1 1 1').split()]
         name = mesh.get('filename').split('/')[-1]
-        data = trimesh.load(io.BytesIO(_git_show(repo, f'{folder}/{name}')), file_type='stl')
+        try:
+            blob = _git_show(repo, f'{folder}/{name}')
+        except subprocess.CalledProcessError:  # a mesh the clone lacks (a partial mirror)
+            print(f'  {name}: not in the clone, skipped')
+            continue
+        data = trimesh.load(io.BytesIO(blob), file_type='stl')
         vertices = np.asarray(data.vertices) * scale
         t = _origin(visual)
         meshes[link.get('name')] = vertices @ t[:3, :3].T + t[:3, 3]
@@ -145,9 +153,17 @@ def main(argv=None) -> None:
     parser.add_argument('--description', default=None)
     parser.add_argument('--repo', required=True, help='bare git dir of ROBOTIS open_manipulator')
     parser.add_argument('--samples', type=int, default=300)
+    parser.add_argument('--fit', action='store_true',
+                        help="print each mesh's smallest capsule (link frame) and stop")
     args = parser.parse_args(argv)
     arm = load_arm(args.arm, args.description)
     joints, meshes = read_description(args.repo, args.arm)
+    if args.fit:
+        for link, vertices in meshes.items():
+            a, b, radius = fit_capsule(vertices)
+            print(f'  - {{link: {link}, a: {np.round(a, 4).tolist()}, b: '
+                  f'{np.round(b, 4).tolist()}, radius: {math.ceil(radius * 1000) / 1000}}}')
+        return
     rng = np.random.default_rng(0)
     q = np.vstack([np.array(arm.home)[None], sample_joints(arm, args.samples, rng)])
     grip = [arm.gripper.lower, arm.gripper.upper] if arm.gripper else [0.0]
@@ -181,6 +197,32 @@ def main(argv=None) -> None:
     print(f'  home clear: {model.clear_one(list(arm.home))}; clear share of joint space '
           f'(100,000 uniform in the limits): '
           f'{model.check(sample_joints(arm, 100000, 1)).clear.mean():.3f}')
+
+
+def fit_capsule(vertices: np.ndarray, steps: int = 40) -> tuple[np.ndarray, np.ndarray, float]:
+    """
+    Return the capsule (a, b, radius) of least volume found that holds every vertex (V, 3).
+
+    Its axis through the centroid along the mesh's principal axis or one of the frame's axes;
+    its ends trimmed in from the mesh's extent along the axis in ``steps`` steps (each trim
+    trades length for radius); radius the farthest vertex from the segment. m.
+    """
+    centre = vertices.mean(axis=0)
+    spread = vertices - centre
+    principal = np.linalg.svd(spread[:: max(1, len(spread) // 5000)], full_matrices=False)[2][0]
+    best = None
+    for axis in [principal, *np.eye(3)]:
+        t = spread @ axis
+        lo, hi = float(t.min()), float(t.max())
+        for k in range(steps):
+            trim = (hi - lo) / 2 * k / steps
+            a, b = centre + (lo + trim) * axis, centre + (hi - trim) * axis
+            radius = float(_distance(vertices, a, b).max())
+            length = float(np.linalg.norm(b - a))
+            volume = math.pi * radius ** 2 * length + 4 / 3 * math.pi * radius ** 3
+            if best is None or volume < best[0]:
+                best = (volume, a, b, radius)
+    return best[1], best[2], best[3]
 
 
 def _package_point(arm, row, k) -> np.ndarray:

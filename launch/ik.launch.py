@@ -1,12 +1,14 @@
 """
 Live IK on a ROBOTIS arm (the OpenMANIPULATOR-X unless ``arm:=`` says another).
 
-    ros2 launch ik_net_ros ik.launch.py arm:=open_manipulator_x model:=focused device:=cpu \
+    ros2 launch ik_net_ros ik.launch.py arm:=open_manipulator_x model:= device:=cpu \
         refine:=false hardware:=sim port:=/dev/ttyUSB0 description:=humble rviz:=false \
         namespace:= prefix:= use_sim_time:=false
 
 ``arm:=omx_f`` (or the path of an arm YAML) gives every node and the URDF that arm: its joint
-names and count, limits, frames and collision model.
+names and count, limits, frames and collision model. ``model:=`` left empty runs the arm's
+focused model where one is shipped and the exact closed form (analytic) elsewhere (the OMY:
+``arm:=omy_f3m``, said in a line); a learned model the arm has none of stops the launch.
 
 Starts the ``driver`` (simulated arm, Dynamixel servos or the servo emulator), the ``ik`` node
 (both given ``calibration:=<file>``: the driver checks commands against the calibrated arm)
@@ -111,14 +113,44 @@ def _viewers(context):
                            parameters=[{'use_sim_time': _sim_time()}])]
 
 
+def _model(context) -> tuple[str, list]:
+    """
+    Return the ik node's model and what the launch says of it.
+
+    ``model:=`` empty (the default): the arm's learned model where one is shipped, else the
+    closed form ('analytic', said in a line). A learned model's name the arm has none of stops
+    the launch (a ConfigError naming what to give instead).
+    """
+    from ik_net_ros.errors import ConfigError
+    from ik_net_ros.model import MODEL_SUFFIXES
+    from ik_net_ros.solver import default_model, learned_models
+    arm = _arm(context)
+    model = LaunchConfiguration('model').perform(context)
+    if not model:
+        model = default_model(arm)
+        if model == 'analytic':
+            return model, [LogInfo(msg=f'arm {arm.name}: no learned model of it is shipped '
+                                       f'yet: the ik node runs model analytic (the exact '
+                                       f'closed form)')]
+        return model, []
+    if model != 'analytic' and os.path.splitext(model)[1] not in MODEL_SUFFIXES \
+            and model not in learned_models(arm):
+        shipped = ', '.join(learned_models(arm)) or 'none yet'
+        raise ConfigError(f'model:={model}: no learned model of that name is shipped for the '
+                          f'{arm.name} (its learned models: {shipped}); model:=analytic runs '
+                          f'the exact closed form, or give a model file of this arm')
+    return model, []
+
+
 def _ik(context):
-    """Start the ik node, given the arm's placement in world (6 floats)."""
+    """Start the ik node, given the arm's placement in world (6 floats) and its model."""
     share = get_package_share_directory(PACKAGE)
-    return [Node(
+    model, notes = _model(context)
+    return notes + [Node(
         package=PACKAGE, executable='ik', name='ik', output='screen',
         namespace=LaunchConfiguration('namespace'),
         parameters=[os.path.join(share, 'config', 'ik.yaml'), _common(), {
-            'model': LaunchConfiguration('model'),
+            'model': model,
             'device': LaunchConfiguration('device'),
             'arm': LaunchConfiguration('arm'),
             'description': LaunchConfiguration('description'),
@@ -148,8 +180,10 @@ def generate_launch_description():
         DeclareLaunchArgument('arm', default_value='open_manipulator_x',
                               description='the arm: open_manipulator_x | omx_f | omy_3m | '
                                           "omy_f3m | the path of an arm's YAML"),
-        DeclareLaunchArgument('model', default_value='focused',
-                              description='original | improved | focused | analytic | path.pt'),
+        DeclareLaunchArgument('model', default_value='',
+                              description='original | improved | focused | analytic | path.pt; '
+                                          "empty: the arm's focused model where one is "
+                                          'shipped, else analytic (the closed form: the OMY)'),
         DeclareLaunchArgument('device', default_value='cpu', description='cpu | cuda | auto'),
         DeclareLaunchArgument('refine', default_value='false',
                               description='Gauss-Newton refinement after the network'),

@@ -158,7 +158,7 @@ def test_the_base_placement_reaches_the_urdf_the_ik_node_and_the_marker(monkeypa
         launch(monkeypatch, EVERYTHING, base_xyz_rpy='[1, 2, 3]')
 
 
-@pytest.mark.parametrize('arm', ['open_manipulator_x', 'omx_f'])
+@pytest.mark.parametrize('arm', ['open_manipulator_x', 'omx_f', 'omy_f3m'])
 def test_the_arm_argument_reaches_every_node_and_the_urdf(monkeypatch, arm):
     """arm:= (issue 33): one word selects the arm of the driver, the ik node, marker and TF."""
     import xml.etree.ElementTree as ET
@@ -186,3 +186,18 @@ def test_the_default_arm_is_the_om_x_and_a_bad_arm_stops_the_launch(monkeypatch)
         robot_description('humble')
     with pytest.raises(ConfigError, match='arm'):
         launch(monkeypatch, EVERYTHING, arm='omx_z')
+
+
+def test_an_arm_without_learned_models_runs_the_closed_form_and_says_so(monkeypatch):
+    """Issue 34: arm:=omy_f3m runs analytic; a learned model it has none of stops the launch."""
+    from ik_net_ros.errors import ConfigError
+    nodes, logged = launch(monkeypatch, EVERYTHING, arm='omy_f3m')
+    assert nodes['ik']['parameters']['model'] == 'analytic'
+    assert any('no learned model' in line and 'analytic' in line for line in logged), logged
+    with pytest.raises(ConfigError, match='model:=analytic'):
+        launch(monkeypatch, EVERYTHING, arm='omy_f3m', model='focused')
+    nodes, logged = launch(monkeypatch, EVERYTHING)  # the OM-X: its focused model, no line
+    assert nodes['ik']['parameters']['model'] == 'focused'
+    assert not any('learned' in line for line in logged)
+    nodes, _ = launch(monkeypatch, EVERYTHING, arm='omx_f', model='improved')
+    assert nodes['ik']['parameters']['model'] == 'improved'

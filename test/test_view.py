@@ -276,3 +276,18 @@ def test_the_omx_f_in_the_view_reaches_a_pose_of_its_chain_exactly(omx_f_session
     q = np.array([0.3, -0.5, 0.6, 0.4, 0.2])
     fate = omx_f_session.set_target(chain_forward(OMX_F, q))
     assert fate.fate == 'taken' and omx_f_session.state().error_mm < 1e-6
+
+
+def test_the_view_of_the_omy_offers_its_solvers_and_names_its_branch():
+    """Issue 34: the OMY has no learned model (the menu offers the closed form) and 8 branches."""
+    from ik_net_ros.view.session import solver_names
+    omy = load_arm('omy_f3m')
+    assert solver_names(omy) == ['analytic']
+    assert 'focused' in solver_names(load_arm('open_manipulator_x'))
+    assert elbow(omy, omy.home) == 'branch 0: shoulder front, elbow +, wrist +'
+    session = InProcessSession(model='analytic', arm='omy_f3m')
+    try:
+        fate = session.set_target(chain_forward(omy, np.asarray(omy.home) + 0.05))
+        assert fate.fate == 'taken', fate
+    finally:
+        session.close()

@@ -197,12 +197,17 @@ def small_change(p: np.ndarray, seed: np.ndarray, arm=None, gaps: bool = False):
     Return (N,) True where requested poses ``p`` (N, 7) are a small change from ``seed`` (N, dof).
 
     The jump window: the request within JUMP_WINDOW m of the seed's tool position and the tilt
-    of its tool x axis within JUMP_WINDOW_ANGLE rad of the seed's. With ``gaps`` also the
+    of its tool x axis within JUMP_WINDOW_ANGLE rad of the seed's (an arm of six joints or
+    more, whose targets are not projected: its whole rotation). With ``gaps`` also the
     distances (N,) m.
     """
-    at = chain_forward(arm_of(arm), seed)
+    arm = arm_of(arm)
+    at = chain_forward(arm, seed)
     gap = np.linalg.norm(at[:, :3] - p[:, :3], axis=1)
-    turn = np.abs(_tilt(at[:, 3:]) - _tilt(p[:, 3:]))
+    if arm.dof >= 6:  # every orientation is the arm's own (nothing projected): all of it counts
+        turn = quat_angle(at[:, 3:], p[:, 3:])
+    else:
+        turn = np.abs(_tilt(at[:, 3:]) - _tilt(p[:, 3:]))
     small = (gap <= JUMP_WINDOW) & (turn <= JUMP_WINDOW_ANGLE)
     return (small, gap) if gaps else small
 

@@ -5,20 +5,41 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ik_net_ros.arm import Arm, ChainErrors, default_arm, load_arm
+from ik_net_ros.arm import Arm, ChainErrors, DEFAULT_ARM, default_arm, load_arm
 from ik_net_ros.engines import ENGINES
-from ik_net_ros.errors import ConfigError
+from ik_net_ros.errors import CheckpointError, ConfigError
 from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.calibration_file import load_calibration
 from ik_net_ros.model import load_model, MODEL_SUFFIXES, shipped_models
 from ik_net_ros.model.device import check_device
+from ik_net_ros.model.model_file import models_folder
 from ik_net_ros.solver.analytic import AnalyticSolver
 from ik_net_ros.solver.base import Solver
 from ik_net_ros.solver.network import NetworkSolver, trained_arm
 from ik_net_ros.solver.refine import refine_joints
 
 __all__ = ['Solver', 'AnalyticSolver', 'NetworkSolver', 'load_solver', 'refine_joints',
-           'shipped_models']
+           'shipped_models', 'learned_models', 'default_model', 'DEFAULT_MODEL']
+
+DEFAULT_MODEL = 'focused'  # what a node runs where its arm has learned models shipped
+
+
+def learned_models(arm: Arm | str | None = None) -> list[str]:
+    """
+    Return the names of the learned models shipped for ``arm`` (None: the OM-X), maybe none.
+
+    ``models/<arm name>/`` holds an arm's; ``models/`` itself the OM-X's (shipped before arms
+    had names), which are no other arm's.
+    """
+    name = arm if isinstance(arm, str) else (arm.name if arm is not None else DEFAULT_ARM)
+    if name != DEFAULT_ARM and models_folder(name).name != name:
+        return []
+    return shipped_models(name)
+
+
+def default_model(arm: Arm | str | None = None) -> str:
+    """Return DEFAULT_MODEL where ``arm`` has it shipped, else 'analytic' (the closed form)."""
+    return DEFAULT_MODEL if DEFAULT_MODEL in learned_models(arm) else 'analytic'
 
 
 def load_solver(name: str | Path = 'focused', device: str = 'cpu', arm: Arm | str | None = None,
@@ -83,7 +104,16 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu', arm: Arm | st
     if str(name) not in shipped and Path(str(name)).suffix not in MODEL_SUFFIXES:
         raise ConfigError(f'unknown solver {str(name)!r}: expected analytic, '
                           f'{", ".join(shipped)} or a model path (*.pt, *.npz)')
-    model = load_model(name, arm=arm)  # a model of another arm: refused by name
+    try:
+        model = load_model(name, arm=arm)  # a model of another arm: refused by name
+    except CheckpointError as e:
+        if arm is None or Path(str(name)).suffix in MODEL_SUFFIXES or str(name) in \
+                learned_models(arm):
+            raise
+        raise CheckpointError(f'no learned model {str(name)!r} of the {arm.name} is shipped '
+                              f"(the shipped ones are another arm's: {e}); use model "
+                              f"'analytic' (the exact closed form) until one is trained") \
+            from e
     trained = trained_arm(model)
     if arm is not None and arm.is_nominal and not calibration and not trained.is_nominal:
         # no calibration given: a model trained for a calibrated arm (a correction) brings

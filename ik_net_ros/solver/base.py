@@ -25,6 +25,7 @@ from ik_net_ros.kinematics import (
     REASONS,
 )
 from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
+from ik_net_ros.kinematics.closed_forms import closed_form_kind, NoClosedFormError, UR
 from ik_net_ros.kinematics.closest_reachable import closest_reachable
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.inverse import closed_form
@@ -47,6 +48,7 @@ from ik_net_ros.solver.parallel import pipeline, worker_count
 from ik_net_ros.solver.real_jump import hold_real_jump_rule
 from ik_net_ros.solver.refine import refine_joints
 from ik_net_ros.solver.tilt_stage import refine_for_tilts
+from ik_net_ros.solver.ur_pipeline import solve_ur
 import numpy as np
 
 __all__ = ['Solver', 'ON_UNREACHABLE']
@@ -81,10 +83,11 @@ class Solver(ABC):
 
     What the pipeline needs from the arm's shape: a closed form (projection of a pose onto what
     the arm can take, every solution, a branch rule, the one nearest a seed) in the kinematics
-    layer. The planar pitch chain under a base yaw (the OM-X, the OMX-F) has one
-    (:func:`~ik_net_ros.kinematics.planar.planar_chain`); an arm of a new shape (the OMY) needs
-    its own closed form there, or a network's answer refined on the one chain
-    (:func:`~ik_net_ros.solver.refine.refine_joints`) -- no solver code of its own.
+    layer, picked by :func:`~ik_net_ros.kinematics.closed_forms.closed_form_kind` (:attr:`kind`).
+    The planar pitch chain under a base yaw (the OM-X, the OMX-F) runs the pipeline below; the
+    UR layout (the OMY: every orientation its own, eight branches) runs
+    :func:`~ik_net_ros.solver.ur_pipeline.solve_ur` under the same rules (limits, collision,
+    jump, long way round); both then go through the tilt stage of a leaning arm.
 
     Attributes
     ----------
@@ -151,6 +154,13 @@ class Solver(ABC):
         self._arm = arm
         self.planar_arm = arm.upright()
         self.leaning = arm.has_tilts
+        try:  # which closed form the pipeline runs (kinematics/closed_forms.py decides)
+            self.kind = closed_form_kind(arm)
+        except NoClosedFormError:
+            self.kind = None  # the planar pipeline says what is missing when asked to solve
+        # the joints whose +-pi seam the long-way rule watches: joint1 on a planar arm (its
+        # other joints' moves follow the pose), every joint of a 6-DOF arm that turns freely
+        self._seam = slice(None) if self.kind == UR else slice(0, 1)
 
     @property
     def geometry(self):
@@ -306,7 +316,9 @@ class Solver(ABC):
         """
         ok = np.all(np.isfinite(answers), axis=1)
         move = np.abs(answers - seeds)
-        ok &= (move[:, 0] <= SEAM) | (np.abs(chosen[:, 0] - seeds[:, 0]) > SEAM)
+        seam = self._seam
+        ok &= (move[:, seam].max(axis=1) <= SEAM) \
+            | (np.abs(chosen[:, seam] - seeds[:, seam]).max(axis=1) > SEAM)
         if self.max_jump is not None:
             over = np.flatnonzero(ok & (move.max(axis=1) > self.max_jump))
             if over.size:
@@ -444,7 +456,9 @@ class Solver(ABC):
         if on_unreachable not in ON_UNREACHABLE:
             raise ConfigError(f'on_unreachable must be one of {ON_UNREACHABLE}, '
                               f'got {on_unreachable!r}')
-        if seed is not None or self.collision is not None:
+        if self.kind == UR:  # every branch of the 6-DOF closed form (solver/ur_pipeline.py)
+            joints = solve_ur(self, poses, seed, on_unreachable, _is_single_pose(poses))
+        elif seed is not None or self.collision is not None:
             joints = self._solve_safe(poses, seed, refine, on_unreachable)
         elif _is_single_pose(poses):
             joints = self._solve_single(poses, refine, on_unreachable)

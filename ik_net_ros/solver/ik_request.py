@@ -41,6 +41,7 @@ import time
 from ik_net_ros.arm import Arm
 from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
 from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.kinematics.closed_forms import UR
 from ik_net_ros.kinematics.limits import clamp_one, within_limits_one
 from ik_net_ros.kinematics.link_frames import link_names, link_poses
 from ik_net_ros.kinematics.nearest import (
@@ -329,7 +330,9 @@ def _safe_answer(solver, pose, seed) -> list[float]:
     and max_jump), without the network's approximation the solver puts in its place for
     streaming targets (near the straight-arm singularity that approximation, refined, may land
     on the other elbow: 8 of 202 answers were not the nearest in ik_service_probe.py). An arm
-    whose axes lean, or no seed: the solver's refined answer (1e-9 m measured).
+    whose axes lean, or no seed: the solver's refined answer (1e-9 m measured). A UR-layout arm
+    (the OMY): the solver's seeded answer, a branch of its exact closed form (refined on the
+    leaning arm's chain where its axes lean).
 
     Raises
     ------
@@ -339,6 +342,8 @@ def _safe_answer(solver, pose, seed) -> list[float]:
     """
     if seed is None:
         return [float(v) for v in solver.solve(pose, seed=seed, refine=True)]
+    if solver.kind == UR:  # every answer is a branch of the exact closed form (ur_pipeline)
+        return [float(v) for v in solver.solve(pose, seed=seed)]
     if solver.leaning:
         return _leaning_answer(solver, pose, seed)
     p, _ = as_pose_array(pose)

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from ik_net_ros.arm import Arm
 from ik_net_ros.errors import UnreachableError
-from ik_net_ros.kinematics import project_and_solve
+from ik_net_ros.kinematics.closed_forms import reaches
 from ik_net_ros.kinematics.forward import leaning_reach
-from ik_net_ros.kinematics.inverse import REACHABLE
 from ik_net_ros.kinematics.limits import clamp_to_limits
 from ik_net_ros.kinematics.nearest import small_change
 from ik_net_ros.kinematics.planar import planar_chain
@@ -100,7 +99,7 @@ def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable
             off &= ~np.all(q == s, axis=1)  # the arm stays: not an answer for the target
         if on_unreachable == 'nearest' and off.any():
             # an unreachable target's answer is for the nearest reachable pose, not for it
-            off[off] = project_and_solve(p[off], solver.planar_arm)[1].reason == REACHABLE
+            off[off] = reaches(p[off], solver.arm)
         for k in np.flatnonzero(off & (reasons == '')):
             reasons[k] = (f"the leaning arm's tool would miss the target by "
                           f'{miss[k] * 1000:.1f} mm (its tilt refinement was declined)')

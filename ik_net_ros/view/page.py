@@ -127,7 +127,7 @@ class ViewPage:
         gui.add_markdown(f'**ik_net_ros view** · {self.session.mode}')
         self.fate_text = gui.add_markdown('fate: no target yet: drag the gizmo')
         self.figures = gui.add_markdown('')
-        names = list(models) if models is not None else solver_names()
+        names = list(models) if models is not None else solver_names(self.session.arm_model)
         model = self.session.state().model
         if model not in names:
             names.append(model)

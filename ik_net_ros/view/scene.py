@@ -17,8 +17,10 @@ import xml.etree.ElementTree as ET
 from ik_net_ros.arm import Arm, default_arm
 from ik_net_ros.kinematics.capsules import capsule_ends
 from ik_net_ros.kinematics.chain import chain_frames
+from ik_net_ros.kinematics.closed_forms import closed_form_kind, NoClosedFormError, UR
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.rotations import quat_to_matrix
+from ik_net_ros.kinematics.ur_closed_form import branch_of
 from ik_net_ros.resources import robot_description
 import numpy as np
 
@@ -250,12 +252,21 @@ def elbow(arm: Arm, joints) -> str:
     Return 'elbow up' or 'elbow down': where joint3 is from the line shoulder-wrist.
 
     Elbow up is the branch of the arm's zero pose (see :mod:`ik_net_ros.kinematics.inverse`);
-    the pitch chain's joints 2-4 under the base yaw (the OM-X, the OMX-F). '' for an arm of
-    fewer joints.
+    the pitch chain's joints 2-4 under the base yaw (the OM-X, the OMX-F). A UR-layout arm (the
+    OMY): its branch index and bits (:func:`~ik_net_ros.kinematics.ur_closed_form.branch_of`).
+    '' for an arm of fewer joints.
     """
     q = np.asarray(joints, dtype=float).reshape(1, -1)
     if arm.dof < 4:
         return ''
+    try:
+        kind = closed_form_kind(arm)
+    except NoClosedFormError:
+        kind = None
+    if kind == UR:  # eight branches: the three bits of ur_closed_form's index
+        b = int(branch_of(arm.upright(), q[0]))
+        return (f"branch {b}: shoulder {'back' if b & 4 else 'front'}, elbow "
+                f"{'-' if b & 2 else '+'}, wrist {'-' if b & 1 else '+'}")
     points = chain_frames(arm, q)[0][0]  # joint k's origin at k (joint1's child at 0)
     heading = np.array([math.cos(q[0, 0]), math.sin(q[0, 0])])
     r = (points[:, :2] - points[1, :2]) @ heading  # distance from the joint1 axis, signed

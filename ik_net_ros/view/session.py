@@ -31,7 +31,7 @@ from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.limits import within_limits_one
 from ik_net_ros.resources import named_arm
-from ik_net_ros.solver import shipped_models
+from ik_net_ros.solver import learned_models
 from ik_net_ros.solver.live import live_solver
 from ik_net_ros.view.fate import Fate, ViewState
 import numpy as np
@@ -41,9 +41,9 @@ __all__ = ['InProcessSession', 'solver_names', 'REACHED']
 REACHED = 1e-3  # rad: the arm is at its goal when every joint is this near it
 
 
-def solver_names() -> list[str]:
-    """Return the solvers the page offers: the closed form and the shipped models."""
-    return ['analytic', *shipped_models()]
+def solver_names(arm: Arm | None = None) -> list[str]:
+    """Return the solvers the page offers: the closed form and ``arm``'s shipped models."""
+    return ['analytic', *learned_models(arm)]
 
 
 def make_solver(model: str, arm: Arm, calibration: str | None, table_clearance: float,
