@@ -12,7 +12,7 @@ from ik_net_ros.hardware.factory import (
     make_backend,
 )
 from ik_net_ros.hardware.gripper import GRIPPER_JOINTS
-from ik_net_ros.hardware.servo_models import servo_model, SERVO_MODELS
+from ik_net_ros.arm.servo_models import servo_model, SERVO_MODELS
 from ik_net_ros.hardware.sim import SimulatedArm
 
 __all__ = ['ArmBackend', 'JointReading', 'Health', 'SimulatedArm', 'BACKENDS',

@@ -52,7 +52,7 @@ from ik_net_ros.hardware.base import ArmBackend, JointReading
 from ik_net_ros.hardware.dynamixel_config import DynamixelConfig, servo_ids
 from ik_net_ros.hardware.gripper import horn_to_joint, joint_to_horn
 from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
-from ik_net_ros.hardware.servo_models import (
+from ik_net_ros.arm.servo_models import (
     CURRENT_POSITION,
     EXTENDED,
     EXTENDED_RANGE,

@@ -1,7 +1,7 @@
 """
 A chain of emulated Dynamixel X servos speaking Protocol 2.0 on a pseudo-terminal.
 
-Each servo is one model of :data:`~ik_net_ros.hardware.servo_models.SERVO_MODELS` (XM430-W350-T,
+Each servo is one model of :data:`~ik_net_ros.arm.servo_models.SERVO_MODELS` (XM430-W350-T,
 XL430-W250-T, XL330-M288-T): its Model Number, table length, factory Velocity and Current Limit,
 the registers it lacks and the Operating Modes it takes. The real backend talks to it through
 dynamixel-sdk unchanged: ``port_path`` is a stable symlink to the pty slave (like a udev
@@ -36,7 +36,7 @@ from ik_net_ros.hardware.protocol2 import (
     Instruction,
     parse_packet,
 )
-from ik_net_ros.hardware.servo_models import (
+from ik_net_ros.arm.servo_models import (
     EXTENDED_RANGE,
     MULTI_TURN,
     POSITION,
