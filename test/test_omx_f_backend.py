@@ -70,8 +70,8 @@ def test_open_checks_models_and_sets_each_servo_as_robotis_does(rig):
     assert modes == {11: 4, 12: 3, 13: 3, 14: 3, 15: 3, 16: 5}  # the xacro's
     assert all(s.torque for s in emulator.servos.values())
     assert _goal_raw(emulator) == rad_to_raw(ARM.home).tolist()  # holds where it stands
-    # Goal Current in the XL330's unit (1 mA), written only to the gripper
-    assert emulator.servos[GRIPPER]._get(ADDR.GOAL_CURRENT, 2) == 200
+    # Goal Current in the XL330's unit (1 mA), written only to the gripper: ROBOTIS's 600
+    assert emulator.servos[GRIPPER]._get(ADDR.GOAL_CURRENT, 2) == 600
     assert all(emulator.servos[i]._get(ADDR.GOAL_CURRENT, 2) == 0 for i in JOINT_IDS)
 
 
@@ -258,7 +258,9 @@ def test_each_servo_profile_velocity_is_at_most_its_joints_own_limit():
     slow = replace(ARM, joints=tuple(replace(j, velocity=0.5) if j.name == 'joint2' else j
                                      for j in ARM.joints))
     emulator = arm_emulator(slow).start()
-    arm = DynamixelArm(emulator_config(emulator), arm=slow, collision=None, max_velocity=2.0)
+    # velocity-based here (the OMX-F's own profile is time-based: test_servo_profiles.py)
+    arm = DynamixelArm(emulator_config(emulator, drive_mode=0, profile_velocity=0), arm=slow,
+                       collision=None, max_velocity=2.0)
     try:
         arm.open()
         profile = {i: emulator.servos[i]._get(ADDR.PROFILE_VELOCITY, 4) for i in emulator.servos}

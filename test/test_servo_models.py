@@ -2,9 +2,9 @@
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ik_net_ros.arm.servo_models import model_name, servo_model, SERVO_MODELS
 from ik_net_ros.hardware.emulator import EmulatedServo
 from ik_net_ros.hardware.protocol2 import Error
-from ik_net_ros.hardware.servo_models import model_name, servo_model, SERVO_MODELS
 from ik_net_ros.hardware.xm430 import ADDR
 import pytest
 

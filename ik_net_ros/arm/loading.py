@@ -5,8 +5,11 @@ The YAML (``descriptions/<name>.yaml`` for a shipped arm) holds: ``name``; ``urd
 relative to the YAML) or ``descriptions`` (one entry per ROBOTIS description of the same arm,
 each with its ``urdf`` and any top-level key it overrides) with ``default_description``;
 ``tool_frame``; ``joints`` (name -> lower, upper in rad or m, velocity in rad/s: the real
-limits); ``home``; ``table_z``; ``capsules``; ``pairs``; ``servos`` (joint -> id, model);
-``gripper``. Every value is checked; a bad file raises :class:`ArmError` naming it and the key.
+limits); ``home``; ``table_z``; ``capsules``; ``pairs``; ``servos`` (joint -> id, model,
+mode and what the driver writes: ``drive_mode``, ``return_delay``, ``gains`` [P, I, D],
+``profile`` [velocity, acceleration], ``current_limit``, ``goal_current``); ``gripper``. Every
+value is checked (a servo's settings against its model's control table); a bad file raises
+:class:`ArmError` naming it and the key.
 """
 
 from __future__ import annotations
@@ -15,6 +18,13 @@ import functools
 from pathlib import Path
 
 from ik_net_ros.arm.model import Arm, Capsule, Gripper, Joint, Origin, Servo
+from ik_net_ros.arm.servo_models import (
+    check_settings,
+    CURRENT_POSITION,
+    MODE_OF,
+    SERVO_MODELS,
+    ServoSettings,
+)
 from ik_net_ros.arm.urdf_chain import ArmError, read_urdf, urdf_chain
 from ik_net_ros.bounded_files import check_number, load_yaml
 
@@ -135,6 +145,41 @@ def _capsules(data: dict, links: set) -> tuple[tuple[Capsule, ...], tuple]:
     return tuple(capsules), tuple(pairs), tuple(allowances)
 
 
+SERVO_KEYS = {'id', 'model', 'mode', 'drive_mode', 'return_delay', 'gains', 'profile',
+              'current_limit', 'goal_current'}
+GRIPPER_KEYS = {'joint', 'id', 'model', 'lower', 'upper', 'horn', 'drive_mode', 'return_delay',
+                'gains', 'profile', 'current_limit', 'goal_current'}
+
+
+def _settings(item: dict, what: str, model: str, mode: int,
+              default: ServoSettings) -> ServoSettings:
+    """
+    Return the servo settings of one ``servos`` / ``gripper`` entry (``default`` where unsaid).
+
+    Checked against the control table of ``model`` in Operating ``mode`` (a model the package
+    has no table of takes no settings: nothing would check them).
+    """
+    given = {k: item[k] for k in ('drive_mode', 'return_delay', 'gains', 'profile',
+                                  'current_limit', 'goal_current') if k in item}
+    for key in ('gains', 'profile'):
+        if key in given:
+            if not isinstance(given[key], list):
+                raise ValueError(f'{what}.{key} must be a list of whole numbers, got '
+                                 f'{given[key]!r}')
+            given[key] = tuple(given[key])
+    settings = ServoSettings(**{**default.__dict__, **given})
+    if model not in SERVO_MODELS:
+        if given:
+            raise ValueError(f'{what}: servo model {model} has no control table here to check '
+                             f'its settings {sorted(given)} against')
+        return settings
+    try:
+        check_settings(settings, model, mode)
+    except ValueError as e:
+        raise ValueError(f'{what} ({model}): {e}') from None
+    return settings
+
+
 def _servos(data: dict, joints: list[Joint]) -> tuple[tuple[Servo, ...], Gripper | None]:
     servos = []
     spec = _mapping(data.get('servos', {}), 'servos')
@@ -142,12 +187,22 @@ def _servos(data: dict, joints: list[Joint]) -> tuple[tuple[Servo, ...], Gripper
         raise ValueError(f'servos must name every joint in order, got {list(spec)[:8]}')
     for name, item in spec.items():
         item = _mapping(item, f'servos.{name}')
-        servos.append(Servo(name, _servo_id(item.get('id'), f'servos.{name}.id'),
-                            _name(item.get('model'), f'servos.{name}.model'),
-                            _name(item.get('mode', 'position'), f'servos.{name}.mode')))
+        unknown = sorted(str(k) for k in set(item) - SERVO_KEYS)
+        if unknown:
+            raise ValueError(f'servos.{name}: unknown key(s) {unknown[:5]}')
+        model = _name(item.get('model'), f'servos.{name}.model')
+        mode = _name(item.get('mode', 'position'), f'servos.{name}.mode')
+        if mode not in MODE_OF:
+            raise ValueError(f'servos.{name}.mode must be one of {list(MODE_OF)}, got {mode!r}')
+        servos.append(Servo(name, _servo_id(item.get('id'), f'servos.{name}.id'), model, mode,
+                            _settings(item, f'servos.{name}', model, MODE_OF[mode],
+                                      ServoSettings())))
     gripper = data.get('gripper')
     if gripper is not None:
         gripper = _mapping(gripper, 'gripper')
+        unknown = sorted(str(k) for k in set(gripper) - GRIPPER_KEYS)
+        if unknown:
+            raise ValueError(f'gripper: unknown key(s) {unknown[:5]}')
         lower = _number(gripper.get('lower'), 'gripper.lower', -10, 10)
         upper = _number(gripper.get('upper'), 'gripper.upper', -10, 10)
         if not lower < upper:
@@ -159,9 +214,11 @@ def _servos(data: dict, joints: list[Joint]) -> tuple[tuple[Servo, ...], Gripper
                 raise ValueError(f'gripper.horn must be two [joint, rad] points, got {horn!r}')
             horn = tuple((_number(p[0], 'gripper.horn', -10, 10),
                           _number(p[1], 'gripper.horn', -10, 10)) for p in horn)
+        model = _name(gripper.get('model'), 'gripper.model')
         gripper = Gripper(_name(gripper.get('joint'), 'gripper.joint'),
-                          _servo_id(gripper.get('id'), 'gripper.id'),
-                          _name(gripper.get('model'), 'gripper.model'), lower, upper, horn)
+                          _servo_id(gripper.get('id'), 'gripper.id'), model, lower, upper, horn,
+                          _settings(gripper, 'gripper', model, CURRENT_POSITION,
+                                    Gripper.settings))
     ids = [s.id for s in servos] + ([gripper.id] if gripper else [])
     if len(set(ids)) != len(ids):
         raise ValueError(f'servo ids must differ, got {ids}')

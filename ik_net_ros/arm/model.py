@@ -14,6 +14,7 @@ import hashlib
 import math
 
 from ik_net_ros.arm.errors import ChainErrors
+from ik_net_ros.arm.servo_models import ServoSettings
 import numpy as np
 
 __all__ = ['Origin', 'Joint', 'Capsule', 'Servo', 'SERVO_MODES', 'Gripper', 'Arm', 'rpy_matrix',
@@ -174,13 +175,15 @@ class Servo:
 
     ``mode``: how the servo holds the joint, 'position' (Operating Mode 3: one turn, inside its
     Min/Max Position Limit) or 'extended' (Operating Mode 4: multi-turn, as ROBOTIS runs the
-    OMX-F's joint1).
+    OMX-F's joint1). ``settings``: what the driver writes to it (ROBOTIS's values for the arm;
+    checked against the model's control table when the arm is loaded).
     """
 
     joint: str
     id: int  # noqa: A003 (the servo's ID, as ROBOTIS names it)
     model: str
     mode: str = 'position'
+    settings: ServoSettings = ServoSettings()
 
     def __post_init__(self):
         if self.mode not in SERVO_MODES:
@@ -194,7 +197,9 @@ class Gripper:
     The gripper: its URDF ``joint``, servo ``id`` and ``model``, range (rad or m).
 
     ``horn``: the servo horn (rad) at two joint positions, ``((joint, rad), (joint, rad))``, a
-    linear map (a rack, as the OM-X's fingers); None: the horn is the joint (rad).
+    linear map (a rack, as the OM-X's fingers); None: the horn is the joint (rad). ``settings``:
+    what the driver writes to its servo (run in current-based position mode), its Goal Current
+    the grip.
     """
 
     joint: str
@@ -203,6 +208,7 @@ class Gripper:
     lower: float
     upper: float
     horn: tuple[tuple[float, float], tuple[float, float]] | None = None
+    settings: ServoSettings = ServoSettings(goal_current=200)
 
     def __post_init__(self):
         if self.horn is not None:

@@ -4,6 +4,7 @@ Layer 9: the arm behind one interface.
 Simulated arm; Dynamixel bus via dynamixel-sdk; the same on a servo emulator.
 """
 
+from ik_net_ros.arm.servo_models import servo_model, SERVO_MODELS
 from ik_net_ros.hardware.base import ArmBackend, Health, JointReading
 from ik_net_ros.hardware.factory import (
     backend_arm_of,
@@ -12,7 +13,6 @@ from ik_net_ros.hardware.factory import (
     make_backend,
 )
 from ik_net_ros.hardware.gripper import GRIPPER_JOINTS
-from ik_net_ros.hardware.servo_models import servo_model, SERVO_MODELS
 from ik_net_ros.hardware.sim import SimulatedArm
 
 __all__ = ['ArmBackend', 'JointReading', 'Health', 'SimulatedArm', 'BACKENDS',

@@ -47,26 +47,29 @@ from dynamixel_sdk.protocol2_packet_handler import (
     PKT_PARAMETER0,
 )
 from ik_net_ros.arm import Arm
-from ik_net_ros.errors import HardwareError
-from ik_net_ros.hardware.base import ArmBackend, JointReading
-from ik_net_ros.hardware.dynamixel_config import DynamixelConfig, servo_ids
-from ik_net_ros.hardware.gripper import horn_to_joint, joint_to_horn
-from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
-from ik_net_ros.hardware.servo_models import (
+from ik_net_ros.arm.servo_models import (
+    check_settings,
     CURRENT_POSITION,
     EXTENDED,
     EXTENDED_RANGE,
-    MODE_NAMES,
     MODE_OF,
     model_name,
     MULTI_TURN,
     POSITION,
     servo_model,
     ServoModel,
+    ServoSettings,
 )
+from ik_net_ros.errors import HardwareError
+from ik_net_ros.hardware.base import ArmBackend, JointReading
+from ik_net_ros.hardware.dynamixel_config import DynamixelConfig, servo_ids, servo_settings
+from ik_net_ros.hardware.gripper import horn_to_joint, joint_to_horn
+from ik_net_ros.hardware.motion import DEFAULT_ACCELERATION
+from ik_net_ros.hardware.servo_profile import max_distance, move_time
 from ik_net_ros.hardware.xm430 import (
     ADDR,
     describe_hardware_error,
+    RAD_PER_TICK,
     rad_to_raw,
     raw_to_rad,
     VELOCITY_UNIT,
@@ -114,6 +117,7 @@ def _parameters(rx: list[int]) -> list[int]:
 
 
 # one sync read covers Goal Position (116) .. Present Position (132, 4 bytes)
+_TIMED_LENGTH = ADDR.GOAL_POSITION + 4 - ADDR.PROFILE_ACCELERATION  # 108 .. 119
 _READ_START, _READ_LENGTH = ADDR.GOAL_POSITION, ADDR.PRESENT_POSITION + 4 - ADDR.GOAL_POSITION
 
 
@@ -144,7 +148,7 @@ class DynamixelArm(ArmBackend):
                          collision=collision, arm=arm)
         self.config = config
         self.ids, self.gripper_id = self._bus_ids(config)
-        self.models, self.modes = self._servo_setup()
+        self.models, self.modes, self.settings = self._servo_setup()
         self._connected = False
         self.torque_enabled = True
         self.limits: dict[int, tuple[int, int]] = {}  # id -> (min, max) raw, read at start
@@ -152,6 +156,8 @@ class DynamixelArm(ArmBackend):
         self.turns: dict[int, int] = {}  # id -> whole turns a multi-turn servo was found wound
         self._gripper_goal: int | None = None  # raw, waiting for the next cycle
         self._sent: dict[int, int] = {}  # id -> raw goal last written
+        # id -> (Present Position ticks, when it was read): where a time-based move starts
+        self._present: dict[int, tuple[int, float]] = {}
         self._sent_goal: np.ndarray | None = None
         self._last_attempt = 0.0
         self.port = _Port(config.port, config.min_packet_timeout)
@@ -164,22 +170,33 @@ class DynamixelArm(ArmBackend):
         except ValueError as e:
             raise HardwareError(str(e)) from e
 
-    def _servo_setup(self) -> tuple[dict[int, ServoModel], dict[int, int]]:
-        """Return each ID's control table and the Operating Mode it is run in."""
-        models, modes = {}, {}
+    def _servo_setup(self) -> tuple[dict[int, ServoModel], dict[int, int],
+                                    dict[int, ServoSettings]]:
+        """
+        Return each ID's control table, the Operating Mode it is run in and what it is set to.
+
+        The settings are the arm's (its YAML's, ROBOTIS's) with the config's laid over, each
+        checked against the servo's control table: a value it would refuse is an error here,
+        before the port is opened, never a write the servo rejects.
+        """
+        models, modes, settings = {}, {}, {}
         try:
             for dxl_id, servo in zip(self.ids, self.arm.servos):
                 models[dxl_id], modes[dxl_id] = servo_model(servo.model), MODE_OF[servo.mode]
+                settings[dxl_id] = servo_settings(servo.settings, self.config)
             if self.gripper_id:
                 models[self.gripper_id] = servo_model(self.arm.gripper.model)
                 modes[self.gripper_id] = CURRENT_POSITION_MODE
+                settings[self.gripper_id] = servo_settings(self.arm.gripper.settings,
+                                                           self.config, gripper=True)
         except ValueError as e:
             raise HardwareError(f'{self.arm.name}: {e}') from e
         for dxl_id, mode in modes.items():
-            if mode not in models[dxl_id].modes:
-                raise HardwareError(f'servo {dxl_id}: a {models[dxl_id].name} has no '
-                                    f'{MODE_NAMES[mode]} mode ({mode})')
-        return models, modes
+            try:
+                check_settings(settings[dxl_id], models[dxl_id].name, mode)
+            except ValueError as e:
+                raise HardwareError(f'servo {dxl_id} ({self._what(dxl_id)}): {e}') from None
+        return models, modes, settings
 
     @property
     def connected(self) -> bool:
@@ -284,16 +301,18 @@ class DynamixelArm(ArmBackend):
                 raise HardwareError(f'servo {dxl_id} ({self._what(dxl_id)}): model number '
                                     f'{model} ({model_name(model)}), expected '
                                     f'{expected.number} ({expected.name})')
-            gripper = dxl_id == self.gripper_id
-            eeprom = [(ADDR.RETURN_DELAY, c.return_delay, 'return delay time'),
-                      (ADDR.DRIVE_MODE, c.drive_mode, 'drive mode'),
-                      (ADDR.OPERATING_MODE, self.modes[dxl_id], 'operating mode')]
-            differs = [(a, v, w) for a, v, w in eeprom if self._read(dxl_id, a, 1, w) != v]
+            st = self.settings[dxl_id]
+            eeprom = [(ADDR.RETURN_DELAY, 1, st.return_delay, 'return delay time'),
+                      (ADDR.DRIVE_MODE, 1, st.drive_mode, 'drive mode'),
+                      (ADDR.OPERATING_MODE, 1, self.modes[dxl_id], 'operating mode')]
+            if st.current_limit is not None:  # before Goal Current, which it bounds
+                eeprom.append((ADDR.CURRENT_LIMIT, 2, st.current_limit, 'current limit'))
+            differs = [e for e in eeprom if self._read(dxl_id, e[0], e[1], e[3]) != e[2]]
             if differs or not self.torque_enabled:
                 self._check(dxl_id, 'torque off', *p.write1ByteTxRx(port, dxl_id,
                                                                     ADDR.TORQUE_ENABLE, 0))
-            for addr, value, what in differs:
-                self._write_eeprom(dxl_id, addr, value, what)
+            for addr, size, value, what in differs:
+                self._write_eeprom(dxl_id, addr, size, value, what)
             low = self._read(dxl_id, ADDR.MIN_POSITION, 4, 'min position limit')
             high = self._read(dxl_id, ADDR.MAX_POSITION, 4, 'max position limit')
             if self.modes[dxl_id] in MULTI_TURN:
@@ -306,19 +325,22 @@ class DynamixelArm(ArmBackend):
             self.limits[dxl_id] = (low, high)  # within the servo's own turn (turns taken off)
             self.velocity_limits[dxl_id] = self._read(dxl_id, ADDR.VELOCITY_LIMIT, 4,
                                                       'velocity limit')
-            ram = [(ADDR.POSITION_P_GAIN, 2, c.position_p_gain, 'position P gain'),
-                   (ADDR.POSITION_I_GAIN, 2, c.position_i_gain, 'position I gain'),
-                   (ADDR.POSITION_D_GAIN, 2, c.position_d_gain, 'position D gain'),
-                   (ADDR.PROFILE_ACCELERATION, 4, c.profile_acceleration,
-                    'profile acceleration'),
+            ram = [(ADDR.POSITION_P_GAIN, 2, st.gains[0], 'position P gain'),
+                   (ADDR.POSITION_I_GAIN, 2, st.gains[1], 'position I gain'),
+                   (ADDR.POSITION_D_GAIN, 2, st.gains[2], 'position D gain'),
+                   (ADDR.PROFILE_ACCELERATION, 4, st.profile[1], 'profile acceleration'),
                    (ADDR.PROFILE_VELOCITY, 4, self._profile_velocity(dxl_id),
                     'profile velocity')]
-            if gripper:  # in the gripper servo's current unit (the mode needs current control)
-                ram.append((ADDR.GOAL_CURRENT, 2, c.gripper_current_limit, 'goal current'))
+            if st.goal_current is not None:  # the gripper's grip, in its servo's current unit
+                ram.append((ADDR.GOAL_CURRENT, 2, st.goal_current, 'goal current'))
             for addr, size, value, what in ram:
                 write = p.write2ByteTxRx if size == 2 else p.write4ByteTxRx
                 self._check(dxl_id, what, *write(port, dxl_id, addr, value))
         self.sync_write = GroupSyncWrite(port, p, ADDR.GOAL_POSITION, 4)
+        # time-based servos: Profile Acceleration, Profile Velocity (the move's ms) and Goal
+        # Position in one sync write, so each goal carries the duration of its own distance
+        self.sync_write_timed = GroupSyncWrite(port, p, ADDR.PROFILE_ACCELERATION,
+                                               _TIMED_LENGTH)
         self.sync_read = GroupSyncRead(port, p, _READ_START, _READ_LENGTH)
         for dxl_id in self._all_ids():
             self.sync_read.addParam(dxl_id)
@@ -333,33 +355,59 @@ class DynamixelArm(ArmBackend):
 
         With a velocity-based profile the smallest of the configured cap, max_velocity, the
         joint's own velocity limit (the arm's) and the servo's Velocity Limit register (a larger
-        value is refused by the servo); with a time-based one the configured duration (ms).
+        value is refused by the servo); with a time-based one the shortest move (ms), which each
+        goal lengthens from its distance (:meth:`_timed_goal`).
         """
-        c = self.config
-        if c.drive_mode & 0x04:
-            return c.profile_velocity
+        st = self.settings[dxl_id]
+        if st.time_based:
+            return max(1, st.profile[0])  # 0 would be an instant move
         limit = self.velocity_limits.get(dxl_id, 0) or 1
-        fastest = self.motion.max_velocity
-        if dxl_id in self.ids:
-            fastest = min(fastest, float(self.arm.velocity[self.ids.index(dxl_id)]))
-        wanted = max(1, int(fastest / VELOCITY_UNIT))
-        if c.profile_velocity:
-            wanted = min(wanted, c.profile_velocity)
+        wanted = max(1, int(self._speed(dxl_id) / VELOCITY_UNIT))
+        if st.profile[0]:
+            wanted = min(wanted, st.profile[0])
         if wanted > limit:
             log.warning('servo %d: Velocity Limit register %d (%.2f rad/s) caps the profile '
                         'velocity %d', dxl_id, limit, limit * VELOCITY_UNIT, wanted)
         return min(wanted, limit)
 
-    def _write_eeprom(self, dxl_id: int, addr: int, value: int, what: str) -> None:
-        """
-        Write an EEPROM byte where it differs and read it back to confirm.
+    def _speed(self, dxl_id: int) -> float:
+        """Return the fastest servo ``dxl_id`` may turn, rad/s: max_velocity, its joint's own."""
+        fastest = self.motion.max_velocity
+        if dxl_id in self.ids:
+            fastest = min(fastest, float(self.arm.velocity[self.ids.index(dxl_id)]))
+        return fastest
 
-        Torque is off here; EEPROM wears, so a byte that already holds the value is not written.
+    def _timed_goal(self, dxl_id: int, goal: int) -> tuple[int, int]:
         """
-        present = self._read(dxl_id, addr, 1, what)
+        Return a time-based servo's Goal Position and its move's duration (ms), from where it is.
+
+        The distance is from its last Present Position read, widened by how far it may have
+        gone since at its speed limit and by a tick of rounding: a move never outruns the
+        limit, whatever the cycle's timing or a lag behind the command (a fixed duration would
+        make any jump in that time). A goal too far for the longest move the register holds is
+        brought nearer along the way (the next cycles go on).
+        """
+        st, speed = self.settings[dxl_id], self._speed(dxl_id) / RAD_PER_TICK  # ticks/s
+        present, when = self._present.get(dxl_id, (self._sent.get(dxl_id, goal),
+                                                   time.monotonic()))
+        slack = speed * max(0.0, time.monotonic() - when) + 1.0
+        reach = max_distance(speed, st.profile[1]) - slack
+        if abs(goal - present) > reach:
+            goal = present + int(np.sign(goal - present) * max(0.0, np.floor(reach)))
+        return goal, move_time(abs(goal - present) + slack, speed, st.profile[0], st.profile[1])
+
+    def _write_eeprom(self, dxl_id: int, addr: int, size: int, value: int, what: str) -> None:
+        """
+        Write an EEPROM register where it differs and read it back to confirm.
+
+        Torque is off here; EEPROM wears, so a register that already holds the value is not
+        written.
+        """
+        present = self._read(dxl_id, addr, size, what)
         log.info('servo %d: %s %d -> %d (EEPROM)', dxl_id, what, present, value)
-        self._check(dxl_id, what, *self.packet.write1ByteTxRx(self.port, dxl_id, addr, value))
-        confirmed = self._read(dxl_id, addr, 1, f'back {what}')
+        write = self.packet.write1ByteTxRx if size == 1 else self.packet.write2ByteTxRx
+        self._check(dxl_id, what, *write(self.port, dxl_id, addr, value))
+        confirmed = self._read(dxl_id, addr, size, f'back {what}')
         if confirmed != value:
             raise HardwareError(f'servo {dxl_id}: {what} reads {confirmed} after writing '
                                 f'{value}')
@@ -466,7 +514,9 @@ class DynamixelArm(ArmBackend):
         try:
             for dxl_id in self._all_ids():
                 turn = ONE_TURN * self.turns.get(dxl_id, 0)
-                present = self._servo_goal(dxl_id, self._present_raw(dxl_id) - turn)
+                found = self._present_raw(dxl_id)
+                self._present[dxl_id] = (found, time.monotonic())
+                present = self._servo_goal(dxl_id, found - turn)
                 self._check(dxl_id, 'hold goal', *self.packet.write4ByteTxRx(
                     self.port, dxl_id, ADDR.GOAL_POSITION, present))
                 self._check(dxl_id, 'torque on', *self.packet.write1ByteTxRx(
@@ -601,16 +651,39 @@ class DynamixelArm(ArmBackend):
                                  or not np.array_equal(goal, self._sent_goal)):
             raw = rad_to_raw(clamp_to_limits(self.arm, goal))
             self.sync_write.clearParam()
+            self.sync_write_timed.clearParam()
+            plain = timed = shortened = False
             for dxl_id, value in zip(self.ids, raw):
                 value = self._servo_goal(dxl_id, value)  # joint1 at +pi is 4096: one past 4095
-                self.sync_write.addParam(dxl_id, value.to_bytes(4, 'little', signed=True))
+                if self.settings[dxl_id].time_based:
+                    wanted = value
+                    value, ms = self._timed_goal(dxl_id, value)
+                    shortened |= value != wanted
+                    self.sync_write_timed.addParam(dxl_id, self._timed_bytes(dxl_id, ms, value))
+                    timed = True
+                else:
+                    self.sync_write.addParam(dxl_id, value.to_bytes(4, 'little', signed=True))
+                    plain = True
                 self._sent[dxl_id] = value
-            self.sync_write.txPacket()
-            self._sent_goal = goal
+            if plain:
+                self.sync_write.txPacket()
+            if timed:
+                self.sync_write_timed.txPacket()
+            # a goal brought nearer (too far for one move) is written again next cycle
+            self._sent_goal = None if shortened else goal
         if self._gripper_goal is not None:
             raw, self._gripper_goal = self._gripper_goal, None  # sent once, never replayed
-            result, error = self.packet.write4ByteTxRx(self.port, self.gripper_id,
-                                                       ADDR.GOAL_POSITION, raw)
+            if self.settings[self.gripper_id].time_based:
+                value, ms = self._timed_goal(self.gripper_id, raw)
+                if value != raw:  # too far for one move: the rest next cycle
+                    self._gripper_goal = raw
+                result, error = self.packet.writeTxRx(
+                    self.port, self.gripper_id, ADDR.PROFILE_ACCELERATION, _TIMED_LENGTH,
+                    list(self._timed_bytes(self.gripper_id, ms, value)))
+                raw = value
+            else:
+                result, error = self.packet.write4ByteTxRx(self.port, self.gripper_id,
+                                                           ADDR.GOAL_POSITION, raw)
             if result != COMM_SUCCESS or error & 0x7F:
                 why = (self.packet.getTxRxResult(result) if result != COMM_SUCCESS
                        else self.packet.getRxPacketError(error))
@@ -620,11 +693,17 @@ class DynamixelArm(ArmBackend):
                 self._sent[self.gripper_id] = raw
         return faults
 
+    def _timed_bytes(self, dxl_id: int, ms: int, goal: int) -> bytes:
+        """Return Profile Acceleration, Profile Velocity (ms) and Goal Position as written."""
+        return (self.settings[dxl_id].profile[1].to_bytes(4, 'little')
+                + int(ms).to_bytes(4, 'little') + int(goal).to_bytes(4, 'little', signed=True))
+
     def _read_state(self) -> JointReading:
         # sync read: one instruction, then each servo's status in turn. A silent servo makes the
         # SDK drop the statuses behind it, so servos still missing are asked one by one; that
         # names exactly the silent ones. Hardware errors are looked up once the bus is quiet.
         self.port.clearPort()
+        read_at = time.monotonic()  # the replies are younger: the distance is not shortened
         result = self.sync_read.txPacket()
         if result != COMM_SUCCESS:
             raise OSError(self.packet.getTxRxResult(result))
@@ -671,6 +750,7 @@ class DynamixelArm(ArmBackend):
                 continue
             velocities[dxl_id] = velocity * VELOCITY_UNIT
             positions[dxl_id] = self._to_rad(dxl_id, position)
+            self._present[dxl_id] = (position, read_at)
             sent = self._sent.get(dxl_id)
             if self.torque_enabled and sent is not None and goal != sent:
                 low, high = self.limits.get(dxl_id, (0, 4095))

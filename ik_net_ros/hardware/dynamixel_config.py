@@ -9,18 +9,19 @@ The defaults are what ROBOTIS's humble hardware interface writes (velocity-based
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 
+from ik_net_ros.arm.servo_models import ServoSettings
 from ik_net_ros.kinematics.geometry import ROBOTIS_DESCRIPTIONS  # bridge: the OM-X's names
 from ik_net_ros.rules import int_in, non_empty, one_of, period, Range
 
-__all__ = ['DynamixelConfig', 'BAUD_RATES', 'SETTINGS', 'servo_ids']
+__all__ = ['DynamixelConfig', 'BAUD_RATES', 'SETTINGS', 'servo_ids', 'servo_settings']
 
 # the baud rates an X-series servo can be set to (e-manual, address 8; the XL330 stops at 4M)
 BAUD_RATES = (9600, 57600, 115200, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 4_500_000)
 _SERVO_ID = int_in(0, 252)
-_GAIN = int_in(0, 16383)
-_RAW = int_in(0, 32767)
+_GAIN = int_in(-1, 16383)  # -1: the arm's own (its YAML)
+_RAW = int_in(-1, 32767)
 
 
 def _ids(value) -> bool:
@@ -53,29 +54,40 @@ class DynamixelConfig:
                                           'applies (humble -0.010..0.019 m, jazzy -0.011..0.020 '
                                           'm)', one_of(*ROBOTIS_DESCRIPTIONS),
                                 ' | '.join(ROBOTIS_DESCRIPTIONS))
-    # ROBOTIS's jazzy bringup leaves 4 (time-based) on 11-14 and 5 (time-based + reverse) on
-    # 15; then profile values would be read as milliseconds and the gripper would run
-    # backwards, so the package writes the mode it means
-    drive_mode: int = _setting(0, 'servo Drive Mode (EEPROM 10): 0 velocity-based profile, 4 '
-                                  'time-based (profile_* in ms); written only where it differs',
-                               one_of(0, 4), '0 or 4')
-    return_delay: int = _setting(0, 'servo Return Delay Time (EEPROM 9), units of 2 us '
-                                    '(factory 250)', int_in(0, 254))
-    position_p_gain: int = _setting(800, 'servo position P gain, RAM 84 (ROBOTIS: 800)', _GAIN)
-    position_i_gain: int = _setting(100, 'servo position I gain, RAM 82 (ROBOTIS: 100)', _GAIN)
-    position_d_gain: int = _setting(100, 'servo position D gain, RAM 80 (ROBOTIS: 100)', _GAIN)
-    # with drive mode 0 the Profile Velocity written is the smallest of this (0: no cap of its
-    # own), the backend's max_velocity and the servo's Velocity Limit register (44)
-    profile_velocity: int = _setting(200, 'servo profile velocity, raw units of 0.229 rpm (200 '
-                                          "= 4.8 rad/s, ROBOTIS's humble value; 0 = "
-                                          'unlimited)', _RAW)
-    profile_acceleration: int = _setting(50, 'servo profile acceleration, raw units of 214.577 '
-                                             "rev/min^2 (ROBOTIS's humble value; 0 = "
-                                             'unlimited)', _RAW)
-    gripper_current_limit: int = _setting(200, "gripper goal current in its servo's unit "
-                                               "(XM430 ~2.69 mA: 200 is ROBOTIS's jazzy "
-                                               'value; XL330 1 mA); at most its Current Limit',
-                                          int_in(0, 1750))
+    # the servo setup: -1 (every default) takes the arm's own, its YAML's servos / gripper
+    # (ROBOTIS's values for that arm, checked against each servo's control table); another
+    # value is written to every servo in place of the arm's, checked the same way. ROBOTIS's
+    # jazzy bringup leaves 4 (time-based) on the OM-X's 11-14 and 5 (time-based + reverse) on
+    # 15; left, profile values would be read as ms and the gripper would run backwards, so the
+    # package writes the mode it means
+    drive_mode: int = _setting(-1, 'servo Drive Mode (EEPROM 10): 0 velocity-based profile, 4 '
+                                   "time-based (profile_* in ms); -1 = the arm's (OM-X 0, "
+                                   'OMX-F 4); written only where it differs', one_of(-1, 0, 4),
+                               '-1, 0 or 4')
+    return_delay: int = _setting(-1, 'servo Return Delay Time (EEPROM 9), units of 2 us '
+                                     "(factory 250); -1 = the arm's (0)", int_in(-1, 254))
+    position_p_gain: int = _setting(-1, "servo position P gain, RAM 84; -1 = the arm's (OM-X "
+                                        '800, OMX-F 1000)', _GAIN)
+    position_i_gain: int = _setting(-1, "servo position I gain, RAM 82; -1 = the arm's (OM-X "
+                                        '100, OMX-F 0)', _GAIN)
+    position_d_gain: int = _setting(-1, "servo position D gain, RAM 80; -1 = the arm's (OM-X "
+                                        '100, OMX-F 1000)', _GAIN)
+    # velocity-based: the Profile Velocity written is the smallest of this (0: no cap of its
+    # own), the backend's max_velocity and the servo's Velocity Limit register (44);
+    # time-based: the shortest move (ms), lengthened so no joint outruns max_velocity
+    profile_velocity: int = _setting(-1, 'servo profile velocity: velocity-based, units of '
+                                         '0.229 rpm, a cap beside max_velocity (0 = none); '
+                                         'time-based, the shortest move in ms, lengthened to '
+                                         "keep max_velocity; -1 = the arm's (OM-X 200 = 4.8 "
+                                         'rad/s, OMX-F 50 ms)', _RAW)
+    profile_acceleration: int = _setting(-1, 'servo profile acceleration: velocity-based, '
+                                             'units of 214.577 rev/min^2 (0 = unlimited); '
+                                             "time-based, ms; -1 = the arm's (OM-X 50, OMX-F 25 "
+                                             'ms)', _RAW)
+    gripper_current_limit: int = _setting(-1, "gripper Goal Current (its grip) in its servo's "
+                                              'unit (XM430 ~2.69 mA, XL330 1 mA), at most its '
+                                              "Current Limit; -1 = the arm's (OM-X 200, OMX-F "
+                                              '600)', int_in(-1, 1750))
     torque_on_exit: bool = _setting(False, 'keep holding the pose when the node exits (false: '
                                            'release torque)')
     reconnect_period: float = _setting(1.0, 'seconds between attempts to reopen a vanished '
@@ -119,3 +131,25 @@ def servo_ids(arm, ids=(), gripper_id: int = -1) -> tuple[tuple[int, ...], int]:
     if gripper in joints:
         raise ValueError(f'gripper_id {gripper} is also a joint ID')
     return joints, gripper
+
+
+def servo_settings(arm_settings: ServoSettings, config: DynamixelConfig,
+                   gripper: bool = False) -> ServoSettings:
+    """
+    Return what is written to a servo: the arm's ``arm_settings`` with the config's laid over.
+
+    A config setting of -1 (its default) keeps the arm's; ``gripper``: the gripper's servo,
+    whose Goal Current ``gripper_current_limit`` sets. Not checked here
+    (:func:`~ik_net_ros.arm.servo_models.check_settings` is, against the servo's model).
+    """
+    def own(value: int, arm_value):
+        return arm_value if value < 0 else value
+    c, a = config, arm_settings
+    return replace(a, drive_mode=own(c.drive_mode, a.drive_mode),
+                   return_delay=own(c.return_delay, a.return_delay),
+                   gains=tuple(own(v, g) for v, g in zip(
+                       (c.position_p_gain, c.position_i_gain, c.position_d_gain), a.gains)),
+                   profile=(own(c.profile_velocity, a.profile[0]),
+                            own(c.profile_acceleration, a.profile[1])),
+                   goal_current=own(c.gripper_current_limit, a.goal_current) if gripper
+                   else a.goal_current)

@@ -1,7 +1,7 @@
 """
 A chain of emulated Dynamixel X servos speaking Protocol 2.0 on a pseudo-terminal.
 
-Each servo is one model of :data:`~ik_net_ros.hardware.servo_models.SERVO_MODELS` (XM430-W350-T,
+Each servo is one model of :data:`~ik_net_ros.arm.servo_models.SERVO_MODELS` (XM430-W350-T,
 XL430-W250-T, XL330-M288-T): its Model Number, table length, factory Velocity and Current Limit,
 the registers it lacks and the Operating Modes it takes. The real backend talks to it through
 dynamixel-sdk unchanged: ``port_path`` is a stable symlink to the pty slave (like a udev
@@ -29,18 +29,19 @@ import threading
 import time
 import tty
 
+from ik_net_ros.arm.servo_models import (
+    EXTENDED_RANGE,
+    MULTI_TURN,
+    POSITION,
+    servo_model,
+    TIME_BASED,
+)
 from ik_net_ros.hardware.protocol2 import (
     BROADCAST_ID,
     build_packet,
     Error,
     Instruction,
     parse_packet,
-)
-from ik_net_ros.hardware.servo_models import (
-    EXTENDED_RANGE,
-    MULTI_TURN,
-    POSITION,
-    servo_model,
 )
 from ik_net_ros.hardware.xm430 import (
     ADDR,
@@ -52,7 +53,6 @@ from ik_net_ros.hardware.xm430 import (
 
 __all__ = ['EmulatedServo', 'ServoEmulator', 'LEFTOVERS']
 
-TIME_BASED = 0x04  # Drive Mode bit 2: profile values are durations (ms)
 # what ROBOTIS's software leaves on the servos after its bringup exits, per ID group: EEPROM
 # (drive mode; jazzy: time-based on the arm, time-based + reverse on the gripper) and RAM
 # (profiles in ms) that stays until a power cycle
@@ -118,6 +118,9 @@ class EmulatedServo:
         self._set(ADDR.GOAL_POSITION, 4, position)
         self._position = float(position)
         self._stamp = time.monotonic()
+        # a time-based move under way: (start ticks, goal ticks, start time, T s, ta s)
+        self._move: tuple[float, float, float, float, float] | None = None
+        self.top_speed = 0.0  # ticks/s, the fastest any profile of it has gone (tests reset it)
 
     @property
     def dxl_id(self) -> int:
@@ -144,9 +147,16 @@ class EmulatedServo:
             self.table[ADDR.TORQUE_ENABLE] = 0
 
     def set_present_position(self, raw: int) -> None:
-        """Move the horn by hand (torque off), e.g. a person guiding the arm."""
+        """
+        Move the horn by hand (torque off), e.g. a person guiding the arm.
+
+        With torque on, a push: a time-based move under way starts again from there (the
+        emulator's choice; a real servo's controller pulls it back along its profile).
+        """
         self._position = float(raw)
         self._set(ADDR.PRESENT_POSITION, 4, int(raw))
+        if self._move is not None and self.torque:
+            self._plan()
 
     @property
     def operating_mode(self) -> int:
@@ -163,27 +173,70 @@ class EmulatedServo:
         self._within_one_turn()
 
     def update(self) -> None:
-        """Integrate motion up to now: toward the goal at the profile velocity."""
+        """
+        Integrate motion up to now: toward the goal under the profile.
+
+        Velocity-based: at Profile Velocity (0: at its Velocity Limit), never above that
+        register. Time-based (Drive Mode bit 2): the trapezoid planned when the goal was written
+        (:meth:`_plan`), whatever its top speed (no register caps it: a driver that asks for too
+        short a move is seen going too fast).
+        """
         now = time.monotonic()
         dt, self._stamp = now - self._stamp, now
         velocity_ticks = 0.0
-        if self.torque and dt > 0:
+        if self.torque and dt > 0 and self.table[ADDR.DRIVE_MODE] & TIME_BASED \
+                and self._move is not None:
+            before = self._position
+            self._position, velocity_ticks = self._along_move(now)
+            if self._position == before:
+                velocity_ticks = 0.0
+        elif self.torque and dt > 0:
             goal = self._get(ADDR.GOAL_POSITION, 4, signed=True)
+            limit = self._get(ADDR.VELOCITY_LIMIT, 4)
             profile = self._get(ADDR.PROFILE_VELOCITY, 4)
-            if self.table[ADDR.DRIVE_MODE] & TIME_BASED and profile:
-                # time-based profile: the profile value is the move's duration in ms
-                speed = abs(goal - self._position) / (profile / 1000.0) + 1e-9
-            else:
-                limit = self._get(ADDR.VELOCITY_LIMIT, 4)
-                profile = min(profile, limit) if profile else limit
-                speed = profile * VELOCITY_UNIT / RAD_PER_TICK  # ticks per second
+            if self.table[ADDR.DRIVE_MODE] & TIME_BASED:
+                profile = 0  # time-based with no move planned (Profile Velocity 0): flat out
+            profile = min(profile, limit) if profile else limit
+            speed = profile * VELOCITY_UNIT / RAD_PER_TICK  # ticks per second
             step = max(-speed * dt, min(speed * dt, goal - self._position))
             self._position += step
             velocity_ticks = step / dt
+            if step:
+                self.top_speed = max(self.top_speed, speed)
         self._set(ADDR.PRESENT_POSITION, 4, int(round(self._position)))
         self._set(ADDR.PRESENT_VELOCITY, 4, int(round(velocity_ticks * RAD_PER_TICK
                                                       / VELOCITY_UNIT)))
         self._set(ADDR.MOVING, 1, int(abs(velocity_ticks) > 1e-6))
+
+    def _plan(self) -> None:
+        """
+        Start a time-based move to Goal Position from where the horn is, now.
+
+        It lasts Profile Velocity ms, accelerating for Profile Acceleration ms but at most half
+        of it (the e-Manual); Profile Velocity 0 is no profile (the Velocity Limit applies).
+        """
+        duration = self._get(ADDR.PROFILE_VELOCITY, 4) / 1000.0
+        if not duration:
+            self._move = None
+            return
+        ramp = min(self._get(ADDR.PROFILE_ACCELERATION, 4) / 1000.0, duration / 2)
+        goal = float(self._get(ADDR.GOAL_POSITION, 4, signed=True))
+        self._move = (self._position, goal, time.monotonic(), duration, ramp)
+        self.top_speed = max(self.top_speed, abs(goal - self._position) / (duration - ramp))
+
+    def _along_move(self, now: float) -> tuple[float, float]:
+        """Return the position (ticks) and velocity (ticks/s) of the move under way at ``now``."""
+        start, goal, t0, duration, ramp = self._move
+        distance, t = goal - start, min(max(now - t0, 0.0), duration)
+        top = distance / (duration - ramp)  # signed
+        if t >= duration:
+            return goal, 0.0
+        if ramp and t < ramp:
+            return start + 0.5 * top / ramp * t * t, top * t / ramp
+        if ramp and t > duration - ramp:
+            left = duration - t
+            return goal - 0.5 * top / ramp * left * left, top * left / ramp
+        return start + top * (0.5 * ramp + (t - ramp)), top
 
     def read(self, addr: int, size: int) -> tuple[int, bytes]:
         if addr + size > self.model.table_size or size == 0:
@@ -216,6 +269,11 @@ class EmulatedServo:
             self._within_one_turn()  # as the e-Manual says of Present Position
         if addr <= ADDR.TORQUE_ENABLE < addr + len(data) and self.torque:
             self._position = float(self._get(ADDR.PRESENT_POSITION, 4, signed=True))
+        if not self.torque or _overlaps(addr, len(data), ADDR.DRIVE_MODE, 1):
+            self._move = None
+        elif _overlaps(addr, len(data), ADDR.GOAL_POSITION, 4) \
+                and self.table[ADDR.DRIVE_MODE] & TIME_BASED:
+            self._plan()  # a new goal: a new move from where the horn is
         return Error.NONE
 
     def _refused(self, addr: int, data: bytes) -> int:

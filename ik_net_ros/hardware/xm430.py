@@ -3,7 +3,7 @@ The X-series control table addresses (Protocol 2.0) and unit conversions.
 
 The XM430-W350-T's table, whose addresses and units the XL430-W250-T and XL330-M288-T share;
 what differs between the models (Model Number, current registers, limits, modes, table length)
-is :mod:`~ik_net_ros.hardware.servo_models`'.
+is :mod:`~ik_net_ros.arm.servo_models`'.
 """
 
 from __future__ import annotations
