@@ -57,10 +57,12 @@ def _offset(p, rotation, a, c) -> float:
     return -(w[0] - c.joint1_x) * sa[0] + w[1] * ca[0]
 
 
+XYZ = st.tuples(st.floats(-0.3, 0.3), st.floats(-0.3, 0.3), st.floats(-0.2, 0.4))
+
+
 @pytest.mark.parametrize('name', CHAINS)
 @SETTINGS
-@given(quat=QUATS, xyz=st.tuples(st.floats(-0.3, 0.3), st.floats(-0.3, 0.3),
-                                  st.floats(-0.2, 0.4)), a=st.floats(-math.pi, math.pi))
+@given(quat=QUATS, xyz=XYZ, a=st.floats(-math.pi, math.pi))
 def test_the_plane_offset_and_its_slope_are_the_turned_wrist(name, quat, xyz, a):
     c, p, rotation = CHAINS[name], np.array(xyz), _rotation(quat)
     s = -rotation[0, 0, 0] * math.sin(a) + rotation[0, 1, 0] * math.cos(a)
@@ -79,8 +81,8 @@ def test_the_plane_offset_and_its_slope_are_the_turned_wrist(name, quat, xyz, a)
 @SETTINGS
 @given(quat=QUATS, rho=st.floats(0.0, 0.4), psi=st.floats(-math.pi, math.pi),
        q5=st.floats(-math.pi, math.pi))
-def test_the_trace_and_its_derivatives_are_best_pitch_and_its_differences(name, quat, rho, psi,
-                                                                         q5):
+def test_the_trace_and_its_derivatives_are_best_pitch_and_its_differences(
+        name, quat, rho, psi, q5):
     c, rotation = CHAINS[name], _rotation(quat)
     offset = math.hypot(c.tool_y, c.tool_z)
     # the plane's clip (the TCP nearer joint1's axis than its offset) kinks the trace
