@@ -196,9 +196,12 @@ def _euler(a: float, phi: float, q5: float) -> Matrix:
     """Return Rz(a) Ry(phi) Rx(q5)."""
     ca, sa, cp, sp = math.cos(a), math.sin(a), math.cos(phi), math.sin(phi)
     c5, s5 = math.cos(q5), math.sin(q5)
-    cols = ((cp, 0.0, -sp), (sp * s5, c5, cp * s5), (sp * c5, -s5, cp * c5))
-    turned = [(ca * x - sa * y, sa * x + ca * y, z) for x, y, z in cols]
-    return tuple(tuple(col[i] for col in turned) for i in range(3))
+    # the columns (cp, 0, -sp), (sp s5, c5, cp s5), (sp c5, -s5, cp c5) turned by Rz(a), written
+    # out (the same float operations as the loop over them was)
+    y0, z0, z1 = sp * s5, sp * c5, -s5
+    return ((ca * cp - sa * 0.0, ca * y0 - sa * c5, ca * z0 - sa * z1),
+            (sa * cp + ca * 0.0, sa * y0 + ca * c5, sa * z0 + ca * z1),
+            (-sp, cp * s5, cp * c5))
 
 
 def _wrist_lateral(p, r: Matrix, c: PlanarChain) -> float:

@@ -40,7 +40,8 @@ def reach_from_seed(seeds: np.ndarray, targets: np.ndarray, arm: Arm
     Refine the seeds (N, dof) rad until the real arm's tool reaches ``targets`` (N, 7).
 
     Damped Gauss-Newton steps on what the arm's answer fixes (the OM-X: the tool's position and
-    pitch; any arm: :func:`~ik_net_ros.solver.leaning_chain.steps_to_pose`) in ``arm`` (its
+    pitch, the pitch as an angle (:func:`_pitch_reach`: well conditioned with the tool straight
+    down); any arm: :func:`~ik_net_ros.solver.leaning_chain.steps_to_pose`) in ``arm`` (its
     axes may lean), every step inside the limits: for a small target change the seed (where the
     arm is) is the best start. Returns the joints and their miss (N,) in m (rotations scaled by
     the tool length).
