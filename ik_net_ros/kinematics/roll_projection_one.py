@@ -89,12 +89,21 @@ def _lateral(p, r: Matrix, a: float, c: PlanarChain) -> tuple[float, float] | No
 
     None where the x axis is normal to the plane (the vectorised form's special case).
     """
-    ca, sa = math.cos(a), math.sin(a)
+    return _lateral_at(_lateral_terms(p, r, c), a)
+
+
+def _lateral_terms(p, r: Matrix, c: PlanarChain) -> tuple[float, ...]:
+    """Return what :func:`_lateral_at` needs of a pose, the same at every azimuth."""
     (u0, r01, r02), (u1, r11, r12), _ = r
     tool, tool_y, tool_z = c.tool, c.tool_y, c.tool_z
-    t0 = u0 * tool + r01 * tool_y + r02 * tool_z
-    t1 = u1 * tool + r11 * tool_y + r12 * tool_z
-    px, py = p[0] - c.joint1_x, p[1]
+    return (p[0] - c.joint1_x, p[1], u0 * tool + r01 * tool_y + r02 * tool_z,
+            u1 * tool + r11 * tool_y + r12 * tool_z, u0, u1, tool)
+
+
+def _lateral_at(terms: tuple[float, ...], a: float) -> tuple[float, float] | None:
+    """Return :func:`_lateral` at azimuth ``a`` of a pose's :func:`_lateral_terms`."""
+    px, py, t0, t1, u0, u1, tool = terms
+    ca, sa = math.cos(a), math.sin(a)
     s, ds = -u0 * sa + u1 * ca, -(u0 * ca + u1 * sa)
     cos = math.sqrt(max(1.0 - s * s, 0.0))
     if cos < 1e-12:
@@ -119,9 +128,9 @@ def _project(p, r: Matrix, c: PlanarChain) -> Matrix | None:
     ca, sa = _direction(w[0] - c.joint1_x, w[1], r)
     if not (c.tool_y or c.tool_z):
         return _into_plane(r, ca, sa)
-    a, sign = math.atan2(sa, ca), 0.0
+    a, sign, terms = math.atan2(sa, ca), 0.0, _lateral_terms(p, r, c)
     for _ in range(MAX_STEPS):
-        found = _lateral(p, r, a, c)
+        found = _lateral_at(terms, a)
         if found is None:
             return None
         f, slope = found
