@@ -154,6 +154,34 @@ def test_reach_from_the_seed_in_the_leaning_arm(name, seed):
         < 1e-6
 
 
+@SETTINGS
+@given(seed=seeds, down=st.sampled_from([-1.0, 1.0]))
+def test_reach_from_the_seed_with_the_wrist_straight_down_stays_at_the_seed(seed, down):
+    """
+    A leaning OM-X whose tool points straight down (or up) is reached by the answer at the seed.
+
+    There the x axis's height is flat in the pitch: refined on it, the steps wandered 0.2-0.4 rad
+    along the arm's pitch to a 6.5e-6 m local minimum (seed 86616). The pitch as an angle: the
+    answer is the target's own joints (the one solution near the seed), exact.
+    """
+    arm = default_arm()
+    rng = np.random.default_rng(seed)
+    leaning = _leaning(arm, 0.005, rng)
+    q = _inner(arm, 8, rng)
+    # joint4 puts the link pitch at +-90 degrees (the offsets are the links' zero)
+    q[:, 3] = down * math.pi / 2 - q[:, 1] - q[:, 2] - np.sum(leaning.errors.offsets[1:4])
+    q = q[within_limits(arm, q)]
+    if not len(q):
+        return
+    targets = chain_forward(leaning, q)
+    got, miss = reach_from_seed(q + rng.uniform(-0.02, 0.02, q.shape), targets, leaning)
+    assert np.all(miss < 1e-6)
+    assert np.abs(got - q).max() < 1e-5
+    reached = chain_forward(leaning, got)
+    assert np.linalg.norm(reached[:, :3] - targets[:, :3], axis=1).max() < 1e-6
+    assert quat_angle(reached[:, 3:], targets[:, 3:]).max() < 1e-5
+
+
 @pytest.mark.parametrize('name', ARMS)
 def test_readings_and_timing_follow_the_arms_joints_and_velocities(name):
     """arm.dof values in the limits; each joint timed at its own limit or max_velocity."""

@@ -29,7 +29,7 @@ from ik_net_ros.kinematics.planar_ik import (
     REACHABLE,
     STRICT_TOLERANCE,
 )
-from ik_net_ros.kinematics.roll_projection_one import nearest_rotation_one, quat_of
+from ik_net_ros.kinematics.roll_projection_one import nearest_quat_one
 import numpy as np
 
 __all__ = ['project_and_solve_one', 'OneSolution']
@@ -221,11 +221,11 @@ def _roll_one(p: list[float], arm, projected: bool = False) -> tuple[list[float]
     if abs(-s1 * r00 + c1 * r10) > (ORIENTATION_TOLERANCE if projected else 1e-15):
         if projected:
             return None
-        rotation = nearest_rotation_one(p, ((r00, r01, r02), (r10, r11, r12), (r20, r21, r22)),
-                                        planar_of(arm))
-        if rotation is None:  # an iteration did not settle: the vectorised path's answer
+        nearest = nearest_quat_one(p, ((r00, r01, r02), (r10, r11, r12), (r20, r21, r22)),
+                                   planar_of(arm))
+        if nearest is None:  # an iteration did not settle: the vectorised path's answer
             return _roll_many(p, arm)
-        found = _roll_one([x, y, z, *quat_of(rotation)], arm, projected=True)
+        found = _roll_one([x, y, z, *nearest[1]], arm, projected=True)
         return _roll_many(p, arm) if found is None else found
     m00, m11, m12 = c1 * r00 + s1 * r10, -s1 * r01 + c1 * r11, -s1 * r02 + c1 * r12
     rule = _constants(arm)[6:11]

@@ -12,17 +12,18 @@ joint1's axis), so the plane follows the roll through the TCP's offset. The rule
    a. A start (:func:`project_rotations`): the requested rotation turned by the smallest
       rotation taking its x axis u into the plane through the wrist (about u x u'; nothing
       with its x axis in that plane is nearer), the plane's azimuth solving "the wrist of the
-      projected rotation is in the plane" by Newton's method (central differences, steps
-      capped at 0.3 rad, to 1e-13 m) from the requested rotation's own wrist. Without a TCP
+      projected rotation is in the plane" by Newton's method (the offset and its slope in
+      closed form, :func:`_lateral`; steps capped at 0.3 rad, to 1e-13 m) from the requested
+      rotation's own wrist. Without a TCP
       offset this is the answer (the wrist does not depend on the roll).
    b. The nearest (:func:`nearest_rotations`): at each roll the plane and the best pitch are
       closed forms (:func:`_best_pitch`), so the angle is a function of the roll alone; its
-      minimum by Newton's method on the roll (central differences; steps capped at 0.2 rad)
-      from the start's roll (or that + pi, whichever is nearer), until the roll moves less
-      than ROLL_TOLERANCE, 1e-9 rad (at most MAX_STEPS): the angle, flat at its minimum, is
-      then within about 1e-18 rad of it (finite differences of the trace cannot place the roll
-      much closer than 1e-10 rad). The plane and the pitch are closed forms of the roll: the
-      answer is feasible (its wrist in its plane) exactly whatever the roll.
+      minimum by Newton's method on the roll (the trace's first and second derivatives
+      analytic, :func:`_trace_slopes`; steps capped at 0.2 rad) from the start's roll (or that
+      + pi, whichever is nearer), until the roll moves less than ROLL_TOLERANCE, 1e-9 rad (at
+      most MAX_STEPS): Newton's quadratic convergence then leaves the roll within rounding of
+      the minimum. The plane and the pitch are closed forms of the roll: the answer is
+      feasible (its wrist in its plane) exactly whatever the roll.
    c. Where the TCP is within about |tool_y| of joint1's axis the plane is ill-conditioned in
       the roll; the start is kept when it is feasible and no farther (ties to 1e-12 rad).
 3. A pose the arm can take is its own answer (to 1e-13): projecting is idempotent.
@@ -83,11 +84,34 @@ def _plane(p: np.ndarray, rotation: np.ndarray, c: PlanarChain):
 
 
 def _lateral(p: np.ndarray, rotation: np.ndarray, a: np.ndarray, c: PlanarChain):
-    """Return f(a) (N,), m, and the rotations projected onto the planes of azimuths ``a``."""
+    """
+    Return f(a) (N,), m, the wrist's offset across the plane of azimuths ``a``, and f'(a).
+
+    Closed forms: :func:`into_plane` turns about an axis normal to the plane's normal n, so it
+    takes back n to (n - s u) / sqrt(1 - s^2), s = u . n, u the x axis; with T = R (tool,
+    tool_y, tool_z) (u . T = tool) the offset is ``n . (p - joint1) - (n . T - s tool) /
+    sqrt(1 - s^2)``, each dot product linear in (cos a, sin a). Where u is normal to the plane
+    (sqrt(1 - s^2) below 1e-12, where :func:`into_plane` picks the plane's horizontal) the
+    turned rotation's wrist gives f, the slope then 0.
+    """
     ca, sa = np.cos(a), np.sin(a)
-    projected = into_plane(rotation, ca, sa)
-    w = wrist_points(p[:, :3], projected, c)
-    return -(w[:, 0] - c.joint1_x) * sa + w[:, 1] * ca, projected
+    u = rotation[:, :, 0]
+    t = u * c.tool + rotation[:, :, 1] * c.tool_y + rotation[:, :, 2] * c.tool_z
+    px = p[:, 0] - c.joint1_x
+    along, slope_along = -px * sa + p[:, 1] * ca, -(px * ca + p[:, 1] * sa)
+    offset, d_offset = -t[:, 0] * sa + t[:, 1] * ca, -(t[:, 0] * ca + t[:, 1] * sa)
+    s, ds = -u[:, 0] * sa + u[:, 1] * ca, -(u[:, 0] * ca + u[:, 1] * sa)
+    cos = np.sqrt(np.maximum(1.0 - s * s, 0.0))
+    flat = cos < 1e-12
+    cos = np.where(flat, 1.0, cos)
+    top = offset - s * c.tool
+    f = along - top / cos
+    slope = slope_along - ((d_offset - ds * c.tool) * cos + top * s * ds / cos) / (cos * cos)
+    if flat.any():
+        w = wrist_points(p[flat, :3], into_plane(rotation[flat], ca[flat], sa[flat]), c)
+        f[flat] = -(w[:, 0] - c.joint1_x) * sa[flat] + w[:, 1] * ca[flat]
+        slope[flat] = 0.0
+    return f, slope
 
 
 def project_rotations(p: np.ndarray, rotation: np.ndarray, c: PlanarChain) -> np.ndarray:
@@ -102,22 +126,21 @@ def project_rotations(p: np.ndarray, rotation: np.ndarray, c: PlanarChain) -> np
         return projected  # the wrist does not depend on the roll: the first plane is the one
     a = np.arctan2(sa, ca)
     rows = np.arange(len(p))
-    h = 1e-6
+    at = a.copy()  # the azimuth each row's projection is taken at
     for _ in range(MAX_STEPS):
-        f, found = _lateral(p[rows], rotation[rows], a[rows], c)
-        projected[rows] = found
+        f, slope = _lateral(p[rows], rotation[rows], a[rows], c)
+        at[rows] = a[rows]
         busy = np.abs(f) >= LATERAL_TOLERANCE
         if not busy.any():
             break
-        rows, f = rows[busy], f[busy]
-        slope = (_lateral(p[rows], rotation[rows], a[rows] + h, c)[0]
-                 - _lateral(p[rows], rotation[rows], a[rows] - h, c)[0]) / (2 * h)
+        rows, f, slope = rows[busy], f[busy], slope[busy]
         step = np.clip(-f / np.where(slope == 0.0, 1e-300, slope), -0.3, 0.3)
         a[rows] += step
         moving = np.abs(step) >= 1e-14
         if not moving.any():
             break
         rows = rows[moving]
+    projected = into_plane(rotation, np.cos(at), np.sin(at))
     return projected
 
 
@@ -152,13 +175,64 @@ def _best_pitch(rotation, rho, psi, q5, c: PlanarChain):
     return c11 + np.hypot(c00 + c22, c20 - c02), a, np.arctan2(c20 - c02, c00 + c22)
 
 
+def _trace_slopes(rotation, rho, psi, q5, c: PlanarChain):
+    """
+    Return the trace of :func:`_best_pitch` at rolls ``q5`` (N,) and its first two derivatives.
+
+    Analytic, in the roll with the plane following it: d a / d q5 from a = psi - asin(d / rho)
+    (0 where d / rho is clipped); C11 = c5 U - s5 V, C20 = s5 W + c5 Z with U, V, W, Z linear
+    in (cos a, sin a) and dU/da = -W, dW/da = U, dV/da = -Z, dZ/da = V; the trace is
+    C11 + hypot(X, Y), X = C00 + C22, Y = C20 - C02.
+    """
+    c5, s5 = np.cos(q5), np.sin(q5)
+    scale = np.where(rho > 0.0, rho, 1.0)
+    x = (c.tool_y * c5 - c.tool_z * s5) / scale
+    dx = (-c.tool_y * s5 - c.tool_z * c5) / scale  # d x / d q5; d2 x / d q5^2 = -x
+    inside = np.abs(x) < 1.0
+    a = psi - np.arcsin(np.clip(x, -1.0, 1.0))
+    x, dx = np.where(inside, x, 0.0), np.where(inside, dx, 0.0)  # clipped: a constant
+    root2 = 1.0 - x * x
+    root = np.sqrt(root2)
+    da = -dx / root
+    dda = (x * root2 - x * dx * dx) / (root2 * root)
+    ca, sa = np.cos(a), np.sin(a)
+    r = rotation
+    u = -r[:, 0, 1] * sa + r[:, 1, 1] * ca
+    v = -r[:, 0, 2] * sa + r[:, 1, 2] * ca
+    w = r[:, 0, 1] * ca + r[:, 1, 1] * sa
+    z = r[:, 0, 2] * ca + r[:, 1, 2] * sa
+    du, dw, dv, dz = -w * da, u * da, -z * da, v * da
+    ddu, ddw = -u * da * da - w * dda, -w * da * da + u * dda
+    ddv, ddz = -v * da * da - z * dda, -z * da * da + v * dda
+    c11 = c5 * u - s5 * v
+    d11 = -s5 * u + c5 * du - c5 * v - s5 * dv
+    dd11 = -c5 * u - 2 * s5 * du + c5 * ddu + s5 * v - 2 * c5 * dv - s5 * ddv
+    c00 = r[:, 0, 0] * ca + r[:, 1, 0] * sa
+    c00a = -r[:, 0, 0] * sa + r[:, 1, 0] * ca
+    c22 = s5 * r[:, 2, 1] + c5 * r[:, 2, 2]
+    d22 = c5 * r[:, 2, 1] - s5 * r[:, 2, 2]
+    big_x = c00 + c22
+    dx_ = c00a * da + d22
+    ddx = -c00 * da * da + c00a * dda - c22
+    big_y = s5 * w + c5 * z - r[:, 2, 0]
+    dy_ = c5 * w + s5 * dw - s5 * z + c5 * dz
+    ddy = -s5 * w + 2 * c5 * dw + s5 * ddw - c5 * z - 2 * s5 * dz + c5 * ddz
+    h = np.hypot(big_x, big_y)
+    safe = np.where(h > 0.0, h, 1.0)
+    dot = (big_x * dx_ + big_y * dy_) / safe
+    dh = np.where(h > 0.0, dot, 0.0)
+    ddh = np.where(h > 0.0, (dx_ * dx_ + dy_ * dy_ + big_x * ddx + big_y * ddy - dot * dot)
+                   / safe, 0.0)
+    return c11 + h, d11 + dh, dd11 + ddh
+
+
 def nearest_rotations(p: np.ndarray, rotation: np.ndarray, c: PlanarChain) -> np.ndarray:
     """
     Return the feasible rotations (N, 3, 3) nearest ``rotation`` at positions ``p``.
 
     Feasible: of the form Rz(a) Ry(phi) Rx(q5) with the wrist in the plane of a. The trace of
     R_req^T R (the geodesic angle's cosine, 2 cos + 1) is maximised over the roll by Newton's
-    method (central differences, steps capped at 0.2 rad), the plane and the pitch following
+    method (analytic derivatives, steps capped at 0.2 rad), the plane and the pitch following
     the roll in closed form (:func:`_best_pitch`), from the roll of the projection onto the
     requested wrist's plane (:func:`project_rotations`) and that roll + pi, until the roll moves
     less than ROLL_TOLERANCE.
@@ -182,14 +256,10 @@ def nearest_rotations(p: np.ndarray, rotation: np.ndarray, c: PlanarChain) -> np
     other = q5 + np.pi
     q5 = np.where(_best_pitch(rotation, rho, psi, other, c)[0]
                   > _best_pitch(rotation, rho, psi, q5, c)[0], other, q5)
-    h = 1e-4
     rows = np.arange(len(p))
     for _ in range(MAX_STEPS):
         r, x = rows, q5[rows]
-        g0 = _best_pitch(rotation[r], rho[r], psi[r], x, c)[0]
-        up = _best_pitch(rotation[r], rho[r], psi[r], x + h, c)[0]
-        down = _best_pitch(rotation[r], rho[r], psi[r], x - h, c)[0]
-        slope, curve = (up - down) / (2 * h), (up - 2 * g0 + down) / (h * h)
+        _, slope, curve = _trace_slopes(rotation[r], rho[r], psi[r], x, c)
         step = np.where(curve < 0.0, -slope / np.where(curve < 0.0, curve, -1.0),
                         np.sign(slope) * 0.2)
         step = np.clip(step, -0.2, 0.2)

@@ -16,7 +16,7 @@ from ik_net_ros.kinematics.planar import PlanarChain
 from ik_net_ros.kinematics.roll_projection import LATERAL_TOLERANCE, MAX_STEPS, ROLL_TOLERANCE
 from ik_net_ros.kinematics.roll_wrist import ON_AXIS
 
-__all__ = ['nearest_rotation_one', 'quat_of']
+__all__ = ['nearest_rotation_one', 'nearest_quat_one', 'quat_of']
 
 Matrix = tuple[tuple[float, float, float], ...]
 
@@ -28,9 +28,12 @@ def quat_of(r: Matrix) -> tuple[float, float, float, float]:
 
 def _angle(q1, q2) -> float:
     """Return :func:`~ik_net_ros.kinematics.rotations.quat_angle` of two quaternions, rad."""
-    sign = -1.0 if sum(a * b for a, b in zip(q1, q2)) < 0 else 1.0
-    minus = math.sqrt(sum((a - sign * b) ** 2 for a, b in zip(q1, q2)))
-    plus = math.sqrt(sum((a + sign * b) ** 2 for a, b in zip(q1, q2)))
+    x1, y1, z1, w1 = q1
+    x2, y2, z2, w2 = q2
+    if x1 * x2 + y1 * y2 + z1 * z2 + w1 * w2 < 0:
+        x2, y2, z2, w2 = -x2, -y2, -z2, -w2
+    minus = math.sqrt((x1 - x2) ** 2 + (y1 - y2) ** 2 + (z1 - z2) ** 2 + (w1 - w2) ** 2)
+    plus = math.sqrt((x1 + x2) ** 2 + (y1 + y2) ** 2 + (z1 + z2) ** 2 + (w1 + w2) ** 2)
     return 4.0 * math.atan2(minus, plus)
 
 
@@ -80,12 +83,36 @@ def _into_plane(r: Matrix, c: float, s: float) -> Matrix:
              t20 * a2 + t21 * b2 + t22 * c2))
 
 
-def _lateral(p, r: Matrix, a: float, c: PlanarChain) -> tuple[float, Matrix]:
-    """Return the wrist's offset across the plane of azimuth ``a`` and the turned rotation."""
+def _lateral(p, r: Matrix, a: float, c: PlanarChain) -> tuple[float, float] | None:
+    """
+    Return :func:`~ik_net_ros.kinematics.roll_projection._lateral` of one row: f(a), f'(a).
+
+    None where the x axis is normal to the plane (the vectorised form's special case).
+    """
+    return _lateral_at(_lateral_terms(p, r, c), a)
+
+
+def _lateral_terms(p, r: Matrix, c: PlanarChain) -> tuple[float, ...]:
+    """Return what :func:`_lateral_at` needs of a pose, the same at every azimuth."""
+    (u0, r01, r02), (u1, r11, r12), _ = r
+    tool, tool_y, tool_z = c.tool, c.tool_y, c.tool_z
+    return (p[0] - c.joint1_x, p[1], u0 * tool + r01 * tool_y + r02 * tool_z,
+            u1 * tool + r11 * tool_y + r12 * tool_z, u0, u1, tool)
+
+
+def _lateral_at(terms: tuple[float, ...], a: float) -> tuple[float, float] | None:
+    """Return :func:`_lateral` at azimuth ``a`` of a pose's :func:`_lateral_terms`."""
+    px, py, t0, t1, u0, u1, tool = terms
     ca, sa = math.cos(a), math.sin(a)
-    turned = _into_plane(r, ca, sa)
-    w = _wrist(p, turned, c)
-    return -(w[0] - c.joint1_x) * sa + w[1] * ca, turned
+    s, ds = -u0 * sa + u1 * ca, -(u0 * ca + u1 * sa)
+    cos = math.sqrt(max(1.0 - s * s, 0.0))
+    if cos < 1e-12:
+        return None
+    top = -t0 * sa + t1 * ca - s * tool
+    f = -px * sa + py * ca - top / cos
+    slope = -(px * ca + py * sa) - ((-(t0 * ca + t1 * sa) - ds * tool) * cos
+                                    + top * s * ds / cos) / (cos * cos)
+    return f, slope
 
 
 def _project(p, r: Matrix, c: PlanarChain) -> Matrix | None:
@@ -94,29 +121,31 @@ def _project(p, r: Matrix, c: PlanarChain) -> Matrix | None:
 
     None where the plane's iteration has not settled in MAX_STEPS or its slope changed sign
     (near joint1's axis the wrist's offset across the plane may have no root or several: the
-    vectorised iteration then ends where its rounding leads it, and this one might elsewhere).
+    vectorised iteration then ends where its rounding leads it, and this one might elsewhere),
+    or the x axis came normal to a plane.
     """
     w = _wrist(p, r, c)
     ca, sa = _direction(w[0] - c.joint1_x, w[1], r)
-    projected = _into_plane(r, ca, sa)
     if not (c.tool_y or c.tool_z):
-        return projected
-    a, h, sign = math.atan2(sa, ca), 1e-6, 0.0
+        return _into_plane(r, ca, sa)
+    a, sign, terms = math.atan2(sa, ca), 0.0, _lateral_terms(p, r, c)
     for _ in range(MAX_STEPS):
-        f, projected = _lateral(p, r, a, c)
+        found = _lateral_at(terms, a)
+        if found is None:
+            return None
+        f, slope = found
         if abs(f) < LATERAL_TOLERANCE:
             break
-        slope = (_lateral(p, r, a + h, c)[0] - _lateral(p, r, a - h, c)[0]) / (2 * h)
         if slope * sign < 0.0:
             return None  # past an extremum of the offset: which root it finds is rounding's
         sign = slope
         step = min(max(-f / (slope if slope != 0.0 else 1e-300), -0.3), 0.3)
-        a += step
         if abs(step) < 1e-14:
             break
+        a += step
     else:
         return None  # not settled in MAX_STEPS: where it stops is rounding's choice
-    return projected
+    return _into_plane(r, math.cos(a), math.sin(a))
 
 
 def _best_pitch(r: Matrix, rho: float, psi: float, q5: float, c: PlanarChain):
@@ -134,13 +163,54 @@ def _best_pitch(r: Matrix, rho: float, psi: float, q5: float, c: PlanarChain):
     return c11 + math.hypot(c00 + c22, c20 - c02), a, math.atan2(c20 - c02, c00 + c22)
 
 
+def _trace_slopes(r: Matrix, rho: float, psi: float, q5: float, c: PlanarChain):
+    """Return :func:`~ik_net_ros.kinematics.roll_projection._trace_slopes` of one row."""
+    c5, s5 = math.cos(q5), math.sin(q5)
+    scale = rho if rho > 0.0 else 1.0
+    x = (c.tool_y * c5 - c.tool_z * s5) / scale
+    if abs(x) < 1.0:
+        dx = (-c.tool_y * s5 - c.tool_z * c5) / scale
+        root2 = 1.0 - x * x
+        root = math.sqrt(root2)
+        da, dda = -dx / root, (x * root2 - x * dx * dx) / (root2 * root)
+    else:
+        x, da, dda = (1.0 if x > 0.0 else -1.0), 0.0, 0.0
+    a = psi - math.asin(x)
+    ca, sa = math.cos(a), math.sin(a)
+    (r00, r01, r02), (r10, r11, r12), (r20, r21, r22) = r
+    u, v = -r01 * sa + r11 * ca, -r02 * sa + r12 * ca
+    w, z = r01 * ca + r11 * sa, r02 * ca + r12 * sa
+    da2 = da * da
+    du, dw, dv, dz = -w * da, u * da, -z * da, v * da
+    ddu, ddw = -u * da2 - w * dda, -w * da2 + u * dda
+    ddv, ddz = -v * da2 - z * dda, -z * da2 + v * dda
+    c11 = c5 * u - s5 * v
+    d11 = -s5 * u + c5 * du - c5 * v - s5 * dv
+    dd11 = -c5 * u - 2 * s5 * du + c5 * ddu + s5 * v - 2 * c5 * dv - s5 * ddv
+    c00, c00a = r00 * ca + r10 * sa, -r00 * sa + r10 * ca
+    c22, d22 = s5 * r21 + c5 * r22, c5 * r21 - s5 * r22
+    big_x, dx_, ddx = c00 + c22, c00a * da + d22, -c00 * da2 + c00a * dda - c22
+    big_y = s5 * w + c5 * z - r20
+    dy_ = c5 * w + s5 * dw - s5 * z + c5 * dz
+    ddy = -s5 * w + 2 * c5 * dw + s5 * ddw - c5 * z - 2 * s5 * dz + c5 * ddz
+    h = math.hypot(big_x, big_y)
+    if h > 0.0:
+        dot = (big_x * dx_ + big_y * dy_) / h
+        return (c11 + h, d11 + dot,
+                dd11 + (dx_ * dx_ + dy_ * dy_ + big_x * ddx + big_y * ddy - dot * dot) / h)
+    return c11, d11, dd11
+
+
 def _euler(a: float, phi: float, q5: float) -> Matrix:
     """Return Rz(a) Ry(phi) Rx(q5)."""
     ca, sa, cp, sp = math.cos(a), math.sin(a), math.cos(phi), math.sin(phi)
     c5, s5 = math.cos(q5), math.sin(q5)
-    cols = ((cp, 0.0, -sp), (sp * s5, c5, cp * s5), (sp * c5, -s5, cp * c5))
-    turned = [(ca * x - sa * y, sa * x + ca * y, z) for x, y, z in cols]
-    return tuple(tuple(col[i] for col in turned) for i in range(3))
+    # the columns (cp, 0, -sp), (sp s5, c5, cp s5), (sp c5, -s5, cp c5) turned by Rz(a), written
+    # out (the same float operations as the loop over them was)
+    y0, z0, z1 = sp * s5, sp * c5, -s5
+    return ((ca * cp - sa * 0.0, ca * y0 - sa * c5, ca * z0 - sa * z1),
+            (sa * cp + ca * 0.0, sa * y0 + ca * c5, sa * z0 + ca * z1),
+            (-sp, cp * s5, cp * c5))
 
 
 def _wrist_lateral(p, r: Matrix, c: PlanarChain) -> float:
@@ -159,38 +229,50 @@ def nearest_rotation_one(p, r: Matrix, c: PlanarChain) -> Matrix | None:
     either iteration has not settled in MAX_STEPS (take the vectorised form there: its answer
     is then path-dependent, and that path is the one the tests and the batches follow).
     """
+    found = nearest_quat_one(p, r, c)
+    return None if found is None else found[0]
+
+
+def nearest_quat_one(p, r: Matrix, c: PlanarChain) -> tuple[Matrix, tuple] | None:
+    """
+    Return :func:`nearest_rotation_one` and its canonical quaternion (x, y, z, w), or None.
+
+    The quaternion is the one the comparison with the request computed (not again).
+    """
     first = _project(p, r, c)
-    if first is None or not (c.tool_y or c.tool_z):
-        return first
+    if first is None:
+        return None
+    first_quat = quat_of(first)
+    if not (c.tool_y or c.tool_z):
+        return first, first_quat
     requested = quat_of(r)
-    first_turn = _angle(quat_of(first), requested)
+    first_turn = _angle(first_quat, requested)
     feasible = abs(_wrist_lateral(p, first, c)) < 1e-12
     if feasible and first_turn < 1e-12:
-        return first
+        return first, first_quat
     dx, dy = p[0] - c.joint1_x, p[1]
     rho, psi = math.hypot(dx, dy), math.atan2(dy, dx)
     b = math.atan2(first[1][0], first[0][0]) if math.hypot(first[0][0], first[1][0]) > 1e-9 \
         else psi
     cb, sb = math.cos(b), math.sin(b)
     q5 = math.atan2(sb * first[0][2] - cb * first[1][2], -sb * first[0][1] + cb * first[1][1])
-    other = q5 + math.pi
-    if _best_pitch(r, rho, psi, other, c)[0] > _best_pitch(r, rho, psi, q5, c)[0]:
-        q5 = other
-    h = 1e-4
+    here = _trace_slopes(r, rho, psi, q5, c)
+    there = _trace_slopes(r, rho, psi, q5 + math.pi, c)
+    if there[0] > here[0]:
+        q5, here = q5 + math.pi, there
     for _ in range(MAX_STEPS):
-        g0 = _best_pitch(r, rho, psi, q5, c)[0]
-        up = _best_pitch(r, rho, psi, q5 + h, c)[0]
-        down = _best_pitch(r, rho, psi, q5 - h, c)[0]
-        slope, curve = (up - down) / (2 * h), (up - 2 * g0 + down) / (h * h)
+        _, slope, curve = here
         step = -slope / curve if curve < 0.0 else math.copysign(0.2, slope) if slope else 0.0
         step = min(max(step, -0.2), 0.2)
         q5 += step
         if abs(step) < ROLL_TOLERANCE:
             break
+        here = _trace_slopes(r, rho, psi, q5, c)
     else:
         return None
     _, a, phi = _best_pitch(r, rho, psi, q5, c)
     best = _euler(a, phi, q5)
-    if feasible and first_turn <= _angle(quat_of(best), requested) + 1e-12:
-        return first
-    return best
+    best_quat = quat_of(best)
+    if feasible and first_turn <= _angle(best_quat, requested) + 1e-12:
+        return first, first_quat
+    return best, best_quat

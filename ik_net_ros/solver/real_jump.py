@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ik_net_ros.arm import Arm
 from ik_net_ros.errors import UnreachableError
+from ik_net_ros.kinematics.chain import chain_tool
 from ik_net_ros.kinematics.closed_forms import reaches
 from ik_net_ros.kinematics.forward import leaning_reach
 from ik_net_ros.kinematics.limits import clamp_to_limits
@@ -38,7 +39,8 @@ def reach_from_seed(seeds: np.ndarray, targets: np.ndarray, arm: Arm
     Refine the seeds (N, dof) rad until the real arm's tool reaches ``targets`` (N, 7).
 
     Damped Gauss-Newton steps on what the arm's answer fixes (the OM-X: the tool's position and
-    pitch; any arm: :func:`~ik_net_ros.solver.leaning_chain.steps_to_pose`) in ``arm`` (its
+    pitch, the pitch as an angle (:func:`_pitch_reach`: well conditioned with the tool straight
+    down); any arm: :func:`~ik_net_ros.solver.leaning_chain.steps_to_pose`) in ``arm`` (its
     axes may lean), every step inside the limits: for a small target change the seed (where the
     arm is) is the best start. Returns the joints and their miss (N,) in m (rotations scaled by
     the tool length).
@@ -48,11 +50,68 @@ def reach_from_seed(seeds: np.ndarray, targets: np.ndarray, arm: Arm
         rows = movable_rows(arm, q)  # what the arm can fix, from the seed
         q = steps_to_pose(q, targets, arm, iterations=SEED_STEPS, rows=rows)
         return q, pose_miss(q, targets, arm, rows)
-    goal = _goal(targets, arm)
-    # the tilt stage's own steps (one copy), run longer: a seed may start further off
-    q = gauss_newton_for_tilts(q, goal, arm, iterations=SEED_STEPS)
-    miss = np.linalg.norm(goal - leaning_reach(q, arm)[0], axis=1)
+    heading, pitch = _pitch_of(targets, arm)
+    goal = np.concatenate([targets[:, :3], np.zeros((len(q), 1))], axis=1)
+
+    def reach(joints):
+        return _pitch_reach(joints, arm, heading, pitch)
+    # the tilt stage's own steps (one copy), run longer: a seed may start further off; the
+    # pitch as an angle, not the x axis's height (flat where the tool points straight down)
+    q = gauss_newton_for_tilts(q, goal, arm, iterations=SEED_STEPS, reach=reach)
+    miss = np.linalg.norm(goal - reach(q)[0], axis=1)
     return q, np.where(np.all(np.isfinite(q), axis=1), miss, np.inf)
+
+
+def _pitch_of(targets: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Return the headings (N, 2) of targets (N, 7) about joint1's axis and their tools' pitch (N,).
+
+    The heading: the target position's, from joint1's axis (on the axis, the tool x axis's;
+    else x). The pitch: the tool x axis's angle above that heading, ``atan2(-u_z, u . e)``,
+    rad, a function of the target alone (the leaning arm's values are taken along the same
+    heading, so a target the arm reaches is reached at zero).
+    """
+    qx, qy, qz, qw = targets[:, 3:].T
+    u = np.stack([1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy + qz * qw),
+                  2 * (qx * qz - qy * qw)], axis=1)
+    heading = targets[:, :2] - [planar_chain(arm.upright()).joint1_x, 0.0]
+    norm = np.linalg.norm(heading, axis=1)
+    off_axis = norm > 1e-9
+    heading = np.where(off_axis[:, None], heading, u[:, :2])
+    norm = np.where(off_axis, norm, np.linalg.norm(u[:, :2], axis=1))
+    heading = np.where((norm > 1e-9)[:, None], heading / np.where(norm > 1e-9, norm, 1.0)[:, None],
+                       [1.0, 0.0])
+    return heading, np.arctan2(-u[:, 2], np.einsum('ij,ij->i', u[:, :2], heading))
+
+
+def _pitch_reach(joints: np.ndarray, arm: Arm, heading: np.ndarray, pitch: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Return the leaning arm's tool position and pitch miss (N, 4), m, and their Jacobian.
+
+    The 4th value: the tool x axis's angle above ``heading`` (N, 2) less ``pitch`` (N,),
+    wrapped, times the tool length; well conditioned at every pitch (the x axis's height,
+    :func:`~ik_net_ros.kinematics.forward.leaning_reach`'s, is flat where it points straight
+    down, and Gauss-Newton there wandered 0.2-0.4 rad along the arm's pitch). Jacobian
+    (N, 4, dof).
+    """
+    tool = planar_chain(arm.upright()).tool
+    position, rotation, axes, origins = chain_tool(arm, joints)
+    u = rotation[:, :, 0]
+    along = np.einsum('ij,ij->i', u[:, :2], heading)
+    rise = -u[:, 2]
+    angle = np.arctan2(rise, along)
+    miss = angle - pitch
+    miss -= 2 * np.pi * np.round(miss / (2 * np.pi))
+    values = np.concatenate([position, tool * miss[:, None]], axis=1)
+    turned = np.cross(axes, u[:, None, :])  # (N, dof, 3): d u / d q
+    d_along = np.einsum('ijk,ik->ij', turned[:, :, :2], heading)
+    scale = np.maximum(along * along + rise * rise, 1e-12)
+    jac = np.empty((len(values), 4, arm.dof))
+    jac[:, :3] = np.swapaxes(np.cross(axes, position[:, None, :] - origins), 1, 2)
+    jac[:, 3] = tool * (along[:, None] * -turned[:, :, 2] - rise[:, None] * d_along) \
+        / scale[:, None]
+    return values, jac
 
 
 def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable: str

@@ -238,19 +238,20 @@ TILT_DAMPING = 1e-8  # m^2: keeps the step small where the arm is near a singula
 
 
 def gauss_newton_for_tilts(q: np.ndarray, target: np.ndarray, arm: Arm,
-                           iterations: int = 8) -> np.ndarray:
+                           iterations: int = 8, reach=None) -> np.ndarray:
     """
     Return joints (M, 4) moved by damped Gauss-Newton steps towards ``target`` (M, 4).
 
     ``target``: the leaning OM-X's tool position and pitch
-    (:func:`~ik_net_ros.kinematics.forward.leaning_reach`'s values); every step inside the limits;
-    rows done once all miss by less than TILT_TOLERANCE. Another arm's steps:
-    :func:`~ik_net_ros.solver.leaning_chain.steps_to_pose`.
+    (:func:`~ik_net_ros.kinematics.forward.leaning_reach`'s values, or those of ``reach``: a
+    function of joints (M, dof) returning such values and their Jacobian (M, 4, dof)); every
+    step inside the limits; rows done once all miss by less than TILT_TOLERANCE. Another arm's
+    steps: :func:`~ik_net_ros.solver.leaning_chain.steps_to_pose`.
     """
     arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
     q = q.copy()
     for _ in range(iterations):
-        reached, jac = leaning_reach(q, arm)
+        reached, jac = leaning_reach(q, arm) if reach is None else reach(q)
         error = target - reached
         if np.all(np.sum(error * error, axis=1) < TILT_TOLERANCE ** 2):
             break
