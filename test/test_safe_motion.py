@@ -313,12 +313,12 @@ def test_collision_model_agrees_with_points_along_each_link():
     """
     rng = np.random.default_rng(0)
     q = rng.uniform(JOINT_LOWER, JOINT_UPPER, (3000, 4))
-    points = MODEL.link_points(q)
-    t = np.linspace(0, 1, 51)[:, None, None]
+    ends = MODEL.capsule_ends(q)  # (M, C, 2, 3): the capsules fitted to the meshes
+    t = np.linspace(0, 1, 51)[:, None]
     lowest = np.full(len(q), np.inf)
-    for (a, b), radius in zip(((1, 2), (2, 3), (3, 4)), MODEL.radii[1:]):
-        z = points[None, :, a, 2] + t[..., 0] * (points[None, :, b, 2] - points[None, :, a, 2])
-        lowest = np.minimum(lowest, z.min(axis=0) - radius)
+    for k in MODEL.moving:  # the capsules checked against the table (not the base)
+        z = ends[None, :, k, 0, 2] + t * (ends[None, :, k, 1, 2] - ends[None, :, k, 0, 2])
+        lowest = np.minimum(lowest, z.min(axis=0) - MODEL.radii[k])
     report = MODEL.check(q)
     under = lowest < MODEL.table_z + MODEL.table_clearance
     assert np.all(~report.clear[under])
