@@ -118,7 +118,7 @@ def fit_one(points: np.ndarray, margin: float, start=None):
 
 
 def volume(caps) -> float:
-    """Return the summed volume (m^3) of capsules [(a, b, r)] (overlaps counted twice)."""
+    """Return the capsules' summed volume in m^3 (overlaps counted twice)."""
     return sum(np.pi * r * r * (np.linalg.norm(np.subtract(b, a)) + 4 * r / 3)
                for a, b, r in caps)
 
