@@ -75,8 +75,12 @@ def _turn(axis, kind: str, value: float) -> np.ndarray:
     return out
 
 
-def read_description(repo: str, arm_name: str):
-    """Return (joints, meshes): joint records by child link, (vertices (V, 3) m) by link."""
+def read_description(repo: str, arm_name: str, faces: bool = False):
+    """
+    Return (joints, meshes): joint records by child link, (vertices (V, 3) m) by link.
+
+    With ``faces`` each mesh is (vertices (V, 3) m, faces (F, 3) vertex indices).
+    """
     path = XACROS[arm_name]
     folder = path.split('/urdf/')[0] + '/meshes/' + path.split('/')[-2]
     root = ET.fromstring(_expand(_git_show(repo, path).decode(), 'MESHES'))
@@ -108,7 +112,8 @@ def read_description(repo: str, arm_name: str):
         data = trimesh.load(io.BytesIO(blob), file_type='stl')
         vertices = np.asarray(data.vertices) * scale
         t = _origin(visual)
-        meshes[link.get('name')] = vertices @ t[:3, :3].T + t[:3, 3]
+        vertices = vertices @ t[:3, :3].T + t[:3, 3]
+        meshes[link.get('name')] = (vertices, np.asarray(data.faces)) if faces else vertices
     return joints, meshes
 
 

@@ -75,14 +75,15 @@ def test_omx_capsules_equal_the_collision_model(description, unit):
     arm = load_arm('open_manipulator_x', description)
     model = CollisionModel(geometry.geometry_for(description))
     q = arm.lower + np.array(unit) * (arm.upper - arm.lower)
-    points = model.link_points(q[None])[0]
+    segments = model.capsule_ends(q[None])[0]  # fitted to the meshes: not joint to joint
     positions, rotations = chain_frames(arm, q)
     frame = {j.child: k for k, j in enumerate(arm.joints)}
     assert [c.name for c in arm.capsules] == list(LINKS)
+    np.testing.assert_allclose(model.link_points(q[None])[0, 1:], positions[0, 1:], atol=1e-12)
     for k, capsule in enumerate(arm.capsules):
         i = frame[capsule.link]
         ends = [positions[0, i] + rotations[0, i] @ np.array(p) for p in (capsule.a, capsule.b)]
-        np.testing.assert_allclose(ends, points[k:k + 2], atol=1e-12)
+        np.testing.assert_allclose(ends, segments[k], atol=1e-12)
         assert capsule.radius == model.radii[k] and capsule.table == (k != 0)
     assert {frozenset(p) for p in arm.pairs} == {frozenset((LINKS[a], LINKS[b]))
                                                  for a, b in model.pairs}

@@ -43,11 +43,11 @@ def test_the_urdf_arm_drawn_ends_where_the_kinematics_put_the_tool(description, 
 @given(q=joints)
 def test_capsules_are_the_collision_models_links_and_cylinders_span_them(q):
     model = CollisionModel()
-    points = model.link_points(np.array([q]))[0]
+    segments = model.capsule_ends(np.array([q]))[0]
     drawn = capsules(default_arm(), q)
     assert [c.radius for c in drawn] == list(model.radii)
     for k, capsule in enumerate(drawn):
-        assert np.allclose(capsule.start, points[k]) and np.allclose(capsule.end, points[k + 1])
+        assert np.allclose([capsule.start, capsule.end], segments[k])
         wxyz, centre = capsule.cylinder_pose()
         axis = quat_to_matrix(wxyz_to_xyzw(wxyz)[None])[0][:, 2]  # a cylinder's length: z
         assert np.allclose(centre + axis * capsule.length / 2, capsule.end, atol=1e-9)

@@ -33,7 +33,7 @@ from ik_net_ros.kinematics.capsules import (
     off_axis,
     segment_distance,
 )
-from ik_net_ros.kinematics.chain import compiled_chain, joint_rows
+from ik_net_ros.kinematics.chain import chain_frames, compiled_chain, joint_rows
 from ik_net_ros.kinematics.limits import sample_joints
 import numpy as np
 
@@ -227,13 +227,14 @@ class CollisionModel:
 
     def link_points(self, joints: np.ndarray) -> np.ndarray:
         """
-        Bridge (the OM-X's view): (M, C + 1, 3) the capsules' first ends, then the last's end.
+        Bridge (the OM-X's view): (M, dof + 1, 3) the base capsule's bottom, joints 2.., tool.
 
-        For a chain of capsules each starting where the one before ends (the OM-X's: base
-        bottom, joint2, joint3, joint4, tool).
+        The joints' origins and the tool point as the arm's errors place them (m, base frame);
+        the capsules are fitted to the meshes and need not run from joint to joint.
         """
-        ends = self.capsule_ends(joints)
-        return np.concatenate([ends[:, :, 0], ends[:, -1:, 1]], axis=1)
+        q = joint_rows(self.arm, joints)[0]
+        positions = chain_frames(self.arm, q)[0]
+        return np.concatenate([capsule_ends(self.arm, q)[:, :1, 0], positions[:, 1:]], axis=1)
 
     def check(self, joints) -> CollisionReport:
         """
