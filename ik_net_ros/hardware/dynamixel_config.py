@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
 
-from ik_net_ros.kinematics.geometry import ROBOTIS_DESCRIPTIONS  # bridge: the OM-X's names
+from ik_net_ros.arm import arm_descriptions
 from ik_net_ros.rules import int_in, non_empty, one_of, period, Range
 
 __all__ = ['DynamixelConfig', 'BAUD_RATES', 'SETTINGS', 'servo_ids']
@@ -51,8 +51,8 @@ class DynamixelConfig:
                                    '(current-based position mode)', int_in(-1, 252))
     description: str = _setting('humble', "ROBOTIS's arm description whose gripper range "
                                           'applies (humble -0.010..0.019 m, jazzy -0.011..0.020 '
-                                          'm)', one_of(*ROBOTIS_DESCRIPTIONS),
-                                ' | '.join(ROBOTIS_DESCRIPTIONS))
+                                          'm)', one_of(*arm_descriptions()),
+                                ' | '.join(arm_descriptions()))
     # ROBOTIS's jazzy bringup leaves 4 (time-based) on 11-14 and 5 (time-based + reverse) on
     # 15; then profile values would be read as milliseconds and the gripper would run
     # backwards, so the package writes the mode it means

@@ -8,9 +8,9 @@ by construction. Any arm: its limits, home pose and chain. The demo's sweep box 
 
 from __future__ import annotations
 
+from ik_net_ros.arm import arm_or_default
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
-from ik_net_ros.kinematics.planar_ik import arm_of
 import numpy as np
 
 __all__ = ['sweep_pose', 'sweep_box', 'babble_joints', 'SWEEP_BOX']
@@ -48,7 +48,7 @@ def sweep_pose(t: float | np.ndarray, speed: float = 1.0, arm=None, box=SWEEP_BO
         ``box`` has not one value per joint of ``arm``.
 
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     center, amplitude = (np.asarray(v, float) for v in box)
     if center.shape != (arm.dof,) or amplitude.shape != (arm.dof,):
         raise ValueError(f'sweep box of {center.shape} joints for {arm.name} '
@@ -76,7 +76,7 @@ def babble_joints(rng: np.random.Generator, margin: float = 0.05,
         that leaves no room).
 
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     roomy = None if collision is None else collision.inflated(BABBLE_ROOM)
     for _ in range(1000):
         goal = rng.uniform(arm.lower + margin, arm.upper - margin)
