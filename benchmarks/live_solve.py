@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
               f'check(1000) {per_call(lambda m=model: m.check(configs), 20):.0f} us')
         # a random walk of the joints, 2-5 mrad a step: targets a few mm apart
         walk = np.array(OMX.home) + np.cumsum(rng.uniform(-0.004, 0.004, (args.steps, 4)),
-                                               axis=0)
+                                              axis=0)
         walk = np.clip(walk, [-3.0, -1.2, -1.2, -1.5], [3.0, 1.2, 1.2, 1.8])
         targets = forward_kinematics(walk, arm).tolist()
         for name in args.models:

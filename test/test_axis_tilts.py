@@ -9,7 +9,7 @@ import math
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from ik_net_ros import load_solver, UnreachableError
-from ik_net_ros.arm import ChainErrors, default_arm
+from ik_net_ros.arm import default_arm
 from ik_net_ros.evaluation.real_arm_errors import workspace_truth
 from ik_net_ros.kinematics import forward_kinematics, jacobian, sample_joints, within_limits
 from ik_net_ros.kinematics.calibration import calibrate, TrackerFit
@@ -28,20 +28,13 @@ from ik_net_ros.solver import AnalyticSolver
 from ik_net_ros.solver.network import correction_base
 from ik_net_ros.tools import cli
 import numpy as np
-from omx_legacy import OMX_GEOMETRY
+from omx_legacy import OMX_GEOMETRY, omx_leaning
 import pytest
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
-
-
-def _omx(offsets=(0.0,) * 4, tilts=(0.0,) * 8):
-    """Return the OM-X with joint offsets (4,) rad and axis tilts (8,) rad, two per joint."""
-    return OMX.with_errors(ChainErrors(offsets, np.zeros((4, 3)), np.reshape(tilts, (4, 2))))
-
-
 TILTS = tuple(np.radians([0.3, -0.2, 0.4, 0.1, -0.3, 0.2, 0.25, -0.35]).tolist())
-LEANING = _omx((0.01, -0.02, 0.03, 0.0), TILTS)
+LEANING = omx_leaning((0.01, -0.02, 0.03, 0.0), TILTS)
 ANGLES = st.lists(st.floats(-math.radians(3), math.radians(3)), min_size=8, max_size=8)
 JOINTS = st.tuples(st.floats(-3.1, 3.1), st.floats(-1.5, 1.5), st.floats(-1.5, 1.4),
                    st.floats(-1.7, 1.97))
@@ -50,8 +43,8 @@ JOINTS = st.tuples(st.floats(-3.1, 3.1), st.floats(-1.5, 1.5), st.floats(-1.5, 1
 @settings(max_examples=80, deadline=None, derandomize=True, database=None)
 @given(JOINTS, st.lists(st.floats(-0.1, 0.1), min_size=4, max_size=4))
 def test_the_chain_of_an_upright_arm_is_the_planar_arm(joints, offsets):
-    planar = _omx(offsets)
-    chain = _omx(offsets, (1e-300,) + (0.0,) * 7)  # the chain's code, no lean
+    planar = omx_leaning(offsets)
+    chain = omx_leaning(offsets, (1e-300,) + (0.0,) * 7)  # the chain's code, no lean
     a, b = forward_kinematics(joints, planar), forward_kinematics(joints, chain)
     assert np.allclose(a[:3], b[:3], atol=1e-12) and abs(abs(a[3:] @ b[3:]) - 1) < 1e-12
     assert np.allclose(jacobian(joints, planar), jacobian(joints, chain), atol=1e-12)
@@ -60,7 +53,7 @@ def test_the_chain_of_an_upright_arm_is_the_planar_arm(joints, offsets):
 @settings(max_examples=60, deadline=None, derandomize=True, database=None)
 @given(JOINTS, ANGLES)
 def test_the_jacobian_of_a_leaning_arm_is_its_derivative(joints, tilts):
-    g = _omx(tilts=tilts)
+    g = omx_leaning(tilts=tilts)
     q, h = np.array(joints), 1e-6
     jac = jacobian(q, g)
     for k in range(4):
@@ -90,7 +83,7 @@ def test_a_file_s_tilts_are_a_few_degrees_or_refused(tilts):
         math.isfinite(v) and abs(v) <= TILT_TOLERANCE for v in tilts)
     if fine:
         assert legacy_values(data)['axis_tilts'] == tuple(tilts)
-        assert legacy_arm(data) == _omx(tilts=tilts)  # the chain's tilts, joint by joint
+        assert legacy_arm(data) == omx_leaning(tilts=tilts)  # the chain's tilts, joint by joint
     else:
         with pytest.raises(ValueError):
             legacy_arm(data)
