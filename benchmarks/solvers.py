@@ -229,8 +229,9 @@ def rss(field):
             return int(line.split()[1]) / 1024.0
 import numpy as np
 from ik_net_ros import load_solver
+from ik_net_ros.arm import default_arm
 from ik_net_ros.kinematics import forward_kinematics, sample_joints
-poses = forward_kinematics(sample_joints(OMX, 1000, 0)).tolist()
+poses = forward_kinematics(sample_joints(default_arm(), 1000, 0)).tolist()
 after_imports = rss('VmRSS:')
 solver = load_solver(sys.argv[1])
 for pose in poses:

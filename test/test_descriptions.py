@@ -119,4 +119,4 @@ def test_collect_and_sweep_use_the_description(ros, tmp_path, monkeypatch):
         sweeps[description] = sent[0]
         node.destroy_node()
     np.testing.assert_allclose(sweeps['humble'] - sweeps['jazzy'],
-                               [0, 0, OMX.base_height, 0, 0, 0, 0], atol=1e-12)
+                               [0, 0, planar_chain(OMX).base_height, 0, 0, 0, 0], atol=1e-12)

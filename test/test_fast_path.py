@@ -11,6 +11,7 @@ from ik_net_ros.kinematics import (
     as_pose_array,
     forward_kinematics,
     pick_branch,
+    planar_chain,
     project_and_solve,
     sample_joints,
 )
@@ -232,7 +233,7 @@ def test_single_pose_projection_is_the_batch_projection(position, on_axis, quat)
     """
     x, y, z = position
     if on_axis:  # exactly on the joint1 axis: the yaw comes from the requested y axis
-        x, y = OMX.joint1_x, 0.0
+        x, y = planar_chain(OMX).joint1_x, 0.0
     pose = validate_pose([x, y, z, *quat])
     projected, solutions = project_and_solve(np.array([pose]))
     target, one = project_and_solve_one(pose)

@@ -257,6 +257,7 @@ sys.path.insert(0, {test_dir!r})
 import torch
 from model_util import save_checkpoint
 import _pair_models
+from ik_net_ros.arm import default_arm
 calls, die_at = [0], int(sys.argv[1])
 real = {{name: getattr(os, name) for name in ('replace', 'fsync', 'write')}}
 
@@ -270,7 +271,7 @@ def counted(name):
 for name in real:
     setattr(os, name, counted(name))
 save_checkpoint(sys.argv[2], _pair_models.model(2), 'focused', _pair_models.KWARGS,
-                OMX)
+                default_arm())
 sys.stdout.write('done %d' % calls[0])
 """
 

@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 from ik_net_ros.arm import ARM_NAMES, ChainErrors, default_arm, load_arm
 from ik_net_ros.kinematics import forward_kinematics, quat_to_matrix, sample_joints
 from ik_net_ros.kinematics.chain import chain_forward
+from ik_net_ros.kinematics.planar import planar_chain
 from ik_net_ros.robot_urdf import arm_urdf, write_shipped
 from ik_net_ros.view.scene import UrdfArm
 import numpy as np
@@ -30,7 +31,7 @@ def _vec(element, attr):
 
 def test_joint_origins_axes_and_limits_equal_the_kinematics_constants():
     joints = _joints()
-    g = OMX
+    g = planar_chain(OMX)  # the closed form's numbers of the arm
     expected = {
         'joint1': ((g.joint1_x, 0, g.base_height), (0, 0, 1)),
         'joint2': ((0, 0, g.shoulder_height), (0, 1, 0)),
