@@ -8,16 +8,14 @@ with this tree's, interleaved; then the OMX-F.
     python benchmarks/collision_speed.py [revision]
 """
 
-import dataclasses
 import importlib.util
 import subprocess
 import sys
 import tempfile
 import time
 
-from ik_net_ros.arm import load_arm
+from ik_net_ros.arm import ChainErrors, default_arm, load_arm
 from ik_net_ros.kinematics.collision import CollisionModel
-from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY
 import numpy as np
 
 
@@ -56,11 +54,12 @@ def main() -> None:
     old = _old_module(sys.argv[1] if len(sys.argv) > 1 else 'main')
     rng = np.random.default_rng(0)
     batch, one = rng.uniform(-1.5, 1.5, (1000, 4)), [0.1, -0.5, 0.3, 0.4]
-    leaning = dataclasses.replace(DEFAULT_GEOMETRY, axis_tilts=tuple(np.radians([0.5] * 8)),
-                                  joint_offsets=(0.01,) * 4)
-    for label, geometry in (('upright', DEFAULT_GEOMETRY), ('leaning', leaning)):
-        print(_line(f'OM-X {label} before', old.CollisionModel(geometry), one, batch))
-        print(_line(f'OM-X {label} after', CollisionModel(geometry), one, batch))
+    omx = default_arm()
+    leaning = omx.with_errors(ChainErrors((0.01,) * 4, np.zeros((4, 3)),
+                                          np.full((4, 2), np.radians(0.5))))
+    for label, arm in (('upright', omx), ('leaning', leaning)):
+        print(_line(f'OM-X {label} before', old.CollisionModel(arm), one, batch))
+        print(_line(f'OM-X {label} after', CollisionModel(arm), one, batch))
     arm = load_arm('omx_f')
     print(_line('OMX-F (9 capsules, 14 pairs)', CollisionModel(arm), list(arm.home),
                 rng.uniform(arm.lower, arm.upper, (1000, arm.dof))))

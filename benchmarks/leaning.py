@@ -10,14 +10,16 @@ nominal arm, timed alternately: ``solve(pose)`` of single poses the arm reaches 
 
 from __future__ import annotations
 
-from dataclasses import replace
 import math
 import statistics
 import time
 
-from ik_net_ros.kinematics import DEFAULT_GEOMETRY, forward_kinematics, sample_joints
+from ik_net_ros.arm import ChainErrors, default_arm
+from ik_net_ros.kinematics import forward_kinematics, sample_joints
 from ik_net_ros.solver import AnalyticSolver
 import numpy as np
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 __all__ = ['leaning_speed', 'leaning_section', 'leaning_verdicts', 'TARGET_SINGLE_RATIO',
            'TARGET_BATCH_RATIO', 'TARGET_SINGLE_US']
@@ -31,8 +33,8 @@ def leaning_geometry():
     """Return the leaning demo's kind of arm: tilts of 0.24-0.4 deg either way, small offsets."""
     rng = np.random.default_rng(4)
     tilts = np.radians(rng.uniform(0.24, 0.4, 8)) * rng.choice([-1, 1], 8)
-    return replace(DEFAULT_GEOMETRY, axis_tilts=tuple(tilts.tolist()),
-                   joint_offsets=(0.002, -0.003, 0.001, 0.0015))
+    return OMX.with_errors(ChainErrors((0.002, -0.003, 0.001, 0.0015), np.zeros((4, 3)),
+                                       np.reshape(tilts, (4, 2))))
 
 
 def _time(solver, single: list, batch: np.ndarray, runs: int) -> tuple[float, float]:
@@ -63,19 +65,20 @@ def leaning_speed(poses: int = 1000, batch: int = 100_000, rounds: int = 2) -> d
     the rounds), 'batch': its size}. Each arm solves poses it reaches (its own FK).
 
     """
-    arms = {'nominal': DEFAULT_GEOMETRY, 'leaning': leaning_geometry()}
+    arms = {'nominal': OMX, 'leaning': leaning_geometry()}
     solvers = {name: AnalyticSolver(g) for name, g in arms.items()}
     figures: dict = {name: ([], []) for name in arms}
     for k in range(rounds):
         for name, g in arms.items():
-            single = forward_kinematics(sample_joints(poses, np.random.default_rng(k)), g)
-            many = forward_kinematics(sample_joints(batch, np.random.default_rng(100 + k)), g)
+            single = forward_kinematics(sample_joints(OMX, poses, np.random.default_rng(k)), g)
+            many = forward_kinematics(sample_joints(OMX, batch, np.random.default_rng(100 + k)), g)
             us, rate = _time(solvers[name], single.tolist(), many, 1)
             figures[name][0].append(us)
             figures[name][1].append(rate)
     out = {name: {'single_us': statistics.median(f[0]), 'poses_per_s': statistics.median(f[1])}
            for name, f in figures.items()}
-    out.update(tilts_deg=[math.degrees(t) for t in arms['leaning'].axis_tilts], batch=batch,
+    tilts = np.ravel(arms['leaning'].errors.tilts)
+    out.update(tilts_deg=[math.degrees(t) for t in tilts], batch=batch,
                rounds=rounds)
     return out
 

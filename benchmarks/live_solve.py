@@ -12,20 +12,22 @@ repeated runs (us). Usage: ``PYTHONPATH=. python benchmarks/live_solve.py analyt
 from __future__ import annotations
 
 import argparse
-from dataclasses import replace
 import statistics
 import sys
 import time
 import timeit
 
 from ik_net_ros import load_solver, UnreachableError
-from ik_net_ros.kinematics import DEFAULT_GEOMETRY, forward_kinematics, HOME_POSE, sample_joints
+from ik_net_ros.arm import ChainErrors, default_arm
+from ik_net_ros.kinematics import forward_kinematics, sample_joints
 from ik_net_ros.kinematics.collision import CollisionModel
 import numpy as np
 
-LEANING = replace(DEFAULT_GEOMETRY, joint_offsets=(0.01, -0.02, 0.03, 0.0),
-                  axis_tilts=tuple(np.radians([0.3, -0.2, 0.4, 0.1, -0.3, 0.2, 0.25,
-                                               -0.35]).tolist()))
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
+
+LEANING = OMX.with_errors(ChainErrors(
+    (0.01, -0.02, 0.03, 0.0), np.zeros((4, 3)),
+    np.radians([0.3, -0.2, 0.4, 0.1, -0.3, 0.2, 0.25, -0.35]).reshape(4, 2)))
 
 
 def per_call(statement, number: int) -> float:
@@ -40,22 +42,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--steps', type=int, default=2000)
     args = parser.parse_args(argv)
     rng = np.random.default_rng(0)
-    configs = sample_joints(1000, rng)
+    configs = sample_joints(OMX, 1000, rng)
     one = configs[0].tolist()
-    for label, arm in (('nominal', DEFAULT_GEOMETRY), ('leaning', LEANING)):
+    for label, arm in (('nominal', OMX), ('leaning', LEANING)):
         model = CollisionModel(arm, 0.01)
         print(f'{label} arm: clear_one {per_call(lambda m=model: m.clear_one(one), 2000):.1f} us, '
               f'check(1) {per_call(lambda m=model: m.check(configs[:1]), 500):.1f} us, '
               f'check(1000) {per_call(lambda m=model: m.check(configs), 20):.0f} us')
         # a random walk of the joints, 2-5 mrad a step: targets a few mm apart
-        walk = np.array(HOME_POSE) + np.cumsum(rng.uniform(-0.004, 0.004, (args.steps, 4)),
-                                               axis=0)
+        walk = np.array(OMX.home) + np.cumsum(rng.uniform(-0.004, 0.004, (args.steps, 4)),
+                                              axis=0)
         walk = np.clip(walk, [-3.0, -1.2, -1.2, -1.5], [3.0, 1.2, 1.2, 1.8])
         targets = forward_kinematics(walk, arm).tolist()
         for name in args.models:
-            solver = load_solver(name, geometry=arm)
-            solver.collision = CollisionModel(solver.geometry, 0.01)
-            times, seed = [], np.array(HOME_POSE, float)
+            solver = load_solver(name, arm=arm)
+            solver.collision = CollisionModel(solver.planar_arm, 0.01)
+            times, seed = [], np.array(OMX.home, float)
             for pose in targets:
                 start = time.perf_counter()
                 try:

@@ -14,19 +14,16 @@ from __future__ import annotations
 
 import argparse
 from collections import Counter
-from dataclasses import replace
 import re
 import sys
 
 from ik_net_ros import load_solver, UnreachableError
-from ik_net_ros.kinematics import (
-    DEFAULT_GEOMETRY,
-    forward_kinematics,
-    HOME_POSE,
-    sample_joints,
-)
+from ik_net_ros.arm import ChainErrors, default_arm
+from ik_net_ros.kinematics import forward_kinematics, sample_joints
 from ik_net_ros.kinematics.collision import CollisionModel
 import numpy as np
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 
 def clear_targets(geometry, collision: CollisionModel, count: int, seed: int) -> np.ndarray:
@@ -34,14 +31,14 @@ def clear_targets(geometry, collision: CollisionModel, count: int, seed: int) ->
     rng = np.random.default_rng(seed)
     poses = []
     while sum(len(p) for p in poses) < count:
-        q = sample_joints(4 * count, rng)
+        q = sample_joints(OMX, 4 * count, rng)
         poses.append(forward_kinematics(q[collision.check(q).clear], geometry))
     return np.concatenate(poses)[:count]
 
 
 def answered(solver, targets: np.ndarray) -> tuple[float, Counter]:
     """Return the fraction of ``targets`` answered one after another, and the refusals."""
-    seed = np.array(HOME_POSE, float)
+    seed = np.array(OMX.home, float)
     refused: Counter = Counter()
     for pose in targets:
         try:
@@ -64,14 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args(argv)
     for name in args.models:
-        geometry = None
+        leaning = None
         if args.tilts:
             tilts = np.radians(args.tilts) * np.array([1, -1] * 4)
-            geometry = replace(DEFAULT_GEOMETRY, axis_tilts=tuple(tilts.tolist()))
-        solver = load_solver(name, calibration=args.calibration, geometry=geometry)
-        arm = getattr(solver, 'arm_geometry', None) or getattr(solver, 'tilted', None) \
-            or solver.geometry
-        solver.collision = CollisionModel(solver.geometry, args.clearance)
+            leaning = OMX.with_errors(ChainErrors((0.0,) * 4, np.zeros((4, 3)),
+                                                  tilts.reshape(4, 2)))
+        solver = load_solver(name, arm=leaning, calibration=args.calibration)
+        arm = solver.arm  # the real arm (its tilts too): the targets are its poses
+        solver.collision = CollisionModel(solver.planar_arm, args.clearance)
         targets = clear_targets(arm, CollisionModel(arm, args.clearance), args.targets,
                                 args.seed)
         share, refused = answered(solver, targets)

@@ -15,8 +15,11 @@ import sys
 import time
 
 from ik_net_ros import load_solver
+from ik_net_ros.arm import default_arm
 from ik_net_ros.kinematics import forward_kinematics, sample_joints
 import numpy as np
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,8 +30,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     solver = load_solver(args.model, calibration=args.calibration)
     # poses the arm reaches (in its calibrated geometry where one is given)
-    geometry = getattr(solver, 'tilted', None) or solver.geometry
-    single = forward_kinematics(sample_joints(3000, np.random.default_rng(0)), geometry).tolist()
+    arm = solver.arm
+    single = forward_kinematics(sample_joints(arm, 3000, np.random.default_rng(0)), arm).tolist()
     for pose in single[:300]:  # warm-up
         solver.solve(pose, on_unreachable='nearest')
     times = []
@@ -36,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         start = time.perf_counter()
         solver.solve(pose, on_unreachable='nearest')
         times.append(time.perf_counter() - start)
-    batch = forward_kinematics(sample_joints(100_000, np.random.default_rng(1)), geometry)
+    batch = forward_kinematics(sample_joints(arm, 100_000, np.random.default_rng(1)), arm)
     solver.solve(batch[:5000], on_unreachable='nearest')
     rates = []
     for _ in range(3):

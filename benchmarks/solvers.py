@@ -9,12 +9,15 @@ import subprocess
 import sys
 import time
 
+from ik_net_ros.arm import default_arm
 from ik_net_ros.evaluation.accuracy import pose_accuracy
 from ik_net_ros.model import load_model
 from ik_net_ros.networks import count_parameters
 from ik_net_ros.solver import load_solver
 import numpy as np
 import torch
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 __all__ = ['accuracy', 'cpu_latency', 'throughput', 'engines', 'cost_curve', 'gpu_timing',
            'memory', 'ikpy_peer', 'COST_SIZES']
@@ -27,7 +30,7 @@ def accuracy(name: str, poses: np.ndarray, labels: np.ndarray, refine: bool = Fa
     """pose_accuracy of a solver on held-out poses."""
     solver = load_solver(name)
     joints = solver.solve(poses, refine=refine, on_unreachable='nearest')
-    return pose_accuracy(poses, joints, labels, solver.geometry)
+    return pose_accuracy(poses, joints, labels, solver.planar_arm)
 
 
 def _percentiles(samples_s: list[float]) -> dict:
@@ -226,8 +229,9 @@ def rss(field):
             return int(line.split()[1]) / 1024.0
 import numpy as np
 from ik_net_ros import load_solver
+from ik_net_ros.arm import default_arm
 from ik_net_ros.kinematics import forward_kinematics, sample_joints
-poses = forward_kinematics(sample_joints(1000, 0)).tolist()
+poses = forward_kinematics(sample_joints(default_arm(), 1000, 0)).tolist()
 after_imports = rss('VmRSS:')
 solver = load_solver(sys.argv[1])
 for pose in poses:
@@ -283,5 +287,5 @@ def ikpy_peer(urdf: str, poses: np.ndarray, count: int = 200) -> dict | None:
         joints.append(full[2:6])
     joints = np.array(joints)
     acc = pose_accuracy(poses, joints)
-    acc['inside_limits_share'] = float(np.mean(within_limits(joints)))
+    acc['inside_limits_share'] = float(np.mean(within_limits(OMX, joints)))
     return {'accuracy': acc, 'latency': _percentiles(times), 'count': len(poses)}

@@ -15,7 +15,10 @@ import argparse
 import time
 
 from benchmarks.browser import Browser, camera_of, project, system_chromium
+from ik_net_ros.arm import default_arm
 import numpy as np
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 __all__ = ['view_latency']
 
@@ -95,11 +98,11 @@ def session_latency(model: str = 'focused', moves: int = 40) -> dict:
 
     Returns {'target_to_arm_ms': [...]}: the solver, the safety checks and the arm's next cycle.
     """
-    from ik_net_ros.kinematics import forward_kinematics, HOME_POSE
+    from ik_net_ros.kinematics import forward_kinematics
     from ik_net_ros.view.session import InProcessSession
     session = InProcessSession(model)
     try:
-        start_pose = forward_kinematics(HOME_POSE, session.solver.geometry)
+        start_pose = forward_kinematics(OMX.home, session.solver.planar_arm)
         latencies = []
         for k in range(moves):
             _wait(lambda: session.state().fate.fate in ('reached', ''), 5.0)

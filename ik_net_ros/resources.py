@@ -68,10 +68,11 @@ def robot_description(arm=None, prefix: str = '', base_xyz_rpy=None) -> str:
     Return the URDF of ``arm`` for robot_state_publisher (:func:`ik_net_ros.robot_urdf.arm_urdf`).
 
     ``arm``: an :class:`~ik_net_ros.arm.Arm` (a calibration's errors included), a shipped arm's
-    name or an arm YAML, 'humble' / 'jazzy' (the OM-X in that description), or None (the
-    default arm). Every link and joint but ``world`` named with ``prefix`` in front (as
-    ROBOTIS's xacro does); ``base_xyz_rpy`` (x, y, z m, roll, pitch, yaw deg; None or zeros:
-    one frame) places the arm's base in ``world`` (TF's ``world -> <prefix>link1`` on the OM-X).
+    name or an arm YAML, one of the default arm's descriptions (the OM-X's 'humble' / 'jazzy'),
+    or None (the default arm). Every link and joint but ``world`` named with ``prefix`` in
+    front (as ROBOTIS's xacro does); ``base_xyz_rpy`` (x, y, z m, roll, pitch, yaw deg; None
+    or zeros: one frame) places the arm's base in ``world`` (TF's ``world -> <prefix>link1``
+    on the OM-X).
 
     Raises
     ------
@@ -81,10 +82,10 @@ def robot_description(arm=None, prefix: str = '', base_xyz_rpy=None) -> str:
         that does not load).
 
     """
-    from ik_net_ros.arm import Arm, default_arm, load_arm
+    from ik_net_ros.arm import Arm, arm_descriptions, default_arm, load_arm
     from ik_net_ros.robot_urdf import arm_urdf
-    if arm is None or isinstance(arm, str) and arm in ('humble', 'jazzy'):
-        arm = default_arm(arm)  # bridge: the OM-X's descriptions by name, as callers had them
+    if arm is None or isinstance(arm, str) and arm in arm_descriptions():
+        arm = default_arm(arm)  # a description of the default arm named alone (launch files')
     elif not isinstance(arm, Arm):
         arm = load_arm(arm)
     return arm_urdf(arm, prefix, base_xyz_rpy)

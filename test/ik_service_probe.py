@@ -11,7 +11,8 @@ import json
 import sys
 import time
 
-from ik_net_ros.kinematics import forward_kinematics, JOINT_NAMES, sample_joints
+from ik_net_ros.arm import default_arm
+from ik_net_ros.kinematics import forward_kinematics, sample_joints
 from ik_net_ros.kinematics.rotations import quat_angle
 from ik_net_ros.nodes.conversions import array_to_pose
 from ik_net_ros.nodes.ik_node import IkNode
@@ -22,6 +23,8 @@ import rclpy
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import JointState
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 
 def main(count: int) -> None:
@@ -55,7 +58,7 @@ def main(count: int) -> None:
         r.avoid_collisions = True
         r.group_name = kw.get('group', 'arm')
         state = r.robot_state.joint_state
-        state.name = list(JOINT_NAMES) + ['gripper_left_joint', 'gripper_right_joint']
+        state.name = list(OMX.joint_names) + ['gripper_left_joint', 'gripper_right_joint']
         state.position = [float(v) for v in seed] + [0.01, 0.01]
         r.pose_stamped = array_to_pose(pose, kw.get('frame', 'world'),
                                        client_node.get_clock().now().to_msg())
@@ -63,12 +66,12 @@ def main(count: int) -> None:
         return request
 
     assert ik.wait_for_service(timeout_sec=20) and fk.wait_for_service(timeout_sec=20)
-    geometry = node.solver.geometry
+    geometry = node.solver.planar_arm
     seed_before = node.last_command
     rng = np.random.default_rng(35)
     exact = nearest = tried = 0
     failures = []
-    for q in sample_joints(count, rng):
+    for q in sample_joints(OMX, count, rng):
         if not node.solver.collision.clear_one(q.tolist()):
             continue
         tried += 1
@@ -79,12 +82,12 @@ def main(count: int) -> None:
         if response.error_code.val != MoveItErrorCodes.SUCCESS:
             failures.append([response.error_code.val, response.error_code.message])
             continue
-        answer = np.array(state.position[:len(JOINT_NAMES)])
+        answer = np.array(state.position[:len(OMX.joint_names)])
         got = forward_kinematics(answer, geometry)
         on_target = np.linalg.norm(got[:3] - pose[:3]) <= 1e-6 and \
             quat_angle(got[None, 3:], pose[None, 3:])[0] <= 1e-5
         others = ['gripper_left_joint', 'gripper_right_joint']
-        exact += bool(on_target and list(state.name) == list(JOINT_NAMES) + others)
+        exact += bool(on_target and list(state.name) == list(OMX.joint_names) + others)
         nearest += bool(np.linalg.norm(answer - seed) <= np.linalg.norm(q - seed) + 1e-6)
         if tried <= 20:  # FK round-trips IK
             fk_request = GetPositionFK.Request()
@@ -97,26 +100,26 @@ def main(count: int) -> None:
                 [fk_response.error_code.val,
                  float(np.linalg.norm(np.array([p.x, p.y, p.z]) - pose[:3]))])
     out.update(tried=tried, exact=exact, nearest=nearest, failures=failures[:5])
-    home = forward_kinematics(np.zeros(len(JOINT_NAMES)), geometry)
-    zero = np.zeros(len(JOINT_NAMES))
+    home = forward_kinematics(np.zeros(len(OMX.joint_names)), geometry)
+    zero = np.zeros(len(OMX.joint_names))
     far = home.copy()
     far[0] = 2.0
     timed = plugin(home, zero)
     timed.ik_request.timeout.nanosec = 1  # no solve takes 1 ns
     impossible = plugin(home, zero)
     impossible.ik_request.constraints.joint_constraints = [JointConstraint(
-        joint_name=JOINT_NAMES[1], position=3.0, tolerance_above=0.01, tolerance_below=0.01)]
+        joint_name=OMX.joint_names[1], position=3.0, tolerance_above=0.01, tolerance_below=0.01)]
     cases = {'unreachable': plugin(far, zero), 'group': plugin(home, zero, group='gripper'),
              'link': plugin(home, zero, link='link3'),
              'frame': plugin(home, zero, frame='camera'), 'timeout': timed,
              'constraints': impossible, 'no_timeout': plugin(home, zero),
              'nan_pose': plugin(np.full(7, np.nan), zero),
-             'nan_seed': plugin(home, np.full(len(JOINT_NAMES), np.nan))}
+             'nan_seed': plugin(home, np.full(len(OMX.joint_names), np.nan))}
     out['cases'] = {k: call(ik, r).error_code.val for k, r in cases.items()}
     bad_fk = GetPositionFK.Request()
     bad_fk.fk_link_names = ['link9']
-    bad_fk.robot_state.joint_state.name = list(JOINT_NAMES)
-    bad_fk.robot_state.joint_state.position = [0.0] * len(JOINT_NAMES)
+    bad_fk.robot_state.joint_state.name = list(OMX.joint_names)
+    bad_fk.robot_state.joint_state.position = [0.0] * len(OMX.joint_names)
     out['cases']['fk_link'] = call(fk, bad_fk).error_code.val
     executor.spin_once(timeout_sec=0.2)
     group = node.ik_services.group  # its own group, never the node's default one

@@ -11,10 +11,10 @@ def model_path(name):
     return resolve_model(name)
 
 
-def save_checkpoint(path, model, network, network_kwargs, geometry, train_config=None,
+def save_checkpoint(path, model, network, network_kwargs, arm, train_config=None,
                     data_summary=None, metrics=None, correction=None):
     """Save a torch IKModel as a model file (both files); return the checkpoint's path."""
-    model_file = ModelFile.from_torch(model, network, network_kwargs, geometry, correction,
+    model_file = ModelFile.from_torch(model, network, network_kwargs, arm, correction,
                                       {'train_config': train_config or {},
                                        'data': data_summary or {}, 'metrics': metrics or {}})
     return save_model(model_file, path).path
@@ -24,9 +24,9 @@ def load_checkpoint(path, pair=True):
     """Read a checkpoint through load_model: its torch model, network and everything else."""
     model = load_model(path, torch_free=False, pair=pair)
     return SimpleNamespace(model=model.to_torch(), network=model.network, file=model,
-                           geometry=model.geometry,
+                           arm=model.arm,
                            info={'network': model.network, 'network_kwargs': model.network_kwargs,
-                                 'geometry': model.geometry.as_dict(), **model.metadata})
+                                 **model.metadata})
 
 
 def load_weights(path):

@@ -1,8 +1,9 @@
 """
 The arm layer: shipped arms as ROBOTIS and the package describe them, and hostile arm files.
 
-The OM-X's arm files must say exactly what the package's constants say today (geometry.py's
-limits, collision.py's capsules, the gripper ranges); the OMX-F's limits are its servos' ticks.
+The OM-X's arm files must say exactly what the package's constants said before the arm became
+one object (the old geometry.py's limits, collision.py's capsules, the gripper ranges); the
+OMX-F's limits are its servos' ticks.
 """
 
 import hashlib
@@ -14,23 +15,26 @@ import sys
 
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
-from ik_net_ros.arm import ARM_NAMES, ArmError, load_arm
+from ik_net_ros.arm import arm_descriptions, ARM_NAMES, ArmError, load_arm
 from ik_net_ros.arm.generate_descriptions import main as generate_main
 from ik_net_ros.arm.loading import DESCRIPTIONS_DIR
 from ik_net_ros.arm.model import matrix_rpy, rpy_matrix
 from ik_net_ros.arm.urdf_chain import _parse, _records, sidecar
 from ik_net_ros.hardware.gripper import GRIPPER_RANGES
-from ik_net_ros.kinematics import geometry
 from ik_net_ros.kinematics.capsules import capsule_ends
 from ik_net_ros.kinematics.chain import chain_frames
-from ik_net_ros.kinematics.collision import CollisionModel, LINKS
+from ik_net_ros.kinematics.collision import CollisionModel
 import numpy as np
 import pytest
 import yaml
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
-OMX_DESCRIPTIONS = geometry.ROBOTIS_DESCRIPTIONS
+OMX_DESCRIPTIONS = arm_descriptions('open_manipulator_x')
+# the OM-X's numbers as the package's constants had them (kinematics/geometry.py, m, rad):
+# joint1's height and the table's (17 mm under the humble description's joint1) per description
+OMX_JOINT1_Z = {'humble': 0.017, 'jazzy': 0.0}
+OMX_TABLE_Z = {'humble': 0.0, 'jazzy': -0.017}
 
 
 def _ticks(tick: int) -> float:
@@ -54,13 +58,12 @@ def test_omx_arm_equals_the_package_constants(description):
     """Limits, velocity, home, joint1 height, table, gripper, servos: as the package has them."""
     arm = load_arm('open_manipulator_x', description)
     assert arm.description == description
-    assert np.array_equal(arm.lower, geometry.JOINT_LOWER)
-    assert np.array_equal(arm.upper, geometry.JOINT_UPPER)
-    assert all(j.velocity == geometry.VELOCITY_LIMIT for j in arm.joints)
-    assert arm.home == geometry.HOME_POSE
-    g = geometry.geometry_for(description)
-    assert arm.joints[0].origin.xyz == (g.joint1_x, 0.0, g.base_height)
-    assert arm.table_z == CollisionModel(g).table_z
+    assert np.array_equal(arm.lower, [-math.pi, -1.5, -1.5, -1.7])
+    assert np.array_equal(arm.upper, [math.pi, 1.5, 1.4, 1.97])
+    assert all(j.velocity == 4.8 for j in arm.joints)
+    assert arm.home == (0.0, -1.0, 0.7, 0.3)
+    assert arm.joints[0].origin.xyz == (0.012, 0.0, OMX_JOINT1_Z[description])
+    assert arm.table_z == CollisionModel(arm).table_z == OMX_TABLE_Z[description]
     assert (arm.gripper.lower, arm.gripper.upper) == GRIPPER_RANGES[description]
     assert [s.id for s in arm.servos] + [arm.gripper.id] == [11, 12, 13, 14, 15]
     assert {s.model for s in arm.servos} == {'XM430-W350-T'}
@@ -73,19 +76,20 @@ def test_omx_arm_equals_the_package_constants(description):
 def test_omx_capsules_equal_the_collision_model(description, unit):
     """Each capsule's ends in the base frame are collision.py's segment; radii and pairs too."""
     arm = load_arm('open_manipulator_x', description)
-    model = CollisionModel(geometry.geometry_for(description))
+    model = CollisionModel(arm)
+    links = model.links
     q = arm.lower + np.array(unit) * (arm.upper - arm.lower)
     segments = model.capsule_ends(q[None])[0]  # fitted to the meshes: not joint to joint
     positions, rotations = chain_frames(arm, q)
     frame = {j.child: k for k, j in enumerate(arm.joints)}
-    assert [c.name for c in arm.capsules] == list(LINKS)
+    assert [c.name for c in arm.capsules] == list(links)
     np.testing.assert_allclose(model.link_points(q[None])[0, 1:], positions[0, 1:], atol=1e-12)
     for k, capsule in enumerate(arm.capsules):
         i = frame[capsule.link]
         ends = [positions[0, i] + rotations[0, i] @ np.array(p) for p in (capsule.a, capsule.b)]
         np.testing.assert_allclose(ends, segments[k], atol=1e-12)
         assert capsule.radius == model.radii[k] and capsule.table == (k != 0)
-    assert {frozenset(p) for p in arm.pairs} == {frozenset((LINKS[a], LINKS[b]))
+    assert {frozenset(p) for p in arm.pairs} == {frozenset((links[a], links[b]))
                                                  for a, b in model.pairs}
 
 

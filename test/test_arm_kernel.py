@@ -3,8 +3,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros.arm import ARM_NAMES, ChainErrors, load_arm
-from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
-from ik_net_ros.kinematics.geometry import ArmGeometry, TILT_NAMES
+from ik_net_ros.kinematics.legacy_geometry import legacy_arm, legacy_values, TILT_NAMES
 from ik_net_ros.kinematics.limits import (
     clamp_one,
     clamp_to_limits,
@@ -64,13 +63,15 @@ def test_planar_shape_chosen_by_the_arm():
        st.lists(small, min_size=len(TILT_NAMES), max_size=len(TILT_NAMES)),
        st.booleans())
 @settings(max_examples=50, deadline=None)
-def test_bridge_round_trip(links, offsets, tilts, jazzy):
-    fields = dict(zip(('base_height', 'joint1_x', 'shoulder_height', 'upper_arm_x',
-                       'upper_arm_z', 'forearm', 'tool'), links))
-    nominal = ArmGeometry(base_height=0.0 if jazzy else 0.017)
-    g = ArmGeometry(**{k: getattr(nominal, k) + v for k, v in fields.items()},
-                    joint_offsets=offsets, axis_tilts=tilts)
-    back = geometry_of(as_arm(g))
-    np.testing.assert_allclose(list(back.as_dict().values())[:7], list(g.as_dict().values())[:7],
-                               atol=1e-15)
-    assert back.joint_offsets == g.joint_offsets and back.axis_tilts == g.axis_tilts
+def test_an_old_files_geometry_reads_back_from_the_arm(links, offsets, tilts, jazzy):
+    """The legacy reader's arm has the old mapping's lengths, offsets and tilts, exactly."""
+    names = ('base_height', 'joint1_x', 'shoulder_height', 'upper_arm_x', 'upper_arm_z',
+             'forearm', 'tool')
+    nominal = legacy_values({'base_height': 0.0 if jazzy else 0.017})
+    data = {k: nominal[k] + v for k, v in zip(names, links)}
+    arm = legacy_arm({**data, 'joint_offsets': offsets, 'axis_tilts': tilts})
+    chain = planar_chain(arm.upright())
+    np.testing.assert_allclose([getattr(chain, k) for k in names], [data[k] for k in names],
+                               rtol=0, atol=1e-15)
+    assert chain.joint_offsets == tuple(offsets)
+    assert [v for pair in arm.errors.tilts for v in pair] == list(tilts)

@@ -4,25 +4,23 @@ Joint axes that lean (a bracket a few tenths of a degree off): modelled, calibra
 Judged by the simulator's truth, and held to the safety rules of every answer.
 """
 
-from dataclasses import replace
 import math
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from ik_net_ros import load_solver, UnreachableError
+from ik_net_ros.arm import default_arm
 from ik_net_ros.evaluation.real_arm_errors import workspace_truth
-from ik_net_ros.kinematics import (
-    DEFAULT_GEOMETRY,
-    forward_kinematics,
-    jacobian,
-    sample_joints,
-    within_limits,
-)
-from ik_net_ros.kinematics.arm_bridge import geometry_of
+from ik_net_ros.kinematics import forward_kinematics, jacobian, sample_joints, within_limits
 from ik_net_ros.kinematics.calibration import calibrate, TrackerFit
 from ik_net_ros.kinematics.calibration_file import load_calibration
 from ik_net_ros.kinematics.collision import CollisionModel
-from ik_net_ros.kinematics.geometry import geometry_from_dict, TILT_NAMES, TILT_TOLERANCE
+from ik_net_ros.kinematics.legacy_geometry import (
+    legacy_arm,
+    legacy_values,
+    TILT_NAMES,
+    TILT_TOLERANCE,
+)
 from ik_net_ros.kinematics.rotations import quat_mul
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.sim.true_arm_recording import record
@@ -30,10 +28,13 @@ from ik_net_ros.solver import AnalyticSolver
 from ik_net_ros.solver.network import correction_base
 from ik_net_ros.tools import cli
 import numpy as np
+from omx_legacy import OMX_GEOMETRY, omx_leaning
 import pytest
 
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
+
 TILTS = tuple(np.radians([0.3, -0.2, 0.4, 0.1, -0.3, 0.2, 0.25, -0.35]).tolist())
-LEANING = replace(DEFAULT_GEOMETRY, joint_offsets=(0.01, -0.02, 0.03, 0.0), axis_tilts=TILTS)
+LEANING = omx_leaning((0.01, -0.02, 0.03, 0.0), TILTS)
 ANGLES = st.lists(st.floats(-math.radians(3), math.radians(3)), min_size=8, max_size=8)
 JOINTS = st.tuples(st.floats(-3.1, 3.1), st.floats(-1.5, 1.5), st.floats(-1.5, 1.4),
                    st.floats(-1.7, 1.97))
@@ -42,8 +43,8 @@ JOINTS = st.tuples(st.floats(-3.1, 3.1), st.floats(-1.5, 1.5), st.floats(-1.5, 1
 @settings(max_examples=80, deadline=None, derandomize=True, database=None)
 @given(JOINTS, st.lists(st.floats(-0.1, 0.1), min_size=4, max_size=4))
 def test_the_chain_of_an_upright_arm_is_the_planar_arm(joints, offsets):
-    planar = replace(DEFAULT_GEOMETRY, joint_offsets=tuple(offsets))
-    chain = replace(planar, axis_tilts=(1e-300,) + (0.0,) * 7)  # the chain's code, no lean
+    planar = omx_leaning(offsets)
+    chain = omx_leaning(offsets, (1e-300,) + (0.0,) * 7)  # the chain's code, no lean
     a, b = forward_kinematics(joints, planar), forward_kinematics(joints, chain)
     assert np.allclose(a[:3], b[:3], atol=1e-12) and abs(abs(a[3:] @ b[3:]) - 1) < 1e-12
     assert np.allclose(jacobian(joints, planar), jacobian(joints, chain), atol=1e-12)
@@ -52,7 +53,7 @@ def test_the_chain_of_an_upright_arm_is_the_planar_arm(joints, offsets):
 @settings(max_examples=60, deadline=None, derandomize=True, database=None)
 @given(JOINTS, ANGLES)
 def test_the_jacobian_of_a_leaning_arm_is_its_derivative(joints, tilts):
-    g = replace(DEFAULT_GEOMETRY, axis_tilts=tuple(tilts))
+    g = omx_leaning(tilts=tilts)
     q, h = np.array(joints), 1e-6
     jac = jacobian(q, g)
     for k in range(4):
@@ -68,7 +69,7 @@ def test_the_jacobian_of_a_leaning_arm_is_its_derivative(joints, tilts):
 def test_the_torch_twin_leans_as_the_numpy_arm():
     torch = pytest.importorskip('torch')
     from ik_net_ros.kinematics.torch_fk import forward_kinematics_torch
-    q = sample_joints(500, 3)
+    q = sample_joints(OMX, 500, 3)
     a = forward_kinematics(q, LEANING)
     b = forward_kinematics_torch(torch.as_tensor(q), LEANING).numpy()
     assert np.allclose(a, b, atol=1e-9)
@@ -77,17 +78,16 @@ def test_the_torch_twin_leans_as_the_numpy_arm():
 @settings(max_examples=100, deadline=None, derandomize=True, database=None)
 @given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=0, max_size=10))
 def test_a_file_s_tilts_are_a_few_degrees_or_refused(tilts):
-    data = {**DEFAULT_GEOMETRY.as_dict(), 'axis_tilts': tilts}
+    data = {**OMX_GEOMETRY, 'axis_tilts': tilts}
     fine = len(tilts) == len(TILT_NAMES) and all(
         math.isfinite(v) and abs(v) <= TILT_TOLERANCE for v in tilts)
     if fine:
-        g = geometry_from_dict(data)
-        assert g.axis_tilts == tuple(tilts)
-        assert geometry_from_dict(g.as_dict()) == g
+        assert legacy_values(data)['axis_tilts'] == tuple(tilts)
+        assert legacy_arm(data) == omx_leaning(tilts=tilts)  # the chain's tilts, joint by joint
     else:
         with pytest.raises(ValueError):
-            geometry_from_dict(data)
-    assert 'axis_tilts' not in DEFAULT_GEOMETRY.as_dict()  # planar arms' files are unchanged
+            legacy_arm(data)
+    assert not legacy_arm(OMX_GEOMETRY).has_tilts  # a file without tilts: a planar arm
 
 
 def test_the_calibrated_closed_form_of_a_leaning_arm_reaches_it():
@@ -96,13 +96,13 @@ def test_the_calibrated_closed_form_of_a_leaning_arm_reaches_it():
     data = record(arm, 1500, np.random.default_rng(1), 3e-4, math.radians(0.2))
     truth = {}
     for tilts in (False, True):
-        result = calibrate(data.joints, data.measured, DEFAULT_GEOMETRY,
+        result = calibrate(data.joints, data.measured, OMX,
                            estimate=TrackerFit(tilts=tilts))
-        truth[tilts] = workspace_truth(AnalyticSolver(result.geometry), arm, count=2000)
+        truth[tilts] = workspace_truth(AnalyticSolver(result.arm), arm, count=2000)
     assert truth[False]['true_mm_median'] > 1.5
     assert truth[True]['true_mm_median'] < 0.2 and truth[True]['true_mm_p95'] < 0.5
-    fitted = np.degrees(result.geometry.axis_tilts)
-    true = np.degrees(arm.geometry.axis_tilts)
+    fitted = np.degrees(np.ravel(result.arm.errors.tilts))
+    true = np.degrees(np.ravel(arm.arm.errors.tilts))
     determined = [i for i, name in enumerate(TILT_NAMES) if result.source[name] == 'data']
     assert len(determined) >= 6  # tilt2_z is joint1's zero, held
     assert np.allclose(fitted[determined], true[determined], atol=0.03)
@@ -120,7 +120,7 @@ def test_calibrate_estimates_tilts_where_the_data_asks(tmp_path, capsys, tilt_de
     if chosen:  # the solver of that file reaches the true arm far better than a planar one
         true = TrueArm.load(arm)
         planar = workspace_truth(load_solver('analytic', calibration=out).__class__(
-            geometry_of(load_calibration(out)).planar()), true, count=1000)  # bridge
+            load_calibration(out).upright()), true, count=1000)
         leaning = workspace_truth(load_solver('analytic', calibration=out), true, count=1000)
         assert leaning['true_mm_median'] < 0.6 * planar['true_mm_median']
 
@@ -130,7 +130,7 @@ def test_calibrate_estimates_tilts_where_the_data_asks(tmp_path, capsys, tilt_de
 def test_answers_for_a_leaning_arm_keep_every_safety_rule(seed, nudge):
     """Limits, the table and the arm's own body, and no jump for a tiny target change."""
     solver = AnalyticSolver(LEANING)
-    solver.collision = CollisionModel(LEANING.planar())
+    solver.collision = CollisionModel(LEANING.upright())
     seed = np.clip(np.array(seed), [-3.1, -1.5, -1.5, -1.7], [3.1, 1.5, 1.4, 1.97])
     target = forward_kinematics(seed, LEANING)
     target[:3] += nudge  # within 10 mm of where the arm is
@@ -138,7 +138,7 @@ def test_answers_for_a_leaning_arm_keep_every_safety_rule(seed, nudge):
         answer = solver.solve(target, seed=seed)
     except UnreachableError:  # refused, with the reason: the only other outcome
         return
-    assert within_limits(answer) and np.all(np.isfinite(answer))
+    assert within_limits(OMX, answer) and np.all(np.isfinite(answer))
     assert solver.collision.clear_one(answer.tolist()) or not solver.collision.clear_one(
         seed.tolist())  # a seed in collision may be answered by itself
     if solver.collision.clear_one(seed.tolist()):
@@ -146,10 +146,10 @@ def test_answers_for_a_leaning_arm_keep_every_safety_rule(seed, nudge):
 
 
 def test_a_leaning_arm_s_answers_reach_its_targets():
-    q = sample_joints(2000, 11)
+    q = sample_joints(OMX, 2000, 11)
     targets = forward_kinematics(q, LEANING)
     joints = AnalyticSolver(LEANING).solve(targets, on_unreachable='nearest')
-    planar = AnalyticSolver(LEANING.planar()).solve(targets, on_unreachable='nearest')
+    planar = AnalyticSolver(LEANING.upright()).solve(targets, on_unreachable='nearest')
     error = np.linalg.norm(forward_kinematics(joints, LEANING)[:, :3] - targets[:, :3], axis=1)
     before = np.linalg.norm(forward_kinematics(planar, LEANING)[:, :3] - targets[:, :3], axis=1)
     assert np.median(error) < 1e-6 and np.percentile(error, 95) < 1e-5
@@ -162,9 +162,9 @@ def test_a_correction_learns_on_top_of_the_leaning_arm_s_closed_form():
     """Labels and answers use one rule: a zero correction answers the refined closed form."""
     from ik_net_ros.kinematics import project_and_solve
     from ik_net_ros.kinematics.inverse import closed_form
-    q = sample_joints(300, 5)
+    q = sample_joints(OMX, 300, 5)
     targets = forward_kinematics(q, LEANING)
-    _, solutions = project_and_solve(targets, LEANING.planar())
+    _, solutions = project_and_solve(targets, LEANING.upright())
     base = correction_base(closed_form(solutions), LEANING)
     reached = forward_kinematics(base, LEANING)
     ok = np.all(np.isfinite(base), axis=1)
@@ -189,7 +189,7 @@ def test_a_target_dragged_in_small_steps_never_makes_the_leaning_arm_jump(start,
     answers; a refused target leaves the arm where it is.
     """
     solver = AnalyticSolver(LEANING)
-    solver.collision = CollisionModel(LEANING.planar())
+    solver.collision = CollisionModel(LEANING.upright())
     arm = np.clip(np.array(start), [-3.1, -1.5, -1.5, -1.7], [3.1, 1.5, 1.4, 1.97])
     if not solver.collision.clear_one(arm.tolist()):
         return
@@ -201,7 +201,7 @@ def test_a_target_dragged_in_small_steps_never_makes_the_leaning_arm_jump(start,
             answer = solver.solve(target, seed=arm)
         except UnreachableError:
             continue  # refused: the arm stays
-        assert within_limits(answer) and solver.collision.clear_one(answer.tolist())
+        assert within_limits(OMX, answer) and solver.collision.clear_one(answer.tolist())
         assert np.max(np.abs(answer - arm)) <= solver.max_jump + 1e-9
         arm = answer
 

@@ -12,6 +12,7 @@ import sys
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros import InvalidPoseError, load_solver, UnreachableError
+from ik_net_ros.arm import default_arm
 from ik_net_ros.engines.numpy_engine import compile_numpy
 from ik_net_ros.engines.onnx_engine import EngineUnavailable, OnnxForward
 from ik_net_ros.errors import ConfigError
@@ -22,6 +23,8 @@ from ik_net_ros.solver.network import ENGINES
 import numpy as np
 import pytest
 import torch
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 
 def _missing(*modules) -> list[str]:
@@ -54,7 +57,7 @@ def _model(name: str, **kwargs) -> IKModel:
 
 
 def _poses(n: int, seed: int = 0) -> np.ndarray:
-    return forward_kinematics(sample_joints(n, np.random.default_rng(seed)))
+    return forward_kinematics(sample_joints(OMX, n, np.random.default_rng(seed)))
 
 
 @pytest.mark.parametrize('name, kwargs', [('original', {})] + [

@@ -6,11 +6,11 @@ import re
 from ik_net_ros import load_solver
 from ik_net_ros.arm import default_arm
 from ik_net_ros.errors import DatasetError
-from ik_net_ros.kinematics import DEFAULT_GEOMETRY, forward_kinematics, sample_joints
-from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
+from ik_net_ros.kinematics import forward_kinematics, sample_joints
 from ik_net_ros.kinematics.calibration import calibrate, layout_of
 from ik_net_ros.kinematics.calibration_file import load_calibration, save_calibration
 from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.planar import planar_chain
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.sim.true_arm_recording import record
 from ik_net_ros.tools import cli
@@ -19,7 +19,9 @@ import pytest
 from rclpy.parameter import Parameter
 import yaml
 
-TEST_JOINTS = sample_joints(3000, 77)
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
+
+TEST_JOINTS = sample_joints(OMX, 3000, 77)
 LINKS = layout_of(default_arm()).arm.lengths
 
 
@@ -27,27 +29,26 @@ def _recording(arm, rows=2000, seed=1):
     return record(arm, rows, np.random.default_rng(seed), 3e-4, math.radians(0.2))
 
 
-def _true_error_mm(arm, geometry):
-    """Tool error against the truth of the closed form in ``geometry`` on test targets."""
-    geometry = geometry_of(as_arm(geometry))  # bridge: the solver takes an ArmGeometry
+def _true_error_mm(arm, calibrated):
+    """Tool error against the truth of the closed form in arm ``calibrated`` on test targets."""
     targets = arm.tool_poses(TEST_JOINTS)
-    joints = load_solver('analytic', geometry=geometry_of(as_arm(geometry))).solve(  # bridge
-        targets, on_unreachable='nearest')
+    joints = load_solver('analytic', arm=calibrated).solve(targets, on_unreachable='nearest')
     return 1e3 * np.linalg.norm(arm.tool_poses(joints)[:, :3] - targets[:, :3], axis=1)
 
 
 def test_identification_recovers_offsets_and_lengths_within_noise():
-    arm = TrueArm(TrueArm.random(seed=4).geometry, (0.0, 0.0))  # geometric errors only
+    arm = TrueArm(TrueArm.random(seed=4).arm, (0.0, 0.0))  # geometric errors only
     data = _recording(arm)
-    result = calibrate(data.joints, data.measured, DEFAULT_GEOMETRY)
-    truth = arm.geometry
+    result = calibrate(data.joints, data.measured, OMX)
+    # the closed form's numbers of each (the old geometry's fields)
+    truth, found = planar_chain(arm.arm.upright()), planar_chain(result.arm.upright())
     for i, name in enumerate(('offset1', 'offset2', 'offset3', 'offset4')):
         if result.identifiable[name]:
-            error = abs(result.geometry.joint_offsets[i] - truth.joint_offsets[i])
+            error = abs(found.joint_offsets[i] - truth.joint_offsets[i])
             assert error < 5 * result.std[name] + 1e-5, name
     for name in LINKS:
         if result.identifiable[name]:
-            error = abs(getattr(result.geometry, name) - getattr(truth, name))
+            error = abs(getattr(found, name) - getattr(truth, name))
             assert error < 5 * result.std[name] + 1e-6, name
     # the upper arm's x/z split trades against the joint2/3 offsets: told, not guessed
     assert not result.identifiable['upper_arm_x'] and not result.identifiable['offset2']
@@ -56,11 +57,11 @@ def test_identification_recovers_offsets_and_lengths_within_noise():
 
 
 def test_pure_geometric_errors_are_calibrated_to_the_noise_floor():
-    arm = TrueArm(TrueArm.random(seed=3).geometry, (0.0, 0.0))
+    arm = TrueArm(TrueArm.random(seed=3).arm, (0.0, 0.0))
     data = _recording(arm)
-    result = calibrate(data.joints, data.measured, DEFAULT_GEOMETRY)
-    nominal, calibrated = _true_error_mm(arm, DEFAULT_GEOMETRY), _true_error_mm(
-        arm, result.geometry)
+    result = calibrate(data.joints, data.measured, OMX)
+    nominal, calibrated = _true_error_mm(arm, OMX), _true_error_mm(
+        arm, result.arm)
     assert np.median(nominal) >= 5.0  # the problem is real
     assert np.median(calibrated) < 0.1 and np.percentile(calibrated, 95) < 0.2
     fit = result.fit['calibrated']['position_mm_median']
@@ -70,15 +71,15 @@ def test_pure_geometric_errors_are_calibrated_to_the_noise_floor():
 def test_sag_is_beyond_the_parametric_step():
     arm = TrueArm.random(seed=6)
     data = _recording(arm)
-    result = calibrate(data.joints, data.measured, DEFAULT_GEOMETRY)
-    calibrated = _true_error_mm(arm, result.geometry)
+    result = calibrate(data.joints, data.measured, OMX)
+    calibrated = _true_error_mm(arm, result.arm)
     assert np.median(calibrated) > 0.5  # configuration-dependent: needs the learned step
 
 
 def test_calibration_files_round_trip_and_drive_the_solvers(tmp_path):
-    arm = TrueArm(TrueArm.random(seed=8).geometry, (0.0, 0.0))
+    arm = TrueArm(TrueArm.random(seed=8).arm, (0.0, 0.0))
     data = _recording(arm, 600)
-    result = calibrate(data.joints, data.measured, DEFAULT_GEOMETRY)
+    result = calibrate(data.joints, data.measured, OMX)
     save_calibration(result, tmp_path / 'arm.yaml', {'description': 'humble'})
     assert load_calibration(tmp_path / 'arm.yaml') == result.arm
     targets = arm.tool_poses(TEST_JOINTS[:300])
@@ -116,9 +117,9 @@ def test_calibrate_command(tmp_path, capsys):
 def test_ik_node_with_a_calibration_reaches_the_true_arm(ros, tmp_path):
     from ik_net_ros.nodes.ik_node import IkNode
     from test_ik_node import Probe
-    arm = TrueArm(TrueArm.random(seed=9).geometry, (0.0, 0.0))
+    arm = TrueArm(TrueArm.random(seed=9).arm, (0.0, 0.0))
     data = _recording(arm, 600)
-    save_calibration(calibrate(data.joints, data.measured, DEFAULT_GEOMETRY),
+    save_calibration(calibrate(data.joints, data.measured, OMX),
                      tmp_path / 'arm.yaml')
     ros.add(IkNode(context=ros.context, parameter_overrides=[
         Parameter('model', value='focused'),
@@ -175,7 +176,7 @@ def test_ik_node_with_the_corrected_model_tracks_the_true_arm(ros, tmp_path):
     data_path = tmp_path / 'rec.csv'
     from ik_net_ros.data import save_dataset
     save_dataset(data, data_path)
-    save_calibration(calibrate(data.joints, data.measured, DEFAULT_GEOMETRY),
+    save_calibration(calibrate(data.joints, data.measured, OMX),
                      tmp_path / 'cal.yaml')
     assert cli.main(['train', '--target', 'measured', '--init', 'focused', '--calibration',
                      str(tmp_path / 'cal.yaml'), '--data', str(data_path), '--output',
@@ -202,9 +203,8 @@ def test_ik_node_with_the_corrected_model_tracks_the_true_arm(ros, tmp_path):
     np.testing.assert_allclose(commands, offline, atol=1e-5)
 
 
-def _true_error_mm_at(arm, geometry, targets):
-    joints = load_solver('analytic', geometry=geometry_of(as_arm(geometry))).solve(  # bridge
-        targets, on_unreachable='nearest')
+def _true_error_mm_at(arm, calibrated, targets):
+    joints = load_solver('analytic', arm=calibrated).solve(targets, on_unreachable='nearest')
     return 1e3 * np.linalg.norm(arm.tool_poses(joints)[:, :3] - targets[:, :3], axis=1)
 
 
@@ -215,21 +215,21 @@ def test_swapped_marker_outliers_are_left_out_and_counted():
     The fit leaves out those rows, no good one, and lands where the clean data does; without
     trimming they pull the calibration millimetres off.
     """
-    arm = TrueArm(TrueArm.random(seed=3).geometry, (0.0, 0.0))
+    arm = TrueArm(TrueArm.random(seed=3).arm, (0.0, 0.0))
     data = _recording(arm)
     rng = np.random.default_rng(9)
     bad = rng.choice(len(data), 40, replace=False)
     measured = data.measured.copy()
     measured[bad] = data.measured[rng.permutation(bad)]
     far = np.linalg.norm(measured[bad, :3] - data.measured[bad, :3], axis=1) > 5e-3
-    robust = calibrate(data.joints, measured, DEFAULT_GEOMETRY)
-    plain = calibrate(data.joints, measured, DEFAULT_GEOMETRY, trim=None)
-    clean = calibrate(data.joints, data.measured, DEFAULT_GEOMETRY)
+    robust = calibrate(data.joints, measured, OMX)
+    plain = calibrate(data.joints, measured, OMX, trim=None)
+    clean = calibrate(data.joints, data.measured, OMX)
     assert set(robust.outliers) <= set(bad.tolist())  # no good row left out
     assert set(bad[far].tolist()) <= set(robust.outliers)  # every one that matters
     assert 'median' in robust.outlier_rule and not robust.problems
-    robust_mm, clean_mm = _true_error_mm(arm, robust.geometry), _true_error_mm(arm, clean.geometry)
-    plain_mm = _true_error_mm(arm, plain.geometry)
+    robust_mm, clean_mm = _true_error_mm(arm, robust.arm), _true_error_mm(arm, clean.arm)
+    plain_mm = _true_error_mm(arm, plain.arm)
     assert np.median(robust_mm) <= np.median(clean_mm) + 0.05
     assert np.median(plain_mm) > np.median(robust_mm) + 0.5
 

@@ -18,9 +18,7 @@ from ik_net_ros.kinematics.calibration_file import (
     save_calibration,
 )
 from ik_net_ros.kinematics.chain import chain_forward
-from ik_net_ros.kinematics.chain_geometry import chain_errors_of_geometry
-from ik_net_ros.kinematics.forward import forward_kinematics
-from ik_net_ros.kinematics.geometry import ArmGeometry
+from ik_net_ros.kinematics.legacy_geometry import legacy_errors, legacy_values
 from ik_net_ros.kinematics.limits import sample_joints
 from ik_net_ros.kinematics.planar import planar_chain
 from ik_net_ros.kinematics.rigid import pose_from_xyz_rpy
@@ -115,21 +113,22 @@ def test_an_omx_f_calibration_file_round_trips_and_names_its_arm(tmp_path):
 @pytest.mark.parametrize('description, base_height', [('humble', 0.017), ('jazzy', 0.0)])
 def test_an_om_x_file_of_before_loads_as_the_om_x_with_the_same_motion(tmp_path, description,
                                                                        base_height):
-    """A version 2 file (an ArmGeometry) is the OM-X with chain_errors_of_geometry's errors."""
-    geometry = ArmGeometry(base_height=base_height, joint1_x=0.0131, shoulder_height=0.0601,
-                           upper_arm_x=0.0232, upper_arm_z=0.1287, forearm=0.1236, tool=0.1267,
-                           joint_offsets=(0.01, -0.02, 0.015, -0.01),
-                           axis_tilts=(0.002, -0.001, 0.001, 0.0, -0.002, 0.001, 0.0, 0.001))
+    """A version 2 file (an old geometry mapping) is the OM-X with the errors it describes."""
+    from test_chain import old_omx_fk
+    geometry = {'base_height': base_height, 'joint1_x': 0.0131, 'shoulder_height': 0.0601,
+                'upper_arm_x': 0.0232, 'upper_arm_z': 0.1287, 'forearm': 0.1236, 'tool': 0.1267,
+                'joint_offsets': [0.01, -0.02, 0.015, -0.01],
+                'axis_tilts': [0.002, -0.001, 0.001, 0.0, -0.002, 0.001, 0.0, 0.001]}
     path = tmp_path / 'old.yaml'
     path.write_text(yaml.safe_dump({'format': 'ik_net_ros.calibration', 'version': 2,
-                                    'description': description,
-                                    'geometry': geometry.as_dict()}))
+                                    'description': description, 'geometry': geometry}))
     arm = load_calibration(path)
     assert arm.name == 'open_manipulator_x' and arm.description == description
-    assert arm.errors == chain_errors_of_geometry(arm.nominal(), geometry)
+    values = legacy_values(geometry)
+    assert arm.errors == legacy_errors(arm.nominal(), values)
     joints = sample_joints(arm, 500, 3)
     np.testing.assert_allclose(chain_forward(arm, joints)[:, :3],
-                               forward_kinematics(joints, geometry)[:, :3], atol=1e-12)
+                               [old_omx_fk(q, values)[0] for q in joints], atol=1e-12)
     with pytest.raises(DatasetError, match='an OM-X calibration'):
         load_calibration(path, OMX_F)
 

@@ -2,16 +2,16 @@
 The one chain against yourdfpy, finite differences, its torch twin and the OM-X's own FK.
 
 Equal to yourdfpy's FK on every shipped arm and on random chains, its Jacobian to finite
-differences, its torch twin to numpy, and on the OM-X to the package's own FK (planar, calibrated
-and leaning, both descriptions) through ChainErrors.
+differences, its torch twin to numpy, and on the OM-X to the FK of the files of before issue 33
+(planar, calibrated and leaning, both descriptions, written out here) through the one reader of
+those files (``legacy_errors``).
 """
 
-from dataclasses import replace
 import math
 
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
-from ik_net_ros.arm import ARM_NAMES, load_arm
+from ik_net_ros.arm import arm_descriptions, ARM_NAMES, load_arm
 from ik_net_ros.errors import InvalidJointsError
 from ik_net_ros.kinematics import forward_kinematics, jacobian
 from ik_net_ros.kinematics.chain import (
@@ -21,15 +21,15 @@ from ik_net_ros.kinematics.chain import (
     chain_pose_jacobian_one,
     ChainErrors,
 )
-from ik_net_ros.kinematics.chain_geometry import chain_errors_of_geometry
 from ik_net_ros.kinematics.chain_torch import chain_forward_torch, chain_positions_torch
-from ik_net_ros.kinematics.geometry import (
-    geometry_for,
+from ik_net_ros.kinematics.legacy_geometry import (
+    legacy_errors,
+    legacy_values,
     LINK_FIELDS,
     OFFSET_TOLERANCE,
-    ROBOTIS_DESCRIPTIONS,
     TILT_TOLERANCE,
 )
+from ik_net_ros.kinematics.rotations import quat_to_matrix
 import numpy as np
 import pytest
 import torch
@@ -159,24 +159,57 @@ def test_torch_twin_equals_numpy(name, units, values):
 GEOMETRY_ERRORS = st.lists(st.floats(-1, 1), min_size=6 + 4 + 8, max_size=6 + 4 + 8)
 
 
-@pytest.mark.parametrize('description', ROBOTIS_DESCRIPTIONS)
+def _turn(axis: str, angle: float) -> np.ndarray:
+    c, s = math.cos(angle), math.sin(angle)
+    i, j = {'x': (1, 2), 'y': (2, 0), 'z': (0, 1)}[axis]
+    out = np.eye(3)
+    out[i, i], out[i, j], out[j, i], out[j, j] = c, -s, s, c
+    return out
+
+
+def old_omx_fk(q: np.ndarray, v: dict) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Return the tool position (3,) and rotation (3, 3) of an old file's OM-X ``v`` at ``q`` (4,).
+
+    Its definition written out: joint1 at (joint1_x, 0, base_height) about z, leaning about x
+    then y; joints 2-4 (shoulder_height up, then (upper_arm_x, 0, upper_arm_z), then forearm
+    along x) about y, each leaning about its x then z axis; the tool ``tool`` along x.
+    """
+    origins = [(v['joint1_x'], 0.0, v['base_height']), (0.0, 0.0, v['shoulder_height']),
+               (v['upper_arm_x'], 0.0, v['upper_arm_z']), (v['forearm'], 0.0, 0.0)]
+    axes, leans = 'zyyy', ('xy', 'xz', 'xz', 'xz')
+    t = v['axis_tilts']
+    rotation, position = np.eye(3), np.zeros(3)
+    for k in range(4):
+        position = position + rotation @ np.array(origins[k])
+        rotation = (rotation @ _turn(leans[k][0], t[2 * k]) @ _turn(leans[k][1], t[2 * k + 1])
+                    @ _turn(axes[k], q[k] + v['joint_offsets'][k]))
+    return position + rotation @ np.array([v['tool'], 0.0, 0.0]), rotation
+
+
+@pytest.mark.parametrize('description', arm_descriptions('open_manipulator_x'))
 @SETTINGS
 @given(units=st.lists(UNIT, min_size=1, max_size=8), values=GEOMETRY_ERRORS,
        kind=st.sampled_from(['nominal', 'offsets and links', 'leaning']))
-def test_omx_chain_equals_the_package_fk(description, units, values, kind):
-    """The planar, calibrated and leaning OM-X of forward.py, to 1e-12, FK and Jacobian."""
+def test_omx_chain_equals_the_old_files_fk(description, units, values, kind):
+    """The planar, calibrated and leaning OM-X of an old file, to 1e-12, FK and Jacobian."""
     arm = load_arm('open_manipulator_x', description)
-    g = geometry_for(description)
+    v = legacy_values({'base_height': 0.017 if description == 'humble' else 0.0})
     if kind != 'nominal':
-        links = {f: getattr(g, f) + 0.02 * v for f, v in zip(LINK_FIELDS, values)}
-        g = replace(g, **links, joint_offsets=tuple(OFFSET_TOLERANCE * np.array(values[6:10])))
+        v.update({f: v[f] + 0.02 * x for f, x in zip(LINK_FIELDS, values)})
+        v['joint_offsets'] = tuple(OFFSET_TOLERANCE * np.array(values[6:10]))
     if kind == 'leaning':
-        g = replace(g, axis_tilts=tuple(TILT_TOLERANCE * np.array(values[10:])))
+        v['axis_tilts'] = tuple(TILT_TOLERANCE * np.array(values[10:]))
     q = np.array([_joints(arm, u) for u in units])
-    errors = chain_errors_of_geometry(arm, g)
-    np.testing.assert_allclose(chain_forward(arm, q, errors), forward_kinematics(q, g),
-                               rtol=0, atol=1e-12)
-    np.testing.assert_allclose(chain_jacobian(arm, q, errors), jacobian(q, g), rtol=0,
+    errors = legacy_errors(arm, v)
+    poses = chain_forward(arm, q, errors)
+    for k in range(len(q)):
+        position, rotation = old_omx_fk(q[k], v)
+        np.testing.assert_allclose(poses[k, :3], position, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(quat_to_matrix(poses[k, 3:]), rotation, rtol=0, atol=1e-12)
+    calibrated = arm.with_errors(errors)
+    np.testing.assert_allclose(forward_kinematics(q, calibrated), poses, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(chain_jacobian(arm, q, errors), jacobian(q, calibrated), rtol=0,
                                atol=1e-12)
 
 

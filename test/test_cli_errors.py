@@ -4,7 +4,7 @@ Every ``ik_net_ros`` subcommand over bad arguments and bad files.
 Exit status 2, one line on stderr naming the problem, never a traceback, and nothing written.
 """
 
-from ik_net_ros.data.recorder import RECORD_COLUMNS
+from ik_net_ros.data.recorder import record_columns
 from ik_net_ros.model.checkpoint_file import weights_digest
 from ik_net_ros.tools import cli
 from model_util import model_path
@@ -19,8 +19,8 @@ TINY = ['--network-kwargs', '{"position":[4],"orientation":[4],"merge":[4]}', '-
 @pytest.fixture(scope='module')
 def files(tmp_path_factory):
     d = tmp_path_factory.mktemp('bad')
-    (d / 'header_only.csv').write_text(','.join(RECORD_COLUMNS) + '\n')
-    (d / 'long.csv').write_text(','.join(RECORD_COLUMNS) + '\n' + '1' * 200_000 + '\n')
+    (d / 'header_only.csv').write_text(','.join(record_columns()) + '\n')
+    (d / 'long.csv').write_text(','.join(record_columns()) + '\n' + '1' * 200_000 + '\n')
     (d / 'binary.csv').write_bytes(b'\xff\xfe\x00garbage\n')
     np.savez(d / 'strings.npz', poses=np.array([['a'] * 7]), joints=np.array([['b'] * 4]))
     (d / 'latin1.csv').write_bytes('1,2,,caf\xe9\n'.encode('latin-1'))

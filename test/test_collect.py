@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+from ik_net_ros.arm import default_arm
 from ik_net_ros.data import read_csv
 from ik_net_ros.data.coverage import JointCoverage
 from ik_net_ros.data.recorder import CsvRecorder
@@ -20,12 +21,14 @@ import pytest
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_recorder_appends_checks_header_and_cuts_torn_lines(tmp_path):
     path = tmp_path / 'rec.csv'
-    q = sample_joints(5, np.random.default_rng(1))
+    q = sample_joints(OMX, 5, np.random.default_rng(1))
     rec = CsvRecorder(path)
     for i in range(3):
         rec.append(float(i), q[i], forward_kinematics(q[i]))
@@ -47,10 +50,10 @@ def test_recorder_appends_checks_header_and_cuts_torn_lines(tmp_path):
 def test_coverage_rises_and_names_empty_regions():
     cov = JointCoverage(bins=4)
     assert cov.share == 0.0
-    for q in sample_joints(200, np.random.default_rng(0)):
+    for q in sample_joints(OMX, 200, np.random.default_rng(0)):
         cov.add(q)
     first = cov.share
-    for q in sample_joints(2000, np.random.default_rng(1)):
+    for q in sample_joints(OMX, 2000, np.random.default_rng(1)):
         cov.add(q)
     assert 0 < first < cov.share <= 1
     assert len(cov.emptiest(3)) == 3 and 'joint' in cov.emptiest(1)[0]
@@ -64,7 +67,7 @@ def test_collect_node_records_fk_rows_and_skips_bad_messages(ros, tmp_path):
     probe = ros.node('probe')
     pub = probe.create_publisher(JointState, 'joint_states', 100)
     assert ros.spin_until(lambda: pub.get_subscription_count() > 0)
-    q = sample_joints(20, np.random.default_rng(3))
+    q = sample_joints(OMX, 20, np.random.default_rng(3))
     for qi in q:
         msg = joint_state(qi, probe.get_clock().now().to_msg())
         msg.name = ['gripper'] + list(msg.name)  # other joints ignored; matched by name
@@ -86,7 +89,7 @@ def test_restarted_node_appends_to_the_same_file(ros, tmp_path):
     out = tmp_path / 'rec.csv'
     probe = ros.node('probe')
     pub = probe.create_publisher(JointState, 'joint_states', 100)
-    q = sample_joints(10, np.random.default_rng(4))
+    q = sample_joints(OMX, 10, np.random.default_rng(4))
     for run in range(2):
         node = ros.add(CollectNode(context=ros.context, parameter_overrides=[
             Parameter('output', value=str(out)), Parameter('max_rate', value=0.0)]))
@@ -195,7 +198,7 @@ def test_mismatched_header_is_refused_and_left_untouched(tmp_path):
 
 def test_a_short_recording_trains_a_model(tmp_path):
     rec = CsvRecorder(tmp_path / 'rec.csv')
-    q = sample_joints(3000, np.random.default_rng(5))
+    q = sample_joints(OMX, 3000, np.random.default_rng(5))
     for i, qi in enumerate(q):
         rec.append(float(i), qi, forward_kinematics(qi))
     rec.close()

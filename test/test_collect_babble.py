@@ -9,15 +9,17 @@ nothing was logged.
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
+from ik_net_ros.arm import default_arm
 from ik_net_ros.data.babble_schedule import BabbleSchedule
 from ik_net_ros.hardware.sim import SimulatedArm
-from ik_net_ros.kinematics import HOME_POSE
 from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.nodes.conversions import joint_state
 import numpy as np
 import pytest
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
@@ -27,7 +29,7 @@ DT = 0.02  # s of one babble period and one driver cycle
 @SETTINGS
 @given(fates=st.lists(st.sampled_from(['refuse', 'lose', 'take']), min_size=1, max_size=6),
        settle=st.floats(0.0, 0.5), seed=st.integers(0, 2**32 - 1),
-       home=st.sampled_from([HOME_POSE, (2.0, 0.3, 0.2, 0.8), (-1.5, -1.2, 0.9, 0.4)]))
+       home=st.sampled_from([OMX.home, (2.0, 0.3, 0.2, 0.8), (-1.5, -1.2, 0.9, 0.4)]))
 def test_refused_and_lost_goals_never_stall_the_babble(fates, settle, seed, home):
     """The driver refuses the first goal, then refuses, loses or takes each new one."""
     fates = ['refuse'] + fates
@@ -82,7 +84,7 @@ def test_the_collector_babbles_on_past_a_driver_that_refuses_its_first_goal(ros,
         Parameter('output', value=str(tmp_path / 'r.csv')), Parameter('babble', value=True),
         Parameter('babble_period', value=0.05), Parameter('babble_settle', value=0.2)]))
     driver = ros.node('driver')
-    arm = [list(HOME_POSE)]
+    arm = [list(OMX.home)]
     goals = []
     results = driver.create_publisher(DiagnosticArray, 'joint_command_result', 10)
     states = driver.create_publisher(JointState, 'joint_states', 10)

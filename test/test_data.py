@@ -1,7 +1,8 @@
 """Datasets: synthetic labels, CSV/NPZ round trips, malformed files, IKNet import, splits."""
 
+from ik_net_ros.arm import default_arm
 from ik_net_ros.data import (
-    CSV_COLUMNS,
+    csv_columns,
     import_iknet_recording,
     load_dataset,
     make_synthetic,
@@ -11,18 +12,20 @@ from ik_net_ros.data import (
     save_dataset,
     sequential_split,
 )
-from ik_net_ros.data.recorder import RECORD_COLUMNS
+from ik_net_ros.data.recorder import record_columns
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import forward_kinematics, inverse_kinematics, within_limits
 import numpy as np
 import pytest
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 
 def test_synthetic_is_seeded_and_labels_follow_the_branch_rule():
     a, b = make_synthetic(2000, seed=3), make_synthetic(2000, seed=3)
     np.testing.assert_array_equal(a.poses, b.poses)
     assert not np.array_equal(a.poses, make_synthetic(2000, seed=4).poses)
-    assert within_limits(a.joints).all()
+    assert within_limits(OMX, a.joints).all()
     np.testing.assert_allclose(forward_kinematics(a.joints)[:, :3], a.poses[:, :3], atol=1e-9)
     np.testing.assert_allclose(inverse_kinematics(a.poses).joints, a.joints, atol=1e-12)
 
@@ -39,9 +42,9 @@ def test_file_round_trip(tmp_path, suffix):
 
 def test_csv_extra_columns_and_order(tmp_path):
     path = tmp_path / 'rec.csv'
-    cols = ('stamp',) + tuple(reversed(CSV_COLUMNS)) + ('note',)
-    row = {c: float(i) for i, c in enumerate(CSV_COLUMNS)}
-    line = ','.join(['12.5'] + [str(row[c]) for c in reversed(CSV_COLUMNS)] + ['7'])
+    cols = ('stamp',) + tuple(reversed(csv_columns())) + ('note',)
+    row = {c: float(i) for i, c in enumerate(csv_columns())}
+    line = ','.join(['12.5'] + [str(row[c]) for c in reversed(csv_columns())] + ['7'])
     path.write_text(','.join(cols) + '\n' + line + '\n')
     data = read_csv(path)
     np.testing.assert_array_equal(data.joints[0], [0, 1, 2, 3])
@@ -70,10 +73,10 @@ def test_csv_torn_last_line_is_skipped_with_warning(tmp_path, caplog, cut):
 @pytest.mark.parametrize('content, match', [
     ('', 'empty'),
     ('joint1,joint2,x\n1,2,3\n', 'lacks column'),
-    (','.join(CSV_COLUMNS) + '\n' + ','.join(['1'] * 11) + '\n' + ','.join(['a'] * 11) + '\n',
+    (','.join(csv_columns()) + '\n' + ','.join(['1'] * 11) + '\n' + ','.join(['a'] * 11) + '\n',
      'line 3'),
-    (','.join(CSV_COLUMNS) + '\n' + ','.join(['1'] * 10) + '\n1\n', 'line 2'),
-    (','.join(CSV_COLUMNS) + '\n' + ','.join(['nan'] * 11) + '\n', 'NaN'),
+    (','.join(csv_columns()) + '\n' + ','.join(['1'] * 10) + '\n1\n', 'line 2'),
+    (','.join(csv_columns()) + '\n' + ','.join(['nan'] * 11) + '\n', 'NaN'),
 ])
 def test_malformed_csv_names_file_and_line(tmp_path, content, match):
     path = tmp_path / 'bad.csv'
@@ -99,7 +102,7 @@ def test_bad_npz_and_unknown_format(tmp_path):
 
 def test_binary_bytes_in_a_csv_name_the_line(tmp_path):
     path = tmp_path / 'bin.csv'
-    path.write_bytes((','.join(CSV_COLUMNS) + '\n' + ','.join(['1'] * 11) + '\n').encode()
+    path.write_bytes((','.join(csv_columns()) + '\n' + ','.join(['1'] * 11) + '\n').encode()
                      + b'\xff\xfe,1\n')
     with pytest.raises(DatasetError, match='bin.csv: line 3: not text'):
         read_csv(path)
@@ -233,7 +236,7 @@ def test_a_large_csv_is_read_in_bounded_memory(tmp_path):
         np.concatenate([data.joints, data.poses], axis=1), (rows // 1000, 1))], axis=1)
     path = tmp_path / 'big.csv'
     with open(path, 'w') as f:
-        f.write(','.join(RECORD_COLUMNS) + '\n')
+        f.write(','.join(record_columns()) + '\n')
         np.savetxt(f, table, delimiter=',', fmt='%.17g')
     script = ('import resource, sys\n'
               'from ik_net_ros.data import load_dataset\n'

@@ -7,6 +7,7 @@ import tempfile
 
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
+from ik_net_ros.arm import default_arm
 from ik_net_ros.data import PoseJointSet, random_split, save_dataset, sequential_split
 from ik_net_ros.data.dataset import configuration_keys
 from ik_net_ros.errors import DatasetError
@@ -19,7 +20,9 @@ from ik_net_ros.training.real_arm_data import trusted_split
 import numpy as np
 import pytest
 
-ARM = TrueArm(TrueArm.random(seed=2).geometry, (0.0, 0.0))
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
+
+ARM = TrueArm(TrueArm.random(seed=2).arm, (0.0, 0.0))
 TRACKER = SimulatedTracker(position_noise=3e-4, orientation_noise=math.radians(0.2))
 
 
@@ -117,7 +120,7 @@ def test_splits_of_repeated_rows_never_validate_a_training_configuration(counts,
                                                                          seed, by_turn):
     """Whatever the copies and the split: every row kept once, no configuration on both sides."""
     rng = np.random.default_rng(seed)
-    joints = np.repeat(sample_joints(len(counts), rng), counts, axis=0)
+    joints = np.repeat(sample_joints(OMX, len(counts), rng), counts, axis=0)
     if not by_turn:
         joints = joints[rng.permutation(len(joints))]
     data = PoseJointSet(forward_kinematics(joints), joints, {})

@@ -12,19 +12,22 @@ import tempfile
 
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
+from ik_net_ros.arm import default_arm
 from ik_net_ros.errors import ConfigError, UnsafeGoalError
 from ik_net_ros.hardware import make_backend
-from ik_net_ros.kinematics import DEFAULT_GEOMETRY, HOME_POSE, JOINT_LOWER, JOINT_UPPER
 from ik_net_ros.kinematics.calibration_file import FORMAT
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.nodes.conversions import joint_state
 from ik_net_ros.nodes.driver_node import DriverNode
 from ik_net_ros.nodes.driver_params import backend_settings, PARAMETERS
 import numpy as np
+from omx_legacy import OMX_GEOMETRY
 import pytest
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 import yaml
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 ROOT = Path(__file__).resolve().parents[1]
 SETTINGS = settings(max_examples=15, deadline=None, derandomize=True, database=None,
@@ -34,7 +37,7 @@ DEGREE = np.pi / 180
 
 def write_calibration(path: Path, offsets) -> Path:
     """Write a calibration file of the nominal arm with ``offsets`` (4,) rad at its horns."""
-    geometry = DEFAULT_GEOMETRY.as_dict()
+    geometry = dict(OMX_GEOMETRY)
     geometry['joint_offsets'] = [float(v) for v in offsets]
     path.write_text(yaml.safe_dump({'format': FORMAT, 'version': 2, 'geometry': geometry}))
     return path
@@ -49,7 +52,7 @@ def _settings(**values):
 def nominal_clear_calibrated_not(calibrated: CollisionModel, start, rng, count=4000):
     """Goals the nominal arm reaches clear from ``start``, that hit on ``calibrated``."""
     nominal = CollisionModel()
-    goals = rng.uniform(JOINT_LOWER, JOINT_UPPER, (count, 4))
+    goals = rng.uniform(OMX.lower, OMX.upper, (count, OMX.dof))
     goals = goals[nominal.clear(goals) & ~calibrated.clear(goals)]
     return [g for g in goals[:40] if nominal.check_path(start, g)[0]][:10]
 
@@ -65,15 +68,15 @@ def test_the_backend_refuses_goals_that_hit_on_the_calibrated_arm(horns, seed):
         path = write_calibration(Path(tmp) / 'arm.yaml', horns)
         settings_ = _settings(calibration=str(path))
     arm = make_backend(settings_)
-    assert arm.collision.geometry.joint_offsets == pytest.approx(horns)
-    calibrated = CollisionModel(arm.collision.geometry)
+    assert arm.collision.arm.errors.offsets == pytest.approx(horns)
+    calibrated = CollisionModel(arm.collision.arm)
     rng = np.random.default_rng(seed)
     for goal in nominal_clear_calibrated_not(calibrated, arm.command, rng):
         with pytest.raises(UnsafeGoalError, match='collision'):
             arm.set_goal(goal)
     # what it takes, and every step of the way there, is clear on the calibrated arm
     tolerant = calibrated.inflated(-0.0021)  # paths are checked every 2 mm of motion
-    for goal in rng.uniform(JOINT_LOWER, JOINT_UPPER, (20, 4)):
+    for goal in rng.uniform(OMX.lower, OMX.upper, (20, 4)):
         try:
             arm.set_goal(goal)
         except UnsafeGoalError:
@@ -110,8 +113,8 @@ def test_driver_node_with_a_calibration_refuses_what_hits_the_calibrated_arm(ros
     path = write_calibration(tmp_path / 'arm.yaml', horns)
     driver = ros.add(DriverNode(context=ros.context, parameter_overrides=[
         Parameter('calibration', value=str(path))]))
-    calibrated = CollisionModel(driver.backend.collision.geometry)
-    goals = nominal_clear_calibrated_not(calibrated, np.array(HOME_POSE),
+    calibrated = CollisionModel(driver.backend.collision.arm)
+    goals = nominal_clear_calibrated_not(calibrated, np.array(OMX.home),
                                          np.random.default_rng(3))
     assert goals
     probe = ros.node('probe')
@@ -123,7 +126,7 @@ def test_driver_node_with_a_calibration_refuses_what_hits_the_calibrated_arm(ros
     pub.publish(joint_state(goals[0], probe.get_clock().now().to_msg()))
     assert ros.spin_until(lambda: driver.rejected > rejected)
     ros.spin_for(0.3)
-    np.testing.assert_allclose(states[-1].position[:4], HOME_POSE, atol=1e-9)
+    np.testing.assert_allclose(states[-1].position[:4], OMX.home, atol=1e-9)
 
 
 @pytest.mark.ros
@@ -135,6 +138,6 @@ def test_the_collector_checks_its_babble_on_the_calibrated_arm(ros, tmp_path):
         Parameter('output', value=str(tmp_path / 'r.csv')),
         Parameter('calibration', value=str(path))]))
     try:
-        assert collect.collision.geometry.joint_offsets == pytest.approx(horns)
+        assert collect.collision.arm.errors.offsets == pytest.approx(horns)
     finally:
         collect.shutdown()

@@ -8,11 +8,13 @@ to under it. The backend holds the depth at which the arm was first found.
 
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
+from ik_net_ros.arm import default_arm
 from ik_net_ros.errors import UnsafeGoalError
 from ik_net_ros.hardware.sim import SimulatedArm
-from ik_net_ros.kinematics import JOINT_LOWER, JOINT_UPPER
 from ik_net_ros.kinematics.collision import ESCAPE_SLACK
 import numpy as np
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 SETTINGS = settings(max_examples=20, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
@@ -44,7 +46,7 @@ def _hostile_goals(arm, here, rng, count=600):
     The attacker's pick: paths that go deeper than ``here``, but not by more than the escape rule
     allows a path from ``here``.
     """
-    goals = np.clip(here + rng.normal(0.0, 0.3, (count, 4)), JOINT_LOWER, JOINT_UPPER)
+    goals = np.clip(here + rng.normal(0.0, 0.3, (count, 4)), OMX.lower, OMX.upper)
     goals = goals[arm.collision.check(goals).clear]
     paths = [arm.collision.path_points(here, g) for g in goals]
     starts = np.cumsum([0] + [len(p) for p in paths[:-1]])

@@ -1,14 +1,9 @@
 """The simulated arm and the driver node over real DDS."""
 
+from ik_net_ros.arm import default_arm
 from ik_net_ros.errors import InvalidJointsError
 from ik_net_ros.hardware import SimulatedArm
-from ik_net_ros.kinematics import (
-    HOME_POSE,
-    JOINT_LOWER,
-    JOINT_UPPER,
-    VELOCITY_LIMIT,
-    within_limits,
-)
+from ik_net_ros.kinematics import within_limits
 from ik_net_ros.nodes.conversions import joint_state
 from ik_net_ros.nodes.driver_node import DriverNode
 import numpy as np
@@ -16,17 +11,19 @@ import pytest
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
+
 
 def test_sim_starts_home_and_converges_at_the_velocity_limit():
     arm = SimulatedArm()
-    np.testing.assert_allclose(arm.cycle(0.01).positions, HOME_POSE)
+    np.testing.assert_allclose(arm.cycle(0.01).positions, OMX.home)
     goal = np.array([1.0, 0.5, -0.5, 1.0])
     arm.set_goal(goal)
     previous = arm.positions.copy()
     for _ in range(200):
         reading = arm.cycle(0.01)
-        assert np.all(np.abs(reading.positions - previous) <= VELOCITY_LIMIT * 0.01 + 1e-12)
-        assert np.all(np.abs(reading.velocities) <= VELOCITY_LIMIT + 1e-9)
+        assert np.all(np.abs(reading.positions - previous) <= OMX.velocity[0] * 0.01 + 1e-12)
+        assert np.all(np.abs(reading.velocities) <= OMX.velocity[0] + 1e-9)
         previous = reading.positions
     np.testing.assert_allclose(previous, goal, atol=1e-12)
 
@@ -36,14 +33,14 @@ def test_sim_clamps_goals_and_never_leaves_the_limits(rng):
     for _ in range(50):
         goal = rng.uniform(-2 * np.pi, 2 * np.pi, 4)
         used = arm.set_goal(goal)
-        assert within_limits(used)
-        assert arm.goal_clamped == (not within_limits(goal))
+        assert within_limits(OMX, used)
+        assert arm.goal_clamped == (not within_limits(OMX, goal))
         for _ in range(20):
-            assert within_limits(arm.cycle(0.01).positions)
+            assert within_limits(OMX, arm.cycle(0.01).positions)
     arm.set_goal([10, 10, 10, 10])
     for _ in range(300):
         arm.cycle(0.01)
-    np.testing.assert_allclose(arm.positions, JOINT_UPPER)
+    np.testing.assert_allclose(arm.positions, OMX.upper)
     with pytest.raises(InvalidJointsError):
         arm.set_goal([0.0, np.nan, 0.0, 0.0])
 
@@ -66,10 +63,10 @@ def test_driver_node_follows_commands_inside_limits(ros):
     msg.name.append('gripper')
     msg.position.append(0.01)
     pub.publish(msg)
-    target = np.clip([0.5, 3.0, -3.0, 0.2], JOINT_LOWER, JOINT_UPPER)
+    target = np.clip([0.5, 3.0, -3.0, 0.2], OMX.lower, OMX.upper)
     assert ros.spin_until(lambda: np.allclose(states[-1].position[:4], target, atol=1e-9),
                           timeout=5)
-    assert all(within_limits(np.array(s.position[:4])) for s in states)
+    assert all(within_limits(OMX, np.array(s.position[:4])) for s in states)
 
 
 @pytest.mark.ros
@@ -131,7 +128,7 @@ def test_driver_refuses_joint_commands_in_collision_from_any_node(ros):
     assert ros.spin_until(lambda: driver.rejected == 1)
     assert driver.backend.goal is None
     ros.spin_for(0.2)
-    np.testing.assert_allclose(driver.backend.positions, HOME_POSE)
+    np.testing.assert_allclose(driver.backend.positions, OMX.home)
 
 
 def test_the_sim_torque_switch_makes_the_arm_limp_and_holds_on_return():

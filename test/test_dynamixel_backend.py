@@ -3,14 +3,16 @@
 import time
 
 from dxl_util import emulator_config, IDS
+from ik_net_ros.arm import default_arm
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.dynamixel import DynamixelArm, DynamixelConfig
 from ik_net_ros.hardware.emulator import ServoEmulator
 from ik_net_ros.hardware.gripper import metres_to_horn
 from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw
-from ik_net_ros.kinematics import JOINT_UPPER
 import numpy as np
 import pytest
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 
 @pytest.fixture
@@ -59,7 +61,7 @@ def test_goal_reaches_registers_in_raw_units_and_state_follows(rig):
 def test_limits_are_enforced(rig):
     emulator, arm = rig
     arm.collision = None  # the clamp alone (this goal is under the table: tested elsewhere)
-    goal = [0.0, JOINT_UPPER[1], 0.0, JOINT_UPPER[3]]
+    goal = [0.0, OMX.upper[1], 0.0, OMX.upper[3]]
     arm.set_goal([0.0, 2.5, 0.0, 3.0])
     _run_until(arm, lambda r: _goal_raw(emulator) == rad_to_raw(goal).tolist())
 

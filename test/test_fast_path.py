@@ -5,12 +5,13 @@ import copy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros import InvalidPoseError, load_solver, UnreachableError
+from ik_net_ros.arm import default_arm
 from ik_net_ros.engines.numpy_engine import compile_numpy, PAD_COLUMNS
 from ik_net_ros.kinematics import (
     as_pose_array,
-    DEFAULT_GEOMETRY,
     forward_kinematics,
     pick_branch,
+    planar_chain,
     project_and_solve,
     sample_joints,
 )
@@ -23,9 +24,11 @@ import numpy as np
 import pytest
 import torch
 
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
+
 
 def _random_poses(rng, n):
-    poses = forward_kinematics(sample_joints(n, rng))
+    poses = forward_kinematics(sample_joints(OMX, n, rng))
     odd = poses.copy()
     odd[:, 3:] = rng.normal(size=(n, 4))  # arbitrary orientations: projection at work
     odd[::3, :3] += rng.normal(0.0, 0.1, (len(odd[::3]), 3))  # some out of reach
@@ -69,7 +72,7 @@ def _model(name, seed=0):
 @pytest.mark.parametrize('name', list(NETWORKS))
 def test_numpy_twin_equals_torch(name, rng):
     model = _model(name)
-    x = forward_kinematics(sample_joints(2000, rng)).astype(np.float32)
+    x = forward_kinematics(sample_joints(OMX, 2000, rng)).astype(np.float32)
     twin = compile_numpy(model)
     with torch.no_grad():
         torch32 = model(torch.from_numpy(x)).numpy()
@@ -88,7 +91,7 @@ def test_numpy_twin_equals_torch(name, rng):
 @pytest.mark.parametrize('name', ['analytic', 'original', 'improved', 'focused'])
 def test_single_pose_path_equals_batch_path(name, rng):
     solver = load_solver(name)
-    poses = forward_kinematics(sample_joints(100, rng))
+    poses = forward_kinematics(sample_joints(OMX, 100, rng))
     batch = solver.solve(poses)
     single = np.array([solver.solve(p) for p in poses.tolist()])
     np.testing.assert_allclose(single, batch, atol=0 if name == 'analytic' else 1e-5)
@@ -125,7 +128,7 @@ def test_numpy_twin_covers_every_activation(name, activation, rng):
     torch.manual_seed(1)
     net = build_network(name, activation=activation)
     model = IKModel(net, np.zeros(7), np.ones(7), np.zeros(4), np.ones(4)).eval()
-    x = forward_kinematics(sample_joints(200, rng)).astype(np.float32)
+    x = forward_kinematics(sample_joints(OMX, 200, rng)).astype(np.float32)
     with torch.no_grad():
         reference = model(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(compile_numpy(model)(x), reference, atol=1e-5, rtol=1e-5)
@@ -140,7 +143,7 @@ def test_shipped_models_twin_within_1e5_rad_of_torch(name, rng):
     """
     solver = load_solver(name)
     assert isinstance(solver, NetworkSolver) and solver.fast is not None
-    poses = forward_kinematics(sample_joints(3000, rng))
+    poses = forward_kinematics(sample_joints(OMX, 3000, rng))
     reference = _torch_path(name)(poses)
     np.testing.assert_allclose(solver.fast(poses), reference, atol=1e-5)
     np.testing.assert_allclose(solver.predict(poses), reference, atol=1e-5)
@@ -160,7 +163,7 @@ def test_any_focused_layout_has_a_numpy_twin(kwargs, rng):
                     np.ones(4)).eval()
     twin = compile_numpy(model)
     assert twin.kind == 'branches'
-    x = forward_kinematics(sample_joints(500, rng)).astype(np.float32)
+    x = forward_kinematics(sample_joints(OMX, 500, rng)).astype(np.float32)
     with torch.no_grad():
         expected = model(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(twin(x), expected, atol=1e-5)
@@ -230,7 +233,7 @@ def test_single_pose_projection_is_the_batch_projection(position, on_axis, quat)
     """
     x, y, z = position
     if on_axis:  # exactly on the joint1 axis: the yaw comes from the requested y axis
-        x, y = DEFAULT_GEOMETRY.joint1_x, 0.0
+        x, y = planar_chain(OMX).joint1_x, 0.0
     pose = validate_pose([x, y, z, *quat])
     projected, solutions = project_and_solve(np.array([pose]))
     target, one = project_and_solve_one(pose)

@@ -15,41 +15,40 @@ from ik_net_ros.arm import default_arm
 from ik_net_ros.bounded_files import MAX_YAML_DEPTH
 from ik_net_ros.engines.folding import MAX_OPS
 from ik_net_ros.errors import CheckpointError, DatasetError
-from ik_net_ros.kinematics.arm_bridge import geometry_of
 from ik_net_ros.kinematics.calibration_file import load_calibration
-from ik_net_ros.kinematics.geometry import (
-    DEFAULT_GEOMETRY,
-    LINK_FIELDS,
-    LINK_TOLERANCE,
-    OFFSET_TOLERANCE,
-)
+from ik_net_ros.kinematics.legacy_geometry import LINK_FIELDS, LINK_TOLERANCE, OFFSET_TOLERANCE
+from ik_net_ros.kinematics.planar import planar_chain
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.model import load_model
 from ik_net_ros.solver.network import NetworkSolver
 from model_util import load_weights, model_path, save_weights
 import numpy as np
+from omx_legacy import OMX_GEOMETRY
 import pytest
 import yaml
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 SETTINGS = settings(max_examples=80, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 CALIBRATION = {'format': 'ik_net_ros.calibration', 'version': 1,
-               'geometry': DEFAULT_GEOMETRY.as_dict()}
+               'geometry': OMX_GEOMETRY}
 
 
 def _loaders():
-    return (('calibration', lambda p: geometry_of(load_calibration(p))),  # bridge
-            ('true arm', lambda p: TrueArm.load(p).geometry))
+    return (('calibration', load_calibration), ('true arm', lambda p: TrueArm.load(p).arm))
 
 
-def _assert_om_x(geometry):
+def _assert_om_x(arm):
+    """Assert ``arm`` is an OM-X within what a file may claim (its closed form's numbers)."""
+    chain = planar_chain(arm.upright())
     for name in LINK_FIELDS:
-        assert abs(getattr(geometry, name) - getattr(DEFAULT_GEOMETRY, name)) <= LINK_TOLERANCE
-    assert all(abs(v) <= OFFSET_TOLERANCE for v in geometry.joint_offsets)
+        assert abs(getattr(chain, name) - OMX_GEOMETRY[name]) <= LINK_TOLERANCE
+    assert all(abs(v) <= OFFSET_TOLERANCE for v in arm.errors.offsets)
 
 
 def _geometry_file(tmp_path, name, **changes):
-    data = {**CALIBRATION, 'geometry': {**DEFAULT_GEOMETRY.as_dict(), **changes}}
+    data = {**CALIBRATION, 'geometry': {**OMX_GEOMETRY, **changes}}
     path = tmp_path / name
     path.write_text(yaml.safe_dump(data))
     return path
@@ -99,7 +98,7 @@ def test_any_yaml_structure_or_bytes_gives_an_om_x_or_a_dataset_error(tmp_path_f
                                                                       load):
     """Any bytes, any YAML tree, and trees grafted into a valid file at any key."""
     folder = tmp_path_factory.mktemp('yaml')
-    fields = list(DEFAULT_GEOMETRY.as_dict()) + ['unknown']
+    fields = list(OMX_GEOMETRY) + ['unknown']
 
     @SETTINGS
     @given(st.one_of(
@@ -114,7 +113,7 @@ def test_any_yaml_structure_or_bytes_gives_an_om_x_or_a_dataset_error(tmp_path_f
         else:
             data = value if kind == 'tree' else {
                 **CALIBRATION, 'sag': [0.001, 0.002],
-                'geometry': {**DEFAULT_GEOMETRY.as_dict(), value[0]: value[1]}}
+                'geometry': {**OMX_GEOMETRY, value[0]: value[1]}}
             path.write_text(yaml.safe_dump(data))
         try:
             geometry = load(path)
@@ -256,9 +255,9 @@ _SAVE_AND_DIE = r"""
 import os, sys
 sys.path.insert(0, {test_dir!r})
 import torch
-from ik_net_ros.kinematics import DEFAULT_GEOMETRY
 from model_util import save_checkpoint
 import _pair_models
+from ik_net_ros.arm import default_arm
 calls, die_at = [0], int(sys.argv[1])
 real = {{name: getattr(os, name) for name in ('replace', 'fsync', 'write')}}
 
@@ -272,7 +271,7 @@ def counted(name):
 for name in real:
     setattr(os, name, counted(name))
 save_checkpoint(sys.argv[2], _pair_models.model(2), 'focused', _pair_models.KWARGS,
-                DEFAULT_GEOMETRY)
+                default_arm())
 sys.stdout.write('done %d' % calls[0])
 """
 
@@ -289,7 +288,6 @@ def test_a_save_killed_at_any_step_never_loads_a_mix(tmp_path):
     import sys
 
     from _pair_models import KWARGS, model
-    from ik_net_ros.kinematics import DEFAULT_GEOMETRY
     from model_util import save_checkpoint
     import torch
     script = tmp_path / 'save_and_die.py'
@@ -303,7 +301,7 @@ def test_a_save_killed_at_any_step_never_loads_a_mix(tmp_path):
     outcomes, k = set(), 1
     while True:
         path = tmp_path / f'k{k}' / 'm.pt'
-        save_checkpoint(path, model(1), 'focused', KWARGS, DEFAULT_GEOMETRY)
+        save_checkpoint(path, model(1), 'focused', KWARGS, OMX)
         proc = subprocess.run([sys.executable, str(script), str(k), str(path)],
                               capture_output=True, text=True, timeout=300)
         results = []
@@ -384,12 +382,11 @@ def test_notes_a_checksum_does_not_cover_never_crash_the_tools(tmp_path_factory,
     still loads and solves, and a notes field of another type is dropped.
     """
     from _pair_models import KWARGS, model
-    from ik_net_ros.kinematics import DEFAULT_GEOMETRY
     from ik_net_ros.tools import cli
     from model_util import save_checkpoint
     import torch
     folder = tmp_path_factory.mktemp('notes')
-    good = save_checkpoint(folder / 'good.pt', model(1), 'focused', KWARGS, DEFAULT_GEOMETRY)
+    good = save_checkpoint(folder / 'good.pt', model(1), 'focused', KWARGS, OMX)
     payload = torch.load(good, weights_only=True)
 
     @settings(max_examples=30, deadline=None, derandomize=True, database=None,

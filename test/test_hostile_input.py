@@ -13,8 +13,9 @@ from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from ik_net_ros import load_solver
+from ik_net_ros.arm import default_arm
 from ik_net_ros.data import import_iknet_recording, load_dataset, make_synthetic
-from ik_net_ros.data.recorder import CsvRecorder, RECORD_COLUMNS
+from ik_net_ros.data.recorder import CsvRecorder, record_columns
 from ik_net_ros.errors import (
     CheckpointError,
     DatasetError,
@@ -22,7 +23,7 @@ from ik_net_ros.errors import (
     InvalidPoseError,
     TrainingError,
 )
-from ik_net_ros.kinematics import forward_kinematics, JOINT_LOWER, JOINT_UPPER
+from ik_net_ros.kinematics import forward_kinematics
 from ik_net_ros.model.checkpoint_file import weights_digest
 from ik_net_ros.training import loop
 from ik_net_ros.training.config import TrainConfig
@@ -30,6 +31,8 @@ from model_util import load_checkpoint, model_path, save_checkpoint
 import numpy as np
 import pytest
 import torch
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
@@ -50,7 +53,7 @@ def _assert_valid_or_error(solver, poses, **kwargs):
         return
     joints = np.asarray(joints)
     assert joints.dtype.kind == 'f' and np.all(np.isfinite(joints))
-    assert np.all(joints >= JOINT_LOWER) and np.all(joints <= JOINT_UPPER)
+    assert np.all(joints >= OMX.lower) and np.all(joints <= OMX.upper)
 
 
 @pytest.mark.parametrize('name', ['analytic', 'focused', 'improved', 'original'])
@@ -162,7 +165,7 @@ def test_degenerate_checkpoints_are_refused(tmp_path, damage):
 
 def _csv_bytes():
     good = io.StringIO()
-    good.write(','.join(RECORD_COLUMNS) + '\n')
+    good.write(','.join(record_columns()) + '\n')
     for row in np.random.default_rng(0).normal(size=(4, 12)):
         good.write(','.join(f'{v:.17g}' for v in row) + '\n')
     return good.getvalue().encode()
@@ -231,7 +234,7 @@ def test_iknet_import_over_any_bytes(tmp_path_factory, pose_blob, joint_blob):
 
 def test_long_csv_lines_are_dataset_errors(tmp_path):
     path = tmp_path / 'long.csv'
-    path.write_text(','.join(RECORD_COLUMNS) + '\n' + '1' * 200_000 + '\n')
+    path.write_text(','.join(record_columns()) + '\n' + '1' * 200_000 + '\n')
     with pytest.raises(DatasetError, match='line 2'):
         load_dataset(path)
     (tmp_path / 'p.csv').write_text('1,2,,' + '3' * 200_000 + '\n')
@@ -287,7 +290,7 @@ def test_a_second_recorder_on_the_same_file_is_refused(tmp_path):
 
 def test_a_header_without_its_newline_is_completed(tmp_path):
     path = tmp_path / 'rec.csv'
-    path.write_text(','.join(RECORD_COLUMNS))  # header only, no final newline
+    path.write_text(','.join(record_columns()))  # header only, no final newline
     recorder = CsvRecorder(path)
     q = np.array([0.1, 0.2, 0.3, 0.4])
     recorder.append(1.0, q, forward_kinematics(q))
@@ -331,5 +334,5 @@ def test_checkpoint_written_by_training_round_trips(tmp_path):
         data.subset(slice(48, None)), progress=False)
     path = save_checkpoint(tmp_path / 'm.pt', copy.deepcopy(result.model), 'focused',
                            {'position': [8], 'orientation': [8], 'merge': [8]},
-                           load_solver('analytic').geometry)
+                           load_solver('analytic').planar_arm)
     assert load_checkpoint(path).network == 'focused'

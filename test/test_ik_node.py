@@ -3,13 +3,8 @@
 import math
 
 from geometry_msgs.msg import PoseStamped
-from ik_net_ros.kinematics import (
-    forward_kinematics,
-    HOME_POSE,
-    JOINT_NAMES,
-    sample_joints,
-    within_limits,
-)
+from ik_net_ros.arm import default_arm
+from ik_net_ros.kinematics import forward_kinematics, sample_joints, within_limits
 from ik_net_ros.nodes.conversions import array_to_pose
 from ik_net_ros.nodes.ik_node import IkNode
 import numpy as np
@@ -20,6 +15,8 @@ from rcl_interfaces.srv import SetParameters
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectory
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 pytestmark = pytest.mark.ros
 
@@ -59,7 +56,7 @@ def test_target_gets_a_command_that_reaches_it(ros):
     assert list(cmd.name) == ['joint1', 'joint2', 'joint3', 'joint4']
     reached = forward_kinematics(np.array(cmd.position))
     assert np.linalg.norm(reached[:3] - pose[:3]) < 1e-6
-    assert within_limits(np.array(cmd.position))
+    assert within_limits(OMX, np.array(cmd.position))
 
 
 def test_shipped_focused_model_command_is_close(ros):
@@ -140,7 +137,7 @@ def test_parameter_change_swaps_the_model_and_bad_values_are_refused(ros):
 
 def test_burst_of_1000_targets_ends_with_the_newest_answered(ros):
     node, probe = _start(ros)
-    poses = forward_kinematics(sample_joints(1000, np.random.default_rng(0)) * 0.5)
+    poses = forward_kinematics(sample_joints(OMX, 1000, np.random.default_rng(0)) * 0.5)
     base = 1_000_000_000_000
     for i, pose in enumerate(poses):
         probe.send(pose, stamp_ns=base + i * 1000)
@@ -266,7 +263,7 @@ def test_targets_in_collision_are_refused_with_the_reason_on_target_status(ros):
     probe.send([0.2, 0.0, -0.10, 0.0, 0.7071068, 0.0, 0.7071068])  # tool under the table
     assert ros.spin_until(lambda: status)
     assert 'under the table' in status[-1].data and not probe.commands
-    probe.send(forward_kinematics(HOME_POSE))
+    probe.send(forward_kinematics(OMX.home))
     assert ros.spin_until(lambda: probe.commands and status[-1].data == '')
 
 
@@ -275,7 +272,7 @@ def test_the_seed_is_where_the_arm_is_when_no_command_was_sent(ros):
     states = probe.node.create_publisher(JointState, 'joint_states', 10)
     assert ros.spin_until(lambda: states.get_subscription_count() > 0)
     arm = np.array([-math.pi + 1e-5, -0.3, 0.2, 0.5])  # behind, on joint1's negative side
-    states.publish(JointState(name=list(JOINT_NAMES), position=arm.tolist()))
+    states.publish(JointState(name=list(OMX.joint_names), position=arm.tolist()))
     assert ros.spin_until(lambda: node.arm_state is not None)
     probe.send(forward_kinematics(arm * [-1, 1, 1, 1]))  # the same place, across the seam
     assert ros.spin_until(lambda: probe.commands)
@@ -301,7 +298,7 @@ def test_trajectory_points_are_timed_for_the_move_at_max_velocity(ros):
 def test_joint_states_are_heard_only_while_no_command_is_fresh(ros):
     node, probe = _start(ros)
     assert node.state_sub is not None  # no command yet: the arm's state is the seed
-    probe.send(forward_kinematics(HOME_POSE))
+    probe.send(forward_kinematics(OMX.home))
     assert ros.spin_until(lambda: probe.commands)
     assert ros.spin_until(lambda: node.state_sub is None, timeout=3)  # commands stream
     assert ros.spin_until(lambda: node.state_sub is not None, timeout=5)  # stale again

@@ -12,14 +12,9 @@ from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from geometry_msgs.msg import PoseStamped
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
+from ik_net_ros.arm import default_arm
 from ik_net_ros.errors import ConfigError
-from ik_net_ros.kinematics import (
-    forward_kinematics,
-    HOME_POSE,
-    JOINT_LOWER,
-    JOINT_NAMES,
-    JOINT_UPPER,
-)
+from ik_net_ros.kinematics import forward_kinematics
 from ik_net_ros.kinematics.rigid import compose, invert, pose_from_xyz_rpy
 from ik_net_ros.nodes.ik_node import IkNode
 from ik_net_ros.solver.trajectory_timing import MAX_DURATION
@@ -31,6 +26,8 @@ from sensor_msgs.msg import JointState
 from std_msgs.msg import String
 from test_ik_node import _set_parameter, _start
 from trajectory_msgs.msg import JointTrajectory
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 pytestmark = pytest.mark.ros
 VELOCITY = 4.8
@@ -45,7 +42,7 @@ def _clear_joints(node, rng, count):
     """Joint vectors the arm can take clear of the table, joint1 away from its seam."""
     out = []
     while len(out) < count:
-        j = rng.uniform(JOINT_LOWER, JOINT_UPPER) * [0.5, 0.8, 0.8, 0.8]
+        j = rng.uniform(OMX.lower, OMX.upper) * [0.5, 0.8, 0.8, 0.8]
         if node.solver.collision.check(j).clear[0]:
             out.append(j)
     return out
@@ -72,11 +69,11 @@ def test_every_trajectory_point_is_timed_from_where_the_arm_is(ros, solution):
     assert ros.spin_until(lambda: node.traj_pub.get_subscription_count() > 0
                           and states.get_subscription_count() > 0)
     rng = np.random.default_rng(7)
-    arm = np.array(HOME_POSE, dtype=float)
+    arm = np.array(OMX.home, dtype=float)
     point = arm
     far = iter(_clear_joints(node, rng, 40))
     for step in range(20):
-        states.publish(JointState(name=list(JOINT_NAMES), position=arm.tolist()))
+        states.publish(JointState(name=list(OMX.joint_names), position=arm.tolist()))
         ros.spin_for(0.1)  # the reading is on its way; the arm stays between it and its goal
         joints = point + rng.uniform(-0.01, 0.01, 4) if step % 2 else next(far)
         count, refused = len(got), sum(node.stats.rejected.values())
@@ -115,11 +112,11 @@ def test_no_joint_state_value_reaches_the_timing_or_the_seed(ros):
               suppress_health_check=[HealthCheck.function_scoped_fixture])
     @given(st.lists(st.one_of(st.floats(), ABSURD), min_size=4, max_size=4))
     def check(values):
-        node.on_joint_states(JointState(name=list(JOINT_NAMES), position=values))
+        node.on_joint_states(JointState(name=list(OMX.joint_names), position=values))
         node.last_command = None  # so the seed comes from joint_states
         seed = node._seed(time.perf_counter())
-        assert seed is None or (np.all(np.asarray(seed) >= JOINT_LOWER)
-                                and np.all(np.asarray(seed) <= JOINT_UPPER))
+        assert seed is None or (np.all(np.asarray(seed) >= OMX.lower)
+                                and np.all(np.asarray(seed) <= OMX.upper))
         count = len(sent)
         node.on_target(target)
         for traj in sent[count:]:
@@ -217,7 +214,8 @@ class StubDriver:
         result.header.stamp = cmd.header.stamp
         self.results.publish(result)
         if self.accept and self.move:
-            self.states.publish(JointState(name=list(JOINT_NAMES), position=list(cmd.position)))
+            self.states.publish(JointState(name=list(OMX.joint_names),
+                                           position=list(cmd.position)))
 
     def fates_of(self, stamp):
         return [{kv.key: kv.value for kv in f.status[0].values}['fate']
@@ -239,7 +237,7 @@ def test_a_driver_that_refuses_every_command_is_never_reported_as_taking_one(ros
                           and probe.node.count_publishers('target_fate') > 0
                           and node.feedback.listening)
     probe.node.create_timer(0.05, lambda: driver.states.publish(
-        JointState(name=list(JOINT_NAMES), position=arm.tolist())))  # where the arm stays
+        JointState(name=list(OMX.joint_names), position=arm.tolist())))  # where the arm stays
     assert ros.spin_until(lambda: node.arm_state is not None)
     rng = np.random.default_rng(3)
     for i, joints in enumerate(_clear_joints(node, rng, 4)):
@@ -302,7 +300,7 @@ class HoldingDriver(StubDriver):
         super().__init__(ros, probe, accept=True, move=False)
         self.held, self.arm = [], list(arm)
         self.node.create_timer(0.05, lambda: self.states.publish(
-            JointState(name=list(JOINT_NAMES), position=self.arm)))  # where the arm is
+            JointState(name=list(OMX.joint_names), position=self.arm)))  # where the arm is
 
     def on_command(self, cmd):
         self.held.append(cmd)
@@ -358,7 +356,7 @@ def test_a_trajectory_whose_straight_path_dips_under_the_table_is_refused(ros):
                           and driver.states.get_subscription_count() > 0
                           and node.feedback.listening)
     probe.node.create_timer(0.05, lambda: driver.states.publish(
-        JointState(name=list(JOINT_NAMES), position=arm.tolist())))
+        JointState(name=list(OMX.joint_names), position=arm.tolist())))
     assert ros.spin_until(lambda: node.arm_state is not None)
     answer = node.solver.solve(forward_kinematics(far), seed=arm)
     assert not node.solver.collision.check_path(arm, answer)[0]  # the premise

@@ -11,10 +11,9 @@ import math
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ik_net_ros.kinematics import forward_kinematics, JOINT_NAMES
-from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.arm import ChainErrors, default_arm
+from ik_net_ros.kinematics import forward_kinematics
 from ik_net_ros.kinematics.calibration_file import FORMAT
-from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY, JOINT_LOWER, JOINT_UPPER
 from ik_net_ros.kinematics.nearest import small_change, SNAP_ANGLE, SNAP_POSITION
 from ik_net_ros.kinematics.rigid import compose, invert, pose_from_xyz_rpy
 from ik_net_ros.kinematics.rotations import quat_angle
@@ -39,11 +38,14 @@ from ik_net_ros.solver.ik_request import (
     TIMED_OUT,
 )
 import numpy as np
+from omx_legacy import OMX_GEOMETRY
 import pytest
 import yaml
 
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
+
 PARAMS = {name: spec.default for name, spec in PARAMETERS.items()}
-NAMES = ArmNames(tuple(JOINT_NAMES))
+NAMES = ArmNames(tuple(OMX.joint_names))
 
 
 @pytest.fixture(scope='module')
@@ -52,13 +54,13 @@ def node_like():
     return make_solver(PARAMS), make_frames(PARAMS)
 
 
-joints = st.tuples(*[st.floats(lo, hi) for lo, hi in zip(JOINT_LOWER, JOINT_UPPER)])
+joints = st.tuples(*[st.floats(lo, hi) for lo, hi in zip(OMX.lower, OMX.upper)])
 # the forearm nearly in line with the upper arm (joint3 about -atan2(0.128, 0.024) = -1.385 rad):
 # both elbows are close there, where an approximate answer refined lands on either
 STRAIGHT = -math.atan2(0.128, 0.024)
 near_straight = joints.map(list).flatmap(lambda q: st.floats(STRAIGHT - 0.1, STRAIGHT + 0.1).map(
     lambda q3: (q[0], q[1], q3, q[3])))
-noise = st.lists(st.floats(-0.05, 0.05), min_size=len(JOINT_NAMES), max_size=len(JOINT_NAMES))
+noise = st.lists(st.floats(-0.05, 0.05), min_size=OMX.dof, max_size=OMX.dof)
 
 
 def plugin_request(pose, seed, **kw) -> IkRequest:
@@ -76,7 +78,7 @@ def arms(node_like, tmp_path_factory):
     rng = np.random.default_rng(35)
     for name, degrees in (('lean 0.4 deg', 0.4), ('lean 1 deg', 1.0)):  # x and y, either sign
         tilts = np.radians(degrees) * rng.choice([-1.0, 1.0], 8) * rng.uniform(0.7, 1.0, 8)
-        geometry = DEFAULT_GEOMETRY.as_dict()
+        geometry = dict(OMX_GEOMETRY)
         geometry['axis_tilts'] = [float(v) for v in tilts]
         path = tmp_path_factory.mktemp('cal') / f'lean{degrees}.yaml'
         path.write_text(yaml.safe_dump({'format': FORMAT, 'version': 2, 'geometry': geometry}))
@@ -85,8 +87,8 @@ def arms(node_like, tmp_path_factory):
 
 
 def arm_of(solver):
-    """Return the geometry the solver's arm really has (leaning axes included)."""
-    return solver.tilted if solver.tilted is not None else solver.geometry
+    """Return the arm the solver's arm really is (leaning axes included)."""
+    return solver.arm
 
 
 @settings(max_examples=120, deadline=None)
@@ -120,7 +122,7 @@ def test_clear_targets_get_exact_answers_nearest_the_seed(node_like, arms, q, fa
     reach, turn = (1e-6, 1e-5) if near else (SNAP_POSITION, SNAP_ANGLE)
     assert np.linalg.norm(got[:3] - pose[:3]) <= reach
     assert quat_angle(got[None, 3:], pose[None, 3:])[0] <= turn
-    slack = 1e-6 if solver.tilted is None else 1e-3  # a leaning arm's solve: 1e-9 m
+    slack = 1e-3 if solver.leaning else 1e-6  # a leaning arm's solve: 1e-9 m
     assert np.linalg.norm(np.subtract(answer.joints, seed)) <= \
         np.linalg.norm(np.subtract(q, seed)) + slack
     assert solver.collision.clear_one(answer.joints)
@@ -143,11 +145,11 @@ def test_a_long_move_the_node_refuses_is_said_so(node_like, q, far, t):
         return
     # the seed's joint1 more than half a turn from the target's (the long way round)
     far = [-math.copysign(math.pi - abs(q[0]) * t, q[0])] + list(far[1:])
-    pose = forward_kinematics(np.array(q), solver.geometry)
+    pose = forward_kinematics(np.array(q), solver.planar_arm)
     answer = solve_request(plugin_request(pose, list(far)), strict, frames, NAMES)
     if answer.code == SUCCESS:
         assert abs(answer.joints[0] - far[0]) <= math.pi + 1e-6
-        got = forward_kinematics(np.array(answer.joints), solver.geometry)
+        got = forward_kinematics(np.array(answer.joints), solver.planar_arm)
         assert quat_angle(got[None, 3:], pose[None, 3:])[0] <= 1e-5
     else:
         assert answer.code == NO_IK_SOLUTION and 'half a turn' in answer.reason, answer.reason
@@ -159,8 +161,8 @@ def test_other_groups_links_and_frames_are_refused_with_moveits_codes(node_like,
     solver, frames = node_like
     accepted = {'group': ('arm', ''), 'link': ('', NAMES.tool),
                 'frame': ('', 'world', 'link1')}[field]
-    zero = [0.0] * len(JOINT_NAMES)
-    pose = forward_kinematics(np.array(zero), solver.geometry)
+    zero = [0.0] * len(OMX.joint_names)
+    pose = forward_kinematics(np.array(zero), solver.planar_arm)
     answer = solve_request(plugin_request(pose, zero, **{field: name}), solver, frames,
                            NAMES)
     code = {'group': INVALID_GROUP_NAME, 'link': INVALID_LINK_NAME,
@@ -171,13 +173,13 @@ def test_other_groups_links_and_frames_are_refused_with_moveits_codes(node_like,
 
 
 @settings(max_examples=30, deadline=None)
-@given(q=joints, missing=st.sampled_from(JOINT_NAMES))
+@given(q=joints, missing=st.sampled_from(OMX.joint_names))
 def test_a_seed_without_an_arm_joint_falls_back_to_the_nodes_seed(node_like, q, missing):
     solver, frames = node_like
     q = list(q)
     if not solver.collision.clear_one(q):
         return
-    pose = forward_kinematics(np.array(q), solver.geometry)
+    pose = forward_kinematics(np.array(q), solver.planar_arm)
     request = plugin_request(pose, q)
     del request.seed[missing]
     request.seed['gripper_left_joint'] = 0.01  # other joints: ignored
@@ -194,13 +196,13 @@ def test_joint_constraints_pick_among_the_safe_candidates(node_like, q, other):
     q = list(q)
     if not solver.collision.clear_one(q):
         return
-    pose = forward_kinematics(np.array(q), solver.geometry)
+    pose = forward_kinematics(np.array(q), solver.planar_arm)
     around = [JointConstraint(n, v, 1e-4, 1e-4) for n, v in zip(NAMES.joints, q)]
     answer = solve_request(plugin_request(pose, list(other), constraints=around), solver,
                            frames, NAMES)
     assert answer.code == SUCCESS, answer.reason
     assert all(c.holds(v) for c, v in zip(around, answer.joints))
-    beyond = [JointConstraint(NAMES.joints[1], JOINT_UPPER[1] + 0.5, 0.1, 0.1)]
+    beyond = [JointConstraint(NAMES.joints[1], OMX.upper[1] + 0.5, 0.1, 0.1)]
     answer = solve_request(plugin_request(pose, q, constraints=beyond), solver, frames, NAMES)
     assert answer.code == NO_IK_SOLUTION and answer.joints is None
 
@@ -208,7 +210,7 @@ def test_joint_constraints_pick_among_the_safe_candidates(node_like, q, other):
 def test_bad_constraints_timeouts_and_collisions(node_like):
     solver, frames = node_like
     q = [0.3, -0.2, 0.3, 0.4]
-    pose = forward_kinematics(np.array(q), solver.geometry)
+    pose = forward_kinematics(np.array(q), solver.planar_arm)
     nan = [JointConstraint(NAMES.joints[0], math.nan, 0.1, 0.1)]
     for request in (plugin_request(pose, q, constraints=nan),
                     plugin_request(pose, q, other_constraints=1)):
@@ -221,7 +223,7 @@ def test_bad_constraints_timeouts_and_collisions(node_like):
                          clock=lambda: float(next(ticks)))
     assert late.code == TIMED_OUT
     # under the table: refused whether or not the caller asks to avoid collisions
-    low = forward_kinematics(np.array([0.0, 1.2, 0.2, 0.5]), solver.geometry)
+    low = forward_kinematics(np.array([0.0, 1.2, 0.2, 0.5]), solver.planar_arm)
     assert not solver.collision.clear_one([0.0, 1.2, 0.2, 0.5])
     for avoid in (True, False):
         answer = solve_request(plugin_request(low, q, avoid_collisions=avoid), solver, frames,
@@ -234,15 +236,15 @@ def test_bad_constraints_timeouts_and_collisions(node_like):
 
 def test_the_solution_state_holds_the_arm_and_the_seeds_other_joints():
     names, positions = solution_state(['gripper_left_joint', 'joint2'], [0.01, 9.0], NAMES,
-                                      [0.1 * (k + 1) for k in range(len(JOINT_NAMES))])
+                                      [0.1 * (k + 1) for k in range(len(OMX.joint_names))])
     assert names == list(NAMES.joints) + ['gripper_left_joint']
-    assert positions == [0.1 * (k + 1) for k in range(len(JOINT_NAMES))] + [0.01]
+    assert positions == [0.1 * (k + 1) for k in range(len(OMX.joint_names))] + [0.01]
 
 
 def test_fk_refuses_other_links_frames_and_partial_states(node_like):
     solver, _ = node_like
     state = dict.fromkeys(NAMES.joints, 0.0)
-    geometry = solver.geometry
+    geometry = solver.planar_arm
     for links in (['gripper_left_link'], ['arm1_link3'], []):
         assert forward_request(state, links, 'world', geometry, NAMES)[0] == INVALID_LINK_NAME
     assert forward_request(state, [NAMES.tool], 'camera', geometry,
@@ -261,14 +263,14 @@ def test_a_pose_in_the_tracker_frame_of_a_prefixed_arm(node_like, q, frame):
         return
     setup = TrackerSetup(frame=tuple(pose_from_xyz_rpy(frame)), frame_id='mocap')
     frames = TargetFrames('world', prefix='arm1_', tracker=setup)
-    names = ArmNames(tuple(f'arm1_{n}' for n in JOINT_NAMES), 'arm1_')
-    base_pose = forward_kinematics(np.array(q), solver.geometry)
+    names = ArmNames(tuple(f'arm1_{n}' for n in OMX.joint_names), 'arm1_')
+    base_pose = forward_kinematics(np.array(q), solver.planar_arm)
     in_tracker = compose(invert(np.asarray(setup.frame)), base_pose)
     request = IkRequest(pose=in_tracker.tolist(), frame='mocap', link='arm1_end_effector_link',
                         seed=dict(zip(names.joints, q)))
     answer = solve_request(request, solver, frames, names)
     assert answer.code == SUCCESS, answer.reason
-    got = forward_kinematics(np.array(answer.joints), solver.geometry)
+    got = forward_kinematics(np.array(answer.joints), solver.planar_arm)
     assert np.linalg.norm(got[:3] - base_pose[:3]) <= 1e-6
     for link, frame_id, code in (('end_effector_link', 'mocap', INVALID_LINK_NAME),
                                  ('arm1_end_effector_link', 'link1', FRAME_TRANSFORM_FAILURE)):
@@ -285,13 +287,13 @@ def test_an_orientation_the_arm_cannot_take_is_no_solution(node_like, q, roll):
     q = list(q)
     if not solver.collision.clear_one(q):
         return
-    pose = forward_kinematics(np.array(q), solver.geometry)
+    pose = forward_kinematics(np.array(q), solver.planar_arm)
     rolled = compose(pose, pose_from_xyz_rpy([0.0, 0.0, 0.0, math.degrees(roll), 0.0, 0.0]))
     answer = solve_request(plugin_request(rolled, q), solver, frames, NAMES)
     if abs(roll) > math.radians(1.0) + 1e-9:
         assert answer.code == NO_IK_SOLUTION and 'deg' in answer.reason
     elif answer.code == SUCCESS:
-        got = forward_kinematics(np.array(answer.joints), solver.geometry)
+        got = forward_kinematics(np.array(answer.joints), solver.planar_arm)
         assert quat_angle(got[None, 3:], rolled[None, 3:])[0] <= math.radians(1.0) + 1e-9
 
 
@@ -301,11 +303,11 @@ def test_an_arm_with_leaning_axes_gets_answers_that_reach_the_pose_or_none(node_
     """Where the tilt stage cannot reach the pose, NO_IK_SOLUTION (it left 8 mm before)."""
     solver, frames = node_like
     leaning = copy.copy(solver)
-    leaning.arm = as_arm(replace(DEFAULT_GEOMETRY, axis_tilts=tuple(tilts)))
+    leaning.arm = OMX.with_errors(replace(ChainErrors.zeros(4), tilts=np.reshape(tilts, (4, 2))))
     q = list(q)
     if not solver.collision.clear_one(q):
         return
-    pose = forward_kinematics(np.array(q), leaning.arm_geometry)
+    pose = forward_kinematics(np.array(q), leaning.arm)
     answer = solve_request(plugin_request(pose, q), leaning, frames, NAMES)
     assert answer.code in (SUCCESS, NO_IK_SOLUTION)
     if answer.code == SUCCESS:
@@ -331,12 +333,12 @@ def test_fk_answers_in_the_frame_requested_and_round_trips_with_ik(node_like, q,
     placed = tuple(pose_from_xyz_rpy(base))
     setup = TrackerSetup(frame=tuple(pose_from_xyz_rpy(tracker)), frame_id='mocap')
     frames = TargetFrames('world', tracker=setup, base=placed)
-    in_base = forward_kinematics(np.array(q), solver.geometry)
+    in_base = forward_kinematics(np.array(q), solver.planar_arm)
     expected = {'world': compose(np.asarray(placed), in_base), 'link1': in_base,
                 'mocap': compose(invert(np.asarray(setup.frame)), in_base), '': in_base}
     for frame, want in expected.items():
         code, poses, reason = forward_request(dict(zip(NAMES.joints, q)), [NAMES.tool], frame,
-                                              solver.geometry, NAMES, frames)
+                                              solver.planar_arm, NAMES, frames)
         assert code == SUCCESS, reason
         assert np.allclose(poses[0][:3], want[:3], atol=1e-9)
         assert quat_angle(np.array([poses[0][3:]]), want[None, 3:])[0] <= 1e-7
@@ -346,5 +348,5 @@ def test_fk_answers_in_the_frame_requested_and_round_trips_with_ik(node_like, q,
         assert answer.code == SUCCESS, answer.reason
         assert np.allclose(answer.joints, q, atol=1e-6)
     code, _, reason = forward_request(dict(zip(NAMES.joints, q)), [NAMES.tool], 'camera',
-                                      solver.geometry, NAMES, frames)
+                                      solver.planar_arm, NAMES, frames)
     assert code == FRAME_TRANSFORM_FAILURE and 'camera' in reason

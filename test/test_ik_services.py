@@ -15,8 +15,11 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 
+from ik_net_ros.arm import default_arm
 from interface_build import interface_environment
 import pytest
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 HERE = Path(__file__).resolve().parent
 PACKAGES = ('object_recognition_msgs', 'moveit_msgs')
@@ -176,7 +179,7 @@ def test_fk_answers_in_the_frame_requested_labelled_with_the_frame_it_is_in():
     """
     from types import SimpleNamespace
 
-    from ik_net_ros.kinematics import forward_kinematics, JOINT_NAMES
+    from ik_net_ros.kinematics import forward_kinematics
     from ik_net_ros.kinematics.rigid import compose, pose_from_xyz_rpy
     from ik_net_ros.kinematics.target_frames import TargetFrames
     from ik_net_ros.kinematics.tracker_setup import TrackerSetup
@@ -189,12 +192,12 @@ def test_fk_answers_in_the_frame_requested_labelled_with_the_frame_it_is_in():
     services = object.__new__(IkServices)  # its services, without a ROS node
     services.node = node
     q = [0.3, -0.4, 0.2, 0.5]
-    in_base = forward_kinematics(np.array(q), node.solver.geometry)
+    in_base = forward_kinematics(np.array(q), node.solver.planar_arm)
     for frame, label, want in (('world', 'world', compose(np.asarray(placed), in_base)),
                                ('', 'link1', in_base), ('link1', 'link1', in_base)):
         request = SimpleNamespace(
             header=SimpleNamespace(frame_id=frame), fk_link_names=['end_effector_link'],
-            robot_state=SimpleNamespace(joint_state=SimpleNamespace(name=list(JOINT_NAMES),
+            robot_state=SimpleNamespace(joint_state=SimpleNamespace(name=list(OMX.joint_names),
                                                                     position=q)))
         response = SimpleNamespace(error_code=SimpleNamespace(), pose_stamped=[],
                                    fk_link_names=[])

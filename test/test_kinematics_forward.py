@@ -2,22 +2,18 @@
 
 import math
 
+from ik_net_ros.arm import default_arm
 from ik_net_ros.errors import InvalidJointsError
-from ik_net_ros.kinematics import (
-    DEFAULT_GEOMETRY,
-    forward_kinematics,
-    jacobian,
-    JAZZY_GEOMETRY,
-    quat_to_matrix,
-    sample_joints,
-)
+from ik_net_ros.kinematics import forward_kinematics, jacobian, quat_to_matrix, sample_joints
 from ik_net_ros.kinematics.torch_fk import forward_kinematics_torch
 from ik_net_ros.solver.refine import pose_error
 import numpy as np
 import pytest
 import torch
 
-# The URDF's joints, written out independently of ArmGeometry: (origin xyz, axis).
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
+
+# The URDF's joints, written out independently of the arm layer: (origin xyz, axis).
 URDF_CHAIN = [((0.012, 0.0, 0.017), 'z'), ((0.0, 0.0, 0.0595), 'y'),
               ((0.024, 0.0, 0.128), 'y'), ((0.124, 0.0, 0.0), 'y')]
 URDF_TOOL = (0.126, 0.0, 0.0)
@@ -46,7 +42,7 @@ def test_zero_pose_is_reference_point():
 
 
 def test_matches_independent_transform_chain(rng):
-    q = sample_joints(500, rng)
+    q = sample_joints(OMX, 500, rng)
     poses = forward_kinematics(q)
     for qi, pose in zip(q, poses):
         t = _chain_fk(qi)
@@ -55,20 +51,20 @@ def test_matches_independent_transform_chain(rng):
 
 
 def test_quaternion_is_unit_and_canonical(rng):
-    poses = forward_kinematics(sample_joints(2000, rng))
+    poses = forward_kinematics(sample_joints(OMX, 2000, rng))
     np.testing.assert_allclose(np.linalg.norm(poses[:, 3:], axis=1), 1.0, atol=1e-12)
     assert np.all(poses[:, 6] >= 0.0)
 
 
 def test_jazzy_geometry_is_17mm_lower(rng):
-    q = sample_joints(50, rng)
-    diff = forward_kinematics(q, DEFAULT_GEOMETRY) - forward_kinematics(q, JAZZY_GEOMETRY)
+    q = sample_joints(OMX, 50, rng)
+    diff = forward_kinematics(q, OMX) - forward_kinematics(q, default_arm('jazzy'))
     np.testing.assert_allclose(diff[:, 2], 0.017, atol=1e-12)
     np.testing.assert_allclose(np.delete(diff, 2, axis=1), 0.0, atol=1e-12)
 
 
 def test_torch_twin_matches_numpy_and_has_gradients(rng):
-    q = sample_joints(1000, rng)
+    q = sample_joints(OMX, 1000, rng)
     qt = torch.tensor(q, dtype=torch.float64, requires_grad=True)
     poses = forward_kinematics_torch(qt)
     np.testing.assert_allclose(poses.detach().numpy(), forward_kinematics(q), atol=1e-12)
@@ -77,7 +73,7 @@ def test_torch_twin_matches_numpy_and_has_gradients(rng):
 
 
 def test_jacobian_matches_finite_differences(rng):
-    q = sample_joints(200, rng)
+    q = sample_joints(OMX, 200, rng)
     jac = jacobian(q)
     eps = 1e-7
     for k in range(4):

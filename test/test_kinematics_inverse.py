@@ -2,6 +2,7 @@
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from ik_net_ros.arm import default_arm
 from ik_net_ros.errors import InvalidPoseError
 from ik_net_ros.kinematics import (
     clamp_one,
@@ -9,8 +10,6 @@ from ik_net_ros.kinematics import (
     forward_kinematics,
     ik_solutions,
     inverse_kinematics,
-    JOINT_LOWER,
-    JOINT_UPPER,
     quat_angle,
     sample_joints,
     within_limits,
@@ -20,20 +19,22 @@ from ik_net_ros.kinematics.inverse import NOT_ARM_ORIENTATION, OUT_OF_REACH, REA
 import numpy as np
 import pytest
 
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
+
 
 def test_round_trip_10000_configurations(rng):
-    q = sample_joints(10000, rng)
+    q = sample_joints(OMX, 10000, rng)
     poses = forward_kinematics(q)
     result = inverse_kinematics(poses)
     assert result.reachable.all()
-    assert within_limits(result.joints).all()
+    assert within_limits(OMX, result.joints).all()
     back = forward_kinematics(result.joints)
     assert np.abs(back[:, :3] - poses[:, :3]).max() < 1e-9
     assert quat_angle(back[:, 3:], poses[:, 3:]).max() < 1e-7
 
 
 def test_every_valid_solution_reaches_the_pose(rng):
-    poses = forward_kinematics(sample_joints(3000, rng))
+    poses = forward_kinematics(sample_joints(OMX, 3000, rng))
     sol = ik_solutions(poses)
     both = sol.valid.all(axis=1)
     assert 0.02 < both.mean() < 0.15  # a few percent have two elbows inside the limits
@@ -45,11 +46,11 @@ def test_every_valid_solution_reaches_the_pose(rng):
         near = sol.valid[:, k] & ~ok
         back = forward_kinematics(sol.joints[near, k])
         assert np.abs(back[:, :3] - poses[near, :3]).max(initial=0.0) < 1e-3
-        assert within_limits(sol.joints[sol.valid[:, k], k]).all()
+        assert within_limits(OMX, sol.joints[sol.valid[:, k], k]).all()
 
 
 def test_branch_rule_prefers_elbow_up(rng):
-    poses = forward_kinematics(sample_joints(3000, rng))
+    poses = forward_kinematics(sample_joints(OMX, 3000, rng))
     sol = ik_solutions(poses)
     both = sol.valid.all(axis=1) & sol.strict.all(axis=1)
     picked = inverse_kinematics(poses[both]).joints
@@ -60,7 +61,7 @@ def test_branch_rule_prefers_elbow_up(rng):
 
 def test_labels_are_single_valued(rng):
     """Two joint samples with the same pose get the same label."""
-    q = sample_joints(3000, rng)
+    q = sample_joints(OMX, 3000, rng)
     poses = forward_kinematics(q)
     sol = ik_solutions(poses)
     both = np.flatnonzero(sol.valid.all(axis=1) & sol.strict.all(axis=1))
@@ -93,7 +94,7 @@ def test_orientation_with_roll_is_not_taken_as_is():
 
 
 def test_non_unit_quaternion_is_normalised(rng):
-    pose = forward_kinematics(sample_joints(1, rng))[0]
+    pose = forward_kinematics(sample_joints(OMX, 1, rng))[0]
     scaled = pose.copy()
     scaled[3:] *= -3.7  # other sign, other norm: same rotation
     a, b = inverse_kinematics(pose), inverse_kinematics(scaled)
@@ -115,8 +116,8 @@ def test_bad_poses_raise_clear_errors(bad, match):
 
 
 def test_limits_are_the_reference_values():
-    np.testing.assert_allclose(JOINT_LOWER, [-np.pi, -1.5, -1.5, -1.7])
-    np.testing.assert_allclose(JOINT_UPPER, [np.pi, 1.5, 1.4, 1.97])
+    np.testing.assert_allclose(OMX.lower, [-np.pi, -1.5, -1.5, -1.7])
+    np.testing.assert_allclose(OMX.upper, [np.pi, 1.5, 1.4, 1.97])
 
 
 def test_round_trip_with_joint_offsets_and_link_errors():
@@ -126,15 +127,16 @@ def test_round_trip_with_joint_offsets_and_link_errors():
     The closed form (vectorised and plain-float) inverts the forward kinematics exactly, in
     commanded angles.
     """
-    from ik_net_ros.kinematics import ArmGeometry
+    from ik_net_ros.arm import ChainErrors
     from ik_net_ros.kinematics.projection import project_and_solve
     from ik_net_ros.kinematics.projection_one_pose import project_and_solve_one
     from ik_net_ros.kinematics.torch_fk import forward_kinematics_torch
+    from omx_legacy import omx_with
     import torch
-    g = ArmGeometry(upper_arm_z=0.1291, forearm=0.1232, tool=0.1268,
-                    joint_offsets=(0.02, -0.015, 0.01, -0.02))
-    q = sample_joints(3000, np.random.default_rng(5))
-    q = q[np.all((q > JOINT_LOWER + 0.05) & (q < JOINT_UPPER - 0.05), axis=1)]
+    g = omx_with(upper_arm_z=0.1291, forearm=0.1232, tool=0.1268,
+                 joint_offsets=(0.02, -0.015, 0.01, -0.02))
+    q = sample_joints(OMX, 3000, np.random.default_rng(5))
+    q = q[np.all((q > OMX.lower + 0.05) & (q < OMX.upper - 0.05), axis=1)]
     poses = forward_kinematics(q, g)
     assert np.median(np.linalg.norm(poses[:, :3] - forward_kinematics(q)[:, :3], axis=1)) > 2e-3
     result = inverse_kinematics(poses, g)
@@ -146,13 +148,15 @@ def test_round_trip_with_joint_offsets_and_link_errors():
         np.testing.assert_allclose(one.pick(), result.joints[i], atol=1e-9)
     torch_poses = forward_kinematics_torch(torch.as_tensor(q), g).numpy()
     np.testing.assert_allclose(torch_poses, poses, atol=1e-12)
-    assert hash(g) == hash(ArmGeometry(**g.as_dict()))  # lists from JSON come back as tuples
+    # a model file's arm record: lists from JSON come back as tuples, the same arm
+    again = g.nominal().with_errors(ChainErrors.from_vector(g.errors.as_vector().tolist()))
+    assert again == g and hash(again) == hash(g)
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(joints=st.lists(st.one_of(st.floats(-4.0, 4.0), st.floats(allow_nan=True),
-                                 st.sampled_from([float(v) for v in JOINT_LOWER] +
-                                                 [float(v) for v in JOINT_UPPER] +
+                                 st.sampled_from([float(v) for v in OMX.lower] +
+                                                 [float(v) for v in OMX.upper] +
                                                  [np.nan, np.inf, -np.inf])),
                        min_size=4, max_size=4))
 def test_single_joint_vector_limit_check_is_the_array_check(joints):
@@ -161,19 +165,19 @@ def test_single_joint_vector_limit_check_is_the_array_check(joints):
 
     It says what within_limits says, limits themselves inside, NaN outside.
     """
-    assert within_limits_one(joints) == bool(within_limits(np.array(joints)))
+    assert within_limits_one(OMX, joints) == bool(within_limits(OMX, np.array(joints)))
 
 
 @settings(max_examples=300, deadline=None, derandomize=True)
 @given(joints=st.lists(st.one_of(st.floats(-4.0, 4.0), st.floats(allow_nan=True),
                                  st.floats(-4.0, 4.0, width=32),
-                                 st.sampled_from([float(v) for v in JOINT_LOWER] +
-                                                 [float(v) for v in JOINT_UPPER] +
+                                 st.sampled_from([float(v) for v in OMX.lower] +
+                                                 [float(v) for v in OMX.upper] +
                                                  [np.nan, np.inf, -np.inf, -0.0])),
                        min_size=4, max_size=4))
 def test_single_joint_vector_clamp_is_the_array_clamp(joints):
     """The single-pose path's clamp (Python floats) gives clamp_to_limits's values, NaN kept."""
-    np.testing.assert_array_equal(clamp_one(joints), clamp_to_limits(np.array(joints)))
+    np.testing.assert_array_equal(clamp_one(OMX, joints), clamp_to_limits(OMX, np.array(joints)))
 
 
 @settings(max_examples=500, deadline=None, derandomize=True)
@@ -210,9 +214,9 @@ def test_clamping_many_rows_is_np_clip(rows, repeats, as_float32):
     """
     with np.errstate(over='ignore'):  # 1e308 as float32 is inf: one more value to clamp
         joints = np.tile(np.array(rows, np.float32 if as_float32 else np.float64), (repeats, 1))
-    clamped = clamp_to_limits(joints)
-    expected = np.clip(joints, JOINT_LOWER, JOINT_UPPER)
+    clamped = clamp_to_limits(OMX, joints)
+    expected = np.clip(joints, OMX.lower, OMX.upper)
     assert clamped.dtype == expected.dtype == np.float64
     np.testing.assert_array_equal(clamped, expected)
     finite = ~np.isnan(clamped)
-    assert np.all(((clamped >= JOINT_LOWER) & (clamped <= JOINT_UPPER))[finite])
+    assert np.all(((clamped >= OMX.lower) & (clamped <= OMX.upper))[finite])

@@ -1,31 +1,28 @@
 """Each link of the arm's chain, as ROBOTIS's description places it (link_frames)."""
 
-from dataclasses import replace
 import math
 from pathlib import Path
 import xml.etree.ElementTree as ET
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ik_net_ros.kinematics import (
-    DEFAULT_GEOMETRY,
-    forward_kinematics,
-    JAZZY_GEOMETRY,
-    JOINT_NAMES,
-)
-from ik_net_ros.kinematics.geometry import JOINT_LOWER, JOINT_UPPER
+from ik_net_ros.arm import ChainErrors, default_arm
+from ik_net_ros.kinematics import forward_kinematics
 from ik_net_ros.kinematics.link_frames import LINK_NAMES, link_poses
+from ik_net_ros.kinematics.planar import planar_chain
 from ik_net_ros.kinematics.rotations import quat_angle
 import numpy as np
 import pytest
 
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
+
 URDF = Path(__file__).resolve().parents[1] / 'urdf' / 'open_manipulator_x.urdf'
-joints = st.tuples(*[st.floats(lo, hi) for lo, hi in zip(JOINT_LOWER, JOINT_UPPER)])
+joints = st.tuples(*[st.floats(lo, hi) for lo, hi in zip(OMX.lower, OMX.upper)])
 small = st.floats(-0.03, 0.03)
 geometries = st.one_of(
-    st.sampled_from([DEFAULT_GEOMETRY, JAZZY_GEOMETRY]),
-    st.builds(lambda tilts, offsets: replace(DEFAULT_GEOMETRY, axis_tilts=tuple(tilts),
-                                             joint_offsets=tuple(offsets)),
+    st.sampled_from([OMX, default_arm('jazzy')]),
+    st.builds(lambda tilts, offsets: OMX.with_errors(ChainErrors(
+        offsets, np.zeros((4, 3)), np.reshape(tilts, (4, 2)))),
               st.lists(small, min_size=8, max_size=8), st.lists(small, min_size=4, max_size=4)))
 
 
@@ -38,7 +35,7 @@ def test_the_chain_ends_at_the_tool_pose_and_keeps_its_link_lengths(q, geometry)
     np.testing.assert_allclose(poses['end_effector_link'], forward_kinematics(list(q), geometry),
                                atol=1e-12)
     origin = {name: np.array(pose[:3]) for name, pose in poses.items()}
-    g = geometry
+    g = planar_chain(geometry.upright())  # its lengths (tilts turn, never stretch, a link)
     lengths = {('link1', 'link2'): math.hypot(g.joint1_x, g.base_height),
                ('link2', 'link3'): g.shoulder_height,
                ('link3', 'link4'): math.hypot(g.upper_arm_x, g.upper_arm_z),
@@ -56,7 +53,7 @@ def test_at_zero_the_links_sit_where_the_urdf_puts_them():
                                                [float(v) for v in
                                                 j.find('origin').get('xyz').split()])
                  for j in root.iter('joint')}
-    poses = link_poses([0.0] * len(JOINT_NAMES), DEFAULT_GEOMETRY)
+    poses = link_poses([0.0] * len(OMX.joint_names), OMX)
     for name in LINK_NAMES:
         xyz, link = np.zeros(3), name
         while link in parent_of and link != 'link1':

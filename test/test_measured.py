@@ -8,7 +8,7 @@ from geometry_msgs.msg import PoseStamped
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros.data import load_dataset, make_synthetic, save_dataset
-from ik_net_ros.data.dataset import MEASURED_COLUMNS, PoseJointSet, VELOCITY_COLUMNS
+from ik_net_ros.data.dataset import MEASURED_COLUMNS, PoseJointSet, velocity_columns
 from ik_net_ros.data.pairing import StampPairer
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import forward_kinematics
@@ -151,7 +151,7 @@ def test_collect_writes_measurements_with_the_joints_at_their_instant(ros, tmp_p
     np.testing.assert_allclose(data.measured[:, 0], [0.3, 1.3])  # as published, in its frame
     assert data.meta['measured_frame'] == 'camera'
     header = out.read_text().splitlines()[0]
-    assert header.endswith(','.join(MEASURED_COLUMNS + VELOCITY_COLUMNS))
+    assert header.endswith(','.join(MEASURED_COLUMNS + velocity_columns()))
 
 
 @pytest.mark.ros

@@ -10,6 +10,7 @@ import time
 from dxl_util import emulator_config, IDS
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
+from ik_net_ros.arm import default_arm
 from ik_net_ros.errors import HardwareError, UnsafeGoalError
 from ik_net_ros.hardware.dynamixel import DynamixelArm, DynamixelConfig
 from ik_net_ros.hardware.emulated import EmulatedArm
@@ -19,16 +20,18 @@ from ik_net_ros.hardware.motion import MotionLimiter
 from ik_net_ros.hardware.protocol2 import Error
 from ik_net_ros.hardware.sim import GRIPPER_SPEED, SimulatedArm
 from ik_net_ros.hardware.xm430 import ADDR, RAD_PER_TICK, VELOCITY_UNIT
-from ik_net_ros.kinematics import HOME_POSE, JOINT_LOWER, JOINT_UPPER, within_limits
+from ik_net_ros.kinematics import within_limits
 from ik_net_ros.kinematics.collision import CollisionModel
 import numpy as np
 import pytest
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
 
 
-goals = st.tuples(*[st.floats(float(lo), float(hi)) for lo, hi in zip(JOINT_LOWER, JOINT_UPPER)])
+goals = st.tuples(*[st.floats(float(lo), float(hi)) for lo, hi in zip(OMX.lower, OMX.upper)])
 
 
 @SETTINGS
@@ -37,7 +40,7 @@ goals = st.tuples(*[st.floats(float(lo), float(hi)) for lo, hi in zip(JOINT_LOWE
 def test_interpolated_motion_never_exceeds_the_speed_limit(sequence, velocity, acceleration):
     dt = 0.01
     motion = MotionLimiter(velocity, acceleration)
-    motion.reset(HOME_POSE)
+    motion.reset(OMX.home)
     previous = motion.setpoint.copy()
     for goal, cycles in sequence:
         start, line = motion.setpoint.copy(), np.array(goal) - motion.setpoint
@@ -76,7 +79,7 @@ def test_sim_arm_never_enters_a_collision_whatever_goals_it_is_sent(sequence):
                 np.testing.assert_array_equal(arm.goal, before)
         for _ in range(40):
             positions = arm.cycle(0.01).positions
-            assert within_limits(positions)
+            assert within_limits(OMX, positions)
             assert tolerant.clear(positions)
 
 
@@ -86,7 +89,7 @@ def test_a_goal_under_the_table_is_refused_by_the_backend_and_the_arm_stays():
     with pytest.raises(UnsafeGoalError, match='under the table'):
         arm.set_goal(under)
     for _ in range(100):
-        np.testing.assert_allclose(arm.cycle(0.01).positions, HOME_POSE)
+        np.testing.assert_allclose(arm.cycle(0.01).positions, OMX.home)
     # a path between two clear poses through the table is refused too
     arm = SimulatedArm(home=[2.16, 0.44, 0.06, -0.08])
     with pytest.raises(UnsafeGoalError, match='path hits'):

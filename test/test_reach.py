@@ -1,5 +1,6 @@
 """Projection of arbitrary targets onto the orientations the arm can take."""
 
+from ik_net_ros.arm import default_arm
 from ik_net_ros.kinematics import (
     forward_kinematics,
     is_reachable,
@@ -11,6 +12,8 @@ from ik_net_ros.kinematics.inverse import ik_solutions, REACHABLE
 from ik_net_ros.kinematics.rotations import quat_from_yaw_pitch
 import numpy as np
 
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
+
 
 def _random_quats(rng, n):
     q = rng.normal(size=(n, 4))
@@ -18,12 +21,12 @@ def _random_quats(rng, n):
 
 
 def test_projection_is_identity_on_reachable_poses(rng):
-    poses = forward_kinematics(sample_joints(2000, rng))
+    poses = forward_kinematics(sample_joints(OMX, 2000, rng))
     np.testing.assert_allclose(project_pose(poses), poses, atol=1e-12)
 
 
 def test_projection_keeps_position_removes_roll_and_keeps_pitch(rng):
-    poses = forward_kinematics(sample_joints(500, rng))
+    poses = forward_kinematics(sample_joints(OMX, 500, rng))
     requested = poses.copy()
     requested[:, 3:] = _random_quats(rng, 500)
     projected = project_pose(requested)
@@ -52,7 +55,7 @@ def test_projection_prefers_reachable_candidate():
 
 
 def test_is_reachable(rng):
-    poses = forward_kinematics(sample_joints(100, rng))
+    poses = forward_kinematics(sample_joints(OMX, 100, rng))
     assert is_reachable(poses).all()
     assert not is_reachable([1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0])
     rolled = poses[0].copy()
@@ -72,8 +75,9 @@ def test_nearest_answers_the_reachable_pose_nearest_an_unreachable_target():
     from hypothesis import strategies as st
     from ik_net_ros import load_solver
     from ik_net_ros.kinematics import forward_kinematics, is_reachable, sample_joints
-    reached = forward_kinematics(sample_joints(300_000, 7))[:, :3]
-    fillers = forward_kinematics(sample_joints(80, 8))  # beside it: the vectorised path (> 64)
+    reached = forward_kinematics(sample_joints(OMX, 300_000, 7))[:, :3]
+    # beside it: the vectorised path (> 64)
+    fillers = forward_kinematics(sample_joints(OMX, 80, 8))
     solvers = {name: load_solver(name) for name in ('analytic', 'focused')}
     coordinate = st.floats(-0.8, 0.8, allow_nan=False)
 

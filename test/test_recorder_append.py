@@ -10,12 +10,12 @@ import tempfile
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
 from ik_net_ros.data import load_dataset
-from ik_net_ros.data.recorder import CsvRecorder, RECORD_COLUMNS
+from ik_net_ros.data.recorder import CsvRecorder, record_columns
 from ik_net_ros.kinematics import forward_kinematics
 import numpy as np
 
-HEADER = (','.join(RECORD_COLUMNS) + '\n').encode()
-ROW = (','.join(['0.125'] * len(RECORD_COLUMNS)) + '\n').encode()
+HEADER = (','.join(record_columns()) + '\n').encode()
+ROW = (','.join(['0.125'] * len(record_columns())) + '\n').encode()
 
 # the child: imports first, then a limit on its address space HEADROOM over what it has mapped,
 # then reopens the recording (a quarter of it torn off), appends a row, says how many it found

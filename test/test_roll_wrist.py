@@ -191,16 +191,19 @@ def test_projection_is_the_nearest_feasible_rotation_and_exact(q, quat):
         assert position < 1e-9 and angle < 1e-9
 
 
-def test_an_omx_geometry_still_goes_through_the_projection():
-    """Migration: an OM-X ArmGeometry is accepted where an Arm is (as_arm), same numbers."""
+def test_an_old_omx_file_arm_goes_through_the_projection_as_the_omx():
+    """The nominal OM-X an old file describes (the legacy reader's) projects as the OM-X."""
     from ik_net_ros.arm import default_arm
-    from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY
+    from ik_net_ros.kinematics.legacy_geometry import legacy_arm
     from ik_net_ros.kinematics.projection import project_and_solve
+    from omx_legacy import OMX_GEOMETRY
     poses = chain_forward(default_arm(), sample_joints(default_arm(), 200, 3))
     a, sa = project_and_solve(poses, default_arm())
-    b, sb = project_and_solve(poses, DEFAULT_GEOMETRY)
+    b, sb = project_and_solve(poses, legacy_arm(OMX_GEOMETRY))
     np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(sa.joints, sb.joints)
+    with pytest.raises(TypeError, match='expected an Arm'):  # no geometry mapping in its place
+        project_and_solve(poses, OMX_GEOMETRY)
 
 
 # --- branches near a seed (kinematics/nearest.py) ---

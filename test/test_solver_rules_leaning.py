@@ -8,16 +8,19 @@ arm within the clearance. Judged independently of the collision model: each join
 the tool of the same arm cut short there (forward kinematics with the links after it zeroed).
 """
 
-from dataclasses import replace
 import math
 
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
 from ik_net_ros import UnreachableError
-from ik_net_ros.kinematics import DEFAULT_GEOMETRY, forward_kinematics, sample_joints
-from ik_net_ros.kinematics.collision import CollisionModel, PHYSICAL_BASE_HEIGHT
+from ik_net_ros.arm import default_arm
+from ik_net_ros.kinematics import forward_kinematics, sample_joints
+from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.solver import AnalyticSolver
 import numpy as np
+from omx_legacy import omx_values, omx_with
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
@@ -29,16 +32,16 @@ CLEARANCE = 0.01
 
 
 def _joint_points(q, g):
-    """(M, 4, 3) joint2, joint3, joint4 and the tool of the arm ``g``, by cut-short chains."""
-    cut = [replace(g, upper_arm_x=0.0, upper_arm_z=0.0, forearm=0.0, tool=0.0),
-           replace(g, forearm=0.0, tool=0.0), replace(g, tool=0.0), g]
-    return np.stack([forward_kinematics(q, c)[..., :3] for c in cut], axis=-2)
+    """(M, 4, 3) joint2, joint3, joint4 and the tool of the OM-X of old geometry ``g``."""
+    cut = [{**g, 'upper_arm_x': 0.0, 'upper_arm_z': 0.0, 'forearm': 0.0, 'tool': 0.0},
+           {**g, 'forearm': 0.0, 'tool': 0.0}, {**g, 'tool': 0.0}, g]  # cut-short chains
+    return np.stack([forward_kinematics(q, omx_with(**c))[..., :3] for c in cut], axis=-2)
 
 
 def _table_gap(q, g, radii=(0.035, 0.02, 0.02, 0.025)):
     """(M,) m the lowest moving capsule keeps above the table (joint3, forearm, hand)."""
     pts = np.atleast_3d(_joint_points(np.atleast_2d(q), g))
-    table = g.base_height - PHYSICAL_BASE_HEIGHT
+    table = omx_with(**g).table_z
     low = np.stack([pts[:, 1, 2] - radii[1], pts[:, 1:3, 2].min(axis=1) - radii[2],
                     pts[:, 2:4, 2].min(axis=1) - radii[3]], axis=1)
     return low.min(axis=1) - table
@@ -47,8 +50,8 @@ def _table_gap(q, g, radii=(0.035, 0.02, 0.02, 0.025)):
 @settings(SETTINGS, max_examples=25)
 @given(tilts=TILTS, offsets=OFFSETS, q=st.lists(JOINTS, min_size=1, max_size=10))
 def test_the_collision_model_places_the_links_where_the_leaning_arm_has_them(tilts, offsets, q):
-    g = replace(DEFAULT_GEOMETRY, joint_offsets=tuple(offsets), axis_tilts=tuple(tilts))
-    model = CollisionModel(g, CLEARANCE)
+    g = omx_values(joint_offsets=tuple(offsets), axis_tilts=tuple(tilts))
+    model = CollisionModel(omx_with(**g), CLEARANCE)
     q = np.array(q)
     np.testing.assert_allclose(model.link_points(q)[:, 1:], _joint_points(q, g), atol=1e-9)
     # the table rule, judged on those points; the plain-float check is the batch check
@@ -73,12 +76,13 @@ def test_no_answer_puts_the_leaning_arm_within_the_clearance(tilts, offsets, see
     Each is the tool pose of a configuration of the real arm whose lowest link is 10 to 16 mm
     above the table: where a few millimetres of lean decide.
     """
-    arm = replace(DEFAULT_GEOMETRY, joint_offsets=tuple(offsets), axis_tilts=tuple(tilts))
+    values = omx_values(joint_offsets=tuple(offsets), axis_tilts=tuple(tilts))
+    arm = omx_with(**values)
     solver = AnalyticSolver(arm)
     # as the ik node builds it: from the solver's (planar) geometry
-    solver.collision = CollisionModel(solver.geometry, CLEARANCE)
-    q = sample_joints(2000, np.random.default_rng(seed))
-    gap = _table_gap(q, arm)
+    solver.collision = CollisionModel(solver.planar_arm, CLEARANCE)
+    q = sample_joints(OMX, 2000, np.random.default_rng(seed))
+    gap = _table_gap(q, values)
     targets = forward_kinematics(q[(gap > CLEARANCE) & (gap < CLEARANCE + 0.006)][:15], arm)
     command = np.array([0.0, -1.0, 0.7, 0.3])  # home: clear for every such arm
     for target in targets:
@@ -87,7 +91,7 @@ def test_no_answer_puts_the_leaning_arm_within_the_clearance(tilts, offsets, see
         except UnreachableError as e:
             assert e.reasons and e.reasons[0]
             continue
-        gap = _table_gap(following, arm)[0]
+        gap = _table_gap(following, values)[0]
         assert gap >= CLEARANCE - 1e-9, f'the real arm {gap * 1000:.1f} mm above the table'
         command = following
     keep = np.ones(len(targets), bool)
@@ -98,5 +102,5 @@ def test_no_answer_puts_the_leaning_arm_within_the_clearance(tilts, offsets, see
             break
         except UnreachableError as e:
             keep[np.flatnonzero(keep)[np.asarray(e.mask)]] = False
-    gaps = _table_gap(answers, arm)
+    gaps = _table_gap(answers, values)
     assert (gaps >= CLEARANCE - 1e-9).all(), f'the real arm {gaps.min() * 1000:.1f} mm above'

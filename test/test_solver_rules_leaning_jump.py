@@ -1,23 +1,19 @@
 """No jump for a small target change on an arm whose joint axes lean, judged in its real arm."""
 
-from dataclasses import replace
 from functools import lru_cache
 import math
 
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from ik_net_ros import load_solver, UnreachableError
-from ik_net_ros.kinematics import (
-    DEFAULT_GEOMETRY,
-    forward_kinematics,
-    HOME_POSE,
-    JOINT_LOWER,
-    JOINT_UPPER,
-    sample_joints,
-)
+from ik_net_ros.arm import default_arm
+from ik_net_ros.kinematics import forward_kinematics, sample_joints
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.nearest import small_change
 import numpy as np
+from omx_legacy import omx_leaning
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 DEG = math.pi / 180
 # tilts of a few tenths to 3 degrees (either sign), offsets about a degree
@@ -53,9 +49,8 @@ CAL1 = {
 @lru_cache(maxsize=8)
 def _solver(model: str, tilts: tuple, offsets: tuple):
     """Return a solver of the leaning arm with the live node's collision model (cached)."""
-    geometry = replace(DEFAULT_GEOMETRY, axis_tilts=tilts, joint_offsets=offsets)
-    solver = load_solver(model, geometry=geometry)
-    solver.collision = CollisionModel(solver.arm_geometry)
+    solver = load_solver(model, arm=omx_leaning(offsets, tilts))
+    solver.collision = CollisionModel(solver.arm)
     return solver
 
 
@@ -70,11 +65,11 @@ def test_a_small_change_of_the_leaning_arm_s_tool_pose_never_makes_a_jump(
         model, refine, batch, tilts, offsets, seed, step):
     """Inside the real jump window no answer moves a joint more than max_jump: else refused."""
     solver = _solver(model, tuple(tilts), tuple(offsets))
-    seed = np.clip(np.array(seed), JOINT_LOWER, JOINT_UPPER)
+    seed = np.clip(np.array(seed), OMX.lower, OMX.upper)
     assume(solver.collision.clear_one(seed.tolist()))
-    reached = np.clip(seed + np.array(step), JOINT_LOWER, JOINT_UPPER)
-    target = forward_kinematics(reached, solver.arm_geometry)  # a pose the real arm can take
-    assume(small_change(target[None], seed[None], solver.arm_geometry)[0])
+    reached = np.clip(seed + np.array(step), OMX.lower, OMX.upper)
+    target = forward_kinematics(reached, solver.arm)  # a pose the real arm can take
+    assume(small_change(target[None], seed[None], solver.arm)[0])
     try:
         if batch:
             answers = solver.solve(np.array([target, target]), refine=refine,
@@ -92,14 +87,14 @@ def test_a_small_change_of_the_leaning_arm_s_tool_pose_never_makes_a_jump(
 def test_a_target_the_leaning_arm_is_answered_for_is_reached(tilts, offsets, rng):
     """Targets one after another, seeded: each answer's real tool is within 1 mm of its target."""
     solver = _solver('analytic', tuple(tilts), tuple(offsets))
-    q = sample_joints(60, np.random.default_rng(rng))
+    q = sample_joints(OMX, 60, np.random.default_rng(rng))
     q = q[solver.collision.check(q).clear][:30]
-    seed = np.array(HOME_POSE, float)
-    for target in forward_kinematics(q, solver.arm_geometry):
+    seed = np.array(OMX.home, float)
+    for target in forward_kinematics(q, solver.arm):
         try:
             seed = solver.solve(target, seed=seed)
         except UnreachableError as e:  # refused, with the reason: the only other outcome
             assert e.reasons and e.reasons[0]
             continue
-        reached = forward_kinematics(seed, solver.arm_geometry)[:3]
+        reached = forward_kinematics(seed, solver.arm)[:3]
         assert np.linalg.norm(reached - target[:3]) <= 1e-3

@@ -12,12 +12,15 @@ import math
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
 from ik_net_ros import load_solver, UnreachableError
+from ik_net_ros.arm import default_arm
 from ik_net_ros.kinematics import forward_kinematics, within_limits
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.nearest import JUMP_WINDOW
 from ik_net_ros.kinematics.rotations import quat_angle
 import numpy as np
 import pytest
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
                     suppress_health_check=list(HealthCheck))
@@ -44,7 +47,7 @@ def test_clear_reachable_targets_one_after_another_are_answered(solver, path):
         if np.linalg.norm(forward_kinematics(command)[:3] - target[:3]) <= JUMP_WINDOW:
             continue  # a small change may need a jump: the jump rule's to refuse
         following = solver.solve(target, seed=command)
-        assert within_limits(following) and MODEL.clear(following)
+        assert within_limits(OMX, following) and MODEL.clear(following)
         reached = forward_kinematics(following)
         assert np.linalg.norm(reached[:3] - target[:3]) < (1e-6 if solver.exact else 0.01)
         if abs(following[0] - command[0]) > math.pi:  # a long move: refused when asked to
@@ -70,9 +73,9 @@ POSES = st.tuples(st.floats(-0.6, 0.6), st.floats(-0.6, 0.6), st.floats(-0.3, 0.
 def test_nearest_without_a_seed_answers_a_safe_pose(solver, targets):
     targets = np.array(targets)
     answers = solver.solve(targets, on_unreachable='nearest')
-    assert within_limits(answers).all() and MODEL.check(answers).clear.all()
+    assert within_limits(OMX, answers).all() and MODEL.check(answers).clear.all()
     single = solver.solve(targets[0], on_unreachable='nearest')
-    assert within_limits(single) and MODEL.clear(single)
+    assert within_limits(OMX, single) and MODEL.clear(single)
     # where the nearest reachable pose is clear, that pose is what is answered
     free = load_solver('analytic').solve(targets, on_unreachable='nearest')
     clear = MODEL.check(free).clear

@@ -10,11 +10,12 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros import load_solver
+from ik_net_ros.arm import default_arm
 from ik_net_ros.data import block_split, load_dataset
 from ik_net_ros.data.tracker_rows import in_base_frame
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.evaluation.real_arm_errors import workspace_truth
-from ik_net_ros.kinematics import DEFAULT_GEOMETRY, forward_kinematics, sample_joints
+from ik_net_ros.kinematics import forward_kinematics, sample_joints
 from ik_net_ros.kinematics.calibration import calibrate, TrackerFit
 from ik_net_ros.kinematics.calibration_file import (
     load_calibration,
@@ -41,6 +42,8 @@ from ik_net_ros.sim.true_arm_recording import record
 from ik_net_ros.tools import cli
 import numpy as np
 import pytest
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 CAMERA = TrackerSetup(tuple(pose_from_xyz_rpy([0.3, -0.35, 0.2, 10, -20, 25])),  # 0.5 m, ~33 deg
                       tuple(pose_from_xyz_rpy([0.03, 0.015, 0.01, 0, 0, 0])))  # 35 mm off
@@ -70,7 +73,7 @@ def test_transforms_compose_invert_and_read_back(a, b):
 def test_the_closed_form_hand_eye_solves_any_frame_and_marker(frame, marker):
     """Shah's solution of A Y = Z B recovers both transforms from noise-free OM-X poses."""
     setup = TrackerSetup(tuple(pose_from_xyz_rpy(frame)), tuple(pose_from_xyz_rpy(marker)))
-    tool = forward_kinematics(sample_joints(60, 5))
+    tool = forward_kinematics(sample_joints(OMX, 60, 5))
     found_frame, found_marker = hand_eye_closed_form(setup.measured_from_tool(tool), tool)
     assert _pose_close(found_frame, np.array(setup.frame), 1e-6, 1e-6)
     assert _pose_close(found_marker, np.array(setup.marker), 1e-6, 1e-6)
@@ -85,14 +88,14 @@ def test_a_camera_frame_and_a_marker_are_calibrated_with_the_arm():
     With the frame estimated from a closed-form start and the marker from its CAD prior, the
     calibrated closed form reaches what the camera shows to the noise floor (no sag here).
     """
-    arm = replace(TrueArm(TrueArm.random(seed=4).geometry, (0.0, 0.0)), tracker=CAMERA)
+    arm = replace(TrueArm(TrueArm.random(seed=4).arm, (0.0, 0.0)), tracker=CAMERA)
     data = record(arm, 800, np.random.default_rng(1), 3e-4, math.radians(0.2),
                   SimulatedTracker(CAMERA, frame_id='camera'))
     start = TrackerSetup(tuple(frame_given_marker(data.measured, data.poses, CAD)), CAD)
-    result = calibrate(data.joints, data.measured, DEFAULT_GEOMETRY, setup=start,
+    result = calibrate(data.joints, data.measured, OMX, setup=start,
                        estimate=TrackerFit(frame=True, marker_sigma=PRIOR))
     assert not result.problems
-    truth = workspace_truth(load_solver('analytic', geometry=result.geometry), arm,
+    truth = workspace_truth(load_solver('analytic', arm=result.arm), arm,
                             result.setup, count=3000)
     assert truth['true_mm_median'] < 0.25 and truth['true_mm_p95'] < 0.6
     # the base frame's own yaw and offsets are the frame's; the marker's x trades against the
@@ -100,43 +103,43 @@ def test_a_camera_frame_and_a_marker_are_calibrated_with_the_arm():
     assert result.source['offset1'] == 'frame' and result.source['marker_x'] == 'prior'
     assert result.source['marker_y'] == 'data'
     # the marker ignored (held at the tool centre): it goes into the arm, and the arm is wrong
-    blind = calibrate(data.joints, data.measured, DEFAULT_GEOMETRY,
+    blind = calibrate(data.joints, data.measured, OMX,
                       setup=replace(start, marker=(0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0)),
                       estimate=TrackerFit(frame=True))
-    worse = workspace_truth(load_solver('analytic', geometry=blind.geometry), arm,
+    worse = workspace_truth(load_solver('analytic', arm=blind.arm), arm,
                             blind.setup, count=3000)
     assert worse['true_mm_median'] > 4 * truth['true_mm_median']
 
 
 def test_latency_is_estimated_and_moving_rows_are_interpolated():
     """A 30 Hz camera 30 ms late, stop-and-go babble: the time offset comes out of the fit."""
-    arm = replace(TrueArm(TrueArm.random(seed=4).geometry, (0.0, 0.0)),
+    arm = replace(TrueArm(TrueArm.random(seed=4).arm, (0.0, 0.0)),
                   tracker=replace(CAMERA, latency=0.03))
     tracker = SimulatedTracker(arm.tracker, rate=30, frame_id='camera')
     data = simulate_recording(arm, tracker, 900, np.random.default_rng(2), settle=0.3)
     assert np.abs(data.velocities).max() > 1.0  # rows of a moving arm are in it
     start = TrackerSetup(tuple(frame_given_marker(data.measured, data.poses, CAD)), CAD)
-    timed = calibrate(data.joints, data.measured, DEFAULT_GEOMETRY, setup=start,
+    timed = calibrate(data.joints, data.measured, OMX, setup=start,
                       velocities=data.velocities,
                       estimate=TrackerFit(frame=True, marker_sigma=PRIOR, latency=True))
     assert abs(timed.setup.latency - 0.03) < 2e-3 and timed.std['latency'] < 2e-3
-    untimed = calibrate(data.joints, data.measured, DEFAULT_GEOMETRY, setup=start,
+    untimed = calibrate(data.joints, data.measured, OMX, setup=start,
                         estimate=TrackerFit(frame=True, marker_sigma=PRIOR))
     assert timed.residual_rms < 0.7 * untimed.residual_rms
     with pytest.raises(DatasetError, match='velocities'):
-        calibrate(data.joints, data.measured, DEFAULT_GEOMETRY, setup=start,
+        calibrate(data.joints, data.measured, OMX, setup=start,
                   estimate=TrackerFit(latency=True))
 
 
 def test_swapped_marker_outliers_in_a_camera_frame_are_left_out():
-    arm = replace(TrueArm(TrueArm.random(seed=4).geometry, (0.0, 0.0)), tracker=CAMERA)
+    arm = replace(TrueArm(TrueArm.random(seed=4).arm, (0.0, 0.0)), tracker=CAMERA)
     data = record(arm, 800, np.random.default_rng(3), 3e-4, math.radians(0.2),
                   SimulatedTracker(CAMERA, outliers=0.03, frame_id='camera'))
     start = TrackerSetup(tuple(frame_given_marker(data.measured, data.poses, CAD)), CAD)
-    result = calibrate(data.joints, data.measured, DEFAULT_GEOMETRY, setup=start,
+    result = calibrate(data.joints, data.measured, OMX, setup=start,
                        estimate=TrackerFit(frame=True, marker_sigma=PRIOR))
     assert 0.02 * len(data) <= len(result.outliers) <= 0.05 * len(data)
-    truth = workspace_truth(load_solver('analytic', geometry=result.geometry), arm,
+    truth = workspace_truth(load_solver('analytic', arm=result.arm), arm,
                             result.setup, count=3000)
     assert truth['true_mm_median'] < 0.3
 
@@ -145,13 +148,12 @@ def test_swapped_marker_outliers_in_a_camera_frame_are_left_out():
 @given(share=st.floats(0.05, 0.5), seed=st.integers(0, 100))
 def test_held_out_blocks_are_regions_the_fit_never_saw(share, seed):
     from ik_net_ros.data.dataset import BLOCKS
-    from ik_net_ros.kinematics import JOINT_LOWER, JOINT_UPPER
     data = record(TrueArm(), 400, np.random.default_rng(seed), 0.0, 0.0)
     fit, check, names = block_split(data, share, seed)
     assert len(fit) + len(check) == len(data) and len(fit) > 0
 
     def blocks(q):
-        frac = (q[:, :3] - JOINT_LOWER[:3]) / (JOINT_UPPER[:3] - JOINT_LOWER[:3])
+        frac = (q[:, :3] - OMX.lower[:3]) / (OMX.upper[:3] - OMX.lower[:3])
         return {tuple(c) for c in np.clip((frac * BLOCKS).astype(int), 0, np.array(BLOCKS) - 1)}
     assert not blocks(fit.joints) & blocks(check.joints)
     assert len(check) >= share * len(data) or len(blocks(fit.joints)) == 1
@@ -179,9 +181,8 @@ def test_camera_procedure_through_the_commands(tmp_path, capsys):
     setup = load_tracker_setup(files['cal.yaml'])
     assert setup.frame_id == 'camera' and abs(setup.latency - 0.03) < 3e-3
     # where the calibration extrapolates: outside the joint ranges its recording covered
-    from ik_net_ros.kinematics import JOINT_UPPER
     assert not outside_region(files['cal.yaml'], data.joints).any()
-    assert outside_region(files['cal.yaml'], [JOINT_UPPER]).all()
+    assert outside_region(files['cal.yaml'], [OMX.upper]).all()
     rows = in_base_frame(data, setup)  # the tool in the base frame: the arm reaches it
     reached = chain_forward(load_calibration(files['cal.yaml']), rows.joints)
     assert np.median(np.linalg.norm(reached[:, :3] - rows.measured[:, :3], axis=1)) < 5e-3
@@ -215,11 +216,11 @@ JSONISH = st.recursive(LEAVES, lambda inner: st.lists(inner, max_size=7)
 def test_any_tracker_section_or_sidecar_loads_or_is_refused_by_name(
         tmp_path_factory, tracker, sidecar):
     from ik_net_ros.data import make_synthetic, save_dataset
-    from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY as G
+    from omx_legacy import OMX_GEOMETRY
     import yaml
     path = tmp_path_factory.mktemp('cal') / 'cal.yaml'
     path.write_text(yaml.safe_dump({'format': 'ik_net_ros.calibration', 'version': 2,
-                                    'geometry': G.as_dict(), 'tracker': tracker}))
+                                    'geometry': OMX_GEOMETRY, 'tracker': tracker}))
     try:
         setup = load_tracker_setup(path)
     except DatasetError as e:

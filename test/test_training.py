@@ -3,10 +3,12 @@
 from pathlib import Path
 
 from ik_net_ros import CheckpointError, ConfigError, load_solver
+from ik_net_ros.arm import default_arm
 from ik_net_ros.data import make_synthetic, random_split
 from ik_net_ros.evaluation.accuracy import pose_accuracy
-from ik_net_ros.kinematics import DEFAULT_GEOMETRY, within_limits
+from ik_net_ros.kinematics import within_limits
 from ik_net_ros.model import load_model
+from ik_net_ros.model.arm_record import arm_record
 from ik_net_ros.model.checkpoint_file import weights_digest
 from ik_net_ros.networks import build_network, IKModel
 from ik_net_ros.solver.network import NetworkSolver
@@ -16,6 +18,8 @@ from model_util import load_checkpoint, save_checkpoint
 import numpy as np
 import pytest
 import torch
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 
 @pytest.fixture(scope='module')
@@ -43,9 +47,9 @@ def test_task_loss_is_zero_for_exact_joints_and_positive_otherwise():
     data = make_synthetic(64, seed=1)
     poses = torch.tensor(data.poses, dtype=torch.float64)
     joints = torch.tensor(data.joints, dtype=torch.float64)
-    exact = compute_loss('task', joints, joints, poses, DEFAULT_GEOMETRY)
+    exact = compute_loss('task', joints, joints, poses, OMX)
     assert exact.item() < 1e-12
-    assert compute_loss('task', joints + 0.01, joints, poses, DEFAULT_GEOMETRY).item() > 1e-3
+    assert compute_loss('task', joints + 0.01, joints, poses, OMX).item() > 1e-3
 
 
 def test_early_stopping_stops(small_split):
@@ -66,13 +70,13 @@ def _tiny_model():
 def test_checkpoint_round_trip(tmp_path):
     model = _tiny_model()
     kwargs = {'position': (8,), 'orientation': (8,), 'merge': (8,)}
-    path = save_checkpoint(tmp_path / 'm.pt', model, 'focused', kwargs, DEFAULT_GEOMETRY,
+    path = save_checkpoint(tmp_path / 'm.pt', model, 'focused', kwargs, OMX,
                            {'epochs': 1}, {'rows': 10}, {'val': 1.0})
     ckpt = load_checkpoint(path)
     x = torch.randn(3, 7)
     torch.testing.assert_close(ckpt.model(x), model(x))
     assert ckpt.info['metrics'] == {'val': 1.0} and ckpt.info['data'] == {'rows': 10}
-    assert ckpt.geometry == DEFAULT_GEOMETRY and ckpt.network == 'focused'
+    assert ckpt.arm == OMX and ckpt.network == 'focused'
     assert not list(tmp_path.glob('.*.tmp'))  # atomic save leaves no temp file
 
 
@@ -89,7 +93,7 @@ def test_checkpoint_errors(tmp_path):
         load_checkpoint(foreign)
     good = save_checkpoint(tmp_path / 'g.pt', _tiny_model(), 'focused',
                            {'position': (8,), 'orientation': (8,), 'merge': (8,)},
-                           DEFAULT_GEOMETRY)
+                           OMX)
     truncated = tmp_path / 'truncated.pt'
     truncated.write_bytes(good.read_bytes()[:200])
     with pytest.raises(CheckpointError, match='corrupt'):
@@ -145,13 +149,13 @@ def test_damaged_copies_of_a_shipped_model_are_refused(tmp_path, damage):
 
 def _digest(checkpoint):
     return weights_digest(checkpoint.network, checkpoint.info['network_kwargs'],
-                          checkpoint.model.state_dict(), checkpoint.info['geometry'])
+                          checkpoint.model.state_dict(), arm_record(checkpoint.arm))
 
 
 def test_a_checkpoint_without_checksum_loads_with_a_warning(tmp_path, caplog):
     good = save_checkpoint(tmp_path / 'g.pt', _tiny_model(), 'focused',
                            {'position': (8,), 'orientation': (8,), 'merge': (8,)},
-                           DEFAULT_GEOMETRY)
+                           OMX)
     payload = torch.load(good, weights_only=True)
     del payload['weights_sha256']
     torch.save(payload, good)
@@ -169,7 +173,7 @@ def test_network_solver_from_checkpoint_clamps_and_refines(tmp_path, small_split
                          'orientation': (32,), 'merge': (64,)}, epochs=3, schedule='none')
     result = train(config, train_set, val_set, progress=False)
     path = save_checkpoint(tmp_path / 'f.pt', result.model, 'focused', config.network_kwargs,
-                           DEFAULT_GEOMETRY)
+                           OMX)
     assert path.with_suffix('.npz').is_file()  # the torch-free weights file beside it
     solver = load_solver(str(path))
     assert solver.device == 'cpu'
@@ -177,7 +181,7 @@ def test_network_solver_from_checkpoint_clamps_and_refines(tmp_path, small_split
     np.testing.assert_allclose(solver.solve(val_set.poses), torch_solver.solve(val_set.poses),
                                atol=1e-5)
     joints = solver.solve(val_set.poses)
-    assert within_limits(joints).all()
+    assert within_limits(OMX, joints).all()
     rough = pose_accuracy(val_set.poses, joints)
     fine = pose_accuracy(val_set.poses, solver.solve(val_set.poses, refine=True))
     assert fine['position_mm_median'] < rough['position_mm_median'] / 10

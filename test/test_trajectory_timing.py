@@ -5,14 +5,12 @@ The arm is simulated as ROBOTIS's arm_controller moves it: from wherever it is, 
 the newest point, at any speed up to the limit; its readings arrive late and out of order.
 """
 
-from dataclasses import replace
 import math
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ik_net_ros.kinematics import JOINT_LOWER, JOINT_UPPER
+from ik_net_ros.arm import default_arm
 from ik_net_ros.kinematics.collision import CollisionModel
-from ik_net_ros.kinematics.geometry import DEFAULT_GEOMETRY
 from ik_net_ros.solver.trajectory_timing import (
     arm_reading,
     bounded_duration,
@@ -23,8 +21,11 @@ from ik_net_ros.solver.trajectory_timing import (
     READING_TOLERANCE,
 )
 import numpy as np
+from omx_legacy import omx_leaning
 
-joints = st.tuples(*[st.floats(float(lo), float(hi)) for lo, hi in zip(JOINT_LOWER, JOINT_UPPER)])
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
+
+joints = st.tuples(*[st.floats(float(lo), float(hi)) for lo, hi in zip(OMX.lower, OMX.upper)])
 # one step of the world: a command sent, the arm moving a fraction of the way to its goal, a
 # reading measured now (delivered after `delay` more steps)
 steps = st.lists(st.one_of(
@@ -88,10 +89,10 @@ def test_before_any_reading_a_point_gets_a_full_turn():
 def test_a_reading_is_either_refused_or_inside_the_limits(values):
     reading = arm_reading(values)
     inside = all(lo - READING_TOLERANCE <= v <= hi + READING_TOLERANCE
-                 for v, lo, hi in zip(values, JOINT_LOWER, JOINT_UPPER))
+                 for v, lo, hi in zip(values, OMX.lower, OMX.upper))
     assert (reading is not None) == inside
     if reading is not None:
-        assert np.all(reading >= JOINT_LOWER) and np.all(reading <= JOINT_UPPER)
+        assert np.all(reading >= OMX.lower) and np.all(reading <= OMX.upper)
         assert np.abs(reading - values).max() <= READING_TOLERANCE  # clamped, not invented
 
 
@@ -115,8 +116,7 @@ def test_an_absurd_reading_changes_nothing():
 # F9: the arm_controller's straight path from where the arm is -----------------------------
 
 MODEL = CollisionModel()
-LEANING = replace(DEFAULT_GEOMETRY,
-                  axis_tilts=(0.01, -0.02, 0.015, 0.01, -0.01, 0.02, 0.01, -0.015))
+LEANING = omx_leaning(tilts=(0.01, -0.02, 0.015, 0.01, -0.01, 0.02, 0.01, -0.015))
 # checks at 2 mm of motion: the arm may enter a keep-out by about that much between samples
 VERIFIER = CollisionModel(table_clearance=MODEL.table_clearance - 0.003,
                           radii=tuple(r - 0.003 for r in MODEL.radii))

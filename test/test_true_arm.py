@@ -3,6 +3,7 @@
 import math
 
 from geometry_msgs.msg import PoseStamped
+from ik_net_ros.arm import default_arm
 from ik_net_ros.data import load_dataset
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import forward_kinematics, quat_angle, sample_joints
@@ -13,7 +14,9 @@ import pytest
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 
-JOINTS = sample_joints(2000, 4)
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
+
+JOINTS = sample_joints(OMX, 2000, 4)
 
 
 def test_a_perfect_true_arm_is_the_nominal_arm_and_an_imperfect_one_is_not():
@@ -23,7 +26,7 @@ def test_a_perfect_true_arm_is_the_nominal_arm_and_an_imperfect_one_is_not():
     error = 1e3 * np.linalg.norm(arm.tool_poses(JOINTS)[:, :3]
                                  - forward_kinematics(JOINTS)[:, :3], axis=1)
     assert np.median(error) > 2.0
-    offsets = np.degrees(arm.geometry.joint_offsets)
+    offsets = np.degrees(arm.arm.errors.offsets)
     assert np.all((np.abs(offsets) >= 0.9 - 1e-9) & (np.abs(offsets) <= 1.5 + 1e-9))
     assert all(math.radians(0.25) <= s <= math.radians(0.5) for s in arm.sag)
 

@@ -5,22 +5,16 @@ import xml.etree.ElementTree as ET
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from ik_net_ros.arm import ARM_NAMES, ChainErrors, load_arm
-from ik_net_ros.kinematics import (
-    DEFAULT_GEOMETRY,
-    forward_kinematics,
-    JOINT_LOWER,
-    JOINT_NAMES,
-    JOINT_UPPER,
-    quat_to_matrix,
-    sample_joints,
-    VELOCITY_LIMIT,
-)
+from ik_net_ros.arm import ARM_NAMES, ChainErrors, default_arm, load_arm
+from ik_net_ros.kinematics import forward_kinematics, quat_to_matrix, sample_joints
 from ik_net_ros.kinematics.chain import chain_forward
+from ik_net_ros.kinematics.planar import planar_chain
 from ik_net_ros.robot_urdf import arm_urdf, write_shipped
 from ik_net_ros.view.scene import UrdfArm
 import numpy as np
 import pytest
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 URDF = Path(__file__).resolve().parents[1] / 'urdf' / 'open_manipulator_x.urdf'
 
@@ -37,14 +31,14 @@ def _vec(element, attr):
 
 def test_joint_origins_axes_and_limits_equal_the_kinematics_constants():
     joints = _joints()
-    g = DEFAULT_GEOMETRY
+    g = planar_chain(OMX)  # the closed form's numbers of the arm
     expected = {
         'joint1': ((g.joint1_x, 0, g.base_height), (0, 0, 1)),
         'joint2': ((0, 0, g.shoulder_height), (0, 1, 0)),
         'joint3': ((g.upper_arm_x, 0, g.upper_arm_z), (0, 1, 0)),
         'joint4': ((g.forearm, 0, 0), (0, 1, 0)),
     }
-    for k, name in enumerate(JOINT_NAMES):
+    for k, name in enumerate(OMX.joint_names):
         joint = joints[name]
         assert joint.get('type') == 'revolute'
         origin, axis = expected[name]
@@ -52,9 +46,9 @@ def test_joint_origins_axes_and_limits_equal_the_kinematics_constants():
         np.testing.assert_allclose(_vec(joint.find('origin'), 'rpy'), 0.0)
         np.testing.assert_allclose(_vec(joint.find('axis'), 'xyz'), axis)
         limit = joint.find('limit')
-        assert abs(float(limit.get('lower')) - JOINT_LOWER[k]) < 1e-12
-        assert abs(float(limit.get('upper')) - JOINT_UPPER[k]) < 1e-12
-        assert float(limit.get('velocity')) == VELOCITY_LIMIT
+        assert abs(float(limit.get('lower')) - OMX.lower[k]) < 1e-12
+        assert abs(float(limit.get('upper')) - OMX.upper[k]) < 1e-12
+        assert float(limit.get('velocity')) == OMX.velocity[k]
     tool = joints['end_effector_joint']
     assert tool.get('type') == 'fixed'
     np.testing.assert_allclose(_vec(tool.find('origin'), 'xyz'), (g.tool, 0, 0))
@@ -69,10 +63,10 @@ def _rot(axis, angle):
 
 def test_urdf_chain_forward_kinematics_matches(rng):
     joints = _joints()
-    chain = ['world_fixed', *JOINT_NAMES, 'end_effector_joint']
-    for q in sample_joints(50, rng):
+    chain = ['world_fixed', *OMX.joint_names, 'end_effector_joint']
+    for q in sample_joints(OMX, 50, rng):
         t = np.eye(4)
-        angles = dict(zip(JOINT_NAMES, q))
+        angles = dict(zip(OMX.joint_names, q))
         for name in chain:
             joint = joints[name]
             step = np.eye(4)

@@ -8,10 +8,7 @@ from ik_net_ros.arm import default_arm, load_arm
 from ik_net_ros.errors import ConfigError
 from ik_net_ros.kinematics import (
     forward_kinematics,
-    geometry_for,
     ik_solutions,
-    JOINT_LOWER,
-    JOINT_UPPER,
     quat_to_matrix,
     within_limits_one,
 )
@@ -23,9 +20,11 @@ from ik_net_ros.view.session import InProcessSession
 import numpy as np
 import pytest
 
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
+
 SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None)
 joints = st.tuples(*(st.floats(float(lo), float(hi))
-                     for lo, hi in zip(JOINT_LOWER, JOINT_UPPER)))
+                     for lo, hi in zip(OMX.lower, OMX.upper)))
 quaternions = st.tuples(*[st.floats(-1, 1)] * 4).filter(lambda q: np.linalg.norm(q) > 0.1)
 
 
@@ -34,7 +33,7 @@ quaternions = st.tuples(*[st.floats(-1, 1)] * 4).filter(lambda q: np.linalg.norm
 @given(q=joints)
 def test_the_urdf_arm_drawn_ends_where_the_kinematics_put_the_tool(description, q):
     tool = UrdfArm(arm=default_arm(description)).link_poses(q)['end_effector_link']
-    fk = forward_kinematics(q, geometry_for(description))
+    fk = forward_kinematics(q, default_arm(description))
     assert np.allclose(tool[:3, 3], fk[:3], atol=1e-9)
     assert np.allclose(tool[:3, :3], quat_to_matrix(fk[None, 3:])[0], atol=1e-9)
 
@@ -63,7 +62,7 @@ def test_matrix_to_wxyz_inverts_quat_to_matrix(q):
 
 
 def test_elbow_names_the_closed_forms_branches(rng):
-    poses = forward_kinematics(rng.uniform(JOINT_LOWER, JOINT_UPPER, (300, 4)))
+    poses = forward_kinematics(rng.uniform(OMX.lower, OMX.upper, (300, 4)))
     solutions = ik_solutions(poses)
     seen = 0
     for both in solutions.joints:
@@ -119,7 +118,7 @@ def test_every_target_is_taken_safely_or_refused_and_moves_nothing(session, targ
                 np.array_equal(state.commanded, before)
         else:
             goal = state.commanded
-            assert within_limits_one(goal.tolist())
+            assert within_limits_one(OMX, goal.tolist())
             assert session.collision.check(goal).clear[0]
             assert np.array_equal(session.arm.goal, goal)
 

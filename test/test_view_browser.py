@@ -63,7 +63,7 @@ def test_dragging_the_gizmo_moves_the_arm_and_a_target_under_the_table_is_refuse
     assert -0.09 < after[2] - before[2] < -0.03 and np.allclose(after[:2], before[:2], atol=2e-3)
     assert wait_for(lambda: session.state().fate.fate == 'reached', 10.0), session.state()
     state = session.state()
-    tool = forward_kinematics(state.present, session.solver.geometry)
+    tool = forward_kinematics(state.present, session.solver.planar_arm)
     # the simulated arm followed: its tool is at the dragged target, at the OM-X's accuracy
     assert np.linalg.norm(tool[:3] - after) < 1e-3
     browser.wait_text('reached')

@@ -12,7 +12,7 @@ import time
 from builtin_interfaces.msg import Duration
 from control_msgs.action import FollowJointTrajectory
 from control_msgs.msg import JointTolerance
-from ik_net_ros.kinematics import HOME_POSE, JOINT_NAMES
+from ik_net_ros.arm import default_arm
 from ik_net_ros.nodes.driver_node import DriverNode
 from ik_net_ros.nodes.runner import make_executor
 import numpy as np
@@ -21,6 +21,8 @@ from rclpy.action import ActionClient
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectoryPoint
+
+OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 CLEAR = np.array([0.4, -0.6, 0.3, 0.6])  # a pose clear of the table and the base
 IN_TABLE = np.array([0.0, 1.2, 0.3, 0.3])
@@ -32,7 +34,7 @@ def duration(seconds: float) -> Duration:
 
 def main(backend: str, executor_choice: str) -> None:
     rclpy.init()
-    params = [Parameter('backend', value=backend), Parameter('home', value=list(HOME_POSE))]
+    params = [Parameter('backend', value=backend), Parameter('home', value=list(OMX.home))]
     driver = DriverNode(parameter_overrides=params)
     client_node = rclpy.create_node('trajectory_client')
     client = ActionClient(client_node, FollowJointTrajectory,
@@ -55,9 +57,9 @@ def main(backend: str, executor_choice: str) -> None:
         count = len(states)
         assert spin_until(lambda: len(states) >= count + 3), 'no joint_states'
         names = list(states[-1].name)
-        return np.array([states[-1].position[names.index(n)] for n in JOINT_NAMES])
+        return np.array([states[-1].position[names.index(n)] for n in OMX.joint_names])
 
-    def goal_of(times, positions, names=JOINT_NAMES, velocities=None, **kw):
+    def goal_of(times, positions, names=OMX.joint_names, velocities=None, **kw):
         goal = FollowJointTrajectory.Goal()
         goal.trajectory.joint_names = list(names)
         for i, (t, q) in enumerate(zip(times, positions)):
@@ -90,11 +92,11 @@ def main(backend: str, executor_choice: str) -> None:
     ts = np.linspace(0.15, 3.0, 20)
     path = start + np.outer(np.sin(np.pi * ts / 6.0), CLEAR - start)
     speed = np.outer(np.pi / 6.0 * np.cos(np.pi * ts / 6.0), CLEAR - start)
-    order = list(reversed(range(len(JOINT_NAMES))))
+    order = list(reversed(range(len(OMX.joint_names))))
     feedback = []
-    goal = goal_of(ts, path[:, order], [JOINT_NAMES[i] for i in order], speed[:, order],
-                   path_tolerance=[JointTolerance(name=n, position=0.3) for n in JOINT_NAMES],
-                   goal_tolerance=[JointTolerance(name=n, position=0.01) for n in JOINT_NAMES],
+    goal = goal_of(ts, path[:, order], [OMX.joint_names[i] for i in order], speed[:, order],
+                   path_tolerance=[JointTolerance(name=n, position=0.3) for n in OMX.joint_names],
+                   goal_tolerance=[JointTolerance(name=n, position=0.01) for n in OMX.joint_names],
                    goal_time_tolerance=duration(2.0))
     out['twenty'] = finish(send(goal, lambda m: feedback.append(m.feedback)))
     out['feedback'] = len(feedback)
@@ -107,22 +109,22 @@ def main(backend: str, executor_choice: str) -> None:
 
     # refused whole before anything moves: the arm stays where it is
     here = arm()
-    mid = (here + HOME_POSE) / 2
+    mid = (here + OMX.home) / 2
     refusals = {
-        'collision': goal_of([1.0, 2.0, 3.0], [mid, IN_TABLE, HOME_POSE]),
-        'speed': goal_of([0.1, 2.0], [here + 0.6 * np.eye(len(JOINT_NAMES))[0], HOME_POSE]),
-        'limits': goal_of([1.0, 2.0], [mid, here + 3.0 * np.eye(len(JOINT_NAMES))[-1]]),
-        'missing': goal_of([1.0], [mid[:-1]], JOINT_NAMES[:-1]),
-        'unknown': goal_of([1.0], [list(mid) + [0.0]], list(JOINT_NAMES) + ['joint9']),
+        'collision': goal_of([1.0, 2.0, 3.0], [mid, IN_TABLE, OMX.home]),
+        'speed': goal_of([0.1, 2.0], [here + 0.6 * np.eye(len(OMX.joint_names))[0], OMX.home]),
+        'limits': goal_of([1.0, 2.0], [mid, here + 3.0 * np.eye(len(OMX.joint_names))[-1]]),
+        'missing': goal_of([1.0], [mid[:-1]], OMX.joint_names[:-1]),
+        'unknown': goal_of([1.0], [list(mid) + [0.0]], list(OMX.joint_names) + ['joint9']),
         'old_stamp': goal_of([1.0], [mid]),
         'effort': goal_of([1.0], [mid]),
         # a far time_from_start: refused at once, its path never sampled (F6: stalled the driver)
         'too_long': goal_of([1e9], [mid]),
         # a huge finite position with velocities: its interpolation overflows (F7: a traceback)
         'huge': goal_of([0.5, 1.0], [mid + [0.0, -1e308, 0.0, 0.0], mid],
-                        velocities=np.zeros((2, len(JOINT_NAMES)))),
+                        velocities=np.zeros((2, len(OMX.joint_names)))),
     }
-    refusals['effort'].trajectory.points[0].effort = [1.0] * len(JOINT_NAMES)
+    refusals['effort'].trajectory.points[0].effort = [1.0] * len(OMX.joint_names)
     stamp = driver.get_clock().now().to_msg()
     stamp.sec -= 10
     refusals['old_stamp'].trajectory.header.stamp = stamp
@@ -130,7 +132,7 @@ def main(backend: str, executor_choice: str) -> None:
     out['refused_moved'] = float(np.abs(arm() - here).max())
 
     # preemption: a new goal while one runs
-    first = send(goal_of([3.0], [HOME_POSE]))
+    first = send(goal_of([3.0], [OMX.home]))
     assert spin_until(lambda: np.abs(arm() - here).max() > 0.05)
     # a refused goal leaves the running one alone (checked whole before it preempts)
     out['refused_while_running'] = finish(send(refusals['collision']))
@@ -142,7 +144,7 @@ def main(backend: str, executor_choice: str) -> None:
     out['preempting_end'] = float(np.abs(arm() - here).max())
 
     # cancel: the arm holds where it is
-    running = send(goal_of([3.0], [HOME_POSE]))
+    running = send(goal_of([3.0], [OMX.home]))
     assert spin_until(lambda: np.abs(arm() - here).max() > 0.05)
     cancel = running.cancel_goal_async()
     assert spin_until(cancel.done)
@@ -151,21 +153,21 @@ def main(backend: str, executor_choice: str) -> None:
     for _ in range(20):
         arm()
     out['held_drift'] = float(np.abs(arm() - held).max())
-    out['held_from_goal'] = float(np.abs(held - HOME_POSE).max())
+    out['held_from_goal'] = float(np.abs(held - OMX.home).max())
 
     # an arm slower than the trajectory (max_velocity lowered after the check): late at the
     # end beyond goal_time_tolerance, then off its path beyond path_tolerance
     here = arm()
     slow = Parameter('max_velocity', value=0.05)
     fast = Parameter('max_velocity', value=driver.get_parameter('max_velocity').value)
-    late = send(goal_of([1.0], [HOME_POSE], goal_time_tolerance=duration(0.3)))
+    late = send(goal_of([1.0], [OMX.home], goal_time_tolerance=duration(0.3)))
     driver.set_parameters([slow])
     out['late'] = finish(late)
     driver.set_parameters([fast])
     here = arm()
-    far = CLEAR if np.abs(here - HOME_POSE).max() < np.abs(here - CLEAR).max() else HOME_POSE
+    far = CLEAR if np.abs(here - OMX.home).max() < np.abs(here - CLEAR).max() else OMX.home
     behind = send(goal_of([2.0], [far], path_tolerance=[
-        JointTolerance(name=n, position=0.02) for n in JOINT_NAMES]))
+        JointTolerance(name=n, position=0.02) for n in OMX.joint_names]))
     driver.set_parameters([slow])
     out['behind'] = finish(behind)
     driver.set_parameters([fast])
@@ -175,7 +177,7 @@ def main(backend: str, executor_choice: str) -> None:
     assert spin_until(lambda: np.abs(arm() - here).max() > 0.05)
     driver.trigger_deactivate()
     out['deactivated'] = finish(running)
-    out['inactive'] = finish(send(goal_of([1.0], [HOME_POSE])))
+    out['inactive'] = finish(send(goal_of([1.0], [OMX.home])))
     driver.shutdown()
     print(json.dumps(out))
     executor.shutdown()

@@ -9,10 +9,18 @@ wrong) and axis tilts (a bent bracket). :mod:`ik_net_ros.kinematics.chain` says 
 from __future__ import annotations
 
 from dataclasses import dataclass
+import math
 
 import numpy as np
 
-__all__ = ['ChainErrors']
+__all__ = ['ChainErrors', 'OFFSET_TOLERANCE', 'LENGTH_TOLERANCE', 'TILT_TOLERANCE']
+
+# the one copy of what a real arm's errors may be (a calibration's, an old file's): within these
+# it is a real arm of its description (a servo horn a few teeth off, a bracket a millimetre off),
+# not another arm or a tracker frame or a marker taken for the arm
+OFFSET_TOLERANCE = 0.5  # rad, each joint offset
+LENGTH_TOLERANCE = 0.02  # m, each origin component (an old OM-X file: each link length)
+TILT_TOLERANCE = math.radians(3.0)  # rad: a bracket a few tenths of a degree off, not more
 
 
 @dataclass(frozen=True)

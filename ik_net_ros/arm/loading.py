@@ -341,3 +341,40 @@ def default_arm(description: str | None = None) -> Arm:
     of the package works unchanged. Loaded once per process.
     """
     return load_arm(DEFAULT_ARM, description)
+
+
+def arm_or_default(arm: Arm | None) -> Arm:
+    """
+    Return ``arm``, or :func:`default_arm` for None: what a function taking ``arm=None`` uses.
+
+    Raises
+    ------
+    TypeError
+        ``arm`` is neither an :class:`~ik_net_ros.arm.Arm` nor None (an old OM-X geometry
+        mapping is read by :func:`ik_net_ros.kinematics.legacy_geometry.legacy_arm`).
+
+    """
+    if arm is None:
+        return default_arm()
+    if isinstance(arm, Arm):
+        return arm
+    raise TypeError(f'expected an Arm (or None: the default arm), got {type(arm).__name__}')
+
+
+@functools.lru_cache(maxsize=16)
+def arm_descriptions(name: str = DEFAULT_ARM) -> tuple[str, ...]:
+    """
+    Return the names of ROBOTIS's descriptions of shipped arm ``name`` (() if it has one).
+
+    The OM-X: ('humble', 'jazzy'), joint1 at z = 0.017 m and at 0.0.
+
+    Raises
+    ------
+    ArmError
+        ``name`` is not one of :data:`ARM_NAMES`.
+
+    """
+    if name not in ARM_NAMES:
+        raise ArmError(f'arm must be one of {ARM_NAMES}, got {name!r}')
+    variants = _yaml(DESCRIPTIONS_DIR / f'{name}.yaml').get('descriptions') or {}
+    return tuple(variants)

@@ -28,12 +28,3 @@ __all__ = ['PoseJointSet', 'Normalization', 'random_split', 'sequential_split', 
            'read_csv', 'write_csv', 'read_npz',
            'write_npz', 'load_dataset', 'save_dataset', 'import_iknet_recording',
            'make_synthetic']
-
-
-def __getattr__(name: str):
-    # the OM-X's columns under their old names, for callers not migrated yet (bridge)
-    if name == 'JOINT_COLUMNS':
-        return joint_columns()  # bridge
-    if name == 'CSV_COLUMNS':
-        return csv_columns()  # bridge
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')

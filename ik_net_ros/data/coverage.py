@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ik_net_ros.arm import Arm
-from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.arm import Arm, arm_or_default
 import numpy as np
 
 __all__ = ['JointCoverage']
@@ -18,7 +17,7 @@ class JointCoverage:
 
     def __init__(self, bins: int = 6, arm: Arm | None = None):
         self.bins = bins
-        self.arm = as_arm(arm)
+        self.arm = arm_or_default(arm)
         self.counts = np.zeros((bins,) * self.arm.dof, dtype=np.int64)
 
     def _index(self, joints: np.ndarray) -> tuple[int, ...]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ik_net_ros.arm import Arm
+from ik_net_ros.arm import Arm, arm_or_default
 from ik_net_ros.errors import DatasetError
-from ik_net_ros.kinematics.arm_bridge import as_arm
 import numpy as np
 
 __all__ = ['PoseJointSet', 'Normalization', 'random_split', 'sequential_split', 'POSE_COLUMNS',
@@ -21,21 +20,12 @@ MEASURED_COLUMNS = ('mx', 'my', 'mz', 'mqx', 'mqy', 'mqz', 'mqw')
 
 def joint_columns(arm: Arm | None = None) -> tuple[str, ...]:
     """Return the joint columns of an arm's data files: its joint names (None: the OM-X's)."""
-    return as_arm(arm).joint_names
+    return arm_or_default(arm).joint_names
 
 
 def velocity_columns(arm: Arm | None = None) -> tuple[str, ...]:
     """Return the joint velocity columns (rad/s) of an arm's recordings: 'v' + each joint name."""
     return tuple(f'v{name}' for name in joint_columns(arm))
-
-
-def __getattr__(name: str):
-    # the OM-X's columns under their old names, for callers not migrated yet (bridge)
-    if name == 'JOINT_COLUMNS':
-        return joint_columns()  # bridge
-    if name == 'VELOCITY_COLUMNS':
-        return velocity_columns()  # bridge
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
 def check_arm_of(data: PoseJointSet, arm: Arm, where: str) -> PoseJointSet:
@@ -215,7 +205,7 @@ def block_split(data: PoseJointSet, share: float = 0.2, seed: int = 0,
 
     """
     _check_fraction(share, len(data))
-    arm = as_arm(arm)
+    arm = arm_or_default(arm)
     lower, upper, names_of = arm.lower, arm.upper, arm.joint_names
     frac = (data.joints[:, :3] - lower[:3]) / (upper[:3] - lower[:3])
     cells = np.clip((frac * blocks).astype(int), 0, np.array(blocks) - 1)

@@ -24,7 +24,7 @@ import os
 from pathlib import Path
 import re
 
-from ik_net_ros.arm import Arm, ArmError, load_arm
+from ik_net_ros.arm import Arm, arm_or_default, ArmError, load_arm
 from ik_net_ros.atomic import atomic_write
 from ik_net_ros.bounded_files import load_npz, open_limited
 from ik_net_ros.data.dataset import (
@@ -36,7 +36,6 @@ from ik_net_ros.data.dataset import (
     velocity_columns,
 )
 from ik_net_ros.errors import DatasetError
-from ik_net_ros.kinematics.arm_bridge import as_arm
 import numpy as np
 from tqdm import tqdm
 
@@ -55,12 +54,6 @@ PROGRESS_BYTES = 50 << 20
 def csv_columns(arm: Arm | None = None) -> tuple[str, ...]:
     """Return the columns every dataset CSV of ``arm`` has (None: the OM-X): joints, then pose."""
     return joint_columns(arm) + POSE_COLUMNS
-
-
-def __getattr__(name: str):
-    if name == 'CSV_COLUMNS':  # the OM-X's, for callers not migrated yet (bridge)
-        return csv_columns()  # bridge
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
 
 
 def read_csv(path: str | Path, progress: bool | None = None,
@@ -90,7 +83,7 @@ def read_csv(path: str | Path, progress: bool | None = None,
 
     """
     path = Path(path)
-    arm = as_arm(arm)
+    arm = arm_or_default(arm)
     dof = arm.dof
     with open_limited(path, MAX_CSV_BYTES, DatasetError, 'dataset') as f:
         size = os.fstat(f.fileno()).st_size
@@ -296,11 +289,11 @@ def arm_of_data(data: PoseJointSet, arm: Arm | None = None, where: str = 'data')
     if arm is None:
         name = data.meta.get('arm')
         try:
-            arm = as_arm(None) if name is None else load_arm(name)
+            arm = arm_or_default(None) if name is None else load_arm(name)
         except (ArmError, ValueError) as e:
             raise DatasetError(f'{where}: data of arm {name!r}, which cannot be loaded ({e})') \
                 from e
-    arm = as_arm(arm)
+    arm = arm_or_default(arm)
     check_arm_of(data, arm, where)
     return arm
 
@@ -344,7 +337,7 @@ def read_npz(path: str | Path, arm: Arm | None = None) -> PoseJointSet:
 
     """
     path = Path(path)
-    arm = as_arm(arm)
+    arm = arm_or_default(arm)
     arrays = load_npz(path, DatasetError, _available_memory() or MAX_CSV_BYTES, 'dataset')
     missing = [name for name in ('poses', 'joints') if name not in arrays]
     if missing:

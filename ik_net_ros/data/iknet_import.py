@@ -22,10 +22,9 @@ import logging
 import math
 from pathlib import Path
 
-from ik_net_ros.arm import Arm
+from ik_net_ros.arm import Arm, arm_or_default
 from ik_net_ros.data.dataset import joint_columns, PoseJointSet
 from ik_net_ros.errors import DatasetError, IkNetError
-from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.validation import unit_quaternions
 import numpy as np
@@ -176,7 +175,7 @@ def import_iknet_recording(kinematics_pose_csv: str | Path, joint_states_csv: st
 
     """
     pose_t, poses = _read_poses(Path(kinematics_pose_csv))
-    arm = as_arm(arm)
+    arm = arm_or_default(arm)
     joint_t, joints = _read_joint_states(Path(joint_states_csv), joint_columns(arm))
     if pairing == 'row':
         n = min(len(poses), len(joints))

@@ -41,12 +41,6 @@ def record_columns(arm: Arm | None = None) -> tuple[str, ...]:
     return ('stamp',) + csv_columns(arm)
 
 
-def __getattr__(name: str):
-    if name == 'RECORD_COLUMNS':  # the OM-X's, for callers not migrated yet (bridge)
-        return record_columns()  # bridge
-    raise AttributeError(f'module {__name__!r} has no attribute {name!r}')
-
-
 BLOCK = 1 << 20  # bytes read at a time when reopening a recording: its memory, whatever its size
 
 

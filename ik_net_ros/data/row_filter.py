@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import math
 
-from ik_net_ros.kinematics import within_limits
+from ik_net_ros.arm import Arm, arm_or_default
+from ik_net_ros.kinematics.limits import within_limits
 import numpy as np
 
 __all__ = ['RowFilter', 'BAD', 'RATE', 'STILL']
@@ -28,6 +29,8 @@ class RowFilter:
 
     Attributes
     ----------
+    arm
+        The arm read (its joints and limits; None given: the default arm, the OM-X).
     min_joint_change
         rad (>= 0).
     max_rate
@@ -37,7 +40,9 @@ class RowFilter:
 
     """
 
-    def __init__(self, min_joint_change: float = 0.001, max_rate: float = 100.0):
+    def __init__(self, min_joint_change: float = 0.001, max_rate: float = 100.0,
+                 arm: Arm | None = None):
+        self.arm = arm_or_default(arm)
         self.min_joint_change = float(min_joint_change)
         self.max_rate = float(max_rate)
         self.skipped = {BAD: 0, STILL: 0, RATE: 0}
@@ -46,7 +51,7 @@ class RowFilter:
 
     def check(self, joints: np.ndarray | None, now: float) -> str | None:
         """
-        Return None to keep ``joints`` (4,) read at ``now`` (s, monotonic), else why it is skipped.
+        Return None to keep ``joints`` (dof,) read at ``now`` (s, monotonic), else why not.
 
         The reason is BAD, RATE or STILL; a kept reading becomes the reference of the next ones.
         """
@@ -62,8 +67,8 @@ class RowFilter:
 
     def check_bad(self, joints: np.ndarray | None) -> str | None:
         """Return BAD (counted) for a missing, NaN or out-of-limit reading, else None."""
-        if joints is None or joints.shape != (4,) or not np.all(np.isfinite(joints)) \
-                or not within_limits(joints, READING_TOLERANCE):
+        if joints is None or joints.shape != (self.arm.dof,) or not np.all(np.isfinite(joints)) \
+                or not within_limits(self.arm, joints, READING_TOLERANCE):
             return self._skip(BAD)
         return None
 

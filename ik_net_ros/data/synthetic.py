@@ -7,10 +7,9 @@ is single-valued.
 
 from __future__ import annotations
 
-from ik_net_ros.arm import Arm
+from ik_net_ros.arm import Arm, arm_or_default
 from ik_net_ros.data.dataset import PoseJointSet
 from ik_net_ros.kinematics import inverse_kinematics
-from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.limits import sample_joints
 import numpy as np
@@ -20,7 +19,7 @@ __all__ = ['make_synthetic']
 
 def make_synthetic(rows: int, seed: int = 0, arm: Arm | None = None) -> PoseJointSet:
     """
-    Return ``rows`` pose/joint pairs of ``arm`` (None: the OM-X; an OM-X ArmGeometry is taken).
+    Return ``rows`` pose/joint pairs of ``arm`` (None: the OM-X).
 
     Joints are drawn uniformly inside the arm's real limits; the pose is the chain's forward
     kinematics (the arm's errors included); the label of each pose is the closed-form solution
@@ -33,7 +32,7 @@ def make_synthetic(rows: int, seed: int = 0, arm: Arm | None = None) -> PoseJoin
         An arm of a shape with no closed form here.
 
     """
-    arm = as_arm(arm)
+    arm = arm_or_default(arm)
     drawn = sample_joints(arm, rows, np.random.default_rng(seed))
     poses = chain_forward(arm, drawn)
     labels = inverse_kinematics(poses, arm)

@@ -6,9 +6,8 @@ The figures the evaluation command, the model cards and the benchmark report.
 
 from __future__ import annotations
 
-from ik_net_ros.arm import Arm
+from ik_net_ros.arm import Arm, arm_or_default
 from ik_net_ros.kinematics import quat_angle
-from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.limits import within_limits
 import numpy as np
@@ -32,7 +31,7 @@ def pose_accuracy(poses: np.ndarray, joints: np.ndarray, labels: np.ndarray | No
     mean), the share solved within 1 mm and 1 degree, the share inside the joint limits, and the
     joint MSE (rad^2) against ``labels`` when given.
     """
-    arm = as_arm(arm)
+    arm = arm_or_default(arm)
     pos_mm, rot_deg = np.empty(len(poses)), np.empty(len(poses))
     for i in range(0, len(poses), CHUNK):  # FK's temporaries for a chunk, not for millions
         reached = chain_forward(arm, joints[i:i + CHUNK])

@@ -15,10 +15,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ik_net_ros.arm import Arm, default_arm
+from ik_net_ros.arm import Arm, arm_or_default, default_arm
 from ik_net_ros.data import PoseJointSet
 from ik_net_ros.kinematics import is_reachable
-from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.limits import sample_joints
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
@@ -57,14 +56,13 @@ def errors_against_measured(label: str, solver, data: PoseJointSet, reference: A
     """
     Return the errors of ``solver`` on the rows of ``data``.
 
-    ``reference``: the best model of the arm (the calibrated one; None: the default arm; an
-    OM-X ArmGeometry is taken during the migration). ``data``'s measured poses are tool poses
-    in the base frame
+    ``reference``: the best model of the arm (the calibrated one; None: the default arm, the
+    OM-X). ``data``'s measured poses are tool poses in the base frame
     (:func:`~ik_net_ros.data.tracker_rows.in_base_frame`). The truth: each row's true tool pose
     as its tracker sees it (noise-free), taken into the base frame by the calibrated ``setup``
     (as a user's targets from that tracker are), solved, and the true tool pose reached.
     """
-    reference = as_arm(reference)
+    reference = arm_or_default(reference)
     answer = solver.solve(data.measured, on_unreachable='nearest')
     measured = 1e3 * np.linalg.norm(chain_forward(reference, answer)[:, :3]
                                     - chain_forward(reference, data.joints)[:, :3], axis=1)
@@ -109,7 +107,7 @@ def usable_rows(data: PoseJointSet, reference: Arm | None, margin: float = 0.05
     At a limit the nearest answer says nothing about accuracy. ``reference`` as
     :func:`errors_against_measured`'s.
     """
-    reference = as_arm(reference)
+    reference = arm_or_default(reference)
     inside = np.all((data.joints > reference.lower + margin)
                     & (data.joints < reference.upper - margin), axis=1)
     reachable = is_reachable(data.measured, reference)

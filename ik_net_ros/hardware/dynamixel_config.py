@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, fields, replace
 
+from ik_net_ros.arm import arm_descriptions
 from ik_net_ros.arm.servo_models import ServoSettings
-from ik_net_ros.kinematics.geometry import ROBOTIS_DESCRIPTIONS  # bridge: the OM-X's names
 from ik_net_ros.rules import int_in, non_empty, one_of, period, Range
 
 __all__ = ['DynamixelConfig', 'BAUD_RATES', 'SETTINGS', 'servo_ids', 'servo_settings']
@@ -52,8 +52,8 @@ class DynamixelConfig:
                                    '(current-based position mode)', int_in(-1, 252))
     description: str = _setting('humble', "ROBOTIS's arm description whose gripper range "
                                           'applies (humble -0.010..0.019 m, jazzy -0.011..0.020 '
-                                          'm)', one_of(*ROBOTIS_DESCRIPTIONS),
-                                ' | '.join(ROBOTIS_DESCRIPTIONS))
+                                          'm)', one_of(*arm_descriptions()),
+                                ' | '.join(arm_descriptions()))
     # the servo setup: -1 (every default) takes the arm's own, its YAML's servos / gripper
     # (ROBOTIS's values for that arm, checked against each servo's control table); another
     # value is written to every servo in place of the arm's, checked the same way. ROBOTIS's

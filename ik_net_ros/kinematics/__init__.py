@@ -1,35 +1,14 @@
 """
 Layer 1: an arm as numbers (numpy): the one chain, the planar closed forms, projection, limits.
 
-Every function takes an :class:`~ik_net_ros.arm.Arm` (None: ROBOTIS's humble OM-X). The torch
+Every function takes an :class:`~ik_net_ros.arm.Arm` (None: ROBOTIS's humble OM-X); an arm's
+numbers (limits, home, velocity) are the Arm's (``arm.lower``, ``arm.home``, ...). The torch
 twin of forward kinematics is in :mod:`ik_net_ros.kinematics.torch_fk`, imported only where
 gradients are needed.
 """
 
 from ik_net_ros.kinematics.chain import chain_forward, chain_frames, chain_jacobian
 from ik_net_ros.kinematics.forward import forward_kinematics, jacobian, planar_forward
-
-# bridge (issue 33): the OM-X's ArmGeometry and constants, and their 4-joint limit helpers, until
-# every layer takes an Arm; the lead deletes kinematics/geometry.py and these names then (the
-# Arm versions: ik_net_ros.kinematics.limits)
-from ik_net_ros.kinematics.geometry import (
-    ArmGeometry,
-    clamp_one,
-    clamp_to_limits,
-    DEFAULT_GEOMETRY,
-    geometry_for,
-    GEOMETRY_OF_DESCRIPTION,
-    HOME_POSE,
-    JAZZY_GEOMETRY,
-    JOINT_LOWER,
-    JOINT_NAMES,
-    JOINT_UPPER,
-    ROBOTIS_DESCRIPTIONS,
-    sample_joints,
-    VELOCITY_LIMIT,
-    within_limits,
-    within_limits_one,
-)
 from ik_net_ros.kinematics.inverse import (
     closed_form,
     ik_solutions,
@@ -39,21 +18,24 @@ from ik_net_ros.kinematics.inverse import (
     pick_branch,
     REASONS,
 )
+from ik_net_ros.kinematics.limits import (
+    clamp_one,
+    clamp_to_limits,
+    sample_joints,
+    within_limits,
+    within_limits_one,
+)
 from ik_net_ros.kinematics.planar import is_planar, NotPlanarError, planar_chain, PlanarChain
 from ik_net_ros.kinematics.projection import is_reachable, project_and_solve, project_pose
 from ik_net_ros.kinematics.rotations import canonical_quat, quat_angle, quat_to_matrix
 from ik_net_ros.kinematics.validation import as_joint_array, as_pose_array
 
 __all__ = [
-    'ArmGeometry', 'DEFAULT_GEOMETRY', 'JAZZY_GEOMETRY', 'ROBOTIS_DESCRIPTIONS',
-    'GEOMETRY_OF_DESCRIPTION', 'geometry_for',
-    'JOINT_NAMES', 'JOINT_LOWER',
-    'JOINT_UPPER', 'VELOCITY_LIMIT', 'HOME_POSE', 'clamp_to_limits', 'clamp_one', 'within_limits',
-    'within_limits_one',
+    'clamp_to_limits', 'clamp_one', 'within_limits', 'within_limits_one', 'sample_joints',
     'chain_forward', 'chain_frames', 'chain_jacobian',
     'PlanarChain', 'planar_chain', 'NotPlanarError', 'is_planar',
     'forward_kinematics', 'planar_forward', 'jacobian', 'inverse_kinematics', 'ik_solutions',
     'IkResult', 'IkSolutions', 'REASONS', 'pick_branch', 'closed_form', 'project_pose',
     'project_and_solve', 'is_reachable', 'canonical_quat',
-    'quat_angle', 'quat_to_matrix', 'as_pose_array', 'as_joint_array', 'sample_joints',
+    'quat_angle', 'quat_to_matrix', 'as_pose_array', 'as_joint_array',
 ]

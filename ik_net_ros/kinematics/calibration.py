@@ -29,9 +29,11 @@ from dataclasses import dataclass, field, replace
 import functools
 import math
 
-from ik_net_ros.arm import Arm
+from ik_net_ros.arm import Arm, arm_or_default
+
+# what a calibrated arm's errors may be (the one copy, re-exported)
+from ik_net_ros.arm.errors import LENGTH_TOLERANCE, OFFSET_TOLERANCE, TILT_TOLERANCE
 from ik_net_ros.errors import DatasetError
-from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.calibration_parameters import arm_parameters, ArmParameters
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.limits import sample_joints
@@ -53,11 +55,6 @@ TRIM = 5.0  # rows with a residual over this many times the median are left out
 TRIM_ROUNDS = 3
 PLAUSIBLE_RMS = 5e-3  # m-equivalent: a tracker that sees the marker fits far better
 MAX_OUTLIER_SHARE = 0.2
-# a calibrated arm's errors within these are a real arm of its description (a servo horn a few
-# teeth off, a bracket a millimetre off), not another arm or a tracker frame taken for the arm
-OFFSET_TOLERANCE = 0.5  # rad
-LENGTH_TOLERANCE = 0.02  # m, each origin component
-TILT_TOLERANCE = math.radians(3.0)  # rad: a bracket a few tenths of a degree off, not more
 # joint configurations spread over the limits: what every parameter the model can tell apart
 # needs (a few distinct poses already do, see ``undetermined``)
 GENERIC_ROWS, GENERIC_SEED = 200, 12_345
@@ -170,11 +167,6 @@ class CalibrationResult:
     # with the same model: what this recording should determine
     generic_rank: int = 0
     generic_source: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def geometry(self):
-        """Return the calibrated OM-X as an ArmGeometry (migration bridge, OM-X only)."""
-        return geometry_of(self.arm)  # bridge
 
     @property
     def undetermined(self) -> dict[str, str]:
@@ -292,7 +284,7 @@ def calibrate(joints: np.ndarray, measured: np.ndarray, arm: Arm | None = None,
     Identify the arm (and the tracker, as ``estimate`` says) from joints and measured poses.
 
     ``arm``: the arm to calibrate, as described (or with the errors to start from; None: the
-    default arm; an OM-X ArmGeometry is taken during the migration). From commanded ``joints``
+    default arm). From commanded ``joints``
     (N, dof), ``measured`` poses (N, 7) as the tracker reports them and, to estimate the time
     offset, the joint ``velocities`` (N, dof) rad/s at each row. ``setup``
     is the starting (or known) tracker setup. Robust: rows whose residual is over ``trim``
@@ -311,7 +303,7 @@ def calibrate(joints: np.ndarray, measured: np.ndarray, arm: Arm | None = None,
         estimate without velocities.
 
     """
-    arm = as_arm(arm)
+    arm = arm_or_default(arm)
     joints, measured, velocities = _checked(arm, joints, measured, velocities)
     if estimate.latency and velocities is None:
         raise DatasetError('estimating the time offset needs the joint velocities of each row '

@@ -7,7 +7,7 @@ what the ik node needs: ``arm.with_errors(errors)``); the tracker setup (what tr
 evaluation against measured poses need: the tracker frame, the marker, the time offset), the
 joint-space region the fit saw, and the fit's figures. A file is refused for another arm (by
 name) or for a description whose kinematics changed since (by digest). Files of before (version
-1 and 2) hold the OM-X's ``ArmGeometry``: they load as the OM-X with the same errors
+1 and 2) hold the OM-X's old ``geometry`` mapping: they load as the OM-X with the same errors
 (:func:`~ik_net_ros.kinematics.legacy_geometry.legacy_arm`).
 """
 
@@ -15,15 +15,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ik_net_ros.arm import Arm, ARM_NAMES, ArmError, ChainErrors, load_arm
+from ik_net_ros.arm import Arm, ARM_NAMES, arm_or_default, ArmError, ChainErrors, load_arm
+from ik_net_ros.arm.errors import LENGTH_TOLERANCE, OFFSET_TOLERANCE, TILT_TOLERANCE
 from ik_net_ros.bounded_files import check_number, load_yaml
 from ik_net_ros.errors import DatasetError
-from ik_net_ros.kinematics.arm_bridge import as_arm
-from ik_net_ros.kinematics.calibration import (
-    LENGTH_TOLERANCE,
-    OFFSET_TOLERANCE,
-    TILT_TOLERANCE,
-)
 from ik_net_ros.kinematics.legacy_geometry import legacy_arm, legacy_values
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
 import numpy as np
@@ -32,8 +27,8 @@ __all__ = ['save_calibration', 'load_calibration', 'load_tracker_setup', 'outsid
            'errors_as_dict', 'errors_from_dict', 'FORMAT', 'VERSION']
 
 FORMAT = 'ik_net_ros.calibration'
-# 3: the arm's name, digest and errors; 2: an OM-X ArmGeometry and the tracker setup; 1: an
-# OM-X ArmGeometry, a base-frame tracker
+# 3: the arm's name, digest and errors; 2: an OM-X geometry mapping and the tracker setup; 1:
+# an OM-X geometry mapping, a base-frame tracker
 VERSION = 3
 
 
@@ -137,9 +132,9 @@ def load_calibration(path, arm=None) -> Arm:
     """
     Return the calibrated arm of a calibration file: ``arm.with_errors(errors)``.
 
-    ``arm``: the arm it must be of (None: the arm the file names; an OM-X ArmGeometry is taken
-    during the migration). A file of before (an OM-X ArmGeometry) is the OM-X (of ``arm``'s
-    description, else of the geometry's base height) with the same motion.
+    ``arm``: the arm it must be of (None: the arm the file names). A file of before (an OM-X
+    geometry mapping) is the OM-X (of ``arm``'s description, else of the geometry's base
+    height) with the same motion.
 
     Raises
     ------
@@ -152,7 +147,7 @@ def load_calibration(path, arm=None) -> Arm:
 
     """
     data = _read(path)
-    arm = None if arm is None else as_arm(arm).nominal()
+    arm = None if arm is None else arm_or_default(arm).nominal()
     if 'errors' not in data:
         try:
             values = legacy_values(data['geometry'])
@@ -161,7 +156,7 @@ def load_calibration(path, arm=None) -> Arm:
         try:
             return legacy_arm(values, arm)
         except ValueError as e:
-            raise DatasetError(f'{path}: an OM-X calibration (ArmGeometry), not of {arm.name}'
+            raise DatasetError(f'{path}: an OM-X calibration (version 1/2), not of {arm.name}'
                                ) from e
     arm = _file_arm(path, data, arm)
     try:

@@ -12,7 +12,7 @@ Axis tilt: two angles (rad) per joint, rotations about the two coordinate axes o
 other than the one nearest the joint axis, the lower-indexed first (a z axis tilts about x then
 y; a y axis about x then z; an x axis about y then z), applied at the joint's origin before its
 motion: the tilt moves the axis and everything after it, as a bent bracket does. This is the
-OM-X's ``ArmGeometry.axis_tilts`` exactly (``chain_errors_of_geometry``).
+OM-X's old ``axis_tilts`` exactly (:mod:`~ik_net_ros.kinematics.legacy_geometry`).
 
 ``errors``: None (every function's default) moves the arm with its own errors
 (:attr:`Arm.errors <ik_net_ros.arm.Arm>`, a calibration's); pass errors to move it with others.

@@ -22,8 +22,9 @@ from __future__ import annotations
 import functools
 import math
 
+from ik_net_ros.arm import arm_or_default
 from ik_net_ros.kinematics.chain import chain_forward, chain_jacobian
-from ik_net_ros.kinematics.planar_ik import arm_of, planar_of
+from ik_net_ros.kinematics.planar_ik import planar_of
 from ik_net_ros.kinematics.rotations import quat_angle, quat_to_matrix
 import numpy as np
 
@@ -45,11 +46,11 @@ def closest_reachable(poses: np.ndarray, arm) -> np.ndarray:
     """
     Reachable poses (N, 7) nearest validated ``poses`` (N, 7): position first, then orientation.
 
-    ``arm``: a planar :class:`~ik_net_ros.arm.Arm` (an OM-X ArmGeometry during the migration).
+    ``arm``: a planar :class:`~ik_net_ros.arm.Arm` (None: the default arm, the OM-X).
     A reachable pose maps to itself up to the refinement's tolerance (callers pass only
     unreachable ones).
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     poses = np.asarray(poses, float)
     out = np.empty_like(poses)
     for i, pose in enumerate(poses):

@@ -20,12 +20,11 @@ box is the user's to set for those.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 import functools
 import math
 
 from ik_net_ros.arm import Arm, default_arm
-from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.capsules import (
     capsule_ends,
     capsule_frames,
@@ -37,15 +36,11 @@ from ik_net_ros.kinematics.chain import chain_frames, compiled_chain, joint_rows
 from ik_net_ros.kinematics.limits import sample_joints
 import numpy as np
 
-__all__ = ['CollisionModel', 'CollisionReport', 'PHYSICAL_BASE_HEIGHT', 'LINKS', 'MAX_CLEARANCE']
+__all__ = ['CollisionModel', 'CollisionReport', 'MAX_CLEARANCE']
 
 MAX_CLEARANCE = 0.05  # m: more would leave the arm little room (the OM-X's joint2 is 76.5 mm up)
 MAX_RADIUS = 0.2  # m: a capsule radius; more is no link of a desk arm
 ESCAPE_SLACK = 0.002  # m deeper than its start a path out of a collision may go on its way
-# bridge: the OM-X's numbers for callers not migrated yet (deleted with kinematics/geometry.py):
-# the table 17 mm under its joint1, and its capsules' names
-PHYSICAL_BASE_HEIGHT = 0.017
-LINKS = tuple(c.name for c in default_arm().capsules)
 _FIXED_HEIGHT = 1e-9  # m: a capsule end whose height varies less over joint space is fixed
 _CLEAR, _TABLE, _SELF, _BOX = range(4)
 
@@ -60,6 +55,8 @@ class CollisionReport:
     kind: (M,) 0 clear, 1 under the table, 2 two links of the arm, 3 outside the workspace box.
     link, other: (M,) indices into ``links`` (the capsules' names) of the link that fails (and
     the one it hits).
+    links: the arm's capsules' names.
+    clearance: m the table check kept.
     """
 
     clear: np.ndarray
@@ -67,8 +64,8 @@ class CollisionReport:
     kind: np.ndarray
     link: np.ndarray
     other: np.ndarray
+    links: tuple[str, ...]
     clearance: float = 0.0
-    links: tuple[str, ...] = LINKS
 
     def reason(self, index: int) -> str:
         """Why configuration ``index`` is not clear, in words ('clear' when it is)."""
@@ -87,7 +84,7 @@ class CollisionReport:
         return 'clear'
 
 
-@dataclass(frozen=True, init=False)
+@dataclass(frozen=True)
 class CollisionModel:
     """
     The arm's capsules, the table and an optional workspace box.
@@ -96,8 +93,8 @@ class CollisionModel:
     ----------
     arm
         The arm (:class:`~ik_net_ros.arm.Arm`; joint values are commanded values, its errors
-        apply: a calibration's offsets, lengths and leaning axes). None: the OM-X. During the
-        migration an OM-X ``ArmGeometry`` is taken too (bridge).
+        apply: a calibration's offsets, lengths and leaning axes). None: the default arm, the
+        OM-X.
     table_clearance
         m every moving link keeps above the table (>= 0).
     workspace
@@ -111,7 +108,7 @@ class CollisionModel:
         A negative or non-finite clearance or radius, radii not one per capsule, an arm with
         no capsules or a capsule off its chain, or a box with min >= max.
     TypeError
-        ``arm`` is neither an Arm nor an ArmGeometry.
+        ``arm`` is not an Arm (nor None).
 
     """
 
@@ -119,23 +116,11 @@ class CollisionModel:
     table_clearance: float = 0.01
     workspace: tuple[float, ...] | None = None
     radii: tuple[float, ...] | None = None
-    _geometry: object = field(default=None, init=False, compare=False, repr=False)  # bridge
-
-    def __init__(self, arm: Arm | None = None, table_clearance: float = 0.01,
-                 workspace: tuple[float, ...] | None = None,
-                 radii: tuple[float, ...] | None = None, *, geometry=None):
-        # geometry: bridge, the old keyword (callers not migrated yet; replace(model, geometry=))
-        object.__setattr__(self, 'arm', arm if geometry is None else geometry)
-        object.__setattr__(self, 'table_clearance', table_clearance)
-        object.__setattr__(self, 'workspace', workspace)
-        object.__setattr__(self, 'radii', radii)
-        object.__setattr__(self, '_geometry', None)
-        self.__post_init__()
 
     def __post_init__(self):
-        if self.arm is not None and not isinstance(self.arm, Arm):
-            object.__setattr__(self, '_geometry', self.arm)  # bridge: the geometry as given
-        arm = as_arm(self.arm)
+        arm = default_arm() if self.arm is None else self.arm
+        if not isinstance(arm, Arm):
+            raise TypeError(f'CollisionModel needs an Arm, got {type(arm).__name__}')
         object.__setattr__(self, 'arm', arm)
         if not arm.capsules:
             raise ValueError(f'{arm.name} has no collision capsules')
@@ -160,11 +145,6 @@ class CollisionModel:
                 raise ValueError('workspace must be 6 finite numbers x_min < x_max, y_min < '
                                  f'y_max, z_min < z_max (m), got {self.workspace}')
             object.__setattr__(self, 'workspace', box)
-
-    @property
-    def geometry(self):
-        """Bridge: the OM-X ArmGeometry of :attr:`arm` (the one given, if one was)."""
-        return self._geometry if self._geometry is not None else geometry_of(self.arm)
 
     @property
     def table_z(self) -> float:
@@ -356,7 +336,6 @@ class CollisionModel:
         out = replace(self, table_clearance=min(MAX_CLEARANCE,
                                                 max(0.0, self.table_clearance + margin)),
                       radii=tuple(max(0.0, r + margin) for r in self.radii))
-        object.__setattr__(out, '_geometry', self._geometry)  # bridge
         return out
 
     def sweep_radii(self) -> np.ndarray:

@@ -5,7 +5,7 @@ Every function here is :mod:`ik_net_ros.kinematics.chain` (the one chain formula
 its errors included: offsets, origin deltas, leaning axes) seen from what the planar closed
 form and the refinements ask: the tool pose, its Jacobian, the planar (r, z) of joints 2-4, the
 tool's position and pitch with their Jacobian. ``arm``: an :class:`~ik_net_ros.arm.Arm` (None:
-ROBOTIS's humble OM-X); an OM-X ArmGeometry is accepted during the migration (issue 33).
+ROBOTIS's humble OM-X).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 import functools
 
+from ik_net_ros.arm import arm_or_default
 from ik_net_ros.kinematics.chain import (
     _axis_rotation,
     chain_forward,
@@ -20,7 +21,7 @@ from ik_net_ros.kinematics.chain import (
     chain_tool,
     tilt_axes,
 )
-from ik_net_ros.kinematics.planar_ik import arm_of, planar_of
+from ik_net_ros.kinematics.planar_ik import planar_of
 import numpy as np
 
 __all__ = ['forward_kinematics', 'planar_forward', 'jacobian', 'lean_rotations',
@@ -49,7 +50,7 @@ def forward_kinematics(joints, arm=None) -> np.ndarray:
         Wrong shape or NaN/inf.
 
     """
-    return chain_forward(arm_of(arm), joints)
+    return chain_forward(arm_or_default(arm), joints)
 
 
 def jacobian(joints, arm=None) -> np.ndarray:
@@ -74,7 +75,7 @@ def jacobian(joints, arm=None) -> np.ndarray:
         Wrong shape or NaN/inf.
 
     """
-    return chain_jacobian(arm_of(arm), joints)
+    return chain_jacobian(arm_or_default(arm), joints)
 
 
 @functools.lru_cache(maxsize=64)
@@ -91,7 +92,7 @@ def planar_forward(q2, q3, q4, arm=None):
     The chain of ``arm.upright()`` at joint1 = 0 (and a roll of 0), offsets not added: r the
     tool's distance along the arm's plane from joint1's axis, z its height, m.
     """
-    arm = _link_angle_arm(arm_of(arm))
+    arm = _link_angle_arm(arm_or_default(arm))
     x1 = planar_of(arm).joint1_x
     q2, q3, q4 = np.broadcast_arrays(*(np.asarray(v, float) for v in (q2, q3, q4)))
     q = np.zeros(q2.shape + (arm.dof,))
@@ -108,7 +109,7 @@ def lean_rotations(tilts: tuple[float, ...], arm=None) -> tuple[np.ndarray, ...]
     ``tilts``: two angles per joint, flat (the chain's rule: about the two coordinate axes other
     than the one nearest the joint's axis, the lower-indexed first).
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     out = []
     for k, joint in enumerate(arm.joints):
         first, second = tilt_axes(np.array(joint.axis))
@@ -126,7 +127,7 @@ def leaning_reach(joints: np.ndarray, arm) -> tuple[np.ndarray, np.ndarray]:
     One pass along the chain of an arm whose axes may lean, without the quaternion: what a
     refinement for such an arm needs per step. Jacobian (N, 4, dof).
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     tool_length = planar_of(arm).tool
     position, rotation, axes, origins = chain_tool(arm, joints)
     tool_x = rotation[:, :, 0]
@@ -144,7 +145,7 @@ def leaning_points(angles: np.ndarray, arm) -> np.ndarray:
     Along the chain of an arm whose axes may lean (``angles`` (N, dof) are the links' angles:
     the joint offsets added already): where its links really are, for the collision model.
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     plain = arm.with_errors(replace(arm.errors, offsets=(0.0,) * arm.dof))
     position, _, _, origins = chain_tool(plain, np.asarray(angles, float))
     return np.concatenate([origins[:, 1:], position[:, None, :]], axis=1)

@@ -25,9 +25,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ik_net_ros.arm import arm_or_default
 from ik_net_ros.kinematics.limits import clamp_to_limits
 from ik_net_ros.kinematics.planar_ik import (
-    arm_of,
     bounds_of,
     branch_inside,
     elbows,
@@ -100,7 +100,7 @@ def ik_solutions(poses, arm=None) -> IkSolutions:
     arm
         An :class:`~ik_net_ros.arm.Arm` of the planar shape (its errors' offsets and in-plane
         deltas included; tilts are dropped: solve ``arm.upright()``); None: ROBOTIS's humble
-        OM-X. An OM-X ArmGeometry is accepted during the migration.
+        OM-X.
 
     Returns
     -------
@@ -115,7 +115,7 @@ def ik_solutions(poses, arm=None) -> IkSolutions:
         ``arm`` has no planar closed form.
 
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     c = planar_of(arm)
     p, _ = as_pose_array(poses)
     if c.roll:
@@ -148,8 +148,8 @@ def solve_yaw_pitch(dx: np.ndarray, y: np.ndarray, z: np.ndarray, q1: np.ndarray
     projection does: no sin or cos is then computed). The closed form proper, shared by
     :func:`ik_solutions` and the projection;
     :func:`~ik_net_ros.kinematics.projection_one_pose.project_and_solve_one` is its single-pose
-    twin (the same float operations: tests hold the two to equality). ``arm``: an Arm (or, during
-    the migration, an OM-X ArmGeometry); its upright planar chain is solved.
+    twin (the same float operations: tests hold the two to equality). ``arm``: an Arm (None: the
+    OM-X); its upright planar chain is solved.
 
     ``closed_form=False``: reachability only (``valid`` and ``reason``; ``joints`` and
     ``strict`` None), about a third less work, for a network that makes its own joints.
@@ -160,7 +160,7 @@ def solve_yaw_pitch(dx: np.ndarray, y: np.ndarray, z: np.ndarray, q1: np.ndarray
         ``arm`` has a wrist roll (its closed form: :func:`ik_solutions`).
 
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     g = planar_of(arm)
     if g.roll:
         raise ValueError(f'{arm.name} has a wrist roll: solve it with ik_solutions')

@@ -18,9 +18,9 @@ Every loader of those files calls :func:`legacy_arm` (its bounds: :func:`legacy_
 
 from __future__ import annotations
 
-import math
-
 from ik_net_ros.arm import Arm, ChainErrors, default_arm
+from ik_net_ros.arm.errors import LENGTH_TOLERANCE as LINK_TOLERANCE  # every calibration's bound
+from ik_net_ros.arm.errors import OFFSET_TOLERANCE, TILT_TOLERANCE
 import numpy as np
 
 __all__ = ['legacy_arm', 'legacy_errors', 'legacy_values', 'LINK_FIELDS', 'TILT_NAMES',
@@ -35,12 +35,10 @@ TILT_NAMES = ('tilt1_x', 'tilt1_y', 'tilt2_x', 'tilt2_z', 'tilt3_x', 'tilt3_z', 
 _FIELDS = ('base_height',) + LINK_FIELDS + ('joint_offsets', 'axis_tilts')
 _OMX_AXES = [(0.0, 0.0, 1.0)] + [(0.0, 1.0, 0.0)] * 3  # joint1 about z, joints 2-4 about y
 
-# what a file may claim an OM-X to be: each link within 20 mm of the nominal arm (real ones
-# differ by 1-2 mm; a fit that lands further off took the tracker's frame or a marker for the
-# arm), each servo horn within 0.5 rad of zero, joint1 within 0.1 m of the base frame's origin
-LINK_TOLERANCE = 0.02  # m
-OFFSET_TOLERANCE = 0.5  # rad
-TILT_TOLERANCE = math.radians(3.0)  # rad: a bracket a few tenths of a degree off, not more
+# what a file may claim an OM-X to be: each link within LINK_TOLERANCE of the nominal arm (real
+# ones differ by 1-2 mm; a fit that lands further off took the tracker's frame or a marker for
+# the arm), each servo horn within OFFSET_TOLERANCE of zero, joint1 within 0.1 m of the base
+# frame's origin
 BASE_HEIGHT_RANGE = (-0.1, 0.1)  # m
 
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from ik_net_ros.arm import Arm, default_arm
+from ik_net_ros.arm import Arm, arm_or_default, default_arm
 from ik_net_ros.arm.urdf_chain import read_urdf
 from ik_net_ros.kinematics.chain import chain_frames
-from ik_net_ros.kinematics.planar_ik import arm_of
 from ik_net_ros.kinematics.rigid import matrix_to_quat
 
 __all__ = ['LINK_NAMES', 'link_names', 'link_poses']
@@ -51,8 +50,7 @@ def link_poses(joints, arm=None) -> dict[str, list[float]]:
     joints
         (dof,) joint1..jointN in rad (limits are not checked here; of (N, dof) the first).
     arm
-        The arm (None: ROBOTIS's humble OM-X; an OM-X ArmGeometry during the migration), its
-        errors (offsets, leaning axes) included.
+        The arm (None: ROBOTIS's humble OM-X), its errors (offsets, leaning axes) included.
 
     Raises
     ------
@@ -60,7 +58,7 @@ def link_poses(joints, arm=None) -> dict[str, list[float]]:
         Wrong shape or NaN/inf.
 
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     positions, rotations = chain_frames(arm, joints)
     quats = matrix_to_quat(rotations[0])  # canonical: qw >= 0
     frames = [[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]]  # joint1's parent: the base

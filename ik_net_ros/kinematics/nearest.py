@@ -40,11 +40,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 import math
 
+from ik_net_ros.arm import arm_or_default
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.inverse import REACHABLE, REASONS
 from ik_net_ros.kinematics.limits import clamp_to_limits
-from ik_net_ros.kinematics.planar_ik import arm_of, bounds_of
+from ik_net_ros.kinematics.planar_ik import bounds_of
 from ik_net_ros.kinematics.projection import HYSTERESIS, project_both
 from ik_net_ros.kinematics.rotations import quat_angle
 import numpy as np
@@ -93,8 +94,7 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, arm=None,
     seed
         (N, dof) finite joints, rad (clamped into the limits here).
     arm
-        A planar :class:`~ik_net_ros.arm.Arm` (None: ROBOTIS's humble OM-X; an OM-X
-        ArmGeometry during the migration).
+        A planar :class:`~ik_net_ros.arm.Arm` (None: ROBOTIS's humble OM-X).
     collision
         Drop candidates in collision; None: no collision check.
     max_jump
@@ -106,7 +106,7 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, arm=None,
         window); a target beyond it whose only safe solutions are that far round gets one.
 
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     n, dof = len(p), arm.dof
     seed = clamp_to_limits(arm, np.asarray(seed, float))
     poses, sols, prefer_back, in_band = project_both(p, arm)
@@ -201,7 +201,7 @@ def small_change(p: np.ndarray, seed: np.ndarray, arm=None, gaps: bool = False):
     more, whose targets are not projected: its whole rotation). With ``gaps`` also the
     distances (N,) m.
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     at = chain_forward(arm, seed)
     gap = np.linalg.norm(at[:, :3] - p[:, :3], axis=1)
     if arm.dof >= 6:  # every orientation is the arm's own (nothing projected): all of it counts
@@ -252,6 +252,6 @@ def safely_reachable(p: np.ndarray, arm=None,
 
     The solution is inside the limits; the arm's present pose does not matter.
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     seeds = np.zeros((len(p), arm.dof))
     return nearest_solutions(p, seeds, arm, collision, max_jump=None, long_way=False).ok

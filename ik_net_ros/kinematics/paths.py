@@ -8,9 +8,9 @@ by construction. Any arm: its limits, home pose and chain. The demo's sweep box 
 
 from __future__ import annotations
 
+from ik_net_ros.arm import arm_or_default
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
-from ik_net_ros.kinematics.planar_ik import arm_of
 import numpy as np
 
 __all__ = ['sweep_pose', 'sweep_box', 'babble_joints', 'SWEEP_BOX']
@@ -48,7 +48,7 @@ def sweep_pose(t: float | np.ndarray, speed: float = 1.0, arm=None, box=SWEEP_BO
         ``box`` has not one value per joint of ``arm``.
 
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     center, amplitude = (np.asarray(v, float) for v in box)
     if center.shape != (arm.dof,) or amplitude.shape != (arm.dof,):
         raise ValueError(f'sweep box of {center.shape} joints for {arm.name} '
@@ -67,7 +67,7 @@ def babble_joints(rng: np.random.Generator, margin: float = 0.05,
     Drawn again until it is clear of
     ``collision`` with BABBLE_ROOM m to spare and the straight joint-space path from ``start`` to
     it (the path the driver takes) is clear; if none is found, the way home (ROBOTIS's home pose),
-    where that path is clear.
+    where that path is clear, else a goal drawn ever nearer ``start``.
 
     Raises
     ------
@@ -76,7 +76,7 @@ def babble_joints(rng: np.random.Generator, margin: float = 0.05,
         that leaves no room).
 
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     roomy = None if collision is None else collision.inflated(BABBLE_ROOM)
     for _ in range(1000):
         goal = rng.uniform(arm.lower + margin, arm.upper - margin)
@@ -87,4 +87,14 @@ def babble_joints(rng: np.random.Generator, margin: float = 0.05,
     home = np.array(arm.home)
     if start is not None and collision.check_path(start, home)[0]:
         return home
+    if start is not None:
+        # boxed in (thick capsules near the table or the body): goals ever nearer the start,
+        # whose own room makes a short enough straight path clear
+        start = np.asarray(start, dtype=float)
+        lo, hi = arm.lower + margin, arm.upper - margin
+        for scale in (0.3, 0.1, 0.03, 0.01):
+            for _ in range(100):
+                goal = np.clip(start + rng.uniform(-scale, scale, arm.dof) * (hi - lo), lo, hi)
+                if roomy.clear(goal) and collision.check_path(start, goal)[0]:
+                    return goal
     raise RuntimeError('no clear babble goal in 1,000 draws: the collision model leaves no room')

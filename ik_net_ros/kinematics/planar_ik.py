@@ -16,7 +16,6 @@ import functools
 import math
 
 from ik_net_ros.arm import Arm
-from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.planar import planar_chain, PlanarChain
 import numpy as np
 
@@ -24,7 +23,7 @@ __all__ = [
     'REACHABLE', 'OUT_OF_REACH', 'OUTSIDE_LIMITS', 'NOT_ARM_ORIENTATION', 'REASONS',
     'LIMIT_TOLERANCE', 'STRICT_TOLERANCE', 'REACH_TOLERANCE', 'ORIENTATION_TOLERANCE',
     'IkSolutions', 'Bounds', 'bounds_of', 'wrap', 'elbows', 'branch_inside', 'into_range',
-    'planar_of', 'arm_of',
+    'planar_of',
 ]
 
 REACHABLE, OUT_OF_REACH, OUTSIDE_LIMITS, NOT_ARM_ORIENTATION = 0, 1, 2, 3
@@ -124,26 +123,6 @@ def planar_of(arm: Arm) -> PlanarChain:
             _PLANAR.clear()
         entry = _PLANAR[id(arm)] = (arm, planar_chain(arm.upright()))
     return entry[1]
-
-
-def arm_of(arm) -> Arm:
-    """
-    Return :func:`~ik_net_ros.kinematics.arm_bridge.as_arm` of ``arm``, made once per object.
-
-    Public entry points accept an OM-X ArmGeometry during the migration (issue 33); its Arm is
-    built once, not per call (the single-pose path is called per pose).
-    """
-    if arm is None or isinstance(arm, Arm):
-        return as_arm(arm)
-    entry = _ARMS.get(id(arm))
-    if entry is None:  # bridge: an ArmGeometry
-        if len(_ARMS) > 64:
-            _ARMS.clear()
-        entry = _ARMS[id(arm)] = (arm, as_arm(arm))
-    return entry[1]
-
-
-_ARMS: dict[int, tuple] = {}  # id(geometry) -> (geometry, its Arm)
 
 
 def wrap(angle: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:

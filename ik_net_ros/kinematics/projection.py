@@ -27,8 +27,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
+from ik_net_ros.arm import arm_or_default
 from ik_net_ros.kinematics.inverse import ik_solutions, IkSolutions, solve_yaw_pitch
-from ik_net_ros.kinematics.planar_ik import arm_of, OUTSIDE_LIMITS, planar_of, REACHABLE
+from ik_net_ros.kinematics.planar_ik import OUTSIDE_LIMITS, planar_of, REACHABLE
 from ik_net_ros.kinematics.roll_projection import project_roll
 from ik_net_ros.kinematics.rotations import canonical_quat
 from ik_net_ros.kinematics.validation import as_pose_array
@@ -49,7 +50,7 @@ def project_pose(poses, arm=None) -> np.ndarray:
     Nearest pose the arm can take by the module's rule (same position, orientation projected).
 
     Shape (7,) or (N, 7) as given. ``arm``: a planar :class:`~ik_net_ros.arm.Arm` (None:
-    ROBOTIS's humble OM-X; an OM-X ArmGeometry during the migration).
+    ROBOTIS's humble OM-X).
 
     Raises
     ------
@@ -82,7 +83,7 @@ def project_and_solve(p: np.ndarray, arm=None,
     (:func:`ik_net_ros.kinematics.projection_one_pose.project_and_solve_one`) does the same float
     operations, so both agree exactly (tests).
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     c = planar_of(arm)
     if c.roll:
         return project_roll(p, arm, c)
@@ -114,7 +115,7 @@ def project_both(p: np.ndarray, arm=None
     will do. For callers that choose between the candidates themselves (the solution nearest
     a seed).
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     c = planar_of(arm)
     if c.roll:
         poses, sol = project_roll(p, arm, c)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import math
 from operator import le
 
+from ik_net_ros.arm import arm_or_default
 from ik_net_ros.kinematics.planar_ik import (
-    arm_of,
     bounds_of,
     LIMIT_TOLERANCE,
     ORIENTATION_TOLERANCE,
@@ -79,7 +79,7 @@ _CONSTANTS: dict[int, tuple] = {}  # id(arm) -> (arm, constants)
 
 def _constants(arm) -> tuple:
     """
-    Return the closed form's constants of ``arm`` (an Arm or an ArmGeometry), once per object.
+    Return the closed form's constants of ``arm`` (an Arm, None the OM-X), once per object.
 
     An lru_cache would hash the arm on every call: 0.3 us, a tenth of the projection.
     """
@@ -87,7 +87,7 @@ def _constants(arm) -> tuple:
     if entry is None:  # the entry holds arm, so no other object can take its id meanwhile
         if len(_CONSTANTS) > 64:
             _CONSTANTS.clear()
-        the_arm = arm_of(arm)
+        the_arm = arm_or_default(arm)
         g, bounds = planar_of(the_arm), bounds_of(the_arm)
         limits = tuple(zip(bounds.lower, bounds.upper))
         entry = _CONSTANTS[id(arm)] = (arm, (
@@ -166,7 +166,7 @@ def _solve_yaw_pitch(dx, y, z, c1, s1, cp, sp, g, both: bool = True) -> OneSolut
     """
     Return the closed form of :func:`ik_net_ros.kinematics.inverse.solve_yaw_pitch` for one pose.
 
-    ``g``: an Arm without a wrist roll (or an OM-X ArmGeometry during the migration). Yaw and
+    ``g``: an Arm without a wrist roll (None: the OM-X). Yaw and
     pitch are given by their cosines and sines; the same float operations in the same order
     (the tests hold both to equality).
     """
@@ -279,8 +279,7 @@ def project_and_solve_one(p: list[float], g=None,
     And the closed-form solutions of the projected pose (:func:`ik_net_ros.kinematics.projection.
     project_and_solve`'s float operations). ``both=False`` skips the elbow-down branch when elbow
     up is strictly inside the limits (then reported as not valid): the branch rule's pick is the
-    same, one solution cheaper. ``g``: a planar Arm (None: ROBOTIS's humble OM-X; an OM-X
-    ArmGeometry during the migration).
+    same, one solution cheaper. ``g``: a planar Arm (None: ROBOTIS's humble OM-X).
     """
     constants = _constants(g)
     if constants[11]:  # a wrist roll

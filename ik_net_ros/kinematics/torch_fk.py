@@ -8,8 +8,8 @@ quaternion sign convention (qw >= 0), any arm, its errors (offsets, leaning axes
 
 from __future__ import annotations
 
+from ik_net_ros.arm import arm_or_default
 from ik_net_ros.kinematics.chain_torch import chain_forward_torch
-from ik_net_ros.kinematics.planar_ik import arm_of
 
 __all__ = ['forward_kinematics_torch']
 
@@ -18,8 +18,7 @@ def forward_kinematics_torch(joints, arm=None):
     """
     Return tool poses (N, 7) [x, y, z, qx, qy, qz, qw] of joints (N, dof) in rad; differentiable.
 
-    ``arm``: an :class:`~ik_net_ros.arm.Arm` (None: ROBOTIS's humble OM-X; an OM-X ArmGeometry
-    during the migration).
+    ``arm``: an :class:`~ik_net_ros.arm.Arm` (None: ROBOTIS's humble OM-X).
 
     Raises
     ------
@@ -27,4 +26,4 @@ def forward_kinematics_torch(joints, arm=None):
         ``joints`` is not (N, dof).
 
     """
-    return chain_forward_torch(arm_of(arm), joints)
+    return chain_forward_torch(arm_or_default(arm), joints)

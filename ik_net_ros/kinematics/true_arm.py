@@ -21,10 +21,9 @@ from dataclasses import dataclass, field
 import functools
 import math
 
-from ik_net_ros.arm import Arm, ArmError, ChainErrors, load_arm
+from ik_net_ros.arm import Arm, arm_or_default, ArmError, ChainErrors, load_arm
 from ik_net_ros.bounded_files import check_number, load_yaml
 from ik_net_ros.errors import DatasetError
-from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.chain import chain_forward, chain_frames, compiled_chain, joint_rows
 from ik_net_ros.kinematics.legacy_geometry import legacy_arm
 from ik_net_ros.kinematics.rotations import canonical_quat
@@ -43,8 +42,8 @@ class TrueArm:
     """
     A simulated imperfect arm: the arm with its true errors, and a gravity sag.
 
-    arm: the arm and its true errors (offsets, origin deltas, axis tilts, tool delta); an OM-X
-    ``ArmGeometry`` is taken too during the migration (bridge). sag: rad of the first pitch
+    arm: the arm and its true errors (offsets, origin deltas, axis tilts, tool delta); None:
+    the OM-X. sag: rad of the first pitch
     joints at the longest horizontal reach. tracker: the true setup of the tracker watching it
     (a simulation's camera frame, marker and latency; the base frame by default).
 
@@ -58,22 +57,14 @@ class TrueArm:
     arm: Arm | None = None
     sag: tuple[float, ...] = field(default=(0.0, 0.0))
     tracker: TrackerSetup = BASE_FRAME
-    _geometry: object = field(default=None, init=False, compare=False, repr=False)  # bridge
 
     def __post_init__(self):
-        if self.arm is not None and not isinstance(self.arm, Arm):
-            object.__setattr__(self, '_geometry', self.arm)  # bridge: the geometry as given
-        object.__setattr__(self, 'arm', as_arm(self.arm))
+        object.__setattr__(self, 'arm', arm_or_default(self.arm))
         sag = tuple(float(v) for v in self.sag)
         if len(sag) > len(self.pitch_joints):
             raise ValueError(f'{len(sag)} sag values for {self.arm.name}, which has '
                              f'{len(self.pitch_joints)} pitch joints')
         object.__setattr__(self, 'sag', sag)
-
-    @property
-    def geometry(self):
-        """Bridge: the OM-X ArmGeometry of this arm (the one given, if one was)."""
-        return self._geometry if self._geometry is not None else geometry_of(self.arm)
 
     @functools.cached_property
     def pitch_joints(self) -> tuple[int, ...]:
@@ -119,10 +110,10 @@ class TrueArm:
         The demo's imperfect arm: 1.5 deg offsets, 1.5 mm links (each coordinate of
         :func:`error_coordinates`), 0.5 deg sag of two pitch joints; ``tilt_deg`` leans each
         joint axis (two tilts per joint, drawn as the other errors; 0: none, and the other
-        errors are drawn as without it). ``base``: the arm (None: the OM-X; an OM-X
-        ArmGeometry too, bridge), its link errors kept and the drawn ones added.
+        errors are drawn as without it). ``base``: the arm (None: the OM-X), its link errors
+        kept and the drawn ones added.
         """
-        base = as_arm(base)
+        base = arm_or_default(base)
         rng = np.random.default_rng(seed)
 
         def draw(size, n=None):  # 60-100 % of the size, either sign: errors that matter
@@ -214,7 +205,7 @@ def error_coordinates(arm: Arm) -> tuple[tuple[int, int], ...]:
     Every non-zero coordinate of each joint origin (origin k: joint k's; origin dof: the tool's)
     but the first joint's along its own axis (it only ever adds to the next origin's: the OM-X's
     base height and shoulder height act as a sum). The OM-X's: joint1_x, shoulder_height,
-    upper_arm_x, upper_arm_z, forearm, tool (geometry.py's ``LINK_FIELDS``).
+    upper_arm_x, upper_arm_z, forearm, tool (legacy_geometry.py's ``LINK_FIELDS``).
     """
     origins = [j.origin.xyz for j in arm.joints] + [arm.tool.xyz]
     along = int(np.argmax(np.abs(arm.joints[0].axis)))

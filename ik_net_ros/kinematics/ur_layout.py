@@ -202,7 +202,7 @@ def check_arm(arm) -> Arm:
     Raises
     ------
     TypeError
-        Anything else (an OM-X ArmGeometry never has this layout: no bridge here).
+        Anything else.
 
     """
     if not isinstance(arm, Arm):

@@ -19,10 +19,9 @@ from dataclasses import dataclass, field, replace
 import datetime
 from pathlib import Path
 
-from ik_net_ros.arm import Arm, DEFAULT_ARM
+from ik_net_ros.arm import Arm, arm_or_default, DEFAULT_ARM
 from ik_net_ros.engines.numpy_engine import NumpyForward
 from ik_net_ros.errors import CheckpointError, ConfigError
-from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.model.arm_record import arm_of_record, arm_record, check_arm
 from ik_net_ros.model.weights_file import (
@@ -84,12 +83,6 @@ class ModelFile:
     path: Path | None = None
 
     @property
-    def geometry(self):
-        """Return the OM-X ArmGeometry of :attr:`arm` (bridge: the solver's until it migrates)."""
-        from ik_net_ros.kinematics.arm_bridge import geometry_of  # bridge
-        return geometry_of(self.arm)  # bridge
-
-    @property
     def dof(self) -> int:
         """Return the number of joints it answers."""
         return self.arm.dof
@@ -105,8 +98,7 @@ class ModelFile:
         """
         Return the model file of an :class:`~ik_net_ros.networks.IKModel` in memory.
 
-        ``arm``: the arm it was trained for (None: the OM-X; an OM-X ArmGeometry is taken during
-        the migration).
+        ``arm``: the arm it was trained for (None: the OM-X).
 
         Raises
         ------
@@ -121,7 +113,7 @@ class ModelFile:
                                   f'({e})') from e
         arrays = {k: v.detach().cpu().float().numpy() for k, v in model.state_dict().items()
                   if v.is_floating_point()}
-        return cls(network, dict(network_kwargs), as_arm(arm), arrays, plan, correction,
+        return cls(network, dict(network_kwargs), arm_or_default(arm), arrays, plan, correction,
                    {'created': _now(), **(metadata or {})})
 
     def to_torch(self, device: str = 'cpu'):

@@ -83,7 +83,7 @@ class CollectNode(Node):
         self.bad_measurements = 0
         self.coverage = JointCoverage()
         self.filter = RowFilter(self.get_parameter('min_joint_change').value,
-                                self.get_parameter('max_rate').value)
+                                self.get_parameter('max_rate').value, self.arm)
         self.schedule = BabbleSchedule(self.get_parameter('babble_settle').value,
                                        self.get_parameter('babble_timeout').value)
         self.babble_stamps: set[tuple[int, int]] = set()  # the present goal's sends

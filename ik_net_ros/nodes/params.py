@@ -14,9 +14,8 @@ from dataclasses import dataclass
 import re
 from typing import Any
 
-from ik_net_ros.arm import Arm
+from ik_net_ros.arm import Arm, arm_descriptions
 from ik_net_ros.errors import ConfigError
-from ik_net_ros.kinematics import ROBOTIS_DESCRIPTIONS
 from ik_net_ros.kinematics.collision import MAX_CLEARANCE
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME_NAMES, check_xyz_rpy
 from ik_net_ros.nodes.arm_params import (
@@ -200,7 +199,7 @@ def description_spec(what: str) -> Spec:
                           "the physical value) or jazzy (0.0, ROBOTIS's current release); "
                           'the OpenMANIPULATOR-X has both, an arm with one description '
                           'ignores it',
-                one_of(*ROBOTIS_DESCRIPTIONS), ' | '.join(ROBOTIS_DESCRIPTIONS), fixed=True)
+                one_of(*arm_descriptions()), ' | '.join(arm_descriptions()), fixed=True)
 
 
 # every node that moves, draws or names the arm declares it alike

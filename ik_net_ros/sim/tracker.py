@@ -20,6 +20,7 @@ from ik_net_ros.data.dataset import PoseJointSet
 from ik_net_ros.data.pairing import StampPairer
 from ik_net_ros.hardware.motion import MotionLimiter
 from ik_net_ros.kinematics.chain import chain_forward
+from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.kinematics.rigid import pose_from_xyz_rpy
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
 from ik_net_ros.kinematics.true_arm import measure, TrueArm
@@ -71,11 +72,10 @@ def babble_goal(arm: Arm, rng: np.random.Generator, margin: float = 0.05) -> np.
     """
     Return a random joint configuration (dof,) inside ``arm``'s limits, ``margin`` rad inside.
 
-    ``kinematics.paths.babble_joints``'s rule without a collision model (the same draws for
-    the OM-X), for any arm.
+    :func:`~ik_net_ros.kinematics.paths.babble_joints` without a collision model (the one
+    rule).
     """
-    # bridge: paths.babble_joints takes the arm once the kinematics layer has migrated it
-    return rng.uniform(arm.lower + margin, arm.upper - margin)
+    return babble_joints(rng, margin, arm=arm)
 
 
 def simulate_recording(arm: TrueArm, tracker: SimulatedTracker, rows: int,

@@ -5,10 +5,9 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from ik_net_ros.arm import Arm, ChainErrors, DEFAULT_ARM, default_arm, load_arm
+from ik_net_ros.arm import Arm, arm_or_default, ChainErrors, DEFAULT_ARM, default_arm, load_arm
 from ik_net_ros.engines import ENGINES
 from ik_net_ros.errors import CheckpointError, ConfigError
-from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.calibration_file import load_calibration
 from ik_net_ros.model import load_model, MODEL_SUFFIXES, shipped_models
 from ik_net_ros.model.device import check_device
@@ -44,7 +43,7 @@ def default_model(arm: Arm | str | None = None) -> str:
 
 def load_solver(name: str | Path = 'focused', device: str = 'cpu', arm: Arm | str | None = None,
                 description: str | None = None, calibration: str | Path | None = None,
-                engine: str = 'auto', *, geometry=None) -> Solver:
+                engine: str = 'auto') -> Solver:
     """
     Return a solver by name.
 
@@ -73,8 +72,6 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu', arm: Arm | st
         A calibration file (``ik_net_ros calibrate``): the errors of one real arm (joint
         offsets, link lengths, leaning axes). The closed form solves in it exactly; a network's
         answer is refined in it (its training arm was the nominal one).
-    geometry
-        MIGRATION BRIDGE: an OM-X ArmGeometry, taken as ``arm``.
     engine
         What runs a network's large batches: 'auto' (on the CPU ONNX Runtime where
         installed, else the numpy twin; torch on a GPU), 'numpy', 'onnxruntime' or 'torch'
@@ -95,7 +92,7 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu', arm: Arm | st
     check_device(device)
     if engine not in ENGINES:
         raise ConfigError(f'unknown engine {engine!r}; expected one of {ENGINES}')
-    arm = _arm_named(arm if arm is not None else geometry)
+    arm = _arm_named(arm)
     if calibration is not None and str(calibration) != '':
         arm = _calibrated(arm, load_calibration(calibration))
     if str(name) == 'analytic':
@@ -127,12 +124,14 @@ def load_solver(name: str | Path = 'focused', device: str = 'cpu', arm: Arm | st
 
 def _arm_named(arm) -> Arm | None:
     """
-    Return the Arm of a name, an Arm, an OM-X ArmGeometry (bridge), or None.
+    Return the Arm of a name, an Arm, or None.
 
     Raises
     ------
     ConfigError
         An unknown arm name or an unreadable arm file.
+    TypeError
+        Neither a name, a path, an Arm nor None.
 
     """
     if arm is None or isinstance(arm, Arm):
@@ -142,7 +141,7 @@ def _arm_named(arm) -> Arm | None:
             return load_arm(arm)
         except (ValueError, OSError) as e:
             raise ConfigError(f'arm {str(arm)!r}: {e}') from e
-    return as_arm(arm)  # bridge: an OM-X ArmGeometry
+    return arm_or_default(arm)  # TypeError: not an Arm
 
 
 def _calibrated(arm: Arm | None, calibration) -> Arm:
@@ -161,7 +160,7 @@ def _calibrated(arm: Arm | None, calibration) -> Arm:
             raise ConfigError(f'a calibration of {len(calibration.offsets)} joints cannot '
                               f'calibrate {base.name} ({base.dof} joints)')
         return base.with_errors(calibration)
-    calibrated = as_arm(calibration)  # an Arm, or (bridge) an OM-X ArmGeometry
+    calibrated = arm_or_default(calibration)  # the calibrated Arm a file holds
     if arm is not None and calibrated.name != arm.name:
         raise ConfigError(f'the calibration is of {calibrated.name}, not of {arm.name}')
     return calibrated

@@ -12,7 +12,7 @@ from dataclasses import replace
 import logging
 import math
 
-from ik_net_ros.arm import Arm
+from ik_net_ros.arm import Arm, arm_or_default
 from ik_net_ros.errors import (
     ConfigError,
     InvalidJointsError,
@@ -24,7 +24,6 @@ from ik_net_ros.kinematics import (
     project_and_solve,
     REASONS,
 )
-from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
 from ik_net_ros.kinematics.closed_forms import closed_form_kind, NoClosedFormError, UR
 from ik_net_ros.kinematics.closest_reachable import closest_reachable
 from ik_net_ros.kinematics.collision import CollisionModel
@@ -135,7 +134,7 @@ class Solver(ABC):
         # the pipeline (projection, closed form, candidates, safety) runs in the planar arm; an
         # arm whose joint axes lean (a calibration found them) gets each answer refined in its
         # own geometry at the end, held to the same rules (see _through_tilts)
-        self.arm = as_arm(arm)  # bridge: an OM-X ArmGeometry during the migration
+        self.arm = arm_or_default(arm)
         # what no answer may hit (the table, the arm's own base...); None: not checked
         self.collision = None
         # rad a seeded answer may move a joint for a small target change (None: no limit)
@@ -161,21 +160,6 @@ class Solver(ABC):
         # the joints whose +-pi seam the long-way rule watches: joint1 on a planar arm (its
         # other joints' moves follow the pose), every joint of a 6-DOF arm that turns freely
         self._seam = slice(None) if self.kind == UR else slice(0, 1)
-
-    @property
-    def geometry(self):
-        """Return :attr:`planar_arm` as an OM-X ArmGeometry (bridge: for callers not migrated)."""
-        return geometry_of(self.planar_arm)  # bridge
-
-    @property
-    def arm_geometry(self):
-        """Return :attr:`arm` as an OM-X ArmGeometry (bridge: for callers not migrated)."""
-        return geometry_of(self.arm)  # bridge
-
-    @property
-    def tilted(self):
-        """Return :attr:`arm_geometry` where the axes lean, else None (bridge)."""
-        return self.arm_geometry if self.leaning else None  # bridge
 
     @property
     def collision(self) -> CollisionModel | None:

@@ -38,9 +38,8 @@ from dataclasses import dataclass, field
 import math
 import time
 
-from ik_net_ros.arm import Arm
+from ik_net_ros.arm import Arm, arm_or_default
 from ik_net_ros.errors import IkNetError, InvalidPoseError, UnreachableError
-from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.closed_forms import UR
 from ik_net_ros.kinematics.limits import clamp_one, within_limits_one
 from ik_net_ros.kinematics.link_frames import link_names, link_poses
@@ -518,7 +517,7 @@ def forward_request(state: dict[str, float], links: list[str], frame: str, arm,
         placement = np.asarray(placement, float)
         if placement.shape != (7,) or not np.isfinite(placement).all():
             return FRAME_TRANSFORM_FAILURE, [], f"frame '{frame}': no finite transform"
-    arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
+    arm = arm_or_default(arm)
     known = [f'{names.prefix}{link}' for link in link_names(arm)]
     bad = [link for link in links if link not in known]
     if bad or not links:

@@ -19,12 +19,11 @@ from dataclasses import replace
 import logging
 import threading
 
-from ik_net_ros.arm import Arm, Origin
+from ik_net_ros.arm import Arm, arm_or_default, Origin
 from ik_net_ros.engines import ENGINES
 from ik_net_ros.engines.numpy_engine import NumpyForward
 from ik_net_ros.errors import CheckpointError, ConfigError
 from ik_net_ros.kinematics import IkSolutions
-from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.limits import clamp_to_limits
 from ik_net_ros.kinematics.projection_one_pose import OneSolution
 from ik_net_ros.model import ModelFile
@@ -49,7 +48,6 @@ def correction_base(closed: np.ndarray, arm: Arm | None) -> np.ndarray:
     (:func:`ik_net_ros.training.real_arm_data.correction_set`) and answers use this one rule.
     ``arm`` None (or an arm that does not lean): ``closed`` as it is.
     """
-    arm = as_arm(arm) if arm is not None else None  # bridge: an OM-X ArmGeometry accepted
     if arm is None or not arm.has_tilts:
         return closed
     q = np.array(closed, dtype=float, ndmin=2)
@@ -76,8 +74,6 @@ class NetworkSolver(Solver):
         default: the model's).
     name
         What the solver was asked for by (default: the model's path).
-    geometry
-        MIGRATION BRIDGE: an OM-X ArmGeometry, taken as ``arm``.
 
     Raises
     ------
@@ -91,13 +87,12 @@ class NetworkSolver(Solver):
     """
 
     def __init__(self, model: ModelFile, engine: str = 'auto', device: str = 'cpu',
-                 arm: Arm | None = None, name: str | None = None, *, geometry=None):
+                 arm: Arm | None = None, name: str | None = None):
         if engine not in ENGINES:
             raise ConfigError(f'unknown engine {engine!r}; expected one of {ENGINES}')
         check_device(device)
         trained = trained_arm(model)
-        arm = arm if arm is not None else geometry  # bridge: the old keyword
-        arm = as_arm(arm) if arm is not None else trained  # bridge: an ArmGeometry accepted
+        arm = trained if arm is None else arm_or_default(arm)  # TypeError: not an Arm
         if arm.name != trained.name:
             raise CheckpointError(f'{name or model.path}: a model of {trained.name} cannot '
                                   f'serve {arm.name} (load one trained for it)')
@@ -200,9 +195,8 @@ class NetworkSolver(Solver):
 
 
 def trained_arm(model: ModelFile) -> Arm:
-    """Return the arm ``model`` was trained for (bridge: a model file of the OM-X's geometry)."""
-    arm = getattr(model, 'arm', None)
-    return arm if isinstance(arm, Arm) else as_arm(model.geometry)  # bridge
+    """Return the arm ``model`` was trained for (an old file's: the OM-X its loader read)."""
+    return model.arm
 
 
 def base_height(arm: Arm) -> float:

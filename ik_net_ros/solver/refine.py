@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import math
 
-from ik_net_ros.arm import Arm
-from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.arm import Arm, arm_or_default
 from ik_net_ros.kinematics.chain import (
     chain_forward,
     chain_jacobian,
@@ -92,7 +91,7 @@ def refine_joints(targets: np.ndarray, joints: np.ndarray, arm: Arm | None = Non
     has one (:func:`closed_form_near`), so a reachable pose is reached exactly.
 
     """
-    arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
+    arm = arm_or_default(arm)
     q = np.clip(np.array(joints, dtype=np.float64), arm.lower, arm.upper)
     if len(q) == 1:  # the live case: plain floats, numpy's per-call cost is most of it
         one, cost = _refine_one(np.asarray(targets, float)[0].tolist(), q[0].tolist(), arm,
@@ -248,7 +247,7 @@ def gauss_newton_for_tilts(q: np.ndarray, target: np.ndarray, arm: Arm,
     step inside the limits; rows done once all miss by less than TILT_TOLERANCE. Another arm's
     steps: :func:`~ik_net_ros.solver.leaning_chain.steps_to_pose`.
     """
-    arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
+    arm = arm_or_default(arm)
     q = q.copy()
     for _ in range(iterations):
         reached, jac = leaning_reach(q, arm) if reach is None else reach(q)

@@ -29,8 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ik_net_ros.arm import Arm
-from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.arm import Arm, arm_or_default
 import numpy as np
 
 __all__ = ['Fate', 'TargetFates', 'TAKEN', 'REFUSED', 'REACHED', 'ABORTED', 'KEEP']
@@ -77,7 +76,7 @@ class TargetFates:
     def __init__(self, tolerance: float = 0.01, keep: int = KEEP, arm: Arm | None = None):
         self.tolerance = tolerance  # rad every joint must come within for 'reached'
         self.keep = keep
-        self.dof = as_arm(arm).dof  # bridge: an OM-X ArmGeometry accepted
+        self.dof = arm_or_default(arm).dof
         self._commands: OrderedDict[Any, _Command] = OrderedDict()  # open: no final fate yet
         self._newest: Any = None  # key of the newest command still eligible to be reached
         self.newest_refused = False  # the newest command was refused by the driver

@@ -10,8 +10,9 @@ wrist's singularity or a joint limit, or a corrected target out of the planar ar
 on by damped Gauss-Newton (:func:`~ik_net_ros.solver.refine.gauss_newton_for_tilts`). One pose
 runs in plain floats (:func:`_refine_one`, the same steps), a batch vectorised.
 
-These corrections are the OM-X's (its planar closed form, while the kinematics layer takes its
-ArmGeometry); any other arm is refined on the one chain by damped Gauss-Newton alone
+These corrections are for the OM-X's shape (a planar chain without a wrist roll: its numbers,
+:func:`~ik_net_ros.kinematics.planar.planar_chain` of the upright arm, and its tilts); any other
+arm is refined on the one chain by damped Gauss-Newton alone
 (:func:`~ik_net_ros.solver.leaning_chain.refine_on_chain`): what the arm's answer fixes (the
 tool position, and of its orientation all but the yaw a planar arm cannot choose) matched to
 TILT_TOLERANCE, with the same acceptance rule.
@@ -20,20 +21,16 @@ TILT_TOLERANCE, with the same acceptance rule.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import NamedTuple
 
-from ik_net_ros.arm import Arm
-from ik_net_ros.kinematics.arm_bridge import as_arm, geometry_of
+from ik_net_ros.arm import Arm, arm_or_default
 from ik_net_ros.kinematics.forward import lean_rotations, leaning_reach, planar_forward
 from ik_net_ros.kinematics.inverse import solve_yaw_pitch
-from ik_net_ros.kinematics.planar import is_planar, planar_chain
+from ik_net_ros.kinematics.planar import is_planar, planar_chain, PlanarChain
 from ik_net_ros.kinematics.projection_one_pose import _solve_yaw_pitch
 from ik_net_ros.solver.leaning_chain import refine_on_chain
 from ik_net_ros.solver.refine import gauss_newton_for_tilts, TILT_STEP, TILT_TOLERANCE
 import numpy as np
-
-if TYPE_CHECKING:
-    from ik_net_ros.kinematics.geometry import ArmGeometry  # bridge
 
 __all__ = ['refine_for_tilts', 'has_corrections', 'MAX_CORRECTIONS']
 
@@ -65,20 +62,20 @@ def refine_for_tilts(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarr
     more than TILT_STEP, and nearer the target than the given joints (elsewhere they are
     returned).
     """
-    arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
+    arm = arm_or_default(arm)
     if not has_corrections(arm):
         return refine_on_chain(joints, arm)
-    tilted = geometry_of(arm)  # bridge: the corrections read the OM-X's ArmGeometry
+    tilted = _tilted_of(arm)
     q0 = np.array(joints, dtype=float, ndmin=2)
     if len(q0) == 1:
         one = _refine_one(q0[0].tolist(), tilted, arm.limits)
         if one is not None:
             q, ok = one
             return (np.array([q]) if ok else q0), np.array([ok])
-    planar = _planar_of(tilted)
+    planar = tilted
     # the planar tool's position and pitch (leaning_reach's values in the planar arm)
     target, yaw0, pitch0 = _planar_pose(q0, planar)
-    target = np.concatenate([target, -tilted.tool * np.sin(pitch0)[:, None]], axis=1)
+    target = np.concatenate([target, -tilted.chain.tool * np.sin(pitch0)[:, None]], axis=1)
     q, miss, before = q0.copy(), np.empty(len(q0)), None
     rows = np.arange(len(q0))
     with np.errstate(invalid='ignore'):
@@ -113,7 +110,7 @@ def refine_for_tilts(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarr
     return np.where(ok[:, None], q, q0), ok
 
 
-def _leaning_pose(q: np.ndarray, tilted: ArmGeometry, yaw: np.ndarray
+def _leaning_pose(q: np.ndarray, tilted: _Tilted, yaw: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     Return the leaning arm's tool position (M, 3), pitch (M,) rad and reach values (M, 4).
@@ -123,14 +120,14 @@ def _leaning_pose(q: np.ndarray, tilted: ArmGeometry, yaw: np.ndarray
     plane of the link yaw ``yaw`` (M,) (ahead, or back past the vertical): the planar arm's pitch
     where nothing leans.
     """
-    pos, tool_x = _leaning_chain(q + np.asarray(tilted.joint_offsets), tilted)
+    pos, tool_x = _leaning_chain(q + np.asarray(tilted.chain.joint_offsets), tilted)
     ahead = tool_x[:, 0] * np.cos(yaw) + tool_x[:, 1] * np.sin(yaw)
     level = np.sqrt(np.maximum(1.0 - tool_x[:, 2] ** 2, 0.0))
-    reached = np.concatenate([pos, tilted.tool * tool_x[:, 2:]], axis=1)
+    reached = np.concatenate([pos, tilted.chain.tool * tool_x[:, 2:]], axis=1)
     return pos, np.arctan2(-tool_x[:, 2], np.copysign(level, ahead)), reached
 
 
-def _leaning_chain(link: np.ndarray, g: ArmGeometry) -> tuple[np.ndarray, np.ndarray]:
+def _leaning_chain(link: np.ndarray, tilted: _Tilted) -> tuple[np.ndarray, np.ndarray]:
     """
     Return the leaning arm's tool position (M, 3) and x axis (M, 3) of link angles (M, 4).
 
@@ -138,7 +135,7 @@ def _leaning_chain(link: np.ndarray, g: ArmGeometry) -> tuple[np.ndarray, np.nda
     (M, 3): products with the constant leans and the joints' turns are then sums of columns
     (numpy's stacked 3 x 3 products cost ten times as much).
     """
-    leans = _lean_columns(g.axis_tilts)
+    g, leans = tilted.chain, _lean_columns(tilted.tilts)
     rot = _columns_z([np.array(c) for c in leans[0]], link[:, 0])
     pos = np.array([g.joint1_x, 0.0, g.base_height]) + rot[2] * g.shoulder_height
     links = ((g.upper_arm_x, g.upper_arm_z), (g.forearm, 0.0), (g.tool, 0.0))
@@ -163,18 +160,18 @@ def _columns_y(m: list, angle: np.ndarray) -> list:
     return [c * m[0] - s * m[2], m[1], s * m[0] + c * m[2]]
 
 
-def _planar_pose(q: np.ndarray, planar: ArmGeometry
+def _planar_pose(q: np.ndarray, planar: _Tilted
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the planar arm's tool position (M, 3), link yaw (M,) and link pitch (M,), rad."""
-    link = q + np.asarray(planar.joint_offsets)
-    r, z = planar_forward(link[:, 1], link[:, 2], link[:, 3], planar)
+    link = q + np.asarray(planar.chain.joint_offsets)
+    r, z = planar_forward(link[:, 1], link[:, 2], link[:, 3], planar.upright)
     yaw = link[:, 0]
-    pos = np.stack([planar.joint1_x + r * np.cos(yaw), r * np.sin(yaw), z], axis=1)
+    pos = np.stack([planar.chain.joint1_x + r * np.cos(yaw), r * np.sin(yaw), z], axis=1)
     return pos, yaw, link[:, 1:].sum(axis=1)
 
 
 def _planar_inverse(pos: np.ndarray, pitch: np.ndarray, near: np.ndarray, yaw: np.ndarray,
-                    planar: ArmGeometry) -> np.ndarray:
+                    planar: _Tilted) -> np.ndarray:
     """
     Return the planar arm's joints (M, 4) for tool positions and pitches, near ``near`` (M, 4).
 
@@ -183,17 +180,17 @@ def _planar_inverse(pos: np.ndarray, pitch: np.ndarray, near: np.ndarray, yaw: n
     does); the elbow nearer ``near``, each joint within half a turn of it (no turn across the
     seam). NaN where the position is out of reach.
     """
-    dx, y = pos[:, 0] - planar.joint1_x, pos[:, 1]
+    dx, y = pos[:, 0] - planar.chain.joint1_x, pos[:, 1]
     heading = np.arctan2(y, dx)
     heading = np.where(np.cos(heading - yaw) < 0, heading + np.pi, heading)
-    both = solve_yaw_pitch(dx, y, pos[:, 2], heading, pitch, planar).joints  # (M, 2, 4)
+    both = solve_yaw_pitch(dx, y, pos[:, 2], heading, pitch, planar.upright).joints  # (M, 2, 4)
     turn = np.remainder(both - near[:, None, :] + np.pi, 2 * np.pi) - np.pi
     move = np.abs(turn).max(axis=2)
     pick = np.argmin(np.where(np.isnan(move), np.inf, move), axis=1)
     return near + turn[np.arange(len(near)), pick]
 
 
-def _refine_one(q0: list[float], tilted: ArmGeometry, limits: tuple
+def _refine_one(q0: list[float], tilted: _Tilted, limits: tuple
                 ) -> tuple[list[float], bool] | None:
     """
     Return :func:`refine_for_tilts` of one answer in plain floats: (joints, worked).
@@ -201,19 +198,19 @@ def _refine_one(q0: list[float], tilted: ArmGeometry, limits: tuple
     The same corrections; None where they do not converge within MAX_CORRECTIONS (the
     vectorised path goes on by Gauss-Newton) or a corrected target is out of reach.
     """
-    planar = _planar_of(tilted)
-    offsets = tilted.joint_offsets
+    planar, tool = tilted, tilted.chain.tool
+    offsets = tilted.chain.joint_offsets
     link0 = [v + o for v, o in zip(q0, offsets)]
     yaw0, pitch0 = link0[0], link0[1] + link0[2] + link0[3]
     target = _planar_one(link0, planar)
-    target = (target[0], target[1], target[2], -tilted.tool * math.sin(pitch0))
+    target = (target[0], target[1], target[2], -tool * math.sin(pitch0))
     q, before, miss = list(q0), None, math.inf
     for k in range(MAX_CORRECTIONS + 1):
         link = [v + o for v, o in zip(q, offsets)]
         pos = _planar_one(link, planar)
         lean, tool_x = _leaning_one(link, tilted)
         miss = math.sqrt(sum((a - b) ** 2 for a, b in zip(
-            target, (lean[0], lean[1], lean[2], tilted.tool * tool_x[2]))))
+            target, (lean[0], lean[1], lean[2], tool * tool_x[2]))))
         if before is None:
             before = miss
         if miss < TILT_TOLERANCE:
@@ -224,13 +221,14 @@ def _refine_one(q0: list[float], tilted: ArmGeometry, limits: tuple
         lean_pitch = math.atan2(-tool_x[2], math.copysign(
             math.sqrt(max(1.0 - tool_x[2] ** 2, 0.0)), ahead))
         pitch = link[1] + link[2] + link[3] + pitch0 - lean_pitch
-        dx = pos[0] + target[0] - lean[0] - planar.joint1_x
+        dx = pos[0] + target[0] - lean[0] - planar.chain.joint1_x
         y = pos[1] + target[1] - lean[1]
         heading = math.atan2(y, dx)
         if math.cos(heading - yaw0) < 0:
             heading += _PI
         solution = _solve_yaw_pitch(dx, y, pos[2] + target[2] - lean[2], math.cos(heading),
-                                    math.sin(heading), math.cos(pitch), math.sin(pitch), planar)
+                                    math.sin(heading), math.cos(pitch), math.sin(pitch),
+                                    planar.upright)
         best, step = None, math.inf
         for joints in solution.joints:
             if joints is not None:
@@ -247,8 +245,9 @@ def _refine_one(q0: list[float], tilted: ArmGeometry, limits: tuple
     return q, ok
 
 
-def _planar_one(link: list[float], planar: ArmGeometry) -> tuple[float, float, float]:
+def _planar_one(link: list[float], tilted: _Tilted) -> tuple[float, float, float]:
     """Return the planar arm's tool position of link angles (4 floats)."""
+    planar = tilted.chain
     a2, a23 = link[1], link[1] + link[2]
     a234 = a23 + link[3]
     r = (planar.upper_arm_x * math.cos(a2) + planar.upper_arm_z * math.sin(a2)
@@ -258,14 +257,14 @@ def _planar_one(link: list[float], planar: ArmGeometry) -> tuple[float, float, f
     return planar.joint1_x + r * math.cos(link[0]), r * math.sin(link[0]), z
 
 
-def _leaning_one(link: list[float], g: ArmGeometry) -> tuple[list[float], list[float]]:
+def _leaning_one(link: list[float], tilted: _Tilted) -> tuple[list[float], list[float]]:
     """
     Return the leaning arm's tool position and tool x axis of link angles (4 floats).
 
     :func:`~ik_net_ros.kinematics.forward._tilted_chain` in plain floats: rotations as their
     three columns.
     """
-    leans = _lean_columns(g.axis_tilts)
+    g, leans = tilted.chain, _lean_columns(tilted.tilts)
     rot = _times_z(leans[0], link[0])
     h = g.shoulder_height
     x, y, z = g.joint1_x + rot[2][0] * h, rot[2][1] * h, g.base_height + rot[2][2] * h
@@ -278,20 +277,33 @@ def _leaning_one(link: list[float], g: ArmGeometry) -> tuple[list[float], list[f
 
 
 _LEANS: dict[tuple, tuple] = {}
-_PLANAR: dict[int, tuple] = {}  # id(tilted) -> (tilted, tilted.planar())
 
 
-def _planar_of(tilted: ArmGeometry) -> ArmGeometry:
+class _Tilted(NamedTuple):
+    """What the corrections read of a leaning arm of the OM-X's shape."""
+
+    upright: Arm  # the arm with its axes ideal: what the planar closed form solves
+    chain: PlanarChain  # its numbers (the errors' offsets and in-plane deltas included), m, rad
+    tilts: tuple[float, ...]  # rad, two per joint (the chain's own tilt axes), joint by joint
+
+
+_TILTED: dict[int, tuple] = {}  # id(arm) -> (arm, its _Tilted)
+
+
+def _tilted_of(arm: Arm) -> _Tilted:
     """
-    Return ``tilted.planar()``, made once per geometry object.
+    Return what the corrections read of ``arm``, made once per arm object.
 
-    A new object per call would cost a dataclass copy and miss the closed form's constants cache.
+    Per call it would cost the upright arm's construction and miss the closed form's constants
+    cache (keyed by the arm object).
     """
-    entry = _PLANAR.get(id(tilted))
-    if entry is None:  # the entry holds tilted, so no other object can take its id meanwhile
-        if len(_PLANAR) > 16:
-            _PLANAR.clear()
-        entry = _PLANAR[id(tilted)] = (tilted, tilted.planar())
+    entry = _TILTED.get(id(arm))
+    if entry is None:  # the entry holds arm, so no other object can take its id meanwhile
+        if len(_TILTED) > 16:
+            _TILTED.clear()
+        upright = arm.upright()
+        tilts = tuple(v for pair in arm.errors.tilts for v in pair)
+        entry = _TILTED[id(arm)] = (arm, _Tilted(upright, planar_chain(upright), tilts))
     return entry[1]
 
 

@@ -27,8 +27,7 @@ from __future__ import annotations
 from collections import deque
 import math
 
-from ik_net_ros.arm import Arm
-from ik_net_ros.kinematics.arm_bridge import as_arm
+from ik_net_ros.arm import Arm, arm_or_default
 import numpy as np
 
 __all__ = ['MoveTimer', 'arm_reading', 'bounded_duration', 'path_refusal', 'READING_TOLERANCE',
@@ -55,7 +54,7 @@ def arm_reading(joints, arm: Arm | None = None) -> np.ndarray | None:
     more than :data:`READING_TOLERANCE`; values within it are clamped into the limits. ``arm``:
     an :class:`~ik_net_ros.arm.Arm` (None: the OM-X).
     """
-    arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
+    arm = arm_or_default(arm)
     try:
         values = np.asarray(joints, dtype=float).reshape(arm.dof)
     except (TypeError, ValueError):
@@ -83,7 +82,7 @@ class MoveTimer:
     """
 
     def __init__(self, arm: Arm | None = None):
-        self.arm = as_arm(arm)  # bridge: an OM-X ArmGeometry accepted
+        self.arm = arm_or_default(arm)
         self.state: tuple[float, np.ndarray] | None = None  # (measured at, joints)
         self.commands: deque[tuple[float, np.ndarray]] = deque()  # (sent at, joints)
         self._box: tuple[np.ndarray, np.ndarray] | None = None  # older commands, merged

@@ -76,10 +76,8 @@ def solver_arm(arm: Arm | None) -> dict:
 
 
 def arm_of_solver(solver) -> Arm:
-    """Return the arm a solver serves (bridge: a solver not migrated yet has a geometry)."""
-    from ik_net_ros.kinematics.arm_bridge import as_arm  # bridge
-    arm = getattr(solver, 'arm', None)
-    return arm if isinstance(arm, Arm) else as_arm(solver.geometry)  # bridge
+    """Return the arm a solver serves (its errors included)."""
+    return solver.arm
 
 
 def model_arm(args: argparse.Namespace) -> Arm | None:

@@ -12,8 +12,7 @@ from __future__ import annotations
 
 import argparse
 
-from ik_net_ros.arm import ARM_NAMES
-from ik_net_ros.kinematics import ROBOTIS_DESCRIPTIONS
+from ik_net_ros.arm import arm_descriptions, ARM_NAMES
 from ik_net_ros.kinematics.collision import MAX_CLEARANCE
 from ik_net_ros.tools.common import count_in, number_in
 
@@ -31,7 +30,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                              '(in-process; switchable on the page)')
     parser.add_argument('--arm', default='open_manipulator_x',
                         help=f"the arm: {', '.join(ARM_NAMES)} or the path of an arm YAML")
-    parser.add_argument('--description', choices=ROBOTIS_DESCRIPTIONS, default='humble',
+    parser.add_argument('--description', choices=arm_descriptions(), default='humble',
                         help="ROBOTIS's arm description the targets are given in (the "
                              'OpenMANIPULATOR-X has two; an arm with one ignores it)')
     parser.add_argument('--calibration', default='',

@@ -11,10 +11,9 @@ import logging
 import math
 import time
 
-from ik_net_ros.arm import Arm
+from ik_net_ros.arm import Arm, arm_or_default
 from ik_net_ros.data import check_arm_of, Normalization, PoseJointSet
 from ik_net_ros.errors import ConfigError, DatasetError, TrainingError
-from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.chain_torch import chain_forward_torch
 from ik_net_ros.model.device import resolve_device
 from ik_net_ros.networks import build_network, IKModel
@@ -49,7 +48,7 @@ def compute_loss(kind: str, pred: torch.Tensor, joints: torch.Tensor, poses: tor
 
     The task term reaches the tool through ``arm``'s chain (its errors included).
     """
-    arm = as_arm(arm)
+    arm = arm_or_default(arm)
     loss = pred.new_zeros(())
     if kind in ('joint', 'joint+task'):
         loss = loss + torch.mean((pred - joints) ** 2)  # rad^2, the paper's joint-space MSE
@@ -101,7 +100,7 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
     """
     Train ``config.network`` for ``arm`` on ``train_set``, early-stopping on ``val_set``.
 
-    ``arm``: the arm the data is of (None: the OM-X; an OM-X ArmGeometry is taken): the
+    ``arm``: the arm the data is of (None: the OM-X): the
     network answers one joint per joint of it, and the task loss runs its chain. ``init``:
     start from this model (fine-tuning: its weights and normalisation; a copy, the argument is
     not changed) instead of a fresh network.
@@ -118,7 +117,7 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
         Data of another arm.
 
     """
-    arm = as_arm(arm)
+    arm = arm_or_default(arm)
     torch.manual_seed(config.seed)
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -213,7 +212,7 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
 def evaluate_loss(model: IKModel, poses: torch.Tensor, joints: torch.Tensor,
                   config: TrainConfig, arm: Arm) -> dict:
     """Compute the validation loss (configured kind), joint MSE and median tool position error."""
-    arm = as_arm(arm)
+    arm = arm_or_default(arm)
     model.eval()
     preds = torch.cat([model(poses[i:i + 65536]) for i in range(0, len(poses), 65536)])
     loss = compute_loss(config.loss, preds, joints, poses, arm, config.task_weight).item()

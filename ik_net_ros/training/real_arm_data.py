@@ -16,12 +16,11 @@ from __future__ import annotations
 
 import copy
 
-from ik_net_ros.arm import Arm
+from ik_net_ros.arm import Arm, arm_or_default
 from ik_net_ros.data import PoseJointSet
 from ik_net_ros.data.dataset import configuration_keys
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import project_and_solve
-from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.inverse import closed_form
 from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.networks import IKModel
@@ -107,9 +106,8 @@ def correction_set(measured: PoseJointSet, arm: Arm | None = None
     """
     Pair each measured pose with its commanded joints minus the closed form of ``arm``.
 
-    ``arm``: the calibrated arm (None: the default arm; an OM-X ArmGeometry is taken during the
-    migration). From a :func:`measured_set`; also returns how many rows were dropped, by reason
-    (:data:`UNREACHABLE`, :data:`DISAGREE`).
+    ``arm``: the calibrated arm (None: the default arm). From a :func:`measured_set`; also
+    returns how many rows were dropped, by reason (:data:`UNREACHABLE`, :data:`DISAGREE`).
 
     Raises
     ------
@@ -117,7 +115,7 @@ def correction_set(measured: PoseJointSet, arm: Arm | None = None
         The recording's joints are not ``arm``'s (another joint count).
 
     """
-    arm = as_arm(arm)
+    arm = arm_or_default(arm)
     if measured.joints.shape[1:] != (arm.dof,):
         raise DatasetError(f'{measured.meta.get("source", "the data")}: joints of '
                            f'{measured.joints.shape[1:]} columns, {arm.name} has {arm.dof}')
