@@ -121,3 +121,16 @@ def test_bench_refuses_bad_arguments_in_one_line(args, flag):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and 'Traceback' not in proc.stderr
     assert f'--{flag}' in proc.stderr.strip().splitlines()[-1]
+
+
+def test_no_throughput_is_shown_above_100_percent_of_the_fma_peak():
+    """A rate over the run's measured peak (a loaded loop) is said so, never '127 %'."""
+    from benchmarks.report_batch import _one_core_share, _share
+    peak = {'gflops': 100.0, 'per_core_gflops': 50.0, 'sgemm': {'gflops': 80.0,
+                                                                'one_thread_gflops': 40.0}}
+    for poses_per_s in (1e6, 1.27e8, 1.4e8):  # 1,000 flops a pose: 1, 127, 140 GFLOP/s
+        shown = _share(poses_per_s, 1000, peak)
+        assert 'above the FMA peak' in shown or int(shown.split('(')[1].split(' %')[0]) <= 100
+    for rate in (10.0, 63.5, 70.0):
+        shown = _one_core_share(rate, peak)
+        assert 'above one core' in shown or int(shown.split('(')[1].split(' %')[0]) <= 100
