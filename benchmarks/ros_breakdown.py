@@ -22,6 +22,7 @@ from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.paths import sweep_pose
 from ik_net_ros.sim.demo import _start_node, _stop
+from ik_net_ros.solver.parallel import hold_blas_to_one_thread
 import numpy as np
 
 __all__ = ['far_poses', 'stream_poses', 'callback_breakdown', 'outside_callback', 'PARTS']
@@ -92,6 +93,9 @@ def callback_breakdown(model: str = 'focused', streams=('steps', 'far', 'far/vec
     import rclpy
     from rclpy.parameter import Parameter
 
+    # as the node's own process does (ik_node.main): BLAS helper threads, woken per layer,
+    # would wait for a busy core (this process keeps the limit afterwards)
+    hold_blas_to_one_thread()
     driver = _start_node('ik_net_ros.nodes.driver_node', {'backend': 'sim'})
     context = rclpy.Context()
     rclpy.init(context=context)
