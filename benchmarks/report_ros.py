@@ -27,8 +27,8 @@ _PART_NAMES = {'frames': 'frame transform', 'solve': 'solve() without the check'
 
 def _label(key: str) -> str:
     rate, *more = key.split('/')
-    return f'{rate} Hz' + (', far' if 'far' in more else '') + (', each' if 'each' in more
-                                                                 else '')
+    far, each = ', far' if 'far' in more else '', ', each' if 'each' in more else ''
+    return f'{rate} Hz{far}{each}'
 
 
 def ros_section(ros: dict, breakdown: dict | None, table) -> list[str]:

@@ -398,11 +398,11 @@ class Solver(ABC):
     def _own_one(self, target: list[float], solution: OneSolution, best: list[float],
                  q: list[float], pose: list[float], refine: bool) -> list[float]:
         """
-        Return this solver's answer for ``target`` (``solution``: its closed form) where it may
-        replace ``best``, else ``best``.
+        Return this solver's answer for ``target`` where it may replace ``best``, else ``best``.
 
-        May: finite, on the branch of ``best`` (BRANCH_MATCH), the rules ``best`` keeps against
-        the seed ``q`` (:meth:`_keeps_rules`, in plain floats here) and clear.
+        ``solution``: the closed form of ``target``. May replace: finite, on the branch of
+        ``best`` (BRANCH_MATCH), the rules ``best`` keeps against the seed ``q``
+        (:meth:`_keeps_rules`, in plain floats here) and clear.
         """
         with np.errstate(all='ignore'):
             own = clamp_one(self.arm, self._solve_one(target, solution).tolist())
