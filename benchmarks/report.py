@@ -6,7 +6,7 @@ from pathlib import Path
 
 from benchmarks.leaning import leaning_section, leaning_verdicts
 from benchmarks.report_batch import batch_sections, batch_verdicts, TARGET_THROUGHPUT
-from benchmarks.ros_latency import BLOCK_S
+from benchmarks.report_ros import ros_section, ros_verdict
 import numpy as np
 
 __all__ = ['write_report', 'PAPER', 'ORIGINAL_PUBLISHED']
@@ -134,54 +134,7 @@ def write_report(results: dict, out: Path) -> Path:
     md.append(f'\n![memory]({charts["memory"].name})\n')
     ros = results.get('ros')
     if ros:
-        md.append('## End-to-end latency through ROS\n')
-        md.append('PoseStamped published -> JointState received (stamps matched), sim driver '
-                  'running, each responder in its own process as `ros2 launch` starts it. '
-                  "Floor: a do-nothing responder (`echo_responder`) with the ik node's QoS. "
-                  'Both run at once on their own topics and the targets alternate between them, '
-                  "so changes in the machine's load hit both alike: in blocks of "
-                  f'{BLOCK_S:g} s, and (row "each") target by target, where every answer comes '
-                  'after the same pause. '
-                  'Targets at 100 Hz: ik p50 within 0.3 ms of the floor either way, p99 within '
-                  '2x; at 1 kHz: no backlog, the newest target answered.\n')
-        rows = []
-        for key, pair in ros.items():
-            rate, _, each = key.partition('/')
-            for who in ('floor', 'ik'):
-                r = pair[who]
-                rows.append([f'{rate} Hz' + (', each' if each else ''), who, r['sent'],
-                             r['answered'], r['p50_ms'], r['p99_ms'], r['first_half_p50_ms'],
-                             r['second_half_p50_ms'], 'yes' if r['newest_answered'] else 'no',
-                             r.get('cpu_ms_per_target')])
-        md.append(_table(['rate', 'responder', 'sent', 'answered', 'p50 ms', 'p99 ms',
-                          'p50 first half', 'p50 second half', 'newest answered',
-                          'process CPU ms per target'], rows))
-        md.append('\n' + _ros_verdict(ros) + '\n')
-        focused = solvers.get('focused', {}).get('cpu_latency', {}).get('solve', {})
-        solve_us = f'{focused["p50_us"]:.0f} us' if 'p50_us' in focused else 'not measured'
-        spun_by = next(iter(ros.values()))['ik'].get('executor', 'SingleThreadedExecutor')
-        md.append('Where the gap comes from (by hand: copies of both nodes timing their '
-                  'callbacks, 6 runs target by target, focused, driver running): both nodes '
-                  f"were spun here by rclpy's {spun_by} (`executor: auto`: the "
-                  'EventsExecutor where rclpy has it, Jazzy and later). '
-                  'Under the SingleThreadedExecutor each message cost a node about 0.19 ms more '
-                  'CPU outside its callback (Python rebuilding a wait set and a task per '
-                  'message): floor 0.57-0.63 ms, gaps of +0.02 to +0.46 ms between runs. The '
-                  "ik node's callback takes about 0.25 ms, the floor's 0.08: `solve()` about "
-                  f'0.09 ms (warm: {solve_us}, in the table above; after 20 ms idle its 0.8 MB '
-                  "of weights and the solver's code come back from memory) and the command's "
-                  'publish about 0.14 ms: a publisher pays about 0.04 ms per subscriber process '
-                  'it must wake (a JointState after a 20 ms pause, 0 / 1 / 2 subscribers: '
-                  "0.012 / 0.058 / 0.097 ms; back to back 0.004-0.006), and the ik node's "
-                  'command has two, the client and the driver. The driver then runs its own '
-                  "callback beside the client's; how the processes share the 2 cores differs "
-                  "from run to run (fresh processes each: see the runs' gaps above). "
-                  'Done about it besides the executor: the callback builds no message (one '
-                  'JointState made at start, its stamp and positions set per target), checks '
-                  "limits in Python floats, hands the solver a list (no array), the network's "
-                  "layers are padded for the BLAS kernel, and the node's process holds BLAS to "
-                  'one thread (no helper threads to wake per layer); the subscription is depth '
-                  '1 (newest wins).\n')
+        md += ros_section(ros, results.get('ros_breakdown'), _table)
     md.append('## Targets\n')
     md.append('\n'.join(f'- {line}' for line in _verdicts(results)) + '\n')
     path = out / 'benchmarks.md'
@@ -190,28 +143,8 @@ def write_report(results: dict, out: Path) -> Path:
 
 
 def _ros_verdict(ros: dict) -> str:
-    lines = []
-    for key, how in (('100', f'in blocks of {BLOCK_S:g} s'), ('100/each', 'target by target')):
-        if key in ros:
-            ik, floor = ros[key]['ik'], ros[key]['floor']
-            d50 = ik['p50_ms'] - floor['p50_ms']
-            ratio = ik['p99_ms'] / floor['p99_ms']
-            gaps = ros[key].get('gaps_ms', [d50])
-            runs = (f' (median of {len(gaps)} runs: ' + ', '.join(f'{g:+.2f}' for g in gaps)
-                    + ' ms)') if len(gaps) > 1 else ''
-            lines.append(f'At 100 Hz, alternating {how}, the ik node adds {d50:+.2f} ms at p50'
-                         f'{runs} (target <= 0.3 ms: {"met" if d50 <= 0.3 else "missed"}) and its '
-                         'p99 '
-                         f"is {ratio:.2f}x the floor's (target <= 2x: "
-                         f'{"met" if ratio <= 2 else "missed"}).')
-    if '1000' in ros:
-        ik = ros['1000']['ik']
-        growth = (ik['second_half_p50_ms'] or 0) - (ik['first_half_p50_ms'] or 0)
-        lines.append(f'At 1 kHz the ik node answered {ik["answered"]} of {ik["sent"]} targets '
-                     f'(older ones are dropped by design: newest wins), newest answered: '
-                     f'{"yes" if ik["newest_answered"] else "no"}; p50 drift first -> second '
-                     f'half {growth:+.2f} ms ({"no backlog" if growth < 1.0 else "backlog"}).')
-    return ' '.join(lines)
+    """Return the ROS goals' verdicts in one paragraph."""
+    return ' '.join(ros_verdict(ros))
 
 
 def _verdicts(results: dict) -> list[str]:
@@ -223,7 +156,8 @@ def _verdicts(results: dict) -> list[str]:
                        f'{TARGET_BATCH1_US:.0f} us: '
                        + ('met' if p50 <= TARGET_BATCH1_US else
                           f'missed by {p50 - TARGET_BATCH1_US:.1f} us'))
-    return out + batch_verdicts(results) + leaning_verdicts(results.get('leaning'))
+    return out + batch_verdicts(results) + leaning_verdicts(results.get('leaning')) + \
+        ros_verdict(results.get('ros') or {})
 
 
 def _bars(ax, x: np.ndarray, series: list, width: float) -> None:

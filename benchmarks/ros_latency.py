@@ -19,6 +19,7 @@ import os
 import threading
 import time
 
+from benchmarks.ros_breakdown import stream_poses
 from ik_net_ros.kinematics.paths import sweep_pose
 from ik_net_ros.nodes.runner import events_executor_class
 from ik_net_ros.sim.demo import _start_node, _stop
@@ -63,12 +64,14 @@ def _cpu_s(pid: int) -> float | None:
         return None
 
 
-def _run_rate(rate: float, duration: float, model: str, block: int | None = None) -> dict:
+def _run_rate(rate: float, duration: float, model: str, block: int | None = None,
+              kind: str = 'steps') -> dict:
     """
     Measure {'floor': figures, 'ik': figures}.
 
     ``duration`` seconds of targets at ``rate`` Hz to each, alternating every ``block`` targets
-    (default: every BLOCK_S).
+    (default: every BLOCK_S); ``kind`` the stream
+    (:func:`~benchmarks.ros_breakdown.stream_poses`: 'steps', 'far').
     """
     from geometry_msgs.msg import PoseStamped
     from ik_net_ros.nodes.conversions import array_to_pose
@@ -94,7 +97,7 @@ def _run_rate(rate: float, duration: float, model: str, block: int | None = None
                 ((msg.header.stamp.sec, msg.header.stamp.nanosec), time.perf_counter())), 1000)
         pubs[who] = node.create_publisher(PoseStamped, f'{prefix}target_pose', 10)
     count = int(2 * rate * duration)
-    poses = sweep_pose(np.arange(count + 1) / rate, speed=3.0)
+    poses = stream_poses(kind, count + 1, rate)
     block = block or max(1, int(rate * BLOCK_S))
     order = {who: [] for who in RESPONDERS}
     try:
@@ -154,29 +157,33 @@ def _run_rate(rate: float, duration: float, model: str, block: int | None = None
 
 
 def ros_latency(model: str = 'focused', rates=(100.0, 1000.0), duration: float = 5.0,
-                progress=None, repeats: int = 3) -> dict:
+                progress=None, repeats: int = 3, far: bool = True) -> dict:
     """
     {key: {'ik': figures, 'floor': figures}}.
 
     For each target rate (key '100', '1000') alternating in blocks of BLOCK_S, and at the first
-    rate target by target (key '100/each'); ``duration`` seconds of targets to each responder in
-    each run. At the first rate both ways run ``repeats`` times, in turns, each with fresh
-    processes (the gap varies more between runs than within one: how the processes share the
-    cores): the run of median gap (the lower middle one of an even count) is kept, with every run's
-    gap (``gaps_ms``).
+    rate target by target (key '100/each'); at the first rate the same with targets far apart
+    (``far``: keys '100/far', '100/far/each'); ``duration`` seconds of targets to each
+    responder in each run. At the first rate every way runs ``repeats`` times, in turns, each
+    with fresh processes (the gap varies more between runs than within one: how the processes
+    share the cores): the run of median gap (the lower middle one of an even count) is kept,
+    with every run's gap (``gaps_ms``).
     """
     out = {}
-    runs = [(str(int(rate)), rate, None) for rate in rates]
+    runs = [(str(int(rate)), rate, None, 'steps') for rate in rates]
     if rates:
-        runs.append((f'{int(rates[0])}/each', rates[0], 1))
-    first = [key for key, rate, _ in runs if rate == rates[0]] if rates else []
-    tries: dict[str, list] = {key: [] for key, _, _ in runs}
+        runs.append((f'{int(rates[0])}/each', rates[0], 1, 'steps'))
+        if far:
+            runs += [(f'{int(rates[0])}/far', rates[0], None, 'far'),
+                     (f'{int(rates[0])}/far/each', rates[0], 1, 'far')]
+    first = [key for key, rate, _, _ in runs if rate == rates[0]] if rates else []
+    tries: dict[str, list] = {key: [] for key, _, _, _ in runs}
     repeats = max(1, int(repeats))
     for turn in range(repeats):
-        for key, rate, block in runs:
+        for key, rate, block, kind in runs:
             if turn and key not in first:
                 continue
-            tries[key].append(_run_rate(rate, duration, model, block))
+            tries[key].append(_run_rate(rate, duration, model, block, kind))
             if progress and (turn == repeats - 1 or key not in first):
                 progress.update(2)
     for key, results in tries.items():

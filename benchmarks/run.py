@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
                'command': 'make bench' if args.output == 'docs' else ' '.join(sys.argv)}
     rates = (100.0, 1000.0) if args.ros_duration > 0 else ()
     steps = len(names) * 7 + 1 + (1 if args.ikpy_poses else 0) \
-        + 2 * (len(rates) + bool(rates)) + (len(names) if rates else 0)
+        + 2 * (len(rates) + 3 * bool(rates)) + (len(names) + 1 if rates else 0)
     with tqdm(total=steps, desc='bench', unit='step') as bar:
         for name in names:
             res = results['solvers'][name] = {}
@@ -117,10 +117,13 @@ def run(args: argparse.Namespace) -> int:
             results['ikpy'] = solvers_bench.ikpy_peer(urdf, held.poses, args.ikpy_poses)
             bar.update(1)
         if rates:
+            from benchmarks.ros_breakdown import callback_breakdown
             from benchmarks.ros_latency import node_start, ros_latency
             results['node_start'] = node_start(names, progress=bar)
             model = 'focused' if 'focused' in args.models else args.models[0]
             results['ros'] = ros_latency(model, rates, args.ros_duration, progress=bar)
+            results['ros_breakdown'] = callback_breakdown(model)
+            bar.update(1)
     results['seconds'] = time.perf_counter() - start
     out = Path(args.output)
     out.mkdir(parents=True, exist_ok=True)

@@ -75,13 +75,14 @@ def test_ros_latency_interleaves_floor_and_ik_and_matches_every_answer():
     Both ways of alternating: blocks of BLOCK_S.
 
     And target by target, each run twice with fresh processes (the run of median gap kept, every
-    gap listed); the report gives a verdict for each.
+    gap listed), for small steps and far targets; the report gives a verdict for each.
     """
     from benchmarks.report import _ros_verdict
     from benchmarks.ros_latency import BLOCK_S, ros_latency
     runs = ros_latency('focused', rates=(100.0,), duration=1.0, repeats=2)
-    assert set(runs) == {'100', '100/each'}
-    for key, block in (('100', int(100 * BLOCK_S)), ('100/each', 1)):
+    assert set(runs) == {'100', '100/each', '100/far', '100/far/each'}
+    for key, block in (('100', int(100 * BLOCK_S)), ('100/each', 1),
+                       ('100/far', int(100 * BLOCK_S)), ('100/far/each', 1)):
         floor, ik = runs[key]['floor'], runs[key]['ik']
         assert floor['sent'] == ik['sent'] == 100  # 2 x 1 s at 100 Hz, alternating
         assert floor['block'] == ik['block'] == block
@@ -94,7 +95,21 @@ def test_ros_latency_interleaves_floor_and_ik_and_matches_every_answer():
             assert 0 < who['cpu_ms_per_target'] < 1e3 * 1.0 / 50
     verdict = _ros_verdict(runs)
     assert 'in blocks of' in verdict and 'target by target' in verdict
-    assert verdict.count('median of 2 runs') == 2
+    assert verdict.count('median of 2 runs') == 4 and verdict.count('far targets') == 2
+
+
+@pytest.mark.ros
+def test_the_callback_breakdown_adds_up_and_far_targets_take_the_one_pose_path():
+    """Each part of on_target timed, for small steps and far targets; far: the float path."""
+    from benchmarks.ros_breakdown import callback_breakdown, PARTS
+    figures = callback_breakdown('analytic', count=40)
+    assert set(figures) == {'steps', 'far', 'far/vectorised'}
+    for parts in figures.values():
+        assert parts['targets'] == 40
+        assert {f'{p}_us' for p in PARTS} | {'callback_us'} <= set(parts)
+        assert parts['solve_us'] > 0 and parts['publish_us'] > 0
+    assert figures['far']['plain_float_share'] >= 0.8
+    assert figures['far/vectorised']['plain_float_share'] == 0
 
 
 @pytest.mark.parametrize('args, flag', [(['--held-out', '0'], 'held-out'),
@@ -106,3 +121,16 @@ def test_bench_refuses_bad_arguments_in_one_line(args, flag):
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 2 and 'Traceback' not in proc.stderr
     assert f'--{flag}' in proc.stderr.strip().splitlines()[-1]
+
+
+def test_no_throughput_is_shown_above_100_percent_of_the_fma_peak():
+    """A rate over the run's measured peak (a loaded loop) is said so, never '127 %'."""
+    from benchmarks.report_batch import _one_core_share, _share
+    peak = {'gflops': 100.0, 'per_core_gflops': 50.0, 'sgemm': {'gflops': 80.0,
+                                                                'one_thread_gflops': 40.0}}
+    for poses_per_s in (1e6, 1.27e8, 1.4e8):  # 1,000 flops a pose: 1, 127, 140 GFLOP/s
+        shown = _share(poses_per_s, 1000, peak)
+        assert 'above the FMA peak' in shown or int(shown.split('(')[1].split(' %')[0]) <= 100
+    for rate in (10.0, 63.5, 70.0):
+        shown = _one_core_share(rate, peak)
+        assert 'above one core' in shown or int(shown.split('(')[1].split(' %')[0]) <= 100

@@ -15,7 +15,7 @@ from ik_net_ros.errors import UnreachableError
 from ik_net_ros.kinematics import forward_kinematics, ik_solutions, jacobian, within_limits
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.nearest import JUMP_WINDOW, JUMP_WINDOW_ANGLE
-from ik_net_ros.kinematics.paths import BABBLE_ROOM, babble_joints, sweep_box, sweep_pose
+from ik_net_ros.kinematics.paths import babble_joints, BABBLE_ROOM, sweep_box, sweep_pose
 from ik_net_ros.kinematics.rotations import quat_angle, quat_from_yaw_pitch, quat_mul
 import numpy as np
 import pytest

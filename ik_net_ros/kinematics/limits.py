@@ -25,7 +25,7 @@ def within_limits_one(arm: Arm, joints: list[float]) -> bool:
     """
     :func:`within_limits` of one joint vector given as dof Python floats (NaN is outside).
 
-    A tenth of the numpy call's cost, for the live node's last check of every command.
+    A tenth of the numpy call's cost, for the checks of one answer (the MoveIt services').
     """
     for value, (lower, upper) in zip(joints, arm.limits):
         if not lower <= value <= upper:

@@ -29,10 +29,11 @@ from ik_net_ros.kinematics.planar_ik import (
     REACHABLE,
     STRICT_TOLERANCE,
 )
+from ik_net_ros.kinematics.projection import HYSTERESIS
 from ik_net_ros.kinematics.roll_projection_one import nearest_quat_one
 import numpy as np
 
-__all__ = ['project_and_solve_one', 'OneSolution']
+__all__ = ['project_and_solve_one', 'preferred_side_one', 'OneSolution']
 
 _PI, _TWO_PI = math.pi, 2 * math.pi
 _ON_AXIS, _TIE = 1e-9, 1e-12  # as kinematics.projection
@@ -284,6 +285,45 @@ def project_and_solve_one(p: list[float], g=None,
     constants = _constants(g)
     if constants[11]:  # a wrist roll
         return _roll_one(p, constants[12])
+    first = None
+    for found in _yaw_sides_one(p, g, both):
+        if isinstance(found, float):  # the match between the sides: not needed here
+            continue
+        if found[1].valid[0] or found[1].valid[1]:
+            return found
+        first = first or found
+    return first
+
+
+def preferred_side_one(p: list[float], g=None
+                       ) -> tuple[list[float], OneSolution, bool] | None:
+    """
+    Return the preferred candidate's projected pose and both elbows, for the nearest-seed rule.
+
+    :func:`~ik_net_ros.kinematics.projection.project_both` for one validated pose, its
+    preferred side only, with whether that side's branches are all the rule weighs: an arm
+    with a wrist roll has one projected pose (its four branches here); a planar arm's other
+    side competes only within HYSTERESIS of the tie (then None: the vectorised rule weighs
+    both sides) or when this side has no usable candidate (the caller's to see).
+    """
+    constants = _constants(g)
+    if constants[11]:
+        return (*_roll_one(p, constants[12]), True)
+    sides = _yaw_sides_one(p, g, True)
+    target, solution = next(sides)
+    if abs(next(sides)) <= HYSTERESIS:  # the tie's band: either side may be taken
+        return None
+    return target, solution, True
+
+
+def _yaw_sides_one(p: list[float], g, both: bool):
+    """
+    Yield (projected pose, solutions) of a planar arm's preferred yaw side, then of the other.
+
+    Between the two, the requested tool y axis's match with the forward side (|.| <=
+    HYSTERESIS: either side will do).
+    """
+    constants = _constants(g)
     x, y, z, qx, qy, qz, qw = p
     # requested tool x axis u (rotation column 0) and y axis v (column 1)
     ux, uy, uz = 1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy + qz * qw), 2 * (qx * qz - qy * qw)
@@ -302,22 +342,18 @@ def project_and_solve_one(p: list[float], g=None,
     prefer_back = -fwd_match > fwd_match + _TIE  # the back candidate's match is -fwd_match
     ahead = ux * c + uy * s
     level, rise = math.sqrt(ux * ux + uy * uy), -uz
-    first = None
-    for sign in ((-1.0, 1.0) if prefer_back else (1.0, -1.0)):
+    for k, sign in enumerate((-1.0, 1.0) if prefer_back else (1.0, -1.0)):
+        if k:
+            yield fwd_match
         cy, sy = c * sign, s * sign + 0.0
         cp = level if ahead * sign >= -_TIE else -level
         candidate = _solve_yaw_pitch(dx, y, z, cy, sy, cp, rise, g, both)
-        if first is None or candidate.valid[0] or candidate.valid[1]:
-            ca, sa = _half_angle(cy, sy)
-            cb, sb = _half_angle(cp, rise)
-            scale = 1.0 / math.sqrt((ca * ca + sa * sa) * (cb * cb + sb * sb))
-            ca, sa = ca * scale, sa * scale
-            rx, ry, rz, rw = -sa * sb, ca * sb, sa * cb, ca * cb
-            if rw == 0.0 and (rx < 0.0 or (rx == 0.0 and (ry < 0.0 or (
-                    ry == 0.0 and rz < 0.0)))):  # canonical sign (rw >= 0 already)
-                rx, ry, rz = -rx, -ry, -rz
-            found = [x, y, z, rx, ry, rz, rw], candidate
-            if candidate.valid[0] or candidate.valid[1]:
-                return found
-            first = found
-    return first
+        ca, sa = _half_angle(cy, sy)
+        cb, sb = _half_angle(cp, rise)
+        scale = 1.0 / math.sqrt((ca * ca + sa * sa) * (cb * cb + sb * sb))
+        ca, sa = ca * scale, sa * scale
+        rx, ry, rz, rw = -sa * sb, ca * sb, sa * cb, ca * cb
+        if rw == 0.0 and (rx < 0.0 or (rx == 0.0 and (ry < 0.0 or (
+                ry == 0.0 and rz < 0.0)))):  # canonical sign (rw >= 0 already)
+            rx, ry, rz = -rx, -ry, -rz
+        yield [x, y, z, rx, ry, rz, rw], candidate

@@ -35,6 +35,7 @@ from ik_net_ros.kinematics.nearest import (
     SEAM,
     small_change,
 )
+from ik_net_ros.kinematics.nearest_one import seeded_candidates_one, small_change_one
 from ik_net_ros.kinematics.projection_one_pose import OneSolution, project_and_solve_one
 from ik_net_ros.kinematics.validation import (
     as_joint_array,
@@ -312,13 +313,20 @@ class Solver(ABC):
 
     def _seeded_one(self, pose, seed, refine: bool) -> np.ndarray | None:
         """
-        Solve the live node's case, in plain floats.
+        Solve the live node's case, one seeded pose, in plain floats.
 
-        One pose whose projection (the rule's yaw side) has a solution inside the limits within
-        FAST_STEP rad of the seed in every joint. That is the nearest exact candidate (the other
-        side's differ from it by pi in joint1), no jump or seam rule can apply to it, and it is
-        taken if it is clear (this solver's own answer where it is on its branch, clear, and
-        keeps the jump rule). None: the full rule decides.
+        A small step: the projection (the rule's yaw side) has a solution inside the limits
+        within FAST_STEP rad of the seed in every joint. That is the nearest exact candidate (the
+        other side's differ from it by pi in joint1) and no jump or seam rule can apply to it. A
+        far target: the rule's candidates nearest the seed first
+        (:func:`~ik_net_ros.kinematics.nearest_one.seeded_candidates_one`), the first clear one,
+        refused by the jump rule as the vectorised rule refuses. Then this solver's own answer
+        where it is on that candidate's branch, keeps the rules and is clear. None: the full
+        rule decides (and says why it refuses).
+
+        The collision model is asked once per candidate weighed (the answer sent is one of
+        them; a network's own answer, sent in its place, is asked itself): the solver's check
+        of the answer is the one check (the ik node sends what this returns).
         """
         try:
             q = clamp_one(self.arm, [float(v) for v in seed])
@@ -334,28 +342,81 @@ class Solver(ABC):
                 move = max(abs(a - b) for a, b in zip(joints, q))
                 if move <= step:
                     best, step = joints, move
-        if best is None or (self.max_jump is not None and step > self.max_jump):
-            return None
-        best = clamp_one(self.arm, list(best))
-        answer = best
-        if not self.exact:
-            with np.errstate(all='ignore'):
-                own = clamp_one(self.arm, self._solve_one(target, solution).tolist())
-                if refine:
-                    own = clamp_one(self.arm, refine_joints(
-                        np.array([target]), np.array([own]), self.planar_arm)[0].tolist())
-            if math.isfinite(sum(own)) and max(abs(a - b) for a, b in zip(own, best)) \
-                    <= BRANCH_MATCH and (self.max_jump is None or max(
-                        abs(a - b) for a, b in zip(own, q)) <= self.max_jump
-                        or self._keeps_rules(np.array([own]), np.array([q]),
-                                             [valid_pose], np.array([best]))[0]):
-                answer = own
-        if self.collision is not None:
-            if not self.collision.clear_one(best):
+        if best is not None:
+            if self.max_jump is not None and step > self.max_jump:
                 return None
-            if answer is not best and not self.collision.clear_one(answer):
-                answer = best
+            best = clamp_one(self.arm, list(best))
+            if self.collision is not None and not self.collision.clear_one(best):
+                return None
+        else:
+            found = self._far_one(valid_pose, q)
+            if found is None:
+                return None
+            target, solution, best = found
+        answer = best if self.exact else self._own_one(target, solution, best, q, valid_pose,
+                                                       refine)
         return np.array(answer)
+
+    def _far_one(self, pose: list[float], q: list[float]
+                 ) -> tuple[list[float], OneSolution, list[float]] | None:
+        """
+        Return (projected pose, its closed form, joints) of a far target's safe candidate.
+
+        The candidate nearest ``q``, or None.
+
+        The first clear of the rule's candidates, kept where the jump rule allows it; None where
+        the full rule must decide (a candidate that is not clear may be clear once refined for a
+        leaning arm's axes; a refusal is worded there).
+        """
+        found = seeded_candidates_one(pose, q, self.planar_arm)
+        if found is None:
+            return None
+        target, solution, candidates = found
+        # inside the limits as sent (a strict solution may lie 1e-15 rad past one): the
+        # configuration checked is the one answered
+        candidates = [clamp_one(self.arm, c) for c in candidates]
+        best = candidates[0]
+        if self.collision is not None:
+            leaning = self.leaning and self.tilt_stage  # see _candidate_check
+            for joints in candidates:
+                if self.collision.clear_one(joints):
+                    best = joints
+                    break
+                if leaning:
+                    return None
+            else:
+                return None
+        if self.max_jump is not None and max(abs(a - b) for a, b in zip(best, q)) > \
+                self.max_jump and small_change_one(pose, q, self.planar_arm):
+            return None  # refused: the vectorised rule says which joint jumps and by how much
+        return target, solution, best
+
+    def _own_one(self, target: list[float], solution: OneSolution, best: list[float],
+                 q: list[float], pose: list[float], refine: bool) -> list[float]:
+        """
+        Return this solver's answer for ``target`` where it may replace ``best``, else ``best``.
+
+        ``solution``: the closed form of ``target``. May replace: finite, on the branch of
+        ``best`` (BRANCH_MATCH), the rules ``best`` keeps against the seed ``q``
+        (:meth:`_keeps_rules`, in plain floats here) and clear.
+        """
+        with np.errstate(all='ignore'):
+            own = clamp_one(self.arm, self._solve_one(target, solution).tolist())
+            if refine:
+                own = clamp_one(self.arm, refine_joints(
+                    np.array([target]), np.array([own]), self.planar_arm)[0].tolist())
+        if not math.isfinite(sum(own)) or max(abs(a - b) for a, b in zip(own, best)) > \
+                BRANCH_MATCH:
+            return best
+        move = [abs(a - b) for a, b in zip(own, q)]
+        if move[0] > SEAM and abs(best[0] - q[0]) <= SEAM:
+            return best  # the long way round where best is not
+        if self.max_jump is not None and max(move) > self.max_jump and \
+                small_change_one(pose, q, self.arm):
+            return best
+        if self.collision is not None and not self.collision.clear_one(own):
+            return best
+        return own
 
     def _own_answers(self, targets: np.ndarray, chosen: np.ndarray, refine: bool
                      ) -> tuple[np.ndarray, np.ndarray]:
