@@ -93,7 +93,7 @@ def test_train_target_measured_learns_an_omx_f_correction_end_to_end(tmp_path, c
 @pytest.mark.slow
 @pytest.mark.timeout(1800)  # a demo with training: many minutes on a busy 2-core machine
 def test_the_calibration_demo_corrects_the_omx_f(tmp_path, capsys):
-    """``calibration-demo --arm omx_f``: the learned correction runs and is judged over the limits."""
+    """``calibration-demo --arm omx_f``: the learned correction runs, judged over the limits."""
     assert cli.main(['calibration-demo', '--arm', 'omx_f', '--output', str(tmp_path),
                      '--base-frame', '--rows', '600']) == 0
     out = capsys.readouterr().out

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from ik_net_ros.arm import Arm
 from ik_net_ros.data.dataset import PoseJointSet
+from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import inverse_kinematics
 from ik_net_ros.kinematics.arm_bridge import as_arm
 from ik_net_ros.kinematics.chain import chain_forward
@@ -49,7 +50,7 @@ def make_synthetic(rows: int, seed: int = 0, arm: Arm | None = None) -> PoseJoin
         An arm of a shape with no closed form here.
     ik_net_ros.kinematics.ur_layout.NotURLayoutError
         A UR-layout arm whose axes lean (a calibration's tilts): no exact labels.
-    ValueError
+    DatasetError
         The family reaches too few of the drawn poses (an arm whose limits exclude it).
 
     """
@@ -70,7 +71,7 @@ def make_synthetic(rows: int, seed: int = 0, arm: Arm | None = None) -> PoseJoin
 
 
 def _ur_rows(arm: Arm, rows: int, rng: np.random.Generator):
-    """Return (poses, labels, rule) of ``rows`` poses of a UR-layout arm its home family reaches."""
+    """Return (poses, labels, rule): ``rows`` poses of a UR-layout arm its home family reaches."""
     branch = home_branch(arm)  # raises NotURLayoutError for leaning axes
     poses, joints, found = [], [], 0
     for _ in range(MAX_DRAWS):
@@ -83,8 +84,8 @@ def _ur_rows(arm: Arm, rows: int, rng: np.random.Generator):
         if found >= rows:
             break
     else:
-        raise ValueError(f'{arm.name}: branch {branch} (the home pose\'s) reaches {found} of '
-                         f'{MAX_DRAWS * rows} drawn poses, fewer than the {rows} asked for')
+        raise DatasetError(f"{arm.name}: branch {branch} (the home pose's) reaches {found} of "
+                           f'{MAX_DRAWS * rows} drawn poses, fewer than the {rows} asked for')
     rule = (f'UR closed form, no-seed branch rule: the home family (branch {branch}), each joint '
             'the turn nearest home')
     return np.concatenate(poses)[:rows], np.concatenate(joints)[:rows], rule

@@ -97,7 +97,7 @@ def run(args: argparse.Namespace) -> int:
     if correct:
         _whole_workspace(f)
     else:
-        print(f'\nno learned correction of an arm of the {args.arm}\'s shape yet (it adds to a '
+        print(f"\nno learned correction of an arm of the {args.arm}'s shape yet (it adds to a "
               'planar closed form): the learned correction is left out')
     _calibration_alone(f)
     return 0
