@@ -6,7 +6,6 @@ has no shipped model; its whole-workspace check samples the true arm's own joint
 """
 
 import json
-import re
 
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
@@ -24,7 +23,6 @@ from ik_net_ros.training.config import TrainConfig
 from ik_net_ros.training.loop import new_model
 from ik_net_ros.training.real_arm_data import correction_model
 import numpy as np
-import pytest
 
 OMX_F = load_arm('omx_f')
 TINY = '{"position": [8], "orientation": [8], "merge": [8]}'
@@ -90,14 +88,3 @@ def test_train_target_measured_learns_an_omx_f_correction_end_to_end(tmp_path, c
                for r in json.loads(open(f['r.json']).read())['results']}
     assert results['calibrated + fine-tuned']['true_mm_median'] < 3.0
 
-
-@pytest.mark.slow
-@pytest.mark.timeout(1800)  # a demo with training: many minutes on a busy 2-core machine
-def test_the_calibration_demo_corrects_the_omx_f(tmp_path, capsys):
-    """``calibration-demo --arm omx_f``: the learned correction runs, judged over the limits."""
-    assert cli.main(['calibration-demo', '--arm', 'omx_f', '--output', str(tmp_path),
-                     '--base-frame', '--rows', '600']) == 0
-    out = capsys.readouterr().out
-    assert re.search(r'train --arm omx_f --target measured (--init focused )?--calibration', out)
-    assert 'calibrated + fine-tuned' in out and 'over the whole workspace' in out
-    assert 'learned correction is left out' not in out
