@@ -91,9 +91,10 @@ def workspace_truth(solver, true_arm: TrueArm, setup: TrackerSetup = BASE_FRAME,
     Targets are the true arm's tool at ``count`` joint configurations uniform in the limits, as
     its tracker sees them (noise-free) and the calibrated ``setup`` takes them into the base
     frame: what a user's targets from that tracker are. ``arm``: the arm as described whose
-    limits are sampled (None: the default arm). Simulation only.
+    limits are sampled (None: the true arm's description, so any arm's joint count). Simulation
+    only.
     """
-    arm = default_arm() if arm is None else arm
+    arm = true_arm.arm.nominal() if arm is None else arm
     error = _true_errors(solver, true_arm, setup, sample_joints(arm, count, seed))
     return {'true_mm_median': float(np.median(error)),
             'true_mm_p95': float(np.percentile(error, 95)), 'targets': count}

@@ -9,8 +9,10 @@ offset, the learned correction (and a plain fine-tune for comparison), and the t
 and after on a held-out recording, judged against the measurements and against the simulator's
 truth. Each step is the ``ik_net_ros`` command a user runs on a real arm; they are printed as run.
 ``--base-frame`` runs the same with a tracker that reports the tool centre in the base frame.
-``--arm omx_f`` runs it on another arm; where the arm has no shipped focused model to correct,
-the learned correction is left out and the calibration is judged alone against the truth.
+``--arm omx_f`` runs it on another arm: the learned correction starts from the arm's shipped
+focused model where there is one, else from a new network (no plain fine-tune to compare then);
+an arm whose shape has no learned correction yet (the OMY: the correction adds to a planar
+closed form) is calibrated and judged alone against the truth.
 """
 
 from __future__ import annotations
@@ -60,9 +62,11 @@ def run(args: argparse.Namespace) -> int:
         'calibrated_fine_tuned.pt', 'errors.png', 'results.json')}
     camera, marker = ([], []) if args.base_frame else (CAMERA, CAD_MARKER)
     arm = ['--arm', args.arm]
-    # the learned correction's whole-workspace check is written for the default arm's joint
-    # count yet (issue 33, left): another arm is calibrated and judged without it
-    correct = _has_focused(args.arm) and args.arm == DEFAULT_ARM
+    correct = _corrects(args.arm)
+    # the correction starts from the arm's focused model where one is shipped, else from a new
+    # network; a plain fine-tune without a model to start from is no comparison: left out
+    init = ['--init', 'focused'] if correct and _has_focused(args.arm) else []
+    plain = args.base_frame and bool(init)
     sag = ['--sag-deg', str(args.sag_deg)]
     steps = [
         ['true-arm', *arm, '--output', f['true_arm.yaml'], '--seed', str(args.seed), '--record',
@@ -74,16 +78,14 @@ def run(args: argparse.Namespace) -> int:
         ['calibrate', *arm, '--data', f['recording.csv'], '--output', f['calibration.yaml'],
          *marker],
         # a plain fine-tune needs measurements of the tool centre in the base frame
-        *([['train', *arm, '--target', 'measured', '--init', 'focused', '--data',
-            f['recording.csv'],
-            '--output', f['fine_tuned.pt'], '--no-progress']] if args.base_frame and correct
-          else []),
-        *([['train', *arm, '--target', 'measured', '--init', 'focused', '--calibration',
+        *([['train', *arm, '--target', 'measured', *init, '--data', f['recording.csv'],
+            '--output', f['fine_tuned.pt'], '--no-progress']] if plain else []),
+        *([['train', *arm, '--target', 'measured', *init, '--calibration',
             f['calibration.yaml'], '--data', f['recording.csv'], '--output',
             f['calibrated_fine_tuned.pt'], '--no-progress'],
            ['evaluate', *arm, '--against', 'measured', '--data', f['held_out.csv'],
             '--calibration', f['calibration.yaml'], '--fine-tuned',
-            *([f['fine_tuned.pt']] if args.base_frame else []), f['calibrated_fine_tuned.pt'],
+            *([f['fine_tuned.pt']] if plain else []), f['calibrated_fine_tuned.pt'],
             '--true-arm', f['true_arm.yaml'], '--plot', f['errors.png'], '--json',
             f['results.json']]] if correct else []),
     ]
@@ -95,9 +97,17 @@ def run(args: argparse.Namespace) -> int:
     if correct:
         _whole_workspace(f)
     else:
-        print(f'\nno shipped focused model of {args.arm}: the learned correction is left out')
+        print(f"\nno learned correction of an arm of the {args.arm}'s shape yet (it adds to a "
+              'planar closed form): the learned correction is left out')
     _calibration_alone(f)
     return 0
+
+
+def _corrects(name: str) -> bool:
+    """Return whether the arm has a learned correction: one of a planar closed form (its shape)."""
+    from ik_net_ros.arm import load_arm
+    from ik_net_ros.kinematics.planar import is_planar
+    return is_planar(load_arm(name).upright())
 
 
 def _has_focused(name: str) -> bool:
@@ -134,10 +144,12 @@ def _whole_workspace(f: dict) -> None:
     from ik_net_ros.kinematics.calibration_file import load_tracker_setup
     from ik_net_ros.kinematics.true_arm import TrueArm
     arm, setup = TrueArm.load(f['true_arm.yaml']), load_tracker_setup(f['calibration.yaml'])
+    described = arm.arm.nominal()  # the calibration is of this arm: its solvers serve it
     print('\n## true tool error (mm) over the whole workspace: 10,000 targets uniform in the '
           'joint limits, as the tracker sees them')
     for label, solver in (('calibrated closed form',
-                           load_solver('analytic', calibration=f['calibration.yaml'])),
+                           load_solver('analytic', calibration=f['calibration.yaml'],
+                                       arm=described)),
                           ('calibrated + fine-tuned',
                            load_solver(f['calibrated_fine_tuned.pt']))):
         truth = workspace_truth(solver, arm, setup)

@@ -39,7 +39,7 @@ from ik_net_ros.tools.common import (
     writable_output,
 )
 from ik_net_ros.training.config import TrainConfig
-from ik_net_ros.training.loop import train, TrainResult
+from ik_net_ros.training.loop import new_model, train, TrainResult
 from ik_net_ros.training.real_arm_data import (
     correction_model,
     correction_set,
@@ -52,6 +52,7 @@ from ik_net_ros.training.real_arm_data import (
 )
 from ik_net_ros.training.start_check import compare_with_start
 import numpy as np
+import torch
 
 log = logging.getLogger(__name__)
 
@@ -239,8 +240,12 @@ def _run_measured(args: argparse.Namespace, config: TrainConfig, arm: Arm, outpu
         if len(train_set) < 2 or len(val_set) < 1:
             raise DatasetError(f'{args.data}: too few rows left to learn a correction')
     start = None if init is None else init.to_torch()
-    if start is not None and args.calibration:
-        start = correction_model(start, train_set)
+    if args.calibration:
+        # a correction starts answering zero (the calibrated closed form): from the features of
+        # the model given, or of a new network where none is (an arm with no shipped model)
+        torch.manual_seed(config.seed)
+        start = correction_model(start if start is not None
+                                 else new_model(config, train_set, fitted), train_set)
     print(f'fine-tuning {config.network} on {len(train_set)} measured rows, validating on '
           f'{len(val_set)} ({args.data})')
     result = train(config, train_set, val_set, fitted, progress=not args.no_progress,

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-__all__ = ['train', 'TrainResult', 'compute_loss']
+__all__ = ['train', 'TrainResult', 'compute_loss', 'new_model']
 
 log = logging.getLogger(__name__)
 POSITION_SCALE = 0.01  # m: the task loss counts position error in centimetres
@@ -94,6 +94,28 @@ def _lr_factor(config: TrainConfig, progress: float) -> float:
     return 1.0
 
 
+def new_model(config: TrainConfig, train_set: PoseJointSet, arm: Arm) -> IKModel:
+    """
+    Return a new network of ``config`` for ``arm``, normalised to ``train_set`` (unless not).
+
+    Raises
+    ------
+    ConfigError
+        The network cannot be built with the configuration's arguments.
+
+    """
+    if config.normalize:
+        norm = Normalization.fit(train_set)
+    else:
+        norm = Normalization(np.zeros(7), np.ones(7), np.zeros(arm.dof), np.ones(arm.dof))
+    try:
+        network = build_network(config.network, outputs=arm.dof, **config.network_kwargs)
+    except (KeyError, TypeError, ValueError) as e:
+        raise ConfigError(f'cannot build network {config.network!r} with '
+                          f'{config.network_kwargs}: {e}') from e
+    return IKModel(network, norm.pose_mean, norm.pose_std, norm.joint_mean, norm.joint_std)
+
+
 def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
           arm: Arm | None = None, progress: bool = True,
           init: IKModel | None = None) -> TrainResult:
@@ -133,17 +155,7 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
                                f'{arm.name} has {arm.dof}')
         model = copy.deepcopy(init).to(device)
     else:
-        if config.normalize:
-            norm = Normalization.fit(train_set)
-        else:
-            norm = Normalization(np.zeros(7), np.ones(7), np.zeros(arm.dof), np.ones(arm.dof))
-        try:
-            network = build_network(config.network, outputs=arm.dof, **config.network_kwargs)
-        except (KeyError, TypeError, ValueError) as e:
-            raise ConfigError(f'cannot build network {config.network!r} with '
-                              f'{config.network_kwargs}: {e}') from e
-        model = IKModel(network, norm.pose_mean, norm.pose_std, norm.joint_mean,
-                        norm.joint_std).to(device)
+        model = new_model(config, train_set, arm).to(device)
 
     def tensors(data: PoseJointSet):
         return (torch.as_tensor(data.poses, dtype=torch.float32, device=device),
