@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ik_net_ros.arm import Arm, arm_or_default, default_arm
+from ik_net_ros.arm import Arm, arm_or_default
 from ik_net_ros.data import PoseJointSet
 from ik_net_ros.kinematics import is_reachable
 from ik_net_ros.kinematics.chain import chain_forward
