@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 
+from ik_net_ros.arm import arm_or_default
 from ik_net_ros.kinematics.chain import chain_forward_one
 from ik_net_ros.kinematics.limits import clamp_one
 from ik_net_ros.kinematics.nearest import (
@@ -24,7 +25,7 @@ from ik_net_ros.kinematics.nearest import (
     SNAP_ANGLE,
     SNAP_POSITION,
 )
-from ik_net_ros.kinematics.planar_ik import arm_of, bounds_of
+from ik_net_ros.kinematics.planar_ik import bounds_of
 from ik_net_ros.kinematics.projection_one_pose import OneSolution, preferred_side_one
 
 __all__ = ['seeded_candidates_one', 'small_change_one']
@@ -58,7 +59,7 @@ def seeded_candidates_one(pose: list[float], seed: list[float], arm
     (see the module) or none is there.
 
     """
-    arm = arm_of(arm)
+    arm = arm_or_default(arm)
     side = preferred_side_one(pose, arm)
     if side is None:
         return None
@@ -111,7 +112,7 @@ def small_change_one(pose: list[float], seed: list[float], arm) -> bool:
     ``seed`` (dof floats, rad) in ``arm`` and the tilt of its tool x axis within
     JUMP_WINDOW_ANGLE rad of the seed's.
     """
-    at = chain_forward_one(arm_of(arm), seed)
+    at = chain_forward_one(arm_or_default(arm), seed)
     if math.dist(at[:3], pose[:3]) > JUMP_WINDOW:
         return False
     return abs(_tilt(at[3:]) - _tilt(pose[3:])) <= JUMP_WINDOW_ANGLE
