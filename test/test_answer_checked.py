@@ -173,7 +173,7 @@ def test_the_check_is_of_the_candidate_sent_not_only_of_the_first(name, monkeypa
     target, solution, candidates = found
     monkeypatch.setattr(base, 'seeded_candidates_one',
                         lambda *_: (target, solution, [q_bad.tolist(), *candidates]))
-    answer = solver._far_one(pose, (q_goal + 1.0).clip(solver.arm.lower,
-                                                        solver.arm.upper).tolist())
+    start = (q_goal + 1.0).clip(solver.arm.lower, solver.arm.upper).tolist()
+    answer = solver._far_one(pose, start)
     assert answer is not None and answer[2] != q_bad.tolist()
     assert solver.collision.clear_one(answer[2])

@@ -87,4 +87,3 @@ def test_train_target_measured_learns_an_omx_f_correction_end_to_end(tmp_path, c
     results = {r['solver'].split(' (')[0]: r
                for r in json.loads(open(f['r.json']).read())['results']}
     assert results['calibrated + fine-tuned']['true_mm_median'] < 3.0
-

@@ -122,6 +122,9 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, arm=None,
     for side in (0, 1):
         sol, k = sols[side], per_side * side
         raw = sol.joints  # valid rows clamped; others raw; NaN out of reach
+        # valid rows inside the limits to the last ulp: the candidate checked is the answer sent
+        raw = np.where(sol.valid[..., None], clamp_to_limits(arm, raw.reshape(-1, dof))
+                       .reshape(raw.shape), raw)
         cand[:, k:k + branches] = raw
         usable[:, k:k + branches] = sol.valid
         snapped = raw.copy()
