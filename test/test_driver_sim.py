@@ -58,12 +58,13 @@ def test_driver_node_follows_commands_inside_limits(ros):
                                      'gripper_left_joint', 'gripper_right_joint']
     assert len(states[-1].velocity) == 6
     # a command past the limits, with an extra joint and shuffled order: matched by name
-    msg = joint_state([0.5, 3.0, -3.0, 0.2], probe.get_clock().now().to_msg())
+    # (joint4 -0.5: the clamped pose is clear of the capsules fitted to the meshes)
+    msg = joint_state([0.5, 3.0, -3.0, -0.5], probe.get_clock().now().to_msg())
     msg.name = ['joint1', 'joint2', 'joint3', 'joint4']
     msg.name.append('gripper')
     msg.position.append(0.01)
     pub.publish(msg)
-    target = np.clip([0.5, 3.0, -3.0, 0.2], OMX.lower, OMX.upper)
+    target = np.clip([0.5, 3.0, -3.0, -0.5], OMX.lower, OMX.upper)
     assert ros.spin_until(lambda: np.allclose(states[-1].position[:4], target, atol=1e-9),
                           timeout=5)
     assert all(within_limits(OMX, np.array(s.position[:4])) for s in states)
