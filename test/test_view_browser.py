@@ -57,10 +57,12 @@ def test_dragging_the_gizmo_moves_the_arm_and_a_target_under_the_table_is_refuse
         view, tmp_path):
     session, page, browser = view
     before = np.asarray(page.gizmo.position).copy()
-    _drag_z(page, browser, -0.06)
+    # 3 cm down: the start pose's tool is low enough that 6 cm would put the hand's capsules
+    # (fitted to ROBOTIS's meshes, the fingers open or closed) inside the table clearance
+    _drag_z(page, browser, -0.03)
     after = np.asarray(page.gizmo.position)
     # the real drag moved the target down (and only down), by about what the mouse moved
-    assert -0.09 < after[2] - before[2] < -0.03 and np.allclose(after[:2], before[:2], atol=2e-3)
+    assert -0.05 < after[2] - before[2] < -0.015 and np.allclose(after[:2], before[:2], atol=2e-3)
     assert wait_for(lambda: session.state().fate.fate == 'reached', 10.0), session.state()
     state = session.state()
     tool = forward_kinematics(state.present, session.solver.planar_arm)
