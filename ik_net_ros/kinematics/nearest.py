@@ -50,7 +50,8 @@ from ik_net_ros.kinematics.projection import HYSTERESIS, project_both
 from ik_net_ros.kinematics.rotations import quat_angle
 import numpy as np
 
-__all__ = ['SeededSolutions', 'nearest_solutions', 'safely_reachable', 'small_change',
+__all__ = ['SeededSolutions', 'nearest_solutions', 'refuse_jumps', 'safely_reachable',
+           'small_change',
            'DEFAULT_MAX_JUMP', 'SEAM',
            'HYSTERESIS', 'SNAP_POSITION', 'SNAP_ANGLE', 'JUMP_WINDOW', 'JUMP_WINDOW_ANGLE']
 
@@ -171,28 +172,38 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, arm=None,
     ok = np.isfinite(score[np.arange(n), pick])
     joints = cand[np.arange(n), pick]
     targets = np.stack(poses, axis=1)[np.arange(n), side_of[pick]]
-    if max_jump is not None and ok.any():
-        move = np.abs(joints - seed).max(axis=1)
-        jumping = ok & (move > max_jump)
-        if jumping.any():
-            # small = the request (not its projection, which may have flipped sides) is near
-            # the seed's tool: its position, and the tilt of its tool x axis (what the
-            # projection keeps; the x axis's heading follows the position's azimuth, which
-            # near joint1's axis turns by degrees for millimetres of motion)
-            small, gap = small_change(p[jumping], seed[jumping], arm, gaps=True)
-            for row, g in zip(np.flatnonzero(jumping)[small], gap[small]):
-                j = int(np.argmax(np.abs(joints[row] - seed[row])))
-                reasons[row] = (f'jump: the nearest safe solution moves joint{j + 1} by '
-                                f'{abs(joints[row, j] - seed[row, j]):.2f} rad for a target '
-                                f'{g * 1000:.1f} mm from where the arm is (max_jump '
-                                f'{max_jump:g} rad): another elbow or side is needed')
-                ok[row] = False
+    if max_jump is not None:
+        refuse_jumps(p, joints, seed, arm, max_jump, ok, reasons, 'another elbow or side')
     for row in np.flatnonzero(~ok):
         if not reasons[row]:
             reasons[row] = _refusal(row, usable, far, hit, cand, delta, sols, prefer_back,
                                     report, acceptable)
     joints[~ok] = np.nan
     return SeededSolutions(joints=joints, targets=targets, ok=ok, reasons=reasons)
+
+
+def refuse_jumps(p: np.ndarray, joints: np.ndarray, seed: np.ndarray, arm, max_jump: float,
+                 ok: np.ndarray, reasons: list[str], remedy: str) -> None:
+    """
+    Refuse, in place, answers that move a joint more than ``max_jump`` rad for a small change.
+
+    The jump rule of every seeded solve: rows ``ok`` whose answer ``joints`` (N, dof) moves some
+    joint more than ``max_jump`` rad from ``seed`` (N, dof) for a request ``p`` (N, 7) within
+    the jump window (:func:`small_change`: the request, not its projection, near the seed's
+    tool) get ``ok`` False and a reason naming the joint, the move and ``remedy``.
+    """
+    jumping = ok & (np.abs(joints - seed).max(axis=1) > max_jump)
+    if not jumping.any():
+        return
+    idx = np.flatnonzero(jumping)
+    small, gap = small_change(p[idx], seed[idx], arm, gaps=True)
+    for row, g in zip(idx[small], gap[small]):
+        j = int(np.argmax(np.abs(joints[row] - seed[row])))
+        reasons[row] = (f'jump: the nearest safe solution moves joint{j + 1} by '
+                        f'{abs(joints[row, j] - seed[row, j]):.2f} rad for a target '
+                        f'{g * 1000:.1f} mm from where the arm is (max_jump '
+                        f'{max_jump:g} rad): {remedy} is needed')
+        ok[row] = False
 
 
 def small_change(p: np.ndarray, seed: np.ndarray, arm=None, gaps: bool = False):

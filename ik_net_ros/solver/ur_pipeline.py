@@ -35,7 +35,7 @@ import math
 
 from ik_net_ros.errors import ConfigError, InvalidJointsError, UnreachableError
 from ik_net_ros.kinematics.limits import clamp_one, clamp_to_limits
-from ik_net_ros.kinematics.nearest import SEAM, small_change
+from ik_net_ros.kinematics.nearest import refuse_jumps, SEAM, small_change
 from ik_net_ros.kinematics.ur_branches import home_branch, representatives
 from ik_net_ros.kinematics.ur_closed_form import ur_inverse
 from ik_net_ros.kinematics.ur_closed_form_one import nearest_solution_one
@@ -168,18 +168,8 @@ def _seeded(solver, p: np.ndarray, seeds: np.ndarray, on_unreachable: str) -> np
     ok = np.isfinite(distance[rows, pick])
     joints = values[rows, pick]
     reasons = [''] * n
-    if solver.max_jump is not None and ok.any():
-        jumping = ok & (np.abs(joints - seeds).max(axis=1) > solver.max_jump)
-        if jumping.any():
-            idx = np.flatnonzero(jumping)
-            small, gap = small_change(p[idx], seeds[idx], arm, gaps=True)
-            for row, g in zip(idx[small], gap[small]):
-                j = int(np.argmax(np.abs(joints[row] - seeds[row])))
-                reasons[row] = (f'jump: the nearest safe solution moves joint{j + 1} by '
-                                f'{abs(joints[row, j] - seeds[row, j]):.2f} rad for a target '
-                                f'{g * 1000:.1f} mm from where the arm is (max_jump '
-                                f'{solver.max_jump:g} rad): another branch is needed')
-                ok[row] = False
+    if solver.max_jump is not None:
+        refuse_jumps(p, joints, seeds, arm, solver.max_jump, ok, reasons, 'another branch')
     bad = np.flatnonzero(~ok)
     if bad.size == 0:
         return joints
