@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Trains the shipped models of an arm on this machine's CPU, as recorded in models/README.md.
-# Usage: [ARM=open_manipulator_x|omx_f|all] bash models/train_all.sh [network...]
+# Usage: [ARM=open_manipulator_x|omx_f|omy_f3m|all] bash models/train_all.sh [network...]
 #        (default ARM=all: every arm below; networks: focused improved original)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +8,7 @@ PY=${PY:-.venv/bin/python}
 ARM=${ARM:-all}
 nets=("${@:-focused improved original}")  # wall time and metrics land in each checkpoint
 if [ "$ARM" = all ]; then
-  for arm in open_manipulator_x omx_f; do ARM=$arm bash "$0" "$@"; done
+  for arm in open_manipulator_x omx_f omy_f3m; do ARM=$arm bash "$0" "$@"; done
   exit 0
 fi
 # the OM-X's models stay where they were shipped before arms had names (models/*.pt, their
@@ -41,6 +41,18 @@ for net in ${nets[@]}; do
     omx_f:original)
       args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 1e-3
             --threads 1 --minutes "${MINUTES:-0}") ;;
+    # the OMY-F3M's: labels from one branch family (the home family, see models/README.md),
+    # the OMX-F's recipes on a wall-time budget (MINUTES, default below), one torch thread each
+    omy_f3m:focused)
+      args=(--data synthetic:1500000:0 --epochs 60 --batch-size 1024 --lr 2e-3
+            --loss joint+task --task-weight 0.01 --patience 60 --monitor position_mm_median
+            --threads 1 --minutes "${MINUTES:-40}") ;;
+    omy_f3m:improved)
+      args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 2e-3
+            --patience 40 --monitor position_mm_median --threads 1 --minutes "${MINUTES:-20}") ;;
+    omy_f3m:original)
+      args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 1e-3
+            --threads 1 --minutes "${MINUTES:-20}") ;;
     *) echo "no recipe for network $net of arm $ARM" >&2; exit 2 ;;
   esac
   "$PY" -m ik_net_ros.tools.cli train --arm "$ARM" --network "$net" \
