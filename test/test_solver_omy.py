@@ -10,7 +10,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros.arm import ChainErrors, load_arm
-from ik_net_ros.errors import ConfigError, UnreachableError
+from ik_net_ros.errors import UnreachableError
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.closed_forms import closed_form_kind, PLANAR, ROLL_PLANAR, UR
 from ik_net_ros.kinematics.collision import CollisionModel
@@ -199,14 +199,6 @@ def test_an_unreachable_target_is_refused_or_the_arm_stays():
     under[2] = -0.2  # under the table
     with pytest.raises(UnreachableError):
         solver.solve(under, seed=ARM.home)
-
-
-def test_a_network_solver_of_the_omy_is_refused_clearly():
-    """No learned model of the OMY exists: a non-exact solver says so, never a wrong answer."""
-    solver = _solver()
-    solver.exact = False
-    with pytest.raises(ConfigError, match='only the closed form'):
-        solver.solve(chain_forward(ARM, ARM.home), seed=ARM.home)
 
 
 @SETTINGS
