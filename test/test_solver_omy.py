@@ -244,3 +244,17 @@ def test_moveit_requests_of_the_omy(seed):
         _exact(np.array(answer.joints), pose)
         assert np.abs(np.subtract(answer.joints, near)).max() <= solver.max_jump + 1e-12
         assert solver.collision.clear_one(list(answer.joints))
+
+
+def test_reach_and_evaluate_take_the_omy(capsys):
+    """is_reachable dispatches by shape (it raised NotPlanarError), so `evaluate` runs."""
+    from ik_net_ros.kinematics import is_reachable
+    from ik_net_ros.tools import cli
+    poses = chain_forward(ARM, sample_joints(ARM, 50, 3))
+    assert is_reachable(poses, ARM).all() and is_reachable(poses[0], ARM) is True
+    far = poses[0].copy()
+    far[:3] = [2.0, 0.0, 0.5]
+    assert is_reachable(far, ARM) is False
+    assert cli.main(['evaluate', '--arm', 'omy_f3m', '--model', 'analytic',
+                     '--data', 'synthetic:200:5']) == 0
+    assert 'position_mm_median' in capsys.readouterr().out
