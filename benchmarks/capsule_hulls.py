@@ -38,10 +38,10 @@ LEFT_OUT = {('omx_f', 'link0'): lambda p: p[:, 2] <= 0.030}
 # where ROBOTIS's jazzy description puts it (joint1 on its bottom) and where its humble one does
 # (17 mm lower: the real arm's, see open_manipulator_x.yaml); the capsules cover both
 PLACES = {('open_manipulator_x', 'link1'): (0.0, -0.017)}
-# the gripper's range the fingers are taken over: the OM-X's capsules cover its whole range; the
-# OMX-F's hold the fingers closed (open they swing 60 mm out: covering that is not done yet, see
-# omx_f.yaml), so its fingers are taken closed
-CLOSED_ONLY = {'omx_f'}
+# arms whose fingers are taken closed only (their capsules would hold the closed hand): none now,
+# every arm's capsules cover its fingers over the gripper's whole range (the collision model does
+# not know the gripper's state)
+CLOSED_ONLY: set[str] = set()
 DESCRIPTION = {'open_manipulator_x': 'jazzy'}  # the one in ROBOTIS's current branch
 
 
