@@ -241,11 +241,8 @@ class CollisionModel:
             rows.append(floor + self.radii[i] - ends[:, i, which, 2].min(axis=1))
         pairs = self.pairs
         if pairs:  # every pair in one call: a call per pair costs its overhead each time
-            # the four ends of every pair, pair by pair, in one gather (was a slice per pair and
-            # end: 108 copies for the OMX-F's 27 pairs, half the cost of their distances)
-            capsule, end = self._pair_ends
-            flat = ends[:, capsule, end].transpose(1, 2, 0, 3).reshape(4, len(pairs) * m, 3)
-            gaps = segment_distance(*flat)
+            gaps = segment_distance(*(np.concatenate([ends[:, pair[k], j] for pair in pairs])
+                                      for k, j in ((0, 0), (0, 1), (1, 0), (1, 1))))
             rows.extend(self._pair_reach[:, None] - gaps.reshape(len(pairs), m))
         if self.workspace is not None:
             box = np.asarray(self.workspace).reshape(3, 2)
@@ -275,13 +272,6 @@ class CollisionModel:
         pairs = tuple((2 * a, 2 * a + 1, 2 * b, 2 * b + 1, reach)
                       for (a, b), reach in zip(self.pairs, self._pair_reach.tolist()))
         return lows, pairs
-
-    @functools.cached_property
-    def _pair_ends(self) -> tuple[np.ndarray, np.ndarray]:
-        """Return (4, pairs) capsule and end indices: each pair's a0, a1, b0, b1 (_check)."""
-        capsule = np.array([[pair[k] for pair in self.pairs] for k in (0, 0, 1, 1)])
-        end = np.array([[j] * len(self.pairs) for j in (0, 1, 0, 1)])
-        return capsule, end
 
     @functools.cached_property
     def _pair_reach(self) -> np.ndarray:
