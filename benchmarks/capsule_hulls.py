@@ -13,6 +13,8 @@ vertices inside it put every mesh vertex of the part inside it.
 
     python benchmarks/capsule_hulls.py --arm omx_f --repo /path/to/open_manipulator/.git
     python benchmarks/capsule_hulls.py --arm open_manipulator_x --repo ... --fit 'hand=2'
+    python benchmarks/capsule_hulls.py --arm omx_f --repo ... --fit link5=3:link6,link7 \
+        --home-floor 0.0105 --margin 0.0031
 
 ``--fit link=k`` (repeatable) fits k capsules to that link's points (smallest total volume with
 every point inside by ``--margin``) and prints them as YAML lines; without it the arm's own
@@ -38,14 +40,16 @@ LEFT_OUT = {('omx_f', 'link0'): lambda p: p[:, 2] <= 0.030}
 # where ROBOTIS's jazzy description puts it (joint1 on its bottom) and where its humble one does
 # (17 mm lower: the real arm's, see open_manipulator_x.yaml); the capsules cover both
 PLACES = {('open_manipulator_x', 'link1'): (0.0, -0.017)}
-# the gripper's range the fingers are taken over: the OM-X's capsules cover its whole range; the
-# OMX-F's hold the fingers closed (open they swing 60 mm out: covering that is not done yet, see
-# omx_f.yaml), so its fingers are taken closed
-CLOSED_ONLY = {'omx_f'}
+# arms whose fingers are taken closed only (their capsules would hold the closed hand): none now,
+# every arm's capsules cover its fingers over the gripper's whole range (the collision model does
+# not know the gripper's state)
+CLOSED_ONLY: set[str] = set()
 DESCRIPTION = {'open_manipulator_x': 'jazzy'}  # the one in ROBOTIS's current branch
+SAMPLES = 12  # configurations a mesh on another link than its capsules' is taken over
 
 
-def body_points(repo: str, arm_name: str, samples: int = 12, edge: float = EDGE) -> dict:
+def body_points(repo: str, arm_name: str, samples: int = SAMPLES, edge: float = EDGE
+                ) -> dict:
     """
     Return {capsule link: {mesh link: (vertices (V, 3) m, triangles (F, 3))}} in that frame.
 
@@ -97,8 +101,13 @@ def distance(points: np.ndarray, a, b) -> np.ndarray:
     return np.linalg.norm(points - (a + t[:, None] * d), axis=1)
 
 
-def fit_one(points: np.ndarray, margin: float, start=None):
-    """Return (a, b, radius): the smallest-volume capsule holding ``points`` by ``margin``."""
+def fit_one(points: np.ndarray, margin: float, start=None, floor=None):
+    """
+    Return (a, b, radius): the smallest-volume capsule holding ``points`` by ``margin``.
+
+    ``floor``: (row, offset, height) keeps the capsule's bottom at ``row @ end + offset -
+    radius >= height`` (the height of a point of the capsule's frame at one pose, m), or None.
+    """
     from scipy.optimize import minimize
     points = hull(points) if len(points) > 4 else points
     if start is None:
@@ -110,10 +119,17 @@ def fit_one(points: np.ndarray, margin: float, start=None):
 
     def volume(x):
         r = distance(points, x[:3], x[3:]).max() + margin
-        return np.pi * r * r * (np.linalg.norm(x[3:] - x[:3]) + 4 * r / 3)
-    best = minimize(volume, np.asarray(start, float), method='Nelder-Mead',
-                    options={'xatol': 1e-5, 'fatol': 1e-9, 'maxiter': 4000})
-    a, b = best.x[:3], best.x[3:]
+        v = np.pi * r * r * (np.linalg.norm(x[3:] - x[:3]) + 4 * r / 3)
+        if floor is not None:  # a penalty far above any volume change per m below the floor
+            row, offset, height = floor
+            v += max(0.0, height - (min(x[:3] @ row, x[3:] @ row) + offset - r))
+        return v
+    x = np.asarray(start, float)
+    for _ in range(1 if floor is None else 2):  # a restart: the penalty's kink stalls the simplex
+        x = minimize(volume, x, method='Nelder-Mead',
+                     options={'xatol': 1e-5 if floor is None else 1e-6,
+                              'fatol': 1e-9 if floor is None else 1e-11, 'maxiter': 8000}).x
+    a, b = x[:3], x[3:]
     return a, b, float(distance(points, a, b).max() + margin)
 
 
@@ -124,13 +140,13 @@ def volume(caps) -> float:
 
 
 def fit(points: np.ndarray, triangles: np.ndarray, k: int, margin: float, rounds: int = 8,
-        seeds: int = 4):
+        seeds: int = 4, floor=None):
     """
     Return k capsules [(a, b, r)], each triangle inside one: the smallest summed volume found.
 
     Lloyd rounds from k-means splits of the triangles' centres (``seeds`` of them): fit each
     part's capsule to its triangles' vertices, give each triangle to the capsule it is deepest
-    in (its worst vertex), again.
+    in (its worst vertex), again. ``floor``: see :func:`fit_one`.
     """
     from scipy.cluster.vq import kmeans2
     points = np.round(points, 4)  # 0.1 mm: the fit's grain
@@ -142,16 +158,33 @@ def fit(points: np.ndarray, triangles: np.ndarray, k: int, margin: float, rounds
         caps = None
         for _ in range(rounds):
             caps = [fit_one(np.unique(points[triangles[label == c]].reshape(-1, 3), axis=0),
-                            margin, None if caps is None else np.concatenate(caps[c][:2]))
+                            margin, None if caps is None else np.concatenate(caps[c][:2]),
+                            floor)
                     for c in range(k) if (label == c).sum() >= 2]
             depth = np.array([distance(points, a, b) - r for a, b, r in caps])
             label = depth[:, triangles].max(axis=2).argmin(0)
         # the radii that hold each capsule's triangles by the margin
         caps = [(a, b, float(distance(points[np.unique(triangles[label == c])], a, b).max()
                              + margin)) for c, (a, b, _) in enumerate(caps)]
-        if best is None or volume(caps) < volume(best):
+        low = np.inf if floor is None else min(
+            min(a @ floor[0], b @ floor[0]) + floor[1] - r for a, b, r in caps) - floor[2]
+        if (best is None or volume(caps) < volume(best)) and low >= -1e-4:
             best = caps
     return best
+
+
+def copy_hulls(points: np.ndarray, copies: int) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Return the vertices of each copy's convex hull and one-vertex 'triangles' of them.
+
+    ``points``: ``copies`` equal blocks (one mesh at several gripper openings, as
+    :func:`body_points` stacks them). A finger swept over the gripper's range is copies of one
+    plate: fitting their hulls' vertices, each on its own, instead of every small triangle is
+    100x faster, and a capsule holding a hull's vertices holds what is inside it (the triangles
+    across two capsules are measured after: ``main`` without ``--fit``).
+    """
+    hulls = np.vstack([hull(block) for block in np.split(points, copies)])
+    return hulls, np.arange(len(hulls))[:, None]
 
 
 def main(argv=None) -> None:
@@ -160,19 +193,34 @@ def main(argv=None) -> None:
     parser.add_argument('--repo', required=True, help='bare git dir of ROBOTIS open_manipulator')
     parser.add_argument('--margin', type=float, default=MARGIN)
     parser.add_argument('--edge', type=float, default=EDGE)
-    parser.add_argument('--fit', action='append', default=[], help='capsule link=count')
+    parser.add_argument('--fit', action='append', default=[],
+                        help='capsule link=count[:mesh link,...] (default: all its meshes)')
+    parser.add_argument('--home-floor', type=float, default=None,
+                        help="m over the table each fitted capsule keeps at the arm's home "
+                        "(the OMX-F's fingers: 0.0105), fitted to the hulls of the pieces")
     parser.add_argument('--out', default=None, help='npz (default test/data/<arm>_hull_...)')
     args = parser.parse_args(argv)
     arm = load_arm(args.arm, DESCRIPTION.get(args.arm))
     bodies = body_points(args.repo, args.arm, edge=args.edge)
     for spec in args.fit:
         link, k = spec.split('=')
+        k, _, names = k.partition(':')
         points, triangles, count = [], [], 0
-        for v, f in bodies[link].values():
+        for mesh, (v, f) in bodies[link].items():
+            if names and mesh not in names.split(','):
+                continue
+            if args.home_floor is not None:  # a mesh on another link: SAMPLES copies
+                v, f = copy_hulls(v, SAMPLES if mesh != link else 1)
             points.append(v)
             triangles.append(f + count)
             count += len(v)
-        caps = fit(np.vstack(points), np.vstack(triangles), int(k), args.margin)
+        points, triangles, floor = np.vstack(points), np.vstack(triangles), None
+        if args.home_floor is not None:
+            joints, _ = read_description(args.repo, args.arm)
+            home = link_frames(joints, dict(zip(arm.joint_names, arm.home)))
+            place = np.eye(4) if link == arm.base_frame else home[link]
+            floor = (place[2, :3], place[2, 3] - arm.table_z, args.home_floor)
+        caps = fit(points, triangles, int(k), args.margin, floor=floor)
         print(f'{link}: {k} capsules, {volume(caps) * 1e6:.0f} cm^3')
         for a, b, r in caps:
             print(f'  - {{name: ?, link: {link}, a: {np.round(a, 4).tolist()}, '

@@ -61,7 +61,8 @@ def main() -> None:
         print(_line(f'OM-X {label} before', old.CollisionModel(arm), one, batch))
         print(_line(f'OM-X {label} after', CollisionModel(arm), one, batch))
     arm = load_arm('omx_f')
-    print(_line('OMX-F (9 capsules, 14 pairs)', CollisionModel(arm), list(arm.home),
+    print(_line(f'OMX-F ({len(arm.capsules)} capsules, {len(arm.pairs)} pairs)',
+                CollisionModel(arm), list(arm.home),
                 rng.uniform(arm.lower, arm.upper, (1000, arm.dof))))
 
 

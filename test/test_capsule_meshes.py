@@ -3,8 +3,7 @@ The collision capsules hold ROBOTIS's meshes, and a clear verdict keeps every pa
 
 ``test/data/<arm>_hull_vertices.npz`` holds, per capsule (key ``<link>/<capsule name>``), the
 convex hull vertices (m, that link's frame) of the mesh triangles it covers: every link's mesh of
-ROBOTIS's description, split to small triangles, the OM-X's fingers over the gripper's whole
-range (the OMX-F's closed: its capsules hold them closed)
+ROBOTIS's description, split to small triangles, the fingers over the gripper's whole range
 (benchmarks/capsule_hulls.py makes them from ROBOTIS's open_manipulator git, which CI has not). A
 capsule is convex: its part's hull vertices inside it put all of the part inside it.
 """
@@ -84,9 +83,12 @@ def test_the_meshes_move_inside_their_capsules(name, unit):
 
 # pairs checked with an allowance of twice the margin or more (omx_f.yaml says why and by how
 # much): a contact up to (allowance - 2 margins) deep goes unseen there. This list may shrink only
-COARSE = {'omx_f': {('upper arm', 'base plate'), ('fingers', 'base plate'),
-                    ('finger tips', 'base plate'), ('forearm', 'base'), ('gripper', 'base'),
-                    ('fingers', 'base')}}
+# (the OMX-F's closed-fingers capsule, paired coarsely with the base plate and the base, is now
+# two capsules over the fingers' whole range, each paired with the base: 'finger tips' / 'base
+# plate' left the list)
+COARSE = {'omx_f': {('upper arm', 'base plate'), ('finger left', 'base plate'),
+                    ('forearm', 'base'), ('gripper', 'base'), ('finger left', 'base'),
+                    ('finger right', 'base')}}
 
 
 @pytest.mark.parametrize('name', ARMS)
@@ -114,3 +116,39 @@ def test_a_clear_configuration_keeps_the_meshes_of_every_pair_apart(name, unit):
             gap = segment_distance(*(ends[k, e][None] for k in (a, b) for e in (0, 1)))[0]
             reach = arm.capsules[a].radius + arm.capsules[b].radius - 2 * MARGIN[name]
             assert gap > reach, pair
+
+
+@pytest.mark.parametrize('name', ARMS)
+def test_the_fingers_are_covered_open_as_well_as_closed(name):
+    """The hand's capsules hold the fingers' meshes over the gripper's whole range."""
+    arm = ARMS[name]
+    hand = arm.capsules[-1].link
+    points = np.vstack([p for key, p in _hulls(name).items() if key.startswith(f'{hand}/')])
+    # sideways from the hand's axis (the hand frame's y), m: where the open fingers reach, the
+    # OM-X's sliding out (56.5 mm), the OMX-F's swung 1 rad about their hinges (58.8 / 62.1 mm;
+    # closed, 17.6 / 20.9)
+    reach = {'open_manipulator_x': 0.056, 'omx_f': 0.058}[name]
+    assert np.abs(points[:, 1]).max() >= reach
+
+
+@pytest.mark.parametrize('name', ARMS)
+@settings(SETTINGS)
+@given(unit=UNIT)
+@example(unit=[0.5] * 6)
+def test_a_clear_configuration_keeps_every_moving_mesh_above_the_table(name, unit):
+    """Clear: each table capsule's part of the meshes is >= clearance + margin over the table."""
+    arm = ARMS[name]
+    model = CollisionModel(arm)
+    frame = {j.child: k for k, j in enumerate(arm.joints)}
+    hulls = _hulls(name)
+    for q in (_joints(arm, unit), np.array(arm.home)):
+        if not model.clear(q):
+            continue
+        positions, rotations = chain_frames(arm, q)
+        for c in arm.capsules:
+            points = hulls.get(f'{c.link}/{c.name}')
+            if not c.table or points is None or c.link not in frame:
+                continue
+            i = frame[c.link]
+            z = (points @ rotations[0, i].T + positions[0, i])[:, 2]
+            assert z.min() >= arm.table_z + model.table_clearance + MARGIN[name] - 1e-9, c.name

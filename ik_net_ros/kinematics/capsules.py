@@ -21,7 +21,7 @@ import functools
 import math
 
 from ik_net_ros.arm import Arm
-from ik_net_ros.kinematics.chain import _walk, chain_frames, compiled_chain  # see capsule_ends
+from ik_net_ros.kinematics.chain import _walk, compiled_chain  # see capsule_ends
 import numpy as np
 
 __all__ = ['CapsuleFrames', 'capsule_frames', 'capsule_ends', 'segment_distance', 'gap_one',
@@ -157,30 +157,26 @@ def capsule_ends(arm: Arm, q: np.ndarray) -> np.ndarray:
     if len(q) <= _FEW:  # numpy's overhead per call is most of the cost here: plain floats
         return np.array([frames.ends_one(row) for row in q.tolist()]).reshape(
             len(q), len(frames.ends), 2, 3)
-    # the walk without every link's rotation (half the cost of chain_frames): ends on a
-    # joint's origin or axis need only positions and axes
-    positions, tool_rotation, axes = _walk(arm, q, None)
-    rotations = None
-    extra, index = [], []  # points that are no chain entry's origin; each end's source
-    for pair in frames.ends:
-        for end in pair:
-            if end.anchored:
-                index.append(end.frame)
-                continue
-            if end.frame < 0:
-                point = np.broadcast_to(end.point, (len(q), 3))
-            elif end.along is not None:
-                point = positions[:, end.frame] + axes[:, end.frame] * end.along
-            elif end.frame == arm.dof:
-                point = positions[:, end.frame] + tool_rotation @ end.point
-            else:
-                if rotations is None:
-                    rotations = chain_frames(arm, q)[1]
-                point = positions[:, end.frame] + rotations[:, end.frame] @ end.point
-            index.append(arm.dof + 1 + len(extra))
-            extra.append(point[:, None])
-    source = np.concatenate([positions, *extra], axis=1) if extra else positions
-    return source[:, index].reshape(len(q), len(frames.ends), 2, 3)
+    ends = [end for pair in frames.ends for end in pair]
+    # the walk without every link's rotation (half the cost of chain_frames) where ends on a
+    # joint's origin or axis, or in the tool's frame, are all there is; else one walk with them
+    # (not a second walk: that was a third of the OMX-F's check)
+    rotated = any(not e.anchored and e.along is None and 0 <= e.frame < arm.dof for e in ends)
+    positions, rotations, axes = _walk(arm, q, None, every_rotation=rotated)
+    tool_rotation = rotations[:, -1] if rotated else rotations
+    out = np.empty((len(q), len(ends), 3))
+    for k, end in enumerate(ends):
+        if end.anchored:
+            out[:, k] = positions[:, end.frame]
+        elif end.frame < 0:
+            out[:, k] = end.point
+        elif end.along is not None:
+            out[:, k] = positions[:, end.frame] + axes[:, end.frame] * end.along
+        elif end.frame == arm.dof:
+            out[:, k] = positions[:, end.frame] + tool_rotation @ end.point
+        else:
+            out[:, k] = positions[:, end.frame] + rotations[:, end.frame] @ end.point
+    return out.reshape(len(q), len(frames.ends), 2, 3)
 
 
 def segment_distance(p1: np.ndarray, q1: np.ndarray, p2: np.ndarray, q2: np.ndarray

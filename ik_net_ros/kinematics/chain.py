@@ -110,22 +110,61 @@ def joint_rows(arm: Arm, joints, name: str = 'joints') -> tuple[np.ndarray, bool
     return as_joint_array(joints, name, arm)
 
 
+def _mul(a, b):
+    """
+    Return a * b of two entries (an entry: a float constant or an (N,) array), zeros skipped.
+
+    A constant 0 gives 0, a constant 1 the other entry as it is: the products numpy would
+    compute there are exactly those (up to the sign of a zero), at no cost.
+    """
+    if a.__class__ is float:
+        if a == 0.0:
+            return 0.0
+        if a == 1.0:
+            return b
+    if b.__class__ is float:
+        if b == 0.0:
+            return 0.0
+        if b == 1.0:
+            return a
+    return a * b
+
+
+def _add(a, b):
+    """Return a + b of two entries (see :func:`_mul`), a constant 0 skipped."""
+    if a.__class__ is float and a == 0.0:
+        return b
+    if b.__class__ is float and b == 0.0:
+        return a
+    return a + b
+
+
+def _sub(a, b):
+    """Return a - b of two entries (see :func:`_mul`), a constant 0 skipped."""
+    if b.__class__ is float and b == 0.0:
+        return a
+    if a.__class__ is float and a == 0.0:
+        return -b
+    return a - b
+
+
 def _times(cols, const: np.ndarray):
     """
     Return the columns of R @ const (3, 3), or the vector R @ const (3,), R given by columns.
 
-    Columns (3, N) each (or (3, 1) constants): elementwise products, zeros skipped, are 10x
-    faster than numpy's batched 3x3 products (BLAS on a 3-wide inner dimension), and with the N
-    rows last every operation runs one long loop (over (N, 3) columns numpy runs N loops of 3:
-    the 100,000-pose FK took 2.5x as long).
+    A column is three entries (rows x, y, z), each a float constant or an (N,) array (see
+    :func:`_mul`): a planar arm's rotations keep zeros and ones in rows a joint has not turned
+    yet, skipped here, and each array is one long loop over the N rows (numpy's batched 3x3
+    products run BLAS on a 3-wide inner dimension: 10x slower). Each entry sums its terms in
+    the columns' order, so the figures are those of a dense product.
     """
     def combine(weights):
-        out = None
+        out = [0.0, 0.0, 0.0]
         for col, w in zip(cols, weights):
             if w:
-                term = col * w if w != 1.0 else col
-                out = term if out is None else out + term
-        return np.zeros_like(cols[0]) if out is None else out
+                w = float(w)
+                out = [_add(o, _mul(e, w)) for o, e in zip(out, col)]
+        return out
     if const.ndim == 1:
         return combine(const)
     return tuple(combine(const[:, k]) for k in range(3))
@@ -139,21 +178,29 @@ def _turn(frame, j: _Joint, value: np.ndarray):
         a, b = (k + 1) % 3, (k + 2) % 3
         out = [None] * 3
         out[k] = frame[k]
-        out[a] = c * frame[a] + s * frame[b]
-        out[b] = c * frame[b] - s * frame[a]
+        out[a] = [_add(_mul(c, u), _mul(s, v)) for u, v in zip(frame[a], frame[b])]
+        out[b] = [_sub(_mul(c, v), _mul(s, u)) for u, v in zip(frame[a], frame[b])]
         return tuple(out), frame[k]
     # Rodrigues: F Rot = c F + s F K + (1 - c) (F a) a^T
     world_axis = _times(frame, j.axis)
     fk = _times(frame, j.k)
-    return tuple(c * f + s * g + (1.0 - c) * world_axis * w
-                 for f, g, w in zip(frame, fk, j.axis)), world_axis
+    rest = 1.0 - c
+    return tuple([_add(_add(_mul(c, e), _mul(s, g)), _mul(_mul(rest, wa), float(w)))
+                  for e, g, wa in zip(f, gk, world_axis)]
+                 for f, gk, w in zip(frame, fk, j.axis)), world_axis
+
+
+def _fill(out: np.ndarray, entries) -> None:
+    """Write three entries (floats or (N,) arrays) into ``out`` (N, 3)."""
+    for r, e in enumerate(entries):
+        out[:, r] = e
 
 
 def _matrices(cols, n: int) -> np.ndarray:
-    """Return rotations (N, 3, 3) of columns (3, N) or (3, 1) (a column no joint has turned)."""
+    """Return rotations (N, 3, 3) of columns of entries (a constant: no joint turned it)."""
     out = np.empty((n, 3, 3))
     for k, col in enumerate(cols):
-        out[:, :, k] = np.broadcast_to(col, (3, n)).T
+        _fill(out[:, :, k], col)
     return out
 
 
@@ -171,22 +218,24 @@ def _walk(arm: Arm, q: np.ndarray, errors: ChainErrors | None, every_rotation: b
     n = len(q)
     positions, axes = np.empty((n, arm.dof + 1, 3)), np.empty((n, arm.dof, 3))
     rotations = np.empty((n, arm.dof + 1, 3, 3)) if every_rotation else None
-    # the base frame's columns and origin: (3, 1) constants broadcast against (3, N)
-    cols, pos = tuple(np.eye(3)[:, k:k + 1] for k in range(3)), np.zeros((3, 1))
+    # the base frame's columns and origin as constant entries (see _times)
+    cols = tuple([1.0 if r == k else 0.0 for r in range(3)] for k in range(3))
+    pos = [0.0, 0.0, 0.0]
     for i, j in enumerate(joints):
         value = q[:, i] + j.offset if j.offset else q[:, i]
-        pos = pos + _times(cols, j.xyz)
+        pos = [_add(p, d) for p, d in zip(pos, _times(cols, j.xyz))]
         frame = cols if j.rot is None else _times(cols, j.rot)
         if j.revolute:
             cols, world_axis = _turn(frame, j, value)
         else:
             cols, world_axis = frame, _times(frame, j.axis)
-            pos = pos + world_axis * value
+            pos = [_add(p, _mul(w, value)) for p, w in zip(pos, world_axis)]
         if links:
-            positions[:, i], axes[:, i] = pos.T, world_axis.T
+            _fill(positions[:, i], pos)
+            _fill(axes[:, i], world_axis)
         if every_rotation:
             rotations[:, i] = _matrices(cols, n)
-    positions[:, -1] = (pos + _times(cols, tool_xyz)).T
+    _fill(positions[:, -1], [_add(p, d) for p, d in zip(pos, _times(cols, tool_xyz))])
     tool = _matrices(_times(cols, tool_rot), n)
     if every_rotation:
         rotations[:, -1] = tool
