@@ -252,3 +252,41 @@ def test_moveit_requests_of_the_omy(seed):
         _exact(np.array(answer.joints), pose)
         assert np.abs(np.subtract(answer.joints, near)).max() <= solver.max_jump + 1e-12
         assert solver.collision.clear_one(list(answer.joints))
+
+
+def _answer(solver, pose, seed):
+    """Return the solver's answer, or the refusal's reasons."""
+    try:
+        return solver.solve(pose, seed=seed)
+    except UnreachableError as e:
+        return tuple(e.reasons)
+
+
+@SETTINGS
+@given(seed=seeds, step=st.sampled_from([0.002, 0.02, 0.3]), at_seam=st.booleans())
+def test_the_live_path_answers_as_the_vectorised_rule(seed, step, at_seam):
+    """
+    A seeded walk: one pose at a time (the live path) answers as the batch rule of that row.
+
+    Each step's target is the chain's pose of a random walk (near the wrist set, a joint near
+    the +-2 pi seam where ``at_seam``), seeded where the last answer left the arm; the answer of
+    the single-pose path (the seed's branches first, in plain floats) is the vectorised rule's
+    (every branch in numpy) to rounding, or both refuse alike.
+    """
+    rng = np.random.default_rng(seed)
+    solver = _solver()
+    q = _clear_configs(1, rng)[0]
+    if at_seam:
+        q[rng.choice([0, 5])] = rng.choice([-1.0, 1.0]) * (2 * math.pi - rng.uniform(0, 0.05))
+    walk = q + np.cumsum(rng.normal(0.0, step, (12, ARM.dof)), axis=0)
+    walk[::4, 4] = rng.choice([0.0, math.pi]) + rng.normal(0.0, 1e-6, len(walk[::4]))
+    at = q
+    for pose in chain_forward(ARM, np.clip(walk, ARM.lower, ARM.upper)):
+        one = _answer(solver, pose, at)
+        rows = _answer(solver, pose[None], at[None])
+        if isinstance(one, tuple):
+            assert rows == one
+            continue
+        assert not isinstance(rows, tuple), rows
+        assert np.abs(one - rows[0]).max() < 1e-9
+        at = one

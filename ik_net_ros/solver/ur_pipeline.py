@@ -128,7 +128,7 @@ def _seeded_one(solver, pose: list[float], seed) -> np.ndarray | None:
     if len(seed_list) != arm.dof or not math.isfinite(sum(seed_list)):
         return None
     seed_list = clamp_one(solver.arm, seed_list)
-    best, _, _ = nearest_solution_one(arm, pose, seed_list, accept)
+    best, _, _ = nearest_solution_one(arm, pose, seed_list, accept, checked=True)
     if best is None:
         return None
     move = [abs(v - s) for v, s in zip(best, seed_list)]
