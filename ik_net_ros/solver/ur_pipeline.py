@@ -22,8 +22,9 @@ The rules, as the OM-X's (:mod:`~ik_net_ros.kinematics.nearest`):
   (UnreachableError) with on_unreachable='raise'. With 'nearest' and a seed the arm stays at
   the seed (where that is clear), as the OM-X's does; with 'nearest' and no seed the safe
   solution nearest home of any branch is taken where the family has none, and a pose no branch
-  reaches is refused: the OMY's closest reachable pose is not computed (no answer is given for a
-  pose the arm cannot take).
+  reaches safely gets the answer of the reachable pose nearest it, the position first, then
+  the orientation, raised over the table where that has no clear answer: the OM-X's one rule
+  (:func:`~ik_net_ros.kinematics.closest_reachable.nearest_clear`).
 
 The answers are exact in the arm with its axes upright; the solver's tilt stage then makes them
 the leaning arm's on the one chain (:func:`~ik_net_ros.solver.leaning_chain.refine_on_chain`).
@@ -34,6 +35,7 @@ from __future__ import annotations
 import math
 
 from ik_net_ros.errors import ConfigError, InvalidJointsError, UnreachableError
+from ik_net_ros.kinematics.closest_reachable import nearest_clear
 from ik_net_ros.kinematics.limits import clamp_one, clamp_to_limits
 from ik_net_ros.kinematics.nearest import refuse_jumps, SEAM, small_change
 from ik_net_ros.kinematics.ur_branches import home_branch, representatives
@@ -199,38 +201,65 @@ def _why(row, reachable, found, far, hit, report, acceptable) -> str:
 
 def _unseeded(solver, p: np.ndarray, on_unreachable: str) -> np.ndarray:
     """Apply the no-seed rule (the home branch family) to poses (N, 7) in chunks of CHUNK."""
-    arm = solver.planar_arm
-    family = home_branch(arm)
-    home = np.asarray(arm.home, dtype=float)
-    out = np.empty((len(p), arm.dof))
+    nearest = on_unreachable == 'nearest'
+    out = np.empty((len(p), solver.arm.dof))
     refused: dict[int, str] = {}
-    unsafe = False  # some refusal is for safety (a collision), not reach
+    blocked = np.zeros(len(p), bool)  # refused for safety (a collision), not reach
     for start in range(0, len(p), CHUNK):
         rows = p[start:start + CHUNK]
-        sol = ur_inverse(arm, rows)
-        values, found = representatives(arm, sol.joints, home)
-        usable = sol.reachable & found
-        mine = usable[:, family]
-        joints = values[:, family]
-        if mine.any() and solver._candidate_check() is not None:
-            idx = np.flatnonzero(mine)
-            mine[idx] = _clear(solver, joints[idx])
+        joints, ok, why, hit = _home_family(solver, rows, nearest)
         out[start:start + len(rows)] = joints
-        for i in np.flatnonzero(~mine):
-            if on_unreachable == 'nearest':
-                other = _nearest_other(solver, values[i], usable[i], home)
-                if other is not None:
-                    out[start + i] = other
-                    continue
-            refused[start + i] = _why_unseeded(sol.reachable[i], usable[i], family)
-            unsafe = unsafe or bool(usable[i, family])
+        for i in np.flatnonzero(~ok):
+            refused[start + i] = why[i]
+        blocked[start:start + len(rows)] = hit
+    if refused and nearest:  # the reachable pose nearest each target (the OM-X's rule)
+        idx = np.array(sorted(refused))
+
+        def solve_rows(near: np.ndarray, pending: np.ndarray) -> np.ndarray:
+            joints, ok, _, _ = _home_family(solver, near, True)
+            out[idx[pending[ok]]] = joints[ok]
+            return ok
+
+        left = idx[nearest_clear(p[idx], solver.planar_arm, solver.collision, solve_rows)]
+        refused = {i: refused[i] for i in left.tolist()}
     if refused:
         mask = np.zeros(len(p), bool)
         mask[list(refused)] = True
         first = min(refused)
         raise UnreachableError(mask, [refused[i] for i in sorted(refused)], p[first, :3],
-                               refused=unsafe)
+                               refused=bool(blocked[mask].any()))
     return out
+
+
+def _home_family(solver, rows: np.ndarray, others: bool):
+    """
+    Return the no-seed answers of poses (M, 7): joints (M, dof), found (M,), why not, blocked.
+
+    The home family's solution, clear of the collision model; with ``others`` ('nearest') the
+    clear solution nearest home of any branch where the family has none. ``why``: M reasons
+    ('' where found); ``blocked``: (M,) True where the family's solution is refused for a
+    collision (a refusal for safety, not reach).
+    """
+    arm = solver.planar_arm
+    family = home_branch(arm)
+    home = np.asarray(arm.home, dtype=float)
+    sol = ur_inverse(arm, rows)
+    values, found = representatives(arm, sol.joints, home)
+    usable = sol.reachable & found
+    mine = usable[:, family]
+    joints = values[:, family].copy()
+    if mine.any() and solver._candidate_check() is not None:
+        idx = np.flatnonzero(mine)
+        mine[idx] = _clear(solver, joints[idx])
+    why = [''] * len(rows)
+    for i in np.flatnonzero(~mine):
+        if others:
+            other = _nearest_other(solver, values[i], usable[i], home)
+            if other is not None:
+                joints[i], mine[i] = other, True
+                continue
+        why[i] = _why_unseeded(sol.reachable[i], usable[i], family)
+    return joints, mine, why, usable[:, family] & ~mine
 
 
 def _nearest_other(solver, values: np.ndarray, usable: np.ndarray, home: np.ndarray
