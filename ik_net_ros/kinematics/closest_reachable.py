@@ -20,8 +20,10 @@ An arm that is not a planar chain (the OMY: six joints, every orientation its ow
 in its whole joint space under the same rule: from the joints (of a fixed cloud drawn inside
 the limits, cached per arm) whose tool points are nearest the target, Gauss-Newton steps on the
 position over every joint; then, for the starts within :data:`POSITION_TIE` of the best
-position, steps on the orientation in the null space of the position (a step kept only when it
-turns the tool nearer the requested orientation and leaves the position within the tie).
+position, the requested orientation at the best position where the arm takes it there
+(:func:`~ik_net_ros.kinematics.closed_forms.reaches`), else steps on the orientation in the null
+space of the position (a step kept only when it turns the tool nearer the requested
+orientation and leaves the position within the tie).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import math
 
 from ik_net_ros.arm import arm_or_default
 from ik_net_ros.kinematics.chain import chain_forward, chain_jacobian
+from ik_net_ros.kinematics.closed_forms import reaches
 from ik_net_ros.kinematics.planar import is_planar
 from ik_net_ros.kinematics.planar_ik import planar_of
 from ik_net_ros.kinematics.rotations import pose_error, quat_angle, quat_to_matrix
@@ -67,10 +70,10 @@ def closest_reachable(poses: np.ndarray, arm) -> np.ndarray:
     """
     arm = arm_or_default(arm)
     poses = np.asarray(poses, float)
-    search = _best_joints if is_planar(arm) else _best_joints_anywhere
     out = np.empty_like(poses)
     for i, pose in enumerate(poses):
-        out[i] = chain_forward(arm, search(pose, arm))
+        out[i] = chain_forward(arm, _best_joints(pose, arm)) if is_planar(arm) \
+            else _nearest_pose_anywhere(pose, arm)
     return out
 
 
@@ -137,14 +140,18 @@ def _tie_break(joints: np.ndarray, pose: np.ndarray, arm) -> np.ndarray:
     return joints[int(np.argmin(turn))]
 
 
-def _best_joints_anywhere(pose: np.ndarray, arm) -> np.ndarray:
-    """Return the joints of the nearest reachable pose of any arm, by the module's rule."""
+def _nearest_pose_anywhere(pose: np.ndarray, arm) -> np.ndarray:
+    """Return the nearest reachable pose (7,) of a non-planar arm, by the module's rule."""
     points, configs = _joint_cloud(arm)
     nearest = np.argpartition(np.linalg.norm(points - pose[:3], axis=1), _STARTS)[:_STARTS]
     joints, gap = _position_lm(configs[nearest].copy(), pose, arm)
-    tied = gap <= gap.min() + POSITION_TIE
-    joints = _orientation_steps(joints[tied], pose, arm, gap.min() + POSITION_TIE)
-    return _tie_break(joints, pose, arm)
+    best = int(np.argmin(gap))
+    kept = np.concatenate([chain_forward(arm, joints[best])[:3], pose[3:]])
+    if reaches(kept[None], arm)[0]:  # the nearest position takes the requested orientation
+        return kept
+    tied = gap <= gap[best] + POSITION_TIE
+    joints = _orientation_steps(joints[tied], pose, arm, gap[best] + POSITION_TIE)
+    return chain_forward(arm, _tie_break(joints, pose, arm))
 
 
 def _position_lm(joints: np.ndarray, pose: np.ndarray, arm, steps: int = 100
@@ -179,35 +186,34 @@ def _position_lm(joints: np.ndarray, pose: np.ndarray, arm, steps: int = 100
 
 
 def _orientation_steps(joints: np.ndarray, pose: np.ndarray, arm, within: float,
-                       steps: int = 40) -> np.ndarray:
+                       steps: int = 100) -> np.ndarray:
     """
     Turn the tool of ``joints`` (K, dof) towards ``pose``'s orientation, the position held.
 
-    Damped least-squares steps on the rotation error projected into the null space of the
-    position Jacobian, plus the position's own correction; a step is kept only where the
-    orientation comes nearer and the position stays within ``within`` m of the target (else
-    the damping grows). Joints held inside their limits.
+    Damped least-squares steps on the rotation error in the null space of the position
+    Jacobian, plus a step holding each tool at the position it starts from (reached: a pull
+    towards an unreachable target would be huge at the stretched, singular arm). A step is kept
+    only where the orientation comes nearer and the position stays within ``within`` m of the
+    target (else the damping grows). Joints held inside their limits.
     """
     low, high = _bounds(arm)
     joints = joints.copy()
     target = np.broadcast_to(pose, (len(joints), 7))
     reached = chain_forward(arm, joints)
+    anchor = reached[:, :3].copy()
     angle = quat_angle(reached[:, 3:], target[:, 3:])
     damping = np.full(len(joints), 1e-3)
     eye = np.eye(arm.dof)
     for _ in range(steps):
         jac = chain_jacobian(arm, joints)
         jp, jo = jac[:, :3], jac[:, 3:]
-        error = pose_error(target, reached)
         jp_t = np.swapaxes(jp, 1, 2)
         pinv = jp_t @ np.linalg.inv(jp @ jp_t + 1e-9 * np.eye(3))  # (K, dof, 3)
         null = eye - pinv @ jp
         jon = jo @ null
-        jon_t = np.swapaxes(jon, 1, 2)
-        turn = jon_t @ np.linalg.solve(jon @ jon_t + damping[:, None, None] * np.eye(3),
-                                       error[:, 3:, None])
-        step = (pinv @ error[:, :3, None] + null @ turn)[:, :, 0]
-        trial = np.clip(joints + step, low, high)
+        turn = _step(jon, pose_error(target, reached)[:, 3:], damping)
+        hold = (pinv @ (anchor - reached[:, :3])[:, :, None])[:, :, 0]
+        trial = np.clip(joints + hold + (null @ turn[:, :, None])[:, :, 0], low, high)
         trial_reached = chain_forward(arm, trial)
         trial_angle = quat_angle(trial_reached[:, 3:], target[:, 3:])
         gap = np.linalg.norm(trial_reached[:, :3] - pose[:3], axis=1)
