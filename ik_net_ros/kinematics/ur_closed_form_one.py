@@ -314,7 +314,7 @@ def _nearest_turns(joints: list, seed: list, ranges: tuple) -> list | None:
 
 
 def _distance(values: list, seed: list) -> float:
-    return math.sqrt(sum((v - s) ** 2 for v, s in zip(values, seed)))
+    return math.dist(values, seed)  # Euclidean, rad (a tenth of the generator's cost)
 
 
 def _seed_side(g: tuple, seed: list, ranges: tuple, accept):
