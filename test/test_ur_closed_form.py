@@ -602,7 +602,7 @@ def test_the_seeds_side_first_is_the_full_rule(name, seed, spread, refuse):
     arm = ARMS[name]
     rng = np.random.default_rng(seed)
     q, _ = _twin_draws(arm, seed)
-    q = q[rng.permutation(len(q))[:120]]
+    q = q[rng.permutation(len(q))[:60]]
     near_limit = 2 * math.pi - rng.uniform(0, 1e-3, (10, 2))
     q[:10, [0, 5]] = rng.choice([-1.0, 1.0], (10, 2)) * near_limit
     seeds = q + rng.normal(0.0, spread, q.shape)
