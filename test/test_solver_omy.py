@@ -13,6 +13,7 @@ from ik_net_ros.arm import ChainErrors, load_arm
 from ik_net_ros.errors import UnreachableError
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.closed_forms import closed_form_kind, PLANAR, ROLL_PLANAR, UR
+from ik_net_ros.kinematics.closest_reachable import closest_reachable
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.limits import sample_joints, within_limits
 from ik_net_ros.kinematics.nearest import SEAM, small_change
@@ -244,6 +245,89 @@ def test_moveit_requests_of_the_omy(seed):
         _exact(np.array(answer.joints), pose)
         assert np.abs(np.subtract(answer.joints, near)).max() <= solver.max_jump + 1e-12
         assert solver.collision.clear_one(list(answer.joints))
+
+
+def _answer(solver, pose, seed):
+    """Return the solver's answer, or the refusal's reasons."""
+    try:
+        return solver.solve(pose, seed=seed)
+    except UnreachableError as e:
+        return tuple(e.reasons)
+
+
+@SETTINGS
+@given(seed=seeds, step=st.sampled_from([0.002, 0.02, 0.3]), at_seam=st.booleans())
+def test_the_live_path_answers_as_the_vectorised_rule(seed, step, at_seam):
+    """
+    A seeded walk: one pose at a time (the live path) answers as the batch rule of that row.
+
+    Each step's target is the chain's pose of a random walk (near the wrist set, a joint near
+    the +-2 pi seam where ``at_seam``), seeded where the last answer left the arm; the answer of
+    the single-pose path (the seed's branches first, in plain floats) is the vectorised rule's
+    (every branch in numpy) to rounding, or both refuse alike.
+    """
+    rng = np.random.default_rng(seed)
+    solver = _solver()
+    q = _clear_configs(1, rng)[0]
+    if at_seam:
+        q[rng.choice([0, 5])] = rng.choice([-1.0, 1.0]) * (2 * math.pi - rng.uniform(0, 0.05))
+    walk = q + np.cumsum(rng.normal(0.0, step, (12, ARM.dof)), axis=0)
+    walk[::4, 4] = rng.choice([0.0, math.pi]) + rng.normal(0.0, 1e-6, len(walk[::4]))
+    at = q
+    for pose in chain_forward(ARM, np.clip(walk, ARM.lower, ARM.upper)):
+        one = _answer(solver, pose, at)
+        rows = _answer(solver, pose[None], at[None])
+        if isinstance(one, tuple):
+            assert rows == one
+            continue
+        assert not isinstance(rows, tuple), rows
+        assert np.abs(one - rows[0]).max() < 1e-9
+        at = one
+
+
+def _far_target(rng, distance: float) -> np.ndarray:
+    """Return a pose ``distance`` m from joint2 (out of the OMY's reach), any orientation."""
+    direction = rng.normal(size=3)
+    quat = rng.normal(size=4)
+    position = np.array([0.0, 0.0, 0.17]) + distance * direction / np.linalg.norm(direction)
+    return np.concatenate([position, quat / np.linalg.norm(quat)])
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=seeds, distance=st.floats(0.95, 2.0))
+def test_an_unreachable_target_gets_the_closest_reachable_pose(seed, distance):
+    """
+    No seed, 'nearest': the answer of the reachable pose nearest the target, as the OM-X's.
+
+    'raise' refuses it; 'nearest' answers inside the limits, exactly (FK) the pose
+    :func:`closest_reachable` gives, whose position is no farther from the target than any of
+    20,000 joint vectors drawn inside the limits.
+    """
+    rng = np.random.default_rng(seed)
+    target = _far_target(rng, distance)
+    solver = _solver(collision=False)
+    with pytest.raises(UnreachableError, match='out of reach'):
+        solver.solve(target)
+    answer = solver.solve(target, on_unreachable='nearest')
+    assert within_limits(ARM, answer[None]).all()
+    _exact(answer, closest_reachable(target[None], ARM))
+    drawn = chain_forward(ARM, sample_joints(ARM, 20000, rng))[:, :3]
+    gap = np.linalg.norm(chain_forward(ARM, answer)[:3] - target[:3])
+    assert gap <= np.linalg.norm(drawn - target[:3], axis=1).min() + 1e-9
+
+
+@settings(max_examples=4, deadline=None)
+@given(seed=seeds, distance=st.floats(0.95, 2.0), under=st.booleans())
+def test_the_closest_reachable_answer_is_safe(seed, distance, under):
+    """With the collision model: answered, clear of the table and the arm, inside the limits."""
+    rng = np.random.default_rng(seed)
+    target = _far_target(rng, distance)
+    if under:
+        target[2] = -abs(target[2])  # under the table: raised until its answer is clear
+    solver = _solver()
+    answer = solver.solve(target, on_unreachable='nearest')
+    assert within_limits(ARM, answer[None]).all()
+    assert solver.collision.clear_one(answer.tolist())
 
 
 def test_reach_and_evaluate_take_the_omy(capsys):

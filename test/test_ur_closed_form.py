@@ -32,7 +32,11 @@ from ik_net_ros.kinematics.ur_closed_form import (
     ur_inverse,
     WRIST,
 )
-from ik_net_ros.kinematics.ur_closed_form_one import nearest_solution_one, ur_inverse_one
+from ik_net_ros.kinematics.ur_closed_form_one import (
+    every_branch_one,
+    nearest_solution_one,
+    ur_inverse_one,
+)
 from ik_net_ros.kinematics.ur_layout import is_ur_layout, NotURLayoutError, ur_layout
 import numpy as np
 import pytest
@@ -567,3 +571,45 @@ def test_other_arms_of_the_layout(unit, flips, base_rpy, pitch_rpy, wrist_axis, 
     assert one.reachable == solutions.reachable.tolist()
     plain = solutions.reachable & (solutions.singular == 0)
     assert np.all(_wrapped(np.array(one.joints)[plain] - solutions.joints[plain]) < 1e-9)
+
+
+def _on_shoulder_set(arm, poses: np.ndarray, eps: np.ndarray) -> np.ndarray:
+    """Return ``poses`` moved (orientation kept): wrist centre ``eps`` m off the shoulder set."""
+    lay = ur_layout(arm)
+    out = poses.copy()
+    for pose, e in zip(out, eps):
+        tool = quat_to_matrix(pose[3:])
+        centre = lay.rotation.T @ (pose[:3] - lay.origin + tool @ lay.centre_in_tool)
+        radius = math.hypot(centre[0], centre[1])
+        if radius > 1e-9:
+            moved = centre.copy()
+            moved[:2] *= (abs(lay.offset) + e) / radius
+            pose[:3] += lay.rotation @ (moved - centre)
+    return out
+
+
+@SETTINGS
+@given(name=st.sampled_from(sorted(ARMS)), seed=st.integers(0, 2 ** 32 - 1),
+       spread=st.sampled_from([0.003, 0.05, 0.5, math.pi]), refuse=st.booleans())
+def test_the_seeds_side_first_is_the_full_rule(name, seed, spread, refuse):
+    """
+    nearest_solution_one (the seed's two branches first) is the eight-branch rule, bit for bit.
+
+    Over poses of drawn joints, some on or near the wrist, elbow and shoulder singular sets,
+    joints near the +-2 pi limits, seeds near the answer or about half a turn off in some joints
+    (the seam where a joint's nearest turn flips), with and without a refusing ``accept``.
+    """
+    arm = ARMS[name]
+    rng = np.random.default_rng(seed)
+    q, _ = _twin_draws(arm, seed)
+    q = q[rng.permutation(len(q))[:60]]
+    near_limit = 2 * math.pi - rng.uniform(0, 1e-3, (10, 2))
+    q[:10, [0, 5]] = rng.choice([-1.0, 1.0], (10, 2)) * near_limit
+    seeds = q + rng.normal(0.0, spread, q.shape)
+    seeds[10:20, rng.integers(0, 6)] += rng.choice([-1.0, 1.0]) * math.pi + rng.normal(0, 1e-9)
+    seeds = np.clip(seeds, arm.lower, arm.upper)
+    poses = chain_forward(arm, q)
+    poses[20:40] = _on_shoulder_set(arm, poses[20:40], rng.choice([0.0, 1e-13, 1e-9, 1e-6], 20))
+    accept = (lambda j: (j[0] * 7.3) % 1.0 > 0.3) if refuse else None
+    for pose, s in zip(poses.tolist(), seeds.tolist()):
+        assert nearest_solution_one(arm, pose, s, accept) == every_branch_one(arm, pose, s, accept)

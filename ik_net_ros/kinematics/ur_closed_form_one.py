@@ -6,6 +6,10 @@ numpy calls over arrays of eight); this does the same arithmetic, step for step,
 live IK node needs. The tests hold it equal to the vectorised functions on many random and
 near-singular poses, so the two cannot drift apart (as ``projection_one_pose`` is held to the
 OM-X's closed form).
+
+A seeded pose (:func:`nearest_solution_one`) solves the seed's side first: two of the eight
+branches, accepted where the other six are provably farther from the seed (their joint1 or
+joint5 gap); else all eight are weighed (:func:`every_branch_one`, its reference).
 """
 
 from __future__ import annotations
@@ -29,9 +33,13 @@ from ik_net_ros.kinematics.ur_closed_form import (
 from ik_net_ros.kinematics.ur_layout import ur_layout
 from ik_net_ros.kinematics.validation import validate_pose
 
-__all__ = ['OneURSolutions', 'ur_inverse_one', 'nearest_solution_one']
+__all__ = ['OneURSolutions', 'ur_inverse_one', 'nearest_solution_one', 'every_branch_one']
 
 _TURN = 2 * math.pi
+# rad by which the seed's side must be nearer than any other branch can be (rounding of the
+# gaps, ~1e-15, and of clamping a representative, LIMIT_ROUNDING)
+BOUND_MARGIN = 1e-9
+_INSIDE = 1e-9  # rad inside a limit: a representative there needs no clamp nor turn count
 
 
 @functools.lru_cache(maxsize=64)
@@ -42,13 +50,15 @@ def _numbers(arm: Arm) -> dict:
     def vec(v):
         return tuple(float(x) for x in v)
     return {
-        'rotation': tuple(vec(row) for row in lay.rotation), 'origin': vec(lay.origin),
+        'rotation_t': tuple(vec(row) for row in lay.rotation.T), 'origin': vec(lay.origin),
         'centre_in_tool': vec(lay.centre_in_tool), 'axis6_in_tool': vec(lay.axis6_in_tool),
         'tool_t': tuple(vec(row) for row in lay.tool_rotation.T),
         'axis5': vec(lay.axis5), 'axis6': vec(lay.axis6), 'beta': float(lay.beta),
         'd': lay.offset, 'shoulder': vec(lay.shoulder), 'hand': vec(lay.hand),
         'upper': (float(lay.upper_arm[0]), float(lay.upper_arm[2])),
         'fore': (float(lay.forearm[0]), float(lay.forearm[2])),
+        'lengths': (math.hypot(float(lay.upper_arm[0]), float(lay.upper_arm[2])),
+                    math.hypot(float(lay.forearm[0]), float(lay.forearm[2]))),
         'signs': vec(lay.signs), 'offsets': vec(lay.offsets),
         'a5_tool': vec(lay.tool_rotation.T @ lay.axis5),
     }
@@ -65,11 +75,14 @@ def _cross(a, v) -> tuple:
 def _rotate(axis, c: float, s: float, v) -> tuple:
     k = _cross(axis, v)
     along = _dot(v, axis) * (1.0 - c)
-    return tuple(v[i] * c + k[i] * s + axis[i] * along for i in range(3))
+    return (v[0] * c + k[0] * s + axis[0] * along, v[1] * c + k[1] * s + axis[1] * along,
+            v[2] * c + k[2] * s + axis[2] * along)
 
 
 def _times(rows, v) -> tuple:
-    return tuple(_dot(row, v) for row in rows)
+    a, b, c = rows
+    return (a[0] * v[0] + a[1] * v[1] + a[2] * v[2], b[0] * v[0] + b[1] * v[1] + b[2] * v[2],
+            c[0] * v[0] + c[1] * v[1] + c[2] * v[2])
 
 
 def _wrap(a: float) -> float:
@@ -126,9 +139,120 @@ def _free_links(arm: Arm, k, free) -> list:
     return [v + o for v, o in zip(values, k['offsets'])]
 
 
-def ur_inverse_one(arm: Arm, pose, free=None) -> OneURSolutions:
+def _prepare(arm: Arm, pose, free, checked: bool = False) -> tuple:
+    """
+    Return what every branch of one pose shares (the wrist centre, axes, tool rows...).
+
+    ``checked``: ``pose`` is 7 floats :func:`validate_pose` passed already.
+    """
+    k = _numbers(arm)
+    link_free = _free_links(arm, k, free)
+    x, y, z, qx, qy, qz, qw = pose if checked else validate_pose(pose)
+    target = ((1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy - qz * qw), 2 * (qx * qz + qy * qw)),
+              (2 * (qx * qy + qz * qw), 1 - 2 * (qx * qx + qz * qz), 2 * (qy * qz - qx * qw)),
+              (2 * (qx * qz - qy * qw), 2 * (qy * qz + qx * qw), 1 - 2 * (qx * qx + qy * qy)))
+    ct = k['rotation_t']  # C^T of the layout rotation C; rot = C^T T
+    t0, t1, t2 = target
+    rot = tuple((c[0] * t0[0] + c[1] * t1[0] + c[2] * t2[0],
+                 c[0] * t0[1] + c[1] * t1[1] + c[2] * t2[1],
+                 c[0] * t0[2] + c[1] * t1[2] + c[2] * t2[2]) for c in ct)
+    o = k['origin']
+    pos = _times(ct, (x - o[0], y - o[1], z - o[2]))
+    cit = _times(rot, k['centre_in_tool'])
+    centre = (pos[0] + cit[0], pos[1] + cit[1], pos[2] + cit[2])
+    axis6 = _times(rot, k['axis6_in_tool'])
+    tool = tuple(_times(rot, col) for col in zip(*k['tool_t']))  # R Rt^T by columns
+    tool = tuple(tuple(tool[m][i] for m in range(3)) for i in range(3))  # rows
+    r2 = centre[0] ** 2 + centre[1] ** 2
+    r = math.sqrt(r2)
+    reach1 = r >= abs(k['d']) - REACH_TOLERANCE
+    return k, link_free, rot, centre, axis6, tool, r2, r, reach1, math.atan2(centre[1], centre[0])
+
+
+def _joint1(g: tuple, ss: float) -> tuple[float, float]:
+    """Return (rho, link angle 1) of the shoulder of sign ``ss`` (+1: bit 0, -1: bit 1)."""
+    k, link_free, r2, r, phi = g[0], g[1], g[6], g[7], g[9]
+    d = k['d']
+    rho = math.sqrt(max(r2 - d * d, 0.0)) * ss
+    return rho, (link_free[0] if r < FREE else phi - math.atan2(d, rho))
+
+
+def _shoulder(g: tuple, q1: float) -> tuple:
+    """Return what a shoulder's branches share: cos, sin of ``q1``, axis6, m, the centre."""
+    k, tool, axis6, centre = g[0], g[5], g[4], g[3]
+    a6 = k['axis6']
+    c1, s1 = math.cos(q1), math.sin(q1)
+    vx, vy, vz = c1 * axis6[0] + s1 * axis6[1], -s1 * axis6[0] + c1 * axis6[1], axis6[2]
+    m = tuple(tool[1][i] * c1 - tool[0][i] * s1 for i in range(3))
+    m_a6 = _dot(m, a6)
+    m = tuple(m[i] - m_a6 * a6[i] for i in range(3))
+    centre1 = (c1 * centre[0] + s1 * centre[1], -s1 * centre[0] + c1 * centre[1], centre[2])
+    return c1, s1, vx, vy, vz, m, centre1
+
+
+def _joint5(g: tuple, sh: tuple, ws: float) -> tuple[float, float]:
+    """Return (sin, link angle 5) of the wrist of sign ``ws`` (+1: bit 0, -1: bit 1)."""
+    s5 = math.hypot(sh[2], sh[4]) * ws
+    return s5, math.atan2(s5, sh[3]) - g[0]['beta']
+
+
+def _elbows(g: tuple, q1: float, rho: float, sh: tuple, s5: float, q5: float) -> tuple:
+    """
+    Return the two elbows' joints (lists of 6, rad, wrapped), reachable, singular bits.
+
+    Of the branch whose joint1 is ``q1`` (shoulder ``rho``, :func:`_shoulder` ``sh``) and joint5
+    ``q5`` (``s5``): the rest of :func:`ur_inverse_one`'s steps.
+    """
+    k, link_free, rot, tool, reach1 = g[0], g[1], g[2], g[5], g[8]
+    a5, a6, signs = k['axis5'], k['axis6'], k['signs']
+    (ux, uz), (fx, fz) = k['upper'], k['fore']
+    l2, l3 = k['lengths']
+    shoulder, hand = k['shoulder'], k['hand']
+    c1, s1, m, centre1 = sh[0], sh[1], sh[5], sh[6]
+    c5, sn5 = math.cos(q5), math.sin(q5)
+    u = _rotate(a5, c5, -sn5, (0.0, 1.0, 0.0))
+    u_a6 = _dot(u, a6)
+    u = tuple(u[i] - u_a6 * a6[i] for i in range(3))
+    q6 = math.atan2(-_dot(m, _cross(a6, u)), _dot(m, u))
+    w = _rotate(a6, math.cos(q6), math.sin(q6), tool[2])
+    w = _rotate(a5, c5, sn5, w)
+    theta = math.atan2(-w[0], w[2])
+    if abs(s5) < NEAR_SINGULAR:
+        on_set = abs(s5) < FREE
+        want = sum(v * sg for v, sg in zip(link_free[1:4], signs[1:4])) if on_set else theta
+        moved = _into_reach(k, centre1[0], centre1[2], want)
+        if on_set or abs(s5 * _wrap(moved - want)) <= ORIENTATION_SLACK:
+            theta = moved
+            q6 = _joint6_of(k, rot, c1, s1, c5, sn5, moved)
+    c, s = math.cos(theta), math.sin(theta)
+    hx, hz = c * hand[0] + s * hand[2], c * hand[2] - s * hand[0]
+    wx, wz = centre1[0] - shoulder[0] - hx, centre1[2] - shoulder[2] - hz
+    reach = math.hypot(wx, wz)
+    ok = reach1 and (reach <= l2 + l3 + REACH_TOLERANCE) \
+        and (reach >= abs(l2 - l3) - REACH_TOLERANCE)
+    one_minus = (l2 + l3 - reach) * (l2 + l3 + reach)
+    one_plus = (reach - abs(l2 - l3)) * (reach + abs(l2 - l3))
+    bits = (SHOULDER if abs(rho) < NEAR_SINGULAR else 0) \
+        | (WRIST if abs(s5) < NEAR_SINGULAR else 0)
+    out = []
+    for es in (1.0, -1.0):
+        sin_gamma = math.sqrt(max(one_minus, 0.0) * max(one_plus, 0.0)) * es
+        gamma = math.atan2(sin_gamma, reach ** 2 - l2 * l2 - l3 * l3)
+        phi3 = gamma - math.atan2(fx, fz) + math.atan2(ux, uz)
+        c3, s3 = math.cos(phi3), math.sin(phi3)
+        reached = math.atan2(ux + s3 * fz + c3 * fx, uz + c3 * fz - s3 * fx)
+        phi2 = link_free[1] * signs[1] if reach < FREE else math.atan2(wx, wz) - reached
+        links = (q1, phi2 * signs[1], phi3 * signs[2], (theta - phi2 - phi3) * signs[3], q5, q6)
+        out.append(([_wrap(v - off) for v, off in zip(links, k['offsets'])],
+                    bits | (ELBOW if abs(sin_gamma) < NEAR_SINGULAR * 2 * l2 * l3 else 0)))
+    return out, ok
+
+
+def ur_inverse_one(arm: Arm, pose, free=None, checked: bool = False) -> OneURSolutions:
     """
     :func:`~.ur_closed_form.ur_inverse` of one pose [x y z qx qy qz qw], in plain floats.
+
+    ``checked``: ``pose`` is 7 floats :func:`validate_pose` passed already.
 
     Raises
     ------
@@ -138,85 +262,17 @@ def ur_inverse_one(arm: Arm, pose, free=None) -> OneURSolutions:
         A bad pose or ``free``.
 
     """
-    k = _numbers(arm)
-    link_free = _free_links(arm, k, free)
-    x, y, z, qx, qy, qz, qw = validate_pose(pose)
-    target = ((1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy - qz * qw), 2 * (qx * qz + qy * qw)),
-              (2 * (qx * qy + qz * qw), 1 - 2 * (qx * qx + qz * qz), 2 * (qy * qz - qx * qw)),
-              (2 * (qx * qz - qy * qw), 2 * (qy * qz + qx * qw), 1 - 2 * (qx * qx + qy * qy)))
-    cols = k['rotation']  # rows of the layout rotation C; rot = C^T T
-    ct = tuple(tuple(cols[j][i] for j in range(3)) for i in range(3))  # C^T
-    rot = tuple(tuple(sum(ct[i][j] * target[j][m] for j in range(3)) for m in range(3))
-                for i in range(3))
-    o = k['origin']
-    pos = _times(ct, (x - o[0], y - o[1], z - o[2]))
-    cit = _times(rot, k['centre_in_tool'])
-    centre = (pos[0] + cit[0], pos[1] + cit[1], pos[2] + cit[2])
-    axis6 = _times(rot, k['axis6_in_tool'])
-    tool = tuple(_times(rot, col) for col in zip(*k['tool_t']))  # R Rt^T by columns
-    tool = tuple(tuple(tool[m][i] for m in range(3)) for i in range(3))  # rows
-    d = k['d']
-    r2 = centre[0] ** 2 + centre[1] ** 2
-    r = math.sqrt(r2)
-    reach1 = r >= abs(d) - REACH_TOLERANCE
-    phi = math.atan2(centre[1], centre[0])
-    a5, a6, beta, signs = k['axis5'], k['axis6'], k['beta'], k['signs']
-    (ux, uz), (fx, fz) = k['upper'], k['fore']
-    l2, l3 = math.hypot(ux, uz), math.hypot(fx, fz)
-    sh, hand = k['shoulder'], k['hand']
+    g = _prepare(arm, pose, free, checked)
     joints, reachable, singular = [None] * 8, [False] * 8, [0] * 8
     for si, ss in enumerate((1.0, -1.0)):
-        rho = math.sqrt(max(r2 - d * d, 0.0)) * ss
-        q1 = link_free[0] if r < FREE else phi - math.atan2(d, rho)
-        c1, s1 = math.cos(q1), math.sin(q1)
-        vx, vy, vz = c1 * axis6[0] + s1 * axis6[1], -s1 * axis6[0] + c1 * axis6[1], axis6[2]
-        m = tuple(tool[1][i] * c1 - tool[0][i] * s1 for i in range(3))
-        m_a6 = _dot(m, a6)
-        m = tuple(m[i] - m_a6 * a6[i] for i in range(3))
-        centre1 = (c1 * centre[0] + s1 * centre[1], -s1 * centre[0] + c1 * centre[1], centre[2])
+        rho, q1 = _joint1(g, ss)
+        sh = _shoulder(g, q1)
         for wi, ws in enumerate((1.0, -1.0)):
-            s5 = math.hypot(vx, vz) * ws
-            q5 = math.atan2(s5, vy) - beta
-            c5, sn5 = math.cos(q5), math.sin(q5)
-            u = _rotate(a5, c5, -sn5, (0.0, 1.0, 0.0))
-            u_a6 = _dot(u, a6)
-            u = tuple(u[i] - u_a6 * a6[i] for i in range(3))
-            q6 = math.atan2(-_dot(m, _cross(a6, u)), _dot(m, u))
-            g = _rotate(a6, math.cos(q6), math.sin(q6), tool[2])
-            g = _rotate(a5, c5, sn5, g)
-            theta = math.atan2(-g[0], g[2])
-            if abs(s5) < NEAR_SINGULAR:
-                on_set = abs(s5) < FREE
-                want = sum(v * sg for v, sg in zip(link_free[1:4], signs[1:4])) if on_set \
-                    else theta
-                moved = _into_reach(k, centre1[0], centre1[2], want)
-                if on_set or abs(s5 * _wrap(moved - want)) <= ORIENTATION_SLACK:
-                    theta = moved
-                    q6 = _joint6_of(k, rot, c1, s1, c5, sn5, moved)
-            c, s = math.cos(theta), math.sin(theta)
-            hx, hz = c * hand[0] + s * hand[2], c * hand[2] - s * hand[0]
-            wx, wz = centre1[0] - sh[0] - hx, centre1[2] - sh[2] - hz
-            reach = math.hypot(wx, wz)
-            ok = reach1 and (reach <= l2 + l3 + REACH_TOLERANCE) \
-                and (reach >= abs(l2 - l3) - REACH_TOLERANCE)
-            one_minus = (l2 + l3 - reach) * (l2 + l3 + reach)
-            one_plus = (reach - abs(l2 - l3)) * (reach + abs(l2 - l3))
-            for ei, es in enumerate((1.0, -1.0)):
-                sin_gamma = math.sqrt(max(one_minus, 0.0) * max(one_plus, 0.0)) * es
-                gamma = math.atan2(sin_gamma, reach ** 2 - l2 * l2 - l3 * l3)
-                phi3 = gamma - math.atan2(fx, fz) + math.atan2(ux, uz)
-                c3, s3 = math.cos(phi3), math.sin(phi3)
-                reached = math.atan2(ux + s3 * fz + c3 * fx, uz + c3 * fz - s3 * fx)
-                phi2 = link_free[1] * signs[1] if reach < FREE \
-                    else math.atan2(wx, wz) - reached
-                links = (q1, phi2 * signs[1], phi3 * signs[2],
-                         (theta - phi2 - phi3) * signs[3], q5, q6)
+            s5, q5 = _joint5(g, sh, ws)
+            pair, ok = _elbows(g, q1, rho, sh, s5, q5)
+            for ei, (values, bits) in enumerate(pair):
                 b = 4 * si + 2 * ei + wi
-                joints[b] = [_wrap(v - off) for v, off in zip(links, k['offsets'])]
-                reachable[b] = ok
-                singular[b] = ((SHOULDER if abs(rho) < NEAR_SINGULAR else 0)
-                               | (ELBOW if abs(sin_gamma) < NEAR_SINGULAR * 2 * l2 * l3 else 0)
-                               | (WRIST if abs(s5) < NEAR_SINGULAR else 0))
+                joints[b], reachable[b], singular[b] = values, ok, bits
     return OneURSolutions(joints, reachable, singular)
 
 
@@ -232,12 +288,108 @@ def _representative(q: float, ref: float, lower: float, upper: float):
     return min(max(out, lower), upper)
 
 
-def nearest_solution_one(arm: Arm, pose, seed, accept=None):
+@functools.lru_cache(maxsize=64)
+def _joint_ranges(arm: Arm) -> tuple:
+    """Return (lower, upper, revolute) of each joint as Python values (cached per arm)."""
+    return tuple((float(lo), float(hi), j.type == 'revolute')
+                 for j, (lo, hi) in zip(arm.joints, arm.limits))
+
+
+def _nearest_turns(joints: list, seed: list, ranges: tuple) -> list | None:
+    """Return each joint's representative nearest ``seed`` inside the limits, or None."""
+    values = []
+    for q, ref, (lower, upper, revolute) in zip(joints, seed, ranges):
+        if revolute:
+            # the common case in a few operations: the turn nearest ref is well inside the
+            # limits, where _representative's clamps leave it as it is
+            value = q + _TURN * round((ref - q) / _TURN)
+            if not lower + _INSIDE < value < upper - _INSIDE:
+                value = _representative(q, ref, lower, upper)
+                if value is None:
+                    return None
+        else:
+            value = q
+        values.append(value)
+    return values
+
+
+def _distance(values: list, seed: list) -> float:
+    return math.dist(values, seed)  # Euclidean, rad (a tenth of the generator's cost)
+
+
+def _seed_side(g: tuple, seed: list, ranges: tuple, accept):
+    """
+    Return :func:`nearest_solution_one`'s answer from the seed's side alone, or None.
+
+    The shoulder whose joint1 is nearer the seed's (circularly), of it the wrist whose joint5
+    is nearer, both elbows: the nearest one inside the limits that ``accept`` takes, where it
+    is nearer the seed than any other branch can be. Every branch of the other shoulder differs
+    from the seed in joint1 by at least that shoulder's circular gap (each joint's value is its
+    closed-form angle + 2 pi k), every branch of the other wrist in joint5 by at least that
+    wrist's gap, and a Euclidean distance is no less than one joint's: so where the answer's
+    distance is under both gaps (by BOUND_MARGIN, for rounding) no other branch can be nearer,
+    and the full rule (every branch weighed) picks the same branch, bit for bit (the same
+    arithmetic). None where that is not shown (near a shoulder or wrist singular set the
+    branches meet), where the side is out of reach, or no elbow of it is taken: the caller
+    weighs every branch.
+    """
+    k = g[0]
+    off = k['offsets']
+    sides = [_joint1(g, 1.0), _joint1(g, -1.0)]
+    gaps = [abs(_wrap(q1 - off[0] - seed[0])) for _, q1 in sides]
+    si = 0 if gaps[0] <= gaps[1] else 1
+    bound = gaps[1 - si]
+    rho, q1 = sides[si]
+    sh = _shoulder(g, q1)
+    wrists = [_joint5(g, sh, 1.0), _joint5(g, sh, -1.0)]
+    gaps = [abs(_wrap(q5 - off[4] - seed[4])) for _, q5 in wrists]
+    wi = 0 if gaps[0] <= gaps[1] else 1
+    bound = min(bound, gaps[1 - wi])
+    s5, q5 = wrists[wi]
+    pair, ok = _elbows(g, q1, rho, sh, s5, q5)
+    if not ok:
+        return None
+    found = _first_accepted([(ei, joints, bits) for ei, (joints, bits) in enumerate(pair)],
+                            seed, ranges, accept)
+    if found is None or not found[0] + BOUND_MARGIN < bound:
+        return None
+    _, ei, values, bits = found
+    return values, 4 * si + 2 * ei + wi, bits
+
+
+def _first_accepted(candidates: list, seed: list, ranges: tuple, accept):
+    """
+    Return (distance, key, joints, bits) of the nearest candidate ``accept`` takes, or None.
+
+    ``candidates``: (key, joints wrapped, singular bits); each joint is brought to its turn
+    nearest ``seed`` inside the limits (a candidate with none is dropped). The nearest first, the
+    lowest key of equals (the branch order of the arrays' argmin): ``accept`` (the collision
+    check, the costly part) is asked of the nearest only, until one passes.
+    """
+    near = []
+    for key, joints, bits in candidates:
+        values = _nearest_turns(joints, seed, ranges)
+        if values is not None:
+            near.append((_distance(values, seed), key, values, bits))
+    near.sort(key=lambda c: (c[0], c[1]))
+    for candidate in near:
+        if accept is None or accept(candidate[2]):
+            return candidate
+    return None
+
+
+def nearest_solution_one(arm: Arm, pose, seed, accept=None, checked: bool = False):
     """
     :func:`~.ur_branches.nearest_solution` of one pose: (joints list or None, branch, singular).
 
     ``seed``: 6 joint values (rad); ``accept``: None or a function of one joint list returning
-    False where the caller's other safety rules refuse it. None and branch -1 if no safe branch.
+    False where the caller's other safety rules refuse it (a pure check: it may be asked of
+    candidates in any order). None and branch -1 if no safe branch. ``checked``: ``pose`` is 7
+    floats :func:`validate_pose` passed already.
+
+    The seed's side is solved first (:func:`_seed_side`: two of the eight branches) and answers
+    where no other branch can be nearer; else every branch is weighed (:func:`ur_inverse_one`),
+    in branch order, the nearest taken (the first of equals).
 
     Raises
     ------
@@ -245,21 +397,38 @@ def nearest_solution_one(arm: Arm, pose, seed, accept=None):
         As :func:`ur_inverse_one`.
 
     """
-    solutions = ur_inverse_one(arm, pose, free=seed)
-    seed = [float(v) for v in seed]
-    revolute = [j.type == 'revolute' for j in arm.joints]
-    best, best_branch, best_dist = None, -1, math.inf
-    for b in range(8):
-        if not solutions.reachable[b]:
-            continue
-        values = []
-        for q, ref, (lower, upper), rev in zip(solutions.joints[b], seed, arm.limits, revolute):
-            value = _representative(q, ref, lower, upper) if rev else q
-            if value is None:
-                break
-            values.append(value)
-        else:
-            dist = math.sqrt(sum((v - s) ** 2 for v, s in zip(values, seed)))
-            if dist < best_dist and (accept is None or accept(values)):
-                best, best_branch, best_dist = values, b, dist
-    return best, best_branch, (solutions.singular[best_branch] if best is not None else 0)
+    g = _prepare(arm, pose, seed, checked)
+    seed = [float(v) for v in seed]  # _prepare checked them: 6 finite numbers
+    ranges = _joint_ranges(arm)
+    fast = _seed_side(g, seed, ranges, accept)
+    return fast if fast is not None else _every_branch(g, seed, ranges, accept)
+
+
+def every_branch_one(arm: Arm, pose, seed, accept=None, checked: bool = False):
+    """
+    Return :func:`nearest_solution_one`'s answer weighing all eight branches (its reference).
+
+    Raises
+    ------
+    NotURLayoutError, TypeError, InvalidPoseError, InvalidJointsError
+        As :func:`ur_inverse_one`.
+
+    """
+    g = _prepare(arm, pose, seed, checked)
+    return _every_branch(g, [float(v) for v in seed], _joint_ranges(arm), accept)
+
+
+def _every_branch(g: tuple, seed: list, ranges: tuple, accept):
+    """Weigh all eight branches of prepared ``g`` (see :func:`every_branch_one`)."""
+    candidates = []
+    for si, ss in enumerate((1.0, -1.0)):
+        rho, q1 = _joint1(g, ss)
+        sh = _shoulder(g, q1)
+        for wi, ws in enumerate((1.0, -1.0)):
+            s5, q5 = _joint5(g, sh, ws)
+            pair, ok = _elbows(g, q1, rho, sh, s5, q5)
+            if ok:
+                candidates += [(4 * si + 2 * ei + wi, joints, bits)
+                               for ei, (joints, bits) in enumerate(pair)]
+    found = _first_accepted(candidates, seed, ranges, accept)
+    return (None, -1, 0) if found is None else (found[2], found[1], found[3])

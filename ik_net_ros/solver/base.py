@@ -25,7 +25,7 @@ from ik_net_ros.kinematics import (
     REASONS,
 )
 from ik_net_ros.kinematics.closed_forms import closed_form_kind, NoClosedFormError, UR
-from ik_net_ros.kinematics.closest_reachable import closest_reachable
+from ik_net_ros.kinematics.closest_reachable import closest_reachable, nearest_clear
 from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.inverse import closed_form
 from ik_net_ros.kinematics.limits import clamp_one, clamp_to_limits
@@ -61,10 +61,6 @@ BATCH_CHUNK = 4096  # poses per chunk of a large batch: its arrays stay in the L
 # rad in every joint within which a single seeded target's rule-side solution is taken without
 # weighing the other candidates (each of which is at least pi - FAST_STEP away in joint1)
 FAST_STEP = 0.1
-# m: a target with no safe solution (no seed, on_unreachable='nearest') is raised in these steps
-# until its nearest reachable pose has one (what blocks it is most often the table)
-LIFT_STEP = 0.01
-MAX_LIFT = 0.3
 
 
 def _is_single_pose(poses) -> bool:
@@ -249,29 +245,24 @@ class Solver(ABC):
         """
         Fill the refused rows of ``found`` (no seed, on_unreachable='nearest') in place.
 
-        Each gets the safe solution of the reachable pose nearest its target
-        (:func:`~ik_net_ros.kinematics.closest_reachable.closest_reachable`); where that pose
-        has none clear of the collision model, of the same pose raised to the lowest height a
-        link may have over the table, then in steps of LIFT_STEP m (up to MAX_LIFT): away from
-        the table. Rows none of these fit stay refused.
+        Each gets the safe solution of the reachable pose nearest its target, raised over the
+        table where that has none clear of the collision model
+        (:func:`~ik_net_ros.kinematics.closest_reachable.nearest_clear`, the one rule). Rows
+        none of these fit stay refused.
         """
-        model = self.collision
-        floor = model.table_z + model.table_clearance + max(model.radii)
-        for lift in [None, *np.arange(0.0, MAX_LIFT + LIFT_STEP / 2, LIFT_STEP)]:
-            rows = np.flatnonzero(~found.ok)
-            if rows.size == 0:
-                return
-            raised = p[rows].copy()
-            if lift is not None:
-                raised[:, 2] = np.maximum(raised[:, 2], floor) + lift
-            near = closest_reachable(raised, self.planar_arm)
+        rows = np.flatnonzero(~found.ok)
+
+        def solve_rows(near: np.ndarray, pending: np.ndarray) -> np.ndarray:
             _, solutions = project_and_solve(near, self.planar_arm)
             again = nearest_solutions(near, closed_form(solutions), self.planar_arm,
                                       self._candidate_check(), None, long_way=False)
-            done = rows[again.ok]
+            done = rows[pending[again.ok]]
             found.joints[done] = again.joints[again.ok]
             found.targets[done] = again.targets[again.ok]
             found.ok[done] = True
+            return again.ok
+
+        nearest_clear(p[rows], self.planar_arm, self.collision, solve_rows)
 
     def _candidate_check(self):
         """

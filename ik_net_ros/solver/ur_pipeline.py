@@ -22,8 +22,9 @@ The rules, as the OM-X's (:mod:`~ik_net_ros.kinematics.nearest`):
   (UnreachableError) with on_unreachable='raise'. With 'nearest' and a seed the arm stays at
   the seed (where that is clear), as the OM-X's does; with 'nearest' and no seed the safe
   solution nearest home of any branch is taken where the family has none, and a pose no branch
-  reaches is refused: the OMY's closest reachable pose is not computed (no answer is given for a
-  pose the arm cannot take).
+  reaches safely gets the answer of the reachable pose nearest it, the position first, then
+  the orientation, raised over the table where that has no clear answer: the OM-X's one rule
+  (:func:`~ik_net_ros.kinematics.closest_reachable.nearest_clear`).
 
 The answers are exact in the arm with its axes upright; the solver's tilt stage then makes them
 the leaning arm's on the one chain (:func:`~ik_net_ros.solver.leaning_chain.refine_on_chain`).
@@ -34,6 +35,7 @@ from __future__ import annotations
 import math
 
 from ik_net_ros.errors import InvalidJointsError, UnreachableError
+from ik_net_ros.kinematics.closest_reachable import nearest_clear
 from ik_net_ros.kinematics.limits import clamp_one, clamp_to_limits
 from ik_net_ros.kinematics.nearest import BRANCH_MATCH, refuse_jumps, SEAM, small_change
 from ik_net_ros.kinematics.ur_branches import home_branch, representatives
@@ -73,6 +75,8 @@ def solve_ur(solver, poses, seed, on_unreachable: str, one_pose: bool = False,
     fast = None
     if one_pose and seed is not None:
         fast = _seeded_one(solver, validate_pose(poses), seed)
+        if fast is not None and solver.exact:
+            return fast  # the live node's case: no numpy call more (a third of its time)
     p, single = as_pose_array(poses)
     seeds = None
     if fast is not None:
@@ -163,7 +167,7 @@ def _seeded_one(solver, pose: list[float], seed) -> np.ndarray | None:
     if len(seed_list) != arm.dof or not math.isfinite(sum(seed_list)):
         return None
     seed_list = clamp_one(solver.arm, seed_list)
-    best, _, _ = nearest_solution_one(arm, pose, seed_list, accept)
+    best, _, _ = nearest_solution_one(arm, pose, seed_list, accept, checked=True)
     if best is None:
         return None
     move = [abs(v - s) for v, s in zip(best, seed_list)]
@@ -241,42 +245,72 @@ def _unseeded(solver, p: np.ndarray, on_unreachable: str) -> tuple[np.ndarray, n
     """
     Apply the no-seed rule (the home branch family) to poses (N, 7) in chunks of CHUNK.
 
-    Returns (joints (N, dof), (N,) True where the answer is of the home family).
+    Returns (joints (N, dof), (N,) True where the answer is of the home family, for the pose
+    asked: not another branch's, nor that of the reachable pose nearest an unreachable one).
     """
-    arm = solver.planar_arm
-    family = home_branch(arm)
-    home = np.asarray(arm.home, dtype=float)
-    out = np.empty((len(p), arm.dof))
+    nearest = on_unreachable == 'nearest'
+    out = np.empty((len(p), solver.arm.dof))
     in_family = np.zeros(len(p), bool)
     refused: dict[int, str] = {}
-    unsafe = False  # some refusal is for safety (a collision), not reach
+    blocked = np.zeros(len(p), bool)  # refused for safety (a collision), not reach
     for start in range(0, len(p), CHUNK):
         rows = p[start:start + CHUNK]
-        sol = ur_inverse(arm, rows)
-        values, found = representatives(arm, sol.joints, home)
-        usable = sol.reachable & found
-        mine = usable[:, family]
-        joints = values[:, family]
-        if mine.any() and solver._candidate_check() is not None:
-            idx = np.flatnonzero(mine)
-            mine[idx] = _clear(solver, joints[idx])
+        joints, ok, why, hit, own = _home_family(solver, rows, nearest)
         out[start:start + len(rows)] = joints
-        in_family[start:start + len(rows)] = mine
-        for i in np.flatnonzero(~mine):
-            if on_unreachable == 'nearest':
-                other = _nearest_other(solver, values[i], usable[i], home)
-                if other is not None:
-                    out[start + i] = other
-                    continue
-            refused[start + i] = _why_unseeded(sol.reachable[i], usable[i], family)
-            unsafe = unsafe or bool(usable[i, family])
+        in_family[start:start + len(rows)] = own
+        for i in np.flatnonzero(~ok):
+            refused[start + i] = why[i]
+        blocked[start:start + len(rows)] = hit
+    if refused and nearest:  # the reachable pose nearest each target (the OM-X's rule)
+        idx = np.array(sorted(refused))
+
+        def solve_rows(near: np.ndarray, pending: np.ndarray) -> np.ndarray:
+            joints, ok, _, _, _ = _home_family(solver, near, True)
+            out[idx[pending[ok]]] = joints[ok]
+            return ok
+
+        left = idx[nearest_clear(p[idx], solver.planar_arm, solver.collision, solve_rows)]
+        refused = {i: refused[i] for i in left.tolist()}
     if refused:
         mask = np.zeros(len(p), bool)
         mask[list(refused)] = True
         first = min(refused)
         raise UnreachableError(mask, [refused[i] for i in sorted(refused)], p[first, :3],
-                               refused=unsafe)
+                               refused=bool(blocked[mask].any()))
     return out, in_family
+
+
+def _home_family(solver, rows: np.ndarray, others: bool):
+    """
+    Return the no-seed answers of poses (M, 7): joints, found, why not, blocked, in the family.
+
+    The home family's solution, clear of the collision model; with ``others`` ('nearest') the
+    clear solution nearest home of any branch where the family has none. Joints (M, dof);
+    ``why``: M reasons ('' where found); ``blocked``: (M,) True where the family's solution is
+    refused for a collision (a refusal for safety, not reach); the last (M,) True where the
+    answer is the family's own.
+    """
+    arm = solver.planar_arm
+    family = home_branch(arm)
+    home = np.asarray(arm.home, dtype=float)
+    sol = ur_inverse(arm, rows)
+    values, found = representatives(arm, sol.joints, home)
+    usable = sol.reachable & found
+    mine = usable[:, family]
+    joints = values[:, family].copy()
+    if mine.any() and solver._candidate_check() is not None:
+        idx = np.flatnonzero(mine)
+        mine[idx] = _clear(solver, joints[idx])
+    why = [''] * len(rows)
+    own = mine.copy()
+    for i in np.flatnonzero(~mine):
+        if others:
+            other = _nearest_other(solver, values[i], usable[i], home)
+            if other is not None:
+                joints[i], mine[i] = other, True
+                continue
+        why[i] = _why_unseeded(sol.reachable[i], usable[i], family)
+    return joints, mine, why, usable[:, family] & ~mine, own
 
 
 def _nearest_other(solver, values: np.ndarray, usable: np.ndarray, home: np.ndarray
