@@ -7,9 +7,9 @@ joints and the gripper, and measures each vertex against the capsules that stand
 the capsules on the link itself, else on its child (a base plate: the base; the OMX-F's
 wrist-pitch bracket: the hand, around its roll axis), else on its nearest ancestor that has some
 (the gripper's fingers: the hand; the OMY-F3M's flange, hand and fingers, read from the hand's
-own xacro and placed by the robot's: its link6). Prints per mesh the worst vertex outside its capsules (mm; negative: all inside with that
-margin) over ROBOTIS's home pose and random configurations inside the limits and the gripper's
-range, then the share of joint space the collision model finds clear.
+own xacro and placed by the robot's: its link6). Prints per mesh the worst vertex outside its
+capsules (mm; negative: all inside with that margin) over ROBOTIS's home pose and random
+configurations inside the limits and the gripper's range, then the share of joint space the collision model finds clear.
 
     python benchmarks/capsule_fit.py --arm omx_f --repo /path/to/open_manipulator/.git
     python benchmarks/capsule_fit.py --arm open_manipulator_x --description jazzy --repo ...

@@ -67,12 +67,14 @@ def solve_ur(solver, poses, seed, on_unreachable: str, one_pose: bool = False) -
     UnreachableError
         As the module says.
     ConfigError
-        A solver that is not the closed form (no learned model of a UR-layout arm exists yet).
+        A solver that is neither the closed form nor a correction of it (a plain network of
+        a UR-layout arm is not served yet).
 
     """
-    if not solver.exact:
-        raise ConfigError(f'solver {solver.name!r}: only the closed form (analytic) solves an '
-                          f'arm of the UR layout ({solver.arm.name}) yet')
+    if not solver.uses_closed_form:  # the closed form, or a learned correction added to it
+        raise ConfigError(f'solver {solver.name!r}: only the closed form (analytic) and a '
+                          f'learned correction of it solve an arm of the UR layout '
+                          f'({solver.arm.name}) yet')
     if one_pose and seed is not None:
         fast = _seeded_one(solver, validate_pose(poses), seed)
         if fast is not None:

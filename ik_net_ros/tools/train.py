@@ -17,12 +17,13 @@ from ik_net_ros.data.tracker_rows import in_base_frame
 from ik_net_ros.engines.numpy_engine import NumpyForward
 from ik_net_ros.errors import CheckpointError, ConfigError, DatasetError
 from ik_net_ros.evaluation.accuracy import pose_accuracy
-from ik_net_ros.kinematics import is_reachable
 from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
 from ik_net_ros.kinematics.chain import chain_forward
+from ik_net_ros.kinematics.closed_forms import reaches
 from ik_net_ros.kinematics.limits import clamp_to_limits
 from ik_net_ros.kinematics.planar import is_planar, planar_chain
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME
+from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.model import load_model, ModelFile, save_model
 from ik_net_ros.model.model_file import shipped_models
 from ik_net_ros.networks import count_parameters
@@ -255,7 +256,8 @@ def _run_measured(args: argparse.Namespace, config: TrainConfig, arm: Arm, outpu
     model = _model(result, config, fitted, summary,
                    'analytic' if args.calibration else None, target='measured')
     solver = NetworkSolver(model, name=str(output))  # measured in memory, saved once
-    check = check.subset(is_reachable(check.poses, fitted))  # rows the arm model can reach
+    # rows the arm model can reach (by its shape's closed form)
+    check = check.subset(reaches(as_pose_array(check.poses)[0], fitted))
     joints = solver.solve(check.poses, on_unreachable='nearest')
     error = 1e3 * np.linalg.norm(chain_forward(fitted, joints)[:, :3]
                                  - chain_forward(fitted, check.joints)[:, :3], axis=1)
