@@ -9,7 +9,8 @@ wrist-pitch bracket: the hand, around its roll axis), else on its nearest ancest
 (the gripper's fingers: the hand; the OMY-F3M's flange, hand and fingers, read from the hand's
 own xacro and placed by the robot's: its link6). Prints per mesh the worst vertex outside its
 capsules (mm; negative: all inside with that margin) over ROBOTIS's home pose and random
-configurations inside the limits and the gripper's range, then the share of joint space the collision model finds clear.
+configurations inside the limits and the gripper's range, then the share of joint space the
+collision model finds clear.
 
     python benchmarks/capsule_fit.py --arm omx_f --repo /path/to/open_manipulator/.git
     python benchmarks/capsule_fit.py --arm open_manipulator_x --description jazzy --repo ...
