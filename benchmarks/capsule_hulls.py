@@ -156,7 +156,8 @@ def fit(points: np.ndarray, triangles: np.ndarray, k: int, margin: float, rounds
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--arm', default='omx_f', choices=['omx_f', 'open_manipulator_x', 'omy_f3m'])
+    parser.add_argument('--arm', default='omx_f',
+                        choices=['omx_f', 'open_manipulator_x', 'omy_f3m'])
     parser.add_argument('--repo', required=True, help='bare git dir of ROBOTIS open_manipulator')
     parser.add_argument('--margin', type=float, default=MARGIN)
     parser.add_argument('--edge', type=float, default=EDGE)
