@@ -126,13 +126,21 @@ def workspace_truth(solver, true_arm: TrueArm, setup: TrackerSetup = BASE_FRAME,
     Targets are the true arm's tool at ``count`` joint configurations uniform in the limits, as
     its tracker sees them (noise-free) and the calibrated ``setup`` takes them into the base
     frame: what a user's targets from that tracker are. ``arm``: the arm as described whose
-    limits are sampled (None: the true arm's description, so any arm's joint count). Simulation
-    only.
+    limits are sampled (None: the true arm's description, so any arm's joint count). Targets the
+    solver refuses with on_unreachable='nearest' (a UR-layout arm's out of its calibrated
+    reach: it has no closest reachable pose) are left out: ``refused`` counts them, ``targets``
+    counts those judged. Simulation only.
     """
     arm = true_arm.arm.nominal() if arm is None else arm
-    error = _true_errors(solver, true_arm, setup, sample_joints(arm, count, seed))
+    joints = sample_joints(arm, count, seed)
+    try:
+        error = _true_errors(solver, true_arm, setup, joints)
+    except UnreachableError as e:
+        joints = joints[~np.asarray(e.mask, bool)]
+        error = _true_errors(solver, true_arm, setup, joints)
     return {'true_mm_median': float(np.median(error)),
-            'true_mm_p95': float(np.percentile(error, 95)), 'targets': count}
+            'true_mm_p95': float(np.percentile(error, 95)), 'targets': len(joints),
+            'refused': count - len(joints)}
 
 
 def usable_rows(data: PoseJointSet, reference: Arm | None, margin: float = 0.05

@@ -158,5 +158,6 @@ def _whole_workspace(f: dict) -> None:
                           ('calibrated + fine-tuned',
                            load_solver(f['calibrated_fine_tuned.pt']))):
         truth = workspace_truth(solver, arm, setup)
+        refused = f' ({truth["refused"]} out of its reach left out)' if truth['refused'] else ''
         print(f'  {label:<52} truth {truth["true_mm_median"]:7.3f} median '
-              f'{truth["true_mm_p95"]:7.3f} p95')
+              f'{truth["true_mm_p95"]:7.3f} p95{refused}')
