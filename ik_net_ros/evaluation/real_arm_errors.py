@@ -18,12 +18,11 @@ from dataclasses import dataclass
 from ik_net_ros.arm import Arm, arm_or_default
 from ik_net_ros.data import PoseJointSet
 from ik_net_ros.errors import ConfigError, UnreachableError
+from ik_net_ros.kinematics import is_reachable
 from ik_net_ros.kinematics.chain import chain_forward
-from ik_net_ros.kinematics.closed_forms import reaches
 from ik_net_ros.kinematics.limits import sample_joints
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME, TrackerSetup
 from ik_net_ros.kinematics.true_arm import TrueArm
-from ik_net_ros.kinematics.validation import as_pose_array
 import numpy as np
 
 __all__ = ['SolverErrors', 'errors_against_measured', 'plot_errors', 'workspace_truth',
@@ -154,7 +153,7 @@ def usable_rows(data: PoseJointSet, reference: Arm | None, margin: float = 0.05
     reference = arm_or_default(reference)
     inside = np.all((data.joints > reference.lower + margin)
                     & (data.joints < reference.upper - margin), axis=1)
-    reachable = reaches(as_pose_array(data.measured)[0], reference)  # by the arm's shape
+    reachable = is_reachable(data.measured, reference)
     return data.subset(inside & reachable)
 
 

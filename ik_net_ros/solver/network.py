@@ -108,6 +108,8 @@ class NetworkSolver(Solver):
         self.device = 'cpu' if self._device is None else self._device.type
         # the numpy twin: single poses and small batches on the CPU (None on a GPU)
         self.fast = NumpyForward(model.plan, model.arrays) if self.device == 'cpu' else None
+        # circular joints' (cos, sin) outputs to angles (None: the engines answer joints)
+        self._decode = model.decode if model.circular.size else None
         self._batch = None  # the large-batch engine, made on the first large batch
         self._batch_lock = threading.Lock()
         if self.device == 'cuda' or engine == 'torch':
@@ -161,27 +163,29 @@ class NetworkSolver(Solver):
             return self.fast
 
     def predict(self, targets: np.ndarray) -> np.ndarray:
-        """Raw network output (N, dof) rad for poses (N, 7) in the training frame."""
+        """Return the network's joints (N, dof) rad for poses (N, 7) in the training frame."""
         x = np.asarray(targets, dtype=np.float32)
         run = self.fast if self.fast is not None and len(x) <= SMALL_BATCH \
             else self.batch_engine()
-        return np.asarray(run(x), np.float64)
+        out = np.asarray(run(x), np.float64)
+        return out if self._decode is None else self._decode(out)
 
     def predict_one(self, target: list[float]) -> np.ndarray:
-        """Raw network output (dof,) for one pose given as 7 floats in the training frame."""
+        """Return the network's joints (dof,) for one pose given as 7 floats (training frame)."""
         if self.fast is not None:  # one pose as a 1-D vector: the fewest conversions
-            return self.fast.one(target)
+            out = self.fast.one(target)
+            return out if self._decode is None else self._decode(out)
         return self.predict(np.array([target]))[0]
 
     def _ur_answers(self, poses, joints: np.ndarray, seed) -> np.ndarray:
         """
         Return a UR-layout arm's exact answers with the learned correction added where safe.
 
-        Only a correction model gets here (:func:`~ik_net_ros.solver.ur_pipeline.solve_ur`
-        serves no other network). Its output is added to the answers on the no-seed branch
-        family (what it learned, :func:`~ik_net_ros.training.real_arm_data.correction_set`;
-        another branch's answer stays exact) that are not the seed itself (the arm staying),
-        and kept where the corrected answer keeps the rules: the correction within
+        A plain network's answers were chosen by :func:`~ik_net_ros.solver.ur_pipeline.
+        solve_ur` already: returned as they are. A correction's output is added to the
+        answers on the no-seed branch family (what it learned,
+        :func:`~ik_net_ros.training.real_arm_data.correction_set`; another branch's answer
+        stays exact) that are not the seed itself (the arm staying), and kept where the corrected answer keeps the rules: the correction within
         MAX_CORRECTION (what it was trained on), inside the limits, clear (the collision
         model, in the real arm), no joint further than ``max_jump`` from the seed (or than the
         exact answer's move, for a far target). Elsewhere the exact answer is sent.
@@ -189,6 +193,8 @@ class NetworkSolver(Solver):
         from ik_net_ros.kinematics.ur_branches import home_branch
         from ik_net_ros.kinematics.ur_closed_form import branch_of
         from ik_net_ros.training.real_arm_data import MAX_CORRECTION
+        if not self.correction:
+            return joints
         p, _ = as_pose_array(poses)
         q = np.array(joints, dtype=float, ndmin=2)
         ok = branch_of(self.planar_arm, q) == home_branch(self.planar_arm)

@@ -18,15 +18,14 @@ from ik_net_ros.evaluation.real_arm_errors import (
     plot_errors,
     usable_rows,
 )
+from ik_net_ros.kinematics import is_reachable
 from ik_net_ros.kinematics.calibration_file import (
     load_calibration,
     load_tracker_setup,
     outside_region,
 )
-from ik_net_ros.kinematics.closed_forms import reaches
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME
 from ik_net_ros.kinematics.true_arm import TrueArm
-from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.solver import load_solver
 from ik_net_ros.tools.common import (
     add_arm_argument,
@@ -108,7 +107,7 @@ def _solve_in_chunks(solver, poses: np.ndarray, refine: bool
               disable=len(poses) <= EVALUATE_CHUNK or None, leave=False) as bar:
         for i in range(0, len(poses), EVALUATE_CHUNK):
             chunk = poses[i:i + EVALUATE_CHUNK]
-            reachable[i:i + len(chunk)] = reaches(as_pose_array(chunk)[0], arm_of_solver(solver))
+            reachable[i:i + len(chunk)] = is_reachable(chunk, arm_of_solver(solver))
             start = time.perf_counter()
             joints[i:i + len(chunk)] = solver.solve(chunk, refine=refine,
                                                     on_unreachable='nearest')
