@@ -185,10 +185,11 @@ class NetworkSolver(Solver):
         solve_ur` already: returned as they are. A correction's output is added to the
         answers on the no-seed branch family (what it learned,
         :func:`~ik_net_ros.training.real_arm_data.correction_set`; another branch's answer
-        stays exact) that are not the seed itself (the arm staying), and kept where the corrected answer keeps the rules: the correction within
-        MAX_CORRECTION (what it was trained on), inside the limits, clear (the collision
-        model, in the real arm), no joint further than ``max_jump`` from the seed (or than the
-        exact answer's move, for a far target). Elsewhere the exact answer is sent.
+        stays exact) that are not the seed itself (the arm staying), and kept where the
+        corrected answer keeps the rules: the correction within MAX_CORRECTION (what it was
+        trained on), inside the limits, clear (the collision model, in the real arm), no joint
+        further than ``max_jump`` from the seed (or than the exact answer's move, for a far
+        target). Elsewhere the exact answer is sent.
         """
         from ik_net_ros.kinematics.ur_branches import home_branch
         from ik_net_ros.kinematics.ur_closed_form import branch_of
