@@ -152,3 +152,20 @@ def test_a_leaning_omy_correction_is_served_in_the_real_arm():
     targets = chain_forward(arm, sample_joints(OMY, 20, np.random.default_rng(4)))
     got = solver.solve(targets, on_unreachable='nearest')
     assert np.isfinite(got).all() and within_limits(arm, got).all()
+
+
+def test_a_correction_of_a_model_with_circular_outputs_answers_zero_per_joint():
+    """The OMY's focused model answers full-turn joints as (cos, sin); its correction does not."""
+    arm = TrueArm.random(5, base=OMY, sag_deg=0.0).arm
+    rng = np.random.default_rng(5)
+    joints = sample_joints(OMY, 200, rng)
+    residuals = PoseJointSet(chain_forward(arm, joints), rng.normal(0, 1e-3, joints.shape),
+                             {'arm': 'omy_f3m'})
+    config = TrainConfig(network='focused', network_kwargs=KWARGS, angles='circular')
+    init = new_model(config, PoseJointSet(chain_forward(arm, joints), joints, {}), arm)
+    assert init.circular.numel() > 0
+    model = correction_model(init, residuals)
+    assert model.circular.numel() == 0 and model.dof == 6
+    with torch.no_grad():
+        out = model(torch.as_tensor(residuals.poses[:20], dtype=torch.float32))
+    assert out.shape == (20, 6) and float(out.abs().max()) == 0.0

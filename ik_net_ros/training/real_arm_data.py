@@ -175,13 +175,24 @@ def correction_model(init: IKModel, residuals: PoseJointSet) -> IKModel:
     """
     Build ``init``'s network (its features of the pose) answering zero.
 
-    Its last Linear layer zeroed, its output scaled to the residuals' spread.
+    Its last Linear layer zeroed, its output scaled to the residuals' spread. A correction is a
+    few hundredths of a radian: one output per joint, never an angle's (cos, sin) pair, so the
+    last layer of a model with circular outputs (:mod:`ik_net_ros.networks.angles`) is replaced
+    by one of ``dof`` outputs (zero).
     """
     model = copy.deepcopy(init)
-    last = [m for m in model.network.modules() if isinstance(m, nn.Linear)][-1]
+    dof = residuals.joints.shape[1]
+    name, last = [(n, m) for n, m in model.network.named_modules()
+                  if isinstance(m, nn.Linear)][-1]
+    if last.out_features != dof:
+        parent, _, child = name.rpartition('.')
+        last = nn.Linear(last.in_features, dof)
+        setattr(model.network.get_submodule(parent) if parent else model.network, child, last)
+        for buffer in ('circular', 'reference'):
+            model.register_buffer(buffer, torch.zeros(0))
     nn.init.zeros_(last.weight)
     nn.init.zeros_(last.bias)
     std = np.maximum(residuals.joints.std(axis=0), 1e-4)
-    model.joint_mean.copy_(torch.zeros(residuals.joints.shape[1]))
-    model.joint_std.copy_(torch.as_tensor(std, dtype=torch.float32))
+    model.register_buffer('joint_mean', torch.zeros(dof))
+    model.register_buffer('joint_std', torch.as_tensor(std, dtype=torch.float32))
     return model
