@@ -4,11 +4,13 @@ How well an arm's collision capsules cover ROBOTIS's meshes of it (not part of t
 Reads ROBOTIS's arm xacro and STL meshes from a bare git clone of open_manipulator (``git show``,
 no work tree), moves every link's mesh (its visual origin and scale applied) with the arm's
 joints and the gripper, and measures each vertex against the capsules that stand for its link:
-the capsules on the link itself, else on its parent link (the gripper's fingers: the hand), else
-on its child (a base plate: the base; the OMX-F's wrist-pitch bracket: the hand, around its roll
-axis). Prints per mesh the worst vertex outside its capsules (mm; negative: all inside with that
-margin) over ROBOTIS's home pose and random configurations inside the limits and the gripper's
-range, then the share of joint space the collision model finds clear.
+the capsules on the link itself, else on its child (a base plate: the base; the OMX-F's
+wrist-pitch bracket: the hand, around its roll axis), else on its nearest ancestor that has some
+(the gripper's fingers: the hand; the OMY-F3M's flange, hand and fingers, read from the hand's
+own xacro and placed by the robot's: its link6). Prints per mesh the worst vertex outside its
+capsules (mm; negative: all inside with that margin) over ROBOTIS's home pose and random
+configurations inside the limits and the gripper's range, then the share of joint space the
+collision model finds clear.
 
     python benchmarks/capsule_fit.py --arm omx_f --repo /path/to/open_manipulator/.git
     python benchmarks/capsule_fit.py --arm open_manipulator_x --description jazzy --repo ...
@@ -36,9 +38,12 @@ import numpy as np
 XACROS = {'omx_f': 'open_manipulator_description/urdf/omx_f/omx_f_arm.urdf.xacro',
           'open_manipulator_x': 'open_manipulator_description/urdf/open_manipulator_x/'
                                 'open_manipulator_x_arm.urdf.xacro',
-          # the arm without its hand (the hand's xacro is another file): the 'hand' capsule
-          # stands for the flange and the RH-P12-RN-A to the TCP
           'omy_f3m': 'open_manipulator_description/urdf/omy_f3m/omy_f3m_arm.urdf.xacro'}
+# an arm's other parts in their own xacros, and the robot's file that joins them (its joints
+# outside any macro): the OMY-F3M's hand, the RH-P12-RN-A, fixed on the flange
+PARTS = {'omy_f3m': ['open_manipulator_description/urdf/omy_f3m/rh_p12_rn_a.urdf.xacro']}
+ROBOT = {'omy_f3m': 'open_manipulator_description/urdf/omy_f3m/omy_f3m.urdf.xacro'}
+XACRO = '{http://www.ros.org/wiki/xacro}'
 
 
 def _git_show(repo: str, path: str) -> bytes:
@@ -81,22 +86,47 @@ def read_description(repo: str, arm_name: str, faces: bool = False):
 
     With ``faces`` each mesh is (vertices (V, 3) m, faces (F, 3) vertex indices).
     """
-    path = XACROS[arm_name]
-    folder = path.split('/urdf/')[0] + '/meshes/' + path.split('/')[-2]
-    root = ET.fromstring(_expand(_git_show(repo, path).decode(), 'MESHES'))
-    macro = root.find('{http://www.ros.org/wiki/xacro}macro')
     joints, meshes = {}, {}
-    for j in macro.findall('joint'):
+    for path in [XACROS[arm_name], *PARTS.get(arm_name, [])]:
+        root = ET.fromstring(_expand(_git_show(repo, path).decode(), 'MESHES'))
+        macro = root.find(f'{XACRO}macro')
+        joints.update(_joints(macro))
+        meshes.update(_meshes(repo, macro, _mesh_folder(macro, path), faces))
+    if arm_name in ROBOT:  # the joints between the parts
+        text = _git_show(repo, ROBOT[arm_name]).decode().replace('$(arg prefix)', '')
+        joints.update({child: j for child, j in _joints(ET.fromstring(text)).items()
+                       if j['parent'] != 'world'})  # the world is the base frame here
+    return joints, meshes
+
+
+def _mesh_folder(macro, path: str) -> str:
+    """Return the folder of a macro's meshes in the repository (its property, else the arm's)."""
+    for node in macro.findall(f'{XACRO}property'):
+        if node.get('name') == 'meshes_file_direction':
+            return node.get('value').replace('package://', '').rstrip('/')
+    return path.split('/urdf/')[0] + '/meshes/' + path.split('/')[-2]
+
+
+def _joints(element) -> dict:
+    """Return the joint records by child link of an element's ``joint`` children."""
+    joints = {}
+    for j in element.findall('joint'):
         axis = j.find('axis')
         mimic = j.find('mimic')
+        xyz = [float(v) for v in axis.get('xyz').split()] if axis is not None else [0, 0, 1]
         joints[j.find('child').get('link')] = {
             'name': j.get('name'), 'type': j.get('type'), 'parent': j.find('parent').get('link'),
-            'origin': _origin(j), 'axis': [float(v) for v in axis.get('xyz').split()]
-            if axis is not None else [0, 0, 1],
+            'origin': _origin(j), 'axis': xyz if any(xyz) else [0, 0, 1],
             'mimic': None if mimic is None else (mimic.get('joint'),
                                                  float(mimic.get('multiplier', 1)),
                                                  float(mimic.get('offset', 0)))}
+    return joints
+
+
+def _meshes(repo: str, macro, folder: str, faces: bool) -> dict:
+    """Return each link's visual mesh (vertices in the link's frame, m; and faces)."""
     import trimesh  # only here: the package does not depend on it
+    meshes = {}
     for link in macro.findall('link'):
         visual = link.find('visual')
         if visual is None or visual.find('geometry/mesh') is None:
@@ -114,7 +144,7 @@ def read_description(repo: str, arm_name: str, faces: bool = False):
         t = _origin(visual)
         vertices = vertices @ t[:3, :3].T + t[:3, 3]
         meshes[link.get('name')] = (vertices, np.asarray(data.faces)) if faces else vertices
-    return joints, meshes
+    return meshes
 
 
 def link_frames(joints: dict, values: dict) -> dict:
@@ -144,10 +174,13 @@ def covering(arm, joints: dict, link: str) -> list[int]:
     def on(name):
         names = {name} | ({arm.base_frame} if name not in joints else set())
         return [k for k, c in enumerate(arm.capsules) if c.link in names]
-    parent = joints[link]['parent'] if link in joints else None
     children = [child for child, j in joints.items() if j['parent'] == link]
-    for candidate in [link, *children, parent]:
-        if candidate is not None and on(candidate):
+    ancestors, up = [], link
+    while up in joints:  # a mesh on a link without capsules of its own nor its children's
+        up = joints[up]['parent']
+        ancestors.append(up)
+    for candidate in [link, *children, *ancestors]:
+        if on(candidate):
             return on(candidate)
     return []
 

@@ -189,7 +189,8 @@ def copy_hulls(points: np.ndarray, copies: int) -> tuple[np.ndarray, np.ndarray]
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--arm', default='omx_f', choices=['omx_f', 'open_manipulator_x'])
+    parser.add_argument('--arm', default='omx_f',
+                        choices=['omx_f', 'open_manipulator_x', 'omy_f3m'])
     parser.add_argument('--repo', required=True, help='bare git dir of ROBOTIS open_manipulator')
     parser.add_argument('--margin', type=float, default=MARGIN)
     parser.add_argument('--edge', type=float, default=EDGE)

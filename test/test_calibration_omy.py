@@ -167,12 +167,15 @@ def test_the_calibration_demo_runs_on_the_omy(tmp_path, capsys):
     ``calibration-demo --arm omy_f3m``: no sag, the tool centre measured in the base frame.
 
     The calibrated arm within 0.3 mm median of the truth over the joint limits (nominal: over
-    5 mm); the OMY has no learned correction yet: left out, said so.
+    5 mm); the learned correction runs as the other arms' (no arm-name branch) and is judged
+    over the whole workspace.
     """
     assert cli.main(['calibration-demo', '--arm', 'omy_f3m', '--output', str(tmp_path),
                      '--sag-deg', '0', '--base-frame', '--rows', '600']) == 0
     out = capsys.readouterr().out
-    assert 'calibrate --arm omy_f3m' in out and 'learned correction is left out' in out
+    assert 'calibrate --arm omy_f3m' in out and 'learned correction is left out' not in out
+    assert re.search(r'train --arm omy_f3m --target measured (--init focused )?--calibration', out)
+    assert 'calibrated + fine-tuned' in out and 'over the whole workspace' in out
     nominal, calibrated = (float(v) for v in re.findall(r'truth\s+([\d.]+) median', out)[-2:])
     assert calibrated < 0.3 and nominal > 5.0
     assert load_calibration(tmp_path / 'calibration.yaml').name == 'omy_f3m'

@@ -4,6 +4,8 @@ The collision capsules hold ROBOTIS's meshes, and a clear verdict keeps every pa
 ``test/data/<arm>_hull_vertices.npz`` holds, per capsule (key ``<link>/<capsule name>``), the
 convex hull vertices (m, that link's frame) of the mesh triangles it covers: every link's mesh of
 ROBOTIS's description, split to small triangles, the fingers over the gripper's whole range
+(the OMY-F3M's hand, the RH-P12-RN-A, read from its own xacro and placed on the flange by the
+robot's)
 (benchmarks/capsule_hulls.py makes them from ROBOTIS's open_manipulator git, which CI has not). A
 capsule is convex: its part's hull vertices inside it put all of the part inside it.
 """
@@ -25,8 +27,8 @@ DATA = Path(__file__).parent / 'data'
 # m every mesh point keeps inside its capsule: the OM-X's fit is to the triangles; the OMX-F's
 # to the vertices (3 mm), its triangles across two capsules keep 2.1 mm (capsule_hulls.py
 # --edge 0.002)
-MARGIN = {'open_manipulator_x': 0.003, 'omx_f': 0.002}
-ARMS = {name: load_arm(name) for name in ('open_manipulator_x', 'omx_f')}
+MARGIN = {'open_manipulator_x': 0.003, 'omx_f': 0.002, 'omy_f3m': 0.003}
+ARMS = {name: load_arm(name) for name in ('open_manipulator_x', 'omx_f', 'omy_f3m')}
 UNIT = st.lists(st.floats(0.0, 1.0), min_size=6, max_size=6)
 
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from ik_net_ros.arm import Arm, arm_or_default
 from ik_net_ros.data import PoseJointSet
+from ik_net_ros.errors import ConfigError, UnreachableError
 from ik_net_ros.kinematics import is_reachable
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.limits import sample_joints
@@ -25,6 +26,7 @@ from ik_net_ros.kinematics.true_arm import TrueArm
 import numpy as np
 
 __all__ = ['SolverErrors', 'errors_against_measured', 'plot_errors', 'workspace_truth',
+           'answered_rows',
            'calibration_truth']
 
 
@@ -70,6 +72,38 @@ def errors_against_measured(label: str, solver, data: PoseJointSet, reference: A
     return SolverErrors(label, measured, truth)
 
 
+def answered_rows(solvers: list, data: PoseJointSet, true_arm: TrueArm | None = None,
+                  setup: TrackerSetup = BASE_FRAME) -> tuple[list, PoseJointSet, list[str]]:
+    """
+    Return (the (label, solver) pairs that serve the arm, the rows all of them answer, notes).
+
+    Each solver is asked every row's measured pose (and, with ``true_arm``, its true target) with
+    on_unreachable='nearest'. A planar arm's solvers answer every row (the closest reachable
+    pose); a UR-layout arm's (the OMY) refuse a pose no branch reaches: those rows are left out
+    for all, so every solver is judged on the same rows. A solver that cannot serve the arm at
+    all (ConfigError: a plain network of the OMY) is left out; each note says what was.
+    """
+    keep, kept, notes = np.ones(len(data), bool), [], []
+    targets = [data.measured]
+    if true_arm is not None:
+        targets.append(setup.tool_from_measured(true_arm.tracker.measured_from_tool(
+            true_arm.tool_poses(data.joints))))
+    for label, solver in solvers:
+        try:
+            for poses in targets:
+                try:
+                    solver.solve(poses, on_unreachable='nearest')
+                except UnreachableError as e:
+                    keep &= ~np.asarray(e.mask, bool)
+        except ConfigError as e:
+            notes.append(f'{label}: left out ({e})')
+            continue
+        kept.append((label, solver))
+    if not keep.all():
+        notes.append(f'{int((~keep).sum())} rows some solver cannot reach left out')
+    return kept, data.subset(keep), notes
+
+
 def _true_errors(solver, true_arm: TrueArm, setup: TrackerSetup, joints) -> np.ndarray:
     """
     Return the true tool error (mm) of ``solver`` for the true arm's tool at ``joints`` (N, dof).
@@ -91,13 +125,21 @@ def workspace_truth(solver, true_arm: TrueArm, setup: TrackerSetup = BASE_FRAME,
     Targets are the true arm's tool at ``count`` joint configurations uniform in the limits, as
     its tracker sees them (noise-free) and the calibrated ``setup`` takes them into the base
     frame: what a user's targets from that tracker are. ``arm``: the arm as described whose
-    limits are sampled (None: the true arm's description, so any arm's joint count). Simulation
-    only.
+    limits are sampled (None: the true arm's description, so any arm's joint count). Targets the
+    solver refuses with on_unreachable='nearest' (a UR-layout arm's out of its calibrated
+    reach: it has no closest reachable pose) are left out: ``refused`` counts them, ``targets``
+    counts those judged. Simulation only.
     """
     arm = true_arm.arm.nominal() if arm is None else arm
-    error = _true_errors(solver, true_arm, setup, sample_joints(arm, count, seed))
+    joints = sample_joints(arm, count, seed)
+    try:
+        error = _true_errors(solver, true_arm, setup, joints)
+    except UnreachableError as e:
+        joints = joints[~np.asarray(e.mask, bool)]
+        error = _true_errors(solver, true_arm, setup, joints)
     return {'true_mm_median': float(np.median(error)),
-            'true_mm_p95': float(np.percentile(error, 95)), 'targets': count}
+            'true_mm_p95': float(np.percentile(error, 95)), 'targets': len(joints),
+            'refused': count - len(joints)}
 
 
 def usable_rows(data: PoseJointSet, reference: Arm | None, margin: float = 0.05

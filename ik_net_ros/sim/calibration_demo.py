@@ -10,9 +10,10 @@ and after on a held-out recording, judged against the measurements and against t
 truth. Each step is the ``ik_net_ros`` command a user runs on a real arm; they are printed as run.
 ``--base-frame`` runs the same with a tracker that reports the tool centre in the base frame.
 ``--arm omx_f`` runs it on another arm: the learned correction starts from the arm's shipped
-focused model where there is one, else from a new network (no plain fine-tune to compare then);
-an arm whose shape has no learned correction yet (the OMY: the correction adds to a planar
-closed form) is calibrated and judged alone against the truth.
+focused model where there is one, else from a new network (no plain fine-tune to compare then).
+The OMY's (``--arm omy_f3m``) is a correction of its no-seed branch family's closed form: the
+recorded rows in another branch are left out of its training, and the solver adds it to the
+answers on that family (another branch's stay exact).
 """
 
 from __future__ import annotations
@@ -97,17 +98,21 @@ def run(args: argparse.Namespace) -> int:
     if correct:
         _whole_workspace(f)
     else:
-        print(f"\nno learned correction of an arm of the {args.arm}'s shape yet (it adds to a "
-              'planar closed form): the learned correction is left out')
+        print(f"\nno learned correction of an arm of the {args.arm}'s shape (it adds to a "
+              'closed form, which it has not): the learned correction is left out')
     _calibration_alone(f)
     return 0
 
 
 def _corrects(name: str) -> bool:
-    """Return whether the arm has a learned correction: one of a planar closed form (its shape)."""
+    """Return whether the arm has a learned correction: one of its shape's closed form."""
     from ik_net_ros.arm import load_arm
-    from ik_net_ros.kinematics.planar import is_planar
-    return is_planar(load_arm(name).upright())
+    from ik_net_ros.kinematics.closed_forms import closed_form_kind, NoClosedFormError
+    try:
+        closed_form_kind(load_arm(name))
+    except NoClosedFormError:
+        return False
+    return True
 
 
 def _has_focused(name: str) -> bool:
@@ -153,5 +158,6 @@ def _whole_workspace(f: dict) -> None:
                           ('calibrated + fine-tuned',
                            load_solver(f['calibrated_fine_tuned.pt']))):
         truth = workspace_truth(solver, arm, setup)
+        refused = f' ({truth["refused"]} out of its reach left out)' if truth['refused'] else ''
         print(f'  {label:<52} truth {truth["true_mm_median"]:7.3f} median '
-              f'{truth["true_mm_p95"]:7.3f} p95')
+              f'{truth["true_mm_p95"]:7.3f} p95{refused}')

@@ -491,7 +491,8 @@ class Solver(ABC):
             raise ConfigError(f'on_unreachable must be one of {ON_UNREACHABLE}, '
                               f'got {on_unreachable!r}')
         if self.kind == UR:  # every branch of the 6-DOF closed form (solver/ur_pipeline.py)
-            joints = solve_ur(self, poses, seed, on_unreachable, _is_single_pose(poses), refine)
+            joints = self._ur_answers(poses, solve_ur(
+                self, poses, seed, on_unreachable, _is_single_pose(poses), refine), seed)
         elif seed is not None or self.collision is not None:
             joints = self._solve_safe(poses, seed, refine, on_unreachable)
         elif _is_single_pose(poses):
@@ -508,6 +509,10 @@ class Solver(ABC):
         # the stages ran in the planar arm: the jump rule and the reach hold on the answer
         # returned, judged where the leaning arm's tool really is
         return hold_real_jump_rule(self, joints, seed, poses, on_unreachable)
+
+    def _ur_answers(self, poses, joints: np.ndarray, seed) -> np.ndarray:
+        """Return the UR pipeline's safe ``joints`` as this solver sends them: unchanged."""
+        return joints
 
     def _through_tilts(self, joints: np.ndarray, seed, poses, on_unreachable: str = 'raise'
                        ) -> np.ndarray:

@@ -24,8 +24,9 @@ from ik_net_ros.engines import ENGINES
 from ik_net_ros.engines.numpy_engine import NumpyForward
 from ik_net_ros.errors import CheckpointError, ConfigError
 from ik_net_ros.kinematics import IkSolutions
-from ik_net_ros.kinematics.limits import clamp_to_limits
+from ik_net_ros.kinematics.limits import clamp_to_limits, within_limits
 from ik_net_ros.kinematics.projection_one_pose import OneSolution
+from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.model import ModelFile
 from ik_net_ros.model.device import check_device
 from ik_net_ros.solver.analytic import closed_form, closed_form_one
@@ -175,6 +176,47 @@ class NetworkSolver(Solver):
             out = self.fast.one(target)
             return out if self._decode is None else self._decode(out)
         return self.predict(np.array([target]))[0]
+
+    def _ur_answers(self, poses, joints: np.ndarray, seed) -> np.ndarray:
+        """
+        Return a UR-layout arm's exact answers with the learned correction added where safe.
+
+        A plain network's answers were chosen by :func:`~ik_net_ros.solver.ur_pipeline.
+        solve_ur` already: returned as they are. A correction's output is added to the
+        answers on the no-seed branch family (what it learned,
+        :func:`~ik_net_ros.training.real_arm_data.correction_set`; another branch's answer
+        stays exact) that are not the seed itself (the arm staying), and kept where the
+        corrected answer keeps the rules: the correction within MAX_CORRECTION (what it was
+        trained on), inside the limits, clear (the collision model, in the real arm), no joint
+        further than ``max_jump`` from the seed (or than the exact answer's move, for a far
+        target). Elsewhere the exact answer is sent.
+        """
+        from ik_net_ros.kinematics.ur_branches import home_branch
+        from ik_net_ros.kinematics.ur_closed_form import branch_of
+        from ik_net_ros.training.real_arm_data import MAX_CORRECTION
+        if not self.correction:
+            return joints
+        p, _ = as_pose_array(poses)
+        q = np.array(joints, dtype=float, ndmin=2)
+        ok = branch_of(self.planar_arm, q) == home_branch(self.planar_arm)
+        if seed is not None:
+            seeds = np.broadcast_to(clamp_to_limits(self.arm, np.array(seed, float, ndmin=2)),
+                                    q.shape)
+            ok &= np.any(q != seeds, axis=1)
+        rows = np.flatnonzero(ok)
+        if rows.size == 0:
+            return joints
+        c = self.predict(p[rows])
+        new = correction_base(q[rows], self.arm) + c
+        keep = np.all(np.abs(c) <= MAX_CORRECTION, axis=1) & within_limits(self.arm, new)
+        if seed is not None and self.max_jump is not None:
+            move = np.abs(new - seeds[rows]).max(axis=1)
+            keep &= move <= np.maximum(self.max_jump, np.abs(q[rows] - seeds[rows]).max(axis=1))
+        check = self._candidate_check()
+        if check is not None and keep.any():
+            keep[keep] = check.check(new[keep]).clear
+        q[rows[keep]] = new[keep]
+        return q[0] if np.ndim(joints) == 1 else q
 
     def _solve(self, targets: np.ndarray, solutions: IkSolutions) -> np.ndarray:
         shifted = targets + np.array([0.0, 0.0, self.z_shift, 0.0, 0.0, 0.0, 0.0]) \

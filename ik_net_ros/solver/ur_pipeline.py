@@ -90,7 +90,9 @@ def solve_ur(solver, poses, seed, on_unreachable: str, one_pose: bool = False,
             raise InvalidJointsError(f'seed: {len(q)} rows for {len(p)} poses')
         seeds = clamp_to_limits(solver.arm, np.broadcast_to(q, (len(p), solver.arm.dof)))
         joints, own = _seeded(solver, p, seeds, on_unreachable)
-    if not solver.exact and own.any():
+    # a network's own answers; a learned correction is added by the solver to these
+    # (NetworkSolver._ur_answers)
+    if not solver.uses_closed_form and own.any():
         joints = _learned(solver, p, joints, own, seeds, refine)
     return joints[0] if single else joints
 

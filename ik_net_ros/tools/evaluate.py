@@ -13,6 +13,7 @@ from ik_net_ros.data.tracker_rows import in_base_frame
 from ik_net_ros.errors import ConfigError, DatasetError
 from ik_net_ros.evaluation.accuracy import pose_accuracy
 from ik_net_ros.evaluation.real_arm_errors import (
+    answered_rows,
     errors_against_measured,
     plot_errors,
     usable_rows,
@@ -144,6 +145,9 @@ def _run_measured(args: argparse.Namespace, json_path) -> int:
         kind = 'calibrated + fine-tuned' if getattr(solver, 'correction', False) \
             else 'fine-tuned'
         solvers.append((f'{kind} ({Path(path).name})', solver))
+    solvers, rows, notes = answered_rows(solvers, rows, true_arm, setup)
+    for note in notes:
+        print(f'  {note}')
     results = [errors_against_measured(label, solver, rows, reference, true_arm, setup)
                for label, solver in solvers]
     truth = ', truth' if true_arm is not None else ''

@@ -9,7 +9,10 @@ The datasets and the starting model of a fine-tuning run (``ik_net_ros train --t
   configuration-dependent errors): the labels are the commanded joints minus the calibrated
   closed form of the measured pose, the network starts at exactly zero correction (its last
   layer zeroed), and its checkpoint is a correction of that closed form (``correction =
-  'analytic'``, the calibrated arm recorded). Any arm: one label per joint of it.
+  'analytic'``, the calibrated arm recorded). Any arm: one label per joint of it. A
+  Universal-Robots-layout arm's (the OMY's) closed form is its no-seed branch family's (the one
+  its solver answers in without a seed, and its base models learn): rows recorded in another
+  branch are dropped (:data:`DISAGREE`), each joint's label is taken to the nearest turn.
 """
 
 from __future__ import annotations
@@ -21,7 +24,10 @@ from ik_net_ros.data import PoseJointSet
 from ik_net_ros.data.dataset import configuration_keys
 from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import project_and_solve
+from ik_net_ros.kinematics.closed_forms import closed_form_kind, UR
 from ik_net_ros.kinematics.inverse import closed_form
+from ik_net_ros.kinematics.ur_branches import family_solution, home_branch
+from ik_net_ros.kinematics.ur_closed_form import branch_of, ur_inverse
 from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.networks import IKModel
 from ik_net_ros.solver.network import correction_base
@@ -30,13 +36,16 @@ import torch
 from torch import nn
 
 __all__ = ['measured_set', 'correction_set', 'correction_model', 'MAX_CORRECTION', 'DISAGREE',
-           'UNREACHABLE', 'trusted_split', 'MIN_TRAIN_CONFIGURATIONS', 'MIN_VAL_CONFIGURATIONS']
+           'UNREACHABLE', 'OTHER_BRANCH', 'trusted_split', 'MIN_TRAIN_CONFIGURATIONS',
+           'MIN_VAL_CONFIGURATIONS']
 
 # rad: a residual larger than this is no calibration error but another elbow branch or a pose at
 # a limit (the commanded joints and the closed form disagree on the solution, not the arm)
 MAX_CORRECTION = 0.05
 DISAGREE = 'disagree with the calibration (over MAX_CORRECTION: another elbow branch, a limit)'
 UNREACHABLE = 'unreachable in the calibrated arm'
+# a UR-layout arm's row in another branch than the no-seed family the correction learns
+OTHER_BRANCH = 'in another branch than the no-seed family (the one a correction learns)'
 # distinct joint configurations a fine-tuning run needs: training on fewer teaches the network a
 # handful of poses (and forgets the rest); a median over fewer validation ones says little
 MIN_TRAIN_CONFIGURATIONS = 100
@@ -119,27 +128,71 @@ def correction_set(measured: PoseJointSet, arm: Arm | None = None
     if measured.joints.shape[1:] != (arm.dof,):
         raise DatasetError(f'{measured.meta.get("source", "the data")}: joints of '
                            f'{measured.joints.shape[1:]} columns, {arm.name} has {arm.dof}')
-    targets, solutions = project_and_solve(as_pose_array(measured.poses)[0], arm.upright())
-    residual = measured.joints - correction_base(closed_form(solutions), arm)
-    reachable = solutions.valid.any(axis=1)
+    poses, upright = as_pose_array(measured.poses)[0], arm.upright()
+    other = np.zeros(len(poses), bool)
+    if closed_form_kind(upright) == UR:
+        residual, reachable, other = _family_residual(measured.joints, poses, arm)
+    else:
+        _, solutions = project_and_solve(poses, upright)
+        residual = measured.joints - correction_base(closed_form(solutions), arm)
+        reachable = solutions.valid.any(axis=1)
     agree = np.all(np.abs(residual) < MAX_CORRECTION, axis=1)
-    keep = reachable & agree
+    keep = reachable & agree & ~other
+    dropped = {UNREACHABLE: int((~reachable).sum()),
+               DISAGREE: int((reachable & ~agree & ~other).sum())}
+    if other.any():
+        dropped[OTHER_BRANCH] = int((reachable & other).sum())
     return (PoseJointSet(measured.poses[keep], residual[keep],
                          {**measured.meta, 'labels': 'correction of the calibrated closed form'}),
-            {UNREACHABLE: int((~reachable).sum()), DISAGREE: int((reachable & ~agree).sum())})
+            dropped)
+
+
+def _family_residual(joints: np.ndarray, poses: np.ndarray, arm: Arm
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Return a UR-layout arm's labels: (residual (N, dof) rad, reachable (N,), other branch (N,)).
+
+    The residual: the commanded joints minus the solution of the no-seed family
+    (:func:`~ik_net_ros.kinematics.ur_branches.family_solution` in the upright arm, made the
+    leaning arm's by :func:`correction_base`), each revolute joint's difference taken to the
+    nearest turn (q and q + 2 pi are one configuration: the solver answers the turn nearest
+    home, the arm may stand at another). Other branch: the commanded joints are not on that
+    family's branch (their residual is meaningless: infinite).
+    """
+    upright = arm.upright()
+    family = family_solution(upright, poses)
+    found = family.found
+    d = joints[found] - correction_base(family.joints[found], arm)
+    turns = np.array([j.type == 'revolute' for j in arm.joints])
+    d[:, turns] -= 2 * np.pi * np.round(d[:, turns] / (2 * np.pi))
+    residual = np.full(joints.shape, np.inf)
+    residual[found] = d
+    other = branch_of(upright, joints) != home_branch(upright)
+    return residual, ur_inverse(upright, poses).reachable.any(axis=1), other
 
 
 def correction_model(init: IKModel, residuals: PoseJointSet) -> IKModel:
     """
     Build ``init``'s network (its features of the pose) answering zero.
 
-    Its last Linear layer zeroed, its output scaled to the residuals' spread.
+    Its last Linear layer zeroed, its output scaled to the residuals' spread. A correction is a
+    few hundredths of a radian: one output per joint, never an angle's (cos, sin) pair, so the
+    last layer of a model with circular outputs (:mod:`ik_net_ros.networks.angles`) is replaced
+    by one of ``dof`` outputs (zero).
     """
     model = copy.deepcopy(init)
-    last = [m for m in model.network.modules() if isinstance(m, nn.Linear)][-1]
+    dof = residuals.joints.shape[1]
+    name, last = [(n, m) for n, m in model.network.named_modules()
+                  if isinstance(m, nn.Linear)][-1]
+    if last.out_features != dof:
+        parent, _, child = name.rpartition('.')
+        last = nn.Linear(last.in_features, dof)
+        setattr(model.network.get_submodule(parent) if parent else model.network, child, last)
+        for buffer in ('circular', 'reference'):
+            model.register_buffer(buffer, torch.zeros(0))
     nn.init.zeros_(last.weight)
     nn.init.zeros_(last.bias)
     std = np.maximum(residuals.joints.std(axis=0), 1e-4)
-    model.joint_mean.copy_(torch.zeros(residuals.joints.shape[1]))
-    model.joint_std.copy_(torch.as_tensor(std, dtype=torch.float32))
+    model.register_buffer('joint_mean', torch.zeros(dof))
+    model.register_buffer('joint_std', torch.as_tensor(std, dtype=torch.float32))
     return model
