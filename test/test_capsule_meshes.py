@@ -126,11 +126,12 @@ def test_the_fingers_are_covered_open_as_well_as_closed(name):
     arm = ARMS[name]
     hand = arm.capsules[-1].link
     points = np.vstack([p for key, p in _hulls(name).items() if key.startswith(f'{hand}/')])
-    # sideways from the hand's axis (the hand frame's y), m: where the open fingers reach, the
-    # OM-X's sliding out (56.5 mm), the OMX-F's swung 1 rad about their hinges (58.8 / 62.1 mm;
-    # closed, 17.6 / 20.9)
-    reach = {'open_manipulator_x': 0.056, 'omx_f': 0.058}[name]
-    assert np.abs(points[:, 1]).max() >= reach
+    # sideways from the hand's axis (the OM-X's and OMX-F's hand frame's y, the OMY's link6's x),
+    # m: where the open fingers reach, the OM-X's sliding out (56.5 mm), the OMX-F's swung 1 rad
+    # about their hinges (58.8 / 62.1 mm; closed, 17.6 / 20.9), the RH-P12-RN-A's (75 mm)
+    axis, reach = {'open_manipulator_x': (1, 0.056), 'omx_f': (1, 0.058),
+                   'omy_f3m': (0, 0.074)}[name]
+    assert np.abs(points[:, axis]).max() >= reach
 
 
 @pytest.mark.parametrize('name', ARMS)
