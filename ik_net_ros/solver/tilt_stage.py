@@ -32,7 +32,7 @@ from ik_net_ros.solver.leaning_chain import refine_on_chain
 from ik_net_ros.solver.refine import gauss_newton_for_tilts, TILT_STEP, TILT_TOLERANCE
 import numpy as np
 
-__all__ = ['refine_for_tilts', 'has_corrections', 'MAX_CORRECTIONS']
+__all__ = ['refine_for_tilts', 'has_corrections', 'correction_misses', 'MAX_CORRECTIONS']
 
 MAX_CORRECTIONS = 5  # then Gauss-Newton takes over (a row converging slower than tenfold each)
 _PI, _TWO_PI = math.pi, 2 * math.pi
@@ -72,8 +72,50 @@ def refine_for_tilts(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarr
         if one is not None:
             q, ok = one
             return (np.array([q]) if ok else q0), np.array([ok])
+    q, miss, before, target = _corrections(q0, tilted)
+    rows = np.flatnonzero(~(miss < TILT_TOLERANCE))  # NaN (out of reach) goes on too
+    clipped = np.clip(q, arm.lower, arm.upper)
+    moved = np.flatnonzero(np.any(clipped != q, axis=1) & np.all(np.isfinite(q), axis=1))
+    q = clipped
+    if moved.size:
+        miss[moved] = np.linalg.norm(target[moved] - leaning_reach(q[moved], arm)[0], axis=1)
+    if rows.size:  # not converged: Gauss-Newton from the nearer of the corrected and planar
+        nearer = np.isfinite(q[rows]).all(axis=1) & (miss[rows] <= before[rows])
+        start = np.where(nearer[:, None], q[rows], q0[rows])
+        q[rows] = gauss_newton_for_tilts(start, target[rows], arm)
+        miss[rows] = np.linalg.norm(target[rows] - leaning_reach(q[rows], arm)[0], axis=1)
+    # a row whose refinement ends at a joint limit keeps it where it misses less than the planar
+    # answer did: the answers stay continuous across the limits (a correction learns them)
+    ok = np.all(np.isfinite(q), axis=1) & np.all(np.abs(q - q0) <= TILT_STEP, axis=1) \
+        & (miss <= before)
+    return np.where(ok[:, None], q, q0), ok
+
+
+def correction_misses(joints: np.ndarray, arm: Arm) -> np.ndarray:
+    """
+    Return how far (N,) m the corrections alone leave the leaning tool of planar answers (N, dof).
+
+    From the planar tool (position and pitch, as :func:`refine_for_tilts` matches them); rows of
+    TILT_TOLERANCE or more (NaN: a corrected target out of reach) go on by Gauss-Newton. An arm
+    without corrections (:func:`has_corrections`): inf everywhere (Gauss-Newton on the chain).
+    """
+    q0 = np.array(joints, dtype=float, ndmin=2)
+    if not has_corrections(arm):
+        return np.full(len(q0), np.inf)
+    return _corrections(q0, _tilted_of(arm))[1]
+
+
+def _corrections(q0: np.ndarray, tilted: _Tilted
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Return planar answers q0 (N, 4) corrected up to MAX_CORRECTIONS times, vectorised.
+
+    Returns the joints, their miss (N,) m (NaN where a corrected target is out of reach), the
+    planar answers' miss (N,) and the target (N, 4): the planar tool's position and pitch
+    (leaning_reach's values in the planar arm). Rows stop once they miss by less than
+    TILT_TOLERANCE.
+    """
     planar = tilted
-    # the planar tool's position and pitch (leaning_reach's values in the planar arm)
     target, yaw0, pitch0 = _planar_pose(q0, planar)
     target = np.concatenate([target, -tilted.chain.tool * np.sin(pitch0)[:, None]], axis=1)
     q, miss, before = q0.copy(), np.empty(len(q0)), None
@@ -93,21 +135,7 @@ def refine_for_tilts(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarr
             q[rows] = _planar_inverse(pos + target[rows, :3] - lean_pos,
                                       pitch + pitch0[rows] - lean_pitch, q[rows], yaw0[rows],
                                       planar)
-    clipped = np.clip(q, arm.lower, arm.upper)
-    moved = np.flatnonzero(np.any(clipped != q, axis=1) & np.all(np.isfinite(q), axis=1))
-    q = clipped
-    if moved.size:
-        miss[moved] = np.linalg.norm(target[moved] - leaning_reach(q[moved], arm)[0], axis=1)
-    if rows.size:  # not converged: Gauss-Newton from the nearer of the corrected and planar
-        nearer = np.isfinite(q[rows]).all(axis=1) & (miss[rows] <= before[rows])
-        start = np.where(nearer[:, None], q[rows], q0[rows])
-        q[rows] = gauss_newton_for_tilts(start, target[rows], arm)
-        miss[rows] = np.linalg.norm(target[rows] - leaning_reach(q[rows], arm)[0], axis=1)
-    # a row whose refinement ends at a joint limit keeps it where it misses less than the planar
-    # answer did: the answers stay continuous across the limits (a correction learns them)
-    ok = np.all(np.isfinite(q), axis=1) & np.all(np.abs(q - q0) <= TILT_STEP, axis=1) \
-        & (miss <= before)
-    return np.where(ok[:, None], q, q0), ok
+    return q, miss, before, target
 
 
 def _leaning_pose(q: np.ndarray, tilted: _Tilted, yaw: np.ndarray
