@@ -21,7 +21,7 @@ from ik_net_ros.kinematics.planar import planar_chain
 from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.solver.leaning_chain import movable_rows, pose_miss, steps_to_pose
 from ik_net_ros.solver.refine import gauss_newton_for_tilts
-from ik_net_ros.solver.tilt_stage import has_corrections
+from ik_net_ros.solver.tilt_stage import has_corrections, reach_miss_one
 import numpy as np
 
 __all__ = ['hold_real_jump_rule', 'reach_from_seed']
@@ -207,4 +207,6 @@ def _miss(joints: np.ndarray, targets: np.ndarray, arm: Arm) -> np.ndarray:
     """Return how far (N,) m the real tool of joints (N, dof) is from targets (N, 7)."""
     if not has_corrections(arm):
         return pose_miss(joints, targets, arm)
+    if len(joints) == 1:  # the live node's case: plain floats, 20x faster than the chain walk
+        return np.array([reach_miss_one(joints[0].tolist(), targets[0].tolist(), arm)])
     return np.linalg.norm(_goal(targets, arm) - leaning_reach(joints, arm)[0], axis=1)
