@@ -20,7 +20,8 @@ from ik_net_ros.kinematics.rotations import pose_error
 from ik_net_ros.solver.refine import ORIENTATION_WEIGHT, TILT_DAMPING, TILT_STEP, TILT_TOLERANCE
 import numpy as np
 
-__all__ = ['refine_on_chain', 'steps_to_pose', 'pose_miss', 'movable_rows', 'CHAIN_STEPS']
+__all__ = ['refine_on_chain', 'upright_of', 'steps_to_pose', 'pose_miss', 'movable_rows',
+           'CHAIN_STEPS']
 
 CHAIN_STEPS = 12  # Gauss-Newton steps: tilts of tenths of a degree converge in three or four
 # rad of tool turn per rad of joint motion below which a turn direction is left as it is: near a
@@ -89,6 +90,23 @@ def steps_to_pose(q: np.ndarray, targets: np.ndarray, arm: Arm, iterations: int 
     return q
 
 
+def upright_of(arm: Arm) -> Arm:
+    """
+    Return ``arm.upright()``, made once per arm object.
+
+    Its construction (the errors validated again) costs more than one pose's whole answer.
+    """
+    entry = _UPRIGHT.get(id(arm))
+    if entry is None:  # the entry holds arm, so no other object can take its id meanwhile
+        if len(_UPRIGHT) > 16:
+            _UPRIGHT.clear()
+        entry = _UPRIGHT[id(arm)] = (arm, arm.upright())
+    return entry[1]
+
+
+_UPRIGHT: dict[int, tuple] = {}  # id(arm) -> (arm, arm.upright())
+
+
 def refine_on_chain(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarray]:
     """
     Return joints (N, dof) for which the leaning ``arm``'s tool is where the upright arm's is.
@@ -99,7 +117,7 @@ def refine_on_chain(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarra
     """
     q0 = np.array(joints, dtype=float, ndmin=2)
     with np.errstate(invalid='ignore'):
-        upright = arm.upright()
+        upright = upright_of(arm)
         targets = chain_forward(upright, q0)
         rows = movable_rows(upright, q0)  # what the answer fixes, where it is exact
         before = pose_miss(q0, targets, arm, rows)

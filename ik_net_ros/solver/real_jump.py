@@ -18,8 +18,8 @@ from ik_net_ros.kinematics.forward import leaning_reach
 from ik_net_ros.kinematics.limits import clamp_to_limits
 from ik_net_ros.kinematics.nearest import small_change
 from ik_net_ros.kinematics.planar import planar_chain
-from ik_net_ros.kinematics.validation import as_pose_array
-from ik_net_ros.solver.leaning_chain import movable_rows, pose_miss, steps_to_pose
+from ik_net_ros.kinematics.validation import as_pose_array, validate_pose
+from ik_net_ros.solver.leaning_chain import movable_rows, pose_miss, steps_to_pose, upright_of
 from ik_net_ros.solver.refine import gauss_newton_for_tilts
 from ik_net_ros.solver.tilt_stage import has_corrections, reach_miss_one
 import numpy as np
@@ -74,7 +74,7 @@ def _pitch_of(targets: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarray]:
     qx, qy, qz, qw = targets[:, 3:].T
     u = np.stack([1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy + qz * qw),
                   2 * (qx * qz - qy * qw)], axis=1)
-    heading = targets[:, :2] - [planar_chain(arm.upright()).joint1_x, 0.0]
+    heading = targets[:, :2] - [planar_chain(upright_of(arm)).joint1_x, 0.0]
     norm = np.linalg.norm(heading, axis=1)
     off_axis = norm > 1e-9
     heading = np.where(off_axis[:, None], heading, u[:, :2])
@@ -95,7 +95,7 @@ def _pitch_reach(joints: np.ndarray, arm: Arm, heading: np.ndarray, pitch: np.nd
     down, and Gauss-Newton there wandered 0.2-0.4 rad along the arm's pitch). Jacobian
     (N, 4, dof).
     """
-    tool = planar_chain(arm.upright()).tool
+    tool = planar_chain(upright_of(arm)).tool
     position, rotation, axes, origins = chain_tool(arm, joints)
     u = rotation[:, :, 0]
     along = np.einsum('ij,ij->i', u[:, :2], heading)
@@ -138,9 +138,14 @@ def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable
         arm would stay at a seed that is not clear.
 
     """
+    arm = solver.arm
+    if seed is None and solver.tilt_stage and np.ndim(answers) == 1 and has_corrections(arm):
+        # the live node's unseeded case in plain floats: no jump rule without a seed, and the
+        # reach holds where the real tool is on the target (else the full rule below decides)
+        if reach_miss_one(answers.tolist(), validate_pose(poses), arm) <= REACH_TOLERANCE:
+            return answers
     q = np.array(answers, dtype=float, ndmin=2)
     p = np.broadcast_to(as_pose_array(poses)[0], (len(q), 7))
-    arm = solver.arm
     reasons = np.full(len(q), '', dtype=object)
     s = None
     if seed is not None:
@@ -198,7 +203,7 @@ def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable
 def _goal(targets: np.ndarray, arm: Arm) -> np.ndarray:
     """Return the tool position and pitch (N, 4) that targets (N, 7) ask of a planar arm, m."""
     qx, qy, qz, qw = targets[:, 3:].T
-    tool = planar_chain(arm.upright()).tool
+    tool = planar_chain(upright_of(arm)).tool
     # the tool x axis's height component, scaled by the tool length (as leaning_reach's)
     return np.concatenate([targets[:, :3], tool * (2 * (qx * qz - qy * qw))[:, None]], axis=1)
 

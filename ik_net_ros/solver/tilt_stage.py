@@ -30,7 +30,6 @@ from ik_net_ros.kinematics.planar import is_planar, planar_chain, PlanarChain
 from ik_net_ros.kinematics.projection_one_pose import _solve_yaw_pitch
 from ik_net_ros.solver.leaning_chain import refine_on_chain
 from ik_net_ros.solver.refine import (
-    _solve_one,
     gauss_newton_for_tilts,
     TILT_DAMPING,
     TILT_STEP,
@@ -401,10 +400,44 @@ def _newton_one(q: list[float], error: list[float], pos: list[float], tool_x: tu
         d0, d1, d2 = pos[0] - o0, pos[1] - o1, pos[2] - o2
         columns.append((a1 * d2 - a2 * d1, a2 * d0 - a0 * d2, a0 * d1 - a1 * d0,
                         tool * (a0 * tool_x[1] - a1 * tool_x[0])))
-    hess = [[sum(u * v for u, v in zip(ci, ck)) + (TILT_DAMPING if i == k else 0.0)
-             for k, ck in enumerate(columns)] for i, ci in enumerate(columns)]
-    step = _solve_one(hess, [sum(u * v for u, v in zip(c, error)) for c in columns])
+    # J'J + damping and J'e written out (4 x 4, symmetric): generator sums cost 3x as much
+    c0, c1, c2, c3 = columns
+
+    def dot(u, v):
+        return u[0] * v[0] + u[1] * v[1] + u[2] * v[2] + u[3] * v[3]
+    h01, h02, h03, h12, h13, h23 = (dot(c0, c1), dot(c0, c2), dot(c0, c3), dot(c1, c2),
+                                    dot(c1, c3), dot(c2, c3))
+    step = _spd_solve(((dot(c0, c0) + TILT_DAMPING, h01, h02, h03),
+                       (h01, dot(c1, c1) + TILT_DAMPING, h12, h13),
+                       (h02, h12, dot(c2, c2) + TILT_DAMPING, h23),
+                       (h03, h13, h23, dot(c3, c3) + TILT_DAMPING)),
+                      (dot(c0, error), dot(c1, error), dot(c2, error), dot(c3, error)))
     return [a + b for a, b in zip(q, step)]
+
+
+def _spd_solve(a: tuple, b: tuple) -> list[float]:
+    """
+    Return x of a x = b for a symmetric positive definite a (4 x 4 tuples), by Cholesky.
+
+    J'J plus a positive damping is positive definite: no pivoting; written out (loops over a
+    4 x 4 cost 6x as much).
+    """
+    (a00, _, _, _), (a10, a11, _, _), (a20, a21, a22, _), (a30, a31, a32, a33) = a
+    l00 = math.sqrt(a00)
+    l10, l20, l30 = a10 / l00, a20 / l00, a30 / l00
+    l11 = math.sqrt(a11 - l10 * l10)
+    l21, l31 = (a21 - l20 * l10) / l11, (a31 - l30 * l10) / l11
+    l22 = math.sqrt(a22 - l20 * l20 - l21 * l21)
+    l32 = (a32 - l30 * l20 - l31 * l21) / l22
+    l33 = math.sqrt(a33 - l30 * l30 - l31 * l31 - l32 * l32)
+    y0 = b[0] / l00
+    y1 = (b[1] - l10 * y0) / l11
+    y2 = (b[2] - l20 * y0 - l21 * y1) / l22
+    y3 = (b[3] - l30 * y0 - l31 * y1 - l32 * y2) / l33
+    x3 = y3 / l33
+    x2 = (y2 - l32 * x3) / l22
+    x1 = (y1 - l21 * x2 - l31 * x3) / l11
+    return [(y0 - l10 * x1 - l20 * x2 - l30 * x3) / l00, x1, x2, x3]
 
 
 _LEANS: dict[tuple, tuple] = {}
