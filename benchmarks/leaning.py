@@ -28,6 +28,7 @@ from ik_net_ros.kinematics import forward_kinematics, project_and_solve, sample_
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.solver import AnalyticSolver
 from ik_net_ros.solver.refine import TILT_TOLERANCE
+
 try:
     from ik_net_ros.solver.tilt_stage import correction_misses
 except ImportError:  # a tree before it (timing the code before a change)
@@ -149,11 +150,12 @@ def leaning_section(lean: dict, table) -> list[str]:
                      f"{arm.get('planar_unreachable', '-')} of {arm['batch']:,}",
                      f"{arm.get('left_to_gauss_newton', '-')} of {arm.get('corrected', '-')}"])
     return ['\n## A calibrated arm whose axes lean\n',
-            'Each arm calibrated with the demo\'s kind of errors (joint offsets 0.9-1.5 deg, '
+            'Each arm calibrated with errors of the kind the demo draws (joint offsets 0.9-1.5 '
+            'deg, '
             f'origin deltas 0.9-1.5 mm, every axis leaning {0.6 * TILT_DEG:.1f}-{TILT_DEG:.1f} '
             "deg two ways: `calibration-demo --tilt-deg 1`'s draw) against its nominal closed "
             f"form, timed alternately in CPU time, {lean['rounds']} rounds (medians): "
-            "`solve(pose)` p50 of "
+            '`solve(pose)` p50 of '
             f"single poses and `solve()` of {lean['batch']:,} poses, each arm's own reachable "
             'poses. "planar-unreachable": poses of the batch the leaning arm reaches and its '
             'upright arm does not (answered by the nearest reachable pose); "to Gauss-Newton": '
@@ -176,12 +178,12 @@ def leaning_verdicts(lean: dict | None) -> list[str]:
         alone = arm.get('leaning_planar_reachable', {}).get('poses_per_s')
         alone = '' if alone is None else (
             f"; {alone / nominal['poses_per_s']:.3f}x on the poses its planar arm reaches")
-        out += [f"leaning arm ({name}): single pose {leaning['single_us']:.0f} us, {single:.1f}x "
+        out += [f"leaning arm: single pose {leaning['single_us']:.0f} us ({name}), {single:.1f}x "
                 f'the nominal closed form (<= {TARGET_SINGLE_RATIO:.0f}x: '
                 + ('met' if single <= TARGET_SINGLE_RATIO else 'missed') + f'; <= '
                 f'{TARGET_SINGLE_US:.0f} us: '
                 + ('met' if leaning['single_us'] <= TARGET_SINGLE_US else 'missed') + ')',
-                f"leaning arm ({name}): {leaning['poses_per_s'] / 1e6:.4f} M poses/s batched, "
+                f"leaning arm: {leaning['poses_per_s'] / 1e6:.4f} M poses/s batched ({name}), "
                 f'{batch:.3f}x the nominal (>= {TARGET_BATCH_RATIO}x: '
                 + ('met' if batch >= TARGET_BATCH_RATIO else 'missed') + ')' + alone]
     return out
