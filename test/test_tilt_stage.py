@@ -11,10 +11,12 @@ import math
 
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
-from ik_net_ros.arm import ChainErrors, default_arm
+from ik_net_ros.arm import ChainErrors, default_arm, load_arm
 from ik_net_ros.kinematics import forward_kinematics, sample_joints
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.forward import leaning_reach
 from ik_net_ros.kinematics.true_arm import error_coordinates, TrueArm
+from ik_net_ros.solver.leaning_chain import movable_rows, pose_miss, refine_on_chain
 from ik_net_ros.solver.real_jump import _miss
 from ik_net_ros.solver.refine import (
     gauss_newton_for_tilts,
@@ -148,3 +150,32 @@ def test_the_written_out_cholesky_solves_damped_normal_equations(values):
     b = np.array(values[16:])
     x = _spd_solve(tuple(map(tuple, a.tolist())), tuple(b.tolist()))
     np.testing.assert_allclose(a @ np.array(x), b, atol=1e-9 * (1 + np.abs(x).max()))
+
+
+OMX_F = load_arm('omx_f')
+
+
+@settings(max_examples=8, deadline=None, derandomize=True, database=None,
+          suppress_health_check=list(HealthCheck))
+@given(seed=st.integers(0, 2 ** 16), tilt=st.floats(0.2, 1.5))
+def test_the_omx_f_one_pose_chain_steps_are_the_batch_steps(seed, tilt):
+    """
+    One answer refined on the chain in plain floats is the batch's (the OMX-F: no corrections).
+
+    Same acceptance, and where taken the same configuration (1e-6 rad) meeting what the
+    upright arm's answer fixes to TILT_TOLERANCE.
+    """
+    arm = TrueArm.random(seed % 64, base=OMX_F, tilt_deg=tilt).arm
+    q0 = sample_joints(OMX_F, 12, np.random.default_rng(seed))
+    q, ok = refine_on_chain(q0, arm)
+    targets = chain_forward(arm.upright(), q0)
+    for k in range(len(q0)):
+        q1, ok1 = refine_on_chain(q0[k], arm)
+        assert ok1[0] == ok[k]
+        if ok[k]:
+            np.testing.assert_allclose(q1[0], q[k], atol=1e-6)
+            rows = movable_rows(arm.upright(), q0[k:k + 1])
+            assert pose_miss(q1, targets[k:k + 1], arm, rows)[0] <= \
+                max(TILT_TOLERANCE, pose_miss(q[k:k + 1], targets[k:k + 1], arm, rows)[0]) + 1e-12
+        else:
+            np.testing.assert_array_equal(q1[0], q0[k])

@@ -14,10 +14,23 @@ per rad, so a miss is in metres. Nothing here depends on the arm's shape.
 
 from __future__ import annotations
 
+import math
+
 from ik_net_ros.arm import Arm
-from ik_net_ros.kinematics.chain import chain_forward, chain_jacobian
+from ik_net_ros.kinematics.chain import (
+    chain_forward,
+    chain_forward_one,
+    chain_jacobian,
+    chain_pose_jacobian_one,
+)
 from ik_net_ros.kinematics.rotations import pose_error
-from ik_net_ros.solver.refine import ORIENTATION_WEIGHT, TILT_DAMPING, TILT_STEP, TILT_TOLERANCE
+from ik_net_ros.solver.refine import (
+    _solve_one,
+    ORIENTATION_WEIGHT,
+    TILT_DAMPING,
+    TILT_STEP,
+    TILT_TOLERANCE,
+)
 import numpy as np
 
 __all__ = ['refine_on_chain', 'upright_of', 'steps_to_pose', 'pose_miss', 'movable_rows',
@@ -116,6 +129,9 @@ def refine_on_chain(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarra
     they are returned): :func:`~ik_net_ros.solver.tilt_stage.refine_for_tilts`' rule.
     """
     q0 = np.array(joints, dtype=float, ndmin=2)
+    if len(q0) == 1 and np.all(np.isfinite(q0)):  # the live node's case: plain floats
+        q, ok = _refine_one(q0[0].tolist(), arm)
+        return (np.array([q]) if ok else q0), np.array([ok])
     with np.errstate(invalid='ignore'):
         upright = upright_of(arm)
         targets = chain_forward(upright, q0)
@@ -126,3 +142,61 @@ def refine_on_chain(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarra
     ok = np.all(np.isfinite(q), axis=1) & np.all(np.abs(q - q0) <= TILT_STEP, axis=1) \
         & (miss <= before)
     return np.where(ok[:, None], q, q0), ok
+
+
+def _refine_one(q0: list[float], arm: Arm) -> tuple[list[float], bool]:
+    """
+    Return :func:`refine_on_chain` of one answer in plain floats: (joints, worked).
+
+    The same steps as :func:`steps_to_pose` (what the arm can fix, :func:`movable_rows`, read
+    once at the start; each step's pose and Jacobian from one walk of the chain,
+    :func:`~ik_net_ros.kinematics.chain.chain_pose_jacobian_one`), the same acceptance rule.
+    """
+    upright = upright_of(arm)
+    target = chain_forward_one(upright, q0)
+    rows = movable_rows(upright, np.array([q0]))[0].tolist()  # (k, 6)
+    lower, upper, dof = arm.lower.tolist(), arm.upper.tolist(), arm.dof
+
+    def miss_and_step(q, step):
+        pose, jac = chain_pose_jacobian_one(arm, q)
+        err = _pose_error_one(target, pose)
+        fixed = [sum(r * e for r, e in zip(row, err)) for row in rows]
+        miss = math.sqrt(sum(e * e for e in fixed))
+        if not step or not miss >= TILT_TOLERANCE:
+            return miss, None
+        weighted = [[sum(row[r] * jac[r][j] for r in range(6)) for j in range(dof)]
+                    for row in rows]  # (k, dof)
+        hess = [[sum(w[i] * w[j] for w in weighted) + (TILT_DAMPING if i == j else 0.0)
+                 for j in range(dof)] for i in range(dof)]
+        move = _solve_one(hess, [sum(w[i] * f for w, f in zip(weighted, fixed))
+                                 for i in range(dof)])
+        return miss, [min(max(v + d, lo), hi) for v, d, lo, hi in zip(q, move, lower, upper)]
+
+    before = miss_and_step(q0, False)[0]
+    q = list(q0)
+    for _ in range(CHAIN_STEPS):
+        _, moved = miss_and_step(q, True)
+        if moved is None:
+            break
+        q = moved
+    miss = miss_and_step(q, False)[0]
+    if not math.isfinite(sum(q)) or not math.isfinite(miss):
+        return q0, False
+    ok = max(abs(a - b) for a, b in zip(q, q0)) <= TILT_STEP and miss <= before
+    return q, ok
+
+
+def _pose_error_one(target: list[float], pose: list[float]) -> list[float]:
+    """Return :func:`~ik_net_ros.kinematics.rotations.pose_error` of one pose in plain floats."""
+    ax, ay, az, aw = target[3:]
+    bx, by, bz, bw = -pose[3], -pose[4], -pose[5], pose[6]
+    dx = aw * bx + ax * bw + ay * bz - az * by
+    dy = aw * by - ax * bz + ay * bw + az * bx
+    dz = aw * bz + ax * by - ay * bx + az * bw
+    dw = aw * bw - ax * bx - ay * by - az * bz
+    if dw < 0:
+        dx, dy, dz, dw = -dx, -dy, -dz, -dw
+    norm = math.sqrt(dx * dx + dy * dy + dz * dz)
+    scale = 2.0 * math.atan2(norm, dw) / max(norm, 1e-300) if norm > 1e-12 else 2.0
+    return [target[0] - pose[0], target[1] - pose[1], target[2] - pose[2],
+            dx * scale, dy * scale, dz * scale]
