@@ -19,7 +19,6 @@ import math
 from ik_net_ros.arm import Arm
 from ik_net_ros.kinematics.chain import (
     chain_forward,
-    chain_forward_one,
     chain_jacobian,
     chain_pose_jacobian_one,
 )
@@ -33,8 +32,8 @@ from ik_net_ros.solver.refine import (
 )
 import numpy as np
 
-__all__ = ['refine_on_chain', 'upright_of', 'steps_to_pose', 'pose_miss', 'movable_rows',
-           'CHAIN_STEPS']
+__all__ = ['refine_on_chain', 'upright_of', 'steps_to_pose', 'pose_miss', 'pose_miss_one',
+           'movable_rows', 'CHAIN_STEPS']
 
 CHAIN_STEPS = 12  # Gauss-Newton steps: tilts of tenths of a degree converge in three or four
 # rad of tool turn per rad of joint motion below which a turn direction is left as it is: near a
@@ -45,7 +44,7 @@ MIN_TURN = 0.2
 _WEIGHT = np.diag([1.0, 1.0, 1.0] + [ORIENTATION_WEIGHT] * 3)  # m per m, m per rad
 
 
-def movable_rows(arm: Arm, q: np.ndarray) -> np.ndarray:
+def movable_rows(arm: Arm, q: np.ndarray, jac: np.ndarray | None = None) -> np.ndarray:
     """
     Return the rows (N, k, 6) that take a pose error to what ``arm`` can fix at joints (N, dof).
 
@@ -53,6 +52,7 @@ def movable_rows(arm: Arm, q: np.ndarray) -> np.ndarray:
     tool turns in at ``q`` while its position holds (the Jacobian's rotation rows on the null
     space of its position rows, orthonormalised), ORIENTATION_WEIGHT m per rad; a direction
     the joints turn the tool in by less than MIN_TURN rad per rad is a zero row (left as is).
+    ``jac``: the chain's Jacobian (N, 6, dof) at ``q`` where the caller has it already.
     """
     n = len(np.atleast_2d(q))
     if arm.dof >= 6:
@@ -61,7 +61,8 @@ def movable_rows(arm: Arm, q: np.ndarray) -> np.ndarray:
     rows = np.zeros((n, 3 + free, 6))
     rows[:, 0, 0] = rows[:, 1, 1] = rows[:, 2, 2] = 1.0
     if free:
-        jac = np.nan_to_num(chain_jacobian(arm, np.atleast_2d(np.asarray(q, float))))
+        jac = np.nan_to_num(chain_jacobian(arm, np.atleast_2d(np.asarray(q, float)))
+                            if jac is None else jac)
         null = np.swapaxes(np.linalg.svd(jac[:, :3])[2][:, 3:], 1, 2)  # (N, dof, free)
         turns, size, _ = np.linalg.svd(jac[:, 3:] @ null)  # (N, 3, 3), (N, free)
         strong = (size >= MIN_TURN)[:, :, None]
@@ -153,8 +154,8 @@ def _refine_one(q0: list[float], arm: Arm) -> tuple[list[float], bool]:
     :func:`~ik_net_ros.kinematics.chain.chain_pose_jacobian_one`), the same acceptance rule.
     """
     upright = upright_of(arm)
-    target = chain_forward_one(upright, q0)
-    rows = movable_rows(upright, np.array([q0]))[0].tolist()  # (k, 6)
+    target, jac = chain_pose_jacobian_one(upright, q0)
+    rows = movable_rows(upright, np.array([q0]), np.array([jac]))[0].tolist()  # (k, 6)
     lower, upper, dof = arm.lower.tolist(), arm.upper.tolist(), arm.dof
 
     def miss_and_step(q, step):
@@ -172,7 +173,7 @@ def _refine_one(q0: list[float], arm: Arm) -> tuple[list[float], bool]:
                                  for i in range(dof)])
         return miss, [min(max(v + d, lo), hi) for v, d, lo, hi in zip(q, move, lower, upper)]
 
-    before = miss_and_step(q0, False)[0]
+    before = miss_and_step(list(q0), False)[0]
     q = list(q0)
     for _ in range(CHAIN_STEPS):
         _, moved = miss_and_step(q, True)
@@ -184,6 +185,19 @@ def _refine_one(q0: list[float], arm: Arm) -> tuple[list[float], bool]:
         return q0, False
     ok = max(abs(a - b) for a, b in zip(q, q0)) <= TILT_STEP and miss <= before
     return q, ok
+
+
+def pose_miss_one(q: list[float], target: list[float], arm: Arm) -> float:
+    """
+    Return :func:`pose_miss` of one answer (dof floats) and target (7 floats), m.
+
+    The chain walked once in plain floats (its pose and Jacobian, the Jacobian for the rows).
+    """
+    pose, jac = chain_pose_jacobian_one(arm, q)
+    rows = movable_rows(arm, np.array([q]), np.array([jac]))[0].tolist()
+    err = _pose_error_one(target, pose)
+    miss = math.sqrt(sum(sum(r * e for r, e in zip(row, err)) ** 2 for row in rows))
+    return miss if math.isfinite(miss) and math.isfinite(sum(q)) else math.inf
 
 
 def _pose_error_one(target: list[float], pose: list[float]) -> list[float]:

@@ -19,7 +19,13 @@ from ik_net_ros.kinematics.limits import clamp_to_limits
 from ik_net_ros.kinematics.nearest import small_change
 from ik_net_ros.kinematics.planar import planar_chain
 from ik_net_ros.kinematics.validation import as_pose_array, validate_pose
-from ik_net_ros.solver.leaning_chain import movable_rows, pose_miss, steps_to_pose, upright_of
+from ik_net_ros.solver.leaning_chain import (
+    movable_rows,
+    pose_miss,
+    pose_miss_one,
+    steps_to_pose,
+    upright_of,
+)
 from ik_net_ros.solver.refine import gauss_newton_for_tilts
 from ik_net_ros.solver.tilt_stage import has_corrections, reach_miss_one
 import numpy as np
@@ -139,10 +145,13 @@ def hold_real_jump_rule(solver, answers: np.ndarray, seed, poses, on_unreachable
 
     """
     arm = solver.arm
-    if seed is None and solver.tilt_stage and np.ndim(answers) == 1 and has_corrections(arm):
+    if seed is None and solver.tilt_stage and np.ndim(answers) == 1:
         # the live node's unseeded case in plain floats: no jump rule without a seed, and the
         # reach holds where the real tool is on the target (else the full rule below decides)
-        if reach_miss_one(answers.tolist(), validate_pose(poses), arm) <= REACH_TOLERANCE:
+        one, pose = answers.tolist(), validate_pose(poses)
+        miss = reach_miss_one(one, pose, arm) if has_corrections(arm) \
+            else pose_miss_one(one, pose, arm)
+        if miss <= REACH_TOLERANCE:
             return answers
     q = np.array(answers, dtype=float, ndmin=2)
     p = np.broadcast_to(as_pose_array(poses)[0], (len(q), 7))
