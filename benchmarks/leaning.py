@@ -199,9 +199,10 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     lean = leaning_speed(args.poses, args.batch, args.rounds, tuple(args.arms))
 
-    def table(header, rows):
+    def table(header, rows):  # Markdown, as the report's
         cells = [[f'{v:.4g}' if isinstance(v, float) else str(v) for v in row] for row in rows]
-        return '\n'.join(' | '.join(row) for row in [header] + cells)
+        lines = [header, ['---'] * len(header)] + cells
+        return '\n'.join('| ' + ' | '.join(row) + ' |' for row in lines)
     print('\n'.join(leaning_section(lean, table) + leaning_verdicts(lean)))
     return 0
 
