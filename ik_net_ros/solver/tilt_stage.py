@@ -162,8 +162,7 @@ def _corrections(q0: np.ndarray, tilted: _Tilted
     rows = np.arange(len(q0))
     with np.errstate(invalid='ignore'):
         for k in range(MAX_CORRECTIONS + 1):
-            pos, yaw, pitch = _planar_pose(q[rows], planar)
-            lean = _leaning_pose(q[rows], tilted, yaw)
+            lean = _leaning_pose(q[rows], tilted, q[rows, 0] + tilted.chain.joint_offsets[0])
             miss[rows] = np.linalg.norm(target[rows] - lean.reached, axis=1)
             if before is None:
                 before = miss.copy()
@@ -176,10 +175,11 @@ def _corrections(q0: np.ndarray, tilted: _Tilted
                 q[rows[near]] += _newton_steps(target[rows[near]] - lean.reached[near],
                                                lean, near, tilted.chain.tool)
             far = going & ~near
-            if far.any():
+            if far.any():  # the planar tool only where a correction needs it
+                pos, _, pitch = _planar_pose(q[rows[far]], planar)
                 q[rows[far]] = _planar_inverse(
-                    pos[far] + target[rows[far], :3] - lean.position[far],
-                    pitch[far] + pitch0[rows[far]] - lean.pitch[far], q[rows[far]],
+                    pos + target[rows[far], :3] - lean.position[far],
+                    pitch + pitch0[rows[far]] - lean.pitch[far], q[rows[far]],
                     yaw0[rows[far]], planar)
             rows = rows[going]
     return q, miss, before, target
