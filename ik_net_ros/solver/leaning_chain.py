@@ -26,6 +26,7 @@ from ik_net_ros.kinematics.rotations import pose_error
 from ik_net_ros.solver.refine import (
     _solve_one,
     ORIENTATION_WEIGHT,
+    pose_error_one,
     TILT_DAMPING,
     TILT_STEP,
     TILT_TOLERANCE,
@@ -160,7 +161,7 @@ def _refine_one(q0: list[float], arm: Arm) -> tuple[list[float], bool]:
 
     def miss_and_step(q, step):
         pose, jac = chain_pose_jacobian_one(arm, q)
-        err = _pose_error_one(target, pose)
+        err = pose_error_one(target, pose)
         fixed = [sum(r * e for r, e in zip(row, err)) for row in rows]
         miss = math.sqrt(sum(e * e for e in fixed))
         if not step or not miss >= TILT_TOLERANCE:
@@ -195,22 +196,6 @@ def pose_miss_one(q: list[float], target: list[float], arm: Arm) -> float:
     """
     pose, jac = chain_pose_jacobian_one(arm, q)
     rows = movable_rows(arm, np.array([q]), np.array([jac]))[0].tolist()
-    err = _pose_error_one(target, pose)
+    err = pose_error_one(target, pose)
     miss = math.sqrt(sum(sum(r * e for r, e in zip(row, err)) ** 2 for row in rows))
     return miss if math.isfinite(miss) and math.isfinite(sum(q)) else math.inf
-
-
-def _pose_error_one(target: list[float], pose: list[float]) -> list[float]:
-    """Return :func:`~ik_net_ros.kinematics.rotations.pose_error` of one pose in plain floats."""
-    ax, ay, az, aw = target[3:]
-    bx, by, bz, bw = -pose[3], -pose[4], -pose[5], pose[6]
-    dx = aw * bx + ax * bw + ay * bz - az * by
-    dy = aw * by - ax * bz + ay * bw + az * bx
-    dz = aw * bz + ax * by - ay * bx + az * bw
-    dw = aw * bw - ax * bx - ay * by - az * bz
-    if dw < 0:
-        dx, dy, dz, dw = -dx, -dy, -dz, -dw
-    norm = math.sqrt(dx * dx + dy * dy + dz * dz)
-    scale = 2.0 * math.atan2(norm, dw) / max(norm, 1e-300) if norm > 1e-12 else 2.0
-    return [target[0] - pose[0], target[1] - pose[1], target[2] - pose[2],
-            dx * scale, dy * scale, dz * scale]
