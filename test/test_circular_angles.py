@@ -136,3 +136,19 @@ def test_cli_trains_a_circular_model_of_the_omx_f(tmp_path, capsys):
     answers = NetworkSolver(model).solve(make_synthetic(50, seed=9, arm=OMX_F).poses,
                                          on_unreachable='nearest')
     assert answers.shape == (50, 5) and np.isfinite(answers).all()
+
+
+def test_a_trained_model_survives_a_failing_measurement(tmp_path, monkeypatch):
+    """The held-out step raising (or a Ctrl-C there) still leaves the trained model on disk."""
+    from ik_net_ros.tools import train as train_tool
+
+    def broken(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(train_tool, '_held_out', broken)
+    out = tmp_path / 'f.pt'
+    assert cli.main(['train', '--arm', 'omx_f', '--data', 'synthetic:400:0', '--held-out',
+                     'synthetic:50:5', '--epochs', '1', '--threads', '1', '--no-progress',
+                     '--network-kwargs', '{"position": [8], "orientation": [8], "merge": [16]}',
+                     '--output', str(out)]) != 0  # the CLI says 'interrupted' and fails
+    assert load_model(out).arm == OMX_F

@@ -105,8 +105,15 @@ def run(args: argparse.Namespace) -> int:
                    init=None if init is None else init.to_torch())
     model = _model(result, config, arm, {**summary, 'init': args.init}, None, history=True)
     metrics = dict(model.metrics)
-    metrics['start_comparison'] = _compare(model, init, args, config, val_set, arm)
-    metrics.update(_held_out(model, held, arm, str(output)))
+    try:
+        metrics['start_comparison'] = _compare(model, init, args, config, val_set, arm)
+        metrics.update(_held_out(model, held, arm, str(output)))
+    except BaseException:
+        # an hour of training is never lost to a measurement that fails (or a Ctrl-C there):
+        # the model is written without its held-out figures, then the error is reported
+        save_model(model, output)
+        print(f'wrote {output} without held-out figures', file=sys.stderr)
+        raise
     metrics['held_out_data'] = args.held_out
     save_model(model.with_metadata(metrics=metrics), output)
     print(f'wrote {output} (best epoch {result.best_epoch}, {result.seconds:.0f} s)')
