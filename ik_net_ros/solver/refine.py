@@ -26,7 +26,7 @@ from ik_net_ros.kinematics.ur_closed_form import ur_inverse
 from ik_net_ros.kinematics.ur_layout import is_ur_layout
 import numpy as np
 
-__all__ = ['refine_joints', 'gauss_newton_for_tilts', 'pose_error', 'TILT_STEP',
+__all__ = ['refine_joints', 'gauss_newton_for_tilts', 'pose_error', 'pose_error_one', 'TILT_STEP',
            'TILT_TOLERANCE']
 
 ORIENTATION_WEIGHT = 0.1  # m per rad: 1 degree of tool orientation counts like 1.7 mm
@@ -166,6 +166,13 @@ def closed_form_near(targets: np.ndarray, q: np.ndarray, cost: np.ndarray, arm: 
 
 def _error_one(target: list[float], pose: list[float]) -> tuple[list[float], float]:
     """Return :func:`pose_error` of one pose times the weights (6 floats) and its cost, m^2."""
+    err = pose_error_one(target, pose)
+    err[3:] = [v * ORIENTATION_WEIGHT for v in err[3:]]
+    return err, sum(e * e for e in err)
+
+
+def pose_error_one(target: list[float], pose: list[float]) -> list[float]:
+    """Return :func:`~ik_net_ros.kinematics.rotations.pose_error` of one pose in plain floats."""
     ax, ay, az, aw = target[3:]
     bx, by, bz, bw = -pose[3], -pose[4], -pose[5], pose[6]
     dx = aw * bx + ax * bw + ay * bz - az * by
@@ -176,10 +183,8 @@ def _error_one(target: list[float], pose: list[float]) -> tuple[list[float], flo
         dx, dy, dz, dw = -dx, -dy, -dz, -dw
     norm = math.sqrt(dx * dx + dy * dy + dz * dz)
     scale = 2.0 * math.atan2(norm, dw) / max(norm, 1e-300) if norm > 1e-12 else 2.0
-    scale *= ORIENTATION_WEIGHT
-    err = [target[0] - pose[0], target[1] - pose[1], target[2] - pose[2],
-           dx * scale, dy * scale, dz * scale]
-    return err, sum(e * e for e in err)
+    return [target[0] - pose[0], target[1] - pose[1], target[2] - pose[2],
+            dx * scale, dy * scale, dz * scale]
 
 
 def _solve_one(a: list[list[float]], b: list[float]) -> list[float]:

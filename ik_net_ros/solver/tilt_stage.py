@@ -29,12 +29,25 @@ from ik_net_ros.kinematics.inverse import solve_yaw_pitch
 from ik_net_ros.kinematics.planar import is_planar, planar_chain, PlanarChain
 from ik_net_ros.kinematics.projection_one_pose import _solve_yaw_pitch
 from ik_net_ros.solver.leaning_chain import refine_on_chain
-from ik_net_ros.solver.refine import gauss_newton_for_tilts, TILT_STEP, TILT_TOLERANCE
+from ik_net_ros.solver.refine import (
+    gauss_newton_for_tilts,
+    TILT_DAMPING,
+    TILT_STEP,
+    TILT_TOLERANCE,
+)
 import numpy as np
 
-__all__ = ['refine_for_tilts', 'has_corrections', 'MAX_CORRECTIONS']
+__all__ = ['refine_for_tilts', 'has_corrections', 'correction_misses', 'reach_miss_one',
+           'MAX_CORRECTIONS']
 
-MAX_CORRECTIONS = 5  # then Gauss-Newton takes over (a row converging slower than tenfold each)
+# steps (corrections, then Newton's) before Gauss-Newton takes over: 1 deg tilts converge in 4
+MAX_CORRECTIONS = 6
+# m: a miss under this is stepped by Newton on the leaning chain's own Jacobian (quadratic:
+# 1e-4 m -> 1e-8 -> 1e-15) instead of by the closed form's correction (each shrinks the miss by
+# a tilt's fraction, ~20x at 1 deg: six for 1 deg tilts); above it by the correction (the closed
+# form is exact far from the answer, where a linear step is not). 1 deg tilts: one correction,
+# two Newton steps
+NEWTON_FROM = 1e-3
 _PI, _TWO_PI = math.pi, 2 * math.pi
 
 
@@ -46,7 +59,34 @@ def has_corrections(arm: Arm) -> bool:
     fixes the tool's position and pitch, which these corrections match. Any other arm: the one
     chain (:func:`~ik_net_ros.solver.leaning_chain.refine_on_chain`).
     """
-    return is_planar(arm) and not planar_chain(arm.upright()).roll
+    entry = _CORRECTS.get(id(arm))
+    if entry is None:  # the entry holds arm, so no other object can take its id meanwhile
+        if len(_CORRECTS) > 16:
+            _CORRECTS.clear()
+        # once per arm object: the upright arm's construction costs more than a whole answer
+        entry = _CORRECTS[id(arm)] = (arm, is_planar(arm)
+                                      and not planar_chain(arm.upright()).roll)
+    return entry[1]
+
+
+def reach_miss_one(joints: list[float], pose: list[float], arm: Arm) -> float:
+    """
+    Return how far m the leaning tool of ``joints`` (4 floats, rad) is from ``pose`` (7 floats).
+
+    What a planar arm's answer fixes: the tool position (m) and the x axis's height times the
+    tool length (:func:`~ik_net_ros.kinematics.forward.leaning_reach`'s values), in plain
+    floats, for an arm with corrections (:func:`has_corrections`); the one-pose twin of
+    ``real_jump._miss``. inf where not finite.
+    """
+    tilted = _tilted_of(arm)
+    tool = tilted.chain.tool
+    pos, tool_x, _, _ = _leaning_one([v + o for v, o in zip(joints, tilted.chain.joint_offsets)],
+                                     tilted)
+    qx, qy, qz, qw = pose[3:7]
+    goal = (pose[0], pose[1], pose[2], tool * 2 * (qx * qz - qy * qw))
+    miss = math.sqrt(sum((a - b) ** 2 for a, b in zip(
+        goal, (pos[0], pos[1], pos[2], tool * tool_x[2]))))
+    return miss if math.isfinite(miss) else math.inf
 
 
 def refine_for_tilts(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarray]:
@@ -72,27 +112,8 @@ def refine_for_tilts(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarr
         if one is not None:
             q, ok = one
             return (np.array([q]) if ok else q0), np.array([ok])
-    planar = tilted
-    # the planar tool's position and pitch (leaning_reach's values in the planar arm)
-    target, yaw0, pitch0 = _planar_pose(q0, planar)
-    target = np.concatenate([target, -tilted.chain.tool * np.sin(pitch0)[:, None]], axis=1)
-    q, miss, before = q0.copy(), np.empty(len(q0)), None
-    rows = np.arange(len(q0))
-    with np.errstate(invalid='ignore'):
-        for k in range(MAX_CORRECTIONS + 1):
-            pos, yaw, pitch = _planar_pose(q[rows], planar)
-            lean_pos, lean_pitch, reached = _leaning_pose(q[rows], tilted, yaw)
-            miss[rows] = np.linalg.norm(target[rows] - reached, axis=1)
-            if before is None:
-                before = miss.copy()
-            going = ~(miss[rows] < TILT_TOLERANCE)  # NaN (out of reach) goes on too
-            rows, pos, pitch = rows[going], pos[going], pitch[going]
-            if not rows.size or k == MAX_CORRECTIONS:
-                break
-            lean_pos, lean_pitch = lean_pos[going], lean_pitch[going]
-            q[rows] = _planar_inverse(pos + target[rows, :3] - lean_pos,
-                                      pitch + pitch0[rows] - lean_pitch, q[rows], yaw0[rows],
-                                      planar)
+    q, miss, before, target = _corrections(q0, tilted)
+    rows = np.flatnonzero(~(miss < TILT_TOLERANCE))  # NaN (out of reach) goes on too
     clipped = np.clip(q, arm.lower, arm.upper)
     moved = np.flatnonzero(np.any(clipped != q, axis=1) & np.all(np.isfinite(q), axis=1))
     q = clipped
@@ -110,42 +131,130 @@ def refine_for_tilts(joints: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.ndarr
     return np.where(ok[:, None], q, q0), ok
 
 
-def _leaning_pose(q: np.ndarray, tilted: _Tilted, yaw: np.ndarray
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def correction_misses(joints: np.ndarray, arm: Arm) -> np.ndarray:
     """
-    Return the leaning arm's tool position (M, 3), pitch (M,) rad and reach values (M, 4).
+    Return how far (N,) m the corrections alone leave the leaning tool of planar answers (N, dof).
 
-    For commanded joints (M, 4). The pitch is the elevation of the tool's x axis (what the reach
-    values hold: its height times the tool length), on the side it points to along the vertical
-    plane of the link yaw ``yaw`` (M,) (ahead, or back past the vertical): the planar arm's pitch
-    where nothing leans.
+    From the planar tool (position and pitch, as :func:`refine_for_tilts` matches them); rows of
+    TILT_TOLERANCE or more (NaN: a corrected target out of reach) go on by Gauss-Newton. An arm
+    without corrections (:func:`has_corrections`): inf everywhere (Gauss-Newton on the chain).
     """
-    pos, tool_x = _leaning_chain(q + np.asarray(tilted.chain.joint_offsets), tilted)
+    q0 = np.array(joints, dtype=float, ndmin=2)
+    if not has_corrections(arm):
+        return np.full(len(q0), np.inf)
+    return _corrections(q0, _tilted_of(arm))[1]
+
+
+def _corrections(q0: np.ndarray, tilted: _Tilted
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """
+    Return planar answers q0 (N, 4) corrected up to MAX_CORRECTIONS times, vectorised.
+
+    Returns the joints, their miss (N,) m (NaN where a corrected target is out of reach), the
+    planar answers' miss (N,) and the target (N, 4): the planar tool's position and pitch
+    (leaning_reach's values in the planar arm). Rows stop once they miss by less than
+    TILT_TOLERANCE.
+    """
+    planar = tilted
+    target, yaw0, pitch0 = _planar_pose(q0, planar)
+    target = np.concatenate([target, -tilted.chain.tool * np.sin(pitch0)[:, None]], axis=1)
+    q, miss, before = q0.copy(), np.empty(len(q0)), None
+    rows = np.arange(len(q0))
+    with np.errstate(invalid='ignore'):
+        for k in range(MAX_CORRECTIONS + 1):
+            lean = _leaning_pose(q[rows], tilted, q[rows, 0] + tilted.chain.joint_offsets[0])
+            miss[rows] = np.linalg.norm(target[rows] - lean.reached, axis=1)
+            if before is None:
+                before = miss.copy()
+            going = ~(miss[rows] < TILT_TOLERANCE)  # NaN (out of reach) goes on too
+            if not going.any() or k == MAX_CORRECTIONS:
+                rows = rows[going]
+                break
+            near = going & (miss[rows] < NEWTON_FROM)
+            if near.any():
+                q[rows[near]] += _newton_steps(target[rows[near]] - lean.reached[near],
+                                               lean, near, tilted.chain.tool)
+            far = going & ~near
+            if far.any():  # the planar tool only where a correction needs it
+                pos, _, pitch = _planar_pose(q[rows[far]], planar)
+                q[rows[far]] = _planar_inverse(
+                    pos + target[rows[far], :3] - lean.position[far],
+                    pitch + pitch0[rows[far]] - lean.pitch[far], q[rows[far]],
+                    yaw0[rows[far]], planar)
+            rows = rows[going]
+    return q, miss, before, target
+
+
+class _Lean(NamedTuple):
+    """The leaning arm's tool at commanded joints (M, 4), and its joints' axes."""
+
+    position: np.ndarray  # (M, 3) m
+    pitch: np.ndarray  # (M,) rad: see _leaning_pose
+    reached: np.ndarray  # (M, 4): leaning_reach's values (position, x axis height x tool)
+    tool_x: np.ndarray  # (M, 3) the tool's x axis
+    axes: list  # per joint (M, 3) or (3,): its axis, in the base frame
+    origins: list  # per joint (M, 3) or (3,): a point on its axis, m
+
+
+def _leaning_pose(q: np.ndarray, tilted: _Tilted, yaw: np.ndarray) -> _Lean:
+    """
+    Return the leaning arm's tool (position, pitch, reach values) and axes of joints (M, 4).
+
+    The pitch is the elevation of the tool's x axis (what the reach values hold: its height
+    times the tool length), on the side it points to along the vertical plane of the link yaw
+    ``yaw`` (M,) (ahead, or back past the vertical): the planar arm's pitch where nothing leans.
+    """
+    pos, tool_x, axes, origins = _leaning_chain(q + np.asarray(tilted.chain.joint_offsets),
+                                                tilted)
     ahead = tool_x[:, 0] * np.cos(yaw) + tool_x[:, 1] * np.sin(yaw)
     level = np.sqrt(np.maximum(1.0 - tool_x[:, 2] ** 2, 0.0))
     reached = np.concatenate([pos, tilted.chain.tool * tool_x[:, 2:]], axis=1)
-    return pos, np.arctan2(-tool_x[:, 2], np.copysign(level, ahead)), reached
+    return _Lean(pos, np.arctan2(-tool_x[:, 2], np.copysign(level, ahead)), reached, tool_x,
+                 axes, origins)
 
 
-def _leaning_chain(link: np.ndarray, tilted: _Tilted) -> tuple[np.ndarray, np.ndarray]:
+def _newton_steps(error: np.ndarray, lean: _Lean, rows: np.ndarray, tool: float) -> np.ndarray:
     """
-    Return the leaning arm's tool position (M, 3) and x axis (M, 3) of link angles (M, 4).
+    Return the damped Newton steps (M, 4) rad that take ``error`` (M, 4) off rows ``rows``.
 
-    :func:`~ik_net_ros.kinematics.forward._tilted_chain` with each rotation as its three columns
-    (M, 3): products with the constant leans and the joints' turns are then sums of columns
-    (numpy's stacked 3 x 3 products cost ten times as much).
+    The leaning chain's Jacobian of the reach values (``lean``'s axes; ``rows`` selects them),
+    damped by TILT_DAMPING as :func:`~ik_net_ros.solver.refine.gauss_newton_for_tilts`.
+    """
+    pos, tool_x = lean.position[rows], lean.tool_x[rows]
+    jac = np.empty((len(pos), 4, 4))
+    for j, (axis, origin) in enumerate(zip(lean.axes, lean.origins)):
+        axis = axis[rows] if np.ndim(axis) == 2 else np.broadcast_to(axis, pos.shape)
+        origin = origin[rows] if np.ndim(origin) == 2 else origin
+        jac[:, :3, j] = np.cross(axis, pos - origin)
+        jac[:, 3, j] = tool * (axis[:, 0] * tool_x[:, 1] - axis[:, 1] * tool_x[:, 0])
+    jt = np.swapaxes(jac, 1, 2)
+    return np.linalg.solve(jt @ jac + TILT_DAMPING * np.eye(4), jt @ error[:, :, None])[:, :, 0]
+
+
+def _leaning_chain(link: np.ndarray, tilted: _Tilted) -> tuple:
+    """
+    Return the leaning arm's tool position (M, 3), x axis (M, 3), joint axes and origins.
+
+    Of link angles (M, 4); the axes and origins (a point on each axis) per joint, (M, 3) or
+    (3,), m. :func:`~ik_net_ros.kinematics.forward._tilted_chain` with each rotation as its three
+    columns (M, 3): products with the constant leans and the joints' turns are then sums of
+    columns (numpy's stacked 3 x 3 products cost ten times as much).
     """
     g, leans = tilted.chain, _lean_columns(tilted.tilts)
     rot = _columns_z([np.array(c) for c in leans[0]], link[:, 0])
-    pos = np.array([g.joint1_x, 0.0, g.base_height]) + rot[2] * g.shoulder_height
+    origins = [np.array([g.joint1_x, 0.0, g.base_height])]
+    axes = [np.array(leans[0][2])]
+    pos = origins[0] + rot[2] * g.shoulder_height
     links = ((g.upper_arm_x, g.upper_arm_z), (g.forearm, 0.0), (g.tool, 0.0))
     for k, (lx, lz) in enumerate(links):
         lean = leans[k + 1]
         rot = [rot[0] * lean[j][0] + rot[1] * lean[j][1] + rot[2] * lean[j][2]
                for j in range(3)]
+        axes.append(rot[1])  # a pitch joint turns about its leaning frame's y axis
+        origins.append(pos)
         rot = _columns_y(rot, link[:, k + 1])
         pos = pos + lx * rot[0] + (lz * rot[2] if lz else 0.0)
-    return pos, rot[0]
+    return pos, rot[0], axes, origins
 
 
 def _columns_z(m: list, angle: np.ndarray) -> list:
@@ -207,16 +316,20 @@ def _refine_one(q0: list[float], tilted: _Tilted, limits: tuple
     q, before, miss = list(q0), None, math.inf
     for k in range(MAX_CORRECTIONS + 1):
         link = [v + o for v, o in zip(q, offsets)]
-        pos = _planar_one(link, planar)
-        lean, tool_x = _leaning_one(link, tilted)
-        miss = math.sqrt(sum((a - b) ** 2 for a, b in zip(
-            target, (lean[0], lean[1], lean[2], tool * tool_x[2]))))
+        lean, tool_x, axes, origins = _leaning_one(link, tilted)
+        reached = (lean[0], lean[1], lean[2], tool * tool_x[2])
+        miss = math.sqrt(sum((a - b) ** 2 for a, b in zip(target, reached)))
         if before is None:
             before = miss
         if miss < TILT_TOLERANCE:
             break
         if k == MAX_CORRECTIONS or not math.isfinite(miss):
             return None
+        if miss < NEWTON_FROM:
+            q = _newton_one(q, [a - b for a, b in zip(target, reached)], lean, tool_x, axes,
+                            origins, tool)
+            continue
+        pos = _planar_one(link, planar)
         ahead = tool_x[0] * math.cos(link[0]) + tool_x[1] * math.sin(link[0])
         lean_pitch = math.atan2(-tool_x[2], math.copysign(
             math.sqrt(max(1.0 - tool_x[2] ** 2, 0.0)), ahead))
@@ -257,23 +370,74 @@ def _planar_one(link: list[float], tilted: _Tilted) -> tuple[float, float, float
     return planar.joint1_x + r * math.cos(link[0]), r * math.sin(link[0]), z
 
 
-def _leaning_one(link: list[float], tilted: _Tilted) -> tuple[list[float], list[float]]:
+def _leaning_one(link: list[float], tilted: _Tilted) -> tuple[list, tuple, list, list]:
     """
-    Return the leaning arm's tool position and tool x axis of link angles (4 floats).
+    Return the leaning arm's tool position, x axis, joint axes and origins of link angles.
 
-    :func:`~ik_net_ros.kinematics.forward._tilted_chain` in plain floats: rotations as their
-    three columns.
+    Of 4 floats: :func:`_leaning_chain` in plain floats (rotations as their three columns).
     """
     g, leans = tilted.chain, _lean_columns(tilted.tilts)
     rot = _times_z(leans[0], link[0])
     h = g.shoulder_height
+    axes, origins = [leans[0][2]], [(g.joint1_x, 0.0, g.base_height)]
     x, y, z = g.joint1_x + rot[2][0] * h, rot[2][1] * h, g.base_height + rot[2][2] * h
     for k, (lx, lz) in enumerate(((g.upper_arm_x, g.upper_arm_z), (g.forearm, 0.0),
                                   (g.tool, 0.0))):
-        rot = _times_y(_times(rot, leans[k + 1]), link[k + 1])
+        rot = _times(rot, leans[k + 1])
+        axes.append(rot[1])
+        origins.append((x, y, z))
+        rot = _times_y(rot, link[k + 1])
         (a0, a1, a2), (c0, c1, c2) = rot[0], rot[2]
         x, y, z = x + lx * a0 + lz * c0, y + lx * a1 + lz * c1, z + lx * a2 + lz * c2
-    return [x, y, z], rot[0]
+    return [x, y, z], rot[0], axes, origins
+
+
+def _newton_one(q: list[float], error: list[float], pos: list[float], tool_x: tuple,
+                axes: list, origins: list, tool: float) -> list[float]:
+    """Return ``q`` moved by :func:`_newton_steps`' step of ``error`` in plain floats."""
+    columns = []
+    for (a0, a1, a2), (o0, o1, o2) in zip(axes, origins):
+        d0, d1, d2 = pos[0] - o0, pos[1] - o1, pos[2] - o2
+        columns.append((a1 * d2 - a2 * d1, a2 * d0 - a0 * d2, a0 * d1 - a1 * d0,
+                        tool * (a0 * tool_x[1] - a1 * tool_x[0])))
+    # J'J + damping and J'e written out (4 x 4, symmetric): generator sums cost 3x as much
+    c0, c1, c2, c3 = columns
+
+    def dot(u, v):
+        return u[0] * v[0] + u[1] * v[1] + u[2] * v[2] + u[3] * v[3]
+    h01, h02, h03, h12, h13, h23 = (dot(c0, c1), dot(c0, c2), dot(c0, c3), dot(c1, c2),
+                                    dot(c1, c3), dot(c2, c3))
+    step = _spd_solve(((dot(c0, c0) + TILT_DAMPING, h01, h02, h03),
+                       (h01, dot(c1, c1) + TILT_DAMPING, h12, h13),
+                       (h02, h12, dot(c2, c2) + TILT_DAMPING, h23),
+                       (h03, h13, h23, dot(c3, c3) + TILT_DAMPING)),
+                      (dot(c0, error), dot(c1, error), dot(c2, error), dot(c3, error)))
+    return [a + b for a, b in zip(q, step)]
+
+
+def _spd_solve(a: tuple, b: tuple) -> list[float]:
+    """
+    Return x of a x = b for a symmetric positive definite a (4 x 4 tuples), by Cholesky.
+
+    J'J plus a positive damping is positive definite: no pivoting; written out (loops over a
+    4 x 4 cost 6x as much).
+    """
+    (a00, _, _, _), (a10, a11, _, _), (a20, a21, a22, _), (a30, a31, a32, a33) = a
+    l00 = math.sqrt(a00)
+    l10, l20, l30 = a10 / l00, a20 / l00, a30 / l00
+    l11 = math.sqrt(a11 - l10 * l10)
+    l21, l31 = (a21 - l20 * l10) / l11, (a31 - l30 * l10) / l11
+    l22 = math.sqrt(a22 - l20 * l20 - l21 * l21)
+    l32 = (a32 - l30 * l20 - l31 * l21) / l22
+    l33 = math.sqrt(a33 - l30 * l30 - l31 * l31 - l32 * l32)
+    y0 = b[0] / l00
+    y1 = (b[1] - l10 * y0) / l11
+    y2 = (b[2] - l20 * y0 - l21 * y1) / l22
+    y3 = (b[3] - l30 * y0 - l31 * y1 - l32 * y2) / l33
+    x3 = y3 / l33
+    x2 = (y2 - l32 * x3) / l22
+    x1 = (y1 - l21 * x2 - l31 * x3) / l11
+    return [(y0 - l10 * x1 - l20 * x2 - l30 * x3) / l00, x1, x2, x3]
 
 
 _LEANS: dict[tuple, tuple] = {}
@@ -288,6 +452,7 @@ class _Tilted(NamedTuple):
 
 
 _TILTED: dict[int, tuple] = {}  # id(arm) -> (arm, its _Tilted)
+_CORRECTS: dict[int, tuple] = {}  # id(arm) -> (arm, has_corrections(arm))
 
 
 def _tilted_of(arm: Arm) -> _Tilted:
