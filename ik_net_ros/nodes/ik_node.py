@@ -210,17 +210,21 @@ class IkNode(Node):
         Listen to joint_states only while they are needed, not while commands stream.
 
         Needed: to time trajectories, when the last command is stale (the arm may be moved by
-        hand) or refused by the driver, and to tell a listener that a target was reached.
+        hand) or refused by the driver, and to tell a listener that a target was reached. The
+        driver's acceptances likewise only while target_fate has a listener (TargetFeedback).
         """
-        fates = self.feedback.fates
+        feedback = self.feedback
+        feedback.hear_acceptances(feedback.listening)  # a target_fate listener came or went
+        fates = feedback.fates
         fresh = self.last_command is not None and not fates.newest_refused and \
             time.perf_counter() - self.last_command[0] <= SEED_FRESH
         needed = not fresh or self.params['publish_trajectory'] or \
-            (fates.waiting and self.feedback.listening)
+            (fates.waiting and feedback.listening)
         if not needed and self.state_sub is not None:
             self.destroy_subscription(self.state_sub)
             self.state_sub = None
             self.arm_state = None  # no longer kept up to date: never a seed once stale
+            feedback.arm = None
         elif needed and self.state_sub is None:
             self.state_sub = self.create_subscription(JointState, 'joint_states',
                                                       self.on_joint_states, NEWEST)
