@@ -16,7 +16,8 @@ the solver's one-pose path off: the vectorised rule the node took for them befor
 Between targets the node is spun as in use, so every other message that reaches it (the
 driver's answers on ``joint_command_result``, ``joint_states``) runs its callback: counted per
 target (``wakeups_per_target``: callbacks beyond ``on_target``, each a wake-up of the process)
-and timed (``answers_us``, their mean time per target: most targets bring none or one). ``python benchmarks/ros_breakdown.py`` prints it.
+and timed (``answers_us``, their mean time per target: most targets bring none or one).
+``python benchmarks/ros_breakdown.py`` prints it.
 """
 
 from __future__ import annotations
@@ -229,7 +230,7 @@ def outside_callback(cpu_ms_per_target: float | None, callback_us: float) -> flo
 
 
 def main() -> None:
-    """Print the breakdown of the focused model's callback (``python benchmarks/ros_breakdown.py``)."""
+    """Print the focused model's breakdown (``python benchmarks/ros_breakdown.py``)."""
     import json
     import os
     os.environ.setdefault('ROS_AUTOMATIC_DISCOVERY_RANGE', 'LOCALHOST')

@@ -131,7 +131,7 @@ def test_acceptances_wake_the_node_only_while_target_fate_has_a_listener(setup, 
         before = len(taken.seen)
         targets.publish(msg)
         marker = driver.markers + 1
-        assert ros.spin_until(lambda: taken.markers(marker) == readers), (kind, listen)
+        assert ros.spin_until(lambda m=marker, r=readers: taken.markers(m) == r), (kind, listen)
         mine = [s for s in taken.seen[before:] if s is not None and s[0] == stamp]
         accepted = [s for s in mine if s[1]]
         refused = [s for s in mine if not s[1]]
