@@ -1,7 +1,7 @@
 """
 The OMY-F3M (6-DOF, the UR layout) through the live nodes over real DDS (issue 34 item 6).
 
-The ik node (model analytic: no learned model of the OMY is shipped) and the driver (sim backend)
+The ik node (the closed form, and the shipped focused model refined) and the driver (sim backend)
 in one private context. Targets from its URDF chain, each a small step from where the arm is:
 commands of its six joints inside the real limits, clear of the table and of its own body, that
 reach the target; the arm_controller's JointTrajectory is timed so no joint moves faster than
@@ -43,9 +43,12 @@ def _seconds(duration) -> float:
     return duration.sec + duration.nanosec * 1e-9
 
 
-def test_the_omy_ik_node_commands_safely_and_times_its_trajectories(ros):
+@pytest.mark.parametrize('model', ['analytic', 'focused'])
+def test_the_omy_ik_node_commands_safely_and_times_its_trajectories(ros, model):
+    """The closed form, and the shipped focused model refined on the chain: the same rules."""
     ik = ros.add(IkNode(context=ros.context, parameter_overrides=[
-        Parameter('arm', value='omy_f3m'), Parameter('model', value='analytic'),
+        Parameter('arm', value='omy_f3m'), Parameter('model', value=model),
+        Parameter('refine', value=model != 'analytic'),
         Parameter('publish_trajectory', value=True),
         Parameter('max_velocity', value=MAX_VELOCITY)]))
     driver = ros.add(DriverNode(context=ros.context, parameter_overrides=[
@@ -62,7 +65,7 @@ def test_the_omy_ik_node_commands_safely_and_times_its_trajectories(ros):
     # the driver's sim publishes the hand's joint beside the arm's (ROBOTIS's gripper_controller
     # drives rh_r1_joint on the real OMY-F3M)
     assert OMY.gripper.joint in states[-1].name and driver is not None
-    model = CollisionModel(OMY)
+    body = CollisionModel(OMY)
     at = np.array(OMY.home)
     for goal in _goals(4, 34):
         pose = chain_forward(OMY, goal)
@@ -73,7 +76,7 @@ def test_the_omy_ik_node_commands_safely_and_times_its_trajectories(ros):
         command, traj = commands[-1], trajectories[-1]
         assert list(command.name) == list(OMY.joint_names) == [f'joint{k}' for k in range(1, 7)]
         q = np.array(command.position)
-        assert within_limits(OMY, q) and model.check(q[None]).clear[0]
+        assert within_limits(OMY, q) and body.check(q[None]).clear[0]
         reached = chain_forward(OMY, q)
         assert np.linalg.norm(reached[:3] - pose[:3]) < 1e-6
         assert quat_angle(reached[None, 3:], pose[None, 3:])[0] < 1e-6

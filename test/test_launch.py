@@ -189,13 +189,16 @@ def test_the_default_arm_is_the_om_x_and_a_bad_arm_stops_the_launch(monkeypatch)
 
 
 def test_an_arm_without_learned_models_runs_the_closed_form_and_says_so(monkeypatch):
-    """Issue 34: arm:=omy_f3m runs analytic; a learned model it has none of stops the launch."""
+    """Issue 34: arm:=omy_3m (no models shipped) runs analytic; a learned name stops it."""
     from ik_net_ros.errors import ConfigError
-    nodes, logged = launch(monkeypatch, EVERYTHING, arm='omy_f3m')
+    nodes, logged = launch(monkeypatch, EVERYTHING, arm='omy_3m')
     assert nodes['ik']['parameters']['model'] == 'analytic'
     assert any('no learned model' in line and 'analytic' in line for line in logged), logged
     with pytest.raises(ConfigError, match='model:=analytic'):
-        launch(monkeypatch, EVERYTHING, arm='omy_f3m', model='focused')
+        launch(monkeypatch, EVERYTHING, arm='omy_3m', model='focused')
+    nodes, logged = launch(monkeypatch, EVERYTHING, arm='omy_f3m')  # its focused model
+    assert nodes['ik']['parameters']['model'] == 'focused'
+    assert not any('no learned model' in line for line in logged), logged
     nodes, logged = launch(monkeypatch, EVERYTHING)  # the OM-X: its focused model, no line
     assert nodes['ik']['parameters']['model'] == 'focused'
     assert not any('learned' in line for line in logged)

@@ -10,7 +10,7 @@ import math
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros.arm import ChainErrors, load_arm
-from ik_net_ros.errors import ConfigError, UnreachableError
+from ik_net_ros.errors import UnreachableError
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.closed_forms import closed_form_kind, PLANAR, ROLL_PLANAR, UR
 from ik_net_ros.kinematics.collision import CollisionModel
@@ -201,14 +201,6 @@ def test_an_unreachable_target_is_refused_or_the_arm_stays():
         solver.solve(under, seed=ARM.home)
 
 
-def test_a_network_solver_of_the_omy_is_refused_clearly():
-    """No learned model of the OMY exists: a non-exact solver says so, never a wrong answer."""
-    solver = _solver()
-    solver.exact = False
-    with pytest.raises(ConfigError, match='only the closed form'):
-        solver.solve(chain_forward(ARM, ARM.home), seed=ARM.home)
-
-
 @SETTINGS
 @given(seed=seeds, tilt=st.floats(0.0, 0.007))
 def test_a_leaning_omy_is_answered_in_its_own_geometry(seed, tilt):
@@ -252,3 +244,17 @@ def test_moveit_requests_of_the_omy(seed):
         _exact(np.array(answer.joints), pose)
         assert np.abs(np.subtract(answer.joints, near)).max() <= solver.max_jump + 1e-12
         assert solver.collision.clear_one(list(answer.joints))
+
+
+def test_reach_and_evaluate_take_the_omy(capsys):
+    """is_reachable dispatches by shape (it raised NotPlanarError), so `evaluate` runs."""
+    from ik_net_ros.kinematics import is_reachable
+    from ik_net_ros.tools import cli
+    poses = chain_forward(ARM, sample_joints(ARM, 50, 3))
+    assert is_reachable(poses, ARM).all() and is_reachable(poses[0], ARM) is True
+    far = poses[0].copy()
+    far[:3] = [2.0, 0.0, 0.5]
+    assert is_reachable(far, ARM) is False
+    assert cli.main(['evaluate', '--arm', 'omy_f3m', '--model', 'analytic',
+                     '--data', 'synthetic:200:5']) == 0
+    assert 'position_mm_median' in capsys.readouterr().out

@@ -1,7 +1,9 @@
 """
 Layer 3: what runs a trained network, engines behind one small protocol.
 
-An engine is a callable ``(N, 7) float32 poses -> (N, dof) joints`` (rad) over a model's weights;
+An engine is a callable ``(N, 7) float32 poses -> (N, outputs)`` over a model's weights: one
+joint (rad) per output, except that a model with circular joints
+(:mod:`ik_net_ros.networks.angles`) answers those as cosine and sine, which the solver decodes;
 the solver (:class:`~ik_net_ros.solver.network.NetworkSolver`) picks one per batch size.
 
 | engine | module | needs | for |
@@ -28,7 +30,7 @@ ENGINES = ('auto', 'numpy', 'onnxruntime', 'torch')
 
 
 class Engine(Protocol):
-    """``(N, 7) float32 poses -> (N, dof) joints``; safe to call from several threads."""
+    """``(N, 7) float32 poses -> (N, outputs)``; safe to call from several threads."""
 
     def __call__(self, poses: np.ndarray) -> np.ndarray:
-        """Return the network's raw joints (N, dof) rad for poses (N, 7)."""
+        """Return the network's de-normalised outputs (N, outputs) for poses (N, 7)."""

@@ -17,7 +17,10 @@ CPU_BATCH = 2048
 
 class TorchForward:
     """
-    ``(N, 7) float32 poses -> (N, dof)`` through the torch module of a model.
+    ``(N, 7) float32 poses -> (N, outputs)`` through the torch module of a model.
+
+    The network's de-normalised outputs, as every engine's (``IKModel.raw``; a model with
+    circular joints has a sine column more for each, decoded by the solver).
 
     Parameters
     ----------
@@ -39,7 +42,7 @@ class TorchForward:
         torch = self._torch
         x = torch.as_tensor(np.asarray(poses, np.float32))
         with torch.no_grad():
-            out = [self.model(x[i:i + self.batch].to(self.device)).cpu()
+            out = [self.model.raw(x[i:i + self.batch].to(self.device)).cpu()
                    for i in range(0, len(x), self.batch)]
             if self.device.type == 'cuda':
                 torch.cuda.synchronize(self.device)

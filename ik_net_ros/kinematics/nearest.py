@@ -62,6 +62,9 @@ JUMP_WINDOW = 0.01  # m: a target this close to the seed's tool pose is a small 
 JUMP_WINDOW_ANGLE = math.radians(5.0)
 _OFF_SIDE = 100.0  # rad added to the distance of a candidate on the non-preferred side
 SEAM = math.pi + 1e-9  # joint1 may move at most this far: more is the long way round
+# rad in every joint within which a network's answer counts as on a candidate's branch (the
+# branches of one target are far apart; a learned correction moves a joint by millirad)
+BRANCH_MATCH = 0.2
 
 
 @dataclass

@@ -29,6 +29,7 @@ from typing import NamedTuple
 
 from ik_net_ros.arm import arm_or_default
 from ik_net_ros.kinematics.inverse import ik_solutions, IkSolutions, solve_yaw_pitch
+from ik_net_ros.kinematics.planar import is_planar
 from ik_net_ros.kinematics.planar_ik import OUTSIDE_LIMITS, planar_of, REACHABLE
 from ik_net_ros.kinematics.roll_projection import project_roll
 from ik_net_ros.kinematics.rotations import canonical_quat
@@ -249,7 +250,8 @@ def is_reachable(poses, arm=None, project: bool = True):
         Judge the projected pose (see :func:`project_pose`); False judges the pose as
         given, so orientations with roll or a wrong yaw are unreachable.
     arm
-        A planar :class:`~ik_net_ros.arm.Arm` (None: ROBOTIS's humble OM-X).
+        An :class:`~ik_net_ros.arm.Arm` with a closed form (None: ROBOTIS's humble OM-X); one
+        that is not planar (the OMY) takes every orientation: ``project`` does not apply.
 
     Returns
     -------
@@ -257,6 +259,12 @@ def is_reachable(poses, arm=None, project: bool = True):
 
     """
     p, single = as_pose_array(poses)
+    arm = arm_or_default(arm)
+    if not is_planar(arm.upright()):
+        # the one place that dispatches by shape (it imports this module, hence here)
+        from ik_net_ros.kinematics.closed_forms import reaches
+        ok = reaches(p, arm)
+        return bool(ok[0]) if single else ok
     sol = project_and_solve(p, arm)[1] if project else ik_solutions(p, arm)
     ok = sol.valid.any(axis=1)
     return bool(ok[0]) if single else ok

@@ -161,12 +161,17 @@ def read_checkpoint(path: Path) -> tuple[IKModel, dict]:
         raise CheckpointError(f'{path}: unknown network {name!r}')
     _check_digest(path, payload)
     try:
-        # one output per joint of the arm it was trained for, as its joint statistics say
-        dof = payload['state_dict']['joint_mean'].numel()
-        network = build_network(name, outputs=dof, **payload.get('network_kwargs', {}))
-        model = IKModel(network, torch.zeros(7), torch.ones(7), torch.zeros(dof),
-                        torch.ones(dof))
-        model.load_state_dict(payload['state_dict'])
+        # one output per joint of the arm it was trained for and a sine per circular joint,
+        # as its joint statistics say
+        # files from before circular joints have none
+        state = {'circular': torch.zeros(0), 'reference': torch.zeros(0),
+                 **payload['state_dict']}
+        outputs = state['joint_mean'].numel()
+        n = state['circular'].numel()
+        network = build_network(name, outputs=outputs, **payload.get('network_kwargs', {}))
+        model = IKModel(network, torch.zeros(7), torch.ones(7), torch.zeros(outputs),
+                        torch.ones(outputs), torch.zeros(n), torch.zeros(n))
+        model.load_state_dict(state)
     except (KeyError, TypeError, ValueError, RuntimeError) as e:
         raise CheckpointError(f'{path}: weights or settings do not fit network {name!r} '
                               f'({e})') from e

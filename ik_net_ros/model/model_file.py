@@ -31,6 +31,7 @@ from ik_net_ros.model.weights_file import (
     write_weights,
 )
 from ik_net_ros.networks import NETWORK_NAMES
+from ik_net_ros.networks.angles import decode
 from ik_net_ros.resources import share_dir
 import numpy as np
 
@@ -129,10 +130,15 @@ class ModelFile:
         from ik_net_ros.networks import build_network, IKModel
         import torch
         try:
-            dof = self.arm.dof  # the network's outputs: one per joint of its arm
-            model = IKModel(build_network(self.network, outputs=dof, **self.network_kwargs),
-                            torch.zeros(7), torch.ones(7), torch.zeros(dof), torch.ones(dof))
-            state = {k: torch.from_numpy(np.array(v)) for k, v in self.arrays.items()}
+            # the network's outputs: one per joint of its arm, and a sine per circular joint
+            n = self.circular.size
+            outputs = self.arm.dof + n
+            model = IKModel(build_network(self.network, outputs=outputs, **self.network_kwargs),
+                            torch.zeros(7), torch.ones(7), torch.zeros(outputs),
+                            torch.ones(outputs), torch.zeros(n), torch.zeros(n))
+            # files from before circular joints have none
+            state = {'circular': torch.zeros(0), 'reference': torch.zeros(0),
+                     **{k: torch.from_numpy(np.array(v)) for k, v in self.arrays.items()}}
             missing, unexpected = model.load_state_dict(state, strict=False)
         except (KeyError, TypeError, ValueError, RuntimeError) as e:
             raise CheckpointError(f'{self.path or "model"}: weights do not fit network '
@@ -143,6 +149,17 @@ class ModelFile:
                                   f'{self.network!r} (missing {missing}, unexpected '
                                   f'{unexpected})')
         return model.to(device).eval()
+
+    @property
+    def circular(self) -> np.ndarray:
+        """Return the joints answered as (cos, sin) (indices; empty for most models)."""
+        return np.asarray(self.arrays.get('circular', np.zeros(0)), dtype=float).reshape(-1)
+
+    def decode(self, raw: np.ndarray) -> np.ndarray:
+        """Return joints (..., dof) rad of the engines' outputs (..., dof + n)."""
+        if not self.circular.size:
+            return raw
+        return decode(raw, self.circular, self.arrays['reference'])
 
     def with_metadata(self, **entries) -> ModelFile:
         """Return this model with metadata entries added or replaced."""
@@ -313,9 +330,16 @@ def check_model(model: ModelFile, where: str = 'model') -> None:
         forward = NumpyForward(model.plan, model.arrays)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise CheckpointError(f'{where}: weights do not fit their inference form ({e})') from e
-    if forward.folded.outputs != model.arm.dof:
-        raise CheckpointError(f'{where}: answers {forward.folded.outputs} joints, its arm '
-                              f'{model.arm.name} has {model.arm.dof}')
+    circular = model.circular
+    if circular.size and (
+            'reference' not in model.arrays or model.arrays['reference'].size != circular.size
+            or not np.all((circular >= 0) & (circular < model.arm.dof))
+            or not np.array_equal(circular, np.round(circular))):
+        raise CheckpointError(f'{where}: circular joints {circular.tolist()} do not fit its arm '
+                              f'{model.arm.name} ({model.arm.dof} joints) or their references')
+    if forward.folded.outputs != model.arm.dof + circular.size:
+        raise CheckpointError(f'{where}: answers {forward.folded.outputs - circular.size} '
+                              f'joints, its arm {model.arm.name} has {model.arm.dof}')
     probe = chain_forward(model.arm, _probe_joints(model.arm)).astype(np.float32)
     with np.errstate(all='ignore'):  # overflow is what this looks for
         answers = forward(probe)

@@ -30,6 +30,7 @@ from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.inverse import closed_form
 from ik_net_ros.kinematics.limits import clamp_one, clamp_to_limits
 from ik_net_ros.kinematics.nearest import (
+    BRANCH_MATCH,
     DEFAULT_MAX_JUMP,
     nearest_solutions,
     SEAM,
@@ -57,9 +58,6 @@ log = logging.getLogger(__name__)
 ON_UNREACHABLE = ('raise', 'nearest')
 SMALL_BATCH = 64  # up to this many poses, solve() runs the single-pose pipeline per pose
 BATCH_CHUNK = 4096  # poses per chunk of a large batch: its arrays stay in the L2 cache
-# rad in every joint within which a network's answer counts as on a candidate's branch (the
-# branches of one target are far apart; a learned correction moves a joint by millirad)
-BRANCH_MATCH = 0.2
 # rad in every joint within which a single seeded target's rule-side solution is taken without
 # weighing the other candidates (each of which is at least pi - FAST_STEP away in joint1)
 FAST_STEP = 0.1
@@ -502,7 +500,7 @@ class Solver(ABC):
             raise ConfigError(f'on_unreachable must be one of {ON_UNREACHABLE}, '
                               f'got {on_unreachable!r}')
         if self.kind == UR:  # every branch of the 6-DOF closed form (solver/ur_pipeline.py)
-            joints = solve_ur(self, poses, seed, on_unreachable, _is_single_pose(poses))
+            joints = solve_ur(self, poses, seed, on_unreachable, _is_single_pose(poses), refine)
         elif seed is not None or self.collision is not None:
             joints = self._solve_safe(poses, seed, refine, on_unreachable)
         elif _is_single_pose(poses):

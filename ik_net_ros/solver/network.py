@@ -107,6 +107,8 @@ class NetworkSolver(Solver):
         self.device = 'cpu' if self._device is None else self._device.type
         # the numpy twin: single poses and small batches on the CPU (None on a GPU)
         self.fast = NumpyForward(model.plan, model.arrays) if self.device == 'cpu' else None
+        # circular joints' (cos, sin) outputs to angles (None: the engines answer joints)
+        self._decode = model.decode if model.circular.size else None
         self._batch = None  # the large-batch engine, made on the first large batch
         self._batch_lock = threading.Lock()
         if self.device == 'cuda' or engine == 'torch':
@@ -160,16 +162,18 @@ class NetworkSolver(Solver):
             return self.fast
 
     def predict(self, targets: np.ndarray) -> np.ndarray:
-        """Raw network output (N, dof) rad for poses (N, 7) in the training frame."""
+        """Return the network's joints (N, dof) rad for poses (N, 7) in the training frame."""
         x = np.asarray(targets, dtype=np.float32)
         run = self.fast if self.fast is not None and len(x) <= SMALL_BATCH \
             else self.batch_engine()
-        return np.asarray(run(x), np.float64)
+        out = np.asarray(run(x), np.float64)
+        return out if self._decode is None else self._decode(out)
 
     def predict_one(self, target: list[float]) -> np.ndarray:
-        """Raw network output (dof,) for one pose given as 7 floats in the training frame."""
+        """Return the network's joints (dof,) for one pose given as 7 floats (training frame)."""
         if self.fast is not None:  # one pose as a 1-D vector: the fewest conversions
-            return self.fast.one(target)
+            out = self.fast.one(target)
+            return out if self._decode is None else self._decode(out)
         return self.predict(np.array([target]))[0]
 
     def _solve(self, targets: np.ndarray, solutions: IkSolutions) -> np.ndarray:

@@ -21,6 +21,9 @@ from ik_net_ros.kinematics.inverse import ik_solutions
 from ik_net_ros.kinematics.planar import is_planar
 from ik_net_ros.kinematics.rigid import matrix_to_quat
 from ik_net_ros.kinematics.rotations import pose_error
+from ik_net_ros.kinematics.ur_branches import representatives
+from ik_net_ros.kinematics.ur_closed_form import ur_inverse
+from ik_net_ros.kinematics.ur_layout import is_ur_layout
 import numpy as np
 
 __all__ = ['refine_joints', 'gauss_newton_for_tilts', 'pose_error', 'TILT_STEP',
@@ -134,16 +137,22 @@ def closed_form_near(targets: np.ndarray, q: np.ndarray, cost: np.ndarray, arm: 
     Least squares from a guess far from every solution can settle in a local minimum (a
     guess on the wrong side of a branch boundary, or a joint at its limit). Where the arm has
     a closed form (its upright shape is planar and it does not lean, so the closed form is
-    exact for it), such a row (weighted squared error ``cost`` above STUCK_COST, m^2) takes
+    exact for it; or it is of the UR layout, every branch at each joint's turn nearest the
+    guess), such a row (weighted squared error ``cost`` above STUCK_COST, m^2) takes
     the closed form's solution nearest it in joint space (rad, every branch inside the limits):
     the branch the guess was heading for. Other rows, and rows of an arm without a closed form
     here or of a pose no branch reaches, are returned unchanged.
     """
-    if arm.has_tilts or not is_planar(arm):
+    if arm.has_tilts or not (is_planar(arm) or is_ur_layout(arm)):
         return q
     rows = np.flatnonzero(cost > STUCK_COST)
-    sols = ik_solutions(targets[rows], arm)
-    branches = np.where(sols.valid[:, :, None], sols.joints, np.nan)  # (M, B, dof)
+    if is_planar(arm):
+        sols = ik_solutions(targets[rows], arm)
+        branches = np.where(sols.valid[:, :, None], sols.joints, np.nan)  # (M, B, dof)
+    else:  # every branch's turn nearest the guess
+        sols = ur_inverse(arm, targets[rows])
+        values, found = representatives(arm, sols.joints, q[rows, None, :])
+        branches = np.where((sols.reachable & found)[:, :, None], values, np.nan)
     dist = np.sum((branches - q[rows, None, :]) ** 2, axis=2)
     found = np.isfinite(dist).any(axis=1)
     if not found.any():

@@ -33,13 +33,14 @@ from __future__ import annotations
 
 import math
 
-from ik_net_ros.errors import ConfigError, InvalidJointsError, UnreachableError
+from ik_net_ros.errors import InvalidJointsError, UnreachableError
 from ik_net_ros.kinematics.limits import clamp_one, clamp_to_limits
-from ik_net_ros.kinematics.nearest import refuse_jumps, SEAM, small_change
+from ik_net_ros.kinematics.nearest import BRANCH_MATCH, refuse_jumps, SEAM, small_change
 from ik_net_ros.kinematics.ur_branches import home_branch, representatives
 from ik_net_ros.kinematics.ur_closed_form import ur_inverse
 from ik_net_ros.kinematics.ur_closed_form_one import nearest_solution_one
 from ik_net_ros.kinematics.validation import as_joint_array, as_pose_array, validate_pose
+from ik_net_ros.solver.refine import refine_joints
 import numpy as np
 
 __all__ = ['solve_ur', 'CHUNK']
@@ -51,14 +52,15 @@ _FAMILY = ("outside the joint limits in the no-seed branch family (the home pose
            '{}); give a seed to allow the others')
 
 
-def solve_ur(solver, poses, seed, on_unreachable: str, one_pose: bool = False) -> np.ndarray:
+def solve_ur(solver, poses, seed, on_unreachable: str, one_pose: bool = False,
+             refine: bool = False) -> np.ndarray:
     """
     Return the joints of ``poses`` in ``solver.planar_arm`` by the module's rules.
 
     ``solver``: a :class:`~ik_net_ros.solver.base.Solver` of a UR-layout arm (its collision
     model, ``max_jump`` and ``allow_long_moves`` are read). (dof,) for one pose, else (N, dof).
     ``one_pose``: ``poses`` is one flat pose (the live node's case: tried in plain floats
-    first).
+    first). ``refine``: a learned solver's answers refined on the chain (see :func:`_learned`).
 
     Raises
     ------
@@ -66,27 +68,60 @@ def solve_ur(solver, poses, seed, on_unreachable: str, one_pose: bool = False) -
         Bad poses or seed.
     UnreachableError
         As the module says.
-    ConfigError
-        A solver that is not the closed form (no learned model of a UR-layout arm exists yet).
 
     """
-    if not solver.exact:
-        raise ConfigError(f'solver {solver.name!r}: only the closed form (analytic) solves an '
-                          f'arm of the UR layout ({solver.arm.name}) yet')
+    fast = None
     if one_pose and seed is not None:
         fast = _seeded_one(solver, validate_pose(poses), seed)
-        if fast is not None:
-            return fast
     p, single = as_pose_array(poses)
-    if seed is None:
-        joints = _unseeded(solver, p, on_unreachable)
+    seeds = None
+    if fast is not None:
+        joints, own = fast[None], np.ones(1, bool)
+        seeds = clamp_to_limits(solver.arm, as_joint_array(seed, 'seed', solver.arm)[0])
+    elif seed is None:
+        joints, own = _unseeded(solver, p, on_unreachable)
     else:
         q, _ = as_joint_array(seed, 'seed', solver.arm)
         if len(q) not in (1, len(p)):
             raise InvalidJointsError(f'seed: {len(q)} rows for {len(p)} poses')
         seeds = clamp_to_limits(solver.arm, np.broadcast_to(q, (len(p), solver.arm.dof)))
-        joints = _seeded(solver, p, seeds, on_unreachable)
+        joints, own = _seeded(solver, p, seeds, on_unreachable)
+    if not solver.exact and own.any():
+        joints = _learned(solver, p, joints, own, seeds, refine)
     return joints[0] if single else joints
+
+
+def _learned(solver, p: np.ndarray, chosen: np.ndarray, own: np.ndarray, seeds, refine: bool
+             ) -> np.ndarray:
+    """
+    Return ``chosen`` (N, dof) with a learned solver's own answers where they may be used.
+
+    A network of a UR-layout arm is trained on one branch family (the home pose's), as the
+    no-seed rule answers. Its answer (clamped to the limits; refined on the chain where
+    ``refine``) is used on rows ``own`` (the rule's answer, not a seed the arm stays at nor
+    another family's): without a seed or collision model everywhere there (the network alone,
+    as a planar arm's batch), else where it lies on the chosen solution's branch and turn
+    (within BRANCH_MATCH rad in every joint), is clear and keeps the rules the chosen answer
+    keeps (no jump, no long way round: :meth:`~ik_net_ros.solver.base.Solver._keeps_rules`);
+    elsewhere the exact closed form stands.
+    """
+    rows = np.flatnonzero(own)
+    with np.errstate(all='ignore'):
+        answers = clamp_to_limits(solver.arm, solver._solve(p[rows], None))
+        if refine:
+            answers = clamp_to_limits(solver.arm,
+                                      refine_joints(p[rows], answers, solver.planar_arm))
+    ok = np.all(np.isfinite(answers), axis=1)
+    if seeds is not None or solver._candidate_check() is not None:
+        ok &= np.all(np.abs(answers - chosen[rows]) <= BRANCH_MATCH, axis=1)
+        if ok.any():
+            ok[ok] = _clear(solver, answers[ok])
+        if seeds is not None and ok.any():
+            ok[ok] = solver._keeps_rules(answers[ok], seeds[rows[ok]], p[rows[ok]],
+                                         chosen[rows[ok]])
+    out = chosen.copy()
+    out[rows[ok]] = answers[ok]
+    return out
 
 
 def _clear(solver, joints: np.ndarray) -> np.ndarray:
@@ -138,8 +173,13 @@ def _seeded_one(solver, pose: list[float], seed) -> np.ndarray | None:
     return np.array(best)
 
 
-def _seeded(solver, p: np.ndarray, seeds: np.ndarray, on_unreachable: str) -> np.ndarray:
-    """Apply the seeded rule of the module to poses (N, 7) from clamped seeds (N, dof)."""
+def _seeded(solver, p: np.ndarray, seeds: np.ndarray, on_unreachable: str
+            ) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Apply the seeded rule of the module to poses (N, 7) from clamped seeds (N, dof).
+
+    Returns (joints (N, dof), (N,) True where the answer is the rule's, not the seed kept).
+    """
     arm = solver.planar_arm
     n, dof = len(p), arm.dof
     sol = ur_inverse(arm, p, free=seeds)
@@ -172,7 +212,7 @@ def _seeded(solver, p: np.ndarray, seeds: np.ndarray, on_unreachable: str) -> np
         refuse_jumps(p, joints, seeds, arm, solver.max_jump, ok, reasons, 'another branch')
     bad = np.flatnonzero(~ok)
     if bad.size == 0:
-        return joints
+        return joints, ok
     for row in bad:
         if not reasons[row]:
             reasons[row] = _why(row, sol.reachable, found, far, hit, report, acceptable)
@@ -180,7 +220,7 @@ def _seeded(solver, p: np.ndarray, seeds: np.ndarray, on_unreachable: str) -> np
         raise UnreachableError(~ok, [reasons[i] for i in bad], p[bad[0], :3], refused=True)
     solver._stay(seeds, bad, [reasons[i] for i in bad], p)
     joints[bad] = seeds[bad]  # 'nearest': the arm stays
-    return joints
+    return joints, ok
 
 
 def _why(row, reachable, found, far, hit, report, acceptable) -> str:
@@ -197,12 +237,17 @@ def _why(row, reachable, found, far, hit, report, acceptable) -> str:
             'target change; bring the target back, or move the arm there in smaller steps')
 
 
-def _unseeded(solver, p: np.ndarray, on_unreachable: str) -> np.ndarray:
-    """Apply the no-seed rule (the home branch family) to poses (N, 7) in chunks of CHUNK."""
+def _unseeded(solver, p: np.ndarray, on_unreachable: str) -> tuple[np.ndarray, np.ndarray]:
+    """
+    Apply the no-seed rule (the home branch family) to poses (N, 7) in chunks of CHUNK.
+
+    Returns (joints (N, dof), (N,) True where the answer is of the home family).
+    """
     arm = solver.planar_arm
     family = home_branch(arm)
     home = np.asarray(arm.home, dtype=float)
     out = np.empty((len(p), arm.dof))
+    in_family = np.zeros(len(p), bool)
     refused: dict[int, str] = {}
     unsafe = False  # some refusal is for safety (a collision), not reach
     for start in range(0, len(p), CHUNK):
@@ -216,6 +261,7 @@ def _unseeded(solver, p: np.ndarray, on_unreachable: str) -> np.ndarray:
             idx = np.flatnonzero(mine)
             mine[idx] = _clear(solver, joints[idx])
         out[start:start + len(rows)] = joints
+        in_family[start:start + len(rows)] = mine
         for i in np.flatnonzero(~mine):
             if on_unreachable == 'nearest':
                 other = _nearest_other(solver, values[i], usable[i], home)
@@ -230,7 +276,7 @@ def _unseeded(solver, p: np.ndarray, on_unreachable: str) -> np.ndarray:
         first = min(refused)
         raise UnreachableError(mask, [refused[i] for i in sorted(refused)], p[first, :3],
                                refused=unsafe)
-    return out
+    return out, in_family
 
 
 def _nearest_other(solver, values: np.ndarray, usable: np.ndarray, home: np.ndarray

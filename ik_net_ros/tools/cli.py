@@ -53,7 +53,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     training).
     """
     parser = _Parser(
-        prog='ik_net_ros', description='Learned inverse kinematics for the OpenMANIPULATOR-X.')
+        prog='ik_net_ros',
+        description="Learned inverse kinematics for ROBOTIS's arms (OM-X, OMX-F, OMY).")
     parser.add_argument('-v', '--verbose', action='store_true', help='debug logging')
     sub = parser.add_subparsers(dest='command', metavar='COMMAND', required=True,
                                 parser_class=_Parser)

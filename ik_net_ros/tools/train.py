@@ -14,14 +14,11 @@ import sys
 from ik_net_ros.arm import Arm
 from ik_net_ros.data import PoseJointSet, random_split, sequential_split
 from ik_net_ros.data.tracker_rows import in_base_frame
-from ik_net_ros.engines.numpy_engine import NumpyForward
 from ik_net_ros.errors import CheckpointError, ConfigError, DatasetError
 from ik_net_ros.evaluation.accuracy import pose_accuracy
 from ik_net_ros.kinematics import is_reachable
 from ik_net_ros.kinematics.calibration_file import load_calibration, load_tracker_setup
 from ik_net_ros.kinematics.chain import chain_forward
-from ik_net_ros.kinematics.limits import clamp_to_limits
-from ik_net_ros.kinematics.planar import is_planar, planar_chain
 from ik_net_ros.kinematics.tracker_setup import BASE_FRAME
 from ik_net_ros.model import load_model, ModelFile, save_model
 from ik_net_ros.model.model_file import shipped_models
@@ -120,24 +117,12 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _planar_four(arm: Arm) -> bool:
-    """Tell whether ``arm`` is upright-planar without a wrist roll (the OM-X's shape)."""
-    return is_planar(arm.upright()) and not planar_chain(arm.upright()).roll
-
-
 def _held_out(model: ModelFile, held: PoseJointSet, arm: Arm, name: str) -> dict:
     """
     Return the held-out figures of ``model`` in memory: network alone, and refined.
 
-    Through the public solver where it serves ``arm``; until the solver takes every arm
-    (issue 33's migration), another arm's network-alone figure is its answers clamped to the
-    limits, and its refined figure is left to ``ik_net_ros evaluate --refine``.
+    Through the public solver (what ``ik_net_ros evaluate [--refine]`` reports).
     """
-    if not _planar_four(arm):
-        answers = NumpyForward(model.plan, model.arrays)(held.poses.astype(np.float32))
-        joints = clamp_to_limits(arm, answers.astype(float))
-        return {'held_out': pose_accuracy(held.poses, joints, held.joints, arm),
-                'held_out_refined': None}
     solver = NetworkSolver(model, name=name)  # held-out figures in memory
     out = {}
     for refine in (False, True):
@@ -166,8 +151,6 @@ def _compare(model: ModelFile, init: ModelFile | None, args, config: TrainConfig
     """
     if init is None and config.network not in shipped_models(arm):
         return None
-    if not _planar_four(arm):
-        return None  # measured on the 4-joint planar arms only, as before (a wrist roll: not yet)
     try:
         start = init if init is not None else load_model(config.network, arm=arm)
     except CheckpointError:

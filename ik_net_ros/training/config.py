@@ -15,6 +15,7 @@ __all__ = ['TrainConfig', 'LOSSES', 'SCHEDULES', 'MONITORS', 'RULES']
 LOSSES = ('joint', 'task', 'joint+task')
 MONITORS = ('loss', 'joint_mse', 'position_mm_median')
 SCHEDULES = ('none', 'cosine', 'plateau')
+ANGLES = ('linear', 'circular')
 DEVICES = ('cpu', 'cuda', 'auto')
 RULES = {'epochs': int_in(1, 1_000_000),
          # batch_size 1 would skip every BatchNorm batch and train nothing
@@ -66,6 +67,10 @@ class TrainConfig:
     normalize: bool = _setting(True, 'z-score inputs and outputs with training-set statistics '
                                      '(--no-normalize feeds raw poses and predicts raw joints, '
                                      'as the original IKNet did)')
+    angles: str = _setting('linear', 'linear (one output per joint, as the paper) or circular '
+                                     '(a joint whose labels cover most of a turn answered as '
+                                     'its cosine and sine, decoded by atan2: no seam to learn)',
+                           ANGLES)
     monitor: str = _setting('loss', 'validation figure for early stopping and the kept epoch',
                             MONITORS)
     minutes: float = _setting(0.0, 'wall-time budget: no epoch starts after this many minutes, '

@@ -17,6 +17,7 @@ from ik_net_ros.errors import ConfigError, DatasetError, TrainingError
 from ik_net_ros.kinematics.chain_torch import chain_forward_torch
 from ik_net_ros.model.device import resolve_device
 from ik_net_ros.networks import build_network, IKModel
+from ik_net_ros.networks.angles import circular_joints
 from ik_net_ros.training.config import TrainConfig
 import numpy as np
 import torch
@@ -41,17 +42,38 @@ class TrainResult:
         return self.history[self.best_epoch - 1]
 
 
+def joint_error(pred: torch.Tensor, joints: torch.Tensor, circular: torch.Tensor | None = None
+                ) -> torch.Tensor:
+    """
+    Return predicted minus label joints (N, dof), rad; a circular joint's the shortest way round.
+
+    ``circular``: indices of the joints a model answers as (cos, sin) (its angle is the label's
+    up to whole turns: the difference that counts is the one within half a turn).
+    """
+    diff = pred - joints
+    if circular is None or circular.numel() == 0:
+        return diff
+    idx = circular.long()
+    wrapped = diff[:, idx] - 2 * math.pi * torch.round(diff[:, idx] / (2 * math.pi))
+    diff = diff.clone()
+    diff[:, idx] = wrapped
+    return diff
+
+
 def compute_loss(kind: str, pred: torch.Tensor, joints: torch.Tensor, poses: torch.Tensor,
-                 arm: Arm, task_weight: float = 1.0) -> torch.Tensor:
+                 arm: Arm, task_weight: float = 1.0, circular: torch.Tensor | None = None
+                 ) -> torch.Tensor:
     """
     Loss of predicted joints (N, dof) against label joints (N, dof) and target poses (N, 7).
 
-    The task term reaches the tool through ``arm``'s chain (its errors included).
+    The task term reaches the tool through ``arm``'s chain (its errors included); the joint
+    term takes circular joints the short way round (:func:`joint_error`).
     """
     arm = arm_or_default(arm)
     loss = pred.new_zeros(())
     if kind in ('joint', 'joint+task'):
-        loss = loss + torch.mean((pred - joints) ** 2)  # rad^2, the paper's joint-space MSE
+        # rad^2, the paper's joint-space MSE
+        loss = loss + torch.mean(joint_error(pred, joints, circular) ** 2)
     if kind in ('task', 'joint+task'):
         reached = chain_forward_torch(arm, pred)  # (N, 7)
         pos = torch.sum((reached[:, :3] - poses[:, :3]) ** 2, dim=1) / POSITION_SCALE ** 2
@@ -108,12 +130,18 @@ def new_model(config: TrainConfig, train_set: PoseJointSet, arm: Arm) -> IKModel
         norm = Normalization.fit(train_set)
     else:
         norm = Normalization(np.zeros(7), np.ones(7), np.zeros(arm.dof), np.ones(arm.dof))
+    circular, reference = (circular_joints(train_set.joints) if config.angles == 'circular'
+                           else (np.zeros(0, int), np.zeros(0)))
+    # a circular joint's cosine and sine columns are in [-1, 1] already: not normalised
+    mean = np.concatenate([norm.joint_mean, np.zeros(len(circular))])
+    std = np.concatenate([norm.joint_std, np.ones(len(circular))])
+    mean[circular], std[circular] = 0.0, 1.0
     try:
-        network = build_network(config.network, outputs=arm.dof, **config.network_kwargs)
+        network = build_network(config.network, outputs=len(mean), **config.network_kwargs)
     except (KeyError, TypeError, ValueError) as e:
         raise ConfigError(f'cannot build network {config.network!r} with '
                           f'{config.network_kwargs}: {e}') from e
-    return IKModel(network, norm.pose_mean, norm.pose_std, norm.joint_mean, norm.joint_std)
+    return IKModel(network, norm.pose_mean, norm.pose_std, mean, std, circular, reference)
 
 
 def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
@@ -150,8 +178,8 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
     for data, what in ((train_set, 'training data'), (val_set, 'validation data')):
         check_arm_of(data, arm, what)
     if init is not None:
-        if init.joint_mean.numel() != arm.dof:
-            raise DatasetError(f'the start model answers {init.joint_mean.numel()} joints, the '
+        if init.dof != arm.dof:
+            raise DatasetError(f'the start model answers {init.dof} joints, the '
                                f'{arm.name} has {arm.dof}')
         model = copy.deepcopy(init).to(device)
     else:
@@ -191,7 +219,7 @@ def train(config: TrainConfig, train_set: PoseJointSet, val_set: PoseJointSet,
             if len(idx) < 2:  # BatchNorm needs two samples
                 continue
             loss = compute_loss(config.loss, model(x_train[idx]), y_train[idx], x_train[idx],
-                                arm, config.task_weight)
+                                arm, config.task_weight, model.circular)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -227,8 +255,10 @@ def evaluate_loss(model: IKModel, poses: torch.Tensor, joints: torch.Tensor,
     arm = arm_or_default(arm)
     model.eval()
     preds = torch.cat([model(poses[i:i + 65536]) for i in range(0, len(poses), 65536)])
-    loss = compute_loss(config.loss, preds, joints, poses, arm, config.task_weight).item()
+    loss = compute_loss(config.loss, preds, joints, poses, arm, config.task_weight,
+                        model.circular).item()
     reached = chain_forward_torch(arm, preds.double())
     err_mm = 1e3 * torch.linalg.norm(reached[:, :3] - poses[:, :3].double(), dim=1)
-    return {'loss': loss, 'joint_mse': torch.mean((preds - joints) ** 2).item(),
+    return {'loss': loss,
+            'joint_mse': torch.mean(joint_error(preds, joints, model.circular) ** 2).item(),
             'position_mm_median': float(np.median(err_mm.cpu().numpy()))}
