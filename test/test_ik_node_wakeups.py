@@ -140,3 +140,34 @@ def test_acceptances_wake_the_node_only_while_target_fate_has_a_listener(setup, 
         else:  # the safety of the seed: every refusal reaches the node, on every reader
             assert len(refused) == readers and not accepted, (kind, mine)
             assert node.feedback.fates.newest_refused
+
+
+@settings(max_examples=5, deadline=None)
+@given(count=st.integers(2, 40), frame=st.sampled_from(['nowhere', 'camera', 'link9']))
+def test_a_stream_of_rejected_targets_formats_no_warning_per_target(setup, count, frame):
+    """
+    A target refused per message (here: in a frame the node does not know) costs no log line.
+
+    The warning is throttled before it is formatted: at most one per WARN_PERIOD (it was one
+    formatted line per target, dropped by the logger's throttle after the work was done).
+    """
+    import time
+
+    from ik_net_ros.nodes.conversions import array_to_pose
+    from ik_net_ros.nodes.ik_node import WARN_PERIOD
+    ros, node, probe, driver, targets, state = setup
+    lines = []
+
+    class Logger:
+        def warning(self, text, **_throttle):
+            lines.append(text)
+
+    original = node.get_logger
+    node.get_logger = Logger
+    start = node.warned_at = time.monotonic()  # a warning was just given
+    try:
+        for _ in range(count):
+            node.on_target(array_to_pose(POSE, frame, probe.get_clock().now().to_msg()))
+    finally:
+        node.get_logger = original
+    assert len(lines) <= int((time.monotonic() - start) / WARN_PERIOD), lines

@@ -117,7 +117,8 @@ class TargetFeedback:
 
     def refused(self, header, code: str, message: str) -> None:
         """Report the target of ``header`` refused here: ``code`` short, ``message`` why."""
-        self._status(f'refused ({code}): {message}')
+        if self.status_pub.get_subscription_count() > 0:  # formatted only for a reader
+            self.status_pub.publish(String(data=f'refused ({code}): {message}'))
         if self.listening:
             self._publish(Fate(header, REFUSED, code, message))
 
