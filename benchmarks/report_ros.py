@@ -67,9 +67,14 @@ def _breakdown(ros: dict, breakdown: dict, table) -> list[str]:
           'the sim driver subscribing to the commands). Outside the callback (wake-up, '
           "executor, DDS): the process's CPU per target in the latency runs above minus the "
           "callback's p50. `far/vectorised`: the far targets with the solver's one-pose path "
-          'off (the vectorised rule the node took for them before).\n']
-    header = ['stream'] + [_PART_NAMES[p] for p in PARTS] + ['callback', 'one-pose path',
-                                                             'outside the callback ms']
+          'off (the vectorised rule the node took for them before). Other messages per '
+          'target: what else woke the node (its callbacks counted while it is spun between '
+          "targets, by topic; each a wake-up of the process): the driver's answers reach it "
+          'only when they matter (refusals; acceptances while `target_fate` has a '
+          'listener).\n']
+    header = ['stream'] + [_PART_NAMES[p] for p in PARTS] + [
+        'callback', 'one-pose path', 'other messages per target', 'their callbacks us',
+        'outside the callback ms']
     rows = []
     for kind, parts in breakdown.items():
         key = '100/far/each' if kind.startswith('far') else '100/each'
@@ -77,6 +82,7 @@ def _breakdown(ros: dict, breakdown: dict, table) -> list[str]:
         share = parts.get('plain_float_share')
         rows.append([kind] + [parts[f'{p}_us'] for p in PARTS] + [
             parts['callback_us'], None if share is None else f'{100 * share:.0f} %',
+            _wakeups(parts), parts.get('answers_us'),
             None if kind.endswith('/vectorised') else
             outside_callback(cpu, parts['callback_us'])])
     md.append(table(header, rows))
@@ -85,6 +91,15 @@ def _breakdown(ros: dict, breakdown: dict, table) -> list[str]:
         md.append(f"\nThe floor's process: {floor:.3f} ms CPU per target (target by target), "
                   'nearly all of it outside its callback (it copies a stamp).\n')
     return md
+
+
+def _wakeups(parts: dict) -> str | None:
+    """Return the other messages per target, by topic ('0' when none; None: not measured)."""
+    if 'wakeups_per_target' not in parts:
+        return None
+    topics = parts.get('wakeups_by_topic') or {}
+    return f"{parts['wakeups_per_target']:.2f}" + ''.join(
+        f' ({topic} {share:.2f})' for topic, share in topics.items())
 
 
 def ros_verdict(ros: dict) -> list[str]:

@@ -108,6 +108,8 @@ def test_the_callback_breakdown_adds_up_and_far_targets_take_the_one_pose_path()
         assert parts['targets'] == 40
         assert {f'{p}_us' for p in PARTS} | {'callback_us'} <= set(parts)
         assert parts['solve_us'] > 0 and parts['publish_us'] > 0
+        # the sim driver accepts every command: no answer wakes the node (issue 36)
+        assert '/joint_command_result' not in parts['wakeups_by_topic'], parts
     assert figures['far']['plain_float_share'] >= 0.8
     assert figures['far/vectorised']['plain_float_share'] == 0
 

@@ -67,7 +67,7 @@ class _Node:
         self.publishers[topic] = _Publisher(self.subscribers)
         return self.publishers[topic]
 
-    def create_subscription(self, *_args):
+    def create_subscription(self, *_args, **_options):  # content_filter_options=...
         return _Publisher(0)
 
 

@@ -12,6 +12,14 @@ taken target gets exactly one final fate (:mod:`ik_net_ros.solver.target_fate`):
 the driver refuses it; reached when ``joint_states`` come within ``reached_tolerance`` of it
 while it is the newest command (one the driver accepted, where a driver answers); aborted when
 a newer target supersedes it first.
+
+The driver's answers wake the node only when they matter: a refusal always (the refused command
+is no seed), an acceptance only while someone listens to ``target_fate`` (acceptances decide
+only fates: aborted once accepted, reached only if accepted). The node subscribes to
+``joint_command_result`` with a content filter that drops plain acceptances in DDS (before they
+wake the process: a second wake-up per target cost the node about as much CPU as the first),
+and, while ``target_fate`` has a subscriber, a second time without the filter. Where the
+middleware filters no content the filtered subscription takes every answer: slower, as right.
 """
 
 from __future__ import annotations
@@ -19,11 +27,16 @@ from __future__ import annotations
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
 from ik_net_ros.solver.target_fate import ABORTED, Fate, REFUSED, TargetFates
 from rclpy.qos import QoSProfile, ReliabilityPolicy
+from rclpy.subscription_content_filter_options import ContentFilterOptions
 from std_msgs.msg import String
 
-__all__ = ['TargetFeedback', 'RESULTS_QOS', 'command_result']
+__all__ = ['TargetFeedback', 'RESULTS_QOS', 'command_result', 'NOT_ACCEPTED']
 
 RESULTS_QOS = QoSProfile(depth=10, reliability=ReliabilityPolicy.RELIABLE)
+# DDS-SQL: every answer but a plain acceptance (level OK, first value result=accepted), so
+# whatever command_result reads as a refusal passes (level 2, 'refused', no values, ...)
+NOT_ACCEPTED = ("NOT (status[0].level = 0 AND status[0].values[0].key = 'result' AND "
+                "status[0].values[0].value = 'accepted')")
 OK, WARN, ERROR = b'\x00', b'\x01', b'\x02'
 LEVELS = {REFUSED: ERROR, ABORTED: WARN}
 
@@ -60,8 +73,14 @@ class TargetFeedback:
         self.name = node.get_fully_qualified_name()
         self.status_pub = node.create_publisher(String, 'target_status', 10)
         self.fate_pub = node.create_publisher(DiagnosticArray, 'target_fate', 10)
-        self.result_sub = node.create_subscription(DiagnosticArray, 'joint_command_result',
-                                                   self.on_result, RESULTS_QOS)
+        # refusals always: the safety of the seed needs them; acceptances only for listeners
+        self.result_sub = node.create_subscription(
+            DiagnosticArray, 'joint_command_result', self.on_result, RESULTS_QOS,
+            content_filter_options=ContentFilterOptions(NOT_ACCEPTED, []))
+        self.accepted_sub = None  # every answer, while target_fate has a subscriber
+        self._heard = False  # the newest command was sent while its acceptance could come
+        self.arm = None  # the newest joint_states reading (None: not kept up to date)
+        self.hear_acceptances(self.listening)
 
     @property
     def listening(self) -> bool:
@@ -70,21 +89,36 @@ class TargetFeedback:
 
     def taken(self, key, header, joints) -> None:
         """Report the target of ``header`` taken: its command went out under the stamp ``key``."""
-        fate, finals = self.fates.taken(key, header, joints, self.driver_answers)
+        listening = self.listening
+        if listening is (self.accepted_sub is None):
+            self.hear_acceptances(listening)
+        # the command it supersedes waits for its acceptance only if one could come
+        fate, finals = self.fates.taken(key, header, joints, self._heard)
+        self._heard = self.driver_answers
         self._status('')
-        if self.listening:
+        if listening:
             for final in finals:  # the targets it superseded, before its own
                 self._publish(final)
             self._publish(fate)
 
+    def hear_acceptances(self, wanted: bool) -> None:
+        """Subscribe to the driver's acceptances (``wanted``) or drop them in DDS again."""
+        if wanted and self.accepted_sub is None:
+            self.accepted_sub = self.node.create_subscription(
+                DiagnosticArray, 'joint_command_result', self.on_result, RESULTS_QOS)
+        elif not wanted and self.accepted_sub is not None:
+            self.node.destroy_subscription(self.accepted_sub)
+            self.accepted_sub = None
+
     @property
     def driver_answers(self) -> bool:
-        """Whether a driver answers the commands (on joint_command_result)."""
-        return self.result_sub.get_publisher_count() > 0
+        """Whether a driver's acceptances reach this node (on joint_command_result)."""
+        return self.accepted_sub is not None and self.accepted_sub.get_publisher_count() > 0
 
     def refused(self, header, code: str, message: str) -> None:
         """Report the target of ``header`` refused here: ``code`` short, ``message`` why."""
-        self._status(f'refused ({code}): {message}')
+        if self.status_pub.get_subscription_count() > 0:  # formatted only for a reader
+            self.status_pub.publish(String(data=f'refused ({code}): {message}'))
         if self.listening:
             self._publish(Fate(header, REFUSED, code, message))
 
@@ -95,6 +129,10 @@ class TargetFeedback:
         fates = self.fates.driver_answer(*answer)
         for fate in fates:
             self._driver_fate(fate)
+        if answer[1] and self.arm is not None:
+            # the arm may have got there before the acceptance came (each on its own topic,
+            # in whatever order the executor takes them): 'reached' from its newest reading
+            self.on_arm(self.arm)
         if self.fates.newest_refused and self.on_refused is not None and \
                 any(f.fate == REFUSED for f in fates):
             self.on_refused()
@@ -111,10 +149,11 @@ class TargetFeedback:
             self._publish(fate)
 
     def on_arm(self, joints) -> None:
-        """Take the arm's joints (4,) rad: say 'reached' once for the newest command."""
+        """Take the arm's joints (dof,) rad: say 'reached' once for the newest command."""
+        self.arm = joints
         if not self.fates.waiting:
             return
-        for fate in self.fates.arm_at(joints, self.driver_answers):
+        for fate in self.fates.arm_at(joints, self._heard):
             if self.listening:
                 self._publish(fate)
 

@@ -51,6 +51,7 @@ from trajectory_msgs.msg import JointTrajectory
 __all__ = ['IkNode', 'PARAMETERS', 'main']
 
 SEED_FRESH = 1.0  # s a last command stays the seed; later the arm may have been moved by hand
+WARN_PERIOD = 2.0  # s between two warnings of rejected targets
 
 
 class IkNode(Node):
@@ -77,6 +78,7 @@ class IkNode(Node):
         self.arm_state: tuple[float, list[float]] | None = None  # newest usable joint_states
         self.timer = MoveTimer()  # where the arm may be, for JointTrajectory timing
         self.last_target_time: float | None = None
+        self.warned_at = float('-inf')  # time.monotonic() of the last rejection warned of
         # depth 1: only the newest target waits while one is solved, so bursts never queue up
         self.sub = self.create_subscription(PoseStamped, 'target_pose', self.on_target, NEWEST)
         self.pub = self.create_publisher(JointState, 'joint_command', 10)
@@ -210,17 +212,21 @@ class IkNode(Node):
         Listen to joint_states only while they are needed, not while commands stream.
 
         Needed: to time trajectories, when the last command is stale (the arm may be moved by
-        hand) or refused by the driver, and to tell a listener that a target was reached.
+        hand) or refused by the driver, and to tell a listener that a target was reached. The
+        driver's acceptances likewise only while target_fate has a listener (TargetFeedback).
         """
-        fates = self.feedback.fates
+        feedback = self.feedback
+        feedback.hear_acceptances(feedback.listening)  # a target_fate listener came or went
+        fates = feedback.fates
         fresh = self.last_command is not None and not fates.newest_refused and \
             time.perf_counter() - self.last_command[0] <= SEED_FRESH
         needed = not fresh or self.params['publish_trajectory'] or \
-            (fates.waiting and self.feedback.listening)
+            (fates.waiting and feedback.listening)
         if not needed and self.state_sub is not None:
             self.destroy_subscription(self.state_sub)
             self.state_sub = None
             self.arm_state = None  # no longer kept up to date: never a seed once stale
+            feedback.arm = None
         elif needed and self.state_sub is None:
             self.state_sub = self.create_subscription(JointState, 'joint_states',
                                                       self.on_joint_states, NEWEST)
@@ -256,7 +262,12 @@ class IkNode(Node):
     def _reject(self, header, kind: str, why: str) -> None:
         self.stats.reject(kind)
         self.feedback.refused(header, kind, why)
-        self.get_logger().warning(f'target rejected ({kind}): {why}', throttle_duration_sec=2.0)
+        now = time.monotonic()
+        # throttled here, before the line is formatted: a stream of unreachable targets (a
+        # marker dragged out of reach) formats one line per WARN_PERIOD, not one per target
+        if now - self.warned_at >= WARN_PERIOD:
+            self.warned_at = now
+            self.get_logger().warning(f'target rejected ({kind}): {why}')
 
     def on_stats(self) -> None:
         line = self.stats.report()
