@@ -159,6 +159,7 @@ def test_a_stream_of_rejected_targets_formats_no_warning_per_target(setup, count
     lines = []
 
     class Logger:
+
         def warning(self, text, **_throttle):
             lines.append(text)
 

@@ -5,7 +5,7 @@ Poses are the chain's own (:func:`chain_forward` of joints drawn inside the real
 one is reachable, so every one is answered, exactly. The OM-X's figures are its own tests'.
 """
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import example, given, HealthCheck, settings
 from hypothesis import strategies as st
 from ik_net_ros.arm import ChainErrors, load_arm
 from ik_net_ros.errors import UnreachableError
@@ -58,8 +58,9 @@ def test_the_closed_form_answers_every_reachable_pose_exactly(analytic, seed, co
 
 @SETTINGS
 @given(seed=seeds)
+@example(seed=642352)  # the rule's branch blocked: a clamped one 0.57 mm off was taken
 def test_answers_are_clear_of_the_table_and_the_body(analytic, seed):
-    """With the OMX-F's own collision model: every answer clear, or the target refused."""
+    """With the OMX-F's own collision model: every answer clear and exact, or refused."""
     solver = load_solver('analytic', arm='omx_f')
     solver.collision = CollisionModel(ARM, 0.01)
     q = sample_joints(ARM, 40, seed)

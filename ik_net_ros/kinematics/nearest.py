@@ -87,7 +87,8 @@ class SeededSolutions:
 def nearest_solutions(p: np.ndarray, seed: np.ndarray, arm=None,
                       collision: CollisionModel | None = None,
                       max_jump: float | None = DEFAULT_MAX_JUMP,
-                      long_way: bool = True, long_moves: bool = False) -> SeededSolutions:
+                      long_way: bool = True, long_moves: bool = False,
+                      exact_first: bool = False) -> SeededSolutions:
     """
     Return the safe solution nearest ``seed`` of each validated pose (see the module's rule).
 
@@ -108,6 +109,12 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, arm=None,
     long_moves
         With ``long_way``: refuse them only for a small target change (within the jump
         window); a target beyond it whose only safe solutions are that far round gets one.
+    exact_first
+        A clamped (snapped) candidate only where no exact one is acceptable on either side:
+        without a seed (``seed`` is the branch rule's answer) a target some branch reaches
+        exactly and safely is answered exactly, not within SNAP_POSITION by a clamped branch
+        nearer the rule's. With a seed the snapped candidate keeps its place (a target a hair
+        past a limit keeps the arm there rather than flipping a branch).
 
     """
     arm = arm_or_default(arm)
@@ -169,8 +176,10 @@ def nearest_solutions(p: np.ndarray, seed: np.ndarray, arm=None,
         acceptable &= ~hit
     distance = np.sqrt(np.nansum(delta * delta, axis=2))
     off_side = (side_of[None, :] == 1) != prefer_back[:, None]
-    score = np.where(acceptable, distance + np.where(off_side & ~in_band[:, None], _OFF_SIDE,
-                                                     0.0), np.inf)
+    penalty = np.where(off_side & ~in_band[:, None], _OFF_SIDE, 0.0)
+    if exact_first:  # snapped slots after every exact one, of either side
+        penalty = penalty + np.where(np.arange(slots) % per_side >= branches, 2 * _OFF_SIDE, 0.0)
+    score = np.where(acceptable, distance + penalty, np.inf)
     pick = np.argmin(score, axis=1)
     ok = np.isfinite(score[np.arange(n), pick])
     joints = cand[np.arange(n), pick]

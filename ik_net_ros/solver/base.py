@@ -196,7 +196,7 @@ class Solver(ABC):
             guarded = True
         found = nearest_solutions(p, seeds, self.planar_arm, self._candidate_check(),
                                   self.max_jump if guarded else None, long_way=guarded,
-                                  long_moves=self.allow_long_moves)
+                                  long_moves=self.allow_long_moves, exact_first=not guarded)
         if not guarded and on_unreachable == 'nearest' and not found.ok.all():
             self._nearest_safe(p, found)
         joints = found.joints
@@ -255,7 +255,8 @@ class Solver(ABC):
         def solve_rows(near: np.ndarray, pending: np.ndarray) -> np.ndarray:
             _, solutions = project_and_solve(near, self.planar_arm)
             again = nearest_solutions(near, closed_form(solutions), self.planar_arm,
-                                      self._candidate_check(), None, long_way=False)
+                                      self._candidate_check(), None, long_way=False,
+                                      exact_first=True)
             done = rows[pending[again.ok]]
             found.joints[done] = again.joints[again.ok]
             found.targets[done] = again.targets[again.ok]

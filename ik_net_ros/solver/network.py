@@ -35,7 +35,12 @@ from ik_net_ros.solver.refine import refine_joints
 from ik_net_ros.solver.tilt_stage import refine_for_tilts
 import numpy as np
 
-__all__ = ['NetworkSolver', 'ENGINES', 'correction_base']
+__all__ = ['NetworkSolver', 'ENGINES', 'correction_base', 'MAX_CORRECTION']
+
+# rad: a residual larger than this is no calibration error but another elbow branch or a pose at
+# a limit (the commanded joints and the closed form disagree on the solution, not the arm); the
+# learned correction is trained on smaller ones and never adds more
+MAX_CORRECTION = 0.05
 
 log = logging.getLogger(__name__)
 
@@ -193,7 +198,6 @@ class NetworkSolver(Solver):
         """
         from ik_net_ros.kinematics.ur_branches import home_branch
         from ik_net_ros.kinematics.ur_closed_form import branch_of
-        from ik_net_ros.training.real_arm_data import MAX_CORRECTION
         if not self.correction:
             return joints
         p, _ = as_pose_array(poses)

@@ -30,7 +30,7 @@ from ik_net_ros.kinematics.ur_branches import family_solution, home_branch
 from ik_net_ros.kinematics.ur_closed_form import branch_of, ur_inverse
 from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.networks import IKModel
-from ik_net_ros.solver.network import correction_base
+from ik_net_ros.solver.network import correction_base, MAX_CORRECTION
 import numpy as np
 import torch
 from torch import nn
@@ -39,9 +39,6 @@ __all__ = ['measured_set', 'correction_set', 'correction_model', 'MAX_CORRECTION
            'UNREACHABLE', 'OTHER_BRANCH', 'trusted_split', 'MIN_TRAIN_CONFIGURATIONS',
            'MIN_VAL_CONFIGURATIONS']
 
-# rad: a residual larger than this is no calibration error but another elbow branch or a pose at
-# a limit (the commanded joints and the closed form disagree on the solution, not the arm)
-MAX_CORRECTION = 0.05
 DISAGREE = 'disagree with the calibration (over MAX_CORRECTION: another elbow branch, a limit)'
 UNREACHABLE = 'unreachable in the calibrated arm'
 # a UR-layout arm's row in another branch than the no-seed family the correction learns
