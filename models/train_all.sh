@@ -34,7 +34,7 @@ for net in ${nets[@]}; do
     omx_f:focused)
       args=(--data synthetic:1500000:0 --epochs 80 --batch-size 1024 --lr 2e-3
             --loss joint+task --task-weight 0.01 --patience 80 --monitor position_mm_median
-            --threads 1 --minutes "${MINUTES:-0}") ;;
+            --angles circular --threads 1 --minutes "${MINUTES:-0}") ;;
     omx_f:improved)
       args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 2e-3
             --patience 40 --monitor position_mm_median --threads 1 --minutes "${MINUTES:-0}") ;;
