@@ -112,7 +112,7 @@ def test_babbling_sim_arm_raises_coverage(ros, tmp_path):
     node = ros.add(CollectNode(context=ros.context, parameter_overrides=[
         Parameter('output', value=str(tmp_path / 'b.csv')), Parameter('babble', value=True),
         Parameter('babble_period', value=0.3)]))
-    assert ros.spin_until(lambda: node.recorder.rows > 20, timeout=10)
+    assert ros.spin_until(lambda: node.recorder.rows > 20)
     first = node.coverage.share
     ros.spin_for(2.0)
     assert node.coverage.share > first

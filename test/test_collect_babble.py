@@ -107,7 +107,7 @@ def test_the_collector_babbles_on_past_a_driver_that_refuses_its_first_goal(ros,
     driver.create_timer(0.02, lambda: states.publish(
         joint_state(arm[0], driver.get_clock().now().to_msg())))
     try:
-        assert ros.spin_until(lambda: len(goals) >= 4, timeout=15), len(goals)
+        assert ros.spin_until(lambda: len(goals) >= 4), len(goals)
         assert collect.schedule.given_up >= 1
     finally:
         collect.shutdown()
