@@ -113,7 +113,7 @@ def test_empty_frame_is_accepted_only_if_configured(ros):
 
 def _set_parameter(ros, client_node, name, value):
     client = client_node.create_client(SetParameters, '/ik/set_parameters')
-    assert client.wait_for_service(timeout_sec=5)
+    assert ros.spin_until(client.service_is_ready)
     msg = ParameterMsg(name=name, value=ParameterValue(type=ParameterType.PARAMETER_STRING,
                                                        string_value=value))
     future = client.call_async(SetParameters.Request(parameters=[msg]))

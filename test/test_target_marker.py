@@ -36,7 +36,7 @@ class RvizLikeClient:
     def get_markers(self):
         client = self.node.create_client(GetInteractiveMarkers,
                                          'target_marker/get_interactive_markers')
-        assert client.wait_for_service(timeout_sec=5)
+        assert self.ros.spin_until(client.service_is_ready)
         future = client.call_async(GetInteractiveMarkers.Request())
         assert self.ros.spin_until(future.done)
         return future.result()
