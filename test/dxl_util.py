@@ -2,7 +2,7 @@
 
 import time
 
-from ik_net_ros.hardware.dynamixel import DynamixelConfig
+from ik_net_ros.hardware.dynamixel import _Port, DynamixelConfig
 from ik_net_ros.hardware.emulated import EMULATOR_PACKET_TIMEOUT
 from ik_net_ros.hardware.xm430 import ADDR
 from waiting import WAIT
@@ -19,6 +19,17 @@ def emulator_config(emulator, **settings) -> DynamixelConfig:
     """
     return DynamixelConfig(port=str(emulator.port_path),
                            min_packet_timeout=EMULATOR_PACKET_TIMEOUT, **settings)
+
+
+def emulator_port(emulator) -> _Port:
+    """
+    Give dynamixel-sdk's port to ``emulator`` (not open), waiting for replies as the backend does.
+
+    The SDK's own packet timeout (about 34 ms at 1 Mbps) suits a real servo; the emulator's
+    servos are a thread of the test's process, which a busy machine can hold off longer (a ping
+    timed out beside two busy loops). The backend's own port class: the one copy of that rule.
+    """
+    return _Port(str(emulator.port_path), EMULATOR_PACKET_TIMEOUT)
 
 
 def run_until(arm, condition, timeout=WAIT):

@@ -46,7 +46,7 @@ def main(count: int) -> None:
 
     def call(client, request):
         future = client.call_async(request)
-        end = time.monotonic() + 20.0
+        end = time.monotonic() + WAIT
         while not future.done() and time.monotonic() < end:
             executor.spin_once(timeout_sec=0.05)
         assert future.done(), 'service not answered'

@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
+from waiting import WAIT
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
@@ -166,7 +167,7 @@ def test_signal_mid_run_leaves_a_complete_file(tmp_path, sig):
     feeder = subprocess.Popen([sys.executable, '-c', _publisher_script(count_file)], env=env,
                               cwd=ROOT)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + WAIT
         while _count(count_file) <= 300:
             assert time.monotonic() < deadline, 'feeder did not start'
             time.sleep(0.05)

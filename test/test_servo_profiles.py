@@ -9,7 +9,7 @@ driver's move times, which keep every joint at most at max_velocity from where i
 import math
 import time
 
-from dxl_util import emulator_config
+from dxl_util import emulator_config, run_until
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
 from ik_net_ros.arm import load_arm
@@ -215,13 +215,7 @@ def test_a_time_based_arm_reaches_its_goal():
         arm.open()
         goal = np.array(arm_model.home) + np.array([0.3, 0.2, -0.2, 0.1, -0.3])
         arm.set_goal(goal)
-        end = time.monotonic() + 6.0
-        while time.monotonic() < end:
-            reading = arm.cycle(0.01)
-            if reading.ok and np.allclose(reading.positions, goal, atol=3 * RAD_PER_TICK):
-                break
-            time.sleep(0.005)
-        assert np.allclose(reading.positions, goal, atol=3 * RAD_PER_TICK)
+        run_until(arm, lambda r: r.ok and np.allclose(r.positions, goal, atol=3 * RAD_PER_TICK))
     finally:
         arm.close()
         emulator.stop()
