@@ -7,7 +7,7 @@ nothing was logged.
 """
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import default_arm
 from ik_net_ros.data.babble_schedule import BabbleSchedule
@@ -15,14 +15,14 @@ from ik_net_ros.hardware.sim import SimulatedArm
 from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.nodes.conversions import joint_state
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(25)
 DT = 0.02  # s of one babble period and one driver cycle
 
 

@@ -8,7 +8,7 @@ and readings that are real or not published.
 import time
 
 from dxl_util import emulator_config, IDS
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import default_arm
 from ik_net_ros.errors import HardwareError, UnsafeGoalError
@@ -23,12 +23,12 @@ from ik_net_ros.hardware.xm430 import ADDR, RAD_PER_TICK, VELOCITY_UNIT
 from ik_net_ros.kinematics import within_limits
 from ik_net_ros.kinematics.collision import CollisionModel
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(60)
 
 
 goals = st.tuples(*[st.floats(float(lo), float(hi)) for lo, hi in zip(OMX.lower, OMX.upper)])
