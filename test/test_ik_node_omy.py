@@ -104,9 +104,9 @@ def test_the_omy_ik_node_refuses_what_it_cannot_reach_and_stays(ros):
     far, under = home.copy(), home.copy()
     far[:3] = [1.5, 0.0, 0.3]
     under[2] = -0.1
-    for pose in (far, under):
+    for count, pose in enumerate((far, under), start=1):
         pub.publish(array_to_pose(pose, 'world', probe.get_clock().now().to_msg()))
-        ros.spin_for(0.5)
+        assert ros.spin_until(lambda c=count: sum(ik.stats.rejected.values()) == c)
     assert commands == []
     assert ik.stats.handled == 0 and sum(ik.stats.rejected.values()) == 2
     pub.publish(array_to_pose(chain_forward(OMY, OMY.home), 'world',
