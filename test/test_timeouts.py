@@ -35,6 +35,7 @@ def test_with_a_slow_fixture(slow_setup):
 """
 
 
+@pytest.mark.slow  # an inner pytest process, its conftest importing torch
 def test_a_build_fixture_is_not_charged_to_the_test_but_any_other_fixture_is(pytester):
     pytest.importorskip('pytest_timeout', reason='the per-test timeout is pytest-timeout')
     pytester.makeconftest((HERE / 'conftest.py').read_text())
