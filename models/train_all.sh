@@ -17,46 +17,39 @@ out=models/$ARM
 [ "$ARM" = open_manipulator_x ] && out=models
 mkdir -p "$out"
 for net in ${nets[@]}; do
-  case $ARM:$net in
+  # one recipe per network (the OM-X's, as shipped); an arm's overrides come after it
+  focused_epochs=60
+  [ "$ARM" = omx_f ] && focused_epochs=80  # the OMX-F's focused: 80 epochs (and patience)
+  case $net in
     # joint MSE + a small task-space term; keep the epoch with the best median tool error
-    open_manipulator_x:focused)
-      args=(--data synthetic:1500000:0 --epochs 60 --batch-size 1024 --lr 2e-3
-            --loss joint+task --task-weight 0.01 --patience 60 --monitor position_mm_median) ;;
+    focused)
+      args=(--data synthetic:1500000:0 --epochs "$focused_epochs" --batch-size 1024 --lr 2e-3
+            --loss joint+task --task-weight 0.01 --patience "$focused_epochs"
+            --monitor position_mm_median) ;;
     # improved's validation joint MSE bottoms out early (outliers) while its tool error keeps
     # falling: keep the epoch with the best median tool error, let the cosine run its course
-    open_manipulator_x:improved)
+    improved)
       args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 2e-3
             --patience 40 --monitor position_mm_median) ;;
-    open_manipulator_x:original)
+    original)
       args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 1e-3) ;;
-    # the OMX-F's: the OM-X's recipes (focused 80 epochs), one torch thread each (trained on a
-    # shared 2-core machine); MINUTES=n puts the cosine schedule on a wall-time budget instead
-    omx_f:focused)
-      args=(--data synthetic:1500000:0 --epochs 80 --batch-size 1024 --lr 2e-3
-            --loss joint+task --task-weight 0.01 --patience 80 --monitor position_mm_median
-            --angles circular --threads 1 --minutes "${MINUTES:-0}") ;;
-    omx_f:improved)
-      args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 2e-3
-            --patience 40 --monitor position_mm_median --threads 1 --minutes "${MINUTES:-0}") ;;
-    omx_f:original)
-      args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 1e-3
-            --threads 1 --minutes "${MINUTES:-0}") ;;
-    # the OMY-F3M's: labels from one branch family (the home family, see models/README.md),
-    # the OMX-F's recipes on a wall-time budget (MINUTES, default below), one torch thread each
-    # focused answers its full-turn joints as (cos, sin) (--angles circular: no seam to learn;
-    # at the same budget the OMY's p95 75 -> 54 mm and orientation 28 -> 12 deg, models/README.md)
-    omy_f3m:focused)
-      args=(--data synthetic:1500000:0 --epochs 60 --batch-size 1024 --lr 2e-3
-            --loss joint+task --task-weight 0.01 --patience 60 --monitor position_mm_median
-            --angles circular --threads 1 --minutes "${MINUTES:-40}") ;;
-    omy_f3m:improved)
-      args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 2e-3
-            --patience 40 --monitor position_mm_median --threads 1 --minutes "${MINUTES:-20}") ;;
-    omy_f3m:original)
-      args=(--data synthetic:1500000:0 --epochs 40 --batch-size 1024 --lr 1e-3
-            --threads 1 --minutes "${MINUTES:-20}") ;;
     *) echo "no recipe for network $net of arm $ARM" >&2; exit 2 ;;
   esac
+  # the arms after the OM-X: focused answers its full-turn joints as (cos, sin) (--angles
+  # circular: no seam to learn; at the same budget the OMY's p95 75 -> 54 mm and orientation
+  # 28 -> 12 deg, models/README.md); one torch thread each (trained on a shared 2-core machine);
+  # MINUTES=n puts the cosine schedule on a wall-time budget (the OMY-F3M's by default, whose
+  # labels come from one branch family, the home family, see models/README.md)
+  case $ARM in
+    open_manipulator_x) minutes= ;;
+    omx_f) minutes=${MINUTES:-0} ;;
+    omy_f3m) minutes=${MINUTES:-20}; [ "$net" = focused ] && minutes=${MINUTES:-40} ;;
+    *) echo "no recipe for network $net of arm $ARM" >&2; exit 2 ;;
+  esac
+  if [ -n "$minutes" ]; then
+    [ "$net" = focused ] && args+=(--angles circular)
+    args+=(--threads 1 --minutes "$minutes")
+  fi
   "$PY" -m ik_net_ros.tools.cli train --arm "$ARM" --network "$net" \
     --schedule cosine --patience 10 --loss joint --seed 0 --device cpu "${args[@]}" \
     --output "$out/$net.pt" 2>&1 | tee "${LOGS:-$out}/.train-$net.log"

@@ -14,6 +14,7 @@ from ik_net_ros.nodes.runner import make_executor
 import rclpy
 from rclpy.action import ActionClient
 from rclpy.parameter import Parameter
+from waiting import WAIT
 
 
 def main(executor_choice: str) -> None:
@@ -29,7 +30,7 @@ def main(executor_choice: str) -> None:
     out = {'executor': type(executor).__name__,
            'settings': getattr(driver.gripper_action, 'settings', None)}
 
-    def spin_until(future, timeout=10.0):
+    def spin_until(future, timeout=WAIT):
         end = time.monotonic() + timeout
         while not future.done() and time.monotonic() < end:
             executor.spin_once(timeout_sec=0.02)
@@ -49,7 +50,7 @@ def main(executor_choice: str) -> None:
         return {'accepted': handle.accepted, 'status': r.status, 'position': r.result.position,
                 'reached_goal': r.result.reached_goal, 'stalled': r.result.stalled}
 
-    assert client.wait_for_server(timeout_sec=10)
+    assert client.wait_for_server(timeout_sec=WAIT)
     feedback = []
     out['reach'] = finish(send(0.015, feedback=feedback.append))
     out['feedback'] = len(feedback)

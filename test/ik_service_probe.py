@@ -23,6 +23,7 @@ import rclpy
 from rclpy.callback_groups import MutuallyExclusiveCallbackGroup
 from rclpy.executors import SingleThreadedExecutor
 from sensor_msgs.msg import JointState
+from waiting import WAIT
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
@@ -45,7 +46,7 @@ def main(count: int) -> None:
 
     def call(client, request):
         future = client.call_async(request)
-        end = time.monotonic() + 20.0
+        end = time.monotonic() + WAIT
         while not future.done() and time.monotonic() < end:
             executor.spin_once(timeout_sec=0.05)
         assert future.done(), 'service not answered'
@@ -65,7 +66,7 @@ def main(count: int) -> None:
         r.ik_link_name = kw.get('link', 'end_effector_link')
         return request
 
-    assert ik.wait_for_service(timeout_sec=20) and fk.wait_for_service(timeout_sec=20)
+    assert ik.wait_for_service(timeout_sec=WAIT) and fk.wait_for_service(timeout_sec=WAIT)
     geometry = node.solver.planar_arm
     seed_before = node.last_command
     rng = np.random.default_rng(35)

@@ -5,7 +5,9 @@ control_msgs, moveit_msgs (with object_recognition_msgs) and tf2_msgs are not on
 one is not installed, its subset in test/interfaces/<package> (byte-identical to the distro's
 files, so the type hashes match a real system's) is built with colcon and the rosidl generators
 (requirements-ros.txt), a minute or a few. The build is kept in pytest's cache directory under a
-key of the interface files and the Python, so later runs take it at once.
+key of the interface files and the Python, so later runs take it at once. A session fixture
+named ``<package>_env`` (``control_msgs_env``...) builds it: conftest.py times only the test
+function of the tests taking one, never the build (bounded by BUILD_TIMEOUT).
 """
 
 import fcntl
@@ -21,6 +23,7 @@ import pytest
 
 HERE = Path(__file__).resolve().parent
 INTERFACES = HERE / 'interfaces'
+BUILD_TIMEOUT = 1200  # s: the build's own deadline (a few minutes, more on a busy machine)
 
 
 def _key(packages: tuple[str, ...]) -> str:
@@ -52,7 +55,7 @@ def _build(base: Path, packages: tuple[str, ...]) -> Path:
         env = dict(os.environ, AMENT_PREFIX_PATH=prefix, CMAKE_PREFIX_PATH=prefix,
                    PATH=f'{Path(sys.executable).parent}{os.pathsep}{os.environ["PATH"]}')
         result = subprocess.run([colcon, 'build', '--base-paths', 'src'], cwd=base, env=env,
-                                capture_output=True, text=True, timeout=1200)
+                                capture_output=True, text=True, timeout=BUILD_TIMEOUT)
         assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
         done.write_text(_key(packages))
     return install

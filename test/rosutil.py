@@ -4,6 +4,7 @@ import time
 
 import rclpy
 from rclpy.executors import SingleThreadedExecutor
+from waiting import poll_until, WAIT
 
 
 class RosHarness:
@@ -24,16 +25,11 @@ class RosHarness:
     def node(self, name):
         return self.add(rclpy.create_node(name, context=self.context))
 
-    def spin_until(self, condition, timeout=10.0):
+    def spin_until(self, condition, timeout=WAIT):
         """Spin until ``condition()`` is true; returns whether it became true in time."""
-        end = time.monotonic() + timeout
-        while time.monotonic() < end:
-            if condition():
-                return True
-            self.executor.spin_once(timeout_sec=0.02)
-        return condition()
+        return poll_until(condition, lambda: self.executor.spin_once(timeout_sec=0.02), timeout)
 
-    def call(self, node, service_type, name, request, timeout=10.0):
+    def call(self, node, service_type, name, request, timeout=WAIT):
         """
         Return the response of service ``name`` to ``request``, called from ``node``.
 

@@ -10,7 +10,7 @@ floats (:func:`~ik_net_ros.kinematics.nearest_one.seeded_candidates_one`) exactl
 vectorised rule answers it.
 """
 
-from hypothesis import assume, given, HealthCheck, settings
+from hypothesis import assume, given
 from hypothesis import strategies as st
 from ik_net_ros.errors import InvalidPoseError, UnreachableError
 from ik_net_ros.kinematics.chain import chain_forward
@@ -18,10 +18,10 @@ from ik_net_ros.kinematics.limits import within_limits_one
 from ik_net_ros.solver import base
 from ik_net_ros.solver.live import live_solver
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(40)
 ARMS = ('open_manipulator_x', 'omx_f')
 _SOLVERS = {}
 

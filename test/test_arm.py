@@ -13,7 +13,7 @@ from pathlib import Path
 import subprocess
 import sys
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import arm_descriptions, ARM_NAMES, ArmError, load_arm
 from ik_net_ros.arm.generate_descriptions import main as generate_main
@@ -25,11 +25,11 @@ from ik_net_ros.kinematics.capsules import capsule_ends
 from ik_net_ros.kinematics.chain import chain_frames
 from ik_net_ros.kinematics.collision import CollisionModel
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 import yaml
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(40)
 OMX_DESCRIPTIONS = arm_descriptions('open_manipulator_x')
 # the OM-X's numbers as the package's constants had them (kinematics/geometry.py, m, rad):
 # joint1's height and the table's (17 mm under the humble description's joint1) per description

@@ -7,7 +7,7 @@ OM-X keeps the parameters (and so the figures) of before; files name their arm.
 
 import math
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import default_arm, load_arm
 from ik_net_ros.errors import DatasetError
@@ -26,11 +26,11 @@ from ik_net_ros.kinematics.tracker_setup import frame_given_marker, TrackerSetup
 from ik_net_ros.kinematics.true_arm import measure
 from ik_net_ros.sim.tracker import SimulatedTracker
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 import yaml
 
-SETTINGS = settings(max_examples=4, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(4)
 OMX_F = load_arm('omx_f')
 
 
@@ -140,8 +140,7 @@ _VALUES = st.one_of(st.none(), st.booleans(), st.integers(-10 ** 30, 10 ** 30),
                     st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
 
 
-@settings(max_examples=150, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@fixed_examples(150)
 @given(st.sampled_from(['offsets', 'origin_deltas', 'tilts', 'tool_delta', 'other', 'arm',
                         'description', 'digest', 'errors']), _VALUES)
 def test_every_bad_value_in_a_calibration_file_is_a_clear_error(tmp_path_factory, field, value):

@@ -9,7 +9,7 @@ noise (0.3 mm per axis, 0.2 deg); the truth is the true arm's tool over the join
 import math
 import re
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import load_arm
 from ik_net_ros.data import save_dataset
@@ -22,12 +22,12 @@ from ik_net_ros.kinematics.true_arm import measure, TrueArm
 from ik_net_ros.sim.true_arm_recording import record
 from ik_net_ros.tools import cli
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 import yaml
 
 OMY = {name: load_arm(name) for name in ('omy_f3m', 'omy_3m')}
-SETTINGS = settings(max_examples=6, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(6)
 NOISE = (3e-4, math.radians(0.2))  # the OM-X demo's tracker
 
 
@@ -98,8 +98,7 @@ DEGENERATE = {
 }
 
 
-@settings(max_examples=8, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@fixed_examples(8)
 @given(st.sampled_from(sorted(DEGENERATE)), st.integers(0, 2 ** 16))
 def test_a_degenerate_set_of_poses_is_said_and_refused(which, seed):
     """

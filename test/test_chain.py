@@ -9,7 +9,7 @@ those files (``legacy_errors``).
 
 import math
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros.arm import arm_descriptions, ARM_NAMES, load_arm
 from ik_net_ros.errors import InvalidJointsError
@@ -31,13 +31,13 @@ from ik_net_ros.kinematics.legacy_geometry import (
 )
 from ik_net_ros.kinematics.rotations import quat_to_matrix
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 import torch
 import yaml
 import yourdfpy
 
-SETTINGS = settings(max_examples=30, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(30)
 UNIT = st.lists(st.floats(0, 1), min_size=6, max_size=6)
 ERRORS = st.lists(st.floats(-0.03, 0.03), min_size=6 * 6 + 3, max_size=6 * 6 + 3)
 

@@ -7,7 +7,7 @@ nothing was logged.
 """
 
 from diagnostic_msgs.msg import DiagnosticArray, DiagnosticStatus, KeyValue
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import default_arm
 from ik_net_ros.data.babble_schedule import BabbleSchedule
@@ -15,14 +15,14 @@ from ik_net_ros.hardware.sim import SimulatedArm
 from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.nodes.conversions import joint_state
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(25)
 DT = 0.02  # s of one babble period and one driver cycle
 
 
@@ -107,7 +107,7 @@ def test_the_collector_babbles_on_past_a_driver_that_refuses_its_first_goal(ros,
     driver.create_timer(0.02, lambda: states.publish(
         joint_state(arm[0], driver.get_clock().now().to_msg())))
     try:
-        assert ros.spin_until(lambda: len(goals) >= 4, timeout=15), len(goals)
+        assert ros.spin_until(lambda: len(goals) >= 4), len(goals)
         assert collect.schedule.given_up >= 1
     finally:
         collect.shutdown()

@@ -7,7 +7,7 @@ has no shipped model; its whole-workspace check samples the true arm's own joint
 
 import json
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros import load_solver
 from ik_net_ros.arm import load_arm
@@ -23,6 +23,7 @@ from ik_net_ros.training.config import TrainConfig
 from ik_net_ros.training.loop import new_model
 from ik_net_ros.training.real_arm_data import correction_model
 import numpy as np
+from propcheck import fixed_examples
 
 OMX_F = load_arm('omx_f')
 TINY = '{"position": [8], "orientation": [8], "merge": [8]}'
@@ -37,8 +38,7 @@ def test_the_whole_workspace_check_samples_the_true_arms_joints():
     assert nominal['true_mm_median'] > 1.0
 
 
-@settings(max_examples=5, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@fixed_examples(5)
 @given(st.integers(0, 2 ** 16))
 def test_a_new_correction_answers_the_calibrated_closed_form(seed):
     """Before training, a correction of a new network adds zero: the calibrated closed form."""

@@ -6,7 +6,7 @@ joint to the nearest turn; rows in another branch left out), and the solver adds
 answers on that family only where the corrected answer keeps every rule.
 """
 
-from hypothesis import given, HealthCheck, Phase, settings
+from hypothesis import given, Phase
 from hypothesis import strategies as st
 from ik_net_ros import load_solver
 from ik_net_ros.arm import load_arm
@@ -31,12 +31,12 @@ from ik_net_ros.training.real_arm_data import (
     OTHER_BRANCH,
 )
 import numpy as np
+from propcheck import fixed_examples
 import torch
 
 OMY = load_arm('omy_f3m')
-SETTINGS = settings(max_examples=5, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck),
-                    phases=[Phase.explicit, Phase.generate])  # a shrink re-solves for minutes
+# no shrinking phase: a shrink re-solves for minutes
+SETTINGS = fixed_examples(5, phases=[Phase.explicit, Phase.generate])
 KWARGS = {'position': (8,), 'orientation': (8,), 'merge': (8,)}
 
 

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import tempfile
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import default_arm
 from ik_net_ros.errors import ConfigError, UnsafeGoalError
@@ -22,6 +22,7 @@ from ik_net_ros.nodes.driver_node import DriverNode
 from ik_net_ros.nodes.driver_params import backend_settings, PARAMETERS
 import numpy as np
 from omx_legacy import OMX_GEOMETRY
+from propcheck import fixed_examples
 import pytest
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
@@ -30,8 +31,7 @@ import yaml
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
 ROOT = Path(__file__).resolve().parents[1]
-SETTINGS = settings(max_examples=15, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(15)
 DEGREE = np.pi / 180
 
 

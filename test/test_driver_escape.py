@@ -6,18 +6,18 @@ point and sent on, a sequence of such paths used to ratchet the hand from 6.9 mm
 to under it. The backend holds the depth at which the arm was first found.
 """
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import default_arm
 from ik_net_ros.errors import UnsafeGoalError
 from ik_net_ros.hardware.sim import SimulatedArm
 from ik_net_ros.kinematics.collision import ESCAPE_SLACK
 import numpy as np
+from propcheck import fixed_examples
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
-SETTINGS = settings(max_examples=20, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(20)
 # hands 7.3, 7.0 and 7.1 mm above the table, inside its 10 mm clearance (found by random search)
 STARTS = ([2.47078181, 0.92146321, -1.10691504, 1.65269207], [0.4646, -0.1534, 0.9833, -0.1092],
           [-0.1408, 0.3447, -0.0458, 1.5752])

@@ -71,7 +71,7 @@ def test_autostart_retries_while_the_port_is_absent_and_says_why(ros, tmp_path):
     diags = []
     probe.create_subscription(DiagnosticArray, '/diagnostics', diags.append, 10)
     try:
-        assert ros.spin_until(lambda: diags, timeout=5)
+        assert ros.spin_until(lambda: diags)
         status = diags[-1].status[0]
         assert status.level == status.ERROR and 'configure failed' in status.message
         assert str(tmp_path / 'ttyUSB_absent') in status.message

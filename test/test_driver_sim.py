@@ -65,8 +65,7 @@ def test_driver_node_follows_commands_inside_limits(ros):
     msg.position.append(0.01)
     pub.publish(msg)
     target = np.clip([0.5, 3.0, -3.0, -0.5], OMX.lower, OMX.upper)
-    assert ros.spin_until(lambda: np.allclose(states[-1].position[:4], target, atol=1e-9),
-                          timeout=5)
+    assert ros.spin_until(lambda: np.allclose(states[-1].position[:4], target, atol=1e-9))
     assert all(within_limits(OMX, np.array(s.position[:4])) for s in states)
 
 
@@ -112,10 +111,10 @@ def test_gripper_command_in_metres_clamped_and_safe(ros, backend):
     assert ros.spin_until(lambda: states and pub.get_subscription_count() > 0)
     for command in (1e10, float('nan'), 100.0):  # clamped, refused, clamped: never a crash
         pub.publish(Float64(data=command))
-    assert ros.spin_until(lambda: abs(states[-1].position[4] - 0.019) < 1e-4, timeout=5)
+    assert ros.spin_until(lambda: abs(states[-1].position[4] - 0.019) < 1e-4)
     assert states[-1].position[4] == states[-1].position[5]  # the right finger mimics
     pub.publish(Float64(data=-0.005))  # no joint command needed: it goes on its own
-    assert ros.spin_until(lambda: abs(states[-1].position[4] + 0.005) < 1e-4, timeout=5)
+    assert ros.spin_until(lambda: abs(states[-1].position[4] + 0.005) < 1e-4)
     driver.shutdown()
 
 

@@ -2,7 +2,7 @@
 
 import time
 
-from dxl_util import emulator_config, IDS
+from dxl_util import emulator_config, goal_raw, IDS, run_until
 from ik_net_ros.arm import default_arm
 from ik_net_ros.errors import HardwareError
 from ik_net_ros.hardware.dynamixel import DynamixelArm, DynamixelConfig
@@ -11,6 +11,7 @@ from ik_net_ros.hardware.gripper import metres_to_horn
 from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw
 import numpy as np
 import pytest
+from waiting import WAIT
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
@@ -26,35 +27,21 @@ def rig():
     emulator.stop()
 
 
-def _goal_raw(emulator):
-    return [emulator.servos[i]._get(ADDR.GOAL_POSITION, 4, signed=True) for i in IDS]
-
-
-def _run_until(arm, condition, timeout=3.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        reading = arm.cycle(0.01)
-        if condition(reading):
-            return reading
-        time.sleep(0.005)
-    raise AssertionError('condition not met')
-
-
 def test_open_configures_and_holds(rig):
     emulator, arm = rig
     for dxl_id in IDS:
         servo = emulator.servos[dxl_id]
         assert servo.torque and servo.table[ADDR.OPERATING_MODE] == 3
     assert emulator.servos[15].table[ADDR.OPERATING_MODE] == 5  # gripper: current-based
-    assert _goal_raw(emulator) == [2048] * 4
+    assert goal_raw(emulator) == [2048] * 4
 
 
 def test_goal_reaches_registers_in_raw_units_and_state_follows(rig):
     emulator, arm = rig
     goal = np.array([0.5, -0.3, 0.4, 1.0])
     arm.set_goal(goal)
-    reading = _run_until(arm, lambda r: r.ok and np.allclose(r.positions, goal, atol=2e-3))
-    assert _goal_raw(emulator) == rad_to_raw(goal).tolist()
+    reading = run_until(arm, lambda r: r.ok and np.allclose(r.positions, goal, atol=2e-3))
+    assert goal_raw(emulator) == rad_to_raw(goal).tolist()
     assert reading.velocities.shape == (4,)
 
 
@@ -63,13 +50,13 @@ def test_limits_are_enforced(rig):
     arm.collision = None  # the clamp alone (this goal is under the table: tested elsewhere)
     goal = [0.0, OMX.upper[1], 0.0, OMX.upper[3]]
     arm.set_goal([0.0, 2.5, 0.0, 3.0])
-    _run_until(arm, lambda r: _goal_raw(emulator) == rad_to_raw(goal).tolist())
+    run_until(arm, lambda r: goal_raw(emulator) == rad_to_raw(goal).tolist())
 
 
 def test_torque_off_then_on_holds_present_pose_not_old_command(rig):
     emulator, arm = rig
     arm.set_goal([0.3, 0.0, 0.0, 0.0])
-    _run_until(arm, lambda r: r.ok and abs(r.positions[0] - 0.3) < 2e-3)
+    run_until(arm, lambda r: r.ok and abs(r.positions[0] - 0.3) < 2e-3)
     arm.set_torque(False)
     assert not any(emulator.servos[i].torque for i in IDS)
     emulator.servos[11].set_present_position(int(rad_to_raw(-0.4)))  # moved by hand
@@ -80,7 +67,7 @@ def test_torque_off_then_on_holds_present_pose_not_old_command(rig):
     for _ in range(10):
         reading = arm.cycle(0.01)
     assert abs(reading.positions[0] + 0.4) < 2e-3
-    assert _goal_raw(emulator)[0] == int(rad_to_raw(-0.4))
+    assert goal_raw(emulator)[0] == int(rad_to_raw(-0.4))
 
 
 def test_gripper_command_in_metres_alone_within_one_cycle(rig):
@@ -89,7 +76,7 @@ def test_gripper_command_in_metres_alone_within_one_cycle(rig):
     arm.cycle(0.01)  # no joint goal: the gripper goes on its own
     assert emulator.servos[15]._get(ADDR.GOAL_POSITION, 4) == int(
         rad_to_raw(metres_to_horn(0.015)))
-    _run_until(arm, lambda r: r.gripper is not None and abs(r.gripper - 0.015) < 5e-5)
+    run_until(arm, lambda r: r.gripper is not None and abs(r.gripper - 0.015) < 5e-5)
 
 
 @pytest.mark.parametrize('command, expected', [(100.0, 0.019), (1e10, 0.019), (-5.0, -0.010),
@@ -116,9 +103,9 @@ def test_gripper_command_is_never_replayed_after_torque_or_reconnect(rig):
     assert emulator.servos[15]._get(ADDR.GOAL_POSITION, 4) == before
     arm.set_gripper(0.019)
     emulator.unplug()
-    _run_until(arm, lambda r: not r.ok)
+    run_until(arm, lambda r: not r.ok)
     emulator.replug()
-    _run_until(arm, lambda r: r.ok, timeout=5)
+    run_until(arm, lambda r: r.ok)
     for _ in range(5):
         arm.cycle(0.01)
     assert emulator.servos[15]._get(ADDR.GOAL_POSITION, 4) == before
@@ -151,7 +138,7 @@ def test_port_gone_then_back_reconnects(rig):
     reading = arm.cycle(0.01)
     assert not reading.ok and 'port lost' in reading.faults[0] and not arm.connected
     emulator.replug()
-    _run_until(arm, lambda r: r.ok)
+    run_until(arm, lambda r: r.ok)
     assert arm.connected and all(emulator.servos[i].torque for i in IDS)
 
 
@@ -160,7 +147,7 @@ def test_port_gone_gives_hardware_errors_never_raw_os_errors(rig):
     # torque service and close() must see a HardwareError, and the node must live on
     emulator, arm = rig
     emulator.unplug()
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + WAIT
     while arm.connected:
         assert time.monotonic() < deadline
         with pytest.raises(HardwareError):
@@ -247,8 +234,7 @@ def test_joint1_at_plus_pi_stays_inside_the_servo_position_limits(rig):
     """
     emulator, arm = rig
     arm.set_goal([np.pi, 0.2, 0.1, 0.3])
-    reading = _run_until(arm, lambda r: r.ok and abs(r.positions[0] - np.pi) < 3e-3,
-                         timeout=5)
+    reading = run_until(arm, lambda r: r.ok and abs(r.positions[0] - np.pi) < 3e-3)
     assert emulator.servos[11]._get(ADDR.GOAL_POSITION, 4) == 4095
     assert not reading.faults
 
@@ -260,7 +246,7 @@ def test_goals_follow_each_servo_own_position_limits():
         arm.open()
         assert arm.limits[12] == (0, 2300)
         arm.set_goal([0.0, 0.6, -0.5, 0.0])  # raw 2439 for joint2
-        _run_until(arm, lambda r: r.ok and emulator.servos[12]._get(
+        run_until(arm, lambda r: r.ok and emulator.servos[12]._get(
             ADDR.GOAL_POSITION, 4) == 2300)
         arm.close()
 
@@ -268,14 +254,14 @@ def test_goals_follow_each_servo_own_position_limits():
 def test_a_refused_goal_is_reported_never_silent(rig):
     emulator, arm = rig
     arm.set_goal([0.2, 0.2, 0.1, 0.3])
-    _run_until(arm, lambda r: r.ok and emulator.servos[11]._get(ADDR.GOAL_POSITION, 4)
-               == int(rad_to_raw(0.2)))
+    run_until(arm, lambda r: r.ok and emulator.servos[11]._get(ADDR.GOAL_POSITION, 4)
+              == int(rad_to_raw(0.2)))
     # the limit changes behind the driver's back (another tool): the next goal is refused
     emulator.servos[11].table[ADDR.TORQUE_ENABLE] = 0
     emulator.servos[11]._set(ADDR.MAX_POSITION, 4, 2100)
     emulator.servos[11].table[ADDR.TORQUE_ENABLE] = 1
     arm.set_goal([0.5, 0.2, 0.1, 0.3])
-    reading = _run_until(arm, lambda r: any('servo 11: refused goal' in f for f in r.faults))
+    reading = run_until(arm, lambda r: any('servo 11: refused goal' in f for f in r.faults))
     assert 'limits' in reading.faults[0]
     assert not arm.health().ok and 'servo 11' in arm.health().message
 

@@ -37,7 +37,7 @@ def test_driver_starts_from_the_install_layout_and_publishes(colcon_install, ros
         probe = ros.node('probe')
         states = []
         probe.create_subscription(JointState, 'joint_states', states.append, 10)
-        assert ros.spin_until(lambda: states, timeout=30), proc.stdout.read()
+        assert ros.spin_until(lambda: states), proc.stdout.read()
         assert abs(states[-1].position[0] - 0.1) < 1e-9
     finally:
         proc.send_signal(2)

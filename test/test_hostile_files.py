@@ -9,7 +9,7 @@ import json
 import os
 import zipfile
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import default_arm
 from ik_net_ros.bounded_files import MAX_YAML_DEPTH
@@ -24,13 +24,13 @@ from ik_net_ros.solver.network import NetworkSolver
 from model_util import load_weights, model_path, save_weights
 import numpy as np
 from omx_legacy import OMX_GEOMETRY
+from propcheck import fixed_examples
 import pytest
 import yaml
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
-SETTINGS = settings(max_examples=80, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(80)
 CALIBRATION = {'format': 'ik_net_ros.calibration', 'version': 1,
                'geometry': OMX_GEOMETRY}
 
@@ -389,8 +389,7 @@ def test_notes_a_checksum_does_not_cover_never_crash_the_tools(tmp_path_factory,
     good = save_checkpoint(folder / 'good.pt', model(1), 'focused', KWARGS, OMX)
     payload = torch.load(good, weights_only=True)
 
-    @settings(max_examples=30, deadline=None, derandomize=True, database=None,
-              suppress_health_check=list(HealthCheck))
+    @fixed_examples(30)
     @given(st.sampled_from(['train_config', 'data', 'metrics', 'created']), JSON_VALUES)
     def check(key, value):
         path = folder / 'notes.pt'  # alone: no weights file beside it

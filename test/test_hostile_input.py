@@ -9,7 +9,7 @@ import errno
 import io
 import math
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from ik_net_ros import load_solver
@@ -29,13 +29,13 @@ from ik_net_ros.training import loop
 from ik_net_ros.training.config import TrainConfig
 from model_util import load_checkpoint, model_path, save_checkpoint
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 import torch
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(60)
 ANY_FLOAT = st.floats(allow_nan=True, allow_infinity=True, width=64)
 SOLVERS = {}
 

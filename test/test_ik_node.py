@@ -63,7 +63,7 @@ def test_shipped_focused_model_command_is_close(ros):
     node, probe = _start(ros, model='focused')
     pose = forward_kinematics([0.4, 0.2, -0.3, 0.5])
     probe.send(pose)
-    assert ros.spin_until(lambda: probe.commands, timeout=20)
+    assert ros.spin_until(lambda: probe.commands)
     reached = forward_kinematics(np.array(probe.commands[-1].position))
     assert np.linalg.norm(reached[:3] - pose[:3]) < 0.02
 
@@ -82,11 +82,11 @@ def test_bad_targets_get_no_command(ros, kind):
     elif kind == 'unreachable':
         pose[:3] = [0.8, 0.0, 0.1]
     probe.send(pose, frame=frame)
-    ros.spin_for(0.5)
-    assert probe.commands == []
     expected = {'frame': 'wrong_frame', 'nan': 'invalid', 'inf': 'invalid',
                 'zero_quat': 'invalid', 'unreachable': 'unreachable'}[kind]
-    assert node.stats.rejected[expected] == 1 and node.stats.handled == 0
+    # the refusal counted once the node has taken the target, however late (a busy machine)
+    assert ros.spin_until(lambda: node.stats.rejected[expected] == 1)
+    assert probe.commands == [] and node.stats.handled == 0
 
 
 def test_non_unit_and_rolled_quaternions_are_normalised_and_projected(ros):
@@ -107,13 +107,13 @@ def test_non_unit_and_rolled_quaternions_are_normalised_and_projected(ros):
 def test_empty_frame_is_accepted_only_if_configured(ros):
     node, probe = _start(ros, accept_empty_frame=False)
     probe.send(forward_kinematics([0.0, 0.0, 0.0, 0.0]), frame='')
-    ros.spin_for(0.4)
-    assert probe.commands == [] and node.stats.rejected['wrong_frame'] == 1
+    assert ros.spin_until(lambda: node.stats.rejected['wrong_frame'] == 1)
+    assert probe.commands == []
 
 
 def _set_parameter(ros, client_node, name, value):
     client = client_node.create_client(SetParameters, '/ik/set_parameters')
-    assert client.wait_for_service(timeout_sec=5)
+    assert ros.spin_until(client.service_is_ready)
     msg = ParameterMsg(name=name, value=ParameterValue(type=ParameterType.PARAMETER_STRING,
                                                        string_value=value))
     future = client.call_async(SetParameters.Request(parameters=[msg]))
@@ -146,7 +146,7 @@ def test_burst_of_1000_targets_ends_with_the_newest_answered(ros):
     def answered_newest():
         return any((c.header.stamp.sec, c.header.stamp.nanosec) == newest
                    for c in probe.commands)
-    assert ros.spin_until(answered_newest, timeout=15)
+    assert ros.spin_until(answered_newest)
     count = len(probe.commands)
     ros.spin_for(0.5)
     assert len(probe.commands) == count  # nothing left queued behind the newest
@@ -216,15 +216,15 @@ def test_ik_node_process_answers_and_takes_parameters_under_either_executor(ros,
     try:
         probe = Probe(ros)
         pose = forward_kinematics([0.4, 0.2, -0.3, 0.5])
-        assert ros.spin_until(lambda: probe.pub.get_subscription_count() > 0, timeout=30)
-        assert ros.spin_until(lambda: probe.send(pose) or probe.commands, timeout=30)
+        assert ros.spin_until(lambda: probe.pub.get_subscription_count() > 0)
+        assert ros.spin_until(lambda: probe.send(pose) or probe.commands)
         reached = forward_kinematics(np.array(probe.commands[-1].position))
         assert np.linalg.norm(reached[:3] - pose[:3]) < 1e-6
         assert _set_parameter(ros, probe.node, 'model', 'original').successful
         refused = _set_parameter(ros, probe.node, 'model', 'no_such_model')
         assert not refused.successful and 'no_such_model' in refused.reason
         probe.commands.clear()
-        assert ros.spin_until(lambda: probe.send(pose) or probe.commands, timeout=10)
+        assert ros.spin_until(lambda: probe.send(pose) or probe.commands)
     finally:
         proc.send_signal(signal.SIGTERM)
         try:
@@ -298,10 +298,14 @@ def test_trajectory_points_are_timed_for_the_move_at_max_velocity(ros):
 def test_joint_states_are_heard_only_while_no_command_is_fresh(ros):
     node, probe = _start(ros)
     assert node.state_sub is not None  # no command yet: the arm's state is the seed
-    probe.send(forward_kinematics(OMX.home))
+    home = forward_kinematics(OMX.home)
+    probe.send(home)
     assert ros.spin_until(lambda: probe.commands)
-    assert ros.spin_until(lambda: node.state_sub is None, timeout=3)  # commands stream
-    assert ros.spin_until(lambda: node.state_sub is not None, timeout=5)  # stale again
+    # commands stream (a target each spin): the node stops listening while they are fresh, on
+    # its timer's next tick however late a busy machine runs it (one command's second of
+    # freshness could pass before it)
+    assert ros.spin_until(lambda: probe.send(home) or node.state_sub is None)
+    assert ros.spin_until(lambda: node.state_sub is not None)  # stale again
 
 
 def test_a_swap_to_a_hostile_calibration_or_model_is_refused_and_the_old_solver_runs(

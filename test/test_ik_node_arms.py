@@ -62,7 +62,7 @@ def test_the_omx_f_driver_publishes_its_joints_and_fingers_and_follows_commands(
     for goal in goals:
         _command(probe, sender, OMX_F.joint_names, goal)
         ros.spin_until(lambda g=goal: np.allclose(
-            joints_by_name(states[-1], OMX_F.joint_names), g, atol=1e-3), timeout=20)
+            joints_by_name(states[-1], OMX_F.joint_names), g, atol=1e-3))
     for msg in states:  # inside the real limits all the way
         q = joints_by_name(msg, OMX_F.joint_names)
         assert q is not None and within_limits(OMX_F, q)
@@ -94,7 +94,7 @@ def test_the_omx_f_ik_node_answers_targets_with_its_five_joints_inside_its_limit
     for pose in _targets(8, 33):
         before = len(commands)
         pub.publish(array_to_pose(pose, 'world', probe.get_clock().now().to_msg()))
-        assert ros.spin_until(lambda n=before: len(commands) > n, timeout=20)
+        assert ros.spin_until(lambda n=before: len(commands) > n)
         command = commands[-1]
         assert list(command.name) == list(OMX_F.joint_names) == [f'joint{k}' for k in range(1, 6)]
         q = np.array(command.position)
@@ -102,7 +102,7 @@ def test_the_omx_f_ik_node_answers_targets_with_its_five_joints_inside_its_limit
         assert np.linalg.norm(chain_forward(OMX_F, q)[:3] - pose[:3]) < 1e-6
     goal = np.array(commands[-1].position)  # the driver follows, inside the limits
     assert ros.spin_until(lambda: np.allclose(joints_by_name(states[-1], OMX_F.joint_names),
-                                              goal, atol=1e-3), timeout=20)
+                                              goal, atol=1e-3))
     for msg in states:
         assert within_limits(OMX_F, joints_by_name(msg, OMX_F.joint_names))
 

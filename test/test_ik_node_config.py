@@ -6,8 +6,9 @@ target's status goes out only where anyone subscribes to target_status. Without 
 parameter helpers and its feedback publisher over stand-ins.
 """
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from propcheck import fixed_examples
 import pytest
 
 pytest.importorskip('rclpy')
@@ -15,8 +16,7 @@ pytest.importorskip('rclpy')
 from ik_net_ros.nodes.ik_feedback import TargetFeedback  # noqa: E402, I100
 from ik_net_ros.nodes.ik_params import configure, make_solver, PARAMETERS  # noqa: E402
 
-SETTINGS = settings(max_examples=15, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(15)
 
 
 def _params(**changes) -> dict:

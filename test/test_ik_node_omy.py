@@ -61,7 +61,7 @@ def test_the_omy_ik_node_commands_safely_and_times_its_trajectories(ros, model):
                               trajectories.append, 1000)
     pub = probe.create_publisher(PoseStamped, 'target_pose', 10)
     assert ros.spin_until(lambda: states and pub.get_subscription_count() > 0
-                          and ik.pub.get_subscription_count() > 1, timeout=20)
+                          and ik.pub.get_subscription_count() > 1)
     # the driver's sim publishes the hand's joint beside the arm's (ROBOTIS's gripper_controller
     # drives rh_r1_joint on the real OMY-F3M)
     assert OMY.gripper.joint in states[-1].name and driver is not None
@@ -71,8 +71,7 @@ def test_the_omy_ik_node_commands_safely_and_times_its_trajectories(ros, model):
         pose = chain_forward(OMY, goal)
         before = len(commands)
         pub.publish(array_to_pose(pose, 'world', probe.get_clock().now().to_msg()))
-        assert ros.spin_until(lambda n=before: len(commands) > n and len(trajectories) > n,
-                              timeout=20)
+        assert ros.spin_until(lambda n=before: len(commands) > n and len(trajectories) > n)
         command, traj = commands[-1], trajectories[-1]
         assert list(command.name) == list(OMY.joint_names) == [f'joint{k}' for k in range(1, 7)]
         q = np.array(command.position)
@@ -86,7 +85,7 @@ def test_the_omy_ik_node_commands_safely_and_times_its_trajectories(ros, model):
         # never faster than max_velocity from where the arm is (it stood at ``at``)
         assert np.abs(q - at).max() / _seconds(point.time_from_start) <= MAX_VELOCITY * 1.001
         assert ros.spin_until(lambda g=q: np.allclose(joints_by_name(states[-1], OMY.joint_names),
-                                                      g, atol=1e-3), timeout=20)
+                                                      g, atol=1e-3))
         at = q
     for msg in states:  # the driver inside the real limits all the way
         assert within_limits(OMY, joints_by_name(msg, OMY.joint_names))
@@ -105,9 +104,9 @@ def test_the_omy_ik_node_refuses_what_it_cannot_reach_and_stays(ros):
     far, under = home.copy(), home.copy()
     far[:3] = [1.5, 0.0, 0.3]
     under[2] = -0.1
-    for pose in (far, under):
+    for count, pose in enumerate((far, under), start=1):
         pub.publish(array_to_pose(pose, 'world', probe.get_clock().now().to_msg()))
-        ros.spin_for(0.5)
+        assert ros.spin_until(lambda c=count: sum(ik.stats.rejected.values()) == c)
     assert commands == []
     assert ik.stats.handled == 0 and sum(ik.stats.rejected.values()) == 2
     pub.publish(array_to_pose(chain_forward(OMY, OMY.home), 'world',

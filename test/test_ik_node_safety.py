@@ -79,7 +79,7 @@ def test_every_trajectory_point_is_timed_from_where_the_arm_is(ros, solution):
         count, refused = len(got), sum(node.stats.rejected.values())
         probe.send(forward_kinematics(joints))
         assert ros.spin_until(lambda c=count, r=refused: len(got) > c or
-                              sum(node.stats.rejected.values()) > r, timeout=10)
+                              sum(node.stats.rejected.values()) > r)
         if len(got) == count:
             continue  # refused (the solver's business, not timing's)
         point = np.array(got[-1].points[0].positions)

@@ -2,9 +2,8 @@
 
 from dataclasses import replace
 import math
-import time
 
-from dxl_util import emulator_config
+from dxl_util import emulator_config, goal_raw, present_raw, run_until
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
 from ik_net_ros.arm import load_arm
@@ -23,24 +22,6 @@ GRIPPER = 16
 TICK = 2 * math.pi / 4096
 SETTINGS = settings(max_examples=15, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture])
-
-
-def _goal_raw(emulator, ids=JOINT_IDS):
-    return [emulator.servos[i]._get(ADDR.GOAL_POSITION, 4, signed=True) for i in ids]
-
-
-def _present_raw(emulator, ids=JOINT_IDS):
-    return [emulator.servos[i]._get(ADDR.PRESENT_POSITION, 4, signed=True) for i in ids]
-
-
-def _run_until(arm, condition, timeout=4.0):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        reading = arm.cycle(0.01)
-        if condition(reading):
-            return reading
-        time.sleep(0.005)
-    raise AssertionError('condition not met')
 
 
 def _backend(emulator, **settings):
@@ -69,7 +50,8 @@ def test_open_checks_models_and_sets_each_servo_as_robotis_does(rig):
     modes = {i: emulator.servos[i].table[ADDR.OPERATING_MODE] for i in emulator.servos}
     assert modes == {11: 4, 12: 3, 13: 3, 14: 3, 15: 3, 16: 5}  # the xacro's
     assert all(s.torque for s in emulator.servos.values())
-    assert _goal_raw(emulator) == rad_to_raw(ARM.home).tolist()  # holds where it stands
+    # holds where it stands
+    assert goal_raw(emulator, JOINT_IDS) == rad_to_raw(ARM.home).tolist()
     # Goal Current in the XL330's unit (1 mA), written only to the gripper: ROBOTIS's 600
     assert emulator.servos[GRIPPER]._get(ADDR.GOAL_CURRENT, 2) == 600
     assert all(emulator.servos[i]._get(ADDR.GOAL_CURRENT, 2) == 0 for i in JOINT_IDS)
@@ -122,8 +104,8 @@ def test_every_command_is_inside_the_real_limits_and_reached(rig, goal):
     assert np.array_equal(used, np.clip(goal, lower, upper))
     arm.set_max_velocity(4.8)
     raw = rad_to_raw(used).tolist()
-    reading = _run_until(arm, lambda r: r.ok and _goal_raw(emulator) == raw
-                         and np.allclose(r.positions, used, atol=2 * TICK))
+    reading = run_until(arm, lambda r: r.ok and goal_raw(emulator, JOINT_IDS) == raw
+                        and np.allclose(r.positions, used, atol=2 * TICK))
     # what the servos did is where the URDF chain puts the tool: within the ticks' rounding
     tool = chain_forward(ARM, reading.positions)[:3]
     assert np.linalg.norm(tool - chain_forward(ARM, used)[:3]) < 2e-3
@@ -157,15 +139,15 @@ def test_a_wound_joint1_is_read_as_it_is_and_never_commanded_the_long_way(turns,
         arm.open()
         assert arm.turns[11] == turns
         assert emulator.servos[11]._get(ADDR.PRESENT_POSITION, 4, signed=True) == wound
-        assert _goal_raw(emulator, [11]) == [wound]  # held as found: no move
+        assert goal_raw(emulator, [11]) == [wound]  # held as found: no move
         reading = arm.cycle(0.01)
         assert abs(reading.positions[0] - offset * TICK) < 1e-9
         arm.set_max_velocity(4.8)
         arm.set_goal([goal, *ARM.home[1:]])
         expected = [int(rad_to_raw(goal)) + 4096 * turns]  # from its own turn: the short way
-        _run_until(arm, lambda r: r.ok and abs(r.positions[0] - goal) < 2 * TICK
-                   and _goal_raw(emulator, [11]) == expected)
-        assert abs(_present_raw(emulator, [11])[0] - wound) <= abs(goal - offset * TICK) / TICK + 2
+        run_until(arm, lambda r: r.ok and abs(r.positions[0] - goal) < 2 * TICK
+                  and goal_raw(emulator, [11]) == expected)
+        assert abs(present_raw(emulator, [11])[0] - wound) <= abs(goal - offset * TICK) / TICK + 2
     finally:
         arm.close()
         emulator.stop()
@@ -182,15 +164,15 @@ def test_torque_off_and_on_and_a_reconnect_hold_a_wound_joint1_where_it_is():
         arm.set_torque(False)
         assert not any(s.torque for s in emulator.servos.values())
         emulator.servos[11].set_present_position(wound + 500)  # turned by hand
-        reading = _run_until(arm, lambda r: r.ok and abs(r.positions[0] + 200 * TICK) < 1e-9)
+        reading = run_until(arm, lambda r: r.ok and abs(r.positions[0] + 200 * TICK) < 1e-9)
         arm.set_torque(True)  # holds where it is: the servo's goal is its position, wound
-        assert _goal_raw(emulator, [11]) == [wound + 500] == _present_raw(emulator, [11])
+        assert goal_raw(emulator, [11]) == [wound + 500] == present_raw(emulator, [11])
         emulator.unplug()
-        _run_until(arm, lambda r: not r.ok)
+        run_until(arm, lambda r: not r.ok)
         emulator.replug()
-        reading = _run_until(arm, lambda r: r.ok, timeout=6)
+        reading = run_until(arm, lambda r: r.ok)
         assert arm.turns[11] == 2 and abs(reading.positions[0] + 200 * TICK) < 1e-9
-        assert _goal_raw(emulator, [11]) == [wound + 500]
+        assert goal_raw(emulator, [11]) == [wound + 500]
     finally:
         arm.close()
         emulator.stop()
@@ -204,7 +186,7 @@ def test_a_servo_in_position_mode_comes_back_within_one_turn():
     arm = _backend(emulator)
     try:
         arm.open()  # joint2 is run in Position mode: set so, its position is within one turn
-        assert _present_raw(emulator, [12]) == [2148]
+        assert present_raw(emulator, [12]) == [2148]
         assert abs(arm.cycle(0.01).positions[1] - 100 * TICK) < 1e-9
     finally:
         arm.close()
@@ -217,7 +199,7 @@ def test_gripper_in_current_based_position_mode_in_radians(rig):
     assert arm.set_gripper(0.6) == 0.6
     arm.cycle(0.01)
     assert emulator.servos[GRIPPER]._get(ADDR.GOAL_POSITION, 4) == int(rad_to_raw(0.6))
-    _run_until(arm, lambda r: r.gripper is not None and abs(r.gripper - 0.6) < 2 * TICK)
+    run_until(arm, lambda r: r.gripper is not None and abs(r.gripper - 0.6) < 2 * TICK)
     assert arm.set_gripper(5.0) == 1.0 and arm.set_gripper(-1.0) == 0.0
 
 
@@ -231,13 +213,13 @@ def test_a_wound_gripper_is_held_where_it_is_and_moved_within_its_turn():
     try:
         arm.open()
         assert arm.turns[GRIPPER] == 2
-        assert _goal_raw(emulator, [GRIPPER]) == [wound]  # held: no move
+        assert goal_raw(emulator, [GRIPPER]) == [wound]  # held: no move
         reading = arm.cycle(0.01)
         assert abs(reading.gripper - 0.3) < TICK
         arm.set_gripper(0.8)
         arm.cycle(0.01)
-        assert _goal_raw(emulator, [GRIPPER]) == [2 * 4096 + int(rad_to_raw(0.8))]
-        _run_until(arm, lambda r: r.gripper is not None and abs(r.gripper - 0.8) < 2 * TICK)
+        assert goal_raw(emulator, [GRIPPER]) == [2 * 4096 + int(rad_to_raw(0.8))]
+        run_until(arm, lambda r: r.gripper is not None and abs(r.gripper - 0.8) < 2 * TICK)
     finally:
         arm.close()
         emulator.stop()

@@ -5,7 +5,7 @@ The labels are the UR closed form's no-seed branch rule (the home pose's family)
 against the arm's URDF chain (``chain_forward``) and the closed form's own branch bits.
 """
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import load_arm
 from ik_net_ros.data import make_synthetic
@@ -18,11 +18,11 @@ from ik_net_ros.kinematics.ur_layout import NotURLayoutError
 from ik_net_ros.model import load_model
 from ik_net_ros.tools import cli
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 
 OMY = {name: load_arm(name) for name in ('omy_f3m', 'omy_3m')}
-SETTINGS = settings(max_examples=8, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(8)
 
 
 @SETTINGS

@@ -9,7 +9,7 @@ stays fast.
 import math
 
 from geometry_msgs.msg import PoseStamped
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.errors import IkNetError
 from ik_net_ros.kinematics import forward_kinematics
@@ -23,14 +23,14 @@ from ik_net_ros.nodes import (
 )
 from ik_net_ros.nodes.conversions import array_to_pose, joint_state
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 import rclpy
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 
 pytestmark = pytest.mark.ros
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(25)
 
 FLOATS = st.one_of(st.floats(allow_nan=True, allow_infinity=True),
                    st.sampled_from([0.0, -0.0, 1e-300, 5e-324, 1e300, 1e12, 1e10, -1.0, 0.5]))

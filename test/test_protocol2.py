@@ -3,13 +3,13 @@
 import struct
 import time
 
+from dxl_util import emulator_port
 from dynamixel_sdk import (
     COMM_SUCCESS,
     GroupBulkRead,
     GroupSyncRead,
     GroupSyncWrite,
     PacketHandler,
-    PortHandler,
 )
 from ik_net_ros.hardware.emulator import ServoEmulator
 from ik_net_ros.hardware.protocol2 import (
@@ -24,6 +24,7 @@ from ik_net_ros.hardware.protocol2 import (
 from ik_net_ros.hardware.xm430 import ADDR, rad_to_raw, raw_to_rad
 import numpy as np
 import pytest
+from waiting import WAIT
 
 
 def test_worked_examples_of_the_reference():
@@ -63,7 +64,7 @@ def test_units():
 @pytest.fixture
 def bus():
     emulator = ServoEmulator(ids=(11, 12, 13, 14)).start()
-    port = PortHandler(str(emulator.port_path))
+    port = emulator_port(emulator)
     assert port.openPort() and port.setBaudRate(1_000_000)
     yield emulator, port, PacketHandler(2.0)
     port.closePort()
@@ -89,7 +90,7 @@ def test_sdk_ping_read_write(bus):
     for addr in (ADDR.MODEL_NUMBER, ADDR.PRESENT_POSITION, ADDR.HARDWARE_ERROR):
         assert ph.write1ByteTxRx(port, 12, addr, 1)[1] == Error.ACCESS
     assert ph.write4ByteTxRx(port, 12, ADDR.GOAL_POSITION, 2100) == (COMM_SUCCESS, 0)
-    deadline = time.monotonic() + 2
+    deadline = time.monotonic() + WAIT
     while ph.read4ByteTxRx(port, 12, ADDR.PRESENT_POSITION)[0] != 2100:
         assert time.monotonic() < deadline
 
@@ -106,7 +107,7 @@ def test_sdk_sync_write_sync_read_and_bulk_read(bus):
     reader = GroupSyncRead(port, ph, ADDR.PRESENT_POSITION, 4)
     for dxl_id in ids:
         reader.addParam(dxl_id)
-    deadline = time.monotonic() + 3
+    deadline = time.monotonic() + WAIT
     while True:
         assert reader.txRxPacket() == COMM_SUCCESS
         got = [reader.getData(i, ADDR.PRESENT_POSITION, 4) for i in ids]
@@ -142,7 +143,7 @@ def test_emulator_cleans_up_its_port_folder_and_can_restart():
     emulator.stop()
     assert not folder.exists()  # no dxl-emu-* folders left behind in /tmp
     emulator.start()
-    port = PortHandler(str(emulator.port_path))
+    port = emulator_port(emulator)
     try:
         assert port.openPort() and PacketHandler(2.0).ping(port, 11)[1] == COMM_SUCCESS
     finally:
@@ -156,7 +157,7 @@ def test_emulator_honours_return_delay_time(monkeypatch):
     waits = []
     monkeypatch.setattr('ik_net_ros.hardware.emulator.time.sleep', waits.append)
     with ServoEmulator(ids=(11,)) as emulator:
-        port = PortHandler(str(emulator.port_path))
+        port = emulator_port(emulator)
         assert port.openPort() and port.setBaudRate(1_000_000)
         ph = PacketHandler(2.0)
         assert ph.read1ByteTxRx(port, 11, ADDR.RETURN_DELAY) == (250, COMM_SUCCESS, 0)

@@ -7,17 +7,17 @@ solution nearest the guess (:func:`~ik_net_ros.solver.refine.closed_form_near`):
 exact on every reachable pose, one row (plain floats) or many.
 """
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import load_arm
 from ik_net_ros.kinematics.chain import chain_forward, ChainErrors
 from ik_net_ros.kinematics.rotations import pose_error
 from ik_net_ros.solver.refine import refine_joints
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 
-SETTINGS = settings(max_examples=30, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(30)
 UNIT = st.lists(st.floats(0.02, 0.98), min_size=5, max_size=5)
 
 

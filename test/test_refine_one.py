@@ -6,16 +6,16 @@ through numpy: the same steps, so the same answers to rounding, on the OM-X and 
 and without a calibration's errors.
 """
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import load_arm
 from ik_net_ros.kinematics.chain import chain_forward, ChainErrors
 from ik_net_ros.solver.refine import refine_joints
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(25)
 
 
 @pytest.mark.parametrize('name', ['open_manipulator_x', 'omx_f'])

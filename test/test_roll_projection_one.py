@@ -12,7 +12,7 @@ too.
 
 from dataclasses import replace
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import load_arm
 from ik_net_ros.kinematics.chain import chain_forward
@@ -25,12 +25,12 @@ from ik_net_ros.kinematics.roll_projection import nearest_rotations
 from ik_net_ros.kinematics.roll_projection_one import nearest_rotation_one
 from ik_net_ros.kinematics.rotations import quat_angle, quat_to_matrix
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 
 ARM = load_arm('omx_f')
 CHAIN = planar_chain(ARM.upright())
-SETTINGS = settings(max_examples=120, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(120)
 JOINTS = st.tuples(*(st.floats(lo, hi) for lo, hi in ARM.limits))
 QUATS = st.lists(st.floats(-1, 1), min_size=4, max_size=4).filter(
     lambda q: np.linalg.norm(q) > 0.1)

@@ -12,7 +12,7 @@ left the roll about 1e-9 rad off it), on the OMX-F and on its chain with other T
 from dataclasses import replace
 import math
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import load_arm
 from ik_net_ros.kinematics.chain import chain_forward
@@ -31,14 +31,14 @@ from ik_net_ros.kinematics.roll_projection_one import _trace_slopes as trace_slo
 from ik_net_ros.kinematics.roll_wrist import wrist_points
 from ik_net_ros.kinematics.rotations import quat_to_matrix
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 
 ARM = load_arm('omx_f')
 CHAIN = planar_chain(ARM.upright())
 CHAINS = {'omx_f': CHAIN, 'tool_z': replace(CHAIN, tool_y=0.0, tool_z=0.004),
           'both': replace(CHAIN, tool_y=0.003, tool_z=-0.002)}
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(60)
 QUATS = st.lists(st.floats(-1, 1), min_size=4, max_size=4).filter(
     lambda q: np.linalg.norm(q) > 0.1)
 JOINTS = st.tuples(*(st.floats(lo, hi) for lo, hi in ARM.limits))

@@ -9,7 +9,7 @@ of the pose (the labels of training data).
 from dataclasses import replace
 import math
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import ChainErrors, load_arm
 from ik_net_ros.kinematics.chain import chain_forward
@@ -23,11 +23,11 @@ from ik_net_ros.kinematics.inverse import (
 from ik_net_ros.kinematics.limits import sample_joints, within_limits
 from ik_net_ros.kinematics.rotations import quat_angle
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 
 ARM = load_arm('omx_f')
-SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(150)
 JOINTS = st.tuples(*(st.floats(lo, hi) for lo, hi in ARM.limits))
 
 
@@ -158,8 +158,7 @@ def test_projection_leaves_reachable_poses_alone_and_answers_all_of_them(rng):
     np.testing.assert_allclose(project_pose(poses[0], ARM), poses[0], atol=1e-12)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@fixed_examples(25)
 @given(q=JOINTS, quat=st.lists(st.floats(-1, 1), min_size=4, max_size=4).filter(
     lambda v: np.linalg.norm(v) > 0.1))
 def test_projection_is_the_nearest_feasible_rotation_and_exact(q, quat):

@@ -73,11 +73,11 @@ def test_two_arms_under_namespaces_each_answer_only_their_own_targets(ros, tmp_p
         def arrived(arm):
             return states[arm] and np.allclose(states[arm][-1].position[:4], goals[arm],
                                                atol=3e-3)
-        assert ros.spin_until(lambda: arrived('arm1') and arrived('arm2'), timeout=20)
+        assert ros.spin_until(lambda: arrived('arm1') and arrived('arm2'))
 
         def names():
             return {s.name: s.hardware_id for d in diags for s in d.status}
-        assert ros.spin_until(lambda: len(names()) >= 2, timeout=10), names()
+        assert ros.spin_until(lambda: len(names()) >= 2), names()
         names = names()
         assert names.get('/arm1/driver: arm (sim)') == 'sim'
         assert names.get('/arm2/driver: arm (emulated)') not in (None, 'sim')
@@ -126,7 +126,7 @@ def test_the_core_s_log_lines_reach_rosout_at_their_level(ros):
 
     def seen():
         return [m for m in lines if 'drive mode 4 -> 0' in m.msg]
-    assert ros.spin_until(seen, timeout=10)
+    assert ros.spin_until(seen)
     (line,) = seen()
     assert line.name == 'arm7.tracker' and line.level == Log.WARN
     assert not any('not at the node' in m.msg for m in lines)

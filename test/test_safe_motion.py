@@ -7,7 +7,7 @@ the table or the arm's own base.
 
 import math
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros import load_solver
 from ik_net_ros.arm import default_arm
@@ -18,12 +18,12 @@ from ik_net_ros.kinematics.nearest import JUMP_WINDOW, JUMP_WINDOW_ANGLE
 from ik_net_ros.kinematics.paths import babble_joints, BABBLE_ROOM, sweep_box, sweep_pose
 from ik_net_ros.kinematics.rotations import quat_angle, quat_from_yaw_pitch, quat_mul
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
-SETTINGS = settings(max_examples=150, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(150)
 MODEL = CollisionModel()
 
 

@@ -6,10 +6,11 @@ The driver against the emulator for the OMX-F (time-based, as ROBOTIS sets it) a
 driver's move times, which keep every joint at most at max_velocity from where it is.
 """
 
+from contextlib import contextmanager
 import math
 import time
 
-from dxl_util import emulator_config
+from dxl_util import emulator_config, run_until
 from hypothesis import given, HealthCheck, settings
 from hypothesis import strategies as st
 from ik_net_ros.arm import load_arm
@@ -167,6 +168,21 @@ def test_move_time_refuses_a_speed_that_is_no_speed():
             move_time(1.0, speed, 50, 25)
 
 
+@contextmanager
+def _omx_f(max_velocity: float, **settings):
+    """Give (backend, emulator) of the OMX-F, open, at ``max_velocity`` rad/s; closed after."""
+    arm_model = load_arm('omx_f')
+    emulator = arm_emulator(arm_model).start()
+    arm = DynamixelArm(emulator_config(emulator, **settings), arm=arm_model, collision=None,
+                       max_velocity=max_velocity)
+    try:
+        arm.open()
+        yield arm, emulator
+    finally:
+        arm.close()
+        emulator.stop()
+
+
 def _run(arm, seconds, dt):
     end = time.monotonic() + seconds
     while time.monotonic() < end:
@@ -187,12 +203,8 @@ def test_a_time_based_profile_never_moves_a_joint_faster_than_max_velocity(dt, s
     arm_model = load_arm('omx_f')
     goal = np.clip(np.array(target) + np.array(arm_model.home), arm_model.lower,
                    arm_model.upper)
-    emulator = arm_emulator(arm_model).start()
-    arm = DynamixelArm(emulator_config(emulator, drive_mode=4, profile_velocity=50,
-                                       profile_acceleration=25), arm=arm_model,
-                       collision=None, max_velocity=speed)
-    try:
-        arm.open()
+    with _omx_f(speed, drive_mode=4, profile_velocity=50,
+                profile_acceleration=25) as (arm, emulator):
         for servo in emulator.servos.values():
             servo.top_speed = 0.0
         arm.set_goal(goal)
@@ -200,62 +212,30 @@ def test_a_time_based_profile_never_moves_a_joint_faster_than_max_velocity(dt, s
         for dxl_id, limit in zip(arm.ids, arm_model.velocity):
             top = emulator.servos[dxl_id].top_speed * RAD_PER_TICK
             assert top <= min(speed, limit) * (1 + 1e-6), (dxl_id, top)
-    finally:
-        arm.close()
-        emulator.stop()
 
 
 def test_a_time_based_arm_reaches_its_goal():
     """The move times from the distance slow the arm (a margin for its motion), never stall it."""
     arm_model = load_arm('omx_f')
-    emulator = arm_emulator(arm_model).start()
-    arm = DynamixelArm(emulator_config(emulator), arm=arm_model, collision=None,
-                       max_velocity=2.0)
-    try:
-        arm.open()
+    with _omx_f(2.0) as (arm, emulator):
         goal = np.array(arm_model.home) + np.array([0.3, 0.2, -0.2, 0.1, -0.3])
         arm.set_goal(goal)
-        end = time.monotonic() + 6.0
-        while time.monotonic() < end:
-            reading = arm.cycle(0.01)
-            if reading.ok and np.allclose(reading.positions, goal, atol=3 * RAD_PER_TICK):
-                break
-            time.sleep(0.005)
-        assert np.allclose(reading.positions, goal, atol=3 * RAD_PER_TICK)
-    finally:
-        arm.close()
-        emulator.stop()
+        run_until(arm, lambda r: r.ok and np.allclose(r.positions, goal, atol=3 * RAD_PER_TICK))
 
 
 def test_a_gripper_goal_on_a_time_based_servo_is_timed_too():
-    arm_model = load_arm('omx_f')
-    emulator = arm_emulator(arm_model).start()
-    arm = DynamixelArm(emulator_config(emulator), arm=arm_model, collision=None,
-                       max_velocity=1.0)
-    try:
-        arm.open()
+    with _omx_f(1.0) as (arm, emulator):
         gripper = emulator.servos[16]
         gripper.top_speed = 0.0
         arm.set_gripper(1.0)  # 1 rad open at 1 rad/s: a second, not 50 ms
         arm.cycle(0.01)
         assert _register(gripper, ADDR.PROFILE_VELOCITY, 4) >= 1000
         assert gripper.top_speed * RAD_PER_TICK <= 1.0 * (1 + 1e-6)
-    finally:
-        arm.close()
-        emulator.stop()
 
 
 def test_a_slow_move_too_long_for_one_profile_is_sent_in_parts():
-    arm_model = load_arm('omx_f')
-    emulator = arm_emulator(arm_model).start()
-    arm = DynamixelArm(emulator_config(emulator), arm=arm_model, collision=None,
-                       max_velocity=1.0)
-    try:
-        arm.open()
+    with _omx_f(1.0) as (arm, emulator):
         arm.motion.max_velocity = 0.001  # rad/s: 32.767 s of the register cover 0.03 rad
         present = emulator.servos[11]._get(ADDR.PRESENT_POSITION, 4, signed=True)
         goal, ms = arm._timed_goal(11, present + 2000)
         assert ms <= PROFILE_MAX and 0 < goal - present <= 0.0328 / RAD_PER_TICK  # nearer
-    finally:
-        arm.close()
-        emulator.stop()

@@ -11,7 +11,7 @@ small target changes each seeded by the answer before, single poses and batches.
 import functools
 import math
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros import load_solver, UnreachableError
 from ik_net_ros.arm import default_arm
@@ -20,12 +20,12 @@ from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.nearest import JUMP_WINDOW, JUMP_WINDOW_ANGLE
 from ik_net_ros.kinematics.rotations import quat_from_yaw_pitch, quat_mul
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(40)
 NAMES = ('analytic', 'original', 'improved', 'focused')
 MODEL = CollisionModel(table_clearance=0.01)
 # where the arm starts: anywhere, or with the tool near joint1's axis (where a millimetre of

@@ -10,7 +10,7 @@ the tool of the same arm cut short there (forward kinematics with the links afte
 
 import math
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros import UnreachableError
 from ik_net_ros.arm import default_arm
@@ -19,11 +19,11 @@ from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.solver import AnalyticSolver
 import numpy as np
 from omx_legacy import omx_values, omx_with
+from propcheck import fixed_examples
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(40)
 TILTS = st.lists(st.floats(-math.radians(3), math.radians(3)), min_size=8, max_size=8)
 OFFSETS = st.lists(st.floats(-0.03, 0.03), min_size=4, max_size=4)
 JOINTS = st.tuples(st.floats(-3.1, 3.1), st.floats(-1.5, 1.5), st.floats(-1.5, 1.4),

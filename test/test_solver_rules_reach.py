@@ -9,7 +9,7 @@ the driver times it and checks its path); a user may refuse long moves. Without 
 
 import math
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros import load_solver, UnreachableError
 from ik_net_ros.arm import default_arm
@@ -18,12 +18,12 @@ from ik_net_ros.kinematics.collision import CollisionModel
 from ik_net_ros.kinematics.nearest import JUMP_WINDOW
 from ik_net_ros.kinematics.rotations import quat_angle
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(40)
 MODEL = CollisionModel(table_clearance=0.01)
 JOINTS = st.tuples(st.floats(-3.1, 3.1), st.floats(-1.5, 1.5), st.floats(-1.5, 1.4),
                    st.floats(-1.7, 1.97))

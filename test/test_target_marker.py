@@ -36,7 +36,7 @@ class RvizLikeClient:
     def get_markers(self):
         client = self.node.create_client(GetInteractiveMarkers,
                                          'target_marker/get_interactive_markers')
-        assert client.wait_for_service(timeout_sec=5)
+        assert self.ros.spin_until(client.service_is_ready)
         future = client.call_async(GetInteractiveMarkers.Request())
         assert self.ros.spin_until(future.done)
         return future.result()
@@ -117,7 +117,7 @@ def test_drags_are_rate_limited_but_the_last_pose_goes_out(ros, scene):
             return False
         last = client.targets[-1].pose.position
         return np.allclose([last.x, last.y, last.z], poses[-1, :3], atol=1e-9)
-    assert ros.spin_until(last_is_out, timeout=20)
+    assert ros.spin_until(last_is_out)
     assert 0 < len(client.targets) < 40
 
 

@@ -9,7 +9,7 @@ than TILT_STEP; one pose and the same pose in a batch agree.
 
 import math
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from ik_net_ros.arm import ChainErrors, default_arm, load_arm
 from ik_net_ros.kinematics import forward_kinematics, sample_joints
@@ -31,12 +31,12 @@ from ik_net_ros.solver.tilt_stage import (
     refine_for_tilts,
 )
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
-SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(25)
 TILTS = st.lists(st.floats(-math.radians(3), math.radians(3)), min_size=8, max_size=8)
 OFFSETS = st.lists(st.floats(-0.03, 0.03), min_size=4, max_size=4)
 
@@ -107,8 +107,7 @@ def test_the_fast_steps_end_where_gauss_newton_does(errors, seed):
     assert np.all(np.abs(q - old)[both] < 1e-6)
 
 
-@settings(max_examples=10, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@fixed_examples(10)
 @given(seed=st.integers(0, 2 ** 16))
 def test_one_degree_tilts_rarely_need_gauss_newton(seed):
     """
@@ -155,8 +154,7 @@ def test_the_written_out_cholesky_solves_damped_normal_equations(values):
 OMX_F = load_arm('omx_f')
 
 
-@settings(max_examples=8, deadline=None, derandomize=True, database=None,
-          suppress_health_check=list(HealthCheck))
+@fixed_examples(8)
 @given(seed=st.integers(0, 2 ** 16), tilt=st.floats(0.2, 1.5))
 def test_the_omx_f_one_pose_chain_steps_are_the_batch_steps(seed, tilt):
     """

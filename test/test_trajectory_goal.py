@@ -5,7 +5,7 @@ Joints by name, interpolation by what the points carry, the whole path's safety 
 anything moves (limits, speed from where the arm is, collision) and the tolerances' verdicts.
 """
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from ik_net_ros.arm import default_arm
 from ik_net_ros.hardware.trajectory_goal import (
@@ -28,12 +28,12 @@ from ik_net_ros.hardware.trajectory_goal import (
 )
 from ik_net_ros.kinematics.collision import CollisionModel
 import numpy as np
+from propcheck import fixed_examples
 import pytest
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
-SETTINGS = settings(max_examples=80, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
+SETTINGS = fixed_examples(80)
 J = len(OMX.joint_names)
 MODEL = CollisionModel()
 

@@ -86,7 +86,7 @@ def test_driver_truth_tracker_and_collector_over_ros(ros, tmp_path):
         JointState, 'joint_states',
         lambda m: states.__setitem__((m.header.stamp.sec, m.header.stamp.nanosec),
                                      np.array(m.position[:4])), 1000)
-    assert ros.spin_until(lambda: collect.recorder.rows >= 40, timeout=15)
+    assert ros.spin_until(lambda: collect.recorder.rows >= 40)
     for msg in measured[-20:]:
         key = (msg.header.stamp.sec, msg.header.stamp.nanosec)
         if key in states:  # the tracker keeps the stamp of the joint state it measured

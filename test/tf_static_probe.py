@@ -14,6 +14,7 @@ import rclpy
 from rclpy.executors import SingleThreadedExecutor
 from rclpy.parameter import Parameter
 from tf2_msgs.msg import TFMessage
+from waiting import WAIT
 
 
 def main(calibration: str, prefix: str) -> None:
@@ -30,7 +31,7 @@ def main(calibration: str, prefix: str) -> None:
         executor.spin_once(timeout_sec=0.05)
     got = []
     listener.create_subscription(TFMessage, '/tf_static', got.append, ik.tf.static_pub.qos_profile)
-    end = time.monotonic() + 10.0
+    end = time.monotonic() + WAIT
     while not got and time.monotonic() < end:
         executor.spin_once(timeout_sec=0.05)
     out = [{'parent': t.header.frame_id, 'child': t.child_frame_id,

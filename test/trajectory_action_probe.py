@@ -21,6 +21,7 @@ from rclpy.action import ActionClient
 from rclpy.parameter import Parameter
 from sensor_msgs.msg import JointState
 from trajectory_msgs.msg import JointTrajectoryPoint
+from waiting import WAIT
 
 OMX = default_arm()  # the OM-X, ROBOTIS's humble description
 
@@ -46,7 +47,7 @@ def main(backend: str, executor_choice: str) -> None:
     executor.add_node(client_node)
     out = {}
 
-    def spin_until(done, timeout=30.0):
+    def spin_until(done, timeout=WAIT):
         end = time.monotonic() + timeout
         while not done() and time.monotonic() < end:
             executor.spin_once(timeout_sec=0.02)
@@ -86,7 +87,7 @@ def main(backend: str, executor_choice: str) -> None:
         return {'accepted': True, 'status': r.status, 'code': r.result.error_code,
                 'why': r.result.error_string}
 
-    assert client.wait_for_server(timeout_sec=20)
+    assert client.wait_for_server(timeout_sec=WAIT)
     start = arm()
     # 20 points, in the arm's joints reversed (by name), positions and velocities: cubic
     ts = np.linspace(0.15, 3.0, 20)
