@@ -11,7 +11,7 @@ from __future__ import annotations
 from benchmarks.ros_breakdown import outside_callback, PARTS
 from benchmarks.ros_latency import BLOCK_S
 
-__all__ = ['ros_section', 'ros_verdict', 'GAP_MS', 'P99_RATIO', 'CPU_RATIO']
+__all__ = ['ros_section', 'ros_verdict', 'thread_split', 'GAP_MS', 'P99_RATIO', 'CPU_RATIO']
 
 GAP_MS = 0.3
 P99_RATIO = 2.0
@@ -90,7 +90,29 @@ def _breakdown(ros: dict, breakdown: dict, table) -> list[str]:
     if floor is not None:
         md.append(f"\nThe floor's process: {floor:.3f} ms CPU per target (target by target), "
                   'nearly all of it outside its callback (it copies a stamp).\n')
+    split = [_thread_line(key, ros[key]) for key in ('100/each', '100/far/each') if key in ros]
+    if any(split):
+        md.append('\nBy thread (ms CPU per target: the main thread runs the executor and the '
+                  "callbacks, Fast DDS's threads receive and send): " +
+                  '; '.join(line for line in split if line) + '.\n')
     return md
+
+
+def thread_split(figures: dict) -> tuple[float, float] | None:
+    """Return (main thread, every other thread) ms CPU per target of one responder, or None."""
+    threads = figures.get('cpu_ms_by_thread')
+    if not threads:
+        return None
+    main = threads.get('main', 0.0)
+    return main, sum(threads.values()) - main
+
+
+def _thread_line(key: str, run: dict) -> str:
+    ik, floor = thread_split(run.get('ik', {})), thread_split(run.get('floor', {}))
+    if ik is None or floor is None:
+        return ''
+    return (f'{"far targets" if "far" in key else "small steps"}, target by target: ik main '
+            f'{ik[0]:.3f}, DDS {ik[1]:.3f}; floor main {floor[0]:.3f}, DDS {floor[1]:.3f}')
 
 
 def _wakeups(parts: dict) -> str | None:

@@ -51,17 +51,34 @@ def _figures(sent: dict, received: list, order: list) -> dict:
     }
 
 
-def _cpu_s(pid: int) -> float | None:
+def _thread_cpu_s(pid: int) -> dict[str, float] | None:
     """
-    Return the CPU seconds all threads of process ``pid`` have run (/proc schedstat).
+    Return {thread name: CPU seconds} of process ``pid`` (/proc schedstat).
 
-    None where that is not readable (not Linux, the process gone).
+    Threads of one name are summed.
+
+    The main thread (rclpy's executor and the callbacks) is 'main'; the others by their name
+    (Fast DDS's receive and event threads: 'dds.shm.*', 'dds.udp.*', 'dds.ev.*', ...). None
+    where that is not readable (not Linux, the process gone).
     """
+    out: dict[str, float] = {}
     try:
-        return sum(int(open(f'/proc/{pid}/task/{tid}/schedstat').read().split()[0])
-                   for tid in os.listdir(f'/proc/{pid}/task')) / 1e9
+        for tid in os.listdir(f'/proc/{pid}/task'):
+            seconds = int(open(f'/proc/{pid}/task/{tid}/schedstat').read().split()[0]) / 1e9
+            name = 'main' if tid == str(pid) else \
+                open(f'/proc/{pid}/task/{tid}/comm').read().strip().rstrip('0123456789.')
+            out[name] = out.get(name, 0.0) + seconds
     except (OSError, ValueError, IndexError):
         return None
+    return out
+
+
+def _per_target(before: dict | None, after: dict | None, targets: int) -> dict[str, float]:
+    """Return {thread name: ms per target} between two :func:`_thread_cpu_s` readings."""
+    if before is None or after is None or not targets:
+        return {}
+    return {name: 1e3 * (after[name] - before.get(name, 0.0)) / targets
+            for name in sorted(after)}
 
 
 def _run_rate(rate: float, duration: float, model: str, block: int | None = None,
@@ -116,7 +133,7 @@ def _run_rate(rate: float, duration: float, model: str, block: int | None = None
         for answers in received.values():
             answers.clear()
         responders = {'ik': procs[1].pid, 'floor': procs[2].pid}
-        cpu_before = {who: _cpu_s(pid) for who, pid in responders.items()}
+        threads_before = {who: _thread_cpu_s(pid) for who, pid in responders.items()}
 
         def publish_loop():
             period, start = 1.0 / rate, time.perf_counter()
@@ -138,7 +155,7 @@ def _run_rate(rate: float, duration: float, model: str, block: int | None = None
         end = time.monotonic() + 1.0
         while time.monotonic() < end:
             executor.spin_once(timeout_sec=0.01)
-        cpu_after = {who: _cpu_s(pid) for who, pid in responders.items()}
+        threads_after = {who: _thread_cpu_s(pid) for who, pid in responders.items()}
     finally:
         executor.shutdown()
         node.destroy_node()
@@ -148,11 +165,13 @@ def _run_rate(rate: float, duration: float, model: str, block: int | None = None
     executor = 'EventsExecutor' if events_executor_class() else 'SingleThreadedExecutor'
     # each responder's process, all its threads, per target sent to it (callback, executor,
     # DDS), over the targets and the second after them
-    cpu = {who: None if cpu_before[who] is None or cpu_after[who] is None or not order[who]
-           else 1e3 * (cpu_after[who] - cpu_before[who]) / len(order[who])
-           for who in RESPONDERS}
+    threads = {who: _per_target(threads_before[who], threads_after[who], len(order[who]))
+               for who in RESPONDERS}
+    cpu = {who: sum(threads[who].values()) if threads[who] else None for who in RESPONDERS}
     return {who: {'rate_hz': rate, 'block': block, 'executor': executor,
                   'cpu_ms_per_target': cpu[who],
+                  # where it went: the main thread (executor, callbacks) and DDS's threads
+                  'cpu_ms_by_thread': threads[who],
                   **_figures(sent, received[who], order[who])} for who in RESPONDERS}
 
 

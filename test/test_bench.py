@@ -78,6 +78,7 @@ def test_ros_latency_interleaves_floor_and_ik_and_matches_every_answer():
     gap listed), for small steps and far targets; the report gives a verdict for each.
     """
     from benchmarks.report import _ros_verdict
+    from benchmarks.report_ros import thread_split
     from benchmarks.ros_latency import BLOCK_S, ros_latency
     runs = ros_latency('focused', rates=(100.0,), duration=1.0, repeats=2)
     assert set(runs) == {'100', '100/each', '100/far', '100/far/each'}
@@ -93,6 +94,11 @@ def test_ros_latency_interleaves_floor_and_ik_and_matches_every_answer():
             assert 0 < who['p50_ms'] <= who['p99_ms']
             # each responder's own process did work for its targets (none for the other's)
             assert 0 < who['cpu_ms_per_target'] < 1e3 * 1.0 / 50
+            # and by thread: the main thread (executor, callbacks) and DDS's, adding up
+            threads = who['cpu_ms_by_thread']
+            assert threads['main'] > 0 and len(threads) > 1
+            assert sum(threads.values()) == pytest.approx(who['cpu_ms_per_target'])
+            assert sum(thread_split(who)) == pytest.approx(who['cpu_ms_per_target'])
     verdict = _ros_verdict(runs)
     assert 'in blocks of' in verdict and 'target by target' in verdict
     assert verdict.count('median of 2 runs') == 4 and verdict.count('far targets') == 2
