@@ -264,6 +264,19 @@ def ur_inverse_one(arm: Arm, pose, free=None, checked: bool = False) -> OneURSol
     """
     g = _prepare(arm, pose, free, checked)
     joints, reachable, singular = [None] * 8, [False] * 8, [0] * 8
+    for b, values, bits, ok in _branches(g):
+        joints[b], reachable[b], singular[b] = values, ok, bits
+    return OneURSolutions(joints, reachable, singular)
+
+
+def _branches(g: tuple):
+    """
+    Yield (branch, joints, singular bits, reachable) of the eight branches of prepared ``g``.
+
+    The one loop over shoulder, wrist and elbow signs (:func:`ur_inverse_one` and
+    :func:`_every_branch` both take it); ``branch`` is ``4 shoulder + 2 elbow + wrist``, the
+    arrays' index; joints: 6 floats (rad, wrapped).
+    """
     for si, ss in enumerate((1.0, -1.0)):
         rho, q1 = _joint1(g, ss)
         sh = _shoulder(g, q1)
@@ -271,9 +284,7 @@ def ur_inverse_one(arm: Arm, pose, free=None, checked: bool = False) -> OneURSol
             s5, q5 = _joint5(g, sh, ws)
             pair, ok = _elbows(g, q1, rho, sh, s5, q5)
             for ei, (values, bits) in enumerate(pair):
-                b = 4 * si + 2 * ei + wi
-                joints[b], reachable[b], singular[b] = values, ok, bits
-    return OneURSolutions(joints, reachable, singular)
+                yield 4 * si + 2 * ei + wi, values, bits, ok
 
 
 def _representative(q: float, ref: float, lower: float, upper: float):
@@ -420,15 +431,6 @@ def every_branch_one(arm: Arm, pose, seed, accept=None, checked: bool = False):
 
 def _every_branch(g: tuple, seed: list, ranges: tuple, accept):
     """Weigh all eight branches of prepared ``g`` (see :func:`every_branch_one`)."""
-    candidates = []
-    for si, ss in enumerate((1.0, -1.0)):
-        rho, q1 = _joint1(g, ss)
-        sh = _shoulder(g, q1)
-        for wi, ws in enumerate((1.0, -1.0)):
-            s5, q5 = _joint5(g, sh, ws)
-            pair, ok = _elbows(g, q1, rho, sh, s5, q5)
-            if ok:
-                candidates += [(4 * si + 2 * ei + wi, joints, bits)
-                               for ei, (joints, bits) in enumerate(pair)]
+    candidates = [(b, joints, bits) for b, joints, bits, ok in _branches(g) if ok]
     found = _first_accepted(candidates, seed, ranges, accept)
     return (None, -1, 0) if found is None else (found[2], found[1], found[3])
