@@ -24,8 +24,8 @@ from ik_net_ros.arm import Arm
 from ik_net_ros.kinematics.chain import _walk, compiled_chain  # see capsule_ends
 import numpy as np
 
-__all__ = ['CapsuleFrames', 'capsule_frames', 'capsule_ends', 'segment_distance', 'gap_one',
-           'off_axis']
+__all__ = ['CapsuleFrames', 'capsule_frames', 'capsule_ends', 'end_of', 'segment_distance',
+           'gap_one', 'off_axis']
 
 _ON_POINT = 1e-9  # m: an end this close to a joint's origin is that joint's origin
 _FEW = 4  # configurations up to which the plain-float walk is the cheaper
@@ -74,15 +74,34 @@ class CapsuleFrames:
 
         ``q``: dof Python floats (finite: the caller checks). Capsule c's ends are items 2c and
         2c + 1. The walk of :func:`~ik_net_ros.kinematics.chain.chain_frames` in plain floats,
-        rotations as row-major 9-tuples.
+        rotations as row-major 9-tuples (:meth:`walk_one`).
         """
-        joints, tool_xyz, recipes = self._one
+        positions, rotations = self.walk_one(q)
+        return [end_of(recipe, positions, rotations) for recipe in self._one[2]]
+
+    @property
+    def recipes(self) -> tuple:
+        """Return each end's recipe for :func:`end_of`, flat (capsule c's: 2c and 2c + 1)."""
+        return self._one[2]
+
+    def walk_one(self, q: list[float]) -> tuple[list, list]:
+        """
+        Return the chain's frames of one configuration: positions, rotations (dof + 1 each).
+
+        ``q``: dof Python floats (finite: the caller checks). Entry k is chain entry k's origin
+        (m, base frame) and rotation (row-major 9-tuple), the last the tool's; :func:`end_of`
+        places an end in them.
+        """
+        joints, tool_xyz, _ = self._one
         rot = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0)
         pos = (0.0, 0.0, 0.0)
         positions, rotations = [], []
         for (fixed, xyz, axis, coordinate, offset, revolute), value in zip(joints, q):
-            if xyz is not None:
-                pos = _plus(pos, _apply(rot, xyz))
+            if xyz is not None:  # _plus(pos, _apply(rot, xyz)) inline: a third of the walk
+                x, y, z = xyz
+                pos = (pos[0] + (rot[0] * x + rot[1] * y + rot[2] * z),
+                       pos[1] + (rot[3] * x + rot[4] * y + rot[5] * z),
+                       pos[2] + (rot[6] * x + rot[7] * y + rot[8] * z))
             if fixed is not None:
                 rot = _matmul(rot, fixed)
             value += offset
@@ -96,9 +115,22 @@ class CapsuleFrames:
             rotations.append(rot)
         positions.append(_plus(pos, _apply(rot, tool_xyz)))
         rotations.append(rot)
-        return [point if kind == 0 else positions[frame] if kind == 1
-                else _plus(positions[frame], _apply(rotations[frame], point))
-                for kind, frame, point in recipes]
+        return positions, rotations
+
+
+def end_of(recipe: tuple, positions: list, rotations: list) -> tuple[float, float, float]:
+    """
+    Return one capsule end (m, base frame) from the frames of :meth:`CapsuleFrames.walk_one`.
+
+    ``recipe``: (kind, frame, point) of :attr:`CapsuleFrames.recipes`: kind 0 a constant point,
+    1 the frame's origin, 2 ``point`` in the frame.
+    """
+    kind, frame, point = recipe
+    if kind == 0:
+        return point
+    if kind == 1:
+        return positions[frame]
+    return _plus(positions[frame], _apply(rotations[frame], point))
 
 
 @functools.lru_cache(maxsize=32)

@@ -28,11 +28,11 @@ from ik_net_ros.arm import Arm, default_arm
 from ik_net_ros.kinematics.capsules import (
     capsule_ends,
     capsule_frames,
-    gap_one,
     off_axis,
     segment_distance,
 )
 from ik_net_ros.kinematics.chain import chain_frames, compiled_chain, joint_rows
+from ik_net_ros.kinematics.collision_one import one_pose_check, OnePoseCheck
 from ik_net_ros.kinematics.limits import sample_joints
 import numpy as np
 
@@ -258,20 +258,9 @@ class CollisionModel:
                                other=other, clearance=self.table_clearance, links=self.links)
 
     @functools.cached_property
-    def _one_checks(self):
-        """
-        Return :meth:`clear_one`'s checks: (end, lowest z) and (4 ends, closest gap) in floats.
-
-        An end (index into the flat ends of :meth:`CapsuleFrames.ends_one`) lower than its
-        capsule's radius over the table plus the clearance, or a pair of capsules closer than
-        their radii's sum, is a collision: :meth:`_check`'s depths > 0.
-        """
-        floor = self.table_z + self.table_clearance
-        lows = tuple((2 * i + k, floor + self.radii[i]) for i, which in self.table_ends
-                     for k in which)
-        pairs = tuple((2 * a, 2 * a + 1, 2 * b, 2 * b + 1, reach)
-                      for (a, b), reach in zip(self.pairs, self._pair_reach.tolist()))
-        return lows, pairs
+    def _one_check(self) -> OnePoseCheck:
+        """Return :meth:`clear_one`'s compiled checks (:mod:`.collision_one`)."""
+        return one_pose_check(self, capsule_frames(self.arm))
 
     @functools.cached_property
     def _pair_reach(self) -> np.ndarray:
@@ -297,28 +286,13 @@ class CollisionModel:
         """
         Return :meth:`clear` of one configuration given as dof Python floats (NaN: not clear).
 
-        The same checks in plain floats, a fraction of the numpy call's cost, for the live
-        node's single targets (tests hold the two equal).
+        The same checks in plain floats, cheapest first with early exits, a fraction of the
+        numpy call's cost, for the live node's single targets
+        (:class:`~ik_net_ros.kinematics.collision_one.OnePoseCheck`; tests hold the two equal).
         """
         if len(joints) != self.arm.dof or not math.isfinite(sum(joints)):
             return False
-        ends = capsule_frames(self.arm).ends_one(joints)  # capsule c's: 2c, 2c + 1
-        lows, pairs = self._one_checks
-        for end, low in lows:
-            if ends[end][2] < low:
-                return False
-        for a, b, c, d, reach in pairs:
-            if gap_one(ends[a], ends[b], ends[c], ends[d]) < reach:
-                return False
-        if self.workspace is not None:
-            box = self.workspace
-            for i in self.moving:
-                a, b, radius = ends[2 * i], ends[2 * i + 1], self.radii[i]
-                for k in range(3):
-                    if (min(a[k], b[k]) - radius < box[2 * k]
-                            or max(a[k], b[k]) + radius > box[2 * k + 1]):
-                        return False
-        return True
+        return self._one_check.clear(joints)
 
     def clear(self, joints) -> np.ndarray | bool:
         """Return True where configurations (dof,) or (M, dof) are clear."""

@@ -32,6 +32,7 @@ from ik_net_ros.kinematics.ur_closed_form import (
 )
 from ik_net_ros.kinematics.ur_layout import ur_layout
 from ik_net_ros.kinematics.validation import validate_pose
+import numpy as np
 
 __all__ = ['OneURSolutions', 'ur_inverse_one', 'nearest_solution_one', 'every_branch_one']
 
@@ -61,6 +62,10 @@ def _numbers(arm: Arm) -> dict:
                     math.hypot(float(lay.forearm[0]), float(lay.forearm[2]))),
         'signs': vec(lay.signs), 'offsets': vec(lay.offsets),
         'a5_tool': vec(lay.tool_rotation.T @ lay.axis5),
+        # the layout's frame and the tool's rotation are the identity (the OMY's): products by
+        # them are skipped (a third of _prepare)
+        'upright': bool(np.array_equal(lay.rotation, np.eye(3))),
+        'plain_tool': bool(np.array_equal(lay.tool_rotation, np.eye(3))),
     }
 
 
@@ -152,17 +157,24 @@ def _prepare(arm: Arm, pose, free, checked: bool = False) -> tuple:
               (2 * (qx * qy + qz * qw), 1 - 2 * (qx * qx + qz * qz), 2 * (qy * qz - qx * qw)),
               (2 * (qx * qz - qy * qw), 2 * (qy * qz + qx * qw), 1 - 2 * (qx * qx + qy * qy)))
     ct = k['rotation_t']  # C^T of the layout rotation C; rot = C^T T
-    t0, t1, t2 = target
-    rot = tuple((c[0] * t0[0] + c[1] * t1[0] + c[2] * t2[0],
-                 c[0] * t0[1] + c[1] * t1[1] + c[2] * t2[1],
-                 c[0] * t0[2] + c[1] * t1[2] + c[2] * t2[2]) for c in ct)
     o = k['origin']
-    pos = _times(ct, (x - o[0], y - o[1], z - o[2]))
+    pos = (x - o[0], y - o[1], z - o[2])
+    if k['upright']:
+        rot = target
+    else:
+        t0, t1, t2 = target
+        rot = tuple((c[0] * t0[0] + c[1] * t1[0] + c[2] * t2[0],
+                     c[0] * t0[1] + c[1] * t1[1] + c[2] * t2[1],
+                     c[0] * t0[2] + c[1] * t1[2] + c[2] * t2[2]) for c in ct)
+        pos = _times(ct, pos)
     cit = _times(rot, k['centre_in_tool'])
     centre = (pos[0] + cit[0], pos[1] + cit[1], pos[2] + cit[2])
     axis6 = _times(rot, k['axis6_in_tool'])
-    tool = tuple(_times(rot, col) for col in zip(*k['tool_t']))  # R Rt^T by columns
-    tool = tuple(tuple(tool[m][i] for m in range(3)) for i in range(3))  # rows
+    if k['plain_tool']:
+        tool = rot
+    else:
+        tool = tuple(_times(rot, col) for col in zip(*k['tool_t']))  # R Rt^T by columns
+        tool = tuple(tuple(tool[m][i] for m in range(3)) for i in range(3))  # rows
     r2 = centre[0] ** 2 + centre[1] ** 2
     r = math.sqrt(r2)
     reach1 = r >= abs(k['d']) - REACH_TOLERANCE
@@ -183,9 +195,10 @@ def _shoulder(g: tuple, q1: float) -> tuple:
     a6 = k['axis6']
     c1, s1 = math.cos(q1), math.sin(q1)
     vx, vy, vz = c1 * axis6[0] + s1 * axis6[1], -s1 * axis6[0] + c1 * axis6[1], axis6[2]
-    m = tuple(tool[1][i] * c1 - tool[0][i] * s1 for i in range(3))
+    t0, t1 = tool[0], tool[1]
+    m = (t1[0] * c1 - t0[0] * s1, t1[1] * c1 - t0[1] * s1, t1[2] * c1 - t0[2] * s1)
     m_a6 = _dot(m, a6)
-    m = tuple(m[i] - m_a6 * a6[i] for i in range(3))
+    m = (m[0] - m_a6 * a6[0], m[1] - m_a6 * a6[1], m[2] - m_a6 * a6[2])
     centre1 = (c1 * centre[0] + s1 * centre[1], -s1 * centre[0] + c1 * centre[1], centre[2])
     return c1, s1, vx, vy, vz, m, centre1
 
@@ -212,7 +225,7 @@ def _elbows(g: tuple, q1: float, rho: float, sh: tuple, s5: float, q5: float) ->
     c5, sn5 = math.cos(q5), math.sin(q5)
     u = _rotate(a5, c5, -sn5, (0.0, 1.0, 0.0))
     u_a6 = _dot(u, a6)
-    u = tuple(u[i] - u_a6 * a6[i] for i in range(3))
+    u = (u[0] - u_a6 * a6[0], u[1] - u_a6 * a6[1], u[2] - u_a6 * a6[2])
     q6 = math.atan2(-_dot(m, _cross(a6, u)), _dot(m, u))
     w = _rotate(a6, math.cos(q6), math.sin(q6), tool[2])
     w = _rotate(a5, c5, sn5, w)
@@ -243,7 +256,9 @@ def _elbows(g: tuple, q1: float, rho: float, sh: tuple, s5: float, q5: float) ->
         reached = math.atan2(ux + s3 * fz + c3 * fx, uz + c3 * fz - s3 * fx)
         phi2 = link_free[1] * signs[1] if reach < FREE else math.atan2(wx, wz) - reached
         links = (q1, phi2 * signs[1], phi3 * signs[2], (theta - phi2 - phi3) * signs[3], q5, q6)
-        out.append(([_wrap(v - off) for v, off in zip(links, k['offsets'])],
+        # _wrap inline (twelve calls were a sixth of this function)
+        out.append(([(v - off) - _TURN * round((v - off) / _TURN)
+                     for v, off in zip(links, k['offsets'])],
                     bits | (ELBOW if abs(sin_gamma) < NEAR_SINGULAR * 2 * l2 * l3 else 0)))
     return out, ok
 
@@ -264,6 +279,19 @@ def ur_inverse_one(arm: Arm, pose, free=None, checked: bool = False) -> OneURSol
     """
     g = _prepare(arm, pose, free, checked)
     joints, reachable, singular = [None] * 8, [False] * 8, [0] * 8
+    for b, values, bits, ok in _branches(g):
+        joints[b], reachable[b], singular[b] = values, ok, bits
+    return OneURSolutions(joints, reachable, singular)
+
+
+def _branches(g: tuple):
+    """
+    Yield (branch, joints, singular bits, reachable) of the eight branches of prepared ``g``.
+
+    The one loop over shoulder, wrist and elbow signs (:func:`ur_inverse_one` and
+    :func:`_every_branch` both take it); ``branch`` is ``4 shoulder + 2 elbow + wrist``, the
+    arrays' index; joints: 6 floats (rad, wrapped).
+    """
     for si, ss in enumerate((1.0, -1.0)):
         rho, q1 = _joint1(g, ss)
         sh = _shoulder(g, q1)
@@ -271,9 +299,7 @@ def ur_inverse_one(arm: Arm, pose, free=None, checked: bool = False) -> OneURSol
             s5, q5 = _joint5(g, sh, ws)
             pair, ok = _elbows(g, q1, rho, sh, s5, q5)
             for ei, (values, bits) in enumerate(pair):
-                b = 4 * si + 2 * ei + wi
-                joints[b], reachable[b], singular[b] = values, ok, bits
-    return OneURSolutions(joints, reachable, singular)
+                yield 4 * si + 2 * ei + wi, values, bits, ok
 
 
 def _representative(q: float, ref: float, lower: float, upper: float):
@@ -420,15 +446,6 @@ def every_branch_one(arm: Arm, pose, seed, accept=None, checked: bool = False):
 
 def _every_branch(g: tuple, seed: list, ranges: tuple, accept):
     """Weigh all eight branches of prepared ``g`` (see :func:`every_branch_one`)."""
-    candidates = []
-    for si, ss in enumerate((1.0, -1.0)):
-        rho, q1 = _joint1(g, ss)
-        sh = _shoulder(g, q1)
-        for wi, ws in enumerate((1.0, -1.0)):
-            s5, q5 = _joint5(g, sh, ws)
-            pair, ok = _elbows(g, q1, rho, sh, s5, q5)
-            if ok:
-                candidates += [(4 * si + 2 * ei + wi, joints, bits)
-                               for ei, (joints, bits) in enumerate(pair)]
+    candidates = [(b, joints, bits) for b, joints, bits, ok in _branches(g) if ok]
     found = _first_accepted(candidates, seed, ranges, accept)
     return (None, -1, 0) if found is None else (found[2], found[1], found[3])
