@@ -12,7 +12,8 @@ whole batch at once: from the upright arm's closed form of the target pulled tow
 shoulder by SHRINKS (the closed form of a target out of reach does not exist; pulled in by a few
 millimetres it does, and lies next to the answer), damped Gauss-Newton on the leaning chain
 (:func:`~ik_net_ros.solver.real_jump.reach_from_seed`, the seed refinement's own steps, every
-step inside the limits) to TILT_TOLERANCE, the tilt stage's. Branches are tried in the branch
+step inside the limits; then three steps on the reach rule's own measure) to
+TILT_TOLERANCE, the tilt stage's, on the measure the reach rule judges the answer by. Branches are tried in the branch
 rule's order of preference (elbow up first), so each target gets the first branch on which the
 leaning arm reaches it. Rows no start reaches are left to the nearest reachable pose.
 """
@@ -23,9 +24,10 @@ from ik_net_ros.arm import Arm
 from ik_net_ros.kinematics.limits import clamp_to_limits
 from ik_net_ros.kinematics.planar import planar_chain
 from ik_net_ros.kinematics.projection import project_both
-from ik_net_ros.solver.leaning_chain import upright_of
-from ik_net_ros.solver.real_jump import reach_from_seed
-from ik_net_ros.solver.refine import TILT_TOLERANCE
+from ik_net_ros.solver.leaning_chain import steps_to_pose, upright_of
+from ik_net_ros.solver.real_jump import _goal, _miss, reach_from_seed
+from ik_net_ros.solver.refine import gauss_newton_for_tilts, TILT_TOLERANCE
+from ik_net_ros.solver.tilt_stage import has_corrections
 import numpy as np
 
 __all__ = ['reach_beyond_upright', 'SHRINKS']
@@ -64,7 +66,14 @@ def reach_beyond_upright(poses: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.nd
                 continue
             rows = todo[finite]
             with np.errstate(invalid='ignore'):
-                q, miss = reach_from_seed(clamp_to_limits(arm, start[finite]), poses[rows], arm)
+                q = reach_from_seed(clamp_to_limits(arm, start[finite]), poses[rows], arm)[0]
+                if has_corrections(arm):
+                    # the reach rule's own measure (the x axis's height, leaning_reach's), which
+                    # the pitch as an angle matches only to micrometres: three more steps on it
+                    q = gauss_newton_for_tilts(q, _goal(poses[rows], arm), arm, iterations=3)
+                else:  # what the arm can fix, read where it ends (the reach rule's) not the start
+                    q = steps_to_pose(q, poses[rows], arm, iterations=3)
+                miss = _miss(q, poses[rows], arm)
             reached = miss < TILT_TOLERANCE
             out[rows[reached]] = q[reached]
             todo = np.setdiff1d(todo, rows[reached], assume_unique=True)
