@@ -9,18 +9,23 @@ answered by the upright arm's nearest reachable pose
 (:func:`~ik_net_ros.kinematics.closest_reachable.closest_reachable`, tens of milliseconds per
 pose, and then millimetres from a target the arm reaches). Here it is answered exactly, for a
 whole batch at once: from the upright arm's closed form of the target pulled towards the
-shoulder by SHRINKS (the closed form of a target out of reach does not exist; pulled in by a few
-millimetres it does, and lies next to the answer), damped Gauss-Newton on the leaning chain
-(:func:`~ik_net_ros.solver.real_jump.reach_from_seed`, the seed refinement's own steps, every
-step inside the limits; then three steps on the reach rule's own measure) to
-TILT_TOLERANCE, the tilt stage's, on the measure the reach rule judges the answer by. Branches are tried in the branch
-rule's order of preference (elbow up first), so each target gets the first branch on which the
-leaning arm reaches it. Rows no start reaches are left to the nearest reachable pose.
+shoulder (or pushed out) by SHRINKS (the closed form of a target out of reach does not exist;
+moved by a few millimetres it does, and lies next to the answer), damped Gauss-Newton on the
+leaning chain (:func:`~ik_net_ros.solver.real_jump.reach_from_seed`, the seed refinement's own
+steps, every step inside the limits; then three steps on the reach rule's own measure), aiming
+at TILT_TOLERANCE, the tilt stage's, and taken under FOUND. Rows none of those starts reaches
+are tried again from the tilt stage's correction of each: the closed form of the target moved
+by what the errors move the tool at the start. Branches are tried in the branch rule's order of
+preference (the projection's preferred side, elbow up first), so each target gets the first
+branch on which the leaning arm reaches it. Rows no start reaches (seen: near joint1's axis,
+where the steps do not converge even from next to the answer) are left to the nearest
+reachable pose.
 """
 
 from __future__ import annotations
 
 from ik_net_ros.arm import Arm
+from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.limits import clamp_to_limits
 from ik_net_ros.kinematics.planar import planar_chain
 from ik_net_ros.kinematics.projection import project_both
@@ -30,11 +35,16 @@ from ik_net_ros.solver.refine import gauss_newton_for_tilts, TILT_TOLERANCE
 from ik_net_ros.solver.tilt_stage import has_corrections
 import numpy as np
 
-__all__ = ['reach_beyond_upright', 'SHRINKS']
+__all__ = ['reach_beyond_upright', 'SHRINKS', 'FOUND']
 
 # fractions of the target's distance from the shoulder it is pulled in by for a start: 0 first
 # (a target outside the limits, not the stretch, has a closed form), then millimetres (the
 # leaning arm's stretch exceeds the upright's by about its origin deltas)
+# m: a row counts as reached under this miss (the reach rule's measure). The steps aim at
+# TILT_TOLERANCE; a row ending between the two (a slow, ill-conditioned one, where a batch's
+# extra steps for other rows decide which side it ends on) is still taken, so that a pose gets
+# the same branch alone as in any batch; the reach rule allows REACH_TOLERANCE (a millimetre)
+FOUND = 1e-6
 SHRINKS = (0.0, 0.003, -0.003, 0.01, -0.01, 0.03, -0.03)
 
 
@@ -44,7 +54,7 @@ def reach_beyond_upright(poses: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.nd
 
     For targets the upright arm does not reach (any others are answered too, by the same
     rule). The joints are inside the limits and put the leaning arm's tool on the target to
-    TILT_TOLERANCE m (what the arm's answer fixes: the position and, of the orientation, the
+    FOUND m, most to TILT_TOLERANCE (what the arm's answer fixes: the position and, of the orientation, the
     pitch; the OMX-F also the roll); found (N,) says where; elsewhere the joints are NaN.
     """
     poses = np.asarray(poses, dtype=float)
@@ -54,30 +64,49 @@ def reach_beyond_upright(poses: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.nd
     shoulder = np.array([chain.joint1_x, 0.0, chain.shoulder_z])
     todo = np.arange(len(poses))
     starts = {}  # shrink -> the upright closed form's branches (N, B, dof), preferred first
-    for branch in range(4):  # every candidate: the projection's two sides, two elbows each
-        for shrink in SHRINKS:
-            if not todo.size:
-                return out, np.all(np.isfinite(out), axis=1)
-            if shrink not in starts:
-                starts[shrink] = _branches(poses, shoulder, shrink, upright)
-            start = starts[shrink][todo, branch]
-            finite = np.all(np.isfinite(start), axis=1)
-            if not finite.any():
-                continue
-            rows = todo[finite]
-            with np.errstate(invalid='ignore'):
-                q = reach_from_seed(clamp_to_limits(arm, start[finite]), poses[rows], arm)[0]
-                if has_corrections(arm):
-                    # the reach rule's own measure (the x axis's height, leaning_reach's), which
-                    # the pitch as an angle matches only to micrometres: three more steps on it
-                    q = gauss_newton_for_tilts(q, _goal(poses[rows], arm), arm, iterations=3)
-                else:  # what the arm can fix, read where it ends (the reach rule's) not the start
-                    q = steps_to_pose(q, poses[rows], arm, iterations=3)
-                miss = _miss(q, poses[rows], arm)
-            reached = miss < TILT_TOLERANCE
-            out[rows[reached]] = q[reached]
-            todo = np.setdiff1d(todo, rows[reached], assume_unique=True)
+    for corrected in (False, True):
+        for branch in range(4):  # every candidate: the projection's two sides, two elbows each
+            for shrink in SHRINKS:
+                if not todo.size:
+                    return out, np.all(np.isfinite(out), axis=1)
+                if shrink not in starts:
+                    starts[shrink] = _branches(poses, shoulder, shrink, upright)
+                start = starts[shrink][todo, branch]
+                finite = np.all(np.isfinite(start), axis=1)
+                rows, start = todo[finite], start[finite]
+                if corrected and rows.size:
+                    # the tilt stage's correction: the closed form of the target moved by what
+                    # the errors move the tool at the start, in (or nearer) the upright reach
+                    moved = poses[rows].copy()
+                    moved[:, :3] += chain_forward(upright, start)[:, :3] \
+                        - chain_forward(arm, start)[:, :3]
+                    start = _branches(moved, shoulder, 0.0, upright)[:, branch]
+                    finite = np.all(np.isfinite(start), axis=1)
+                    rows, start = rows[finite], start[finite]
+                if rows.size:
+                    todo = np.setdiff1d(todo, _reach_from(start, rows, poses, arm, out),
+                                        assume_unique=True)
     return out, np.all(np.isfinite(out), axis=1)
+
+
+def _reach_from(start: np.ndarray, rows: np.ndarray, poses: np.ndarray, arm: Arm,
+                out: np.ndarray) -> np.ndarray:
+    """
+    Step the leaning arm from ``start`` (M, dof) to ``poses[rows]``; return the rows reached.
+
+    Their joints are written to ``out[rows]``.
+    """
+    with np.errstate(invalid='ignore'):
+        q = reach_from_seed(clamp_to_limits(arm, start), poses[rows], arm)[0]
+        if has_corrections(arm):
+            # the reach rule's own measure (the x axis's height, leaning_reach's), which the
+            # pitch as an angle matches only to micrometres: three more steps on it
+            q = gauss_newton_for_tilts(q, _goal(poses[rows], arm), arm, iterations=3)
+        else:  # what the arm can fix, read where it ends (the reach rule's), not the start
+            q = steps_to_pose(q, poses[rows], arm, iterations=3)
+        reached = _miss(q, poses[rows], arm) < FOUND
+    out[rows[reached]] = q[reached]
+    return rows[reached]
 
 
 def _branches(poses: np.ndarray, shoulder: np.ndarray, shrink: float, upright: Arm
