@@ -171,7 +171,7 @@ def leaning_section(lean: dict, table) -> list[str]:
                          arm['leaning_planar_reachable']['poses_per_s'], '', ''])
         if 'before_after' in arm:
             ba = arm['before_after']
-            rows.append([name, f"leaning before (nearest pose beyond the upright arm), "
+            rows.append([name, 'leaning before (nearest pose beyond the upright arm), '
                          f"{ba['poses']:,} poses", '', ba['before_poses_per_s'], '', ''])
             rows.append([name, f"leaning after, the same {ba['poses']:,} poses", '',
                          ba['after_poses_per_s'], '', ''])

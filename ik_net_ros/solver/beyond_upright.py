@@ -31,7 +31,7 @@ from ik_net_ros.kinematics.planar import planar_chain
 from ik_net_ros.kinematics.projection import project_both
 from ik_net_ros.solver.leaning_chain import steps_to_pose, upright_of
 from ik_net_ros.solver.real_jump import _goal, _miss, reach_from_seed
-from ik_net_ros.solver.refine import gauss_newton_for_tilts, TILT_TOLERANCE
+from ik_net_ros.solver.refine import gauss_newton_for_tilts
 from ik_net_ros.solver.tilt_stage import has_corrections
 import numpy as np
 
@@ -54,8 +54,9 @@ def reach_beyond_upright(poses: np.ndarray, arm: Arm) -> tuple[np.ndarray, np.nd
 
     For targets the upright arm does not reach (any others are answered too, by the same
     rule). The joints are inside the limits and put the leaning arm's tool on the target to
-    FOUND m, most to TILT_TOLERANCE (what the arm's answer fixes: the position and, of the orientation, the
-    pitch; the OMX-F also the roll); found (N,) says where; elsewhere the joints are NaN.
+    FOUND m, most to TILT_TOLERANCE (what the arm's answer fixes: the position and, of the
+    orientation, the pitch; the OMX-F also the roll); found (N,) says where; elsewhere the
+    joints are NaN.
     """
     poses = np.asarray(poses, dtype=float)
     out = np.full((len(poses), arm.dof), np.nan)
