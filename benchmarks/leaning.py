@@ -10,8 +10,9 @@ poses each arm reaches (its own forward kinematics; p50) and ``solve()`` of a la
 not (the pipeline answers those in the leaning arm directly, the few it does not find by the
 nearest reachable pose), and the answers the tilt stage's corrections leave to Gauss-Newton.
 Before/after in the same run: the pipeline as it was (every such pose by the nearest reachable
-pose) and as it is, on the first BEFORE_BATCH poses of the batch. Issue 36's goals are ratios: a single pose within 10x the
-nominal closed form's time, batches at >= 0.25x its rate; and a single pose <= 100 us.
+pose) and as it is, on the first BEFORE_BATCH poses of the batch. Issue 36's goals are ratios:
+a single pose within 10x the nominal closed form's time, batches at >= 0.25x its rate; and a
+single pose <= 100 us.
 
 ``python -m benchmarks.leaning [--poses N] [--batch N] [--rounds N]`` prints the figures and the
 verdicts; ``make bench`` reports them (section "A calibrated arm whose axes lean").
