@@ -508,8 +508,10 @@ class Solver(ABC):
         """
         if _is_single_pose(poses):  # the live node's case: the one-pose projection (plain floats)
             pose = validate_pose(poses)
-            if project_and_solve_one(pose, self.planar_arm, both=False)[1].reachable:
-                return self._solve_checked(pose, refine, 'nearest', None)
+            target, solution = project_and_solve_one(pose, self.planar_arm, both=False)
+            if solution.reachable:  # _solve_checked's single pose, projected once
+                return self._leaning_tail(self._solve_projected_one(
+                    pose, target, solution, refine, 'nearest'), None, pose, 'nearest')
             p, single = np.array([pose]), True
         else:
             p, single = pose_rows(poses)
@@ -542,6 +544,11 @@ class Solver(ABC):
             joints = self._solve_rows(p, on_unreachable) if len(p) <= SMALL_BATCH \
                 and not refine else self._solve_batch(p, refine, on_unreachable)
             joints = joints[0] if single else joints
+        return self._leaning_tail(joints, seed, poses, on_unreachable)
+
+    def _leaning_tail(self, joints: np.ndarray, seed, poses, on_unreachable: str
+                      ) -> np.ndarray:
+        """Return the planar pipeline's ``joints`` as :meth:`solve` sends them (leaning arm)."""
         if not self.leaning:
             return joints
         if self.tilt_stage:
@@ -718,6 +725,12 @@ class Solver(ABC):
                          ) -> np.ndarray:
         """_solve_single of a pose validate_pose has passed."""
         target, solution = project_and_solve_one(pose, self.planar_arm, both=False)
+        return self._solve_projected_one(pose, target, solution, refine, on_unreachable)
+
+    def _solve_projected_one(self, pose: list[float], target: list[float],
+                             solution: OneSolution, refine: bool, on_unreachable: str
+                             ) -> np.ndarray:
+        """_solve_valid_one of a pose projected and solved (``target``, ``solution``)."""
         if not solution.reachable and on_unreachable == 'raise':
             raise UnreachableError(np.array([True]), [REASONS[solution.reason]], target[:3])
         if not solution.reachable:  # 'nearest'
