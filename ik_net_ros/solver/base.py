@@ -45,6 +45,7 @@ from ik_net_ros.kinematics.validation import (
     pose_rows,
     validate_pose,
 )
+from ik_net_ros.solver.beyond_upright import reach_beyond_upright
 from ik_net_ros.solver.parallel import pipeline, worker_count
 from ik_net_ros.solver.real_jump import hold_real_jump_rule
 from ik_net_ros.solver.refine import refine_joints
@@ -491,6 +492,46 @@ class Solver(ABC):
         if on_unreachable not in ON_UNREACHABLE:
             raise ConfigError(f'on_unreachable must be one of {ON_UNREACHABLE}, '
                               f'got {on_unreachable!r}')
+        if self.leaning and self.tilt_stage and seed is None and self.collision is None \
+                and on_unreachable == 'nearest' and self.kind != UR:
+            return self._solve_beyond_upright(poses, refine)
+        return self._solve_checked(poses, refine, on_unreachable, seed)
+
+    def _solve_beyond_upright(self, poses, refine: bool) -> np.ndarray:
+        """
+        Return :meth:`solve` of a leaning arm's ``poses`` with 'nearest', no seed, no collision.
+
+        Targets the upright (planar) arm does not reach are answered in the leaning arm itself,
+        exactly, where it reaches them (:func:`~ik_net_ros.solver.beyond_upright.
+        reach_beyond_upright`, vectorised); the rest by the pipeline (:meth:`_solve_checked`):
+        only those the leaning arm does not reach either go to the nearest reachable pose.
+        """
+        if _is_single_pose(poses):  # the live node's case: the one-pose projection (plain floats)
+            pose = validate_pose(poses)
+            target, solution = project_and_solve_one(pose, self.planar_arm, both=False)
+            if solution.reachable:  # _solve_checked's single pose, projected once
+                return self._leaning_tail(self._solve_projected_one(
+                    pose, target, solution, refine, 'nearest'), None, pose, 'nearest')
+            p, single = np.array([pose]), True
+        else:
+            p, single = pose_rows(poses)
+            check_pose_rows(p)
+            reach = project_and_solve(p, self.planar_arm, closed_form=False)[1].reachable
+            if reach.all():
+                return self._solve_checked(p, refine, 'nearest', None)
+        reach = np.zeros(len(p), bool) if single else reach
+        out = np.empty((len(p), self.arm.dof))
+        beyond = np.flatnonzero(~reach)
+        joints, found = reach_beyond_upright(p[beyond], self.arm)
+        out[beyond[found]] = joints[found]
+        rest = np.ones(len(p), bool)
+        rest[beyond[found]] = False
+        if rest.any():
+            out[rest] = self._solve_checked(p[rest], refine, 'nearest', None)
+        return out[0] if single else out
+
+    def _solve_checked(self, poses, refine: bool, on_unreachable: str, seed) -> np.ndarray:
+        """:meth:`solve` after its arguments are checked."""
         if self.kind == UR:  # every branch of the 6-DOF closed form (solver/ur_pipeline.py)
             joints = self._ur_answers(poses, solve_ur(
                 self, poses, seed, on_unreachable, _is_single_pose(poses), refine), seed)
@@ -503,6 +544,11 @@ class Solver(ABC):
             joints = self._solve_rows(p, on_unreachable) if len(p) <= SMALL_BATCH \
                 and not refine else self._solve_batch(p, refine, on_unreachable)
             joints = joints[0] if single else joints
+        return self._leaning_tail(joints, seed, poses, on_unreachable)
+
+    def _leaning_tail(self, joints: np.ndarray, seed, poses, on_unreachable: str
+                      ) -> np.ndarray:
+        """Return the planar pipeline's ``joints`` as :meth:`solve` sends them (leaning arm)."""
         if not self.leaning:
             return joints
         if self.tilt_stage:
@@ -679,6 +725,12 @@ class Solver(ABC):
                          ) -> np.ndarray:
         """_solve_single of a pose validate_pose has passed."""
         target, solution = project_and_solve_one(pose, self.planar_arm, both=False)
+        return self._solve_projected_one(pose, target, solution, refine, on_unreachable)
+
+    def _solve_projected_one(self, pose: list[float], target: list[float],
+                             solution: OneSolution, refine: bool, on_unreachable: str
+                             ) -> np.ndarray:
+        """_solve_valid_one of a pose projected and solved (``target``, ``solution``)."""
         if not solution.reachable and on_unreachable == 'raise':
             raise UnreachableError(np.array([True]), [REASONS[solution.reason]], target[:3])
         if not solution.reachable:  # 'nearest'
