@@ -17,7 +17,7 @@ from ik_net_ros.kinematics import inverse_kinematics
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.limits import sample_joints
 from ik_net_ros.kinematics.planar import is_planar
-from ik_net_ros.kinematics.ur_branches import family_solution, home_branch
+from ik_net_ros.kinematics.ur_branches import family_configurations, home_branch
 from ik_net_ros.kinematics.ur_layout import is_ur_layout
 import numpy as np
 
@@ -75,9 +75,8 @@ def _ur_rows(arm: Arm, rows: int, rng: np.random.Generator):
     poses, joints, found = [], [], 0
     for _ in range(MAX_DRAWS):
         drawn = sample_joints(arm, rows, rng)
-        pose = chain_forward(arm, drawn)
-        label = family_solution(arm, pose, branch)
-        poses.append(pose[label.found])
+        label = family_configurations(arm, drawn, branch)  # the babble's rule too
+        poses.append(chain_forward(arm, drawn[label.found]))
         joints.append(label.joints[label.found])
         found += int(label.found.sum())
         if found >= rows:

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from ik_net_ros.arm import arm_or_default
 from ik_net_ros.kinematics.chain import chain_forward
+from ik_net_ros.kinematics.closed_forms import closed_form_kind, NoClosedFormError, UR
 from ik_net_ros.kinematics.collision import CollisionModel
+from ik_net_ros.kinematics.ur_branches import family_configurations, in_family
 import numpy as np
 
 __all__ = ['sweep_pose', 'sweep_box', 'babble_joints', 'SWEEP_BOX']
@@ -63,8 +65,10 @@ def babble_joints(rng: np.random.Generator, margin: float = 0.05,
     """
     Return a random joint configuration (dof,) of ``arm`` inside its limits, ``margin`` away.
 
-    ``arm``: None (ROBOTIS's humble OM-X) or an Arm (its limits and home pose).
-    Drawn again until it is clear of
+    ``arm``: None (ROBOTIS's humble OM-X) or an Arm (its limits and home pose). A UR-layout
+    arm's goals are in its home branch family: the drawn configuration's pose, answered in that
+    family (:func:`~ik_net_ros.kinematics.ur_branches.family_configurations`), drawn again where
+    the family has no answer ``margin`` inside the limits. Drawn again until it is clear of
     ``collision`` with BABBLE_ROOM m to spare and the straight joint-space path from ``start`` to
     it (the path the driver takes) is clear; if none is found, the way home (ROBOTIS's home pose),
     where that path is clear, else a goal drawn ever nearer ``start``.
@@ -78,8 +82,16 @@ def babble_joints(rng: np.random.Generator, margin: float = 0.05,
     """
     arm = arm_or_default(arm)
     roomy = None if collision is None else collision.inflated(BABBLE_ROOM)
+    family = _family_arm(arm)
+    lo, hi = arm.lower + margin, arm.upper - margin
     for _ in range(1000):
-        goal = rng.uniform(arm.lower + margin, arm.upper - margin)
+        goal = rng.uniform(lo, hi)
+        if family is not None:
+            # the drawn pose in the home family (the one its learned IK and correction know)
+            choice = family_configurations(family, goal)
+            if not (choice.found and np.all((choice.joints >= lo) & (choice.joints <= hi))):
+                continue
+            goal = choice.joints
         if collision is None:
             return goal
         if roomy.clear(goal) and (start is None or collision.check_path(start, goal)[0]):
@@ -91,10 +103,28 @@ def babble_joints(rng: np.random.Generator, margin: float = 0.05,
         # boxed in (thick capsules near the table or the body): goals ever nearer the start,
         # whose own room makes a short enough straight path clear
         start = np.asarray(start, dtype=float)
-        lo, hi = arm.lower + margin, arm.upper - margin
         for scale in (0.3, 0.1, 0.03, 0.01):
             for _ in range(100):
                 goal = np.clip(start + rng.uniform(-scale, scale, arm.dof) * (hi - lo), lo, hi)
+                if family is not None and not in_family(family, goal):
+                    continue  # near the start, so no turn to take nearer home: only the branch
                 if roomy.clear(goal) and collision.check_path(start, goal)[0]:
                     return goal
     raise RuntimeError('no clear babble goal in 1,000 draws: the collision model leaves no room')
+
+
+def _family_arm(arm):
+    """
+    Return the upright arm whose home branch family babble goals keep to, or None.
+
+    A UR-layout arm (the OMY) has eight solutions per pose; its learned IK and the learned
+    correction on top are of one family, the home pose's
+    (:func:`~ik_net_ros.kinematics.ur_branches.family_solution`), and a recorded row of another
+    family teaches them nothing (uniform goals put 7 in 8 there). A planar arm's goals stay
+    uniform in its limits.
+    """
+    upright = arm.upright()
+    try:
+        return upright if closed_form_kind(upright) == UR else None
+    except NoClosedFormError:
+        return None

@@ -32,14 +32,15 @@ from dataclasses import dataclass
 import math
 
 from ik_net_ros.arm import Arm
-from ik_net_ros.kinematics.chain import joint_rows
+from ik_net_ros.kinematics.chain import chain_forward, joint_rows
 from ik_net_ros.kinematics.limits import within_limits
 from ik_net_ros.kinematics.ur_closed_form import branch_of, BRANCHES, ur_inverse
 from ik_net_ros.kinematics.ur_layout import check_arm, ur_layout
 from ik_net_ros.kinematics.validation import as_pose_array
 import numpy as np
 
-__all__ = ['URChoice', 'representatives', 'nearest_solution', 'family_solution', 'home_branch']
+__all__ = ['URChoice', 'representatives', 'nearest_solution', 'family_solution', 'home_branch',
+           'in_family', 'family_configurations']
 
 TURN = 2 * math.pi
 # rad a solution may lie past a limit by rounding (a pose drawn at the limit) and be clamped in
@@ -187,3 +188,44 @@ def family_solution(arm, poses, branch: int | None = None, accept=None) -> URCho
     poses, home, single = _rows(arm, poses, arm.home, 'home')
     solutions = ur_inverse(arm, poses)
     return _one(_choose(arm, solutions, home, accept, np.arange(BRANCHES) == branch), single)
+
+
+def in_family(arm, joints, branch: int | None = None):
+    """
+    Return whether joints (N, 6) or (6,) rad lie on one branch family (their turns aside).
+
+    ``branch``: the family's index (None: :func:`home_branch`, the no-seed family). Returns (N,)
+    bool, or a bool for one row.
+
+    Raises
+    ------
+    NotURLayoutError
+        ``arm`` is not of the UR layout.
+    InvalidJointsError
+        Not finite real joints of ``arm``.
+
+    """
+    branch = home_branch(arm) if branch is None else branch
+    return branch_of(arm, joints) == branch
+
+
+def family_configurations(arm, drawn, branch: int | None = None) -> URChoice:
+    """
+    Return the configurations in one branch family that put the tool where ``drawn`` does.
+
+    ``drawn`` (N, 6) or (6,) rad, e.g. uniform in the limits; each row's tool pose answered by
+    :func:`family_solution` (``branch`` None: the home family). The one rule by which a
+    UR-layout arm's synthetic rows and its babble goals are drawn, so that the rows a learned
+    correction is trained on lie where its base model was: poses of the family, each joint the
+    turn nearest home. ``found`` is False where the family cannot reach the pose inside the
+    limits.
+
+    Raises
+    ------
+    NotURLayoutError, InvalidJointsError
+        As :func:`in_family`.
+
+    """
+    ur_layout(arm)
+    q, single = joint_rows(arm, drawn)
+    return _one(family_solution(arm, chain_forward(arm, q), branch), single)

@@ -26,8 +26,8 @@ from ik_net_ros.errors import DatasetError
 from ik_net_ros.kinematics import project_and_solve
 from ik_net_ros.kinematics.closed_forms import closed_form_kind, UR
 from ik_net_ros.kinematics.inverse import closed_form
-from ik_net_ros.kinematics.ur_branches import family_solution, home_branch
-from ik_net_ros.kinematics.ur_closed_form import branch_of, ur_inverse
+from ik_net_ros.kinematics.ur_branches import family_solution, in_family
+from ik_net_ros.kinematics.ur_closed_form import ur_inverse
 from ik_net_ros.kinematics.validation import as_pose_array
 from ik_net_ros.networks import IKModel
 from ik_net_ros.solver.network import correction_base, MAX_CORRECTION
@@ -164,7 +164,7 @@ def _family_residual(joints: np.ndarray, poses: np.ndarray, arm: Arm
     d[:, turns] -= 2 * np.pi * np.round(d[:, turns] / (2 * np.pi))
     residual = np.full(joints.shape, np.inf)
     residual[found] = d
-    other = branch_of(upright, joints) != home_branch(upright)
+    other = ~in_family(upright, joints)
     return residual, ur_inverse(upright, poses).reachable.any(axis=1), other
 
 
