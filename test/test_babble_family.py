@@ -6,7 +6,6 @@ family is left out of a correction's training. Goals uniform in the limits put 7
 goals drawn in the family give the correction its rows. A planar arm's goals are as they were.
 """
 
-import re
 
 from hypothesis import given, HealthCheck, Phase, settings
 from hypothesis import strategies as st
@@ -18,10 +17,8 @@ from ik_net_ros.kinematics.paths import babble_joints
 from ik_net_ros.kinematics.true_arm import TrueArm
 from ik_net_ros.kinematics.ur_branches import family_configurations, family_solution, in_family
 from ik_net_ros.sim.true_arm_recording import record
-from ik_net_ros.tools import cli
 from ik_net_ros.training.real_arm_data import correction_set, measured_set, OTHER_BRANCH
 import numpy as np
-import pytest
 
 OMY = load_arm('omy_f3m')
 SETTINGS = settings(max_examples=8, deadline=None, derandomize=True, database=None,
@@ -110,27 +107,3 @@ def test_a_simulated_omy_recording_keeps_its_rows_for_the_correction(seed):
     assert dropped.get(OTHER_BRANCH, 0) <= 0.05 * len(data)
     assert len(labels) >= 0.85 * len(data)
     assert isinstance(labels, PoseJointSet)
-
-
-@pytest.mark.slow
-@pytest.mark.timeout(3600)  # a demo with a fine-tune: tens of minutes on a busy 2-core machine
-def test_the_omy_demos_learned_correction_has_its_rows_and_buys_over_the_calibration(
-        tmp_path, capsys):
-    """
-    ``calibration-demo --arm omy_f3m`` with its sag: the correction learns it.
-
-    Few training rows of another family (uniform goals: 7 in 8), and the calibrated + corrected
-    arm's true error over the whole workspace well under the calibrated closed form's (on main,
-    with uniform goals, 0.867 against 0.869 mm: nothing bought).
-    """
-    assert cli.main(['calibration-demo', '--arm', 'omy_f3m', '--output', str(tmp_path),
-                     '--rows', '1000']) == 0
-    out = capsys.readouterr().out
-    dropped = re.search(r'(\d+) of (\d+) rows dropped:.*?(?:(\d+) in another branch|$)', out,
-                        re.MULTILINE)
-    assert dropped is not None
-    other, rows = int(dropped.group(3) or 0), int(dropped.group(2))
-    assert other <= 0.05 * rows
-    calibrated = float(re.search(r'calibrated closed form\s+truth\s+([\d.]+) median', out)[1])
-    corrected = float(re.search(r'calibrated \+ fine-tuned\s+truth\s+([\d.]+) median', out)[1])
-    assert corrected < 0.8 * calibrated
