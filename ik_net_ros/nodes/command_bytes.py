@@ -34,7 +34,7 @@ class CommandBytes:
     ------
     ValueError
         The serialiser's bytes hold the marks more than once or not at all (a layout this
-        class cannot rewrite: the caller publishes messages instead).
+        class cannot rewrite; the ik node then fails at start, never with a wrong command).
 
     """
 
