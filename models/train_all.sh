@@ -53,4 +53,13 @@ for net in ${nets[@]}; do
   "$PY" -m ik_net_ros.tools.cli train --arm "$ARM" --network "$net" \
     --schedule cosine --patience 10 --loss joint --seed 0 --device cpu "${args[@]}" \
     --output "$out/$net.pt" 2>&1 | tee "${LOGS:-$out}/.train-$net.log"
+  # the OMY-F3M's focused: a second cosine cycle started from the first (fresh rows, lr 1e-3,
+  # FINETUNE_MINUTES on one thread): 2.24 -> 1.51 mm median held-out (models/README.md)
+  if [ "$ARM:$net" = omy_f3m:focused ]; then
+    "$PY" -m ik_net_ros.tools.cli train --arm "$ARM" --network focused --init "$out/focused.pt" \
+      --data synthetic:1500000:1 --epochs 400 --batch-size 1024 --lr 1e-3 --schedule cosine \
+      --patience 400 --monitor position_mm_median --loss joint+task --task-weight 0.01 \
+      --angles circular --threads 1 --minutes "${FINETUNE_MINUTES:-105}" --seed 1 --device cpu \
+      --output "$out/focused.pt" 2>&1 | tee -a "${LOGS:-$out}/.train-focused.log"
+  fi
 done
