@@ -7,9 +7,8 @@ eight-branch answer is, exactly, the nearest accepted of ``ur_inverse_one``'s re
 
 import math
 
-from hypothesis import given, HealthCheck, settings
+from hypothesis import given
 from hypothesis import strategies as st
-from ik_net_ros.arm import load_arm
 from ik_net_ros.kinematics.chain import chain_forward
 from ik_net_ros.kinematics.ur_closed_form_one import (
     _first_accepted,
@@ -18,11 +17,10 @@ from ik_net_ros.kinematics.ur_closed_form_one import (
     ur_inverse_one,
 )
 import numpy as np
+from propcheck import fixed_examples
+from test_ur_closed_form import ARMS, UNIT
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=list(HealthCheck))
-ARMS = {name: load_arm(name) for name in ('omy_3m', 'omy_f3m')}
-UNIT = st.lists(st.floats(0, 1), min_size=6, max_size=6)
+SETTINGS = fixed_examples(40)
 
 
 @SETTINGS
